@@ -1,0 +1,638 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The real pipeline over DPDK virtual devices, in-process: one input and
+ * three output ports made with rte_eth_from_rings(), a config loaded with
+ * vs_config_load_buf() naming them, a worker on lcore 1. Crafted packets go
+ * in through the input's rx ring; what the switch sends comes out of each
+ * port's tx ring, where the test checks counts, ports and bytes.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_eth_ring.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "vs_switch.h"
+
+#define N_PORTS 4 /* in0, out0, out1, out2 */
+#define MAX_PKTS 256
+
+static const char *const port_names[N_PORTS] = { "in0", "out0", "out1", "out2" };
+static struct rte_ring *rx_ring[N_PORTS], *tx_ring[N_PORTS];
+static struct rte_mempool *pool;
+
+static void
+eal_up(void)
+{
+	char prefix[64];
+	char *argv[] = {
+		"test_pipeline_integration", "--no-huge", "-m", "512", "--no-shconf", "--no-pci",
+		"--no-telemetry", "-l", "0,1", "--file-prefix", prefix, "--log-level",
+		"*:warning", NULL,
+	};
+	unsigned i;
+
+	snprintf(prefix, sizeof(prefix), "vs_pipe_it_%d", getpid());
+	cr_assert_geq(rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])) - 1, argv), 0,
+		      "EAL init failed");
+	pool = rte_pktmbuf_pool_create("test_pool", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+				       SOCKET_ID_ANY);
+	cr_assert_not_null(pool);
+	for (i = 0; i < N_PORTS; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "rx_%s", port_names[i]);
+		rx_ring[i] = rte_ring_create(name, 1024, SOCKET_ID_ANY, 0);
+		snprintf(name, sizeof(name), "tx_%s", port_names[i]);
+		tx_ring[i] = rte_ring_create(name, 1024, SOCKET_ID_ANY, 0);
+		cr_assert(rx_ring[i] && tx_ring[i]);
+		/* The ethdev is named net_ring_<name>. */
+		cr_assert_geq(rte_eth_from_rings(port_names[i], &rx_ring[i], 1, &tx_ring[i], 1, 0),
+			      0, "cannot make ring port %s", port_names[i]);
+	}
+}
+
+#define PORTS_YAML                                                                  \
+	"workers: [{lcore: 1}]\n"                                                   \
+	"ports:\n"                                                                  \
+	"  - {name: in0, type: ethdev, device: net_ring_in0}\n"                         \
+	"  - {name: out0, type: ethdev, device: net_ring_out0}\n"                       \
+	"  - {name: out1, type: ethdev, device: net_ring_out1}\n"                       \
+	"  - {name: out2, type: ethdev, device: net_ring_out2}\n"
+
+static const char *main_yaml = PORTS_YAML
+	"rules:\n"
+	"  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.1/32}, actions: [{output: out0}]}\n"
+	"  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.2/32, ip_proto: udp,\n"
+	"     l4_dst: \"1000-1999\"}, actions: [{output: out1}]}\n"
+	"  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.3/32}, actions: [drop]}\n"
+	"  - {priority: 100, match: {in_port: in0, vlan: 10}, actions: [pop_vlan, {output: out2}]}\n"
+	"  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.4/32, vlan: none},\n"
+	"     actions: [{push_vlan: {vid: 20, pcp: 3}}, {output: out2}]}\n"
+	"  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.5/32},\n"
+	"     actions: [{set_eth_src: \"02:aa:00:00:00:01\"}, {set_eth_dst: \"02:bb:00:00:00:02\"},\n"
+	"               {output: out1}]}\n"
+	"  - {priority: 100, match: {in_port: in0, eth_type: 0x0806}, actions: [flood]}\n"
+	"  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.6/32},\n"
+	"     actions: [{output: out0}, {set_eth_dst: \"02:cc:00:00:00:03\"}, {output: out1}]}\n"
+	"  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.7/32}, actions: [{output: in0}]}\n"
+	"  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.10/32},\n"
+	"     actions: [{push_vlan: {vid: 30, pcp: 0}}, flood]}\n";
+
+static struct vs_config *
+load(const char *yaml)
+{
+	struct vs_cfg_error err;
+	struct vs_config *cfg;
+
+	memset(&err, 0, sizeof(err));
+	cfg = vs_config_load_buf(yaml, strlen(yaml), "it.yaml", &err);
+	cr_assert_not_null(cfg, "config did not load: %s", err.msg);
+	return cfg;
+}
+
+/* ---- packets --------------------------------------------------------------------- */
+
+static const uint8_t mac_dst[6] = { 0x02, 0, 0, 0, 0, 0x02 };
+static const uint8_t mac_src[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+
+static uint8_t *
+frame_start(struct rte_mbuf **mp, uint16_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	uint8_t *p;
+
+	cr_assert_not_null(m);
+	p = (uint8_t *)rte_pktmbuf_append(m, len);
+	cr_assert_not_null(p);
+	memset(p, 0, len);
+	memcpy(p, mac_dst, 6);
+	memcpy(p + 6, mac_src, 6);
+	*mp = m;
+	return p;
+}
+
+/* UDP/IPv4 to 10.0.0.dst, IPv4 id = id; vlan < 0: untagged. 64 bytes untagged. */
+static struct rte_mbuf *
+mk_udp(uint16_t id, uint8_t dst, uint16_t dport, int vlan)
+{
+	unsigned l2 = vlan >= 0 ? 18 : 14;
+	struct rte_mbuf *m;
+	uint8_t *p = frame_start(&m, (uint16_t)(l2 + 50)), *ip, *udp;
+
+	if (vlan >= 0) {
+		p[12] = 0x81;
+		p[14] = (uint8_t)(vlan >> 8);
+		p[15] = (uint8_t)vlan;
+	}
+	p[l2 - 2] = 0x08;
+	ip = p + l2;
+	ip[0] = 0x45;
+	ip[3] = 50; /* total length */
+	ip[4] = (uint8_t)(id >> 8);
+	ip[5] = (uint8_t)id;
+	ip[8] = 64;
+	ip[9] = 17;
+	ip[12] = 10, ip[13] = 9, ip[14] = 0, ip[15] = 1;
+	ip[16] = 10, ip[17] = 0, ip[18] = 0, ip[19] = dst;
+	udp = ip + 20;
+	udp[0] = 0x04;
+	udp[1] = 0xd2;
+	udp[2] = (uint8_t)(dport >> 8);
+	udp[3] = (uint8_t)dport;
+	udp[5] = 30;
+	return m;
+}
+
+/* ARP request, id in the padding after the ARP body (bytes 42-43). */
+static struct rte_mbuf *
+mk_arp(uint16_t id)
+{
+	struct rte_mbuf *m;
+	uint8_t *p = frame_start(&m, 60);
+
+	p[12] = 0x08;
+	p[13] = 0x06;
+	p[15] = 1;    /* htype ethernet */
+	p[16] = 0x08; /* ptype ipv4 */
+	p[18] = 6;
+	p[19] = 4;
+	p[21] = 1;    /* request */
+	p[42] = (uint8_t)(id >> 8);
+	p[43] = (uint8_t)id;
+	return m;
+}
+
+static struct rte_mbuf *
+mk_runt(void)
+{
+	struct rte_mbuf *m;
+
+	frame_start(&m, 10);
+	return m;
+}
+
+static struct rte_mbuf *
+mk_bad_ihl(uint16_t id)
+{
+	struct rte_mbuf *m = mk_udp(id, 1, 1000, -1);
+
+	rte_pktmbuf_mtod(m, uint8_t *)[14] = 0x43; /* IHL 3 */
+	return m;
+}
+
+/* The id a frame carries: IPv4 id, or bytes 42-43 of an ARP frame. */
+static int
+frame_id(const uint8_t *p, uint32_t len)
+{
+	unsigned off = 12;
+	uint16_t type = (uint16_t)(p[off] << 8 | p[off + 1]);
+
+	if (type == 0x8100) {
+		off += 4;
+		type = (uint16_t)(p[off] << 8 | p[off + 1]);
+	}
+	if (type == 0x0800 && len >= off + 2 + 6)
+		return p[off + 2 + 4] << 8 | p[off + 2 + 5];
+	if (type == 0x0806 && len >= off + 2 + 30)
+		return p[off + 2 + 28] << 8 | p[off + 2 + 29];
+	return -1;
+}
+
+/* ---- running the switch ----------------------------------------------------------- */
+
+static void
+inject(struct rte_mbuf **pkts, unsigned n)
+{
+	cr_assert_eq(rte_ring_enqueue_burst(rx_ring[0], (void **)pkts, n, NULL), n);
+}
+
+static uint64_t
+sum_tx(const struct vs_switch_stats *st)
+{
+	uint64_t t = 0;
+	uint16_t id;
+
+	for (id = 0; id < st->n_ports; id++)
+		t += st->port[id].tx_pkts;
+	return t;
+}
+
+/*
+ * Wait (bounded) until the worker has received rx_total packets on in0 and
+ * accounted for tx_total transmissions and drops_total drops; then the
+ * counters must not move any further.
+ */
+static void
+wait_processed(struct vs_switch *sw, uint64_t rx_total, uint64_t tx_total, uint64_t drops_total,
+	       struct vs_switch_stats *st)
+{
+	unsigned i;
+
+	for (i = 0; i < 10000; i++) {
+		vs_switch_stats(sw, st);
+		if (st->port[0].rx_pkts >= rx_total && sum_tx(st) >= tx_total &&
+		    st->total_drops >= drops_total)
+			break;
+		usleep(1000);
+	}
+	usleep(20000);
+	vs_switch_stats(sw, st);
+	cr_assert_eq(st->port[0].rx_pkts, rx_total, "in0 received %" PRIu64 " of %" PRIu64,
+		     st->port[0].rx_pkts, rx_total);
+	cr_assert_eq(sum_tx(st), tx_total, "transmitted %" PRIu64 ", expected %" PRIu64,
+		     sum_tx(st), tx_total);
+	cr_assert_eq(st->total_drops, drops_total, "dropped %" PRIu64 ", expected %" PRIu64,
+		     st->total_drops, drops_total);
+}
+
+static unsigned
+drain(unsigned port, struct rte_mbuf **out, unsigned max)
+{
+	return rte_ring_dequeue_burst(tx_ring[port], (void **)out, max, NULL);
+}
+
+static struct vs_switch *
+switch_up(const struct vs_config *cfg)
+{
+	struct vs_switch *sw = vs_switch_create(cfg);
+
+	cr_assert_not_null(sw, "switch create: %s", strerror(errno));
+	cr_assert_eq(vs_switch_apply(sw, cfg), 0);
+	cr_assert_eq(vs_switch_start(sw), 0);
+	return sw;
+}
+
+/* ---- tests ----------------------------------------------------------------------- */
+
+enum kind {
+	K_PLAIN,   /* unchanged */
+	K_POPPED,  /* vlan 10 removed */
+	K_PUSHED,  /* vid 20 pcp 3 added */
+	K_MACS,    /* src/dst rewritten */
+	K_ARP,
+	K_H,       /* out0: original dst; out1: dst 02:cc:... */
+	K_PUSH30,  /* vid 30 added, flooded */
+};
+
+struct expect {
+	uint16_t id;
+	uint8_t ports;  /* bit p: expected once on port p */
+	uint8_t kind;
+	uint8_t seen;
+};
+
+static struct expect exp_tab[MAX_PKTS];
+static unsigned n_exp;
+
+static void
+expect(uint16_t id, uint8_t ports, enum kind k)
+{
+	exp_tab[n_exp].id = id;
+	exp_tab[n_exp].ports = ports;
+	exp_tab[n_exp].kind = (uint8_t)k;
+	exp_tab[n_exp].seen = 0;
+	n_exp++;
+}
+
+static struct expect *
+find(int id)
+{
+	unsigned i;
+
+	for (i = 0; i < n_exp; i++)
+		if (exp_tab[i].id == id)
+			return &exp_tab[i];
+	return NULL;
+}
+
+static void
+check_frame(unsigned port, struct rte_mbuf *m)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	static const uint8_t cc[6] = { 0x02, 0xcc, 0, 0, 0, 0x03 };
+	static const uint8_t aa[6] = { 0x02, 0xaa, 0, 0, 0, 0x01 };
+	static const uint8_t bb[6] = { 0x02, 0xbb, 0, 0, 0, 0x02 };
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+	int id = frame_id(p, len);
+	struct expect *e = find(id);
+
+	cr_assert_not_null(e, "port %s sent a frame with unknown id %d", port_names[port], id);
+	cr_assert(e->ports & (1u << port), "id %d left by %s, not expected there", id,
+		  port_names[port]);
+	cr_assert_not(e->seen & (1u << port), "id %d left by %s twice", id, port_names[port]);
+	e->seen |= (uint8_t)(1u << port);
+	switch (e->kind) {
+	case K_PLAIN:
+		cr_assert_eq(len, 64);
+		cr_assert_arr_eq(p, mac_dst, 6);
+		cr_assert_arr_eq(p + 6, mac_src, 6);
+		break;
+	case K_POPPED:
+		cr_assert_eq(len, 64, "tag removed: 68 -> 64 bytes");
+		cr_assert_eq(p[12] << 8 | p[13], 0x0800);
+		cr_assert_arr_eq(p, mac_dst, 6);
+		cr_assert_arr_eq(p + 6, mac_src, 6);
+		cr_assert_eq(p[14], 0x45);
+		break;
+	case K_PUSHED:
+	case K_PUSH30:
+		cr_assert_eq(len, 68, "tag added: 64 -> 68 bytes");
+		cr_assert_arr_eq(p, mac_dst, 6);
+		cr_assert_arr_eq(p + 6, mac_src, 6);
+		cr_assert_eq(p[12] << 8 | p[13], 0x8100);
+		if (e->kind == K_PUSHED)
+			cr_assert_eq(p[14] << 8 | p[15], 3 << 13 | 20);
+		else
+			cr_assert_eq(p[14] << 8 | p[15], 30);
+		cr_assert_eq(p[16] << 8 | p[17], 0x0800);
+		cr_assert_eq(p[18], 0x45);
+		break;
+	case K_MACS:
+		cr_assert_eq(len, 64);
+		cr_assert_arr_eq(p, bb, 6);
+		cr_assert_arr_eq(p + 6, aa, 6);
+		break;
+	case K_ARP:
+		cr_assert_eq(len, 60);
+		cr_assert_eq(p[12] << 8 | p[13], 0x0806);
+		break;
+	case K_H:
+		cr_assert_eq(len, 64);
+		if (port == 1)
+			cr_assert_arr_eq(p, mac_dst, 6, "out0's copy must not see the later rewrite");
+		else
+			cr_assert_arr_eq(p, cc, 6);
+		break;
+	}
+}
+
+static void
+collect_and_check(const unsigned *expect_count)
+{
+	struct rte_mbuf *out[MAX_PKTS];
+	unsigned port, n, i;
+
+	for (port = 0; port < N_PORTS; port++) {
+		n = drain(port, out, MAX_PKTS);
+		cr_assert_eq(n, expect_count[port], "%s sent %u frames, expected %u",
+			     port_names[port], n, expect_count[port]);
+		for (i = 0; i < n; i++) {
+			check_frame(port, out[i]);
+			rte_pktmbuf_free(out[i]);
+		}
+	}
+	for (i = 0; i < n_exp; i++)
+		cr_assert_eq(exp_tab[i].seen, exp_tab[i].ports, "id %u: seen on %#x, expected %#x",
+			     exp_tab[i].id, exp_tab[i].seen, exp_tab[i].ports);
+}
+
+#define IN0 (1u << 0)
+#define OUT0 (1u << 1)
+#define OUT1 (1u << 2)
+#define OUT2 (1u << 3)
+
+Test(integration, every_packet_leaves_by_its_rule, .timeout = 30)
+{
+	struct rte_mbuf *pkts[MAX_PKTS];
+	struct vs_switch_stats *st = calloc(1, sizeof(*st));
+	struct vs_config *cfg;
+	struct vs_switch *sw;
+	uint16_t id = 1;
+	unsigned n = 0, i;
+	const unsigned count[N_PORTS] = { 0, 10 + 2 + 1 + 2, 3 + 2 + 2 + 1 + 2, 3 + 2 + 2 + 2 };
+
+	eal_up();
+	cfg = load(main_yaml);
+	sw = switch_up(cfg);
+	n_exp = 0;
+	for (i = 0; i < 10; i++, id++) { /* A: out0 */
+		pkts[n++] = mk_udp(id, 1, 1000, -1);
+		expect(id, OUT0, K_PLAIN);
+	}
+	for (i = 0; i < 3; i++, id++) { /* B: in-range ports -> out1 */
+		static const uint16_t ports[3] = { 1000, 1500, 1999 };
+
+		pkts[n++] = mk_udp(id, 2, ports[i], -1);
+		expect(id, OUT1, K_PLAIN);
+	}
+	pkts[n++] = mk_udp(id++, 2, 999, -1);   /* B': outside the range: no_rule */
+	pkts[n++] = mk_udp(id++, 2, 2000, -1);
+	for (i = 0; i < 4; i++)                 /* C: rule_drop */
+		pkts[n++] = mk_udp(id++, 3, 1000, -1);
+	for (i = 0; i < 3; i++, id++) {         /* D: vlan 10 popped -> out2 */
+		pkts[n++] = mk_udp(id, 9, 1000, 10);
+		expect(id, OUT2, K_POPPED);
+	}
+	for (i = 0; i < 2; i++, id++) {         /* E: vlan 20 pushed -> out2 */
+		pkts[n++] = mk_udp(id, 4, 1000, -1);
+		expect(id, OUT2, K_PUSHED);
+	}
+	pkts[n++] = mk_udp(id++, 4, 1000, 5);   /* E': tagged, `vlan: none` misses */
+	for (i = 0; i < 2; i++, id++) {         /* F: MACs rewritten -> out1 */
+		pkts[n++] = mk_udp(id, 5, 1000, -1);
+		expect(id, OUT1, K_MACS);
+	}
+	for (i = 0; i < 2; i++, id++) {         /* G: ARP flooded to all but in0 */
+		pkts[n++] = mk_arp(id);
+		expect(id, OUT0 | OUT1 | OUT2, K_ARP);
+	}
+	pkts[n++] = mk_udp(id, 6, 1000, -1);    /* H: out0, rewrite, out1 */
+	expect(id++, OUT0 | OUT1, K_H);
+	pkts[n++] = mk_udp(id++, 7, 1000, -1);  /* I: hairpin */
+	for (i = 0; i < 3; i++)                 /* K: no rule */
+		pkts[n++] = mk_udp(id++, 8, 1000, -1);
+	for (i = 0; i < 2; i++)                 /* malformed */
+		pkts[n++] = mk_runt();
+	for (i = 0; i < 2; i++)
+		pkts[n++] = mk_bad_ihl(id++);
+	for (i = 0; i < 2; i++, id++) {         /* push after classification, then flood */
+		pkts[n++] = mk_udp(id, 10, 1000, -1);
+		expect(id, OUT0 | OUT1 | OUT2, K_PUSH30);
+	}
+
+	inject(pkts, n);
+	wait_processed(sw, n, count[1] + count[2] + count[3], 2 + 3 + 1 + 4 + 1 + 2 + 2, st);
+	cr_assert_eq(st->drops[VS_DROP_NO_RULE], 2 + 3 + 1);
+	cr_assert_eq(st->drops[VS_DROP_RULE_DROP], 4);
+	cr_assert_eq(st->drops[VS_DROP_HAIRPIN], 1);
+	cr_assert_eq(st->drops[VS_DROP_PARSE_RUNT], 2);
+	cr_assert_eq(st->drops[VS_DROP_PARSE_IPV4_IHL], 2);
+	cr_assert_eq(st->port[0].tx_drops, 1, "the hairpin counts against in0");
+	for (i = 1; i < N_PORTS; i++)
+		cr_assert_eq(st->port[i].tx_pkts, count[i], "%s tx counter", port_names[i]);
+	cr_assert_eq(st->worker[0].rx_pkts, n);
+	collect_and_check(count);
+
+	cr_assert_eq(vs_switch_stop(sw), 0);
+	vs_switch_destroy(sw);
+	vs_config_free(cfg);
+	free(st);
+	rte_eal_cleanup();
+}
+
+static const char *rules_b_yaml = PORTS_YAML
+	"rules:\n"
+	"  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.1/32}, actions: [{output: out2}]}\n";
+static const char *rules_c_yaml = PORTS_YAML
+	"rules:\n"
+	"  - {priority: 5, match: {in_port: in0}, actions: [{output: out1}]}\n"
+	"  - {priority: 9, match: {in_port: in0, ip_dst: 10.0.0.1/32}, actions: [drop]}\n";
+
+static void
+send_ones(uint16_t first, unsigned n, uint8_t dst)
+{
+	struct rte_mbuf *pkts[MAX_PKTS];
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		pkts[i] = mk_udp((uint16_t)(first + i), dst, 1000, -1);
+	inject(pkts, n);
+}
+
+Test(integration, rules_change_while_running_and_stopped, .timeout = 30)
+{
+	struct vs_switch_stats *st = calloc(1, sizeof(*st));
+	struct vs_config *a, *b, *c;
+	struct vs_switch *sw;
+	unsigned count[N_PORTS];
+	uint64_t gen;
+
+	eal_up();
+	a = load(main_yaml);
+	b = load(rules_b_yaml);
+	c = load(rules_c_yaml);
+	sw = switch_up(a);
+
+	n_exp = 0;
+	send_ones(1, 5, 1);
+	for (uint16_t i = 1; i <= 5; i++)
+		expect(i, OUT0, K_PLAIN);
+	wait_processed(sw, 5, 5, 0, st);
+	memcpy(count, (unsigned[N_PORTS]){ 0, 5, 0, 0 }, sizeof(count));
+	collect_and_check(count);
+
+	/* Running: 10.0.0.1 now goes to out2. */
+	gen = vs_switch_generation(sw);
+	cr_assert_eq(vs_switch_apply(sw, b), 0);
+	cr_assert_gt(vs_switch_generation(sw), gen);
+	n_exp = 0;
+	send_ones(100, 6, 1);
+	for (uint16_t i = 100; i < 106; i++)
+		expect(i, OUT2, K_PLAIN);
+	send_ones(200, 2, 2); /* the old out1 rule is gone: no_rule */
+	wait_processed(sw, 5 + 8, 5 + 6, 2, st);
+	cr_assert_eq(st->drops[VS_DROP_NO_RULE], 2);
+	memcpy(count, (unsigned[N_PORTS]){ 0, 0, 0, 6 }, sizeof(count));
+	collect_and_check(count);
+
+	/* Stopped: priorities now send 10.0.0.1 to drop, the rest to out1. */
+	cr_assert_eq(vs_switch_stop(sw), 0);
+	cr_assert_eq(vs_switch_apply(sw, c), 0);
+	cr_assert_eq(vs_switch_start(sw), 0);
+	n_exp = 0;
+	send_ones(300, 3, 1);
+	send_ones(400, 4, 9);
+	for (uint16_t i = 400; i < 404; i++)
+		expect(i, OUT1, K_PLAIN);
+	wait_processed(sw, 5 + 8 + 7, 5 + 6 + 4, 2 + 3, st);
+	cr_assert_eq(st->drops[VS_DROP_RULE_DROP], 3);
+	memcpy(count, (unsigned[N_PORTS]){ 0, 0, 4, 0 }, sizeof(count));
+	collect_and_check(count);
+
+	vs_switch_destroy(sw);
+	vs_config_free(a);
+	vs_config_free(b);
+	vs_config_free(c);
+	free(st);
+	rte_eal_cleanup();
+}
+
+Test(integration, output_port_not_ready_counts_port_down, .timeout = 30)
+{
+	struct vs_switch_stats *st = calloc(1, sizeof(*st));
+	struct vs_config *cfg;
+	struct vs_switch *sw;
+	struct vs_port *out0;
+	unsigned count[N_PORTS] = { 0, 0, 0, 0 };
+
+	eal_up();
+	cfg = load(main_yaml);
+	sw = switch_up(cfg);
+	out0 = vs_switch_port_by_name(sw, "out0");
+	cr_assert_not_null(out0);
+	/* What a vhost port does when its guest goes away. */
+	atomic_store(&out0->ready, false);
+	cr_assert_eq(vs_switch_refresh_ports(sw), 0);
+	n_exp = 0;
+	send_ones(1, 4, 1);
+	wait_processed(sw, 4, 0, 4, st);
+	cr_assert_eq(st->drops[VS_DROP_PORT_DOWN], 4);
+	cr_assert_eq(st->port[1].tx_drops, 4);
+	cr_assert_not(st->port[1].ready);
+	collect_and_check(count);
+
+	atomic_store(&out0->ready, true);
+	cr_assert_eq(vs_switch_refresh_ports(sw), 0);
+	send_ones(10, 3, 1);
+	for (uint16_t i = 10; i < 13; i++)
+		expect(i, OUT0, K_PLAIN);
+	wait_processed(sw, 7, 3, 4, st);
+	count[1] = 3;
+	collect_and_check(count);
+
+	vs_switch_destroy(sw);
+	vs_config_free(cfg);
+	free(st);
+	rte_eal_cleanup();
+}
+
+Test(integration, refused_change_leaves_the_switch_running, .timeout = 30)
+{
+	static const char *fewer_ports =
+		"workers: [{lcore: 1}]\n"
+		"ports:\n"
+		"  - {name: in0, type: ethdev, device: net_ring_in0}\n"
+		"  - {name: out0, type: ethdev, device: net_ring_out0}\n"
+		"rules:\n"
+		"  - {priority: 1, match: {in_port: in0}, actions: [drop]}\n";
+	static const char *other_workers =
+		"workers: [{lcore: 1}, {lcore: 2}]\n"
+		"ports:\n"
+		"  - {name: in0, type: ethdev, device: net_ring_in0}\n";
+	struct vs_switch_stats *st = calloc(1, sizeof(*st));
+	struct vs_config *cfg, *bad1, *bad2;
+	struct vs_switch *sw;
+	unsigned count[N_PORTS] = { 0, 3, 0, 0 };
+	uint64_t gen;
+
+	eal_up();
+	cfg = load(main_yaml);
+	bad1 = load(fewer_ports);
+	bad2 = load(other_workers);
+	sw = switch_up(cfg);
+	gen = vs_switch_generation(sw);
+	cr_assert_eq(vs_switch_apply(sw, bad1), -ENOTSUP);
+	cr_assert_eq(vs_switch_apply(sw, bad2), -EINVAL);
+	cr_assert_eq(vs_switch_generation(sw), gen);
+	n_exp = 0;
+	send_ones(1, 3, 1);
+	for (uint16_t i = 1; i < 4; i++)
+		expect(i, OUT0, K_PLAIN);
+	wait_processed(sw, 3, 3, 0, st);
+	collect_and_check(count);
+
+	vs_switch_destroy(sw);
+	vs_config_free(cfg);
+	vs_config_free(bad1);
+	vs_config_free(bad2);
+	free(st);
+	rte_eal_cleanup();
+}
