@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <pcap/pcap.h>
 #include <regex.h>
 #include <signal.h>
@@ -38,6 +39,22 @@ make_dir(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/vs-e2e-XXXXXX");
 	cr_assert_not_null(mkdtemp(dir));
+}
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* Remove the test's directory (left in place when a test fails, to look at). */
+static void
+remove_dir(void)
+{
+	nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 
 static void
@@ -204,6 +221,7 @@ Test(e2e, pcap_in_pcap_out_exact_counts, .timeout = 60)
 	cr_assert_not_null(strstr(out, "mempool: "), "%s", out);
 	cr_assert_not_null(strstr(out, "by reason: no_rule=60 rule_drop=40\n"), "%s", out);
 	cr_assert_not_null(strstr(out, "port in0          rx 160 pkts"), "%s", out);
+	remove_dir();
 }
 
 static bool
@@ -255,6 +273,7 @@ Test(e2e, sigterm_stops_cleanly_with_totals, .timeout = 60)
 	cr_assert(log_has(log, "stopping (signal)"), "%s", read_file(log));
 	cr_assert(log_has(log, "=== totals"), "%s", read_file(log));
 	cr_assert(log_has(log, "Mpps"), "%s", read_file(log));
+	remove_dir();
 }
 
 /* ---- --check --------------------------------------------------------------------------- */
@@ -291,6 +310,7 @@ Test(check, every_example_is_valid)
 	}
 	closedir(d);
 	cr_assert_geq(n, 1, "no examples found in %s", ex);
+	remove_dir();
 }
 
 Test(check, builtin_default_is_valid)
@@ -302,6 +322,7 @@ Test(check, builtin_default_is_valid)
 	snprintf(log, sizeof(log), "%s/check.log", dir);
 	cr_assert_eq(run(argv, log, 10), 0, "%s", read_file(log));
 	cr_assert_not_null(strstr(read_file(log), "<built-in>: OK (4 ports, 1 workers"));
+	remove_dir();
 }
 
 Test(check, broken_files_fail_with_a_position)
@@ -335,6 +356,7 @@ Test(check, broken_files_fail_with_a_position)
 		cr_assert_eq(regexec(&re, out, 0, NULL, 0), 0, "no FILE:LINE:COL in: %s", out);
 		regfree(&re);
 	}
+	remove_dir();
 }
 
 Test(check, usage_and_memory_errors_have_their_exit_codes)
@@ -357,4 +379,5 @@ Test(check, usage_and_memory_errors_have_their_exit_codes)
 	cr_assert_eq(run(small, log, 10), 3, "%s", read_file(log));
 	cr_assert_not_null(strstr(read_file(log), "dpdk.memory_mb: 16 MiB is not enough"), "%s",
 			   read_file(log));
+	remove_dir();
 }

@@ -119,6 +119,19 @@ frame_start(struct rte_mbuf **mp, uint16_t len)
 	return p;
 }
 
+/* Every frame built, by id, as it was injected (to derive the expected output). */
+#define MAX_ID 1024
+static uint8_t orig[MAX_ID][128];
+static uint16_t orig_len[MAX_ID];
+
+static void
+record(uint16_t id, const struct rte_mbuf *m)
+{
+	cr_assert_lt(id, MAX_ID);
+	orig_len[id] = (uint16_t)rte_pktmbuf_data_len(m);
+	memcpy(orig[id], rte_pktmbuf_mtod(m, const uint8_t *), orig_len[id]);
+}
+
 /* UDP/IPv4 to 10.0.0.dst, IPv4 id = id; vlan < 0: untagged. 64 bytes untagged. */
 static struct rte_mbuf *
 mk_udp(uint16_t id, uint8_t dst, uint16_t dport, int vlan)
@@ -148,6 +161,7 @@ mk_udp(uint16_t id, uint8_t dst, uint16_t dport, int vlan)
 	udp[2] = (uint8_t)(dport >> 8);
 	udp[3] = (uint8_t)dport;
 	udp[5] = 30;
+	record(id, m);
 	return m;
 }
 
@@ -167,6 +181,7 @@ mk_arp(uint16_t id)
 	p[21] = 1;    /* request */
 	p[42] = (uint8_t)(id >> 8);
 	p[43] = (uint8_t)id;
+	record(id, m);
 	return m;
 }
 
@@ -323,55 +338,58 @@ check_frame(unsigned port, struct rte_mbuf *m)
 	uint32_t len = rte_pktmbuf_pkt_len(m);
 	int id = frame_id(p, len);
 	struct expect *e = find(id);
+	uint8_t want[160];
+	const uint8_t *o;
+	unsigned wlen, olen;
 
 	cr_assert_not_null(e, "port %s sent a frame with unknown id %d", port_names[port], id);
 	cr_assert(e->ports & (1u << port), "id %d left by %s, not expected there", id,
 		  port_names[port]);
 	cr_assert_not(e->seen & (1u << port), "id %d left by %s twice", id, port_names[port]);
 	e->seen |= (uint8_t)(1u << port);
+	/* The frame the rule's actions make of the original, byte for byte. */
+	o = orig[id];
+	olen = orig_len[id];
 	switch (e->kind) {
 	case K_PLAIN:
-		cr_assert_eq(len, 64);
-		cr_assert_arr_eq(p, mac_dst, 6);
-		cr_assert_arr_eq(p + 6, mac_src, 6);
+	case K_ARP:
+		memcpy(want, o, olen);
+		wlen = olen;
 		break;
-	case K_POPPED:
-		cr_assert_eq(len, 64, "tag removed: 68 -> 64 bytes");
-		cr_assert_eq(p[12] << 8 | p[13], 0x0800);
-		cr_assert_arr_eq(p, mac_dst, 6);
-		cr_assert_arr_eq(p + 6, mac_src, 6);
-		cr_assert_eq(p[14], 0x45);
+	case K_POPPED: /* tag removed */
+		memcpy(want, o, 12);
+		memcpy(want + 12, o + 16, olen - 16u);
+		wlen = olen - 4u;
 		break;
-	case K_PUSHED:
-	case K_PUSH30:
-		cr_assert_eq(len, 68, "tag added: 64 -> 68 bytes");
-		cr_assert_arr_eq(p, mac_dst, 6);
-		cr_assert_arr_eq(p + 6, mac_src, 6);
-		cr_assert_eq(p[12] << 8 | p[13], 0x8100);
-		if (e->kind == K_PUSHED)
-			cr_assert_eq(p[14] << 8 | p[15], 3 << 13 | 20);
-		else
-			cr_assert_eq(p[14] << 8 | p[15], 30);
-		cr_assert_eq(p[16] << 8 | p[17], 0x0800);
-		cr_assert_eq(p[18], 0x45);
+	case K_PUSHED: /* tag added: TPID 0x8100, PCP 3, VID 20 */
+	case K_PUSH30: /* PCP 0, VID 30 */
+		memcpy(want, o, 12);
+		want[12] = 0x81;
+		want[13] = 0x00;
+		want[14] = e->kind == K_PUSHED ? (3 << 5) : 0;
+		want[15] = e->kind == K_PUSHED ? 20 : 30;
+		memcpy(want + 16, o + 12, olen - 12u);
+		wlen = olen + 4u;
 		break;
 	case K_MACS:
-		cr_assert_eq(len, 64);
-		cr_assert_arr_eq(p, bb, 6);
-		cr_assert_arr_eq(p + 6, aa, 6);
+		memcpy(want, o, olen);
+		memcpy(want, bb, 6);
+		memcpy(want + 6, aa, 6);
+		wlen = olen;
 		break;
-	case K_ARP:
-		cr_assert_eq(len, 60);
-		cr_assert_eq(p[12] << 8 | p[13], 0x0806);
+	case K_H: /* out0 got its copy before the rewrite; out1 after it */
+		memcpy(want, o, olen);
+		if (port == 2)
+			memcpy(want, cc, 6);
+		wlen = olen;
 		break;
-	case K_H:
-		cr_assert_eq(len, 64);
-		if (port == 1)
-			cr_assert_arr_eq(p, mac_dst, 6, "out0's copy must not see the later rewrite");
-		else
-			cr_assert_arr_eq(p, cc, 6);
-		break;
+	default:
+		cr_assert_fail("bad kind");
 	}
+	cr_assert_eq(len, wlen, "id %d on %s: %u bytes, expected %u", id, port_names[port], len,
+		     wlen);
+	cr_assert_arr_eq(p, want, wlen, "id %d on %s: bytes differ from the expected frame", id,
+			 port_names[port]);
 }
 
 static void
@@ -633,6 +651,97 @@ Test(integration, refused_change_leaves_the_switch_running, .timeout = 30)
 	vs_config_free(cfg);
 	vs_config_free(bad1);
 	vs_config_free(bad2);
+	free(st);
+	rte_eal_cleanup();
+}
+
+/*
+ * Two workers (lcores 1 and 2, both on CPU 1) each poll one rx queue of the
+ * input and transmit to an output with a single tx queue: that queue is
+ * shared, so its lock must be used, and no packet may be lost or doubled.
+ */
+Test(integration, two_workers_share_a_tx_queue, .timeout = 30)
+{
+	static const char *yaml =
+		"workers: [{lcore: 1}, {lcore: 2}]\n"
+		"ports:\n"
+		"  - {name: min0, type: ethdev, device: net_ring_min0, rx_queues: 2, tx_queues: 1}\n"
+		"  - {name: mout0, type: ethdev, device: net_ring_mout0, tx_queues: 1}\n"
+		"rules:\n"
+		"  - {priority: 1, match: {in_port: min0}, actions: [{output: mout0}]}\n";
+	char prefix[64];
+	char *argv[] = {
+		"test_pipeline_integration", "--no-huge", "-m", "512", "--no-shconf", "--no-pci",
+		"--no-telemetry", "--lcores", "0@0,1@1,2@1", "--file-prefix", prefix,
+		"--log-level", "*:warning", NULL,
+	};
+	struct vs_switch_stats *st = calloc(1, sizeof(*st));
+	struct rte_ring *in_rx[2], *in_tx, *out_rx, *out_tx;
+	struct rte_mbuf *pkts[200], *out[512];
+	static uint8_t seen[2 * 200 + 1];
+	struct vs_config *cfg;
+	struct vs_switch *sw;
+	struct vs_port *port;
+	unsigned q, i, n, got = 0;
+
+	snprintf(prefix, sizeof(prefix), "vs_pipe_mw_%d", getpid());
+	cr_assert_geq(rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])) - 1, argv), 0);
+	pool = rte_pktmbuf_pool_create("test_pool", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+				       SOCKET_ID_ANY);
+	in_rx[0] = rte_ring_create("min0_rx0", 512, SOCKET_ID_ANY, 0);
+	in_rx[1] = rte_ring_create("min0_rx1", 512, SOCKET_ID_ANY, 0);
+	in_tx = rte_ring_create("min0_tx", 512, SOCKET_ID_ANY, 0);
+	out_rx = rte_ring_create("mout0_rx", 512, SOCKET_ID_ANY, 0);
+	out_tx = rte_ring_create("mout0_tx", 1024, SOCKET_ID_ANY, 0);
+	cr_assert(pool && in_rx[0] && in_rx[1] && in_tx && out_rx && out_tx);
+	cr_assert_geq(rte_eth_from_rings("min0", in_rx, 2, &in_tx, 1, 0), 0);
+	cr_assert_geq(rte_eth_from_rings("mout0", &out_rx, 1, &out_tx, 1, 0), 0);
+
+	cfg = load(yaml);
+	sw = switch_up(cfg);
+	port = vs_switch_port_by_name(sw, "mout0");
+	cr_assert_not_null(port);
+	cr_assert_eq(port->n_txq, 1);
+	cr_assert(port->txq_shared[0], "one tx queue for two workers is shared");
+	cr_assert(port->tx != port->tx_raw, "the locking tx function was chosen");
+	port = vs_switch_port_by_name(sw, "min0");
+	cr_assert_not(port->txq_shared[0] && port->n_txq > 1);
+
+	for (q = 0; q < 2; q++) {
+		for (i = 0; i < 200; i++)
+			pkts[i] = mk_udp((uint16_t)(1 + q * 200 + i), 1, 1000, -1);
+		cr_assert_eq(rte_ring_enqueue_burst(in_rx[q], (void **)pkts, 200, NULL), 200);
+	}
+	for (i = 0; i < 10000; i++) {
+		vs_switch_stats(sw, st);
+		if (st->port[1].tx_pkts >= 400)
+			break;
+		usleep(1000);
+	}
+	vs_switch_stats(sw, st);
+	cr_assert_eq(st->port[0].rx_pkts, 400);
+	cr_assert_eq(st->port[1].tx_pkts, 400);
+	cr_assert_eq(st->total_drops, 0);
+	cr_assert_eq(st->worker[0].rx_pkts, 200, "each worker polls its own rx queue");
+	cr_assert_eq(st->worker[1].rx_pkts, 200);
+	cr_assert_eq(st->worker[0].tx_pkts, 200);
+	cr_assert_eq(st->worker[1].tx_pkts, 200);
+	while ((n = rte_ring_dequeue_burst(out_tx, (void **)out, 512, NULL)) > 0) {
+		for (i = 0; i < n; i++) {
+			int id = frame_id(rte_pktmbuf_mtod(out[i], const uint8_t *),
+					  rte_pktmbuf_pkt_len(out[i]));
+
+			cr_assert(id >= 1 && id <= 400, "unknown id %d", id);
+			cr_assert_eq(seen[id], 0, "id %d sent twice", id);
+			seen[id] = 1;
+			rte_pktmbuf_free(out[i]);
+		}
+		got += n;
+	}
+	cr_assert_eq(got, 400);
+
+	vs_switch_destroy(sw);
+	vs_config_free(cfg);
 	free(st);
 	rte_eal_cleanup();
 }

@@ -463,3 +463,52 @@ Test(pcapgen, frames_follow_the_flow_formula)
 	p.size = 20;
 	cr_assert_eq(vs_pcapgen_frame(&p, 0, f, sizeof(f)), -EINVAL);
 }
+
+/* ---- tx queue sharing ------------------------------------------------------------------- */
+
+static uint16_t
+dummy_tx(struct vs_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
+{
+	(void)port;
+	(void)queue;
+	(void)pkts;
+	return n;
+}
+
+Test(port, tx_lock_only_on_shared_queues)
+{
+	static struct vs_port port;
+
+	port.tx_raw = dummy_tx;
+	port.n_txq = 2;
+	vs_port_set_workers(&port, 2);
+	cr_assert_not(port.txq_shared[0]);
+	cr_assert_not(port.txq_shared[1]);
+	cr_assert_eq(port.tx, dummy_tx, "no shared queue: the lock-free tx");
+
+	/* Workers 0 and 2 share queue 0; worker 1 has queue 1 alone. */
+	vs_port_set_workers(&port, 3);
+	cr_assert_eq(vs_port_txq_of(2, 0), 0);
+	cr_assert_eq(vs_port_txq_of(2, 1), 1);
+	cr_assert_eq(vs_port_txq_of(2, 2), 0);
+	cr_assert(port.txq_shared[0]);
+	cr_assert_not(port.txq_shared[1]);
+	cr_assert_neq(port.tx, dummy_tx, "a shared queue: the locking tx");
+
+	vs_port_set_workers(&port, 4);
+	cr_assert(port.txq_shared[0]);
+	cr_assert(port.txq_shared[1]);
+}
+
+Test(port, device_name_from_devargs)
+{
+	char name[16];
+
+	cr_assert_eq(vs_port_devname("net_pcap0,rx_pcap=/x.pcap,infinite_rx=1", name,
+				     sizeof(name)), 0);
+	cr_assert_str_eq(name, "net_pcap0");
+	cr_assert_eq(vs_port_devname("0000:3b:00.0", name, sizeof(name)), 0);
+	cr_assert_str_eq(name, "0000:3b:00.0");
+	cr_assert_eq(vs_port_devname("a_very_long_device_name,x=1", name, sizeof(name)),
+		     -ENAMETOOLONG);
+}
