@@ -217,6 +217,9 @@ run(const struct vs_config *cfg, const char *prog, uint32_t stats_ms, uint32_t d
 	       sz.n_mbufs, sz.mbuf_size, sz.pool_bytes >> 20, sz.rx_desc, sz.tx_desc, sz.inflight,
 	       sz.caches, sz.reserve, sz.memory_mb);
 	rc = vs_app_check_memory(cfg, &sz, line, sizeof(line));
+	if (rc == 0)
+		rc = vs_app_check_hugepages(cfg, &sz, vs_app_hugepages_free_mb("/proc/meminfo"), line,
+					    sizeof(line));
 	if (rc < 0) {
 		fprintf(stderr, "nfvswitch: %s\n", line);
 		return EXIT_STARTUP;

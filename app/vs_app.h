@@ -45,6 +45,20 @@ const char *vs_app_eal_args_str(const struct vs_eal_args *a, char *buf, size_t s
 int vs_app_check_memory(const struct vs_config *cfg, const struct vs_mbuf_sizing *sz, char *msg,
 			size_t size);
 
+/*
+ * Hugepage memory free on the host, in MiB (HugePages_Free x Hugepagesize
+ * from meminfo, normally "/proc/meminfo"). Returns -errno when unreadable.
+ */
+int64_t vs_app_hugepages_free_mb(const char *meminfo);
+
+/*
+ * With hugepages (dpdk.no_huge false), check that free_mb holds what the
+ * config needs (dpdk.memory_mb, or sz->memory_mb when that is 0). 0, or
+ * -ENOMEM with a message naming both numbers and how to fix it.
+ */
+int vs_app_check_hugepages(const struct vs_config *cfg, const struct vs_mbuf_sizing *sz,
+			   int64_t free_mb, char *msg, size_t size);
+
 /* ---- pcap generator ------------------------------------------------------------ */
 
 /*

@@ -425,6 +425,30 @@ Test(sizing, memory_check_names_the_numbers)
 	vs_config_free(cfg);
 }
 
+Test(sizing, hugepages_check)
+{
+	struct vs_config *cfg = load("dpdk: {memory_mb: 512}\nworkers: [{lcore: 1}]\n");
+	struct vs_mbuf_sizing sz;
+	char msg[1024], path[] = "/tmp/vs-meminfo-XXXXXX";
+	FILE *f;
+	int fd;
+
+	cr_assert_eq(vs_switch_mbuf_sizing(cfg, &sz), 0);
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	f = fdopen(fd, "w");
+	fprintf(f, "MemTotal:       1000 kB\nHugePages_Total:     512\nHugePages_Free:      200\n"
+		   "Hugepagesize:       2048 kB\n");
+	fclose(f);
+	cr_assert_eq(vs_app_hugepages_free_mb(path), 400);
+	remove(path);
+	cr_assert_eq(vs_app_check_hugepages(cfg, &sz, 400, msg, sizeof(msg)), -ENOMEM);
+	cr_assert_not_null(strstr(msg, "400 MiB free, this configuration needs 512 MiB"), "%s", msg);
+	cr_assert_eq(vs_app_check_hugepages(cfg, &sz, 600, msg, sizeof(msg)), 0);
+	cr_assert_eq(vs_app_hugepages_free_mb("/nonexistent/meminfo"), -ENOENT);
+	vs_config_free(cfg);
+}
+
 /* ---- pcap generator ------------------------------------------------------------------- */
 
 Test(pcapgen, frames_follow_the_flow_formula)
