@@ -9,8 +9,7 @@
 
 #include "vs_app.h"
 
-static int
-push(struct vs_eal_args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int push(struct vs_eal_args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static int
 push(struct vs_eal_args *a, const char *fmt, ...)

@@ -26,7 +26,7 @@
 enum {
 	EXIT_OK = 0,
 	EXIT_CONFIG = 1,  /* invalid configuration */
-	EXIT_USAGE = 2,   /* bad command line */
+	EXIT_USAGE = 2,	  /* bad command line */
 	EXIT_STARTUP = 3, /* EAL, memory, port or rule setup failed */
 };
 
@@ -42,22 +42,23 @@ on_signal(int sig)
 static void
 usage(FILE *f)
 {
-	fprintf(f,
-		"usage: nfvswitch [-c FILE] [--check] [--stats-interval MS] [--duration S]\n"
-		"                 [--version] [--help]\n"
-		"  -c, --config FILE       configuration file (default: the built-in demo,\n"
-		"                          config/examples/demo.yaml)\n"
-		"      --check             validate the configuration only (no DPDK) and exit\n"
-		"      --stats-interval MS print rates every MS milliseconds (overrides\n"
-		"                          control.stats_interval_ms; 0 = off)\n"
-		"      --duration S        stop after S seconds (default: run until SIGINT/SIGTERM)\n"
-		"      --version           print the version and exit\n"
-		"  -h, --help              this text\n"
-		"exit status:\n"
-		"  0  stopped cleanly (or --check: the configuration is valid)\n"
-		"  1  invalid configuration (the message says FILE:LINE:COL and why)\n"
-		"  2  bad command line\n"
-		"  3  startup failed: EAL, memory, ports or rules (the message says which)\n");
+	fprintf(
+	    f,
+	    "usage: nfvswitch [-c FILE] [--check] [--stats-interval MS] [--duration S]\n"
+	    "                 [--version] [--help]\n"
+	    "  -c, --config FILE       configuration file (default: the built-in demo,\n"
+	    "                          config/examples/demo.yaml)\n"
+	    "      --check             validate the configuration only (no DPDK) and exit\n"
+	    "      --stats-interval MS print rates every MS milliseconds (overrides\n"
+	    "                          control.stats_interval_ms; 0 = off)\n"
+	    "      --duration S        stop after S seconds (default: run until SIGINT/SIGTERM)\n"
+	    "      --version           print the version and exit\n"
+	    "  -h, --help              this text\n"
+	    "exit status:\n"
+	    "  0  stopped cleanly (or --check: the configuration is valid)\n"
+	    "  1  invalid configuration (the message says FILE:LINE:COL and why)\n"
+	    "  2  bad command line\n"
+	    "  3  startup failed: EAL, memory, ports or rules (the message says which)\n");
 }
 
 static double
@@ -108,8 +109,8 @@ ensure_demo_pcap(const struct vs_config *cfg)
 		fprintf(stderr, "nfvswitch: cannot write %s: %s\n", VS_DEMO_PCAP, strerror(-rc));
 		return rc;
 	}
-	printf("generated %s: %u flows, %u packets of %u bytes\n", VS_DEMO_PCAP, p.flows,
-	       p.count, p.size);
+	printf("generated %s: %u flows, %u packets of %u bytes\n", VS_DEMO_PCAP, p.flows, p.count,
+	       p.size);
 	return 0;
 }
 
@@ -139,11 +140,13 @@ print_stats(const struct vs_switch_stats *cur, const struct vs_switch_stats *pre
 	uint16_t id, i;
 
 	if (prev)
-		printf("--- %.1fs ---------------------------------------------------------------\n",
-		       elapsed);
+		printf(
+		    "--- %.1fs ---------------------------------------------------------------\n",
+		    elapsed);
 	else
-		printf("=== totals after %.1fs ====================================================\n",
-		       elapsed);
+		printf(
+		    "=== totals after %.1fs ====================================================\n",
+		    elapsed);
 	for (id = 0; id < cur->n_ports; id++) {
 		const struct vs_switch_port_stats *c = &cur->port[id];
 		const struct vs_switch_port_stats *p = prev ? &prev->port[id] : NULL;
@@ -182,9 +185,10 @@ print_stats(const struct vs_switch_stats *cur, const struct vs_switch_stats *pre
 			       rx / dt / 1e6, tx / dt / 1e6);
 		else
 			printf("worker lcore %-4u busy %5.1f%%  rx %" PRIu64 " pkts  tx %" PRIu64
-			       " pkts\n", c->lcore,
-			       busy + idle ? 100.0 * (double)busy / (double)(busy + idle) : 0.0,
-			       rx, tx);
+			       " pkts\n",
+			       c->lcore,
+			       busy + idle ? 100.0 * (double)busy / (double)(busy + idle) : 0.0, rx,
+			       tx);
 		print_drops("  drops: ", c->drops, p ? p->drops : NULL);
 	}
 	if (!prev) {
@@ -211,15 +215,15 @@ run(const struct vs_config *cfg, const char *prog, uint32_t stats_ms, uint32_t d
 		fprintf(stderr, "nfvswitch: cannot size the mempool: %s\n", strerror(-rc));
 		return EXIT_STARTUP;
 	}
-	printf("mempool: %u mbufs x %u bytes = %" PRIu64 " MiB (rx desc %" PRIu64 ", tx desc %"
-	       PRIu64 ", in flight %" PRIu64 ", caches %" PRIu64 ", reserve %" PRIu64
+	printf("mempool: %u mbufs x %u bytes = %" PRIu64 " MiB (rx desc %" PRIu64
+	       ", tx desc %" PRIu64 ", in flight %" PRIu64 ", caches %" PRIu64 ", reserve %" PRIu64
 	       "); memory needed %u MiB\n",
 	       sz.n_mbufs, sz.mbuf_size, sz.pool_bytes >> 20, sz.rx_desc, sz.tx_desc, sz.inflight,
 	       sz.caches, sz.reserve, sz.memory_mb);
 	rc = vs_app_check_memory(cfg, &sz, line, sizeof(line));
 	if (rc == 0)
-		rc = vs_app_check_hugepages(cfg, &sz, vs_app_hugepages_free_mb("/proc/meminfo"), line,
-					    sizeof(line));
+		rc = vs_app_check_hugepages(cfg, &sz, vs_app_hugepages_free_mb("/proc/meminfo"),
+					    line, sizeof(line));
 	if (rc < 0) {
 		fprintf(stderr, "nfvswitch: %s\n", line);
 		return EXIT_STARTUP;
@@ -268,7 +272,7 @@ run(const struct vs_config *cfg, const char *prog, uint32_t stats_ms, uint32_t d
 	t_start = t_last = now_s();
 	vs_switch_stats(sw, prev);
 	while (!stop_requested) {
-		struct timespec nap = { .tv_sec = 0, .tv_nsec = 20 * 1000 * 1000 };
+		struct timespec nap = {.tv_sec = 0, .tv_nsec = 20 * 1000 * 1000};
 
 		nanosleep(&nap, NULL);
 		t = now_s();
@@ -300,6 +304,7 @@ out:
 int
 main(int argc, char **argv)
 {
+	/* clang-format off */
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 1 },
@@ -309,6 +314,7 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	/* clang-format on */
 	const char *file = NULL;
 	bool check = false, have_stats = false;
 	uint32_t stats_ms = 0, duration_s = 0;
@@ -326,16 +332,20 @@ main(int argc, char **argv)
 			break;
 		case 2:
 			if (parse_u32(optarg, &stats_ms) < 0) {
-				fprintf(stderr, "nfvswitch: --stats-interval: '%s' is not a number of "
-					"milliseconds\n", optarg);
+				fprintf(stderr,
+					"nfvswitch: --stats-interval: '%s' is not a number of "
+					"milliseconds\n",
+					optarg);
 				return EXIT_USAGE;
 			}
 			have_stats = true;
 			break;
 		case 3:
 			if (parse_u32(optarg, &duration_s) < 0 || duration_s == 0) {
-				fprintf(stderr, "nfvswitch: --duration: '%s' is not a positive number "
-					"of seconds\n", optarg);
+				fprintf(stderr,
+					"nfvswitch: --duration: '%s' is not a positive number "
+					"of seconds\n",
+					optarg);
 				return EXIT_USAGE;
 			}
 			break;

@@ -25,7 +25,7 @@
 RTE_LOG_REGISTER_DEFAULT(vs_pipeline_logtype, NOTICE);
 
 struct vs_switch {
-	const struct vs_config *cfg;       /* applied config (caller's), NULL before */
+	const struct vs_config *cfg; /* applied config (caller's), NULL before */
 	struct vs_dp_shared sh;
 	struct rte_mempool *pool;
 	struct rte_rcu_qsbr *qsbr;
@@ -34,7 +34,7 @@ struct vs_switch {
 	uint32_t worker_lcores[VS_CFG_MAX_WORKERS];
 	struct vs_worker *workers[VS_CFG_MAX_WORKERS];
 	struct vs_port *ports[VS_PORT_MAX]; /* by switch port id */
-	struct vs_cls_rule **rules;        /* live classifier rules */
+	struct vs_cls_rule **rules;	    /* live classifier rules */
 	uint32_t n_rules;
 	uint64_t generation;
 	bool running;
@@ -72,12 +72,13 @@ vs_switch_mbuf_sizing(const struct vs_config *cfg, struct vs_mbuf_sizing *out)
 			out->rx_desc += (uint64_t)port_txqs(p, cfg->n_workers) * VS_BURST;
 			continue;
 		}
-		out->rx_desc += (uint64_t)(p->rx_queues ? p->rx_queues : 1) *
-				(p->rx_desc ? p->rx_desc : 1024);
-		out->tx_desc += (uint64_t)port_txqs(p, cfg->n_workers) *
-				(p->tx_desc ? p->tx_desc : 1024);
+		out->rx_desc +=
+		    (uint64_t)(p->rx_queues ? p->rx_queues : 1) * (p->rx_desc ? p->rx_desc : 1024);
+		out->tx_desc +=
+		    (uint64_t)port_txqs(p, cfg->n_workers) * (p->tx_desc ? p->tx_desc : 1024);
 	}
-	out->inflight = (uint64_t)cfg->n_workers * (VS_BURST + (uint64_t)cfg->n_ports * VS_TXBUF_SIZE);
+	out->inflight =
+	    (uint64_t)cfg->n_workers * (VS_BURST + (uint64_t)cfg->n_ports * VS_TXBUF_SIZE);
 	/* A mempool cache can hold up to 1.5 times its size. */
 	out->caches = (uint64_t)(cfg->n_workers + 1) * VS_MBUF_CACHE * 3 / 2;
 	out->reserve = VS_MBUF_PMD_RESERVE;
@@ -87,14 +88,15 @@ vs_switch_mbuf_sizing(const struct vs_config *cfg, struct vs_mbuf_sizing *out)
 	if (n - 1 > UINT32_MAX)
 		return -EINVAL;
 	out->n_mbufs = (uint32_t)(n - 1);
-	out->mbuf_size = rte_mempool_calc_obj_size(sizeof(struct rte_mbuf) + RTE_PKTMBUF_HEADROOM +
-						   VS_MBUF_DATA_ROOM, 0, NULL);
+	out->mbuf_size = rte_mempool_calc_obj_size(
+	    sizeof(struct rte_mbuf) + RTE_PKTMBUF_HEADROOM + VS_MBUF_DATA_ROOM, 0, NULL);
 	out->pool_bytes = (uint64_t)out->n_mbufs * out->mbuf_size;
 	/* Classifier: rules and per-worker EMCs, generously. */
-	cls_bytes = (uint64_t)(cfg->classifier.max_rules ? cfg->classifier.max_rules : 65536) * 512 +
-		    (uint64_t)cfg->n_workers * cfg->classifier.emc_entries * 256;
-	out->memory_mb = (uint32_t)((out->pool_bytes + cls_bytes + (1u << 20) - 1) >> 20) +
-			 VS_MEM_BASE_MB;
+	cls_bytes =
+	    (uint64_t)(cfg->classifier.max_rules ? cfg->classifier.max_rules : 65536) * 512 +
+	    (uint64_t)cfg->n_workers * cfg->classifier.emc_entries * 256;
+	out->memory_mb =
+	    (uint32_t)((out->pool_bytes + cls_bytes + (1u << 20) - 1) >> 20) + VS_MEM_BASE_MB;
 	return 0;
 }
 
@@ -149,8 +151,10 @@ vs_switch_create(const struct vs_config *cfg)
 	for (i = 0; i < cfg->n_workers; i++) {
 		uint32_t lc = cfg->workers[i].lcore;
 
-		if (lc >= RTE_MAX_LCORE || !rte_lcore_is_enabled(lc) || lc == rte_get_main_lcore()) {
-			VS_PL_LOG(ERR, "worker lcore %u is not an enabled worker lcore of the EAL", lc);
+		if (lc >= RTE_MAX_LCORE || !rte_lcore_is_enabled(lc) ||
+		    lc == rte_get_main_lcore()) {
+			VS_PL_LOG(ERR, "worker lcore %u is not an enabled worker lcore of the EAL",
+				  lc);
 			errno = EINVAL;
 			return NULL;
 		}
@@ -168,11 +172,13 @@ vs_switch_create(const struct vs_config *cfg)
 		sw->worker_lcores[i] = cfg->workers[i].lcore;
 
 	snprintf(name, sizeof(name), "vs_mbuf_%u", seq);
-	sw->pool = rte_pktmbuf_pool_create(name, sz.n_mbufs, VS_MBUF_CACHE, 0,
-					   RTE_PKTMBUF_HEADROOM + VS_MBUF_DATA_ROOM, rte_socket_id());
+	sw->pool =
+	    rte_pktmbuf_pool_create(name, sz.n_mbufs, VS_MBUF_CACHE, 0,
+				    RTE_PKTMBUF_HEADROOM + VS_MBUF_DATA_ROOM, rte_socket_id());
 	if (sw->pool == NULL) {
 		rc = rte_errno;
-		VS_PL_LOG(ERR, "cannot create the mempool: %u mbufs of %u bytes = %" PRIu64
+		VS_PL_LOG(ERR,
+			  "cannot create the mempool: %u mbufs of %u bytes = %" PRIu64
 			  " MiB: %s; give dpdk.memory_mb >= %u or reserve more hugepages",
 			  sz.n_mbufs, sz.mbuf_size, sz.pool_bytes >> 20, rte_strerror(rc),
 			  sz.memory_mb);
@@ -236,8 +242,7 @@ vs_switch_create(const struct vs_config *cfg)
 			goto fail;
 		}
 	}
-	VS_PL_LOG(INFO, "switch created: %u workers, mempool %u mbufs", sw->n_workers,
-		  sz.n_mbufs);
+	VS_PL_LOG(INFO, "switch created: %u workers, mempool %u mbufs", sw->n_workers, sz.n_mbufs);
 	return sw;
 fail:
 	free_workers(sw);
@@ -326,8 +331,8 @@ vs_switch_refresh_ports(struct vs_switch *sw)
 struct plan {
 	struct vs_switch *sw;
 	const struct vs_config *cfg;
-	uint16_t ids[VS_CFG_MAX_PORTS];     /* switch id of cfg->ports[i] */
-	bool added[VS_CFG_MAX_PORTS];       /* cfg->ports[i] is new */
+	uint16_t ids[VS_CFG_MAX_PORTS]; /* switch id of cfg->ports[i] */
+	bool added[VS_CFG_MAX_PORTS];	/* cfg->ports[i] is new */
 };
 
 static int
@@ -353,7 +358,7 @@ static int
 plan_ports(struct vs_switch *sw, const struct vs_config *cfg, struct plan *pl)
 {
 	const struct vs_config *old = sw->cfg;
-	bool used[VS_PORT_MAX] = { false };
+	bool used[VS_PORT_MAX] = {false};
 	uint32_t i;
 	uint16_t id;
 
@@ -366,13 +371,17 @@ plan_ports(struct vs_switch *sw, const struct vs_config *cfg, struct plan *pl)
 		const struct vs_cfg_port *np = vs_config_port(cfg, old->ports[i].name);
 
 		if (np == NULL) {
-			VS_PL_LOG(ERR, "port %s: removing a port from a running switch is not "
-				  "supported yet", old->ports[i].name);
+			VS_PL_LOG(ERR,
+				  "port %s: removing a port from a running switch is not "
+				  "supported yet",
+				  old->ports[i].name);
 			return -ENOTSUP;
 		}
 		if (!port_cfg_same(np, &old->ports[i])) {
-			VS_PL_LOG(ERR, "port %s: changing a port's settings on a running switch is "
-				  "not supported yet", np->name);
+			VS_PL_LOG(ERR,
+				  "port %s: changing a port's settings on a running switch is "
+				  "not supported yet",
+				  np->name);
 			return -ENOTSUP;
 		}
 	}
@@ -578,8 +587,10 @@ vs_switch_apply(struct vs_switch *sw, const struct vs_config *cfg)
 	}
 	snapshot_publish(sw, snap);
 	vs_cls_reclaim(sw->cls);
-	VS_PL_LOG(INFO, "%s applied: generation %" PRIu64 ", %u ports, %u rules (%u classifier "
-		  "rules)", cfg->source, sw->generation, cfg->n_ports, cfg->n_rules, sw->n_rules);
+	VS_PL_LOG(INFO,
+		  "%s applied: generation %" PRIu64 ", %u ports, %u rules (%u classifier "
+		  "rules)",
+		  cfg->source, sw->generation, cfg->n_ports, cfg->n_rules, sw->n_rules);
 	rc = 0;
 	goto out;
 

@@ -23,22 +23,23 @@ struct rte_mempool;
 
 /* ---- mempool sizing (pure; usable before rte_eal_init) -------------------- */
 
-#define VS_MBUF_DATA_ROOM 2048       /* bytes of packet data per mbuf */
-#define VS_MBUF_CACHE 256            /* per-lcore mempool cache */
-#define VS_MBUF_PMD_RESERVE 4096     /* PMD-held mbufs beyond the rings (net_pcap
-				      * infinite_rx keeps its whole file in mbufs) */
-#define VS_MEM_BASE_MB 64            /* EAL, rings, ethdev, tables besides the mempool */
+#define VS_MBUF_DATA_ROOM 2048 /* bytes of packet data per mbuf */
+#define VS_MBUF_CACHE	  256  /* per-lcore mempool cache */
+#define VS_MBUF_PMD_RESERVE                                                                        \
+	4096		  /* PMD-held mbufs beyond the rings (net_pcap                             \
+			   * infinite_rx keeps its whole file in mbufs) */
+#define VS_MEM_BASE_MB 64 /* EAL, rings, ethdev, tables besides the mempool */
 
 struct vs_mbuf_sizing {
-	uint64_t rx_desc;      /* sum of rx_queues * rx_desc */
-	uint64_t tx_desc;      /* sum of tx_queues * tx_desc */
-	uint64_t inflight;     /* per worker: one rx burst + a full tx buffer per port */
-	uint64_t caches;       /* mempool caches of every lcore */
-	uint64_t reserve;      /* VS_MBUF_PMD_RESERVE */
-	uint32_t n_mbufs;      /* total, rounded up to 2^k - 1 */
-	uint32_t mbuf_size;    /* bytes per mbuf in the pool (header + headroom + room) */
-	uint64_t pool_bytes;   /* n_mbufs * mbuf_size */
-	uint32_t memory_mb;    /* pool + VS_MEM_BASE_MB, rounded up */
+	uint64_t rx_desc;    /* sum of rx_queues * rx_desc */
+	uint64_t tx_desc;    /* sum of tx_queues * tx_desc */
+	uint64_t inflight;   /* per worker: one rx burst + a full tx buffer per port */
+	uint64_t caches;     /* mempool caches of every lcore */
+	uint64_t reserve;    /* VS_MBUF_PMD_RESERVE */
+	uint32_t n_mbufs;    /* total, rounded up to 2^k - 1 */
+	uint32_t mbuf_size;  /* bytes per mbuf in the pool (header + headroom + room) */
+	uint64_t pool_bytes; /* n_mbufs * mbuf_size */
+	uint32_t memory_mb;  /* pool + VS_MEM_BASE_MB, rounded up */
 };
 
 /* Compute the mempool size cfg needs. Returns 0 or -EINVAL. */
@@ -95,10 +96,10 @@ struct vs_switch_port_stats {
 	uint16_t id;
 	bool present;
 	bool ready;
-	uint64_t rx_pkts, rx_bytes;  /* received by workers */
-	uint64_t tx_pkts, tx_bytes;  /* accepted by the port's tx */
-	uint64_t tx_drops;           /* tx_full + port_down + hairpin towards it */
-	struct vs_port_stats dev;    /* device counters (imissed, rx_nombuf, ...) */
+	uint64_t rx_pkts, rx_bytes; /* received by workers */
+	uint64_t tx_pkts, tx_bytes; /* accepted by the port's tx */
+	uint64_t tx_drops;	    /* tx_full + port_down + hairpin towards it */
+	struct vs_port_stats dev;   /* device counters (imissed, rx_nombuf, ...) */
 };
 
 struct vs_switch_worker_stats {
@@ -110,13 +111,13 @@ struct vs_switch_worker_stats {
 };
 
 struct vs_switch_stats {
-	uint64_t tsc;         /* rte_rdtsc() when taken */
+	uint64_t tsc; /* rte_rdtsc() when taken */
 	uint64_t tsc_hz;
-	uint16_t n_ports;     /* entries of port[] (ids < n_ports) */
+	uint16_t n_ports; /* entries of port[] (ids < n_ports) */
 	uint16_t n_workers;
 	struct vs_switch_port_stats port[VS_PORT_MAX];
 	struct vs_switch_worker_stats worker[VS_CFG_MAX_WORKERS];
-	uint64_t drops[VS_DROP_MAX];  /* all workers */
+	uint64_t drops[VS_DROP_MAX]; /* all workers */
 	uint64_t total_drops;
 };
 

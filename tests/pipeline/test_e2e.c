@@ -105,7 +105,8 @@ run(char *const argv[], const char *log, unsigned timeout_s)
 	}
 	kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);
-	cr_assert_fail("%s did not finish within %u s; log:\n%s", argv[0], timeout_s, read_file(log));
+	cr_assert_fail("%s did not finish within %u s; log:\n%s", argv[0], timeout_s,
+		       read_file(log));
 	return -1;
 }
 
@@ -148,22 +149,24 @@ check_out1(const uint8_t *p, unsigned len)
 	cr_assert(dport >= 5000 && dport <= 5003, "dport %u outside 5000-5003", dport);
 }
 
-#define E2E_YAML_FMT \
-	"dpdk: {main_lcore: 0, memory_mb: 256, no_huge: true, in_memory: true,\n" \
-	"       file_prefix: vs-e2e-%d, log_level: \"*:notice\",\n" \
-	"       extra_args: [\"--no-pci\", \"--no-telemetry\"]}\n" \
-	"workers: [{lcore: 1}]\n" \
-	"control: {stats_interval_ms: 300}\n" \
-	"ports:\n" \
-	"  - {name: in0, type: ethdev, device: \"net_pcap10,rx_pcap=%s/in.pcap,tx_pcap=%s/in-tx.pcap\"}\n" \
-	"  - {name: out0, type: ethdev,\n" \
-	"     device: \"net_pcap11,rx_pcap=%s/empty.pcap,tx_pcap=%s/out0.pcap\"}\n" \
-	"  - {name: out1, type: ethdev,\n" \
-	"     device: \"net_pcap12,rx_pcap=%s/empty.pcap,tx_pcap=%s/out1.pcap\"}\n" \
-	"rules:\n" \
-	"  - {priority: 100, match: {in_port: in0, ip_dst: 10.1.0.0/32}, actions: [{output: out0}]}\n" \
-	"  - {priority: 100, match: {in_port: in0, ip_dst: 10.1.0.1/32, ip_proto: udp,\n" \
-	"     l4_dst: \"5000-5003\"}, actions: [{output: out1}]}\n" \
+#define E2E_YAML_FMT                                                                               \
+	"dpdk: {main_lcore: 0, memory_mb: 256, no_huge: true, in_memory: true,\n"                  \
+	"       file_prefix: vs-e2e-%d, log_level: \"*:notice\",\n"                                \
+	"       extra_args: [\"--no-pci\", \"--no-telemetry\"]}\n"                                 \
+	"workers: [{lcore: 1}]\n"                                                                  \
+	"control: {stats_interval_ms: 300}\n"                                                      \
+	"ports:\n"                                                                                 \
+	"  - {name: in0, type: ethdev, device: "                                                   \
+	"\"net_pcap10,rx_pcap=%s/in.pcap,tx_pcap=%s/in-tx.pcap\"}\n"                               \
+	"  - {name: out0, type: ethdev,\n"                                                         \
+	"     device: \"net_pcap11,rx_pcap=%s/empty.pcap,tx_pcap=%s/out0.pcap\"}\n"                \
+	"  - {name: out1, type: ethdev,\n"                                                         \
+	"     device: \"net_pcap12,rx_pcap=%s/empty.pcap,tx_pcap=%s/out1.pcap\"}\n"                \
+	"rules:\n"                                                                                 \
+	"  - {priority: 100, match: {in_port: in0, ip_dst: 10.1.0.0/32}, actions: [{output: "      \
+	"out0}]}\n"                                                                                \
+	"  - {priority: 100, match: {in_port: in0, ip_dst: 10.1.0.1/32, ip_proto: udp,\n"          \
+	"     l4_dst: \"5000-5003\"}, actions: [{output: out1}]}\n"                                \
 	"  - {priority: 100, match: {in_port: in0, ip_dst: 10.1.0.2/32}, actions: [drop]}\n"
 
 static void
@@ -179,10 +182,20 @@ static void
 gen_captures(void)
 {
 	char in[128], empty[128], log[128];
-	char *gen_in[] = { (char *)env("NFVSWITCH_PCAPGEN_BIN"), "-o", in, "--flows", "16",
-			   "--count", "160", "--dst-ips", "4", "--dports", "8", NULL };
-	char *gen_empty[] = { (char *)env("NFVSWITCH_PCAPGEN_BIN"), "-o", empty, "--count", "0",
-			      NULL };
+	char *gen_in[] = {(char *)env("NFVSWITCH_PCAPGEN_BIN"),
+			  "-o",
+			  in,
+			  "--flows",
+			  "16",
+			  "--count",
+			  "160",
+			  "--dst-ips",
+			  "4",
+			  "--dports",
+			  "8",
+			  NULL};
+	char *gen_empty[] = {
+	    (char *)env("NFVSWITCH_PCAPGEN_BIN"), "-o", empty, "--count", "0", NULL};
 
 	snprintf(in, sizeof(in), "%s/in.pcap", dir);
 	snprintf(empty, sizeof(empty), "%s/empty.pcap", dir);
@@ -196,7 +209,7 @@ gen_captures(void)
 Test(e2e, pcap_in_pcap_out_exact_counts, .timeout = 60)
 {
 	char cfg[128], log[128], path[128];
-	char *argv[] = { (char *)env("NFVSWITCH_BIN"), "-c", cfg, "--duration", "2", NULL };
+	char *argv[] = {(char *)env("NFVSWITCH_BIN"), "-c", cfg, "--duration", "2", NULL};
 	const char *out;
 
 	make_dir();
@@ -217,7 +230,8 @@ Test(e2e, pcap_in_pcap_out_exact_counts, .timeout = 60)
 	cr_assert_eq(pcap_count(path, check_out1), 20, "out1; log:\n%s", out);
 	snprintf(path, sizeof(path), "%s/in-tx.pcap", dir);
 	cr_assert_eq(pcap_count(path, NULL), 0, "nothing goes back to in0");
-	cr_assert_not_null(strstr(out, "EAL arguments: nfvswitch -l 0,1 --main-lcore 0"), "%s", out);
+	cr_assert_not_null(strstr(out, "EAL arguments: nfvswitch -l 0,1 --main-lcore 0"), "%s",
+			   out);
 	cr_assert_not_null(strstr(out, "mempool: "), "%s", out);
 	cr_assert_not_null(strstr(out, "by reason: no_rule=60 rule_drop=40\n"), "%s", out);
 	cr_assert_not_null(strstr(out, "port in0          rx 160 pkts"), "%s", out);
@@ -281,7 +295,7 @@ Test(e2e, sigterm_stops_cleanly_with_totals, .timeout = 60)
 static int
 check(const char *file, const char *log)
 {
-	char *argv[] = { (char *)env("NFVSWITCH_BIN"), "--check", "-c", (char *)file, NULL };
+	char *argv[] = {(char *)env("NFVSWITCH_BIN"), "--check", "-c", (char *)file, NULL};
 
 	return run(argv, log, 10);
 }
@@ -315,7 +329,7 @@ Test(check, every_example_is_valid)
 
 Test(check, builtin_default_is_valid)
 {
-	char *argv[] = { (char *)env("NFVSWITCH_BIN"), "--check", NULL };
+	char *argv[] = {(char *)env("NFVSWITCH_BIN"), "--check", NULL};
 	char log[128];
 
 	make_dir();
@@ -328,15 +342,15 @@ Test(check, builtin_default_is_valid)
 Test(check, broken_files_fail_with_a_position)
 {
 	static const char *const broken[] = {
-		/* YAML syntax */
-		"ports:\n  - {name: a, type: ethdev, device: x\n",
-		/* unknown key */
-		"workers: [{lcore: 1}]\nbogus_key: 1\n",
-		/* rule to a port that does not exist */
-		"ports:\n  - {name: a, type: ethdev, device: x0}\n"
-		"rules:\n  - {priority: 1, match: {in_port: a}, actions: [{output: nowhere}]}\n",
-		/* a port without its device */
-		"ports:\n  - {name: a, type: ethdev}\n",
+	    /* YAML syntax */
+	    "ports:\n  - {name: a, type: ethdev, device: x\n",
+	    /* unknown key */
+	    "workers: [{lcore: 1}]\nbogus_key: 1\n",
+	    /* rule to a port that does not exist */
+	    "ports:\n  - {name: a, type: ethdev, device: x0}\n"
+	    "rules:\n  - {priority: 1, match: {in_port: a}, actions: [{output: nowhere}]}\n",
+	    /* a port without its device */
+	    "ports:\n  - {name: a, type: ethdev}\n",
 	};
 	char path[128], log[128], pattern[256];
 	regex_t re;
@@ -349,7 +363,8 @@ Test(check, broken_files_fail_with_a_position)
 
 		snprintf(path, sizeof(path), "%s/broken%u.yaml", dir, i);
 		write_file(path, broken[i]);
-		cr_assert_eq(check(path, log), 1, "%s was accepted:\n%s", broken[i], read_file(log));
+		cr_assert_eq(check(path, log), 1, "%s was accepted:\n%s", broken[i],
+			     read_file(log));
 		out = read_file(log);
 		snprintf(pattern, sizeof(pattern), "^%s:[0-9]+:[0-9]+: ", path);
 		cr_assert_eq(regcomp(&re, pattern, REG_EXTENDED | REG_NEWLINE), 0);
@@ -361,10 +376,10 @@ Test(check, broken_files_fail_with_a_position)
 
 Test(check, usage_and_memory_errors_have_their_exit_codes)
 {
-	char *bad_opt[] = { (char *)env("NFVSWITCH_BIN"), "--bogus", NULL };
-	char *help[] = { (char *)env("NFVSWITCH_BIN"), "--help", NULL };
+	char *bad_opt[] = {(char *)env("NFVSWITCH_BIN"), "--bogus", NULL};
+	char *help[] = {(char *)env("NFVSWITCH_BIN"), "--help", NULL};
 	char cfg[128], log[128];
-	char *small[] = { (char *)env("NFVSWITCH_BIN"), "-c", cfg, "--duration", "1", NULL };
+	char *small[] = {(char *)env("NFVSWITCH_BIN"), "-c", cfg, "--duration", "1", NULL};
 
 	make_dir();
 	snprintf(log, sizeof(log), "%s/out.log", dir);

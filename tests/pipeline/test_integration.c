@@ -21,10 +21,10 @@
 
 #include "vs_switch.h"
 
-#define N_PORTS 4 /* in0, out0, out1, out2 */
+#define N_PORTS	 4 /* in0, out0, out1, out2 */
 #define MAX_PKTS 256
 
-static const char *const port_names[N_PORTS] = { "in0", "out0", "out1", "out2" };
+static const char *const port_names[N_PORTS] = {"in0", "out0", "out1", "out2"};
 static struct rte_ring *rx_ring[N_PORTS], *tx_ring[N_PORTS];
 static struct rte_mempool *pool;
 
@@ -33,9 +33,20 @@ eal_up(void)
 {
 	char prefix[64];
 	char *argv[] = {
-		"test_pipeline_integration", "--no-huge", "-m", "512", "--no-shconf", "--no-pci",
-		"--no-telemetry", "-l", "0,1", "--file-prefix", prefix, "--log-level",
-		"*:warning", NULL,
+	    "test_pipeline_integration",
+	    "--no-huge",
+	    "-m",
+	    "512",
+	    "--no-shconf",
+	    "--no-pci",
+	    "--no-telemetry",
+	    "-l",
+	    "0,1",
+	    "--file-prefix",
+	    prefix,
+	    "--log-level",
+	    "*:warning",
+	    NULL,
 	};
 	unsigned i;
 
@@ -59,32 +70,32 @@ eal_up(void)
 	}
 }
 
-#define PORTS_YAML                                                                  \
-	"workers: [{lcore: 1}]\n"                                                   \
-	"ports:\n"                                                                  \
-	"  - {name: in0, type: ethdev, device: net_ring_in0}\n"                         \
-	"  - {name: out0, type: ethdev, device: net_ring_out0}\n"                       \
-	"  - {name: out1, type: ethdev, device: net_ring_out1}\n"                       \
+#define PORTS_YAML                                                                                 \
+	"workers: [{lcore: 1}]\n"                                                                  \
+	"ports:\n"                                                                                 \
+	"  - {name: in0, type: ethdev, device: net_ring_in0}\n"                                    \
+	"  - {name: out0, type: ethdev, device: net_ring_out0}\n"                                  \
+	"  - {name: out1, type: ethdev, device: net_ring_out1}\n"                                  \
 	"  - {name: out2, type: ethdev, device: net_ring_out2}\n"
 
 static const char *main_yaml = PORTS_YAML
-	"rules:\n"
-	"  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.1/32}, actions: [{output: out0}]}\n"
-	"  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.2/32, ip_proto: udp,\n"
-	"     l4_dst: \"1000-1999\"}, actions: [{output: out1}]}\n"
-	"  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.3/32}, actions: [drop]}\n"
-	"  - {priority: 100, match: {in_port: in0, vlan: 10}, actions: [pop_vlan, {output: out2}]}\n"
-	"  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.4/32, vlan: none},\n"
-	"     actions: [{push_vlan: {vid: 20, pcp: 3}}, {output: out2}]}\n"
-	"  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.5/32},\n"
-	"     actions: [{set_eth_src: \"02:aa:00:00:00:01\"}, {set_eth_dst: \"02:bb:00:00:00:02\"},\n"
-	"               {output: out1}]}\n"
-	"  - {priority: 100, match: {in_port: in0, eth_type: 0x0806}, actions: [flood]}\n"
-	"  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.6/32},\n"
-	"     actions: [{output: out0}, {set_eth_dst: \"02:cc:00:00:00:03\"}, {output: out1}]}\n"
-	"  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.7/32}, actions: [{output: in0}]}\n"
-	"  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.10/32},\n"
-	"     actions: [{push_vlan: {vid: 30, pcp: 0}}, flood]}\n";
+    "rules:\n"
+    "  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.1/32}, actions: [{output: out0}]}\n"
+    "  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.2/32, ip_proto: udp,\n"
+    "     l4_dst: \"1000-1999\"}, actions: [{output: out1}]}\n"
+    "  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.3/32}, actions: [drop]}\n"
+    "  - {priority: 100, match: {in_port: in0, vlan: 10}, actions: [pop_vlan, {output: out2}]}\n"
+    "  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.4/32, vlan: none},\n"
+    "     actions: [{push_vlan: {vid: 20, pcp: 3}}, {output: out2}]}\n"
+    "  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.5/32},\n"
+    "     actions: [{set_eth_src: \"02:aa:00:00:00:01\"}, {set_eth_dst: \"02:bb:00:00:00:02\"},\n"
+    "               {output: out1}]}\n"
+    "  - {priority: 100, match: {in_port: in0, eth_type: 0x0806}, actions: [flood]}\n"
+    "  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.6/32},\n"
+    "     actions: [{output: out0}, {set_eth_dst: \"02:cc:00:00:00:03\"}, {output: out1}]}\n"
+    "  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.7/32}, actions: [{output: in0}]}\n"
+    "  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.10/32},\n"
+    "     actions: [{push_vlan: {vid: 30, pcp: 0}}, flood]}\n";
 
 static struct vs_config *
 load(const char *yaml)
@@ -100,8 +111,8 @@ load(const char *yaml)
 
 /* ---- packets --------------------------------------------------------------------- */
 
-static const uint8_t mac_dst[6] = { 0x02, 0, 0, 0, 0, 0x02 };
-static const uint8_t mac_src[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+static const uint8_t mac_dst[6] = {0x02, 0, 0, 0, 0, 0x02};
+static const uint8_t mac_src[6] = {0x02, 0, 0, 0, 0, 0x01};
 
 static uint8_t *
 frame_start(struct rte_mbuf **mp, uint16_t len)
@@ -178,7 +189,7 @@ mk_arp(uint16_t id)
 	p[16] = 0x08; /* ptype ipv4 */
 	p[18] = 6;
 	p[19] = 4;
-	p[21] = 1;    /* request */
+	p[21] = 1; /* request */
 	p[42] = (uint8_t)(id >> 8);
 	p[43] = (uint8_t)id;
 	record(id, m);
@@ -262,8 +273,8 @@ wait_processed(struct vs_switch *sw, uint64_t rx_total, uint64_t tx_total, uint6
 	vs_switch_stats(sw, st);
 	cr_assert_eq(st->port[0].rx_pkts, rx_total, "in0 received %" PRIu64 " of %" PRIu64,
 		     st->port[0].rx_pkts, rx_total);
-	cr_assert_eq(sum_tx(st), tx_total, "transmitted %" PRIu64 ", expected %" PRIu64,
-		     sum_tx(st), tx_total);
+	cr_assert_eq(sum_tx(st), tx_total, "transmitted %" PRIu64 ", expected %" PRIu64, sum_tx(st),
+		     tx_total);
 	cr_assert_eq(st->total_drops, drops_total, "dropped %" PRIu64 ", expected %" PRIu64,
 		     st->total_drops, drops_total);
 }
@@ -288,18 +299,18 @@ switch_up(const struct vs_config *cfg)
 /* ---- tests ----------------------------------------------------------------------- */
 
 enum kind {
-	K_PLAIN,   /* unchanged */
-	K_POPPED,  /* vlan 10 removed */
-	K_PUSHED,  /* vid 20 pcp 3 added */
-	K_MACS,    /* src/dst rewritten */
+	K_PLAIN,  /* unchanged */
+	K_POPPED, /* vlan 10 removed */
+	K_PUSHED, /* vid 20 pcp 3 added */
+	K_MACS,	  /* src/dst rewritten */
 	K_ARP,
-	K_H,       /* out0: original dst; out1: dst 02:cc:... */
-	K_PUSH30,  /* vid 30 added, flooded */
+	K_H,	  /* out0: original dst; out1: dst 02:cc:... */
+	K_PUSH30, /* vid 30 added, flooded */
 };
 
 struct expect {
 	uint16_t id;
-	uint8_t ports;  /* bit p: expected once on port p */
+	uint8_t ports; /* bit p: expected once on port p */
 	uint8_t kind;
 	uint8_t seen;
 };
@@ -332,9 +343,9 @@ static void
 check_frame(unsigned port, struct rte_mbuf *m)
 {
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-	static const uint8_t cc[6] = { 0x02, 0xcc, 0, 0, 0, 0x03 };
-	static const uint8_t aa[6] = { 0x02, 0xaa, 0, 0, 0, 0x01 };
-	static const uint8_t bb[6] = { 0x02, 0xbb, 0, 0, 0, 0x02 };
+	static const uint8_t cc[6] = {0x02, 0xcc, 0, 0, 0, 0x03};
+	static const uint8_t aa[6] = {0x02, 0xaa, 0, 0, 0, 0x01};
+	static const uint8_t bb[6] = {0x02, 0xbb, 0, 0, 0, 0x02};
 	uint32_t len = rte_pktmbuf_pkt_len(m);
 	int id = frame_id(p, len);
 	struct expect *e = find(id);
@@ -412,7 +423,7 @@ collect_and_check(const unsigned *expect_count)
 			     exp_tab[i].id, exp_tab[i].seen, exp_tab[i].ports);
 }
 
-#define IN0 (1u << 0)
+#define IN0  (1u << 0)
 #define OUT0 (1u << 1)
 #define OUT1 (1u << 2)
 #define OUT2 (1u << 3)
@@ -425,7 +436,7 @@ Test(integration, every_packet_leaves_by_its_rule, .timeout = 30)
 	struct vs_switch *sw;
 	uint16_t id = 1;
 	unsigned n = 0, i;
-	const unsigned count[N_PORTS] = { 0, 10 + 2 + 1 + 2, 3 + 2 + 2 + 1 + 2, 3 + 2 + 2 + 2 };
+	const unsigned count[N_PORTS] = {0, 10 + 2 + 1 + 2, 3 + 2 + 2 + 1 + 2, 3 + 2 + 2 + 2};
 
 	eal_up();
 	cfg = load(main_yaml);
@@ -436,42 +447,42 @@ Test(integration, every_packet_leaves_by_its_rule, .timeout = 30)
 		expect(id, OUT0, K_PLAIN);
 	}
 	for (i = 0; i < 3; i++, id++) { /* B: in-range ports -> out1 */
-		static const uint16_t ports[3] = { 1000, 1500, 1999 };
+		static const uint16_t ports[3] = {1000, 1500, 1999};
 
 		pkts[n++] = mk_udp(id, 2, ports[i], -1);
 		expect(id, OUT1, K_PLAIN);
 	}
-	pkts[n++] = mk_udp(id++, 2, 999, -1);   /* B': outside the range: no_rule */
+	pkts[n++] = mk_udp(id++, 2, 999, -1); /* B': outside the range: no_rule */
 	pkts[n++] = mk_udp(id++, 2, 2000, -1);
-	for (i = 0; i < 4; i++)                 /* C: rule_drop */
+	for (i = 0; i < 4; i++) /* C: rule_drop */
 		pkts[n++] = mk_udp(id++, 3, 1000, -1);
-	for (i = 0; i < 3; i++, id++) {         /* D: vlan 10 popped -> out2 */
+	for (i = 0; i < 3; i++, id++) { /* D: vlan 10 popped -> out2 */
 		pkts[n++] = mk_udp(id, 9, 1000, 10);
 		expect(id, OUT2, K_POPPED);
 	}
-	for (i = 0; i < 2; i++, id++) {         /* E: vlan 20 pushed -> out2 */
+	for (i = 0; i < 2; i++, id++) { /* E: vlan 20 pushed -> out2 */
 		pkts[n++] = mk_udp(id, 4, 1000, -1);
 		expect(id, OUT2, K_PUSHED);
 	}
-	pkts[n++] = mk_udp(id++, 4, 1000, 5);   /* E': tagged, `vlan: none` misses */
-	for (i = 0; i < 2; i++, id++) {         /* F: MACs rewritten -> out1 */
+	pkts[n++] = mk_udp(id++, 4, 1000, 5); /* E': tagged, `vlan: none` misses */
+	for (i = 0; i < 2; i++, id++) {	      /* F: MACs rewritten -> out1 */
 		pkts[n++] = mk_udp(id, 5, 1000, -1);
 		expect(id, OUT1, K_MACS);
 	}
-	for (i = 0; i < 2; i++, id++) {         /* G: ARP flooded to all but in0 */
+	for (i = 0; i < 2; i++, id++) { /* G: ARP flooded to all but in0 */
 		pkts[n++] = mk_arp(id);
 		expect(id, OUT0 | OUT1 | OUT2, K_ARP);
 	}
-	pkts[n++] = mk_udp(id, 6, 1000, -1);    /* H: out0, rewrite, out1 */
+	pkts[n++] = mk_udp(id, 6, 1000, -1); /* H: out0, rewrite, out1 */
 	expect(id++, OUT0 | OUT1, K_H);
-	pkts[n++] = mk_udp(id++, 7, 1000, -1);  /* I: hairpin */
-	for (i = 0; i < 3; i++)                 /* K: no rule */
+	pkts[n++] = mk_udp(id++, 7, 1000, -1); /* I: hairpin */
+	for (i = 0; i < 3; i++)		       /* K: no rule */
 		pkts[n++] = mk_udp(id++, 8, 1000, -1);
-	for (i = 0; i < 2; i++)                 /* malformed */
+	for (i = 0; i < 2; i++) /* malformed */
 		pkts[n++] = mk_runt();
 	for (i = 0; i < 2; i++)
 		pkts[n++] = mk_bad_ihl(id++);
-	for (i = 0; i < 2; i++, id++) {         /* push after classification, then flood */
+	for (i = 0; i < 2; i++, id++) { /* push after classification, then flood */
 		pkts[n++] = mk_udp(id, 10, 1000, -1);
 		expect(id, OUT0 | OUT1 | OUT2, K_PUSH30);
 	}
@@ -497,12 +508,12 @@ Test(integration, every_packet_leaves_by_its_rule, .timeout = 30)
 }
 
 static const char *rules_b_yaml = PORTS_YAML
-	"rules:\n"
-	"  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.1/32}, actions: [{output: out2}]}\n";
-static const char *rules_c_yaml = PORTS_YAML
-	"rules:\n"
-	"  - {priority: 5, match: {in_port: in0}, actions: [{output: out1}]}\n"
-	"  - {priority: 9, match: {in_port: in0, ip_dst: 10.0.0.1/32}, actions: [drop]}\n";
+    "rules:\n"
+    "  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.1/32}, actions: [{output: out2}]}\n";
+static const char *rules_c_yaml =
+    PORTS_YAML "rules:\n"
+	       "  - {priority: 5, match: {in_port: in0}, actions: [{output: out1}]}\n"
+	       "  - {priority: 9, match: {in_port: in0, ip_dst: 10.0.0.1/32}, actions: [drop]}\n";
 
 static void
 send_ones(uint16_t first, unsigned n, uint8_t dst)
@@ -534,7 +545,7 @@ Test(integration, rules_change_while_running_and_stopped, .timeout = 30)
 	for (uint16_t i = 1; i <= 5; i++)
 		expect(i, OUT0, K_PLAIN);
 	wait_processed(sw, 5, 5, 0, st);
-	memcpy(count, (unsigned[N_PORTS]){ 0, 5, 0, 0 }, sizeof(count));
+	memcpy(count, (unsigned[N_PORTS]){0, 5, 0, 0}, sizeof(count));
 	collect_and_check(count);
 
 	/* Running: 10.0.0.1 now goes to out2. */
@@ -548,7 +559,7 @@ Test(integration, rules_change_while_running_and_stopped, .timeout = 30)
 	send_ones(200, 2, 2); /* the old out1 rule is gone: no_rule */
 	wait_processed(sw, 5 + 8, 5 + 6, 2, st);
 	cr_assert_eq(st->drops[VS_DROP_NO_RULE], 2);
-	memcpy(count, (unsigned[N_PORTS]){ 0, 0, 0, 6 }, sizeof(count));
+	memcpy(count, (unsigned[N_PORTS]){0, 0, 0, 6}, sizeof(count));
 	collect_and_check(count);
 
 	/* Stopped: priorities now send 10.0.0.1 to drop, the rest to out1. */
@@ -562,7 +573,7 @@ Test(integration, rules_change_while_running_and_stopped, .timeout = 30)
 		expect(i, OUT1, K_PLAIN);
 	wait_processed(sw, 5 + 8 + 7, 5 + 6 + 4, 2 + 3, st);
 	cr_assert_eq(st->drops[VS_DROP_RULE_DROP], 3);
-	memcpy(count, (unsigned[N_PORTS]){ 0, 0, 4, 0 }, sizeof(count));
+	memcpy(count, (unsigned[N_PORTS]){0, 0, 4, 0}, sizeof(count));
 	collect_and_check(count);
 
 	vs_switch_destroy(sw);
@@ -579,7 +590,7 @@ Test(integration, output_port_not_ready_counts_port_down, .timeout = 30)
 	struct vs_config *cfg;
 	struct vs_switch *sw;
 	struct vs_port *out0;
-	unsigned count[N_PORTS] = { 0, 0, 0, 0 };
+	unsigned count[N_PORTS] = {0, 0, 0, 0};
 
 	eal_up();
 	cfg = load(main_yaml);
@@ -615,20 +626,19 @@ Test(integration, output_port_not_ready_counts_port_down, .timeout = 30)
 Test(integration, refused_change_leaves_the_switch_running, .timeout = 30)
 {
 	static const char *fewer_ports =
-		"workers: [{lcore: 1}]\n"
-		"ports:\n"
-		"  - {name: in0, type: ethdev, device: net_ring_in0}\n"
-		"  - {name: out0, type: ethdev, device: net_ring_out0}\n"
-		"rules:\n"
-		"  - {priority: 1, match: {in_port: in0}, actions: [drop]}\n";
-	static const char *other_workers =
-		"workers: [{lcore: 1}, {lcore: 2}]\n"
-		"ports:\n"
-		"  - {name: in0, type: ethdev, device: net_ring_in0}\n";
+	    "workers: [{lcore: 1}]\n"
+	    "ports:\n"
+	    "  - {name: in0, type: ethdev, device: net_ring_in0}\n"
+	    "  - {name: out0, type: ethdev, device: net_ring_out0}\n"
+	    "rules:\n"
+	    "  - {priority: 1, match: {in_port: in0}, actions: [drop]}\n";
+	static const char *other_workers = "workers: [{lcore: 1}, {lcore: 2}]\n"
+					   "ports:\n"
+					   "  - {name: in0, type: ethdev, device: net_ring_in0}\n";
 	struct vs_switch_stats *st = calloc(1, sizeof(*st));
 	struct vs_config *cfg, *bad1, *bad2;
 	struct vs_switch *sw;
-	unsigned count[N_PORTS] = { 0, 3, 0, 0 };
+	unsigned count[N_PORTS] = {0, 3, 0, 0};
 	uint64_t gen;
 
 	eal_up();
@@ -663,17 +673,28 @@ Test(integration, refused_change_leaves_the_switch_running, .timeout = 30)
 Test(integration, two_workers_share_a_tx_queue, .timeout = 30)
 {
 	static const char *yaml =
-		"workers: [{lcore: 1}, {lcore: 2}]\n"
-		"ports:\n"
-		"  - {name: min0, type: ethdev, device: net_ring_min0, rx_queues: 2, tx_queues: 1}\n"
-		"  - {name: mout0, type: ethdev, device: net_ring_mout0, tx_queues: 1}\n"
-		"rules:\n"
-		"  - {priority: 1, match: {in_port: min0}, actions: [{output: mout0}]}\n";
+	    "workers: [{lcore: 1}, {lcore: 2}]\n"
+	    "ports:\n"
+	    "  - {name: min0, type: ethdev, device: net_ring_min0, rx_queues: 2, tx_queues: 1}\n"
+	    "  - {name: mout0, type: ethdev, device: net_ring_mout0, tx_queues: 1}\n"
+	    "rules:\n"
+	    "  - {priority: 1, match: {in_port: min0}, actions: [{output: mout0}]}\n";
 	char prefix[64];
 	char *argv[] = {
-		"test_pipeline_integration", "--no-huge", "-m", "512", "--no-shconf", "--no-pci",
-		"--no-telemetry", "--lcores", "0@0,1@1,2@1", "--file-prefix", prefix,
-		"--log-level", "*:warning", NULL,
+	    "test_pipeline_integration",
+	    "--no-huge",
+	    "-m",
+	    "512",
+	    "--no-shconf",
+	    "--no-pci",
+	    "--no-telemetry",
+	    "--lcores",
+	    "0@0,1@1,2@1",
+	    "--file-prefix",
+	    prefix,
+	    "--log-level",
+	    "*:warning",
+	    NULL,
 	};
 	struct vs_switch_stats *st = calloc(1, sizeof(*st));
 	struct rte_ring *in_rx[2], *in_tx, *out_rx, *out_tx;
