@@ -256,15 +256,13 @@ fail:
 
 /* ---- snapshot ------------------------------------------------------------------------- */
 
-static struct vs_snapshot *
-snapshot_build(struct vs_switch *sw, const struct vs_rxq_map *rxqs)
+/* Fill s from the switch's port table and rxqs, one generation ahead. */
+static void
+snapshot_fill(struct vs_switch *sw, struct vs_snapshot *s, const struct vs_rxq_map *rxqs)
 {
-	struct vs_snapshot *s;
 	uint16_t id;
 
-	s = rte_zmalloc("vs_snapshot", sizeof(*s), RTE_CACHE_LINE_SIZE);
-	if (s == NULL)
-		return NULL;
+	memset(s, 0, sizeof(*s));
 	s->generation = sw->generation + 1;
 	for (id = 0; id < VS_PORT_MAX; id++) {
 		s->ports[id] = sw->ports[id];
@@ -275,6 +273,21 @@ snapshot_build(struct vs_switch *sw, const struct vs_rxq_map *rxqs)
 			s->ready_mask |= UINT64_C(1) << id;
 	}
 	s->rxqs = *rxqs;
+}
+
+static struct vs_snapshot *
+snapshot_alloc(void)
+{
+	return rte_zmalloc("vs_snapshot", sizeof(struct vs_snapshot), RTE_CACHE_LINE_SIZE);
+}
+
+static struct vs_snapshot *
+snapshot_build(struct vs_switch *sw, const struct vs_rxq_map *rxqs)
+{
+	struct vs_snapshot *s = snapshot_alloc();
+
+	if (s != NULL)
+		snapshot_fill(sw, s, rxqs);
 	return s;
 }
 
@@ -492,17 +505,94 @@ free_acts(struct vs_actions **acts, uint32_t n)
 	free(acts);
 }
 
+/* Same rule, wherever it sits in the file (positions are not compared). */
+static bool
+rule_same(const struct vs_cfg_rule *a, const struct vs_cfg_rule *b)
+{
+	static struct vs_cfg_rule x, y; /* control thread only */
+	uint32_t i;
+
+	memcpy(&x, a, sizeof(x));
+	memcpy(&y, b, sizeof(y));
+	memset(&x.pos, 0, sizeof(x.pos));
+	memset(&y.pos, 0, sizeof(y.pos));
+	for (i = 0; i < VS_CFG_MAX_ACTIONS; i++) {
+		memset(&x.actions[i].pos, 0, sizeof(x.actions[i].pos));
+		memset(&y.actions[i].pos, 0, sizeof(y.actions[i].pos));
+	}
+	return memcmp(&x, &y, sizeof(x)) == 0;
+}
+
+/* Do the rules of cfg compile to what runs now? Port ids are stable, so
+ * the same rules in the same order are the same classifier rules. */
+static bool
+rules_same(const struct vs_switch *sw, const struct vs_config *cfg)
+{
+	uint32_t i;
+
+	if (sw->cfg == NULL)
+		return cfg->n_rules == 0 && sw->n_rules == 0;
+	if (sw->cfg->n_rules != cfg->n_rules)
+		return false;
+	for (i = 0; i < cfg->n_rules; i++)
+		if (!rule_same(&sw->cfg->rules[i], &cfg->rules[i]))
+			return false;
+	return true;
+}
+
+static int
+rxq_owner(const struct vs_rxq_map *m, uint16_t port, uint16_t queue)
+{
+	uint16_t w, i;
+
+	for (w = 0; w < m->n_workers; w++)
+		for (i = 0; i < m->n[w]; i++)
+			if (m->q[w][i].port == port && m->q[w][i].queue == queue)
+				return w;
+	return -1;
+}
+
+/*
+ * inter = next without the queues that change owner. Publishing inter and
+ * waiting a grace period before publishing next is the handshake that keeps
+ * two workers from ever polling one queue: the old owner has stopped before
+ * the new one starts. Returns whether any queue moves.
+ */
+static bool
+rxq_handover(const struct vs_rxq_map *cur, const struct vs_rxq_map *next, struct vs_rxq_map *inter)
+{
+	bool moved = false;
+	uint16_t w, i;
+
+	memset(inter, 0, sizeof(*inter));
+	inter->n_workers = next->n_workers;
+	for (w = 0; w < next->n_workers; w++) {
+		for (i = 0; i < next->n[w]; i++) {
+			int o = rxq_owner(cur, next->q[w][i].port, next->q[w][i].queue);
+
+			if (o >= 0 && o != w) {
+				moved = true;
+				continue;
+			}
+			inter->q[w][inter->n[w]++] = next->q[w][i];
+		}
+	}
+	return moved;
+}
+
 int
 vs_switch_apply(struct vs_switch *sw, const struct vs_config *cfg)
 {
+	const struct vs_snapshot *cur;
 	struct vs_cls_rule **rules = NULL;
 	struct vs_actions **acts = NULL;
-	struct vs_port_params pp;
-	struct vs_snapshot *snap = NULL;
-	struct vs_rxq_map *rxqs = NULL;
+	struct vs_snapshot *snap = NULL, *inter = NULL;
+	struct vs_rxq_map *rxqs = NULL, *inter_rxqs = NULL;
 	struct vs_cls_txn *txn = NULL;
-	struct plan *pl;
+	struct vs_port_params pp;
+	struct plan *pl = NULL;
 	uint32_t i, n_rules = 0;
+	bool new_rules, handover = false;
 	int rc;
 
 	if (sw == NULL || cfg == NULL)
@@ -515,33 +605,40 @@ vs_switch_apply(struct vs_switch *sw, const struct vs_config *cfg)
 
 	pl = calloc(1, sizeof(*pl));
 	rxqs = malloc(sizeof(*rxqs));
-	if (pl == NULL || rxqs == NULL) {
+	inter_rxqs = malloc(sizeof(*inter_rxqs));
+	snap = snapshot_alloc();
+	inter = snapshot_alloc();
+	if (pl == NULL || rxqs == NULL || inter_rxqs == NULL || snap == NULL || inter == NULL) {
 		rc = -ENOMEM;
 		goto out;
 	}
 	pl->sw = sw;
 	pl->cfg = cfg;
+
+	/* 1. Ports: which are new (the others must be unchanged today). */
 	rc = plan_ports(sw, cfg, pl);
 	if (rc < 0)
 		goto out;
+	/* 2. Rx queues of the new port set. */
 	rc = vs_rxq_assign(cfg, pl->ids, rxqs);
 	if (rc < 0) {
 		VS_PL_LOG(ERR, "%s: cannot assign rx queues to workers: %s", cfg->source,
 			  strerror(-rc));
 		goto out;
 	}
-
-	/* Rules: one transaction replacing the previous rules. */
-	txn = vs_cls_txn_begin(sw->cls);
-	if (txn == NULL) {
-		rc = -errno;
-		goto out;
+	/* 3. Rules: when they changed, one transaction replacing them all. */
+	new_rules = !rules_same(sw, cfg);
+	if (new_rules) {
+		txn = vs_cls_txn_begin(sw->cls);
+		if (txn == NULL) {
+			rc = -errno;
+			goto out;
+		}
+		rc = stage_rules(sw, pl, txn, &rules, &n_rules, &acts);
+		if (rc < 0)
+			goto abort;
 	}
-	rc = stage_rules(sw, pl, txn, &rules, &n_rules, &acts);
-	if (rc < 0)
-		goto abort;
-
-	/* Added ports. */
+	/* 4. Added ports. */
 	pp.pool = sw->pool;
 	pp.n_workers = sw->n_workers;
 	for (i = 0; i < cfg->n_ports; i++) {
@@ -556,22 +653,25 @@ vs_switch_apply(struct vs_switch *sw, const struct vs_config *cfg)
 			goto abort_ports;
 		}
 	}
-	rc = vs_cls_txn_commit(txn);
-	txn = NULL;
-	if (rc < 0) {
-		VS_PL_LOG(ERR, "%s: classifier commit failed: %s", cfg->source, strerror(-rc));
-		goto abort_ports;
+	/* 5. Commit: from here on nothing can fail. */
+	if (txn != NULL) {
+		rc = vs_cls_txn_commit(txn);
+		txn = NULL;
+		if (rc < 0) {
+			VS_PL_LOG(ERR, "%s: classifier commit failed: %s", cfg->source,
+				  strerror(-rc));
+			goto abort_ports;
+		}
+		/* The classifier owns the action lists now, through data_free. */
+		for (i = 0; i < cfg->n_rules; i++)
+			acts[i]->staged = 0;
+		free(acts);
+		acts = NULL;
+		free(sw->rules);
+		sw->rules = rules;
+		sw->n_rules = n_rules;
+		rules = NULL;
 	}
-	/* From here on the new rules are live: nothing can fail but memory. The
-	 * classifier owns the action lists now, through data_free. */
-	for (i = 0; i < cfg->n_rules; i++)
-		acts[i]->staged = 0;
-	free(acts);
-	acts = NULL;
-	free(sw->rules);
-	sw->rules = rules;
-	sw->n_rules = n_rules;
-	rules = NULL;
 	if (sw->running) {
 		for (i = 0; i < cfg->n_ports; i++) {
 			if (pl->added[i] && vs_port_start(sw->ports[pl->ids[i]]) < 0)
@@ -580,17 +680,24 @@ vs_switch_apply(struct vs_switch *sw, const struct vs_config *cfg)
 		}
 	}
 	sw->cfg = cfg;
-	snap = snapshot_build(sw, rxqs);
-	if (snap == NULL) {
-		rc = -ENOMEM;
-		goto out;
+	/* 6. Publish; queues that change worker go through a handover first. */
+	cur = atomic_load_explicit(&sw->sh.snap, memory_order_acquire);
+	if (cur != NULL)
+		handover = rxq_handover(&cur->rxqs, rxqs, inter_rxqs);
+	if (handover) {
+		snapshot_fill(sw, inter, inter_rxqs);
+		snapshot_publish(sw, inter);
+		inter = NULL;
 	}
+	snapshot_fill(sw, snap, rxqs);
 	snapshot_publish(sw, snap);
+	snap = NULL;
 	vs_cls_reclaim(sw->cls);
 	VS_PL_LOG(INFO,
 		  "%s applied: generation %" PRIu64 ", %u ports, %u rules (%u classifier "
-		  "rules)",
-		  cfg->source, sw->generation, cfg->n_ports, cfg->n_rules, sw->n_rules);
+		  "rules)%s%s",
+		  cfg->source, sw->generation, cfg->n_ports, cfg->n_rules, sw->n_rules,
+		  new_rules ? "" : ", rules unchanged", handover ? ", rx queues handed over" : "");
 	rc = 0;
 	goto out;
 
@@ -605,9 +712,11 @@ abort:
 	if (txn != NULL)
 		vs_cls_txn_abort(txn);
 	free_acts(acts, cfg->n_rules);
-	acts = NULL;
 	free(rules);
 out:
+	rte_free(snap);
+	rte_free(inter);
+	free(inter_rxqs);
 	free(rxqs);
 	free(pl);
 	return rc;
@@ -713,6 +822,12 @@ struct rte_mempool *
 vs_switch_mempool(struct vs_switch *sw)
 {
 	return sw->pool;
+}
+
+struct vs_cls *
+vs_switch_cls(struct vs_switch *sw)
+{
+	return sw->cls;
 }
 
 struct vs_port *

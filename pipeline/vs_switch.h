@@ -19,6 +19,7 @@
 #include "vs_port.h"
 
 struct vs_switch;
+struct vs_cls;
 struct rte_mempool;
 
 /* ---- mempool sizing (pure; usable before rte_eal_init) -------------------- */
@@ -59,8 +60,11 @@ struct vs_switch *vs_switch_create(const struct vs_config *cfg);
  * at startup) and apply the difference: create (and, when running, start)
  * added ports, compile all rules into one classifier transaction that
  * replaces the previous rules, assign rx queues and publish a new worker
- * snapshot. new_cfg must stay valid until the next successful apply or
- * destroy (the switch refers to it). On error the running state is unchanged
+ * snapshot. Rules identical to the running ones are left alone (no
+ * transaction); rx queues that change worker are handed over (removed from
+ * their old worker, grace period, given to the new one). new_cfg must stay
+ * valid until the next successful apply has returned, or destroy (the switch
+ * refers to it and diffs the next config against it). On error the running state is unchanged
  * and -errno is returned: -EINVAL (a rule that does not compile, workers
  * differ from those the switch was created with), -ENOTSUP (removing or
  * changing a port: not supported yet), or the port/classifier error.
@@ -80,6 +84,8 @@ void vs_switch_destroy(struct vs_switch *sw);
 void vs_switch_reclaim(struct vs_switch *sw);
 
 struct rte_mempool *vs_switch_mempool(struct vs_switch *sw);
+/* The classifier (statistics, subtable re-ranking by the control thread). */
+struct vs_cls *vs_switch_cls(struct vs_switch *sw);
 /* Port by switch id / name; NULL when absent. */
 struct vs_port *vs_switch_port(struct vs_switch *sw, uint16_t id);
 struct vs_port *vs_switch_port_by_name(struct vs_switch *sw, const char *name);
