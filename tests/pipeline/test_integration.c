@@ -624,6 +624,57 @@ Test(integration, output_port_not_ready_counts_port_down, .timeout = 30)
 	rte_eal_cleanup();
 }
 
+/*
+ * A full tx ring makes the bounded retries give up: the packets are freed
+ * and counted tx_full against that port. A frame without headroom cannot
+ * take a VLAN tag: vlan_push_failed.
+ */
+Test(integration, tx_full_and_vlan_push_failed, .timeout = 30)
+{
+	struct vs_switch_stats *st = calloc(1, sizeof(*st));
+	struct rte_mbuf *fill[1024], *pkts[4], *m;
+	unsigned count[N_PORTS] = {0, 0, 0, 0}, free_slots, i;
+	struct vs_config *cfg;
+	struct vs_switch *sw;
+
+	eal_up();
+	cfg = load(main_yaml);
+	sw = switch_up(cfg);
+	/* Fill out0's tx ring completely. */
+	free_slots = rte_ring_free_count(tx_ring[1]);
+	for (i = 0; i < free_slots; i++)
+		fill[i] = rte_pktmbuf_alloc(pool);
+	cr_assert_eq(rte_ring_enqueue_burst(tx_ring[1], (void **)fill, free_slots, NULL),
+		     free_slots);
+	n_exp = 0;
+	send_ones(1, 3, 1); /* -> out0, full */
+	/* 10.0.0.4 gets a VLAN tag pushed; this one has no headroom for it. */
+	m = mk_udp(50, 4, 1000, -1);
+	rte_pktmbuf_prepend(m, rte_pktmbuf_headroom(m));
+	memmove(rte_pktmbuf_mtod(m, uint8_t *),
+		rte_pktmbuf_mtod_offset(m, uint8_t *, RTE_PKTMBUF_HEADROOM), 64);
+	rte_pktmbuf_trim(m, RTE_PKTMBUF_HEADROOM);
+	cr_assert_eq(rte_pktmbuf_headroom(m), 0);
+	cr_assert_eq(rte_pktmbuf_pkt_len(m), 64);
+	pkts[0] = m;
+	inject(pkts, 1);
+	wait_processed(sw, 4, 0, 4, st);
+	cr_assert_eq(st->drops[VS_DROP_TX_FULL], 3);
+	cr_assert_eq(st->port[1].tx_drops, 3);
+	cr_assert_eq(st->drops[VS_DROP_VLAN_PUSH_FAILED], 1);
+	/* Nothing but the filler is in out0's ring. */
+	cr_assert_eq(rte_ring_dequeue_burst(tx_ring[1], (void **)fill, free_slots, NULL),
+		     free_slots);
+	for (i = 0; i < free_slots; i++)
+		rte_pktmbuf_free(fill[i]);
+	collect_and_check(count);
+
+	vs_switch_destroy(sw);
+	vs_config_free(cfg);
+	free(st);
+	rte_eal_cleanup();
+}
+
 Test(integration, refused_change_leaves_the_switch_running, .timeout = 30)
 {
 	static const char *fewer_ports =
