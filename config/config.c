@@ -1916,13 +1916,17 @@ vs_config_load(const char *path, struct vs_cfg_error *err)
 		return NULL;
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		e = fd < 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : errno ? errno : EINVAL;
-		if (fd >= 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
-			e = EINVAL;
+	e = 0;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		e = errno;
+	else if (S_ISDIR(st.st_mode))
+		e = EISDIR;
+	else if (!S_ISREG(st.st_mode))
+		e = EINVAL; /* a FIFO or device could block or never end */
+	if (e != 0) {
 		snprintf(err->msg, sizeof(err->msg),
-			 "%.256s:0:0: config: cannot read (%s); expected a readable YAML file",
-			 path, strerror(e));
+			 "%.256s:0:0: config: cannot read (%s); expected a readable YAML file", path,
+			 strerror(e));
 		if (fd >= 0)
 			close(fd);
 		errno = e;
