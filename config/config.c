@@ -1925,8 +1925,8 @@ vs_config_load(const char *path, struct vs_cfg_error *err)
 		e = EINVAL; /* a FIFO or device could block or never end */
 	if (e != 0) {
 		snprintf(err->msg, sizeof(err->msg),
-			 "%.256s:0:0: config: cannot read (%s); expected a readable YAML file", path,
-			 strerror(e));
+			 "%.256s:0:0: config: cannot read (%s); expected a readable YAML file",
+			 path, strerror(e));
 		if (fd >= 0)
 			close(fd);
 		errno = e;
@@ -1988,6 +1988,122 @@ vs_config_free(struct vs_config *cfg)
 	}
 	free(cfg->sriov);
 	free(cfg);
+}
+
+/* ---- reload ---- */
+
+static int
+reload_refuse(struct vs_cfg_error *err, const struct vs_config *next, struct vs_cfg_pos pos,
+	      const char *key, const char *was, const char *now)
+{
+	err->pos = pos;
+	snprintf(err->msg, sizeof(err->msg),
+		 "%.256s:%u:%u: %s: %.200s changed to %.200s on reload; expected %.200s "
+		 "(this key needs a restart)",
+		 next->source, pos.line, pos.column, key, was, now, was);
+	errno = EPERM;
+	return -EPERM;
+}
+
+static int
+reload_u32(struct vs_cfg_error *err, const struct vs_config *next, struct vs_cfg_pos pos,
+	   const char *key, uint32_t was, uint32_t now, bool octal)
+{
+	char a[16], b[16];
+
+	if (was == now)
+		return 0;
+	snprintf(a, sizeof(a), octal ? "0%o" : "%u", was);
+	snprintf(b, sizeof(b), octal ? "0%o" : "%u", now);
+	return reload_refuse(err, next, pos, key, a, b);
+}
+
+static int
+reload_bool(struct vs_cfg_error *err, const struct vs_config *next, struct vs_cfg_pos pos,
+	    const char *key, bool was, bool now)
+{
+	if (was == now)
+		return 0;
+	return reload_refuse(err, next, pos, key, was ? "true" : "false", now ? "true" : "false");
+}
+
+static int
+reload_str(struct vs_cfg_error *err, const struct vs_config *next, struct vs_cfg_pos pos,
+	   const char *key, const char *was, const char *now)
+{
+	char a[208], b[208];
+
+	if (strcmp(was, now) == 0)
+		return 0;
+	snprintf(a, sizeof(a), "\"%.200s\"", was);
+	snprintf(b, sizeof(b), "\"%.200s\"", now);
+	return reload_refuse(err, next, pos, key, a, b);
+}
+
+int
+vs_config_reload_check(const struct vs_config *cur, const struct vs_config *next,
+		       struct vs_cfg_error *err)
+{
+	static const struct vs_cfg_pos nowhere;
+	const struct vs_cfg_dpdk *a, *b;
+	struct vs_cfg_error local;
+	uint32_t i;
+	int rc;
+
+	if (err == NULL)
+		err = &local;
+	memset(err, 0, sizeof(*err));
+	if (cur == NULL || next == NULL) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "<none>:0:0: config: no config; expected two loaded configs");
+		errno = EINVAL;
+		return -EINVAL;
+	}
+	a = &cur->dpdk;
+	b = &next->dpdk;
+	if ((rc = reload_u32(err, next, b->pos, "dpdk.main_lcore", a->main_lcore, b->main_lcore,
+			     false)) ||
+	    (rc = reload_u32(err, next, b->pos, "dpdk.memory_mb", a->memory_mb, b->memory_mb,
+			     false)) ||
+	    (rc = reload_bool(err, next, b->pos, "dpdk.no_huge", a->no_huge, b->no_huge)) ||
+	    (rc = reload_bool(err, next, b->pos, "dpdk.in_memory", a->in_memory, b->in_memory)) ||
+	    (rc = reload_str(err, next, b->pos, "dpdk.file_prefix", a->file_prefix,
+			     b->file_prefix)) ||
+	    (rc = reload_str(err, next, b->pos, "dpdk.log_level", a->log_level, b->log_level)) ||
+	    (rc = reload_u32(err, next, b->pos, "dpdk.extra_args (count)", a->n_extra_args,
+			     b->n_extra_args, false)))
+		return rc;
+	for (i = 0; i < a->n_extra_args; i++) {
+		char key[48];
+
+		snprintf(key, sizeof(key), "dpdk.extra_args[%u]", i);
+		rc = reload_str(err, next, b->pos, key, a->extra_args[i], b->extra_args[i]);
+		if (rc < 0)
+			return rc;
+	}
+	rc = reload_u32(err, next, next->n_workers ? next->workers[0].pos : nowhere,
+			"workers (count)", cur->n_workers, next->n_workers, false);
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < cur->n_workers; i++) {
+		char key[48];
+
+		snprintf(key, sizeof(key), "workers[%u].lcore", i);
+		rc = reload_u32(err, next, next->workers[i].pos, key, cur->workers[i].lcore,
+				next->workers[i].lcore, false);
+		if (rc < 0)
+			return rc;
+	}
+	if ((rc = reload_u32(err, next, nowhere, "classifier.max_rules",
+			     cur->classifier.max_rules, next->classifier.max_rules, false)) ||
+	    (rc = reload_str(err, next, nowhere, "control.socket", cur->control.socket,
+			     next->control.socket)) ||
+	    (rc = reload_u32(err, next, nowhere, "control.socket_mode", cur->control.socket_perm,
+			     next->control.socket_perm, true)) ||
+	    (rc = reload_str(err, next, nowhere, "control.metrics_listen",
+			     cur->control.metrics_listen, next->control.metrics_listen)))
+		return rc;
+	return 0;
 }
 
 /* ---- lookups and names ---- */

@@ -312,17 +312,17 @@ Test(config_load, defaults)
 /* Keys whose value in full.yaml equals the default, read back with other values. */
 Test(config_load, non_default_values)
 {
-	struct vs_config *cfg =
-		load_ok("dpdk: {file_prefix: sw-2, log_level: \"nfvswitch.*:debug\"}\n"
-			"control: {socket: /tmp/nfv.sock, stats_interval_ms: 250}\n"
-			"ports:\n"
-			"  - {name: p, type: ethdev, device: net_ring0, rx_desc: 512, tx_desc: 2048,"
-			" promisc: false, mtu: 9000, tx_queues: 4, rx_queues: 1024}\n"
-			"  - {name: s, type: vhost, path: /tmp/s.sock, mode: server, socket_mode: 0o600,"
-			" queues: 128}\n"
-			"rules:\n"
-			"  - {priority: 7, match: {ip_dscp: 63, eth_src: \"02:00:00:00:00:01\"},"
-			" actions: [{push_vlan: {vid: 4095}}]}\n");
+	struct vs_config *cfg = load_ok(
+		"dpdk: {file_prefix: sw-2, log_level: \"nfvswitch.*:debug\"}\n"
+		"control: {socket: /tmp/nfv.sock, stats_interval_ms: 250}\n"
+		"ports:\n"
+		"  - {name: p, type: ethdev, device: net_ring0, rx_desc: 512, tx_desc: 2048,"
+		" promisc: false, mtu: 9000, tx_queues: 4, rx_queues: 1024}\n"
+		"  - {name: s, type: vhost, path: /tmp/s.sock, mode: server, socket_mode: 0o600,"
+		" queues: 128}\n"
+		"rules:\n"
+		"  - {priority: 7, match: {ip_dscp: 63, eth_src: \"02:00:00:00:00:01\"},"
+		" actions: [{push_vlan: {vid: 4095}}]}\n");
 	const struct vs_cfg_port *p = &cfg->ports[0];
 
 	cr_expect_str_eq(cfg->dpdk.file_prefix, "sw-2");
