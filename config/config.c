@@ -255,8 +255,8 @@ get_uint(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, ui
 	switch (vs_cfg_parse_uint(n->str, &v)) {
 	case VS_CFG_INT_OK:
 		if (v < min || v > max)
-			return vs_cfg_fail(c, n->pos, path, "%.40s is out of range; expected %s",
-					   n->str, expected);
+			return vs_cfg_fail(c, n->pos, path, "%.40s%s is out of range; expected %s",
+					   n->str, n->len > 40 ? "..." : "", expected);
 		*out = v;
 		return 0;
 	case VS_CFG_INT_NEGATIVE:
@@ -572,11 +572,10 @@ parse_dpdk(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, struct vs_cfg_dpdk
 		if (need_scalar(c, it, ip, "an EAL argument string such as \"--vdev=net_null0\"") <
 		    0)
 			return -EINVAL;
-		if (it->len > 4095 || !charset_ok(it->str, CS_TEXT))
-			return vs_cfg_fail(
-				c, it->pos, ip,
-				"an argument with control characters or over 4095 bytes; "
-				"expected printable text");
+		if (it->len == 0 || it->len > 4095 || !charset_ok(it->str, CS_TEXT))
+			return vs_cfg_fail(c, it->pos, ip,
+					   "an empty argument, control characters or over 4095 "
+					   "bytes; expected 1..4095 bytes of printable text");
 		d->extra_args[i] = strdup(it->str);
 		if (d->extra_args[i] == NULL)
 			return oom(c);
@@ -1494,6 +1493,7 @@ get_ip_proto(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path
 		uint8_t proto;
 	} names[] = { { "icmp", 1 }, { "tcp", 6 }, { "udp", 17 }, { "icmpv6", 58 },
 		      { "sctp", 132 } };
+	char shown[64];
 	size_t i;
 
 	if (n->kind == VS_CFG_NODE_SCALAR)
@@ -1504,9 +1504,9 @@ get_ip_proto(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path
 			}
 	if (n->kind == VS_CFG_NODE_SCALAR && n->len > 0 && !(n->str[0] >= '0' && n->str[0] <= '9'))
 		return vs_cfg_fail(c, n->pos, path,
-				   "%.40s is not a protocol; expected tcp, udp, icmp, icmpv6, sctp "
+				   "%s is not a protocol; expected tcp, udp, icmp, icmpv6, sctp "
 				   "or a number 0..255",
-				   n->str);
+				   vs_cfg_show(n, shown, sizeof(shown)));
 	return get_u8(c, n, path, 0, 255, out);
 }
 
@@ -1780,12 +1780,18 @@ parse_rules(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, struct vs_config 
 	if (dup == -2)
 		return oom(c);
 	if (dup >= 0) {
+		const struct vs_cfg_node *it = n->first;
 		char kp[KEYPATH_MAX];
+		long j;
 
+		for (j = 0; j < dup; j++)
+			it = it->next;
 		snprintf(kp, sizeof(kp), "rules[%ld].name", dup);
-		return vs_cfg_fail(c, cfg->rules[dup].pos, kp,
-				   "\"%s\" is already rules[%zu]; expected unique rule names",
-				   cfg->rules[dup].name, first);
+		return vs_cfg_fail(c, get(it, "name")->pos, kp,
+				   "\"%s\" is already rules[%zu] at %u:%u; expected unique rule "
+				   "names",
+				   cfg->rules[dup].name, first, cfg->rules[first].pos.line,
+				   cfg->rules[first].pos.column);
 	}
 	return 0;
 }
