@@ -55,6 +55,8 @@ cls_compress(const struct cls_subtable *st, const struct vs_flow_key *k, uint64_
 
 	for (uint32_t i = 0; i < st->n_words; i++)
 		out[i] = w[st->word_idx[i]] & st->word_mask[i];
+	for (uint32_t i = st->n_words; i < st->key_words; i++)
+		out[i] = 0;
 }
 
 static uint64_t
@@ -266,6 +268,8 @@ cls_subtable_create(struct vs_cls *cls, const struct vs_flow_key *mask, int *err
 		st->word_mask[0] = 0;
 		st->n_words = 1;
 	}
+	/* rte_hash compares 16/32/48/64-byte keys with vector code, others with memcmp. */
+	st->key_words = RTE_ALIGN_CEIL(st->n_words, 2);
 	if (mask->in_port == UINT16_MAX) {
 		st->port_max = rte_malloc_socket("vs_cls_pm", sizeof(int32_t) * VS_CLS_PORT_FAST_MAX,
 						 0, cls->socket_id);
@@ -278,7 +282,7 @@ cls_subtable_create(struct vs_cls *cls, const struct vs_flow_key *mask, int *err
 			st->port_max[p] = INT32_MIN;
 	}
 	st->capacity = CLS_HASH_MIN;
-	st->hash = cls_hash_create(cls, st->n_words, st->capacity);
+	st->hash = cls_hash_create(cls, st->key_words, st->capacity);
 	if (st->hash == NULL) {
 		*err = rte_errno == ENOSPC ? -ENOSPC : -ENOMEM;
 		cls_free_mem(st->port_max);
@@ -320,7 +324,7 @@ cls_subtable_grow(struct vs_cls *cls, struct cls_subtable *st)
 	uint32_t it = 0;
 
 	for (;;) {
-		nh = cls_hash_create(cls, st->n_words, cap);
+		nh = cls_hash_create(cls, st->key_words, cap);
 		if (nh == NULL)
 			return -ENOMEM;
 		it = 0;

@@ -63,6 +63,8 @@ cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_
 
 			for (uint32_t x = 0; x < st->n_words; x++)
 				c[x] = w[st->word_idx[x]] & st->word_mask[x];
+			if (st->key_words != st->n_words)
+				c[st->n_words] = 0; /* pad to key_words */
 		}
 		h = __atomic_load_n(&st->hash, __ATOMIC_ACQUIRE);
 		rte_hash_lookup_bulk_data(h, kptr, n_open, &hit_mask, data);

@@ -85,6 +85,7 @@ struct cls_subtable {
 	struct rte_hash *hash;
 	uint32_t slot;         /* index of per-worker counters */
 	uint32_t n_words;      /* words of the compressed key */
+	uint32_t key_words;    /* n_words rounded up to even: 16-byte key compares */
 	uint8_t word_idx[VS_FLOW_KEY_WORDS];
 	uint64_t word_mask[VS_FLOW_KEY_WORDS];
 	/* ctl only below */
