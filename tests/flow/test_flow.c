@@ -1100,6 +1100,10 @@ Test(flow_names, key_format)
 	cr_assert_str_eq(buf, "in_port=3 eth_dst=52:54:00:00:00:02 eth_src=52:54:00:00:00:01 "
 			      "eth_type=0x86dd ip_src=2001:db8::1 ip_dst=2001:db8:ff00::1234 "
 			      "ip_proto=6 ip_dscp=46");
+	k.eth_type = 0x88cc; /* not IP: no L3/L4 fields printed */
+	cr_assert_eq(vs_flow_key_format(&k, buf, sizeof(buf)), 0);
+	cr_assert_str_eq(buf, "in_port=3 eth_dst=52:54:00:00:00:02 eth_src=52:54:00:00:00:01 "
+			      "eth_type=0x88cc");
 	cr_assert_eq(vs_flow_key_format(&k, buf, 20), -ENOSPC);
 	cr_assert_eq(strlen(buf), 19);
 	cr_assert_eq(vs_flow_key_format(NULL, buf, sizeof(buf)), -EINVAL);
