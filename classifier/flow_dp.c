@@ -11,14 +11,16 @@
  * buffer in a cold function.
  *
  * On a malformed packet the key keeps what was parsed before the bad header
- * (in_port, L2, eth_type; L3 fields for L4_TRUNC) and everything after it is
- * zero; the outcome names the problem.
+ * (in_port, L2, eth_type; the L3 fields once the fixed IP header was valid,
+ * i.e. for IPV6_EXTHDR and L4_TRUNC) and everything after it is zero; the
+ * outcome names the problem. As in OVS, the EtherType decides the L3 parser:
+ * the IPv6 version nibble is not checked (there is no outcome for it), the
+ * IPv4 one is.
  */
 #include <stdint.h>
 #include <string.h>
 
 #include <rte_branch_prediction.h>
-#include <rte_byteorder.h>
 #include <rte_common.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
