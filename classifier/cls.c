@@ -12,21 +12,20 @@
 
 #include <rte_common.h>
 #include <rte_errno.h>
-#include <rte_hash.h>
-#include <rte_hash_crc.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
 #include <rte_memory.h>
 #include <rte_rcu_qsbr.h>
 
 #include "cls_priv.h"
+#include "cls_tbl_dp.h"
 #include "vs_cls.h"
 
 RTE_LOG_REGISTER_DEFAULT(vs_cls_logtype, NOTICE);
 #define CLS_LOG(level, fmt, ...)                                                          \
 	rte_log(RTE_LOG_##level, vs_cls_logtype, "cls: " fmt "\n", ##__VA_ARGS__)
 
-#define CLS_HASH_MIN 64u
+#define CLS_TBL_MIN_BUCKETS 8u
 
 static uint32_t cls_uid_next;
 
@@ -55,6 +54,8 @@ cls_compress(const struct cls_subtable *st, const struct vs_flow_key *k, uint64_
 
 	for (uint32_t i = 0; i < st->n_words; i++)
 		out[i] = w[st->word_idx[i]] & st->word_mask[i];
+	for (uint32_t i = st->n_words; i < st->key_words; i++)
+		out[i] = 0;
 }
 
 static uint64_t
@@ -72,6 +73,8 @@ cls_token_passed(struct vs_cls *cls, uint64_t token)
 /* ---- retire list -------------------------------------------------------------- */
 
 static void cls_retire_now(struct vs_cls *cls, uint8_t kind, void *ptr, int32_t aux);
+static void cls_tbl_free(struct cls_tbl *t);
+static void cls_tbl_release_idx(struct cls_tbl *t, uint32_t idx);
 static void cls_node_remove(struct vs_cls *cls, struct cls_rule *r);
 
 static int
@@ -151,7 +154,7 @@ cls_rule_release(struct vs_cls *cls, struct cls_rule *r)
 static void
 cls_subtable_free(struct cls_subtable *st)
 {
-	rte_hash_free(st->hash);
+	cls_tbl_free(st->tbl);
 	cls_free_mem(st->port_max);
 	cls_free_mem(st);
 }
@@ -173,10 +176,10 @@ cls_retire_now(struct vs_cls *cls, uint8_t kind, void *ptr, int32_t aux)
 		cls_rule_release(cls, ptr);
 		break;
 	case CLS_RET_KEYPOS:
-		rte_hash_free_key_with_position(ptr, aux);
+		cls_tbl_release_idx(ptr, (uint32_t)aux);
 		break;
 	case CLS_RET_HASH:
-		rte_hash_free(ptr);
+		cls_tbl_free(ptr);
 		break;
 	case CLS_RET_SUBTABLE:
 		st = ptr;
@@ -208,22 +211,120 @@ vs_cls_reclaim(struct vs_cls *cls)
 
 /* ---- subtables ---------------------------------------------------------------- */
 
-static struct rte_hash *
-cls_hash_create(struct vs_cls *cls, uint32_t n_words, uint32_t entries)
+static void
+cls_tbl_free(struct cls_tbl *t)
 {
-	char name[RTE_HASH_NAMESIZE];
-	struct rte_hash_parameters hp = {
-		.name = name,
-		.entries = entries,
-		.key_len = n_words * sizeof(uint64_t),
-		.hash_func = rte_hash_crc,
-		.hash_func_init_val = 0,
-		.socket_id = cls->socket_id,
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
-	};
+	if (t == NULL)
+		return;
+	rte_free(t->ent);
+	rte_free(t->bkt);
+	free(t->free_idx);
+	rte_free(t);
+}
 
-	snprintf(name, sizeof(name), "vscls%u_%u", cls->uid, cls->hash_seq++);
-	return rte_hash_create(&hp);
+static void
+cls_tbl_release_idx(struct cls_tbl *t, uint32_t idx)
+{
+	t->free_idx[t->n_free++] = idx;
+}
+
+static struct cls_tbl *
+cls_tbl_create(struct vs_cls *cls, uint32_t key_words, uint32_t n_buckets)
+{
+	struct cls_tbl *t = rte_zmalloc_socket("vs_cls_tbl", sizeof(*t), RTE_CACHE_LINE_SIZE,
+					       cls->socket_id);
+
+	if (t == NULL)
+		return NULL;
+	t->bucket_mask = n_buckets - 1;
+	t->key_words = key_words;
+	t->stride = key_words + 1;
+	t->cap = n_buckets * CLS_TBL_WAYS / 2;
+	t->ent = rte_zmalloc_socket("vs_cls_ent", sizeof(uint64_t) * t->stride * t->cap,
+				    RTE_CACHE_LINE_SIZE, cls->socket_id);
+	t->bkt = rte_zmalloc_socket("vs_cls_bkt", sizeof(t->bkt[0]) * n_buckets,
+				    RTE_CACHE_LINE_SIZE, cls->socket_id);
+	t->free_idx = malloc(sizeof(uint32_t) * t->cap);
+	if (t->ent == NULL || t->bkt == NULL || t->free_idx == NULL) {
+		cls_tbl_free(t);
+		return NULL;
+	}
+	for (uint32_t i = 0; i < t->cap; i++)
+		t->free_idx[i] = t->cap - 1 - i;
+	t->n_free = t->cap;
+	return t;
+}
+
+static unsigned
+cls_tbl_bucket_used(const struct cls_tbl *t, uint32_t b)
+{
+	unsigned n = 0;
+
+	for (uint32_t w = 0; w < CLS_TBL_WAYS; w++)
+		n += cls_tbl_slot_used(t->bkt[b][w]);
+	return n;
+}
+
+static int
+cls_tbl_put(struct cls_tbl *t, uint32_t b, uint32_t h, const uint64_t *k, void *node)
+{
+	for (uint32_t w = 0; w < CLS_TBL_WAYS; w++) {
+		uint64_t old = t->bkt[b][w];
+		uint32_t idx;
+		uint64_t *e;
+
+		if (cls_tbl_slot_used(old))
+			continue;
+		idx = t->free_idx[--t->n_free];
+		e = &t->ent[(size_t)idx * t->stride];
+		memcpy(e + 1, k, sizeof(uint64_t) * t->key_words);
+		__atomic_store_n(&e[0], (uint64_t)(uintptr_t)node, __ATOMIC_RELAXED);
+		/* Publish: a reader that sees the slot sees the entry. */
+		__atomic_store_n(&t->bkt[b][w],
+				 ((uint64_t)cls_tbl_sig(h) << 32) | (idx + 1) | (old & CLS_TBL_OVF),
+				 __ATOMIC_RELEASE);
+		t->count++;
+		return 0;
+	}
+	return -ENOSPC;
+}
+
+/* Add a new key; -ENOSPC when the table must grow first. */
+static int
+cls_tbl_insert(struct cls_tbl *t, uint32_t h, const uint64_t *k, void *node)
+{
+	uint32_t b1 = cls_tbl_b1(t, h), b2 = cls_tbl_b2(t, h);
+
+	if (t->n_free == 0 || t->cap - t->n_free >= CLS_TBL_OVF - 1)
+		return -ENOSPC;
+	if (cls_tbl_bucket_used(t, b1) < CLS_TBL_WAYS)
+		return cls_tbl_put(t, b1, h, k, node);
+	if (cls_tbl_bucket_used(t, b2) == CLS_TBL_WAYS)
+		return -ENOSPC;
+	/* Readers must look at b2 from now on, before the key can be there. */
+	__atomic_store_n(&t->bkt[b1][0], t->bkt[b1][0] | CLS_TBL_OVF, __ATOMIC_RELEASE);
+	return cls_tbl_put(t, b2, h, k, node);
+}
+
+/* Clear the slot of entry idx; the index is recycled after a grace period. */
+static void
+cls_tbl_delete(struct vs_cls *cls, struct cls_tbl *t, uint32_t h, uint32_t idx)
+{
+	uint32_t bs[2] = {cls_tbl_b1(t, h), cls_tbl_b2(t, h)};
+
+	for (unsigned i = 0; i < 2; i++)
+		for (uint32_t w = 0; w < CLS_TBL_WAYS; w++) {
+			uint64_t sl = t->bkt[bs[i]][w];
+
+			if (cls_tbl_slot_used(sl) && cls_tbl_slot_idx(sl) == idx) {
+				__atomic_store_n(&t->bkt[bs[i]][w], sl & CLS_TBL_OVF,
+						 __ATOMIC_RELEASE);
+				t->count--;
+				cls_retire(cls, CLS_RET_KEYPOS, t, (int32_t)idx);
+				return;
+			}
+		}
+	RTE_VERIFY(0);
 }
 
 static struct cls_subtable *
@@ -266,6 +367,7 @@ cls_subtable_create(struct vs_cls *cls, const struct vs_flow_key *mask, int *err
 		st->word_mask[0] = 0;
 		st->n_words = 1;
 	}
+	st->key_words = st->n_words;
 	if (mask->in_port == UINT16_MAX) {
 		st->port_max = rte_malloc_socket("vs_cls_pm", sizeof(int32_t) * VS_CLS_PORT_FAST_MAX,
 						 0, cls->socket_id);
@@ -277,10 +379,10 @@ cls_subtable_create(struct vs_cls *cls, const struct vs_flow_key *mask, int *err
 		for (unsigned p = 0; p < VS_CLS_PORT_FAST_MAX; p++)
 			st->port_max[p] = INT32_MIN;
 	}
-	st->capacity = CLS_HASH_MIN;
-	st->hash = cls_hash_create(cls, st->n_words, st->capacity);
-	if (st->hash == NULL) {
-		*err = rte_errno == ENOSPC ? -ENOSPC : -ENOMEM;
+	st->capacity = CLS_TBL_MIN_BUCKETS;
+	st->tbl = cls_tbl_create(cls, st->key_words, st->capacity);
+	if (st->tbl == NULL) {
+		*err = -ENOMEM;
 		cls_free_mem(st->port_max);
 		cls_free_mem(st);
 		return NULL;
@@ -313,28 +415,35 @@ cls_subtable_maybe_retire(struct vs_cls *cls, struct cls_subtable *st)
 static int
 cls_subtable_grow(struct vs_cls *cls, struct cls_subtable *st)
 {
-	uint32_t cap = st->capacity * 2;
-	struct rte_hash *nh, *old = st->hash;
-	const void *key;
-	void *data;
-	uint32_t it = 0;
+	struct cls_tbl *old = st->tbl, *nt;
+	uint32_t nb = st->capacity * 2;
 
 	for (;;) {
-		nh = cls_hash_create(cls, st->n_words, cap);
-		if (nh == NULL)
+		bool ok = true;
+
+		nt = cls_tbl_create(cls, st->key_words, nb);
+		if (nt == NULL)
 			return -ENOMEM;
-		it = 0;
-		while (rte_hash_iterate(old, &key, &data, &it) >= 0)
-			if (rte_hash_add_key_data(nh, key, data) < 0)
-				break;
-		if (rte_hash_count(nh) == rte_hash_count(old))
+		for (uint32_t b = 0; b <= old->bucket_mask && ok; b++) {
+			for (uint32_t w = 0; w < CLS_TBL_WAYS && ok; w++) {
+				uint64_t sl = old->bkt[b][w];
+				const uint64_t *e;
+
+				if (!cls_tbl_slot_used(sl))
+					continue;
+				e = &old->ent[(size_t)cls_tbl_slot_idx(sl) * old->stride];
+				ok = cls_tbl_insert(nt, cls_tbl_hash(e + 1, st->key_words), e + 1,
+						    (void *)(uintptr_t)e[0]) == 0;
+			}
+		}
+		if (ok)
 			break;
-		/* Unlucky cuckoo placement: try larger. */
-		rte_hash_free(nh);
-		cap *= 2;
+		/* Two full candidate buckets: try larger. */
+		cls_tbl_free(nt);
+		nb *= 2;
 	}
-	__atomic_store_n(&st->hash, nh, __ATOMIC_RELEASE);
-	st->capacity = cap;
+	__atomic_store_n(&st->tbl, nt, __ATOMIC_RELEASE);
+	st->capacity = nb;
 	cls_retire(cls, CLS_RET_HASH, old, 0);
 	return 0;
 }
@@ -344,11 +453,9 @@ cls_subtable_grow(struct vs_cls *cls, struct cls_subtable *st)
 static struct cls_node *
 cls_node_lookup(struct cls_subtable *st, const uint64_t *ckey)
 {
-	void *data = NULL;
+	uint32_t idx = cls_tbl_find(st->tbl, cls_tbl_hash(ckey, st->key_words), ckey);
 
-	if (rte_hash_lookup_data(st->hash, ckey, &data) < 0)
-		return NULL;
-	return data;
+	return idx == UINT32_MAX ? NULL : cls_tbl_node(st->tbl, idx);
 }
 
 static struct cls_node *
@@ -368,10 +475,18 @@ static int
 cls_node_publish(struct vs_cls *cls, struct cls_subtable *st, const uint64_t *ckey,
 		 struct cls_node *nd)
 {
+	uint32_t h = cls_tbl_hash(ckey, st->key_words);
+	uint32_t idx = cls_tbl_find(st->tbl, h, ckey);
 	int ret;
 
+	if (idx != UINT32_MAX) {
+		/* Existing key: replace the node in place. */
+		__atomic_store_n(&st->tbl->ent[(size_t)idx * st->tbl->stride],
+				 (uint64_t)(uintptr_t)nd, __ATOMIC_RELEASE);
+		return 0;
+	}
 	for (;;) {
-		ret = rte_hash_add_key_data(st->hash, ckey, nd);
+		ret = cls_tbl_insert(st->tbl, h, ckey, nd);
 		if (ret != -ENOSPC)
 			return ret;
 		ret = cls_subtable_grow(cls, st);
@@ -428,17 +543,16 @@ cls_node_remove(struct vs_cls *cls, struct cls_rule *r)
 	struct cls_subtable *st = r->st;
 	uint64_t ckey[VS_FLOW_KEY_WORDS];
 	struct cls_node *old, *nd;
-	uint32_t j = 0;
-	int32_t pos;
+	uint32_t j = 0, h, idx;
 
 	cls_compress(st, &r->pub.match.key, ckey);
-	old = cls_node_lookup(st, ckey);
-	RTE_VERIFY(old != NULL);
+	h = cls_tbl_hash(ckey, st->key_words);
+	idx = cls_tbl_find(st->tbl, h, ckey);
+	RTE_VERIFY(idx != UINT32_MAX);
+	old = cls_tbl_node(st->tbl, idx);
 	if (old->n == 1) {
 		RTE_VERIFY(old->e[0].rule == r);
-		pos = rte_hash_del_key(st->hash, ckey);
-		RTE_VERIFY(pos >= 0);
-		cls_retire(cls, CLS_RET_KEYPOS, st->hash, pos);
+		cls_tbl_delete(cls, st->tbl, h, idx);
 	} else {
 		nd = cls_node_alloc(cls, old->n - 1);
 		if (nd == NULL) {
@@ -450,8 +564,8 @@ cls_node_remove(struct vs_cls *cls, struct cls_rule *r)
 			if (old->e[i].rule != r)
 				nd->e[j++] = old->e[i];
 		RTE_VERIFY(j == nd->n);
-		/* The key exists: the update replaces data in place, no allocation. */
-		RTE_VERIFY(rte_hash_add_key_data(st->hash, ckey, nd) >= 0);
+		__atomic_store_n(&st->tbl->ent[(size_t)idx * st->tbl->stride],
+				 (uint64_t)(uintptr_t)nd, __ATOMIC_RELEASE);
 	}
 	cls_retire(cls, CLS_RET_NODE, old, 0);
 	TAILQ_REMOVE(&st->rules, r, st_link);
@@ -677,12 +791,12 @@ vs_cls_destroy(struct vs_cls *cls)
 	}
 	free(cls->ret);
 	while ((st = TAILQ_FIRST(&cls->subtables)) != NULL) {
-		const void *key;
-		void *data;
-		uint32_t it = 0;
+		const struct cls_tbl *t = st->tbl;
 
-		while (rte_hash_iterate(st->hash, &key, &data, &it) >= 0)
-			cls_free_mem(data);
+		for (uint32_t b = 0; b <= t->bucket_mask; b++)
+			for (uint32_t w = 0; w < CLS_TBL_WAYS; w++)
+				if (cls_tbl_slot_used(t->bkt[b][w]))
+					cls_free_mem(cls_tbl_node(t, cls_tbl_slot_idx(t->bkt[b][w])));
 		TAILQ_REMOVE(&cls->subtables, st, link);
 		cls_subtable_free(st);
 	}

@@ -9,10 +9,10 @@
 
 #include <rte_branch_prediction.h>
 #include <rte_common.h>
-#include <rte_hash.h>
 #include <rte_prefetch.h>
 
 #include "cls_priv.h"
+#include "cls_tbl_dp.h"
 #include "emc_dp.h"
 #include "vs_cls.h"
 
@@ -26,7 +26,7 @@ static void
 cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_flow_key *keys,
 	      const uint8_t *idx, uint32_t n, const struct vs_cls_rule **out)
 {
-	const void *kptr[VS_CLS_BURST_MAX];
+	uint32_t hv[VS_CLS_BURST_MAX];
 	void *data[VS_CLS_BURST_MAX];
 	uint8_t open[VS_CLS_BURST_MAX];
 	const uint64_t gen = s->gen;
@@ -39,12 +39,11 @@ cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_
 		open[j] = i;
 		out[i] = NULL;
 		ctx->best_prio[i] = INT32_MIN;
-		kptr[j] = ctx->ckeys[j];
 	}
 	for (uint32_t t = 0; t < s->n_st && n_open > 0; t++) {
 		const struct cls_snap_ent *se = &s->st[t];
 		const struct cls_subtable *st = se->st;
-		const struct rte_hash *h;
+		const struct cls_tbl *tbl;
 		uint64_t hit_mask = 0;
 		uint32_t k = 0, n_hit = 0;
 
@@ -57,18 +56,28 @@ cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_
 		n_open = k;
 		if (n_open == 0)
 			break;
+		tbl = __atomic_load_n(&st->tbl, __ATOMIC_ACQUIRE);
+		/* Stage 1: compress, hash, prefetch both candidate buckets. */
 		for (uint32_t j = 0; j < n_open; j++) {
 			const uint64_t *w = vs_flow_key_words(&keys[open[j]]);
 			uint64_t *c = ctx->ckeys[j];
 
 			for (uint32_t x = 0; x < st->n_words; x++)
 				c[x] = w[st->word_idx[x]] & st->word_mask[x];
+			hv[j] = cls_tbl_hash(c, st->n_words);
+			cls_tbl_prefetch(tbl, hv[j]);
 		}
-		h = __atomic_load_n(&st->hash, __ATOMIC_ACQUIRE);
-		rte_hash_lookup_bulk_data(h, kptr, n_open, &hit_mask, data);
+		/* Stage 2: find the entries, prefetch their nodes. */
+		for (uint32_t j = 0; j < n_open; j++) {
+			uint32_t ei = cls_tbl_find(tbl, hv[j], ctx->ckeys[j]);
+
+			if (ei == UINT32_MAX)
+				continue;
+			data[j] = cls_tbl_node(tbl, ei);
+			rte_prefetch0(data[j]);
+			hit_mask |= UINT64_C(1) << j;
+		}
 		probes += n_open;
-		for (uint64_t m = hit_mask; m != 0; m &= m - 1)
-			rte_prefetch0(data[__builtin_ctzll(m)]);
 		for (uint64_t m = hit_mask; m != 0; m &= m - 1) {
 			uint32_t j = __builtin_ctzll(m);
 			const struct cls_node *nd = data[j];

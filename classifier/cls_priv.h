@@ -49,6 +49,7 @@ enum cls_rule_state {
 };
 
 struct cls_subtable;
+struct cls_tbl;
 
 struct cls_rule {
 	/* Read by the fast path (relaxed atomic loads); written by ctl only. */
@@ -82,9 +83,10 @@ struct cls_node {
 
 struct cls_subtable {
 	/* dp: ro; ctl: rw. Replaced (release) when the table grows. */
-	struct rte_hash *hash;
+	struct cls_tbl *tbl;
 	uint32_t slot;         /* index of per-worker counters */
 	uint32_t n_words;      /* words of the compressed key */
+	uint32_t key_words;    /* n_words rounded up to even: 16-byte key compares */
 	uint8_t word_idx[VS_FLOW_KEY_WORDS];
 	uint64_t word_mask[VS_FLOW_KEY_WORDS];
 	/* ctl only below */
@@ -94,7 +96,7 @@ struct cls_subtable {
 	uint32_t n_rules;      /* rules held in nodes (any state) */
 	uint32_t n_live;       /* visible in the current generation */
 	uint32_t n_staged;     /* staged adds + deletes of the open transaction */
-	uint32_t capacity;     /* rte_hash entries */
+	uint32_t capacity;     /* buckets of tbl */
 	bool tighten;          /* a deletion may have lowered the bounds */
 	uint64_t rank_last;    /* hits summed at the previous re-rank */
 	uint64_t rank_score;   /* hits between the last two re-ranks */
@@ -176,8 +178,8 @@ enum cls_retire_kind {
 	CLS_RET_NODE,     /* free a node */
 	CLS_RET_RULE_DEAD, /* grace after the deleting commit: take out of its node */
 	CLS_RET_RULE,     /* grace after leaving its node: free data, recycle id */
-	CLS_RET_KEYPOS,   /* rte_hash_free_key_with_position(hash, pos) */
-	CLS_RET_HASH,     /* rte_hash_free of a table replaced by a bigger one */
+	CLS_RET_KEYPOS,   /* recycle entry index aux of table ptr */
+	CLS_RET_HASH,     /* free a table replaced by a bigger one */
 	CLS_RET_SUBTABLE, /* an emptied subtable */
 };
 

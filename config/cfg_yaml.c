@@ -144,6 +144,11 @@ vs_cfg_show(const struct vs_cfg_node *n, char *buf, size_t size)
 		unsigned char ch = (unsigned char)n->str[i];
 
 		if (o + 8 >= size) {
+			/* do not leave half a UTF-8 sequence before the dots */
+			while (o > 1 && ((unsigned char)buf[o - 1] & 0xc0) == 0x80)
+				o--;
+			if (o > 1 && (unsigned char)buf[o - 1] >= 0xc0)
+				o--;
 			buf[o++] = '.';
 			buf[o++] = '.';
 			buf[o++] = '.';

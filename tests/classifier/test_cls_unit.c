@@ -558,3 +558,44 @@ Test(cls_unit, range_to_masks)
 		}
 	}
 }
+
+/* One subtable with 20k keys: table growth, bucket overflow, deletions. */
+Test(cls_unit, large_subtable)
+{
+	struct vs_cls *c = mk_cls(32768, NULL, NULL, NULL);
+	struct vs_cls_ctx *x = mk_ctx(c, 0);
+	static struct vs_cls_rule *r[20000];
+	struct vs_flow_key keys[32];
+	const struct vs_cls_rule *out[32];
+	struct vs_cls_txn *t;
+
+	for (uint32_t base = 0; base < 20000; base += 5000) {
+		t = vs_cls_txn_begin(c);
+		for (uint32_t i = base; i < base + 5000; i++) {
+			struct vs_cls_match m = m_port_dst(1, htonl(0x0a000000 + i * 7919), 32);
+
+			cr_assert_eq(vs_cls_rule_add(t, &m, 1, i, NULL, &r[i]), 0);
+		}
+		cr_assert_eq(vs_cls_txn_commit(t), 0);
+	}
+	t = vs_cls_txn_begin(c);
+	for (uint32_t i = 0; i < 20000; i += 2)
+		cr_assert_eq(vs_cls_rule_del(t, r[i]), 0);
+	cr_assert_eq(vs_cls_txn_commit(t), 0);
+	cr_assert_eq(vs_cls_rule_count(c), 10000);
+	for (uint32_t i = 0; i < 20000; i += 32) {
+		unsigned n = RTE_MIN(32u, 20000 - i);
+
+		for (unsigned j = 0; j < n; j++)
+			keys[j] = key_of(1, htonl(0x0a000000 + (i + j) * 7919));
+		vs_cls_lookup_burst(x, keys, (uint16_t)n, out);
+		for (unsigned j = 0; j < n; j++) {
+			if ((i + j) % 2 == 0)
+				cr_assert_null(out[j], "key %u", i + j);
+			else
+				cr_assert_eq(out[j], r[i + j], "key %u", i + j);
+		}
+	}
+	vs_cls_ctx_destroy(x);
+	vs_cls_destroy(c);
+}

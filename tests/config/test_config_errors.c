@@ -124,6 +124,15 @@ Test(config_errors, duplicate_port_name)
 		   3, 12, "ports[1].name", "\"a\" is already ports[0] at 2:5");
 }
 
+Test(config_errors, duplicate_rule_name)
+{
+	expect_err("rules:\n  - {name: r, priority: 1, actions: [drop]}\n"
+		   "  - {priority: 2, actions: [drop]}\n"
+		   "  - {priority: 3, actions: [drop]}\n"
+		   "  - {priority: 4, name: r, actions: [drop]}\n",
+		   5, 25, "rules[3].name", "\"r\" is already rules[0] at 2:5");
+}
+
 Test(config_errors, duplicate_worker_lcore)
 {
 	expect_err("workers: [{lcore: 1}, {lcore: 1}]\n", 1, 31, "workers[1].lcore",
@@ -267,7 +276,7 @@ Test(config_errors, l4_without_l4_protocol)
 	expect_err(MATCH("      ip_proto: 47\n      l4_src: 80\n"), 8, 15, "rules[0].match.l4_src",
 		   "without a port-carrying protocol");
 	expect_err(MATCH("      ip_proto: gre\n"), 7, 17, "rules[0].match.ip_proto",
-		   "gre is not a protocol");
+		   "\"gre\" is not a protocol");
 	expect_err(MATCH("      ip_proto: 256\n"), 7, 17, "rules[0].match.ip_proto",
 		   "256 is out of range");
 }
@@ -506,6 +515,8 @@ Test(config_errors, control_section)
 		   "has invalid characters");
 	expect_err("dpdk: {extra_args: [\"--vdev\", [x]]}\n", 1, 31, "dpdk.extra_args[1]",
 		   "found a list");
+	expect_err("dpdk: {extra_args: [\"--vdev\", \"\"]}\n", 1, 31, "dpdk.extra_args[1]",
+		   "an empty argument");
 }
 
 Test(config_errors, file_errors)

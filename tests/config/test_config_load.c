@@ -309,6 +309,45 @@ Test(config_load, defaults)
 	vs_config_free(cfg);
 }
 
+/* Keys whose value in full.yaml equals the default, read back with other values. */
+Test(config_load, non_default_values)
+{
+	struct vs_config *cfg = load_ok(
+		"dpdk: {file_prefix: sw-2, log_level: \"nfvswitch.*:debug\"}\n"
+		"control: {socket: /tmp/nfv.sock, stats_interval_ms: 250}\n"
+		"ports:\n"
+		"  - {name: p, type: ethdev, device: net_ring0, rx_desc: 512, tx_desc: 2048,"
+		" promisc: false, mtu: 9000, tx_queues: 4, rx_queues: 1024}\n"
+		"  - {name: s, type: vhost, path: /tmp/s.sock, mode: server, socket_mode: 0o600,"
+		" queues: 128}\n"
+		"rules:\n"
+		"  - {priority: 7, match: {ip_dscp: 63, eth_src: \"02:00:00:00:00:01\"},"
+		" actions: [{push_vlan: {vid: 4095}}]}\n");
+	const struct vs_cfg_port *p = &cfg->ports[0];
+
+	cr_expect_str_eq(cfg->dpdk.file_prefix, "sw-2");
+	cr_expect_str_eq(cfg->dpdk.log_level, "nfvswitch.*:debug");
+	cr_expect_str_eq(cfg->control.socket, "/tmp/nfv.sock");
+	cr_expect_eq(cfg->control.stats_interval_ms, 250);
+	cr_expect_eq(p->rx_desc, 512);
+	cr_expect_eq(p->tx_desc, 2048);
+	cr_expect_not(p->promisc);
+	cr_expect_eq(p->mtu, 9000);
+	cr_expect_eq(p->tx_queues, 4);
+	cr_expect_eq(p->rx_queues, 1024);
+	p = &cfg->ports[1];
+	cr_expect_eq(p->mode, VS_CFG_VHOST_SERVER);
+	cr_expect_eq(p->socket_perm, 0600);
+	cr_expect_eq(p->queues, 128);
+	cr_expect_str_empty(p->owner);
+	cr_expect_eq(cfg->rules[0].match.ip_dscp, 63);
+	cr_expect_eq(cfg->rules[0].match.fields, VS_CFG_M_IP_DSCP | VS_CFG_M_ETH_SRC);
+	assert_mac(&cfg->rules[0].match.eth_src_mask, "ff:ff:ff:ff:ff:ff");
+	cr_expect_eq(cfg->rules[0].actions[0].vlan_id, 4095);
+	cr_expect_eq(cfg->rules[0].actions[0].vlan_pcp, 0);
+	vs_config_free(cfg);
+}
+
 Test(config_load, empty_inputs_are_valid_and_empty)
 {
 	static const char *const inputs[] = { "", "\n", "# just a comment\n", "---\n", "~\n",
