@@ -597,6 +597,16 @@ vs_switch_apply(struct vs_switch *sw, const struct vs_config *cfg)
 
 	if (sw == NULL || cfg == NULL)
 		return -EINVAL;
+	if (sw->cfg != NULL) {
+		struct vs_cfg_error err;
+
+		/* Keys that need a restart (dpdk.*, workers, ...) must not differ. */
+		rc = vs_config_reload_check(sw->cfg, cfg, &err);
+		if (rc < 0) {
+			VS_PL_LOG(ERR, "%s", err.msg);
+			return rc;
+		}
+	}
 	if (cfg->n_workers != sw->n_workers)
 		goto workers_differ;
 	for (i = 0; i < cfg->n_workers; i++)

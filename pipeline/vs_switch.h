@@ -65,7 +65,8 @@ struct vs_switch *vs_switch_create(const struct vs_config *cfg);
  * their old worker, grace period, given to the new one). new_cfg must stay
  * valid until the next successful apply has returned, or destroy (the switch
  * refers to it and diffs the next config against it). On error the running state is unchanged
- * and -errno is returned: -EINVAL (a rule that does not compile, workers
+ * and -errno is returned: -EPERM (a key that needs a restart differs, see
+ * vs_config_reload_check), -EINVAL (a rule that does not compile, workers
  * differ from those the switch was created with), -ENOTSUP (removing or
  * changing a port: not supported yet), or the port/classifier error.
  */

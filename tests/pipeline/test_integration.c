@@ -700,7 +700,7 @@ Test(integration, refused_change_leaves_the_switch_running, .timeout = 30)
 	sw = switch_up(cfg);
 	gen = vs_switch_generation(sw);
 	cr_assert_eq(vs_switch_apply(sw, bad1), -ENOTSUP);
-	cr_assert_eq(vs_switch_apply(sw, bad2), -EINVAL);
+	cr_assert_eq(vs_switch_apply(sw, bad2), -EPERM, "workers need a restart");
 	cr_assert_eq(vs_switch_generation(sw), gen);
 	n_exp = 0;
 	send_ones(1, 3, 1);
