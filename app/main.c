@@ -132,6 +132,23 @@ print_drops(const char *indent, const uint64_t *cur, const uint64_t *prev)
 		printf("\n");
 }
 
+/* Where lookups were answered: port fast path, EMC, subtables, or nowhere. */
+static void
+print_cls(const struct vs_cls_ctx_stats *c, const struct vs_cls_ctx_stats *p)
+{
+	uint64_t lookups = c->lookups - (p ? p->lookups : 0);
+
+	if (lookups == 0)
+		return;
+	printf("  classifier: port-fast %.1f%%  emc %.1f%%  subtables %.1f%%  miss %.1f%%  "
+	       "(emc insert 1/%u)\n",
+	       100.0 * (double)(c->port_fast_hits - (p ? p->port_fast_hits : 0)) / lookups,
+	       100.0 * (double)(c->emc_hits - (p ? p->emc_hits : 0)) / lookups,
+	       100.0 * (double)(c->tss_hits - (p ? p->tss_hits : 0)) / lookups,
+	       100.0 * (double)(c->tss_misses - (p ? p->tss_misses : 0)) / lookups,
+	       1u << c->emc_insert_shift);
+}
+
 /* Rates between two samples (prev == NULL: totals since start). */
 static void
 print_stats(const struct vs_switch_stats *cur, const struct vs_switch_stats *prev, double dt,
@@ -189,6 +206,7 @@ print_stats(const struct vs_switch_stats *cur, const struct vs_switch_stats *pre
 			       c->lcore,
 			       busy + idle ? 100.0 * (double)busy / (double)(busy + idle) : 0.0, rx,
 			       tx);
+		print_cls(&c->cls, p ? &p->cls : NULL);
 		print_drops("  drops: ", c->drops, p ? p->drops : NULL);
 	}
 	if (!prev) {
@@ -207,7 +225,7 @@ run(const struct vs_config *cfg, const char *prog, uint32_t stats_ms, uint32_t d
 	struct vs_switch *sw;
 	struct sigaction sa;
 	char line[4096];
-	double t_start, t_last, t;
+	double t_start, t_last, t_rerank, t;
 	int rc;
 
 	rc = vs_switch_mbuf_sizing(cfg, &sz);
@@ -269,7 +287,7 @@ run(const struct vs_config *cfg, const char *prog, uint32_t stats_ms, uint32_t d
 	printf("nfvswitch running: %u ports, %u workers, %u rules; Ctrl-C stops\n", cfg->n_ports,
 	       cfg->n_workers, cfg->n_rules);
 	fflush(stdout);
-	t_start = t_last = now_s();
+	t_start = t_last = t_rerank = now_s();
 	vs_switch_stats(sw, prev);
 	while (!stop_requested) {
 		struct timespec nap = {.tv_sec = 0, .tv_nsec = 20 * 1000 * 1000};
@@ -277,6 +295,10 @@ run(const struct vs_config *cfg, const char *prog, uint32_t stats_ms, uint32_t d
 		nanosleep(&nap, NULL);
 		t = now_s();
 		vs_switch_reclaim(sw);
+		if (t - t_rerank >= 1.0) {
+			vs_switch_rerank(sw);
+			t_rerank = t;
+		}
 		if (duration_s && t - t_start >= duration_s)
 			break;
 		if (stats_ms && (t - t_last) * 1000.0 >= stats_ms) {

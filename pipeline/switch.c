@@ -828,6 +828,17 @@ vs_switch_reclaim(struct vs_switch *sw)
 	vs_cls_reclaim(sw->cls);
 }
 
+void
+vs_switch_rerank(struct vs_switch *sw)
+{
+	struct vs_cls_ctx *ctxs[VS_CFG_MAX_WORKERS];
+	uint16_t i;
+
+	for (i = 0; i < sw->n_workers; i++)
+		ctxs[i] = sw->workers[i]->cls_ctx;
+	vs_cls_rerank(sw->cls, ctxs, sw->n_workers);
+}
+
 struct rte_mempool *
 vs_switch_mempool(struct vs_switch *sw)
 {
@@ -892,6 +903,7 @@ vs_switch_stats(struct vs_switch *sw, struct vs_switch_stats *out)
 		struct vs_switch_worker_stats *o = &out->worker[i];
 
 		o->lcore = sw->workers[i]->lcore;
+		vs_cls_ctx_stats_get(sw->workers[i]->cls_ctx, &o->cls);
 		o->busy_cycles = ws->busy_cycles;
 		o->idle_cycles = ws->idle_cycles;
 		o->loops = ws->loops;

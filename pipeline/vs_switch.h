@@ -14,6 +14,7 @@
 
 #include <stdint.h>
 
+#include "vs_cls.h"
 #include "vs_config.h"
 #include "vs_drop.h"
 #include "vs_port.h"
@@ -83,6 +84,9 @@ void vs_switch_destroy(struct vs_switch *sw);
 /* Reclaim memory retired by earlier changes whose grace period has passed
  * (classifier rules and their action lists). Cheap; call periodically. */
 void vs_switch_reclaim(struct vs_switch *sw);
+/* Re-rank the classifier's subtables by the hits all workers saw since the
+ * last call (vs_cls_rerank); the daemon calls it about once a second. */
+void vs_switch_rerank(struct vs_switch *sw);
 
 struct rte_mempool *vs_switch_mempool(struct vs_switch *sw);
 /* The classifier (statistics, subtable re-ranking by the control thread). */
@@ -111,6 +115,7 @@ struct vs_switch_port_stats {
 
 struct vs_switch_worker_stats {
 	uint32_t lcore;
+	struct vs_cls_ctx_stats cls; /* EMC / subtable counters of its classifier ctx */
 	uint64_t rx_pkts, tx_pkts;
 	uint64_t busy_cycles, idle_cycles, loops;
 	uint64_t generation;
