@@ -290,6 +290,56 @@ Test(e2e, sigterm_stops_cleanly_with_totals, .timeout = 60)
 	remove_dir();
 }
 
+/* A number printed after `key` on the line that starts with `prefix`. */
+static unsigned long long
+number_after(const char *text, const char *prefix, const char *key)
+{
+	const char *line = strstr(text, prefix), *k;
+
+	cr_assert_not_null(line, "no line '%s' in:\n%s", prefix, text);
+	k = strstr(line, key);
+	cr_assert_not_null(k, "no '%s' after '%s'", key, prefix);
+	return strtoull(k + strlen(key), NULL, 10);
+}
+
+/*
+ * The default run: no -c, the built-in demo. It needs no NIC and no
+ * hugepages, makes its capture when missing, prints live rates, and its
+ * rules split the replayed flows 4:1:1 between the sinks with one slice
+ * dropped by rule and one unmatched (the replay loops, so the counts agree
+ * within one pass of the 1024-frame capture).
+ */
+Test(e2e, builtin_demo_runs_and_splits_the_flows, .timeout = 60)
+{
+	char *argv[] = {(char *)env("NFVSWITCH_BIN"), "--duration", "2",
+			"--stats-interval",	      "500",	    NULL};
+	unsigned long long s0, s1, s2, no_rule, rule_drop;
+	char log[128];
+	struct stat st;
+	const char *out;
+
+	make_dir();
+	snprintf(log, sizeof(log), "%s/demo.log", dir);
+	cr_assert_eq(run(argv, log, 30), 0, "%s", read_file(log));
+	out = read_file(log);
+	cr_assert_eq(stat("/tmp/nfvswitch-demo/flows-64B.pcap", &st), 0, "capture generated");
+	cr_assert_not_null(strstr(out, "Mpps"), "%s", out);
+	cr_assert_not_null(strstr(out, "--no-huge"), "%s", out);
+	out = strstr(out, "=== totals");
+	cr_assert_not_null(out);
+	s0 = number_after(out, "port sink0", "tx ");
+	s1 = number_after(out, "port sink1", "tx ");
+	s2 = number_after(out, "port sink2", "tx ");
+	no_rule = number_after(out, "  by reason:", "no_rule=");
+	rule_drop = number_after(out, "  by reason:", "rule_drop=");
+	cr_assert_gt(s1, 10000, "the demo forwarded almost nothing:\n%s", out);
+	cr_assert_leq(llabs((long long)s0 - 4 * (long long)s1), 4 * 1024, "%s", out);
+	cr_assert_leq(llabs((long long)s1 - (long long)s2), 1024, "%s", out);
+	cr_assert_leq(llabs((long long)no_rule - (long long)s1), 1024, "%s", out);
+	cr_assert_leq(llabs((long long)rule_drop - (long long)s1), 1024, "%s", out);
+	remove_dir();
+}
+
 /* ---- --check --------------------------------------------------------------------------- */
 
 static int
