@@ -505,6 +505,29 @@ free_acts(struct vs_actions **acts, uint32_t n)
 	free(acts);
 }
 
+/* A worker polling a device on another NUMA socket pays for it on every
+ * packet: say so (operators ask for this; the queue map still stands). */
+static void
+warn_cross_numa(const struct vs_switch *sw, const struct vs_rxq_map *rxqs)
+{
+	uint16_t w, i;
+
+	for (w = 0; w < rxqs->n_workers; w++) {
+		for (i = 0; i < rxqs->n[w]; i++) {
+			const struct vs_port *p = sw->ports[rxqs->q[w][i].port];
+
+			if (p == NULL || p->socket_id == SOCKET_ID_ANY ||
+			    p->socket_id == sw->workers[w]->socket_id)
+				continue;
+			VS_PL_LOG(WARNING,
+				  "port %s rx queue %u (NUMA socket %d) is polled by the worker "
+				  "on lcore %u (socket %d): pin it to a worker on its socket",
+				  p->name, rxqs->q[w][i].queue, p->socket_id, sw->workers[w]->lcore,
+				  sw->workers[w]->socket_id);
+		}
+	}
+}
+
 /* Same rule, wherever it sits in the file (positions are not compared). */
 static bool
 rule_same(const struct vs_cfg_rule *a, const struct vs_cfg_rule *b)
@@ -690,6 +713,7 @@ vs_switch_apply(struct vs_switch *sw, const struct vs_config *cfg)
 		}
 	}
 	sw->cfg = cfg;
+	warn_cross_numa(sw, rxqs);
 	/* 6. Publish; queues that change worker go through a handover first. */
 	cur = atomic_load_explicit(&sw->sh.snap, memory_order_acquire);
 	if (cur != NULL)
