@@ -346,6 +346,8 @@ struct plan {
 	const struct vs_config *cfg;
 	uint16_t ids[VS_CFG_MAX_PORTS]; /* switch id of cfg->ports[i] */
 	bool added[VS_CFG_MAX_PORTS];	/* cfg->ports[i] is new */
+	struct vs_port *gone[VS_PORT_MAX]; /* ports not in cfg: destroyed last */
+	uint16_t n_gone;
 };
 
 static int
@@ -379,16 +381,14 @@ plan_ports(struct vs_switch *sw, const struct vs_config *cfg, struct plan *pl)
 		return -EINVAL;
 	for (id = 0; id < VS_PORT_MAX; id++)
 		used[id] = sw->ports[id] != NULL;
-	/* Ports that go or change: the reload issue will handle them. */
+	/* Ports that go are removed after the rules and the snapshot that stop
+	 * using them; ports that change are not handled yet. */
 	for (i = 0; old != NULL && i < old->n_ports; i++) {
 		const struct vs_cfg_port *np = vs_config_port(cfg, old->ports[i].name);
 
 		if (np == NULL) {
-			VS_PL_LOG(ERR,
-				  "port %s: removing a port from a running switch is not "
-				  "supported yet",
-				  old->ports[i].name);
-			return -ENOTSUP;
+			pl->gone[pl->n_gone++] = vs_switch_port_by_name(sw, old->ports[i].name);
+			continue;
 		}
 		if (!port_cfg_same(np, &old->ports[i])) {
 			VS_PL_LOG(ERR,
@@ -714,6 +714,10 @@ vs_switch_apply(struct vs_switch *sw, const struct vs_config *cfg)
 	}
 	sw->cfg = cfg;
 	warn_cross_numa(sw, rxqs);
+	/* Ports that go leave the snapshot now and are destroyed after it. */
+	for (i = 0; i < pl->n_gone; i++)
+		if (pl->gone[i] != NULL)
+			sw->ports[pl->gone[i]->id] = NULL;
 	/* 6. Publish; queues that change worker go through a handover first. */
 	cur = atomic_load_explicit(&sw->sh.snap, memory_order_acquire);
 	if (cur != NULL)
@@ -726,6 +730,14 @@ vs_switch_apply(struct vs_switch *sw, const struct vs_config *cfg)
 	snapshot_fill(sw, snap, rxqs);
 	snapshot_publish(sw, snap);
 	snap = NULL;
+	/* 7. No worker can see the ports that went (grace period passed). */
+	for (i = 0; i < pl->n_gone; i++) {
+		if (pl->gone[i] == NULL)
+			continue;
+		VS_PL_LOG(INFO, "port %s removed", pl->gone[i]->name);
+		vs_port_stop(pl->gone[i]);
+		vs_port_destroy(pl->gone[i]);
+	}
 	vs_cls_reclaim(sw->cls);
 	VS_PL_LOG(INFO,
 		  "%s applied: generation %" PRIu64 ", %u ports, %u rules (%u classifier "

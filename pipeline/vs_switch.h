@@ -68,8 +68,10 @@ struct vs_switch *vs_switch_create(const struct vs_config *cfg);
  * refers to it and diffs the next config against it). On error the running state is unchanged
  * and -errno is returned: -EPERM (a key that needs a restart differs, see
  * vs_config_reload_check), -EINVAL (a rule that does not compile, workers
- * differ from those the switch was created with), -ENOTSUP (removing or
- * changing a port: not supported yet), or the port/classifier error.
+ * differ from those the switch was created with), -ENOTSUP (changing a
+ * port's settings: not supported yet), or the port/classifier error.
+ * Removed ports leave the snapshot after the new rules are committed and are
+ * stopped and destroyed once no worker can see them (vs_diff.h's order).
  */
 int vs_switch_apply(struct vs_switch *sw, const struct vs_config *new_cfg);
 
