@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Drop-reason names. */
+/* Drop-reason and worker stage names. */
 #include "vs_drop.h"
+#include "vs_worker.h"
 
 static const char *const drop_names[VS_DROP_MAX] = {
 #define VS_DROP_PARSE_STR_(name, str) [VS_DROP_PARSE_##name] = str,
@@ -19,4 +20,18 @@ vs_drop_reason_str(enum vs_drop_reason r)
 	if ((unsigned)r >= VS_DROP_MAX)
 		return "unknown";
 	return drop_names[r];
+}
+
+static const char *const stage_names[VS_STAGE_MAX] = {
+#define VS_STAGE_STR_(name, str) [VS_STAGE_##name] = str,
+    VS_STAGES(VS_STAGE_STR_)
+#undef VS_STAGE_STR_
+};
+
+const char *
+vs_stage_str(enum vs_stage s)
+{
+	if ((unsigned)s >= VS_STAGE_MAX)
+		return "unknown";
+	return stage_names[s];
 }

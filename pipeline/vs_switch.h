@@ -18,6 +18,7 @@
 #include "vs_config.h"
 #include "vs_drop.h"
 #include "vs_port.h"
+#include "vs_worker.h"
 
 struct vs_switch;
 struct vs_cls;
@@ -122,6 +123,10 @@ struct vs_switch_worker_stats {
 	uint64_t busy_cycles, idle_cycles, loops;
 	uint64_t generation;
 	uint64_t drops[VS_DROP_MAX];
+	uint64_t stage_cycles[VS_STAGE_MAX]; /* enum vs_stage */
+	uint64_t bursts[VS_BURST_HIST];	     /* rx bursts of 1, 2-3, 4-7, 8-15, 16-31, 32 */
+	uint16_t n_rxq;
+	struct vs_rxq_load rxq[VS_WORKER_MAX_RXQ];
 };
 
 struct vs_switch_stats {

@@ -75,6 +75,35 @@ struct vs_dp_shared {
 	struct rte_mempool *pool; /* copies for flood / several outputs */
 };
 
+/* Stages of a burst whose cycles a worker measures (one rte_rdtsc() per stage
+ * per burst, never per packet). */
+#define VS_STAGES(X)                                                                               \
+	X(RX, "rx")             /* rx burst of a queue that returned packets */                  \
+	X(PARSE, "parse")       /* flow key extraction */                                        \
+	X(CLASSIFY, "classify") /* EMC + TSS lookup (vs_cls_lookup_burst) */                     \
+	X(ACTIONS, "actions")   /* actions and tx buffering */                                   \
+	X(TX, "tx")             /* flushing the tx buffers */
+
+enum vs_stage {
+#define VS_STAGE_ENUM_(name, str) VS_STAGE_##name,
+	VS_STAGES(VS_STAGE_ENUM_)
+#undef VS_STAGE_ENUM_
+	    VS_STAGE_MAX
+};
+
+/* "rx", "parse", ...; "unknown" out of range. */
+const char *vs_stage_str(enum vs_stage s);
+
+/* Rx bursts by size: 1, 2-3, 4-7, 8-15, 16-31, 32 (bucket = floor(log2 n)). */
+#define VS_BURST_HIST 6
+
+/* Load of one rx queue while this worker polls it. */
+struct vs_rxq_load {
+	struct vs_rxq_ref q;
+	uint64_t cycles; /* from its rx burst to the end of its tx flush */
+	uint64_t pkts;
+};
+
 /* Counters, written only by the owning worker. */
 struct vs_worker_stats {
 	uint64_t rx_pkts[VS_PORT_MAX];
@@ -87,6 +116,12 @@ struct vs_worker_stats {
 	uint64_t idle_cycles;
 	uint64_t loops;
 	uint64_t generation; /* last snapshot generation seen */
+	uint64_t stage_cycles[VS_STAGE_MAX];
+	uint64_t bursts[VS_BURST_HIST];
+	/* By position in the worker's rx queue list; an entry restarts from 0
+	 * when another queue takes its position. */
+	uint16_t n_rxq;
+	struct vs_rxq_load rxq[VS_WORKER_MAX_RXQ];
 };
 
 struct vs_txbuf {

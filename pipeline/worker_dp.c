@@ -17,6 +17,9 @@
 #include "vs_flow_dp.h"
 #include "vs_worker.h"
 
+/* A burst of n <= VS_BURST packets goes to bucket floor(log2 n). */
+_Static_assert(VS_BURST == 1 << (VS_BURST_HIST - 1), "burst histogram does not fit VS_BURST");
+
 static inline void
 drop_pkt(struct vs_worker *w, struct rte_mbuf *m, enum vs_drop_reason r)
 {
@@ -223,14 +226,19 @@ execute(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, stru
 	drop_pkt(w, m, VS_DROP_NO_OUTPUT);
 }
 
-static void
-process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, uint16_t n)
+/* Returns the TSC when done; t is the TSC when the burst arrived. */
+static uint64_t
+process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, uint16_t n,
+	      uint64_t t)
 {
 	struct rte_mbuf *nomatch[VS_BURST];
 	uint16_t i, n_nomatch = 0;
-	uint64_t bad;
+	uint64_t bad, t1;
 
 	bad = vs_flow_extract_burst(w->pkts, n, in_port, w->keys, w->outcome);
+	t1 = rte_rdtsc();
+	w->stats.stage_cycles[VS_STAGE_PARSE] += t1 - t;
+	t = t1;
 	if (unlikely(bad != 0)) {
 		/* Drop malformed packets by reason and close the gaps. */
 		uint16_t k = 0;
@@ -248,9 +256,12 @@ process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port
 		}
 		n = k;
 		if (n == 0)
-			return;
+			return t;
 	}
 	vs_cls_lookup_burst(w->cls_ctx, w->keys, n, w->rules);
+	t1 = rte_rdtsc();
+	w->stats.stage_cycles[VS_STAGE_CLASSIFY] += t1 - t;
+	t = t1;
 	for (i = 0; i < n; i++) {
 		const struct vs_cls_rule *r = w->rules[i];
 
@@ -266,6 +277,27 @@ process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port
 		w->stats.drops[VS_DROP_NO_RULE] += n_nomatch;
 		rte_pktmbuf_free_bulk(nomatch, n_nomatch);
 	}
+	t1 = rte_rdtsc();
+	w->stats.stage_cycles[VS_STAGE_ACTIONS] += t1 - t;
+	return t1;
+}
+
+/* Keep the rx queue load entries in step with the snapshot's list. */
+static void
+rxq_load_sync(struct vs_worker *w, const struct vs_rxq_ref *rxq, uint16_t nq)
+{
+	uint16_t i;
+
+	for (i = 0; i < nq; i++) {
+		struct vs_rxq_load *l = &w->stats.rxq[i];
+
+		if (l->q.port != rxq[i].port || l->q.queue != rxq[i].queue || i >= w->stats.n_rxq) {
+			l->q = rxq[i];
+			l->cycles = 0;
+			l->pkts = 0;
+		}
+	}
+	w->stats.n_rxq = nq;
 }
 
 unsigned
@@ -278,25 +310,36 @@ vs_worker_poll(struct vs_worker *w)
 
 	s = atomic_load_explicit(&w->sh->snap, memory_order_acquire);
 	if (likely(s != NULL)) {
-		w->stats.generation = s->generation;
 		nq = s->rxqs.n[w->index];
 		rxq = s->rxqs.q[w->index];
+		if (unlikely(w->stats.generation != s->generation)) {
+			w->stats.generation = s->generation;
+			rxq_load_sync(w, rxq, nq);
+		}
 		for (i = 0; i < nq; i++) {
 			struct vs_port *port = s->ports[rxq[i].port];
-			uint64_t bytes = 0;
+			uint64_t bytes = 0, t0, t1, t2;
 
 			if (!(s->ready_mask & (UINT64_C(1) << rxq[i].port)))
 				continue;
+			t0 = rte_rdtsc();
 			n = port->rx(port, rxq[i].queue, w->pkts, VS_BURST);
 			if (n == 0)
 				continue;
+			t1 = rte_rdtsc();
+			w->stats.stage_cycles[VS_STAGE_RX] += t1 - t0;
+			w->stats.bursts[31 - __builtin_clz(n)]++;
 			for (j = 0; j < n; j++)
 				bytes += rte_pktmbuf_pkt_len(w->pkts[j]);
 			w->stats.rx_pkts[port->id] += n;
 			w->stats.rx_bytes[port->id] += bytes;
 			total += n;
-			process_burst(w, s, port->id, n);
+			t1 = process_burst(w, s, port->id, n, t1);
 			flush_all(w, s);
+			t2 = rte_rdtsc();
+			w->stats.stage_cycles[VS_STAGE_TX] += t2 - t1;
+			w->stats.rxq[i].cycles += t2 - t0;
+			w->stats.rxq[i].pkts += n;
 		}
 	}
 	/* Nothing of s (rules returned by the classifier included) is used
