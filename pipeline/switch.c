@@ -965,3 +965,85 @@ vs_switch_stats(struct vs_switch *sw, struct vs_switch_stats *out)
 	}
 	return 0;
 }
+
+/* ---- rule hits and rx queue placement ------------------------------------------------------ */
+
+int
+vs_switch_rule_hits(struct vs_switch *sw, uint64_t *hits, uint32_t n)
+{
+	uint32_t i;
+	uint16_t w;
+
+	if (sw == NULL || (hits == NULL && n != 0))
+		return -EINVAL;
+	memset(hits, 0, sizeof(*hits) * n);
+	for (i = 0; i < sw->n_rules; i++) {
+		const struct vs_actions *a = sw->rules[i]->data;
+
+		if (a == NULL || a->rule_index >= n)
+			continue;
+		for (w = 0; w < sw->n_workers; w++)
+			hits[a->rule_index] +=
+			    vs_cls_ctx_rule_hits(sw->workers[w]->cls_ctx, sw->rules[i]->id);
+	}
+	return 0;
+}
+
+int
+vs_switch_rxq_map(struct vs_switch *sw, struct vs_rxq_map *out)
+{
+	const struct vs_snapshot *cur = atomic_load_explicit(&sw->sh.snap, memory_order_acquire);
+
+	if (cur == NULL)
+		return -ENOENT;
+	*out = cur->rxqs;
+	return 0;
+}
+
+int
+vs_switch_set_rxqs(struct vs_switch *sw, const struct vs_rxq_map *map)
+{
+	const struct vs_snapshot *cur = atomic_load_explicit(&sw->sh.snap, memory_order_acquire);
+	struct vs_rxq_map *inter;
+	struct vs_snapshot *s;
+	uint16_t w, i;
+	int n_cur = 0, n_new = 0;
+
+	if (sw == NULL || map == NULL || cur == NULL || map->n_workers != sw->n_workers)
+		return -EINVAL;
+	/* The same queues, each exactly once, on ports that exist. */
+	for (w = 0; w < cur->rxqs.n_workers; w++)
+		n_cur += cur->rxqs.n[w];
+	for (w = 0; w < map->n_workers; w++) {
+		if (map->n[w] > VS_WORKER_MAX_RXQ)
+			return -EINVAL;
+		for (i = 0; i < map->n[w]; i++) {
+			const struct vs_rxq_ref *q = &map->q[w][i];
+
+			if (q->port >= VS_PORT_MAX || sw->ports[q->port] == NULL ||
+			    rxq_owner(&cur->rxqs, q->port, q->queue) < 0 ||
+			    rxq_owner(map, q->port, q->queue) != w)
+				return -EINVAL;
+			n_new++;
+		}
+	}
+	if (n_new != n_cur)
+		return -EINVAL;
+	inter = malloc(sizeof(*inter));
+	if (inter == NULL)
+		return -ENOMEM;
+	if (rxq_handover(&cur->rxqs, map, inter)) {
+		s = snapshot_build(sw, inter);
+		if (s == NULL) {
+			free(inter);
+			return -ENOMEM;
+		}
+		snapshot_publish(sw, s);
+	}
+	free(inter);
+	s = snapshot_build(sw, map);
+	if (s == NULL)
+		return -ENOMEM;
+	snapshot_publish(sw, s);
+	return 0;
+}

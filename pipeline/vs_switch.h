@@ -103,6 +103,21 @@ uint64_t vs_switch_generation(const struct vs_switch *sw);
  * vhost module calls this when a device appears or goes). 0 or -errno. */
 int vs_switch_refresh_ports(struct vs_switch *sw);
 
+/* Packets each config rule matched, summed over the workers: hits[i] for
+ * rules[i] of the applied config (n entries). 0 or -EINVAL. */
+int vs_switch_rule_hits(struct vs_switch *sw, uint64_t *hits, uint32_t n);
+
+/* The rx queue assignment the workers run now. 0 or -ENOENT (none yet). */
+int vs_switch_rxq_map(struct vs_switch *sw, struct vs_rxq_map *out);
+
+/*
+ * Re-assign the running rx queues (the same set, each queue exactly once,
+ * for every worker) and publish it; queues that change worker go through the
+ * handover. The next vs_switch_apply() re-assigns from the config again.
+ * 0, -EINVAL (not the same queues) or -ENOMEM.
+ */
+int vs_switch_set_rxqs(struct vs_switch *sw, const struct vs_rxq_map *map);
+
 /* ---- statistics --------------------------------------------------------------- */
 
 struct vs_switch_port_stats {
