@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Prometheus / OpenMetrics text exposition of the switch counters, and the
+ * optional HTTP/1.0 listener (GET /metrics) served non-blocking from the
+ * control thread's loop.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <rte_log.h>
+
+#include "vs_ctl.h"
+
+RTE_LOG_REGISTER_SUFFIX(vs_metrics_logtype, metrics, NOTICE);
+#define MX_LOG(level, ...)                                                                         \
+	rte_log(RTE_LOG_##level, vs_metrics_logtype, "nfvswitch.ctl.metrics: " __VA_ARGS__)
+
+/* Label values here are port names ([A-Za-z0-9_.-]) and fixed words: no escaping needed,
+ * but escape anyway so a future name cannot break the format. */
+static void
+label(FILE *f, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fputc('\\', f);
+		if (*v == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*v, f);
+	}
+}
+
+static void
+family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# TYPE %s %s\n# HELP %s %s\n", name, type, name, help);
+}
+
+static void
+port_counter(FILE *f, const struct vs_switch_stats *st, const char *name, const char *help,
+	     size_t offset)
+{
+	uint16_t id;
+
+	family(f, name, "counter", help);
+	for (id = 0; id < st->n_ports; id++) {
+		const struct vs_switch_port_stats *p = &st->port[id];
+
+		if (!p->present)
+			continue;
+		fprintf(f, "%s_total{port=\"", name);
+		label(f, p->name);
+		fprintf(f, "\"} %" PRIu64 "\n", *(const uint64_t *)(const void *)((const char *)p + offset));
+	}
+}
+
+char *
+vs_metrics_text(const struct vs_switch_stats *st, const struct vs_daemon *d)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	uint16_t id, i;
+	unsigned r, s;
+
+	if (st == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	f = open_memstream(&buf, &len);
+	if (f == NULL)
+		return NULL;
+#define PORT_FIELD(field) offsetof(struct vs_switch_port_stats, field)
+	port_counter(f, st, "nfvswitch_port_rx_packets", "Packets received by the workers.",
+		     PORT_FIELD(rx_pkts));
+	port_counter(f, st, "nfvswitch_port_rx_bytes", "Bytes received by the workers.",
+		     PORT_FIELD(rx_bytes));
+	port_counter(f, st, "nfvswitch_port_tx_packets", "Packets the port accepted for transmit.",
+		     PORT_FIELD(tx_pkts));
+	port_counter(f, st, "nfvswitch_port_tx_bytes", "Bytes the port accepted for transmit.",
+		     PORT_FIELD(tx_bytes));
+	port_counter(f, st, "nfvswitch_port_tx_dropped",
+		     "Packets towards the port dropped (tx_full, port_down, hairpin).",
+		     PORT_FIELD(tx_drops));
+	port_counter(f, st, "nfvswitch_port_rx_missed",
+		     "Packets the device dropped because its rx ring was full.",
+		     PORT_FIELD(dev.imissed));
+	port_counter(f, st, "nfvswitch_port_rx_nombuf", "Rx mbuf allocation failures.",
+		     PORT_FIELD(dev.rx_nombuf));
+#undef PORT_FIELD
+	family(f, "nfvswitch_port_up", "gauge", "1 when the port exists and is ready.");
+	for (id = 0; id < st->n_ports; id++) {
+		if (!st->port[id].present)
+			continue;
+		fputs("nfvswitch_port_up{port=\"", f);
+		label(f, st->port[id].name);
+		fprintf(f, "\"} %d\n", st->port[id].ready ? 1 : 0);
+	}
+	family(f, "nfvswitch_drops", "counter", "Packets dropped by the workers, by reason.");
+	for (r = VS_DROP_FIRST; r < VS_DROP_MAX; r++)
+		fprintf(f, "nfvswitch_drops_total{reason=\"%s\"} %" PRIu64 "\n",
+			vs_drop_reason_str(r), st->drops[r]);
+	family(f, "nfvswitch_worker_packets", "counter", "Packets received by each worker.");
+	for (i = 0; i < st->n_workers; i++)
+		fprintf(f, "nfvswitch_worker_packets_total{lcore=\"%u\"} %" PRIu64 "\n",
+			st->worker[i].lcore, st->worker[i].rx_pkts);
+	family(f, "nfvswitch_worker_cycles", "counter",
+	       "TSC cycles of each worker, busy (moved packets) or idle.");
+	for (i = 0; i < st->n_workers; i++) {
+		fprintf(f, "nfvswitch_worker_cycles_total{lcore=\"%u\",state=\"busy\"} %" PRIu64 "\n",
+			st->worker[i].lcore, st->worker[i].busy_cycles);
+		fprintf(f, "nfvswitch_worker_cycles_total{lcore=\"%u\",state=\"idle\"} %" PRIu64 "\n",
+			st->worker[i].lcore, st->worker[i].idle_cycles);
+	}
+	family(f, "nfvswitch_worker_stage_cycles", "counter",
+	       "TSC cycles of each worker by pipeline stage.");
+	for (i = 0; i < st->n_workers; i++)
+		for (s = 0; s < VS_STAGE_MAX; s++)
+			fprintf(f,
+				"nfvswitch_worker_stage_cycles_total{lcore=\"%u\",stage=\"%s\"} "
+				"%" PRIu64 "\n",
+				st->worker[i].lcore, vs_stage_str(s), st->worker[i].stage_cycles[s]);
+	family(f, "nfvswitch_classifier_lookups", "counter",
+	       "Classifier lookups by where they were answered.");
+	for (i = 0; i < st->n_workers; i++) {
+		const struct vs_cls_ctx_stats *c = &st->worker[i].cls;
+
+		fprintf(f,
+			"nfvswitch_classifier_lookups_total{lcore=\"%u\",result=\"port_fast\"} "
+			"%" PRIu64 "\n"
+			"nfvswitch_classifier_lookups_total{lcore=\"%u\",result=\"emc\"} %" PRIu64
+			"\n"
+			"nfvswitch_classifier_lookups_total{lcore=\"%u\",result=\"tss\"} %" PRIu64
+			"\n"
+			"nfvswitch_classifier_lookups_total{lcore=\"%u\",result=\"miss\"} %" PRIu64
+			"\n",
+			st->worker[i].lcore, c->port_fast_hits, st->worker[i].lcore, c->emc_hits,
+			st->worker[i].lcore, c->tss_hits, st->worker[i].lcore, c->tss_misses);
+	}
+	family(f, "nfvswitch_tsc_hz", "gauge", "TSC frequency, to turn cycles into seconds.");
+	fprintf(f, "nfvswitch_tsc_hz %" PRIu64 "\n", st->tsc_hz);
+	if (d != NULL) {
+		family(f, "nfvswitch_reloads", "counter", "Configuration reloads, by outcome.");
+		fprintf(f, "nfvswitch_reloads_total{result=\"applied\"} %" PRIu64 "\n", d->reloads);
+		fprintf(f, "nfvswitch_reloads_total{result=\"refused\"} %" PRIu64 "\n",
+			d->reload_failures);
+		family(f, "nfvswitch_rules", "gauge", "Rules of the running configuration.");
+		fprintf(f, "nfvswitch_rules %u\n", d->cfg ? d->cfg->n_rules : 0);
+		family(f, "nfvswitch_generation", "gauge", "Generation of the published snapshot.");
+		fprintf(f, "nfvswitch_generation %" PRIu64 "\n",
+			d->sw ? vs_switch_generation(d->sw) : 0);
+	}
+	fputs("# EOF\n", f);
+	if (fclose(f) != 0) {
+		free(buf);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return buf;
+}
+
+/* ---- HTTP listener ------------------------------------------------------------------ */
+
+struct vs_metrics_srv {
+	int fd;
+	uint16_t port;
+};
+
+struct vs_metrics_srv *
+vs_metrics_listen(const char *addr)
+{
+	struct addrinfo hints, *res = NULL;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	struct vs_metrics_srv *srv;
+	char host[128], *colon;
+	const char *port;
+	int rc, one = 1;
+
+	if (addr == NULL || strlen(addr) >= sizeof(host)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	snprintf(host, sizeof(host), "%s", addr);
+	colon = strrchr(host, ':');
+	if (colon == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	*colon = '\0';
+	port = colon + 1;
+	if (host[0] == '[') { /* [::1]:9091 */
+		size_t n = strlen(host);
+
+		if (n < 2 || host[n - 1] != ']') {
+			errno = EINVAL;
+			return NULL;
+		}
+		host[n - 1] = '\0';
+		memmove(host, host + 1, n - 1);
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+	rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
+	if (rc != 0) {
+		MX_LOG(ERR, "metrics listener %s: %s\n", addr, gai_strerror(rc));
+		errno = EINVAL;
+		return NULL;
+	}
+	srv = calloc(1, sizeof(*srv));
+	if (srv == NULL) {
+		freeaddrinfo(res);
+		return NULL;
+	}
+	srv->fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (srv->fd < 0)
+		goto fail;
+	setsockopt(srv->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(srv->fd, res->ai_addr, res->ai_addrlen) < 0 || listen(srv->fd, 16) < 0)
+		goto fail;
+	if (getsockname(srv->fd, (struct sockaddr *)&ss, &sl) == 0)
+		srv->port = ntohs(ss.ss_family == AF_INET6
+				      ? ((struct sockaddr_in6 *)&ss)->sin6_port
+				      : ((struct sockaddr_in *)&ss)->sin_port);
+	freeaddrinfo(res);
+	MX_LOG(INFO, "metrics on http://%s/metrics (port %u)\n", addr, srv->port);
+	return srv;
+fail:
+	rc = errno;
+	MX_LOG(ERR, "metrics listener %s: %s\n", addr, strerror(rc));
+	if (srv->fd >= 0)
+		close(srv->fd);
+	free(srv);
+	freeaddrinfo(res);
+	errno = rc;
+	return NULL;
+}
+
+int
+vs_metrics_fd(const struct vs_metrics_srv *srv)
+{
+	return srv ? srv->fd : -1;
+}
+
+uint16_t
+vs_metrics_port(const struct vs_metrics_srv *srv)
+{
+	return srv ? srv->port : 0;
+}
+
+static void
+respond(int fd, const char *status, const char *type, const char *body)
+{
+	char head[256];
+	int n;
+
+	n = snprintf(head, sizeof(head),
+		     "HTTP/1.0 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+		     "Connection: close\r\n\r\n",
+		     status, type, strlen(body));
+	if (vs_ctl_write_all(fd, head, (size_t)n, 1000) == 0)
+		vs_ctl_write_all(fd, body, strlen(body), 1000);
+}
+
+int
+vs_metrics_serve(struct vs_metrics_srv *srv, struct vs_daemon *d)
+{
+	int served = 0;
+
+	if (srv == NULL)
+		return 0;
+	while (served < 16) {
+		int fd = accept4(srv->fd, NULL, NULL, SOCK_CLOEXEC);
+		char *req, *text;
+
+		if (fd < 0)
+			break;
+		served++;
+		/* The request line is enough; headers are not needed. */
+		req = vs_ctl_read_line(fd, 1000, 8192);
+		if (req == NULL) {
+			close(fd);
+			continue;
+		}
+		if (strncmp(req, "GET /metrics ", 13) == 0 || strncmp(req, "GET /metrics\r", 13) == 0 ||
+		    strncmp(req, "GET / ", 6) == 0) {
+			pthread_mutex_lock(&d->stats_lock);
+			vs_switch_stats(d->sw, d->stats);
+			text = vs_metrics_text(d->stats, d);
+			pthread_mutex_unlock(&d->stats_lock);
+			if (text != NULL)
+				respond(fd, "200 OK",
+					"application/openmetrics-text; version=1.0.0; charset=utf-8",
+					text);
+			else
+				respond(fd, "500 Internal Server Error", "text/plain", "no memory\n");
+			free(text);
+		} else if (strncmp(req, "GET ", 4) == 0) {
+			respond(fd, "404 Not Found", "text/plain", "try /metrics\n");
+		} else {
+			respond(fd, "405 Method Not Allowed", "text/plain", "GET only\n");
+		}
+		free(req);
+		close(fd);
+	}
+	return served;
+}
+
+void
+vs_metrics_close(struct vs_metrics_srv *srv)
+{
+	if (srv == NULL)
+		return;
+	close(srv->fd);
+	free(srv);
+}

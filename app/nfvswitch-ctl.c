@@ -1,0 +1,636 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * nfvswitch-ctl: the command line client of the daemon's control socket.
+ * Sends one JSON request per command and prints the reply for people, or as
+ * JSON with --json (every read command).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "vs_ctl_client.h"
+
+#ifndef VS_VERSION
+#define VS_VERSION "unknown"
+#endif
+
+enum {
+	EXIT_OK = 0,
+	EXIT_REFUSED = 1,     /* the daemon answered with an error */
+	EXIT_USAGE = 2,	      /* bad command line */
+	EXIT_UNREACHABLE = 3, /* no daemon at the socket, or not allowed */
+};
+
+static const char *sock_path;
+static int timeout_ms = 5000;
+static bool as_json;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: nfvswitch-ctl [-s SOCKET] [--json] [-t MS] COMMAND\n"
+		"commands:\n"
+		"  show ports|workers|rules|vf|vhost|rxqs   state and counters\n"
+		"  stats                  rates over the last second, totals, drops by reason\n"
+		"  top [-i S] [-n N]      live view every S seconds (default 1), N times\n"
+		"                         (default: until Ctrl-C)\n"
+		"  rule add 'RULE'        add a rule, in the config file's syntax, e.g.\n"
+		"                         '{name: r1, priority: 10, match: {in_port: a},\n"
+		"                           actions: [{output: b}]}'\n"
+		"  rule del NAME|#INDEX   delete a rule (runtime changes differ from the file\n"
+		"                         until the next reload)\n"
+		"  reload                 reload the config file (refused as a whole if invalid)\n"
+		"  rxq rebalance          re-assign rx queues to workers by measured cycles\n"
+		"  metrics                the Prometheus/OpenMetrics text\n"
+		"  version\n"
+		"options:\n"
+		"  -s, --socket PATH      control socket (default $NFVSWITCH_CTL_SOCKET or %s)\n"
+		"      --json             print the daemon's JSON reply as is\n"
+		"  -t, --timeout MS       wait at most MS for a reply (default 5000)\n"
+		"exit status: 0 ok, 1 the daemon refused, 2 bad usage, 3 daemon unreachable\n",
+		VS_CTL_DEFAULT_SOCKET);
+}
+
+/* ---- request ------------------------------------------------------------------- */
+
+static int
+explain_unreachable(int err)
+{
+	struct stat st;
+
+	switch (err) {
+	case ENOENT:
+		fprintf(stderr,
+			"nfvswitch-ctl: no control socket at %s: is nfvswitch running? (give -s "
+			"PATH if its control.socket is elsewhere)\n",
+			sock_path);
+		break;
+	case ECONNREFUSED:
+		fprintf(stderr,
+			"nfvswitch-ctl: nothing listens on %s: the daemon is not running (the "
+			"socket file is stale)\n",
+			sock_path);
+		break;
+	case EACCES:
+	case EPERM:
+		fprintf(stderr,
+			"nfvswitch-ctl: permission denied on %s%s: run as the daemon's user or "
+			"root, or set control.socket_perm\n",
+			sock_path,
+			stat(sock_path, &st) == 0 ? " (its mode does not allow this user)" : "");
+		break;
+	case ENOTSOCK:
+		fprintf(stderr, "nfvswitch-ctl: %s is not a socket\n", sock_path);
+		break;
+	case ETIMEDOUT:
+		fprintf(stderr, "nfvswitch-ctl: no reply from %s within %d ms\n", sock_path,
+			timeout_ms);
+		break;
+	case EPROTO:
+		fprintf(stderr, "nfvswitch-ctl: %s did not answer with JSON: not nfvswitch?\n",
+			sock_path);
+		break;
+	default:
+		fprintf(stderr, "nfvswitch-ctl: cannot talk to %s: %s\n", sock_path,
+			strerror(err));
+		break;
+	}
+	return EXIT_UNREACHABLE;
+}
+
+/* Send {cmd, args}; on success *result is the borrowed result inside *reply. */
+static int
+request(const char *cmd, const char *a0, json_t **reply, json_t **result)
+{
+	json_t *req = json_pack("{s:s, s:[]}", "cmd", cmd, "args");
+	json_t *r;
+
+	if (req == NULL)
+		return EXIT_REFUSED;
+	if (a0 != NULL)
+		json_array_append_new(json_object_get(req, "args"), json_string(a0));
+	r = vs_ctl_request(sock_path, req, timeout_ms);
+	json_decref(req);
+	if (r == NULL)
+		return explain_unreachable(errno);
+	*reply = r;
+	if (!json_is_true(json_object_get(r, "ok"))) {
+		const char *e = json_string_value(json_object_get(r, "error"));
+
+		if (as_json)
+			json_dumpf(r, stdout, JSON_INDENT(2)), putchar('\n');
+		fprintf(stderr, "nfvswitch-ctl: %s\n", e ? e : "the daemon refused the command");
+		return EXIT_REFUSED;
+	}
+	*result = json_object_get(r, "result");
+	return EXIT_OK;
+}
+
+/* ---- helpers ---------------------------------------------------------------------- */
+
+static uint64_t
+u64(const json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	if (json_is_integer(v))
+		return (uint64_t)json_integer_value(v);
+	if (json_is_real(v))
+		return (uint64_t)json_real_value(v);
+	return 0;
+}
+
+static double
+dbl(const json_t *o, const char *k)
+{
+	return json_number_value(json_object_get(o, k));
+}
+
+static const char *
+str(const json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s ? s : "";
+}
+
+/* ---- formatting -------------------------------------------------------------------- */
+
+static void
+print_ports(const json_t *ports)
+{
+	size_t i;
+	json_t *p;
+
+	printf("%-14s %-7s %-5s %14s %14s %10s %10s %10s %10s\n", "PORT", "TYPE", "UP", "RX_PKTS",
+	       "TX_PKTS", "TX_DROPS", "MISSED", "RX_MPPS", "TX_MPPS");
+	json_array_foreach(ports, i, p)
+	{
+		const json_t *r = json_object_get(p, "rates");
+
+		printf("%-14s %-7s %-5s %14" PRIu64 " %14" PRIu64 " %10" PRIu64 " %10" PRIu64
+		       " %10.3f %10.3f\n",
+		       str(p, "name"), str(p, "type"),
+		       json_is_true(json_object_get(p, "ready")) ? "yes" : "no", u64(p, "rx_pkts"),
+		       u64(p, "tx_pkts"), u64(p, "tx_drops"), u64(p, "imissed"),
+		       r ? dbl(r, "rx_pps") / 1e6 : 0.0, r ? dbl(r, "tx_pps") / 1e6 : 0.0);
+	}
+}
+
+static void
+print_workers(const json_t *workers)
+{
+	size_t i, j;
+	json_t *w, *q;
+
+	json_array_foreach(workers, i, w)
+	{
+		const json_t *cpp = json_object_get(w, "cycles_per_pkt");
+		const json_t *cls = json_object_get(w, "classifier");
+		const json_t *hist = json_object_get(w, "burst_hist");
+		const json_t *drops = json_object_get(w, "drops");
+		const char *k;
+		json_t *v;
+
+		printf("worker %" PRIu64 " (lcore %" PRIu64 "):\n", u64(w, "index"), u64(w, "lcore"));
+		printf("  packets: rx %" PRIu64 "  tx %" PRIu64 "  avg burst %.1f\n",
+		       u64(w, "rx_pkts"), u64(w, "tx_pkts"), dbl(w, "avg_burst"));
+		printf("  cycles: busy %" PRIu64 " (%.1f%%, last second %.1f%%)  idle %" PRIu64 "\n",
+		       u64(w, "busy_cycles"), dbl(w, "busy_pct"), dbl(w, "busy_pct_now"),
+		       u64(w, "idle_cycles"));
+		printf("  cycles/packet: %.1f =", dbl(cpp, "total"));
+		json_object_foreach((json_t *)cpp, k, v)
+		{
+			if (strcmp(k, "total") != 0)
+				printf(" %s %.1f", k, json_number_value(v));
+		}
+		printf("\n  lookups: %" PRIu64 "  port-fast %" PRIu64 "  emc %" PRIu64
+		       " (%.1f%%)  tss %" PRIu64 "  miss %" PRIu64 "\n",
+		       u64(cls, "lookups"), u64(cls, "port_fast_hits"), u64(cls, "emc_hits"),
+		       dbl(cls, "emc_hit_pct"), u64(cls, "tss_hits"), u64(cls, "misses"));
+		printf("  bursts: 1:%" PRIu64 " 2-3:%" PRIu64 " 4-7:%" PRIu64 " 8-15:%" PRIu64
+		       " 16-31:%" PRIu64 " 32:%" PRIu64 "\n",
+		       (uint64_t)json_integer_value(json_array_get(hist, 0)),
+		       (uint64_t)json_integer_value(json_array_get(hist, 1)),
+		       (uint64_t)json_integer_value(json_array_get(hist, 2)),
+		       (uint64_t)json_integer_value(json_array_get(hist, 3)),
+		       (uint64_t)json_integer_value(json_array_get(hist, 4)),
+		       (uint64_t)json_integer_value(json_array_get(hist, 5)));
+		if (json_object_size(drops)) {
+			printf("  drops:");
+			json_object_foreach((json_t *)drops, k, v)
+				printf(" %s=%" PRIu64, k, (uint64_t)json_integer_value(v));
+			printf("\n");
+		}
+		json_array_foreach(json_object_get(w, "rxqs"), j, q)
+			printf("  rxq %s/%" PRIu64 ": %" PRIu64 " pkts, %.1f cycles/pkt, %.1f%% of "
+			       "busy cycles\n",
+			       str(q, "port"), u64(q, "queue"), u64(q, "pkts"),
+			       dbl(q, "cycles_per_pkt"), dbl(q, "load_pct"));
+	}
+}
+
+static void
+print_rules(const json_t *res)
+{
+	size_t i;
+	json_t *r;
+
+	printf("rules of %s%s%s\n", str(res, "source"),
+	       json_is_true(json_object_get(res, "differs_from_file"))
+		   ? ": DIFFERS FROM THE FILE (runtime changes) - "
+		   : "",
+	       str(res, "runtime_changes"));
+	printf("%5s %-16s %8s %12s %-8s %s\n", "#", "NAME", "PRIORITY", "HITS", "ORIGIN",
+	       "MATCH -> ACTIONS");
+	json_array_foreach(json_object_get(res, "rules"), i, r)
+		printf("%5" PRIu64 " %-16s %8" PRIu64 " %12" PRIu64 " %-8s %s -> %s\n",
+		       u64(r, "index"), str(r, "name"), u64(r, "priority"), u64(r, "hits"),
+		       str(r, "origin"), str(r, "match"), str(r, "actions"));
+	json_array_foreach(json_object_get(res, "deleted_at_runtime"), i, r)
+		printf("%5s %-16s %8s %12s %-8s %s (file line %" PRIu64 ")\n", "-", str(r, "name"),
+		       "", "", "deleted", str(r, "match"), u64(r, "line"));
+}
+
+static void
+print_vf(const json_t *res)
+{
+	size_t i, j;
+	json_t *pf, *vf;
+
+	if (json_array_size(res) == 0)
+		printf("no SR-IOV PFs configured\n");
+	json_array_foreach(res, i, pf)
+	{
+		printf("pf %s (%s): %" PRIu64 " VFs, %s\n", str(pf, "pf"), str(pf, "backend"),
+		       u64(pf, "num_vfs"), str(pf, "state"));
+		json_array_foreach(json_object_get(pf, "vfs"), j, vf)
+			printf("  vf %" PRIu64 ": mac %s vlan %" PRIu64 " qos %" PRIu64
+			       " spoofchk %s trust %s rate %" PRIu64 "-%" PRIu64 " Mbit/s\n",
+			       u64(vf, "id"), str(vf, "mac")[0] ? str(vf, "mac") : "-",
+			       u64(vf, "vlan"), u64(vf, "qos"), str(vf, "spoofchk"),
+			       str(vf, "trust"), u64(vf, "min_tx_rate"), u64(vf, "max_tx_rate"));
+	}
+}
+
+static void
+print_vhost(const json_t *res)
+{
+	size_t i;
+	json_t *p;
+
+	if (json_array_size(res) == 0)
+		printf("no vhost-user ports\n");
+	json_array_foreach(res, i, p)
+		printf("%-14s %s %s queues %" PRIu64 " %s rx %" PRIu64 " tx %" PRIu64 "\n",
+		       str(p, "name"), str(p, "path"), str(p, "mode"), u64(p, "queues"),
+		       json_is_true(json_object_get(p, "ready")) ? "connected" : "waiting",
+		       u64(p, "rx_pkts"), u64(p, "tx_pkts"));
+}
+
+static void
+print_rxqs(const json_t *res)
+{
+	size_t i, j;
+	json_t *w, *q;
+
+	json_array_foreach(res, i, w)
+	{
+		printf("worker %" PRIu64 " (lcore %" PRIu64 ")", u64(w, "worker"), u64(w, "lcore"));
+		if (u64(w, "cycles"))
+			printf(" measured load %" PRIu64 " cycles", u64(w, "cycles"));
+		printf(":");
+		json_array_foreach(json_object_get(w, "rxqs"), j, q)
+			printf(" %s/%" PRIu64, str(q, "port"), u64(q, "queue"));
+		printf("\n");
+	}
+}
+
+static void
+print_stats(const json_t *res)
+{
+	const char *k;
+	json_t *v;
+
+	printf("uptime %.1f s, generation %" PRIu64 ", reloads %" PRIu64 " (%" PRIu64
+	       " refused; last: %s)\n",
+	       dbl(res, "uptime_s"), u64(res, "generation"), u64(res, "reloads"),
+	       u64(res, "reload_failures"), str(res, "last_reload"));
+	print_ports(json_object_get(res, "ports"));
+	printf("drops: %" PRIu64 " total\n", u64(res, "total_drops"));
+	json_object_foreach(json_object_get(res, "drops"), k, v)
+		if (json_integer_value(v))
+			printf("  %-22s %" PRIu64 "\n", k, (uint64_t)json_integer_value(v));
+	print_workers(json_object_get(res, "workers"));
+}
+
+/* ---- top ------------------------------------------------------------------------------ */
+
+static volatile sig_atomic_t top_stop;
+
+static void
+on_int(int sig)
+{
+	(void)sig;
+	top_stop = 1;
+}
+
+static const json_t *
+find_by(const json_t *arr, const char *key, const char *val, int64_t ival)
+{
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(arr, i, o)
+	{
+		if (val != NULL && strcmp(str(o, key), val) == 0)
+			return o;
+		if (val == NULL && (int64_t)u64(o, key) == ival)
+			return o;
+	}
+	return NULL;
+}
+
+static void
+top_screen(const json_t *cur, const json_t *prev, bool clear)
+{
+	double dt = (double)(u64(cur, "tsc") - u64(prev, "tsc")) / (double)u64(cur, "tsc_hz");
+	size_t i;
+	json_t *p, *w;
+
+	if (dt <= 0)
+		return;
+	if (clear)
+		printf("\033[H\033[2J");
+	printf("nfvswitch top - uptime %.0f s, generation %" PRIu64 ", interval %.2f s\n\n",
+	       dbl(cur, "uptime_s"), u64(cur, "generation"), dt);
+	printf("%-14s %10s %10s %10s %10s %10s\n", "PORT", "IN_MPPS", "OUT_MPPS", "IN_GBPS",
+	       "OUT_GBPS", "DROPS/S");
+	json_array_foreach(json_object_get(cur, "ports"), i, p)
+	{
+		const json_t *q = find_by(json_object_get(prev, "ports"), "name", str(p, "name"), 0);
+
+		if (q == NULL)
+			continue;
+		printf("%-14s %10.3f %10.3f %10.3f %10.3f %10.0f\n", str(p, "name"),
+		       (double)(u64(p, "rx_pkts") - u64(q, "rx_pkts")) / dt / 1e6,
+		       (double)(u64(p, "tx_pkts") - u64(q, "tx_pkts")) / dt / 1e6,
+		       (double)(u64(p, "rx_bytes") - u64(q, "rx_bytes")) * 8 / dt / 1e9,
+		       (double)(u64(p, "tx_bytes") - u64(q, "tx_bytes")) * 8 / dt / 1e9,
+		       (double)(u64(p, "tx_drops") + u64(p, "imissed") - u64(q, "tx_drops") -
+				u64(q, "imissed")) /
+			   dt);
+	}
+	printf("\n%-8s %7s %9s %9s %8s %8s %8s %8s %8s %8s %7s\n", "WORKER", "BUSY%", "RX_MPPS",
+	       "CYC/PKT", "rx", "parse", "classify", "actions", "tx", "BURST", "EMC%");
+	json_array_foreach(json_object_get(cur, "workers"), i, w)
+	{
+		const json_t *v = find_by(json_object_get(prev, "workers"), "index", NULL,
+					  (int64_t)u64(w, "index"));
+		const json_t *sc = json_object_get(w, "stage_cycles");
+		const json_t *cls = json_object_get(w, "classifier");
+		const json_t *psc, *pcls;
+		uint64_t busy, idle, pkts, lookups, bursts = 0;
+		double st[5];
+		static const char *const stages[5] = {"rx", "parse", "classify", "actions", "tx"};
+		size_t s;
+
+		if (v == NULL)
+			continue;
+		psc = json_object_get(v, "stage_cycles");
+		pcls = json_object_get(v, "classifier");
+		busy = u64(w, "busy_cycles") - u64(v, "busy_cycles");
+		idle = u64(w, "idle_cycles") - u64(v, "idle_cycles");
+		pkts = u64(w, "rx_pkts") - u64(v, "rx_pkts");
+		lookups = u64(cls, "lookups") - u64(pcls, "lookups");
+		for (s = 0; s < 6; s++)
+			bursts += (uint64_t)json_integer_value(
+					  json_array_get(json_object_get(w, "burst_hist"), s)) -
+				  (uint64_t)json_integer_value(
+				      json_array_get(json_object_get(v, "burst_hist"), s));
+		for (s = 0; s < 5; s++)
+			st[s] = pkts ? (double)(u64(sc, stages[s]) - u64(psc, stages[s])) / pkts : 0;
+		printf("%-8" PRIu64 " %7.1f %9.3f %9.1f %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f %7.1f\n",
+		       u64(w, "lcore"), busy + idle ? 100.0 * busy / (double)(busy + idle) : 0.0,
+		       pkts / dt / 1e6, st[0] + st[1] + st[2] + st[3] + st[4], st[0], st[1], st[2],
+		       st[3], st[4], bursts ? (double)pkts / bursts : 0.0,
+		       lookups ? 100.0 * (double)(u64(cls, "emc_hits") - u64(pcls, "emc_hits")) /
+				     lookups
+			       : 0.0);
+	}
+	printf("\n(WORKER is the lcore; CYC/PKT = rx + parse + classify + actions + tx per received "
+	       "packet)\n");
+	fflush(stdout);
+}
+
+static int
+cmd_top(int argc, char **argv)
+{
+	double interval = 1.0;
+	long count = -1, k;
+	json_t *prev = NULL, *prev_reply = NULL;
+	bool clear = isatty(STDOUT_FILENO);
+	int i, rc;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-i") == 0 && i + 1 < argc)
+			interval = atof(argv[++i]);
+		else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
+			count = atol(argv[++i]);
+		else {
+			fprintf(stderr, "nfvswitch-ctl: top: unexpected '%s' (top [-i S] [-n N])\n",
+				argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if (interval < 0.1 || interval > 3600) {
+		fprintf(stderr, "nfvswitch-ctl: top: -i wants 0.1 to 3600 seconds\n");
+		return EXIT_USAGE;
+	}
+	signal(SIGINT, on_int);
+	for (k = 0; !top_stop && (count < 0 || k <= count); k++) {
+		json_t *reply = NULL, *res = NULL;
+		struct timespec ts = {.tv_sec = (time_t)interval,
+				      .tv_nsec = (long)((interval - (double)(time_t)interval) * 1e9)};
+
+		rc = request("stats", NULL, &reply, &res);
+		if (rc != EXIT_OK) {
+			json_decref(prev_reply);
+			return rc;
+		}
+		if (prev != NULL) {
+			if (as_json) {
+				json_dumpf(res, stdout, JSON_COMPACT);
+				putchar('\n');
+				fflush(stdout);
+			} else {
+				top_screen(res, prev, clear);
+			}
+		}
+		json_decref(prev_reply);
+		prev_reply = reply;
+		prev = res;
+		if (count >= 0 && k == count)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	json_decref(prev_reply);
+	return EXIT_OK;
+}
+
+/* ---- main ------------------------------------------------------------------------------- */
+
+static int
+simple(const char *cmd, const char *a0, void (*print)(const json_t *))
+{
+	json_t *reply = NULL, *res = NULL;
+	int rc = request(cmd, a0, &reply, &res);
+
+	if (rc == EXIT_OK) {
+		if (as_json || print == NULL) {
+			json_dumpf(res, stdout, JSON_INDENT(2));
+			putchar('\n');
+		} else {
+			print(res);
+		}
+	}
+	json_decref(reply);
+	return rc;
+}
+
+static void
+print_summary(const json_t *res)
+{
+	printf("%s (generation %" PRIu64 ")\n", str(res, "summary"), u64(res, "generation"));
+}
+
+static void
+print_metrics(const json_t *res)
+{
+	fputs(str(res, "text"), stdout);
+}
+
+static void
+print_version(const json_t *res)
+{
+	printf("nfvswitch %s running %s (nfvswitch-ctl %s)\n", str(res, "version"),
+	       str(res, "config"), VS_VERSION);
+}
+
+static void
+print_rebalance(const json_t *res)
+{
+	printf("before:\n");
+	print_rxqs(json_object_get(res, "before"));
+	printf("after:\n");
+	print_rxqs(json_object_get(res, "after"));
+}
+
+int
+main(int argc, char **argv)
+{
+	/* clang-format off */
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 1 },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	/* clang-format on */
+	const char *cmd, *what;
+	int c;
+
+	sock_path = getenv("NFVSWITCH_CTL_SOCKET");
+	if (sock_path == NULL || sock_path[0] == '\0')
+		sock_path = VS_CTL_DEFAULT_SOCKET;
+	/* "+": stop at the command, so that "top -n 3" keeps its options. */
+	while ((c = getopt_long(argc, argv, "+s:t:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			sock_path = optarg;
+			break;
+		case 1:
+			as_json = true;
+			break;
+		case 't':
+			timeout_ms = atoi(optarg);
+			if (timeout_ms <= 0) {
+				fprintf(stderr, "nfvswitch-ctl: -t wants milliseconds > 0\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[optind];
+	what = optind + 1 < argc ? argv[optind + 1] : NULL;
+	/* --json may also follow the command. */
+	for (c = optind + 1; c < argc; c++) {
+		if (strcmp(argv[c], "--json") == 0) {
+			as_json = true;
+			memmove(&argv[c], &argv[c + 1], sizeof(char *) * (size_t)(argc - c));
+			argc--;
+			c--;
+			what = optind + 1 < argc ? argv[optind + 1] : NULL;
+		}
+	}
+	if (strcmp(cmd, "show") == 0 && what != NULL && optind + 2 == argc) {
+		if (strcmp(what, "ports") == 0)
+			return simple("show", what, print_ports);
+		if (strcmp(what, "workers") == 0)
+			return simple("show", what, print_workers);
+		if (strcmp(what, "rules") == 0)
+			return simple("show", what, print_rules);
+		if (strcmp(what, "vf") == 0)
+			return simple("show", what, print_vf);
+		if (strcmp(what, "vhost") == 0)
+			return simple("show", what, print_vhost);
+		if (strcmp(what, "rxqs") == 0)
+			return simple("show", what, print_rxqs);
+	} else if (strcmp(cmd, "stats") == 0 && optind + 1 == argc) {
+		return simple("stats", NULL, print_stats);
+	} else if (strcmp(cmd, "top") == 0) {
+		return cmd_top(argc - optind - 1, argv + optind + 1);
+	} else if (strcmp(cmd, "rule") == 0 && what != NULL && optind + 3 == argc) {
+		if (strcmp(what, "add") == 0)
+			return simple("rule-add", argv[optind + 2], print_summary);
+		if (strcmp(what, "del") == 0)
+			return simple("rule-del", argv[optind + 2], print_summary);
+	} else if (strcmp(cmd, "reload") == 0 && optind + 1 == argc) {
+		return simple("reload", NULL, print_summary);
+	} else if (strcmp(cmd, "rxq") == 0 && what != NULL && strcmp(what, "rebalance") == 0 &&
+		   optind + 2 == argc) {
+		return simple("rxq-rebalance", NULL, print_rebalance);
+	} else if (strcmp(cmd, "metrics") == 0 && optind + 1 == argc) {
+		return simple("metrics", NULL, print_metrics);
+	} else if (strcmp(cmd, "version") == 0 && optind + 1 == argc) {
+		return simple("version", NULL, print_version);
+	}
+	fprintf(stderr, "nfvswitch-ctl: unknown or incomplete command:");
+	for (c = optind; c < argc; c++)
+		fprintf(stderr, " %s", argv[c]);
+	fprintf(stderr, "\n");
+	usage(stderr);
+	return EXIT_USAGE;
+}

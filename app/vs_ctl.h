@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The daemon's control plane: the state the control thread owns once the
+ * switch runs (struct vs_daemon), reload, runtime rule changes, the control
+ * socket nfvswitch-ctl talks to, rte_telemetry commands, and the
+ * Prometheus/OpenMetrics exposition with its optional HTTP listener.
+ *
+ * Threads: everything here runs on the control thread except the telemetry
+ * callbacks, which DPDK runs on its telemetry thread; they read only the
+ * statistics copy the control thread refreshes under stats_lock.
+ *
+ * Protocol of the control socket (SOCK_STREAM unix socket, mode
+ * control.socket_perm, default 0600): one request per connection, one line of
+ * JSON each way:
+ *   -> {"cmd": "show", "args": ["ports"]}
+ *   <- {"ok": true, "result": ...}   or   {"ok": false, "error": "why"}
+ * Commands: show ports|workers|rules|vf|vhost|rxqs, stats, rule-add TEXT,
+ * rule-del NAME|#INDEX, reload, rxq-rebalance, metrics, version.
+ */
+#ifndef VS_CTL_H
+#define VS_CTL_H
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "vs_config.h"
+#include "vs_ctl_client.h"
+#include "vs_diff.h"
+#include "vs_switch.h"
+#include "vs_worker.h"
+
+
+struct vs_ctl;
+struct vs_metrics_srv;
+
+struct vs_daemon {
+	struct vs_switch *sw;
+	struct vs_config *cfg;	    /* applied: the file plus runtime rule changes */
+	struct vs_config *file_cfg; /* as last loaded from the file (owned) */
+	const struct vs_config *initial; /* the caller's, never freed here */
+	char file[PATH_MAX];		 /* "" when running the built-in config */
+	struct timespec file_mtime;	 /* of the last load, for control.watch_file */
+	double t_start;			 /* CLOCK_MONOTONIC seconds */
+
+	uint64_t reloads, reload_failures;
+	char last_reload[1024]; /* outcome of the last reload, for show/metrics */
+
+	/* Statistics copy for the telemetry thread and the rate window. */
+	pthread_mutex_t stats_lock;
+	bool lock_ready;
+	struct vs_switch_stats *stats; /* guarded by stats_lock */
+	/* ctl only: samples at the start and the end of the last full window
+	 * of about a second (rate_dt seconds long). */
+	struct vs_switch_stats *rate_prev, *rate_cur;
+	double rate_dt;
+	double t_rate;
+	bool rate_window_ready;
+
+	struct vs_ctl *ctl;
+	struct vs_metrics_srv *metrics;
+	bool telemetry;
+};
+
+/* ---- daemon state (app/daemon.c) ------------------------------------------------ */
+
+/*
+ * Set up d for a running switch sw that applied cfg (loaded from file, or the
+ * built-in when file is NULL). d keeps cfg as d->initial and never frees it.
+ * 0 or -errno.
+ */
+int vs_daemon_init(struct vs_daemon *d, struct vs_switch *sw, const struct vs_config *cfg,
+		   const char *file);
+/* Close the socket and listeners, free configs d loaded. Accepts a zeroed d. */
+void vs_daemon_fini(struct vs_daemon *d);
+
+/* Refresh the statistics copy and, once a second, the rate window. */
+void vs_daemon_tick(struct vs_daemon *d, double now);
+
+/*
+ * Reload the file: load and validate it, diff it against the running config
+ * and apply the difference. On any error the running switch is untouched and
+ * msg holds the reason (file:line:column for config errors, the restart-only
+ * key for -EPERM). On success msg holds the diff summary. Runtime rule
+ * changes are dropped (the file wins). 0 or -errno.
+ */
+int vs_daemon_reload(struct vs_daemon *d, char *msg, size_t size);
+
+/* Whether control.watch_file is on and the file's mtime changed since it was loaded. */
+bool vs_daemon_file_changed(struct vs_daemon *d);
+
+/*
+ * Runtime rule changes, applied like a reload (one diff, one transaction).
+ * rule_text is one rule in the config file's syntax, e.g.
+ * "{name: r1, priority: 10, match: {in_port: a}, actions: [{output: b}]}".
+ * vs_daemon_rule_del takes a rule name or "#INDEX". 0 or -errno, msg says why.
+ */
+int vs_daemon_rule_add(struct vs_daemon *d, const char *rule_text, char *msg, size_t size);
+int vs_daemon_rule_del(struct vs_daemon *d, const char *which, char *msg, size_t size);
+
+/* Deep copy of a config (NULL and errno on failure); extra_rules slots spare. */
+struct vs_config *vs_config_dup(const struct vs_config *cfg, uint32_t extra_rules);
+
+/* Handle one control request for the struct vs_daemon daemon (a
+ * vs_ctl_handler_fn); returns the reply, NULL only when out of memory. */
+json_t *vs_daemon_handle(void *daemon, const json_t *req);
+
+/* ---- control socket (app/ctl.c) -------------------------------------------------- */
+
+typedef json_t *(*vs_ctl_handler_fn)(void *arg, const json_t *req);
+
+/*
+ * Listen on the unix socket path with mode perm (the parent directory is
+ * created 0755 when missing). A socket file nobody answers on is replaced;
+ * one a live process serves gives EADDRINUSE. NULL and errno on failure.
+ */
+struct vs_ctl *vs_ctl_open(const char *path, unsigned perm, vs_ctl_handler_fn fn, void *arg);
+/* The listening fd, for poll(). */
+int vs_ctl_fd(const struct vs_ctl *ctl);
+/* Serve the connections waiting now (never blocks for a new one; a client
+ * has 1 s to send its line). Returns the requests served. */
+int vs_ctl_serve(struct vs_ctl *ctl);
+/* Close and unlink. Accepts NULL. */
+void vs_ctl_close(struct vs_ctl *ctl);
+
+/* ---- metrics (app/metrics.c) ------------------------------------------------------ */
+
+/*
+ * The OpenMetrics text exposition of st (and of d's reload counters when d is
+ * not NULL). malloc'd, NUL-terminated; NULL and errno on failure.
+ */
+char *vs_metrics_text(const struct vs_switch_stats *st, const struct vs_daemon *d);
+
+/* Listen for HTTP GET /metrics on "HOST:PORT" (IPv4 or [IPv6]). NULL and errno. */
+struct vs_metrics_srv *vs_metrics_listen(const char *addr);
+int vs_metrics_fd(const struct vs_metrics_srv *srv);
+/* The port actually bound (useful with port 0). */
+uint16_t vs_metrics_port(const struct vs_metrics_srv *srv);
+/* Answer the connections waiting now with d's current statistics. */
+int vs_metrics_serve(struct vs_metrics_srv *srv, struct vs_daemon *d);
+void vs_metrics_close(struct vs_metrics_srv *srv);
+
+/* ---- telemetry (app/telemetry.c) --------------------------------------------------- */
+
+/* Register the /nfvswitch/... commands with rte_telemetry, answering from d.
+ * Once per process; later calls only change d. 0 or -errno. */
+int vs_telemetry_register(struct vs_daemon *d);
+/* Detach d (the commands then answer with an error). */
+void vs_telemetry_unregister(void);
+
+/* ---- rx queue rebalance (app/rebalance.c) -------------------------------------------- */
+
+/*
+ * Assign the queues of cur to its workers by measured load: queues in fixed
+ * (pinned; may be NULL) stay on their worker and count first; the others,
+ * sorted by cycles (largest first, then port and queue), each go onto the
+ * worker with the least load so far (lowest index on ties). Loads come from
+ * st's per-worker rxq entries (0 for a queue without one). Writes each
+ * worker's estimated cycles to load[] when not NULL. 0, -EINVAL or -ENOSPC.
+ */
+int vs_rxq_rebalance(const struct vs_rxq_map *cur, const struct vs_rxq_map *fixed,
+		     const struct vs_switch_stats *st, struct vs_rxq_map *out, uint64_t *load);
+
+#endif /* VS_CTL_H */

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Client half of the control socket and its line I/O; no DPDK, so
+ * nfvswitch-ctl does not link it. See vs_ctl.h for the protocol.
+ */
+#ifndef VS_CTL_CLIENT_H
+#define VS_CTL_CLIENT_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#define VS_CTL_DEFAULT_SOCKET "/run/nfvswitch/ctl.sock"
+#define VS_CTL_MAX_REQUEST    65536 /* bytes of one request line */
+
+/*
+ * Send req to the daemon listening on path and wait up to timeout_ms for
+ * its reply. NULL and errno (ENOENT: no socket there, ECONNREFUSED: nothing
+ * listens, EACCES: not allowed, ETIMEDOUT, EPROTO: not a JSON reply).
+ */
+json_t *vs_ctl_request(const char *path, const json_t *req, int timeout_ms);
+
+/* Read one line (up to '\n' or EOF, at most max bytes) into a malloc'd
+ * string within timeout_ms. NULL and errno (ETIMEDOUT, EMSGSIZE, ...). */
+char *vs_ctl_read_line(int fd, int timeout_ms, size_t max);
+
+/* Write len bytes within timeout_ms. 0 or -errno. */
+int vs_ctl_write_all(int fd, const char *p, size_t len, int timeout_ms);
+
+#endif /* VS_CTL_CLIENT_H */
