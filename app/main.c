@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 
 #include "vs_app.h"
 #include "vs_config.h"
+#include "vs_ctl.h"
 #include "vs_switch.h"
 
 enum {
@@ -31,12 +33,76 @@ enum {
 };
 
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t reload_requested;
 
 static void
 on_signal(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
+}
+
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	reload_requested = 1;
+}
+
+/* Open the control socket, the metrics listener and the telemetry commands.
+ * A control plane that cannot start is reported; forwarding goes on. */
+static void
+control_open(struct vs_daemon *d, const struct vs_config *cfg)
+{
+	const char *path = cfg->control.socket[0] ? cfg->control.socket : VS_CTL_DEFAULT_SOCKET;
+
+	d->ctl = vs_ctl_open(path, cfg->control.socket_perm ? cfg->control.socket_perm : 0600,
+			     vs_daemon_handle, d);
+	if (d->ctl == NULL)
+		fprintf(stderr, "nfvswitch: no control socket at %s: %s; nfvswitch-ctl will not "
+				"reach this daemon\n",
+			path, strerror(errno));
+	else
+		printf("control socket: %s\n", path);
+	if (cfg->control.metrics_listen[0] != '\0') {
+		d->metrics = vs_metrics_listen(cfg->control.metrics_listen);
+		if (d->metrics == NULL)
+			fprintf(stderr, "nfvswitch: cannot serve metrics on %s: %s\n",
+				cfg->control.metrics_listen, strerror(errno));
+		else
+			printf("metrics: http://%s/metrics\n", cfg->control.metrics_listen);
+	}
+	if (vs_telemetry_register(d) < 0)
+		fprintf(stderr, "nfvswitch: cannot register the telemetry commands\n");
+	fflush(stdout);
+}
+
+/* Wait up to ms for a control request, serve what came, reload when asked. */
+static void
+control_poll(struct vs_daemon *d, int ms)
+{
+	struct pollfd pfd[2] = {{.fd = vs_ctl_fd(d->ctl), .events = POLLIN},
+				{.fd = vs_metrics_fd(d->metrics), .events = POLLIN}};
+	char msg[1024];
+
+	if (poll(pfd, 2, ms) > 0) {
+		if (pfd[0].revents)
+			vs_ctl_serve(d->ctl);
+		if (pfd[1].revents)
+			vs_metrics_serve(d->metrics, d);
+	}
+	if (reload_requested || vs_daemon_file_changed(d)) {
+		bool hup = reload_requested;
+
+		reload_requested = 0;
+		if (vs_daemon_reload(d, msg, sizeof(msg)) == 0)
+			printf("reload (%s): applied: %s\n", hup ? "SIGHUP" : "file changed", msg);
+		else
+			fprintf(stderr, "nfvswitch: reload (%s) refused, still running the previous "
+					"config: %s\n",
+				hup ? "SIGHUP" : "file changed", msg);
+		fflush(stdout);
+	}
 }
 
 static void
@@ -217,9 +283,11 @@ print_stats(const struct vs_switch_stats *cur, const struct vs_switch_stats *pre
 }
 
 static int
-run(const struct vs_config *cfg, const char *prog, uint32_t stats_ms, uint32_t duration_s)
+run(const struct vs_config *cfg, const char *file, const char *prog, uint32_t stats_ms,
+    uint32_t duration_s)
 {
 	struct vs_switch_stats *cur, *prev, *tmp;
+	struct vs_daemon d;
 	struct vs_mbuf_sizing sz;
 	struct vs_eal_args ea;
 	struct vs_switch *sw;
@@ -228,6 +296,7 @@ run(const struct vs_config *cfg, const char *prog, uint32_t stats_ms, uint32_t d
 	double t_start, t_last, t_rerank, t;
 	int rc;
 
+	memset(&d, 0, sizeof(d));
 	rc = vs_switch_mbuf_sizing(cfg, &sz);
 	if (rc < 0) {
 		fprintf(stderr, "nfvswitch: cannot size the mempool: %s\n", strerror(-rc));
@@ -278,6 +347,8 @@ run(const struct vs_config *cfg, const char *prog, uint32_t stats_ms, uint32_t d
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
 	rc = vs_switch_start(sw);
 	if (rc < 0) {
 		fprintf(stderr, "nfvswitch: cannot start: %s\n", strerror(-rc));
@@ -287,13 +358,19 @@ run(const struct vs_config *cfg, const char *prog, uint32_t stats_ms, uint32_t d
 	printf("nfvswitch running: %u ports, %u workers, %u rules; Ctrl-C stops\n", cfg->n_ports,
 	       cfg->n_workers, cfg->n_rules);
 	fflush(stdout);
+	rc = vs_daemon_init(&d, sw, cfg, file);
+	if (rc < 0) {
+		fprintf(stderr, "nfvswitch: cannot set up the control plane: %s\n", strerror(-rc));
+		rc = EXIT_STARTUP;
+		goto out;
+	}
+	control_open(&d, cfg);
 	t_start = t_last = t_rerank = now_s();
 	vs_switch_stats(sw, prev);
 	while (!stop_requested) {
-		struct timespec nap = {.tv_sec = 0, .tv_nsec = 20 * 1000 * 1000};
-
-		nanosleep(&nap, NULL);
+		control_poll(&d, 20);
 		t = now_s();
+		vs_daemon_tick(&d, t);
 		vs_switch_reclaim(sw);
 		if (t - t_rerank >= 1.0) {
 			vs_switch_rerank(sw);
@@ -317,6 +394,7 @@ run(const struct vs_config *cfg, const char *prog, uint32_t stats_ms, uint32_t d
 	rc = EXIT_OK;
 out:
 	vs_switch_destroy(sw);
+	vs_daemon_fini(&d);
 	free(cur);
 	free(prev);
 	rte_eal_cleanup();
@@ -409,7 +487,7 @@ main(int argc, char **argv)
 	}
 	if (!have_stats)
 		stats_ms = cfg->control.stats_interval_ms;
-	rc = run(cfg, "nfvswitch", stats_ms, duration_s);
+	rc = run(cfg, file, "nfvswitch", stats_ms, duration_s);
 	vs_config_free(cfg);
 	return rc;
 }
