@@ -1,0 +1,576 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Reload through the daemon's own path (vs_daemon_reload: load the file,
+ * diff, vs_switch_apply) on a running switch over DPDK ring ports, in
+ * process. A worker forwards on lcore 1 while a thread injects a steady
+ * stream and another collects what comes out.
+ *
+ * Generation A sends everything to outa stamped eth_src 02:..:0a, generation
+ * B to outb stamped 02:..:0b; in both, packets to 10.0.0.99 are dropped by a
+ * rule. Every packet must come out exactly once or be counted as a drop, and
+ * carry the stamp of the generation whose port it left by.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include <rte_eal.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "vs_ctl.h"
+
+#define N_RINGS	 4 /* in0, outa, outb, outc */
+#define MAX_SEQ	 (1u << 21)
+#define DROP_DST 99 /* 10.0.0.99: dropped by rule */
+
+static const char *const ring_names[N_RINGS] = {"in0", "outa", "outb", "outc"};
+static struct rte_ring *rx_ring[N_RINGS], *tx_ring[N_RINGS];
+static struct rte_mempool *pool;
+static char dir[64], file[128];
+
+static void
+setup(void)
+{
+	char prefix[64];
+	char *argv[] = {"test_ctl_reload", "--no-huge",	  "-m",	       "512",	 "--no-shconf",
+			"--no-pci",	   "--no-telemetry", "-l",	       "0,1",	 "--file-prefix",
+			prefix,		   "--log-level",    "*:warning", NULL};
+	unsigned i;
+
+	snprintf(prefix, sizeof(prefix), "vs_ctl_rl_%d", getpid());
+	cr_assert_geq(rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])) - 1, argv), 0);
+	pool = rte_pktmbuf_pool_create("test_pool", 32767, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+				       SOCKET_ID_ANY);
+	cr_assert_not_null(pool);
+	for (i = 0; i < N_RINGS; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "rx_%s", ring_names[i]);
+		rx_ring[i] = rte_ring_create(name, 4096, SOCKET_ID_ANY, 0);
+		snprintf(name, sizeof(name), "tx_%s", ring_names[i]);
+		tx_ring[i] = rte_ring_create(name, 16384, SOCKET_ID_ANY, 0);
+		cr_assert(rx_ring[i] && tx_ring[i]);
+		cr_assert_geq(rte_eth_from_rings(ring_names[i], &rx_ring[i], 1, &tx_ring[i], 1, 0),
+			      0);
+	}
+	snprintf(dir, sizeof(dir), "/tmp/vs-ctl-reload-%d", getpid());
+	cr_assert(mkdir(dir, 0700) == 0 || errno == EEXIST);
+	snprintf(file, sizeof(file), "%s/switch.yaml", dir);
+}
+
+struct rig {
+	struct vs_config *cfg;
+	struct vs_switch *sw;
+	struct vs_daemon d;
+};
+
+static struct rig *live_rig; /* stopped by teardown when a test fails midway */
+
+static void
+teardown(void)
+{
+	if (live_rig != NULL && live_rig->sw != NULL)
+		vs_switch_stop(live_rig->sw);
+	unlink(file);
+	rmdir(dir);
+	rte_eal_cleanup();
+}
+
+#define HEAD                                                                                       \
+	"workers: [{lcore: 1}]\n"                                                                  \
+	"ports:\n"                                                                                 \
+	"  - {name: in0, type: ethdev, device: net_ring_in0}\n"                                    \
+	"  - {name: outa, type: ethdev, device: net_ring_outa}\n"                                  \
+	"  - {name: outb, type: ethdev, device: net_ring_outb}\n"
+
+#define DROP_RULE                                                                                  \
+	"  - {name: drop99, priority: 100, match: {in_port: in0, ip_dst: 10.0.0.99/32}, "          \
+	"actions: [drop]}\n"
+
+static const char *gen_a = HEAD "rules:\n" DROP_RULE
+				"  - {name: gen-a, priority: 10, match: {in_port: in0},\n"
+				"     actions: [{set_eth_src: \"02:00:00:00:00:0a\"}, {output: outa}]}\n";
+static const char *gen_b = HEAD "rules:\n" DROP_RULE
+				"  - {name: gen-b, priority: 10, match: {in_port: in0},\n"
+				"     actions: [{set_eth_src: \"02:00:00:00:00:0b\"}, {output: outb}]}\n";
+
+static void
+write_file(const char *text)
+{
+	char tmp[160];
+	FILE *f;
+
+	/* Atomic replace, as an editor or a config manager does. */
+	snprintf(tmp, sizeof(tmp), "%s.tmp", file);
+	f = fopen(tmp, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	cr_assert_eq(fclose(f), 0);
+	cr_assert_eq(rename(tmp, file), 0);
+}
+
+static void
+rig_up(struct rig *r, const char *yaml)
+{
+	struct vs_cfg_error err;
+
+	live_rig = r;
+	write_file(yaml);
+	memset(&err, 0, sizeof(err));
+	r->cfg = vs_config_load(file, &err);
+	cr_assert_not_null(r->cfg, "%s", err.msg);
+	r->sw = vs_switch_create(r->cfg);
+	cr_assert_not_null(r->sw);
+	cr_assert_eq(vs_switch_apply(r->sw, r->cfg), 0);
+	cr_assert_eq(vs_switch_start(r->sw), 0);
+	cr_assert_eq(vs_daemon_init(&r->d, r->sw, r->cfg, file), 0);
+}
+
+static void
+rig_down(struct rig *r)
+{
+	vs_switch_destroy(r->sw);
+	r->sw = NULL;
+	vs_daemon_fini(&r->d);
+	vs_config_free(r->cfg);
+	live_rig = NULL;
+}
+
+/* ---- traffic ------------------------------------------------------------------------- */
+
+static atomic_bool inject_stop, collect_stop;
+static atomic_uint_fast64_t sent, sent_drop, recv_pkts[N_RINGS], bad_stamp, bad_frame;
+static uint8_t seen[MAX_SEQ];	 /* times each seq came out */
+static uint8_t gen_of[MAX_SEQ];	 /* 'a' or 'b' */
+
+static struct rte_mbuf *
+mk_pkt(uint32_t seq)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	uint8_t *p, dst = seq % 10 == 7 ? DROP_DST : 1;
+
+	if (m == NULL)
+		return NULL;
+	p = (uint8_t *)rte_pktmbuf_append(m, 64);
+	if (p == NULL) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	memset(p, 0, 64);
+	p[0] = 0x02, p[5] = 0x02;		    /* dst 02:00:00:00:00:02 */
+	p[6] = 0x02, p[11] = 0x01;		    /* src 02:00:00:00:00:01 */
+	p[12] = 0x08;				    /* IPv4 */
+	p[14] = 0x45, p[17] = 50, p[22] = 64, p[23] = 17; /* len 50, ttl, udp */
+	p[26] = 10, p[27] = 9, p[29] = 1;	    /* 10.9.0.1 */
+	p[30] = 10, p[33] = dst;		    /* 10.0.0.dst */
+	p[34] = 0x04, p[35] = 0xd2, p[37] = 80, p[39] = 30;
+	memcpy(p + 42, &seq, sizeof(seq));
+	return m;
+}
+
+static void *
+injector(void *arg)
+{
+	uint32_t seq = 0;
+
+	(void)arg;
+	while (!atomic_load(&inject_stop) && seq + 32 < MAX_SEQ) {
+		struct rte_mbuf *b[32];
+		struct timespec nap = {0, 20000};
+		unsigned n = 0, k = 0;
+
+		while (n < 32) {
+			b[n] = mk_pkt(seq + n);
+			if (b[n] == NULL)
+				break;
+			n++;
+		}
+		while (k < n && !atomic_load(&inject_stop))
+			k += rte_ring_enqueue_burst(rx_ring[0], (void **)b + k, n - k, NULL);
+		if (k < n)
+			rte_pktmbuf_free_bulk(b + k, n - k);
+		for (unsigned i = 0; i < k; i++)
+			if ((seq + i) % 10 == 7)
+				atomic_fetch_add(&sent_drop, 1);
+		seq += k;
+		atomic_store(&sent, seq);
+		nanosleep(&nap, NULL);
+	}
+	return NULL;
+}
+
+static void
+collect_once(void)
+{
+	static const uint8_t stamp[N_RINGS] = {0, 0x0a, 0x0b, 0x0c};
+	struct rte_mbuf *b[64];
+	unsigned i, r, n;
+
+	for (r = 1; r < N_RINGS; r++) {
+		n = rte_ring_dequeue_burst(tx_ring[r], (void **)b, 64, NULL);
+		for (i = 0; i < n; i++) {
+			const uint8_t *p = rte_pktmbuf_mtod(b[i], const uint8_t *);
+			uint32_t seq;
+
+			if (rte_pktmbuf_data_len(b[i]) != 64) {
+				atomic_fetch_add(&bad_frame, 1);
+				continue;
+			}
+			memcpy(&seq, p + 42, sizeof(seq));
+			if (seq >= MAX_SEQ || p[33] == DROP_DST)
+				atomic_fetch_add(&bad_frame, 1);
+			else {
+				seen[seq]++;
+				gen_of[seq] = r == 1 ? 'a' : r == 2 ? 'b' : 'c';
+			}
+			if (p[11] != stamp[r])
+				atomic_fetch_add(&bad_stamp, 1);
+		}
+		rte_pktmbuf_free_bulk(b, n);
+		atomic_fetch_add(&recv_pkts[r], n);
+	}
+}
+
+static void *
+collector(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&collect_stop)) {
+		collect_once();
+		sched_yield();
+	}
+	collect_once();
+	return NULL;
+}
+
+static uint64_t
+received(void)
+{
+	return atomic_load(&recv_pkts[1]) + atomic_load(&recv_pkts[2]) +
+	       atomic_load(&recv_pkts[3]);
+}
+
+/* Wait until every injected packet came out or was counted as dropped. */
+static void
+settle(struct vs_switch *sw, struct vs_switch_stats *st)
+{
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		vs_switch_stats(sw, st);
+		if (received() + st->total_drops == atomic_load(&sent) &&
+		    st->port[0].rx_pkts == atomic_load(&sent))
+			return;
+		usleep(10000);
+	}
+	cr_assert_fail("not settled: sent %lu, received %lu, drops %lu",
+		       (unsigned long)atomic_load(&sent), (unsigned long)received(),
+		       (unsigned long)st->total_drops);
+}
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+#define N_RELOADS 40
+
+Test(reload, ruleset_swaps_under_traffic_lose_and_mix_nothing, .init = setup, .fini = teardown,
+     .timeout = 60)
+{
+	struct vs_switch_stats *st = calloc(1, sizeof(*st));
+	pthread_t inj, col;
+	struct rig r;
+	char msg[1024];
+	double t, tmin = 1e9, tmax = 0, tsum = 0;
+	uint64_t total, transitions = 0, fwd = 0, sent_before;
+	uint32_t seq;
+	char last = 0;
+	int i;
+
+	cr_assert_not_null(st);
+	rig_up(&r, gen_a);
+	cr_assert_eq(pthread_create(&col, NULL, collector, NULL), 0);
+	cr_assert_eq(pthread_create(&inj, NULL, injector, NULL), 0);
+	for (i = 0; i < N_RELOADS; i++) {
+		/* Let some traffic through each generation. */
+		sent_before = atomic_load(&sent);
+		while (atomic_load(&sent) < sent_before + 2000)
+			usleep(200);
+		write_file(i % 2 == 0 ? gen_b : gen_a);
+		t = now_ms();
+		cr_assert_eq(vs_daemon_reload(&r.d, msg, sizeof(msg)), 0, "reload %d: %s", i, msg);
+		t = now_ms() - t;
+		tsum += t;
+		tmin = t < tmin ? t : tmin;
+		tmax = t > tmax ? t : tmax;
+		cr_assert(strstr(msg, "rules: 1 added, 1 removed, 1 kept") != NULL, "%s", msg);
+	}
+	sent_before = atomic_load(&sent);
+	while (atomic_load(&sent) < sent_before + 2000)
+		usleep(200);
+	atomic_store(&inject_stop, true);
+	pthread_join(inj, NULL);
+	settle(r.sw, st);
+	atomic_store(&collect_stop, true);
+	pthread_join(col, NULL);
+
+	total = atomic_load(&sent);
+	/* Every packet is accounted for, by exactly one of: out, a counted drop. */
+	cr_assert_eq(received() + st->total_drops, total);
+	cr_assert_eq(st->drops[VS_DROP_RULE_DROP], atomic_load(&sent_drop));
+	cr_assert_eq(st->total_drops, st->drops[VS_DROP_RULE_DROP], "unexpected drops: %lu",
+		     (unsigned long)(st->total_drops - st->drops[VS_DROP_RULE_DROP]));
+	cr_assert_eq(atomic_load(&bad_frame), 0);
+	/* Each packet was forwarded by one generation: its stamp matches its port. */
+	cr_assert_eq(atomic_load(&bad_stamp), 0);
+	for (seq = 0; seq < total; seq++) {
+		if (seq % 10 == 7) {
+			cr_assert_eq(seen[seq], 0, "dropped packet %u came out", seq);
+			continue;
+		}
+		cr_assert_eq(seen[seq], 1, "packet %u came out %u times", seq, seen[seq]);
+		fwd++;
+		/* One worker, in order: generations change only at reloads. */
+		if (last != 0 && gen_of[seq] != last)
+			transitions++;
+		last = (char)gen_of[seq];
+	}
+	cr_assert_eq(fwd, received());
+	cr_assert_geq(transitions, 1);
+	cr_assert_leq(transitions, N_RELOADS);
+	cr_assert_gt(atomic_load(&recv_pkts[1]), 0);
+	cr_assert_gt(atomic_load(&recv_pkts[2]), 0);
+	cr_assert_eq(r.d.reloads, N_RELOADS);
+	fprintf(stderr,
+		"reload under traffic: %d reloads, %lu packets sent, %lu forwarded (outa %lu, "
+		"outb %lu), %lu dropped by rule, 0 lost, 0 mixed; %lu generation changes seen "
+		"in the stream; reload time min %.2f ms, avg %.2f ms, max %.2f ms\n",
+		N_RELOADS, (unsigned long)total, (unsigned long)received(),
+		(unsigned long)atomic_load(&recv_pkts[1]),
+		(unsigned long)atomic_load(&recv_pkts[2]), (unsigned long)st->total_drops,
+		(unsigned long)transitions, tmin, tsum / N_RELOADS, tmax);
+	rig_down(&r);
+	free(st);
+}
+
+/* ---- refused reloads ----------------------------------------------------------------- */
+
+static void
+send_n(uint32_t first, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = mk_pkt(first + i);
+
+		cr_assert_not_null(m);
+		while (rte_ring_enqueue(rx_ring[0], m) != 0)
+			usleep(100);
+	}
+	atomic_fetch_add(&sent, n);
+}
+
+/* Drain and count the outputs until sent packets are accounted for. */
+static void
+drain(struct vs_switch *sw, struct vs_switch_stats *st)
+{
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		collect_once();
+		vs_switch_stats(sw, st);
+		if (received() + st->total_drops == atomic_load(&sent))
+			return;
+		usleep(2000);
+	}
+	cr_assert_fail("packets missing: sent %lu received %lu drops %lu",
+		       (unsigned long)atomic_load(&sent), (unsigned long)received(),
+		       (unsigned long)st->total_drops);
+}
+
+struct refusal {
+	const char *what;
+	const char *yaml;
+	const char *expect; /* in the message */
+};
+
+Test(reload, refused_reloads_leave_everything_as_it_was, .init = setup, .fini = teardown,
+     .timeout = 60)
+{
+	static const struct refusal bad[] = {
+	    {"syntax error", HEAD "rules:\n  - {priority: 10, match: {in_port: in0\n",
+	     "switch.yaml:"},
+	    {"unknown port",
+	     HEAD "rules:\n  - {priority: 10, match: {in_port: in0}, actions: [{output: nope}]}\n",
+	     "is not a defined port"},
+	    {"restart-only key", "classifier: {max_rules: 1024}\n" HEAD "rules:\n" DROP_RULE,
+	     "needs a restart"},
+	    {"EAL memory", "dpdk: {memory_mb: 64}\n" HEAD "rules:\n" DROP_RULE,
+	     "dpdk.memory_mb: 0 changed to 64 on reload"},
+	};
+	struct vs_switch_stats *st = calloc(1, sizeof(*st)), *before = calloc(1, sizeof(*before));
+	const struct vs_config *cfg_before;
+	uint64_t gen;
+	struct rig r;
+	char msg[1024];
+	unsigned i;
+
+	cr_assert(st && before);
+	rig_up(&r, gen_a);
+	send_n(0, 100);
+	drain(r.sw, st);
+	cr_assert_eq(atomic_load(&recv_pkts[1]), 90);
+	gen = vs_switch_generation(r.sw);
+	cfg_before = r.d.cfg;
+	vs_switch_stats(r.sw, before);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		write_file(bad[i].yaml);
+		cr_assert_lt(vs_daemon_reload(&r.d, msg, sizeof(msg)), 0, "%s accepted",
+			     bad[i].what);
+		cr_assert(strstr(msg, bad[i].expect) != NULL, "%s: message '%s' lacks '%s'",
+			  bad[i].what, msg, bad[i].expect);
+		/* file:line:column for everything the loader refuses */
+		cr_assert(strncmp(msg, file, strlen(file)) == 0 ||
+			      strstr(msg, "needs a restart") != NULL,
+			  "%s: '%s' does not start with the file name", bad[i].what, msg);
+		/* Nothing changed: same config, generation, ports, rules, counters. */
+		cr_assert_eq(r.d.cfg, cfg_before);
+		cr_assert_eq(vs_switch_generation(r.sw), gen);
+		cr_assert_not_null(vs_switch_port_by_name(r.sw, "outb"));
+		vs_switch_stats(r.sw, st);
+		cr_assert_eq(st->port[0].rx_pkts, before->port[0].rx_pkts);
+		cr_assert_eq(st->port[1].tx_pkts, before->port[1].tx_pkts);
+		cr_assert_eq(st->total_drops, before->total_drops);
+	}
+	cr_assert_eq(r.d.reload_failures, sizeof(bad) / sizeof(bad[0]));
+	cr_assert_eq(r.d.reloads, 0);
+	/* Still forwarding with generation A's rules. */
+	send_n(100, 100);
+	drain(r.sw, st);
+	cr_assert_eq(atomic_load(&recv_pkts[1]), 180);
+	cr_assert_eq(atomic_load(&recv_pkts[2]), 0);
+	cr_assert_eq(atomic_load(&bad_stamp), 0);
+	cr_assert_eq(st->drops[VS_DROP_RULE_DROP], 20);
+	rig_down(&r);
+	free(st);
+	free(before);
+}
+
+/* ---- ports come and go ------------------------------------------------------------------- */
+
+Test(reload, ports_are_added_before_and_removed_after_their_rules, .init = setup,
+     .fini = teardown, .timeout = 60)
+{
+	static const char *with_c =
+	    HEAD "  - {name: outc, type: ethdev, device: net_ring_outc}\n"
+		 "rules:\n" DROP_RULE
+		 "  - {name: gen-c, priority: 10, match: {in_port: in0},\n"
+		 "     actions: [{set_eth_src: \"02:00:00:00:00:0c\"}, {output: outc}]}\n";
+	struct vs_switch_stats *st = calloc(1, sizeof(*st));
+	struct rig r;
+	char msg[1024];
+
+	cr_assert_not_null(st);
+	rig_up(&r, gen_a);
+	send_n(0, 50);
+	drain(r.sw, st);
+	write_file(with_c);
+	cr_assert_eq(vs_daemon_reload(&r.d, msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert(strstr(msg, "ports: 1 added, 0 changed, 0 removed") != NULL, "%s", msg);
+	cr_assert_not_null(vs_switch_port_by_name(r.sw, "outc"));
+	send_n(50, 50);
+	drain(r.sw, st);
+	cr_assert_eq(atomic_load(&recv_pkts[3]), 45);
+	/* outc goes: its rule goes with it, the port is removed last. */
+	write_file(gen_b);
+	cr_assert_eq(vs_daemon_reload(&r.d, msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert(strstr(msg, "0 changed, 1 removed") != NULL, "%s", msg);
+	cr_assert_null(vs_switch_port_by_name(r.sw, "outc"));
+	send_n(100, 50);
+	drain(r.sw, st);
+	cr_assert_eq(atomic_load(&recv_pkts[1]), 45);
+	cr_assert_eq(atomic_load(&recv_pkts[2]), 45);
+	cr_assert_eq(atomic_load(&recv_pkts[3]), 45);
+	cr_assert_eq(atomic_load(&bad_stamp), 0);
+	cr_assert_eq(st->total_drops, 15);
+	rig_down(&r);
+	free(st);
+}
+
+/* ---- runtime rule changes ------------------------------------------------------------------ */
+
+Test(reload, runtime_rules_apply_and_the_file_wins_on_reload, .init = setup, .fini = teardown,
+     .timeout = 60)
+{
+	struct vs_switch_stats *st = calloc(1, sizeof(*st));
+	struct rig r;
+	char msg[1024];
+	json_t *req, *rep, *res;
+
+	cr_assert_not_null(st);
+	rig_up(&r, gen_a);
+	/* Higher priority than gen-a: everything but the drop goes to outb. */
+	cr_assert_eq(vs_daemon_rule_add(&r.d,
+					"{name: rt, priority: 50, match: {in_port: in0},\n"
+					" actions: [{set_eth_src: \"02:00:00:00:00:0b\"}, "
+					"{output: outb}]}",
+					msg, sizeof(msg)),
+		     0, "%s", msg);
+	cr_assert_eq(vs_daemon_rule_add(&r.d, "{name: rt, priority: 5, match: {in_port: in0}, "
+					      "actions: [drop]}",
+					msg, sizeof(msg)),
+		     -EEXIST);
+	cr_assert_eq(vs_daemon_rule_add(&r.d, "{priority: 5, match: {in_port: zz}, actions: [drop]}",
+					msg, sizeof(msg)),
+		     -EINVAL);
+	cr_assert(strstr(msg, "rule-add:") != NULL && strstr(msg, "zz") != NULL, "%s", msg);
+	send_n(0, 20);
+	drain(r.sw, st);
+	cr_assert_eq(atomic_load(&recv_pkts[2]), 18);
+	/* show rules reports the difference from the file. */
+	req = json_pack("{s:s, s:[s]}", "cmd", "show", "args", "rules");
+	rep = vs_daemon_handle(&r.d, req);
+	cr_assert(json_is_true(json_object_get(rep, "ok")));
+	res = json_object_get(rep, "result");
+	cr_assert(json_is_true(json_object_get(res, "differs_from_file")));
+	cr_assert_eq(json_array_size(json_object_get(res, "rules")), 3);
+	cr_assert_str_eq(json_string_value(json_object_get(
+			     json_array_get(json_object_get(res, "rules"), 2), "origin")),
+			 "runtime");
+	json_decref(rep);
+	/* Delete a file rule by index, then reload: the file wins again. */
+	cr_assert_eq(vs_daemon_rule_del(&r.d, "#0", msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert_eq(vs_daemon_rule_del(&r.d, "nosuch", msg, sizeof(msg)), -ENOENT);
+	send_n(20, 10);
+	drain(r.sw, st);
+	cr_assert_eq(atomic_load(&recv_pkts[2]), 28, "10.0.0.99 is no longer dropped");
+	cr_assert_eq(vs_daemon_reload(&r.d, msg, sizeof(msg)), 0, "%s", msg);
+	rep = vs_daemon_handle(&r.d, req);
+	res = json_object_get(rep, "result");
+	cr_assert(json_is_false(json_object_get(res, "differs_from_file")));
+	json_decref(rep);
+	json_decref(req);
+	send_n(30, 10);
+	drain(r.sw, st);
+	cr_assert_eq(atomic_load(&recv_pkts[1]), 9);
+	cr_assert_eq(atomic_load(&bad_stamp), 0);
+	rig_down(&r);
+	free(st);
+}
