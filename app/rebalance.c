@@ -107,7 +107,10 @@ vs_rxq_rebalance(const struct vs_rxq_map *cur, const struct vs_rxq_map *fixed,
 		for (w = 0; w < out->n_workers; w++) {
 			if (out->n[w] >= VS_WORKER_MAX_RXQ)
 				continue;
-			if (best == UINT16_MAX || sum[w] < sum[best])
+			/* Least loaded; then fewest queues, so that unmeasured
+			 * (idle) queues still spread; then the lowest index. */
+			if (best == UINT16_MAX || sum[w] < sum[best] ||
+			    (sum[w] == sum[best] && out->n[w] < out->n[best]))
 				best = w;
 		}
 		if (best == UINT16_MAX) {

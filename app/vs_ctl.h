@@ -159,7 +159,8 @@ void vs_telemetry_unregister(void);
  * Assign the queues of cur to its workers by measured load: queues in fixed
  * (pinned; may be NULL) stay on their worker and count first; the others,
  * sorted by cycles (largest first, then port and queue), each go onto the
- * worker with the least load so far (lowest index on ties). Loads come from
+ * worker with the least load so far (ties: fewest queues, then lowest
+ * index, so that unmeasured queues still spread). Loads come from
  * st's per-worker rxq entries (0 for a queue without one). Writes each
  * worker's estimated cycles to load[] when not NULL. 0, -EINVAL or -ENOSPC.
  */

@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Control plane pieces without a switch: rx queue rebalancing, the metrics
+ * text, config copies, and the control socket's server and client halves.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "vs_ctl.h"
+
+/* ---- rebalance ----------------------------------------------------------------------- */
+
+static void
+add_q(struct vs_rxq_map *m, uint16_t w, uint16_t port, uint16_t queue)
+{
+	m->q[w][m->n[w]].port = port;
+	m->q[w][m->n[w]].queue = queue;
+	m->n[w]++;
+}
+
+static void
+add_load(struct vs_switch_stats *st, uint16_t w, uint16_t port, uint16_t queue, uint64_t cycles)
+{
+	struct vs_switch_worker_stats *ws = &st->worker[w];
+
+	ws->rxq[ws->n_rxq].q.port = port;
+	ws->rxq[ws->n_rxq].q.queue = queue;
+	ws->rxq[ws->n_rxq].cycles = cycles;
+	ws->rxq[ws->n_rxq].pkts = cycles / 100;
+	ws->n_rxq++;
+}
+
+static int
+owner(const struct vs_rxq_map *m, uint16_t port, uint16_t queue)
+{
+	for (uint16_t w = 0; w < m->n_workers; w++)
+		for (uint16_t i = 0; i < m->n[w]; i++)
+			if (m->q[w][i].port == port && m->q[w][i].queue == queue)
+				return w;
+	return -1;
+}
+
+Test(rebalance, largest_first_onto_the_least_loaded)
+{
+	struct vs_rxq_map *cur = calloc(1, sizeof(*cur)), *out = calloc(1, sizeof(*out));
+	struct vs_switch_stats *st = calloc(1, sizeof(*st));
+	uint64_t load[2];
+
+	/* Worker 0 polls everything heavy; worker 1 the light queue. */
+	cur->n_workers = 2;
+	st->n_workers = 2;
+	add_q(cur, 0, 0, 0);
+	add_q(cur, 0, 0, 1);
+	add_q(cur, 0, 1, 0);
+	add_q(cur, 1, 2, 0);
+	add_load(st, 0, 0, 0, 900);
+	add_load(st, 0, 0, 1, 800);
+	add_load(st, 0, 1, 0, 300);
+	add_load(st, 1, 2, 0, 100);
+	cr_assert_eq(vs_rxq_rebalance(cur, NULL, st, out, load), 0);
+	/* 900 -> w0, 800 -> w1, 300 -> w1 (800 < 900), 100 -> w0 (900 < 1100). */
+	cr_assert_eq(owner(out, 0, 0), 0);
+	cr_assert_eq(owner(out, 0, 1), 1);
+	cr_assert_eq(owner(out, 1, 0), 1);
+	cr_assert_eq(owner(out, 2, 0), 0);
+	cr_assert_eq(load[0], 1000);
+	cr_assert_eq(load[1], 1100);
+	cr_assert_eq(out->n[0] + out->n[1], 4);
+	free(cur);
+	free(out);
+	free(st);
+}
+
+Test(rebalance, pinned_queues_stay_and_count)
+{
+	struct vs_rxq_map *cur = calloc(1, sizeof(*cur)), *out = calloc(1, sizeof(*out));
+	struct vs_rxq_map *fixed = calloc(1, sizeof(*fixed));
+	struct vs_switch_stats *st = calloc(1, sizeof(*st));
+	uint64_t load[2];
+
+	cur->n_workers = fixed->n_workers = 2;
+	st->n_workers = 2;
+	add_q(cur, 0, 0, 0);
+	add_q(cur, 1, 0, 1);
+	add_q(cur, 1, 0, 2);
+	add_q(fixed, 1, 0, 0); /* pinned to worker 1, wherever it runs now */
+	add_load(st, 0, 0, 0, 1000);
+	add_load(st, 1, 0, 1, 600);
+	add_load(st, 1, 0, 2, 500);
+	cr_assert_eq(vs_rxq_rebalance(cur, fixed, st, out, load), 0);
+	cr_assert_eq(owner(out, 0, 0), 1);
+	cr_assert_eq(owner(out, 0, 1), 0);
+	cr_assert_eq(owner(out, 0, 2), 0);
+	cr_assert_eq(load[0], 1100);
+	cr_assert_eq(load[1], 1000);
+	/* Without measurements the order is by port and queue, round robin by load. */
+	memset(st, 0, sizeof(*st));
+	cr_assert_eq(vs_rxq_rebalance(cur, NULL, st, out, NULL), 0);
+	cr_assert_eq(owner(out, 0, 0), 0);
+	cr_assert_eq(owner(out, 0, 1), 1);
+	cr_assert_eq(owner(out, 0, 2), 0);
+	cur->n_workers = 0;
+	cr_assert_eq(vs_rxq_rebalance(cur, NULL, st, out, NULL), -EINVAL);
+	free(cur);
+	free(out);
+	free(fixed);
+	free(st);
+}
+
+/* ---- metrics text ------------------------------------------------------------------------- */
+
+Test(metrics, text_has_families_samples_and_eof)
+{
+	struct vs_switch_stats *st = calloc(1, sizeof(*st));
+	char *text;
+
+	st->n_ports = 2;
+	st->port[0].present = true;
+	st->port[0].ready = true;
+	snprintf(st->port[0].name, sizeof(st->port[0].name), "uplink0");
+	st->port[0].rx_pkts = 12345;
+	st->port[0].tx_bytes = 64;
+	st->port[1].present = false;
+	st->n_workers = 1;
+	st->worker[0].lcore = 3;
+	st->worker[0].busy_cycles = 77;
+	st->worker[0].stage_cycles[VS_STAGE_CLASSIFY] = 55;
+	st->drops[VS_DROP_NO_RULE] = 9;
+	st->tsc_hz = 2000000000;
+	text = vs_metrics_text(st, NULL);
+	cr_assert_not_null(text);
+	cr_assert(strstr(text, "# TYPE nfvswitch_port_rx_packets counter\n") != NULL);
+	cr_assert(strstr(text, "nfvswitch_port_rx_packets_total{port=\"uplink0\"} 12345\n") !=
+		  NULL);
+	cr_assert(strstr(text, "nfvswitch_port_tx_bytes_total{port=\"uplink0\"} 64\n") != NULL);
+	cr_assert(strstr(text, "nfvswitch_port_up{port=\"uplink0\"} 1\n") != NULL);
+	cr_assert(strstr(text, "nfvswitch_drops_total{reason=\"no_rule\"} 9\n") != NULL);
+	cr_assert(strstr(text, "nfvswitch_drops_total{reason=\"malformed_runt\"} 0\n") != NULL);
+	cr_assert(strstr(text, "nfvswitch_worker_cycles_total{lcore=\"3\",state=\"busy\"} 77\n") !=
+		  NULL);
+	cr_assert(strstr(text, "nfvswitch_worker_stage_cycles_total{lcore=\"3\",stage=\"classify\"}"
+			       " 55\n") != NULL);
+	cr_assert(strstr(text, "nfvswitch_tsc_hz 2000000000\n") != NULL);
+	/* Only present ports, and the text ends with the OpenMetrics terminator. */
+	cr_assert_eq(strstr(text, "port=\"\""), NULL);
+	cr_assert_str_eq(text + strlen(text) - 6, "# EOF\n");
+	free(text);
+	free(st);
+}
+
+/* ---- config copies ------------------------------------------------------------------------- */
+
+Test(config_dup, deep_copy_diffs_empty_and_frees_apart)
+{
+	struct vs_cfg_error err;
+	struct vs_config *c, *d;
+	struct vs_diff diff;
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/full.yaml", getenv("NFVSWITCH_EXAMPLES"));
+	memset(&err, 0, sizeof(err));
+	c = vs_config_load(path, &err);
+	cr_assert_not_null(c, "%s", err.msg);
+	d = vs_config_dup(c, 2);
+	cr_assert_not_null(d);
+	cr_assert_eq(vs_diff_compute(c, d, &diff, NULL), 0);
+	cr_assert_eq(diff.n, 0);
+	cr_assert_neq(c->ports, d->ports);
+	cr_assert_neq(c->rules, d->rules);
+	cr_assert_eq(d->n_rules, c->n_rules);
+	if (c->n_sriov)
+		cr_assert_neq(c->sriov, d->sriov);
+	if (c->dpdk.n_extra_args)
+		cr_assert_str_eq(c->dpdk.extra_args[0], d->dpdk.extra_args[0]);
+	/* Spare rule slots are usable. */
+	d->rules[d->n_rules] = c->rules[0];
+	d->n_rules++;
+	cr_assert_eq(vs_diff_compute(c, d, &diff, NULL), 0);
+	cr_assert_eq(diff.n_op[VS_DIFF_RULE_ADD], 1);
+	vs_diff_free(&diff);
+	vs_config_free(c); /* d must not share anything with c */
+	vs_config_free(d);
+	cr_assert_null(vs_config_dup(NULL, 0));
+}
+
+/* ---- control socket ------------------------------------------------------------------------ */
+
+static json_t *
+echo(void *arg, const json_t *req)
+{
+	int *calls = arg;
+
+	(*calls)++;
+	return json_pack("{s:b, s:O}", "ok", 1, "result", (json_t *)req);
+}
+
+struct client {
+	const char *path;
+	const char *raw; /* send this instead of a request object */
+	json_t *reply;
+	int err;
+};
+
+static void *
+client_main(void *arg)
+{
+	struct client *c = arg;
+	json_t *req = json_pack("{s:s, s:[s]}", "cmd", "show", "args", "ports");
+
+	c->reply = vs_ctl_request(c->path, req, 2000);
+	c->err = c->reply ? 0 : errno;
+	json_decref(req);
+	return NULL;
+}
+
+static void
+serve_until_done(struct vs_ctl *ctl, pthread_t t)
+{
+	int i;
+
+	for (i = 0; i < 400 && pthread_tryjoin_np(t, NULL) == EBUSY; i++) {
+		vs_ctl_serve(ctl);
+		usleep(5000);
+	}
+	cr_assert_lt(i, 400, "client did not finish");
+}
+
+Test(ctl_socket, serves_requests_with_mode_0600_and_refuses_a_second_server)
+{
+	char dir[] = "/tmp/vs-ctl-unit-XXXXXX", path[128];
+	struct client c = {0};
+	struct vs_ctl *ctl, *ctl2;
+	struct stat st;
+	pthread_t t;
+	int calls = 0;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/sub/ctl.sock", dir);
+	ctl = vs_ctl_open(path, 0600, echo, &calls);
+	cr_assert_not_null(ctl, "%s", strerror(errno));
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert(S_ISSOCK(st.st_mode));
+	cr_assert_eq(st.st_mode & 0777, 0600);
+	/* A second daemon on the same socket is refused, the first keeps it. */
+	ctl2 = vs_ctl_open(path, 0600, echo, &calls);
+	cr_assert_null(ctl2);
+	cr_assert_eq(errno, EADDRINUSE);
+
+	c.path = path;
+	cr_assert_eq(pthread_create(&t, NULL, client_main, &c), 0);
+	serve_until_done(ctl, t);
+	cr_assert_not_null(c.reply, "request failed: %s", strerror(c.err));
+	cr_assert_eq(calls, 1);
+	cr_assert(json_is_true(json_object_get(c.reply, "ok")));
+	cr_assert_str_eq(
+	    json_string_value(json_object_get(json_object_get(c.reply, "result"), "cmd")), "show");
+	json_decref(c.reply);
+
+	vs_ctl_close(ctl);
+	cr_assert_neq(stat(path, &st), 0, "socket not removed on close");
+	/* No server: the client says so. */
+	cr_assert_null(vs_ctl_request(path, json_object(), 500));
+	cr_assert_eq(errno, ENOENT);
+	/* A stale socket file is replaced by the next server. */
+	ctl = vs_ctl_open(path, 0640, echo, &calls);
+	cr_assert_not_null(ctl);
+	close(vs_ctl_fd(ctl)); /* simulate a crash: the file stays */
+	ctl2 = vs_ctl_open(path, 0640, echo, &calls);
+	cr_assert_not_null(ctl2, "stale socket not replaced: %s", strerror(errno));
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_eq(st.st_mode & 0777, 0640);
+	vs_ctl_close(ctl2);
+	free(ctl); /* its fd is closed already */
+	snprintf(path, sizeof(path), "%s/sub", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+
+static void *
+raw_client(void *arg)
+{
+	struct client *c = arg;
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char buf[512] = "";
+	ssize_t n;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", c->path);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		if (write(fd, c->raw, strlen(c->raw)) > 0) {
+			n = read(fd, buf, sizeof(buf) - 1);
+			buf[n > 0 ? n : 0] = '\0';
+		}
+	}
+	close(fd);
+	c->reply = json_loads(buf, JSON_DISABLE_EOF_CHECK, NULL);
+	return NULL;
+}
+
+Test(ctl_socket, malformed_requests_get_an_error_reply)
+{
+	char dir[] = "/tmp/vs-ctl-unit-XXXXXX", path[128];
+	struct client c = {0};
+	struct vs_ctl *ctl;
+	pthread_t t;
+	int calls = 0;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/ctl.sock", dir);
+	ctl = vs_ctl_open(path, 0600, echo, &calls);
+	cr_assert_not_null(ctl);
+	c.path = path;
+	c.raw = "this is not json\n";
+	cr_assert_eq(pthread_create(&t, NULL, raw_client, &c), 0);
+	serve_until_done(ctl, t);
+	cr_assert_not_null(c.reply);
+	cr_assert(json_is_false(json_object_get(c.reply, "ok")));
+	cr_assert(strstr(json_string_value(json_object_get(c.reply, "error")), "not a JSON") !=
+		  NULL);
+	cr_assert_eq(calls, 0);
+	json_decref(c.reply);
+	vs_ctl_close(ctl);
+	rmdir(dir);
+}
