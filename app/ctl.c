@@ -23,8 +23,6 @@
 #include "vs_ctl_client.h"
 
 RTE_LOG_REGISTER_DEFAULT(vs_ctl_logtype, NOTICE);
-#define CTL_LOG(level, ...)                                                                        \
-	rte_log(RTE_LOG_##level, vs_ctl_logtype, "nfvswitch.ctl: " __VA_ARGS__)
 
 struct vs_ctl {
 	int fd;
@@ -84,7 +82,7 @@ vs_ctl_open(const char *path, unsigned perm, vs_ctl_handler_fn fn, void *arg)
 	}
 	rc = mkdir_parent(path);
 	if (rc < 0) {
-		CTL_LOG(ERR, "cannot create the directory of %s: %s\n", path, strerror(-rc));
+		VS_CTL_LOG(ERR, "cannot create the directory of %s: %s\n", path, strerror(-rc));
 		errno = -rc;
 		return NULL;
 	}
@@ -93,7 +91,7 @@ vs_ctl_open(const char *path, unsigned perm, vs_ctl_handler_fn fn, void *arg)
 	if (probe >= 0) {
 		if (connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
 			close(probe);
-			CTL_LOG(ERR, "%s: another nfvswitch serves this socket\n", path);
+			VS_CTL_LOG(ERR, "%s: another nfvswitch serves this socket\n", path);
 			errno = EADDRINUSE;
 			return NULL;
 		}
@@ -121,11 +119,11 @@ vs_ctl_open(const char *path, unsigned perm, vs_ctl_handler_fn fn, void *arg)
 		errno = rc;
 		goto fail;
 	}
-	CTL_LOG(INFO, "control socket %s (mode %04o)\n", path, perm & 0777);
+	VS_CTL_LOG(INFO, "control socket %s (mode %04o)\n", path, perm & 0777);
 	return ctl;
 fail:
 	rc = errno;
-	CTL_LOG(ERR, "cannot listen on %s: %s\n", path, strerror(rc));
+	VS_CTL_LOG(ERR, "cannot listen on %s: %s\n", path, strerror(rc));
 	if (ctl->fd >= 0)
 		close(ctl->fd);
 	free(ctl);
@@ -157,7 +155,7 @@ serve_one(struct vs_ctl *ctl, int fd)
 
 	line = vs_ctl_read_line(fd, 1000, VS_CTL_MAX_REQUEST);
 	if (line == NULL) {
-		CTL_LOG(WARNING, "request not read: %s\n", strerror(errno));
+		VS_CTL_LOG(WARNING, "request not read: %s\n", strerror(errno));
 		return;
 	}
 	req = json_loads(line, JSON_DISABLE_EOF_CHECK, &jerr);

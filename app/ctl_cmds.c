@@ -160,21 +160,21 @@ port_json(const struct vs_daemon *d, const struct vs_switch_port_stats *ps)
 	json_t *o, *rates;
 
 	o = json_pack("{s:i, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "id",
-		      ps->id, "name", ps->name, "type",
-		      pc ? vs_cfg_port_type_str(pc->type) : "?", "ready", ps->ready, "rx_pkts",
-		      (json_int_t)ps->rx_pkts, "rx_bytes", (json_int_t)ps->rx_bytes, "tx_pkts",
-		      (json_int_t)ps->tx_pkts, "tx_bytes", (json_int_t)ps->tx_bytes, "tx_drops",
-		      (json_int_t)ps->tx_drops, "imissed", (json_int_t)ps->dev.imissed,
-		      "ierrors", (json_int_t)ps->dev.ierrors, "oerrors",
-		      (json_int_t)ps->dev.oerrors, "rx_nombuf", (json_int_t)ps->dev.rx_nombuf);
+		      ps->id, "name", ps->name, "type", pc ? vs_cfg_port_type_str(pc->type) : "?",
+		      "ready", ps->ready, "rx_pkts", (json_int_t)ps->rx_pkts, "rx_bytes",
+		      (json_int_t)ps->rx_bytes, "tx_pkts", (json_int_t)ps->tx_pkts, "tx_bytes",
+		      (json_int_t)ps->tx_bytes, "tx_drops", (json_int_t)ps->tx_drops, "imissed",
+		      (json_int_t)ps->dev.imissed, "ierrors", (json_int_t)ps->dev.ierrors,
+		      "oerrors", (json_int_t)ps->dev.oerrors, "rx_nombuf",
+		      (json_int_t)ps->dev.rx_nombuf);
 	if (o == NULL)
 		return NULL;
 	if (pc != NULL) {
 		if (pc->type == VS_CFG_PORT_VHOST) {
 			json_object_set_new(o, "path", json_string(pc->path));
-			json_object_set_new(o, "mode",
-					    json_string(pc->mode == VS_CFG_VHOST_SERVER ? "server"
-											: "client"));
+			json_object_set_new(
+			    o, "mode",
+			    json_string(pc->mode == VS_CFG_VHOST_SERVER ? "server" : "client"));
 			json_object_set_new(o, "queues", json_integer(pc->queues ? pc->queues : 1));
 		} else {
 			json_object_set_new(o, "device", json_string(pc->device));
@@ -240,7 +240,8 @@ worker_json(const struct vs_daemon *d, uint16_t i)
 	cpp = json_object();
 	for (s = 0; s < VS_STAGE_MAX; s++) {
 		stage_total += w->stage_cycles[s];
-		json_object_set_new(cyc, vs_stage_str(s), json_integer((json_int_t)w->stage_cycles[s]));
+		json_object_set_new(cyc, vs_stage_str(s),
+				    json_integer((json_int_t)w->stage_cycles[s]));
 		json_object_set_new(cpp, vs_stage_str(s),
 				    json_real(ratio(w->stage_cycles[s], w->rx_pkts)));
 	}
@@ -268,13 +269,13 @@ worker_json(const struct vs_daemon *d, uint16_t i)
 				    100.0 * ratio(l->cycles, w->busy_cycles)));
 	}
 	hits = w->cls.port_fast_hits + w->cls.emc_hits + w->cls.tss_hits;
-	o = json_pack("{s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:f}", "index", i, "lcore",
-		      w->lcore, "rx_pkts", (json_int_t)w->rx_pkts, "tx_pkts",
-		      (json_int_t)w->tx_pkts, "busy_cycles", (json_int_t)w->busy_cycles,
-		      "idle_cycles", (json_int_t)w->idle_cycles, "generation",
-		      (json_int_t)w->generation, "busy_pct",
-		      100.0 * ratio(w->busy_cycles, w->busy_cycles + w->idle_cycles), "busy_pct_now",
-		      100.0 * ratio(busy_w, busy_w + idle_w), "avg_burst", ratio(burst_pkts, bursts));
+	o = json_pack(
+	    "{s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:f}", "index", i, "lcore", w->lcore,
+	    "rx_pkts", (json_int_t)w->rx_pkts, "tx_pkts", (json_int_t)w->tx_pkts, "busy_cycles",
+	    (json_int_t)w->busy_cycles, "idle_cycles", (json_int_t)w->idle_cycles, "generation",
+	    (json_int_t)w->generation, "busy_pct",
+	    100.0 * ratio(w->busy_cycles, w->busy_cycles + w->idle_cycles), "busy_pct_now",
+	    100.0 * ratio(busy_w, busy_w + idle_w), "avg_burst", ratio(burst_pkts, bursts));
 	json_object_set_new(o, "stage_cycles", cyc);
 	json_object_set_new(o, "cycles_per_pkt", cpp);
 	json_object_set_new(o, "burst_hist", hist);
@@ -365,7 +366,8 @@ show_rules(struct vs_daemon *d)
 	}
 	free(hits);
 	o = json_pack("{s:s, s:b, s:s, s:o, s:o}", "source", d->cfg->source, "differs_from_file",
-		      differs, "runtime_changes", summary, "rules", arr, "deleted_at_runtime", gone);
+		      differs, "runtime_changes", summary, "rules", arr, "deleted_at_runtime",
+		      gone);
 	return o;
 }
 
@@ -393,14 +395,13 @@ show_vf(struct vs_daemon *d)
 
 			json_array_append_new(
 			    vfs,
-			    json_pack("{s:i, s:s, s:i, s:i, s:s, s:s, s:I, s:I}", "id", vf->id,
-				      "mac", vf->has_mac ? vs_cfg_mac_str(&vf->mac, mac, sizeof(mac))
-							 : "",
-				      "vlan", vf->has_vlan ? vf->vlan : 0, "qos", vf->qos,
-				      "spoofchk", tristate(vf->spoofchk), "trust",
-				      tristate(vf->trust), "min_tx_rate",
-				      (json_int_t)vf->min_tx_rate, "max_tx_rate",
-				      (json_int_t)vf->max_tx_rate));
+			    json_pack(
+				"{s:i, s:s, s:i, s:i, s:s, s:s, s:I, s:I}", "id", vf->id, "mac",
+				vf->has_mac ? vs_cfg_mac_str(&vf->mac, mac, sizeof(mac)) : "",
+				"vlan", vf->has_vlan ? vf->vlan : 0, "qos", vf->qos, "spoofchk",
+				tristate(vf->spoofchk), "trust", tristate(vf->trust), "min_tx_rate",
+				(json_int_t)vf->min_tx_rate, "max_tx_rate",
+				(json_int_t)vf->max_tx_rate));
 		}
 		json_array_append_new(
 		    arr, json_pack("{s:s, s:s, s:i, s:s, s:o}", "pf", pf->pf, "backend",
@@ -420,10 +421,9 @@ rxq_map_json(const struct vs_rxq_map *m, const struct vs_switch_stats *st, const
 		json_t *qs = json_array();
 
 		for (i = 0; i < m->n[w]; i++)
-			json_array_append_new(qs,
-					      json_pack("{s:s, s:i}", "port",
-							port_name(st, m->q[w][i].port), "queue",
-							m->q[w][i].queue));
+			json_array_append_new(qs, json_pack("{s:s, s:i}", "port",
+							    port_name(st, m->q[w][i].port), "queue",
+							    m->q[w][i].queue));
 		json_array_append_new(arr, json_pack("{s:i, s:i, s:I, s:o}", "worker", w, "lcore",
 						     st->worker[w].lcore, "cycles",
 						     (json_int_t)(load ? load[w] : 0), "rxqs", qs));

@@ -20,10 +20,6 @@
 
 #include "vs_ctl.h"
 
-RTE_LOG_REGISTER_SUFFIX(vs_metrics_logtype, metrics, NOTICE);
-#define MX_LOG(level, ...)                                                                         \
-	rte_log(RTE_LOG_##level, vs_metrics_logtype, "nfvswitch.ctl.metrics: " __VA_ARGS__)
-
 /* Label values here are port names ([A-Za-z0-9_.-]) and fixed words: no escaping needed,
  * but escape anyway so a future name cannot break the format. */
 static void
@@ -59,7 +55,8 @@ port_counter(FILE *f, const struct vs_switch_stats *st, const char *name, const 
 			continue;
 		fprintf(f, "%s_total{port=\"", name);
 		label(f, p->name);
-		fprintf(f, "\"} %" PRIu64 "\n", *(const uint64_t *)(const void *)((const char *)p + offset));
+		fprintf(f, "\"} %" PRIu64 "\n",
+			*(const uint64_t *)(const void *)((const char *)p + offset));
 	}
 }
 
@@ -116,9 +113,11 @@ vs_metrics_text(const struct vs_switch_stats *st, const struct vs_daemon *d)
 	family(f, "nfvswitch_worker_cycles", "counter",
 	       "TSC cycles of each worker, busy (moved packets) or idle.");
 	for (i = 0; i < st->n_workers; i++) {
-		fprintf(f, "nfvswitch_worker_cycles_total{lcore=\"%u\",state=\"busy\"} %" PRIu64 "\n",
+		fprintf(f,
+			"nfvswitch_worker_cycles_total{lcore=\"%u\",state=\"busy\"} %" PRIu64 "\n",
 			st->worker[i].lcore, st->worker[i].busy_cycles);
-		fprintf(f, "nfvswitch_worker_cycles_total{lcore=\"%u\",state=\"idle\"} %" PRIu64 "\n",
+		fprintf(f,
+			"nfvswitch_worker_cycles_total{lcore=\"%u\",state=\"idle\"} %" PRIu64 "\n",
 			st->worker[i].lcore, st->worker[i].idle_cycles);
 	}
 	family(f, "nfvswitch_worker_stage_cycles", "counter",
@@ -128,23 +127,23 @@ vs_metrics_text(const struct vs_switch_stats *st, const struct vs_daemon *d)
 			fprintf(f,
 				"nfvswitch_worker_stage_cycles_total{lcore=\"%u\",stage=\"%s\"} "
 				"%" PRIu64 "\n",
-				st->worker[i].lcore, vs_stage_str(s), st->worker[i].stage_cycles[s]);
+				st->worker[i].lcore, vs_stage_str(s),
+				st->worker[i].stage_cycles[s]);
 	family(f, "nfvswitch_classifier_lookups", "counter",
 	       "Classifier lookups by where they were answered.");
 	for (i = 0; i < st->n_workers; i++) {
 		const struct vs_cls_ctx_stats *c = &st->worker[i].cls;
 
-		fprintf(f,
-			"nfvswitch_classifier_lookups_total{lcore=\"%u\",result=\"port_fast\"} "
-			"%" PRIu64 "\n"
-			"nfvswitch_classifier_lookups_total{lcore=\"%u\",result=\"emc\"} %" PRIu64
-			"\n"
-			"nfvswitch_classifier_lookups_total{lcore=\"%u\",result=\"tss\"} %" PRIu64
-			"\n"
-			"nfvswitch_classifier_lookups_total{lcore=\"%u\",result=\"miss\"} %" PRIu64
-			"\n",
-			st->worker[i].lcore, c->port_fast_hits, st->worker[i].lcore, c->emc_hits,
-			st->worker[i].lcore, c->tss_hits, st->worker[i].lcore, c->tss_misses);
+		fprintf(
+		    f,
+		    "nfvswitch_classifier_lookups_total{lcore=\"%u\",result=\"port_fast\"} "
+		    "%" PRIu64 "\n"
+		    "nfvswitch_classifier_lookups_total{lcore=\"%u\",result=\"emc\"} %" PRIu64 "\n"
+		    "nfvswitch_classifier_lookups_total{lcore=\"%u\",result=\"tss\"} %" PRIu64 "\n"
+		    "nfvswitch_classifier_lookups_total{lcore=\"%u\",result=\"miss\"} %" PRIu64
+		    "\n",
+		    st->worker[i].lcore, c->port_fast_hits, st->worker[i].lcore, c->emc_hits,
+		    st->worker[i].lcore, c->tss_hits, st->worker[i].lcore, c->tss_misses);
 	}
 	family(f, "nfvswitch_tsc_hz", "gauge", "TSC frequency, to turn cycles into seconds.");
 	fprintf(f, "nfvswitch_tsc_hz %" PRIu64 "\n", st->tsc_hz);
@@ -214,7 +213,7 @@ vs_metrics_listen(const char *addr)
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
 	rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
 	if (rc != 0) {
-		MX_LOG(ERR, "metrics listener %s: %s\n", addr, gai_strerror(rc));
+		VS_CTL_LOG(ERR, "metrics listener %s: %s\n", addr, gai_strerror(rc));
 		errno = EINVAL;
 		return NULL;
 	}
@@ -230,15 +229,14 @@ vs_metrics_listen(const char *addr)
 	if (bind(srv->fd, res->ai_addr, res->ai_addrlen) < 0 || listen(srv->fd, 16) < 0)
 		goto fail;
 	if (getsockname(srv->fd, (struct sockaddr *)&ss, &sl) == 0)
-		srv->port = ntohs(ss.ss_family == AF_INET6
-				      ? ((struct sockaddr_in6 *)&ss)->sin6_port
-				      : ((struct sockaddr_in *)&ss)->sin_port);
+		srv->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+							   : ((struct sockaddr_in *)&ss)->sin_port);
 	freeaddrinfo(res);
-	MX_LOG(INFO, "metrics on http://%s/metrics (port %u)\n", addr, srv->port);
+	VS_CTL_LOG(INFO, "metrics on http://%s/metrics (port %u)\n", addr, srv->port);
 	return srv;
 fail:
 	rc = errno;
-	MX_LOG(ERR, "metrics listener %s: %s\n", addr, strerror(rc));
+	VS_CTL_LOG(ERR, "metrics listener %s: %s\n", addr, strerror(rc));
 	if (srv->fd >= 0)
 		close(srv->fd);
 	free(srv);
@@ -293,18 +291,20 @@ vs_metrics_serve(struct vs_metrics_srv *srv, struct vs_daemon *d)
 			close(fd);
 			continue;
 		}
-		if (strncmp(req, "GET /metrics ", 13) == 0 || strncmp(req, "GET /metrics\r", 13) == 0 ||
-		    strncmp(req, "GET / ", 6) == 0) {
+		if (strncmp(req, "GET /metrics ", 13) == 0 ||
+		    strncmp(req, "GET /metrics\r", 13) == 0 || strncmp(req, "GET / ", 6) == 0) {
 			pthread_mutex_lock(&d->stats_lock);
 			vs_switch_stats(d->sw, d->stats);
 			text = vs_metrics_text(d->stats, d);
 			pthread_mutex_unlock(&d->stats_lock);
 			if (text != NULL)
-				respond(fd, "200 OK",
-					"application/openmetrics-text; version=1.0.0; charset=utf-8",
-					text);
+				respond(
+				    fd, "200 OK",
+				    "application/openmetrics-text; version=1.0.0; charset=utf-8",
+				    text);
 			else
-				respond(fd, "500 Internal Server Error", "text/plain", "no memory\n");
+				respond(fd, "500 Internal Server Error", "text/plain",
+					"no memory\n");
 			free(text);
 		} else if (strncmp(req, "GET ", 4) == 0) {
 			respond(fd, "404 Not Found", "text/plain", "try /metrics\n");

@@ -102,8 +102,7 @@ explain_unreachable(int err)
 			sock_path);
 		break;
 	default:
-		fprintf(stderr, "nfvswitch-ctl: cannot talk to %s: %s\n", sock_path,
-			strerror(err));
+		fprintf(stderr, "nfvswitch-ctl: cannot talk to %s: %s\n", sock_path, strerror(err));
 		break;
 	}
 	return EXIT_UNREACHABLE;
@@ -203,10 +202,12 @@ print_workers(const json_t *workers)
 		const char *k;
 		json_t *v;
 
-		printf("worker %" PRIu64 " (lcore %" PRIu64 "):\n", u64(w, "index"), u64(w, "lcore"));
+		printf("worker %" PRIu64 " (lcore %" PRIu64 "):\n", u64(w, "index"),
+		       u64(w, "lcore"));
 		printf("  packets: rx %" PRIu64 "  tx %" PRIu64 "  avg burst %.1f\n",
 		       u64(w, "rx_pkts"), u64(w, "tx_pkts"), dbl(w, "avg_burst"));
-		printf("  cycles: busy %" PRIu64 " (%.1f%%, last second %.1f%%)  idle %" PRIu64 "\n",
+		printf("  cycles: busy %" PRIu64 " (%.1f%%, last second %.1f%%)  idle %" PRIu64
+		       "\n",
 		       u64(w, "busy_cycles"), dbl(w, "busy_pct"), dbl(w, "busy_pct_now"),
 		       u64(w, "idle_cycles"));
 		printf("  cycles/packet: %.1f =", dbl(cpp, "total"));
@@ -230,14 +231,14 @@ print_workers(const json_t *workers)
 		if (json_object_size(drops)) {
 			printf("  drops:");
 			json_object_foreach((json_t *)drops, k, v)
-				printf(" %s=%" PRIu64, k, (uint64_t)json_integer_value(v));
+			    printf(" %s=%" PRIu64, k, (uint64_t)json_integer_value(v));
 			printf("\n");
 		}
 		json_array_foreach(json_object_get(w, "rxqs"), j, q)
-			printf("  rxq %s/%" PRIu64 ": %" PRIu64 " pkts, %.1f cycles/pkt, %.1f%% of "
-			       "busy cycles\n",
-			       str(q, "port"), u64(q, "queue"), u64(q, "pkts"),
-			       dbl(q, "cycles_per_pkt"), dbl(q, "load_pct"));
+		    printf("  rxq %s/%" PRIu64 ": %" PRIu64 " pkts, %.1f cycles/pkt, %.1f%% of "
+			   "busy cycles\n",
+			   str(q, "port"), u64(q, "queue"), u64(q, "pkts"),
+			   dbl(q, "cycles_per_pkt"), dbl(q, "load_pct"));
 	}
 }
 
@@ -255,12 +256,12 @@ print_rules(const json_t *res)
 	printf("%5s %-16s %8s %12s %-8s %s\n", "#", "NAME", "PRIORITY", "HITS", "ORIGIN",
 	       "MATCH -> ACTIONS");
 	json_array_foreach(json_object_get(res, "rules"), i, r)
-		printf("%5" PRIu64 " %-16s %8" PRIu64 " %12" PRIu64 " %-8s %s -> %s\n",
-		       u64(r, "index"), str(r, "name"), u64(r, "priority"), u64(r, "hits"),
-		       str(r, "origin"), str(r, "match"), str(r, "actions"));
+	    printf("%5" PRIu64 " %-16s %8" PRIu64 " %12" PRIu64 " %-8s %s -> %s\n", u64(r, "index"),
+		   str(r, "name"), u64(r, "priority"), u64(r, "hits"), str(r, "origin"),
+		   str(r, "match"), str(r, "actions"));
 	json_array_foreach(json_object_get(res, "deleted_at_runtime"), i, r)
-		printf("%5s %-16s %8s %12s %-8s %s (file line %" PRIu64 ")\n", "-", str(r, "name"),
-		       "", "", "deleted", str(r, "match"), u64(r, "line"));
+	    printf("%5s %-16s %8s %12s %-8s %s (file line %" PRIu64 ")\n", "-", str(r, "name"), "",
+		   "", "deleted", str(r, "match"), u64(r, "line"));
 }
 
 static void
@@ -276,11 +277,11 @@ print_vf(const json_t *res)
 		printf("pf %s (%s): %" PRIu64 " VFs, %s\n", str(pf, "pf"), str(pf, "backend"),
 		       u64(pf, "num_vfs"), str(pf, "state"));
 		json_array_foreach(json_object_get(pf, "vfs"), j, vf)
-			printf("  vf %" PRIu64 ": mac %s vlan %" PRIu64 " qos %" PRIu64
-			       " spoofchk %s trust %s rate %" PRIu64 "-%" PRIu64 " Mbit/s\n",
-			       u64(vf, "id"), str(vf, "mac")[0] ? str(vf, "mac") : "-",
-			       u64(vf, "vlan"), u64(vf, "qos"), str(vf, "spoofchk"),
-			       str(vf, "trust"), u64(vf, "min_tx_rate"), u64(vf, "max_tx_rate"));
+		    printf("  vf %" PRIu64 ": mac %s vlan %" PRIu64 " qos %" PRIu64
+			   " spoofchk %s trust %s rate %" PRIu64 "-%" PRIu64 " Mbit/s\n",
+			   u64(vf, "id"), str(vf, "mac")[0] ? str(vf, "mac") : "-", u64(vf, "vlan"),
+			   u64(vf, "qos"), str(vf, "spoofchk"), str(vf, "trust"),
+			   u64(vf, "min_tx_rate"), u64(vf, "max_tx_rate"));
 	}
 }
 
@@ -293,10 +294,10 @@ print_vhost(const json_t *res)
 	if (json_array_size(res) == 0)
 		printf("no vhost-user ports\n");
 	json_array_foreach(res, i, p)
-		printf("%-14s %s %s queues %" PRIu64 " %s rx %" PRIu64 " tx %" PRIu64 "\n",
-		       str(p, "name"), str(p, "path"), str(p, "mode"), u64(p, "queues"),
-		       json_is_true(json_object_get(p, "ready")) ? "connected" : "waiting",
-		       u64(p, "rx_pkts"), u64(p, "tx_pkts"));
+	    printf("%-14s %s %s queues %" PRIu64 " %s rx %" PRIu64 " tx %" PRIu64 "\n",
+		   str(p, "name"), str(p, "path"), str(p, "mode"), u64(p, "queues"),
+		   json_is_true(json_object_get(p, "ready")) ? "connected" : "waiting",
+		   u64(p, "rx_pkts"), u64(p, "tx_pkts"));
 }
 
 static void
@@ -312,7 +313,7 @@ print_rxqs(const json_t *res)
 			printf(" measured load %" PRIu64 " cycles", u64(w, "cycles"));
 		printf(":");
 		json_array_foreach(json_object_get(w, "rxqs"), j, q)
-			printf(" %s/%" PRIu64, str(q, "port"), u64(q, "queue"));
+		    printf(" %s/%" PRIu64, str(q, "port"), u64(q, "queue"));
 		printf("\n");
 	}
 }
@@ -329,9 +330,8 @@ print_stats(const json_t *res)
 	       u64(res, "reload_failures"), str(res, "last_reload"));
 	print_ports(json_object_get(res, "ports"));
 	printf("drops: %" PRIu64 " total\n", u64(res, "total_drops"));
-	json_object_foreach(json_object_get(res, "drops"), k, v)
-		if (json_integer_value(v))
-			printf("  %-22s %" PRIu64 "\n", k, (uint64_t)json_integer_value(v));
+	json_object_foreach(json_object_get(res, "drops"), k, v) if (json_integer_value(v))
+	    printf("  %-22s %" PRIu64 "\n", k, (uint64_t)json_integer_value(v));
 	print_workers(json_object_get(res, "workers"));
 }
 
@@ -379,7 +379,8 @@ top_screen(const json_t *cur, const json_t *prev, bool clear)
 	       "OUT_GBPS", "DROPS/S");
 	json_array_foreach(json_object_get(cur, "ports"), i, p)
 	{
-		const json_t *q = find_by(json_object_get(prev, "ports"), "name", str(p, "name"), 0);
+		const json_t *q =
+		    find_by(json_object_get(prev, "ports"), "name", str(p, "name"), 0);
 
 		if (q == NULL)
 			continue;
@@ -416,12 +417,14 @@ top_screen(const json_t *cur, const json_t *prev, bool clear)
 		lookups = u64(cls, "lookups") - u64(pcls, "lookups");
 		for (s = 0; s < 6; s++)
 			bursts += (uint64_t)json_integer_value(
-					  json_array_get(json_object_get(w, "burst_hist"), s)) -
+				      json_array_get(json_object_get(w, "burst_hist"), s)) -
 				  (uint64_t)json_integer_value(
 				      json_array_get(json_object_get(v, "burst_hist"), s));
 		for (s = 0; s < 5; s++)
-			st[s] = pkts ? (double)(u64(sc, stages[s]) - u64(psc, stages[s])) / pkts : 0;
-		printf("%-8" PRIu64 " %7.1f %9.3f %9.1f %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f %7.1f\n",
+			st[s] =
+			    pkts ? (double)(u64(sc, stages[s]) - u64(psc, stages[s])) / pkts : 0;
+		printf("%-8" PRIu64
+		       " %7.1f %9.3f %9.1f %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f %7.1f\n",
 		       u64(w, "lcore"), busy + idle ? 100.0 * busy / (double)(busy + idle) : 0.0,
 		       pkts / dt / 1e6, st[0] + st[1] + st[2] + st[3] + st[4], st[0], st[1], st[2],
 		       st[3], st[4], bursts ? (double)pkts / bursts : 0.0,
@@ -429,8 +432,9 @@ top_screen(const json_t *cur, const json_t *prev, bool clear)
 				     lookups
 			       : 0.0);
 	}
-	printf("\n(WORKER is the lcore; CYC/PKT = rx + parse + classify + actions + tx per received "
-	       "packet)\n");
+	printf(
+	    "\n(WORKER is the lcore; CYC/PKT = rx + parse + classify + actions + tx per received "
+	    "packet)\n");
 	fflush(stdout);
 }
 
@@ -462,7 +466,8 @@ cmd_top(int argc, char **argv)
 	for (k = 0; !top_stop && (count < 0 || k <= count); k++) {
 		json_t *reply = NULL, *res = NULL;
 		struct timespec ts = {.tv_sec = (time_t)interval,
-				      .tv_nsec = (long)((interval - (double)(time_t)interval) * 1e9)};
+				      .tv_nsec =
+					  (long)((interval - (double)(time_t)interval) * 1e9)};
 
 		rc = request("stats", NULL, &reply, &res);
 		if (rc != EXIT_OK) {

@@ -17,10 +17,6 @@
 #include "vs_app.h"
 #include "vs_ctl.h"
 
-RTE_LOG_REGISTER_SUFFIX(vs_reload_logtype, reload, NOTICE);
-#define RL_LOG(level, ...)                                                                         \
-	rte_log(RTE_LOG_##level, vs_reload_logtype, "nfvswitch.ctl.reload: " __VA_ARGS__)
-
 /* ---- config copies ------------------------------------------------------------ */
 
 static void *
@@ -285,7 +281,8 @@ apply(struct vs_daemon *d, struct vs_config *next, char *msg, size_t size)
 		if (logbuf != NULL && loglen) {
 			char *line = logbuf, *nl;
 
-			/* Prefer the last line: the pipeline logs the cause just before it fails. */
+			/* Prefer the last line: the pipeline logs the cause just before it fails.
+			 */
 			for (nl = strchr(line, '\n'); nl && nl[1]; nl = strchr(line, '\n'))
 				line = nl + 1;
 			nl = strchr(line, '\n');
@@ -343,14 +340,14 @@ vs_daemon_reload(struct vs_daemon *d, char *msg, size_t size)
 	d->file_mtime = mt;
 	d->reloads++;
 	snprintf(d->last_reload, sizeof(d->last_reload), "applied: %s", msg);
-	RL_LOG(NOTICE, "reload of %s applied: %s\n", next->source, msg);
+	VS_CTL_LOG(NOTICE, "reload of %s applied: %s\n", next->source, msg);
 	return 0;
 refused:
 	/* A refused file is not retried by the watcher until it changes again. */
 	d->file_mtime = mt;
 	d->reload_failures++;
 	snprintf(d->last_reload, sizeof(d->last_reload), "refused: %s", msg);
-	RL_LOG(ERR, "reload refused, the running config is unchanged: %s\n", msg);
+	VS_CTL_LOG(ERR, "reload refused, the running config is unchanged: %s\n", msg);
 	return rc;
 }
 
@@ -429,7 +426,8 @@ vs_daemon_rule_add(struct vs_daemon *d, const char *rule_text, char *msg, size_t
 		return rc;
 	for (i = 0; rule.name[0] != '\0' && i < d->cfg->n_rules; i++) {
 		if (strcmp(d->cfg->rules[i].name, rule.name) == 0) {
-			snprintf(msg, size, "rule-add: a rule named '%s' exists already", rule.name);
+			snprintf(msg, size, "rule-add: a rule named '%s' exists already",
+				 rule.name);
 			return -EEXIST;
 		}
 	}
@@ -443,8 +441,8 @@ vs_daemon_rule_add(struct vs_daemon *d, const char *rule_text, char *msg, size_t
 	if (rc < 0)
 		vs_config_free(next);
 	else
-		RL_LOG(NOTICE, "runtime rule added%s%s: %s\n", rule.name[0] ? " " : "", rule.name,
-		       msg);
+		VS_CTL_LOG(NOTICE, "runtime rule added%s%s: %s\n", rule.name[0] ? " " : "",
+			   rule.name, msg);
 	return rc;
 }
 
@@ -487,6 +485,6 @@ vs_daemon_rule_del(struct vs_daemon *d, const char *which, char *msg, size_t siz
 	if (rc < 0)
 		vs_config_free(next);
 	else
-		RL_LOG(NOTICE, "runtime rule %s deleted: %s\n", which, msg);
+		VS_CTL_LOG(NOTICE, "runtime rule %s deleted: %s\n", which, msg);
 	return rc;
 }

@@ -29,20 +29,26 @@
 
 #include <jansson.h>
 
+#include <rte_log.h>
+
 #include "vs_config.h"
 #include "vs_ctl_client.h"
 #include "vs_diff.h"
 #include "vs_switch.h"
 #include "vs_worker.h"
 
-
 struct vs_ctl;
 struct vs_metrics_srv;
 
+/* The module's one log type, nfvswitch.ctl (--log-level=nfvswitch.ctl:debug). */
+extern int vs_ctl_logtype;
+#define VS_CTL_LOG(level, ...)                                                                     \
+	rte_log(RTE_LOG_##level, vs_ctl_logtype, "nfvswitch.ctl: " __VA_ARGS__)
+
 struct vs_daemon {
 	struct vs_switch *sw;
-	struct vs_config *cfg;	    /* applied: the file plus runtime rule changes */
-	struct vs_config *file_cfg; /* as last loaded from the file (owned) */
+	struct vs_config *cfg;		 /* applied: the file plus runtime rule changes */
+	struct vs_config *file_cfg;	 /* as last loaded from the file (owned) */
 	const struct vs_config *initial; /* the caller's, never freed here */
 	char file[PATH_MAX];		 /* "" when running the built-in config */
 	struct timespec file_mtime;	 /* of the last load, for control.watch_file */

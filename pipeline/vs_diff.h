@@ -37,9 +37,9 @@ enum vs_diff_op {
 
 struct vs_diff_action {
 	enum vs_diff_op op;
-	uint32_t index;		     /* into cur or next, see the op */
-	char name[64];		     /* port name, or rule name ("" for an unnamed rule) */
-	struct vs_cfg_pos pos;	     /* where it is in the file it comes from */
+	uint32_t index;	       /* into cur or next, see the op */
+	char name[64];	       /* port name, or rule name ("" for an unnamed rule) */
+	struct vs_cfg_pos pos; /* where it is in the file it comes from */
 };
 
 struct vs_diff {

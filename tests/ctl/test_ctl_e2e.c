@@ -117,8 +117,14 @@ run_as(char *const argv[], const char *in, char **out, char **err, int uid)
 static int
 ctl(char **out, char **err, const char *a1, const char *a2, const char *a3, const char *a4)
 {
-	char *argv[] = {(char *)env("NFVSWITCH_CTL_BIN"), "-s", sock, (char *)a1, (char *)a2,
-			(char *)a3, (char *)a4, NULL};
+	char *argv[] = {(char *)env("NFVSWITCH_CTL_BIN"),
+			"-s",
+			sock,
+			(char *)a1,
+			(char *)a2,
+			(char *)a3,
+			(char *)a4,
+			NULL};
 
 	return run_as(argv, NULL, out, err, -1);
 }
@@ -312,10 +318,9 @@ Test(ctl, show_commands_answer_json)
 	cr_assert_gt(ival(json_object_get(w, "stage_cycles"), "rx"), 0);
 	cr_assert_eq(json_array_size(json_object_get(w, "burst_hist")), 6);
 	cr_assert_geq(json_array_size(json_object_get(w, "rxqs")), 1);
-	cr_assert_str_eq(
-	    json_string_value(json_object_get(json_array_get(json_object_get(w, "rxqs"), 0),
-					      "port")),
-	    "up");
+	cr_assert_str_eq(json_string_value(json_object_get(
+			     json_array_get(json_object_get(w, "rxqs"), 0), "port")),
+			 "up");
 	cr_assert(json_is_number(json_object_get(json_object_get(w, "classifier"), "emc_hit_pct")));
 	json_decref(j);
 
@@ -344,8 +349,8 @@ Test(ctl, show_commands_answer_json)
 	json_decref(j);
 	j = ctl_json("rxq", "rebalance", NULL);
 	cr_assert_eq(json_array_size(json_object_get(j, "after")), 1);
-	cr_assert_eq(json_array_size(json_object_get(json_array_get(json_object_get(j, "after"), 0),
-						     "rxqs")),
+	cr_assert_eq(json_array_size(
+			 json_object_get(json_array_get(json_object_get(j, "after"), 0), "rxqs")),
 		     3, "up, s0 and s1 each have one rx queue");
 	json_decref(j);
 }
@@ -387,8 +392,9 @@ Test(ctl, rules_change_at_runtime_and_reloads_are_checked)
 	cr_assert(json_is_true(json_object_get(j, "differs_from_file")));
 	cr_assert_eq(json_array_size(json_object_get(j, "rules")), 3);
 	json_decref(j);
-	cr_assert_eq(ctl(&out, &err, "rule", "add", "{priority: 1, match: {in_port: x}, "
-						    "actions: [drop]}",
+	cr_assert_eq(ctl(&out, &err, "rule", "add",
+			 "{priority: 1, match: {in_port: x}, "
+			 "actions: [drop]}",
 			 NULL),
 		     1);
 	cr_assert(strstr(err, "\"x\" is not a defined port") != NULL, "%s", err);
@@ -432,7 +438,8 @@ Test(ctl, rules_change_at_runtime_and_reloads_are_checked)
 
 		j = ctl_json("show", "rules", NULL);
 		last = json_array_get(json_object_get(j, "rules"), 2);
-		if (last && strcmp(json_string_value(json_object_get(last, "name")), "watched") == 0)
+		if (last &&
+		    strcmp(json_string_value(json_object_get(last, "name")), "watched") == 0)
 			break;
 		json_decref(j);
 		j = NULL;
@@ -534,8 +541,8 @@ Test(ctl, metrics_text_from_ctl_and_http)
 
 Test(ctl, dpdk_telemetry_client_reads_the_counters)
 {
-	char *argv[] = {"/usr/bin/env", "python3", "/usr/bin/dpdk-telemetry.py", "-f", prefix,
-			NULL};
+	char *argv[] = {"/usr/bin/env", "python3", "/usr/bin/dpdk-telemetry.py",
+			"-f",		prefix,	   NULL};
 	json_error_t jerr;
 	char *out, *err, *line, *save = NULL;
 	json_t *j;
@@ -543,8 +550,9 @@ Test(ctl, dpdk_telemetry_client_reads_the_counters)
 	int rc;
 
 	wait_traffic("s0");
-	rc = run_as(argv, "/nfvswitch/ports\n/nfvswitch/ports,up\n/nfvswitch/drops\n"
-			  "/nfvswitch/workers\n/nfvswitch/info\n",
+	rc = run_as(argv,
+		    "/nfvswitch/ports\n/nfvswitch/ports,up\n/nfvswitch/drops\n"
+		    "/nfvswitch/workers\n/nfvswitch/info\n",
 		    &out, &err, -1);
 	cr_assert_eq(rc, 0, "dpdk-telemetry.py: %s %s", out, err);
 	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -559,7 +567,8 @@ Test(ctl, dpdk_telemetry_client_reads_the_counters)
 				cr_assert_eq(json_array_size(v), 3);
 				cr_assert_str_eq(json_string_value(json_array_get(v, 0)), "up");
 			} else {
-				cr_assert_str_eq(json_string_value(json_object_get(v, "name")), "up");
+				cr_assert_str_eq(json_string_value(json_object_get(v, "name")),
+						 "up");
 				cr_assert_gt(ival(v, "rx_pkts"), 0);
 			}
 			answered++;

@@ -44,9 +44,10 @@ static void
 setup(void)
 {
 	char prefix[64];
-	char *argv[] = {"test_ctl_reload", "--no-huge",	  "-m",	       "512",	 "--no-shconf",
-			"--no-pci",	   "--no-telemetry", "-l",	       "0,1",	 "--file-prefix",
-			prefix,		   "--log-level",    "*:warning", NULL};
+	char *argv[] = {
+	    "test_ctl_reload", "--no-huge", "-m",  "512",	    "--no-shconf", "--no-pci",
+	    "--no-telemetry",  "-l",	    "0,1", "--file-prefix", prefix,	   "--log-level",
+	    "*:warning",       NULL};
 	unsigned i;
 
 	snprintf(prefix, sizeof(prefix), "vs_ctl_rl_%d", getpid());
@@ -99,12 +100,12 @@ teardown(void)
 	"  - {name: drop99, priority: 100, match: {in_port: in0, ip_dst: 10.0.0.99/32}, "          \
 	"actions: [drop]}\n"
 
-static const char *gen_a = HEAD "rules:\n" DROP_RULE
-				"  - {name: gen-a, priority: 10, match: {in_port: in0},\n"
-				"     actions: [{set_eth_src: \"02:00:00:00:00:0a\"}, {output: outa}]}\n";
-static const char *gen_b = HEAD "rules:\n" DROP_RULE
-				"  - {name: gen-b, priority: 10, match: {in_port: in0},\n"
-				"     actions: [{set_eth_src: \"02:00:00:00:00:0b\"}, {output: outb}]}\n";
+static const char *gen_a =
+    HEAD "rules:\n" DROP_RULE "  - {name: gen-a, priority: 10, match: {in_port: in0},\n"
+	 "     actions: [{set_eth_src: \"02:00:00:00:00:0a\"}, {output: outa}]}\n";
+static const char *gen_b =
+    HEAD "rules:\n" DROP_RULE "  - {name: gen-b, priority: 10, match: {in_port: in0},\n"
+	 "     actions: [{set_eth_src: \"02:00:00:00:00:0b\"}, {output: outb}]}\n";
 
 static void
 write_file(const char *text)
@@ -152,8 +153,8 @@ rig_down(struct rig *r)
 
 static atomic_bool inject_stop, collect_stop;
 static atomic_uint_fast64_t sent, sent_drop, recv_pkts[N_RINGS], bad_stamp, bad_frame;
-static uint8_t seen[MAX_SEQ];	 /* times each seq came out */
-static uint8_t gen_of[MAX_SEQ];	 /* 'a' or 'b' */
+static uint8_t seen[MAX_SEQ];	/* times each seq came out */
+static uint8_t gen_of[MAX_SEQ]; /* 'a' or 'b' */
 
 static struct rte_mbuf *
 mk_pkt(uint32_t seq)
@@ -169,12 +170,12 @@ mk_pkt(uint32_t seq)
 		return NULL;
 	}
 	memset(p, 0, 64);
-	p[0] = 0x02, p[5] = 0x02;		    /* dst 02:00:00:00:00:02 */
-	p[6] = 0x02, p[11] = 0x01;		    /* src 02:00:00:00:00:01 */
-	p[12] = 0x08;				    /* IPv4 */
+	p[0] = 0x02, p[5] = 0x02;			  /* dst 02:00:00:00:00:02 */
+	p[6] = 0x02, p[11] = 0x01;			  /* src 02:00:00:00:00:01 */
+	p[12] = 0x08;					  /* IPv4 */
 	p[14] = 0x45, p[17] = 50, p[22] = 64, p[23] = 17; /* len 50, ttl, udp */
-	p[26] = 10, p[27] = 9, p[29] = 1;	    /* 10.9.0.1 */
-	p[30] = 10, p[33] = dst;		    /* 10.0.0.dst */
+	p[26] = 10, p[27] = 9, p[29] = 1;		  /* 10.9.0.1 */
+	p[30] = 10, p[33] = dst;			  /* 10.0.0.dst */
 	p[34] = 0x04, p[35] = 0xd2, p[37] = 80, p[39] = 30;
 	memcpy(p + 42, &seq, sizeof(seq));
 	return m;
@@ -258,8 +259,7 @@ collector(void *arg)
 static uint64_t
 received(void)
 {
-	return atomic_load(&recv_pkts[1]) + atomic_load(&recv_pkts[2]) +
-	       atomic_load(&recv_pkts[3]);
+	return atomic_load(&recv_pkts[1]) + atomic_load(&recv_pkts[2]) + atomic_load(&recv_pkts[3]);
 }
 
 /* Wait until every injected packet came out or was counted as dropped. */
@@ -475,13 +475,12 @@ Test(reload, refused_reloads_leave_everything_as_it_was, .init = setup, .fini = 
 
 /* ---- ports come and go ------------------------------------------------------------------- */
 
-Test(reload, ports_are_added_before_and_removed_after_their_rules, .init = setup,
-     .fini = teardown, .timeout = 60)
+Test(reload, ports_are_added_before_and_removed_after_their_rules, .init = setup, .fini = teardown,
+     .timeout = 60)
 {
 	static const char *with_c =
 	    HEAD "  - {name: outc, type: ethdev, device: net_ring_outc}\n"
-		 "rules:\n" DROP_RULE
-		 "  - {name: gen-c, priority: 10, match: {in_port: in0},\n"
+		 "rules:\n" DROP_RULE "  - {name: gen-c, priority: 10, match: {in_port: in0},\n"
 		 "     actions: [{set_eth_src: \"02:00:00:00:00:0c\"}, {output: outc}]}\n";
 	struct vs_switch_stats *st = calloc(1, sizeof(*st));
 	struct rig r;
@@ -533,12 +532,14 @@ Test(reload, runtime_rules_apply_and_the_file_wins_on_reload, .init = setup, .fi
 					"{output: outb}]}",
 					msg, sizeof(msg)),
 		     0, "%s", msg);
-	cr_assert_eq(vs_daemon_rule_add(&r.d, "{name: rt, priority: 5, match: {in_port: in0}, "
-					      "actions: [drop]}",
+	cr_assert_eq(vs_daemon_rule_add(&r.d,
+					"{name: rt, priority: 5, match: {in_port: in0}, "
+					"actions: [drop]}",
 					msg, sizeof(msg)),
 		     -EEXIST);
-	cr_assert_eq(vs_daemon_rule_add(&r.d, "{priority: 5, match: {in_port: zz}, actions: [drop]}",
-					msg, sizeof(msg)),
+	cr_assert_eq(vs_daemon_rule_add(&r.d,
+					"{priority: 5, match: {in_port: zz}, actions: [drop]}", msg,
+					sizeof(msg)),
 		     -EINVAL);
 	cr_assert(strstr(msg, "rule-add:") != NULL && strstr(msg, "zz") != NULL, "%s", msg);
 	send_n(0, 20);
