@@ -59,8 +59,9 @@ control_open(struct vs_daemon *d, const struct vs_config *cfg)
 	d->ctl = vs_ctl_open(path, cfg->control.socket_perm ? cfg->control.socket_perm : 0600,
 			     vs_daemon_handle, d);
 	if (d->ctl == NULL)
-		fprintf(stderr, "nfvswitch: no control socket at %s: %s; nfvswitch-ctl will not "
-				"reach this daemon\n",
+		fprintf(stderr,
+			"nfvswitch: no control socket at %s: %s; nfvswitch-ctl will not "
+			"reach this daemon\n",
 			path, strerror(errno));
 	else
 		printf("control socket: %s\n", path);
@@ -98,8 +99,9 @@ control_poll(struct vs_daemon *d, int ms)
 		if (vs_daemon_reload(d, msg, sizeof(msg)) == 0)
 			printf("reload (%s): applied: %s\n", hup ? "SIGHUP" : "file changed", msg);
 		else
-			fprintf(stderr, "nfvswitch: reload (%s) refused, still running the previous "
-					"config: %s\n",
+			fprintf(stderr,
+				"nfvswitch: reload (%s) refused, still running the previous "
+				"config: %s\n",
 				hup ? "SIGHUP" : "file changed", msg);
 		fflush(stdout);
 	}

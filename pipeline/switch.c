@@ -344,8 +344,8 @@ vs_switch_refresh_ports(struct vs_switch *sw)
 struct plan {
 	struct vs_switch *sw;
 	const struct vs_config *cfg;
-	uint16_t ids[VS_CFG_MAX_PORTS]; /* switch id of cfg->ports[i] */
-	bool added[VS_CFG_MAX_PORTS];	/* cfg->ports[i] is new */
+	uint16_t ids[VS_CFG_MAX_PORTS];	   /* switch id of cfg->ports[i] */
+	bool added[VS_CFG_MAX_PORTS];	   /* cfg->ports[i] is new */
 	struct vs_port *gone[VS_PORT_MAX]; /* ports not in cfg: destroyed last */
 	uint16_t n_gone;
 };

@@ -78,11 +78,11 @@ struct vs_dp_shared {
 /* Stages of a burst whose cycles a worker measures (one rte_rdtsc() per stage
  * per burst, never per packet). */
 #define VS_STAGES(X)                                                                               \
-	X(RX, "rx")             /* rx burst of a queue that returned packets */                  \
-	X(PARSE, "parse")       /* flow key extraction */                                        \
-	X(CLASSIFY, "classify") /* EMC + TSS lookup (vs_cls_lookup_burst) */                     \
-	X(ACTIONS, "actions")   /* actions and tx buffering */                                   \
-	X(TX, "tx")             /* flushing the tx buffers */
+	X(RX, "rx")		/* rx burst of a queue that returned packets */                    \
+	X(PARSE, "parse")	/* flow key extraction */                                          \
+	X(CLASSIFY, "classify") /* EMC + TSS lookup (vs_cls_lookup_burst) */                       \
+	X(ACTIONS, "actions")	/* actions and tx buffering */                                     \
+	X(TX, "tx")		/* flushing the tx buffers */
 
 enum vs_stage {
 #define VS_STAGE_ENUM_(name, str) VS_STAGE_##name,
