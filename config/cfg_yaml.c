@@ -22,7 +22,7 @@ struct vs_cfg_chunk {
 	max_align_t data[];
 };
 
-#define ARENA_CHUNK_SIZE (64u * 1024u)
+#define ARENA_CHUNK_SIZE ((size_t)64 * 1024)
 
 void *
 vs_cfg_arena_alloc(struct vs_cfg_arena *a, size_t size)
@@ -305,7 +305,7 @@ check_props(struct vs_cfg_ctx *c, const yaml_event_t *ev, const yaml_char_t *anc
 static int
 on_event(struct vs_cfg_ctx *c, struct builder *b, const yaml_event_t *ev)
 {
-	struct vs_cfg_node *n;
+	struct vs_cfg_node *n = NULL;
 	int rc;
 
 	switch (ev->type) {
