@@ -419,7 +419,7 @@ get_str(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, cha
 	if (need_scalar(c, n, path, expected) < 0)
 		return -EINVAL;
 	if (n->len > size - 1)
-		return vs_cfg_fail(c, n->pos, path, "%s is %zu bytes long; expected %s",
+		return vs_cfg_fail(c, n->pos, path, "%s is %u bytes long; expected %s",
 				   vs_cfg_show(n, shown, sizeof(shown)), n->len, expected);
 	if (!charset_ok(n->str, cs))
 		return vs_cfg_fail(c, n->pos, path, "%s has invalid characters; expected %s",
