@@ -9,6 +9,9 @@
 
 #include "vs_flow_key.h"
 
+/* IPv6 extension headers walked before giving up with VS_PARSE_IPV6_EXTHDR. */
+#define VS_FLOW_IPV6_MAX_EXTHDRS 8
+
 /*
  * Extract the flow key of each of the n packets (n <= 64) received on switch
  * port in_port. keys[i] is fully written (zeroed where absent) and

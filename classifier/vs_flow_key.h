@@ -26,6 +26,10 @@
 #define VS_FRAG_FIRST 1 /* offset 0, more fragments: has L4 header */
 #define VS_FRAG_LATER 2 /* offset > 0: no L4 header, ports are zero */
 
+/* eth_type of an 802.3 frame (EtherType field < 0x0600 is a length), as OVS
+ * does, so that a parsed frame never has eth_type 0. */
+#define VS_ETH_TYPE_NONE 0x05ff
+
 struct vs_flow_key {
 	/* word 0 */
 	uint16_t in_port;  /* switch port id (not the DPDK port id) */
@@ -87,5 +91,13 @@ enum vs_parse_outcome {
 
 /* Name of a parse outcome ("ok", "malformed_runt", ...). */
 const char *vs_parse_outcome_str(enum vs_parse_outcome o);
+
+/*
+ * Write a key as text ("in_port=1 vlan=100,pcp=3 eth_dst=... eth_type=0x0800
+ * ip_src=10.0.0.1 ... l4_dst=80"; absent fields are left out) for logs, the
+ * ctl dump and test messages. Returns 0, -ENOSPC when truncated (buf still
+ * terminated) or -EINVAL.
+ */
+int vs_flow_key_format(const struct vs_flow_key *k, char *buf, size_t size);
 
 #endif /* VS_FLOW_KEY_H */
