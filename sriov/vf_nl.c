@@ -637,6 +637,8 @@ vs_vf_nl_backend_open(const char *pf, const char *sysfs_root)
 		errno = e;
 		return NULL;
 	}
-	snprintf(be->devdir, sizeof(be->devdir), "%s", devdir);
+	/* Only a PF with a device in sysfs can have its VF count managed. */
+	if (devdir[0] != '\0' && access(devdir, F_OK) == 0)
+		snprintf(be->devdir, sizeof(be->devdir), "%s", devdir);
 	return be;
 }

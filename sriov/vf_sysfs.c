@@ -106,7 +106,7 @@ write_uint(const char *devdir, const char *name, uint32_t v)
 
 	if (snprintf(path, sizeof(path), "%s/%s", devdir, name) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
-	fd = open(path, O_WRONLY | O_CLOEXEC);
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	n = snprintf(txt, sizeof(txt), "%u\n", v);
