@@ -549,8 +549,16 @@ pf_num_vfs_step(struct vs_vf_ctx *ctx, struct pf_ent *pf, uint64_t now)
 						fs_reset(&pf->vfs[i].f[f], VS_VF_ST_PENDING);
 		}
 	}
-	if (vs_vf_sysfs_read_uint(devdir, "sriov_numvfs", &v) == 0)
+	if (vs_vf_sysfs_read_uint(devdir, "sriov_numvfs", &v) == 0) {
 		pf->numvfs_have = (int)v;
+		/* Changed behind our back: set it again at the next step. */
+		if (ctx->p.manage_num_vfs && pf->numvfs.st == VS_VF_ST_APPLIED &&
+		    v != pf->want_numvfs) {
+			VF_LOG(WARNING, "PF %s: sriov_numvfs is %u, expected %u; setting it again\n",
+			       pf->name, v, pf->want_numvfs);
+			fs_reset(&pf->numvfs, VS_VF_ST_PENDING);
+		}
+	}
 }
 
 /* Read back into each VF's have; on failure have.known is cleared. */

@@ -272,6 +272,17 @@ Test(sriov_sysfs, engine_sets_num_vfs_then_vfs)
 	cr_assert_eq(vs_vf_status_vf(ctx, 0, 0, &vs), 0);
 	cr_assert_str_eq(vs.pci, "0000:3b:02.1");
 	cr_assert_eq(vs.fields[VS_VF_F_MAC].state, VS_VF_ST_APPLIED);
+
+	/* Someone writes sriov_numvfs behind our back: seen at resync, set again. */
+	put(r.fk.devdir, "sriov_numvfs", "0\n");
+	r.now += 10000;
+	vs_vf_reconcile(ctx, r.now + 10);
+	cr_assert_eq(vs_vf_status_pf(ctx, 0, &ps), 0);
+	cr_assert_eq(ps.num_vfs_state, VS_VF_ST_PENDING);
+	cr_assert_eq(vs_vf_next_due(ctx), 0u);
+	cr_assert_eq(vs_vf_reconcile(ctx, r.now + 10), 0);
+	get(r.fk.devdir, "sriov_numvfs", buf, sizeof(buf));
+	cr_assert_str_eq(buf, "2\n");
 	vs_vf_destroy(ctx);
 	peer_join(&r.peer);
 	tmpdir_rm(r.fk.root);
