@@ -522,8 +522,8 @@ pf_num_vfs_step(struct vs_vf_ctx *ctx, struct pf_ent *pf, uint64_t now)
 		pf->numvfs.st = VS_VF_ST_UNSET;
 	} else if (devdir[0] == '\0' && pf->numvfs.st == VS_VF_ST_PENDING) {
 		fs_fail(ctx, &pf->numvfs, -ENODEV, false,
-			"PF %s has no PCI device in sysfs: num_vfs cannot be set (not an SR-IOV PF?)",
-			pf->name);
+			"PF %s has no PCI device in sysfs: num_vfs cannot be set "
+			"(not an SR-IOV PF?)", pf->name);
 	}
 	if (devdir[0] == '\0')
 		return;
@@ -554,7 +554,8 @@ pf_num_vfs_step(struct vs_vf_ctx *ctx, struct pf_ent *pf, uint64_t now)
 		/* Changed behind our back: set it again at the next step. */
 		if (ctx->p.manage_num_vfs && pf->numvfs.st == VS_VF_ST_APPLIED &&
 		    v != pf->want_numvfs) {
-			VF_LOG(WARNING, "PF %s: sriov_numvfs is %u, expected %u; setting it again\n",
+			VF_LOG(WARNING,
+			       "PF %s: sriov_numvfs is %u, expected %u; setting it again\n",
 			       pf->name, v, pf->want_numvfs);
 			fs_reset(&pf->numvfs, VS_VF_ST_PENDING);
 		}
@@ -657,8 +658,9 @@ vf_apply(struct vs_vf_ctx *ctx, struct pf_ent *pf, struct vf_ent *v, uint64_t no
 			continue;
 		if (pf->numvfs_have >= 0 && v->id >= pf->numvfs_have) {
 			fs->st = VS_VF_ST_WAITING;
-			snprintf(fs->msg, sizeof(fs->msg), "VF %u does not exist (PF %s has %d VFs)",
-				 v->id, pf->name, pf->numvfs_have);
+			snprintf(fs->msg, sizeof(fs->msg),
+				 "VF %u does not exist (PF %s has %d VFs)", v->id, pf->name,
+				 pf->numvfs_have);
 			continue;
 		}
 		if (fs->st == VS_VF_ST_WAITING)
@@ -673,7 +675,8 @@ vf_apply(struct vs_vf_ctx *ctx, struct pf_ent *pf, struct vf_ent *v, uint64_t no
 		if (fs->st == VS_VF_ST_APPLIED) {
 			if (!known)
 				continue; /* the PF does not report it: trust the ack */
-			VF_LOG(WARNING, "PF %s VF %u: %s changed behind our back, setting it again\n",
+			VF_LOG(WARNING,
+			       "PF %s VF %u: %s changed behind our back, setting it again\n",
 			       pf->name, v->id, vs_vf_field_str(f));
 			fs_reset(fs, VS_VF_ST_PENDING);
 		}
@@ -1150,8 +1153,8 @@ vs_vf_status_vf(const struct vs_vf_ctx *ctx, uint32_t pf_idx, uint32_t vf_idx,
 			if (v->port_id < 0)
 				snprintf(fs->applied, sizeof(fs->applied), "?");
 			else if (v->promisc_ours)
-				snprintf(fs->applied, sizeof(fs->applied), "%u filters + promiscuous",
-					 v->n_prog);
+				snprintf(fs->applied, sizeof(fs->applied),
+					 "%u filters + promiscuous", v->n_prog);
 			else
 				snprintf(fs->applied, sizeof(fs->applied), "%u filters", v->n_prog);
 			continue;

@@ -96,7 +96,8 @@ i40e_set(struct vs_vf_backend *be, uint16_t vf, enum vs_vf_field f, const struct
 		return rc;
 	case VS_VF_F_RATE:
 		if (w->min_tx_rate != 0) {
-			snprintf(be->errmsg, sizeof(be->errmsg), "the i40e PF API has a max rate only");
+			snprintf(be->errmsg, sizeof(be->errmsg),
+				 "the i40e PF API has a max rate only");
 			return -ENOTSUP;
 		}
 		return rte_pmd_i40e_set_vf_max_bw(p->port_id, vf, w->max_tx_rate);
@@ -158,7 +159,8 @@ vs_vf_dpdk_pf_backend_create(const char *port_name, const char *sysfs_root)
 	ops = vs_vf_dpdk_pf_ops(info.driver_name);
 	if (ops == NULL) {
 		rte_log(RTE_LOG_ERR, vs_vf_logtype,
-			"sriov: PF port %s has driver %s; the DPDK PF backend supports net_ixgbe and net_i40e (use a kernel PF with pf: instead)\n",
+			"sriov: PF port %s has driver %s; the DPDK PF backend supports net_ixgbe "
+			"and net_i40e (use a kernel PF with pf: instead)\n",
 			port_name, info.driver_name ? info.driver_name : "?");
 		errno = ENOTSUP;
 		return NULL;

@@ -62,7 +62,8 @@ vs_vf_port_set_filters(uint16_t port_id, const struct vs_cfg_mac *old, uint32_t 
 			break;
 		}
 		snprintf(res->msg, sizeof(res->msg),
-			 "adding MAC filter %02x:%02x:%02x:%02x:%02x:%02x on port %u (driver %s): %s",
+			 "adding MAC filter %02x:%02x:%02x:%02x:%02x:%02x on port %u (driver %s): "
+			 "%s",
 			 a.addr_bytes[0], a.addr_bytes[1], a.addr_bytes[2], a.addr_bytes[3],
 			 a.addr_bytes[4], a.addr_bytes[5], port_id, drv, strerror(-rc));
 		res->err = rc;
@@ -77,7 +78,8 @@ vs_vf_port_set_filters(uint16_t port_id, const struct vs_cfg_mac *old, uint32_t 
 				res->promisc_ours = true;
 				res->err = rc;
 				snprintf(res->msg, sizeof(res->msg),
-					 "all %u MAC filters fit again but promiscuous mode could not be turned off: %s",
+					 "all %u MAC filters fit again but promiscuous mode could "
+					 "not be turned off: %s",
 					 n, strerror(-rc));
 			}
 		}
@@ -94,18 +96,21 @@ vs_vf_port_set_filters(uint16_t port_id, const struct vs_cfg_mac *old, uint32_t 
 			res->err = rc;
 			snprintf(res->msg, sizeof(res->msg),
 				 "MAC filters: %s (driver %s), and promiscuous mode failed too: %s",
-				 why == -ENOSPC ? "table full" : "not supported", drv, strerror(-rc));
+				 why == -ENOSPC ? "table full" : "not supported", drv,
+				 strerror(-rc));
 			return rc;
 		}
 		res->promisc_ours = true;
 	}
 	if (why == -ENOSPC)
 		snprintf(res->msg, sizeof(res->msg),
-			 "MAC filter table of port %u (driver %s, %u entries) is full after %u of %u extra MACs; using promiscuous mode",
+			 "MAC filter table of port %u (driver %s, %u entries) is full after %u of "
+			 "%u extra MACs; using promiscuous mode",
 			 port_id, drv, info.max_mac_addrs, res->n_added, n);
 	else
 		snprintf(res->msg, sizeof(res->msg),
-			 "port %u (driver %s) has no MAC filters (rte_eth_dev_mac_addr_add: %s); using promiscuous mode",
+			 "port %u (driver %s) has no MAC filters (rte_eth_dev_mac_addr_add: %s); "
+			 "using promiscuous mode",
 			 port_id, drv, strerror(ENOTSUP));
 	return 0;
 }

@@ -155,13 +155,15 @@ vs_vf_sysfs_set_numvfs(const char *devdir, uint16_t want, const bool *in_use, ui
 		drv[0] = '\0';
 		if (vs_vf_sysfs_vf_in_use(devdir, vf, drv, sizeof(drv))) {
 			snprintf(msg, size,
-				 "refusing to change num_vfs from %u to %u: VF %u is in use (bound to %s)",
+				 "refusing to change num_vfs from %u to %u: VF %u is in use (bound "
+				 "to %s)",
 				 cur, want, vf, drv);
 			return -EBUSY;
 		}
 		if (cfg_use) {
 			snprintf(msg, size,
-				 "refusing to change num_vfs from %u to %u: VF %u is a configured VF port",
+				 "refusing to change num_vfs from %u to %u: VF %u is a configured "
+				 "VF port",
 				 cur, want, vf);
 			return -EBUSY;
 		}

@@ -62,7 +62,8 @@ dup_mac(const struct vs_config *cfg, uint32_t p, uint32_t v, const struct vs_cfg
 
 			if (o->has_mac && memcmp(&o->mac, mac, sizeof(*mac)) == 0)
 				return verr(cfg, &cfg->sriov[p].vfs[v].pos, msg, size,
-					    "PF %s VF %u: MAC %s is already VF %u of PF %s (line %u); each VF needs its own MAC",
+					    "PF %s VF %u: MAC %s is already VF %u of PF %s (line "
+					    "%u); each VF needs its own MAC",
 					    cfg->sriov[p].pf, cfg->sriov[p].vfs[v].id,
 					    macs(mac, m, sizeof(m)), o->id, pf->pf, o->pos.line);
 		}
@@ -101,7 +102,8 @@ check_vf(const struct vs_config *cfg, uint32_t p, uint32_t v, char *msg, size_t 
 	if (vf->has_vlan) {
 		if (vf->vlan > 4095)
 			return verr(cfg, &vf->pos, msg, size,
-				    "PF %s VF %u: vlan %u is out of range; accepted: 0..4095 (0 = none)",
+				    "PF %s VF %u: vlan %u is out of range; accepted: 0..4095 (0 = "
+				    "none)",
 				    pf->pf, vf->id, vf->vlan);
 		if (vf->qos > 7)
 			return verr(cfg, &vf->pos, msg, size,
@@ -109,16 +111,19 @@ check_vf(const struct vs_config *cfg, uint32_t p, uint32_t v, char *msg, size_t 
 				    vf->id, vf->qos);
 		if (vf->vlan_proto != 0 && vf->vlan_proto != 0x8100 && vf->vlan_proto != 0x88a8)
 			return verr(cfg, &vf->pos, msg, size,
-				    "PF %s VF %u: vlan protocol 0x%04x; accepted: 802.1Q (0x8100) or 802.1ad (0x88a8)",
+				    "PF %s VF %u: vlan protocol 0x%04x; accepted: 802.1Q (0x8100) "
+				    "or 802.1ad (0x88a8)",
 				    pf->pf, vf->id, vf->vlan_proto);
 		if (vf->vlan == 0 && (vf->qos != 0 || vf->vlan_proto == 0x88a8))
 			return verr(cfg, &vf->pos, msg, size,
-				    "PF %s VF %u: qos/protocol given without a VLAN id; accepted: vlan 1..4095 with them",
+				    "PF %s VF %u: qos/protocol given without a VLAN id; accepted: "
+				    "vlan 1..4095 with them",
 				    pf->pf, vf->id);
 	}
 	if (vf->spoofchk < VS_CFG_UNSET || vf->spoofchk > VS_CFG_ON ||
 	    vf->trust < VS_CFG_UNSET || vf->trust > VS_CFG_ON)
-		return verr(cfg, &vf->pos, msg, size, "PF %s VF %u: spoofchk/trust must be on or off",
+		return verr(cfg, &vf->pos, msg, size,
+			    "PF %s VF %u: spoofchk/trust must be on or off",
 			    pf->pf, vf->id);
 	if (vf->link_state < VS_CFG_LINK_UNSET || vf->link_state > VS_CFG_LINK_DISABLE)
 		return verr(cfg, &vf->pos, msg, size,
@@ -133,7 +138,8 @@ check_vf(const struct vs_config *cfg, uint32_t p, uint32_t v, char *msg, size_t 
 
 		if (mac_zero(x))
 			return verr(cfg, &vf->pos, msg, size,
-				    "PF %s VF %u: extra MAC #%u is all zero", pf->pf, vf->id, k + 1);
+				    "PF %s VF %u: extra MAC #%u is all zero", pf->pf,
+				    vf->id, k + 1);
 		for (j = 0; j < k; j++)
 			if (memcmp(x, &vf->extra_macs[j], sizeof(*x)) == 0)
 				return verr(cfg, &vf->pos, msg, size,
@@ -190,7 +196,8 @@ check_ports(const struct vs_config *cfg, char *msg, size_t size)
 		if (vf != NULL && vf->has_mac && p->has_mac &&
 		    memcmp(&vf->mac, &p->mac, sizeof(p->mac)) != 0)
 			return verr(cfg, &p->pos, msg, size,
-				    "port %s sets MAC %s but its VF %u of PF %s has MAC %s; set it in one place (the sriov: entry)",
+				    "port %s sets MAC %s but its VF %u of PF %s has MAC %s; set it "
+				    "in one place (the sriov: entry)",
 				    p->name, macs(&p->mac, m1, sizeof(m1)), p->vf_id, pf->pf,
 				    macs(&vf->mac, m2, sizeof(m2)));
 	}
@@ -214,7 +221,8 @@ vs_vf_validate(const struct vs_config *cfg, const char *sysfs_root, char *msg, s
 			return verr(cfg, &pf->pos, msg, size, "an entry has no PF name");
 		if (pf->backend == VS_CFG_PF_KERNEL && strlen(pf->pf) >= VS_CFG_IFNAME_MAX)
 			return verr(cfg, &pf->pos, msg, size,
-				    "PF name %s is longer than a netdev name (15 characters)", pf->pf);
+				    "PF name %s is longer than a netdev name (15 characters)",
+				    pf->pf);
 		for (v = 0; v < p; v++)
 			if (strcmp(cfg->sriov[v].pf, pf->pf) == 0)
 				return verr(cfg, &pf->pos, msg, size,
@@ -225,7 +233,8 @@ vs_vf_validate(const struct vs_config *cfg, const char *sysfs_root, char *msg, s
 		    vs_vf_sysfs_read_uint(devdir, "sriov_totalvfs", &total) == 0 &&
 		    pf->num_vfs > total)
 			return verr(cfg, &pf->pos, msg, size,
-				    "PF %s: num_vfs %u is above what the PF supports (sriov_totalvfs %u)",
+				    "PF %s: num_vfs %u is above what the PF supports "
+				    "(sriov_totalvfs %u)",
 				    pf->pf, pf->num_vfs, total);
 		for (v = 0; v < pf->n_vfs; v++) {
 			rc = check_vf(cfg, p, v, msg, size);

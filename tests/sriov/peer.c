@@ -350,8 +350,8 @@ peer_main(void *arg)
 			(void)send(p->fd, out, (size_t)len, 0);
 		} else if (nlh->nlmsg_type == RTM_SETLINK) {
 			p->n_setlink++;
-			if (peer_decode_setlink(buf, (size_t)r, ifname, sizeof(ifname), &hw, &fields,
-						&n_infos) < 0 || n_infos != 1) {
+			if (peer_decode_setlink(buf, (size_t)r, ifname, sizeof(ifname), &hw,
+						&fields, &n_infos) < 0 || n_infos != 1) {
 				p->n_bad++;
 				send_error(p, nlh, -EINVAL);
 			} else if (strcmp(ifname, p->ifname) != 0) {

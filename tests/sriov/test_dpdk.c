@@ -167,7 +167,8 @@ Test(sriov_dpdk, no_filters_means_promiscuous)
 	cr_assert_eq(res.n_added, 0u);
 	cr_assert_eq(rte_eth_promiscuous_get(port), 1);
 	snprintf(want, sizeof(want), "port %u (driver net_null) has no MAC filters "
-		 "(rte_eth_dev_mac_addr_add: Operation not supported); using promiscuous mode", port);
+		 "(rte_eth_dev_mac_addr_add: Operation not supported); using promiscuous "
+		 "mode", port);
 	cr_assert_str_eq(res.msg, want);
 	/* Gone port. */
 	cr_assert_eq(vs_vf_port_set_filters(777, NULL, 0, m, 2, false, &res), -ENODEV);
@@ -213,6 +214,9 @@ Test(sriov_dpdk, dpdk_pf_backend_is_chosen_by_driver)
 	cr_assert_null(vs_vf_dpdk_pf_ops("net_null"));
 	cr_assert_null(vs_vf_dpdk_pf_ops("net_ice"));
 	cr_assert_null(vs_vf_dpdk_pf_ops(NULL));
+	/* The module's log type is registered under its documented name. */
+	cr_assert_geq(vs_vf_logtype, 0);
+	cr_assert_eq(rte_log_register("nfvswitch.sriov"), vs_vf_logtype);
 	errno = 0;
 	cr_assert_null(vs_vf_dpdk_pf_backend_create("net_null0", NULL));
 	cr_assert_eq(errno, ENOTSUP);
@@ -291,7 +295,8 @@ Test(sriov_dpdk, engine_programs_extra_macs_on_the_bound_port)
 	vs_vf_reconcile(ctx, now + 10);
 	vs_vf_status_vf(ctx, 0, 0, &vs);
 	cr_assert_eq(vs.fields[VS_VF_F_EXTRA_MACS].state, VS_VF_ST_WAITING);
-	cr_assert_str_eq(vs.fields[VS_VF_F_EXTRA_MACS].msg, "no DPDK port bound to VF 0 of PF ens1f0 yet");
+	cr_assert_str_eq(vs.fields[VS_VF_F_EXTRA_MACS].msg, "no DPDK port bound to VF 0 of PF "
+							    "ens1f0 yet");
 
 	cr_assert_eq(vs_vf_bind_port(ctx, "ens1f0", 0, port), 0);
 	cr_assert_eq(vs_vf_bind_port(ctx, "ens1f0", 2, port), -ENOENT);

@@ -104,8 +104,8 @@ Test(sriov_kernel, engine_reports_the_refusal)
 	cr_assert_str_eq(ps.driver, "veth");
 	cr_assert_str_eq(ps.backend, "netlink");
 	cr_assert_eq(ps.num_vfs_state, VS_VF_ST_FAILED);
-	cr_assert_str_eq(ps.num_vfs_msg, "PF vsv0 has no PCI device in sysfs: num_vfs cannot be set "
-					 "(not an SR-IOV PF?)");
+	cr_assert_str_eq(ps.num_vfs_msg, "PF vsv0 has no PCI device in sysfs: num_vfs cannot be "
+					 "set (not an SR-IOV PF?)");
 	cr_assert_eq(vs_vf_status_vf(ctx, 0, 0, &vs), 0);
 	cr_assert_eq(vs.fields[VS_VF_F_MAC].state, VS_VF_ST_FAILED);
 	cr_assert_eq(vs.fields[VS_VF_F_MAC].err, -EOPNOTSUPP);

@@ -294,7 +294,8 @@ Test(sriov_reconcile, partial_apply_is_detected_by_read_back)
 	cr_assert_eq(vs_vf_reconcile(r.ctx, r.now + 10), 1);
 	s = fstat(&r, 0, VS_VF_F_TRUST);
 	cr_assert_eq(s.state, VS_VF_ST_RETRY);
-	cr_assert_str_eq(s.msg, "PF ens1f0 (driver ixgbe) accepted trust on on VF 0 but reports off");
+	cr_assert_str_eq(s.msg, "PF ens1f0 (driver ixgbe) accepted trust on on VF 0 but reports "
+				"off");
 	cr_assert_str_eq(s.applied, "off");
 	cr_assert_eq(fstat(&r, 0, VS_VF_F_MAC).state, VS_VF_ST_APPLIED);
 	r.now = 100;
@@ -530,7 +531,8 @@ Test(sriov_reconcile, backend_without_read_back_trusts_acks)
 	/* The backend cannot be opened yet: said so, retried later (PF + 2 fields open). */
 	cr_assert_eq(vs_vf_reconcile(ctx, now + 10), 3);
 	cr_assert_eq(vs_vf_status_pf(ctx, 0, &ps), 0);
-	cr_assert_str_eq(ps.num_vfs_msg, "PF uplink0: cannot open its DPDK backend: No such device");
+	cr_assert_str_eq(ps.num_vfs_msg, "PF uplink0: cannot open its DPDK backend: No such "
+					 "device");
 	cr_assert_eq(vs_vf_next_due(ctx), 100u);
 	now = 100;
 	cr_assert_eq(vs_vf_reconcile(ctx, now + 10), 0);

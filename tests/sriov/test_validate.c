@@ -53,7 +53,8 @@ Test(sriov_validate, vf_id_beyond_num_vfs)
 	expect(&t, "test.yaml:11:7: sriov: PF ens1f0: VF id 4 is beyond num_vfs 4; accepted: 0..3");
 	t.pf[0].num_vfs = 0;
 	t.vf[0][0].id = 0;
-	expect(&t, "test.yaml:10:7: sriov: PF ens1f0: VF id 0 is beyond num_vfs 0; accepted: 0..-1");
+	expect(&t, "test.yaml:10:7: sriov: PF ens1f0: VF id 0 is beyond num_vfs 0; accepted: "
+		   "0..-1");
 }
 
 Test(sriov_validate, duplicate_vf_id)
@@ -72,14 +73,14 @@ Test(sriov_validate, duplicate_mac_across_vfs_and_pfs)
 
 	good(&t);
 	tcfg_mac(&t.vf[0][1], 1);
-	expect(&t, "test.yaml:11:7: sriov: PF ens1f0 VF 1: MAC 52:54:00:aa:00:01 is already VF 0 of "
-		   "PF ens1f0 (line 10); each VF needs its own MAC");
+	expect(&t, "test.yaml:11:7: sriov: PF ens1f0 VF 1: MAC 52:54:00:aa:00:01 is already VF 0 "
+		   "of PF ens1f0 (line 10); each VF needs its own MAC");
 	good(&t);
 	tcfg_add_pf(&t, "ens1f1", 2, 1);
 	tcfg_mac(&t.vf[1][0], 2);
 	t.vf[1][0].pos.line = 50;
-	expect(&t, "test.yaml:50:7: sriov: PF ens1f1 VF 0: MAC 52:54:00:aa:00:02 is already VF 1 of "
-		   "PF ens1f0 (line 11); each VF needs its own MAC");
+	expect(&t, "test.yaml:50:7: sriov: PF ens1f1 VF 0: MAC 52:54:00:aa:00:02 is already VF 1 "
+		   "of PF ens1f0 (line 11); each VF needs its own MAC");
 }
 
 Test(sriov_validate, bad_macs)
@@ -127,7 +128,8 @@ Test(sriov_validate, rates_and_enums)
 
 	good(&t);
 	t.vf[0][0].min_tx_rate = 200;
-	expect(&t, "test.yaml:10:7: sriov: PF ens1f0 VF 0: min_tx_rate 200 is above max_tx_rate 100");
+	expect(&t, "test.yaml:10:7: sriov: PF ens1f0 VF 0: min_tx_rate 200 is above max_tx_rate "
+		   "100");
 	good(&t);
 	t.vf[0][1].link_state = 3;
 	expect(&t, "test.yaml:11:7: sriov: PF ens1f0 VF 1: link_state 3; accepted: auto, enable, "

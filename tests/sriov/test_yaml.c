@@ -123,8 +123,8 @@ Test(sriov_yaml, example_config_is_accepted)
 	snprintf(cmd, sizeof(cmd), "mkdir -p %s && echo 2 > %s/sriov_totalvfs", dir, dir);
 	cr_assert_eq(system(cmd), 0);
 	cr_assert_eq(vs_vf_validate(cfg, root, msg, sizeof(msg)), -EINVAL);
-	cr_assert_not_null(strstr(msg, "num_vfs 4 is above what the PF supports (sriov_totalvfs 2)"),
-			   "%s", msg);
+	cr_assert_not_null(strstr(msg, "num_vfs 4 is above what the PF supports "
+				       "(sriov_totalvfs 2)"), "%s", msg);
 	tmpdir_rm(root);
 
 	/* The engine takes it as is; nothing runs before the first reconcile. */
