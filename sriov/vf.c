@@ -562,7 +562,10 @@ pf_num_vfs_step(struct vs_vf_ctx *ctx, struct pf_ent *pf, uint64_t now)
 	}
 }
 
-/* Read back into each VF's have; on failure have.known is cleared. */
+/*
+ * Read back into each VF's have; on failure have.known is cleared. A
+ * backend that cannot read back keeps what its successful sets recorded.
+ */
 static void
 pf_read(struct vs_vf_ctx *ctx, struct pf_ent *pf)
 {
@@ -571,8 +574,6 @@ pf_read(struct vs_vf_ctx *ctx, struct pf_ent *pf)
 	int num = -1, rc;
 	uint32_t k;
 
-	for (k = 0; k < pf->n_vfs; k++)
-		pf->vfs[k].have.known = 0;
 	if (pf->cannot_read)
 		return;
 	pf->be->errmsg[0] = '\0';
@@ -581,6 +582,8 @@ pf_read(struct vs_vf_ctx *ctx, struct pf_ent *pf)
 		pf->cannot_read = true;
 		return;
 	}
+	for (k = 0; k < pf->n_vfs; k++)
+		pf->vfs[k].have.known = 0;
 	if (rc < 0) {
 		pf->rd.attempts++;
 		fs_fail(ctx, &pf->rd, rc, true, "PF %s (driver %s): reading VF state: %s%s%s",
@@ -665,13 +668,14 @@ vf_apply(struct vs_vf_ctx *ctx, struct pf_ent *pf, struct vf_ent *v, uint64_t no
 		}
 		if (fs->st == VS_VF_ST_WAITING)
 			fs_reset(fs, VS_VF_ST_PENDING);
-		if (fs->st == VS_VF_ST_FAILED || (fs->st == VS_VF_ST_RETRY && now < fs->next_ms))
-			continue;
+		/* The PF has it (even if an earlier try failed, or someone fixed it). */
 		if (known && vs_vf_hw_field_eq(&v->have, &v->want, f)) {
 			fs_ok(fs);
 			fs->attempts = 0;
 			continue;
 		}
+		if (fs->st == VS_VF_ST_FAILED || (fs->st == VS_VF_ST_RETRY && now < fs->next_ms))
+			continue;
 		if (fs->st == VS_VF_ST_APPLIED) {
 			if (!known)
 				continue; /* the PF does not report it: trust the ack */
@@ -770,19 +774,18 @@ vf_extra_macs(struct vs_vf_ctx *ctx, struct pf_ent *pf, struct vf_ent *v, uint64
 	fs->attempts++;
 	rc = vs_vf_port_set_filters((uint16_t)v->port_id, v->prog, v->n_prog, v->extra,
 				    v->n_extra, v->promisc_ours, &res);
-	if (rc < 0) {
-		free(prog);
-		fs_fail(ctx, fs, rc, false, "VF %u of PF %s (port %d): %.180s", v->id, pf->name,
-			v->port_id, res.msg);
-		return;
-	}
-	/* The first n_added requested MACs are the ones that went in. */
+	/* The first n_added requested MACs are the ones that went in (also on error). */
 	if (res.n_added > 0)
 		memcpy(prog, v->extra, res.n_added * sizeof(*prog));
 	free(v->prog);
 	v->prog = prog;
 	v->n_prog = res.n_added;
 	v->promisc_ours = res.promisc_ours;
+	if (rc < 0) {
+		fs_fail(ctx, fs, rc, false, "VF %u of PF %s (port %d): %.180s", v->id, pf->name,
+			v->port_id, res.msg);
+		return;
+	}
 	if (fs->st == VS_VF_ST_UNSET)
 		return; /* only cleaned up after a reload removed the key */
 	if (res.promisc) {

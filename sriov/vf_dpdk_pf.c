@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_ethdev.h>
 #include <rte_pmd_i40e.h>
@@ -180,8 +181,11 @@ vs_vf_dpdk_pf_backend_create(const char *port_name, const char *sysfs_root)
 	snprintf(be->pf, sizeof(be->pf), "%s", port_name);
 	snprintf(be->driver, sizeof(be->driver), "%s", info.driver_name);
 	dev = info.device != NULL ? rte_dev_name(info.device) : NULL;
-	if (dev != NULL)
+	if (dev != NULL) {
 		snprintf(be->devdir, sizeof(be->devdir), "%s/sys/bus/pci/devices/%s",
 			 sysfs_root != NULL ? sysfs_root : "", dev);
+		if (access(be->devdir, F_OK) != 0)
+			be->devdir[0] = '\0'; /* not a PCI device: num_vfs not managed */
+	}
 	return be;
 }

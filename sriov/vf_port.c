@@ -36,11 +36,14 @@ vs_vf_port_set_filters(uint16_t port_id, const struct vs_cfg_mac *old, uint32_t 
 	int rc, why = 0;
 
 	memset(res, 0, sizeof(*res));
+	memset(&info, 0, sizeof(info));
 	if (!rte_eth_dev_is_valid_port(port_id)) {
 		snprintf(res->msg, sizeof(res->msg), "port %u does not exist", port_id);
 		res->err = -ENODEV;
 		return -ENODEV;
 	}
+	/* Until we know better (error paths below), what was ours stays ours. */
+	res->promisc_ours = promisc_was_ours && rte_eth_promiscuous_get(port_id) == 1;
 	if (rte_eth_dev_info_get(port_id, &info) == 0 && info.driver_name != NULL)
 		drv = info.driver_name;
 	for (i = 0; i < n_old; i++) {
@@ -70,7 +73,8 @@ vs_vf_port_set_filters(uint16_t port_id, const struct vs_cfg_mac *old, uint32_t 
 		return rc;
 	}
 	if (why == 0) {
-		if (promisc_was_ours && rte_eth_promiscuous_get(port_id) == 1) {
+		if (res->promisc_ours) {
+			res->promisc_ours = false;
 			rc = rte_eth_promiscuous_disable(port_id);
 			if (rc < 0) {
 				/* Still works (promiscuous), just less precisely: keep it ours. */
@@ -87,9 +91,7 @@ vs_vf_port_set_filters(uint16_t port_id, const struct vs_cfg_mac *old, uint32_t 
 	}
 	res->promisc = true;
 	res->err = why;
-	if (rte_eth_promiscuous_get(port_id) == 1) {
-		res->promisc_ours = promisc_was_ours;
-	} else {
+	if (rte_eth_promiscuous_get(port_id) != 1) {
 		rc = rte_eth_promiscuous_enable(port_id);
 		if (rc < 0) {
 			res->promisc = false;

@@ -175,6 +175,29 @@ Test(sriov_dpdk, no_filters_means_promiscuous)
 	rte_eal_cleanup();
 }
 
+Test(sriov_dpdk, promiscuous_mode_we_did_not_set_is_left_alone)
+{
+	struct vs_cfg_mac m[20];
+	struct vs_vf_port_filters res;
+	uint16_t port;
+
+	eal_up("--vdev=net_bonding0,mode=0");
+	port = port_of("net_bonding0");
+	default_mac(port);
+	/* The pipeline put the port in promiscuous mode (promisc: true). */
+	cr_assert_eq(rte_eth_promiscuous_enable(port), 0);
+	macs(m, 20, 0xf0);
+	cr_assert_eq(vs_vf_port_set_filters(port, NULL, 0, m, 20, false, &res), 0, "%s", res.msg);
+	cr_assert(res.promisc);
+	cr_assert_not(res.promisc_ours);
+	/* Everything fits again: promiscuous mode is not ours to turn off. */
+	cr_assert_eq(vs_vf_port_set_filters(port, m, res.n_added, m, 2, res.promisc_ours, &res),
+		     0, "%s", res.msg);
+	cr_assert_not(res.promisc);
+	cr_assert_eq(rte_eth_promiscuous_get(port), 1);
+	rte_eal_cleanup();
+}
+
 Test(sriov_dpdk, tap_promiscuous_reaches_the_kernel)
 {
 	struct vs_cfg_mac m[1];

@@ -210,6 +210,18 @@ Test(sriov_reconcile, einval_fails_that_field_only)
 	cr_assert_str_eq(s.msg, "PF ens1f0 (driver ixgbe) refused vlan on VF 0: Invalid argument");
 	cr_assert_str_eq(s.applied, "none");
 	cr_assert_eq(fstat(&r, 0, VS_VF_F_RATE).state, VS_VF_ST_APPLIED);
+
+	/* An operator fixes it by hand: the next resync reports it applied. */
+	pthread_mutex_lock(&r.peer.lock);
+	r.peer.vf[0].vlan = 100;
+	r.peer.vf[0].qos = 3;
+	pthread_mutex_unlock(&r.peer.lock);
+	r.now += 1000;
+	cr_assert_eq(vs_vf_reconcile(r.ctx, r.now + 10), 0);
+	s = fstat(&r, 0, VS_VF_F_VLAN);
+	cr_assert_eq(s.state, VS_VF_ST_APPLIED);
+	cr_assert_str_eq(s.msg, "");
+	cr_assert_eq(peer_n_set(&r.peer, VS_VF_F_VLAN), 1u);
 	rig_stop(&r);
 }
 
@@ -549,6 +561,10 @@ Test(sriov_reconcile, backend_without_read_back_trusts_acks)
 	vs_vf_reconcile(ctx, now + 10);
 	cr_assert_eq(d.calls[VS_VF_F_MAC], 1u);
 	cr_assert_eq(d.calls[VS_VF_F_TRUST], 1u);
+	cr_assert_eq(vs_vf_status_vf(ctx, 0, 0, &st), 0);
+	cr_assert_eq(st.fields[VS_VF_F_MAC].state, VS_VF_ST_APPLIED);
+	cr_assert_str_eq(st.fields[VS_VF_F_MAC].applied, "52:54:00:aa:00:01");
+	cr_assert_str_eq(st.fields[VS_VF_F_TRUST].applied, "?");
 	vs_vf_destroy(ctx);
 }
 
