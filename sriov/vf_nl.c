@@ -29,7 +29,13 @@
 
 #include "vs_vf_backend.h"
 
-#define NL_BUF_SIZE 65536 /* a PF with 64+ VFs answers with a few KiB per VF? no: ~200 B */
+/*
+ * Answer buffer. Without VF stats (RTEXT_FILTER_SKIP_STATS) the kernel's
+ * answer is about 250 bytes per VF plus the link's own attributes, so this
+ * holds 256 VFs with room to spare; a bigger answer is reported (-EMSGSIZE),
+ * never parsed truncated.
+ */
+#define NL_BUF_SIZE (128 * 1024)
 
 struct nl_priv {
 	int fd;
@@ -156,7 +162,8 @@ vs_vf_nl_build_getlink(void *buf, size_t size, uint32_t seq, const char *ifname)
 	if (buf == NULL || ifname == NULL || strlen(ifname) >= VS_CFG_IFNAME_MAX)
 		return -EINVAL;
 	nlh = put_link_header(buf, size, RTM_GETLINK, NLM_F_REQUEST, seq, ifname);
-	if (nlh == NULL || !mnl_attr_put_u32_check(nlh, size, IFLA_EXT_MASK, RTEXT_FILTER_VF))
+	if (nlh == NULL || !mnl_attr_put_u32_check(nlh, size, IFLA_EXT_MASK,
+						   RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS))
 		return -ENOSPC;
 	return (int)nlh->nlmsg_len;
 }
@@ -455,13 +462,15 @@ nl_recv(struct vs_vf_backend *be, struct nl_priv *p, uint32_t seq, uint16_t want
 			return -errno;
 		if (r == 0)
 			return -ETIMEDOUT;
-		r = recv(p->fd, p->buf, NL_BUF_SIZE, 0);
+		r = recv(p->fd, p->buf, NL_BUF_SIZE, MSG_TRUNC);
 		if (r < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (r < 0)
 			return -errno;
 		if (r == 0)
 			return -ECONNRESET;
+		if (r > NL_BUF_SIZE)
+			return -EMSGSIZE; /* MSG_TRUNC: r is the real length */
 		len = (int)r;
 		for (nlh = (const struct nlmsghdr *)p->buf; mnl_nlmsg_ok(nlh, len);
 		     nlh = mnl_nlmsg_next(nlh, &len)) {

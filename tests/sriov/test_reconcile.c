@@ -456,6 +456,27 @@ Test(sriov_reconcile, silent_peer_times_out_and_retries)
 	be->ops->destroy(be);
 }
 
+Test(sriov_reconcile, oversized_answer_is_refused_not_truncated)
+{
+	static uint8_t big[160 * 1024];
+	struct vs_vf_backend *be;
+	struct vs_vf_hw vfs[2];
+	int sv[2], num, sz = 1024 * 1024;
+	uint16_t n;
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	setsockopt(sv[0], SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	memset(big, 0, sizeof(big));
+	cr_assert_eq(send(sv[1], big, sizeof(big), 0), (ssize_t)sizeof(big), "%s",
+		     strerror(errno));
+	be = vs_vf_nl_backend_create(sv[0], true, "ens1f0", "ixgbe", 100);
+	cr_assert_not_null(be);
+	cr_assert_eq(be->ops->read(be, vfs, 2, &n, &num), -EMSGSIZE);
+	be->ops->destroy(be);
+	close(sv[1]);
+}
+
 /* ---- a test double: no read-back (like the DPDK PF APIs) ---- */
 
 struct dbl {
