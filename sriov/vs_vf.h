@@ -116,8 +116,9 @@ void vs_vf_destroy(struct vs_vf_ctx *ctx);
  * One reconcile step: for each PF due, fix num_vfs, read back the VFs, apply
  * the differences, read back again to verify. Stops starting new PF
  * operations once the clock passes deadline_ms (an operation in flight is
- * bounded by the netlink timeout, 1 s). Returns the number of fields still
- * not converged (pending or retrying; failed ones do not count), or -errno.
+ * bounded by the netlink timeout, 1 s). Returns how much is still open
+ * (PF backends not opened yet, num_vfs and VF fields pending or retrying;
+ * failed and waiting ones do not count): 0 when converged; or -errno.
  */
 int vs_vf_reconcile(struct vs_vf_ctx *ctx, uint64_t deadline_ms);
 
