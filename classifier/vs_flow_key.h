@@ -65,7 +65,7 @@ vs_flow_key_words_rw(struct vs_flow_key *k)
 }
 
 /*
- * Parse outcome per packet. VS_PARSE_OK and VS_PARSE_L2_ONLY forward; every
+ * Parse outcome per packet. VS_PARSE_OK forwards; every
  * other outcome is a malformed packet the pipeline drops and counts under the
  * name given here (the pipeline's drop reasons include these strings).
  */
