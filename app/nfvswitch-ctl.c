@@ -362,6 +362,26 @@ find_by(const json_t *arr, const char *key, const char *val, int64_t ival)
 	return NULL;
 }
 
+/* Drops per second by reason (those that moved in the interval). */
+static void
+top_drops(const json_t *cur, const json_t *prev, double dt)
+{
+	const json_t *c = json_object_get(cur, "drops"), *p = json_object_get(prev, "drops");
+	uint64_t total = u64(cur, "total_drops") - u64(prev, "total_drops");
+	const char *k;
+	json_t *v;
+
+	printf("drops %.3f Mpps", (double)total / dt / 1e6);
+	json_object_foreach((json_t *)c, k, v)
+	{
+		uint64_t d = (uint64_t)json_integer_value(v) - u64(p, k);
+
+		if (d)
+			printf("  %s %.3f", k, (double)d / dt / 1e6);
+	}
+	printf("\n");
+}
+
 static void
 top_screen(const json_t *cur, const json_t *prev, bool clear)
 {
@@ -376,7 +396,7 @@ top_screen(const json_t *cur, const json_t *prev, bool clear)
 	printf("nfvswitch top - uptime %.0f s, generation %" PRIu64 ", interval %.2f s\n\n",
 	       dbl(cur, "uptime_s"), u64(cur, "generation"), dt);
 	printf("%-14s %10s %10s %10s %10s %10s\n", "PORT", "IN_MPPS", "OUT_MPPS", "IN_GBPS",
-	       "OUT_GBPS", "DROPS/S");
+	       "OUT_GBPS", "PORT_DROP/S");
 	json_array_foreach(json_object_get(cur, "ports"), i, p)
 	{
 		const json_t *q =
@@ -393,6 +413,7 @@ top_screen(const json_t *cur, const json_t *prev, bool clear)
 				u64(q, "imissed")) /
 			   dt);
 	}
+	top_drops(cur, prev, dt);
 	printf("\n%-8s %7s %9s %9s %8s %8s %8s %8s %8s %8s %7s\n", "WORKER", "BUSY%", "RX_MPPS",
 	       "CYC/PKT", "rx", "parse", "classify", "actions", "tx", "BURST", "EMC%");
 	json_array_foreach(json_object_get(cur, "workers"), i, w)
