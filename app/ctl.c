@@ -153,7 +153,7 @@ serve_one(struct vs_ctl *ctl, int fd)
 	json_t *req = NULL, *reply;
 	char *line, *out;
 
-	line = vs_ctl_read_line(fd, 1000, VS_CTL_MAX_REQUEST);
+	line = vs_ctl_read_line(fd, VS_CTL_IO_TIMEOUT_MS, VS_CTL_MAX_REQUEST);
 	if (line == NULL) {
 		VS_CTL_LOG(WARNING, "request not read: %s\n", strerror(errno));
 		return;
@@ -170,8 +170,8 @@ serve_one(struct vs_ctl *ctl, int fd)
 	if (out != NULL) {
 		size_t n = strlen(out);
 
-		if (vs_ctl_write_all(fd, out, n, 1000) == 0)
-			vs_ctl_write_all(fd, "\n", 1, 1000);
+		if (vs_ctl_write_all(fd, out, n, VS_CTL_IO_TIMEOUT_MS) == 0)
+			vs_ctl_write_all(fd, "\n", 1, VS_CTL_IO_TIMEOUT_MS);
 		free(out);
 	}
 	json_decref(reply);

@@ -267,8 +267,8 @@ respond(int fd, const char *status, const char *type, const char *body)
 		     "HTTP/1.0 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
 		     "Connection: close\r\n\r\n",
 		     status, type, strlen(body));
-	if (vs_ctl_write_all(fd, head, (size_t)n, 1000) == 0)
-		vs_ctl_write_all(fd, body, strlen(body), 1000);
+	if (vs_ctl_write_all(fd, head, (size_t)n, VS_CTL_IO_TIMEOUT_MS) == 0)
+		vs_ctl_write_all(fd, body, strlen(body), VS_CTL_IO_TIMEOUT_MS);
 }
 
 int
@@ -286,7 +286,7 @@ vs_metrics_serve(struct vs_metrics_srv *srv, struct vs_daemon *d)
 			break;
 		served++;
 		/* The request line is enough; headers are not needed. */
-		req = vs_ctl_read_line(fd, 1000, 8192);
+		req = vs_ctl_read_line(fd, VS_CTL_IO_TIMEOUT_MS, 8192);
 		if (req == NULL) {
 			close(fd);
 			continue;

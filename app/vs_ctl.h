@@ -40,6 +40,10 @@
 struct vs_ctl;
 struct vs_metrics_srv;
 
+/* How long the control thread waits for one client to send its request or
+ * take its reply (it serves nothing else meanwhile; workers are unaffected). */
+#define VS_CTL_IO_TIMEOUT_MS 500
+
 /* The module's one log type, nfvswitch.ctl (--log-level=nfvswitch.ctl:debug). */
 extern int vs_ctl_logtype;
 #define VS_CTL_LOG(level, ...)                                                                     \
@@ -129,7 +133,7 @@ struct vs_ctl *vs_ctl_open(const char *path, unsigned perm, vs_ctl_handler_fn fn
 /* The listening fd, for poll(). */
 int vs_ctl_fd(const struct vs_ctl *ctl);
 /* Serve the connections waiting now (never blocks for a new one; a client
- * has 1 s to send its line). Returns the requests served. */
+ * has VS_CTL_IO_TIMEOUT_MS to send its line). Returns the requests served. */
 int vs_ctl_serve(struct vs_ctl *ctl);
 /* Close and unlink. Accepts NULL. */
 void vs_ctl_close(struct vs_ctl *ctl);
