@@ -369,8 +369,9 @@ cls_subtable_create(struct vs_cls *cls, const struct vs_flow_key *mask, int *err
 	}
 	st->key_words = st->n_words;
 	if (mask->in_port == UINT16_MAX) {
-		st->port_max = rte_malloc_socket("vs_cls_pm", sizeof(int32_t) * VS_CLS_PORT_FAST_MAX,
-						 0, cls->socket_id);
+		st->port_max = rte_malloc_socket("vs_cls_pm",
+						 sizeof(int32_t) * VS_CLS_PORT_FAST_MAX, 0,
+						 cls->socket_id);
 		if (st->port_max == NULL) {
 			cls_free_mem(st);
 			*err = -ENOMEM;
@@ -518,7 +519,8 @@ cls_node_insert(struct vs_cls *cls, struct cls_subtable *st, const uint64_t *cke
 		const struct cls_node_ent *e = &old->e[i];
 
 		if (!placed &&
-		    cls_rank_better(ne.priority, ne.tiebreak, ne.id, e->priority, e->tiebreak, e->id)) {
+		    cls_rank_better(ne.priority, ne.tiebreak, ne.id, e->priority, e->tiebreak,
+				    e->id)) {
 			nd->e[j++] = ne;
 			placed = true;
 		}
@@ -793,10 +795,14 @@ vs_cls_destroy(struct vs_cls *cls)
 	while ((st = TAILQ_FIRST(&cls->subtables)) != NULL) {
 		const struct cls_tbl *t = st->tbl;
 
-		for (uint32_t b = 0; b <= t->bucket_mask; b++)
-			for (uint32_t w = 0; w < CLS_TBL_WAYS; w++)
-				if (cls_tbl_slot_used(t->bkt[b][w]))
-					cls_free_mem(cls_tbl_node(t, cls_tbl_slot_idx(t->bkt[b][w])));
+		for (uint32_t b = 0; b <= t->bucket_mask; b++) {
+			for (uint32_t w = 0; w < CLS_TBL_WAYS; w++) {
+				uint64_t sl = t->bkt[b][w];
+
+				if (cls_tbl_slot_used(sl))
+					cls_free_mem(cls_tbl_node(t, cls_tbl_slot_idx(sl)));
+			}
+		}
 		TAILQ_REMOVE(&cls->subtables, st, link);
 		cls_subtable_free(st);
 	}
@@ -1184,7 +1190,9 @@ vs_cls_ctx_create(struct vs_cls *cls, const struct vs_cls_ctx_params *p)
 					    RTE_CACHE_LINE_SIZE, socket);
 	ctx->rule_base = rte_zmalloc_socket("vs_cls_rb", sizeof(uint64_t) * cls->max_rules,
 					    RTE_CACHE_LINE_SIZE, socket);
-	ctx->st_lookups = rte_zmalloc_socket("vs_cls_sl", sizeof(uint64_t) * VS_CLS_MAX_SUBTABLES * 4,
+	/* Four arrays in one: lookups, hits and their two baselines. */
+	ctx->st_lookups = rte_zmalloc_socket("vs_cls_sl",
+					     sizeof(uint64_t) * VS_CLS_MAX_SUBTABLES * 4,
 					     RTE_CACHE_LINE_SIZE, socket);
 	if ((entries != 0 && (ctx->emc_sig == NULL || ctx->emc_ent == NULL)) ||
 	    ctx->rule_hits == NULL || ctx->rule_base == NULL || ctx->st_lookups == NULL) {

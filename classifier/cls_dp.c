@@ -16,6 +16,35 @@
 #include "emc_dp.h"
 #include "vs_cls.h"
 
+/* Compress the open keys to the subtable's words, hash them and prefetch
+ * their first buckets. Instantiated per word count so loops unroll. */
+static __rte_always_inline void
+cls_tss_stage1(const struct cls_tbl *tbl, const struct cls_subtable *st,
+	       const struct vs_flow_key *keys, const uint32_t *open, uint32_t n_open,
+	       uint64_t (*ck)[VS_FLOW_KEY_WORDS], uint32_t *hv, const uint32_t nw)
+{
+	uint64_t msk[VS_FLOW_KEY_WORDS];
+	uint32_t wi[VS_FLOW_KEY_WORDS];
+
+	for (uint32_t x = 0; x < nw; x++) {
+		wi[x] = st->word_idx[x];
+		msk[x] = st->word_mask[x];
+	}
+	for (uint32_t j = 0; j < n_open; j++) {
+		const uint64_t *w = vs_flow_key_words(&keys[open[j]]);
+		uint32_t h = CLS_TBL_SEED;
+
+		for (uint32_t x = 0; x < nw; x++) {
+			uint64_t v = w[wi[x]] & msk[x];
+
+			ck[j][x] = v;
+			h = rte_hash_crc_8byte(v, h);
+		}
+		hv[j] = h;
+		cls_tbl_prefetch(tbl, h);
+	}
+}
+
 /*
  * Tuple-space search of the n keys listed in idx[]. Subtables come in the
  * snapshot's order (max priority descending); a key stays open only while
@@ -28,7 +57,8 @@ cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_
 {
 	uint32_t hv[VS_CLS_BURST_MAX];
 	void *data[VS_CLS_BURST_MAX];
-	uint8_t open[VS_CLS_BURST_MAX];
+	uint32_t open[VS_CLS_BURST_MAX];
+	const int32_t *best_prio = ctx->best_prio;
 	const uint64_t gen = s->gen;
 	uint64_t probes = 0, hits_total = 0;
 	uint32_t n_open = n;
@@ -43,29 +73,39 @@ cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_
 	for (uint32_t t = 0; t < s->n_st && n_open > 0; t++) {
 		const struct cls_snap_ent *se = &s->st[t];
 		const struct cls_subtable *st = se->st;
+		const int32_t maxp = se->max_prio;
 		const struct cls_tbl *tbl;
 		uint64_t hit_mask = 0;
 		uint32_t k = 0, n_hit = 0;
 
+		/* Unmatched keys have best_prio INT32_MIN: always kept (branch-free). */
 		for (uint32_t j = 0; j < n_open; j++) {
-			uint8_t i = open[j];
+			uint32_t i = open[j];
 
-			if (out[i] == NULL || ctx->best_prio[i] <= se->max_prio)
-				open[k++] = i;
+			open[k] = i;
+			k += best_prio[i] <= maxp;
 		}
 		n_open = k;
 		if (n_open == 0)
 			break;
 		tbl = __atomic_load_n(&st->tbl, __ATOMIC_ACQUIRE);
-		/* Stage 1: compress, hash, prefetch both candidate buckets. */
-		for (uint32_t j = 0; j < n_open; j++) {
-			const uint64_t *w = vs_flow_key_words(&keys[open[j]]);
-			uint64_t *c = ctx->ckeys[j];
-
-			for (uint32_t x = 0; x < st->n_words; x++)
-				c[x] = w[st->word_idx[x]] & st->word_mask[x];
-			hv[j] = cls_tbl_hash(c, st->n_words);
-			cls_tbl_prefetch(tbl, hv[j]);
+		/* Stage 1: compress, hash, prefetch the first buckets. */
+		switch (st->n_words) {
+		case 1:
+			cls_tss_stage1(tbl, st, keys, open, n_open, ctx->ckeys, hv, 1);
+			break;
+		case 2:
+			cls_tss_stage1(tbl, st, keys, open, n_open, ctx->ckeys, hv, 2);
+			break;
+		case 3:
+			cls_tss_stage1(tbl, st, keys, open, n_open, ctx->ckeys, hv, 3);
+			break;
+		case 4:
+			cls_tss_stage1(tbl, st, keys, open, n_open, ctx->ckeys, hv, 4);
+			break;
+		default:
+			cls_tss_stage1(tbl, st, keys, open, n_open, ctx->ckeys, hv, st->n_words);
+			break;
 		}
 		/* Stage 2: find the entries, prefetch their nodes. */
 		for (uint32_t j = 0; j < n_open; j++) {
@@ -81,7 +121,7 @@ cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_
 		for (uint64_t m = hit_mask; m != 0; m &= m - 1) {
 			uint32_t j = __builtin_ctzll(m);
 			const struct cls_node *nd = data[j];
-			uint8_t i = open[j];
+			uint32_t i = open[j];
 
 			for (uint32_t e = 0; e < nd->n; e++) {
 				const struct cls_node_ent *ne = &nd->e[e];

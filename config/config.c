@@ -280,7 +280,7 @@ static int
 get_u32(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, uint32_t min,
 	uint32_t max, uint32_t *out)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	int rc = get_uint(c, n, path, min, max, &v);
 
 	if (rc == 0)
@@ -292,7 +292,7 @@ static int
 get_u16(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, uint16_t min,
 	uint16_t max, uint16_t *out)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	int rc = get_uint(c, n, path, min, max, &v);
 
 	if (rc == 0)
@@ -304,7 +304,7 @@ static int
 get_u8(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, uint8_t min,
        uint8_t max, uint8_t *out)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	int rc = get_uint(c, n, path, min, max, &v);
 
 	if (rc == 0)
@@ -419,7 +419,7 @@ get_str(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, cha
 	if (need_scalar(c, n, path, expected) < 0)
 		return -EINVAL;
 	if (n->len > size - 1)
-		return vs_cfg_fail(c, n->pos, path, "%s is %zu bytes long; expected %s",
+		return vs_cfg_fail(c, n->pos, path, "%s is %u bytes long; expected %s",
 				   vs_cfg_show(n, shown, sizeof(shown)), n->len, expected);
 	if (!charset_ok(n->str, cs))
 		return vs_cfg_fail(c, n->pos, path, "%s has invalid characters; expected %s",
@@ -1715,7 +1715,7 @@ parse_rule(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, 
 	const struct vs_cfg_node *v, *it;
 	char kp[KEYPATH_MAX], ip[KEYPATH_MAX];
 	int drop_at = -1;
-	uint64_t prio;
+	uint64_t prio = 0;
 	uint32_t j;
 
 	r->pos = n->pos;

@@ -415,7 +415,8 @@ run_row(const struct row *rw, unsigned stream_len)
 		}
 	}
 	if (mism != 0) {
-		fprintf(stderr, "%s: %" PRIu64 " verdicts differ from rte_acl\n", rw->scenario, mism);
+		fprintf(stderr, "%s: %" PRIu64 " verdicts differ from rte_acl\n", rw->scenario,
+			mism);
 		exit(1);
 	}
 	/* Timed in chunks of CHUNK_BURSTS bursts; the median chunk is reported,
@@ -658,8 +659,8 @@ main(int argc, char **argv)
 	n_rows = quick ? RTE_DIM(small) : RTE_DIM(full);
 	stream = quick ? 65536 : 1u << 20;
 	calibrate_tsc();
-	printf("# nfvswitch classifier micro-benchmark: cycles/packet, bursts of %u, TSC %.2f GHz\n",
-	       BURST, (double)rte_get_tsc_hz() / 1e9);
+	printf("# nfvswitch classifier micro-benchmark: cycles/packet, bursts of %u, "
+	       "TSC %.2f GHz\n", BURST, (double)rte_get_tsc_hz() / 1e9);
 	printf("%-10s %7s %4s %8s %5s %9s %9s %6s %6s %4s %7s\n", "scenario", "rules", "subt",
 	       "flows", "emc", "nfvswitch", "rte_acl", "ratio", "emc%", "shft", "match%");
 	for (unsigned i = 0; i < n_rows; i++)

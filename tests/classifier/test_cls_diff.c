@@ -297,6 +297,21 @@ mutate(struct diff_state *d, struct vs_cls *c, unsigned n_add, unsigned n_del, b
 }
 
 static void
+report_mismatch(uint64_t seed, unsigned round, unsigned ctx, unsigned key,
+		const struct vs_cls_rule *got, const struct vs_cls_rule *want)
+{
+	char msg[200];
+
+	snprintf(msg, sizeof(msg),
+		 "seed %lu round %u ctx %u key %u: got prio %d tb %lu id %u, expected %d %lu %u",
+		 (unsigned long)seed, round, ctx, key, got ? got->priority : -1,
+		 got ? (unsigned long)got->tiebreak : 0UL, got ? got->id : 0u,
+		 want ? want->priority : -1, want ? (unsigned long)want->tiebreak : 0UL,
+		 want ? want->id : 0u);
+	cr_assert(0, "%s", msg);
+}
+
+static void
 run_diff(uint64_t seed, bool port_heavy, unsigned rounds, unsigned lookups_per_round)
 {
 	struct vs_cls_params p = {.name = "diff", .max_rules = 1024, .socket_id = SOCKET_ID_ANY};
@@ -345,27 +360,16 @@ run_diff(uint64_t seed, bool port_heavy, unsigned rounds, unsigned lookups_per_r
 
 			for (unsigned i = 0; i < n; i++) {
 				/* Skewed: a hot subset gives EMC hits, the rest misses. */
-				pick[i] = rnd(d, 4) ? (unsigned)rnd(d, 128) : (unsigned)rnd(d, POOL_KEYS);
+				pick[i] = rnd(d, 4) ? (unsigned)rnd(d, 128)
+						    : (unsigned)rnd(d, POOL_KEYS);
 				burst[i] = pool[pick[i]];
 			}
 			for (unsigned x = 0; x < 3; x++) {
 				vs_cls_lookup_burst(ctx[x], burst, (uint16_t)n, out);
 				for (unsigned i = 0; i < n; i++) {
 					if (out[i] != expect[pick[i]]) {
-						const struct vs_cls_rule *e = expect[pick[i]];
-
-						char msg[200];
-
-						snprintf(msg, sizeof(msg),
-							 "seed %lu round %u ctx %u key %u: got %d/%lu/%u "
-							 "expected %d/%lu/%u",
-							 (unsigned long)seed, round, x, pick[i],
-							 out[i] ? out[i]->priority : -1,
-							 out[i] ? (unsigned long)out[i]->tiebreak : 0UL,
-							 out[i] ? out[i]->id : 0u, e ? e->priority : -1,
-							 e ? (unsigned long)e->tiebreak : 0UL,
-							 e ? e->id : 0u);
-						cr_assert(0, "%s", msg);
+						report_mismatch(seed, round, x, pick[i], out[i],
+								expect[pick[i]]);
 					}
 					matched += out[i] != NULL;
 				}

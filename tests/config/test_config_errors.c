@@ -470,24 +470,24 @@ Test(config_errors, documents_and_tags)
 
 Test(config_errors, size_depth_and_node_caps)
 {
-	size_t big = (4u << 20) + 1, i;
+	size_t big = (16u << 20) + 1, i;
 	char *buf = malloc(big + 4);
 	char deep[128];
 
 	cr_assert_not_null(buf);
 	memset(buf, ' ', big);
 	expect_err_len(buf, big, 1, 1, "config",
-		       "4194305 bytes; expected at most 4194304 bytes");
+		       "16777217 bytes; expected at most 16777216 bytes");
 	cr_expect_eq(errno, EFBIG);
 
-	/* 1,000,001 nodes: "[0,0,...]" -- the millionth scalar is one too many */
+	/* 4,000,001 nodes: "[0,0,...]" -- the 4,000,000th scalar is one too many */
 	buf[0] = '[';
-	for (i = 0; i < 1000000; i++) {
+	for (i = 0; i < 4000000; i++) {
 		buf[1 + 2 * i] = '0';
 		buf[2 + 2 * i] = ',';
 	}
 	buf[2 * i] = ']';
-	expect_err_len(buf, 2 * i + 1, 1, 2000000, "yaml", "more than 1000000 nodes");
+	expect_err_len(buf, 2 * i + 1, 1, 8000000, "yaml", "more than 4000000 nodes");
 	free(buf);
 
 	snprintf(deep, sizeof(deep), "a: %s", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[");

@@ -491,6 +491,36 @@ Test(config_load, text_helpers)
 	vs_config_free(NULL);
 }
 
+/* The input caps leave room for classifier.max_rules (65536) realistic rules. */
+Test(config_load, default_max_rules_fit_under_the_caps)
+{
+	size_t cap = 16u << 20, o;
+	char *buf = malloc(cap);
+	struct vs_cfg_error err;
+	struct vs_config *cfg;
+	unsigned int i;
+
+	cr_assert_not_null(buf);
+	o = (size_t)snprintf(buf, cap,
+			     "workers: [{lcore: 1}]\nports:\n  - {name: uplink0, type: ethdev,"
+			     " device: x}\n  - {name: vm1, type: vhost, path: /tmp/v.sock}\n"
+			     "rules:\n");
+	for (i = 0; i < 65536; i++)
+		o += (size_t)snprintf(buf + o, cap - o,
+				      "  - {priority: %u, match: {in_port: uplink0, ip_src: "
+				      "10.%u.%u.0/24, ip_proto: tcp, l4_dst: %u}, actions: "
+				      "[{output: vm1}]}\n",
+				      i, (i >> 8) & 255, i & 255, i % 65535);
+	cr_assert_lt(o, cap);
+	cfg = vs_config_load_buf(buf, o, "big.yaml", &err);
+	cr_assert_not_null(cfg, "%s", err.msg);
+	cr_expect_eq(cfg->n_rules, 65536);
+	cr_expect_eq(cfg->rules[65535].match.ip_src.addr[2], 255);
+	cr_expect_eq(cfg->rules[65535].match.l4_dst_lo, 0);
+	vs_config_free(cfg);
+	free(buf);
+}
+
 /* Every shipped example must load (demo.yaml included once it exists). */
 Test(config_load, every_example_loads)
 {
