@@ -47,6 +47,17 @@ cls_mask_is_port_only(const struct vs_flow_key *m)
 	return memcmp(&p, m, sizeof(p)) == 0;
 }
 
+static bool
+cls_mask_is_port_vlan(const struct vs_flow_key *m)
+{
+	struct vs_flow_key p;
+
+	memset(&p, 0, sizeof(p));
+	p.in_port = UINT16_MAX;
+	p.vlan_tci = VS_CLS_VLAN_MATCH;
+	return memcmp(&p, m, sizeof(p)) == 0;
+}
+
 static void
 cls_compress(const struct cls_subtable *st, const struct vs_flow_key *k, uint64_t *out)
 {
@@ -396,6 +407,8 @@ cls_subtable_create(struct vs_cls *cls, const struct vs_flow_key *mask, int *err
 	cls->n_st++;
 	if (cls_mask_is_port_only(mask))
 		cls->port_st = st;
+	if (cls_mask_is_port_vlan(mask))
+		cls->pvlan_st = st;
 	return st;
 }
 
@@ -409,6 +422,8 @@ cls_subtable_maybe_retire(struct vs_cls *cls, struct cls_subtable *st)
 	cls->n_st--;
 	if (cls->port_st == st)
 		cls->port_st = NULL;
+	if (cls->pvlan_st == st)
+		cls->pvlan_st = NULL;
 	cls_retire(cls, CLS_RET_SUBTABLE, st, 0);
 }
 
@@ -634,30 +649,110 @@ cls_port_candidate(struct cls_subtable *st, uint16_t p, uint64_t gen)
 	return NULL;
 }
 
+struct cls_pv {
+	uint16_t port;
+	uint16_t vlan;
+	const struct cls_rule *r;
+};
+
+static int
+cls_pv_cmp(const void *a, const void *b)
+{
+	const struct cls_pv *x = a, *y = b;
+
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	if (x->vlan != y->vlan)
+		return x->vlan < y->vlan ? -1 : 1;
+	/* Best rule first. */
+	return cls_rank_better(x->r->pub.priority, x->r->pub.tiebreak, x->r->pub.id,
+			       y->r->pub.priority, y->r->pub.tiebreak, y->r->pub.id)
+		       ? -1
+		       : 1;
+}
+
+static const struct cls_rule *
+cls_rule_best(const struct cls_rule *a, const struct cls_rule *b)
+{
+	if (a == NULL)
+		return b;
+	if (b == NULL)
+		return a;
+	return cls_rank_better(a->pub.priority, a->pub.tiebreak, a->pub.id, b->pub.priority,
+			       b->pub.tiebreak, b->pub.id)
+		       ? a
+		       : b;
+}
+
+/* The in_port + VLAN rules visible in gen, best per (port, VLAN), sorted;
+ * NULL with *n = 0 when there are none, too many, or no memory. */
+static struct cls_pv *
+cls_pv_collect(const struct cls_subtable *pv, uint64_t gen, uint32_t *n)
+{
+	const struct cls_rule *r;
+	struct cls_pv *a;
+	uint32_t k = 0, w = 0;
+
+	*n = 0;
+	if (pv == NULL || pv->n_live == 0 || pv->n_rules > VS_CLS_VLAN_FAST_MAX)
+		return NULL;
+	a = malloc(sizeof(*a) * pv->n_rules);
+	if (a == NULL)
+		return NULL;
+	TAILQ_FOREACH(r, &pv->rules, st_link) {
+		if (!cls_rule_visible(r, gen) || r->pub.match.key.in_port >= VS_CLS_PORT_FAST_MAX)
+			continue;
+		a[k].port = r->pub.match.key.in_port;
+		a[k].vlan = r->pub.match.key.vlan_tci;
+		a[k].r = r;
+		k++;
+	}
+	qsort(a, k, sizeof(*a), cls_pv_cmp);
+	for (uint32_t i = 0; i < k; i++)
+		if (w == 0 || a[w - 1].port != a[i].port || a[w - 1].vlan != a[i].vlan)
+			a[w++] = a[i];
+	*n = w;
+	return a;
+}
+
 /*
  * Build the snapshot of generation gen from the subtables' counters (which
- * must already describe gen). Port fast path: packets from in_port p skip the
- * EMC and the subtables when the best in_port-only rule for p outranks (by
- * strictly higher priority) the priority bound of every other subtable that
- * can apply to p.
+ * must already describe gen).
+ *
+ * Port fast path. For in_port p, let B(p) bound the priority of every rule
+ * that can apply to packets from p outside the in_port-only and in_port+VLAN
+ * subtables (the global bound of subtables not matching on in_port, and the
+ * per-port bounds of those that do). A packet from p with VLAN v is answered
+ * by the better of p's best in_port-only rule and its best in_port+VLAN v
+ * rule when that verdict's priority is strictly above B(p): no other rule
+ * could beat it, so the EMC and the subtables are skipped.
  */
 static struct cls_snap *
 cls_snap_build(struct vs_cls *cls, uint64_t gen)
 {
 	size_t sz = sizeof(struct cls_snap) + cls->n_st * sizeof(struct cls_snap_ent);
-	const struct vs_cls_rule **pf;
-	struct cls_subtable *st, *pst = cls->port_st;
+	struct cls_subtable *st, *pst = cls->port_st, *pvst = cls->pvlan_st;
+	struct cls_port_fast *pf;
+	struct cls_vlan_fast *vf;
+	struct cls_pv *pv;
 	struct cls_snap *s;
 	int32_t global = INT32_MIN;
-	uint32_t n = 0, n_port = 0;
+	uint32_t n = 0, n_port = 0, n_pv, n_vf = 0, pvi = 0;
 
-	sz = RTE_ALIGN_CEIL(sz, sizeof(void *));
-	s = rte_malloc_socket("vs_cls_snap", sz + VS_CLS_PORT_FAST_MAX * sizeof(*pf),
+	pv = cls_pv_collect(pvst, gen, &n_pv);
+	if (pv == NULL)
+		pvst = NULL; /* no VLAN fast path: a subtable like any other */
+	sz = RTE_ALIGN_CEIL(sz, RTE_CACHE_LINE_SIZE);
+	s = rte_malloc_socket("vs_cls_snap",
+			      sz + VS_CLS_PORT_FAST_MAX * sizeof(*pf) + n_pv * sizeof(*vf),
 			      RTE_CACHE_LINE_SIZE, cls->socket_id);
-	if (s == NULL)
+	if (s == NULL) {
+		free(pv);
 		return NULL;
+	}
 	s->gen = gen;
-	pf = (const struct vs_cls_rule **)(void *)((char *)s + sz);
+	pf = (struct cls_port_fast *)(void *)((char *)s + sz);
+	vf = (struct cls_vlan_fast *)(void *)(pf + VS_CLS_PORT_FAST_MAX);
 	TAILQ_FOREACH(st, &cls->subtables, link) {
 		if (st->n_live == 0)
 			continue;
@@ -665,36 +760,52 @@ cls_snap_build(struct vs_cls *cls, uint64_t gen)
 		s->st[n].max_prio = st->max_prio;
 		s->st[n].slot = st->slot;
 		n++;
-		if (st != pst && st->port_max == NULL && st->max_prio > global)
+		if (st != pst && st != pvst && st->port_max == NULL && st->max_prio > global)
 			global = st->max_prio;
 	}
 	s->n_st = n;
 	qsort(s->st, n, sizeof(s->st[0]), cls_snap_cmp);
 
-	if (pst != NULL && pst->n_live > 0) {
-		for (uint32_t p = 0; p < VS_CLS_PORT_FAST_MAX; p++) {
-			struct cls_rule *c;
-			int32_t bound = global;
+	if (pst != NULL && pst->n_live == 0)
+		pst = NULL;
+	for (uint32_t p = 0; p < VS_CLS_PORT_FAST_MAX; p++) {
+		const struct cls_rule *c = NULL;
+		int32_t bound = global;
+		uint32_t nv = 0;
 
-			pf[p] = NULL;
-			if (pst->port_max[p] == INT32_MIN)
+		pf[p].rule = NULL;
+		pf[p].n_vlan = 0;
+		pf[p].vlan_off = n_vf;
+		while (pvi < n_pv && pv[pvi].port < p)
+			pvi++;
+		if ((pst == NULL || pst->port_max[p] == INT32_MIN) &&
+		    (pvi >= n_pv || pv[pvi].port != p))
+			continue;
+		TAILQ_FOREACH(st, &cls->subtables, link) {
+			if (st == pst || st == pvst || st->n_live == 0 || st->port_max == NULL)
 				continue;
-			c = cls_port_candidate(pst, p, gen);
-			if (c == NULL || c->pub.priority <= bound)
-				continue;
-			TAILQ_FOREACH(st, &cls->subtables, link) {
-				if (st == pst || st->n_live == 0 || st->port_max == NULL)
-					continue;
-				if (st->port_max[p] > bound)
-					bound = st->port_max[p];
-			}
-			if (c->pub.priority <= bound)
-				continue;
-			pf[p] = &c->pub;
-			n_port = p + 1;
+			if (st->port_max[p] > bound)
+				bound = st->port_max[p];
 		}
+		if (pst != NULL && pst->port_max[p] != INT32_MIN)
+			c = cls_port_candidate(pst, (uint16_t)p, gen);
+		if (c != NULL && c->pub.priority > bound)
+			pf[p].rule = &c->pub;
+		for (; pvi < n_pv && pv[pvi].port == p; pvi++) {
+			const struct cls_rule *v = cls_rule_best(c, pv[pvi].r);
+
+			vf[n_vf].vlan = pv[pvi].vlan;
+			vf[n_vf].rule = v->pub.priority > bound ? &v->pub : NULL;
+			n_vf++;
+			nv++;
+		}
+		pf[p].n_vlan = nv;
+		if (pf[p].rule != NULL || nv != 0)
+			n_port = p + 1;
 	}
+	free(pv);
 	s->port_fast = pf;
+	s->vlan_fast = vf;
 	s->n_port = n_port;
 	return s;
 }

@@ -158,6 +158,31 @@ cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_
 	(void)hits_total;
 }
 
+/* Port (+VLAN) fast-path verdict, or NULL when the key needs the EMC/TSS. */
+static inline const struct vs_cls_rule *
+cls_port_fast(const struct cls_snap *s, uint16_t p, uint16_t tci)
+{
+	const struct cls_port_fast *pf = &s->port_fast[p];
+
+	if (pf->n_vlan != 0) {
+		const struct cls_vlan_fast *v = &s->vlan_fast[pf->vlan_off];
+		uint16_t vlan = tci & VS_CLS_VLAN_MATCH;
+		uint32_t lo = 0, hi = pf->n_vlan;
+
+		while (lo < hi) {
+			uint32_t mid = (lo + hi) / 2;
+
+			if (v[mid].vlan < vlan)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < pf->n_vlan && v[lo].vlan == vlan)
+			return v[lo].rule;
+	}
+	return pf->rule;
+}
+
 void
 vs_cls_lookup_burst(struct vs_cls_ctx *ctx, const struct vs_flow_key *keys, uint16_t n,
 		    const struct vs_cls_rule **out)
@@ -172,7 +197,7 @@ vs_cls_lookup_burst(struct vs_cls_ctx *ctx, const struct vs_flow_key *keys, uint
 		uint16_t p = keys[i].in_port;
 		const struct vs_cls_rule *r;
 
-		if (p < s->n_port && (r = s->port_fast[p]) != NULL) {
+		if (p < s->n_port && (r = cls_port_fast(s, p, keys[i].vlan_tci)) != NULL) {
 			out[i] = r;
 			VS_CLS_CNT_ADD(&ctx->rule_hits[r->id], 1);
 			n_port++;

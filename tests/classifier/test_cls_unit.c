@@ -599,3 +599,43 @@ Test(cls_unit, large_subtable)
 	vs_cls_ctx_destroy(x);
 	vs_cls_destroy(c);
 }
+
+Test(cls_unit, port_vlan_fast_path)
+{
+	struct vs_cls *c = mk_cls(0, NULL, NULL, NULL);
+	struct vs_cls_ctx *x = mk_ctx(c, 1024);
+	struct vs_cls_match mp = m_port_only(3), mv = m_port_only(3), mv2, mo;
+	struct vs_flow_key k_v10 = key_of(3, htonl(0x0a000001)), k_v20, k_none;
+	struct vs_cls_ctx_stats st;
+	struct vs_cls_rule *rp, *rv, *rv2, *ro;
+
+	mv.key.vlan_tci = VS_VLAN_PRESENT | 10;
+	mv.mask.vlan_tci = VS_VLAN_PRESENT | VS_VLAN_VID_MASK;
+	mv2 = mv;
+	mv2.key.vlan_tci = VS_VLAN_PRESENT | 20;
+	k_v10.vlan_tci = VS_VLAN_PRESENT | 10 | (5 << VS_VLAN_PCP_SHIFT); /* PCP ignored */
+	k_v20 = k_v10;
+	k_v20.vlan_tci = VS_VLAN_PRESENT | 20;
+	k_none = key_of(3, htonl(0x0a000001));
+	rp = add1(c, &mp, 10, 0, NULL);
+	rv = add1(c, &mv, 30, 0, NULL);
+	rv2 = add1(c, &mv2, 5, 0, NULL); /* loses to the port rule */
+	cr_assert_eq(look1(x, &k_v10), rv);
+	cr_assert_eq(look1(x, &k_v20), rp);
+	cr_assert_eq(look1(x, &k_none), rp);
+	vs_cls_ctx_stats_get(x, &st);
+	cr_assert_eq(st.port_fast_hits, 3);
+	/* A rule elsewhere above the port rule but below the VLAN 10 rule. */
+	mo = m_port_dst(3, htonl(0x0a000000), 8);
+	ro = add1(c, &mo, 20, 0, NULL);
+	cr_assert_eq(look1(x, &k_v10), rv);  /* still fast */
+	cr_assert_eq(look1(x, &k_v20), ro);  /* no longer fast */
+	cr_assert_eq(look1(x, &k_none), ro);
+	vs_cls_ctx_stats_get(x, &st);
+	cr_assert_eq(st.port_fast_hits, 4);
+	del1(c, rv);
+	cr_assert_eq(look1(x, &k_v10), ro);
+	(void)rv2;
+	vs_cls_ctx_destroy(x);
+	vs_cls_destroy(c);
+}
