@@ -522,6 +522,8 @@ cls_node_insert(struct vs_cls *cls, struct cls_subtable *st, const uint64_t *cke
 		.priority = r->pub.priority,
 		.id = r->pub.id,
 		.tiebreak = r->pub.tiebreak,
+		.add_gen = r->add_gen,
+		.del_gen = r->del_gen,
 		.rule = r,
 	};
 	uint32_t j = 0;
@@ -551,6 +553,27 @@ cls_node_insert(struct vs_cls *cls, struct cls_subtable *st, const uint64_t *cke
 	if (old != NULL)
 		cls_retire(cls, CLS_RET_NODE, old, 0);
 	return 0;
+}
+
+/* Set r's del_gen, in the rule and in its entry of the current node. */
+static void
+cls_rule_set_del_gen(struct cls_rule *r, uint64_t del_gen)
+{
+	struct cls_subtable *st = r->st;
+	uint64_t ckey[VS_FLOW_KEY_WORDS];
+	struct cls_node *nd;
+
+	__atomic_store_n(&r->del_gen, del_gen, __ATOMIC_RELAXED);
+	cls_compress(st, &r->pub.match.key, ckey);
+	nd = cls_node_lookup(st, ckey);
+	RTE_VERIFY(nd != NULL);
+	for (uint32_t i = 0; i < nd->n; i++) {
+		if (nd->e[i].rule == r) {
+			__atomic_store_n(&nd->e[i].del_gen, del_gen, __ATOMIC_RELAXED);
+			return;
+		}
+	}
+	RTE_VERIFY(0);
 }
 
 /* Take r out of its node; r itself is retired (freed after a grace period). */
@@ -1078,7 +1101,7 @@ vs_cls_rule_del(struct vs_cls_txn *txn, struct vs_cls_rule *rule)
 	case CLS_RULE_LIVE:
 		if (cls_retire_reserve(cls, 4) != 0)
 			return -ENOMEM;
-		__atomic_store_n(&r->del_gen, cls->gen + 1, __ATOMIC_RELAXED);
+		cls_rule_set_del_gen(r, cls->gen + 1);
 		r->state = CLS_RULE_STAGED_DEL;
 		r->st->n_staged++;
 		r->st->tighten = true;
@@ -1108,7 +1131,7 @@ vs_cls_txn_abort(struct vs_cls_txn *txn)
 		return;
 	cls = txn->cls;
 	for (r = txn->dels; r != NULL; r = r->txn_next) {
-		__atomic_store_n(&r->del_gen, VS_CLS_GEN_INF, __ATOMIC_RELAXED);
+		cls_rule_set_del_gen(r, VS_CLS_GEN_INF);
 		r->state = CLS_RULE_LIVE;
 		r->st->n_staged--;
 	}

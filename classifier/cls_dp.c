@@ -131,7 +131,7 @@ cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_
 						     ctx->best_prio[i], ctx->best_tb[i],
 						     ctx->best_id[i]))
 					break;
-				if (cls_rule_visible(ne->rule, gen)) {
+				if (cls_ent_visible(ne, gen)) {
 					out[i] = &ne->rule->pub;
 					ctx->best_prio[i] = ne->priority;
 					ctx->best_tb[i] = ne->tiebreak;

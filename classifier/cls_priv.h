@@ -66,14 +66,29 @@ struct cls_rule {
 	struct vs_cls_rule pub __rte_cache_aligned;
 };
 
-/* Node entry: the ordering fields are copied so a scan stops early without
- * touching rules that cannot win. */
+/*
+ * Node entry: ordering and visibility are copied from the rule so a lookup
+ * never touches the rule itself. add_gen is fixed when the entry is made.
+ * del_gen is written (relaxed store) by the control thread in the current
+ * node when a deletion is staged or aborted; a replaced node may keep an old
+ * value, but only readers of generations before the staging transaction's
+ * can still reach a replaced node, and to them G + 1 and "never" both mean
+ * visible.
+ */
 struct cls_node_ent {
 	int32_t priority;
 	uint32_t id;
 	uint64_t tiebreak;
+	uint64_t add_gen;
+	uint64_t del_gen; /* dp: relaxed load; ctl: relaxed store */
 	struct cls_rule *rule;
 };
+
+static inline bool
+cls_ent_visible(const struct cls_node_ent *e, uint64_t gen)
+{
+	return e->add_gen <= gen && gen < __atomic_load_n(&e->del_gen, __ATOMIC_RELAXED);
+}
 
 /* Immutable once published: every rule sharing one masked key in a subtable,
  * sorted by priority desc, tiebreak asc, id asc. */
