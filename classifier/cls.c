@@ -454,9 +454,15 @@ cls_subtable_grow(struct vs_cls *cls, struct cls_subtable *st)
 		}
 		if (ok)
 			break;
-		/* Two full candidate buckets: try larger. */
+		/* Two full candidate buckets: try larger, within reason (keys whose
+		 * 32-bit hashes all collide would never fit). */
 		cls_tbl_free(nt);
 		nb *= 2;
+		if ((uint64_t)nb * CLS_TBL_WAYS > 64 * (uint64_t)old->count + 4096) {
+			CLS_LOG(ERR, "subtable table cannot place %u keys: hash collisions",
+				old->count);
+			return -ENOSPC;
+		}
 	}
 	__atomic_store_n(&st->tbl, nt, __ATOMIC_RELEASE);
 	st->capacity = nb;
