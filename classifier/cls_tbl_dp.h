@@ -14,10 +14,10 @@
  * entry index is reused only after a grace period. Replacing an entry's node
  * is one release store of the pointer.
  *
- * Replaces rte_hash here (measured, see bench/cls): rte_hash's bulk lookup
+ * Replaces rte_hash here, measured with bench/cls: rte_hash's bulk lookup
  * calls its hash and compare functions through pointers and re-checks its
- * cuckoo change counter, for about 3x the cycles per probe of this table on
- * the classifier benchmark.
+ * cuckoo change counter; with the same search loop a subtable probe went from
+ * about 80 cycles with rte_hash to about 40 with this table.
  */
 #ifndef VS_CLS_TBL_DP_H
 #define VS_CLS_TBL_DP_H
