@@ -229,6 +229,7 @@ cls_tbl_free(struct cls_tbl *t)
 		return;
 	rte_free(t->ent);
 	rte_free(t->bkt);
+	rte_free(t->filter);
 	free(t->free_idx);
 	rte_free(t);
 }
@@ -240,23 +241,33 @@ cls_tbl_release_idx(struct cls_tbl *t, uint32_t idx)
 }
 
 static struct cls_tbl *
-cls_tbl_create(struct vs_cls *cls, uint32_t key_words, uint32_t n_buckets)
+cls_tbl_create(struct vs_cls *cls, const struct cls_subtable *st, uint32_t n_buckets,
+	       uint32_t f_x)
 {
 	struct cls_tbl *t = rte_zmalloc_socket("vs_cls_tbl", sizeof(*t), RTE_CACHE_LINE_SIZE,
 					       cls->socket_id);
+	uint32_t fbits;
 
 	if (t == NULL)
 		return NULL;
 	t->bucket_mask = n_buckets - 1;
-	t->key_words = key_words;
-	t->stride = key_words + 1;
+	t->key_words = st->key_words;
+	t->stride = st->key_words + 1;
 	t->cap = n_buckets * CLS_TBL_WAYS / 2;
+	/* About 16 filter bits per entry: few false positives while half full. */
+	fbits = RTE_MAX(rte_align32pow2(t->cap * 16), 512u);
+	t->f_bits_mask = fbits - 1;
+	t->f_x = f_x;
+	t->f_idx = st->word_idx[f_x];
+	t->f_mask = st->word_mask[f_x];
+	t->filter = rte_zmalloc_socket("vs_cls_flt", fbits / 8, RTE_CACHE_LINE_SIZE,
+				       cls->socket_id);
 	t->ent = rte_zmalloc_socket("vs_cls_ent", sizeof(uint64_t) * t->stride * t->cap,
 				    RTE_CACHE_LINE_SIZE, cls->socket_id);
 	t->bkt = rte_zmalloc_socket("vs_cls_bkt", sizeof(t->bkt[0]) * n_buckets,
 				    RTE_CACHE_LINE_SIZE, cls->socket_id);
 	t->free_idx = malloc(sizeof(uint32_t) * t->cap);
-	if (t->ent == NULL || t->bkt == NULL || t->free_idx == NULL) {
+	if (t->ent == NULL || t->bkt == NULL || t->free_idx == NULL || t->filter == NULL) {
 		cls_tbl_free(t);
 		return NULL;
 	}
@@ -281,7 +292,7 @@ cls_tbl_put(struct cls_tbl *t, uint32_t b, uint32_t h, const uint64_t *k, void *
 {
 	for (uint32_t w = 0; w < CLS_TBL_WAYS; w++) {
 		uint64_t old = t->bkt[b][w];
-		uint32_t idx;
+		uint32_t idx, fb;
 		uint64_t *e;
 
 		if (cls_tbl_slot_used(old))
@@ -289,6 +300,10 @@ cls_tbl_put(struct cls_tbl *t, uint32_t b, uint32_t h, const uint64_t *k, void *
 		idx = t->free_idx[--t->n_free];
 		e = &t->ent[(size_t)idx * t->stride];
 		memcpy(e + 1, k, sizeof(uint64_t) * t->key_words);
+		/* Filter bit first: published with the slot's release store. */
+		fb = cls_tbl_fbit(t, k[t->f_x]);
+		__atomic_store_n(&t->filter[fb >> 6],
+				 t->filter[fb >> 6] | (UINT64_C(1) << (fb & 63)), __ATOMIC_RELAXED);
 		__atomic_store_n(&e[0], (uint64_t)(uintptr_t)node, __ATOMIC_RELAXED);
 		/* Publish: a reader that sees the slot sees the entry. */
 		__atomic_store_n(&t->bkt[b][w],
@@ -392,7 +407,8 @@ cls_subtable_create(struct vs_cls *cls, const struct vs_flow_key *mask, int *err
 			st->port_max[p] = INT32_MIN;
 	}
 	st->capacity = CLS_TBL_MIN_BUCKETS;
-	st->tbl = cls_tbl_create(cls, st->key_words, st->capacity);
+	/* Filter on the last word until the keys say better (see grow). */
+	st->tbl = cls_tbl_create(cls, st, st->capacity, st->n_words - 1);
 	if (st->tbl == NULL) {
 		*err = -ENOMEM;
 		cls_free_mem(st->port_max);
@@ -427,17 +443,52 @@ cls_subtable_maybe_retire(struct vs_cls *cls, struct cls_subtable *st)
 	cls_retire(cls, CLS_RET_SUBTABLE, st, 0);
 }
 
+/* The compressed word with the most distinct values among the table's keys
+ * (estimated by the bits they set in a 4096-bit map; ties: the later word). */
+static uint32_t
+cls_tbl_pick_filter_word(const struct cls_tbl *t)
+{
+	uint64_t map[64];
+	uint32_t best = t->f_x, best_n = 0;
+
+	for (uint32_t x = 0; x < t->key_words; x++) {
+		uint32_t n = 0;
+
+		memset(map, 0, sizeof(map));
+		for (uint32_t b = 0; b <= t->bucket_mask; b++) {
+			for (uint32_t w = 0; w < CLS_TBL_WAYS; w++) {
+				uint64_t sl = t->bkt[b][w];
+				uint64_t v, bit;
+
+				if (!cls_tbl_slot_used(sl))
+					continue;
+				v = t->ent[(size_t)cls_tbl_slot_idx(sl) * t->stride + 1 + x];
+				bit = (v * 0x9e3779b97f4a7c15ULL) >> 52;
+				map[bit >> 6] |= UINT64_C(1) << (bit & 63);
+			}
+		}
+		for (unsigned i = 0; i < 64; i++)
+			n += (uint32_t)__builtin_popcountll(map[i]);
+		if (n >= best_n) {
+			best = x;
+			best_n = n;
+		}
+	}
+	return best;
+}
+
 /* Replace the subtable's table by one twice as large holding the same nodes. */
 static int
 cls_subtable_grow(struct vs_cls *cls, struct cls_subtable *st)
 {
 	struct cls_tbl *old = st->tbl, *nt;
 	uint32_t nb = st->capacity * 2;
+	uint32_t f_x = cls_tbl_pick_filter_word(old);
 
 	for (;;) {
 		bool ok = true;
 
-		nt = cls_tbl_create(cls, st->key_words, nb);
+		nt = cls_tbl_create(cls, st, nb, f_x);
 		if (nt == NULL)
 			return -ENOMEM;
 		for (uint32_t b = 0; b <= old->bucket_mask && ok; b++) {

@@ -57,7 +57,7 @@ cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_
 {
 	uint32_t hv[VS_CLS_BURST_MAX];
 	void *data[VS_CLS_BURST_MAX];
-	uint32_t open[VS_CLS_BURST_MAX];
+	uint32_t open[VS_CLS_BURST_MAX], probe[VS_CLS_BURST_MAX], n_probe;
 	const int32_t *best_prio = ctx->best_prio;
 	const uint64_t gen = s->gen;
 	uint64_t probes = 0, hits_total = 0;
@@ -89,26 +89,40 @@ cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_
 		if (n_open == 0)
 			break;
 		tbl = __atomic_load_n(&st->tbl, __ATOMIC_ACQUIRE);
+		/* Stage 0: the table's one-word filter rules most keys out cheaply. */
+		n_probe = 0;
+		for (uint32_t j = 0; j < n_open; j++) {
+			uint32_t i = open[j];
+			uint64_t v = vs_flow_key_words(&keys[i])[tbl->f_idx] & tbl->f_mask;
+
+			probe[n_probe] = i;
+			n_probe += cls_tbl_maybe(tbl, v);
+		}
+		VS_CLS_CNT_ADD(&ctx->st_lookups[se->slot], n_open);
+		probes += n_open;
+		if (n_probe == 0)
+			continue;
 		/* Stage 1: compress, hash, prefetch the first buckets. */
 		switch (st->n_words) {
 		case 1:
-			cls_tss_stage1(tbl, st, keys, open, n_open, ctx->ckeys, hv, 1);
+			cls_tss_stage1(tbl, st, keys, probe, n_probe, ctx->ckeys, hv, 1);
 			break;
 		case 2:
-			cls_tss_stage1(tbl, st, keys, open, n_open, ctx->ckeys, hv, 2);
+			cls_tss_stage1(tbl, st, keys, probe, n_probe, ctx->ckeys, hv, 2);
 			break;
 		case 3:
-			cls_tss_stage1(tbl, st, keys, open, n_open, ctx->ckeys, hv, 3);
+			cls_tss_stage1(tbl, st, keys, probe, n_probe, ctx->ckeys, hv, 3);
 			break;
 		case 4:
-			cls_tss_stage1(tbl, st, keys, open, n_open, ctx->ckeys, hv, 4);
+			cls_tss_stage1(tbl, st, keys, probe, n_probe, ctx->ckeys, hv, 4);
 			break;
 		default:
-			cls_tss_stage1(tbl, st, keys, open, n_open, ctx->ckeys, hv, st->n_words);
+			cls_tss_stage1(tbl, st, keys, probe, n_probe, ctx->ckeys, hv,
+				       st->n_words);
 			break;
 		}
 		/* Stage 2: find the entries, prefetch their nodes. */
-		for (uint32_t j = 0; j < n_open; j++) {
+		for (uint32_t j = 0; j < n_probe; j++) {
 			uint32_t ei = cls_tbl_find(tbl, hv[j], ctx->ckeys[j]);
 
 			if (ei == UINT32_MAX)
@@ -117,11 +131,10 @@ cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_
 			rte_prefetch0(data[j]);
 			hit_mask |= UINT64_C(1) << j;
 		}
-		probes += n_open;
 		for (uint64_t m = hit_mask; m != 0; m &= m - 1) {
 			uint32_t j = __builtin_ctzll(m);
 			const struct cls_node *nd = data[j];
-			uint32_t i = open[j];
+			uint32_t i = probe[j];
 
 			for (uint32_t e = 0; e < nd->n; e++) {
 				const struct cls_node_ent *ne = &nd->e[e];
@@ -141,7 +154,6 @@ cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_
 				}
 			}
 		}
-		VS_CLS_CNT_ADD(&ctx->st_lookups[se->slot], n_open);
 		if (n_hit != 0)
 			VS_CLS_CNT_ADD(&ctx->st_hits[se->slot], n_hit);
 		hits_total += n_hit;
