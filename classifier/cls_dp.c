@@ -57,7 +57,7 @@ cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_
 {
 	uint32_t hv[VS_CLS_BURST_MAX];
 	void *data[VS_CLS_BURST_MAX];
-	uint32_t open[VS_CLS_BURST_MAX];
+	uint32_t open[VS_CLS_BURST_MAX], probe[VS_CLS_BURST_MAX], n_probe;
 	const int32_t *best_prio = ctx->best_prio;
 	const uint64_t gen = s->gen;
 	uint64_t probes = 0, hits_total = 0;
@@ -89,26 +89,40 @@ cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_
 		if (n_open == 0)
 			break;
 		tbl = __atomic_load_n(&st->tbl, __ATOMIC_ACQUIRE);
+		/* Stage 0: the table's one-word filter rules most keys out cheaply. */
+		n_probe = 0;
+		for (uint32_t j = 0; j < n_open; j++) {
+			uint32_t i = open[j];
+			uint64_t v = vs_flow_key_words(&keys[i])[tbl->f_idx] & tbl->f_mask;
+
+			probe[n_probe] = i;
+			n_probe += cls_tbl_maybe(tbl, v);
+		}
+		VS_CLS_CNT_ADD(&ctx->st_lookups[se->slot], n_open);
+		probes += n_open;
+		if (n_probe == 0)
+			continue;
 		/* Stage 1: compress, hash, prefetch the first buckets. */
 		switch (st->n_words) {
 		case 1:
-			cls_tss_stage1(tbl, st, keys, open, n_open, ctx->ckeys, hv, 1);
+			cls_tss_stage1(tbl, st, keys, probe, n_probe, ctx->ckeys, hv, 1);
 			break;
 		case 2:
-			cls_tss_stage1(tbl, st, keys, open, n_open, ctx->ckeys, hv, 2);
+			cls_tss_stage1(tbl, st, keys, probe, n_probe, ctx->ckeys, hv, 2);
 			break;
 		case 3:
-			cls_tss_stage1(tbl, st, keys, open, n_open, ctx->ckeys, hv, 3);
+			cls_tss_stage1(tbl, st, keys, probe, n_probe, ctx->ckeys, hv, 3);
 			break;
 		case 4:
-			cls_tss_stage1(tbl, st, keys, open, n_open, ctx->ckeys, hv, 4);
+			cls_tss_stage1(tbl, st, keys, probe, n_probe, ctx->ckeys, hv, 4);
 			break;
 		default:
-			cls_tss_stage1(tbl, st, keys, open, n_open, ctx->ckeys, hv, st->n_words);
+			cls_tss_stage1(tbl, st, keys, probe, n_probe, ctx->ckeys, hv,
+				       st->n_words);
 			break;
 		}
 		/* Stage 2: find the entries, prefetch their nodes. */
-		for (uint32_t j = 0; j < n_open; j++) {
+		for (uint32_t j = 0; j < n_probe; j++) {
 			uint32_t ei = cls_tbl_find(tbl, hv[j], ctx->ckeys[j]);
 
 			if (ei == UINT32_MAX)
@@ -117,11 +131,10 @@ cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_
 			rte_prefetch0(data[j]);
 			hit_mask |= UINT64_C(1) << j;
 		}
-		probes += n_open;
 		for (uint64_t m = hit_mask; m != 0; m &= m - 1) {
 			uint32_t j = __builtin_ctzll(m);
 			const struct cls_node *nd = data[j];
-			uint32_t i = open[j];
+			uint32_t i = probe[j];
 
 			for (uint32_t e = 0; e < nd->n; e++) {
 				const struct cls_node_ent *ne = &nd->e[e];
@@ -131,7 +144,7 @@ cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_
 						     ctx->best_prio[i], ctx->best_tb[i],
 						     ctx->best_id[i]))
 					break;
-				if (cls_rule_visible(ne->rule, gen)) {
+				if (cls_ent_visible(ne, gen)) {
 					out[i] = &ne->rule->pub;
 					ctx->best_prio[i] = ne->priority;
 					ctx->best_tb[i] = ne->tiebreak;
@@ -141,7 +154,6 @@ cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_
 				}
 			}
 		}
-		VS_CLS_CNT_ADD(&ctx->st_lookups[se->slot], n_open);
 		if (n_hit != 0)
 			VS_CLS_CNT_ADD(&ctx->st_hits[se->slot], n_hit);
 		hits_total += n_hit;
@@ -158,6 +170,31 @@ cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_
 	(void)hits_total;
 }
 
+/* Port (+VLAN) fast-path verdict, or NULL when the key needs the EMC/TSS. */
+static inline const struct vs_cls_rule *
+cls_port_fast(const struct cls_snap *s, uint16_t p, uint16_t tci)
+{
+	const struct cls_port_fast *pf = &s->port_fast[p];
+
+	if (pf->n_vlan != 0) {
+		const struct cls_vlan_fast *v = &s->vlan_fast[pf->vlan_off];
+		uint16_t vlan = tci & VS_CLS_VLAN_MATCH;
+		uint32_t lo = 0, hi = pf->n_vlan;
+
+		while (lo < hi) {
+			uint32_t mid = (lo + hi) / 2;
+
+			if (v[mid].vlan < vlan)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < pf->n_vlan && v[lo].vlan == vlan)
+			return v[lo].rule;
+	}
+	return pf->rule;
+}
+
 void
 vs_cls_lookup_burst(struct vs_cls_ctx *ctx, const struct vs_flow_key *keys, uint16_t n,
 		    const struct vs_cls_rule **out)
@@ -172,7 +209,7 @@ vs_cls_lookup_burst(struct vs_cls_ctx *ctx, const struct vs_flow_key *keys, uint
 		uint16_t p = keys[i].in_port;
 		const struct vs_cls_rule *r;
 
-		if (p < s->n_port && (r = s->port_fast[p]) != NULL) {
+		if (p < s->n_port && (r = cls_port_fast(s, p, keys[i].vlan_tci)) != NULL) {
 			out[i] = r;
 			VS_CLS_CNT_ADD(&ctx->rule_hits[r->id], 1);
 			n_port++;

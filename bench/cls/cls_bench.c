@@ -3,7 +3,7 @@
  * nfvswitch-cls-bench: classifier micro-benchmark, cycles per packet.
  *
  * Each row builds a rule set (R rules over S distinct masks, unique random
- * priorities), a flow set (F keys, each derived from a random rule so most
+ * priorities, or "banded": more specific masks rank higher), a flow set (F keys, each derived from a random rule so most
  * match, some random so a few miss) and a stream of keys drawn uniformly from
  * the flows; then times vs_cls_lookup_burst() over bursts of 32 and the same
  * rules built into an rte_acl context (rte_acl_classify over the same keys),
@@ -108,8 +108,11 @@ random_v4_key(uint64_t *rng, struct vs_flow_key *k)
 	k->ip_dst[3] = (uint8_t)(r >> 40);
 }
 
+/* banded: every rule of mask m outranks every rule of mask m + 1 (more
+ * specific masks first, as LPM-like and many firewall sets are); otherwise
+ * priorities are a random permutation (no subtable can be pruned). */
 static void
-make_rules(uint64_t seed, unsigned n, unsigned n_masks, struct bench_rule *rules)
+make_rules(uint64_t seed, unsigned n, unsigned n_masks, bool banded, struct bench_rule *rules)
 {
 	uint64_t rng = seed;
 	int32_t *perm = malloc(sizeof(*perm) * n);
@@ -137,6 +140,8 @@ make_rules(uint64_t seed, unsigned n, unsigned n_masks, struct bench_rule *rules
 		for (unsigned w = 0; w < VS_FLOW_KEY_WORDS; w++)
 			kw[w] &= mw[w];
 		r->prio = perm[i];
+		if (banded)
+			r->prio += (int32_t)((n_masks - i % n_masks) * n);
 	}
 	free(perm);
 }
@@ -266,6 +271,7 @@ struct row {
 	const char *scenario;
 	unsigned rules, masks, flows;
 	uint32_t emc;
+	bool banded;
 };
 
 static struct vs_cls *
@@ -390,7 +396,8 @@ run_row(const struct row *rw, unsigned stream_len)
 		fprintf(stderr, "out of memory\n");
 		exit(1);
 	}
-	make_rules(0xbe11c4 + rw->rules * 131 + rw->masks, rw->rules, rw->masks, rules);
+	make_rules(0xbe11c4 + rw->rules * 131 + rw->masks, rw->rules, rw->masks, rw->banded,
+		   rules);
 	make_flows(0xf10f + rw->flows, rw->flows, rules, rw->rules, flows);
 	for (unsigned i = 0; i < stream_len; i++) {
 		stream[i] = flows[rw->flows > 1 ? rnd(&rng) % rw->flows : 0];
@@ -500,7 +507,7 @@ run_update(unsigned n_rules, unsigned masks, unsigned n_txn, unsigned per_txn)
 		fprintf(stderr, "out of memory\n");
 		exit(1);
 	}
-	make_rules(0x0bda7e, n_rules + n_spare, masks, rules);
+	make_rules(0x0bda7e, n_rules + n_spare, masks, false, rules);
 	make_flows(0xf1, 65536, rules, n_rules, keys);
 	cls = cls_build(rules, n_rules, q, live);
 	acl = acl_build(rules, n_rules, &acl_ms);
@@ -581,7 +588,7 @@ usage(const char *prog)
 	printf("usage: %s [EAL args --] [--quick]\n"
 	       "  --quick      a small subset of the matrix (CI smoke test, a few seconds)\n"
 	       "  --only NAME  only the rows of scenario NAME (emc-hit, subtables, rules,\n"
-	       "               flows, target, update)\n",
+	       "               flows, target, banded, update)\n",
 	       prog);
 }
 
@@ -602,6 +609,8 @@ main(int argc, char **argv)
 		{"flows", 1000, 16, 100000, 8192},
 		{"flows", 1000, 16, 1000000, 8192},
 		{"target", 100000, 16, 100000, 8192},
+		{"banded", 1000, 16, 100000, 0, true},
+		{"banded", 100000, 16, 100000, 8192, true},
 	};
 	static const struct row small[] = {
 		{"emc-hit", 100, 4, 100, 8192},

@@ -183,7 +183,7 @@ random_match(struct diff_state *d, struct vs_cls_match *m)
 	unsigned t;
 
 	if (d->port_heavy)
-		t = rnd(d, 3) ? 0 : rnd(d, N_TEMPLATES);
+		t = rnd(d, 3) ? rnd(d, 4) / 3 * 2 : rnd(d, N_TEMPLATES); /* 0 or 2 mostly */
 	else
 		t = rnd(d, 8) == 0 ? rnd(d, 3) : rnd(d, N_TEMPLATES);
 	random_key(d, &m->key, d->tmpl_v6[t]);
@@ -197,6 +197,17 @@ cls_test_match_is_port_only(const struct vs_cls_match *m)
 
 	memset(&p, 0, sizeof(p));
 	p.in_port = 0xffff;
+	return memcmp(&p, &m->mask, sizeof(p)) == 0;
+}
+
+static bool
+cls_test_match_is_port_vlan(const struct vs_cls_match *m)
+{
+	struct vs_flow_key p;
+
+	memset(&p, 0, sizeof(p));
+	p.in_port = 0xffff;
+	p.vlan_tci = VS_VLAN_PRESENT | VS_VLAN_VID_MASK;
 	return memcmp(&p, &m->mask, sizeof(p)) == 0;
 }
 
@@ -264,6 +275,10 @@ mutate(struct diff_state *d, struct vs_cls *c, unsigned n_add, unsigned n_del, b
 		 * other rule (fast path) and those of ports 4-7 among them. */
 		if (d->port_heavy && cls_test_match_is_port_only(&x->m) && x->m.key.in_port < 4)
 			x->prio = 20 + (int32_t)rnd(d, 4);
+		/* ... and in_port+VLAN rules of ports 2-5 too (VLAN fast path). */
+		if (d->port_heavy && cls_test_match_is_port_vlan(&x->m) &&
+		    x->m.key.in_port >= 2 && x->m.key.in_port < 6)
+			x->prio = 18 + (int32_t)rnd(d, 6);
 		x->tb = rnd(d, 48);
 		ret = vs_cls_rule_add(t, &x->m, x->prio, x->tb, NULL, &x->r);
 		if (ret == -EEXIST)
