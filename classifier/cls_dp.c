@@ -60,7 +60,7 @@ cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_
 	uint32_t open[VS_CLS_BURST_MAX], probe[VS_CLS_BURST_MAX], n_probe;
 	const int32_t *best_prio = ctx->best_prio;
 	const uint64_t gen = s->gen;
-	uint64_t probes = 0, hits_total = 0;
+	uint64_t probes = 0;
 	uint32_t n_open = n;
 
 	for (uint32_t j = 0; j < n; j++) {
@@ -163,7 +163,6 @@ cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_
 		}
 		if (n_hit != 0)
 			VS_CLS_CNT_ADD(&ctx->st_hits[se->slot], n_hit);
-		hits_total += n_hit;
 	}
 	VS_CLS_CNT_ADD(&ctx->cnt.subtable_probes, probes);
 	for (uint32_t j = 0; j < n; j++) {
@@ -174,7 +173,6 @@ cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_
 		else
 			ctx->best_id[i] = UINT32_MAX;
 	}
-	(void)hits_total;
 }
 
 /* Port (+VLAN) fast-path verdict, or NULL when the key needs the EMC/TSS. */
