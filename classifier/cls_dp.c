@@ -60,7 +60,7 @@ cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_
 	uint32_t open[VS_CLS_BURST_MAX], probe[VS_CLS_BURST_MAX], n_probe;
 	const int32_t *best_prio = ctx->best_prio;
 	const uint64_t gen = s->gen;
-	uint64_t probes = 0, hits_total = 0;
+	uint64_t probes = 0;
 	uint32_t n_open = n;
 
 	for (uint32_t j = 0; j < n; j++) {
@@ -91,12 +91,19 @@ cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_
 		tbl = __atomic_load_n(&st->tbl, __ATOMIC_ACQUIRE);
 		/* Stage 0: the table's one-word filter rules most keys out cheaply. */
 		n_probe = 0;
-		for (uint32_t j = 0; j < n_open; j++) {
-			uint32_t i = open[j];
-			uint64_t v = vs_flow_key_words(&keys[i])[tbl->f_idx] & tbl->f_mask;
+		{
+			const uint32_t fi = tbl->f_idx, fbm = tbl->f_bits_mask;
+			const uint64_t fm = tbl->f_mask, *flt = tbl->filter;
 
-			probe[n_probe] = i;
-			n_probe += cls_tbl_maybe(tbl, v);
+			for (uint32_t j = 0; j < n_open; j++) {
+				uint32_t i = open[j];
+				uint64_t v = vs_flow_key_words(&keys[i])[fi] & fm;
+				uint32_t b = cls_tbl_fhash(v) & fbm;
+
+				probe[n_probe] = i;
+				n_probe += (__atomic_load_n(&flt[b >> 6], __ATOMIC_RELAXED) >>
+					    (b & 63)) & 1;
+			}
 		}
 		VS_CLS_CNT_ADD(&ctx->st_lookups[se->slot], n_open);
 		probes += n_open;
@@ -156,7 +163,6 @@ cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_
 		}
 		if (n_hit != 0)
 			VS_CLS_CNT_ADD(&ctx->st_hits[se->slot], n_hit);
-		hits_total += n_hit;
 	}
 	VS_CLS_CNT_ADD(&ctx->cnt.subtable_probes, probes);
 	for (uint32_t j = 0; j < n; j++) {
@@ -167,7 +173,6 @@ cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_
 		else
 			ctx->best_id[i] = UINT32_MAX;
 	}
-	(void)hits_total;
 }
 
 /* Port (+VLAN) fast-path verdict, or NULL when the key needs the EMC/TSS. */

@@ -85,18 +85,15 @@ cls_tbl_hash(const uint64_t *k, uint32_t n)
 }
 
 static inline uint32_t
-cls_tbl_fbit(const struct cls_tbl *t, uint64_t v)
+cls_tbl_fhash(uint64_t v)
 {
-	return (uint32_t)((v * 0x9e3779b97f4a7c15ULL) >> 40) & t->f_bits_mask;
+	return (uint32_t)((v * 0x9e3779b97f4a7c15ULL) >> 40);
 }
 
-/* False when key word value v (already masked) proves the key absent. */
-static inline bool
-cls_tbl_maybe(const struct cls_tbl *t, uint64_t v)
+static inline uint32_t
+cls_tbl_fbit(const struct cls_tbl *t, uint64_t v)
 {
-	uint32_t b = cls_tbl_fbit(t, v);
-
-	return (__atomic_load_n(&t->filter[b >> 6], __ATOMIC_RELAXED) >> (b & 63)) & 1;
+	return cls_tbl_fhash(v) & t->f_bits_mask;
 }
 
 static inline uint32_t
