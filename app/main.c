@@ -263,17 +263,18 @@ print_stats(const struct vs_switch_stats *cur, const struct vs_switch_stats *pre
 		uint64_t rx = c->rx_pkts - (p ? p->rx_pkts : 0);
 		uint64_t tx = c->tx_pkts - (p ? p->tx_pkts : 0);
 
+		/* Busy cycles per received packet: the whole pipeline's cost. */
+		double cpp = rx ? (double)busy / (double)rx : 0.0;
+		double pct = busy + idle ? 100.0 * (double)busy / (double)(busy + idle) : 0.0;
+
 		if (prev)
-			printf("worker lcore %-4u busy %5.1f%%  rx %8.3f Mpps  tx %8.3f Mpps\n",
-			       c->lcore,
-			       busy + idle ? 100.0 * (double)busy / (double)(busy + idle) : 0.0,
-			       rx / dt / 1e6, tx / dt / 1e6);
+			printf("worker lcore %-4u busy %5.1f%%  rx %8.3f Mpps  tx %8.3f Mpps  "
+			       "%.0f cycles/pkt\n",
+			       c->lcore, pct, rx / dt / 1e6, tx / dt / 1e6, cpp);
 		else
 			printf("worker lcore %-4u busy %5.1f%%  rx %" PRIu64 " pkts  tx %" PRIu64
-			       " pkts\n",
-			       c->lcore,
-			       busy + idle ? 100.0 * (double)busy / (double)(busy + idle) : 0.0, rx,
-			       tx);
+			       " pkts  %.0f cycles/pkt\n",
+			       c->lcore, pct, rx, tx, cpp);
 		print_cls(&c->cls, p ? &p->cls : NULL);
 		print_drops("  drops: ", c->drops, p ? p->drops : NULL);
 	}
