@@ -19,6 +19,7 @@
 
 #include "pipeline_log.h"
 #include "vs_action.h"
+#include "vs_diff.h"
 #include "vs_switch.h"
 #include "vs_worker.h"
 
@@ -348,6 +349,8 @@ struct plan {
 	bool added[VS_CFG_MAX_PORTS];	   /* cfg->ports[i] is new */
 	struct vs_port *gone[VS_PORT_MAX]; /* ports not in cfg: destroyed last */
 	uint16_t n_gone;
+	bool changed[VS_CFG_MAX_PORTS]; /* cfg->ports[i] exists with other settings */
+	uint16_t n_changed;
 };
 
 static int
@@ -357,16 +360,6 @@ plan_lookup(const char *name, void *arg)
 	int i = vs_config_port_index(pl->cfg, name);
 
 	return i < 0 ? -1 : pl->ids[i];
-}
-
-static bool
-port_cfg_same(const struct vs_cfg_port *a, const struct vs_cfg_port *b)
-{
-	return a->type == b->type && strcmp(a->device, b->device) == 0 &&
-	       strcmp(a->path, b->path) == 0 && a->rx_queues == b->rx_queues &&
-	       a->tx_queues == b->tx_queues && a->rx_desc == b->rx_desc &&
-	       a->tx_desc == b->tx_desc && a->mtu == b->mtu && a->promisc == b->promisc &&
-	       a->queues == b->queues && a->mode == b->mode;
 }
 
 static int
@@ -382,27 +375,23 @@ plan_ports(struct vs_switch *sw, const struct vs_config *cfg, struct plan *pl)
 	for (id = 0; id < VS_PORT_MAX; id++)
 		used[id] = sw->ports[id] != NULL;
 	/* Ports that go are removed after the rules and the snapshot that stop
-	 * using them; ports that change are not handled yet. */
+	 * using them; ports that change are recreated with the same id. */
 	for (i = 0; old != NULL && i < old->n_ports; i++) {
 		const struct vs_cfg_port *np = vs_config_port(cfg, old->ports[i].name);
 
-		if (np == NULL) {
+		if (np == NULL)
 			pl->gone[pl->n_gone++] = vs_switch_port_by_name(sw, old->ports[i].name);
-			continue;
-		}
-		if (!port_cfg_same(np, &old->ports[i])) {
-			VS_PL_LOG(ERR,
-				  "port %s: changing a port's settings on a running switch is "
-				  "not supported yet",
-				  np->name);
-			return -ENOTSUP;
-		}
 	}
 	for (i = 0; i < cfg->n_ports; i++) {
 		struct vs_port *p = vs_switch_port_by_name(sw, cfg->ports[i].name);
+		const struct vs_cfg_port *op = old ? vs_config_port(old, cfg->ports[i].name) : NULL;
 
 		if (p != NULL) {
 			pl->ids[i] = p->id;
+			if (op != NULL && !vs_diff_port_same(&cfg->ports[i], op)) {
+				pl->changed[i] = true;
+				pl->n_changed++;
+			}
 			continue;
 		}
 		for (id = 0; id < VS_PORT_MAX && used[id]; id++)
@@ -412,6 +401,92 @@ plan_ports(struct vs_switch *sw, const struct vs_config *cfg, struct plan *pl)
 		used[id] = true;
 		pl->ids[i] = id;
 		pl->added[i] = true;
+	}
+	return 0;
+}
+
+/* Make port id from pc (and start it when the switch runs). 0 or -errno;
+ * on failure sw->ports[id] stays NULL. */
+static int
+port_make(struct vs_switch *sw, const struct vs_cfg_port *pc, uint16_t id,
+	  const struct vs_port_params *pp)
+{
+	sw->ports[id] = vs_port_create(pc, id, pp);
+	if (sw->ports[id] == NULL)
+		return errno ? -errno : -ENODEV;
+	if (sw->running && vs_port_start(sw->ports[id]) < 0)
+		VS_PL_LOG(WARNING, "port %s: not started; it stays down", pc->name);
+	return 0;
+}
+
+static void
+port_unmake(struct vs_switch *sw, uint16_t id)
+{
+	if (sw->ports[id] == NULL)
+		return;
+	vs_port_stop(sw->ports[id]);
+	vs_port_destroy(sw->ports[id]);
+	sw->ports[id] = NULL;
+}
+
+/*
+ * Recreate the ports of cfg whose settings changed. They leave the snapshot
+ * first (one grace period; packets towards them meanwhile are counted as
+ * bad_port), then each is destroyed and made again with the same id, so the
+ * rules that name it need no change. When one cannot be made, every changed
+ * port goes back to its running settings and -errno is returned.
+ */
+static int
+recreate_changed(struct vs_switch *sw, const struct vs_config *cfg, struct plan *pl,
+		 const struct vs_port_params *pp)
+{
+	struct vs_port *old[VS_CFG_MAX_PORTS] = {NULL};
+	uint32_t i, j;
+	int rc;
+
+	for (i = 0; i < cfg->n_ports; i++) {
+		if (!pl->changed[i])
+			continue;
+		old[i] = sw->ports[pl->ids[i]];
+		sw->ports[pl->ids[i]] = NULL;
+	}
+	rc = republish(sw);
+	if (rc < 0) {
+		for (i = 0; i < cfg->n_ports; i++)
+			if (pl->changed[i])
+				sw->ports[pl->ids[i]] = old[i];
+		return rc;
+	}
+	/* No worker can see them now. */
+	for (i = 0; i < cfg->n_ports; i++) {
+		if (!pl->changed[i])
+			continue;
+		sw->ports[pl->ids[i]] = old[i];
+		port_unmake(sw, pl->ids[i]);
+	}
+	for (i = 0; i < cfg->n_ports; i++) {
+		if (!pl->changed[i])
+			continue;
+		rc = port_make(sw, &cfg->ports[i], pl->ids[i], pp);
+		if (rc == 0) {
+			VS_PL_LOG(INFO, "port %s recreated with its new settings",
+				  cfg->ports[i].name);
+			continue;
+		}
+		VS_PL_LOG(ERR, "%s:%u:%u: port %s: cannot recreate it: %s; keeping its settings",
+			  cfg->source, cfg->ports[i].pos.line, cfg->ports[i].pos.column,
+			  cfg->ports[i].name, strerror(-rc));
+		for (j = 0; j < cfg->n_ports; j++) {
+			if (!pl->changed[j])
+				continue;
+			port_unmake(sw, pl->ids[j]);
+			if (port_make(sw, vs_config_port(sw->cfg, cfg->ports[j].name), pl->ids[j],
+				      pp) < 0)
+				VS_PL_LOG(ERR, "port %s: cannot restore it either; it is gone",
+					  cfg->ports[j].name);
+		}
+		republish(sw);
+		return rc;
 	}
 	return 0;
 }
@@ -629,6 +704,15 @@ vs_switch_apply(struct vs_switch *sw, const struct vs_config *cfg)
 			VS_PL_LOG(ERR, "%s", err.msg);
 			return rc;
 		}
+		/* The workers' EMCs are sized once; say so rather than ignore it. */
+		if (cfg->classifier.emc_entries != sw->cfg->classifier.emc_entries) {
+			VS_PL_LOG(ERR,
+				  "%s: classifier.emc_entries: %u changed to %u on reload; "
+				  "expected %u (resizing the EMC needs a restart)",
+				  cfg->source, sw->cfg->classifier.emc_entries,
+				  cfg->classifier.emc_entries, sw->cfg->classifier.emc_entries);
+			return -EPERM;
+		}
 	}
 	if (cfg->n_workers != sw->n_workers)
 		goto workers_differ;
@@ -648,7 +732,7 @@ vs_switch_apply(struct vs_switch *sw, const struct vs_config *cfg)
 	pl->sw = sw;
 	pl->cfg = cfg;
 
-	/* 1. Ports: which are new (the others must be unchanged today). */
+	/* 1. Ports: which are new, which change, which go. */
 	rc = plan_ports(sw, cfg, pl);
 	if (rc < 0)
 		goto out;
@@ -686,6 +770,13 @@ vs_switch_apply(struct vs_switch *sw, const struct vs_config *cfg)
 			goto abort_ports;
 		}
 	}
+	/* 4b. Changed ports: recreated in place (the device or socket is theirs,
+	 * so the old one goes first); back to the old settings on failure. */
+	if (pl->n_changed) {
+		rc = recreate_changed(sw, cfg, pl, &pp);
+		if (rc < 0)
+			goto abort_ports;
+	}
 	/* 5. Commit: from here on nothing can fail. */
 	if (txn != NULL) {
 		rc = vs_cls_txn_commit(txn);
@@ -707,7 +798,8 @@ vs_switch_apply(struct vs_switch *sw, const struct vs_config *cfg)
 	}
 	if (sw->running) {
 		for (i = 0; i < cfg->n_ports; i++) {
-			if (pl->added[i] && vs_port_start(sw->ports[pl->ids[i]]) < 0)
+			if ((pl->added[i] || pl->changed[i]) &&
+			    vs_port_start(sw->ports[pl->ids[i]]) < 0)
 				VS_PL_LOG(WARNING, "port %s: not started; it stays down",
 					  cfg->ports[i].name);
 		}

@@ -68,11 +68,14 @@ struct vs_switch *vs_switch_create(const struct vs_config *cfg);
  * valid until the next successful apply has returned, or destroy (the switch
  * refers to it and diffs the next config against it). On error the running state is unchanged
  * and -errno is returned: -EPERM (a key that needs a restart differs, see
- * vs_config_reload_check), -EINVAL (a rule that does not compile, workers
- * differ from those the switch was created with), -ENOTSUP (changing a
- * port's settings: not supported yet), or the port/classifier error.
- * Removed ports leave the snapshot after the new rules are committed and are
- * stopped and destroyed once no worker can see them (vs_diff.h's order).
+ * vs_config_reload_check, or classifier.emc_entries), -EINVAL (a rule that
+ * does not compile, workers differ from those the switch was created with),
+ * or the port/classifier error. Removed ports leave the snapshot after the
+ * new rules are committed and are stopped and destroyed once no worker can
+ * see them (vs_diff.h's order). Ports whose settings change are recreated
+ * with the same id (a brief stop of that port only; packets towards it
+ * meanwhile count as bad_port); when one cannot be recreated, every changed
+ * port gets its running settings back and the error is returned.
  */
 int vs_switch_apply(struct vs_switch *sw, const struct vs_config *new_cfg);
 

@@ -575,3 +575,74 @@ Test(reload, runtime_rules_apply_and_the_file_wins_on_reload, .init = setup, .fi
 	rig_down(&r);
 	free(st);
 }
+
+/* ---- ports change their settings ----------------------------------------------------------- */
+
+/* outn is a net_null port the switch probes itself (as it does PCI devices
+ * and vdevs from the config), so it can be closed and probed again. */
+#define HEAD_OUTN(outn)                                                                            \
+	"workers: [{lcore: 1}]\n"                                                                  \
+	"ports:\n"                                                                                 \
+	"  - {name: in0, type: ethdev, device: net_ring_in0}\n"                                    \
+	"  - " outn "\n"                                                                           \
+	"rules:\n" DROP_RULE "  - {name: to-n, priority: 10, match: {in_port: in0},\n"             \
+	"     actions: [{output: outn}]}\n"
+
+/* Wait until outn (switch port 1) sent every packet not dropped by rule. */
+static void
+wait_outn(struct vs_switch *sw, struct vs_switch_stats *st)
+{
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		vs_switch_stats(sw, st);
+		if (st->port[1].tx_pkts + st->total_drops == atomic_load(&sent))
+			return;
+		usleep(2000);
+	}
+	cr_assert_fail("outn sent %lu, drops %lu, of %lu", (unsigned long)st->port[1].tx_pkts,
+		       (unsigned long)st->total_drops, (unsigned long)atomic_load(&sent));
+}
+
+Test(reload, changed_port_is_recreated_and_a_failed_one_restored, .init = setup, .fini = teardown,
+     .timeout = 60)
+{
+	static const char *orig =
+	    HEAD_OUTN("{name: outn, type: ethdev, device: \"net_null5,no-rx=1\"}");
+	static const char *desc =
+	    HEAD_OUTN("{name: outn, type: ethdev, device: \"net_null5,no-rx=1\", tx_desc: 512}");
+	static const char *bad_dev = HEAD_OUTN("{name: outn, type: ethdev, device: net_nosuch0}");
+	struct vs_switch_stats *st = calloc(1, sizeof(*st));
+	const struct vs_config *before;
+	struct rig r;
+	char msg[1024];
+
+	cr_assert_not_null(st);
+	rig_up(&r, orig);
+	send_n(0, 50);
+	wait_outn(r.sw, st);
+	cr_assert_eq(st->port[1].tx_pkts, 45);
+	/* New descriptors: the port is recreated under the same name and id. */
+	write_file(desc);
+	cr_assert_eq(vs_daemon_reload(&r.d, msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert(strstr(msg, "ports: 0 added, 1 changed, 0 removed") != NULL, "%s", msg);
+	cr_assert(strstr(msg, "rules: 0 added, 0 removed, 2 kept") != NULL, "%s", msg);
+	cr_assert_not_null(vs_switch_port_by_name(r.sw, "outn"));
+	cr_assert_eq(vs_switch_port_by_name(r.sw, "outn")->id, 1);
+	send_n(50, 50);
+	wait_outn(r.sw, st);
+	cr_assert_eq(st->port[1].tx_pkts, 90);
+	/* A device that does not exist: refused, outn keeps its running settings. */
+	before = r.d.cfg;
+	write_file(bad_dev);
+	cr_assert_lt(vs_daemon_reload(&r.d, msg, sizeof(msg)), 0);
+	cr_assert(strstr(msg, "cannot recreate") != NULL && strstr(msg, "outn") != NULL, "%s", msg);
+	cr_assert_eq(r.d.cfg, before);
+	cr_assert_not_null(vs_switch_port_by_name(r.sw, "outn"));
+	send_n(100, 50);
+	wait_outn(r.sw, st);
+	cr_assert_eq(st->port[1].tx_pkts, 135);
+	cr_assert_eq(st->total_drops, st->drops[VS_DROP_RULE_DROP]);
+	rig_down(&r);
+	free(st);
+}
