@@ -470,7 +470,6 @@ rxq_rebalance(struct vs_daemon *d, char *msg, size_t size)
 		snprintf(msg, size, "out of memory");
 		goto out;
 	}
-	vs_daemon_tick(d, d->t_rate); /* fresh counters */
 	rc = vs_switch_rxq_map(d->sw, cur);
 	if (rc == 0) {
 		pinned_map(d, fixed);

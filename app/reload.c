@@ -223,10 +223,15 @@ vs_daemon_tick(struct vs_daemon *d, double now)
 {
 	struct vs_switch_stats *tmp;
 
-	/* Only this thread writes d->stats: it may read it without the lock. */
-	pthread_mutex_lock(&d->stats_lock);
-	vs_switch_stats(d->sw, d->stats);
-	pthread_mutex_unlock(&d->stats_lock);
+	/* The copy telemetry reads is refreshed ten times a second (the whole
+	 * struct is some 200 KiB with 64 workers); requests refresh it too. */
+	if (now - d->t_copy >= 0.1 || now - d->t_rate >= 1.0) {
+		/* Only this thread writes d->stats: it may read it without the lock. */
+		pthread_mutex_lock(&d->stats_lock);
+		vs_switch_stats(d->sw, d->stats);
+		pthread_mutex_unlock(&d->stats_lock);
+		d->t_copy = now;
+	}
 	if (now - d->t_rate < 1.0)
 		return;
 	tmp = d->rate_prev;

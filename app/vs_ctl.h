@@ -69,7 +69,8 @@ struct vs_daemon {
 	 * of about a second (rate_dt seconds long). */
 	struct vs_switch_stats *rate_prev, *rate_cur;
 	double rate_dt;
-	double t_rate;
+	double t_rate; /* when rate_cur was taken */
+	double t_copy; /* when stats was last refreshed */
 	bool rate_window_ready;
 
 	struct vs_ctl *ctl;
@@ -89,7 +90,8 @@ int vs_daemon_init(struct vs_daemon *d, struct vs_switch *sw, const struct vs_co
 /* Close the socket and listeners, free configs d loaded. Accepts a zeroed d. */
 void vs_daemon_fini(struct vs_daemon *d);
 
-/* Refresh the statistics copy and, once a second, the rate window. */
+/* Refresh the statistics copy (every 100 ms) and, once a second, the rate
+ * window. now: CLOCK_MONOTONIC seconds. */
 void vs_daemon_tick(struct vs_daemon *d, double now);
 
 /*
