@@ -39,6 +39,9 @@ struct vs_switch {
 	uint32_t n_rules;
 	uint64_t generation;
 	bool running;
+	/* Workers' per-id counters when the port at that id was added: a port
+	 * that reuses the id of one removed earlier starts from zero. */
+	struct vs_switch_port_stats port_base[VS_PORT_MAX];
 };
 
 static uint32_t switch_seq;
@@ -405,6 +408,24 @@ plan_ports(struct vs_switch *sw, const struct vs_config *cfg, struct plan *pl)
 	return 0;
 }
 
+static void
+port_base_mark(struct vs_switch *sw, uint16_t id)
+{
+	struct vs_switch_port_stats *b = &sw->port_base[id];
+	uint16_t i;
+
+	memset(b, 0, sizeof(*b));
+	for (i = 0; i < sw->n_workers; i++) {
+		const struct vs_worker_stats *ws = &sw->workers[i]->stats;
+
+		b->rx_pkts += ws->rx_pkts[id];
+		b->rx_bytes += ws->rx_bytes[id];
+		b->tx_pkts += ws->tx_pkts[id];
+		b->tx_bytes += ws->tx_bytes[id];
+		b->tx_drops += ws->tx_drops[id];
+	}
+}
+
 /* Make port id from pc (and start it when the switch runs). 0 or -errno;
  * on failure sw->ports[id] stays NULL. */
 static int
@@ -755,12 +776,13 @@ vs_switch_apply(struct vs_switch *sw, const struct vs_config *cfg)
 		if (rc < 0)
 			goto abort;
 	}
-	/* 4. Added ports. */
+	/* 4. Added ports (their counters start from what the id counted so far). */
 	pp.pool = sw->pool;
 	pp.n_workers = sw->n_workers;
 	for (i = 0; i < cfg->n_ports; i++) {
 		if (!pl->added[i])
 			continue;
+		port_base_mark(sw, pl->ids[i]);
 		sw->ports[pl->ids[i]] = vs_port_create(&cfg->ports[i], pl->ids[i], &pp);
 		if (sw->ports[pl->ids[i]] == NULL) {
 			rc = -errno;
@@ -1054,6 +1076,15 @@ vs_switch_stats(struct vs_switch *sw, struct vs_switch_stats *out)
 			out->drops[r] += ws->drops[r];
 			out->total_drops += ws->drops[r];
 		}
+	}
+	for (id = 0; id < VS_PORT_MAX; id++) {
+		const struct vs_switch_port_stats *b = &sw->port_base[id];
+
+		out->port[id].rx_pkts -= b->rx_pkts;
+		out->port[id].rx_bytes -= b->rx_bytes;
+		out->port[id].tx_pkts -= b->tx_pkts;
+		out->port[id].tx_bytes -= b->tx_bytes;
+		out->port[id].tx_drops -= b->tx_drops;
 	}
 	return 0;
 }
