@@ -286,15 +286,20 @@ apply(struct vs_daemon *d, struct vs_config *next, char *msg, size_t size)
 		if (logbuf != NULL && loglen) {
 			char *line = logbuf, *nl;
 
-			/* Prefer the last line: the pipeline logs the cause just before it fails.
-			 */
+			/* The last line: the pipeline logs the cause just before it fails. */
 			for (nl = strchr(line, '\n'); nl && nl[1]; nl = strchr(line, '\n'))
 				line = nl + 1;
 			nl = strchr(line, '\n');
 			if (nl)
 				*nl = '\0';
-			snprintf(msg, size, "%s: not applied: %s (%s)", next->source, line,
-				 strerror(-rc));
+			/* Without the log type ("pipeline: "); a file name has a '/' or '.'. */
+			nl = strstr(line, ": ");
+			if (nl != NULL && strcspn(line, " /.:") == (size_t)(nl - line))
+				line = nl + 2;
+			if (strncmp(line, next->source, strlen(next->source)) == 0)
+				snprintf(msg, size, "%s", line);
+			else
+				snprintf(msg, size, "%s: not applied: %s", next->source, line);
 		} else {
 			snprintf(msg, size, "%s: not applied: %s", next->source, strerror(-rc));
 		}

@@ -509,6 +509,15 @@ Test(reload, ports_are_added_before_and_removed_after_their_rules, .init = setup
 	cr_assert_eq(atomic_load(&recv_pkts[3]), 45);
 	cr_assert_eq(atomic_load(&bad_stamp), 0);
 	cr_assert_eq(st->total_drops, 15);
+	/* A new port takes outc's old id: its counters start from zero. */
+	write_file(HEAD "  - {name: outd, type: ethdev, device: \"net_null9,no-rx=1\"}\n"
+			"rules:\n" DROP_RULE);
+	cr_assert_eq(vs_daemon_reload(&r.d, msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert_eq(vs_switch_port_by_name(r.sw, "outd")->id, 3);
+	vs_switch_stats(r.sw, st);
+	cr_assert_eq(st->port[3].tx_pkts, 0);
+	cr_assert_eq(st->port[3].tx_bytes, 0);
+	cr_assert_eq(st->port[2].tx_pkts, 45, "outb keeps its counters");
 	rig_down(&r);
 	free(st);
 }
