@@ -4,6 +4,10 @@
  * reclamation, statistics aggregation and re-ranking. Single writer.
  * See cls_priv.h for the versioning scheme.
  */
+/* Names this module's log type for RTE_LOG_REGISTER_DEFAULT below:
+ * --log-level=nfvswitch.cls:debug */
+#define RTE_LOG_DEFAULT_LOGTYPE nfvswitch.cls
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
