@@ -1182,6 +1182,8 @@ cls_txn_end(struct vs_cls_txn *txn)
 	free(txn);
 }
 
+/* Staged adds are undone like deletions: their data goes to data_free after a
+ * grace period (the rule owned it from vs_cls_rule_add on). */
 void
 vs_cls_txn_abort(struct vs_cls_txn *txn)
 {
