@@ -161,9 +161,9 @@ vs_bench_report_rfc_table(FILE *out, const struct vs_bench_rfc_row *rows, uint32
 	for (uint32_t i = 0; i < n; i++) {
 		const struct vs_bench_rfc_row *w = &rows[i];
 
-		fprintf(out, "%-6s %8u %5u %10.3f %10.3f %10.3f %10.3f %6u |", w->size, w->flows,
-			w->masks, w->ndr_pps / 1e6, w->ndr_gbps, w->pdr_pps / 1e6, w->pdr_gbps,
-			w->trials);
+		fprintf(out, "%-6s %8u %5u %9.3f%c %10.3f %10.3f %10.3f %6u |", w->size, w->flows,
+			w->masks, w->ndr_pps / 1e6, w->sender_limited ? '*' : ' ', w->ndr_gbps,
+			w->pdr_pps / 1e6, w->pdr_gbps, w->trials);
 		if (w->n_lat == 0)
 			fprintf(out, " (no latency trials)\n");
 		for (uint32_t k = 0; k < w->n_lat; k++) {
@@ -176,6 +176,13 @@ vs_bench_report_rfc_table(FILE *out, const struct vs_bench_rfc_row *rows, uint32
 				w->lat_frac[k] * 100, r->lat_min_ns / 1e3, r->lat_avg_ns / 1e3,
 				r->lat_p50_ns / 1e3, r->lat_p99_ns / 1e3, r->lat_p999_ns / 1e3,
 				r->lat_max_ns / 1e3);
+		}
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		if (rows[i].sender_limited) {
+			fprintf(out, "* sender-limited: no loss at the highest rate the generator "
+				"reached; the device under test may go faster\n");
+			break;
 		}
 	}
 }
@@ -194,9 +201,10 @@ vs_bench_report_rfc_json(FILE *out, const struct vs_bench_env *env,
 		json_str(out, w->size);
 		fprintf(out, ", \"flows\": %u, \"masks\": %u, \"max_pps\": %.1f, \"ndr_pps\": %.1f, "
 			"\"ndr_gbps\": %.4f, \"pdr_pps\": %.1f, \"pdr_gbps\": %.4f, "
-			"\"pdr_loss_ratio\": %.6f, \"trials\": %u, \"latency\": [",
+			"\"pdr_loss_ratio\": %.6f, \"trials\": %u, \"sender_limited\": %s, "
+			"\"latency\": [",
 			w->flows, w->masks, w->max_pps, w->ndr_pps, w->ndr_gbps, w->pdr_pps,
-			w->pdr_gbps, w->pdr_loss, w->trials);
+			w->pdr_gbps, w->pdr_loss, w->trials, w->sender_limited ? "true" : "false");
 		for (uint32_t k = 0; k < w->n_lat; k++) {
 			fprintf(out, "%s\n    {\"fraction\": %.3f, \"trial\": ", k ? "," : "",
 				w->lat_frac[k]);

@@ -22,6 +22,7 @@ struct vs_bench_rfc_row {
 	double pdr_gbps;
 	double pdr_loss;      /* threshold used, fraction */
 	uint32_t trials;
+	int sender_limited;   /* the ceiling passed: the device was not saturated */
 	uint32_t n_lat;
 	double lat_frac[VS_BENCH_MAX_FRACTIONS];
 	struct vs_bench_result lat[VS_BENCH_MAX_FRACTIONS]; /* trials at frac * NDR */

@@ -135,17 +135,33 @@ port_setup(struct vs_bench_ctx *ctx, uint16_t port)
 }
 
 static int
-wait_link(uint16_t port, uint32_t secs)
+link_up(uint16_t port)
 {
 	struct rte_eth_link link;
 
-	for (uint32_t i = 0; i <= secs * 10; i++) {
-		memset(&link, 0, sizeof(link));
-		if (rte_eth_link_get_nowait(port, &link) == 0 && link.link_status)
+	memset(&link, 0, sizeof(link));
+	return rte_eth_link_get_nowait(port, &link) == 0 && link.link_status;
+}
+
+/*
+ * Wait for link up. Client-side virtual ports (memif client, virtio-user)
+ * connect when started and do not retry if the peer was not ready yet, so a
+ * port still down after two seconds is restarted to connect again.
+ */
+static int
+wait_link(struct vs_bench_ctx *ctx, uint16_t port, uint32_t secs)
+{
+	for (uint32_t i = 1; i <= secs * 10; i++) {
+		if (link_up(port))
 			return 0;
 		usleep(100 * 1000);
+		if (i % 20 == 0 && !ctx->o.no_port_setup && i < secs * 10) {
+			LOG(INFO, "port %u: link still down, restarting it to reconnect\n", port);
+			(void)rte_eth_dev_stop(port);
+			(void)rte_eth_dev_start(port);
+		}
 	}
-	return -ETIMEDOUT;
+	return link_up(port) ? 0 : -ETIMEDOUT;
 }
 
 static void
@@ -237,8 +253,8 @@ vs_bench_ctx_create(const struct vs_bench_opts *o)
 		}
 	}
 	if (o->link_wait_s) {
-		if (wait_link(o->tx_port, o->link_wait_s) < 0 ||
-		    wait_link(o->rx_port, o->link_wait_s) < 0) {
+		if (wait_link(ctx, o->tx_port, o->link_wait_s) < 0 ||
+		    wait_link(ctx, o->rx_port, o->link_wait_s) < 0) {
 			LOG(ERR, "link of port %u or %u still down after %u s "
 			    "(memif/vhost peer not connected? cable?)\n",
 			    o->tx_port, o->rx_port, o->link_wait_s);

@@ -666,8 +666,11 @@ rfc_point(struct app *a, struct vs_bench_ctx *ctx, const struct vs_bench_sizes *
 	if (ret < 0)
 		return ret;
 	row->trials += sr.n_trials;
-	row->ndr_pps = sr.rate_pps;
-	row->ndr_gbps = sr.rate_pps * bits / 1e9;
+	/* A pass counts at the rate actually sent, if the sender fell short. */
+	row->ndr_pps = sr.found && sr.best.tx_pps > 0 && sr.best.tx_pps < sr.rate_pps ?
+		       sr.best.tx_pps : sr.rate_pps;
+	row->sender_limited = sr.found && sr.rate_pps >= ceiling;
+	row->ndr_gbps = row->ndr_pps * bits / 1e9;
 
 	if (row->ndr_pps >= ceiling) {
 		row->pdr_pps = row->ndr_pps;
@@ -680,6 +683,10 @@ rfc_point(struct app *a, struct vs_bench_ctx *ctx, const struct vs_bench_sizes *
 			return ret;
 		row->trials += sr.n_trials;
 		row->pdr_pps = sr.found ? sr.rate_pps : row->ndr_pps;
+		if (sr.found && sr.best.tx_pps > 0 && sr.best.tx_pps < row->pdr_pps)
+			row->pdr_pps = sr.best.tx_pps;
+		if (row->pdr_pps < row->ndr_pps)
+			row->pdr_pps = row->ndr_pps;
 	}
 	row->pdr_gbps = row->pdr_pps * bits / 1e9;
 
