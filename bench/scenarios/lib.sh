@@ -22,6 +22,7 @@ MEM_MB=${MEM_MB:-1024}
 KEEP=${KEEP:-0}
 
 PIDS=()
+TP_EXTRA=()
 RUNDIR=""
 NOTES=()
 
@@ -171,7 +172,7 @@ testpmd_start() {
 	taskset -c "$CTRL_CORE,$FWD_CORE" "$TESTPMD" -l "$CTRL_CORE,$FWD_CORE" --main-lcore "$CTRL_CORE" \
 		--no-huge -m "$MEM_MB" --file-prefix "$TP_PREFIX" --no-pci \
 		--log-level='*:warning' "${vdevs[@]}" -- --forward-mode=io --nb-cores=1 \
-		--burst="$BURST" --total-num-mbufs="${TP_MBUFS:-65536}" --auto-start \
+		--burst="$BURST" --total-num-mbufs="${TP_MBUFS:-65536}" "${TP_EXTRA[@]}" --auto-start \
 		< <(tail -f /dev/null) > "$RUNDIR/testpmd.log" 2>&1 &
 	TP_PID=$!
 	PIDS+=("$TP_PID")
@@ -255,7 +256,11 @@ ovs_stop() {
 		ovs-appctl -t "$OVS_RUN/ovsdb-server.ctl" exit >/dev/null 2>&1 || true
 	fi
 	[ -f "$OVS_RUN/ovsdb-server.pid" ] && stop_pid "$(cat "$OVS_RUN/ovsdb-server.pid")"
-	rm -rf "$OVS_RUN"
+	if [ "$KEEP" = 1 ]; then
+		mv "$OVS_RUN" "$OVS_RUN.$(date +%s%N)" 2>/dev/null || true
+	else
+		rm -rf "$OVS_RUN"
+	fi
 	OVS_RUN=""
 }
 
@@ -301,7 +306,10 @@ nfv_start() {
 	taskset -c "$CTRL_CORE,$FWD_CORE" "$NFVSWITCH" -c "$1" > "$RUNDIR/nfvswitch.log" 2>&1 &
 	NFV_PID=$!
 	PIDS+=("$NFV_PID")
-	if ! wait_socket "$(telemetry_sock "$NFV_PREFIX")" 30 "$NFV_PID"; then
+	# Ready when it says it runs (ports created and started), not at EAL init.
+	local i
+	for i in $(seq 1 300); do
+		grep -q "nfvswitch running" "$RUNDIR/nfvswitch.log" 2>/dev/null && break
 		if ! kill -0 "$NFV_PID" 2>/dev/null; then
 			if grep -qi vhost "$RUNDIR/nfvswitch.log"; then
 				note "nfvswitch refused vhost ports: $(grep -i vhost "$RUNDIR/nfvswitch.log" | head -2 | tr '\n' ' ')"
@@ -310,9 +318,12 @@ nfv_start() {
 			fi
 			return 1
 		fi
-		NFV_TELEMETRY=0 # running, but no telemetry socket: parse its stats lines
-	else
+		sleep 0.1
+	done
+	if [ -S "$(telemetry_sock "$NFV_PREFIX")" ]; then
 		NFV_TELEMETRY=1
+	else
+		NFV_TELEMETRY=0 # running, but no telemetry socket: parse its stats lines
 	fi
 }
 

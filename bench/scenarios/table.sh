@@ -32,5 +32,5 @@ table_print() {
 		local n
 		for n in "${NOTES[@]}"; do echo "  - $n"; done
 	fi
-	echo "(window ${WINDOW}s after ${WARMUP}s warm-up; Mpps = packets/s leaving the sink port; CSV: $RESULT_CSV)"
+	echo "(${MEASURE_NOTE:-window ${WINDOW}s after ${WARMUP}s warm-up; Mpps = packets/s leaving the sink port}; CSV: $RESULT_CSV)"
 }
