@@ -41,6 +41,7 @@ rundir_init() {
 # Stop one pid we started: SIGINT (DPDK apps stop cleanly), then SIGTERM, then SIGKILL.
 stop_pid() {
 	local pid=$1 i
+	[[ $pid =~ ^[1-9][0-9]*$ ]] || return 0
 	kill -0 "$pid" 2>/dev/null || return 0
 	kill -INT "$pid" 2>/dev/null || true
 	for i in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
@@ -251,11 +252,11 @@ ovs_stop() {
 	if [ -S "$OVS_RUN/ovs-vswitchd.ctl" ]; then
 		ovs-appctl -t "$OVS_RUN/ovs-vswitchd.ctl" exit --cleanup >/dev/null 2>&1 || true
 	fi
-	[ -f "$OVS_RUN/ovs-vswitchd.pid" ] && stop_pid "$(cat "$OVS_RUN/ovs-vswitchd.pid")"
+	[ -f "$OVS_RUN/ovs-vswitchd.pid" ] && stop_pid "$(cat "$OVS_RUN/ovs-vswitchd.pid" 2>/dev/null)"
 	if [ -S "$OVS_RUN/ovsdb-server.ctl" ]; then
 		ovs-appctl -t "$OVS_RUN/ovsdb-server.ctl" exit >/dev/null 2>&1 || true
 	fi
-	[ -f "$OVS_RUN/ovsdb-server.pid" ] && stop_pid "$(cat "$OVS_RUN/ovsdb-server.pid")"
+	[ -f "$OVS_RUN/ovsdb-server.pid" ] && stop_pid "$(cat "$OVS_RUN/ovsdb-server.pid" 2>/dev/null)"
 	if [ "$KEEP" = 1 ]; then
 		mv "$OVS_RUN" "$OVS_RUN.$(date +%s%N)" 2>/dev/null || true
 	else
