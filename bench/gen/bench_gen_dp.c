@@ -96,6 +96,9 @@ vs_bench_rx_step(struct vs_bench_rx *rx)
 	uint16_t n = rte_eth_rx_burst(rx->port, rx->queue, pkts, rx->burst);
 	uint64_t now, good = 0;
 
+	if (rx->n_queues > 1 && ++rx->queue == rx->n_queues)
+		rx->queue = 0;
+
 	if (n == 0)
 		return 0;
 	now = rte_rdtsc();

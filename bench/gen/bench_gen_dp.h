@@ -62,7 +62,8 @@ struct vs_bench_tx {
 struct vs_bench_rx {
 	/* set up by the control thread before a trial */
 	uint16_t port;
-	uint16_t queue;
+	uint16_t queue;        /* next queue to poll (the receive lcore advances it) */
+	uint16_t n_queues;     /* queues polled in turn, one burst each */
 	uint16_t burst;
 	uint8_t trial;
 	uint32_t n_flows;

@@ -56,6 +56,7 @@ vs_bench_opts_default(struct vs_bench_opts *o)
 	o->tx_port = 0;
 	o->rx_port = 1;
 	o->burst = 32;
+	o->n_queues = 1;
 	o->n_mbufs = 16383;
 	o->rx_desc = 1024;
 	o->tx_desc = 1024;
@@ -92,7 +93,7 @@ read_cpu_model(char *buf, size_t size)
 }
 
 static int
-port_setup(struct vs_bench_ctx *ctx, uint16_t port)
+port_setup(struct vs_bench_ctx *ctx, uint16_t port, uint16_t n_rxq)
 {
 	struct rte_eth_conf conf;
 	struct rte_eth_dev_info info;
@@ -106,7 +107,7 @@ port_setup(struct vs_bench_ctx *ctx, uint16_t port)
 		return ret;
 	if (socket < 0)
 		socket = (int)SOCKET_ID_ANY;
-	ret = rte_eth_dev_configure(port, 1, 1, &conf);
+	ret = rte_eth_dev_configure(port, n_rxq, 1, &conf);
 	if (ret < 0) {
 		LOG(ERR, "port %u: configure failed: %s\n", port, rte_strerror(-ret));
 		return ret;
@@ -114,10 +115,13 @@ port_setup(struct vs_bench_ctx *ctx, uint16_t port)
 	ret = rte_eth_dev_adjust_nb_rx_tx_desc(port, &rxd, &txd);
 	if (ret < 0)
 		return ret;
-	ret = rte_eth_rx_queue_setup(port, 0, rxd, (unsigned int)socket, NULL, ctx->mp);
-	if (ret < 0) {
-		LOG(ERR, "port %u: rx queue setup failed: %s\n", port, rte_strerror(-ret));
-		return ret;
+	for (uint16_t q = 0; q < n_rxq; q++) {
+		ret = rte_eth_rx_queue_setup(port, q, rxd, (unsigned int)socket, NULL, ctx->mp);
+		if (ret < 0) {
+			LOG(ERR, "port %u: rx queue %u setup failed: %s\n", port, q,
+			    rte_strerror(-ret));
+			return ret;
+		}
 	}
 	ret = rte_eth_tx_queue_setup(port, 0, txd, (unsigned int)socket, NULL);
 	if (ret < 0) {
@@ -185,6 +189,11 @@ vs_bench_ctx_create(const struct vs_bench_opts *o)
 	unsigned int lc, nw = 0, w[2] = {0, 0};
 	int ret;
 
+	if (o->n_queues == 0) {
+		LOG(ERR, "queues: expected >= 1\n");
+		errno = EINVAL;
+		return NULL;
+	}
 	if (o->burst == 0 || o->burst > VS_BENCH_MAX_BURST) {
 		LOG(ERR, "burst %u: expected 1..%u\n", o->burst, VS_BENCH_MAX_BURST);
 		errno = EINVAL;
@@ -234,12 +243,12 @@ vs_bench_ctx_create(const struct vs_bench_opts *o)
 			ret = -ENOMEM;
 			goto fail;
 		}
-		ret = port_setup(ctx, o->tx_port);
+		ret = port_setup(ctx, o->tx_port, o->rx_port == o->tx_port ? o->n_queues : 1);
 		if (ret < 0)
 			goto fail;
 		ctx->started[0] = true;
 		if (o->rx_port != o->tx_port) {
-			ret = port_setup(ctx, o->rx_port);
+			ret = port_setup(ctx, o->rx_port, o->n_queues);
 			if (ret < 0)
 				goto fail;
 			ctx->started[1] = true;
@@ -530,6 +539,7 @@ vs_bench_trial(struct vs_bench_ctx *ctx, const struct vs_bench_trial_cfg *cfg,
 	memset(&ctx->rx, 0, sizeof(ctx->rx));
 	ctx->rx.port = ctx->o.rx_port;
 	ctx->rx.queue = 0;
+	ctx->rx.n_queues = ctx->o.n_queues;
 	ctx->rx.burst = ctx->o.burst;
 	ctx->rx.trial = ctx->trial;
 	ctx->rx.n_flows = cfg->flows.n_flows;

@@ -25,6 +25,7 @@ struct vs_bench_opts {
 	uint16_t tx_port;
 	uint16_t rx_port;      /* may equal tx_port */
 	uint16_t burst;        /* default 32 */
+	uint16_t n_queues;     /* rx queues of the rx port (1), all polled; one tx queue */
 	uint32_t n_mbufs;      /* default 16383 */
 	uint16_t rx_desc;      /* default 1024 */
 	uint16_t tx_desc;      /* default 1024 */

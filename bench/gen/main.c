@@ -67,6 +67,8 @@ usage(FILE *out)
 "ports and lcores:\n"
 "  --tx-port N --rx-port N   DPDK port ids (default 0 and 1; equal = one port both ways)\n"
 "  --burst N                 burst size (32)          --mbufs N   mbuf pool size (16383)\n"
+"  --rx-queues N             rx queues per port, all polled (1); one tx queue. A memif\n"
+"                            client needs one per tx queue of the peer (OVS-DPDK: 2)\n"
 "  --link-wait S             wait for link up (10 s)  --drain-ms N  straggler wait (200)\n"
 "  --quiet                   no progress lines\n"
 "workload:\n"
@@ -243,13 +245,14 @@ enum {
 	O_FLOWS, O_MASKS, O_RATE, O_DURATION, O_COUNT, O_ETH_SRC, O_ETH_DST, O_IP_SRC, O_UDP_DST,
 	O_LINE, O_JSON, O_CSV, O_PER_FLOW, O_SIZES, O_FLOWS_LIST, O_PDR, O_RES, O_MAX_ITER,
 	O_TRIAL, O_LAT_FRAC, O_LAT_TRIAL, O_MAX_RATE, O_LAT_CSV, O_FORMAT, O_PORT_ONLY,
-	O_IN_PORT, O_OUT_PORT, O_HELP,
+	O_IN_PORT, O_OUT_PORT, O_QUEUES, O_HELP,
 };
 
 static const struct option long_opts[] = {
 	{"tx-port", required_argument, NULL, O_TX_PORT},
 	{"rx-port", required_argument, NULL, O_RX_PORT},
 	{"burst", required_argument, NULL, O_BURST},
+	{"rx-queues", required_argument, NULL, O_QUEUES},
 	{"mbufs", required_argument, NULL, O_MBUFS},
 	{"link-wait", required_argument, NULL, O_LINK_WAIT},
 	{"drain-ms", required_argument, NULL, O_DRAIN},
@@ -319,6 +322,11 @@ parse_args(struct app *a, int argc, char **argv)
 			if (parse_u64(optarg, &u) < 0 || u == 0 || u > VS_BENCH_MAX_BURST)
 				return bad(name, optarg, "1..64");
 			a->opts.burst = (uint16_t)u;
+			break;
+		case O_QUEUES:
+			if (parse_u64(optarg, &u) < 0 || u == 0 || u > 64)
+				return bad(name, optarg, "1..64");
+			a->opts.n_queues = (uint16_t)u;
 			break;
 		case O_MBUFS:
 			if (parse_u64(optarg, &u) < 0 || u < 1024 || u > UINT32_MAX)

@@ -26,7 +26,8 @@ gen_rfc2544() {
 	taskset -c "$GEN_CORES" "$BENCH" -l "$GEN_CORES" --no-huge -m 512 \
 		--file-prefix "vsb-gen-$TAG" --no-pci --no-telemetry --log-level='*:warning' ${GEN_EAL_EXTRA:-} \
 		--vdev="$(memif_dev 0 client)" --vdev="$(memif_dev 1 client)" -- rfc2544 \
-		--tx-port 0 --rx-port 1 --sizes "$SIZES" --flows-list "$GEN_FLOWS" \
+		--tx-port 0 --rx-port 1 --rx-queues "${GEN_RXQ:-1}" \
+		--sizes "$SIZES" --flows-list "$GEN_FLOWS" \
 		--masks "$MASKS" --trial "$TRIAL" --resolution "$RESOLUTION" "${fr[@]}" \
 		--max-iter "$MAX_ITER" --link-wait 15 \
 		--json "$RUNDIR/gen-$sys.json" --csv "$RUNDIR/gen-$sys.csv" \

@@ -25,7 +25,9 @@ p2p_system() { # p2p_system SYSTEM
 		"$BENCH" rules --format ofctl --in-port 1 --out-port 2 --masks "$MASKS" > "$RUNDIR/flows.of"
 		if ovs_start && ovs_add_port m0 1 "$a" && ovs_add_port m1 2 "$b" &&
 		   ovs_flows "$RUNDIR/flows.of"; then
-			gen_rfc2544 ovs
+			# OVS sends on txq 1 (its PMD; txq 0 is the main thread): a memif
+			# client needs one rx queue per server tx queue.
+			GEN_RXQ=2 gen_rfc2544 ovs
 		else
 			note "OVS-DPDK p2p setup failed"
 		fi

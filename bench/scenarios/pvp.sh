@@ -29,7 +29,9 @@ pvp_system() { # pvp_system SYSTEM
 		   ovs_vsctl add-port br0 vm0 -- set Interface vm0 type=dpdkvhostuserclient \
 			"options:vhost-server-path=$(VHOST_SOCK)" ofport_request=3 &&
 		   ovs_flows "$RUNDIR/flows.of"; then
-			gen_rfc2544 ovs
+			# OVS sends on txq 1 (its PMD; txq 0 is the main thread): a memif
+			# client needs one rx queue per server tx queue.
+			GEN_RXQ=2 gen_rfc2544 ovs
 		else
 			note "OVS-DPDK pvp setup failed"
 		fi

@@ -235,3 +235,39 @@ Test(loop, foreign_and_stale_frames_are_named, .timeout = 60)
 	cr_assert_eq(r.seq.lost, 0);
 	loop_down(&l);
 }
+
+Test(loop, every_rx_queue_is_polled, .timeout = 60)
+{
+	struct rte_ring *ab, *idle, *rx_rings[2];
+	struct vs_bench_opts o;
+	struct vs_bench_trial_cfg t;
+	struct vs_bench_result r;
+	struct vs_bench_ctx *ctx;
+	int a, b;
+
+	/* Port B receives on two queues; the traffic arrives on the second
+	 * only, as when a switch transmits on its second tx queue. */
+	eal_up("-l", "0");
+	ab = rte_ring_create("vsb_ab", 4096, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	idle = rte_ring_create("vsb_idle", 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	cr_assert(ab && idle);
+	rx_rings[0] = idle;
+	rx_rings[1] = ab;
+	a = rte_eth_from_rings("vsb_ring_a", &idle, 1, &ab, 1, SOCKET_ID_ANY);
+	b = rte_eth_from_rings("vsb_ring_b", rx_rings, 2, &idle, 1, SOCKET_ID_ANY);
+	cr_assert(a >= 0 && b >= 0);
+	vs_bench_opts_default(&o);
+	o.tx_port = (uint16_t)a;
+	o.rx_port = (uint16_t)b;
+	o.n_queues = 2;
+	o.n_mbufs = 8191;
+	o.link_wait_s = 2;
+	o.progress = false;
+	ctx = vs_bench_ctx_create(&o);
+	cr_assert_not_null(ctx, "ctx create: %s", strerror(errno));
+	trial_cfg(&t, 16, "64", 5000);
+	cr_assert_eq(vs_bench_trial(ctx, &t, &r), 0);
+	assert_exact(&r, 5000);
+	vs_bench_ctx_destroy(ctx);
+	rte_eal_cleanup();
+}
