@@ -42,8 +42,9 @@ vs_bench_report_result(FILE *out, const struct vs_bench_result *r)
 	fprintf(out, "%-22s %10s %10s %10s %10s %10s %10s\n", "latency (us)", "min", "avg", "p50",
 		"p99", "p99.9", "max");
 	if (r->lat_count)
-		fprintf(out, "%-22s %10.3f %10.3f %10.3f %10.3f %10.3f %10.3f\n", "", r->lat_min_ns / 1e3,
-			r->lat_avg_ns / 1e3, r->lat_p50_ns / 1e3, r->lat_p99_ns / 1e3,
+		fprintf(out, "%-22s %10.3f %10.3f %10.3f %10.3f %10.3f %10.3f\n", "",
+			r->lat_min_ns / 1e3, r->lat_avg_ns / 1e3, r->lat_p50_ns / 1e3,
+			r->lat_p99_ns / 1e3,
 			r->lat_p999_ns / 1e3, r->lat_max_ns / 1e3);
 	else
 		fprintf(out, "%-22s (no packets received)\n", "");
@@ -89,19 +90,21 @@ json_result(FILE *out, const struct vs_bench_result *r)
 	fprintf(out, ", \"flows\": %u, \"masks\": %u, \"offered_pps\": %.1f, \"window_s\": %.6f, "
 		"\"tx_pkts\": %" PRIu64 ", \"tx_bytes\": %" PRIu64 ", \"rx_pkts\": %" PRIu64
 		", \"rx_bytes\": %" PRIu64 ", \"tx_pps\": %.1f, \"rx_pps\": %.1f, "
-		"\"tx_gbps\": %.4f, \"rx_gbps\": %.4f, \"lost\": %" PRIu64 ", \"loss_ratio\": %.9f, "
+		"\"tx_gbps\": %.4f, \"rx_gbps\": %.4f, \"lost\": %" PRIu64 ", "
+		"\"loss_ratio\": %.9f, "
 		"\"reordered\": %" PRIu64 ", \"late\": %" PRIu64 ", \"duplicates\": %" PRIu64
 		", \"flows_lossy\": %u, \"pace_skipped\": %" PRIu64 ", \"drops\": {",
-		r->flows, r->masks, r->offered_pps, r->window_s, r->tx_pkts, r->tx_bytes, r->rx_pkts,
-		r->rx_bytes, r->tx_pps, r->rx_pps, r->tx_gbps, r->rx_gbps, r->seq.lost,
+		r->flows, r->masks, r->offered_pps, r->window_s, r->tx_pkts, r->tx_bytes,
+		r->rx_pkts, r->rx_bytes, r->tx_pps, r->rx_pps, r->tx_gbps, r->rx_gbps, r->seq.lost,
 		r->loss_ratio, r->seq.reorder, r->seq.late, r->seq.dup, r->seq.flows_lossy,
 		r->pace_skipped);
 	for (int i = 0; i < VS_BENCH_DROP_MAX; i++)
-		fprintf(out, "%s\"%s\": %" PRIu64, i ? ", " : "", vs_bench_drop_str(i), r->drops[i]);
+		fprintf(out, "%s\"%s\": %" PRIu64, i ? ", " : "", vs_bench_drop_str(i),
+			r->drops[i]);
 	fprintf(out, "}, \"latency_ns\": {\"count\": %" PRIu64 ", \"min\": %" PRIu64
 		", \"avg\": %.1f, \"p50\": %" PRIu64 ", \"p99\": %" PRIu64 ", \"p99_9\": %" PRIu64
-		", \"max\": %" PRIu64 "}}", r->lat_count, r->lat_min_ns, r->lat_avg_ns, r->lat_p50_ns,
-		r->lat_p99_ns, r->lat_p999_ns, r->lat_max_ns);
+		", \"max\": %" PRIu64 "}}", r->lat_count, r->lat_min_ns, r->lat_avg_ns,
+		r->lat_p50_ns, r->lat_p99_ns, r->lat_p999_ns, r->lat_max_ns);
 }
 
 void
@@ -126,8 +129,9 @@ vs_bench_report_result_csv_header(FILE *out)
 void
 vs_bench_report_result_csv(FILE *out, const struct vs_bench_result *r)
 {
-	fprintf(out, "%s,%u,%u,%.1f,%.6f,%" PRIu64 ",%" PRIu64 ",%.6f,%.6f,%" PRIu64 ",%.6f,%" PRIu64
-		",%" PRIu64 ",%" PRIu64 ",%.1f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
+	fprintf(out, "%s,%u,%u,%.1f,%.6f,%" PRIu64 ",%" PRIu64 ",%.6f,%.6f,%" PRIu64 ",%.6f,"
+		"%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.1f,%" PRIu64 ",%" PRIu64 ",%" PRIu64
+		",%" PRIu64 "\n",
 		r->size_label, r->flows, r->masks, r->offered_pps, r->window_s, r->tx_pkts,
 		r->rx_pkts, r->tx_pps / 1e6, r->rx_pps / 1e6, r->seq.lost, r->loss_ratio * 100,
 		r->seq.reorder, r->seq.dup, r->lat_min_ns, r->lat_avg_ns, r->lat_p50_ns,
@@ -170,8 +174,8 @@ vs_bench_report_rfc_table(FILE *out, const struct vs_bench_rfc_row *rows, uint32
 			const struct vs_bench_result *r = &w->lat[k];
 
 			if (k)
-				fprintf(out, "%-6s %8s %5s %10s %10s %10s %10s %6s |", "", "", "", "",
-					"", "", "", "");
+				fprintf(out, "%-6s %8s %5s %10s %10s %10s %10s %6s |", "", "",
+					"", "", "", "", "", "");
 			fprintf(out, " %4.0f%% %9.3f %9.3f %9.3f %9.3f %9.3f %9.3f\n",
 				w->lat_frac[k] * 100, r->lat_min_ns / 1e3, r->lat_avg_ns / 1e3,
 				r->lat_p50_ns / 1e3, r->lat_p99_ns / 1e3, r->lat_p999_ns / 1e3,
@@ -199,8 +203,9 @@ vs_bench_report_rfc_json(FILE *out, const struct vs_bench_env *env,
 
 		fprintf(out, "%s\n  {\"size\": ", i ? "," : "");
 		json_str(out, w->size);
-		fprintf(out, ", \"flows\": %u, \"masks\": %u, \"max_pps\": %.1f, \"ndr_pps\": %.1f, "
-			"\"ndr_gbps\": %.4f, \"pdr_pps\": %.1f, \"pdr_gbps\": %.4f, "
+		fprintf(out, ", \"flows\": %u, \"masks\": %u, \"max_pps\": %.1f, "
+			"\"ndr_pps\": %.1f, \"ndr_gbps\": %.4f, \"pdr_pps\": %.1f, "
+			"\"pdr_gbps\": %.4f, "
 			"\"pdr_loss_ratio\": %.6f, \"trials\": %u, \"sender_limited\": %s, "
 			"\"latency\": [",
 			w->flows, w->masks, w->max_pps, w->ndr_pps, w->ndr_gbps, w->pdr_pps,

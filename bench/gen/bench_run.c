@@ -200,8 +200,9 @@ vs_bench_ctx_create(const struct vs_bench_opts *o)
 		return NULL;
 	}
 	if (!rte_eth_dev_is_valid_port(o->tx_port) || !rte_eth_dev_is_valid_port(o->rx_port)) {
-		LOG(ERR, "tx port %u / rx port %u: no such port (%u ports; add --vdev or a PCI device)\n",
-		    o->tx_port, o->rx_port, rte_eth_dev_count_avail());
+		LOG(ERR, "tx port %u / rx port %u: no such port (%u ports; "
+		    "add --vdev or a PCI device)\n", o->tx_port, o->rx_port,
+		    rte_eth_dev_count_avail());
 		errno = ENODEV;
 		return NULL;
 	}

@@ -406,7 +406,8 @@ Test(flows, tuples_unique_and_inside_group_prefix)
 		vs_bench_flow_tuple(&fl, i, &t);
 		vs_bench_mask_prefix(g, &addr, &len);
 		cr_assert_eq(len, 16 + g);
-		cr_assert_eq(t.ip_dst >> (32 - len), addr >> (32 - len), "flow %u outside group", i);
+		cr_assert_eq(t.ip_dst >> (32 - len), addr >> (32 - len), "flow %u outside group",
+			     i);
 		/* and in no other group's prefix */
 		for (uint32_t h = 0; h < 8; h++) {
 			if (h == g)
@@ -677,7 +678,8 @@ Test(report, csv_and_json_shapes)
 	f = open_memstream(&buf, &size);
 	vs_bench_report_rfc_csv(f, &row, 1);
 	fclose(f);
-	cr_assert_str_eq(buf, "size,flows,masks,max_mpps,ndr_mpps,ndr_gbps,pdr_mpps,pdr_gbps,trials\n"
+	cr_assert_str_eq(buf, "size,flows,masks,max_mpps,ndr_mpps,ndr_gbps,pdr_mpps,pdr_gbps,"
+			      "trials\n"
 			      "64,1000,1,0.000000,4.500000,0.0000,4.750000,0.0000,0\n");
 	free(buf);
 	f = open_memstream(&buf, &size);
