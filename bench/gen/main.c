@@ -36,6 +36,7 @@ struct app {
 	struct vs_bench_trial_cfg trial;
 	double line_gbps;
 	double rate_pct;        /* --rate N% of line rate */
+	bool duration_set;      /* --duration given (else --count runs to completion) */
 	const char *json, *csv, *lat_csv, *per_flow, *pcap_out;
 	/* rfc2544 */
 	struct vs_bench_sizes sizes[MAX_LIST];
@@ -75,7 +76,8 @@ usage(FILE *out)
 "  --size 64..1518|imix      frame size incl. FCS (64)\n"
 "  --flows N --masks K       N flows over K wildcard mask groups (1, 1), see docs/bench.md\n"
 "  --rate R                  pps, 5mpps, 300kpps, 40%% (needs --line-gbps), max (default)\n"
-"  --duration S  --count N   transmit time (5 s) / packet count\n"
+"  --duration S  --count N   transmit time (5 s) / packet count (with --duration, an\n"
+"                            upper bound)\n"
 "  --eth-src MAC --eth-dst MAC --ip-src A.B.C.D --udp-dst N\n"
 "  --line-gbps G             link speed, for %% rates and the RFC 2544 ceiling\n"
 "outputs:\n"
@@ -368,6 +370,7 @@ parse_args(struct app *a, int argc, char **argv)
 			if (parse_double(optarg, &d) < 0 || d <= 0)
 				return bad(name, optarg, "seconds > 0");
 			a->trial.duration_s = d;
+			a->duration_set = true;
 			break;
 		case O_COUNT:
 			if (parse_u64(optarg, &u) < 0)
@@ -568,6 +571,8 @@ cmd_run(struct app *a, struct vs_bench_ctx *ctx)
 	ret = apply_rate_pct(a, &t.sizes, &t);
 	if (ret < 0)
 		return ret;
+	if (t.count && !a->duration_set)
+		t.duration_s = 3600; /* a count runs to completion (an hour at most) */
 	ret = vs_bench_trial(ctx, &t, &r);
 	if (ret < 0) {
 		fprintf(stderr, "nfvswitch-bench: trial failed: %s\n", strerror(-ret));
