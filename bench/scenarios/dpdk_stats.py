@@ -42,8 +42,11 @@ class Telemetry:
         self.maxlen = int(info.get("max_output_len", 16384))
 
     def cmd(self, c):
-        self.s.send(c.encode())
-        return json.loads(self.s.recv(self.maxlen).decode())
+        try:
+            self.s.send(c.encode())
+            return json.loads(self.s.recv(self.maxlen).decode())
+        except (OSError, ValueError) as e:
+            raise SystemExit(f"dpdk_stats: {c}: {e} (did the process exit?)")
 
 
 def counter(t, port, field):

@@ -170,17 +170,25 @@ testpmd_start() {
 	sleep infinity > /dev/null &
 	local holder=$!
 	PIDS+=("$holder")
-	taskset -c "$CTRL_CORE,$FWD_CORE" "$TESTPMD" -l "$CTRL_CORE,$FWD_CORE" --main-lcore "$CTRL_CORE" \
+	taskset -c "$CTRL_CORE,$FWD_CORE" stdbuf -oL "$TESTPMD" -l "$CTRL_CORE,$FWD_CORE" --main-lcore "$CTRL_CORE" \
 		--no-huge -m "$MEM_MB" --file-prefix "$TP_PREFIX" --no-pci \
 		--log-level='*:warning' "${vdevs[@]}" -- --forward-mode=io --nb-cores=1 \
 		--burst="$BURST" --total-num-mbufs="${TP_MBUFS:-65536}" "${TP_EXTRA[@]}" --auto-start \
 		< <(tail -f /dev/null) > "$RUNDIR/testpmd.log" 2>&1 &
 	TP_PID=$!
 	PIDS+=("$TP_PID")
-	if ! wait_socket "$(telemetry_sock "$TP_PREFIX")" 30 "$TP_PID"; then
-		note "testpmd did not start (see testpmd.log): $(tail -2 "$RUNDIR/testpmd.log" | tr '\n' ' ')"
-		return 1
-	fi
+	# Forwarding has started when testpmd asks for Enter (line-buffered
+	# output; printed after the ports
+	# started: net_pcap infinite_rx loads the whole capture before that).
+	local i
+	for i in $(seq 1 1200); do
+		grep -q "Press enter to exit" "$RUNDIR/testpmd.log" 2>/dev/null &&
+			wait_socket "$(telemetry_sock "$TP_PREFIX")" 10 "$TP_PID" && return 0
+		kill -0 "$TP_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	note "testpmd did not start (see testpmd.log): $(grep -v '^$' "$RUNDIR/testpmd.log" | tail -2 | tr '\n' ' ')"
+	return 1
 }
 
 testpmd_stop() { stop_pid "$TP_PID"; }
