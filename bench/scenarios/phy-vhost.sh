@@ -16,7 +16,7 @@ pv_point() {
 	"$BENCH" pcap -o "$pcap" --flows "$flows" --size 64 --count "$count" > /dev/null ||
 		die "cannot write $pcap"
 	local save_mem=$MEM_MB
-	MEM_MB=$(( 1024 + count * 3 / 1024 ))
+	MEM_MB=$(( 1024 + count * 5 / 1024 ))
 	TP_MBUFS=$(( count + 32768 ))
 	src="net_pcap0,rx_pcap=$pcap,infinite_rx=1"
 	log "point: $flows flows"

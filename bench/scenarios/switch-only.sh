@@ -22,8 +22,9 @@ so_point() {
 	pcap="$RUNDIR/flows-$flows-$masks.pcap"
 	[ -f "$pcap" ] || "$BENCH" pcap -o "$pcap" --flows "$flows" --masks "$masks" --size 64 \
 		--count "$count" > /dev/null || die "cannot write $pcap"
-	# net_pcap infinite_rx keeps the whole capture in mbufs: size memory for it.
-	mem=$(( 1024 + count * 3 / 1024 ))
+	# net_pcap infinite_rx keeps the whole capture in mbufs: size memory for it
+	# (5 KiB a frame: a 1M-frame pool fails at 4 GiB under --no-huge).
+	mem=$(( 1024 + count * 5 / 1024 ))
 	local save_mem=$MEM_MB
 	MEM_MB=$mem
 	TP_MBUFS=$(( count + 32768 ))
