@@ -26,9 +26,10 @@ set -euo pipefail
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() { sed -n '3,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '3,/^set -euo/p' "${BASH_SOURCE[0]}" | grep '^#' | sed 's/^# \{0,1\}//'; }
 
-[ $# -ge 1 ] || { usage; exit 2; }
+[ $# -ge 1 ] || { usage >&2; exit 2; }
+case $1 in -h|--help) usage; exit 0 ;; esac
 SCENARIO=$1
 shift
 QUICK=0
@@ -69,7 +70,7 @@ expand_count() {
 
 case $SCENARIO in
 switch-only|p2p|pvp|phy-vhost) ;;
-*) usage; die "unknown scenario '$SCENARIO'" ;;
+*) usage >&2; die "unknown scenario '$SCENARIO'" ;;
 esac
 
 [ "$(id -u)" = 0 ] || die "the scenarios start DPDK processes and OVS: run them as root"
