@@ -620,7 +620,7 @@ search_progress(void *arg, uint32_t iter, double rate, const struct vs_bench_res
 {
 	struct search_arg *s = arg;
 
-	fprintf(stderr, "[%s %sB %u flows] %s trial %u: offered %.3f Mpps, sent %.3f, "
+	fprintf(stderr, "[%s size %s, %u flows] %s trial %u: offered %.3f Mpps, sent %.3f, "
 		"received %.3f Mpps, loss %.4f %% -> %s\n", s->cfg.label, s->cfg.sizes.label,
 		s->cfg.flows.n_flows, s->what, iter, rate / 1e6, r->tx_pps / 1e6, r->rx_pps / 1e6,
 		r->loss_ratio * 100, pass ? "pass" : "FAIL");
@@ -658,7 +658,7 @@ rfc_point(struct app *a, struct vs_bench_ctx *ctx, const struct vs_bench_sizes *
 			return ret;
 		row->trials++;
 		ceiling = r.tx_pps;
-		fprintf(stderr, "[rfc2544 %sB %u flows] ceiling: the sender reaches %.3f Mpps "
+		fprintf(stderr, "[rfc2544 size %s, %u flows] ceiling: the sender reaches %.3f Mpps "
 			"unpaced (received %.3f Mpps, loss %.4f %%)\n", sz->label, flows,
 			ceiling / 1e6, r.rx_pps / 1e6, r.loss_ratio * 100);
 		if (ceiling <= 0) {
@@ -714,8 +714,8 @@ rfc_point(struct app *a, struct vs_bench_ctx *ctx, const struct vs_bench_sizes *
 			return ret;
 		row->lat_frac[row->n_lat++] = a->fractions[k];
 		row->trials++;
-		fprintf(stderr, "[latency %sB %u flows] %3.0f%% of NDR (%.3f Mpps): p50 %.3f us, "
-			"p99 %.3f us, max %.3f us, loss %.4f %%\n", sz->label, flows,
+		fprintf(stderr, "[latency size %s, %u flows] %3.0f%% of NDR (%.3f Mpps): "
+			"p50 %.3f us, p99 %.3f us, max %.3f us, loss %.4f %%\n", sz->label, flows,
 			a->fractions[k] * 100, sa.cfg.rate_pps / 1e6,
 			row->lat[k].lat_p50_ns / 1e3, row->lat[k].lat_p99_ns / 1e3,
 			row->lat[k].lat_max_ns / 1e3, row->lat[k].loss_ratio * 100);

@@ -91,7 +91,7 @@ ndr_rows() {
 	for s in ${SIZES//,/ }; do
 		for f in ${GEN_FLOWS//,/ }; do
 			f=$(expand_count "$f")
-			table_row "$1 ${s}B" "$f" "$MASKS" prefix "$(ndr nfvswitch "$s" "$f")" \
+			table_row "$1 size $s" "$f" "$MASKS" prefix "$(ndr nfvswitch "$s" "$f")" \
 				"$(ndr ovs "$s" "$f")" "$(ndr testpmd "$s" "$f")"
 		done
 	done
