@@ -140,18 +140,21 @@ vs_bench_report_result_csv(FILE *out, const struct vs_bench_result *r)
 
 void
 vs_bench_report_flows_csv(FILE *out, const struct vs_bench_flows *f,
-			  const struct vs_bench_seq_flow *flows, const uint64_t *tx, uint32_t n)
+			  const struct vs_bench_seq_flow *flows, const uint64_t *tx, uint32_t n,
+			  double window_s)
 {
-	fprintf(out, "flow,ip_dst,udp_src,udp_dst,tx,rx,lost,reordered,duplicates,lat_avg_ns\n");
+	fprintf(out, "flow,ip_dst,udp_src,udp_dst,tx,rx,rx_pps,lost,reordered,duplicates,"
+		"lat_avg_ns\n");
 	for (uint32_t i = 0; i < n; i++) {
 		struct vs_bench_tuple t;
 		uint64_t lost = tx[i] > flows[i].rx ? tx[i] - flows[i].rx : 0;
 
 		vs_bench_flow_tuple(f, i, &t);
-		fprintf(out, "%u,%u.%u.%u.%u,%u,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-			",%" PRIu64 ",%.1f\n", i, t.ip_dst >> 24, (t.ip_dst >> 16) & 0xff,
+		fprintf(out, "%u,%u.%u.%u.%u,%u,%u,%" PRIu64 ",%" PRIu64 ",%.1f,%" PRIu64
+			",%" PRIu64 ",%" PRIu64 ",%.1f\n", i, t.ip_dst >> 24, (t.ip_dst >> 16) & 0xff,
 			(t.ip_dst >> 8) & 0xff, t.ip_dst & 0xff, t.udp_src, t.udp_dst, tx[i],
-			flows[i].rx, lost, flows[i].reorder, flows[i].dup,
+			flows[i].rx, window_s > 0 ? (double)flows[i].rx / window_s : 0.0, lost,
+			flows[i].reorder, flows[i].dup,
 			flows[i].rx ? (double)flows[i].lat_sum / (double)flows[i].rx : 0.0);
 	}
 }

@@ -37,10 +37,10 @@ void vs_bench_report_result_json(FILE *out, const struct vs_bench_env *env,
 void vs_bench_report_result_csv_header(FILE *out);
 void vs_bench_report_result_csv(FILE *out, const struct vs_bench_result *r);
 
-/* Per-flow counters of the last trial, as CSV. */
+/* Per-flow counters of the last trial, as CSV; rates over window_s. */
 void vs_bench_report_flows_csv(FILE *out, const struct vs_bench_flows *f,
 			       const struct vs_bench_seq_flow *flows, const uint64_t *tx,
-			       uint32_t n);
+			       uint32_t n, double window_s);
 
 /* RFC 2544 rows. */
 void vs_bench_report_rfc_table(FILE *out, const struct vs_bench_rfc_row *rows, uint32_t n);

@@ -76,6 +76,8 @@ usage(FILE *out)
 "  --size 64..1518|imix      frame size incl. FCS (64)\n"
 "  --flows N --masks K       N flows over K wildcard mask groups (1, 1), see docs/bench.md\n"
 "  --rate R                  pps, 5mpps, 300kpps, 40%% (needs --line-gbps), max (default)\n"
+"  --max-backlog N           overdue packets sent back to back after a stall (burst);\n"
+"                            older ones are skipped and counted (pace_skipped)\n"
 "  --duration S  --count N   transmit time (5 s) / packet count (with --duration, an\n"
 "                            upper bound)\n"
 "  --eth-src MAC --eth-dst MAC --ip-src A.B.C.D --udp-dst N\n"
@@ -247,7 +249,7 @@ enum {
 	O_FLOWS, O_MASKS, O_RATE, O_DURATION, O_COUNT, O_ETH_SRC, O_ETH_DST, O_IP_SRC, O_UDP_DST,
 	O_LINE, O_JSON, O_CSV, O_PER_FLOW, O_SIZES, O_FLOWS_LIST, O_PDR, O_RES, O_MAX_ITER,
 	O_TRIAL, O_LAT_FRAC, O_LAT_TRIAL, O_MAX_RATE, O_LAT_CSV, O_FORMAT, O_PORT_ONLY,
-	O_IN_PORT, O_OUT_PORT, O_QUEUES, O_HELP,
+	O_IN_PORT, O_OUT_PORT, O_QUEUES, O_BACKLOG, O_HELP,
 };
 
 static const struct option long_opts[] = {
@@ -255,6 +257,7 @@ static const struct option long_opts[] = {
 	{"rx-port", required_argument, NULL, O_RX_PORT},
 	{"burst", required_argument, NULL, O_BURST},
 	{"rx-queues", required_argument, NULL, O_QUEUES},
+	{"max-backlog", required_argument, NULL, O_BACKLOG},
 	{"mbufs", required_argument, NULL, O_MBUFS},
 	{"link-wait", required_argument, NULL, O_LINK_WAIT},
 	{"drain-ms", required_argument, NULL, O_DRAIN},
@@ -329,6 +332,11 @@ parse_args(struct app *a, int argc, char **argv)
 			if (parse_u64(optarg, &u) < 0 || u == 0 || u > 64)
 				return bad(name, optarg, "1..64");
 			a->opts.n_queues = (uint16_t)u;
+			break;
+		case O_BACKLOG:
+			if (parse_u64(optarg, &u) < 0 || u == 0 || u > 1u << 20)
+				return bad(name, optarg, "1..1048576 packets");
+			a->opts.max_backlog = (uint32_t)u;
 			break;
 		case O_MBUFS:
 			if (parse_u64(optarg, &u) < 0 || u < 1024 || u > UINT32_MAX)
@@ -594,7 +602,7 @@ cmd_run(struct app *a, struct vs_bench_ctx *ctx)
 		uint32_t n;
 		const struct vs_bench_seq_flow *fl = vs_bench_ctx_flows(ctx, &tx, &n);
 
-		vs_bench_report_flows_csv(f, &t.flows, fl, tx, n);
+		vs_bench_report_flows_csv(f, &t.flows, fl, tx, n, r.window_s);
 		fclose(f);
 	}
 	return 0;
