@@ -151,8 +151,9 @@ vs_bench_report_flows_csv(FILE *out, const struct vs_bench_flows *f,
 
 		vs_bench_flow_tuple(f, i, &t);
 		fprintf(out, "%u,%u.%u.%u.%u,%u,%u,%" PRIu64 ",%" PRIu64 ",%.1f,%" PRIu64
-			",%" PRIu64 ",%" PRIu64 ",%.1f\n", i, t.ip_dst >> 24, (t.ip_dst >> 16) & 0xff,
-			(t.ip_dst >> 8) & 0xff, t.ip_dst & 0xff, t.udp_src, t.udp_dst, tx[i],
+			",%" PRIu64 ",%" PRIu64 ",%.1f\n", i, t.ip_dst >> 24,
+			(t.ip_dst >> 16) & 0xff, (t.ip_dst >> 8) & 0xff, t.ip_dst & 0xff, t.udp_src,
+			t.udp_dst, tx[i],
 			flows[i].rx, window_s > 0 ? (double)flows[i].rx / window_s : 0.0, lost,
 			flows[i].reorder, flows[i].dup,
 			flows[i].rx ? (double)flows[i].lat_sum / (double)flows[i].rx : 0.0);
