@@ -7,6 +7,7 @@
  * positive and ordered. The EAL is initialised inside each test (Criterion
  * forks per test).
  */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -67,11 +68,22 @@ loop_up(struct loop *l, const char *lcore_flag, const char *lcores, uint16_t bur
 	cr_assert_not_null(l->ctx, "ctx create: %s", strerror(errno));
 }
 
+/* rte_eal_cleanup() leaves the (empty) runtime directory of the prefix behind. */
+static void
+eal_down(void)
+{
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
+	rte_eal_cleanup();
+	(void)rmdir(dir);
+}
+
 static void
 loop_down(struct loop *l)
 {
 	vs_bench_ctx_destroy(l->ctx);
-	rte_eal_cleanup();
+	eal_down();
 }
 
 static void
@@ -269,5 +281,5 @@ Test(loop, every_rx_queue_is_polled, .timeout = 60)
 	cr_assert_eq(vs_bench_trial(ctx, &t, &r), 0);
 	assert_exact(&r, 5000);
 	vs_bench_ctx_destroy(ctx);
-	rte_eal_cleanup();
+	eal_down();
 }
