@@ -304,10 +304,15 @@ vs_bench_ctx_destroy(struct vs_bench_ctx *ctx)
 {
 	if (ctx == NULL)
 		return;
-	if (ctx->started[0])
+	/* Close (not only stop) the ports before their mbuf pool goes away. */
+	if (ctx->started[0]) {
 		(void)rte_eth_dev_stop(ctx->o.tx_port);
-	if (ctx->started[1])
+		(void)rte_eth_dev_close(ctx->o.tx_port);
+	}
+	if (ctx->started[1]) {
 		(void)rte_eth_dev_stop(ctx->o.rx_port);
+		(void)rte_eth_dev_close(ctx->o.rx_port);
+	}
 	rte_free(ctx->flow_seq);
 	rte_free(ctx->flows);
 	rte_free(ctx->lat);

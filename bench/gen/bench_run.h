@@ -87,7 +87,7 @@ struct vs_bench_ctx;
 
 /* After rte_eal_init(). NULL + errno (EINVAL, ENODEV, ENOMEM, ETIMEDOUT, ...). */
 struct vs_bench_ctx *vs_bench_ctx_create(const struct vs_bench_opts *o);
-/* Accepts NULL. Stops the ports it started. */
+/* Accepts NULL. Stops and closes the ports it started. */
 void vs_bench_ctx_destroy(struct vs_bench_ctx *ctx);
 const struct vs_bench_env *vs_bench_ctx_env(const struct vs_bench_ctx *ctx);
 
