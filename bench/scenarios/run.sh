@@ -1,0 +1,84 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# nfvswitch benchmark scenarios, one command each:
+#
+#   bench/scenarios/run.sh switch-only [--quick] [options]
+#   bench/scenarios/run.sh p2p         [--quick] [options]
+#   bench/scenarios/run.sh pvp         [--quick] [options]
+#   bench/scenarios/run.sh phy-vhost   [--quick] [options]
+#
+# Each starts everything it needs in a private run directory, runs the same
+# workload through nfvswitch, OVS-DPDK and dpdk-testpmd (io mode, the I/O
+# limit) pinned to the same cores, tears everything down and prints one
+# table with Mpps and the ratios nfvswitch/OVS and nfvswitch/testpmd.
+# Results are also written as CSV under $RESULTS_DIR. See docs/bench.md.
+#
+# Options:
+#   --quick            fewer points and shorter windows (a couple of minutes)
+#   --flows LIST       flow counts (switch-only; default 1,1k,10k,100k,1M)
+#   --systems LIST     any of nfvswitch,ovs,testpmd (default all three)
+#   --warmup S         seconds before measuring (default 3, quick 1)
+#   --window S         measurement window in seconds (default 5, quick 2)
+#   --keep             keep the run directory (configs, logs)
+# Environment: BUILD (build dir, default ./build), NFVSWITCH, BENCH, TESTPMD,
+# OVS_VSWITCHD (binaries), MEM_MB, RESULTS_DIR.
+set -euo pipefail
+
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage() { sed -n '3,/^set -euo/p' "${BASH_SOURCE[0]}" | grep '^#' | sed 's/^# \{0,1\}//'; }
+
+[ $# -ge 1 ] || { usage >&2; exit 2; }
+case $1 in -h|--help) usage; exit 0 ;; esac
+SCENARIO=$1
+shift
+QUICK=0
+FLOWS_LIST=""
+SYSTEMS="nfvswitch,ovs,testpmd"
+WARMUP=""
+WINDOW=""
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) QUICK=1 ;;
+	--flows) FLOWS_LIST=$2; shift ;;
+	--systems) SYSTEMS=$2; shift ;;
+	--warmup) WARMUP=$2; shift ;;
+	--window) WINDOW=$2; shift ;;
+	--keep) KEEP=1 ;;
+	-h|--help) usage; exit 0 ;;
+	*) die "unknown option $1 (see --help)" ;;
+	esac
+	shift
+done
+if [ "$QUICK" = 1 ]; then
+	WARMUP=${WARMUP:-1}
+	WINDOW=${WINDOW:-2}
+else
+	WARMUP=${WARMUP:-3}
+	WINDOW=${WINDOW:-5}
+fi
+want() { [[ ",$SYSTEMS," == *",$1,"* ]]; }
+
+# 1k -> 1000, 1M -> 1000000
+expand_count() {
+	case $1 in
+	*[kK]) echo $(( ${1%[kK]} * 1000 )) ;;
+	*[mM]) echo $(( ${1%[mM]} * 1000000 )) ;;
+	*) echo "$1" ;;
+	esac
+}
+
+case $SCENARIO in
+switch-only|p2p|pvp|phy-vhost) ;;
+*) usage >&2; die "unknown scenario '$SCENARIO'" ;;
+esac
+
+[ "$(id -u)" = 0 ] || die "the scenarios start DPDK processes and OVS: run them as root"
+rundir_init
+env_describe
+need_bench
+mkdir -p "$RESULTS_DIR"
+RESULT_CSV="$RESULTS_DIR/$SCENARIO-$(date +%Y%m%d-%H%M%S).csv"
+
+. "$SC_DIR/$SCENARIO.sh"
+scenario_main
