@@ -379,34 +379,91 @@ tristate(int v)
 	return v == VS_CFG_ON ? "on" : v == VS_CFG_OFF ? "off" : "unset";
 }
 
+/* The VFs as the config asks for them (when SR-IOV is not managed). */
+static json_t *
+vf_desired(const struct vs_cfg_pf *pf)
+{
+	json_t *vfs = json_array();
+	char mac[24];
+	uint32_t j;
+
+	for (j = 0; vfs && j < pf->n_vfs; j++) {
+		const struct vs_cfg_vf *vf = &pf->vfs[j];
+
+		json_array_append_new(
+		    vfs, json_pack("{s:i, s:s, s:i, s:i, s:s, s:s, s:I, s:I}", "vf", vf->id, "mac",
+				   vf->has_mac ? vs_cfg_mac_str(&vf->mac, mac, sizeof(mac)) : "",
+				   "vlan", vf->has_vlan ? vf->vlan : 0, "qos", vf->qos, "spoofchk",
+				   tristate(vf->spoofchk), "trust", tristate(vf->trust),
+				   "min_tx_rate", (json_int_t)vf->min_tx_rate, "max_tx_rate",
+				   (json_int_t)vf->max_tx_rate));
+	}
+	return vfs;
+}
+
+/* Requested versus applied, per VF and field, from the reconcile context. */
+static json_t *
+vf_status(const struct vs_vf_ctx *ctx, uint32_t p, const struct vs_vf_pf_status *ps)
+{
+	json_t *vfs = json_array();
+	struct vs_vf_vf_status vs;
+	uint32_t j;
+	unsigned f;
+
+	for (j = 0; vfs && j < ps->n_vfs; j++) {
+		json_t *fields = json_object();
+
+		if (vs_vf_status_vf(ctx, p, j, &vs) < 0)
+			break;
+		for (f = 0; f < VS_VF_F_MAX; f++) {
+			const struct vs_vf_field_status *fs = &vs.fields[f];
+
+			if (fs->state == VS_VF_ST_UNSET)
+				continue;
+			json_object_set_new(fields, vs_vf_field_str(fs->field),
+					    json_pack("{s:s, s:s, s:s, s:s, s:i}", "state",
+						      vs_vf_state_str(fs->state), "requested",
+						      fs->requested, "applied", fs->applied, "msg",
+						      fs->msg, "attempts", (int)fs->attempts));
+		}
+		json_array_append_new(vfs,
+				      json_pack("{s:i, s:s, s:i, s:o}", "vf", vs.vf, "pci", vs.pci,
+						"port_id", vs.port_id, "fields", fields));
+	}
+	return vfs;
+}
+
 static json_t *
 show_vf(struct vs_daemon *d)
 {
+	struct vs_vf_pf_status ps;
 	json_t *arr = json_array();
-	uint32_t i, j;
-	char mac[24];
+	uint32_t i;
 
+	if (d->vf != NULL) {
+		for (i = 0; arr && i < vs_vf_status_pf_count(d->vf); i++) {
+			if (vs_vf_status_pf(d->vf, i, &ps) < 0)
+				break;
+			json_array_append_new(
+			    arr,
+			    json_pack(
+				"{s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:s, s:s, s:s, s:o}", "pf",
+				ps.pf, "state", "managed", "driver", ps.driver, "backend",
+				ps.backend, "num_vfs", ps.num_vfs_requested, "num_vfs_applied",
+				ps.num_vfs_applied, "total_vfs", ps.total_vfs, "num_vfs_state",
+				vs_vf_state_str(ps.num_vfs_state), "num_vfs_msg", ps.num_vfs_msg,
+				"read_msg", ps.read_msg, "vfs", vf_status(d->vf, i, &ps)));
+		}
+		return arr;
+	}
 	for (i = 0; arr && i < d->cfg->n_sriov; i++) {
 		const struct vs_cfg_pf *pf = &d->cfg->sriov[i];
-		json_t *vfs = json_array();
 
-		for (j = 0; j < pf->n_vfs; j++) {
-			const struct vs_cfg_vf *vf = &pf->vfs[j];
-
-			json_array_append_new(
-			    vfs,
-			    json_pack(
-				"{s:i, s:s, s:i, s:i, s:s, s:s, s:I, s:I}", "id", vf->id, "mac",
-				vf->has_mac ? vs_cfg_mac_str(&vf->mac, mac, sizeof(mac)) : "",
-				"vlan", vf->has_vlan ? vf->vlan : 0, "qos", vf->qos, "spoofchk",
-				tristate(vf->spoofchk), "trust", tristate(vf->trust), "min_tx_rate",
-				(json_int_t)vf->min_tx_rate, "max_tx_rate",
-				(json_int_t)vf->max_tx_rate));
-		}
 		json_array_append_new(
-		    arr, json_pack("{s:s, s:s, s:i, s:s, s:o}", "pf", pf->pf, "backend",
+		    arr, json_pack("{s:s, s:s, s:s, s:i, s:s, s:o}", "pf", pf->pf, "state",
+				   "not managed", "backend",
 				   pf->backend == VS_CFG_PF_DPDK ? "dpdk" : "kernel", "num_vfs",
-				   pf->num_vfs, "state", "desired (from the config)", "vfs", vfs));
+				   pf->num_vfs, "error", d->vf_error, "vfs", vf_desired(pf)));
 	}
 	return arr;
 }

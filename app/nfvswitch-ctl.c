@@ -274,14 +274,35 @@ print_vf(const json_t *res)
 		printf("no SR-IOV PFs configured\n");
 	json_array_foreach(res, i, pf)
 	{
-		printf("pf %s (%s): %" PRIu64 " VFs, %s\n", str(pf, "pf"), str(pf, "backend"),
-		       u64(pf, "num_vfs"), str(pf, "state"));
+		const char *k;
+		json_t *f;
+
+		if (strcmp(str(pf, "state"), "managed") != 0) {
+			printf("pf %s (%s): %" PRIu64 " VFs, not managed%s%s\n", str(pf, "pf"),
+			       str(pf, "backend"), u64(pf, "num_vfs"),
+			       str(pf, "error")[0] ? ": " : "", str(pf, "error"));
+			json_array_foreach(json_object_get(pf, "vfs"), j, vf)
+			    printf("  vf %" PRIu64 ": mac %s vlan %" PRIu64 " spoofchk %s trust %s"
+				   " (requested)\n",
+				   u64(vf, "vf"), str(vf, "mac")[0] ? str(vf, "mac") : "-",
+				   u64(vf, "vlan"), str(vf, "spoofchk"), str(vf, "trust"));
+			continue;
+		}
+		printf("pf %s (driver %s, %s): num_vfs %" PRIu64
+		       " requested, %d applied (%s)%s%s\n",
+		       str(pf, "pf"), str(pf, "driver"), str(pf, "backend"), u64(pf, "num_vfs"),
+		       (int)json_integer_value(json_object_get(pf, "num_vfs_applied")),
+		       str(pf, "num_vfs_state"), str(pf, "num_vfs_msg")[0] ? ": " : "",
+		       str(pf, "num_vfs_msg"));
 		json_array_foreach(json_object_get(pf, "vfs"), j, vf)
-		    printf("  vf %" PRIu64 ": mac %s vlan %" PRIu64 " qos %" PRIu64
-			   " spoofchk %s trust %s rate %" PRIu64 "-%" PRIu64 " Mbit/s\n",
-			   u64(vf, "id"), str(vf, "mac")[0] ? str(vf, "mac") : "-", u64(vf, "vlan"),
-			   u64(vf, "qos"), str(vf, "spoofchk"), str(vf, "trust"),
-			   u64(vf, "min_tx_rate"), u64(vf, "max_tx_rate"));
+		{
+			printf("  vf %" PRIu64 "%s%s:\n", u64(vf, "vf"),
+			       str(vf, "pci")[0] ? " " : "", str(vf, "pci"));
+			json_object_foreach(json_object_get(vf, "fields"), k, f)
+			    printf("    %-11s requested %-20s applied %-20s %s%s%s\n", k,
+				   str(f, "requested"), str(f, "applied"), str(f, "state"),
+				   str(f, "msg")[0] ? ": " : "", str(f, "msg"));
+		}
 	}
 }
 

@@ -194,11 +194,58 @@ set_cfg(struct vs_daemon *d, struct vs_config *next)
 	d->cfg = next;
 }
 
+static const char *
+vf_sysfs_root(const struct vs_daemon *d)
+{
+	return d->vf_params != NULL ? d->vf_params->sysfs_root : NULL;
+}
+
+int
+vs_daemon_sriov_start(struct vs_daemon *d, const struct vs_vf_params *params)
+{
+	int rc;
+
+	d->vf_params = params;
+	d->vf_error[0] = '\0';
+	if (d->cfg == NULL || d->cfg->n_sriov == 0)
+		return 0;
+	rc = vs_vf_validate(d->cfg, vf_sysfs_root(d), d->vf_error, sizeof(d->vf_error));
+	if (rc < 0)
+		return rc;
+	d->vf = vs_vf_create(d->cfg, params);
+	if (d->vf == NULL) {
+		rc = -errno;
+		snprintf(d->vf_error, sizeof(d->vf_error), "cannot manage SR-IOV: %s",
+			 strerror(errno));
+		return rc;
+	}
+	VS_CTL_LOG(INFO, "managing the VFs of %u PF(s)\n", d->cfg->n_sriov);
+	return 0;
+}
+
+/* After an apply: the VFs follow the new config (only what changed is sent). */
+static void
+sriov_follow(struct vs_daemon *d)
+{
+	int rc;
+
+	if (d->vf != NULL) {
+		rc = vs_vf_apply_config(d->vf, d->cfg);
+		if (rc < 0)
+			VS_CTL_LOG(ERR, "SR-IOV: the new config was not adopted: %s\n",
+				   strerror(-rc));
+	} else if (d->cfg->n_sriov != 0) {
+		vs_daemon_sriov_start(d, d->vf_params);
+	}
+}
+
 void
 vs_daemon_fini(struct vs_daemon *d)
 {
 	if (d == NULL)
 		return;
+	vs_vf_destroy(d->vf);
+	d->vf = NULL;
 	vs_telemetry_unregister();
 	vs_ctl_close(d->ctl);
 	d->ctl = NULL;
@@ -231,6 +278,13 @@ vs_daemon_tick(struct vs_daemon *d, double now)
 		vs_switch_stats(d->sw, d->stats);
 		pthread_mutex_unlock(&d->stats_lock);
 		d->t_copy = now;
+	}
+	if (d->vf != NULL) {
+		/* The context's clock is CLOCK_MONOTONIC in ms, as now is. */
+		uint64_t now_ms = (uint64_t)(now * 1000.0);
+
+		if (now_ms >= vs_vf_next_due(d->vf))
+			vs_vf_reconcile(d->vf, now_ms + 5);
 	}
 	if (now - d->t_rate < 1.0)
 		return;
@@ -269,6 +323,12 @@ apply(struct vs_daemon *d, struct vs_config *next, char *msg, size_t size)
 	}
 	vs_diff_summary(&diff, summary, sizeof(summary));
 	vs_diff_free(&diff);
+	/* The sriov: section is checked before anything changes. */
+	if (next->n_sriov != 0) {
+		rc = vs_vf_validate(next, vf_sysfs_root(d), msg, size);
+		if (rc < 0)
+			return rc;
+	}
 	prev = rte_log_get_stream();
 	cap = open_memstream(&logbuf, &loglen);
 	if (cap != NULL)
@@ -308,6 +368,7 @@ apply(struct vs_daemon *d, struct vs_config *next, char *msg, size_t size)
 	}
 	free(logbuf);
 	set_cfg(d, next);
+	sriov_follow(d);
 	snprintf(msg, size, "%s", summary);
 	return 0;
 }

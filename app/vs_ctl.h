@@ -35,6 +35,7 @@
 #include "vs_ctl_client.h"
 #include "vs_diff.h"
 #include "vs_switch.h"
+#include "vs_vf.h"
 #include "vs_worker.h"
 
 struct vs_ctl;
@@ -76,6 +77,12 @@ struct vs_daemon {
 	struct vs_ctl *ctl;
 	struct vs_metrics_srv *metrics;
 	bool telemetry;
+
+	/* SR-IOV: reconciled from the control loop; NULL when the config has no
+	 * sriov: section (or it could not be managed: vf_error says why). */
+	struct vs_vf_ctx *vf;
+	const struct vs_vf_params *vf_params; /* NULL: the real PFs and sysfs */
+	char vf_error[512];
 };
 
 /* ---- daemon state (app/daemon.c) ------------------------------------------------ */
@@ -87,11 +94,20 @@ struct vs_daemon {
  */
 int vs_daemon_init(struct vs_daemon *d, struct vs_switch *sw, const struct vs_config *cfg,
 		   const char *file);
+/*
+ * Start managing the SR-IOV PFs of the running config (when it has any):
+ * validate the sriov: section and create the reconcile context; the control
+ * loop's vs_daemon_tick() then programs the PFs. params NULL: the real PFs.
+ * 0 or -errno, with the reason in d->vf_error (forwarding is unaffected).
+ */
+int vs_daemon_sriov_start(struct vs_daemon *d, const struct vs_vf_params *params);
+
 /* Close the socket and listeners, free configs d loaded. Accepts a zeroed d. */
 void vs_daemon_fini(struct vs_daemon *d);
 
-/* Refresh the statistics copy (every 100 ms) and, once a second, the rate
- * window. now: CLOCK_MONOTONIC seconds. */
+/* Refresh the statistics copy (every 100 ms), the rate window (once a
+ * second), and run an SR-IOV reconcile step when one is due (at most ~5 ms).
+ * now: CLOCK_MONOTONIC seconds. */
 void vs_daemon_tick(struct vs_daemon *d, double now);
 
 /*

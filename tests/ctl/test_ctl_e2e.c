@@ -13,6 +13,7 @@
 #include <ftw.h>
 #include <netinet/in.h>
 #include <regex.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -629,6 +630,154 @@ Test(ctl, clear_errors_without_a_daemon)
 
 	/* Bad usage and unknown commands. */
 	cr_assert_eq(ctl(&out, &err, "show", "nothing", NULL, NULL), 2);
+	free(out);
+	free(err);
+}
+
+/* ---- SR-IOV through a real kernel: a veth in a private network namespace ------------------- */
+
+/* veth has no VF operations: the kernel refuses every VF setting, which is
+ * what show vf must then report, field by field. */
+#define SRIOV_FMT                                                                                  \
+	"dpdk: {main_lcore: 0, memory_mb: 256, no_huge: true, in_memory: true,\n"                  \
+	"       file_prefix: %s, log_level: \"*:notice\", extra_args: [\"--no-pci\"]}\n"           \
+	"workers: [{lcore: 1}]\n"                                                                  \
+	"control: {stats_interval_ms: 0, socket: %s}\n"                                            \
+	"ports:\n"                                                                                 \
+	"  - {name: a, type: ethdev, device: \"net_null%u,no-rx=1\"}\n"                            \
+	"sriov:\n"                                                                                 \
+	"  - pf: vsv0\n"                                                                           \
+	"    num_vfs: 2\n"                                                                         \
+	"    vfs:\n"                                                                               \
+	"      - {id: 0, mac: \"52:54:00:aa:00:00\", vlan: 100, spoofchk: true}\n"                 \
+	"      - {id: %u, mac: \"%s\"}\n"
+
+static void
+write_sriov_cfg(unsigned vf1, const char *mac1)
+{
+	char text[2048], tmp[160];
+
+	snprintf(text, sizeof(text), SRIOV_FMT, prefix, sock, (unsigned)getpid() % 100, vf1, mac1);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", cfg_path);
+	write_file(tmp, text);
+	cr_assert_eq(rename(tmp, cfg_path), 0);
+}
+
+static void
+sriov_daemon_up(void)
+{
+	char log[160];
+	int i;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root for a network namespace with a veth");
+	if (system("command -v ip >/dev/null 2>&1") != 0)
+		cr_skip_test("no ip(8)");
+	snprintf(dir, sizeof(dir), "/tmp/vs-ctl-sriov-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(cfg_path, sizeof(cfg_path), "%s/switch.yaml", dir);
+	snprintf(sock, sizeof(sock), "%s/ctl.sock", dir);
+	snprintf(prefix, sizeof(prefix), "vs-ctl-sriov-%d", getpid());
+	snprintf(log, sizeof(log), "%s/daemon.log", dir);
+	write_sriov_cfg(1, "52:54:00:aa:00:10");
+	daemon_pid = fork();
+	cr_assert_geq(daemon_pid, 0);
+	if (daemon_pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		dup2(fd, 1);
+		dup2(fd, 2);
+		/* The namespace is the daemon's own; the veth goes with it. */
+		if (unshare(CLONE_NEWNET) != 0 ||
+		    system("ip link add vsv0 type veth peer name vsv1 && ip link set vsv0 up") != 0)
+			_exit(125);
+		execl(env("NFVSWITCH_BIN"), "nfvswitch", "-c", cfg_path, NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 200; i++) {
+		struct stat st;
+		int status;
+
+		if (stat(sock, &st) == 0)
+			break;
+		if (waitpid(daemon_pid, &status, WNOHANG) == daemon_pid) {
+			daemon_pid = 0;
+			if (WIFEXITED(status) && WEXITSTATUS(status) == 125)
+				cr_skip_test("no network namespace or veth support here");
+			cr_assert_fail("daemon exited: %s", read_file(log));
+		}
+		usleep(50000);
+	}
+	cr_assert_lt(i, 200, "no control socket after 10 s: %s", read_file(log));
+}
+
+TestSuite(ctl_sriov, .init = sriov_daemon_up, .fini = daemon_down, .timeout = 60);
+
+/* show vf --json, once the field of vf has left "pending". */
+static json_t *
+vf_field(json_t **all, unsigned vf, const char *field)
+{
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		json_t *j = ctl_json("show", "vf", NULL);
+		json_t *f = json_object_get(
+		    json_object_get(
+			json_array_get(json_object_get(json_array_get(j, 0), "vfs"), vf), "fields"),
+		    field);
+		const char *st = json_string_value(json_object_get(f, "state"));
+
+		if (st != NULL && strcmp(st, "pending") != 0) {
+			*all = j;
+			return f;
+		}
+		json_decref(j);
+		usleep(50000);
+	}
+	cr_assert_fail("vf %u %s still pending", vf, field);
+	return NULL;
+}
+
+Test(ctl_sriov, show_vf_reports_requested_against_applied_and_reload_follows)
+{
+	json_t *j, *f, *pf;
+	char *out, *err;
+
+	f = vf_field(&j, 0, "mac");
+	pf = json_array_get(j, 0);
+	cr_assert_str_eq(json_string_value(json_object_get(pf, "pf")), "vsv0");
+	cr_assert_str_eq(json_string_value(json_object_get(pf, "state")), "managed");
+	cr_assert_str_eq(json_string_value(json_object_get(pf, "driver")), "veth");
+	cr_assert_str_eq(json_string_value(json_object_get(f, "requested")), "52:54:00:aa:00:00");
+	cr_assert_str_eq(json_string_value(json_object_get(f, "state")), "failed");
+	cr_assert(strstr(json_string_value(json_object_get(f, "msg")), "refused mac on VF 0") !=
+		      NULL,
+		  "%s", json_string_value(json_object_get(f, "msg")));
+	cr_assert_not_null(json_object_get(
+	    json_object_get(json_array_get(json_object_get(pf, "vfs"), 0), "fields"), "vlan"));
+	json_decref(j);
+
+	/* A VF beyond num_vfs: refused as a whole, the VFs stay as they were. */
+	write_sriov_cfg(5, "52:54:00:aa:00:10");
+	cr_assert_eq(ctl(&out, &err, "reload", NULL, NULL, NULL), 1);
+	cr_assert(strstr(err, "sriov") != NULL, "%s", err);
+	free(out);
+	free(err);
+	f = vf_field(&j, 1, "mac");
+	cr_assert_str_eq(json_string_value(json_object_get(f, "requested")), "52:54:00:aa:00:10");
+	json_decref(j);
+
+	/* A new MAC for VF 1 is requested (and refused by veth) after a reload. */
+	write_sriov_cfg(1, "52:54:00:aa:00:99");
+	cr_assert_eq(ctl(&out, &err, "reload", NULL, NULL, NULL), 0, "%s", err);
+	free(out);
+	free(err);
+	f = vf_field(&j, 1, "mac");
+	cr_assert_str_eq(json_string_value(json_object_get(f, "requested")), "52:54:00:aa:00:99");
+	cr_assert_str_eq(json_string_value(json_object_get(f, "state")), "failed");
+	json_decref(j);
+	cr_assert_eq(ctl(&out, &err, "show", "vf", NULL, NULL), 0);
+	cr_assert(strstr(out, "refused mac on VF 1") != NULL, "%s", out);
 	free(out);
 	free(err);
 }
