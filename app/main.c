@@ -367,6 +367,8 @@ run(const struct vs_config *cfg, const char *file, const char *prog, uint32_t st
 		rc = EXIT_STARTUP;
 		goto out;
 	}
+	if (vs_daemon_sriov_start(&d, NULL) < 0)
+		fprintf(stderr, "nfvswitch: SR-IOV not managed: %s\n", d.vf_error);
 	control_open(&d, cfg);
 	t_start = t_last = t_rerank = now_s();
 	vs_switch_stats(sw, prev);
