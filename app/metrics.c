@@ -60,6 +60,37 @@ port_counter(FILE *f, const struct vs_switch_stats *st, const char *name, const 
 	}
 }
 
+/* SR-IOV: VF fields by reconcile state, per PF (control thread only). */
+static void
+vf_metrics(FILE *f, const struct vs_vf_ctx *ctx)
+{
+	struct vs_vf_pf_status ps;
+	struct vs_vf_vf_status vs;
+	uint32_t p, v, count[VS_VF_ST_MAX];
+	unsigned fl, st;
+
+	family(f, "nfvswitch_vf_fields", "gauge",
+	       "SR-IOV VF settings by reconcile state (ok, pending, retrying, failed, ...).");
+	for (p = 0; p < vs_vf_status_pf_count(ctx); p++) {
+		if (vs_vf_status_pf(ctx, p, &ps) < 0)
+			continue;
+		memset(count, 0, sizeof(count));
+		for (v = 0; v < ps.n_vfs; v++) {
+			if (vs_vf_status_vf(ctx, p, v, &vs) < 0)
+				continue;
+			for (fl = 0; fl < VS_VF_F_MAX; fl++)
+				count[vs.fields[fl].state]++;
+		}
+		for (st = 0; st < VS_VF_ST_MAX; st++) {
+			if (st == VS_VF_ST_UNSET)
+				continue;
+			fputs("nfvswitch_vf_fields{pf=\"", f);
+			label(f, ps.pf);
+			fprintf(f, "\",state=\"%s\"} %u\n", vs_vf_state_str(st), count[st]);
+		}
+	}
+}
+
 char *
 vs_metrics_text(const struct vs_switch_stats *st, const struct vs_daemon *d)
 {
@@ -158,6 +189,8 @@ vs_metrics_text(const struct vs_switch_stats *st, const struct vs_daemon *d)
 		fprintf(f, "nfvswitch_generation %" PRIu64 "\n",
 			d->sw ? vs_switch_generation(d->sw) : 0);
 	}
+	if (d != NULL && d->vf != NULL)
+		vf_metrics(f, d->vf);
 	fputs("# EOF\n", f);
 	if (fclose(f) != 0) {
 		free(buf);

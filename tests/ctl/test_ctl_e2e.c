@@ -780,4 +780,12 @@ Test(ctl_sriov, show_vf_reports_requested_against_applied_and_reload_follows)
 	cr_assert(strstr(out, "refused mac on VF 1") != NULL, "%s", out);
 	free(out);
 	free(err);
+	/* mac, vlan, spoofchk of VF 0 and mac of VF 1: all refused by veth. */
+	cr_assert_eq(ctl(&out, &err, "metrics", NULL, NULL, NULL), 0);
+	cr_assert(strstr(out, "nfvswitch_vf_fields{pf=\"vsv0\",state=\"failed\"} 4\n") != NULL,
+		  "%s", out);
+	cr_assert(strstr(out, "nfvswitch_vf_fields{pf=\"vsv0\",state=\"ok\"} 0\n") != NULL, "%s",
+		  out);
+	free(out);
+	free(err);
 }
