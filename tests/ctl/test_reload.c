@@ -11,6 +11,7 @@
  * carry the stamp of the generation whose port it left by.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -84,9 +85,14 @@ teardown(void)
 {
 	if (live_rig != NULL && live_rig->sw != NULL)
 		vs_switch_stop(live_rig->sw);
+	char run_dir[PATH_MAX];
+
 	unlink(file);
 	rmdir(dir);
+	/* The EAL makes its runtime directory even with --no-shconf. */
+	snprintf(run_dir, sizeof(run_dir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	rmdir(run_dir);
 }
 
 #define HEAD                                                                                       \

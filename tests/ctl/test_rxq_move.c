@@ -10,6 +10,7 @@
  * and reorder it.)
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -160,6 +161,7 @@ Test(rxq, queues_change_worker_under_traffic_losing_nothing, .init = setup, .tim
 	json_t *req, *rep;
 	uint64_t before;
 	uint32_t seq, total;
+	char run_dir[PATH_MAX];
 	int i, moves = 0;
 
 	memset(&err, 0, sizeof(err));
@@ -235,5 +237,7 @@ Test(rxq, queues_change_worker_under_traffic_losing_nothing, .init = setup, .tim
 	free(m);
 	free(bad);
 	free(st);
+	snprintf(run_dir, sizeof(run_dir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	rmdir(run_dir); /* made even with --no-shconf */
 }
