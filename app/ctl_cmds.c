@@ -673,10 +673,16 @@ vs_daemon_handle(void *daemon, const json_t *req)
 		free(text);
 		return ok(res);
 	}
+	if (strcmp(cmd, "save") == 0) {
+		rc = vs_daemon_save(d, what, msg, sizeof(msg));
+		if (rc < 0)
+			return fail(msg);
+		return ok(json_pack("{s:s}", "summary", msg));
+	}
 	if (strcmp(cmd, "version") == 0)
 		return ok(json_pack("{s:s, s:s}", "version", VS_VERSION, "config", d->cfg->source));
 	snprintf(msg, sizeof(msg),
-		 "unknown command '%s'; expected show, stats, reload, rule-add, rule-del, "
+		 "unknown command '%s'; expected show, stats, reload, save, rule-add, rule-del, "
 		 "rxq-rebalance, metrics or version",
 		 cmd);
 	return fail(msg);

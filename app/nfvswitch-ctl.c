@@ -51,6 +51,8 @@ usage(FILE *f)
 		"  rule del NAME|#INDEX   delete a rule (runtime changes differ from the file\n"
 		"                         until the next reload)\n"
 		"  reload                 reload the config file (refused as a whole if invalid)\n"
+		"  save [PATH]            write the running config (file and runtime changes)\n"
+		"                         to PATH, default the config file (comments are lost)\n"
 		"  rxq rebalance          re-assign rx queues to workers by measured cycles\n"
 		"  metrics                the Prometheus/OpenMetrics text\n"
 		"  version\n"
@@ -563,6 +565,12 @@ print_summary(const json_t *res)
 }
 
 static void
+print_saved(const json_t *res)
+{
+	printf("%s\n", str(res, "summary"));
+}
+
+static void
 print_metrics(const json_t *res)
 {
 	fputs(str(res, "text"), stdout);
@@ -666,6 +674,8 @@ main(int argc, char **argv)
 			return simple("rule-del", argv[optind + 2], print_summary);
 	} else if (strcmp(cmd, "reload") == 0 && optind + 1 == argc) {
 		return simple("reload", NULL, print_summary);
+	} else if (strcmp(cmd, "save") == 0 && optind + 2 >= argc) {
+		return simple("save", what, print_saved);
 	} else if (strcmp(cmd, "rxq") == 0 && what != NULL && strcmp(what, "rebalance") == 0 &&
 		   optind + 2 == argc) {
 		return simple("rxq-rebalance", NULL, print_rebalance);

@@ -15,7 +15,7 @@
  *   -> {"cmd": "show", "args": ["ports"]}
  *   <- {"ok": true, "result": ...}   or   {"ok": false, "error": "why"}
  * Commands: show ports|workers|rules|vf|vhost|rxqs, stats, rule-add TEXT,
- * rule-del NAME|#INDEX, reload, rxq-rebalance, metrics, version.
+ * rule-del NAME|#INDEX, reload, save [PATH], rxq-rebalance, metrics, version.
  */
 #ifndef VS_CTL_H
 #define VS_CTL_H
@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -130,6 +131,18 @@ bool vs_daemon_file_changed(struct vs_daemon *d);
  */
 int vs_daemon_rule_add(struct vs_daemon *d, const char *rule_text, char *msg, size_t size);
 int vs_daemon_rule_del(struct vs_daemon *d, const char *which, char *msg, size_t size);
+
+/*
+ * Save the running config (file and runtime changes) as YAML to path (NULL
+ * or "": the config file), atomically. Saved to the config file, the
+ * running rules no longer differ from it. Comments of the original file are
+ * not kept. 0 or -errno, msg says what was done or why not.
+ */
+int vs_daemon_save(struct vs_daemon *d, const char *path, char *msg, size_t size);
+
+/* Write cfg as YAML that vs_config_load() reads back into the same values
+ * (positions aside). 0 or -EIO / -EINVAL. (app/save.c) */
+int vs_config_write(const struct vs_config *cfg, FILE *f);
 
 /* Deep copy of a config (NULL and errno on failure); extra_rules slots spare. */
 struct vs_config *vs_config_dup(const struct vs_config *cfg, uint32_t extra_rules);

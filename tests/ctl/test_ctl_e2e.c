@@ -377,6 +377,8 @@ Test(ctl, top_prints_rates_per_port_and_worker)
 
 Test(ctl, rules_change_at_runtime_and_reloads_are_checked)
 {
+	char saved[128];
+	char *check[] = {(char *)env("NFVSWITCH_BIN"), "--check", "-c", saved, NULL};
 	char *out, *err;
 	json_t *j;
 	int i;
@@ -399,6 +401,16 @@ Test(ctl, rules_change_at_runtime_and_reloads_are_checked)
 			 NULL),
 		     1);
 	cr_assert(strstr(err, "\"x\" is not a defined port") != NULL, "%s", err);
+	free(out);
+	free(err);
+	/* The running rules saved elsewhere make a valid file with all three. */
+	snprintf(saved, sizeof(saved), "%s/saved.yaml", dir);
+	cr_assert_eq(ctl(&out, &err, "save", saved, NULL, NULL), 0, "%s", err);
+	cr_assert(strstr(out, "saved 3 ports and 3 rules") != NULL, "%s", out);
+	free(out);
+	free(err);
+	cr_assert_eq(run_as(check, NULL, &out, &err, -1), 0, "%s %s", out, err);
+	cr_assert(strstr(out, "3 rules") != NULL, "%s", out);
 	free(out);
 	free(err);
 

@@ -331,3 +331,116 @@ Test(ctl_socket, malformed_requests_get_an_error_reply)
 	vs_ctl_close(ctl);
 	rmdir(dir);
 }
+
+/* ---- writing a config back -------------------------------------------------------------- */
+
+static void
+same_sriov(const struct vs_config *a, const struct vs_config *b)
+{
+	cr_assert_eq(a->n_sriov, b->n_sriov);
+	for (uint32_t i = 0; i < a->n_sriov; i++) {
+		const struct vs_cfg_pf *p = &a->sriov[i], *r = &b->sriov[i];
+
+		cr_assert_str_eq(p->pf, r->pf);
+		cr_assert_eq(p->backend, r->backend);
+		cr_assert_eq(p->num_vfs, r->num_vfs);
+		cr_assert_eq(p->n_vfs, r->n_vfs);
+		for (uint32_t j = 0; j < p->n_vfs; j++) {
+			const struct vs_cfg_vf *x = &p->vfs[j], *y = &r->vfs[j];
+
+			cr_assert_eq(x->id, y->id);
+			cr_assert_eq(x->has_mac, y->has_mac);
+			cr_assert(!x->has_mac || memcmp(&x->mac, &y->mac, sizeof(x->mac)) == 0);
+			cr_assert_eq(x->has_vlan, y->has_vlan);
+			cr_assert_eq(x->vlan, y->vlan);
+			cr_assert_eq(x->qos, y->qos);
+			cr_assert_eq(x->vlan_proto, y->vlan_proto);
+			cr_assert_eq(x->spoofchk, y->spoofchk);
+			cr_assert_eq(x->trust, y->trust);
+			cr_assert_eq(x->link_state, y->link_state);
+			cr_assert_eq(x->min_tx_rate, y->min_tx_rate);
+			cr_assert_eq(x->max_tx_rate, y->max_tx_rate);
+			cr_assert_eq(x->n_extra_macs, y->n_extra_macs);
+			cr_assert_eq(memcmp(x->extra_macs, y->extra_macs,
+					    sizeof(*x->extra_macs) * x->n_extra_macs),
+				     0);
+		}
+	}
+}
+
+/* Write, load back, and check that nothing differs. */
+static void
+round_trip(const struct vs_config *a)
+{
+	struct vs_cfg_error err;
+	struct vs_config *b;
+	struct vs_diff diff;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	cr_assert_not_null(f);
+	cr_assert_eq(vs_config_write(a, f), 0);
+	fclose(f);
+	memset(&err, 0, sizeof(err));
+	b = vs_config_load_buf(buf, len, "written.yaml", &err);
+	cr_assert_not_null(b, "%s does not load back: %s\n%s", a->source, err.msg, buf);
+	/* Ports, rules, pins, live control keys: the diff; restart-only keys: the check. */
+	cr_assert_eq(vs_diff_compute(a, b, &diff, &err), 0, "%s", err.msg);
+	cr_assert_eq(diff.n, 0, "%s: %u differences, first %s %s\n%s", a->source, diff.n,
+		     diff.n ? vs_diff_op_str(diff.a[0].op) : "", diff.n ? diff.a[0].name : "", buf);
+	vs_diff_free(&diff);
+	cr_assert_eq(a->classifier.emc_entries, b->classifier.emc_entries);
+	cr_assert_eq(a->dpdk.no_huge, b->dpdk.no_huge);
+	cr_assert_eq(a->dpdk.n_extra_args, b->dpdk.n_extra_args);
+	cr_assert_eq(a->control.socket_perm, b->control.socket_perm);
+	for (uint32_t i = 0; i < a->n_ports; i++)
+		cr_assert(vs_diff_port_same(&a->ports[i], &b->ports[i]), "port %s",
+			  a->ports[i].name);
+	same_sriov(a, b);
+	vs_config_free(b);
+	free(buf);
+}
+
+Test(config_write, examples_and_tricky_values_read_back_the_same)
+{
+	static const char *tricky =
+	    "dpdk: {no_huge: true, extra_args: [\"--vdev=net_null0,a=\\\"b\\\"\", \"--no-pci\"]}\n"
+	    "workers: [{lcore: 1}, {lcore: 2}]\n"
+	    "control: {socket: /tmp/x.sock, socket_mode: \"0640\", watch_file: true,\n"
+	    "          metrics_listen: \"[::1]:9100\"}\n"
+	    "ports:\n"
+	    "  - {name: a, type: ethdev, device: net_null0, rx_queues: 2,\n"
+	    "     rxq_pin: [{queue: 1, worker: 2}], mtu: 9000, promisc: false}\n"
+	    "  - {name: v, type: vhost, path: /tmp/v.sock, mode: server, queues: 2,\n"
+	    "     socket_mode: \"0600\"}\n"
+	    "rules:\n"
+	    "  - {name: r-1.x, priority: 7, match: {in_port: a, vlan: none,\n"
+	    "     eth_dst: \"01:00:5e:00:00:00/ff:ff:ff:80:00:00\"}, actions: [flood]}\n"
+	    "  - {priority: 8, match: {ip_src: \"2001:db8::/32\", ip_proto: tcp,\n"
+	    "     l4_dst: \"80-88\", l4_src: 1024}, actions: [pop_vlan, {output: v}]}\n"
+	    "  - {priority: 9, match: {ip_dst: 10.0.0.0/8, ip_proto: icmp, icmp_type: 8,\n"
+	    "     icmp_code: 0, ip_dscp: 46, vlan: 5, vlan_pcp: 3},\n"
+	    "     actions: [{push_vlan: {vid: 7, pcp: 2}}, {set_eth_src: \"02:00:00:00:00:01\"},\n"
+	    "               {set_eth_dst: \"ff:ff:ff:ff:ff:ff\"}, {output: a}]}\n"
+	    "  - {priority: 0, actions: [drop]}\n";
+	const char *names[] = {"full.yaml", "demo.yaml"};
+	struct vs_cfg_error err;
+	struct vs_config *c;
+	char path[512];
+
+	for (unsigned i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", getenv("NFVSWITCH_EXAMPLES"), names[i]);
+		memset(&err, 0, sizeof(err));
+		c = vs_config_load(path, &err);
+		cr_assert_not_null(c, "%s", err.msg);
+		round_trip(c);
+		vs_config_free(c);
+	}
+	memset(&err, 0, sizeof(err));
+	c = vs_config_load_buf(tricky, strlen(tricky), "tricky.yaml", &err);
+	cr_assert_not_null(c, "%s", err.msg);
+	round_trip(c);
+	vs_config_free(c);
+	cr_assert_eq(vs_config_write(NULL, stdout), -EINVAL);
+}

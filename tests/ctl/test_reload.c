@@ -661,3 +661,64 @@ Test(reload, changed_port_is_recreated_and_a_failed_one_restored, .init = setup,
 	rig_down(&r);
 	free(st);
 }
+
+/* ---- saving runtime changes ---------------------------------------------------------------- */
+
+Test(reload, saved_runtime_rules_become_the_file, .init = setup, .fini = teardown, .timeout = 60)
+{
+	struct vs_switch_stats *st = calloc(1, sizeof(*st));
+	char msg[1024], other[160];
+	struct vs_cfg_error err;
+	struct vs_config *back;
+	json_t *req, *rep;
+	struct stat fst;
+	struct rig r;
+
+	cr_assert_not_null(st);
+	rig_up(&r, gen_a);
+	cr_assert_eq(
+	    vs_daemon_rule_add(&r.d,
+			       "{name: rt, priority: 50, match: {in_port: in0, ip_dst: "
+			       "10.0.0.1/32}, actions: [{set_eth_src: \"02:00:00:00:00:0b\"}, "
+			       "{output: outb}]}",
+			       msg, sizeof(msg)),
+	    0, "%s", msg);
+	/* Elsewhere: the file is untouched and still differs. */
+	snprintf(other, sizeof(other), "%s/other.yaml", dir);
+	cr_assert_eq(vs_daemon_save(&r.d, other, msg, sizeof(msg)), 0, "%s", msg);
+	memset(&err, 0, sizeof(err));
+	back = vs_config_load(other, &err);
+	cr_assert_not_null(back, "%s", err.msg);
+	cr_assert_eq(back->n_rules, 3);
+	cr_assert_str_eq(back->rules[2].name, "rt");
+	vs_config_free(back);
+	unlink(other);
+	req = json_pack("{s:s, s:[s]}", "cmd", "show", "args", "rules");
+	rep = vs_daemon_handle(&r.d, req);
+	cr_assert(
+	    json_is_true(json_object_get(json_object_get(rep, "result"), "differs_from_file")));
+	json_decref(rep);
+	/* To the config file: the running rules are the file's now. */
+	cr_assert_eq(vs_daemon_save(&r.d, NULL, msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert(strstr(msg, "(the config file)") != NULL, "%s", msg);
+	rep = vs_daemon_handle(&r.d, req);
+	cr_assert(
+	    json_is_false(json_object_get(json_object_get(rep, "result"), "differs_from_file")));
+	json_decref(rep);
+	json_decref(req);
+	/* The watcher takes the saved file as the one it loaded. */
+	cr_assert_eq(stat(file, &fst), 0);
+	cr_assert(fst.st_mtim.tv_sec == r.d.file_mtime.tv_sec &&
+		      fst.st_mtim.tv_nsec == r.d.file_mtime.tv_nsec,
+		  "the watcher would reload the saved file");
+	/* A reload reads back exactly what runs. */
+	cr_assert_eq(vs_daemon_reload(&r.d, msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert(strstr(msg, "ports: 0 added, 0 changed, 0 removed; rules: 0 added, 0 removed, "
+			      "3 kept") != NULL,
+		  "%s", msg);
+	send_n(0, 20);
+	drain(r.sw, st);
+	cr_assert_eq(atomic_load(&recv_pkts[2]), 18, "rt still sends 10.0.0.1 to outb");
+	rig_down(&r);
+	free(st);
+}

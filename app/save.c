@@ -1,0 +1,394 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Write a struct vs_config back as YAML the loader reads into the same
+ * struct (nfvswitch-ctl save): runtime rule changes can then be kept.
+ * Every value is written explicitly; comments of the original file are not
+ * kept. Control thread.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vs_ctl.h"
+
+/* A YAML double-quoted scalar. */
+static void
+q(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void
+mac(FILE *f, const struct vs_cfg_mac *m)
+{
+	char b[24];
+
+	q(f, vs_cfg_mac_str(m, b, sizeof(b)));
+}
+
+static bool
+mask_full(const struct vs_cfg_mac *m)
+{
+	static const struct vs_cfg_mac ones = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+
+	return memcmp(m, &ones, sizeof(ones)) == 0;
+}
+
+static void
+mac_masked(FILE *f, const struct vs_cfg_mac *m, const struct vs_cfg_mac *mask)
+{
+	char a[24], b[24], both[48];
+
+	if (mask_full(mask)) {
+		mac(f, m);
+		return;
+	}
+	snprintf(both, sizeof(both), "%s/%s", vs_cfg_mac_str(m, a, sizeof(a)),
+		 vs_cfg_mac_str(mask, b, sizeof(b)));
+	q(f, both);
+}
+
+static void
+prefix(FILE *f, const struct vs_cfg_prefix *p)
+{
+	char a[INET6_ADDRSTRLEN], both[INET6_ADDRSTRLEN + 8];
+
+	inet_ntop(p->family == 6 ? AF_INET6 : AF_INET, p->addr, a, sizeof(a));
+	snprintf(both, sizeof(both), "%s/%u", a, p->len);
+	q(f, both);
+}
+
+static void
+range(FILE *f, uint16_t lo, uint16_t hi)
+{
+	if (lo == hi)
+		fprintf(f, "%u", lo);
+	else
+		fprintf(f, "\"%u-%u\"", lo, hi);
+}
+
+static void
+write_match(FILE *f, const struct vs_cfg_match *m)
+{
+	const char *sep = "";
+
+	fputs("match: {", f);
+#define KEY(k) (fprintf(f, "%s%s: ", sep, k), sep = ", ")
+	if (m->fields & VS_CFG_M_IN_PORT)
+		KEY("in_port"), q(f, m->in_port);
+	if (m->fields & VS_CFG_M_ETH_SRC)
+		KEY("eth_src"), mac_masked(f, &m->eth_src, &m->eth_src_mask);
+	if (m->fields & VS_CFG_M_ETH_DST)
+		KEY("eth_dst"), mac_masked(f, &m->eth_dst, &m->eth_dst_mask);
+	if (m->fields & VS_CFG_M_ETH_TYPE)
+		KEY("eth_type"), fprintf(f, "0x%04x", m->eth_type);
+	if (m->fields & VS_CFG_M_VLAN_ID) {
+		KEY("vlan");
+		if (m->vlan_none)
+			fputs("none", f);
+		else
+			fprintf(f, "%u", m->vlan_id);
+	}
+	if (m->fields & VS_CFG_M_VLAN_PCP)
+		KEY("vlan_pcp"), fprintf(f, "%u", m->vlan_pcp);
+	if (m->fields & VS_CFG_M_IP_SRC)
+		KEY("ip_src"), prefix(f, &m->ip_src);
+	if (m->fields & VS_CFG_M_IP_DST)
+		KEY("ip_dst"), prefix(f, &m->ip_dst);
+	if (m->fields & VS_CFG_M_IP_PROTO)
+		KEY("ip_proto"), fprintf(f, "%u", m->ip_proto);
+	if (m->fields & VS_CFG_M_IP_DSCP)
+		KEY("ip_dscp"), fprintf(f, "%u", m->ip_dscp);
+	if (m->fields & VS_CFG_M_L4_SRC)
+		KEY("l4_src"), range(f, m->l4_src_lo, m->l4_src_hi);
+	if (m->fields & VS_CFG_M_L4_DST)
+		KEY("l4_dst"), range(f, m->l4_dst_lo, m->l4_dst_hi);
+	if (m->fields & VS_CFG_M_ICMP_TYPE)
+		KEY("icmp_type"), fprintf(f, "%u", m->icmp_type);
+	if (m->fields & VS_CFG_M_ICMP_CODE)
+		KEY("icmp_code"), fprintf(f, "%u", m->icmp_code);
+#undef KEY
+	fputs("}", f);
+}
+
+static void
+write_rule(FILE *f, const struct vs_cfg_rule *r)
+{
+	uint32_t i;
+
+	fputs("  - {", f);
+	if (r->name[0] != '\0') {
+		fputs("name: ", f);
+		q(f, r->name);
+		fputs(", ", f);
+	}
+	fprintf(f, "priority: %d,\n     ", r->priority);
+	write_match(f, &r->match);
+	fputs(",\n     actions: [", f);
+	for (i = 0; i < r->n_actions && i < VS_CFG_MAX_ACTIONS; i++) {
+		const struct vs_cfg_action *a = &r->actions[i];
+
+		fputs(i ? ", " : "", f);
+		switch (a->type) {
+		case VS_CFG_ACT_OUTPUT:
+			fputs("{output: ", f);
+			q(f, a->port);
+			fputs("}", f);
+			break;
+		case VS_CFG_ACT_PUSH_VLAN:
+			fprintf(f, "{push_vlan: {vid: %u, pcp: %u}}", a->vlan_id, a->vlan_pcp);
+			break;
+		case VS_CFG_ACT_SET_ETH_SRC:
+		case VS_CFG_ACT_SET_ETH_DST:
+			fprintf(f, "{%s: ", vs_cfg_action_type_str(a->type));
+			mac(f, &a->mac);
+			fputs("}", f);
+			break;
+		default:
+			fputs(vs_cfg_action_type_str(a->type), f);
+			break;
+		}
+	}
+	fputs("]}\n", f);
+}
+
+static void
+write_port(FILE *f, const struct vs_cfg_port *p)
+{
+	uint32_t i;
+
+	fputs("  - name: ", f);
+	q(f, p->name);
+	if (p->type == VS_CFG_PORT_VHOST) {
+		fputs("\n    type: vhost\n    path: ", f);
+		q(f, p->path);
+		fprintf(f, "\n    mode: %s\n",
+			p->mode == VS_CFG_VHOST_SERVER ? "server" : "client");
+		if (p->queues)
+			fprintf(f, "    queues: %u\n", p->queues);
+		if (p->mode == VS_CFG_VHOST_SERVER) {
+			if (p->owner[0] != '\0') {
+				fputs("    owner: ", f);
+				q(f, p->owner);
+				fputs("\n", f);
+			}
+			if (p->group[0] != '\0') {
+				fputs("    group: ", f);
+				q(f, p->group);
+				fputs("\n", f);
+			}
+			fprintf(f, "    socket_mode: \"%04o\"\n", p->socket_perm);
+		}
+	} else {
+		fputs("\n    type: ethdev\n    device: ", f);
+		q(f, p->device);
+		fputs("\n", f);
+		/* 0 is "the default" for these: leave them out then. */
+		if (p->rx_queues)
+			fprintf(f, "    rx_queues: %u\n", p->rx_queues);
+		if (p->rx_desc)
+			fprintf(f, "    rx_desc: %u\n", p->rx_desc);
+		if (p->tx_desc)
+			fprintf(f, "    tx_desc: %u\n", p->tx_desc);
+		fprintf(f, "    tx_queues: %u\n    mtu: %u\n    promisc: %s\n", p->tx_queues,
+			p->mtu, p->promisc ? "true" : "false");
+		if (p->has_mac) {
+			fputs("    mac: ", f);
+			mac(f, &p->mac);
+			fputs("\n", f);
+		}
+		if (p->is_vf) {
+			fputs("    vf: {pf: ", f);
+			q(f, p->vf_pf);
+			fprintf(f, ", id: %u}\n", p->vf_id);
+		}
+	}
+	if (p->n_rxq_pins) {
+		fputs("    rxq_pin: [", f);
+		for (i = 0; i < p->n_rxq_pins; i++)
+			fprintf(f, "%s{queue: %u, worker: %u}", i ? ", " : "", p->rxq_pins[i].queue,
+				p->rxq_pins[i].worker_lcore);
+		fputs("]\n", f);
+	}
+}
+
+static const char *
+tri(int v)
+{
+	return v == VS_CFG_ON ? "true" : "false";
+}
+
+static void
+write_vf(FILE *f, const struct vs_cfg_vf *vf)
+{
+	static const char *const link[] = {"auto", "enable", "disable"};
+	uint32_t i;
+
+	fprintf(f, "      - id: %u\n", vf->id);
+	if (vf->has_mac) {
+		fputs("        mac: ", f);
+		mac(f, &vf->mac);
+		fputs("\n", f);
+	}
+	if (vf->has_vlan)
+		fprintf(f, "        vlan: %u\n        qos: %u\n        vlan_proto: %s\n", vf->vlan,
+			vf->qos, vf->vlan_proto == 0x88a8 ? "802.1ad" : "802.1Q");
+	if (vf->spoofchk != VS_CFG_UNSET)
+		fprintf(f, "        spoofchk: %s\n", tri(vf->spoofchk));
+	if (vf->trust != VS_CFG_UNSET)
+		fprintf(f, "        trust: %s\n", tri(vf->trust));
+	if (vf->link_state >= VS_CFG_LINK_AUTO && vf->link_state <= VS_CFG_LINK_DISABLE)
+		fprintf(f, "        link_state: %s\n", link[vf->link_state]);
+	if (vf->min_tx_rate)
+		fprintf(f, "        min_tx_rate: %u\n", vf->min_tx_rate);
+	if (vf->max_tx_rate)
+		fprintf(f, "        max_tx_rate: %u\n", vf->max_tx_rate);
+	if (vf->n_extra_macs) {
+		fputs("        extra_macs: [", f);
+		for (i = 0; i < vf->n_extra_macs; i++) {
+			fputs(i ? ", " : "", f);
+			mac(f, &vf->extra_macs[i]);
+		}
+		fputs("]\n", f);
+	}
+}
+
+int
+vs_config_write(const struct vs_config *cfg, FILE *f)
+{
+	uint32_t i, j;
+
+	if (cfg == NULL || f == NULL)
+		return -EINVAL;
+	fprintf(f, "# Written by nfvswitch from the running configuration (%s).\n", cfg->source);
+	fprintf(f, "dpdk:\n  main_lcore: %u\n  memory_mb: %u\n  no_huge: %s\n  in_memory: %s\n",
+		cfg->dpdk.main_lcore, cfg->dpdk.memory_mb, cfg->dpdk.no_huge ? "true" : "false",
+		cfg->dpdk.in_memory ? "true" : "false");
+	if (cfg->dpdk.file_prefix[0] != '\0') {
+		fputs("  file_prefix: ", f);
+		q(f, cfg->dpdk.file_prefix);
+		fputs("\n", f);
+	}
+	if (cfg->dpdk.log_level[0] != '\0') {
+		fputs("  log_level: ", f);
+		q(f, cfg->dpdk.log_level);
+		fputs("\n", f);
+	}
+	fputs("  extra_args: [", f);
+	for (i = 0; i < cfg->dpdk.n_extra_args; i++) {
+		fputs(i ? ", " : "", f);
+		q(f, cfg->dpdk.extra_args[i]);
+	}
+	fputs("]\nworkers:", f);
+	if (cfg->n_workers == 0)
+		fputs(" []", f);
+	for (i = 0; i < cfg->n_workers; i++)
+		fprintf(f, "\n  - lcore: %u", cfg->workers[i].lcore);
+	fprintf(f, "\nclassifier:\n  emc_entries: %u\n", cfg->classifier.emc_entries);
+	if (cfg->classifier.max_rules)
+		fprintf(f, "  max_rules: %u\n", cfg->classifier.max_rules);
+	fputs("control:\n", f);
+	if (cfg->control.socket[0] != '\0') {
+		fputs("  socket: ", f);
+		q(f, cfg->control.socket);
+		fputs("\n", f);
+	}
+	fprintf(f, "  socket_mode: \"%04o\"\n  stats_interval_ms: %u\n  watch_file: %s\n",
+		cfg->control.socket_perm, cfg->control.stats_interval_ms,
+		cfg->control.watch_file ? "true" : "false");
+	if (cfg->control.metrics_listen[0] != '\0') {
+		fputs("  metrics_listen: ", f);
+		q(f, cfg->control.metrics_listen);
+		fputs("\n", f);
+	}
+	fputs("ports:", f);
+	fputs(cfg->n_ports ? "\n" : " []\n", f);
+	for (i = 0; i < cfg->n_ports; i++)
+		write_port(f, &cfg->ports[i]);
+	fputs("sriov:", f);
+	fputs(cfg->n_sriov ? "\n" : " []\n", f);
+	for (i = 0; i < cfg->n_sriov; i++) {
+		const struct vs_cfg_pf *pf = &cfg->sriov[i];
+
+		fprintf(f, "  - %s: ", pf->backend == VS_CFG_PF_DPDK ? "dpdk_port" : "pf");
+		q(f, pf->pf);
+		fprintf(f, "\n    num_vfs: %u\n    vfs:%s\n", pf->num_vfs, pf->n_vfs ? "" : " []");
+		for (j = 0; j < pf->n_vfs; j++)
+			write_vf(f, &pf->vfs[j]);
+	}
+	fputs("rules:", f);
+	fputs(cfg->n_rules ? "\n" : " []\n", f);
+	for (i = 0; i < cfg->n_rules; i++)
+		write_rule(f, &cfg->rules[i]);
+	return ferror(f) ? -EIO : 0;
+}
+
+int
+vs_daemon_save(struct vs_daemon *d, const char *path, char *msg, size_t size)
+{
+	struct vs_config *copy;
+	struct stat st;
+	char tmp[PATH_MAX + 8];
+	bool is_file;
+	FILE *f;
+	int rc;
+
+	if (path == NULL || path[0] == '\0')
+		path = d->file;
+	if (path[0] == '\0') {
+		snprintf(msg, size, "save: the daemon runs the built-in config; give a file");
+		return -EINVAL;
+	}
+	is_file = d->file[0] != '\0' && strcmp(path, d->file) == 0;
+	copy = is_file ? vs_config_dup(d->cfg, 0) : NULL;
+	if (is_file && copy == NULL) {
+		snprintf(msg, size, "save: out of memory");
+		return -ENOMEM;
+	}
+	/* Written next to it and renamed over it: never a half-written file. */
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (f == NULL) {
+		rc = -errno;
+		snprintf(msg, size, "save: cannot write %s: %s", tmp, strerror(errno));
+		vs_config_free(copy);
+		return rc;
+	}
+	rc = vs_config_write(d->cfg, f);
+	if (fclose(f) != 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = -errno;
+	if (rc < 0) {
+		unlink(tmp);
+		snprintf(msg, size, "save: cannot write %s: %s", path, strerror(-rc));
+		vs_config_free(copy);
+		return rc;
+	}
+	if (is_file) {
+		/* The file is the running config now; the watcher has nothing to do. */
+		vs_config_free(d->file_cfg);
+		d->file_cfg = copy;
+		if (stat(path, &st) == 0)
+			d->file_mtime = st.st_mtim;
+	}
+	snprintf(msg, size, "saved %u ports and %u rules to %s%s", d->cfg->n_ports, d->cfg->n_rules,
+		 path, is_file ? " (the config file)" : "");
+	VS_CTL_LOG(NOTICE, "%s\n", msg);
+	return 0;
+}
