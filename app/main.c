@@ -32,6 +32,9 @@ enum {
 	EXIT_STARTUP = 3, /* EAL, memory, port or rule setup failed */
 };
 
+/* run()'s stats_ms when --stats-interval is not given. */
+#define STATS_FROM_CONFIG UINT32_MAX
+
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t reload_requested;
 
@@ -295,6 +298,7 @@ run(const struct vs_config *cfg, const char *file, const char *prog, uint32_t st
 	struct vs_switch_stats *cur, *prev, *tmp;
 	struct vs_daemon d;
 	struct vs_mbuf_sizing sz;
+	uint32_t interval;
 	struct vs_eal_args ea;
 	struct vs_switch *sw;
 	struct sigaction sa;
@@ -386,7 +390,10 @@ run(const struct vs_config *cfg, const char *file, const char *prog, uint32_t st
 		}
 		if (duration_s && t - t_start >= duration_s)
 			break;
-		if (stats_ms && (t - t_last) * 1000.0 >= stats_ms) {
+		/* control.stats_interval_ms is live: a reload may change it. */
+		interval =
+		    stats_ms == STATS_FROM_CONFIG ? d.cfg->control.stats_interval_ms : stats_ms;
+		if (interval && (t - t_last) * 1000.0 >= interval) {
 			vs_switch_stats(sw, cur);
 			print_stats(cur, prev, t - t_last, t - t_start);
 			tmp = prev;
@@ -494,7 +501,7 @@ main(int argc, char **argv)
 		return EXIT_STARTUP;
 	}
 	if (!have_stats)
-		stats_ms = cfg->control.stats_interval_ms;
+		stats_ms = STATS_FROM_CONFIG;
 	rc = run(cfg, file, "nfvswitch", stats_ms, duration_s);
 	vs_config_free(cfg);
 	return rc;
