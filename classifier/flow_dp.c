@@ -247,7 +247,8 @@ parse_pkt(const struct rte_mbuf *m, struct vs_flow_key *k)
 	h = flow_hdr(&p, 0, ETH_HDR_SIZE, buf);
 	if (unlikely(h == NULL))
 		return VS_PARSE_RUNT;
-	memcpy(k->eth_dst, h, 12); /* eth_dst and eth_src are adjacent */
+	memcpy(k->eth_dst, h, 6);
+	memcpy(k->eth_src, h + 6, 6);
 	type = rd16(h + 12);
 	off = ETH_HDR_SIZE;
 	if (type == ETYPE_VLAN || type == ETYPE_QINQ) {

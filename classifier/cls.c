@@ -1,0 +1,1192 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Classifier, control side: rules, subtables, transactions, snapshots,
+ * reclamation, statistics aggregation and re-ranking. Single writer.
+ * See cls_priv.h for the versioning scheme.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_memory.h>
+#include <rte_rcu_qsbr.h>
+
+#include "cls_priv.h"
+#include "vs_cls.h"
+
+RTE_LOG_REGISTER_DEFAULT(vs_cls_logtype, NOTICE);
+#define CLS_LOG(level, fmt, ...)                                                          \
+	rte_log(RTE_LOG_##level, vs_cls_logtype, "cls: " fmt "\n", ##__VA_ARGS__)
+
+#define CLS_HASH_MIN 64u
+
+static uint32_t cls_uid_next;
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+static void
+cls_free_mem(void *p)
+{
+	rte_free(p);
+}
+
+static bool
+cls_mask_is_port_only(const struct vs_flow_key *m)
+{
+	struct vs_flow_key p;
+
+	memset(&p, 0, sizeof(p));
+	p.in_port = UINT16_MAX;
+	return memcmp(&p, m, sizeof(p)) == 0;
+}
+
+static void
+cls_compress(const struct cls_subtable *st, const struct vs_flow_key *k, uint64_t *out)
+{
+	const uint64_t *w = vs_flow_key_words(k);
+
+	for (uint32_t i = 0; i < st->n_words; i++)
+		out[i] = w[st->word_idx[i]] & st->word_mask[i];
+}
+
+static uint64_t
+cls_token(struct vs_cls *cls)
+{
+	return cls->qsbr != NULL ? rte_rcu_qsbr_start(cls->qsbr) : 0;
+}
+
+static bool
+cls_token_passed(struct vs_cls *cls, uint64_t token)
+{
+	return cls->qsbr == NULL || rte_rcu_qsbr_check(cls->qsbr, token, false) == 1;
+}
+
+/* ---- retire list -------------------------------------------------------------- */
+
+static void cls_retire_now(struct vs_cls *cls, uint8_t kind, void *ptr, int32_t aux);
+static void cls_node_remove(struct vs_cls *cls, struct cls_rule *r);
+
+static int
+cls_retire_reserve(struct vs_cls *cls, uint32_t more)
+{
+	uint32_t need = cls->ret_len + more;
+	uint32_t cap = cls->ret_cap ? cls->ret_cap : 256;
+	struct cls_retire *n;
+
+	if (need <= cls->ret_cap)
+		return 0;
+	while (cap < need)
+		cap *= 2;
+	n = malloc(sizeof(*n) * cap);
+	if (n == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < cls->ret_len; i++)
+		n[i] = cls->ret[(cls->ret_head + i) % cls->ret_cap];
+	free(cls->ret);
+	cls->ret = n;
+	cls->ret_head = 0;
+	cls->ret_cap = cap;
+	return 0;
+}
+
+/* Queue an object for freeing once every reader passed a quiescent state. */
+static void
+cls_retire(struct vs_cls *cls, uint8_t kind, void *ptr, int32_t aux)
+{
+	struct cls_retire *e;
+
+	if (cls_retire_reserve(cls, 1) != 0) {
+		/* Out of memory for the list: wait for the readers instead. */
+		if (cls->qsbr != NULL)
+			rte_rcu_qsbr_synchronize(cls->qsbr, RTE_QSBR_THRID_INVALID);
+		cls_retire_now(cls, kind, ptr, aux);
+		return;
+	}
+	e = &cls->ret[(cls->ret_head + cls->ret_len) % cls->ret_cap];
+	e->token = cls_token(cls);
+	e->ptr = ptr;
+	e->aux = aux;
+	e->kind = kind;
+	cls->ret_len++;
+}
+
+static void
+cls_ctx_rebase_rule(struct vs_cls *cls, uint32_t id)
+{
+	struct vs_cls_ctx *ctx;
+
+	TAILQ_FOREACH(ctx, &cls->ctxs, link)
+		ctx->rule_base[id] = VS_CLS_CNT_GET(&ctx->rule_hits[id]);
+}
+
+static void
+cls_ctx_rebase_slot(struct vs_cls *cls, uint32_t slot)
+{
+	struct vs_cls_ctx *ctx;
+
+	TAILQ_FOREACH(ctx, &cls->ctxs, link) {
+		ctx->st_lookups_base[slot] = VS_CLS_CNT_GET(&ctx->st_lookups[slot]);
+		ctx->st_hits_base[slot] = VS_CLS_CNT_GET(&ctx->st_hits[slot]);
+	}
+}
+
+static void
+cls_rule_release(struct vs_cls *cls, struct cls_rule *r)
+{
+	if (cls->data_free != NULL && r->pub.data != NULL)
+		cls->data_free(r->pub.data, cls->data_free_arg);
+	r->pub.data = NULL;
+	r->state = CLS_RULE_FREE;
+	cls->free_ids[cls->n_free_ids++] = r->pub.id;
+}
+
+static void
+cls_subtable_free(struct cls_subtable *st)
+{
+	rte_hash_free(st->hash);
+	cls_free_mem(st->port_max);
+	cls_free_mem(st);
+}
+
+static void
+cls_retire_now(struct vs_cls *cls, uint8_t kind, void *ptr, int32_t aux)
+{
+	struct cls_subtable *st;
+
+	switch (kind) {
+	case CLS_RET_SNAP:
+	case CLS_RET_NODE:
+		cls_free_mem(ptr);
+		break;
+	case CLS_RET_RULE_DEAD:
+		cls_node_remove(cls, ptr);
+		break;
+	case CLS_RET_RULE:
+		cls_rule_release(cls, ptr);
+		break;
+	case CLS_RET_KEYPOS:
+		rte_hash_free_key_with_position(ptr, aux);
+		break;
+	case CLS_RET_HASH:
+		rte_hash_free(ptr);
+		break;
+	case CLS_RET_SUBTABLE:
+		st = ptr;
+		cls->free_slots[cls->n_free_slots++] = st->slot;
+		cls_subtable_free(st);
+		break;
+	}
+}
+
+unsigned
+vs_cls_reclaim(struct vs_cls *cls)
+{
+	unsigned freed = 0;
+
+	if (cls == NULL)
+		return 0;
+	while (cls->ret_len > 0) {
+		struct cls_retire e = cls->ret[cls->ret_head];
+
+		if (!cls_token_passed(cls, e.token))
+			break;
+		cls->ret_head = (cls->ret_head + 1) % cls->ret_cap;
+		cls->ret_len--;
+		cls_retire_now(cls, e.kind, e.ptr, e.aux);
+		freed++;
+	}
+	return freed;
+}
+
+/* ---- subtables ---------------------------------------------------------------- */
+
+static struct rte_hash *
+cls_hash_create(struct vs_cls *cls, uint32_t n_words, uint32_t entries)
+{
+	char name[RTE_HASH_NAMESIZE];
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = entries,
+		.key_len = n_words * sizeof(uint64_t),
+		.hash_func = rte_hash_crc,
+		.hash_func_init_val = 0,
+		.socket_id = cls->socket_id,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
+	};
+
+	snprintf(name, sizeof(name), "vscls%u_%u", cls->uid, cls->hash_seq++);
+	return rte_hash_create(&hp);
+}
+
+static struct cls_subtable *
+cls_subtable_find(struct vs_cls *cls, const struct vs_flow_key *mask)
+{
+	struct cls_subtable *st;
+
+	TAILQ_FOREACH(st, &cls->subtables, link)
+		if (memcmp(&st->mask, mask, sizeof(*mask)) == 0)
+			return st;
+	return NULL;
+}
+
+static struct cls_subtable *
+cls_subtable_create(struct vs_cls *cls, const struct vs_flow_key *mask, int *err)
+{
+	const uint64_t *mw = vs_flow_key_words(mask);
+	struct cls_subtable *st;
+
+	if (cls->n_free_slots == 0) {
+		*err = -ENOSPC;
+		return NULL;
+	}
+	st = rte_zmalloc_socket("vs_cls_st", sizeof(*st), RTE_CACHE_LINE_SIZE, cls->socket_id);
+	if (st == NULL) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	st->mask = *mask;
+	for (unsigned i = 0; i < VS_FLOW_KEY_WORDS; i++) {
+		if (mw[i] == 0)
+			continue;
+		st->word_idx[st->n_words] = i;
+		st->word_mask[st->n_words] = mw[i];
+		st->n_words++;
+	}
+	if (st->n_words == 0) {
+		/* Catch-all mask: one constant zero word. */
+		st->word_idx[0] = 0;
+		st->word_mask[0] = 0;
+		st->n_words = 1;
+	}
+	if (mask->in_port == UINT16_MAX) {
+		st->port_max = rte_malloc_socket("vs_cls_pm", sizeof(int32_t) * VS_CLS_PORT_FAST_MAX,
+						 0, cls->socket_id);
+		if (st->port_max == NULL) {
+			cls_free_mem(st);
+			*err = -ENOMEM;
+			return NULL;
+		}
+		for (unsigned p = 0; p < VS_CLS_PORT_FAST_MAX; p++)
+			st->port_max[p] = INT32_MIN;
+	}
+	st->capacity = CLS_HASH_MIN;
+	st->hash = cls_hash_create(cls, st->n_words, st->capacity);
+	if (st->hash == NULL) {
+		*err = rte_errno == ENOSPC ? -ENOSPC : -ENOMEM;
+		cls_free_mem(st->port_max);
+		cls_free_mem(st);
+		return NULL;
+	}
+	st->max_prio = INT32_MIN;
+	TAILQ_INIT(&st->rules);
+	st->slot = cls->free_slots[--cls->n_free_slots];
+	cls_ctx_rebase_slot(cls, st->slot);
+	TAILQ_INSERT_TAIL(&cls->subtables, st, link);
+	cls->n_st++;
+	if (cls_mask_is_port_only(mask))
+		cls->port_st = st;
+	return st;
+}
+
+/* An emptied subtable leaves the control list now and memory after a grace. */
+static void
+cls_subtable_maybe_retire(struct vs_cls *cls, struct cls_subtable *st)
+{
+	if (st->n_rules != 0 || st->n_live != 0 || st->n_staged != 0)
+		return;
+	TAILQ_REMOVE(&cls->subtables, st, link);
+	cls->n_st--;
+	if (cls->port_st == st)
+		cls->port_st = NULL;
+	cls_retire(cls, CLS_RET_SUBTABLE, st, 0);
+}
+
+/* Replace the subtable's table by one twice as large holding the same nodes. */
+static int
+cls_subtable_grow(struct vs_cls *cls, struct cls_subtable *st)
+{
+	uint32_t cap = st->capacity * 2;
+	struct rte_hash *nh, *old = st->hash;
+	const void *key;
+	void *data;
+	uint32_t it = 0;
+
+	for (;;) {
+		nh = cls_hash_create(cls, st->n_words, cap);
+		if (nh == NULL)
+			return -ENOMEM;
+		it = 0;
+		while (rte_hash_iterate(old, &key, &data, &it) >= 0)
+			if (rte_hash_add_key_data(nh, key, data) < 0)
+				break;
+		if (rte_hash_count(nh) == rte_hash_count(old))
+			break;
+		/* Unlucky cuckoo placement: try larger. */
+		rte_hash_free(nh);
+		cap *= 2;
+	}
+	__atomic_store_n(&st->hash, nh, __ATOMIC_RELEASE);
+	st->capacity = cap;
+	cls_retire(cls, CLS_RET_HASH, old, 0);
+	return 0;
+}
+
+/* ---- nodes -------------------------------------------------------------------- */
+
+static struct cls_node *
+cls_node_lookup(struct cls_subtable *st, const uint64_t *ckey)
+{
+	void *data = NULL;
+
+	if (rte_hash_lookup_data(st->hash, ckey, &data) < 0)
+		return NULL;
+	return data;
+}
+
+static struct cls_node *
+cls_node_alloc(struct vs_cls *cls, uint32_t n)
+{
+	struct cls_node *nd;
+
+	nd = rte_malloc_socket("vs_cls_node", sizeof(*nd) + n * sizeof(nd->e[0]), 0,
+			       cls->socket_id);
+	if (nd != NULL)
+		nd->n = n;
+	return nd;
+}
+
+/* Publish a node under ckey (adds the key if new), growing the table if needed. */
+static int
+cls_node_publish(struct vs_cls *cls, struct cls_subtable *st, const uint64_t *ckey,
+		 struct cls_node *nd)
+{
+	int ret;
+
+	for (;;) {
+		ret = rte_hash_add_key_data(st->hash, ckey, nd);
+		if (ret != -ENOSPC)
+			return ret;
+		ret = cls_subtable_grow(cls, st);
+		if (ret != 0)
+			return ret;
+	}
+}
+
+static int
+cls_node_insert(struct vs_cls *cls, struct cls_subtable *st, const uint64_t *ckey,
+		struct cls_rule *r)
+{
+	struct cls_node *old = cls_node_lookup(st, ckey);
+	uint32_t n = old != NULL ? old->n : 0;
+	struct cls_node *nd = cls_node_alloc(cls, n + 1);
+	struct cls_node_ent ne = {
+		.priority = r->pub.priority,
+		.id = r->pub.id,
+		.tiebreak = r->pub.tiebreak,
+		.rule = r,
+	};
+	uint32_t j = 0;
+	bool placed = false;
+	int ret;
+
+	if (nd == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct cls_node_ent *e = &old->e[i];
+
+		if (!placed &&
+		    cls_rank_better(ne.priority, ne.tiebreak, ne.id, e->priority, e->tiebreak, e->id)) {
+			nd->e[j++] = ne;
+			placed = true;
+		}
+		nd->e[j++] = *e;
+	}
+	if (!placed)
+		nd->e[j++] = ne;
+	ret = cls_node_publish(cls, st, ckey, nd);
+	if (ret < 0) {
+		cls_free_mem(nd);
+		return ret;
+	}
+	if (old != NULL)
+		cls_retire(cls, CLS_RET_NODE, old, 0);
+	return 0;
+}
+
+/* Take r out of its node; r itself is retired (freed after a grace period). */
+static void
+cls_node_remove(struct vs_cls *cls, struct cls_rule *r)
+{
+	struct cls_subtable *st = r->st;
+	uint64_t ckey[VS_FLOW_KEY_WORDS];
+	struct cls_node *old, *nd;
+	uint32_t j = 0;
+	int32_t pos;
+
+	cls_compress(st, &r->pub.match.key, ckey);
+	old = cls_node_lookup(st, ckey);
+	RTE_VERIFY(old != NULL);
+	if (old->n == 1) {
+		RTE_VERIFY(old->e[0].rule == r);
+		pos = rte_hash_del_key(st->hash, ckey);
+		RTE_VERIFY(pos >= 0);
+		cls_retire(cls, CLS_RET_KEYPOS, st->hash, pos);
+	} else {
+		nd = cls_node_alloc(cls, old->n - 1);
+		if (nd == NULL) {
+			/* Keep the rule in place (it is invisible) and try again later. */
+			cls_retire(cls, CLS_RET_RULE_DEAD, r, 0);
+			return;
+		}
+		for (uint32_t i = 0; i < old->n; i++)
+			if (old->e[i].rule != r)
+				nd->e[j++] = old->e[i];
+		RTE_VERIFY(j == nd->n);
+		/* The key exists: the update replaces data in place, no allocation. */
+		RTE_VERIFY(rte_hash_add_key_data(st->hash, ckey, nd) >= 0);
+	}
+	cls_retire(cls, CLS_RET_NODE, old, 0);
+	TAILQ_REMOVE(&st->rules, r, st_link);
+	st->n_rules--;
+	r->state = CLS_RULE_RETIRED;
+	cls_retire(cls, CLS_RET_RULE, r, 0);
+	cls_subtable_maybe_retire(cls, st);
+}
+
+/* Exact bounds from the rules visible in gen (adds only ever raise them). */
+static void
+cls_subtable_tighten(struct cls_subtable *st, uint64_t gen)
+{
+	const struct cls_rule *r;
+
+	st->max_prio = INT32_MIN;
+	if (st->port_max != NULL)
+		for (unsigned p = 0; p < VS_CLS_PORT_FAST_MAX; p++)
+			st->port_max[p] = INT32_MIN;
+	TAILQ_FOREACH(r, &st->rules, st_link) {
+		uint16_t port = r->pub.match.key.in_port;
+
+		if (!cls_rule_visible(r, gen))
+			continue;
+		if (r->pub.priority > st->max_prio)
+			st->max_prio = r->pub.priority;
+		if (st->port_max != NULL && port < VS_CLS_PORT_FAST_MAX &&
+		    r->pub.priority > st->port_max[port])
+			st->port_max[port] = r->pub.priority;
+	}
+}
+
+/* ---- snapshots ---------------------------------------------------------------- */
+
+static int
+cls_snap_cmp(const void *a, const void *b)
+{
+	const struct cls_snap_ent *x = a, *y = b;
+
+	if (x->max_prio != y->max_prio)
+		return x->max_prio > y->max_prio ? -1 : 1;
+	if (x->st->rank_score != y->st->rank_score)
+		return x->st->rank_score > y->st->rank_score ? -1 : 1;
+	return x->slot < y->slot ? -1 : (x->slot > y->slot);
+}
+
+/* Best rule of port_st for in_port p visible in gen. */
+static struct cls_rule *
+cls_port_candidate(struct cls_subtable *st, uint16_t p, uint64_t gen)
+{
+	struct vs_flow_key k;
+	uint64_t ckey[VS_FLOW_KEY_WORDS];
+	struct cls_node *nd;
+
+	memset(&k, 0, sizeof(k));
+	k.in_port = p;
+	cls_compress(st, &k, ckey);
+	nd = cls_node_lookup(st, ckey);
+	if (nd == NULL)
+		return NULL;
+	for (uint32_t i = 0; i < nd->n; i++)
+		if (cls_rule_visible(nd->e[i].rule, gen))
+			return nd->e[i].rule;
+	return NULL;
+}
+
+/*
+ * Build the snapshot of generation gen from the subtables' counters (which
+ * must already describe gen). Port fast path: packets from in_port p skip the
+ * EMC and the subtables when the best in_port-only rule for p outranks (by
+ * strictly higher priority) the priority bound of every other subtable that
+ * can apply to p.
+ */
+static struct cls_snap *
+cls_snap_build(struct vs_cls *cls, uint64_t gen)
+{
+	size_t sz = sizeof(struct cls_snap) + cls->n_st * sizeof(struct cls_snap_ent);
+	const struct vs_cls_rule **pf;
+	struct cls_subtable *st, *pst = cls->port_st;
+	struct cls_snap *s;
+	int32_t global = INT32_MIN;
+	uint32_t n = 0, n_port = 0;
+
+	sz = RTE_ALIGN_CEIL(sz, sizeof(void *));
+	s = rte_malloc_socket("vs_cls_snap", sz + VS_CLS_PORT_FAST_MAX * sizeof(*pf),
+			      RTE_CACHE_LINE_SIZE, cls->socket_id);
+	if (s == NULL)
+		return NULL;
+	s->gen = gen;
+	pf = (const struct vs_cls_rule **)(void *)((char *)s + sz);
+	TAILQ_FOREACH(st, &cls->subtables, link) {
+		if (st->n_live == 0)
+			continue;
+		s->st[n].st = st;
+		s->st[n].max_prio = st->max_prio;
+		s->st[n].slot = st->slot;
+		n++;
+		if (st != pst && st->port_max == NULL && st->max_prio > global)
+			global = st->max_prio;
+	}
+	s->n_st = n;
+	qsort(s->st, n, sizeof(s->st[0]), cls_snap_cmp);
+
+	if (pst != NULL && pst->n_live > 0) {
+		for (uint32_t p = 0; p < VS_CLS_PORT_FAST_MAX; p++) {
+			struct cls_rule *c;
+			int32_t bound = global;
+
+			pf[p] = NULL;
+			if (pst->port_max[p] == INT32_MIN)
+				continue;
+			c = cls_port_candidate(pst, p, gen);
+			if (c == NULL || c->pub.priority <= bound)
+				continue;
+			TAILQ_FOREACH(st, &cls->subtables, link) {
+				if (st == pst || st->n_live == 0 || st->port_max == NULL)
+					continue;
+				if (st->port_max[p] > bound)
+					bound = st->port_max[p];
+			}
+			if (c->pub.priority <= bound)
+				continue;
+			pf[p] = &c->pub;
+			n_port = p + 1;
+		}
+	}
+	s->port_fast = pf;
+	s->n_port = n_port;
+	return s;
+}
+
+static void
+cls_snap_publish(struct vs_cls *cls, struct cls_snap *s)
+{
+	struct cls_snap *old = cls->snap;
+
+	__atomic_store_n(&cls->snap, s, __ATOMIC_RELEASE);
+	__atomic_store_n(&cls->gen, s->gen, __ATOMIC_RELAXED);
+	if (old != NULL)
+		cls_retire(cls, CLS_RET_SNAP, old, 0);
+}
+
+/* ---- create / destroy ------------------------------------------------------- */
+
+struct vs_cls *
+vs_cls_create(const struct vs_cls_params *p)
+{
+	struct vs_cls *cls;
+	struct cls_snap *s;
+
+	if (p == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	cls = rte_zmalloc_socket("vs_cls", sizeof(*cls), RTE_CACHE_LINE_SIZE, p->socket_id);
+	if (cls == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	cls->max_rules = p->max_rules ? p->max_rules : VS_CLS_DEFAULT_MAX_RULES;
+	cls->socket_id = p->socket_id;
+	cls->qsbr = p->qsbr;
+	cls->data_free = p->data_free;
+	cls->data_free_arg = p->data_free_arg;
+	cls->uid = __atomic_fetch_add(&cls_uid_next, 1, __ATOMIC_RELAXED);
+	snprintf(cls->name, sizeof(cls->name), "%s", p->name ? p->name : "cls");
+	TAILQ_INIT(&cls->subtables);
+	TAILQ_INIT(&cls->ctxs);
+	cls->pool = rte_zmalloc_socket("vs_cls_rules", sizeof(*cls->pool) * cls->max_rules,
+				       RTE_CACHE_LINE_SIZE, p->socket_id);
+	cls->free_ids = malloc(sizeof(uint32_t) * cls->max_rules);
+	if (cls->pool == NULL || cls->free_ids == NULL)
+		goto nomem;
+	for (uint32_t i = 0; i < cls->max_rules; i++) {
+		cls->pool[i].pub.id = i;
+		cls->free_ids[i] = cls->max_rules - 1 - i; /* pop gives 0 first */
+	}
+	cls->n_free_ids = cls->max_rules;
+	for (uint32_t i = 0; i < VS_CLS_MAX_SUBTABLES; i++)
+		cls->free_slots[i] = VS_CLS_MAX_SUBTABLES - 1 - i;
+	cls->n_free_slots = VS_CLS_MAX_SUBTABLES;
+	s = cls_snap_build(cls, 0);
+	if (s == NULL)
+		goto nomem;
+	cls->snap = s;
+	CLS_LOG(DEBUG, "%s: created, max_rules %u", cls->name, cls->max_rules);
+	return cls;
+nomem:
+	free(cls->free_ids);
+	rte_free(cls->pool);
+	rte_free(cls);
+	errno = ENOMEM;
+	return NULL;
+}
+
+void
+vs_cls_destroy(struct vs_cls *cls)
+{
+	struct cls_subtable *st;
+	struct vs_cls_ctx *ctx;
+
+	if (cls == NULL)
+		return;
+	free(cls->txn);
+	/* Retired objects: free memory only, rules are handled from the pool. */
+	while (cls->ret_len > 0) {
+		struct cls_retire *e = &cls->ret[cls->ret_head];
+
+		switch (e->kind) {
+		case CLS_RET_SNAP:
+		case CLS_RET_NODE:
+		case CLS_RET_HASH:
+			cls_retire_now(cls, e->kind, e->ptr, e->aux);
+			break;
+		case CLS_RET_SUBTABLE:
+			cls_subtable_free(e->ptr);
+			break;
+		default:
+			break;
+		}
+		cls->ret_head = (cls->ret_head + 1) % cls->ret_cap;
+		cls->ret_len--;
+	}
+	free(cls->ret);
+	while ((st = TAILQ_FIRST(&cls->subtables)) != NULL) {
+		const void *key;
+		void *data;
+		uint32_t it = 0;
+
+		while (rte_hash_iterate(st->hash, &key, &data, &it) >= 0)
+			cls_free_mem(data);
+		TAILQ_REMOVE(&cls->subtables, st, link);
+		cls_subtable_free(st);
+	}
+	for (uint32_t i = 0; i < cls->max_rules; i++)
+		if (cls->pool[i].state != CLS_RULE_FREE && cls->data_free != NULL &&
+		    cls->pool[i].pub.data != NULL)
+			cls->data_free(cls->pool[i].pub.data, cls->data_free_arg);
+	TAILQ_FOREACH(ctx, &cls->ctxs, link)
+		ctx->cls = NULL;
+	rte_free(cls->snap);
+	rte_free(cls->pool);
+	free(cls->free_ids);
+	rte_free(cls);
+}
+
+/* ---- transactions ----------------------------------------------------------- */
+
+struct vs_cls_txn *
+vs_cls_txn_begin(struct vs_cls *cls)
+{
+	struct vs_cls_txn *txn;
+
+	if (cls == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (cls->txn != NULL) {
+		errno = EBUSY;
+		return NULL;
+	}
+	txn = calloc(1, sizeof(*txn));
+	if (txn == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	txn->cls = cls;
+	cls->txn = txn;
+	return txn;
+}
+
+int
+vs_cls_rule_add(struct vs_cls_txn *txn, const struct vs_cls_match *m, int32_t priority,
+		uint64_t tiebreak, void *data, struct vs_cls_rule **out)
+{
+	struct vs_cls *cls;
+	struct cls_subtable *st;
+	struct cls_node *nd;
+	struct cls_rule *r;
+	struct vs_flow_key key;
+	uint64_t ckey[VS_FLOW_KEY_WORDS];
+	const uint64_t *kw, *mw;
+	uint64_t *w;
+	bool created = false;
+	int ret = 0;
+
+	if (txn == NULL || m == NULL || txn->cls == NULL || txn->cls->txn != txn)
+		return -EINVAL;
+	cls = txn->cls;
+	kw = vs_flow_key_words(&m->key);
+	mw = vs_flow_key_words(&m->mask);
+	w = vs_flow_key_words_rw(&key);
+	for (unsigned i = 0; i < VS_FLOW_KEY_WORDS; i++)
+		w[i] = kw[i] & mw[i];
+
+	st = cls_subtable_find(cls, &m->mask);
+	if (st == NULL) {
+		st = cls_subtable_create(cls, &m->mask, &ret);
+		if (st == NULL)
+			return ret;
+		created = true;
+	}
+	cls_compress(st, &key, ckey);
+	nd = cls_node_lookup(st, ckey);
+	for (uint32_t i = 0; nd != NULL && i < nd->n; i++) {
+		const struct cls_rule *o = nd->e[i].rule;
+
+		if ((o->state == CLS_RULE_LIVE || o->state == CLS_RULE_STAGED_ADD) &&
+		    o->pub.priority == priority && o->pub.tiebreak == tiebreak)
+			return -EEXIST;
+	}
+	if (cls->n_free_ids == 0)
+		vs_cls_reclaim(cls);
+	if (cls->n_free_ids == 0) {
+		ret = -ENOSPC;
+		goto fail;
+	}
+	r = &cls->pool[cls->free_ids[cls->n_free_ids - 1]];
+	r->pub.priority = priority;
+	r->pub.tiebreak = tiebreak;
+	r->pub.data = data;
+	r->pub.match.key = key;
+	r->pub.match.mask = m->mask;
+	r->st = st;
+	__atomic_store_n(&r->add_gen, cls->gen + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->del_gen, VS_CLS_GEN_INF, __ATOMIC_RELAXED);
+	ret = cls_node_insert(cls, st, ckey, r);
+	if (ret < 0) {
+		r->pub.data = NULL;
+		goto fail;
+	}
+	cls->n_free_ids--;
+	cls_ctx_rebase_rule(cls, r->pub.id);
+	r->state = CLS_RULE_STAGED_ADD;
+	TAILQ_INSERT_TAIL(&st->rules, r, st_link);
+	st->n_rules++;
+	st->n_staged++;
+	if (priority > st->max_prio)
+		st->max_prio = priority;
+	if (st->port_max != NULL && key.in_port < VS_CLS_PORT_FAST_MAX &&
+	    priority > st->port_max[key.in_port])
+		st->port_max[key.in_port] = priority;
+	r->txn_next = txn->adds;
+	txn->adds = r;
+	txn->n_adds++;
+	if (out != NULL)
+		*out = &r->pub;
+	return 0;
+fail:
+	if (created)
+		cls_subtable_maybe_retire(cls, st);
+	return ret;
+}
+
+static struct cls_rule *
+cls_rule_of(struct vs_cls *cls, struct vs_cls_rule *pub)
+{
+	struct cls_rule *r;
+
+	if (pub == NULL || pub->id >= cls->max_rules)
+		return NULL;
+	r = &cls->pool[pub->id];
+	return &r->pub == pub ? r : NULL;
+}
+
+/* Undo a staged add: invisible forever, out of its node, freed after grace. */
+static void
+cls_unstage_add(struct vs_cls *cls, struct cls_rule *r)
+{
+	__atomic_store_n(&r->add_gen, VS_CLS_GEN_INF, __ATOMIC_RELAXED);
+	r->st->n_staged--;
+	cls_node_remove(cls, r);
+}
+
+int
+vs_cls_rule_del(struct vs_cls_txn *txn, struct vs_cls_rule *rule)
+{
+	struct vs_cls *cls;
+	struct cls_rule *r;
+
+	if (txn == NULL || txn->cls == NULL || txn->cls->txn != txn)
+		return -EINVAL;
+	cls = txn->cls;
+	r = cls_rule_of(cls, rule);
+	if (r == NULL)
+		return -EINVAL;
+	switch (r->state) {
+	case CLS_RULE_STAGED_ADD:
+		/* Stays on txn->adds; the commit skips rules no longer staged. */
+		cls_unstage_add(cls, r);
+		txn->n_adds--;
+		return 0;
+	case CLS_RULE_LIVE:
+		if (cls_retire_reserve(cls, 4) != 0)
+			return -ENOMEM;
+		__atomic_store_n(&r->del_gen, cls->gen + 1, __ATOMIC_RELAXED);
+		r->state = CLS_RULE_STAGED_DEL;
+		r->st->n_staged++;
+		r->st->tighten = true;
+		r->txn_next = txn->dels;
+		txn->dels = r;
+		txn->n_dels++;
+		return 0;
+	default:
+		return -ENOENT;
+	}
+}
+
+static void
+cls_txn_end(struct vs_cls_txn *txn)
+{
+	txn->cls->txn = NULL;
+	free(txn);
+}
+
+void
+vs_cls_txn_abort(struct vs_cls_txn *txn)
+{
+	struct vs_cls *cls;
+	struct cls_rule *r, *next;
+
+	if (txn == NULL || txn->cls == NULL || txn->cls->txn != txn)
+		return;
+	cls = txn->cls;
+	for (r = txn->dels; r != NULL; r = r->txn_next) {
+		__atomic_store_n(&r->del_gen, VS_CLS_GEN_INF, __ATOMIC_RELAXED);
+		r->state = CLS_RULE_LIVE;
+		r->st->n_staged--;
+	}
+	for (r = txn->adds; r != NULL; r = next) {
+		next = r->txn_next;
+		if (r->state == CLS_RULE_STAGED_ADD)
+			cls_unstage_add(cls, r);
+	}
+	cls_txn_end(txn);
+	vs_cls_reclaim(cls);
+}
+
+/* Lower the bounds of subtables that lost rules (small ones now; large ones
+ * wait for the next re-rank, their stale bound is only conservative). */
+static void
+cls_commit_tighten(struct vs_cls *cls, uint64_t gen)
+{
+	struct cls_subtable *st;
+
+	TAILQ_FOREACH(st, &cls->subtables, link) {
+		if (!st->tighten || st->n_rules > 4096)
+			continue;
+		cls_subtable_tighten(st, gen);
+		st->tighten = false;
+	}
+}
+
+int
+vs_cls_txn_commit(struct vs_cls_txn *txn)
+{
+	struct vs_cls *cls;
+	struct cls_rule *r, *next;
+	struct cls_subtable *st;
+	struct cls_snap *s;
+	uint64_t gen;
+
+	if (txn == NULL || txn->cls == NULL || txn->cls->txn != txn)
+		return -EINVAL;
+	cls = txn->cls;
+	if (txn->n_adds == 0 && txn->n_dels == 0) {
+		cls_txn_end(txn);
+		vs_cls_reclaim(cls);
+		return 0;
+	}
+	gen = cls->gen + 1;
+	/* Apply the counts of gen, build its snapshot, and roll back on failure. */
+	for (r = txn->adds; r != NULL; r = r->txn_next)
+		if (r->state == CLS_RULE_STAGED_ADD)
+			r->st->n_live++;
+	for (r = txn->dels; r != NULL; r = r->txn_next)
+		r->st->n_live--;
+	cls_commit_tighten(cls, gen);
+	s = cls_retire_reserve(cls, txn->n_dels + 4) == 0 ? cls_snap_build(cls, gen) : NULL;
+	if (s == NULL) {
+		for (r = txn->adds; r != NULL; r = r->txn_next)
+			if (r->state == CLS_RULE_STAGED_ADD)
+				r->st->n_live--;
+		for (r = txn->dels; r != NULL; r = r->txn_next) {
+			r->st->n_live++;
+			r->st->tighten = true;
+		}
+		/* Bounds over what stays visible once the transaction is aborted. */
+		cls_commit_tighten(cls, cls->gen);
+		CLS_LOG(ERR, "%s: commit of generation %" PRIu64 " failed: out of memory",
+			cls->name, gen);
+		vs_cls_txn_abort(txn);
+		return -ENOMEM;
+	}
+	cls_snap_publish(cls, s);
+
+	for (r = txn->adds; r != NULL; r = r->txn_next) {
+		if (r->state != CLS_RULE_STAGED_ADD)
+			continue;
+		r->state = CLS_RULE_LIVE;
+		r->st->n_staged--;
+		cls->n_visible++;
+	}
+	for (r = txn->dels; r != NULL; r = next) {
+		next = r->txn_next;
+		r->state = CLS_RULE_DEAD;
+		r->st->n_staged--;
+		cls->n_visible--;
+		/* Readers of older generations may still match it: grace first. */
+		cls_retire(cls, CLS_RET_RULE_DEAD, r, 0);
+	}
+	TAILQ_FOREACH(st, &cls->subtables, link) {
+		if (st->n_live == 0 && st->n_staged == 0) {
+			/* No rule is visible from gen on: the bound may restart. */
+			st->max_prio = INT32_MIN;
+			if (st->port_max != NULL)
+				for (unsigned p = 0; p < VS_CLS_PORT_FAST_MAX; p++)
+					st->port_max[p] = INT32_MIN;
+		}
+	}
+	CLS_LOG(DEBUG, "%s: generation %" PRIu64 ": +%u -%u rules, %u subtables", cls->name,
+		gen, txn->n_adds, txn->n_dels, s->n_st);
+	cls_txn_end(txn);
+	vs_cls_reclaim(cls);
+	return 0;
+}
+
+/* ---- queries ------------------------------------------------------------------ */
+
+uint64_t
+vs_cls_generation(const struct vs_cls *cls)
+{
+	return cls != NULL ? __atomic_load_n(&cls->gen, __ATOMIC_RELAXED) : 0;
+}
+
+uint32_t
+vs_cls_rule_count(const struct vs_cls *cls)
+{
+	return cls != NULL ? cls->n_visible : 0;
+}
+
+int
+vs_cls_rule_foreach(struct vs_cls *cls, vs_cls_rule_iter_fn cb, void *arg)
+{
+	if (cls == NULL || cb == NULL)
+		return -EINVAL;
+	for (uint32_t i = 0; i < cls->max_rules; i++) {
+		const struct cls_rule *r = &cls->pool[i];
+		int ret;
+
+		if (r->state != CLS_RULE_LIVE && r->state != CLS_RULE_STAGED_DEL)
+			continue;
+		ret = cb(&r->pub, arg);
+		if (ret != 0)
+			return ret;
+	}
+	return 0;
+}
+
+unsigned
+vs_cls_range_to_masks(uint16_t lo, uint16_t hi, uint16_t *val, uint16_t *mask)
+{
+	uint32_t cur = lo, end = hi;
+	unsigned n = 0;
+
+	if (lo > hi)
+		return 0;
+	while (cur <= end) {
+		/* Largest aligned block starting at cur that stays within end. */
+		uint32_t size = cur == 0 ? 0x10000 : (cur & -cur);
+
+		while (cur + size - 1 > end)
+			size >>= 1;
+		val[n] = (uint16_t)cur;
+		mask[n] = (uint16_t)~(size - 1);
+		n++;
+		cur += size;
+	}
+	return n;
+}
+
+/* ---- per worker contexts ------------------------------------------------------ */
+
+struct vs_cls_ctx *
+vs_cls_ctx_create(struct vs_cls *cls, const struct vs_cls_ctx_params *p)
+{
+	struct vs_cls_ctx *ctx;
+	uint32_t entries, n_sets = 0;
+	int socket;
+
+	if (cls == NULL || p == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	entries = p->emc_entries;
+	if (entries != 0 && (!rte_is_power_of_2(entries) || entries < VS_EMC_WAYS)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	socket = p->socket_id;
+	ctx = rte_zmalloc_socket("vs_cls_ctx", sizeof(*ctx), RTE_CACHE_LINE_SIZE, socket);
+	if (ctx == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	ctx->socket_id = socket;
+	if (entries != 0) {
+		n_sets = entries / VS_EMC_WAYS;
+		ctx->emc_sig = rte_zmalloc_socket("vs_emc_sig", sizeof(*ctx->emc_sig) * n_sets,
+						  RTE_CACHE_LINE_SIZE, socket);
+		ctx->emc_ent = rte_zmalloc_socket("vs_emc_ent", sizeof(*ctx->emc_ent) * entries,
+						  RTE_CACHE_LINE_SIZE, socket);
+		ctx->emc_set_mask = n_sets - 1;
+	}
+	ctx->rule_hits = rte_zmalloc_socket("vs_cls_rh", sizeof(uint64_t) * cls->max_rules,
+					    RTE_CACHE_LINE_SIZE, socket);
+	ctx->rule_base = rte_zmalloc_socket("vs_cls_rb", sizeof(uint64_t) * cls->max_rules,
+					    RTE_CACHE_LINE_SIZE, socket);
+	ctx->st_lookups = rte_zmalloc_socket("vs_cls_sl", sizeof(uint64_t) * VS_CLS_MAX_SUBTABLES * 4,
+					     RTE_CACHE_LINE_SIZE, socket);
+	if ((entries != 0 && (ctx->emc_sig == NULL || ctx->emc_ent == NULL)) ||
+	    ctx->rule_hits == NULL || ctx->rule_base == NULL || ctx->st_lookups == NULL) {
+		vs_cls_ctx_destroy(ctx);
+		errno = ENOMEM;
+		return NULL;
+	}
+	ctx->st_hits = ctx->st_lookups + VS_CLS_MAX_SUBTABLES;
+	ctx->st_lookups_base = ctx->st_hits + VS_CLS_MAX_SUBTABLES;
+	ctx->st_hits_base = ctx->st_lookups_base + VS_CLS_MAX_SUBTABLES;
+	ctx->cls = cls;
+	TAILQ_INSERT_TAIL(&cls->ctxs, ctx, link);
+	return ctx;
+}
+
+void
+vs_cls_ctx_destroy(struct vs_cls_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	if (ctx->cls != NULL)
+		TAILQ_REMOVE(&ctx->cls->ctxs, ctx, link);
+	rte_free(ctx->emc_sig);
+	rte_free(ctx->emc_ent);
+	rte_free(ctx->rule_hits);
+	rte_free(ctx->rule_base);
+	rte_free(ctx->st_lookups);
+	rte_free(ctx);
+}
+
+void
+vs_cls_ctx_stats_get(const struct vs_cls_ctx *ctx, struct vs_cls_ctx_stats *out)
+{
+	const struct cls_ctx_cnt *c;
+
+	if (ctx == NULL || out == NULL)
+		return;
+	c = &ctx->cnt;
+	out->lookups = VS_CLS_CNT_GET(&c->lookups);
+	out->port_fast_hits = VS_CLS_CNT_GET(&c->port_fast_hits);
+	out->emc_hits = VS_CLS_CNT_GET(&c->emc_hits);
+	out->emc_misses = VS_CLS_CNT_GET(&c->emc_misses);
+	out->emc_inserts = VS_CLS_CNT_GET(&c->emc_inserts);
+	out->emc_insert_skips = VS_CLS_CNT_GET(&c->emc_insert_skips);
+	out->tss_hits = VS_CLS_CNT_GET(&c->tss_hits);
+	out->tss_misses = VS_CLS_CNT_GET(&c->tss_misses);
+	out->subtable_probes = VS_CLS_CNT_GET(&c->subtable_probes);
+	out->emc_insert_shift = VS_CLS_CNT_GET(&c->emc_insert_shift);
+}
+
+uint64_t
+vs_cls_ctx_rule_hits(const struct vs_cls_ctx *ctx, uint32_t rule_id)
+{
+	if (ctx == NULL || ctx->cls == NULL || rule_id >= ctx->cls->max_rules)
+		return 0;
+	return VS_CLS_CNT_GET(&ctx->rule_hits[rule_id]) - ctx->rule_base[rule_id];
+}
+
+static void
+cls_slot_sums(struct vs_cls_ctx *const *ctxs, unsigned n_ctx, uint32_t slot, uint64_t *lookups,
+	      uint64_t *hits)
+{
+	*lookups = 0;
+	*hits = 0;
+	for (unsigned i = 0; i < n_ctx; i++) {
+		const struct vs_cls_ctx *c = ctxs[i];
+
+		if (c == NULL)
+			continue;
+		*lookups += VS_CLS_CNT_GET(&c->st_lookups[slot]) - c->st_lookups_base[slot];
+		*hits += VS_CLS_CNT_GET(&c->st_hits[slot]) - c->st_hits_base[slot];
+	}
+}
+
+unsigned
+vs_cls_subtables(struct vs_cls *cls, struct vs_cls_ctx *const *ctxs, unsigned n_ctx,
+		 struct vs_cls_subtable_info *out, unsigned max)
+{
+	const struct cls_snap *s;
+
+	if (cls == NULL)
+		return 0;
+	s = cls->snap;
+	for (uint32_t i = 0; i < s->n_st && i < max && out != NULL; i++) {
+		const struct cls_subtable *st = s->st[i].st;
+
+		out[i].mask = st->mask;
+		out[i].max_priority = s->st[i].max_prio;
+		out[i].n_rules = st->n_live;
+		cls_slot_sums(ctxs, n_ctx, st->slot, &out[i].lookups, &out[i].hits);
+	}
+	return s->n_st;
+}
+
+void
+vs_cls_rerank(struct vs_cls *cls, struct vs_cls_ctx *const *ctxs, unsigned n_ctx)
+{
+	struct cls_subtable *st;
+	struct cls_snap *s;
+
+	if (cls == NULL)
+		return;
+	TAILQ_FOREACH(st, &cls->subtables, link) {
+		uint64_t lookups, hits;
+
+		cls_slot_sums(ctxs, n_ctx, st->slot, &lookups, &hits);
+		st->rank_score = hits - st->rank_last;
+		st->rank_last = hits;
+		if (cls->txn == NULL)
+			cls_subtable_tighten(st, cls->gen);
+	}
+	s = cls_snap_build(cls, cls->gen);
+	if (s == NULL) {
+		CLS_LOG(WARNING, "%s: re-rank skipped: out of memory", cls->name);
+		return;
+	}
+	cls_snap_publish(cls, s);
+	vs_cls_reclaim(cls);
+}

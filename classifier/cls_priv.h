@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Classifier internals shared by the control side (cls.c) and the fast path
+ * (cls_dp.c). Not part of the public API.
+ *
+ * Versioning. Every rule carries add_gen/del_gen and is visible in generation
+ * G iff add_gen <= G < del_gen. A transaction stages its adds with add_gen =
+ * G + 1 straight into the live hash tables (invisible to readers of G) and
+ * marks its deletes with del_gen = G + 1; the commit publishes an immutable
+ * snapshot {G + 1, ordered subtables, port fast-path table} with one release
+ * store. A reader loads the snapshot once per burst and filters by its gen,
+ * so a burst sees exactly one generation. Nodes, rules, snapshots, hash key
+ * slots and subtables that readers may still hold are retired with an
+ * rte_rcu_qsbr token and freed by vs_cls_reclaim() once every reader passed.
+ */
+#ifndef VS_CLS_PRIV_H
+#define VS_CLS_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include <rte_common.h>
+
+#include "vs_cls.h"
+
+#define VS_CLS_GEN_INF UINT64_MAX
+#define VS_CLS_MAX_SUBTABLES 1024u  /* distinct masks */
+#define VS_CLS_PORT_FAST_MAX 1024u  /* in_port values served by the port fast path */
+#define VS_CLS_BURST_MAX 64u
+#define VS_CLS_DEFAULT_MAX_RULES 65536u
+
+/* EMC geometry and adaptive insertion policy. */
+#define VS_EMC_WAYS 8u
+#define VS_EMC_WINDOW 4096u     /* EMC lookups per measurement window */
+#define VS_EMC_SHIFT_MAX 8u     /* lowest insertion probability 1/256 */
+#define VS_EMC_RATIO_LOW 64u    /* hits/256 below which insertion backs off */
+#define VS_EMC_RATIO_HIGH 128u  /* hits/256 above which insertion recovers */
+#define VS_EMC_RATIO_BYPASS 8u  /* at SHIFT_MAX and below this: bypass lookups */
+#define VS_EMC_PROBE_EVERY 8u   /* while bypassed, one burst in 8 probes the EMC */
+
+enum cls_rule_state {
+	CLS_RULE_FREE = 0,
+	CLS_RULE_STAGED_ADD,  /* in a node, add_gen = G + 1 */
+	CLS_RULE_LIVE,        /* visible in the current generation */
+	CLS_RULE_STAGED_DEL,  /* live, del_gen = G + 1 */
+	CLS_RULE_DEAD,        /* invisible from del_gen on, still in its node */
+	CLS_RULE_RETIRED,     /* out of every node, waiting for a grace period */
+};
+
+struct cls_subtable;
+
+struct cls_rule {
+	/* Read by the fast path (relaxed atomic loads); written by ctl only. */
+	uint64_t add_gen;
+	uint64_t del_gen;
+	/* ctl only */
+	struct cls_subtable *st;
+	struct cls_rule *txn_next;
+	TAILQ_ENTRY(cls_rule) st_link;
+	uint8_t state;
+	/* What readers get back. */
+	struct vs_cls_rule pub __rte_cache_aligned;
+};
+
+/* Node entry: the ordering fields are copied so a scan stops early without
+ * touching rules that cannot win. */
+struct cls_node_ent {
+	int32_t priority;
+	uint32_t id;
+	uint64_t tiebreak;
+	struct cls_rule *rule;
+};
+
+/* Immutable once published: every rule sharing one masked key in a subtable,
+ * sorted by priority desc, tiebreak asc, id asc. */
+struct cls_node {
+	uint32_t n;
+	uint32_t pad;
+	struct cls_node_ent e[];
+};
+
+struct cls_subtable {
+	/* dp: ro; ctl: rw. Replaced (release) when the table grows. */
+	struct rte_hash *hash;
+	uint32_t slot;         /* index of per-worker counters */
+	uint32_t n_words;      /* words of the compressed key */
+	uint8_t word_idx[VS_FLOW_KEY_WORDS];
+	uint64_t word_mask[VS_FLOW_KEY_WORDS];
+	/* ctl only below */
+	struct vs_flow_key mask;
+	int32_t max_prio;      /* upper bound over rules not dead */
+	int32_t *port_max;     /* per in_port upper bound when mask.in_port is full */
+	uint32_t n_rules;      /* rules held in nodes (any state) */
+	uint32_t n_live;       /* visible in the current generation */
+	uint32_t n_staged;     /* staged adds + deletes of the open transaction */
+	uint32_t capacity;     /* rte_hash entries */
+	bool tighten;          /* a deletion may have lowered the bounds */
+	uint64_t rank_last;    /* hits summed at the previous re-rank */
+	uint64_t rank_score;   /* hits between the last two re-ranks */
+	TAILQ_HEAD(, cls_rule) rules;
+	TAILQ_ENTRY(cls_subtable) link;
+};
+
+struct cls_snap_ent {
+	struct cls_subtable *st;
+	int32_t max_prio;
+	uint32_t slot;
+};
+
+/* Immutable snapshot of one generation's lookup structure. */
+struct cls_snap {
+	uint64_t gen;
+	uint32_t n_st;
+	uint32_t n_port;                     /* entries in port_fast */
+	const struct vs_cls_rule **port_fast; /* in_port -> verdict, or NULL */
+	struct cls_snap_ent st[];
+};
+
+struct cls_emc_entry {
+	struct vs_flow_key key;
+	const struct vs_cls_rule *rule; /* NULL caches "no match" */
+	uint64_t gen;
+	uint32_t id;
+} __rte_cache_aligned;
+
+struct cls_emc_sig {
+	uint32_t sig[VS_EMC_WAYS]; /* 0: empty way */
+};
+
+struct cls_ctx_cnt {
+	uint64_t lookups;
+	uint64_t port_fast_hits;
+	uint64_t emc_hits;
+	uint64_t emc_misses;
+	uint64_t emc_inserts;
+	uint64_t emc_insert_skips;
+	uint64_t tss_hits;
+	uint64_t tss_misses;
+	uint64_t subtable_probes;
+	uint32_t emc_insert_shift;
+};
+
+struct vs_cls_ctx {
+	/* Worker-owned hot state. */
+	struct vs_cls *cls;
+	struct cls_emc_sig *emc_sig;    /* n_sets */
+	struct cls_emc_entry *emc_ent;  /* n_sets * VS_EMC_WAYS */
+	uint32_t emc_set_mask;          /* n_sets - 1; emc_sig NULL: disabled */
+	uint32_t emc_win_lookups;
+	uint32_t emc_win_hits;
+	uint32_t emc_insert_ctr;
+	uint32_t emc_victim;
+	uint32_t emc_burst_ctr;
+	bool emc_bypass;
+	struct cls_ctx_cnt cnt;          /* written by the worker only */
+	uint64_t *rule_hits;             /* [max_rules], worker */
+	uint64_t *st_lookups;            /* [VS_CLS_MAX_SUBTABLES], worker */
+	uint64_t *st_hits;               /* [VS_CLS_MAX_SUBTABLES], worker */
+	/* Control-owned baselines: counts of a recycled id/slot start from here. */
+	uint64_t *rule_base;
+	uint64_t *st_lookups_base;
+	uint64_t *st_hits_base;
+	TAILQ_ENTRY(vs_cls_ctx) link;    /* ctl */
+	int socket_id;
+	/* Per-burst scratch. */
+	uint64_t ckeys[VS_CLS_BURST_MAX][VS_FLOW_KEY_WORDS] __rte_cache_aligned;
+	uint32_t emc_hash[VS_CLS_BURST_MAX];
+	int32_t best_prio[VS_CLS_BURST_MAX];
+	uint32_t best_id[VS_CLS_BURST_MAX];
+	uint64_t best_tb[VS_CLS_BURST_MAX];
+};
+
+enum cls_retire_kind {
+	CLS_RET_SNAP,     /* free a snapshot */
+	CLS_RET_NODE,     /* free a node */
+	CLS_RET_RULE_DEAD, /* grace after the deleting commit: take out of its node */
+	CLS_RET_RULE,     /* grace after leaving its node: free data, recycle id */
+	CLS_RET_KEYPOS,   /* rte_hash_free_key_with_position(hash, pos) */
+	CLS_RET_HASH,     /* rte_hash_free of a table replaced by a bigger one */
+	CLS_RET_SUBTABLE, /* an emptied subtable */
+};
+
+struct cls_retire {
+	uint64_t token;
+	void *ptr;
+	int32_t aux;
+	uint8_t kind;
+};
+
+struct vs_cls_txn {
+	struct vs_cls *cls;
+	struct cls_rule *adds; /* staged adds (state may turn FREE if deleted again) */
+	struct cls_rule *dels; /* staged deletions */
+	uint32_t n_adds;
+	uint32_t n_dels;
+};
+
+struct vs_cls {
+	struct cls_snap *snap;     /* dp: acquire load; ctl: release store */
+	uint64_t gen;              /* dp: none; ctl: rw (atomic for getters) */
+	struct rte_rcu_qsbr *qsbr;
+	vs_cls_data_free_fn data_free;
+	void *data_free_arg;
+	uint32_t max_rules;
+	int socket_id;
+	uint32_t uid;              /* names this classifier's hash tables */
+	uint32_t hash_seq;
+	struct cls_rule *pool;     /* [max_rules], rule id = index */
+	uint32_t *free_ids;        /* stack */
+	uint32_t n_free_ids;
+	uint32_t n_visible;        /* rules visible in the current generation */
+	uint32_t free_slots[VS_CLS_MAX_SUBTABLES];
+	uint32_t n_free_slots;
+	uint32_t n_st;
+	TAILQ_HEAD(, cls_subtable) subtables;
+	struct cls_subtable *port_st; /* the in_port-only mask, if any */
+	struct vs_cls_txn *txn;    /* the open transaction */
+	struct cls_retire *ret;    /* FIFO ring of retired objects */
+	uint32_t ret_head;
+	uint32_t ret_len;
+	uint32_t ret_cap;
+	TAILQ_HEAD(, vs_cls_ctx) ctxs;
+	char name[32];
+};
+
+/* Relaxed counter update by the single owner; readers load it relaxed. */
+#define VS_CLS_CNT_ADD(p, v) __atomic_store_n((p), *(p) + (v), __ATOMIC_RELAXED)
+#define VS_CLS_CNT_GET(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+
+static inline bool
+cls_rule_visible(const struct cls_rule *r, uint64_t gen)
+{
+	return __atomic_load_n(&r->add_gen, __ATOMIC_RELAXED) <= gen &&
+	       gen < __atomic_load_n(&r->del_gen, __ATOMIC_RELAXED);
+}
+
+/* (prio, tiebreak, id) a beats b. */
+static inline bool
+cls_rank_better(int32_t pa, uint64_t ta, uint32_t ia, int32_t pb, uint64_t tb, uint32_t ib)
+{
+	if (pa != pb)
+		return pa > pb;
+	if (ta != tb)
+		return ta < tb;
+	return ia < ib;
+}
+
+#endif /* VS_CLS_PRIV_H */

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Exact-match cache, fast path. Per worker, set-associative (8 ways). Each
+ * set has one 32-byte signature array; an entry holds the full key, the
+ * verdict (NULL caches "no rule matched") and the generation it was computed
+ * in, so a commit invalidates every entry at once without a sweep.
+ *
+ * Adaptive insertion. Hits are measured over windows of VS_EMC_WINDOW
+ * lookups. When the hit ratio collapses (more flows than the cache holds),
+ * insertion backs off one step per window down to 1/2^VS_EMC_SHIFT_MAX, and
+ * when even that does not help the lookups themselves are skipped except for
+ * one burst in VS_EMC_PROBE_EVERY. When hits recover (which low-probability
+ * insertion lets a small working set do on its own), insertion steps back to
+ * always. Counts only, no clocks, so the policy is deterministic.
+ */
+#ifndef VS_EMC_DP_H
+#define VS_EMC_DP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_hash_crc.h>
+#include <rte_prefetch.h>
+#if defined(RTE_ARCH_X86)
+#include <emmintrin.h>
+#endif
+
+#include "cls_priv.h"
+
+static inline uint32_t
+vs_emc_hash(const struct vs_flow_key *k)
+{
+	const uint64_t *w = vs_flow_key_words(k);
+	uint32_t a = 0x9e3779b9, b = 0x85ebca6b;
+
+	/* Two independent CRC chains halve the latency. */
+	a = rte_hash_crc_8byte(w[0], a);
+	b = rte_hash_crc_8byte(w[1], b);
+	a = rte_hash_crc_8byte(w[2], a);
+	b = rte_hash_crc_8byte(w[3], b);
+	a = rte_hash_crc_8byte(w[4], a);
+	b = rte_hash_crc_8byte(w[5], b);
+	a = rte_hash_crc_8byte(w[6], a);
+	b = rte_hash_crc_8byte(w[7], b);
+	return a ^ ((b << 15) | (b >> 17));
+}
+
+static inline bool
+vs_emc_key_eq(const struct vs_flow_key *x, const struct vs_flow_key *y)
+{
+	const uint64_t *a = vs_flow_key_words(x), *b = vs_flow_key_words(y);
+	uint64_t d = 0;
+
+	for (unsigned i = 0; i < VS_FLOW_KEY_WORDS; i++)
+		d |= a[i] ^ b[i];
+	return d == 0;
+}
+
+/* Ways of set sg whose signature is sig, as a bit mask. */
+static inline uint32_t
+vs_emc_sig_match(const struct cls_emc_sig *sg, uint32_t sig)
+{
+#if defined(RTE_ARCH_X86)
+	__m128i s = _mm_set1_epi32((int)sig);
+	__m128i lo = _mm_load_si128((const __m128i *)(const void *)&sg->sig[0]);
+	__m128i hi = _mm_load_si128((const __m128i *)(const void *)&sg->sig[4]);
+
+	return (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(lo, s))) |
+	       ((uint32_t)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(hi, s))) << 4);
+#else
+	uint32_t m = 0;
+
+	for (unsigned w = 0; w < VS_EMC_WAYS; w++)
+		m |= (uint32_t)(sg->sig[w] == sig) << w;
+	return m;
+#endif
+}
+
+/* Whether this burst consults the EMC (false while bypassed, except probes). */
+static inline bool
+vs_emc_should_lookup(struct vs_cls_ctx *ctx)
+{
+	if (likely(!ctx->emc_bypass))
+		return true;
+	return (++ctx->emc_burst_ctr % VS_EMC_PROBE_EVERY) == 0;
+}
+
+/* Close a measurement window: adjust insertion probability and bypass. */
+static inline void
+vs_emc_adapt(struct vs_cls_ctx *ctx)
+{
+	uint32_t ratio = (uint32_t)(((uint64_t)ctx->emc_win_hits * 256) / ctx->emc_win_lookups);
+	uint32_t shift = ctx->cnt.emc_insert_shift;
+
+	if (ratio < VS_EMC_RATIO_LOW && shift < VS_EMC_SHIFT_MAX)
+		shift++;
+	else if (ratio >= VS_EMC_RATIO_HIGH && shift > 0)
+		shift--;
+	ctx->emc_bypass = shift == VS_EMC_SHIFT_MAX && ratio < VS_EMC_RATIO_BYPASS;
+	__atomic_store_n(&ctx->cnt.emc_insert_shift, shift, __ATOMIC_RELAXED);
+	ctx->emc_win_lookups = 0;
+	ctx->emc_win_hits = 0;
+}
+
+/*
+ * Look up the n keys listed in idx[]. Hits fill out[]; the misses' indexes go
+ * to miss[] (returned count). Hashes are kept in ctx->emc_hash[] by key index
+ * for the insertion that follows.
+ */
+static inline uint32_t
+vs_emc_lookup_burst(struct vs_cls_ctx *ctx, uint64_t gen, const struct vs_flow_key *keys,
+		    const uint8_t *idx, uint32_t n, const struct vs_cls_rule **out, uint8_t *miss)
+{
+	const uint32_t set_mask = ctx->emc_set_mask;
+	uint32_t ways[VS_CLS_BURST_MAX];
+	uint32_t n_miss = 0, n_hit = 0;
+
+	for (uint32_t j = 0; j < n; j++) {
+		uint8_t i = idx[j];
+		uint32_t h = vs_emc_hash(&keys[i]);
+
+		ctx->emc_hash[i] = h;
+		rte_prefetch0(&ctx->emc_sig[h & set_mask]);
+	}
+	for (uint32_t j = 0; j < n; j++) {
+		uint32_t h = ctx->emc_hash[idx[j]];
+		uint32_t set = h & set_mask;
+		uint32_t m = vs_emc_sig_match(&ctx->emc_sig[set], h | 1);
+
+		ways[j] = m;
+		if (m != 0)
+			rte_prefetch0(&ctx->emc_ent[set * VS_EMC_WAYS + __builtin_ctz(m)]);
+	}
+	for (uint32_t j = 0; j < n; j++) {
+		uint8_t i = idx[j];
+		uint32_t set = ctx->emc_hash[i] & set_mask;
+		bool hit = false;
+
+		for (uint32_t m = ways[j]; m != 0; m &= m - 1) {
+			const struct cls_emc_entry *e =
+				&ctx->emc_ent[set * VS_EMC_WAYS + __builtin_ctz(m)];
+
+			if (e->gen == gen && vs_emc_key_eq(&e->key, &keys[i])) {
+				out[i] = e->rule;
+				if (e->rule != NULL)
+					VS_CLS_CNT_ADD(&ctx->rule_hits[e->id], 1);
+				hit = true;
+				break;
+			}
+		}
+		if (hit)
+			n_hit++;
+		else
+			miss[n_miss++] = i;
+	}
+	VS_CLS_CNT_ADD(&ctx->cnt.emc_hits, n_hit);
+	VS_CLS_CNT_ADD(&ctx->cnt.emc_misses, n_miss);
+	ctx->emc_win_lookups += n;
+	ctx->emc_win_hits += n_hit;
+	if (ctx->emc_win_lookups >= VS_EMC_WINDOW)
+		vs_emc_adapt(ctx);
+	return n_miss;
+}
+
+/* Insert the verdicts of the n missed keys, subject to the insertion policy.
+ * looked_up: whether these keys went through vs_emc_lookup_burst (hashes known). */
+static inline void
+vs_emc_insert_burst(struct vs_cls_ctx *ctx, uint64_t gen, const struct vs_flow_key *keys,
+		    const uint8_t *idx, uint32_t n, const struct vs_cls_rule *const *out,
+		    bool looked_up)
+{
+	const uint32_t shift = ctx->cnt.emc_insert_shift;
+	const uint32_t every = (1u << shift) - 1;
+	uint32_t n_ins = 0, n_skip = 0;
+
+	if (!looked_up) {
+		VS_CLS_CNT_ADD(&ctx->cnt.emc_insert_skips, n);
+		return;
+	}
+	for (uint32_t j = 0; j < n; j++) {
+		uint8_t i = idx[j];
+		uint32_t h = ctx->emc_hash[i];
+		struct cls_emc_sig *sg = &ctx->emc_sig[h & ctx->emc_set_mask];
+		struct cls_emc_entry *base = &ctx->emc_ent[(h & ctx->emc_set_mask) * VS_EMC_WAYS];
+		uint32_t sig = h | 1, way, m;
+
+		if ((ctx->emc_insert_ctr++ & every) != 0) {
+			n_skip++;
+			continue;
+		}
+		/* Same key already cached from an older generation: overwrite it. */
+		way = VS_EMC_WAYS;
+		for (m = vs_emc_sig_match(sg, sig); m != 0; m &= m - 1) {
+			uint32_t w = __builtin_ctz(m);
+
+			if (vs_emc_key_eq(&base[w].key, &keys[i])) {
+				way = w;
+				break;
+			}
+		}
+		if (way == VS_EMC_WAYS) {
+			m = vs_emc_sig_match(sg, 0);
+			way = m != 0 ? (uint32_t)__builtin_ctz(m)
+				     : (ctx->emc_victim++ & (VS_EMC_WAYS - 1));
+		}
+		base[way].key = keys[i];
+		base[way].rule = out[i];
+		base[way].gen = gen;
+		base[way].id = out[i] != NULL ? out[i]->id : UINT32_MAX;
+		sg->sig[way] = sig;
+		n_ins++;
+	}
+	VS_CLS_CNT_ADD(&ctx->cnt.emc_inserts, n_ins);
+	if (n_skip != 0)
+		VS_CLS_CNT_ADD(&ctx->cnt.emc_insert_skips, n_skip);
+}
+
+#endif /* VS_EMC_DP_H */

@@ -1,0 +1,560 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Unit tests of the classifier's control API, fast path and statistics. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+
+#include "cls_test_util.h"
+#include "vs_cls.h"
+
+TestSuite(cls_unit, .init = cls_test_eal_init, .timeout = 30);
+
+static struct vs_cls *
+mk_cls(uint32_t max_rules, struct rte_rcu_qsbr *q, vs_cls_data_free_fn fr, void *arg)
+{
+	struct vs_cls_params p = {
+		.name = "unit",
+		.max_rules = max_rules,
+		.socket_id = SOCKET_ID_ANY,
+		.qsbr = q,
+		.data_free = fr,
+		.data_free_arg = arg,
+	};
+	struct vs_cls *c = vs_cls_create(&p);
+
+	cr_assert_not_null(c);
+	return c;
+}
+
+static struct vs_cls_ctx *
+mk_ctx(struct vs_cls *c, uint32_t emc)
+{
+	struct vs_cls_ctx_params p = {.emc_entries = emc, .socket_id = SOCKET_ID_ANY};
+	struct vs_cls_ctx *x = vs_cls_ctx_create(c, &p);
+
+	cr_assert_not_null(x);
+	return x;
+}
+
+/* Match on in_port (exact) and IPv4 destination prefix. */
+static struct vs_cls_match
+m_port_dst(uint16_t port, uint32_t dst_be, unsigned plen)
+{
+	struct vs_cls_match m;
+	uint32_t msk = plen ? htonl(~0u << (32 - plen)) : 0;
+
+	memset(&m, 0, sizeof(m));
+	m.key.in_port = port;
+	m.mask.in_port = 0xffff;
+	memcpy(m.key.ip_dst, &dst_be, 4);
+	memcpy(m.mask.ip_dst, &msk, 4);
+	return m;
+}
+
+static struct vs_cls_match
+m_port_only(uint16_t port)
+{
+	struct vs_cls_match m;
+
+	memset(&m, 0, sizeof(m));
+	m.key.in_port = port;
+	m.mask.in_port = 0xffff;
+	return m;
+}
+
+static struct vs_flow_key
+key_of(uint16_t port, uint32_t dst_be)
+{
+	struct vs_flow_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.in_port = port;
+	k.eth_type = 0x0800;
+	memcpy(k.ip_dst, &dst_be, 4);
+	return k;
+}
+
+static const struct vs_cls_rule *
+look1(struct vs_cls_ctx *x, const struct vs_flow_key *k)
+{
+	const struct vs_cls_rule *r = (const void *)1;
+
+	vs_cls_lookup_burst(x, k, 1, &r);
+	return r;
+}
+
+static struct vs_cls_rule *
+add1(struct vs_cls *c, const struct vs_cls_match *m, int32_t prio, uint64_t tb, void *data)
+{
+	struct vs_cls_txn *t = vs_cls_txn_begin(c);
+	struct vs_cls_rule *r = NULL;
+
+	cr_assert_not_null(t);
+	cr_assert_eq(vs_cls_rule_add(t, m, prio, tb, data, &r), 0);
+	cr_assert_eq(vs_cls_txn_commit(t), 0);
+	return r;
+}
+
+static void
+del1(struct vs_cls *c, struct vs_cls_rule *r)
+{
+	struct vs_cls_txn *t = vs_cls_txn_begin(c);
+
+	cr_assert_not_null(t);
+	cr_assert_eq(vs_cls_rule_del(t, r), 0);
+	cr_assert_eq(vs_cls_txn_commit(t), 0);
+}
+
+Test(cls_unit, add_commit_visibility)
+{
+	struct vs_cls *c = mk_cls(0, NULL, NULL, NULL);
+	struct vs_cls_ctx *x = mk_ctx(c, 1024);
+	struct vs_cls_match m = m_port_dst(1, htonl(0x0a000000), 8);
+	struct vs_flow_key k = key_of(1, htonl(0x0a010203));
+	struct vs_cls_txn *t;
+	struct vs_cls_rule *r;
+
+	cr_assert_eq(vs_cls_generation(c), 0);
+	cr_assert_null(look1(x, &k));
+	t = vs_cls_txn_begin(c);
+	cr_assert_eq(vs_cls_rule_add(t, &m, 10, 0, NULL, &r), 0);
+	/* Staged: not visible before the commit. */
+	cr_assert_null(look1(x, &k));
+	cr_assert_eq(vs_cls_rule_count(c), 0);
+	cr_assert_eq(vs_cls_txn_commit(t), 0);
+	cr_assert_eq(vs_cls_generation(c), 1);
+	cr_assert_eq(vs_cls_rule_count(c), 1);
+	cr_assert_eq(look1(x, &k), r);
+	cr_assert_eq(look1(x, &k), r); /* second time from the EMC */
+	k = key_of(1, htonl(0x0b010203));
+	cr_assert_null(look1(x, &k));
+	k = key_of(2, htonl(0x0a010203));
+	cr_assert_null(look1(x, &k));
+	/* The key was masked on the way in. */
+	cr_assert_eq(r->match.key.ip_dst[1], 0);
+	/* An empty transaction changes nothing. */
+	t = vs_cls_txn_begin(c);
+	cr_assert_eq(vs_cls_txn_commit(t), 0);
+	cr_assert_eq(vs_cls_generation(c), 1);
+	del1(c, r);
+	cr_assert_eq(vs_cls_generation(c), 2);
+	k = key_of(1, htonl(0x0a010203));
+	cr_assert_null(look1(x, &k));
+	vs_cls_ctx_destroy(x);
+	vs_cls_destroy(c);
+}
+
+Test(cls_unit, abort_restores)
+{
+	struct vs_cls *c = mk_cls(0, NULL, NULL, NULL);
+	struct vs_cls_ctx *x = mk_ctx(c, 1024);
+	struct vs_cls_match m1 = m_port_dst(1, htonl(0x0a000000), 8);
+	struct vs_cls_match m2 = m_port_dst(1, htonl(0x0a010000), 16);
+	struct vs_flow_key k = key_of(1, htonl(0x0a010203));
+	struct vs_cls_rule *r1 = add1(c, &m1, 10, 0, NULL), *r2;
+	struct vs_cls_txn *t;
+
+	t = vs_cls_txn_begin(c);
+	cr_assert_eq(vs_cls_rule_add(t, &m2, 20, 0, NULL, &r2), 0);
+	cr_assert_eq(vs_cls_rule_del(t, r1), 0);
+	cr_assert_eq(look1(x, &k), r1);
+	vs_cls_txn_abort(t);
+	cr_assert_eq(vs_cls_generation(c), 1);
+	cr_assert_eq(vs_cls_rule_count(c), 1);
+	cr_assert_eq(look1(x, &k), r1);
+	/* A staged add deleted in the same transaction never shows. */
+	t = vs_cls_txn_begin(c);
+	cr_assert_not_null(t);
+	cr_assert_eq(vs_cls_rule_add(t, &m2, 20, 0, NULL, &r2), 0);
+	cr_assert_eq(vs_cls_rule_del(t, r2), 0);
+	cr_assert_eq(vs_cls_txn_commit(t), 0);
+	cr_assert_eq(vs_cls_generation(c), 1);
+	cr_assert_eq(look1(x, &k), r1);
+	/* The rule can be deleted after the aborted deletion. */
+	del1(c, r1);
+	cr_assert_null(look1(x, &k));
+	cr_assert_eq(vs_cls_rule_count(c), 0);
+	vs_cls_ctx_destroy(x);
+	vs_cls_destroy(c);
+}
+
+Test(cls_unit, priorities_and_ties)
+{
+	struct vs_cls *c = mk_cls(0, NULL, NULL, NULL);
+	struct vs_cls_ctx *x = mk_ctx(c, 0);
+	struct vs_cls_match wide = m_port_dst(1, htonl(0x0a000000), 8);
+	struct vs_cls_match narrow = m_port_dst(1, htonl(0x0a010000), 16);
+	struct vs_flow_key k = key_of(1, htonl(0x0a010203));
+	struct vs_cls_rule *a, *b, *cc, *d;
+
+	a = add1(c, &wide, 10, 5, NULL);
+	b = add1(c, &narrow, 5, 1, NULL);
+	/* Higher priority wins even when the other match is more specific. */
+	cr_assert_eq(look1(x, &k), a);
+	cc = add1(c, &narrow, 10, 3, NULL);
+	/* Equal priority: the lower tiebreak wins across subtables. */
+	cr_assert_eq(look1(x, &k), cc);
+	/* Equal priority and tiebreak in another subtable: the lower id wins. */
+	d = add1(c, &wide, 10, 3, NULL);
+	cr_assert_lt(cc->id, d->id);
+	cr_assert_eq(look1(x, &k), cc);
+	del1(c, cc);
+	cr_assert_eq(look1(x, &k), d);
+	del1(c, d);
+	cr_assert_eq(look1(x, &k), a);
+	del1(c, a);
+	cr_assert_eq(look1(x, &k), b);
+	vs_cls_ctx_destroy(x);
+	vs_cls_destroy(c);
+}
+
+Test(cls_unit, errors)
+{
+	struct vs_cls *c = mk_cls(3, NULL, NULL, NULL);
+	struct vs_cls_match m = m_port_dst(1, htonl(0x0a000000), 8);
+	struct vs_cls_match m_unmasked = m;
+	struct vs_cls_txn *t, *t2;
+	struct vs_cls_rule *r;
+
+	cr_assert_null(vs_cls_create(NULL));
+	cr_assert_eq(errno, EINVAL);
+	t = vs_cls_txn_begin(c);
+	t2 = vs_cls_txn_begin(c);
+	cr_assert_null(t2);
+	cr_assert_eq(errno, EBUSY);
+	cr_assert_eq(vs_cls_rule_add(t, &m, 1, 1, NULL, &r), 0);
+	cr_assert_eq(vs_cls_rule_add(t, &m, 1, 1, NULL, NULL), -EEXIST);
+	/* Key bits outside the mask do not make a different match. */
+	m_unmasked.key.ip_dst[3] = 7;
+	cr_assert_eq(vs_cls_rule_add(t, &m_unmasked, 1, 1, NULL, NULL), -EEXIST);
+	cr_assert_eq(vs_cls_rule_add(t, &m, 1, 2, NULL, NULL), 0);
+	cr_assert_eq(vs_cls_rule_add(t, &m, 2, 1, NULL, NULL), 0);
+	cr_assert_eq(vs_cls_rule_add(t, &m, 3, 1, NULL, NULL), -ENOSPC);
+	cr_assert_eq(vs_cls_rule_add(t, NULL, 3, 1, NULL, NULL), -EINVAL);
+	cr_assert_eq(vs_cls_txn_commit(t), 0);
+	t = vs_cls_txn_begin(c);
+	cr_assert_eq(vs_cls_rule_add(t, &m, 1, 1, NULL, NULL), -EEXIST);
+	cr_assert_eq(vs_cls_rule_del(t, r), 0);
+	cr_assert_eq(vs_cls_rule_del(t, r), -ENOENT);
+	/* Deleted in this transaction: the same match may be added again. */
+	cr_assert_eq(vs_cls_rule_add(t, &m, 1, 1, NULL, NULL), -ENOSPC);
+	cr_assert_eq(vs_cls_txn_commit(t), 0);
+	t = vs_cls_txn_begin(c);
+	cr_assert_eq(vs_cls_rule_add(t, &m, 1, 1, NULL, NULL), 0);
+	cr_assert_eq(vs_cls_txn_commit(t), 0);
+	cr_assert_eq(vs_cls_rule_count(c), 3);
+	vs_cls_destroy(c);
+	vs_cls_destroy(NULL);
+	vs_cls_ctx_destroy(NULL);
+}
+
+struct free_log {
+	unsigned n;
+	uintptr_t last;
+};
+
+static void
+log_free(void *data, void *arg)
+{
+	struct free_log *l = arg;
+
+	l->n++;
+	l->last = (uintptr_t)data;
+}
+
+Test(cls_unit, reclaim_waits_for_readers)
+{
+	size_t sz = rte_rcu_qsbr_get_memsize(2);
+	struct rte_rcu_qsbr *q = rte_zmalloc(NULL, sz, RTE_CACHE_LINE_SIZE);
+	struct free_log fl = {0};
+	struct vs_cls *c;
+	struct vs_cls_ctx *x;
+	struct vs_cls_match m = m_port_dst(1, htonl(0x0a000000), 8);
+	struct vs_flow_key k = key_of(1, htonl(0x0a010203));
+	struct vs_cls_rule *r;
+
+	cr_assert_not_null(q);
+	cr_assert_eq(rte_rcu_qsbr_init(q, 2), 0);
+	cr_assert_eq(rte_rcu_qsbr_thread_register(q, 0), 0);
+	rte_rcu_qsbr_thread_online(q, 0);
+	c = mk_cls(0, q, log_free, &fl);
+	x = mk_ctx(c, 64);
+	r = add1(c, &m, 1, 0, (void *)(uintptr_t)0x1234);
+	cr_assert_eq(look1(x, &k), r);
+	rte_rcu_qsbr_quiescent(q, 0);
+	del1(c, r);
+	/* The reader has not passed a quiescent state: nothing may be freed. */
+	vs_cls_reclaim(c);
+	vs_cls_reclaim(c);
+	cr_assert_eq(fl.n, 0);
+	cr_assert_eq(r->id, 0); /* still readable */
+	cr_assert_null(look1(x, &k));
+	/* Two grace periods: out of the node first, then freed. */
+	rte_rcu_qsbr_quiescent(q, 0);
+	cr_assert_gt(vs_cls_reclaim(c), 0);
+	cr_assert_eq(fl.n, 0);
+	rte_rcu_qsbr_quiescent(q, 0);
+	vs_cls_reclaim(c);
+	cr_assert_eq(fl.n, 1);
+	cr_assert_eq(fl.last, 0x1234);
+	/* Nothing left to free. */
+	rte_rcu_qsbr_quiescent(q, 0);
+	vs_cls_reclaim(c);
+	cr_assert_eq(vs_cls_reclaim(c), 0);
+	/* Destroy frees the data of live rules. */
+	add1(c, &m, 1, 0, (void *)(uintptr_t)0x5678);
+	vs_cls_ctx_destroy(x);
+	vs_cls_destroy(c);
+	cr_assert_eq(fl.n, 2);
+	cr_assert_eq(fl.last, 0x5678);
+	rte_free(q);
+}
+
+Test(cls_unit, stats_and_rule_hits)
+{
+	struct vs_cls *c = mk_cls(0, NULL, NULL, NULL);
+	struct vs_cls_ctx *x = mk_ctx(c, 1024);
+	struct vs_cls_match m = m_port_dst(1, htonl(0x0a000000), 8);
+	struct vs_flow_key keys[4] = {
+		key_of(1, htonl(0x0a000001)), key_of(1, htonl(0x0a000002)),
+		key_of(1, htonl(0x0b000001)), key_of(1, htonl(0x0a000001)),
+	};
+	const struct vs_cls_rule *out[4];
+	struct vs_cls_ctx_stats st;
+	struct vs_cls_subtable_info info[4];
+	struct vs_cls_rule *r = add1(c, &m, 1, 0, NULL);
+
+	vs_cls_lookup_burst(x, keys, 4, out);
+	cr_assert_eq(out[0], r);
+	cr_assert_eq(out[1], r);
+	cr_assert_null(out[2]);
+	cr_assert_eq(out[3], r);
+	vs_cls_ctx_stats_get(x, &st);
+	cr_assert_eq(st.lookups, 4);
+	cr_assert_eq(st.emc_hits, 0);
+	cr_assert_eq(st.emc_misses, 4);
+	cr_assert_eq(st.emc_inserts, 4);
+	cr_assert_eq(st.tss_hits, 3);
+	cr_assert_eq(st.tss_misses, 1);
+	cr_assert_eq(st.subtable_probes, 4);
+	cr_assert_eq(st.port_fast_hits, 0);
+	cr_assert_eq(st.emc_insert_shift, 0);
+	vs_cls_lookup_burst(x, keys, 4, out);
+	vs_cls_ctx_stats_get(x, &st);
+	cr_assert_eq(st.emc_hits, 4);
+	cr_assert_eq(st.lookups, 8);
+	cr_assert_null(out[2]); /* the cached miss */
+	cr_assert_eq(vs_cls_ctx_rule_hits(x, r->id), 6);
+	cr_assert_eq(vs_cls_subtables(c, &x, 1, info, 4), 1);
+	cr_assert_eq(info[0].lookups, 4);
+	cr_assert_eq(info[0].hits, 3);
+	cr_assert_eq(info[0].n_rules, 1);
+	cr_assert_eq(info[0].max_priority, 1);
+	cr_assert_eq(info[0].mask.in_port, 0xffff);
+	/* A recycled rule id starts counting from zero. */
+	del1(c, r);
+	r = add1(c, &m, 2, 0, NULL);
+	cr_assert_eq(r->id, 0);
+	cr_assert_eq(vs_cls_ctx_rule_hits(x, r->id), 0);
+	vs_cls_lookup_burst(x, keys, 1, out);
+	cr_assert_eq(vs_cls_ctx_rule_hits(x, r->id), 1);
+	vs_cls_ctx_destroy(x);
+	vs_cls_destroy(c);
+}
+
+Test(cls_unit, rerank_by_hits)
+{
+	struct vs_cls *c = mk_cls(0, NULL, NULL, NULL);
+	struct vs_cls_ctx *x = mk_ctx(c, 0);
+	struct vs_cls_match ma = m_port_dst(1, htonl(0x0a000000), 8);
+	struct vs_cls_match mb = m_port_dst(1, htonl(0x0b0b0000), 16);
+	struct vs_cls_subtable_info info[2];
+	struct vs_flow_key k = key_of(1, htonl(0x0b0b0001));
+	struct vs_cls_rule *ra = add1(c, &ma, 7, 0, NULL), *rb = add1(c, &mb, 7, 1, NULL);
+
+	cr_assert_eq(vs_cls_subtables(c, &x, 1, info, 2), 2);
+	cr_assert_eq(info[0].mask.ip_dst[1], 0); /* /8 first (older slot) */
+	for (int i = 0; i < 10; i++)
+		cr_assert_eq(look1(x, &k), rb);
+	vs_cls_rerank(c, &x, 1);
+	cr_assert_eq(vs_cls_generation(c), 2); /* same generation */
+	vs_cls_subtables(c, &x, 1, info, 2);
+	cr_assert_eq(info[0].mask.ip_dst[1], 0xff); /* the hit /16 first now */
+	cr_assert_eq(info[0].hits, 10);
+	cr_assert_eq(info[1].hits, 0);
+	cr_assert_eq(look1(x, &k), rb);
+	k = key_of(1, htonl(0x0a0b0001));
+	cr_assert_eq(look1(x, &k), ra);
+	/* Different max priorities are never reordered by hits. */
+	del1(c, ra);
+	ra = add1(c, &ma, 9, 0, NULL);
+	vs_cls_rerank(c, &x, 1);
+	vs_cls_subtables(c, &x, 1, info, 2);
+	cr_assert_eq(info[0].max_priority, 9);
+	vs_cls_ctx_destroy(x);
+	vs_cls_destroy(c);
+}
+
+Test(cls_unit, port_fast_path)
+{
+	struct vs_cls *c = mk_cls(0, NULL, NULL, NULL);
+	struct vs_cls_ctx *x = mk_ctx(c, 1024);
+	struct vs_cls_match mp = m_port_only(3);
+	struct vs_cls_match mh = m_port_dst(3, htonl(0x0a000000), 8);
+	struct vs_cls_match mo = m_port_dst(4, htonl(0x0a000000), 8);
+	struct vs_flow_key k1 = key_of(3, htonl(0x0a000001)), k2 = key_of(3, htonl(0x0c000001));
+	struct vs_cls_ctx_stats st;
+	struct vs_cls_rule *rp = add1(c, &mp, 10, 0, NULL), *rh;
+
+	cr_assert_eq(look1(x, &k1), rp);
+	vs_cls_ctx_stats_get(x, &st);
+	cr_assert_eq(st.port_fast_hits, 1);
+	cr_assert_eq(st.emc_misses, 0);
+	/* A lower-priority rule elsewhere, or one for another port, keeps it fast. */
+	add1(c, &mo, 50, 0, NULL);
+	cr_assert_eq(look1(x, &k1), rp);
+	vs_cls_ctx_stats_get(x, &st);
+	cr_assert_eq(st.port_fast_hits, 2);
+	/* A higher-priority rule that applies to port 3 disables it. */
+	rh = add1(c, &mh, 20, 0, NULL);
+	cr_assert_eq(look1(x, &k1), rh);
+	cr_assert_eq(look1(x, &k2), rp);
+	vs_cls_ctx_stats_get(x, &st);
+	cr_assert_eq(st.port_fast_hits, 2);
+	del1(c, rh);
+	cr_assert_eq(look1(x, &k1), rp);
+	vs_cls_ctx_stats_get(x, &st);
+	cr_assert_eq(st.port_fast_hits, 3);
+	vs_cls_ctx_destroy(x);
+	vs_cls_destroy(c);
+}
+
+Test(cls_unit, emc_generation_invalidation)
+{
+	struct vs_cls *c = mk_cls(0, NULL, NULL, NULL);
+	struct vs_cls_ctx *x = mk_ctx(c, 64);
+	struct vs_cls_match m1 = m_port_dst(1, htonl(0x0a000000), 8);
+	struct vs_cls_match m2 = m_port_dst(1, htonl(0x0a000000), 24);
+	struct vs_flow_key k = key_of(1, htonl(0x0a000001));
+	struct vs_cls_ctx_stats st;
+	struct vs_cls_rule *r1 = add1(c, &m1, 1, 0, NULL), *r2;
+
+	cr_assert_eq(look1(x, &k), r1);
+	cr_assert_eq(look1(x, &k), r1);
+	r2 = add1(c, &m2, 2, 0, NULL);
+	cr_assert_eq(look1(x, &k), r2);
+	cr_assert_eq(look1(x, &k), r2);
+	vs_cls_ctx_stats_get(x, &st);
+	cr_assert_eq(st.emc_hits, 2);
+	cr_assert_eq(st.emc_misses, 2);
+	vs_cls_ctx_destroy(x);
+	vs_cls_destroy(c);
+}
+
+Test(cls_unit, emc_adaptive_insertion)
+{
+	struct vs_cls *c = mk_cls(0, NULL, NULL, NULL);
+	struct vs_cls_ctx *x = mk_ctx(c, 1024);
+	struct vs_cls_match m;
+	struct vs_flow_key keys[32];
+	const struct vs_cls_rule *out[32];
+	struct vs_cls_ctx_stats st, st2;
+	uint32_t flow = 0;
+
+	/* Not an in_port-only match, which would skip the EMC. */
+	memset(&m, 0, sizeof(m));
+	m.key.eth_type = 0x0800;
+	m.mask.eth_type = 0xffff;
+	add1(c, &m, 1, 0, NULL);
+	/* 200k distinct flows through a 1024-entry cache: insertion backs off. */
+	for (int b = 0; b < 200000 / 32; b++) {
+		for (int i = 0; i < 32; i++)
+			keys[i] = key_of(1, htonl(flow++));
+		vs_cls_lookup_burst(x, keys, 32, out);
+		cr_assert_not_null(out[0]);
+	}
+	vs_cls_ctx_stats_get(x, &st);
+	cr_assert_eq(st.emc_insert_shift, 8);
+	cr_assert_gt(st.emc_insert_skips, st.emc_inserts);
+	/* Bypassed: most lookups no longer probe the cache. */
+	cr_assert_lt(st.emc_hits + st.emc_misses, st.lookups / 2);
+	/* 16 flows: the cache can help again and insertion recovers. */
+	for (int b = 0; b < 300000 / 32; b++) {
+		for (int i = 0; i < 32; i++)
+			keys[i] = key_of(1, htonl((uint32_t)(b * 32 + i) % 16));
+		vs_cls_lookup_burst(x, keys, 32, out);
+	}
+	vs_cls_ctx_stats_get(x, &st2);
+	cr_assert_eq(st2.emc_insert_shift, 0);
+	cr_assert_gt(st2.emc_hits - st.emc_hits, 200000);
+	vs_cls_ctx_destroy(x);
+	vs_cls_destroy(c);
+}
+
+static int
+count_cb(const struct vs_cls_rule *r, void *arg)
+{
+	unsigned *n = arg;
+
+	cr_assert_eq(r->match.key.in_port, r->priority);
+	(*n)++;
+	return 0;
+}
+
+Test(cls_unit, foreach_and_count)
+{
+	struct vs_cls *c = mk_cls(0, NULL, NULL, NULL);
+	struct vs_cls_txn *t = vs_cls_txn_begin(c);
+	unsigned n = 0;
+
+	for (uint16_t p = 0; p < 10; p++) {
+		struct vs_cls_match m = m_port_only(p);
+
+		cr_assert_eq(vs_cls_rule_add(t, &m, p, 0, NULL, NULL), 0);
+	}
+	cr_assert_eq(vs_cls_txn_commit(t), 0);
+	cr_assert_eq(vs_cls_rule_count(c), 10);
+	cr_assert_eq(vs_cls_rule_foreach(c, count_cb, &n), 0);
+	cr_assert_eq(n, 10);
+	vs_cls_destroy(c);
+}
+
+Test(cls_unit, range_to_masks)
+{
+	uint16_t val[32], mask[32];
+	static const struct {
+		uint16_t lo, hi;
+		unsigned n;
+	} cases[] = {
+		{0, 65535, 1}, {1, 65534, 30}, {80, 80, 1}, {1024, 65535, 6},
+		{0, 1023, 1},  {1000, 2000, 8}, {5, 4, 0},
+	};
+
+	for (unsigned c = 0; c < RTE_DIM(cases); c++) {
+		unsigned n = vs_cls_range_to_masks(cases[c].lo, cases[c].hi, val, mask);
+
+		cr_assert_eq(n, cases[c].n, "[%u,%u]: %u masks", cases[c].lo, cases[c].hi, n);
+	}
+	/* Exhaustive membership on pseudo-random ranges: exactly [lo, hi] covered once. */
+	uint64_t s = 42;
+
+	for (int it = 0; it < 40; it++) {
+		uint16_t a = (uint16_t)cls_test_rand(&s), b = (uint16_t)cls_test_rand(&s);
+		uint16_t lo = a < b ? a : b, hi = a < b ? b : a;
+		unsigned n = vs_cls_range_to_masks(lo, hi, val, mask);
+
+		cr_assert_leq(n, 30);
+		for (uint32_t v = 0; v <= 0xffff; v++) {
+			unsigned cover = 0;
+
+			for (unsigned i = 0; i < n; i++)
+				cover += (v & mask[i]) == val[i];
+			cr_assert_eq(cover, v >= lo && v <= hi, "v=%u [%u,%u]", v, lo, hi);
+		}
+	}
+}
