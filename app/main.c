@@ -22,6 +22,7 @@
 #include "vs_app.h"
 #include "vs_config.h"
 #include "vs_switch.h"
+#include "vs_vhost.h"
 
 enum {
 	EXIT_OK = 0,
@@ -233,6 +234,12 @@ run(const struct vs_config *cfg, const char *prog, uint32_t stats_ms, uint32_t d
 			rte_strerror(rte_errno));
 		return EXIT_STARTUP;
 	}
+	rc = vs_vhu_init();
+	if (rc < 0) {
+		fprintf(stderr, "nfvswitch: cannot set up vhost-user support: %s\n", strerror(-rc));
+		rte_eal_cleanup();
+		return EXIT_STARTUP;
+	}
 	cur = calloc(1, sizeof(*cur));
 	prev = calloc(1, sizeof(*prev));
 	sw = vs_switch_create(cfg);
@@ -269,6 +276,8 @@ run(const struct vs_config *cfg, const char *prog, uint32_t stats_ms, uint32_t d
 
 		nanosleep(&nap, NULL);
 		t = now_s();
+		/* vhost device events: a guest came or went. */
+		vs_vhu_process_events(sw);
 		vs_switch_reclaim(sw);
 		if (duration_s && t - t_start >= duration_s)
 			break;
@@ -288,6 +297,7 @@ run(const struct vs_config *cfg, const char *prog, uint32_t stats_ms, uint32_t d
 	rc = EXIT_OK;
 out:
 	vs_switch_destroy(sw);
+	vs_vhu_fini();
 	free(cur);
 	free(prev);
 	rte_eal_cleanup();
