@@ -13,15 +13,14 @@
 #define VHU_TAG_GUEST 0
 #define VHU_TAG_TEST 1
 
+/* Build the VHU_PKT_LEN-byte frame into p. */
 static inline void
-vhu_pkt_fill(struct rte_mbuf *m, uint8_t tag, uint32_t seq)
+vhu_frame_fill(uint8_t *p, uint8_t tag, uint32_t seq)
 {
 	static const uint8_t dst[6] = { 0x02, 0, 0, 0, 0, 0x02 };
 	static const uint8_t src[6] = { 0x02, 0, 0, 0, 0, 0x01 };
-	uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, VHU_PKT_LEN), *ip, *udp, *pl;
+	uint8_t *ip, *udp, *pl;
 
-	if (p == NULL)
-		return;
 	memset(p, 0, VHU_PKT_LEN);
 	memcpy(p, tag == VHU_TAG_TEST ? src : dst, 6);
 	memcpy(p + 6, tag == VHU_TAG_TEST ? dst : src, 6);
@@ -44,18 +43,28 @@ vhu_pkt_fill(struct rte_mbuf *m, uint8_t tag, uint32_t seq)
 	pl[7] = (uint8_t)(seq >> 8), pl[8] = (uint8_t)seq;
 }
 
-/* The tag of a test packet, or -1 for anything else. */
+static inline void
+vhu_pkt_fill(struct rte_mbuf *m, uint8_t tag, uint32_t seq)
+{
+	uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, VHU_PKT_LEN);
+
+	if (p != NULL)
+		vhu_frame_fill(p, tag, seq);
+}
+
+/* The tag of a test frame, or -1 for anything else. */
+static inline int
+vhu_frame_tag(const uint8_t *p, uint32_t len)
+{
+	if (len < VHU_PAYLOAD_OFF + 9 || memcmp(p + VHU_PAYLOAD_OFF, "VHUT", 4) != 0)
+		return -1;
+	return p[VHU_PAYLOAD_OFF + 4];
+}
+
 static inline int
 vhu_pkt_tag(const struct rte_mbuf *m)
 {
-	const uint8_t *pl;
-
-	if (rte_pktmbuf_data_len(m) < VHU_PAYLOAD_OFF + 9)
-		return -1;
-	pl = rte_pktmbuf_mtod_offset(m, const uint8_t *, VHU_PAYLOAD_OFF);
-	if (memcmp(pl, "VHUT", 4) != 0)
-		return -1;
-	return pl[4];
+	return vhu_frame_tag(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m));
 }
 
 #endif /* VHU_PKT_H */
