@@ -215,7 +215,8 @@ cb_destroy_device(int vid)
 	ev.type = VHU_EV_DESTROY_DEVICE;
 	ev.vid = vid;
 	ev.seq = seq;
-	post(&ev);
+	if (post(&ev) < 0)
+		return; /* no event ring: no switch runs this port */
 	while ((uint32_t)atomic_load(&vp->destroy_ack) - seq > UINT32_MAX / 2 &&
 	       !atomic_load(&vp->closing)) {
 		nap_us(100);
@@ -257,7 +258,14 @@ apply_new_device(struct vs_switch *sw, struct vs_vhu_port *vp, int vid)
 {
 	uint16_t n_vrings = rte_vhost_get_vring_num(vid), i;
 	uint64_t features = 0;
+	int cur = atomic_load(&vp->vid);
 
+	if (cur >= 0 && cur != vid) {
+		/* A second client on a server socket: one device per port. */
+		VS_VHU_LOG(WARNING, "port %s: device %d ignored; device %d already runs on %s",
+			   vp->port->name, vid, cur, vp->path);
+		return;
+	}
 	/* We poll: guests need not kick us. */
 	for (i = 0; i < n_vrings; i++)
 		rte_vhost_enable_guest_notification(vid, i, 0);
@@ -277,11 +285,15 @@ apply_new_device(struct vs_switch *sw, struct vs_vhu_port *vp, int vid)
 static void
 apply_destroy_device(struct vs_switch *sw, struct vs_vhu_port *vp, int vid, uint32_t seq)
 {
+	if (atomic_load(&vp->vid) != vid) {
+		/* A device we ignored (or never saw run): workers never used it. */
+		atomic_store(&vp->destroy_ack, seq);
+		return;
+	}
 	/* Not ready first, then publish (which waits for a grace period). */
 	atomic_store_explicit(&vp->port->ready, false, memory_order_release);
 	refresh(sw, vp);
-	if (atomic_load(&vp->vid) == vid)
-		atomic_store_explicit(&vp->vid, -1, memory_order_release);
+	atomic_store_explicit(&vp->vid, -1, memory_order_release);
 	vp->destroys++;
 	vp->features = 0;
 	if (vp->state == VS_VHU_RUNNING)
