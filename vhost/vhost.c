@@ -691,6 +691,32 @@ vs_vhu_stats_get(const struct vs_port *port, struct vs_vhu_stats *out)
 	return 0;
 }
 
+int
+vs_vhu_stats_format(const struct vs_port *port, char *buf, size_t size)
+{
+	struct vs_vhu_stats st;
+	size_t len;
+	uint16_t q;
+	int n;
+
+	if (vs_vhu_stats_get(port, &st) < 0)
+		return -EINVAL;
+	n = snprintf(buf, size, "vhost %s: %s %s, %s, device %d, features 0x%" PRIx64
+		     ", connections %" PRIu64 " (reconnects %" PRIu64 ")", port->name,
+		     st.mode == VS_CFG_VHOST_CLIENT ? "client" : "server", st.path,
+		     vs_vhu_state_str(st.state), st.vid, st.features, st.connections,
+		     st.reconnects);
+	for (q = 0; q < st.n_queues && n >= 0; q++) {
+		const struct vs_vhu_queue_stats *qs = &st.queue[q];
+
+		len = (size_t)n < size ? (size_t)n : size;
+		n += snprintf(buf + len, size - len, "; q%u%s rx %" PRIu64 " tx %" PRIu64, q,
+			      qs->rx_enabled && qs->tx_enabled ? "" : " (disabled)", qs->rx_pkts,
+			      qs->tx_pkts);
+	}
+	return n;
+}
+
 bool
 vs_vhu_all_queues_ready(const struct vs_port *port)
 {

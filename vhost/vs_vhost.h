@@ -28,6 +28,7 @@
 #define VS_VHOST_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "vs_config.h"
@@ -90,6 +91,14 @@ struct vs_vhu_stats {
 /* Statistics and state of a vhost port (control thread). 0, or -EINVAL for
  * a port that is not a vhost port. */
 int vs_vhu_stats_get(const struct vs_port *port, struct vs_vhu_stats *out);
+
+/*
+ * One line about a vhost port for logs and the daemon's printout: state,
+ * device, features, connections, and per queue pair rx/tx packets (queues
+ * whose rings are disabled are marked). Returns the length snprintf would
+ * have written, or -EINVAL for a port that is not a vhost port.
+ */
+int vs_vhu_stats_format(const struct vs_port *port, char *buf, size_t size);
 
 /* True when the port's device runs and both rings of every configured queue
  * pair are enabled (tests wait for this before sending). */

@@ -486,6 +486,19 @@ both_directions(const char *mode, unsigned queues)
 	cr_assert_eq(vs_vhu_stats_get(vm, &vst), 0);
 	cr_assert_eq(vst.destroys, 1);
 	cr_assert_eq(vst.vid, -1);
+	cr_assert_eq(vst.state, VS_VHU_WAITING);
+	{
+		char line[512], want_q[64];
+
+		cr_assert_gt(vs_vhu_stats_format(vm, line, sizeof(line)), 0);
+		cr_assert_not_null(strstr(line, "waiting"), "%s", line);
+		cr_assert_not_null(strstr(line, "connections 1 (reconnects 0)"), "%s", line);
+		snprintf(want_q, sizeof(want_q), "q%u (disabled) rx %" PRIu64, queues - 1,
+			 vst.queue[queues - 1].rx_pkts);
+		cr_assert_not_null(strstr(line, want_q), "want '%s' in %s", want_q, line);
+		cr_assert_eq(vs_vhu_stats_format(vs_switch_port_by_name(sw, "up"), line,
+						 sizeof(line)), -EINVAL);
+	}
 
 	vs_switch_destroy(sw);
 	vs_config_free(cfg);
