@@ -195,6 +195,23 @@ print_stats(const struct vs_switch_stats *cur, const struct vs_switch_stats *pre
 	fflush(stdout);
 }
 
+/* One line per vhost port: connection state, features, per-queue counts. */
+static void
+print_vhost(struct vs_switch *sw)
+{
+	char line[1024];
+	uint16_t id;
+
+	for (id = 0; id < VS_PORT_MAX; id++) {
+		struct vs_port *p = vs_switch_port(sw, id);
+
+		if (p != NULL && p->type == VS_PORT_VHOST &&
+		    vs_vhu_stats_format(p, line, sizeof(line)) >= 0)
+			printf("%s\n", line);
+	}
+	fflush(stdout);
+}
+
 static int
 run(const struct vs_config *cfg, const char *prog, uint32_t stats_ms, uint32_t duration_s)
 {
@@ -284,6 +301,7 @@ run(const struct vs_config *cfg, const char *prog, uint32_t stats_ms, uint32_t d
 		if (stats_ms && (t - t_last) * 1000.0 >= stats_ms) {
 			vs_switch_stats(sw, cur);
 			print_stats(cur, prev, t - t_last, t - t_start);
+			print_vhost(sw);
 			tmp = prev;
 			prev = cur;
 			cur = tmp;
@@ -294,6 +312,7 @@ run(const struct vs_config *cfg, const char *prog, uint32_t stats_ms, uint32_t d
 	vs_switch_stop(sw);
 	vs_switch_stats(sw, cur);
 	print_stats(cur, NULL, 1.0, now_s() - t_start);
+	print_vhost(sw);
 	rc = EXIT_OK;
 out:
 	vs_switch_destroy(sw);
