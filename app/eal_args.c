@@ -9,8 +9,7 @@
 
 #include "vs_app.h"
 
-static int
-push(struct vs_eal_args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int push(struct vs_eal_args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static int
 push(struct vs_eal_args *a, const char *fmt, ...)
@@ -114,5 +113,48 @@ vs_app_check_memory(const struct vs_config *cfg, const struct vs_mbuf_sizing *sz
 		 cfg->source, cfg->dpdk.pos.line, cfg->dpdk.pos.column, cfg->dpdk.memory_mb,
 		 sz->memory_mb, sz->n_mbufs, sz->mbuf_size, sz->pool_bytes >> 20, sz->rx_desc,
 		 sz->tx_desc, sz->inflight, sz->caches, sz->reserve, VS_MEM_BASE_MB, sz->memory_mb);
+	return -ENOMEM;
+}
+
+int64_t
+vs_app_hugepages_free_mb(const char *meminfo)
+{
+	unsigned long long free_pages = 0, page_kb = 0, v;
+	bool have_free = false, have_size = false;
+	char line[256];
+	FILE *f;
+
+	f = fopen(meminfo, "r");
+	if (f == NULL)
+		return -errno;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "HugePages_Free: %llu", &v) == 1) {
+			free_pages = v;
+			have_free = true;
+		} else if (sscanf(line, "Hugepagesize: %llu kB", &v) == 1) {
+			page_kb = v;
+			have_size = true;
+		}
+	}
+	fclose(f);
+	if (!have_free || !have_size)
+		return -ENOENT;
+	return (int64_t)(free_pages * page_kb / 1024);
+}
+
+int
+vs_app_check_hugepages(const struct vs_config *cfg, const struct vs_mbuf_sizing *sz,
+		       int64_t free_mb, char *msg, size_t size)
+{
+	uint32_t need = cfg->dpdk.memory_mb ? cfg->dpdk.memory_mb : sz->memory_mb;
+
+	if (cfg->dpdk.no_huge || free_mb < 0 || free_mb >= (int64_t)need)
+		return 0;
+	snprintf(msg, size,
+		 "%s: not enough free hugepage memory: %" PRId64 " MiB free, this configuration "
+		 "needs %u MiB (%s); reserve more 2 MiB pages (e.g. echo %u > "
+		 "/proc/sys/vm/nr_hugepages) or set dpdk.no_huge: true",
+		 cfg->source, free_mb, need,
+		 cfg->dpdk.memory_mb ? "dpdk.memory_mb" : "computed from the ports", need / 2 + 1);
 	return -ENOMEM;
 }

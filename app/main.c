@@ -27,7 +27,7 @@
 enum {
 	EXIT_OK = 0,
 	EXIT_CONFIG = 1,  /* invalid configuration */
-	EXIT_USAGE = 2,   /* bad command line */
+	EXIT_USAGE = 2,	  /* bad command line */
 	EXIT_STARTUP = 3, /* EAL, memory, port or rule setup failed */
 };
 
@@ -43,22 +43,23 @@ on_signal(int sig)
 static void
 usage(FILE *f)
 {
-	fprintf(f,
-		"usage: nfvswitch [-c FILE] [--check] [--stats-interval MS] [--duration S]\n"
-		"                 [--version] [--help]\n"
-		"  -c, --config FILE       configuration file (default: the built-in demo,\n"
-		"                          config/examples/demo.yaml)\n"
-		"      --check             validate the configuration only (no DPDK) and exit\n"
-		"      --stats-interval MS print rates every MS milliseconds (overrides\n"
-		"                          control.stats_interval_ms; 0 = off)\n"
-		"      --duration S        stop after S seconds (default: run until SIGINT/SIGTERM)\n"
-		"      --version           print the version and exit\n"
-		"  -h, --help              this text\n"
-		"exit status:\n"
-		"  0  stopped cleanly (or --check: the configuration is valid)\n"
-		"  1  invalid configuration (the message says FILE:LINE:COL and why)\n"
-		"  2  bad command line\n"
-		"  3  startup failed: EAL, memory, ports or rules (the message says which)\n");
+	fprintf(
+	    f,
+	    "usage: nfvswitch [-c FILE] [--check] [--stats-interval MS] [--duration S]\n"
+	    "                 [--version] [--help]\n"
+	    "  -c, --config FILE       configuration file (default: the built-in demo,\n"
+	    "                          config/examples/demo.yaml)\n"
+	    "      --check             validate the configuration only (no DPDK) and exit\n"
+	    "      --stats-interval MS print rates every MS milliseconds (overrides\n"
+	    "                          control.stats_interval_ms; 0 = off)\n"
+	    "      --duration S        stop after S seconds (default: run until SIGINT/SIGTERM)\n"
+	    "      --version           print the version and exit\n"
+	    "  -h, --help              this text\n"
+	    "exit status:\n"
+	    "  0  stopped cleanly (or --check: the configuration is valid)\n"
+	    "  1  invalid configuration (the message says FILE:LINE:COL and why)\n"
+	    "  2  bad command line\n"
+	    "  3  startup failed: EAL, memory, ports or rules (the message says which)\n");
 }
 
 static double
@@ -109,8 +110,8 @@ ensure_demo_pcap(const struct vs_config *cfg)
 		fprintf(stderr, "nfvswitch: cannot write %s: %s\n", VS_DEMO_PCAP, strerror(-rc));
 		return rc;
 	}
-	printf("generated %s: %u flows, %u packets of %u bytes\n", VS_DEMO_PCAP, p.flows,
-	       p.count, p.size);
+	printf("generated %s: %u flows, %u packets of %u bytes\n", VS_DEMO_PCAP, p.flows, p.count,
+	       p.size);
 	return 0;
 }
 
@@ -132,6 +133,23 @@ print_drops(const char *indent, const uint64_t *cur, const uint64_t *prev)
 		printf("\n");
 }
 
+/* Where lookups were answered: port fast path, EMC, subtables, or nowhere. */
+static void
+print_cls(const struct vs_cls_ctx_stats *c, const struct vs_cls_ctx_stats *p)
+{
+	uint64_t lookups = c->lookups - (p ? p->lookups : 0);
+
+	if (lookups == 0)
+		return;
+	printf("  classifier: port-fast %.1f%%  emc %.1f%%  subtables %.1f%%  miss %.1f%%  "
+	       "(emc insert 1/%u)\n",
+	       100.0 * (double)(c->port_fast_hits - (p ? p->port_fast_hits : 0)) / lookups,
+	       100.0 * (double)(c->emc_hits - (p ? p->emc_hits : 0)) / lookups,
+	       100.0 * (double)(c->tss_hits - (p ? p->tss_hits : 0)) / lookups,
+	       100.0 * (double)(c->tss_misses - (p ? p->tss_misses : 0)) / lookups,
+	       1u << c->emc_insert_shift);
+}
+
 /* Rates between two samples (prev == NULL: totals since start). */
 static void
 print_stats(const struct vs_switch_stats *cur, const struct vs_switch_stats *prev, double dt,
@@ -140,11 +158,13 @@ print_stats(const struct vs_switch_stats *cur, const struct vs_switch_stats *pre
 	uint16_t id, i;
 
 	if (prev)
-		printf("--- %.1fs ---------------------------------------------------------------\n",
-		       elapsed);
+		printf(
+		    "--- %.1fs ---------------------------------------------------------------\n",
+		    elapsed);
 	else
-		printf("=== totals after %.1fs ====================================================\n",
-		       elapsed);
+		printf(
+		    "=== totals after %.1fs ====================================================\n",
+		    elapsed);
 	for (id = 0; id < cur->n_ports; id++) {
 		const struct vs_switch_port_stats *c = &cur->port[id];
 		const struct vs_switch_port_stats *p = prev ? &prev->port[id] : NULL;
@@ -176,16 +196,19 @@ print_stats(const struct vs_switch_stats *cur, const struct vs_switch_stats *pre
 		uint64_t rx = c->rx_pkts - (p ? p->rx_pkts : 0);
 		uint64_t tx = c->tx_pkts - (p ? p->tx_pkts : 0);
 
+		/* Busy cycles per received packet: the whole pipeline's cost. */
+		double cpp = rx ? (double)busy / (double)rx : 0.0;
+		double pct = busy + idle ? 100.0 * (double)busy / (double)(busy + idle) : 0.0;
+
 		if (prev)
-			printf("worker lcore %-4u busy %5.1f%%  rx %8.3f Mpps  tx %8.3f Mpps\n",
-			       c->lcore,
-			       busy + idle ? 100.0 * (double)busy / (double)(busy + idle) : 0.0,
-			       rx / dt / 1e6, tx / dt / 1e6);
+			printf("worker lcore %-4u busy %5.1f%%  rx %8.3f Mpps  tx %8.3f Mpps  "
+			       "%.0f cycles/pkt\n",
+			       c->lcore, pct, rx / dt / 1e6, tx / dt / 1e6, cpp);
 		else
 			printf("worker lcore %-4u busy %5.1f%%  rx %" PRIu64 " pkts  tx %" PRIu64
-			       " pkts\n", c->lcore,
-			       busy + idle ? 100.0 * (double)busy / (double)(busy + idle) : 0.0,
-			       rx, tx);
+			       " pkts  %.0f cycles/pkt\n",
+			       c->lcore, pct, rx, tx, cpp);
+		print_cls(&c->cls, p ? &p->cls : NULL);
 		print_drops("  drops: ", c->drops, p ? p->drops : NULL);
 	}
 	if (!prev) {
@@ -221,7 +244,7 @@ run(const struct vs_config *cfg, const char *prog, uint32_t stats_ms, uint32_t d
 	struct vs_switch *sw;
 	struct sigaction sa;
 	char line[4096];
-	double t_start, t_last, t;
+	double t_start, t_last, t_rerank, t;
 	int rc;
 
 	rc = vs_switch_mbuf_sizing(cfg, &sz);
@@ -229,12 +252,15 @@ run(const struct vs_config *cfg, const char *prog, uint32_t stats_ms, uint32_t d
 		fprintf(stderr, "nfvswitch: cannot size the mempool: %s\n", strerror(-rc));
 		return EXIT_STARTUP;
 	}
-	printf("mempool: %u mbufs x %u bytes = %" PRIu64 " MiB (rx desc %" PRIu64 ", tx desc %"
-	       PRIu64 ", in flight %" PRIu64 ", caches %" PRIu64 ", reserve %" PRIu64
+	printf("mempool: %u mbufs x %u bytes = %" PRIu64 " MiB (rx desc %" PRIu64
+	       ", tx desc %" PRIu64 ", in flight %" PRIu64 ", caches %" PRIu64 ", reserve %" PRIu64
 	       "); memory needed %u MiB\n",
 	       sz.n_mbufs, sz.mbuf_size, sz.pool_bytes >> 20, sz.rx_desc, sz.tx_desc, sz.inflight,
 	       sz.caches, sz.reserve, sz.memory_mb);
 	rc = vs_app_check_memory(cfg, &sz, line, sizeof(line));
+	if (rc == 0)
+		rc = vs_app_check_hugepages(cfg, &sz, vs_app_hugepages_free_mb("/proc/meminfo"),
+					    line, sizeof(line));
 	if (rc < 0) {
 		fprintf(stderr, "nfvswitch: %s\n", line);
 		return EXIT_STARTUP;
@@ -286,16 +312,20 @@ run(const struct vs_config *cfg, const char *prog, uint32_t stats_ms, uint32_t d
 	printf("nfvswitch running: %u ports, %u workers, %u rules; Ctrl-C stops\n", cfg->n_ports,
 	       cfg->n_workers, cfg->n_rules);
 	fflush(stdout);
-	t_start = t_last = now_s();
+	t_start = t_last = t_rerank = now_s();
 	vs_switch_stats(sw, prev);
 	while (!stop_requested) {
-		struct timespec nap = { .tv_sec = 0, .tv_nsec = 20 * 1000 * 1000 };
+		struct timespec nap = {.tv_sec = 0, .tv_nsec = 20 * 1000 * 1000};
 
 		nanosleep(&nap, NULL);
 		t = now_s();
 		/* vhost device events: a guest came or went. */
 		vs_vhu_process_events(sw);
 		vs_switch_reclaim(sw);
+		if (t - t_rerank >= 1.0) {
+			vs_switch_rerank(sw);
+			t_rerank = t;
+		}
 		if (duration_s && t - t_start >= duration_s)
 			break;
 		if (stats_ms && (t - t_last) * 1000.0 >= stats_ms) {
@@ -326,6 +356,7 @@ out:
 int
 main(int argc, char **argv)
 {
+	/* clang-format off */
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 1 },
@@ -335,6 +366,7 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	/* clang-format on */
 	const char *file = NULL;
 	bool check = false, have_stats = false;
 	uint32_t stats_ms = 0, duration_s = 0;
@@ -352,16 +384,20 @@ main(int argc, char **argv)
 			break;
 		case 2:
 			if (parse_u32(optarg, &stats_ms) < 0) {
-				fprintf(stderr, "nfvswitch: --stats-interval: '%s' is not a number of "
-					"milliseconds\n", optarg);
+				fprintf(stderr,
+					"nfvswitch: --stats-interval: '%s' is not a number of "
+					"milliseconds\n",
+					optarg);
 				return EXIT_USAGE;
 			}
 			have_stats = true;
 			break;
 		case 3:
 			if (parse_u32(optarg, &duration_s) < 0 || duration_s == 0) {
-				fprintf(stderr, "nfvswitch: --duration: '%s' is not a positive number "
-					"of seconds\n", optarg);
+				fprintf(stderr,
+					"nfvswitch: --duration: '%s' is not a positive number "
+					"of seconds\n",
+					optarg);
 				return EXIT_USAGE;
 			}
 			break;

@@ -29,8 +29,8 @@ struct pcap_rec_hdr {
 void
 vs_pcapgen_defaults(struct vs_pcapgen_params *p)
 {
-	static const uint8_t src[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
-	static const uint8_t dst[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 };
+	static const uint8_t src[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
+	static const uint8_t dst[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
 
 	memset(p, 0, sizeof(*p));
 	p->flows = 1;
@@ -38,8 +38,8 @@ vs_pcapgen_defaults(struct vs_pcapgen_params *p)
 	p->size = 64;
 	memcpy(p->src_mac, src, 6);
 	memcpy(p->dst_mac, dst, 6);
-	p->src_ip = 10u << 24 | 1;           /* 10.0.0.1 */
-	p->dst_ip = 10u << 24 | 1u << 16;    /* 10.1.0.0 */
+	p->src_ip = 10u << 24 | 1;	  /* 10.0.0.1 */
+	p->dst_ip = 10u << 24 | 1u << 16; /* 10.1.0.0 */
 	p->dst_ips = 1;
 	p->sport = 1024;
 	p->dport = 5000;
@@ -123,11 +123,11 @@ int
 vs_pcapgen_write(const char *path, const struct vs_pcapgen_params *p)
 {
 	struct pcap_file_hdr fh = {
-		.magic = 0xa1b2c3d4,
-		.version_major = 2,
-		.version_minor = 4,
-		.snaplen = 65535,
-		.linktype = 1, /* DLT_EN10MB */
+	    .magic = 0xa1b2c3d4,
+	    .version_major = 2,
+	    .version_minor = 4,
+	    .snaplen = 65535,
+	    .linktype = 1, /* DLT_EN10MB */
 	};
 	uint8_t frame[VS_PCAPGEN_MAX_SIZE];
 	FILE *f;
@@ -146,8 +146,8 @@ vs_pcapgen_write(const char *path, const struct vs_pcapgen_params *p)
 		rc = -EIO;
 	for (j = 0; j < p->count && rc == 0; j++) {
 		struct pcap_rec_hdr rh = {
-			.ts_sec = j / 1000000,
-			.ts_usec = j % 1000000,
+		    .ts_sec = j / 1000000,
+		    .ts_usec = j % 1000000,
 		};
 
 		len = vs_pcapgen_frame(p, j % p->flows, frame, sizeof(frame));

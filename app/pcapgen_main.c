@@ -58,6 +58,7 @@ parse_ip(const char *s, uint32_t *out)
 int
 main(int argc, char **argv)
 {
+	/* clang-format off */
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "flows", required_argument, NULL, 'f' },
@@ -74,6 +75,7 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	/* clang-format on */
 	struct vs_pcapgen_params p;
 	const char *out = NULL;
 	uint32_t v;
@@ -82,15 +84,35 @@ main(int argc, char **argv)
 	vs_pcapgen_defaults(&p);
 	while ((c = getopt_long(argc, argv, "o:f:n:s:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'o': out = optarg; break;
-		case 'f': bad |= parse_u32(optarg, UINT32_MAX, &p.flows) || p.flows == 0; break;
-		case 'n': bad |= parse_u32(optarg, UINT32_MAX, &p.count); break;
-		case 's': bad |= parse_u32(optarg, VS_PCAPGEN_MAX_SIZE, &p.size); break;
-		case 1: bad |= parse_ip(optarg, &p.src_ip); break;
-		case 2: bad |= parse_ip(optarg, &p.dst_ip); break;
-		case 3: bad |= parse_u32(optarg, UINT32_MAX, &p.dst_ips) || p.dst_ips == 0; break;
-		case 4: bad |= parse_u32(optarg, 65535, &v); p.sport = (uint16_t)v; break;
-		case 5: bad |= parse_u32(optarg, 65535, &v); p.dport = (uint16_t)v; break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'f':
+			bad |= parse_u32(optarg, UINT32_MAX, &p.flows) || p.flows == 0;
+			break;
+		case 'n':
+			bad |= parse_u32(optarg, UINT32_MAX, &p.count);
+			break;
+		case 's':
+			bad |= parse_u32(optarg, VS_PCAPGEN_MAX_SIZE, &p.size);
+			break;
+		case 1:
+			bad |= parse_ip(optarg, &p.src_ip);
+			break;
+		case 2:
+			bad |= parse_ip(optarg, &p.dst_ip);
+			break;
+		case 3:
+			bad |= parse_u32(optarg, UINT32_MAX, &p.dst_ips) || p.dst_ips == 0;
+			break;
+		case 4:
+			bad |= parse_u32(optarg, 65535, &v);
+			p.sport = (uint16_t)v;
+			break;
+		case 5:
+			bad |= parse_u32(optarg, 65535, &v);
+			p.dport = (uint16_t)v;
+			break;
 		case 6:
 			bad |= parse_u32(optarg, 65535, &v) || v == 0;
 			p.dports = (uint16_t)v;
@@ -99,9 +121,15 @@ main(int argc, char **argv)
 			bad |= parse_u32(optarg, 4095, &v) || v == 0;
 			p.vlan = (uint16_t)v;
 			break;
-		case 8: vs_demo_pcapgen_params(&p); break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 8:
+			vs_demo_pcapgen_params(&p);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 		if (bad) {
 			fprintf(stderr, "nfvswitch-pcapgen: bad value for option: %s\n", optarg);

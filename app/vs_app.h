@@ -31,8 +31,8 @@ struct vs_eal_args {
  * dpdk.extra_args verbatim. Returns 0 or -E2BIG / -EINVAL (a worker lcore
  * equal to the main lcore or listed twice).
  */
-int vs_app_eal_args(const struct vs_config *cfg, const char *prog,
-		    const struct vs_mbuf_sizing *sz, struct vs_eal_args *out);
+int vs_app_eal_args(const struct vs_config *cfg, const char *prog, const struct vs_mbuf_sizing *sz,
+		    struct vs_eal_args *out);
 
 /* Join the arguments with spaces into buf (for the startup line). */
 const char *vs_app_eal_args_str(const struct vs_eal_args *a, char *buf, size_t size);
@@ -44,6 +44,20 @@ const char *vs_app_eal_args_str(const struct vs_eal_args *a, char *buf, size_t s
  */
 int vs_app_check_memory(const struct vs_config *cfg, const struct vs_mbuf_sizing *sz, char *msg,
 			size_t size);
+
+/*
+ * Hugepage memory free on the host, in MiB (HugePages_Free x Hugepagesize
+ * from meminfo, normally "/proc/meminfo"). Returns -errno when unreadable.
+ */
+int64_t vs_app_hugepages_free_mb(const char *meminfo);
+
+/*
+ * With hugepages (dpdk.no_huge false), check that free_mb holds what the
+ * config needs (dpdk.memory_mb, or sz->memory_mb when that is 0). 0, or
+ * -ENOMEM with a message naming both numbers and how to fix it.
+ */
+int vs_app_check_hugepages(const struct vs_config *cfg, const struct vs_mbuf_sizing *sz,
+			   int64_t free_mb, char *msg, size_t size);
 
 /* ---- pcap generator ------------------------------------------------------------ */
 
@@ -58,14 +72,14 @@ struct vs_pcapgen_params {
 	uint32_t count;
 	uint32_t size;
 	uint8_t src_mac[6], dst_mac[6];
-	uint32_t src_ip, dst_ip;   /* host order */
+	uint32_t src_ip, dst_ip; /* host order */
 	uint32_t dst_ips;
 	uint16_t sport, dport;
 	uint16_t dports;
 	uint16_t vlan;
 };
 
-#define VS_PCAPGEN_MIN_SIZE 60   /* Ethernet minimum without FCS */
+#define VS_PCAPGEN_MIN_SIZE 60 /* Ethernet minimum without FCS */
 #define VS_PCAPGEN_MAX_SIZE 9000
 
 void vs_pcapgen_defaults(struct vs_pcapgen_params *p);
@@ -82,7 +96,7 @@ extern const size_t vs_builtin_config_len;
 
 /* The demo's capture: where demo.yaml reads it and how it is generated. */
 #define VS_DEMO_PCAP_DIR "/tmp/nfvswitch-demo"
-#define VS_DEMO_PCAP VS_DEMO_PCAP_DIR "/flows-64B.pcap"
+#define VS_DEMO_PCAP	 VS_DEMO_PCAP_DIR "/flows-64B.pcap"
 void vs_demo_pcapgen_params(struct vs_pcapgen_params *p);
 
 #endif /* VS_APP_H */

@@ -12,21 +12,20 @@
 
 #include <rte_common.h>
 #include <rte_errno.h>
-#include <rte_hash.h>
-#include <rte_hash_crc.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
 #include <rte_memory.h>
 #include <rte_rcu_qsbr.h>
 
 #include "cls_priv.h"
+#include "cls_tbl_dp.h"
 #include "vs_cls.h"
 
 RTE_LOG_REGISTER_DEFAULT(vs_cls_logtype, NOTICE);
 #define CLS_LOG(level, fmt, ...)                                                          \
 	rte_log(RTE_LOG_##level, vs_cls_logtype, "cls: " fmt "\n", ##__VA_ARGS__)
 
-#define CLS_HASH_MIN 64u
+#define CLS_TBL_MIN_BUCKETS 8u
 
 static uint32_t cls_uid_next;
 
@@ -48,6 +47,17 @@ cls_mask_is_port_only(const struct vs_flow_key *m)
 	return memcmp(&p, m, sizeof(p)) == 0;
 }
 
+static bool
+cls_mask_is_port_vlan(const struct vs_flow_key *m)
+{
+	struct vs_flow_key p;
+
+	memset(&p, 0, sizeof(p));
+	p.in_port = UINT16_MAX;
+	p.vlan_tci = VS_CLS_VLAN_MATCH;
+	return memcmp(&p, m, sizeof(p)) == 0;
+}
+
 static void
 cls_compress(const struct cls_subtable *st, const struct vs_flow_key *k, uint64_t *out)
 {
@@ -55,6 +65,8 @@ cls_compress(const struct cls_subtable *st, const struct vs_flow_key *k, uint64_
 
 	for (uint32_t i = 0; i < st->n_words; i++)
 		out[i] = w[st->word_idx[i]] & st->word_mask[i];
+	for (uint32_t i = st->n_words; i < st->key_words; i++)
+		out[i] = 0;
 }
 
 static uint64_t
@@ -72,6 +84,8 @@ cls_token_passed(struct vs_cls *cls, uint64_t token)
 /* ---- retire list -------------------------------------------------------------- */
 
 static void cls_retire_now(struct vs_cls *cls, uint8_t kind, void *ptr, int32_t aux);
+static void cls_tbl_free(struct cls_tbl *t);
+static void cls_tbl_release_idx(struct cls_tbl *t, uint32_t idx);
 static void cls_node_remove(struct vs_cls *cls, struct cls_rule *r);
 
 static int
@@ -151,7 +165,7 @@ cls_rule_release(struct vs_cls *cls, struct cls_rule *r)
 static void
 cls_subtable_free(struct cls_subtable *st)
 {
-	rte_hash_free(st->hash);
+	cls_tbl_free(st->tbl);
 	cls_free_mem(st->port_max);
 	cls_free_mem(st);
 }
@@ -173,10 +187,10 @@ cls_retire_now(struct vs_cls *cls, uint8_t kind, void *ptr, int32_t aux)
 		cls_rule_release(cls, ptr);
 		break;
 	case CLS_RET_KEYPOS:
-		rte_hash_free_key_with_position(ptr, aux);
+		cls_tbl_release_idx(ptr, (uint32_t)aux);
 		break;
 	case CLS_RET_HASH:
-		rte_hash_free(ptr);
+		cls_tbl_free(ptr);
 		break;
 	case CLS_RET_SUBTABLE:
 		st = ptr;
@@ -208,22 +222,135 @@ vs_cls_reclaim(struct vs_cls *cls)
 
 /* ---- subtables ---------------------------------------------------------------- */
 
-static struct rte_hash *
-cls_hash_create(struct vs_cls *cls, uint32_t n_words, uint32_t entries)
+static void
+cls_tbl_free(struct cls_tbl *t)
 {
-	char name[RTE_HASH_NAMESIZE];
-	struct rte_hash_parameters hp = {
-		.name = name,
-		.entries = entries,
-		.key_len = n_words * sizeof(uint64_t),
-		.hash_func = rte_hash_crc,
-		.hash_func_init_val = 0,
-		.socket_id = cls->socket_id,
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
-	};
+	if (t == NULL)
+		return;
+	rte_free(t->ent);
+	rte_free(t->bkt);
+	rte_free(t->filter);
+	free(t->free_idx);
+	rte_free(t);
+}
 
-	snprintf(name, sizeof(name), "vscls%u_%u", cls->uid, cls->hash_seq++);
-	return rte_hash_create(&hp);
+static void
+cls_tbl_release_idx(struct cls_tbl *t, uint32_t idx)
+{
+	t->free_idx[t->n_free++] = idx;
+}
+
+static struct cls_tbl *
+cls_tbl_create(struct vs_cls *cls, const struct cls_subtable *st, uint32_t n_buckets,
+	       uint32_t f_x)
+{
+	struct cls_tbl *t = rte_zmalloc_socket("vs_cls_tbl", sizeof(*t), RTE_CACHE_LINE_SIZE,
+					       cls->socket_id);
+	uint32_t fbits;
+
+	if (t == NULL)
+		return NULL;
+	t->bucket_mask = n_buckets - 1;
+	t->key_words = st->key_words;
+	t->stride = st->key_words + 1;
+	t->cap = n_buckets * CLS_TBL_WAYS / 2;
+	/* About 16 filter bits per entry: few false positives while half full. */
+	fbits = RTE_MAX(rte_align32pow2(t->cap * 16), 512u);
+	t->f_bits_mask = fbits - 1;
+	t->f_x = f_x;
+	t->f_idx = st->word_idx[f_x];
+	t->f_mask = st->word_mask[f_x];
+	t->filter = rte_zmalloc_socket("vs_cls_flt", fbits / 8, RTE_CACHE_LINE_SIZE,
+				       cls->socket_id);
+	t->ent = rte_zmalloc_socket("vs_cls_ent", sizeof(uint64_t) * t->stride * t->cap,
+				    RTE_CACHE_LINE_SIZE, cls->socket_id);
+	t->bkt = rte_zmalloc_socket("vs_cls_bkt", sizeof(t->bkt[0]) * n_buckets,
+				    RTE_CACHE_LINE_SIZE, cls->socket_id);
+	t->free_idx = malloc(sizeof(uint32_t) * t->cap);
+	if (t->ent == NULL || t->bkt == NULL || t->free_idx == NULL || t->filter == NULL) {
+		cls_tbl_free(t);
+		return NULL;
+	}
+	for (uint32_t i = 0; i < t->cap; i++)
+		t->free_idx[i] = t->cap - 1 - i;
+	t->n_free = t->cap;
+	return t;
+}
+
+static unsigned
+cls_tbl_bucket_used(const struct cls_tbl *t, uint32_t b)
+{
+	unsigned n = 0;
+
+	for (uint32_t w = 0; w < CLS_TBL_WAYS; w++)
+		n += cls_tbl_slot_used(t->bkt[b][w]);
+	return n;
+}
+
+static int
+cls_tbl_put(struct cls_tbl *t, uint32_t b, uint32_t h, const uint64_t *k, void *node)
+{
+	for (uint32_t w = 0; w < CLS_TBL_WAYS; w++) {
+		uint64_t old = t->bkt[b][w];
+		uint32_t idx, fb;
+		uint64_t *e;
+
+		if (cls_tbl_slot_used(old))
+			continue;
+		idx = t->free_idx[--t->n_free];
+		e = &t->ent[(size_t)idx * t->stride];
+		memcpy(e + 1, k, sizeof(uint64_t) * t->key_words);
+		/* Filter bit first: published with the slot's release store. */
+		fb = cls_tbl_fbit(t, k[t->f_x]);
+		__atomic_store_n(&t->filter[fb >> 6],
+				 t->filter[fb >> 6] | (UINT64_C(1) << (fb & 63)), __ATOMIC_RELAXED);
+		__atomic_store_n(&e[0], (uint64_t)(uintptr_t)node, __ATOMIC_RELAXED);
+		/* Publish: a reader that sees the slot sees the entry. */
+		__atomic_store_n(&t->bkt[b][w],
+				 ((uint64_t)cls_tbl_sig(h) << 32) | (idx + 1) | (old & CLS_TBL_OVF),
+				 __ATOMIC_RELEASE);
+		t->count++;
+		return 0;
+	}
+	return -ENOSPC;
+}
+
+/* Add a new key; -ENOSPC when the table must grow first. */
+static int
+cls_tbl_insert(struct cls_tbl *t, uint32_t h, const uint64_t *k, void *node)
+{
+	uint32_t b1 = cls_tbl_b1(t, h), b2 = cls_tbl_b2(t, h);
+
+	if (t->n_free == 0 || t->cap - t->n_free >= CLS_TBL_OVF - 1)
+		return -ENOSPC;
+	if (cls_tbl_bucket_used(t, b1) < CLS_TBL_WAYS)
+		return cls_tbl_put(t, b1, h, k, node);
+	if (cls_tbl_bucket_used(t, b2) == CLS_TBL_WAYS)
+		return -ENOSPC;
+	/* Readers must look at b2 from now on, before the key can be there. */
+	__atomic_store_n(&t->bkt[b1][0], t->bkt[b1][0] | CLS_TBL_OVF, __ATOMIC_RELEASE);
+	return cls_tbl_put(t, b2, h, k, node);
+}
+
+/* Clear the slot of entry idx; the index is recycled after a grace period. */
+static void
+cls_tbl_delete(struct vs_cls *cls, struct cls_tbl *t, uint32_t h, uint32_t idx)
+{
+	uint32_t bs[2] = {cls_tbl_b1(t, h), cls_tbl_b2(t, h)};
+
+	for (unsigned i = 0; i < 2; i++)
+		for (uint32_t w = 0; w < CLS_TBL_WAYS; w++) {
+			uint64_t sl = t->bkt[bs[i]][w];
+
+			if (cls_tbl_slot_used(sl) && cls_tbl_slot_idx(sl) == idx) {
+				__atomic_store_n(&t->bkt[bs[i]][w], sl & CLS_TBL_OVF,
+						 __ATOMIC_RELEASE);
+				t->count--;
+				cls_retire(cls, CLS_RET_KEYPOS, t, (int32_t)idx);
+				return;
+			}
+		}
+	RTE_VERIFY(0);
 }
 
 static struct cls_subtable *
@@ -266,9 +393,11 @@ cls_subtable_create(struct vs_cls *cls, const struct vs_flow_key *mask, int *err
 		st->word_mask[0] = 0;
 		st->n_words = 1;
 	}
+	st->key_words = st->n_words;
 	if (mask->in_port == UINT16_MAX) {
-		st->port_max = rte_malloc_socket("vs_cls_pm", sizeof(int32_t) * VS_CLS_PORT_FAST_MAX,
-						 0, cls->socket_id);
+		st->port_max = rte_malloc_socket("vs_cls_pm",
+						 sizeof(int32_t) * VS_CLS_PORT_FAST_MAX, 0,
+						 cls->socket_id);
 		if (st->port_max == NULL) {
 			cls_free_mem(st);
 			*err = -ENOMEM;
@@ -277,10 +406,11 @@ cls_subtable_create(struct vs_cls *cls, const struct vs_flow_key *mask, int *err
 		for (unsigned p = 0; p < VS_CLS_PORT_FAST_MAX; p++)
 			st->port_max[p] = INT32_MIN;
 	}
-	st->capacity = CLS_HASH_MIN;
-	st->hash = cls_hash_create(cls, st->n_words, st->capacity);
-	if (st->hash == NULL) {
-		*err = rte_errno == ENOSPC ? -ENOSPC : -ENOMEM;
+	st->capacity = CLS_TBL_MIN_BUCKETS;
+	/* Filter on the last word until the keys say better (see grow). */
+	st->tbl = cls_tbl_create(cls, st, st->capacity, st->n_words - 1);
+	if (st->tbl == NULL) {
+		*err = -ENOMEM;
 		cls_free_mem(st->port_max);
 		cls_free_mem(st);
 		return NULL;
@@ -293,6 +423,8 @@ cls_subtable_create(struct vs_cls *cls, const struct vs_flow_key *mask, int *err
 	cls->n_st++;
 	if (cls_mask_is_port_only(mask))
 		cls->port_st = st;
+	if (cls_mask_is_port_vlan(mask))
+		cls->pvlan_st = st;
 	return st;
 }
 
@@ -306,35 +438,85 @@ cls_subtable_maybe_retire(struct vs_cls *cls, struct cls_subtable *st)
 	cls->n_st--;
 	if (cls->port_st == st)
 		cls->port_st = NULL;
+	if (cls->pvlan_st == st)
+		cls->pvlan_st = NULL;
 	cls_retire(cls, CLS_RET_SUBTABLE, st, 0);
+}
+
+/* The compressed word with the most distinct values among the table's keys
+ * (estimated by the bits they set in a 4096-bit map; ties: the later word). */
+static uint32_t
+cls_tbl_pick_filter_word(const struct cls_tbl *t)
+{
+	uint64_t map[64];
+	uint32_t best = t->f_x, best_n = 0;
+
+	for (uint32_t x = 0; x < t->key_words; x++) {
+		uint32_t n = 0;
+
+		memset(map, 0, sizeof(map));
+		for (uint32_t b = 0; b <= t->bucket_mask; b++) {
+			for (uint32_t w = 0; w < CLS_TBL_WAYS; w++) {
+				uint64_t sl = t->bkt[b][w];
+				uint64_t v, bit;
+
+				if (!cls_tbl_slot_used(sl))
+					continue;
+				v = t->ent[(size_t)cls_tbl_slot_idx(sl) * t->stride + 1 + x];
+				bit = (v * 0x9e3779b97f4a7c15ULL) >> 52;
+				map[bit >> 6] |= UINT64_C(1) << (bit & 63);
+			}
+		}
+		for (unsigned i = 0; i < 64; i++)
+			n += (uint32_t)__builtin_popcountll(map[i]);
+		if (n >= best_n) {
+			best = x;
+			best_n = n;
+		}
+	}
+	return best;
 }
 
 /* Replace the subtable's table by one twice as large holding the same nodes. */
 static int
 cls_subtable_grow(struct vs_cls *cls, struct cls_subtable *st)
 {
-	uint32_t cap = st->capacity * 2;
-	struct rte_hash *nh, *old = st->hash;
-	const void *key;
-	void *data;
-	uint32_t it = 0;
+	struct cls_tbl *old = st->tbl, *nt;
+	uint32_t nb = st->capacity * 2;
+	uint32_t f_x = cls_tbl_pick_filter_word(old);
 
 	for (;;) {
-		nh = cls_hash_create(cls, st->n_words, cap);
-		if (nh == NULL)
+		bool ok = true;
+
+		nt = cls_tbl_create(cls, st, nb, f_x);
+		if (nt == NULL)
 			return -ENOMEM;
-		it = 0;
-		while (rte_hash_iterate(old, &key, &data, &it) >= 0)
-			if (rte_hash_add_key_data(nh, key, data) < 0)
-				break;
-		if (rte_hash_count(nh) == rte_hash_count(old))
+		for (uint32_t b = 0; b <= old->bucket_mask && ok; b++) {
+			for (uint32_t w = 0; w < CLS_TBL_WAYS && ok; w++) {
+				uint64_t sl = old->bkt[b][w];
+				const uint64_t *e;
+
+				if (!cls_tbl_slot_used(sl))
+					continue;
+				e = &old->ent[(size_t)cls_tbl_slot_idx(sl) * old->stride];
+				ok = cls_tbl_insert(nt, cls_tbl_hash(e + 1, st->key_words), e + 1,
+						    (void *)(uintptr_t)e[0]) == 0;
+			}
+		}
+		if (ok)
 			break;
-		/* Unlucky cuckoo placement: try larger. */
-		rte_hash_free(nh);
-		cap *= 2;
+		/* Two full candidate buckets: try larger, within reason (keys whose
+		 * 32-bit hashes all collide would never fit). */
+		cls_tbl_free(nt);
+		nb *= 2;
+		if ((uint64_t)nb * CLS_TBL_WAYS > 64 * (uint64_t)old->count + 4096) {
+			CLS_LOG(ERR, "subtable table cannot place %u keys: hash collisions",
+				old->count);
+			return -ENOSPC;
+		}
 	}
-	__atomic_store_n(&st->hash, nh, __ATOMIC_RELEASE);
-	st->capacity = cap;
+	__atomic_store_n(&st->tbl, nt, __ATOMIC_RELEASE);
+	st->capacity = nb;
 	cls_retire(cls, CLS_RET_HASH, old, 0);
 	return 0;
 }
@@ -344,11 +526,9 @@ cls_subtable_grow(struct vs_cls *cls, struct cls_subtable *st)
 static struct cls_node *
 cls_node_lookup(struct cls_subtable *st, const uint64_t *ckey)
 {
-	void *data = NULL;
+	uint32_t idx = cls_tbl_find(st->tbl, cls_tbl_hash(ckey, st->key_words), ckey);
 
-	if (rte_hash_lookup_data(st->hash, ckey, &data) < 0)
-		return NULL;
-	return data;
+	return idx == UINT32_MAX ? NULL : cls_tbl_node(st->tbl, idx);
 }
 
 static struct cls_node *
@@ -368,10 +548,18 @@ static int
 cls_node_publish(struct vs_cls *cls, struct cls_subtable *st, const uint64_t *ckey,
 		 struct cls_node *nd)
 {
+	uint32_t h = cls_tbl_hash(ckey, st->key_words);
+	uint32_t idx = cls_tbl_find(st->tbl, h, ckey);
 	int ret;
 
+	if (idx != UINT32_MAX) {
+		/* Existing key: replace the node in place. */
+		__atomic_store_n(&st->tbl->ent[(size_t)idx * st->tbl->stride],
+				 (uint64_t)(uintptr_t)nd, __ATOMIC_RELEASE);
+		return 0;
+	}
 	for (;;) {
-		ret = rte_hash_add_key_data(st->hash, ckey, nd);
+		ret = cls_tbl_insert(st->tbl, h, ckey, nd);
 		if (ret != -ENOSPC)
 			return ret;
 		ret = cls_subtable_grow(cls, st);
@@ -391,6 +579,8 @@ cls_node_insert(struct vs_cls *cls, struct cls_subtable *st, const uint64_t *cke
 		.priority = r->pub.priority,
 		.id = r->pub.id,
 		.tiebreak = r->pub.tiebreak,
+		.add_gen = r->add_gen,
+		.del_gen = r->del_gen,
 		.rule = r,
 	};
 	uint32_t j = 0;
@@ -403,7 +593,8 @@ cls_node_insert(struct vs_cls *cls, struct cls_subtable *st, const uint64_t *cke
 		const struct cls_node_ent *e = &old->e[i];
 
 		if (!placed &&
-		    cls_rank_better(ne.priority, ne.tiebreak, ne.id, e->priority, e->tiebreak, e->id)) {
+		    cls_rank_better(ne.priority, ne.tiebreak, ne.id, e->priority, e->tiebreak,
+				    e->id)) {
 			nd->e[j++] = ne;
 			placed = true;
 		}
@@ -421,6 +612,27 @@ cls_node_insert(struct vs_cls *cls, struct cls_subtable *st, const uint64_t *cke
 	return 0;
 }
 
+/* Set r's del_gen, in the rule and in its entry of the current node. */
+static void
+cls_rule_set_del_gen(struct cls_rule *r, uint64_t del_gen)
+{
+	struct cls_subtable *st = r->st;
+	uint64_t ckey[VS_FLOW_KEY_WORDS];
+	struct cls_node *nd;
+
+	__atomic_store_n(&r->del_gen, del_gen, __ATOMIC_RELAXED);
+	cls_compress(st, &r->pub.match.key, ckey);
+	nd = cls_node_lookup(st, ckey);
+	RTE_VERIFY(nd != NULL);
+	for (uint32_t i = 0; i < nd->n; i++) {
+		if (nd->e[i].rule == r) {
+			__atomic_store_n(&nd->e[i].del_gen, del_gen, __ATOMIC_RELAXED);
+			return;
+		}
+	}
+	RTE_VERIFY(0);
+}
+
 /* Take r out of its node; r itself is retired (freed after a grace period). */
 static void
 cls_node_remove(struct vs_cls *cls, struct cls_rule *r)
@@ -428,17 +640,16 @@ cls_node_remove(struct vs_cls *cls, struct cls_rule *r)
 	struct cls_subtable *st = r->st;
 	uint64_t ckey[VS_FLOW_KEY_WORDS];
 	struct cls_node *old, *nd;
-	uint32_t j = 0;
-	int32_t pos;
+	uint32_t j = 0, h, idx;
 
 	cls_compress(st, &r->pub.match.key, ckey);
-	old = cls_node_lookup(st, ckey);
-	RTE_VERIFY(old != NULL);
+	h = cls_tbl_hash(ckey, st->key_words);
+	idx = cls_tbl_find(st->tbl, h, ckey);
+	RTE_VERIFY(idx != UINT32_MAX);
+	old = cls_tbl_node(st->tbl, idx);
 	if (old->n == 1) {
 		RTE_VERIFY(old->e[0].rule == r);
-		pos = rte_hash_del_key(st->hash, ckey);
-		RTE_VERIFY(pos >= 0);
-		cls_retire(cls, CLS_RET_KEYPOS, st->hash, pos);
+		cls_tbl_delete(cls, st->tbl, h, idx);
 	} else {
 		nd = cls_node_alloc(cls, old->n - 1);
 		if (nd == NULL) {
@@ -450,8 +661,8 @@ cls_node_remove(struct vs_cls *cls, struct cls_rule *r)
 			if (old->e[i].rule != r)
 				nd->e[j++] = old->e[i];
 		RTE_VERIFY(j == nd->n);
-		/* The key exists: the update replaces data in place, no allocation. */
-		RTE_VERIFY(rte_hash_add_key_data(st->hash, ckey, nd) >= 0);
+		__atomic_store_n(&st->tbl->ent[(size_t)idx * st->tbl->stride],
+				 (uint64_t)(uintptr_t)nd, __ATOMIC_RELEASE);
 	}
 	cls_retire(cls, CLS_RET_NODE, old, 0);
 	TAILQ_REMOVE(&st->rules, r, st_link);
@@ -518,30 +729,110 @@ cls_port_candidate(struct cls_subtable *st, uint16_t p, uint64_t gen)
 	return NULL;
 }
 
+struct cls_pv {
+	uint16_t port;
+	uint16_t vlan;
+	const struct cls_rule *r;
+};
+
+static int
+cls_pv_cmp(const void *a, const void *b)
+{
+	const struct cls_pv *x = a, *y = b;
+
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	if (x->vlan != y->vlan)
+		return x->vlan < y->vlan ? -1 : 1;
+	/* Best rule first. */
+	return cls_rank_better(x->r->pub.priority, x->r->pub.tiebreak, x->r->pub.id,
+			       y->r->pub.priority, y->r->pub.tiebreak, y->r->pub.id)
+		       ? -1
+		       : 1;
+}
+
+static const struct cls_rule *
+cls_rule_best(const struct cls_rule *a, const struct cls_rule *b)
+{
+	if (a == NULL)
+		return b;
+	if (b == NULL)
+		return a;
+	return cls_rank_better(a->pub.priority, a->pub.tiebreak, a->pub.id, b->pub.priority,
+			       b->pub.tiebreak, b->pub.id)
+		       ? a
+		       : b;
+}
+
+/* The in_port + VLAN rules visible in gen, best per (port, VLAN), sorted;
+ * NULL with *n = 0 when there are none, too many, or no memory. */
+static struct cls_pv *
+cls_pv_collect(const struct cls_subtable *pv, uint64_t gen, uint32_t *n)
+{
+	const struct cls_rule *r;
+	struct cls_pv *a;
+	uint32_t k = 0, w = 0;
+
+	*n = 0;
+	if (pv == NULL || pv->n_live == 0 || pv->n_rules > VS_CLS_VLAN_FAST_MAX)
+		return NULL;
+	a = malloc(sizeof(*a) * pv->n_rules);
+	if (a == NULL)
+		return NULL;
+	TAILQ_FOREACH(r, &pv->rules, st_link) {
+		if (!cls_rule_visible(r, gen) || r->pub.match.key.in_port >= VS_CLS_PORT_FAST_MAX)
+			continue;
+		a[k].port = r->pub.match.key.in_port;
+		a[k].vlan = r->pub.match.key.vlan_tci;
+		a[k].r = r;
+		k++;
+	}
+	qsort(a, k, sizeof(*a), cls_pv_cmp);
+	for (uint32_t i = 0; i < k; i++)
+		if (w == 0 || a[w - 1].port != a[i].port || a[w - 1].vlan != a[i].vlan)
+			a[w++] = a[i];
+	*n = w;
+	return a;
+}
+
 /*
  * Build the snapshot of generation gen from the subtables' counters (which
- * must already describe gen). Port fast path: packets from in_port p skip the
- * EMC and the subtables when the best in_port-only rule for p outranks (by
- * strictly higher priority) the priority bound of every other subtable that
- * can apply to p.
+ * must already describe gen).
+ *
+ * Port fast path. For in_port p, let B(p) bound the priority of every rule
+ * that can apply to packets from p outside the in_port-only and in_port+VLAN
+ * subtables (the global bound of subtables not matching on in_port, and the
+ * per-port bounds of those that do). A packet from p with VLAN v is answered
+ * by the better of p's best in_port-only rule and its best in_port+VLAN v
+ * rule when that verdict's priority is strictly above B(p): no other rule
+ * could beat it, so the EMC and the subtables are skipped.
  */
 static struct cls_snap *
 cls_snap_build(struct vs_cls *cls, uint64_t gen)
 {
 	size_t sz = sizeof(struct cls_snap) + cls->n_st * sizeof(struct cls_snap_ent);
-	const struct vs_cls_rule **pf;
-	struct cls_subtable *st, *pst = cls->port_st;
+	struct cls_subtable *st, *pst = cls->port_st, *pvst = cls->pvlan_st;
+	struct cls_port_fast *pf;
+	struct cls_vlan_fast *vf;
+	struct cls_pv *pv;
 	struct cls_snap *s;
 	int32_t global = INT32_MIN;
-	uint32_t n = 0, n_port = 0;
+	uint32_t n = 0, n_port = 0, n_pv, n_vf = 0, pvi = 0;
 
-	sz = RTE_ALIGN_CEIL(sz, sizeof(void *));
-	s = rte_malloc_socket("vs_cls_snap", sz + VS_CLS_PORT_FAST_MAX * sizeof(*pf),
+	pv = cls_pv_collect(pvst, gen, &n_pv);
+	if (pv == NULL)
+		pvst = NULL; /* no VLAN fast path: a subtable like any other */
+	sz = RTE_ALIGN_CEIL(sz, RTE_CACHE_LINE_SIZE);
+	s = rte_malloc_socket("vs_cls_snap",
+			      sz + VS_CLS_PORT_FAST_MAX * sizeof(*pf) + n_pv * sizeof(*vf),
 			      RTE_CACHE_LINE_SIZE, cls->socket_id);
-	if (s == NULL)
+	if (s == NULL) {
+		free(pv);
 		return NULL;
+	}
 	s->gen = gen;
-	pf = (const struct vs_cls_rule **)(void *)((char *)s + sz);
+	pf = (struct cls_port_fast *)(void *)((char *)s + sz);
+	vf = (struct cls_vlan_fast *)(void *)(pf + VS_CLS_PORT_FAST_MAX);
 	TAILQ_FOREACH(st, &cls->subtables, link) {
 		if (st->n_live == 0)
 			continue;
@@ -549,36 +840,52 @@ cls_snap_build(struct vs_cls *cls, uint64_t gen)
 		s->st[n].max_prio = st->max_prio;
 		s->st[n].slot = st->slot;
 		n++;
-		if (st != pst && st->port_max == NULL && st->max_prio > global)
+		if (st != pst && st != pvst && st->port_max == NULL && st->max_prio > global)
 			global = st->max_prio;
 	}
 	s->n_st = n;
 	qsort(s->st, n, sizeof(s->st[0]), cls_snap_cmp);
 
-	if (pst != NULL && pst->n_live > 0) {
-		for (uint32_t p = 0; p < VS_CLS_PORT_FAST_MAX; p++) {
-			struct cls_rule *c;
-			int32_t bound = global;
+	if (pst != NULL && pst->n_live == 0)
+		pst = NULL;
+	for (uint32_t p = 0; p < VS_CLS_PORT_FAST_MAX; p++) {
+		const struct cls_rule *c = NULL;
+		int32_t bound = global;
+		uint32_t nv = 0;
 
-			pf[p] = NULL;
-			if (pst->port_max[p] == INT32_MIN)
+		pf[p].rule = NULL;
+		pf[p].n_vlan = 0;
+		pf[p].vlan_off = n_vf;
+		while (pvi < n_pv && pv[pvi].port < p)
+			pvi++;
+		if ((pst == NULL || pst->port_max[p] == INT32_MIN) &&
+		    (pvi >= n_pv || pv[pvi].port != p))
+			continue;
+		TAILQ_FOREACH(st, &cls->subtables, link) {
+			if (st == pst || st == pvst || st->n_live == 0 || st->port_max == NULL)
 				continue;
-			c = cls_port_candidate(pst, p, gen);
-			if (c == NULL || c->pub.priority <= bound)
-				continue;
-			TAILQ_FOREACH(st, &cls->subtables, link) {
-				if (st == pst || st->n_live == 0 || st->port_max == NULL)
-					continue;
-				if (st->port_max[p] > bound)
-					bound = st->port_max[p];
-			}
-			if (c->pub.priority <= bound)
-				continue;
-			pf[p] = &c->pub;
-			n_port = p + 1;
+			if (st->port_max[p] > bound)
+				bound = st->port_max[p];
 		}
+		if (pst != NULL && pst->port_max[p] != INT32_MIN)
+			c = cls_port_candidate(pst, (uint16_t)p, gen);
+		if (c != NULL && c->pub.priority > bound)
+			pf[p].rule = &c->pub;
+		for (; pvi < n_pv && pv[pvi].port == p; pvi++) {
+			const struct cls_rule *v = cls_rule_best(c, pv[pvi].r);
+
+			vf[n_vf].vlan = pv[pvi].vlan;
+			vf[n_vf].rule = v->pub.priority > bound ? &v->pub : NULL;
+			n_vf++;
+			nv++;
+		}
+		pf[p].n_vlan = nv;
+		if (pf[p].rule != NULL || nv != 0)
+			n_port = p + 1;
 	}
+	free(pv);
 	s->port_fast = pf;
+	s->vlan_fast = vf;
 	s->n_port = n_port;
 	return s;
 }
@@ -677,12 +984,16 @@ vs_cls_destroy(struct vs_cls *cls)
 	}
 	free(cls->ret);
 	while ((st = TAILQ_FIRST(&cls->subtables)) != NULL) {
-		const void *key;
-		void *data;
-		uint32_t it = 0;
+		const struct cls_tbl *t = st->tbl;
 
-		while (rte_hash_iterate(st->hash, &key, &data, &it) >= 0)
-			cls_free_mem(data);
+		for (uint32_t b = 0; b <= t->bucket_mask; b++) {
+			for (uint32_t w = 0; w < CLS_TBL_WAYS; w++) {
+				uint64_t sl = t->bkt[b][w];
+
+				if (cls_tbl_slot_used(sl))
+					cls_free_mem(cls_tbl_node(t, cls_tbl_slot_idx(sl)));
+			}
+		}
 		TAILQ_REMOVE(&cls->subtables, st, link);
 		cls_subtable_free(st);
 	}
@@ -847,7 +1158,7 @@ vs_cls_rule_del(struct vs_cls_txn *txn, struct vs_cls_rule *rule)
 	case CLS_RULE_LIVE:
 		if (cls_retire_reserve(cls, 4) != 0)
 			return -ENOMEM;
-		__atomic_store_n(&r->del_gen, cls->gen + 1, __ATOMIC_RELAXED);
+		cls_rule_set_del_gen(r, cls->gen + 1);
 		r->state = CLS_RULE_STAGED_DEL;
 		r->st->n_staged++;
 		r->st->tighten = true;
@@ -877,7 +1188,7 @@ vs_cls_txn_abort(struct vs_cls_txn *txn)
 		return;
 	cls = txn->cls;
 	for (r = txn->dels; r != NULL; r = r->txn_next) {
-		__atomic_store_n(&r->del_gen, VS_CLS_GEN_INF, __ATOMIC_RELAXED);
+		cls_rule_set_del_gen(r, VS_CLS_GEN_INF);
 		r->state = CLS_RULE_LIVE;
 		r->st->n_staged--;
 	}
@@ -1070,7 +1381,9 @@ vs_cls_ctx_create(struct vs_cls *cls, const struct vs_cls_ctx_params *p)
 					    RTE_CACHE_LINE_SIZE, socket);
 	ctx->rule_base = rte_zmalloc_socket("vs_cls_rb", sizeof(uint64_t) * cls->max_rules,
 					    RTE_CACHE_LINE_SIZE, socket);
-	ctx->st_lookups = rte_zmalloc_socket("vs_cls_sl", sizeof(uint64_t) * VS_CLS_MAX_SUBTABLES * 4,
+	/* Four arrays in one: lookups, hits and their two baselines. */
+	ctx->st_lookups = rte_zmalloc_socket("vs_cls_sl",
+					     sizeof(uint64_t) * VS_CLS_MAX_SUBTABLES * 4,
 					     RTE_CACHE_LINE_SIZE, socket);
 	if ((entries != 0 && (ctx->emc_sig == NULL || ctx->emc_ent == NULL)) ||
 	    ctx->rule_hits == NULL || ctx->rule_base == NULL || ctx->st_lookups == NULL) {

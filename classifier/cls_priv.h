@@ -27,6 +27,8 @@
 #define VS_CLS_GEN_INF UINT64_MAX
 #define VS_CLS_MAX_SUBTABLES 1024u  /* distinct masks */
 #define VS_CLS_PORT_FAST_MAX 1024u  /* in_port values served by the port fast path */
+#define VS_CLS_VLAN_MATCH (VS_VLAN_PRESENT | VS_VLAN_VID_MASK) /* in_port+VLAN fast mask */
+#define VS_CLS_VLAN_FAST_MAX 4096u  /* in_port+VLAN rules beyond which that path is off */
 #define VS_CLS_BURST_MAX 64u
 #define VS_CLS_DEFAULT_MAX_RULES 65536u
 
@@ -49,6 +51,7 @@ enum cls_rule_state {
 };
 
 struct cls_subtable;
+struct cls_tbl;
 
 struct cls_rule {
 	/* Read by the fast path (relaxed atomic loads); written by ctl only. */
@@ -63,14 +66,29 @@ struct cls_rule {
 	struct vs_cls_rule pub __rte_cache_aligned;
 };
 
-/* Node entry: the ordering fields are copied so a scan stops early without
- * touching rules that cannot win. */
+/*
+ * Node entry: ordering and visibility are copied from the rule so a lookup
+ * never touches the rule itself. add_gen is fixed when the entry is made.
+ * del_gen is written (relaxed store) by the control thread in the current
+ * node when a deletion is staged or aborted; a replaced node may keep an old
+ * value, but only readers of generations before the staging transaction's
+ * can still reach a replaced node, and to them G + 1 and "never" both mean
+ * visible.
+ */
 struct cls_node_ent {
 	int32_t priority;
 	uint32_t id;
 	uint64_t tiebreak;
+	uint64_t add_gen;
+	uint64_t del_gen; /* dp: relaxed load; ctl: relaxed store */
 	struct cls_rule *rule;
 };
+
+static inline bool
+cls_ent_visible(const struct cls_node_ent *e, uint64_t gen)
+{
+	return e->add_gen <= gen && gen < __atomic_load_n(&e->del_gen, __ATOMIC_RELAXED);
+}
 
 /* Immutable once published: every rule sharing one masked key in a subtable,
  * sorted by priority desc, tiebreak asc, id asc. */
@@ -82,9 +100,10 @@ struct cls_node {
 
 struct cls_subtable {
 	/* dp: ro; ctl: rw. Replaced (release) when the table grows. */
-	struct rte_hash *hash;
+	struct cls_tbl *tbl;
 	uint32_t slot;         /* index of per-worker counters */
 	uint32_t n_words;      /* words of the compressed key */
+	uint32_t key_words;    /* n_words rounded up to even: 16-byte key compares */
 	uint8_t word_idx[VS_FLOW_KEY_WORDS];
 	uint64_t word_mask[VS_FLOW_KEY_WORDS];
 	/* ctl only below */
@@ -94,7 +113,7 @@ struct cls_subtable {
 	uint32_t n_rules;      /* rules held in nodes (any state) */
 	uint32_t n_live;       /* visible in the current generation */
 	uint32_t n_staged;     /* staged adds + deletes of the open transaction */
-	uint32_t capacity;     /* rte_hash entries */
+	uint32_t capacity;     /* buckets of tbl */
 	bool tighten;          /* a deletion may have lowered the bounds */
 	uint64_t rank_last;    /* hits summed at the previous re-rank */
 	uint64_t rank_score;   /* hits between the last two re-ranks */
@@ -108,12 +127,26 @@ struct cls_snap_ent {
 	uint32_t slot;
 };
 
+/* Port fast path of one in_port: the verdict for VLANs not listed (NULL: not
+ * fast), and a sorted list of per-VLAN verdicts (NULL: not fast). */
+struct cls_port_fast {
+	const struct vs_cls_rule *rule;
+	uint32_t vlan_off;
+	uint32_t n_vlan;
+};
+
+struct cls_vlan_fast {
+	uint16_t vlan;                  /* vlan_tci & VS_CLS_VLAN_MATCH */
+	const struct vs_cls_rule *rule;
+};
+
 /* Immutable snapshot of one generation's lookup structure. */
 struct cls_snap {
 	uint64_t gen;
 	uint32_t n_st;
-	uint32_t n_port;                     /* entries in port_fast */
-	const struct vs_cls_rule **port_fast; /* in_port -> verdict, or NULL */
+	uint32_t n_port;                        /* entries in port_fast */
+	const struct cls_port_fast *port_fast;  /* indexed by in_port */
+	const struct cls_vlan_fast *vlan_fast;
 	struct cls_snap_ent st[];
 };
 
@@ -176,8 +209,8 @@ enum cls_retire_kind {
 	CLS_RET_NODE,     /* free a node */
 	CLS_RET_RULE_DEAD, /* grace after the deleting commit: take out of its node */
 	CLS_RET_RULE,     /* grace after leaving its node: free data, recycle id */
-	CLS_RET_KEYPOS,   /* rte_hash_free_key_with_position(hash, pos) */
-	CLS_RET_HASH,     /* rte_hash_free of a table replaced by a bigger one */
+	CLS_RET_KEYPOS,   /* recycle entry index aux of table ptr */
+	CLS_RET_HASH,     /* free a table replaced by a bigger one */
 	CLS_RET_SUBTABLE, /* an emptied subtable */
 };
 
@@ -215,6 +248,7 @@ struct vs_cls {
 	uint32_t n_st;
 	TAILQ_HEAD(, cls_subtable) subtables;
 	struct cls_subtable *port_st; /* the in_port-only mask, if any */
+	struct cls_subtable *pvlan_st; /* the in_port + VLAN id mask, if any */
 	struct vs_cls_txn *txn;    /* the open transaction */
 	struct cls_retire *ret;    /* FIFO ring of retired objects */
 	uint32_t ret_head;

@@ -129,8 +129,14 @@ vs_emc_lookup_burst(struct vs_cls_ctx *ctx, uint64_t gen, const struct vs_flow_k
 		uint32_t m = vs_emc_sig_match(&ctx->emc_sig[set], h | 1);
 
 		ways[j] = m;
-		if (m != 0)
-			rte_prefetch0(&ctx->emc_ent[set * VS_EMC_WAYS + __builtin_ctz(m)]);
+		if (m != 0) {
+			const struct cls_emc_entry *e =
+				&ctx->emc_ent[set * VS_EMC_WAYS + __builtin_ctz(m)];
+
+			/* Both lines: the key, then verdict and generation. */
+			rte_prefetch0(&e->key);
+			rte_prefetch0(&e->rule);
+		}
 	}
 	for (uint32_t j = 0; j < n; j++) {
 		uint8_t i = idx[j];

@@ -9,7 +9,7 @@
 
 static const char *const outcome_names[VS_PARSE_MAX] = {
 #define VS_PARSE_NAME_(name, str) [VS_PARSE_##name] = str,
-	VS_PARSE_OUTCOMES(VS_PARSE_NAME_)
+    VS_PARSE_OUTCOMES(VS_PARSE_NAME_)
 #undef VS_PARSE_NAME_
 };
 
@@ -27,8 +27,7 @@ struct key_buf {
 	int truncated;
 };
 
-static void __attribute__((format(printf, 2, 3)))
-kb_add(struct key_buf *b, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3))) kb_add(struct key_buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	int r;
@@ -66,8 +65,7 @@ vs_flow_key_format(const struct vs_flow_key *k, char *buf, size_t size)
 	kb_add(&b,
 	       " eth_dst=%02x:%02x:%02x:%02x:%02x:%02x eth_src=%02x:%02x:%02x:%02x:%02x:%02x"
 	       " eth_type=0x%04x",
-	       d[0], d[1], d[2], d[3], d[4], d[5], s[0], s[1], s[2], s[3], s[4], s[5],
-	       k->eth_type);
+	       d[0], d[1], d[2], d[3], d[4], d[5], s[0], s[1], s[2], s[3], s[4], s[5], k->eth_type);
 	if (k->eth_type == 0x0800)
 		af = AF_INET;
 	else if (k->eth_type == 0x86dd)

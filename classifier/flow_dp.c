@@ -11,47 +11,49 @@
  * buffer in a cold function.
  *
  * On a malformed packet the key keeps what was parsed before the bad header
- * (in_port, L2, eth_type; L3 fields for L4_TRUNC) and everything after it is
- * zero; the outcome names the problem.
+ * (in_port, L2, eth_type; the L3 fields once the fixed IP header was valid,
+ * i.e. for IPV6_EXTHDR and L4_TRUNC) and everything after it is zero; the
+ * outcome names the problem. As in OVS, the EtherType decides the L3 parser:
+ * the IPv6 version nibble is not checked (there is no outcome for it), the
+ * IPv4 one is.
  */
 #include <stdint.h>
 #include <string.h>
 
 #include <rte_branch_prediction.h>
-#include <rte_byteorder.h>
 #include <rte_common.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 
 #include "vs_flow_dp.h"
 
-#define ETH_HDR_SIZE 14
-#define VLAN_TAG_SIZE 4
-#define IPV4_MIN_HDR_SIZE 20
-#define IPV6_HDR_SIZE 40
+#define ETH_HDR_SIZE	   14
+#define VLAN_TAG_SIZE	   4
+#define IPV4_MIN_HDR_SIZE  20
+#define IPV6_HDR_SIZE	   40
 #define IPV6_FRAG_HDR_SIZE 8
 
 #define ETYPE_IPV4 0x0800
 #define ETYPE_IPV6 0x86dd
 #define ETYPE_VLAN 0x8100
 #define ETYPE_QINQ 0x88a8
-#define ETYPE_MIN 0x0600 /* below: an 802.3 length field */
+#define ETYPE_MIN  0x0600 /* below: an 802.3 length field */
 
-#define PROTO_HOPOPTS 0
-#define PROTO_ICMP 1
-#define PROTO_TCP 6
-#define PROTO_UDP 17
-#define PROTO_ROUTING 43
+#define PROTO_HOPOPTS  0
+#define PROTO_ICMP     1
+#define PROTO_TCP      6
+#define PROTO_UDP      17
+#define PROTO_ROUTING  43
 #define PROTO_FRAGMENT 44
-#define PROTO_AH 51
-#define PROTO_ICMPV6 58
-#define PROTO_DSTOPTS 60
-#define PROTO_SCTP 132
+#define PROTO_AH       51
+#define PROTO_ICMPV6   58
+#define PROTO_DSTOPTS  60
+#define PROTO_SCTP     132
 
-#define IPV4_MF 0x2000
-#define IPV4_OFF_MASK 0x1fff
+#define IPV4_MF		   0x2000
+#define IPV4_OFF_MASK	   0x1fff
 #define IPV6_FRAG_OFF_MASK 0xfff8
-#define IPV6_FRAG_MF 0x0001
+#define IPV6_FRAG_MF	   0x0001
 
 #define PREFETCH_AHEAD 3
 
@@ -59,7 +61,7 @@ struct flow_pkt {
 	const struct rte_mbuf *m;
 	const uint8_t *data; /* first segment's data */
 	uint32_t seg_size;   /* contiguous bytes at data, never beyond pkt_len */
-	uint32_t end;        /* reads stop here: pkt_len, then the L3 datagram's end */
+	uint32_t end;	     /* reads stop here: pkt_len, then the L3 datagram's end */
 };
 
 /* Bytes of the largest single header read (the IPv6 fixed header). */

@@ -21,8 +21,8 @@
 #include "vs_config.h"
 
 /* Limits on hostile input. */
-#define VS_CFG_INPUT_MAX (4u << 20) /* bytes */
-#define VS_CFG_NODES_MAX 1000000u  /* YAML nodes per file */
+#define VS_CFG_INPUT_MAX (16u << 20) /* bytes: 65536 verbose rules fit */
+#define VS_CFG_NODES_MAX 4000000u  /* YAML nodes per file */
 #define VS_CFG_DEPTH_MAX 32u        /* nesting of sequences and mappings */
 
 enum vs_cfg_node_kind {
@@ -36,13 +36,13 @@ enum vs_cfg_node_kind {
  * key, value, key, value... so n counts items (sequence) or pairs (mapping).
  */
 struct vs_cfg_node {
-	enum vs_cfg_node_kind kind;
+	uint8_t kind;             /* enum vs_cfg_node_kind */
 	bool plain;               /* scalar written without quotes */
-	struct vs_cfg_pos pos;    /* 1-based start of the node */
 	uint32_t n;               /* seq: items, map: pairs */
-	size_t len;               /* scalar: bytes (may hold a NUL from "\0") */
+	struct vs_cfg_pos pos;    /* 1-based start of the node */
+	uint32_t len;             /* scalar: bytes (may hold a NUL from "\0") */
 	char *str;                /* scalar: NUL-terminated copy */
-	struct vs_cfg_node *first, *last;
+	struct vs_cfg_node *first; /* seq: first item, map: first key */
 	struct vs_cfg_node *next; /* next sibling */
 };
 

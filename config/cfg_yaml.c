@@ -19,15 +19,15 @@
 
 struct vs_cfg_chunk {
 	struct vs_cfg_chunk *next;
-	max_align_t data[];
+	uint64_t data[]; /* nodes and strings need no more than 8-byte alignment */
 };
 
-#define ARENA_CHUNK_SIZE (64u * 1024u)
+#define ARENA_CHUNK_SIZE ((size_t)64 * 1024)
 
 void *
 vs_cfg_arena_alloc(struct vs_cfg_arena *a, size_t size)
 {
-	const size_t align = _Alignof(max_align_t);
+	const size_t align = sizeof(uint64_t);
 	struct vs_cfg_chunk *ch;
 	size_t want, cap;
 
@@ -144,6 +144,11 @@ vs_cfg_show(const struct vs_cfg_node *n, char *buf, size_t size)
 		unsigned char ch = (unsigned char)n->str[i];
 
 		if (o + 8 >= size) {
+			/* do not leave half a UTF-8 sequence before the dots */
+			while (o > 1 && ((unsigned char)buf[o - 1] & 0xc0) == 0x80)
+				o--;
+			if (o > 1 && (unsigned char)buf[o - 1] >= 0xc0)
+				o--;
 			buf[o++] = '.';
 			buf[o++] = '.';
 			buf[o++] = '.';
@@ -238,6 +243,7 @@ syntax_error(struct vs_cfg_ctx *c, const yaml_parser_t *p)
 
 struct builder {
 	struct vs_cfg_node *stack[VS_CFG_DEPTH_MAX];
+	struct vs_cfg_node *last[VS_CFG_DEPTH_MAX]; /* last child of each open collection */
 	uint32_t depth;
 	struct vs_cfg_node *root;
 	unsigned int docs;
@@ -256,8 +262,8 @@ attach(struct vs_cfg_ctx *c, struct builder *b, struct vs_cfg_node *n)
 	if (parent->first == NULL)
 		parent->first = n;
 	else
-		parent->last->next = n;
-	parent->last = n;
+		b->last[b->depth - 1]->next = n;
+	b->last[b->depth - 1] = n;
 	parent->n++; /* halved for mappings when the mapping ends */
 	return 0;
 }
@@ -300,7 +306,7 @@ check_props(struct vs_cfg_ctx *c, const yaml_event_t *ev, const yaml_char_t *anc
 static int
 on_event(struct vs_cfg_ctx *c, struct builder *b, const yaml_event_t *ev)
 {
-	struct vs_cfg_node *n;
+	struct vs_cfg_node *n = NULL;
 	int rc;
 
 	switch (ev->type) {
@@ -324,7 +330,7 @@ on_event(struct vs_cfg_ctx *c, struct builder *b, const yaml_event_t *ev)
 		rc = new_node(c, VS_CFG_NODE_SCALAR, &ev->start_mark, &n);
 		if (rc < 0)
 			return rc;
-		n->len = ev->data.scalar.length;
+		n->len = (uint32_t)ev->data.scalar.length; /* input is capped far below 4 GiB */
 		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 		n->str = vs_cfg_arena_alloc(&c->arena, n->len + 1);
 		if (n->str == NULL)
@@ -356,6 +362,7 @@ on_event(struct vs_cfg_ctx *c, struct builder *b, const yaml_event_t *ev)
 		rc = attach(c, b, n);
 		if (rc < 0)
 			return rc;
+		b->last[b->depth] = NULL;
 		b->stack[b->depth++] = n;
 		return 0;
 	case YAML_SEQUENCE_END_EVENT:

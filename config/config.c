@@ -255,8 +255,8 @@ get_uint(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, ui
 	switch (vs_cfg_parse_uint(n->str, &v)) {
 	case VS_CFG_INT_OK:
 		if (v < min || v > max)
-			return vs_cfg_fail(c, n->pos, path, "%.40s is out of range; expected %s",
-					   n->str, expected);
+			return vs_cfg_fail(c, n->pos, path, "%.40s%s is out of range; expected %s",
+					   n->str, n->len > 40 ? "..." : "", expected);
 		*out = v;
 		return 0;
 	case VS_CFG_INT_NEGATIVE:
@@ -280,7 +280,7 @@ static int
 get_u32(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, uint32_t min,
 	uint32_t max, uint32_t *out)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	int rc = get_uint(c, n, path, min, max, &v);
 
 	if (rc == 0)
@@ -292,7 +292,7 @@ static int
 get_u16(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, uint16_t min,
 	uint16_t max, uint16_t *out)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	int rc = get_uint(c, n, path, min, max, &v);
 
 	if (rc == 0)
@@ -304,7 +304,7 @@ static int
 get_u8(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, uint8_t min,
        uint8_t max, uint8_t *out)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	int rc = get_uint(c, n, path, min, max, &v);
 
 	if (rc == 0)
@@ -419,7 +419,7 @@ get_str(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, cha
 	if (need_scalar(c, n, path, expected) < 0)
 		return -EINVAL;
 	if (n->len > size - 1)
-		return vs_cfg_fail(c, n->pos, path, "%s is %zu bytes long; expected %s",
+		return vs_cfg_fail(c, n->pos, path, "%s is %u bytes long; expected %s",
 				   vs_cfg_show(n, shown, sizeof(shown)), n->len, expected);
 	if (!charset_ok(n->str, cs))
 		return vs_cfg_fail(c, n->pos, path, "%s has invalid characters; expected %s",
@@ -572,11 +572,10 @@ parse_dpdk(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, struct vs_cfg_dpdk
 		if (need_scalar(c, it, ip, "an EAL argument string such as \"--vdev=net_null0\"") <
 		    0)
 			return -EINVAL;
-		if (it->len > 4095 || !charset_ok(it->str, CS_TEXT))
-			return vs_cfg_fail(
-				c, it->pos, ip,
-				"an argument with control characters or over 4095 bytes; "
-				"expected printable text");
+		if (it->len == 0 || it->len > 4095 || !charset_ok(it->str, CS_TEXT))
+			return vs_cfg_fail(c, it->pos, ip,
+					   "an empty argument, control characters or over 4095 "
+					   "bytes; expected 1..4095 bytes of printable text");
 		d->extra_args[i] = strdup(it->str);
 		if (d->extra_args[i] == NULL)
 			return oom(c);
@@ -1494,6 +1493,7 @@ get_ip_proto(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path
 		uint8_t proto;
 	} names[] = { { "icmp", 1 }, { "tcp", 6 }, { "udp", 17 }, { "icmpv6", 58 },
 		      { "sctp", 132 } };
+	char shown[64];
 	size_t i;
 
 	if (n->kind == VS_CFG_NODE_SCALAR)
@@ -1504,9 +1504,9 @@ get_ip_proto(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path
 			}
 	if (n->kind == VS_CFG_NODE_SCALAR && n->len > 0 && !(n->str[0] >= '0' && n->str[0] <= '9'))
 		return vs_cfg_fail(c, n->pos, path,
-				   "%.40s is not a protocol; expected tcp, udp, icmp, icmpv6, sctp "
+				   "%s is not a protocol; expected tcp, udp, icmp, icmpv6, sctp "
 				   "or a number 0..255",
-				   n->str);
+				   vs_cfg_show(n, shown, sizeof(shown)));
 	return get_u8(c, n, path, 0, 255, out);
 }
 
@@ -1715,7 +1715,7 @@ parse_rule(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, 
 	const struct vs_cfg_node *v, *it;
 	char kp[KEYPATH_MAX], ip[KEYPATH_MAX];
 	int drop_at = -1;
-	uint64_t prio;
+	uint64_t prio = 0;
 	uint32_t j;
 
 	r->pos = n->pos;
@@ -1780,12 +1780,18 @@ parse_rules(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, struct vs_config 
 	if (dup == -2)
 		return oom(c);
 	if (dup >= 0) {
+		const struct vs_cfg_node *it = n->first;
 		char kp[KEYPATH_MAX];
+		long j;
 
+		for (j = 0; j < dup; j++)
+			it = it->next;
 		snprintf(kp, sizeof(kp), "rules[%ld].name", dup);
-		return vs_cfg_fail(c, cfg->rules[dup].pos, kp,
-				   "\"%s\" is already rules[%zu]; expected unique rule names",
-				   cfg->rules[dup].name, first);
+		return vs_cfg_fail(c, get(it, "name")->pos, kp,
+				   "\"%s\" is already rules[%zu] at %u:%u; expected unique rule "
+				   "names",
+				   cfg->rules[dup].name, first, cfg->rules[first].pos.line,
+				   cfg->rules[first].pos.column);
 	}
 	return 0;
 }
@@ -1916,10 +1922,14 @@ vs_config_load(const char *path, struct vs_cfg_error *err)
 		return NULL;
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		e = fd < 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : errno ? errno : EINVAL;
-		if (fd >= 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
-			e = EINVAL;
+	e = 0;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		e = errno;
+	else if (S_ISDIR(st.st_mode))
+		e = EISDIR;
+	else if (!S_ISREG(st.st_mode))
+		e = EINVAL; /* a FIFO or device could block or never end */
+	if (e != 0) {
 		snprintf(err->msg, sizeof(err->msg),
 			 "%.256s:0:0: config: cannot read (%s); expected a readable YAML file",
 			 path, strerror(e));
@@ -1984,6 +1994,122 @@ vs_config_free(struct vs_config *cfg)
 	}
 	free(cfg->sriov);
 	free(cfg);
+}
+
+/* ---- reload ---- */
+
+static int
+reload_refuse(struct vs_cfg_error *err, const struct vs_config *next, struct vs_cfg_pos pos,
+	      const char *key, const char *was, const char *now)
+{
+	err->pos = pos;
+	snprintf(err->msg, sizeof(err->msg),
+		 "%.256s:%u:%u: %s: %.200s changed to %.200s on reload; expected %.200s "
+		 "(this key needs a restart)",
+		 next->source, pos.line, pos.column, key, was, now, was);
+	errno = EPERM;
+	return -EPERM;
+}
+
+static int
+reload_u32(struct vs_cfg_error *err, const struct vs_config *next, struct vs_cfg_pos pos,
+	   const char *key, uint32_t was, uint32_t now, bool octal)
+{
+	char a[16], b[16];
+
+	if (was == now)
+		return 0;
+	snprintf(a, sizeof(a), octal ? "0%o" : "%u", was);
+	snprintf(b, sizeof(b), octal ? "0%o" : "%u", now);
+	return reload_refuse(err, next, pos, key, a, b);
+}
+
+static int
+reload_bool(struct vs_cfg_error *err, const struct vs_config *next, struct vs_cfg_pos pos,
+	    const char *key, bool was, bool now)
+{
+	if (was == now)
+		return 0;
+	return reload_refuse(err, next, pos, key, was ? "true" : "false", now ? "true" : "false");
+}
+
+static int
+reload_str(struct vs_cfg_error *err, const struct vs_config *next, struct vs_cfg_pos pos,
+	   const char *key, const char *was, const char *now)
+{
+	char a[208], b[208];
+
+	if (strcmp(was, now) == 0)
+		return 0;
+	snprintf(a, sizeof(a), "\"%.200s\"", was);
+	snprintf(b, sizeof(b), "\"%.200s\"", now);
+	return reload_refuse(err, next, pos, key, a, b);
+}
+
+int
+vs_config_reload_check(const struct vs_config *cur, const struct vs_config *next,
+		       struct vs_cfg_error *err)
+{
+	static const struct vs_cfg_pos nowhere;
+	const struct vs_cfg_dpdk *a, *b;
+	struct vs_cfg_error local;
+	uint32_t i;
+	int rc;
+
+	if (err == NULL)
+		err = &local;
+	memset(err, 0, sizeof(*err));
+	if (cur == NULL || next == NULL) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "<none>:0:0: config: no config; expected two loaded configs");
+		errno = EINVAL;
+		return -EINVAL;
+	}
+	a = &cur->dpdk;
+	b = &next->dpdk;
+	if ((rc = reload_u32(err, next, b->pos, "dpdk.main_lcore", a->main_lcore, b->main_lcore,
+			     false)) ||
+	    (rc = reload_u32(err, next, b->pos, "dpdk.memory_mb", a->memory_mb, b->memory_mb,
+			     false)) ||
+	    (rc = reload_bool(err, next, b->pos, "dpdk.no_huge", a->no_huge, b->no_huge)) ||
+	    (rc = reload_bool(err, next, b->pos, "dpdk.in_memory", a->in_memory, b->in_memory)) ||
+	    (rc = reload_str(err, next, b->pos, "dpdk.file_prefix", a->file_prefix,
+			     b->file_prefix)) ||
+	    (rc = reload_str(err, next, b->pos, "dpdk.log_level", a->log_level, b->log_level)) ||
+	    (rc = reload_u32(err, next, b->pos, "dpdk.extra_args (count)", a->n_extra_args,
+			     b->n_extra_args, false)))
+		return rc;
+	for (i = 0; i < a->n_extra_args; i++) {
+		char key[48];
+
+		snprintf(key, sizeof(key), "dpdk.extra_args[%u]", i);
+		rc = reload_str(err, next, b->pos, key, a->extra_args[i], b->extra_args[i]);
+		if (rc < 0)
+			return rc;
+	}
+	rc = reload_u32(err, next, next->n_workers ? next->workers[0].pos : nowhere,
+			"workers (count)", cur->n_workers, next->n_workers, false);
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < cur->n_workers; i++) {
+		char key[48];
+
+		snprintf(key, sizeof(key), "workers[%u].lcore", i);
+		rc = reload_u32(err, next, next->workers[i].pos, key, cur->workers[i].lcore,
+				next->workers[i].lcore, false);
+		if (rc < 0)
+			return rc;
+	}
+	if ((rc = reload_u32(err, next, nowhere, "classifier.max_rules",
+			     cur->classifier.max_rules, next->classifier.max_rules, false)) ||
+	    (rc = reload_str(err, next, nowhere, "control.socket", cur->control.socket,
+			     next->control.socket)) ||
+	    (rc = reload_u32(err, next, nowhere, "control.socket_mode", cur->control.socket_perm,
+			     next->control.socket_perm, true)) ||
+	    (rc = reload_str(err, next, nowhere, "control.metrics_listen",
+			     cur->control.metrics_listen, next->control.metrics_listen)))
+		return rc;
+	return 0;
 }
 
 /* ---- lookups and names ---- */

@@ -254,6 +254,15 @@ struct vs_config *vs_config_load_buf(const char *buf, size_t len, const char *na
 /* Accepts NULL. */
 void vs_config_free(struct vs_config *cfg);
 
+/*
+ * Whether next may replace cur on a live reload: 0, or -EPERM with err naming
+ * the first restart-only key that differs (dpdk.*, workers, classifier.max_rules,
+ * control.socket / socket_mode / metrics_listen; see docs/config.md), positioned
+ * in next's file. -EINVAL when either is NULL. err may be NULL.
+ */
+int vs_config_reload_check(const struct vs_config *cur, const struct vs_config *next,
+			   struct vs_cfg_error *err);
+
 /* Lookups on a loaded config; NULL / -1 when absent. */
 const struct vs_cfg_port *vs_config_port(const struct vs_config *cfg, const char *name);
 int vs_config_port_index(const struct vs_config *cfg, const char *name);

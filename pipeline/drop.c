@@ -4,7 +4,7 @@
 
 static const char *const drop_names[VS_DROP_MAX] = {
 #define VS_DROP_PARSE_STR_(name, str) [VS_DROP_PARSE_##name] = str,
-	VS_PARSE_OUTCOMES(VS_DROP_PARSE_STR_)
+    VS_PARSE_OUTCOMES(VS_DROP_PARSE_STR_)
 #undef VS_DROP_PARSE_STR_
 #define VS_DROP_STR_(name, str) [VS_DROP_##name] = str,
 	VS_DROP_REASONS(VS_DROP_STR_)

@@ -44,8 +44,7 @@ vs_port_devname(const char *device, char *name, size_t size)
 /* ---- ethdev ---------------------------------------------------------------- */
 
 static int
-ethdev_find_or_probe(const struct vs_port *port, const char *device, uint16_t *dev_id,
-		     bool *probed)
+ethdev_find_or_probe(const struct vs_port *port, const char *device, uint16_t *dev_id, bool *probed)
 {
 	char name[RTE_ETH_NAME_MAX_LEN];
 	int rc;
@@ -116,9 +115,9 @@ ethdev_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct 
 	}
 	if (n_rxq > info.max_rx_queues || n_txq > info.max_tx_queues ||
 	    n_rxq > VS_PORT_MAX_QUEUES || n_txq > VS_PORT_MAX_QUEUES) {
-		VS_PL_LOG(ERR, "port %s: %u rx / %u tx queues asked; device '%s' has at most %u / %u",
-			  port->name, n_rxq, n_txq, cfg->device, info.max_rx_queues,
-			  info.max_tx_queues);
+		VS_PL_LOG(
+		    ERR, "port %s: %u rx / %u tx queues asked; device '%s' has at most %u / %u",
+		    port->name, n_rxq, n_txq, cfg->device, info.max_rx_queues, info.max_tx_queues);
 		rc = -EINVAL;
 		goto fail;
 	}
@@ -134,8 +133,8 @@ ethdev_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct 
 	if (rc < 0)
 		goto fail;
 	for (q = 0; q < n_rxq; q++) {
-		rc = rte_eth_rx_queue_setup(port->dev_id, q, nb_rxd, port->socket_id, NULL,
-					    p->pool);
+		rc =
+		    rte_eth_rx_queue_setup(port->dev_id, q, nb_rxd, port->socket_id, NULL, p->pool);
 		if (rc < 0) {
 			VS_PL_LOG(ERR, "port %s: rx queue %u setup failed: %s", port->name, q,
 				  rte_strerror(-rc));
@@ -164,7 +163,8 @@ ethdev_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct 
 		memcpy(mac.addr_bytes, cfg->mac.b, sizeof(mac.addr_bytes));
 		rc = rte_eth_dev_default_mac_addr_set(port->dev_id, &mac);
 		if (rc < 0) {
-			VS_PL_LOG(ERR, "port %s: cannot set MAC: %s", port->name, rte_strerror(-rc));
+			VS_PL_LOG(ERR, "port %s: cannot set MAC: %s", port->name,
+				  rte_strerror(-rc));
 			goto fail;
 		}
 	}
@@ -234,12 +234,12 @@ ethdev_stats(struct vs_port *port, struct vs_port_stats *out)
 }
 
 static const struct vs_port_ops ethdev_ops = {
-	.type_name = "ethdev",
-	.create = ethdev_create,
-	.start = ethdev_start,
-	.stop = ethdev_stop,
-	.destroy = ethdev_destroy,
-	.stats = ethdev_stats,
+    .type_name = "ethdev",
+    .create = ethdev_create,
+    .start = ethdev_start,
+    .stop = ethdev_stop,
+    .destroy = ethdev_destroy,
+    .stats = ethdev_stats,
 };
 
 /* ---- generic ---------------------------------------------------------------- */
@@ -287,8 +287,8 @@ vs_port_create(const struct vs_cfg_port *cfg, uint16_t id, const struct vs_port_
 	if (port->tx == NULL)
 		port->tx = port->tx_raw;
 	vs_port_set_workers(port, p->n_workers);
-	VS_PL_LOG(INFO, "port %s: id %u, %s, %u rx / %u tx queues, socket %d", port->name,
-		  port->id, ops->type_name, port->n_rxq, port->n_txq, port->socket_id);
+	VS_PL_LOG(INFO, "port %s: id %u, %s, %u rx / %u tx queues, socket %d", port->name, port->id,
+		  ops->type_name, port->n_rxq, port->n_txq, port->socket_id);
 	return port;
 }
 

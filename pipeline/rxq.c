@@ -43,7 +43,7 @@ vs_rxq_assign(const struct vs_config *cfg, const uint16_t *port_ids, struct vs_r
 		const struct vs_cfg_port *p = &cfg->ports[i];
 		uint16_t id = port_ids ? port_ids[i] : (uint16_t)i;
 		uint16_t n_rxq = p->rx_queues ? p->rx_queues : 1;
-		bool pinned[VS_PORT_MAX_QUEUES] = { false };
+		bool pinned[VS_PORT_MAX_QUEUES] = {false};
 		uint16_t q;
 
 		if (id == UINT16_MAX)

@@ -25,7 +25,7 @@
 RTE_LOG_REGISTER_DEFAULT(vs_pipeline_logtype, NOTICE);
 
 struct vs_switch {
-	const struct vs_config *cfg;       /* applied config (caller's), NULL before */
+	const struct vs_config *cfg; /* applied config (caller's), NULL before */
 	struct vs_dp_shared sh;
 	struct rte_mempool *pool;
 	struct rte_rcu_qsbr *qsbr;
@@ -34,7 +34,7 @@ struct vs_switch {
 	uint32_t worker_lcores[VS_CFG_MAX_WORKERS];
 	struct vs_worker *workers[VS_CFG_MAX_WORKERS];
 	struct vs_port *ports[VS_PORT_MAX]; /* by switch port id */
-	struct vs_cls_rule **rules;        /* live classifier rules */
+	struct vs_cls_rule **rules;	    /* live classifier rules */
 	uint32_t n_rules;
 	uint64_t generation;
 	bool running;
@@ -72,12 +72,13 @@ vs_switch_mbuf_sizing(const struct vs_config *cfg, struct vs_mbuf_sizing *out)
 			out->rx_desc += (uint64_t)port_txqs(p, cfg->n_workers) * VS_BURST;
 			continue;
 		}
-		out->rx_desc += (uint64_t)(p->rx_queues ? p->rx_queues : 1) *
-				(p->rx_desc ? p->rx_desc : 1024);
-		out->tx_desc += (uint64_t)port_txqs(p, cfg->n_workers) *
-				(p->tx_desc ? p->tx_desc : 1024);
+		out->rx_desc +=
+		    (uint64_t)(p->rx_queues ? p->rx_queues : 1) * (p->rx_desc ? p->rx_desc : 1024);
+		out->tx_desc +=
+		    (uint64_t)port_txqs(p, cfg->n_workers) * (p->tx_desc ? p->tx_desc : 1024);
 	}
-	out->inflight = (uint64_t)cfg->n_workers * (VS_BURST + (uint64_t)cfg->n_ports * VS_TXBUF_SIZE);
+	out->inflight =
+	    (uint64_t)cfg->n_workers * (VS_BURST + (uint64_t)cfg->n_ports * VS_TXBUF_SIZE);
 	/* A mempool cache can hold up to 1.5 times its size. */
 	out->caches = (uint64_t)(cfg->n_workers + 1) * VS_MBUF_CACHE * 3 / 2;
 	out->reserve = VS_MBUF_PMD_RESERVE;
@@ -87,14 +88,15 @@ vs_switch_mbuf_sizing(const struct vs_config *cfg, struct vs_mbuf_sizing *out)
 	if (n - 1 > UINT32_MAX)
 		return -EINVAL;
 	out->n_mbufs = (uint32_t)(n - 1);
-	out->mbuf_size = rte_mempool_calc_obj_size(sizeof(struct rte_mbuf) + RTE_PKTMBUF_HEADROOM +
-						   VS_MBUF_DATA_ROOM, 0, NULL);
+	out->mbuf_size = rte_mempool_calc_obj_size(
+	    sizeof(struct rte_mbuf) + RTE_PKTMBUF_HEADROOM + VS_MBUF_DATA_ROOM, 0, NULL);
 	out->pool_bytes = (uint64_t)out->n_mbufs * out->mbuf_size;
 	/* Classifier: rules and per-worker EMCs, generously. */
-	cls_bytes = (uint64_t)(cfg->classifier.max_rules ? cfg->classifier.max_rules : 65536) * 512 +
-		    (uint64_t)cfg->n_workers * cfg->classifier.emc_entries * 256;
-	out->memory_mb = (uint32_t)((out->pool_bytes + cls_bytes + (1u << 20) - 1) >> 20) +
-			 VS_MEM_BASE_MB;
+	cls_bytes =
+	    (uint64_t)(cfg->classifier.max_rules ? cfg->classifier.max_rules : 65536) * 512 +
+	    (uint64_t)cfg->n_workers * cfg->classifier.emc_entries * 256;
+	out->memory_mb =
+	    (uint32_t)((out->pool_bytes + cls_bytes + (1u << 20) - 1) >> 20) + VS_MEM_BASE_MB;
 	return 0;
 }
 
@@ -149,8 +151,10 @@ vs_switch_create(const struct vs_config *cfg)
 	for (i = 0; i < cfg->n_workers; i++) {
 		uint32_t lc = cfg->workers[i].lcore;
 
-		if (lc >= RTE_MAX_LCORE || !rte_lcore_is_enabled(lc) || lc == rte_get_main_lcore()) {
-			VS_PL_LOG(ERR, "worker lcore %u is not an enabled worker lcore of the EAL", lc);
+		if (lc >= RTE_MAX_LCORE || !rte_lcore_is_enabled(lc) ||
+		    lc == rte_get_main_lcore()) {
+			VS_PL_LOG(ERR, "worker lcore %u is not an enabled worker lcore of the EAL",
+				  lc);
 			errno = EINVAL;
 			return NULL;
 		}
@@ -168,11 +172,13 @@ vs_switch_create(const struct vs_config *cfg)
 		sw->worker_lcores[i] = cfg->workers[i].lcore;
 
 	snprintf(name, sizeof(name), "vs_mbuf_%u", seq);
-	sw->pool = rte_pktmbuf_pool_create(name, sz.n_mbufs, VS_MBUF_CACHE, 0,
-					   RTE_PKTMBUF_HEADROOM + VS_MBUF_DATA_ROOM, rte_socket_id());
+	sw->pool =
+	    rte_pktmbuf_pool_create(name, sz.n_mbufs, VS_MBUF_CACHE, 0,
+				    RTE_PKTMBUF_HEADROOM + VS_MBUF_DATA_ROOM, rte_socket_id());
 	if (sw->pool == NULL) {
 		rc = rte_errno;
-		VS_PL_LOG(ERR, "cannot create the mempool: %u mbufs of %u bytes = %" PRIu64
+		VS_PL_LOG(ERR,
+			  "cannot create the mempool: %u mbufs of %u bytes = %" PRIu64
 			  " MiB: %s; give dpdk.memory_mb >= %u or reserve more hugepages",
 			  sz.n_mbufs, sz.mbuf_size, sz.pool_bytes >> 20, rte_strerror(rc),
 			  sz.memory_mb);
@@ -236,8 +242,7 @@ vs_switch_create(const struct vs_config *cfg)
 			goto fail;
 		}
 	}
-	VS_PL_LOG(INFO, "switch created: %u workers, mempool %u mbufs", sw->n_workers,
-		  sz.n_mbufs);
+	VS_PL_LOG(INFO, "switch created: %u workers, mempool %u mbufs", sw->n_workers, sz.n_mbufs);
 	return sw;
 fail:
 	free_workers(sw);
@@ -251,15 +256,13 @@ fail:
 
 /* ---- snapshot ------------------------------------------------------------------------- */
 
-static struct vs_snapshot *
-snapshot_build(struct vs_switch *sw, const struct vs_rxq_map *rxqs)
+/* Fill s from the switch's port table and rxqs, one generation ahead. */
+static void
+snapshot_fill(struct vs_switch *sw, struct vs_snapshot *s, const struct vs_rxq_map *rxqs)
 {
-	struct vs_snapshot *s;
 	uint16_t id;
 
-	s = rte_zmalloc("vs_snapshot", sizeof(*s), RTE_CACHE_LINE_SIZE);
-	if (s == NULL)
-		return NULL;
+	memset(s, 0, sizeof(*s));
 	s->generation = sw->generation + 1;
 	for (id = 0; id < VS_PORT_MAX; id++) {
 		s->ports[id] = sw->ports[id];
@@ -270,6 +273,21 @@ snapshot_build(struct vs_switch *sw, const struct vs_rxq_map *rxqs)
 			s->ready_mask |= UINT64_C(1) << id;
 	}
 	s->rxqs = *rxqs;
+}
+
+static struct vs_snapshot *
+snapshot_alloc(void)
+{
+	return rte_zmalloc("vs_snapshot", sizeof(struct vs_snapshot), RTE_CACHE_LINE_SIZE);
+}
+
+static struct vs_snapshot *
+snapshot_build(struct vs_switch *sw, const struct vs_rxq_map *rxqs)
+{
+	struct vs_snapshot *s = snapshot_alloc();
+
+	if (s != NULL)
+		snapshot_fill(sw, s, rxqs);
 	return s;
 }
 
@@ -326,8 +344,8 @@ vs_switch_refresh_ports(struct vs_switch *sw)
 struct plan {
 	struct vs_switch *sw;
 	const struct vs_config *cfg;
-	uint16_t ids[VS_CFG_MAX_PORTS];     /* switch id of cfg->ports[i] */
-	bool added[VS_CFG_MAX_PORTS];       /* cfg->ports[i] is new */
+	uint16_t ids[VS_CFG_MAX_PORTS]; /* switch id of cfg->ports[i] */
+	bool added[VS_CFG_MAX_PORTS];	/* cfg->ports[i] is new */
 };
 
 static int
@@ -353,7 +371,7 @@ static int
 plan_ports(struct vs_switch *sw, const struct vs_config *cfg, struct plan *pl)
 {
 	const struct vs_config *old = sw->cfg;
-	bool used[VS_PORT_MAX] = { false };
+	bool used[VS_PORT_MAX] = {false};
 	uint32_t i;
 	uint16_t id;
 
@@ -366,13 +384,17 @@ plan_ports(struct vs_switch *sw, const struct vs_config *cfg, struct plan *pl)
 		const struct vs_cfg_port *np = vs_config_port(cfg, old->ports[i].name);
 
 		if (np == NULL) {
-			VS_PL_LOG(ERR, "port %s: removing a port from a running switch is not "
-				  "supported yet", old->ports[i].name);
+			VS_PL_LOG(ERR,
+				  "port %s: removing a port from a running switch is not "
+				  "supported yet",
+				  old->ports[i].name);
 			return -ENOTSUP;
 		}
 		if (!port_cfg_same(np, &old->ports[i])) {
-			VS_PL_LOG(ERR, "port %s: changing a port's settings on a running switch is "
-				  "not supported yet", np->name);
+			VS_PL_LOG(ERR,
+				  "port %s: changing a port's settings on a running switch is "
+				  "not supported yet",
+				  np->name);
 			return -ENOTSUP;
 		}
 	}
@@ -483,21 +505,131 @@ free_acts(struct vs_actions **acts, uint32_t n)
 	free(acts);
 }
 
+/* A worker polling a device on another NUMA socket pays for it on every
+ * packet: say so (operators ask for this; the queue map still stands). */
+static void
+warn_cross_numa(const struct vs_switch *sw, const struct vs_rxq_map *rxqs)
+{
+	uint16_t w, i;
+
+	for (w = 0; w < rxqs->n_workers; w++) {
+		for (i = 0; i < rxqs->n[w]; i++) {
+			const struct vs_port *p = sw->ports[rxqs->q[w][i].port];
+
+			if (p == NULL || p->socket_id == SOCKET_ID_ANY ||
+			    p->socket_id == sw->workers[w]->socket_id)
+				continue;
+			VS_PL_LOG(WARNING,
+				  "port %s rx queue %u (NUMA socket %d) is polled by the worker "
+				  "on lcore %u (socket %d): pin it to a worker on its socket",
+				  p->name, rxqs->q[w][i].queue, p->socket_id, sw->workers[w]->lcore,
+				  sw->workers[w]->socket_id);
+		}
+	}
+}
+
+/* Same rule, wherever it sits in the file (positions are not compared). */
+static bool
+rule_same(const struct vs_cfg_rule *a, const struct vs_cfg_rule *b)
+{
+	static struct vs_cfg_rule x, y; /* control thread only */
+	uint32_t i;
+
+	memcpy(&x, a, sizeof(x));
+	memcpy(&y, b, sizeof(y));
+	memset(&x.pos, 0, sizeof(x.pos));
+	memset(&y.pos, 0, sizeof(y.pos));
+	for (i = 0; i < VS_CFG_MAX_ACTIONS; i++) {
+		memset(&x.actions[i].pos, 0, sizeof(x.actions[i].pos));
+		memset(&y.actions[i].pos, 0, sizeof(y.actions[i].pos));
+	}
+	return memcmp(&x, &y, sizeof(x)) == 0;
+}
+
+/* Do the rules of cfg compile to what runs now? Port ids are stable, so
+ * the same rules in the same order are the same classifier rules. */
+static bool
+rules_same(const struct vs_switch *sw, const struct vs_config *cfg)
+{
+	uint32_t i;
+
+	if (sw->cfg == NULL)
+		return cfg->n_rules == 0 && sw->n_rules == 0;
+	if (sw->cfg->n_rules != cfg->n_rules)
+		return false;
+	for (i = 0; i < cfg->n_rules; i++)
+		if (!rule_same(&sw->cfg->rules[i], &cfg->rules[i]))
+			return false;
+	return true;
+}
+
+static int
+rxq_owner(const struct vs_rxq_map *m, uint16_t port, uint16_t queue)
+{
+	uint16_t w, i;
+
+	for (w = 0; w < m->n_workers; w++)
+		for (i = 0; i < m->n[w]; i++)
+			if (m->q[w][i].port == port && m->q[w][i].queue == queue)
+				return w;
+	return -1;
+}
+
+/*
+ * inter = next without the queues that change owner. Publishing inter and
+ * waiting a grace period before publishing next is the handshake that keeps
+ * two workers from ever polling one queue: the old owner has stopped before
+ * the new one starts. Returns whether any queue moves.
+ */
+static bool
+rxq_handover(const struct vs_rxq_map *cur, const struct vs_rxq_map *next, struct vs_rxq_map *inter)
+{
+	bool moved = false;
+	uint16_t w, i;
+
+	memset(inter, 0, sizeof(*inter));
+	inter->n_workers = next->n_workers;
+	for (w = 0; w < next->n_workers; w++) {
+		for (i = 0; i < next->n[w]; i++) {
+			int o = rxq_owner(cur, next->q[w][i].port, next->q[w][i].queue);
+
+			if (o >= 0 && o != w) {
+				moved = true;
+				continue;
+			}
+			inter->q[w][inter->n[w]++] = next->q[w][i];
+		}
+	}
+	return moved;
+}
+
 int
 vs_switch_apply(struct vs_switch *sw, const struct vs_config *cfg)
 {
+	const struct vs_snapshot *cur;
 	struct vs_cls_rule **rules = NULL;
 	struct vs_actions **acts = NULL;
-	struct vs_port_params pp;
-	struct vs_snapshot *snap = NULL;
-	struct vs_rxq_map *rxqs = NULL;
+	struct vs_snapshot *snap = NULL, *inter = NULL;
+	struct vs_rxq_map *rxqs = NULL, *inter_rxqs = NULL;
 	struct vs_cls_txn *txn = NULL;
-	struct plan *pl;
+	struct vs_port_params pp;
+	struct plan *pl = NULL;
 	uint32_t i, n_rules = 0;
+	bool new_rules, handover = false;
 	int rc;
 
 	if (sw == NULL || cfg == NULL)
 		return -EINVAL;
+	if (sw->cfg != NULL) {
+		struct vs_cfg_error err;
+
+		/* Keys that need a restart (dpdk.*, workers, ...) must not differ. */
+		rc = vs_config_reload_check(sw->cfg, cfg, &err);
+		if (rc < 0) {
+			VS_PL_LOG(ERR, "%s", err.msg);
+			return rc;
+		}
+	}
 	if (cfg->n_workers != sw->n_workers)
 		goto workers_differ;
 	for (i = 0; i < cfg->n_workers; i++)
@@ -506,33 +638,40 @@ vs_switch_apply(struct vs_switch *sw, const struct vs_config *cfg)
 
 	pl = calloc(1, sizeof(*pl));
 	rxqs = malloc(sizeof(*rxqs));
-	if (pl == NULL || rxqs == NULL) {
+	inter_rxqs = malloc(sizeof(*inter_rxqs));
+	snap = snapshot_alloc();
+	inter = snapshot_alloc();
+	if (pl == NULL || rxqs == NULL || inter_rxqs == NULL || snap == NULL || inter == NULL) {
 		rc = -ENOMEM;
 		goto out;
 	}
 	pl->sw = sw;
 	pl->cfg = cfg;
+
+	/* 1. Ports: which are new (the others must be unchanged today). */
 	rc = plan_ports(sw, cfg, pl);
 	if (rc < 0)
 		goto out;
+	/* 2. Rx queues of the new port set. */
 	rc = vs_rxq_assign(cfg, pl->ids, rxqs);
 	if (rc < 0) {
 		VS_PL_LOG(ERR, "%s: cannot assign rx queues to workers: %s", cfg->source,
 			  strerror(-rc));
 		goto out;
 	}
-
-	/* Rules: one transaction replacing the previous rules. */
-	txn = vs_cls_txn_begin(sw->cls);
-	if (txn == NULL) {
-		rc = -errno;
-		goto out;
+	/* 3. Rules: when they changed, one transaction replacing them all. */
+	new_rules = !rules_same(sw, cfg);
+	if (new_rules) {
+		txn = vs_cls_txn_begin(sw->cls);
+		if (txn == NULL) {
+			rc = -errno;
+			goto out;
+		}
+		rc = stage_rules(sw, pl, txn, &rules, &n_rules, &acts);
+		if (rc < 0)
+			goto abort;
 	}
-	rc = stage_rules(sw, pl, txn, &rules, &n_rules, &acts);
-	if (rc < 0)
-		goto abort;
-
-	/* Added ports. */
+	/* 4. Added ports. */
 	pp.pool = sw->pool;
 	pp.n_workers = sw->n_workers;
 	for (i = 0; i < cfg->n_ports; i++) {
@@ -547,22 +686,25 @@ vs_switch_apply(struct vs_switch *sw, const struct vs_config *cfg)
 			goto abort_ports;
 		}
 	}
-	rc = vs_cls_txn_commit(txn);
-	txn = NULL;
-	if (rc < 0) {
-		VS_PL_LOG(ERR, "%s: classifier commit failed: %s", cfg->source, strerror(-rc));
-		goto abort_ports;
+	/* 5. Commit: from here on nothing can fail. */
+	if (txn != NULL) {
+		rc = vs_cls_txn_commit(txn);
+		txn = NULL;
+		if (rc < 0) {
+			VS_PL_LOG(ERR, "%s: classifier commit failed: %s", cfg->source,
+				  strerror(-rc));
+			goto abort_ports;
+		}
+		/* The classifier owns the action lists now, through data_free. */
+		for (i = 0; i < cfg->n_rules; i++)
+			acts[i]->staged = 0;
+		free(acts);
+		acts = NULL;
+		free(sw->rules);
+		sw->rules = rules;
+		sw->n_rules = n_rules;
+		rules = NULL;
 	}
-	/* From here on the new rules are live: nothing can fail but memory. The
-	 * classifier owns the action lists now, through data_free. */
-	for (i = 0; i < cfg->n_rules; i++)
-		acts[i]->staged = 0;
-	free(acts);
-	acts = NULL;
-	free(sw->rules);
-	sw->rules = rules;
-	sw->n_rules = n_rules;
-	rules = NULL;
 	if (sw->running) {
 		for (i = 0; i < cfg->n_ports; i++) {
 			if (pl->added[i] && vs_port_start(sw->ports[pl->ids[i]]) < 0)
@@ -571,15 +713,25 @@ vs_switch_apply(struct vs_switch *sw, const struct vs_config *cfg)
 		}
 	}
 	sw->cfg = cfg;
-	snap = snapshot_build(sw, rxqs);
-	if (snap == NULL) {
-		rc = -ENOMEM;
-		goto out;
+	warn_cross_numa(sw, rxqs);
+	/* 6. Publish; queues that change worker go through a handover first. */
+	cur = atomic_load_explicit(&sw->sh.snap, memory_order_acquire);
+	if (cur != NULL)
+		handover = rxq_handover(&cur->rxqs, rxqs, inter_rxqs);
+	if (handover) {
+		snapshot_fill(sw, inter, inter_rxqs);
+		snapshot_publish(sw, inter);
+		inter = NULL;
 	}
+	snapshot_fill(sw, snap, rxqs);
 	snapshot_publish(sw, snap);
+	snap = NULL;
 	vs_cls_reclaim(sw->cls);
-	VS_PL_LOG(INFO, "%s applied: generation %" PRIu64 ", %u ports, %u rules (%u classifier "
-		  "rules)", cfg->source, sw->generation, cfg->n_ports, cfg->n_rules, sw->n_rules);
+	VS_PL_LOG(INFO,
+		  "%s applied: generation %" PRIu64 ", %u ports, %u rules (%u classifier "
+		  "rules)%s%s",
+		  cfg->source, sw->generation, cfg->n_ports, cfg->n_rules, sw->n_rules,
+		  new_rules ? "" : ", rules unchanged", handover ? ", rx queues handed over" : "");
 	rc = 0;
 	goto out;
 
@@ -594,9 +746,11 @@ abort:
 	if (txn != NULL)
 		vs_cls_txn_abort(txn);
 	free_acts(acts, cfg->n_rules);
-	acts = NULL;
 	free(rules);
 out:
+	rte_free(snap);
+	rte_free(inter);
+	free(inter_rxqs);
 	free(rxqs);
 	free(pl);
 	return rc;
@@ -698,10 +852,27 @@ vs_switch_reclaim(struct vs_switch *sw)
 	vs_cls_reclaim(sw->cls);
 }
 
+void
+vs_switch_rerank(struct vs_switch *sw)
+{
+	struct vs_cls_ctx *ctxs[VS_CFG_MAX_WORKERS];
+	uint16_t i;
+
+	for (i = 0; i < sw->n_workers; i++)
+		ctxs[i] = sw->workers[i]->cls_ctx;
+	vs_cls_rerank(sw->cls, ctxs, sw->n_workers);
+}
+
 struct rte_mempool *
 vs_switch_mempool(struct vs_switch *sw)
 {
 	return sw->pool;
+}
+
+struct vs_cls *
+vs_switch_cls(struct vs_switch *sw)
+{
+	return sw->cls;
 }
 
 struct vs_port *
@@ -756,6 +927,7 @@ vs_switch_stats(struct vs_switch *sw, struct vs_switch_stats *out)
 		struct vs_switch_worker_stats *o = &out->worker[i];
 
 		o->lcore = sw->workers[i]->lcore;
+		vs_cls_ctx_stats_get(sw->workers[i]->cls_ctx, &o->cls);
 		o->busy_cycles = ws->busy_cycles;
 		o->idle_cycles = ws->idle_cycles;
 		o->loops = ws->loops;

@@ -28,19 +28,19 @@ enum vs_action_type {
 };
 
 struct vs_action {
-	uint8_t type;     /* enum vs_action_type */
-	uint8_t last_tx;  /* 1 on the last action that emits (output/flood) */
-	uint16_t port;    /* output: switch port id */
-	uint16_t tci;     /* push_vlan: PCP << 13 | VID (DEI 0), host order */
-	uint8_t mac[6];   /* set_eth_*: */
+	uint8_t type;	 /* enum vs_action_type */
+	uint8_t last_tx; /* 1 on the last action that emits (output/flood) */
+	uint16_t port;	 /* output: switch port id */
+	uint16_t tci;	 /* push_vlan: PCP << 13 | VID (DEI 0), host order */
+	uint8_t mac[6];	 /* set_eth_*: */
 };
 
 struct vs_actions {
-	uint32_t refcnt;      /* classifier rules sharing this list (ctl only) */
-	uint32_t staged;      /* 1 until its transaction commits (ctl only) */
-	uint32_t rule_index;  /* position of the rule in the config file */
+	uint32_t refcnt;     /* classifier rules sharing this list (ctl only) */
+	uint32_t staged;     /* 1 until its transaction commits (ctl only) */
+	uint32_t rule_index; /* position of the rule in the config file */
 	uint16_t n;
-	uint16_t n_tx;        /* actions that emit packets (output, flood) */
+	uint16_t n_tx; /* actions that emit packets (output, flood) */
 	struct vs_action a[VS_CFG_MAX_ACTIONS];
 };
 

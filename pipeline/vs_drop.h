@@ -13,27 +13,27 @@
 
 #include "vs_flow_key.h"
 
-#define VS_DROP_REASONS(X)                                                        \
-	X(NO_RULE, "no_rule")                   /* classifier miss: default drop */  \
-	X(RULE_DROP, "rule_drop")               /* explicit drop action */           \
-	X(NO_OUTPUT, "no_output")               /* rule actions output nowhere */    \
-	X(TX_FULL, "tx_full")                   /* tx ring full after retries */     \
-	X(PORT_DOWN, "port_down")               /* output port not ready */          \
-	X(HAIRPIN, "hairpin")                   /* output to the input port */       \
-	X(NO_MBUF, "no_mbuf")                   /* copy for flood/multi-output */    \
-	X(VLAN_PUSH_FAILED, "vlan_push_failed") /* no headroom for the tag */        \
-	X(BAD_PORT, "bad_port")                 /* action names a port now gone */   \
-	X(VHOST_NOT_READY, "vhost_not_ready")   /* vhost output: no guest device */  \
-	X(VHOST_TX_FULL, "vhost_tx_full")       /* guest rx ring full or disabled */
+#define VS_DROP_REASONS(X)                                                                         \
+	X(NO_RULE, "no_rule")			/* classifier miss: default drop */                \
+	X(RULE_DROP, "rule_drop")		/* explicit drop action */                         \
+	X(NO_OUTPUT, "no_output")		/* rule actions output nowhere */                  \
+	X(TX_FULL, "tx_full")			/* tx ring full after retries */                   \
+	X(PORT_DOWN, "port_down")		/* output port not ready */                        \
+	X(HAIRPIN, "hairpin")			/* output to the input port */                     \
+	X(NO_MBUF, "no_mbuf")			/* copy for flood/multi-output */                  \
+	X(VLAN_PUSH_FAILED, "vlan_push_failed") /* no headroom for the tag */                      \
+	X(BAD_PORT, "bad_port")			/* action names a port now gone */                 \
+	X(VHOST_NOT_READY, "vhost_not_ready")	/* vhost output: no guest device */                \
+	X(VHOST_TX_FULL, "vhost_tx_full")	/* guest rx ring full or disabled */
 
 enum vs_drop_reason {
 #define VS_DROP_PARSE_ENUM_(name, str) VS_DROP_PARSE_##name = VS_PARSE_##name,
 	VS_PARSE_OUTCOMES(VS_DROP_PARSE_ENUM_)
 #undef VS_DROP_PARSE_ENUM_
 #define VS_DROP_ENUM_(name, str) VS_DROP_##name,
-	VS_DROP_REASONS(VS_DROP_ENUM_)
+	    VS_DROP_REASONS(VS_DROP_ENUM_)
 #undef VS_DROP_ENUM_
-	VS_DROP_MAX
+		VS_DROP_MAX
 };
 
 #define VS_DROP_NONE VS_DROP_PARSE_OK

@@ -31,7 +31,7 @@ struct rte_mbuf;
 struct rte_mempool;
 struct vs_port;
 
-#define VS_PORT_MAX VS_CFG_MAX_PORTS
+#define VS_PORT_MAX	   VS_CFG_MAX_PORTS
 #define VS_PORT_MAX_QUEUES 128
 
 enum vs_port_type {
@@ -49,14 +49,14 @@ typedef uint16_t (*vs_port_tx_fn)(struct vs_port *port, uint16_t queue, struct r
 /* What the switch gives a port at creation. */
 struct vs_port_params {
 	struct rte_mempool *pool; /* rx mbufs */
-	uint16_t n_workers;       /* tx queues default to one per worker */
+	uint16_t n_workers;	  /* tx queues default to one per worker */
 };
 
 /* Device counters (as the driver reports them). */
 struct vs_port_stats {
 	uint64_t ipackets, opackets;
 	uint64_t ibytes, obytes;
-	uint64_t imissed;   /* dropped by the device: rx ring full */
+	uint64_t imissed; /* dropped by the device: rx ring full */
 	uint64_t ierrors, oerrors;
 	uint64_t rx_nombuf; /* rx mbuf allocation failures */
 };
@@ -71,7 +71,7 @@ typedef int (*vs_port_stats_fn)(struct vs_port *port, struct vs_port_stats *out)
 
 struct vs_port_ops {
 	const char *type_name;
-	vs_port_create_fn create;   /* fills queues, rx, tx, socket_id, priv */
+	vs_port_create_fn create; /* fills queues, rx, tx, socket_id, priv */
 	vs_port_start_fn start;
 	vs_port_stop_fn stop;
 	vs_port_destroy_fn destroy; /* releases what create took */
@@ -81,24 +81,24 @@ struct vs_port_ops {
 struct vs_port {
 	/* Set at creation, read-only afterwards (dp: ro, ctl: ro). */
 	char name[VS_CFG_NAME_MAX];
-	uint16_t id;                    /* switch port id */
+	uint16_t id; /* switch port id */
 	enum vs_port_type type;
 	const struct vs_port_ops *ops;
 	vs_port_rx_fn rx;
-	vs_port_tx_fn tx;               /* tx_raw, or the locking wrapper around it */
-	vs_port_tx_fn tx_raw;           /* the type's own, lock-free tx */
+	vs_port_tx_fn tx;     /* tx_raw, or the locking wrapper around it */
+	vs_port_tx_fn tx_raw; /* the type's own, lock-free tx */
 	uint16_t n_rxq;
 	uint16_t n_txq;
-	int socket_id;                  /* NUMA socket of the device, SOCKET_ID_ANY if unknown */
-	uint16_t dev_id;                /* ethdev: DPDK port id */
-	bool owns_dev;                  /* ethdev: probed by us, removed on destroy */
-	bool started;                   /* ctl: rw */
+	int socket_id;	 /* NUMA socket of the device, SOCKET_ID_ANY if unknown */
+	uint16_t dev_id; /* ethdev: DPDK port id */
+	bool owns_dev;	 /* ethdev: probed by us, removed on destroy */
+	bool started;	 /* ctl: rw */
 	/* Device readiness (ctl: rw; dp reads it through the snapshot only). */
 	atomic_bool ready;
 	/* One lock per tx queue; txq_shared[q] says whether workers must take it. */
 	bool txq_shared[VS_PORT_MAX_QUEUES];
 	rte_spinlock_t tx_lock[VS_PORT_MAX_QUEUES];
-	void *priv;                     /* type-specific state */
+	void *priv; /* type-specific state */
 };
 
 /* Register the ops of a port type (the vhost module calls this for

@@ -14,31 +14,34 @@
 
 #include <stdint.h>
 
+#include "vs_cls.h"
 #include "vs_config.h"
 #include "vs_drop.h"
 #include "vs_port.h"
 
 struct vs_switch;
+struct vs_cls;
 struct rte_mempool;
 
 /* ---- mempool sizing (pure; usable before rte_eal_init) -------------------- */
 
-#define VS_MBUF_DATA_ROOM 2048       /* bytes of packet data per mbuf */
-#define VS_MBUF_CACHE 256            /* per-lcore mempool cache */
-#define VS_MBUF_PMD_RESERVE 4096     /* PMD-held mbufs beyond the rings (net_pcap
-				      * infinite_rx keeps its whole file in mbufs) */
-#define VS_MEM_BASE_MB 64            /* EAL, rings, ethdev, tables besides the mempool */
+#define VS_MBUF_DATA_ROOM 2048 /* bytes of packet data per mbuf */
+#define VS_MBUF_CACHE	  256  /* per-lcore mempool cache */
+#define VS_MBUF_PMD_RESERVE                                                                        \
+	4096		  /* PMD-held mbufs beyond the rings (net_pcap                             \
+			   * infinite_rx keeps its whole file in mbufs) */
+#define VS_MEM_BASE_MB 64 /* EAL, rings, ethdev, tables besides the mempool */
 
 struct vs_mbuf_sizing {
-	uint64_t rx_desc;      /* sum of rx_queues * rx_desc */
-	uint64_t tx_desc;      /* sum of tx_queues * tx_desc */
-	uint64_t inflight;     /* per worker: one rx burst + a full tx buffer per port */
-	uint64_t caches;       /* mempool caches of every lcore */
-	uint64_t reserve;      /* VS_MBUF_PMD_RESERVE */
-	uint32_t n_mbufs;      /* total, rounded up to 2^k - 1 */
-	uint32_t mbuf_size;    /* bytes per mbuf in the pool (header + headroom + room) */
-	uint64_t pool_bytes;   /* n_mbufs * mbuf_size */
-	uint32_t memory_mb;    /* pool + VS_MEM_BASE_MB, rounded up */
+	uint64_t rx_desc;    /* sum of rx_queues * rx_desc */
+	uint64_t tx_desc;    /* sum of tx_queues * tx_desc */
+	uint64_t inflight;   /* per worker: one rx burst + a full tx buffer per port */
+	uint64_t caches;     /* mempool caches of every lcore */
+	uint64_t reserve;    /* VS_MBUF_PMD_RESERVE */
+	uint32_t n_mbufs;    /* total, rounded up to 2^k - 1 */
+	uint32_t mbuf_size;  /* bytes per mbuf in the pool (header + headroom + room) */
+	uint64_t pool_bytes; /* n_mbufs * mbuf_size */
+	uint32_t memory_mb;  /* pool + VS_MEM_BASE_MB, rounded up */
 };
 
 /* Compute the mempool size cfg needs. Returns 0 or -EINVAL. */
@@ -58,9 +61,13 @@ struct vs_switch *vs_switch_create(const struct vs_config *cfg);
  * at startup) and apply the difference: create (and, when running, start)
  * added ports, compile all rules into one classifier transaction that
  * replaces the previous rules, assign rx queues and publish a new worker
- * snapshot. new_cfg must stay valid until the next successful apply or
- * destroy (the switch refers to it). On error the running state is unchanged
- * and -errno is returned: -EINVAL (a rule that does not compile, workers
+ * snapshot. Rules identical to the running ones are left alone (no
+ * transaction); rx queues that change worker are handed over (removed from
+ * their old worker, grace period, given to the new one). new_cfg must stay
+ * valid until the next successful apply has returned, or destroy (the switch
+ * refers to it and diffs the next config against it). On error the running state is unchanged
+ * and -errno is returned: -EPERM (a key that needs a restart differs, see
+ * vs_config_reload_check), -EINVAL (a rule that does not compile, workers
  * differ from those the switch was created with), -ENOTSUP (removing or
  * changing a port: not supported yet), or the port/classifier error.
  */
@@ -77,8 +84,13 @@ void vs_switch_destroy(struct vs_switch *sw);
 /* Reclaim memory retired by earlier changes whose grace period has passed
  * (classifier rules and their action lists). Cheap; call periodically. */
 void vs_switch_reclaim(struct vs_switch *sw);
+/* Re-rank the classifier's subtables by the hits all workers saw since the
+ * last call (vs_cls_rerank); the daemon calls it about once a second. */
+void vs_switch_rerank(struct vs_switch *sw);
 
 struct rte_mempool *vs_switch_mempool(struct vs_switch *sw);
+/* The classifier (statistics, subtable re-ranking by the control thread). */
+struct vs_cls *vs_switch_cls(struct vs_switch *sw);
 /* Port by switch id / name; NULL when absent. */
 struct vs_port *vs_switch_port(struct vs_switch *sw, uint16_t id);
 struct vs_port *vs_switch_port_by_name(struct vs_switch *sw, const char *name);
@@ -95,14 +107,15 @@ struct vs_switch_port_stats {
 	uint16_t id;
 	bool present;
 	bool ready;
-	uint64_t rx_pkts, rx_bytes;  /* received by workers */
-	uint64_t tx_pkts, tx_bytes;  /* accepted by the port's tx */
-	uint64_t tx_drops;           /* tx_full + port_down + hairpin towards it */
-	struct vs_port_stats dev;    /* device counters (imissed, rx_nombuf, ...) */
+	uint64_t rx_pkts, rx_bytes; /* received by workers */
+	uint64_t tx_pkts, tx_bytes; /* accepted by the port's tx */
+	uint64_t tx_drops;	    /* tx_full + port_down + hairpin towards it */
+	struct vs_port_stats dev;   /* device counters (imissed, rx_nombuf, ...) */
 };
 
 struct vs_switch_worker_stats {
 	uint32_t lcore;
+	struct vs_cls_ctx_stats cls; /* EMC / subtable counters of its classifier ctx */
 	uint64_t rx_pkts, tx_pkts;
 	uint64_t busy_cycles, idle_cycles, loops;
 	uint64_t generation;
@@ -110,13 +123,13 @@ struct vs_switch_worker_stats {
 };
 
 struct vs_switch_stats {
-	uint64_t tsc;         /* rte_rdtsc() when taken */
+	uint64_t tsc; /* rte_rdtsc() when taken */
 	uint64_t tsc_hz;
-	uint16_t n_ports;     /* entries of port[] (ids < n_ports) */
+	uint16_t n_ports; /* entries of port[] (ids < n_ports) */
 	uint16_t n_workers;
 	struct vs_switch_port_stats port[VS_PORT_MAX];
 	struct vs_switch_worker_stats worker[VS_CFG_MAX_WORKERS];
-	uint64_t drops[VS_DROP_MAX];  /* all workers */
+	uint64_t drops[VS_DROP_MAX]; /* all workers */
 	uint64_t total_drops;
 };
 

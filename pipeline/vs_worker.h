@@ -31,13 +31,13 @@ struct rte_mbuf;
 struct rte_mempool;
 struct rte_rcu_qsbr;
 
-#define VS_BURST 32            /* rx burst */
-#define VS_TXBUF_SIZE 64       /* per output port per worker; flushed early when full */
-#define VS_TX_RETRIES 4        /* tx_burst attempts before leftovers are dropped */
-#define VS_WORKER_MAX_RXQ 128  /* rx queues one worker polls */
+#define VS_BURST	  32  /* rx burst */
+#define VS_TXBUF_SIZE	  64  /* per output port per worker; flushed early when full */
+#define VS_TX_RETRIES	  4   /* tx_burst attempts before leftovers are dropped */
+#define VS_WORKER_MAX_RXQ 128 /* rx queues one worker polls */
 
 struct vs_rxq_ref {
-	uint16_t port;  /* switch port id */
+	uint16_t port; /* switch port id */
 	uint16_t queue;
 };
 
@@ -61,8 +61,8 @@ int vs_rxq_assign(const struct vs_config *cfg, const uint16_t *port_ids, struct 
 
 struct vs_snapshot {
 	uint64_t generation;
-	uint16_t n_ports;                   /* ids in use are < n_ports */
-	uint64_t ready_mask;                /* bit id: port exists and is ready */
+	uint16_t n_ports;		    /* ids in use are < n_ports */
+	uint64_t ready_mask;		    /* bit id: port exists and is ready */
 	struct vs_port *ports[VS_PORT_MAX]; /* NULL for a free id */
 	struct vs_rxq_map rxqs;
 };
@@ -72,7 +72,7 @@ struct vs_dp_shared {
 	_Atomic(struct vs_snapshot *) snap;
 	atomic_bool stop;
 	struct rte_rcu_qsbr *qsbr;
-	struct rte_mempool *pool;  /* copies for flood / several outputs */
+	struct rte_mempool *pool; /* copies for flood / several outputs */
 };
 
 /* Counters, written only by the owning worker. */
@@ -83,10 +83,10 @@ struct vs_worker_stats {
 	uint64_t tx_bytes[VS_PORT_MAX];
 	uint64_t tx_drops[VS_PORT_MAX]; /* tx_full + port_down + hairpin towards the port */
 	uint64_t drops[VS_DROP_MAX];
-	uint64_t busy_cycles;           /* TSC cycles of iterations that moved packets */
+	uint64_t busy_cycles; /* TSC cycles of iterations that moved packets */
 	uint64_t idle_cycles;
 	uint64_t loops;
-	uint64_t generation;            /* last snapshot generation seen */
+	uint64_t generation; /* last snapshot generation seen */
 };
 
 struct vs_txbuf {
@@ -96,14 +96,14 @@ struct vs_txbuf {
 
 struct vs_worker {
 	/* Set by the control thread before launch. */
-	uint16_t index;             /* position in workers[], QSBR thread id */
+	uint16_t index; /* position in workers[], QSBR thread id */
 	uint32_t lcore;
 	int socket_id;
 	struct vs_dp_shared *sh;
 	struct vs_cls_ctx *cls_ctx;
 
 	/* Worker-private. */
-	uint64_t pending_tx;        /* bit id: txb[id] holds packets */
+	uint64_t pending_tx; /* bit id: txb[id] holds packets */
 	struct vs_flow_key keys[VS_BURST];
 	struct rte_mbuf *pkts[VS_BURST];
 	const struct vs_cls_rule *rules[VS_BURST];

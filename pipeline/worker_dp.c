@@ -212,8 +212,8 @@ execute(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, stru
 			break;
 		case VS_ACTION_SET_ETH_SRC:
 			if (likely(rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN))
-				memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, RTE_ETHER_ADDR_LEN), a->mac,
-				       RTE_ETHER_ADDR_LEN);
+				memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, RTE_ETHER_ADDR_LEN),
+				       a->mac, RTE_ETHER_ADDR_LEN);
 			break;
 		case VS_ACTION_SET_ETH_DST:
 			if (likely(rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN))

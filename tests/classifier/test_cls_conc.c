@@ -165,6 +165,19 @@ rule_set(unsigned shape, struct vs_cls_match *m, int32_t *prio)
 	return n;
 }
 
+/* Wait until every reader has completed two more bursts. */
+static void
+wait_readers(struct reader *rd)
+{
+	unsigned long b[N_READERS];
+
+	for (unsigned i = 0; i < N_READERS; i++)
+		b[i] = atomic_load(&rd[i].bursts);
+	for (unsigned i = 0; i < N_READERS; i++)
+		while (atomic_load(&rd[i].bursts) < b[i] + 2)
+			sched_yield();
+}
+
 Test(cls_conc, writer_vs_readers)
 {
 	size_t sz = rte_rcu_qsbr_get_memsize(N_READERS);
@@ -234,24 +247,21 @@ Test(cls_conc, writer_vs_readers)
 				cr_assert_eq(vs_cls_generation(c), gen - 1);
 			}
 		}
+		/* Every few commits, make sure readers run while the staged rules
+		 * sit in the tables, and again while the deleted ones still do. */
+		if (it > 0 && it % 8 == 0)
+			wait_readers(rd);
 		cr_assert_eq(vs_cls_txn_commit(t), 0);
 		cr_assert_eq(vs_cls_generation(c), gen);
 		memcpy(live, next, sizeof(next[0]) * n);
 		n_live = n;
+		if (it > 0 && it % 8 == 0)
+			wait_readers(rd);
 		vs_cls_reclaim(c);
 		if (it == 0) {
 			for (unsigned i = 0; i < N_READERS; i++)
-				cr_assert_eq(pthread_create(&rd[i].tid, NULL, reader_main, &rd[i]), 0);
-		}
-		if (it % 10 == 0) {
-			/* Let the readers interleave with the writer on a busy machine. */
-			unsigned long b[N_READERS];
-
-			for (unsigned i = 0; i < N_READERS; i++)
-				b[i] = atomic_load(&rd[i].bursts);
-			for (unsigned i = 0; i < N_READERS; i++)
-				while (atomic_load(&rd[i].bursts) < b[i] + 2)
-					sched_yield();
+				cr_assert_eq(pthread_create(&rd[i].tid, NULL, reader_main, &rd[i]),
+					     0);
 		}
 	}
 	atomic_store(&stop, true);

@@ -124,6 +124,15 @@ Test(config_errors, duplicate_port_name)
 		   3, 12, "ports[1].name", "\"a\" is already ports[0] at 2:5");
 }
 
+Test(config_errors, duplicate_rule_name)
+{
+	expect_err("rules:\n  - {name: r, priority: 1, actions: [drop]}\n"
+		   "  - {priority: 2, actions: [drop]}\n"
+		   "  - {priority: 3, actions: [drop]}\n"
+		   "  - {priority: 4, name: r, actions: [drop]}\n",
+		   5, 25, "rules[3].name", "\"r\" is already rules[0] at 2:5");
+}
+
 Test(config_errors, duplicate_worker_lcore)
 {
 	expect_err("workers: [{lcore: 1}, {lcore: 1}]\n", 1, 31, "workers[1].lcore",
@@ -267,7 +276,7 @@ Test(config_errors, l4_without_l4_protocol)
 	expect_err(MATCH("      ip_proto: 47\n      l4_src: 80\n"), 8, 15, "rules[0].match.l4_src",
 		   "without a port-carrying protocol");
 	expect_err(MATCH("      ip_proto: gre\n"), 7, 17, "rules[0].match.ip_proto",
-		   "gre is not a protocol");
+		   "\"gre\" is not a protocol");
 	expect_err(MATCH("      ip_proto: 256\n"), 7, 17, "rules[0].match.ip_proto",
 		   "256 is out of range");
 }
@@ -461,24 +470,24 @@ Test(config_errors, documents_and_tags)
 
 Test(config_errors, size_depth_and_node_caps)
 {
-	size_t big = (4u << 20) + 1, i;
+	size_t big = (16u << 20) + 1, i;
 	char *buf = malloc(big + 4);
 	char deep[128];
 
 	cr_assert_not_null(buf);
 	memset(buf, ' ', big);
 	expect_err_len(buf, big, 1, 1, "config",
-		       "4194305 bytes; expected at most 4194304 bytes");
+		       "16777217 bytes; expected at most 16777216 bytes");
 	cr_expect_eq(errno, EFBIG);
 
-	/* 1,000,001 nodes: "[0,0,...]" -- the millionth scalar is one too many */
+	/* 4,000,001 nodes: "[0,0,...]" -- the 4,000,000th scalar is one too many */
 	buf[0] = '[';
-	for (i = 0; i < 1000000; i++) {
+	for (i = 0; i < 4000000; i++) {
 		buf[1 + 2 * i] = '0';
 		buf[2 + 2 * i] = ',';
 	}
 	buf[2 * i] = ']';
-	expect_err_len(buf, 2 * i + 1, 1, 2000000, "yaml", "more than 1000000 nodes");
+	expect_err_len(buf, 2 * i + 1, 1, 8000000, "yaml", "more than 4000000 nodes");
 	free(buf);
 
 	snprintf(deep, sizeof(deep), "a: %s", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[");
@@ -506,6 +515,8 @@ Test(config_errors, control_section)
 		   "has invalid characters");
 	expect_err("dpdk: {extra_args: [\"--vdev\", [x]]}\n", 1, 31, "dpdk.extra_args[1]",
 		   "found a list");
+	expect_err("dpdk: {extra_args: [\"--vdev\", \"\"]}\n", 1, 31, "dpdk.extra_args[1]",
+		   "an empty argument");
 }
 
 Test(config_errors, file_errors)

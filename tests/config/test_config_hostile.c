@@ -194,8 +194,8 @@ Test(config_hostile, binary_junk)
 Test(config_hostile, alias_bombs)
 {
 	static const char *const bombs[] = {
-		"a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
-		"c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n",
+		("a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+		 "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"),
 		"ports: [*x]\n",
 		"&a [*a]\n",
 		"rules:\n  - &r {priority: 1, actions: [drop]}\n  - *r\n",

@@ -309,6 +309,45 @@ Test(config_load, defaults)
 	vs_config_free(cfg);
 }
 
+/* Keys whose value in full.yaml equals the default, read back with other values. */
+Test(config_load, non_default_values)
+{
+	struct vs_config *cfg = load_ok(
+		"dpdk: {file_prefix: sw-2, log_level: \"nfvswitch.*:debug\"}\n"
+		"control: {socket: /tmp/nfv.sock, stats_interval_ms: 250}\n"
+		"ports:\n"
+		"  - {name: p, type: ethdev, device: net_ring0, rx_desc: 512, tx_desc: 2048,"
+		" promisc: false, mtu: 9000, tx_queues: 4, rx_queues: 1024}\n"
+		"  - {name: s, type: vhost, path: /tmp/s.sock, mode: server, socket_mode: 0o600,"
+		" queues: 128}\n"
+		"rules:\n"
+		"  - {priority: 7, match: {ip_dscp: 63, eth_src: \"02:00:00:00:00:01\"},"
+		" actions: [{push_vlan: {vid: 4095}}]}\n");
+	const struct vs_cfg_port *p = &cfg->ports[0];
+
+	cr_expect_str_eq(cfg->dpdk.file_prefix, "sw-2");
+	cr_expect_str_eq(cfg->dpdk.log_level, "nfvswitch.*:debug");
+	cr_expect_str_eq(cfg->control.socket, "/tmp/nfv.sock");
+	cr_expect_eq(cfg->control.stats_interval_ms, 250);
+	cr_expect_eq(p->rx_desc, 512);
+	cr_expect_eq(p->tx_desc, 2048);
+	cr_expect_not(p->promisc);
+	cr_expect_eq(p->mtu, 9000);
+	cr_expect_eq(p->tx_queues, 4);
+	cr_expect_eq(p->rx_queues, 1024);
+	p = &cfg->ports[1];
+	cr_expect_eq(p->mode, VS_CFG_VHOST_SERVER);
+	cr_expect_eq(p->socket_perm, 0600);
+	cr_expect_eq(p->queues, 128);
+	cr_expect_str_empty(p->owner);
+	cr_expect_eq(cfg->rules[0].match.ip_dscp, 63);
+	cr_expect_eq(cfg->rules[0].match.fields, VS_CFG_M_IP_DSCP | VS_CFG_M_ETH_SRC);
+	assert_mac(&cfg->rules[0].match.eth_src_mask, "ff:ff:ff:ff:ff:ff");
+	cr_expect_eq(cfg->rules[0].actions[0].vlan_id, 4095);
+	cr_expect_eq(cfg->rules[0].actions[0].vlan_pcp, 0);
+	vs_config_free(cfg);
+}
+
 Test(config_load, empty_inputs_are_valid_and_empty)
 {
 	static const char *const inputs[] = { "", "\n", "# just a comment\n", "---\n", "~\n",
@@ -450,6 +489,36 @@ Test(config_load, text_helpers)
 	cr_expect_str_eq(vs_cfg_action_type_str(VS_CFG_ACT_SET_ETH_DST), "set_eth_dst");
 	cr_expect_str_eq(vs_cfg_action_type_str((enum vs_cfg_action_type)99), "unknown");
 	vs_config_free(NULL);
+}
+
+/* The input caps leave room for classifier.max_rules (65536) realistic rules. */
+Test(config_load, default_max_rules_fit_under_the_caps)
+{
+	size_t cap = 16u << 20, o;
+	char *buf = malloc(cap);
+	struct vs_cfg_error err;
+	struct vs_config *cfg;
+	unsigned int i;
+
+	cr_assert_not_null(buf);
+	o = (size_t)snprintf(buf, cap,
+			     "workers: [{lcore: 1}]\nports:\n  - {name: uplink0, type: ethdev,"
+			     " device: x}\n  - {name: vm1, type: vhost, path: /tmp/v.sock}\n"
+			     "rules:\n");
+	for (i = 0; i < 65536; i++)
+		o += (size_t)snprintf(buf + o, cap - o,
+				      "  - {priority: %u, match: {in_port: uplink0, ip_src: "
+				      "10.%u.%u.0/24, ip_proto: tcp, l4_dst: %u}, actions: "
+				      "[{output: vm1}]}\n",
+				      i, (i >> 8) & 255, i & 255, i % 65535);
+	cr_assert_lt(o, cap);
+	cfg = vs_config_load_buf(buf, o, "big.yaml", &err);
+	cr_assert_not_null(cfg, "%s", err.msg);
+	cr_expect_eq(cfg->n_rules, 65536);
+	cr_expect_eq(cfg->rules[65535].match.ip_src.addr[2], 255);
+	cr_expect_eq(cfg->rules[65535].match.l4_dst_lo, 0);
+	vs_config_free(cfg);
+	free(buf);
 }
 
 /* Every shipped example must load (demo.yaml included once it exists). */

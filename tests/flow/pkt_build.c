@@ -167,7 +167,7 @@ pb_tcp(struct pb *b, uint16_t sport, uint16_t dport)
 	pb_u16(b, sport);
 	pb_u16(b, dport);
 	pb_u32(b, 1000); /* seq */
-	pb_u32(b, 0);    /* ack */
+	pb_u32(b, 0);	 /* ack */
 	pb_u8(b, 5 << 4);
 	pb_u8(b, 0x02); /* SYN */
 	pb_u16(b, 65535);
@@ -197,7 +197,7 @@ pb_sctp(struct pb *b, uint16_t sport, uint16_t dport)
 	pb_u16(b, sport);
 	pb_u16(b, dport);
 	pb_u32(b, 0xdeadbeef); /* verification tag */
-	pb_u32(b, 0);          /* checksum */
+	pb_u32(b, 0);	       /* checksum */
 	return off;
 }
 
@@ -256,8 +256,17 @@ tf_eal_init(void)
 	 * legacy memory); --no-shconf and a per-process prefix keep parallel
 	 * test processes apart instead. */
 	char prefix[64];
-	char *argv[] = {"flow_test", "--no-huge", "-m", "256", "--no-shconf", prefix, "--no-pci",
-			"--no-telemetry", "--log-level=*:warning", "-l", "0"};
+	char *argv[] = {"flow_test",
+			"--no-huge",
+			"-m",
+			"256",
+			"--no-shconf",
+			prefix,
+			"--no-pci",
+			"--no-telemetry",
+			"--log-level=*:warning",
+			"-l",
+			"0"};
 	int argc = (int)(sizeof(argv) / sizeof(argv[0]));
 
 	snprintf(prefix, sizeof(prefix), "--file-prefix=vs_flow_test_%d", (int)getpid());

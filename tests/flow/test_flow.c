@@ -80,8 +80,8 @@ extract(const struct pb *b, struct vs_flow_key *k)
 		uint8_t o2 = extract_mbuf(tf_mbuf_split(b->buf, b->len, &c, 1), &k2);
 
 		snprintf(what, sizeof(what), "split at %u", c);
-		cr_assert_eq(o2, o, "%s: outcome %s, contiguous %s", what,
-			     vs_parse_outcome_str(o2), vs_parse_outcome_str(o));
+		cr_assert_eq(o2, o, "%s: outcome %s, contiguous %s", what, vs_parse_outcome_str(o2),
+			     vs_parse_outcome_str(o));
 		assert_key_eq(&k2, k, what);
 		for (g = 0; g < RTE_DIM(gaps); g++) {
 			uint32_t cuts[2] = {c, c + gaps[g]};
@@ -515,7 +515,8 @@ Test(flow, ipv4_bad_total_length)
 	assert_outcome(&b, VS_PARSE_IPV4_LEN, &k);
 	b.buf[16] = 0xff;
 	assert_outcome(&b, VS_PARSE_IPV4_LEN, &k);
-	/* total length exactly the header: OK, and no L4 to read */
+	/* total length exactly the header: the UDP header is missing, and the
+	 * Ethernet padding after the datagram does not count as one */
 	ip4(&b, 17, 0, 0, 0);
 	pb_finish(&b);
 	pb_pad(&b, 60);
@@ -697,10 +698,10 @@ Test(flow, ipv6_extension_chain)
 	struct pb b;
 
 	ip6(&b, 0, 0x10);
-	pb_ipv6_ext(&b, 0, 60, 8);    /* hop-by-hop */
-	pb_ipv6_ext(&b, 60, 43, 16);  /* destination options */
-	pb_ipv6_ext(&b, 43, 51, 24);  /* routing */
-	pb_ipv6_ext(&b, 51, 17, 24);  /* AH: (4 + 2) * 4 */
+	pb_ipv6_ext(&b, 0, 60, 8);   /* hop-by-hop */
+	pb_ipv6_ext(&b, 60, 43, 16); /* destination options */
+	pb_ipv6_ext(&b, 43, 51, 24); /* routing */
+	pb_ipv6_ext(&b, 51, 17, 24); /* AH: (4 + 2) * 4 */
 	pb_udp(&b, 3000, 4000);
 	pb_finish(&b);
 	assert_outcome(&b, VS_PARSE_OK, &k);
@@ -925,6 +926,30 @@ Test(flow, never_reads_past_pkt_len)
 	cr_assert_eq(extract_mbuf(m, &k), VS_PARSE_IPV4_LEN);
 }
 
+Test(flow, honours_data_offset)
+{
+	struct vs_flow_key k, w;
+	struct rte_mbuf *m;
+	struct pb b;
+	uint8_t *p;
+
+	/* headroom with a decoy frame in it, then the real frame */
+	ip4(&b, 17, 0, 0, 0);
+	pb_udp(&b, 21, 22);
+	pb_finish(&b);
+	m = rte_pktmbuf_alloc(tf_pool);
+	cr_assert(m != NULL);
+	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(b.len + 6));
+	memset(p, 0x86, 6);
+	memcpy(p + 6, b.buf, b.len);
+	cr_assert(rte_pktmbuf_adj(m, 6) != NULL);
+	cr_assert_eq(extract_mbuf(m, &k), VS_PARSE_OK);
+	want_l2(&w, 0, 0x0800);
+	want_ip4(&w, 17, 0, VS_FRAG_NONE);
+	want_l4(&w, 21, 22);
+	assert_key_eq(&k, &w, "data_off");
+}
+
 Test(flow, segment_with_empty_head)
 {
 	struct vs_flow_key k, w;
@@ -998,8 +1023,8 @@ Test(flow, burst_mixed)
 	cr_assert_eq(mask, want_mask, "mask %#lx want %#lx", (unsigned long)mask,
 		     (unsigned long)want_mask);
 	for (i = 0; i < 64; i++) {
-		cr_assert_eq(o[i], want[i], "packet %u: %s, want %s", i,
-			     vs_parse_outcome_str(o[i]), vs_parse_outcome_str(want[i]));
+		cr_assert_eq(o[i], want[i], "packet %u: %s, want %s", i, vs_parse_outcome_str(o[i]),
+			     vs_parse_outcome_str(want[i]));
 		cr_assert_eq(k[i].in_port, 3);
 		if (i % 5 == 0)
 			cr_assert_eq(k[i].l4_src, i);
@@ -1028,7 +1053,7 @@ Test(flow_names, outcome_strings)
 	cr_assert_str_eq(vs_parse_outcome_str(VS_PARSE_RUNT), "malformed_runt");
 	cr_assert_str_eq(vs_parse_outcome_str(VS_PARSE_L4_TRUNC), "malformed_l4_trunc");
 	cr_assert_str_eq(vs_parse_outcome_str(VS_PARSE_MAX), "unknown");
-	cr_assert_str_eq(vs_parse_outcome_str((enum vs_parse_outcome)-1), "unknown");
+	cr_assert_str_eq(vs_parse_outcome_str((enum vs_parse_outcome) - 1), "unknown");
 	for (i = 0; i < VS_PARSE_MAX; i++) {
 		const char *s = vs_parse_outcome_str((enum vs_parse_outcome)i);
 
@@ -1075,6 +1100,10 @@ Test(flow_names, key_format)
 	cr_assert_str_eq(buf, "in_port=3 eth_dst=52:54:00:00:00:02 eth_src=52:54:00:00:00:01 "
 			      "eth_type=0x86dd ip_src=2001:db8::1 ip_dst=2001:db8:ff00::1234 "
 			      "ip_proto=6 ip_dscp=46");
+	k.eth_type = 0x88cc; /* not IP: no L3/L4 fields printed */
+	cr_assert_eq(vs_flow_key_format(&k, buf, sizeof(buf)), 0);
+	cr_assert_str_eq(buf, "in_port=3 eth_dst=52:54:00:00:00:02 eth_src=52:54:00:00:00:01 "
+			      "eth_type=0x88cc");
 	cr_assert_eq(vs_flow_key_format(&k, buf, 20), -ENOSPC);
 	cr_assert_eq(strlen(buf), 19);
 	cr_assert_eq(vs_flow_key_format(NULL, buf, sizeof(buf)), -EINVAL);

@@ -16,9 +16,9 @@
 
 int vs_flow_fuzz_one(const uint8_t *data, size_t size, uint8_t *outcome);
 
-#define MAX_SEEDS 256
+#define MAX_SEEDS    256
 #define FZ_MAX_INPUT 2048
-#define N_RANDOM 200000
+#define N_RANDOM     200000
 
 struct seed {
 	uint8_t *data;

@@ -34,6 +34,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* touch what a consumer would read */
 	if (cfg->n_ports > 0 && vs_config_port(cfg, cfg->ports[0].name) != &cfg->ports[0])
 		__builtin_trap();
+	if (vs_config_reload_check(cfg, cfg, NULL) != 0)
+		__builtin_trap();
 	vs_config_free(cfg);
 	return 0;
 }

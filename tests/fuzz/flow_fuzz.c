@@ -22,18 +22,18 @@
 #include "vs_flow_dp.h"
 
 #define FZ_MAX_FRAME 16384
-#define FZ_IN_PORT 0x1234
+#define FZ_IN_PORT   0x1234
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int vs_flow_fuzz_one(const uint8_t *data, size_t size, uint8_t *outcome);
 
-#define FZ_CHECK(c)                                                                        \
-	do {                                                                                 \
-		if (!(c)) {                                                                  \
-			fprintf(stderr, "flow_fuzz: %s:%d: invariant failed: %s\n", __FILE__, \
-				__LINE__, #c);                                               \
-			abort();                                                             \
-		}                                                                            \
+#define FZ_CHECK(c)                                                                                \
+	do {                                                                                       \
+		if (!(c)) {                                                                        \
+			fprintf(stderr, "flow_fuzz: %s:%d: invariant failed: %s\n", __FILE__,      \
+				__LINE__, #c);                                                     \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 struct fz_seg {
@@ -153,16 +153,42 @@ check_key(const uint8_t *f, uint32_t len, const struct vs_flow_key *k, uint8_t o
 
 		if (t0 == 0x8100 || t0 == 0x88a8)
 			l3 = (f[16] << 8 | f[17]) == 0x8100 ? 22 : 18;
+		uint32_t l4 = 0, l3_end = 0, l4_min;
+		int ports = k->ip_proto == 6 || k->ip_proto == 17 || k->ip_proto == 132;
+
+		l4_min = k->ip_proto == 6 ? 20 : k->ip_proto == 17 ? 8 : 12;
+
 		if (k->eth_type == 0x0800) {
 			FZ_CHECK(l3 + 20 <= len);
 			FZ_CHECK(k->ip_proto == f[l3 + 9]);
 			FZ_CHECK(k->ip_dscp == f[l3 + 1] >> 2);
 			FZ_CHECK(memcmp(k->ip_src, f + l3 + 12, 4) == 0);
 			FZ_CHECK(memcmp(k->ip_dst, f + l3 + 16, 4) == 0);
+			uint16_t fo = (uint16_t)(f[l3 + 6] << 8 | f[l3 + 7]);
+			uint8_t want_frag = VS_FRAG_NONE;
+
+			if (fo & 0x1fff)
+				want_frag = VS_FRAG_LATER;
+			else if (fo & 0x2000)
+				want_frag = VS_FRAG_FIRST;
+			FZ_CHECK(k->ip_frag == want_frag);
+			l4 = l3 + (f[l3] & 0x0fu) * 4;
+			l3_end = l3 + (uint32_t)(f[l3 + 2] << 8 | f[l3 + 3]);
 		} else {
 			FZ_CHECK(l3 + 40 <= len);
+			FZ_CHECK(k->ip_dscp == ((f[l3] << 8 | f[l3 + 1]) >> 6 & 0x3f));
 			FZ_CHECK(memcmp(k->ip_src, f + l3 + 8, 16) == 0);
 			FZ_CHECK(memcmp(k->ip_dst, f + l3 + 24, 16) == 0);
+			/* no extension header: the L4 header follows the fixed one */
+			if (k->ip_proto == f[l3 + 6] && o != VS_PARSE_IPV6_EXTHDR)
+				l4 = l3 + 40;
+			l3_end = l3 + 40 + (uint32_t)(f[l3 + 4] << 8 | f[l3 + 5]);
+		}
+		/* ports come from where the L3 header says the L4 header is */
+		if (o == VS_PARSE_OK && ports && l4 != 0 && k->ip_frag != VS_FRAG_LATER) {
+			FZ_CHECK(l4 + l4_min <= l3_end && l3_end <= len);
+			FZ_CHECK(k->l4_src == (f[l4] << 8 | f[l4 + 1]));
+			FZ_CHECK(k->l4_dst == (f[l4 + 2] << 8 | f[l4 + 3]));
 		}
 	}
 	if (k->ip_frag == VS_FRAG_LATER)

@@ -30,6 +30,8 @@ if [ ! -f "$BUILD/build.ninja" ]; then
 	# modules must not stop it (the gcc builds keep -Werror).
 	CC=clang meson setup "$BUILD" -Dfuzz=true -Db_sanitize=address,undefined \
 		-Db_lundef=false -Dwerror=false -Dbuildtype=debugoptimized
+else
+	meson configure "$BUILD" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false
 fi
 ninja -C "$BUILD"
 

@@ -19,12 +19,13 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "vs_cls.h"
 #include "vs_switch.h"
 
-#define N_PORTS 4 /* in0, out0, out1, out2 */
+#define N_PORTS	 4 /* in0, out0, out1, out2 */
 #define MAX_PKTS 256
 
-static const char *const port_names[N_PORTS] = { "in0", "out0", "out1", "out2" };
+static const char *const port_names[N_PORTS] = {"in0", "out0", "out1", "out2"};
 static struct rte_ring *rx_ring[N_PORTS], *tx_ring[N_PORTS];
 static struct rte_mempool *pool;
 
@@ -33,9 +34,20 @@ eal_up(void)
 {
 	char prefix[64];
 	char *argv[] = {
-		"test_pipeline_integration", "--no-huge", "-m", "512", "--no-shconf", "--no-pci",
-		"--no-telemetry", "-l", "0,1", "--file-prefix", prefix, "--log-level",
-		"*:warning", NULL,
+	    "test_pipeline_integration",
+	    "--no-huge",
+	    "-m",
+	    "512",
+	    "--no-shconf",
+	    "--no-pci",
+	    "--no-telemetry",
+	    "-l",
+	    "0,1",
+	    "--file-prefix",
+	    prefix,
+	    "--log-level",
+	    "*:warning",
+	    NULL,
 	};
 	unsigned i;
 
@@ -59,32 +71,32 @@ eal_up(void)
 	}
 }
 
-#define PORTS_YAML                                                                  \
-	"workers: [{lcore: 1}]\n"                                                   \
-	"ports:\n"                                                                  \
-	"  - {name: in0, type: ethdev, device: net_ring_in0}\n"                         \
-	"  - {name: out0, type: ethdev, device: net_ring_out0}\n"                       \
-	"  - {name: out1, type: ethdev, device: net_ring_out1}\n"                       \
+#define PORTS_YAML                                                                                 \
+	"workers: [{lcore: 1}]\n"                                                                  \
+	"ports:\n"                                                                                 \
+	"  - {name: in0, type: ethdev, device: net_ring_in0}\n"                                    \
+	"  - {name: out0, type: ethdev, device: net_ring_out0}\n"                                  \
+	"  - {name: out1, type: ethdev, device: net_ring_out1}\n"                                  \
 	"  - {name: out2, type: ethdev, device: net_ring_out2}\n"
 
 static const char *main_yaml = PORTS_YAML
-	"rules:\n"
-	"  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.1/32}, actions: [{output: out0}]}\n"
-	"  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.2/32, ip_proto: udp,\n"
-	"     l4_dst: \"1000-1999\"}, actions: [{output: out1}]}\n"
-	"  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.3/32}, actions: [drop]}\n"
-	"  - {priority: 100, match: {in_port: in0, vlan: 10}, actions: [pop_vlan, {output: out2}]}\n"
-	"  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.4/32, vlan: none},\n"
-	"     actions: [{push_vlan: {vid: 20, pcp: 3}}, {output: out2}]}\n"
-	"  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.5/32},\n"
-	"     actions: [{set_eth_src: \"02:aa:00:00:00:01\"}, {set_eth_dst: \"02:bb:00:00:00:02\"},\n"
-	"               {output: out1}]}\n"
-	"  - {priority: 100, match: {in_port: in0, eth_type: 0x0806}, actions: [flood]}\n"
-	"  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.6/32},\n"
-	"     actions: [{output: out0}, {set_eth_dst: \"02:cc:00:00:00:03\"}, {output: out1}]}\n"
-	"  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.7/32}, actions: [{output: in0}]}\n"
-	"  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.10/32},\n"
-	"     actions: [{push_vlan: {vid: 30, pcp: 0}}, flood]}\n";
+    "rules:\n"
+    "  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.1/32}, actions: [{output: out0}]}\n"
+    "  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.2/32, ip_proto: udp,\n"
+    "     l4_dst: \"1000-1999\"}, actions: [{output: out1}]}\n"
+    "  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.3/32}, actions: [drop]}\n"
+    "  - {priority: 100, match: {in_port: in0, vlan: 10}, actions: [pop_vlan, {output: out2}]}\n"
+    "  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.4/32, vlan: none},\n"
+    "     actions: [{push_vlan: {vid: 20, pcp: 3}}, {output: out2}]}\n"
+    "  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.5/32},\n"
+    "     actions: [{set_eth_src: \"02:aa:00:00:00:01\"}, {set_eth_dst: \"02:bb:00:00:00:02\"},\n"
+    "               {output: out1}]}\n"
+    "  - {priority: 100, match: {in_port: in0, eth_type: 0x0806}, actions: [flood]}\n"
+    "  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.6/32},\n"
+    "     actions: [{output: out0}, {set_eth_dst: \"02:cc:00:00:00:03\"}, {output: out1}]}\n"
+    "  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.7/32}, actions: [{output: in0}]}\n"
+    "  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.10/32},\n"
+    "     actions: [{push_vlan: {vid: 30, pcp: 0}}, flood]}\n";
 
 static struct vs_config *
 load(const char *yaml)
@@ -100,8 +112,8 @@ load(const char *yaml)
 
 /* ---- packets --------------------------------------------------------------------- */
 
-static const uint8_t mac_dst[6] = { 0x02, 0, 0, 0, 0, 0x02 };
-static const uint8_t mac_src[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+static const uint8_t mac_dst[6] = {0x02, 0, 0, 0, 0, 0x02};
+static const uint8_t mac_src[6] = {0x02, 0, 0, 0, 0, 0x01};
 
 static uint8_t *
 frame_start(struct rte_mbuf **mp, uint16_t len)
@@ -117,6 +129,19 @@ frame_start(struct rte_mbuf **mp, uint16_t len)
 	memcpy(p + 6, mac_src, 6);
 	*mp = m;
 	return p;
+}
+
+/* Every frame built, by id, as it was injected (to derive the expected output). */
+#define MAX_ID 1024
+static uint8_t orig[MAX_ID][128];
+static uint16_t orig_len[MAX_ID];
+
+static void
+record(uint16_t id, const struct rte_mbuf *m)
+{
+	cr_assert_lt(id, MAX_ID);
+	orig_len[id] = (uint16_t)rte_pktmbuf_data_len(m);
+	memcpy(orig[id], rte_pktmbuf_mtod(m, const uint8_t *), orig_len[id]);
 }
 
 /* UDP/IPv4 to 10.0.0.dst, IPv4 id = id; vlan < 0: untagged. 64 bytes untagged. */
@@ -148,6 +173,7 @@ mk_udp(uint16_t id, uint8_t dst, uint16_t dport, int vlan)
 	udp[2] = (uint8_t)(dport >> 8);
 	udp[3] = (uint8_t)dport;
 	udp[5] = 30;
+	record(id, m);
 	return m;
 }
 
@@ -164,9 +190,10 @@ mk_arp(uint16_t id)
 	p[16] = 0x08; /* ptype ipv4 */
 	p[18] = 6;
 	p[19] = 4;
-	p[21] = 1;    /* request */
+	p[21] = 1; /* request */
 	p[42] = (uint8_t)(id >> 8);
 	p[43] = (uint8_t)id;
+	record(id, m);
 	return m;
 }
 
@@ -247,8 +274,8 @@ wait_processed(struct vs_switch *sw, uint64_t rx_total, uint64_t tx_total, uint6
 	vs_switch_stats(sw, st);
 	cr_assert_eq(st->port[0].rx_pkts, rx_total, "in0 received %" PRIu64 " of %" PRIu64,
 		     st->port[0].rx_pkts, rx_total);
-	cr_assert_eq(sum_tx(st), tx_total, "transmitted %" PRIu64 ", expected %" PRIu64,
-		     sum_tx(st), tx_total);
+	cr_assert_eq(sum_tx(st), tx_total, "transmitted %" PRIu64 ", expected %" PRIu64, sum_tx(st),
+		     tx_total);
 	cr_assert_eq(st->total_drops, drops_total, "dropped %" PRIu64 ", expected %" PRIu64,
 		     st->total_drops, drops_total);
 }
@@ -273,18 +300,18 @@ switch_up(const struct vs_config *cfg)
 /* ---- tests ----------------------------------------------------------------------- */
 
 enum kind {
-	K_PLAIN,   /* unchanged */
-	K_POPPED,  /* vlan 10 removed */
-	K_PUSHED,  /* vid 20 pcp 3 added */
-	K_MACS,    /* src/dst rewritten */
+	K_PLAIN,  /* unchanged */
+	K_POPPED, /* vlan 10 removed */
+	K_PUSHED, /* vid 20 pcp 3 added */
+	K_MACS,	  /* src/dst rewritten */
 	K_ARP,
-	K_H,       /* out0: original dst; out1: dst 02:cc:... */
-	K_PUSH30,  /* vid 30 added, flooded */
+	K_H,	  /* out0: original dst; out1: dst 02:cc:... */
+	K_PUSH30, /* vid 30 added, flooded */
 };
 
 struct expect {
 	uint16_t id;
-	uint8_t ports;  /* bit p: expected once on port p */
+	uint8_t ports; /* bit p: expected once on port p */
 	uint8_t kind;
 	uint8_t seen;
 };
@@ -317,61 +344,64 @@ static void
 check_frame(unsigned port, struct rte_mbuf *m)
 {
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-	static const uint8_t cc[6] = { 0x02, 0xcc, 0, 0, 0, 0x03 };
-	static const uint8_t aa[6] = { 0x02, 0xaa, 0, 0, 0, 0x01 };
-	static const uint8_t bb[6] = { 0x02, 0xbb, 0, 0, 0, 0x02 };
+	static const uint8_t cc[6] = {0x02, 0xcc, 0, 0, 0, 0x03};
+	static const uint8_t aa[6] = {0x02, 0xaa, 0, 0, 0, 0x01};
+	static const uint8_t bb[6] = {0x02, 0xbb, 0, 0, 0, 0x02};
 	uint32_t len = rte_pktmbuf_pkt_len(m);
 	int id = frame_id(p, len);
 	struct expect *e = find(id);
+	uint8_t want[160];
+	const uint8_t *o;
+	unsigned wlen, olen;
 
 	cr_assert_not_null(e, "port %s sent a frame with unknown id %d", port_names[port], id);
 	cr_assert(e->ports & (1u << port), "id %d left by %s, not expected there", id,
 		  port_names[port]);
 	cr_assert_not(e->seen & (1u << port), "id %d left by %s twice", id, port_names[port]);
 	e->seen |= (uint8_t)(1u << port);
+	/* The frame the rule's actions make of the original, byte for byte. */
+	o = orig[id];
+	olen = orig_len[id];
 	switch (e->kind) {
 	case K_PLAIN:
-		cr_assert_eq(len, 64);
-		cr_assert_arr_eq(p, mac_dst, 6);
-		cr_assert_arr_eq(p + 6, mac_src, 6);
+	case K_ARP:
+		memcpy(want, o, olen);
+		wlen = olen;
 		break;
-	case K_POPPED:
-		cr_assert_eq(len, 64, "tag removed: 68 -> 64 bytes");
-		cr_assert_eq(p[12] << 8 | p[13], 0x0800);
-		cr_assert_arr_eq(p, mac_dst, 6);
-		cr_assert_arr_eq(p + 6, mac_src, 6);
-		cr_assert_eq(p[14], 0x45);
+	case K_POPPED: /* tag removed */
+		memcpy(want, o, 12);
+		memcpy(want + 12, o + 16, olen - 16u);
+		wlen = olen - 4u;
 		break;
-	case K_PUSHED:
-	case K_PUSH30:
-		cr_assert_eq(len, 68, "tag added: 64 -> 68 bytes");
-		cr_assert_arr_eq(p, mac_dst, 6);
-		cr_assert_arr_eq(p + 6, mac_src, 6);
-		cr_assert_eq(p[12] << 8 | p[13], 0x8100);
-		if (e->kind == K_PUSHED)
-			cr_assert_eq(p[14] << 8 | p[15], 3 << 13 | 20);
-		else
-			cr_assert_eq(p[14] << 8 | p[15], 30);
-		cr_assert_eq(p[16] << 8 | p[17], 0x0800);
-		cr_assert_eq(p[18], 0x45);
+	case K_PUSHED: /* tag added: TPID 0x8100, PCP 3, VID 20 */
+	case K_PUSH30: /* PCP 0, VID 30 */
+		memcpy(want, o, 12);
+		want[12] = 0x81;
+		want[13] = 0x00;
+		want[14] = e->kind == K_PUSHED ? (3 << 5) : 0;
+		want[15] = e->kind == K_PUSHED ? 20 : 30;
+		memcpy(want + 16, o + 12, olen - 12u);
+		wlen = olen + 4u;
 		break;
 	case K_MACS:
-		cr_assert_eq(len, 64);
-		cr_assert_arr_eq(p, bb, 6);
-		cr_assert_arr_eq(p + 6, aa, 6);
+		memcpy(want, o, olen);
+		memcpy(want, bb, 6);
+		memcpy(want + 6, aa, 6);
+		wlen = olen;
 		break;
-	case K_ARP:
-		cr_assert_eq(len, 60);
-		cr_assert_eq(p[12] << 8 | p[13], 0x0806);
+	case K_H: /* out0 got its copy before the rewrite; out1 after it */
+		memcpy(want, o, olen);
+		if (port == 2)
+			memcpy(want, cc, 6);
+		wlen = olen;
 		break;
-	case K_H:
-		cr_assert_eq(len, 64);
-		if (port == 1)
-			cr_assert_arr_eq(p, mac_dst, 6, "out0's copy must not see the later rewrite");
-		else
-			cr_assert_arr_eq(p, cc, 6);
-		break;
+	default:
+		cr_assert_fail("bad kind");
 	}
+	cr_assert_eq(len, wlen, "id %d on %s: %u bytes, expected %u", id, port_names[port], len,
+		     wlen);
+	cr_assert_arr_eq(p, want, wlen, "id %d on %s: bytes differ from the expected frame", id,
+			 port_names[port]);
 }
 
 static void
@@ -394,7 +424,7 @@ collect_and_check(const unsigned *expect_count)
 			     exp_tab[i].id, exp_tab[i].seen, exp_tab[i].ports);
 }
 
-#define IN0 (1u << 0)
+#define IN0  (1u << 0)
 #define OUT0 (1u << 1)
 #define OUT1 (1u << 2)
 #define OUT2 (1u << 3)
@@ -407,7 +437,7 @@ Test(integration, every_packet_leaves_by_its_rule, .timeout = 30)
 	struct vs_switch *sw;
 	uint16_t id = 1;
 	unsigned n = 0, i;
-	const unsigned count[N_PORTS] = { 0, 10 + 2 + 1 + 2, 3 + 2 + 2 + 1 + 2, 3 + 2 + 2 + 2 };
+	const unsigned count[N_PORTS] = {0, 10 + 2 + 1 + 2, 3 + 2 + 2 + 1 + 2, 3 + 2 + 2 + 2};
 
 	eal_up();
 	cfg = load(main_yaml);
@@ -418,42 +448,42 @@ Test(integration, every_packet_leaves_by_its_rule, .timeout = 30)
 		expect(id, OUT0, K_PLAIN);
 	}
 	for (i = 0; i < 3; i++, id++) { /* B: in-range ports -> out1 */
-		static const uint16_t ports[3] = { 1000, 1500, 1999 };
+		static const uint16_t ports[3] = {1000, 1500, 1999};
 
 		pkts[n++] = mk_udp(id, 2, ports[i], -1);
 		expect(id, OUT1, K_PLAIN);
 	}
-	pkts[n++] = mk_udp(id++, 2, 999, -1);   /* B': outside the range: no_rule */
+	pkts[n++] = mk_udp(id++, 2, 999, -1); /* B': outside the range: no_rule */
 	pkts[n++] = mk_udp(id++, 2, 2000, -1);
-	for (i = 0; i < 4; i++)                 /* C: rule_drop */
+	for (i = 0; i < 4; i++) /* C: rule_drop */
 		pkts[n++] = mk_udp(id++, 3, 1000, -1);
-	for (i = 0; i < 3; i++, id++) {         /* D: vlan 10 popped -> out2 */
+	for (i = 0; i < 3; i++, id++) { /* D: vlan 10 popped -> out2 */
 		pkts[n++] = mk_udp(id, 9, 1000, 10);
 		expect(id, OUT2, K_POPPED);
 	}
-	for (i = 0; i < 2; i++, id++) {         /* E: vlan 20 pushed -> out2 */
+	for (i = 0; i < 2; i++, id++) { /* E: vlan 20 pushed -> out2 */
 		pkts[n++] = mk_udp(id, 4, 1000, -1);
 		expect(id, OUT2, K_PUSHED);
 	}
-	pkts[n++] = mk_udp(id++, 4, 1000, 5);   /* E': tagged, `vlan: none` misses */
-	for (i = 0; i < 2; i++, id++) {         /* F: MACs rewritten -> out1 */
+	pkts[n++] = mk_udp(id++, 4, 1000, 5); /* E': tagged, `vlan: none` misses */
+	for (i = 0; i < 2; i++, id++) {	      /* F: MACs rewritten -> out1 */
 		pkts[n++] = mk_udp(id, 5, 1000, -1);
 		expect(id, OUT1, K_MACS);
 	}
-	for (i = 0; i < 2; i++, id++) {         /* G: ARP flooded to all but in0 */
+	for (i = 0; i < 2; i++, id++) { /* G: ARP flooded to all but in0 */
 		pkts[n++] = mk_arp(id);
 		expect(id, OUT0 | OUT1 | OUT2, K_ARP);
 	}
-	pkts[n++] = mk_udp(id, 6, 1000, -1);    /* H: out0, rewrite, out1 */
+	pkts[n++] = mk_udp(id, 6, 1000, -1); /* H: out0, rewrite, out1 */
 	expect(id++, OUT0 | OUT1, K_H);
-	pkts[n++] = mk_udp(id++, 7, 1000, -1);  /* I: hairpin */
-	for (i = 0; i < 3; i++)                 /* K: no rule */
+	pkts[n++] = mk_udp(id++, 7, 1000, -1); /* I: hairpin */
+	for (i = 0; i < 3; i++)		       /* K: no rule */
 		pkts[n++] = mk_udp(id++, 8, 1000, -1);
-	for (i = 0; i < 2; i++)                 /* malformed */
+	for (i = 0; i < 2; i++) /* malformed */
 		pkts[n++] = mk_runt();
 	for (i = 0; i < 2; i++)
 		pkts[n++] = mk_bad_ihl(id++);
-	for (i = 0; i < 2; i++, id++) {         /* push after classification, then flood */
+	for (i = 0; i < 2; i++, id++) { /* push after classification, then flood */
 		pkts[n++] = mk_udp(id, 10, 1000, -1);
 		expect(id, OUT0 | OUT1 | OUT2, K_PUSH30);
 	}
@@ -479,12 +509,12 @@ Test(integration, every_packet_leaves_by_its_rule, .timeout = 30)
 }
 
 static const char *rules_b_yaml = PORTS_YAML
-	"rules:\n"
-	"  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.1/32}, actions: [{output: out2}]}\n";
-static const char *rules_c_yaml = PORTS_YAML
-	"rules:\n"
-	"  - {priority: 5, match: {in_port: in0}, actions: [{output: out1}]}\n"
-	"  - {priority: 9, match: {in_port: in0, ip_dst: 10.0.0.1/32}, actions: [drop]}\n";
+    "rules:\n"
+    "  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.1/32}, actions: [{output: out2}]}\n";
+static const char *rules_c_yaml =
+    PORTS_YAML "rules:\n"
+	       "  - {priority: 5, match: {in_port: in0}, actions: [{output: out1}]}\n"
+	       "  - {priority: 9, match: {in_port: in0, ip_dst: 10.0.0.1/32}, actions: [drop]}\n";
 
 static void
 send_ones(uint16_t first, unsigned n, uint8_t dst)
@@ -516,7 +546,7 @@ Test(integration, rules_change_while_running_and_stopped, .timeout = 30)
 	for (uint16_t i = 1; i <= 5; i++)
 		expect(i, OUT0, K_PLAIN);
 	wait_processed(sw, 5, 5, 0, st);
-	memcpy(count, (unsigned[N_PORTS]){ 0, 5, 0, 0 }, sizeof(count));
+	memcpy(count, (unsigned[N_PORTS]){0, 5, 0, 0}, sizeof(count));
 	collect_and_check(count);
 
 	/* Running: 10.0.0.1 now goes to out2. */
@@ -530,7 +560,7 @@ Test(integration, rules_change_while_running_and_stopped, .timeout = 30)
 	send_ones(200, 2, 2); /* the old out1 rule is gone: no_rule */
 	wait_processed(sw, 5 + 8, 5 + 6, 2, st);
 	cr_assert_eq(st->drops[VS_DROP_NO_RULE], 2);
-	memcpy(count, (unsigned[N_PORTS]){ 0, 0, 0, 6 }, sizeof(count));
+	memcpy(count, (unsigned[N_PORTS]){0, 0, 0, 6}, sizeof(count));
 	collect_and_check(count);
 
 	/* Stopped: priorities now send 10.0.0.1 to drop, the rest to out1. */
@@ -544,7 +574,7 @@ Test(integration, rules_change_while_running_and_stopped, .timeout = 30)
 		expect(i, OUT1, K_PLAIN);
 	wait_processed(sw, 5 + 8 + 7, 5 + 6 + 4, 2 + 3, st);
 	cr_assert_eq(st->drops[VS_DROP_RULE_DROP], 3);
-	memcpy(count, (unsigned[N_PORTS]){ 0, 0, 4, 0 }, sizeof(count));
+	memcpy(count, (unsigned[N_PORTS]){0, 0, 4, 0}, sizeof(count));
 	collect_and_check(count);
 
 	vs_switch_destroy(sw);
@@ -561,7 +591,7 @@ Test(integration, output_port_not_ready_counts_port_down, .timeout = 30)
 	struct vs_config *cfg;
 	struct vs_switch *sw;
 	struct vs_port *out0;
-	unsigned count[N_PORTS] = { 0, 0, 0, 0 };
+	unsigned count[N_PORTS] = {0, 0, 0, 0};
 
 	eal_up();
 	cfg = load(main_yaml);
@@ -594,23 +624,73 @@ Test(integration, output_port_not_ready_counts_port_down, .timeout = 30)
 	rte_eal_cleanup();
 }
 
+/*
+ * A full tx ring makes the bounded retries give up: the packets are freed
+ * and counted tx_full against that port. A frame without headroom cannot
+ * take a VLAN tag: vlan_push_failed.
+ */
+Test(integration, tx_full_and_vlan_push_failed, .timeout = 30)
+{
+	struct vs_switch_stats *st = calloc(1, sizeof(*st));
+	struct rte_mbuf *fill[1024], *pkts[4], *m;
+	unsigned count[N_PORTS] = {0, 0, 0, 0}, free_slots, i;
+	struct vs_config *cfg;
+	struct vs_switch *sw;
+
+	eal_up();
+	cfg = load(main_yaml);
+	sw = switch_up(cfg);
+	/* Fill out0's tx ring completely. */
+	free_slots = rte_ring_free_count(tx_ring[1]);
+	for (i = 0; i < free_slots; i++)
+		fill[i] = rte_pktmbuf_alloc(pool);
+	cr_assert_eq(rte_ring_enqueue_burst(tx_ring[1], (void **)fill, free_slots, NULL),
+		     free_slots);
+	n_exp = 0;
+	send_ones(1, 3, 1); /* -> out0, full */
+	/* 10.0.0.4 gets a VLAN tag pushed; this one has no headroom for it. */
+	m = mk_udp(50, 4, 1000, -1);
+	rte_pktmbuf_prepend(m, rte_pktmbuf_headroom(m));
+	memmove(rte_pktmbuf_mtod(m, uint8_t *),
+		rte_pktmbuf_mtod_offset(m, uint8_t *, RTE_PKTMBUF_HEADROOM), 64);
+	rte_pktmbuf_trim(m, RTE_PKTMBUF_HEADROOM);
+	cr_assert_eq(rte_pktmbuf_headroom(m), 0);
+	cr_assert_eq(rte_pktmbuf_pkt_len(m), 64);
+	pkts[0] = m;
+	inject(pkts, 1);
+	wait_processed(sw, 4, 0, 4, st);
+	cr_assert_eq(st->drops[VS_DROP_TX_FULL], 3);
+	cr_assert_eq(st->port[1].tx_drops, 3);
+	cr_assert_eq(st->drops[VS_DROP_VLAN_PUSH_FAILED], 1);
+	/* Nothing but the filler is in out0's ring. */
+	cr_assert_eq(rte_ring_dequeue_burst(tx_ring[1], (void **)fill, free_slots, NULL),
+		     free_slots);
+	for (i = 0; i < free_slots; i++)
+		rte_pktmbuf_free(fill[i]);
+	collect_and_check(count);
+
+	vs_switch_destroy(sw);
+	vs_config_free(cfg);
+	free(st);
+	rte_eal_cleanup();
+}
+
 Test(integration, refused_change_leaves_the_switch_running, .timeout = 30)
 {
 	static const char *fewer_ports =
-		"workers: [{lcore: 1}]\n"
-		"ports:\n"
-		"  - {name: in0, type: ethdev, device: net_ring_in0}\n"
-		"  - {name: out0, type: ethdev, device: net_ring_out0}\n"
-		"rules:\n"
-		"  - {priority: 1, match: {in_port: in0}, actions: [drop]}\n";
-	static const char *other_workers =
-		"workers: [{lcore: 1}, {lcore: 2}]\n"
-		"ports:\n"
-		"  - {name: in0, type: ethdev, device: net_ring_in0}\n";
+	    "workers: [{lcore: 1}]\n"
+	    "ports:\n"
+	    "  - {name: in0, type: ethdev, device: net_ring_in0}\n"
+	    "  - {name: out0, type: ethdev, device: net_ring_out0}\n"
+	    "rules:\n"
+	    "  - {priority: 1, match: {in_port: in0}, actions: [drop]}\n";
+	static const char *other_workers = "workers: [{lcore: 1}, {lcore: 2}]\n"
+					   "ports:\n"
+					   "  - {name: in0, type: ethdev, device: net_ring_in0}\n";
 	struct vs_switch_stats *st = calloc(1, sizeof(*st));
 	struct vs_config *cfg, *bad1, *bad2;
 	struct vs_switch *sw;
-	unsigned count[N_PORTS] = { 0, 3, 0, 0 };
+	unsigned count[N_PORTS] = {0, 3, 0, 0};
 	uint64_t gen;
 
 	eal_up();
@@ -620,7 +700,7 @@ Test(integration, refused_change_leaves_the_switch_running, .timeout = 30)
 	sw = switch_up(cfg);
 	gen = vs_switch_generation(sw);
 	cr_assert_eq(vs_switch_apply(sw, bad1), -ENOTSUP);
-	cr_assert_eq(vs_switch_apply(sw, bad2), -EINVAL);
+	cr_assert_eq(vs_switch_apply(sw, bad2), -EPERM, "workers need a restart");
 	cr_assert_eq(vs_switch_generation(sw), gen);
 	n_exp = 0;
 	send_ones(1, 3, 1);
@@ -633,6 +713,170 @@ Test(integration, refused_change_leaves_the_switch_running, .timeout = 30)
 	vs_config_free(cfg);
 	vs_config_free(bad1);
 	vs_config_free(bad2);
+	free(st);
+	rte_eal_cleanup();
+}
+
+/*
+ * Two workers (lcores 1 and 2, both on CPU 1) each poll one rx queue of the
+ * input and transmit to an output with a single tx queue: that queue is
+ * shared, so its lock must be used, and no packet may be lost or doubled.
+ */
+Test(integration, two_workers_share_a_tx_queue, .timeout = 30)
+{
+	static const char *yaml =
+	    "workers: [{lcore: 1}, {lcore: 2}]\n"
+	    "ports:\n"
+	    "  - {name: min0, type: ethdev, device: net_ring_min0, rx_queues: 2, tx_queues: 1}\n"
+	    "  - {name: mout0, type: ethdev, device: net_ring_mout0, tx_queues: 1}\n"
+	    "rules:\n"
+	    "  - {priority: 1, match: {in_port: min0}, actions: [{output: mout0}]}\n";
+	char prefix[64];
+	char *argv[] = {
+	    "test_pipeline_integration",
+	    "--no-huge",
+	    "-m",
+	    "512",
+	    "--no-shconf",
+	    "--no-pci",
+	    "--no-telemetry",
+	    "--lcores",
+	    "0@0,1@1,2@1",
+	    "--file-prefix",
+	    prefix,
+	    "--log-level",
+	    "*:warning",
+	    NULL,
+	};
+	struct vs_switch_stats *st = calloc(1, sizeof(*st));
+	struct rte_ring *in_rx[2], *in_tx, *out_rx, *out_tx;
+	struct rte_mbuf *pkts[200], *out[512];
+	static const char *yaml2 =
+	    "workers: [{lcore: 1}, {lcore: 2}]\n"
+	    "ports:\n"
+	    "  - {name: mnew, type: ethdev, device: net_ring_mnew, tx_queues: 1}\n"
+	    "  - {name: min0, type: ethdev, device: net_ring_min0, rx_queues: 2, tx_queues: 1}\n"
+	    "  - {name: mout0, type: ethdev, device: net_ring_mout0, tx_queues: 1}\n"
+	    "rules:\n"
+	    "  - {priority: 1, match: {in_port: min0}, actions: [{output: mout0}]}\n";
+	static uint8_t seen[601];
+	struct vs_config *cfg, *cfg2;
+	uint64_t gen, cls_gen;
+	struct vs_switch *sw;
+	struct vs_port *port;
+	unsigned q, i, n, got = 0;
+
+	snprintf(prefix, sizeof(prefix), "vs_pipe_mw_%d", getpid());
+	cr_assert_geq(rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])) - 1, argv), 0);
+	pool = rte_pktmbuf_pool_create("test_pool", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+				       SOCKET_ID_ANY);
+	in_rx[0] = rte_ring_create("min0_rx0", 512, SOCKET_ID_ANY, 0);
+	in_rx[1] = rte_ring_create("min0_rx1", 512, SOCKET_ID_ANY, 0);
+	in_tx = rte_ring_create("min0_tx", 512, SOCKET_ID_ANY, 0);
+	out_rx = rte_ring_create("mout0_rx", 512, SOCKET_ID_ANY, 0);
+	out_tx = rte_ring_create("mout0_tx", 1024, SOCKET_ID_ANY, 0);
+	cr_assert(pool && in_rx[0] && in_rx[1] && in_tx && out_rx && out_tx);
+	cr_assert_geq(rte_eth_from_rings("min0", in_rx, 2, &in_tx, 1, 0), 0);
+	cr_assert_geq(rte_eth_from_rings("mout0", &out_rx, 1, &out_tx, 1, 0), 0);
+
+	cfg = load(yaml);
+	sw = switch_up(cfg);
+	port = vs_switch_port_by_name(sw, "mout0");
+	cr_assert_not_null(port);
+	cr_assert_eq(port->n_txq, 1);
+	cr_assert(port->txq_shared[0], "one tx queue for two workers is shared");
+	cr_assert(port->tx != port->tx_raw, "the locking tx function was chosen");
+	port = vs_switch_port_by_name(sw, "min0");
+	cr_assert_not(port->txq_shared[0] && port->n_txq > 1);
+
+	for (q = 0; q < 2; q++) {
+		for (i = 0; i < 200; i++)
+			pkts[i] = mk_udp((uint16_t)(1 + q * 200 + i), 1, 1000, -1);
+		cr_assert_eq(rte_ring_enqueue_burst(in_rx[q], (void **)pkts, 200, NULL), 200);
+	}
+	for (i = 0; i < 10000; i++) {
+		vs_switch_stats(sw, st);
+		if (st->port[1].tx_pkts >= 400)
+			break;
+		usleep(1000);
+	}
+	vs_switch_stats(sw, st);
+	cr_assert_eq(st->port[0].rx_pkts, 400);
+	cr_assert_eq(st->port[1].tx_pkts, 400);
+	cr_assert_eq(st->total_drops, 0);
+	cr_assert_eq(st->worker[0].rx_pkts, 200, "each worker polls its own rx queue");
+	cr_assert_eq(st->worker[1].rx_pkts, 200);
+	cr_assert_eq(st->worker[0].tx_pkts, 200);
+	cr_assert_eq(st->worker[1].tx_pkts, 200);
+	while ((n = rte_ring_dequeue_burst(out_tx, (void **)out, 512, NULL)) > 0) {
+		for (i = 0; i < n; i++) {
+			int id = frame_id(rte_pktmbuf_mtod(out[i], const uint8_t *),
+					  rte_pktmbuf_pkt_len(out[i]));
+
+			cr_assert(id >= 1 && id <= 400, "unknown id %d", id);
+			cr_assert_eq(seen[id], 0, "id %d sent twice", id);
+			seen[id] = 1;
+			rte_pktmbuf_free(out[i]);
+		}
+		got += n;
+	}
+	cr_assert_eq(got, 400);
+
+	/*
+	 * A port inserted before the others shifts the round robin: every
+	 * existing queue changes worker. The switch hands them over through an
+	 * intermediate snapshot (one extra generation); rules are unchanged, so
+	 * the classifier is left alone. Traffic keeps flowing exactly.
+	 */
+	cr_assert_geq(rte_eth_from_rings("mnew", &out_rx, 1, &in_tx, 1, 0), 0);
+	cfg2 = load(yaml2);
+	gen = vs_switch_generation(sw);
+	cls_gen = vs_cls_generation(vs_switch_cls(sw));
+	cr_assert_eq(vs_switch_apply(sw, cfg2), 0);
+	cr_assert_eq(vs_switch_generation(sw), gen + 2, "handover snapshot, then the final one");
+	cr_assert_eq(vs_cls_generation(vs_switch_cls(sw)), cls_gen, "rules untouched");
+	cr_assert_eq(vs_switch_port_by_name(sw, "min0")->id, 0, "port ids are stable");
+	cr_assert_eq(vs_switch_port_by_name(sw, "mnew")->id, 2);
+	/* 150 packets on queue 0, 50 on queue 1: the counts tell who polled what. */
+	for (q = 0; q < 2; q++) {
+		unsigned k = q == 0 ? 150 : 50;
+
+		for (i = 0; i < k; i++)
+			pkts[i] = mk_udp((uint16_t)(401 + q * 150 + i), 1, 1000, -1);
+		cr_assert_eq(rte_ring_enqueue_burst(in_rx[q], (void **)pkts, k, NULL), k);
+	}
+	for (i = 0; i < 10000; i++) {
+		vs_switch_stats(sw, st);
+		if (st->port[1].tx_pkts >= 600)
+			break;
+		usleep(1000);
+	}
+	usleep(20000);
+	vs_switch_stats(sw, st);
+	cr_assert_eq(st->port[0].rx_pkts, 600);
+	cr_assert_eq(st->port[1].tx_pkts, 600);
+	cr_assert_eq(st->total_drops, 0);
+	/* min0 q0 moved from worker 0 to 1, q1 from 1 to 0. */
+	cr_assert_eq(st->worker[0].rx_pkts, 200 + 50);
+	cr_assert_eq(st->worker[1].rx_pkts, 200 + 150);
+	got = 0;
+	while ((n = rte_ring_dequeue_burst(out_tx, (void **)out, 512, NULL)) > 0) {
+		for (i = 0; i < n; i++) {
+			int id = frame_id(rte_pktmbuf_mtod(out[i], const uint8_t *),
+					  rte_pktmbuf_pkt_len(out[i]));
+
+			cr_assert(id >= 401 && id <= 600, "unexpected id %d", id);
+			cr_assert_eq(seen[id], 0, "id %d sent twice", id);
+			seen[id] = 1;
+			rte_pktmbuf_free(out[i]);
+		}
+		got += n;
+	}
+	cr_assert_eq(got, 200);
+
+	vs_switch_destroy(sw);
+	vs_config_free(cfg);
+	vs_config_free(cfg2);
 	free(st);
 	rte_eal_cleanup();
 }

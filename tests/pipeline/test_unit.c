@@ -48,8 +48,8 @@ Test(drop, strings_unique_and_non_empty)
 		cr_assert_gt(strlen(s), 0, "reason %u has an empty name", i);
 		cr_assert_str_neq(s, "unknown");
 		for (j = VS_DROP_FIRST; j < i; j++)
-			cr_assert_str_neq(s, vs_drop_reason_str(j), "reasons %u and %u share '%s'", i,
-					  j, s);
+			cr_assert_str_neq(s, vs_drop_reason_str(j), "reasons %u and %u share '%s'",
+					  i, j, s);
 	}
 	cr_assert_str_eq(vs_drop_reason_str(VS_DROP_NONE), "none");
 	cr_assert_str_eq(vs_drop_reason_str(VS_DROP_MAX), "unknown");
@@ -74,28 +74,28 @@ Test(drop, every_parse_outcome_is_a_reason)
 /* ---- rule compilation ----------------------------------------------------------- */
 
 static const char *rules_yaml =
-	"workers: [{lcore: 1}]\n"
-	"ports:\n"
-	"  - {name: p0, type: ethdev, device: net_null0}\n"
-	"  - {name: p1, type: ethdev, device: net_null1}\n"
-	"  - {name: p2, type: ethdev, device: net_null2}\n"
-	"rules:\n"
-	"  - priority: 10\n"                                      /* 0 */
-	"    match: {in_port: p1, ip_dst: 10.1.2.0/24, ip_proto: udp, l4_dst: \"1000-2000\"}\n"
-	"    actions: [{output: p2}]\n"
-	"  - priority: 20\n"                                      /* 1 */
-	"    match: {ip_src: 192.168.0.0/16, ip_proto: tcp, l4_src: 80, l4_dst: \"1-3\"}\n"
-	"    actions: [drop]\n"
-	"  - priority: 30\n"                                      /* 2 */
-	"    match: {in_port: p0, vlan: none}\n"
-	"    actions: [{push_vlan: {vid: 100, pcp: 5}}, {set_eth_src: \"02:00:00:00:00:aa\"},"
-	" {set_eth_dst: \"02:00:00:00:00:bb\"}, {output: p1}, pop_vlan, {output: p2}]\n"
-	"  - priority: 40\n"                                      /* 3 */
-	"    match: {in_port: p2, vlan: 42}\n"
-	"    actions: [pop_vlan, flood]\n"
-	"  - priority: 50\n"                                      /* 4 */
-	"    match: {eth_dst: \"02:00:00:00:00:01\"}\n"
-	"    actions: [{set_eth_dst: \"02:00:00:00:00:02\"}]\n";
+    "workers: [{lcore: 1}]\n"
+    "ports:\n"
+    "  - {name: p0, type: ethdev, device: net_null0}\n"
+    "  - {name: p1, type: ethdev, device: net_null1}\n"
+    "  - {name: p2, type: ethdev, device: net_null2}\n"
+    "rules:\n"
+    "  - priority: 10\n" /* 0 */
+    "    match: {in_port: p1, ip_dst: 10.1.2.0/24, ip_proto: udp, l4_dst: \"1000-2000\"}\n"
+    "    actions: [{output: p2}]\n"
+    "  - priority: 20\n" /* 1 */
+    "    match: {ip_src: 192.168.0.0/16, ip_proto: tcp, l4_src: 80, l4_dst: \"1-3\"}\n"
+    "    actions: [drop]\n"
+    "  - priority: 30\n" /* 2 */
+    "    match: {in_port: p0, vlan: none}\n"
+    "    actions: [{push_vlan: {vid: 100, pcp: 5}}, {set_eth_src: \"02:00:00:00:00:aa\"},"
+    " {set_eth_dst: \"02:00:00:00:00:bb\"}, {output: p1}, pop_vlan, {output: p2}]\n"
+    "  - priority: 40\n" /* 3 */
+    "    match: {in_port: p2, vlan: 42}\n"
+    "    actions: [pop_vlan, flood]\n"
+    "  - priority: 50\n" /* 4 */
+    "    match: {eth_dst: \"02:00:00:00:00:01\"}\n"
+    "    actions: [{set_eth_dst: \"02:00:00:00:00:02\"}]\n";
 
 static struct vs_cls_match matches[VS_RULE_MAX_EXPANSION];
 
@@ -208,7 +208,7 @@ Test(action, vlan_none_and_vlan_id)
 Test(action, every_action_type_compiles)
 {
 	struct vs_config *cfg = load(rules_yaml);
-	static const uint8_t src[6] = { 2, 0, 0, 0, 0, 0xaa }, dst[6] = { 2, 0, 0, 0, 0, 0xbb };
+	static const uint8_t src[6] = {2, 0, 0, 0, 0, 0xaa}, dst[6] = {2, 0, 0, 0, 0, 0xbb};
 	struct vs_actions acts;
 
 	cr_assert_eq(vs_rule_compile(&cfg->rules[2], 2, lookup_index, cfg, &acts, matches, 4), 1);
@@ -293,11 +293,12 @@ Test(rxq, round_robin_across_ports)
 
 Test(rxq, pinned_queues_and_switch_ids)
 {
-	struct vs_config *cfg = load("workers: [{lcore: 1}, {lcore: 2}]\n"
-				     "ports:\n"
-				     "  - {name: a, type: ethdev, device: x0, rx_queues: 4,\n"
-				     "     rxq_pin: [{queue: 0, worker: 2}, {queue: 1, worker: 2}]}\n");
-	uint16_t ids[1] = { 7 };
+	struct vs_config *cfg =
+	    load("workers: [{lcore: 1}, {lcore: 2}]\n"
+		 "ports:\n"
+		 "  - {name: a, type: ethdev, device: x0, rx_queues: 4,\n"
+		 "     rxq_pin: [{queue: 0, worker: 2}, {queue: 1, worker: 2}]}\n");
+	uint16_t ids[1] = {7};
 
 	cr_assert_eq(vs_rxq_assign(cfg, ids, &map), 0);
 	cr_assert_eq(map.n[0], 1);
@@ -336,20 +337,20 @@ Test(rxq, no_workers_is_refused)
 /* ---- EAL arguments and memory --------------------------------------------------------- */
 
 static const char *eal_yaml =
-	"dpdk: {main_lcore: 2, no_huge: true, in_memory: true, file_prefix: t1,\n"
-	"       log_level: \"*:debug\", extra_args: [\"--no-pci\", \"--vdev=net_null0\"]}\n"
-	"workers: [{lcore: 3}, {lcore: 1}]\n"
-	"ports:\n"
-	"  - {name: a, type: ethdev, device: x0, rx_queues: 2, rx_desc: 512, tx_desc: 256}\n"
-	"  - {name: b, type: ethdev, device: x1, tx_queues: 1}\n";
+    "dpdk: {main_lcore: 2, no_huge: true, in_memory: true, file_prefix: t1,\n"
+    "       log_level: \"*:debug\", extra_args: [\"--no-pci\", \"--vdev=net_null0\"]}\n"
+    "workers: [{lcore: 3}, {lcore: 1}]\n"
+    "ports:\n"
+    "  - {name: a, type: ethdev, device: x0, rx_queues: 2, rx_desc: 512, tx_desc: 256}\n"
+    "  - {name: b, type: ethdev, device: x1, tx_queues: 1}\n";
 
 Test(eal, arguments_from_config)
 {
 	struct vs_config *cfg = load(eal_yaml);
 	static const char *const expect[] = {
-		"nfvswitch", "-l", "2,3,1", "--main-lcore", "2", "--file-prefix", "t1", "-m",
-		NULL /* computed */, "--no-huge", "--no-shconf", "--log-level", "*:debug",
-		"--no-pci", "--vdev=net_null0",
+	    "nfvswitch",     "-l",	    "2,3,1",   "--main-lcore",	    "2",
+	    "--file-prefix", "t1",	    "-m",      NULL /* computed */, "--no-huge",
+	    "--no-shconf",   "--log-level", "*:debug", "--no-pci",	    "--vdev=net_null0",
 	};
 	struct vs_mbuf_sizing sz;
 	struct vs_eal_args a;
@@ -425,6 +426,31 @@ Test(sizing, memory_check_names_the_numbers)
 	vs_config_free(cfg);
 }
 
+Test(sizing, hugepages_check)
+{
+	struct vs_config *cfg = load("dpdk: {memory_mb: 512}\nworkers: [{lcore: 1}]\n");
+	struct vs_mbuf_sizing sz;
+	char msg[1024], path[] = "/tmp/vs-meminfo-XXXXXX";
+	FILE *f;
+	int fd;
+
+	cr_assert_eq(vs_switch_mbuf_sizing(cfg, &sz), 0);
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	f = fdopen(fd, "w");
+	fprintf(f, "MemTotal:       1000 kB\nHugePages_Total:     512\nHugePages_Free:      200\n"
+		   "Hugepagesize:       2048 kB\n");
+	fclose(f);
+	cr_assert_eq(vs_app_hugepages_free_mb(path), 400);
+	remove(path);
+	cr_assert_eq(vs_app_check_hugepages(cfg, &sz, 400, msg, sizeof(msg)), -ENOMEM);
+	cr_assert_not_null(strstr(msg, "400 MiB free, this configuration needs 512 MiB"), "%s",
+			   msg);
+	cr_assert_eq(vs_app_check_hugepages(cfg, &sz, 600, msg, sizeof(msg)), 0);
+	cr_assert_eq(vs_app_hugepages_free_mb("/nonexistent/meminfo"), -ENOENT);
+	vs_config_free(cfg);
+}
+
 /* ---- pcap generator ------------------------------------------------------------------- */
 
 Test(pcapgen, frames_follow_the_flow_formula)
@@ -462,4 +488,53 @@ Test(pcapgen, frames_follow_the_flow_formula)
 	cr_assert_eq(f[16] << 8 | f[17], 0x0800);
 	p.size = 20;
 	cr_assert_eq(vs_pcapgen_frame(&p, 0, f, sizeof(f)), -EINVAL);
+}
+
+/* ---- tx queue sharing ------------------------------------------------------------------- */
+
+static uint16_t
+dummy_tx(struct vs_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
+{
+	(void)port;
+	(void)queue;
+	(void)pkts;
+	return n;
+}
+
+Test(port, tx_lock_only_on_shared_queues)
+{
+	static struct vs_port port;
+
+	port.tx_raw = dummy_tx;
+	port.n_txq = 2;
+	vs_port_set_workers(&port, 2);
+	cr_assert_not(port.txq_shared[0]);
+	cr_assert_not(port.txq_shared[1]);
+	cr_assert_eq(port.tx, dummy_tx, "no shared queue: the lock-free tx");
+
+	/* Workers 0 and 2 share queue 0; worker 1 has queue 1 alone. */
+	vs_port_set_workers(&port, 3);
+	cr_assert_eq(vs_port_txq_of(2, 0), 0);
+	cr_assert_eq(vs_port_txq_of(2, 1), 1);
+	cr_assert_eq(vs_port_txq_of(2, 2), 0);
+	cr_assert(port.txq_shared[0]);
+	cr_assert_not(port.txq_shared[1]);
+	cr_assert_neq(port.tx, dummy_tx, "a shared queue: the locking tx");
+
+	vs_port_set_workers(&port, 4);
+	cr_assert(port.txq_shared[0]);
+	cr_assert(port.txq_shared[1]);
+}
+
+Test(port, device_name_from_devargs)
+{
+	char name[16];
+
+	cr_assert_eq(vs_port_devname("net_pcap0,rx_pcap=/x.pcap,infinite_rx=1", name, sizeof(name)),
+		     0);
+	cr_assert_str_eq(name, "net_pcap0");
+	cr_assert_eq(vs_port_devname("0000:3b:00.0", name, sizeof(name)), 0);
+	cr_assert_str_eq(name, "0000:3b:00.0");
+	cr_assert_eq(vs_port_devname("a_very_long_device_name,x=1", name, sizeof(name)),
+		     -ENAMETOOLONG);
 }
