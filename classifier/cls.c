@@ -4,6 +4,10 @@
  * reclamation, statistics aggregation and re-ranking. Single writer.
  * See cls_priv.h for the versioning scheme.
  */
+/* Names this module's log type for RTE_LOG_REGISTER_DEFAULT below:
+ * --log-level=nfvswitch.cls:debug */
+#define RTE_LOG_DEFAULT_LOGTYPE nfvswitch.cls
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -1178,6 +1182,8 @@ cls_txn_end(struct vs_cls_txn *txn)
 	free(txn);
 }
 
+/* Staged adds are undone like deletions: their data goes to data_free after a
+ * grace period (the rule owned it from vs_cls_rule_add on). */
 void
 vs_cls_txn_abort(struct vs_cls_txn *txn)
 {

@@ -205,10 +205,19 @@ vs_cls_lookup_burst(struct vs_cls_ctx *ctx, const struct vs_flow_key *keys, uint
 		    const struct vs_cls_rule **out)
 {
 	const struct vs_cls *cls = ctx->cls;
-	const struct cls_snap *s = __atomic_load_n(&cls->snap, __ATOMIC_ACQUIRE);
+	const struct cls_snap *s;
 	uint8_t pend[VS_CLS_BURST_MAX], miss[VS_CLS_BURST_MAX];
 	uint32_t n_pend = 0, n_miss = 0, n_port = 0, n_tss_hit = 0;
 	bool use_emc = false;
+
+	if (unlikely(n > VS_CLS_BURST_MAX)) {
+		/* Outside the contract (n <= 64); stay safe, one generation per part. */
+		for (uint16_t o = 0; o < n; o += VS_CLS_BURST_MAX)
+			vs_cls_lookup_burst(ctx, keys + o, RTE_MIN(n - o, (int)VS_CLS_BURST_MAX),
+					    out + o);
+		return;
+	}
+	s = __atomic_load_n(&cls->snap, __ATOMIC_ACQUIRE);
 
 	for (uint32_t i = 0; i < n; i++) {
 		uint16_t p = keys[i].in_port;

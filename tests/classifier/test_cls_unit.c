@@ -676,3 +676,22 @@ Test(cls_unit, destroy_mid_flight)
 	cr_assert_eq(fl.n, 9);
 	rte_free(q);
 }
+
+/* More than 64 keys (outside the contract) are still answered correctly. */
+Test(cls_unit, burst_over_64)
+{
+	struct vs_cls *c = mk_cls(0, NULL, NULL, NULL);
+	struct vs_cls_ctx *x = mk_ctx(c, 256);
+	struct vs_cls_match m = m_port_dst(1, htonl(0x0a000000), 8);
+	static struct vs_flow_key keys[150];
+	const struct vs_cls_rule *out[150];
+	struct vs_cls_rule *r = add1(c, &m, 1, 0, NULL);
+
+	for (unsigned i = 0; i < 150; i++)
+		keys[i] = key_of(1, htonl((i % 2 ? 0x0a000000 : 0x0b000000) + i));
+	vs_cls_lookup_burst(x, keys, 150, out);
+	for (unsigned i = 0; i < 150; i++)
+		cr_assert_eq(out[i], i % 2 ? r : NULL, "key %u", i);
+	vs_cls_ctx_destroy(x);
+	vs_cls_destroy(c);
+}
