@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,6 +155,23 @@ switch_up(const struct vs_config *cfg)
 	cr_assert_eq(vs_switch_apply(sw, cfg), 0);
 	cr_assert_eq(vs_switch_start(sw), 0);
 	return sw;
+}
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* Remove the test's directory (sockets, guest logs): only when the test
+ * passed, so a failure leaves its logs behind. */
+static void
+dir_remove(void)
+{
+	nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 
 /* ---- guest process ------------------------------------------------------------------- */
@@ -507,6 +525,7 @@ both_directions(const char *mode, unsigned queues)
 
 		cr_assert_neq(stat(sock, &sb), 0, "server socket removed on destroy");
 	}
+	dir_remove();
 }
 
 Test(vhost, client_1q, .timeout = 60)
@@ -632,6 +651,7 @@ Test(vhost, guest_restart, .timeout = 90)
 	cr_assert_eq(vst.devices, 2);
 	vs_switch_destroy(sw);
 	vs_config_free(cfg);
+	dir_remove();
 }
 
 /* ---- switch restart (client mode) ------------------------------------------------------------ */
@@ -682,4 +702,5 @@ Test(vhost, switch_restart_client, .timeout = 90)
 		  "guest failed (status 0x%x):\n%s", g.status, slurp(g.log));
 	vs_switch_destroy(sw);
 	vs_config_free(cfg);
+	dir_remove();
 }

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,23 @@ slurp(const char *path)
 	}
 	buf[n] = '\0';
 	return buf;
+}
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* Remove the test's directory (sockets, guest logs): only when the test
+ * passed, so a failure leaves its logs behind. */
+static void
+dir_remove(void)
+{
+	nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 
 static pid_t
@@ -248,4 +266,5 @@ Test(vhost_daemon, switch_restart_client_mode, .timeout = 120)
 	cr_assert_eq(sent, N_SEND);
 	cr_assert_gt(received, 0, "phase 2 received nothing:\n%s", log);
 	cr_assert_not_null(strstr(log, "guest: started"));
+	dir_remove();
 }
