@@ -19,7 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -700,6 +702,153 @@ Test(vhost, switch_restart_client, .timeout = 90)
 	cr_assert(guest_wait(sw, &g, 10000), "guest did not finish:\n%s", slurp(g.log));
 	cr_assert(WIFEXITED(g.status) && WEXITSTATUS(g.status) == 0,
 		  "guest failed (status 0x%x):\n%s", g.status, slurp(g.log));
+	vs_switch_destroy(sw);
+	vs_config_free(cfg);
+	dir_remove();
+}
+
+/* ---- server socket: ownership, permissions, stale files ------------------------------------- */
+
+static struct vs_config *
+load_server_cfg(const char *extra)
+{
+	char yaml[1024];
+	struct vs_cfg_error err;
+	struct vs_config *cfg;
+
+	snprintf(yaml, sizeof(yaml),
+		 "workers: [{lcore: 1}]\n"
+		 "ports:\n"
+		 "  - {name: vm1, type: vhost, path: \"%s\", mode: server%s}\n",
+		 sock, extra);
+	memset(&err, 0, sizeof(err));
+	cfg = vs_config_load_buf(yaml, strlen(yaml), "vhost-server.yaml", &err);
+	cr_assert_not_null(cfg, "config: %s", err.msg);
+	return cfg;
+}
+
+Test(vhost, server_socket_ownership, .timeout = 30)
+{
+	struct vs_config *cfg;
+	struct vs_switch *sw;
+	struct stat sb;
+	int fd;
+
+	eal_up();
+	/* A stale socket from an earlier run is replaced. */
+	{
+		struct sockaddr_un sa;
+
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		memset(&sa, 0, sizeof(sa));
+		sa.sun_family = AF_UNIX;
+		cr_assert_lt(strlen(sock), sizeof(sa.sun_path));
+		memcpy(sa.sun_path, sock, strlen(sock) + 1);
+		cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		close(fd);
+	}
+	cfg = load_server_cfg(", owner: root, group: root, socket_mode: \"0600\"");
+	sw = switch_up(cfg);
+	cr_assert_eq(stat(sock, &sb), 0);
+	cr_assert(S_ISSOCK(sb.st_mode));
+	cr_assert_eq(sb.st_mode & 07777, 0600, "mode %o", sb.st_mode & 07777);
+	cr_assert_eq(sb.st_uid, 0);
+	cr_assert_eq(sb.st_gid, 0);
+	vs_switch_destroy(sw);
+	vs_config_free(cfg);
+	cr_assert_neq(stat(sock, &sb), 0, "socket removed with the port");
+
+	/* The default mode is 0660. */
+	cfg = load_server_cfg("");
+	sw = switch_up(cfg);
+	cr_assert_eq(stat(sock, &sb), 0);
+	cr_assert_eq(sb.st_mode & 07777, 0660, "mode %o", sb.st_mode & 07777);
+	vs_switch_destroy(sw);
+	vs_config_free(cfg);
+
+	/* Anything but a socket at the path is left alone and refused. */
+	fd = open(sock, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	cfg = load_server_cfg("");
+	sw = vs_switch_create(cfg);
+	cr_assert_not_null(sw);
+	cr_assert_eq(vs_switch_apply(sw, cfg), -EEXIST);
+	cr_assert_eq(stat(sock, &sb), 0);
+	cr_assert(S_ISREG(sb.st_mode), "the regular file is untouched");
+	vs_switch_destroy(sw);
+	vs_config_free(cfg);
+
+	/* An owner that does not exist fails the start, not silently. */
+	unlink(sock);
+	cfg = load_server_cfg(", owner: no-such-user-vs");
+	sw = vs_switch_create(cfg);
+	cr_assert_not_null(sw);
+	cr_assert_eq(vs_switch_apply(sw, cfg), 0);
+	cr_assert_eq(vs_switch_start(sw), -ENOENT);
+	vs_switch_destroy(sw);
+	vs_config_free(cfg);
+	dir_remove();
+}
+
+/* ---- guest churn: kill and restart the guest under traffic, several times ------------------- */
+
+Test(vhost, guest_churn, .timeout = 90)
+{
+	static struct vs_switch_stats st;
+	struct vs_vhu_stats vst;
+	struct vs_config *cfg;
+	struct vs_switch *sw;
+	struct vs_port *vm;
+	struct uplink u;
+	struct guest g;
+	unsigned cycle, got;
+	uint64_t nr0;
+	char tag[16];
+	double t0;
+
+	eal_up();
+	uplink_make(&u);
+	cfg = load_cfg(&u, "client", 2);
+	guest_start(&g, "c0", true, 2, 0, 0, 0, true);
+	sw = switch_up(cfg);
+	vm = vs_switch_port_by_name(sw, "vm1");
+	for (cycle = 1; cycle <= 3; cycle++) {
+		wait_ready(sw, vm, 15000);
+		wait_log(sw, g.log, "guest: started", 10000);
+		/* Traffic both ways, then kill the guest in the middle of it:
+		 * both workers are enqueueing and dequeueing when the device goes. */
+		inject(u.rx[0], 256, 0);
+		inject(u.rx[1], 256, 0);
+		got = collect(sw, u.tx, 64, 0, 10000, NULL);
+		cr_assert_geq(got, 64, "cycle %u: guest traffic did not flow", cycle);
+		inject(u.rx[0], 256, 0);
+		inject(u.rx[1], 256, 0);
+		guest_kill(sw, &g);
+		wait_not_ready(sw, vm);
+		drain(u.tx, VHU_TAG_GUEST, NULL);
+		/* The switch forwards between other ports while the guest is
+		 * away, and drops (counts) what is meant for the guest. */
+		cr_assert_eq(forward_exact(sw, u.a_rx, u.b_tx, 100), 100);
+		vs_switch_stats(sw, &st);
+		nr0 = st.drops[VS_DROP_VHOST_NOT_READY];
+		inject(u.rx[1], 10, 0);
+		t0 = now_ms();
+		do {
+			nap_ms(2);
+			vs_switch_stats(sw, &st);
+		} while (st.drops[VS_DROP_VHOST_NOT_READY] - nr0 < 10 && now_ms() - t0 < 5000);
+		cr_assert_eq(st.drops[VS_DROP_VHOST_NOT_READY] - nr0, 10, "cycle %u", cycle);
+		snprintf(tag, sizeof(tag), "c%u", cycle);
+		guest_start(&g, tag, true, 2, 0, 0, 0, true);
+	}
+	wait_ready(sw, vm, 15000);
+	cr_assert_eq(vs_vhu_stats_get(vm, &vst), 0);
+	cr_assert_eq(vst.connections, 4);
+	cr_assert_eq(vst.reconnects, 3);
+	cr_assert_eq(vst.devices, 4);
+	cr_assert_eq(vst.destroys, 3);
+	guest_kill(sw, &g);
 	vs_switch_destroy(sw);
 	vs_config_free(cfg);
 	dir_remove();
