@@ -28,11 +28,15 @@
 
 #include <criterion/criterion.h>
 
+#include <linux/virtio_net.h>
+#include <linux/virtio_ring.h>
+
 #include <rte_eal.h>
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
+#include <rte_vhost.h>
 
 #include "vhu_pkt.h"
 #include "vs_switch.h"
@@ -432,6 +436,29 @@ both_directions(const char *mode, unsigned queues)
 	 * (rte_eth_dev_configure vs rte_eth_dev_start): packets sent in
 	 * between are vhost_tx_full drops. Send once the guest has started. */
 	wait_log(sw, g.log, "guest: started", 10000);
+
+	/* What the port offers: live migration (dirty-page logging),
+	 * mergeable buffers, indirect descriptors, multiqueue; not the host
+	 * offloads the pipeline cannot complete. The guest negotiated
+	 * mergeable buffers and got no host TSO. */
+	{
+		uint64_t offered = 0;
+
+		cr_assert_eq(rte_vhost_driver_get_features(sock, &offered), 0);
+		cr_assert(offered & (1ULL << VHOST_F_LOG_ALL));
+		cr_assert(offered & (1ULL << VIRTIO_NET_F_MRG_RXBUF));
+		cr_assert(offered & (1ULL << VIRTIO_RING_F_INDIRECT_DESC));
+		cr_assert(offered & (1ULL << VIRTIO_NET_F_MQ));
+		cr_assert_not(offered & (1ULL << VIRTIO_NET_F_HOST_TSO4));
+		cr_assert_not(offered & (1ULL << VIRTIO_NET_F_CSUM));
+		cr_assert_eq(vs_vhu_stats_get(vm, &vst), 0);
+		cr_assert_eq(vst.state, VS_VHU_RUNNING);
+		cr_assert_geq(vst.vid, 0);
+		cr_assert_eq(vst.n_vrings, 2 * queues);
+		cr_assert(vst.features & (1ULL << VIRTIO_NET_F_MRG_RXBUF), "features 0x%" PRIx64,
+			  vst.features);
+		cr_assert_not(vst.features & (1ULL << VIRTIO_NET_F_HOST_TSO4));
+	}
 
 	/* Both uplink rx rings: worker 0 polls ring 0, worker 1 ring 1, so both
 	 * workers transmit to the guest (on two queues, or sharing one). */
