@@ -241,6 +241,42 @@ guest_start(struct guest *g, const char *tag, bool server, unsigned queues, unsi
 	}
 }
 
+/* dpdk-testpmd as the guest: net_virtio_user, io forwarding (every frame
+ * it receives goes back out unchanged), one forwarding lcore. */
+static void
+testpmd_start(struct guest *g, const char *tag, bool server, unsigned queues)
+{
+	char vdev[320], prefix[64], q[16];
+	int fd;
+
+	snprintf(g->log, sizeof(g->log), "%s/testpmd-%s.log", dir, tag);
+	snprintf(vdev, sizeof(vdev), "net_virtio_user0,path=%s,queues=%u,queue_size=1024%s", sock,
+		 queues, server ? ",server=1" : "");
+	snprintf(prefix, sizeof(prefix), "vs_vhu_tp_%d_%s", getpid(), tag);
+	snprintf(q, sizeof(q), "%u", queues);
+	if (server)
+		unlink(sock);
+	g->pid = fork();
+	cr_assert_geq(g->pid, 0);
+	if (g->pid == 0) {
+		char *argv[] = {
+			"dpdk-testpmd", "--lcores", "0@0,1@0", "--no-huge", "-m", "256",
+			"--no-pci", "--no-shconf", "--no-telemetry", "--single-file-segments",
+			"--file-prefix", prefix, "--log-level", "*:warning", "--vdev", vdev, "--",
+			"--total-num-mbufs=8192", "--rxq", q, "--txq", q, "--rxd=1024", "--txd=1024",
+			"--forward-mode=io", "--auto-start", "--stats-period", "1", NULL,
+		};
+
+		fd = open(g->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+}
+
 static char *
 slurp(const char *path)
 {
@@ -879,4 +915,67 @@ Test(vhost, guest_churn, .timeout = 90)
 	vs_switch_destroy(sw);
 	vs_config_free(cfg);
 	dir_remove();
+}
+
+/* ---- dpdk-testpmd as the guest --------------------------------------------------------------- */
+
+/* Uplink -> vm1 -> testpmd (io: sends every frame back) -> vm1 -> uplink. */
+static void
+testpmd_loop(const char *mode, unsigned queues)
+{
+	static struct vs_switch_stats st;
+	bool client = strcmp(mode, "client") == 0;
+	struct vs_config *cfg;
+	struct vs_switch *sw;
+	struct vs_port *vm;
+	struct uplink u;
+	struct guest g;
+	double t0, last;
+	unsigned got = 0, k;
+
+	if (system("command -v dpdk-testpmd > /dev/null") != 0)
+		cr_skip_test("dpdk-testpmd is not installed");
+	eal_up();
+	uplink_make(&u);
+	cfg = load_cfg(&u, mode, queues);
+	if (client)
+		testpmd_start(&g, "g", true, queues);
+	sw = switch_up(cfg);
+	vm = vs_switch_port_by_name(sw, "vm1");
+	if (!client)
+		testpmd_start(&g, "g", false, queues);
+	wait_ready(sw, vm, 15000);
+	/* testpmd prints this once its port has started and forwarding runs. */
+	wait_log(sw, g.log, "io packet forwarding", 10000);
+	nap_ms(200);
+	inject_paced(sw, u.rx[0], u.rx[1], N_TEST);
+	t0 = last = now_ms();
+	while (now_ms() - t0 < 20000 && (got < 2 * N_TEST || now_ms() - last < 300)) {
+		k = drain(u.tx, VHU_TAG_TEST, NULL);
+		if (k)
+			last = now_ms();
+		got += k;
+		vs_vhu_process_events(sw);
+		nap_ms(1);
+	}
+	vs_switch_stats(sw, &st);
+	cr_assert_eq(got, 2 * N_TEST, "uplink got back %u of %u (vhost_tx_full %" PRIu64 ")\n%s",
+		     got, 2 * N_TEST, st.drops[VS_DROP_VHOST_TX_FULL], slurp(g.log));
+	cr_assert_eq(st.port[vm->id].tx_pkts, 2 * N_TEST);
+	cr_assert_eq(st.port[vm->id].rx_pkts, 2 * N_TEST);
+	cr_assert_eq(st.drops[VS_DROP_VHOST_TX_FULL], 0);
+	guest_kill(sw, &g);
+	vs_switch_destroy(sw);
+	vs_config_free(cfg);
+	dir_remove();
+}
+
+Test(vhost, testpmd_client_1q, .timeout = 60)
+{
+	testpmd_loop("client", 1);
+}
+
+Test(vhost, testpmd_server_2q, .timeout = 60)
+{
+	testpmd_loop("server", 2);
 }
