@@ -124,16 +124,32 @@ nap_us(long us)
 	nanosleep(&ts, NULL);
 }
 
+/*
+ * Post an event for the control thread. The ring holds 4096 events and the
+ * control thread drains it every loop, so it is full only when the control
+ * thread is stuck. Then a destroy_device event waits for room (it must not
+ * be lost, and librte_vhost holds no queue lock while calling
+ * destroy_device). Other callbacks may run with every queue lock held
+ * (vring_state_changed during SET_VRING_ENABLE), where waiting could
+ * deadlock with a grace period the control thread waits for: those events
+ * are dropped and logged instead.
+ */
 static int
-post(const struct vhu_event *ev)
+post(const struct vhu_event *ev, bool may_wait)
 {
-	unsigned tries = 0;
+	static atomic_uint dropped;
+	unsigned tries = 0, d;
 
 	if (vhu.ev == NULL)
 		return -ENODEV;
-	/* The control thread drains the ring every loop; a full ring means it
-	 * is busy, so wait (events must not be lost) but say so. */
 	while (rte_ring_mp_enqueue_elem(vhu.ev, (void *)(uintptr_t)ev, sizeof(*ev)) != 0) {
+		if (!may_wait) {
+			d = atomic_fetch_add(&dropped, 1) + 1;
+			if (d % 1000 == 1)
+				VS_VHU_LOG(ERR, "event ring full: device event %u of device %d "
+					   "lost (%u so far)", ev->type, ev->vid, d);
+			return -ENOBUFS;
+		}
 		if (tries++ % 10000 == 0)
 			VS_VHU_LOG(WARNING, "event ring full; waiting for the control thread");
 		nap_us(100);
@@ -155,7 +171,7 @@ post_simple(int vid, enum vhu_ev_type type, uint16_t queue, int enable)
 	ev.vid = vid;
 	ev.queue = queue;
 	ev.enable = enable != 0;
-	return post(&ev);
+	return post(&ev, false);
 }
 
 static int
@@ -215,7 +231,7 @@ cb_destroy_device(int vid)
 	ev.type = VHU_EV_DESTROY_DEVICE;
 	ev.vid = vid;
 	ev.seq = seq;
-	if (post(&ev) < 0)
+	if (post(&ev, true) < 0)
 		return; /* no event ring: no switch runs this port */
 	while ((uint32_t)atomic_load(&vp->destroy_ack) - seq > UINT32_MAX / 2 &&
 	       !atomic_load(&vp->closing)) {
