@@ -58,7 +58,7 @@ else
 	$V --no-wait init
 	$V --no-wait set Open_vSwitch . other_config:dpdk-init=true \
 		other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2 \
-		other_config:dpdk-extra="--no-huge --legacy-mem -m 512 --file-prefix vs_vb_o --no-pci --log-level=*:warning"
+		other_config:dpdk-extra="--no-huge --legacy-mem -m 1536 --file-prefix vs_vb_o --no-pci --log-level=*:warning"
 	# Its own network namespace: the netdev datapath makes an ovs-netdev tap.
 	unshare -n taskset -c 0,1 "$OVS_VSWITCHD" "unix:$R/db.sock" --pidfile="$R/ovs-vswitchd.pid" \
 		--unixctl="$R/ovs-vswitchd.ctl" --log-file="$R/ovs-vswitchd.log" -vconsole:off --detach
