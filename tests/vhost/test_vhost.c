@@ -263,7 +263,8 @@ testpmd_start(struct guest *g, const char *tag, bool server, unsigned queues)
 			"dpdk-testpmd", "--lcores", "0@0,1@0", "--no-huge", "-m", "256",
 			"--no-pci", "--no-shconf", "--no-telemetry", "--single-file-segments",
 			"--file-prefix", prefix, "--log-level", "*:warning", "--vdev", vdev, "--",
-			"--total-num-mbufs=8192", "--rxq", q, "--txq", q, "--rxd=1024", "--txd=1024",
+			"--total-num-mbufs=8192", "--rxq", q, "--txq", q, "--rxd=1024",
+			"--txd=1024",
 			"--forward-mode=io", "--auto-start", "--stats-period", "1", NULL,
 		};
 

@@ -156,8 +156,8 @@ main(int argc, char **argv)
 	 * QEMU does; virtio_user would refuse to bind. */
 	if (server)
 		unlink(path);
-	snprintf(vdev, sizeof(vdev), "net_virtio_user0,path=%s,queues=%u,queue_size=1024%s", path, queues,
-		 server ? ",server=1" : "");
+	snprintf(vdev, sizeof(vdev), "net_virtio_user0,path=%s,queues=%u,queue_size=1024%s", path,
+		 queues, server ? ",server=1" : "");
 	snprintf(lcores, sizeof(lcores), "0@%u", cpu);
 	snprintf(fp, sizeof(fp), "%s", prefix);
 	{
