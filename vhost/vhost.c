@@ -37,7 +37,7 @@
 RTE_LOG_REGISTER_DEFAULT(vs_vhost_logtype, NOTICE);
 
 #define VHU_EV_RING_SIZE 4096
-#define VHU_EV_BURST 32
+#define VHU_EV_BURST	 32
 
 enum vhu_ev_type {
 	VHU_EV_NEW_CONN = 1,
@@ -49,13 +49,13 @@ enum vhu_ev_type {
 };
 
 struct vhu_event {
-	uint8_t type;      /* enum vhu_ev_type */
-	uint8_t enable;    /* VRING */
+	uint8_t type;	/* enum vhu_ev_type */
+	uint8_t enable; /* VRING */
 	uint16_t slot;
 	uint16_t slot_gen;
-	uint16_t queue;    /* VRING: virtqueue index */
+	uint16_t queue; /* VRING: virtqueue index */
 	int32_t vid;
-	uint32_t seq;      /* DESTROY_DEVICE: handshake sequence */
+	uint32_t seq; /* DESTROY_DEVICE: handshake sequence */
 };
 
 /* Module state. The port table is written by the control thread under
@@ -65,16 +65,16 @@ static struct {
 	struct vs_vhu_port *slot[VS_PORT_MAX];
 	uint16_t slot_gen[VS_PORT_MAX];
 	struct rte_ring *ev;
-} vhu = { .lock = PTHREAD_MUTEX_INITIALIZER };
+} vhu = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 /* Host-side offloads the pipeline cannot finish (segmentation, partial
  * checksums on packets forwarded to a NIC that was not asked to complete
  * them): not offered, so guests send complete frames. Mergeable rx buffers,
  * indirect descriptors, multiqueue, event idx and dirty-page logging for
  * live migration (VHOST_F_LOG_ALL) stay as librte_vhost offers them. */
-#define VHU_DISABLED_FEATURES                                                      \
-	((1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO6) |     \
-	 (1ULL << VIRTIO_NET_F_HOST_ECN) | (1ULL << VIRTIO_NET_F_HOST_UFO) |       \
+#define VHU_DISABLED_FEATURES                                                                      \
+	((1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO6) |                     \
+	 (1ULL << VIRTIO_NET_F_HOST_ECN) | (1ULL << VIRTIO_NET_F_HOST_UFO) |                       \
 	 (1ULL << VIRTIO_NET_F_CSUM))
 
 const char *
@@ -119,7 +119,7 @@ port_of_vid(int vid, uint16_t *slot, uint16_t *gen)
 static void
 nap_us(long us)
 {
-	struct timespec ts = { .tv_sec = 0, .tv_nsec = us * 1000 };
+	struct timespec ts = {.tv_sec = 0, .tv_nsec = us * 1000};
 
 	nanosleep(&ts, NULL);
 }
@@ -146,8 +146,10 @@ post(const struct vhu_event *ev, bool may_wait)
 		if (!may_wait) {
 			d = atomic_fetch_add(&dropped, 1) + 1;
 			if (d % 1000 == 1)
-				VS_VHU_LOG(ERR, "event ring full: device event %u of device %d "
-					   "lost (%u so far)", ev->type, ev->vid, d);
+				VS_VHU_LOG(ERR,
+					   "event ring full: device event %u of device %d "
+					   "lost (%u so far)",
+					   ev->type, ev->vid, d);
 			return -ENOBUFS;
 		}
 		if (tries++ % 10000 == 0)
@@ -239,19 +241,21 @@ cb_destroy_device(int vid)
 		if ((us += 100) >= 1000) {
 			us = 0;
 			if (++waited_ms % 5000 == 0)
-				VS_VHU_LOG(WARNING, "%s: device %d: destroy waits %u s for the "
-					   "control thread", vp->path, vid, waited_ms / 1000);
+				VS_VHU_LOG(WARNING,
+					   "%s: device %d: destroy waits %u s for the "
+					   "control thread",
+					   vp->path, vid, waited_ms / 1000);
 		}
 	}
 }
 
 static const struct rte_vhost_device_ops vhu_dev_ops = {
-	.new_device = cb_new_device,
-	.destroy_device = cb_destroy_device,
-	.vring_state_changed = cb_vring_state_changed,
-	.features_changed = cb_features_changed,
-	.new_connection = cb_new_connection,
-	.destroy_connection = cb_destroy_connection,
+    .new_device = cb_new_device,
+    .destroy_device = cb_destroy_device,
+    .vring_state_changed = cb_vring_state_changed,
+    .features_changed = cb_features_changed,
+    .new_connection = cb_new_connection,
+    .destroy_connection = cb_destroy_connection,
 };
 
 /* ---- events (control thread) ------------------------------------------------------ */
@@ -383,8 +387,8 @@ vs_vhu_process_events(struct vs_switch *sw)
 
 	if (vhu.ev == NULL)
 		return -ENODEV;
-	while ((n = rte_ring_sc_dequeue_burst_elem(vhu.ev, ev, sizeof(ev[0]), VHU_EV_BURST,
-						   NULL)) > 0) {
+	while ((n = rte_ring_sc_dequeue_burst_elem(vhu.ev, ev, sizeof(ev[0]), VHU_EV_BURST, NULL)) >
+	       0) {
 		for (i = 0; i < n; i++)
 			apply_event(sw, &ev[i]);
 		total += (int)n;
@@ -573,8 +577,7 @@ vhu_start(struct vs_port *port)
 	if (!vp->driver_started) {
 		if (rte_vhost_driver_start(vp->path) != 0) {
 			VS_VHU_LOG(ERR, "port %s: cannot start vhost-user %s on %s", port->name,
-				   vp->mode == VS_CFG_VHOST_CLIENT ? "client" : "server",
-				   vp->path);
+				   vp->mode == VS_CFG_VHOST_CLIENT ? "client" : "server", vp->path);
 			return -EIO;
 		}
 		vp->driver_started = true;
@@ -636,12 +639,12 @@ vhu_stats(struct vs_port *port, struct vs_port_stats *out)
 }
 
 static const struct vs_port_ops vhu_port_ops = {
-	.type_name = "vhost",
-	.create = vhu_create,
-	.start = vhu_start,
-	.stop = vhu_stop,
-	.destroy = vhu_destroy,
-	.stats = vhu_stats,
+    .type_name = "vhost",
+    .create = vhu_create,
+    .start = vhu_start,
+    .stop = vhu_stop,
+    .destroy = vhu_destroy,
+    .stats = vhu_stats,
 };
 
 /* ---- module ---------------------------------------------------------------------------- */
@@ -717,9 +720,10 @@ vs_vhu_stats_format(const struct vs_port *port, char *buf, size_t size)
 
 	if (vs_vhu_stats_get(port, &st) < 0)
 		return -EINVAL;
-	n = snprintf(buf, size, "vhost %s: %s %s, %s, device %d, features 0x%" PRIx64
-		     ", connections %" PRIu64 " (reconnects %" PRIu64 ")", port->name,
-		     st.mode == VS_CFG_VHOST_CLIENT ? "client" : "server", st.path,
+	n = snprintf(buf, size,
+		     "vhost %s: %s %s, %s, device %d, features 0x%" PRIx64 ", connections %" PRIu64
+		     " (reconnects %" PRIu64 ")",
+		     port->name, st.mode == VS_CFG_VHOST_CLIENT ? "client" : "server", st.path,
 		     vs_vhu_state_str(st.state), st.vid, st.features, st.connections,
 		     st.reconnects);
 	for (q = 0; q < st.n_queues && n >= 0; q++) {

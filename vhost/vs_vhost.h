@@ -57,34 +57,34 @@ int vs_vhu_process_events(struct vs_switch *sw);
 enum vs_vhu_state {
 	VS_VHU_WAITING = 0, /* no connection on the socket */
 	VS_VHU_CONNECTED,   /* socket connected, device not (yet) running */
-	VS_VHU_RUNNING,     /* device running: guest memory mapped, first queue pair ready */
+	VS_VHU_RUNNING,	    /* device running: guest memory mapped, first queue pair ready */
 };
 
 const char *vs_vhu_state_str(enum vs_vhu_state s);
 
 struct vs_vhu_queue_stats {
-	bool rx_enabled;        /* guest tx ring (virtqueue 2q+1) enabled */
-	bool tx_enabled;        /* guest rx ring (virtqueue 2q) enabled */
+	bool rx_enabled; /* guest tx ring (virtqueue 2q+1) enabled */
+	bool tx_enabled; /* guest rx ring (virtqueue 2q) enabled */
 	uint64_t rx_pkts, rx_bytes;
 	uint64_t tx_pkts, tx_bytes;
-	uint64_t tx_ring_full;  /* packets a guest rx ring refused, per attempt (a packet
-				 * retried and then dropped counts once per attempt) */
-	uint64_t tx_disabled;   /* packets offered while the guest rx ring was disabled,
-				 * per attempt */
+	uint64_t tx_ring_full; /* packets a guest rx ring refused, per attempt (a packet
+				* retried and then dropped counts once per attempt) */
+	uint64_t tx_disabled;  /* packets offered while the guest rx ring was disabled,
+				* per attempt */
 };
 
 struct vs_vhu_stats {
 	char path[VS_CFG_PATH_MAX];
 	enum vs_cfg_vhost_mode mode;
 	enum vs_vhu_state state;
-	int vid;                   /* librte_vhost device id, -1 when not running */
-	uint64_t features;         /* negotiated virtio features (0 when not running) */
-	uint64_t connections;      /* socket connections accepted/established */
-	uint64_t reconnects;       /* connections after the first one */
-	uint64_t devices;          /* times the device started running */
-	uint64_t destroys;         /* times it stopped running */
-	uint16_t n_queues;         /* queue pairs configured */
-	uint16_t n_vrings;         /* virtqueues the guest set up (0 when not running) */
+	int vid;	      /* librte_vhost device id, -1 when not running */
+	uint64_t features;    /* negotiated virtio features (0 when not running) */
+	uint64_t connections; /* socket connections accepted/established */
+	uint64_t reconnects;  /* connections after the first one */
+	uint64_t devices;     /* times the device started running */
+	uint64_t destroys;    /* times it stopped running */
+	uint16_t n_queues;    /* queue pairs configured */
+	uint16_t n_vrings;    /* virtqueues the guest set up (0 when not running) */
 	struct vs_vhu_queue_stats queue[VS_PORT_MAX_QUEUES];
 };
 

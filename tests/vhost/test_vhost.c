@@ -76,9 +76,10 @@ eal_up(void)
 	char prefix[64];
 	/* Workers on lcores 1 and 2, both on CPU 1; the guest polls on CPU 0. */
 	char *argv[] = {
-		"test_vhost", "--no-huge", "-m", "512", "--no-shconf", "--no-pci",
-		"--no-telemetry", "--lcores", "0@0,1@1,2@1", "--file-prefix", prefix,
-		"--log-level", "*:warning", "--log-level", "nfvswitch.vhost:info", NULL,
+	    "test_vhost", "--no-huge",	    "-m",	 "512",		"--no-shconf",
+	    "--no-pci",	  "--no-telemetry", "--lcores",	 "0@0,1@1,2@1", "--file-prefix",
+	    prefix,	  "--log-level",    "*:warning", "--log-level", "nfvswitch.vhost:info",
+	    NULL,
 	};
 
 	snprintf(prefix, sizeof(prefix), "vs_vhu_t_%d", getpid());
@@ -260,12 +261,35 @@ testpmd_start(struct guest *g, const char *tag, bool server, unsigned queues)
 	cr_assert_geq(g->pid, 0);
 	if (g->pid == 0) {
 		char *argv[] = {
-			"dpdk-testpmd", "--lcores", "0@0,1@0", "--no-huge", "-m", "256",
-			"--no-pci", "--no-shconf", "--no-telemetry", "--single-file-segments",
-			"--file-prefix", prefix, "--log-level", "*:warning", "--vdev", vdev, "--",
-			"--total-num-mbufs=8192", "--rxq", q, "--txq", q, "--rxd=1024",
-			"--txd=1024",
-			"--forward-mode=io", "--auto-start", "--stats-period", "1", NULL,
+		    "dpdk-testpmd",
+		    "--lcores",
+		    "0@0,1@0",
+		    "--no-huge",
+		    "-m",
+		    "256",
+		    "--no-pci",
+		    "--no-shconf",
+		    "--no-telemetry",
+		    "--single-file-segments",
+		    "--file-prefix",
+		    prefix,
+		    "--log-level",
+		    "*:warning",
+		    "--vdev",
+		    vdev,
+		    "--",
+		    "--total-num-mbufs=8192",
+		    "--rxq",
+		    q,
+		    "--txq",
+		    q,
+		    "--rxd=1024",
+		    "--txd=1024",
+		    "--forward-mode=io",
+		    "--auto-start",
+		    "--stats-period",
+		    "1",
+		    NULL,
 		};
 
 		fd = open(g->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -438,8 +462,8 @@ worker_loops(struct vs_switch *sw, unsigned w)
 
 /* ---- client/server x 1/2 queues ----------------------------------------------------------- */
 
-#define N_GUEST 400  /* guest -> uplink */
-#define N_TEST 300   /* uplink -> guest, per uplink rx ring */
+#define N_GUEST 400 /* guest -> uplink */
+#define N_TEST	300 /* uplink -> guest, per uplink rx ring */
 
 static void
 both_directions(const char *mode, unsigned queues)
@@ -505,18 +529,16 @@ both_directions(const char *mode, unsigned queues)
 	vs_switch_stats(sw, &st);
 	cr_assert_eq(vs_vhu_stats_get(vm, &vst), 0);
 	cr_assert(WIFEXITED(g.status) && WEXITSTATUS(g.status) == 0,
-		  "guest failed (switch: vm1 tx %" PRIu64 " drops %" PRIu64 ", vhost_tx_full %"
-		  PRIu64 ", vhost_not_ready %" PRIu64 ", q0 ring_full %" PRIu64 " disabled %"
-		  PRIu64 "):\n%s", st.port[vm->id].tx_pkts,
-		  st.port[vm->id].tx_drops, st.drops[VS_DROP_VHOST_TX_FULL],
-		  st.drops[VS_DROP_VHOST_NOT_READY], vst.queue[0].tx_ring_full,
-		  vst.queue[0].tx_disabled, slurp(g.log));
+		  "guest failed (switch: vm1 tx %" PRIu64 " drops %" PRIu64
+		  ", vhost_tx_full %" PRIu64 ", vhost_not_ready %" PRIu64 ", q0 ring_full %" PRIu64
+		  " disabled %" PRIu64 "):\n%s",
+		  st.port[vm->id].tx_pkts, st.port[vm->id].tx_drops,
+		  st.drops[VS_DROP_VHOST_TX_FULL], st.drops[VS_DROP_VHOST_NOT_READY],
+		  vst.queue[0].tx_ring_full, vst.queue[0].tx_disabled, slurp(g.log));
 	cr_assert_eq(got, N_GUEST, "uplink got %u guest packets, want %u", got, N_GUEST);
 	cr_assert_eq(other, 0);
-	snprintf(want, sizeof(want), "phase 1: sent=%u received=%u other=0", N_GUEST,
-		 2 * N_TEST);
-	cr_assert_not_null(strstr(slurp(g.log), want), "want '%s' in:\n%s", want,
-			   slurp(g.log));
+	snprintf(want, sizeof(want), "phase 1: sent=%u received=%u other=0", N_GUEST, 2 * N_TEST);
+	cr_assert_not_null(strstr(slurp(g.log), want), "want '%s' in:\n%s", want, slurp(g.log));
 
 	/* Switch counters agree, per port and per queue. */
 	cr_assert_eq(vs_vhu_stats_get(vm, &vst), 0);
@@ -580,8 +602,9 @@ both_directions(const char *mode, unsigned queues)
 		snprintf(want_q, sizeof(want_q), "q%u (disabled) rx %" PRIu64, queues - 1,
 			 vst.queue[queues - 1].rx_pkts);
 		cr_assert_not_null(strstr(line, want_q), "want '%s' in %s", want_q, line);
-		cr_assert_eq(vs_vhu_stats_format(vs_switch_port_by_name(sw, "up"), line,
-						 sizeof(line)), -EINVAL);
+		cr_assert_eq(
+		    vs_vhu_stats_format(vs_switch_port_by_name(sw, "up"), line, sizeof(line)),
+		    -EINVAL);
 	}
 
 	vs_switch_destroy(sw);
@@ -709,8 +732,7 @@ Test(vhost, guest_restart, .timeout = 90)
 	cr_assert_eq(got, N_GUEST);
 	cr_assert_eq(other, 0);
 	snprintf(want, sizeof(want), "phase 1: sent=%u received=%u other=0", N_GUEST, N_TEST);
-	cr_assert_not_null(strstr(slurp(gb.log), want), "want '%s' in:\n%s", want,
-			   slurp(gb.log));
+	cr_assert_not_null(strstr(slurp(gb.log), want), "want '%s' in:\n%s", want, slurp(gb.log));
 	cr_assert_eq(vs_vhu_stats_get(vm, &vst), 0);
 	cr_assert_eq(vst.connections, 2);
 	cr_assert_eq(vst.reconnects, 1);

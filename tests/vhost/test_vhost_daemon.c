@@ -111,7 +111,7 @@ wait_exit(pid_t pid, unsigned timeout_ms)
 static void
 pcap_write(const char *path, unsigned n)
 {
-	uint32_t gh[6] = { 0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1 };
+	uint32_t gh[6] = {0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1};
 	uint8_t frame[VHU_PKT_LEN];
 	FILE *f = fopen(path, "wb");
 	unsigned i;
@@ -119,7 +119,7 @@ pcap_write(const char *path, unsigned n)
 	cr_assert_not_null(f);
 	fwrite(gh, sizeof(gh), 1, f);
 	for (i = 0; i < n; i++) {
-		uint32_t rh[4] = { 0, i, VHU_PKT_LEN, VHU_PKT_LEN };
+		uint32_t rh[4] = {0, i, VHU_PKT_LEN, VHU_PKT_LEN};
 
 		vhu_frame_fill(frame, VHU_TAG_TEST, i);
 		fwrite(rh, sizeof(rh), 1, f);
@@ -189,7 +189,7 @@ run_switch(const char *in, unsigned run, char *out, size_t size)
 	snprintf(out, size, "%s/out%u.pcap", dir, run);
 	write_cfg(cfg, in, out, run);
 	{
-		char *argv[] = { (char *)bin, "-c", cfg, "--duration", "4", NULL };
+		char *argv[] = {(char *)bin, "-c", cfg, "--duration", "4", NULL};
 
 		status = wait_exit(spawn(argv, log), 30000);
 	}
@@ -235,24 +235,24 @@ Test(vhost_daemon, switch_restart_client_mode, .timeout = 120)
 	/* The guest serves the socket (as QEMU does for a client-mode port)
 	 * and sends N_SEND frames each time the link comes up. */
 	{
-		char *argv[] = { (char *)gbin, "--path", sock, "--server", "--send", n,
-				 "--phases", "0", "--cpu", "0", "--prefix", prefix,
-				 "--timeout-ms", "100000", NULL };
+		char *argv[] = {(char *)gbin,	"--path", sock,	   "--server", "--send",   n,
+				"--phases",	"0",	  "--cpu", "0",	       "--prefix", prefix,
+				"--timeout-ms", "100000", NULL};
 
 		guest = spawn(argv, glog);
 	}
 	log = run_switch(in, 1, out1, sizeof(out1));
 	cr_assert_not_null(strstr(log, "device 0 running"), "no device in run 1:\n%s", log);
 	got = pcap_count(out1, VHU_TAG_GUEST, &total);
-	cr_assert_eq(got, N_SEND, "run 1: uplink sent %u guest frames (of %u), want %u", got,
-		     total, N_SEND);
+	cr_assert_eq(got, N_SEND, "run 1: uplink sent %u guest frames (of %u), want %u", got, total,
+		     N_SEND);
 
 	/* Restart the switch; the guest keeps running. */
 	log = run_switch(in, 2, out2, sizeof(out2));
 	cr_assert_not_null(strstr(log, "running"), "no device in run 2:\n%s", log);
 	got = pcap_count(out2, VHU_TAG_GUEST, &total);
-	cr_assert_eq(got, N_SEND, "run 2: uplink sent %u guest frames (of %u), want %u", got,
-		     total, N_SEND);
+	cr_assert_eq(got, N_SEND, "run 2: uplink sent %u guest frames (of %u), want %u", got, total,
+		     N_SEND);
 
 	kill(guest, SIGTERM);
 	status = wait_exit(guest, 10000);

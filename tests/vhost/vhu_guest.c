@@ -81,8 +81,8 @@ phase_print(const struct phase *p, uint16_t nq, const char *end)
 
 		if (rte_eth_stats_get(0, &st) == 0)
 			printf("stats: ipackets=%" PRIu64 " opackets=%" PRIu64 " imissed=%" PRIu64
-			       " rx_nombuf=%" PRIu64 " ierrors=%" PRIu64 "\n", st.ipackets,
-			       st.opackets, st.imissed, st.rx_nombuf, st.ierrors);
+			       " rx_nombuf=%" PRIu64 " ierrors=%" PRIu64 "\n",
+			       st.ipackets, st.opackets, st.imissed, st.rx_nombuf, st.ierrors);
 	}
 	fflush(stdout);
 }
@@ -102,18 +102,18 @@ int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "path", required_argument, NULL, 'p' },
-		{ "server", no_argument, NULL, 's' },
-		{ "queues", required_argument, NULL, 'q' },
-		{ "send", required_argument, NULL, 'n' },
-		{ "expect", required_argument, NULL, 'e' },
-		{ "phases", required_argument, NULL, 'P' },
-		{ "settle-ms", required_argument, NULL, 'S' },
-		{ "timeout-ms", required_argument, NULL, 't' },
-		{ "stream", no_argument, NULL, 'x' },
-		{ "cpu", required_argument, NULL, 'c' },
-		{ "prefix", required_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 },
+	    {"path", required_argument, NULL, 'p'},
+	    {"server", no_argument, NULL, 's'},
+	    {"queues", required_argument, NULL, 'q'},
+	    {"send", required_argument, NULL, 'n'},
+	    {"expect", required_argument, NULL, 'e'},
+	    {"phases", required_argument, NULL, 'P'},
+	    {"settle-ms", required_argument, NULL, 'S'},
+	    {"timeout-ms", required_argument, NULL, 't'},
+	    {"stream", no_argument, NULL, 'x'},
+	    {"cpu", required_argument, NULL, 'c'},
+	    {"prefix", required_argument, NULL, 'f'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *path = NULL, *prefix = "vhu_guest";
 	unsigned queues = 1, send = 0, expect = 0, phases = 1, settle = 300, timeout = 20000;
@@ -130,24 +130,47 @@ main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'p': path = optarg; break;
-		case 's': server = true; break;
-		case 'q': queues = (unsigned)atoi(optarg); break;
-		case 'n': send = (unsigned)atoi(optarg); break;
-		case 'e': expect = (unsigned)atoi(optarg); break;
-		case 'P': phases = (unsigned)atoi(optarg); break;
-		case 'S': settle = (unsigned)atoi(optarg); break;
-		case 't': timeout = (unsigned)atoi(optarg); break;
-		case 'x': stream = true; break;
-		case 'c': cpu = (unsigned)atoi(optarg); break;
-		case 'f': prefix = optarg; break;
+		case 'p':
+			path = optarg;
+			break;
+		case 's':
+			server = true;
+			break;
+		case 'q':
+			queues = (unsigned)atoi(optarg);
+			break;
+		case 'n':
+			send = (unsigned)atoi(optarg);
+			break;
+		case 'e':
+			expect = (unsigned)atoi(optarg);
+			break;
+		case 'P':
+			phases = (unsigned)atoi(optarg);
+			break;
+		case 'S':
+			settle = (unsigned)atoi(optarg);
+			break;
+		case 't':
+			timeout = (unsigned)atoi(optarg);
+			break;
+		case 'x':
+			stream = true;
+			break;
+		case 'c':
+			cpu = (unsigned)atoi(optarg);
+			break;
+		case 'f':
+			prefix = optarg;
+			break;
 		default:
 			fprintf(stderr, "vhu_guest: bad option\n");
 			return 1;
 		}
 	}
 	if (path == NULL || queues == 0 || queues > MAX_Q) {
-		fprintf(stderr, "usage: vhu_guest --path SOCK [--server] [--queues N] [--send N] "
+		fprintf(stderr,
+			"usage: vhu_guest --path SOCK [--server] [--queues N] [--send N] "
 			"[--expect N] [--phases N] [--settle-ms MS] [--timeout-ms MS] [--stream] "
 			"[--cpu C] [--prefix P]\n");
 		return 1;
@@ -161,10 +184,23 @@ main(int argc, char **argv)
 	snprintf(lcores, sizeof(lcores), "0@%u", cpu);
 	snprintf(fp, sizeof(fp), "%s", prefix);
 	{
-		char *eal[] = { "vhu_guest", "--no-huge", "-m", "128", "--no-pci", "--no-shconf",
-				"--no-telemetry", "--single-file-segments", "--lcores", lcores,
-				"--file-prefix", fp, "--log-level", "*:warning", "--vdev", vdev,
-				NULL };
+		char *eal[] = {"vhu_guest",
+			       "--no-huge",
+			       "-m",
+			       "128",
+			       "--no-pci",
+			       "--no-shconf",
+			       "--no-telemetry",
+			       "--single-file-segments",
+			       "--lcores",
+			       lcores,
+			       "--file-prefix",
+			       fp,
+			       "--log-level",
+			       "*:warning",
+			       "--vdev",
+			       vdev,
+			       NULL};
 
 		if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])) - 1, eal) < 0) {
 			fprintf(stderr, "vhu_guest: EAL init failed\n");

@@ -8,17 +8,17 @@
 
 #include <rte_mbuf.h>
 
-#define VHU_PKT_LEN 64
+#define VHU_PKT_LEN	64
 #define VHU_PAYLOAD_OFF 42 /* 14 Ethernet + 20 IPv4 + 8 UDP */
-#define VHU_TAG_GUEST 0
-#define VHU_TAG_TEST 1
+#define VHU_TAG_GUEST	0
+#define VHU_TAG_TEST	1
 
 /* Build the VHU_PKT_LEN-byte frame into p. */
 static inline void
 vhu_frame_fill(uint8_t *p, uint8_t tag, uint32_t seq)
 {
-	static const uint8_t dst[6] = { 0x02, 0, 0, 0, 0, 0x02 };
-	static const uint8_t src[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+	static const uint8_t dst[6] = {0x02, 0, 0, 0, 0, 0x02};
+	static const uint8_t src[6] = {0x02, 0, 0, 0, 0, 0x01};
 	uint8_t *ip, *udp, *pl;
 
 	memset(p, 0, VHU_PKT_LEN);
