@@ -112,7 +112,7 @@ actions_free(void *data, void *arg)
 	if (a == NULL || a->staged)
 		return;
 	if (--a->refcnt == 0)
-		rte_free(a);
+		free(a);
 }
 
 /* ---- create / destroy ------------------------------------------------------------- */
@@ -442,7 +442,10 @@ stage_rules(struct vs_switch *sw, const struct plan *pl, struct vs_cls_txn *txn,
 		const struct vs_cfg_rule *r = &cfg->rules[i];
 		int n, j;
 
-		acts[i] = rte_zmalloc("vs_actions", sizeof(struct vs_actions), RTE_CACHE_LINE_SIZE);
+		/* libc memory (cache aligned): sanitizers see its lifetime. */
+		if (posix_memalign((void **)&acts[i], RTE_CACHE_LINE_SIZE,
+				   sizeof(struct vs_actions)) != 0)
+			acts[i] = NULL;
 		if (acts[i] == NULL) {
 			rc = -ENOMEM;
 			goto out;
@@ -493,15 +496,29 @@ out:
 	return rc;
 }
 
+/*
+ * Give up the action lists of a transaction that will not (or did not)
+ * commit. A list that no classifier rule took is freed here; one that some
+ * staged rules hold belongs to the classifier from vs_cls_rule_add on: the
+ * abort hands those rules' data to data_free after a grace period, so it is
+ * only unmarked here and freed by data_free with its last rule. Called before
+ * the abort, so a data_free made during the abort itself is handled too.
+ */
 static void
-free_acts(struct vs_actions **acts, uint32_t n)
+release_staged(struct vs_actions **acts, uint32_t n)
 {
 	uint32_t i;
 
 	if (acts == NULL)
 		return;
-	for (i = 0; i < n; i++)
-		rte_free(acts[i]);
+	for (i = 0; i < n; i++) {
+		if (acts[i] == NULL)
+			continue;
+		if (acts[i]->refcnt == 0)
+			free(acts[i]);
+		else
+			acts[i]->staged = 0;
+	}
 	free(acts);
 }
 
@@ -743,9 +760,10 @@ abort_ports:
 		}
 	}
 abort:
+	/* Also after a failed commit (txn is NULL then): it aborted itself. */
+	release_staged(acts, cfg->n_rules);
 	if (txn != NULL)
 		vs_cls_txn_abort(txn);
-	free_acts(acts, cfg->n_rules);
 	free(rules);
 out:
 	rte_free(snap);

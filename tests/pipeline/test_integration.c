@@ -687,8 +687,16 @@ Test(integration, refused_change_leaves_the_switch_running, .timeout = 30)
 	static const char *other_workers = "workers: [{lcore: 1}, {lcore: 2}]\n"
 					   "ports:\n"
 					   "  - {name: in0, type: ethdev, device: net_ring_in0}\n";
+	/* New rules staged, then a new port that cannot be probed: all undone. */
+	static const char *ghost_port = PORTS_YAML
+	    "  - {name: ghost, type: ethdev, device: no_such_bus_dev0}\n"
+	    "rules:\n"
+	    "  - {priority: 7, match: {in_port: in0, l4_dst: \"1000-1999\", ip_proto: udp},\n"
+	    "     actions: [{output: out2}]}\n"
+	    "  - {priority: 7, match: {in_port: in0}, actions: [{output: ghost}]}\n";
 	struct vs_switch_stats *st = calloc(1, sizeof(*st));
-	struct vs_config *cfg, *bad1, *bad2;
+	struct vs_config *cfg, *bad1, *bad2, *bad3;
+	unsigned i;
 	struct vs_switch *sw;
 	unsigned count[N_PORTS] = {0, 3, 0, 0};
 	uint64_t gen;
@@ -701,10 +709,19 @@ Test(integration, refused_change_leaves_the_switch_running, .timeout = 30)
 	gen = vs_switch_generation(sw);
 	cr_assert_eq(vs_switch_apply(sw, bad1), -ENOTSUP);
 	cr_assert_eq(vs_switch_apply(sw, bad2), -EPERM, "workers need a restart");
+	bad3 = load(ghost_port);
+	cr_assert_eq(vs_switch_apply(sw, bad3), -ENODEV);
+	cr_assert_null(vs_switch_port_by_name(sw, "ghost"));
+	/* The aborted rules' action lists go through data_free after a grace
+	 * period: let the classifier reclaim them while traffic flows. */
+	for (i = 0; i < 50; i++) {
+		vs_switch_reclaim(sw);
+		usleep(1000);
+	}
 	cr_assert_eq(vs_switch_generation(sw), gen);
 	n_exp = 0;
 	send_ones(1, 3, 1);
-	for (uint16_t i = 1; i < 4; i++)
+	for (i = 1; i < 4; i++)
 		expect(i, OUT0, K_PLAIN);
 	wait_processed(sw, 3, 3, 0, st);
 	collect_and_check(count);
@@ -713,6 +730,7 @@ Test(integration, refused_change_leaves_the_switch_running, .timeout = 30)
 	vs_config_free(cfg);
 	vs_config_free(bad1);
 	vs_config_free(bad2);
+	vs_config_free(bad3);
 	free(st);
 	rte_eal_cleanup();
 }
