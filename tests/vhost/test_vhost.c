@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -210,6 +211,8 @@ guest_start(struct guest *g, const char *tag, bool server, unsigned queues, unsi
 		char *argv[24];
 		int i = 0;
 
+		/* Never outlive the test (a failed test must not leave a guest). */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		fd = open(g->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		if (fd >= 0) {
 			dup2(fd, 1);
@@ -292,6 +295,8 @@ testpmd_start(struct guest *g, const char *tag, bool server, unsigned queues)
 		    NULL,
 		};
 
+		/* Never outlive the test (a failed test must not leave a guest). */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		fd = open(g->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		if (fd >= 0) {
 			dup2(fd, 1);
