@@ -1,0 +1,445 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * nfvswitch: the daemon. The main thread is the control thread: it loads the
+ * config, initialises the EAL from it, builds and starts the switch, prints
+ * rates periodically and stops cleanly on SIGINT/SIGTERM or after --duration.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+
+#include "vs_app.h"
+#include "vs_config.h"
+#include "vs_switch.h"
+#include "vs_vhost.h"
+
+enum {
+	EXIT_OK = 0,
+	EXIT_CONFIG = 1,  /* invalid configuration */
+	EXIT_USAGE = 2,	  /* bad command line */
+	EXIT_STARTUP = 3, /* EAL, memory, port or rule setup failed */
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(
+	    f,
+	    "usage: nfvswitch [-c FILE] [--check] [--stats-interval MS] [--duration S]\n"
+	    "                 [--version] [--help]\n"
+	    "  -c, --config FILE       configuration file (default: the built-in demo,\n"
+	    "                          config/examples/demo.yaml)\n"
+	    "      --check             validate the configuration only (no DPDK) and exit\n"
+	    "      --stats-interval MS print rates every MS milliseconds (overrides\n"
+	    "                          control.stats_interval_ms; 0 = off)\n"
+	    "      --duration S        stop after S seconds (default: run until SIGINT/SIGTERM)\n"
+	    "      --version           print the version and exit\n"
+	    "  -h, --help              this text\n"
+	    "exit status:\n"
+	    "  0  stopped cleanly (or --check: the configuration is valid)\n"
+	    "  1  invalid configuration (the message says FILE:LINE:COL and why)\n"
+	    "  2  bad command line\n"
+	    "  3  startup failed: EAL, memory, ports or rules (the message says which)\n");
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+parse_u32(const char *s, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *s == '\0' || *end != '\0' || v > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* The built-in demo reads a capture that may not exist yet: make it. */
+static int
+ensure_demo_pcap(const struct vs_config *cfg)
+{
+	struct vs_pcapgen_params p;
+	struct stat st;
+	uint32_t i;
+	int rc;
+
+	for (i = 0; i < cfg->n_ports; i++)
+		if (strstr(cfg->ports[i].device, "rx_pcap=" VS_DEMO_PCAP) != NULL)
+			break;
+	if (i == cfg->n_ports || stat(VS_DEMO_PCAP, &st) == 0)
+		return 0;
+	if (mkdir(VS_DEMO_PCAP_DIR, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "nfvswitch: cannot create %s: %s\n", VS_DEMO_PCAP_DIR,
+			strerror(errno));
+		return -errno;
+	}
+	vs_demo_pcapgen_params(&p);
+	rc = vs_pcapgen_write(VS_DEMO_PCAP, &p);
+	if (rc < 0) {
+		fprintf(stderr, "nfvswitch: cannot write %s: %s\n", VS_DEMO_PCAP, strerror(-rc));
+		return rc;
+	}
+	printf("generated %s: %u flows, %u packets of %u bytes\n", VS_DEMO_PCAP, p.flows, p.count,
+	       p.size);
+	return 0;
+}
+
+static void
+print_drops(const char *indent, const uint64_t *cur, const uint64_t *prev)
+{
+	bool any = false;
+	unsigned r;
+
+	for (r = VS_DROP_FIRST; r < VS_DROP_MAX; r++) {
+		uint64_t d = cur[r] - (prev ? prev[r] : 0);
+
+		if (d == 0)
+			continue;
+		printf("%s%s=%" PRIu64, any ? " " : indent, vs_drop_reason_str(r), d);
+		any = true;
+	}
+	if (any)
+		printf("\n");
+}
+
+/* Where lookups were answered: port fast path, EMC, subtables, or nowhere. */
+static void
+print_cls(const struct vs_cls_ctx_stats *c, const struct vs_cls_ctx_stats *p)
+{
+	uint64_t lookups = c->lookups - (p ? p->lookups : 0);
+
+	if (lookups == 0)
+		return;
+	printf("  classifier: port-fast %.1f%%  emc %.1f%%  subtables %.1f%%  miss %.1f%%  "
+	       "(emc insert 1/%u)\n",
+	       100.0 * (double)(c->port_fast_hits - (p ? p->port_fast_hits : 0)) / lookups,
+	       100.0 * (double)(c->emc_hits - (p ? p->emc_hits : 0)) / lookups,
+	       100.0 * (double)(c->tss_hits - (p ? p->tss_hits : 0)) / lookups,
+	       100.0 * (double)(c->tss_misses - (p ? p->tss_misses : 0)) / lookups,
+	       1u << c->emc_insert_shift);
+}
+
+/* Rates between two samples (prev == NULL: totals since start). */
+static void
+print_stats(const struct vs_switch_stats *cur, const struct vs_switch_stats *prev, double dt,
+	    double elapsed)
+{
+	uint16_t id, i;
+
+	if (prev)
+		printf(
+		    "--- %.1fs ---------------------------------------------------------------\n",
+		    elapsed);
+	else
+		printf(
+		    "=== totals after %.1fs ====================================================\n",
+		    elapsed);
+	for (id = 0; id < cur->n_ports; id++) {
+		const struct vs_switch_port_stats *c = &cur->port[id];
+		const struct vs_switch_port_stats *p = prev ? &prev->port[id] : NULL;
+		uint64_t rxp, rxb, txp, txb, drops;
+
+		if (!c->present)
+			continue;
+		rxp = c->rx_pkts - (p ? p->rx_pkts : 0);
+		rxb = c->rx_bytes - (p ? p->rx_bytes : 0);
+		txp = c->tx_pkts - (p ? p->tx_pkts : 0);
+		txb = c->tx_bytes - (p ? p->tx_bytes : 0);
+		drops = c->tx_drops + c->dev.imissed + c->dev.rx_nombuf -
+			(p ? p->tx_drops + p->dev.imissed + p->dev.rx_nombuf : 0);
+		if (prev)
+			printf("port %-12s rx %8.3f Mpps %7.3f Gbit/s  tx %8.3f Mpps %7.3f Gbit/s  "
+			       "drops %" PRIu64 "%s\n",
+			       c->name, rxp / dt / 1e6, rxb * 8.0 / dt / 1e9, txp / dt / 1e6,
+			       txb * 8.0 / dt / 1e9, drops, c->ready ? "" : "  (down)");
+		else
+			printf("port %-12s rx %" PRIu64 " pkts %" PRIu64 " bytes  tx %" PRIu64
+			       " pkts %" PRIu64 " bytes  drops %" PRIu64 "\n",
+			       c->name, rxp, rxb, txp, txb, drops);
+	}
+	for (i = 0; i < cur->n_workers; i++) {
+		const struct vs_switch_worker_stats *c = &cur->worker[i];
+		const struct vs_switch_worker_stats *p = prev ? &prev->worker[i] : NULL;
+		uint64_t busy = c->busy_cycles - (p ? p->busy_cycles : 0);
+		uint64_t idle = c->idle_cycles - (p ? p->idle_cycles : 0);
+		uint64_t rx = c->rx_pkts - (p ? p->rx_pkts : 0);
+		uint64_t tx = c->tx_pkts - (p ? p->tx_pkts : 0);
+
+		/* Busy cycles per received packet: the whole pipeline's cost. */
+		double cpp = rx ? (double)busy / (double)rx : 0.0;
+		double pct = busy + idle ? 100.0 * (double)busy / (double)(busy + idle) : 0.0;
+
+		if (prev)
+			printf("worker lcore %-4u busy %5.1f%%  rx %8.3f Mpps  tx %8.3f Mpps  "
+			       "%.0f cycles/pkt\n",
+			       c->lcore, pct, rx / dt / 1e6, tx / dt / 1e6, cpp);
+		else
+			printf("worker lcore %-4u busy %5.1f%%  rx %" PRIu64 " pkts  tx %" PRIu64
+			       " pkts  %.0f cycles/pkt\n",
+			       c->lcore, pct, rx, tx, cpp);
+		print_cls(&c->cls, p ? &p->cls : NULL);
+		print_drops("  drops: ", c->drops, p ? p->drops : NULL);
+	}
+	if (!prev) {
+		printf("drops total %" PRIu64 "\n", cur->total_drops);
+		print_drops("  by reason: ", cur->drops, NULL);
+	}
+	fflush(stdout);
+}
+
+/* One line per vhost port: connection state, features, per-queue counts. */
+static void
+print_vhost(struct vs_switch *sw)
+{
+	char line[1024];
+	uint16_t id;
+
+	for (id = 0; id < VS_PORT_MAX; id++) {
+		struct vs_port *p = vs_switch_port(sw, id);
+
+		if (p != NULL && p->type == VS_PORT_VHOST &&
+		    vs_vhu_stats_format(p, line, sizeof(line)) >= 0)
+			printf("%s\n", line);
+	}
+	fflush(stdout);
+}
+
+static int
+run(const struct vs_config *cfg, const char *prog, uint32_t stats_ms, uint32_t duration_s)
+{
+	struct vs_switch_stats *cur, *prev, *tmp;
+	struct vs_mbuf_sizing sz;
+	struct vs_eal_args ea;
+	struct vs_switch *sw;
+	struct sigaction sa;
+	char line[4096];
+	double t_start, t_last, t_rerank, t;
+	int rc;
+
+	rc = vs_switch_mbuf_sizing(cfg, &sz);
+	if (rc < 0) {
+		fprintf(stderr, "nfvswitch: cannot size the mempool: %s\n", strerror(-rc));
+		return EXIT_STARTUP;
+	}
+	printf("mempool: %u mbufs x %u bytes = %" PRIu64 " MiB (rx desc %" PRIu64
+	       ", tx desc %" PRIu64 ", in flight %" PRIu64 ", caches %" PRIu64 ", reserve %" PRIu64
+	       "); memory needed %u MiB\n",
+	       sz.n_mbufs, sz.mbuf_size, sz.pool_bytes >> 20, sz.rx_desc, sz.tx_desc, sz.inflight,
+	       sz.caches, sz.reserve, sz.memory_mb);
+	rc = vs_app_check_memory(cfg, &sz, line, sizeof(line));
+	if (rc == 0)
+		rc = vs_app_check_hugepages(cfg, &sz, vs_app_hugepages_free_mb("/proc/meminfo"),
+					    line, sizeof(line));
+	if (rc < 0) {
+		fprintf(stderr, "nfvswitch: %s\n", line);
+		return EXIT_STARTUP;
+	}
+	rc = vs_app_eal_args(cfg, prog, &sz, &ea);
+	if (rc < 0) {
+		fprintf(stderr, "nfvswitch: cannot build the EAL arguments: %s\n", strerror(-rc));
+		return EXIT_STARTUP;
+	}
+	printf("EAL arguments: %s\n", vs_app_eal_args_str(&ea, line, sizeof(line)));
+	fflush(stdout);
+	if (rte_eal_init(ea.argc, ea.argv) < 0) {
+		fprintf(stderr, "nfvswitch: EAL initialisation failed: %s\n",
+			rte_strerror(rte_errno));
+		return EXIT_STARTUP;
+	}
+	rc = vs_vhu_init();
+	if (rc < 0) {
+		fprintf(stderr, "nfvswitch: cannot set up vhost-user support: %s\n", strerror(-rc));
+		rte_eal_cleanup();
+		return EXIT_STARTUP;
+	}
+	cur = calloc(1, sizeof(*cur));
+	prev = calloc(1, sizeof(*prev));
+	sw = vs_switch_create(cfg);
+	if (sw == NULL || cur == NULL || prev == NULL) {
+		fprintf(stderr, "nfvswitch: cannot create the switch: %s\n", strerror(errno));
+		rc = EXIT_STARTUP;
+		goto out;
+	}
+	rc = vs_switch_apply(sw, cfg);
+	if (rc < 0) {
+		fprintf(stderr, "nfvswitch: cannot apply %s: %s (see the log above)\n", cfg->source,
+			strerror(-rc));
+		rc = EXIT_STARTUP;
+		goto out;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	rc = vs_switch_start(sw);
+	if (rc < 0) {
+		fprintf(stderr, "nfvswitch: cannot start: %s\n", strerror(-rc));
+		rc = EXIT_STARTUP;
+		goto out;
+	}
+	printf("nfvswitch running: %u ports, %u workers, %u rules; Ctrl-C stops\n", cfg->n_ports,
+	       cfg->n_workers, cfg->n_rules);
+	fflush(stdout);
+	t_start = t_last = t_rerank = now_s();
+	vs_switch_stats(sw, prev);
+	while (!stop_requested) {
+		struct timespec nap = {.tv_sec = 0, .tv_nsec = 20 * 1000 * 1000};
+
+		nanosleep(&nap, NULL);
+		t = now_s();
+		/* vhost device events: a guest came or went. */
+		vs_vhu_process_events(sw);
+		vs_switch_reclaim(sw);
+		if (t - t_rerank >= 1.0) {
+			vs_switch_rerank(sw);
+			t_rerank = t;
+		}
+		if (duration_s && t - t_start >= duration_s)
+			break;
+		if (stats_ms && (t - t_last) * 1000.0 >= stats_ms) {
+			vs_switch_stats(sw, cur);
+			print_stats(cur, prev, t - t_last, t - t_start);
+			print_vhost(sw);
+			tmp = prev;
+			prev = cur;
+			cur = tmp;
+			t_last = t;
+		}
+	}
+	printf("stopping%s\n", stop_requested ? " (signal)" : "");
+	vs_switch_stop(sw);
+	vs_switch_stats(sw, cur);
+	print_stats(cur, NULL, 1.0, now_s() - t_start);
+	print_vhost(sw);
+	rc = EXIT_OK;
+out:
+	vs_switch_destroy(sw);
+	vs_vhu_fini();
+	free(cur);
+	free(prev);
+	rte_eal_cleanup();
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	/* clang-format off */
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 1 },
+		{ "stats-interval", required_argument, NULL, 2 },
+		{ "duration", required_argument, NULL, 3 },
+		{ "version", no_argument, NULL, 4 },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	/* clang-format on */
+	const char *file = NULL;
+	bool check = false, have_stats = false;
+	uint32_t stats_ms = 0, duration_s = 0;
+	struct vs_cfg_error err;
+	struct vs_config *cfg;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			file = optarg;
+			break;
+		case 1:
+			check = true;
+			break;
+		case 2:
+			if (parse_u32(optarg, &stats_ms) < 0) {
+				fprintf(stderr,
+					"nfvswitch: --stats-interval: '%s' is not a number of "
+					"milliseconds\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			have_stats = true;
+			break;
+		case 3:
+			if (parse_u32(optarg, &duration_s) < 0 || duration_s == 0) {
+				fprintf(stderr,
+					"nfvswitch: --duration: '%s' is not a positive number "
+					"of seconds\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 4:
+			printf("nfvswitch %s\n", VS_VERSION);
+			return EXIT_OK;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "nfvswitch: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	memset(&err, 0, sizeof(err));
+	if (file)
+		cfg = vs_config_load(file, &err);
+	else
+		cfg = vs_config_load_buf(vs_builtin_config, vs_builtin_config_len, "<built-in>",
+					 &err);
+	if (cfg == NULL) {
+		fprintf(stderr, "%s\n", err.msg[0] ? err.msg : "invalid configuration");
+		return EXIT_CONFIG;
+	}
+	if (check) {
+		printf("%s: OK (%u ports, %u workers, %u rules)\n", file ? file : "<built-in>",
+		       cfg->n_ports, cfg->n_workers, cfg->n_rules);
+		vs_config_free(cfg);
+		return EXIT_OK;
+	}
+	if (!file && ensure_demo_pcap(cfg) < 0) {
+		vs_config_free(cfg);
+		return EXIT_STARTUP;
+	}
+	if (!have_stats)
+		stats_ms = cfg->control.stats_interval_ms;
+	rc = run(cfg, "nfvswitch", stats_ms, duration_s);
+	vs_config_free(cfg);
+	return rc;
+}

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Rule compilation: config rule -> compiled action list + classifier matches. */
+#include <errno.h>
+#include <string.h>
+
+#include "vs_action.h"
+
+static void
+prefix_to_key(const struct vs_cfg_prefix *p, uint8_t *key, uint8_t *mask)
+{
+	unsigned size = p->family == 6 ? 16 : 4;
+	unsigned bits = p->len, i;
+
+	for (i = 0; i < size; i++) {
+		uint8_t m;
+
+		if (bits >= 8)
+			m = 0xff;
+		else
+			m = (uint8_t)(0xff << (8 - bits));
+		bits = bits >= 8 ? bits - 8 : 0;
+		mask[i] = m;
+		key[i] = p->addr[i] & m;
+	}
+}
+
+static uint16_t
+implied_eth_type(const struct vs_cfg_match *m)
+{
+	if (m->fields & VS_CFG_M_ETH_TYPE)
+		return m->eth_type;
+	if (m->fields & VS_CFG_M_IP_SRC)
+		return m->ip_src.family == 6 ? 0x86dd : 0x0800;
+	if (m->fields & VS_CFG_M_IP_DST)
+		return m->ip_dst.family == 6 ? 0x86dd : 0x0800;
+	/* The loader may already have filled in the implied type. */
+	return m->eth_type;
+}
+
+static int
+compile_base(const struct vs_cfg_match *m, vs_port_lookup_fn lookup, void *arg,
+	     struct vs_cls_match *out)
+{
+	struct vs_flow_key *k = &out->key, *mk = &out->mask;
+	uint16_t eth_type;
+
+	memset(out, 0, sizeof(*out));
+	if (m->fields & VS_CFG_M_IN_PORT) {
+		int id = lookup(m->in_port, arg);
+
+		if (id < 0)
+			return -EINVAL;
+		k->in_port = (uint16_t)id;
+		mk->in_port = 0xffff;
+	}
+	if (m->fields & VS_CFG_M_ETH_SRC) {
+		memcpy(k->eth_src, m->eth_src.b, 6);
+		memcpy(mk->eth_src, m->eth_src_mask.b, 6);
+	}
+	if (m->fields & VS_CFG_M_ETH_DST) {
+		memcpy(k->eth_dst, m->eth_dst.b, 6);
+		memcpy(mk->eth_dst, m->eth_dst_mask.b, 6);
+	}
+	eth_type = implied_eth_type(m);
+	if (eth_type != 0) {
+		k->eth_type = eth_type;
+		mk->eth_type = 0xffff;
+	}
+	if (m->fields & VS_CFG_M_VLAN_ID) {
+		if (m->vlan_none) {
+			k->vlan_tci = 0;
+			mk->vlan_tci = 0xffff;
+		} else {
+			if (m->vlan_id > VS_VLAN_VID_MASK)
+				return -EINVAL;
+			k->vlan_tci = VS_VLAN_PRESENT | m->vlan_id;
+			mk->vlan_tci = VS_VLAN_PRESENT | VS_VLAN_VID_MASK;
+		}
+	}
+	if (m->fields & VS_CFG_M_VLAN_PCP) {
+		if (m->vlan_pcp > 7 || ((m->fields & VS_CFG_M_VLAN_ID) && m->vlan_none))
+			return -EINVAL;
+		k->vlan_tci |= (uint16_t)(VS_VLAN_PRESENT | m->vlan_pcp << VS_VLAN_PCP_SHIFT);
+		mk->vlan_tci |= (uint16_t)(VS_VLAN_PRESENT | 7u << VS_VLAN_PCP_SHIFT);
+	}
+	if (m->fields & VS_CFG_M_IP_SRC)
+		prefix_to_key(&m->ip_src, k->ip_src, mk->ip_src);
+	if (m->fields & VS_CFG_M_IP_DST)
+		prefix_to_key(&m->ip_dst, k->ip_dst, mk->ip_dst);
+	if (m->fields & VS_CFG_M_IP_PROTO) {
+		k->ip_proto = m->ip_proto;
+		mk->ip_proto = 0xff;
+	}
+	if (m->fields & VS_CFG_M_IP_DSCP) {
+		k->ip_dscp = m->ip_dscp;
+		mk->ip_dscp = 0xff;
+	}
+	if (m->fields & VS_CFG_M_ICMP_TYPE) {
+		k->l4_src = m->icmp_type;
+		mk->l4_src = 0xffff;
+	}
+	if (m->fields & VS_CFG_M_ICMP_CODE) {
+		k->l4_dst = m->icmp_code;
+		mk->l4_dst = 0xffff;
+	}
+	return 0;
+}
+
+static int
+compile_actions(const struct vs_cfg_rule *r, vs_port_lookup_fn lookup, void *arg,
+		struct vs_actions *acts)
+{
+	int last = -1;
+	uint32_t i;
+
+	if (r->n_actions == 0 || r->n_actions > VS_CFG_MAX_ACTIONS)
+		return -EINVAL;
+	for (i = 0; i < r->n_actions; i++) {
+		const struct vs_cfg_action *ca = &r->actions[i];
+		struct vs_action *a = &acts->a[i];
+		int id;
+
+		memset(a, 0, sizeof(*a));
+		switch (ca->type) {
+		case VS_CFG_ACT_OUTPUT:
+			id = lookup(ca->port, arg);
+			if (id < 0)
+				return -EINVAL;
+			a->type = VS_ACTION_OUTPUT;
+			a->port = (uint16_t)id;
+			last = (int)i;
+			acts->n_tx++;
+			break;
+		case VS_CFG_ACT_DROP:
+			a->type = VS_ACTION_DROP;
+			break;
+		case VS_CFG_ACT_FLOOD:
+			a->type = VS_ACTION_FLOOD;
+			last = (int)i;
+			acts->n_tx++;
+			break;
+		case VS_CFG_ACT_PUSH_VLAN:
+			if (ca->vlan_id > VS_VLAN_VID_MASK || ca->vlan_pcp > 7)
+				return -EINVAL;
+			a->type = VS_ACTION_PUSH_VLAN;
+			a->tci = (uint16_t)(ca->vlan_pcp << VS_VLAN_PCP_SHIFT | ca->vlan_id);
+			break;
+		case VS_CFG_ACT_POP_VLAN:
+			a->type = VS_ACTION_POP_VLAN;
+			break;
+		case VS_CFG_ACT_SET_ETH_SRC:
+			a->type = VS_ACTION_SET_ETH_SRC;
+			memcpy(a->mac, ca->mac.b, 6);
+			break;
+		case VS_CFG_ACT_SET_ETH_DST:
+			a->type = VS_ACTION_SET_ETH_DST;
+			memcpy(a->mac, ca->mac.b, 6);
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	acts->n = (uint16_t)r->n_actions;
+	if (last >= 0)
+		acts->a[last].last_tx = 1;
+	/* Nothing after the last emission can be observed: trim it. */
+	if (last >= 0)
+		acts->n = (uint16_t)(last + 1);
+	return 0;
+}
+
+int
+vs_rule_compile(const struct vs_cfg_rule *r, uint32_t rule_index, vs_port_lookup_fn lookup,
+		void *lookup_arg, struct vs_actions *acts, struct vs_cls_match *matches,
+		unsigned max)
+{
+	uint16_t sval[32], smask[32], dval[32], dmask[32];
+	unsigned ns = 1, nd = 1, i, j, n = 0;
+	struct vs_cls_match base;
+	int rc;
+
+	memset(acts, 0, sizeof(*acts));
+	acts->rule_index = rule_index;
+	rc = compile_actions(r, lookup, lookup_arg, acts);
+	if (rc < 0)
+		return rc;
+	rc = compile_base(&r->match, lookup, lookup_arg, &base);
+	if (rc < 0)
+		return rc;
+
+	if (r->match.fields & VS_CFG_M_L4_SRC) {
+		if (r->match.l4_src_lo > r->match.l4_src_hi)
+			return -EINVAL;
+		ns = vs_cls_range_to_masks(r->match.l4_src_lo, r->match.l4_src_hi, sval, smask);
+	}
+	if (r->match.fields & VS_CFG_M_L4_DST) {
+		if (r->match.l4_dst_lo > r->match.l4_dst_hi)
+			return -EINVAL;
+		nd = vs_cls_range_to_masks(r->match.l4_dst_lo, r->match.l4_dst_hi, dval, dmask);
+	}
+	if (ns * nd > max)
+		return -ENOSPC;
+	for (i = 0; i < ns; i++) {
+		for (j = 0; j < nd; j++) {
+			struct vs_cls_match *m = &matches[n++];
+
+			*m = base;
+			if (r->match.fields & VS_CFG_M_L4_SRC) {
+				m->key.l4_src = sval[i] & smask[i];
+				m->mask.l4_src = smask[i];
+			}
+			if (r->match.fields & VS_CFG_M_L4_DST) {
+				m->key.l4_dst = dval[j] & dmask[j];
+				m->mask.l4_dst = dmask[j];
+			}
+		}
+	}
+	return (int)n;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Named drop reasons of the pipeline. One X-macro generates the enum and the
+ * strings; every per-worker drop counter is indexed by enum vs_drop_reason.
+ *
+ * The first VS_PARSE_MAX values mirror the flow-key parse outcomes one to one
+ * (VS_DROP_PARSE_<X> == VS_PARSE_<X>), so a malformed packet is counted with
+ * drops[outcome] and no translation table. Value 0 (parse outcome "ok") is not
+ * a drop; it is named VS_DROP_NONE and never counted.
+ */
+#ifndef VS_DROP_H
+#define VS_DROP_H
+
+#include "vs_flow_key.h"
+
+#define VS_DROP_REASONS(X)                                                                         \
+	X(NO_RULE, "no_rule")			/* classifier miss: default drop */                \
+	X(RULE_DROP, "rule_drop")		/* explicit drop action */                         \
+	X(NO_OUTPUT, "no_output")		/* rule actions output nowhere */                  \
+	X(TX_FULL, "tx_full")			/* tx ring full after retries */                   \
+	X(PORT_DOWN, "port_down")		/* output port not ready */                        \
+	X(HAIRPIN, "hairpin")			/* output to the input port */                     \
+	X(NO_MBUF, "no_mbuf")			/* copy for flood/multi-output */                  \
+	X(VLAN_PUSH_FAILED, "vlan_push_failed") /* no headroom for the tag */                      \
+	X(BAD_PORT, "bad_port")			/* action names a port now gone */                 \
+	X(VHOST_NOT_READY, "vhost_not_ready")	/* vhost output: no guest device */                \
+	X(VHOST_TX_FULL, "vhost_tx_full")	/* guest rx ring full or disabled */
+
+enum vs_drop_reason {
+#define VS_DROP_PARSE_ENUM_(name, str) VS_DROP_PARSE_##name = VS_PARSE_##name,
+	VS_PARSE_OUTCOMES(VS_DROP_PARSE_ENUM_)
+#undef VS_DROP_PARSE_ENUM_
+#define VS_DROP_ENUM_(name, str) VS_DROP_##name,
+	    VS_DROP_REASONS(VS_DROP_ENUM_)
+#undef VS_DROP_ENUM_
+		VS_DROP_MAX
+};
+
+#define VS_DROP_NONE VS_DROP_PARSE_OK
+/* First value that is a real drop reason. */
+#define VS_DROP_FIRST (VS_DROP_NONE + 1)
+
+/* Name of a drop reason ("no_rule", "malformed_runt", ...); "none" for
+ * VS_DROP_NONE, "unknown" out of range. */
+const char *vs_drop_reason_str(enum vs_drop_reason r);
+
+#endif /* VS_DROP_H */

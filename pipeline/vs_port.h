@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The port abstraction: one struct for every kind of port the switch forwards
+ * between (ethdev ports today: PCI NICs, VFs and vdevs; vhost-user ports plug
+ * in behind the same ops in their own module).
+ *
+ * A port has a switch port id: a dense, stable index used as the flow key's
+ * in_port and as the index of every per-port table (tx buffers, counters). It
+ * is not the DPDK port id. The rx/tx functions are chosen when the port is
+ * created (one indirect call per burst); a tx queue that several workers share
+ * is protected by its own spinlock, and only then.
+ *
+ * Threads: create/start/stop/destroy/stats run on the control thread. Workers
+ * only call port->rx / port->tx on the queues the published snapshot gives
+ * them. A port whose device can come and go (vhost) reports readiness through
+ * vs_port_is_ready(); the control thread publishes it in the worker snapshot
+ * and workers drop+count `port_down` for an output that is not ready.
+ */
+#ifndef VS_PORT_H
+#define VS_PORT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_spinlock.h>
+
+#include "vs_config.h"
+
+struct rte_mbuf;
+struct rte_mempool;
+struct vs_port;
+
+#define VS_PORT_MAX	   VS_CFG_MAX_PORTS
+#define VS_PORT_MAX_QUEUES 128
+
+enum vs_port_type {
+	VS_PORT_ETHDEV = VS_CFG_PORT_ETHDEV,
+	VS_PORT_VHOST = VS_CFG_PORT_VHOST,
+	VS_PORT_TYPE_MAX,
+};
+
+/* Fast path: receive / transmit up to n packets on queue; returns the count. */
+typedef uint16_t (*vs_port_rx_fn)(struct vs_port *port, uint16_t queue, struct rte_mbuf **pkts,
+				  uint16_t n);
+typedef uint16_t (*vs_port_tx_fn)(struct vs_port *port, uint16_t queue, struct rte_mbuf **pkts,
+				  uint16_t n);
+
+/* What the switch gives a port at creation. */
+struct vs_port_params {
+	struct rte_mempool *pool; /* rx mbufs */
+	uint16_t n_workers;	  /* tx queues default to one per worker */
+};
+
+/* Device counters (as the driver reports them). */
+struct vs_port_stats {
+	uint64_t ipackets, opackets;
+	uint64_t ibytes, obytes;
+	uint64_t imissed; /* dropped by the device: rx ring full */
+	uint64_t ierrors, oerrors;
+	uint64_t rx_nombuf; /* rx mbuf allocation failures */
+};
+
+/* Per-type operations; each returns 0 or -errno unless said otherwise. */
+typedef int (*vs_port_create_fn)(struct vs_port *port, const struct vs_cfg_port *cfg,
+				 const struct vs_port_params *p);
+typedef int (*vs_port_start_fn)(struct vs_port *port);
+typedef int (*vs_port_stop_fn)(struct vs_port *port);
+typedef void (*vs_port_destroy_fn)(struct vs_port *port);
+typedef int (*vs_port_stats_fn)(struct vs_port *port, struct vs_port_stats *out);
+
+struct vs_port_ops {
+	const char *type_name;
+	vs_port_create_fn create; /* fills queues, rx, tx, socket_id, priv */
+	vs_port_start_fn start;
+	vs_port_stop_fn stop;
+	vs_port_destroy_fn destroy; /* releases what create took */
+	vs_port_stats_fn stats;
+};
+
+struct vs_port {
+	/* Set at creation, read-only afterwards (dp: ro, ctl: ro). */
+	char name[VS_CFG_NAME_MAX];
+	uint16_t id; /* switch port id */
+	enum vs_port_type type;
+	const struct vs_port_ops *ops;
+	vs_port_rx_fn rx;
+	vs_port_tx_fn tx;     /* tx_raw, or the locking wrapper around it */
+	vs_port_tx_fn tx_raw; /* the type's own, lock-free tx */
+	uint16_t n_rxq;
+	uint16_t n_txq;
+	int socket_id;	 /* NUMA socket of the device, SOCKET_ID_ANY if unknown */
+	uint16_t dev_id; /* ethdev: DPDK port id */
+	bool owns_dev;	 /* ethdev: probed by us, removed on destroy */
+	bool started;	 /* ctl: rw */
+	/* Device readiness (ctl: rw; dp reads it through the snapshot only). */
+	atomic_bool ready;
+	/* One lock per tx queue; txq_shared[q] says whether workers must take it. */
+	bool txq_shared[VS_PORT_MAX_QUEUES];
+	rte_spinlock_t tx_lock[VS_PORT_MAX_QUEUES];
+	void *priv; /* type-specific state */
+};
+
+/* Register the ops of a port type (the vhost module calls this for
+ * VS_PORT_VHOST). Ethdev is built in. Returns 0 or -EINVAL. */
+int vs_port_ops_register(enum vs_port_type type, const struct vs_port_ops *ops);
+
+/*
+ * Create a port from its config with switch port id `id`. NULL and errno
+ * (ENOTSUP for a type without registered ops, ENODEV for a device that cannot
+ * be found or probed, EINVAL for queue counts the device refuses, ...).
+ */
+struct vs_port *vs_port_create(const struct vs_cfg_port *cfg, uint16_t id,
+			       const struct vs_port_params *p);
+int vs_port_start(struct vs_port *port);
+int vs_port_stop(struct vs_port *port);
+/* Accepts NULL. The port must be stopped and no worker may poll it. */
+void vs_port_destroy(struct vs_port *port);
+int vs_port_stats_get(struct vs_port *port, struct vs_port_stats *out);
+bool vs_port_is_ready(const struct vs_port *port);
+
+/* Tx queue worker `worker_index` uses on a port with n_txq tx queues. */
+static inline uint16_t
+vs_port_txq_of(uint16_t n_txq, uint16_t worker_index)
+{
+	return (uint16_t)(worker_index % n_txq);
+}
+
+/* Mark the tx queues shared by more than one of n_workers workers, and pick
+ * the locked or lock-free tx function accordingly (control thread, before
+ * workers run). */
+void vs_port_set_workers(struct vs_port *port, uint16_t n_workers);
+
+/* The device name an ethdev "device" string refers to: the text before the
+ * first comma ("net_pcap0,rx_pcap=x" -> "net_pcap0"). Returns 0 or -ENAMETOOLONG. */
+int vs_port_devname(const char *device, char *name, size_t size);
+
+#endif /* VS_PORT_H */

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The switch, control side: owns the ports, the classifier, the workers and
+ * the snapshot they read. Every function here runs on the control thread.
+ *
+ * Lifecycle: vs_switch_create(cfg) (after rte_eal_init: mempool, QSBR,
+ * classifier, one worker per cfg->workers[]) -> vs_switch_apply(sw, cfg)
+ * (startup is an apply against the empty config) -> vs_switch_start() ->
+ * ... vs_switch_apply() again for changes ... -> vs_switch_stop() ->
+ * vs_switch_destroy().
+ */
+#ifndef VS_SWITCH_H
+#define VS_SWITCH_H
+
+#include <stdint.h>
+
+#include "vs_cls.h"
+#include "vs_config.h"
+#include "vs_drop.h"
+#include "vs_port.h"
+
+struct vs_switch;
+struct vs_cls;
+struct rte_mempool;
+
+/* ---- mempool sizing (pure; usable before rte_eal_init) -------------------- */
+
+#define VS_MBUF_DATA_ROOM 2048 /* bytes of packet data per mbuf */
+#define VS_MBUF_CACHE	  256  /* per-lcore mempool cache */
+#define VS_MBUF_PMD_RESERVE                                                                        \
+	4096		  /* PMD-held mbufs beyond the rings (net_pcap                             \
+			   * infinite_rx keeps its whole file in mbufs) */
+#define VS_MEM_BASE_MB 64 /* EAL, rings, ethdev, tables besides the mempool */
+
+struct vs_mbuf_sizing {
+	uint64_t rx_desc;    /* sum of rx_queues * rx_desc */
+	uint64_t tx_desc;    /* sum of tx_queues * tx_desc */
+	uint64_t inflight;   /* per worker: one rx burst + a full tx buffer per port */
+	uint64_t caches;     /* mempool caches of every lcore */
+	uint64_t reserve;    /* VS_MBUF_PMD_RESERVE */
+	uint32_t n_mbufs;    /* total, rounded up to 2^k - 1 */
+	uint32_t mbuf_size;  /* bytes per mbuf in the pool (header + headroom + room) */
+	uint64_t pool_bytes; /* n_mbufs * mbuf_size */
+	uint32_t memory_mb;  /* pool + VS_MEM_BASE_MB, rounded up */
+};
+
+/* Compute the mempool size cfg needs. Returns 0 or -EINVAL. */
+int vs_switch_mbuf_sizing(const struct vs_config *cfg, struct vs_mbuf_sizing *out);
+
+/* ---- switch ----------------------------------------------------------------- */
+
+/*
+ * Create the switch for cfg's workers, classifier settings and memory (not
+ * its ports or rules: vs_switch_apply does those). The EAL must be up with
+ * every worker lcore enabled. NULL and errno on failure.
+ */
+struct vs_switch *vs_switch_create(const struct vs_config *cfg);
+
+/*
+ * Make the switch run new_cfg: diff it against what is applied now (nothing,
+ * at startup) and apply the difference: create (and, when running, start)
+ * added ports, compile all rules into one classifier transaction that
+ * replaces the previous rules, assign rx queues and publish a new worker
+ * snapshot. Rules identical to the running ones are left alone (no
+ * transaction); rx queues that change worker are handed over (removed from
+ * their old worker, grace period, given to the new one). new_cfg must stay
+ * valid until the next successful apply has returned, or destroy (the switch
+ * refers to it and diffs the next config against it). On error the running state is unchanged
+ * and -errno is returned: -EPERM (a key that needs a restart differs, see
+ * vs_config_reload_check), -EINVAL (a rule that does not compile, workers
+ * differ from those the switch was created with), -ENOTSUP (removing or
+ * changing a port: not supported yet), or the port/classifier error.
+ */
+int vs_switch_apply(struct vs_switch *sw, const struct vs_config *new_cfg);
+
+/* Start the ports and launch one worker per worker lcore. 0 or -errno. */
+int vs_switch_start(struct vs_switch *sw);
+/* Set the stop flag, wait for the workers, free what they still buffer,
+ * stop the ports. 0 or -errno. Accepts a stopped switch. */
+int vs_switch_stop(struct vs_switch *sw);
+/* Accepts NULL. Stops first when running. */
+void vs_switch_destroy(struct vs_switch *sw);
+
+/* Reclaim memory retired by earlier changes whose grace period has passed
+ * (classifier rules and their action lists). Cheap; call periodically. */
+void vs_switch_reclaim(struct vs_switch *sw);
+/* Re-rank the classifier's subtables by the hits all workers saw since the
+ * last call (vs_cls_rerank); the daemon calls it about once a second. */
+void vs_switch_rerank(struct vs_switch *sw);
+
+struct rte_mempool *vs_switch_mempool(struct vs_switch *sw);
+/* The classifier (statistics, subtable re-ranking by the control thread). */
+struct vs_cls *vs_switch_cls(struct vs_switch *sw);
+/* Port by switch id / name; NULL when absent. */
+struct vs_port *vs_switch_port(struct vs_switch *sw, uint16_t id);
+struct vs_port *vs_switch_port_by_name(struct vs_switch *sw, const char *name);
+/* Generation of the published snapshot (0 before the first apply). */
+uint64_t vs_switch_generation(const struct vs_switch *sw);
+/* Re-read ports' readiness and publish a new snapshot if it changed (the
+ * vhost module calls this when a device appears or goes). 0 or -errno. */
+int vs_switch_refresh_ports(struct vs_switch *sw);
+
+/* ---- statistics --------------------------------------------------------------- */
+
+struct vs_switch_port_stats {
+	char name[VS_CFG_NAME_MAX];
+	uint16_t id;
+	bool present;
+	bool ready;
+	uint64_t rx_pkts, rx_bytes; /* received by workers */
+	uint64_t tx_pkts, tx_bytes; /* accepted by the port's tx */
+	uint64_t tx_drops;	    /* tx_full + port_down + hairpin towards it */
+	struct vs_port_stats dev;   /* device counters (imissed, rx_nombuf, ...) */
+};
+
+struct vs_switch_worker_stats {
+	uint32_t lcore;
+	struct vs_cls_ctx_stats cls; /* EMC / subtable counters of its classifier ctx */
+	uint64_t rx_pkts, tx_pkts;
+	uint64_t busy_cycles, idle_cycles, loops;
+	uint64_t generation;
+	uint64_t drops[VS_DROP_MAX];
+};
+
+struct vs_switch_stats {
+	uint64_t tsc; /* rte_rdtsc() when taken */
+	uint64_t tsc_hz;
+	uint16_t n_ports; /* entries of port[] (ids < n_ports) */
+	uint16_t n_workers;
+	struct vs_switch_port_stats port[VS_PORT_MAX];
+	struct vs_switch_worker_stats worker[VS_CFG_MAX_WORKERS];
+	uint64_t drops[VS_DROP_MAX]; /* all workers */
+	uint64_t total_drops;
+};
+
+/* Aggregate every worker's counters (control thread). 0 or -errno. */
+int vs_switch_stats(struct vs_switch *sw, struct vs_switch_stats *out);
+
+#endif /* VS_SWITCH_H */

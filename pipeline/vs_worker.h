@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Workers and the snapshot they read.
+ *
+ * The control thread builds an immutable struct vs_snapshot (generation,
+ * port table with ready flags, every worker's rx-queue list), publishes its
+ * pointer with a release store and frees the old one after an rte_rcu_qsbr
+ * grace period. Each worker loads the pointer once per loop iteration
+ * (acquire) and reports quiescence once per iteration.
+ *
+ * struct vs_worker is private to its worker lcore except the fields marked
+ * ctl: ro (statistics the control thread aggregates; written only by the
+ * owner) and those set before the worker is launched.
+ */
+#ifndef VS_WORKER_H
+#define VS_WORKER_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+
+#include "vs_cls.h"
+#include "vs_config.h"
+#include "vs_drop.h"
+#include "vs_flow_key.h"
+#include "vs_port.h"
+
+struct rte_mbuf;
+struct rte_mempool;
+struct rte_rcu_qsbr;
+
+#define VS_BURST	  32  /* rx burst */
+#define VS_TXBUF_SIZE	  64  /* per output port per worker; flushed early when full */
+#define VS_TX_RETRIES	  4   /* tx_burst attempts before leftovers are dropped */
+#define VS_WORKER_MAX_RXQ 128 /* rx queues one worker polls */
+
+struct vs_rxq_ref {
+	uint16_t port; /* switch port id */
+	uint16_t queue;
+};
+
+/* Rx queues of every worker (index = position in config workers[]). */
+struct vs_rxq_map {
+	uint16_t n_workers;
+	uint16_t n[VS_CFG_MAX_WORKERS];
+	struct vs_rxq_ref q[VS_CFG_MAX_WORKERS][VS_WORKER_MAX_RXQ];
+};
+
+/*
+ * Assign every rx queue of every port of cfg to a worker: pinned queues
+ * (ports[].rxq_pin) go to their worker, the others round-robin over all
+ * workers in port then queue order (continuing across ports). port_ids[i] is
+ * the switch port id of cfg->ports[i] (NULL: the index itself); ports whose
+ * id is UINT16_MAX are skipped. Returns 0, -EINVAL (a pin to a worker that is
+ * not in workers[] or to a queue >= rx_queues; no workers but queues to poll)
+ * or -ENOSPC (a worker would poll more than VS_WORKER_MAX_RXQ queues).
+ */
+int vs_rxq_assign(const struct vs_config *cfg, const uint16_t *port_ids, struct vs_rxq_map *map);
+
+struct vs_snapshot {
+	uint64_t generation;
+	uint16_t n_ports;		    /* ids in use are < n_ports */
+	uint64_t ready_mask;		    /* bit id: port exists and is ready */
+	struct vs_port *ports[VS_PORT_MAX]; /* NULL for a free id */
+	struct vs_rxq_map rxqs;
+};
+
+/* What all workers share with the control thread (ctl: rw, dp: ro). */
+struct vs_dp_shared {
+	_Atomic(struct vs_snapshot *) snap;
+	atomic_bool stop;
+	struct rte_rcu_qsbr *qsbr;
+	struct rte_mempool *pool; /* copies for flood / several outputs */
+};
+
+/* Counters, written only by the owning worker. */
+struct vs_worker_stats {
+	uint64_t rx_pkts[VS_PORT_MAX];
+	uint64_t rx_bytes[VS_PORT_MAX];
+	uint64_t tx_pkts[VS_PORT_MAX];
+	uint64_t tx_bytes[VS_PORT_MAX];
+	uint64_t tx_drops[VS_PORT_MAX]; /* tx_full + port_down + hairpin towards the port */
+	uint64_t drops[VS_DROP_MAX];
+	uint64_t busy_cycles; /* TSC cycles of iterations that moved packets */
+	uint64_t idle_cycles;
+	uint64_t loops;
+	uint64_t generation; /* last snapshot generation seen */
+};
+
+struct vs_txbuf {
+	uint16_t n;
+	struct rte_mbuf *pkts[VS_TXBUF_SIZE];
+};
+
+struct vs_worker {
+	/* Set by the control thread before launch. */
+	uint16_t index; /* position in workers[], QSBR thread id */
+	uint32_t lcore;
+	int socket_id;
+	struct vs_dp_shared *sh;
+	struct vs_cls_ctx *cls_ctx;
+
+	/* Worker-private. */
+	uint64_t pending_tx; /* bit id: txb[id] holds packets */
+	struct vs_flow_key keys[VS_BURST];
+	struct rte_mbuf *pkts[VS_BURST];
+	const struct vs_cls_rule *rules[VS_BURST];
+	uint8_t outcome[VS_BURST];
+	struct vs_txbuf txb[VS_PORT_MAX];
+
+	/* ctl: ro. */
+	struct vs_worker_stats stats __rte_cache_aligned;
+} __rte_cache_aligned;
+
+/* lcore entry point (rte_eal_remote_launch): polls until sh->stop. */
+int vs_worker_main(void *arg);
+
+/* One loop iteration: poll every assigned rx queue once, process, flush,
+ * report quiescence. Returns the packets received. For the lcore loop and for
+ * tests that step a worker by hand. The worker must be online in the QSBR. */
+unsigned vs_worker_poll(struct vs_worker *w);
+
+/* Free what is still buffered (worker stopped; control thread). */
+void vs_worker_drain(struct vs_worker *w);
+
+#endif /* VS_WORKER_H */

@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker poll loop (fast path): rx burst -> flow-key extraction ->
+ * classification -> actions -> per-output tx batching -> flush.
+ * No logging, no allocation (packet copies come from the mempool), no
+ * syscalls, no locks except a shared tx queue's.
+ */
+#include <rte_branch_prediction.h>
+#include <rte_cycles.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_pause.h>
+#include <rte_prefetch.h>
+#include <rte_rcu_qsbr.h>
+
+#include "vs_action.h"
+#include "vs_flow_dp.h"
+#include "vs_worker.h"
+
+static inline void
+drop_pkt(struct vs_worker *w, struct rte_mbuf *m, enum vs_drop_reason r)
+{
+	w->stats.drops[r]++;
+	rte_pktmbuf_free(m);
+}
+
+static void
+flush_port(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id)
+{
+	struct vs_txbuf *b = &w->txb[id];
+	struct vs_port *port = s->ports[id];
+	uint64_t bytes = 0, lost_bytes = 0;
+	uint16_t n = b->n, sent = 0, q, i;
+	unsigned tries;
+
+	for (i = 0; i < n; i++)
+		bytes += rte_pktmbuf_pkt_len(b->pkts[i]);
+	q = vs_port_txq_of(port->n_txq, w->index);
+	for (tries = 0; sent < n && tries < VS_TX_RETRIES; tries++)
+		sent += port->tx(port, q, b->pkts + sent, (uint16_t)(n - sent));
+	if (unlikely(sent < n)) {
+		enum vs_drop_reason r =
+		    port->type == VS_PORT_VHOST ? VS_DROP_VHOST_TX_FULL : VS_DROP_TX_FULL;
+
+		for (i = sent; i < n; i++)
+			lost_bytes += rte_pktmbuf_pkt_len(b->pkts[i]);
+		rte_pktmbuf_free_bulk(b->pkts + sent, (unsigned)(n - sent));
+		w->stats.drops[r] += (uint64_t)(n - sent);
+		w->stats.tx_drops[id] += (uint64_t)(n - sent);
+	}
+	w->stats.tx_pkts[id] += sent;
+	w->stats.tx_bytes[id] += bytes - lost_bytes;
+	b->n = 0;
+	w->pending_tx &= ~(UINT64_C(1) << id);
+}
+
+static void
+flush_all(struct vs_worker *w, const struct vs_snapshot *s)
+{
+	uint64_t pending = w->pending_tx;
+
+	while (pending) {
+		uint16_t id = (uint16_t)(unsigned)__builtin_ctzll(pending);
+
+		pending &= pending - 1;
+		flush_port(w, s, id);
+	}
+}
+
+/* Can a packet from in_port leave by port id? Counts the drop when not. */
+static inline bool
+tx_allowed(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, uint16_t in_port)
+{
+	enum vs_drop_reason r;
+
+	if (unlikely(id >= s->n_ports || s->ports[id] == NULL))
+		r = VS_DROP_BAD_PORT;
+	else if (unlikely(!(s->ready_mask & (UINT64_C(1) << id))))
+		r = s->ports[id]->type == VS_PORT_VHOST ? VS_DROP_VHOST_NOT_READY
+							: VS_DROP_PORT_DOWN;
+	else if (unlikely(id == in_port))
+		r = VS_DROP_HAIRPIN;
+	else
+		return true;
+	w->stats.drops[r]++;
+	if (id < VS_PORT_MAX)
+		w->stats.tx_drops[id]++;
+	return false;
+}
+
+static inline void
+enqueue(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, struct rte_mbuf *m)
+{
+	struct vs_txbuf *b = &w->txb[id];
+
+	if (unlikely(b->n == VS_TXBUF_SIZE))
+		flush_port(w, s, id);
+	b->pkts[b->n++] = m;
+	w->pending_tx |= UINT64_C(1) << id;
+}
+
+/* Send m (last == true: the packet itself, else a private copy) to port id. */
+static inline void
+emit(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, uint16_t in_port,
+     struct rte_mbuf *m, bool last)
+{
+	struct rte_mbuf *c;
+
+	if (!tx_allowed(w, s, id, in_port)) {
+		if (last)
+			rte_pktmbuf_free(m);
+		return;
+	}
+	if (last) {
+		enqueue(w, s, id, m);
+		return;
+	}
+	/* A deep copy: header rewrites done later on m never reach c. */
+	c = rte_pktmbuf_copy(m, w->sh->pool, 0, UINT32_MAX);
+	if (unlikely(c == NULL)) {
+		w->stats.drops[VS_DROP_NO_MBUF]++;
+		return;
+	}
+	enqueue(w, s, id, c);
+}
+
+static void
+flood(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, struct rte_mbuf *m,
+      bool last)
+{
+	uint64_t targets = s->ready_mask & ~(UINT64_C(1) << in_port);
+
+	if (targets == 0) {
+		if (last)
+			drop_pkt(w, m, VS_DROP_NO_OUTPUT);
+		return;
+	}
+	while (targets) {
+		uint16_t id = (uint16_t)(unsigned)__builtin_ctzll(targets);
+
+		targets &= targets - 1;
+		emit(w, s, id, in_port, m, last && targets == 0);
+	}
+}
+
+static inline bool
+push_vlan(struct rte_mbuf *m, uint16_t tci)
+{
+	struct rte_ether_hdr *oh, *nh;
+	struct rte_vlan_hdr *vh;
+
+	if (rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN)
+		return false;
+	oh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	nh = (struct rte_ether_hdr *)(void *)rte_pktmbuf_prepend(m, sizeof(struct rte_vlan_hdr));
+	if (nh == NULL)
+		return false;
+	/* Move the MACs 4 bytes down; the old EtherType stays where it was and
+	 * becomes the tag's inner type. */
+	memmove(nh, oh, 2 * RTE_ETHER_ADDR_LEN);
+	nh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN);
+	vh = (struct rte_vlan_hdr *)(nh + 1);
+	vh->vlan_tci = rte_cpu_to_be_16(tci);
+	return true;
+}
+
+static inline void
+pop_vlan(struct rte_mbuf *m)
+{
+	struct rte_ether_hdr *eh;
+	uint16_t type;
+
+	if (rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + sizeof(struct rte_vlan_hdr))
+		return;
+	eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	type = rte_be_to_cpu_16(eh->ether_type);
+	if (type != RTE_ETHER_TYPE_VLAN && type != RTE_ETHER_TYPE_QINQ)
+		return; /* untagged: nothing to pop */
+	memmove((uint8_t *)eh + sizeof(struct rte_vlan_hdr), eh, 2 * RTE_ETHER_ADDR_LEN);
+	rte_pktmbuf_adj(m, sizeof(struct rte_vlan_hdr));
+}
+
+static void
+execute(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, struct rte_mbuf *m,
+	const struct vs_actions *acts)
+{
+	uint16_t i;
+
+	for (i = 0; i < acts->n; i++) {
+		const struct vs_action *a = &acts->a[i];
+
+		switch (a->type) {
+		case VS_ACTION_OUTPUT:
+			emit(w, s, a->port, in_port, m, a->last_tx);
+			if (a->last_tx)
+				return;
+			break;
+		case VS_ACTION_FLOOD:
+			flood(w, s, in_port, m, a->last_tx);
+			if (a->last_tx)
+				return;
+			break;
+		case VS_ACTION_DROP:
+			drop_pkt(w, m, VS_DROP_RULE_DROP);
+			return;
+		case VS_ACTION_PUSH_VLAN:
+			if (unlikely(!push_vlan(m, a->tci))) {
+				drop_pkt(w, m, VS_DROP_VLAN_PUSH_FAILED);
+				return;
+			}
+			break;
+		case VS_ACTION_POP_VLAN:
+			pop_vlan(m);
+			break;
+		case VS_ACTION_SET_ETH_SRC:
+			if (likely(rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN))
+				memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, RTE_ETHER_ADDR_LEN),
+				       a->mac, RTE_ETHER_ADDR_LEN);
+			break;
+		case VS_ACTION_SET_ETH_DST:
+			if (likely(rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN))
+				memcpy(rte_pktmbuf_mtod(m, uint8_t *), a->mac, RTE_ETHER_ADDR_LEN);
+			break;
+		}
+	}
+	/* The rule emitted nothing. */
+	drop_pkt(w, m, VS_DROP_NO_OUTPUT);
+}
+
+static void
+process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, uint16_t n)
+{
+	struct rte_mbuf *nomatch[VS_BURST];
+	uint16_t i, n_nomatch = 0;
+	uint64_t bad;
+
+	bad = vs_flow_extract_burst(w->pkts, n, in_port, w->keys, w->outcome);
+	if (unlikely(bad != 0)) {
+		/* Drop malformed packets by reason and close the gaps. */
+		uint16_t k = 0;
+
+		for (i = 0; i < n; i++) {
+			if (bad & (UINT64_C(1) << i)) {
+				drop_pkt(w, w->pkts[i], (enum vs_drop_reason)w->outcome[i]);
+				continue;
+			}
+			if (k != i) {
+				w->pkts[k] = w->pkts[i];
+				w->keys[k] = w->keys[i];
+			}
+			k++;
+		}
+		n = k;
+		if (n == 0)
+			return;
+	}
+	vs_cls_lookup_burst(w->cls_ctx, w->keys, n, w->rules);
+	for (i = 0; i < n; i++) {
+		const struct vs_cls_rule *r = w->rules[i];
+
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(w->pkts[i + 1], void *));
+		if (unlikely(r == NULL)) {
+			nomatch[n_nomatch++] = w->pkts[i];
+			continue;
+		}
+		execute(w, s, in_port, w->pkts[i], r->data);
+	}
+	if (n_nomatch) {
+		w->stats.drops[VS_DROP_NO_RULE] += n_nomatch;
+		rte_pktmbuf_free_bulk(nomatch, n_nomatch);
+	}
+}
+
+unsigned
+vs_worker_poll(struct vs_worker *w)
+{
+	const struct vs_snapshot *s;
+	const struct vs_rxq_ref *rxq;
+	unsigned total = 0;
+	uint16_t i, nq, n, j;
+
+	s = atomic_load_explicit(&w->sh->snap, memory_order_acquire);
+	if (likely(s != NULL)) {
+		w->stats.generation = s->generation;
+		nq = s->rxqs.n[w->index];
+		rxq = s->rxqs.q[w->index];
+		for (i = 0; i < nq; i++) {
+			struct vs_port *port = s->ports[rxq[i].port];
+			uint64_t bytes = 0;
+
+			if (!(s->ready_mask & (UINT64_C(1) << rxq[i].port)))
+				continue;
+			n = port->rx(port, rxq[i].queue, w->pkts, VS_BURST);
+			if (n == 0)
+				continue;
+			for (j = 0; j < n; j++)
+				bytes += rte_pktmbuf_pkt_len(w->pkts[j]);
+			w->stats.rx_pkts[port->id] += n;
+			w->stats.rx_bytes[port->id] += bytes;
+			total += n;
+			process_burst(w, s, port->id, n);
+			flush_all(w, s);
+		}
+	}
+	/* Nothing of s (rules returned by the classifier included) is used
+	 * past this point. */
+	rte_rcu_qsbr_quiescent(w->sh->qsbr, w->index);
+	w->stats.loops++;
+	return total;
+}
+
+int
+vs_worker_main(void *arg)
+{
+	struct vs_worker *w = arg;
+	uint64_t t0, t1;
+
+	rte_rcu_qsbr_thread_online(w->sh->qsbr, w->index);
+	t0 = rte_rdtsc();
+	while (!atomic_load_explicit(&w->sh->stop, memory_order_relaxed)) {
+		unsigned n = vs_worker_poll(w);
+
+		t1 = rte_rdtsc();
+		if (n) {
+			w->stats.busy_cycles += t1 - t0;
+		} else {
+			w->stats.idle_cycles += t1 - t0;
+			rte_pause();
+		}
+		t0 = t1;
+	}
+	rte_rcu_qsbr_thread_offline(w->sh->qsbr, w->index);
+	return 0;
+}
+
+void
+vs_worker_drain(struct vs_worker *w)
+{
+	uint16_t id;
+
+	for (id = 0; id < VS_PORT_MAX; id++) {
+		if (w->txb[id].n) {
+			rte_pktmbuf_free_bulk(w->txb[id].pkts, w->txb[id].n);
+			w->txb[id].n = 0;
+		}
+	}
+	w->pending_tx = 0;
+}
