@@ -24,6 +24,7 @@
 #include "vs_config.h"
 #include "vs_ctl.h"
 #include "vs_switch.h"
+#include "vs_vhost.h"
 
 enum {
 	EXIT_OK = 0,
@@ -291,6 +292,23 @@ print_stats(const struct vs_switch_stats *cur, const struct vs_switch_stats *pre
 	fflush(stdout);
 }
 
+/* One line per vhost port: connection state, features, per-queue counts. */
+static void
+print_vhost(struct vs_switch *sw)
+{
+	char line[1024];
+	uint16_t id;
+
+	for (id = 0; id < VS_PORT_MAX; id++) {
+		struct vs_port *p = vs_switch_port(sw, id);
+
+		if (p != NULL && p->type == VS_PORT_VHOST &&
+		    vs_vhu_stats_format(p, line, sizeof(line)) >= 0)
+			printf("%s\n", line);
+	}
+	fflush(stdout);
+}
+
 static int
 run(const struct vs_config *cfg, const char *file, const char *prog, uint32_t stats_ms,
     uint32_t duration_s)
@@ -335,6 +353,12 @@ run(const struct vs_config *cfg, const char *file, const char *prog, uint32_t st
 	if (rte_eal_init(ea.argc, ea.argv) < 0) {
 		fprintf(stderr, "nfvswitch: EAL initialisation failed: %s\n",
 			rte_strerror(rte_errno));
+		return EXIT_STARTUP;
+	}
+	rc = vs_vhu_init();
+	if (rc < 0) {
+		fprintf(stderr, "nfvswitch: cannot set up vhost-user support: %s\n", strerror(-rc));
+		rte_eal_cleanup();
 		return EXIT_STARTUP;
 	}
 	cur = calloc(1, sizeof(*cur));
@@ -383,6 +407,8 @@ run(const struct vs_config *cfg, const char *file, const char *prog, uint32_t st
 		control_poll(&d, 20);
 		t = now_s();
 		vs_daemon_tick(&d, t);
+		/* vhost device events: a guest came or went. */
+		vs_vhu_process_events(sw);
 		vs_switch_reclaim(sw);
 		if (t - t_rerank >= 1.0) {
 			vs_switch_rerank(sw);
@@ -396,6 +422,7 @@ run(const struct vs_config *cfg, const char *file, const char *prog, uint32_t st
 		if (interval && (t - t_last) * 1000.0 >= interval) {
 			vs_switch_stats(sw, cur);
 			print_stats(cur, prev, t - t_last, t - t_start);
+			print_vhost(sw);
 			tmp = prev;
 			prev = cur;
 			cur = tmp;
@@ -406,10 +433,12 @@ run(const struct vs_config *cfg, const char *file, const char *prog, uint32_t st
 	vs_switch_stop(sw);
 	vs_switch_stats(sw, cur);
 	print_stats(cur, NULL, 1.0, now_s() - t_start);
+	print_vhost(sw);
 	rc = EXIT_OK;
 out:
 	vs_switch_destroy(sw);
 	vs_daemon_fini(&d);
+	vs_vhu_fini();
 	free(cur);
 	free(prev);
 	rte_eal_cleanup();

@@ -22,7 +22,9 @@
 	X(HAIRPIN, "hairpin")			/* output to the input port */                     \
 	X(NO_MBUF, "no_mbuf")			/* copy for flood/multi-output */                  \
 	X(VLAN_PUSH_FAILED, "vlan_push_failed") /* no headroom for the tag */                      \
-	X(BAD_PORT, "bad_port")			/* action names a port now gone */
+	X(BAD_PORT, "bad_port")			/* action names a port now gone */                 \
+	X(VHOST_NOT_READY, "vhost_not_ready")	/* vhost output: no guest device */                \
+	X(VHOST_TX_FULL, "vhost_tx_full")	/* guest rx ring full or disabled */
 
 enum vs_drop_reason {
 #define VS_DROP_PARSE_ENUM_(name, str) VS_DROP_PARSE_##name = VS_PARSE_##name,

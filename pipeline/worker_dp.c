@@ -42,10 +42,13 @@ flush_port(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id)
 	for (tries = 0; sent < n && tries < VS_TX_RETRIES; tries++)
 		sent += port->tx(port, q, b->pkts + sent, (uint16_t)(n - sent));
 	if (unlikely(sent < n)) {
+		enum vs_drop_reason r =
+		    port->type == VS_PORT_VHOST ? VS_DROP_VHOST_TX_FULL : VS_DROP_TX_FULL;
+
 		for (i = sent; i < n; i++)
 			lost_bytes += rte_pktmbuf_pkt_len(b->pkts[i]);
 		rte_pktmbuf_free_bulk(b->pkts + sent, (unsigned)(n - sent));
-		w->stats.drops[VS_DROP_TX_FULL] += (uint64_t)(n - sent);
+		w->stats.drops[r] += (uint64_t)(n - sent);
 		w->stats.tx_drops[id] += (uint64_t)(n - sent);
 	}
 	w->stats.tx_pkts[id] += sent;
@@ -76,7 +79,8 @@ tx_allowed(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, uint16
 	if (unlikely(id >= s->n_ports || s->ports[id] == NULL))
 		r = VS_DROP_BAD_PORT;
 	else if (unlikely(!(s->ready_mask & (UINT64_C(1) << id))))
-		r = VS_DROP_PORT_DOWN;
+		r = s->ports[id]->type == VS_PORT_VHOST ? VS_DROP_VHOST_NOT_READY
+							: VS_DROP_PORT_DOWN;
 	else if (unlikely(id == in_port))
 		r = VS_DROP_HAIRPIN;
 	else

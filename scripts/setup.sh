@@ -32,7 +32,7 @@ fi
 pkgs=(
 	gcc pkg-config meson ninja-build python3 python3-pyelftools
 	libdpdk-dev dpdk-dev          # DPDK 22.11 libraries, dpdk-testpmd, dpdk-telemetry.py
-	libnuma-dev libyaml-dev libmnl-dev libpcap-dev
+	libnuma-dev libyaml-dev libmnl-dev libpcap-dev libjansson-dev
 	libcriterion-dev
 	clang libclang-rt-14-dev      # libFuzzer harnesses and the sanitizer runtime
 	iproute2                      # network namespaces for the SR-IOV kernel round trip

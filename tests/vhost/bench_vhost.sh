@@ -1,0 +1,86 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# vhost benchmark, nfvswitch vs OVS-DPDK (openvswitch-switch-dpdk, 3.1 on
+# Debian 12) on the same scenario, 64-byte frames, one worker / PMD core:
+#   phy: net_pcap replay (1000 flows, infinite) -> switch -> vhost-user ->
+#        guest testpmd rxonly; rate = what the guest receives (its Rx-pps)
+#   pvp: the same, the guest forwards back (testpmd io) -> switch -> net_null;
+#        rate = what the guest sends back (its Tx-pps)
+# The guest is dpdk-testpmd over net_virtio_user serving the socket
+# (server=1); the switch port is a vhost-user client (nfvswitch `mode:
+# client`, OVS dpdkvhostuserclient). CPU 0: guest and control threads;
+# CPU 1: the switch's worker / PMD. Rate = mean of 8 one-second samples
+# after a warm-up. Not part of `meson test` (it busy-polls for ~20 s).
+#
+# usage: tests/vhost/bench_vhost.sh nfv|ovs phy|pvp [BUILD_DIR]
+set -u
+SW=$1 SC=$2 BUILD=${3:-build}
+W=${VS_BENCH_DIR:-/tmp/vs_vhost_bench}
+OVS_VSWITCHD=${OVS_VSWITCHD:-/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk}
+SOCK=$W/vm0.sock
+mkdir -p "$W"
+[ -f "$W/flows.pcap" ] ||
+	"$BUILD/app/nfvswitch-pcapgen" -o "$W/flows.pcap" -f 1000 -n 1024 -s 64 > /dev/null
+rm -f "$SOCK"
+mode=rxonly
+[ "$SC" = pvp ] && mode=io
+taskset -c 0 dpdk-testpmd --lcores '0@0,1@0' --no-huge -m 512 --no-pci --single-file-segments \
+	--file-prefix vs_vb_g --vdev "net_virtio_user0,path=$SOCK,server=1,queue_size=1024" -- \
+	--total-num-mbufs=16384 --rxd=1024 --txd=1024 --forward-mode=$mode --auto-start \
+	--stats-period 1 > "$W/guest-$SW-$SC.log" 2>&1 &
+GP=$!
+sleep 2
+if [ "$SW" = nfv ]; then
+	cat > "$W/nfv.yaml" <<Y
+dpdk: {main_lcore: 0, memory_mb: 512, no_huge: true, in_memory: true, file_prefix: vs_vb_s,
+       log_level: "*:notice", extra_args: ["--no-pci", "--no-telemetry"]}
+workers: [{lcore: 1}]
+control: {stats_interval_ms: 0}
+ports:
+  - {name: up, type: ethdev, device: "net_pcap0,rx_pcap=$W/flows.pcap,infinite_rx=1"}
+  - {name: vm0, type: vhost, path: "$SOCK", mode: client}
+  - {name: sink, type: ethdev, device: "net_null0,no-rx=1"}
+rules:
+  - {priority: 10, match: {in_port: up}, actions: [{output: vm0}]}
+  - {priority: 10, match: {in_port: vm0}, actions: [{output: sink}]}
+Y
+	"$BUILD/app/nfvswitch" -c "$W/nfv.yaml" --duration 16 > "$W/sw-$SW-$SC.log" 2>&1
+else
+	R=$W/ovs
+	rm -rf "$R"
+	mkdir -p "$R"
+	export OVS_RUNDIR=$R OVS_LOGDIR=$R OVS_DBDIR=$R OVS_SYSCONFDIR=$R
+	V="ovs-vsctl --db=unix:$R/db.sock"
+	ovsdb-tool create "$R/conf.db" /usr/share/openvswitch/vswitch.ovsschema
+	ovsdb-server "$R/conf.db" --remote="punix:$R/db.sock" --pidfile="$R/ovsdb-server.pid" \
+		--unixctl="$R/ovsdb-server.ctl" --detach --log-file="$R/ovsdb.log"
+	$V --no-wait init
+	$V --no-wait set Open_vSwitch . other_config:dpdk-init=true \
+		other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2 \
+		other_config:dpdk-extra="--no-huge --legacy-mem -m 1536 --file-prefix vs_vb_o --no-pci --log-level=*:warning"
+	# Its own network namespace: the netdev datapath makes an ovs-netdev tap.
+	unshare -n taskset -c 0,1 "$OVS_VSWITCHD" "unix:$R/db.sock" --pidfile="$R/ovs-vswitchd.pid" \
+		--unixctl="$R/ovs-vswitchd.ctl" --log-file="$R/ovs-vswitchd.log" -vconsole:off --detach
+	$V add-br br0 -- set bridge br0 datapath_type=netdev
+	$V add-port br0 up -- set Interface up type=dpdk \
+		"options:dpdk-devargs=net_pcap0,rx_pcap=$W/flows.pcap,infinite_rx=1" ofport_request=1
+	$V add-port br0 vm0 -- set Interface vm0 type=dpdkvhostuserclient \
+		"options:vhost-server-path=$SOCK" ofport_request=2
+	$V add-port br0 sink -- set Interface sink type=dpdk \
+		"options:dpdk-devargs=net_null0,no-rx=1" ofport_request=3
+	ovs-ofctl del-flows "unix:$R/br0.mgmt"
+	ovs-ofctl add-flow "unix:$R/br0.mgmt" in_port=1,actions=output:2
+	ovs-ofctl add-flow "unix:$R/br0.mgmt" in_port=2,actions=output:3
+	sleep 14
+	ovs-appctl -t "$R/ovs-vswitchd.ctl" dpif-netdev/pmd-stats-show > "$W/sw-$SW-$SC.log" 2>&1
+	ovs-appctl -t "$R/ovs-vswitchd.ctl" exit --cleanup
+	ovs-appctl -t "$R/ovsdb-server.ctl" exit
+fi
+kill -INT $GP
+wait $GP
+key=Rx-pps
+[ "$SC" = pvp ] && key=Tx-pps
+grep -o "$key: *[0-9]*" "$W/guest-$SW-$SC.log" | awk '{print $2}' | tail -n 9 | head -n 8 |
+	awk -v s="$SW $SC" -v k="$key" \
+	'{t += $1; n++} END {if (n) printf "%s: guest %s mean %.3f Mpps over %d s\n", s, k, t / n / 1e6, n; else print s ": no samples"}'

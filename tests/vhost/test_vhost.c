@@ -1,0 +1,1009 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vhost-user ports against the real virtio driver: the switch runs in this
+ * process (EAL, config loaded from YAML, switch API, two workers), the guest
+ * is tests/vhost/vhu_guest, a second DPDK process with net_virtio_user on
+ * the port's socket. The uplink is an ethdev made with rte_eth_from_rings()
+ * (two rx rings, so both workers transmit to the guest): the test injects
+ * packets into its rx rings and reads what the switch sends from its tx
+ * ring. A second ring pair (a -> b) checks that other ports keep forwarding
+ * while the guest is away.
+ *
+ * This test is the control thread: while it waits it calls
+ * vs_vhu_process_events(), as the daemon's loop does.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include <linux/virtio_net.h>
+#include <linux/virtio_ring.h>
+
+#include <rte_eal.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <rte_vhost.h>
+
+#include "vhu_pkt.h"
+#include "vs_switch.h"
+#include "vs_vhost.h"
+
+#define RING_SIZE 4096
+
+static struct rte_mempool *pool;
+static char dir[128];
+static char sock[192];
+static unsigned gen; /* ring port generation (a restarted switch gets new ones) */
+
+struct uplink {
+	struct rte_ring *rx[2], *tx;
+	struct rte_ring *a_rx, *b_tx;
+	char up_name[32], a_name[32], b_name[32];
+};
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void
+nap_ms(unsigned ms)
+{
+	usleep(ms * 1000);
+}
+
+static void
+eal_up(void)
+{
+	char prefix[64];
+	/* Workers on lcores 1 and 2, both on CPU 1; the guest polls on CPU 0. */
+	char *argv[] = {
+	    "test_vhost", "--no-huge",	    "-m",	 "512",		"--no-shconf",
+	    "--no-pci",	  "--no-telemetry", "--lcores",	 "0@0,1@1,2@1", "--file-prefix",
+	    prefix,	  "--log-level",    "*:warning", "--log-level", "nfvswitch.vhost:info",
+	    NULL,
+	};
+
+	snprintf(prefix, sizeof(prefix), "vs_vhu_t_%d", getpid());
+	cr_assert_geq(rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])) - 1, argv), 0,
+		      "EAL init failed");
+	cr_assert_eq(vs_vhu_init(), 0);
+	pool = rte_pktmbuf_pool_create("test_pool", 8191, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+				       SOCKET_ID_ANY);
+	cr_assert_not_null(pool);
+	snprintf(dir, sizeof(dir), "/tmp/vs_vhu_t_%d", getpid());
+	mkdir(dir, 0700);
+	snprintf(sock, sizeof(sock), "%s/vm1.sock", dir);
+}
+
+static struct rte_ring *
+ring(const char *what, const char *name)
+{
+	char n[64];
+	struct rte_ring *r;
+
+	snprintf(n, sizeof(n), "%s_%s", what, name);
+	r = rte_ring_create(n, RING_SIZE, SOCKET_ID_ANY, 0);
+	cr_assert_not_null(r, "ring %s", n);
+	return r;
+}
+
+/* Ring ports up<gen> (2 rx rings, 1 tx ring), a<gen> (rx) and b<gen> (tx). */
+static void
+uplink_make(struct uplink *u)
+{
+	struct rte_ring *none_rx, *none_tx;
+
+	gen++;
+	snprintf(u->up_name, sizeof(u->up_name), "up%u", gen);
+	snprintf(u->a_name, sizeof(u->a_name), "a%u", gen);
+	snprintf(u->b_name, sizeof(u->b_name), "b%u", gen);
+	u->rx[0] = ring("rx0", u->up_name);
+	u->rx[1] = ring("rx1", u->up_name);
+	u->tx = ring("tx", u->up_name);
+	cr_assert_geq(rte_eth_from_rings(u->up_name, u->rx, 2, &u->tx, 1, 0), 0);
+	u->a_rx = ring("rx", u->a_name);
+	none_tx = ring("tx", u->a_name);
+	cr_assert_geq(rte_eth_from_rings(u->a_name, &u->a_rx, 1, &none_tx, 1, 0), 0);
+	none_rx = ring("rx", u->b_name);
+	u->b_tx = ring("tx", u->b_name);
+	cr_assert_geq(rte_eth_from_rings(u->b_name, &none_rx, 1, &u->b_tx, 1, 0), 0);
+}
+
+static struct vs_config *
+load_cfg(const struct uplink *u, const char *mode, unsigned queues)
+{
+	char yaml[2048];
+	struct vs_cfg_error err;
+	struct vs_config *cfg;
+
+	snprintf(yaml, sizeof(yaml),
+		 "workers: [{lcore: 1}, {lcore: 2}]\n"
+		 "ports:\n"
+		 "  - {name: up, type: ethdev, device: net_ring_%s, rx_queues: 2}\n"
+		 "  - {name: vm1, type: vhost, path: \"%s\", mode: %s, queues: %u}\n"
+		 "  - {name: a, type: ethdev, device: net_ring_%s}\n"
+		 "  - {name: b, type: ethdev, device: net_ring_%s}\n"
+		 "rules:\n"
+		 "  - {priority: 10, match: {in_port: up}, actions: [{output: vm1}]}\n"
+		 "  - {priority: 10, match: {in_port: vm1}, actions: [{output: up}]}\n"
+		 "  - {priority: 10, match: {in_port: a}, actions: [{output: b}]}\n",
+		 u->up_name, sock, mode, queues, u->a_name, u->b_name);
+	memset(&err, 0, sizeof(err));
+	cfg = vs_config_load_buf(yaml, strlen(yaml), "vhost-test.yaml", &err);
+	cr_assert_not_null(cfg, "config: %s", err.msg);
+	return cfg;
+}
+
+static struct vs_switch *
+switch_up(const struct vs_config *cfg)
+{
+	struct vs_switch *sw = vs_switch_create(cfg);
+
+	cr_assert_not_null(sw, "switch create: %s", strerror(errno));
+	cr_assert_eq(vs_switch_apply(sw, cfg), 0);
+	cr_assert_eq(vs_switch_start(sw), 0);
+	return sw;
+}
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* Remove the test's directory (sockets, guest logs): only when the test
+ * passed, so a failure leaves its logs behind. */
+static void
+dir_remove(void)
+{
+	nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* ---- guest process ------------------------------------------------------------------- */
+
+struct guest {
+	pid_t pid;
+	char log[256];
+	int status;
+};
+
+static void
+guest_start(struct guest *g, const char *tag, bool server, unsigned queues, unsigned send,
+	    unsigned expect, unsigned phases, bool stream)
+{
+	const char *bin = getenv("VHU_GUEST_BIN");
+	char q[16], n[16], e[16], p[16], prefix[64];
+	int fd;
+
+	cr_assert_not_null(bin, "VHU_GUEST_BIN is not set");
+	snprintf(g->log, sizeof(g->log), "%s/guest-%s.log", dir, tag);
+	snprintf(q, sizeof(q), "%u", queues);
+	snprintf(n, sizeof(n), "%u", send);
+	snprintf(e, sizeof(e), "%u", expect);
+	snprintf(p, sizeof(p), "%u", phases);
+	snprintf(prefix, sizeof(prefix), "vs_vhu_g_%d_%s", getpid(), tag);
+	g->pid = fork();
+	cr_assert_geq(g->pid, 0);
+	if (g->pid == 0) {
+		char *argv[24];
+		int i = 0;
+
+		/* Never outlive the test (a failed test must not leave a guest). */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		fd = open(g->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		argv[i++] = (char *)bin;
+		argv[i++] = "--path";
+		argv[i++] = sock;
+		if (server)
+			argv[i++] = "--server";
+		argv[i++] = "--queues";
+		argv[i++] = q;
+		argv[i++] = "--send";
+		argv[i++] = n;
+		argv[i++] = "--expect";
+		argv[i++] = e;
+		argv[i++] = "--phases";
+		argv[i++] = p;
+		if (stream)
+			argv[i++] = "--stream";
+		argv[i++] = "--cpu";
+		argv[i++] = "0";
+		argv[i++] = "--prefix";
+		argv[i++] = prefix;
+		argv[i++] = "--timeout-ms";
+		argv[i++] = "15000";
+		argv[i] = NULL;
+		execv(bin, argv);
+		_exit(127);
+	}
+}
+
+/* dpdk-testpmd as the guest: net_virtio_user, io forwarding (every frame
+ * it receives goes back out unchanged), one forwarding lcore. */
+static void
+testpmd_start(struct guest *g, const char *tag, bool server, unsigned queues)
+{
+	char vdev[320], prefix[64], q[16];
+	int fd;
+
+	snprintf(g->log, sizeof(g->log), "%s/testpmd-%s.log", dir, tag);
+	snprintf(vdev, sizeof(vdev), "net_virtio_user0,path=%s,queues=%u,queue_size=1024%s", sock,
+		 queues, server ? ",server=1" : "");
+	snprintf(prefix, sizeof(prefix), "vs_vhu_tp_%d_%s", getpid(), tag);
+	snprintf(q, sizeof(q), "%u", queues);
+	if (server)
+		unlink(sock);
+	g->pid = fork();
+	cr_assert_geq(g->pid, 0);
+	if (g->pid == 0) {
+		char *argv[] = {
+		    "dpdk-testpmd",
+		    "--lcores",
+		    "0@0,1@0",
+		    "--no-huge",
+		    "-m",
+		    "256",
+		    "--no-pci",
+		    "--no-shconf",
+		    "--no-telemetry",
+		    "--single-file-segments",
+		    "--file-prefix",
+		    prefix,
+		    "--log-level",
+		    "*:warning",
+		    "--vdev",
+		    vdev,
+		    "--",
+		    "--total-num-mbufs=8192",
+		    "--rxq",
+		    q,
+		    "--txq",
+		    q,
+		    "--rxd=1024",
+		    "--txd=1024",
+		    "--forward-mode=io",
+		    "--auto-start",
+		    "--stats-period",
+		    "1",
+		    NULL,
+		};
+
+		/* Never outlive the test (a failed test must not leave a guest). */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		fd = open(g->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+}
+
+static char *
+slurp(const char *path)
+{
+	static char buf[65536];
+	FILE *f = fopen(path, "r");
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (f != NULL) {
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/* Wait for the guest to exit, applying vhost events meanwhile (its exit
+ * makes librte_vhost destroy the device, which waits for us). */
+static bool
+guest_wait(struct vs_switch *sw, struct guest *g, unsigned timeout_ms)
+{
+	double t0 = now_ms();
+
+	while (now_ms() - t0 < timeout_ms) {
+		pid_t r = waitpid(g->pid, &g->status, WNOHANG);
+
+		if (r == g->pid)
+			return true;
+		vs_vhu_process_events(sw);
+		nap_ms(2);
+	}
+	return false;
+}
+
+static void
+guest_kill(struct vs_switch *sw, struct guest *g)
+{
+	kill(g->pid, SIGKILL);
+	cr_assert(guest_wait(sw, g, 5000), "guest did not die");
+}
+
+/* Wait for text in a guest's log, applying vhost events meanwhile. */
+static void
+wait_log(struct vs_switch *sw, const char *log, const char *text, unsigned timeout_ms)
+{
+	double t0 = now_ms();
+
+	while (strstr(slurp(log), text) == NULL && now_ms() - t0 < timeout_ms) {
+		if (sw)
+			vs_vhu_process_events(sw);
+		nap_ms(5);
+	}
+	cr_assert_not_null(strstr(slurp(log), text), "want '%s' in:\n%s", text, slurp(log));
+}
+
+/* ---- traffic ------------------------------------------------------------------------------ */
+
+static void
+inject(struct rte_ring *r, unsigned n, uint32_t seq0)
+{
+	struct rte_mbuf *m;
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		m = rte_pktmbuf_alloc(pool);
+		cr_assert_not_null(m);
+		vhu_pkt_fill(m, VHU_TAG_TEST, seq0 + i);
+		cr_assert_eq(rte_ring_enqueue(r, m), 0);
+	}
+}
+
+/*
+ * n packets into each of the rings, 8 at a time per ring every 2 ms: the
+ * guest's 1024-entry rx ring would need the guest descheduled for over
+ * 100 ms to overflow (on a busy 2-core host it can be for 20 ms), so the
+ * counts are exact. A ring the guest does not drain in time would be a
+ * vhost_tx_full drop, which the tests check is zero.
+ */
+static void
+inject_paced(struct vs_switch *sw, struct rte_ring *r0, struct rte_ring *r1, unsigned n)
+{
+	unsigned done = 0, k;
+
+	while (done < n) {
+		k = n - done < 8 ? n - done : 8;
+		inject(r0, k, done);
+		if (r1 != NULL)
+			inject(r1, k, 100000 + done);
+		done += k;
+		vs_vhu_process_events(sw);
+		nap_ms(2);
+	}
+}
+
+/* Packets in r: count those with tag (others in *other), free them all. */
+static unsigned
+drain(struct rte_ring *r, int tag, unsigned *other)
+{
+	void *objs[64];
+	unsigned n, i, count = 0;
+
+	while ((n = rte_ring_dequeue_burst(r, objs, 64, NULL)) > 0) {
+		for (i = 0; i < n; i++) {
+			if (vhu_pkt_tag(objs[i]) == tag)
+				count++;
+			else if (other)
+				(*other)++;
+			rte_pktmbuf_free(objs[i]);
+		}
+	}
+	return count;
+}
+
+/* Pump events until the vhost port runs with every queue enabled. */
+static void
+wait_ready(struct vs_switch *sw, struct vs_port *vm, unsigned timeout_ms)
+{
+	double t0 = now_ms();
+
+	while (!vs_vhu_all_queues_ready(vm) && now_ms() - t0 < timeout_ms) {
+		vs_vhu_process_events(sw);
+		nap_ms(2);
+	}
+	cr_assert(vs_vhu_all_queues_ready(vm), "vhost port did not become ready in %u ms",
+		  timeout_ms);
+}
+
+/* Collect tag-0 packets from the uplink until `want` arrived and nothing more
+ * came for settle_ms (or timeout). Returns the count. */
+static unsigned
+collect(struct vs_switch *sw, struct rte_ring *r, unsigned want, unsigned settle_ms,
+	unsigned timeout_ms, unsigned *other)
+{
+	double t0 = now_ms(), last = t0;
+	unsigned got = 0, k;
+
+	while (now_ms() - t0 < timeout_ms) {
+		k = drain(r, VHU_TAG_GUEST, other);
+		if (k)
+			last = now_ms();
+		got += k;
+		if (got >= want && now_ms() - last >= settle_ms)
+			break;
+		vs_vhu_process_events(sw);
+		nap_ms(1);
+	}
+	return got;
+}
+
+static uint64_t
+worker_loops(struct vs_switch *sw, unsigned w)
+{
+	static struct vs_switch_stats st;
+
+	vs_switch_stats(sw, &st);
+	return st.worker[w].loops;
+}
+
+/* ---- client/server x 1/2 queues ----------------------------------------------------------- */
+
+#define N_GUEST 400 /* guest -> uplink */
+#define N_TEST	300 /* uplink -> guest, per uplink rx ring */
+
+static void
+both_directions(const char *mode, unsigned queues)
+{
+	static struct vs_switch_stats st;
+	struct vs_vhu_stats vst;
+	struct vs_config *cfg;
+	struct vs_switch *sw;
+	struct vs_port *vm;
+	struct uplink u;
+	struct guest g;
+	unsigned got, other = 0, q;
+	uint64_t rx_sum = 0, tx_sum = 0;
+	bool client = strcmp(mode, "client") == 0;
+	char want[128];
+
+	eal_up();
+	uplink_make(&u);
+	cfg = load_cfg(&u, mode, queues);
+	/* A client-mode switch connects to the guest's socket: start the
+	 * guest first in that case (the switch would retry anyway). */
+	if (client)
+		guest_start(&g, "g", true, queues, N_GUEST, 2 * N_TEST, 1, false);
+	sw = switch_up(cfg);
+	vm = vs_switch_port_by_name(sw, "vm1");
+	cr_assert_not_null(vm);
+	if (!client)
+		guest_start(&g, "g", false, queues, N_GUEST, 2 * N_TEST, 1, false);
+	wait_ready(sw, vm, 15000);
+	/* The virtio driver enables its rings before it posts rx buffers
+	 * (rte_eth_dev_configure vs rte_eth_dev_start): packets sent in
+	 * between are vhost_tx_full drops. Send once the guest has started. */
+	wait_log(sw, g.log, "guest: started", 10000);
+
+	/* What the port offers: live migration (dirty-page logging),
+	 * mergeable buffers, indirect descriptors, multiqueue; not the host
+	 * offloads the pipeline cannot complete. The guest negotiated
+	 * mergeable buffers and got no host TSO. */
+	{
+		uint64_t offered = 0;
+
+		cr_assert_eq(rte_vhost_driver_get_features(sock, &offered), 0);
+		cr_assert(offered & (1ULL << VHOST_F_LOG_ALL));
+		cr_assert(offered & (1ULL << VIRTIO_NET_F_MRG_RXBUF));
+		cr_assert(offered & (1ULL << VIRTIO_RING_F_INDIRECT_DESC));
+		cr_assert(offered & (1ULL << VIRTIO_NET_F_MQ));
+		cr_assert_not(offered & (1ULL << VIRTIO_NET_F_HOST_TSO4));
+		cr_assert_not(offered & (1ULL << VIRTIO_NET_F_CSUM));
+		cr_assert_eq(vs_vhu_stats_get(vm, &vst), 0);
+		cr_assert_eq(vst.state, VS_VHU_RUNNING);
+		cr_assert_geq(vst.vid, 0);
+		cr_assert_eq(vst.n_vrings, 2 * queues);
+		cr_assert(vst.features & (1ULL << VIRTIO_NET_F_MRG_RXBUF), "features 0x%" PRIx64,
+			  vst.features);
+		cr_assert_not(vst.features & (1ULL << VIRTIO_NET_F_HOST_TSO4));
+	}
+
+	/* Both uplink rx rings: worker 0 polls ring 0, worker 1 ring 1, so both
+	 * workers transmit to the guest (on two queues, or sharing one). */
+	inject_paced(sw, u.rx[0], u.rx[1], N_TEST);
+	got = collect(sw, u.tx, N_GUEST, 300, 20000, &other);
+	cr_assert(guest_wait(sw, &g, 20000), "guest did not finish:\n%s", slurp(g.log));
+	vs_switch_stats(sw, &st);
+	cr_assert_eq(vs_vhu_stats_get(vm, &vst), 0);
+	cr_assert(WIFEXITED(g.status) && WEXITSTATUS(g.status) == 0,
+		  "guest failed (switch: vm1 tx %" PRIu64 " drops %" PRIu64
+		  ", vhost_tx_full %" PRIu64 ", vhost_not_ready %" PRIu64 ", q0 ring_full %" PRIu64
+		  " disabled %" PRIu64 "):\n%s",
+		  st.port[vm->id].tx_pkts, st.port[vm->id].tx_drops,
+		  st.drops[VS_DROP_VHOST_TX_FULL], st.drops[VS_DROP_VHOST_NOT_READY],
+		  vst.queue[0].tx_ring_full, vst.queue[0].tx_disabled, slurp(g.log));
+	cr_assert_eq(got, N_GUEST, "uplink got %u guest packets, want %u", got, N_GUEST);
+	cr_assert_eq(other, 0);
+	snprintf(want, sizeof(want), "phase 1: sent=%u received=%u other=0", N_GUEST, 2 * N_TEST);
+	cr_assert_not_null(strstr(slurp(g.log), want), "want '%s' in:\n%s", want, slurp(g.log));
+
+	/* Switch counters agree, per port and per queue. */
+	cr_assert_eq(vs_vhu_stats_get(vm, &vst), 0);
+	cr_assert_eq(vst.connections, 1);
+	cr_assert_eq(vst.reconnects, 0);
+	cr_assert_eq(vst.devices, 1);
+	cr_assert_eq(vst.n_queues, queues);
+	cr_assert_eq(vst.mode, client ? VS_CFG_VHOST_CLIENT : VS_CFG_VHOST_SERVER);
+	for (q = 0; q < queues; q++) {
+		rx_sum += vst.queue[q].rx_pkts;
+		tx_sum += vst.queue[q].tx_pkts;
+		cr_assert_eq(vst.queue[q].rx_bytes, vst.queue[q].rx_pkts * VHU_PKT_LEN);
+		cr_assert_eq(vst.queue[q].tx_bytes, vst.queue[q].tx_pkts * VHU_PKT_LEN);
+		/* The guest spreads its packets over all queues; with 2 queues
+		 * each worker sends on its own queue. */
+		cr_assert_gt(vst.queue[q].rx_pkts, 0, "rx queue %u unused", q);
+		cr_assert_gt(vst.queue[q].tx_pkts, 0, "tx queue %u unused", q);
+	}
+	cr_assert_eq(rx_sum, N_GUEST);
+	cr_assert_eq(tx_sum, 2 * N_TEST);
+	if (queues == 1)
+		cr_assert(vm->txq_shared[0], "two workers share the single tx queue");
+	cr_assert_eq(vs_switch_stats(sw, &st), 0);
+	cr_assert_eq(st.port[vm->id].rx_pkts, N_GUEST);
+	cr_assert_eq(st.port[vm->id].tx_pkts, 2 * N_TEST);
+	cr_assert_eq(st.port[vm->id].tx_drops, 0);
+	cr_assert_eq(st.drops[VS_DROP_VHOST_TX_FULL], 0);
+	cr_assert_eq(st.drops[VS_DROP_VHOST_NOT_READY], 0);
+
+	/* The guest left: the port is not ready, and packets to it are dropped
+	 * and counted, not queued. */
+	{
+		double t0 = now_ms();
+
+		while (vs_port_is_ready(vm) && now_ms() - t0 < 5000) {
+			vs_vhu_process_events(sw);
+			nap_ms(2);
+		}
+	}
+	cr_assert_not(vs_port_is_ready(vm));
+	inject(u.rx[0], 50, 200000);
+	{
+		double t0 = now_ms();
+
+		do {
+			nap_ms(5);
+			vs_switch_stats(sw, &st);
+		} while (st.drops[VS_DROP_VHOST_NOT_READY] < 50 && now_ms() - t0 < 5000);
+	}
+	cr_assert_eq(st.drops[VS_DROP_VHOST_NOT_READY], 50);
+	cr_assert_eq(vs_vhu_stats_get(vm, &vst), 0);
+	cr_assert_eq(vst.destroys, 1);
+	cr_assert_eq(vst.vid, -1);
+	cr_assert_eq(vst.state, VS_VHU_WAITING);
+	{
+		char line[512], want_q[64];
+
+		cr_assert_gt(vs_vhu_stats_format(vm, line, sizeof(line)), 0);
+		cr_assert_not_null(strstr(line, "waiting"), "%s", line);
+		cr_assert_not_null(strstr(line, "connections 1 (reconnects 0)"), "%s", line);
+		snprintf(want_q, sizeof(want_q), "q%u (disabled) rx %" PRIu64, queues - 1,
+			 vst.queue[queues - 1].rx_pkts);
+		cr_assert_not_null(strstr(line, want_q), "want '%s' in %s", want_q, line);
+		cr_assert_eq(
+		    vs_vhu_stats_format(vs_switch_port_by_name(sw, "up"), line, sizeof(line)),
+		    -EINVAL);
+	}
+
+	vs_switch_destroy(sw);
+	vs_config_free(cfg);
+	if (!client) {
+		struct stat sb;
+
+		cr_assert_neq(stat(sock, &sb), 0, "server socket removed on destroy");
+	}
+	dir_remove();
+}
+
+Test(vhost, client_1q, .timeout = 60)
+{
+	both_directions("client", 1);
+}
+
+Test(vhost, client_2q, .timeout = 60)
+{
+	both_directions("client", 2);
+}
+
+Test(vhost, server_1q, .timeout = 60)
+{
+	both_directions("server", 1);
+}
+
+Test(vhost, server_2q, .timeout = 60)
+{
+	both_directions("server", 2);
+}
+
+/* ---- guest restart -------------------------------------------------------------------------- */
+
+static void
+wait_not_ready(struct vs_switch *sw, struct vs_port *vm)
+{
+	double t0 = now_ms();
+
+	while (vs_port_is_ready(vm) && now_ms() - t0 < 5000) {
+		vs_vhu_process_events(sw);
+		nap_ms(2);
+	}
+	cr_assert_not(vs_port_is_ready(vm), "port still ready after the guest went away");
+}
+
+/* Inject n packets into `in` and wait until exactly n tag-1 packets left by `out`. */
+static unsigned
+forward_exact(struct vs_switch *sw, struct rte_ring *in, struct rte_ring *out, unsigned n)
+{
+	double t0 = now_ms(), last;
+	unsigned got = 0;
+
+	inject(in, n, 0);
+	last = now_ms();
+	while (now_ms() - t0 < 10000 && (got < n || now_ms() - last < 100)) {
+		unsigned k = drain(out, VHU_TAG_TEST, NULL);
+
+		if (k)
+			last = now_ms();
+		got += k;
+		vs_vhu_process_events(sw);
+		nap_ms(1);
+	}
+	return got;
+}
+
+Test(vhost, guest_restart, .timeout = 90)
+{
+	static struct vs_switch_stats st;
+	struct vs_vhu_stats vst;
+	struct vs_config *cfg;
+	struct vs_switch *sw;
+	struct vs_port *vm;
+	struct uplink u;
+	struct guest ga, gb;
+	uint64_t loops0, loops1, nr0;
+	unsigned got, other = 0;
+	char want[128];
+	double t0;
+
+	eal_up();
+	uplink_make(&u);
+	cfg = load_cfg(&u, "client", 1);
+	/* Guest A streams packets and is killed mid-traffic. */
+	guest_start(&ga, "a", true, 1, 0, 0, 0, true);
+	sw = switch_up(cfg);
+	vm = vs_switch_port_by_name(sw, "vm1");
+	wait_ready(sw, vm, 15000);
+	wait_log(sw, ga.log, "guest: started", 10000);
+	inject(u.rx[0], 200, 0);
+	got = collect(sw, u.tx, 100, 0, 10000, NULL);
+	cr_assert_geq(got, 100, "guest A traffic did not flow (%u)", got);
+	guest_kill(sw, &ga);
+	wait_not_ready(sw, vm);
+	drain(u.tx, VHU_TAG_GUEST, NULL);
+
+	/* The guest is gone: other ports forward, workers keep looping, and
+	 * packets to the guest are dropped and counted. */
+	loops0 = worker_loops(sw, 0);
+	loops1 = worker_loops(sw, 1);
+	cr_assert_eq(forward_exact(sw, u.a_rx, u.b_tx, 500), 500);
+	vs_switch_stats(sw, &st);
+	nr0 = st.drops[VS_DROP_VHOST_NOT_READY];
+	inject(u.rx[0], 100, 0);
+	inject(u.rx[1], 100, 0);
+	t0 = now_ms();
+	do {
+		nap_ms(5);
+		vs_switch_stats(sw, &st);
+	} while (st.drops[VS_DROP_VHOST_NOT_READY] - nr0 < 200 && now_ms() - t0 < 5000);
+	cr_assert_eq(st.drops[VS_DROP_VHOST_NOT_READY] - nr0, 200);
+	cr_assert_gt(worker_loops(sw, 0), loops0);
+	cr_assert_gt(worker_loops(sw, 1), loops1);
+
+	/* Guest B on the same socket: the client-mode switch reconnects. */
+	guest_start(&gb, "b", true, 1, N_GUEST, N_TEST, 1, false);
+	wait_ready(sw, vm, 15000);
+	wait_log(sw, gb.log, "guest: started", 10000);
+	inject_paced(sw, u.rx[0], NULL, N_TEST);
+	got = collect(sw, u.tx, N_GUEST, 300, 20000, &other);
+	cr_assert(guest_wait(sw, &gb, 20000), "guest B did not finish:\n%s", slurp(gb.log));
+	cr_assert(WIFEXITED(gb.status) && WEXITSTATUS(gb.status) == 0, "guest B failed:\n%s",
+		  slurp(gb.log));
+	cr_assert_eq(got, N_GUEST);
+	cr_assert_eq(other, 0);
+	snprintf(want, sizeof(want), "phase 1: sent=%u received=%u other=0", N_GUEST, N_TEST);
+	cr_assert_not_null(strstr(slurp(gb.log), want), "want '%s' in:\n%s", want, slurp(gb.log));
+	cr_assert_eq(vs_vhu_stats_get(vm, &vst), 0);
+	cr_assert_eq(vst.connections, 2);
+	cr_assert_eq(vst.reconnects, 1);
+	cr_assert_eq(vst.devices, 2);
+	vs_switch_destroy(sw);
+	vs_config_free(cfg);
+	dir_remove();
+}
+
+/* ---- switch restart (client mode) ------------------------------------------------------------ */
+
+/* One session of a switch instance against the running guest. */
+static void
+session(struct vs_switch **swp, struct vs_config **cfgp, struct uplink *u, unsigned phase,
+	const struct guest *g)
+{
+	struct vs_switch *sw;
+	struct vs_port *vm;
+	unsigned got, other = 0;
+	char want[128];
+
+	uplink_make(u);
+	*cfgp = load_cfg(u, "client", 2);
+	*swp = sw = switch_up(*cfgp);
+	vm = vs_switch_port_by_name(sw, "vm1");
+	wait_ready(sw, vm, 15000);
+	wait_log(sw, g->log, "guest: started", 10000);
+	inject_paced(sw, u->rx[0], u->rx[1], N_TEST / 2);
+	got = collect(sw, u->tx, N_GUEST, 300, 20000, &other);
+	cr_assert_eq(got, N_GUEST, "session %u: uplink got %u of %u", phase, got, N_GUEST);
+	cr_assert_eq(other, 0);
+	snprintf(want, sizeof(want), "phase %u: sent=%u received=%u other=0", phase, N_GUEST,
+		 N_TEST);
+	wait_log(sw, g->log, want, 10000);
+}
+
+Test(vhost, switch_restart_client, .timeout = 90)
+{
+	struct vs_config *cfg;
+	struct vs_switch *sw;
+	struct uplink u1, u2;
+	struct guest g;
+
+	eal_up();
+	/* The guest serves the socket and outlives the switch. */
+	guest_start(&g, "g", true, 2, N_GUEST, N_TEST, 2, false);
+	session(&sw, &cfg, &u1, 1, &g);
+	/* Restart: everything the switch had goes (sockets unregistered,
+	 * ports, workers, mempool); a new instance starts from the config. */
+	vs_switch_destroy(sw);
+	vs_config_free(cfg);
+	session(&sw, &cfg, &u2, 2, &g);
+	cr_assert(guest_wait(sw, &g, 10000), "guest did not finish:\n%s", slurp(g.log));
+	cr_assert(WIFEXITED(g.status) && WEXITSTATUS(g.status) == 0,
+		  "guest failed (status 0x%x):\n%s", g.status, slurp(g.log));
+	vs_switch_destroy(sw);
+	vs_config_free(cfg);
+	dir_remove();
+}
+
+/* ---- server socket: ownership, permissions, stale files ------------------------------------- */
+
+static struct vs_config *
+load_server_cfg(const char *extra)
+{
+	char yaml[1024];
+	struct vs_cfg_error err;
+	struct vs_config *cfg;
+
+	snprintf(yaml, sizeof(yaml),
+		 "workers: [{lcore: 1}]\n"
+		 "ports:\n"
+		 "  - {name: vm1, type: vhost, path: \"%s\", mode: server%s}\n",
+		 sock, extra);
+	memset(&err, 0, sizeof(err));
+	cfg = vs_config_load_buf(yaml, strlen(yaml), "vhost-server.yaml", &err);
+	cr_assert_not_null(cfg, "config: %s", err.msg);
+	return cfg;
+}
+
+Test(vhost, server_socket_ownership, .timeout = 30)
+{
+	struct vs_config *cfg;
+	struct vs_switch *sw;
+	struct stat sb;
+	int fd;
+
+	eal_up();
+	/* A stale socket from an earlier run is replaced. */
+	{
+		struct sockaddr_un sa;
+
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		memset(&sa, 0, sizeof(sa));
+		sa.sun_family = AF_UNIX;
+		cr_assert_lt(strlen(sock), sizeof(sa.sun_path));
+		memcpy(sa.sun_path, sock, strlen(sock) + 1);
+		cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		close(fd);
+	}
+	cfg = load_server_cfg(", owner: root, group: root, socket_mode: \"0600\"");
+	sw = switch_up(cfg);
+	cr_assert_eq(stat(sock, &sb), 0);
+	cr_assert(S_ISSOCK(sb.st_mode));
+	cr_assert_eq(sb.st_mode & 07777, 0600, "mode %o", sb.st_mode & 07777);
+	cr_assert_eq(sb.st_uid, 0);
+	cr_assert_eq(sb.st_gid, 0);
+	vs_switch_destroy(sw);
+	vs_config_free(cfg);
+	cr_assert_neq(stat(sock, &sb), 0, "socket removed with the port");
+
+	/* The default mode is 0660. */
+	cfg = load_server_cfg("");
+	sw = switch_up(cfg);
+	cr_assert_eq(stat(sock, &sb), 0);
+	cr_assert_eq(sb.st_mode & 07777, 0660, "mode %o", sb.st_mode & 07777);
+	vs_switch_destroy(sw);
+	vs_config_free(cfg);
+
+	/* Anything but a socket at the path is left alone and refused. */
+	fd = open(sock, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	cfg = load_server_cfg("");
+	sw = vs_switch_create(cfg);
+	cr_assert_not_null(sw);
+	cr_assert_eq(vs_switch_apply(sw, cfg), -EEXIST);
+	cr_assert_eq(stat(sock, &sb), 0);
+	cr_assert(S_ISREG(sb.st_mode), "the regular file is untouched");
+	vs_switch_destroy(sw);
+	vs_config_free(cfg);
+
+	/* An owner that does not exist fails the start, not silently. */
+	unlink(sock);
+	cfg = load_server_cfg(", owner: no-such-user-vs");
+	sw = vs_switch_create(cfg);
+	cr_assert_not_null(sw);
+	cr_assert_eq(vs_switch_apply(sw, cfg), 0);
+	cr_assert_eq(vs_switch_start(sw), -ENOENT);
+	vs_switch_destroy(sw);
+	vs_config_free(cfg);
+	dir_remove();
+}
+
+/* ---- guest churn: kill and restart the guest under traffic, several times ------------------- */
+
+Test(vhost, guest_churn, .timeout = 90)
+{
+	static struct vs_switch_stats st;
+	struct vs_vhu_stats vst;
+	struct vs_config *cfg;
+	struct vs_switch *sw;
+	struct vs_port *vm;
+	struct uplink u;
+	struct guest g;
+	unsigned cycle, got;
+	uint64_t nr0;
+	char tag[16];
+	double t0;
+
+	eal_up();
+	uplink_make(&u);
+	cfg = load_cfg(&u, "client", 2);
+	guest_start(&g, "c0", true, 2, 0, 0, 0, true);
+	sw = switch_up(cfg);
+	vm = vs_switch_port_by_name(sw, "vm1");
+	for (cycle = 1; cycle <= 3; cycle++) {
+		wait_ready(sw, vm, 15000);
+		wait_log(sw, g.log, "guest: started", 10000);
+		/* Traffic both ways, then kill the guest in the middle of it:
+		 * both workers are enqueueing and dequeueing when the device goes. */
+		inject(u.rx[0], 256, 0);
+		inject(u.rx[1], 256, 0);
+		got = collect(sw, u.tx, 64, 0, 10000, NULL);
+		cr_assert_geq(got, 64, "cycle %u: guest traffic did not flow", cycle);
+		inject(u.rx[0], 256, 0);
+		inject(u.rx[1], 256, 0);
+		guest_kill(sw, &g);
+		wait_not_ready(sw, vm);
+		drain(u.tx, VHU_TAG_GUEST, NULL);
+		/* The switch forwards between other ports while the guest is
+		 * away, and drops (counts) what is meant for the guest. */
+		cr_assert_eq(forward_exact(sw, u.a_rx, u.b_tx, 100), 100);
+		vs_switch_stats(sw, &st);
+		nr0 = st.drops[VS_DROP_VHOST_NOT_READY];
+		inject(u.rx[1], 10, 0);
+		t0 = now_ms();
+		do {
+			nap_ms(2);
+			vs_switch_stats(sw, &st);
+		} while (st.drops[VS_DROP_VHOST_NOT_READY] - nr0 < 10 && now_ms() - t0 < 5000);
+		cr_assert_eq(st.drops[VS_DROP_VHOST_NOT_READY] - nr0, 10, "cycle %u", cycle);
+		snprintf(tag, sizeof(tag), "c%u", cycle);
+		guest_start(&g, tag, true, 2, 0, 0, 0, true);
+	}
+	wait_ready(sw, vm, 15000);
+	cr_assert_eq(vs_vhu_stats_get(vm, &vst), 0);
+	cr_assert_eq(vst.connections, 4);
+	cr_assert_eq(vst.reconnects, 3);
+	cr_assert_eq(vst.devices, 4);
+	cr_assert_eq(vst.destroys, 3);
+	guest_kill(sw, &g);
+	vs_switch_destroy(sw);
+	vs_config_free(cfg);
+	dir_remove();
+}
+
+/* ---- dpdk-testpmd as the guest --------------------------------------------------------------- */
+
+/* Uplink -> vm1 -> testpmd (io: sends every frame back) -> vm1 -> uplink. */
+static void
+testpmd_loop(const char *mode, unsigned queues)
+{
+	static struct vs_switch_stats st;
+	bool client = strcmp(mode, "client") == 0;
+	struct vs_config *cfg;
+	struct vs_switch *sw;
+	struct vs_port *vm;
+	struct uplink u;
+	struct guest g;
+	double t0, last;
+	unsigned got = 0, k;
+
+	if (system("command -v dpdk-testpmd > /dev/null") != 0)
+		cr_skip_test("dpdk-testpmd is not installed");
+	eal_up();
+	uplink_make(&u);
+	cfg = load_cfg(&u, mode, queues);
+	if (client)
+		testpmd_start(&g, "g", true, queues);
+	sw = switch_up(cfg);
+	vm = vs_switch_port_by_name(sw, "vm1");
+	if (!client)
+		testpmd_start(&g, "g", false, queues);
+	wait_ready(sw, vm, 15000);
+	/* testpmd prints this once its port has started and forwarding runs. */
+	wait_log(sw, g.log, "io packet forwarding", 10000);
+	nap_ms(200);
+	inject_paced(sw, u.rx[0], u.rx[1], N_TEST);
+	t0 = last = now_ms();
+	while (now_ms() - t0 < 20000 && (got < 2 * N_TEST || now_ms() - last < 300)) {
+		k = drain(u.tx, VHU_TAG_TEST, NULL);
+		if (k)
+			last = now_ms();
+		got += k;
+		vs_vhu_process_events(sw);
+		nap_ms(1);
+	}
+	vs_switch_stats(sw, &st);
+	cr_assert_eq(got, 2 * N_TEST, "uplink got back %u of %u (vhost_tx_full %" PRIu64 ")\n%s",
+		     got, 2 * N_TEST, st.drops[VS_DROP_VHOST_TX_FULL], slurp(g.log));
+	cr_assert_eq(st.port[vm->id].tx_pkts, 2 * N_TEST);
+	cr_assert_eq(st.port[vm->id].rx_pkts, 2 * N_TEST);
+	cr_assert_eq(st.drops[VS_DROP_VHOST_TX_FULL], 0);
+	guest_kill(sw, &g);
+	vs_switch_destroy(sw);
+	vs_config_free(cfg);
+	dir_remove();
+}
+
+Test(vhost, testpmd_client_1q, .timeout = 60)
+{
+	testpmd_loop("client", 1);
+}
+
+Test(vhost, testpmd_server_2q, .timeout = 60)
+{
+	testpmd_loop("server", 2);
+}

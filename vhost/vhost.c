@@ -1,0 +1,755 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vhost ports, control side: creation (rte_vhost_driver_register), start
+ * (rte_vhost_driver_start, server socket ownership), the device callbacks
+ * librte_vhost runs on its own thread, and the control-thread handling of
+ * the events they post (vs_vhu_process_events).
+ *
+ * The callbacks never touch switch state: they post an event to an
+ * rte_ring. destroy_device then waits until the control thread has
+ * republished the port as not ready (a snapshot publish includes an
+ * rte_rcu_qsbr grace period) and acknowledged, or until the port is being
+ * destroyed (then no worker runs: the pipeline destroys ports only when the
+ * workers have stopped, and rte_vhost_driver_unregister waits for a busy
+ * callback, which is why the wait must end on `closing`).
+ */
+#include <errno.h>
+#include <grp.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/virtio_net.h>
+
+#include <rte_errno.h>
+#include <rte_malloc.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+#include <rte_vhost.h>
+
+#include "vhost_priv.h"
+#include "vs_switch.h"
+
+RTE_LOG_REGISTER_DEFAULT(vs_vhost_logtype, NOTICE);
+
+#define VHU_EV_RING_SIZE 4096
+#define VHU_EV_BURST	 32
+
+enum vhu_ev_type {
+	VHU_EV_NEW_CONN = 1,
+	VHU_EV_DESTROY_CONN,
+	VHU_EV_NEW_DEVICE,
+	VHU_EV_DESTROY_DEVICE,
+	VHU_EV_VRING,
+	VHU_EV_FEATURES,
+};
+
+struct vhu_event {
+	uint8_t type;	/* enum vhu_ev_type */
+	uint8_t enable; /* VRING */
+	uint16_t slot;
+	uint16_t slot_gen;
+	uint16_t queue; /* VRING: virtqueue index */
+	int32_t vid;
+	uint32_t seq; /* DESTROY_DEVICE: handshake sequence */
+};
+
+/* Module state. The port table is written by the control thread under
+ * `lock`; the callbacks read it under `lock`. */
+static struct {
+	pthread_mutex_t lock;
+	struct vs_vhu_port *slot[VS_PORT_MAX];
+	uint16_t slot_gen[VS_PORT_MAX];
+	struct rte_ring *ev;
+} vhu = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* Host-side offloads the pipeline cannot finish (segmentation, partial
+ * checksums on packets forwarded to a NIC that was not asked to complete
+ * them): not offered, so guests send complete frames. Mergeable rx buffers,
+ * indirect descriptors, multiqueue, event idx and dirty-page logging for
+ * live migration (VHOST_F_LOG_ALL) stay as librte_vhost offers them. */
+#define VHU_DISABLED_FEATURES                                                                      \
+	((1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO6) |                     \
+	 (1ULL << VIRTIO_NET_F_HOST_ECN) | (1ULL << VIRTIO_NET_F_HOST_UFO) |                       \
+	 (1ULL << VIRTIO_NET_F_CSUM))
+
+const char *
+vs_vhu_state_str(enum vs_vhu_state s)
+{
+	switch (s) {
+	case VS_VHU_WAITING:
+		return "waiting";
+	case VS_VHU_CONNECTED:
+		return "connected";
+	case VS_VHU_RUNNING:
+		return "running";
+	}
+	return "unknown";
+}
+
+/* ---- callbacks (librte_vhost's thread) ------------------------------------------ */
+
+/* The port a device belongs to, by socket path. */
+static struct vs_vhu_port *
+port_of_vid(int vid, uint16_t *slot, uint16_t *gen)
+{
+	char path[VS_CFG_PATH_MAX + 1];
+	struct vs_vhu_port *vp = NULL;
+	unsigned i;
+
+	if (rte_vhost_get_ifname(vid, path, sizeof(path)) < 0)
+		return NULL;
+	pthread_mutex_lock(&vhu.lock);
+	for (i = 0; i < VS_PORT_MAX; i++) {
+		if (vhu.slot[i] != NULL && strcmp(vhu.slot[i]->path, path) == 0) {
+			vp = vhu.slot[i];
+			*slot = (uint16_t)i;
+			*gen = vhu.slot_gen[i];
+			break;
+		}
+	}
+	pthread_mutex_unlock(&vhu.lock);
+	return vp;
+}
+
+static void
+nap_us(long us)
+{
+	struct timespec ts = {.tv_sec = 0, .tv_nsec = us * 1000};
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * Post an event for the control thread. The ring holds 4096 events and the
+ * control thread drains it every loop, so it is full only when the control
+ * thread is stuck. Then a destroy_device event waits for room (it must not
+ * be lost, and librte_vhost holds no queue lock while calling
+ * destroy_device). Other callbacks may run with every queue lock held
+ * (vring_state_changed during SET_VRING_ENABLE), where waiting could
+ * deadlock with a grace period the control thread waits for: those events
+ * are dropped and logged instead.
+ */
+static int
+post(const struct vhu_event *ev, bool may_wait)
+{
+	static atomic_uint dropped;
+	unsigned tries = 0, d;
+
+	if (vhu.ev == NULL)
+		return -ENODEV;
+	while (rte_ring_mp_enqueue_elem(vhu.ev, (void *)(uintptr_t)ev, sizeof(*ev)) != 0) {
+		if (!may_wait) {
+			d = atomic_fetch_add(&dropped, 1) + 1;
+			if (d % 1000 == 1)
+				VS_VHU_LOG(ERR,
+					   "event ring full: device event %u of device %d "
+					   "lost (%u so far)",
+					   ev->type, ev->vid, d);
+			return -ENOBUFS;
+		}
+		if (tries++ % 10000 == 0)
+			VS_VHU_LOG(WARNING, "event ring full; waiting for the control thread");
+		nap_us(100);
+	}
+	return 0;
+}
+
+static int
+post_simple(int vid, enum vhu_ev_type type, uint16_t queue, int enable)
+{
+	struct vhu_event ev;
+	struct vs_vhu_port *vp;
+
+	memset(&ev, 0, sizeof(ev));
+	vp = port_of_vid(vid, &ev.slot, &ev.slot_gen);
+	if (vp == NULL)
+		return 0;
+	ev.type = (uint8_t)type;
+	ev.vid = vid;
+	ev.queue = queue;
+	ev.enable = enable != 0;
+	return post(&ev, false);
+}
+
+static int
+cb_new_connection(int vid)
+{
+	post_simple(vid, VHU_EV_NEW_CONN, 0, 0);
+	return 0;
+}
+
+static void
+cb_destroy_connection(int vid)
+{
+	post_simple(vid, VHU_EV_DESTROY_CONN, 0, 0);
+}
+
+static int
+cb_new_device(int vid)
+{
+	post_simple(vid, VHU_EV_NEW_DEVICE, 0, 0);
+	return 0;
+}
+
+static int
+cb_vring_state_changed(int vid, uint16_t queue_id, int enable)
+{
+	post_simple(vid, VHU_EV_VRING, queue_id, enable);
+	return 0;
+}
+
+static int
+cb_features_changed(int vid, uint64_t features)
+{
+	RTE_SET_USED(features);
+	post_simple(vid, VHU_EV_FEATURES, 0, 0);
+	return 0;
+}
+
+/*
+ * The device is going away: its memory is unmapped once we return. Wait
+ * until the control thread has published the port as not ready and a grace
+ * period has passed (no worker can still be inside an enqueue/dequeue on
+ * vid), or until the port is being destroyed (workers stopped).
+ */
+static void
+cb_destroy_device(int vid)
+{
+	struct vhu_event ev;
+	struct vs_vhu_port *vp;
+	uint32_t seq;
+	unsigned waited_ms = 0, us = 0;
+
+	memset(&ev, 0, sizeof(ev));
+	vp = port_of_vid(vid, &ev.slot, &ev.slot_gen);
+	if (vp == NULL || atomic_load(&vp->closing))
+		return;
+	seq = (uint32_t)atomic_fetch_add(&vp->destroy_req, 1) + 1;
+	ev.type = VHU_EV_DESTROY_DEVICE;
+	ev.vid = vid;
+	ev.seq = seq;
+	if (post(&ev, true) < 0)
+		return; /* no event ring: no switch runs this port */
+	while ((uint32_t)atomic_load(&vp->destroy_ack) - seq > UINT32_MAX / 2 &&
+	       !atomic_load(&vp->closing)) {
+		nap_us(100);
+		if ((us += 100) >= 1000) {
+			us = 0;
+			if (++waited_ms % 5000 == 0)
+				VS_VHU_LOG(WARNING,
+					   "%s: device %d: destroy waits %u s for the "
+					   "control thread",
+					   vp->path, vid, waited_ms / 1000);
+		}
+	}
+}
+
+static const struct rte_vhost_device_ops vhu_dev_ops = {
+    .new_device = cb_new_device,
+    .destroy_device = cb_destroy_device,
+    .vring_state_changed = cb_vring_state_changed,
+    .features_changed = cb_features_changed,
+    .new_connection = cb_new_connection,
+    .destroy_connection = cb_destroy_connection,
+};
+
+/* ---- events (control thread) ------------------------------------------------------ */
+
+static void
+refresh(struct vs_switch *sw, struct vs_vhu_port *vp)
+{
+	int rc;
+
+	if (sw == NULL)
+		return;
+	rc = vs_switch_refresh_ports(sw);
+	if (rc < 0)
+		VS_VHU_LOG(ERR, "%s: cannot republish the worker snapshot: %s", vp->port->name,
+			   strerror(-rc));
+}
+
+static void
+apply_new_device(struct vs_switch *sw, struct vs_vhu_port *vp, int vid)
+{
+	uint16_t n_vrings = rte_vhost_get_vring_num(vid), i;
+	uint64_t features = 0;
+	int cur = atomic_load(&vp->vid);
+
+	if (cur >= 0 && cur != vid) {
+		/* A second client on a server socket: one device per port. */
+		VS_VHU_LOG(WARNING, "port %s: device %d ignored; device %d already runs on %s",
+			   vp->port->name, vid, cur, vp->path);
+		return;
+	}
+	/* We poll: guests need not kick us. */
+	for (i = 0; i < n_vrings; i++)
+		rte_vhost_enable_guest_notification(vid, i, 0);
+	rte_vhost_get_negotiated_features(vid, &features);
+	vp->features = features;
+	vp->devices++;
+	vp->state = VS_VHU_RUNNING;
+	atomic_store_explicit(&vp->vid, vid, memory_order_release);
+	VS_VHU_LOG(INFO, "port %s: device %d running on %s (%u vrings, features 0x%" PRIx64 ")",
+		   vp->port->name, vid, vp->path, n_vrings, features);
+	if (vp->port->started) {
+		atomic_store_explicit(&vp->port->ready, true, memory_order_release);
+		refresh(sw, vp);
+	}
+}
+
+static void
+apply_destroy_device(struct vs_switch *sw, struct vs_vhu_port *vp, int vid, uint32_t seq)
+{
+	if (atomic_load(&vp->vid) != vid) {
+		/* A device we ignored (or never saw run): workers never used it. */
+		atomic_store(&vp->destroy_ack, seq);
+		return;
+	}
+	/* Not ready first, then publish (which waits for a grace period). */
+	atomic_store_explicit(&vp->port->ready, false, memory_order_release);
+	refresh(sw, vp);
+	atomic_store_explicit(&vp->vid, -1, memory_order_release);
+	vp->destroys++;
+	vp->features = 0;
+	if (vp->state == VS_VHU_RUNNING)
+		vp->state = VS_VHU_CONNECTED;
+	atomic_store(&vp->destroy_ack, seq);
+	VS_VHU_LOG(INFO, "port %s: device %d stopped", vp->port->name, vid);
+}
+
+static void
+apply_event(struct vs_switch *sw, const struct vhu_event *ev)
+{
+	struct vs_vhu_port *vp;
+	uint16_t pair;
+
+	if (ev->slot >= VS_PORT_MAX || vhu.slot_gen[ev->slot] != ev->slot_gen)
+		return;
+	vp = vhu.slot[ev->slot];
+	if (vp == NULL)
+		return;
+	switch ((enum vhu_ev_type)ev->type) {
+	case VHU_EV_NEW_CONN:
+		vp->connections++;
+		vp->state = VS_VHU_CONNECTED;
+		VS_VHU_LOG(INFO, "port %s: connected on %s (connection %" PRIu64 ")",
+			   vp->port->name, vp->path, vp->connections);
+		break;
+	case VHU_EV_DESTROY_CONN:
+		vp->state = VS_VHU_WAITING;
+		for (pair = 0; pair < vp->n_queues; pair++) {
+			atomic_store(&vp->q[pair].rx_on, false);
+			atomic_store(&vp->q[pair].tx_on, false);
+		}
+		VS_VHU_LOG(INFO, "port %s: disconnected from %s%s", vp->port->name, vp->path,
+			   vp->mode == VS_CFG_VHOST_CLIENT ? "; reconnecting" : "");
+		break;
+	case VHU_EV_NEW_DEVICE:
+		apply_new_device(sw, vp, ev->vid);
+		break;
+	case VHU_EV_DESTROY_DEVICE:
+		apply_destroy_device(sw, vp, ev->vid, ev->seq);
+		break;
+	case VHU_EV_VRING:
+		pair = ev->queue / 2;
+		if (pair >= vp->n_queues) {
+			if (ev->enable)
+				VS_VHU_LOG(DEBUG, "port %s: vring %u ignored (%u queue pairs)",
+					   vp->port->name, ev->queue, vp->n_queues);
+			break;
+		}
+		/* Even vrings are the guest's rx (our tx), odd ones its tx (our rx). */
+		if (ev->queue & 1)
+			atomic_store(&vp->q[pair].rx_on, ev->enable != 0);
+		else
+			atomic_store(&vp->q[pair].tx_on, ev->enable != 0);
+		VS_VHU_LOG(DEBUG, "port %s: vring %u %s", vp->port->name, ev->queue,
+			   ev->enable ? "enabled" : "disabled");
+		break;
+	case VHU_EV_FEATURES:
+		if (atomic_load(&vp->vid) == ev->vid)
+			rte_vhost_get_negotiated_features(ev->vid, &vp->features);
+		break;
+	}
+}
+
+int
+vs_vhu_process_events(struct vs_switch *sw)
+{
+	struct vhu_event ev[VHU_EV_BURST];
+	unsigned n, i;
+	int total = 0;
+
+	if (vhu.ev == NULL)
+		return -ENODEV;
+	while ((n = rte_ring_sc_dequeue_burst_elem(vhu.ev, ev, sizeof(ev[0]), VHU_EV_BURST, NULL)) >
+	       0) {
+		for (i = 0; i < n; i++)
+			apply_event(sw, &ev[i]);
+		total += (int)n;
+	}
+	return total;
+}
+
+/* ---- port ops ------------------------------------------------------------------------ */
+
+static int
+server_socket_prepare(struct vs_vhu_port *vp)
+{
+	struct stat st;
+
+	if (lstat(vp->path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode)) {
+		VS_VHU_LOG(ERR, "port %s: %s exists and is not a socket; refusing to replace it",
+			   vp->port->name, vp->path);
+		return -EEXIST;
+	}
+	/* A socket left by an earlier run: nobody can be listening on it for
+	 * us, so it is stale. */
+	if (unlink(vp->path) < 0)
+		return -errno;
+	return 0;
+}
+
+static int
+server_socket_own(struct vs_vhu_port *vp)
+{
+	uid_t uid = (uid_t)-1;
+	gid_t gid = (gid_t)-1;
+	char buf[4096];
+
+	if (vp->owner[0]) {
+		struct passwd pw, *res = NULL;
+
+		if (getpwnam_r(vp->owner, &pw, buf, sizeof(buf), &res) != 0 || res == NULL) {
+			VS_VHU_LOG(ERR, "port %s: owner '%s' is not a user on this host",
+				   vp->port->name, vp->owner);
+			return -ENOENT;
+		}
+		uid = pw.pw_uid;
+	}
+	if (vp->group[0]) {
+		struct group gr, *res = NULL;
+
+		if (getgrnam_r(vp->group, &gr, buf, sizeof(buf), &res) != 0 || res == NULL) {
+			VS_VHU_LOG(ERR, "port %s: group '%s' is not a group on this host",
+				   vp->port->name, vp->group);
+			return -ENOENT;
+		}
+		gid = gr.gr_gid;
+	}
+	if ((uid != (uid_t)-1 || gid != (gid_t)-1) && chown(vp->path, uid, gid) < 0) {
+		int rc = -errno;
+
+		VS_VHU_LOG(ERR, "port %s: cannot chown %s to %s:%s: %s", vp->port->name, vp->path,
+			   vp->owner, vp->group, strerror(-rc));
+		return rc;
+	}
+	if (chmod(vp->path, (mode_t)vp->socket_perm) < 0) {
+		int rc = -errno;
+
+		VS_VHU_LOG(ERR, "port %s: cannot chmod %s to %04o: %s", vp->port->name, vp->path,
+			   vp->socket_perm, strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
+static void
+slot_release(struct vs_vhu_port *vp)
+{
+	pthread_mutex_lock(&vhu.lock);
+	if (vhu.slot[vp->slot] == vp) {
+		vhu.slot[vp->slot] = NULL;
+		vhu.slot_gen[vp->slot]++;
+	}
+	pthread_mutex_unlock(&vhu.lock);
+}
+
+static int
+vhu_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct vs_port_params *p)
+{
+	uint16_t n_q = cfg->queues ? cfg->queues : 1, i, slot = VS_PORT_MAX;
+	struct vs_vhu_port *vp;
+	uint64_t flags = 0;
+	int rc;
+
+	if (vhu.ev == NULL) {
+		VS_VHU_LOG(ERR, "port %s: vs_vhu_init() was not called", cfg->name);
+		return -ENODEV;
+	}
+	if (n_q > VS_PORT_MAX_QUEUES) {
+		VS_VHU_LOG(ERR, "port %s: %u queue pairs asked; at most %u", cfg->name, n_q,
+			   VS_PORT_MAX_QUEUES);
+		return -EINVAL;
+	}
+	if (cfg->path[0] == '\0') {
+		VS_VHU_LOG(ERR, "port %s: no socket path", cfg->name);
+		return -EINVAL;
+	}
+	for (i = 0; i < VS_PORT_MAX; i++) {
+		if (vhu.slot[i] == NULL) {
+			if (slot == VS_PORT_MAX)
+				slot = i;
+		} else if (strcmp(vhu.slot[i]->path, cfg->path) == 0) {
+			VS_VHU_LOG(ERR, "port %s: socket %s is already used by port %s", cfg->name,
+				   cfg->path, vhu.slot[i]->port->name);
+			return -EEXIST;
+		}
+	}
+	if (slot == VS_PORT_MAX)
+		return -ENOSPC;
+	vp = rte_zmalloc("vs_vhu_port", sizeof(*vp) + n_q * sizeof(vp->q[0]), RTE_CACHE_LINE_SIZE);
+	if (vp == NULL)
+		return -ENOMEM;
+	vp->port = port;
+	vp->pool = p->pool;
+	snprintf(vp->path, sizeof(vp->path), "%s", cfg->path);
+	vp->mode = cfg->mode;
+	vp->n_queues = n_q;
+	vp->socket_perm = cfg->socket_perm;
+	snprintf(vp->owner, sizeof(vp->owner), "%s", cfg->owner);
+	snprintf(vp->group, sizeof(vp->group), "%s", cfg->group);
+	atomic_init(&vp->vid, -1);
+	atomic_init(&vp->destroy_req, 0);
+	atomic_init(&vp->destroy_ack, 0);
+	atomic_init(&vp->closing, false);
+	vp->state = VS_VHU_WAITING;
+	for (i = 0; i < n_q; i++) {
+		atomic_init(&vp->q[i].rx_on, false);
+		atomic_init(&vp->q[i].tx_on, false);
+	}
+
+	if (vp->mode == VS_CFG_VHOST_CLIENT) {
+		/* Reconnects forever: RTE_VHOST_USER_NO_RECONNECT is not given. */
+		flags |= RTE_VHOST_USER_CLIENT;
+	} else {
+		rc = server_socket_prepare(vp);
+		if (rc < 0)
+			goto fail;
+	}
+	if (rte_vhost_driver_register(vp->path, flags) != 0) {
+		VS_VHU_LOG(ERR, "port %s: cannot register vhost-user socket %s", cfg->name,
+			   vp->path);
+		rc = -EINVAL;
+		goto fail;
+	}
+	vp->registered = true;
+	if (rte_vhost_driver_disable_features(vp->path, VHU_DISABLED_FEATURES) != 0 ||
+	    rte_vhost_driver_callback_register(vp->path, &vhu_dev_ops) != 0) {
+		VS_VHU_LOG(ERR, "port %s: cannot set up vhost-user socket %s", cfg->name, vp->path);
+		rc = -EINVAL;
+		goto fail;
+	}
+	pthread_mutex_lock(&vhu.lock);
+	vp->slot = slot;
+	vp->slot_gen = vhu.slot_gen[slot];
+	vhu.slot[slot] = vp;
+	pthread_mutex_unlock(&vhu.lock);
+
+	port->n_rxq = n_q;
+	port->n_txq = n_q;
+	port->socket_id = SOCKET_ID_ANY;
+	port->rx = vs_vhu_rx;
+	port->tx_raw = vs_vhu_tx;
+	port->tx = vs_vhu_tx;
+	port->priv = vp;
+	return 0;
+fail:
+	if (vp->registered)
+		rte_vhost_driver_unregister(vp->path);
+	rte_free(vp);
+	return rc;
+}
+
+static int
+vhu_start(struct vs_port *port)
+{
+	struct vs_vhu_port *vp = port->priv;
+	int rc;
+
+	if (!vp->driver_started) {
+		if (rte_vhost_driver_start(vp->path) != 0) {
+			VS_VHU_LOG(ERR, "port %s: cannot start vhost-user %s on %s", port->name,
+				   vp->mode == VS_CFG_VHOST_CLIENT ? "client" : "server", vp->path);
+			return -EIO;
+		}
+		vp->driver_started = true;
+		if (vp->mode == VS_CFG_VHOST_SERVER) {
+			rc = server_socket_own(vp);
+			if (rc < 0)
+				return rc;
+		}
+		VS_VHU_LOG(INFO, "port %s: vhost-user %s on %s, %u queue pairs", port->name,
+			   vp->mode == VS_CFG_VHOST_CLIENT ? "client" : "server", vp->path,
+			   vp->n_queues);
+	}
+	/* A device that came while the port was stopped. */
+	if (atomic_load(&vp->vid) >= 0)
+		atomic_store_explicit(&port->ready, true, memory_order_release);
+	return 0;
+}
+
+static int
+vhu_stop(struct vs_port *port)
+{
+	/* The device stays connected; the snapshot the caller publishes next
+	 * keeps workers away from it. */
+	atomic_store_explicit(&port->ready, false, memory_order_release);
+	return 0;
+}
+
+static void
+vhu_destroy(struct vs_port *port)
+{
+	struct vs_vhu_port *vp = port->priv;
+
+	if (vp == NULL)
+		return;
+	/* Callbacks stop waiting for us, and find no port from now on. */
+	atomic_store(&vp->closing, true);
+	slot_release(vp);
+	atomic_store_explicit(&port->ready, false, memory_order_release);
+	if (vp->registered && rte_vhost_driver_unregister(vp->path) != 0)
+		VS_VHU_LOG(WARNING, "port %s: cannot unregister %s", port->name, vp->path);
+	atomic_store(&vp->vid, -1);
+	port->priv = NULL;
+	rte_free(vp);
+}
+
+static int
+vhu_stats(struct vs_port *port, struct vs_port_stats *out)
+{
+	const struct vs_vhu_port *vp = port->priv;
+	uint16_t q;
+
+	for (q = 0; q < vp->n_queues; q++) {
+		out->ipackets += vp->q[q].rx_pkts;
+		out->ibytes += vp->q[q].rx_bytes;
+		out->opackets += vp->q[q].tx_pkts;
+		out->obytes += vp->q[q].tx_bytes;
+	}
+	return 0;
+}
+
+static const struct vs_port_ops vhu_port_ops = {
+    .type_name = "vhost",
+    .create = vhu_create,
+    .start = vhu_start,
+    .stop = vhu_stop,
+    .destroy = vhu_destroy,
+    .stats = vhu_stats,
+};
+
+/* ---- module ---------------------------------------------------------------------------- */
+
+int
+vs_vhu_init(void)
+{
+	if (vhu.ev == NULL) {
+		vhu.ev = rte_ring_create_elem("vs_vhu_ev", sizeof(struct vhu_event),
+					      VHU_EV_RING_SIZE, SOCKET_ID_ANY, RING_F_SC_DEQ);
+		if (vhu.ev == NULL) {
+			VS_VHU_LOG(ERR, "cannot create the event ring: %s",
+				   rte_strerror(rte_errno));
+			return -rte_errno;
+		}
+	}
+	return vs_port_ops_register(VS_PORT_VHOST, &vhu_port_ops);
+}
+
+void
+vs_vhu_fini(void)
+{
+	rte_ring_free(vhu.ev);
+	vhu.ev = NULL;
+}
+
+int
+vs_vhu_stats_get(const struct vs_port *port, struct vs_vhu_stats *out)
+{
+	const struct vs_vhu_port *vp;
+	uint16_t q;
+	int vid;
+
+	if (port == NULL || port->type != VS_PORT_VHOST || port->priv == NULL)
+		return -EINVAL;
+	vp = port->priv;
+	memset(out, 0, sizeof(*out));
+	snprintf(out->path, sizeof(out->path), "%s", vp->path);
+	out->mode = vp->mode;
+	out->state = vp->state;
+	vid = atomic_load(&vp->vid);
+	out->vid = vid;
+	out->features = vp->features;
+	out->connections = vp->connections;
+	out->reconnects = vp->connections ? vp->connections - 1 : 0;
+	out->devices = vp->devices;
+	out->destroys = vp->destroys;
+	out->n_queues = vp->n_queues;
+	out->n_vrings = vid >= 0 ? rte_vhost_get_vring_num(vid) : 0;
+	for (q = 0; q < vp->n_queues; q++) {
+		struct vs_vhu_queue_stats *o = &out->queue[q];
+		const struct vs_vhu_queue *vq = &vp->q[q];
+
+		o->rx_enabled = atomic_load(&vq->rx_on);
+		o->tx_enabled = atomic_load(&vq->tx_on);
+		o->rx_pkts = vq->rx_pkts;
+		o->rx_bytes = vq->rx_bytes;
+		o->tx_pkts = vq->tx_pkts;
+		o->tx_bytes = vq->tx_bytes;
+		o->tx_ring_full = vq->tx_ring_full;
+		o->tx_disabled = vq->tx_disabled;
+	}
+	return 0;
+}
+
+int
+vs_vhu_stats_format(const struct vs_port *port, char *buf, size_t size)
+{
+	struct vs_vhu_stats st;
+	size_t len;
+	uint16_t q;
+	int n;
+
+	if (vs_vhu_stats_get(port, &st) < 0)
+		return -EINVAL;
+	n = snprintf(buf, size,
+		     "vhost %s: %s %s, %s, device %d, features 0x%" PRIx64 ", connections %" PRIu64
+		     " (reconnects %" PRIu64 ")",
+		     port->name, st.mode == VS_CFG_VHOST_CLIENT ? "client" : "server", st.path,
+		     vs_vhu_state_str(st.state), st.vid, st.features, st.connections,
+		     st.reconnects);
+	for (q = 0; q < st.n_queues && n >= 0; q++) {
+		const struct vs_vhu_queue_stats *qs = &st.queue[q];
+
+		len = (size_t)n < size ? (size_t)n : size;
+		n += snprintf(buf + len, size - len, "; q%u%s rx %" PRIu64 " tx %" PRIu64, q,
+			      qs->rx_enabled && qs->tx_enabled ? "" : " (disabled)", qs->rx_pkts,
+			      qs->tx_pkts);
+	}
+	return n;
+}
+
+bool
+vs_vhu_all_queues_ready(const struct vs_port *port)
+{
+	const struct vs_vhu_port *vp;
+	uint16_t q;
+
+	if (port == NULL || port->type != VS_PORT_VHOST || port->priv == NULL)
+		return false;
+	vp = port->priv;
+	if (!vs_port_is_ready(port))
+		return false;
+	for (q = 0; q < vp->n_queues; q++)
+		if (!atomic_load(&vp->q[q].rx_on) || !atomic_load(&vp->q[q].tx_on))
+			return false;
+	return true;
+}

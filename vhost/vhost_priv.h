@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* vhost ports: state shared by the control side (vhost.c) and the fast path (vhost_dp.c). */
+#ifndef VS_VHOST_PRIV_H
+#define VS_VHOST_PRIV_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_log.h>
+
+#include "vs_port.h"
+#include "vs_vhost.h"
+
+struct rte_mbuf;
+struct rte_mempool;
+
+extern int vs_vhost_logtype;
+
+#define VS_VHU_LOG(level, ...)                                                                     \
+	rte_log(RTE_LOG_##level, vs_vhost_logtype,                                                 \
+		RTE_FMT("vhost: " RTE_FMT_HEAD(__VA_ARGS__, ) "\n", RTE_FMT_TAIL(__VA_ARGS__, )))
+
+/* One queue pair. Counters are written by the one worker that polls the rx
+ * queue / holds the tx queue (under the port's tx lock when shared). */
+struct vs_vhu_queue {
+	atomic_bool rx_on;	    /* ctl: rw, dp: ro */
+	atomic_bool tx_on;	    /* ctl: rw, dp: ro */
+	uint64_t rx_pkts, rx_bytes; /* dp: rw, ctl: ro */
+	uint64_t tx_pkts, tx_bytes; /* dp: rw, ctl: ro */
+	uint64_t tx_ring_full;	    /* dp: rw, ctl: ro */
+	uint64_t tx_disabled;	    /* dp: rw, ctl: ro */
+} __rte_cache_aligned;
+
+struct vs_vhu_port {
+	/* Set at creation (dp: ro, ctl: ro). */
+	struct vs_port *port;
+	struct rte_mempool *pool; /* dequeue mbufs */
+	char path[VS_CFG_PATH_MAX];
+	enum vs_cfg_vhost_mode mode;
+	uint16_t n_queues;
+	uint16_t slot;	   /* index in the module's port table */
+	uint16_t slot_gen; /* generation of that slot when created */
+	uint32_t socket_perm;
+	char owner[32], group[32];
+
+	/* Device (ctl: rw, dp: ro; dp reads it only while the snapshot says ready). */
+	atomic_int vid; /* -1: no device */
+
+	/* Control state (ctl: rw). */
+	bool registered;     /* rte_vhost_driver_register done */
+	bool driver_started; /* rte_vhost_driver_start done */
+	enum vs_vhu_state state;
+	uint64_t features;
+	uint64_t connections, devices, destroys;
+
+	/* destroy_device handshake (vhost thread <-> control thread). */
+	atomic_uint_fast32_t destroy_req; /* vhost thread: rw */
+	atomic_uint_fast32_t destroy_ack; /* ctl: rw */
+	atomic_bool closing;		  /* ctl: rw; the port is being destroyed */
+
+	struct vs_vhu_queue q[]; /* n_queues */
+};
+
+/* Fast path (vhost_dp.c). */
+uint16_t vs_vhu_rx(struct vs_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n);
+uint16_t vs_vhu_tx(struct vs_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n);
+
+#endif /* VS_VHOST_PRIV_H */
