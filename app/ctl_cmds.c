@@ -14,6 +14,7 @@
 #include <rte_cycles.h>
 
 #include "vs_ctl.h"
+#include "vs_vhost.h"
 
 #ifndef VS_VERSION
 #define VS_VERSION "unknown"
@@ -151,6 +152,41 @@ actions_str(const struct vs_cfg_rule *r, char *buf, size_t size)
 
 /* ---- show ports / vhost ------------------------------------------------------------ */
 
+/* The vhost-user side of a vhost port: connection, device, queues. */
+static json_t *
+vhost_json(const struct vs_daemon *d, uint16_t id)
+{
+	const struct vs_port *p = vs_switch_port(d->sw, id);
+	struct vs_vhu_stats *vs = calloc(1, sizeof(*vs));
+	json_t *o = NULL, *qs;
+	char feat[24];
+	uint16_t q;
+
+	if (vs == NULL || p == NULL || vs_vhu_stats_get(p, vs) < 0) {
+		free(vs);
+		return json_null();
+	}
+	qs = json_array();
+	for (q = 0; qs && q < vs->n_queues && q < VS_PORT_MAX_QUEUES; q++) {
+		const struct vs_vhu_queue_stats *v = &vs->queue[q];
+
+		json_array_append_new(
+		    qs, json_pack("{s:i, s:b, s:b, s:I, s:I, s:I, s:I}", "queue", q, "rx_enabled",
+				  v->rx_enabled, "tx_enabled", v->tx_enabled, "rx_pkts",
+				  (json_int_t)v->rx_pkts, "tx_pkts", (json_int_t)v->tx_pkts,
+				  "tx_ring_full", (json_int_t)v->tx_ring_full, "tx_disabled",
+				  (json_int_t)v->tx_disabled));
+	}
+	snprintf(feat, sizeof(feat), "0x%" PRIx64, vs->features);
+	o = json_pack("{s:s, s:i, s:s, s:I, s:I, s:I, s:I, s:i, s:i, s:o}", "state",
+		      vs_vhu_state_str(vs->state), "vid", vs->vid, "features", feat, "connections",
+		      (json_int_t)vs->connections, "reconnects", (json_int_t)vs->reconnects,
+		      "devices", (json_int_t)vs->devices, "destroys", (json_int_t)vs->destroys,
+		      "queue_pairs", vs->n_queues, "vrings", vs->n_vrings, "queues", qs);
+	free(vs);
+	return o;
+}
+
 static json_t *
 port_json(const struct vs_daemon *d, const struct vs_switch_port_stats *ps)
 {
@@ -171,6 +207,7 @@ port_json(const struct vs_daemon *d, const struct vs_switch_port_stats *ps)
 		return NULL;
 	if (pc != NULL) {
 		if (pc->type == VS_CFG_PORT_VHOST) {
+			json_object_set_new(o, "vhost", vhost_json(d, ps->id));
 			json_object_set_new(o, "path", json_string(pc->path));
 			json_object_set_new(
 			    o, "mode",

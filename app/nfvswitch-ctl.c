@@ -311,16 +311,33 @@ print_vf(const json_t *res)
 static void
 print_vhost(const json_t *res)
 {
-	size_t i;
-	json_t *p;
+	size_t i, j;
+	json_t *p, *q;
 
 	if (json_array_size(res) == 0)
 		printf("no vhost-user ports\n");
 	json_array_foreach(res, i, p)
-	    printf("%-14s %s %s queues %" PRIu64 " %s rx %" PRIu64 " tx %" PRIu64 "\n",
-		   str(p, "name"), str(p, "path"), str(p, "mode"), u64(p, "queues"),
-		   json_is_true(json_object_get(p, "ready")) ? "connected" : "waiting",
-		   u64(p, "rx_pkts"), u64(p, "tx_pkts"));
+	{
+		const json_t *v = json_object_get(p, "vhost");
+
+		printf("%-14s %s (%s, %" PRIu64 " queue pairs): %s", str(p, "name"), str(p, "path"),
+		       str(p, "mode"), u64(p, "queues"), v ? str(v, "state") : "?");
+		if (v != NULL)
+			printf(", vid %d, features %s, %" PRIu64 " connections (%" PRIu64
+			       " reconnects), %" PRIu64 " vrings",
+			       (int)json_integer_value(json_object_get(v, "vid")),
+			       str(v, "features"), u64(v, "connections"), u64(v, "reconnects"),
+			       u64(v, "vrings"));
+		printf("\n  rx %" PRIu64 " tx %" PRIu64 " tx_drops %" PRIu64 "\n",
+		       u64(p, "rx_pkts"), u64(p, "tx_pkts"), u64(p, "tx_drops"));
+		json_array_foreach(json_object_get(v, "queues"), j, q) printf(
+		    "  queue %" PRIu64 ": rx %s %" PRIu64 "  tx %s %" PRIu64 "  ring full %" PRIu64
+		    "  disabled %" PRIu64 "\n",
+		    u64(q, "queue"), json_is_true(json_object_get(q, "rx_enabled")) ? "on " : "off",
+		    u64(q, "rx_pkts"),
+		    json_is_true(json_object_get(q, "tx_enabled")) ? "on " : "off",
+		    u64(q, "tx_pkts"), u64(q, "tx_ring_full"), u64(q, "tx_disabled"));
+	}
 }
 
 static void

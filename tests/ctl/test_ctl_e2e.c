@@ -675,23 +675,18 @@ write_sriov_cfg(unsigned vf1, const char *mac1)
 	cr_assert_eq(rename(tmp, cfg_path), 0);
 }
 
+/*
+ * Start nfvswitch -c cfg_path (log in dir/daemon.log) and wait for its
+ * control socket; in_netns: in a private network namespace with a veth pair
+ * vsv0/vsv1 (the test is skipped where that cannot be made).
+ */
 static void
-sriov_daemon_up(void)
+spawn_daemon(bool in_netns)
 {
 	char log[160];
 	int i;
 
-	if (geteuid() != 0)
-		cr_skip_test("needs root for a network namespace with a veth");
-	if (system("command -v ip >/dev/null 2>&1") != 0)
-		cr_skip_test("no ip(8)");
-	snprintf(dir, sizeof(dir), "/tmp/vs-ctl-sriov-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(cfg_path, sizeof(cfg_path), "%s/switch.yaml", dir);
-	snprintf(sock, sizeof(sock), "%s/ctl.sock", dir);
-	snprintf(prefix, sizeof(prefix), "vs-ctl-sriov-%d", getpid());
 	snprintf(log, sizeof(log), "%s/daemon.log", dir);
-	write_sriov_cfg(1, "52:54:00:aa:00:10");
 	daemon_pid = fork();
 	cr_assert_geq(daemon_pid, 0);
 	if (daemon_pid == 0) {
@@ -700,8 +695,10 @@ sriov_daemon_up(void)
 		dup2(fd, 1);
 		dup2(fd, 2);
 		/* The namespace is the daemon's own; the veth goes with it. */
-		if (unshare(CLONE_NEWNET) != 0 ||
-		    system("ip link add vsv0 type veth peer name vsv1 && ip link set vsv0 up") != 0)
+		if (in_netns &&
+		    (unshare(CLONE_NEWNET) != 0 ||
+		     system("ip link add vsv0 type veth peer name vsv1 && ip link set vsv0 up") !=
+			 0))
 			_exit(125);
 		execl(env("NFVSWITCH_BIN"), "nfvswitch", "-c", cfg_path, NULL);
 		_exit(127);
@@ -721,6 +718,23 @@ sriov_daemon_up(void)
 		usleep(50000);
 	}
 	cr_assert_lt(i, 200, "no control socket after 10 s: %s", read_file(log));
+}
+
+static void
+sriov_daemon_up(void)
+{
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root for a network namespace with a veth");
+	if (system("command -v ip >/dev/null 2>&1") != 0)
+		cr_skip_test("no ip(8)");
+	snprintf(dir, sizeof(dir), "/tmp/vs-ctl-sriov-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(cfg_path, sizeof(cfg_path), "%s/switch.yaml", dir);
+	snprintf(sock, sizeof(sock), "%s/ctl.sock", dir);
+	snprintf(prefix, sizeof(prefix), "vs-ctl-sriov-%d", getpid());
+	write_sriov_cfg(1, "52:54:00:aa:00:10");
+	spawn_daemon(true);
 }
 
 TestSuite(ctl_sriov, .init = sriov_daemon_up, .fini = daemon_down, .timeout = 60);
@@ -800,4 +814,86 @@ Test(ctl_sriov, show_vf_reports_requested_against_applied_and_reload_follows)
 		  out);
 	free(out);
 	free(err);
+}
+
+/* ---- vhost-user ports ------------------------------------------------------------------------ */
+
+static void
+vhost_daemon_up(void)
+{
+	char text[2048];
+
+	snprintf(dir, sizeof(dir), "/tmp/vs-ctl-vhost-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(cfg_path, sizeof(cfg_path), "%s/switch.yaml", dir);
+	snprintf(sock, sizeof(sock), "%s/ctl.sock", dir);
+	snprintf(prefix, sizeof(prefix), "vs-ctl-vhost-%d", getpid());
+	snprintf(text, sizeof(text),
+		 "dpdk: {main_lcore: 0, memory_mb: 256, no_huge: true, in_memory: true,\n"
+		 "       file_prefix: %s, log_level: \"*:notice\", extra_args: [\"--no-pci\"]}\n"
+		 "workers: [{lcore: 1}]\n"
+		 "control: {stats_interval_ms: 0, socket: %s}\n"
+		 "ports:\n"
+		 "  - {name: a, type: ethdev, device: \"net_null%u,no-rx=1\"}\n"
+		 "  - {name: vm1, type: vhost, path: %s/vm1.sock, mode: server, queues: 2}\n",
+		 prefix, sock, (unsigned)getpid() % 100, dir);
+	write_file(cfg_path, text);
+	spawn_daemon(false);
+}
+
+TestSuite(ctl_vhost, .init = vhost_daemon_up, .fini = daemon_down, .timeout = 60);
+
+/* show vhost --json until vm1's state is want; returns its "vhost" object's owner. */
+static json_t *
+vhost_state(const char *want, const json_t **vh)
+{
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		json_t *j = ctl_json("show", "vhost", NULL);
+		const json_t *v = json_object_get(json_array_get(j, 0), "vhost");
+
+		cr_assert_eq(json_array_size(j), 1, "only vm1 is a vhost port");
+		if (strcmp(json_string_value(json_object_get(v, "state")), want) == 0) {
+			*vh = v;
+			return j;
+		}
+		json_decref(j);
+		usleep(50000);
+	}
+	cr_assert_fail("vm1 never became %s", want);
+	return NULL;
+}
+
+Test(ctl_vhost, show_vhost_follows_the_socket)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	const json_t *v;
+	json_t *j;
+	char *out, *err;
+	int fd;
+
+	j = vhost_state("waiting", &v);
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(j, 0), "mode")),
+			 "server");
+	cr_assert(json_is_false(json_object_get(json_array_get(j, 0), "ready")));
+	cr_assert_eq(ival(v, "connections"), 0);
+	cr_assert_eq(ival(v, "queue_pairs"), 2);
+	cr_assert_eq(json_array_size(json_object_get(v, "queues")), 2);
+	json_decref(j);
+	/* A peer on the socket (no vhost-user protocol spoken): connected, not running. */
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/vm1.sock", dir);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "%s", strerror(errno));
+	j = vhost_state("connected", &v);
+	cr_assert_eq(ival(v, "connections"), 1);
+	cr_assert_eq(ival(v, "vid"), -1);
+	json_decref(j);
+	cr_assert_eq(ctl(&out, &err, "show", "vhost", NULL, NULL), 0, "%s", err);
+	cr_assert(strstr(out, "vm1") != NULL && strstr(out, "connected") != NULL, "%s", out);
+	free(out);
+	free(err);
+	close(fd);
+	j = vhost_state("waiting", &v);
+	json_decref(j);
 }
