@@ -523,8 +523,8 @@ alloc_array(struct vs_cfg_ctx *c, size_t n, size_t size, int *rc)
 
 /* ---- dpdk ---- */
 
-static const char *const dpdk_keys[] = { "main_lcore", "memory_mb",   "no_huge",   "in_memory",
-					 "file_prefix", "log_level", "extra_args" };
+static const char *const dpdk_keys[] = { "main_lcore",  "memory_mb", "mbufs",     "no_huge",
+					 "in_memory",   "file_prefix", "log_level", "extra_args" };
 
 static int
 parse_dpdk(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, struct vs_cfg_dpdk *d)
@@ -544,6 +544,9 @@ parse_dpdk(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, struct vs_cfg_dpdk
 		return -EINVAL;
 	if ((v = get(n, "memory_mb")) &&
 	    get_u32(c, v, sub(kp, path, "memory_mb"), 0, 1u << 20, &d->memory_mb))
+		return -EINVAL;
+	if ((v = get(n, "mbufs")) &&
+	    get_u32(c, v, sub(kp, path, "mbufs"), 0, 1u << 26, &d->mbufs))
 		return -EINVAL;
 	if ((v = get(n, "no_huge")) && get_bool(c, v, sub(kp, path, "no_huge"), &d->no_huge))
 		return -EINVAL;
@@ -2071,6 +2074,7 @@ vs_config_reload_check(const struct vs_config *cur, const struct vs_config *next
 			     false)) ||
 	    (rc = reload_u32(err, next, b->pos, "dpdk.memory_mb", a->memory_mb, b->memory_mb,
 			     false)) ||
+	    (rc = reload_u32(err, next, b->pos, "dpdk.mbufs", a->mbufs, b->mbufs, false)) ||
 	    (rc = reload_bool(err, next, b->pos, "dpdk.no_huge", a->no_huge, b->no_huge)) ||
 	    (rc = reload_bool(err, next, b->pos, "dpdk.in_memory", a->in_memory, b->in_memory)) ||
 	    (rc = reload_str(err, next, b->pos, "dpdk.file_prefix", a->file_prefix,

@@ -35,6 +35,7 @@ struct vs_cfg_mac {
 struct vs_cfg_dpdk {
 	uint32_t main_lcore;    /* control thread's lcore (default 0) */
 	uint32_t memory_mb;     /* -m; default computed from ports when 0 */
+	uint32_t mbufs;         /* packet buffer pool size; 0 = computed from the ports */
 	bool no_huge;           /* --no-huge (tests, demo without hugepages) */
 	bool in_memory;         /* --in-memory */
 	char file_prefix[64];   /* --file-prefix, default "nfvswitch" */

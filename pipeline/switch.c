@@ -87,6 +87,11 @@ vs_switch_mbuf_sizing(const struct vs_config *cfg, struct vs_mbuf_sizing *out)
 	out->caches = (uint64_t)(cfg->n_workers + 1) * VS_MBUF_CACHE * 3 / 2;
 	out->reserve = VS_MBUF_PMD_RESERVE;
 	total = out->rx_desc + out->tx_desc + out->inflight + out->caches + out->reserve;
+	/* An explicit size wins when it is larger: a capture replayed by
+	 * net_pcap (infinite_rx) holds one mbuf per frame, which no descriptor
+	 * count reveals. */
+	if (cfg->dpdk.mbufs > total)
+		total = cfg->dpdk.mbufs;
 	while (n - 1 < total)
 		n <<= 1;
 	if (n - 1 > UINT32_MAX)

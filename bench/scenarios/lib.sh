@@ -283,6 +283,7 @@ nfv_config() {
 	dpdk:
 	  main_lcore: $CTRL_CORE
 	  memory_mb: $MEM_MB
+	  mbufs: ${NFV_MBUFS:-0}
 	  no_huge: true
 	  in_memory: false
 	  file_prefix: $NFV_PREFIX

@@ -18,6 +18,7 @@ pv_point() {
 	local save_mem=$MEM_MB
 	MEM_MB=$(( 1024 + count * 5 / 1024 ))
 	TP_MBUFS=$(( count + 32768 ))
+	NFV_MBUFS=$TP_MBUFS
 	src="net_pcap0,rx_pcap=$pcap,infinite_rx=1"
 	log "point: $flows flows"
 	for sys in testpmd ovs nfvswitch; do

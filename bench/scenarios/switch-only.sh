@@ -28,6 +28,7 @@ so_point() {
 	local save_mem=$MEM_MB
 	MEM_MB=$mem
 	TP_MBUFS=$(( count + 32768 ))
+	NFV_MBUFS=$TP_MBUFS
 	local src="net_pcap0,rx_pcap=$pcap,infinite_rx=1" sink="net_null0,no-rx=1"
 	log "point: $flows flows, $masks mask(s), $rules rules (memory $mem MiB)"
 

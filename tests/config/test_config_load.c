@@ -44,6 +44,7 @@ Test(config_load, full_example_dpdk_workers_classifier_control)
 	cr_expect_str_eq(cfg->source, FULL_YAML);
 	cr_expect_eq(cfg->dpdk.main_lcore, 0);
 	cr_expect_eq(cfg->dpdk.memory_mb, 512);
+	cr_expect_eq(cfg->dpdk.mbufs, 0);
 	cr_expect_eq(cfg->dpdk.no_huge, false);
 	cr_expect_eq(cfg->dpdk.in_memory, false);
 	cr_expect_str_eq(cfg->dpdk.file_prefix, "nfvswitch");

@@ -403,6 +403,28 @@ Test(sizing, mbufs_from_descriptors)
 	vs_config_free(cfg);
 }
 
+Test(sizing, explicit_mbufs_raise_the_pool)
+{
+	/* A replayed capture holds one mbuf per frame: dpdk.mbufs sizes for it. */
+	struct vs_config *cfg = load("dpdk: {mbufs: 300000}\n"
+				     "workers: [{lcore: 1}]\n"
+				     "ports:\n"
+				     "  - {name: a, type: ethdev, device: x0}\n");
+	struct vs_mbuf_sizing sz, small;
+
+	cr_assert_eq(vs_switch_mbuf_sizing(cfg, &sz), 0);
+	cr_assert_geq(sz.n_mbufs, 300000);
+	cr_assert_eq((sz.n_mbufs + 1) & sz.n_mbufs, 0, "2^k - 1");
+	vs_config_free(cfg);
+	/* Smaller than what the descriptors need: the computed size stands. */
+	cfg = load("dpdk: {mbufs: 10}\nworkers: [{lcore: 1}]\n"
+		   "ports:\n  - {name: a, type: ethdev, device: x0}\n");
+	cr_assert_eq(vs_switch_mbuf_sizing(cfg, &small), 0);
+	cr_assert_geq(small.n_mbufs, small.rx_desc + small.tx_desc + small.inflight);
+	cr_assert_lt(small.n_mbufs, sz.n_mbufs);
+	vs_config_free(cfg);
+}
+
 Test(sizing, memory_check_names_the_numbers)
 {
 	struct vs_config *cfg = load("dpdk: {memory_mb: 16}\n"
