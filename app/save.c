@@ -276,9 +276,11 @@ vs_config_write(const struct vs_config *cfg, FILE *f)
 	if (cfg == NULL || f == NULL)
 		return -EINVAL;
 	fprintf(f, "# Written by nfvswitch from the running configuration (%s).\n", cfg->source);
-	fprintf(f, "dpdk:\n  main_lcore: %u\n  memory_mb: %u\n  no_huge: %s\n  in_memory: %s\n",
-		cfg->dpdk.main_lcore, cfg->dpdk.memory_mb, cfg->dpdk.no_huge ? "true" : "false",
-		cfg->dpdk.in_memory ? "true" : "false");
+	fprintf(f,
+		"dpdk:\n  main_lcore: %u\n  memory_mb: %u\n  mbufs: %u\n  no_huge: %s\n"
+		"  in_memory: %s\n",
+		cfg->dpdk.main_lcore, cfg->dpdk.memory_mb, cfg->dpdk.mbufs,
+		cfg->dpdk.no_huge ? "true" : "false", cfg->dpdk.in_memory ? "true" : "false");
 	if (cfg->dpdk.file_prefix[0] != '\0') {
 		fputs("  file_prefix: ", f);
 		q(f, cfg->dpdk.file_prefix);

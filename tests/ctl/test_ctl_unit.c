@@ -392,6 +392,7 @@ round_trip(const struct vs_config *a)
 	vs_diff_free(&diff);
 	cr_assert_eq(a->classifier.emc_entries, b->classifier.emc_entries);
 	cr_assert_eq(a->dpdk.no_huge, b->dpdk.no_huge);
+	cr_assert_eq(a->dpdk.mbufs, b->dpdk.mbufs);
 	cr_assert_eq(a->dpdk.n_extra_args, b->dpdk.n_extra_args);
 	cr_assert_eq(a->control.socket_perm, b->control.socket_perm);
 	for (uint32_t i = 0; i < a->n_ports; i++)
@@ -405,7 +406,8 @@ round_trip(const struct vs_config *a)
 Test(config_write, examples_and_tricky_values_read_back_the_same)
 {
 	static const char *tricky =
-	    "dpdk: {no_huge: true, extra_args: [\"--vdev=net_null0,a=\\\"b\\\"\", \"--no-pci\"]}\n"
+	    "dpdk: {no_huge: true, mbufs: 8191,\n"
+	    "       extra_args: [\"--vdev=net_null0,a=\\\"b\\\"\", \"--no-pci\"]}\n"
 	    "workers: [{lcore: 1}, {lcore: 2}]\n"
 	    "control: {socket: /tmp/x.sock, socket_mode: \"0640\", watch_file: true,\n"
 	    "          metrics_listen: \"[::1]:9100\"}\n"
