@@ -1167,6 +1167,14 @@ parse_port_vf(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *por
 					   "one place",
 					   pf->vfs[i].pos.line, pf->vfs[i].pos.column);
 	p->is_vf = true;
+	/* The VF's MAC lives in one place, its sriov entry: the port takes it
+	 * from there so the switch programs the same MAC on the VF port. */
+	for (i = 0; i < pf->n_vfs && mac == NULL; i++)
+		if (pf->vfs[i].id == p->vf_id && pf->vfs[i].has_mac) {
+			p->has_mac = true;
+			p->mac_from_vf = true;
+			p->mac = pf->vfs[i].mac;
+		}
 	return 0;
 }
 

@@ -89,6 +89,7 @@ struct vs_cfg_port {
 	bool promisc;                   /* default true */
 	bool has_mac;
 	struct vs_cfg_mac mac;          /* set the port MAC (VF ports) */
+	bool mac_from_vf;               /* mac was taken from the port's sriov VF entry */
 	/* VF port tied to an sriov: entry (its MAC then comes from there) */
 	bool is_vf;
 	char vf_pf[VS_CFG_IFNAME_MAX];

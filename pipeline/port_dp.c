@@ -12,7 +12,7 @@ vs_port_tx_locked(struct vs_port *port, uint16_t queue, struct rte_mbuf **pkts, 
 
 	if (!port->txq_shared[queue])
 		return port->tx_raw(port, queue, pkts, n);
-	rte_spinlock_lock(&port->tx_lock[queue]);
+	rte_spinlock_lock(&port->tx_lock[queue]); /* lint: allow: shared tx queue only */
 	sent = port->tx_raw(port, queue, pkts, n);
 	rte_spinlock_unlock(&port->tx_lock[queue]);
 	return sent;

@@ -9,7 +9,7 @@ cd "$here"
 rc=0
 dp=$(git ls-files '*_dp.c' '*_dp.h' 2>/dev/null || find . -name '*_dp.[ch]' -not -path './build*')
 if [ -n "$dp" ]; then
-	bad=$(grep -nE '\b(printf|fprintf|puts|RTE_LOG|RTE_LOG_DP|rte_log|syslog|malloc|calloc|realloc|free|rte_malloc|rte_zmalloc|rte_free|rte_pktmbuf_pool_create|pthread_mutex_lock|rte_spinlock_lock|usleep|sleep|nanosleep|rte_delay_us|rte_delay_ms|open|read|write|ioctl|send|recv|poll|epoll_wait)\s*\(' $dp |
+	bad=$(grep -nE '\b(printf|fprintf|puts|RTE_LOG|RTE_LOG_DP|rte_log|syslog|malloc|calloc|realloc|free|rte_malloc|rte_zmalloc|rte_free|rte_pktmbuf_pool_create|pthread_mutex_lock|rte_spinlock_lock|usleep|sleep|nanosleep|rte_delay_us|rte_delay_ms|open|read|write|ioctl|send|recv|poll|epoll_wait)\(' $dp |
 		grep -vE '^[^:]+:[0-9]+:\s*(/?\*|//)' | grep -v 'lint: allow')
 	if [ -n "$bad" ]; then
 		echo "lint: fast-path files call what belongs on the control thread:"

@@ -76,6 +76,7 @@ Test(config_load, full_example_ports)
 {
 	struct vs_config *cfg = vs_config_load(FULL_YAML, NULL);
 	const struct vs_cfg_port *p;
+	char mac[18];
 
 	cr_assert_not_null(cfg);
 	cr_assert_eq(cfg->n_ports, 5);
@@ -110,7 +111,10 @@ Test(config_load, full_example_ports)
 	cr_expect_eq(p->vf_id, 0);
 	cr_expect_eq(p->rx_queues, 1);
 	cr_expect_eq(p->tx_queues, 0);
-	cr_expect_not(p->has_mac);
+	/* The VF port's MAC comes from its sriov entry, the one place it is set. */
+	cr_expect(p->has_mac);
+	cr_expect(p->mac_from_vf);
+	cr_expect_str_eq(vs_cfg_mac_str(&p->mac, mac, sizeof(mac)), "52:54:00:aa:00:00");
 
 	p = vs_config_port(cfg, "pcap0");
 	cr_assert_not_null(p);
