@@ -207,7 +207,8 @@ write_port(FILE *f, const struct vs_cfg_port *p)
 			fprintf(f, "    tx_desc: %u\n", p->tx_desc);
 		fprintf(f, "    tx_queues: %u\n    mtu: %u\n    promisc: %s\n", p->tx_queues,
 			p->mtu, p->promisc ? "true" : "false");
-		if (p->has_mac) {
+		/* A VF port's MAC from its sriov: entry is written there, not here. */
+		if (p->has_mac && !p->mac_from_vf) {
 			fputs("    mac: ", f);
 			mac(f, &p->mac);
 			fputs("\n", f);
