@@ -935,10 +935,13 @@ Test(vhost, guest_churn, .timeout = 90)
 	}
 	wait_ready(sw, vm, 15000);
 	cr_assert_eq(vs_vhu_stats_get(vm, &vst), 0);
-	cr_assert_eq(vst.connections, 4);
-	cr_assert_eq(vst.reconnects, 3);
+	/* Four guests came and three went: the device counts are exact. A
+	 * reconnect attempt can reach a guest that is still starting and be
+	 * dropped by it, so the socket-level counts are lower bounds. */
 	cr_assert_eq(vst.devices, 4);
 	cr_assert_eq(vst.destroys, 3);
+	cr_assert_geq(vst.connections, 4);
+	cr_assert_geq(vst.reconnects, 3);
 	guest_kill(sw, &g);
 	vs_switch_destroy(sw);
 	vs_config_free(cfg);
