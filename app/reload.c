@@ -200,6 +200,33 @@ vf_sysfs_root(const struct vs_daemon *d)
 	return d->vf_params != NULL ? d->vf_params->sysfs_root : NULL;
 }
 
+/* Tie each DPDK-bound VF port (ports[].vf) to its VF, so the VF's
+ * extra_macs become MAC filters on that port (or promiscuous mode when the
+ * port has no room). A port recreated by a reload is bound again. */
+static void
+sriov_bind_ports(struct vs_daemon *d)
+{
+	const struct vs_cfg_port *c;
+	struct vs_port *port;
+	uint32_t i;
+	int rc;
+
+	if (d->vf == NULL)
+		return;
+	for (i = 0; i < d->cfg->n_ports; i++) {
+		c = &d->cfg->ports[i];
+		if (!c->is_vf || c->type != VS_CFG_PORT_ETHDEV)
+			continue;
+		port = vs_switch_port_by_name(d->sw, c->name);
+		if (port == NULL)
+			continue;
+		rc = vs_vf_bind_port(d->vf, c->vf_pf, c->vf_id, port->dev_id);
+		if (rc < 0)
+			VS_CTL_LOG(ERR, "port %s: cannot tie it to %s VF %u: %s\n", c->name,
+				   c->vf_pf, c->vf_id, strerror(-rc));
+	}
+}
+
 int
 vs_daemon_sriov_start(struct vs_daemon *d, const struct vs_vf_params *params)
 {
@@ -220,6 +247,7 @@ vs_daemon_sriov_start(struct vs_daemon *d, const struct vs_vf_params *params)
 		return rc;
 	}
 	VS_CTL_LOG(INFO, "managing the VFs of %u PF(s)\n", d->cfg->n_sriov);
+	sriov_bind_ports(d);
 	return 0;
 }
 
@@ -234,6 +262,8 @@ sriov_follow(struct vs_daemon *d)
 		if (rc < 0)
 			VS_CTL_LOG(ERR, "SR-IOV: the new config was not adopted: %s\n",
 				   strerror(-rc));
+		else
+			sriov_bind_ports(d);
 	} else if (d->cfg->n_sriov != 0) {
 		vs_daemon_sriov_start(d, d->vf_params);
 	}

@@ -657,11 +657,13 @@ Test(ctl, clear_errors_without_a_daemon)
 	"control: {stats_interval_ms: 0, socket: %s}\n"                                            \
 	"ports:\n"                                                                                 \
 	"  - {name: a, type: ethdev, device: \"net_null%u,no-rx=1\"}\n"                            \
+	"  - {name: vf0p, type: ethdev, device: \"net_nullvf%u,no-rx=1\", vf: {pf: vsv0, id: 0}}\n" \
 	"sriov:\n"                                                                                 \
 	"  - pf: vsv0\n"                                                                           \
 	"    num_vfs: 2\n"                                                                         \
 	"    vfs:\n"                                                                               \
-	"      - {id: 0, mac: \"52:54:00:aa:00:00\", vlan: 100, spoofchk: true}\n"                 \
+	"      - {id: 0, mac: \"52:54:00:aa:00:00\", vlan: 100, spoofchk: true,\n"                \
+	"         extra_macs: [\"52:54:00:aa:00:01\"]}\n"                                          \
 	"      - {id: %u, mac: \"%s\"}\n"
 
 static void
@@ -669,7 +671,8 @@ write_sriov_cfg(unsigned vf1, const char *mac1)
 {
 	char text[2048], tmp[160];
 
-	snprintf(text, sizeof(text), SRIOV_FMT, prefix, sock, (unsigned)getpid() % 100, vf1, mac1);
+	snprintf(text, sizeof(text), SRIOV_FMT, prefix, sock, (unsigned)getpid() % 100,
+		 (unsigned)getpid() % 100, vf1, mac1);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", cfg_path);
 	write_file(tmp, text);
 	cr_assert_eq(rename(tmp, cfg_path), 0);
@@ -781,6 +784,14 @@ Test(ctl_sriov, show_vf_reports_requested_against_applied_and_reload_follows)
 		  "%s", json_string_value(json_object_get(f, "msg")));
 	cr_assert_not_null(json_object_get(
 	    json_object_get(json_array_get(json_object_get(pf, "vfs"), 0), "fields"), "vlan"));
+	json_decref(j);
+
+	/* VF 0's DPDK port (vf0p) is tied to it: its extra MAC goes to that
+	 * port, and net_null has no MAC filter table, so the VF reports the
+	 * promiscuous fallback (it would wait for a port forever if unbound). */
+	f = vf_field(&j, 0, "extra_macs");
+	cr_assert_str_eq(json_string_value(json_object_get(f, "state")), "fallback", "%s",
+			 json_string_value(json_object_get(f, "msg")));
 	json_decref(j);
 
 	/* A VF beyond num_vfs: refused as a whole, the VFs stay as they were. */
