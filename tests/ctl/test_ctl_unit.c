@@ -240,6 +240,7 @@ Test(ctl_socket, serves_requests_with_mode_0600_and_refuses_a_second_server)
 	struct client c = {0};
 	struct vs_ctl *ctl, *ctl2;
 	struct stat st;
+	json_t *req;
 	pthread_t t;
 	int calls = 0;
 
@@ -268,8 +269,10 @@ Test(ctl_socket, serves_requests_with_mode_0600_and_refuses_a_second_server)
 	vs_ctl_close(ctl);
 	cr_assert_neq(stat(path, &st), 0, "socket not removed on close");
 	/* No server: the client says so. */
-	cr_assert_null(vs_ctl_request(path, json_object(), 500));
+	req = json_object();
+	cr_assert_null(vs_ctl_request(path, req, 500));
 	cr_assert_eq(errno, ENOENT);
+	json_decref(req);
 	/* A stale socket file is replaced by the next server. */
 	ctl = vs_ctl_open(path, 0640, echo, &calls);
 	cr_assert_not_null(ctl);
