@@ -245,8 +245,7 @@ cls_tbl_release_idx(struct cls_tbl *t, uint32_t idx)
 }
 
 static struct cls_tbl *
-cls_tbl_create(struct vs_cls *cls, const struct cls_subtable *st, uint32_t n_buckets,
-	       uint32_t f_x)
+cls_tbl_create(struct vs_cls *cls, const struct cls_subtable *st, uint32_t n_buckets)
 {
 	struct cls_tbl *t = rte_zmalloc_socket("vs_cls_tbl", sizeof(*t), RTE_CACHE_LINE_SIZE,
 					       cls->socket_id);
@@ -259,11 +258,8 @@ cls_tbl_create(struct vs_cls *cls, const struct cls_subtable *st, uint32_t n_buc
 	t->stride = st->key_words + 1;
 	t->cap = n_buckets * CLS_TBL_WAYS / 2;
 	/* About 16 filter bits per entry: few false positives while half full. */
-	fbits = RTE_MAX(rte_align32pow2(t->cap * 16), 512u);
-	t->f_bits_mask = fbits - 1;
-	t->f_x = f_x;
-	t->f_idx = st->word_idx[f_x];
-	t->f_mask = st->word_mask[f_x];
+	fbits = RTE_MAX(rte_align32pow2(t->cap * 32), 2048u);
+	t->f_shift = 32u - (uint32_t)rte_bsf32(fbits);
 	t->filter = rte_zmalloc_socket("vs_cls_flt", fbits / 8, RTE_CACHE_LINE_SIZE,
 				       cls->socket_id);
 	t->ent = rte_zmalloc_socket("vs_cls_ent", sizeof(uint64_t) * t->stride * t->cap,
@@ -305,9 +301,9 @@ cls_tbl_put(struct cls_tbl *t, uint32_t b, uint32_t h, const uint64_t *k, void *
 		e = &t->ent[(size_t)idx * t->stride];
 		memcpy(e + 1, k, sizeof(uint64_t) * t->key_words);
 		/* Filter bit first: published with the slot's release store. */
-		fb = cls_tbl_fbit(t, k[t->f_x]);
-		__atomic_store_n(&t->filter[fb >> 6],
-				 t->filter[fb >> 6] | (UINT64_C(1) << (fb & 63)), __ATOMIC_RELAXED);
+		fb = cls_tbl_fhash(t, k, t->key_words);
+		__atomic_store_n(&t->filter[fb >> 5], t->filter[fb >> 5] | (1u << (fb & 31)),
+				 __ATOMIC_RELAXED);
 		__atomic_store_n(&e[0], (uint64_t)(uintptr_t)node, __ATOMIC_RELAXED);
 		/* Publish: a reader that sees the slot sees the entry. */
 		__atomic_store_n(&t->bkt[b][w],
@@ -389,12 +385,14 @@ cls_subtable_create(struct vs_cls *cls, const struct vs_flow_key *mask, int *err
 			continue;
 		st->word_idx[st->n_words] = i;
 		st->word_mask[st->n_words] = mw[i];
+		st->word_set |= (uint8_t)(1u << i);
 		st->n_words++;
 	}
 	if (st->n_words == 0) {
 		/* Catch-all mask: one constant zero word. */
 		st->word_idx[0] = 0;
 		st->word_mask[0] = 0;
+		st->word_set = 1;
 		st->n_words = 1;
 	}
 	st->key_words = st->n_words;
@@ -411,8 +409,7 @@ cls_subtable_create(struct vs_cls *cls, const struct vs_flow_key *mask, int *err
 			st->port_max[p] = INT32_MIN;
 	}
 	st->capacity = CLS_TBL_MIN_BUCKETS;
-	/* Filter on the last word until the keys say better (see grow). */
-	st->tbl = cls_tbl_create(cls, st, st->capacity, st->n_words - 1);
+	st->tbl = cls_tbl_create(cls, st, st->capacity);
 	if (st->tbl == NULL) {
 		*err = -ENOMEM;
 		cls_free_mem(st->port_max);
@@ -447,52 +444,17 @@ cls_subtable_maybe_retire(struct vs_cls *cls, struct cls_subtable *st)
 	cls_retire(cls, CLS_RET_SUBTABLE, st, 0);
 }
 
-/* The compressed word with the most distinct values among the table's keys
- * (estimated by the bits they set in a 4096-bit map; ties: the later word). */
-static uint32_t
-cls_tbl_pick_filter_word(const struct cls_tbl *t)
-{
-	uint64_t map[64];
-	uint32_t best = t->f_x, best_n = 0;
-
-	for (uint32_t x = 0; x < t->key_words; x++) {
-		uint32_t n = 0;
-
-		memset(map, 0, sizeof(map));
-		for (uint32_t b = 0; b <= t->bucket_mask; b++) {
-			for (uint32_t w = 0; w < CLS_TBL_WAYS; w++) {
-				uint64_t sl = t->bkt[b][w];
-				uint64_t v, bit;
-
-				if (!cls_tbl_slot_used(sl))
-					continue;
-				v = t->ent[(size_t)cls_tbl_slot_idx(sl) * t->stride + 1 + x];
-				bit = (v * 0x9e3779b97f4a7c15ULL) >> 52;
-				map[bit >> 6] |= UINT64_C(1) << (bit & 63);
-			}
-		}
-		for (unsigned i = 0; i < 64; i++)
-			n += (uint32_t)__builtin_popcountll(map[i]);
-		if (n >= best_n) {
-			best = x;
-			best_n = n;
-		}
-	}
-	return best;
-}
-
 /* Replace the subtable's table by one twice as large holding the same nodes. */
 static int
 cls_subtable_grow(struct vs_cls *cls, struct cls_subtable *st)
 {
 	struct cls_tbl *old = st->tbl, *nt;
 	uint32_t nb = st->capacity * 2;
-	uint32_t f_x = cls_tbl_pick_filter_word(old);
 
 	for (;;) {
 		bool ok = true;
 
-		nt = cls_tbl_create(cls, st, nb, f_x);
+		nt = cls_tbl_create(cls, st, nb);
 		if (nt == NULL)
 			return -ENOMEM;
 		for (uint32_t b = 0; b <= old->bucket_mask && ok; b++) {
@@ -1375,6 +1337,7 @@ vs_cls_ctx_create(struct vs_cls *cls, const struct vs_cls_ctx_params *p)
 		return NULL;
 	}
 	ctx->socket_id = socket;
+	ctx->flt_scan = cls_flt_scan_select();
 	if (entries != 0) {
 		n_sets = entries / VS_EMC_WAYS;
 		ctx->emc_sig = rte_zmalloc_socket("vs_emc_sig", sizeof(*ctx->emc_sig) * n_sets,

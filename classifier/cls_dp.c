@@ -9,19 +9,25 @@
 
 #include <rte_branch_prediction.h>
 #include <rte_common.h>
+#include <rte_cpuflags.h>
 #include <rte_prefetch.h>
+#include <rte_vect.h>
+#if defined(RTE_ARCH_X86)
+#include <immintrin.h>
+#endif
 
 #include "cls_priv.h"
 #include "cls_tbl_dp.h"
 #include "emc_dp.h"
 #include "vs_cls.h"
 
-/* Compress the open keys to the subtable's words, hash them and prefetch
- * their first buckets. Instantiated per word count so loops unroll. */
+/* Compress the candidate lanes' keys to the subtable's words (stored
+ * back to back from ck), hash them and prefetch their first buckets.
+ * Instantiated per word count so loops unroll. */
 static __rte_always_inline void
 cls_tss_stage1(const struct cls_tbl *tbl, const struct cls_subtable *st,
-	       const struct vs_flow_key *keys, const uint32_t *open, uint32_t n_open,
-	       uint64_t (*ck)[VS_FLOW_KEY_WORDS], uint32_t *hv, const uint32_t nw)
+	       const struct vs_flow_key *keys, const uint8_t *idx, const uint8_t *lane,
+	       uint32_t n_c, uint64_t *ck, uint32_t *hv, const uint32_t nw)
 {
 	uint64_t msk[VS_FLOW_KEY_WORDS];
 	uint32_t wi[VS_FLOW_KEY_WORDS];
@@ -30,14 +36,14 @@ cls_tss_stage1(const struct cls_tbl *tbl, const struct cls_subtable *st,
 		wi[x] = st->word_idx[x];
 		msk[x] = st->word_mask[x];
 	}
-	for (uint32_t j = 0; j < n_open; j++) {
-		const uint64_t *w = vs_flow_key_words(&keys[open[j]]);
+	for (uint32_t j = 0; j < n_c; j++) {
+		const uint64_t *w = vs_flow_key_words(&keys[idx[lane[j]]]);
 		uint32_t h = CLS_TBL_SEED;
 
 		for (uint32_t x = 0; x < nw; x++) {
 			uint64_t v = w[wi[x]] & msk[x];
 
-			ck[j][x] = v;
+			ck[j * nw + x] = v;
 			h = rte_hash_crc_8byte(v, h);
 		}
 		hv[j] = h;
@@ -45,133 +51,284 @@ cls_tss_stage1(const struct cls_tbl *tbl, const struct cls_subtable *st,
 	}
 }
 
+/* Copy flow-key words `need` (a bit per word) of the n lanes into columns. */
+static inline void
+cls_col_fill(uint32_t (*col)[2][VS_CLS_BURST_MAX], const struct vs_flow_key *keys,
+	     const uint8_t *idx, uint32_t n, uint32_t need)
+{
+	for (; need != 0; need &= need - 1) {
+		uint32_t w = (uint32_t)__builtin_ctz(need);
+		uint32_t *lo = col[w][0], *hi = col[w][1];
+
+		for (uint32_t l = 0; l < n; l++) {
+			uint64_t v = vs_flow_key_words(&keys[idx[l]])[w];
+
+			lo[l] = (uint32_t)v;
+			hi[l] = (uint32_t)(v >> 32);
+		}
+	}
+}
+
+static uint64_t
+cls_flt_scan_scalar(const struct cls_subtable *st, const struct cls_tbl *tbl,
+		    const uint32_t (*col)[2][VS_CLS_BURST_MAX], const int32_t *best_prio,
+		    uint32_t n, int32_t max_prio, uint64_t *open)
+{
+	const uint32_t nw = st->n_words, sh = tbl->f_shift;
+	uint64_t o = 0, c = 0;
+
+	for (uint32_t l = 0; l < n; l++) {
+		uint32_t h = CLS_FLT_SEED;
+
+		if (best_prio[l] > max_prio)
+			continue;
+		o |= UINT64_C(1) << l;
+		for (uint32_t x = 0; x < nw; x++) {
+			const uint32_t w = st->word_idx[x];
+			uint64_t v = ((uint64_t)col[w][1][l] << 32) | col[w][0][l];
+
+			h = cls_flt_mix(h, v & st->word_mask[x]);
+		}
+		c |= (uint64_t)cls_tbl_ftest(tbl, h >> sh) << l;
+	}
+	*open = o;
+	return c;
+}
+
+#if defined(RTE_ARCH_X86)
+/* The same as cls_flt_scan_scalar, eight lanes at a time; instantiated per
+ * word count so the masks stay in registers. */
+__attribute__((target("avx2"))) static __rte_always_inline uint64_t
+cls_flt_scan_avx2_n(const struct cls_subtable *st, const struct cls_tbl *tbl,
+		    const uint32_t (*col)[2][VS_CLS_BURST_MAX], const int32_t *best_prio,
+		    uint32_t n, int32_t max_prio, uint64_t *open, const uint32_t nw)
+{
+	/* Rotate each 32-bit lane left by 8 bits (cls_flt_mix's high half). */
+	const __m256i rot8 = _mm256_setr_epi8(3, 0, 1, 2, 7, 4, 5, 6, 11, 8, 9, 10, 15, 12, 13, 14,
+					      3, 0, 1, 2, 7, 4, 5, 6, 11, 8, 9, 10, 15, 12, 13, 14);
+	const __m256i mul = _mm256_set1_epi32((int)CLS_FLT_MUL);
+	const __m256i seed = _mm256_set1_epi32((int)CLS_FLT_SEED);
+	const __m256i vmax = _mm256_set1_epi32(max_prio);
+	const __m256i b31 = _mm256_set1_epi32(31);
+	const __m128i sh = _mm_cvtsi32_si128((int)tbl->f_shift);
+	const int *flt = (const int *)(const void *)tbl->filter;
+	__m256i mlo[VS_FLOW_KEY_WORDS], mhi[VS_FLOW_KEY_WORDS];
+	const uint32_t *clo[VS_FLOW_KEY_WORDS], *chi[VS_FLOW_KEY_WORDS];
+	uint64_t o = 0, c = 0;
+
+	for (uint32_t x = 0; x < nw; x++) {
+		mlo[x] = _mm256_set1_epi32((int)(uint32_t)st->word_mask[x]);
+		mhi[x] = _mm256_set1_epi32((int)(uint32_t)(st->word_mask[x] >> 32));
+		clo[x] = col[st->word_idx[x]][0];
+		chi[x] = col[st->word_idx[x]][1];
+	}
+	for (uint32_t l = 0; l < n; l += 8) {
+		__m256i bp = _mm256_loadu_si256((const __m256i *)(const void *)&best_prio[l]);
+		uint32_t valid = n - l >= 8 ? 0xffu : (1u << (n - l)) - 1;
+		uint32_t om = ~(uint32_t)_mm256_movemask_ps(
+				      _mm256_castsi256_ps(_mm256_cmpgt_epi32(bp, vmax))) & valid;
+		__m256i h = seed, b, bit;
+		uint32_t fm;
+
+		if (om == 0)
+			continue;
+		for (uint32_t x = 0; x < nw; x++) {
+			__m256i lo = _mm256_and_si256(
+				_mm256_load_si256((const __m256i *)(const void *)&clo[x][l]), mlo[x]);
+			__m256i hi = _mm256_and_si256(
+				_mm256_load_si256((const __m256i *)(const void *)&chi[x][l]), mhi[x]);
+
+			h = _mm256_xor_si256(_mm256_xor_si256(h, lo), _mm256_shuffle_epi8(hi, rot8));
+			h = _mm256_mullo_epi32(h, mul);
+		}
+		b = _mm256_srl_epi32(h, sh);
+		/* Filter words are read like the scalar path's relaxed loads. */
+		bit = _mm256_srlv_epi32(_mm256_i32gather_epi32(flt, _mm256_srli_epi32(b, 5), 4),
+					_mm256_and_si256(b, b31));
+		fm = (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_slli_epi32(bit, 31)));
+		o |= (uint64_t)om << l;
+		c |= (uint64_t)(fm & om) << l;
+	}
+	*open = o;
+	return c;
+}
+
+__attribute__((target("avx2"))) static uint64_t
+cls_flt_scan_avx2(const struct cls_subtable *st, const struct cls_tbl *tbl,
+		  const uint32_t (*col)[2][VS_CLS_BURST_MAX], const int32_t *best_prio,
+		  uint32_t n, int32_t max_prio, uint64_t *open)
+{
+	return cls_flt_scan_avx2_n(st, tbl, col, best_prio, n, max_prio, open, st->n_words);
+}
+#endif
+
+cls_flt_scan_fn
+cls_flt_scan_select(void)
+{
+#if defined(RTE_ARCH_X86)
+	if (rte_cpu_get_flag_enabled(RTE_CPUFLAG_AVX2) > 0 &&
+	    rte_vect_get_max_simd_bitwidth() >= RTE_VECT_SIMD_256)
+		return cls_flt_scan_avx2;
+#endif
+	return cls_flt_scan_scalar;
+}
+
 /*
- * Tuple-space search of the n keys listed in idx[]. Subtables come in the
- * snapshot's order (max priority descending); a key stays open only while
- * the subtable's bound could still beat its best match, and the walk ends
- * when no key is open.
+ * Resolve the candidates collected for one group of subtables: each is a
+ * (lane, subtable) pair whose filter bit is set and whose key is compressed
+ * and hashed with its first bucket prefetched. Every step runs over all of
+ * them before the next, so the cache misses of a step (bucket, entry, node)
+ * overlap instead of adding up subtable by subtable. The best match is
+ * order-independent: (priority, tiebreak, id) is a total order.
+ */
+static void
+cls_tss_resolve(struct vs_cls_ctx *ctx, const struct cls_snap *s, uint32_t g0,
+		const struct cls_tbl *const *tbl, const uint8_t *idx, uint32_t n_c,
+		const struct vs_cls_rule **out)
+{
+	int32_t *best_prio = ctx->best_prio;
+	uint32_t st_hit[VS_CLS_TSS_GROUP] = {0};
+	const uint64_t gen = s->gen;
+
+	/* Signature match in the first bucket; prefetch the entry. */
+	for (uint32_t c = 0; c < n_c; c++)
+		ctx->cand_ei[c] = cls_tbl_find_start(tbl[ctx->cand_st[c]], ctx->cand_hv[c]);
+	/* Confirm the key; prefetch the node. */
+	for (uint32_t c = 0; c < n_c; c++) {
+		const struct cls_tbl *t = tbl[ctx->cand_st[c]];
+		uint32_t ei = cls_tbl_find_at(t, ctx->cand_hv[c], &ctx->cand_key[ctx->cand_koff[c]],
+					      ctx->cand_ei[c]);
+		const struct cls_node *nd = NULL;
+
+		if (ei != UINT32_MAX) {
+			nd = cls_tbl_node(t, ei);
+			rte_prefetch0(nd);
+		}
+		ctx->cand_node[c] = nd;
+	}
+	/* Walk the nodes: the first visible entry that beats the lane's best. */
+	for (uint32_t c = 0; c < n_c; c++) {
+		const struct cls_node *nd = ctx->cand_node[c];
+		uint32_t l = ctx->cand_lane[c], i = idx[l];
+
+		if (nd == NULL)
+			continue;
+		for (uint32_t e = 0; e < nd->n; e++) {
+			const struct cls_node_ent *ne = &nd->e[e];
+
+			if (out[i] != NULL &&
+			    !cls_rank_better(ne->priority, ne->tiebreak, ne->id, best_prio[l],
+					     ctx->best_tb[l], ctx->best_id[l]))
+				break;
+			if (cls_ent_visible(ne, gen)) {
+				out[i] = &ne->rule->pub;
+				best_prio[l] = ne->priority;
+				ctx->best_tb[l] = ne->tiebreak;
+				ctx->best_id[l] = ne->id;
+				st_hit[ctx->cand_st[c]]++;
+				break;
+			}
+		}
+	}
+	for (uint32_t g = 0; g < VS_CLS_TSS_GROUP && g0 + g < s->n_st; g++)
+		if (st_hit[g] != 0)
+			VS_CLS_CNT_ADD(&ctx->st_hits[s->st[g0 + g].slot], st_hit[g]);
+}
+
+/*
+ * Tuple-space search of the n keys listed in idx[] (lane l is key idx[l]).
+ * Subtables come in the snapshot's order (max priority descending) and are
+ * searched in groups of VS_CLS_TSS_GROUP. A lane takes part in a subtable
+ * only while the subtable's bound could still beat the lane's best match as
+ * of the start of the group, and the search ends when no lane is open. Per
+ * subtable, the filter is tested for all open lanes at once (SIMD); only the
+ * lanes that pass become candidates (cls_tss_resolve).
  */
 static void
 cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_flow_key *keys,
 	      const uint8_t *idx, uint32_t n, const struct vs_cls_rule **out)
 {
-	uint32_t hv[VS_CLS_BURST_MAX];
-	void *data[VS_CLS_BURST_MAX];
-	uint32_t open[VS_CLS_BURST_MAX], probe[VS_CLS_BURST_MAX], n_probe;
-	const int32_t *best_prio = ctx->best_prio;
-	const uint64_t gen = s->gen;
+	const struct cls_tbl *tbl[VS_CLS_TSS_GROUP];
+	int32_t *best_prio = ctx->best_prio;
 	uint64_t probes = 0;
-	uint32_t n_open = n;
+	uint32_t have = 0;
+	bool done = false;
 
-	for (uint32_t j = 0; j < n; j++) {
-		uint8_t i = idx[j];
-
-		open[j] = i;
-		out[i] = NULL;
-		ctx->best_prio[i] = INT32_MIN;
+	for (uint32_t l = 0; l < n; l++) {
+		out[idx[l]] = NULL;
+		best_prio[l] = INT32_MIN;
 	}
-	for (uint32_t t = 0; t < s->n_st && n_open > 0; t++) {
-		const struct cls_snap_ent *se = &s->st[t];
-		const struct cls_subtable *st = se->st;
-		const int32_t maxp = se->max_prio;
-		const struct cls_tbl *tbl;
-		uint64_t hit_mask = 0;
-		uint32_t k = 0, n_hit = 0;
+	for (uint32_t g0 = 0; g0 < s->n_st && !done; g0 += VS_CLS_TSS_GROUP) {
+		uint32_t n_c = 0, n_w = 0, g;
 
-		/* Unmatched keys have best_prio INT32_MIN: always kept (branch-free). */
-		for (uint32_t j = 0; j < n_open; j++) {
-			uint32_t i = open[j];
+		for (g = 0; g < VS_CLS_TSS_GROUP && g0 + g < s->n_st; g++) {
+			const struct cls_snap_ent *se = &s->st[g0 + g];
+			const struct cls_subtable *st = se->st;
+			const uint32_t nw = st->n_words;
+			uint32_t need = st->word_set & ~have, k = 0;
+			uint64_t open, cand;
 
-			open[k] = i;
-			k += best_prio[i] <= maxp;
-		}
-		n_open = k;
-		if (n_open == 0)
-			break;
-		tbl = __atomic_load_n(&st->tbl, __ATOMIC_ACQUIRE);
-		/* Stage 0: the table's one-word filter rules most keys out cheaply. */
-		n_probe = 0;
-		{
-			const uint32_t fi = tbl->f_idx, fbm = tbl->f_bits_mask;
-			const uint64_t fm = tbl->f_mask, *flt = tbl->filter;
-
-			for (uint32_t j = 0; j < n_open; j++) {
-				uint32_t i = open[j];
-				uint64_t v = vs_flow_key_words(&keys[i])[fi] & fm;
-				uint32_t b = cls_tbl_fhash(v) & fbm;
-
-				probe[n_probe] = i;
-				n_probe += (__atomic_load_n(&flt[b >> 6], __ATOMIC_RELAXED) >>
-					    (b & 63)) & 1;
+			if (need != 0) {
+				cls_col_fill(ctx->col, keys, idx, n, need);
+				have |= need;
 			}
-		}
-		VS_CLS_CNT_ADD(&ctx->st_lookups[se->slot], n_open);
-		probes += n_open;
-		if (n_probe == 0)
-			continue;
-		/* Stage 1: compress, hash, prefetch the first buckets. */
-		switch (st->n_words) {
-		case 1:
-			cls_tss_stage1(tbl, st, keys, probe, n_probe, ctx->ckeys, hv, 1);
-			break;
-		case 2:
-			cls_tss_stage1(tbl, st, keys, probe, n_probe, ctx->ckeys, hv, 2);
-			break;
-		case 3:
-			cls_tss_stage1(tbl, st, keys, probe, n_probe, ctx->ckeys, hv, 3);
-			break;
-		case 4:
-			cls_tss_stage1(tbl, st, keys, probe, n_probe, ctx->ckeys, hv, 4);
-			break;
-		default:
-			cls_tss_stage1(tbl, st, keys, probe, n_probe, ctx->ckeys, hv,
-				       st->n_words);
-			break;
-		}
-		/* Stage 2: find the entries, prefetch their nodes. */
-		for (uint32_t j = 0; j < n_probe; j++) {
-			uint32_t ei = cls_tbl_find(tbl, hv[j], ctx->ckeys[j]);
-
-			if (ei == UINT32_MAX)
+			tbl[g] = __atomic_load_n(&st->tbl, __ATOMIC_ACQUIRE);
+			cand = ctx->flt_scan(st, tbl[g],
+					     (const uint32_t(*)[2][VS_CLS_BURST_MAX])ctx->col,
+					     best_prio, n, se->max_prio, &open);
+			if (open == 0) {
+				/* Later subtables rank no higher. */
+				done = true;
+				break;
+			}
+			VS_CLS_CNT_ADD(&ctx->st_lookups[se->slot],
+				       (uint32_t)__builtin_popcountll(open));
+			probes += (uint32_t)__builtin_popcountll(open);
+			if (cand == 0)
 				continue;
-			data[j] = cls_tbl_node(tbl, ei);
-			rte_prefetch0(data[j]);
-			hit_mask |= UINT64_C(1) << j;
-		}
-		for (uint64_t m = hit_mask; m != 0; m &= m - 1) {
-			uint32_t j = __builtin_ctzll(m);
-			const struct cls_node *nd = data[j];
-			uint32_t i = probe[j];
-
-			for (uint32_t e = 0; e < nd->n; e++) {
-				const struct cls_node_ent *ne = &nd->e[e];
-
-				if (out[i] != NULL &&
-				    !cls_rank_better(ne->priority, ne->tiebreak, ne->id,
-						     ctx->best_prio[i], ctx->best_tb[i],
-						     ctx->best_id[i]))
-					break;
-				if (cls_ent_visible(ne, gen)) {
-					out[i] = &ne->rule->pub;
-					ctx->best_prio[i] = ne->priority;
-					ctx->best_tb[i] = ne->tiebreak;
-					ctx->best_id[i] = ne->id;
-					n_hit++;
-					break;
-				}
+			k = (uint32_t)__builtin_popcountll(cand);
+			if (n_c + k > VS_CLS_CAND_MAX || n_w + k * nw > VS_CLS_CAND_WORDS) {
+				cls_tss_resolve(ctx, s, g0, tbl, idx, n_c, out);
+				n_c = 0;
+				n_w = 0;
 			}
+			for (uint32_t j = n_c; cand != 0; cand &= cand - 1, j++) {
+				ctx->cand_lane[j] = (uint8_t)__builtin_ctzll(cand);
+				ctx->cand_st[j] = (uint8_t)g;
+				ctx->cand_koff[j] = (uint16_t)(n_w + (j - n_c) * nw);
+			}
+			switch (nw) {
+			case 1:
+				cls_tss_stage1(tbl[g], st, keys, idx, &ctx->cand_lane[n_c], k,
+					       &ctx->cand_key[n_w], &ctx->cand_hv[n_c], 1);
+				break;
+			case 2:
+				cls_tss_stage1(tbl[g], st, keys, idx, &ctx->cand_lane[n_c], k,
+					       &ctx->cand_key[n_w], &ctx->cand_hv[n_c], 2);
+				break;
+			case 3:
+				cls_tss_stage1(tbl[g], st, keys, idx, &ctx->cand_lane[n_c], k,
+					       &ctx->cand_key[n_w], &ctx->cand_hv[n_c], 3);
+				break;
+			case 4:
+				cls_tss_stage1(tbl[g], st, keys, idx, &ctx->cand_lane[n_c], k,
+					       &ctx->cand_key[n_w], &ctx->cand_hv[n_c], 4);
+				break;
+			default:
+				cls_tss_stage1(tbl[g], st, keys, idx, &ctx->cand_lane[n_c], k,
+					       &ctx->cand_key[n_w], &ctx->cand_hv[n_c], nw);
+				break;
+			}
+			n_c += k;
+			n_w += k * nw;
 		}
-		if (n_hit != 0)
-			VS_CLS_CNT_ADD(&ctx->st_hits[se->slot], n_hit);
+		if (n_c != 0)
+			cls_tss_resolve(ctx, s, g0, tbl, idx, n_c, out);
 	}
 	VS_CLS_CNT_ADD(&ctx->cnt.subtable_probes, probes);
-	for (uint32_t j = 0; j < n; j++) {
-		uint8_t i = idx[j];
-
-		if (out[i] != NULL)
-			VS_CLS_CNT_ADD(&ctx->rule_hits[ctx->best_id[i]], 1);
-		else
-			ctx->best_id[i] = UINT32_MAX;
+	for (uint32_t l = 0; l < n; l++) {
+		if (out[idx[l]] != NULL)
+			VS_CLS_CNT_ADD(&ctx->rule_hits[ctx->best_id[l]], 1);
 	}
 }
 

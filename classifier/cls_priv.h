@@ -30,6 +30,9 @@
 #define VS_CLS_VLAN_MATCH (VS_VLAN_PRESENT | VS_VLAN_VID_MASK) /* in_port+VLAN fast mask */
 #define VS_CLS_VLAN_FAST_MAX 4096u  /* in_port+VLAN rules beyond which that path is off */
 #define VS_CLS_BURST_MAX 64u
+#define VS_CLS_TSS_GROUP 8u          /* subtables searched together (cls_dp.c) */
+#define VS_CLS_CAND_MAX 256u         /* (lane, subtable) candidates in flight */
+#define VS_CLS_CAND_WORDS 1024u      /* their compressed keys, in words */
 #define VS_CLS_DEFAULT_MAX_RULES 65536u
 
 /* EMC geometry and adaptive insertion policy. */
@@ -103,7 +106,8 @@ struct cls_subtable {
 	struct cls_tbl *tbl;
 	uint32_t slot;         /* index of per-worker counters */
 	uint32_t n_words;      /* words of the compressed key */
-	uint32_t key_words;    /* n_words rounded up to even: 16-byte key compares */
+	uint32_t key_words;    /* words stored per key (== n_words) */
+	uint8_t word_set;      /* bit w: flow-key word w is in the mask */
 	uint8_t word_idx[VS_FLOW_KEY_WORDS];
 	uint64_t word_mask[VS_FLOW_KEY_WORDS];
 	/* ctl only below */
@@ -174,6 +178,19 @@ struct cls_ctx_cnt {
 	uint32_t emc_insert_shift;
 };
 
+/*
+ * Filter scan of one subtable over the burst's lanes 0..n-1: lanes whose best
+ * priority so far is <= max_prio are open (returned in *open); of those, the
+ * ones whose filter bit is set are returned. col and best_prio hold at least
+ * n rounded up to 8 entries.
+ */
+typedef uint64_t (*cls_flt_scan_fn)(const struct cls_subtable *st, const struct cls_tbl *tbl,
+				    const uint32_t (*col)[2][VS_CLS_BURST_MAX],
+				    const int32_t *best_prio, uint32_t n, int32_t max_prio,
+				    uint64_t *open);
+
+cls_flt_scan_fn cls_flt_scan_select(void);
+
 struct vs_cls_ctx {
 	/* Worker-owned hot state. */
 	struct vs_cls *cls;
@@ -196,8 +213,18 @@ struct vs_cls_ctx {
 	uint64_t *st_hits_base;
 	TAILQ_ENTRY(vs_cls_ctx) link;    /* ctl */
 	int socket_id;
+	cls_flt_scan_fn flt_scan;        /* SIMD or scalar, chosen at creation */
 	/* Per-burst scratch. */
-	uint64_t ckeys[VS_CLS_BURST_MAX][VS_FLOW_KEY_WORDS] __rte_cache_aligned;
+	uint64_t cand_key[VS_CLS_CAND_WORDS] __rte_cache_aligned;
+	const struct cls_node *cand_node[VS_CLS_CAND_MAX];
+	uint32_t cand_hv[VS_CLS_CAND_MAX];
+	uint32_t cand_ei[VS_CLS_CAND_MAX];
+	uint16_t cand_koff[VS_CLS_CAND_MAX];
+	uint8_t cand_lane[VS_CLS_CAND_MAX];
+	uint8_t cand_st[VS_CLS_CAND_MAX];
+	/* The flow-key words of the burst's TSS lanes as columns of 32-bit
+	 * halves, col[word][half][lane], filled on first use in a burst. */
+	uint32_t col[VS_FLOW_KEY_WORDS][2][VS_CLS_BURST_MAX] __rte_cache_aligned;
 	uint32_t emc_hash[VS_CLS_BURST_MAX];
 	int32_t best_prio[VS_CLS_BURST_MAX];
 	uint32_t best_id[VS_CLS_BURST_MAX];

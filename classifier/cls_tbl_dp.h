@@ -56,18 +56,15 @@ struct cls_tbl {
 	uint64_t *ent;        /* [cap * stride] */
 	uint64_t (*bkt)[CLS_TBL_WAYS];
 	/*
-	 * Filter: one bit per hashed value of one key word (the compressed
-	 * word f_x, flow-key word f_idx under f_mask) of every key ever put in
-	 * this table. Bits are set before the entry is published and never
-	 * cleared (a superset), so a clear bit proves the key absent without
-	 * compressing or hashing the whole key. The word is re-chosen when the
-	 * table grows: the one with the most distinct values.
+	 * Filter: one bit per filter hash (cls_tbl_fhash) of every compressed
+	 * key ever put in this table. Bits are set before the entry is published
+	 * and never cleared (a superset; a larger table rebuilds it), so a clear
+	 * bit proves the key absent without the CRC hash or a bucket access.
+	 * Readers test it for a whole burst with SIMD (cls_dp.c), which is why
+	 * the hash is 32-bit multiply-xor and the words are 32 bits.
 	 */
-	uint32_t f_x;
-	uint32_t f_idx;
-	uint64_t f_mask;
-	uint32_t f_bits_mask; /* filter bits - 1 */
-	uint64_t *filter;
+	uint32_t f_shift;     /* 32 - log2(filter bits) */
+	uint32_t *filter;
 	/* ctl only */
 	uint32_t *free_idx;
 	uint32_t n_free;
@@ -84,16 +81,36 @@ cls_tbl_hash(const uint64_t *k, uint32_t n)
 	return h;
 }
 
+#define CLS_FLT_SEED 0x2d358dccu
+#define CLS_FLT_MUL 0x9e3779b1u
+
+/* One key word into the filter hash: both halves, the high one rotated by a
+ * byte (one shuffle in SIMD), then a multiply. The SIMD scan in cls_dp.c
+ * computes exactly this. */
 static inline uint32_t
-cls_tbl_fhash(uint64_t v)
+cls_flt_mix(uint32_t h, uint64_t v)
 {
-	return (uint32_t)((v * 0x9e3779b97f4a7c15ULL) >> 40);
+	uint32_t lo = (uint32_t)v, hi = (uint32_t)(v >> 32);
+
+	return (h ^ lo ^ ((hi << 8) | (hi >> 24))) * CLS_FLT_MUL;
 }
 
+/* Filter bit of compressed key k (n words): the top bits of the hash (a
+ * multiply's low bits do not depend on its operand's high bits). */
 static inline uint32_t
-cls_tbl_fbit(const struct cls_tbl *t, uint64_t v)
+cls_tbl_fhash(const struct cls_tbl *t, const uint64_t *k, uint32_t n)
 {
-	return cls_tbl_fhash(v) & t->f_bits_mask;
+	uint32_t h = CLS_FLT_SEED;
+
+	for (uint32_t i = 0; i < n; i++)
+		h = cls_flt_mix(h, k[i]);
+	return h >> t->f_shift;
+}
+
+static inline bool
+cls_tbl_ftest(const struct cls_tbl *t, uint32_t b)
+{
+	return (__atomic_load_n(&t->filter[b >> 5], __ATOMIC_RELAXED) >> (b & 31)) & 1;
 }
 
 static inline uint32_t
@@ -182,6 +199,44 @@ cls_tbl_find(const struct cls_tbl *t, uint32_t h, const uint64_t *k)
 	    (__atomic_load_n(&t->bkt[b1][0], __ATOMIC_ACQUIRE) & CLS_TBL_OVF) != 0)
 		idx = cls_tbl_find_in(t, cls_tbl_b2(t, h), sig, k);
 	return idx;
+}
+
+/*
+ * First half of a pipelined find: the entry index of the first way of the
+ * first bucket whose signature matches (UINT32_MAX if none), with the entry
+ * prefetched. cls_tbl_find_at() then confirms it, or falls back to the full
+ * find (another way, the second bucket).
+ */
+static inline uint32_t
+cls_tbl_find_start(const struct cls_tbl *t, uint32_t h)
+{
+	uint32_t sig = cls_tbl_sig(h), b1 = cls_tbl_b1(t, h);
+	uint32_t m = cls_tbl_sig_ways(t, b1, sig), idx;
+	uint64_t s;
+
+	if (m == 0)
+		return UINT32_MAX;
+	s = __atomic_load_n(&t->bkt[b1][__builtin_ctz(m) >> 1], __ATOMIC_ACQUIRE);
+	if ((uint32_t)(s >> 32) != sig)
+		return UINT32_MAX;
+	idx = cls_tbl_slot_idx(s);
+	rte_prefetch0(&t->ent[(size_t)idx * t->stride]);
+	return idx;
+}
+
+static inline uint32_t
+cls_tbl_find_at(const struct cls_tbl *t, uint32_t h, const uint64_t *k, uint32_t idx)
+{
+	if (idx != UINT32_MAX) {
+		const uint64_t *e = &t->ent[(size_t)idx * t->stride + 1];
+		uint64_t d = 0;
+
+		for (uint32_t i = 0; i < t->key_words; i++)
+			d |= e[i] ^ k[i];
+		if (d == 0)
+			return idx;
+	}
+	return cls_tbl_find(t, h, k);
 }
 
 static inline void *

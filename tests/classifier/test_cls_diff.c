@@ -16,6 +16,7 @@
 
 #include <rte_common.h>
 #include <rte_memory.h>
+#include <rte_vect.h>
 
 #include "cls_test_util.h"
 #include "vs_cls.h"
@@ -432,4 +433,16 @@ Test(cls_diff, port_heavy_rules)
 
 	/* 20 rounds x 5000 keys x 3 contexts = 300k lookups. */
 	run_diff(0x5eed0002, true, 20, 5000 / div);
+}
+
+Test(cls_diff, mixed_rules_scalar_filter)
+{
+	unsigned div = cls_test_scale_div();
+
+	/* The subtable filter scan has a SIMD and a scalar path, chosen when a
+	 * context is created; DPDK's SIMD width limit of 128 bits (what
+	 * --force-max-simd-bitwidth=128 sets) selects the scalar one.
+	 * 20 rounds x 9000 keys x 3 contexts = 540k lookups. */
+	cr_assert_eq(rte_vect_set_max_simd_bitwidth(RTE_VECT_SIMD_128), 0);
+	run_diff(0x5eed0001, false, 20, 9000 / div);
 }
