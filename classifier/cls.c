@@ -417,6 +417,7 @@ cls_subtable_create(struct vs_cls *cls, const struct vs_flow_key *mask, int *err
 		return NULL;
 	}
 	st->max_prio = INT32_MIN;
+	st->min_prio = INT32_MAX;
 	TAILQ_INIT(&st->rules);
 	st->slot = cls->free_slots[--cls->n_free_slots];
 	cls_ctx_rebase_slot(cls, st->slot);
@@ -645,6 +646,7 @@ cls_subtable_tighten(struct cls_subtable *st, uint64_t gen)
 	const struct cls_rule *r;
 
 	st->max_prio = INT32_MIN;
+	st->min_prio = INT32_MAX;
 	if (st->port_max != NULL)
 		for (unsigned p = 0; p < VS_CLS_PORT_FAST_MAX; p++)
 			st->port_max[p] = INT32_MIN;
@@ -655,6 +657,8 @@ cls_subtable_tighten(struct cls_subtable *st, uint64_t gen)
 			continue;
 		if (r->pub.priority > st->max_prio)
 			st->max_prio = r->pub.priority;
+		if (r->pub.priority < st->min_prio)
+			st->min_prio = r->pub.priority;
 		if (st->port_max != NULL && port < VS_CLS_PORT_FAST_MAX &&
 		    r->pub.priority > st->port_max[port])
 			st->port_max[port] = r->pub.priority;
@@ -804,6 +808,7 @@ cls_snap_build(struct vs_cls *cls, uint64_t gen)
 			continue;
 		s->st[n].st = st;
 		s->st[n].max_prio = st->max_prio;
+		s->st[n].min_prio = st->min_prio;
 		s->st[n].slot = st->slot;
 		n++;
 		if (st != pst && st != pvst && st->port_max == NULL && st->max_prio > global)
@@ -1068,6 +1073,8 @@ vs_cls_rule_add(struct vs_cls_txn *txn, const struct vs_cls_match *m, int32_t pr
 	st->n_staged++;
 	if (priority > st->max_prio)
 		st->max_prio = priority;
+	if (priority < st->min_prio)
+		st->min_prio = priority;
 	if (st->port_max != NULL && key.in_port < VS_CLS_PORT_FAST_MAX &&
 	    priority > st->port_max[key.in_port])
 		st->port_max[key.in_port] = priority;
@@ -1246,6 +1253,7 @@ vs_cls_txn_commit(struct vs_cls_txn *txn)
 		if (st->n_live == 0 && st->n_staged == 0) {
 			/* No rule is visible from gen on: the bound may restart. */
 			st->max_prio = INT32_MIN;
+			st->min_prio = INT32_MAX;
 			if (st->port_max != NULL)
 				for (unsigned p = 0; p < VS_CLS_PORT_FAST_MAX; p++)
 					st->port_max[p] = INT32_MIN;

@@ -258,10 +258,12 @@ cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_
 		out[idx[l]] = NULL;
 		best_prio[l] = INT32_MIN;
 	}
-	for (uint32_t g0 = 0; g0 < s->n_st && !done; g0 += VS_CLS_TSS_GROUP) {
-		uint32_t n_c = 0, n_w = 0, g;
+	for (uint32_t g0 = 0, g = 0; g0 < s->n_st && !done; g0 += g) {
+		uint32_t n_c = 0, n_w = 0;
 
-		for (g = 0; g < VS_CLS_TSS_GROUP && g0 + g < s->n_st; g++) {
+		g = 0;
+
+		while (g < VS_CLS_TSS_GROUP && g0 + g < s->n_st) {
 			const struct cls_snap_ent *se = &s->st[g0 + g];
 			const struct cls_subtable *st = se->st;
 			const uint32_t nw = st->n_words;
@@ -284,6 +286,7 @@ cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_
 			VS_CLS_CNT_ADD(&ctx->st_lookups[se->slot],
 				       (uint32_t)__builtin_popcountll(open));
 			probes += (uint32_t)__builtin_popcountll(open);
+			g++;
 			if (cand == 0)
 				continue;
 			k = (uint32_t)__builtin_popcountll(cand);
@@ -294,38 +297,44 @@ cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_
 			}
 			for (uint32_t j = n_c; cand != 0; cand &= cand - 1, j++) {
 				ctx->cand_lane[j] = (uint8_t)__builtin_ctzll(cand);
-				ctx->cand_st[j] = (uint8_t)g;
+				ctx->cand_st[j] = (uint8_t)(g - 1);
 				ctx->cand_koff[j] = (uint16_t)(n_w + (j - n_c) * nw);
 			}
 			switch (nw) {
 			case 1:
-				cls_tss_stage1(tbl[g], st, keys, idx, &ctx->cand_lane[n_c], k,
+				cls_tss_stage1(tbl[g - 1], st, keys, idx, &ctx->cand_lane[n_c], k,
 					       &ctx->cand_key[n_w], &ctx->cand_hv[n_c], 1);
 				break;
 			case 2:
-				cls_tss_stage1(tbl[g], st, keys, idx, &ctx->cand_lane[n_c], k,
+				cls_tss_stage1(tbl[g - 1], st, keys, idx, &ctx->cand_lane[n_c], k,
 					       &ctx->cand_key[n_w], &ctx->cand_hv[n_c], 2);
 				break;
 			case 3:
-				cls_tss_stage1(tbl[g], st, keys, idx, &ctx->cand_lane[n_c], k,
+				cls_tss_stage1(tbl[g - 1], st, keys, idx, &ctx->cand_lane[n_c], k,
 					       &ctx->cand_key[n_w], &ctx->cand_hv[n_c], 3);
 				break;
 			case 4:
-				cls_tss_stage1(tbl[g], st, keys, idx, &ctx->cand_lane[n_c], k,
+				cls_tss_stage1(tbl[g - 1], st, keys, idx, &ctx->cand_lane[n_c], k,
 					       &ctx->cand_key[n_w], &ctx->cand_hv[n_c], 4);
 				break;
 			default:
-				cls_tss_stage1(tbl[g], st, keys, idx, &ctx->cand_lane[n_c], k,
+				cls_tss_stage1(tbl[g - 1], st, keys, idx, &ctx->cand_lane[n_c], k,
 					       &ctx->cand_key[n_w], &ctx->cand_hv[n_c], nw);
 				break;
 			}
 			n_c += k;
 			n_w += k * nw;
+			/* A match here would outrank every rule further down (banded
+			 * priorities): resolve now, so that it prunes them. */
+			if (g0 + g < s->n_st && se->min_prio > s->st[g0 + g].max_prio)
+				break;
 		}
 		if (n_c != 0)
 			cls_tss_resolve(ctx, s, g0, tbl, idx, n_c, out);
 	}
 	VS_CLS_CNT_ADD(&ctx->cnt.subtable_probes, probes);
+	ctx->emc_win_tss += n;
+	ctx->emc_win_scans += probes;
 	for (uint32_t l = 0; l < n; l++) {
 		if (out[idx[l]] != NULL)
 			VS_CLS_CNT_ADD(&ctx->rule_hits[ctx->best_id[l]], 1);

@@ -41,7 +41,16 @@
 #define VS_EMC_SHIFT_MAX 8u     /* lowest insertion probability 1/256 */
 #define VS_EMC_RATIO_LOW 64u    /* hits/256 below which insertion backs off */
 #define VS_EMC_RATIO_HIGH 128u  /* hits/256 above which insertion recovers */
-#define VS_EMC_RATIO_BYPASS 8u  /* at SHIFT_MAX and below this: bypass lookups */
+/*
+ * At SHIFT_MAX, lookups are bypassed when the hits no longer pay for them:
+ * hits/lookup x TSS cost < EMC lookup cost. Costs are in units of one
+ * subtable scanned (about 7 cycles with bench/cls): a TSS lookup costs about
+ * VS_EMC_TSS_BASE + s units (s: subtables scanned per key, measured over the
+ * window) and an EMC lookup about 2.7, so bypass when
+ * ratio/256 x (BASE + s) < 2.7, i.e. ratio x (BASE + s) < VS_EMC_LOOKUP_COST.
+ */
+#define VS_EMC_TSS_BASE 5u
+#define VS_EMC_LOOKUP_COST 692u
 #define VS_EMC_PROBE_EVERY 8u   /* while bypassed, one burst in 8 probes the EMC */
 
 enum cls_rule_state {
@@ -113,6 +122,7 @@ struct cls_subtable {
 	/* ctl only below */
 	struct vs_flow_key mask;
 	int32_t max_prio;      /* upper bound over rules not dead */
+	int32_t min_prio;      /* lower bound over them (a search hint only) */
 	int32_t *port_max;     /* per in_port upper bound when mask.in_port is full */
 	uint32_t n_rules;      /* rules held in nodes (any state) */
 	uint32_t n_live;       /* visible in the current generation */
@@ -128,6 +138,7 @@ struct cls_subtable {
 struct cls_snap_ent {
 	struct cls_subtable *st;
 	int32_t max_prio;
+	int32_t min_prio;
 	uint32_t slot;
 };
 
@@ -199,6 +210,8 @@ struct vs_cls_ctx {
 	uint32_t emc_set_mask;          /* n_sets - 1; emc_sig NULL: disabled */
 	uint32_t emc_win_lookups;
 	uint32_t emc_win_hits;
+	uint32_t emc_win_tss;            /* keys searched in the TSS this window */
+	uint64_t emc_win_scans;          /* subtables scanned for them, summed */
 	uint32_t emc_insert_ctr;
 	uint32_t emc_victim;
 	uint32_t emc_burst_ctr;

@@ -8,8 +8,9 @@
  * Adaptive insertion. Hits are measured over windows of VS_EMC_WINDOW
  * lookups. When the hit ratio collapses (more flows than the cache holds),
  * insertion backs off one step per window down to 1/2^VS_EMC_SHIFT_MAX, and
- * when even that does not help the lookups themselves are skipped except for
- * one burst in VS_EMC_PROBE_EVERY. When hits recover (which low-probability
+ * when even that does not make the hits pay for the lookups (weighed against
+ * the tuple-space search's measured depth, see VS_EMC_LOOKUP_COST) the
+ * lookups themselves are skipped except for one burst in VS_EMC_PROBE_EVERY. When hits recover (which low-probability
  * insertion lets a small working set do on its own), insertion steps back to
  * always. Counts only, no clocks, so the policy is deterministic.
  */
@@ -97,10 +98,16 @@ vs_emc_adapt(struct vs_cls_ctx *ctx)
 		shift++;
 	else if (ratio >= VS_EMC_RATIO_HIGH && shift > 0)
 		shift--;
-	ctx->emc_bypass = shift == VS_EMC_SHIFT_MAX && ratio < VS_EMC_RATIO_BYPASS;
+	/* Subtables scanned per TSS key, in 16ths (none searched: assume 1). */
+	uint64_t s16 = ctx->emc_win_tss != 0 ? ctx->emc_win_scans * 16 / ctx->emc_win_tss : 16;
+
+	ctx->emc_bypass = shift == VS_EMC_SHIFT_MAX &&
+			  (uint64_t)ratio * (VS_EMC_TSS_BASE * 16 + s16) < VS_EMC_LOOKUP_COST * 16;
 	__atomic_store_n(&ctx->cnt.emc_insert_shift, shift, __ATOMIC_RELAXED);
 	ctx->emc_win_lookups = 0;
 	ctx->emc_win_hits = 0;
+	ctx->emc_win_tss = 0;
+	ctx->emc_win_scans = 0;
 }
 
 /*

@@ -496,6 +496,57 @@ Test(cls_unit, emc_adaptive_insertion)
 	vs_cls_destroy(c);
 }
 
+/*
+ * The same working set (6000 flows cycling through a 1024-entry EMC, so about
+ * 1 lookup in 6 hits once insertion has backed off) with 1 subtable and with
+ * 16 subtables that are all searched (equal priorities): the cache does not
+ * pay for its lookups in front of one subtable, so it is bypassed; in front
+ * of 16 it does, so it keeps being consulted.
+ */
+static void
+emc_weigh(unsigned n_masks, uint64_t *emc_lookups, uint64_t *lookups, uint32_t *shift)
+{
+	struct vs_cls *c = mk_cls(0, NULL, NULL, NULL);
+	struct vs_cls_ctx *x = mk_ctx(c, 1024);
+	struct vs_flow_key keys[32];
+	const struct vs_cls_rule *out[32];
+	struct vs_cls_ctx_stats st;
+	uint32_t flow = 0;
+
+	for (unsigned i = 0; i < n_masks; i++) {
+		struct vs_cls_match m = m_port_dst(1, htonl(0x0a000000), 8 + i);
+
+		add1(c, &m, 1, 0, NULL);
+	}
+	for (int b = 0; b < 400000 / 32; b++) {
+		for (int i = 0; i < 32; i++)
+			keys[i] = key_of(1, htonl(0x0a000000 | (flow++ % 6000)));
+		vs_cls_lookup_burst(x, keys, 32, out);
+		cr_assert_not_null(out[0]);
+	}
+	vs_cls_ctx_stats_get(x, &st);
+	*emc_lookups = st.emc_hits + st.emc_misses;
+	*lookups = st.lookups;
+	*shift = st.emc_insert_shift;
+	vs_cls_ctx_destroy(x);
+	vs_cls_destroy(c);
+}
+
+Test(cls_unit, emc_bypass_weighs_tss_depth)
+{
+	uint64_t emc1, all1, emc16, all16;
+	uint32_t sh1, sh16;
+
+	emc_weigh(1, &emc1, &all1, &sh1);
+	emc_weigh(16, &emc16, &all16, &sh16);
+	cr_log_info("1 subtable: %lu of %lu looked up; 16: %lu of %lu", (unsigned long)emc1,
+		    (unsigned long)all1, (unsigned long)emc16, (unsigned long)all16);
+	cr_assert_eq(sh1, 8);
+	cr_assert_eq(sh16, 8);
+	cr_assert_lt(emc1, all1 / 2, "1 subtable: the EMC should be bypassed");
+	cr_assert_gt(emc16, all16 * 9 / 10, "16 subtables: the EMC should stay in use");
+}
+
 static int
 count_cb(const struct vs_cls_rule *r, void *arg)
 {
