@@ -594,6 +594,19 @@ both_directions(const char *mode, unsigned queues)
 		} while (st.drops[VS_DROP_VHOST_NOT_READY] < 50 && now_ms() - t0 < 5000);
 	}
 	cr_assert_eq(st.drops[VS_DROP_VHOST_NOT_READY], 50);
+	/* The device stops first (not ready), the connection closes after it:
+	 * two events, which may be applied a few ms apart. */
+	{
+		double t0 = now_ms();
+
+		do {
+			vs_vhu_process_events(sw);
+			cr_assert_eq(vs_vhu_stats_get(vm, &vst), 0);
+			if (vst.state == VS_VHU_WAITING)
+				break;
+			nap_ms(2);
+		} while (now_ms() - t0 < 5000);
+	}
 	cr_assert_eq(vs_vhu_stats_get(vm, &vst), 0);
 	cr_assert_eq(vst.destroys, 1);
 	cr_assert_eq(vst.vid, -1);
@@ -1009,4 +1022,112 @@ Test(vhost, testpmd_client_1q, .timeout = 60)
 Test(vhost, testpmd_server_2q, .timeout = 60)
 {
 	testpmd_loop("server", 2);
+}
+
+/* ---- live add and remove: a reload brings a vhost port in and takes it out ------------------ */
+
+/* The config of load_cfg() without the vhost port and its rules. */
+static struct vs_config *
+load_cfg_novm(const struct uplink *u)
+{
+	char yaml[1024];
+	struct vs_cfg_error err;
+	struct vs_config *cfg;
+
+	snprintf(yaml, sizeof(yaml),
+		 "workers: [{lcore: 1}, {lcore: 2}]\n"
+		 "ports:\n"
+		 "  - {name: up, type: ethdev, device: net_ring_%s, rx_queues: 2}\n"
+		 "  - {name: a, type: ethdev, device: net_ring_%s}\n"
+		 "  - {name: b, type: ethdev, device: net_ring_%s}\n"
+		 "rules:\n"
+		 "  - {priority: 10, match: {in_port: a}, actions: [{output: b}]}\n",
+		 u->up_name, u->a_name, u->b_name);
+	memset(&err, 0, sizeof(err));
+	cfg = vs_config_load_buf(yaml, strlen(yaml), "vhost-test.yaml", &err);
+	cr_assert_not_null(cfg, "config: %s", err.msg);
+	return cfg;
+}
+
+/* Uplink -> vm1 -> testpmd (io) -> vm1 -> uplink: n packets, all back. */
+static void
+loop_exact(struct vs_switch *sw, struct uplink *u, const struct guest *g, unsigned n)
+{
+	static struct vs_switch_stats st;
+	double t0, last;
+	unsigned got = 0, k;
+
+	inject_paced(sw, u->rx[0], NULL, n);
+	t0 = last = now_ms();
+	while (now_ms() - t0 < 20000 && (got < n || now_ms() - last < 300)) {
+		k = drain(u->tx, VHU_TAG_TEST, NULL);
+		if (k)
+			last = now_ms();
+		got += k;
+		vs_vhu_process_events(sw);
+		nap_ms(1);
+	}
+	vs_switch_stats(sw, &st);
+	cr_assert_eq(got, n, "uplink got back %u of %u (vhost_tx_full %" PRIu64 ")\n%s", got, n,
+		     st.drops[VS_DROP_VHOST_TX_FULL], slurp(g->log));
+}
+
+Test(vhost, live_add_remove, .timeout = 90)
+{
+	struct vs_config *with, *without;
+	struct vs_vhu_stats vst;
+	struct vs_switch *sw;
+	struct vs_port *vm;
+	struct uplink u;
+	struct guest g;
+
+	if (system("command -v dpdk-testpmd > /dev/null") != 0)
+		cr_skip_test("dpdk-testpmd is not installed");
+	eal_up();
+	uplink_make(&u);
+	with = load_cfg(&u, "client", 1);
+	without = load_cfg_novm(&u);
+	/* The guest serves its socket before the switch has a port for it. */
+	testpmd_start(&g, "live", true, 1);
+	sw = switch_up(without);
+	cr_assert_null(vs_switch_port_by_name(sw, "vm1"));
+	cr_assert_eq(forward_exact(sw, u.a_rx, u.b_tx, 100), 100);
+
+	/* Reload with the port: it connects to the waiting guest. */
+	cr_assert_eq(vs_switch_apply(sw, with), 0);
+	vm = vs_switch_port_by_name(sw, "vm1");
+	cr_assert_not_null(vm);
+	wait_ready(sw, vm, 15000);
+	wait_log(sw, g.log, "io packet forwarding", 10000);
+	nap_ms(200);
+	loop_exact(sw, &u, &g, N_TEST);
+	cr_assert_eq(forward_exact(sw, u.a_rx, u.b_tx, 100), 100);
+
+	/* Reload without it: the port goes, the workers never touch it again,
+	 * the other ports keep forwarding, packets for it have no rule. */
+	cr_assert_eq(vs_switch_apply(sw, without), 0);
+	cr_assert_null(vs_switch_port_by_name(sw, "vm1"));
+	cr_assert_eq(forward_exact(sw, u.a_rx, u.b_tx, 100), 100);
+	inject(u.rx[0], 20, 0);
+	nap_ms(100);
+	cr_assert_eq(drain(u.tx, VHU_TAG_TEST, NULL), 0);
+
+	/* And back: the guest (still waiting on its socket) is found again. */
+	cr_assert_eq(vs_switch_apply(sw, with), 0);
+	vm = vs_switch_port_by_name(sw, "vm1");
+	cr_assert_not_null(vm);
+	wait_ready(sw, vm, 15000);
+	nap_ms(200);
+	loop_exact(sw, &u, &g, N_TEST);
+	cr_assert_eq(vs_vhu_stats_get(vm, &vst), 0);
+	/* A new port: its counts start from zero. */
+	cr_assert_eq(vst.queue[0].tx_pkts, N_TEST);
+	cr_assert_eq(vst.queue[0].rx_pkts, N_TEST);
+	cr_assert_eq(vst.connections, 1);
+
+	guest_kill(sw, &g);
+	vs_switch_destroy(sw);
+	vs_config_free(with);
+	vs_config_free(without);
+	dir_remove();
 }
