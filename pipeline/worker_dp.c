@@ -70,9 +70,10 @@ flush_all(struct vs_worker *w, const struct vs_snapshot *s)
 	}
 }
 
-/* Can a packet from in_port leave by port id? Counts the drop when not. */
+/* Can cnt packets from in_port leave by port id? Counts the drops when not. */
 static inline bool
-tx_allowed(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, uint16_t in_port)
+tx_allowed_n(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, uint16_t in_port,
+	     uint16_t cnt)
 {
 	enum vs_drop_reason r;
 
@@ -85,10 +86,16 @@ tx_allowed(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, uint16
 		r = VS_DROP_HAIRPIN;
 	else
 		return true;
-	w->stats.drops[r]++;
+	w->stats.drops[r] += cnt;
 	if (id < VS_PORT_MAX)
-		w->stats.tx_drops[id]++;
+		w->stats.tx_drops[id] += cnt;
 	return false;
+}
+
+static inline bool
+tx_allowed(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, uint16_t in_port)
+{
+	return tx_allowed_n(w, s, id, in_port, 1);
 }
 
 static inline void
@@ -99,6 +106,32 @@ enqueue(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, struct rt
 	if (unlikely(b->n == VS_TXBUF_SIZE))
 		flush_port(w, s, id);
 	b->pkts[b->n++] = m;
+	w->pending_tx |= UINT64_C(1) << id;
+}
+
+/* Send a run of packets that all go to port id (one plain output action). */
+static inline void
+emit_run(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, uint16_t in_port,
+	 struct rte_mbuf **pkts, uint16_t cnt)
+{
+	struct vs_txbuf *b;
+
+	if (!tx_allowed_n(w, s, id, in_port, cnt)) {
+		rte_pktmbuf_free_bulk(pkts, cnt);
+		return;
+	}
+	b = &w->txb[id];
+	while (cnt > 0) {
+		uint16_t k;
+
+		if (b->n == VS_TXBUF_SIZE)
+			flush_port(w, s, id);
+		k = RTE_MIN(cnt, (uint16_t)(VS_TXBUF_SIZE - b->n));
+		memcpy(&b->pkts[b->n], pkts, sizeof(pkts[0]) * k);
+		b->n = (uint16_t)(b->n + k);
+		pkts += k;
+		cnt = (uint16_t)(cnt - k);
+	}
 	w->pending_tx |= UINT64_C(1) << id;
 }
 
@@ -266,16 +299,30 @@ process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port
 	t1 = rte_rdtsc();
 	w->stats.stage_cycles[VS_STAGE_CLASSIFY] += t1 - t;
 	t = t1;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n;) {
 		const struct vs_cls_rule *r = w->rules[i];
+		const struct vs_actions *acts;
 
-		if (i + 1 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(w->pkts[i + 1], void *));
 		if (unlikely(r == NULL)) {
-			nomatch[n_nomatch++] = w->pkts[i];
+			nomatch[n_nomatch++] = w->pkts[i++];
 			continue;
 		}
-		execute(w, s, in_port, w->pkts[i], r->data);
+		acts = r->data;
+		if (acts->n == 1 && acts->a[0].type == VS_ACTION_OUTPUT && acts->a[0].last_tx) {
+			/* One plain output: the packets after it with the same
+			 * rule go out together (port-only rules, one flow). */
+			uint16_t j = (uint16_t)(i + 1);
+
+			while (j < n && w->rules[j] == r)
+				j++;
+			emit_run(w, s, acts->a[0].port, in_port, &w->pkts[i], (uint16_t)(j - i));
+			i = j;
+			continue;
+		}
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(w->pkts[i + 1], void *));
+		execute(w, s, in_port, w->pkts[i], acts);
+		i++;
 	}
 	if (n_nomatch) {
 		w->stats.drops[VS_DROP_NO_RULE] += n_nomatch;
