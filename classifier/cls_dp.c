@@ -27,7 +27,7 @@
 static __rte_always_inline void
 cls_tss_stage1(const struct cls_tbl *tbl, const struct cls_subtable *st,
 	       const struct vs_flow_key *keys, const uint8_t *idx, const uint8_t *lane,
-	       uint32_t n_c, uint64_t *ck, uint32_t *hv, const uint32_t nw)
+	       uint32_t n_c, uint64_t *ck, uint32_t *hv, uint8_t *dup, const uint32_t nw)
 {
 	uint64_t msk[VS_FLOW_KEY_WORDS];
 	uint32_t wi[VS_FLOW_KEY_WORDS];
@@ -47,7 +47,17 @@ cls_tss_stage1(const struct cls_tbl *tbl, const struct cls_subtable *st,
 			h = rte_hash_crc_8byte(v, h);
 		}
 		hv[j] = h;
-		cls_tbl_prefetch(tbl, h);
+		/* Flows behind one prefix share a masked key: look it up once. */
+		dup[j] = 0;
+		if (j > 0 && h == hv[j - 1]) {
+			uint64_t d = 0;
+
+			for (uint32_t x = 0; x < nw; x++)
+				d |= ck[j * nw + x] ^ ck[(j - 1) * nw + x];
+			dup[j] = d == 0;
+		}
+		if (!dup[j])
+			cls_tbl_prefetch(tbl, h);
 	}
 }
 
@@ -192,14 +202,20 @@ cls_tss_resolve(struct vs_cls_ctx *ctx, const struct cls_snap *s, uint32_t g0,
 
 	/* Signature match in the first bucket; prefetch the entry. */
 	for (uint32_t c = 0; c < n_c; c++)
-		ctx->cand_ei[c] = cls_tbl_find_start(tbl[ctx->cand_st[c]], ctx->cand_hv[c]);
+		if (!ctx->cand_dup[c])
+			ctx->cand_ei[c] = cls_tbl_find_start(tbl[ctx->cand_st[c]], ctx->cand_hv[c]);
 	/* Confirm the key; prefetch the node. */
 	for (uint32_t c = 0; c < n_c; c++) {
 		const struct cls_tbl *t = tbl[ctx->cand_st[c]];
-		uint32_t ei = cls_tbl_find_at(t, ctx->cand_hv[c], &ctx->cand_key[ctx->cand_koff[c]],
-					      ctx->cand_ei[c]);
 		const struct cls_node *nd = NULL;
+		uint32_t ei;
 
+		if (ctx->cand_dup[c]) {
+			ctx->cand_node[c] = ctx->cand_node[c - 1];
+			continue;
+		}
+		ei = cls_tbl_find_at(t, ctx->cand_hv[c], &ctx->cand_key[ctx->cand_koff[c]],
+				     ctx->cand_ei[c]);
 		if (ei != UINT32_MAX) {
 			nd = cls_tbl_node(t, ei);
 			rte_prefetch0(nd);
@@ -303,23 +319,28 @@ cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_
 			switch (nw) {
 			case 1:
 				cls_tss_stage1(tbl[g - 1], st, keys, idx, &ctx->cand_lane[n_c], k,
-					       &ctx->cand_key[n_w], &ctx->cand_hv[n_c], 1);
+					       &ctx->cand_key[n_w], &ctx->cand_hv[n_c],
+					       &ctx->cand_dup[n_c], 1);
 				break;
 			case 2:
 				cls_tss_stage1(tbl[g - 1], st, keys, idx, &ctx->cand_lane[n_c], k,
-					       &ctx->cand_key[n_w], &ctx->cand_hv[n_c], 2);
+					       &ctx->cand_key[n_w], &ctx->cand_hv[n_c],
+					       &ctx->cand_dup[n_c], 2);
 				break;
 			case 3:
 				cls_tss_stage1(tbl[g - 1], st, keys, idx, &ctx->cand_lane[n_c], k,
-					       &ctx->cand_key[n_w], &ctx->cand_hv[n_c], 3);
+					       &ctx->cand_key[n_w], &ctx->cand_hv[n_c],
+					       &ctx->cand_dup[n_c], 3);
 				break;
 			case 4:
 				cls_tss_stage1(tbl[g - 1], st, keys, idx, &ctx->cand_lane[n_c], k,
-					       &ctx->cand_key[n_w], &ctx->cand_hv[n_c], 4);
+					       &ctx->cand_key[n_w], &ctx->cand_hv[n_c],
+					       &ctx->cand_dup[n_c], 4);
 				break;
 			default:
 				cls_tss_stage1(tbl[g - 1], st, keys, idx, &ctx->cand_lane[n_c], k,
-					       &ctx->cand_key[n_w], &ctx->cand_hv[n_c], nw);
+					       &ctx->cand_key[n_w], &ctx->cand_hv[n_c],
+					       &ctx->cand_dup[n_c], nw);
 				break;
 			}
 			n_c += k;

@@ -235,6 +235,7 @@ struct vs_cls_ctx {
 	uint16_t cand_koff[VS_CLS_CAND_MAX];
 	uint8_t cand_lane[VS_CLS_CAND_MAX];
 	uint8_t cand_st[VS_CLS_CAND_MAX];
+	uint8_t cand_dup[VS_CLS_CAND_MAX]; /* same subtable and masked key as the one before */
 	/* The flow-key words of the burst's TSS lanes as columns of 32-bit
 	 * halves, col[word][half][lane], filled on first use in a burst. */
 	uint32_t col[VS_FLOW_KEY_WORDS][2][VS_CLS_BURST_MAX] __rte_cache_aligned;

@@ -127,7 +127,8 @@ emit_run(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, uint16_t
 		if (b->n == VS_TXBUF_SIZE)
 			flush_port(w, s, id);
 		k = RTE_MIN(cnt, (uint16_t)(VS_TXBUF_SIZE - b->n));
-		memcpy(&b->pkts[b->n], pkts, sizeof(pkts[0]) * k);
+		for (uint16_t x = 0; x < k; x++)
+			b->pkts[b->n + x] = pkts[x];
 		b->n = (uint16_t)(b->n + k);
 		pkts += k;
 		cnt = (uint16_t)(cnt - k);
