@@ -260,14 +260,14 @@ cls_tss_resolve(struct vs_cls_ctx *ctx, const struct cls_snap *s, uint32_t g0,
  * subtable, the filter is tested for all open lanes at once (SIMD); only the
  * lanes that pass become candidates (cls_tss_resolve).
  */
-static void
+static uint32_t
 cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_flow_key *keys,
 	      const uint8_t *idx, uint32_t n, const struct vs_cls_rule **out)
 {
 	const struct cls_tbl *tbl[VS_CLS_TSS_GROUP];
 	int32_t *best_prio = ctx->best_prio;
 	uint64_t probes = 0;
-	uint32_t have = 0;
+	uint32_t have = 0, n_hit = 0;
 	bool done = false;
 
 	for (uint32_t l = 0; l < n; l++) {
@@ -357,9 +357,12 @@ cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_
 	ctx->emc_win_tss += n;
 	ctx->emc_win_scans += probes;
 	for (uint32_t l = 0; l < n; l++) {
-		if (out[idx[l]] != NULL)
+		if (out[idx[l]] != NULL) {
 			VS_CLS_CNT_ADD(&ctx->rule_hits[ctx->best_id[l]], 1);
+			n_hit++;
+		}
 	}
+	return n_hit;
 }
 
 /* Port (+VLAN) fast-path verdict, or NULL when the key needs the EMC/TSS. */
@@ -394,7 +397,7 @@ vs_cls_lookup_burst(struct vs_cls_ctx *ctx, const struct vs_flow_key *keys, uint
 	const struct vs_cls *cls = ctx->cls;
 	const struct cls_snap *s;
 	uint8_t pend[VS_CLS_BURST_MAX], miss[VS_CLS_BURST_MAX];
-	uint32_t n_pend = 0, n_miss = 0, n_port = 0, n_tss_hit = 0;
+	uint32_t n_pend = 0, n_miss = 0, n_port = 0, n_tss_hit;
 	bool use_emc = false;
 
 	if (unlikely(n > VS_CLS_BURST_MAX)) {
@@ -436,9 +439,7 @@ vs_cls_lookup_burst(struct vs_cls_ctx *ctx, const struct vs_flow_key *keys, uint
 	if (n_miss == 0)
 		return;
 
-	cls_tss_burst(ctx, s, keys, miss, n_miss, out);
-	for (uint32_t j = 0; j < n_miss; j++)
-		n_tss_hit += out[miss[j]] != NULL;
+	n_tss_hit = cls_tss_burst(ctx, s, keys, miss, n_miss, out);
 	VS_CLS_CNT_ADD(&ctx->cnt.tss_hits, n_tss_hit);
 	VS_CLS_CNT_ADD(&ctx->cnt.tss_misses, n_miss - n_tss_hit);
 

@@ -168,6 +168,18 @@ cls_tbl_sig_ways(const struct cls_tbl *t, uint32_t b, uint32_t sig)
 #endif
 }
 
+/* Whether entry idx holds compressed key k. */
+static inline bool
+cls_tbl_key_eq(const struct cls_tbl *t, uint32_t idx, const uint64_t *k)
+{
+	const uint64_t *e = &t->ent[(size_t)idx * t->stride + 1];
+	uint64_t d = 0;
+
+	for (uint32_t i = 0; i < t->key_words; i++)
+		d |= e[i] ^ k[i];
+	return d == 0;
+}
+
 /* Entry index of key k (hash h) in bucket b, or UINT32_MAX. */
 static inline uint32_t
 cls_tbl_find_in(const struct cls_tbl *t, uint32_t b, uint32_t sig, const uint64_t *k)
@@ -175,15 +187,10 @@ cls_tbl_find_in(const struct cls_tbl *t, uint32_t b, uint32_t sig, const uint64_
 	for (uint32_t m = cls_tbl_sig_ways(t, b, sig); m != 0; m &= m - 1) {
 		uint64_t s = __atomic_load_n(&t->bkt[b][__builtin_ctz(m) >> 1], __ATOMIC_ACQUIRE);
 		uint32_t idx = cls_tbl_slot_idx(s);
-		const uint64_t *e;
-		uint64_t d = 0;
 
 		if ((uint32_t)(s >> 32) != sig) /* changed since: treat as absent */
 			continue;
-		e = &t->ent[(size_t)idx * t->stride + 1];
-		for (uint32_t i = 0; i < t->key_words; i++)
-			d |= e[i] ^ k[i];
-		if (d == 0)
+		if (cls_tbl_key_eq(t, idx, k))
 			return idx;
 	}
 	return UINT32_MAX;
@@ -227,15 +234,8 @@ cls_tbl_find_start(const struct cls_tbl *t, uint32_t h)
 static inline uint32_t
 cls_tbl_find_at(const struct cls_tbl *t, uint32_t h, const uint64_t *k, uint32_t idx)
 {
-	if (idx != UINT32_MAX) {
-		const uint64_t *e = &t->ent[(size_t)idx * t->stride + 1];
-		uint64_t d = 0;
-
-		for (uint32_t i = 0; i < t->key_words; i++)
-			d |= e[i] ^ k[i];
-		if (d == 0)
-			return idx;
-	}
+	if (idx != UINT32_MAX && cls_tbl_key_eq(t, idx, k))
+		return idx;
 	return cls_tbl_find(t, h, k);
 }
 

@@ -98,33 +98,17 @@ tx_allowed(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, uint16
 	return tx_allowed_n(w, s, id, in_port, 1);
 }
 
+/* Put cnt packets into port id's tx buffer, flushing it whenever it fills. */
 static inline void
-enqueue(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, struct rte_mbuf *m)
+enqueue_n(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, struct rte_mbuf **pkts,
+	  uint16_t cnt)
 {
 	struct vs_txbuf *b = &w->txb[id];
 
-	if (unlikely(b->n == VS_TXBUF_SIZE))
-		flush_port(w, s, id);
-	b->pkts[b->n++] = m;
-	w->pending_tx |= UINT64_C(1) << id;
-}
-
-/* Send a run of packets that all go to port id (one plain output action). */
-static inline void
-emit_run(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, uint16_t in_port,
-	 struct rte_mbuf **pkts, uint16_t cnt)
-{
-	struct vs_txbuf *b;
-
-	if (!tx_allowed_n(w, s, id, in_port, cnt)) {
-		rte_pktmbuf_free_bulk(pkts, cnt);
-		return;
-	}
-	b = &w->txb[id];
 	while (cnt > 0) {
 		uint16_t k;
 
-		if (b->n == VS_TXBUF_SIZE)
+		if (unlikely(b->n == VS_TXBUF_SIZE))
 			flush_port(w, s, id);
 		k = RTE_MIN(cnt, (uint16_t)(VS_TXBUF_SIZE - b->n));
 		for (uint16_t x = 0; x < k; x++)
@@ -134,6 +118,24 @@ emit_run(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, uint16_t
 		cnt = (uint16_t)(cnt - k);
 	}
 	w->pending_tx |= UINT64_C(1) << id;
+}
+
+static inline void
+enqueue(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, struct rte_mbuf *m)
+{
+	enqueue_n(w, s, id, &m, 1);
+}
+
+/* Send a run of packets that all go to port id (one plain output action). */
+static inline void
+emit_run(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, uint16_t in_port,
+	 struct rte_mbuf **pkts, uint16_t cnt)
+{
+	if (!tx_allowed_n(w, s, id, in_port, cnt)) {
+		rte_pktmbuf_free_bulk(pkts, cnt);
+		return;
+	}
+	enqueue_n(w, s, id, pkts, cnt);
 }
 
 /* Send m (last == true: the packet itself, else a private copy) to port id. */

@@ -963,6 +963,31 @@ Test(vhost, guest_churn, .timeout = 90)
 
 /* ---- dpdk-testpmd as the guest --------------------------------------------------------------- */
 
+/* n packets into each of r0 and r1 (r1 may be NULL), and all of them back
+ * out of the uplink after uplink -> vm1 -> testpmd (io) -> vm1 -> uplink.
+ * Leaves the switch's stats in *st. */
+static void
+loop_exact(struct vs_switch *sw, struct uplink *u, struct rte_ring *r0, struct rte_ring *r1,
+	   unsigned n, const struct guest *g, struct vs_switch_stats *st)
+{
+	unsigned want = r1 != NULL ? 2 * n : n, got = 0, k;
+	double t0, last;
+
+	inject_paced(sw, r0, r1, n);
+	t0 = last = now_ms();
+	while (now_ms() - t0 < 20000 && (got < want || now_ms() - last < 300)) {
+		k = drain(u->tx, VHU_TAG_TEST, NULL);
+		if (k)
+			last = now_ms();
+		got += k;
+		vs_vhu_process_events(sw);
+		nap_ms(1);
+	}
+	vs_switch_stats(sw, st);
+	cr_assert_eq(got, want, "uplink got back %u of %u (vhost_tx_full %" PRIu64 ")\n%s", got,
+		     want, st->drops[VS_DROP_VHOST_TX_FULL], slurp(g->log));
+}
+
 /* Uplink -> vm1 -> testpmd (io: sends every frame back) -> vm1 -> uplink. */
 static void
 testpmd_loop(const char *mode, unsigned queues)
@@ -974,8 +999,6 @@ testpmd_loop(const char *mode, unsigned queues)
 	struct vs_port *vm;
 	struct uplink u;
 	struct guest g;
-	double t0, last;
-	unsigned got = 0, k;
 
 	if (system("command -v dpdk-testpmd > /dev/null") != 0)
 		cr_skip_test("dpdk-testpmd is not installed");
@@ -992,19 +1015,7 @@ testpmd_loop(const char *mode, unsigned queues)
 	/* testpmd prints this once its port has started and forwarding runs. */
 	wait_log(sw, g.log, "io packet forwarding", 10000);
 	nap_ms(200);
-	inject_paced(sw, u.rx[0], u.rx[1], N_TEST);
-	t0 = last = now_ms();
-	while (now_ms() - t0 < 20000 && (got < 2 * N_TEST || now_ms() - last < 300)) {
-		k = drain(u.tx, VHU_TAG_TEST, NULL);
-		if (k)
-			last = now_ms();
-		got += k;
-		vs_vhu_process_events(sw);
-		nap_ms(1);
-	}
-	vs_switch_stats(sw, &st);
-	cr_assert_eq(got, 2 * N_TEST, "uplink got back %u of %u (vhost_tx_full %" PRIu64 ")\n%s",
-		     got, 2 * N_TEST, st.drops[VS_DROP_VHOST_TX_FULL], slurp(g.log));
+	loop_exact(sw, &u, u.rx[0], u.rx[1], N_TEST, &g, &st);
 	cr_assert_eq(st.port[vm->id].tx_pkts, 2 * N_TEST);
 	cr_assert_eq(st.port[vm->id].rx_pkts, 2 * N_TEST);
 	cr_assert_eq(st.drops[VS_DROP_VHOST_TX_FULL], 0);
@@ -1049,31 +1060,9 @@ load_cfg_novm(const struct uplink *u)
 	return cfg;
 }
 
-/* Uplink -> vm1 -> testpmd (io) -> vm1 -> uplink: n packets, all back. */
-static void
-loop_exact(struct vs_switch *sw, struct uplink *u, const struct guest *g, unsigned n)
-{
-	static struct vs_switch_stats st;
-	double t0, last;
-	unsigned got = 0, k;
-
-	inject_paced(sw, u->rx[0], NULL, n);
-	t0 = last = now_ms();
-	while (now_ms() - t0 < 20000 && (got < n || now_ms() - last < 300)) {
-		k = drain(u->tx, VHU_TAG_TEST, NULL);
-		if (k)
-			last = now_ms();
-		got += k;
-		vs_vhu_process_events(sw);
-		nap_ms(1);
-	}
-	vs_switch_stats(sw, &st);
-	cr_assert_eq(got, n, "uplink got back %u of %u (vhost_tx_full %" PRIu64 ")\n%s", got, n,
-		     st.drops[VS_DROP_VHOST_TX_FULL], slurp(g->log));
-}
-
 Test(vhost, live_add_remove, .timeout = 90)
 {
+	static struct vs_switch_stats st;
 	struct vs_config *with, *without;
 	struct vs_vhu_stats vst;
 	struct vs_switch *sw;
@@ -1100,7 +1089,7 @@ Test(vhost, live_add_remove, .timeout = 90)
 	wait_ready(sw, vm, 15000);
 	wait_log(sw, g.log, "io packet forwarding", 10000);
 	nap_ms(200);
-	loop_exact(sw, &u, &g, N_TEST);
+	loop_exact(sw, &u, u.rx[0], NULL, N_TEST, &g, &st);
 	cr_assert_eq(forward_exact(sw, u.a_rx, u.b_tx, 100), 100);
 
 	/* Reload without it: the port goes, the workers never touch it again,
@@ -1118,7 +1107,7 @@ Test(vhost, live_add_remove, .timeout = 90)
 	cr_assert_not_null(vm);
 	wait_ready(sw, vm, 15000);
 	nap_ms(200);
-	loop_exact(sw, &u, &g, N_TEST);
+	loop_exact(sw, &u, u.rx[0], NULL, N_TEST, &g, &st);
 	cr_assert_eq(vs_vhu_stats_get(vm, &vst), 0);
 	/* A new port: its counts start from zero. */
 	cr_assert_eq(vst.queue[0].tx_pkts, N_TEST);
