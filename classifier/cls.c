@@ -15,11 +15,13 @@
 #include <string.h>
 
 #include <rte_common.h>
+#include <rte_cpuflags.h>
 #include <rte_errno.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
 #include <rte_memory.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_vect.h>
 
 #include "cls_priv.h"
 #include "cls_tbl_dp.h"
@@ -1321,6 +1323,17 @@ vs_cls_range_to_masks(uint16_t lo, uint16_t hi, uint16_t *val, uint16_t *mask)
 }
 
 /* ---- per worker contexts ------------------------------------------------------ */
+
+static cls_flt_scan_fn
+cls_flt_scan_select(void)
+{
+#if defined(RTE_ARCH_X86)
+	if (rte_cpu_get_flag_enabled(RTE_CPUFLAG_AVX2) > 0 &&
+	    rte_vect_get_max_simd_bitwidth() >= RTE_VECT_SIMD_256)
+		return cls_flt_scan_avx2;
+#endif
+	return cls_flt_scan_scalar;
+}
 
 struct vs_cls_ctx *
 vs_cls_ctx_create(struct vs_cls *cls, const struct vs_cls_ctx_params *p)

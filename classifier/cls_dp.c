@@ -9,9 +9,7 @@
 
 #include <rte_branch_prediction.h>
 #include <rte_common.h>
-#include <rte_cpuflags.h>
 #include <rte_prefetch.h>
-#include <rte_vect.h>
 #if defined(RTE_ARCH_X86)
 #include <immintrin.h>
 #endif
@@ -79,7 +77,7 @@ cls_col_fill(uint32_t (*col)[2][VS_CLS_BURST_MAX], const struct vs_flow_key *key
 	}
 }
 
-static uint64_t
+uint64_t
 cls_flt_scan_scalar(const struct cls_subtable *st, const struct cls_tbl *tbl,
 		    const uint32_t (*col)[2][VS_CLS_BURST_MAX], const int32_t *best_prio,
 		    uint32_t n, int32_t max_prio, uint64_t *open)
@@ -163,7 +161,7 @@ cls_flt_scan_avx2_n(const struct cls_subtable *st, const struct cls_tbl *tbl,
 	return c;
 }
 
-__attribute__((target("avx2"))) static uint64_t
+__attribute__((target("avx2"))) uint64_t
 cls_flt_scan_avx2(const struct cls_subtable *st, const struct cls_tbl *tbl,
 		  const uint32_t (*col)[2][VS_CLS_BURST_MAX], const int32_t *best_prio,
 		  uint32_t n, int32_t max_prio, uint64_t *open)
@@ -171,17 +169,6 @@ cls_flt_scan_avx2(const struct cls_subtable *st, const struct cls_tbl *tbl,
 	return cls_flt_scan_avx2_n(st, tbl, col, best_prio, n, max_prio, open, st->n_words);
 }
 #endif
-
-cls_flt_scan_fn
-cls_flt_scan_select(void)
-{
-#if defined(RTE_ARCH_X86)
-	if (rte_cpu_get_flag_enabled(RTE_CPUFLAG_AVX2) > 0 &&
-	    rte_vect_get_max_simd_bitwidth() >= RTE_VECT_SIMD_256)
-		return cls_flt_scan_avx2;
-#endif
-	return cls_flt_scan_scalar;
-}
 
 /*
  * Resolve the candidates collected for one group of subtables: each is a

@@ -200,7 +200,16 @@ typedef uint64_t (*cls_flt_scan_fn)(const struct cls_subtable *st, const struct 
 				    const int32_t *best_prio, uint32_t n, int32_t max_prio,
 				    uint64_t *open);
 
-cls_flt_scan_fn cls_flt_scan_select(void);
+/* The two implementations (cls_dp.c); cls.c picks one per context from the
+ * CPU's flags and DPDK's SIMD width limit. */
+uint64_t cls_flt_scan_scalar(const struct cls_subtable *st, const struct cls_tbl *tbl,
+			     const uint32_t (*col)[2][VS_CLS_BURST_MAX], const int32_t *best_prio,
+			     uint32_t n, int32_t max_prio, uint64_t *open);
+#if defined(RTE_ARCH_X86)
+uint64_t cls_flt_scan_avx2(const struct cls_subtable *st, const struct cls_tbl *tbl,
+			   const uint32_t (*col)[2][VS_CLS_BURST_MAX], const int32_t *best_prio,
+			   uint32_t n, int32_t max_prio, uint64_t *open);
+#endif
 
 struct vs_cls_ctx {
 	/* Worker-owned hot state. */

@@ -547,6 +547,43 @@ Test(cls_unit, emc_bypass_weighs_tss_depth)
 	cr_assert_gt(emc16, all16 * 9 / 10, "16 subtables: the EMC should stay in use");
 }
 
+/*
+ * Keys behind one prefix share their masked key, and the TSS looks a masked
+ * key up once for a run of candidates that share it. Runs of each prefix,
+ * broken by the other prefix and by keys no rule matches, must each get
+ * their own rule: a run reused past its end would give the wrong verdict.
+ */
+Test(cls_unit, shared_masked_key_runs)
+{
+	struct vs_cls *c = mk_cls(0, NULL, NULL, NULL);
+	struct vs_cls_ctx *x = mk_ctx(c, 0);
+	struct vs_cls_match ma = m_port_dst(1, htonl(0x0a000000), 16);
+	struct vs_cls_match mb = m_port_dst(1, htonl(0x0a010000), 16);
+	struct vs_cls_rule *ra = add1(c, &ma, 10, 0, NULL), *rb = add1(c, &mb, 10, 0, NULL);
+	static const char pattern[] = "aaaabbbaaxaabbxxbbbbaaaaaxbabbaa";
+	struct vs_flow_key keys[32];
+	const struct vs_cls_rule *out[32];
+
+	cr_assert_eq(sizeof(pattern) - 1, 32);
+	for (uint32_t i = 0; i < 32; i++) {
+		uint32_t net = pattern[i] == 'a' ? 0x0a000000 : pattern[i] == 'b' ? 0x0a010000
+										   : 0x0b000000;
+
+		keys[i] = key_of(1, htonl(net | (i * 7 + 1)));
+	}
+	for (int round = 0; round < 2; round++) {
+		vs_cls_lookup_burst(x, keys, 32, out);
+		for (uint32_t i = 0; i < 32; i++) {
+			const struct vs_cls_rule *want =
+			    pattern[i] == 'a' ? ra : pattern[i] == 'b' ? rb : NULL;
+
+			cr_assert_eq(out[i], want, "key %u ('%c')", i, pattern[i]);
+		}
+	}
+	vs_cls_ctx_destroy(x);
+	vs_cls_destroy(c);
+}
+
 static int
 count_cb(const struct vs_cls_rule *r, void *arg)
 {
