@@ -27,6 +27,9 @@
 #include "cls_tbl_dp.h"
 #include "vs_cls.h"
 
+_Static_assert(offsetof(struct cls_node, key) == CLS_TBL_NODE_HDR,
+	       "the subtable hash reads a node's key at CLS_TBL_NODE_HDR");
+
 RTE_LOG_REGISTER_DEFAULT(vs_cls_logtype, NOTICE);
 #define CLS_LOG(level, fmt, ...)                                                          \
 	rte_log(RTE_LOG_##level, vs_cls_logtype, "cls: " fmt "\n", ##__VA_ARGS__)
@@ -91,7 +94,6 @@ cls_token_passed(struct vs_cls *cls, uint64_t token)
 
 static void cls_retire_now(struct vs_cls *cls, uint8_t kind, void *ptr, int32_t aux);
 static void cls_tbl_free(struct cls_tbl *t);
-static void cls_tbl_release_idx(struct cls_tbl *t, uint32_t idx);
 static void cls_node_remove(struct vs_cls *cls, struct cls_rule *r);
 
 static int
@@ -192,9 +194,6 @@ cls_retire_now(struct vs_cls *cls, uint8_t kind, void *ptr, int32_t aux)
 	case CLS_RET_RULE:
 		cls_rule_release(cls, ptr);
 		break;
-	case CLS_RET_KEYPOS:
-		cls_tbl_release_idx(ptr, (uint32_t)aux);
-		break;
 	case CLS_RET_HASH:
 		cls_tbl_free(ptr);
 		break;
@@ -233,17 +232,9 @@ cls_tbl_free(struct cls_tbl *t)
 {
 	if (t == NULL)
 		return;
-	rte_free(t->ent);
 	rte_free(t->bkt);
 	rte_free(t->filter);
-	free(t->free_idx);
 	rte_free(t);
-}
-
-static void
-cls_tbl_release_idx(struct cls_tbl *t, uint32_t idx)
-{
-	t->free_idx[t->n_free++] = idx;
 }
 
 static struct cls_tbl *
@@ -257,25 +248,22 @@ cls_tbl_create(struct vs_cls *cls, const struct cls_subtable *st, uint32_t n_buc
 		return NULL;
 	t->bucket_mask = n_buckets - 1;
 	t->key_words = st->key_words;
-	t->stride = st->key_words + 1;
+	t->node_lines = (uint32_t)RTE_ALIGN_CEIL(sizeof(struct cls_node) +
+						 sizeof(uint64_t) * st->key_words +
+						 sizeof(struct cls_node_ent),
+						 RTE_CACHE_LINE_SIZE) / RTE_CACHE_LINE_SIZE;
 	t->cap = n_buckets * CLS_TBL_WAYS / 2;
 	/* About 16 filter bits per entry: few false positives while half full. */
 	fbits = RTE_MAX(rte_align32pow2(t->cap * 32), 2048u);
 	t->f_shift = 32u - (uint32_t)rte_bsf32(fbits);
 	t->filter = rte_zmalloc_socket("vs_cls_flt", fbits / 8, RTE_CACHE_LINE_SIZE,
 				       cls->socket_id);
-	t->ent = rte_zmalloc_socket("vs_cls_ent", sizeof(uint64_t) * t->stride * t->cap,
-				    RTE_CACHE_LINE_SIZE, cls->socket_id);
 	t->bkt = rte_zmalloc_socket("vs_cls_bkt", sizeof(t->bkt[0]) * n_buckets,
 				    RTE_CACHE_LINE_SIZE, cls->socket_id);
-	t->free_idx = malloc(sizeof(uint32_t) * t->cap);
-	if (t->ent == NULL || t->bkt == NULL || t->free_idx == NULL || t->filter == NULL) {
+	if (t->bkt == NULL || t->filter == NULL) {
 		cls_tbl_free(t);
 		return NULL;
 	}
-	for (uint32_t i = 0; i < t->cap; i++)
-		t->free_idx[i] = t->cap - 1 - i;
-	t->n_free = t->cap;
 	return t;
 }
 
@@ -290,26 +278,27 @@ cls_tbl_bucket_used(const struct cls_tbl *t, uint32_t b)
 }
 
 static int
-cls_tbl_put(struct cls_tbl *t, uint32_t b, uint32_t h, const uint64_t *k, void *node)
+cls_tbl_put(struct cls_tbl *t, uint32_t b, uint32_t h, const struct cls_node *nd)
 {
+	uint64_t addr = (uint64_t)(uintptr_t)nd;
+
+	/* Nodes are cache-line aligned and below 2^48 (checked, not assumed). */
+	if ((addr & ~CLS_TBL_PTR_MASK) != 0)
+		return -EINVAL;
 	for (uint32_t w = 0; w < CLS_TBL_WAYS; w++) {
 		uint64_t old = t->bkt[b][w];
-		uint32_t idx, fb;
-		uint64_t *e;
+		uint32_t fb;
 
 		if (cls_tbl_slot_used(old))
 			continue;
-		idx = t->free_idx[--t->n_free];
-		e = &t->ent[(size_t)idx * t->stride];
-		memcpy(e + 1, k, sizeof(uint64_t) * t->key_words);
 		/* Filter bit first: published with the slot's release store. */
-		fb = cls_tbl_fhash(t, k, t->key_words);
+		fb = cls_tbl_fhash(t, nd->key, t->key_words);
 		__atomic_store_n(&t->filter[fb >> 5], t->filter[fb >> 5] | (1u << (fb & 31)),
 				 __ATOMIC_RELAXED);
-		__atomic_store_n(&e[0], (uint64_t)(uintptr_t)node, __ATOMIC_RELAXED);
-		/* Publish: a reader that sees the slot sees the entry. */
+		/* Publish: a reader that sees the slot sees the node. */
 		__atomic_store_n(&t->bkt[b][w],
-				 ((uint64_t)cls_tbl_sig(h) << 32) | (idx + 1) | (old & CLS_TBL_OVF),
+				 ((uint64_t)cls_tbl_sig(h) << CLS_TBL_SIG_SHIFT) | addr |
+					 (old & CLS_TBL_OVF),
 				 __ATOMIC_RELEASE);
 		t->count++;
 		return 0;
@@ -317,42 +306,65 @@ cls_tbl_put(struct cls_tbl *t, uint32_t b, uint32_t h, const uint64_t *k, void *
 	return -ENOSPC;
 }
 
-/* Add a new key; -ENOSPC when the table must grow first. */
+/* Add node nd under its key (new to the table); -ENOSPC when the table must
+ * grow first. */
 static int
-cls_tbl_insert(struct cls_tbl *t, uint32_t h, const uint64_t *k, void *node)
+cls_tbl_insert(struct cls_tbl *t, uint32_t h, const struct cls_node *nd)
 {
 	uint32_t b1 = cls_tbl_b1(t, h), b2 = cls_tbl_b2(t, h);
 
-	if (t->n_free == 0 || t->cap - t->n_free >= CLS_TBL_OVF - 1)
+	if (t->count >= t->cap)
 		return -ENOSPC;
 	if (cls_tbl_bucket_used(t, b1) < CLS_TBL_WAYS)
-		return cls_tbl_put(t, b1, h, k, node);
+		return cls_tbl_put(t, b1, h, nd);
 	if (cls_tbl_bucket_used(t, b2) == CLS_TBL_WAYS)
 		return -ENOSPC;
 	/* Readers must look at b2 from now on, before the key can be there. */
 	__atomic_store_n(&t->bkt[b1][0], t->bkt[b1][0] | CLS_TBL_OVF, __ATOMIC_RELEASE);
-	return cls_tbl_put(t, b2, h, k, node);
+	return cls_tbl_put(t, b2, h, nd);
 }
 
-/* Clear the slot of entry idx; the index is recycled after a grace period. */
-static void
-cls_tbl_delete(struct vs_cls *cls, struct cls_tbl *t, uint32_t h, uint32_t idx)
+/* The slot holding key k (hash h), or NULL. */
+static uint64_t *
+cls_tbl_slot_of(struct cls_tbl *t, uint32_t h, const uint64_t *k)
 {
 	uint32_t bs[2] = {cls_tbl_b1(t, h), cls_tbl_b2(t, h)};
+	uint64_t sig = cls_tbl_sig(h);
 
-	for (unsigned i = 0; i < 2; i++)
+	for (unsigned i = 0; i < 2; i++) {
 		for (uint32_t w = 0; w < CLS_TBL_WAYS; w++) {
 			uint64_t sl = t->bkt[bs[i]][w];
 
-			if (cls_tbl_slot_used(sl) && cls_tbl_slot_idx(sl) == idx) {
-				__atomic_store_n(&t->bkt[bs[i]][w], sl & CLS_TBL_OVF,
-						 __ATOMIC_RELEASE);
-				t->count--;
-				cls_retire(cls, CLS_RET_KEYPOS, t, (int32_t)idx);
-				return;
-			}
+			if (cls_tbl_slot_used(sl) && (sl >> CLS_TBL_SIG_SHIFT) == sig &&
+			    cls_tbl_key_eq(t, cls_tbl_slot_node(sl), k))
+				return &t->bkt[bs[i]][w];
 		}
-	RTE_VERIFY(0);
+		if ((t->bkt[bs[0]][0] & CLS_TBL_OVF) == 0)
+			break;
+	}
+	return NULL;
+}
+
+static struct cls_node *
+cls_slot_node(const uint64_t *slot)
+{
+	return (struct cls_node *)(uintptr_t)cls_tbl_slot_node(*slot);
+}
+
+/* Point a used slot at another node holding the same key. */
+static void
+cls_tbl_replace(uint64_t *slot, const struct cls_node *nd)
+{
+	__atomic_store_n(slot, (*slot & ~CLS_TBL_PTR_MASK) | (uint64_t)(uintptr_t)nd,
+			 __ATOMIC_RELEASE);
+}
+
+/* Clear a used slot (its node is the caller's to retire). */
+static void
+cls_tbl_delete(struct cls_tbl *t, uint64_t *slot)
+{
+	__atomic_store_n(slot, *slot & CLS_TBL_OVF, __ATOMIC_RELEASE);
+	t->count--;
 }
 
 static struct cls_subtable *
@@ -462,20 +474,18 @@ cls_subtable_grow(struct vs_cls *cls, struct cls_subtable *st)
 			return -ENOMEM;
 		for (uint32_t b = 0; b <= old->bucket_mask && ok; b++) {
 			for (uint32_t w = 0; w < CLS_TBL_WAYS && ok; w++) {
-				uint64_t sl = old->bkt[b][w];
-				const uint64_t *e;
+				const struct cls_node *nd = cls_slot_node(&old->bkt[b][w]);
 
-				if (!cls_tbl_slot_used(sl))
+				if (nd == NULL)
 					continue;
-				e = &old->ent[(size_t)cls_tbl_slot_idx(sl) * old->stride];
-				ok = cls_tbl_insert(nt, cls_tbl_hash(e + 1, st->key_words), e + 1,
-						    (void *)(uintptr_t)e[0]) == 0;
+				ok = cls_tbl_insert(nt, cls_tbl_hash(nd->key, st->key_words), nd) ==
+				     0;
 			}
 		}
 		if (ok)
 			break;
 		/* Two full candidate buckets: try larger, within reason (keys whose
-		 * 32-bit hashes all collide would never fit). */
+		 * hashes all collide would never fit). */
 		cls_tbl_free(nt);
 		nb *= 2;
 		if ((uint64_t)nb * CLS_TBL_WAYS > 64 * (uint64_t)old->count + 4096) {
@@ -495,40 +505,46 @@ cls_subtable_grow(struct vs_cls *cls, struct cls_subtable *st)
 static struct cls_node *
 cls_node_lookup(struct cls_subtable *st, const uint64_t *ckey)
 {
-	uint32_t idx = cls_tbl_find(st->tbl, cls_tbl_hash(ckey, st->key_words), ckey);
+	uint64_t *slot = cls_tbl_slot_of(st->tbl, cls_tbl_hash(ckey, st->key_words), ckey);
 
-	return idx == UINT32_MAX ? NULL : cls_tbl_node(st->tbl, idx);
+	return slot == NULL ? NULL : cls_slot_node(slot);
 }
 
+/* A node for n rules under key ckey of subtable st (entries left to fill). */
 static struct cls_node *
-cls_node_alloc(struct vs_cls *cls, uint32_t n)
+cls_node_alloc(struct vs_cls *cls, const struct cls_subtable *st, const uint64_t *ckey,
+	       uint32_t n)
 {
 	struct cls_node *nd;
 
-	nd = rte_malloc_socket("vs_cls_node", sizeof(*nd) + n * sizeof(nd->e[0]), 0,
-			       cls->socket_id);
-	if (nd != NULL)
+	nd = rte_malloc_socket("vs_cls_node",
+			       sizeof(*nd) + sizeof(uint64_t) * st->key_words +
+				       n * sizeof(struct cls_node_ent),
+			       RTE_CACHE_LINE_SIZE, cls->socket_id);
+	if (nd != NULL) {
 		nd->n = n;
+		nd->key_words = st->key_words;
+		memcpy(nd->key, ckey, sizeof(uint64_t) * st->key_words);
+	}
 	return nd;
 }
 
-/* Publish a node under ckey (adds the key if new), growing the table if needed. */
+/* Publish a node under its key (adds the key if new), growing the table if
+ * needed. */
 static int
-cls_node_publish(struct vs_cls *cls, struct cls_subtable *st, const uint64_t *ckey,
-		 struct cls_node *nd)
+cls_node_publish(struct vs_cls *cls, struct cls_subtable *st, struct cls_node *nd)
 {
-	uint32_t h = cls_tbl_hash(ckey, st->key_words);
-	uint32_t idx = cls_tbl_find(st->tbl, h, ckey);
+	uint32_t h = cls_tbl_hash(nd->key, st->key_words);
+	uint64_t *slot = cls_tbl_slot_of(st->tbl, h, nd->key);
 	int ret;
 
-	if (idx != UINT32_MAX) {
+	if (slot != NULL) {
 		/* Existing key: replace the node in place. */
-		__atomic_store_n(&st->tbl->ent[(size_t)idx * st->tbl->stride],
-				 (uint64_t)(uintptr_t)nd, __ATOMIC_RELEASE);
+		cls_tbl_replace(slot, nd);
 		return 0;
 	}
 	for (;;) {
-		ret = cls_tbl_insert(st->tbl, h, ckey, nd);
+		ret = cls_tbl_insert(st->tbl, h, nd);
 		if (ret != -ENOSPC)
 			return ret;
 		ret = cls_subtable_grow(cls, st);
@@ -543,7 +559,7 @@ cls_node_insert(struct vs_cls *cls, struct cls_subtable *st, const uint64_t *cke
 {
 	struct cls_node *old = cls_node_lookup(st, ckey);
 	uint32_t n = old != NULL ? old->n : 0;
-	struct cls_node *nd = cls_node_alloc(cls, n + 1);
+	struct cls_node *nd = cls_node_alloc(cls, st, ckey, n + 1);
 	struct cls_node_ent ne = {
 		.priority = r->pub.priority,
 		.id = r->pub.id,
@@ -559,19 +575,19 @@ cls_node_insert(struct vs_cls *cls, struct cls_subtable *st, const uint64_t *cke
 	if (nd == NULL)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < n; i++) {
-		const struct cls_node_ent *e = &old->e[i];
+		const struct cls_node_ent *e = &cls_node_ents(old)[i];
 
 		if (!placed &&
 		    cls_rank_better(ne.priority, ne.tiebreak, ne.id, e->priority, e->tiebreak,
 				    e->id)) {
-			nd->e[j++] = ne;
+			cls_node_ents(nd)[j++] = ne;
 			placed = true;
 		}
-		nd->e[j++] = *e;
+		cls_node_ents(nd)[j++] = *e;
 	}
 	if (!placed)
-		nd->e[j++] = ne;
-	ret = cls_node_publish(cls, st, ckey, nd);
+		cls_node_ents(nd)[j++] = ne;
+	ret = cls_node_publish(cls, st, nd);
 	if (ret < 0) {
 		cls_free_mem(nd);
 		return ret;
@@ -594,8 +610,8 @@ cls_rule_set_del_gen(struct cls_rule *r, uint64_t del_gen)
 	nd = cls_node_lookup(st, ckey);
 	RTE_VERIFY(nd != NULL);
 	for (uint32_t i = 0; i < nd->n; i++) {
-		if (nd->e[i].rule == r) {
-			__atomic_store_n(&nd->e[i].del_gen, del_gen, __ATOMIC_RELAXED);
+		if (cls_node_ents(nd)[i].rule == r) {
+			__atomic_store_n(&cls_node_ents(nd)[i].del_gen, del_gen, __ATOMIC_RELAXED);
 			return;
 		}
 	}
@@ -609,29 +625,28 @@ cls_node_remove(struct vs_cls *cls, struct cls_rule *r)
 	struct cls_subtable *st = r->st;
 	uint64_t ckey[VS_FLOW_KEY_WORDS];
 	struct cls_node *old, *nd;
-	uint32_t j = 0, h, idx;
+	uint64_t *slot;
+	uint32_t j = 0;
 
 	cls_compress(st, &r->pub.match.key, ckey);
-	h = cls_tbl_hash(ckey, st->key_words);
-	idx = cls_tbl_find(st->tbl, h, ckey);
-	RTE_VERIFY(idx != UINT32_MAX);
-	old = cls_tbl_node(st->tbl, idx);
+	slot = cls_tbl_slot_of(st->tbl, cls_tbl_hash(ckey, st->key_words), ckey);
+	RTE_VERIFY(slot != NULL);
+	old = cls_slot_node(slot);
 	if (old->n == 1) {
-		RTE_VERIFY(old->e[0].rule == r);
-		cls_tbl_delete(cls, st->tbl, h, idx);
+		RTE_VERIFY(cls_node_ents(old)[0].rule == r);
+		cls_tbl_delete(st->tbl, slot);
 	} else {
-		nd = cls_node_alloc(cls, old->n - 1);
+		nd = cls_node_alloc(cls, st, ckey, old->n - 1);
 		if (nd == NULL) {
 			/* Keep the rule in place (it is invisible) and try again later. */
 			cls_retire(cls, CLS_RET_RULE_DEAD, r, 0);
 			return;
 		}
 		for (uint32_t i = 0; i < old->n; i++)
-			if (old->e[i].rule != r)
-				nd->e[j++] = old->e[i];
+			if (cls_node_ents(old)[i].rule != r)
+				cls_node_ents(nd)[j++] = cls_node_ents(old)[i];
 		RTE_VERIFY(j == nd->n);
-		__atomic_store_n(&st->tbl->ent[(size_t)idx * st->tbl->stride],
-				 (uint64_t)(uintptr_t)nd, __ATOMIC_RELEASE);
+		cls_tbl_replace(slot, nd);
 	}
 	cls_retire(cls, CLS_RET_NODE, old, 0);
 	TAILQ_REMOVE(&st->rules, r, st_link);
@@ -696,8 +711,8 @@ cls_port_candidate(struct cls_subtable *st, uint16_t p, uint64_t gen)
 	if (nd == NULL)
 		return NULL;
 	for (uint32_t i = 0; i < nd->n; i++)
-		if (cls_rule_visible(nd->e[i].rule, gen))
-			return nd->e[i].rule;
+		if (cls_rule_visible(cls_node_ents(nd)[i].rule, gen))
+			return cls_node_ents(nd)[i].rule;
 	return NULL;
 }
 
@@ -960,12 +975,8 @@ vs_cls_destroy(struct vs_cls *cls)
 		const struct cls_tbl *t = st->tbl;
 
 		for (uint32_t b = 0; b <= t->bucket_mask; b++) {
-			for (uint32_t w = 0; w < CLS_TBL_WAYS; w++) {
-				uint64_t sl = t->bkt[b][w];
-
-				if (cls_tbl_slot_used(sl))
-					cls_free_mem(cls_tbl_node(t, cls_tbl_slot_idx(sl)));
-			}
+			for (uint32_t w = 0; w < CLS_TBL_WAYS; w++)
+				cls_free_mem(cls_slot_node(&t->bkt[b][w]));
 		}
 		TAILQ_REMOVE(&cls->subtables, st, link);
 		cls_subtable_free(st);
@@ -1041,7 +1052,7 @@ vs_cls_rule_add(struct vs_cls_txn *txn, const struct vs_cls_match *m, int32_t pr
 	cls_compress(st, &key, ckey);
 	nd = cls_node_lookup(st, ckey);
 	for (uint32_t i = 0; nd != NULL && i < nd->n; i++) {
-		const struct cls_rule *o = nd->e[i].rule;
+		const struct cls_rule *o = cls_node_ents(nd)[i].rule;
 
 		if ((o->state == CLS_RULE_LIVE || o->state == CLS_RULE_STAGED_ADD) &&
 		    o->pub.priority == priority && o->pub.tiebreak == tiebreak)

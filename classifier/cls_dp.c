@@ -174,7 +174,7 @@ cls_flt_scan_avx2(const struct cls_subtable *st, const struct cls_tbl *tbl,
  * Resolve the candidates collected for one group of subtables: each is a
  * (lane, subtable) pair whose filter bit is set and whose key is compressed
  * and hashed with its first bucket prefetched. Every step runs over all of
- * them before the next, so the cache misses of a step (bucket, entry, node)
+ * them before the next, so the cache misses of a step (bucket, node)
  * overlap instead of adding up subtable by subtable. The best match is
  * order-independent: (priority, tiebreak, id) is a total order.
  */
@@ -187,38 +187,29 @@ cls_tss_resolve(struct vs_cls_ctx *ctx, const struct cls_snap *s, uint32_t g0,
 	uint32_t st_hit[VS_CLS_TSS_GROUP] = {0};
 	const uint64_t gen = s->gen;
 
-	/* Signature match in the first bucket; prefetch the entry. */
+	/* Signature match in the first bucket; prefetch the node. */
 	for (uint32_t c = 0; c < n_c; c++)
 		if (!ctx->cand_dup[c])
-			ctx->cand_ei[c] = cls_tbl_find_start(tbl[ctx->cand_st[c]], ctx->cand_hv[c]);
-	/* Confirm the key; prefetch the node. */
+			ctx->cand_node[c] =
+				cls_tbl_find_start(tbl[ctx->cand_st[c]], ctx->cand_hv[c]);
+	/* Confirm the key, then walk the node: the first visible entry that
+	 * beats the lane's best. */
 	for (uint32_t c = 0; c < n_c; c++) {
 		const struct cls_tbl *t = tbl[ctx->cand_st[c]];
-		const struct cls_node *nd = NULL;
-		uint32_t ei;
-
-		if (ctx->cand_dup[c]) {
-			ctx->cand_node[c] = ctx->cand_node[c - 1];
-			continue;
-		}
-		ei = cls_tbl_find_at(t, ctx->cand_hv[c], &ctx->cand_key[ctx->cand_koff[c]],
-				     ctx->cand_ei[c]);
-		if (ei != UINT32_MAX) {
-			nd = cls_tbl_node(t, ei);
-			rte_prefetch0(nd);
-		}
-		ctx->cand_node[c] = nd;
-	}
-	/* Walk the nodes: the first visible entry that beats the lane's best. */
-	for (uint32_t c = 0; c < n_c; c++) {
-		const struct cls_node *nd = ctx->cand_node[c];
 		uint32_t l = ctx->cand_lane[c], i = idx[l];
+		const struct cls_node *nd;
+		const struct cls_node_ent *ne;
 
+		if (ctx->cand_dup[c])
+			nd = ctx->cand_node[c - 1];
+		else
+			nd = cls_tbl_find_at(t, ctx->cand_hv[c], &ctx->cand_key[ctx->cand_koff[c]],
+					     ctx->cand_node[c]);
+		ctx->cand_node[c] = nd;
 		if (nd == NULL)
 			continue;
-		for (uint32_t e = 0; e < nd->n; e++) {
-			const struct cls_node_ent *ne = &nd->e[e];
-
+		ne = cls_node_ents(nd);
+		for (uint32_t e = 0; e < nd->n; e++, ne++) {
 			if (out[i] != NULL &&
 			    !cls_rank_better(ne->priority, ne->tiebreak, ne->id, best_prio[l],
 					     ctx->best_tb[l], ctx->best_id[l]))

@@ -102,13 +102,20 @@ cls_ent_visible(const struct cls_node_ent *e, uint64_t gen)
 	return e->add_gen <= gen && gen < __atomic_load_n(&e->del_gen, __ATOMIC_RELAXED);
 }
 
-/* Immutable once published: every rule sharing one masked key in a subtable,
- * sorted by priority desc, tiebreak asc, id asc. */
+/* Immutable once published: a subtable's masked key and every rule sharing
+ * it, sorted by priority desc, tiebreak asc, id asc. The key comes first, at
+ * the offset the subtable hash reads it from (cls_tbl_node_key). */
 struct cls_node {
 	uint32_t n;
-	uint32_t pad;
-	struct cls_node_ent e[];
+	uint32_t key_words;
+	uint64_t key[]; /* key_words words, then n entries (cls_node_ents) */
 };
+
+static inline struct cls_node_ent *
+cls_node_ents(const struct cls_node *nd)
+{
+	return (struct cls_node_ent *)(uintptr_t)(nd->key + nd->key_words);
+}
 
 struct cls_subtable {
 	/* dp: ro; ctl: rw. Replaced (release) when the table grows. */
@@ -240,7 +247,6 @@ struct vs_cls_ctx {
 	uint64_t cand_key[VS_CLS_CAND_WORDS] __rte_cache_aligned;
 	const struct cls_node *cand_node[VS_CLS_CAND_MAX];
 	uint32_t cand_hv[VS_CLS_CAND_MAX];
-	uint32_t cand_ei[VS_CLS_CAND_MAX];
 	uint16_t cand_koff[VS_CLS_CAND_MAX];
 	uint8_t cand_lane[VS_CLS_CAND_MAX];
 	uint8_t cand_st[VS_CLS_CAND_MAX];
@@ -259,7 +265,6 @@ enum cls_retire_kind {
 	CLS_RET_NODE,     /* free a node */
 	CLS_RET_RULE_DEAD, /* grace after the deleting commit: take out of its node */
 	CLS_RET_RULE,     /* grace after leaving its node: free data, recycle id */
-	CLS_RET_KEYPOS,   /* recycle entry index aux of table ptr */
 	CLS_RET_HASH,     /* free a table replaced by a bigger one */
 	CLS_RET_SUBTABLE, /* an emptied subtable */
 };

@@ -9,6 +9,7 @@
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
+#include "cls_tbl_dp.h"
 #include "cls_test_util.h"
 #include "vs_cls.h"
 
@@ -683,6 +684,65 @@ Test(cls_unit, large_subtable)
 			else
 				cr_assert_eq(out[j], r[i + j], "key %u", i + j);
 		}
+	}
+	vs_cls_ctx_destroy(x);
+	vs_cls_destroy(c);
+}
+
+/*
+ * Keys whose hashes share the first bucket and the 16-bit slot signature of
+ * a small subtable (found by search with the table's own hash): a lookup
+ * must compare keys, not trust the signature, before and after a delete, and
+ * a key that shares both but has no rule must miss.
+ */
+Test(cls_unit, signature_collisions)
+{
+	struct vs_cls *c = mk_cls(64, NULL, NULL, NULL);
+	struct vs_cls_ctx *x = mk_ctx(c, 0);
+	struct vs_cls_rule *r[3];
+	uint32_t dst[4], n = 0, want_b = 0, want_sig = 0;
+
+	/* Compressed key of m_port_dst(1, d, 32): word 0 (in_port), word 5
+	 * (the first 4 bytes of ip_dst). The subtable starts at 8 buckets. */
+	for (uint32_t i = 0; n < 4 && i < (1u << 26); i++) {
+		uint32_t d = htonl(0x0a000000 + i);
+		uint64_t ck[2] = {1, 0};
+		uint32_t h;
+
+		memcpy(&ck[1], &d, 4);
+		h = cls_tbl_hash(ck, 2);
+		if (n == 0) {
+			want_b = h & 7;
+			want_sig = cls_tbl_sig(h);
+		} else if ((h & 7) != want_b || cls_tbl_sig(h) != want_sig) {
+			continue;
+		}
+		dst[n++] = d;
+	}
+	cr_assert_eq(n, 4, "no colliding keys found");
+	for (unsigned i = 0; i < 3; i++) {
+		struct vs_cls_match m = m_port_dst(1, dst[i], 32);
+
+		r[i] = add1(c, &m, 10 + (int32_t)i, 0, NULL);
+	}
+	for (unsigned i = 0; i < 3; i++) {
+		struct vs_flow_key k = key_of(1, dst[i]);
+
+		cr_assert_eq(look1(x, &k), r[i], "key %u", i);
+	}
+	{
+		struct vs_flow_key k = key_of(1, dst[3]);
+
+		cr_assert_null(look1(x, &k));
+	}
+	del1(c, r[0]);
+	for (unsigned i = 0; i < 4; i++) {
+		struct vs_flow_key k = key_of(1, dst[i]);
+
+		if (i == 1 || i == 2)
+			cr_assert_eq(look1(x, &k), r[i], "key %u after delete", i);
+		else
+			cr_assert_null(look1(x, &k), "key %u after delete", i);
 	}
 	vs_cls_ctx_destroy(x);
 	vs_cls_destroy(c);
