@@ -23,7 +23,7 @@ gen_rfc2544() {
 	wait_file "$RUNDIR/memif0.sock" 20 && wait_file "$RUNDIR/memif1.sock" 20 ||
 		{ note "$sys: memif sockets did not appear"; return 1; }
 	log "  $sys: RFC 2544 search (progress in $RUNDIR/gen-$sys.log)"
-	taskset -c "$GEN_CORES" "$BENCH" -l "$GEN_CORES" --no-huge -m 512 \
+	taskset -c "$GEN_CORES" "$BENCH" -l "$GEN_CORES" $(eal_mem_args) -m 512 \
 		--file-prefix "vsb-gen-$TAG" --no-pci --no-telemetry --log-level='*:warning' ${GEN_EAL_EXTRA:-} \
 		--vdev="$(memif_dev 0 client)" --vdev="$(memif_dev 1 client)" -- rfc2544 \
 		--tx-port 0 --rx-port 1 --rx-queues "${GEN_RXQ:-1}" \

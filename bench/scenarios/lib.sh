@@ -19,6 +19,9 @@ STATS=(python3 "$SC_DIR/dpdk_stats.py")
 RESULTS_DIR=${RESULTS_DIR:-/tmp/nfvswitch-bench-results}
 BURST=32            # testpmd --burst; OVS-DPDK (NETDEV_MAX_BURST) and nfvswitch use 32 too
 MEM_MB=${MEM_MB:-1024}
+# HUGE=1 (run.sh --huge): every DPDK process of a run (the systems under test,
+# the guest, the generator) on hugepages instead of --no-huge.
+HUGE=${HUGE:-0}
 KEEP=${KEEP:-0}
 
 PIDS=()
@@ -71,6 +74,27 @@ cleanup() {
 }
 
 # ---- machine description and core plan ----
+
+# EAL memory arguments of the helper DPDK processes (testpmd, guest,
+# generator): --no-huge by default; with HUGE=1, hugepages backed by memfd
+# (--in-memory) in one file per memseg list, which vhost-user can share.
+eal_mem_args() {
+	if [ "$HUGE" = 1 ]; then
+		echo "--in-memory --single-file-segments"
+	else
+		echo "--no-huge"
+	fi
+}
+
+# OVS adds --in-memory itself, which DPDK refuses with --no-huge unless
+# --legacy-mem is given explicitly.
+ovs_mem_args() {
+	if [ "$HUGE" = 1 ]; then
+		echo ""
+	else
+		echo "--no-huge --legacy-mem"
+	fi
+}
 
 env_describe() {
 	NCPU=$(nproc)
@@ -171,7 +195,7 @@ testpmd_start() {
 	local holder=$!
 	PIDS+=("$holder")
 	taskset -c "$CTRL_CORE,$FWD_CORE" stdbuf -oL "$TESTPMD" -l "$CTRL_CORE,$FWD_CORE" --main-lcore "$CTRL_CORE" \
-		--no-huge -m "$MEM_MB" --file-prefix "$TP_PREFIX" --no-pci \
+		$(eal_mem_args) -m "$MEM_MB" --file-prefix "$TP_PREFIX" --no-pci \
 		--log-level='*:warning' "${vdevs[@]}" -- --forward-mode=io --nb-cores=1 \
 		--burst="$BURST" --total-num-mbufs="${TP_MBUFS:-65536}" "${TP_EXTRA[@]}" --auto-start \
 		< <(tail -f /dev/null) > "$RUNDIR/testpmd.log" 2>&1 &
@@ -212,7 +236,7 @@ ovs_start() {
 	ovs_vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true \
 		other_config:dpdk-lcore-mask="$(printf '0x%x' $((1 << CTRL_CORE)))" \
 		other_config:pmd-cpu-mask="$(printf '0x%x' $((1 << FWD_CORE)))" \
-		other_config:dpdk-extra="--no-huge --legacy-mem -m $MEM_MB --file-prefix $OVS_PREFIX --no-pci --log-level=*:warning"
+		other_config:dpdk-extra="$(ovs_mem_args) -m $MEM_MB --file-prefix $OVS_PREFIX --no-pci --log-level=*:warning"
 	taskset -c "$CTRL_CORE,$FWD_CORE" "$OVS_VSWITCHD" "unix:$OVS_RUN/db.sock" \
 		--pidfile="$OVS_RUN/ovs-vswitchd.pid" --unixctl="$OVS_RUN/ovs-vswitchd.ctl" \
 		--log-file="$OVS_RUN/ovs-vswitchd.log" -vconsole:off --detach 2>/dev/null || {
@@ -284,8 +308,8 @@ nfv_config() {
 	  main_lcore: $CTRL_CORE
 	  memory_mb: $MEM_MB
 	  mbufs: ${NFV_MBUFS:-0}
-	  no_huge: true
-	  in_memory: false
+	  no_huge: $([ "$HUGE" = 1 ] && echo false || echo true)
+	  in_memory: $([ "$HUGE" = 1 ] && echo true || echo false)
 	  file_prefix: $NFV_PREFIX
 	  log_level: "*:warning"
 	  extra_args: ["--no-pci"]

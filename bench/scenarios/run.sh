@@ -20,6 +20,8 @@
 #   --warmup S         seconds before measuring (default 3, quick 1)
 #   --window S         measurement window in seconds (default 5, quick 2)
 #   --keep             keep the run directory (configs, logs)
+#   --huge             hugepages for every DPDK process (default --no-huge;
+#                      needs about 3 GiB free in 2 MiB pages)
 # Environment: BUILD (build dir, default ./build), NFVSWITCH, BENCH, TESTPMD,
 # OVS_VSWITCHD (binaries), MEM_MB, RESULTS_DIR.
 set -euo pipefail
@@ -45,6 +47,7 @@ while [ $# -gt 0 ]; do
 	--warmup) WARMUP=$2; shift ;;
 	--window) WINDOW=$2; shift ;;
 	--keep) KEEP=1 ;;
+	--huge) HUGE=1 ;;
 	-h|--help) usage; exit 0 ;;
 	*) die "unknown option $1 (see --help)" ;;
 	esac

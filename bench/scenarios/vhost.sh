@@ -29,7 +29,7 @@ guest_start() {
 	GUEST_PREFIX="vsb-guest-$TAG"
 	rm -f "$(VHOST_SOCK)"
 	taskset -c "$GUEST_CORE" "$TESTPMD" --lcores "0@$GUEST_CORE,1@$GUEST_CORE" --main-lcore 0 \
-		--no-huge -m 1024 --file-prefix "$GUEST_PREFIX" --no-pci --log-level='*:warning' \
+		$(eal_mem_args) -m 1024 --file-prefix "$GUEST_PREFIX" --no-pci --log-level='*:warning' \
 		--vdev="net_virtio_user0,path=$(VHOST_SOCK),server=1,queues=1,queue_size=1024" -- \
 		--forward-mode="$1" --nb-cores=1 --port-topology=loop --burst="$BURST" \
 		--total-num-mbufs=32768 --auto-start < <(tail -f /dev/null) > "$RUNDIR/guest.log" 2>&1 &

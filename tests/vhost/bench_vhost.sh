@@ -13,9 +13,29 @@
 # CPU 1: the switch's worker / PMD. Rate = mean of 8 one-second samples
 # after a warm-up. Not part of `meson test` (it busy-polls for ~20 s).
 #
+# Environment:
+#   RULE=port    (default) the rules match the input port only: nfvswitch's
+#                port fast path, OVS's EMC
+#   RULE=prefix  they match the input port and 10.1.0.0/16: nfvswitch's EMC
+#                (or tuple-space search), OVS's EMC
+#   HUGE=1       every process on 2 MiB hugepages (about 3.5 GiB free needed)
+#                instead of --no-huge
+#
 # usage: tests/vhost/bench_vhost.sh nfv|ovs phy|pvp [BUILD_DIR]
 set -u
 SW=$1 SC=$2 BUILD=${3:-build}
+RULE=${RULE:-port}
+HUGE=${HUGE:-0}
+case $RULE in
+port) NFV_M="" OVS_M="" ;;
+prefix) NFV_M=', ip_dst: "10.1.0.0/16"' OVS_M=",ip,nw_dst=10.1.0.0/16" ;;
+*) echo "RULE must be port or prefix" >&2; exit 2 ;;
+esac
+if [ "$HUGE" = 1 ]; then
+	G_MEM="--in-memory" NFV_HUGE=false OVS_MEM=""
+else
+	G_MEM="--no-huge" NFV_HUGE=true OVS_MEM="--no-huge --legacy-mem"
+fi
 W=${VS_BENCH_DIR:-/tmp/vs_vhost_bench}
 OVS_VSWITCHD=${OVS_VSWITCHD:-/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk}
 SOCK=$W/vm0.sock
@@ -25,7 +45,7 @@ mkdir -p "$W"
 rm -f "$SOCK"
 mode=rxonly
 [ "$SC" = pvp ] && mode=io
-taskset -c 0 dpdk-testpmd --lcores '0@0,1@0' --no-huge -m 512 --no-pci --single-file-segments \
+taskset -c 0 dpdk-testpmd --lcores '0@0,1@0' $G_MEM -m 512 --no-pci --single-file-segments \
 	--file-prefix vs_vb_g --vdev "net_virtio_user0,path=$SOCK,server=1,queue_size=1024" -- \
 	--total-num-mbufs=16384 --rxd=1024 --txd=1024 --forward-mode=$mode --auto-start \
 	--stats-period 1 > "$W/guest-$SW-$SC.log" 2>&1 &
@@ -33,7 +53,7 @@ GP=$!
 sleep 2
 if [ "$SW" = nfv ]; then
 	cat > "$W/nfv.yaml" <<Y
-dpdk: {main_lcore: 0, memory_mb: 512, no_huge: true, in_memory: true, file_prefix: vs_vb_s,
+dpdk: {main_lcore: 0, memory_mb: 512, no_huge: $NFV_HUGE, in_memory: true, file_prefix: vs_vb_s,
        log_level: "*:notice", extra_args: ["--no-pci", "--no-telemetry"]}
 workers: [{lcore: 1}]
 control: {stats_interval_ms: 0}
@@ -42,8 +62,8 @@ ports:
   - {name: vm0, type: vhost, path: "$SOCK", mode: client}
   - {name: sink, type: ethdev, device: "net_null0,no-rx=1"}
 rules:
-  - {priority: 10, match: {in_port: up}, actions: [{output: vm0}]}
-  - {priority: 10, match: {in_port: vm0}, actions: [{output: sink}]}
+  - {priority: 10, match: {in_port: up$NFV_M}, actions: [{output: vm0}]}
+  - {priority: 10, match: {in_port: vm0$NFV_M}, actions: [{output: sink}]}
 Y
 	"$BUILD/app/nfvswitch" -c "$W/nfv.yaml" --duration 16 > "$W/sw-$SW-$SC.log" 2>&1
 else
@@ -58,7 +78,7 @@ else
 	$V --no-wait init
 	$V --no-wait set Open_vSwitch . other_config:dpdk-init=true \
 		other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2 \
-		other_config:dpdk-extra="--no-huge --legacy-mem -m 1536 --file-prefix vs_vb_o --no-pci --log-level=*:warning"
+		other_config:dpdk-extra="$OVS_MEM -m 1536 --file-prefix vs_vb_o --no-pci --log-level=*:warning"
 	# Its own network namespace: the netdev datapath makes an ovs-netdev tap.
 	unshare -n taskset -c 0,1 "$OVS_VSWITCHD" "unix:$R/db.sock" --pidfile="$R/ovs-vswitchd.pid" \
 		--unixctl="$R/ovs-vswitchd.ctl" --log-file="$R/ovs-vswitchd.log" -vconsole:off --detach
@@ -70,8 +90,8 @@ else
 	$V add-port br0 sink -- set Interface sink type=dpdk \
 		"options:dpdk-devargs=net_null0,no-rx=1" ofport_request=3
 	ovs-ofctl del-flows "unix:$R/br0.mgmt"
-	ovs-ofctl add-flow "unix:$R/br0.mgmt" in_port=1,actions=output:2
-	ovs-ofctl add-flow "unix:$R/br0.mgmt" in_port=2,actions=output:3
+	ovs-ofctl add-flow "unix:$R/br0.mgmt" "in_port=1$OVS_M,actions=output:2"
+	ovs-ofctl add-flow "unix:$R/br0.mgmt" "in_port=2$OVS_M,actions=output:3"
 	sleep 14
 	ovs-appctl -t "$R/ovs-vswitchd.ctl" dpif-netdev/pmd-stats-show > "$W/sw-$SW-$SC.log" 2>&1
 	ovs-appctl -t "$R/ovs-vswitchd.ctl" exit --cleanup
@@ -82,5 +102,5 @@ wait $GP
 key=Rx-pps
 [ "$SC" = pvp ] && key=Tx-pps
 grep -o "$key: *[0-9]*" "$W/guest-$SW-$SC.log" | awk '{print $2}' | tail -n 9 | head -n 8 |
-	awk -v s="$SW $SC" -v k="$key" \
+	awk -v s="$SW $SC rule=$RULE huge=$HUGE" -v k="$key" \
 	'{t += $1; n++} END {if (n) printf "%s: guest %s mean %.3f Mpps over %d s\n", s, k, t / n / 1e6, n; else print s ": no samples"}'
