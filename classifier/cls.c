@@ -95,6 +95,7 @@ cls_token_passed(struct vs_cls *cls, uint64_t token)
 static void cls_retire_now(struct vs_cls *cls, uint8_t kind, void *ptr, int32_t aux);
 static void cls_tbl_free(struct cls_tbl *t);
 static void cls_node_remove(struct vs_cls *cls, struct cls_rule *r);
+static void cls_node_free(struct vs_cls *cls, struct cls_node *nd);
 
 static int
 cls_retire_reserve(struct vs_cls *cls, uint32_t more)
@@ -185,8 +186,10 @@ cls_retire_now(struct vs_cls *cls, uint8_t kind, void *ptr, int32_t aux)
 
 	switch (kind) {
 	case CLS_RET_SNAP:
-	case CLS_RET_NODE:
 		cls_free_mem(ptr);
+		break;
+	case CLS_RET_NODE:
+		cls_node_free(cls, ptr);
 		break;
 	case CLS_RET_RULE_DEAD:
 		cls_node_remove(cls, ptr);
@@ -510,17 +513,83 @@ cls_node_lookup(struct cls_subtable *st, const uint64_t *ckey)
 	return slot == NULL ? NULL : cls_slot_node(slot);
 }
 
+static size_t
+cls_node_size(uint32_t key_words, uint32_t n)
+{
+	return sizeof(struct cls_node) + sizeof(uint64_t) * key_words +
+	       n * sizeof(struct cls_node_ent);
+}
+
+/* Cache lines of a node of the given size: its slab class is lines - 1. */
+static uint32_t
+cls_node_lines(size_t size)
+{
+	return (uint32_t)((size + RTE_CACHE_LINE_SIZE - 1) / RTE_CACHE_LINE_SIZE);
+}
+
+/* Cache-line aligned memory for a node of `size` bytes (see CLS_SLAB_*). */
+static void *
+cls_node_mem_get(struct vs_cls *cls, size_t size)
+{
+	uint32_t lines = cls_node_lines(size), c = lines - 1;
+	uint32_t obj = lines * RTE_CACHE_LINE_SIZE;
+	struct cls_slab_obj *o;
+	char *slab;
+
+	if (lines > CLS_SLAB_CLASSES)
+		return rte_malloc_socket("vs_cls_node", size, RTE_CACHE_LINE_SIZE,
+					 cls->socket_id);
+	if (cls->slab_free[c] == NULL) {
+		if (cls->n_slabs == cls->slabs_cap) {
+			uint32_t cap = cls->slabs_cap ? cls->slabs_cap * 2 : 64;
+			void **a = realloc(cls->slabs, sizeof(*a) * cap);
+
+			if (a == NULL)
+				return NULL;
+			cls->slabs = a;
+			cls->slabs_cap = cap;
+		}
+		slab = rte_malloc_socket("vs_cls_slab", CLS_SLAB_BYTES, RTE_CACHE_LINE_SIZE,
+					 cls->socket_id);
+		if (slab == NULL)
+			return NULL;
+		cls->slabs[cls->n_slabs++] = slab;
+		for (uint32_t off = CLS_SLAB_BYTES / obj * obj; off >= obj; off -= obj) {
+			o = (struct cls_slab_obj *)(void *)(slab + off - obj);
+			o->next = cls->slab_free[c];
+			cls->slab_free[c] = o;
+		}
+	}
+	o = cls->slab_free[c];
+	cls->slab_free[c] = o->next;
+	return o;
+}
+
+static void
+cls_node_free(struct vs_cls *cls, struct cls_node *nd)
+{
+	uint32_t lines;
+	struct cls_slab_obj *o;
+
+	if (nd == NULL)
+		return;
+	lines = cls_node_lines(cls_node_size(nd->key_words, nd->n));
+	if (lines > CLS_SLAB_CLASSES) {
+		rte_free(nd);
+		return;
+	}
+	o = (struct cls_slab_obj *)(void *)nd;
+	o->next = cls->slab_free[lines - 1];
+	cls->slab_free[lines - 1] = o;
+}
+
 /* A node for n rules under key ckey of subtable st (entries left to fill). */
 static struct cls_node *
 cls_node_alloc(struct vs_cls *cls, const struct cls_subtable *st, const uint64_t *ckey,
 	       uint32_t n)
 {
-	struct cls_node *nd;
+	struct cls_node *nd = cls_node_mem_get(cls, cls_node_size(st->key_words, n));
 
-	nd = rte_malloc_socket("vs_cls_node",
-			       sizeof(*nd) + sizeof(uint64_t) * st->key_words +
-				       n * sizeof(struct cls_node_ent),
-			       RTE_CACHE_LINE_SIZE, cls->socket_id);
 	if (nd != NULL) {
 		nd->n = n;
 		nd->key_words = st->key_words;
@@ -589,7 +658,7 @@ cls_node_insert(struct vs_cls *cls, struct cls_subtable *st, const uint64_t *cke
 		cls_node_ents(nd)[j++] = ne;
 	ret = cls_node_publish(cls, st, nd);
 	if (ret < 0) {
-		cls_free_mem(nd);
+		cls_node_free(cls, nd);
 		return ret;
 	}
 	if (old != NULL)
@@ -976,7 +1045,7 @@ vs_cls_destroy(struct vs_cls *cls)
 
 		for (uint32_t b = 0; b <= t->bucket_mask; b++) {
 			for (uint32_t w = 0; w < CLS_TBL_WAYS; w++)
-				cls_free_mem(cls_slot_node(&t->bkt[b][w]));
+				cls_node_free(cls, cls_slot_node(&t->bkt[b][w]));
 		}
 		TAILQ_REMOVE(&cls->subtables, st, link);
 		cls_subtable_free(st);
@@ -987,6 +1056,9 @@ vs_cls_destroy(struct vs_cls *cls)
 			cls->data_free(cls->pool[i].pub.data, cls->data_free_arg);
 	TAILQ_FOREACH(ctx, &cls->ctxs, link)
 		ctx->cls = NULL;
+	for (uint32_t i = 0; i < cls->n_slabs; i++)
+		rte_free(cls->slabs[i]);
+	free(cls->slabs);
 	rte_free(cls->snap);
 	rte_free(cls->pool);
 	free(cls->free_ids);

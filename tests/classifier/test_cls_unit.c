@@ -748,6 +748,46 @@ Test(cls_unit, signature_collisions)
 	vs_cls_destroy(c);
 }
 
+/*
+ * One masked key shared by up to 40 rules: its node grows through every slab
+ * size class into rte_malloc's range (over 8 cache lines) and back down as
+ * the rules go, and every step's lookup sees the best rule left.
+ */
+Test(cls_unit, node_sizes)
+{
+	struct vs_cls *c = mk_cls(128, NULL, NULL, NULL);
+	struct vs_cls_ctx *x = mk_ctx(c, 0);
+	struct vs_cls_match m = m_port_dst(2, htonl(0xc0a80100), 24);
+	struct vs_flow_key k = key_of(2, htonl(0xc0a80107));
+	struct vs_cls_rule *r[40];
+
+	for (int32_t i = 0; i < 40; i++) {
+		/* Alternate low and high so each insert lands inside the node. */
+		int32_t prio = i % 2 ? 1000 + i : 1000 - i;
+
+		r[i] = add1(c, &m, prio, 0, NULL);
+		cr_assert_eq(look1(x, &k), r[i % 2 ? i : (i >= 1 ? i - 1 : 0)], "after add %d", i);
+		vs_cls_reclaim(c);
+	}
+	/* Highest first: odd indexes descending, then even ascending. */
+	for (int32_t i = 39; i >= 1; i -= 2) {
+		del1(c, r[i]);
+		vs_cls_reclaim(c);
+		cr_assert_eq(look1(x, &k), i >= 3 ? r[i - 2] : r[0], "after del %d", i);
+	}
+	for (int32_t i = 0; i < 40; i += 2) {
+		del1(c, r[i]);
+		vs_cls_reclaim(c);
+		if (i + 2 < 40)
+			cr_assert_eq(look1(x, &k), r[i + 2], "after del %d", i);
+		else
+			cr_assert_null(look1(x, &k));
+	}
+	cr_assert_eq(vs_cls_rule_count(c), 0);
+	vs_cls_ctx_destroy(x);
+	vs_cls_destroy(c);
+}
+
 Test(cls_unit, port_vlan_fast_path)
 {
 	struct vs_cls *c = mk_cls(0, NULL, NULL, NULL);
