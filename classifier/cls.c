@@ -1442,6 +1442,13 @@ vs_cls_ctx_create(struct vs_cls *cls, const struct vs_cls_ctx_params *p)
 	}
 	ctx->socket_id = socket;
 	ctx->flt_scan = cls_flt_scan_select();
+	/* EMC entries keep verdict addresses in 56 bits (struct cls_emc_entry). */
+	if (entries != 0 &&
+	    ((uintptr_t)(cls->pool + cls->max_rules) >> (64 - CLS_EMC_RULE_SHIFT)) != 0) {
+		rte_free(ctx);
+		errno = EINVAL;
+		return NULL;
+	}
 	if (entries != 0) {
 		n_sets = entries / VS_EMC_WAYS;
 		ctx->emc_sig = rte_zmalloc_socket("vs_emc_sig", sizeof(*ctx->emc_sig) * n_sets,

@@ -405,8 +405,10 @@ vs_cls_lookup_burst(struct vs_cls_ctx *ctx, const struct vs_flow_key *keys, uint
 	if (n_pend == 0)
 		return;
 
-	if (ctx->emc_sig != NULL)
+	if (ctx->emc_sig != NULL) {
+		vs_emc_check_epoch(ctx, s->gen);
 		use_emc = vs_emc_should_lookup(ctx);
+	}
 	if (use_emc) {
 		n_miss = vs_emc_lookup_burst(ctx, s->gen, keys, pend, n_pend, out, miss);
 	} else {

@@ -17,6 +17,7 @@
 #define VS_CLS_PRIV_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/queue.h>
 
@@ -172,16 +173,28 @@ struct cls_snap {
 	struct cls_snap_ent st[];
 };
 
+/*
+ * An EMC entry is one cache line: flow-key words 0-6, then word 7's only
+ * non-zero byte (ip_frag, bits 0-7) with the verdict's address above it
+ * (bits 8-63; 0 caches "no rule matched"). Its generation is in the set's
+ * signature line.
+ */
 struct cls_emc_entry {
-	struct vs_flow_key key;
-	const struct vs_cls_rule *rule; /* NULL caches "no match" */
-	uint64_t gen;
-	uint32_t id;
+	uint64_t key[VS_FLOW_KEY_WORDS - 1];
+	uint64_t last;
 } __rte_cache_aligned;
 
+#define CLS_EMC_FRAG_MASK UINT64_C(0xff)
+#define CLS_EMC_RULE_SHIFT 8
+
+/* One line per set: the ways' signatures and the low 32 bits of the
+ * generations their entries were computed in. A worker that sees the high
+ * 32 bits of the generation change clears every signature (ctx->emc_epoch),
+ * so an entry can never match a generation 2^32 commits after its own. */
 struct cls_emc_sig {
 	uint32_t sig[VS_EMC_WAYS]; /* 0: empty way */
-};
+	uint32_t gen[VS_EMC_WAYS];
+} __rte_cache_aligned;
 
 struct cls_ctx_cnt {
 	uint64_t lookups;
@@ -230,6 +243,7 @@ struct vs_cls_ctx {
 	uint64_t emc_win_scans;          /* subtables scanned for them, summed */
 	uint32_t emc_insert_ctr;
 	uint32_t emc_victim;
+	uint32_t emc_epoch;              /* generation >> 32 of the cached entries */
 	uint32_t emc_burst_ctr;
 	bool emc_bypass;
 	struct cls_ctx_cnt cnt;          /* written by the worker only */
@@ -342,6 +356,15 @@ cls_rule_visible(const struct cls_rule *r, uint64_t gen)
 {
 	return __atomic_load_n(&r->add_gen, __ATOMIC_RELAXED) <= gen &&
 	       gen < __atomic_load_n(&r->del_gen, __ATOMIC_RELAXED);
+}
+
+/* Id of a published rule, from its address alone (no memory access). */
+static inline uint32_t
+cls_rule_id_of(const struct vs_cls *cls, const struct vs_cls_rule *r)
+{
+	return (uint32_t)((const struct cls_rule *)(const void *)((const char *)r -
+								 offsetof(struct cls_rule, pub)) -
+			  cls->pool);
 }
 
 /* (prio, tiebreak, id) a beats b. */

