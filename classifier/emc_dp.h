@@ -42,7 +42,7 @@ vs_emc_hash(const struct vs_flow_key *k)
 
 	/* Words 4, 6 and 7 (the high halves of the IPv6 addresses, the
 	 * fragment byte) are folded into 3, 5 and 2, rotated so that equal
-	 * halves do not cancel: four CRCs per key instead of eight, in two
+	 * halves do not cancel: five CRCs per key instead of eight, in two
 	 * independent chains. A cache index needs no more; the key compare
 	 * decides. */
 	a = rte_hash_crc_8byte(w[0], a);
