@@ -327,25 +327,13 @@ cls_tbl_insert(struct cls_tbl *t, uint32_t h, const struct cls_node *nd)
 	return cls_tbl_put(t, b2, h, nd);
 }
 
-/* The slot holding key k (hash h), or NULL. */
+/* The slot holding key k (hash h), or NULL: the readers' search. */
 static uint64_t *
 cls_tbl_slot_of(struct cls_tbl *t, uint32_t h, const uint64_t *k)
 {
-	uint32_t bs[2] = {cls_tbl_b1(t, h), cls_tbl_b2(t, h)};
-	uint64_t sig = cls_tbl_sig(h);
+	const void *nd;
 
-	for (unsigned i = 0; i < 2; i++) {
-		for (uint32_t w = 0; w < CLS_TBL_WAYS; w++) {
-			uint64_t sl = t->bkt[bs[i]][w];
-
-			if (cls_tbl_slot_used(sl) && (sl >> CLS_TBL_SIG_SHIFT) == sig &&
-			    cls_tbl_key_eq(t, cls_tbl_slot_node(sl), k))
-				return &t->bkt[bs[i]][w];
-		}
-		if ((t->bkt[bs[0]][0] & CLS_TBL_OVF) == 0)
-			break;
-	}
-	return NULL;
+	return (uint64_t *)(uintptr_t)cls_tbl_find_slot(t, h, k, &nd);
 }
 
 static struct cls_node *

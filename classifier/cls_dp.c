@@ -104,13 +104,14 @@ cls_flt_scan_scalar(const struct cls_subtable *st, const struct cls_tbl *tbl,
 }
 
 #if defined(RTE_ARCH_X86)
-/* The same as cls_flt_scan_scalar, eight lanes at a time; instantiated per
- * word count so the masks stay in registers. */
-__attribute__((target("avx2"))) static __rte_always_inline uint64_t
-cls_flt_scan_avx2_n(const struct cls_subtable *st, const struct cls_tbl *tbl,
-		    const uint32_t (*col)[2][VS_CLS_BURST_MAX], const int32_t *best_prio,
-		    uint32_t n, int32_t max_prio, uint64_t *open, const uint32_t nw)
+/* The same as cls_flt_scan_scalar, eight lanes at a time. (Instantiating it
+ * per word count, as cls_tss_stage1 is, measured no faster with bench/cls.) */
+__attribute__((target("avx2"))) uint64_t
+cls_flt_scan_avx2(const struct cls_subtable *st, const struct cls_tbl *tbl,
+		  const uint32_t (*col)[2][VS_CLS_BURST_MAX], const int32_t *best_prio,
+		  uint32_t n, int32_t max_prio, uint64_t *open)
 {
+	const uint32_t nw = st->n_words;
 	/* Rotate each 32-bit lane left by 8 bits (cls_flt_mix's high half). */
 	const __m256i rot8 = _mm256_setr_epi8(3, 0, 1, 2, 7, 4, 5, 6, 11, 8, 9, 10, 15, 12, 13, 14,
 					      3, 0, 1, 2, 7, 4, 5, 6, 11, 8, 9, 10, 15, 12, 13, 14);
@@ -159,14 +160,6 @@ cls_flt_scan_avx2_n(const struct cls_subtable *st, const struct cls_tbl *tbl,
 	}
 	*open = o;
 	return c;
-}
-
-__attribute__((target("avx2"))) uint64_t
-cls_flt_scan_avx2(const struct cls_subtable *st, const struct cls_tbl *tbl,
-		  const uint32_t (*col)[2][VS_CLS_BURST_MAX], const int32_t *best_prio,
-		  uint32_t n, int32_t max_prio, uint64_t *open)
-{
-	return cls_flt_scan_avx2_n(st, tbl, col, best_prio, n, max_prio, open, st->n_words);
 }
 #endif
 
@@ -294,33 +287,29 @@ cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_
 				ctx->cand_st[j] = (uint8_t)(g - 1);
 				ctx->cand_koff[j] = (uint16_t)(n_w + (j - n_c) * nw);
 			}
+			/* A constant word count for the common sizes, so that the
+			 * always-inline stage unrolls its loops. */
+#define STAGE1(NW)                                                                  \
+	cls_tss_stage1(tbl[g - 1], st, keys, idx, &ctx->cand_lane[n_c], k, &ctx->cand_key[n_w], \
+		       &ctx->cand_hv[n_c], &ctx->cand_dup[n_c], NW)
 			switch (nw) {
 			case 1:
-				cls_tss_stage1(tbl[g - 1], st, keys, idx, &ctx->cand_lane[n_c], k,
-					       &ctx->cand_key[n_w], &ctx->cand_hv[n_c],
-					       &ctx->cand_dup[n_c], 1);
+				STAGE1(1);
 				break;
 			case 2:
-				cls_tss_stage1(tbl[g - 1], st, keys, idx, &ctx->cand_lane[n_c], k,
-					       &ctx->cand_key[n_w], &ctx->cand_hv[n_c],
-					       &ctx->cand_dup[n_c], 2);
+				STAGE1(2);
 				break;
 			case 3:
-				cls_tss_stage1(tbl[g - 1], st, keys, idx, &ctx->cand_lane[n_c], k,
-					       &ctx->cand_key[n_w], &ctx->cand_hv[n_c],
-					       &ctx->cand_dup[n_c], 3);
+				STAGE1(3);
 				break;
 			case 4:
-				cls_tss_stage1(tbl[g - 1], st, keys, idx, &ctx->cand_lane[n_c], k,
-					       &ctx->cand_key[n_w], &ctx->cand_hv[n_c],
-					       &ctx->cand_dup[n_c], 4);
+				STAGE1(4);
 				break;
 			default:
-				cls_tss_stage1(tbl[g - 1], st, keys, idx, &ctx->cand_lane[n_c], k,
-					       &ctx->cand_key[n_w], &ctx->cand_hv[n_c],
-					       &ctx->cand_dup[n_c], nw);
+				STAGE1(nw);
 				break;
 			}
+#undef STAGE1
 			n_c += k;
 			n_w += k * nw;
 			/* A match here would outrank every rule further down (banded

@@ -212,28 +212,40 @@ cls_tbl_way_node(const struct cls_tbl *t, uint32_t b, uint32_t m, uint32_t sig)
 	return cls_tbl_slot_node(s);
 }
 
-/* Node of key k in bucket b, or NULL. */
-static inline const void *
-cls_tbl_find_in(const struct cls_tbl *t, uint32_t b, uint32_t sig, const uint64_t *k)
+/* Slot of key k in bucket b, its node in *nd; NULL if absent. */
+static inline const uint64_t *
+cls_tbl_find_in(const struct cls_tbl *t, uint32_t b, uint32_t sig, const uint64_t *k,
+		const void **nd)
 {
 	for (uint32_t m = cls_tbl_sig_ways(t, b, sig); m != 0; m &= m - 1) {
-		const void *nd = cls_tbl_way_node(t, b, m, sig);
-
-		if (nd != NULL && cls_tbl_key_eq(t, nd, k))
-			return nd;
+		*nd = cls_tbl_way_node(t, b, m, sig);
+		if (*nd != NULL && cls_tbl_key_eq(t, *nd, k))
+			return &t->bkt[b][__builtin_ctz(m) >> 2];
 	}
+	*nd = NULL;
 	return NULL;
+}
+
+/* Slot of key k (hash h), its node in *nd; NULL if absent. Readers use the
+ * node (cls_tbl_find); the writer uses the slot to replace or clear it. */
+static inline const uint64_t *
+cls_tbl_find_slot(const struct cls_tbl *t, uint32_t h, const uint64_t *k, const void **nd)
+{
+	uint32_t sig = cls_tbl_sig(h), b1 = cls_tbl_b1(t, h);
+	const uint64_t *slot = cls_tbl_find_in(t, b1, sig, k, nd);
+
+	if (slot == NULL &&
+	    (__atomic_load_n(&t->bkt[b1][0], __ATOMIC_ACQUIRE) & CLS_TBL_OVF) != 0)
+		slot = cls_tbl_find_in(t, cls_tbl_b2(t, h), sig, k, nd);
+	return slot;
 }
 
 static inline const void *
 cls_tbl_find(const struct cls_tbl *t, uint32_t h, const uint64_t *k)
 {
-	uint32_t sig = cls_tbl_sig(h), b1 = cls_tbl_b1(t, h);
-	const void *nd = cls_tbl_find_in(t, b1, sig, k);
+	const void *nd;
 
-	if (nd == NULL &&
-	    (__atomic_load_n(&t->bkt[b1][0], __ATOMIC_ACQUIRE) & CLS_TBL_OVF) != 0)
-		nd = cls_tbl_find_in(t, cls_tbl_b2(t, h), sig, k);
+	cls_tbl_find_slot(t, h, k, &nd);
 	return nd;
 }
 

@@ -30,7 +30,8 @@
 set -u
 SW=${1:-} SC=${2:-} BUILD=${3:-build}
 RULE=${RULE:-port}
-HUGE=${HUGE:-0}
+# The scenarios' library: HUGE, eal_mem_args, ovs_mem_args, ratio.
+. "$(dirname "${BASH_SOURCE[0]}")/../scenarios/lib.sh"
 usage() { sed -n '/^# usage:/,/^set -u/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//' >&2; exit 2; }
 case $SW in all | nfv | ovs | testpmd) ;; *) usage ;; esac
 case $SC in phy | pvp) ;; *) usage ;; esac
@@ -39,14 +40,10 @@ port) NFV_M="" OVS_M="" ;;
 prefix) NFV_M=', ip_dst: "10.1.0.0/16"' OVS_M=",ip,nw_dst=10.1.0.0/16" ;;
 *) echo "RULE must be port or prefix" >&2; exit 2 ;;
 esac
-if [ "$HUGE" = 1 ]; then
-	G_MEM="--in-memory" NFV_HUGE=false OVS_MEM=""
-else
-	G_MEM="--no-huge" NFV_HUGE=true OVS_MEM="--no-huge --legacy-mem"
-fi
+G_MEM=$(eal_mem_args) OVS_MEM=$(ovs_mem_args)
+NFV_HUGE=true
+[ "$HUGE" = 1 ] && NFV_HUGE=false
 W=${VS_BENCH_DIR:-/tmp/vs_vhost_bench}
-OVS_VSWITCHD=${OVS_VSWITCHD:-/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk}
-TESTPMD=${TESTPMD:-dpdk-testpmd}
 SOCK=$W/vm0.sock
 PCAP_DEV="net_pcap0,rx_pcap=$W/flows.pcap,infinite_rx=1"
 mkdir -p "$W"
@@ -77,7 +74,7 @@ run_ovs() {
 	mkdir -p "$R"
 	export OVS_RUNDIR=$R OVS_LOGDIR=$R OVS_DBDIR=$R OVS_SYSCONFDIR=$R
 	V="ovs-vsctl --db=unix:$R/db.sock"
-	ovsdb-tool create "$R/conf.db" /usr/share/openvswitch/vswitch.ovsschema
+	ovsdb-tool create "$R/conf.db" "$OVS_SCHEMA"
 	ovsdb-server "$R/conf.db" --remote="punix:$R/db.sock" --pidfile="$R/ovsdb-server.pid" \
 		--unixctl="$R/ovsdb-server.ctl" --detach --log-file="$R/ovsdb.log" 2> /dev/null
 	$V --no-wait init
@@ -134,10 +131,6 @@ one() {
 # cycles/packet of the forwarding core at MPPS
 cpp() {
 	awk -v m="$1" -v hz="$TSC_HZ" 'BEGIN {if (m + 0 > 0) printf "%.0f", hz / (m * 1e6); else print "n/a"}'
-}
-
-ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN {if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "n/a"}'
 }
 
 TSC_HZ=$(awk '/^cpu MHz/ {print $4 * 1e6; exit}' /proc/cpuinfo)

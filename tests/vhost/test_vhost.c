@@ -988,6 +988,17 @@ loop_exact(struct vs_switch *sw, struct uplink *u, struct rte_ring *r0, struct r
 		     want, st->drops[VS_DROP_VHOST_TX_FULL], slurp(g->log));
 }
 
+/* Start of a test with a dpdk-testpmd guest: skipped when testpmd is not
+ * installed, else EAL up and a fresh uplink. */
+static void
+testpmd_test_begin(struct uplink *u)
+{
+	if (system("command -v dpdk-testpmd > /dev/null") != 0)
+		cr_skip_test("dpdk-testpmd is not installed");
+	eal_up();
+	uplink_make(u);
+}
+
 /* Uplink -> vm1 -> testpmd (io: sends every frame back) -> vm1 -> uplink. */
 static void
 testpmd_loop(const char *mode, unsigned queues)
@@ -1000,10 +1011,7 @@ testpmd_loop(const char *mode, unsigned queues)
 	struct uplink u;
 	struct guest g;
 
-	if (system("command -v dpdk-testpmd > /dev/null") != 0)
-		cr_skip_test("dpdk-testpmd is not installed");
-	eal_up();
-	uplink_make(&u);
+	testpmd_test_begin(&u);
 	cfg = load_cfg(&u, mode, queues);
 	if (client)
 		testpmd_start(&g, "g", true, queues);
@@ -1070,10 +1078,7 @@ Test(vhost, live_add_remove, .timeout = 90)
 	struct uplink u;
 	struct guest g;
 
-	if (system("command -v dpdk-testpmd > /dev/null") != 0)
-		cr_skip_test("dpdk-testpmd is not installed");
-	eal_up();
-	uplink_make(&u);
+	testpmd_test_begin(&u);
 	with = load_cfg(&u, "client", 1);
 	without = load_cfg_novm(&u);
 	/* The guest serves its socket before the switch has a port for it. */
