@@ -70,7 +70,7 @@ cls_mask_is_port_vlan(const struct vs_flow_key *m)
 static void
 cls_compress(const struct cls_subtable *st, const struct vs_flow_key *k, uint64_t *out)
 {
-	const uint64_t *w = vs_flow_key_words(k);
+	const vs_flow_word_t *w = vs_flow_key_words(k);
 
 	for (uint32_t i = 0; i < st->n_words; i++)
 		out[i] = w[st->word_idx[i]] & st->word_mask[i];
@@ -372,7 +372,7 @@ cls_subtable_find(struct vs_cls *cls, const struct vs_flow_key *mask)
 static struct cls_subtable *
 cls_subtable_create(struct vs_cls *cls, const struct vs_flow_key *mask, int *err)
 {
-	const uint64_t *mw = vs_flow_key_words(mask);
+	const vs_flow_word_t *mw = vs_flow_key_words(mask);
 	struct cls_subtable *st;
 
 	if (cls->n_free_slots == 0) {
@@ -1088,8 +1088,8 @@ vs_cls_rule_add(struct vs_cls_txn *txn, const struct vs_cls_match *m, int32_t pr
 	struct cls_rule *r;
 	struct vs_flow_key key;
 	uint64_t ckey[VS_FLOW_KEY_WORDS];
-	const uint64_t *kw, *mw;
-	uint64_t *w;
+	const vs_flow_word_t *kw, *mw;
+	vs_flow_word_t *w;
 	bool created = false;
 	int ret = 0;
 

@@ -35,7 +35,7 @@ cls_tss_stage1(const struct cls_tbl *tbl, const struct cls_subtable *st,
 		msk[x] = st->word_mask[x];
 	}
 	for (uint32_t j = 0; j < n_c; j++) {
-		const uint64_t *w = vs_flow_key_words(&keys[idx[lane[j]]]);
+		const vs_flow_word_t *w = vs_flow_key_words(&keys[idx[lane[j]]]);
 		uint32_t h = CLS_TBL_SEED;
 
 		for (uint32_t x = 0; x < nw; x++) {

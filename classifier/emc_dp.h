@@ -37,7 +37,7 @@
 static inline uint32_t
 vs_emc_hash(const struct vs_flow_key *k)
 {
-	const uint64_t *w = vs_flow_key_words(k);
+	const vs_flow_word_t *w = vs_flow_key_words(k);
 	uint32_t a = 0x9e3779b9, b = 0x85ebca6b;
 
 	/* Words 4, 6 and 7 (the high halves of the IPv6 addresses, the
@@ -57,7 +57,7 @@ vs_emc_hash(const struct vs_flow_key *k)
 static inline bool
 vs_emc_key_eq(const struct cls_emc_entry *e, const struct vs_flow_key *k)
 {
-	const uint64_t *b = vs_flow_key_words(k);
+	const vs_flow_word_t *b = vs_flow_key_words(k);
 	uint64_t d = ((e->last & CLS_EMC_FRAG_MASK) ^ b[VS_FLOW_KEY_WORDS - 1]);
 
 	for (unsigned i = 0; i < VS_FLOW_KEY_WORDS - 1; i++)

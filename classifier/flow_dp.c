@@ -285,7 +285,7 @@ parse_pkt(const struct rte_mbuf *m, struct vs_flow_key *k)
 static inline void
 key_reset(struct vs_flow_key *k, uint16_t in_port)
 {
-	uint64_t *w = vs_flow_key_words_rw(k);
+	vs_flow_word_t *w = vs_flow_key_words_rw(k);
 	unsigned int i;
 
 	for (i = 0; i < VS_FLOW_KEY_WORDS; i++)

@@ -52,16 +52,27 @@ struct vs_flow_key {
 
 _Static_assert(sizeof(struct vs_flow_key) == 64, "flow key must be one cache line");
 
-static inline const uint64_t *
+/*
+ * A key seen as VS_FLOW_KEY_WORDS words, as the classifier masks, hashes and
+ * compares it, while the parser and callers write its fields. C's aliasing
+ * rules let a compiler move a uint64_t access across a uint16_t store to the
+ * same bytes (a word read after the field writes could see the memset
+ * before them); may_alias makes word accesses alias every type. Keep the
+ * returned pointer in a vs_flow_word_t pointer: a plain uint64_t pointer
+ * loses the attribute.
+ */
+typedef uint64_t vs_flow_word_t __attribute__((__may_alias__));
+
+static inline const vs_flow_word_t *
 vs_flow_key_words(const struct vs_flow_key *k)
 {
-	return (const uint64_t *)(const void *)k;
+	return (const vs_flow_word_t *)(const void *)k;
 }
 
-static inline uint64_t *
+static inline vs_flow_word_t *
 vs_flow_key_words_rw(struct vs_flow_key *k)
 {
-	return (uint64_t *)(void *)k;
+	return (vs_flow_word_t *)(void *)k;
 }
 
 /*

@@ -131,8 +131,8 @@ make_rules(uint64_t seed, unsigned n, unsigned n_masks, bool banded, struct benc
 	}
 	for (unsigned i = 0; i < n; i++) {
 		struct bench_rule *r = &rules[i];
-		const uint64_t *mw;
-		uint64_t *kw;
+		const vs_flow_word_t *mw;
+		vs_flow_word_t *kw;
 
 		/* Mask 0 first in the round so masks are spread evenly. */
 		bench_mask(i % n_masks + 1, &r->m.mask, &r->src_plen, &r->dst_plen);
@@ -161,9 +161,9 @@ make_flows(uint64_t seed, unsigned n, const struct bench_rule *rules, unsigned n
 		random_v4_key(&rng, k);
 		if (rnd(&rng) % 8 != 0) {
 			const struct bench_rule *r = &rules[rnd(&rng) % n_rules];
-			const uint64_t *mw = vs_flow_key_words(&r->m.mask);
-			const uint64_t *vw = vs_flow_key_words(&r->m.key);
-			uint64_t *kw = vs_flow_key_words_rw(k);
+			const vs_flow_word_t *mw = vs_flow_key_words(&r->m.mask);
+			const vs_flow_word_t *vw = vs_flow_key_words(&r->m.key);
+			vs_flow_word_t *kw = vs_flow_key_words_rw(k);
 
 			for (unsigned w = 0; w < VS_FLOW_KEY_WORDS; w++)
 				kw[w] = (kw[w] & ~mw[w]) | vw[w];

@@ -34,9 +34,9 @@ cls_test_scale_div(void)
 int
 cls_test_match(const struct vs_cls_match *m, const struct vs_flow_key *k)
 {
-	const uint64_t *kw = vs_flow_key_words(k);
-	const uint64_t *mw = vs_flow_key_words(&m->mask);
-	const uint64_t *vw = vs_flow_key_words(&m->key);
+	const vs_flow_word_t *kw = vs_flow_key_words(k);
+	const vs_flow_word_t *mw = vs_flow_key_words(&m->mask);
+	const vs_flow_word_t *vw = vs_flow_key_words(&m->key);
 
 	for (unsigned i = 0; i < VS_FLOW_KEY_WORDS; i++)
 		if ((kw[i] & mw[i]) != vw[i])

@@ -235,9 +235,9 @@ ref_lookup(const struct diff_state *d, const struct vs_flow_key *k)
 static void
 adversarial_key(struct diff_state *d, const struct ref_rule *x, struct vs_flow_key *k)
 {
-	uint64_t *kw = vs_flow_key_words_rw(k);
-	const uint64_t *mw = vs_flow_key_words(&x->m.mask);
-	const uint64_t *vw = vs_flow_key_words(&x->m.key);
+	vs_flow_word_t *kw = vs_flow_key_words_rw(k);
+	const vs_flow_word_t *mw = vs_flow_key_words(&x->m.mask);
+	const vs_flow_word_t *vw = vs_flow_key_words(&x->m.key);
 
 	random_key(d, k, rnd(d, 2));
 	for (unsigned i = 0; i < VS_FLOW_KEY_WORDS; i++)
