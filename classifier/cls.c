@@ -256,9 +256,10 @@ cls_tbl_create(struct vs_cls *cls, const struct cls_subtable *st, uint32_t n_buc
 						 sizeof(struct cls_node_ent),
 						 RTE_CACHE_LINE_SIZE) / RTE_CACHE_LINE_SIZE;
 	t->cap = n_buckets * CLS_TBL_WAYS / 2;
-	/* About 16 filter bits per entry: few false positives while half full. */
-	fbits = RTE_MAX(rte_align32pow2(t->cap * 32), 2048u);
-	t->f_shift = 32u - (uint32_t)rte_bsf32(fbits);
+	fbits = (uint64_t)t->cap * CLS_FLT_BITS_PER_KEY >= CLS_FLT_MAX_BITS
+			? CLS_FLT_MAX_BITS
+			: RTE_MAX(rte_align32pow2(t->cap * CLS_FLT_BITS_PER_KEY), 2048u);
+	t->f_shift = 32u - (uint32_t)rte_bsf32(fbits / 32);
 	t->filter = rte_zmalloc_socket("vs_cls_flt", fbits / 8, RTE_CACHE_LINE_SIZE,
 				       cls->socket_id);
 	t->bkt = rte_zmalloc_socket("vs_cls_bkt", sizeof(t->bkt[0]) * n_buckets,
@@ -290,13 +291,14 @@ cls_tbl_put(struct cls_tbl *t, uint32_t b, uint32_t h, const struct cls_node *nd
 		return -EINVAL;
 	for (uint32_t w = 0; w < CLS_TBL_WAYS; w++) {
 		uint64_t old = t->bkt[b][w];
-		uint32_t fb;
+		uint32_t fh, fw;
 
 		if (cls_tbl_slot_used(old))
 			continue;
-		/* Filter bit first: published with the slot's release store. */
-		fb = cls_tbl_fhash(t, nd->key, t->key_words);
-		__atomic_store_n(&t->filter[fb >> 5], t->filter[fb >> 5] | (1u << (fb & 31)),
+		/* Filter bits first: published with the slot's release store. */
+		fh = cls_tbl_fhash(nd->key, t->key_words);
+		fw = cls_tbl_fword(t, fh);
+		__atomic_store_n(&t->filter[fw], t->filter[fw] | cls_tbl_fmask(t, fh),
 				 __ATOMIC_RELAXED);
 		/* Publish: a reader that sees the slot sees the node. */
 		__atomic_store_n(&t->bkt[b][w],

@@ -82,7 +82,7 @@ cls_flt_scan_scalar(const struct cls_subtable *st, const struct cls_tbl *tbl,
 		    const uint32_t (*col)[2][VS_CLS_BURST_MAX], const int32_t *best_prio,
 		    uint32_t n, int32_t max_prio, uint64_t *open)
 {
-	const uint32_t nw = st->n_words, sh = tbl->f_shift;
+	const uint32_t nw = st->n_words;
 	uint64_t o = 0, c = 0;
 
 	for (uint32_t l = 0; l < n; l++) {
@@ -97,7 +97,7 @@ cls_flt_scan_scalar(const struct cls_subtable *st, const struct cls_tbl *tbl,
 
 			h = cls_flt_mix(h, v & st->word_mask[x]);
 		}
-		c |= (uint64_t)cls_tbl_ftest(tbl, h >> sh) << l;
+		c |= (uint64_t)cls_tbl_ftest(tbl, h) << l;
 	}
 	*open = o;
 	return c;
@@ -106,6 +106,8 @@ cls_flt_scan_scalar(const struct cls_subtable *st, const struct cls_tbl *tbl,
 #if defined(RTE_ARCH_X86)
 /* The same as cls_flt_scan_scalar, eight lanes at a time. (Instantiating it
  * per word count, as cls_tss_stage1 is, measured no faster with bench/cls.) */
+_Static_assert(CLS_FLT_K == 2, "cls_flt_scan_avx2 tests two bits per key");
+
 __attribute__((target("avx2"))) uint64_t
 cls_flt_scan_avx2(const struct cls_subtable *st, const struct cls_tbl *tbl,
 		  const uint32_t (*col)[2][VS_CLS_BURST_MAX], const int32_t *best_prio,
@@ -120,6 +122,8 @@ cls_flt_scan_avx2(const struct cls_subtable *st, const struct cls_tbl *tbl,
 	const __m256i vmax = _mm256_set1_epi32(max_prio);
 	const __m256i b31 = _mm256_set1_epi32(31);
 	const __m128i sh = _mm_cvtsi32_si128((int)tbl->f_shift);
+	const __m128i sh1 = _mm_cvtsi32_si128((int)tbl->f_shift - 5);
+	const __m128i sh2 = _mm_cvtsi32_si128((int)tbl->f_shift - 10);
 	const int *flt = (const int *)(const void *)tbl->filter;
 	__m256i mlo[VS_FLOW_KEY_WORDS], mhi[VS_FLOW_KEY_WORDS];
 	const uint32_t *clo[VS_FLOW_KEY_WORDS], *chi[VS_FLOW_KEY_WORDS];
@@ -136,7 +140,7 @@ cls_flt_scan_avx2(const struct cls_subtable *st, const struct cls_tbl *tbl,
 		uint32_t valid = n - l >= 8 ? 0xffu : (1u << (n - l)) - 1;
 		uint32_t om = ~(uint32_t)_mm256_movemask_ps(
 				      _mm256_castsi256_ps(_mm256_cmpgt_epi32(bp, vmax))) & valid;
-		__m256i h = seed, b, bit;
+		__m256i h = seed, w, bit;
 		uint32_t fm;
 
 		if (om == 0)
@@ -150,10 +154,12 @@ cls_flt_scan_avx2(const struct cls_subtable *st, const struct cls_tbl *tbl,
 			h = _mm256_xor_si256(_mm256_xor_si256(h, lo), _mm256_shuffle_epi8(hi, rot8));
 			h = _mm256_mullo_epi32(h, mul);
 		}
-		b = _mm256_srl_epi32(h, sh);
-		/* Filter words are read like the scalar path's relaxed loads. */
-		bit = _mm256_srlv_epi32(_mm256_i32gather_epi32(flt, _mm256_srli_epi32(b, 5), 4),
-					_mm256_and_si256(b, b31));
+		/* Filter words are read like the scalar path's relaxed loads; a
+		 * lane passes when both of its bits are set. */
+		w = _mm256_i32gather_epi32(flt, _mm256_srl_epi32(h, sh), 4);
+		bit = _mm256_and_si256(
+			_mm256_srlv_epi32(w, _mm256_and_si256(_mm256_srl_epi32(h, sh1), b31)),
+			_mm256_srlv_epi32(w, _mm256_and_si256(_mm256_srl_epi32(h, sh2), b31)));
 		fm = (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_slli_epi32(bit, 31)));
 		o |= (uint64_t)om << l;
 		c |= (uint64_t)(fm & om) << l;
