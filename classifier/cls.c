@@ -1398,19 +1398,28 @@ vs_cls_range_to_masks(uint16_t lo, uint16_t hi, uint16_t *val, uint16_t *mask)
 /* ---- per worker contexts ------------------------------------------------------ */
 
 static cls_flt_scan_fn
-cls_flt_scan_select(void)
+cls_flt_scan_select(const char **name)
 {
 #if defined(RTE_ARCH_X86)
+	if (rte_cpu_get_flag_enabled(RTE_CPUFLAG_AVX512F) > 0 &&
+	    rte_vect_get_max_simd_bitwidth() >= RTE_VECT_SIMD_512) {
+		*name = "avx512";
+		return cls_flt_scan_avx512;
+	}
 	if (rte_cpu_get_flag_enabled(RTE_CPUFLAG_AVX2) > 0 &&
-	    rte_vect_get_max_simd_bitwidth() >= RTE_VECT_SIMD_256)
+	    rte_vect_get_max_simd_bitwidth() >= RTE_VECT_SIMD_256) {
+		*name = "avx2";
 		return cls_flt_scan_avx2;
+	}
 #endif
+	*name = "scalar";
 	return cls_flt_scan_scalar;
 }
 
 struct vs_cls_ctx *
 vs_cls_ctx_create(struct vs_cls *cls, const struct vs_cls_ctx_params *p)
 {
+	const char *scan;
 	struct vs_cls_ctx *ctx;
 	uint32_t entries, n_sets = 0;
 	int socket;
@@ -1431,7 +1440,9 @@ vs_cls_ctx_create(struct vs_cls *cls, const struct vs_cls_ctx_params *p)
 		return NULL;
 	}
 	ctx->socket_id = socket;
-	ctx->flt_scan = cls_flt_scan_select();
+	ctx->flt_scan = cls_flt_scan_select(&scan);
+	/* Once per worker context, at startup: which SIMD path the workers run. */
+	CLS_LOG(INFO, "%s: worker context, subtable filter scan %s", cls->name, scan);
 	/* EMC entries keep verdict addresses in 56 bits (struct cls_emc_entry). */
 	if (entries != 0 &&
 	    ((uintptr_t)(cls->pool + cls->max_rules) >> (64 - CLS_EMC_RULE_SHIFT)) != 0) {

@@ -109,7 +109,7 @@ cls_flt_scan_scalar(const struct cls_subtable *st, const struct cls_tbl *tbl,
 #if defined(RTE_ARCH_X86)
 /* The same as cls_flt_scan_scalar, eight lanes at a time. (Instantiating it
  * per word count, as cls_tss_stage1 is, measured no faster with bench/cls.) */
-_Static_assert(CLS_FLT_K == 2, "cls_flt_scan_avx2 tests two bits per key");
+_Static_assert(CLS_FLT_K == 2, "the SIMD scans test two bits per key");
 
 __attribute__((target("avx2"))) uint64_t
 cls_flt_scan_avx2(const struct cls_subtable *st, const struct cls_tbl *tbl,
@@ -166,6 +166,69 @@ cls_flt_scan_avx2(const struct cls_subtable *st, const struct cls_tbl *tbl,
 		fm = (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_slli_epi32(bit, 31)));
 		o |= (uint64_t)om << l;
 		c |= (uint64_t)(fm & om) << l;
+	}
+	*open = o;
+	return c;
+}
+
+/*
+ * The same, sixteen lanes at a time, for CPUs with AVX-512F when DPDK's SIMD
+ * width allows 512 bits (--force-max-simd-bitwidth=512; DPDK's default stops
+ * at 256 because of the clock slowdown some CPUs take on 512-bit work). Lanes
+ * that are not open load no filter word (masked gather), and the rotate is
+ * one instruction.
+ */
+__attribute__((target("avx512f"))) uint64_t
+cls_flt_scan_avx512(const struct cls_subtable *st, const struct cls_tbl *tbl,
+		    const uint32_t (*col)[2][VS_CLS_BURST_MAX], const int32_t *best_prio,
+		    uint32_t n, int32_t max_prio, uint64_t *open)
+{
+	const uint32_t nw = st->n_words;
+	const __m512i mul = _mm512_set1_epi32((int)CLS_FLT_MUL);
+	const __m512i seed = _mm512_set1_epi32((int)CLS_FLT_SEED);
+	const __m512i vmax = _mm512_set1_epi32(max_prio);
+	const __m512i b31 = _mm512_set1_epi32(31);
+	const __m512i one = _mm512_set1_epi32(1);
+	const __m128i sh = _mm_cvtsi32_si128((int)tbl->f_shift);
+	const __m128i sh1 = _mm_cvtsi32_si128((int)tbl->f_shift - 5);
+	const __m128i sh2 = _mm_cvtsi32_si128((int)tbl->f_shift - 10);
+	const int *flt = (const int *)(const void *)tbl->filter;
+	__m512i mlo[VS_FLOW_KEY_WORDS], mhi[VS_FLOW_KEY_WORDS];
+	const uint32_t *clo[VS_FLOW_KEY_WORDS], *chi[VS_FLOW_KEY_WORDS];
+	uint64_t o = 0, c = 0;
+
+	for (uint32_t x = 0; x < nw; x++) {
+		mlo[x] = _mm512_set1_epi32((int)(uint32_t)st->word_mask[x]);
+		mhi[x] = _mm512_set1_epi32((int)(uint32_t)(st->word_mask[x] >> 32));
+		clo[x] = col[st->word_idx[x]][0];
+		chi[x] = col[st->word_idx[x]][1];
+	}
+	for (uint32_t l = 0; l < n; l += 16) {
+		__mmask16 valid = n - l >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - l)) - 1);
+		__mmask16 om = _mm512_mask_cmple_epi32_mask(
+			valid, _mm512_maskz_loadu_epi32(valid, &best_prio[l]), vmax);
+		__m512i h = seed, w, m;
+		__mmask16 fm;
+
+		if (om == 0)
+			continue;
+		for (uint32_t x = 0; x < nw; x++) {
+			__m512i lo = _mm512_and_si512(_mm512_maskz_loadu_epi32(valid, &clo[x][l]),
+						      mlo[x]);
+			__m512i hi = _mm512_and_si512(_mm512_maskz_loadu_epi32(valid, &chi[x][l]),
+						      mhi[x]);
+
+			h = _mm512_xor_si512(_mm512_xor_si512(h, lo), _mm512_rol_epi32(hi, 8));
+			h = _mm512_mullo_epi32(h, mul);
+		}
+		w = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), om, _mm512_srl_epi32(h, sh),
+						flt, 4);
+		m = _mm512_or_si512(
+			_mm512_sllv_epi32(one, _mm512_and_si512(_mm512_srl_epi32(h, sh1), b31)),
+			_mm512_sllv_epi32(one, _mm512_and_si512(_mm512_srl_epi32(h, sh2), b31)));
+		fm = _mm512_mask_cmpeq_epi32_mask(om, _mm512_and_si512(w, m), m);
+		o |= (uint64_t)om << l;
+		c |= (uint64_t)fm << l;
 	}
 	*open = o;
 	return c;

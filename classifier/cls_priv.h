@@ -220,7 +220,7 @@ typedef uint64_t (*cls_flt_scan_fn)(const struct cls_subtable *st, const struct 
 				    const int32_t *best_prio, uint32_t n, int32_t max_prio,
 				    uint64_t *open);
 
-/* The two implementations (cls_dp.c); cls.c picks one per context from the
+/* The implementations (cls_dp.c); cls.c picks one per context from the
  * CPU's flags and DPDK's SIMD width limit. */
 uint64_t cls_flt_scan_scalar(const struct cls_subtable *st, const struct cls_tbl *tbl,
 			     const uint32_t (*col)[2][VS_CLS_BURST_MAX], const int32_t *best_prio,
@@ -229,6 +229,9 @@ uint64_t cls_flt_scan_scalar(const struct cls_subtable *st, const struct cls_tbl
 uint64_t cls_flt_scan_avx2(const struct cls_subtable *st, const struct cls_tbl *tbl,
 			   const uint32_t (*col)[2][VS_CLS_BURST_MAX], const int32_t *best_prio,
 			   uint32_t n, int32_t max_prio, uint64_t *open);
+uint64_t cls_flt_scan_avx512(const struct cls_subtable *st, const struct cls_tbl *tbl,
+			     const uint32_t (*col)[2][VS_CLS_BURST_MAX], const int32_t *best_prio,
+			     uint32_t n, int32_t max_prio, uint64_t *open);
 #endif
 
 struct vs_cls_ctx {

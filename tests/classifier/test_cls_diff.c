@@ -15,9 +15,11 @@
 #include <criterion/criterion.h>
 
 #include <rte_common.h>
+#include <rte_cpuflags.h>
 #include <rte_memory.h>
 #include <rte_vect.h>
 
+#include "cls_priv.h"
 #include "cls_test_util.h"
 #include "vs_cls.h"
 
@@ -328,7 +330,8 @@ report_mismatch(uint64_t seed, unsigned round, unsigned ctx, unsigned key,
 }
 
 static void
-run_diff(uint64_t seed, bool port_heavy, unsigned rounds, unsigned lookups_per_round)
+run_diff(uint64_t seed, bool port_heavy, unsigned rounds, unsigned lookups_per_round,
+	 cls_flt_scan_fn scan)
 {
 	struct vs_cls_params p = {.name = "diff", .max_rules = 1024, .socket_id = SOCKET_ID_ANY};
 	struct vs_cls_ctx_params cp_small = {.emc_entries = 256, .socket_id = SOCKET_ID_ANY};
@@ -351,6 +354,8 @@ run_diff(uint64_t seed, bool port_heavy, unsigned rounds, unsigned lookups_per_r
 	ctx[1] = vs_cls_ctx_create(c, &cp_big);
 	ctx[2] = vs_cls_ctx_create(c, &cp_off);
 	cr_assert(ctx[0] && ctx[1] && ctx[2]);
+	for (unsigned i = 0; i < 3 && scan != NULL; i++)
+		cr_assert(ctx[i]->flt_scan == scan, "context %u: not the filter scan asked for", i);
 	d->rng = seed;
 	d->port_heavy = port_heavy;
 	make_templates(d);
@@ -424,7 +429,7 @@ Test(cls_diff, mixed_rules_emc_on_off)
 	unsigned div = cls_test_scale_div();
 
 	/* 40 rounds x 9000 keys x 3 contexts = 1.08M lookups. */
-	run_diff(0x5eed0001, false, 40, 9000 / div);
+	run_diff(0x5eed0001, false, 40, 9000 / div, NULL);
 }
 
 Test(cls_diff, port_heavy_rules)
@@ -432,7 +437,7 @@ Test(cls_diff, port_heavy_rules)
 	unsigned div = cls_test_scale_div();
 
 	/* 20 rounds x 5000 keys x 3 contexts = 300k lookups. */
-	run_diff(0x5eed0002, true, 20, 5000 / div);
+	run_diff(0x5eed0002, true, 20, 5000 / div, NULL);
 }
 
 Test(cls_diff, mixed_rules_scalar_filter)
@@ -444,5 +449,31 @@ Test(cls_diff, mixed_rules_scalar_filter)
 	 * --force-max-simd-bitwidth=128 sets) selects the scalar one.
 	 * 20 rounds x 9000 keys x 3 contexts = 540k lookups. */
 	cr_assert_eq(rte_vect_set_max_simd_bitwidth(RTE_VECT_SIMD_128), 0);
-	run_diff(0x5eed0001, false, 20, 9000 / div);
+	run_diff(0x5eed0001, false, 20, 9000 / div, cls_flt_scan_scalar);
 }
+
+#if defined(RTE_ARCH_X86)
+Test(cls_diff, mixed_rules_avx2_filter)
+{
+	unsigned div = cls_test_scale_div();
+
+	/* DPDK's default SIMD width, 256 bits, selects the AVX2 scan.
+	 * 20 rounds x 9000 keys x 3 contexts = 540k lookups. */
+	if (rte_cpu_get_flag_enabled(RTE_CPUFLAG_AVX2) <= 0)
+		cr_skip_test("no AVX2 on this CPU");
+	cr_assert_eq(rte_vect_set_max_simd_bitwidth(RTE_VECT_SIMD_256), 0);
+	run_diff(0x5eed0001, false, 20, 9000 / div, cls_flt_scan_avx2);
+}
+
+Test(cls_diff, mixed_rules_avx512_filter)
+{
+	unsigned div = cls_test_scale_div();
+
+	/* 512 bits (--force-max-simd-bitwidth=512) selects the AVX-512 scan.
+	 * 20 rounds x 9000 keys x 3 contexts = 540k lookups. */
+	if (rte_cpu_get_flag_enabled(RTE_CPUFLAG_AVX512F) <= 0)
+		cr_skip_test("no AVX-512F on this CPU");
+	cr_assert_eq(rte_vect_set_max_simd_bitwidth(RTE_VECT_SIMD_512), 0);
+	run_diff(0x5eed0001, false, 20, 9000 / div, cls_flt_scan_avx512);
+}
+#endif
