@@ -9,6 +9,7 @@
 
 #include <criterion/criterion.h>
 
+#include "../classifier/cls_test_util.h"
 #include "vs_flow_key.h"
 
 /*
@@ -19,22 +20,10 @@
  * bench/cls, and every in_port, eth_type and l4_dst read back as the
  * memset's zero, at -O3 (not at -O2).
  */
-static uint64_t
-xrnd(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*s = x;
-	return x * 0x2545F4914F6CDD1DULL;
-}
-
 static void
 key_fill(uint64_t *rng, struct vs_flow_key *k)
 {
-	uint64_t r = xrnd(rng);
+	uint64_t r = cls_test_rand(rng);
 
 	memset(k, 0, sizeof(*k));
 	k->in_port = (uint16_t)(r % 4 + 1);
@@ -42,7 +31,7 @@ key_fill(uint64_t *rng, struct vs_flow_key *k)
 	k->ip_proto = (r >> 8) & 1 ? 6 : 17;
 	k->l4_src = (uint16_t)(r >> 16);
 	k->l4_dst = (uint16_t)((r >> 32) % 1024 + 1);
-	r = xrnd(rng);
+	r = cls_test_rand(rng);
 	memcpy(k->ip_src, &r, 4);
 	memcpy(k->ip_dst, (const char *)&r + 4, 4);
 }
