@@ -325,8 +325,7 @@ cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_
 		uint64_t cand_m[VS_CLS_TSS_GROUP];
 		uint32_t n_c = 0, n_w = 0, n_cand = 0;
 
-		/* Filter every subtable of the group first: the scans do not
-		 * depend on each other, so their latencies overlap. */
+		/* First every filter scan of the group (see above). */
 		for (g = 0; g < VS_CLS_TSS_GROUP && g0 + g < s->n_st;) {
 			const struct cls_snap_ent *se = &s->st[g0 + g];
 			const struct cls_subtable *st = se->st;

@@ -129,12 +129,24 @@ uplink_make(struct uplink *u)
 	cr_assert_geq(rte_eth_from_rings(u->b_name, &none_rx, 1, &u->b_tx, 1, 0), 0);
 }
 
+/* The switch config in YAML text yaml (errors name file name); the test
+ * fails on a load error. */
+static struct vs_config *
+cfg_of(const char *name, const char *yaml)
+{
+	struct vs_cfg_error err;
+	struct vs_config *cfg;
+
+	memset(&err, 0, sizeof(err));
+	cfg = vs_config_load_buf(yaml, strlen(yaml), name, &err);
+	cr_assert_not_null(cfg, "config: %s", err.msg);
+	return cfg;
+}
+
 static struct vs_config *
 load_cfg(const struct uplink *u, const char *mode, unsigned queues)
 {
 	char yaml[2048];
-	struct vs_cfg_error err;
-	struct vs_config *cfg;
 
 	snprintf(yaml, sizeof(yaml),
 		 "workers: [{lcore: 1}, {lcore: 2}]\n"
@@ -148,10 +160,7 @@ load_cfg(const struct uplink *u, const char *mode, unsigned queues)
 		 "  - {priority: 10, match: {in_port: vm1}, actions: [{output: up}]}\n"
 		 "  - {priority: 10, match: {in_port: a}, actions: [{output: b}]}\n",
 		 u->up_name, sock, mode, queues, u->a_name, u->b_name);
-	memset(&err, 0, sizeof(err));
-	cfg = vs_config_load_buf(yaml, strlen(yaml), "vhost-test.yaml", &err);
-	cr_assert_not_null(cfg, "config: %s", err.msg);
-	return cfg;
+	return cfg_of("vhost-test.yaml", yaml);
 }
 
 static struct vs_switch *
@@ -817,18 +826,13 @@ static struct vs_config *
 load_server_cfg(const char *extra)
 {
 	char yaml[1024];
-	struct vs_cfg_error err;
-	struct vs_config *cfg;
 
 	snprintf(yaml, sizeof(yaml),
 		 "workers: [{lcore: 1}]\n"
 		 "ports:\n"
 		 "  - {name: vm1, type: vhost, path: \"%s\", mode: server%s}\n",
 		 sock, extra);
-	memset(&err, 0, sizeof(err));
-	cfg = vs_config_load_buf(yaml, strlen(yaml), "vhost-server.yaml", &err);
-	cr_assert_not_null(cfg, "config: %s", err.msg);
-	return cfg;
+	return cfg_of("vhost-server.yaml", yaml);
 }
 
 Test(vhost, server_socket_ownership, .timeout = 30)
@@ -1050,8 +1054,6 @@ static struct vs_config *
 load_cfg_novm(const struct uplink *u)
 {
 	char yaml[1024];
-	struct vs_cfg_error err;
-	struct vs_config *cfg;
 
 	snprintf(yaml, sizeof(yaml),
 		 "workers: [{lcore: 1}, {lcore: 2}]\n"
@@ -1062,10 +1064,7 @@ load_cfg_novm(const struct uplink *u)
 		 "rules:\n"
 		 "  - {priority: 10, match: {in_port: a}, actions: [{output: b}]}\n",
 		 u->up_name, u->a_name, u->b_name);
-	memset(&err, 0, sizeof(err));
-	cfg = vs_config_load_buf(yaml, strlen(yaml), "vhost-test.yaml", &err);
-	cr_assert_not_null(cfg, "config: %s", err.msg);
-	return cfg;
+	return cfg_of("vhost-test.yaml", yaml);
 }
 
 Test(vhost, live_add_remove, .timeout = 90)
