@@ -6,6 +6,8 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -301,4 +303,32 @@ vs_cfg_find_dup(const void *base, size_t n, size_t stride, size_t size, bool ski
 	}
 	free(slots);
 	return found;
+}
+
+/* ---- errors as values ---------------------------------------------------------- */
+
+int
+vs_cfg_err(struct vs_cfg_error *err, int code, struct vs_cfg_pos pos, const char *object,
+	   const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL)
+		return code;
+	err->code = code;
+	err->pos = pos;
+	snprintf(err->object, sizeof(err->object), "%s", object ? object : "");
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+void
+vs_cfg_err_clear(struct vs_cfg_error *err)
+{
+	if (err != NULL)
+		memset(err, 0, sizeof(*err));
 }

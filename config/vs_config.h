@@ -242,11 +242,31 @@ struct vs_config {
 	struct vs_cfg_control control;
 };
 
-/* A load error: msg is "FILE:LINE:COL: KEY: what was found; what is accepted". */
+/*
+ * An error as a value (in the style of rte_flow_error): every function on the
+ * parse / validate / plan / apply path takes one and fills it, the top level
+ * logs it once and replies with it. msg is the whole sentence the operator
+ * reads: "FILE:LINE:COL: KEY: what was found; what is accepted" for config
+ * errors, "OBJECT: what failed: why" for apply errors. code is the negative
+ * errno the function returns; pos is where in the file (0:0 when the error is
+ * not tied to a place); object names the port, rule or VF ("" when none).
+ */
 struct vs_cfg_error {
 	char msg[1024];
 	struct vs_cfg_pos pos;
+	int code;	  /* -errno, 0 when unset */
+	char object[64]; /* "port uplink0", "rule r7", "sriov ens1f0 vf 2", or "" */
 };
+
+/*
+ * Fill err (may be NULL) and return code (a negative errno), so that callers
+ * write `return vs_cfg_err(err, -EINVAL, pos, "port x", "%s:%u:%u: ...", ...)`.
+ * A message already set is kept when fmt is NULL.
+ */
+int vs_cfg_err(struct vs_cfg_error *err, int code, struct vs_cfg_pos pos, const char *object,
+	       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Clear err (may be NULL). */
+void vs_cfg_err_clear(struct vs_cfg_error *err);
 
 /* Load and validate. NULL on error, with err filled (err may be NULL). */
 struct vs_config *vs_config_load(const char *path, struct vs_cfg_error *err);
