@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <rte_common.h>
 #include <rte_cycles.h>
 
 #include "vs_ctl.h"
@@ -346,65 +347,58 @@ show_workers(struct vs_daemon *d)
 
 /* ---- show rules ------------------------------------------------------------------------ */
 
-static bool
-rule_in(const struct vs_cfg_rule *r, const struct vs_config *cfg)
-{
-	uint32_t i;
-
-	for (i = 0; cfg && i < cfg->n_rules; i++)
-		if (vs_diff_rule_same(r, &cfg->rules[i]))
-			return true;
-	return false;
-}
-
 static json_t *
 show_rules(struct vs_daemon *d)
 {
-	uint64_t *hits = calloc(d->cfg->n_rules + 1, sizeof(*hits));
 	json_t *arr = json_array(), *gone = json_array(), *o;
-	struct vs_diff diff;
-	char m[512], a[512], summary[512];
-	bool differs = false;
-	uint32_t i;
+	struct vs_sw_rule **live = NULL;
+	struct timespec ts;
+	uint64_t now_ns;
+	char m[512], a[512];
+	uint32_t n_runtime = 0, i;
+	int n;
 
-	if (hits == NULL || arr == NULL || gone == NULL) {
-		free(hits);
+	n = vs_switch_rules_sorted(d->sw, UINT32_MAX, &live);
+	if (n < 0 || arr == NULL || gone == NULL) {
+		free(live);
 		json_decref(arr);
 		json_decref(gone);
 		return NULL;
 	}
-	vs_switch_rule_hits(d->sw, hits, d->cfg->n_rules);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	for (i = 0; i < (uint32_t)n; i++) {
+		const struct vs_sw_rule *r = live[i];
+		uint64_t pkts, bytes;
+
+		vs_switch_rule_counters(d->sw, r, &pkts, &bytes);
+		n_runtime += r->src != VS_RULE_SRC_FILE;
+		json_array_append_new(
+		    arr, json_pack("{s:I, s:s, s:i, s:s, s:s, s:s, s:I, s:I, s:f, s:i, s:i}", "id",
+				   (json_int_t)r->uid, "name", r->spec.name, "priority",
+				   r->spec.priority, "match",
+				   match_str(&r->spec.match, m, sizeof(m)), "actions",
+				   actions_str(&r->spec, a, sizeof(a)), "source",
+				   vs_rule_source_str(r->src), "packets", (json_int_t)pkts, "bytes",
+				   (json_int_t)bytes, "age_s",
+				   (double)(now_ns - r->created_ns) / 1e9, "classifier_rules",
+				   (int)r->n_cls, "line",
+				   r->src == VS_RULE_SRC_FILE ? (int)r->spec.pos.line : 0));
+	}
+	free(live);
+	/* File rules deleted or replaced at runtime. */
 	for (i = 0; i < d->cfg->n_rules; i++) {
 		const struct vs_cfg_rule *r = &d->cfg->rules[i];
-		bool from_file = rule_in(r, d->file_cfg);
 
-		differs |= !from_file;
-		json_array_append_new(
-		    arr, json_pack("{s:i, s:s, s:i, s:s, s:s, s:I, s:s, s:i}", "index", i, "name",
-				   r->name, "priority", r->priority, "match",
-				   match_str(&r->match, m, sizeof(m)), "actions",
-				   actions_str(r, a, sizeof(a)), "hits", (json_int_t)hits[i],
-				   "origin", from_file ? "file" : "runtime", "line", r->pos.line));
-	}
-	for (i = 0; d->file_cfg && i < d->file_cfg->n_rules; i++) {
-		const struct vs_cfg_rule *r = &d->file_cfg->rules[i];
-
-		if (rule_in(r, d->cfg))
+		if (vs_switch_rule_find_spec(d->sw, r, VS_RULE_SRC_FILE) != NULL)
 			continue;
-		differs = true;
 		json_array_append_new(gone, json_pack("{s:s, s:s, s:i}", "name", r->name, "match",
 						      match_str(&r->match, m, sizeof(m)), "line",
 						      r->pos.line));
 	}
-	summary[0] = '\0';
-	if (differs && vs_diff_compute(d->file_cfg, d->cfg, &diff, NULL) == 0) {
-		vs_diff_summary(&diff, summary, sizeof(summary));
-		vs_diff_free(&diff);
-	}
-	free(hits);
-	o = json_pack("{s:s, s:b, s:s, s:o, s:o}", "source", d->cfg->source, "differs_from_file",
-		      differs, "runtime_changes", summary, "rules", arr, "deleted_at_runtime",
-		      gone);
+	o = json_pack("{s:s, s:b, s:i, s:o, s:o}", "source", d->cfg->source, "differs_from_file",
+		      n_runtime != 0 || json_array_size(gone) != 0, "runtime_rules",
+		      (int)n_runtime, "rules", arr, "deleted_at_runtime", gone);
 	return o;
 }
 
@@ -680,22 +674,35 @@ vs_daemon_handle(void *daemon, const json_t *req)
 		return res ? ok(res) : fail("out of memory");
 	}
 	if (strcmp(cmd, "reload") == 0) {
-		rc = vs_daemon_reload(d, msg, sizeof(msg));
+		uint32_t flags = 0;
+
+		if (what != NULL && strcmp(what, "--replace") == 0)
+			flags = VS_RELOAD_REPLACE;
+		else if (what != NULL)
+			return fail("reload: unknown option; expected nothing or --replace");
+		rc = vs_daemon_reload_flags(d, flags, msg, sizeof(msg));
 		if (rc < 0)
 			return fail(msg);
 		return ok(json_pack("{s:s, s:I}", "summary", msg, "generation",
 				    (json_int_t)vs_switch_generation(d->sw)));
 	}
-	if (strcmp(cmd, "rule-add") == 0 || strcmp(cmd, "rule-del") == 0) {
-		if (cmd[5] == 'a')
-			rc = vs_daemon_rule_add(d, what, msg, sizeof(msg));
-		else
-			rc = vs_daemon_rule_del(d, what, msg, sizeof(msg));
+	if (strncmp(cmd, "rule-", 5) == 0) {
+		static const char *const kinds[] = {"rule-add", "rule-del", "rule-mod",
+						    "rule-batch"};
+		static const int kind_of[] = {VS_CFG_RULE_OP_ADD, VS_CFG_RULE_OP_DEL,
+					      VS_CFG_RULE_OP_MOD, VS_CFG_RULE_BATCH};
+		unsigned k;
+
+		for (k = 0; k < RTE_DIM(kinds) && strcmp(cmd, kinds[k]) != 0; k++)
+			;
+		if (k == RTE_DIM(kinds))
+			goto unknown;
+		rc = vs_daemon_rules(d, kind_of[k], what, msg, sizeof(msg));
 		if (rc < 0)
 			return fail(msg);
 		return ok(json_pack("{s:s, s:I, s:i}", "summary", msg, "generation",
 				    (json_int_t)vs_switch_generation(d->sw), "rules",
-				    d->cfg->n_rules));
+				    (int)vs_switch_rule_count(d->sw)));
 	}
 	if (strcmp(cmd, "rxq-rebalance") == 0) {
 		res = rxq_rebalance(d, msg, sizeof(msg));
@@ -718,9 +725,10 @@ vs_daemon_handle(void *daemon, const json_t *req)
 	}
 	if (strcmp(cmd, "version") == 0)
 		return ok(json_pack("{s:s, s:s}", "version", VS_VERSION, "config", d->cfg->source));
+unknown:
 	snprintf(msg, sizeof(msg),
 		 "unknown command '%s'; expected show, stats, reload, save, rule-add, rule-del, "
-		 "rxq-rebalance, metrics or version",
+		 "rule-mod, rule-batch, rxq-rebalance, metrics or version",
 		 cmd);
 	return fail(msg);
 }

@@ -184,7 +184,7 @@ vs_metrics_text(const struct vs_switch_stats *st, const struct vs_daemon *d)
 		fprintf(f, "nfvswitch_reloads_total{result=\"refused\"} %" PRIu64 "\n",
 			d->reload_failures);
 		family(f, "nfvswitch_rules", "gauge", "Rules of the running configuration.");
-		fprintf(f, "nfvswitch_rules %u\n", d->cfg ? d->cfg->n_rules : 0);
+		fprintf(f, "nfvswitch_rules %u\n", d->sw ? vs_switch_rule_count(d->sw) : 0);
 		family(f, "nfvswitch_generation", "gauge", "Generation of the published snapshot.");
 		fprintf(f, "nfvswitch_generation %" PRIu64 "\n",
 			d->sw ? vs_switch_generation(d->sw) : 0);

@@ -48,9 +48,14 @@ usage(FILE *f)
 		"  rule add 'RULE'        add a rule, in the config file's syntax, e.g.\n"
 		"                         '{name: r1, priority: 10, match: {in_port: a},\n"
 		"                           actions: [{output: b}]}'\n"
-		"  rule del NAME|#INDEX   delete a rule (runtime changes differ from the file\n"
-		"                         until the next reload)\n"
-		"  reload                 reload the config file (refused as a whole if invalid)\n"
+		"  rule del NAME|#ID|'{priority: P, match: {...}}'\n"
+		"                         delete a rule (by name, id of show rules, or match)\n"
+		"  rule mod 'RULE'        replace the rule of that name (or, unnamed, of that\n"
+		"                         priority and match); its id and counters stay\n"
+		"  rule batch FILE        one transaction of FILE's {del: [...], mod: [...],\n"
+		"                         add: [...]} (all or nothing)\n"
+		"  reload [--replace]     reload the config file (refused as a whole if invalid);\n"
+		"                         rules added at runtime stay unless --replace\n"
 		"  save [PATH]            write the running config (file and runtime changes)\n"
 		"                         to PATH, default the config file (comments are lost)\n"
 		"  rxq rebalance          re-assign rx queues to workers by measured cycles\n"
@@ -250,20 +255,22 @@ print_rules(const json_t *res)
 	size_t i;
 	json_t *r;
 
-	printf("rules of %s%s%s\n", str(res, "source"),
+	printf("rules of %s%s (%" PRIu64 " added at runtime)\n", str(res, "source"),
 	       json_is_true(json_object_get(res, "differs_from_file"))
-		   ? ": DIFFERS FROM THE FILE (runtime changes) - "
+		   ? ": DIFFERS FROM THE FILE (runtime changes)"
 		   : "",
-	       str(res, "runtime_changes"));
-	printf("%5s %-16s %8s %12s %-8s %s\n", "#", "NAME", "PRIORITY", "HITS", "ORIGIN",
-	       "MATCH -> ACTIONS");
+	       u64(res, "runtime_rules"));
+	printf("%6s %-16s %8s %12s %14s %9s %-8s %s\n", "ID", "NAME", "PRIORITY", "PACKETS",
+	       "BYTES", "AGE_S", "SOURCE", "MATCH -> ACTIONS");
 	json_array_foreach(json_object_get(res, "rules"), i, r)
-	    printf("%5" PRIu64 " %-16s %8" PRIu64 " %12" PRIu64 " %-8s %s -> %s\n", u64(r, "index"),
-		   str(r, "name"), u64(r, "priority"), u64(r, "hits"), str(r, "origin"),
-		   str(r, "match"), str(r, "actions"));
+	    printf("%6" PRIu64 " %-16s %8" PRIu64 " %12" PRIu64 " %14" PRIu64 " %9.1f %-8s %s -> "
+		   "%s\n",
+		   u64(r, "id"), str(r, "name"), u64(r, "priority"), u64(r, "packets"),
+		   u64(r, "bytes"), dbl(r, "age_s"), str(r, "source"), str(r, "match"),
+		   str(r, "actions"));
 	json_array_foreach(json_object_get(res, "deleted_at_runtime"), i, r)
-	    printf("%5s %-16s %8s %12s %-8s %s (file line %" PRIu64 ")\n", "-", str(r, "name"), "",
-		   "", "deleted", str(r, "match"), u64(r, "line"));
+	    printf("%6s %-16s %8s %12s %14s %9s %-8s %s (file line %" PRIu64 ")\n", "-",
+		   str(r, "name"), "", "", "", "", "deleted", str(r, "match"), u64(r, "line"));
 }
 
 static void
@@ -581,6 +588,42 @@ print_summary(const json_t *res)
 	printf("%s (generation %" PRIu64 ")\n", str(res, "summary"), u64(res, "generation"));
 }
 
+/* rule batch FILE: the file's text is the request's argument. */
+static int
+rule_batch(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	size_t len;
+	int rc;
+
+	if (f == NULL) {
+		fprintf(stderr, "nfvswitch-ctl: rule batch: cannot read %s: %s\n", path,
+			strerror(errno));
+		return EXIT_USAGE;
+	}
+	buf = malloc(VS_CTL_MAX_REQUEST);
+	if (buf == NULL) {
+		fclose(f);
+		fprintf(stderr, "nfvswitch-ctl: out of memory\n");
+		return EXIT_USAGE;
+	}
+	/* JSON escaping grows the text: leave room for it. */
+	len = fread(buf, 1, VS_CTL_MAX_REQUEST / 2, f);
+	if (ferror(f) || !feof(f)) {
+		fprintf(stderr, "nfvswitch-ctl: rule batch: %s: %s\n", path,
+			ferror(f) ? strerror(errno) : "larger than the request limit");
+		fclose(f);
+		free(buf);
+		return EXIT_USAGE;
+	}
+	fclose(f);
+	buf[len] = '\0';
+	rc = simple("rule-batch", buf, print_summary);
+	free(buf);
+	return rc;
+}
+
 static void
 print_saved(const json_t *res)
 {
@@ -689,8 +732,15 @@ main(int argc, char **argv)
 			return simple("rule-add", argv[optind + 2], print_summary);
 		if (strcmp(what, "del") == 0)
 			return simple("rule-del", argv[optind + 2], print_summary);
+		if (strcmp(what, "mod") == 0)
+			return simple("rule-mod", argv[optind + 2], print_summary);
+		if (strcmp(what, "batch") == 0)
+			return rule_batch(argv[optind + 2]);
 	} else if (strcmp(cmd, "reload") == 0 && optind + 1 == argc) {
 		return simple("reload", NULL, print_summary);
+	} else if (strcmp(cmd, "reload") == 0 && optind + 2 == argc &&
+		   strcmp(what, "--replace") == 0) {
+		return simple("reload", what, print_summary);
 	} else if (strcmp(cmd, "save") == 0 && optind + 2 >= argc) {
 		return simple("save", what, print_saved);
 	} else if (strcmp(cmd, "rxq") == 0 && what != NULL && strcmp(what, "rebalance") == 0 &&

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The daemon's running state: reload (SIGHUP, nfvswitch-ctl reload, file
- * watching), runtime rule changes, and the statistics copy. Every change is
- * the same path startup takes: a new immutable config, diffed against the
- * running one and applied by vs_switch_apply(). Control thread only.
+ * watching), runtime rule changes, and the statistics copy. Every change takes
+ * one path (vs_plan.h): parse and validate the source once, plan against what
+ * runs, apply the plan, and report the steps that ran. Control thread only.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,119 +16,6 @@
 
 #include "vs_app.h"
 #include "vs_ctl.h"
-
-/* ---- config copies ------------------------------------------------------------ */
-
-static void *
-dup_array(const void *src, size_t n, size_t size, size_t spare)
-{
-	void *p;
-
-	if (n + spare == 0)
-		return NULL;
-	p = calloc(n + spare, size);
-	if (p != NULL && n)
-		memcpy(p, src, n * size);
-	return p;
-}
-
-struct vs_config *
-vs_config_dup(const struct vs_config *cfg, uint32_t extra_rules)
-{
-	struct vs_config *c;
-	uint32_t i, j;
-
-	if (cfg == NULL) {
-		errno = EINVAL;
-		return NULL;
-	}
-	c = calloc(1, sizeof(*c));
-	if (c == NULL)
-		return NULL;
-	*c = *cfg;
-	c->dpdk.extra_args = NULL;
-	c->dpdk.n_extra_args = 0;
-	c->workers = NULL;
-	c->ports = NULL;
-	c->n_ports = 0;
-	c->rules = NULL;
-	c->sriov = NULL;
-	c->n_sriov = 0;
-	/* From here on c is consistent at each step, so vs_config_free works. */
-	if (cfg->dpdk.n_extra_args) {
-		c->dpdk.extra_args = calloc(cfg->dpdk.n_extra_args, sizeof(char *));
-		if (c->dpdk.extra_args == NULL)
-			goto fail;
-		for (i = 0; i < cfg->dpdk.n_extra_args; i++) {
-			c->dpdk.extra_args[i] = strdup(cfg->dpdk.extra_args[i]);
-			if (c->dpdk.extra_args[i] == NULL)
-				goto fail;
-			c->dpdk.n_extra_args++;
-		}
-	}
-	c->workers = dup_array(cfg->workers, cfg->n_workers, sizeof(*c->workers), 0);
-	if (cfg->n_workers && c->workers == NULL)
-		goto fail;
-	if (cfg->n_ports) {
-		c->ports = calloc(cfg->n_ports, sizeof(*c->ports));
-		if (c->ports == NULL)
-			goto fail;
-		for (i = 0; i < cfg->n_ports; i++) {
-			c->ports[i] = cfg->ports[i];
-			c->ports[i].rxq_pins = NULL;
-			c->n_ports++;
-			if (cfg->ports[i].n_rxq_pins == 0)
-				continue;
-			c->ports[i].rxq_pins =
-			    dup_array(cfg->ports[i].rxq_pins, cfg->ports[i].n_rxq_pins,
-				      sizeof(*c->ports[i].rxq_pins), 0);
-			if (c->ports[i].rxq_pins == NULL)
-				goto fail;
-		}
-	}
-	c->rules = dup_array(cfg->rules, cfg->n_rules, sizeof(*c->rules), extra_rules);
-	if (cfg->n_rules + extra_rules && c->rules == NULL)
-		goto fail;
-	if (cfg->n_sriov) {
-		c->sriov = calloc(cfg->n_sriov, sizeof(*c->sriov));
-		if (c->sriov == NULL)
-			goto fail;
-		for (i = 0; i < cfg->n_sriov; i++) {
-			const struct vs_cfg_pf *pf = &cfg->sriov[i];
-
-			c->sriov[i] = *pf;
-			c->sriov[i].vfs = NULL;
-			c->sriov[i].n_vfs = 0;
-			c->n_sriov++;
-			if (pf->n_vfs == 0)
-				continue;
-			c->sriov[i].vfs = calloc(pf->n_vfs, sizeof(*pf->vfs));
-			if (c->sriov[i].vfs == NULL)
-				goto fail;
-			for (j = 0; j < pf->n_vfs; j++) {
-				struct vs_cfg_vf *vf = &c->sriov[i].vfs[j];
-
-				*vf = pf->vfs[j];
-				vf->extra_macs = NULL;
-				vf->n_extra_macs = 0;
-				c->sriov[i].n_vfs++;
-				if (pf->vfs[j].n_extra_macs == 0)
-					continue;
-				vf->extra_macs =
-				    dup_array(pf->vfs[j].extra_macs, pf->vfs[j].n_extra_macs,
-					      sizeof(*vf->extra_macs), 0);
-				if (vf->extra_macs == NULL)
-					goto fail;
-				vf->n_extra_macs = pf->vfs[j].n_extra_macs;
-			}
-		}
-	}
-	return c;
-fail:
-	vs_config_free(c);
-	errno = ENOMEM;
-	return NULL;
-}
 
 /* ---- state ---------------------------------------------------------------------- */
 
@@ -163,11 +50,10 @@ vs_daemon_init(struct vs_daemon *d, struct vs_switch *sw, const struct vs_config
 	d->cfg = (struct vs_config *)(uintptr_t)cfg;
 	snprintf(d->file, sizeof(d->file), "%s", file ? file : "");
 	file_mtime(d->file, &d->file_mtime);
-	d->file_cfg = vs_config_dup(cfg, 0);
 	d->stats = calloc(1, sizeof(*d->stats));
 	d->rate_prev = calloc(1, sizeof(*d->rate_prev));
 	d->rate_cur = calloc(1, sizeof(*d->rate_cur));
-	if (d->file_cfg == NULL || d->stats == NULL || d->rate_prev == NULL ||
+	if (d->stats == NULL || d->rate_prev == NULL ||
 	    d->rate_cur == NULL) {
 		vs_daemon_fini(d);
 		return -ENOMEM;
@@ -251,22 +137,26 @@ vs_daemon_sriov_start(struct vs_daemon *d, const struct vs_vf_params *params)
 	return 0;
 }
 
-/* After an apply: the VFs follow the new config (only what changed is sent). */
-static void
-sriov_follow(struct vs_daemon *d)
+/* After an apply: the VFs follow the new config (only what changed is sent).
+ * 0, or -errno with msg saying why (the switch's part stays applied). */
+static int
+sriov_follow(struct vs_daemon *d, char *msg, size_t size)
 {
-	int rc;
+	int rc = 0;
 
 	if (d->vf != NULL) {
 		rc = vs_vf_apply_config(d->vf, d->cfg);
 		if (rc < 0)
-			VS_CTL_LOG(ERR, "SR-IOV: the new config was not adopted: %s\n",
-				   strerror(-rc));
+			snprintf(msg, size, "SR-IOV: the new config was not adopted: %s",
+				 strerror(-rc));
 		else
 			sriov_bind_ports(d);
 	} else if (d->cfg->n_sriov != 0) {
-		vs_daemon_sriov_start(d, d->vf_params);
+		rc = vs_daemon_sriov_start(d, d->vf_params);
+		if (rc < 0)
+			snprintf(msg, size, "SR-IOV: %.480s", d->vf_error);
 	}
+	return rc;
 }
 
 void
@@ -284,8 +174,6 @@ vs_daemon_fini(struct vs_daemon *d)
 	if (d->cfg != d->initial)
 		vs_config_free(d->cfg);
 	d->cfg = NULL;
-	vs_config_free(d->file_cfg);
-	d->file_cfg = NULL;
 	if (d->lock_ready)
 		pthread_mutex_destroy(&d->stats_lock);
 	d->lock_ready = false;
@@ -327,87 +215,52 @@ vs_daemon_tick(struct vs_daemon *d, double now)
 	d->rate_window_ready = true;
 }
 
-/* ---- apply ------------------------------------------------------------------------ */
+
+/* ---- the spine: parse, validate, plan, apply, report ------------------------------- */
 
 /*
- * Apply next (owned by the caller until it succeeds; then by d). Pipeline log
- * lines written during the apply are captured into msg as well as echoed to
- * the usual log stream.
+ * Plan and apply next (owned by the caller until it succeeds; then by d).
+ * msg gets the summary of the plan that ran, or the error. 0 or -errno.
  */
 static int
-apply(struct vs_daemon *d, struct vs_config *next, char *msg, size_t size)
+apply_config(struct vs_daemon *d, struct vs_config *next, uint32_t flags, char *msg, size_t size)
 {
 	struct vs_cfg_error err;
-	struct vs_diff diff;
-	char summary[512];
-	char *logbuf = NULL;
-	size_t loglen = 0;
-	FILE *cap, *prev;
+	struct vs_plan plan;
+	char sriov[512];
 	int rc;
 
 	memset(&err, 0, sizeof(err));
-	rc = vs_diff_compute(d->cfg, next, &diff, &err);
-	if (rc < 0) {
-		snprintf(msg, size, "%s", rc == -EPERM ? err.msg : strerror(-rc));
-		return rc;
-	}
-	vs_diff_summary(&diff, summary, sizeof(summary));
-	vs_diff_free(&diff);
 	/* The sriov: section is checked before anything changes. */
 	if (next->n_sriov != 0) {
 		rc = vs_vf_validate(next, vf_sysfs_root(d), msg, size);
 		if (rc < 0)
 			return rc;
 	}
-	prev = rte_log_get_stream();
-	cap = open_memstream(&logbuf, &loglen);
-	if (cap != NULL)
-		rte_openlog_stream(cap);
-	rc = vs_switch_apply(d->sw, next);
-	if (cap != NULL) {
-		rte_openlog_stream(NULL); /* back to the EAL's default stream */
-		fclose(cap);
-		if (logbuf != NULL && loglen) {
-			fputs(logbuf, prev ? prev : stderr);
-			fflush(prev ? prev : stderr);
-		}
-	}
+	rc = vs_switch_plan(d->sw, next, flags, &plan, &err);
+	if (rc == 0)
+		rc = vs_switch_apply_plan(d->sw, &plan, &err);
 	if (rc < 0) {
-		if (logbuf != NULL && loglen) {
-			char *line = logbuf, *nl;
-
-			/* The last line: the pipeline logs the cause just before it fails. */
-			for (nl = strchr(line, '\n'); nl && nl[1]; nl = strchr(line, '\n'))
-				line = nl + 1;
-			nl = strchr(line, '\n');
-			if (nl)
-				*nl = '\0';
-			/* Without the log type ("pipeline: "); a file name has a '/' or '.'. */
-			nl = strstr(line, ": ");
-			if (nl != NULL && strcspn(line, " /.:") == (size_t)(nl - line))
-				line = nl + 2;
-			if (strncmp(line, next->source, strlen(next->source)) == 0)
-				snprintf(msg, size, "%s", line);
-			else
-				snprintf(msg, size, "%s: not applied: %s", next->source, line);
-		} else {
-			snprintf(msg, size, "%s: not applied: %s", next->source, strerror(-rc));
-		}
-		free(logbuf);
+		snprintf(msg, size, "%s", err.msg[0] ? err.msg : strerror(-rc));
+		vs_plan_free(&plan);
 		return rc;
 	}
-	free(logbuf);
+	vs_plan_summary(&plan, msg, size);
+	vs_plan_free(&plan);
 	set_cfg(d, next);
-	sriov_follow(d);
-	snprintf(msg, size, "%s", summary);
+	if (sriov_follow(d, sriov, sizeof(sriov)) < 0) {
+		size_t len = strlen(msg);
+
+		snprintf(msg + len, size - len, "; %s", sriov);
+	}
 	return 0;
 }
 
 int
-vs_daemon_reload(struct vs_daemon *d, char *msg, size_t size)
+vs_daemon_reload_flags(struct vs_daemon *d, uint32_t flags, char *msg, size_t size)
 {
 	struct vs_cfg_error err;
-	struct vs_config *next, *file_copy;
+	struct vs_config *next;
 	struct timespec mt;
 	int rc;
 
@@ -423,21 +276,11 @@ vs_daemon_reload(struct vs_daemon *d, char *msg, size_t size)
 		snprintf(msg, size, "%s", err.msg[0] ? err.msg : "invalid configuration");
 		goto refused;
 	}
-	file_copy = vs_config_dup(next, 0);
-	if (file_copy == NULL) {
-		vs_config_free(next);
-		rc = -ENOMEM;
-		snprintf(msg, size, "out of memory");
-		goto refused;
-	}
-	rc = apply(d, next, msg, size);
+	rc = apply_config(d, next, flags & VS_RELOAD_REPLACE ? VS_PLAN_REPLACE : 0, msg, size);
 	if (rc < 0) {
 		vs_config_free(next);
-		vs_config_free(file_copy);
 		goto refused;
 	}
-	vs_config_free(d->file_cfg);
-	d->file_cfg = file_copy;
 	d->file_mtime = mt;
 	d->reloads++;
 	snprintf(d->last_reload, sizeof(d->last_reload), "applied: %s", msg);
@@ -450,6 +293,12 @@ refused:
 	snprintf(d->last_reload, sizeof(d->last_reload), "refused: %s", msg);
 	VS_CTL_LOG(ERR, "reload refused, the running config is unchanged: %s\n", msg);
 	return rc;
+}
+
+int
+vs_daemon_reload(struct vs_daemon *d, char *msg, size_t size)
+{
+	return vs_daemon_reload_flags(d, 0, msg, size);
 }
 
 bool
@@ -465,127 +314,137 @@ vs_daemon_file_changed(struct vs_daemon *d)
 
 /* ---- runtime rule changes ------------------------------------------------------------ */
 
-/* Parse one rule written in the file's syntax, checking its port names
- * against the running ports. */
-static int
-parse_rule(const struct vs_daemon *d, const char *text, struct vs_cfg_rule *out, char *msg,
-	   size_t size)
-{
-	struct vs_cfg_error err;
-	struct vs_config *c;
-	size_t cap = strlen(text) + 64 + (size_t)d->cfg->n_ports * (VS_CFG_NAME_MAX + 64);
-	char *yaml = malloc(cap), *p;
-	size_t off;
-	uint32_t i;
+static const char *const op_names[] = {
+	[VS_CFG_RULE_OP_ADD] = "rule-add",
+	[VS_CFG_RULE_OP_DEL] = "rule-del",
+	[VS_CFG_RULE_OP_MOD] = "rule-mod",
+	[VS_CFG_RULE_BATCH] = "rule-batch",
+};
 
-	if (yaml == NULL)
-		return -ENOMEM;
-	/* The rule first, so that positions read rule-add:2:5 and on. */
-	off = (size_t)snprintf(yaml, cap, "rules:\n  - ");
-	for (p = yaml + off; *text; text++)
-		*p++ = (*text == '\n' || *text == '\r') ? ' ' : *text;
-	off = (size_t)(p - yaml);
-	off += (size_t)snprintf(yaml + off, cap - off, "\nports:\n");
-	for (i = 0; i < d->cfg->n_ports; i++)
-		off += (size_t)snprintf(yaml + off, cap - off,
-					"  - {name: \"%s\", type: ethdev, device: \"port%u\"}\n",
-					d->cfg->ports[i].name, i);
+/* The live rule an op names: by name, by #UID, or by priority + match (a
+ * runtime rule first, then a file rule). */
+static struct vs_sw_rule *
+find_rule(struct vs_daemon *d, const struct vs_cfg_rule_op *op)
+{
+	struct vs_sw_rule *r;
+
+	if (op->by_match) {
+		r = vs_switch_rule_by_match(d->sw, &op->rule.match, op->rule.priority,
+					    VS_RULE_SRC_CTL);
+		return r ? r : vs_switch_rule_by_match(d->sw, &op->rule.match, op->rule.priority,
+						      VS_RULE_SRC_FILE);
+	}
+	return vs_switch_rule_by_name(d->sw, op->rule.name);
+}
+
+static int
+plan_ops(struct vs_daemon *d, const char *what, const struct vs_cfg_rule_op *ops, uint32_t n,
+	 struct vs_plan *plan, char *msg, size_t size)
+{
+	uint32_t i;
+	int rc = 0;
+
+	for (i = 0; i < n && rc == 0; i++) {
+		const struct vs_cfg_rule_op *op = &ops[i];
+		struct vs_sw_rule *r = NULL;
+
+		if (op->op != VS_CFG_RULE_OP_ADD) {
+			r = find_rule(d, op);
+			if (r == NULL) {
+				if (op->by_match)
+					snprintf(msg, size,
+						 "%s: %u:%u: no rule with priority %d and this "
+						 "match; expected a live rule (show rules)",
+						 what, op->rule.pos.line, op->rule.pos.column,
+						 op->rule.priority);
+				else
+					snprintf(msg, size,
+						 "%s: %u:%u: no rule named '%s'; expected a live "
+						 "rule's name (show rules)",
+						 what, op->rule.pos.line, op->rule.pos.column,
+						 op->rule.name);
+				return -ENOENT;
+			}
+		}
+		if (op->op == VS_CFG_RULE_OP_ADD)
+			rc = vs_plan_rule_add(plan, &op->rule, VS_RULE_SRC_CTL);
+		else if (op->op == VS_CFG_RULE_OP_DEL)
+			rc = vs_plan_rule_del(plan, r);
+		else
+			rc = vs_plan_rule_mod(plan, r, &op->rule, false);
+	}
+	if (rc < 0)
+		snprintf(msg, size, "%s: out of memory", what);
+	return rc;
+}
+
+int
+vs_daemon_rules(struct vs_daemon *d, int kind, const char *text, char *msg, size_t size)
+{
+	const char *what = (unsigned)kind <= VS_CFG_RULE_BATCH ? op_names[kind] : "rule";
+	struct vs_cfg_rule_op *ops = NULL;
+	struct vs_cfg_error err;
+	struct vs_plan plan;
+	uint32_t n = 0;
+	int rc;
+
+	if (text == NULL || text[0] == '\0') {
+		snprintf(msg, size, "%s: no rule given", what);
+		return -EINVAL;
+	}
 	memset(&err, 0, sizeof(err));
-	c = vs_config_load_buf(yaml, off, "rule-add", &err);
-	free(yaml);
-	if (c == NULL) {
+	/* "#UID" names a rule by the id show rules prints. */
+	if (kind == VS_CFG_RULE_OP_DEL && text[0] == '#') {
+		char *end;
+		unsigned long long uid = strtoull(text + 1, &end, 10);
+		struct vs_sw_rule *r = text[1] != '\0' && *end == '\0'
+					   ? vs_switch_rule_by_uid(d->sw, uid)
+					   : NULL;
+
+		if (r == NULL) {
+			snprintf(msg, size, "%s: no rule #%s; expected #UID of show rules", what,
+				 text + 1);
+			return -ENOENT;
+		}
+		vs_plan_init(&plan);
+		rc = vs_plan_rule_del(&plan, r);
+		goto apply;
+	}
+	rc = vs_config_parse_rule_ops(text, strlen(text), what, kind, d->cfg, &ops, &n, &err);
+	if (rc < 0) {
 		snprintf(msg, size, "%s", err.msg);
-		return -EINVAL;
+		return rc;
 	}
-	if (c->n_rules != 1) {
-		vs_config_free(c);
-		snprintf(msg, size, "rule-add: expected one rule");
-		return -EINVAL;
+	vs_plan_init(&plan);
+	rc = plan_ops(d, what, ops, n, &plan, msg, size);
+	if (rc < 0)
+		goto out;
+apply:
+	if (rc == 0)
+		rc = vs_switch_apply_plan(d->sw, &plan, &err);
+	if (rc < 0) {
+		if (err.msg[0] != '\0')
+			snprintf(msg, size, "%s: %s", what, err.msg);
+		else
+			snprintf(msg, size, "%s: %s", what, strerror(-rc));
+		goto out;
 	}
-	*out = c->rules[0];
-	memset(&out->pos, 0, sizeof(out->pos));
-	for (i = 0; i < VS_CFG_MAX_ACTIONS; i++)
-		memset(&out->actions[i].pos, 0, sizeof(out->actions[i].pos));
-	vs_config_free(c);
-	return 0;
+	vs_plan_summary(&plan, msg, size);
+	VS_CTL_LOG(NOTICE, "%s applied: %s\n", what, msg);
+out:
+	vs_plan_free(&plan);
+	free(ops);
+	return rc;
 }
 
 int
 vs_daemon_rule_add(struct vs_daemon *d, const char *rule_text, char *msg, size_t size)
 {
-	struct vs_cfg_rule rule;
-	struct vs_config *next;
-	uint32_t i;
-	int rc;
-
-	if (rule_text == NULL || rule_text[0] == '\0') {
-		snprintf(msg, size, "rule-add: no rule given");
-		return -EINVAL;
-	}
-	rc = parse_rule(d, rule_text, &rule, msg, size);
-	if (rc < 0)
-		return rc;
-	for (i = 0; rule.name[0] != '\0' && i < d->cfg->n_rules; i++) {
-		if (strcmp(d->cfg->rules[i].name, rule.name) == 0) {
-			snprintf(msg, size, "rule-add: a rule named '%s' exists already",
-				 rule.name);
-			return -EEXIST;
-		}
-	}
-	next = vs_config_dup(d->cfg, 1);
-	if (next == NULL) {
-		snprintf(msg, size, "out of memory");
-		return -ENOMEM;
-	}
-	next->rules[next->n_rules++] = rule;
-	rc = apply(d, next, msg, size);
-	if (rc < 0)
-		vs_config_free(next);
-	else
-		VS_CTL_LOG(NOTICE, "runtime rule added%s%s: %s\n", rule.name[0] ? " " : "",
-			   rule.name, msg);
-	return rc;
+	return vs_daemon_rules(d, VS_CFG_RULE_OP_ADD, rule_text, msg, size);
 }
 
 int
 vs_daemon_rule_del(struct vs_daemon *d, const char *which, char *msg, size_t size)
 {
-	struct vs_config *next;
-	uint32_t i, idx = UINT32_MAX;
-	int rc;
-
-	if (which == NULL || which[0] == '\0') {
-		snprintf(msg, size, "rule-del: give a rule name or #INDEX");
-		return -EINVAL;
-	}
-	if (which[0] == '#') {
-		char *end;
-		unsigned long v = strtoul(which + 1, &end, 10);
-
-		if (which[1] != '\0' && *end == '\0' && v < d->cfg->n_rules)
-			idx = (uint32_t)v;
-	} else {
-		for (i = 0; i < d->cfg->n_rules; i++)
-			if (strcmp(d->cfg->rules[i].name, which) == 0)
-				idx = i;
-	}
-	if (idx == UINT32_MAX) {
-		snprintf(msg, size, "rule-del: no rule %s (%u rules; names or #0..#%u)", which,
-			 d->cfg->n_rules, d->cfg->n_rules ? d->cfg->n_rules - 1 : 0);
-		return -ENOENT;
-	}
-	next = vs_config_dup(d->cfg, 0);
-	if (next == NULL) {
-		snprintf(msg, size, "out of memory");
-		return -ENOMEM;
-	}
-	memmove(&next->rules[idx], &next->rules[idx + 1],
-		(next->n_rules - idx - 1) * sizeof(next->rules[0]));
-	next->n_rules--;
-	rc = apply(d, next, msg, size);
-	if (rc < 0)
-		vs_config_free(next);
-	else
-		VS_CTL_LOG(NOTICE, "runtime rule %s deleted: %s\n", which, msg);
-	return rc;
+	return vs_daemon_rules(d, VS_CFG_RULE_OP_DEL, which, msg, size);
 }

@@ -344,12 +344,12 @@ vs_config_write(const struct vs_config *cfg, FILE *f)
 int
 vs_daemon_save(struct vs_daemon *d, const char *path, char *msg, size_t size)
 {
-	struct vs_config *copy;
-	struct stat st;
-	char tmp[PATH_MAX + 8];
+	struct vs_sw_rule **live = NULL;
+	struct vs_config tmp;
+	char tmp_path[PATH_MAX + 8], reload_msg[512];
 	bool is_file;
 	FILE *f;
-	int rc;
+	int rc, n, i;
 
 	if (path == NULL || path[0] == '\0')
 		path = d->file;
@@ -358,40 +358,57 @@ vs_daemon_save(struct vs_daemon *d, const char *path, char *msg, size_t size)
 		return -EINVAL;
 	}
 	is_file = d->file[0] != '\0' && strcmp(path, d->file) == 0;
-	copy = is_file ? vs_config_dup(d->cfg, 0) : NULL;
-	if (is_file && copy == NULL) {
+	/* The running config: the file's settings, and the rules that run now
+	 * (the file's, then those added at runtime, in their order). */
+	n = vs_switch_rules_sorted(d->sw, 1u << VS_RULE_SRC_FILE | 1u << VS_RULE_SRC_CTL, &live);
+	if (n < 0) {
+		snprintf(msg, size, "save: out of memory");
+		return n;
+	}
+	tmp = *d->cfg;
+	tmp.n_rules = (uint32_t)n;
+	tmp.rules = calloc((size_t)n + 1, sizeof(*tmp.rules));
+	if (tmp.rules == NULL) {
+		free(live);
 		snprintf(msg, size, "save: out of memory");
 		return -ENOMEM;
 	}
+	for (i = 0; i < n; i++)
+		tmp.rules[i] = live[i]->spec;
+	free(live);
 	/* Written next to it and renamed over it: never a half-written file. */
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
+	snprintf(tmp_path, sizeof(tmp_path), "%s.tmp", path);
+	f = fopen(tmp_path, "w");
 	if (f == NULL) {
 		rc = -errno;
-		snprintf(msg, size, "save: cannot write %s: %s", tmp, strerror(errno));
-		vs_config_free(copy);
+		snprintf(msg, size, "save: cannot write %s: %s", tmp_path, strerror(errno));
+		free(tmp.rules);
 		return rc;
 	}
-	rc = vs_config_write(d->cfg, f);
+	rc = vs_config_write(&tmp, f);
+	free(tmp.rules);
 	if (fclose(f) != 0 && rc == 0)
 		rc = -errno;
-	if (rc == 0 && rename(tmp, path) < 0)
+	if (rc == 0 && rename(tmp_path, path) < 0)
 		rc = -errno;
 	if (rc < 0) {
-		unlink(tmp);
+		unlink(tmp_path);
 		snprintf(msg, size, "save: cannot write %s: %s", path, strerror(-rc));
-		vs_config_free(copy);
 		return rc;
 	}
 	if (is_file) {
-		/* The file is the running config now; the watcher has nothing to do. */
-		vs_config_free(d->file_cfg);
-		d->file_cfg = copy;
-		if (stat(path, &st) == 0)
-			d->file_mtime = st.st_mtim;
+		/* The file holds the runtime rules now: they are file rules, and the
+		 * file is what runs (a reload that changes nothing). */
+		vs_switch_rules_adopt(d->sw, VS_RULE_SRC_CTL, VS_RULE_SRC_FILE);
+		rc = vs_daemon_reload(d, reload_msg, sizeof(reload_msg));
+		if (rc < 0) {
+			snprintf(msg, size, "save: wrote %s, but reading it back failed: %s", path,
+				 reload_msg);
+			return rc;
+		}
 	}
-	snprintf(msg, size, "saved %u ports and %u rules to %s%s", d->cfg->n_ports, d->cfg->n_rules,
-		 path, is_file ? " (the config file)" : "");
+	snprintf(msg, size, "saved %u ports and %d rules to %s%s", d->cfg->n_ports, n, path,
+		 is_file ? " (the config file)" : "");
 	VS_CTL_LOG(NOTICE, "%s\n", msg);
 	return 0;
 }

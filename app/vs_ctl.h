@@ -34,7 +34,8 @@
 
 #include "vs_config.h"
 #include "vs_ctl_client.h"
-#include "vs_diff.h"
+#include "vs_plan.h"
+#include "vs_rules.h"
 #include "vs_switch.h"
 #include "vs_vf.h"
 #include "vs_worker.h"
@@ -53,8 +54,8 @@ extern int vs_ctl_logtype;
 
 struct vs_daemon {
 	struct vs_switch *sw;
-	struct vs_config *cfg;		 /* applied: the file plus runtime rule changes */
-	struct vs_config *file_cfg;	 /* as last loaded from the file (owned) */
+	struct vs_config *cfg;		 /* the file as last applied (rules added at runtime
+					  * live in the switch's rule table, not here) */
 	const struct vs_config *initial; /* the caller's, never freed here */
 	char file[PATH_MAX];		 /* "" when running the built-in config */
 	struct timespec file_mtime;	 /* of the last load, for control.watch_file */
@@ -112,26 +113,33 @@ void vs_daemon_fini(struct vs_daemon *d);
 void vs_daemon_tick(struct vs_daemon *d, double now);
 
 /*
- * Reload the file: load and validate it, diff it against the running config
- * and apply the difference. On any error the running switch is untouched and
- * msg holds the reason (file:line:column for config errors, the restart-only
- * key for -EPERM). On success msg holds the diff summary. Runtime rule
- * changes are dropped (the file wins). 0 or -errno.
+ * Reload the file: load and validate it, plan it against what runs and apply
+ * the plan (vs_plan.h): only the rules that changed are touched, every other
+ * rule keeps its classifier entry, id and counters. Rules added at runtime
+ * stay unless flags has VS_RELOAD_REPLACE. On any error the running switch
+ * is untouched and msg holds the reason (file:line:column for config errors,
+ * the object and why for apply errors, the restart-only key for -EPERM). On
+ * success msg holds the summary of the steps that ran. 0 or -errno.
  */
+#define VS_RELOAD_REPLACE (1u << 0)
+int vs_daemon_reload_flags(struct vs_daemon *d, uint32_t flags, char *msg, size_t size);
+/* vs_daemon_reload_flags(d, 0, ...). */
 int vs_daemon_reload(struct vs_daemon *d, char *msg, size_t size);
-
 /* Whether control.watch_file is on and the file's mtime changed since it was loaded. */
 bool vs_daemon_file_changed(struct vs_daemon *d);
-
 /*
- * Runtime rule changes, applied like a reload (one diff, one transaction).
- * rule_text is one rule in the config file's syntax, e.g.
- * "{name: r1, priority: 10, match: {in_port: a}, actions: [{output: b}]}".
- * vs_daemon_rule_del takes a rule name or "#INDEX". 0 or -errno, msg says why.
+ * Runtime rule changes, one transaction each (vs_config_parse_rule_ops
+ * syntax): kind VS_CFG_RULE_OP_ADD / _MOD takes one rule, e.g.
+ * "{name: r1, priority: 10, match: {in_port: a}, actions: [{output: b}]}";
+ * _DEL a rule name, "#UID" (show rules) or "{priority: P, match: {...}}";
+ * VS_CFG_RULE_BATCH a document "{del: [...], mod: [...], add: [...]}"
+ * committed as one transaction (all or nothing). Added rules belong to the
+ * source "ctl". 0 or -errno; msg holds the summary or why not.
  */
+int vs_daemon_rules(struct vs_daemon *d, int kind, const char *text, char *msg, size_t size);
+/* vs_daemon_rules with VS_CFG_RULE_OP_ADD / VS_CFG_RULE_OP_DEL. */
 int vs_daemon_rule_add(struct vs_daemon *d, const char *rule_text, char *msg, size_t size);
 int vs_daemon_rule_del(struct vs_daemon *d, const char *which, char *msg, size_t size);
-
 /*
  * Save the running config (file and runtime changes) as YAML to path (NULL
  * or "": the config file), atomically. Saved to the config file, the
@@ -144,8 +152,6 @@ int vs_daemon_save(struct vs_daemon *d, const char *path, char *msg, size_t size
  * (positions aside). 0 or -EIO / -EINVAL. (app/save.c) */
 int vs_config_write(const struct vs_config *cfg, FILE *f);
 
-/* Deep copy of a config (NULL and errno on failure); extra_rules slots spare. */
-struct vs_config *vs_config_dup(const struct vs_config *cfg, uint32_t extra_rules);
 
 /* Handle one control request for the struct vs_daemon daemon (a
  * vs_ctl_handler_fn); returns the reply, NULL only when out of memory. */

@@ -11,7 +11,7 @@
 #include <jansson.h>
 
 #define VS_CTL_DEFAULT_SOCKET "/run/nfvswitch/ctl.sock"
-#define VS_CTL_MAX_REQUEST    65536 /* bytes of one request line */
+#define VS_CTL_MAX_REQUEST    (24u << 20) /* bytes of one request line (rule batch) */
 
 /*
  * Send req to the daemon listening on path and wait up to timeout_ms for

@@ -1219,6 +1219,28 @@ vs_cls_rule_del(struct vs_cls_txn *txn, struct vs_cls_rule *rule)
 	}
 }
 
+int
+vs_cls_rule_undel(struct vs_cls_txn *txn, struct vs_cls_rule *rule)
+{
+	struct cls_rule *r, **pp;
+
+	if (txn == NULL || txn->cls == NULL || txn->cls->txn != txn)
+		return -EINVAL;
+	r = cls_rule_of(txn->cls, rule);
+	if (r == NULL || r->state != CLS_RULE_STAGED_DEL)
+		return -ENOENT;
+	for (pp = &txn->dels; *pp != NULL && *pp != r; pp = &(*pp)->txn_next)
+		;
+	if (*pp == NULL)
+		return -ENOENT;
+	*pp = r->txn_next;
+	txn->n_dels--;
+	cls_rule_set_del_gen(r, VS_CLS_GEN_INF);
+	r->state = CLS_RULE_LIVE;
+	r->st->n_staged--;
+	return 0;
+}
+
 static void
 cls_txn_end(struct vs_cls_txn *txn)
 {

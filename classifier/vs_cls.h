@@ -77,6 +77,9 @@ int vs_cls_rule_add(struct vs_cls_txn *txn, const struct vs_cls_match *m, int32_
 		    uint64_t tiebreak, void *data, struct vs_cls_rule **out);
 /* Stage a deletion of a live rule or one added in this transaction. */
 int vs_cls_rule_del(struct vs_cls_txn *txn, struct vs_cls_rule *rule);
+/* Take back a deletion staged in this transaction: the rule stays live.
+ * 0, or -ENOENT (not a deletion of this transaction). O(deletions staged). */
+int vs_cls_rule_undel(struct vs_cls_txn *txn, struct vs_cls_rule *rule);
 /* Publish atomically. Returns 0 or -errno (the transaction is then aborted
  * and the running generation untouched). The txn is freed either way. */
 int vs_cls_txn_commit(struct vs_cls_txn *txn);

@@ -2194,3 +2194,186 @@ vs_cfg_action_type_str(enum vs_cfg_action_type t)
 	}
 	return "unknown";
 }
+
+/* ---- rule changes (ctl rule add / del / mod / batch) ---- */
+
+struct rule_ops_ctx {
+	struct vs_config tmp; /* the running ports; rules[] is scratch */
+	struct vs_cfg_rule_op *ops;
+	uint32_t n;
+};
+
+/* One rule to add or replace, as in the rules: section. */
+static int
+op_rule(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path,
+	enum vs_cfg_rule_op_type op, struct rule_ops_ctx *rc)
+{
+	struct vs_cfg_rule_op *o = &rc->ops[rc->n];
+	int ret;
+
+	memset(&rc->tmp.rules[0], 0, sizeof(rc->tmp.rules[0]));
+	ret = parse_rule(c, n, path, 0, &rc->tmp);
+	if (ret < 0)
+		return ret;
+	o->op = op;
+	o->rule = rc->tmp.rules[0];
+	o->by_match = o->rule.name[0] == '\0';
+	rc->n++;
+	return 0;
+}
+
+/* A rule to delete: its name, or {priority, match} (name optional). */
+static int
+op_del(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path,
+       struct rule_ops_ctx *rc)
+{
+	static const char *const keys[] = { "name", "priority", "match" };
+	struct vs_cfg_rule_op *o = &rc->ops[rc->n];
+	const struct vs_cfg_node *v;
+	char kp[KEYPATH_MAX];
+	uint64_t prio = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->op = VS_CFG_RULE_OP_DEL;
+	o->rule.pos = n->pos;
+	if (n->kind == VS_CFG_NODE_SCALAR) {
+		if (get_str(c, n, path, o->rule.name, sizeof(o->rule.name), CS_NAME, false) < 0)
+			return -EINVAL;
+		rc->n++;
+		return 0;
+	}
+	if (n->kind != VS_CFG_NODE_MAP)
+		return vs_cfg_fail(c, n->pos, path,
+				   "found %s; expected a rule name or {priority: P, match: {...}}",
+				   kind_name(n));
+	if (check_keys(c, n, path, keys, ARRAY_LEN(keys)) < 0)
+		return -EINVAL;
+	if ((v = get(n, "name")) != NULL &&
+	    get_str(c, v, sub(kp, path, "name"), o->rule.name, sizeof(o->rule.name), CS_NAME,
+		    false) < 0)
+		return -EINVAL;
+	v = get(n, "priority");
+	if (v == NULL && o->rule.name[0] == '\0')
+		return missing(c, n, path, "priority",
+			       "an integer 0..65535 with match, or a name, to find the rule");
+	if (v != NULL) {
+		if (get_uint(c, v, sub(kp, path, "priority"), 0, 65535, &prio) < 0)
+			return -EINVAL;
+		o->rule.priority = (int32_t)prio;
+		if (parse_match(c, get(n, "match"), sub(kp, path, "match"), &rc->tmp,
+				&o->rule.match) < 0)
+			return -EINVAL;
+		o->by_match = o->rule.name[0] == '\0';
+	}
+	rc->n++;
+	return 0;
+}
+
+static int
+op_list(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *key,
+	enum vs_cfg_rule_op_type op, struct rule_ops_ctx *rc)
+{
+	const struct vs_cfg_node *it;
+	char ip[KEYPATH_MAX];
+	uint32_t i = 0;
+	int ret;
+
+	if (n == NULL || vs_cfg_is_null(n))
+		return 0;
+	if (need_seq(c, n, key) < 0)
+		return -EINVAL;
+	for (it = n->first; it != NULL; it = it->next, i++) {
+		idx(ip, key, i);
+		ret = op == VS_CFG_RULE_OP_DEL ? op_del(c, it, ip, rc) : op_rule(c, it, ip, op, rc);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+int
+vs_config_parse_rule_ops(const char *buf, size_t len, const char *name, int kind,
+			 const struct vs_config *ports, struct vs_cfg_rule_op **ops_out,
+			 uint32_t *n_out, struct vs_cfg_error *err)
+{
+	static const char *const batch_keys[] = { "del", "mod", "add" };
+	static const enum vs_cfg_rule_op_type batch_ops[] = {
+		VS_CFG_RULE_OP_DEL, VS_CFG_RULE_OP_MOD, VS_CFG_RULE_OP_ADD };
+	struct vs_cfg_error local;
+	struct vs_cfg_node *root = NULL;
+	struct rule_ops_ctx rc;
+	struct vs_cfg_ctx c;
+	uint32_t cap = 1, k;
+	int ret;
+
+	*ops_out = NULL;
+	*n_out = 0;
+	if (err == NULL)
+		err = &local;
+	memset(err, 0, sizeof(*err));
+	memset(&c, 0, sizeof(c));
+	memset(&rc, 0, sizeof(rc));
+	c.name = name != NULL ? name : "<request>";
+	c.buf = buf != NULL ? buf : "";
+	c.len = buf != NULL ? len : 0;
+	c.err = err;
+	if (len > VS_CFG_INPUT_MAX)
+		return vs_cfg_fail(&c, (struct vs_cfg_pos){ 1, 1 }, "rules",
+				   "%zu bytes; expected at most %u bytes", len, VS_CFG_INPUT_MAX);
+	ret = vs_cfg_yaml_parse(&c, &root);
+	if (ret < 0)
+		goto out;
+	if (root == NULL || vs_cfg_is_null(root)) {
+		ret = vs_cfg_fail(&c, (struct vs_cfg_pos){ 1, 1 }, "rule",
+				  "nothing; expected %s",
+				  kind == VS_CFG_RULE_BATCH ? "a mapping with add, mod and/or del"
+				  : kind == VS_CFG_RULE_OP_DEL
+				      ? "a rule name or {priority: P, match: {...}}"
+				      : "a rule such as {priority: 10, match: {in_port: a}, "
+					"actions: [{output: b}]}");
+		goto out;
+	}
+	if (kind == VS_CFG_RULE_BATCH) {
+		if (need_map(&c, root, "batch") < 0 ||
+		    check_keys(&c, root, "", batch_keys, ARRAY_LEN(batch_keys)) < 0) {
+			ret = -EINVAL;
+			goto out;
+		}
+		cap = 0;
+		for (k = 0; k < ARRAY_LEN(batch_keys); k++) {
+			const struct vs_cfg_node *v = get(root, batch_keys[k]);
+
+			if (v != NULL && v->kind == VS_CFG_NODE_SEQ)
+				cap += v->n;
+		}
+	}
+	rc.tmp = *ports;
+	rc.tmp.rules = calloc(1, sizeof(*rc.tmp.rules));
+	rc.ops = calloc(cap ? cap : 1, sizeof(*rc.ops));
+	if (rc.tmp.rules == NULL || rc.ops == NULL) {
+		ret = oom(&c);
+		goto out;
+	}
+	rc.tmp.n_rules = 1;
+	if (kind == VS_CFG_RULE_BATCH) {
+		for (k = 0, ret = 0; k < ARRAY_LEN(batch_keys) && ret == 0; k++)
+			ret = op_list(&c, get(root, batch_keys[k]), batch_keys[k], batch_ops[k],
+				      &rc);
+	} else if (kind == VS_CFG_RULE_OP_DEL) {
+		ret = op_del(&c, root, "rule", &rc);
+	} else {
+		ret = op_rule(&c, root, "rule", (enum vs_cfg_rule_op_type)kind, &rc);
+	}
+out:
+	vs_cfg_arena_free(&c.arena);
+	free(rc.tmp.rules);
+	if (ret < 0) {
+		free(rc.ops);
+		if (err->code == 0)
+			err->code = ret;
+		return ret;
+	}
+	*ops_out = rc.ops;
+	*n_out = rc.n;
+	return 0;
+}

@@ -268,6 +268,37 @@ int vs_cfg_err(struct vs_cfg_error *err, int code, struct vs_cfg_pos pos, const 
 /* Clear err (may be NULL). */
 void vs_cfg_err_clear(struct vs_cfg_error *err);
 
+/* ---- rule changes at runtime (nfvswitch-ctl rule add/del/mod/batch) ---- */
+
+enum vs_cfg_rule_op_type {
+	VS_CFG_RULE_OP_ADD = 0,
+	VS_CFG_RULE_OP_DEL,
+	VS_CFG_RULE_OP_MOD,
+};
+#define VS_CFG_RULE_BATCH 3 /* kind of vs_config_parse_rule_ops: a batch document */
+
+struct vs_cfg_rule_op {
+	enum vs_cfg_rule_op_type op;
+	/* del/mod: the rule is found by match + priority (no name given). */
+	bool by_match;
+	/* add/mod: the rule; del: its name, or its priority and match. */
+	struct vs_cfg_rule rule;
+};
+
+/*
+ * Parse rule changes written in the config file's syntax; name is used in
+ * messages ("rule-add:1:12: ..."). kind VS_CFG_RULE_OP_ADD or _MOD: buf is
+ * one rule ({name, priority, match, actions}); _DEL: a rule name, or
+ * {priority, match} (name optional); VS_CFG_RULE_BATCH: a mapping with any of
+ * `del: [NAME or {priority, match}, ...]`, `mod: [RULE, ...]`,
+ * `add: [RULE, ...]`, listed in that order (deletions first). Port names are
+ * checked against ports->ports (the running ports). 0 and a malloc'd array
+ * in *ops (free it), or -errno with err filled.
+ */
+int vs_config_parse_rule_ops(const char *buf, size_t len, const char *name, int kind,
+			     const struct vs_config *ports, struct vs_cfg_rule_op **ops,
+			     uint32_t *n, struct vs_cfg_error *err);
+
 /* Load and validate. NULL on error, with err filled (err may be NULL). */
 struct vs_config *vs_config_load(const char *path, struct vs_cfg_error *err);
 /* Same from memory; name is used in messages. */

@@ -41,17 +41,28 @@ vs_port_devname(const char *device, char *name, size_t size)
 	return 0;
 }
 
+/* An error of a port's creation: into p->err for the caller to report, or
+ * logged when nobody asked for it. */
+#define PORT_ERR(p, ...)                                                                           \
+	do {                                                                                       \
+		if ((p)->err != NULL)                                                              \
+			snprintf((p)->err->msg, sizeof((p)->err->msg), __VA_ARGS__);               \
+		else                                                                               \
+			VS_PL_LOG(ERR, __VA_ARGS__);                                               \
+	} while (0)
+
 /* ---- ethdev ---------------------------------------------------------------- */
 
 static int
-ethdev_find_or_probe(const struct vs_port *port, const char *device, uint16_t *dev_id, bool *probed)
+ethdev_find_or_probe(const struct vs_port *port, const char *device, const struct vs_port_params *p,
+		     uint16_t *dev_id, bool *probed)
 {
 	char name[RTE_ETH_NAME_MAX_LEN];
 	int rc;
 
 	*probed = false;
 	if (vs_port_devname(device, name, sizeof(name)) < 0) {
-		VS_PL_LOG(ERR, "port %s: device name in '%s' is too long", port->name, device);
+		PORT_ERR(p, "port %s: device name in '%s' is too long", port->name, device);
 		return -ENAMETOOLONG;
 	}
 	/* An ethdev that already exists (made by the application or a test). */
@@ -59,12 +70,12 @@ ethdev_find_or_probe(const struct vs_port *port, const char *device, uint16_t *d
 		return 0;
 	rc = rte_dev_probe(device);
 	if (rc < 0 && rc != -EEXIST) {
-		VS_PL_LOG(ERR, "port %s: cannot probe device '%s': %s", port->name, device,
+		PORT_ERR(p, "port %s: cannot probe device '%s' (%s); expected a PCI address or vdev devargs DPDK can probe", port->name, device,
 			  rte_strerror(-rc));
 		return -ENODEV;
 	}
 	if (rte_eth_dev_get_port_by_name(name, dev_id) != 0) {
-		VS_PL_LOG(ERR, "port %s: device '%s' was probed but has no ethdev named '%s'",
+		PORT_ERR(p, "port %s: device '%s' was probed but has no ethdev named '%s'",
 			  port->name, device, name);
 		return -ENODEV;
 	}
@@ -94,7 +105,7 @@ ethdev_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct 
 	bool probed;
 	int rc, socket;
 
-	rc = ethdev_find_or_probe(port, cfg->device, &port->dev_id, &probed);
+	rc = ethdev_find_or_probe(port, cfg->device, p, &port->dev_id, &probed);
 	if (rc < 0)
 		return rc;
 	port->owns_dev = probed;
@@ -115,8 +126,7 @@ ethdev_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct 
 	}
 	if (n_rxq > info.max_rx_queues || n_txq > info.max_tx_queues ||
 	    n_rxq > VS_PORT_MAX_QUEUES || n_txq > VS_PORT_MAX_QUEUES) {
-		VS_PL_LOG(
-		    ERR, "port %s: %u rx / %u tx queues asked; device '%s' has at most %u / %u",
+		PORT_ERR(p, "port %s: %u rx / %u tx queues asked; device '%s' has at most %u / %u",
 		    port->name, n_rxq, n_txq, cfg->device, info.max_rx_queues, info.max_tx_queues);
 		rc = -EINVAL;
 		goto fail;
@@ -124,7 +134,7 @@ ethdev_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct 
 	memset(&conf, 0, sizeof(conf));
 	rc = rte_eth_dev_configure(port->dev_id, n_rxq, n_txq, &conf);
 	if (rc < 0) {
-		VS_PL_LOG(ERR, "port %s: configure failed: %s", port->name, rte_strerror(-rc));
+		PORT_ERR(p, "port %s: configure failed: %s", port->name, rte_strerror(-rc));
 		goto fail;
 	}
 	nb_rxd = cfg->rx_desc ? cfg->rx_desc : 1024;
@@ -136,7 +146,7 @@ ethdev_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct 
 		rc =
 		    rte_eth_rx_queue_setup(port->dev_id, q, nb_rxd, port->socket_id, NULL, p->pool);
 		if (rc < 0) {
-			VS_PL_LOG(ERR, "port %s: rx queue %u setup failed: %s", port->name, q,
+			PORT_ERR(p, "port %s: rx queue %u setup failed: %s", port->name, q,
 				  rte_strerror(-rc));
 			goto fail;
 		}
@@ -144,7 +154,7 @@ ethdev_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct 
 	for (q = 0; q < n_txq; q++) {
 		rc = rte_eth_tx_queue_setup(port->dev_id, q, nb_txd, port->socket_id, NULL);
 		if (rc < 0) {
-			VS_PL_LOG(ERR, "port %s: tx queue %u setup failed: %s", port->name, q,
+			PORT_ERR(p, "port %s: tx queue %u setup failed: %s", port->name, q,
 				  rte_strerror(-rc));
 			goto fail;
 		}
@@ -152,7 +162,7 @@ ethdev_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct 
 	if (cfg->mtu) {
 		rc = rte_eth_dev_set_mtu(port->dev_id, cfg->mtu);
 		if (rc < 0) {
-			VS_PL_LOG(ERR, "port %s: mtu %u refused: %s", port->name, cfg->mtu,
+			PORT_ERR(p, "port %s: mtu %u refused: %s", port->name, cfg->mtu,
 				  rte_strerror(-rc));
 			goto fail;
 		}
@@ -163,7 +173,7 @@ ethdev_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct 
 		memcpy(mac.addr_bytes, cfg->mac.b, sizeof(mac.addr_bytes));
 		rc = rte_eth_dev_default_mac_addr_set(port->dev_id, &mac);
 		if (rc < 0) {
-			VS_PL_LOG(ERR, "port %s: cannot set MAC: %s", port->name,
+			PORT_ERR(p, "port %s: cannot set MAC: %s", port->name,
 				  rte_strerror(-rc));
 			goto fail;
 		}

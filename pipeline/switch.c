@@ -18,31 +18,15 @@
 #include <rte_rcu_qsbr.h>
 
 #include "pipeline_log.h"
+#include "switch_priv.h"
 #include "vs_action.h"
-#include "vs_diff.h"
+#include "vs_plan.h"
 #include "vs_switch.h"
 #include "vs_worker.h"
 
 RTE_LOG_REGISTER_DEFAULT(vs_pipeline_logtype, NOTICE);
 
-struct vs_switch {
-	const struct vs_config *cfg; /* applied config (caller's), NULL before */
-	struct vs_dp_shared sh;
-	struct rte_mempool *pool;
-	struct rte_rcu_qsbr *qsbr;
-	struct vs_cls *cls;
-	uint16_t n_workers;
-	uint32_t worker_lcores[VS_CFG_MAX_WORKERS];
-	struct vs_worker *workers[VS_CFG_MAX_WORKERS];
-	struct vs_port *ports[VS_PORT_MAX]; /* by switch port id */
-	struct vs_cls_rule **rules;	    /* live classifier rules */
-	uint32_t n_rules;
-	uint64_t generation;
-	bool running;
-	/* Workers' per-id counters when the port at that id was added: a port
-	 * that reuses the id of one removed earlier starts from zero. */
-	struct vs_switch_port_stats port_base[VS_PORT_MAX];
-};
+/* struct vs_switch: switch_priv.h (rules.c shares it). */
 
 static uint32_t switch_seq;
 
@@ -136,6 +120,7 @@ free_workers(struct vs_switch *sw)
 			continue;
 		vs_worker_drain(sw->workers[i]);
 		vs_cls_ctx_destroy(sw->workers[i]->cls_ctx);
+		rte_free(sw->workers[i]->rule_bytes);
 		rte_free(sw->workers[i]);
 		sw->workers[i] = NULL;
 	}
@@ -223,6 +208,9 @@ vs_switch_create(const struct vs_config *cfg)
 		VS_PL_LOG(ERR, "cannot create the classifier: %s", strerror(rc));
 		goto fail;
 	}
+	rc = -vs_rules_init(sw, cfg->classifier.max_rules);
+	if (rc != 0)
+		goto fail;
 	for (i = 0; i < sw->n_workers; i++) {
 		struct vs_cls_ctx_params xp;
 		struct vs_worker *w;
@@ -245,6 +233,13 @@ vs_switch_create(const struct vs_config *cfg)
 			rc = errno ? errno : ENOMEM;
 			goto fail;
 		}
+		w->rule_bytes = rte_zmalloc_socket("vs_rule_bytes",
+						   sizeof(uint64_t) * sw->rt.max_rules,
+						   RTE_CACHE_LINE_SIZE, socket);
+		if (w->rule_bytes == NULL) {
+			rc = ENOMEM;
+			goto fail;
+		}
 		rc = rte_rcu_qsbr_thread_register(sw->qsbr, i);
 		if (rc < 0) {
 			rc = rte_errno;
@@ -255,6 +250,7 @@ vs_switch_create(const struct vs_config *cfg)
 	return sw;
 fail:
 	free_workers(sw);
+	vs_rules_fini(sw);
 	vs_cls_destroy(sw->cls);
 	rte_free(sw->qsbr);
 	rte_mempool_free(sw->pool);
@@ -348,70 +344,525 @@ vs_switch_refresh_ports(struct vs_switch *sw)
 	return republish(sw);
 }
 
-/* ---- apply ------------------------------------------------------------------------------ */
+/* ---- plans ------------------------------------------------------------------------------- */
 
-struct plan {
-	struct vs_switch *sw;
-	const struct vs_config *cfg;
-	uint16_t ids[VS_CFG_MAX_PORTS];	   /* switch id of cfg->ports[i] */
-	bool added[VS_CFG_MAX_PORTS];	   /* cfg->ports[i] is new */
-	struct vs_port *gone[VS_PORT_MAX]; /* ports not in cfg: destroyed last */
-	uint16_t n_gone;
-	bool changed[VS_CFG_MAX_PORTS]; /* cfg->ports[i] exists with other settings */
-	uint16_t n_changed;
+static const char *const plan_op_names[VS_PLAN_OP_MAX] = {
+    [VS_PLAN_PORT_ADD] = "port_add",	 [VS_PLAN_PORT_CHANGE] = "port_change",
+    [VS_PLAN_RULE_DEL] = "rule_del",	 [VS_PLAN_RULE_MOD] = "rule_mod",
+    [VS_PLAN_RULE_ADD] = "rule_add",	 [VS_PLAN_RXQ_ASSIGN] = "rxq_assign",
+    [VS_PLAN_PORT_DEL] = "port_del",	 [VS_PLAN_CONTROL] = "control",
 };
 
-static int
-plan_lookup(const char *name, void *arg)
+const char *
+vs_plan_op_str(enum vs_plan_op op)
 {
-	const struct plan *pl = arg;
-	int i = vs_config_port_index(pl->cfg, name);
+	return (unsigned)op < VS_PLAN_OP_MAX ? plan_op_names[op] : "unknown";
+}
 
-	return i < 0 ? -1 : pl->ids[i];
+void
+vs_plan_init(struct vs_plan *plan)
+{
+	memset(plan, 0, sizeof(*plan));
+}
+
+void
+vs_plan_free(struct vs_plan *plan)
+{
+	if (plan == NULL)
+		return;
+	free(plan->steps);
+	plan->steps = NULL;
+	plan->n = plan->cap = 0;
+}
+
+static struct vs_plan_step *
+plan_push(struct vs_plan *plan, enum vs_plan_op op, const char *name, struct vs_cfg_pos pos)
+{
+	struct vs_plan_step *s;
+
+	if (plan->n == plan->cap) {
+		uint32_t ncap = plan->cap ? plan->cap * 2 : 16;
+
+		s = realloc(plan->steps, ncap * sizeof(*s));
+		if (s == NULL)
+			return NULL;
+		plan->steps = s;
+		plan->cap = ncap;
+	}
+	s = &plan->steps[plan->n++];
+	memset(s, 0, sizeof(*s));
+	s->op = op;
+	s->pos = pos;
+	if (name != NULL)
+		snprintf(s->name, sizeof(s->name), "%s", name);
+	plan->n_op[op]++;
+	return s;
+}
+
+int
+vs_plan_rule_add(struct vs_plan *plan, const struct vs_cfg_rule *spec, enum vs_rule_source src)
+{
+	struct vs_plan_step *s = plan_push(plan, VS_PLAN_RULE_ADD, spec->name, spec->pos);
+
+	if (s == NULL)
+		return -ENOMEM;
+	s->spec = spec;
+	s->src = src;
+	return 0;
+}
+
+int
+vs_plan_rule_del(struct vs_plan *plan, struct vs_sw_rule *r)
+{
+	struct vs_plan_step *s = plan_push(plan, VS_PLAN_RULE_DEL, r->spec.name, r->spec.pos);
+
+	if (s == NULL)
+		return -ENOMEM;
+	s->rule = r;
+	s->src = r->src;
+	return 0;
+}
+
+int
+vs_plan_rule_mod(struct vs_plan *plan, struct vs_sw_rule *r, const struct vs_cfg_rule *spec,
+		 bool reset_counts)
+{
+	struct vs_plan_step *s = plan_push(plan, VS_PLAN_RULE_MOD, spec->name, spec->pos);
+
+	if (s == NULL)
+		return -ENOMEM;
+	s->rule = r;
+	s->spec = spec;
+	s->src = r->src;
+	s->reset_counts = reset_counts;
+	return 0;
+}
+
+bool
+vs_plan_port_same(const struct vs_cfg_port *a, const struct vs_cfg_port *b)
+{
+	return a->type == b->type && strcmp(a->device, b->device) == 0 &&
+	       a->rx_queues == b->rx_queues && a->tx_queues == b->tx_queues &&
+	       a->rx_desc == b->rx_desc && a->tx_desc == b->tx_desc && a->mtu == b->mtu &&
+	       a->promisc == b->promisc && a->has_mac == b->has_mac &&
+	       (!a->has_mac || memcmp(&a->mac, &b->mac, sizeof(a->mac)) == 0) &&
+	       a->is_vf == b->is_vf && strcmp(a->vf_pf, b->vf_pf) == 0 && a->vf_id == b->vf_id &&
+	       strcmp(a->path, b->path) == 0 && a->mode == b->mode && a->queues == b->queues &&
+	       strcmp(a->owner, b->owner) == 0 && strcmp(a->group, b->group) == 0 &&
+	       a->socket_perm == b->socket_perm;
+}
+
+static bool
+pins_same(const struct vs_cfg_port *a, const struct vs_cfg_port *b)
+{
+	uint32_t i;
+
+	if (a->n_rxq_pins != b->n_rxq_pins)
+		return false;
+	for (i = 0; i < a->n_rxq_pins; i++)
+		if (a->rxq_pins[i].queue != b->rxq_pins[i].queue ||
+		    a->rxq_pins[i].worker_lcore != b->rxq_pins[i].worker_lcore)
+			return false;
+	return true;
 }
 
 static int
-plan_ports(struct vs_switch *sw, const struct vs_config *cfg, struct plan *pl)
+plan_ports(struct vs_switch *sw, const struct vs_config *cfg, struct vs_plan *plan)
 {
+	static const struct vs_cfg_pos nopos;
 	const struct vs_config *old = sw->cfg;
-	bool used[VS_PORT_MAX] = {false};
+	struct vs_plan_step *s;
+	bool rxq = old == NULL && cfg->n_ports != 0;
 	uint32_t i;
-	uint16_t id;
 
-	if (cfg->n_ports > VS_PORT_MAX)
-		return -EINVAL;
-	for (id = 0; id < VS_PORT_MAX; id++)
-		used[id] = sw->ports[id] != NULL;
-	/* Ports that go are removed after the rules and the snapshot that stop
-	 * using them; ports that change are recreated with the same id. */
-	for (i = 0; old != NULL && i < old->n_ports; i++) {
-		const struct vs_cfg_port *np = vs_config_port(cfg, old->ports[i].name);
-
-		if (np == NULL)
-			pl->gone[pl->n_gone++] = vs_switch_port_by_name(sw, old->ports[i].name);
-	}
 	for (i = 0; i < cfg->n_ports; i++) {
-		struct vs_port *p = vs_switch_port_by_name(sw, cfg->ports[i].name);
-		const struct vs_cfg_port *op = old ? vs_config_port(old, cfg->ports[i].name) : NULL;
+		const struct vs_cfg_port *np = &cfg->ports[i];
+		const struct vs_cfg_port *op = old ? vs_config_port(old, np->name) : NULL;
 
-		if (p != NULL) {
-			pl->ids[i] = p->id;
-			if (op != NULL && !vs_diff_port_same(&cfg->ports[i], op)) {
-				pl->changed[i] = true;
-				pl->n_changed++;
-			}
-			continue;
+		if (op != NULL && vs_switch_port_by_name(sw, np->name) != NULL) {
+			if (!pins_same(np, op))
+				rxq = true;
+			if (vs_plan_port_same(np, op))
+				continue;
+			s = plan_push(plan, VS_PLAN_PORT_CHANGE, np->name, np->pos);
+		} else {
+			s = plan_push(plan, VS_PLAN_PORT_ADD, np->name, np->pos);
 		}
-		for (id = 0; id < VS_PORT_MAX && used[id]; id++)
-			;
-		if (id == VS_PORT_MAX)
-			return -ENOSPC;
-		used[id] = true;
-		pl->ids[i] = id;
-		pl->added[i] = true;
+		if (s == NULL)
+			return -ENOMEM;
+		s->index = i;
+		rxq = true;
+	}
+	for (i = 0; old != NULL && i < old->n_ports; i++) {
+		if (vs_config_port(cfg, old->ports[i].name) != NULL)
+			continue;
+		if (plan_push(plan, VS_PLAN_PORT_DEL, old->ports[i].name, old->ports[i].pos) ==
+		    NULL)
+			return -ENOMEM;
+		rxq = true;
+	}
+	if (rxq && plan_push(plan, VS_PLAN_RXQ_ASSIGN, NULL, nopos) == NULL)
+		return -ENOMEM;
+	return 0;
+}
+
+/* A port the new config keeps (or adds). */
+static bool
+port_stays(const struct vs_config *cfg, const char *name)
+{
+	return vs_config_port(cfg, name) != NULL;
+}
+
+/* Runtime rules that stay must still find their ports, and their names must
+ * stay theirs. */
+static int
+plan_check_runtime(struct vs_switch *sw, const struct vs_config *cfg, struct vs_cfg_error *err)
+{
+	static const struct vs_cfg_pos nopos;
+	struct vs_sw_rule *r;
+	uint32_t i;
+
+	for (i = 0; i < cfg->n_rules; i++) {
+		const struct vs_cfg_rule *fr = &cfg->rules[i];
+
+		r = fr->name[0] ? vs_switch_rule_by_name(sw, fr->name) : NULL;
+		if (r != NULL && r->src != VS_RULE_SRC_FILE)
+			return vs_cfg_err(err, -EEXIST, fr->pos, fr->name,
+					  "%s:%u:%u: rules[%u].name: \"%s\" is the name of a rule "
+					  "added at runtime (%s); expected another name, or rule "
+					  "del %s, or reload --replace",
+					  cfg->source, fr->pos.line, fr->pos.column, i, fr->name,
+					  vs_rule_source_str(r->src), fr->name);
+	}
+	for (r = vs_switch_rule_first(sw); r != NULL; r = vs_switch_rule_next(sw, r)) {
+		const char *gone = NULL;
+
+		if (r->src == VS_RULE_SRC_FILE)
+			continue;
+		if ((r->spec.match.fields & VS_CFG_M_IN_PORT) &&
+		    !port_stays(cfg, r->spec.match.in_port))
+			gone = r->spec.match.in_port;
+		for (i = 0; gone == NULL && i < r->spec.n_actions; i++)
+			if (r->spec.actions[i].type == VS_CFG_ACT_OUTPUT &&
+			    !port_stays(cfg, r->spec.actions[i].port))
+				gone = r->spec.actions[i].port;
+		if (gone != NULL)
+			return vs_cfg_err(err, -EINVAL, nopos, r->spec.name,
+					  "%s: port %s is removed, but rule %s (added at runtime, "
+					  "%s) uses it; expected rule del %s first, or reload "
+					  "--replace",
+					  cfg->source, gone, r->spec.name[0] ? r->spec.name : "#",
+					  vs_rule_source_str(r->src), r->spec.name);
 	}
 	return 0;
 }
+
+/*
+ * Longest run of old tiebreaks that already increase along the file: those
+ * rules keep their place (anchor[i]); the others are given new tiebreaks.
+ * old_tb[i] is 0 for a rule without a live counterpart. O(n log n).
+ */
+static int
+plan_anchors(const uint64_t *old_tb, uint32_t n, bool *anchor)
+{
+	uint32_t *tail = NULL, *prev = NULL, len = 0, i, lo, hi, k;
+
+	memset(anchor, 0, sizeof(*anchor) * n);
+	if (n == 0)
+		return 0;
+	tail = malloc(sizeof(*tail) * n);
+	prev = malloc(sizeof(*prev) * n);
+	if (tail == NULL || prev == NULL) {
+		free(tail);
+		free(prev);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		if (old_tb[i] == 0)
+			continue;
+		lo = 0;
+		hi = len;
+		while (lo < hi) {
+			uint32_t mid = (lo + hi) / 2;
+
+			if (old_tb[tail[mid]] < old_tb[i])
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		prev[i] = lo > 0 ? tail[lo - 1] : UINT32_MAX;
+		tail[lo] = i;
+		if (lo == len)
+			len++;
+	}
+	for (k = len ? tail[len - 1] : UINT32_MAX; k != UINT32_MAX; k = prev[k])
+		anchor[k] = true;
+	free(tail);
+	free(prev);
+	return 0;
+}
+
+/* Tiebreaks for the rules between anchors, in the gaps between theirs; an
+ * anchor with no room before it gives up its place (and is moved too). */
+static void
+plan_tiebreaks(const uint64_t *old_tb, uint32_t n, bool *anchor, uint64_t *tb)
+{
+	uint32_t i = 0, j, k;
+
+	while (i < n) {
+		uint64_t lo = i ? tb[i - 1] : 0, hi, step;
+
+		if (anchor[i]) {
+			tb[i] = old_tb[i];
+			i++;
+			continue;
+		}
+		/* The run i..j-1 of rules to place, then anchor j (or the end). */
+		for (j = i; j < n && !anchor[j]; j++)
+			;
+		if (j < n) {
+			hi = old_tb[j];
+			if (hi - lo <= (uint64_t)(j - i)) {
+				anchor[j] = false; /* no room: move it with the run */
+				continue;
+			}
+			step = (hi - lo) / (j - i + 1);
+			if (step > VS_TB_FILE_STEP)
+				step = VS_TB_FILE_STEP;
+		} else {
+			step = VS_TB_FILE_STEP;
+			if (lo < VS_TB_FILE_BASE - step)
+				lo = VS_TB_FILE_BASE - step;
+		}
+		for (k = i; k < j; k++)
+			tb[k] = lo + step * (k - i + 1);
+		i = j;
+	}
+}
+
+static int
+plan_rules(struct vs_switch *sw, const struct vs_config *cfg, struct vs_plan *plan,
+	   struct vs_cfg_error *err)
+{
+	static const struct vs_cfg_pos nopos;
+	struct vs_sw_rule **live = NULL, **match = NULL, *r;
+	uint64_t *old_tb = NULL, *tb = NULL;
+	bool *anchor = NULL, *claimed = NULL;
+	uint32_t n = cfg->n_rules, i, j;
+	int n_live, rc = -ENOMEM;
+
+	if (!(plan->flags & VS_PLAN_REPLACE)) {
+		rc = plan_check_runtime(sw, cfg, err);
+		if (rc < 0)
+			return rc;
+	}
+	n_live = vs_switch_rules_sorted(sw, 1u << VS_RULE_SRC_FILE, &live);
+	if (n_live < 0)
+		return vs_cfg_err(err, -ENOMEM, nopos, "", "out of memory");
+	match = calloc(n + 1, sizeof(*match));
+	old_tb = calloc(n + 1, sizeof(*old_tb));
+	tb = calloc(n + 1, sizeof(*tb));
+	anchor = calloc(n + 1, sizeof(*anchor));
+	claimed = calloc((size_t)n_live + 1, sizeof(*claimed));
+	if (match == NULL || old_tb == NULL || tb == NULL || anchor == NULL || claimed == NULL)
+		goto out;
+	/* Index the live file rules by position, so that a claim is O(1). */
+	for (j = 0; j < (uint32_t)n_live; j++)
+		live[j]->txn_link = (struct vs_sw_rule *)(uintptr_t)j;
+	/* 1. The same rule (name, priority, match, actions): kept. Rules that
+	 * share match and priority sit on one chain; take the first unclaimed
+	 * one whose actions and name agree. */
+	for (i = 0; i < n; i++) {
+		const struct vs_cfg_rule *fr = &cfg->rules[i];
+
+		for (r = vs_switch_rule_by_match(sw, &fr->match, fr->priority, VS_RULE_SRC_FILE);
+		     r != NULL; r = r->key_next) {
+			j = (uint32_t)(uintptr_t)r->txn_link;
+			if (r->src != VS_RULE_SRC_FILE || j >= (uint32_t)n_live || live[j] != r ||
+			    claimed[j] || !vs_rule_spec_same(&r->spec, fr))
+				continue;
+			claimed[j] = true;
+			match[i] = r;
+			old_tb[i] = r->tiebreak;
+			break;
+		}
+	}
+	/* 2. A named rule whose content changed: replaced in place (mod). */
+	for (i = 0; i < n; i++) {
+		const struct vs_cfg_rule *fr = &cfg->rules[i];
+
+		if (match[i] != NULL || fr->name[0] == '\0')
+			continue;
+		r = vs_switch_rule_by_name(sw, fr->name);
+		if (r == NULL || r->src != VS_RULE_SRC_FILE)
+			continue;
+		j = (uint32_t)(uintptr_t)r->txn_link;
+		if (j >= (uint32_t)n_live || live[j] != r || claimed[j])
+			continue;
+		claimed[j] = true;
+		match[i] = r;
+		old_tb[i] = r->tiebreak;
+	}
+	for (j = 0; j < (uint32_t)n_live; j++)
+		live[j]->txn_link = NULL;
+	/* 3. Places: rules whose tiebreaks already follow the file stay put. */
+	if (plan_anchors(old_tb, n, anchor) < 0)
+		goto out;
+	plan_tiebreaks(old_tb, n, anchor, tb);
+	/* 4. Steps: deletions first (they free names and classifier room). */
+	for (j = 0; j < (uint32_t)n_live; j++)
+		if (!claimed[j] && vs_plan_rule_del(plan, live[j]) < 0)
+			goto out;
+	if (plan->flags & VS_PLAN_REPLACE)
+		for (r = vs_switch_rule_first(sw); r != NULL; r = vs_switch_rule_next(sw, r))
+			if (r->src == VS_RULE_SRC_CTL && vs_plan_rule_del(plan, r) < 0)
+				goto out;
+	for (i = 0; i < n; i++) {
+		const struct vs_cfg_rule *fr = &cfg->rules[i];
+		struct vs_plan_step *s;
+
+		r = match[i];
+		if (r != NULL && tb[i] == r->tiebreak && vs_rule_spec_same(&r->spec, fr)) {
+			plan->rules_kept++;
+			continue;
+		}
+		if (r != NULL) {
+			/* Changed or moved: replaced, keeping its id and counters
+			 * (a moved rule is the same rule at another place). */
+			if (vs_plan_rule_mod(plan, r, fr, false) < 0)
+				goto out;
+			s = &plan->steps[plan->n - 1];
+			s->reset_counts = !vs_rule_match_same(&r->spec.match, &fr->match) ||
+					  r->spec.priority != fr->priority;
+		} else {
+			if (vs_plan_rule_add(plan, fr, VS_RULE_SRC_FILE) < 0)
+				goto out;
+			s = &plan->steps[plan->n - 1];
+		}
+		s->tiebreak = tb[i];
+	}
+	plan->runtime_kept = sw->rt.n - sw->rt.n_src[VS_RULE_SRC_FILE];
+	if (plan->flags & VS_PLAN_REPLACE)
+		plan->runtime_kept -= sw->rt.n_src[VS_RULE_SRC_CTL];
+	rc = 0;
+out:
+	free(live);
+	free(match);
+	free(old_tb);
+	free(tb);
+	free(anchor);
+	free(claimed);
+	if (rc < 0)
+		return vs_cfg_err(err, rc, nopos, "", "out of memory");
+	return 0;
+}
+
+int
+vs_switch_plan(struct vs_switch *sw, const struct vs_config *cfg, uint32_t flags,
+	       struct vs_plan *plan, struct vs_cfg_error *err)
+{
+	static const struct vs_cfg_pos nopos;
+	uint32_t i;
+	int rc;
+
+	vs_plan_init(plan);
+	if (sw == NULL || cfg == NULL)
+		return vs_cfg_err(err, -EINVAL, nopos, "", "plan: no switch or config");
+	plan->cfg = cfg;
+	plan->flags = flags;
+	if (sw->cfg != NULL) {
+		/* Keys that need a restart (dpdk.*, workers, ...) must not differ. */
+		rc = vs_config_reload_check(sw->cfg, cfg, err);
+		if (rc < 0)
+			return rc;
+		/* The workers' EMCs are sized once. */
+		if (cfg->classifier.emc_entries != sw->cfg->classifier.emc_entries)
+			return vs_cfg_err(err, -EPERM, nopos, "classifier.emc_entries",
+					  "%s: classifier.emc_entries: %u changed to %u; expected "
+					  "%u (resizing the EMC needs a restart)",
+					  cfg->source, sw->cfg->classifier.emc_entries,
+					  cfg->classifier.emc_entries, sw->cfg->classifier.emc_entries);
+	}
+	if (cfg->n_workers != sw->n_workers)
+		goto workers_differ;
+	for (i = 0; i < cfg->n_workers; i++)
+		if (cfg->workers[i].lcore != sw->worker_lcores[i])
+			goto workers_differ;
+	if (cfg->n_ports > VS_PORT_MAX)
+		return vs_cfg_err(err, -EINVAL, nopos, "ports", "%s: %u ports; at most %u",
+				  cfg->source, cfg->n_ports, VS_PORT_MAX);
+	rc = plan_ports(sw, cfg, plan);
+	if (rc == 0)
+		rc = plan_rules(sw, cfg, plan, err);
+	if (rc == 0 && sw->cfg != NULL &&
+	    (sw->cfg->control.stats_interval_ms != cfg->control.stats_interval_ms ||
+	     sw->cfg->control.watch_file != cfg->control.watch_file) &&
+	    plan_push(plan, VS_PLAN_CONTROL, NULL, nopos) == NULL)
+		rc = -ENOMEM;
+	if (rc < 0) {
+		if (err == NULL || err->code == 0)
+			vs_cfg_err(err, rc, nopos, "", "%s: cannot plan: %s", cfg->source,
+				   strerror(-rc));
+		vs_plan_free(plan);
+		return rc;
+	}
+	return 0;
+workers_differ:
+	return vs_cfg_err(err, -EPERM, nopos, "workers",
+			  "%s: workers differ from those the switch runs; they need a restart",
+			  cfg->source);
+}
+
+const char *
+vs_plan_summary(const struct vs_plan *plan, char *buf, size_t size)
+{
+	uint32_t c[VS_PLAN_OP_MAX] = {0}, i;
+	size_t off = 0;
+	const char *sep = "";
+
+#define SUM(...)                                                                                   \
+	do {                                                                                       \
+		if (off < size)                                                                    \
+			off += (size_t)snprintf(buf + off, size - off, __VA_ARGS__);               \
+	} while (0)
+	buf[0] = '\0';
+	for (i = 0; i < plan->n; i++)
+		if (!plan->applied || plan->steps[i].done)
+			c[plan->steps[i].op]++;
+	if (c[VS_PLAN_PORT_ADD] + c[VS_PLAN_PORT_CHANGE] + c[VS_PLAN_PORT_DEL]) {
+		SUM("ports: %u added, %u changed, %u removed", c[VS_PLAN_PORT_ADD],
+		    c[VS_PLAN_PORT_CHANGE], c[VS_PLAN_PORT_DEL]);
+		sep = "; ";
+	}
+	if (c[VS_PLAN_RULE_ADD] + c[VS_PLAN_RULE_DEL] + c[VS_PLAN_RULE_MOD] || plan->cfg != NULL) {
+		SUM("%srules: %u added, %u removed", sep, c[VS_PLAN_RULE_ADD], c[VS_PLAN_RULE_DEL]);
+		if (c[VS_PLAN_RULE_MOD])
+			SUM(", %u replaced", c[VS_PLAN_RULE_MOD]);
+		if (plan->cfg != NULL)
+			SUM(", %u kept", plan->rules_kept);
+		if (plan->runtime_kept)
+			SUM(", %u runtime rules kept", plan->runtime_kept);
+		if (plan->applied)
+			SUM(" (%u classifier rules added, %u removed)", plan->txn.cls_added,
+			    plan->txn.cls_deleted);
+		sep = "; ";
+	}
+	if (c[VS_PLAN_RXQ_ASSIGN]) {
+		SUM("%srx queues re-assigned", sep);
+		sep = "; ";
+	}
+	if (c[VS_PLAN_CONTROL]) {
+		SUM("%scontrol settings changed", sep);
+		sep = "; ";
+	}
+	if (off == 0 || (plan->cfg != NULL && plan->n == 0))
+		snprintf(buf, size, "no change (%u rules kept%s)", plan->rules_kept,
+			 plan->runtime_kept ? ", runtime rules kept" : "");
+#undef SUM
+	return buf;
+}
+
+/* ---- apply ------------------------------------------------------------------------------ */
 
 static void
 port_base_mark(struct vs_switch *sw, uint16_t id)
@@ -431,17 +882,32 @@ port_base_mark(struct vs_switch *sw, uint16_t id)
 	}
 }
 
-/* Make port id from pc (and start it when the switch runs). 0 or -errno;
- * on failure sw->ports[id] stays NULL. */
+/* Make port id from pc (and start it when the switch runs). 0 or -errno
+ * with err filled; on failure sw->ports[id] stays NULL. */
 static int
-port_make(struct vs_switch *sw, const struct vs_cfg_port *pc, uint16_t id,
-	  const struct vs_port_params *pp)
+port_make(struct vs_switch *sw, const struct vs_config *cfg, const struct vs_cfg_port *pc,
+	  uint16_t id, bool recreate, struct vs_cfg_error *err)
 {
-	sw->ports[id] = vs_port_create(pc, id, pp);
-	if (sw->ports[id] == NULL)
-		return errno ? -errno : -ENODEV;
-	if (sw->running && vs_port_start(sw->ports[id]) < 0)
-		VS_PL_LOG(WARNING, "port %s: not started; it stays down", pc->name);
+	struct vs_cfg_error perr;
+	struct vs_port_params pp;
+
+	memset(&perr, 0, sizeof(perr));
+	pp.pool = sw->pool;
+	pp.n_workers = sw->n_workers;
+	pp.err = &perr;
+	sw->ports[id] = vs_port_create(pc, id, &pp);
+	if (sw->ports[id] == NULL) {
+		int rc = errno ? -errno : -ENODEV;
+
+		/* The port's own message names it and says what failed. */
+		if (perr.msg[0] != '\0')
+			return vs_cfg_err(err, rc, pc->pos, pc->name, "%s:%u:%u: %s%s", cfg->source,
+					  pc->pos.line, pc->pos.column, perr.msg,
+					  recreate ? "; keeping its running settings" : "");
+		return vs_cfg_err(err, rc, pc->pos, pc->name, "%s:%u:%u: port %s: cannot %s it: %s",
+				  cfg->source, pc->pos.line, pc->pos.column, pc->name,
+				  recreate ? "recreate" : "create", strerror(-rc));
+	}
 	return 0;
 }
 
@@ -455,172 +921,88 @@ port_unmake(struct vs_switch *sw, uint16_t id)
 	sw->ports[id] = NULL;
 }
 
+/* A free switch port id, or -ENOSPC. */
+static int
+free_port_id(const struct vs_switch *sw)
+{
+	uint16_t id;
+
+	for (id = 0; id < VS_PORT_MAX; id++)
+		if (sw->ports[id] == NULL)
+			return id;
+	return -ENOSPC;
+}
+
 /*
- * Recreate the ports of cfg whose settings changed. They leave the snapshot
- * first (one grace period; packets towards them meanwhile are counted as
- * bad_port), then each is destroyed and made again with the same id, so the
- * rules that name it need no change. When one cannot be made, every changed
- * port goes back to its running settings and -errno is returned.
+ * Recreate the changed ports of the plan. They leave the snapshot first (one
+ * grace period; packets towards them meanwhile count as bad_port), then each
+ * is destroyed and made again with the same id, so the rules that name it
+ * need no change. When one cannot be made, every changed port goes back to
+ * its running settings and -errno is returned with err filled.
  */
 static int
-recreate_changed(struct vs_switch *sw, const struct vs_config *cfg, struct plan *pl,
-		 const struct vs_port_params *pp)
+recreate_changed(struct vs_switch *sw, struct vs_plan *plan, struct vs_cfg_error *err)
 {
-	struct vs_port *old[VS_CFG_MAX_PORTS] = {NULL};
+	const struct vs_config *cfg = plan->cfg;
+	struct vs_port *old[VS_PORT_MAX] = {NULL};
+	uint16_t *sid;
 	uint32_t i, j;
 	int rc;
 
-	for (i = 0; i < cfg->n_ports; i++) {
-		if (!pl->changed[i])
+	sid = calloc(plan->n, sizeof(*sid));
+	if (sid == NULL)
+		return vs_cfg_err(err, -ENOMEM, (struct vs_cfg_pos){0, 0}, "", "out of memory");
+	for (i = 0; i < plan->n; i++) {
+		struct vs_port *p;
+
+		if (plan->steps[i].op != VS_PLAN_PORT_CHANGE)
 			continue;
-		old[i] = sw->ports[pl->ids[i]];
-		sw->ports[pl->ids[i]] = NULL;
+		p = vs_switch_port_by_name(sw, plan->steps[i].name);
+		sid[i] = p->id;
+		old[p->id] = p;
+		sw->ports[p->id] = NULL;
 	}
 	rc = republish(sw);
+	for (i = 0; i < VS_PORT_MAX; i++)
+		if (old[i] != NULL)
+			sw->ports[i] = old[i];
 	if (rc < 0) {
-		for (i = 0; i < cfg->n_ports; i++)
-			if (pl->changed[i])
-				sw->ports[pl->ids[i]] = old[i];
-		return rc;
+		free(sid);
+		return vs_cfg_err(err, rc, (struct vs_cfg_pos){0, 0}, "", "out of memory");
 	}
 	/* No worker can see them now. */
-	for (i = 0; i < cfg->n_ports; i++) {
-		if (!pl->changed[i])
+	for (i = 0; i < VS_PORT_MAX; i++)
+		if (old[i] != NULL)
+			port_unmake(sw, (uint16_t)i);
+	for (i = 0; i < plan->n; i++) {
+		struct vs_plan_step *s = &plan->steps[i];
+
+		if (s->op != VS_PLAN_PORT_CHANGE)
 			continue;
-		sw->ports[pl->ids[i]] = old[i];
-		port_unmake(sw, pl->ids[i]);
-	}
-	for (i = 0; i < cfg->n_ports; i++) {
-		if (!pl->changed[i])
-			continue;
-		rc = port_make(sw, &cfg->ports[i], pl->ids[i], pp);
+		rc = port_make(sw, cfg, &cfg->ports[s->index], sid[i], true, err);
 		if (rc == 0) {
-			VS_PL_LOG(INFO, "port %s recreated with its new settings",
-				  cfg->ports[i].name);
+			s->done = true;
 			continue;
 		}
-		VS_PL_LOG(ERR, "%s:%u:%u: port %s: cannot recreate it: %s; keeping its settings",
-			  cfg->source, cfg->ports[i].pos.line, cfg->ports[i].pos.column,
-			  cfg->ports[i].name, strerror(-rc));
-		for (j = 0; j < cfg->n_ports; j++) {
-			if (!pl->changed[j])
+		for (j = 0; j < plan->n; j++) {
+			struct vs_plan_step *t = &plan->steps[j];
+
+			if (t->op != VS_PLAN_PORT_CHANGE)
 				continue;
-			port_unmake(sw, pl->ids[j]);
-			if (port_make(sw, vs_config_port(sw->cfg, cfg->ports[j].name), pl->ids[j],
-				      pp) < 0)
-				VS_PL_LOG(ERR, "port %s: cannot restore it either; it is gone",
-					  cfg->ports[j].name);
+			port_unmake(sw, sid[j]);
+			t->done = false;
+			if (port_make(sw, sw->cfg, vs_config_port(sw->cfg, t->name), sid[j], true, NULL) <
+				0 ||
+			    (sw->running && vs_port_start(sw->ports[sid[j]]) < 0))
+				VS_PL_LOG(ERR, "port %s: cannot restore it either; it is down",
+					  t->name);
 		}
 		republish(sw);
+		free(sid);
 		return rc;
 	}
+	free(sid);
 	return 0;
-}
-
-static int
-stage_rules(struct vs_switch *sw, const struct plan *pl, struct vs_cls_txn *txn,
-	    struct vs_cls_rule ***rules_out, uint32_t *n_out, struct vs_actions ***acts_out)
-{
-	const struct vs_config *cfg = pl->cfg;
-	struct vs_cls_match *matches;
-	struct vs_cls_rule **rules = NULL;
-	struct vs_actions **acts;
-	uint32_t i, n_rules = 0, cap = 0;
-	int rc = 0;
-
-	acts = calloc(cfg->n_rules + 1, sizeof(*acts));
-	matches = malloc(sizeof(*matches) * VS_RULE_MAX_EXPANSION);
-	if (acts == NULL || matches == NULL) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < sw->n_rules; i++) {
-		rc = vs_cls_rule_del(txn, sw->rules[i]);
-		if (rc < 0)
-			goto out;
-	}
-	for (i = 0; i < cfg->n_rules; i++) {
-		const struct vs_cfg_rule *r = &cfg->rules[i];
-		int n, j;
-
-		/* libc memory (cache aligned): sanitizers see its lifetime. */
-		if (posix_memalign((void **)&acts[i], RTE_CACHE_LINE_SIZE,
-				   sizeof(struct vs_actions)) != 0)
-			acts[i] = NULL;
-		if (acts[i] == NULL) {
-			rc = -ENOMEM;
-			goto out;
-		}
-		n = vs_rule_compile(r, i, plan_lookup, (void *)(uintptr_t)pl, acts[i], matches,
-				    VS_RULE_MAX_EXPANSION);
-		acts[i]->staged = 1;
-		if (n < 0) {
-			VS_PL_LOG(ERR, "%s:%u:%u: rule %u%s%s: cannot compile: %s", cfg->source,
-				  r->pos.line, r->pos.column, i, r->name[0] ? " " : "", r->name,
-				  strerror(-n));
-			rc = n;
-			goto out;
-		}
-		if (n_rules + (uint32_t)n > cap) {
-			uint32_t ncap = (n_rules + (uint32_t)n) * 2 + 16;
-			struct vs_cls_rule **nr = realloc(rules, ncap * sizeof(*nr));
-
-			if (nr == NULL) {
-				rc = -ENOMEM;
-				goto out;
-			}
-			rules = nr;
-			cap = ncap;
-		}
-		for (j = 0; j < n; j++) {
-			rc = vs_cls_rule_add(txn, &matches[j], r->priority, vs_rule_tiebreak(i),
-					     acts[i], &rules[n_rules]);
-			if (rc < 0) {
-				VS_PL_LOG(ERR, "%s:%u:%u: rule %u: classifier refused it: %s",
-					  cfg->source, r->pos.line, r->pos.column, i,
-					  strerror(-rc));
-				goto out;
-			}
-			n_rules++;
-			acts[i]->refcnt++;
-		}
-	}
-out:
-	free(matches);
-	if (rc < 0) {
-		free(rules);
-		rules = NULL;
-	}
-	*rules_out = rules;
-	*n_out = n_rules;
-	*acts_out = acts;
-	return rc;
-}
-
-/*
- * Give up the action lists of a transaction that will not (or did not)
- * commit. A list that no classifier rule took is freed here; one that some
- * staged rules hold belongs to the classifier from vs_cls_rule_add on: the
- * abort hands those rules' data to data_free after a grace period, so it is
- * only unmarked here and freed by data_free with its last rule. Called before
- * the abort, so a data_free made during the abort itself is handled too.
- */
-static void
-release_staged(struct vs_actions **acts, uint32_t n)
-{
-	uint32_t i;
-
-	if (acts == NULL)
-		return;
-	for (i = 0; i < n; i++) {
-		if (acts[i] == NULL)
-			continue;
-		if (acts[i]->refcnt == 0)
-			free(acts[i]);
-		else
-			acts[i]->staged = 0;
-	}
-	free(acts);
 }
 
 /* A worker polling a device on another NUMA socket pays for it on every
@@ -644,41 +1026,6 @@ warn_cross_numa(const struct vs_switch *sw, const struct vs_rxq_map *rxqs)
 				  sw->workers[w]->socket_id);
 		}
 	}
-}
-
-/* Same rule, wherever it sits in the file (positions are not compared). */
-static bool
-rule_same(const struct vs_cfg_rule *a, const struct vs_cfg_rule *b)
-{
-	static struct vs_cfg_rule x, y; /* control thread only */
-	uint32_t i;
-
-	memcpy(&x, a, sizeof(x));
-	memcpy(&y, b, sizeof(y));
-	memset(&x.pos, 0, sizeof(x.pos));
-	memset(&y.pos, 0, sizeof(y.pos));
-	for (i = 0; i < VS_CFG_MAX_ACTIONS; i++) {
-		memset(&x.actions[i].pos, 0, sizeof(x.actions[i].pos));
-		memset(&y.actions[i].pos, 0, sizeof(y.actions[i].pos));
-	}
-	return memcmp(&x, &y, sizeof(x)) == 0;
-}
-
-/* Do the rules of cfg compile to what runs now? Port ids are stable, so
- * the same rules in the same order are the same classifier rules. */
-static bool
-rules_same(const struct vs_switch *sw, const struct vs_config *cfg)
-{
-	uint32_t i;
-
-	if (sw->cfg == NULL)
-		return cfg->n_rules == 0 && sw->n_rules == 0;
-	if (sw->cfg->n_rules != cfg->n_rules)
-		return false;
-	for (i = 0; i < cfg->n_rules; i++)
-		if (!rule_same(&sw->cfg->rules[i], &cfg->rules[i]))
-			return false;
-	return true;
 }
 
 static int
@@ -721,141 +1068,233 @@ rxq_handover(const struct vs_rxq_map *cur, const struct vs_rxq_map *next, struct
 	return moved;
 }
 
-int
-vs_switch_apply(struct vs_switch *sw, const struct vs_config *cfg)
+static bool
+queue_pinned(const struct vs_cfg_port *pc, uint16_t queue)
 {
-	const struct vs_snapshot *cur;
-	struct vs_cls_rule **rules = NULL;
-	struct vs_actions **acts = NULL;
-	struct vs_snapshot *snap = NULL, *inter = NULL;
-	struct vs_rxq_map *rxqs = NULL, *inter_rxqs = NULL;
-	struct vs_cls_txn *txn = NULL;
-	struct vs_port_params pp;
-	struct plan *pl = NULL;
-	uint32_t i, n_rules = 0;
-	bool new_rules, handover = false;
+	uint32_t i;
+
+	for (i = 0; i < pc->n_rxq_pins; i++)
+		if (pc->rxq_pins[i].queue == queue)
+			return true;
+	return false;
+}
+
+/*
+ * The rx queue map of cfg: pinned queues where the config pins them; queues
+ * of ports that stay unchanged where they run now (so the placement an
+ * operator chose with rxq rebalance survives reloads and rule changes); the
+ * others spread by vs_rxq_assign. 0 or -errno.
+ */
+static int
+rxq_plan(struct vs_switch *sw, const struct vs_config *cfg, const struct vs_plan *plan,
+	 const struct vs_rxq_map *cur, struct vs_rxq_map *out)
+{
+	uint16_t ids[VS_CFG_MAX_PORTS];
+	struct vs_rxq_map *fresh;
+	bool changed[VS_PORT_MAX] = {false};
+	uint32_t i;
+	uint16_t w, k;
 	int rc;
 
-	if (sw == NULL || cfg == NULL)
-		return -EINVAL;
-	if (sw->cfg != NULL) {
-		struct vs_cfg_error err;
+	for (i = 0; i < cfg->n_ports; i++)
+		ids[i] = vs_switch_port_by_name(sw, cfg->ports[i].name)->id;
+	for (i = 0; i < plan->n; i++)
+		if (plan->steps[i].op == VS_PLAN_PORT_CHANGE || plan->steps[i].op == VS_PLAN_PORT_ADD)
+			changed[vs_switch_port_by_name(sw, plan->steps[i].name)->id] = true;
+	rc = vs_rxq_assign(cfg, ids, out);
+	if (rc < 0 || cur == NULL)
+		return rc;
+	fresh = malloc(sizeof(*fresh));
+	if (fresh == NULL)
+		return -ENOMEM;
+	*fresh = *out;
+	memset(out, 0, sizeof(*out));
+	out->n_workers = fresh->n_workers;
+	for (w = 0; w < fresh->n_workers; w++) {
+		for (k = 0; k < fresh->n[w]; k++) {
+			const struct vs_rxq_ref *q = &fresh->q[w][k];
+			const struct vs_port *p = sw->ports[q->port];
+			int o = rxq_owner(cur, q->port, q->queue);
+			uint16_t to = w;
 
-		/* Keys that need a restart (dpdk.*, workers, ...) must not differ. */
-		rc = vs_config_reload_check(sw->cfg, cfg, &err);
-		if (rc < 0) {
-			VS_PL_LOG(ERR, "%s", err.msg);
-			return rc;
-		}
-		/* The workers' EMCs are sized once; say so rather than ignore it. */
-		if (cfg->classifier.emc_entries != sw->cfg->classifier.emc_entries) {
-			VS_PL_LOG(ERR,
-				  "%s: classifier.emc_entries: %u changed to %u on reload; "
-				  "expected %u (resizing the EMC needs a restart)",
-				  cfg->source, sw->cfg->classifier.emc_entries,
-				  cfg->classifier.emc_entries, sw->cfg->classifier.emc_entries);
-			return -EPERM;
+			if (o >= 0 && !changed[q->port] &&
+			    !queue_pinned(vs_config_port(cfg, p->name), q->queue))
+				to = (uint16_t)o;
+			if (out->n[to] >= VS_WORKER_MAX_RXQ) {
+				free(fresh);
+				return -ENOSPC;
+			}
+			out->q[to][out->n[to]++] = *q;
 		}
 	}
-	if (cfg->n_workers != sw->n_workers)
-		goto workers_differ;
-	for (i = 0; i < cfg->n_workers; i++)
-		if (cfg->workers[i].lcore != sw->worker_lcores[i])
-			goto workers_differ;
+	free(fresh);
+	return 0;
+}
 
-	pl = calloc(1, sizeof(*pl));
+/* The rule steps of plan as one transaction, committed. */
+static int
+apply_rules(struct vs_switch *sw, struct vs_plan *plan, struct vs_cfg_error *err)
+{
+	struct vs_rule_txn *txn;
+	uint32_t i;
+	int rc = 0;
+
+	if (plan->n_op[VS_PLAN_RULE_ADD] + plan->n_op[VS_PLAN_RULE_DEL] +
+		plan->n_op[VS_PLAN_RULE_MOD] ==
+	    0)
+		return 0;
+	txn = vs_rule_txn_begin(sw);
+	if (txn == NULL)
+		return vs_cfg_err(err, -errno, (struct vs_cfg_pos){0, 0}, "rules",
+				  "rules: cannot begin a transaction: %s", strerror(errno));
+	for (i = 0; i < plan->n && rc == 0; i++) {
+		const struct vs_plan_step *s = &plan->steps[i];
+
+		if (s->op == VS_PLAN_RULE_DEL)
+			rc = vs_rule_txn_del(txn, s->rule, err);
+	}
+	for (i = 0; i < plan->n && rc == 0; i++) {
+		const struct vs_plan_step *s = &plan->steps[i];
+
+		if (s->op == VS_PLAN_RULE_MOD)
+			rc = vs_rule_txn_mod(txn, s->rule, s->spec, s->tiebreak, s->reset_counts,
+					     NULL, err);
+		else if (s->op == VS_PLAN_RULE_ADD)
+			rc = vs_rule_txn_add(txn, s->spec, s->src, s->tiebreak, NULL, err);
+	}
+	if (rc < 0) {
+		vs_rule_txn_abort(txn);
+		goto located;
+	}
+	vs_rule_txn_counts(txn, &plan->txn);
+	rc = vs_rule_txn_commit(txn, err);
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < plan->n; i++) {
+		enum vs_plan_op op = plan->steps[i].op;
+
+		if (op == VS_PLAN_RULE_ADD || op == VS_PLAN_RULE_DEL || op == VS_PLAN_RULE_MOD)
+			plan->steps[i].done = true;
+	}
+	return 0;
+located:
+	/* A rule of a file: say where it is. */
+	if (plan->cfg != NULL && err != NULL && err->pos.line != 0 &&
+	    strncmp(err->msg, plan->cfg->source, strlen(plan->cfg->source)) != 0) {
+		char m[sizeof(err->msg) + sizeof(plan->cfg->source) + 32];
+
+		snprintf(m, sizeof(m), "%s:%u:%u: %s", plan->cfg->source, err->pos.line,
+			 err->pos.column, err->msg);
+		snprintf(err->msg, sizeof(err->msg), "%.1000s", m);
+	}
+	return rc;
+}
+
+int
+vs_switch_apply_plan(struct vs_switch *sw, struct vs_plan *plan, struct vs_cfg_error *err)
+{
+	const struct vs_config *cfg = plan->cfg;
+	const struct vs_snapshot *cur;
+	struct vs_snapshot *snap = NULL, *inter = NULL;
+	struct vs_rxq_map *rxqs = NULL, *inter_rxqs = NULL;
+	struct vs_port *gone[VS_PORT_MAX];
+	uint32_t i, n_gone = 0;
+	bool handover = false;
+	int rc;
+
+	if (sw == NULL || plan == NULL)
+		return vs_cfg_err(err, -EINVAL, (struct vs_cfg_pos){0, 0}, "", "apply: no plan");
+	plan->applied = false;
+	memset(&plan->txn, 0, sizeof(plan->txn));
+	if (cfg == NULL) {
+		/* Rule changes only. */
+		rc = apply_rules(sw, plan, err);
+		if (rc == 0) {
+			plan->applied = true;
+			plan->cls_generation = vs_cls_generation(sw->cls);
+		}
+		return rc;
+	}
 	rxqs = malloc(sizeof(*rxqs));
 	inter_rxqs = malloc(sizeof(*inter_rxqs));
 	snap = snapshot_alloc();
 	inter = snapshot_alloc();
-	if (pl == NULL || rxqs == NULL || inter_rxqs == NULL || snap == NULL || inter == NULL) {
-		rc = -ENOMEM;
+	if (rxqs == NULL || inter_rxqs == NULL || snap == NULL || inter == NULL) {
+		rc = vs_cfg_err(err, -ENOMEM, (struct vs_cfg_pos){0, 0}, "", "out of memory");
 		goto out;
 	}
-	pl->sw = sw;
-	pl->cfg = cfg;
+	/* 1. Added ports (their counters start from what the id counted so far). */
+	for (i = 0; i < plan->n; i++) {
+		struct vs_plan_step *s = &plan->steps[i];
+		int id;
 
-	/* 1. Ports: which are new, which change, which go. */
-	rc = plan_ports(sw, cfg, pl);
-	if (rc < 0)
-		goto out;
-	/* 2. Rx queues of the new port set. */
-	rc = vs_rxq_assign(cfg, pl->ids, rxqs);
-	if (rc < 0) {
-		VS_PL_LOG(ERR, "%s: cannot assign rx queues to workers: %s", cfg->source,
-			  strerror(-rc));
-		goto out;
-	}
-	/* 3. Rules: when they changed, one transaction replacing them all. */
-	new_rules = !rules_same(sw, cfg);
-	if (new_rules) {
-		txn = vs_cls_txn_begin(sw->cls);
-		if (txn == NULL) {
-			rc = -errno;
-			goto out;
-		}
-		rc = stage_rules(sw, pl, txn, &rules, &n_rules, &acts);
-		if (rc < 0)
-			goto abort;
-	}
-	/* 4. Added ports (their counters start from what the id counted so far). */
-	pp.pool = sw->pool;
-	pp.n_workers = sw->n_workers;
-	for (i = 0; i < cfg->n_ports; i++) {
-		if (!pl->added[i])
+		if (s->op != VS_PLAN_PORT_ADD)
 			continue;
-		port_base_mark(sw, pl->ids[i]);
-		sw->ports[pl->ids[i]] = vs_port_create(&cfg->ports[i], pl->ids[i], &pp);
-		if (sw->ports[pl->ids[i]] == NULL) {
-			rc = -errno;
-			VS_PL_LOG(ERR, "%s:%u:%u: port %s: cannot create it: %s", cfg->source,
-				  cfg->ports[i].pos.line, cfg->ports[i].pos.column,
-				  cfg->ports[i].name, strerror(errno));
+		id = free_port_id(sw);
+		if (id < 0) {
+			rc = vs_cfg_err(err, id, s->pos, s->name, "port %s: no free port id",
+					s->name);
 			goto abort_ports;
 		}
+		port_base_mark(sw, (uint16_t)id);
+		rc = port_make(sw, cfg, &cfg->ports[s->index], (uint16_t)id, false, err);
+		if (rc < 0)
+			goto abort_ports;
+		s->done = true;
 	}
-	/* 4b. Changed ports: recreated in place (the device or socket is theirs,
+	/* 2. Changed ports: recreated in place (the device or socket is theirs,
 	 * so the old one goes first); back to the old settings on failure. */
-	if (pl->n_changed) {
-		rc = recreate_changed(sw, cfg, pl, &pp);
+	if (plan->n_op[VS_PLAN_PORT_CHANGE]) {
+		rc = recreate_changed(sw, plan, err);
 		if (rc < 0)
 			goto abort_ports;
 	}
-	/* 5. Commit: from here on nothing can fail. */
-	if (txn != NULL) {
-		rc = vs_cls_txn_commit(txn);
-		txn = NULL;
+	/* 3. Rx queues of the new port set, before anything is committed. */
+	cur = atomic_load_explicit(&sw->sh.snap, memory_order_acquire);
+	if (plan->n_op[VS_PLAN_RXQ_ASSIGN]) {
+		rc = rxq_plan(sw, cfg, plan, cur ? &cur->rxqs : NULL, rxqs);
 		if (rc < 0) {
-			VS_PL_LOG(ERR, "%s: classifier commit failed: %s", cfg->source,
-				  strerror(-rc));
+			vs_cfg_err(err, rc, (struct vs_cfg_pos){0, 0}, "rxqs",
+				   "%s: cannot assign rx queues to workers: %s", cfg->source,
+				   strerror(-rc));
 			goto abort_ports;
 		}
-		/* The classifier owns the action lists now, through data_free. */
-		for (i = 0; i < cfg->n_rules; i++)
-			acts[i]->staged = 0;
-		free(acts);
-		acts = NULL;
-		free(sw->rules);
-		sw->rules = rules;
-		sw->n_rules = n_rules;
-		rules = NULL;
+	} else if (cur != NULL) {
+		*rxqs = cur->rxqs;
+	} else {
+		memset(rxqs, 0, sizeof(*rxqs));
+		rxqs->n_workers = sw->n_workers;
 	}
+	/* 4. Rules: one transaction of only the rules that change. From its
+	 * commit on nothing can fail. */
+	rc = apply_rules(sw, plan, err);
+	if (rc < 0)
+		goto abort_ports;
 	if (sw->running) {
-		for (i = 0; i < cfg->n_ports; i++) {
-			if ((pl->added[i] || pl->changed[i]) &&
-			    vs_port_start(sw->ports[pl->ids[i]]) < 0)
-				VS_PL_LOG(WARNING, "port %s: not started; it stays down",
-					  cfg->ports[i].name);
+		for (i = 0; i < plan->n; i++) {
+			const struct vs_plan_step *s = &plan->steps[i];
+
+			if ((s->op == VS_PLAN_PORT_ADD || s->op == VS_PLAN_PORT_CHANGE) &&
+			    vs_port_start(vs_switch_port_by_name(sw, s->name)) < 0)
+				VS_PL_LOG(WARNING, "port %s: not started; it stays down", s->name);
 		}
+	}
+	/* Ports that go leave the snapshot now and are destroyed after it. */
+	for (i = 0; i < plan->n; i++) {
+		struct vs_port *p;
+
+		if (plan->steps[i].op != VS_PLAN_PORT_DEL)
+			continue;
+		p = vs_switch_port_by_name(sw, plan->steps[i].name);
+		if (p == NULL)
+			continue;
+		gone[n_gone++] = p;
+		sw->ports[p->id] = NULL;
+		plan->steps[i].done = true;
 	}
 	sw->cfg = cfg;
 	warn_cross_numa(sw, rxqs);
-	/* Ports that go leave the snapshot now and are destroyed after it. */
-	for (i = 0; i < pl->n_gone; i++)
-		if (pl->gone[i] != NULL)
-			sw->ports[pl->gone[i]->id] = NULL;
-	/* 6. Publish; queues that change worker go through a handover first. */
-	cur = atomic_load_explicit(&sw->sh.snap, memory_order_acquire);
+	/* 5. Publish; queues that change worker go through a handover first. */
 	if (cur != NULL)
 		handover = rxq_handover(&cur->rxqs, rxqs, inter_rxqs);
 	if (handover) {
@@ -866,47 +1305,84 @@ vs_switch_apply(struct vs_switch *sw, const struct vs_config *cfg)
 	snapshot_fill(sw, snap, rxqs);
 	snapshot_publish(sw, snap);
 	snap = NULL;
-	/* 7. No worker can see the ports that went (grace period passed). */
-	for (i = 0; i < pl->n_gone; i++) {
-		if (pl->gone[i] == NULL)
-			continue;
-		VS_PL_LOG(INFO, "port %s removed", pl->gone[i]->name);
-		vs_port_stop(pl->gone[i]);
-		vs_port_destroy(pl->gone[i]);
+	for (i = 0; i < plan->n; i++)
+		if (plan->steps[i].op == VS_PLAN_RXQ_ASSIGN || plan->steps[i].op == VS_PLAN_CONTROL)
+			plan->steps[i].done = true;
+	/* 6. No worker can see the ports that went (grace period passed). */
+	for (i = 0; i < n_gone; i++) {
+		VS_PL_LOG(INFO, "port %s removed", gone[i]->name);
+		vs_port_stop(gone[i]);
+		vs_port_destroy(gone[i]);
 	}
 	vs_cls_reclaim(sw->cls);
-	VS_PL_LOG(INFO,
-		  "%s applied: generation %" PRIu64 ", %u ports, %u rules (%u classifier "
-		  "rules)%s%s",
-		  cfg->source, sw->generation, cfg->n_ports, cfg->n_rules, sw->n_rules,
-		  new_rules ? "" : ", rules unchanged", handover ? ", rx queues handed over" : "");
+	plan->applied = true;
+	plan->cls_generation = vs_cls_generation(sw->cls);
 	rc = 0;
 	goto out;
 
 abort_ports:
-	for (i = 0; i < cfg->n_ports; i++) {
-		if (pl->added[i]) {
-			vs_port_destroy(sw->ports[pl->ids[i]]);
-			sw->ports[pl->ids[i]] = NULL;
+	for (i = 0; i < plan->n; i++) {
+		struct vs_plan_step *s = &plan->steps[i];
+		struct vs_port *p;
+
+		if (s->op != VS_PLAN_PORT_ADD || !s->done)
+			continue;
+		p = vs_switch_port_by_name(sw, s->name);
+		if (p != NULL) {
+			sw->ports[p->id] = NULL;
+			vs_port_destroy(p);
+		}
+		s->done = false;
+	}
+	if (plan->n_op[VS_PLAN_PORT_CHANGE] && rc < 0 && sw->cfg != NULL) {
+		/* Changed ports that were recreated go back to what runs. */
+		for (i = 0; i < plan->n; i++) {
+			struct vs_plan_step *s = &plan->steps[i];
+			struct vs_port *p;
+			uint16_t id;
+
+			if (s->op != VS_PLAN_PORT_CHANGE || !s->done)
+				continue;
+			p = vs_switch_port_by_name(sw, s->name);
+			id = p->id;
+			sw->ports[id] = NULL;
+			republish(sw);
+			sw->ports[id] = p;
+			port_unmake(sw, id);
+			if (port_make(sw, sw->cfg, vs_config_port(sw->cfg, s->name), id, true, NULL) < 0 ||
+			    (sw->running && vs_port_start(sw->ports[id]) < 0))
+				VS_PL_LOG(ERR, "port %s: cannot restore it; it is down", s->name);
+			s->done = false;
 		}
 	}
-abort:
-	/* Also after a failed commit (txn is NULL then): it aborted itself. */
-	release_staged(acts, cfg->n_rules);
-	if (txn != NULL)
-		vs_cls_txn_abort(txn);
-	free(rules);
+	republish(sw);
 out:
 	rte_free(snap);
 	rte_free(inter);
 	free(inter_rxqs);
 	free(rxqs);
-	free(pl);
 	return rc;
-workers_differ:
-	VS_PL_LOG(ERR, "%s: workers differ from those the switch runs; they need a restart",
-		  cfg->source);
-	return -EINVAL;
+}
+
+int
+vs_switch_apply(struct vs_switch *sw, const struct vs_config *cfg)
+{
+	struct vs_cfg_error err;
+	struct vs_plan plan;
+	char summary[512];
+	int rc;
+
+	memset(&err, 0, sizeof(err));
+	rc = vs_switch_plan(sw, cfg, 0, &plan, &err);
+	if (rc == 0)
+		rc = vs_switch_apply_plan(sw, &plan, &err);
+	if (rc < 0)
+		VS_PL_LOG(ERR, "%s", err.msg);
+	else
+		VS_PL_LOG(INFO, "%s applied: generation %" PRIu64 ": %s", cfg->source,
+			  sw->generation, vs_plan_summary(&plan, summary, sizeof(summary)));
+	vs_plan_free(&plan);
+	return rc;
 }
 
 /* ---- start / stop ------------------------------------------------------------------------ */
@@ -984,8 +1460,8 @@ vs_switch_destroy(struct vs_switch *sw)
 		return;
 	vs_switch_stop(sw);
 	free_workers(sw);
+	vs_rules_fini(sw);
 	vs_cls_destroy(sw->cls);
-	free(sw->rules);
 	s = atomic_exchange(&sw->sh.snap, NULL);
 	rte_free(s);
 	for (id = 0; id < VS_PORT_MAX; id++)
@@ -1112,28 +1588,7 @@ vs_switch_stats(struct vs_switch *sw, struct vs_switch_stats *out)
 	return 0;
 }
 
-/* ---- rule hits and rx queue placement ------------------------------------------------------ */
-
-int
-vs_switch_rule_hits(struct vs_switch *sw, uint64_t *hits, uint32_t n)
-{
-	uint32_t i;
-	uint16_t w;
-
-	if (sw == NULL || (hits == NULL && n != 0))
-		return -EINVAL;
-	memset(hits, 0, sizeof(*hits) * n);
-	for (i = 0; i < sw->n_rules; i++) {
-		const struct vs_actions *a = sw->rules[i]->data;
-
-		if (a == NULL || a->rule_index >= n)
-			continue;
-		for (w = 0; w < sw->n_workers; w++)
-			hits[a->rule_index] +=
-			    vs_cls_ctx_rule_hits(sw->workers[w]->cls_ctx, sw->rules[i]->id);
-	}
-	return 0;
-}
+/* ---- rx queue placement ------------------------------------------------------ */
 
 int
 vs_switch_rxq_map(struct vs_switch *sw, struct vs_rxq_map *out)

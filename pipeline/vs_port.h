@@ -50,6 +50,8 @@ typedef uint16_t (*vs_port_tx_fn)(struct vs_port *port, uint16_t queue, struct r
 struct vs_port_params {
 	struct rte_mempool *pool; /* rx mbufs */
 	uint16_t n_workers;	  /* tx queues default to one per worker */
+	/* Why a create failed, for the operator (NULL: log it instead). */
+	struct vs_cfg_error *err;
 };
 
 /* Device counters (as the driver reports them). */

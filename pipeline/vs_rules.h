@@ -59,16 +59,17 @@ struct vs_sw_rule {
 	struct vs_actions *acts;  /* compiled; shared by its classifier rules */
 	struct vs_cls_rule **cls; /* its classifier rules (n_cls of them) */
 	uint32_t n_cls;
-	uint64_t created_ns;	/* CLOCK_MONOTONIC when it was added */
-	uint64_t hits_base;	/* packets counted before it was last re-added */
-	uint64_t bytes_base;	/* bytes likewise */
+	uint64_t created_ns; /* CLOCK_MONOTONIC when it was first added (a mod keeps it) */
+	uint64_t hits_base;  /* packets counted before it was last re-added */
+	uint64_t bytes_base; /* bytes likewise */
 	/* ctl only: links of the rule table */
-	struct vs_sw_rule *prev, *next; /* in tiebreak order */
+	struct vs_sw_rule *prev, *next; /* live rules, in the order they became live */
 	struct vs_sw_rule *name_next;	/* name hash chain */
-	struct vs_sw_rule *key_next;	/* match+priority hash chain */
+	struct vs_sw_rule *key_next;	/* src + priority + match hash chain */
 	uint32_t txn_state;		/* enum in rules.c */
 	struct vs_sw_rule *txn_link;
 	struct vs_sw_rule *replaces; /* mod: the rule this one replaces */
+	bool reset_counts;	     /* mod: start from zero */
 };
 
 struct vs_rule_txn;
@@ -94,11 +95,13 @@ int vs_rule_txn_del(struct vs_rule_txn *txn, struct vs_sw_rule *r, struct vs_cfg
 
 /*
  * Stage a replacement of live rule r by spec: one delete and one add in the
- * same transaction; the new rule keeps r's uid, tiebreak and counters (unless
- * reset_counts). 0 or -errno.
+ * same transaction; the new rule keeps r's uid, age and counters (unless
+ * reset_counts), and its tiebreak when tiebreak is 0. 0 or -errno; on error
+ * r stays as it was.
  */
 int vs_rule_txn_mod(struct vs_rule_txn *txn, struct vs_sw_rule *r, const struct vs_cfg_rule *spec,
-		    bool reset_counts, struct vs_sw_rule **out, struct vs_cfg_error *err);
+		    uint64_t tiebreak, bool reset_counts, struct vs_sw_rule **out,
+		    struct vs_cfg_error *err);
 
 /* Publish everything staged at once. 0 or -errno (the transaction is then
  * aborted, the running rules untouched). The txn is freed either way. */
@@ -123,9 +126,25 @@ struct vs_sw_rule *vs_switch_rule_by_uid(struct vs_switch *sw, uint64_t uid);
 /* The live rule of src with exactly this match and priority, or NULL. */
 struct vs_sw_rule *vs_switch_rule_by_match(struct vs_switch *sw, const struct vs_cfg_match *m,
 					   int32_t priority, enum vs_rule_source src);
-/* First / next live rule in precedence order (priority desc, then tiebreak). */
+/* A live rule of src that is exactly spec (positions aside), or NULL. */
+struct vs_sw_rule *vs_switch_rule_find_spec(struct vs_switch *sw, const struct vs_cfg_rule *spec,
+					    enum vs_rule_source src);
+/* First / next live rule, in the order they became live (any order, cheap). */
 struct vs_sw_rule *vs_switch_rule_first(struct vs_switch *sw);
 struct vs_sw_rule *vs_switch_rule_next(struct vs_switch *sw, struct vs_sw_rule *r);
+/*
+ * The live rules of the sources in src_mask (bit 1 << src) in file order:
+ * by tiebreak, so the file's rules in the order of the file, then runtime
+ * rules in the order they were added. malloc'd array in *out (free it); the
+ * number of rules, or -ENOMEM.
+ */
+int vs_switch_rules_sorted(struct vs_switch *sw, uint32_t src_mask, struct vs_sw_rule ***out);
+
+/* Make every live rule of source `from` one of source `to`, keeping its
+ * classifier entries, uid, tiebreak and counters (a saved runtime rule is a
+ * file rule from then on). No transaction may be open. Returns how many. */
+uint32_t vs_switch_rules_adopt(struct vs_switch *sw, enum vs_rule_source from,
+			       enum vs_rule_source to);
 
 /* Packets and bytes that hit r, summed over workers and re-adds. */
 void vs_switch_rule_counters(struct vs_switch *sw, const struct vs_sw_rule *r, uint64_t *pkts,

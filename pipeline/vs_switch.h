@@ -17,6 +17,7 @@
 #include "vs_cls.h"
 #include "vs_config.h"
 #include "vs_drop.h"
+#include "vs_plan.h"
 #include "vs_port.h"
 #include "vs_worker.h"
 
@@ -58,26 +59,12 @@ int vs_switch_mbuf_sizing(const struct vs_config *cfg, struct vs_mbuf_sizing *ou
 struct vs_switch *vs_switch_create(const struct vs_config *cfg);
 
 /*
- * Make the switch run new_cfg: diff it against what is applied now (nothing,
- * at startup) and apply the difference: create (and, when running, start)
- * added ports, compile all rules into one classifier transaction that
- * replaces the previous rules, assign rx queues and publish a new worker
- * snapshot. Rules identical to the running ones are left alone (no
- * transaction); rx queues that change worker are handed over (removed from
- * their old worker, grace period, given to the new one). new_cfg must stay
- * valid until the next successful apply has returned, or destroy (the switch
- * refers to it and diffs the next config against it). On error the running state is unchanged
- * and -errno is returned: -EPERM (a key that needs a restart differs, see
- * vs_config_reload_check, or classifier.emc_entries), -EINVAL (a rule that
- * does not compile, workers differ from those the switch was created with),
- * or the port/classifier error. Removed ports leave the snapshot after the
- * new rules are committed and are stopped and destroyed once no worker can
- * see them (vs_diff.h's order). Ports whose settings change are recreated
- * with the same id (a brief stop of that port only; packets towards it
- * meanwhile count as bad_port); when one cannot be recreated, every changed
- * port gets its running settings back and the error is returned.
+ * Make the switch run cfg: vs_switch_plan + vs_switch_apply_plan (vs_plan.h)
+ * in one call, logging the outcome (boot and tests; the daemon plans, applies
+ * and reports itself). cfg must stay valid until the next successful apply
+ * with a config has returned, or destroy. 0 or -errno.
  */
-int vs_switch_apply(struct vs_switch *sw, const struct vs_config *new_cfg);
+int vs_switch_apply(struct vs_switch *sw, const struct vs_config *cfg);
 
 /* Start the ports and launch one worker per worker lcore. 0 or -errno. */
 int vs_switch_start(struct vs_switch *sw);
@@ -106,17 +93,14 @@ uint64_t vs_switch_generation(const struct vs_switch *sw);
  * vhost module calls this when a device appears or goes). 0 or -errno. */
 int vs_switch_refresh_ports(struct vs_switch *sw);
 
-/* Packets each config rule matched, summed over the workers: hits[i] for
- * rules[i] of the applied config (n entries). 0 or -EINVAL. */
-int vs_switch_rule_hits(struct vs_switch *sw, uint64_t *hits, uint32_t n);
-
 /* The rx queue assignment the workers run now. 0 or -ENOENT (none yet). */
 int vs_switch_rxq_map(struct vs_switch *sw, struct vs_rxq_map *out);
 
 /*
  * Re-assign the running rx queues (the same set, each queue exactly once,
  * for every worker) and publish it; queues that change worker go through the
- * handover. The next vs_switch_apply() re-assigns from the config again.
+ * handover. Later applies keep each queue of a port they leave alone on the
+ * worker it was given here (unless the config pins it elsewhere).
  * 0, -EINVAL (not the same queues) or -ENOMEM.
  */
 int vs_switch_set_rxqs(struct vs_switch *sw, const struct vs_rxq_map *map);

@@ -136,6 +136,9 @@ struct vs_worker {
 	int socket_id;
 	struct vs_dp_shared *sh;
 	struct vs_cls_ctx *cls_ctx;
+	/* Bytes of the packets each classifier rule (by id) matched; packets
+	 * are counted by the classifier. ctl: ro, dp: rw. [max_rules] */
+	uint64_t *rule_bytes;
 
 	/* Worker-private. */
 	uint64_t pending_tx; /* bit id: txb[id] holds packets */

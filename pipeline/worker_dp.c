@@ -314,16 +314,19 @@ process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port
 		if (acts->n == 1 && acts->a[0].type == VS_ACTION_OUTPUT && acts->a[0].last_tx) {
 			/* One plain output: the packets after it with the same
 			 * rule go out together (port-only rules, one flow). */
+			uint32_t bytes = rte_pktmbuf_pkt_len(w->pkts[i]);
 			uint16_t j = (uint16_t)(i + 1);
 
 			while (j < n && w->rules[j] == r)
-				j++;
+				bytes += rte_pktmbuf_pkt_len(w->pkts[j++]);
+			w->rule_bytes[r->id] += bytes;
 			emit_run(w, s, acts->a[0].port, in_port, &w->pkts[i], (uint16_t)(j - i));
 			i = j;
 			continue;
 		}
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(w->pkts[i + 1], void *));
+		w->rule_bytes[r->id] += rte_pktmbuf_pkt_len(w->pkts[i]);
 		execute(w, s, in_port, w->pkts[i], acts);
 		i++;
 	}

@@ -11,6 +11,7 @@
  * carry the stamp of the generation whose port it left by.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>
@@ -535,7 +536,7 @@ Test(reload, runtime_rules_apply_and_the_file_wins_on_reload, .init = setup, .fi
 {
 	struct vs_switch_stats *st = calloc(1, sizeof(*st));
 	struct rig r;
-	char msg[1024];
+	char msg[1024], uid[32];
 	json_t *req, *rep, *res;
 
 	cr_assert_not_null(st);
@@ -568,22 +569,40 @@ Test(reload, runtime_rules_apply_and_the_file_wins_on_reload, .init = setup, .fi
 	cr_assert(json_is_true(json_object_get(res, "differs_from_file")));
 	cr_assert_eq(json_array_size(json_object_get(res, "rules")), 3);
 	cr_assert_str_eq(json_string_value(json_object_get(
-			     json_array_get(json_object_get(res, "rules"), 2), "origin")),
-			 "runtime");
+			     json_array_get(json_object_get(res, "rules"), 2), "source")),
+			 "ctl");
+	snprintf(uid, sizeof(uid), "#%" PRIu64,
+		 (uint64_t)json_integer_value(
+		     json_object_get(json_array_get(json_object_get(res, "rules"), 0), "id")));
 	json_decref(rep);
-	/* Delete a file rule by index, then reload: the file wins again. */
-	cr_assert_eq(vs_daemon_rule_del(&r.d, "#0", msg, sizeof(msg)), 0, "%s", msg);
+	/* Delete a file rule by its id, then reload: the file wins again for
+	 * its own rules, and the runtime rule stays. */
+	cr_assert_eq(vs_daemon_rule_del(&r.d, uid, msg, sizeof(msg)), 0, "%s", msg);
 	cr_assert_eq(vs_daemon_rule_del(&r.d, "nosuch", msg, sizeof(msg)), -ENOENT);
 	send_n(20, 10);
 	drain(r.sw, st);
 	cr_assert_eq(atomic_load(&recv_pkts[2]), 28, "10.0.0.99 is no longer dropped");
 	cr_assert_eq(vs_daemon_reload(&r.d, msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert(strstr(msg, "rules: 1 added, 0 removed, 1 kept, 1 runtime rules kept") != NULL,
+		  "%s", msg);
+	rep = vs_daemon_handle(&r.d, req);
+	res = json_object_get(rep, "result");
+	cr_assert(json_is_true(json_object_get(res, "differs_from_file")));
+	cr_assert_eq(json_array_size(json_object_get(res, "deleted_at_runtime")), 0);
+	json_decref(rep);
+	send_n(30, 10);
+	drain(r.sw, st);
+	cr_assert_eq(atomic_load(&recv_pkts[2]), 37, "rt still wins, the drop is back");
+	/* reload --replace: the file alone. */
+	cr_assert_eq(vs_daemon_reload_flags(&r.d, VS_RELOAD_REPLACE, msg, sizeof(msg)), 0, "%s",
+		     msg);
+	cr_assert(strstr(msg, "rules: 0 added, 1 removed, 2 kept") != NULL, "%s", msg);
 	rep = vs_daemon_handle(&r.d, req);
 	res = json_object_get(rep, "result");
 	cr_assert(json_is_false(json_object_get(res, "differs_from_file")));
 	json_decref(rep);
 	json_decref(req);
-	send_n(30, 10);
+	send_n(40, 10);
 	drain(r.sw, st);
 	cr_assert_eq(atomic_load(&recv_pkts[1]), 9);
 	cr_assert_eq(atomic_load(&bad_stamp), 0);
@@ -651,7 +670,10 @@ Test(reload, changed_port_is_recreated_and_a_failed_one_restored, .init = setup,
 	before = r.d.cfg;
 	write_file(bad_dev);
 	cr_assert_lt(vs_daemon_reload(&r.d, msg, sizeof(msg)), 0);
-	cr_assert(strstr(msg, "cannot recreate") != NULL && strstr(msg, "outn") != NULL, "%s", msg);
+	cr_assert(strstr(msg, "cannot probe device 'net_nosuch0'") != NULL &&
+		      strstr(msg, "switch.yaml:4:5: port outn") != NULL &&
+		      strstr(msg, "keeping its running settings") != NULL,
+		  "%s", msg);
 	cr_assert_eq(r.d.cfg, before);
 	cr_assert_not_null(vs_switch_port_by_name(r.sw, "outn"));
 	send_n(100, 50);
@@ -713,9 +735,7 @@ Test(reload, saved_runtime_rules_become_the_file, .init = setup, .fini = teardow
 		  "the watcher would reload the saved file");
 	/* A reload reads back exactly what runs. */
 	cr_assert_eq(vs_daemon_reload(&r.d, msg, sizeof(msg)), 0, "%s", msg);
-	cr_assert(strstr(msg, "ports: 0 added, 0 changed, 0 removed; rules: 0 added, 0 removed, "
-			      "3 kept") != NULL,
-		  "%s", msg);
+	cr_assert(strstr(msg, "no change (3 rules kept)") != NULL, "%s", msg);
 	send_n(0, 20);
 	drain(r.sw, st);
 	cr_assert_eq(atomic_load(&recv_pkts[2]), 18, "rt still sends 10.0.0.1 to outb");
