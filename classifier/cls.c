@@ -1122,6 +1122,14 @@ vs_cls_rule_add(struct vs_cls_txn *txn, const struct vs_cls_match *m, int32_t pr
 	}
 	if (cls->n_free_ids == 0)
 		vs_cls_reclaim(cls);
+	/* Ids of rules deleted by a commit an instant ago come back after two
+	 * grace periods (node first, then the rule); workers quiesce every
+	 * loop, so the wait is short. */
+	for (unsigned k = 0; k < 3 && cls->n_free_ids == 0 && cls->ret_len != 0 && cls->qsbr;
+	     k++) {
+		rte_rcu_qsbr_synchronize(cls->qsbr, RTE_QSBR_THRID_INVALID);
+		vs_cls_reclaim(cls);
+	}
 	if (cls->n_free_ids == 0) {
 		ret = -ENOSPC;
 		goto fail;

@@ -1334,7 +1334,7 @@ abort_ports:
 		}
 		s->done = false;
 	}
-	if (plan->n_op[VS_PLAN_PORT_CHANGE] && rc < 0 && sw->cfg != NULL) {
+	if (plan->n_op[VS_PLAN_PORT_CHANGE] && sw->cfg != NULL) {
 		/* Changed ports that were recreated go back to what runs. */
 		for (i = 0; i < plan->n; i++) {
 			struct vs_plan_step *s = &plan->steps[i];
@@ -1353,9 +1353,9 @@ abort_ports:
 			    (sw->running && vs_port_start(sw->ports[id]) < 0))
 				VS_PL_LOG(ERR, "port %s: cannot restore it; it is down", s->name);
 			s->done = false;
+			republish(sw);
 		}
 	}
-	republish(sw);
 out:
 	rte_free(snap);
 	rte_free(inter);

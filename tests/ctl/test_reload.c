@@ -742,3 +742,230 @@ Test(reload, saved_runtime_rules_become_the_file, .init = setup, .fini = teardow
 	rig_down(&r);
 	free(st);
 }
+
+/* ---- rules with identity ------------------------------------------------------------------- */
+
+struct rule_id {
+	uint64_t uid, pkts, bytes;
+	uint32_t cls_id;
+};
+
+static struct rule_id
+rule_id_of(struct vs_switch *sw, const char *name)
+{
+	struct vs_sw_rule *r = vs_switch_rule_by_name(sw, name);
+	struct rule_id id;
+
+	cr_assert_not_null(r, "no rule %s", name);
+	id.uid = r->uid;
+	id.cls_id = r->cls[0]->id;
+	vs_switch_rule_counters(sw, r, &id.pkts, &id.bytes);
+	return id;
+}
+
+#define KEEP1                                                                                      \
+	"  - {name: keep1, priority: 20, match: {in_port: in0, ip_dst: 10.0.0.1/32},\n"            \
+	"     actions: [{set_eth_src: \"02:00:00:00:00:0a\"}, {output: outa}]}\n"
+
+Test(reload, unchanged_rules_keep_their_ids_and_counters_and_the_plan_is_what_ran,
+     .init = setup, .fini = teardown, .timeout = 60)
+{
+	static const char *v1 = HEAD "rules:\n" DROP_RULE KEEP1
+				     "  - {name: gen-a, priority: 10, match: {in_port: in0},\n"
+				     "     actions: [{set_eth_src: \"02:00:00:00:00:0a\"}, "
+				     "{output: outa}]}\n";
+	/* A rule inserted before the others, gen-a's actions changed, an
+	 * unnamed rule appended. */
+	static const char *v2 =
+	    HEAD "rules:\n"
+		 "  - {name: new1, priority: 30, match: {in_port: in0, ip_dst: 10.0.0.5/32},\n"
+		 "     actions: [{set_eth_src: \"02:00:00:00:00:0b\"}, {output: outb}]}\n" DROP_RULE
+		     KEEP1 "  - {name: gen-a, priority: 10, match: {in_port: in0},\n"
+			   "     actions: [{set_eth_src: \"02:00:00:00:00:0b\"}, {output: outb}]}\n"
+			   "  - {priority: 1, match: {in_port: outa}, actions: [drop]}\n";
+	struct vs_switch_stats *st = calloc(1, sizeof(*st));
+	struct rule_id d0, k0, g0, d1, k1, g1;
+	struct rig r;
+	char msg[1024];
+	uint64_t gen0;
+	uint32_t n0;
+
+	cr_assert_not_null(st);
+	rig_up(&r, v1);
+	send_n(0, 30); /* 3 to drop99, 27 to 10.0.0.1: keep1 */
+	drain(r.sw, st);
+	d0 = rule_id_of(r.sw, "drop99");
+	k0 = rule_id_of(r.sw, "keep1");
+	g0 = rule_id_of(r.sw, "gen-a");
+	cr_assert_eq(d0.pkts, 3);
+	cr_assert_eq(k0.pkts, 27);
+	cr_assert_eq(k0.bytes, 27 * 64);
+	gen0 = vs_cls_generation(vs_switch_cls(r.sw));
+	n0 = vs_cls_rule_count(vs_switch_cls(r.sw));
+
+	write_file(v2);
+	cr_assert_eq(vs_daemon_reload(&r.d, msg, sizeof(msg)), 0, "%s", msg);
+	/* The summary is the plan that ran: 2 adds, 1 replacement (one
+	 * classifier delete and one add), 2 rules untouched. */
+	cr_assert_str_eq(msg, "rules: 2 added, 0 removed, 1 replaced, 2 kept (3 classifier rules "
+			      "added, 1 removed)");
+	cr_assert_eq(vs_cls_generation(vs_switch_cls(r.sw)), gen0 + 1, "one transaction");
+	cr_assert_eq(vs_cls_rule_count(vs_switch_cls(r.sw)), n0 + 2);
+	d1 = rule_id_of(r.sw, "drop99");
+	k1 = rule_id_of(r.sw, "keep1");
+	g1 = rule_id_of(r.sw, "gen-a");
+	cr_assert(d1.uid == d0.uid && d1.cls_id == d0.cls_id && d1.pkts == d0.pkts,
+		  "drop99 was touched");
+	cr_assert(k1.uid == k0.uid && k1.cls_id == k0.cls_id && k1.pkts == k0.pkts &&
+		      k1.bytes == k0.bytes,
+		  "keep1 was touched");
+	/* Replaced: same id and counters, a new classifier rule. */
+	cr_assert_eq(g1.uid, g0.uid);
+	cr_assert_eq(g1.pkts, g0.pkts);
+	/* Counting goes on from there. */
+	send_n(30, 10); /* 1 to drop99, 9 to keep1 */
+	drain(r.sw, st);
+	cr_assert_eq(rule_id_of(r.sw, "drop99").pkts, 4);
+	cr_assert_eq(rule_id_of(r.sw, "keep1").pkts, 36);
+	/* "Earlier in the file wins" without renumbering: new1 sits before
+	 * the others; reloading the same file again changes nothing. */
+	cr_assert(vs_switch_rule_by_name(r.sw, "new1")->tiebreak <
+		      vs_switch_rule_by_name(r.sw, "drop99")->tiebreak,
+		  "new1 is not first");
+	cr_assert_eq(vs_daemon_reload(&r.d, msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert_str_eq(msg, "no change (5 rules kept)");
+	/* Refused: an output port that does not exist; nothing changes. */
+	cr_assert_lt(vs_daemon_rule_add(&r.d,
+					"{name: bad, priority: 1, match: {in_port: in0}, "
+					"actions: [{output: nope}]}",
+					msg, sizeof(msg)),
+		     0);
+	cr_assert(strstr(msg, "rule-add:1:") != NULL && strstr(msg, "\"nope\"") != NULL, "%s",
+		  msg);
+	cr_assert_eq(vs_cls_generation(vs_switch_cls(r.sw)), gen0 + 1);
+	rig_down(&r);
+	free(st);
+}
+
+/* A config with the two ring rules of gen-a and n more /32 rules. */
+static char *
+big_config(uint32_t n, uint32_t max_rules)
+{
+	size_t cap = 512 + (size_t)n * 128, off;
+	char *y = malloc(cap);
+	uint32_t i;
+
+	cr_assert_not_null(y);
+	off = (size_t)snprintf(y, cap,
+			       "classifier: {max_rules: %u}\n" HEAD "rules:\n" DROP_RULE
+			       "  - {name: gen-a, priority: 10, match: {in_port: in0},\n"
+			       "     actions: [{set_eth_src: \"02:00:00:00:00:0a\"}, "
+			       "{output: outa}]}\n",
+			       max_rules);
+	for (i = 0; i < n; i++)
+		off += (size_t)snprintf(y + off, cap - off,
+					"  - {name: f%u, priority: 20, match: {ip_dst: "
+					"10.%u.%u.%u/32}, actions: [{output: outb}]}\n",
+					i, 100 + i / 65536, (i / 256) % 256, i % 256);
+	return y;
+}
+
+Test(reload, sixty_thousand_rules_change_one_at_a_time_under_traffic, .init = setup,
+     .fini = teardown, .timeout = 300)
+{
+	/* 60,000 + drop99 + gen-a = 60,002 = max_rules - 1. */
+	char *yaml = big_config(60000, 60003);
+	struct vs_switch_stats *st = calloc(1, sizeof(*st));
+	pthread_t inj, col;
+	struct rule_id g0, f0;
+	struct rig r;
+	char msg[1024];
+	uint64_t total, lost = 0, dup = 0, dropped;
+	uint32_t seq;
+
+	cr_assert_not_null(st);
+	rig_up(&r, yaml);
+	free(yaml);
+	cr_assert_eq(vs_switch_rule_count(r.sw), 60002);
+	cr_assert_eq(pthread_create(&col, NULL, collector, NULL), 0);
+	cr_assert_eq(pthread_create(&inj, NULL, injector, NULL), 0);
+	while (atomic_load(&sent) < 3000)
+		usleep(500);
+	f0 = rule_id_of(r.sw, "f77");
+	/* At max_rules - 1: a one-rule replacement works (gen-a keeps its id). */
+	g0 = rule_id_of(r.sw, "gen-a");
+	cr_assert_eq(vs_daemon_rules(&r.d, VS_CFG_RULE_OP_MOD,
+				     "{name: gen-a, priority: 10, match: {in_port: in0},"
+				     " actions: [{set_eth_src: \"02:00:00:00:00:0a\"}, "
+				     "{output: outa}]}",
+				     msg, sizeof(msg)),
+		     0, "%s", msg);
+	cr_assert_str_eq(msg, "rules: 0 added, 0 removed, 1 replaced (1 classifier rules added, 1 "
+			      "removed)");
+	cr_assert_eq(rule_id_of(r.sw, "gen-a").uid, g0.uid);
+	/* Up to max_rules: one add fits, the next is refused with the reason. */
+	cr_assert_eq(vs_daemon_rule_add(&r.d,
+					"{name: rt1, priority: 5, match: {in_port: outb}, "
+					"actions: [drop]}",
+					msg, sizeof(msg)),
+		     0, "%s", msg);
+	cr_assert_eq(vs_switch_rule_count(r.sw), 60003);
+	cr_assert_eq(vs_daemon_rule_add(&r.d,
+					"{name: rt2, priority: 5, match: {in_port: outa}, "
+					"actions: [drop]}",
+					msg, sizeof(msg)),
+		     -ENOSPC, "%s", msg);
+	cr_assert(strstr(msg, "rule rt2") != NULL && strstr(msg, "max_rules 60003") != NULL,
+		  "%s", msg);
+	cr_assert_eq(vs_switch_rule_count(r.sw), 60003);
+	/* Delete by name and by match + priority. */
+	cr_assert_eq(vs_daemon_rule_del(&r.d, "rt1", msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert_eq(vs_daemon_rule_del(&r.d, "{priority: 20, match: {ip_dst: 10.100.0.9/32}}",
+					msg, sizeof(msg)),
+		     0, "%s", msg);
+	cr_assert_null(vs_switch_rule_by_name(r.sw, "f9"));
+	cr_assert_eq(vs_switch_rule_count(r.sw), 60001);
+	/* A batch: all or nothing. The second add names a missing port. */
+	cr_assert_lt(vs_daemon_rules(&r.d, VS_CFG_RULE_BATCH,
+				     "{del: [f10, f11], add: [{name: b1, priority: 1, match: "
+				     "{in_port: outb}, actions: [drop]}, {name: b2, priority: 1,"
+				     " match: {in_port: outa}, actions: [{output: nope}]}]}",
+				     msg, sizeof(msg)),
+		     0);
+	cr_assert_not_null(vs_switch_rule_by_name(r.sw, "f10"));
+	cr_assert_eq(vs_daemon_rules(&r.d, VS_CFG_RULE_BATCH,
+				     "{del: [f10, f11], add: [{name: b1, priority: 1, match: "
+				     "{in_port: outb}, actions: [drop]}]}",
+				     msg, sizeof(msg)),
+		     0, "%s", msg);
+	cr_assert_str_eq(msg,
+			 "rules: 1 added, 2 removed (1 classifier rules added, 2 removed)");
+	/* The other rules were not touched. */
+	cr_assert_eq(rule_id_of(r.sw, "f77").uid, f0.uid);
+	cr_assert_eq(rule_id_of(r.sw, "f77").cls_id, f0.cls_id);
+	while (atomic_load(&sent) < 6000)
+		usleep(500);
+	atomic_store(&inject_stop, true);
+	pthread_join(inj, NULL);
+	settle(r.sw, st);
+	atomic_store(&collect_stop, true);
+	pthread_join(col, NULL);
+	/* Every packet came out exactly once or was dropped by drop99, whose
+	 * counter was never reset. */
+	total = atomic_load(&sent);
+	dropped = atomic_load(&sent_drop);
+	for (seq = 0; seq < total; seq++) {
+		if (seq % 10 == 7)
+			continue;
+		lost += seen[seq] == 0;
+		dup += seen[seq] > 1;
+	}
+	cr_assert_eq(lost, 0, "%" PRIu64 " of %" PRIu64 " lost", lost, total);
+	cr_assert_eq(dup, 0);
+	cr_assert_eq(atomic_load(&bad_stamp), 0);
+	cr_assert_eq(st->drops[VS_DROP_RULE_DROP], dropped);
+	cr_assert_eq(rule_id_of(r.sw, "drop99").pkts, dropped);
+	cr_assert_eq(rule_id_of(r.sw, "gen-a").pkts, total - dropped);
+	rig_down(&r);
+	free(st);
+}

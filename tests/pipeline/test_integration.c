@@ -775,7 +775,8 @@ Test(integration, two_workers_share_a_tx_queue, .timeout = 30)
 	    "workers: [{lcore: 1}, {lcore: 2}]\n"
 	    "ports:\n"
 	    "  - {name: mnew, type: ethdev, device: net_ring_mnew, tx_queues: 1}\n"
-	    "  - {name: min0, type: ethdev, device: net_ring_min0, rx_queues: 2, tx_queues: 1}\n"
+	    "  - {name: min0, type: ethdev, device: net_ring_min0, rx_queues: 2, tx_queues: 1,\n"
+	    "     rxq_pin: [{queue: 0, worker: 2}, {queue: 1, worker: 1}]}\n"
 	    "  - {name: mout0, type: ethdev, device: net_ring_mout0, tx_queues: 1}\n"
 	    "rules:\n"
 	    "  - {priority: 1, match: {in_port: min0}, actions: [{output: mout0}]}\n";
@@ -843,10 +844,12 @@ Test(integration, two_workers_share_a_tx_queue, .timeout = 30)
 	cr_assert_eq(got, 400);
 
 	/*
-	 * A port inserted before the others shifts the round robin: every
-	 * existing queue changes worker. The switch hands them over through an
-	 * intermediate snapshot (one extra generation); rules are unchanged, so
-	 * the classifier is left alone. Traffic keeps flowing exactly.
+	 * A port is added and min0's queues are pinned to the other workers:
+	 * both change worker (a queue of a port the change leaves alone stays
+	 * where it runs unless a pin moves it). The switch hands them over
+	 * through an intermediate snapshot (one extra generation); rules are
+	 * unchanged, so the classifier is left alone. Traffic keeps flowing
+	 * exactly.
 	 */
 	cr_assert_geq(rte_eth_from_rings("mnew", &out_rx, 1, &in_tx, 1, 0), 0);
 	cfg2 = load(yaml2);
