@@ -38,30 +38,31 @@ static bool as_json;
 static void
 usage(FILE *f)
 {
-	fprintf(f,
-		"usage: nfvswitch-ctl [-s SOCKET] [--json] [-t MS] COMMAND\n"
-		"commands:\n"
-		"  show ports|workers|rules|vf|vhost|rxqs   state and counters\n"
-		"  stats                  rates over the last second, totals, drops by reason\n"
-		"  top [-i S] [-n N]      live view every S seconds (default 1), N times\n"
-		"                         (default: until Ctrl-C)\n"
-		"  rule add 'RULE'        add a rule, in the config file's syntax, e.g.\n"
-		"                         '{name: r1, priority: 10, match: {in_port: a},\n"
-		"                           actions: [{output: b}]}'\n"
-		"  rule del NAME|#INDEX   delete a rule (runtime changes differ from the file\n"
-		"                         until the next reload)\n"
-		"  reload                 reload the config file (refused as a whole if invalid)\n"
-		"  save [PATH]            write the running config (file and runtime changes)\n"
-		"                         to PATH, default the config file (comments are lost)\n"
-		"  rxq rebalance          re-assign rx queues to workers by measured cycles\n"
-		"  metrics                the Prometheus/OpenMetrics text\n"
-		"  version\n"
-		"options:\n"
-		"  -s, --socket PATH      control socket (default $NFVSWITCH_CTL_SOCKET or %s)\n"
-		"      --json             print the daemon's JSON reply as is\n"
-		"  -t, --timeout MS       wait at most MS for a reply (default 5000)\n"
-		"exit status: 0 ok, 1 the daemon refused, 2 bad usage, 3 daemon unreachable\n",
-		VS_CTL_DEFAULT_SOCKET);
+	fprintf(
+	    f,
+	    "usage: nfvswitch-ctl [-s SOCKET] [--json] [-t MS] COMMAND\n"
+	    "commands:\n"
+	    "  show ports|workers|rules|vf|vhost|rxqs   state and counters\n"
+	    "  stats                  rates over the last second, totals, drops by reason\n"
+	    "  top [-i S] [-n N]      live view every S seconds (default 1), N times\n"
+	    "                         (default: until Ctrl-C)\n"
+	    "  rule add 'RULE'        add a rule, in the config file's syntax, e.g.\n"
+	    "                         '{name: r1, priority: 10, match: {in_port: a},\n"
+	    "                           actions: [{output: b}]}'\n"
+	    "  rule del NAME|#INDEX   delete a rule (runtime changes differ from the file\n"
+	    "                         until the next reload)\n"
+	    "  reload                 reload the config file (refused as a whole if invalid)\n"
+	    "  save [PATH]            write the running config (file and runtime changes)\n"
+	    "                         to PATH, default the config file (comments are lost)\n"
+	    "  rxq rebalance          re-assign rx queues to workers by measured cycles\n"
+	    "  metrics                the Prometheus/OpenMetrics text\n"
+	    "  version\n"
+	    "options:\n"
+	    "  -s, --socket PATH      control socket (default $NFVSWITCH_CTL_SOCKET or %s)\n"
+	    "      --json             print the daemon's JSON reply as is\n"
+	    "  -t, --timeout MS       wait at most MS for connecting and the reply (default 5000)\n"
+	    "exit status: 0 ok, 1 the daemon refused, 2 bad usage, 3 daemon unreachable\n",
+	    VS_CTL_DEFAULT_SOCKET);
 }
 
 /* ---- request ------------------------------------------------------------------- */

@@ -14,9 +14,10 @@
 #define VS_CTL_MAX_REQUEST    65536 /* bytes of one request line */
 
 /*
- * Send req to the daemon listening on path and wait up to timeout_ms for
- * its reply. NULL and errno (ENOENT: no socket there, ECONNREFUSED: nothing
- * listens, EACCES: not allowed, ETIMEDOUT, EPROTO: not a JSON reply).
+ * Send req to the daemon listening on path and wait for its reply, all of
+ * it (connect included: a full backlog is retried) within timeout_ms. NULL
+ * and errno (ENOENT: no socket there, ECONNREFUSED: nothing listens, EACCES:
+ * not allowed, ETIMEDOUT, EPROTO: not a JSON reply).
  */
 json_t *vs_ctl_request(const char *path, const json_t *req, int timeout_ms);
 
