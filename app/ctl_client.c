@@ -116,27 +116,67 @@ vs_ctl_write_all(int fd, const char *p, size_t len, int timeout_ms)
 
 /* ---- client -------------------------------------------------------------------- */
 
+/* Connect without blocking past deadline (ms): a listener whose backlog is
+ * full answers EAGAIN at once, so try again until the deadline. 0 or -errno. */
+static int
+connect_until(int fd, const struct sockaddr_un *sa, double deadline)
+{
+	unsigned pause_us = 1000;
+
+	for (;;) {
+		struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+		socklen_t sl = sizeof(int);
+		double left;
+		int err = 0;
+
+		if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		left = deadline - mono_ms();
+		if (errno == EAGAIN) {
+			if (left <= 0)
+				return -ETIMEDOUT;
+			usleep(left * 1000 < pause_us ? (unsigned)(left * 1000) + 1 : pause_us);
+			if (pause_us < 50000)
+				pause_us *= 2;
+			continue;
+		}
+		if (errno != EINPROGRESS)
+			return -errno;
+		if (left <= 0)
+			return -ETIMEDOUT;
+		if (poll(&pfd, 1, (int)left + 1) == 0)
+			return -ETIMEDOUT;
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &sl) < 0)
+			return -errno;
+		return err ? -err : 0;
+	}
+}
+
 json_t *
 vs_ctl_request(const char *path, const json_t *req, int timeout_ms)
 {
+	double deadline = mono_ms() + timeout_ms;
 	struct sockaddr_un sa;
 	json_error_t jerr;
 	json_t *reply;
 	char *out, *line;
-	int fd, rc;
+	int fd, rc, left;
 
 	rc = sun_fill(&sa, path);
 	if (rc < 0) {
 		errno = -rc;
 		return NULL;
 	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return NULL;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		rc = errno;
+	/* timeout_ms covers it all: connect, request and reply. */
+	rc = connect_until(fd, &sa, deadline);
+	if (rc < 0) {
 		close(fd);
-		errno = rc;
+		errno = -rc;
 		return NULL;
 	}
 	out = json_dumps(req, JSON_COMPACT);
@@ -145,16 +185,24 @@ vs_ctl_request(const char *path, const json_t *req, int timeout_ms)
 		errno = ENOMEM;
 		return NULL;
 	}
-	rc = vs_ctl_write_all(fd, out, strlen(out), timeout_ms);
+	left = (int)(deadline - mono_ms());
+	rc = left > 0 ? vs_ctl_write_all(fd, out, strlen(out), left) : -ETIMEDOUT;
+	left = (int)(deadline - mono_ms());
 	if (rc == 0)
-		rc = vs_ctl_write_all(fd, "\n", 1, timeout_ms);
+		rc = left > 0 ? vs_ctl_write_all(fd, "\n", 1, left) : -ETIMEDOUT;
 	free(out);
 	if (rc < 0) {
 		close(fd);
 		errno = -rc;
 		return NULL;
 	}
-	line = vs_ctl_read_line(fd, timeout_ms, (size_t)64 << 20);
+	left = (int)(deadline - mono_ms());
+	if (left <= 0) {
+		close(fd);
+		errno = ETIMEDOUT;
+		return NULL;
+	}
+	line = vs_ctl_read_line(fd, left, (size_t)64 << 20);
 	rc = errno;
 	close(fd);
 	if (line == NULL) {

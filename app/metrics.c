@@ -1,21 +1,27 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Prometheus / OpenMetrics text exposition of the switch counters, and the
- * optional HTTP/1.0 listener (GET /metrics) served non-blocking from the
- * control thread's loop.
+ * optional HTTP/1.0 listener (GET /metrics), served by a thread of its own.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <netdb.h>
+#include <limits.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <rte_common.h>
 #include <rte_log.h>
 
 #include "vs_ctl.h"
@@ -202,10 +208,327 @@ vs_metrics_text(const struct vs_switch_stats *st, const struct vs_daemon *d)
 
 /* ---- HTTP listener ------------------------------------------------------------------ */
 
+/*
+ * Threads: an I/O thread of its own accepts, reads and writes every
+ * connection without blocking, each within a deadline and a size limit, at
+ * most VS_METRICS_MAX_CLIENTS at once. For the text it asks the control
+ * thread (vs_metrics_fd becomes readable; vs_metrics_serve renders it from
+ * the statistics under stats_lock) and serves the answer to every scrape
+ * waiting for it. A client never holds the control thread or the workers;
+ * one the control thread does not answer in time (a long reload) gets 503.
+ */
+enum mconn_state {
+	MCONN_FREE = 0,
+	MCONN_READ,  /* reading the request head, until deadline */
+	MCONN_WAIT,  /* waiting for a text of seq >= want */
+	MCONN_WRITE, /* writing out + off, until deadline */
+};
+
+struct mconn { /* I/O thread only */
+	int fd;
+	enum mconn_state st;
+	char *req; /* VS_METRICS_MAX_REQUEST + 1 bytes while reading */
+	size_t len;
+	char *out;
+	size_t out_len, off;
+	uint64_t want;
+	double deadline; /* ms, CLOCK_MONOTONIC */
+};
+
 struct vs_metrics_srv {
 	int fd;
 	uint16_t port;
+	int want_fd; /* eventfd: scrapes wait for a text (vs_metrics_fd) */
+	int wake_fd; /* eventfd: a text is ready, or stop */
+	pthread_t thread;
+	bool thread_started;
+
+	pthread_mutex_t lock;
+	char *text;    /* guarded by lock: the latest text (NULL: rendering failed) */
+	uint64_t seq;  /* guarded by lock: texts rendered so far */
+	uint64_t want; /* guarded by lock: the text the scrapes wait for */
+	bool stop;     /* guarded by lock */
+
+	/* I/O thread only */
+	struct mconn conn[VS_METRICS_MAX_CLIENTS];
+	unsigned n_conns;
+	double accept_pause;
 };
+
+static double
+m_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void
+m_signal(int fd)
+{
+	uint64_t one = 1;
+
+	if (write(fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		VS_CTL_LOG(DEBUG, "metrics: eventfd: %s\n", strerror(errno));
+}
+
+static void
+m_drain(int fd)
+{
+	uint64_t v;
+
+	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		VS_CTL_LOG(DEBUG, "metrics: eventfd: %s\n", strerror(errno));
+}
+
+static void
+mconn_close(struct vs_metrics_srv *srv, struct mconn *c)
+{
+	close(c->fd);
+	free(c->req);
+	free(c->out);
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	srv->n_conns--;
+}
+
+/* Answer c (the head and body are copied) and close it once written. */
+static void
+mconn_respond(struct mconn *c, const char *status, const char *type, const char *body, double now)
+{
+	size_t blen = strlen(body), cap = blen + 256;
+	int n;
+
+	free(c->out);
+	c->out = malloc(cap);
+	c->out_len = c->off = 0;
+	c->st = MCONN_WRITE;
+	c->deadline = now + VS_METRICS_REPLY_TIMEOUT_MS;
+	if (c->out == NULL)
+		return;
+	n = snprintf(c->out, cap,
+		     "HTTP/1.0 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+		     "Connection: close\r\n\r\n",
+		     status, type, blen);
+	memcpy(c->out + n, body, blen);
+	c->out_len = (size_t)n + blen;
+}
+
+static void
+mconn_accept(struct vs_metrics_srv *srv, double now)
+{
+	while (srv->n_conns < VS_METRICS_MAX_CLIENTS) {
+		struct mconn *c = NULL;
+		unsigned i;
+		int fd = accept4(srv->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM)
+				srv->accept_pause = now + 100;
+			return;
+		}
+		for (i = 0; i < VS_METRICS_MAX_CLIENTS && c == NULL; i++)
+			if (srv->conn[i].st == MCONN_FREE)
+				c = &srv->conn[i];
+		c->req = malloc(VS_METRICS_MAX_REQUEST + 1);
+		if (c->req == NULL) {
+			close(fd);
+			return;
+		}
+		c->fd = fd;
+		c->st = MCONN_READ;
+		c->len = 0;
+		c->deadline = now + VS_METRICS_REQUEST_TIMEOUT_MS;
+		srv->n_conns++;
+	}
+}
+
+/* The request head is complete: answer or wait for a text. */
+static void
+mconn_request(struct vs_metrics_srv *srv, struct mconn *c, double now)
+{
+	const char *r = c->req;
+
+	if (strncmp(r, "GET /metrics ", 13) == 0 || strncmp(r, "GET /metrics\r", 13) == 0 ||
+	    strncmp(r, "GET /metrics\n", 13) == 0 || strncmp(r, "GET / ", 6) == 0) {
+		pthread_mutex_lock(&srv->lock);
+		c->want = srv->seq + 1;
+		if (srv->want < c->want)
+			srv->want = c->want;
+		pthread_mutex_unlock(&srv->lock);
+		c->st = MCONN_WAIT;
+		c->deadline = now + VS_METRICS_RENDER_WAIT_MS;
+		m_signal(srv->want_fd);
+	} else if (strncmp(r, "GET ", 4) == 0) {
+		mconn_respond(c, "404 Not Found", "text/plain", "try /metrics\n", now);
+	} else {
+		mconn_respond(c, "405 Method Not Allowed", "text/plain", "GET only\n", now);
+	}
+}
+
+static void
+mconn_read(struct vs_metrics_srv *srv, struct mconn *c, double now)
+{
+	for (;;) {
+		ssize_t n;
+
+		if (c->len >= VS_METRICS_MAX_REQUEST) {
+			mconn_respond(
+			    c, "431 Request Header Fields Too Large", "text/plain",
+			    "request head over " RTE_STR(VS_METRICS_MAX_REQUEST) " bytes\n", now);
+			return;
+		}
+		n = recv(c->fd, c->req + c->len, VS_METRICS_MAX_REQUEST - c->len, MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				mconn_close(srv, c);
+			return;
+		}
+		if (n == 0 && c->len == 0) {
+			mconn_close(srv, c);
+			return;
+		}
+		c->len += (size_t)n;
+		c->req[c->len] = '\0';
+		/* The head ends with an empty line; a bare request line and EOF will do. */
+		if (n == 0 || strstr(c->req, "\r\n\r\n") != NULL ||
+		    strstr(c->req, "\n\n") != NULL) {
+			mconn_request(srv, c, now);
+			return;
+		}
+	}
+}
+
+static void
+mconn_write(struct vs_metrics_srv *srv, struct mconn *c)
+{
+	while (c->off < c->out_len) {
+		ssize_t n =
+		    send(c->fd, c->out + c->off, c->out_len - c->off, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				mconn_close(srv, c);
+			return;
+		}
+		c->off += (size_t)n;
+	}
+	mconn_close(srv, c);
+}
+
+/* A text came: every scrape waiting for one as new gets it. */
+static void
+mconn_deliver(struct vs_metrics_srv *srv, double now)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&srv->lock);
+	for (i = 0; i < VS_METRICS_MAX_CLIENTS; i++) {
+		struct mconn *c = &srv->conn[i];
+
+		if (c->st != MCONN_WAIT || c->want > srv->seq)
+			continue;
+		if (srv->text != NULL)
+			mconn_respond(c, "200 OK",
+				      "application/openmetrics-text; version=1.0.0; charset=utf-8",
+				      srv->text, now);
+		else
+			mconn_respond(c, "500 Internal Server Error", "text/plain", "no memory\n",
+				      now);
+	}
+	pthread_mutex_unlock(&srv->lock);
+}
+
+static void *
+metrics_main(void *arg)
+{
+	struct vs_metrics_srv *srv = arg;
+	struct pollfd pfd[VS_METRICS_MAX_CLIENTS + 2];
+	unsigned map[VS_METRICS_MAX_CLIENTS + 2];
+
+	for (;;) {
+		double now = m_now_ms(), next = now + 1000;
+		unsigned i, n = 0;
+		bool stop;
+		int rc;
+
+		pthread_mutex_lock(&srv->lock);
+		stop = srv->stop;
+		pthread_mutex_unlock(&srv->lock);
+		if (stop)
+			break;
+		mconn_deliver(srv, now);
+		for (i = 0; i < VS_METRICS_MAX_CLIENTS; i++) {
+			struct mconn *c = &srv->conn[i];
+
+			if (c->st == MCONN_FREE || c->deadline > now)
+				continue;
+			if (c->st == MCONN_WAIT)
+				mconn_respond(c, "503 Service Unavailable", "text/plain",
+					      "busy: the control thread did not render the metrics "
+					      "in time; retry\n",
+					      now);
+			else
+				mconn_close(srv, c); /* slow or idle: no more time */
+		}
+		pfd[n] = (struct pollfd){.fd = srv->wake_fd, .events = POLLIN};
+		map[n++] = UINT_MAX;
+		if (srv->n_conns < VS_METRICS_MAX_CLIENTS && now >= srv->accept_pause) {
+			pfd[n] = (struct pollfd){.fd = srv->fd, .events = POLLIN};
+			map[n++] = UINT_MAX - 1;
+		} else if (now < srv->accept_pause && srv->accept_pause < next) {
+			next = srv->accept_pause;
+		}
+		for (i = 0; i < VS_METRICS_MAX_CLIENTS; i++) {
+			struct mconn *c = &srv->conn[i];
+
+			if (c->st == MCONN_FREE)
+				continue;
+			if (c->deadline < next)
+				next = c->deadline;
+			if (c->st == MCONN_WAIT)
+				continue;
+			pfd[n] = (struct pollfd){.fd = c->fd,
+						 .events = c->st == MCONN_READ ? POLLIN : POLLOUT};
+			map[n++] = i;
+		}
+		rc = poll(pfd, n, next > now ? (int)(next - now) + 1 : 0);
+		if (rc < 0 && errno != EINTR) {
+			VS_CTL_LOG(ERR, "metrics: poll: %s\n", strerror(errno));
+			usleep(10000);
+			continue;
+		}
+		if (rc <= 0)
+			continue;
+		now = m_now_ms();
+		for (i = 0; i < n; i++) {
+			struct mconn *c;
+
+			if (pfd[i].revents == 0)
+				continue;
+			if (map[i] == UINT_MAX) {
+				m_drain(srv->wake_fd);
+				continue;
+			}
+			if (map[i] == UINT_MAX - 1) {
+				mconn_accept(srv, now);
+				continue;
+			}
+			c = &srv->conn[map[i]];
+			if (c->st == MCONN_READ)
+				mconn_read(srv, c, now);
+			else if (c->st == MCONN_WRITE)
+				mconn_write(srv, c);
+		}
+	}
+	return NULL;
+}
 
 struct vs_metrics_srv *
 vs_metrics_listen(const char *addr)
@@ -215,8 +538,10 @@ vs_metrics_listen(const char *addr)
 	socklen_t sl = sizeof(ss);
 	struct vs_metrics_srv *srv;
 	char host[128], *colon;
+	sigset_t all, old_set;
 	const char *port;
 	int rc, one = 1;
+	unsigned i;
 
 	if (addr == NULL || strlen(addr) >= sizeof(host)) {
 		errno = EINVAL;
@@ -255,12 +580,31 @@ vs_metrics_listen(const char *addr)
 		freeaddrinfo(res);
 		return NULL;
 	}
+	srv->want_fd = srv->wake_fd = -1;
+	for (i = 0; i < VS_METRICS_MAX_CLIENTS; i++)
+		srv->conn[i].fd = -1;
+	pthread_mutex_init(&srv->lock, NULL);
 	srv->fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (srv->fd < 0)
 		goto fail;
 	setsockopt(srv->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(srv->fd, res->ai_addr, res->ai_addrlen) < 0 || listen(srv->fd, 16) < 0)
+	if (bind(srv->fd, res->ai_addr, res->ai_addrlen) < 0 ||
+	    listen(srv->fd, VS_METRICS_BACKLOG) < 0)
 		goto fail;
+	srv->want_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	srv->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (srv->want_fd < 0 || srv->wake_fd < 0)
+		goto fail;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old_set);
+	rc = pthread_create(&srv->thread, NULL, metrics_main, srv);
+	pthread_sigmask(SIG_SETMASK, &old_set, NULL);
+	if (rc != 0) {
+		errno = rc;
+		goto fail;
+	}
+	srv->thread_started = true;
+	pthread_setname_np(srv->thread, "vs-metrics");
 	if (getsockname(srv->fd, (struct sockaddr *)&ss, &sl) == 0)
 		srv->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
 							   : ((struct sockaddr_in *)&ss)->sin_port);
@@ -272,6 +616,11 @@ fail:
 	VS_CTL_LOG(ERR, "metrics listener %s: %s\n", addr, strerror(rc));
 	if (srv->fd >= 0)
 		close(srv->fd);
+	if (srv->want_fd >= 0)
+		close(srv->want_fd);
+	if (srv->wake_fd >= 0)
+		close(srv->wake_fd);
+	pthread_mutex_destroy(&srv->lock);
 	free(srv);
 	freeaddrinfo(res);
 	errno = rc;
@@ -281,7 +630,7 @@ fail:
 int
 vs_metrics_fd(const struct vs_metrics_srv *srv)
 {
-	return srv ? srv->fd : -1;
+	return srv ? srv->want_fd : -1;
 }
 
 uint16_t
@@ -290,71 +639,56 @@ vs_metrics_port(const struct vs_metrics_srv *srv)
 	return srv ? srv->port : 0;
 }
 
-static void
-respond(int fd, const char *status, const char *type, const char *body)
-{
-	char head[256];
-	int n;
-
-	n = snprintf(head, sizeof(head),
-		     "HTTP/1.0 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-		     "Connection: close\r\n\r\n",
-		     status, type, strlen(body));
-	if (vs_ctl_write_all(fd, head, (size_t)n, VS_CTL_IO_TIMEOUT_MS) == 0)
-		vs_ctl_write_all(fd, body, strlen(body), VS_CTL_IO_TIMEOUT_MS);
-}
-
 int
 vs_metrics_serve(struct vs_metrics_srv *srv, struct vs_daemon *d)
 {
-	int served = 0;
+	uint64_t want, seq;
+	char *text;
 
 	if (srv == NULL)
 		return 0;
-	while (served < 16) {
-		int fd = accept4(srv->fd, NULL, NULL, SOCK_CLOEXEC);
-		char *req, *text;
-
-		if (fd < 0)
-			break;
-		served++;
-		/* The request line is enough; headers are not needed. */
-		req = vs_ctl_read_line(fd, VS_CTL_IO_TIMEOUT_MS, 8192);
-		if (req == NULL) {
-			close(fd);
-			continue;
-		}
-		if (strncmp(req, "GET /metrics ", 13) == 0 ||
-		    strncmp(req, "GET /metrics\r", 13) == 0 || strncmp(req, "GET / ", 6) == 0) {
-			pthread_mutex_lock(&d->stats_lock);
-			vs_switch_stats(d->sw, d->stats);
-			text = vs_metrics_text(d->stats, d);
-			pthread_mutex_unlock(&d->stats_lock);
-			if (text != NULL)
-				respond(
-				    fd, "200 OK",
-				    "application/openmetrics-text; version=1.0.0; charset=utf-8",
-				    text);
-			else
-				respond(fd, "500 Internal Server Error", "text/plain",
-					"no memory\n");
-			free(text);
-		} else if (strncmp(req, "GET ", 4) == 0) {
-			respond(fd, "404 Not Found", "text/plain", "try /metrics\n");
-		} else {
-			respond(fd, "405 Method Not Allowed", "text/plain", "GET only\n");
-		}
-		free(req);
-		close(fd);
-	}
-	return served;
+	m_drain(srv->want_fd);
+	pthread_mutex_lock(&srv->lock);
+	want = srv->want;
+	seq = srv->seq;
+	pthread_mutex_unlock(&srv->lock);
+	if (want <= seq)
+		return 0;
+	/* One text for every scrape waiting now. */
+	pthread_mutex_lock(&d->stats_lock);
+	vs_switch_stats(d->sw, d->stats);
+	text = vs_metrics_text(d->stats, d);
+	pthread_mutex_unlock(&d->stats_lock);
+	pthread_mutex_lock(&srv->lock);
+	free(srv->text);
+	srv->text = text;
+	srv->seq = want;
+	pthread_mutex_unlock(&srv->lock);
+	m_signal(srv->wake_fd);
+	return 1;
 }
 
 void
 vs_metrics_close(struct vs_metrics_srv *srv)
 {
+	unsigned i;
+
 	if (srv == NULL)
 		return;
+	if (srv->thread_started) {
+		pthread_mutex_lock(&srv->lock);
+		srv->stop = true;
+		pthread_mutex_unlock(&srv->lock);
+		m_signal(srv->wake_fd);
+		pthread_join(srv->thread, NULL);
+	}
+	for (i = 0; i < VS_METRICS_MAX_CLIENTS; i++)
+		if (srv->conn[i].st != MCONN_FREE)
+			mconn_close(srv, &srv->conn[i]);
 	close(srv->fd);
+	close(srv->want_fd);
+	close(srv->wake_fd);
+	free(srv->text);
+	pthread_mutex_destroy(&srv->lock);
 	free(srv);
 }

@@ -64,7 +64,8 @@ usage(FILE *f)
 		"options:\n"
 		"  -s, --socket PATH      control socket (default $NFVSWITCH_CTL_SOCKET or %s)\n"
 		"      --json             print the daemon's JSON reply as is\n"
-		"  -t, --timeout MS       wait at most MS for a reply (default 5000)\n"
+		"  -t, --timeout MS       wait at most MS for connecting and the reply\n"
+		"                         (default 5000)\n"
 		"exit status: 0 ok, 1 the daemon refused, 2 bad usage, 3 daemon unreachable\n",
 		VS_CTL_DEFAULT_SOCKET);
 }

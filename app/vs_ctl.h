@@ -43,9 +43,16 @@
 struct vs_ctl;
 struct vs_metrics_srv;
 
-/* How long the control thread waits for one client to send its request or
- * take its reply (it serves nothing else meanwhile; workers are unaffected). */
-#define VS_CTL_IO_TIMEOUT_MS 500
+/*
+ * The control socket under load: its own I/O thread serves every client
+ * without blocking, each within these bounds, and hands only complete
+ * requests to the control thread (see app/ctl.c and docs/operations.md).
+ */
+#define VS_CTL_BACKLOG		  1024 /* listen() backlog: bursts of clients wait there */
+#define VS_CTL_MAX_CLIENTS	  256  /* served at once; more wait in the backlog */
+#define VS_CTL_REQUEST_TIMEOUT_MS 2000 /* from accept to the request's '\n' */
+#define VS_CTL_REPLY_TIMEOUT_MS	  2000 /* for the client to take its reply */
+#define VS_CTL_BUSY_MS		  1000 /* not taken by the control thread: "busy: ..." */
 
 /* The module's one log type, nfvswitch.ctl (--log-level=nfvswitch.ctl:debug). */
 extern int vs_ctl_logtype;
@@ -167,12 +174,13 @@ typedef json_t *(*vs_ctl_handler_fn)(void *arg, const json_t *req);
  * one a live process serves gives EADDRINUSE. NULL and errno on failure.
  */
 struct vs_ctl *vs_ctl_open(const char *path, unsigned perm, vs_ctl_handler_fn fn, void *arg);
-/* The listening fd, for poll(). */
+/* An fd for poll() (POLLIN): readable when requests wait for vs_ctl_serve(). */
 int vs_ctl_fd(const struct vs_ctl *ctl);
-/* Serve the connections waiting now (never blocks for a new one; a client
- * has VS_CTL_IO_TIMEOUT_MS to send its line). Returns the requests served. */
+/* On the control thread: run the handler on the complete requests waiting
+ * now (at most 64; the fd stays readable when more wait) and hand the
+ * replies to the I/O thread. Never blocks. Returns the requests handled. */
 int vs_ctl_serve(struct vs_ctl *ctl);
-/* Close and unlink. Accepts NULL. */
+/* Stop the I/O thread, close every connection, close and unlink. Accepts NULL. */
 void vs_ctl_close(struct vs_ctl *ctl);
 
 /* ---- metrics (app/metrics.c) ------------------------------------------------------ */
@@ -183,13 +191,29 @@ void vs_ctl_close(struct vs_ctl *ctl);
  */
 char *vs_metrics_text(const struct vs_switch_stats *st, const struct vs_daemon *d);
 
-/* Listen for HTTP GET /metrics on "HOST:PORT" (IPv4 or [IPv6]). NULL and errno. */
+/* The HTTP listener under load: its own thread serves every connection
+ * without blocking, within these bounds (see docs/operations.md). */
+#define VS_METRICS_BACKLOG	      128
+#define VS_METRICS_MAX_CLIENTS	      64   /* served at once; more wait in the backlog */
+#define VS_METRICS_MAX_REQUEST	      8192 /* bytes of the request head */
+#define VS_METRICS_REQUEST_TIMEOUT_MS 2000 /* from accept to the end of the head */
+#define VS_METRICS_RENDER_WAIT_MS     2000 /* for the control thread's text, then 503 */
+#define VS_METRICS_REPLY_TIMEOUT_MS   5000 /* for the client to take the response */
+
+/*
+ * Listen for HTTP GET /metrics on "HOST:PORT" (IPv4 or [IPv6]) and start the
+ * listener's thread. NULL and errno.
+ */
 struct vs_metrics_srv *vs_metrics_listen(const char *addr);
+/* An fd for poll() (POLLIN): readable when scrapes wait for vs_metrics_serve(). */
 int vs_metrics_fd(const struct vs_metrics_srv *srv);
 /* The port actually bound (useful with port 0). */
 uint16_t vs_metrics_port(const struct vs_metrics_srv *srv);
-/* Answer the connections waiting now with d's current statistics. */
+/* On the control thread: render one text from d's statistics (under
+ * stats_lock) for the scrapes waiting now. Never blocks on a client.
+ * Returns 1 when it rendered, 0 when nobody waited. */
 int vs_metrics_serve(struct vs_metrics_srv *srv, struct vs_daemon *d);
+/* Stop the thread, close every connection. Accepts NULL. */
 void vs_metrics_close(struct vs_metrics_srv *srv);
 
 /* ---- telemetry (app/telemetry.c) --------------------------------------------------- */

@@ -11,12 +11,13 @@
 #include <jansson.h>
 
 #define VS_CTL_DEFAULT_SOCKET "/run/nfvswitch/ctl.sock"
-#define VS_CTL_MAX_REQUEST    (24u << 20) /* bytes of one request line (rule batch) */
+#define VS_CTL_MAX_REQUEST    16777216 /* bytes of one request line (a rule batch) */
 
 /*
- * Send req to the daemon listening on path and wait up to timeout_ms for
- * its reply. NULL and errno (ENOENT: no socket there, ECONNREFUSED: nothing
- * listens, EACCES: not allowed, ETIMEDOUT, EPROTO: not a JSON reply).
+ * Send req to the daemon listening on path and wait for its reply, all of
+ * it (connect included: a full backlog is retried) within timeout_ms. NULL
+ * and errno (ENOENT: no socket there, ECONNREFUSED: nothing listens, EACCES:
+ * not allowed, ETIMEDOUT, EPROTO: not a JSON reply).
  */
 json_t *vs_ctl_request(const char *path, const json_t *req, int timeout_ms);
 

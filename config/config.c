@@ -9,6 +9,7 @@
  * sriov (so ports can refer to VFs), ports, the sriov dpdk_port references
  * (which need ports), rules (which need ports).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -731,9 +732,12 @@ parse_control(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, struct vs_cfg_c
 		return 0;
 	if (need_map(c, n, path) < 0 || check_keys(c, n, path, keys, ARRAY_LEN(keys)) < 0)
 		return -EINVAL;
-	if ((v = get(n, "socket")) &&
-	    get_str(c, v, sub(kp, path, "socket"), ct->socket, sizeof(ct->socket), CS_WORD, false))
-		return -EINVAL;
+	if ((v = get(n, "socket")) != NULL) {
+		if (get_str(c, v, sub(kp, path, "socket"), ct->socket, sizeof(ct->socket), CS_WORD,
+			    false))
+			return -EINVAL;
+		ct->socket_pos = v->pos;
+	}
 	if ((v = get(n, "socket_mode")) &&
 	    get_mode(c, v, sub(kp, path, "socket_mode"), &ct->socket_perm))
 		return -EINVAL;
@@ -1251,6 +1255,7 @@ parse_port(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, 
 		if (get_str(c, v, sub(kp, path, "device"), p->device, sizeof(p->device), CS_WORD,
 			    false) < 0)
 			return -EINVAL;
+		p->where_pos = v->pos;
 		if ((v = get(n, "rx_queues")) &&
 		    get_u16(c, v, sub(kp, path, "rx_queues"), 1, 1024, &p->rx_queues))
 			return -EINVAL;
@@ -1294,6 +1299,7 @@ parse_port(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, 
 		if (get_str(c, v, sub(kp, path, "path"), p->path, sizeof(p->path), CS_WORD,
 			    false) < 0)
 			return -EINVAL;
+		p->where_pos = v->pos;
 		if ((v = get(n, "mode")) != NULL) {
 			sub(kp, path, "mode");
 			if (need_scalar(c, v, kp, "client or server") < 0)
@@ -1358,6 +1364,134 @@ parse_ports(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, struct vs_config 
 		return rc;
 	cfg->n_ports = len;
 	return for_each(c, n, "ports", parse_port, cfg);
+}
+
+/* "[DOMAIN:]BUS:DEV.FN" (hex) in s[0..n) as "dddd:bb:dd.f"; false when it is not one. */
+static bool
+pci_key(const char *s, size_t n, char *out, size_t size)
+{
+	unsigned long f[4];
+	char sep[4];
+	unsigned nf = 0;
+	size_t i = 0;
+
+	while (nf < 4) {
+		size_t start = i;
+
+		f[nf] = 0;
+		while (i < n && isxdigit((unsigned char)s[i]) && i - start < 8) {
+			f[nf] = f[nf] * 16 +
+				(unsigned long)(isdigit((unsigned char)s[i])
+						    ? s[i] - '0'
+						    : tolower((unsigned char)s[i]) - 'a' + 10);
+			i++;
+		}
+		if (i == start)
+			return false;
+		if (i == n) {
+			nf++;
+			break;
+		}
+		sep[nf++] = s[i++];
+	}
+	if (i != n)
+		return false;
+	if (nf == 3 && sep[0] == ':' && sep[1] == '.' && f[0] <= 0xff && f[1] <= 0x1f &&
+	    f[2] <= 7) {
+		snprintf(out, size, "0000:%02lx:%02lx.%lx", f[0], f[1], f[2]);
+		return true;
+	}
+	if (nf == 4 && sep[0] == ':' && sep[1] == ':' && sep[2] == '.' && f[0] <= 0xffff &&
+	    f[1] <= 0xff && f[2] <= 0x1f && f[3] <= 7) {
+		snprintf(out, size, "%04lx:%02lx:%02lx.%lx", f[0], f[1], f[2], f[3]);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * The device an ethdev port's devargs name, in one spelling: a PCI address
+ * as DOMAIN:BUS:DEV.FN in lower-case hex ("3b:00.0" and "0000:3B:00.0" are
+ * both "0000:3b:00.0"), anything else (a vdev such as net_null0) as its name,
+ * the part before the first ','.
+ */
+static void
+device_key(const char *devargs, char *out, size_t size)
+{
+	size_t n = strcspn(devargs, ",");
+
+	if (!pci_key(devargs, n, out, size))
+		snprintf(out, size, "%.*s", (int)n, devargs);
+}
+
+/* A path in one spelling: repeated '/', "./" segments and a trailing '/' dropped. */
+static void
+path_key(const char *path, char *out, size_t size)
+{
+	size_t o = 0;
+	const char *s = path;
+
+	while (*s != '\0' && o + 1 < size) {
+		if (*s == '/' && (s[1] == '/' || (s[1] == '.' && (s[2] == '/' || s[2] == '\0')))) {
+			s += s[1] == '/' ? 1 : 2;
+			continue;
+		}
+		out[o++] = *s++;
+	}
+	if (o > 1 && out[o - 1] == '/')
+		o--;
+	out[o] = '\0';
+}
+
+/* Two ports on one device or one vhost socket, or a vhost socket that is the
+ * control socket: refused, with where both were given. */
+static int
+check_port_devices(struct vs_cfg_ctx *c, const struct vs_config *cfg)
+{
+	char ka[VS_CFG_PATH_MAX > VS_CFG_DEVICE_MAX ? VS_CFG_PATH_MAX : VS_CFG_DEVICE_MAX];
+	char kb[sizeof(ka)], kp[KEYPATH_MAX];
+	uint32_t i, j;
+
+	for (i = 0; i < cfg->n_ports; i++) {
+		const struct vs_cfg_port *p = &cfg->ports[i];
+		bool eth = p->type == VS_CFG_PORT_ETHDEV;
+
+		snprintf(kp, sizeof(kp), "ports[%u].%s", i, eth ? "device" : "path");
+		if (eth)
+			device_key(p->device, ka, sizeof(ka));
+		else
+			path_key(p->path, ka, sizeof(ka));
+		for (j = 0; j < i; j++) {
+			const struct vs_cfg_port *q = &cfg->ports[j];
+
+			if (q->type != p->type)
+				continue;
+			if (eth)
+				device_key(q->device, kb, sizeof(kb));
+			else
+				path_key(q->path, kb, sizeof(kb));
+			if (strcmp(ka, kb) != 0)
+				continue;
+			return vs_cfg_fail(c, p->where_pos, kp,
+					   "\"%s\" is %s %s of ports[%u] \"%s\" at %s:%u:%u; "
+					   "expected one port per %s",
+					   eth ? p->device : p->path, eth ? "device" : "the socket",
+					   ka, j, q->name, c->name, q->where_pos.line,
+					   q->where_pos.column,
+					   eth ? "device" : "vhost-user socket");
+		}
+		if (!eth) {
+			path_key(cfg->control.socket, kb, sizeof(kb));
+			if (strcmp(ka, kb) == 0)
+				return vs_cfg_fail(
+				    c, p->where_pos, kp,
+				    "\"%s\" is the control socket (control.socket at %s:%u:%u); "
+				    "expected a path of its own for the vhost-user socket",
+				    p->path, c->name, cfg->control.socket_pos.line,
+				    cfg->control.socket_pos.column);
+		}
+	}
+	return 0;
 }
 
 /* ---- rules ---- */
@@ -1855,6 +1989,8 @@ load_tree(struct vs_cfg_ctx *c, const struct vs_cfg_node *root, struct vs_config
 	if (rc == 0)
 		rc = parse_ports(c, get(root, "ports"), cfg);
 	if (rc == 0)
+		rc = check_port_devices(c, cfg);
+	if (rc == 0)
 		rc = check_sriov_ports(c, cfg, refs);
 	free(refs->macs);
 	free(refs);
@@ -1912,6 +2048,23 @@ vs_config_load_buf(const char *buf, size_t len, const char *name, struct vs_cfg_
 	return cfg;
 }
 
+/* What a path that is not a regular file turned out to be. */
+static const char *
+file_kind(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISFIFO(mode))
+		return "a FIFO (named pipe)";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	return "not a regular file";
+}
+
 struct vs_config *
 vs_config_load(const char *path, struct vs_cfg_error *err)
 {
@@ -1932,20 +2085,31 @@ vs_config_load(const char *path, struct vs_cfg_error *err)
 		errno = EINVAL;
 		return NULL;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	e = 0;
-	if (fd < 0 || fstat(fd, &st) < 0)
+	/* O_NONBLOCK: opening a FIFO would otherwise wait for a writer (and
+	 * a device could block forever); anything but a regular file is then
+	 * refused before the first read. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 && errno == ENXIO && stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		fd = -2; /* a socket cannot be opened: say what it is below */
+	} else if (fd < 0 || fstat(fd, &st) < 0) {
 		e = errno;
-	else if (S_ISDIR(st.st_mode))
-		e = EISDIR;
-	else if (!S_ISREG(st.st_mode))
-		e = EINVAL; /* a FIFO or device could block or never end */
-	if (e != 0) {
 		snprintf(err->msg, sizeof(err->msg),
 			 "%.256s:0:0: config: cannot read (%s); expected a readable YAML file",
 			 path, strerror(e));
 		if (fd >= 0)
 			close(fd);
+		err->code = -e;
+		errno = e;
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		e = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		snprintf(err->msg, sizeof(err->msg),
+			 "%.256s:0:0: config: %s; expected a regular YAML file", path,
+			 file_kind(st.st_mode));
+		if (fd >= 0)
+			close(fd);
+		err->code = -e;
 		errno = e;
 		return NULL;
 	}

@@ -105,6 +105,7 @@ struct vs_cfg_port {
 
 	struct vs_cfg_rxq_pin *rxq_pins;
 	uint32_t n_rxq_pins;
+	struct vs_cfg_pos where_pos; /* of device: (ethdev) or path: (vhost) */
 };
 
 /* ---- rules ---- */
@@ -225,6 +226,7 @@ struct vs_cfg_control {
 	uint32_t stats_interval_ms;   /* periodic rate print, default 1000; 0 = off */
 	bool watch_file;              /* reload when the file changes (default false) */
 	char metrics_listen[64];      /* "127.0.0.1:9091", "" = off */
+	struct vs_cfg_pos socket_pos; /* of control.socket (0:0 when the default) */
 };
 
 struct vs_config {

@@ -19,7 +19,9 @@
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -398,10 +400,18 @@ vs_vhu_process_events(struct vs_switch *sw)
 
 /* ---- port ops ------------------------------------------------------------------------ */
 
+/*
+ * A server-mode port creates its socket: a path that is free is fine, a
+ * stale socket (nobody accepts on it: ECONNREFUSED) is replaced, and
+ * anything else is refused and left alone: a socket another process
+ * serves, a file that is not a socket.
+ */
 static int
 server_socket_prepare(struct vs_vhu_port *vp)
 {
+	struct sockaddr_un sa;
 	struct stat st;
+	int fd, rc;
 
 	if (lstat(vp->path, &st) < 0)
 		return errno == ENOENT ? 0 : -errno;
@@ -410,8 +420,28 @@ server_socket_prepare(struct vs_vhu_port *vp)
 			   vp->port->name, vp->path);
 		return -EEXIST;
 	}
-	/* A socket left by an earlier run: nobody can be listening on it for
-	 * us, so it is stale. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(vp->path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, vp->path, strlen(vp->path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 ? 0 : errno;
+	close(fd);
+	if (rc != ECONNREFUSED) {
+		/* 0 or EAGAIN (its backlog is full): a live socket; anything
+		 * else (EACCES, ...): we cannot tell, so it is not ours to take. */
+		VS_VHU_LOG(ERR,
+			   "port %s: %s is a socket %s; refusing to replace it (stop that "
+			   "process or choose another path)",
+			   vp->port->name, vp->path,
+			   rc == 0 || rc == EAGAIN ? "another process listens on"
+						   : "that cannot be probed");
+		return rc == 0 || rc == EAGAIN ? -EADDRINUSE : -rc;
+	}
+	/* Nobody listens: a socket left by an earlier run. */
 	if (unlink(vp->path) < 0)
 		return -errno;
 	return 0;

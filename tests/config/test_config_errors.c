@@ -5,9 +5,14 @@
  * found; expected WHAT").
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
@@ -441,6 +446,107 @@ Test(config_errors, vhost_path)
 		   "ports[0].queues", "129 is out of range");
 	expect_err("ports:\n  - {name: \"bad name\", type: vhost, path: /p}\n", 2, 12,
 		   "ports[0].name", "\"bad name\" has invalid characters");
+}
+
+Test(config_errors, two_ports_on_one_device)
+{
+	/* The same vdev, devargs aside: both positions are named. */
+	expect_err("ports:\n"
+		   "  - {name: a, type: ethdev, device: \"net_null0,no-rx=1\"}\n"
+		   "  - {name: b, type: ethdev, device: net_null0}\n",
+		   3, 37, "ports[1].device",
+		   "\"net_null0\" is device net_null0 of ports[0] \"a\" at t.yaml:2:37; expected "
+		   "one port per device");
+	expect_err("ports:\n"
+		   "  - {name: a, type: ethdev, device: \"net_pcap0,rx_pcap=/x.pcap\"}\n"
+		   "  - {name: s, type: ethdev, device: net_null0}\n"
+		   "  - {name: b, type: ethdev, device: \"net_pcap0,tx_pcap=/y.pcap\"}\n",
+		   4, 37, "ports[2].device", "of ports[0] \"a\" at t.yaml:2:37");
+	/* A PCI address in its short and full spellings, hex in either case. */
+	expect_err("ports:\n"
+		   "  - {name: a, type: ethdev, device: \"3b:00.0\"}\n"
+		   "  - {name: b, type: ethdev, device: \"0000:3B:00.0,rx_low_latency=1\"}\n",
+		   3, 37, "ports[1].device",
+		   "device 0000:3b:00.0 of ports[0] \"a\" at t.yaml:2:37");
+	/* Two vhost ports on one socket, spelt differently. */
+	expect_err("ports:\n"
+		   "  - {name: v1, type: vhost, path: /run/vm.sock}\n"
+		   "  - {name: v2, type: vhost, path: \"/run//./vm.sock\", mode: server}\n",
+		   3, 35, "ports[1].path",
+		   "is the socket /run/vm.sock of ports[0] \"v1\" at t.yaml:2:35; expected one "
+		   "port per vhost-user socket");
+	/* A vhost socket on the control socket. */
+	expect_err("control: {socket: /run/x/ctl.sock}\n"
+		   "ports:\n"
+		   "  - {name: v1, type: vhost, path: /run/x/ctl.sock, mode: server}\n",
+		   3, 35, "ports[0].path",
+		   "is the control socket (control.socket at t.yaml:1:19); expected a path of its "
+		   "own");
+	expect_err("ports:\n  - {name: v1, type: vhost, path: /run/nfvswitch/ctl.sock}\n", 2, 35,
+		   "ports[0].path", "is the control socket");
+}
+
+Test(config_load_devices, different_devices_are_accepted)
+{
+	const char *yaml = "ports:\n"
+			   "  - {name: a, type: ethdev, device: \"net_null0\"}\n"
+			   "  - {name: b, type: ethdev, device: \"net_null1\"}\n"
+			   "  - {name: c, type: ethdev, device: \"0000:3b:00.0\"}\n"
+			   "  - {name: d, type: ethdev, device: \"0000:3b:00.1\"}\n"
+			   "  - {name: e, type: ethdev, device: \"0001:3b:00.0\"}\n"
+			   "  - {name: v1, type: vhost, path: /run/vm1.sock}\n"
+			   "  - {name: v2, type: vhost, path: /run/vm2.sock}\n";
+	struct vs_cfg_error err;
+	struct vs_config *cfg = vs_config_load_buf(yaml, strlen(yaml), "t.yaml", &err);
+
+	cr_assert_not_null(cfg, "%s", err.msg);
+	cr_expect_eq(cfg->n_ports, 7);
+	vs_config_free(cfg);
+}
+
+/* Not a regular file: refused at once, naming what was found (a FIFO with
+ * no writer used to block the loader in open() forever). */
+Test(config_errors, special_files_refused_without_blocking, .timeout = 10)
+{
+	char dir[] = "/tmp/vs-cfg-XXXXXX", path[64];
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct vs_cfg_error err;
+	int fd;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fifo.yaml", dir);
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	errno = 0;
+	cr_assert_null(vs_config_load(path, &err));
+	cr_expect_eq(errno, EINVAL);
+	cr_expect(strstr(err.msg, path) == err.msg, "%s", err.msg);
+	cr_expect(strstr(err.msg, ":0:0: config: a FIFO (named pipe); expected a regular YAML "
+				  "file") != NULL,
+		  "%s", err.msg);
+	/* A writer that never writes does not make it block either. */
+	fd = open(path, O_RDWR | O_NONBLOCK);
+	cr_assert_geq(fd, 0);
+	cr_assert_null(vs_config_load(path, &err));
+	close(fd);
+	unlink(path);
+
+	snprintf(path, sizeof(path), "%s/sock.yaml", dir);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(listen(fd, 1), 0);
+	cr_assert_null(vs_config_load(path, &err));
+	cr_expect(strstr(err.msg, "config: a socket; expected a regular YAML file") != NULL, "%s",
+		  err.msg);
+	close(fd);
+	unlink(path);
+
+	cr_assert_null(vs_config_load("/dev/null", &err));
+	cr_expect(strstr(err.msg, "config: a character device; expected") != NULL, "%s", err.msg);
+	cr_assert_null(vs_config_load(dir, &err));
+	cr_expect_eq(errno, EISDIR);
+	cr_expect(strstr(err.msg, "config: a directory; expected") != NULL, "%s", err.msg);
+	rmdir(dir);
 }
 
 Test(config_errors, anchors_and_aliases)

@@ -3,13 +3,17 @@
  * Control plane pieces without a switch: rx queue rebalancing, the metrics
  * text, config copies, and the control socket's server and client halves.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -207,7 +211,8 @@ Test(ctl_socket, serves_requests_with_mode_0600_and_refuses_a_second_server)
 	struct stat st;
 	json_t *req;
 	pthread_t t;
-	int calls = 0;
+	int calls = 0, status;
+	pid_t pid;
 
 	cr_assert_not_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/sub/ctl.sock", dir);
@@ -239,15 +244,18 @@ Test(ctl_socket, serves_requests_with_mode_0600_and_refuses_a_second_server)
 	cr_assert_eq(errno, ENOENT);
 	json_decref(req);
 	/* A stale socket file is replaced by the next server. */
-	ctl = vs_ctl_open(path, 0640, echo, &calls);
-	cr_assert_not_null(ctl);
-	close(vs_ctl_fd(ctl)); /* simulate a crash: the file stays */
+	pid = fork(); /* a daemon that dies without closing: the file stays */
+	cr_assert_geq(pid, 0);
+	if (pid == 0)
+		_exit(vs_ctl_open(path, 0640, echo, &calls) != NULL ? 0 : 1);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	cr_assert_eq(stat(path, &st), 0);
 	ctl2 = vs_ctl_open(path, 0640, echo, &calls);
 	cr_assert_not_null(ctl2, "stale socket not replaced: %s", strerror(errno));
 	cr_assert_eq(stat(path, &st), 0);
 	cr_assert_eq(st.st_mode & 0777, 0640);
 	vs_ctl_close(ctl2);
-	free(ctl); /* its fd is closed already */
 	snprintf(path, sizeof(path), "%s/sub", dir);
 	rmdir(path);
 	rmdir(dir);
@@ -297,6 +305,274 @@ Test(ctl_socket, malformed_requests_get_an_error_reply)
 	cr_assert_eq(calls, 0);
 	json_decref(c.reply);
 	vs_ctl_close(ctl);
+	rmdir(dir);
+}
+
+/* ---- the control socket under abuse ------------------------------------------------------- */
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int
+count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	cr_assert_not_null(d);
+	while (readdir(d) != NULL)
+		n++;
+	closedir(d);
+	return n;
+}
+
+static int
+unix_connect(const char *path, bool nonblock)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | (nonblock ? SOCK_NONBLOCK : 0), 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%.100s", path);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The control loop: vs_ctl_serve whenever its fd says so, until told to stop. */
+struct loop {
+	struct vs_ctl *ctl;
+	volatile bool stop;
+};
+
+static void *
+loop_main(void *arg)
+{
+	struct loop *l = arg;
+
+	while (!l->stop) {
+		struct pollfd pfd = {.fd = vs_ctl_fd(l->ctl), .events = POLLIN};
+
+		poll(&pfd, 1, 20);
+		vs_ctl_serve(l->ctl);
+	}
+	return NULL;
+}
+
+static json_t *
+slow_echo(void *arg, const json_t *req)
+{
+	const char *cmd = json_string_value(json_object_get(req, "cmd"));
+
+	if (cmd != NULL && strcmp(cmd, "slow") == 0)
+		usleep(3000 * 1000); /* a big reload */
+	return echo(arg, req);
+}
+
+Test(ctl_abuse, idle_clients_do_not_stall_the_others, .timeout = 30)
+{
+	char dir[] = "/tmp/vs-ctl-unit-XXXXXX", path[128];
+	struct loop l = {0};
+	int idle[20], calls = 0, fds0, i;
+	json_t *req, *r;
+	pthread_t t;
+	double t0;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/ctl.sock", dir);
+	fds0 = count_fds();
+	l.ctl = vs_ctl_open(path, 0600, echo, &calls);
+	cr_assert_not_null(l.ctl);
+	cr_assert_eq(pthread_create(&t, NULL, loop_main, &l), 0);
+	for (i = 0; i < 20; i++) {
+		idle[i] = unix_connect(path, false);
+		cr_assert_geq(idle[i], 0);
+	}
+	/* Each idle client cost the old server 500 ms of the control thread. */
+	usleep(100000);
+	req = json_pack("{s:s}", "cmd", "stats");
+	for (i = 0; i < 3; i++) {
+		t0 = now_ms();
+		r = vs_ctl_request(path, req, 5000);
+		cr_assert_not_null(r, "no reply: %s", strerror(errno));
+		cr_assert(json_is_true(json_object_get(r, "ok")));
+		cr_assert_lt(now_ms() - t0, 1000, "answered after %.0f ms with 20 idle clients",
+			     now_ms() - t0);
+		json_decref(r);
+	}
+	/* An idle client is told off and closed at its deadline. */
+	{
+		char buf[256] = "";
+		struct pollfd pfd = {.fd = idle[0], .events = POLLIN};
+		ssize_t n;
+
+		cr_assert_eq(poll(&pfd, 1, VS_CTL_REQUEST_TIMEOUT_MS + 3000), 1);
+		n = read(idle[0], buf, sizeof(buf) - 1);
+		cr_assert_gt(n, 0);
+		buf[n] = '\0';
+		cr_assert(strstr(buf, "timeout") != NULL, "%s", buf);
+	}
+	for (i = 0; i < 20; i++)
+		close(idle[i]);
+	json_decref(req);
+	l.stop = true;
+	pthread_join(t, NULL);
+	vs_ctl_close(l.ctl);
+	cr_assert_eq(count_fds(), fds0, "fds leaked");
+	rmdir(dir);
+}
+
+Test(ctl_abuse, oversized_request_is_refused_without_the_handler, .timeout = 30)
+{
+	char dir[] = "/tmp/vs-ctl-unit-XXXXXX", path[128], buf[512] = "";
+	static char big[VS_CTL_MAX_REQUEST + 65536];
+	struct loop l = {0};
+	int calls = 0, fd;
+	size_t off = 0;
+	pthread_t t;
+	ssize_t n;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/ctl.sock", dir);
+	l.ctl = vs_ctl_open(path, 0600, echo, &calls);
+	cr_assert_not_null(l.ctl);
+	cr_assert_eq(pthread_create(&t, NULL, loop_main, &l), 0);
+	memset(big, 'x', sizeof(big));
+	fd = unix_connect(path, false);
+	cr_assert_geq(fd, 0);
+	while (off < sizeof(big)) {
+		n = send(fd, big + off, sizeof(big) - off, MSG_NOSIGNAL);
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	cr_assert_gt(n, 0, "no reply to an oversized request");
+	buf[n] = '\0';
+	cr_assert(strstr(buf, "request too large") != NULL, "%s", buf);
+	cr_assert_eq(calls, 0);
+	close(fd);
+	l.stop = true;
+	pthread_join(t, NULL);
+	vs_ctl_close(l.ctl);
+	rmdir(dir);
+}
+
+Test(ctl_abuse, long_command_gets_the_others_a_prompt_busy_reply, .timeout = 30)
+{
+	char dir[] = "/tmp/vs-ctl-unit-XXXXXX", path[128];
+	struct loop l = {0};
+	json_t *slow, *req, *r;
+	const char *e;
+	int calls = 0, fd;
+	pthread_t t;
+	double t0;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/ctl.sock", dir);
+	l.ctl = vs_ctl_open(path, 0600, slow_echo, &calls);
+	cr_assert_not_null(l.ctl);
+	cr_assert_eq(pthread_create(&t, NULL, loop_main, &l), 0);
+	/* The slow command holds the control thread for 3 s. */
+	slow = json_pack("{s:s}", "cmd", "slow");
+	fd = unix_connect(path, false);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, "{\"cmd\":\"slow\"}\n", 15), 15);
+	usleep(200000);
+	req = json_pack("{s:s}", "cmd", "stats");
+	t0 = now_ms();
+	r = vs_ctl_request(path, req, 5000);
+	cr_assert_not_null(r, "no reply: %s", strerror(errno));
+	e = json_string_value(json_object_get(r, "error"));
+	cr_assert(json_is_false(json_object_get(r, "ok")));
+	cr_assert(e != NULL && strncmp(e, "busy: ", 6) == 0, "%s", e ? e : "(no error)");
+	cr_assert_lt(now_ms() - t0, 2500, "busy reply after %.0f ms", now_ms() - t0);
+	json_decref(r);
+	close(fd);
+	json_decref(slow);
+	json_decref(req);
+	l.stop = true;
+	pthread_join(t, NULL);
+	vs_ctl_close(l.ctl);
+	rmdir(dir);
+}
+
+Test(ctl_abuse, a_burst_of_clients_waits_in_the_backlog, .timeout = 60)
+{
+	char dir[] = "/tmp/vs-ctl-unit-XXXXXX", path[128];
+	enum { N = 600 };
+	static int fd[N];
+	struct loop l = {0};
+	int calls = 0, i, ok = 0, fds0;
+	pthread_t t;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/ctl.sock", dir);
+	fds0 = count_fds();
+	l.ctl = vs_ctl_open(path, 0600, echo, &calls);
+	cr_assert_not_null(l.ctl);
+	/* Connect all before the control loop runs: none may be refused. */
+	for (i = 0; i < N; i++) {
+		fd[i] = unix_connect(path, true);
+		cr_assert_geq(fd[i], 0, "client %d of %d refused: %s", i, N, strerror(errno));
+		cr_assert_eq(write(fd[i], "{\"cmd\":\"x\"}\n", 12), 12);
+	}
+	cr_assert_eq(pthread_create(&t, NULL, loop_main, &l), 0);
+	for (i = 0; i < N; i++) {
+		struct pollfd pfd = {.fd = fd[i], .events = POLLIN};
+		char buf[256];
+		ssize_t n;
+
+		if (poll(&pfd, 1, 10000) == 1 && (n = read(fd[i], buf, sizeof(buf) - 1)) > 0) {
+			buf[n] = '\0';
+			ok += strstr(buf, "\"ok\":true") != NULL;
+		}
+		close(fd[i]);
+	}
+	cr_assert_eq(ok, N, "%d of %d answered", ok, N);
+	l.stop = true;
+	pthread_join(t, NULL);
+	vs_ctl_close(l.ctl);
+	cr_assert_eq(count_fds(), fds0, "fds leaked");
+	rmdir(dir);
+}
+
+Test(ctl_abuse, client_timeout_covers_connect, .timeout = 20)
+{
+	char dir[] = "/tmp/vs-ctl-unit-XXXXXX", path[64];
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int lfd, fill[64], n = 0, i;
+	json_t *req, *r;
+	double t0;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/ctl.sock", dir);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	/* A listener that never accepts, its backlog full. */
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	cr_assert_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(listen(lfd, 0), 0);
+	while (n < 64 && (fill[n] = unix_connect(path, true)) >= 0)
+		n++;
+	cr_assert_lt(n, 64, "the backlog never filled");
+	req = json_pack("{s:s}", "cmd", "stats");
+	t0 = now_ms();
+	r = vs_ctl_request(path, req, 500);
+	cr_assert_null(r);
+	cr_assert_eq(errno, ETIMEDOUT, "%s", strerror(errno));
+	cr_assert_lt(now_ms() - t0, 3000, "returned after %.0f ms", now_ms() - t0);
+	json_decref(req);
+	for (i = 0; i < n; i++)
+		close(fill[i]);
+	close(lfd);
+	unlink(path);
 	rmdir(dir);
 }
 

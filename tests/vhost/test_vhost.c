@@ -887,6 +887,32 @@ Test(vhost, server_socket_ownership, .timeout = 30)
 	vs_switch_destroy(sw);
 	vs_config_free(cfg);
 
+	/* A socket another process listens on is refused and keeps working. */
+	unlink(sock);
+	{
+		struct sockaddr_un sa;
+		int lfd, cfd;
+
+		lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+		memset(&sa, 0, sizeof(sa));
+		sa.sun_family = AF_UNIX;
+		memcpy(sa.sun_path, sock, strlen(sock) + 1);
+		cr_assert_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		cr_assert_eq(listen(lfd, 4), 0);
+		cfg = load_server_cfg("");
+		sw = vs_switch_create(cfg);
+		cr_assert_not_null(sw);
+		cr_assert_eq(vs_switch_apply(sw, cfg), -EADDRINUSE);
+		vs_switch_destroy(sw);
+		vs_config_free(cfg);
+		cr_assert_eq(stat(sock, &sb), 0, "the live socket was removed");
+		cfd = socket(AF_UNIX, SOCK_STREAM, 0);
+		cr_assert_eq(connect(cfd, (struct sockaddr *)&sa, sizeof(sa)), 0,
+			     "the other process's socket no longer answers: %s", strerror(errno));
+		close(cfd);
+		close(lfd);
+	}
+
 	/* An owner that does not exist fails the start, not silently. */
 	unlink(sock);
 	cfg = load_server_cfg(", owner: no-such-user-vs");
