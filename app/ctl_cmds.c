@@ -14,7 +14,12 @@
 #include <rte_common.h>
 #include <rte_cycles.h>
 
+#include <rte_ethdev.h>
+#include <rte_log.h>
+
+#include "vs_counters.h"
 #include "vs_ctl.h"
+#include "vs_ctl_cmds.h"
 #include "vs_vhost.h"
 
 #ifndef VS_VERSION
@@ -31,6 +36,24 @@ static json_t *
 fail(const char *msg)
 {
 	return json_pack("{s:b, s:s}", "ok", 0, "error", msg);
+}
+
+/* Every counter of one kind in obj, as members of o (bool ones as booleans). */
+static void
+add_kind(json_t *o, enum vs_counter_kind kind, const void *obj)
+{
+	const struct vs_counter *c;
+	unsigned i;
+
+	for (i = 0; (c = vs_counter_at(i)) != NULL; i++) {
+		uint64_t v;
+
+		if (c->kind != kind)
+			continue;
+		v = vs_counter_get(c, obj);
+		json_object_set_new(o, c->name,
+				    c->size == 1 ? json_boolean(v) : json_integer((json_int_t)v));
+	}
 }
 
 static double
@@ -188,6 +211,52 @@ vhost_json(const struct vs_daemon *d, uint16_t id)
 	return o;
 }
 
+/* Link state and the driver's extended statistics of an ethdev port. */
+static void
+dev_json(const struct vs_daemon *d, uint16_t id, json_t *o)
+{
+	const struct vs_port *p = vs_switch_port(d->sw, id);
+	struct rte_eth_xstat_name *names = NULL;
+	struct rte_eth_xstat *xs = NULL;
+	struct rte_eth_link link;
+	json_t *x;
+	int n, i;
+
+	if (p == NULL || p->type != VS_PORT_ETHDEV)
+		return;
+	memset(&link, 0, sizeof(link));
+	if (rte_eth_link_get_nowait(p->dev_id, &link) == 0)
+		json_object_set_new(
+		    o, "link",
+		    json_pack("{s:b, s:I, s:s, s:b}", "up", link.link_status == RTE_ETH_LINK_UP,
+			      "speed_mbps",
+			      (json_int_t)(link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN
+					       ? 0
+					       : link.link_speed),
+			      "duplex",
+			      link.link_duplex == RTE_ETH_LINK_FULL_DUPLEX ? "full" : "half",
+			      "autoneg", link.link_autoneg == RTE_ETH_LINK_AUTONEG));
+	n = rte_eth_xstats_get_names(p->dev_id, NULL, 0);
+	if (n <= 0)
+		return;
+	names = calloc((size_t)n, sizeof(*names));
+	xs = calloc((size_t)n, sizeof(*xs));
+	x = json_object();
+	if (names != NULL && xs != NULL && x != NULL &&
+	    rte_eth_xstats_get_names(p->dev_id, names, (unsigned)n) == n &&
+	    rte_eth_xstats_get(p->dev_id, xs, (unsigned)n) == n) {
+		for (i = 0; i < n; i++)
+			if (xs[i].id < (uint64_t)n)
+				json_object_set_new(x, names[xs[i].id].name,
+						    json_integer((json_int_t)xs[i].value));
+		json_object_set_new(o, "xstats", x);
+	} else {
+		json_decref(x);
+	}
+	free(names);
+	free(xs);
+}
+
 static json_t *
 port_json(const struct vs_daemon *d, const struct vs_switch_port_stats *ps)
 {
@@ -196,14 +265,12 @@ port_json(const struct vs_daemon *d, const struct vs_switch_port_stats *ps)
 	double dt = d->rate_dt;
 	json_t *o, *rates;
 
-	o = json_pack("{s:i, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "id",
-		      ps->id, "name", ps->name, "type", pc ? vs_cfg_port_type_str(pc->type) : "?",
-		      "ready", ps->ready, "rx_pkts", (json_int_t)ps->rx_pkts, "rx_bytes",
-		      (json_int_t)ps->rx_bytes, "tx_pkts", (json_int_t)ps->tx_pkts, "tx_bytes",
-		      (json_int_t)ps->tx_bytes, "tx_drops", (json_int_t)ps->tx_drops, "imissed",
-		      (json_int_t)ps->dev.imissed, "ierrors", (json_int_t)ps->dev.ierrors,
-		      "oerrors", (json_int_t)ps->dev.oerrors, "rx_nombuf",
-		      (json_int_t)ps->dev.rx_nombuf);
+	o = json_pack("{s:i, s:s, s:s}", "id", ps->id, "name", ps->name, "type",
+		      pc ? vs_cfg_port_type_str(pc->type) : "?");
+	if (o == NULL)
+		return NULL;
+	add_kind(o, VS_CNT_PORT, ps);
+	dev_json(d, ps->id, o);
 	if (o == NULL)
 		return NULL;
 	if (pc != NULL) {
@@ -236,7 +303,7 @@ port_json(const struct vs_daemon *d, const struct vs_switch_port_stats *ps)
 static json_t *
 show_ports(struct vs_daemon *d, int only_type)
 {
-	const struct vs_switch_stats *st = d->stats;
+	const struct vs_switch_stats *st = d->view;
 	json_t *arr = json_array();
 	uint16_t id;
 
@@ -264,7 +331,7 @@ port_name(const struct vs_switch_stats *st, uint16_t id)
 static json_t *
 worker_json(const struct vs_daemon *d, uint16_t i)
 {
-	const struct vs_switch_worker_stats *w = &d->stats->worker[i];
+	const struct vs_switch_worker_stats *w = &d->view->worker[i];
 	const struct vs_switch_worker_stats *wa = &d->rate_prev->worker[i];
 	const struct vs_switch_worker_stats *wb = &d->rate_cur->worker[i];
 	uint64_t stage_total = 0, bursts = 0, burst_pkts = 0, hits;
@@ -301,19 +368,19 @@ worker_json(const struct vs_daemon *d, uint16_t i)
 
 		json_array_append_new(
 		    rxqs, json_pack("{s:s, s:i, s:I, s:I, s:f, s:f}", "port",
-				    port_name(d->stats, l->q.port), "queue", l->q.queue, "pkts",
+				    port_name(d->view, l->q.port), "queue", l->q.queue, "pkts",
 				    (json_int_t)l->pkts, "cycles", (json_int_t)l->cycles,
 				    "cycles_per_pkt", ratio(l->cycles, l->pkts), "load_pct",
 				    100.0 * ratio(l->cycles, w->busy_cycles)));
 	}
 	hits = w->cls.port_fast_hits + w->cls.emc_hits + w->cls.tss_hits;
-	o = json_pack(
-	    "{s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:f}", "index", i, "lcore", w->lcore,
-	    "rx_pkts", (json_int_t)w->rx_pkts, "tx_pkts", (json_int_t)w->tx_pkts, "busy_cycles",
-	    (json_int_t)w->busy_cycles, "idle_cycles", (json_int_t)w->idle_cycles, "generation",
-	    (json_int_t)w->generation, "busy_pct",
-	    100.0 * ratio(w->busy_cycles, w->busy_cycles + w->idle_cycles), "busy_pct_now",
-	    100.0 * ratio(busy_w, busy_w + idle_w), "avg_burst", ratio(burst_pkts, bursts));
+	o = json_pack("{s:i, s:i, s:f, s:f, s:f}", "index", i, "lcore", w->lcore, "busy_pct",
+		      100.0 * ratio(w->busy_cycles, w->busy_cycles + w->idle_cycles),
+		      "busy_pct_now", 100.0 * ratio(busy_w, busy_w + idle_w), "avg_burst",
+		      ratio(burst_pkts, bursts));
+	if (o == NULL)
+		return NULL;
+	add_kind(o, VS_CNT_WORKER, w);
 	json_object_set_new(o, "stage_cycles", cyc);
 	json_object_set_new(o, "cycles_per_pkt", cpp);
 	json_object_set_new(o, "burst_hist", hist);
@@ -340,7 +407,7 @@ show_workers(struct vs_daemon *d)
 	json_t *arr = json_array();
 	uint16_t i;
 
-	for (i = 0; arr && i < d->stats->n_workers; i++)
+	for (i = 0; arr && i < d->view->n_workers; i++)
 		json_array_append_new(arr, worker_json(d, i));
 	return arr;
 }
@@ -499,22 +566,76 @@ show_vf(struct vs_daemon *d)
 	return arr;
 }
 
-static json_t *
-rxq_map_json(const struct vs_rxq_map *m, const struct vs_switch_stats *st, const uint64_t *load)
+/* The load entry of queue q in a worker's counters; NULL when it has none. */
+static const struct vs_rxq_load *
+rxq_load(const struct vs_switch_worker_stats *w, struct vs_rxq_ref q)
 {
+	uint16_t i;
+
+	for (i = 0; i < w->n_rxq && i < VS_WORKER_MAX_RXQ; i++)
+		if (w->rxq[i].q.port == q.port && w->rxq[i].q.queue == q.queue)
+			return &w->rxq[i];
+	return NULL;
+}
+
+/*
+ * The queues of map m per worker: packets and cycles since the queue took
+ * its place, and its usage: the share of the worker's cycles (busy and idle)
+ * it took over the last rate window (since start before the first window).
+ * Unless all, queues that never received a packet (tx-only sinks) are
+ * counted in "hidden" instead of listed.
+ */
+static json_t *
+rxq_map_json(const struct vs_daemon *d, const struct vs_rxq_map *m, const uint64_t *load,
+	     bool all)
+{
+	const struct vs_switch_stats *st = d->view;
 	json_t *arr = json_array();
 	uint16_t w, i;
 
 	for (w = 0; arr && w < m->n_workers; w++) {
+		const struct vs_switch_worker_stats *ws = &st->worker[w];
+		const struct vs_switch_worker_stats *wa = &d->rate_prev->worker[w];
+		const struct vs_switch_worker_stats *wb = &d->rate_cur->worker[w];
+		uint64_t win = 0, busy_win = 0, total = ws->busy_cycles + ws->idle_cycles;
+		unsigned hidden = 0;
 		json_t *qs = json_array();
 
-		for (i = 0; i < m->n[w]; i++)
-			json_array_append_new(qs, json_pack("{s:s, s:i}", "port",
-							    port_name(st, m->q[w][i].port), "queue",
-							    m->q[w][i].queue));
-		json_array_append_new(arr, json_pack("{s:i, s:i, s:I, s:o}", "worker", w, "lcore",
-						     st->worker[w].lcore, "cycles",
-						     (json_int_t)(load ? load[w] : 0), "rxqs", qs));
+		if (d->rate_dt > 0 && wb->lcore == ws->lcore && wa->lcore == ws->lcore) {
+			win = wb->busy_cycles + wb->idle_cycles - wa->busy_cycles - wa->idle_cycles;
+			busy_win = wb->busy_cycles - wa->busy_cycles;
+		}
+		for (i = 0; qs && i < m->n[w]; i++) {
+			const struct vs_rxq_load *l = rxq_load(ws, m->q[w][i]);
+			const struct vs_rxq_load *la = rxq_load(wa, m->q[w][i]);
+			const struct vs_rxq_load *lb = rxq_load(wb, m->q[w][i]);
+			uint64_t pkts = l ? l->pkts : 0, cyc = l ? l->cycles : 0;
+			double usage;
+
+			if (!all && pkts == 0) {
+				hidden++;
+				continue;
+			}
+			if (win > 0)
+				usage = lb == NULL ? 0.0
+					: 100.0 * ratio(lb->cycles - (la && la->cycles <= lb->cycles
+										? la->cycles
+										: 0),
+							win);
+			else
+				usage = 100.0 * ratio(cyc, total);
+			json_array_append_new(
+			    qs, json_pack("{s:s, s:i, s:I, s:I, s:f, s:f}", "port",
+					  port_name(st, m->q[w][i].port), "queue", m->q[w][i].queue,
+					  "pkts", (json_int_t)pkts, "cycles", (json_int_t)cyc,
+					  "cycles_per_pkt", ratio(cyc, pkts), "usage_pct", usage));
+		}
+		json_array_append_new(
+		    arr, json_pack("{s:i, s:i, s:I, s:f, s:i, s:o}", "worker", w, "lcore", ws->lcore,
+				   "cycles", (json_int_t)(load ? load[w] : 0), "busy_pct",
+				   100.0 * (win ? ratio(busy_win, win)
+						: ratio(ws->busy_cycles, total)),
+				   "hidden", hidden, "rxqs", qs));
 	}
 	return arr;
 }
@@ -561,7 +682,7 @@ rxq_rebalance(struct vs_daemon *d, char *msg, size_t size)
 	rc = vs_switch_rxq_map(d->sw, cur);
 	if (rc == 0) {
 		pinned_map(d, fixed);
-		rc = vs_rxq_rebalance(cur, fixed, d->stats, next, load);
+		rc = vs_rxq_rebalance(cur, fixed, d->view, next, load);
 	}
 	if (rc == 0)
 		rc = vs_switch_set_rxqs(d->sw, next);
@@ -569,8 +690,8 @@ rxq_rebalance(struct vs_daemon *d, char *msg, size_t size)
 		snprintf(msg, size, "rxq-rebalance: %s", strerror(-rc));
 		goto out;
 	}
-	res = json_pack("{s:o, s:o}", "before", rxq_map_json(cur, d->stats, NULL), "after",
-			rxq_map_json(next, d->stats, load));
+	res = json_pack("{s:o, s:o}", "before", rxq_map_json(d, cur, NULL, true), "after",
+			rxq_map_json(d, next, load, true));
 out:
 	free(cur);
 	free(fixed);
@@ -579,7 +700,7 @@ out:
 }
 
 static json_t *
-show_rxqs(struct vs_daemon *d)
+show_rxqs(struct vs_daemon *d, bool all)
 {
 	struct vs_rxq_map *m = malloc(sizeof(*m));
 	json_t *res;
@@ -588,7 +709,7 @@ show_rxqs(struct vs_daemon *d)
 		return NULL;
 	if (vs_switch_rxq_map(d->sw, m) < 0)
 		memset(m, 0, sizeof(*m));
-	res = rxq_map_json(m, d->stats, NULL);
+	res = rxq_map_json(d, m, NULL, all);
 	free(m);
 	return res;
 }
@@ -598,137 +719,501 @@ show_rxqs(struct vs_daemon *d)
 static json_t *
 stats_json(struct vs_daemon *d)
 {
-	const struct vs_switch_stats *st = d->stats;
-	json_t *drops = json_object(), *o;
+	const struct vs_switch_stats *st = d->view;
+	json_t *drops = json_object(), *help = json_object(), *o;
+	const struct vs_counter *c;
 	struct timespec ts;
-	unsigned r;
+	unsigned i;
 
-	for (r = VS_DROP_FIRST; r < VS_DROP_MAX; r++)
-		json_object_set_new(drops, vs_drop_reason_str(r),
-				    json_integer((json_int_t)st->drops[r]));
+	for (i = 0; (c = vs_counter_at(i)) != NULL; i++) {
+		if (c->kind != VS_CNT_DROP)
+			continue;
+		json_object_set_new(drops, c->name,
+				    json_integer((json_int_t)vs_counter_get(c, st->drops)));
+		json_object_set_new(help, c->name, json_string(c->help));
+	}
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	o = json_pack("{s:f, s:I, s:I, s:I, s:o, s:I, s:o, s:o, s:I, s:I, s:s}", "uptime_s",
+	o = json_pack("{s:f, s:I, s:I, s:o, s:o, s:o, s:o, s:I, s:I, s:s, s:b}", "uptime_s",
 		      (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 - d->t_start, "tsc",
-		      (json_int_t)st->tsc, "tsc_hz", (json_int_t)st->tsc_hz, "generation",
-		      (json_int_t)vs_switch_generation(d->sw), "ports", show_ports(d, -1),
-		      "total_drops", (json_int_t)st->total_drops, "drops", drops, "workers",
+		      (json_int_t)st->tsc, "generation", (json_int_t)vs_switch_generation(d->sw),
+		      "ports", show_ports(d, -1), "drops", drops, "drop_help", help, "workers",
 		      show_workers(d), "reloads", (json_int_t)d->reloads, "reload_failures",
-		      (json_int_t)d->reload_failures, "last_reload", d->last_reload);
+		      (json_int_t)d->reload_failures, "last_reload", d->last_reload, "cleared",
+		      d->stats_base != NULL);
+	if (o != NULL)
+		add_kind(o, VS_CNT_GLOBAL, st);
 	return o;
+}
+
+/* ---- log levels --------------------------------------------------------------------------- */
+
+static const char *const level_names[] = {
+	[RTE_LOG_EMERG] = "emergency", [RTE_LOG_ALERT] = "alert",   [RTE_LOG_CRIT] = "critical",
+	[RTE_LOG_ERR] = "error",       [RTE_LOG_WARNING] = "warning", [RTE_LOG_NOTICE] = "notice",
+	[RTE_LOG_INFO] = "info",       [RTE_LOG_DEBUG] = "debug",
+};
+
+#define LOG_PREFIX "nfvswitch."
+
+/* The modules' log types (RTE_LOG_REGISTER_DEFAULT in each module), as
+ * nfvswitch.MODULE. */
+static const char *const log_module_names[] = { "ctl", "pipeline", "cls", "vhost", "sriov" };
+
+/* {module, type, level} of every module's log type. */
+static json_t *
+log_modules(void)
+{
+	json_t *arr = json_array();
+	char name[64];
+	size_t i;
+
+	for (i = 0; arr && i < RTE_DIM(log_module_names); i++) {
+		int type, level;
+
+		snprintf(name, sizeof(name), LOG_PREFIX "%s", log_module_names[i]);
+		/* The type is registered at startup: this returns its id. */
+		type = rte_log_register(name);
+		level = type < 0 ? -1 : rte_log_get_level((uint32_t)type);
+		json_array_append_new(
+		    arr, json_pack("{s:s, s:s, s:s}", "module", log_module_names[i], "type", name, "level",
+				   level >= 1 && level <= (int)RTE_LOG_DEBUG ? level_names[level]
+									     : "?"));
+	}
+	return arr;
+}
+
+static json_t *
+log_level(const char *const *args, unsigned n, char *msg, size_t size)
+{
+	char names[256] = "", pattern[128];
+	const json_t *m;
+	json_t *mods = log_modules();
+	const char *mod;
+	size_t off = 0, i;
+	int level = 0, l;
+
+	if (mods == NULL)
+		return NULL;
+	for (l = (int)RTE_LOG_EMERG; l <= (int)RTE_LOG_DEBUG; l++)
+		off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s",
+					l > (int)RTE_LOG_EMERG ? ", " : "", level_names[l]);
+	if (n == 0)
+		return json_pack("{s:o, s:s}", "modules", mods, "levels", names);
+	if (n != 2) {
+		snprintf(msg, size, "log level: give MODULE and LEVEL, or nothing to list them");
+		json_decref(mods);
+		return NULL;
+	}
+	mod = args[0];
+	if (strncmp(mod, LOG_PREFIX, strlen(LOG_PREFIX)) == 0)
+		mod += strlen(LOG_PREFIX);
+	for (l = (int)RTE_LOG_EMERG; l <= (int)RTE_LOG_DEBUG; l++)
+		if (strcmp(args[1], level_names[l]) == 0)
+			level = l;
+	json_array_foreach(mods, i, m) if (strcmp(mod, "*") == 0 ||
+					   strcmp(mod, json_string_value(json_object_get(
+							   m, "module"))) == 0) break;
+	if (i == json_array_size(mods) || level == 0) {
+		char known[1024];
+		size_t k = 0;
+
+		known[0] = '\0';
+		json_array_foreach(mods, i, m)
+		{
+			if (k < sizeof(known))
+				k += (size_t)snprintf(known + k, sizeof(known) - k, "%s%s",
+						      k ? ", " : "",
+						      json_string_value(json_object_get(m, "module")));
+		}
+		if (level == 0)
+			snprintf(msg, size, "log level: unknown level '%s'; expected one of: %s",
+				 args[1], names);
+		else
+			snprintf(msg, size,
+				 "log level: unknown module '%s'; expected * or one of: %s",
+				 args[0], known);
+		json_decref(mods);
+		return NULL;
+	}
+	json_decref(mods);
+	snprintf(pattern, sizeof(pattern), LOG_PREFIX "%s", mod);
+	if (rte_log_set_level_pattern(pattern, (uint32_t)level) < 0) {
+		snprintf(msg, size, "log level: DPDK refused %s:%s", pattern, args[1]);
+		return NULL;
+	}
+	VS_CTL_LOG(NOTICE, "log level of %s set to %s\n", pattern, args[1]);
+	return json_pack("{s:s, s:s}", "pattern", pattern, "level", level_names[level]);
+}
+
+/* ---- commands ------------------------------------------------------------------------------- */
+
+/* A handler: the result, or NULL with the reason in msg. args: the request's
+ * arguments after the command's sub-word, n of them (checked against the
+ * table's min/max). */
+typedef json_t *(*cmd_fn)(struct vs_daemon *d, const char *const *args, unsigned n, char *msg,
+			  size_t size);
+
+struct cmd {
+	const char *cmd, *sub, *words, *usage;
+	unsigned min, max, flags;
+	const char *help;
+	cmd_fn fn; /* NULL for client-side commands */
+};
+
+static json_t *
+summary(struct vs_daemon *d, int rc, const char *msg)
+{
+	if (rc < 0)
+		return NULL;
+	return json_pack("{s:s, s:I, s:i}", "summary", msg, "generation",
+			 (json_int_t)vs_switch_generation(d->sw), "rules", (int)vs_switch_rule_count(d->sw));
+}
+
+static json_t *cmd_HELP(struct vs_daemon *d, const char *const *a, unsigned n, char *m, size_t z);
+
+#define UNUSED_ARGS                                                                                \
+	do {                                                                                       \
+		RTE_SET_USED(args);                                                                \
+		RTE_SET_USED(n);                                                                   \
+		RTE_SET_USED(msg);                                                                 \
+		RTE_SET_USED(size);                                                                \
+	} while (0)
+#define CMD(id) static json_t *cmd_##id(struct vs_daemon *d, const char *const *args, unsigned n, \
+					char *msg, size_t size)
+
+CMD(VERSION)
+{
+	UNUSED_ARGS;
+	return json_pack("{s:s, s:s}", "version", VS_VERSION, "config", d->cfg->source);
+}
+
+CMD(SHOW_PORTS)
+{
+	UNUSED_ARGS;
+	return show_ports(d, -1);
+}
+
+CMD(SHOW_WORKERS)
+{
+	UNUSED_ARGS;
+	return show_workers(d);
+}
+
+CMD(SHOW_RULES)
+{
+	UNUSED_ARGS;
+	return show_rules(d);
+}
+
+CMD(SHOW_VF)
+{
+	UNUSED_ARGS;
+	return show_vf(d);
+}
+
+CMD(SHOW_VHOST)
+{
+	UNUSED_ARGS;
+	return show_ports(d, VS_CFG_PORT_VHOST);
+}
+
+CMD(SHOW_RXQS)
+{
+	UNUSED_ARGS;
+	if (n == 1 && strcmp(args[0], "all") != 0) {
+		snprintf(msg, size, "show rxqs: unknown '%s'; expected all or nothing", args[0]);
+		return NULL;
+	}
+	return show_rxqs(d, n == 1);
+}
+
+CMD(STATS)
+{
+	UNUSED_ARGS;
+	return stats_json(d);
+}
+
+CMD(STATS_CLEAR)
+{
+	UNUSED_ARGS;
+	if (d->stats_base == NULL)
+		d->stats_base = malloc(sizeof(*d->stats_base));
+	if (d->stats_base == NULL)
+		return NULL;
+	/* d->stats was refreshed for this request: from now on ctl shows the
+	 * counts above it. The workers' counters are not touched. */
+	memcpy(d->stats_base, d->stats, sizeof(*d->stats_base));
+	return json_pack("{s:b, s:I}", "cleared", 1, "tsc", (json_int_t)d->stats_base->tsc);
+}
+
+CMD(TOP)
+{
+	UNUSED_ARGS;
+	RTE_SET_USED(d);
+	return NULL;
+}
+
+CMD(RULE_ADD)
+{
+	UNUSED_ARGS;
+	return summary(d, vs_daemon_rule_add(d, args[0], msg, size), msg);
+}
+
+CMD(RULE_DEL)
+{
+	UNUSED_ARGS;
+	return summary(d, vs_daemon_rule_del(d, args[0], msg, size), msg);
+}
+
+CMD(RULE_MOD)
+{
+	UNUSED_ARGS;
+	return summary(d, vs_daemon_rules(d, VS_CFG_RULE_OP_MOD, args[0], msg, size), msg);
+}
+
+CMD(RULE_BATCH)
+{
+	UNUSED_ARGS;
+	return summary(d, vs_daemon_rules(d, VS_CFG_RULE_BATCH, args[0], msg, size), msg);
+}
+
+CMD(RELOAD)
+{
+	uint32_t flags = 0;
+
+	UNUSED_ARGS;
+	if (n == 1 && strcmp(args[0], "--replace") == 0) {
+		flags = VS_RELOAD_REPLACE;
+	} else if (n == 1) {
+		snprintf(msg, size, "reload: unknown '%s'; expected nothing or --replace", args[0]);
+		return NULL;
+	}
+	if (vs_daemon_reload_flags(d, flags, msg, size) < 0)
+		return NULL;
+	return json_pack("{s:s, s:I}", "summary", msg, "generation",
+			 (json_int_t)vs_switch_generation(d->sw));
+}
+
+CMD(SAVE)
+{
+	UNUSED_ARGS;
+	if (vs_daemon_save(d, n ? args[0] : NULL, msg, size) < 0)
+		return NULL;
+	return json_pack("{s:s}", "summary", msg);
+}
+
+CMD(RXQ_REBALANCE)
+{
+	UNUSED_ARGS;
+	return rxq_rebalance(d, msg, size);
+}
+
+CMD(LOG_LEVEL)
+{
+	RTE_SET_USED(d);
+	return log_level(args, n, msg, size);
+}
+
+CMD(METRICS)
+{
+	char *text;
+	json_t *res;
+
+	UNUSED_ARGS;
+	/* Monotonic for collectors: the raw counters, not the stats clear view. */
+	text = vs_metrics_text(d->stats, d);
+	if (text == NULL)
+		return NULL;
+	res = json_pack("{s:s}", "text", text);
+	free(text);
+	return res;
+}
+
+static const struct cmd cmds[] = {
+#define CMD_ENTRY_(id, cmd, sub, words, usage, min, max, flags, help)                              \
+	{ cmd, sub, words, usage, min, max, flags, help, (flags)&VS_CTL_F_CLIENT ? NULL : cmd_##id },
+	VS_CTL_COMMANDS(CMD_ENTRY_)
+#undef CMD_ENTRY_
+};
+
+CMD(HELP)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	UNUSED_ARGS;
+	RTE_SET_USED(d);
+	for (i = 0; arr && i < RTE_DIM(cmds); i++)
+		json_array_append_new(
+		    arr, json_pack("{s:s, s:s, s:s, s:i, s:i, s:b, s:b, s:b}", "command",
+				   cmds[i].words, "usage", cmds[i].usage, "help", cmds[i].help,
+				   "min_args", cmds[i].min, "max_args", cmds[i].max, "read_only",
+				   (cmds[i].flags & VS_CTL_F_RO) != 0, "fresh_stats",
+				   (cmds[i].flags & VS_CTL_F_STATS) != 0, "client_only",
+				   (cmds[i].flags & VS_CTL_F_CLIENT) != 0));
+	return arr;
+}
+
+/* Distinct request names, for the unknown-command error. */
+static void
+cmd_names(char *buf, size_t size)
+{
+	size_t off = 0, i, j;
+
+	buf[0] = '\0';
+	for (i = 0; i < RTE_DIM(cmds) && off < size; i++) {
+		if (cmds[i].fn == NULL)
+			continue;
+		for (j = 0; j < i; j++)
+			if (cmds[j].fn != NULL && strcmp(cmds[j].cmd, cmds[i].cmd) == 0)
+				break;
+		if (j == i)
+			off += (size_t)snprintf(buf + off, size - off, "%s%s", off ? ", " : "",
+						cmds[i].cmd);
+	}
+}
+
+/* The sub-words of cmd, for its errors. */
+static void
+sub_names(const char *cmd, char *buf, size_t size)
+{
+	size_t off = 0, i;
+
+	buf[0] = '\0';
+	for (i = 0; i < RTE_DIM(cmds) && off < size; i++)
+		if (cmds[i].fn != NULL && cmds[i].sub != NULL && strcmp(cmds[i].cmd, cmd) == 0)
+			off += (size_t)snprintf(buf + off, size - off, "%s%s", off ? ", " : "",
+						cmds[i].sub);
+}
+
+/*
+ * The entry a request names and where its arguments start (*skip: 1 when
+ * the first argument is the entry's sub-word). NULL with the reason in msg.
+ */
+static const struct cmd *
+find(const char *name, const char *a0, unsigned *skip, char *msg, size_t size)
+{
+	const struct cmd *plain = NULL;
+	bool known = false;
+	char list[512];
+	size_t i;
+
+	for (i = 0; i < RTE_DIM(cmds); i++) {
+		if (cmds[i].fn == NULL || strcmp(cmds[i].cmd, name) != 0)
+			continue;
+		known = true;
+		if (cmds[i].sub == NULL)
+			plain = &cmds[i];
+		else if (a0 != NULL && strcmp(cmds[i].sub, a0) == 0) {
+			*skip = 1;
+			return &cmds[i];
+		}
+	}
+	*skip = 0;
+	if (plain != NULL)
+		return plain;
+	if (!known) {
+		cmd_names(list, sizeof(list));
+		snprintf(msg, size, "unknown command '%s'; expected %s (help lists them)", name,
+			 list);
+	} else {
+		sub_names(name, list, sizeof(list));
+		if (a0 == NULL)
+			snprintf(msg, size, "%s: what? %s", name, list);
+		else
+			snprintf(msg, size, "%s: unknown '%s'; expected %s", name, a0, list);
+	}
+	return NULL;
+}
+
+int
+vs_daemon_cmd_flags(const json_t *req)
+{
+	const json_t *a = json_object_get(req, "args");
+	const char *name = json_string_value(json_object_get(req, "cmd"));
+	const struct cmd *c;
+	unsigned skip;
+	char msg[8];
+
+	if (name == NULL)
+		return -EINVAL;
+	c = find(name, json_is_array(a) ? json_string_value(json_array_get(a, 0)) : NULL, &skip,
+		 msg, sizeof(msg));
+	return c ? (int)c->flags : -ENOENT;
 }
 
 /* ---- dispatch ------------------------------------------------------------------------------ */
 
-static const char *
-arg(const json_t *req, size_t i)
+/* Refresh the statistics copy for a command that reads it, and point
+ * d->view at what ctl shows (minus the stats clear baseline). */
+static int
+refresh_stats(struct vs_daemon *d)
 {
-	const json_t *a = json_object_get(req, "args");
+	pthread_mutex_lock(&d->stats_lock);
+	vs_switch_stats(d->sw, d->stats);
+	pthread_mutex_unlock(&d->stats_lock);
+	d->view = d->stats;
+	if (d->stats_base == NULL)
+		return 0;
+	if (d->stats_view == NULL)
+		d->stats_view = malloc(sizeof(*d->stats_view));
+	if (d->stats_view == NULL)
+		return -ENOMEM;
+	memcpy(d->stats_view, d->stats, sizeof(*d->stats_view));
+	vs_stats_sub(d->stats_view, d->stats_base);
+	d->view = d->stats_view;
+	return 0;
+}
 
-	if (!json_is_array(a) || i >= json_array_size(a))
-		return NULL;
-	return json_string_value(json_array_get(a, i));
+void
+vs_daemon_cmds_fini(struct vs_daemon *d)
+{
+	free(d->stats_base);
+	free(d->stats_view);
+	d->stats_base = d->stats_view = NULL;
+	d->view = NULL;
 }
 
 json_t *
 vs_daemon_handle(void *daemon, const json_t *req)
 {
+	const char *args[VS_CTL_MAX_ARGS];
 	struct vs_daemon *d = daemon;
-	const char *cmd = json_string_value(json_object_get(req, "cmd"));
-	const char *what = arg(req, 0);
+	const char *name = json_string_value(json_object_get(req, "cmd"));
+	const json_t *a = json_object_get(req, "args");
+	size_t na = json_is_array(a) ? json_array_size(a) : 0, i;
+	const struct cmd *c;
+	unsigned skip, n;
 	char msg[1024];
 	json_t *res;
-	int rc;
 
-	if (cmd == NULL)
+	if (name == NULL)
 		return fail("no \"cmd\" in the request");
-	/* Answer from counters as fresh as the request. */
-	pthread_mutex_lock(&d->stats_lock);
-	vs_switch_stats(d->sw, d->stats);
-	pthread_mutex_unlock(&d->stats_lock);
-	if (strcmp(cmd, "show") == 0) {
-		if (what == NULL)
-			return fail("show: what? ports, workers, rules, vf, vhost or rxqs");
-		if (strcmp(what, "ports") == 0)
-			res = show_ports(d, -1);
-		else if (strcmp(what, "vhost") == 0)
-			res = show_ports(d, VS_CFG_PORT_VHOST);
-		else if (strcmp(what, "workers") == 0)
-			res = show_workers(d);
-		else if (strcmp(what, "rules") == 0)
-			res = show_rules(d);
-		else if (strcmp(what, "vf") == 0)
-			res = show_vf(d);
-		else if (strcmp(what, "rxqs") == 0)
-			res = show_rxqs(d);
-		else {
-			snprintf(msg, sizeof(msg),
-				 "show: unknown '%s'; expected ports, workers, rules, vf, vhost or "
-				 "rxqs",
-				 what);
-			return fail(msg);
-		}
-		return res ? ok(res) : fail("out of memory");
+	if (a != NULL && !json_is_array(a))
+		return fail("\"args\" is not an array");
+	for (i = 0; i < na; i++) {
+		if (i >= VS_CTL_MAX_ARGS)
+			return fail("too many arguments");
+		args[i] = json_string_value(json_array_get(a, i));
+		if (args[i] == NULL)
+			return fail("arguments must be strings");
 	}
-	if (strcmp(cmd, "stats") == 0) {
-		res = stats_json(d);
-		return res ? ok(res) : fail("out of memory");
+	c = find(name, na ? args[0] : NULL, &skip, msg, sizeof(msg));
+	if (c == NULL)
+		return fail(msg);
+	n = (unsigned)na - skip;
+	if (n < c->min || n > c->max) {
+		snprintf(msg, sizeof(msg), "%s: %s; usage: %s%s%s", c->words,
+			 c->max == 0	? "takes no arguments"
+			 : n < c->min ? "missing arguments"
+				      : "too many arguments",
+			 c->words, c->usage[0] ? " " : "", c->usage);
+		return fail(msg);
 	}
-	if (strcmp(cmd, "reload") == 0) {
-		uint32_t flags = 0;
-
-		if (what != NULL && strcmp(what, "--replace") == 0)
-			flags = VS_RELOAD_REPLACE;
-		else if (what != NULL)
-			return fail("reload: unknown option; expected nothing or --replace");
-		rc = vs_daemon_reload_flags(d, flags, msg, sizeof(msg));
-		if (rc < 0)
-			return fail(msg);
-		return ok(json_pack("{s:s, s:I}", "summary", msg, "generation",
-				    (json_int_t)vs_switch_generation(d->sw)));
-	}
-	if (strncmp(cmd, "rule-", 5) == 0) {
-		static const char *const kinds[] = {"rule-add", "rule-del", "rule-mod",
-						    "rule-batch"};
-		static const int kind_of[] = {VS_CFG_RULE_OP_ADD, VS_CFG_RULE_OP_DEL,
-					      VS_CFG_RULE_OP_MOD, VS_CFG_RULE_BATCH};
-		unsigned k;
-
-		for (k = 0; k < RTE_DIM(kinds) && strcmp(cmd, kinds[k]) != 0; k++)
-			;
-		if (k == RTE_DIM(kinds))
-			goto unknown;
-		rc = vs_daemon_rules(d, kind_of[k], what, msg, sizeof(msg));
-		if (rc < 0)
-			return fail(msg);
-		return ok(json_pack("{s:s, s:I, s:i}", "summary", msg, "generation",
-				    (json_int_t)vs_switch_generation(d->sw), "rules",
-				    (int)vs_switch_rule_count(d->sw)));
-	}
-	if (strcmp(cmd, "rxq-rebalance") == 0) {
-		res = rxq_rebalance(d, msg, sizeof(msg));
-		return res ? ok(res) : fail(msg);
-	}
-	if (strcmp(cmd, "metrics") == 0) {
-		char *text = vs_metrics_text(d->stats, d);
-
-		if (text == NULL)
-			return fail("out of memory");
-		res = json_pack("{s:s}", "text", text);
-		free(text);
-		return ok(res);
-	}
-	if (strcmp(cmd, "save") == 0) {
-		rc = vs_daemon_save(d, what, msg, sizeof(msg));
-		if (rc < 0)
-			return fail(msg);
-		return ok(json_pack("{s:s}", "summary", msg));
-	}
-	if (strcmp(cmd, "version") == 0)
-		return ok(json_pack("{s:s, s:s}", "version", VS_VERSION, "config", d->cfg->source));
-unknown:
-	snprintf(msg, sizeof(msg),
-		 "unknown command '%s'; expected show, stats, reload, save, rule-add, rule-del, "
-		 "rule-mod, rule-batch, rxq-rebalance, metrics or version",
-		 cmd);
-	return fail(msg);
+	/* Only commands that read the counters pay for the copy (~200 KiB). */
+	if ((c->flags & VS_CTL_F_STATS) && refresh_stats(d) < 0)
+		return fail("out of memory");
+	snprintf(msg, sizeof(msg), "out of memory");
+	res = c->fn(d, args + skip, n, msg, sizeof(msg));
+	return res ? ok(res) : fail(msg);
 }

@@ -19,9 +19,11 @@
 
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_pdump.h>
 
 #include "vs_app.h"
 #include "vs_config.h"
+#include "vs_counters.h"
 #include "vs_ctl.h"
 #include "vs_switch.h"
 #include "vs_vhost.h"
@@ -189,109 +191,6 @@ ensure_demo_pcap(const struct vs_config *cfg)
 	return 0;
 }
 
-static void
-print_drops(const char *indent, const uint64_t *cur, const uint64_t *prev)
-{
-	bool any = false;
-	unsigned r;
-
-	for (r = VS_DROP_FIRST; r < VS_DROP_MAX; r++) {
-		uint64_t d = cur[r] - (prev ? prev[r] : 0);
-
-		if (d == 0)
-			continue;
-		printf("%s%s=%" PRIu64, any ? " " : indent, vs_drop_reason_str(r), d);
-		any = true;
-	}
-	if (any)
-		printf("\n");
-}
-
-/* Where lookups were answered: port fast path, EMC, subtables, or nowhere. */
-static void
-print_cls(const struct vs_cls_ctx_stats *c, const struct vs_cls_ctx_stats *p)
-{
-	uint64_t lookups = c->lookups - (p ? p->lookups : 0);
-
-	if (lookups == 0)
-		return;
-	printf("  classifier: port-fast %.1f%%  emc %.1f%%  subtables %.1f%%  miss %.1f%%  "
-	       "(emc insert 1/%u)\n",
-	       100.0 * (double)(c->port_fast_hits - (p ? p->port_fast_hits : 0)) / lookups,
-	       100.0 * (double)(c->emc_hits - (p ? p->emc_hits : 0)) / lookups,
-	       100.0 * (double)(c->tss_hits - (p ? p->tss_hits : 0)) / lookups,
-	       100.0 * (double)(c->tss_misses - (p ? p->tss_misses : 0)) / lookups,
-	       1u << c->emc_insert_shift);
-}
-
-/* Rates between two samples (prev == NULL: totals since start). */
-static void
-print_stats(const struct vs_switch_stats *cur, const struct vs_switch_stats *prev, double dt,
-	    double elapsed)
-{
-	uint16_t id, i;
-
-	if (prev)
-		printf(
-		    "--- %.1fs ---------------------------------------------------------------\n",
-		    elapsed);
-	else
-		printf(
-		    "=== totals after %.1fs ====================================================\n",
-		    elapsed);
-	for (id = 0; id < cur->n_ports; id++) {
-		const struct vs_switch_port_stats *c = &cur->port[id];
-		const struct vs_switch_port_stats *p = prev ? &prev->port[id] : NULL;
-		uint64_t rxp, rxb, txp, txb, drops;
-
-		if (!c->present)
-			continue;
-		rxp = c->rx_pkts - (p ? p->rx_pkts : 0);
-		rxb = c->rx_bytes - (p ? p->rx_bytes : 0);
-		txp = c->tx_pkts - (p ? p->tx_pkts : 0);
-		txb = c->tx_bytes - (p ? p->tx_bytes : 0);
-		drops = c->tx_drops + c->dev.imissed + c->dev.rx_nombuf -
-			(p ? p->tx_drops + p->dev.imissed + p->dev.rx_nombuf : 0);
-		if (prev)
-			printf("port %-12s rx %8.3f Mpps %7.3f Gbit/s  tx %8.3f Mpps %7.3f Gbit/s  "
-			       "drops %" PRIu64 "%s\n",
-			       c->name, rxp / dt / 1e6, rxb * 8.0 / dt / 1e9, txp / dt / 1e6,
-			       txb * 8.0 / dt / 1e9, drops, c->ready ? "" : "  (down)");
-		else
-			printf("port %-12s rx %" PRIu64 " pkts %" PRIu64 " bytes  tx %" PRIu64
-			       " pkts %" PRIu64 " bytes  drops %" PRIu64 "\n",
-			       c->name, rxp, rxb, txp, txb, drops);
-	}
-	for (i = 0; i < cur->n_workers; i++) {
-		const struct vs_switch_worker_stats *c = &cur->worker[i];
-		const struct vs_switch_worker_stats *p = prev ? &prev->worker[i] : NULL;
-		uint64_t busy = c->busy_cycles - (p ? p->busy_cycles : 0);
-		uint64_t idle = c->idle_cycles - (p ? p->idle_cycles : 0);
-		uint64_t rx = c->rx_pkts - (p ? p->rx_pkts : 0);
-		uint64_t tx = c->tx_pkts - (p ? p->tx_pkts : 0);
-
-		/* Busy cycles per received packet: the whole pipeline's cost. */
-		double cpp = rx ? (double)busy / (double)rx : 0.0;
-		double pct = busy + idle ? 100.0 * (double)busy / (double)(busy + idle) : 0.0;
-
-		if (prev)
-			printf("worker lcore %-4u busy %5.1f%%  rx %8.3f Mpps  tx %8.3f Mpps  "
-			       "%.0f cycles/pkt\n",
-			       c->lcore, pct, rx / dt / 1e6, tx / dt / 1e6, cpp);
-		else
-			printf("worker lcore %-4u busy %5.1f%%  rx %" PRIu64 " pkts  tx %" PRIu64
-			       " pkts  %.0f cycles/pkt\n",
-			       c->lcore, pct, rx, tx, cpp);
-		print_cls(&c->cls, p ? &p->cls : NULL);
-		print_drops("  drops: ", c->drops, p ? p->drops : NULL);
-	}
-	if (!prev) {
-		printf("drops total %" PRIu64 "\n", cur->total_drops);
-		print_drops("  by reason: ", cur->drops, NULL);
-	}
-	fflush(stdout);
-}
-
 /* One line per vhost port: connection state, features, per-queue counts. */
 static void
 print_vhost(struct vs_switch *sw)
@@ -355,6 +254,10 @@ run(const struct vs_config *cfg, const char *file, const char *prog, uint32_t st
 			rte_strerror(rte_errno));
 		return EXIT_STARTUP;
 	}
+	/* Packet capture by dpdk-dumpcap / dpdk-pdump (secondary processes):
+	 * needs the shared config, so not with dpdk.in_memory. */
+	if (rte_pdump_init() < 0)
+		printf("packet capture (pdump) unavailable: %s\n", rte_strerror(rte_errno));
 	rc = vs_vhu_init();
 	if (rc < 0) {
 		fprintf(stderr, "nfvswitch: cannot set up vhost-user support: %s\n", strerror(-rc));
@@ -421,7 +324,7 @@ run(const struct vs_config *cfg, const char *file, const char *prog, uint32_t st
 		    stats_ms == STATS_FROM_CONFIG ? d.cfg->control.stats_interval_ms : stats_ms;
 		if (interval && (t - t_last) * 1000.0 >= interval) {
 			vs_switch_stats(sw, cur);
-			print_stats(cur, prev, t - t_last, t - t_start);
+			vs_stats_print(stdout, cur, prev, t - t_last, t - t_start);
 			print_vhost(sw);
 			tmp = prev;
 			prev = cur;
@@ -432,7 +335,7 @@ run(const struct vs_config *cfg, const char *file, const char *prog, uint32_t st
 	printf("stopping%s\n", stop_requested ? " (signal)" : "");
 	vs_switch_stop(sw);
 	vs_switch_stats(sw, cur);
-	print_stats(cur, NULL, 1.0, now_s() - t_start);
+	vs_stats_print(stdout, cur, NULL, 1.0, now_s() - t_start);
 	print_vhost(sw);
 	rc = EXIT_OK;
 out:
@@ -441,6 +344,7 @@ out:
 	vs_vhu_fini();
 	free(cur);
 	free(prev);
+	rte_pdump_uninit();
 	rte_eal_cleanup();
 	return rc;
 }

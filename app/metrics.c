@@ -24,6 +24,7 @@
 #include <rte_common.h>
 #include <rte_log.h>
 
+#include "vs_counters.h"
 #include "vs_ctl.h"
 
 /* Label values here are port names ([A-Za-z0-9_.-]) and fixed words: no escaping needed,
@@ -47,22 +48,66 @@ family(FILE *f, const char *name, const char *type, const char *help)
 	fprintf(f, "# TYPE %s %s\n# HELP %s %s\n", name, type, name, help);
 }
 
+/* One sample: the object's label (port, lcore) when lkey, then the member's own. */
 static void
-port_counter(FILE *f, const struct vs_switch_stats *st, const char *name, const char *help,
-	     size_t offset)
+sample(FILE *f, const struct vs_counter *c, const char *lkey, const char *lval, uint64_t v)
 {
+	bool open = false;
+
+	fputs(c->family, f);
+	if (!c->gauge)
+		fputs("_total", f);
+	if (lkey != NULL) {
+		fprintf(f, "{%s=\"", lkey);
+		label(f, lval);
+		fputc('"', f);
+		open = true;
+	}
+	if (c->label != NULL) {
+		fprintf(f, "%s%s", open ? "," : "{", c->label);
+		open = true;
+	}
+	fprintf(f, "%s %" PRIu64 "\n", open ? "}" : "", v);
+}
+
+/* The members of one family (table entries first .. last-1), for every
+ * object of their kind. */
+static void
+family_samples(FILE *f, const struct vs_switch_stats *st, unsigned first, unsigned last)
+{
+	const struct vs_counter *c0 = vs_counter_at(first);
+	char lcore[16];
+	unsigned i;
 	uint16_t id;
 
-	family(f, name, "counter", help);
-	for (id = 0; id < st->n_ports; id++) {
-		const struct vs_switch_port_stats *p = &st->port[id];
-
-		if (!p->present)
-			continue;
-		fprintf(f, "%s_total{port=\"", name);
-		label(f, p->name);
-		fprintf(f, "\"} %" PRIu64 "\n",
-			*(const uint64_t *)(const void *)((const char *)p + offset));
+	family(f, c0->family, c0->gauge ? "gauge" : "counter", vs_counter_family_help(c0));
+	switch (c0->kind) {
+	case VS_CNT_GLOBAL:
+		for (i = first; i < last; i++)
+			sample(f, vs_counter_at(i), NULL, NULL, vs_counter_get(vs_counter_at(i), st));
+		break;
+	case VS_CNT_DROP:
+		for (i = first; i < last; i++)
+			sample(f, vs_counter_at(i), NULL, NULL,
+			       vs_counter_get(vs_counter_at(i), st->drops));
+		break;
+	case VS_CNT_PORT:
+		for (id = 0; id < st->n_ports; id++) {
+			if (!st->port[id].present)
+				continue;
+			for (i = first; i < last; i++)
+				sample(f, vs_counter_at(i), "port", st->port[id].name,
+				       vs_counter_get(vs_counter_at(i), &st->port[id]));
+		}
+		break;
+	case VS_CNT_WORKER:
+		for (id = 0; id < st->n_workers; id++) {
+			snprintf(lcore, sizeof(lcore), "%u", st->worker[id].lcore);
+			for (i = first; i < last; i++)
+				sample(f, vs_counter_at(i), "lcore", lcore,
+				       vs_counter_get(vs_counter_at(i), &st->worker[id]));
+		}
+		break;
 	}
 }
 
@@ -103,8 +148,7 @@ vs_metrics_text(const struct vs_switch_stats *st, const struct vs_daemon *d)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;
-	uint16_t id, i;
-	unsigned r, s;
+	unsigned i, j, n;
 
 	if (st == NULL) {
 		errno = EINVAL;
@@ -113,77 +157,13 @@ vs_metrics_text(const struct vs_switch_stats *st, const struct vs_daemon *d)
 	f = open_memstream(&buf, &len);
 	if (f == NULL)
 		return NULL;
-#define PORT_FIELD(field) offsetof(struct vs_switch_port_stats, field)
-	port_counter(f, st, "nfvswitch_port_rx_packets", "Packets received by the workers.",
-		     PORT_FIELD(rx_pkts));
-	port_counter(f, st, "nfvswitch_port_rx_bytes", "Bytes received by the workers.",
-		     PORT_FIELD(rx_bytes));
-	port_counter(f, st, "nfvswitch_port_tx_packets", "Packets the port accepted for transmit.",
-		     PORT_FIELD(tx_pkts));
-	port_counter(f, st, "nfvswitch_port_tx_bytes", "Bytes the port accepted for transmit.",
-		     PORT_FIELD(tx_bytes));
-	port_counter(f, st, "nfvswitch_port_tx_dropped",
-		     "Packets towards the port dropped (tx_full, port_down, hairpin).",
-		     PORT_FIELD(tx_drops));
-	port_counter(f, st, "nfvswitch_port_rx_missed",
-		     "Packets the device dropped because its rx ring was full.",
-		     PORT_FIELD(dev.imissed));
-	port_counter(f, st, "nfvswitch_port_rx_nombuf", "Rx mbuf allocation failures.",
-		     PORT_FIELD(dev.rx_nombuf));
-#undef PORT_FIELD
-	family(f, "nfvswitch_port_up", "gauge", "1 when the port exists and is ready.");
-	for (id = 0; id < st->n_ports; id++) {
-		if (!st->port[id].present)
-			continue;
-		fputs("nfvswitch_port_up{port=\"", f);
-		label(f, st->port[id].name);
-		fprintf(f, "\"} %d\n", st->port[id].ready ? 1 : 0);
+	/* Every counter of the table, a family at a time. */
+	for (i = 0, n = vs_counter_count(); i < n; i = j) {
+		for (j = i + 1; j < n && strcmp(vs_counter_at(j)->family, vs_counter_at(i)->family) == 0;
+		     j++)
+			;
+		family_samples(f, st, i, j);
 	}
-	family(f, "nfvswitch_drops", "counter", "Packets dropped by the workers, by reason.");
-	for (r = VS_DROP_FIRST; r < VS_DROP_MAX; r++)
-		fprintf(f, "nfvswitch_drops_total{reason=\"%s\"} %" PRIu64 "\n",
-			vs_drop_reason_str(r), st->drops[r]);
-	family(f, "nfvswitch_worker_packets", "counter", "Packets received by each worker.");
-	for (i = 0; i < st->n_workers; i++)
-		fprintf(f, "nfvswitch_worker_packets_total{lcore=\"%u\"} %" PRIu64 "\n",
-			st->worker[i].lcore, st->worker[i].rx_pkts);
-	family(f, "nfvswitch_worker_cycles", "counter",
-	       "TSC cycles of each worker, busy (moved packets) or idle.");
-	for (i = 0; i < st->n_workers; i++) {
-		fprintf(f,
-			"nfvswitch_worker_cycles_total{lcore=\"%u\",state=\"busy\"} %" PRIu64 "\n",
-			st->worker[i].lcore, st->worker[i].busy_cycles);
-		fprintf(f,
-			"nfvswitch_worker_cycles_total{lcore=\"%u\",state=\"idle\"} %" PRIu64 "\n",
-			st->worker[i].lcore, st->worker[i].idle_cycles);
-	}
-	family(f, "nfvswitch_worker_stage_cycles", "counter",
-	       "TSC cycles of each worker by pipeline stage.");
-	for (i = 0; i < st->n_workers; i++)
-		for (s = 0; s < VS_STAGE_MAX; s++)
-			fprintf(f,
-				"nfvswitch_worker_stage_cycles_total{lcore=\"%u\",stage=\"%s\"} "
-				"%" PRIu64 "\n",
-				st->worker[i].lcore, vs_stage_str(s),
-				st->worker[i].stage_cycles[s]);
-	family(f, "nfvswitch_classifier_lookups", "counter",
-	       "Classifier lookups by where they were answered.");
-	for (i = 0; i < st->n_workers; i++) {
-		const struct vs_cls_ctx_stats *c = &st->worker[i].cls;
-
-		fprintf(
-		    f,
-		    "nfvswitch_classifier_lookups_total{lcore=\"%u\",result=\"port_fast\"} "
-		    "%" PRIu64 "\n"
-		    "nfvswitch_classifier_lookups_total{lcore=\"%u\",result=\"emc\"} %" PRIu64 "\n"
-		    "nfvswitch_classifier_lookups_total{lcore=\"%u\",result=\"tss\"} %" PRIu64 "\n"
-		    "nfvswitch_classifier_lookups_total{lcore=\"%u\",result=\"miss\"} %" PRIu64
-		    "\n",
-		    st->worker[i].lcore, c->port_fast_hits, st->worker[i].lcore, c->emc_hits,
-		    st->worker[i].lcore, c->tss_hits, st->worker[i].lcore, c->tss_misses);
-	}
-	family(f, "nfvswitch_tsc_hz", "gauge", "TSC frequency, to turn cycles into seconds.");
-	fprintf(f, "nfvswitch_tsc_hz %" PRIu64 "\n", st->tsc_hz);
 	if (d != NULL) {
 		family(f, "nfvswitch_reloads", "counter", "Configuration reloads, by outcome.");
 		fprintf(f, "nfvswitch_reloads_total{result=\"applied\"} %" PRIu64 "\n", d->reloads);

@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "vs_ctl_client.h"
+#include "vs_ctl_cmds.h"
 
 #ifndef VS_VERSION
 #define VS_VERSION "unknown"
@@ -35,32 +36,32 @@ static const char *sock_path;
 static int timeout_ms = 5000;
 static bool as_json;
 
+/* The daemon's command table (vs_ctl_cmds.h): parsing and help come from it. */
+static const struct {
+	const char *cmd, *sub, *words, *usage;
+	unsigned min, max, flags;
+	const char *help;
+} cmds[] = {
+#define CTL_CMD_(id, cmd, sub, words, usage, min, max, flags, help)                                \
+	[VS_CTL_CMD_##id] = { cmd, sub, words, usage, min, max, flags, help },
+	VS_CTL_COMMANDS(CTL_CMD_)
+#undef CTL_CMD_
+};
+
 static void
 usage(FILE *f)
 {
+	char left[64];
+	size_t i;
+
+	fprintf(f, "usage: nfvswitch-ctl [-s SOCKET] [--json] [-t MS] COMMAND\ncommands:\n");
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		snprintf(left, sizeof(left), "%s%s%s", cmds[i].words, cmds[i].usage[0] ? " " : "",
+			 cmds[i].usage);
+		fprintf(f, "  %-24s %s%s\n", left, cmds[i].help,
+			cmds[i].flags & VS_CTL_F_RO ? "" : " [changes state]");
+	}
 	fprintf(f,
-		"usage: nfvswitch-ctl [-s SOCKET] [--json] [-t MS] COMMAND\n"
-		"commands:\n"
-		"  show ports|workers|rules|vf|vhost|rxqs   state and counters\n"
-		"  stats                  rates over the last second, totals, drops by reason\n"
-		"  top [-i S] [-n N]      live view every S seconds (default 1), N times\n"
-		"                         (default: until Ctrl-C)\n"
-		"  rule add 'RULE'        add a rule, in the config file's syntax, e.g.\n"
-		"                         '{name: r1, priority: 10, match: {in_port: a},\n"
-		"                           actions: [{output: b}]}'\n"
-		"  rule del NAME|#ID|'{priority: P, match: {...}}'\n"
-		"                         delete a rule (by name, id of show rules, or match)\n"
-		"  rule mod 'RULE'        replace the rule of that name (or, unnamed, of that\n"
-		"                         priority and match); its id and counters stay\n"
-		"  rule batch FILE        one transaction of FILE's {del: [...], mod: [...],\n"
-		"                         add: [...]} (all or nothing)\n"
-		"  reload [--replace]     reload the config file (refused as a whole if invalid);\n"
-		"                         rules added at runtime stay unless --replace\n"
-		"  save [PATH]            write the running config (file and runtime changes)\n"
-		"                         to PATH, default the config file (comments are lost)\n"
-		"  rxq rebalance          re-assign rx queues to workers by measured cycles\n"
-		"  metrics                the Prometheus/OpenMetrics text\n"
-		"  version\n"
 		"options:\n"
 		"  -s, --socket PATH      control socket (default $NFVSWITCH_CTL_SOCKET or %s)\n"
 		"      --json             print the daemon's JSON reply as is\n"
@@ -118,15 +119,16 @@ explain_unreachable(int err)
 
 /* Send {cmd, args}; on success *result is the borrowed result inside *reply. */
 static int
-request(const char *cmd, const char *a0, json_t **reply, json_t **result)
+request(const char *cmd, char *const *args, int n, json_t **reply, json_t **result)
 {
 	json_t *req = json_pack("{s:s, s:[]}", "cmd", cmd, "args");
 	json_t *r;
+	int i;
 
 	if (req == NULL)
 		return EXIT_REFUSED;
-	if (a0 != NULL)
-		json_array_append_new(json_object_get(req, "args"), json_string(a0));
+	for (i = 0; i < n; i++)
+		json_array_append_new(json_object_get(req, "args"), json_string(args[i]));
 	r = vs_ctl_request(sock_path, req, timeout_ms);
 	json_decref(req);
 	if (r == NULL)
@@ -192,6 +194,17 @@ print_ports(const json_t *ports)
 		       json_is_true(json_object_get(p, "ready")) ? "yes" : "no", u64(p, "rx_pkts"),
 		       u64(p, "tx_pkts"), u64(p, "tx_drops"), u64(p, "imissed"),
 		       r ? dbl(r, "rx_pps") / 1e6 : 0.0, r ? dbl(r, "tx_pps") / 1e6 : 0.0);
+	}
+	json_array_foreach(ports, i, p)
+	{
+		const json_t *l = json_object_get(p, "link");
+
+		if (l != NULL)
+			printf("%-14s link %s %" PRIu64 " Mbit/s %s-duplex%s, %zu xstats\n",
+			       str(p, "name"), json_is_true(json_object_get(l, "up")) ? "up" : "down",
+			       u64(l, "speed_mbps"), str(l, "duplex"),
+			       json_is_true(json_object_get(l, "autoneg")) ? " autoneg" : "",
+			       json_object_size(json_object_get(p, "xstats")));
 	}
 }
 
@@ -356,13 +369,18 @@ print_rxqs(const json_t *res)
 
 	json_array_foreach(res, i, w)
 	{
-		printf("worker %" PRIu64 " (lcore %" PRIu64 ")", u64(w, "worker"), u64(w, "lcore"));
+		printf("worker %" PRIu64 " (lcore %" PRIu64 ") busy %.1f%%", u64(w, "worker"),
+		       u64(w, "lcore"), dbl(w, "busy_pct"));
 		if (u64(w, "cycles"))
 			printf(" measured load %" PRIu64 " cycles", u64(w, "cycles"));
-		printf(":");
+		if (u64(w, "hidden"))
+			printf(" (%" PRIu64 " never-received queues not shown)", u64(w, "hidden"));
+		printf(":\n");
 		json_array_foreach(json_object_get(w, "rxqs"), j, q)
-		    printf(" %s/%" PRIu64, str(q, "port"), u64(q, "queue"));
-		printf("\n");
+		    printf("  %-14s queue %-3" PRIu64 " usage %5.1f%%  %14" PRIu64 " pkts  %6.0f "
+			   "cycles/pkt\n",
+			   str(q, "port"), u64(q, "queue"), dbl(q, "usage_pct"), u64(q, "pkts"),
+			   dbl(q, "cycles_per_pkt"));
 	}
 }
 
@@ -538,7 +556,7 @@ cmd_top(int argc, char **argv)
 				      .tv_nsec =
 					  (long)((interval - (double)(time_t)interval) * 1e9)};
 
-		rc = request("stats", NULL, &reply, &res);
+		rc = request("stats", NULL, 0, &reply, &res);
 		if (rc != EXIT_OK) {
 			json_decref(prev_reply);
 			return rc;
@@ -566,10 +584,10 @@ cmd_top(int argc, char **argv)
 /* ---- main ------------------------------------------------------------------------------- */
 
 static int
-simple(const char *cmd, const char *a0, void (*print)(const json_t *))
+simple(const char *cmd, char *const *args, int n, void (*print)(const json_t *))
 {
 	json_t *reply = NULL, *res = NULL;
-	int rc = request(cmd, a0, &reply, &res);
+	int rc = request(cmd, args, n, &reply, &res);
 
 	if (rc == EXIT_OK) {
 		if (as_json || print == NULL) {
@@ -620,7 +638,7 @@ rule_batch(const char *path)
 	}
 	fclose(f);
 	buf[len] = '\0';
-	rc = simple("rule-batch", buf, print_summary);
+	rc = simple("rule-batch", &buf, 1, print_summary);
 	free(buf);
 	return rc;
 }
@@ -645,12 +663,104 @@ print_version(const json_t *res)
 }
 
 static void
+print_help(const json_t *res)
+{
+	char left[64];
+	size_t i;
+	json_t *c;
+
+	json_array_foreach(res, i, c)
+	{
+		snprintf(left, sizeof(left), "%s%s%s", str(c, "command"),
+			 str(c, "usage")[0] ? " " : "", str(c, "usage"));
+		printf("  %-24s %s%s\n", left, str(c, "help"),
+		       json_is_true(json_object_get(c, "read_only")) ? "" : " [changes state]");
+	}
+}
+
+static void
+print_cleared(const json_t *res)
+{
+	(void)res;
+	printf("counters cleared: ctl shows counts from now on (metrics and telemetry keep "
+	       "counting)\n");
+}
+
+static void
+print_log(const json_t *res)
+{
+	const json_t *mods = json_object_get(res, "modules");
+	size_t i;
+	json_t *m;
+
+	if (mods == NULL) {
+		printf("%s: %s\n", str(res, "pattern"), str(res, "level"));
+		return;
+	}
+	json_array_foreach(mods, i, m) printf("%-12s %s\n", str(m, "module"), str(m, "level"));
+	printf("levels: %s\n", str(res, "levels"));
+}
+
+static void
 print_rebalance(const json_t *res)
 {
 	printf("before:\n");
 	print_rxqs(json_object_get(res, "before"));
 	printf("after:\n");
 	print_rxqs(json_object_get(res, "after"));
+}
+
+/* How people see each command's result (NULL: the JSON). */
+static void (*const printers[VS_CTL_CMD_MAX])(const json_t *) = {
+	[VS_CTL_CMD_HELP] = print_help,
+	[VS_CTL_CMD_VERSION] = print_version,
+	[VS_CTL_CMD_SHOW_PORTS] = print_ports,
+	[VS_CTL_CMD_SHOW_WORKERS] = print_workers,
+	[VS_CTL_CMD_SHOW_RULES] = print_rules,
+	[VS_CTL_CMD_SHOW_VF] = print_vf,
+	[VS_CTL_CMD_SHOW_VHOST] = print_vhost,
+	[VS_CTL_CMD_SHOW_RXQS] = print_rxqs,
+	[VS_CTL_CMD_STATS] = print_stats,
+	[VS_CTL_CMD_STATS_CLEAR] = print_cleared,
+	[VS_CTL_CMD_RULE_ADD] = print_summary,
+	[VS_CTL_CMD_RULE_DEL] = print_summary,
+	[VS_CTL_CMD_RULE_MOD] = print_summary,
+	[VS_CTL_CMD_RULE_BATCH] = print_summary,
+	[VS_CTL_CMD_RELOAD] = print_summary,
+	[VS_CTL_CMD_SAVE] = print_saved,
+	[VS_CTL_CMD_RXQ_REBALANCE] = print_rebalance,
+	[VS_CTL_CMD_LOG_LEVEL] = print_log,
+	[VS_CTL_CMD_METRICS] = print_metrics,
+};
+
+/* The command whose words start argv (the longest such), or -1; *nwords
+ * says how many of argv its words took. */
+static int
+find_cmd(int argc, char **argv, unsigned *nwords)
+{
+	int best = -1;
+	unsigned best_n = 0, i;
+
+	for (i = 0; i < VS_CTL_CMD_MAX; i++) {
+		const char *w = cmds[i].words;
+		unsigned n = 0;
+
+		while (*w != '\0' && (int)n < argc) {
+			size_t len = strcspn(w, " ");
+
+			if (strlen(argv[n]) != len || strncmp(argv[n], w, len) != 0)
+				break;
+			n++;
+			w += len;
+			w += *w == ' ';
+		}
+		if (*w == '\0' && n > best_n) {
+			best = (int)i;
+			best_n = n;
+		}
+	}
+	*nwords = best_n;
+	return best;
 }
 
 int
@@ -665,7 +775,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	/* clang-format on */
-	const char *cmd, *what;
+	unsigned nwords;
 	int c;
 
 	sock_path = getenv("NFVSWITCH_CTL_SOCKET");
@@ -699,8 +809,6 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	cmd = argv[optind];
-	what = optind + 1 < argc ? argv[optind + 1] : NULL;
 	/* --json may also follow the command. */
 	for (c = optind + 1; c < argc; c++) {
 		if (strcmp(argv[c], "--json") == 0) {
@@ -708,49 +816,28 @@ main(int argc, char **argv)
 			memmove(&argv[c], &argv[c + 1], sizeof(char *) * (size_t)(argc - c));
 			argc--;
 			c--;
-			what = optind + 1 < argc ? argv[optind + 1] : NULL;
 		}
 	}
-	if (strcmp(cmd, "show") == 0 && what != NULL && optind + 2 == argc) {
-		if (strcmp(what, "ports") == 0)
-			return simple("show", what, print_ports);
-		if (strcmp(what, "workers") == 0)
-			return simple("show", what, print_workers);
-		if (strcmp(what, "rules") == 0)
-			return simple("show", what, print_rules);
-		if (strcmp(what, "vf") == 0)
-			return simple("show", what, print_vf);
-		if (strcmp(what, "vhost") == 0)
-			return simple("show", what, print_vhost);
-		if (strcmp(what, "rxqs") == 0)
-			return simple("show", what, print_rxqs);
-	} else if (strcmp(cmd, "stats") == 0 && optind + 1 == argc) {
-		return simple("stats", NULL, print_stats);
-	} else if (strcmp(cmd, "top") == 0) {
-		return cmd_top(argc - optind - 1, argv + optind + 1);
-	} else if (strcmp(cmd, "rule") == 0 && what != NULL && optind + 3 == argc) {
-		if (strcmp(what, "add") == 0)
-			return simple("rule-add", argv[optind + 2], print_summary);
-		if (strcmp(what, "del") == 0)
-			return simple("rule-del", argv[optind + 2], print_summary);
-		if (strcmp(what, "mod") == 0)
-			return simple("rule-mod", argv[optind + 2], print_summary);
-		if (strcmp(what, "batch") == 0)
-			return rule_batch(argv[optind + 2]);
-	} else if (strcmp(cmd, "reload") == 0 && optind + 1 == argc) {
-		return simple("reload", NULL, print_summary);
-	} else if (strcmp(cmd, "reload") == 0 && optind + 2 == argc &&
-		   strcmp(what, "--replace") == 0) {
-		return simple("reload", what, print_summary);
-	} else if (strcmp(cmd, "save") == 0 && optind + 2 >= argc) {
-		return simple("save", what, print_saved);
-	} else if (strcmp(cmd, "rxq") == 0 && what != NULL && strcmp(what, "rebalance") == 0 &&
-		   optind + 2 == argc) {
-		return simple("rxq-rebalance", NULL, print_rebalance);
-	} else if (strcmp(cmd, "metrics") == 0 && optind + 1 == argc) {
-		return simple("metrics", NULL, print_metrics);
-	} else if (strcmp(cmd, "version") == 0 && optind + 1 == argc) {
-		return simple("version", NULL, print_version);
+	c = find_cmd(argc - optind, argv + optind, &nwords);
+	if (c >= 0) {
+		int n = argc - optind - (int)nwords;
+		char **rest = argv + optind + nwords;
+		char *args[32];
+
+		if (c == VS_CTL_CMD_TOP)
+			return cmd_top(n, rest);
+		if (c == VS_CTL_CMD_RULE_BATCH && n == 1)
+			return rule_batch(rest[0]);
+		if (n < (int)cmds[c].min || n > (int)cmds[c].max || n + 1 > 32) {
+			fprintf(stderr, "nfvswitch-ctl: usage: nfvswitch-ctl %s%s%s\n", cmds[c].words,
+				cmds[c].usage[0] ? " " : "", cmds[c].usage);
+			return EXIT_USAGE;
+		}
+		nwords = 0;
+		if (cmds[c].sub != NULL)
+			args[nwords++] = (char *)cmds[c].sub;
+		memcpy(args + nwords, rest, sizeof(*rest) * (size_t)n);
+		return simple(cmds[c].cmd, args, n + (int)nwords, printers[c]);
 	}
 	fprintf(stderr, "nfvswitch-ctl: unknown or incomplete command:");
 	for (c = optind; c < argc; c++)

@@ -181,6 +181,7 @@ vs_daemon_fini(struct vs_daemon *d)
 	free(d->rate_prev);
 	free(d->rate_cur);
 	d->stats = d->rate_prev = d->rate_cur = NULL;
+	vs_daemon_cmds_fini(d);
 }
 
 void

@@ -2,10 +2,11 @@
 /*
  * The switch counters as rte_telemetry commands, so that DPDK's own client
  * (dpdk-telemetry.py) reads nfvswitch like any DPDK application:
- *   /nfvswitch/info     version, config, generation, rules, reloads
+ *   /nfvswitch/info     version, ports, workers, reloads, the switch-wide counters
  *   /nfvswitch/ports    port names (params: none) or one port's counters (params: NAME)
- *   /nfvswitch/workers  per-worker packets, busy/idle cycles, cycles by stage
+ *   /nfvswitch/workers  every per-worker counter (classifier included), per worker
  *   /nfvswitch/drops    drops by reason, all workers
+ * The counters are those of the table in vs_counters.h, under their names.
  * The callbacks run on DPDK's telemetry thread: they read only the daemon's
  * statistics copy, under its lock, and a few integers.
  */
@@ -16,6 +17,7 @@
 
 #include <rte_telemetry.h>
 
+#include "vs_counters.h"
 #include "vs_ctl.h"
 
 #ifndef VS_VERSION
@@ -27,6 +29,18 @@ static struct vs_daemon *tel_daemon; /* guarded by tel_lock */
 static bool registered;
 
 /* Run fn on the daemon's statistics copy with both locks held. */
+/* Every counter of one kind in obj, as u64 entries of dict t. */
+static void
+add_kind(struct rte_tel_data *t, enum vs_counter_kind kind, const void *obj)
+{
+	const struct vs_counter *c;
+	unsigned i;
+
+	for (i = 0; (c = vs_counter_at(i)) != NULL; i++)
+		if (c->kind == kind)
+			rte_tel_data_add_dict_u64(t, c->name, vs_counter_get(c, obj));
+}
+
 #define WITH_STATS(d, st, body)                                                                    \
 	do {                                                                                       \
 		pthread_mutex_lock(&tel_lock);                                                     \
@@ -57,7 +71,7 @@ tel_info(const char *cmd, const char *params, struct rte_tel_data *t)
 		rte_tel_data_add_dict_u64(t, "workers", st->n_workers);
 		rte_tel_data_add_dict_u64(t, "reloads", d->reloads);
 		rte_tel_data_add_dict_u64(t, "reload_failures", d->reload_failures);
-		rte_tel_data_add_dict_u64(t, "total_drops", st->total_drops);
+		add_kind(t, VS_CNT_GLOBAL, st);
 	});
 	return 0;
 }
@@ -92,14 +106,7 @@ tel_ports(const char *cmd, const char *params, struct rte_tel_data *t)
 		} else {
 			rte_tel_data_add_dict_string(t, "name", p->name);
 			rte_tel_data_add_dict_u64(t, "id", p->id);
-			rte_tel_data_add_dict_u64(t, "ready", p->ready);
-			rte_tel_data_add_dict_u64(t, "rx_pkts", p->rx_pkts);
-			rte_tel_data_add_dict_u64(t, "rx_bytes", p->rx_bytes);
-			rte_tel_data_add_dict_u64(t, "tx_pkts", p->tx_pkts);
-			rte_tel_data_add_dict_u64(t, "tx_bytes", p->tx_bytes);
-			rte_tel_data_add_dict_u64(t, "tx_drops", p->tx_drops);
-			rte_tel_data_add_dict_u64(t, "imissed", p->dev.imissed);
-			rte_tel_data_add_dict_u64(t, "rx_nombuf", p->dev.rx_nombuf);
+			add_kind(t, VS_CNT_PORT, p);
 		}
 	});
 	return rc;
@@ -111,7 +118,6 @@ tel_workers(const char *cmd, const char *params, struct rte_tel_data *t)
 	const struct vs_switch_stats *st;
 	struct vs_daemon *d;
 	uint16_t i;
-	unsigned s;
 
 	RTE_SET_USED(cmd);
 	RTE_SET_USED(params);
@@ -126,16 +132,7 @@ tel_workers(const char *cmd, const char *params, struct rte_tel_data *t)
 				break;
 			rte_tel_data_start_dict(c);
 			rte_tel_data_add_dict_u64(c, "lcore", w->lcore);
-			rte_tel_data_add_dict_u64(c, "rx_pkts", w->rx_pkts);
-			rte_tel_data_add_dict_u64(c, "tx_pkts", w->tx_pkts);
-			rte_tel_data_add_dict_u64(c, "busy_cycles", w->busy_cycles);
-			rte_tel_data_add_dict_u64(c, "idle_cycles", w->idle_cycles);
-			rte_tel_data_add_dict_u64(c, "emc_hits", w->cls.emc_hits);
-			rte_tel_data_add_dict_u64(c, "lookups", w->cls.lookups);
-			for (s = 0; s < VS_STAGE_MAX; s++) {
-				snprintf(name, sizeof(name), "cycles_%s", vs_stage_str(s));
-				rte_tel_data_add_dict_u64(c, name, w->stage_cycles[s]);
-			}
+			add_kind(c, VS_CNT_WORKER, w);
 			snprintf(name, sizeof(name), "worker%u", i);
 			rte_tel_data_add_dict_container(t, name, c, 0);
 		}
@@ -148,15 +145,13 @@ tel_drops(const char *cmd, const char *params, struct rte_tel_data *t)
 {
 	const struct vs_switch_stats *st;
 	struct vs_daemon *d;
-	unsigned r;
 
 	RTE_SET_USED(cmd);
 	RTE_SET_USED(params);
 	rte_tel_data_start_dict(t);
 	WITH_STATS(d, st, {
 		rte_tel_data_add_dict_u64(t, "total", st->total_drops);
-		for (r = VS_DROP_FIRST; r < VS_DROP_MAX; r++)
-			rte_tel_data_add_dict_u64(t, vs_drop_reason_str(r), st->drops[r]);
+		add_kind(t, VS_CNT_DROP, st->drops);
 	});
 	return 0;
 }

@@ -14,8 +14,7 @@
  * JSON each way:
  *   -> {"cmd": "show", "args": ["ports"]}
  *   <- {"ok": true, "result": ...}   or   {"ok": false, "error": "why"}
- * Commands: show ports|workers|rules|vf|vhost|rxqs, stats, rule-add TEXT,
- * rule-del NAME|#INDEX, reload, save [PATH], rxq-rebalance, metrics, version.
+ * Commands: the table in vs_ctl_cmds.h ({"cmd": "help"} lists them).
  */
 #ifndef VS_CTL_H
 #define VS_CTL_H
@@ -82,6 +81,10 @@ struct vs_daemon {
 	double t_rate; /* when rate_cur was taken */
 	double t_copy; /* when stats was last refreshed */
 	bool rate_window_ready;
+	/* ctl only: what the request being served reads (stats, or stats_view
+	 * = stats - stats_base once `stats clear` took a baseline). */
+	const struct vs_switch_stats *view;
+	struct vs_switch_stats *stats_base, *stats_view; /* NULL before stats clear */
 
 	struct vs_ctl *ctl;
 	struct vs_metrics_srv *metrics;
@@ -161,8 +164,20 @@ int vs_config_write(const struct vs_config *cfg, FILE *f);
 
 
 /* Handle one control request for the struct vs_daemon daemon (a
- * vs_ctl_handler_fn); returns the reply, NULL only when out of memory. */
+ * vs_ctl_handler_fn); returns the reply, NULL only when out of memory.
+ * The commands are the table of vs_ctl_cmds.h. */
 json_t *vs_daemon_handle(void *daemon, const json_t *req);
+
+/* Most arguments one request carries. */
+#define VS_CTL_MAX_ARGS 16
+
+/* The VS_CTL_F_* flags of the command req names (read-only, needs fresh
+ * statistics), so a server can route it before running it; -EINVAL (no cmd)
+ * or -ENOENT (unknown). */
+int vs_daemon_cmd_flags(const json_t *req);
+
+/* Free what the commands allocated in d (the stats clear baseline). */
+void vs_daemon_cmds_fini(struct vs_daemon *d);
 
 /* ---- control socket (app/ctl.c) -------------------------------------------------- */
 

@@ -1528,20 +1528,14 @@ vs_cls_ctx_destroy(struct vs_cls_ctx *ctx)
 void
 vs_cls_ctx_stats_get(const struct vs_cls_ctx *ctx, struct vs_cls_ctx_stats *out)
 {
-	const struct cls_ctx_cnt *c;
+	const struct vs_cls_ctx_stats *c;
 
 	if (ctx == NULL || out == NULL)
 		return;
 	c = &ctx->cnt;
-	out->lookups = VS_CLS_CNT_GET(&c->lookups);
-	out->port_fast_hits = VS_CLS_CNT_GET(&c->port_fast_hits);
-	out->emc_hits = VS_CLS_CNT_GET(&c->emc_hits);
-	out->emc_misses = VS_CLS_CNT_GET(&c->emc_misses);
-	out->emc_inserts = VS_CLS_CNT_GET(&c->emc_inserts);
-	out->emc_insert_skips = VS_CLS_CNT_GET(&c->emc_insert_skips);
-	out->tss_hits = VS_CLS_CNT_GET(&c->tss_hits);
-	out->tss_misses = VS_CLS_CNT_GET(&c->tss_misses);
-	out->subtable_probes = VS_CLS_CNT_GET(&c->subtable_probes);
+#define VS_CLS_CTX_GET_(field, help) out->field = VS_CLS_CNT_GET(&c->field);
+	VS_CLS_CTX_COUNTERS(VS_CLS_CTX_GET_)
+#undef VS_CLS_CTX_GET_
 	out->emc_insert_shift = VS_CLS_CNT_GET(&c->emc_insert_shift);
 }
 

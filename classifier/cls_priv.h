@@ -196,19 +196,6 @@ struct cls_emc_sig {
 	uint32_t gen[VS_EMC_WAYS];
 } __rte_cache_aligned;
 
-struct cls_ctx_cnt {
-	uint64_t lookups;
-	uint64_t port_fast_hits;
-	uint64_t emc_hits;
-	uint64_t emc_misses;
-	uint64_t emc_inserts;
-	uint64_t emc_insert_skips;
-	uint64_t tss_hits;
-	uint64_t tss_misses;
-	uint64_t subtable_probes;
-	uint32_t emc_insert_shift;
-};
-
 /*
  * Filter scan of one subtable over the burst's lanes 0..n-1: lanes whose best
  * priority so far is <= max_prio are open (returned in *open); of those, the
@@ -249,7 +236,7 @@ struct vs_cls_ctx {
 	uint32_t emc_epoch;              /* generation >> 32 of the cached entries */
 	uint32_t emc_burst_ctr;
 	bool emc_bypass;
-	struct cls_ctx_cnt cnt;          /* written by the worker only */
+	struct vs_cls_ctx_stats cnt;     /* written by the worker only */
 	uint64_t *rule_hits;             /* [max_rules], worker */
 	uint64_t *st_lookups;            /* [VS_CLS_MAX_SUBTABLES], worker */
 	uint64_t *st_hits;               /* [VS_CLS_MAX_SUBTABLES], worker */

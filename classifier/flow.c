@@ -8,7 +8,7 @@
 #include "vs_flow_key.h"
 
 static const char *const outcome_names[VS_PARSE_MAX] = {
-#define VS_PARSE_NAME_(name, str) [VS_PARSE_##name] = str,
+#define VS_PARSE_NAME_(name, str, help) [VS_PARSE_##name] = str,
     VS_PARSE_OUTCOMES(VS_PARSE_NAME_)
 #undef VS_PARSE_NAME_
 };

@@ -123,17 +123,27 @@ void vs_cls_lookup_burst(struct vs_cls_ctx *ctx, const struct vs_flow_key *keys,
 
 /* ---- statistics (read by the control thread, written only by the owner) --- */
 
+/*
+ * Counters of one worker's context, declared once: X(field, help). They are
+ * the fields of struct vs_cls_ctx_stats, the worker's live counters in its
+ * context (the same struct) and the classifier counters every exporter shows.
+ */
+#define VS_CLS_CTX_COUNTERS(X)                                                                     \
+	X(lookups, "Keys looked up by the classifier.")                                            \
+	X(port_fast_hits, "Lookups answered by the in_port(+VLAN)-only fast path.")                \
+	X(emc_hits, "Lookups answered by the exact-match cache.")                                  \
+	X(emc_misses, "Exact-match cache lookups that missed.")                                    \
+	X(emc_inserts, "Flows inserted into the exact-match cache.")                               \
+	X(emc_insert_skips, "EMC insertions skipped by the adaptive insertion policy.")            \
+	X(tss_hits, "EMC misses resolved by the tuple-space subtables.")                           \
+	X(tss_misses, "Lookups no rule matched.")                                                  \
+	X(subtable_probes, "Subtable lookups done (one per key and subtable searched).")
+
 struct vs_cls_ctx_stats {
-	uint64_t lookups;         /* keys looked up */
-	uint64_t port_fast_hits;  /* answered by the in_port(+VLAN)-only fast path */
-	uint64_t emc_hits;
-	uint64_t emc_misses;
-	uint64_t emc_inserts;
-	uint64_t emc_insert_skips; /* insertions skipped by the adaptive policy */
-	uint64_t tss_hits;        /* misses resolved by the subtables */
-	uint64_t tss_misses;      /* no rule matched */
-	uint64_t subtable_probes; /* subtable lookups done (per key) */
-	uint32_t emc_insert_shift; /* current insertion probability is 1/2^shift */
+#define VS_CLS_CTX_FIELD_(field, help) uint64_t field;
+	VS_CLS_CTX_COUNTERS(VS_CLS_CTX_FIELD_)
+#undef VS_CLS_CTX_FIELD_
+	uint32_t emc_insert_shift; /* gauge: current insertion probability is 1/2^shift */
 };
 
 void vs_cls_ctx_stats_get(const struct vs_cls_ctx *ctx, struct vs_cls_ctx_stats *out);

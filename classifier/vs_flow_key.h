@@ -76,25 +76,26 @@ vs_flow_key_words_rw(struct vs_flow_key *k)
 }
 
 /*
- * Parse outcome per packet. VS_PARSE_OK forwards; every
- * other outcome is a malformed packet the pipeline drops and counts under the
- * name given here (the pipeline's drop reasons include these strings).
+ * Parse outcome per packet: X(NAME, "name", "one-line description").
+ * VS_PARSE_OK forwards; every other outcome is a malformed packet the pipeline
+ * drops and counts under the name given here (the pipeline's drop reasons
+ * include these strings and descriptions).
  */
-#define VS_PARSE_OUTCOMES(X)                                                  \
-	X(OK, "ok")                                                              \
-	X(RUNT, "malformed_runt")             /* shorter than an Ethernet header */ \
-	X(VLAN_TRUNC, "malformed_vlan")       /* VLAN tag cut short */          \
-	X(IPV4_TRUNC, "malformed_ipv4_trunc") /* IPv4 header cut short */       \
-	X(IPV4_VERSION, "malformed_ipv4_version")                                \
-	X(IPV4_IHL, "malformed_ipv4_ihl")         /* IHL < 5 or beyond frame */  \
-	X(IPV4_LEN, "malformed_ipv4_len")         /* total length bad */         \
-	X(IPV6_TRUNC, "malformed_ipv6_trunc")     /* fixed header cut short */   \
-	X(IPV6_LEN, "malformed_ipv6_len")         /* payload beyond frame */     \
-	X(IPV6_EXTHDR, "malformed_ipv6_exthdr")   /* bad/too long ext chain */   \
-	X(L4_TRUNC, "malformed_l4_trunc")         /* TCP/UDP/SCTP/ICMP cut short */
+#define VS_PARSE_OUTCOMES(X)                                                                       \
+	X(OK, "ok", "Parsed.")                                                                     \
+	X(RUNT, "malformed_runt", "Malformed: shorter than an Ethernet header.")                   \
+	X(VLAN_TRUNC, "malformed_vlan", "Malformed: VLAN tag cut short.")                          \
+	X(IPV4_TRUNC, "malformed_ipv4_trunc", "Malformed: IPv4 header cut short.")                 \
+	X(IPV4_VERSION, "malformed_ipv4_version", "Malformed: IPv4 ethertype, version not 4.")    \
+	X(IPV4_IHL, "malformed_ipv4_ihl", "Malformed: IPv4 IHL below 5 or beyond the frame.")     \
+	X(IPV4_LEN, "malformed_ipv4_len", "Malformed: IPv4 total length bad.")                     \
+	X(IPV6_TRUNC, "malformed_ipv6_trunc", "Malformed: IPv6 fixed header cut short.")           \
+	X(IPV6_LEN, "malformed_ipv6_len", "Malformed: IPv6 payload beyond the frame.")             \
+	X(IPV6_EXTHDR, "malformed_ipv6_exthdr", "Malformed: bad or too long IPv6 extension chain.") \
+	X(L4_TRUNC, "malformed_l4_trunc", "Malformed: TCP/UDP/SCTP/ICMP header cut short.")
 
 enum vs_parse_outcome {
-#define VS_PARSE_ENUM_(name, str) VS_PARSE_##name,
+#define VS_PARSE_ENUM_(name, str, help) VS_PARSE_##name,
 	VS_PARSE_OUTCOMES(VS_PARSE_ENUM_)
 #undef VS_PARSE_ENUM_
 	VS_PARSE_MAX

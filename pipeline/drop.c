@@ -4,13 +4,30 @@
 #include "vs_worker.h"
 
 static const char *const drop_names[VS_DROP_MAX] = {
-#define VS_DROP_PARSE_STR_(name, str) [VS_DROP_PARSE_##name] = str,
+#define VS_DROP_PARSE_STR_(name, str, help) [VS_DROP_PARSE_##name] = str,
     VS_PARSE_OUTCOMES(VS_DROP_PARSE_STR_)
 #undef VS_DROP_PARSE_STR_
-#define VS_DROP_STR_(name, str) [VS_DROP_##name] = str,
+#define VS_DROP_STR_(name, str, help) [VS_DROP_##name] = str,
 	VS_DROP_REASONS(VS_DROP_STR_)
 #undef VS_DROP_STR_
 };
+
+static const char *const drop_help[VS_DROP_MAX] = {
+#define VS_DROP_PARSE_HELP_(name, str, help) [VS_DROP_PARSE_##name] = help,
+    VS_PARSE_OUTCOMES(VS_DROP_PARSE_HELP_)
+#undef VS_DROP_PARSE_HELP_
+#define VS_DROP_HELP_(name, str, help) [VS_DROP_##name] = help,
+	VS_DROP_REASONS(VS_DROP_HELP_)
+#undef VS_DROP_HELP_
+};
+
+const char *
+vs_drop_reason_help(enum vs_drop_reason r)
+{
+	if (r == VS_DROP_NONE || (unsigned)r >= VS_DROP_MAX)
+		return "";
+	return drop_help[r];
+}
 
 const char *
 vs_drop_reason_str(enum vs_drop_reason r)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Named drop reasons of the pipeline. One X-macro generates the enum and the
- * strings; every per-worker drop counter is indexed by enum vs_drop_reason.
+ * Named drop reasons of the pipeline: X(NAME, "name", "one-line description").
+ * One X-macro generates the enum, the names and the descriptions (the
+ * OpenMetrics HELP text and the ctl help of each reason); every per-worker drop counter is indexed by enum vs_drop_reason.
  *
  * The first VS_PARSE_MAX values mirror the flow-key parse outcomes one to one
  * (VS_DROP_PARSE_<X> == VS_PARSE_<X>), so a malformed packet is counted with
@@ -14,23 +15,23 @@
 #include "vs_flow_key.h"
 
 #define VS_DROP_REASONS(X)                                                                         \
-	X(NO_RULE, "no_rule")			/* classifier miss: default drop */                \
-	X(RULE_DROP, "rule_drop")		/* explicit drop action */                         \
-	X(NO_OUTPUT, "no_output")		/* rule actions output nowhere */                  \
-	X(TX_FULL, "tx_full")			/* tx ring full after retries */                   \
-	X(PORT_DOWN, "port_down")		/* output port not ready */                        \
-	X(HAIRPIN, "hairpin")			/* output to the input port */                     \
-	X(NO_MBUF, "no_mbuf")			/* copy for flood/multi-output */                  \
-	X(VLAN_PUSH_FAILED, "vlan_push_failed") /* no headroom for the tag */                      \
-	X(BAD_PORT, "bad_port")			/* action names a port now gone */                 \
-	X(VHOST_NOT_READY, "vhost_not_ready")	/* vhost output: no guest device */                \
-	X(VHOST_TX_FULL, "vhost_tx_full")	/* guest rx ring full or disabled */
+	X(NO_RULE, "no_rule", "Classifier miss: no rule matched (default drop).")                 \
+	X(RULE_DROP, "rule_drop", "The matching rule's action is drop.")                           \
+	X(NO_OUTPUT, "no_output", "The matching rule's actions output nowhere.")                   \
+	X(TX_FULL, "tx_full", "Output tx ring still full after retries.")                          \
+	X(PORT_DOWN, "port_down", "Output port not ready.")                                        \
+	X(HAIRPIN, "hairpin", "Output to the input port.")                                         \
+	X(NO_MBUF, "no_mbuf", "No mbuf for a copy (flood or several outputs).")                    \
+	X(VLAN_PUSH_FAILED, "vlan_push_failed", "No headroom to push the VLAN tag.")               \
+	X(BAD_PORT, "bad_port", "An action names a port that is gone.")                            \
+	X(VHOST_NOT_READY, "vhost_not_ready", "vhost output with no guest device.")                \
+	X(VHOST_TX_FULL, "vhost_tx_full", "Guest rx ring full or disabled.")
 
 enum vs_drop_reason {
-#define VS_DROP_PARSE_ENUM_(name, str) VS_DROP_PARSE_##name = VS_PARSE_##name,
+#define VS_DROP_PARSE_ENUM_(name, str, help) VS_DROP_PARSE_##name = VS_PARSE_##name,
 	VS_PARSE_OUTCOMES(VS_DROP_PARSE_ENUM_)
 #undef VS_DROP_PARSE_ENUM_
-#define VS_DROP_ENUM_(name, str) VS_DROP_##name,
+#define VS_DROP_ENUM_(name, str, help) VS_DROP_##name,
 	    VS_DROP_REASONS(VS_DROP_ENUM_)
 #undef VS_DROP_ENUM_
 		VS_DROP_MAX
@@ -43,5 +44,7 @@ enum vs_drop_reason {
 /* Name of a drop reason ("no_rule", "malformed_runt", ...); "none" for
  * VS_DROP_NONE, "unknown" out of range. */
 const char *vs_drop_reason_str(enum vs_drop_reason r);
+/* One-line description of a drop reason; "" for VS_DROP_NONE or out of range. */
+const char *vs_drop_reason_help(enum vs_drop_reason r);
 
 #endif /* VS_DROP_H */
