@@ -332,7 +332,8 @@ Test(ctl, show_commands_answer_json)
 	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(r, 0), "name")), "to-s0");
 	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(r, 0), "actions")),
 			 "output:s0");
-	cr_assert_gt(ival(json_array_get(r, 0), "hits"), 0);
+	cr_assert_gt(ival(json_array_get(r, 0), "packets"), 0);
+	cr_assert_gt(ival(json_array_get(r, 0), "bytes"), 0);
 	json_decref(j);
 
 	j = ctl_json("stats", NULL, NULL);
@@ -440,7 +441,19 @@ Test(ctl, rules_change_at_runtime_and_reloads_are_checked)
 		usleep(50000);
 	}
 	cr_assert_not_null(j, "SIGHUP did not reload");
+	/* The runtime rule stays, after the file's rules, until --replace. */
+	cr_assert(json_is_true(json_object_get(j, "differs_from_file")));
+	cr_assert_str_eq(json_string_value(json_object_get(
+			     json_array_get(json_object_get(j, "rules"), 3), "name")),
+			 "to-s1-too");
+	json_decref(j);
+	cr_assert_eq(ctl(&out, &err, "reload", "--replace", NULL, NULL), 0, "%s", err);
+	cr_assert(strstr(out, "1 removed") != NULL, "%s", out);
+	free(out);
+	free(err);
+	j = ctl_json("show", "rules", NULL);
 	cr_assert(json_is_false(json_object_get(j, "differs_from_file")));
+	cr_assert_eq(json_array_size(json_object_get(j, "rules")), 3);
 	json_decref(j);
 
 	/* Watched file: an edit is picked up without a signal. */

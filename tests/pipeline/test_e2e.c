@@ -327,9 +327,9 @@ Test(e2e, builtin_demo_runs_and_splits_the_flows, .timeout = 60)
 	cr_assert_not_null(strstr(out, "--no-huge"), "%s", out);
 	out = strstr(out, "=== totals");
 	cr_assert_not_null(out);
-	s0 = number_after(out, "port sink0", "tx ");
-	s1 = number_after(out, "port sink1", "tx ");
-	s2 = number_after(out, "port sink2", "tx ");
+	s0 = number_after(out, "port sink0", "tx_pkts=");
+	s1 = number_after(out, "port sink1", "tx_pkts=");
+	s2 = number_after(out, "port sink2", "tx_pkts=");
 	no_rule = number_after(out, "  by reason:", "no_rule=");
 	rule_drop = number_after(out, "  by reason:", "rule_drop=");
 	/* No rate floor: a host shared with other busy pollers can be slow. */
