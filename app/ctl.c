@@ -55,6 +55,7 @@ struct ctl_job {
 	uint64_t gen;
 	char *text; /* the request line, then the reply (with its '\n') */
 	size_t len;
+	size_t line_len; /* the request line's length; a raw payload follows its '\n' */
 };
 
 struct ctl_conn { /* I/O thread only */
@@ -65,6 +66,8 @@ struct ctl_conn { /* I/O thread only */
 	size_t len, cap, off;
 	double deadline;     /* ms, CLOCK_MONOTONIC; 0: none */
 	struct ctl_job *job; /* CONN_WAIT: the job, while it may still be queued */
+	size_t line_len;     /* the request line's, once read */
+	size_t need;	     /* bytes of line + '\n' + payload; 0: line not read yet */
 };
 
 struct vs_ctl {
@@ -195,6 +198,27 @@ conn_accept(struct vs_ctl *ctl, double now)
 	}
 }
 
+/* The raw payload a request line announces ("payload": BYTES): its size, 0
+ * when none, -1 when the line says so wrongly. Lines without the key are not
+ * parsed here. */
+static long long
+line_payload(const char *line, size_t len)
+{
+	json_error_t jerr;
+	json_t *req, *p;
+	long long n = 0;
+
+	if (memmem(line, len, "\"payload\"", 9) == NULL)
+		return 0;
+	req = json_loadb(line, len, 0, &jerr);
+	p = req ? json_object_get(req, "payload") : NULL;
+	if (p != NULL) {
+		n = json_is_integer(p) && json_integer_value(p) >= 0 ? json_integer_value(p) : -1;
+	}
+	json_decref(req);
+	return n;
+}
+
 /* Queue c's complete request (buf[0..n)) for the control thread. */
 static void
 conn_queue(struct vs_ctl *ctl, struct ctl_conn *c, size_t n, double now)
@@ -208,10 +232,12 @@ conn_queue(struct vs_ctl *ctl, struct ctl_conn *c, size_t n, double now)
 	c->buf[n] = '\0';
 	j->text = c->buf;
 	j->len = n;
+	j->line_len = c->need ? c->line_len : n;
 	j->slot = (unsigned)(c - ctl->conn);
 	j->gen = c->gen;
 	c->buf = NULL;
 	c->len = c->cap = 0;
+	c->need = c->line_len = 0;
 	c->st = CONN_WAIT;
 	c->job = j;
 	c->deadline = now + VS_CTL_BUSY_MS;
@@ -232,9 +258,12 @@ conn_read(struct vs_ctl *ctl, struct ctl_conn *c, double now)
 		char *nl;
 		ssize_t n;
 
-		if (c->cap - c->len < 1024) {
+		if (c->cap - c->len < 1024 || (c->need && c->cap < c->need + 1)) {
 			size_t cap = c->cap ? c->cap * 2 : 4096;
 			char *b;
+
+			if (c->need && cap < c->need + 1)
+				cap = c->need + 1;
 
 			if (cap > VS_CTL_MAX_REQUEST + 1)
 				cap = VS_CTL_MAX_REQUEST + 1;
@@ -265,17 +294,44 @@ conn_read(struct vs_ctl *ctl, struct ctl_conn *c, double now)
 			return;
 		}
 		if (n == 0) { /* EOF: what came is the request, if anything */
-			if (c->len == 0)
+			if (c->len == 0 || c->need != 0) /* nothing, or a payload cut short */
 				conn_close(ctl, c);
 			else
 				conn_queue(ctl, c, c->len, now);
 			return;
 		}
+		if (c->need != 0) { /* the payload */
+			c->len += (size_t)n;
+			if (c->len >= c->need) {
+				conn_queue(ctl, c, c->need, now);
+				return;
+			}
+			continue;
+		}
 		nl = memchr(c->buf + c->len, '\n', (size_t)n);
 		c->len += (size_t)n;
 		if (nl != NULL) {
-			conn_queue(ctl, c, (size_t)(nl - c->buf), now);
-			return;
+			size_t l = (size_t)(nl - c->buf);
+			long long p = line_payload(c->buf, l);
+
+			if (p < 0 || l + 1 + (size_t)p > VS_CTL_MAX_REQUEST) {
+				conn_reply(c,
+					   "{\"ok\":false,\"error\":\"bad payload: expected "
+					   "\\\"payload\\\": BYTES, at most " RTE_STR(
+					       VS_CTL_MAX_REQUEST) " with the line\"}\n",
+					   now);
+				return;
+			}
+			if (p == 0) {
+				conn_queue(ctl, c, l, now);
+				return;
+			}
+			c->line_len = l;
+			c->need = l + 1 + (size_t)p;
+			if (c->len >= c->need) {
+				conn_queue(ctl, c, c->need, now);
+				return;
+			}
 		}
 	}
 }
@@ -603,7 +659,14 @@ handle_job(struct vs_ctl *ctl, struct ctl_job *j)
 	json_t *req, *reply;
 	char *out;
 
-	req = json_loads(j->text, JSON_DISABLE_EOF_CHECK, &jerr);
+	req = json_loadb(j->text, j->line_len, 0, &jerr);
+	if (req != NULL && json_is_object(req) && j->len > j->line_len &&
+	    json_object_set_new(req, "payload",
+				json_stringn_nocheck(j->text + j->line_len + 1,
+						     j->len - j->line_len - 1)) < 0) {
+		json_decref(req);
+		req = NULL;
+	}
 	if (req == NULL || !json_is_object(req))
 		reply = error_reply("request is not a JSON object: ",
 				    req == NULL ? jerr.text : "not an object");

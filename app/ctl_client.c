@@ -157,6 +157,13 @@ connect_until(int fd, const struct sockaddr_un *sa, double deadline)
 json_t *
 vs_ctl_request(const char *path, const json_t *req, int timeout_ms)
 {
+	return vs_ctl_request_payload(path, req, NULL, 0, timeout_ms);
+}
+
+json_t *
+vs_ctl_request_payload(const char *path, const json_t *req, const char *payload, size_t len,
+		       int timeout_ms)
+{
 	double deadline = mono_ms() + timeout_ms;
 	struct sockaddr_un sa;
 	json_error_t jerr;
@@ -179,7 +186,17 @@ vs_ctl_request(const char *path, const json_t *req, int timeout_ms)
 		errno = -rc;
 		return NULL;
 	}
-	out = json_dumps(req, JSON_COMPACT);
+	if (payload != NULL) {
+		json_t *r = json_deep_copy(req);
+
+		if (r == NULL || json_object_set_new(r, "payload", json_integer((json_int_t)len)) < 0)
+			out = NULL;
+		else
+			out = json_dumps(r, JSON_COMPACT);
+		json_decref(r);
+	} else {
+		out = json_dumps(req, JSON_COMPACT);
+	}
 	if (out == NULL) {
 		close(fd);
 		errno = ENOMEM;
@@ -190,6 +207,9 @@ vs_ctl_request(const char *path, const json_t *req, int timeout_ms)
 	left = (int)(deadline - mono_ms());
 	if (rc == 0)
 		rc = left > 0 ? vs_ctl_write_all(fd, "\n", 1, left) : -ETIMEDOUT;
+	left = (int)(deadline - mono_ms());
+	if (rc == 0 && payload != NULL)
+		rc = left > 0 ? vs_ctl_write_all(fd, payload, len, left) : -ETIMEDOUT;
 	free(out);
 	if (rc < 0) {
 		close(fd);

@@ -1198,6 +1198,12 @@ vs_daemon_handle(void *daemon, const json_t *req)
 		if (args[i] == NULL)
 			return fail("arguments must be strings");
 	}
+	/* A raw payload (vs_ctl_request_payload) is the last argument. */
+	if (json_is_string(json_object_get(req, "payload"))) {
+		if (na >= VS_CTL_MAX_ARGS)
+			return fail("too many arguments");
+		args[na++] = json_string_value(json_object_get(req, "payload"));
+	}
 	c = find(name, na ? args[0] : NULL, &skip, msg, sizeof(msg));
 	if (c == NULL)
 		return fail(msg);

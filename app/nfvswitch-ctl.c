@@ -118,8 +118,11 @@ explain_unreachable(int err)
 }
 
 /* Send {cmd, args}; on success *result is the borrowed result inside *reply. */
+/* The request cmd ARGS...; a payload (may be NULL) goes raw after the line
+ * as the last argument. */
 static int
-request(const char *cmd, char *const *args, int n, json_t **reply, json_t **result)
+request_payload(const char *cmd, char *const *args, int n, const char *payload, size_t len,
+		json_t **reply, json_t **result)
 {
 	json_t *req = json_pack("{s:s, s:[]}", "cmd", cmd, "args");
 	json_t *r;
@@ -129,7 +132,7 @@ request(const char *cmd, char *const *args, int n, json_t **reply, json_t **resu
 		return EXIT_REFUSED;
 	for (i = 0; i < n; i++)
 		json_array_append_new(json_object_get(req, "args"), json_string(args[i]));
-	r = vs_ctl_request(sock_path, req, timeout_ms);
+	r = vs_ctl_request_payload(sock_path, req, payload, len, timeout_ms);
 	json_decref(req);
 	if (r == NULL)
 		return explain_unreachable(errno);
@@ -144,6 +147,12 @@ request(const char *cmd, char *const *args, int n, json_t **reply, json_t **resu
 	}
 	*result = json_object_get(r, "result");
 	return EXIT_OK;
+}
+
+static int
+request(const char *cmd, char *const *args, int n, json_t **reply, json_t **result)
+{
+	return request_payload(cmd, args, n, NULL, 0, reply, result);
 }
 
 /* ---- helpers ---------------------------------------------------------------------- */
@@ -612,6 +621,7 @@ static int
 rule_batch(const char *path)
 {
 	FILE *f = fopen(path, "r");
+	json_t *reply = NULL, *res = NULL;
 	char *buf;
 	size_t len;
 	int rc;
@@ -627,8 +637,8 @@ rule_batch(const char *path)
 		fprintf(stderr, "nfvswitch-ctl: out of memory\n");
 		return EXIT_USAGE;
 	}
-	/* JSON escaping grows the text: leave room for it. */
-	len = fread(buf, 1, VS_CTL_MAX_REQUEST / 2, f);
+	/* Sent raw after the request line: no JSON escaping. */
+	len = fread(buf, 1, VS_CTL_MAX_REQUEST - 4096, f);
 	if (ferror(f) || !feof(f)) {
 		fprintf(stderr, "nfvswitch-ctl: rule batch: %s: %s\n", path,
 			ferror(f) ? strerror(errno) : "larger than the request limit");
@@ -638,7 +648,16 @@ rule_batch(const char *path)
 	}
 	fclose(f);
 	buf[len] = '\0';
-	rc = simple("rule-batch", &buf, 1, print_summary);
+	rc = request_payload("rule-batch", NULL, 0, buf, len, &reply, &res);
+	if (rc == EXIT_OK) {
+		if (as_json) {
+			json_dumpf(res, stdout, JSON_INDENT(2));
+			putchar('\n');
+		} else {
+			print_summary(res);
+		}
+	}
+	json_decref(reply);
 	free(buf);
 	return rc;
 }

@@ -21,6 +21,15 @@
  */
 json_t *vs_ctl_request(const char *path, const json_t *req, int timeout_ms);
 
+/*
+ * The same with a raw payload of len bytes after the request line: the line
+ * carries "payload": len, the daemon hands the bytes to the command as the
+ * request's "payload" string, unescaped (a rule batch of megabytes costs no
+ * JSON string escaping either way). len <= VS_CTL_MAX_REQUEST.
+ */
+json_t *vs_ctl_request_payload(const char *path, const json_t *req, const char *payload,
+			       size_t len, int timeout_ms);
+
 /* Read one line (up to '\n' or EOF, at most max bytes) into a malloc'd
  * string within timeout_ms. NULL and errno (ETIMEDOUT, EMSGSIZE, ...). */
 char *vs_ctl_read_line(int fd, int timeout_ms, size_t max);

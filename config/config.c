@@ -2375,12 +2375,12 @@ op_rule(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path,
 	struct vs_cfg_rule_op *o = &rc->ops[rc->n];
 	int ret;
 
-	memset(&rc->tmp.rules[0], 0, sizeof(rc->tmp.rules[0]));
+	/* Parsed in place: ops[] is zeroed, parse_rule fills tmp.rules[0]. */
+	rc->tmp.rules = &o->rule;
 	ret = parse_rule(c, n, path, 0, &rc->tmp);
 	if (ret < 0)
 		return ret;
 	o->op = op;
-	o->rule = rc->tmp.rules[0];
 	o->by_match = o->rule.name[0] == '\0';
 	rc->n++;
 	return 0;
@@ -2512,9 +2512,9 @@ vs_config_parse_rule_ops(const char *buf, size_t len, const char *name, int kind
 		}
 	}
 	rc.tmp = *ports;
-	rc.tmp.rules = calloc(1, sizeof(*rc.tmp.rules));
+	rc.tmp.rules = NULL;
 	rc.ops = calloc(cap ? cap : 1, sizeof(*rc.ops));
-	if (rc.tmp.rules == NULL || rc.ops == NULL) {
+	if (rc.ops == NULL) {
 		ret = oom(&c);
 		goto out;
 	}
@@ -2530,7 +2530,6 @@ vs_config_parse_rule_ops(const char *buf, size_t len, const char *name, int kind
 	}
 out:
 	vs_cfg_arena_free(&c.arena);
-	free(rc.tmp.rules);
 	if (ret < 0) {
 		free(rc.ops);
 		if (err->code == 0)
