@@ -2,8 +2,9 @@
 /*
  * Write a struct vs_config back as YAML the loader reads into the same
  * struct (nfvswitch-ctl save): runtime rule changes can then be kept.
- * Every value is written explicitly; comments of the original file are not
- * kept. Control thread.
+ * Every value is written explicitly, key by key from the config module's
+ * tables (vs_config_keys); comments of the original file are not kept.
+ * Control thread.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,18 +20,7 @@
 static void
 q(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\x%02x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
+	vs_cfg_write_str(f, s);
 }
 
 static void
@@ -167,173 +157,48 @@ write_rule(FILE *f, const struct vs_cfg_rule *r)
 	fputs("]}\n", f);
 }
 
-static void
-write_port(FILE *f, const struct vs_cfg_port *p)
+/* A list section: "NAME:" and its items, or "NAME: []". */
+static int
+write_list(FILE *f, enum vs_cfg_section sec, const void *base, uint32_t n, size_t size)
 {
 	uint32_t i;
+	int rc = 0;
 
-	fputs("  - name: ", f);
-	q(f, p->name);
-	if (p->type == VS_CFG_PORT_VHOST) {
-		fputs("\n    type: vhost\n    path: ", f);
-		q(f, p->path);
-		fprintf(f, "\n    mode: %s\n",
-			p->mode == VS_CFG_VHOST_SERVER ? "server" : "client");
-		if (p->queues)
-			fprintf(f, "    queues: %u\n", p->queues);
-		if (p->mode == VS_CFG_VHOST_SERVER) {
-			if (p->owner[0] != '\0') {
-				fputs("    owner: ", f);
-				q(f, p->owner);
-				fputs("\n", f);
-			}
-			if (p->group[0] != '\0') {
-				fputs("    group: ", f);
-				q(f, p->group);
-				fputs("\n", f);
-			}
-			fprintf(f, "    socket_mode: \"%04o\"\n", p->socket_perm);
-		}
-	} else {
-		fputs("\n    type: ethdev\n    device: ", f);
-		q(f, p->device);
-		fputs("\n", f);
-		/* 0 is "the default" for these: leave them out then. */
-		if (p->rx_queues)
-			fprintf(f, "    rx_queues: %u\n", p->rx_queues);
-		if (p->rx_desc)
-			fprintf(f, "    rx_desc: %u\n", p->rx_desc);
-		if (p->tx_desc)
-			fprintf(f, "    tx_desc: %u\n", p->tx_desc);
-		fprintf(f, "    tx_queues: %u\n    mtu: %u\n    promisc: %s\n", p->tx_queues,
-			p->mtu, p->promisc ? "true" : "false");
-		/* A VF port's MAC from its sriov: entry is written there, not here. */
-		if (p->has_mac && !p->mac_from_vf) {
-			fputs("    mac: ", f);
-			mac(f, &p->mac);
-			fputs("\n", f);
-		}
-		if (p->is_vf) {
-			fputs("    vf: {pf: ", f);
-			q(f, p->vf_pf);
-			fprintf(f, ", id: %u}\n", p->vf_id);
-		}
-	}
-	if (p->n_rxq_pins) {
-		fputs("    rxq_pin: [", f);
-		for (i = 0; i < p->n_rxq_pins; i++)
-			fprintf(f, "%s{queue: %u, worker: %u}", i ? ", " : "", p->rxq_pins[i].queue,
-				p->rxq_pins[i].worker_lcore);
-		fputs("]\n", f);
-	}
-}
-
-static const char *
-tri(int v)
-{
-	return v == VS_CFG_ON ? "true" : "false";
-}
-
-static void
-write_vf(FILE *f, const struct vs_cfg_vf *vf)
-{
-	static const char *const link[] = {"auto", "enable", "disable"};
-	uint32_t i;
-
-	fprintf(f, "      - id: %u\n", vf->id);
-	if (vf->has_mac) {
-		fputs("        mac: ", f);
-		mac(f, &vf->mac);
-		fputs("\n", f);
-	}
-	if (vf->has_vlan)
-		fprintf(f, "        vlan: %u\n        qos: %u\n        vlan_proto: %s\n", vf->vlan,
-			vf->qos, vf->vlan_proto == 0x88a8 ? "802.1ad" : "802.1Q");
-	if (vf->spoofchk != VS_CFG_UNSET)
-		fprintf(f, "        spoofchk: %s\n", tri(vf->spoofchk));
-	if (vf->trust != VS_CFG_UNSET)
-		fprintf(f, "        trust: %s\n", tri(vf->trust));
-	if (vf->link_state >= VS_CFG_LINK_AUTO && vf->link_state <= VS_CFG_LINK_DISABLE)
-		fprintf(f, "        link_state: %s\n", link[vf->link_state]);
-	if (vf->min_tx_rate)
-		fprintf(f, "        min_tx_rate: %u\n", vf->min_tx_rate);
-	if (vf->max_tx_rate)
-		fprintf(f, "        max_tx_rate: %u\n", vf->max_tx_rate);
-	if (vf->n_extra_macs) {
-		fputs("        extra_macs: [", f);
-		for (i = 0; i < vf->n_extra_macs; i++) {
-			fputs(i ? ", " : "", f);
-			mac(f, &vf->extra_macs[i]);
-		}
-		fputs("]\n", f);
-	}
+	fprintf(f, "%s:%s\n", vs_config_section_name(sec), n ? "" : " []");
+	for (i = 0; i < n && rc == 0; i++)
+		rc = vs_cfg_write_obj(f, sec, (const char *)base + i * size, "  - ", "    ");
+	return rc;
 }
 
 int
 vs_config_write(const struct vs_config *cfg, FILE *f)
 {
-	uint32_t i, j;
+	uint32_t i;
+	int rc;
 
 	if (cfg == NULL || f == NULL)
 		return -EINVAL;
 	fprintf(f, "# Written by nfvswitch from the running configuration (%s).\n", cfg->source);
-	fprintf(f,
-		"dpdk:\n  main_lcore: %u\n  memory_mb: %u\n  mbufs: %u\n  no_huge: %s\n"
-		"  in_memory: %s\n",
-		cfg->dpdk.main_lcore, cfg->dpdk.memory_mb, cfg->dpdk.mbufs,
-		cfg->dpdk.no_huge ? "true" : "false", cfg->dpdk.in_memory ? "true" : "false");
-	if (cfg->dpdk.file_prefix[0] != '\0') {
-		fputs("  file_prefix: ", f);
-		q(f, cfg->dpdk.file_prefix);
-		fputs("\n", f);
+	fputs("dpdk:\n", f);
+	rc = vs_cfg_write_obj(f, VS_CFG_SEC_DPDK, &cfg->dpdk, "  ", "  ");
+	if (rc == 0)
+		rc = write_list(f, VS_CFG_SEC_WORKERS, cfg->workers, cfg->n_workers,
+				sizeof(*cfg->workers));
+	if (rc == 0) {
+		fputs("classifier:\n", f);
+		rc = vs_cfg_write_obj(f, VS_CFG_SEC_CLASSIFIER, &cfg->classifier, "  ", "  ");
 	}
-	if (cfg->dpdk.log_level[0] != '\0') {
-		fputs("  log_level: ", f);
-		q(f, cfg->dpdk.log_level);
-		fputs("\n", f);
+	if (rc == 0) {
+		fputs("control:\n", f);
+		rc = vs_cfg_write_obj(f, VS_CFG_SEC_CONTROL, &cfg->control, "  ", "  ");
 	}
-	fputs("  extra_args: [", f);
-	for (i = 0; i < cfg->dpdk.n_extra_args; i++) {
-		fputs(i ? ", " : "", f);
-		q(f, cfg->dpdk.extra_args[i]);
-	}
-	fputs("]\nworkers:", f);
-	if (cfg->n_workers == 0)
-		fputs(" []", f);
-	for (i = 0; i < cfg->n_workers; i++)
-		fprintf(f, "\n  - lcore: %u", cfg->workers[i].lcore);
-	fprintf(f, "\nclassifier:\n  emc_entries: %u\n", cfg->classifier.emc_entries);
-	if (cfg->classifier.max_rules)
-		fprintf(f, "  max_rules: %u\n", cfg->classifier.max_rules);
-	fputs("control:\n", f);
-	if (cfg->control.socket[0] != '\0') {
-		fputs("  socket: ", f);
-		q(f, cfg->control.socket);
-		fputs("\n", f);
-	}
-	fprintf(f, "  socket_mode: \"%04o\"\n  stats_interval_ms: %u\n  watch_file: %s\n",
-		cfg->control.socket_perm, cfg->control.stats_interval_ms,
-		cfg->control.watch_file ? "true" : "false");
-	if (cfg->control.metrics_listen[0] != '\0') {
-		fputs("  metrics_listen: ", f);
-		q(f, cfg->control.metrics_listen);
-		fputs("\n", f);
-	}
-	fputs("ports:", f);
-	fputs(cfg->n_ports ? "\n" : " []\n", f);
-	for (i = 0; i < cfg->n_ports; i++)
-		write_port(f, &cfg->ports[i]);
-	fputs("sriov:", f);
-	fputs(cfg->n_sriov ? "\n" : " []\n", f);
-	for (i = 0; i < cfg->n_sriov; i++) {
-		const struct vs_cfg_pf *pf = &cfg->sriov[i];
-
-		fprintf(f, "  - %s: ", pf->backend == VS_CFG_PF_DPDK ? "dpdk_port" : "pf");
-		q(f, pf->pf);
-		fprintf(f, "\n    num_vfs: %u\n    vfs:%s\n", pf->num_vfs, pf->n_vfs ? "" : " []");
-		for (j = 0; j < pf->n_vfs; j++)
-			write_vf(f, &pf->vfs[j]);
-	}
+	if (rc == 0)
+		rc = write_list(f, VS_CFG_SEC_PORTS, cfg->ports, cfg->n_ports, sizeof(*cfg->ports));
+	if (rc == 0)
+		rc = write_list(f, VS_CFG_SEC_SRIOV, cfg->sriov, cfg->n_sriov, sizeof(*cfg->sriov));
+	if (rc < 0)
+		return rc;
+	/* Rules have a grammar of their own (match, actions). */
 	fputs("rules:", f);
 	fputs(cfg->n_rules ? "\n" : " []\n", f);
 	for (i = 0; i < cfg->n_rules; i++)

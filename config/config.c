@@ -10,6 +10,7 @@
  * (which need ports), rules (which need ports).
  */
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -522,48 +523,293 @@ alloc_array(struct vs_cfg_ctx *c, size_t n, size_t size, int *rc)
 	return p;
 }
 
+/* ---- the schema tables: the machinery ---- */
+
+/* Where a key is being read: its entry, the object's mapping and path. */
+struct key_at {
+	const struct vs_cfg_key *k;
+	const struct vs_cfg_node *map; /* the object's mapping */
+	const struct vs_cfg_node *v;   /* the key's value; NULL when absent */
+	const char *path;	       /* of the object: "ports[2]" */
+	const char *kp;		       /* of the key: "ports[2].mtu" */
+	void *obj;		       /* the section's struct being filled */
+	void *arg;		       /* what the section's parser passes along */
+};
+
+struct vs_cfg_key_ops {
+	/* VS_CFG_T_CUSTOM: the whole parse, also called when the key is absent. */
+	int (*parse)(struct vs_cfg_ctx *c, const struct key_at *at);
+	/* Typed keys: checks beyond type and range, once the value is stored. */
+	int (*check)(struct vs_cfg_ctx *c, const struct key_at *at);
+	/* VS_CFG_T_CUSTOM: whether a and b differ; when they do, sfx gets what
+	 * follows the key in messages ("[2]", " (count)"), was/now the values. */
+	bool (*diff)(const struct vs_cfg_key *k, const void *a, const void *b, char *sfx,
+		     size_t sfx_size, char *was, char *now, size_t size);
+	/* The key as YAML; 1 written, 0 nothing to write. */
+	int (*write)(FILE *f, const struct vs_cfg_key *k, const void *obj, const char *prefix,
+		     const char *indent);
+	/* Release what parse allocated. */
+	void (*free)(void *obj);
+};
+
+#define FIELD(obj, k)  ((char *)(obj) + (k)->offset)
+#define CFIELD(obj, k) ((const char *)(obj) + (k)->offset)
+#define HAS(obj, k)    (*(const bool *)((const char *)(obj) + (k)->has_offset))
+
+static uint64_t
+load_uint(const void *obj, const struct vs_cfg_key *k)
+{
+	const char *p = CFIELD(obj, k);
+
+	switch (k->size) {
+	case 1:
+		return *(const uint8_t *)p;
+	case 2:
+		return *(const uint16_t *)p;
+	case 4:
+		return *(const uint32_t *)p;
+	default:
+		return *(const uint64_t *)p;
+	}
+}
+
+static void
+store_uint(void *obj, const struct vs_cfg_key *k, uint64_t v)
+{
+	char *p = FIELD(obj, k);
+
+	switch (k->size) {
+	case 1:
+		*(uint8_t *)p = (uint8_t)v;
+		break;
+	case 2:
+		*(uint16_t *)p = (uint16_t)v;
+		break;
+	case 4:
+		*(uint32_t *)p = (uint32_t)v;
+		break;
+	default:
+		*(uint64_t *)p = v;
+		break;
+	}
+}
+
+/* Enums and tristates are C enums or ints (4 bytes, signed) or a uint16_t. */
+static int64_t
+load_int(const void *obj, const struct vs_cfg_key *k)
+{
+	if (k->size == sizeof(int32_t))
+		return *(const int32_t *)CFIELD(obj, k);
+	return (int64_t)load_uint(obj, k);
+}
+
+static void
+store_int(void *obj, const struct vs_cfg_key *k, int64_t v)
+{
+	if (k->size == sizeof(int32_t))
+		*(int32_t *)FIELD(obj, k) = (int32_t)v;
+	else
+		store_uint(obj, k, (uint64_t)v);
+}
+
+static const char *
+enum_name(const struct vs_cfg_key *k, int64_t v)
+{
+	const struct vs_cfg_enum *e;
+
+	for (e = k->enums; e != NULL && e->name != NULL; e++)
+		if (e->value == v)
+			return e->name;
+	return NULL;
+}
+
+static void
+set_obj_defaults(enum vs_cfg_section sec, void *obj)
+{
+	size_t n = 0;
+	const struct vs_cfg_key *keys = vs_config_keys(sec, &n), *k;
+
+	for (k = keys; k < keys + n; k++) {
+		switch (k->type) {
+		case VS_CFG_T_UINT:
+		case VS_CFG_T_MODE:
+			store_uint(obj, k, (uint64_t)k->def);
+			break;
+		case VS_CFG_T_BOOL:
+			*(bool *)FIELD(obj, k) = k->def != 0;
+			break;
+		case VS_CFG_T_TRISTATE:
+		case VS_CFG_T_ENUM:
+			store_int(obj, k, k->def);
+			break;
+		case VS_CFG_T_STR:
+			snprintf(FIELD(obj, k), k->size, "%s", k->def_str ? k->def_str : "");
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static const struct vs_cfg_key *
+find_key(enum vs_cfg_section sec, const struct vs_cfg_node *name)
+{
+	size_t n = 0, i;
+	const struct vs_cfg_key *keys = vs_config_keys(sec, &n);
+
+	for (i = 0; i < n; i++)
+		if (strlen(keys[i].name) == name->len &&
+		    memcmp(keys[i].name, name->str, name->len) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+/* check_keys() against the section's table. */
+static int
+check_sec_keys(struct vs_cfg_ctx *c, const struct vs_cfg_node *map, const char *path,
+	       enum vs_cfg_section sec)
+{
+	const char *names[32];
+	size_t n = 0, i;
+	const struct vs_cfg_key *keys = vs_config_keys(sec, &n);
+
+	for (i = 0; i < n && i < ARRAY_LEN(names); i++)
+		names[i] = keys[i].name;
+	return check_keys(c, map, path, names, i);
+}
+
+/* Read one key of the object at map into obj. */
+static int
+parse_key(struct vs_cfg_ctx *c, const struct vs_cfg_node *map, const char *path,
+	  const struct vs_cfg_key *k, void *obj, void *arg)
+{
+	char kp[KEYPATH_MAX], shown[80];
+	struct key_at at = {k, map, get(map, k->name), path, kp, obj, arg};
+	const struct vs_cfg_node *v = at.v;
+	const struct vs_cfg_enum *e;
+	uint64_t u = 0;
+	int rc = 0;
+
+	if (k->flags & VS_CFG_K_EXTERN)
+		return 0;
+	sub(kp, path, k->name);
+	if (k->type == VS_CFG_T_CUSTOM)
+		return k->ops != NULL && k->ops->parse != NULL ? k->ops->parse(c, &at) : 0;
+	if (v == NULL)
+		return k->flags & VS_CFG_K_REQUIRED ? missing(c, map, path, k->name, k->missing)
+						    : 0;
+	switch (k->type) {
+	case VS_CFG_T_UINT:
+		rc = get_uint(c, v, kp, k->min, k->max, &u);
+		if (rc == 0)
+			store_uint(obj, k, u);
+		break;
+	case VS_CFG_T_BOOL:
+		rc = get_bool(c, v, kp, (bool *)FIELD(obj, k));
+		break;
+	case VS_CFG_T_TRISTATE:
+		rc = get_tristate(c, v, kp, (int *)FIELD(obj, k));
+		break;
+	case VS_CFG_T_MODE:
+		rc = get_mode(c, v, kp, (uint32_t *)FIELD(obj, k));
+		break;
+	case VS_CFG_T_STR:
+		rc = get_str(c, v, kp, FIELD(obj, k), k->size, (enum charset)k->charset,
+			     (k->flags & VS_CFG_K_EMPTY) != 0);
+		break;
+	case VS_CFG_T_ENUM:
+		if (need_scalar(c, v, kp, k->expected) < 0)
+			return -EINVAL;
+		for (e = k->enums; e->name != NULL; e++)
+			if (strcmp(v->str, e->name) == 0)
+				break;
+		if (e->name == NULL)
+			return vs_cfg_fail(c, v->pos, kp, "%s is not a %s; expected %s",
+					   vs_cfg_show(v, shown, sizeof(shown)), k->what,
+					   k->expected);
+		store_int(obj, k, e->value);
+		break;
+	case VS_CFG_T_MAC:
+		rc = get_mac(c, v, kp, true, (struct vs_cfg_mac *)FIELD(obj, k));
+		break;
+	default:
+		break;
+	}
+	if (rc < 0)
+		return -EINVAL;
+	if (k->flags & VS_CFG_K_HAS)
+		*(bool *)((char *)obj + k->has_offset) = true;
+	if (k->flags & VS_CFG_K_POS)
+		*(struct vs_cfg_pos *)((char *)obj + k->pos_offset) = v->pos;
+	if (k->ops != NULL && k->ops->check != NULL)
+		return k->ops->check(c, &at);
+	return 0;
+}
+
+/* Whether a key is one of this port's type (an ethdev key of an ethdev port). */
+static bool
+key_of_type(const struct vs_cfg_key *k, const void *obj)
+{
+	const struct vs_cfg_port *p = obj;
+
+	if ((k->flags & VS_CFG_K_ETHDEV) && p->type != VS_CFG_PORT_ETHDEV)
+		return false;
+	if ((k->flags & VS_CFG_K_VHOST) && p->type != VS_CFG_PORT_VHOST)
+		return false;
+	return true;
+}
+
+/* Whether a key applies to this object: of its port type, and of its mode. */
+static bool
+key_applies(const struct vs_cfg_key *k, const void *obj)
+{
+	const struct vs_cfg_port *p = obj;
+
+	if ((k->flags & VS_CFG_K_SERVER) && p->mode != VS_CFG_VHOST_SERVER)
+		return false;
+	return key_of_type(k, obj);
+}
+
+#define PASS_EARLY 1u /* parse_obj(): the keys not marked late */
+#define PASS_LATE  2u /* the keys marked late (they depend on the others) */
+#define PASS_ALL   3u
+
+/* Read the keys of the table from index `from` in table order, those marked
+ * late after the others. */
+static int
+parse_obj(struct vs_cfg_ctx *c, const struct vs_cfg_node *map, const char *path,
+	  enum vs_cfg_section sec, size_t from, unsigned int passes, void *obj, void *arg)
+{
+	size_t n = 0, i;
+	const struct vs_cfg_key *keys = vs_config_keys(sec, &n);
+	int late, rc;
+
+	for (late = 0; late < 2; late++)
+		for (i = from; i < n && (passes & (1u << late)); i++) {
+			const struct vs_cfg_key *k = &keys[i];
+
+			if (!(k->flags & VS_CFG_K_LATE) != !late)
+				continue;
+			if (!key_of_type(k, obj))
+				continue;
+			rc = parse_key(c, map, path, k, obj, arg);
+			if (rc < 0)
+				return rc;
+		}
+	return 0;
+}
+
 /* ---- dpdk ---- */
 
-static const char *const dpdk_keys[] = { "main_lcore",  "memory_mb", "mbufs",     "no_huge",
-					 "in_memory",   "file_prefix", "log_level", "extra_args" };
-
 static int
-parse_dpdk(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, struct vs_cfg_dpdk *d)
+parse_extra_args(struct vs_cfg_ctx *c, const struct key_at *at)
 {
-	const char *path = "dpdk";
-	char kp[KEYPATH_MAX], ip[KEYPATH_MAX];
-	const struct vs_cfg_node *v, *it;
+	struct vs_cfg_dpdk *d = at->obj;
+	const struct vs_cfg_node *v = at->v, *it;
+	char ip[KEYPATH_MAX];
 	uint32_t len, i;
 
-	if (n == NULL || vs_cfg_is_null(n))
-		return 0;
-	d->pos = n->pos;
-	if (need_map(c, n, path) < 0 || check_keys(c, n, path, dpdk_keys, ARRAY_LEN(dpdk_keys)))
-		return -EINVAL;
-	if ((v = get(n, "main_lcore")) &&
-	    get_u32(c, v, sub(kp, path, "main_lcore"), 0, MAX_LCORE, &d->main_lcore))
-		return -EINVAL;
-	if ((v = get(n, "memory_mb")) &&
-	    get_u32(c, v, sub(kp, path, "memory_mb"), 0, 1u << 20, &d->memory_mb))
-		return -EINVAL;
-	if ((v = get(n, "mbufs")) &&
-	    get_u32(c, v, sub(kp, path, "mbufs"), 0, 1u << 26, &d->mbufs))
-		return -EINVAL;
-	if ((v = get(n, "no_huge")) && get_bool(c, v, sub(kp, path, "no_huge"), &d->no_huge))
-		return -EINVAL;
-	if ((v = get(n, "in_memory")) && get_bool(c, v, sub(kp, path, "in_memory"), &d->in_memory))
-		return -EINVAL;
-	if ((v = get(n, "file_prefix")) &&
-	    get_str(c, v, sub(kp, path, "file_prefix"), d->file_prefix, sizeof(d->file_prefix),
-		    CS_NAME, false))
-		return -EINVAL;
-	if ((v = get(n, "log_level")) &&
-	    get_str(c, v, sub(kp, path, "log_level"), d->log_level, sizeof(d->log_level), CS_WORD,
-		    true))
-		return -EINVAL;
-	v = get(n, "extra_args");
-	sub(kp, path, "extra_args");
-	if (list_len(c, v, kp, MAX_EXTRA_ARGS, "arguments", &len) < 0)
+	if (list_len(c, v, at->kp, MAX_EXTRA_ARGS, "arguments", &len) < 0)
 		return -EINVAL;
 	if (len == 0)
 		return 0;
@@ -572,7 +818,7 @@ parse_dpdk(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, struct vs_cfg_dpdk
 		return oom(c);
 	d->n_extra_args = len;
 	for (it = v->first, i = 0; it != NULL; it = it->next, i++) {
-		idx(ip, kp, i);
+		idx(ip, at->kp, i);
 		if (need_scalar(c, it, ip, "an EAL argument string such as \"--vdev=net_null0\"") <
 		    0)
 			return -EINVAL;
@@ -587,40 +833,53 @@ parse_dpdk(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, struct vs_cfg_dpdk
 	return 0;
 }
 
+static int
+parse_dpdk(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, struct vs_cfg_dpdk *d)
+{
+	const char *path = "dpdk";
+
+	if (n == NULL || vs_cfg_is_null(n))
+		return 0;
+	d->pos = n->pos;
+	if (need_map(c, n, path) < 0 || check_sec_keys(c, n, path, VS_CFG_SEC_DPDK) < 0)
+		return -EINVAL;
+	return parse_obj(c, n, path, VS_CFG_SEC_DPDK, 0, PASS_ALL, d, NULL);
+}
+
 /* ---- workers ---- */
 
 static int
-parse_worker(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, uint32_t i,
-	     void *arg)
+check_worker_lcore(struct vs_cfg_ctx *c, const struct key_at *at)
 {
-	static const char *const keys[] = { "lcore" };
-	struct vs_config *cfg = arg;
-	struct vs_cfg_worker *w = &cfg->workers[i];
-	const struct vs_cfg_node *v;
-	char kp[KEYPATH_MAX];
-	uint32_t j;
+	const struct vs_config *cfg = at->arg;
+	const struct vs_cfg_worker *w = at->obj;
+	uint32_t j, i = (uint32_t)(w - cfg->workers);
 
-	w->pos = n->pos;
-	if (need_map(c, n, path) < 0 || check_keys(c, n, path, keys, ARRAY_LEN(keys)) < 0)
-		return -EINVAL;
-	v = get(n, "lcore");
-	if (v == NULL)
-		return missing(c, n, path, "lcore", "an lcore id 0..1023");
-	sub(kp, path, "lcore");
-	if (get_u32(c, v, kp, 0, MAX_LCORE, &w->lcore) < 0)
-		return -EINVAL;
 	if (w->lcore == cfg->dpdk.main_lcore)
-		return vs_cfg_fail(c, v->pos, kp,
+		return vs_cfg_fail(c, at->v->pos, at->kp,
 				   "%u is dpdk.main_lcore; expected an lcore other than the "
 				   "main (control) lcore",
 				   w->lcore);
 	for (j = 0; j < i; j++)
 		if (cfg->workers[j].lcore == w->lcore)
-			return vs_cfg_fail(c, v->pos, kp,
+			return vs_cfg_fail(c, at->v->pos, at->kp,
 					   "%u is already used by workers[%u]; expected each "
 					   "lcore once",
 					   w->lcore, j);
 	return 0;
+}
+
+static int
+parse_worker(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, uint32_t i,
+	     void *arg)
+{
+	struct vs_config *cfg = arg;
+	struct vs_cfg_worker *w = &cfg->workers[i];
+
+	w->pos = n->pos;
+	if (need_map(c, n, path) < 0 || check_sec_keys(c, n, path, VS_CFG_SEC_WORKERS) < 0)
+		return -EINVAL;
+	return parse_obj(c, n, path, VS_CFG_SEC_WORKERS, 0, PASS_ALL, w, cfg);
 }
 
 static int
@@ -652,31 +911,28 @@ worker_defined(const struct vs_config *cfg, uint32_t lcore)
 /* ---- classifier ---- */
 
 static int
+check_emc_entries(struct vs_cfg_ctx *c, const struct key_at *at)
+{
+	const struct vs_cfg_classifier *cl = at->obj;
+
+	if (cl->emc_entries & (cl->emc_entries - 1))
+		return vs_cfg_fail(c, at->v->pos, at->kp,
+				   "%u is not a power of two; expected 0 (off) or a power "
+				   "of two 1..1048576",
+				   cl->emc_entries);
+	return 0;
+}
+
+static int
 parse_classifier(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, struct vs_cfg_classifier *cl)
 {
-	static const char *const keys[] = { "emc_entries", "max_rules" };
 	const char *path = "classifier";
-	const struct vs_cfg_node *v;
-	char kp[KEYPATH_MAX];
 
 	if (n == NULL || vs_cfg_is_null(n))
 		return 0;
-	if (need_map(c, n, path) < 0 || check_keys(c, n, path, keys, ARRAY_LEN(keys)) < 0)
+	if (need_map(c, n, path) < 0 || check_sec_keys(c, n, path, VS_CFG_SEC_CLASSIFIER) < 0)
 		return -EINVAL;
-	if ((v = get(n, "emc_entries")) != NULL) {
-		sub(kp, path, "emc_entries");
-		if (get_u32(c, v, kp, 0, 1u << 20, &cl->emc_entries) < 0)
-			return -EINVAL;
-		if (cl->emc_entries & (cl->emc_entries - 1))
-			return vs_cfg_fail(c, v->pos, kp,
-					   "%u is not a power of two; expected 0 (off) or a power "
-					   "of two 1..1048576",
-					   cl->emc_entries);
-	}
-	if ((v = get(n, "max_rules")) &&
-	    get_u32(c, v, sub(kp, path, "max_rules"), 1, MAX_RULES_CAP, &cl->max_rules))
-		return -EINVAL;
-	return 0;
+	return parse_obj(c, n, path, VS_CFG_SEC_CLASSIFIER, 0, PASS_ALL, cl, NULL);
 }
 
 /* ---- control ---- */
@@ -720,45 +976,29 @@ check_listen(const char *s)
 }
 
 static int
+check_metrics_listen(struct vs_cfg_ctx *c, const struct key_at *at)
+{
+	const struct vs_cfg_control *ct = at->obj;
+	char shown[80];
+
+	if (ct->metrics_listen[0] != '\0' && check_listen(ct->metrics_listen) < 0)
+		return vs_cfg_fail(c, at->v->pos, at->kp,
+				   "%s is not an address:port; expected \"\" (off), "
+				   "\"IPv4:PORT\" or \"[IPv6]:PORT\" with PORT 1..65535",
+				   vs_cfg_show(at->v, shown, sizeof(shown)));
+	return 0;
+}
+
+static int
 parse_control(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, struct vs_cfg_control *ct)
 {
-	static const char *const keys[] = { "socket", "socket_mode", "stats_interval_ms",
-					    "watch_file", "metrics_listen" };
 	const char *path = "control";
-	const struct vs_cfg_node *v;
-	char kp[KEYPATH_MAX], shown[80];
 
 	if (n == NULL || vs_cfg_is_null(n))
 		return 0;
-	if (need_map(c, n, path) < 0 || check_keys(c, n, path, keys, ARRAY_LEN(keys)) < 0)
+	if (need_map(c, n, path) < 0 || check_sec_keys(c, n, path, VS_CFG_SEC_CONTROL) < 0)
 		return -EINVAL;
-	if ((v = get(n, "socket")) != NULL) {
-		if (get_str(c, v, sub(kp, path, "socket"), ct->socket, sizeof(ct->socket), CS_WORD,
-			    false))
-			return -EINVAL;
-		ct->socket_pos = v->pos;
-	}
-	if ((v = get(n, "socket_mode")) &&
-	    get_mode(c, v, sub(kp, path, "socket_mode"), &ct->socket_perm))
-		return -EINVAL;
-	if ((v = get(n, "stats_interval_ms")) &&
-	    get_u32(c, v, sub(kp, path, "stats_interval_ms"), 0, 3600000, &ct->stats_interval_ms))
-		return -EINVAL;
-	if ((v = get(n, "watch_file")) &&
-	    get_bool(c, v, sub(kp, path, "watch_file"), &ct->watch_file))
-		return -EINVAL;
-	if ((v = get(n, "metrics_listen")) != NULL) {
-		sub(kp, path, "metrics_listen");
-		if (get_str(c, v, kp, ct->metrics_listen, sizeof(ct->metrics_listen), CS_WORD,
-			    true))
-			return -EINVAL;
-		if (ct->metrics_listen[0] != '\0' && check_listen(ct->metrics_listen) < 0)
-			return vs_cfg_fail(c, v->pos, kp,
-					   "%s is not an address:port; expected \"\" (off), "
-					   "\"IPv4:PORT\" or \"[IPv6]:PORT\" with PORT 1..65535",
-					   vs_cfg_show(v, shown, sizeof(shown)));
-	}
-	return 0;
+	return parse_obj(c, n, path, VS_CFG_SEC_CONTROL, 0, PASS_ALL, ct, NULL);
 }
 
 /* ---- sriov ---- */
@@ -797,119 +1037,82 @@ add_mac_ref(struct vs_cfg_ctx *c, struct sriov_refs *refs, const struct vs_cfg_m
 	return 0;
 }
 
-static const char *const vf_keys[] = { "id",	      "mac",	     "vlan",       "qos",
-				       "vlan_proto",  "spoofchk",    "trust",      "link_state",
-				       "min_tx_rate", "max_tx_rate", "extra_macs" };
+static uint32_t
+vf_index(const struct sriov_refs *refs, const struct vs_cfg_vf *vf)
+{
+	return (uint32_t)(vf - refs->cfg->sriov[refs->pf].vfs);
+}
 
 static int
-parse_vf(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, uint32_t i,
-	 void *arg)
+check_vf_id(struct vs_cfg_ctx *c, const struct key_at *at)
 {
-	struct sriov_refs *refs = arg;
-	struct vs_cfg_pf *pf = &refs->cfg->sriov[refs->pf];
-	struct vs_cfg_vf *vf = &pf->vfs[i];
-	const struct vs_cfg_node *v, *it;
-	char kp[KEYPATH_MAX], ip[KEYPATH_MAX], shown[64];
-	uint32_t len, j;
+	const struct sriov_refs *refs = at->arg;
+	const struct vs_cfg_pf *pf = &refs->cfg->sriov[refs->pf];
+	const struct vs_cfg_vf *vf = at->obj;
+	uint32_t j, i = vf_index(refs, vf);
 
-	vf->pos = n->pos;
-	vf->vlan_proto = 0x8100;
-	vf->spoofchk = VS_CFG_UNSET;
-	vf->trust = VS_CFG_UNSET;
-	vf->link_state = VS_CFG_LINK_UNSET;
-	if (need_map(c, n, path) < 0 || check_keys(c, n, path, vf_keys, ARRAY_LEN(vf_keys)) < 0)
-		return -EINVAL;
-	v = get(n, "id");
-	if (v == NULL)
-		return missing(c, n, path, "id", "a VF index below num_vfs");
-	sub(kp, path, "id");
-	if (get_u16(c, v, kp, 0, MAX_VFS - 1, &vf->id) < 0)
-		return -EINVAL;
 	if (vf->id >= pf->num_vfs)
-		return vs_cfg_fail(c, v->pos, kp, "%u is not below num_vfs %u; expected 0..%d",
-				   vf->id, pf->num_vfs, (int)pf->num_vfs - 1);
+		return vs_cfg_fail(c, at->v->pos, at->kp,
+				   "%u is not below num_vfs %u; expected 0..%d", vf->id,
+				   pf->num_vfs, (int)pf->num_vfs - 1);
 	for (j = 0; j < i; j++)
 		if (pf->vfs[j].id == vf->id)
-			return vs_cfg_fail(c, v->pos, kp,
+			return vs_cfg_fail(c, at->v->pos, at->kp,
 					   "VF %u is already configured at %u:%u; expected each "
 					   "VF id once",
 					   vf->id, pf->vfs[j].pos.line, pf->vfs[j].pos.column);
-	if ((v = get(n, "mac")) != NULL) {
-		if (get_mac(c, v, sub(kp, path, "mac"), true, &vf->mac) < 0)
-			return -EINVAL;
-		vf->has_mac = true;
-		if (add_mac_ref(c, refs, &vf->mac, v->pos, i, -1) < 0)
-			return -ENOMEM;
-	}
-	if ((v = get(n, "vlan")) != NULL) {
-		if (get_u16(c, v, sub(kp, path, "vlan"), 0, 4095, &vf->vlan) < 0)
-			return -EINVAL;
-		vf->has_vlan = true;
-	}
-	if ((v = get(n, "qos")) != NULL) {
-		if (get_u8(c, v, sub(kp, path, "qos"), 0, 7, &vf->qos) < 0)
-			return -EINVAL;
-		if (!vf->has_vlan)
-			return vs_cfg_fail(c, v->pos, kp,
-					   "qos without vlan; expected vlan: N alongside qos");
-	}
-	if ((v = get(n, "vlan_proto")) != NULL) {
-		const char *expected = "802.1Q (0x8100) or 802.1ad (0x88a8)";
+	return 0;
+}
 
-		sub(kp, path, "vlan_proto");
-		if (need_scalar(c, v, kp, expected) < 0)
-			return -EINVAL;
-		if (strcmp(v->str, "802.1Q") == 0 || strcmp(v->str, "802.1q") == 0 ||
-		    strcmp(v->str, "0x8100") == 0)
-			vf->vlan_proto = 0x8100;
-		else if (strcmp(v->str, "802.1ad") == 0 || strcmp(v->str, "802.1AD") == 0 ||
-			 strcmp(v->str, "0x88a8") == 0 || strcmp(v->str, "0x88A8") == 0)
-			vf->vlan_proto = 0x88a8;
-		else
-			return vs_cfg_fail(c, v->pos, kp, "%s is not a VLAN protocol; expected %s",
-					   vs_cfg_show(v, shown, sizeof(shown)), expected);
-		if (!vf->has_vlan)
-			return vs_cfg_fail(c, v->pos, kp,
-					   "vlan_proto without vlan; expected vlan: N alongside "
-					   "vlan_proto");
-	}
-	if ((v = get(n, "spoofchk")) &&
-	    get_tristate(c, v, sub(kp, path, "spoofchk"), &vf->spoofchk))
-		return -EINVAL;
-	if ((v = get(n, "trust")) && get_tristate(c, v, sub(kp, path, "trust"), &vf->trust))
-		return -EINVAL;
-	if ((v = get(n, "link_state")) != NULL) {
-		const char *expected = "auto, enable or disable";
+static int
+check_vf_mac(struct vs_cfg_ctx *c, const struct key_at *at)
+{
+	struct sriov_refs *refs = at->arg;
+	const struct vs_cfg_vf *vf = at->obj;
 
-		sub(kp, path, "link_state");
-		if (need_scalar(c, v, kp, expected) < 0)
-			return -EINVAL;
-		if (strcmp(v->str, "auto") == 0)
-			vf->link_state = VS_CFG_LINK_AUTO;
-		else if (strcmp(v->str, "enable") == 0)
-			vf->link_state = VS_CFG_LINK_ENABLE;
-		else if (strcmp(v->str, "disable") == 0)
-			vf->link_state = VS_CFG_LINK_DISABLE;
-		else
-			return vs_cfg_fail(c, v->pos, kp, "%s is not a link state; expected %s",
-					   vs_cfg_show(v, shown, sizeof(shown)), expected);
-	}
-	if ((v = get(n, "max_tx_rate")) &&
-	    get_u32(c, v, sub(kp, path, "max_tx_rate"), 0, 1000000, &vf->max_tx_rate))
-		return -EINVAL;
-	if ((v = get(n, "min_tx_rate")) != NULL) {
-		sub(kp, path, "min_tx_rate");
-		if (get_u32(c, v, kp, 0, 1000000, &vf->min_tx_rate) < 0)
-			return -EINVAL;
-		if (vf->max_tx_rate != 0 && vf->min_tx_rate > vf->max_tx_rate)
-			return vs_cfg_fail(c, v->pos, kp,
-					   "%u is above max_tx_rate %u; expected min_tx_rate <= "
-					   "max_tx_rate",
-					   vf->min_tx_rate, vf->max_tx_rate);
-	}
-	v = get(n, "extra_macs");
-	sub(kp, path, "extra_macs");
-	if (list_len(c, v, kp, MAX_EXTRA_MACS, "MACs", &len) < 0)
+	if (add_mac_ref(c, refs, &vf->mac, at->v->pos, vf_index(refs, vf), -1) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+/* qos and vlan_proto need vlan. */
+static int
+check_vf_with_vlan(struct vs_cfg_ctx *c, const struct key_at *at)
+{
+	const struct vs_cfg_vf *vf = at->obj;
+
+	if (!vf->has_vlan)
+		return vs_cfg_fail(c, at->v->pos, at->kp,
+				   "%s without vlan; expected vlan: N alongside %s", at->k->name,
+				   at->k->name);
+	return 0;
+}
+
+static int
+check_vf_max_tx_rate(struct vs_cfg_ctx *c, const struct key_at *at)
+{
+	const struct vs_cfg_vf *vf = at->obj;
+	const struct vs_cfg_node *min = get(at->map, "min_tx_rate");
+	char kp[KEYPATH_MAX];
+
+	if (min != NULL && vf->max_tx_rate != 0 && vf->min_tx_rate > vf->max_tx_rate)
+		return vs_cfg_fail(c, min->pos, sub(kp, at->path, "min_tx_rate"),
+				   "%u is above max_tx_rate %u; expected min_tx_rate <= "
+				   "max_tx_rate",
+				   vf->min_tx_rate, vf->max_tx_rate);
+	return 0;
+}
+
+static int
+parse_vf_extra_macs(struct vs_cfg_ctx *c, const struct key_at *at)
+{
+	struct sriov_refs *refs = at->arg;
+	struct vs_cfg_vf *vf = at->obj;
+	const struct vs_cfg_node *it;
+	char ip[KEYPATH_MAX];
+	uint32_t len, j;
+
+	if (list_len(c, at->v, at->kp, MAX_EXTRA_MACS, "MACs", &len) < 0)
 		return -EINVAL;
 	if (len == 0)
 		return 0;
@@ -917,48 +1120,56 @@ parse_vf(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, ui
 	if (vf->extra_macs == NULL)
 		return oom(c);
 	vf->n_extra_macs = len;
-	for (it = v->first, j = 0; it != NULL; it = it->next, j++) {
-		if (get_mac(c, it, idx(ip, kp, j), true, &vf->extra_macs[j]) < 0)
+	for (it = at->v->first, j = 0; it != NULL; it = it->next, j++) {
+		if (get_mac(c, it, idx(ip, at->kp, j), true, &vf->extra_macs[j]) < 0)
 			return -EINVAL;
-		if (add_mac_ref(c, refs, &vf->extra_macs[j], it->pos, i, (int)j) < 0)
+		if (add_mac_ref(c, refs, &vf->extra_macs[j], it->pos, vf_index(refs, vf), (int)j) <
+		    0)
 			return -ENOMEM;
 	}
 	return 0;
 }
 
 static int
-parse_pf(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, uint32_t i,
-	 void *arg)
+parse_vf(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, uint32_t i, void *arg)
 {
-	static const char *const keys[] = { "pf", "dpdk_port", "num_vfs", "vfs" };
 	struct sriov_refs *refs = arg;
-	struct vs_config *cfg = refs->cfg;
-	struct vs_cfg_pf *pf = &cfg->sriov[i];
-	const struct vs_cfg_node *v, *vp, *vd;
-	char kp[KEYPATH_MAX];
-	uint32_t len, j;
-	int rc;
+	struct vs_cfg_vf *vf = &refs->cfg->sriov[refs->pf].vfs[i];
 
-	pf->pos = n->pos;
-	if (need_map(c, n, path) < 0 || check_keys(c, n, path, keys, ARRAY_LEN(keys)) < 0)
+	set_obj_defaults(VS_CFG_SEC_VFS, vf);
+	vf->pos = n->pos;
+	if (need_map(c, n, path) < 0 || check_sec_keys(c, n, path, VS_CFG_SEC_VFS) < 0)
 		return -EINVAL;
-	vp = get(n, "pf");
-	vd = get(n, "dpdk_port");
+	return parse_obj(c, n, path, VS_CFG_SEC_VFS, 0, PASS_ALL, vf, refs);
+}
+
+/* pf: NETDEV or dpdk_port: PORT, exactly one (the entry of pf reads both). */
+static int
+parse_pf_name(struct vs_cfg_ctx *c, const struct key_at *at)
+{
+	struct sriov_refs *refs = at->arg;
+	struct vs_config *cfg = refs->cfg;
+	struct vs_cfg_pf *pf = at->obj;
+	const struct vs_cfg_node *vp = at->v, *vd = get(at->map, "dpdk_port");
+	uint32_t j, i = (uint32_t)(pf - cfg->sriov);
+	char kp[KEYPATH_MAX];
+
 	if (vp != NULL && vd != NULL)
-		return vs_cfg_fail(c, get_key(n, "dpdk_port")->pos, sub(kp, path, "dpdk_port"),
+		return vs_cfg_fail(c, get_key(at->map, "dpdk_port")->pos,
+				   sub(kp, at->path, "dpdk_port"),
 				   "given together with pf; expected exactly one of pf (kernel "
 				   "netdev) or dpdk_port (DPDK port name)");
 	if (vp == NULL && vd == NULL)
-		return missing(c, n, path, "pf",
+		return missing(c, at->map, at->path, "pf",
 			       "pf: NETDEV (kernel-owned PF) or dpdk_port: PORT (DPDK-owned PF)");
 	if (vp != NULL) {
 		pf->backend = VS_CFG_PF_KERNEL;
-		if (get_str(c, vp, sub(kp, path, "pf"), pf->pf, VS_CFG_IFNAME_MAX, CS_IFNAME,
+		if (get_str(c, vp, sub(kp, at->path, "pf"), pf->pf, VS_CFG_IFNAME_MAX, CS_IFNAME,
 			    false) < 0)
 			return -EINVAL;
 	} else {
 		pf->backend = VS_CFG_PF_DPDK;
-		if (get_str(c, vd, sub(kp, path, "dpdk_port"), pf->pf, sizeof(pf->pf), CS_NAME,
+		if (get_str(c, vd, sub(kp, at->path, "dpdk_port"), pf->pf, sizeof(pf->pf), CS_NAME,
 			    false) < 0)
 			return -EINVAL;
 		refs->dpdk_port[i] = vd;
@@ -969,21 +1180,37 @@ parse_pf(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, ui
 					   "\"%s\" is already configured at sriov[%u]; expected "
 					   "each PF once",
 					   pf->pf, j);
-	v = get(n, "num_vfs");
-	if (v == NULL)
-		return missing(c, n, path, "num_vfs", "the number of VFs to create, 0..256");
-	if (get_u16(c, v, sub(kp, path, "num_vfs"), 0, MAX_VFS, &pf->num_vfs) < 0)
-		return -EINVAL;
-	v = get(n, "vfs");
-	sub(kp, path, "vfs");
-	if (list_len(c, v, kp, MAX_VFS, "VFs", &len) < 0)
+	return 0;
+}
+
+static int
+parse_pf_vfs(struct vs_cfg_ctx *c, const struct key_at *at)
+{
+	struct sriov_refs *refs = at->arg;
+	struct vs_cfg_pf *pf = at->obj;
+	uint32_t len;
+	int rc;
+
+	if (list_len(c, at->v, at->kp, MAX_VFS, "VFs", &len) < 0)
 		return -EINVAL;
 	pf->vfs = alloc_array(c, len, sizeof(*pf->vfs), &rc);
 	if (rc < 0)
 		return rc;
 	pf->n_vfs = len;
-	refs->pf = i;
-	return for_each(c, v, kp, parse_vf, refs);
+	refs->pf = (uint32_t)(pf - refs->cfg->sriov);
+	return for_each(c, at->v, at->kp, parse_vf, refs);
+}
+
+static int
+parse_pf(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, uint32_t i, void *arg)
+{
+	struct sriov_refs *refs = arg;
+	struct vs_cfg_pf *pf = &refs->cfg->sriov[i];
+
+	pf->pos = n->pos;
+	if (need_map(c, n, path) < 0 || check_sec_keys(c, n, path, VS_CFG_SEC_SRIOV) < 0)
+		return -EINVAL;
+	return parse_obj(c, n, path, VS_CFG_SEC_SRIOV, 0, PASS_ALL, pf, refs);
 }
 
 /* One MAC may serve one VF only, across every PF. */
@@ -1064,14 +1291,6 @@ check_sriov_ports(struct vs_cfg_ctx *c, const struct vs_config *cfg,
 
 /* ---- ports ---- */
 
-static const char *const port_keys[] = {
-	"name",	   "type",	"rxq_pin",  "device", "rx_queues", "tx_queues", "rx_desc",
-	"tx_desc", "mtu",	"promisc",  "mac",    "vf",	   "path",	"mode",
-	"queues",  "owner",	"group",    "socket_mode",
-};
-#define PORT_COMMON_KEYS 3
-#define PORT_ETHDEV_END 12 /* port_keys[3..11] are ethdev keys, [12..] vhost keys */
-
 static int
 parse_rxq_pin(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, uint32_t i,
 	      void *arg)
@@ -1124,7 +1343,7 @@ static int
 parse_port_vf(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *port_path,
 	      struct vs_config *cfg, struct vs_cfg_port *p, const struct vs_cfg_node *mac)
 {
-	static const char *const keys[] = { "pf", "id" };
+	static const char *const keys[] = {"pf", "id"};
 	const struct vs_cfg_node *vpf, *vid;
 	const struct vs_cfg_pf *pf = NULL;
 	const struct vs_cfg_port *q;
@@ -1183,62 +1402,87 @@ parse_port_vf(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *por
 }
 
 static int
+check_port_name(struct vs_cfg_ctx *c, const struct key_at *at)
+{
+	const struct vs_config *cfg = at->arg;
+	const struct vs_cfg_port *p = at->obj;
+	uint32_t j, i = (uint32_t)(p - cfg->ports);
+
+	for (j = 0; j < i; j++)
+		if (strcmp(cfg->ports[j].name, p->name) == 0)
+			return vs_cfg_fail(c, at->v->pos, at->kp,
+					   "\"%s\" is already ports[%u] at %u:%u; expected unique "
+					   "port names",
+					   p->name, j, cfg->ports[j].pos.line,
+					   cfg->ports[j].pos.column);
+	return 0;
+}
+
+static int
+check_port_mtu(struct vs_cfg_ctx *c, const struct key_at *at)
+{
+	const struct vs_cfg_port *p = at->obj;
+
+	if (p->mtu != 0 && p->mtu < 68)
+		return vs_cfg_fail(c, at->v->pos, at->kp,
+				   "%u is below the IPv4 minimum; expected 0 (device "
+				   "default) or 68..9728",
+				   p->mtu);
+	return 0;
+}
+
+static int
+parse_port_vf_key(struct vs_cfg_ctx *c, const struct key_at *at)
+{
+	if (at->v == NULL)
+		return 0;
+	return parse_port_vf(c, at->v, at->path, at->arg, at->obj, get(at->map, "mac"));
+}
+
+static int
+parse_port_rxq_pins(struct vs_cfg_ctx *c, const struct key_at *at)
+{
+	struct vs_cfg_port *p = at->obj;
+	void *pin_args[2] = {p, at->arg};
+	uint32_t len;
+	int rc;
+
+	if (list_len(c, at->v, at->kp, MAX_RXQ_PINS, "pins", &len) < 0)
+		return -EINVAL;
+	p->rxq_pins = alloc_array(c, len, sizeof(*p->rxq_pins), &rc);
+	if (rc < 0)
+		return rc;
+	p->n_rxq_pins = len;
+	return for_each(c, at->v, at->kp, parse_rxq_pin, pin_args);
+}
+
+#define PORT_FIRST_KEYS 2 /* the port table starts with name and type */
+
+static int
 parse_port(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, uint32_t i,
 	   void *arg)
 {
 	struct vs_config *cfg = arg;
 	struct vs_cfg_port *p = &cfg->ports[i];
-	const struct vs_cfg_node *v, *k;
-	char kp[KEYPATH_MAX], kt[48], shown[64];
-	void *pin_args[2] = { p, cfg };
-	uint32_t j, len;
-	size_t lo, hi;
+	const struct vs_cfg_key *keys, *kk;
+	const struct vs_cfg_node *k;
+	char kp[KEYPATH_MAX], kt[48];
+	size_t nk = 0, j;
 	int rc;
 
+	set_obj_defaults(VS_CFG_SEC_PORTS, p);
 	p->pos = n->pos;
-	p->rx_queues = 1;
-	p->rx_desc = 1024;
-	p->tx_desc = 1024;
-	p->promisc = true;
-	p->queues = 1;
-	p->socket_perm = 0660;
-	if (need_map(c, n, path) < 0 ||
-	    check_keys(c, n, path, port_keys, ARRAY_LEN(port_keys)) < 0)
+	if (need_map(c, n, path) < 0 || check_sec_keys(c, n, path, VS_CFG_SEC_PORTS) < 0)
 		return -EINVAL;
-	v = get(n, "name");
-	if (v == NULL)
-		return missing(c, n, path, "name", "a port name");
-	sub(kp, path, "name");
-	if (get_str(c, v, kp, p->name, sizeof(p->name), CS_NAME, false) < 0)
-		return -EINVAL;
-	for (j = 0; j < i; j++)
-		if (strcmp(cfg->ports[j].name, p->name) == 0)
-			return vs_cfg_fail(c, v->pos, kp,
-					   "\"%s\" is already ports[%u] at %u:%u; expected unique "
-					   "port names",
-					   p->name, j, cfg->ports[j].pos.line,
-					   cfg->ports[j].pos.column);
-	v = get(n, "type");
-	if (v == NULL)
-		return missing(c, n, path, "type", "ethdev or vhost");
-	sub(kp, path, "type");
-	if (need_scalar(c, v, kp, "ethdev or vhost") < 0)
-		return -EINVAL;
-	if (strcmp(v->str, "ethdev") == 0)
-		p->type = VS_CFG_PORT_ETHDEV;
-	else if (strcmp(v->str, "vhost") == 0)
-		p->type = VS_CFG_PORT_VHOST;
-	else
-		return vs_cfg_fail(c, v->pos, kp, "%s is not a port type; expected ethdev or vhost",
-				   vs_cfg_show(v, shown, sizeof(shown)));
+	keys = vs_config_keys(VS_CFG_SEC_PORTS, &nk);
+	for (j = 0; j < PORT_FIRST_KEYS; j++)
+		if (parse_key(c, n, path, &keys[j], p, cfg) < 0)
+			return -EINVAL;
 
 	/* keys of the other port type */
-	lo = p->type == VS_CFG_PORT_ETHDEV ? PORT_ETHDEV_END : PORT_COMMON_KEYS;
-	hi = p->type == VS_CFG_PORT_ETHDEV ? ARRAY_LEN(port_keys) : PORT_ETHDEV_END;
 	for (k = n->first; k != NULL; k = k->next->next) {
-		int ki = key_index(k, port_keys, ARRAY_LEN(port_keys));
-
-		if (ki >= (int)lo && ki < (int)hi) {
+		kk = find_key(VS_CFG_SEC_PORTS, k);
+		if (kk != NULL && !key_of_type(kk, p)) {
 			key_text(k, kt, sizeof(kt));
 			return vs_cfg_fail(c, k->pos, sub(kp, path, kt),
 					   "applies to %s ports only; expected a key of %s ports",
@@ -1246,109 +1490,18 @@ parse_port(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, 
 					   p->type == VS_CFG_PORT_ETHDEV ? "ethdev" : "vhost");
 		}
 	}
-
-	if (p->type == VS_CFG_PORT_ETHDEV) {
-		v = get(n, "device");
-		if (v == NULL)
-			return missing(c, n, path, "device",
-				       "a PCI address or vdev devargs for an ethdev port");
-		if (get_str(c, v, sub(kp, path, "device"), p->device, sizeof(p->device), CS_WORD,
-			    false) < 0)
-			return -EINVAL;
-		p->where_pos = v->pos;
-		if ((v = get(n, "rx_queues")) &&
-		    get_u16(c, v, sub(kp, path, "rx_queues"), 1, 1024, &p->rx_queues))
-			return -EINVAL;
-		if ((v = get(n, "tx_queues")) &&
-		    get_u16(c, v, sub(kp, path, "tx_queues"), 0, 1024, &p->tx_queues))
-			return -EINVAL;
-		if ((v = get(n, "rx_desc")) &&
-		    get_u16(c, v, sub(kp, path, "rx_desc"), 64, 32768, &p->rx_desc))
-			return -EINVAL;
-		if ((v = get(n, "tx_desc")) &&
-		    get_u16(c, v, sub(kp, path, "tx_desc"), 64, 32768, &p->tx_desc))
-			return -EINVAL;
-		if ((v = get(n, "mtu")) != NULL) {
-			sub(kp, path, "mtu");
-			if (get_u16(c, v, kp, 0, 9728, &p->mtu) < 0)
-				return -EINVAL;
-			if (p->mtu != 0 && p->mtu < 68)
-				return vs_cfg_fail(
-					c, v->pos, kp,
-					"%u is below the IPv4 minimum; expected 0 (device "
-					"default) or 68..9728",
-					p->mtu);
-		}
-		if ((v = get(n, "promisc")) &&
-		    get_bool(c, v, sub(kp, path, "promisc"), &p->promisc))
-			return -EINVAL;
-		if ((v = get(n, "mac")) != NULL) {
-			if (get_mac(c, v, sub(kp, path, "mac"), true, &p->mac) < 0)
-				return -EINVAL;
-			p->has_mac = true;
-		}
-		if ((k = get(n, "vf")) != NULL) {
-			rc = parse_port_vf(c, k, path, cfg, p, get(n, "mac"));
-			if (rc < 0)
-				return rc;
-		}
-	} else {
-		v = get(n, "path");
-		if (v == NULL)
-			return missing(c, n, path, "path", "the vhost-user socket path");
-		if (get_str(c, v, sub(kp, path, "path"), p->path, sizeof(p->path), CS_WORD,
-			    false) < 0)
-			return -EINVAL;
-		p->where_pos = v->pos;
-		if ((v = get(n, "mode")) != NULL) {
-			sub(kp, path, "mode");
-			if (need_scalar(c, v, kp, "client or server") < 0)
-				return -EINVAL;
-			if (strcmp(v->str, "client") == 0)
-				p->mode = VS_CFG_VHOST_CLIENT;
-			else if (strcmp(v->str, "server") == 0)
-				p->mode = VS_CFG_VHOST_SERVER;
-			else
-				return vs_cfg_fail(
-					c, v->pos, kp,
-					"%s is not a vhost mode; expected client or server",
-					vs_cfg_show(v, shown, sizeof(shown)));
-		}
-		if ((v = get(n, "queues")) &&
-		    get_u16(c, v, sub(kp, path, "queues"), 1, 128, &p->queues))
-			return -EINVAL;
-		if ((v = get(n, "owner")) && get_str(c, v, sub(kp, path, "owner"), p->owner,
-						     sizeof(p->owner), CS_NAME, false))
-			return -EINVAL;
-		if ((v = get(n, "group")) && get_str(c, v, sub(kp, path, "group"), p->group,
-						     sizeof(p->group), CS_NAME, false))
-			return -EINVAL;
-		if ((v = get(n, "socket_mode")) &&
-		    get_mode(c, v, sub(kp, path, "socket_mode"), &p->socket_perm))
-			return -EINVAL;
-		if (p->mode == VS_CFG_VHOST_CLIENT) {
-			static const char *const server_only[] = { "owner", "group",
-								   "socket_mode" };
-
-			for (j = 0; j < ARRAY_LEN(server_only); j++) {
-				k = get_key(n, server_only[j]);
-				if (k != NULL)
-					return vs_cfg_fail(c, k->pos, sub(kp, path, server_only[j]),
-							   "set on a client-mode port (QEMU owns "
-							   "the socket); expected mode: server");
-			}
-		}
-	}
-
-	v = get(n, "rxq_pin");
-	sub(kp, path, "rxq_pin");
-	if (list_len(c, v, kp, MAX_RXQ_PINS, "pins", &len) < 0)
-		return -EINVAL;
-	p->rxq_pins = alloc_array(c, len, sizeof(*p->rxq_pins), &rc);
+	rc = parse_obj(c, n, path, VS_CFG_SEC_PORTS, PORT_FIRST_KEYS, PASS_EARLY, p, cfg);
 	if (rc < 0)
 		return rc;
-	p->n_rxq_pins = len;
-	return for_each(c, v, kp, parse_rxq_pin, pin_args);
+	if (p->type == VS_CFG_PORT_VHOST && p->mode == VS_CFG_VHOST_CLIENT)
+		for (kk = keys; kk < keys + nk; kk++) {
+			if (!(kk->flags & VS_CFG_K_SERVER) || (k = get_key(n, kk->name)) == NULL)
+				continue;
+			return vs_cfg_fail(c, k->pos, sub(kp, path, kk->name),
+					   "set on a client-mode port (QEMU owns "
+					   "the socket); expected mode: server");
+		}
+	return parse_obj(c, n, path, VS_CFG_SEC_PORTS, PORT_FIRST_KEYS, PASS_LATE, p, cfg);
 }
 
 static int
@@ -1364,6 +1517,864 @@ parse_ports(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, struct vs_config 
 		return rc;
 	cfg->n_ports = len;
 	return for_each(c, n, "ports", parse_port, cfg);
+}
+
+/* ---- the schema tables ---- */
+
+#define NESTED SIZE_MAX /* sections whose objects are not fields of struct vs_config */
+#define NO_POS SIZE_MAX
+
+void
+vs_cfg_write_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20 || ch == 0x7f)
+			fprintf(f, "\\x%02x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+static void
+write_mac(FILE *f, const struct vs_cfg_mac *m)
+{
+	char b[24];
+
+	vs_cfg_write_str(f, vs_cfg_mac_str(m, b, sizeof(b)));
+}
+
+/* A typed value as text for messages: 512, true, 0600, "text", client. */
+static void
+value_text(const struct vs_cfg_key *k, const void *obj, char *buf, size_t size)
+{
+	const char *name;
+	int64_t v;
+
+	if ((k->flags & (VS_CFG_K_HAS | VS_CFG_K_WITH)) && !HAS(obj, k)) {
+		snprintf(buf, size, "unset");
+		return;
+	}
+	switch (k->type) {
+	case VS_CFG_T_UINT:
+		snprintf(buf, size, "%llu", (unsigned long long)load_uint(obj, k));
+		break;
+	case VS_CFG_T_BOOL:
+		snprintf(buf, size, "%s", *(const bool *)CFIELD(obj, k) ? "true" : "false");
+		break;
+	case VS_CFG_T_TRISTATE:
+		v = load_int(obj, k);
+		snprintf(buf, size, "%s",
+			 v == VS_CFG_ON	   ? "true"
+			 : v == VS_CFG_OFF ? "false"
+					   : "unset");
+		break;
+	case VS_CFG_T_MODE:
+		snprintf(buf, size, "%04o", (unsigned int)load_uint(obj, k));
+		break;
+	case VS_CFG_T_STR:
+		snprintf(buf, size, "\"%.200s\"", CFIELD(obj, k));
+		break;
+	case VS_CFG_T_ENUM:
+		name = enum_name(k, load_int(obj, k));
+		snprintf(buf, size, "%s", name != NULL ? name : "unset");
+		break;
+	case VS_CFG_T_MAC:
+		vs_cfg_mac_str((const struct vs_cfg_mac *)CFIELD(obj, k), buf, size);
+		break;
+	default:
+		buf[0] = '\0';
+		break;
+	}
+}
+
+bool
+vs_cfg_key_same(const struct vs_cfg_key *k, const void *a, const void *b)
+{
+	if (k->flags & VS_CFG_K_EXTERN)
+		return true;
+	if (k->type == VS_CFG_T_CUSTOM)
+		return k->ops == NULL || k->ops->diff == NULL ||
+		       !k->ops->diff(k, a, b, NULL, 0, NULL, NULL, 0);
+	if (k->flags & (VS_CFG_K_HAS | VS_CFG_K_WITH)) {
+		if (HAS(a, k) != HAS(b, k))
+			return false;
+		if (!HAS(a, k))
+			return true;
+	}
+	switch (k->type) {
+	case VS_CFG_T_STR:
+		return strncmp(CFIELD(a, k), CFIELD(b, k), k->size) == 0;
+	case VS_CFG_T_BOOL:
+		return *(const bool *)CFIELD(a, k) == *(const bool *)CFIELD(b, k);
+	case VS_CFG_T_TRISTATE:
+	case VS_CFG_T_ENUM:
+		return load_int(a, k) == load_int(b, k);
+	case VS_CFG_T_MAC:
+		return memcmp(CFIELD(a, k), CFIELD(b, k), sizeof(struct vs_cfg_mac)) == 0;
+	default:
+		return load_uint(a, k) == load_uint(b, k);
+	}
+}
+
+/* Whether key k differs between a and b; when it does (and sfx is not NULL),
+ * what follows the key's name in messages and the two values as text. */
+static bool
+key_diff(const struct vs_cfg_key *k, const void *a, const void *b, char *sfx, size_t sfx_size,
+	 char *was, char *now, size_t size)
+{
+	if (k->type == VS_CFG_T_CUSTOM)
+		return !(k->flags & VS_CFG_K_EXTERN) && k->ops != NULL && k->ops->diff != NULL &&
+		       k->ops->diff(k, a, b, sfx, sfx_size, was, now, size);
+	if (vs_cfg_key_same(k, a, b))
+		return false;
+	if (sfx != NULL) {
+		sfx[0] = '\0';
+		value_text(k, a, was, size);
+		value_text(k, b, now, size);
+	}
+	return true;
+}
+
+/* Fill the outputs of a diff hook (they are NULL when only asked whether). */
+static bool
+differ(char *sfx, size_t sfx_size, char *was, char *now, size_t size, const char *tag, long i,
+       const char *a, const char *b)
+{
+	if (sfx != NULL) {
+		if (i >= 0)
+			snprintf(sfx, sfx_size, "[%ld]", i);
+		else
+			snprintf(sfx, sfx_size, "%s", tag);
+		snprintf(was, size, "%s", a);
+		snprintf(now, size, "%s", b);
+	}
+	return true;
+}
+
+static bool
+count_differs(char *sfx, size_t sfx_size, char *was, char *now, size_t size, uint32_t a, uint32_t b)
+{
+	char x[16], y[16];
+
+	snprintf(x, sizeof(x), "%u", a);
+	snprintf(y, sizeof(y), "%u", b);
+	return differ(sfx, sfx_size, was, now, size, " (count)", -1, x, y);
+}
+
+static int
+write_typed(FILE *f, const struct vs_cfg_key *k, const void *obj, const char *prefix)
+{
+	const char *name;
+	int64_t v;
+
+	if ((k->flags & (VS_CFG_K_HAS | VS_CFG_K_WITH)) && !HAS(obj, k))
+		return 0;
+	switch (k->type) {
+	case VS_CFG_T_UINT:
+		/* below the range: never loaded, so the default (a built-in config) */
+		if (load_uint(obj, k) < k->min)
+			return 0;
+		fprintf(f, "%s%s: %llu\n", prefix, k->name, (unsigned long long)load_uint(obj, k));
+		return 1;
+	case VS_CFG_T_BOOL:
+		fprintf(f, "%s%s: %s\n", prefix, k->name,
+			*(const bool *)CFIELD(obj, k) ? "true" : "false");
+		return 1;
+	case VS_CFG_T_TRISTATE:
+		v = load_int(obj, k);
+		if (v != VS_CFG_ON && v != VS_CFG_OFF)
+			return 0;
+		fprintf(f, "%s%s: %s\n", prefix, k->name, v == VS_CFG_ON ? "true" : "false");
+		return 1;
+	case VS_CFG_T_MODE:
+		fprintf(f, "%s%s: \"%04o\"\n", prefix, k->name, (unsigned int)load_uint(obj, k));
+		return 1;
+	case VS_CFG_T_STR:
+		if (CFIELD(obj, k)[0] == '\0')
+			return 0;
+		fprintf(f, "%s%s: ", prefix, k->name);
+		vs_cfg_write_str(f, CFIELD(obj, k));
+		fputc('\n', f);
+		return 1;
+	case VS_CFG_T_ENUM:
+		name = enum_name(k, load_int(obj, k));
+		if (name == NULL)
+			return 0;
+		fprintf(f, "%s%s: %s\n", prefix, k->name, name);
+		return 1;
+	case VS_CFG_T_MAC:
+		fprintf(f, "%s%s: ", prefix, k->name);
+		write_mac(f, (const struct vs_cfg_mac *)CFIELD(obj, k));
+		fputc('\n', f);
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int
+vs_cfg_key_write(FILE *f, const struct vs_cfg_key *k, const void *obj, const char *prefix,
+		 const char *indent)
+{
+	int rc;
+
+	if (k->flags & VS_CFG_K_EXTERN)
+		return 0;
+	if ((k->flags & (VS_CFG_K_ETHDEV | VS_CFG_K_VHOST | VS_CFG_K_SERVER)) &&
+	    !key_applies(k, obj))
+		return 0;
+	if (k->ops != NULL && k->ops->write != NULL)
+		rc = k->ops->write(f, k, obj, prefix, indent);
+	else
+		rc = write_typed(f, k, obj, prefix);
+	return ferror(f) ? -EIO : rc;
+}
+
+int
+vs_cfg_write_obj(FILE *f, enum vs_cfg_section sec, const void *obj, const char *first,
+		 const char *indent)
+{
+	size_t n = 0, i;
+	const struct vs_cfg_key *keys = vs_config_keys(sec, &n);
+	const char *prefix = first;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		rc = vs_cfg_key_write(f, &keys[i], obj, prefix, indent);
+		if (rc < 0)
+			return rc;
+		if (rc > 0)
+			prefix = indent;
+	}
+	return 0;
+}
+
+static void
+free_obj(enum vs_cfg_section sec, void *obj)
+{
+	size_t n = 0, i;
+	const struct vs_cfg_key *keys = vs_config_keys(sec, &n);
+
+	for (i = 0; i < n; i++)
+		if (keys[i].ops != NULL && keys[i].ops->free != NULL)
+			keys[i].ops->free(obj);
+}
+
+/* dpdk.extra_args */
+
+static bool
+diff_extra_args(const struct vs_cfg_key *k, const void *a, const void *b, char *sfx,
+		size_t sfx_size, char *was, char *now, size_t size)
+{
+	const struct vs_cfg_dpdk *x = a, *y = b;
+	char p[208], q[208];
+	uint32_t i;
+
+	if (x->n_extra_args != y->n_extra_args)
+		return count_differs(sfx, sfx_size, was, now, size, x->n_extra_args,
+				     y->n_extra_args);
+	for (i = 0; i < x->n_extra_args; i++) {
+		if (strcmp(x->extra_args[i], y->extra_args[i]) == 0)
+			continue;
+		snprintf(p, sizeof(p), "\"%.200s\"", x->extra_args[i]);
+		snprintf(q, sizeof(q), "\"%.200s\"", y->extra_args[i]);
+		return differ(sfx, sfx_size, was, now, size, NULL, i, p, q);
+	}
+	return false;
+}
+
+static int
+write_extra_args(FILE *f, const struct vs_cfg_key *k, const void *obj, const char *prefix,
+		 const char *indent)
+{
+	const struct vs_cfg_dpdk *d = obj;
+	uint32_t i;
+
+	fprintf(f, "%s%s: [", prefix, k->name);
+	for (i = 0; i < d->n_extra_args; i++) {
+		fputs(i ? ", " : "", f);
+		vs_cfg_write_str(f, d->extra_args[i]);
+	}
+	fputs("]\n", f);
+	return 1;
+}
+
+static void
+free_extra_args(void *obj)
+{
+	struct vs_cfg_dpdk *d = obj;
+	uint32_t i;
+
+	for (i = 0; i < d->n_extra_args; i++)
+		free(d->extra_args[i]);
+	free(d->extra_args);
+}
+
+/* ports[].rxq_pin */
+
+static bool
+diff_rxq_pins(const struct vs_cfg_key *k, const void *a, const void *b, char *sfx, size_t sfx_size,
+	      char *was, char *now, size_t size)
+{
+	const struct vs_cfg_port *x = a, *y = b;
+	char p[64], q[64];
+	uint32_t i;
+
+	if (x->n_rxq_pins != y->n_rxq_pins)
+		return count_differs(sfx, sfx_size, was, now, size, x->n_rxq_pins, y->n_rxq_pins);
+	for (i = 0; i < x->n_rxq_pins; i++) {
+		const struct vs_cfg_rxq_pin *s = &x->rxq_pins[i], *t = &y->rxq_pins[i];
+
+		if (s->queue == t->queue && s->worker_lcore == t->worker_lcore)
+			continue;
+		snprintf(p, sizeof(p), "{queue: %u, worker: %u}", s->queue, s->worker_lcore);
+		snprintf(q, sizeof(q), "{queue: %u, worker: %u}", t->queue, t->worker_lcore);
+		return differ(sfx, sfx_size, was, now, size, NULL, i, p, q);
+	}
+	return false;
+}
+
+static int
+write_rxq_pins(FILE *f, const struct vs_cfg_key *k, const void *obj, const char *prefix,
+	       const char *indent)
+{
+	const struct vs_cfg_port *p = obj;
+	uint32_t i;
+
+	if (p->n_rxq_pins == 0)
+		return 0;
+	fprintf(f, "%s%s: [", prefix, k->name);
+	for (i = 0; i < p->n_rxq_pins; i++)
+		fprintf(f, "%s{queue: %u, worker: %u}", i ? ", " : "", p->rxq_pins[i].queue,
+			p->rxq_pins[i].worker_lcore);
+	fputs("]\n", f);
+	return 1;
+}
+
+static void
+free_rxq_pins(void *obj)
+{
+	free(((struct vs_cfg_port *)obj)->rxq_pins);
+}
+
+/* ports[].mac: a VF port's MAC taken from its sriov entry is written there. */
+static int
+write_port_mac(FILE *f, const struct vs_cfg_key *k, const void *obj, const char *prefix,
+	       const char *indent)
+{
+	if (((const struct vs_cfg_port *)obj)->mac_from_vf)
+		return 0;
+	return write_typed(f, k, obj, prefix);
+}
+
+/* ports[].vf */
+
+static void
+port_vf_text(const struct vs_cfg_port *p, char *buf, size_t size)
+{
+	if (p->is_vf)
+		snprintf(buf, size, "{pf: %s, id: %u}", p->vf_pf, p->vf_id);
+	else
+		snprintf(buf, size, "unset");
+}
+
+static bool
+diff_port_vf(const struct vs_cfg_key *k, const void *a, const void *b, char *sfx, size_t sfx_size,
+	     char *was, char *now, size_t size)
+{
+	const struct vs_cfg_port *x = a, *y = b;
+	char p[48], q[48];
+
+	if (x->is_vf == y->is_vf && strcmp(x->vf_pf, y->vf_pf) == 0 && x->vf_id == y->vf_id)
+		return false;
+	port_vf_text(x, p, sizeof(p));
+	port_vf_text(y, q, sizeof(q));
+	return differ(sfx, sfx_size, was, now, size, "", -1, p, q);
+}
+
+static int
+write_port_vf(FILE *f, const struct vs_cfg_key *k, const void *obj, const char *prefix,
+	      const char *indent)
+{
+	const struct vs_cfg_port *p = obj;
+
+	if (!p->is_vf)
+		return 0;
+	fprintf(f, "%s%s: {pf: ", prefix, k->name);
+	vs_cfg_write_str(f, p->vf_pf);
+	fprintf(f, ", id: %u}\n", p->vf_id);
+	return 1;
+}
+
+/* sriov[].pf and sriov[].dpdk_port: one name, and which of the two it is */
+
+static bool
+diff_pf_name(const struct vs_cfg_key *k, const void *a, const void *b, char *sfx, size_t sfx_size,
+	     char *was, char *now, size_t size)
+{
+	const struct vs_cfg_pf *x = a, *y = b;
+	char p[48], q[48];
+
+	if (x->backend == y->backend && strcmp(x->pf, y->pf) == 0)
+		return false;
+	snprintf(p, sizeof(p), "%s \"%s\"", x->backend == VS_CFG_PF_DPDK ? "dpdk_port" : "pf",
+		 x->pf);
+	snprintf(q, sizeof(q), "%s \"%s\"", y->backend == VS_CFG_PF_DPDK ? "dpdk_port" : "pf",
+		 y->pf);
+	return differ(sfx, sfx_size, was, now, size, "", -1, p, q);
+}
+
+static int
+write_pf_name(FILE *f, const struct vs_cfg_key *k, const void *obj, const char *prefix,
+	      const char *indent)
+{
+	const struct vs_cfg_pf *pf = obj;
+	bool dpdk = strcmp(k->name, "dpdk_port") == 0;
+
+	if (dpdk != (pf->backend == VS_CFG_PF_DPDK))
+		return 0;
+	fprintf(f, "%s%s: ", prefix, k->name);
+	vs_cfg_write_str(f, pf->pf);
+	fputc('\n', f);
+	return 1;
+}
+
+/* sriov[].vfs */
+
+static bool
+diff_pf_vfs(const struct vs_cfg_key *k, const void *a, const void *b, char *sfx, size_t sfx_size,
+	    char *was, char *now, size_t size)
+{
+	const struct vs_cfg_pf *x = a, *y = b;
+	size_t n = 0, j;
+	const struct vs_cfg_key *keys = vs_config_keys(VS_CFG_SEC_VFS, &n);
+	char s[64];
+	uint32_t i;
+
+	if (x->n_vfs != y->n_vfs)
+		return count_differs(sfx, sfx_size, was, now, size, x->n_vfs, y->n_vfs);
+	for (i = 0; i < x->n_vfs; i++)
+		for (j = 0; j < n; j++) {
+			if (!key_diff(&keys[j], &x->vfs[i], &y->vfs[i], sfx ? s : NULL, sizeof(s),
+				      was, now, size))
+				continue;
+			if (sfx != NULL)
+				snprintf(sfx, sfx_size, "[%u].%s%s", i, keys[j].name, s);
+			return true;
+		}
+	return false;
+}
+
+static int
+write_pf_vfs(FILE *f, const struct vs_cfg_key *k, const void *obj, const char *prefix,
+	     const char *indent)
+{
+	const struct vs_cfg_pf *pf = obj;
+	char first[64], rest[64];
+	uint32_t i;
+	int rc;
+
+	fprintf(f, "%s%s:%s\n", prefix, k->name, pf->n_vfs ? "" : " []");
+	snprintf(first, sizeof(first), "%s  - ", indent);
+	snprintf(rest, sizeof(rest), "%s    ", indent);
+	for (i = 0; i < pf->n_vfs; i++) {
+		rc = vs_cfg_write_obj(f, VS_CFG_SEC_VFS, &pf->vfs[i], first, rest);
+		if (rc < 0)
+			return rc;
+	}
+	return 1;
+}
+
+static void
+free_pf_vfs(void *obj)
+{
+	struct vs_cfg_pf *pf = obj;
+	uint32_t i;
+
+	for (i = 0; i < pf->n_vfs; i++)
+		free_obj(VS_CFG_SEC_VFS, &pf->vfs[i]);
+	free(pf->vfs);
+}
+
+/* sriov[].vfs[].extra_macs */
+
+static bool
+diff_extra_macs(const struct vs_cfg_key *k, const void *a, const void *b, char *sfx,
+		size_t sfx_size, char *was, char *now, size_t size)
+{
+	const struct vs_cfg_vf *x = a, *y = b;
+	char p[24], q[24];
+	uint32_t i;
+
+	if (x->n_extra_macs != y->n_extra_macs)
+		return count_differs(sfx, sfx_size, was, now, size, x->n_extra_macs,
+				     y->n_extra_macs);
+	for (i = 0; i < x->n_extra_macs; i++)
+		if (memcmp(&x->extra_macs[i], &y->extra_macs[i], sizeof(x->extra_macs[i])) != 0)
+			return differ(sfx, sfx_size, was, now, size, NULL, i,
+				      vs_cfg_mac_str(&x->extra_macs[i], p, sizeof(p)),
+				      vs_cfg_mac_str(&y->extra_macs[i], q, sizeof(q)));
+	return false;
+}
+
+static int
+write_extra_macs(FILE *f, const struct vs_cfg_key *k, const void *obj, const char *prefix,
+		 const char *indent)
+{
+	const struct vs_cfg_vf *vf = obj;
+	uint32_t i;
+
+	if (vf->n_extra_macs == 0)
+		return 0;
+	fprintf(f, "%s%s: [", prefix, k->name);
+	for (i = 0; i < vf->n_extra_macs; i++) {
+		fputs(i ? ", " : "", f);
+		write_mac(f, &vf->extra_macs[i]);
+	}
+	fputs("]\n", f);
+	return 1;
+}
+
+static void
+free_extra_macs(void *obj)
+{
+	free(((struct vs_cfg_vf *)obj)->extra_macs);
+}
+
+static const struct vs_cfg_key_ops extra_args_ops = {.parse = parse_extra_args,
+						     .diff = diff_extra_args,
+						     .write = write_extra_args,
+						     .free = free_extra_args};
+static const struct vs_cfg_key_ops worker_lcore_ops = {.check = check_worker_lcore};
+static const struct vs_cfg_key_ops emc_entries_ops = {.check = check_emc_entries};
+static const struct vs_cfg_key_ops metrics_listen_ops = {.check = check_metrics_listen};
+static const struct vs_cfg_key_ops port_name_ops = {.check = check_port_name};
+static const struct vs_cfg_key_ops rxq_pin_ops = {.parse = parse_port_rxq_pins,
+						  .diff = diff_rxq_pins,
+						  .write = write_rxq_pins,
+						  .free = free_rxq_pins};
+static const struct vs_cfg_key_ops mtu_ops = {.check = check_port_mtu};
+static const struct vs_cfg_key_ops port_mac_ops = {.write = write_port_mac};
+static const struct vs_cfg_key_ops port_vf_ops = {
+    .parse = parse_port_vf_key, .diff = diff_port_vf, .write = write_port_vf};
+static const struct vs_cfg_key_ops pf_ops = {
+    .parse = parse_pf_name, .diff = diff_pf_name, .write = write_pf_name};
+static const struct vs_cfg_key_ops dpdk_port_ops = {.diff = diff_pf_name, .write = write_pf_name};
+static const struct vs_cfg_key_ops vfs_ops = {
+    .parse = parse_pf_vfs, .diff = diff_pf_vfs, .write = write_pf_vfs, .free = free_pf_vfs};
+static const struct vs_cfg_key_ops vf_id_ops = {.check = check_vf_id};
+static const struct vs_cfg_key_ops vf_mac_ops = {.check = check_vf_mac};
+static const struct vs_cfg_key_ops vf_with_vlan_ops = {.check = check_vf_with_vlan};
+static const struct vs_cfg_key_ops vf_max_tx_rate_ops = {.check = check_vf_max_tx_rate};
+static const struct vs_cfg_key_ops extra_macs_ops = {.parse = parse_vf_extra_macs,
+						     .diff = diff_extra_macs,
+						     .write = write_extra_macs,
+						     .free = free_extra_macs};
+
+/* A field: its offset and size. SPAN: the fields first..last of a custom key. */
+#define AT(st, f) .offset = offsetof(st, f), .size = sizeof(((st *)0)->f)
+#define SPAN(st, first, last)                                                                      \
+	.offset = offsetof(st, first),                                                             \
+	.size = offsetof(st, last) + sizeof(((st *)0)->last) - offsetof(st, first)
+#define UINT	 VS_CFG_T_UINT
+#define LIVE	 VS_CFG_RELOAD_LIVE
+#define RESTART	 VS_CFG_RELOAD_RESTART
+#define RECREATE VS_CFG_RELOAD_RECREATE
+
+#define D struct vs_cfg_dpdk
+static const struct vs_cfg_key dpdk_keys[] = {
+    {"main_lcore", UINT, RESTART, AT(D, main_lcore), .max = MAX_LCORE,
+     .doc = "lcore of the main/control thread (--main-lcore)"},
+    {"memory_mb", UINT, RESTART, AT(D, memory_mb), .max = 1u << 20,
+     .doc = "-m; 0 = computed from the ports"},
+    {"mbufs", UINT, RESTART, AT(D, mbufs), .max = 1u << 26,
+     .doc = "packet buffers in the pool; 0 = computed from the ports"},
+    {"no_huge", VS_CFG_T_BOOL, RESTART, AT(D, no_huge), .doc = "--no-huge"},
+    {"in_memory", VS_CFG_T_BOOL, RESTART, AT(D, in_memory), .doc = "--in-memory"},
+    {"file_prefix", VS_CFG_T_STR, RESTART, AT(D, file_prefix), .charset = CS_NAME,
+     .def_str = "nfvswitch", .doc = "--file-prefix"},
+    {"log_level", VS_CFG_T_STR, RESTART, VS_CFG_K_EMPTY, AT(D, log_level), .charset = CS_WORD,
+     .doc = "--log-level"},
+    {"extra_args", VS_CFG_T_CUSTOM, RESTART, SPAN(D, extra_args, n_extra_args),
+     .ops = &extra_args_ops, .doc = "appended verbatim to the EAL arguments"},
+};
+#undef D
+
+static const struct vs_cfg_key worker_keys[] = {
+    {"lcore", UINT, RESTART, VS_CFG_K_REQUIRED, AT(struct vs_cfg_worker, lcore), .max = MAX_LCORE,
+     .missing = "an lcore id 0..1023", .ops = &worker_lcore_ops,
+     .doc = "one poll-mode worker on this lcore"},
+};
+
+#define C struct vs_cfg_classifier
+static const struct vs_cfg_key classifier_keys[] = {
+    {"emc_entries", UINT, RESTART, AT(C, emc_entries), .max = 1u << 20, .def = 8192,
+     .ops = &emc_entries_ops, .doc = "exact-match cache entries per worker; 0 = off"},
+    {"max_rules", UINT, RESTART, AT(C, max_rules), .min = 1, .max = MAX_RULES_CAP, .def = 65536,
+     .doc = "classifier capacity"},
+};
+#undef C
+
+#define C struct vs_cfg_control
+static const struct vs_cfg_key control_keys[] = {
+    {"socket", VS_CFG_T_STR, RESTART, VS_CFG_K_POS, AT(C, socket),
+     .pos_offset = offsetof(C, socket_pos), .charset = CS_WORD,
+     .def_str = "/run/nfvswitch/ctl.sock", .doc = "control socket for nfvswitch-ctl"},
+    {"socket_mode", VS_CFG_T_MODE, RESTART, AT(C, socket_perm), .def = 0600,
+     .doc = "the control socket's permissions"},
+    {"stats_interval_ms", UINT, LIVE, AT(C, stats_interval_ms), .max = 3600000, .def = 1000,
+     .doc = "periodic rate print; 0 = off"},
+    {"watch_file", VS_CFG_T_BOOL, LIVE, AT(C, watch_file), .doc = "reload when the file changes"},
+    {"metrics_listen", VS_CFG_T_STR, RESTART, VS_CFG_K_EMPTY, AT(C, metrics_listen),
+     .charset = CS_WORD, .ops = &metrics_listen_ops,
+     .doc = "Prometheus-style metrics endpoint; \"\" = off"},
+};
+#undef C
+
+static const struct vs_cfg_enum port_types[] = {
+    {"ethdev", VS_CFG_PORT_ETHDEV}, {"vhost", VS_CFG_PORT_VHOST}, {NULL, 0}};
+static const struct vs_cfg_enum vhost_modes[] = {
+    {"client", VS_CFG_VHOST_CLIENT}, {"server", VS_CFG_VHOST_SERVER}, {NULL, 0}};
+
+/* name and type come first (PORT_FIRST_KEYS): the other keys depend on type.
+ * Ports are matched by name across a reload; a port whose recreate keys
+ * differ is created anew (vs_plan_port_same), rxq_pin moves queues live. */
+#define P   struct vs_cfg_port
+#define ETH VS_CFG_K_ETHDEV
+#define VHU VS_CFG_K_VHOST
+static const struct vs_cfg_key port_keys[] = {
+    {"name", VS_CFG_T_STR, RECREATE, VS_CFG_K_REQUIRED | VS_CFG_K_ID, AT(P, name),
+     .charset = CS_NAME, .missing = "a port name", .ops = &port_name_ops,
+     .doc = "used by rules, rxq_pin, sriov.dpdk_port"},
+    {"type", VS_CFG_T_ENUM, RECREATE, VS_CFG_K_REQUIRED, AT(P, type), .enums = port_types,
+     .what = "port type", .expected = "ethdev or vhost", .missing = "ethdev or vhost",
+     .doc = "ethdev or vhost"},
+    {"rxq_pin", VS_CFG_T_CUSTOM, LIVE, VS_CFG_K_LATE, SPAN(P, rxq_pins, n_rxq_pins),
+     .ops = &rxq_pin_ops, .doc = "pin rx queues to workers"},
+    {"device", VS_CFG_T_STR, RECREATE, ETH | VS_CFG_K_REQUIRED | VS_CFG_K_POS, AT(P, device),
+     .pos_offset = offsetof(P, where_pos), .charset = CS_WORD,
+     .missing = "a PCI address or vdev devargs for an ethdev port",
+     .doc = "PCI address or vdev devargs"},
+    {"rx_queues", UINT, RECREATE, ETH, AT(P, rx_queues), .min = 1, .max = 1024, .def = 1,
+     .doc = "rx queues (RSS)"},
+    {"tx_queues", UINT, RECREATE, ETH, AT(P, tx_queues), .max = 1024,
+     .doc = "tx queues; 0 = one per worker"},
+    {"rx_desc", UINT, RECREATE, ETH, AT(P, rx_desc), .min = 64, .max = 32768, .def = 1024,
+     .doc = "rx ring size"},
+    {"tx_desc", UINT, RECREATE, ETH, AT(P, tx_desc), .min = 64, .max = 32768, .def = 1024,
+     .doc = "tx ring size"},
+    {"mtu", UINT, RECREATE, ETH, AT(P, mtu), .max = 9728, .ops = &mtu_ops,
+     .doc = "0 = device default"},
+    {"promisc", VS_CFG_T_BOOL, RECREATE, ETH, AT(P, promisc), .def = true,
+     .doc = "promiscuous mode"},
+    {"mac", VS_CFG_T_MAC, RECREATE, ETH | VS_CFG_K_HAS, AT(P, mac),
+     .has_offset = offsetof(P, has_mac), .ops = &port_mac_ops, .doc = "set the port MAC"},
+    {"vf", VS_CFG_T_CUSTOM, RECREATE, ETH, SPAN(P, is_vf, vf_id), .ops = &port_vf_ops,
+     .doc = "the SR-IOV VF this port is"},
+    {"path", VS_CFG_T_STR, RECREATE, VHU | VS_CFG_K_REQUIRED | VS_CFG_K_POS, AT(P, path),
+     .pos_offset = offsetof(P, where_pos), .charset = CS_WORD,
+     .missing = "the vhost-user socket path", .doc = "the vhost-user socket"},
+    {"mode", VS_CFG_T_ENUM, RECREATE, VHU, AT(P, mode), .enums = vhost_modes, .what = "vhost mode",
+     .expected = "client or server", .doc = "client or server"},
+    {"queues", UINT, RECREATE, VHU, AT(P, queues), .min = 1, .max = 128, .def = 1,
+     .doc = "queue pairs"},
+    {"owner", VS_CFG_T_STR, RECREATE, VHU | VS_CFG_K_SERVER, AT(P, owner), .charset = CS_NAME,
+     .doc = "server mode: socket owner"},
+    {"group", VS_CFG_T_STR, RECREATE, VHU | VS_CFG_K_SERVER, AT(P, group), .charset = CS_NAME,
+     .doc = "server mode: socket group"},
+    {"socket_mode", VS_CFG_T_MODE, RECREATE, VHU | VS_CFG_K_SERVER, AT(P, socket_perm), .def = 0660,
+     .doc = "server mode: socket permissions"},
+};
+#undef ETH
+#undef VHU
+#undef P
+
+/* A PF is found by its name; a new num_vfs re-creates its VFs. */
+#define PF struct vs_cfg_pf
+static const struct vs_cfg_key pf_keys[] = {
+    {"pf", VS_CFG_T_CUSTOM, RECREATE, VS_CFG_K_ID, SPAN(PF, pf, backend), .ops = &pf_ops,
+     .doc = "a kernel-owned PF"},
+    {"dpdk_port", VS_CFG_T_CUSTOM, RECREATE, VS_CFG_K_ID, SPAN(PF, pf, backend),
+     .ops = &dpdk_port_ops, .doc = "a DPDK-owned PF (read with pf)"},
+    {"num_vfs", UINT, RECREATE, VS_CFG_K_REQUIRED, AT(PF, num_vfs), .max = MAX_VFS,
+     .missing = "the number of VFs to create, 0..256", .doc = "VFs to create"},
+    {"vfs", VS_CFG_T_CUSTOM, LIVE, SPAN(PF, vfs, n_vfs), .ops = &vfs_ops, .doc = "per-VF settings"},
+};
+#undef PF
+
+static const struct vs_cfg_enum vlan_protos[] = {
+    {"802.1Q", 0x8100},	 {"802.1q", 0x8100}, {"0x8100", 0x8100}, {"802.1ad", 0x88a8},
+    {"802.1AD", 0x88a8}, {"0x88a8", 0x88a8}, {"0x88A8", 0x88a8}, {NULL, 0}};
+static const struct vs_cfg_enum link_states[] = {{"auto", VS_CFG_LINK_AUTO},
+						 {"enable", VS_CFG_LINK_ENABLE},
+						 {"disable", VS_CFG_LINK_DISABLE},
+						 {NULL, 0}};
+
+/* VF settings are reconciled live (desired vs applied). */
+#define V struct vs_cfg_vf
+static const struct vs_cfg_key vf_keys[] = {
+    {"id", UINT, LIVE, VS_CFG_K_REQUIRED | VS_CFG_K_ID, AT(V, id), .max = MAX_VFS - 1,
+     .missing = "a VF index below num_vfs", .ops = &vf_id_ops, .doc = "VF index"},
+    {"mac", VS_CFG_T_MAC, LIVE, VS_CFG_K_HAS, AT(V, mac), .has_offset = offsetof(V, has_mac),
+     .ops = &vf_mac_ops, .doc = "the VF MAC"},
+    {"vlan", UINT, LIVE, VS_CFG_K_HAS, AT(V, vlan), .max = 4095,
+     .has_offset = offsetof(V, has_vlan), .doc = "port VLAN; 0 = none"},
+    {"qos", UINT, LIVE, VS_CFG_K_WITH, AT(V, qos), .max = 7, .has_offset = offsetof(V, has_vlan),
+     .ops = &vf_with_vlan_ops, .doc = "VLAN priority"},
+    {"vlan_proto", VS_CFG_T_ENUM, LIVE, VS_CFG_K_WITH, AT(V, vlan_proto),
+     .has_offset = offsetof(V, has_vlan), .def = 0x8100, .enums = vlan_protos,
+     .what = "VLAN protocol", .expected = "802.1Q (0x8100) or 802.1ad (0x88a8)",
+     .ops = &vf_with_vlan_ops, .doc = "802.1Q or 802.1ad"},
+    {"spoofchk", VS_CFG_T_TRISTATE, LIVE, AT(V, spoofchk), .def = VS_CFG_UNSET,
+     .doc = "MAC spoof checking"},
+    {"trust", VS_CFG_T_TRISTATE, LIVE, AT(V, trust), .def = VS_CFG_UNSET, .doc = "trusted VF"},
+    {"link_state", VS_CFG_T_ENUM, LIVE, AT(V, link_state), .def = VS_CFG_LINK_UNSET,
+     .enums = link_states, .what = "link state", .expected = "auto, enable or disable",
+     .doc = "auto, enable or disable"},
+    {"min_tx_rate", UINT, LIVE, AT(V, min_tx_rate), .max = 1000000, .doc = "Mbit/s; 0 = unset"},
+    /* after min_tx_rate: its check compares the two */
+    {"max_tx_rate", UINT, LIVE, AT(V, max_tx_rate), .max = 1000000, .ops = &vf_max_tx_rate_ops,
+     .doc = "Mbit/s; 0 = unset"},
+    {"extra_macs", VS_CFG_T_CUSTOM, LIVE, SPAN(V, extra_macs, n_extra_macs), .ops = &extra_macs_ops,
+     .doc = "additional MAC filters"},
+};
+#undef V
+
+/* Listed for the docs and the reload classes: rules have their own parser
+ * (parse_rule), comparator (vs_rule_spec_same) and writer (app/save.c). */
+#define R   struct vs_cfg_rule
+#define EXT VS_CFG_K_EXTERN
+static const struct vs_cfg_key rule_keys[] = {
+    {"name", VS_CFG_T_CUSTOM, LIVE, EXT | VS_CFG_K_ID, AT(R, name), .doc = "for show and logs"},
+    {"priority", VS_CFG_T_CUSTOM, LIVE, EXT, AT(R, priority), .doc = "higher wins"},
+    {"match", VS_CFG_T_CUSTOM, LIVE, EXT, AT(R, match), .doc = "fields to match"},
+    {"actions", VS_CFG_T_CUSTOM, LIVE, EXT, SPAN(R, actions, n_actions),
+     .doc = "what to do with a match"},
+};
+#undef EXT
+#undef R
+#undef UINT
+#undef LIVE
+#undef RESTART
+#undef RECREATE
+
+/* Where each section's objects are in struct vs_config. */
+static const struct section {
+	const char *name;
+	const struct vs_cfg_key *keys;
+	size_t n_keys;
+	bool list;
+	size_t at;     /* of the struct, or of the array's pointer; NESTED: elsewhere */
+	size_t n_at;   /* list: of the uint32_t count */
+	size_t size;   /* of one object */
+	size_t pos_at; /* of the object's struct vs_cfg_pos; NO_POS: none */
+} sections[VS_CFG_SEC_MAX] = {
+    [VS_CFG_SEC_DPDK] = {"dpdk", dpdk_keys, ARRAY_LEN(dpdk_keys), false,
+			 offsetof(struct vs_config, dpdk), 0, sizeof(struct vs_cfg_dpdk),
+			 offsetof(struct vs_cfg_dpdk, pos)},
+    [VS_CFG_SEC_WORKERS] = {"workers", worker_keys, ARRAY_LEN(worker_keys), true,
+			    offsetof(struct vs_config, workers),
+			    offsetof(struct vs_config, n_workers), sizeof(struct vs_cfg_worker),
+			    offsetof(struct vs_cfg_worker, pos)},
+    [VS_CFG_SEC_CLASSIFIER] = {"classifier", classifier_keys, ARRAY_LEN(classifier_keys), false,
+			       offsetof(struct vs_config, classifier), 0,
+			       sizeof(struct vs_cfg_classifier), NO_POS},
+    [VS_CFG_SEC_CONTROL] = {"control", control_keys, ARRAY_LEN(control_keys), false,
+			    offsetof(struct vs_config, control), 0, sizeof(struct vs_cfg_control),
+			    NO_POS},
+    [VS_CFG_SEC_PORTS] = {"ports", port_keys, ARRAY_LEN(port_keys), true,
+			  offsetof(struct vs_config, ports), offsetof(struct vs_config, n_ports),
+			  sizeof(struct vs_cfg_port), offsetof(struct vs_cfg_port, pos)},
+    [VS_CFG_SEC_SRIOV] = {"sriov", pf_keys, ARRAY_LEN(pf_keys), true,
+			  offsetof(struct vs_config, sriov), offsetof(struct vs_config, n_sriov),
+			  sizeof(struct vs_cfg_pf), offsetof(struct vs_cfg_pf, pos)},
+    [VS_CFG_SEC_VFS] = {"vfs", vf_keys, ARRAY_LEN(vf_keys), true, NESTED, 0,
+			sizeof(struct vs_cfg_vf), offsetof(struct vs_cfg_vf, pos)},
+    [VS_CFG_SEC_RULES] = {"rules", rule_keys, ARRAY_LEN(rule_keys), true,
+			  offsetof(struct vs_config, rules), offsetof(struct vs_config, n_rules),
+			  sizeof(struct vs_cfg_rule), offsetof(struct vs_cfg_rule, pos)},
+};
+
+const struct vs_cfg_key *
+vs_config_keys(enum vs_cfg_section sec, size_t *n)
+{
+	if ((unsigned int)sec >= VS_CFG_SEC_MAX) {
+		if (n != NULL)
+			*n = 0;
+		return NULL;
+	}
+	if (n != NULL)
+		*n = sections[sec].n_keys;
+	return sections[sec].keys;
+}
+
+const char *
+vs_config_section_name(enum vs_cfg_section sec)
+{
+	return (unsigned int)sec < VS_CFG_SEC_MAX ? sections[sec].name : NULL;
+}
+
+const char *
+vs_cfg_reload_str(enum vs_cfg_reload r)
+{
+	switch (r) {
+	case VS_CFG_RELOAD_LIVE:
+		return "live";
+	case VS_CFG_RELOAD_RESTART:
+		return "restart";
+	case VS_CFG_RELOAD_RECREATE:
+		return "recreate";
+	}
+	return "unknown";
+}
+
+bool
+vs_config_same(enum vs_cfg_section sec, const void *a, const void *b, unsigned int classes)
+{
+	size_t n = 0, i;
+	const struct vs_cfg_key *keys = vs_config_keys(sec, &n);
+
+	for (i = 0; i < n; i++) {
+		const struct vs_cfg_key *k = &keys[i];
+
+		if ((k->flags & (VS_CFG_K_ID | VS_CFG_K_EXTERN)) || !(classes & (1u << k->reload)))
+			continue;
+		if (!vs_cfg_key_same(k, a, b))
+			return false;
+	}
+	return true;
+}
+
+/* The top-level sections' objects: the struct, or the array and its count. */
+static void *
+sec_base(const struct section *s, const struct vs_config *cfg, uint32_t *n)
+{
+	const char *p = (const char *)cfg + s->at;
+
+	if (!s->list) {
+		*n = 1;
+		return (void *)p;
+	}
+	*n = *(const uint32_t *)((const char *)cfg + s->n_at);
+	return *(void *const *)p;
+}
+
+static void
+set_defaults(struct vs_config *cfg, const char *name)
+{
+	unsigned int s;
+	uint32_t n;
+
+	snprintf(cfg->source, sizeof(cfg->source), "%s", name);
+	for (s = 0; s < VS_CFG_SEC_MAX; s++)
+		if (!sections[s].list && sections[s].at != NESTED)
+			set_obj_defaults((enum vs_cfg_section)s, sec_base(&sections[s], cfg, &n));
 }
 
 /* "[DOMAIN:]BUS:DEV.FN" (hex) in s[0..n) as "dddd:bb:dd.f"; false when it is not one. */
@@ -1946,18 +2957,6 @@ parse_rules(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, struct vs_config 
 static const char *const top_keys[] = { "dpdk",	   "workers", "classifier", "control",
 					"ports",   "sriov",   "rules" };
 
-static void
-set_defaults(struct vs_config *cfg, const char *name)
-{
-	snprintf(cfg->source, sizeof(cfg->source), "%s", name);
-	snprintf(cfg->dpdk.file_prefix, sizeof(cfg->dpdk.file_prefix), "nfvswitch");
-	cfg->classifier.emc_entries = 8192;
-	cfg->classifier.max_rules = 65536;
-	snprintf(cfg->control.socket, sizeof(cfg->control.socket), "/run/nfvswitch/ctl.sock");
-	cfg->control.socket_perm = 0600;
-	cfg->control.stats_interval_ms = 1000;
-}
-
 static int
 load_tree(struct vs_cfg_ctx *c, const struct vs_cfg_node *root, struct vs_config *cfg)
 {
@@ -2150,24 +3149,23 @@ vs_config_load(const char *path, struct vs_cfg_error *err)
 void
 vs_config_free(struct vs_config *cfg)
 {
-	uint32_t i, j;
+	unsigned int s;
+	uint32_t n, i;
 
 	if (cfg == NULL)
 		return;
-	for (i = 0; i < cfg->dpdk.n_extra_args; i++)
-		free(cfg->dpdk.extra_args[i]);
-	free(cfg->dpdk.extra_args);
-	free(cfg->workers);
-	for (i = 0; i < cfg->n_ports; i++)
-		free(cfg->ports[i].rxq_pins);
-	free(cfg->ports);
-	free(cfg->rules);
-	for (i = 0; i < cfg->n_sriov; i++) {
-		for (j = 0; j < cfg->sriov[i].n_vfs; j++)
-			free(cfg->sriov[i].vfs[j].extra_macs);
-		free(cfg->sriov[i].vfs);
+	for (s = 0; s < VS_CFG_SEC_MAX; s++) {
+		const struct section *sd = &sections[s];
+		char *base;
+
+		if (sd->at == NESTED)
+			continue;
+		base = sec_base(sd, cfg, &n);
+		for (i = 0; base != NULL && i < n; i++)
+			free_obj((enum vs_cfg_section)s, base + i * sd->size);
+		if (sd->list)
+			free(base);
 	}
-	free(cfg->sriov);
 	free(cfg);
 }
 
@@ -2179,55 +3177,49 @@ reload_refuse(struct vs_cfg_error *err, const struct vs_config *next, struct vs_
 {
 	err->pos = pos;
 	snprintf(err->msg, sizeof(err->msg),
-		 "%.256s:%u:%u: %s: %.200s changed to %.200s on reload; expected %.200s "
+		 "%.256s:%u:%u: %.64s: %.200s changed to %.200s on reload; expected %.200s "
 		 "(this key needs a restart)",
 		 next->source, pos.line, pos.column, key, was, now, was);
 	errno = EPERM;
 	return -EPERM;
 }
 
+/* The restart keys of one object. */
 static int
-reload_u32(struct vs_cfg_error *err, const struct vs_config *next, struct vs_cfg_pos pos,
-	   const char *key, uint32_t was, uint32_t now, bool octal)
+reload_obj(struct vs_cfg_error *err, const struct vs_config *next, const struct section *sd,
+	   const void *a, const void *b, const char *path, struct vs_cfg_pos pos)
 {
-	char a[16], b[16];
+	char sfx[48], was[216], now[216], key[KEYPATH_MAX];
+	size_t i;
 
-	if (was == now)
-		return 0;
-	snprintf(a, sizeof(a), octal ? "0%o" : "%u", was);
-	snprintf(b, sizeof(b), octal ? "0%o" : "%u", now);
-	return reload_refuse(err, next, pos, key, a, b);
+	for (i = 0; i < sd->n_keys; i++) {
+		const struct vs_cfg_key *k = &sd->keys[i];
+
+		if (k->reload != VS_CFG_RELOAD_RESTART ||
+		    !key_diff(k, a, b, sfx, sizeof(sfx), was, now, sizeof(was)))
+			continue;
+		snprintf(key, sizeof(key), "%s.%s%s", path, k->name, sfx);
+		return reload_refuse(err, next, pos, key, was, now);
+	}
+	return 0;
 }
 
-static int
-reload_bool(struct vs_cfg_error *err, const struct vs_config *next, struct vs_cfg_pos pos,
-	    const char *key, bool was, bool now)
+static struct vs_cfg_pos
+obj_pos(const struct section *sd, const void *obj)
 {
-	if (was == now)
-		return 0;
-	return reload_refuse(err, next, pos, key, was ? "true" : "false", now ? "true" : "false");
-}
+	static const struct vs_cfg_pos nowhere;
 
-static int
-reload_str(struct vs_cfg_error *err, const struct vs_config *next, struct vs_cfg_pos pos,
-	   const char *key, const char *was, const char *now)
-{
-	char a[208], b[208];
-
-	if (strcmp(was, now) == 0)
-		return 0;
-	snprintf(a, sizeof(a), "\"%.200s\"", was);
-	snprintf(b, sizeof(b), "\"%.200s\"", now);
-	return reload_refuse(err, next, pos, key, a, b);
+	if (obj == NULL || sd->pos_at == NO_POS)
+		return nowhere;
+	return *(const struct vs_cfg_pos *)((const char *)obj + sd->pos_at);
 }
 
 int
 vs_config_reload_check(const struct vs_config *cur, const struct vs_config *next,
 		       struct vs_cfg_error *err)
 {
-	static const struct vs_cfg_pos nowhere;
-	const struct vs_cfg_dpdk *a, *b;
 	struct vs_cfg_error local;
+	unsigned int s;
 	uint32_t i;
 	int rc;
 
@@ -2240,51 +3232,42 @@ vs_config_reload_check(const struct vs_config *cur, const struct vs_config *next
 		errno = EINVAL;
 		return -EINVAL;
 	}
-	a = &cur->dpdk;
-	b = &next->dpdk;
-	if ((rc = reload_u32(err, next, b->pos, "dpdk.main_lcore", a->main_lcore, b->main_lcore,
-			     false)) ||
-	    (rc = reload_u32(err, next, b->pos, "dpdk.memory_mb", a->memory_mb, b->memory_mb,
-			     false)) ||
-	    (rc = reload_u32(err, next, b->pos, "dpdk.mbufs", a->mbufs, b->mbufs, false)) ||
-	    (rc = reload_bool(err, next, b->pos, "dpdk.no_huge", a->no_huge, b->no_huge)) ||
-	    (rc = reload_bool(err, next, b->pos, "dpdk.in_memory", a->in_memory, b->in_memory)) ||
-	    (rc = reload_str(err, next, b->pos, "dpdk.file_prefix", a->file_prefix,
-			     b->file_prefix)) ||
-	    (rc = reload_str(err, next, b->pos, "dpdk.log_level", a->log_level, b->log_level)) ||
-	    (rc = reload_u32(err, next, b->pos, "dpdk.extra_args (count)", a->n_extra_args,
-			     b->n_extra_args, false)))
-		return rc;
-	for (i = 0; i < a->n_extra_args; i++) {
-		char key[48];
+	/* In section order; a list with a restart key is restart as a whole
+	 * (its length too). Nested sections (vfs) have no restart keys. */
+	for (s = 0; s < VS_CFG_SEC_MAX; s++) {
+		const struct section *sd = &sections[s];
+		const char *a, *b;
+		char path[KEYPATH_MAX], x[16], y[16];
+		bool restart = false;
+		uint32_t na, nb;
+		size_t j;
 
-		snprintf(key, sizeof(key), "dpdk.extra_args[%u]", i);
-		rc = reload_str(err, next, b->pos, key, a->extra_args[i], b->extra_args[i]);
-		if (rc < 0)
-			return rc;
+		for (j = 0; j < sd->n_keys; j++)
+			restart |= sd->keys[j].reload == VS_CFG_RELOAD_RESTART;
+		if (!restart || sd->at == NESTED)
+			continue;
+		a = sec_base(sd, cur, &na);
+		b = sec_base(sd, next, &nb);
+		if (!sd->list) {
+			rc = reload_obj(err, next, sd, a, b, sd->name, obj_pos(sd, b));
+			if (rc < 0)
+				return rc;
+			continue;
+		}
+		if (na != nb) {
+			snprintf(path, sizeof(path), "%s (count)", sd->name);
+			snprintf(x, sizeof(x), "%u", na);
+			snprintf(y, sizeof(y), "%u", nb);
+			return reload_refuse(err, next, obj_pos(sd, nb ? b : NULL), path, x, y);
+		}
+		for (i = 0; i < na; i++) {
+			snprintf(path, sizeof(path), "%s[%u]", sd->name, i);
+			rc = reload_obj(err, next, sd, a + i * sd->size, b + i * sd->size, path,
+					obj_pos(sd, b + i * sd->size));
+			if (rc < 0)
+				return rc;
+		}
 	}
-	rc = reload_u32(err, next, next->n_workers ? next->workers[0].pos : nowhere,
-			"workers (count)", cur->n_workers, next->n_workers, false);
-	if (rc < 0)
-		return rc;
-	for (i = 0; i < cur->n_workers; i++) {
-		char key[48];
-
-		snprintf(key, sizeof(key), "workers[%u].lcore", i);
-		rc = reload_u32(err, next, next->workers[i].pos, key, cur->workers[i].lcore,
-				next->workers[i].lcore, false);
-		if (rc < 0)
-			return rc;
-	}
-	if ((rc = reload_u32(err, next, nowhere, "classifier.max_rules",
-			     cur->classifier.max_rules, next->classifier.max_rules, false)) ||
-	    (rc = reload_str(err, next, nowhere, "control.socket", cur->control.socket,
-			     next->control.socket)) ||
-	    (rc = reload_u32(err, next, nowhere, "control.socket_mode", cur->control.socket_perm,
-			     next->control.socket_perm, true)) ||
-	    (rc = reload_str(err, next, nowhere, "control.metrics_listen",
-			     cur->control.metrics_listen, next->control.metrics_listen)))
-		return rc;
 	return 0;
 }
 

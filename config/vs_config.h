@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define VS_CFG_NAME_MAX 32     /* port names, including NUL */
 #define VS_CFG_DEVICE_MAX 512  /* PCI address or vdev devargs */
@@ -311,12 +312,124 @@ void vs_config_free(struct vs_config *cfg);
 
 /*
  * Whether next may replace cur on a live reload: 0, or -EPERM with err naming
- * the first restart-only key that differs (dpdk.*, workers, classifier.max_rules,
- * control.socket / socket_mode / metrics_listen; see docs/config.md), positioned
- * in next's file. -EINVAL when either is NULL. err may be NULL.
+ * the first key of reload class VS_CFG_RELOAD_RESTART that differs (dpdk.*,
+ * workers, classifier.*, control.socket / socket_mode / metrics_listen; see
+ * docs/config.md), positioned in next's file. -EINVAL when either is NULL. err may be NULL.
  */
 int vs_config_reload_check(const struct vs_config *cur, const struct vs_config *next,
 			   struct vs_cfg_error *err);
+
+/*
+ * ---- the schema: one table of keys per section ----
+ *
+ * Every key of the file is declared once, in the table of its section
+ * (config.c): its name, type, field, range, default, reload class and doc
+ * line. Parse, defaults, free, the reload check, comparison (which ports must
+ * be recreated, which control keys changed) and `nfvswitch-ctl save` all loop
+ * over these tables, and a test checks that docs/config.md lists each key
+ * with its reload class. Keys with a grammar of their own (lists, references,
+ * MACs tied to VFs) are VS_CFG_T_CUSTOM: dedicated code behind the same
+ * entry. The rules section is listed for the docs and the reload classes;
+ * rules, matches and actions are parsed and compared by their own code.
+ */
+enum vs_cfg_section {
+	VS_CFG_SEC_DPDK = 0,   /* struct vs_cfg_dpdk */
+	VS_CFG_SEC_WORKERS,    /* each workers[] item: struct vs_cfg_worker */
+	VS_CFG_SEC_CLASSIFIER, /* struct vs_cfg_classifier */
+	VS_CFG_SEC_CONTROL,    /* struct vs_cfg_control */
+	VS_CFG_SEC_PORTS,      /* each ports[] item: struct vs_cfg_port */
+	VS_CFG_SEC_SRIOV,      /* each sriov[] item: struct vs_cfg_pf */
+	VS_CFG_SEC_VFS,	       /* each sriov[].vfs[] item: struct vs_cfg_vf */
+	VS_CFG_SEC_RULES,      /* each rules[] item: struct vs_cfg_rule (listed only) */
+	VS_CFG_SEC_MAX,
+};
+
+enum vs_cfg_type {
+	VS_CFG_T_UINT = 0, /* unsigned integer of size 1, 2, 4 or 8 bytes, min..max */
+	VS_CFG_T_BOOL,	   /* bool */
+	VS_CFG_T_TRISTATE, /* int: enum vs_cfg_tristate (unset until given) */
+	VS_CFG_T_MODE,	   /* uint32_t octal permission bits */
+	VS_CFG_T_STR,	   /* char[size] */
+	VS_CFG_T_ENUM,	   /* a name of enums, stored as an integer of size bytes */
+	VS_CFG_T_MAC,	   /* struct vs_cfg_mac (unicast, not zero) */
+	VS_CFG_T_CUSTOM,   /* dedicated parse / compare / write code */
+};
+
+/* What a live reload does when the key changes. */
+enum vs_cfg_reload {
+	VS_CFG_RELOAD_LIVE = 0, /* applied in place */
+	VS_CFG_RELOAD_RESTART,	/* refused by vs_config_reload_check(): restart to change */
+	VS_CFG_RELOAD_RECREATE, /* the object (a port, a PF's VFs) is created anew */
+};
+
+#define VS_CFG_K_REQUIRED (1u << 0)  /* must be given (missing says key->missing) */
+#define VS_CFG_K_ETHDEV	  (1u << 1)  /* ports: a key of ethdev ports only */
+#define VS_CFG_K_VHOST	  (1u << 2)  /* ports: a key of vhost ports only */
+#define VS_CFG_K_SERVER	  (1u << 3)  /* ports: vhost server mode only */
+#define VS_CFG_K_ID	  (1u << 4)  /* names the object: a change is a removal and an add */
+#define VS_CFG_K_HAS	  (1u << 5)  /* giving it sets the bool at has_offset */
+#define VS_CFG_K_WITH	  (1u << 6)  /* set (written, compared) only when that bool is */
+#define VS_CFG_K_LATE	  (1u << 7)  /* parsed after the other keys of its object */
+#define VS_CFG_K_EMPTY	  (1u << 8)  /* a string that may be "" */
+#define VS_CFG_K_POS	  (1u << 9)  /* the value's position goes to pos_offset */
+#define VS_CFG_K_EXTERN	  (1u << 10) /* listed only: parsed and compared by dedicated code */
+
+struct vs_cfg_enum {
+	const char *name;
+	int64_t value; /* several names may share one; the first is how it is written */
+};
+
+struct vs_cfg_key_ops; /* private to config/: the code behind a custom key */
+
+struct vs_cfg_key {
+	const char *name;
+	enum vs_cfg_type type;
+	enum vs_cfg_reload reload;
+	uint32_t flags;			  /* VS_CFG_K_* */
+	size_t offset;			  /* of the field in the section's struct */
+	size_t size;			  /* of the field (custom: of the fields it covers) */
+	size_t has_offset;		  /* VS_CFG_K_HAS / _WITH: of a bool */
+	size_t pos_offset;		  /* VS_CFG_K_POS: of a struct vs_cfg_pos */
+	uint64_t min, max;		  /* UINT: range */
+	int charset;			  /* STR: which characters (private enum) */
+	int64_t def;			  /* default of UINT, BOOL, TRISTATE, MODE, ENUM */
+	const char *def_str;		  /* default of STR (NULL: "") */
+	const struct vs_cfg_enum *enums;  /* ENUM: the names, NULL-terminated */
+	const char *what;		  /* ENUM: "port type" in "... is not a port type" */
+	const char *expected;		  /* ENUM: "ethdev or vhost" */
+	const char *missing;		  /* REQUIRED: what the message says is expected */
+	const char *doc;		  /* one line for the docs */
+	const struct vs_cfg_key_ops *ops; /* custom code, or checks beyond the type */
+};
+
+/* The keys of a section, in the order they are parsed and written. */
+const struct vs_cfg_key *vs_config_keys(enum vs_cfg_section sec, size_t *n);
+/* "dpdk", "workers", ..., "vfs", "rules"; NULL out of range. */
+const char *vs_config_section_name(enum vs_cfg_section sec);
+/* "live", "restart", "recreate". */
+const char *vs_cfg_reload_str(enum vs_cfg_reload r);
+/* Whether objects a and b of the key's section hold the same value for it. */
+bool vs_cfg_key_same(const struct vs_cfg_key *k, const void *a, const void *b);
+/*
+ * Whether objects a and b of section sec agree on every key whose reload
+ * class is in classes (a mask of 1u << VS_CFG_RELOAD_*). Keys that name the
+ * object (VS_CFG_K_ID) and listed-only keys are not compared.
+ */
+bool vs_config_same(enum vs_cfg_section sec, const void *a, const void *b, unsigned int classes);
+/*
+ * Write key k of obj as YAML the loader reads back: "PREFIXname: value\n"
+ * (INDENT for the lines of a nested list). Nothing when the key is unset or
+ * does not apply to obj (an ethdev key of a vhost port). 1 written, 0 not,
+ * -EIO on a write error.
+ */
+int vs_cfg_key_write(FILE *f, const struct vs_cfg_key *k, const void *obj, const char *prefix,
+		     const char *indent);
+/* Every key of obj (an object of sec) that is set; the first line written
+ * starts with first ("  - " for a list item), the others with indent. 0 or -EIO. */
+int vs_cfg_write_obj(FILE *f, enum vs_cfg_section sec, const void *obj, const char *first,
+		     const char *indent);
+/* A YAML double-quoted scalar. */
+void vs_cfg_write_str(FILE *f, const char *s);
 
 /* Lookups on a loaded config; NULL / -1 when absent. */
 const struct vs_cfg_port *vs_config_port(const struct vs_config *cfg, const char *name);

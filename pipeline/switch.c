@@ -441,15 +441,9 @@ vs_plan_rule_mod(struct vs_plan *plan, struct vs_sw_rule *r, const struct vs_cfg
 bool
 vs_plan_port_same(const struct vs_cfg_port *a, const struct vs_cfg_port *b)
 {
-	return a->type == b->type && strcmp(a->device, b->device) == 0 &&
-	       a->rx_queues == b->rx_queues && a->tx_queues == b->tx_queues &&
-	       a->rx_desc == b->rx_desc && a->tx_desc == b->tx_desc && a->mtu == b->mtu &&
-	       a->promisc == b->promisc && a->has_mac == b->has_mac &&
-	       (!a->has_mac || memcmp(&a->mac, &b->mac, sizeof(a->mac)) == 0) &&
-	       a->is_vf == b->is_vf && strcmp(a->vf_pf, b->vf_pf) == 0 && a->vf_id == b->vf_id &&
-	       strcmp(a->path, b->path) == 0 && a->mode == b->mode && a->queues == b->queues &&
-	       strcmp(a->owner, b->owner) == 0 && strcmp(a->group, b->group) == 0 &&
-	       a->socket_perm == b->socket_perm;
+	/* The keys whose change recreates the port (docs/config.md); rx queue
+	 * pins are live and compared by pins_same(). */
+	return vs_config_same(VS_CFG_SEC_PORTS, a, b, 1u << VS_CFG_RELOAD_RECREATE);
 }
 
 static bool
@@ -771,17 +765,11 @@ vs_switch_plan(struct vs_switch *sw, const struct vs_config *cfg, uint32_t flags
 	plan->cfg = cfg;
 	plan->flags = flags;
 	if (sw->cfg != NULL) {
-		/* Keys that need a restart (dpdk.*, workers, ...) must not differ. */
+		/* Keys that need a restart (dpdk.*, workers, the classifier's
+		 * sizes, ...) must not differ. */
 		rc = vs_config_reload_check(sw->cfg, cfg, err);
 		if (rc < 0)
 			return rc;
-		/* The workers' EMCs are sized once. */
-		if (cfg->classifier.emc_entries != sw->cfg->classifier.emc_entries)
-			return vs_cfg_err(err, -EPERM, nopos, "classifier.emc_entries",
-					  "%s: classifier.emc_entries: %u changed to %u; expected "
-					  "%u (resizing the EMC needs a restart)",
-					  cfg->source, sw->cfg->classifier.emc_entries,
-					  cfg->classifier.emc_entries, sw->cfg->classifier.emc_entries);
 	}
 	if (cfg->n_workers != sw->n_workers)
 		goto workers_differ;
@@ -795,8 +783,8 @@ vs_switch_plan(struct vs_switch *sw, const struct vs_config *cfg, uint32_t flags
 	if (rc == 0)
 		rc = plan_rules(sw, cfg, plan, err);
 	if (rc == 0 && sw->cfg != NULL &&
-	    (sw->cfg->control.stats_interval_ms != cfg->control.stats_interval_ms ||
-	     sw->cfg->control.watch_file != cfg->control.watch_file) &&
+	    !vs_config_same(VS_CFG_SEC_CONTROL, &sw->cfg->control, &cfg->control,
+			    1u << VS_CFG_RELOAD_LIVE) &&
 	    plan_push(plan, VS_PLAN_CONTROL, NULL, nopos) == NULL)
 		rc = -ENOMEM;
 	if (rc < 0) {

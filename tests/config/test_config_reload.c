@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * vs_config_reload_check(): what a live reload may change (ports, rules,
- * sriov, classifier.emc_entries, stats interval, watch_file) and what needs
- * a restart (dpdk, workers, max_rules, control socket and metrics address).
+ * sriov, stats interval, watch_file) and what needs a restart (dpdk, workers,
+ * classifier sizes, control socket and metrics address).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -51,13 +51,12 @@ expect_refused(const char *next_yaml, unsigned int line, unsigned int col, const
 Test(config_reload, live_changes_are_accepted)
 {
 	struct vs_config *cur = load(BASE_YAML, "cur.yaml");
-	struct vs_config *next = load(BASE_YAML
-				      "  - {name: v, type: vhost, path: /tmp/v.sock}\n"
-				      "classifier: {emc_entries: 1024}\n"
-				      "control: {stats_interval_ms: 0, watch_file: true}\n"
-				      "sriov: [{pf: eth0, num_vfs: 2}]\n"
-				      "rules: [{priority: 1, actions: [{output: v}]}]\n",
-				      "next.yaml");
+	struct vs_config *next =
+	    load(BASE_YAML "  - {name: v, type: vhost, path: /tmp/v.sock}\n"
+			   "control: {stats_interval_ms: 0, watch_file: true}\n"
+			   "sriov: [{pf: eth0, num_vfs: 2}]\n"
+			   "rules: [{priority: 1, actions: [{output: v}]}]\n",
+		 "next.yaml");
 	struct vs_cfg_error err;
 
 	cr_expect_eq(vs_config_reload_check(cur, cur, &err), 0, "%s", err.msg);
@@ -101,6 +100,9 @@ Test(config_reload, restart_only_control_and_capacity)
 		       "control.metrics_listen: \"\" changed to \"127.0.0.1:9100\"");
 	expect_refused(BASE_YAML "classifier: {max_rules: 10}\n", 0, 0,
 		       "classifier.max_rules: 65536 changed to 10");
+	/* The workers' EMCs are sized once. */
+	expect_refused(BASE_YAML "classifier: {emc_entries: 1024}\n", 0, 0,
+		       "classifier.emc_entries: 8192 changed to 1024");
 }
 
 Test(config_reload, null_configs)
