@@ -241,3 +241,88 @@ Test(rxq, queues_change_worker_under_traffic_losing_nothing, .init = setup, .tim
 	rte_eal_cleanup();
 	rmdir(run_dir); /* made even with --no-shconf */
 }
+
+/*
+ * The placement an operator chose (vs_switch_set_rxqs, rxq rebalance)
+ * survives what does not touch the port: runtime rule changes, reloads that
+ * change rules or add another port, reload --replace. (Reloads used to
+ * re-assign every queue from the config's round robin.)
+ */
+Test(rxq, operator_placement_survives_reloads_and_rule_changes, .init = setup, .timeout = 60)
+{
+	static const char *more = "workers: [{lcore: 1}, {lcore: 2}]\n"
+				  "ports:\n"
+				  "  - {name: qx, type: ethdev, device: net_ring_qx, tx_queues: 1}\n"
+				  "  - {name: qin, type: ethdev, device: net_ring_qin, rx_queues: 2,\n"
+				  "     tx_queues: 1}\n"
+				  "  - {name: qout, type: ethdev, device: net_ring_qout, tx_queues: 1}\n"
+				  "rules:\n"
+				  "  - {priority: 2, match: {in_port: qin, ip_proto: tcp}, actions: "
+				  "[drop]}\n"
+				  "  - {priority: 1, match: {in_port: qin}, actions: [{output: qout}]}\n";
+	struct vs_rxq_map *m = malloc(sizeof(*m));
+	struct rte_ring *x_rx, *x_tx;
+	struct vs_cfg_error err;
+	struct vs_daemon d;
+	struct vs_config *cfg;
+	struct vs_switch *sw;
+	char file[64], run_dir[PATH_MAX], msg[1024];
+	FILE *f;
+
+	cr_assert_not_null(m);
+	x_rx = rte_ring_create("x_rx", 256, SOCKET_ID_ANY, 0);
+	x_tx = rte_ring_create("x_tx", 256, SOCKET_ID_ANY, 0);
+	cr_assert(x_rx && x_tx);
+	cr_assert_geq(rte_eth_from_rings("qx", &x_rx, 1, &x_tx, 1, 0), 0);
+	snprintf(file, sizeof(file), "/tmp/vs-rxq-%d.yaml", getpid());
+	f = fopen(file, "w");
+	cr_assert_not_null(f);
+	fputs(yaml, f);
+	fclose(f);
+	memset(&err, 0, sizeof(err));
+	cfg = vs_config_load(file, &err);
+	cr_assert_not_null(cfg, "%s", err.msg);
+	sw = vs_switch_create(cfg);
+	cr_assert_not_null(sw);
+	cr_assert_eq(vs_switch_apply(sw, cfg), 0);
+	cr_assert_eq(vs_switch_start(sw), 0);
+	cr_assert_eq(vs_daemon_init(&d, sw, cfg, file), 0);
+	/* Round robin put q0 on worker 0; the operator swaps both. */
+	cr_assert_eq(vs_switch_rxq_map(sw, m), 0);
+	cr_assert_eq(owner(m, 0), 0);
+	cr_assert_eq(owner(m, 1), 1);
+	for (uint16_t w = 0; w < m->n_workers; w++)
+		for (uint16_t k = 0; k < m->n[w]; k++)
+			if (m->q[w][k].port == 0)
+				m->q[w][k].queue ^= 1;
+	cr_assert_eq(vs_switch_set_rxqs(sw, m), 0);
+	/* A runtime rule. */
+	cr_assert_eq(vs_daemon_rule_add(&d,
+					"{name: rt, priority: 5, match: {in_port: qin, ip_proto: "
+					"udp}, actions: [{output: qout}]}",
+					msg, sizeof(msg)),
+		     0, "%s", msg);
+	cr_assert_eq(vs_switch_rxq_map(sw, m), 0);
+	cr_assert(owner(m, 0) == 1 && owner(m, 1) == 0, "a rule add moved the queues");
+	/* A reload with another rule and a new port before qin. */
+	f = fopen(file, "w");
+	cr_assert_not_null(f);
+	fputs(more, f);
+	fclose(f);
+	cr_assert_eq(vs_daemon_reload(&d, msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert(strstr(msg, "ports: 1 added") != NULL, "%s", msg);
+	cr_assert_eq(vs_switch_rxq_map(sw, m), 0);
+	cr_assert(owner(m, 0) == 1 && owner(m, 1) == 0, "the reload moved the queues");
+	cr_assert_eq(vs_daemon_reload_flags(&d, VS_RELOAD_REPLACE, msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert_eq(vs_switch_rxq_map(sw, m), 0);
+	cr_assert(owner(m, 0) == 1 && owner(m, 1) == 0, "reload --replace moved the queues");
+
+	vs_switch_destroy(sw);
+	vs_daemon_fini(&d);
+	vs_config_free(cfg);
+	unlink(file);
+	free(m);
+	snprintf(run_dir, sizeof(run_dir), "%s", rte_eal_get_runtime_dir());
+	rte_eal_cleanup();
+	rmdir(run_dir);
+}
