@@ -252,10 +252,10 @@ Test(rxq, operator_placement_survives_reloads_and_rule_changes, .init = setup, .
 {
 	static const char *more = "workers: [{lcore: 1}, {lcore: 2}]\n"
 				  "ports:\n"
-				  "  - {name: qx, type: ethdev, device: net_ring_qx, tx_queues: 1}\n"
 				  "  - {name: qin, type: ethdev, device: net_ring_qin, rx_queues: 2,\n"
 				  "     tx_queues: 1}\n"
 				  "  - {name: qout, type: ethdev, device: net_ring_qout, tx_queues: 1}\n"
+				  "  - {name: qx, type: ethdev, device: net_ring_qx, tx_queues: 1}\n"
 				  "rules:\n"
 				  "  - {priority: 2, match: {in_port: qin, ip_proto: tcp}, actions: "
 				  "[drop]}\n"
@@ -304,7 +304,8 @@ Test(rxq, operator_placement_survives_reloads_and_rule_changes, .init = setup, .
 		     0, "%s", msg);
 	cr_assert_eq(vs_switch_rxq_map(sw, m), 0);
 	cr_assert(owner(m, 0) == 1 && owner(m, 1) == 0, "a rule add moved the queues");
-	/* A reload with another rule and a new port before qin. */
+	/* A reload with another rule and a new port (round robin alone would put
+	 * qin's queues back where they started). */
 	f = fopen(file, "w");
 	cr_assert_not_null(f);
 	fputs(more, f);
