@@ -683,14 +683,15 @@ handle_job(struct vs_ctl *ctl, struct ctl_job *j)
 	if (out != NULL) {
 		size_t n = strlen(out);
 
-		j->text = realloc(out, n + 2);
-		if (j->text == NULL) {
-			free(out);
-		} else {
+		/* The reply and its '\n' in one buffer, for the I/O thread. */
+		j->text = malloc(n + 2);
+		if (j->text != NULL) {
+			memcpy(j->text, out, n);
 			j->text[n] = '\n';
 			j->text[n + 1] = '\0';
 			j->len = n + 1;
 		}
+		free(out);
 	}
 	if (j->text == NULL) {
 		j->text = strdup(oom);
