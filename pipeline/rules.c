@@ -89,15 +89,30 @@ vs_rule_spec_same(const struct vs_cfg_rule *a, const struct vs_cfg_rule *b)
 static uint32_t
 name_hash(const char *name)
 {
-	return rte_hash_crc(name, strnlen(name, sizeof(((struct vs_cfg_rule *)0)->name)), 0x9e37);
+	union {
+		char s[sizeof(((struct vs_cfg_rule *)0)->name)];
+		uint64_t align;
+	} a;
+	size_t n = strnlen(name, sizeof(a.s));
+
+	/* An aligned copy, as in key_hash. */
+	memcpy(a.s, name, n);
+	return rte_hash_crc(a.s, n, 0x9e37);
 }
 
 static uint32_t
 key_hash(enum vs_rule_source src, const struct vs_cfg_match *m, int32_t priority)
 {
+	/* rte_hash_crc reads 8 bytes at a time: hash an aligned copy (a rule's
+	 * match sits at a 4-byte offset in struct vs_cfg_rule). */
+	union {
+		struct vs_cfg_match m;
+		uint64_t align;
+	} a;
 	uint32_t h = rte_hash_crc_4byte((uint32_t)src << 24 ^ (uint32_t)priority, 0x7f4a);
 
-	return rte_hash_crc(m, sizeof(*m), h);
+	memcpy(&a.m, m, sizeof(*m));
+	return rte_hash_crc(&a.m, sizeof(a.m), h);
 }
 
 static void
