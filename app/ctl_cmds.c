@@ -88,8 +88,8 @@ prefix_str(const struct vs_cfg_prefix *p, char *buf, size_t size)
 			off += (size_t)snprintf(buf + off, size - off, __VA_ARGS__);               \
 	} while (0)
 
-static const char *
-match_str(const struct vs_cfg_match *m, char *buf, size_t size)
+const char *
+vs_ctl_match_str(const struct vs_cfg_match *m, char *buf, size_t size)
 {
 	char a[64], b[24];
 	size_t off = 0;
@@ -140,8 +140,8 @@ match_str(const struct vs_cfg_match *m, char *buf, size_t size)
 	return buf;
 }
 
-static const char *
-actions_str(const struct vs_cfg_rule *r, char *buf, size_t size)
+const char *
+vs_ctl_actions_str(const struct vs_cfg_rule *r, char *buf, size_t size)
 {
 	size_t off = 0;
 	uint32_t i;
@@ -441,16 +441,15 @@ show_rules(struct vs_daemon *d)
 		vs_switch_rule_counters(d->sw, r, &pkts, &bytes);
 		n_runtime += r->src != VS_RULE_SRC_FILE;
 		json_array_append_new(
-		    arr, json_pack("{s:I, s:s, s:i, s:s, s:s, s:s, s:I, s:I, s:f, s:i, s:i}", "id",
-				   (json_int_t)r->uid, "name", r->spec.name, "priority",
-				   r->spec.priority, "match",
-				   match_str(&r->spec.match, m, sizeof(m)), "actions",
-				   actions_str(&r->spec, a, sizeof(a)), "source",
-				   vs_rule_source_str(r->src), "packets", (json_int_t)pkts, "bytes",
-				   (json_int_t)bytes, "age_s",
-				   (double)(now_ns - r->created_ns) / 1e9, "classifier_rules",
-				   (int)r->n_cls, "line",
-				   r->src == VS_RULE_SRC_FILE ? (int)r->spec.pos.line : 0));
+		    arr, json_pack(
+			     "{s:I, s:s, s:i, s:s, s:s, s:s, s:I, s:I, s:f, s:i, s:i}", "id",
+			     (json_int_t)r->uid, "name", r->spec.name, "priority", r->spec.priority,
+			     "match", vs_ctl_match_str(&r->spec.match, m, sizeof(m)), "actions",
+			     vs_ctl_actions_str(&r->spec, a, sizeof(a)), "source",
+			     vs_rule_source_str(r->src), "packets", (json_int_t)pkts, "bytes",
+			     (json_int_t)bytes, "age_s", (double)(now_ns - r->created_ns) / 1e9,
+			     "classifier_rules", (int)r->n_cls, "line",
+			     r->src == VS_RULE_SRC_FILE ? (int)r->spec.pos.line : 0));
 	}
 	free(live);
 	/* File rules deleted or replaced at runtime. */
@@ -460,8 +459,8 @@ show_rules(struct vs_daemon *d)
 		if (vs_switch_rule_find_spec(d->sw, r, VS_RULE_SRC_FILE) != NULL)
 			continue;
 		json_array_append_new(gone, json_pack("{s:s, s:s, s:i}", "name", r->name, "match",
-						      match_str(&r->match, m, sizeof(m)), "line",
-						      r->pos.line));
+						      vs_ctl_match_str(&r->match, m, sizeof(m)),
+						      "line", r->pos.line));
 	}
 	o = json_pack("{s:s, s:b, s:i, s:o, s:o}", "source", d->cfg->source, "differs_from_file",
 		      n_runtime != 0 || json_array_size(gone) != 0, "runtime_rules",
@@ -1029,6 +1028,11 @@ CMD(METRICS)
 	return res;
 }
 
+CMD(TRACE)
+{
+	return vs_daemon_trace(d, args, n, msg, size);
+}
+
 static const struct cmd cmds[] = {
 #define CMD_ENTRY_(id, cmd, sub, words, usage, min, max, flags, help)                              \
 	{ cmd, sub, words, usage, min, max, flags, help, (flags)&VS_CTL_F_CLIENT ? NULL : cmd_##id },
@@ -1172,6 +1176,8 @@ vs_daemon_cmds_fini(struct vs_daemon *d)
 	free(d->stats_view);
 	d->stats_base = d->stats_view = NULL;
 	d->view = NULL;
+	vs_cls_ctx_destroy(d->trace_ctx);
+	d->trace_ctx = NULL;
 }
 
 json_t *

@@ -729,6 +729,13 @@ print_rebalance(const json_t *res)
 	print_rxqs(json_object_get(res, "after"));
 }
 
+/* The daemon writes the trace for people itself (its "text"). */
+static void
+print_trace(const json_t *res)
+{
+	fputs(str(res, "text"), stdout);
+}
+
 /* How people see each command's result (NULL: the JSON). */
 static void (*const printers[VS_CTL_CMD_MAX])(const json_t *) = {
 	[VS_CTL_CMD_HELP] = print_help,
@@ -750,6 +757,7 @@ static void (*const printers[VS_CTL_CMD_MAX])(const json_t *) = {
 	[VS_CTL_CMD_RXQ_REBALANCE] = print_rebalance,
 	[VS_CTL_CMD_LOG_LEVEL] = print_log,
 	[VS_CTL_CMD_METRICS] = print_metrics,
+	[VS_CTL_CMD_TRACE] = print_trace,
 };
 
 /* The command whose words start argv (the longest such), or -1; *nwords

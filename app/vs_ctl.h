@@ -95,6 +95,10 @@ struct vs_daemon {
 	struct vs_vf_ctx *vf;
 	const struct vs_vf_params *vf_params; /* NULL: the real PFs and sysfs */
 	char vf_error[512];
+
+	/* ctl only: trace's classifier context (no EMC), created on the first
+	 * trace; its lookups count in no worker's counters. */
+	struct vs_cls_ctx *trace_ctx;
 };
 
 /* ---- daemon state (app/daemon.c) ------------------------------------------------ */
@@ -176,8 +180,27 @@ json_t *vs_daemon_handle(void *daemon, const json_t *req);
  * or -ENOENT (unknown). */
 int vs_daemon_cmd_flags(const json_t *req);
 
-/* Free what the commands allocated in d (the stats clear baseline). */
+/* Free what the commands allocated in d (the stats clear baseline, the
+ * trace classifier context). */
 void vs_daemon_cmds_fini(struct vs_daemon *d);
+
+/* A rule's match and actions in show rules' text form ("in_port=a,vlan=100",
+ * "push_vlan:100/0,output:b"); returns buf. */
+const char *vs_ctl_match_str(const struct vs_cfg_match *m, char *buf, size_t size);
+const char *vs_ctl_actions_str(const struct vs_cfg_rule *r, char *buf, size_t size);
+
+/* ---- packet trace (app/trace.c) ----------------------------------------------------- */
+
+/*
+ * nfvswitch-ctl trace: build the frame args describe (FIELD=VALUE items,
+ * comma or argument separated, in the rule match syntax; or in_port=PORT
+ * hex=FRAME) in an mbuf of the switch's pool, parse it with the workers'
+ * parser, look it up in the live classifier through d->trace_ctx and walk
+ * the winning rule's actions without sending anything. The result as JSON,
+ * its "text" member the same for people; NULL with a one-line reason in msg.
+ */
+json_t *vs_daemon_trace(struct vs_daemon *d, const char *const *args, unsigned n, char *msg,
+			size_t size);
 
 /* ---- control socket (app/ctl.c) -------------------------------------------------- */
 

@@ -65,7 +65,10 @@
 	X(LOG_LEVEL, "log", "level", "log level", "[MODULE LEVEL]", 0, 2, 0,                       \
 	  "set a module's log level at runtime; alone, list modules and levels")                   \
 	X(METRICS, "metrics", NULL, "metrics", "", 0, 0, VS_CTL_F_RO | VS_CTL_F_STATS,             \
-	  "the Prometheus/OpenMetrics text")
+	  "the Prometheus/OpenMetrics text")                                                       \
+	X(TRACE, "trace", NULL, "trace", "in_port=PORT,FIELD=VALUE...|in_port=PORT hex=FRAME", 1,  \
+	  16, VS_CTL_F_RO,                                                                         \
+	  "what the switch would do with a frame: parse, lookup, rule, actions (sends nothing)")
 /* clang-format on */
 
 enum vs_ctl_cmd_id {

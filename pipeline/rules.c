@@ -313,6 +313,21 @@ vs_switch_rule_by_match(struct vs_switch *sw, const struct vs_cfg_match *m, int3
 }
 
 struct vs_sw_rule *
+vs_switch_rule_of_cls(struct vs_switch *sw, const struct vs_cls_rule *c)
+{
+	struct vs_sw_rule *r;
+	uint32_t i;
+
+	if (c == NULL)
+		return NULL;
+	for (r = sw->rt.head; r != NULL; r = r->next)
+		for (i = 0; i < r->n_cls; i++)
+			if (r->cls[i] == c)
+				return r;
+	return NULL;
+}
+
+struct vs_sw_rule *
 vs_switch_rule_first(struct vs_switch *sw)
 {
 	return sw->rt.head;

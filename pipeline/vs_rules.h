@@ -129,6 +129,9 @@ struct vs_sw_rule *vs_switch_rule_by_match(struct vs_switch *sw, const struct vs
 /* A live rule of src that is exactly spec (positions aside), or NULL. */
 struct vs_sw_rule *vs_switch_rule_find_spec(struct vs_switch *sw, const struct vs_cfg_rule *spec,
 					    enum vs_rule_source src);
+/* The live rule one of whose classifier rules is c (a lookup's verdict), or
+ * NULL. A scan of the live rules' classifier rules: for debugging (trace). */
+struct vs_sw_rule *vs_switch_rule_of_cls(struct vs_switch *sw, const struct vs_cls_rule *c);
 /* First / next live rule, in the order they became live (any order, cheap). */
 struct vs_sw_rule *vs_switch_rule_first(struct vs_switch *sw);
 struct vs_sw_rule *vs_switch_rule_next(struct vs_switch *sw, struct vs_sw_rule *r);

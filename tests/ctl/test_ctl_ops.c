@@ -596,6 +596,41 @@ Test(ops, show_rxqs_has_usage_and_hides_sink_queues)
 	json_decref(reply);
 }
 
+/* nfvswitch-ctl trace over the socket: the daemon's text for people, the data with --json;
+ * the traced frame is not forwarded. */
+Test(ops, trace_through_nfvswitch_ctl)
+{
+	char *argv[] = {(char *)env("NFVSWITCH_CTL_BIN"),	   "-s",	sock, "trace",
+			"in_port=up,ip_dst=10.1.0.1,ip_proto=udp", "l4_dst=53", NULL};
+	char *argv_json[] = {(char *)env("NFVSWITCH_CTL_BIN"),
+			     "-s",
+			     sock,
+			     "--json",
+			     "trace",
+			     "in_port=up",
+			     "hex=0102",
+			     NULL};
+	char *argv_bad[] = {
+	    (char *)env("NFVSWITCH_CTL_BIN"), "-s", sock, "trace", "in_port=up,vlan=x", NULL};
+	json_t *j;
+	char *out;
+
+	cr_assert_eq(run(argv, NULL, &out), 0, "%s", out);
+	cr_assert(strstr(out, "rule: #1 to-s0 (source file, priority 10, line 10)"), "%s", out);
+	cr_assert(strstr(out, "    -> s0 (port 1): eth_dst=00:00:00:00:00:00"), "%s", out);
+	cr_assert(strstr(out, "result: sent to 1 port"), "%s", out);
+	free(out);
+	cr_assert_eq(run(argv_json, NULL, &out), 0, "%s", out);
+	j = json_loads(out, 0, NULL);
+	cr_assert_not_null(j, "not JSON: %s", out);
+	cr_assert_str_eq(json_string_value(json_object_get(j, "drop_reason")), "malformed_runt");
+	json_decref(j);
+	free(out);
+	cr_assert_eq(run(argv_bad, NULL, &out), 1, "%s", out);
+	cr_assert(strstr(out, "trace: vlan: 'x'; expected 0..4095 or none"), "%s", out);
+	free(out);
+}
+
 /* ---- docs ----------------------------------------------------------------------------------- */
 
 Test(docs, operations_md_lists_every_command)
