@@ -185,28 +185,21 @@ vs_daemon_fini(struct vs_daemon *d)
 }
 
 void
-vs_daemon_tick(struct vs_daemon *d, double now)
+vs_daemon_stats_copy(struct vs_daemon *d, double now)
+{
+	/* Only this thread writes d->stats: it may read it without the lock. */
+	pthread_mutex_lock(&d->stats_lock);
+	vs_switch_stats(d->sw, d->stats);
+	pthread_mutex_unlock(&d->stats_lock);
+	d->t_copy = now;
+}
+
+void
+vs_daemon_rate_window(struct vs_daemon *d, double now)
 {
 	struct vs_switch_stats *tmp;
 
-	/* The copy telemetry reads is refreshed ten times a second (the whole
-	 * struct is some 200 KiB with 64 workers); requests refresh it too. */
-	if (now - d->t_copy >= 0.1 || now - d->t_rate >= 1.0) {
-		/* Only this thread writes d->stats: it may read it without the lock. */
-		pthread_mutex_lock(&d->stats_lock);
-		vs_switch_stats(d->sw, d->stats);
-		pthread_mutex_unlock(&d->stats_lock);
-		d->t_copy = now;
-	}
-	if (d->vf != NULL) {
-		/* The context's clock is CLOCK_MONOTONIC in ms, as now is. */
-		uint64_t now_ms = (uint64_t)(now * 1000.0);
-
-		if (now_ms >= vs_vf_next_due(d->vf))
-			vs_vf_reconcile(d->vf, now_ms + 5);
-	}
-	if (now - d->t_rate < 1.0)
-		return;
+	vs_daemon_stats_copy(d, now);
 	tmp = d->rate_prev;
 	d->rate_prev = d->rate_cur;
 	d->rate_cur = tmp;
@@ -216,6 +209,19 @@ vs_daemon_tick(struct vs_daemon *d, double now)
 	d->rate_window_ready = true;
 }
 
+uint64_t
+vs_daemon_sriov_due(const struct vs_daemon *d)
+{
+	return d->vf != NULL ? vs_vf_next_due(d->vf) : UINT64_MAX;
+}
+
+void
+vs_daemon_sriov_step(struct vs_daemon *d, uint64_t now_ms)
+{
+	/* The context's clock is CLOCK_MONOTONIC in ms, as now_ms is. */
+	if (d->vf != NULL && now_ms >= vs_vf_next_due(d->vf))
+		vs_vf_reconcile(d->vf, now_ms + 5);
+}
 
 /* ---- the spine: parse, validate, plan, apply, report ------------------------------- */
 
