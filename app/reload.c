@@ -113,6 +113,21 @@ sriov_bind_ports(struct vs_daemon *d)
 	}
 }
 
+/* The reconcile context reports an outcome; the daemon says it (failures
+ * are logged as errors by sriov/ itself, with the PF's own words). */
+static void
+on_vf_event(void *arg, const struct vs_vf_event *ev)
+{
+	(void)arg;
+	if (ev->vf < 0)
+		VS_CTL_LOG(INFO, "SR-IOV: PF %s: num_vfs %s%s%s\n", ev->pf,
+			   vs_vf_state_str(ev->state), ev->msg[0] ? ": " : "", ev->msg);
+	else
+		VS_CTL_LOG(INFO, "SR-IOV: PF %s VF %d: %s %s%s%s\n", ev->pf, ev->vf,
+			   vs_vf_field_str(ev->field), vs_vf_state_str(ev->state),
+			   ev->msg[0] ? ": " : "", ev->msg);
+}
+
 int
 vs_daemon_sriov_start(struct vs_daemon *d, const struct vs_vf_params *params)
 {
@@ -132,6 +147,7 @@ vs_daemon_sriov_start(struct vs_daemon *d, const struct vs_vf_params *params)
 			 strerror(errno));
 		return rc;
 	}
+	vs_vf_set_event_handler(d->vf, on_vf_event, d);
 	VS_CTL_LOG(INFO, "managing the VFs of %u PF(s)\n", d->cfg->n_sriov);
 	sriov_bind_ports(d);
 	return 0;
