@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * nfvswitch: the daemon. The main thread is the control thread: it loads the
- * config, initialises the EAL from it, builds and starts the switch, prints
- * rates periodically and stops cleanly on SIGINT/SIGTERM or after --duration.
+ * config, initialises the EAL from it, builds and starts the switch, then
+ * runs the control loop (vs_loop.h): it sleeps on the control socket, the
+ * metrics listener, the vhost event fd and the signal fd, and runs the
+ * periodic jobs of one table (jobs[] below). It stops cleanly on
+ * SIGINT/SIGTERM or after --duration.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -14,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +30,7 @@
 #include "vs_config.h"
 #include "vs_counters.h"
 #include "vs_ctl.h"
+#include "vs_loop.h"
 #include "vs_switch.h"
 #include "vs_vhost.h"
 
@@ -41,12 +46,29 @@ enum {
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t reload_requested;
+/* eventfd the handlers write so the control loop wakes (-1 before the loop). */
+static int sig_fd = -1;
+
+static void
+sig_wake(void)
+{
+	uint64_t one = 1;
+	int saved = errno;
+	ssize_t rc;
+
+	if (sig_fd >= 0) {
+		rc = write(sig_fd, &one, sizeof(one));
+		(void)rc;
+	}
+	errno = saved;
+}
 
 static void
 on_signal(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
+	sig_wake();
 }
 
 static void
@@ -54,6 +76,7 @@ on_hup(int sig)
 {
 	(void)sig;
 	reload_requested = 1;
+	sig_wake();
 }
 
 /* Open the control socket, the metrics listener and the telemetry commands.
@@ -85,33 +108,19 @@ control_open(struct vs_daemon *d, const struct vs_config *cfg)
 	fflush(stdout);
 }
 
-/* Wait up to ms for a control request, serve what came, reload when asked. */
+/* Reload the file (SIGHUP or control.watch_file) and say what happened. */
 static void
-control_poll(struct vs_daemon *d, int ms)
+reload(struct vs_daemon *d, const char *why)
 {
-	struct pollfd pfd[2] = {{.fd = vs_ctl_fd(d->ctl), .events = POLLIN},
-				{.fd = vs_metrics_fd(d->metrics), .events = POLLIN}};
 	char msg[1024];
 
-	if (poll(pfd, 2, ms) > 0) {
-		if (pfd[0].revents)
-			vs_ctl_serve(d->ctl);
-		if (pfd[1].revents)
-			vs_metrics_serve(d->metrics, d);
-	}
-	if (reload_requested || vs_daemon_file_changed(d)) {
-		bool hup = reload_requested;
-
-		reload_requested = 0;
-		if (vs_daemon_reload(d, msg, sizeof(msg)) == 0)
-			printf("reload (%s): applied: %s\n", hup ? "SIGHUP" : "file changed", msg);
-		else
-			fprintf(stderr,
-				"nfvswitch: reload (%s) refused, still running the previous "
-				"config: %s\n",
-				hup ? "SIGHUP" : "file changed", msg);
-		fflush(stdout);
-	}
+	if (vs_daemon_reload(d, msg, sizeof(msg)) == 0)
+		printf("reload (%s): applied: %s\n", why, msg);
+	else
+		fprintf(stderr,
+			"nfvswitch: reload (%s) refused, still running the previous config: %s\n",
+			why, msg);
+	fflush(stdout);
 }
 
 static void
@@ -209,22 +218,251 @@ print_vhost(struct vs_switch *sw)
 	fflush(stdout);
 }
 
+/* ---- the control loop --------------------------------------------------------------- */
+
+/* What the control loop's callbacks and jobs work on. */
+struct app {
+	struct vs_daemon d;
+	struct vs_switch *sw;
+	struct vs_loop *loop;
+	struct vs_switch_stats *cur, *prev; /* the stats printout's window */
+	uint32_t stats_ms;		    /* --stats-interval, or STATS_FROM_CONFIG */
+	uint32_t duration_s;
+	double t_start, t_last;
+};
+
+/* vhost reports a guest's device came or went: republish the worker
+ * snapshot (on GONE before returning: the guest's memory goes next). */
+static void
+on_vhu_event(void *arg, const struct vs_vhu_event *ev)
+{
+	struct app *a = arg;
+	int rc;
+
+	if (ev->type != VS_VHU_EV_READY && ev->type != VS_VHU_EV_GONE)
+		return;
+	rc = vs_switch_refresh_ports(a->sw);
+	if (rc < 0)
+		fprintf(stderr, "nfvswitch: port %s: cannot republish the worker snapshot: %s\n",
+			ev->port->name, strerror(-rc));
+}
+
+static void
+fd_ctl(void *arg, int fd, short revents)
+{
+	struct app *a = arg;
+
+	(void)fd;
+	(void)revents;
+	vs_ctl_serve(a->d.ctl);
+}
+
+static void
+fd_metrics(void *arg, int fd, short revents)
+{
+	struct app *a = arg;
+
+	(void)fd;
+	(void)revents;
+	vs_metrics_serve(a->d.metrics, &a->d);
+}
+
+static void
+fd_vhost(void *arg, int fd, short revents)
+{
+	struct app *a = arg;
+
+	(void)fd;
+	(void)revents;
+	vs_vhu_process_events(on_vhu_event, a);
+}
+
+static void
+fd_signal(void *arg, int fd, short revents)
+{
+	struct app *a = arg;
+	uint64_t n;
+
+	(void)revents;
+	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		fprintf(stderr, "nfvswitch: signal fd: %s\n", strerror(errno));
+	if (stop_requested) {
+		vs_loop_stop(a->loop);
+		return;
+	}
+	if (reload_requested) {
+		reload_requested = 0;
+		reload(&a->d, "SIGHUP");
+	}
+}
+
+static void
+job_stats_copy(void *arg, uint64_t now)
+{
+	struct app *a = arg;
+
+	vs_daemon_stats_copy(&a->d, (double)now / 1e3);
+}
+
+static void
+job_rate_window(void *arg, uint64_t now)
+{
+	struct app *a = arg;
+
+	vs_daemon_rate_window(&a->d, (double)now / 1e3);
+}
+
+static uint64_t
+sriov_due(void *arg)
+{
+	struct app *a = arg;
+
+	return vs_daemon_sriov_due(&a->d);
+}
+
+static void
+job_sriov(void *arg, uint64_t now)
+{
+	struct app *a = arg;
+
+	vs_daemon_sriov_step(&a->d, now);
+}
+
+static void
+job_reclaim(void *arg, uint64_t now)
+{
+	struct app *a = arg;
+
+	(void)now;
+	vs_switch_reclaim(a->sw);
+}
+
+static void
+job_rerank(void *arg, uint64_t now)
+{
+	struct app *a = arg;
+
+	(void)now;
+	vs_switch_rerank(a->sw);
+}
+
+static void
+job_watch_file(void *arg, uint64_t now)
+{
+	struct app *a = arg;
+
+	(void)now;
+	if (vs_daemon_file_changed(&a->d))
+		reload(&a->d, "file changed");
+}
+
+/* control.stats_interval_ms is live: a reload may change it. */
+static uint32_t
+stats_period(void *arg)
+{
+	struct app *a = arg;
+
+	return a->stats_ms == STATS_FROM_CONFIG ? a->d.cfg->control.stats_interval_ms : a->stats_ms;
+}
+
+static void
+job_stats_print(void *arg, uint64_t now)
+{
+	struct app *a = arg;
+	struct vs_switch_stats *tmp;
+	double t = now_s();
+
+	(void)now;
+	vs_switch_stats(a->sw, a->cur);
+	vs_stats_print(stdout, a->cur, a->prev, t - a->t_last, t - a->t_start);
+	print_vhost(a->sw);
+	tmp = a->prev;
+	a->prev = a->cur;
+	a->cur = tmp;
+	a->t_last = t;
+}
+
+static void
+job_duration(void *arg, uint64_t now)
+{
+	struct app *a = arg;
+
+	(void)now;
+	vs_loop_stop(a->loop);
+}
+
+/* Every periodic job of the control loop, and how often it runs. */
+static const struct vs_loop_job jobs[] = {
+    {.name = "stats-copy", .period_ms = 100, .fn = job_stats_copy},
+    {.name = "rate-window", .period_ms = 1000, .fn = job_rate_window},
+    /* When the reconcile context says, at most every 10 ms. */
+    {.name = "sriov", .period_ms = 10, .due_fn = sriov_due, .fn = job_sriov},
+    {.name = "reclaim", .period_ms = 100, .fn = job_reclaim},
+    {.name = "rerank", .period_ms = 1000, .fn = job_rerank},
+    {.name = "watch-file", .period_ms = 100, .fn = job_watch_file},
+    {.name = "stats-print", .period_fn = stats_period, .fn = job_stats_print},
+};
+
+/* Register the fds and the jobs. 0 or -errno. */
+static int
+loop_setup(struct app *a)
+{
+	size_t i;
+	int rc;
+
+	a->loop = vs_loop_create(NULL, NULL);
+	if (a->loop == NULL)
+		return -errno;
+	sig_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (sig_fd < 0)
+		return -errno;
+	rc = vs_loop_add_fd(a->loop, "signals", sig_fd, fd_signal, a);
+	if (rc == 0)
+		rc = vs_loop_add_fd(a->loop, "vhost-events", vs_vhu_event_fd(), fd_vhost, a);
+	if (rc == 0 && a->d.ctl != NULL)
+		rc = vs_loop_add_fd(a->loop, "ctl", vs_ctl_fd(a->d.ctl), fd_ctl, a);
+	if (rc == 0 && a->d.metrics != NULL)
+		rc = vs_loop_add_fd(a->loop, "metrics", vs_metrics_fd(a->d.metrics), fd_metrics, a);
+	for (i = 0; rc == 0 && i < sizeof(jobs) / sizeof(jobs[0]); i++)
+		rc = vs_loop_add_job(a->loop, &jobs[i], a);
+	if (rc == 0 && a->duration_s) {
+		const struct vs_loop_job stop = {
+		    .name = "duration", .period_ms = a->duration_s * 1000, .fn = job_duration};
+
+		rc = vs_loop_add_job(a->loop, &stop, a);
+	}
+	return rc;
+}
+
+static void
+loop_teardown(struct app *a)
+{
+	char line[1024];
+
+	if (a->loop != NULL && vs_loop_summary(a->loop, line, sizeof(line)) >= 0)
+		printf("control loop: %s\n", line);
+	vs_loop_destroy(a->loop);
+	a->loop = NULL;
+	if (sig_fd >= 0)
+		close(sig_fd);
+	sig_fd = -1;
+}
+
 static int
 run(const struct vs_config *cfg, const char *file, const char *prog, uint32_t stats_ms,
     uint32_t duration_s)
 {
-	struct vs_switch_stats *cur, *prev, *tmp;
-	struct vs_daemon d;
+	struct app a;
 	struct vs_mbuf_sizing sz;
-	uint32_t interval;
 	struct vs_eal_args ea;
 	struct vs_switch *sw;
 	struct sigaction sa;
 	char line[4096];
-	double t_start, t_last, t_rerank, t;
 	int rc;
 
-	memset(&d, 0, sizeof(d));
+	memset(&a, 0, sizeof(a));
+	a.stats_ms = stats_ms;
+	a.duration_s = duration_s;
 	rc = vs_switch_mbuf_sizing(cfg, &sz);
 	if (rc < 0) {
 		fprintf(stderr, "nfvswitch: cannot size the mempool: %s\n", strerror(-rc));
@@ -265,10 +503,10 @@ run(const struct vs_config *cfg, const char *file, const char *prog, uint32_t st
 		rte_eal_cleanup();
 		return EXIT_STARTUP;
 	}
-	cur = calloc(1, sizeof(*cur));
-	prev = calloc(1, sizeof(*prev));
-	sw = vs_switch_create(cfg);
-	if (sw == NULL || cur == NULL || prev == NULL) {
+	a.cur = calloc(1, sizeof(*a.cur));
+	a.prev = calloc(1, sizeof(*a.prev));
+	sw = a.sw = vs_switch_create(cfg);
+	if (sw == NULL || a.cur == NULL || a.prev == NULL) {
 		fprintf(stderr, "nfvswitch: cannot create the switch: %s\n", strerror(errno));
 		rc = EXIT_STARTUP;
 		goto out;
@@ -296,55 +534,42 @@ run(const struct vs_config *cfg, const char *file, const char *prog, uint32_t st
 	printf("nfvswitch running: %u ports, %u workers, %u rules; Ctrl-C stops\n", cfg->n_ports,
 	       cfg->n_workers, cfg->n_rules);
 	fflush(stdout);
-	rc = vs_daemon_init(&d, sw, cfg, file);
+	rc = vs_daemon_init(&a.d, sw, cfg, file);
 	if (rc < 0) {
 		fprintf(stderr, "nfvswitch: cannot set up the control plane: %s\n", strerror(-rc));
 		rc = EXIT_STARTUP;
 		goto out;
 	}
-	if (vs_daemon_sriov_start(&d, NULL) < 0)
-		fprintf(stderr, "nfvswitch: SR-IOV not managed: %s\n", d.vf_error);
-	control_open(&d, cfg);
-	t_start = t_last = t_rerank = now_s();
-	vs_switch_stats(sw, prev);
-	while (!stop_requested) {
-		control_poll(&d, 20);
-		t = now_s();
-		vs_daemon_tick(&d, t);
-		/* vhost device events: a guest came or went. */
-		vs_vhu_process_events(sw);
-		vs_switch_reclaim(sw);
-		if (t - t_rerank >= 1.0) {
-			vs_switch_rerank(sw);
-			t_rerank = t;
-		}
-		if (duration_s && t - t_start >= duration_s)
-			break;
-		/* control.stats_interval_ms is live: a reload may change it. */
-		interval =
-		    stats_ms == STATS_FROM_CONFIG ? d.cfg->control.stats_interval_ms : stats_ms;
-		if (interval && (t - t_last) * 1000.0 >= interval) {
-			vs_switch_stats(sw, cur);
-			vs_stats_print(stdout, cur, prev, t - t_last, t - t_start);
-			print_vhost(sw);
-			tmp = prev;
-			prev = cur;
-			cur = tmp;
-			t_last = t;
-		}
+	if (vs_daemon_sriov_start(&a.d, NULL) < 0)
+		fprintf(stderr, "nfvswitch: SR-IOV not managed: %s\n", a.d.vf_error);
+	control_open(&a.d, cfg);
+	rc = loop_setup(&a);
+	if (rc < 0) {
+		fprintf(stderr, "nfvswitch: cannot set up the control loop: %s\n", strerror(-rc));
+		rc = EXIT_STARTUP;
+		goto out;
+	}
+	a.t_start = a.t_last = now_s();
+	vs_switch_stats(sw, a.prev);
+	/* A signal that came before the loop's fd existed. */
+	if (!stop_requested) {
+		if (reload_requested)
+			sig_wake();
+		vs_loop_run(a.loop);
 	}
 	printf("stopping%s\n", stop_requested ? " (signal)" : "");
 	vs_switch_stop(sw);
-	vs_switch_stats(sw, cur);
-	vs_stats_print(stdout, cur, NULL, 1.0, now_s() - t_start);
+	vs_switch_stats(sw, a.cur);
+	vs_stats_print(stdout, a.cur, NULL, 1.0, now_s() - a.t_start);
 	print_vhost(sw);
 	rc = EXIT_OK;
 out:
+	loop_teardown(&a);
 	vs_switch_destroy(sw);
-	vs_daemon_fini(&d);
+	vs_daemon_fini(&a.d);
 	vs_vhu_fini();
-	free(cur);
-	free(prev);
+	free(a.cur);
+	free(a.prev);
 	rte_pdump_uninit();
 	rte_eal_cleanup();
 	return rc;

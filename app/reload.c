@@ -113,6 +113,21 @@ sriov_bind_ports(struct vs_daemon *d)
 	}
 }
 
+/* The reconcile context reports an outcome; the daemon says it (failures
+ * are logged as errors by sriov/ itself, with the PF's own words). */
+static void
+on_vf_event(void *arg, const struct vs_vf_event *ev)
+{
+	(void)arg;
+	if (ev->vf < 0)
+		VS_CTL_LOG(INFO, "SR-IOV: PF %s: num_vfs %s%s%s\n", ev->pf,
+			   vs_vf_state_str(ev->state), ev->msg[0] ? ": " : "", ev->msg);
+	else
+		VS_CTL_LOG(INFO, "SR-IOV: PF %s VF %d: %s %s%s%s\n", ev->pf, ev->vf,
+			   vs_vf_field_str(ev->field), vs_vf_state_str(ev->state),
+			   ev->msg[0] ? ": " : "", ev->msg);
+}
+
 int
 vs_daemon_sriov_start(struct vs_daemon *d, const struct vs_vf_params *params)
 {
@@ -132,6 +147,7 @@ vs_daemon_sriov_start(struct vs_daemon *d, const struct vs_vf_params *params)
 			 strerror(errno));
 		return rc;
 	}
+	vs_vf_set_event_handler(d->vf, on_vf_event, d);
 	VS_CTL_LOG(INFO, "managing the VFs of %u PF(s)\n", d->cfg->n_sriov);
 	sriov_bind_ports(d);
 	return 0;
@@ -185,28 +201,21 @@ vs_daemon_fini(struct vs_daemon *d)
 }
 
 void
-vs_daemon_tick(struct vs_daemon *d, double now)
+vs_daemon_stats_copy(struct vs_daemon *d, double now)
+{
+	/* Only this thread writes d->stats: it may read it without the lock. */
+	pthread_mutex_lock(&d->stats_lock);
+	vs_switch_stats(d->sw, d->stats);
+	pthread_mutex_unlock(&d->stats_lock);
+	d->t_copy = now;
+}
+
+void
+vs_daemon_rate_window(struct vs_daemon *d, double now)
 {
 	struct vs_switch_stats *tmp;
 
-	/* The copy telemetry reads is refreshed ten times a second (the whole
-	 * struct is some 200 KiB with 64 workers); requests refresh it too. */
-	if (now - d->t_copy >= 0.1 || now - d->t_rate >= 1.0) {
-		/* Only this thread writes d->stats: it may read it without the lock. */
-		pthread_mutex_lock(&d->stats_lock);
-		vs_switch_stats(d->sw, d->stats);
-		pthread_mutex_unlock(&d->stats_lock);
-		d->t_copy = now;
-	}
-	if (d->vf != NULL) {
-		/* The context's clock is CLOCK_MONOTONIC in ms, as now is. */
-		uint64_t now_ms = (uint64_t)(now * 1000.0);
-
-		if (now_ms >= vs_vf_next_due(d->vf))
-			vs_vf_reconcile(d->vf, now_ms + 5);
-	}
-	if (now - d->t_rate < 1.0)
-		return;
+	vs_daemon_stats_copy(d, now);
 	tmp = d->rate_prev;
 	d->rate_prev = d->rate_cur;
 	d->rate_cur = tmp;
@@ -216,6 +225,19 @@ vs_daemon_tick(struct vs_daemon *d, double now)
 	d->rate_window_ready = true;
 }
 
+uint64_t
+vs_daemon_sriov_due(const struct vs_daemon *d)
+{
+	return d->vf != NULL ? vs_vf_next_due(d->vf) : UINT64_MAX;
+}
+
+void
+vs_daemon_sriov_step(struct vs_daemon *d, uint64_t now_ms)
+{
+	/* The context's clock is CLOCK_MONOTONIC in ms, as now_ms is. */
+	if (d->vf != NULL && now_ms >= vs_vf_next_due(d->vf))
+		vs_vf_reconcile(d->vf, now_ms + 5);
+}
 
 /* ---- the spine: parse, validate, plan, apply, report ------------------------------- */
 

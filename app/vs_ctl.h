@@ -113,7 +113,7 @@ int vs_daemon_init(struct vs_daemon *d, struct vs_switch *sw, const struct vs_co
 /*
  * Start managing the SR-IOV PFs of the running config (when it has any):
  * validate the sriov: section and create the reconcile context; the control
- * loop's vs_daemon_tick() then programs the PFs. params NULL: the real PFs.
+ * loop's vs_daemon_sriov_step() then programs the PFs. params NULL: the real PFs.
  * 0 or -errno, with the reason in d->vf_error (forwarding is unaffected).
  */
 int vs_daemon_sriov_start(struct vs_daemon *d, const struct vs_vf_params *params);
@@ -121,10 +121,19 @@ int vs_daemon_sriov_start(struct vs_daemon *d, const struct vs_vf_params *params
 /* Close the socket and listeners, free configs d loaded. Accepts a zeroed d. */
 void vs_daemon_fini(struct vs_daemon *d);
 
-/* Refresh the statistics copy (every 100 ms), the rate window (once a
- * second), and run an SR-IOV reconcile step when one is due (at most ~5 ms).
- * now: CLOCK_MONOTONIC seconds. */
-void vs_daemon_tick(struct vs_daemon *d, double now);
+/*
+ * The daemon's periodic jobs (the control loop's table in app/main.c runs
+ * them; now: CLOCK_MONOTONIC seconds, now_ms: milliseconds). Refresh the
+ * statistics copy telemetry and metrics read (every 100 ms: the struct is
+ * some 200 KiB with 64 workers; requests refresh it too); close the rate
+ * window (about once a second; refreshes the copy as well).
+ */
+void vs_daemon_stats_copy(struct vs_daemon *d, double now);
+void vs_daemon_rate_window(struct vs_daemon *d, double now);
+/* When an SR-IOV reconcile step is due (UINT64_MAX: no VFs managed or
+ * nothing to do), and run one (at most ~5 ms of PF work) when it is. */
+uint64_t vs_daemon_sriov_due(const struct vs_daemon *d);
+void vs_daemon_sriov_step(struct vs_daemon *d, uint64_t now_ms);
 
 /*
  * Reload the file: load and validate it, plan it against what runs and apply

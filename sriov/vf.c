@@ -29,6 +29,7 @@ struct fstate {
 	uint32_t attempts;
 	uint64_t next_ms;
 	char msg[VS_VF_MSG_MAX];
+	enum vs_vf_state reported; /* last state told to the event handler */
 };
 
 struct vf_ent {
@@ -66,6 +67,8 @@ struct pf_ent {
 
 struct vs_vf_ctx {
 	struct vs_vf_params p;
+	vs_vf_event_fn event_fn;
+	void *event_arg;
 	char root[256];
 	struct pf_ent *pfs;
 	uint32_t n_pfs;
@@ -868,6 +871,59 @@ count_open(const struct vs_vf_ctx *ctx)
 	return n;
 }
 
+/* Tell the owner about a state fs reached since it was last told. */
+static void
+report(const struct vs_vf_ctx *ctx, const struct pf_ent *pf, int vf, enum vs_vf_field f,
+       struct fstate *fs)
+{
+	struct vs_vf_event ev;
+
+	if (fs->reported == fs->st)
+		return;
+	fs->reported = fs->st;
+	switch (fs->st) {
+	case VS_VF_ST_APPLIED:
+	case VS_VF_ST_RETRY:
+	case VS_VF_ST_FAILED:
+	case VS_VF_ST_WAITING:
+	case VS_VF_ST_FALLBACK:
+		break;
+	default:
+		return; /* not an outcome */
+	}
+	if (ctx->event_fn == NULL)
+		return;
+	ev = (struct vs_vf_event){.pf = pf->name,
+				  .vf = vf,
+				  .field = f,
+				  .state = fs->st,
+				  .err = fs->st == VS_VF_ST_APPLIED ? 0 : fs->err,
+				  .msg = fs->msg};
+	ctx->event_fn(ctx->event_arg, &ev);
+}
+
+/* After a step on pf: report what changed, num_vfs first. */
+static void
+report_changes(const struct vs_vf_ctx *ctx, struct pf_ent *pf)
+{
+	uint32_t i;
+	int f;
+
+	report(ctx, pf, -1, VS_VF_F_MAX, &pf->numvfs);
+	for (i = 0; i < pf->n_vfs; i++)
+		for (f = 0; f < VS_VF_F_MAX; f++)
+			report(ctx, pf, pf->vfs[i].id, (enum vs_vf_field)f, &pf->vfs[i].f[f]);
+}
+
+void
+vs_vf_set_event_handler(struct vs_vf_ctx *ctx, vs_vf_event_fn fn, void *arg)
+{
+	if (ctx == NULL)
+		return;
+	ctx->event_fn = fn;
+	ctx->event_arg = arg;
+}
+
 int
 vs_vf_reconcile(struct vs_vf_ctx *ctx, uint64_t deadline_ms)
 {
@@ -883,6 +939,7 @@ vs_vf_reconcile(struct vs_vf_ctx *ctx, uint64_t deadline_ms)
 		if (!pf_has_work(&ctx->pfs[i], now))
 			continue;
 		pf_step(ctx, &ctx->pfs[i], deadline_ms);
+		report_changes(ctx, &ctx->pfs[i]);
 	}
 	return count_open(ctx);
 }

@@ -12,6 +12,7 @@
  *		sleep until vs_vf_next_due(ctx) (or the next event)
  *	on reload:   vs_vf_apply_config(ctx, new_cfg);   only what changed is touched
  *	VF port up:  vs_vf_bind_port(ctx, "ens1f0", 3, port_id);   extra MAC filters
+ *	outcomes:    vs_vf_set_event_handler(ctx, fn, arg);   applied / failed, to the owner
  *	show vf:     vs_vf_show(ctx, buf, size) or vs_vf_status_*() for JSON
  *	shutdown:    vs_vf_destroy(ctx);
  *
@@ -121,6 +122,28 @@ void vs_vf_destroy(struct vs_vf_ctx *ctx);
  * failed and waiting ones do not count): 0 when converged; or -errno.
  */
 int vs_vf_reconcile(struct vs_vf_ctx *ctx, uint64_t deadline_ms);
+
+/*
+ * What a reconcile step changed, reported to the context's owner: a VF
+ * field (or a PF's num_vfs) reached an outcome it did not have at the last
+ * report: applied, retrying, failed, waiting for its VF, or (extra MACs)
+ * fallen back to promiscuous mode. The owner decides what to log or count;
+ * vs_vf_status_*() hold the same state for `show vf`.
+ */
+struct vs_vf_event {
+	const char *pf;		/* PF name */
+	int vf;			/* VF id; -1: the PF's num_vfs */
+	enum vs_vf_field field; /* VS_VF_F_MAX when vf is -1 */
+	enum vs_vf_state state; /* APPLIED, RETRY, FAILED, WAITING or FALLBACK */
+	int err;		/* -errno of the failure, 0 when applied */
+	const char *msg;	/* the error or note, "" when none */
+};
+
+typedef void (*vs_vf_event_fn)(void *arg, const struct vs_vf_event *ev);
+
+/* Report to fn(arg, ev) from vs_vf_reconcile() on, on the caller's thread
+ * (fn NULL: nobody). */
+void vs_vf_set_event_handler(struct vs_vf_ctx *ctx, vs_vf_event_fn fn, void *arg);
 
 /* When the next step has work to do (UINT64_MAX: nothing scheduled). */
 uint64_t vs_vf_next_due(const struct vs_vf_ctx *ctx);

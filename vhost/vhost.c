@@ -6,9 +6,12 @@
  * the events they post (vs_vhu_process_events).
  *
  * The callbacks never touch switch state: they post an event to an
- * rte_ring. destroy_device then waits until the control thread has
- * republished the port as not ready (a snapshot publish includes an
- * rte_rcu_qsbr grace period) and acknowledged, or until the port is being
+ * rte_ring and signal an eventfd the control loop sleeps on. The control
+ * thread applies the events and reports what happened to the module's owner
+ * (vs_vhu_event_fn), which republishes the switch's ports; vhost never calls
+ * up into the switch. destroy_device waits until the owner has republished
+ * the port as not ready (a snapshot publish includes an rte_rcu_qsbr grace
+ * period) and the control thread acknowledged, or until the port is being
  * destroyed (then no worker runs: the pipeline destroys ports only when the
  * workers have stopped, and rte_vhost_driver_unregister waits for a busy
  * callback, which is why the wait must end on `closing`).
@@ -19,6 +22,7 @@
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -34,7 +38,6 @@
 #include <rte_vhost.h>
 
 #include "vhost_priv.h"
-#include "vs_switch.h"
 
 RTE_LOG_REGISTER_DEFAULT(vs_vhost_logtype, NOTICE);
 
@@ -67,7 +70,8 @@ static struct {
 	struct vs_vhu_port *slot[VS_PORT_MAX];
 	uint16_t slot_gen[VS_PORT_MAX];
 	struct rte_ring *ev;
-} vhu = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	int efd; /* eventfd: readable when events wait in ev */
+} vhu = {.lock = PTHREAD_MUTEX_INITIALIZER, .efd = -1};
 
 /* Host-side offloads the pipeline cannot finish (segmentation, partial
  * checksums on packets forwarded to a NIC that was not asked to complete
@@ -126,15 +130,26 @@ nap_us(long us)
 	nanosleep(&ts, NULL);
 }
 
+/* Wake the control loop: events wait. */
+static void
+wake(void)
+{
+	uint64_t one = 1;
+	ssize_t rc;
+
+	/* Fails only when the counter is at its maximum: then it is readable. */
+	rc = write(vhu.efd, &one, sizeof(one));
+	RTE_SET_USED(rc);
+}
+
 /*
- * Post an event for the control thread. The ring holds 4096 events and the
- * control thread drains it every loop, so it is full only when the control
- * thread is stuck. Then a destroy_device event waits for room (it must not
- * be lost, and librte_vhost holds no queue lock while calling
- * destroy_device). Other callbacks may run with every queue lock held
- * (vring_state_changed during SET_VRING_ENABLE), where waiting could
- * deadlock with a grace period the control thread waits for: those events
- * are dropped and logged instead.
+ * Post an event for the control thread and wake it. The ring holds 4096
+ * events and the control thread drains it whenever it is woken, so it is
+ * full only when the control thread is stuck. Then a destroy_device event waits for room (it must
+ * not be lost, and librte_vhost holds no queue lock while calling destroy_device). Other callbacks
+ * may run with every queue lock held (vring_state_changed during SET_VRING_ENABLE), where waiting
+ * could deadlock with a grace period the control thread waits for: those events are dropped and
+ * logged instead.
  */
 static int
 post(const struct vhu_event *ev, bool may_wait)
@@ -158,6 +173,7 @@ post(const struct vhu_event *ev, bool may_wait)
 			VS_VHU_LOG(WARNING, "event ring full; waiting for the control thread");
 		nap_us(100);
 	}
+	wake();
 	return 0;
 }
 
@@ -224,6 +240,7 @@ cb_destroy_device(int vid)
 {
 	struct vhu_event ev;
 	struct vs_vhu_port *vp;
+	struct timespec t0, t1;
 	uint32_t seq;
 	unsigned waited_ms = 0, us = 0;
 
@@ -235,6 +252,7 @@ cb_destroy_device(int vid)
 	ev.type = VHU_EV_DESTROY_DEVICE;
 	ev.vid = vid;
 	ev.seq = seq;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (post(&ev, true) < 0)
 		return; /* no event ring: no switch runs this port */
 	while ((uint32_t)atomic_load(&vp->destroy_ack) - seq > UINT32_MAX / 2 &&
@@ -249,6 +267,12 @@ cb_destroy_device(int vid)
 					   vp->path, vid, waited_ms / 1000);
 		}
 	}
+	if (atomic_load(&vp->closing))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* How long the guest's teardown waited for us (docs/vhost.md). */
+	VS_VHU_LOG(INFO, "port %s: destroy_device of device %d took %.3f ms", vp->port->name, vid,
+		   (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 }
 
 static const struct rte_vhost_device_ops vhu_dev_ops = {
@@ -262,21 +286,26 @@ static const struct rte_vhost_device_ops vhu_dev_ops = {
 
 /* ---- events (control thread) ------------------------------------------------------ */
 
-static void
-refresh(struct vs_switch *sw, struct vs_vhu_port *vp)
-{
-	int rc;
+/* Where vs_vhu_process_events() reports. */
+struct vs_vhu_sink {
+	vs_vhu_event_fn fn;
+	void *arg;
+};
 
-	if (sw == NULL)
-		return;
-	rc = vs_switch_refresh_ports(sw);
-	if (rc < 0)
-		VS_VHU_LOG(ERR, "%s: cannot republish the worker snapshot: %s", vp->port->name,
-			   strerror(-rc));
+/* Tell the owner what happened to vp (it may republish the switch's ports). */
+static void
+report(const struct vs_vhu_sink *sink, struct vs_vhu_port *vp, enum vs_vhu_event_type type, int vid,
+       uint16_t queue, bool enable)
+{
+	struct vs_vhu_event ev = {
+	    .type = type, .port = vp->port, .vid = vid, .queue = queue, .enable = enable};
+
+	if (sink->fn != NULL)
+		sink->fn(sink->arg, &ev);
 }
 
 static void
-apply_new_device(struct vs_switch *sw, struct vs_vhu_port *vp, int vid)
+apply_new_device(const struct vs_vhu_sink *sink, struct vs_vhu_port *vp, int vid)
 {
 	uint16_t n_vrings = rte_vhost_get_vring_num(vid), i;
 	uint64_t features = 0;
@@ -300,21 +329,21 @@ apply_new_device(struct vs_switch *sw, struct vs_vhu_port *vp, int vid)
 		   vp->port->name, vid, vp->path, n_vrings, features);
 	if (vp->port->started) {
 		atomic_store_explicit(&vp->port->ready, true, memory_order_release);
-		refresh(sw, vp);
+		report(sink, vp, VS_VHU_EV_READY, vid, 0, false);
 	}
 }
 
 static void
-apply_destroy_device(struct vs_switch *sw, struct vs_vhu_port *vp, int vid, uint32_t seq)
+apply_destroy_device(const struct vs_vhu_sink *sink, struct vs_vhu_port *vp, int vid, uint32_t seq)
 {
 	if (atomic_load(&vp->vid) != vid) {
 		/* A device we ignored (or never saw run): workers never used it. */
 		atomic_store(&vp->destroy_ack, seq);
 		return;
 	}
-	/* Not ready first, then publish (which waits for a grace period). */
+	/* Not ready first, then the owner publishes (which waits for a grace period). */
 	atomic_store_explicit(&vp->port->ready, false, memory_order_release);
-	refresh(sw, vp);
+	report(sink, vp, VS_VHU_EV_GONE, vid, 0, false);
 	atomic_store_explicit(&vp->vid, -1, memory_order_release);
 	vp->destroys++;
 	vp->features = 0;
@@ -325,7 +354,7 @@ apply_destroy_device(struct vs_switch *sw, struct vs_vhu_port *vp, int vid, uint
 }
 
 static void
-apply_event(struct vs_switch *sw, const struct vhu_event *ev)
+apply_event(const struct vs_vhu_sink *sink, const struct vhu_event *ev)
 {
 	struct vs_vhu_port *vp;
 	uint16_t pair;
@@ -341,6 +370,7 @@ apply_event(struct vs_switch *sw, const struct vhu_event *ev)
 		vp->state = VS_VHU_CONNECTED;
 		VS_VHU_LOG(INFO, "port %s: connected on %s (connection %" PRIu64 ")",
 			   vp->port->name, vp->path, vp->connections);
+		report(sink, vp, VS_VHU_EV_CONNECTED, ev->vid, 0, false);
 		break;
 	case VHU_EV_DESTROY_CONN:
 		vp->state = VS_VHU_WAITING;
@@ -350,12 +380,13 @@ apply_event(struct vs_switch *sw, const struct vhu_event *ev)
 		}
 		VS_VHU_LOG(INFO, "port %s: disconnected from %s%s", vp->port->name, vp->path,
 			   vp->mode == VS_CFG_VHOST_CLIENT ? "; reconnecting" : "");
+		report(sink, vp, VS_VHU_EV_DISCONNECTED, ev->vid, 0, false);
 		break;
 	case VHU_EV_NEW_DEVICE:
-		apply_new_device(sw, vp, ev->vid);
+		apply_new_device(sink, vp, ev->vid);
 		break;
 	case VHU_EV_DESTROY_DEVICE:
-		apply_destroy_device(sw, vp, ev->vid, ev->seq);
+		apply_destroy_device(sink, vp, ev->vid, ev->seq);
 		break;
 	case VHU_EV_VRING:
 		pair = ev->queue / 2;
@@ -372,6 +403,7 @@ apply_event(struct vs_switch *sw, const struct vhu_event *ev)
 			atomic_store(&vp->q[pair].tx_on, ev->enable != 0);
 		VS_VHU_LOG(DEBUG, "port %s: vring %u %s", vp->port->name, ev->queue,
 			   ev->enable ? "enabled" : "disabled");
+		report(sink, vp, VS_VHU_EV_VRING, ev->vid, ev->queue, ev->enable != 0);
 		break;
 	case VHU_EV_FEATURES:
 		if (atomic_load(&vp->vid) == ev->vid)
@@ -381,18 +413,30 @@ apply_event(struct vs_switch *sw, const struct vhu_event *ev)
 }
 
 int
-vs_vhu_process_events(struct vs_switch *sw)
+vs_vhu_event_fd(void)
 {
+	return vhu.efd;
+}
+
+int
+vs_vhu_process_events(vs_vhu_event_fn fn, void *arg)
+{
+	const struct vs_vhu_sink sink = {.fn = fn, .arg = arg};
 	struct vhu_event ev[VHU_EV_BURST];
 	unsigned n, i;
+	uint64_t cnt;
 	int total = 0;
+	ssize_t rc;
 
 	if (vhu.ev == NULL)
 		return -ENODEV;
+	/* Clear the wakeup first: an event posted after this wakes us again. */
+	rc = read(vhu.efd, &cnt, sizeof(cnt));
+	RTE_SET_USED(rc);
 	while ((n = rte_ring_sc_dequeue_burst_elem(vhu.ev, ev, sizeof(ev[0]), VHU_EV_BURST, NULL)) >
 	       0) {
 		for (i = 0; i < n; i++)
-			apply_event(sw, &ev[i]);
+			apply_event(&sink, &ev[i]);
 		total += (int)n;
 	}
 	return total;
@@ -682,6 +726,13 @@ static const struct vs_port_ops vhu_port_ops = {
 int
 vs_vhu_init(void)
 {
+	if (vhu.efd < 0) {
+		vhu.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (vhu.efd < 0) {
+			VS_VHU_LOG(ERR, "cannot create the event fd: %s", strerror(errno));
+			return -errno;
+		}
+	}
 	if (vhu.ev == NULL) {
 		vhu.ev = rte_ring_create_elem("vs_vhu_ev", sizeof(struct vhu_event),
 					      VHU_EV_RING_SIZE, SOCKET_ID_ANY, RING_F_SC_DEQ);
@@ -699,6 +750,9 @@ vs_vhu_fini(void)
 {
 	rte_ring_free(vhu.ev);
 	vhu.ev = NULL;
+	if (vhu.efd >= 0)
+		close(vhu.efd);
+	vhu.efd = -1;
 }
 
 int

@@ -11,12 +11,14 @@
  * (the guest's rx ring).
  *
  * Threads. librte_vhost calls our device callbacks on its own thread; they
- * only post events to a ring. The control thread applies them in
- * vs_vhu_process_events() (call it every control-loop iteration): it sets
- * the device id and queue states, marks the port ready or not ready and
- * republishes the worker snapshot. destroy_device does not return before the
- * control thread has published the port as not ready and an RCU grace
- * period has passed, so no worker touches a device that is going away.
+ * only post events to a ring and make vs_vhu_event_fd() readable. The
+ * control thread applies them in vs_vhu_process_events() when that fd is
+ * readable: it sets the device id and queue states, marks the port ready or
+ * not ready and reports each change to the owner (the daemon), which
+ * republishes the worker snapshot (events up, calls down: vhost never calls
+ * the switch). destroy_device does not return before the owner has
+ * published the port as not ready and an RCU grace period has passed, so no
+ * worker touches a device that is going away.
  * Workers only call the port's rx/tx (vhost_dp.c).
  *
  * Drops: packets to a port whose device is absent are counted as
@@ -34,25 +36,51 @@
 #include "vs_config.h"
 #include "vs_port.h"
 
-struct vs_switch;
-
 /*
  * Register the vhost port type with the pipeline and create the event ring
- * (after rte_eal_init, before the first vs_switch_apply; control thread).
+ * and its eventfd (after rte_eal_init, before the first vs_switch_apply;
+ * control thread).
  * Idempotent. Returns 0 or -errno.
  */
 int vs_vhu_init(void);
 
-/* Free the event ring (after every vhost port is destroyed). */
+/* Free the event ring and close its fd (after every vhost port is destroyed). */
 void vs_vhu_fini(void);
+
+/* What happened to a vhost port, as vs_vhu_process_events() reports it. */
+enum vs_vhu_event_type {
+	VS_VHU_EV_CONNECTED,	/* the socket connected */
+	VS_VHU_EV_DISCONNECTED, /* the socket closed */
+	VS_VHU_EV_READY,	/* a device runs on a started port: port->ready is set */
+	VS_VHU_EV_GONE,		/* the device is going away: port->ready is clear */
+	VS_VHU_EV_VRING,	/* a virtqueue was enabled or disabled */
+};
+
+struct vs_vhu_event {
+	enum vs_vhu_event_type type;
+	struct vs_port *port;
+	int vid;	/* librte_vhost device id */
+	uint16_t queue; /* VRING: virtqueue index */
+	bool enable;	/* VRING */
+};
+
+/*
+ * The owner's handler. On READY and GONE it republishes the worker snapshot
+ * of the switch that runs ev->port (vs_switch_refresh_ports); on GONE it must
+ * have done so when it returns: the guest's memory is unmapped right after.
+ */
+typedef void (*vs_vhu_event_fn)(void *arg, const struct vs_vhu_event *ev);
+
+/* Readable (POLLIN) when device events wait for vs_vhu_process_events();
+ * -1 before vs_vhu_init(). */
+int vs_vhu_event_fd(void);
 
 /*
  * Control thread: apply the device events librte_vhost posted since the last
- * call and, when a port's readiness changed, republish sw's worker snapshot
- * (sw may be NULL when no switch runs the ports yet). Returns the number of
- * events applied or -errno.
+ * call and report each to fn(arg, ev) (fn may be NULL when no switch runs
+ * the ports yet). Returns the number of events applied or -errno.
  */
-int vs_vhu_process_events(struct vs_switch *sw);
+int vs_vhu_process_events(vs_vhu_event_fn fn, void *arg);
 
 enum vs_vhu_state {
 	VS_VHU_WAITING = 0, /* no connection on the socket */

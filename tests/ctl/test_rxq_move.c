@@ -206,7 +206,7 @@ Test(rxq, queues_change_worker_under_traffic_losing_nothing, .init = setup, .tim
 		moves++;
 	}
 	/* The control command does the same by measured load. */
-	vs_daemon_tick(&d, 0);
+	vs_daemon_stats_copy(&d, 0);
 	req = json_pack("{s:s}", "cmd", "rxq-rebalance");
 	rep = vs_daemon_handle(&d, req);
 	cr_assert(json_is_true(json_object_get(rep, "ok")), "%s",

@@ -193,6 +193,86 @@ Test(sriov_reconcile, eopnotsupp_is_reported_and_not_retried)
 	rig_stop(&r);
 }
 
+/* What the context reported to its owner (vs_vf_set_event_handler). */
+struct evlog {
+	unsigned n;
+	struct {
+		int vf;
+		enum vs_vf_field field;
+		enum vs_vf_state state;
+		int err;
+		char msg[VS_VF_MSG_MAX];
+	} ev[64];
+};
+
+static void
+on_vf_event(void *arg, const struct vs_vf_event *ev)
+{
+	struct evlog *l = arg;
+
+	cr_assert_str_eq(ev->pf, "ens1f0");
+	cr_assert_lt(l->n, 64u);
+	l->ev[l->n].vf = ev->vf;
+	l->ev[l->n].field = ev->field;
+	l->ev[l->n].state = ev->state;
+	l->ev[l->n].err = ev->err;
+	snprintf(l->ev[l->n].msg, sizeof(l->ev[l->n].msg), "%s", ev->msg);
+	l->n++;
+}
+
+static unsigned
+evlog_count(const struct evlog *l, int vf, enum vs_vf_field f, enum vs_vf_state st)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < l->n; i++)
+		n += l->ev[i].vf == vf && l->ev[i].field == f && l->ev[i].state == st;
+	return n;
+}
+
+/* Outcomes go up to the owner as events, each once: applied fields, and a
+ * refused one with its error; nothing again while nothing changes. */
+Test(sriov_reconcile, outcomes_are_reported_once)
+{
+	static struct evlog l;
+	struct rig r;
+	int f;
+
+	memset(&r, 0, sizeof(r));
+	peer_start(&r.peer, "ens1f0", 4);
+	peer_set_mode(&r.peer, VS_VF_F_TRUST, PEER_EOPNOTSUPP, 0);
+	rig_params(&r);
+	rig_cfg(&r);
+	rig_start(&r);
+	vs_vf_set_event_handler(r.ctx, on_vf_event, &l);
+	cr_assert_eq(vs_vf_reconcile(r.ctx, r.now + 100), 0);
+	for (f = 0; f < VS_VF_F_EXTRA_MACS; f++)
+		cr_assert_eq(
+		    evlog_count(&l, 0, f, f == VS_VF_F_TRUST ? VS_VF_ST_FAILED : VS_VF_ST_APPLIED),
+		    1u, "%s", vs_vf_field_str(f));
+	cr_assert_eq(evlog_count(&l, 1, VS_VF_F_MAC, VS_VF_ST_APPLIED), 1u);
+	/* VF0's six fields and VF1's MAC; fields not configured say nothing. */
+	cr_assert_eq(l.n, 7u);
+	for (unsigned i = 0; i < l.n; i++) {
+		if (l.ev[i].field != VS_VF_F_TRUST)
+			continue;
+		cr_assert_eq(l.ev[i].err, -EOPNOTSUPP);
+		cr_assert_not_null(strstr(l.ev[i].msg, "refused trust on VF 0"), "%s", l.ev[i].msg);
+	}
+	/* Resyncs that find everything in place report nothing. */
+	r.now += 100000;
+	vs_vf_reconcile(r.ctx, r.now + 100);
+	cr_assert_eq(l.n, 7u);
+	/* Someone changes a VF's MAC behind our back: set again, reported again. */
+	pthread_mutex_lock(&r.peer.lock);
+	r.peer.vf[1].mac[5] ^= 0xff;
+	pthread_mutex_unlock(&r.peer.lock);
+	r.now += 1000;
+	vs_vf_reconcile(r.ctx, r.now + 100);
+	cr_assert_eq(evlog_count(&l, 1, VS_VF_F_MAC, VS_VF_ST_APPLIED), 2u);
+	rig_stop(&r);
+}
+
 Test(sriov_reconcile, einval_fails_that_field_only)
 {
 	struct rig r;

@@ -10,11 +10,13 @@
  * while the guest is away.
  *
  * This test is the control thread: while it waits it calls
- * vs_vhu_process_events(), as the daemon's loop does.
+ * vs_vhu_process_events() and republishes the switch on the events it
+ * reports, as the daemon's loop does.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +71,26 @@ static void
 nap_ms(unsigned ms)
 {
 	usleep(ms * 1000);
+}
+
+/* What vhost reported, by type (on_vhu_event). */
+static unsigned vhu_events[VS_VHU_EV_VRING + 1];
+
+/* The owner's part, as the daemon's: republish when a device comes or goes. */
+static void
+on_vhu_event(void *arg, const struct vs_vhu_event *ev)
+{
+	cr_assert_not_null(ev->port);
+	cr_assert_eq(ev->port->type, VS_PORT_VHOST);
+	vhu_events[ev->type]++;
+	if (ev->type == VS_VHU_EV_READY || ev->type == VS_VHU_EV_GONE)
+		cr_assert_eq(vs_switch_refresh_ports(arg), 0);
+}
+
+static int
+process_events(struct vs_switch *sw)
+{
+	return vs_vhu_process_events(sw != NULL ? on_vhu_event : NULL, sw);
 }
 
 static void
@@ -344,7 +366,7 @@ guest_wait(struct vs_switch *sw, struct guest *g, unsigned timeout_ms)
 
 		if (r == g->pid)
 			return true;
-		vs_vhu_process_events(sw);
+		process_events(sw);
 		nap_ms(2);
 	}
 	return false;
@@ -365,7 +387,7 @@ wait_log(struct vs_switch *sw, const char *log, const char *text, unsigned timeo
 
 	while (strstr(slurp(log), text) == NULL && now_ms() - t0 < timeout_ms) {
 		if (sw)
-			vs_vhu_process_events(sw);
+			process_events(sw);
 		nap_ms(5);
 	}
 	cr_assert_not_null(strstr(slurp(log), text), "want '%s' in:\n%s", text, slurp(log));
@@ -405,7 +427,7 @@ inject_paced(struct vs_switch *sw, struct rte_ring *r0, struct rte_ring *r1, uns
 		if (r1 != NULL)
 			inject(r1, k, 100000 + done);
 		done += k;
-		vs_vhu_process_events(sw);
+		process_events(sw);
 		nap_ms(2);
 	}
 }
@@ -433,11 +455,15 @@ drain(struct rte_ring *r, int tag, unsigned *other)
 static void
 wait_ready(struct vs_switch *sw, struct vs_port *vm, unsigned timeout_ms)
 {
+	struct pollfd pfd = {.fd = vs_vhu_event_fd(), .events = POLLIN};
 	double t0 = now_ms();
 
+	/* As the daemon's loop: sleep until vhost says events wait. */
+	cr_assert_geq(pfd.fd, 0);
+	process_events(sw);
 	while (!vs_vhu_all_queues_ready(vm) && now_ms() - t0 < timeout_ms) {
-		vs_vhu_process_events(sw);
-		nap_ms(2);
+		poll(&pfd, 1, (int)(timeout_ms - (now_ms() - t0)) + 1);
+		process_events(sw);
 	}
 	cr_assert(vs_vhu_all_queues_ready(vm), "vhost port did not become ready in %u ms",
 		  timeout_ms);
@@ -459,7 +485,7 @@ collect(struct vs_switch *sw, struct rte_ring *r, unsigned want, unsigned settle
 		got += k;
 		if (got >= want && now_ms() - last >= settle_ms)
 			break;
-		vs_vhu_process_events(sw);
+		process_events(sw);
 		nap_ms(1);
 	}
 	return got;
@@ -588,7 +614,7 @@ both_directions(const char *mode, unsigned queues)
 		double t0 = now_ms();
 
 		while (vs_port_is_ready(vm) && now_ms() - t0 < 5000) {
-			vs_vhu_process_events(sw);
+			process_events(sw);
 			nap_ms(2);
 		}
 	}
@@ -609,7 +635,7 @@ both_directions(const char *mode, unsigned queues)
 		double t0 = now_ms();
 
 		do {
-			vs_vhu_process_events(sw);
+			process_events(sw);
 			cr_assert_eq(vs_vhu_stats_get(vm, &vst), 0);
 			if (vst.state == VS_VHU_WAITING)
 				break;
@@ -620,6 +646,12 @@ both_directions(const char *mode, unsigned queues)
 	cr_assert_eq(vst.destroys, 1);
 	cr_assert_eq(vst.vid, -1);
 	cr_assert_eq(vst.state, VS_VHU_WAITING);
+	/* Each change was reported to the owner (this test) as an event. */
+	cr_assert_eq(vhu_events[VS_VHU_EV_CONNECTED], 1);
+	cr_assert_eq(vhu_events[VS_VHU_EV_READY], 1);
+	cr_assert_eq(vhu_events[VS_VHU_EV_GONE], 1);
+	cr_assert_eq(vhu_events[VS_VHU_EV_DISCONNECTED], 1);
+	cr_assert_geq(vhu_events[VS_VHU_EV_VRING], 2 * queues);
 	{
 		char line[512], want_q[64];
 
@@ -672,7 +704,7 @@ wait_not_ready(struct vs_switch *sw, struct vs_port *vm)
 	double t0 = now_ms();
 
 	while (vs_port_is_ready(vm) && now_ms() - t0 < 5000) {
-		vs_vhu_process_events(sw);
+		process_events(sw);
 		nap_ms(2);
 	}
 	cr_assert_not(vs_port_is_ready(vm), "port still ready after the guest went away");
@@ -693,7 +725,7 @@ forward_exact(struct vs_switch *sw, struct rte_ring *in, struct rte_ring *out, u
 		if (k)
 			last = now_ms();
 		got += k;
-		vs_vhu_process_events(sw);
+		process_events(sw);
 		nap_ms(1);
 	}
 	return got;
@@ -1010,7 +1042,7 @@ loop_exact(struct vs_switch *sw, struct uplink *u, struct rte_ring *r0, struct r
 		if (k)
 			last = now_ms();
 		got += k;
-		vs_vhu_process_events(sw);
+		process_events(sw);
 		nap_ms(1);
 	}
 	vs_switch_stats(sw, st);

@@ -155,7 +155,7 @@ pcap_count(const char *path, int tag, unsigned *total)
 }
 
 static void
-write_cfg(const char *cfg, const char *in, const char *out, unsigned run)
+write_cfg_mode(const char *cfg, const char *in, const char *out, unsigned run, const char *mode)
 {
 	FILE *f = fopen(cfg, "w");
 
@@ -166,16 +166,22 @@ write_cfg(const char *cfg, const char *in, const char *out, unsigned run)
 		"       extra_args: [\"--no-pci\", \"--no-telemetry\",\n"
 		"                    \"--log-level=nfvswitch.vhost:info\"]}\n"
 		"workers: [{lcore: 1}]\n"
-		"control: {stats_interval_ms: 0}\n"
+		"control: {stats_interval_ms: 0, socket: \"%s/ctl.sock\"}\n"
 		"ports:\n"
 		"  - {name: up, type: ethdev,\n"
 		"     device: \"net_pcap0,rx_pcap=%s,tx_pcap=%s,infinite_rx=1\"}\n"
-		"  - {name: vm1, type: vhost, path: \"%s\"}\n"
+		"  - {name: vm1, type: vhost, path: \"%s\", mode: %s}\n"
 		"rules:\n"
 		"  - {priority: 10, match: {in_port: up}, actions: [{output: vm1}]}\n"
 		"  - {priority: 10, match: {in_port: vm1}, actions: [{output: up}]}\n",
-		getpid(), run, in, out, sock);
+		getpid(), run, dir, in, out, sock, mode);
 	fclose(f);
+}
+
+static void
+write_cfg(const char *cfg, const char *in, const char *out, unsigned run)
+{
+	write_cfg_mode(cfg, in, out, run, "client");
 }
 
 /* Run the daemon for a few seconds; returns its log. */
@@ -269,5 +275,130 @@ Test(vhost_daemon, switch_restart_client_mode, .timeout = 120)
 	cr_assert_eq(sent, N_SEND);
 	cr_assert_gt(received, 0, "phase 2 received nothing:\n%s", log);
 	cr_assert_not_null(strstr(log, "guest: started"));
+	dir_remove();
+}
+
+/* Occurrences of s in text. */
+static unsigned
+count_of(const char *text, const char *s)
+{
+	unsigned n = 0;
+
+	for (const char *p = strstr(text, s); p != NULL; p = strstr(p + 1, s))
+		n++;
+	return n;
+}
+
+/* Wait until a log holds n occurrences of s; returns the log. */
+static const char *
+wait_log(const char *log, const char *s, unsigned n, unsigned timeout_ms)
+{
+	double t0 = now_ms();
+	const char *text;
+
+	do {
+		text = slurp(log);
+		if (count_of(text, s) >= n)
+			return text;
+		usleep(10000);
+	} while (now_ms() - t0 < timeout_ms);
+	cr_assert_fail("no %u x '%s' in %u ms:\n%s", n, s, timeout_ms, text);
+	return text;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+#define N_DISCONNECT 9
+
+/*
+ * A guest leaving is handled at once: the control loop sleeps on the vhost
+ * event fd, so destroy_device (which librte_vhost's thread blocks in until
+ * the control thread has republished the port as not ready) takes about an
+ * RCU grace period, not up to a polling period. Nine guests come and go on a
+ * server-mode port; the daemon logs how long each destroy_device took and,
+ * at exit, what woke its control loop.
+ */
+Test(vhost_daemon, guest_disconnect_prompt, .timeout = 150)
+{
+	const char *bin = getenv("NFVSWITCH_BIN"), *gbin = getenv("VHU_GUEST_BIN");
+	char in[256], out[256], cfg[256], log[256], glog[256], prefix[64];
+	double ms[N_DISCONNECT], t0, t_exit;
+	const char *text, *p;
+	unsigned i, n, wakeups;
+	struct stat st;
+	pid_t sw, guest;
+	int status;
+
+	cr_assert_not_null(bin, "NFVSWITCH_BIN is not set");
+	cr_assert_not_null(gbin, "VHU_GUEST_BIN is not set");
+	snprintf(dir, sizeof(dir), "/tmp/vs_vhu_p_%d", getpid());
+	mkdir(dir, 0700);
+	snprintf(sock, sizeof(sock), "%s/vm1.sock", dir);
+	snprintf(in, sizeof(in), "%s/in.pcap", dir);
+	snprintf(out, sizeof(out), "%s/out.pcap", dir);
+	snprintf(cfg, sizeof(cfg), "%s/sw.yaml", dir);
+	snprintf(log, sizeof(log), "%s/sw.log", dir);
+	snprintf(glog, sizeof(glog), "%s/guest.log", dir);
+	snprintf(prefix, sizeof(prefix), "vs_vhu_pg_%d", getpid());
+	pcap_write(in, 64);
+	write_cfg_mode(cfg, in, out, 1, "server");
+	{
+		char *argv[] = {(char *)bin, "-c", cfg, "--duration", "120", NULL};
+
+		sw = spawn(argv, log);
+	}
+	t0 = now_ms();
+	while (stat(sock, &st) != 0 && now_ms() - t0 < 20000)
+		usleep(10000);
+	cr_assert_eq(stat(sock, &st), 0, "no socket %s:\n%s", sock, slurp(log));
+	for (i = 0; i < N_DISCONNECT; i++) {
+		char *argv[] = {(char *)gbin, "--path",	  sock,	  "--phases",	  "0",	   "--cpu",
+				"0",	      "--prefix", prefix, "--timeout-ms", "60000", NULL};
+
+		guest = spawn(argv, glog);
+		wait_log(log, "running on", i + 1, 20000);
+		/* Its SIGTERM handler is in place: it stops the device and leaves. */
+		wait_log(glog, "guest: started", 1, 20000);
+		kill(guest, SIGTERM);
+		status = wait_exit(guest, 10000);
+		cr_assert(WIFEXITED(status), "guest %u crashed (0x%x):\n%s", i, status,
+			  slurp(glog));
+		text = wait_log(log, "destroy_device of device", i + 1, 10000);
+	}
+	t0 = now_ms();
+	kill(sw, SIGTERM);
+	status = wait_exit(sw, 10000);
+	t_exit = now_ms() - t0;
+	text = slurp(log);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "nfvswitch failed:\n%s", text);
+
+	n = 0;
+	for (p = strstr(text, "destroy_device of device"); p != NULL && n < N_DISCONNECT;
+	     p = strstr(p + 1, "destroy_device of device")) {
+		p = strstr(p, " took ");
+		cr_assert_not_null(p);
+		cr_assert_eq(sscanf(p, " took %lf ms", &ms[n]), 1);
+		n++;
+	}
+	cr_assert_eq(n, N_DISCONNECT, "%s", text);
+	qsort(ms, n, sizeof(ms[0]), cmp_double);
+	fprintf(stderr,
+		"destroy_device: min %.3f median %.3f max %.3f ms; SIGTERM to exit %.1f ms\n",
+		ms[0], ms[n / 2], ms[n - 1], t_exit);
+	/* Polling every 20 ms gave a median near 10 ms. */
+	cr_assert_lt(ms[n / 2], 4.0, "median destroy_device %.3f ms:\n%s", ms[n / 2], text);
+	/* Every guest that left woke the loop through the vhost event fd. */
+	p = strstr(text, "control loop: ");
+	cr_assert_not_null(p, "no control loop summary:\n%s", text);
+	p = strstr(p, "vhost-events ");
+	cr_assert_not_null(p, "%s", text);
+	cr_assert_eq(sscanf(p, "vhost-events %u", &wakeups), 1);
+	cr_assert_geq(wakeups, N_DISCONNECT, "%s", text);
 	dir_remove();
 }
