@@ -26,6 +26,7 @@
 #include "vs_config.h"
 #include "vs_counters.h"
 #include "vs_ctl.h"
+#include "vs_openflow.h"
 #include "vs_switch.h"
 #include "vs_vhost.h"
 
@@ -80,6 +81,21 @@ control_open(struct vs_daemon *d, const struct vs_config *cfg)
 		else
 			printf("metrics: http://%s/metrics\n", cfg->control.metrics_listen);
 	}
+	if (cfg->openflow.listen[0] != '\0') {
+		struct vs_ofp_params op = {
+		    .listen = cfg->openflow.listen,
+		    .datapath_id = cfg->openflow.datapath_id,
+		    .sw = d->sw,
+		    .cfg = (const struct vs_config *const *)&d->cfg,
+		};
+		struct vs_cfg_error err;
+
+		d->ofp = vs_ofp_open(&op, &err);
+		if (d->ofp == NULL)
+			fprintf(stderr, "nfvswitch: no OpenFlow: %s\n", err.msg);
+		else
+			printf("openflow: listening on %s\n", cfg->openflow.listen);
+	}
 	if (vs_telemetry_register(d) < 0)
 		fprintf(stderr, "nfvswitch: cannot register the telemetry commands\n");
 	fflush(stdout);
@@ -89,15 +105,18 @@ control_open(struct vs_daemon *d, const struct vs_config *cfg)
 static void
 control_poll(struct vs_daemon *d, int ms)
 {
-	struct pollfd pfd[2] = {{.fd = vs_ctl_fd(d->ctl), .events = POLLIN},
-				{.fd = vs_metrics_fd(d->metrics), .events = POLLIN}};
+	struct pollfd pfd[3] = {{.fd = vs_ctl_fd(d->ctl), .events = POLLIN},
+				{.fd = vs_metrics_fd(d->metrics), .events = POLLIN},
+				{.fd = vs_ofp_fd(d->ofp), .events = POLLIN}};
 	char msg[1024];
 
-	if (poll(pfd, 2, ms) > 0) {
+	if (poll(pfd, 3, ms) > 0) {
 		if (pfd[0].revents)
 			vs_ctl_serve(d->ctl);
 		if (pfd[1].revents)
 			vs_metrics_serve(d->metrics, d);
+		if (pfd[2].revents)
+			vs_ofp_serve(d->ofp);
 	}
 	if (reload_requested || vs_daemon_file_changed(d)) {
 		bool hup = reload_requested;
@@ -311,6 +330,7 @@ run(const struct vs_config *cfg, const char *file, const char *prog, uint32_t st
 		control_poll(&d, 20);
 		t = now_s();
 		vs_daemon_tick(&d, t);
+		vs_ofp_tick(d.ofp, (uint64_t)(t * 1000.0));
 		/* vhost device events: a guest came or went. */
 		vs_vhu_process_events(sw);
 		vs_switch_reclaim(sw);
@@ -334,6 +354,8 @@ run(const struct vs_config *cfg, const char *file, const char *prog, uint32_t st
 		}
 	}
 	printf("stopping%s\n", stop_requested ? " (signal)" : "");
+	vs_ofp_close(d.ofp);
+	d.ofp = NULL;
 	vs_switch_stop(sw);
 	vs_switch_stats(sw, cur);
 	vs_stats_print(stdout, cur, NULL, 1.0, now_s() - t_start);

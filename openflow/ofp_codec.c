@@ -383,6 +383,70 @@ vs_ofp_enc_desc_reply(struct vs_ofp_buf *b, uint32_t xid, const char *mfr, const
 	return vs_ofp_end(b, off);
 }
 
+/* One table feature property: type, then n 16- or 32-bit items, padded to 8. */
+static void
+put_prop(struct vs_ofp_buf *b, uint16_t type, const uint32_t *items, unsigned int n, bool wide)
+{
+	size_t len = 4 + 4u * n;
+	unsigned int i;
+
+	vs_ofp_put16(b, type);
+	vs_ofp_put16(b, (uint16_t)len);
+	for (i = 0; i < n; i++) {
+		if (wide) {
+			vs_ofp_put32(b, items[i]); /* an OXM header */
+		} else {
+			vs_ofp_put16(b, (uint16_t)items[i]); /* instruction/action type */
+			vs_ofp_put16(b, 4);
+		}
+	}
+	vs_ofp_put_zeros(b, ALIGN8(len) - len);
+}
+
+int
+vs_ofp_enc_table_features_reply(struct vs_ofp_buf *b, uint32_t xid, const char *name,
+				uint32_t max_entries)
+{
+	size_t off = mp_start(b, xid, VS_OFPMP_TABLE_FEATURES, 0), start;
+	uint32_t oxm[VS_OXM_MAX], wild[VS_OXM_MAX], apply_inst = 4, output = 0;
+	unsigned int f, n = 0;
+
+	/* MATCH: hasmask says the field may be masked; WILDCARDS: no mask bit */
+	for (f = 0; f < VS_OXM_MAX; f++) {
+		if (fields[f].size == 0)
+			continue;
+		wild[n] = (uint32_t)VS_OXM_CLASS_BASIC << 16 | f << 9 | fields[f].size;
+		oxm[n++] = (uint32_t)VS_OXM_CLASS_BASIC << 16 | f << 9 |
+			   (fields[f].maskable ? 1u << 8 | 2u * fields[f].size : fields[f].size);
+	}
+	start = b->len;
+	vs_ofp_put16(b, 0); /* length, below */
+	vs_ofp_put8(b, 0);  /* table_id */
+	vs_ofp_put_zeros(b, 5);
+	put_str(b, name, 32);
+	vs_ofp_put64(b, 0); /* metadata_match */
+	vs_ofp_put64(b, 0); /* metadata_write */
+	vs_ofp_put32(b, 0); /* config */
+	vs_ofp_put32(b, max_entries);
+	/* what is really supported: APPLY_ACTIONS with OUTPUT, the OXM fields
+	 * above, no other table, no WRITE_ACTIONS, no SET_FIELD */
+	put_prop(b, 0, &apply_inst, 1, false); /* INSTRUCTIONS */
+	put_prop(b, 2, NULL, 0, false);	       /* NEXT_TABLES */
+	put_prop(b, 4, NULL, 0, false);	       /* WRITE_ACTIONS */
+	put_prop(b, 6, &output, 1, false);     /* APPLY_ACTIONS */
+	put_prop(b, 8, oxm, n, true);	       /* MATCH */
+	put_prop(b, 10, wild, n, true);	       /* WILDCARDS */
+	put_prop(b, 12, NULL, 0, true);	       /* WRITE_SETFIELD */
+	put_prop(b, 14, NULL, 0, true);	       /* APPLY_SETFIELD */
+	if (!b->oom) {
+		size_t len = b->len - start;
+
+		b->data[start] = (uint8_t)(len >> 8);
+		b->data[start + 1] = (uint8_t)len;
+	}
+	return vs_ofp_end(b, off);
+}
+
 int
 vs_ofp_enc_port_desc_reply(struct vs_ofp_buf *b, uint32_t xid, const struct vs_ofp_port_desc *ports,
 			   uint32_t n)
@@ -897,6 +961,7 @@ vs_ofp_dec_multipart_req(const uint8_t *msg, size_t size, struct vs_ofp_multipar
 	switch (mp->type) {
 	case VS_OFPMP_DESC:
 	case VS_OFPMP_PORT_DESC:
+	case VS_OFPMP_TABLE_FEATURES: /* a body would set features: not supported */
 		if (size != 16)
 			return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_LEN);
 		return 0;

@@ -65,6 +65,7 @@ enum {
 	VS_OFPBRC_BAD_LEN = 6,
 	VS_OFPBRC_BUFFER_UNKNOWN = 8,
 	VS_OFPBRC_BAD_TABLE_ID = 9,
+	VS_OFPBRC_MULTIPART_BUFFER_OVERFLOW = 13,
 };
 enum {
 	VS_OFPBAC_BAD_TYPE = 0,
@@ -132,6 +133,7 @@ enum {
 enum {
 	VS_OFPMP_DESC = 0,
 	VS_OFPMP_FLOW = 1,
+	VS_OFPMP_TABLE_FEATURES = 12,
 	VS_OFPMP_PORT_DESC = 13,
 };
 #define VS_OFPMPF_MORE 0x0001
@@ -291,6 +293,9 @@ int vs_ofp_enc_get_config_reply(struct vs_ofp_buf *b, uint32_t xid, uint16_t fla
 int vs_ofp_enc_empty(struct vs_ofp_buf *b, uint8_t type, uint32_t xid);
 int vs_ofp_enc_desc_reply(struct vs_ofp_buf *b, uint32_t xid, const char *mfr, const char *hw,
 			  const char *sw, const char *serial, const char *dp);
+/* TABLE_FEATURES (the request without a body, "what are your tables"): table 0. */
+int vs_ofp_enc_table_features_reply(struct vs_ofp_buf *b, uint32_t xid, const char *name,
+				    uint32_t max_entries);
 int vs_ofp_enc_port_desc_reply(struct vs_ofp_buf *b, uint32_t xid,
 			       const struct vs_ofp_port_desc *ports, uint32_t n);
 /* A match (ofp_match with OXM TLVs, padded to 8). */
