@@ -31,6 +31,7 @@
 #include "vs_counters.h"
 #include "vs_ctl.h"
 #include "vs_loop.h"
+#include "vs_openflow.h"
 #include "vs_switch.h"
 #include "vs_vhost.h"
 
@@ -102,6 +103,21 @@ control_open(struct vs_daemon *d, const struct vs_config *cfg)
 				cfg->control.metrics_listen, strerror(errno));
 		else
 			printf("metrics: http://%s/metrics\n", cfg->control.metrics_listen);
+	}
+	if (cfg->openflow.listen[0] != '\0') {
+		struct vs_ofp_params op = {
+		    .listen = cfg->openflow.listen,
+		    .datapath_id = cfg->openflow.datapath_id,
+		    .sw = d->sw,
+		    .cfg = (const struct vs_config *const *)&d->cfg,
+		};
+		struct vs_cfg_error err;
+
+		d->ofp = vs_ofp_open(&op, &err);
+		if (d->ofp == NULL)
+			fprintf(stderr, "nfvswitch: no OpenFlow: %s\n", err.msg);
+		else
+			printf("openflow: listening on %s\n", cfg->openflow.listen);
 	}
 	if (vs_telemetry_register(d) < 0)
 		fprintf(stderr, "nfvswitch: cannot register the telemetry commands\n");
@@ -268,6 +284,24 @@ fd_metrics(void *arg, int fd, short revents)
 }
 
 static void
+fd_openflow(void *arg, int fd, short revents)
+{
+	struct app *a = arg;
+
+	(void)fd;
+	(void)revents;
+	vs_ofp_serve(a->d.ofp);
+}
+
+static void
+job_openflow(void *arg, uint64_t now)
+{
+	struct app *a = arg;
+
+	vs_ofp_tick(a->d.ofp, now);
+}
+
+static void
 fd_vhost(void *arg, int fd, short revents)
 {
 	struct app *a = arg;
@@ -423,6 +457,15 @@ loop_setup(struct app *a)
 		rc = vs_loop_add_fd(a->loop, "ctl", vs_ctl_fd(a->d.ctl), fd_ctl, a);
 	if (rc == 0 && a->d.metrics != NULL)
 		rc = vs_loop_add_fd(a->loop, "metrics", vs_metrics_fd(a->d.metrics), fd_metrics, a);
+	if (rc == 0 && a->d.ofp != NULL) {
+		/* OpenFlow: its connections, and its echo / inactivity probes. */
+		const struct vs_loop_job probe = {
+		    .name = "openflow", .period_ms = 100, .fn = job_openflow};
+
+		rc = vs_loop_add_fd(a->loop, "openflow", vs_ofp_fd(a->d.ofp), fd_openflow, a);
+		if (rc == 0)
+			rc = vs_loop_add_job(a->loop, &probe, a);
+	}
 	for (i = 0; rc == 0 && i < sizeof(jobs) / sizeof(jobs[0]); i++)
 		rc = vs_loop_add_job(a->loop, &jobs[i], a);
 	if (rc == 0 && a->duration_s) {
@@ -558,6 +601,8 @@ run(const struct vs_config *cfg, const char *file, const char *prog, uint32_t st
 		vs_loop_run(a.loop);
 	}
 	printf("stopping%s\n", stop_requested ? " (signal)" : "");
+	vs_ofp_close(a.d.ofp);
+	a.d.ofp = NULL;
 	vs_switch_stop(sw);
 	vs_switch_stats(sw, a.cur);
 	vs_stats_print(stdout, a.cur, NULL, 1.0, now_s() - a.t_start);

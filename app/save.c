@@ -192,6 +192,10 @@ vs_config_write(const struct vs_config *cfg, FILE *f)
 		fputs("control:\n", f);
 		rc = vs_cfg_write_obj(f, VS_CFG_SEC_CONTROL, &cfg->control, "  ", "  ");
 	}
+	if (rc == 0 && cfg->openflow.listen[0] != '\0') {
+		fputs("openflow:\n", f);
+		rc = vs_cfg_write_obj(f, VS_CFG_SEC_OPENFLOW, &cfg->openflow, "  ", "  ");
+	}
 	if (rc == 0)
 		rc = write_list(f, VS_CFG_SEC_PORTS, cfg->ports, cfg->n_ports, sizeof(*cfg->ports));
 	if (rc == 0)

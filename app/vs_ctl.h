@@ -58,6 +58,8 @@ extern int vs_ctl_logtype;
 #define VS_CTL_LOG(level, ...)                                                                     \
 	rte_log(RTE_LOG_##level, vs_ctl_logtype, "nfvswitch.ctl: " __VA_ARGS__)
 
+struct vs_ofp_srv;
+
 struct vs_daemon {
 	struct vs_switch *sw;
 	struct vs_config *cfg;		 /* the file as last applied (rules added at runtime
@@ -88,6 +90,7 @@ struct vs_daemon {
 
 	struct vs_ctl *ctl;
 	struct vs_metrics_srv *metrics;
+	struct vs_ofp_srv *ofp; /* the OpenFlow listener; NULL without openflow.listen */
 	bool telemetry;
 
 	/* SR-IOV: reconciled from the control loop; NULL when the config has no

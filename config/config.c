@@ -9,6 +9,7 @@
  * sriov (so ports can refer to VFs), ports, the sriov dpdk_port references
  * (which need ports), rules (which need ports).
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stddef.h>
 #include <errno.h>
@@ -973,6 +974,68 @@ check_listen(const char *s)
 	if (vs_cfg_parse_uint(colon + 1, &port) != VS_CFG_INT_OK || port == 0 || port > 65535)
 		return -EINVAL;
 	return 0;
+}
+
+int
+vs_config_check_of_listen(const char *s)
+{
+	uint64_t port;
+	const char *colon;
+	char num[8];
+	size_t n;
+
+	if (strncmp(s, "punix:", 6) == 0)
+		return s[6] == '/' && strlen(s + 6) < VS_CFG_PATH_MAX ? 0 : -EINVAL;
+	if (strncmp(s, "ptcp:", 5) != 0)
+		return -EINVAL;
+	s += 5;
+	colon = strchr(s, ':');
+	n = colon ? (size_t)(colon - s) : strlen(s);
+	if (n == 0 || n >= sizeof(num))
+		return -EINVAL;
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (vs_cfg_parse_uint(num, &port) != VS_CFG_INT_OK || port == 0 || port > 65535)
+		return -EINVAL;
+	if (colon != NULL) {
+		struct in_addr a;
+
+		if (inet_pton(AF_INET, colon + 1, &a) != 1)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+uint32_t
+vs_config_ofport(const struct vs_config *cfg, uint32_t i)
+{
+	return cfg->ports[i].ofport ? cfg->ports[i].ofport : i + 1;
+}
+
+static int
+check_of_listen(struct vs_cfg_ctx *c, const struct key_at *at)
+{
+	const struct vs_cfg_openflow *of = at->obj;
+	char shown[80];
+
+	if (of->listen[0] != '\0' && vs_config_check_of_listen(of->listen) < 0)
+		return vs_cfg_fail(c, at->v->pos, at->kp,
+				   "%s is not a listener; expected \"\" (off), \"ptcp:PORT\", "
+				   "\"ptcp:PORT:IPv4\" or \"punix:/PATH\"",
+				   vs_cfg_show(at->v, shown, sizeof(shown)));
+	return 0;
+}
+
+static int
+parse_openflow(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, struct vs_cfg_openflow *of)
+{
+	const char *path = "openflow";
+
+	if (n == NULL || vs_cfg_is_null(n))
+		return 0;
+	if (need_map(c, n, path) < 0 || check_sec_keys(c, n, path, VS_CFG_SEC_OPENFLOW) < 0)
+		return -EINVAL;
+	return parse_obj(c, n, path, VS_CFG_SEC_OPENFLOW, 0, PASS_ALL, of, NULL);
 }
 
 static int
@@ -2054,6 +2117,7 @@ static const struct vs_cfg_key_ops extra_args_ops = {.parse = parse_extra_args,
 static const struct vs_cfg_key_ops worker_lcore_ops = {.check = check_worker_lcore};
 static const struct vs_cfg_key_ops emc_entries_ops = {.check = check_emc_entries};
 static const struct vs_cfg_key_ops metrics_listen_ops = {.check = check_metrics_listen};
+static const struct vs_cfg_key_ops of_listen_ops = {.check = check_of_listen};
 static const struct vs_cfg_key_ops port_name_ops = {.check = check_port_name};
 static const struct vs_cfg_key_ops rxq_pin_ops = {.parse = parse_port_rxq_pins,
 						  .diff = diff_rxq_pins,
@@ -2190,6 +2254,8 @@ static const struct vs_cfg_key port_keys[] = {
      .doc = "server mode: socket group"},
     {"socket_mode", VS_CFG_T_MODE, RECREATE, VHU | VS_CFG_K_SERVER, AT(P, socket_perm), .def = 0660,
      .doc = "server mode: socket permissions"},
+    {"ofport", UINT, LIVE, AT(P, ofport), .max = 0xffffff00u,
+     .doc = "OpenFlow port number; 0 = position in ports + 1"},
 };
 #undef ETH
 #undef VHU
@@ -2246,6 +2312,15 @@ static const struct vs_cfg_key vf_keys[] = {
 };
 #undef V
 
+#define O struct vs_cfg_openflow
+static const struct vs_cfg_key openflow_keys[] = {
+    {"listen", VS_CFG_T_STR, RESTART, VS_CFG_K_EMPTY, AT(O, listen), .charset = CS_WORD,
+     .ops = &of_listen_ops, .doc = "passive OpenFlow listener; \"\" = off"},
+    {"datapath_id", UINT, RESTART, AT(O, datapath_id), .min = 0, .max = UINT64_MAX, .def = 1,
+     .doc = "the datapath_id of FEATURES_REPLY"},
+};
+#undef O
+
 /* Listed for the docs and the reload classes: rules have their own parser
  * (parse_rule), comparator (vs_rule_spec_same) and writer (app/save.c). */
 #define R   struct vs_cfg_rule
@@ -2299,6 +2374,9 @@ static const struct section {
     [VS_CFG_SEC_RULES] = {"rules", rule_keys, ARRAY_LEN(rule_keys), true,
 			  offsetof(struct vs_config, rules), offsetof(struct vs_config, n_rules),
 			  sizeof(struct vs_cfg_rule), offsetof(struct vs_cfg_rule, pos)},
+    [VS_CFG_SEC_OPENFLOW] = {"openflow", openflow_keys, ARRAY_LEN(openflow_keys), false,
+			     offsetof(struct vs_config, openflow), 0,
+			     sizeof(struct vs_cfg_openflow), NO_POS},
 };
 
 const struct vs_cfg_key *
@@ -2955,7 +3033,7 @@ parse_rules(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, struct vs_config 
 /* ---- top level ---- */
 
 static const char *const top_keys[] = { "dpdk",	   "workers", "classifier", "control",
-					"ports",   "sriov",   "rules" };
+					"ports",   "sriov",   "rules",	"openflow" };
 
 static int
 load_tree(struct vs_cfg_ctx *c, const struct vs_cfg_node *root, struct vs_config *cfg)
@@ -2968,7 +3046,7 @@ load_tree(struct vs_cfg_ctx *c, const struct vs_cfg_node *root, struct vs_config
 	if (root->kind != VS_CFG_NODE_MAP)
 		return vs_cfg_fail(c, root->pos, "config",
 				   "found %s at the top level; expected a mapping with keys dpdk, "
-				   "workers, classifier, control, ports, sriov, rules",
+				   "workers, classifier, control, ports, sriov, rules, openflow",
 				   kind_name(root));
 	if (check_keys(c, root, "", top_keys, ARRAY_LEN(top_keys)) < 0)
 		return -EINVAL;
@@ -2979,6 +3057,8 @@ load_tree(struct vs_cfg_ctx *c, const struct vs_cfg_node *root, struct vs_config
 		rc = parse_classifier(c, get(root, "classifier"), &cfg->classifier);
 	if (rc == 0)
 		rc = parse_control(c, get(root, "control"), &cfg->control);
+	if (rc == 0)
+		rc = parse_openflow(c, get(root, "openflow"), &cfg->openflow);
 	if (rc < 0)
 		return rc;
 	refs = calloc(1, sizeof(*refs));

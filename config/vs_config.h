@@ -104,6 +104,8 @@ struct vs_cfg_port {
 	char group[32];
 	uint32_t socket_perm;           /* server mode, default 0660 */
 
+	uint32_t ofport;                /* OpenFlow port number; 0 = index in ports + 1 */
+
 	struct vs_cfg_rxq_pin *rxq_pins;
 	uint32_t n_rxq_pins;
 	struct vs_cfg_pos where_pos; /* of device: (ethdev) or path: (vhost) */
@@ -230,6 +232,12 @@ struct vs_cfg_control {
 	struct vs_cfg_pos socket_pos; /* of control.socket (0:0 when the default) */
 };
 
+/* ---- openflow: the OpenFlow 1.3 front end ---- */
+struct vs_cfg_openflow {
+	char listen[VS_CFG_PATH_MAX + 8]; /* "ptcp:PORT[:IP]" or "punix:PATH"; "" = off */
+	uint64_t datapath_id;		  /* FEATURES_REPLY datapath_id, default 1 */
+};
+
 struct vs_config {
 	char source[256];              /* file name, or "<built-in>" */
 	struct vs_cfg_dpdk dpdk;
@@ -243,6 +251,7 @@ struct vs_config {
 	struct vs_cfg_pf *sriov;
 	uint32_t n_sriov;
 	struct vs_cfg_control control;
+	struct vs_cfg_openflow openflow;
 };
 
 /*
@@ -341,6 +350,7 @@ enum vs_cfg_section {
 	VS_CFG_SEC_SRIOV,      /* each sriov[] item: struct vs_cfg_pf */
 	VS_CFG_SEC_VFS,	       /* each sriov[].vfs[] item: struct vs_cfg_vf */
 	VS_CFG_SEC_RULES,      /* each rules[] item: struct vs_cfg_rule (listed only) */
+	VS_CFG_SEC_OPENFLOW,   /* struct vs_cfg_openflow */
 	VS_CFG_SEC_MAX,
 };
 
@@ -430,6 +440,11 @@ int vs_cfg_write_obj(FILE *f, enum vs_cfg_section sec, const void *obj, const ch
 		     const char *indent);
 /* A YAML double-quoted scalar. */
 void vs_cfg_write_str(FILE *f, const char *s);
+
+/* The OpenFlow port number of cfg->ports[i]: its ofport, or i + 1. */
+uint32_t vs_config_ofport(const struct vs_config *cfg, uint32_t i);
+/* "ptcp:PORT[:IP]" or "punix:PATH" (0), or -EINVAL. */
+int vs_config_check_of_listen(const char *s);
 
 /* Lookups on a loaded config; NULL / -1 when absent. */
 const struct vs_cfg_port *vs_config_port(const struct vs_config *cfg, const char *name);

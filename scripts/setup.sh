@@ -36,6 +36,7 @@ pkgs=(
 	libcriterion-dev
 	clang libclang-rt-14-dev      # libFuzzer harnesses and the sanitizer runtime
 	iproute2                      # network namespaces for the SR-IOV kernel round trip
+	openvswitch-common            # ovs-ofctl: the OpenFlow client tests/openflow talks to
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,0 +1,985 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * OpenFlow 1.3 codec: see vs_ofp.h. Every read is preceded by a length check
+ * against the bytes the caller handed in; nothing here trusts a length field
+ * before comparing it with what is really there.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vs_ofp.h"
+
+#define ALIGN8(x) (((x) + 7u) & ~(size_t)7u)
+
+static const struct {
+	const char *name;
+	uint8_t size;
+	bool maskable;
+} fields[VS_OXM_MAX] = {
+    [VS_OXM_IN_PORT] = {"in_port", 4, false},
+    [VS_OXM_ETH_DST] = {"eth_dst", 6, true},
+    [VS_OXM_ETH_SRC] = {"eth_src", 6, true},
+    [VS_OXM_ETH_TYPE] = {"eth_type", 2, false},
+    [VS_OXM_VLAN_VID] = {"vlan_vid", 2, true},
+    [VS_OXM_VLAN_PCP] = {"vlan_pcp", 1, false},
+    [VS_OXM_IP_DSCP] = {"ip_dscp", 1, false},
+    [VS_OXM_IP_PROTO] = {"ip_proto", 1, false},
+    [VS_OXM_IPV4_SRC] = {"ipv4_src", 4, true},
+    [VS_OXM_IPV4_DST] = {"ipv4_dst", 4, true},
+    [VS_OXM_TCP_SRC] = {"tcp_src", 2, false},
+    [VS_OXM_TCP_DST] = {"tcp_dst", 2, false},
+    [VS_OXM_UDP_SRC] = {"udp_src", 2, false},
+    [VS_OXM_UDP_DST] = {"udp_dst", 2, false},
+    [VS_OXM_SCTP_SRC] = {"sctp_src", 2, false},
+    [VS_OXM_SCTP_DST] = {"sctp_dst", 2, false},
+    [VS_OXM_ICMPV4_TYPE] = {"icmpv4_type", 1, false},
+    [VS_OXM_ICMPV4_CODE] = {"icmpv4_code", 1, false},
+    [VS_OXM_IPV6_SRC] = {"ipv6_src", 16, true},
+    [VS_OXM_IPV6_DST] = {"ipv6_dst", 16, true},
+    [VS_OXM_ICMPV6_TYPE] = {"icmpv6_type", 1, false},
+    [VS_OXM_ICMPV6_CODE] = {"icmpv6_code", 1, false},
+};
+
+unsigned int
+vs_ofp_field_size(unsigned int field)
+{
+	return field < VS_OXM_MAX ? fields[field].size : 0;
+}
+
+const char *
+vs_ofp_field_name(unsigned int field)
+{
+	return field < VS_OXM_MAX && fields[field].name ? fields[field].name : "?";
+}
+
+const char *
+vs_ofp_err_type_str(uint16_t type)
+{
+	static const char *const names[] = {
+	    "OFPET_HELLO_FAILED",
+	    "OFPET_BAD_REQUEST",
+	    "OFPET_BAD_ACTION",
+	    "OFPET_BAD_INSTRUCTION",
+	    "OFPET_BAD_MATCH",
+	    "OFPET_FLOW_MOD_FAILED",
+	    "OFPET_GROUP_MOD_FAILED",
+	    "OFPET_PORT_MOD_FAILED",
+	    "OFPET_TABLE_MOD_FAILED",
+	    "OFPET_QUEUE_OP_FAILED",
+	    "OFPET_SWITCH_CONFIG_FAILED",
+	    "OFPET_ROLE_REQUEST_FAILED",
+	    "OFPET_METER_MOD_FAILED",
+	    "OFPET_TABLE_FEATURES_FAILED",
+	};
+
+	return type < sizeof(names) / sizeof(names[0]) ? names[type] : "OFPET_?";
+}
+
+const char *
+vs_ofp_type_str(uint8_t type)
+{
+	static const char *const names[] = {
+	    "HELLO",
+	    "ERROR",
+	    "ECHO_REQUEST",
+	    "ECHO_REPLY",
+	    "EXPERIMENTER",
+	    "FEATURES_REQUEST",
+	    "FEATURES_REPLY",
+	    "GET_CONFIG_REQUEST",
+	    "GET_CONFIG_REPLY",
+	    "SET_CONFIG",
+	    "PACKET_IN",
+	    "FLOW_REMOVED",
+	    "PORT_STATUS",
+	    "PACKET_OUT",
+	    "FLOW_MOD",
+	    "GROUP_MOD",
+	    "PORT_MOD",
+	    "TABLE_MOD",
+	    "MULTIPART_REQUEST",
+	    "MULTIPART_REPLY",
+	    "BARRIER_REQUEST",
+	    "BARRIER_REPLY",
+	    "QUEUE_GET_CONFIG_REQUEST",
+	    "QUEUE_GET_CONFIG_REPLY",
+	    "ROLE_REQUEST",
+	    "ROLE_REPLY",
+	    "GET_ASYNC_REQUEST",
+	    "GET_ASYNC_REPLY",
+	    "SET_ASYNC",
+	    "METER_MOD",
+	};
+
+	return type < sizeof(names) / sizeof(names[0]) ? names[type] : "?";
+}
+
+/* ---- reading ---- */
+
+static uint16_t
+rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t
+rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint64_t
+rd64(const uint8_t *p)
+{
+	return (uint64_t)rd32(p) << 32 | rd32(p + 4);
+}
+
+static int
+fail(struct vs_ofp_err *e, uint16_t type, uint16_t code)
+{
+	if (e != NULL) {
+		e->type = type;
+		e->code = code;
+	}
+	return -EBADMSG;
+}
+
+/* ---- buffers ---- */
+
+void
+vs_ofp_buf_init(struct vs_ofp_buf *b)
+{
+	memset(b, 0, sizeof(*b));
+}
+
+void
+vs_ofp_buf_free(struct vs_ofp_buf *b)
+{
+	if (b == NULL)
+		return;
+	free(b->data);
+	memset(b, 0, sizeof(*b));
+}
+
+static uint8_t *
+grow(struct vs_ofp_buf *b, size_t size)
+{
+	uint8_t *p;
+
+	if (b->oom)
+		return NULL;
+	if (b->len + size > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+
+		while (cap < b->len + size)
+			cap *= 2;
+		p = realloc(b->data, cap);
+		if (p == NULL) {
+			b->oom = true;
+			return NULL;
+		}
+		b->data = p;
+		b->cap = cap;
+	}
+	p = b->data + b->len;
+	b->len += size;
+	return p;
+}
+
+void
+vs_ofp_put(struct vs_ofp_buf *b, const void *p, size_t size)
+{
+	uint8_t *d = grow(b, size);
+
+	if (d != NULL && size > 0)
+		memcpy(d, p, size);
+}
+
+void
+vs_ofp_put_zeros(struct vs_ofp_buf *b, size_t size)
+{
+	uint8_t *d = grow(b, size);
+
+	if (d != NULL && size > 0)
+		memset(d, 0, size);
+}
+
+void
+vs_ofp_put8(struct vs_ofp_buf *b, uint8_t v)
+{
+	vs_ofp_put(b, &v, 1);
+}
+
+void
+vs_ofp_put16(struct vs_ofp_buf *b, uint16_t v)
+{
+	uint8_t d[2] = {(uint8_t)(v >> 8), (uint8_t)v};
+
+	vs_ofp_put(b, d, 2);
+}
+
+void
+vs_ofp_put32(struct vs_ofp_buf *b, uint32_t v)
+{
+	uint8_t d[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
+
+	vs_ofp_put(b, d, 4);
+}
+
+void
+vs_ofp_put64(struct vs_ofp_buf *b, uint64_t v)
+{
+	vs_ofp_put32(b, (uint32_t)(v >> 32));
+	vs_ofp_put32(b, (uint32_t)v);
+}
+
+size_t
+vs_ofp_start(struct vs_ofp_buf *b, uint8_t type, uint32_t xid)
+{
+	size_t off = b->len;
+
+	vs_ofp_put8(b, VS_OFP_VERSION);
+	vs_ofp_put8(b, type);
+	vs_ofp_put16(b, 0);
+	vs_ofp_put32(b, xid);
+	return off;
+}
+
+int
+vs_ofp_end(struct vs_ofp_buf *b, size_t off)
+{
+	size_t n;
+
+	if (b->oom)
+		return -ENOMEM;
+	n = b->len - off;
+	if (n > VS_OFP_MAX_MSG) {
+		b->len = off;
+		return -EMSGSIZE;
+	}
+	b->data[off + 2] = (uint8_t)(n >> 8);
+	b->data[off + 3] = (uint8_t)n;
+	return 0;
+}
+
+/* ---- header ---- */
+
+int
+vs_ofp_parse_hdr(const uint8_t *msg, size_t size, struct vs_ofp_hdr *h)
+{
+	if (msg == NULL || size < VS_OFP_HDR_SIZE)
+		return -EBADMSG;
+	h->version = msg[0];
+	h->type = msg[1];
+	h->length = rd16(msg + 2);
+	h->xid = rd32(msg + 4);
+	return h->length < VS_OFP_HDR_SIZE ? -EBADMSG : 0;
+}
+
+/* ---- encoders ---- */
+
+int
+vs_ofp_enc_hello(struct vs_ofp_buf *b, uint32_t xid)
+{
+	size_t off = vs_ofp_start(b, VS_OFPT_HELLO, xid);
+
+	/* one OFPHET_VERSIONBITMAP element: 1.3 only */
+	vs_ofp_put16(b, 1);
+	vs_ofp_put16(b, 8);
+	vs_ofp_put32(b, 1u << VS_OFP_VERSION);
+	return vs_ofp_end(b, off);
+}
+
+int
+vs_ofp_enc_error(struct vs_ofp_buf *b, uint32_t xid, struct vs_ofp_err e, const void *data,
+		 size_t size)
+{
+	size_t off = vs_ofp_start(b, VS_OFPT_ERROR, xid);
+
+	vs_ofp_put16(b, e.type);
+	vs_ofp_put16(b, e.code);
+	if (data != NULL)
+		vs_ofp_put(b, data, size > 64 ? 64 : size);
+	return vs_ofp_end(b, off);
+}
+
+int
+vs_ofp_enc_echo(struct vs_ofp_buf *b, uint8_t type, uint32_t xid, const void *data, size_t size)
+{
+	size_t off = vs_ofp_start(b, type, xid);
+
+	if (data != NULL && size > VS_OFP_MAX_MSG - VS_OFP_HDR_SIZE)
+		size = VS_OFP_MAX_MSG - VS_OFP_HDR_SIZE;
+	if (data != NULL)
+		vs_ofp_put(b, data, size);
+	return vs_ofp_end(b, off);
+}
+
+int
+vs_ofp_enc_features_reply(struct vs_ofp_buf *b, uint32_t xid, uint64_t datapath_id,
+			  uint8_t n_tables)
+{
+	size_t off = vs_ofp_start(b, VS_OFPT_FEATURES_REPLY, xid);
+
+	vs_ofp_put64(b, datapath_id);
+	vs_ofp_put32(b, 0); /* n_buffers: packets are never buffered */
+	vs_ofp_put8(b, n_tables);
+	vs_ofp_put8(b, 0);  /* auxiliary_id: main connection */
+	vs_ofp_put16(b, 0); /* pad */
+	vs_ofp_put32(b, 1); /* capabilities: OFPC_FLOW_STATS */
+	vs_ofp_put32(b, 0); /* reserved */
+	return vs_ofp_end(b, off);
+}
+
+int
+vs_ofp_enc_get_config_reply(struct vs_ofp_buf *b, uint32_t xid, uint16_t flags,
+			    uint16_t miss_send_len)
+{
+	size_t off = vs_ofp_start(b, VS_OFPT_GET_CONFIG_REPLY, xid);
+
+	vs_ofp_put16(b, flags);
+	vs_ofp_put16(b, miss_send_len);
+	return vs_ofp_end(b, off);
+}
+
+int
+vs_ofp_enc_empty(struct vs_ofp_buf *b, uint8_t type, uint32_t xid)
+{
+	return vs_ofp_end(b, vs_ofp_start(b, type, xid));
+}
+
+static void
+put_str(struct vs_ofp_buf *b, const char *s, size_t size)
+{
+	size_t n = s ? strnlen(s, size - 1) : 0;
+
+	vs_ofp_put(b, s, n);
+	vs_ofp_put_zeros(b, size - n);
+}
+
+static size_t
+mp_start(struct vs_ofp_buf *b, uint32_t xid, uint16_t type, uint16_t flags)
+{
+	size_t off = vs_ofp_start(b, VS_OFPT_MULTIPART_REPLY, xid);
+
+	vs_ofp_put16(b, type);
+	vs_ofp_put16(b, flags);
+	vs_ofp_put32(b, 0);
+	return off;
+}
+
+int
+vs_ofp_enc_desc_reply(struct vs_ofp_buf *b, uint32_t xid, const char *mfr, const char *hw,
+		      const char *sw, const char *serial, const char *dp)
+{
+	size_t off = mp_start(b, xid, VS_OFPMP_DESC, 0);
+
+	put_str(b, mfr, 256);
+	put_str(b, hw, 256);
+	put_str(b, sw, 256);
+	put_str(b, serial, 32);
+	put_str(b, dp, 256);
+	return vs_ofp_end(b, off);
+}
+
+/* One table feature property: type, then n 16- or 32-bit items, padded to 8. */
+static void
+put_prop(struct vs_ofp_buf *b, uint16_t type, const uint32_t *items, unsigned int n, bool wide)
+{
+	size_t len = 4 + 4u * n;
+	unsigned int i;
+
+	vs_ofp_put16(b, type);
+	vs_ofp_put16(b, (uint16_t)len);
+	for (i = 0; i < n; i++) {
+		if (wide) {
+			vs_ofp_put32(b, items[i]); /* an OXM header */
+		} else {
+			vs_ofp_put16(b, (uint16_t)items[i]); /* instruction/action type */
+			vs_ofp_put16(b, 4);
+		}
+	}
+	vs_ofp_put_zeros(b, ALIGN8(len) - len);
+}
+
+int
+vs_ofp_enc_table_features_reply(struct vs_ofp_buf *b, uint32_t xid, const char *name,
+				uint32_t max_entries)
+{
+	size_t off = mp_start(b, xid, VS_OFPMP_TABLE_FEATURES, 0), start;
+	uint32_t oxm[VS_OXM_MAX], wild[VS_OXM_MAX], apply_inst = 4, output = 0;
+	unsigned int f, n = 0;
+
+	/* MATCH: hasmask says the field may be masked; WILDCARDS: no mask bit */
+	for (f = 0; f < VS_OXM_MAX; f++) {
+		if (fields[f].size == 0)
+			continue;
+		wild[n] = (uint32_t)VS_OXM_CLASS_BASIC << 16 | f << 9 | fields[f].size;
+		oxm[n++] = (uint32_t)VS_OXM_CLASS_BASIC << 16 | f << 9 |
+			   (fields[f].maskable ? 1u << 8 | 2u * fields[f].size : fields[f].size);
+	}
+	start = b->len;
+	vs_ofp_put16(b, 0); /* length, below */
+	vs_ofp_put8(b, 0);  /* table_id */
+	vs_ofp_put_zeros(b, 5);
+	put_str(b, name, 32);
+	vs_ofp_put64(b, 0); /* metadata_match */
+	vs_ofp_put64(b, 0); /* metadata_write */
+	vs_ofp_put32(b, 0); /* config */
+	vs_ofp_put32(b, max_entries);
+	/* what is really supported: APPLY_ACTIONS with OUTPUT, the OXM fields
+	 * above, no other table, no WRITE_ACTIONS, no SET_FIELD */
+	put_prop(b, 0, &apply_inst, 1, false); /* INSTRUCTIONS */
+	put_prop(b, 2, NULL, 0, false);	       /* NEXT_TABLES */
+	put_prop(b, 4, NULL, 0, false);	       /* WRITE_ACTIONS */
+	put_prop(b, 6, &output, 1, false);     /* APPLY_ACTIONS */
+	put_prop(b, 8, oxm, n, true);	       /* MATCH */
+	put_prop(b, 10, wild, n, true);	       /* WILDCARDS */
+	put_prop(b, 12, NULL, 0, true);	       /* WRITE_SETFIELD */
+	put_prop(b, 14, NULL, 0, true);	       /* APPLY_SETFIELD */
+	if (!b->oom) {
+		size_t len = b->len - start;
+
+		b->data[start] = (uint8_t)(len >> 8);
+		b->data[start + 1] = (uint8_t)len;
+	}
+	return vs_ofp_end(b, off);
+}
+
+int
+vs_ofp_enc_port_desc_reply(struct vs_ofp_buf *b, uint32_t xid, const struct vs_ofp_port_desc *ports,
+			   uint32_t n)
+{
+	size_t off = mp_start(b, xid, VS_OFPMP_PORT_DESC, 0);
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct vs_ofp_port_desc *p = &ports[i];
+
+		if (b->len - off + 64 > VS_OFP_MAX_MSG) {
+			/* at most 1023 ports fit; the rest follow in more replies */
+			b->data[off + 10] = 0;
+			b->data[off + 11] = VS_OFPMPF_MORE;
+			if (vs_ofp_end(b, off) < 0)
+				return -ENOMEM;
+			off = mp_start(b, xid, VS_OFPMP_PORT_DESC, 0);
+		}
+		vs_ofp_put32(b, p->port_no);
+		vs_ofp_put32(b, 0);
+		vs_ofp_put(b, p->hw_addr, 6);
+		vs_ofp_put16(b, 0);
+		put_str(b, p->name, 16);
+		vs_ofp_put32(b, 0);			 /* config */
+		vs_ofp_put32(b, p->link_down ? 1u : 4u); /* state: LINK_DOWN or LIVE */
+		vs_ofp_put32(b, 0);			 /* curr */
+		vs_ofp_put32(b, 0);			 /* advertised */
+		vs_ofp_put32(b, 0);			 /* supported */
+		vs_ofp_put32(b, 0);			 /* peer */
+		vs_ofp_put32(b, 0);			 /* curr_speed */
+		vs_ofp_put32(b, 0);			 /* max_speed */
+	}
+	return vs_ofp_end(b, off);
+}
+
+void
+vs_ofp_match_set(struct vs_ofp_match *m, unsigned int field, const void *val, const void *mask)
+{
+	unsigned int size = vs_ofp_field_size(field);
+
+	if (size == 0)
+		return;
+	m->present |= UINT64_C(1) << field;
+	memcpy(m->val[field], val, size);
+	if (mask != NULL) {
+		m->masked |= UINT64_C(1) << field;
+		memcpy(m->mask[field], mask, size);
+	} else {
+		m->masked &= ~(UINT64_C(1) << field);
+		memset(m->mask[field], 0xff, size);
+	}
+}
+
+bool
+vs_ofp_match_has(const struct vs_ofp_match *m, unsigned int field)
+{
+	return field < VS_OXM_MAX && (m->present & (UINT64_C(1) << field)) != 0;
+}
+
+uint32_t
+vs_ofp_match_u32(const struct vs_ofp_match *m, unsigned int field)
+{
+	return rd32(m->val[field]);
+}
+
+uint16_t
+vs_ofp_match_u16(const struct vs_ofp_match *m, unsigned int field)
+{
+	return rd16(m->val[field]);
+}
+
+void
+vs_ofp_enc_match(struct vs_ofp_buf *b, const struct vs_ofp_match *m)
+{
+	size_t start = b->len, n;
+	unsigned int f;
+
+	vs_ofp_put16(b, 1); /* OFPMT_OXM */
+	vs_ofp_put16(b, 0);
+	for (f = 0; f < VS_OXM_MAX; f++) {
+		bool mk = (m->masked & (UINT64_C(1) << f)) != 0;
+		unsigned int size = fields[f].size;
+
+		if (!vs_ofp_match_has(m, f) || size == 0)
+			continue;
+		vs_ofp_put16(b, VS_OXM_CLASS_BASIC);
+		vs_ofp_put8(b, (uint8_t)(f << 1 | (mk ? 1 : 0)));
+		vs_ofp_put8(b, (uint8_t)(mk ? 2 * size : size));
+		vs_ofp_put(b, m->val[f], size);
+		if (mk)
+			vs_ofp_put(b, m->mask[f], size);
+	}
+	if (b->oom)
+		return;
+	n = b->len - start;
+	b->data[start + 2] = (uint8_t)(n >> 8);
+	b->data[start + 3] = (uint8_t)n;
+	vs_ofp_put_zeros(b, ALIGN8(n) - n);
+}
+
+static void
+put_apply_outputs(struct vs_ofp_buf *b, const uint32_t *outputs, uint32_t n)
+{
+	uint32_t i;
+
+	if (n == 0)
+		return;	    /* no instruction: drop */
+	vs_ofp_put16(b, 4); /* OFPIT_APPLY_ACTIONS */
+	vs_ofp_put16(b, (uint16_t)(8 + 16 * n));
+	vs_ofp_put32(b, 0);
+	for (i = 0; i < n; i++) {
+		vs_ofp_put16(b, 0); /* OFPAT_OUTPUT */
+		vs_ofp_put16(b, 16);
+		vs_ofp_put32(b, outputs[i]);
+		vs_ofp_put16(b, 0xffff); /* max_len: OFPCML_NO_BUFFER */
+		vs_ofp_put_zeros(b, 6);
+	}
+}
+
+int
+vs_ofp_enc_flow_stats_reply(struct vs_ofp_buf *b, uint32_t xid,
+			    const struct vs_ofp_flow_stats *flows, uint32_t n)
+{
+	size_t off = mp_start(b, xid, VS_OFPMP_FLOW, 0);
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct vs_ofp_flow_stats *f = &flows[i];
+		size_t start = b->len, size;
+
+		vs_ofp_put16(b, 0);
+		vs_ofp_put8(b, f->table_id);
+		vs_ofp_put8(b, 0);
+		vs_ofp_put32(b, f->duration_sec);
+		vs_ofp_put32(b, f->duration_nsec);
+		vs_ofp_put16(b, f->priority);
+		vs_ofp_put16(b, f->idle_timeout);
+		vs_ofp_put16(b, f->hard_timeout);
+		vs_ofp_put16(b, f->flags);
+		vs_ofp_put32(b, 0);
+		vs_ofp_put64(b, f->cookie);
+		vs_ofp_put64(b, f->packet_count);
+		vs_ofp_put64(b, f->byte_count);
+		vs_ofp_enc_match(b, f->match);
+		put_apply_outputs(b, f->outputs, f->n_outputs);
+		if (b->oom)
+			return -ENOMEM;
+		size = b->len - start;
+		b->data[start] = (uint8_t)(size >> 8);
+		b->data[start + 1] = (uint8_t)size;
+		if (b->len - off > VS_OFP_MAX_MSG) {
+			/* this flow goes into the next reply; flag this one MORE */
+			uint8_t tmp[VS_OFP_MAX_MSG];
+
+			if (size > sizeof(tmp))
+				return -EMSGSIZE;
+			memcpy(tmp, b->data + start, size);
+			b->len = start;
+			b->data[off + 11] = VS_OFPMPF_MORE;
+			if (vs_ofp_end(b, off) < 0)
+				return -ENOMEM;
+			off = mp_start(b, xid, VS_OFPMP_FLOW, 0);
+			vs_ofp_put(b, tmp, size);
+		}
+	}
+	return vs_ofp_end(b, off);
+}
+
+int
+vs_ofp_enc_flow_mod(struct vs_ofp_buf *b, uint32_t xid, const struct vs_ofp_flow_mod *fm)
+{
+	size_t off = vs_ofp_start(b, VS_OFPT_FLOW_MOD, xid);
+
+	vs_ofp_put64(b, fm->cookie);
+	vs_ofp_put64(b, fm->cookie_mask);
+	vs_ofp_put8(b, fm->table_id);
+	vs_ofp_put8(b, fm->command);
+	vs_ofp_put16(b, fm->idle_timeout);
+	vs_ofp_put16(b, fm->hard_timeout);
+	vs_ofp_put16(b, fm->priority);
+	vs_ofp_put32(b, fm->buffer_id);
+	vs_ofp_put32(b, fm->out_port);
+	vs_ofp_put32(b, fm->out_group);
+	vs_ofp_put16(b, fm->flags);
+	vs_ofp_put16(b, 0);
+	vs_ofp_enc_match(b, &fm->match);
+	put_apply_outputs(b, fm->outputs, fm->n_outputs);
+	return vs_ofp_end(b, off);
+}
+
+/* ---- decoders ---- */
+
+/* The header's length must be the bytes handed in (the channel frames by it). */
+static bool
+whole(const uint8_t *msg, size_t size, size_t min)
+{
+	return msg != NULL && size >= min && size >= VS_OFP_HDR_SIZE && rd16(msg + 2) == size;
+}
+
+int
+vs_ofp_dec_hello(const uint8_t *msg, size_t size, struct vs_ofp_err *e)
+{
+	size_t pos = VS_OFP_HDR_SIZE;
+	bool bitmap = false, ok = false;
+
+	if (!whole(msg, size, VS_OFP_HDR_SIZE))
+		return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_LEN);
+	while (size - pos >= 4) {
+		uint16_t type = rd16(msg + pos), len = rd16(msg + pos + 2);
+
+		if (len < 4 || len > size - pos)
+			return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_LEN);
+		if (type == 1) { /* OFPHET_VERSIONBITMAP */
+			bitmap = true;
+			if (len >= 8 && (rd32(msg + pos + 4) & (1u << VS_OFP_VERSION)))
+				ok = true;
+		}
+		pos += ALIGN8(len) < size - pos ? ALIGN8(len) : size - pos;
+	}
+	if (!bitmap)
+		ok = msg[0] >= VS_OFP_VERSION; /* min(ours, theirs) must be 1.3 */
+	if (!ok) {
+		fail(e, VS_OFPET_HELLO_FAILED, VS_OFPHFC_INCOMPATIBLE);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+int
+vs_ofp_dec_error(const uint8_t *msg, size_t size, struct vs_ofp_err *out)
+{
+	if (!whole(msg, size, VS_OFP_HDR_SIZE + 4))
+		return -EBADMSG;
+	out->type = rd16(msg + 8);
+	out->code = rd16(msg + 10);
+	return 0;
+}
+
+int
+vs_ofp_dec_set_config(const uint8_t *msg, size_t size, uint16_t *flags, uint16_t *miss_send_len,
+		      struct vs_ofp_err *e)
+{
+	if (!whole(msg, size, VS_OFP_HDR_SIZE + 4) || size != VS_OFP_HDR_SIZE + 4)
+		return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_LEN);
+	*flags = rd16(msg + 8);
+	*miss_send_len = rd16(msg + 10);
+	/* OFPC_FRAG_NORMAL only: no fragment reassembly or dropping */
+	if (*flags != 0)
+		return fail(e, VS_OFPET_SWITCH_CONFIG_FAILED, VS_OFPSCFC_BAD_FLAGS);
+	return 0;
+}
+
+static bool
+field_ok(const struct vs_ofp_match *m, unsigned int f, const uint8_t *v)
+{
+	uint32_t port;
+
+	switch (f) {
+	case VS_OXM_IN_PORT:
+		port = rd32(v);
+		return port != 0 && (port <= VS_OFPP_MAX || port == VS_OFPP_LOCAL);
+	case VS_OXM_VLAN_VID:
+		return rd16(v) <= 0x1fff;
+	case VS_OXM_VLAN_PCP:
+		return v[0] <= 7;
+	case VS_OXM_IP_DSCP:
+		return v[0] <= 63;
+	default:
+		(void)m;
+		return true;
+	}
+}
+
+static bool
+eth_type_is(const struct vs_ofp_match *m, uint16_t t)
+{
+	return vs_ofp_match_has(m, VS_OXM_ETH_TYPE) && vs_ofp_match_u16(m, VS_OXM_ETH_TYPE) == t;
+}
+
+static bool
+proto_is(const struct vs_ofp_match *m, uint8_t p)
+{
+	return vs_ofp_match_has(m, VS_OXM_IP_PROTO) && m->val[VS_OXM_IP_PROTO][0] == p;
+}
+
+/* OpenFlow 1.3 section 7.2.3.8: a field needs the fields it depends on. */
+static bool
+prereqs_ok(const struct vs_ofp_match *m)
+{
+	bool ip = eth_type_is(m, 0x0800) || eth_type_is(m, 0x86dd);
+	unsigned int f;
+
+	for (f = 0; f < VS_OXM_MAX; f++) {
+		bool ok = true;
+
+		if (!vs_ofp_match_has(m, f))
+			continue;
+		switch (f) {
+		case VS_OXM_VLAN_PCP:
+			ok = vs_ofp_match_has(m, VS_OXM_VLAN_VID) &&
+			     vs_ofp_match_u16(m, VS_OXM_VLAN_VID) != VS_OFPVID_NONE;
+			break;
+		case VS_OXM_IP_DSCP:
+		case VS_OXM_IP_PROTO:
+			ok = ip;
+			break;
+		case VS_OXM_IPV4_SRC:
+		case VS_OXM_IPV4_DST:
+			ok = eth_type_is(m, 0x0800);
+			break;
+		case VS_OXM_IPV6_SRC:
+		case VS_OXM_IPV6_DST:
+			ok = eth_type_is(m, 0x86dd);
+			break;
+		case VS_OXM_TCP_SRC:
+		case VS_OXM_TCP_DST:
+			ok = ip && proto_is(m, 6);
+			break;
+		case VS_OXM_UDP_SRC:
+		case VS_OXM_UDP_DST:
+			ok = ip && proto_is(m, 17);
+			break;
+		case VS_OXM_SCTP_SRC:
+		case VS_OXM_SCTP_DST:
+			ok = ip && proto_is(m, 132);
+			break;
+		case VS_OXM_ICMPV4_TYPE:
+		case VS_OXM_ICMPV4_CODE:
+			ok = eth_type_is(m, 0x0800) && proto_is(m, 1);
+			break;
+		case VS_OXM_ICMPV6_TYPE:
+		case VS_OXM_ICMPV6_CODE:
+			ok = eth_type_is(m, 0x86dd) && proto_is(m, 58);
+			break;
+		default:
+			break;
+		}
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+int
+vs_ofp_dec_match(const uint8_t *p, size_t size, struct vs_ofp_match *m, size_t *used,
+		 struct vs_ofp_err *e)
+{
+	size_t len, pos;
+
+	memset(m, 0, sizeof(*m));
+	if (size < 4)
+		return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_LEN);
+	if (rd16(p) != 1) /* OFPMT_OXM */
+		return fail(e, VS_OFPET_BAD_MATCH, VS_OFPBMC_BAD_TYPE);
+	len = rd16(p + 2);
+	if (len < 4 || ALIGN8(len) > size)
+		return fail(e, VS_OFPET_BAD_MATCH, VS_OFPBMC_BAD_LEN);
+	for (pos = 4; pos < len;) {
+		uint16_t cls;
+		unsigned int f, has_mask, olen, fsize, i;
+		const uint8_t *v;
+
+		if (len - pos < 4)
+			return fail(e, VS_OFPET_BAD_MATCH, VS_OFPBMC_BAD_LEN);
+		cls = rd16(p + pos);
+		f = p[pos + 2] >> 1;
+		has_mask = p[pos + 2] & 1;
+		olen = p[pos + 3];
+		if (olen > len - pos - 4)
+			return fail(e, VS_OFPET_BAD_MATCH, VS_OFPBMC_BAD_LEN);
+		if (cls != VS_OXM_CLASS_BASIC)
+			return fail(e, VS_OFPET_BAD_MATCH, VS_OFPBMC_BAD_FIELD);
+		fsize = vs_ofp_field_size(f);
+		if (fsize == 0)
+			return fail(e, VS_OFPET_BAD_MATCH, VS_OFPBMC_BAD_FIELD);
+		if (olen != (has_mask ? 2 * fsize : fsize))
+			return fail(e, VS_OFPET_BAD_MATCH, VS_OFPBMC_BAD_LEN);
+		if (has_mask && !fields[f].maskable)
+			return fail(e, VS_OFPET_BAD_MATCH, VS_OFPBMC_BAD_MASK);
+		if (vs_ofp_match_has(m, f))
+			return fail(e, VS_OFPET_BAD_MATCH, VS_OFPBMC_DUP_FIELD);
+		v = p + pos + 4;
+		if (!field_ok(m, f, v))
+			return fail(e, VS_OFPET_BAD_MATCH, VS_OFPBMC_BAD_VALUE);
+		vs_ofp_match_set(m, f, v, has_mask ? v + fsize : NULL);
+		/* a value bit outside its mask (OpenFlow 1.3, 7.2.3.5) */
+		for (i = 0; has_mask && i < fsize; i++)
+			if (m->val[f][i] & ~m->mask[f][i])
+				return fail(e, VS_OFPET_BAD_MATCH, VS_OFPBMC_BAD_WILDCARDS);
+		pos += 4 + olen;
+	}
+	if (!prereqs_ok(m))
+		return fail(e, VS_OFPET_BAD_MATCH, VS_OFPBMC_BAD_PREREQ);
+	*used = ALIGN8(len);
+	return 0;
+}
+
+static bool
+out_port_ok(uint32_t port)
+{
+	return port != 0 && port != VS_OFPP_ANY && (port <= VS_OFPP_MAX || port >= VS_OFPP_IN_PORT);
+}
+
+static int
+dec_actions(const uint8_t *p, size_t size, struct vs_ofp_flow_mod *fm, struct vs_ofp_err *e)
+{
+	size_t pos = 0;
+
+	while (pos < size) {
+		uint16_t type, len;
+
+		if (size - pos < 8)
+			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_LEN);
+		type = rd16(p + pos);
+		len = rd16(p + pos + 2);
+		if (len < 8 || len % 8 != 0 || len > size - pos)
+			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_LEN);
+		if (type != 0) /* only OFPAT_OUTPUT */
+			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_TYPE);
+		if (len != 16)
+			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_LEN);
+		if (!out_port_ok(rd32(p + pos + 4)))
+			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_OUT_PORT);
+		if (fm->n_outputs == VS_OFP_MAX_OUTPUTS)
+			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_TOO_MANY);
+		fm->outputs[fm->n_outputs++] = rd32(p + pos + 4);
+		pos += len;
+	}
+	return 0;
+}
+
+static int
+dec_instructions(const uint8_t *p, size_t size, struct vs_ofp_flow_mod *fm, struct vs_ofp_err *e)
+{
+	size_t pos = 0;
+	bool apply = false;
+	int rc;
+
+	while (pos < size) {
+		uint16_t type, len;
+
+		if (size - pos < 8)
+			return fail(e, VS_OFPET_BAD_INSTRUCTION, VS_OFPBIC_BAD_LEN);
+		type = rd16(p + pos);
+		len = rd16(p + pos + 2);
+		if (len < 8 || len % 8 != 0 || len > size - pos)
+			return fail(e, VS_OFPET_BAD_INSTRUCTION, VS_OFPBIC_BAD_LEN);
+		switch (type) {
+		case 4:		   /* OFPIT_APPLY_ACTIONS */
+			if (apply) /* twice in one flow_mod */
+				return fail(e, VS_OFPET_BAD_INSTRUCTION, VS_OFPBIC_UNSUP_INST);
+			apply = true;
+			rc = dec_actions(p + pos + 8, len - 8u, fm, e);
+			if (rc < 0)
+				return rc;
+			break;
+		case 1:	     /* GOTO_TABLE */
+		case 2:	     /* WRITE_METADATA */
+		case 3:	     /* WRITE_ACTIONS */
+		case 5:	     /* CLEAR_ACTIONS */
+		case 6:	     /* METER */
+		case 0xffff: /* EXPERIMENTER */
+			return fail(e, VS_OFPET_BAD_INSTRUCTION, VS_OFPBIC_UNSUP_INST);
+		default:
+			return fail(e, VS_OFPET_BAD_INSTRUCTION, VS_OFPBIC_UNKNOWN_INST);
+		}
+		pos += len;
+	}
+	return 0;
+}
+
+int
+vs_ofp_dec_flow_mod(const uint8_t *msg, size_t size, struct vs_ofp_flow_mod *fm,
+		    struct vs_ofp_err *e)
+{
+	size_t used;
+	int rc;
+
+	memset(fm, 0, sizeof(*fm));
+	if (!whole(msg, size, 48 + 8)) /* fixed part and the smallest match */
+		return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_LEN);
+	fm->cookie = rd64(msg + 8);
+	fm->cookie_mask = rd64(msg + 16);
+	fm->table_id = msg[24];
+	fm->command = msg[25];
+	fm->idle_timeout = rd16(msg + 26);
+	fm->hard_timeout = rd16(msg + 28);
+	fm->priority = rd16(msg + 30);
+	fm->buffer_id = rd32(msg + 32);
+	fm->out_port = rd32(msg + 36);
+	fm->out_group = rd32(msg + 40);
+	fm->flags = rd16(msg + 44);
+	rc = vs_ofp_dec_match(msg + 48, size - 48, &fm->match, &used, e);
+	if (rc < 0)
+		return rc;
+	if (fm->command > VS_OFPFC_DELETE_STRICT)
+		return fail(e, VS_OFPET_FLOW_MOD_FAILED, VS_OFPFMFC_BAD_COMMAND);
+	return dec_instructions(msg + 48 + used, size - 48 - used, fm, e);
+}
+
+int
+vs_ofp_dec_multipart_req(const uint8_t *msg, size_t size, struct vs_ofp_multipart_req *mp,
+			 struct vs_ofp_err *e)
+{
+	size_t used;
+	int rc;
+
+	if (!whole(msg, size, 16))
+		return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_LEN);
+	mp->type = rd16(msg + 8);
+	mp->flags = rd16(msg + 10);
+	switch (mp->type) {
+	case VS_OFPMP_DESC:
+	case VS_OFPMP_PORT_DESC:
+	case VS_OFPMP_TABLE_FEATURES: /* a body would set features: not supported */
+		if (size != 16)
+			return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_LEN);
+		return 0;
+	case VS_OFPMP_FLOW:
+		if (size < 16 + 32 + 8)
+			return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_LEN);
+		mp->flow.table_id = msg[16];
+		mp->flow.out_port = rd32(msg + 20);
+		mp->flow.out_group = rd32(msg + 24);
+		mp->flow.cookie = rd64(msg + 32);
+		mp->flow.cookie_mask = rd64(msg + 40);
+		rc = vs_ofp_dec_match(msg + 48, size - 48, &mp->flow.match, &used, e);
+		if (rc < 0)
+			return rc;
+		if (48 + used != size)
+			return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_LEN);
+		return 0;
+	default:
+		return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_MULTIPART);
+	}
+}

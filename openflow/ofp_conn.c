@@ -1,0 +1,658 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The OpenFlow channel: a passive listener and its connections, served from
+ * the control loop through one epoll fd. Each connection has its own input
+ * buffer framed by the OpenFlow header's length and its own output buffer;
+ * sockets are non-blocking and nothing here waits. Messages are handled in
+ * the order they arrive and every reply is queued before the next message is
+ * read, so a BARRIER_REPLY follows everything before it.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_log.h>
+
+#include "vs_openflow.h"
+
+RTE_LOG_REGISTER_DEFAULT(vs_ofp_logtype, NOTICE);
+
+#define OFP_LOG(level, ...)                                                                        \
+	rte_log(                                                                                   \
+	    RTE_LOG_##level, vs_ofp_logtype,                                                       \
+	    RTE_FMT("openflow: " RTE_FMT_HEAD(__VA_ARGS__, ) "\n", RTE_FMT_TAIL(__VA_ARGS__, )))
+
+#define MAX_CONNS     64
+#define RX_CAP	      (2 * (VS_OFP_MAX_MSG + 1))
+#define TX_MAX	      (16u << 20) /* a peer that reads nothing is dropped past this */
+#define PROBE_DEFAULT 5000
+
+struct conn {
+	int fd;
+	char peer[64];
+	uint8_t *rx;
+	size_t rx_len;
+	struct vs_ofp_buf tx;
+	size_t tx_off;
+	bool want_out;	 /* EPOLLOUT armed */
+	bool hello;	 /* the peer's HELLO was accepted */
+	bool closing;	 /* close once tx is flushed */
+	bool probe_sent; /* an ECHO_REQUEST is unanswered */
+	uint64_t last_rx_ms, probe_ms, since_ms;
+	uint16_t miss_send_len;
+	uint64_t rx_msgs, tx_msgs, flow_mods, errors_sent, errors_rcvd;
+	struct conn *next;
+};
+
+struct vs_ofp_srv {
+	int epfd;
+	int lfd;
+	char listen[VS_CFG_PATH_MAX + 8];
+	char unix_path[VS_CFG_PATH_MAX];
+	uint64_t datapath_id;
+	uint32_t probe_ms;
+	struct vs_switch *sw;
+	const struct vs_config *const *cfg;
+	struct conn *conns;
+	uint32_t n_conns;
+	uint32_t next_xid;
+	uint64_t now_ms;
+	uint64_t accepted, refused_version, probes_closed;
+};
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* ---- listener ---- */
+
+static int
+open_tcp(const char *spec, char *errbuf, size_t size)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	const char *colon = strchr(spec, ':');
+	unsigned long port = strtoul(spec, NULL, 10);
+	int fd, one = 1;
+
+	sa.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, colon ? colon + 1 : "127.0.0.1", &sa.sin_addr) != 1) {
+		snprintf(errbuf, size, "not an IPv4 address");
+		return -EINVAL;
+	}
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+static int
+open_unix(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	mode_t old;
+	int fd, rc;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	unlink(path);
+	old = umask(0177); /* created 0600: no window with a wider mode */
+	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (rc < 0 || chmod(path, 0600) < 0 || listen(fd, 16) < 0) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+struct vs_ofp_srv *
+vs_ofp_open(const struct vs_ofp_params *p, struct vs_cfg_error *err)
+{
+	static const struct vs_cfg_pos nopos;
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+	struct vs_ofp_srv *s;
+	char why[64] = "";
+	int rc;
+
+	if (p == NULL || p->listen == NULL || p->sw == NULL || p->cfg == NULL ||
+	    vs_config_check_of_listen(p->listen) < 0) {
+		vs_cfg_err(err, -EINVAL, nopos, "openflow",
+			   "openflow.listen: %s is not a listener; expected ptcp:PORT[:IP] or "
+			   "punix:/PATH",
+			   p && p->listen ? p->listen : "(none)");
+		errno = EINVAL;
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	s->lfd = -1;
+	snprintf(s->listen, sizeof(s->listen), "%s", p->listen);
+	s->datapath_id = p->datapath_id;
+	s->probe_ms = p->probe_ms ? p->probe_ms : PROBE_DEFAULT;
+	s->sw = p->sw;
+	s->cfg = p->cfg;
+	s->next_xid = 1;
+	if (strncmp(p->listen, "punix:", 6) == 0) {
+		rc = open_unix(p->listen + 6);
+		if (rc >= 0)
+			snprintf(s->unix_path, sizeof(s->unix_path), "%s", p->listen + 6);
+	} else {
+		rc = open_tcp(p->listen + 5, why, sizeof(why));
+	}
+	if (rc < 0) {
+		vs_cfg_err(err, rc, nopos, "openflow", "openflow.listen: cannot listen on %s: %s",
+			   p->listen, why[0] ? why : strerror(-rc));
+		free(s);
+		errno = -rc;
+		return NULL;
+	}
+	s->lfd = rc;
+	s->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (s->epfd < 0 || epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->lfd, &ev) < 0) {
+		int e = errno;
+
+		vs_cfg_err(err, -e, nopos, "openflow", "openflow: epoll: %s", strerror(e));
+		if (s->epfd >= 0)
+			close(s->epfd);
+		close(s->lfd);
+		free(s);
+		errno = e;
+		return NULL;
+	}
+	s->now_ms = mono_ms();
+	OFP_LOG(NOTICE, "listening on %s (datapath_id 0x%016llx)", s->listen,
+		(unsigned long long)s->datapath_id);
+	return s;
+}
+
+int
+vs_ofp_fd(const struct vs_ofp_srv *s)
+{
+	return s ? s->epfd : -1;
+}
+
+/* ---- connections ---- */
+
+static void
+conn_free(struct vs_ofp_srv *s, struct conn *c)
+{
+	struct conn **pp;
+
+	for (pp = &s->conns; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	free(c->rx);
+	vs_ofp_buf_free(&c->tx);
+	free(c);
+	s->n_conns--;
+}
+
+static void
+conn_close(struct vs_ofp_srv *s, struct conn *c, const char *why)
+{
+	OFP_LOG(INFO, "%s: closed: %s (%llu messages in, %llu out)", c->peer, why,
+		(unsigned long long)c->rx_msgs, (unsigned long long)c->tx_msgs);
+	conn_free(s, c);
+}
+
+static void
+arm_out(struct vs_ofp_srv *s, struct conn *c, bool on)
+{
+	struct epoll_event ev = {.events = EPOLLIN | (on ? EPOLLOUT : 0u), .data.ptr = c};
+
+	if (c->want_out == on)
+		return;
+	c->want_out = on;
+	epoll_ctl(s->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+/* Write what is queued. -1 when the connection is gone (freed). */
+static int
+conn_flush(struct vs_ofp_srv *s, struct conn *c)
+{
+	while (c->tx_off < c->tx.len) {
+		ssize_t n = send(c->fd, c->tx.data + c->tx_off, c->tx.len - c->tx_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (c->tx.len - c->tx_off > TX_MAX) {
+				conn_close(s, c, "peer does not read its replies");
+				return -1;
+			}
+			arm_out(s, c, true);
+			return 0;
+		}
+		if (n <= 0) {
+			conn_close(s, c, n < 0 ? strerror(errno) : "peer closed");
+			return -1;
+		}
+		c->tx_off += (size_t)n;
+	}
+	c->tx.len = c->tx_off = 0;
+	arm_out(s, c, false);
+	if (c->closing) {
+		conn_close(s, c, "after the error sent");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+queued(struct conn *c, int rc)
+{
+	if (rc == 0)
+		c->tx_msgs++;
+}
+
+static void
+send_error(struct conn *c, uint32_t xid, struct vs_ofp_err e, const uint8_t *msg, size_t size)
+{
+	OFP_LOG(INFO, "%s: refused with %s code %u", c->peer, vs_ofp_err_type_str(e.type), e.code);
+	c->errors_sent++;
+	queued(c, vs_ofp_enc_error(&c->tx, xid, e, msg, size));
+}
+
+static void
+on_accept(struct vs_ofp_srv *s)
+{
+	for (;;) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		struct epoll_event ev = {.events = EPOLLIN};
+		struct conn *c;
+		int fd = accept4(s->lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int one = 1;
+
+		if (fd < 0)
+			return;
+		if (s->n_conns >= MAX_CONNS) {
+			OFP_LOG(WARNING, "%u connections: refusing another", s->n_conns);
+			close(fd);
+			continue;
+		}
+		c = calloc(1, sizeof(*c));
+		if (c != NULL)
+			c->rx = malloc(RX_CAP);
+		if (c == NULL || c->rx == NULL) {
+			if (c != NULL)
+				free(c);
+			close(fd);
+			continue;
+		}
+		c->fd = fd;
+		if (ss.ss_family == AF_INET) {
+			const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
+			char ip[INET_ADDRSTRLEN];
+
+			inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
+			snprintf(c->peer, sizeof(c->peer), "tcp:%s:%u", ip, ntohs(in->sin_port));
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		} else {
+			snprintf(c->peer, sizeof(c->peer), "unix#%d", fd);
+		}
+		vs_ofp_buf_init(&c->tx);
+		c->last_rx_ms = c->since_ms = s->now_ms;
+		c->miss_send_len = 128;
+		ev.data.ptr = c;
+		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+			free(c->rx);
+			free(c);
+			close(fd);
+			continue;
+		}
+		c->next = s->conns;
+		s->conns = c;
+		s->n_conns++;
+		s->accepted++;
+		OFP_LOG(INFO, "%s: connected", c->peer);
+		queued(c, vs_ofp_enc_hello(&c->tx, s->next_xid++));
+		conn_flush(s, c);
+	}
+}
+
+static void
+on_multipart(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t size, uint32_t xid)
+{
+	static struct vs_ofp_multipart_req mp; /* control thread only */
+	const struct vs_config *cfg = *s->cfg;
+	struct vs_ofp_err e;
+	char dp[64];
+	int rc;
+
+	if (vs_ofp_dec_multipart_req(msg, size, &mp, &e) < 0) {
+		send_error(c, xid, e, msg, size);
+		return;
+	}
+	switch (mp.type) {
+	case VS_OFPMP_DESC:
+		snprintf(dp, sizeof(dp), "nfvswitch datapath 0x%016llx",
+			 (unsigned long long)s->datapath_id);
+		rc = vs_ofp_enc_desc_reply(&c->tx, xid, "nfvswitch", "DPDK userspace switch",
+					   "nfvswitch " VS_VERSION, "none", dp);
+		break;
+	case VS_OFPMP_TABLE_FEATURES:
+		rc = vs_ofp_enc_table_features_reply(&c->tx, xid, "classifier", 65536);
+		break;
+	case VS_OFPMP_PORT_DESC: {
+		struct vs_ofp_port_desc *pd = calloc(cfg->n_ports + 1, sizeof(*pd));
+		uint32_t i;
+
+		if (pd == NULL) {
+			rc = -ENOMEM;
+			break;
+		}
+		for (i = 0; i < cfg->n_ports; i++) {
+			pd[i].port_no = vs_config_ofport(cfg, i);
+			/* OpenFlow port names are 15 bytes at most */
+			memcpy(pd[i].name, cfg->ports[i].name, sizeof(pd[i].name) - 1);
+		}
+		rc = vs_ofp_enc_port_desc_reply(&c->tx, xid, pd, cfg->n_ports);
+		free(pd);
+		break;
+	}
+	default: /* VS_OFPMP_FLOW */
+		rc = vs_ofp_flow_stats(s->sw, cfg, &mp.flow, xid, &c->tx, &e);
+		if (rc == -EBADMSG) {
+			send_error(c, xid, e, msg, size);
+			return;
+		}
+		break;
+	}
+	if (rc < 0) {
+		e.type = VS_OFPET_BAD_REQUEST;
+		e.code = VS_OFPBRC_MULTIPART_BUFFER_OVERFLOW;
+		send_error(c, xid, e, msg, size);
+		return;
+	}
+	c->tx_msgs++;
+}
+
+static void
+on_flow_mod(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t size, uint32_t xid)
+{
+	static struct vs_ofp_flow_mod fm; /* control thread only */
+	struct vs_ofp_err e;
+	char why[512];
+
+	c->flow_mods++;
+	if (vs_ofp_dec_flow_mod(msg, size, &fm, &e) < 0) {
+		send_error(c, xid, e, msg, size);
+		return;
+	}
+	if (vs_ofp_flow_mod(s->sw, *s->cfg, &fm, &e, why, sizeof(why)) < 0) {
+		if (why[0] != '\0')
+			OFP_LOG(INFO, "%s: flow_mod refused: %s", c->peer, why);
+		send_error(c, xid, e, msg, size);
+	}
+}
+
+/* Handle one whole message. */
+static void
+on_msg(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t size)
+{
+	struct vs_ofp_hdr h;
+	struct vs_ofp_err e;
+	uint16_t flags, msl;
+
+	vs_ofp_parse_hdr(msg, size, &h);
+	c->rx_msgs++;
+	if (!c->hello) {
+		if (h.type != VS_OFPT_HELLO || vs_ofp_dec_hello(msg, size, &e) < 0) {
+			static const char text[] = "nfvswitch speaks OpenFlow 1.3 (0x04) only";
+
+			e.type = VS_OFPET_HELLO_FAILED;
+			e.code = VS_OFPHFC_INCOMPATIBLE;
+			s->refused_version++;
+			send_error(c, h.xid, e, (const uint8_t *)text, sizeof(text) - 1);
+			c->closing = true;
+			return;
+		}
+		c->hello = true;
+		return;
+	}
+	if (h.version != VS_OFP_VERSION) {
+		e.type = VS_OFPET_BAD_REQUEST;
+		e.code = VS_OFPBRC_BAD_VERSION;
+		send_error(c, h.xid, e, msg, size);
+		return;
+	}
+	switch (h.type) {
+	case VS_OFPT_HELLO:
+		return;
+	case VS_OFPT_ERROR:
+		c->errors_rcvd++;
+		if (vs_ofp_dec_error(msg, size, &e) == 0)
+			OFP_LOG(INFO, "%s: peer sent %s code %u", c->peer,
+				vs_ofp_err_type_str(e.type), e.code);
+		return;
+	case VS_OFPT_ECHO_REQUEST:
+		queued(c, vs_ofp_enc_echo(&c->tx, VS_OFPT_ECHO_REPLY, h.xid, msg + VS_OFP_HDR_SIZE,
+					  size - VS_OFP_HDR_SIZE));
+		return;
+	case VS_OFPT_ECHO_REPLY:
+		c->probe_sent = false;
+		return;
+	case VS_OFPT_FEATURES_REQUEST:
+		if (size != VS_OFP_HDR_SIZE)
+			break;
+		queued(c, vs_ofp_enc_features_reply(&c->tx, h.xid, s->datapath_id, 1));
+		return;
+	case VS_OFPT_GET_CONFIG_REQUEST:
+		if (size != VS_OFP_HDR_SIZE)
+			break;
+		queued(c, vs_ofp_enc_get_config_reply(&c->tx, h.xid, 0, c->miss_send_len));
+		return;
+	case VS_OFPT_SET_CONFIG:
+		if (vs_ofp_dec_set_config(msg, size, &flags, &msl, &e) < 0) {
+			send_error(c, h.xid, e, msg, size);
+			return;
+		}
+		c->miss_send_len = msl;
+		return;
+	case VS_OFPT_BARRIER_REQUEST:
+		if (size != VS_OFP_HDR_SIZE)
+			break;
+		/* everything before it has been applied: messages run in order */
+		queued(c, vs_ofp_enc_empty(&c->tx, VS_OFPT_BARRIER_REPLY, h.xid));
+		return;
+	case VS_OFPT_FLOW_MOD:
+		on_flow_mod(s, c, msg, size, h.xid);
+		return;
+	case VS_OFPT_MULTIPART_REQUEST:
+		on_multipart(s, c, msg, size, h.xid);
+		return;
+	case VS_OFPT_EXPERIMENTER:
+		e.type = VS_OFPET_BAD_REQUEST;
+		e.code = VS_OFPBRC_BAD_EXPERIMENTER;
+		send_error(c, h.xid, e, msg, size);
+		return;
+	default:
+		e.type = VS_OFPET_BAD_REQUEST;
+		e.code = VS_OFPBRC_BAD_TYPE;
+		send_error(c, h.xid, e, msg, size);
+		return;
+	}
+	/* a fixed-size request of the wrong size */
+	e.type = VS_OFPET_BAD_REQUEST;
+	e.code = VS_OFPBRC_BAD_LEN;
+	send_error(c, h.xid, e, msg, size);
+}
+
+/* Read and handle what arrived. -1 when the connection is gone. */
+static int
+conn_read(struct vs_ofp_srv *s, struct conn *c)
+{
+	for (;;) {
+		size_t pos = 0;
+		ssize_t n;
+
+		n = recv(c->fd, c->rx + c->rx_len, RX_CAP - c->rx_len, MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return conn_flush(s, c);
+		if (n <= 0) {
+			conn_close(s, c, n < 0 ? strerror(errno) : "peer closed");
+			return -1;
+		}
+		c->rx_len += (size_t)n;
+		c->last_rx_ms = s->now_ms;
+		c->probe_sent = false;
+		while (!c->closing && c->rx_len - pos >= VS_OFP_HDR_SIZE) {
+			struct vs_ofp_hdr h;
+
+			if (vs_ofp_parse_hdr(c->rx + pos, c->rx_len - pos, &h) < 0) {
+				/* length below 8: the stream cannot be framed any more */
+				conn_close(s, c, "message length below 8");
+				return -1;
+			}
+			if (h.length > c->rx_len - pos)
+				break;
+			on_msg(s, c, c->rx + pos, h.length);
+			pos += h.length;
+		}
+		if (pos > 0) {
+			memmove(c->rx, c->rx + pos, c->rx_len - pos);
+			c->rx_len -= pos;
+		}
+		if (c->closing) {
+			c->rx_len = 0;
+			return conn_flush(s, c);
+		}
+		if (conn_flush(s, c) < 0)
+			return -1;
+	}
+}
+
+void
+vs_ofp_serve(struct vs_ofp_srv *s)
+{
+	struct epoll_event evs[32];
+	int n, i;
+
+	if (s == NULL)
+		return;
+	s->now_ms = mono_ms();
+	n = epoll_wait(s->epfd, evs, 32, 0);
+	for (i = 0; i < n; i++) {
+		struct conn *c = evs[i].data.ptr;
+
+		if (c == NULL) {
+			on_accept(s);
+			continue;
+		}
+		if (evs[i].events & EPOLLOUT) {
+			if (conn_flush(s, c) < 0)
+				continue;
+		}
+		if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+			conn_read(s, c);
+	}
+}
+
+void
+vs_ofp_tick(struct vs_ofp_srv *s, uint64_t now_ms)
+{
+	struct conn *c, *next;
+
+	if (s == NULL)
+		return;
+	s->now_ms = now_ms;
+	for (c = s->conns; c != NULL; c = next) {
+		next = c->next;
+		if (now_ms - c->last_rx_ms < s->probe_ms)
+			continue;
+		if (!c->probe_sent) {
+			c->probe_sent = true;
+			c->probe_ms = now_ms;
+			queued(c, vs_ofp_enc_echo(&c->tx, VS_OFPT_ECHO_REQUEST, s->next_xid++, NULL,
+						  0));
+			conn_flush(s, c);
+		} else if (now_ms - c->probe_ms >= s->probe_ms) {
+			s->probes_closed++;
+			conn_close(s, c, "inactivity probe: no answer to ECHO_REQUEST");
+		}
+	}
+}
+
+void
+vs_ofp_close(struct vs_ofp_srv *s)
+{
+	if (s == NULL)
+		return;
+	while (s->conns != NULL)
+		conn_free(s, s->conns);
+	close(s->epfd);
+	close(s->lfd);
+	if (s->unix_path[0] != '\0')
+		unlink(s->unix_path);
+	free(s);
+}
+
+uint32_t
+vs_ofp_info(const struct vs_ofp_srv *s, struct vs_ofp_info *info, struct vs_ofp_conn_info *conns,
+	    uint32_t max)
+{
+	const struct conn *c;
+	uint32_t n = 0;
+	uint64_t now = mono_ms();
+
+	memset(info, 0, sizeof(*info));
+	if (s == NULL)
+		return 0;
+	snprintf(info->listen, sizeof(info->listen), "%s", s->listen);
+	info->datapath_id = s->datapath_id;
+	info->accepted = s->accepted;
+	info->refused_version = s->refused_version;
+	info->probes_closed = s->probes_closed;
+	info->n_conns = s->n_conns;
+	for (c = s->conns; c != NULL && n < max; c = c->next, n++) {
+		struct vs_ofp_conn_info *ci = &conns[n];
+
+		snprintf(ci->peer, sizeof(ci->peer), "%s", c->peer);
+		ci->rx_msgs = c->rx_msgs;
+		ci->tx_msgs = c->tx_msgs;
+		ci->flow_mods = c->flow_mods;
+		ci->errors_sent = c->errors_sent;
+		ci->errors_rcvd = c->errors_rcvd;
+		ci->connected_s = (double)(now - c->since_ms) / 1000.0;
+	}
+	return n;
+}

@@ -1,0 +1,616 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * FLOW_MOD -> rule transactions, and FLOW stats from the rule table.
+ *
+ * A controller's flow is a switch rule of source VS_RULE_SRC_OPENFLOW (its
+ * cookie in vs_sw_rule.cookie, table 0): an ADD, MODIFY or DELETE is one
+ * transaction through vs_rule_txn_*, the same path as a ctl rule change,
+ * committed at once. Deletes and modifies select only OpenFlow rules, so a
+ * controller never touches the file's or ctl's rules.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "vs_openflow.h"
+#include "vs_rules.h"
+
+static int
+fail(struct vs_ofp_err *e, uint16_t type, uint16_t code)
+{
+	e->type = type;
+	e->code = code;
+	return -EBADMSG;
+}
+
+/* ---- ports ---- */
+
+static const char *
+port_name(const struct vs_config *cfg, uint32_t ofport)
+{
+	uint32_t i;
+
+	for (i = 0; i < cfg->n_ports; i++)
+		if (vs_config_ofport(cfg, i) == ofport)
+			return cfg->ports[i].name;
+	return NULL;
+}
+
+static uint32_t
+port_no(const struct vs_config *cfg, const char *name)
+{
+	int i = vs_config_port_index(cfg, name);
+
+	return i < 0 ? 0 : vs_config_ofport(cfg, (uint32_t)i);
+}
+
+/* ---- match ---- */
+
+/* Length of a contiguous prefix mask of size bytes, or -1. */
+static int
+prefix_len(const uint8_t *mask, unsigned int size)
+{
+	unsigned int i, len = 0;
+	bool zeros = false;
+
+	for (i = 0; i < size * 8; i++) {
+		bool bit = (mask[i / 8] >> (7 - i % 8)) & 1;
+
+		if (bit && zeros)
+			return -1;
+		if (!bit)
+			zeros = true;
+		else
+			len++;
+	}
+	return (int)len;
+}
+
+static int
+to_prefix(const struct vs_ofp_match *m, unsigned int f, uint8_t family, struct vs_cfg_prefix *p,
+	  struct vs_ofp_err *e)
+{
+	unsigned int size = family == 4 ? 4 : 16, i;
+	int len = prefix_len(m->mask[f], size);
+
+	if (len < 0)
+		return fail(e, VS_OFPET_BAD_MATCH, VS_OFPBMC_BAD_NW_ADDR_MASK);
+	memset(p, 0, sizeof(*p));
+	p->family = family;
+	p->len = (uint8_t)len;
+	for (i = 0; i < size; i++)
+		p->addr[i] = m->val[f][i] & m->mask[f][i];
+	return 0;
+}
+
+int
+vs_ofp_match_to_cfg(const struct vs_config *cfg, const struct vs_ofp_match *m,
+		    struct vs_cfg_match *out, struct vs_ofp_err *e)
+{
+	static const unsigned int l4_src[] = {VS_OXM_TCP_SRC, VS_OXM_UDP_SRC, VS_OXM_SCTP_SRC};
+	static const unsigned int l4_dst[] = {VS_OXM_TCP_DST, VS_OXM_UDP_DST, VS_OXM_SCTP_DST};
+	unsigned int i;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (vs_ofp_match_has(m, VS_OXM_IN_PORT)) {
+		const char *name = port_name(cfg, vs_ofp_match_u32(m, VS_OXM_IN_PORT));
+
+		if (name == NULL)
+			return fail(e, VS_OFPET_BAD_MATCH, VS_OFPBMC_BAD_VALUE);
+		snprintf(out->in_port, sizeof(out->in_port), "%s", name);
+		out->fields |= VS_CFG_M_IN_PORT;
+	}
+	if (vs_ofp_match_has(m, VS_OXM_ETH_SRC)) {
+		for (i = 0; i < 6; i++)
+			out->eth_src.b[i] = m->val[VS_OXM_ETH_SRC][i] & m->mask[VS_OXM_ETH_SRC][i];
+		memcpy(out->eth_src_mask.b, m->mask[VS_OXM_ETH_SRC], 6);
+		out->fields |= VS_CFG_M_ETH_SRC;
+	}
+	if (vs_ofp_match_has(m, VS_OXM_ETH_DST)) {
+		for (i = 0; i < 6; i++)
+			out->eth_dst.b[i] = m->val[VS_OXM_ETH_DST][i] & m->mask[VS_OXM_ETH_DST][i];
+		memcpy(out->eth_dst_mask.b, m->mask[VS_OXM_ETH_DST], 6);
+		out->fields |= VS_CFG_M_ETH_DST;
+	}
+	if (vs_ofp_match_has(m, VS_OXM_ETH_TYPE)) {
+		out->eth_type = vs_ofp_match_u16(m, VS_OXM_ETH_TYPE);
+		out->fields |= VS_CFG_M_ETH_TYPE;
+	}
+	if (vs_ofp_match_has(m, VS_OXM_VLAN_VID)) {
+		uint16_t v = vs_ofp_match_u16(m, VS_OXM_VLAN_VID);
+		uint16_t mk =
+		    (uint16_t)(m->mask[VS_OXM_VLAN_VID][0] << 8 | m->mask[VS_OXM_VLAN_VID][1]);
+
+		/* exact ids and "untagged" only; "any tagged" (0x1000/0x1000) and
+		 * partial id masks have no rule form */
+		if (mk != 0x1fff && mk != 0xffff)
+			return fail(e, VS_OFPET_BAD_MATCH, VS_OFPBMC_BAD_MASK);
+		if (v == VS_OFPVID_NONE) {
+			out->vlan_none = true;
+		} else if (v & VS_OFPVID_PRESENT) {
+			out->vlan_id = v & 0x0fff;
+		} else {
+			return fail(e, VS_OFPET_BAD_MATCH, VS_OFPBMC_BAD_VALUE);
+		}
+		out->fields |= VS_CFG_M_VLAN_ID;
+	}
+	if (vs_ofp_match_has(m, VS_OXM_VLAN_PCP)) {
+		out->vlan_pcp = m->val[VS_OXM_VLAN_PCP][0];
+		out->fields |= VS_CFG_M_VLAN_PCP;
+	}
+	if (vs_ofp_match_has(m, VS_OXM_IP_DSCP)) {
+		out->ip_dscp = m->val[VS_OXM_IP_DSCP][0];
+		out->fields |= VS_CFG_M_IP_DSCP;
+	}
+	if (vs_ofp_match_has(m, VS_OXM_IP_PROTO)) {
+		out->ip_proto = m->val[VS_OXM_IP_PROTO][0];
+		out->fields |= VS_CFG_M_IP_PROTO;
+	}
+	if (vs_ofp_match_has(m, VS_OXM_IPV4_SRC) || vs_ofp_match_has(m, VS_OXM_IPV6_SRC)) {
+		bool v4 = vs_ofp_match_has(m, VS_OXM_IPV4_SRC);
+
+		rc = to_prefix(m, v4 ? VS_OXM_IPV4_SRC : VS_OXM_IPV6_SRC, v4 ? 4 : 6, &out->ip_src,
+			       e);
+		if (rc < 0)
+			return rc;
+		out->fields |= VS_CFG_M_IP_SRC;
+	}
+	if (vs_ofp_match_has(m, VS_OXM_IPV4_DST) || vs_ofp_match_has(m, VS_OXM_IPV6_DST)) {
+		bool v4 = vs_ofp_match_has(m, VS_OXM_IPV4_DST);
+
+		rc = to_prefix(m, v4 ? VS_OXM_IPV4_DST : VS_OXM_IPV6_DST, v4 ? 4 : 6, &out->ip_dst,
+			       e);
+		if (rc < 0)
+			return rc;
+		out->fields |= VS_CFG_M_IP_DST;
+	}
+	for (i = 0; i < 3; i++) {
+		if (vs_ofp_match_has(m, l4_src[i])) {
+			out->l4_src_lo = out->l4_src_hi = vs_ofp_match_u16(m, l4_src[i]);
+			out->fields |= VS_CFG_M_L4_SRC;
+		}
+		if (vs_ofp_match_has(m, l4_dst[i])) {
+			out->l4_dst_lo = out->l4_dst_hi = vs_ofp_match_u16(m, l4_dst[i]);
+			out->fields |= VS_CFG_M_L4_DST;
+		}
+	}
+	if (vs_ofp_match_has(m, VS_OXM_ICMPV4_TYPE) || vs_ofp_match_has(m, VS_OXM_ICMPV6_TYPE)) {
+		out->icmp_type = vs_ofp_match_has(m, VS_OXM_ICMPV4_TYPE)
+				     ? m->val[VS_OXM_ICMPV4_TYPE][0]
+				     : m->val[VS_OXM_ICMPV6_TYPE][0];
+		out->fields |= VS_CFG_M_ICMP_TYPE;
+	}
+	if (vs_ofp_match_has(m, VS_OXM_ICMPV4_CODE) || vs_ofp_match_has(m, VS_OXM_ICMPV6_CODE)) {
+		out->icmp_code = vs_ofp_match_has(m, VS_OXM_ICMPV4_CODE)
+				     ? m->val[VS_OXM_ICMPV4_CODE][0]
+				     : m->val[VS_OXM_ICMPV6_CODE][0];
+		out->fields |= VS_CFG_M_ICMP_CODE;
+	}
+	return 0;
+}
+
+static void
+set_prefix(struct vs_ofp_match *out, unsigned int f4, unsigned int f6,
+	   const struct vs_cfg_prefix *p)
+{
+	uint8_t mask[16] = {0};
+	unsigned int size = p->family == 4 ? 4 : 16, i;
+
+	for (i = 0; i < p->len && i < size * 8; i++)
+		mask[i / 8] |= (uint8_t)(0x80 >> (i % 8));
+	vs_ofp_match_set(out, p->family == 4 ? f4 : f6, p->addr, p->len == size * 8 ? NULL : mask);
+}
+
+static void
+set16(struct vs_ofp_match *m, unsigned int f, uint16_t v)
+{
+	uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v};
+
+	vs_ofp_match_set(m, f, b, NULL);
+}
+
+int
+vs_ofp_match_from_cfg(const struct vs_config *cfg, const struct vs_cfg_match *m,
+		      struct vs_ofp_match *out)
+{
+	static const uint8_t ones[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	bool v6 = (m->fields & VS_CFG_M_ETH_TYPE) && m->eth_type == 0x86dd;
+	unsigned int lsrc = VS_OXM_TCP_SRC, ldst = VS_OXM_TCP_DST;
+
+	memset(out, 0, sizeof(*out));
+	if (m->fields & VS_CFG_M_IN_PORT) {
+		uint32_t no = port_no(cfg, m->in_port);
+		uint8_t b[4] = {(uint8_t)(no >> 24), (uint8_t)(no >> 16), (uint8_t)(no >> 8),
+				(uint8_t)no};
+
+		if (no == 0)
+			return -ENOENT;
+		vs_ofp_match_set(out, VS_OXM_IN_PORT, b, NULL);
+	}
+	if (m->fields & VS_CFG_M_ETH_DST)
+		vs_ofp_match_set(out, VS_OXM_ETH_DST, m->eth_dst.b,
+				 memcmp(m->eth_dst_mask.b, ones, 6) ? m->eth_dst_mask.b : NULL);
+	if (m->fields & VS_CFG_M_ETH_SRC)
+		vs_ofp_match_set(out, VS_OXM_ETH_SRC, m->eth_src.b,
+				 memcmp(m->eth_src_mask.b, ones, 6) ? m->eth_src_mask.b : NULL);
+	if (m->fields & VS_CFG_M_ETH_TYPE)
+		set16(out, VS_OXM_ETH_TYPE, m->eth_type);
+	if (m->fields & VS_CFG_M_VLAN_ID)
+		set16(out, VS_OXM_VLAN_VID,
+		      m->vlan_none ? VS_OFPVID_NONE : (uint16_t)(VS_OFPVID_PRESENT | m->vlan_id));
+	if (m->fields & VS_CFG_M_VLAN_PCP)
+		vs_ofp_match_set(out, VS_OXM_VLAN_PCP, &m->vlan_pcp, NULL);
+	if (m->fields & VS_CFG_M_IP_DSCP)
+		vs_ofp_match_set(out, VS_OXM_IP_DSCP, &m->ip_dscp, NULL);
+	if (m->fields & VS_CFG_M_IP_PROTO)
+		vs_ofp_match_set(out, VS_OXM_IP_PROTO, &m->ip_proto, NULL);
+	if (m->fields & VS_CFG_M_IP_SRC)
+		set_prefix(out, VS_OXM_IPV4_SRC, VS_OXM_IPV6_SRC, &m->ip_src);
+	if (m->fields & VS_CFG_M_IP_DST)
+		set_prefix(out, VS_OXM_IPV4_DST, VS_OXM_IPV6_DST, &m->ip_dst);
+	if (m->ip_proto == 17)
+		lsrc = VS_OXM_UDP_SRC, ldst = VS_OXM_UDP_DST;
+	else if (m->ip_proto == 132)
+		lsrc = VS_OXM_SCTP_SRC, ldst = VS_OXM_SCTP_DST;
+	if (m->fields & VS_CFG_M_L4_SRC) {
+		if (m->l4_src_lo != m->l4_src_hi)
+			return -ENOENT;
+		set16(out, lsrc, m->l4_src_lo);
+	}
+	if (m->fields & VS_CFG_M_L4_DST) {
+		if (m->l4_dst_lo != m->l4_dst_hi)
+			return -ENOENT;
+		set16(out, ldst, m->l4_dst_lo);
+	}
+	if (m->fields & VS_CFG_M_ICMP_TYPE)
+		vs_ofp_match_set(out, v6 ? VS_OXM_ICMPV6_TYPE : VS_OXM_ICMPV4_TYPE, &m->icmp_type,
+				 NULL);
+	if (m->fields & VS_CFG_M_ICMP_CODE)
+		vs_ofp_match_set(out, v6 ? VS_OXM_ICMPV6_CODE : VS_OXM_ICMPV4_CODE, &m->icmp_code,
+				 NULL);
+	return 0;
+}
+
+static bool
+mac_covers(const struct vs_cfg_mac *rv, const struct vs_cfg_mac *rm, const struct vs_cfg_mac *v,
+	   const struct vs_cfg_mac *mk)
+{
+	unsigned int i;
+
+	for (i = 0; i < 6; i++)
+		if ((rm->b[i] & ~mk->b[i]) != 0 || (v->b[i] & rm->b[i]) != rv->b[i])
+			return false;
+	return true;
+}
+
+static bool
+prefix_covers(const struct vs_cfg_prefix *r, const struct vs_cfg_prefix *p)
+{
+	unsigned int i;
+
+	if (r->family != p->family || p->len < r->len)
+		return false;
+	for (i = 0; i < r->len; i++) {
+		uint8_t bit = (uint8_t)(0x80 >> (i % 8));
+
+		if ((r->addr[i / 8] & bit) != (p->addr[i / 8] & bit))
+			return false;
+	}
+	return true;
+}
+
+bool
+vs_ofp_match_covers(const struct vs_cfg_match *req, const struct vs_cfg_match *m)
+{
+	uint32_t f = req->fields;
+
+	if ((m->fields & f) != f)
+		return false;
+	if ((f & VS_CFG_M_IN_PORT) && strcmp(req->in_port, m->in_port) != 0)
+		return false;
+	if ((f & VS_CFG_M_ETH_SRC) &&
+	    !mac_covers(&req->eth_src, &req->eth_src_mask, &m->eth_src, &m->eth_src_mask))
+		return false;
+	if ((f & VS_CFG_M_ETH_DST) &&
+	    !mac_covers(&req->eth_dst, &req->eth_dst_mask, &m->eth_dst, &m->eth_dst_mask))
+		return false;
+	if ((f & VS_CFG_M_ETH_TYPE) && req->eth_type != m->eth_type)
+		return false;
+	if ((f & VS_CFG_M_VLAN_ID) &&
+	    (req->vlan_none != m->vlan_none || (!req->vlan_none && req->vlan_id != m->vlan_id)))
+		return false;
+	if ((f & VS_CFG_M_VLAN_PCP) && req->vlan_pcp != m->vlan_pcp)
+		return false;
+	if ((f & VS_CFG_M_IP_SRC) && !prefix_covers(&req->ip_src, &m->ip_src))
+		return false;
+	if ((f & VS_CFG_M_IP_DST) && !prefix_covers(&req->ip_dst, &m->ip_dst))
+		return false;
+	if ((f & VS_CFG_M_IP_PROTO) && req->ip_proto != m->ip_proto)
+		return false;
+	if ((f & VS_CFG_M_IP_DSCP) && req->ip_dscp != m->ip_dscp)
+		return false;
+	if ((f & VS_CFG_M_L4_SRC) &&
+	    (m->l4_src_lo < req->l4_src_lo || m->l4_src_hi > req->l4_src_hi))
+		return false;
+	if ((f & VS_CFG_M_L4_DST) &&
+	    (m->l4_dst_lo < req->l4_dst_lo || m->l4_dst_hi > req->l4_dst_hi))
+		return false;
+	if ((f & VS_CFG_M_ICMP_TYPE) && req->icmp_type != m->icmp_type)
+		return false;
+	if ((f & VS_CFG_M_ICMP_CODE) && req->icmp_code != m->icmp_code)
+		return false;
+	return true;
+}
+
+/* ---- actions ---- */
+
+static int
+actions_to_cfg(const struct vs_config *cfg, const struct vs_ofp_flow_mod *fm, struct vs_cfg_rule *r,
+	       struct vs_ofp_err *e)
+{
+	uint32_t i;
+
+	if (fm->n_outputs == 0) {
+		r->actions[0].type = VS_CFG_ACT_DROP;
+		r->n_actions = 1;
+		return 0;
+	}
+	for (i = 0; i < fm->n_outputs; i++) {
+		struct vs_cfg_action *a = &r->actions[i];
+		uint32_t p = fm->outputs[i];
+		const char *name;
+
+		if (p == VS_OFPP_FLOOD || p == VS_OFPP_ALL) {
+			a->type = VS_CFG_ACT_FLOOD;
+			continue;
+		}
+		/* IN_PORT, TABLE, NORMAL, CONTROLLER, LOCAL: not in this switch */
+		name = p <= VS_OFPP_MAX ? port_name(cfg, p) : NULL;
+		if (name == NULL)
+			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_OUT_PORT);
+		a->type = VS_CFG_ACT_OUTPUT;
+		snprintf(a->port, sizeof(a->port), "%s", name);
+	}
+	r->n_actions = fm->n_outputs;
+	return 0;
+}
+
+/* The OFPP number of each output of r (FLOOD for flood); drop: none. */
+static uint32_t
+actions_from_cfg(const struct vs_config *cfg, const struct vs_cfg_rule *r, uint32_t *out)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < r->n_actions && n < VS_OFP_MAX_OUTPUTS; i++) {
+		if (r->actions[i].type == VS_CFG_ACT_FLOOD)
+			out[n++] = VS_OFPP_FLOOD;
+		else if (r->actions[i].type == VS_CFG_ACT_OUTPUT)
+			out[n++] = port_no(cfg, r->actions[i].port);
+	}
+	return n;
+}
+
+static bool
+outputs_to(const struct vs_config *cfg, const struct vs_sw_rule *r, uint32_t port)
+{
+	uint32_t outs[VS_OFP_MAX_OUTPUTS], n, i;
+
+	if (port == VS_OFPP_ANY)
+		return true;
+	n = actions_from_cfg(cfg, &r->spec, outs);
+	for (i = 0; i < n; i++)
+		if (outs[i] == port)
+			return true;
+	return false;
+}
+
+/* ---- flow_mod ---- */
+
+static bool
+cookie_ok(const struct vs_sw_rule *r, uint64_t cookie, uint64_t mask)
+{
+	return (r->cookie & mask) == (cookie & mask);
+}
+
+/* The OpenFlow rules a MODIFY/DELETE (strict or not) selects. */
+static int
+select_rules(struct vs_switch *sw, const struct vs_config *cfg, const struct vs_ofp_flow_mod *fm,
+	     const struct vs_cfg_match *m, bool strict, bool by_out_port, struct vs_sw_rule ***out)
+{
+	struct vs_sw_rule **sel = NULL, *r;
+	uint32_t n = 0, cap = 0;
+
+	for (r = vs_switch_rule_first(sw); r != NULL; r = vs_switch_rule_next(sw, r)) {
+		if (r->src != VS_RULE_SRC_OPENFLOW || !cookie_ok(r, fm->cookie, fm->cookie_mask))
+			continue;
+		if (strict
+			? r->spec.priority != fm->priority || !vs_rule_match_same(&r->spec.match, m)
+			: !vs_ofp_match_covers(m, &r->spec.match))
+			continue;
+		if (by_out_port && !outputs_to(cfg, r, fm->out_port))
+			continue;
+		if (n == cap) {
+			struct vs_sw_rule **p;
+
+			cap = cap ? cap * 2 : 16;
+			p = realloc(sel, cap * sizeof(*sel));
+			if (p == NULL) {
+				free(sel);
+				return -ENOMEM;
+			}
+			sel = p;
+		}
+		sel[n++] = r;
+	}
+	*out = sel;
+	return (int)n;
+}
+
+static int
+txn_fail(int rc, struct vs_ofp_err *e)
+{
+	if (rc == -ENOSPC)
+		return fail(e, VS_OFPET_FLOW_MOD_FAILED, VS_OFPFMFC_TABLE_FULL);
+	return fail(e, VS_OFPET_FLOW_MOD_FAILED, VS_OFPFMFC_UNKNOWN);
+}
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int
+vs_ofp_flow_mod(struct vs_switch *sw, const struct vs_config *cfg, const struct vs_ofp_flow_mod *fm,
+		struct vs_ofp_err *e, char *msg, size_t size)
+{
+	bool del = fm->command == VS_OFPFC_DELETE || fm->command == VS_OFPFC_DELETE_STRICT;
+	bool strict =
+	    fm->command == VS_OFPFC_MODIFY_STRICT || fm->command == VS_OFPFC_DELETE_STRICT;
+	struct vs_sw_rule **sel = NULL, *old, *r = NULL;
+	struct vs_cfg_error err;
+	struct vs_rule_txn *txn;
+	struct vs_cfg_rule spec;
+	int n = 0, i, rc;
+
+	memset(&err, 0, sizeof(err));
+	if (msg != NULL && size > 0)
+		msg[0] = '\0';
+	if (fm->command > VS_OFPFC_DELETE_STRICT)
+		return fail(e, VS_OFPET_FLOW_MOD_FAILED, VS_OFPFMFC_BAD_COMMAND);
+	if (fm->table_id != 0 && !(del && fm->table_id == VS_OFPTT_ALL))
+		return fail(e, VS_OFPET_FLOW_MOD_FAILED, VS_OFPFMFC_BAD_TABLE_ID);
+	if (!del && fm->buffer_id != VS_OFP_NO_BUFFER)
+		return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BUFFER_UNKNOWN);
+	/* no FLOW_REMOVED and no overlap check yet: refused, never ignored */
+	if (!del && (fm->flags & (VS_OFPFF_SEND_FLOW_REM | VS_OFPFF_CHECK_OVERLAP)))
+		return fail(e, VS_OFPET_FLOW_MOD_FAILED, VS_OFPFMFC_BAD_FLAGS);
+	if (!del && (fm->idle_timeout != 0 || fm->hard_timeout != 0))
+		return fail(e, VS_OFPET_FLOW_MOD_FAILED, VS_OFPFMFC_BAD_TIMEOUT);
+	memset(&spec, 0, sizeof(spec));
+	spec.priority = fm->priority;
+	rc = vs_ofp_match_to_cfg(cfg, &fm->match, &spec.match, e);
+	if (rc < 0)
+		return rc;
+	if (!del) {
+		rc = actions_to_cfg(cfg, fm, &spec, e);
+		if (rc < 0)
+			return rc;
+	}
+	txn = vs_rule_txn_begin(sw);
+	if (txn == NULL)
+		return fail(e, VS_OFPET_FLOW_MOD_FAILED, VS_OFPFMFC_UNKNOWN);
+	if (fm->command == VS_OFPFC_ADD) {
+		/* an identical match and priority is replaced, counters and age anew */
+		old = vs_switch_rule_by_match(sw, &spec.match, spec.priority, VS_RULE_SRC_OPENFLOW);
+		rc = old != NULL ? vs_rule_txn_del(txn, old, &err) : 0;
+		r = NULL;
+		if (rc == 0)
+			rc = vs_rule_txn_add(txn, &spec, VS_RULE_SRC_OPENFLOW, 0, &r, &err);
+		if (rc == 0) {
+			r->cookie = fm->cookie;
+			r->table_id = 0;
+		}
+	} else {
+		n = select_rules(sw, cfg, fm, &spec.match, strict, del, &sel);
+		rc = n < 0 ? n : 0;
+		for (i = 0; rc == 0 && i < n; i++) {
+			struct vs_cfg_rule next;
+
+			if (del) {
+				rc = vs_rule_txn_del(txn, sel[i], &err);
+				continue;
+			}
+			next = sel[i]->spec;
+			memcpy(next.actions, spec.actions, sizeof(next.actions));
+			next.n_actions = spec.n_actions;
+			rc = vs_rule_txn_mod(txn, sel[i], &next, 0,
+					     (fm->flags & VS_OFPFF_RESET_COUNTS) != 0, NULL, &err);
+		}
+		free(sel);
+	}
+	if (rc < 0) {
+		vs_rule_txn_abort(txn);
+	} else {
+		rc = vs_rule_txn_commit(txn, &err);
+	}
+	if (rc < 0) {
+		if (msg != NULL)
+			snprintf(msg, size, "%s", err.msg[0] ? err.msg : strerror(-rc));
+		return txn_fail(rc, e);
+	}
+	if (fm->command == VS_OFPFC_ADD && r != NULL)
+		r->created_ns = now_ns(); /* a replaced flow's age restarts too */
+	return 0;
+}
+
+/* ---- flow stats ---- */
+
+int
+vs_ofp_flow_stats(struct vs_switch *sw, const struct vs_config *cfg,
+		  const struct vs_ofp_flow_stats_req *req, uint32_t xid, struct vs_ofp_buf *b,
+		  struct vs_ofp_err *e)
+{
+	struct vs_ofp_flow_mod sel_fm;
+	struct vs_ofp_flow_stats *fs = NULL;
+	struct vs_ofp_match *matches = NULL;
+	uint32_t(*outs)[VS_OFP_MAX_OUTPUTS] = NULL;
+	struct vs_sw_rule **sel = NULL;
+	struct vs_cfg_match m;
+	uint64_t now = now_ns();
+	int n, i, k = 0, rc;
+
+	if (req->table_id != 0 && req->table_id != VS_OFPTT_ALL) {
+		/* one table: the others are empty */
+		return vs_ofp_enc_flow_stats_reply(b, xid, NULL, 0);
+	}
+	rc = vs_ofp_match_to_cfg(cfg, &req->match, &m, e);
+	if (rc < 0)
+		return rc;
+	memset(&sel_fm, 0, sizeof(sel_fm));
+	sel_fm.cookie = req->cookie;
+	sel_fm.cookie_mask = req->cookie_mask;
+	sel_fm.out_port = req->out_port;
+	n = select_rules(sw, cfg, &sel_fm, &m, false, true, &sel);
+	if (n < 0)
+		return n;
+	if (n > 0) {
+		fs = calloc((size_t)n, sizeof(*fs));
+		matches = calloc((size_t)n, sizeof(*matches));
+		outs = calloc((size_t)n, sizeof(*outs));
+	}
+	if (n > 0 && (fs == NULL || matches == NULL || outs == NULL)) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		const struct vs_sw_rule *r = sel[i];
+		uint64_t age = now > r->created_ns ? now - r->created_ns : 0;
+
+		if (vs_ofp_match_from_cfg(cfg, &r->spec.match, &matches[k]) < 0)
+			continue; /* its port went away with a reload */
+		fs[k].table_id = r->table_id;
+		fs[k].duration_sec = (uint32_t)(age / 1000000000u);
+		fs[k].duration_nsec = (uint32_t)(age % 1000000000u);
+		fs[k].priority = (uint16_t)r->spec.priority;
+		fs[k].cookie = r->cookie;
+		vs_switch_rule_counters(sw, r, &fs[k].packet_count, &fs[k].byte_count);
+		fs[k].match = &matches[k];
+		fs[k].n_outputs = actions_from_cfg(cfg, &r->spec, outs[k]);
+		fs[k].outputs = outs[k];
+		k++;
+	}
+	rc = vs_ofp_enc_flow_stats_reply(b, xid, fs, (uint32_t)k);
+out:
+	free(sel);
+	free(fs);
+	free(matches);
+	free(outs);
+	return rc;
+}

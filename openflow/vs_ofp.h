@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * OpenFlow 1.3 (wire version 0x04): the codec.
+ *
+ * Decoders take a whole message (the header's length equals the buffer's)
+ * and check every length and TLV before reading it; on a malformed or
+ * unsupported message they return -EBADMSG (or -ENOTSUP) and fill a
+ * struct vs_ofp_err with the OpenFlow error type and code the channel sends
+ * back. Encoders append to a growable struct vs_ofp_buf and fix the header's
+ * length when the message is complete.
+ *
+ * Supported subset: HELLO (version bitmap), ERROR, ECHO, FEATURES,
+ * GET/SET_CONFIG, BARRIER, FLOW_MOD (OXM match on the fields below,
+ * APPLY_ACTIONS with OUTPUT), MULTIPART DESC, FLOW and PORT_DESC. Anything
+ * else is refused with its exact error code (see docs/openflow.md).
+ *
+ * No DPDK here: control thread, testable and fuzzable alone.
+ */
+#ifndef VS_OFP_H
+#define VS_OFP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VS_OFP_VERSION	0x04
+#define VS_OFP_HDR_SIZE 8
+#define VS_OFP_MAX_MSG	65535
+
+/* Message types (enum ofp_type). */
+enum {
+	VS_OFPT_HELLO = 0,
+	VS_OFPT_ERROR = 1,
+	VS_OFPT_ECHO_REQUEST = 2,
+	VS_OFPT_ECHO_REPLY = 3,
+	VS_OFPT_EXPERIMENTER = 4,
+	VS_OFPT_FEATURES_REQUEST = 5,
+	VS_OFPT_FEATURES_REPLY = 6,
+	VS_OFPT_GET_CONFIG_REQUEST = 7,
+	VS_OFPT_GET_CONFIG_REPLY = 8,
+	VS_OFPT_SET_CONFIG = 9,
+	VS_OFPT_FLOW_MOD = 14,
+	VS_OFPT_MULTIPART_REQUEST = 18,
+	VS_OFPT_MULTIPART_REPLY = 19,
+	VS_OFPT_BARRIER_REQUEST = 20,
+	VS_OFPT_BARRIER_REPLY = 21,
+};
+
+/* Error types and the codes we send (enum ofp_error_type, ofp_*_code). */
+enum {
+	VS_OFPET_HELLO_FAILED = 0,
+	VS_OFPET_BAD_REQUEST = 1,
+	VS_OFPET_BAD_ACTION = 2,
+	VS_OFPET_BAD_INSTRUCTION = 3,
+	VS_OFPET_BAD_MATCH = 4,
+	VS_OFPET_FLOW_MOD_FAILED = 5,
+	VS_OFPET_SWITCH_CONFIG_FAILED = 10,
+};
+enum { VS_OFPHFC_INCOMPATIBLE = 0 };
+enum {
+	VS_OFPBRC_BAD_VERSION = 0,
+	VS_OFPBRC_BAD_TYPE = 1,
+	VS_OFPBRC_BAD_MULTIPART = 2,
+	VS_OFPBRC_BAD_EXPERIMENTER = 3,
+	VS_OFPBRC_BAD_LEN = 6,
+	VS_OFPBRC_BUFFER_UNKNOWN = 8,
+	VS_OFPBRC_BAD_TABLE_ID = 9,
+	VS_OFPBRC_MULTIPART_BUFFER_OVERFLOW = 13,
+};
+enum {
+	VS_OFPBAC_BAD_TYPE = 0,
+	VS_OFPBAC_BAD_LEN = 1,
+	VS_OFPBAC_BAD_OUT_PORT = 4,
+	VS_OFPBAC_TOO_MANY = 7,
+};
+enum {
+	VS_OFPBIC_UNKNOWN_INST = 0,
+	VS_OFPBIC_UNSUP_INST = 1,
+	VS_OFPBIC_BAD_LEN = 7,
+};
+enum {
+	VS_OFPBMC_BAD_TYPE = 0,
+	VS_OFPBMC_BAD_LEN = 1,
+	VS_OFPBMC_BAD_DL_ADDR_MASK = 3,
+	VS_OFPBMC_BAD_NW_ADDR_MASK = 4,
+	VS_OFPBMC_BAD_WILDCARDS = 5,
+	VS_OFPBMC_BAD_FIELD = 6,
+	VS_OFPBMC_BAD_VALUE = 7,
+	VS_OFPBMC_BAD_MASK = 8,
+	VS_OFPBMC_BAD_PREREQ = 9,
+	VS_OFPBMC_DUP_FIELD = 10,
+};
+enum {
+	VS_OFPFMFC_UNKNOWN = 0,
+	VS_OFPFMFC_TABLE_FULL = 1,
+	VS_OFPFMFC_BAD_TABLE_ID = 2,
+	VS_OFPFMFC_EPERM = 4,
+	VS_OFPFMFC_BAD_TIMEOUT = 5,
+	VS_OFPFMFC_BAD_COMMAND = 6,
+	VS_OFPFMFC_BAD_FLAGS = 7,
+};
+enum { VS_OFPSCFC_BAD_FLAGS = 0, VS_OFPSCFC_BAD_LEN = 1 };
+
+/* FLOW_MOD commands and flags. */
+enum {
+	VS_OFPFC_ADD = 0,
+	VS_OFPFC_MODIFY = 1,
+	VS_OFPFC_MODIFY_STRICT = 2,
+	VS_OFPFC_DELETE = 3,
+	VS_OFPFC_DELETE_STRICT = 4,
+};
+#define VS_OFPFF_SEND_FLOW_REM 0x0001
+#define VS_OFPFF_CHECK_OVERLAP 0x0002
+#define VS_OFPFF_RESET_COUNTS  0x0004
+#define VS_OFPFF_NO_PKT_COUNTS 0x0008
+#define VS_OFPFF_NO_BYT_COUNTS 0x0010
+
+/* Reserved ports, tables, buffers. */
+#define VS_OFPP_MAX	   0xffffff00u
+#define VS_OFPP_IN_PORT	   0xfffffff8u
+#define VS_OFPP_TABLE	   0xfffffff9u
+#define VS_OFPP_NORMAL	   0xfffffffau
+#define VS_OFPP_FLOOD	   0xfffffffbu
+#define VS_OFPP_ALL	   0xfffffffcu
+#define VS_OFPP_CONTROLLER 0xfffffffdu
+#define VS_OFPP_LOCAL	   0xfffffffeu
+#define VS_OFPP_ANY	   0xffffffffu
+#define VS_OFPG_ANY	   0xffffffffu
+#define VS_OFPTT_ALL	   0xff
+#define VS_OFP_NO_BUFFER   0xffffffffu
+
+/* Multipart types. */
+enum {
+	VS_OFPMP_DESC = 0,
+	VS_OFPMP_FLOW = 1,
+	VS_OFPMP_TABLE_FEATURES = 12,
+	VS_OFPMP_PORT_DESC = 13,
+};
+#define VS_OFPMPF_MORE 0x0001
+
+/* OXM OpenFlow-basic fields (enum oxm_ofb_match_fields) we decode. */
+enum vs_ofp_field {
+	VS_OXM_IN_PORT = 0,
+	VS_OXM_ETH_DST = 3,
+	VS_OXM_ETH_SRC = 4,
+	VS_OXM_ETH_TYPE = 5,
+	VS_OXM_VLAN_VID = 6,
+	VS_OXM_VLAN_PCP = 7,
+	VS_OXM_IP_DSCP = 8,
+	VS_OXM_IP_PROTO = 10,
+	VS_OXM_IPV4_SRC = 11,
+	VS_OXM_IPV4_DST = 12,
+	VS_OXM_TCP_SRC = 13,
+	VS_OXM_TCP_DST = 14,
+	VS_OXM_UDP_SRC = 15,
+	VS_OXM_UDP_DST = 16,
+	VS_OXM_SCTP_SRC = 17,
+	VS_OXM_SCTP_DST = 18,
+	VS_OXM_ICMPV4_TYPE = 19,
+	VS_OXM_ICMPV4_CODE = 20,
+	VS_OXM_IPV6_SRC = 26,
+	VS_OXM_IPV6_DST = 27,
+	VS_OXM_ICMPV6_TYPE = 29,
+	VS_OXM_ICMPV6_CODE = 30,
+	VS_OXM_MAX = 40,
+};
+#define VS_OXM_CLASS_BASIC 0x8000
+#define VS_OFPVID_PRESENT  0x1000
+#define VS_OFPVID_NONE	   0x0000
+
+/* An OpenFlow error to send: type and code (enum ofp_error_type, *_code). */
+struct vs_ofp_err {
+	uint16_t type;
+	uint16_t code;
+};
+
+/* A message being built. */
+struct vs_ofp_buf {
+	uint8_t *data;
+	size_t len, cap;
+	bool oom; /* a put failed: the message is incomplete */
+};
+
+struct vs_ofp_hdr {
+	uint8_t version;
+	uint8_t type;
+	uint16_t length;
+	uint32_t xid;
+};
+
+/*
+ * A decoded OXM match: which fields are present (bit 1 << VS_OXM_*), which
+ * of them carry a mask, and their values and masks in network order (left
+ * aligned in 16 bytes; unmasked fields have an all-ones mask).
+ */
+struct vs_ofp_match {
+	uint64_t present;
+	uint64_t masked;
+	uint8_t val[VS_OXM_MAX][16];
+	uint8_t mask[VS_OXM_MAX][16];
+};
+
+#define VS_OFP_MAX_OUTPUTS 16
+
+struct vs_ofp_flow_mod {
+	uint64_t cookie, cookie_mask;
+	uint8_t table_id;
+	uint8_t command;
+	uint16_t idle_timeout, hard_timeout;
+	uint16_t priority;
+	uint32_t buffer_id;
+	uint32_t out_port, out_group;
+	uint16_t flags;
+	struct vs_ofp_match match;
+	/* APPLY_ACTIONS OUTPUT ports, in order; none: drop */
+	uint32_t outputs[VS_OFP_MAX_OUTPUTS];
+	uint32_t n_outputs;
+};
+
+struct vs_ofp_flow_stats_req {
+	uint8_t table_id;
+	uint32_t out_port, out_group;
+	uint64_t cookie, cookie_mask;
+	struct vs_ofp_match match;
+};
+
+struct vs_ofp_multipart_req {
+	uint16_t type;
+	uint16_t flags;
+	struct vs_ofp_flow_stats_req flow; /* type VS_OFPMP_FLOW */
+};
+
+/* One flow of a FLOW multipart reply. */
+struct vs_ofp_flow_stats {
+	uint8_t table_id;
+	uint32_t duration_sec, duration_nsec;
+	uint16_t priority, idle_timeout, hard_timeout, flags;
+	uint64_t cookie, packet_count, byte_count;
+	const struct vs_ofp_match *match;
+	const uint32_t *outputs;
+	uint32_t n_outputs;
+};
+
+/* One port of a PORT_DESC multipart reply. */
+struct vs_ofp_port_desc {
+	uint32_t port_no;
+	uint8_t hw_addr[6];
+	char name[16];
+	bool link_down;
+};
+
+/* Byte size of a field's value (0: not a field we know). */
+unsigned int vs_ofp_field_size(unsigned int field);
+/* "eth_dst", ...; "?" for an unknown field. */
+const char *vs_ofp_field_name(unsigned int field);
+/* "OFPET_BAD_MATCH", ...; "OFPET_?" out of range. */
+const char *vs_ofp_err_type_str(uint16_t type);
+/* "HELLO", "FLOW_MOD", ...; "?" for a type we do not know. */
+const char *vs_ofp_type_str(uint8_t type);
+
+/* ---- buffers ---- */
+void vs_ofp_buf_init(struct vs_ofp_buf *b);
+void vs_ofp_buf_free(struct vs_ofp_buf *b);
+void vs_ofp_put(struct vs_ofp_buf *b, const void *p, size_t size);
+void vs_ofp_put8(struct vs_ofp_buf *b, uint8_t v);
+void vs_ofp_put16(struct vs_ofp_buf *b, uint16_t v); /* host order in, network order out */
+void vs_ofp_put32(struct vs_ofp_buf *b, uint32_t v);
+void vs_ofp_put64(struct vs_ofp_buf *b, uint64_t v);
+void vs_ofp_put_zeros(struct vs_ofp_buf *b, size_t size);
+/* Start a message at the end of b; returns its offset for vs_ofp_end(). */
+size_t vs_ofp_start(struct vs_ofp_buf *b, uint8_t type, uint32_t xid);
+/* Write the length of the message that starts at off. 0, or -EMSGSIZE / -ENOMEM. */
+int vs_ofp_end(struct vs_ofp_buf *b, size_t off);
+
+/* ---- header ---- */
+/*
+ * Parse the header of msg (size bytes, at least VS_OFP_HDR_SIZE). 0, or
+ * -EBADMSG when length is below 8 (the stream cannot be framed).
+ */
+int vs_ofp_parse_hdr(const uint8_t *msg, size_t size, struct vs_ofp_hdr *h);
+
+/* ---- encoders (append one whole message to b; 0 or -errno) ---- */
+int vs_ofp_enc_hello(struct vs_ofp_buf *b, uint32_t xid);
+/* data: the first bytes of the offending message (at most 64 are sent). */
+int vs_ofp_enc_error(struct vs_ofp_buf *b, uint32_t xid, struct vs_ofp_err e, const void *data,
+		     size_t size);
+int vs_ofp_enc_echo(struct vs_ofp_buf *b, uint8_t type, uint32_t xid, const void *data,
+		    size_t size);
+int vs_ofp_enc_features_reply(struct vs_ofp_buf *b, uint32_t xid, uint64_t datapath_id,
+			      uint8_t n_tables);
+int vs_ofp_enc_get_config_reply(struct vs_ofp_buf *b, uint32_t xid, uint16_t flags,
+				uint16_t miss_send_len);
+int vs_ofp_enc_empty(struct vs_ofp_buf *b, uint8_t type, uint32_t xid);
+int vs_ofp_enc_desc_reply(struct vs_ofp_buf *b, uint32_t xid, const char *mfr, const char *hw,
+			  const char *sw, const char *serial, const char *dp);
+/* TABLE_FEATURES (the request without a body, "what are your tables"): table 0. */
+int vs_ofp_enc_table_features_reply(struct vs_ofp_buf *b, uint32_t xid, const char *name,
+				    uint32_t max_entries);
+int vs_ofp_enc_port_desc_reply(struct vs_ofp_buf *b, uint32_t xid,
+			       const struct vs_ofp_port_desc *ports, uint32_t n);
+/* A match (ofp_match with OXM TLVs, padded to 8). */
+void vs_ofp_enc_match(struct vs_ofp_buf *b, const struct vs_ofp_match *m);
+/*
+ * FLOW multipart reply: as many messages as the flows need (each below 64 KiB,
+ * all but the last flagged MORE).
+ */
+int vs_ofp_enc_flow_stats_reply(struct vs_ofp_buf *b, uint32_t xid,
+				const struct vs_ofp_flow_stats *flows, uint32_t n);
+/* A FLOW_MOD (tests, tools). */
+int vs_ofp_enc_flow_mod(struct vs_ofp_buf *b, uint32_t xid, const struct vs_ofp_flow_mod *fm);
+
+/* ---- decoders (msg: one whole message, its header already checked) ---- */
+/* HELLO: 0 when 1.3 is acceptable to the peer, -EPROTO (HELLO_FAILED) when not. */
+int vs_ofp_dec_hello(const uint8_t *msg, size_t size, struct vs_ofp_err *e);
+/* SET_CONFIG: flags and miss_send_len. */
+int vs_ofp_dec_set_config(const uint8_t *msg, size_t size, uint16_t *flags, uint16_t *miss_send_len,
+			  struct vs_ofp_err *e);
+/* A match at p (size bytes available); *used: its padded length. */
+int vs_ofp_dec_match(const uint8_t *p, size_t size, struct vs_ofp_match *m, size_t *used,
+		     struct vs_ofp_err *e);
+int vs_ofp_dec_flow_mod(const uint8_t *msg, size_t size, struct vs_ofp_flow_mod *fm,
+			struct vs_ofp_err *e);
+int vs_ofp_dec_multipart_req(const uint8_t *msg, size_t size, struct vs_ofp_multipart_req *mp,
+			     struct vs_ofp_err *e);
+/* ERROR from the peer: its type and code. */
+int vs_ofp_dec_error(const uint8_t *msg, size_t size, struct vs_ofp_err *out);
+
+/* Match helpers. */
+void vs_ofp_match_set(struct vs_ofp_match *m, unsigned int field, const void *val,
+		      const void *mask);
+bool vs_ofp_match_has(const struct vs_ofp_match *m, unsigned int field);
+uint32_t vs_ofp_match_u32(const struct vs_ofp_match *m, unsigned int field);
+uint16_t vs_ofp_match_u16(const struct vs_ofp_match *m, unsigned int field);
+
+#endif /* VS_OFP_H */

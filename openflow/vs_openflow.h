@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The OpenFlow 1.3 front end: a passive listener (ptcp:PORT[:IP] bound to
+ * 127.0.0.1 by default, or punix:PATH with mode 0600) whose connections are
+ * served from the control loop, and the translation of FLOW_MODs into rule
+ * transactions of source VS_RULE_SRC_OPENFLOW on the switch's rule table.
+ *
+ * The control loop polls one fd (vs_ofp_fd: an epoll set of the listener
+ * and every connection), calls vs_ofp_serve when it is readable and
+ * vs_ofp_tick periodically (inactivity probes). Control thread only.
+ */
+#ifndef VS_OPENFLOW_H
+#define VS_OPENFLOW_H
+
+#include <stdint.h>
+
+#include "vs_config.h"
+#include "vs_ofp.h"
+
+struct vs_switch;
+struct vs_ofp_srv;
+
+struct vs_ofp_params {
+	const char *listen; /* "ptcp:PORT[:IP]" or "punix:PATH" */
+	uint64_t datapath_id;
+	uint32_t probe_ms; /* inactivity probe interval; 0 = 5000 */
+	struct vs_switch *sw;
+	/* the running config (port names and ofport numbers), read anew for
+	 * every message: a reload may replace it */
+	const struct vs_config *const *cfg;
+};
+
+/* Open the listener. NULL and errno, with err filled (may be NULL). */
+struct vs_ofp_srv *vs_ofp_open(const struct vs_ofp_params *p, struct vs_cfg_error *err);
+/* Close every connection and the listener (a punix socket file is removed). Accepts NULL. */
+void vs_ofp_close(struct vs_ofp_srv *s);
+/* The fd to poll for input; -1 for NULL. */
+int vs_ofp_fd(const struct vs_ofp_srv *s);
+/* Accept, read, answer and write what is ready; never blocks. */
+void vs_ofp_serve(struct vs_ofp_srv *s);
+/* Periodic work: echo probes and closing silent peers. now_ms: CLOCK_MONOTONIC. */
+void vs_ofp_tick(struct vs_ofp_srv *s, uint64_t now_ms);
+
+struct vs_ofp_conn_info {
+	char peer[64];
+	uint64_t rx_msgs, tx_msgs, flow_mods, errors_sent, errors_rcvd;
+	double connected_s;
+};
+
+struct vs_ofp_info {
+	char listen[VS_CFG_PATH_MAX + 8];
+	uint64_t datapath_id;
+	uint64_t accepted, refused_version, probes_closed;
+	uint32_t n_conns;
+};
+
+/* Counters and up to max connections (for show openflow); the number written. */
+uint32_t vs_ofp_info(const struct vs_ofp_srv *s, struct vs_ofp_info *info,
+		     struct vs_ofp_conn_info *conns, uint32_t max);
+
+/* ---- flow_mod and flow stats over the rule table (ofp_flow.c) ---- */
+
+/*
+ * Apply one FLOW_MOD as one rule transaction. 0, or -errno with e set to the
+ * OpenFlow error to send and msg (may be NULL) saying why.
+ */
+int vs_ofp_flow_mod(struct vs_switch *sw, const struct vs_config *cfg,
+		    const struct vs_ofp_flow_mod *fm, struct vs_ofp_err *e, char *msg, size_t size);
+
+/* Append the FLOW multipart reply(ies) for req to b. 0 or -errno (e set). */
+int vs_ofp_flow_stats(struct vs_switch *sw, const struct vs_config *cfg,
+		      const struct vs_ofp_flow_stats_req *req, uint32_t xid, struct vs_ofp_buf *b,
+		      struct vs_ofp_err *e);
+
+/* OXM match <-> rule match (ports by ofport number). 0 or -EBADMSG with e set. */
+int vs_ofp_match_to_cfg(const struct vs_config *cfg, const struct vs_ofp_match *m,
+			struct vs_cfg_match *out, struct vs_ofp_err *e);
+/* -ENOENT when the rule match cannot be written as OXM (an L4 range, an unknown port). */
+int vs_ofp_match_from_cfg(const struct vs_config *cfg, const struct vs_cfg_match *m,
+			  struct vs_ofp_match *out);
+/* Whether rule match m is inside req (every field req has, m has as tight or tighter). */
+bool vs_ofp_match_covers(const struct vs_cfg_match *req, const struct vs_cfg_match *m);
+
+#endif /* VS_OPENFLOW_H */
