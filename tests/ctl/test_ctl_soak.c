@@ -200,6 +200,10 @@ daemon_up(void)
 		usleep(50000);
 	}
 	cr_assert_lt(i, 200, "no control socket after 10 s: %s", read_file(log_path));
+	/* The metrics listener opens just after the control socket. */
+	for (i = 0; i < 200 && strstr(read_file(log_path), "metrics: http://") == NULL; i++)
+		usleep(50000);
+	cr_assert_lt(i, 200, "no metrics listener after 10 s: %s", read_file(log_path));
 }
 
 /* SIGTERM, then SIGKILL to the whole group; returns the exit status (or -1). */
