@@ -108,7 +108,7 @@ efd_signal(int fd)
 	uint64_t one = 1;
 
 	if (write(fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		VS_CTL_LOG(DEBUG, "eventfd: %s\n", strerror(errno));
+		VS_CTL_LOG(DEBUG, "eventfd: %s", strerror(errno));
 }
 
 static void
@@ -117,7 +117,7 @@ efd_drain(int fd)
 	uint64_t v;
 
 	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-		VS_CTL_LOG(DEBUG, "eventfd: %s\n", strerror(errno));
+		VS_CTL_LOG(DEBUG, "eventfd: %s", strerror(errno));
 }
 
 static void
@@ -173,7 +173,7 @@ conn_accept(struct vs_ctl *ctl, double now)
 				/* Leave them in the backlog a while rather than spin. */
 				ctl->accept_pause = now + 100;
 				if (now - ctl->t_full_log > 10000) {
-					VS_CTL_LOG(WARNING, "control socket: accept: %s\n",
+					VS_CTL_LOG(WARNING, "control socket: accept: %s",
 						   strerror(errno));
 					ctl->t_full_log = now;
 				}
@@ -192,7 +192,7 @@ conn_accept(struct vs_ctl *ctl, double now)
 	if (now - ctl->t_full_log > 10000) {
 		VS_CTL_LOG(NOTICE,
 			   "control socket: %u clients connected (the cap); the next wait in "
-			   "the backlog\n",
+			   "the backlog",
 			   VS_CTL_MAX_CLIENTS);
 		ctl->t_full_log = now;
 	}
@@ -268,7 +268,7 @@ conn_read(struct vs_ctl *ctl, struct ctl_conn *c, double now)
 			if (cap > VS_CTL_MAX_REQUEST + 1)
 				cap = VS_CTL_MAX_REQUEST + 1;
 			if (c->len + 1 >= cap) {
-				VS_CTL_LOG(DEBUG, "control client: request over %u bytes\n",
+				VS_CTL_LOG(DEBUG, "control client: request over %u bytes",
 					   VS_CTL_MAX_REQUEST);
 				conn_reply(c,
 					   "{\"ok\":false,\"error\":\"request too large: expected "
@@ -407,7 +407,7 @@ conn_busy(struct vs_ctl *ctl, struct ctl_conn *c, double now)
 		return;
 	job_free(c->job);
 	c->job = NULL;
-	VS_CTL_LOG(DEBUG, "control client: busy reply\n");
+	VS_CTL_LOG(DEBUG, "control client: busy reply");
 	conn_reply(c,
 		   "{\"ok\":false,\"error\":\"busy: the control thread is on a long command "
 		   "(a reload?) and did not take this request within " RTE_STR(
@@ -474,7 +474,7 @@ io_main(void *arg)
 		}
 		rc = poll(pfd, n, next > now ? (int)(next - now) + 1 : 0);
 		if (rc < 0 && errno != EINTR) {
-			VS_CTL_LOG(ERR, "control socket: poll: %s\n", strerror(errno));
+			VS_CTL_LOG(ERR, "control socket: poll: %s", strerror(errno));
 			usleep(10000);
 			continue;
 		}
@@ -557,7 +557,7 @@ vs_ctl_open(const char *path, unsigned perm, vs_ctl_handler_fn fn, void *arg)
 	}
 	rc = mkdir_parent(path);
 	if (rc < 0) {
-		VS_CTL_LOG(ERR, "cannot create the directory of %s: %s\n", path, strerror(-rc));
+		VS_CTL_LOG(ERR, "cannot create the directory of %s: %s", path, strerror(-rc));
 		errno = -rc;
 		return NULL;
 	}
@@ -566,7 +566,7 @@ vs_ctl_open(const char *path, unsigned perm, vs_ctl_handler_fn fn, void *arg)
 	if (probe >= 0) {
 		if (connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
 			close(probe);
-			VS_CTL_LOG(ERR, "%s: another nfvswitch serves this socket\n", path);
+			VS_CTL_LOG(ERR, "%s: another nfvswitch serves this socket", path);
 			errno = EADDRINUSE;
 			return NULL;
 		}
@@ -614,7 +614,7 @@ vs_ctl_open(const char *path, unsigned perm, vs_ctl_handler_fn fn, void *arg)
 	}
 	ctl->thread_started = true;
 	pthread_setname_np(ctl->thread, "vs-ctl-io");
-	VS_CTL_LOG(INFO, "control socket %s (mode %04o)\n", path, perm & 0777);
+	VS_CTL_LOG(INFO, "control socket %s (mode %04o)", path, perm & 0777);
 	return ctl;
 fail_unlink:
 	rc = errno;
@@ -622,7 +622,7 @@ fail_unlink:
 	errno = rc;
 fail:
 	rc = errno;
-	VS_CTL_LOG(ERR, "cannot listen on %s: %s\n", path, strerror(rc));
+	VS_CTL_LOG(ERR, "cannot listen on %s: %s", path, strerror(rc));
 	if (ctl->fd >= 0)
 		close(ctl->fd);
 	if (ctl->ready_fd >= 0)

@@ -840,7 +840,7 @@ log_level(const char *const *args, unsigned n, char *msg, size_t size)
 		snprintf(msg, size, "log level: DPDK refused %s:%s", pattern, args[1]);
 		return NULL;
 	}
-	VS_CTL_LOG(NOTICE, "log level of %s set to %s\n", pattern, args[1]);
+	VS_CTL_LOG(NOTICE, "log level of %s set to %s", pattern, args[1]);
 	return json_pack("{s:s, s:s}", "pattern", pattern, "level", level_names[level]);
 }
 

@@ -250,7 +250,7 @@ m_signal(int fd)
 	uint64_t one = 1;
 
 	if (write(fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		VS_CTL_LOG(DEBUG, "metrics: eventfd: %s\n", strerror(errno));
+		VS_CTL_LOG(DEBUG, "metrics: eventfd: %s", strerror(errno));
 }
 
 static void
@@ -259,7 +259,7 @@ m_drain(int fd)
 	uint64_t v;
 
 	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-		VS_CTL_LOG(DEBUG, "metrics: eventfd: %s\n", strerror(errno));
+		VS_CTL_LOG(DEBUG, "metrics: eventfd: %s", strerror(errno));
 }
 
 static void
@@ -480,7 +480,7 @@ metrics_main(void *arg)
 		}
 		rc = poll(pfd, n, next > now ? (int)(next - now) + 1 : 0);
 		if (rc < 0 && errno != EINTR) {
-			VS_CTL_LOG(ERR, "metrics: poll: %s\n", strerror(errno));
+			VS_CTL_LOG(ERR, "metrics: poll: %s", strerror(errno));
 			usleep(10000);
 			continue;
 		}
@@ -551,7 +551,7 @@ vs_metrics_listen(const char *addr)
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
 	rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
 	if (rc != 0) {
-		VS_CTL_LOG(ERR, "metrics listener %s: %s\n", addr, gai_strerror(rc));
+		VS_CTL_LOG(ERR, "metrics listener %s: %s", addr, gai_strerror(rc));
 		errno = EINVAL;
 		return NULL;
 	}
@@ -589,11 +589,11 @@ vs_metrics_listen(const char *addr)
 		srv->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
 							   : ((struct sockaddr_in *)&ss)->sin_port);
 	freeaddrinfo(res);
-	VS_CTL_LOG(INFO, "metrics on http://%s/metrics (port %u)\n", addr, srv->port);
+	VS_CTL_LOG(INFO, "metrics on http://%s/metrics (port %u)", addr, srv->port);
 	return srv;
 fail:
 	rc = errno;
-	VS_CTL_LOG(ERR, "metrics listener %s: %s\n", addr, strerror(rc));
+	VS_CTL_LOG(ERR, "metrics listener %s: %s", addr, strerror(rc));
 	if (srv->fd >= 0)
 		close(srv->fd);
 	if (srv->want_fd >= 0)

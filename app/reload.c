@@ -108,7 +108,7 @@ sriov_bind_ports(struct vs_daemon *d)
 			continue;
 		rc = vs_vf_bind_port(d->vf, c->vf_pf, c->vf_id, port->dev_id);
 		if (rc < 0)
-			VS_CTL_LOG(ERR, "port %s: cannot tie it to %s VF %u: %s\n", c->name,
+			VS_CTL_LOG(ERR, "port %s: cannot tie it to %s VF %u: %s", c->name,
 				   c->vf_pf, c->vf_id, strerror(-rc));
 	}
 }
@@ -120,10 +120,10 @@ on_vf_event(void *arg, const struct vs_vf_event *ev)
 {
 	(void)arg;
 	if (ev->vf < 0)
-		VS_CTL_LOG(INFO, "SR-IOV: PF %s: num_vfs %s%s%s\n", ev->pf,
+		VS_CTL_LOG(INFO, "SR-IOV: PF %s: num_vfs %s%s%s", ev->pf,
 			   vs_vf_state_str(ev->state), ev->msg[0] ? ": " : "", ev->msg);
 	else
-		VS_CTL_LOG(INFO, "SR-IOV: PF %s VF %d: %s %s%s%s\n", ev->pf, ev->vf,
+		VS_CTL_LOG(INFO, "SR-IOV: PF %s VF %d: %s %s%s%s", ev->pf, ev->vf,
 			   vs_vf_field_str(ev->field), vs_vf_state_str(ev->state),
 			   ev->msg[0] ? ": " : "", ev->msg);
 }
@@ -148,7 +148,7 @@ vs_daemon_sriov_start(struct vs_daemon *d, const struct vs_vf_params *params)
 		return rc;
 	}
 	vs_vf_set_event_handler(d->vf, on_vf_event, d);
-	VS_CTL_LOG(INFO, "managing the VFs of %u PF(s)\n", d->cfg->n_sriov);
+	VS_CTL_LOG(INFO, "managing the VFs of %u PF(s)", d->cfg->n_sriov);
 	sriov_bind_ports(d);
 	return 0;
 }
@@ -307,14 +307,14 @@ vs_daemon_reload_flags(struct vs_daemon *d, uint32_t flags, char *msg, size_t si
 	d->file_mtime = mt;
 	d->reloads++;
 	snprintf(d->last_reload, sizeof(d->last_reload), "applied: %s", msg);
-	VS_CTL_LOG(NOTICE, "reload of %s applied: %s\n", next->source, msg);
+	VS_CTL_LOG(NOTICE, "reload of %s applied: %s", next->source, msg);
 	return 0;
 refused:
 	/* A refused file is not retried by the watcher until it changes again. */
 	d->file_mtime = mt;
 	d->reload_failures++;
 	snprintf(d->last_reload, sizeof(d->last_reload), "refused: %s", msg);
-	VS_CTL_LOG(ERR, "reload refused, the running config is unchanged: %s\n", msg);
+	VS_CTL_LOG(ERR, "reload refused, the running config is unchanged: %s", msg);
 	return rc;
 }
 
@@ -453,7 +453,7 @@ apply:
 		goto out;
 	}
 	vs_plan_summary(&plan, msg, size);
-	VS_CTL_LOG(NOTICE, "%s applied: %s\n", what, msg);
+	VS_CTL_LOG(NOTICE, "%s applied: %s", what, msg);
 out:
 	vs_plan_free(&plan);
 	free(ops);

@@ -278,6 +278,6 @@ vs_daemon_save(struct vs_daemon *d, const char *path, char *msg, size_t size)
 	}
 	snprintf(msg, size, "saved %u ports and %d rules to %s%s", d->cfg->n_ports, n, path,
 		 is_file ? " (the config file)" : "");
-	VS_CTL_LOG(NOTICE, "%s\n", msg);
+	VS_CTL_LOG(NOTICE, "%s", msg);
 	return 0;
 }

@@ -32,6 +32,7 @@
 #include <rte_log.h>
 
 #include "vs_config.h"
+#include "vs_log.h"
 #include "vs_ctl_client.h"
 #include "vs_plan.h"
 #include "vs_rules.h"
@@ -55,8 +56,7 @@ struct vs_metrics_srv;
 
 /* The module's one log type, nfvswitch.ctl (--log-level=nfvswitch.ctl:debug). */
 extern int vs_ctl_logtype;
-#define VS_CTL_LOG(level, ...)                                                                     \
-	rte_log(RTE_LOG_##level, vs_ctl_logtype, "nfvswitch.ctl: " __VA_ARGS__)
+#define VS_CTL_LOG(level, ...) VS_LOG(level, vs_ctl_logtype, "ctl", __VA_ARGS__)
 
 struct vs_ofp_srv;
 

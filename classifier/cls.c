@@ -30,9 +30,10 @@
 _Static_assert(offsetof(struct cls_node, key) == CLS_TBL_NODE_HDR,
 	       "the subtable hash reads a node's key at CLS_TBL_NODE_HDR");
 
+#include "vs_log.h"
+
 RTE_LOG_REGISTER_DEFAULT(vs_cls_logtype, NOTICE);
-#define CLS_LOG(level, fmt, ...)                                                          \
-	rte_log(RTE_LOG_##level, vs_cls_logtype, "cls: " fmt "\n", ##__VA_ARGS__)
+#define VS_CLS_LOG(level, ...) VS_LOG(level, vs_cls_logtype, "cls", __VA_ARGS__)
 
 #define CLS_TBL_MIN_BUCKETS 8u
 
@@ -482,7 +483,7 @@ cls_subtable_grow(struct vs_cls *cls, struct cls_subtable *st)
 		cls_tbl_free(nt);
 		nb *= 2;
 		if ((uint64_t)nb * CLS_TBL_WAYS > 64 * (uint64_t)old->count + 4096) {
-			CLS_LOG(ERR, "subtable table cannot place %u keys: hash collisions",
+			VS_CLS_LOG(ERR, "subtable table cannot place %u keys: hash collisions",
 				old->count);
 			return -ENOSPC;
 		}
@@ -991,7 +992,7 @@ vs_cls_create(const struct vs_cls_params *p)
 	if (s == NULL)
 		goto nomem;
 	cls->snap = s;
-	CLS_LOG(DEBUG, "%s: created, max_rules %u", cls->name, cls->max_rules);
+	VS_CLS_LOG(DEBUG, "%s: created, max_rules %u", cls->name, cls->max_rules);
 	return cls;
 nomem:
 	free(cls->free_ids);
@@ -1332,7 +1333,7 @@ vs_cls_txn_commit(struct vs_cls_txn *txn)
 		}
 		/* Bounds over what stays visible once the transaction is aborted. */
 		cls_commit_tighten(cls, cls->gen);
-		CLS_LOG(ERR, "%s: commit of generation %" PRIu64 " failed: out of memory",
+		VS_CLS_LOG(ERR, "%s: commit of generation %" PRIu64 " failed: out of memory",
 			cls->name, gen);
 		vs_cls_txn_abort(txn);
 		return -ENOMEM;
@@ -1364,7 +1365,7 @@ vs_cls_txn_commit(struct vs_cls_txn *txn)
 					st->port_max[p] = INT32_MIN;
 		}
 	}
-	CLS_LOG(DEBUG, "%s: generation %" PRIu64 ": +%u -%u rules, %u subtables", cls->name,
+	VS_CLS_LOG(DEBUG, "%s: generation %" PRIu64 ": +%u -%u rules, %u subtables", cls->name,
 		gen, txn->n_adds, txn->n_dels, s->n_st);
 	cls_txn_end(txn);
 	vs_cls_reclaim(cls);
@@ -1472,7 +1473,7 @@ vs_cls_ctx_create(struct vs_cls *cls, const struct vs_cls_ctx_params *p)
 	ctx->socket_id = socket;
 	ctx->flt_scan = cls_flt_scan_select(&scan);
 	/* Once per worker context, at startup: which SIMD path the workers run. */
-	CLS_LOG(INFO, "%s: worker context, subtable filter scan %s", cls->name, scan);
+	VS_CLS_LOG(INFO, "%s: worker context, subtable filter scan %s", cls->name, scan);
 	/* EMC entries keep verdict addresses in 56 bits (struct cls_emc_entry). */
 	if (entries != 0 &&
 	    ((uintptr_t)(cls->pool + cls->max_rules) >> (64 - CLS_EMC_RULE_SHIFT)) != 0) {
@@ -1602,7 +1603,7 @@ vs_cls_rerank(struct vs_cls *cls, struct vs_cls_ctx *const *ctxs, unsigned n_ctx
 	}
 	s = cls_snap_build(cls, cls->gen);
 	if (s == NULL) {
-		CLS_LOG(WARNING, "%s: re-rank skipped: out of memory", cls->name);
+		VS_CLS_LOG(WARNING, "%s: re-rank skipped: out of memory", cls->name);
 		return;
 	}
 	cls_snap_publish(cls, s);

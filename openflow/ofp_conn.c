@@ -26,12 +26,11 @@
 
 #include "vs_openflow.h"
 
+#include "vs_log.h"
+
 RTE_LOG_REGISTER_DEFAULT(vs_ofp_logtype, NOTICE);
 
-#define OFP_LOG(level, ...)                                                                        \
-	rte_log(                                                                                   \
-	    RTE_LOG_##level, vs_ofp_logtype,                                                       \
-	    RTE_FMT("openflow: " RTE_FMT_HEAD(__VA_ARGS__, ) "\n", RTE_FMT_TAIL(__VA_ARGS__, )))
+#define VS_OFP_LOG(level, ...) VS_LOG(level, vs_ofp_logtype, "openflow", __VA_ARGS__)
 
 #define MAX_CONNS     64
 #define RX_CAP	      (2 * (VS_OFP_MAX_MSG + 1))
@@ -190,7 +189,7 @@ vs_ofp_open(const struct vs_ofp_params *p, struct vs_cfg_error *err)
 		return NULL;
 	}
 	s->now_ms = mono_ms();
-	OFP_LOG(NOTICE, "listening on %s (datapath_id 0x%016llx)", s->listen,
+	VS_OFP_LOG(NOTICE, "listening on %s (datapath_id 0x%016llx)", s->listen,
 		(unsigned long long)s->datapath_id);
 	return s;
 }
@@ -225,7 +224,7 @@ conn_free(struct vs_ofp_srv *s, struct conn *c)
 static void
 conn_close(struct vs_ofp_srv *s, struct conn *c, const char *why)
 {
-	OFP_LOG(INFO, "%s: closed: %s (%llu messages in, %llu out)", c->peer, why,
+	VS_OFP_LOG(INFO, "%s: closed: %s (%llu messages in, %llu out)", c->peer, why,
 		(unsigned long long)c->rx_msgs, (unsigned long long)c->tx_msgs);
 	conn_free(s, c);
 }
@@ -284,7 +283,7 @@ queued(struct conn *c, int rc)
 static void
 send_error(struct conn *c, uint32_t xid, struct vs_ofp_err e, const uint8_t *msg, size_t size)
 {
-	OFP_LOG(INFO, "%s: refused with %s code %u", c->peer, vs_ofp_err_type_str(e.type), e.code);
+	VS_OFP_LOG(INFO, "%s: refused with %s code %u", c->peer, vs_ofp_err_type_str(e.type), e.code);
 	c->errors_sent++;
 	queued(c, vs_ofp_enc_error(&c->tx, xid, e, msg, size));
 }
@@ -303,7 +302,7 @@ on_accept(struct vs_ofp_srv *s)
 		if (fd < 0)
 			return;
 		if (s->n_conns >= MAX_CONNS) {
-			OFP_LOG(WARNING, "%u connections: refusing another", s->n_conns);
+			VS_OFP_LOG(WARNING, "%u connections: refusing another", s->n_conns);
 			close(fd);
 			continue;
 		}
@@ -341,7 +340,7 @@ on_accept(struct vs_ofp_srv *s)
 		s->conns = c;
 		s->n_conns++;
 		s->accepted++;
-		OFP_LOG(INFO, "%s: connected", c->peer);
+		VS_OFP_LOG(INFO, "%s: connected", c->peer);
 		queued(c, vs_ofp_enc_hello(&c->tx, s->next_xid++));
 		conn_flush(s, c);
 	}
@@ -418,7 +417,7 @@ on_flow_mod(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t siz
 	}
 	if (vs_ofp_flow_mod(s->sw, *s->cfg, &fm, &e, why, sizeof(why)) < 0) {
 		if (why[0] != '\0')
-			OFP_LOG(INFO, "%s: flow_mod refused: %s", c->peer, why);
+			VS_OFP_LOG(INFO, "%s: flow_mod refused: %s", c->peer, why);
 		send_error(c, xid, e, msg, size);
 	}
 }
@@ -459,7 +458,7 @@ on_msg(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t size)
 	case VS_OFPT_ERROR:
 		c->errors_rcvd++;
 		if (vs_ofp_dec_error(msg, size, &e) == 0)
-			OFP_LOG(INFO, "%s: peer sent %s code %u", c->peer,
+			VS_OFP_LOG(INFO, "%s: peer sent %s code %u", c->peer,
 				vs_ofp_err_type_str(e.type), e.code);
 		return;
 	case VS_OFPT_ECHO_REQUEST:

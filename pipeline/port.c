@@ -206,14 +206,14 @@ ethdev_start(struct vs_port *port)
 			VS_PL_LOG(WARNING, "port %s: promiscuous mode refused: %s", port->name,
 				  rte_strerror(-rc));
 	}
-	atomic_store_explicit(&port->ready, true, memory_order_release);
+	__atomic_store_n(&port->ready, true, __ATOMIC_RELEASE);
 	return 0;
 }
 
 static int
 ethdev_stop(struct vs_port *port)
 {
-	atomic_store_explicit(&port->ready, false, memory_order_release);
+	__atomic_store_n(&port->ready, false, __ATOMIC_RELEASE);
 	return rte_eth_dev_stop(port->dev_id);
 }
 
@@ -285,7 +285,7 @@ vs_port_create(const struct vs_cfg_port *cfg, uint16_t id, const struct vs_port_
 	port->type = (enum vs_port_type)cfg->type;
 	port->ops = ops;
 	port->socket_id = SOCKET_ID_ANY;
-	atomic_init(&port->ready, false);
+	__atomic_store_n(&port->ready, false, __ATOMIC_RELAXED);
 	for (q = 0; q < VS_PORT_MAX_QUEUES; q++)
 		rte_spinlock_init(&port->tx_lock[q]);
 	rc = ops->create(port, cfg, p);
@@ -342,7 +342,7 @@ vs_port_stop(struct vs_port *port)
 		return 0;
 	rc = port->ops->stop ? port->ops->stop(port) : 0;
 	port->started = false;
-	atomic_store_explicit(&port->ready, false, memory_order_release);
+	__atomic_store_n(&port->ready, false, __ATOMIC_RELEASE);
 	return rc;
 }
 
@@ -367,5 +367,5 @@ vs_port_stats_get(struct vs_port *port, struct vs_port_stats *out)
 bool
 vs_port_is_ready(const struct vs_port *port)
 {
-	return atomic_load_explicit(&port->ready, memory_order_acquire);
+	return __atomic_load_n(&port->ready, __ATOMIC_ACQUIRE);
 }

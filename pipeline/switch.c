@@ -191,8 +191,8 @@ vs_switch_create(const struct vs_config *cfg)
 	}
 	sw->sh.qsbr = sw->qsbr;
 	sw->sh.pool = sw->pool;
-	atomic_init(&sw->sh.snap, NULL);
-	atomic_init(&sw->sh.stop, false);
+	__atomic_store_n(&sw->sh.snap, NULL, __ATOMIC_RELAXED);
+	__atomic_store_n(&sw->sh.stop, false, __ATOMIC_RELAXED);
 
 	snprintf(name, sizeof(name), "vs_cls_%u", seq);
 	memset(&cp, 0, sizeof(cp));
@@ -302,7 +302,7 @@ snapshot_publish(struct vs_switch *sw, struct vs_snapshot *s)
 {
 	struct vs_snapshot *old;
 
-	old = atomic_exchange_explicit(&sw->sh.snap, s, memory_order_acq_rel);
+	old = __atomic_exchange_n(&sw->sh.snap, s, __ATOMIC_ACQ_REL);
 	sw->generation = s->generation;
 	if (old != NULL) {
 		/* Workers report quiescence every iteration: this is short. */
@@ -314,7 +314,7 @@ snapshot_publish(struct vs_switch *sw, struct vs_snapshot *s)
 static int
 republish(struct vs_switch *sw)
 {
-	const struct vs_snapshot *cur = atomic_load_explicit(&sw->sh.snap, memory_order_acquire);
+	const struct vs_snapshot *cur = __atomic_load_n(&sw->sh.snap, __ATOMIC_ACQUIRE);
 	struct vs_rxq_map empty;
 	struct vs_snapshot *s;
 
@@ -332,7 +332,7 @@ republish(struct vs_switch *sw)
 int
 vs_switch_refresh_ports(struct vs_switch *sw)
 {
-	const struct vs_snapshot *cur = atomic_load_explicit(&sw->sh.snap, memory_order_acquire);
+	const struct vs_snapshot *cur = __atomic_load_n(&sw->sh.snap, __ATOMIC_ACQUIRE);
 	uint64_t mask = 0;
 	uint16_t id;
 
@@ -1238,7 +1238,7 @@ vs_switch_apply_plan(struct vs_switch *sw, struct vs_plan *plan, struct vs_cfg_e
 			goto abort_ports;
 	}
 	/* 3. Rx queues of the new port set, before anything is committed. */
-	cur = atomic_load_explicit(&sw->sh.snap, memory_order_acquire);
+	cur = __atomic_load_n(&sw->sh.snap, __ATOMIC_ACQUIRE);
 	if (plan->n_op[VS_PLAN_RXQ_ASSIGN]) {
 		rc = rxq_plan(sw, cfg, plan, cur ? &cur->rxqs : NULL, rxqs);
 		if (rc < 0) {
@@ -1393,13 +1393,13 @@ vs_switch_start(struct vs_switch *sw)
 	rc = republish(sw);
 	if (rc < 0)
 		goto fail;
-	atomic_store_explicit(&sw->sh.stop, false, memory_order_release);
+	__atomic_store_n(&sw->sh.stop, false, __ATOMIC_RELEASE);
 	for (i = 0; i < sw->n_workers; i++) {
 		rc = rte_eal_remote_launch(vs_worker_main, sw->workers[i], sw->workers[i]->lcore);
 		if (rc < 0) {
 			VS_PL_LOG(ERR, "cannot launch the worker on lcore %u: %s",
 				  sw->workers[i]->lcore, rte_strerror(-rc));
-			atomic_store_explicit(&sw->sh.stop, true, memory_order_release);
+			__atomic_store_n(&sw->sh.stop, true, __ATOMIC_RELEASE);
 			while (i-- > 0)
 				rte_eal_wait_lcore(sw->workers[i]->lcore);
 			goto fail;
@@ -1423,7 +1423,7 @@ vs_switch_stop(struct vs_switch *sw)
 
 	if (!sw->running)
 		return 0;
-	atomic_store_explicit(&sw->sh.stop, true, memory_order_release);
+	__atomic_store_n(&sw->sh.stop, true, __ATOMIC_RELEASE);
 	for (i = 0; i < sw->n_workers; i++) {
 		rte_eal_wait_lcore(sw->workers[i]->lcore);
 		vs_worker_drain(sw->workers[i]);
@@ -1450,7 +1450,7 @@ vs_switch_destroy(struct vs_switch *sw)
 	free_workers(sw);
 	vs_rules_fini(sw);
 	vs_cls_destroy(sw->cls);
-	s = atomic_exchange(&sw->sh.snap, NULL);
+	s = __atomic_exchange_n(&sw->sh.snap, NULL, __ATOMIC_SEQ_CST);
 	rte_free(s);
 	for (id = 0; id < VS_PORT_MAX; id++)
 		vs_port_destroy(sw->ports[id]);
@@ -1581,7 +1581,7 @@ vs_switch_stats(struct vs_switch *sw, struct vs_switch_stats *out)
 int
 vs_switch_rxq_map(struct vs_switch *sw, struct vs_rxq_map *out)
 {
-	const struct vs_snapshot *cur = atomic_load_explicit(&sw->sh.snap, memory_order_acquire);
+	const struct vs_snapshot *cur = __atomic_load_n(&sw->sh.snap, __ATOMIC_ACQUIRE);
 
 	if (cur == NULL)
 		return -ENOENT;
@@ -1592,7 +1592,7 @@ vs_switch_rxq_map(struct vs_switch *sw, struct vs_rxq_map *out)
 int
 vs_switch_set_rxqs(struct vs_switch *sw, const struct vs_rxq_map *map)
 {
-	const struct vs_snapshot *cur = atomic_load_explicit(&sw->sh.snap, memory_order_acquire);
+	const struct vs_snapshot *cur = __atomic_load_n(&sw->sh.snap, __ATOMIC_ACQUIRE);
 	struct vs_rxq_map *inter;
 	struct vs_snapshot *s;
 	uint16_t w, i;

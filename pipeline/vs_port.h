@@ -19,7 +19,6 @@
 #ifndef VS_PORT_H
 #define VS_PORT_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -96,7 +95,7 @@ struct vs_port {
 	bool owns_dev;	 /* ethdev: probed by us, removed on destroy */
 	bool started;	 /* ctl: rw */
 	/* Device readiness (ctl: rw; dp reads it through the snapshot only). */
-	atomic_bool ready;
+	bool ready;
 	/* One lock per tx queue; txq_shared[q] says whether workers must take it. */
 	bool txq_shared[VS_PORT_MAX_QUEUES];
 	rte_spinlock_t tx_lock[VS_PORT_MAX_QUEUES];

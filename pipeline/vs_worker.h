@@ -15,7 +15,6 @@
 #ifndef VS_WORKER_H
 #define VS_WORKER_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -69,8 +68,8 @@ struct vs_snapshot {
 
 /* What all workers share with the control thread (ctl: rw, dp: ro). */
 struct vs_dp_shared {
-	_Atomic(struct vs_snapshot *) snap;
-	atomic_bool stop;
+	struct vs_snapshot * snap;
+	bool stop;
 	struct rte_rcu_qsbr *qsbr;
 	struct rte_mempool *pool; /* copies for flood / several outputs */
 };

@@ -365,7 +365,7 @@ vs_worker_poll(struct vs_worker *w)
 	unsigned total = 0;
 	uint16_t i, nq, n, j;
 
-	s = atomic_load_explicit(&w->sh->snap, memory_order_acquire);
+	s = __atomic_load_n(&w->sh->snap, __ATOMIC_ACQUIRE);
 	if (likely(s != NULL)) {
 		nq = s->rxqs.n[w->index];
 		rxq = s->rxqs.q[w->index];
@@ -414,7 +414,7 @@ vs_worker_main(void *arg)
 
 	rte_rcu_qsbr_thread_online(w->sh->qsbr, w->index);
 	t0 = rte_rdtsc();
-	while (!atomic_load_explicit(&w->sh->stop, memory_order_relaxed)) {
+	while (!__atomic_load_n(&w->sh->stop, __ATOMIC_RELAXED)) {
 		unsigned n = vs_worker_poll(w);
 
 		t1 = rte_rdtsc();

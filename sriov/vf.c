@@ -16,10 +16,11 @@
 #include "vs_vf.h"
 #include "vs_vf_backend.h"
 
+#include "vs_log.h"
+
 RTE_LOG_REGISTER_DEFAULT(vs_vf_logtype, NOTICE);
 
-#define VF_LOG(level, ...) \
-	rte_log(RTE_LOG_##level, vs_vf_logtype, "sriov: " __VA_ARGS__)
+#define VS_VF_LOG(level, ...) VS_LOG(level, vs_vf_logtype, "sriov", __VA_ARGS__)
 
 #define VF_READ_MAX 256 /* VFs read back per PF (PCIe SR-IOV allows more; NICs do not) */
 
@@ -237,7 +238,7 @@ fs_fail(const struct vs_vf_ctx *ctx, struct fstate *fs, int err, bool force_retr
 	va_end(ap);
 	retry = (force_retry || vs_vf_err_transient(err)) && fs->attempts < ctx->p.max_attempts;
 	if (strcmp(msg, fs->msg) != 0 || fs->err != err)
-		VF_LOG(ERR, "%s%s\n", msg, retry ? " (will retry)" : "");
+		VS_VF_LOG(ERR, "%s%s", msg, retry ? " (will retry)" : "");
 	snprintf(fs->msg, sizeof(fs->msg), "%s", msg);
 	fs->err = err;
 	if (retry) {
@@ -452,7 +453,7 @@ vs_vf_create(const struct vs_config *cfg, const struct vs_vf_params *params)
 		ctx->p.resync_ms = 10000;
 	rc = vs_vf_validate(cfg, ctx->root, msg, sizeof(msg));
 	if (rc < 0) {
-		VF_LOG(ERR, "%s\n", msg);
+		VS_VF_LOG(ERR, "%s", msg);
 		free(ctx);
 		errno = -rc;
 		return NULL;
@@ -545,7 +546,7 @@ pf_num_vfs_step(struct vs_vf_ctx *ctx, struct pf_ent *pf, uint64_t now)
 		}
 		if (changed) {
 			/* The VFs were recreated with default settings: apply all again. */
-			VF_LOG(NOTICE, "PF %s: num_vfs set to %u\n", pf->name, pf->want_numvfs);
+			VS_VF_LOG(NOTICE, "PF %s: num_vfs set to %u", pf->name, pf->want_numvfs);
 			for (i = 0; i < pf->n_vfs; i++)
 				for (f = 0; f < VS_VF_F_MAX; f++)
 					if (pf->vfs[i].f[f].st != VS_VF_ST_UNSET)
@@ -557,8 +558,8 @@ pf_num_vfs_step(struct vs_vf_ctx *ctx, struct pf_ent *pf, uint64_t now)
 		/* Changed behind our back: set it again at the next step. */
 		if (ctx->p.manage_num_vfs && pf->numvfs.st == VS_VF_ST_APPLIED &&
 		    v != pf->want_numvfs) {
-			VF_LOG(WARNING,
-			       "PF %s: sriov_numvfs is %u, expected %u; setting it again\n",
+			VS_VF_LOG(WARNING,
+			       "PF %s: sriov_numvfs is %u, expected %u; setting it again",
 			       pf->name, v, pf->want_numvfs);
 			fs_reset(&pf->numvfs, VS_VF_ST_PENDING);
 		}
@@ -682,8 +683,8 @@ vf_apply(struct vs_vf_ctx *ctx, struct pf_ent *pf, struct vf_ent *v, uint64_t no
 		if (fs->st == VS_VF_ST_APPLIED) {
 			if (!known)
 				continue; /* the PF does not report it: trust the ack */
-			VF_LOG(WARNING,
-			       "PF %s VF %u: %s changed behind our back, setting it again\n",
+			VS_VF_LOG(WARNING,
+			       "PF %s VF %u: %s changed behind our back, setting it again",
 			       pf->name, v->id, vs_vf_field_str(f));
 			fs_reset(fs, VS_VF_ST_PENDING);
 		}
@@ -796,7 +797,7 @@ vf_extra_macs(struct vs_vf_ctx *ctx, struct pf_ent *pf, struct vf_ent *v, uint64
 		fs->err = res.err;
 		snprintf(fs->msg, sizeof(fs->msg), "VF %u of PF %s (port %d): %.180s", v->id,
 			 pf->name, v->port_id, res.msg);
-		VF_LOG(WARNING, "%s\n", fs->msg);
+		VS_VF_LOG(WARNING, "%s", fs->msg);
 	} else {
 		fs_ok(fs);
 	}
@@ -1028,7 +1029,7 @@ vs_vf_apply_config(struct vs_vf_ctx *ctx, const struct vs_config *cfg)
 		return -EINVAL;
 	rc = vs_vf_validate(cfg, ctx->root, msg, sizeof(msg));
 	if (rc < 0) {
-		VF_LOG(ERR, "reload refused: %s\n", msg);
+		VS_VF_LOG(ERR, "reload refused: %s", msg);
 		return rc;
 	}
 	rc = pfs_from_cfg(cfg, &npfs);

@@ -16,6 +16,7 @@
 #include <rte_pmd_i40e.h>
 #include <rte_pmd_ixgbe.h>
 
+#include "vs_log.h"
 #include "vs_vf_backend.h"
 
 struct dpdk_pf_priv {
@@ -159,9 +160,9 @@ vs_vf_dpdk_pf_backend_create(const char *port_name, const char *sysfs_root)
 	}
 	ops = vs_vf_dpdk_pf_ops(info.driver_name);
 	if (ops == NULL) {
-		rte_log(RTE_LOG_ERR, vs_vf_logtype,
-			"sriov: PF port %s has driver %s; the DPDK PF backend supports net_ixgbe "
-			"and net_i40e (use a kernel PF with pf: instead)\n",
+		VS_LOG(ERR, vs_vf_logtype, "sriov",
+		       "PF port %s has driver %s; the DPDK PF backend supports net_ixgbe "
+		       "and net_i40e (use a kernel PF with pf: instead)",
 			port_name, info.driver_name ? info.driver_name : "?");
 		errno = ENOTSUP;
 		return NULL;

@@ -154,14 +154,14 @@ wake(void)
 static int
 post(const struct vhu_event *ev, bool may_wait)
 {
-	static atomic_uint dropped;
+	static unsigned dropped;
 	unsigned tries = 0, d;
 
 	if (vhu.ev == NULL)
 		return -ENODEV;
 	while (rte_ring_mp_enqueue_elem(vhu.ev, (void *)(uintptr_t)ev, sizeof(*ev)) != 0) {
 		if (!may_wait) {
-			d = atomic_fetch_add(&dropped, 1) + 1;
+			d = __atomic_fetch_add(&dropped, 1, __ATOMIC_SEQ_CST) + 1;
 			if (d % 1000 == 1)
 				VS_VHU_LOG(ERR,
 					   "event ring full: device event %u of device %d "
@@ -246,17 +246,17 @@ cb_destroy_device(int vid)
 
 	memset(&ev, 0, sizeof(ev));
 	vp = port_of_vid(vid, &ev.slot, &ev.slot_gen);
-	if (vp == NULL || atomic_load(&vp->closing))
+	if (vp == NULL || __atomic_load_n(&vp->closing, __ATOMIC_SEQ_CST))
 		return;
-	seq = (uint32_t)atomic_fetch_add(&vp->destroy_req, 1) + 1;
+	seq = (uint32_t)__atomic_fetch_add(&vp->destroy_req, 1, __ATOMIC_SEQ_CST) + 1;
 	ev.type = VHU_EV_DESTROY_DEVICE;
 	ev.vid = vid;
 	ev.seq = seq;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (post(&ev, true) < 0)
 		return; /* no event ring: no switch runs this port */
-	while ((uint32_t)atomic_load(&vp->destroy_ack) - seq > UINT32_MAX / 2 &&
-	       !atomic_load(&vp->closing)) {
+	while ((uint32_t)__atomic_load_n(&vp->destroy_ack, __ATOMIC_SEQ_CST) - seq > UINT32_MAX / 2 &&
+	       !__atomic_load_n(&vp->closing, __ATOMIC_SEQ_CST)) {
 		nap_us(100);
 		if ((us += 100) >= 1000) {
 			us = 0;
@@ -267,7 +267,7 @@ cb_destroy_device(int vid)
 					   vp->path, vid, waited_ms / 1000);
 		}
 	}
-	if (atomic_load(&vp->closing))
+	if (__atomic_load_n(&vp->closing, __ATOMIC_SEQ_CST))
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	/* How long the guest's teardown waited for us (docs/vhost.md). */
@@ -309,7 +309,7 @@ apply_new_device(const struct vs_vhu_sink *sink, struct vs_vhu_port *vp, int vid
 {
 	uint16_t n_vrings = rte_vhost_get_vring_num(vid), i;
 	uint64_t features = 0;
-	int cur = atomic_load(&vp->vid);
+	int cur = __atomic_load_n(&vp->vid, __ATOMIC_SEQ_CST);
 
 	if (cur >= 0 && cur != vid) {
 		/* A second client on a server socket: one device per port. */
@@ -324,11 +324,11 @@ apply_new_device(const struct vs_vhu_sink *sink, struct vs_vhu_port *vp, int vid
 	vp->features = features;
 	vp->devices++;
 	vp->state = VS_VHU_RUNNING;
-	atomic_store_explicit(&vp->vid, vid, memory_order_release);
+	__atomic_store_n(&vp->vid, vid, __ATOMIC_RELEASE);
 	VS_VHU_LOG(INFO, "port %s: device %d running on %s (%u vrings, features 0x%" PRIx64 ")",
 		   vp->port->name, vid, vp->path, n_vrings, features);
 	if (vp->port->started) {
-		atomic_store_explicit(&vp->port->ready, true, memory_order_release);
+		__atomic_store_n(&vp->port->ready, true, __ATOMIC_RELEASE);
 		report(sink, vp, VS_VHU_EV_READY, vid, 0, false);
 	}
 }
@@ -336,20 +336,20 @@ apply_new_device(const struct vs_vhu_sink *sink, struct vs_vhu_port *vp, int vid
 static void
 apply_destroy_device(const struct vs_vhu_sink *sink, struct vs_vhu_port *vp, int vid, uint32_t seq)
 {
-	if (atomic_load(&vp->vid) != vid) {
+	if (__atomic_load_n(&vp->vid, __ATOMIC_SEQ_CST) != vid) {
 		/* A device we ignored (or never saw run): workers never used it. */
-		atomic_store(&vp->destroy_ack, seq);
+		__atomic_store_n(&vp->destroy_ack, seq, __ATOMIC_SEQ_CST);
 		return;
 	}
 	/* Not ready first, then the owner publishes (which waits for a grace period). */
-	atomic_store_explicit(&vp->port->ready, false, memory_order_release);
+	__atomic_store_n(&vp->port->ready, false, __ATOMIC_RELEASE);
 	report(sink, vp, VS_VHU_EV_GONE, vid, 0, false);
-	atomic_store_explicit(&vp->vid, -1, memory_order_release);
+	__atomic_store_n(&vp->vid, -1, __ATOMIC_RELEASE);
 	vp->destroys++;
 	vp->features = 0;
 	if (vp->state == VS_VHU_RUNNING)
 		vp->state = VS_VHU_CONNECTED;
-	atomic_store(&vp->destroy_ack, seq);
+	__atomic_store_n(&vp->destroy_ack, seq, __ATOMIC_SEQ_CST);
 	VS_VHU_LOG(INFO, "port %s: device %d stopped", vp->port->name, vid);
 }
 
@@ -375,8 +375,8 @@ apply_event(const struct vs_vhu_sink *sink, const struct vhu_event *ev)
 	case VHU_EV_DESTROY_CONN:
 		vp->state = VS_VHU_WAITING;
 		for (pair = 0; pair < vp->n_queues; pair++) {
-			atomic_store(&vp->q[pair].rx_on, false);
-			atomic_store(&vp->q[pair].tx_on, false);
+			__atomic_store_n(&vp->q[pair].rx_on, false, __ATOMIC_SEQ_CST);
+			__atomic_store_n(&vp->q[pair].tx_on, false, __ATOMIC_SEQ_CST);
 		}
 		VS_VHU_LOG(INFO, "port %s: disconnected from %s%s", vp->port->name, vp->path,
 			   vp->mode == VS_CFG_VHOST_CLIENT ? "; reconnecting" : "");
@@ -398,15 +398,15 @@ apply_event(const struct vs_vhu_sink *sink, const struct vhu_event *ev)
 		}
 		/* Even vrings are the guest's rx (our tx), odd ones its tx (our rx). */
 		if (ev->queue & 1)
-			atomic_store(&vp->q[pair].rx_on, ev->enable != 0);
+			__atomic_store_n(&vp->q[pair].rx_on, ev->enable != 0, __ATOMIC_SEQ_CST);
 		else
-			atomic_store(&vp->q[pair].tx_on, ev->enable != 0);
+			__atomic_store_n(&vp->q[pair].tx_on, ev->enable != 0, __ATOMIC_SEQ_CST);
 		VS_VHU_LOG(DEBUG, "port %s: vring %u %s", vp->port->name, ev->queue,
 			   ev->enable ? "enabled" : "disabled");
 		report(sink, vp, VS_VHU_EV_VRING, ev->vid, ev->queue, ev->enable != 0);
 		break;
 	case VHU_EV_FEATURES:
-		if (atomic_load(&vp->vid) == ev->vid)
+		if (__atomic_load_n(&vp->vid, __ATOMIC_SEQ_CST) == ev->vid)
 			rte_vhost_get_negotiated_features(ev->vid, &vp->features);
 		break;
 	}
@@ -590,14 +590,14 @@ vhu_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct vs_
 	vp->socket_perm = cfg->socket_perm;
 	snprintf(vp->owner, sizeof(vp->owner), "%s", cfg->owner);
 	snprintf(vp->group, sizeof(vp->group), "%s", cfg->group);
-	atomic_init(&vp->vid, -1);
-	atomic_init(&vp->destroy_req, 0);
-	atomic_init(&vp->destroy_ack, 0);
-	atomic_init(&vp->closing, false);
+	__atomic_store_n(&vp->vid, -1, __ATOMIC_RELAXED);
+	__atomic_store_n(&vp->destroy_req, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&vp->destroy_ack, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&vp->closing, false, __ATOMIC_RELAXED);
 	vp->state = VS_VHU_WAITING;
 	for (i = 0; i < n_q; i++) {
-		atomic_init(&vp->q[i].rx_on, false);
-		atomic_init(&vp->q[i].tx_on, false);
+		__atomic_store_n(&vp->q[i].rx_on, false, __ATOMIC_RELAXED);
+		__atomic_store_n(&vp->q[i].tx_on, false, __ATOMIC_RELAXED);
 	}
 
 	if (vp->mode == VS_CFG_VHOST_CLIENT) {
@@ -665,8 +665,8 @@ vhu_start(struct vs_port *port)
 			   vp->n_queues);
 	}
 	/* A device that came while the port was stopped. */
-	if (atomic_load(&vp->vid) >= 0)
-		atomic_store_explicit(&port->ready, true, memory_order_release);
+	if (__atomic_load_n(&vp->vid, __ATOMIC_SEQ_CST) >= 0)
+		__atomic_store_n(&port->ready, true, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -675,7 +675,7 @@ vhu_stop(struct vs_port *port)
 {
 	/* The device stays connected; the snapshot the caller publishes next
 	 * keeps workers away from it. */
-	atomic_store_explicit(&port->ready, false, memory_order_release);
+	__atomic_store_n(&port->ready, false, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -687,12 +687,12 @@ vhu_destroy(struct vs_port *port)
 	if (vp == NULL)
 		return;
 	/* Callbacks stop waiting for us, and find no port from now on. */
-	atomic_store(&vp->closing, true);
+	__atomic_store_n(&vp->closing, true, __ATOMIC_SEQ_CST);
 	slot_release(vp);
-	atomic_store_explicit(&port->ready, false, memory_order_release);
+	__atomic_store_n(&port->ready, false, __ATOMIC_RELEASE);
 	if (vp->registered && rte_vhost_driver_unregister(vp->path) != 0)
 		VS_VHU_LOG(WARNING, "port %s: cannot unregister %s", port->name, vp->path);
-	atomic_store(&vp->vid, -1);
+	__atomic_store_n(&vp->vid, -1, __ATOMIC_SEQ_CST);
 	port->priv = NULL;
 	rte_free(vp);
 }
@@ -769,7 +769,7 @@ vs_vhu_stats_get(const struct vs_port *port, struct vs_vhu_stats *out)
 	snprintf(out->path, sizeof(out->path), "%s", vp->path);
 	out->mode = vp->mode;
 	out->state = vp->state;
-	vid = atomic_load(&vp->vid);
+	vid = __atomic_load_n(&vp->vid, __ATOMIC_SEQ_CST);
 	out->vid = vid;
 	out->features = vp->features;
 	out->connections = vp->connections;
@@ -782,8 +782,8 @@ vs_vhu_stats_get(const struct vs_port *port, struct vs_vhu_stats *out)
 		struct vs_vhu_queue_stats *o = &out->queue[q];
 		const struct vs_vhu_queue *vq = &vp->q[q];
 
-		o->rx_enabled = atomic_load(&vq->rx_on);
-		o->tx_enabled = atomic_load(&vq->tx_on);
+		o->rx_enabled = __atomic_load_n(&vq->rx_on, __ATOMIC_SEQ_CST);
+		o->tx_enabled = __atomic_load_n(&vq->tx_on, __ATOMIC_SEQ_CST);
 		o->rx_pkts = vq->rx_pkts;
 		o->rx_bytes = vq->rx_bytes;
 		o->tx_pkts = vq->tx_pkts;
@@ -833,7 +833,7 @@ vs_vhu_all_queues_ready(const struct vs_port *port)
 	if (!vs_port_is_ready(port))
 		return false;
 	for (q = 0; q < vp->n_queues; q++)
-		if (!atomic_load(&vp->q[q].rx_on) || !atomic_load(&vp->q[q].tx_on))
+		if (!__atomic_load_n(&vp->q[q].rx_on, __ATOMIC_SEQ_CST) || !__atomic_load_n(&vp->q[q].tx_on, __ATOMIC_SEQ_CST))
 			return false;
 	return true;
 }

@@ -21,9 +21,9 @@ vs_vhu_rx(struct vs_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t
 	uint16_t nb, i;
 	int vid;
 
-	if (unlikely(!atomic_load_explicit(&vq->rx_on, memory_order_relaxed)))
+	if (unlikely(!__atomic_load_n(&vq->rx_on, __ATOMIC_RELAXED)))
 		return 0;
-	vid = atomic_load_explicit(&vp->vid, memory_order_relaxed);
+	vid = __atomic_load_n(&vp->vid, __ATOMIC_RELAXED);
 	if (unlikely(vid < 0))
 		return 0;
 	nb = rte_vhost_dequeue_burst(vid, (uint16_t)(queue * 2 + 1), vp->pool, pkts, n);
@@ -45,8 +45,8 @@ vs_vhu_tx(struct vs_port *port, uint16_t queue, struct rte_mbuf **pkts, uint16_t
 	uint16_t sent, i;
 	int vid;
 
-	vid = atomic_load_explicit(&vp->vid, memory_order_relaxed);
-	if (unlikely(!atomic_load_explicit(&vq->tx_on, memory_order_relaxed) || vid < 0)) {
+	vid = __atomic_load_n(&vp->vid, __ATOMIC_RELAXED);
+	if (unlikely(!__atomic_load_n(&vq->tx_on, __ATOMIC_RELAXED) || vid < 0)) {
 		vq->tx_disabled += n;
 		return 0;
 	}

@@ -3,7 +3,6 @@
 #ifndef VS_VHOST_PRIV_H
 #define VS_VHOST_PRIV_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -16,17 +15,17 @@
 struct rte_mbuf;
 struct rte_mempool;
 
+#include "vs_log.h"
+
 extern int vs_vhost_logtype;
 
-#define VS_VHU_LOG(level, ...)                                                                     \
-	rte_log(RTE_LOG_##level, vs_vhost_logtype,                                                 \
-		RTE_FMT("vhost: " RTE_FMT_HEAD(__VA_ARGS__, ) "\n", RTE_FMT_TAIL(__VA_ARGS__, )))
+#define VS_VHU_LOG(level, ...) VS_LOG(level, vs_vhost_logtype, "vhost", __VA_ARGS__)
 
 /* One queue pair. Counters are written by the one worker that polls the rx
  * queue / holds the tx queue (under the port's tx lock when shared). */
 struct vs_vhu_queue {
-	atomic_bool rx_on;	    /* ctl: rw, dp: ro */
-	atomic_bool tx_on;	    /* ctl: rw, dp: ro */
+	bool rx_on;	    /* ctl: rw, dp: ro */
+	bool tx_on;	    /* ctl: rw, dp: ro */
 	uint64_t rx_pkts, rx_bytes; /* dp: rw, ctl: ro */
 	uint64_t tx_pkts, tx_bytes; /* dp: rw, ctl: ro */
 	uint64_t tx_ring_full;	    /* dp: rw, ctl: ro */
@@ -46,7 +45,7 @@ struct vs_vhu_port {
 	char owner[32], group[32];
 
 	/* Device (ctl: rw, dp: ro; dp reads it only while the snapshot says ready). */
-	atomic_int vid; /* -1: no device */
+	int vid; /* -1: no device */
 
 	/* Control state (ctl: rw). */
 	bool registered;     /* rte_vhost_driver_register done */
@@ -56,9 +55,9 @@ struct vs_vhu_port {
 	uint64_t connections, devices, destroys;
 
 	/* destroy_device handshake (vhost thread <-> control thread). */
-	atomic_uint_fast32_t destroy_req; /* vhost thread: rw */
-	atomic_uint_fast32_t destroy_ack; /* ctl: rw */
-	atomic_bool closing;		  /* ctl: rw; the port is being destroyed */
+	uint32_t destroy_req; /* vhost thread: rw */
+	uint32_t destroy_ack; /* ctl: rw */
+	bool closing;		  /* ctl: rw; the port is being destroyed */
 
 	struct vs_vhu_queue q[]; /* n_queues */
 };

@@ -23,7 +23,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -476,11 +476,11 @@ struct upd_reader {
 	struct rte_rcu_qsbr *q;
 	const struct vs_flow_key *keys;
 	unsigned n_keys;
-	atomic_bool stop;
-	atomic_uint phase;          /* 0: writer idle, 1: updates running, 2: done */
+	bool stop;
+	unsigned phase;          /* 0: writer idle, 1: updates running, 2: done */
 	uint64_t lookups;
 	uint64_t *chunk[2];         /* cycles per chunk of CHUNK_BURSTS bursts, by phase */
-	atomic_uint n_chunk[2];
+	unsigned n_chunk[2];
 };
 
 static void *
@@ -493,8 +493,8 @@ upd_reader_main(void *arg)
 
 	rte_rcu_qsbr_thread_register(u->q, 0);
 	rte_rcu_qsbr_thread_online(u->q, 0);
-	while (!atomic_load_explicit(&u->stop, memory_order_relaxed)) {
-		unsigned ph = atomic_load_explicit(&u->phase, memory_order_relaxed);
+	while (!__atomic_load_n(&u->stop, __ATOMIC_RELAXED)) {
+		unsigned ph = __atomic_load_n(&u->phase, __ATOMIC_RELAXED);
 		uint64_t sum = 0;
 
 		/* Timed like the matrix rows: copy outside, lookup inside. */
@@ -512,11 +512,11 @@ upd_reader_main(void *arg)
 		}
 		u->lookups += CHUNK_BURSTS * BURST;
 		if (ph < 2) {
-			unsigned c = atomic_load(&u->n_chunk[ph]);
+			unsigned c = __atomic_load_n(&u->n_chunk[ph], __ATOMIC_SEQ_CST);
 
 			if (c < UPD_MAX_CHUNKS) {
 				u->chunk[ph][c] = sum;
-				atomic_store(&u->n_chunk[ph], c + 1);
+				__atomic_store_n(&u->n_chunk[ph], c + 1, __ATOMIC_SEQ_CST);
 			}
 		}
 	}
@@ -578,9 +578,9 @@ run_update(unsigned n_rules, unsigned masks, unsigned n_txn, unsigned per_txn)
 		exit(1);
 	}
 	/* The reader's cost with the writer idle first. */
-	while (atomic_load(&u.n_chunk[0]) < 2000)
+	while (__atomic_load_n(&u.n_chunk[0], __ATOMIC_SEQ_CST) < 2000)
 		sched_yield();
-	atomic_store(&u.phase, 1);
+	__atomic_store_n(&u.phase, 1, __ATOMIC_SEQ_CST);
 	t0 = rte_rdtsc_precise();
 	for (unsigned t = 0; t < n_txn; t++) {
 		uint64_t tt = rte_rdtsc_precise();
@@ -622,9 +622,9 @@ run_update(unsigned n_rules, unsigned masks, unsigned n_txn, unsigned per_txn)
 		txn_cyc[t] = rte_rdtsc_precise() - tt;
 	}
 	cyc = rte_rdtsc_precise() - t0;
-	atomic_store(&u.phase, 2);
+	__atomic_store_n(&u.phase, 2, __ATOMIC_SEQ_CST);
 	qsort(txn_cyc, n_txn, sizeof(*txn_cyc), cmp_u64);
-	atomic_store(&u.stop, true);
+	__atomic_store_n(&u.stop, true, __ATOMIC_SEQ_CST);
 	pthread_join(tid, NULL);
 	secs = (double)cyc / (double)rte_get_tsc_hz();
 	printf("update     %7u %4u  txns of %u del + %u add: %.0f rules/s committed "
@@ -632,9 +632,9 @@ run_update(unsigned n_rules, unsigned masks, unsigned n_txn, unsigned per_txn)
 	       n_rules, masks, per_txn, per_txn,
 	       (double)per_txn * (double)rte_get_tsc_hz() / (double)txn_cyc[n_txn / 2],
 	       (double)n_txn * per_txn / secs, n_txn, secs,
-	       (double)atomic_load(&u.n_chunk[1]) * CHUNK_BURSTS * BURST / secs / 1e6);
+	       (double)__atomic_load_n(&u.n_chunk[1], __ATOMIC_SEQ_CST) * CHUNK_BURSTS * BURST / secs / 1e6);
 	for (unsigned ph = 0; ph < 2; ph++) {
-		unsigned nc = atomic_load(&u.n_chunk[ph]);
+		unsigned nc = __atomic_load_n(&u.n_chunk[ph], __ATOMIC_SEQ_CST);
 
 		qsort(u.chunk[ph], nc, sizeof(uint64_t), cmp_u64);
 		if (nc == 0) {

@@ -20,7 +20,9 @@
 
 RTE_LOG_REGISTER_DEFAULT(vs_bench_logtype, NOTICE);
 
-#define LOG(level, ...) rte_log(RTE_LOG_##level, vs_bench_logtype, "bench: " __VA_ARGS__)
+#include "vs_log.h"
+
+#define VS_BENCH_LOG(level, ...) VS_LOG(level, vs_bench_logtype, "bench", __VA_ARGS__)
 
 enum run_mode {
 	MODE_MAIN_ALT = 0, /* main lcore alternates tx and rx */
@@ -109,7 +111,7 @@ port_setup(struct vs_bench_ctx *ctx, uint16_t port, uint16_t n_rxq)
 		socket = (int)SOCKET_ID_ANY;
 	ret = rte_eth_dev_configure(port, n_rxq, 1, &conf);
 	if (ret < 0) {
-		LOG(ERR, "port %u: configure failed: %s\n", port, rte_strerror(-ret));
+		VS_BENCH_LOG(ERR, "port %u: configure failed: %s", port, rte_strerror(-ret));
 		return ret;
 	}
 	ret = rte_eth_dev_adjust_nb_rx_tx_desc(port, &rxd, &txd);
@@ -118,19 +120,19 @@ port_setup(struct vs_bench_ctx *ctx, uint16_t port, uint16_t n_rxq)
 	for (uint16_t q = 0; q < n_rxq; q++) {
 		ret = rte_eth_rx_queue_setup(port, q, rxd, (unsigned int)socket, NULL, ctx->mp);
 		if (ret < 0) {
-			LOG(ERR, "port %u: rx queue %u setup failed: %s\n", port, q,
+			VS_BENCH_LOG(ERR, "port %u: rx queue %u setup failed: %s", port, q,
 			    rte_strerror(-ret));
 			return ret;
 		}
 	}
 	ret = rte_eth_tx_queue_setup(port, 0, txd, (unsigned int)socket, NULL);
 	if (ret < 0) {
-		LOG(ERR, "port %u: tx queue setup failed: %s\n", port, rte_strerror(-ret));
+		VS_BENCH_LOG(ERR, "port %u: tx queue setup failed: %s", port, rte_strerror(-ret));
 		return ret;
 	}
 	ret = rte_eth_dev_start(port);
 	if (ret < 0) {
-		LOG(ERR, "port %u: start failed: %s\n", port, rte_strerror(-ret));
+		VS_BENCH_LOG(ERR, "port %u: start failed: %s", port, rte_strerror(-ret));
 		return ret;
 	}
 	/* Not every PMD has promiscuous mode (net_ring, net_null): best effort. */
@@ -160,7 +162,7 @@ wait_link(struct vs_bench_ctx *ctx, uint16_t port, uint32_t secs)
 			return 0;
 		usleep(100 * 1000);
 		if (i % 20 == 0 && !ctx->o.no_port_setup && i < secs * 10) {
-			LOG(INFO, "port %u: link still down, restarting it to reconnect\n", port);
+			VS_BENCH_LOG(INFO, "port %u: link still down, restarting it to reconnect", port);
 			(void)rte_eth_dev_stop(port);
 			(void)rte_eth_dev_start(port);
 		}
@@ -190,18 +192,18 @@ vs_bench_ctx_create(const struct vs_bench_opts *o)
 	int ret;
 
 	if (o->n_queues == 0) {
-		LOG(ERR, "queues: expected >= 1\n");
+		VS_BENCH_LOG(ERR, "queues: expected >= 1");
 		errno = EINVAL;
 		return NULL;
 	}
 	if (o->burst == 0 || o->burst > VS_BENCH_MAX_BURST) {
-		LOG(ERR, "burst %u: expected 1..%u\n", o->burst, VS_BENCH_MAX_BURST);
+		VS_BENCH_LOG(ERR, "burst %u: expected 1..%u", o->burst, VS_BENCH_MAX_BURST);
 		errno = EINVAL;
 		return NULL;
 	}
 	if (!rte_eth_dev_is_valid_port(o->tx_port) || !rte_eth_dev_is_valid_port(o->rx_port)) {
-		LOG(ERR, "tx port %u / rx port %u: no such port (%u ports; "
-		    "add --vdev or a PCI device)\n", o->tx_port, o->rx_port,
+		VS_BENCH_LOG(ERR, "tx port %u / rx port %u: no such port (%u ports; "
+		    "add --vdev or a PCI device)", o->tx_port, o->rx_port,
 		    rte_eth_dev_count_avail());
 		errno = ENODEV;
 		return NULL;
@@ -240,7 +242,7 @@ vs_bench_ctx_create(const struct vs_bench_opts *o)
 						  RTE_MBUF_DEFAULT_BUF_SIZE,
 						  rte_lcore_to_socket_id(ctx->tx_lcore));
 		if (ctx->mp == NULL) {
-			LOG(ERR, "mbuf pool of %u: %s\n", o->n_mbufs, rte_strerror(rte_errno));
+			VS_BENCH_LOG(ERR, "mbuf pool of %u: %s", o->n_mbufs, rte_strerror(rte_errno));
 			ret = -ENOMEM;
 			goto fail;
 		}
@@ -265,8 +267,8 @@ vs_bench_ctx_create(const struct vs_bench_opts *o)
 	if (o->link_wait_s) {
 		if (wait_link(ctx, o->tx_port, o->link_wait_s) < 0 ||
 		    wait_link(ctx, o->rx_port, o->link_wait_s) < 0) {
-			LOG(ERR, "link of port %u or %u still down after %u s "
-			    "(memif/vhost peer not connected? cable?)\n",
+			VS_BENCH_LOG(ERR, "link of port %u or %u still down after %u s "
+			    "(memif/vhost peer not connected? cable?)",
 			    o->tx_port, o->rx_port, o->link_wait_s);
 			ret = -ETIMEDOUT;
 			goto fail;
@@ -433,7 +435,7 @@ trial_alloc(struct vs_bench_ctx *ctx, uint32_t n_flows)
 	ctx->flows = rte_zmalloc_socket("vs_bench_flows", sizeof(*ctx->flows) * n_flows,
 					RTE_CACHE_LINE_SIZE, socket);
 	if (ctx->flow_seq == NULL || ctx->flows == NULL) {
-		LOG(ERR, "per-flow state for %u flows (%zu MiB): out of DPDK memory (raise -m)\n",
+		VS_BENCH_LOG(ERR, "per-flow state for %u flows (%zu MiB): out of DPDK memory (raise -m)",
 		    n_flows, (size_t)n_flows * 72 >> 20);
 		rte_free(ctx->flow_seq);
 		rte_free(ctx->flows);
@@ -520,7 +522,7 @@ vs_bench_trial(struct vs_bench_ctx *ctx, const struct vs_bench_trial_cfg *cfg,
 	int ret;
 
 	if (vs_bench_flows_check(&cfg->flows, msg, sizeof(msg)) < 0) {
-		LOG(ERR, "%s\n", msg);
+		VS_BENCH_LOG(ERR, "%s", msg);
 		return -EINVAL;
 	}
 	if (cfg->sizes.n == 0 || (cfg->count == 0 && cfg->duration_s <= 0))

@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
-#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -34,8 +34,8 @@ struct reader {
 	unsigned id;
 	struct vs_cls_ctx *ctx;
 	struct rte_rcu_qsbr *q;
-	atomic_bool *stop;
-	atomic_ulong bursts;
+	bool *stop;
+	unsigned long bursts;
 	unsigned long bad;
 	unsigned long gens_seen;
 	unsigned long lookups;
@@ -75,7 +75,7 @@ reader_main(void *arg)
 	pthread_setaffinity_np(pthread_self(), sizeof(all), &all);
 	rte_rcu_qsbr_thread_register(rd->q, rd->id);
 	rte_rcu_qsbr_thread_online(rd->q, rd->id);
-	while (!atomic_load(rd->stop)) {
+	while (!__atomic_load_n(rd->stop, __ATOMIC_SEQ_CST)) {
 		uintptr_t g;
 
 		for (unsigned i = 0; i < 32; i++)
@@ -101,7 +101,7 @@ reader_main(void *arg)
 		rd->lookups += 32;
 		/* Results are no longer used: report quiescence. */
 		rte_rcu_qsbr_quiescent(rd->q, rd->id);
-		atomic_fetch_add(&rd->bursts, 1);
+		__atomic_fetch_add(&rd->bursts, 1, __ATOMIC_SEQ_CST);
 	}
 	rte_rcu_qsbr_thread_offline(rd->q, rd->id);
 	rte_rcu_qsbr_thread_unregister(rd->q, rd->id);
@@ -172,9 +172,9 @@ wait_readers(struct reader *rd)
 	unsigned long b[N_READERS];
 
 	for (unsigned i = 0; i < N_READERS; i++)
-		b[i] = atomic_load(&rd[i].bursts);
+		b[i] = __atomic_load_n(&rd[i].bursts, __ATOMIC_SEQ_CST);
 	for (unsigned i = 0; i < N_READERS; i++)
-		while (atomic_load(&rd[i].bursts) < b[i] + 2)
+		while (__atomic_load_n(&rd[i].bursts, __ATOMIC_SEQ_CST) < b[i] + 2)
 			sched_yield();
 }
 
@@ -190,7 +190,7 @@ Test(cls_conc, writer_vs_readers)
 		{.emc_entries = 0, .socket_id = SOCKET_ID_ANY},
 	};
 	struct reader rd[N_READERS];
-	atomic_bool stop = false;
+	bool stop = false;
 	struct vs_cls_rule *live[SET_MAX];
 	unsigned n_live = 0, commits = 2000 / cls_test_scale_div();
 	struct vs_cls *c;
@@ -264,7 +264,7 @@ Test(cls_conc, writer_vs_readers)
 					     0);
 		}
 	}
-	atomic_store(&stop, true);
+	__atomic_store_n(&stop, true, __ATOMIC_SEQ_CST);
 	for (unsigned i = 0; i < N_READERS; i++)
 		pthread_join(rd[i].tid, NULL);
 	while (vs_cls_reclaim(c) != 0)

@@ -18,7 +18,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -412,8 +411,8 @@ Test(ctl_hard, idle_metrics_connections_do_not_stall_the_control_socket)
 
 /* ---- soak -------------------------------------------------------------------------------- */
 
-static atomic_bool soak_stop;
-static atomic_int n_probe_fail, n_burst_ok, n_burst_fail, n_big_ok, n_scrape_ok, n_reloads;
+static bool soak_stop;
+static int n_probe_fail, n_burst_ok, n_burst_fail, n_big_ok, n_scrape_ok, n_reloads;
 
 /* Idle clients on both sockets, replaced as the daemon closes them. */
 static void *

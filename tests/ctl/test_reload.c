@@ -15,7 +15,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>
-#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,8 +158,8 @@ rig_down(struct rig *r)
 
 /* ---- traffic ------------------------------------------------------------------------- */
 
-static atomic_bool inject_stop, collect_stop;
-static atomic_uint_fast64_t sent, sent_drop, recv_pkts[N_RINGS], bad_stamp, bad_frame;
+static bool inject_stop, collect_stop;
+static uint64_t sent, sent_drop, recv_pkts[N_RINGS], bad_stamp, bad_frame;
 static uint8_t seen[MAX_SEQ];	/* times each seq came out */
 static uint8_t gen_of[MAX_SEQ]; /* 'a' or 'b' */
 
@@ -194,7 +194,7 @@ injector(void *arg)
 	uint32_t seq = 0;
 
 	(void)arg;
-	while (!atomic_load(&inject_stop) && seq + 32 < MAX_SEQ) {
+	while (!__atomic_load_n(&inject_stop, __ATOMIC_SEQ_CST) && seq + 32 < MAX_SEQ) {
 		struct rte_mbuf *b[32];
 		struct timespec nap = {0, 20000};
 		unsigned n = 0, k = 0;
@@ -205,15 +205,15 @@ injector(void *arg)
 				break;
 			n++;
 		}
-		while (k < n && !atomic_load(&inject_stop))
+		while (k < n && !__atomic_load_n(&inject_stop, __ATOMIC_SEQ_CST))
 			k += rte_ring_enqueue_burst(rx_ring[0], (void **)b + k, n - k, NULL);
 		if (k < n)
 			rte_pktmbuf_free_bulk(b + k, n - k);
 		for (unsigned i = 0; i < k; i++)
 			if ((seq + i) % 10 == 7)
-				atomic_fetch_add(&sent_drop, 1);
+				__atomic_fetch_add(&sent_drop, 1, __ATOMIC_SEQ_CST);
 		seq += k;
-		atomic_store(&sent, seq);
+		__atomic_store_n(&sent, seq, __ATOMIC_SEQ_CST);
 		nanosleep(&nap, NULL);
 	}
 	return NULL;
@@ -233,21 +233,21 @@ collect_once(void)
 			uint32_t seq;
 
 			if (rte_pktmbuf_data_len(b[i]) != 64) {
-				atomic_fetch_add(&bad_frame, 1);
+				__atomic_fetch_add(&bad_frame, 1, __ATOMIC_SEQ_CST);
 				continue;
 			}
 			memcpy(&seq, p + 42, sizeof(seq));
 			if (seq >= MAX_SEQ || p[33] == DROP_DST)
-				atomic_fetch_add(&bad_frame, 1);
+				__atomic_fetch_add(&bad_frame, 1, __ATOMIC_SEQ_CST);
 			else {
 				seen[seq]++;
 				gen_of[seq] = r == 1 ? 'a' : r == 2 ? 'b' : 'c';
 			}
 			if (p[11] != stamp[r])
-				atomic_fetch_add(&bad_stamp, 1);
+				__atomic_fetch_add(&bad_stamp, 1, __ATOMIC_SEQ_CST);
 		}
 		rte_pktmbuf_free_bulk(b, n);
-		atomic_fetch_add(&recv_pkts[r], n);
+		__atomic_fetch_add(&recv_pkts[r], n, __ATOMIC_SEQ_CST);
 	}
 }
 
@@ -255,7 +255,7 @@ static void *
 collector(void *arg)
 {
 	(void)arg;
-	while (!atomic_load(&collect_stop)) {
+	while (!__atomic_load_n(&collect_stop, __ATOMIC_SEQ_CST)) {
 		collect_once();
 		sched_yield();
 	}
@@ -266,7 +266,7 @@ collector(void *arg)
 static uint64_t
 received(void)
 {
-	return atomic_load(&recv_pkts[1]) + atomic_load(&recv_pkts[2]) + atomic_load(&recv_pkts[3]);
+	return __atomic_load_n(&recv_pkts[1], __ATOMIC_SEQ_CST) + __atomic_load_n(&recv_pkts[2], __ATOMIC_SEQ_CST) + __atomic_load_n(&recv_pkts[3], __ATOMIC_SEQ_CST);
 }
 
 /* Wait until every injected packet came out or was counted as dropped. */
@@ -277,13 +277,13 @@ settle(struct vs_switch *sw, struct vs_switch_stats *st)
 
 	for (i = 0; i < 1000; i++) {
 		vs_switch_stats(sw, st);
-		if (received() + st->total_drops == atomic_load(&sent) &&
-		    st->port[0].rx_pkts == atomic_load(&sent))
+		if (received() + st->total_drops == __atomic_load_n(&sent, __ATOMIC_SEQ_CST) &&
+		    st->port[0].rx_pkts == __atomic_load_n(&sent, __ATOMIC_SEQ_CST))
 			return;
 		usleep(10000);
 	}
 	cr_assert_fail("not settled: sent %lu, received %lu, drops %lu",
-		       (unsigned long)atomic_load(&sent), (unsigned long)received(),
+		       (unsigned long)__atomic_load_n(&sent, __ATOMIC_SEQ_CST), (unsigned long)received(),
 		       (unsigned long)st->total_drops);
 }
 
@@ -317,8 +317,8 @@ Test(reload, ruleset_swaps_under_traffic_lose_and_mix_nothing, .init = setup, .f
 	cr_assert_eq(pthread_create(&inj, NULL, injector, NULL), 0);
 	for (i = 0; i < N_RELOADS; i++) {
 		/* Let some traffic through each generation. */
-		sent_before = atomic_load(&sent);
-		while (atomic_load(&sent) < sent_before + 2000)
+		sent_before = __atomic_load_n(&sent, __ATOMIC_SEQ_CST);
+		while (__atomic_load_n(&sent, __ATOMIC_SEQ_CST) < sent_before + 2000)
 			usleep(200);
 		write_file(i % 2 == 0 ? gen_b : gen_a);
 		t = now_ms();
@@ -329,24 +329,24 @@ Test(reload, ruleset_swaps_under_traffic_lose_and_mix_nothing, .init = setup, .f
 		tmax = t > tmax ? t : tmax;
 		cr_assert(strstr(msg, "rules: 1 added, 1 removed, 1 kept") != NULL, "%s", msg);
 	}
-	sent_before = atomic_load(&sent);
-	while (atomic_load(&sent) < sent_before + 2000)
+	sent_before = __atomic_load_n(&sent, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&sent, __ATOMIC_SEQ_CST) < sent_before + 2000)
 		usleep(200);
-	atomic_store(&inject_stop, true);
+	__atomic_store_n(&inject_stop, true, __ATOMIC_SEQ_CST);
 	pthread_join(inj, NULL);
 	settle(r.sw, st);
-	atomic_store(&collect_stop, true);
+	__atomic_store_n(&collect_stop, true, __ATOMIC_SEQ_CST);
 	pthread_join(col, NULL);
 
-	total = atomic_load(&sent);
+	total = __atomic_load_n(&sent, __ATOMIC_SEQ_CST);
 	/* Every packet is accounted for, by exactly one of: out, a counted drop. */
 	cr_assert_eq(received() + st->total_drops, total);
-	cr_assert_eq(st->drops[VS_DROP_RULE_DROP], atomic_load(&sent_drop));
+	cr_assert_eq(st->drops[VS_DROP_RULE_DROP], __atomic_load_n(&sent_drop, __ATOMIC_SEQ_CST));
 	cr_assert_eq(st->total_drops, st->drops[VS_DROP_RULE_DROP], "unexpected drops: %lu",
 		     (unsigned long)(st->total_drops - st->drops[VS_DROP_RULE_DROP]));
-	cr_assert_eq(atomic_load(&bad_frame), 0);
+	cr_assert_eq(__atomic_load_n(&bad_frame, __ATOMIC_SEQ_CST), 0);
 	/* Each packet was forwarded by one generation: its stamp matches its port. */
-	cr_assert_eq(atomic_load(&bad_stamp), 0);
+	cr_assert_eq(__atomic_load_n(&bad_stamp, __ATOMIC_SEQ_CST), 0);
 	for (seq = 0; seq < total; seq++) {
 		if (seq % 10 == 7) {
 			cr_assert_eq(seen[seq], 0, "dropped packet %u came out", seq);
@@ -362,16 +362,16 @@ Test(reload, ruleset_swaps_under_traffic_lose_and_mix_nothing, .init = setup, .f
 	cr_assert_eq(fwd, received());
 	cr_assert_geq(transitions, 1);
 	cr_assert_leq(transitions, N_RELOADS);
-	cr_assert_gt(atomic_load(&recv_pkts[1]), 0);
-	cr_assert_gt(atomic_load(&recv_pkts[2]), 0);
+	cr_assert_gt(__atomic_load_n(&recv_pkts[1], __ATOMIC_SEQ_CST), 0);
+	cr_assert_gt(__atomic_load_n(&recv_pkts[2], __ATOMIC_SEQ_CST), 0);
 	cr_assert_eq(r.d.reloads, N_RELOADS);
 	fprintf(stderr,
 		"reload under traffic: %d reloads, %lu packets sent, %lu forwarded (outa %lu, "
 		"outb %lu), %lu dropped by rule, 0 lost, 0 mixed; %lu generation changes seen "
 		"in the stream; reload time min %.2f ms, avg %.2f ms, max %.2f ms\n",
 		N_RELOADS, (unsigned long)total, (unsigned long)received(),
-		(unsigned long)atomic_load(&recv_pkts[1]),
-		(unsigned long)atomic_load(&recv_pkts[2]), (unsigned long)st->total_drops,
+		(unsigned long)__atomic_load_n(&recv_pkts[1], __ATOMIC_SEQ_CST),
+		(unsigned long)__atomic_load_n(&recv_pkts[2], __ATOMIC_SEQ_CST), (unsigned long)st->total_drops,
 		(unsigned long)transitions, tmin, tsum / N_RELOADS, tmax);
 	rig_down(&r);
 	free(st);
@@ -391,7 +391,7 @@ send_n(uint32_t first, uint32_t n)
 		while (rte_ring_enqueue(rx_ring[0], m) != 0)
 			usleep(100);
 	}
-	atomic_fetch_add(&sent, n);
+	__atomic_fetch_add(&sent, n, __ATOMIC_SEQ_CST);
 }
 
 /* Drain and count the outputs until sent packets are accounted for. */
@@ -403,12 +403,12 @@ drain(struct vs_switch *sw, struct vs_switch_stats *st)
 	for (i = 0; i < 500; i++) {
 		collect_once();
 		vs_switch_stats(sw, st);
-		if (received() + st->total_drops == atomic_load(&sent))
+		if (received() + st->total_drops == __atomic_load_n(&sent, __ATOMIC_SEQ_CST))
 			return;
 		usleep(2000);
 	}
 	cr_assert_fail("packets missing: sent %lu received %lu drops %lu",
-		       (unsigned long)atomic_load(&sent), (unsigned long)received(),
+		       (unsigned long)__atomic_load_n(&sent, __ATOMIC_SEQ_CST), (unsigned long)received(),
 		       (unsigned long)st->total_drops);
 }
 
@@ -443,7 +443,7 @@ Test(reload, refused_reloads_leave_everything_as_it_was, .init = setup, .fini = 
 	rig_up(&r, gen_a);
 	send_n(0, 100);
 	drain(r.sw, st);
-	cr_assert_eq(atomic_load(&recv_pkts[1]), 90);
+	cr_assert_eq(__atomic_load_n(&recv_pkts[1], __ATOMIC_SEQ_CST), 90);
 	gen = vs_switch_generation(r.sw);
 	cfg_before = r.d.cfg;
 	vs_switch_stats(r.sw, before);
@@ -471,9 +471,9 @@ Test(reload, refused_reloads_leave_everything_as_it_was, .init = setup, .fini = 
 	/* Still forwarding with generation A's rules. */
 	send_n(100, 100);
 	drain(r.sw, st);
-	cr_assert_eq(atomic_load(&recv_pkts[1]), 180);
-	cr_assert_eq(atomic_load(&recv_pkts[2]), 0);
-	cr_assert_eq(atomic_load(&bad_stamp), 0);
+	cr_assert_eq(__atomic_load_n(&recv_pkts[1], __ATOMIC_SEQ_CST), 180);
+	cr_assert_eq(__atomic_load_n(&recv_pkts[2], __ATOMIC_SEQ_CST), 0);
+	cr_assert_eq(__atomic_load_n(&bad_stamp, __ATOMIC_SEQ_CST), 0);
 	cr_assert_eq(st->drops[VS_DROP_RULE_DROP], 20);
 	rig_down(&r);
 	free(st);
@@ -503,7 +503,7 @@ Test(reload, ports_are_added_before_and_removed_after_their_rules, .init = setup
 	cr_assert_not_null(vs_switch_port_by_name(r.sw, "outc"));
 	send_n(50, 50);
 	drain(r.sw, st);
-	cr_assert_eq(atomic_load(&recv_pkts[3]), 45);
+	cr_assert_eq(__atomic_load_n(&recv_pkts[3], __ATOMIC_SEQ_CST), 45);
 	/* outc goes: its rule goes with it, the port is removed last. */
 	write_file(gen_b);
 	cr_assert_eq(vs_daemon_reload(&r.d, msg, sizeof(msg)), 0, "%s", msg);
@@ -511,10 +511,10 @@ Test(reload, ports_are_added_before_and_removed_after_their_rules, .init = setup
 	cr_assert_null(vs_switch_port_by_name(r.sw, "outc"));
 	send_n(100, 50);
 	drain(r.sw, st);
-	cr_assert_eq(atomic_load(&recv_pkts[1]), 45);
-	cr_assert_eq(atomic_load(&recv_pkts[2]), 45);
-	cr_assert_eq(atomic_load(&recv_pkts[3]), 45);
-	cr_assert_eq(atomic_load(&bad_stamp), 0);
+	cr_assert_eq(__atomic_load_n(&recv_pkts[1], __ATOMIC_SEQ_CST), 45);
+	cr_assert_eq(__atomic_load_n(&recv_pkts[2], __ATOMIC_SEQ_CST), 45);
+	cr_assert_eq(__atomic_load_n(&recv_pkts[3], __ATOMIC_SEQ_CST), 45);
+	cr_assert_eq(__atomic_load_n(&bad_stamp, __ATOMIC_SEQ_CST), 0);
 	cr_assert_eq(st->total_drops, 15);
 	/* A new port takes outc's old id: its counters start from zero. */
 	write_file(HEAD "  - {name: outd, type: ethdev, device: \"net_null9,no-rx=1\"}\n"
@@ -560,7 +560,7 @@ Test(reload, runtime_rules_apply_and_the_file_wins_on_reload, .init = setup, .fi
 	cr_assert(strstr(msg, "rule-add:") != NULL && strstr(msg, "zz") != NULL, "%s", msg);
 	send_n(0, 20);
 	drain(r.sw, st);
-	cr_assert_eq(atomic_load(&recv_pkts[2]), 18);
+	cr_assert_eq(__atomic_load_n(&recv_pkts[2], __ATOMIC_SEQ_CST), 18);
 	/* show rules reports the difference from the file. */
 	req = json_pack("{s:s, s:[s]}", "cmd", "show", "args", "rules");
 	rep = vs_daemon_handle(&r.d, req);
@@ -581,7 +581,7 @@ Test(reload, runtime_rules_apply_and_the_file_wins_on_reload, .init = setup, .fi
 	cr_assert_eq(vs_daemon_rule_del(&r.d, "nosuch", msg, sizeof(msg)), -ENOENT);
 	send_n(20, 10);
 	drain(r.sw, st);
-	cr_assert_eq(atomic_load(&recv_pkts[2]), 28, "10.0.0.99 is no longer dropped");
+	cr_assert_eq(__atomic_load_n(&recv_pkts[2], __ATOMIC_SEQ_CST), 28, "10.0.0.99 is no longer dropped");
 	cr_assert_eq(vs_daemon_reload(&r.d, msg, sizeof(msg)), 0, "%s", msg);
 	cr_assert(strstr(msg, "rules: 1 added, 0 removed, 1 kept, 1 runtime rules kept") != NULL,
 		  "%s", msg);
@@ -592,7 +592,7 @@ Test(reload, runtime_rules_apply_and_the_file_wins_on_reload, .init = setup, .fi
 	json_decref(rep);
 	send_n(30, 10);
 	drain(r.sw, st);
-	cr_assert_eq(atomic_load(&recv_pkts[2]), 37, "rt still wins, the drop is back");
+	cr_assert_eq(__atomic_load_n(&recv_pkts[2], __ATOMIC_SEQ_CST), 37, "rt still wins, the drop is back");
 	/* reload --replace: the file alone. */
 	cr_assert_eq(vs_daemon_reload_flags(&r.d, VS_RELOAD_REPLACE, msg, sizeof(msg)), 0, "%s",
 		     msg);
@@ -604,8 +604,8 @@ Test(reload, runtime_rules_apply_and_the_file_wins_on_reload, .init = setup, .fi
 	json_decref(req);
 	send_n(40, 10);
 	drain(r.sw, st);
-	cr_assert_eq(atomic_load(&recv_pkts[1]), 9);
-	cr_assert_eq(atomic_load(&bad_stamp), 0);
+	cr_assert_eq(__atomic_load_n(&recv_pkts[1], __ATOMIC_SEQ_CST), 9);
+	cr_assert_eq(__atomic_load_n(&bad_stamp, __ATOMIC_SEQ_CST), 0);
 	rig_down(&r);
 	free(st);
 }
@@ -630,12 +630,12 @@ wait_outn(struct vs_switch *sw, struct vs_switch_stats *st)
 
 	for (i = 0; i < 500; i++) {
 		vs_switch_stats(sw, st);
-		if (st->port[1].tx_pkts + st->total_drops == atomic_load(&sent))
+		if (st->port[1].tx_pkts + st->total_drops == __atomic_load_n(&sent, __ATOMIC_SEQ_CST))
 			return;
 		usleep(2000);
 	}
 	cr_assert_fail("outn sent %lu, drops %lu, of %lu", (unsigned long)st->port[1].tx_pkts,
-		       (unsigned long)st->total_drops, (unsigned long)atomic_load(&sent));
+		       (unsigned long)st->total_drops, (unsigned long)__atomic_load_n(&sent, __ATOMIC_SEQ_CST));
 }
 
 Test(reload, changed_port_is_recreated_and_a_failed_one_restored, .init = setup, .fini = teardown,
@@ -738,7 +738,7 @@ Test(reload, saved_runtime_rules_become_the_file, .init = setup, .fini = teardow
 	cr_assert(strstr(msg, "no change (3 rules kept)") != NULL, "%s", msg);
 	send_n(0, 20);
 	drain(r.sw, st);
-	cr_assert_eq(atomic_load(&recv_pkts[2]), 18, "rt still sends 10.0.0.1 to outb");
+	cr_assert_eq(__atomic_load_n(&recv_pkts[2], __ATOMIC_SEQ_CST), 18, "rt still sends 10.0.0.1 to outb");
 	rig_down(&r);
 	free(st);
 }
@@ -889,7 +889,7 @@ Test(reload, sixty_thousand_rules_change_one_at_a_time_under_traffic, .init = se
 	cr_assert_eq(vs_switch_rule_count(r.sw), 60002);
 	cr_assert_eq(pthread_create(&col, NULL, collector, NULL), 0);
 	cr_assert_eq(pthread_create(&inj, NULL, injector, NULL), 0);
-	while (atomic_load(&sent) < 3000)
+	while (__atomic_load_n(&sent, __ATOMIC_SEQ_CST) < 3000)
 		usleep(500);
 	f0 = rule_id_of(r.sw, "f77");
 	/* At max_rules - 1: a one-rule replacement works (gen-a keeps its id). */
@@ -943,17 +943,17 @@ Test(reload, sixty_thousand_rules_change_one_at_a_time_under_traffic, .init = se
 	/* The other rules were not touched. */
 	cr_assert_eq(rule_id_of(r.sw, "f77").uid, f0.uid);
 	cr_assert_eq(rule_id_of(r.sw, "f77").cls_id, f0.cls_id);
-	while (atomic_load(&sent) < 6000)
+	while (__atomic_load_n(&sent, __ATOMIC_SEQ_CST) < 6000)
 		usleep(500);
-	atomic_store(&inject_stop, true);
+	__atomic_store_n(&inject_stop, true, __ATOMIC_SEQ_CST);
 	pthread_join(inj, NULL);
 	settle(r.sw, st);
-	atomic_store(&collect_stop, true);
+	__atomic_store_n(&collect_stop, true, __ATOMIC_SEQ_CST);
 	pthread_join(col, NULL);
 	/* Every packet came out exactly once or was dropped by drop99, whose
 	 * counter was never reset. */
-	total = atomic_load(&sent);
-	dropped = atomic_load(&sent_drop);
+	total = __atomic_load_n(&sent, __ATOMIC_SEQ_CST);
+	dropped = __atomic_load_n(&sent_drop, __ATOMIC_SEQ_CST);
 	for (seq = 0; seq < total; seq++) {
 		if (seq % 10 == 7)
 			continue;
@@ -962,7 +962,7 @@ Test(reload, sixty_thousand_rules_change_one_at_a_time_under_traffic, .init = se
 	}
 	cr_assert_eq(lost, 0, "%" PRIu64 " of %" PRIu64 " lost", lost, total);
 	cr_assert_eq(dup, 0);
-	cr_assert_eq(atomic_load(&bad_stamp), 0);
+	cr_assert_eq(__atomic_load_n(&bad_stamp, __ATOMIC_SEQ_CST), 0);
 	cr_assert_eq(st->drops[VS_DROP_RULE_DROP], dropped);
 	cr_assert_eq(rule_id_of(r.sw, "drop99").pkts, dropped);
 	cr_assert_eq(rule_id_of(r.sw, "gen-a").pkts, total - dropped);

@@ -12,7 +12,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
-#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,8 +66,8 @@ static const char *yaml = "workers: [{lcore: 1}, {lcore: 2}]\n"
 			  "rules:\n"
 			  "  - {priority: 1, match: {in_port: qin}, actions: [{output: qout}]}\n";
 
-static atomic_bool stop;
-static atomic_uint_fast64_t sent;
+static bool stop;
+static uint64_t sent;
 static uint8_t seen[MAX_SEQ];
 static uint32_t last_seq[2] = {UINT32_MAX, UINT32_MAX};
 static uint64_t out_of_order, received;
@@ -99,7 +99,7 @@ injector(void *arg)
 	uint32_t seq = 0;
 
 	(void)arg;
-	while (!atomic_load(&stop) && seq + 2 < MAX_SEQ) {
+	while (!__atomic_load_n(&stop, __ATOMIC_SEQ_CST) && seq + 2 < MAX_SEQ) {
 		struct timespec nap = {0, 20000};
 		unsigned k;
 
@@ -110,7 +110,7 @@ injector(void *arg)
 			while (rte_ring_enqueue(in_rx[seq & 1], m) != 0)
 				nanosleep(&nap, NULL);
 		}
-		atomic_store(&sent, seq);
+		__atomic_store_n(&sent, seq, __ATOMIC_SEQ_CST);
 		nanosleep(&nap, NULL);
 	}
 	return NULL;
@@ -186,10 +186,10 @@ Test(rxq, queues_change_worker_under_traffic_losing_nothing, .init = setup, .tim
 
 	cr_assert_eq(pthread_create(&inj, NULL, injector, NULL), 0);
 	for (i = 0; i < 150; i++) {
-		uint64_t s0 = atomic_load(&sent);
+		uint64_t s0 = __atomic_load_n(&sent, __ATOMIC_SEQ_CST);
 		uint16_t w0, w1;
 
-		while (atomic_load(&sent) < s0 + 256)
+		while (__atomic_load_n(&sent, __ATOMIC_SEQ_CST) < s0 + 256)
 			collect();
 		/* Swap the owners of the two queues of qin (switch port 0). */
 		cr_assert_eq(vs_switch_rxq_map(sw, m), 0);
@@ -214,9 +214,9 @@ Test(rxq, queues_change_worker_under_traffic_losing_nothing, .init = setup, .tim
 	json_decref(rep);
 	json_decref(req);
 
-	atomic_store(&stop, true);
+	__atomic_store_n(&stop, true, __ATOMIC_SEQ_CST);
 	pthread_join(inj, NULL);
-	total = (uint32_t)atomic_load(&sent);
+	total = (uint32_t)__atomic_load_n(&sent, __ATOMIC_SEQ_CST);
 	for (i = 0; i < 1000; i++) {
 		collect();
 		vs_switch_stats(sw, st);

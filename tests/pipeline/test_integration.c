@@ -599,7 +599,7 @@ Test(integration, output_port_not_ready_counts_port_down, .timeout = 30)
 	out0 = vs_switch_port_by_name(sw, "out0");
 	cr_assert_not_null(out0);
 	/* What a vhost port does when its guest goes away. */
-	atomic_store(&out0->ready, false);
+	__atomic_store_n(&out0->ready, false, __ATOMIC_SEQ_CST);
 	cr_assert_eq(vs_switch_refresh_ports(sw), 0);
 	n_exp = 0;
 	send_ones(1, 4, 1);
@@ -609,7 +609,7 @@ Test(integration, output_port_not_ready_counts_port_down, .timeout = 30)
 	cr_assert_not(st->port[1].ready);
 	collect_and_check(count);
 
-	atomic_store(&out0->ready, true);
+	__atomic_store_n(&out0->ready, true, __ATOMIC_SEQ_CST);
 	cr_assert_eq(vs_switch_refresh_ports(sw), 0);
 	send_ones(10, 3, 1);
 	for (uint16_t i = 10; i < 13; i++)
