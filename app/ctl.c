@@ -661,9 +661,9 @@ handle_job(struct vs_ctl *ctl, struct ctl_job *j)
 
 	req = json_loadb(j->text, j->line_len, 0, &jerr);
 	if (req != NULL && json_is_object(req) && j->len > j->line_len &&
-	    json_object_set_new(req, "payload",
-				json_stringn_nocheck(j->text + j->line_len + 1,
-						     j->len - j->line_len - 1)) < 0) {
+	    json_object_set_new(
+		req, "payload",
+		json_stringn_nocheck(j->text + j->line_len + 1, j->len - j->line_len - 1)) < 0) {
 		json_decref(req);
 		req = NULL;
 	}

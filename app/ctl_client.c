@@ -189,7 +189,8 @@ vs_ctl_request_payload(const char *path, const json_t *req, const char *payload,
 	if (payload != NULL) {
 		json_t *r = json_deep_copy(req);
 
-		if (r == NULL || json_object_set_new(r, "payload", json_integer((json_int_t)len)) < 0)
+		if (r == NULL ||
+		    json_object_set_new(r, "payload", json_integer((json_int_t)len)) < 0)
 			out = NULL;
 		else
 			out = json_dumps(r, JSON_COMPACT);

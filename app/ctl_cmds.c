@@ -463,8 +463,8 @@ show_rules(struct vs_daemon *d)
 						      "line", r->pos.line));
 	}
 	o = json_pack("{s:s, s:b, s:i, s:o, s:o}", "source", d->cfg->source, "differs_from_file",
-		      n_runtime != 0 || json_array_size(gone) != 0, "runtime_rules",
-		      (int)n_runtime, "rules", arr, "deleted_at_runtime", gone);
+		      n_runtime != 0 || json_array_size(gone) != 0, "runtime_rules", (int)n_runtime,
+		      "rules", arr, "deleted_at_runtime", gone);
 	return o;
 }
 
@@ -585,8 +585,7 @@ rxq_load(const struct vs_switch_worker_stats *w, struct vs_rxq_ref q)
  * counted in "hidden" instead of listed.
  */
 static json_t *
-rxq_map_json(const struct vs_daemon *d, const struct vs_rxq_map *m, const uint64_t *load,
-	     bool all)
+rxq_map_json(const struct vs_daemon *d, const struct vs_rxq_map *m, const uint64_t *load, bool all)
 {
 	const struct vs_switch_stats *st = d->view;
 	json_t *arr = json_array();
@@ -616,10 +615,12 @@ rxq_map_json(const struct vs_daemon *d, const struct vs_rxq_map *m, const uint64
 				continue;
 			}
 			if (win > 0)
-				usage = lb == NULL ? 0.0
+				usage =
+				    lb == NULL
+					? 0.0
 					: 100.0 * ratio(lb->cycles - (la && la->cycles <= lb->cycles
-										? la->cycles
-										: 0),
+									  ? la->cycles
+									  : 0),
 							win);
 			else
 				usage = 100.0 * ratio(cyc, total);
@@ -630,11 +631,11 @@ rxq_map_json(const struct vs_daemon *d, const struct vs_rxq_map *m, const uint64
 					  "cycles_per_pkt", ratio(cyc, pkts), "usage_pct", usage));
 		}
 		json_array_append_new(
-		    arr, json_pack("{s:i, s:i, s:I, s:f, s:i, s:o}", "worker", w, "lcore", ws->lcore,
-				   "cycles", (json_int_t)(load ? load[w] : 0), "busy_pct",
-				   100.0 * (win ? ratio(busy_win, win)
-						: ratio(ws->busy_cycles, total)),
-				   "hidden", hidden, "rxqs", qs));
+		    arr,
+		    json_pack("{s:i, s:i, s:I, s:f, s:i, s:o}", "worker", w, "lcore", ws->lcore,
+			      "cycles", (json_int_t)(load ? load[w] : 0), "busy_pct",
+			      100.0 * (win ? ratio(busy_win, win) : ratio(ws->busy_cycles, total)),
+			      "hidden", hidden, "rxqs", qs));
 	}
 	return arr;
 }
@@ -747,16 +748,16 @@ stats_json(struct vs_daemon *d)
 /* ---- log levels --------------------------------------------------------------------------- */
 
 static const char *const level_names[] = {
-	[RTE_LOG_EMERG] = "emergency", [RTE_LOG_ALERT] = "alert",   [RTE_LOG_CRIT] = "critical",
-	[RTE_LOG_ERR] = "error",       [RTE_LOG_WARNING] = "warning", [RTE_LOG_NOTICE] = "notice",
-	[RTE_LOG_INFO] = "info",       [RTE_LOG_DEBUG] = "debug",
+    [RTE_LOG_EMERG] = "emergency", [RTE_LOG_ALERT] = "alert",	  [RTE_LOG_CRIT] = "critical",
+    [RTE_LOG_ERR] = "error",	   [RTE_LOG_WARNING] = "warning", [RTE_LOG_NOTICE] = "notice",
+    [RTE_LOG_INFO] = "info",	   [RTE_LOG_DEBUG] = "debug",
 };
 
 #define LOG_PREFIX "nfvswitch."
 
 /* The modules' log types (RTE_LOG_REGISTER_DEFAULT in each module), as
  * nfvswitch.MODULE. */
-static const char *const log_module_names[] = { "ctl", "pipeline", "cls", "vhost", "sriov" };
+static const char *const log_module_names[] = {"ctl", "pipeline", "cls", "vhost", "sriov"};
 
 /* {module, type, level} of every module's log type. */
 static json_t *
@@ -773,10 +774,11 @@ log_modules(void)
 		/* The type is registered at startup: this returns its id. */
 		type = rte_log_register(name);
 		level = type < 0 ? -1 : rte_log_get_level((uint32_t)type);
-		json_array_append_new(
-		    arr, json_pack("{s:s, s:s, s:s}", "module", log_module_names[i], "type", name, "level",
-				   level >= 1 && level <= (int)RTE_LOG_DEBUG ? level_names[level]
-									     : "?"));
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "module",
+						     log_module_names[i], "type", name, "level",
+						     level >= 1 && level <= (int)RTE_LOG_DEBUG
+							 ? level_names[level]
+							 : "?"));
 	}
 	return arr;
 }
@@ -809,9 +811,10 @@ log_level(const char *const *args, unsigned n, char *msg, size_t size)
 	for (l = (int)RTE_LOG_EMERG; l <= (int)RTE_LOG_DEBUG; l++)
 		if (strcmp(args[1], level_names[l]) == 0)
 			level = l;
-	json_array_foreach(mods, i, m) if (strcmp(mod, "*") == 0 ||
-					   strcmp(mod, json_string_value(json_object_get(
-							   m, "module"))) == 0) break;
+	json_array_foreach(mods, i,
+			   m) if (strcmp(mod, "*") == 0 ||
+				  strcmp(mod, json_string_value(json_object_get(m, "module"))) ==
+				      0) break;
 	if (i == json_array_size(mods) || level == 0) {
 		char known[1024];
 		size_t k = 0;
@@ -820,9 +823,9 @@ log_level(const char *const *args, unsigned n, char *msg, size_t size)
 		json_array_foreach(mods, i, m)
 		{
 			if (k < sizeof(known))
-				k += (size_t)snprintf(known + k, sizeof(known) - k, "%s%s",
-						      k ? ", " : "",
-						      json_string_value(json_object_get(m, "module")));
+				k += (size_t)snprintf(
+				    known + k, sizeof(known) - k, "%s%s", k ? ", " : "",
+				    json_string_value(json_object_get(m, "module")));
 		}
 		if (level == 0)
 			snprintf(msg, size, "log level: unknown level '%s'; expected one of: %s",
@@ -865,7 +868,8 @@ summary(struct vs_daemon *d, int rc, const char *msg)
 	if (rc < 0)
 		return NULL;
 	return json_pack("{s:s, s:I, s:i}", "summary", msg, "generation",
-			 (json_int_t)vs_switch_generation(d->sw), "rules", (int)vs_switch_rule_count(d->sw));
+			 (json_int_t)vs_switch_generation(d->sw), "rules",
+			 (int)vs_switch_rule_count(d->sw));
 }
 
 static json_t *cmd_HELP(struct vs_daemon *d, const char *const *a, unsigned n, char *m, size_t z);
@@ -877,8 +881,9 @@ static json_t *cmd_HELP(struct vs_daemon *d, const char *const *a, unsigned n, c
 		RTE_SET_USED(msg);                                                                 \
 		RTE_SET_USED(size);                                                                \
 	} while (0)
-#define CMD(id) static json_t *cmd_##id(struct vs_daemon *d, const char *const *args, unsigned n, \
-					char *msg, size_t size)
+#define CMD(id)                                                                                    \
+	static json_t *cmd_##id(struct vs_daemon *d, const char *const *args, unsigned n,          \
+				char *msg, size_t size)
 
 CMD(VERSION)
 {
@@ -1035,8 +1040,8 @@ CMD(TRACE)
 
 static const struct cmd cmds[] = {
 #define CMD_ENTRY_(id, cmd, sub, words, usage, min, max, flags, help)                              \
-	{ cmd, sub, words, usage, min, max, flags, help, (flags)&VS_CTL_F_CLIENT ? NULL : cmd_##id },
-	VS_CTL_COMMANDS(CMD_ENTRY_)
+	{cmd, sub, words, usage, min, max, flags, help, (flags)&VS_CTL_F_CLIENT ? NULL : cmd_##id},
+    VS_CTL_COMMANDS(CMD_ENTRY_)
 #undef CMD_ENTRY_
 };
 
@@ -1216,7 +1221,7 @@ vs_daemon_handle(void *daemon, const json_t *req)
 	n = (unsigned)na - skip;
 	if (n < c->min || n > c->max) {
 		snprintf(msg, sizeof(msg), "%s: %s; usage: %s%s%s", c->words,
-			 c->max == 0	? "takes no arguments"
+			 c->max == 0  ? "takes no arguments"
 			 : n < c->min ? "missing arguments"
 				      : "too many arguments",
 			 c->words, c->usage[0] ? " " : "", c->usage);

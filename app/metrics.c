@@ -84,7 +84,8 @@ family_samples(FILE *f, const struct vs_switch_stats *st, unsigned first, unsign
 	switch (c0->kind) {
 	case VS_CNT_GLOBAL:
 		for (i = first; i < last; i++)
-			sample(f, vs_counter_at(i), NULL, NULL, vs_counter_get(vs_counter_at(i), st));
+			sample(f, vs_counter_at(i), NULL, NULL,
+			       vs_counter_get(vs_counter_at(i), st));
 		break;
 	case VS_CNT_DROP:
 		for (i = first; i < last; i++)
@@ -159,8 +160,8 @@ vs_metrics_text(const struct vs_switch_stats *st, const struct vs_daemon *d)
 		return NULL;
 	/* Every counter of the table, a family at a time. */
 	for (i = 0, n = vs_counter_count(); i < n; i = j) {
-		for (j = i + 1; j < n && strcmp(vs_counter_at(j)->family, vs_counter_at(i)->family) == 0;
-		     j++)
+		for (j = i + 1;
+		     j < n && strcmp(vs_counter_at(j)->family, vs_counter_at(i)->family) == 0; j++)
 			;
 		family_samples(f, st, i, j);
 	}

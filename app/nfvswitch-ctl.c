@@ -43,8 +43,8 @@ static const struct {
 	const char *help;
 } cmds[] = {
 #define CTL_CMD_(id, cmd, sub, words, usage, min, max, flags, help)                                \
-	[VS_CTL_CMD_##id] = { cmd, sub, words, usage, min, max, flags, help },
-	VS_CTL_COMMANDS(CTL_CMD_)
+	[VS_CTL_CMD_##id] = {cmd, sub, words, usage, min, max, flags, help},
+    VS_CTL_COMMANDS(CTL_CMD_)
 #undef CTL_CMD_
 };
 
@@ -210,7 +210,8 @@ print_ports(const json_t *ports)
 
 		if (l != NULL)
 			printf("%-14s link %s %" PRIu64 " Mbit/s %s-duplex%s, %zu xstats\n",
-			       str(p, "name"), json_is_true(json_object_get(l, "up")) ? "up" : "down",
+			       str(p, "name"),
+			       json_is_true(json_object_get(l, "up")) ? "up" : "down",
 			       u64(l, "speed_mbps"), str(l, "duplex"),
 			       json_is_true(json_object_get(l, "autoneg")) ? " autoneg" : "",
 			       json_object_size(json_object_get(p, "xstats")));
@@ -285,12 +286,11 @@ print_rules(const json_t *res)
 	       u64(res, "runtime_rules"));
 	printf("%6s %-16s %8s %12s %14s %9s %-8s %s\n", "ID", "NAME", "PRIORITY", "PACKETS",
 	       "BYTES", "AGE_S", "SOURCE", "MATCH -> ACTIONS");
-	json_array_foreach(json_object_get(res, "rules"), i, r)
-	    printf("%6" PRIu64 " %-16s %8" PRIu64 " %12" PRIu64 " %14" PRIu64 " %9.1f %-8s %s -> "
-		   "%s\n",
-		   u64(r, "id"), str(r, "name"), u64(r, "priority"), u64(r, "packets"),
-		   u64(r, "bytes"), dbl(r, "age_s"), str(r, "source"), str(r, "match"),
-		   str(r, "actions"));
+	json_array_foreach(json_object_get(res, "rules"), i, r) printf(
+	    "%6" PRIu64 " %-16s %8" PRIu64 " %12" PRIu64 " %14" PRIu64 " %9.1f %-8s %s -> "
+	    "%s\n",
+	    u64(r, "id"), str(r, "name"), u64(r, "priority"), u64(r, "packets"), u64(r, "bytes"),
+	    dbl(r, "age_s"), str(r, "source"), str(r, "match"), str(r, "actions"));
 	json_array_foreach(json_object_get(res, "deleted_at_runtime"), i, r)
 	    printf("%6s %-16s %8s %12s %14s %9s %-8s %s (file line %" PRIu64 ")\n", "-",
 		   str(r, "name"), "", "", "", "", "deleted", str(r, "match"), u64(r, "line"));
@@ -738,26 +738,26 @@ print_trace(const json_t *res)
 
 /* How people see each command's result (NULL: the JSON). */
 static void (*const printers[VS_CTL_CMD_MAX])(const json_t *) = {
-	[VS_CTL_CMD_HELP] = print_help,
-	[VS_CTL_CMD_VERSION] = print_version,
-	[VS_CTL_CMD_SHOW_PORTS] = print_ports,
-	[VS_CTL_CMD_SHOW_WORKERS] = print_workers,
-	[VS_CTL_CMD_SHOW_RULES] = print_rules,
-	[VS_CTL_CMD_SHOW_VF] = print_vf,
-	[VS_CTL_CMD_SHOW_VHOST] = print_vhost,
-	[VS_CTL_CMD_SHOW_RXQS] = print_rxqs,
-	[VS_CTL_CMD_STATS] = print_stats,
-	[VS_CTL_CMD_STATS_CLEAR] = print_cleared,
-	[VS_CTL_CMD_RULE_ADD] = print_summary,
-	[VS_CTL_CMD_RULE_DEL] = print_summary,
-	[VS_CTL_CMD_RULE_MOD] = print_summary,
-	[VS_CTL_CMD_RULE_BATCH] = print_summary,
-	[VS_CTL_CMD_RELOAD] = print_summary,
-	[VS_CTL_CMD_SAVE] = print_saved,
-	[VS_CTL_CMD_RXQ_REBALANCE] = print_rebalance,
-	[VS_CTL_CMD_LOG_LEVEL] = print_log,
-	[VS_CTL_CMD_METRICS] = print_metrics,
-	[VS_CTL_CMD_TRACE] = print_trace,
+    [VS_CTL_CMD_HELP] = print_help,
+    [VS_CTL_CMD_VERSION] = print_version,
+    [VS_CTL_CMD_SHOW_PORTS] = print_ports,
+    [VS_CTL_CMD_SHOW_WORKERS] = print_workers,
+    [VS_CTL_CMD_SHOW_RULES] = print_rules,
+    [VS_CTL_CMD_SHOW_VF] = print_vf,
+    [VS_CTL_CMD_SHOW_VHOST] = print_vhost,
+    [VS_CTL_CMD_SHOW_RXQS] = print_rxqs,
+    [VS_CTL_CMD_STATS] = print_stats,
+    [VS_CTL_CMD_STATS_CLEAR] = print_cleared,
+    [VS_CTL_CMD_RULE_ADD] = print_summary,
+    [VS_CTL_CMD_RULE_DEL] = print_summary,
+    [VS_CTL_CMD_RULE_MOD] = print_summary,
+    [VS_CTL_CMD_RULE_BATCH] = print_summary,
+    [VS_CTL_CMD_RELOAD] = print_summary,
+    [VS_CTL_CMD_SAVE] = print_saved,
+    [VS_CTL_CMD_RXQ_REBALANCE] = print_rebalance,
+    [VS_CTL_CMD_LOG_LEVEL] = print_log,
+    [VS_CTL_CMD_METRICS] = print_metrics,
+    [VS_CTL_CMD_TRACE] = print_trace,
 };
 
 /* The command whose words start argv (the longest such), or -1; *nwords
@@ -856,8 +856,8 @@ main(int argc, char **argv)
 		if (c == VS_CTL_CMD_RULE_BATCH && n == 1)
 			return rule_batch(rest[0]);
 		if (n < (int)cmds[c].min || n > (int)cmds[c].max || n + 1 > 32) {
-			fprintf(stderr, "nfvswitch-ctl: usage: nfvswitch-ctl %s%s%s\n", cmds[c].words,
-				cmds[c].usage[0] ? " " : "", cmds[c].usage);
+			fprintf(stderr, "nfvswitch-ctl: usage: nfvswitch-ctl %s%s%s\n",
+				cmds[c].words, cmds[c].usage[0] ? " " : "", cmds[c].usage);
 			return EXIT_USAGE;
 		}
 		nwords = 0;

@@ -53,8 +53,7 @@ vs_daemon_init(struct vs_daemon *d, struct vs_switch *sw, const struct vs_config
 	d->stats = calloc(1, sizeof(*d->stats));
 	d->rate_prev = calloc(1, sizeof(*d->rate_prev));
 	d->rate_cur = calloc(1, sizeof(*d->rate_cur));
-	if (d->stats == NULL || d->rate_prev == NULL ||
-	    d->rate_cur == NULL) {
+	if (d->stats == NULL || d->rate_prev == NULL || d->rate_cur == NULL) {
 		vs_daemon_fini(d);
 		return -ENOMEM;
 	}
@@ -108,8 +107,8 @@ sriov_bind_ports(struct vs_daemon *d)
 			continue;
 		rc = vs_vf_bind_port(d->vf, c->vf_pf, c->vf_id, port->dev_id);
 		if (rc < 0)
-			VS_CTL_LOG(ERR, "port %s: cannot tie it to %s VF %u: %s", c->name,
-				   c->vf_pf, c->vf_id, strerror(-rc));
+			VS_CTL_LOG(ERR, "port %s: cannot tie it to %s VF %u: %s", c->name, c->vf_pf,
+				   c->vf_id, strerror(-rc));
 	}
 }
 
@@ -338,10 +337,10 @@ vs_daemon_file_changed(struct vs_daemon *d)
 /* ---- runtime rule changes ------------------------------------------------------------ */
 
 static const char *const op_names[] = {
-	[VS_CFG_RULE_OP_ADD] = "rule-add",
-	[VS_CFG_RULE_OP_DEL] = "rule-del",
-	[VS_CFG_RULE_OP_MOD] = "rule-mod",
-	[VS_CFG_RULE_BATCH] = "rule-batch",
+    [VS_CFG_RULE_OP_ADD] = "rule-add",
+    [VS_CFG_RULE_OP_DEL] = "rule-del",
+    [VS_CFG_RULE_OP_MOD] = "rule-mod",
+    [VS_CFG_RULE_BATCH] = "rule-batch",
 };
 
 /* The live rule an op names: by name, by #UID, or by priority + match (a
@@ -354,8 +353,9 @@ find_rule(struct vs_daemon *d, const struct vs_cfg_rule_op *op)
 	if (op->by_match) {
 		r = vs_switch_rule_by_match(d->sw, &op->rule.match, op->rule.priority,
 					    VS_RULE_SRC_CTL);
-		return r ? r : vs_switch_rule_by_match(d->sw, &op->rule.match, op->rule.priority,
-						      VS_RULE_SRC_FILE);
+		return r ? r
+			 : vs_switch_rule_by_match(d->sw, &op->rule.match, op->rule.priority,
+						   VS_RULE_SRC_FILE);
 	}
 	return vs_switch_rule_by_name(d->sw, op->rule.name);
 }
@@ -420,9 +420,8 @@ vs_daemon_rules(struct vs_daemon *d, int kind, const char *text, char *msg, size
 	if (kind == VS_CFG_RULE_OP_DEL && text[0] == '#') {
 		char *end;
 		unsigned long long uid = strtoull(text + 1, &end, 10);
-		struct vs_sw_rule *r = text[1] != '\0' && *end == '\0'
-					   ? vs_switch_rule_by_uid(d->sw, uid)
-					   : NULL;
+		struct vs_sw_rule *r =
+		    text[1] != '\0' && *end == '\0' ? vs_switch_rule_by_uid(d->sw, uid) : NULL;
 
 		if (r == NULL) {
 			snprintf(msg, size, "%s: no rule #%s; expected #UID of show rules", what,

@@ -178,7 +178,6 @@ int vs_daemon_save(struct vs_daemon *d, const char *path, char *msg, size_t size
  * (positions aside). 0 or -EIO / -EINVAL. (app/save.c) */
 int vs_config_write(const struct vs_config *cfg, FILE *f);
 
-
 /* Handle one control request for the struct vs_daemon daemon (a
  * vs_ctl_handler_fn); returns the reply, NULL only when out of memory.
  * The commands are the table of vs_ctl_cmds.h. */

@@ -27,8 +27,8 @@ json_t *vs_ctl_request(const char *path, const json_t *req, int timeout_ms);
  * request's "payload" string, unescaped (a rule batch of megabytes costs no
  * JSON string escaping either way). len <= VS_CTL_MAX_REQUEST.
  */
-json_t *vs_ctl_request_payload(const char *path, const json_t *req, const char *payload,
-			       size_t len, int timeout_ms);
+json_t *vs_ctl_request_payload(const char *path, const json_t *req, const char *payload, size_t len,
+			       int timeout_ms);
 
 /* Read one line (up to '\n' or EOF, at most max bytes) into a malloc'd
  * string within timeout_ms. NULL and errno (ETIMEDOUT, EMSGSIZE, ...). */

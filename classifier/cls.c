@@ -148,7 +148,7 @@ cls_ctx_rebase_rule(struct vs_cls *cls, uint32_t id)
 	struct vs_cls_ctx *ctx;
 
 	TAILQ_FOREACH(ctx, &cls->ctxs, link)
-		ctx->rule_base[id] = VS_CLS_CNT_GET(&ctx->rule_hits[id]);
+	ctx->rule_base[id] = VS_CLS_CNT_GET(&ctx->rule_hits[id]);
 }
 
 static void
@@ -156,7 +156,8 @@ cls_ctx_rebase_slot(struct vs_cls *cls, uint32_t slot)
 {
 	struct vs_cls_ctx *ctx;
 
-	TAILQ_FOREACH(ctx, &cls->ctxs, link) {
+	TAILQ_FOREACH(ctx, &cls->ctxs, link)
+	{
 		ctx->st_lookups_base[slot] = VS_CLS_CNT_GET(&ctx->st_lookups[slot]);
 		ctx->st_hits_base[slot] = VS_CLS_CNT_GET(&ctx->st_hits[slot]);
 	}
@@ -244,25 +245,26 @@ cls_tbl_free(struct cls_tbl *t)
 static struct cls_tbl *
 cls_tbl_create(struct vs_cls *cls, const struct cls_subtable *st, uint32_t n_buckets)
 {
-	struct cls_tbl *t = rte_zmalloc_socket("vs_cls_tbl", sizeof(*t), RTE_CACHE_LINE_SIZE,
-					       cls->socket_id);
+	struct cls_tbl *t =
+	    rte_zmalloc_socket("vs_cls_tbl", sizeof(*t), RTE_CACHE_LINE_SIZE, cls->socket_id);
 	uint32_t fbits;
 
 	if (t == NULL)
 		return NULL;
 	t->bucket_mask = n_buckets - 1;
 	t->key_words = st->key_words;
-	t->node_lines = (uint32_t)RTE_ALIGN_CEIL(sizeof(struct cls_node) +
-						 sizeof(uint64_t) * st->key_words +
-						 sizeof(struct cls_node_ent),
-						 RTE_CACHE_LINE_SIZE) / RTE_CACHE_LINE_SIZE;
+	t->node_lines =
+	    (uint32_t)RTE_ALIGN_CEIL(sizeof(struct cls_node) + sizeof(uint64_t) * st->key_words +
+					 sizeof(struct cls_node_ent),
+				     RTE_CACHE_LINE_SIZE) /
+	    RTE_CACHE_LINE_SIZE;
 	t->cap = n_buckets * CLS_TBL_WAYS / 2;
 	fbits = (uint64_t)t->cap * CLS_FLT_BITS_PER_KEY >= CLS_FLT_MAX_BITS
-			? CLS_FLT_MAX_BITS
-			: RTE_MAX(rte_align32pow2(t->cap * CLS_FLT_BITS_PER_KEY), 2048u);
+		    ? CLS_FLT_MAX_BITS
+		    : RTE_MAX(rte_align32pow2(t->cap * CLS_FLT_BITS_PER_KEY), 2048u);
 	t->f_shift = 32u - (uint32_t)rte_bsf32(fbits / 32);
-	t->filter = rte_zmalloc_socket("vs_cls_flt", fbits / 8, RTE_CACHE_LINE_SIZE,
-				       cls->socket_id);
+	t->filter =
+	    rte_zmalloc_socket("vs_cls_flt", fbits / 8, RTE_CACHE_LINE_SIZE, cls->socket_id);
 	t->bkt = rte_zmalloc_socket("vs_cls_bkt", sizeof(t->bkt[0]) * n_buckets,
 				    RTE_CACHE_LINE_SIZE, cls->socket_id);
 	if (t->bkt == NULL || t->filter == NULL) {
@@ -304,7 +306,7 @@ cls_tbl_put(struct cls_tbl *t, uint32_t b, uint32_t h, const struct cls_node *nd
 		/* Publish: a reader that sees the slot sees the node. */
 		__atomic_store_n(&t->bkt[b][w],
 				 ((uint64_t)cls_tbl_sig(h) << CLS_TBL_SIG_SHIFT) | addr |
-					 (old & CLS_TBL_OVF),
+				     (old & CLS_TBL_OVF),
 				 __ATOMIC_RELEASE);
 		t->count++;
 		return 0;
@@ -367,8 +369,8 @@ cls_subtable_find(struct vs_cls *cls, const struct vs_flow_key *mask)
 	struct cls_subtable *st;
 
 	TAILQ_FOREACH(st, &cls->subtables, link)
-		if (memcmp(&st->mask, mask, sizeof(*mask)) == 0)
-			return st;
+	if (memcmp(&st->mask, mask, sizeof(*mask)) == 0)
+		return st;
 	return NULL;
 }
 
@@ -405,9 +407,8 @@ cls_subtable_create(struct vs_cls *cls, const struct vs_flow_key *mask, int *err
 	}
 	st->key_words = st->n_words;
 	if (mask->in_port == UINT16_MAX) {
-		st->port_max = rte_malloc_socket("vs_cls_pm",
-						 sizeof(int32_t) * VS_CLS_PORT_FAST_MAX, 0,
-						 cls->socket_id);
+		st->port_max = rte_malloc_socket(
+		    "vs_cls_pm", sizeof(int32_t) * VS_CLS_PORT_FAST_MAX, 0, cls->socket_id);
 		if (st->port_max == NULL) {
 			cls_free_mem(st);
 			*err = -ENOMEM;
@@ -484,7 +485,7 @@ cls_subtable_grow(struct vs_cls *cls, struct cls_subtable *st)
 		nb *= 2;
 		if ((uint64_t)nb * CLS_TBL_WAYS > 64 * (uint64_t)old->count + 4096) {
 			VS_CLS_LOG(ERR, "subtable table cannot place %u keys: hash collisions",
-				old->count);
+				   old->count);
 			return -ENOSPC;
 		}
 	}
@@ -528,8 +529,7 @@ cls_node_mem_get(struct vs_cls *cls, size_t size)
 	char *slab;
 
 	if (lines > CLS_SLAB_CLASSES)
-		return rte_malloc_socket("vs_cls_node", size, RTE_CACHE_LINE_SIZE,
-					 cls->socket_id);
+		return rte_malloc_socket("vs_cls_node", size, RTE_CACHE_LINE_SIZE, cls->socket_id);
 	if (cls->slab_free[c] == NULL) {
 		if (cls->n_slabs == cls->slabs_cap) {
 			uint32_t cap = cls->slabs_cap ? cls->slabs_cap * 2 : 64;
@@ -576,8 +576,7 @@ cls_node_free(struct vs_cls *cls, struct cls_node *nd)
 
 /* A node for n rules under key ckey of subtable st (entries left to fill). */
 static struct cls_node *
-cls_node_alloc(struct vs_cls *cls, const struct cls_subtable *st, const uint64_t *ckey,
-	       uint32_t n)
+cls_node_alloc(struct vs_cls *cls, const struct cls_subtable *st, const uint64_t *ckey, uint32_t n)
 {
 	struct cls_node *nd = cls_node_mem_get(cls, cls_node_size(st->key_words, n));
 
@@ -621,12 +620,12 @@ cls_node_insert(struct vs_cls *cls, struct cls_subtable *st, const uint64_t *cke
 	uint32_t n = old != NULL ? old->n : 0;
 	struct cls_node *nd = cls_node_alloc(cls, st, ckey, n + 1);
 	struct cls_node_ent ne = {
-		.priority = r->pub.priority,
-		.id = r->pub.id,
-		.tiebreak = r->pub.tiebreak,
-		.add_gen = r->add_gen,
-		.del_gen = r->del_gen,
-		.rule = r,
+	    .priority = r->pub.priority,
+	    .id = r->pub.id,
+	    .tiebreak = r->pub.tiebreak,
+	    .add_gen = r->add_gen,
+	    .del_gen = r->del_gen,
+	    .rule = r,
 	};
 	uint32_t j = 0;
 	bool placed = false;
@@ -637,9 +636,8 @@ cls_node_insert(struct vs_cls *cls, struct cls_subtable *st, const uint64_t *cke
 	for (uint32_t i = 0; i < n; i++) {
 		const struct cls_node_ent *e = &cls_node_ents(old)[i];
 
-		if (!placed &&
-		    cls_rank_better(ne.priority, ne.tiebreak, ne.id, e->priority, e->tiebreak,
-				    e->id)) {
+		if (!placed && cls_rank_better(ne.priority, ne.tiebreak, ne.id, e->priority,
+					       e->tiebreak, e->id)) {
 			cls_node_ents(nd)[j++] = ne;
 			placed = true;
 		}
@@ -727,7 +725,8 @@ cls_subtable_tighten(struct cls_subtable *st, uint64_t gen)
 	if (st->port_max != NULL)
 		for (unsigned p = 0; p < VS_CLS_PORT_FAST_MAX; p++)
 			st->port_max[p] = INT32_MIN;
-	TAILQ_FOREACH(r, &st->rules, st_link) {
+	TAILQ_FOREACH(r, &st->rules, st_link)
+	{
 		uint16_t port = r->pub.match.key.in_port;
 
 		if (!cls_rule_visible(r, gen))
@@ -794,8 +793,8 @@ cls_pv_cmp(const void *a, const void *b)
 	/* Best rule first. */
 	return cls_rank_better(x->r->pub.priority, x->r->pub.tiebreak, x->r->pub.id,
 			       y->r->pub.priority, y->r->pub.tiebreak, y->r->pub.id)
-		       ? -1
-		       : 1;
+		   ? -1
+		   : 1;
 }
 
 static const struct cls_rule *
@@ -807,8 +806,8 @@ cls_rule_best(const struct cls_rule *a, const struct cls_rule *b)
 		return a;
 	return cls_rank_better(a->pub.priority, a->pub.tiebreak, a->pub.id, b->pub.priority,
 			       b->pub.tiebreak, b->pub.id)
-		       ? a
-		       : b;
+		   ? a
+		   : b;
 }
 
 /* The in_port + VLAN rules visible in gen, best per (port, VLAN), sorted;
@@ -826,7 +825,8 @@ cls_pv_collect(const struct cls_subtable *pv, uint64_t gen, uint32_t *n)
 	a = malloc(sizeof(*a) * pv->n_rules);
 	if (a == NULL)
 		return NULL;
-	TAILQ_FOREACH(r, &pv->rules, st_link) {
+	TAILQ_FOREACH(r, &pv->rules, st_link)
+	{
 		if (!cls_rule_visible(r, gen) || r->pub.match.key.in_port >= VS_CLS_PORT_FAST_MAX)
 			continue;
 		a[k].port = r->pub.match.key.in_port;
@@ -880,7 +880,8 @@ cls_snap_build(struct vs_cls *cls, uint64_t gen)
 	s->gen = gen;
 	pf = (struct cls_port_fast *)(void *)((char *)s + sz);
 	vf = (struct cls_vlan_fast *)(void *)(pf + VS_CLS_PORT_FAST_MAX);
-	TAILQ_FOREACH(st, &cls->subtables, link) {
+	TAILQ_FOREACH(st, &cls->subtables, link)
+	{
 		if (st->n_live == 0)
 			continue;
 		s->st[n].st = st;
@@ -909,7 +910,8 @@ cls_snap_build(struct vs_cls *cls, uint64_t gen)
 		if ((pst == NULL || pst->port_max[p] == INT32_MIN) &&
 		    (pvi >= n_pv || pv[pvi].port != p))
 			continue;
-		TAILQ_FOREACH(st, &cls->subtables, link) {
+		TAILQ_FOREACH(st, &cls->subtables, link)
+		{
 			if (st == pst || st == pvst || st->n_live == 0 || st->port_max == NULL)
 				continue;
 			if (st->port_max[p] > bound)
@@ -1046,7 +1048,7 @@ vs_cls_destroy(struct vs_cls *cls)
 		    cls->pool[i].pub.data != NULL)
 			cls->data_free(cls->pool[i].pub.data, cls->data_free_arg);
 	TAILQ_FOREACH(ctx, &cls->ctxs, link)
-		ctx->cls = NULL;
+	ctx->cls = NULL;
 	for (uint32_t i = 0; i < cls->n_slabs; i++)
 		rte_free(cls->slabs[i]);
 	free(cls->slabs);
@@ -1126,8 +1128,7 @@ vs_cls_rule_add(struct vs_cls_txn *txn, const struct vs_cls_match *m, int32_t pr
 	/* Ids of rules deleted by a commit an instant ago come back after two
 	 * grace periods (node first, then the rule); workers quiesce every
 	 * loop, so the wait is short. */
-	for (unsigned k = 0; k < 3 && cls->n_free_ids == 0 && cls->ret_len != 0 && cls->qsbr;
-	     k++) {
+	for (unsigned k = 0; k < 3 && cls->n_free_ids == 0 && cls->ret_len != 0 && cls->qsbr; k++) {
 		rte_rcu_qsbr_synchronize(cls->qsbr, RTE_QSBR_THRID_INVALID);
 		vs_cls_reclaim(cls);
 	}
@@ -1289,7 +1290,8 @@ cls_commit_tighten(struct vs_cls *cls, uint64_t gen)
 {
 	struct cls_subtable *st;
 
-	TAILQ_FOREACH(st, &cls->subtables, link) {
+	TAILQ_FOREACH(st, &cls->subtables, link)
+	{
 		if (!st->tighten || st->n_rules > 4096)
 			continue;
 		cls_subtable_tighten(st, gen);
@@ -1334,7 +1336,7 @@ vs_cls_txn_commit(struct vs_cls_txn *txn)
 		/* Bounds over what stays visible once the transaction is aborted. */
 		cls_commit_tighten(cls, cls->gen);
 		VS_CLS_LOG(ERR, "%s: commit of generation %" PRIu64 " failed: out of memory",
-			cls->name, gen);
+			   cls->name, gen);
 		vs_cls_txn_abort(txn);
 		return -ENOMEM;
 	}
@@ -1355,7 +1357,8 @@ vs_cls_txn_commit(struct vs_cls_txn *txn)
 		/* Readers of older generations may still match it: grace first. */
 		cls_retire(cls, CLS_RET_RULE_DEAD, r, 0);
 	}
-	TAILQ_FOREACH(st, &cls->subtables, link) {
+	TAILQ_FOREACH(st, &cls->subtables, link)
+	{
 		if (st->n_live == 0 && st->n_staged == 0) {
 			/* No rule is visible from gen on: the bound may restart. */
 			st->max_prio = INT32_MIN;
@@ -1365,8 +1368,8 @@ vs_cls_txn_commit(struct vs_cls_txn *txn)
 					st->port_max[p] = INT32_MIN;
 		}
 	}
-	VS_CLS_LOG(DEBUG, "%s: generation %" PRIu64 ": +%u -%u rules, %u subtables", cls->name,
-		gen, txn->n_adds, txn->n_dels, s->n_st);
+	VS_CLS_LOG(DEBUG, "%s: generation %" PRIu64 ": +%u -%u rules, %u subtables", cls->name, gen,
+		   txn->n_adds, txn->n_dels, s->n_st);
 	cls_txn_end(txn);
 	vs_cls_reclaim(cls);
 	return 0;
@@ -1419,7 +1422,7 @@ vs_cls_range_to_masks(uint16_t lo, uint16_t hi, uint16_t *val, uint16_t *mask)
 		while (cur + size - 1 > end)
 			size >>= 1;
 		val[n] = (uint16_t)cur;
-		mask[n] = (uint16_t)~(size - 1);
+		mask[n] = (uint16_t) ~(size - 1);
 		n++;
 		cur += size;
 	}
@@ -1494,9 +1497,8 @@ vs_cls_ctx_create(struct vs_cls *cls, const struct vs_cls_ctx_params *p)
 	ctx->rule_base = rte_zmalloc_socket("vs_cls_rb", sizeof(uint64_t) * cls->max_rules,
 					    RTE_CACHE_LINE_SIZE, socket);
 	/* Four arrays in one: lookups, hits and their two baselines. */
-	ctx->st_lookups = rte_zmalloc_socket("vs_cls_sl",
-					     sizeof(uint64_t) * VS_CLS_MAX_SUBTABLES * 4,
-					     RTE_CACHE_LINE_SIZE, socket);
+	ctx->st_lookups = rte_zmalloc_socket(
+	    "vs_cls_sl", sizeof(uint64_t) * VS_CLS_MAX_SUBTABLES * 4, RTE_CACHE_LINE_SIZE, socket);
 	if ((entries != 0 && (ctx->emc_sig == NULL || ctx->emc_ent == NULL)) ||
 	    ctx->rule_hits == NULL || ctx->rule_base == NULL || ctx->st_lookups == NULL) {
 		vs_cls_ctx_destroy(ctx);
@@ -1592,7 +1594,8 @@ vs_cls_rerank(struct vs_cls *cls, struct vs_cls_ctx *const *ctxs, unsigned n_ctx
 
 	if (cls == NULL)
 		return;
-	TAILQ_FOREACH(st, &cls->subtables, link) {
+	TAILQ_FOREACH(st, &cls->subtables, link)
+	{
 		uint64_t lookups, hits;
 
 		cls_slot_sums(ctxs, n_ctx, st->slot, &lookups, &hits);

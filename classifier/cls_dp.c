@@ -113,8 +113,8 @@ _Static_assert(CLS_FLT_K == 2, "the SIMD scans test two bits per key");
 
 __attribute__((target("avx2"))) uint64_t
 cls_flt_scan_avx2(const struct cls_subtable *st, const struct cls_tbl *tbl,
-		  const uint32_t (*col)[2][VS_CLS_BURST_MAX], const int32_t *best_prio,
-		  uint32_t n, int32_t max_prio, uint64_t *open)
+		  const uint32_t (*col)[2][VS_CLS_BURST_MAX], const int32_t *best_prio, uint32_t n,
+		  int32_t max_prio, uint64_t *open)
 {
 	const uint32_t nw = st->n_words;
 	/* Rotate each 32-bit lane left by 8 bits (cls_flt_mix's high half). */
@@ -142,7 +142,8 @@ cls_flt_scan_avx2(const struct cls_subtable *st, const struct cls_tbl *tbl,
 		__m256i bp = _mm256_loadu_si256((const __m256i *)(const void *)&best_prio[l]);
 		uint32_t valid = n - l >= 8 ? 0xffu : (1u << (n - l)) - 1;
 		uint32_t om = ~(uint32_t)_mm256_movemask_ps(
-				      _mm256_castsi256_ps(_mm256_cmpgt_epi32(bp, vmax))) & valid;
+				  _mm256_castsi256_ps(_mm256_cmpgt_epi32(bp, vmax))) &
+			      valid;
 		__m256i h = seed, w, bit;
 		uint32_t fm;
 
@@ -150,19 +151,20 @@ cls_flt_scan_avx2(const struct cls_subtable *st, const struct cls_tbl *tbl,
 			continue;
 		for (uint32_t x = 0; x < nw; x++) {
 			__m256i lo = _mm256_and_si256(
-				_mm256_load_si256((const __m256i *)(const void *)&clo[x][l]), mlo[x]);
+			    _mm256_load_si256((const __m256i *)(const void *)&clo[x][l]), mlo[x]);
 			__m256i hi = _mm256_and_si256(
-				_mm256_load_si256((const __m256i *)(const void *)&chi[x][l]), mhi[x]);
+			    _mm256_load_si256((const __m256i *)(const void *)&chi[x][l]), mhi[x]);
 
-			h = _mm256_xor_si256(_mm256_xor_si256(h, lo), _mm256_shuffle_epi8(hi, rot8));
+			h = _mm256_xor_si256(_mm256_xor_si256(h, lo),
+					     _mm256_shuffle_epi8(hi, rot8));
 			h = _mm256_mullo_epi32(h, mul);
 		}
 		/* Filter words are read like the scalar path's relaxed loads; a
 		 * lane passes when both of its bits are set. */
 		w = _mm256_i32gather_epi32(flt, _mm256_srl_epi32(h, sh), 4);
 		bit = _mm256_and_si256(
-			_mm256_srlv_epi32(w, _mm256_and_si256(_mm256_srl_epi32(h, sh1), b31)),
-			_mm256_srlv_epi32(w, _mm256_and_si256(_mm256_srl_epi32(h, sh2), b31)));
+		    _mm256_srlv_epi32(w, _mm256_and_si256(_mm256_srl_epi32(h, sh1), b31)),
+		    _mm256_srlv_epi32(w, _mm256_and_si256(_mm256_srl_epi32(h, sh2), b31)));
 		fm = (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_slli_epi32(bit, 31)));
 		o |= (uint64_t)om << l;
 		c |= (uint64_t)(fm & om) << l;
@@ -204,19 +206,20 @@ cls_flt_scan_avx512(const struct cls_subtable *st, const struct cls_tbl *tbl,
 		chi[x] = col[st->word_idx[x]][1];
 	}
 	for (uint32_t l = 0; l < n; l += 16) {
-		__mmask16 valid = n - l >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - l)) - 1);
+		__mmask16 valid =
+		    n - l >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - l)) - 1);
 		__mmask16 om = _mm512_mask_cmple_epi32_mask(
-			valid, _mm512_maskz_loadu_epi32(valid, &best_prio[l]), vmax);
+		    valid, _mm512_maskz_loadu_epi32(valid, &best_prio[l]), vmax);
 		__m512i h = seed, w, m;
 		__mmask16 fm;
 
 		if (om == 0)
 			continue;
 		for (uint32_t x = 0; x < nw; x++) {
-			__m512i lo = _mm512_and_si512(_mm512_maskz_loadu_epi32(valid, &clo[x][l]),
-						      mlo[x]);
-			__m512i hi = _mm512_and_si512(_mm512_maskz_loadu_epi32(valid, &chi[x][l]),
-						      mhi[x]);
+			__m512i lo =
+			    _mm512_and_si512(_mm512_maskz_loadu_epi32(valid, &clo[x][l]), mlo[x]);
+			__m512i hi =
+			    _mm512_and_si512(_mm512_maskz_loadu_epi32(valid, &chi[x][l]), mhi[x]);
 
 			h = _mm512_xor_si512(_mm512_xor_si512(h, lo), _mm512_rol_epi32(hi, 8));
 			h = _mm512_mullo_epi32(h, mul);
@@ -224,8 +227,8 @@ cls_flt_scan_avx512(const struct cls_subtable *st, const struct cls_tbl *tbl,
 		w = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), om, _mm512_srl_epi32(h, sh),
 						flt, 4);
 		m = _mm512_or_si512(
-			_mm512_sllv_epi32(one, _mm512_and_si512(_mm512_srl_epi32(h, sh1), b31)),
-			_mm512_sllv_epi32(one, _mm512_and_si512(_mm512_srl_epi32(h, sh2), b31)));
+		    _mm512_sllv_epi32(one, _mm512_and_si512(_mm512_srl_epi32(h, sh1), b31)),
+		    _mm512_sllv_epi32(one, _mm512_and_si512(_mm512_srl_epi32(h, sh2), b31)));
 		fm = _mm512_mask_cmpeq_epi32_mask(om, _mm512_and_si512(w, m), m);
 		o |= (uint64_t)om << l;
 		c |= (uint64_t)fm << l;
@@ -256,7 +259,7 @@ cls_tss_resolve(struct vs_cls_ctx *ctx, const struct cls_snap *s, uint32_t g0,
 	for (uint32_t c = 0; c < n_c; c++)
 		if (!ctx->cand_dup[c])
 			ctx->cand_node[c] =
-				cls_tbl_find_start(tbl[ctx->cand_st[c]], ctx->cand_hv[c]);
+			    cls_tbl_find_start(tbl[ctx->cand_st[c]], ctx->cand_hv[c]);
 	/* Confirm the key, then walk the node: the first visible entry that
 	 * beats the lane's best. */
 	for (uint32_t c = 0; c < n_c; c++) {
@@ -382,8 +385,8 @@ cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_
 			}
 			/* A constant word count for the common sizes, so that the
 			 * always-inline stage unrolls its loops. */
-#define STAGE1(NW)                                                                        \
-	cls_tss_stage1(tbl[x], st, keys, idx, &ctx->cand_lane[n_c], k, &ctx->cand_key[n_w], \
+#define STAGE1(NW)                                                                                 \
+	cls_tss_stage1(tbl[x], st, keys, idx, &ctx->cand_lane[n_c], k, &ctx->cand_key[n_w],        \
 		       &ctx->cand_hv[n_c], &ctx->cand_dup[n_c], NW)
 			switch (nw) {
 			case 1:

@@ -25,23 +25,23 @@
 
 #include "vs_cls.h"
 
-#define VS_CLS_GEN_INF UINT64_MAX
-#define VS_CLS_MAX_SUBTABLES 1024u  /* distinct masks */
-#define VS_CLS_PORT_FAST_MAX 1024u  /* in_port values served by the port fast path */
-#define VS_CLS_VLAN_MATCH (VS_VLAN_PRESENT | VS_VLAN_VID_MASK) /* in_port+VLAN fast mask */
-#define VS_CLS_VLAN_FAST_MAX 4096u  /* in_port+VLAN rules beyond which that path is off */
-#define VS_CLS_BURST_MAX 64u
-#define VS_CLS_TSS_GROUP 8u          /* subtables searched together (cls_dp.c) */
-#define VS_CLS_CAND_MAX 256u         /* (lane, subtable) candidates in flight */
-#define VS_CLS_CAND_WORDS 1024u      /* their compressed keys, in words */
+#define VS_CLS_GEN_INF		 UINT64_MAX
+#define VS_CLS_MAX_SUBTABLES	 1024u /* distinct masks */
+#define VS_CLS_PORT_FAST_MAX	 1024u /* in_port values served by the port fast path */
+#define VS_CLS_VLAN_MATCH	 (VS_VLAN_PRESENT | VS_VLAN_VID_MASK) /* in_port+VLAN fast mask */
+#define VS_CLS_VLAN_FAST_MAX	 4096u /* in_port+VLAN rules beyond which that path is off */
+#define VS_CLS_BURST_MAX	 64u
+#define VS_CLS_TSS_GROUP	 8u    /* subtables searched together (cls_dp.c) */
+#define VS_CLS_CAND_MAX		 256u  /* (lane, subtable) candidates in flight */
+#define VS_CLS_CAND_WORDS	 1024u /* their compressed keys, in words */
 #define VS_CLS_DEFAULT_MAX_RULES 65536u
 
 /* EMC geometry and adaptive insertion policy. */
-#define VS_EMC_WAYS 8u
-#define VS_EMC_WINDOW 4096u     /* EMC lookups per measurement window */
-#define VS_EMC_SHIFT_MAX 8u     /* lowest insertion probability 1/256 */
-#define VS_EMC_RATIO_LOW 64u    /* hits/256 below which insertion backs off */
-#define VS_EMC_RATIO_HIGH 128u  /* hits/256 above which insertion recovers */
+#define VS_EMC_WAYS	  8u
+#define VS_EMC_WINDOW	  4096u /* EMC lookups per measurement window */
+#define VS_EMC_SHIFT_MAX  8u	/* lowest insertion probability 1/256 */
+#define VS_EMC_RATIO_LOW  64u	/* hits/256 below which insertion backs off */
+#define VS_EMC_RATIO_HIGH 128u	/* hits/256 above which insertion recovers */
 /*
  * At SHIFT_MAX, lookups are bypassed when the hits no longer pay for them:
  * hits/lookup x TSS cost < EMC lookup cost. Costs are in units of one
@@ -50,17 +50,17 @@
  * window) and an EMC lookup about 2.7, so bypass when
  * ratio/256 x (BASE + s) < 2.7, i.e. ratio x (BASE + s) < VS_EMC_LOOKUP_COST.
  */
-#define VS_EMC_TSS_BASE 5u
+#define VS_EMC_TSS_BASE	   5u
 #define VS_EMC_LOOKUP_COST 692u
-#define VS_EMC_PROBE_EVERY 8u   /* while bypassed, one burst in 8 probes the EMC */
+#define VS_EMC_PROBE_EVERY 8u /* while bypassed, one burst in 8 probes the EMC */
 
 enum cls_rule_state {
 	CLS_RULE_FREE = 0,
-	CLS_RULE_STAGED_ADD,  /* in a node, add_gen = G + 1 */
-	CLS_RULE_LIVE,        /* visible in the current generation */
-	CLS_RULE_STAGED_DEL,  /* live, del_gen = G + 1 */
-	CLS_RULE_DEAD,        /* invisible from del_gen on, still in its node */
-	CLS_RULE_RETIRED,     /* out of every node, waiting for a grace period */
+	CLS_RULE_STAGED_ADD, /* in a node, add_gen = G + 1 */
+	CLS_RULE_LIVE,	     /* visible in the current generation */
+	CLS_RULE_STAGED_DEL, /* live, del_gen = G + 1 */
+	CLS_RULE_DEAD,	     /* invisible from del_gen on, still in its node */
+	CLS_RULE_RETIRED,    /* out of every node, waiting for a grace period */
 };
 
 struct cls_subtable;
@@ -121,24 +121,24 @@ cls_node_ents(const struct cls_node *nd)
 struct cls_subtable {
 	/* dp: ro; ctl: rw. Replaced (release) when the table grows. */
 	struct cls_tbl *tbl;
-	uint32_t slot;         /* index of per-worker counters */
-	uint32_t n_words;      /* words of the compressed key */
-	uint32_t key_words;    /* words stored per key (== n_words) */
-	uint8_t word_set;      /* bit w: flow-key word w is in the mask */
+	uint32_t slot;	    /* index of per-worker counters */
+	uint32_t n_words;   /* words of the compressed key */
+	uint32_t key_words; /* words stored per key (== n_words) */
+	uint8_t word_set;   /* bit w: flow-key word w is in the mask */
 	uint8_t word_idx[VS_FLOW_KEY_WORDS];
 	uint64_t word_mask[VS_FLOW_KEY_WORDS];
 	/* ctl only below */
 	struct vs_flow_key mask;
-	int32_t max_prio;      /* upper bound over rules not dead */
-	int32_t min_prio;      /* lower bound over them (a search hint only) */
-	int32_t *port_max;     /* per in_port upper bound when mask.in_port is full */
-	uint32_t n_rules;      /* rules held in nodes (any state) */
-	uint32_t n_live;       /* visible in the current generation */
-	uint32_t n_staged;     /* staged adds + deletes of the open transaction */
-	uint32_t capacity;     /* buckets of tbl */
-	bool tighten;          /* a deletion may have lowered the bounds */
-	uint64_t rank_last;    /* hits summed at the previous re-rank */
-	uint64_t rank_score;   /* hits between the last two re-ranks */
+	int32_t max_prio;    /* upper bound over rules not dead */
+	int32_t min_prio;    /* lower bound over them (a search hint only) */
+	int32_t *port_max;   /* per in_port upper bound when mask.in_port is full */
+	uint32_t n_rules;    /* rules held in nodes (any state) */
+	uint32_t n_live;     /* visible in the current generation */
+	uint32_t n_staged;   /* staged adds + deletes of the open transaction */
+	uint32_t capacity;   /* buckets of tbl */
+	bool tighten;	     /* a deletion may have lowered the bounds */
+	uint64_t rank_last;  /* hits summed at the previous re-rank */
+	uint64_t rank_score; /* hits between the last two re-ranks */
 	TAILQ_HEAD(, cls_rule) rules;
 	TAILQ_ENTRY(cls_subtable) link;
 };
@@ -159,7 +159,7 @@ struct cls_port_fast {
 };
 
 struct cls_vlan_fast {
-	uint16_t vlan;                  /* vlan_tci & VS_CLS_VLAN_MATCH */
+	uint16_t vlan; /* vlan_tci & VS_CLS_VLAN_MATCH */
 	const struct vs_cls_rule *rule;
 };
 
@@ -167,8 +167,8 @@ struct cls_vlan_fast {
 struct cls_snap {
 	uint64_t gen;
 	uint32_t n_st;
-	uint32_t n_port;                        /* entries in port_fast */
-	const struct cls_port_fast *port_fast;  /* indexed by in_port */
+	uint32_t n_port;		       /* entries in port_fast */
+	const struct cls_port_fast *port_fast; /* indexed by in_port */
 	const struct cls_vlan_fast *vlan_fast;
 	struct cls_snap_ent st[];
 };
@@ -184,7 +184,7 @@ struct cls_emc_entry {
 	uint64_t last;
 } __rte_cache_aligned;
 
-#define CLS_EMC_FRAG_MASK UINT64_C(0xff)
+#define CLS_EMC_FRAG_MASK  UINT64_C(0xff)
 #define CLS_EMC_RULE_SHIFT 8
 
 /* One line per set: the ways' signatures and the low 32 bits of the
@@ -224,29 +224,29 @@ uint64_t cls_flt_scan_avx512(const struct cls_subtable *st, const struct cls_tbl
 struct vs_cls_ctx {
 	/* Worker-owned hot state. */
 	struct vs_cls *cls;
-	struct cls_emc_sig *emc_sig;    /* n_sets */
-	struct cls_emc_entry *emc_ent;  /* n_sets * VS_EMC_WAYS */
-	uint32_t emc_set_mask;          /* n_sets - 1; emc_sig NULL: disabled */
+	struct cls_emc_sig *emc_sig;   /* n_sets */
+	struct cls_emc_entry *emc_ent; /* n_sets * VS_EMC_WAYS */
+	uint32_t emc_set_mask;	       /* n_sets - 1; emc_sig NULL: disabled */
 	uint32_t emc_win_lookups;
 	uint32_t emc_win_hits;
-	uint32_t emc_win_tss;            /* keys searched in the TSS this window */
-	uint64_t emc_win_scans;          /* subtables scanned for them, summed */
+	uint32_t emc_win_tss;	/* keys searched in the TSS this window */
+	uint64_t emc_win_scans; /* subtables scanned for them, summed */
 	uint32_t emc_insert_ctr;
 	uint32_t emc_victim;
-	uint32_t emc_epoch;              /* generation >> 32 of the cached entries */
+	uint32_t emc_epoch; /* generation >> 32 of the cached entries */
 	uint32_t emc_burst_ctr;
 	bool emc_bypass;
-	struct vs_cls_ctx_stats cnt;     /* written by the worker only */
-	uint64_t *rule_hits;             /* [max_rules], worker */
-	uint64_t *st_lookups;            /* [VS_CLS_MAX_SUBTABLES], worker */
-	uint64_t *st_hits;               /* [VS_CLS_MAX_SUBTABLES], worker */
+	struct vs_cls_ctx_stats cnt; /* written by the worker only */
+	uint64_t *rule_hits;	     /* [max_rules], worker */
+	uint64_t *st_lookups;	     /* [VS_CLS_MAX_SUBTABLES], worker */
+	uint64_t *st_hits;	     /* [VS_CLS_MAX_SUBTABLES], worker */
 	/* Control-owned baselines: counts of a recycled id/slot start from here. */
 	uint64_t *rule_base;
 	uint64_t *st_lookups_base;
 	uint64_t *st_hits_base;
-	TAILQ_ENTRY(vs_cls_ctx) link;    /* ctl */
+	TAILQ_ENTRY(vs_cls_ctx) link; /* ctl */
 	int socket_id;
-	cls_flt_scan_fn flt_scan;        /* SIMD or scalar, chosen at creation */
+	cls_flt_scan_fn flt_scan; /* SIMD or scalar, chosen at creation */
 	/* Per-burst scratch. */
 	uint64_t cand_key[VS_CLS_CAND_WORDS] __rte_cache_aligned;
 	const struct cls_node *cand_node[VS_CLS_CAND_MAX];
@@ -265,12 +265,12 @@ struct vs_cls_ctx {
 };
 
 enum cls_retire_kind {
-	CLS_RET_SNAP,     /* free a snapshot */
-	CLS_RET_NODE,     /* free a node */
+	CLS_RET_SNAP,	   /* free a snapshot */
+	CLS_RET_NODE,	   /* free a node */
 	CLS_RET_RULE_DEAD, /* grace after the deleting commit: take out of its node */
-	CLS_RET_RULE,     /* grace after leaving its node: free data, recycle id */
-	CLS_RET_HASH,     /* free a table replaced by a bigger one */
-	CLS_RET_SUBTABLE, /* an emptied subtable */
+	CLS_RET_RULE,	   /* grace after leaving its node: free data, recycle id */
+	CLS_RET_HASH,	   /* free a table replaced by a bigger one */
+	CLS_RET_SUBTABLE,  /* an emptied subtable */
 };
 
 struct cls_retire {
@@ -298,40 +298,40 @@ struct vs_cls_txn {
  * destroyed. Control thread only.
  */
 #define CLS_SLAB_CLASSES 8u
-#define CLS_SLAB_BYTES (64u * 1024u)
+#define CLS_SLAB_BYTES	 (64u * 1024u)
 
 struct cls_slab_obj {
 	struct cls_slab_obj *next;
 };
 
 struct vs_cls {
-	struct cls_snap *snap;     /* dp: acquire load; ctl: release store */
-	uint64_t gen;              /* dp: none; ctl: rw (atomic for getters) */
+	struct cls_snap *snap; /* dp: acquire load; ctl: release store */
+	uint64_t gen;	       /* dp: none; ctl: rw (atomic for getters) */
 	struct rte_rcu_qsbr *qsbr;
 	vs_cls_data_free_fn data_free;
 	void *data_free_arg;
 	uint32_t max_rules;
 	int socket_id;
-	uint32_t uid;              /* names this classifier's hash tables */
+	uint32_t uid; /* names this classifier's hash tables */
 	uint32_t hash_seq;
-	struct cls_rule *pool;     /* [max_rules], rule id = index */
-	uint32_t *free_ids;        /* stack */
+	struct cls_rule *pool; /* [max_rules], rule id = index */
+	uint32_t *free_ids;    /* stack */
 	uint32_t n_free_ids;
-	uint32_t n_visible;        /* rules visible in the current generation */
+	uint32_t n_visible; /* rules visible in the current generation */
 	uint32_t free_slots[VS_CLS_MAX_SUBTABLES];
 	uint32_t n_free_slots;
 	uint32_t n_st;
 	TAILQ_HEAD(, cls_subtable) subtables;
-	struct cls_subtable *port_st; /* the in_port-only mask, if any */
+	struct cls_subtable *port_st;  /* the in_port-only mask, if any */
 	struct cls_subtable *pvlan_st; /* the in_port + VLAN id mask, if any */
-	struct vs_cls_txn *txn;    /* the open transaction */
-	struct cls_retire *ret;    /* FIFO ring of retired objects */
+	struct vs_cls_txn *txn;	       /* the open transaction */
+	struct cls_retire *ret;	       /* FIFO ring of retired objects */
 	uint32_t ret_head;
 	uint32_t ret_len;
 	uint32_t ret_cap;
 	TAILQ_HEAD(, vs_cls_ctx) ctxs;
 	struct cls_slab_obj *slab_free[CLS_SLAB_CLASSES]; /* by size in lines - 1 */
-	void **slabs;              /* every slab, freed by vs_cls_destroy */
+	void **slabs;					  /* every slab, freed by vs_cls_destroy */
 	uint32_t n_slabs;
 	uint32_t slabs_cap;
 	char name[32];
@@ -339,7 +339,7 @@ struct vs_cls {
 
 /* Relaxed counter update by the single owner; readers load it relaxed. */
 #define VS_CLS_CNT_ADD(p, v) __atomic_store_n((p), *(p) + (v), __ATOMIC_RELAXED)
-#define VS_CLS_CNT_GET(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define VS_CLS_CNT_GET(p)    __atomic_load_n((p), __ATOMIC_RELAXED)
 
 static inline bool
 cls_rule_visible(const struct cls_rule *r, uint64_t gen)
@@ -353,7 +353,7 @@ static inline uint32_t
 cls_rule_id_of(const struct vs_cls *cls, const struct vs_cls_rule *r)
 {
 	return (uint32_t)((const struct cls_rule *)(const void *)((const char *)r -
-								 offsetof(struct cls_rule, pub)) -
+								  offsetof(struct cls_rule, pub)) -
 			  cls->pool);
 }
 

@@ -41,12 +41,12 @@
 #include <emmintrin.h>
 #endif
 
-#define CLS_TBL_WAYS 8u
-#define CLS_TBL_SEED 0x9747b28cu
-#define CLS_TBL_OVF UINT64_C(1) /* in way 0: the bucket overflowed */
+#define CLS_TBL_WAYS	  8u
+#define CLS_TBL_SEED	  0x9747b28cu
+#define CLS_TBL_OVF	  UINT64_C(1) /* in way 0: the bucket overflowed */
 #define CLS_TBL_SIG_SHIFT 48
-#define CLS_TBL_PTR_MASK (((UINT64_C(1) << CLS_TBL_SIG_SHIFT) - 1) & ~CLS_TBL_OVF)
-#define CLS_TBL_NODE_HDR 8u     /* bytes of a node before its key */
+#define CLS_TBL_PTR_MASK  (((UINT64_C(1) << CLS_TBL_SIG_SHIFT) - 1) & ~CLS_TBL_OVF)
+#define CLS_TBL_NODE_HDR  8u /* bytes of a node before its key */
 
 static inline bool
 cls_tbl_slot_used(uint64_t s)
@@ -70,8 +70,8 @@ cls_tbl_node_key(const void *nd)
 struct cls_tbl {
 	uint32_t bucket_mask; /* n_buckets - 1 */
 	uint32_t key_words;
-	uint32_t node_lines;  /* cache lines from a node's start to its first entry's end */
-	uint32_t cap;         /* keys before the table grows (half the slots) */
+	uint32_t node_lines; /* cache lines from a node's start to its first entry's end */
+	uint32_t cap;	     /* keys before the table grows (half the slots) */
 	uint64_t (*bkt)[CLS_TBL_WAYS];
 	/*
 	 * Filter: a blocked Bloom filter of every compressed key ever put in
@@ -82,7 +82,7 @@ struct cls_tbl {
 	 * Readers test it for a whole burst with SIMD (cls_dp.c), which is why
 	 * the hash is 32-bit multiply-xor and the words are 32 bits.
 	 */
-	uint32_t f_shift;     /* 32 - log2(filter words) */
+	uint32_t f_shift; /* 32 - log2(filter words) */
 	uint32_t *filter;
 	/* ctl only */
 	uint32_t count;
@@ -99,7 +99,7 @@ cls_tbl_hash(const uint64_t *k, uint32_t n)
 }
 
 #define CLS_FLT_SEED 0x2d358dccu
-#define CLS_FLT_MUL 0x9e3779b1u
+#define CLS_FLT_MUL  0x9e3779b1u
 
 /* One key word into the filter hash: both halves, the high one rotated by a
  * byte (one shuffle in SIMD), then a multiply. The SIMD scan in cls_dp.c
@@ -135,9 +135,9 @@ cls_tbl_fhash(const uint64_t *k, uint32_t n)
  * slower (the 100k-rule target row 206 against 177): every false positive
  * costs a bucket and a node access.
  */
-#define CLS_FLT_K 2u
-#define CLS_FLT_BITS_PER_KEY 32u /* per key the table holds before it grows */
-#define CLS_FLT_MAX_BITS (UINT32_C(1) << 27) /* 2^22 words: 10 hash bits stay for bits */
+#define CLS_FLT_K	     2u
+#define CLS_FLT_BITS_PER_KEY 32u		 /* per key the table holds before it grows */
+#define CLS_FLT_MAX_BITS     (UINT32_C(1) << 27) /* 2^22 words: 10 hash bits stay for bits */
 
 static inline uint32_t
 cls_tbl_fword(const struct cls_tbl *t, uint32_t h)
@@ -268,8 +268,7 @@ cls_tbl_find_slot(const struct cls_tbl *t, uint32_t h, const uint64_t *k, const 
 	uint32_t sig = cls_tbl_sig(h), b1 = cls_tbl_b1(t, h);
 	const uint64_t *slot = cls_tbl_find_in(t, b1, sig, k, nd);
 
-	if (slot == NULL &&
-	    (__atomic_load_n(&t->bkt[b1][0], __ATOMIC_ACQUIRE) & CLS_TBL_OVF) != 0)
+	if (slot == NULL && (__atomic_load_n(&t->bkt[b1][0], __ATOMIC_ACQUIRE) & CLS_TBL_OVF) != 0)
 		slot = cls_tbl_find_in(t, cls_tbl_b2(t, h), sig, k, nd);
 	return slot;
 }

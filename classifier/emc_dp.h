@@ -14,8 +14,8 @@
  * insertion backs off one step per window down to 1/2^VS_EMC_SHIFT_MAX, and
  * when even that does not make the hits pay for the lookups (weighed against
  * the tuple-space search's measured depth, see VS_EMC_LOOKUP_COST) the
- * lookups themselves are skipped except for one burst in VS_EMC_PROBE_EVERY. When hits recover (which low-probability
- * insertion lets a small working set do on its own), insertion steps back to
+ * lookups themselves are skipped except for one burst in VS_EMC_PROBE_EVERY. When hits recover
+ * (which low-probability insertion lets a small working set do on its own), insertion steps back to
  * always. Counts only, no clocks, so the policy is deterministic.
  */
 #ifndef VS_EMC_DP_H
@@ -180,7 +180,8 @@ vs_emc_lookup_burst(struct vs_cls_ctx *ctx, uint64_t gen, const struct vs_flow_k
 
 				out[i] = r;
 				if (r != NULL)
-					VS_CLS_CNT_ADD(&ctx->rule_hits[cls_rule_id_of(ctx->cls, r)], 1);
+					VS_CLS_CNT_ADD(&ctx->rule_hits[cls_rule_id_of(ctx->cls, r)],
+						       1);
 				hit = true;
 				break;
 			}
@@ -241,9 +242,9 @@ vs_emc_insert_burst(struct vs_cls_ctx *ctx, uint64_t gen, const struct vs_flow_k
 				     : (ctx->emc_victim++ & (VS_EMC_WAYS - 1));
 		}
 		memcpy(base[way].key, &keys[i], sizeof(base[way].key));
-		base[way].last = (vs_flow_key_words(&keys[i])[VS_FLOW_KEY_WORDS - 1] &
-				  CLS_EMC_FRAG_MASK) |
-				 ((uint64_t)(uintptr_t)out[i] << CLS_EMC_RULE_SHIFT);
+		base[way].last =
+		    (vs_flow_key_words(&keys[i])[VS_FLOW_KEY_WORDS - 1] & CLS_EMC_FRAG_MASK) |
+		    ((uint64_t)(uintptr_t)out[i] << CLS_EMC_RULE_SHIFT);
 		sg->gen[way] = (uint32_t)gen;
 		sg->sig[way] = sig;
 		n_ins++;

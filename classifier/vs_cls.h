@@ -36,20 +36,20 @@ struct vs_cls_match {
 
 /* A rule as readers see it. Fields are read-only once added. */
 struct vs_cls_rule {
-	int32_t priority;      /* higher wins */
-	uint32_t id;           /* dense slot id < max_rules: index of per-worker counters */
-	uint64_t tiebreak;     /* lower wins among equal priorities */
-	void *data;            /* caller's (actions); freed through data_free after grace */
+	int32_t priority;  /* higher wins */
+	uint32_t id;	   /* dense slot id < max_rules: index of per-worker counters */
+	uint64_t tiebreak; /* lower wins among equal priorities */
+	void *data;	   /* caller's (actions); freed through data_free after grace */
 	struct vs_cls_match match;
 };
 
 typedef void (*vs_cls_data_free_fn)(void *data, void *arg);
 
 struct vs_cls_params {
-	const char *name;           /* unique among classifiers of the process */
-	uint32_t max_rules;         /* capacity; 0 means 65536 */
-	int socket_id;              /* NUMA socket for tables; SOCKET_ID_ANY is fine */
-	struct rte_rcu_qsbr *qsbr;  /* readers' QSBR; NULL: no concurrent readers */
+	const char *name;	       /* unique among classifiers of the process */
+	uint32_t max_rules;	       /* capacity; 0 means 65536 */
+	int socket_id;		       /* NUMA socket for tables; SOCKET_ID_ANY is fine */
+	struct rte_rcu_qsbr *qsbr;     /* readers' QSBR; NULL: no concurrent readers */
 	vs_cls_data_free_fn data_free; /* may be NULL */
 	void *data_free_arg;
 };

@@ -17,12 +17,12 @@
 
 /* vlan_tci: PCP(3) | present(1) | VID(12), host order. The present bit sits
  * where the DEI/CFI bit is on the wire (as OVS does); DEI is not matchable. */
-#define VS_VLAN_PRESENT 0x1000
-#define VS_VLAN_VID_MASK 0x0fff
+#define VS_VLAN_PRESENT	  0x1000
+#define VS_VLAN_VID_MASK  0x0fff
 #define VS_VLAN_PCP_SHIFT 13
 
 /* ip_frag values */
-#define VS_FRAG_NONE 0  /* not a fragment (or not IP) */
+#define VS_FRAG_NONE  0 /* not a fragment (or not IP) */
 #define VS_FRAG_FIRST 1 /* offset 0, more fragments: has L4 header */
 #define VS_FRAG_LATER 2 /* offset > 0: no L4 header, ports are zero */
 
@@ -47,7 +47,7 @@ struct vs_flow_key {
 	uint8_t ip_dst[16];
 	/* word 7 */
 	uint8_t ip_frag; /* VS_FRAG_* */
-	uint8_t pad[7];  /* always zero */
+	uint8_t pad[7];	 /* always zero */
 } __attribute__((aligned(64)));
 
 _Static_assert(sizeof(struct vs_flow_key) == 64, "flow key must be one cache line");
@@ -86,19 +86,20 @@ vs_flow_key_words_rw(struct vs_flow_key *k)
 	X(RUNT, "malformed_runt", "Malformed: shorter than an Ethernet header.")                   \
 	X(VLAN_TRUNC, "malformed_vlan", "Malformed: VLAN tag cut short.")                          \
 	X(IPV4_TRUNC, "malformed_ipv4_trunc", "Malformed: IPv4 header cut short.")                 \
-	X(IPV4_VERSION, "malformed_ipv4_version", "Malformed: IPv4 ethertype, version not 4.")    \
-	X(IPV4_IHL, "malformed_ipv4_ihl", "Malformed: IPv4 IHL below 5 or beyond the frame.")     \
+	X(IPV4_VERSION, "malformed_ipv4_version", "Malformed: IPv4 ethertype, version not 4.")     \
+	X(IPV4_IHL, "malformed_ipv4_ihl", "Malformed: IPv4 IHL below 5 or beyond the frame.")      \
 	X(IPV4_LEN, "malformed_ipv4_len", "Malformed: IPv4 total length bad.")                     \
 	X(IPV6_TRUNC, "malformed_ipv6_trunc", "Malformed: IPv6 fixed header cut short.")           \
 	X(IPV6_LEN, "malformed_ipv6_len", "Malformed: IPv6 payload beyond the frame.")             \
-	X(IPV6_EXTHDR, "malformed_ipv6_exthdr", "Malformed: bad or too long IPv6 extension chain.") \
+	X(IPV6_EXTHDR, "malformed_ipv6_exthdr",                                                    \
+	  "Malformed: bad or too long IPv6 extension chain.")                                      \
 	X(L4_TRUNC, "malformed_l4_trunc", "Malformed: TCP/UDP/SCTP/ICMP header cut short.")
 
 enum vs_parse_outcome {
 #define VS_PARSE_ENUM_(name, str, help) VS_PARSE_##name,
 	VS_PARSE_OUTCOMES(VS_PARSE_ENUM_)
 #undef VS_PARSE_ENUM_
-	VS_PARSE_MAX
+	    VS_PARSE_MAX
 };
 
 /* Name of a parse outcome ("ok", "malformed_runt", ...). */

@@ -18,7 +18,8 @@
 #include <rte_log.h>
 
 #define VS_LOG(level, type, prefix, ...)                                                           \
-	rte_log(RTE_LOG_##level, (type),                                                           \
-		RTE_FMT(prefix ": " RTE_FMT_HEAD(__VA_ARGS__, ) "\n", RTE_FMT_TAIL(__VA_ARGS__, )))
+	rte_log(                                                                                   \
+	    RTE_LOG_##level, (type),                                                               \
+	    RTE_FMT(prefix ": " RTE_FMT_HEAD(__VA_ARGS__, ) "\n", RTE_FMT_TAIL(__VA_ARGS__, )))
 
 #endif /* VS_LOG_H */

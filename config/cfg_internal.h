@@ -22,8 +22,8 @@
 
 /* Limits on hostile input. */
 #define VS_CFG_INPUT_MAX (16u << 20) /* bytes: 65536 verbose rules fit */
-#define VS_CFG_NODES_MAX 4000000u  /* YAML nodes per file */
-#define VS_CFG_DEPTH_MAX 32u        /* nesting of sequences and mappings */
+#define VS_CFG_NODES_MAX 4000000u    /* YAML nodes per file */
+#define VS_CFG_DEPTH_MAX 32u	     /* nesting of sequences and mappings */
 
 enum vs_cfg_node_kind {
 	VS_CFG_NODE_SCALAR = 0,
@@ -36,14 +36,14 @@ enum vs_cfg_node_kind {
  * key, value, key, value... so n counts items (sequence) or pairs (mapping).
  */
 struct vs_cfg_node {
-	uint8_t kind;             /* enum vs_cfg_node_kind */
-	bool plain;               /* scalar written without quotes */
-	uint32_t n;               /* seq: items, map: pairs */
-	struct vs_cfg_pos pos;    /* 1-based start of the node */
-	uint32_t len;             /* scalar: bytes (may hold a NUL from "\0") */
-	char *str;                /* scalar: NUL-terminated copy */
+	uint8_t kind;		   /* enum vs_cfg_node_kind */
+	bool plain;		   /* scalar written without quotes */
+	uint32_t n;		   /* seq: items, map: pairs */
+	struct vs_cfg_pos pos;	   /* 1-based start of the node */
+	uint32_t len;		   /* scalar: bytes (may hold a NUL from "\0") */
+	char *str;		   /* scalar: NUL-terminated copy */
 	struct vs_cfg_node *first; /* seq: first item, map: first key */
-	struct vs_cfg_node *next; /* next sibling */
+	struct vs_cfg_node *next;  /* next sibling */
 };
 
 struct vs_cfg_chunk;
@@ -55,10 +55,10 @@ struct vs_cfg_arena {
 };
 
 struct vs_cfg_ctx {
-	const char *name;          /* file name used in messages */
-	const char *buf;           /* the input, for reader-error positions */
+	const char *name; /* file name used in messages */
+	const char *buf;  /* the input, for reader-error positions */
 	size_t len;
-	struct vs_cfg_error *err;  /* never NULL inside the module */
+	struct vs_cfg_error *err; /* never NULL inside the module */
 	struct vs_cfg_arena arena;
 	uint32_t n_nodes;
 };
@@ -67,8 +67,8 @@ void *vs_cfg_arena_alloc(struct vs_cfg_arena *a, size_t size);
 void vs_cfg_arena_free(struct vs_cfg_arena *a);
 
 /* Record the first error: "NAME:LINE:COL: KEY: <fmt>". Returns -EINVAL. */
-int vs_cfg_fail(struct vs_cfg_ctx *c, struct vs_cfg_pos pos, const char *key, const char *fmt,
-		...) __attribute__((format(printf, 4, 5)));
+int vs_cfg_fail(struct vs_cfg_ctx *c, struct vs_cfg_pos pos, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* Same with a chosen -errno (e.g. -ENOMEM). */
 int vs_cfg_failv(struct vs_cfg_ctx *c, int rc, struct vs_cfg_pos pos, const char *key,
 		 const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));

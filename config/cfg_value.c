@@ -70,7 +70,7 @@ vs_cfg_parse_uint(const char *s, uint64_t *out)
 		rc = digits(s + 2, 8, &v);
 	else if (s[0] == '0' && s[1] != '\0')
 		rc = digits(s, 10, &v) == VS_CFG_INT_SYNTAX ? VS_CFG_INT_SYNTAX
-							      : VS_CFG_INT_LEADING0;
+							    : VS_CFG_INT_LEADING0;
 	else
 		rc = digits(s, 10, &v);
 	if (rc != VS_CFG_INT_OK)
@@ -97,10 +97,10 @@ vs_cfg_parse_mode(const char *s, uint32_t *out)
 int
 vs_cfg_parse_bool(const char *s, bool *out)
 {
-	static const char *const yes[] = { "true", "True", "TRUE", "yes", "Yes", "YES",
-					   "on",   "On",   "ON" };
-	static const char *const no[] = { "false", "False", "FALSE", "no", "No", "NO",
-					  "off",   "Off",   "OFF" };
+	static const char *const yes[] = {"true", "True", "TRUE", "yes", "Yes",
+					  "YES",  "on",	  "On",	  "ON"};
+	static const char *const no[] = {"false", "False", "FALSE", "no", "No",
+					 "NO",	  "off",   "Off",   "OFF"};
 	size_t i;
 
 	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {

@@ -76,8 +76,8 @@ vs_cfg_arena_free(struct vs_cfg_arena *a)
 /* ---- errors ---- */
 
 int
-vs_cfg_failv(struct vs_cfg_ctx *c, int rc, struct vs_cfg_pos pos, const char *key,
-	     const char *fmt, va_list ap)
+vs_cfg_failv(struct vs_cfg_ctx *c, int rc, struct vs_cfg_pos pos, const char *key, const char *fmt,
+	     va_list ap)
 {
 	struct vs_cfg_error *e = c->err;
 	int off;
@@ -105,13 +105,11 @@ vs_cfg_fail(struct vs_cfg_ctx *c, struct vs_cfg_pos pos, const char *key, const 
 	return rc;
 }
 
-static int
-fail_rc(struct vs_cfg_ctx *c, int rc, struct vs_cfg_pos pos, const char *key, const char *fmt,
-	...) __attribute__((format(printf, 5, 6)));
+static int fail_rc(struct vs_cfg_ctx *c, int rc, struct vs_cfg_pos pos, const char *key,
+		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 static int
-fail_rc(struct vs_cfg_ctx *c, int rc, struct vs_cfg_pos pos, const char *key, const char *fmt,
-	...)
+fail_rc(struct vs_cfg_ctx *c, int rc, struct vs_cfg_pos pos, const char *key, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -188,8 +186,8 @@ static struct vs_cfg_pos
 mark_pos(const yaml_mark_t *m)
 {
 	struct vs_cfg_pos p = {
-		.line = m->line >= UINT32_MAX ? UINT32_MAX : (uint32_t)m->line + 1,
-		.column = m->column >= UINT32_MAX ? UINT32_MAX : (uint32_t)m->column + 1,
+	    .line = m->line >= UINT32_MAX ? UINT32_MAX : (uint32_t)m->line + 1,
+	    .column = m->column >= UINT32_MAX ? UINT32_MAX : (uint32_t)m->column + 1,
 	};
 	return p;
 }
@@ -198,7 +196,7 @@ mark_pos(const yaml_mark_t *m)
 static struct vs_cfg_pos
 offset_pos(const struct vs_cfg_ctx *c, size_t off)
 {
-	struct vs_cfg_pos p = { .line = 1, .column = 1 };
+	struct vs_cfg_pos p = {.line = 1, .column = 1};
 	size_t i;
 
 	for (i = 0; i < off && i < c->len; i++) {
@@ -220,7 +218,7 @@ syntax_error(struct vs_cfg_ctx *c, const yaml_parser_t *p)
 
 	switch (p->error) {
 	case YAML_MEMORY_ERROR:
-		return fail_rc(c, -ENOMEM, (struct vs_cfg_pos){ 0, 0 }, "yaml",
+		return fail_rc(c, -ENOMEM, (struct vs_cfg_pos){0, 0}, "yaml",
 			       "out of memory; expected a smaller file");
 	case YAML_READER_ERROR:
 		pos = offset_pos(c, p->problem_offset);
@@ -353,10 +351,9 @@ on_event(struct vs_cfg_ctx *c, struct builder *b, const yaml_event_t *ev)
 			return vs_cfg_fail(c, mark_pos(&ev->start_mark), "yaml",
 					   "nesting deeper than %u levels; expected a flatter file",
 					   VS_CFG_DEPTH_MAX);
-		rc = new_node(c,
-			      ev->type == YAML_SEQUENCE_START_EVENT ? VS_CFG_NODE_SEQ
-								    : VS_CFG_NODE_MAP,
-			      &ev->start_mark, &n);
+		rc = new_node(
+		    c, ev->type == YAML_SEQUENCE_START_EVENT ? VS_CFG_NODE_SEQ : VS_CFG_NODE_MAP,
+		    &ev->start_mark, &n);
 		if (rc < 0)
 			return rc;
 		rc = attach(c, b, n);
@@ -391,7 +388,7 @@ vs_cfg_yaml_parse(struct vs_cfg_ctx *c, struct vs_cfg_node **root)
 	memset(&b, 0, sizeof(b));
 	*root = NULL;
 	if (!yaml_parser_initialize(&p))
-		return fail_rc(c, -ENOMEM, (struct vs_cfg_pos){ 0, 0 }, "yaml",
+		return fail_rc(c, -ENOMEM, (struct vs_cfg_pos){0, 0}, "yaml",
 			       "out of memory; expected a smaller file");
 	yaml_parser_set_input_string(&p, (const unsigned char *)c->buf, c->len);
 	while (!done && rc == 0) {

@@ -22,14 +22,14 @@
 
 #include "cfg_internal.h"
 
-#define KEYPATH_MAX 160
-#define MAX_SRIOV_PFS 64
-#define MAX_VFS 256
+#define KEYPATH_MAX    160
+#define MAX_SRIOV_PFS  64
+#define MAX_VFS	       256
 #define MAX_EXTRA_MACS 64
 #define MAX_EXTRA_ARGS 256
-#define MAX_RXQ_PINS 1024
-#define MAX_LCORE 1023
-#define MAX_RULES_CAP (1u << 20)
+#define MAX_RXQ_PINS   1024
+#define MAX_LCORE      1023
+#define MAX_RULES_CAP  (1u << 20)
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -145,7 +145,7 @@ static int
 check_keys(struct vs_cfg_ctx *c, const struct vs_cfg_node *map, const char *path,
 	   const char *const *keys, size_t n_keys)
 {
-	const struct vs_cfg_node *seen[32] = { NULL };
+	const struct vs_cfg_node *seen[32] = {NULL};
 	const struct vs_cfg_node *k;
 	char kp[KEYPATH_MAX], kt[48];
 
@@ -270,9 +270,9 @@ get_uint(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, ui
 				   n->len > 40 ? "..." : "", expected);
 	case VS_CFG_INT_LEADING0:
 		return vs_cfg_fail(
-			c, n->pos, path,
-			"%s has a leading zero; expected %s (decimal, 0x hex or 0o octal)",
-			vs_cfg_show(n, shown, sizeof(shown)), expected);
+		    c, n->pos, path,
+		    "%s has a leading zero; expected %s (decimal, 0x hex or 0o octal)",
+		    vs_cfg_show(n, shown, sizeof(shown)), expected);
 	default:
 		return vs_cfg_fail(c, n->pos, path, "%s is not an integer; expected %s",
 				   vs_cfg_show(n, shown, sizeof(shown)), expected);
@@ -400,21 +400,20 @@ charset_ok(const char *s, enum charset cs)
 }
 
 static const char *const charset_text[] = {
-	[CS_NAME] = "letters, digits, '_', '.' or '-' (starting with a letter or digit)",
-	[CS_IFNAME] = "a network interface name (no '/', ':' or spaces)",
-	[CS_TEXT] = "printable text",
-	[CS_WORD] = "printable text without spaces",
+    [CS_NAME] = "letters, digits, '_', '.' or '-' (starting with a letter or digit)",
+    [CS_IFNAME] = "a network interface name (no '/', ':' or spaces)",
+    [CS_TEXT] = "printable text",
+    [CS_WORD] = "printable text without spaces",
 };
 
 /* A string of 1..size-1 bytes (0.. when allow_empty) in the given charset. */
 static int
-get_str(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, char *dst,
-	size_t size, enum charset cs, bool allow_empty)
+get_str(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, char *dst, size_t size,
+	enum charset cs, bool allow_empty)
 {
 	char shown[80], expected[160];
 
-	snprintf(expected, sizeof(expected), "%s of at most %zu bytes", charset_text[cs],
-		 size - 1);
+	snprintf(expected, sizeof(expected), "%s of at most %zu bytes", charset_text[cs], size - 1);
 	if (allow_empty && n->kind == VS_CFG_NODE_SCALAR && n->len == 0) {
 		dst[0] = '\0';
 		return 0;
@@ -482,8 +481,7 @@ list_len(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, ui
 }
 
 static int
-for_each(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, item_fn fn,
-	 void *arg)
+for_each(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, item_fn fn, void *arg)
 {
 	char ip[KEYPATH_MAX];
 	const struct vs_cfg_node *it;
@@ -503,7 +501,7 @@ for_each(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, it
 static int
 oom(struct vs_cfg_ctx *c)
 {
-	c->err->pos = (struct vs_cfg_pos){ 0, 0 };
+	c->err->pos = (struct vs_cfg_pos){0, 0};
 	if (c->err->msg[0] == '\0')
 		snprintf(c->err->msg, sizeof(c->err->msg),
 			 "%s:0:0: config: out of memory; expected a smaller config", c->name);
@@ -1096,7 +1094,7 @@ add_mac_ref(struct vs_cfg_ctx *c, struct sriov_refs *refs, const struct vs_cfg_m
 		refs->macs = m;
 		refs->cap_macs = cap;
 	}
-	refs->macs[refs->n_macs++] = (struct mac_ref){ *mac, pos, refs->pf, vf, extra };
+	refs->macs[refs->n_macs++] = (struct mac_ref){*mac, pos, refs->pf, vf, extra};
 	return 0;
 }
 
@@ -1326,8 +1324,7 @@ parse_sriov(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, struct vs_config 
 }
 
 static int
-check_sriov_ports(struct vs_cfg_ctx *c, const struct vs_config *cfg,
-		  const struct sriov_refs *refs)
+check_sriov_ports(struct vs_cfg_ctx *c, const struct vs_config *cfg, const struct sriov_refs *refs)
 {
 	char kp[KEYPATH_MAX];
 	uint32_t i;
@@ -1358,7 +1355,7 @@ static int
 parse_rxq_pin(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, uint32_t i,
 	      void *arg)
 {
-	static const char *const keys[] = { "queue", "worker" };
+	static const char *const keys[] = {"queue", "worker"};
 	struct vs_cfg_port *p = ((void **)arg)[0];
 	const struct vs_config *cfg = ((void **)arg)[1];
 	struct vs_cfg_rxq_pin *pin = &p->rxq_pins[i];
@@ -2586,8 +2583,8 @@ check_port_devices(struct vs_cfg_ctx *c, const struct vs_config *cfg)
 /* ---- rules ---- */
 
 static const char *const match_keys[] = {
-	"in_port", "eth_src",  "eth_dst", "eth_type", "vlan",	 "vlan_pcp",  "ip_src",
-	"ip_dst",  "ip_proto", "ip_dscp", "l4_src",   "l4_dst", "icmp_type", "icmp_code",
+    "in_port", "eth_src",  "eth_dst", "eth_type", "vlan",   "vlan_pcp",	 "ip_src",
+    "ip_dst",  "ip_proto", "ip_dscp", "l4_src",	  "l4_dst", "icmp_type", "icmp_code",
 };
 
 static int
@@ -2665,8 +2662,8 @@ get_prefix(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path,
 		return 0;
 	case -ERANGE:
 		return vs_cfg_fail(
-			c, n->pos, path, "%s has a prefix length out of range; expected /0../%u",
-			vs_cfg_show(n, shown, sizeof(shown)), out->family == 4 ? 32 : 128);
+		    c, n->pos, path, "%s has a prefix length out of range; expected /0../%u",
+		    vs_cfg_show(n, shown, sizeof(shown)), out->family == 4 ? 32 : 128);
 	case -EDOM:
 		return vs_cfg_fail(c, n->pos, path,
 				   "%s has a non-contiguous netmask; expected a prefix length or "
@@ -2711,8 +2708,7 @@ get_l4_range(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path
 		return vs_cfg_fail(c, n->pos, path, "%s is out of range; expected %s",
 				   vs_cfg_show(n, shown, sizeof(shown)), expected);
 	if (x > y)
-		return vs_cfg_fail(c, n->pos, path,
-				   "%s is an inverted range; expected LO <= HI", 
+		return vs_cfg_fail(c, n->pos, path, "%s is an inverted range; expected LO <= HI",
 				   vs_cfg_show(n, shown, sizeof(shown)));
 	*lo = (uint16_t)x;
 	*hi = (uint16_t)y;
@@ -2725,8 +2721,7 @@ get_ip_proto(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path
 	static const struct {
 		const char *name;
 		uint8_t proto;
-	} names[] = { { "icmp", 1 }, { "tcp", 6 }, { "udp", 17 }, { "icmpv6", 58 },
-		      { "sctp", 132 } };
+	} names[] = {{"icmp", 1}, {"tcp", 6}, {"udp", 17}, {"icmpv6", 58}, {"sctp", 132}};
 	char shown[64];
 	size_t i;
 
@@ -2777,9 +2772,9 @@ parse_match(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path,
 			return -EINVAL;
 		if (m->eth_type < 0x0600)
 			return vs_cfg_fail(
-				c, v->pos, kp,
-				"%s is a length, not an EtherType; expected 0x0600..0xffff",
-				vs_cfg_show(v, shown, sizeof(shown)));
+			    c, v->pos, kp,
+			    "%s is a length, not an EtherType; expected 0x0600..0xffff",
+			    vs_cfg_show(v, shown, sizeof(shown)));
 		family = m->eth_type == 0x0800 ? 4 : m->eth_type == 0x86dd ? 6 : 0;
 	}
 	if ((v = vn[4]) != NULL) {
@@ -2818,10 +2813,10 @@ parse_match(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path,
 
 		if (vn[3] && family != f)
 			return vs_cfg_fail(
-				c, vn[3]->pos, sub(kp, path, "eth_type"),
-				"0x%04x contradicts an IPv%u address; expected 0x%04x or "
-				"no eth_type",
-				m->eth_type, f, f == 4 ? 0x0800 : 0x86dd);
+			    c, vn[3]->pos, sub(kp, path, "eth_type"),
+			    "0x%04x contradicts an IPv%u address; expected 0x%04x or "
+			    "no eth_type",
+			    m->eth_type, f, f == 4 ? 0x0800 : 0x86dd);
 		family = f;
 	}
 	if ((v = vn[8]) != NULL) {
@@ -2884,8 +2879,8 @@ static int
 parse_action(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path,
 	     const struct vs_config *cfg, struct vs_cfg_action *a)
 {
-	static const char *const keys[] = { "output", "push_vlan", "set_eth_src", "set_eth_dst" };
-	static const char *const pv_keys[] = { "vid", "pcp" };
+	static const char *const keys[] = {"output", "push_vlan", "set_eth_src", "set_eth_dst"};
+	static const char *const pv_keys[] = {"vid", "pcp"};
 	const char *expected = "drop, flood, pop_vlan, {output: PORT}, {push_vlan: {vid, pcp}}, "
 			       "{set_eth_src: MAC} or {set_eth_dst: MAC}";
 	const struct vs_cfg_node *v;
@@ -2943,7 +2938,7 @@ static int
 parse_rule(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, uint32_t i,
 	   void *arg)
 {
-	static const char *const keys[] = { "name", "priority", "match", "actions" };
+	static const char *const keys[] = {"name", "priority", "match", "actions"};
 	struct vs_config *cfg = arg;
 	struct vs_cfg_rule *r = &cfg->rules[i];
 	const struct vs_cfg_node *v, *it;
@@ -3032,8 +3027,8 @@ parse_rules(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, struct vs_config 
 
 /* ---- top level ---- */
 
-static const char *const top_keys[] = { "dpdk",	   "workers", "classifier", "control",
-					"ports",   "sriov",   "rules",	"openflow" };
+static const char *const top_keys[] = {"dpdk",	"workers", "classifier", "control",
+				       "ports", "sriov",   "rules",	 "openflow"};
 
 static int
 load_tree(struct vs_cfg_ctx *c, const struct vs_cfg_node *root, struct vs_config *cfg)
@@ -3096,13 +3091,13 @@ vs_config_load_buf(const char *buf, size_t len, const char *name, struct vs_cfg_
 	c.len = len;
 	c.err = err;
 	if (buf == NULL && len != 0) {
-		vs_cfg_fail(&c, (struct vs_cfg_pos){ 0, 0 }, "config",
+		vs_cfg_fail(&c, (struct vs_cfg_pos){0, 0}, "config",
 			    "a NULL buffer; expected YAML text");
 		errno = EINVAL;
 		return NULL;
 	}
 	if (len > VS_CFG_INPUT_MAX) {
-		vs_cfg_fail(&c, (struct vs_cfg_pos){ 1, 1 }, "config",
+		vs_cfg_fail(&c, (struct vs_cfg_pos){1, 1}, "config",
 			    "%zu bytes; expected at most %u bytes", len, VS_CFG_INPUT_MAX);
 		errno = EFBIG;
 		return NULL;
@@ -3451,10 +3446,9 @@ op_rule(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path,
 
 /* A rule to delete: its name, or {priority, match} (name optional). */
 static int
-op_del(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path,
-       struct rule_ops_ctx *rc)
+op_del(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, struct rule_ops_ctx *rc)
 {
-	static const char *const keys[] = { "name", "priority", "match" };
+	static const char *const keys[] = {"name", "priority", "match"};
 	struct vs_cfg_rule_op *o = &rc->ops[rc->n];
 	const struct vs_cfg_node *v;
 	char kp[KEYPATH_MAX];
@@ -3475,9 +3469,8 @@ op_del(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path,
 				   kind_name(n));
 	if (check_keys(c, n, path, keys, ARRAY_LEN(keys)) < 0)
 		return -EINVAL;
-	if ((v = get(n, "name")) != NULL &&
-	    get_str(c, v, sub(kp, path, "name"), o->rule.name, sizeof(o->rule.name), CS_NAME,
-		    false) < 0)
+	if ((v = get(n, "name")) != NULL && get_str(c, v, sub(kp, path, "name"), o->rule.name,
+						    sizeof(o->rule.name), CS_NAME, false) < 0)
 		return -EINVAL;
 	v = get(n, "priority");
 	if (v == NULL && o->rule.name[0] == '\0')
@@ -3523,9 +3516,9 @@ vs_config_parse_rule_ops(const char *buf, size_t len, const char *name, int kind
 			 const struct vs_config *ports, struct vs_cfg_rule_op **ops_out,
 			 uint32_t *n_out, struct vs_cfg_error *err)
 {
-	static const char *const batch_keys[] = { "del", "mod", "add" };
-	static const enum vs_cfg_rule_op_type batch_ops[] = {
-		VS_CFG_RULE_OP_DEL, VS_CFG_RULE_OP_MOD, VS_CFG_RULE_OP_ADD };
+	static const char *const batch_keys[] = {"del", "mod", "add"};
+	static const enum vs_cfg_rule_op_type batch_ops[] = {VS_CFG_RULE_OP_DEL, VS_CFG_RULE_OP_MOD,
+							     VS_CFG_RULE_OP_ADD};
 	struct vs_cfg_error local;
 	struct vs_cfg_node *root = NULL;
 	struct rule_ops_ctx rc;
@@ -3545,14 +3538,13 @@ vs_config_parse_rule_ops(const char *buf, size_t len, const char *name, int kind
 	c.len = buf != NULL ? len : 0;
 	c.err = err;
 	if (len > VS_CFG_INPUT_MAX)
-		return vs_cfg_fail(&c, (struct vs_cfg_pos){ 1, 1 }, "rules",
+		return vs_cfg_fail(&c, (struct vs_cfg_pos){1, 1}, "rules",
 				   "%zu bytes; expected at most %u bytes", len, VS_CFG_INPUT_MAX);
 	ret = vs_cfg_yaml_parse(&c, &root);
 	if (ret < 0)
 		goto out;
 	if (root == NULL || vs_cfg_is_null(root)) {
-		ret = vs_cfg_fail(&c, (struct vs_cfg_pos){ 1, 1 }, "rule",
-				  "nothing; expected %s",
+		ret = vs_cfg_fail(&c, (struct vs_cfg_pos){1, 1}, "rule", "nothing; expected %s",
 				  kind == VS_CFG_RULE_BATCH ? "a mapping with add, mod and/or del"
 				  : kind == VS_CFG_RULE_OP_DEL
 				      ? "a rule name or {priority: P, match: {...}}"
@@ -3584,8 +3576,8 @@ vs_config_parse_rule_ops(const char *buf, size_t len, const char *name, int kind
 	rc.tmp.n_rules = 1;
 	if (kind == VS_CFG_RULE_BATCH) {
 		for (k = 0, ret = 0; k < ARRAY_LEN(batch_keys) && ret == 0; k++)
-			ret = op_list(&c, get(root, batch_keys[k]), batch_keys[k], batch_ops[k],
-				      &rc);
+			ret =
+			    op_list(&c, get(root, batch_keys[k]), batch_keys[k], batch_ops[k], &rc);
 	} else if (kind == VS_CFG_RULE_OP_DEL) {
 		ret = op_del(&c, root, "rule", &rc);
 	} else {

@@ -15,16 +15,16 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define VS_CFG_NAME_MAX 32     /* port names, including NUL */
-#define VS_CFG_DEVICE_MAX 512  /* PCI address or vdev devargs */
-#define VS_CFG_PATH_MAX 108    /* sizeof(sun_path) */
-#define VS_CFG_MAX_PORTS 64
+#define VS_CFG_NAME_MAX	   32  /* port names, including NUL */
+#define VS_CFG_DEVICE_MAX  512 /* PCI address or vdev devargs */
+#define VS_CFG_PATH_MAX	   108 /* sizeof(sun_path) */
+#define VS_CFG_MAX_PORTS   64
 #define VS_CFG_MAX_WORKERS 64
 #define VS_CFG_MAX_ACTIONS 16
-#define VS_CFG_IFNAME_MAX 16   /* IFNAMSIZ */
+#define VS_CFG_IFNAME_MAX  16 /* IFNAMSIZ */
 
 struct vs_cfg_pos {
-	uint32_t line;   /* 1-based; 0 when built in / not from a file */
+	uint32_t line;	 /* 1-based; 0 when built in / not from a file */
 	uint32_t column; /* 1-based */
 };
 
@@ -34,14 +34,14 @@ struct vs_cfg_mac {
 
 /* ---- dpdk: EAL settings (none of these can change on a live reload) ---- */
 struct vs_cfg_dpdk {
-	uint32_t main_lcore;    /* control thread's lcore (default 0) */
-	uint32_t memory_mb;     /* -m; default computed from ports when 0 */
-	uint32_t mbufs;         /* packet buffer pool size; 0 = computed from the ports */
-	bool no_huge;           /* --no-huge (tests, demo without hugepages) */
-	bool in_memory;         /* --in-memory */
-	char file_prefix[64];   /* --file-prefix, default "nfvswitch" */
-	char log_level[64];     /* --log-level value, "" = default */
-	char **extra_args;      /* appended verbatim to the EAL arguments */
+	uint32_t main_lcore;  /* control thread's lcore (default 0) */
+	uint32_t memory_mb;   /* -m; default computed from ports when 0 */
+	uint32_t mbufs;	      /* packet buffer pool size; 0 = computed from the ports */
+	bool no_huge;	      /* --no-huge (tests, demo without hugepages) */
+	bool in_memory;	      /* --in-memory */
+	char file_prefix[64]; /* --file-prefix, default "nfvswitch" */
+	char log_level[64];   /* --log-level value, "" = default */
+	char **extra_args;    /* appended verbatim to the EAL arguments */
 	uint32_t n_extra_args;
 	struct vs_cfg_pos pos;
 };
@@ -54,19 +54,19 @@ struct vs_cfg_worker {
 
 /* ---- classifier tunables ---- */
 struct vs_cfg_classifier {
-	uint32_t emc_entries;   /* default 8192, power of two, 0 disables the EMC */
-	uint32_t max_rules;     /* classifier capacity, default 65536 */
+	uint32_t emc_entries; /* default 8192, power of two, 0 disables the EMC */
+	uint32_t max_rules;   /* classifier capacity, default 65536 */
 };
 
 /* ---- ports ---- */
 enum vs_cfg_port_type {
 	VS_CFG_PORT_ETHDEV = 0, /* PCI device or vdev devargs */
-	VS_CFG_PORT_VHOST,      /* vhost-user socket */
+	VS_CFG_PORT_VHOST,	/* vhost-user socket */
 };
 
 enum vs_cfg_vhost_mode {
 	VS_CFG_VHOST_CLIENT = 0, /* default: connect to QEMU's socket, reconnect forever */
-	VS_CFG_VHOST_SERVER,     /* create the socket */
+	VS_CFG_VHOST_SERVER,	 /* create the socket */
 };
 
 struct vs_cfg_rxq_pin {
@@ -82,15 +82,15 @@ struct vs_cfg_port {
 
 	/* ethdev */
 	char device[VS_CFG_DEVICE_MAX]; /* "0000:3b:00.0" or "net_pcap0,rx_pcap=/x.pcap" */
-	uint16_t rx_queues;             /* default 1 */
-	uint16_t tx_queues;             /* default: one per worker */
-	uint16_t rx_desc;               /* default 1024 */
-	uint16_t tx_desc;               /* default 1024 */
-	uint16_t mtu;                   /* 0 = device default */
-	bool promisc;                   /* default true */
+	uint16_t rx_queues;		/* default 1 */
+	uint16_t tx_queues;		/* default: one per worker */
+	uint16_t rx_desc;		/* default 1024 */
+	uint16_t tx_desc;		/* default 1024 */
+	uint16_t mtu;			/* 0 = device default */
+	bool promisc;			/* default true */
 	bool has_mac;
-	struct vs_cfg_mac mac;          /* set the port MAC (VF ports) */
-	bool mac_from_vf;               /* mac was taken from the port's sriov VF entry */
+	struct vs_cfg_mac mac; /* set the port MAC (VF ports) */
+	bool mac_from_vf;      /* mac was taken from the port's sriov VF entry */
 	/* VF port tied to an sriov: entry (its MAC then comes from there) */
 	bool is_vf;
 	char vf_pf[VS_CFG_IFNAME_MAX];
@@ -99,12 +99,12 @@ struct vs_cfg_port {
 	/* vhost */
 	char path[VS_CFG_PATH_MAX];
 	enum vs_cfg_vhost_mode mode;
-	uint16_t queues;                /* queue pairs, default 1 */
-	char owner[32];                 /* server mode socket owner ("" = unchanged) */
+	uint16_t queues; /* queue pairs, default 1 */
+	char owner[32];	 /* server mode socket owner ("" = unchanged) */
 	char group[32];
-	uint32_t socket_perm;           /* server mode, default 0660 */
+	uint32_t socket_perm; /* server mode, default 0660 */
 
-	uint32_t ofport;                /* OpenFlow port number; 0 = index in ports + 1 */
+	uint32_t ofport; /* OpenFlow port number; 0 = index in ports + 1 */
 
 	struct vs_cfg_rxq_pin *rxq_pins;
 	uint32_t n_rxq_pins;
@@ -117,31 +117,31 @@ enum {
 	VS_CFG_M_ETH_SRC = 1u << 1,
 	VS_CFG_M_ETH_DST = 1u << 2,
 	VS_CFG_M_ETH_TYPE = 1u << 3,
-	VS_CFG_M_VLAN_ID = 1u << 4,  /* vlan: N, or vlan: none (untagged) */
+	VS_CFG_M_VLAN_ID = 1u << 4, /* vlan: N, or vlan: none (untagged) */
 	VS_CFG_M_VLAN_PCP = 1u << 5,
 	VS_CFG_M_IP_SRC = 1u << 6,
 	VS_CFG_M_IP_DST = 1u << 7,
 	VS_CFG_M_IP_PROTO = 1u << 8,
 	VS_CFG_M_IP_DSCP = 1u << 9,
-	VS_CFG_M_L4_SRC = 1u << 10,  /* single port or range lo-hi */
+	VS_CFG_M_L4_SRC = 1u << 10, /* single port or range lo-hi */
 	VS_CFG_M_L4_DST = 1u << 11,
 	VS_CFG_M_ICMP_TYPE = 1u << 12,
 	VS_CFG_M_ICMP_CODE = 1u << 13,
 };
 
 struct vs_cfg_prefix {
-	uint8_t family;   /* 4 or 6 */
-	uint8_t len;      /* prefix length */
+	uint8_t family;	  /* 4 or 6 */
+	uint8_t len;	  /* prefix length */
 	uint8_t addr[16]; /* network order; IPv4 in the first 4 bytes; host bits zero */
 };
 
 struct vs_cfg_match {
-	uint32_t fields;                  /* VS_CFG_M_* present */
+	uint32_t fields; /* VS_CFG_M_* present */
 	char in_port[VS_CFG_NAME_MAX];
 	struct vs_cfg_mac eth_src, eth_src_mask; /* mask all-ones unless "mac/mask" given */
 	struct vs_cfg_mac eth_dst, eth_dst_mask;
-	uint16_t eth_type;                /* implied 0x0800/0x86dd by ip_* fields when absent */
-	bool vlan_none;                   /* match untagged frames only */
+	uint16_t eth_type; /* implied 0x0800/0x86dd by ip_* fields when absent */
+	bool vlan_none;	   /* match untagged frames only */
 	uint16_t vlan_id;
 	uint8_t vlan_pcp;
 	struct vs_cfg_prefix ip_src, ip_dst;
@@ -155,8 +155,8 @@ struct vs_cfg_match {
 enum vs_cfg_action_type {
 	VS_CFG_ACT_OUTPUT = 0,
 	VS_CFG_ACT_DROP,
-	VS_CFG_ACT_FLOOD,        /* every port but the input one */
-	VS_CFG_ACT_PUSH_VLAN,    /* push_vlan: {vid, pcp} */
+	VS_CFG_ACT_FLOOD,     /* every port but the input one */
+	VS_CFG_ACT_PUSH_VLAN, /* push_vlan: {vid, pcp} */
 	VS_CFG_ACT_POP_VLAN,
 	VS_CFG_ACT_SET_ETH_SRC,
 	VS_CFG_ACT_SET_ETH_DST,
@@ -165,18 +165,18 @@ enum vs_cfg_action_type {
 struct vs_cfg_action {
 	enum vs_cfg_action_type type;
 	char port[VS_CFG_NAME_MAX]; /* output */
-	uint16_t vlan_id;           /* push_vlan */
+	uint16_t vlan_id;	    /* push_vlan */
 	uint8_t vlan_pcp;
-	struct vs_cfg_mac mac;      /* set_eth_* */
+	struct vs_cfg_mac mac; /* set_eth_* */
 	struct vs_cfg_pos pos;
 };
 
 struct vs_cfg_rule {
-	char name[64];          /* optional, "" when not given */
-	int32_t priority;       /* 0..65535 */
+	char name[64];	  /* optional, "" when not given */
+	int32_t priority; /* 0..65535 */
 	struct vs_cfg_match match;
 	struct vs_cfg_action actions[VS_CFG_MAX_ACTIONS];
-	uint32_t n_actions;     /* >= 1; a lone drop is allowed */
+	uint32_t n_actions; /* >= 1; a lone drop is allowed */
 	struct vs_cfg_pos pos;
 };
 
@@ -195,14 +195,14 @@ struct vs_cfg_vf {
 	bool has_mac;
 	struct vs_cfg_mac mac;
 	bool has_vlan;
-	uint16_t vlan;           /* 0..4095 (0 = no VLAN) */
-	uint8_t qos;             /* 0..7 */
-	uint16_t vlan_proto;     /* 0x8100 (default) or 0x88a8 */
-	int spoofchk;            /* enum vs_cfg_tristate */
-	int trust;               /* enum vs_cfg_tristate */
-	int link_state;          /* enum vs_cfg_link_state */
-	uint32_t min_tx_rate;    /* Mbit/s, 0 = unset */
-	uint32_t max_tx_rate;    /* Mbit/s, 0 = unset */
+	uint16_t vlan;	      /* 0..4095 (0 = no VLAN) */
+	uint8_t qos;	      /* 0..7 */
+	uint16_t vlan_proto;  /* 0x8100 (default) or 0x88a8 */
+	int spoofchk;	      /* enum vs_cfg_tristate */
+	int trust;	      /* enum vs_cfg_tristate */
+	int link_state;	      /* enum vs_cfg_link_state */
+	uint32_t min_tx_rate; /* Mbit/s, 0 = unset */
+	uint32_t max_tx_rate; /* Mbit/s, 0 = unset */
 	struct vs_cfg_mac *extra_macs;
 	uint32_t n_extra_macs;
 	struct vs_cfg_pos pos;
@@ -210,7 +210,7 @@ struct vs_cfg_vf {
 
 enum vs_cfg_pf_backend {
 	VS_CFG_PF_KERNEL = 0, /* `pf: ens1f0`: kernel netdev, netlink */
-	VS_CFG_PF_DPDK,       /* `dpdk_port: uplink0`: DPDK-owned ixgbe/i40e PF */
+	VS_CFG_PF_DPDK,	      /* `dpdk_port: uplink0`: DPDK-owned ixgbe/i40e PF */
 };
 
 struct vs_cfg_pf {
@@ -225,9 +225,9 @@ struct vs_cfg_pf {
 /* ---- control plane ---- */
 struct vs_cfg_control {
 	char socket[VS_CFG_PATH_MAX]; /* default /run/nfvswitch/ctl.sock */
-	uint32_t socket_perm;         /* default 0600 */
+	uint32_t socket_perm;	      /* default 0600 */
 	uint32_t stats_interval_ms;   /* periodic rate print, default 1000; 0 = off */
-	bool watch_file;              /* reload when the file changes (default false) */
+	bool watch_file;	      /* reload when the file changes (default false) */
 	char metrics_listen[64];      /* "127.0.0.1:9091", "" = off */
 	struct vs_cfg_pos socket_pos; /* of control.socket (0:0 when the default) */
 };
@@ -239,7 +239,7 @@ struct vs_cfg_openflow {
 };
 
 struct vs_config {
-	char source[256];              /* file name, or "<built-in>" */
+	char source[256]; /* file name, or "<built-in>" */
 	struct vs_cfg_dpdk dpdk;
 	struct vs_cfg_worker *workers;
 	uint32_t n_workers;
@@ -266,7 +266,7 @@ struct vs_config {
 struct vs_cfg_error {
 	char msg[1024];
 	struct vs_cfg_pos pos;
-	int code;	  /* -errno, 0 when unset */
+	int code;	 /* -errno, 0 when unset */
 	char object[64]; /* "port uplink0", "rule r7", "sriov ens1f0 vf 2", or "" */
 };
 

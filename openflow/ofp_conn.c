@@ -190,7 +190,7 @@ vs_ofp_open(const struct vs_ofp_params *p, struct vs_cfg_error *err)
 	}
 	s->now_ms = mono_ms();
 	VS_OFP_LOG(NOTICE, "listening on %s (datapath_id 0x%016llx)", s->listen,
-		(unsigned long long)s->datapath_id);
+		   (unsigned long long)s->datapath_id);
 	return s;
 }
 
@@ -225,7 +225,7 @@ static void
 conn_close(struct vs_ofp_srv *s, struct conn *c, const char *why)
 {
 	VS_OFP_LOG(INFO, "%s: closed: %s (%llu messages in, %llu out)", c->peer, why,
-		(unsigned long long)c->rx_msgs, (unsigned long long)c->tx_msgs);
+		   (unsigned long long)c->rx_msgs, (unsigned long long)c->tx_msgs);
 	conn_free(s, c);
 }
 
@@ -283,7 +283,8 @@ queued(struct conn *c, int rc)
 static void
 send_error(struct conn *c, uint32_t xid, struct vs_ofp_err e, const uint8_t *msg, size_t size)
 {
-	VS_OFP_LOG(INFO, "%s: refused with %s code %u", c->peer, vs_ofp_err_type_str(e.type), e.code);
+	VS_OFP_LOG(INFO, "%s: refused with %s code %u", c->peer, vs_ofp_err_type_str(e.type),
+		   e.code);
 	c->errors_sent++;
 	queued(c, vs_ofp_enc_error(&c->tx, xid, e, msg, size));
 }
@@ -459,7 +460,7 @@ on_msg(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t size)
 		c->errors_rcvd++;
 		if (vs_ofp_dec_error(msg, size, &e) == 0)
 			VS_OFP_LOG(INFO, "%s: peer sent %s code %u", c->peer,
-				vs_ofp_err_type_str(e.type), e.code);
+				   vs_ofp_err_type_str(e.type), e.code);
 		return;
 	case VS_OFPT_ECHO_REQUEST:
 		queued(c, vs_ofp_enc_echo(&c->tx, VS_OFPT_ECHO_REPLY, h.xid, msg + VS_OFP_HDR_SIZE,

@@ -70,13 +70,15 @@ ethdev_find_or_probe(const struct vs_port *port, const char *device, const struc
 		return 0;
 	rc = rte_dev_probe(device);
 	if (rc < 0 && rc != -EEXIST) {
-		PORT_ERR(p, "port %s: cannot probe device '%s' (%s); expected a PCI address or vdev devargs DPDK can probe", port->name, device,
-			  rte_strerror(-rc));
+		PORT_ERR(p,
+			 "port %s: cannot probe device '%s' (%s); expected a PCI address or vdev "
+			 "devargs DPDK can probe",
+			 port->name, device, rte_strerror(-rc));
 		return -ENODEV;
 	}
 	if (rte_eth_dev_get_port_by_name(name, dev_id) != 0) {
 		PORT_ERR(p, "port %s: device '%s' was probed but has no ethdev named '%s'",
-			  port->name, device, name);
+			 port->name, device, name);
 		return -ENODEV;
 	}
 	*probed = rc == 0;
@@ -127,7 +129,8 @@ ethdev_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct 
 	if (n_rxq > info.max_rx_queues || n_txq > info.max_tx_queues ||
 	    n_rxq > VS_PORT_MAX_QUEUES || n_txq > VS_PORT_MAX_QUEUES) {
 		PORT_ERR(p, "port %s: %u rx / %u tx queues asked; device '%s' has at most %u / %u",
-		    port->name, n_rxq, n_txq, cfg->device, info.max_rx_queues, info.max_tx_queues);
+			 port->name, n_rxq, n_txq, cfg->device, info.max_rx_queues,
+			 info.max_tx_queues);
 		rc = -EINVAL;
 		goto fail;
 	}
@@ -147,7 +150,7 @@ ethdev_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct 
 		    rte_eth_rx_queue_setup(port->dev_id, q, nb_rxd, port->socket_id, NULL, p->pool);
 		if (rc < 0) {
 			PORT_ERR(p, "port %s: rx queue %u setup failed: %s", port->name, q,
-				  rte_strerror(-rc));
+				 rte_strerror(-rc));
 			goto fail;
 		}
 	}
@@ -155,7 +158,7 @@ ethdev_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct 
 		rc = rte_eth_tx_queue_setup(port->dev_id, q, nb_txd, port->socket_id, NULL);
 		if (rc < 0) {
 			PORT_ERR(p, "port %s: tx queue %u setup failed: %s", port->name, q,
-				  rte_strerror(-rc));
+				 rte_strerror(-rc));
 			goto fail;
 		}
 	}
@@ -163,7 +166,7 @@ ethdev_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct 
 		rc = rte_eth_dev_set_mtu(port->dev_id, cfg->mtu);
 		if (rc < 0) {
 			PORT_ERR(p, "port %s: mtu %u refused: %s", port->name, cfg->mtu,
-				  rte_strerror(-rc));
+				 rte_strerror(-rc));
 			goto fail;
 		}
 	}
@@ -173,8 +176,7 @@ ethdev_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct 
 		memcpy(mac.addr_bytes, cfg->mac.b, sizeof(mac.addr_bytes));
 		rc = rte_eth_dev_default_mac_addr_set(port->dev_id, &mac);
 		if (rc < 0) {
-			PORT_ERR(p, "port %s: cannot set MAC: %s", port->name,
-				  rte_strerror(-rc));
+			PORT_ERR(p, "port %s: cannot set MAC: %s", port->name, rte_strerror(-rc));
 			goto fail;
 		}
 	}

@@ -20,9 +20,9 @@
 #include "vs_rules.h"
 
 enum {
-	RULE_LIVE = 0,	    /* visible; in the list and the hash tables */
-	RULE_STAGED_ADD,    /* in the hash tables, not yet visible */
-	RULE_STAGED_DEL,    /* visible until the commit */
+	RULE_LIVE = 0,	 /* visible; in the list and the hash tables */
+	RULE_STAGED_ADD, /* in the hash tables, not yet visible */
+	RULE_STAGED_DEL, /* visible until the commit */
 };
 
 struct vs_rule_txn {
@@ -264,8 +264,8 @@ name_find(struct vs_rule_table *rt, const char *name, bool staged_too)
 	for (r = rt->by_name[name_hash(name) & rt->mask]; r != NULL; r = r->name_next) {
 		if (strcmp(r->spec.name, name) != 0)
 			continue;
-		if (r->txn_state == RULE_LIVE ||
-		    (staged_too ? r->txn_state == RULE_STAGED_ADD : r->txn_state == RULE_STAGED_DEL))
+		if (r->txn_state == RULE_LIVE || (staged_too ? r->txn_state == RULE_STAGED_ADD
+							     : r->txn_state == RULE_STAGED_DEL))
 			return r;
 	}
 	return NULL;
@@ -298,8 +298,8 @@ key_find(struct vs_rule_table *rt, const struct vs_cfg_match *m, int32_t priorit
 		if (r->src != src || r->spec.priority != priority ||
 		    !vs_rule_match_same(&r->spec.match, m))
 			continue;
-		if (r->txn_state == RULE_LIVE ||
-		    (staged_too ? r->txn_state == RULE_STAGED_ADD : r->txn_state == RULE_STAGED_DEL))
+		if (r->txn_state == RULE_LIVE || (staged_too ? r->txn_state == RULE_STAGED_ADD
+							     : r->txn_state == RULE_STAGED_DEL))
 			return r;
 	}
 	return NULL;
@@ -566,18 +566,19 @@ vs_rule_txn_add(struct vs_rule_txn *txn, const struct vs_cfg_rule *spec, enum vs
 			vs_cls_rule_del(txn->cls, r->cls[i]);
 		rule_free(r);
 		if (rc == -ENOSPC)
-			return vs_cfg_err(err, rc, spec->pos, label,
-					  "%s: the classifier is full: %u rules of "
-					  "classifier.max_rules %u are in use (this rule needs %d); "
-					  "expected fewer rules or a larger classifier.max_rules",
-					  label, vs_cls_rule_count(sw->cls), rt->max_rules, n);
+			return vs_cfg_err(
+			    err, rc, spec->pos, label,
+			    "%s: the classifier is full: %u rules of "
+			    "classifier.max_rules %u are in use (this rule needs %d); "
+			    "expected fewer rules or a larger classifier.max_rules",
+			    label, vs_cls_rule_count(sw->cls), rt->max_rules, n);
 		if (rc == -EEXIST)
 			return vs_cfg_err(err, rc, spec->pos, label,
 					  "%s: a rule with the same match and priority is at the "
 					  "same place; expected another priority or match",
 					  label);
-		return vs_cfg_err(err, rc, spec->pos, label, "%s: classifier refused it: %s",
-				  label, strerror(-rc));
+		return vs_cfg_err(err, rc, spec->pos, label, "%s: classifier refused it: %s", label,
+				  strerror(-rc));
 	}
 	r->n_cls = (uint32_t)n;
 	r->uid = rt->next_uid++;
@@ -644,8 +645,8 @@ vs_rule_txn_del(struct vs_rule_txn *txn, struct vs_sw_rule *r, struct vs_cfg_err
 			/* Only -ENOMEM is possible here; put back what was staged. */
 			while (i-- > 0)
 				vs_cls_rule_undel(txn->cls, r->cls[i]);
-			return vs_cfg_err(err, rc, nopos, label, "%s: cannot delete it: %s",
-					  label, strerror(-rc));
+			return vs_cfg_err(err, rc, nopos, label, "%s: cannot delete it: %s", label,
+					  strerror(-rc));
 		}
 	}
 	r->txn_state = RULE_STAGED_DEL;

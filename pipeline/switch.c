@@ -233,9 +233,9 @@ vs_switch_create(const struct vs_config *cfg)
 			rc = errno ? errno : ENOMEM;
 			goto fail;
 		}
-		w->rule_bytes = rte_zmalloc_socket("vs_rule_bytes",
-						   sizeof(uint64_t) * sw->rt.max_rules,
-						   RTE_CACHE_LINE_SIZE, socket);
+		w->rule_bytes =
+		    rte_zmalloc_socket("vs_rule_bytes", sizeof(uint64_t) * sw->rt.max_rules,
+				       RTE_CACHE_LINE_SIZE, socket);
 		if (w->rule_bytes == NULL) {
 			rc = ENOMEM;
 			goto fail;
@@ -347,10 +347,10 @@ vs_switch_refresh_ports(struct vs_switch *sw)
 /* ---- plans ------------------------------------------------------------------------------- */
 
 static const char *const plan_op_names[VS_PLAN_OP_MAX] = {
-    [VS_PLAN_PORT_ADD] = "port_add",	 [VS_PLAN_PORT_CHANGE] = "port_change",
-    [VS_PLAN_RULE_DEL] = "rule_del",	 [VS_PLAN_RULE_MOD] = "rule_mod",
-    [VS_PLAN_RULE_ADD] = "rule_add",	 [VS_PLAN_RXQ_ASSIGN] = "rxq_assign",
-    [VS_PLAN_PORT_DEL] = "port_del",	 [VS_PLAN_CONTROL] = "control",
+    [VS_PLAN_PORT_ADD] = "port_add", [VS_PLAN_PORT_CHANGE] = "port_change",
+    [VS_PLAN_RULE_DEL] = "rule_del", [VS_PLAN_RULE_MOD] = "rule_mod",
+    [VS_PLAN_RULE_ADD] = "rule_add", [VS_PLAN_RXQ_ASSIGN] = "rxq_assign",
+    [VS_PLAN_PORT_DEL] = "port_del", [VS_PLAN_CONTROL] = "control",
 };
 
 const char *
@@ -979,8 +979,8 @@ recreate_changed(struct vs_switch *sw, struct vs_plan *plan, struct vs_cfg_error
 				continue;
 			port_unmake(sw, sid[j]);
 			t->done = false;
-			if (port_make(sw, sw->cfg, vs_config_port(sw->cfg, t->name), sid[j], true, NULL) <
-				0 ||
+			if (port_make(sw, sw->cfg, vs_config_port(sw->cfg, t->name), sid[j], true,
+				      NULL) < 0 ||
 			    (sw->running && vs_port_start(sw->ports[sid[j]]) < 0))
 				VS_PL_LOG(ERR, "port %s: cannot restore it either; it is down",
 					  t->name);
@@ -1087,7 +1087,8 @@ rxq_plan(struct vs_switch *sw, const struct vs_config *cfg, const struct vs_plan
 	for (i = 0; i < cfg->n_ports; i++)
 		ids[i] = vs_switch_port_by_name(sw, cfg->ports[i].name)->id;
 	for (i = 0; i < plan->n; i++)
-		if (plan->steps[i].op == VS_PLAN_PORT_CHANGE || plan->steps[i].op == VS_PLAN_PORT_ADD)
+		if (plan->steps[i].op == VS_PLAN_PORT_CHANGE ||
+		    plan->steps[i].op == VS_PLAN_PORT_ADD)
 			changed[vs_switch_port_by_name(sw, plan->steps[i].name)->id] = true;
 	rc = vs_rxq_assign(cfg, ids, out);
 	if (rc < 0 || cur == NULL)
@@ -1337,7 +1338,8 @@ abort_ports:
 			republish(sw);
 			sw->ports[id] = p;
 			port_unmake(sw, id);
-			if (port_make(sw, sw->cfg, vs_config_port(sw->cfg, s->name), id, true, NULL) < 0 ||
+			if (port_make(sw, sw->cfg, vs_config_port(sw->cfg, s->name), id, true,
+				      NULL) < 0 ||
 			    (sw->running && vs_port_start(sw->ports[id]) < 0))
 				VS_PL_LOG(ERR, "port %s: cannot restore it; it is down", s->name);
 			s->done = false;

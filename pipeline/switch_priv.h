@@ -25,7 +25,7 @@ struct vs_rule_table {
 	uint64_t next_uid;
 	uint64_t next_tb[VS_RULE_SRC_MAX]; /* next runtime tiebreak of each source */
 	struct vs_rule_txn *txn;	   /* the open transaction, NULL when none */
-	uint64_t *bytes_base;		   /* [max_rules]: workers' byte sums when an id was taken */
+	uint64_t *bytes_base; /* [max_rules]: workers' byte sums when an id was taken */
 	uint32_t max_rules;
 };
 

@@ -2,7 +2,8 @@
 /*
  * Named drop reasons of the pipeline: X(NAME, "name", "one-line description").
  * One X-macro generates the enum, the names and the descriptions (the
- * OpenMetrics HELP text and the ctl help of each reason); every per-worker drop counter is indexed by enum vs_drop_reason.
+ * OpenMetrics HELP text and the ctl help of each reason); every per-worker drop counter is indexed
+ * by enum vs_drop_reason.
  *
  * The first VS_PARSE_MAX values mirror the flow-key parse outcomes one to one
  * (VS_DROP_PARSE_<X> == VS_PARSE_<X>), so a malformed packet is counted with
@@ -15,7 +16,7 @@
 #include "vs_flow_key.h"
 
 #define VS_DROP_REASONS(X)                                                                         \
-	X(NO_RULE, "no_rule", "Classifier miss: no rule matched (default drop).")                 \
+	X(NO_RULE, "no_rule", "Classifier miss: no rule matched (default drop).")                  \
 	X(RULE_DROP, "rule_drop", "The matching rule's action is drop.")                           \
 	X(NO_OUTPUT, "no_output", "The matching rule's actions output nowhere.")                   \
 	X(TX_FULL, "tx_full", "Output tx ring still full after retries.")                          \

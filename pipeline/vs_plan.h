@@ -48,9 +48,9 @@ enum vs_plan_op {
 
 struct vs_plan_step {
 	enum vs_plan_op op;
-	char name[64];		    /* port or rule name ("" for an unnamed rule) */
-	struct vs_cfg_pos pos;	    /* where the object is in the file it comes from */
-	uint32_t index;		    /* ports: index in cfg->ports */
+	char name[64];			/* port or rule name ("" for an unnamed rule) */
+	struct vs_cfg_pos pos;		/* where the object is in the file it comes from */
+	uint32_t index;			/* ports: index in cfg->ports */
 	const struct vs_cfg_rule *spec; /* rule add/mod: what runs (owned by the caller) */
 	struct vs_sw_rule *rule;	/* rule del/mod: the live rule */
 	enum vs_rule_source src;	/* rule add */
@@ -97,8 +97,7 @@ int vs_switch_plan(struct vs_switch *sw, const struct vs_config *cfg, uint32_t f
  * Rule steps of a rules-only plan (plan->cfg NULL): one step each. spec is
  * kept by pointer and must live until the plan is applied. 0 or -ENOMEM.
  */
-int vs_plan_rule_add(struct vs_plan *plan, const struct vs_cfg_rule *spec,
-		     enum vs_rule_source src);
+int vs_plan_rule_add(struct vs_plan *plan, const struct vs_cfg_rule *spec, enum vs_rule_source src);
 int vs_plan_rule_del(struct vs_plan *plan, struct vs_sw_rule *r);
 int vs_plan_rule_mod(struct vs_plan *plan, struct vs_sw_rule *r, const struct vs_cfg_rule *spec,
 		     bool reset_counts);

@@ -68,7 +68,7 @@ struct vs_snapshot {
 
 /* What all workers share with the control thread (ctl: rw, dp: ro). */
 struct vs_dp_shared {
-	struct vs_snapshot * snap;
+	struct vs_snapshot *snap;
 	bool stop;
 	struct rte_rcu_qsbr *qsbr;
 	struct rte_mempool *pool; /* copies for flood / several outputs */

@@ -35,15 +35,15 @@ struct fstate {
 
 struct vf_ent {
 	uint16_t id;
-	uint32_t want_fields;          /* VS_VF_BIT() of requested fields */
+	uint32_t want_fields; /* VS_VF_BIT() of requested fields */
 	struct vs_vf_hw want;
-	struct vs_cfg_mac *extra;      /* requested extra MAC filters */
+	struct vs_cfg_mac *extra; /* requested extra MAC filters */
 	uint32_t n_extra;
-	struct vs_vf_hw have;          /* as last read back (have.known) or set */
+	struct vs_vf_hw have; /* as last read back (have.known) or set */
 	struct fstate f[VS_VF_F_MAX];
-	uint32_t sent;                 /* fields set in this step, to verify */
-	int port_id;                   /* bound DPDK VF port, -1 */
-	struct vs_cfg_mac *prog;       /* extra MACs programmed on the port */
+	uint32_t sent;		 /* fields set in this step, to verify */
+	int port_id;		 /* bound DPDK VF port, -1 */
+	struct vs_cfg_mac *prog; /* extra MACs programmed on the port */
 	uint32_t n_prog;
 	bool promisc_ours;
 };
@@ -56,13 +56,13 @@ struct pf_ent {
 	int numvfs_have;
 	int total_vfs;
 	struct vs_vf_backend *be;
-	struct fstate open;            /* backend creation */
-	struct fstate rd;              /* read back */
+	struct fstate open; /* backend creation */
+	struct fstate rd;   /* read back */
 	bool cannot_read;
 	uint64_t next_read_ms;
 	struct vf_ent *vfs;
 	uint32_t n_vfs;
-	bool *port_in_use;             /* [vf id] a configured VF port uses it */
+	bool *port_in_use; /* [vf id] a configured VF port uses it */
 	uint16_t n_port_in_use;
 };
 
@@ -77,13 +77,13 @@ struct vs_vf_ctx {
 
 static const char *const field_names[] = {
 #define VS_VF_FIELD_STR(e, s) s,
-	VS_VF_FIELDS(VS_VF_FIELD_STR)
+    VS_VF_FIELDS(VS_VF_FIELD_STR)
 #undef VS_VF_FIELD_STR
 };
 
 static const char *const state_names[] = {
 #define VS_VF_STATE_STR(e, s) s,
-	VS_VF_STATES(VS_VF_STATE_STR)
+    VS_VF_STATES(VS_VF_STATE_STR)
 #undef VS_VF_STATE_STR
 };
 
@@ -116,8 +116,8 @@ vs_vf_hw_field_eq(const struct vs_vf_hw *a, const struct vs_vf_hw *b, enum vs_vf
 	case VS_VF_F_VLAN:
 		if (a->vlan != b->vlan)
 			return false;
-		return a->vlan == 0 || (a->qos == b->qos &&
-		       proto_or_default(a->vlan_proto) == proto_or_default(b->vlan_proto));
+		return a->vlan == 0 || (a->qos == b->qos && proto_or_default(a->vlan_proto) ==
+								proto_or_default(b->vlan_proto));
 	case VS_VF_F_SPOOFCHK:
 		return a->spoofchk == b->spoofchk;
 	case VS_VF_F_TRUST:
@@ -141,7 +141,7 @@ mac_str(const uint8_t *m, char *buf, size_t size)
 void
 vs_vf_hw_field_str(const struct vs_vf_hw *hw, enum vs_vf_field f, char *buf, size_t size)
 {
-	static const char *const link[] = { "auto", "enable", "disable" };
+	static const char *const link[] = {"auto", "enable", "disable"};
 	char m[18];
 
 	if (!(hw->known & VS_VF_BIT(f))) {
@@ -226,8 +226,8 @@ backoff_ms(const struct vs_vf_ctx *ctx, uint32_t attempts)
  * message is logged once per change of text, never per retry.
  */
 static void __attribute__((format(printf, 5, 6)))
-fs_fail(const struct vs_vf_ctx *ctx, struct fstate *fs, int err, bool force_retry,
-	const char *fmt, ...)
+fs_fail(const struct vs_vf_ctx *ctx, struct fstate *fs, int err, bool force_retry, const char *fmt,
+	...)
 {
 	char msg[VS_VF_MSG_MAX];
 	va_list ap;
@@ -320,8 +320,8 @@ vf_from_cfg(struct vf_ent *v, const struct vs_cfg_vf *c)
 	}
 	v->want.known = v->want_fields;
 	for (f = 0; f < VS_VF_F_MAX; f++)
-		fs_reset(&v->f[f], (v->want_fields & VS_VF_BIT(f)) ? VS_VF_ST_PENDING :
-								     VS_VF_ST_UNSET);
+		fs_reset(&v->f[f],
+			 (v->want_fields & VS_VF_BIT(f)) ? VS_VF_ST_PENDING : VS_VF_ST_UNSET);
 	return 0;
 }
 
@@ -527,7 +527,8 @@ pf_num_vfs_step(struct vs_vf_ctx *ctx, struct pf_ent *pf, uint64_t now)
 	} else if (devdir[0] == '\0' && pf->numvfs.st == VS_VF_ST_PENDING) {
 		fs_fail(ctx, &pf->numvfs, -ENODEV, false,
 			"PF %s has no PCI device in sysfs: num_vfs cannot be set "
-			"(not an SR-IOV PF?)", pf->name);
+			"(not an SR-IOV PF?)",
+			pf->name);
 	}
 	if (devdir[0] == '\0')
 		return;
@@ -559,8 +560,8 @@ pf_num_vfs_step(struct vs_vf_ctx *ctx, struct pf_ent *pf, uint64_t now)
 		if (ctx->p.manage_num_vfs && pf->numvfs.st == VS_VF_ST_APPLIED &&
 		    v != pf->want_numvfs) {
 			VS_VF_LOG(WARNING,
-			       "PF %s: sriov_numvfs is %u, expected %u; setting it again",
-			       pf->name, v, pf->want_numvfs);
+				  "PF %s: sriov_numvfs is %u, expected %u; setting it again",
+				  pf->name, v, pf->want_numvfs);
 			fs_reset(&pf->numvfs, VS_VF_ST_PENDING);
 		}
 	}
@@ -591,8 +592,8 @@ pf_read(struct vs_vf_ctx *ctx, struct pf_ent *pf)
 	if (rc < 0) {
 		pf->rd.attempts++;
 		fs_fail(ctx, &pf->rd, rc, true, "PF %s (driver %s): reading VF state: %s%s%s",
-			pf->name, pf->be->driver, strerror(-rc),
-			pf->be->errmsg[0] ? ": " : "", pf->be->errmsg);
+			pf->name, pf->be->driver, strerror(-rc), pf->be->errmsg[0] ? ": " : "",
+			pf->be->errmsg);
 		return;
 	}
 	fs_ok(&pf->rd);
@@ -684,8 +685,8 @@ vf_apply(struct vs_vf_ctx *ctx, struct pf_ent *pf, struct vf_ent *v, uint64_t no
 			if (!known)
 				continue; /* the PF does not report it: trust the ack */
 			VS_VF_LOG(WARNING,
-			       "PF %s VF %u: %s changed behind our back, setting it again",
-			       pf->name, v->id, vs_vf_field_str(f));
+				  "PF %s VF %u: %s changed behind our back, setting it again",
+				  pf->name, v->id, vs_vf_field_str(f));
 			fs_reset(fs, VS_VF_ST_PENDING);
 		}
 		if (ctx->p.now(ctx->p.now_arg) >= deadline) {
@@ -719,8 +720,7 @@ vf_verify(struct vs_vf_ctx *ctx, struct pf_ent *pf, struct vf_ent *v)
 
 		if (!(v->sent & VS_VF_BIT(f)))
 			continue;
-		if (!(v->have.known & VS_VF_BIT(f)) ||
-		    vs_vf_hw_field_eq(&v->have, &v->want, f)) {
+		if (!(v->have.known & VS_VF_BIT(f)) || vs_vf_hw_field_eq(&v->have, &v->want, f)) {
 			fs_ok(fs);
 			fs->attempts = 0;
 			continue;
@@ -763,9 +763,9 @@ vf_extra_macs(struct vs_vf_ctx *ctx, struct pf_ent *pf, struct vf_ent *v, uint64
 	}
 	if (fs->st == VS_VF_ST_WAITING)
 		fs->st = VS_VF_ST_PENDING;
-	if (!cleanup && (fs->st == VS_VF_ST_APPLIED || fs->st == VS_VF_ST_FALLBACK ||
-			 fs->st == VS_VF_ST_FAILED ||
-			 (fs->st == VS_VF_ST_RETRY && now < fs->next_ms)))
+	if (!cleanup &&
+	    (fs->st == VS_VF_ST_APPLIED || fs->st == VS_VF_ST_FALLBACK ||
+	     fs->st == VS_VF_ST_FAILED || (fs->st == VS_VF_ST_RETRY && now < fs->next_ms)))
 		return;
 	if (v->n_extra > 0) {
 		prog = calloc(v->n_extra, sizeof(*prog));
@@ -776,8 +776,8 @@ vf_extra_macs(struct vs_vf_ctx *ctx, struct pf_ent *pf, struct vf_ent *v, uint64
 		}
 	}
 	fs->attempts++;
-	rc = vs_vf_port_set_filters((uint16_t)v->port_id, v->prog, v->n_prog, v->extra,
-				    v->n_extra, v->promisc_ours, &res);
+	rc = vs_vf_port_set_filters((uint16_t)v->port_id, v->prog, v->n_prog, v->extra, v->n_extra,
+				    v->promisc_ours, &res);
 	/* The first n_added requested MACs are the ones that went in (also on error). */
 	if (res.n_added > 0)
 		memcpy(prog, v->extra, res.n_added * sizeof(*prog));
@@ -811,7 +811,7 @@ pf_step(struct vs_vf_ctx *ctx, struct pf_ent *pf, uint64_t deadline)
 	int busy = 0;
 
 	if (pf->be == NULL) {
-		struct vs_cfg_pf c = { .backend = pf->kind };
+		struct vs_cfg_pf c = {.backend = pf->kind};
 
 		if (pf->open.st == VS_VF_ST_RETRY && now < pf->open.next_ms)
 			return 0;
@@ -1187,8 +1187,7 @@ vs_vf_status_vf(const struct vs_vf_ctx *ctx, uint32_t pf_idx, uint32_t vf_idx,
 	char link[24];
 	int f;
 
-	if (ctx == NULL || st == NULL || pf_idx >= ctx->n_pfs ||
-	    vf_idx >= ctx->pfs[pf_idx].n_vfs)
+	if (ctx == NULL || st == NULL || pf_idx >= ctx->n_pfs || vf_idx >= ctx->pfs[pf_idx].n_vfs)
 		return -ENOENT;
 	pf = &ctx->pfs[pf_idx];
 	v = &pf->vfs[vf_idx];
@@ -1227,12 +1226,12 @@ vs_vf_status_vf(const struct vs_vf_ctx *ctx, uint32_t pf_idx, uint32_t vf_idx,
 	return 0;
 }
 
-#define SHOW(...) \
-	do { \
-		int w_ = snprintf(buf + (len < size ? len : size), \
-				  len < size ? size - len : 0, __VA_ARGS__); \
-		if (w_ > 0) \
-			len += (size_t)w_; \
+#define SHOW(...)                                                                                  \
+	do {                                                                                       \
+		int w_ = snprintf(buf + (len < size ? len : size), len < size ? size - len : 0,    \
+				  __VA_ARGS__);                                                    \
+		if (w_ > 0)                                                                        \
+			len += (size_t)w_;                                                         \
 	} while (0)
 
 int

@@ -24,8 +24,7 @@ struct dpdk_pf_priv {
 };
 
 static int
-dpdk_read(struct vs_vf_backend *be, struct vs_vf_hw *vfs, uint16_t max, uint16_t *n,
-	  int *num_vfs)
+dpdk_read(struct vs_vf_backend *be, struct vs_vf_hw *vfs, uint16_t max, uint16_t *n, int *num_vfs)
 {
 	(void)be;
 	(void)vfs;
@@ -120,15 +119,15 @@ dpdk_destroy(struct vs_vf_backend *be)
 }
 
 static const struct vs_vf_backend_ops ixgbe_ops = {
-	.read = dpdk_read,
-	.set = ixgbe_set,
-	.destroy = dpdk_destroy,
+    .read = dpdk_read,
+    .set = ixgbe_set,
+    .destroy = dpdk_destroy,
 };
 
 static const struct vs_vf_backend_ops i40e_ops = {
-	.read = dpdk_read,
-	.set = i40e_set,
-	.destroy = dpdk_destroy,
+    .read = dpdk_read,
+    .set = i40e_set,
+    .destroy = dpdk_destroy,
 };
 
 const struct vs_vf_backend_ops *
@@ -163,7 +162,7 @@ vs_vf_dpdk_pf_backend_create(const char *port_name, const char *sysfs_root)
 		VS_LOG(ERR, vs_vf_logtype, "sriov",
 		       "PF port %s has driver %s; the DPDK PF backend supports net_ixgbe "
 		       "and net_i40e (use a kernel PF with pf: instead)",
-			port_name, info.driver_name ? info.driver_name : "?");
+		       port_name, info.driver_name ? info.driver_name : "?");
 		errno = ENOTSUP;
 		return NULL;
 	}

@@ -67,41 +67,40 @@ put_vf_fields(struct nlmsghdr *nlh, size_t size, const struct vs_vf_hw *w, uint3
 	}
 	if (fields & VS_VF_BIT(VS_VF_F_VLAN)) {
 		struct ifla_vf_vlan_info v = {
-			.vf = w->vf,
-			.vlan = w->vlan,
-			.qos = w->qos,
-			.vlan_proto = htons(w->vlan_proto ? w->vlan_proto : 0x8100),
+		    .vf = w->vf,
+		    .vlan = w->vlan,
+		    .qos = w->qos,
+		    .vlan_proto = htons(w->vlan_proto ? w->vlan_proto : 0x8100),
 		};
 
 		vl = mnl_attr_nest_start_check(nlh, size, IFLA_VF_VLAN_LIST);
-		if (vl == NULL ||
-		    !mnl_attr_put_check(nlh, size, IFLA_VF_VLAN_INFO, sizeof(v), &v))
+		if (vl == NULL || !mnl_attr_put_check(nlh, size, IFLA_VF_VLAN_INFO, sizeof(v), &v))
 			return -ENOSPC;
 		mnl_attr_nest_end(nlh, vl);
 	}
 	if (fields & VS_VF_BIT(VS_VF_F_SPOOFCHK)) {
-		struct ifla_vf_spoofchk s = { .vf = w->vf, .setting = w->spoofchk };
+		struct ifla_vf_spoofchk s = {.vf = w->vf, .setting = w->spoofchk};
 
 		if (!mnl_attr_put_check(nlh, size, IFLA_VF_SPOOFCHK, sizeof(s), &s))
 			return -ENOSPC;
 	}
 	if (fields & VS_VF_BIT(VS_VF_F_TRUST)) {
-		struct ifla_vf_trust t = { .vf = w->vf, .setting = w->trust };
+		struct ifla_vf_trust t = {.vf = w->vf, .setting = w->trust};
 
 		if (!mnl_attr_put_check(nlh, size, IFLA_VF_TRUST, sizeof(t), &t))
 			return -ENOSPC;
 	}
 	if (fields & VS_VF_BIT(VS_VF_F_LINK_STATE)) {
-		struct ifla_vf_link_state l = { .vf = w->vf, .link_state = w->link_state };
+		struct ifla_vf_link_state l = {.vf = w->vf, .link_state = w->link_state};
 
 		if (!mnl_attr_put_check(nlh, size, IFLA_VF_LINK_STATE, sizeof(l), &l))
 			return -ENOSPC;
 	}
 	if (fields & VS_VF_BIT(VS_VF_F_RATE)) {
 		struct ifla_vf_rate r = {
-			.vf = w->vf,
-			.min_tx_rate = w->min_tx_rate,
-			.max_tx_rate = w->max_tx_rate,
+		    .vf = w->vf,
+		    .min_tx_rate = w->min_tx_rate,
+		    .max_tx_rate = w->max_tx_rate,
 		};
 
 		if (!mnl_attr_put_check(nlh, size, IFLA_VF_RATE, sizeof(r), &r))
@@ -367,16 +366,15 @@ parse_link_cb(const struct nlattr *a, void *data)
 }
 
 int
-vs_vf_nl_parse_link(const struct nlmsghdr *nlh, struct vs_vf_hw *vfs, uint16_t max,
-		    uint16_t *n, int *num_vfs)
+vs_vf_nl_parse_link(const struct nlmsghdr *nlh, struct vs_vf_hw *vfs, uint16_t max, uint16_t *n,
+		    int *num_vfs)
 {
-	struct link_parse lp = { .vfs = vfs, .max = max, .num_vfs = -1 };
+	struct link_parse lp = {.vfs = vfs, .max = max, .num_vfs = -1};
 
 	if (nlh == NULL || n == NULL ||
 	    nlh->nlmsg_len < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct ifinfomsg)))
 		return -EINVAL;
-	if (mnl_attr_parse(nlh, sizeof(struct ifinfomsg), parse_link_cb, &lp) < 0 &&
-	    lp.err == 0)
+	if (mnl_attr_parse(nlh, sizeof(struct ifinfomsg), parse_link_cb, &lp) < 0 && lp.err == 0)
 		lp.err = -EINVAL;
 	*n = lp.n;
 	if (num_vfs != NULL)
@@ -427,7 +425,8 @@ nl_errmsg(const struct nlmsghdr *nlh, char *buf, size_t size)
 	off = MNL_ALIGN(off);
 	if (off >= plen)
 		return;
-	mnl_attr_for_each_payload((const void *)((const uint8_t *)e + off), plen - off) {
+	mnl_attr_for_each_payload((const void *)((const uint8_t *)e + off), plen - off)
+	{
 		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
 		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0) {
 			snprintf(buf, size, "%s", mnl_attr_get_str(attr));
@@ -447,7 +446,7 @@ nl_recv(struct vs_vf_backend *be, struct nl_priv *p, uint32_t seq, uint16_t want
 	uint64_t end = mono_ms() + p->timeout_ms;
 
 	for (;;) {
-		struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
+		struct pollfd pfd = {.fd = p->fd, .events = POLLIN};
 		uint64_t now = mono_ms();
 		const struct nlmsghdr *nlh;
 		ssize_t r;
@@ -494,8 +493,7 @@ nl_recv(struct vs_vf_backend *be, struct nl_priv *p, uint32_t seq, uint16_t want
 }
 
 static int
-nl_read(struct vs_vf_backend *be, struct vs_vf_hw *vfs, uint16_t max, uint16_t *n,
-	int *num_vfs)
+nl_read(struct vs_vf_backend *be, struct vs_vf_hw *vfs, uint16_t max, uint16_t *n, int *num_vfs)
 {
 	struct nl_priv *p = be->priv;
 	const struct nlmsghdr *nlh = NULL;
@@ -555,9 +553,9 @@ nl_destroy(struct vs_vf_backend *be)
 }
 
 static const struct vs_vf_backend_ops nl_ops = {
-	.read = nl_read,
-	.set = nl_set,
-	.destroy = nl_destroy,
+    .read = nl_read,
+    .set = nl_set,
+    .destroy = nl_destroy,
 };
 
 struct vs_vf_backend *

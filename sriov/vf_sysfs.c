@@ -82,7 +82,7 @@ vs_vf_sysfs_link_name(const char *devdir, const char *link, char *buf, size_t si
 bool
 vs_vf_sysfs_vf_in_use(const char *devdir, uint16_t vf, char *drv, size_t size)
 {
-	static const char *const user_drivers[] = { "vfio-pci", "uio_pci_generic", "igb_uio" };
+	static const char *const user_drivers[] = {"vfio-pci", "uio_pci_generic", "igb_uio"};
 	char link[32], name[64];
 	size_t i;
 

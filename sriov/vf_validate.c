@@ -82,8 +82,8 @@ check_vf(const struct vs_config *cfg, uint32_t p, uint32_t v, char *msg, size_t 
 
 	if (vf->id >= pf->num_vfs)
 		return verr(cfg, &vf->pos, msg, size,
-			    "PF %s: VF id %u is beyond num_vfs %u; accepted: 0..%d", pf->pf,
-			    vf->id, pf->num_vfs, (int)pf->num_vfs - 1);
+			    "PF %s: VF id %u is beyond num_vfs %u; accepted: 0..%d", pf->pf, vf->id,
+			    pf->num_vfs, (int)pf->num_vfs - 1);
 	for (k = 0; k < v; k++)
 		if (pf->vfs[k].id == vf->id)
 			return verr(cfg, &vf->pos, msg, size,
@@ -120,11 +120,10 @@ check_vf(const struct vs_config *cfg, uint32_t p, uint32_t v, char *msg, size_t 
 				    "vlan 1..4095 with them",
 				    pf->pf, vf->id);
 	}
-	if (vf->spoofchk < VS_CFG_UNSET || vf->spoofchk > VS_CFG_ON ||
-	    vf->trust < VS_CFG_UNSET || vf->trust > VS_CFG_ON)
+	if (vf->spoofchk < VS_CFG_UNSET || vf->spoofchk > VS_CFG_ON || vf->trust < VS_CFG_UNSET ||
+	    vf->trust > VS_CFG_ON)
 		return verr(cfg, &vf->pos, msg, size,
-			    "PF %s VF %u: spoofchk/trust must be on or off",
-			    pf->pf, vf->id);
+			    "PF %s VF %u: spoofchk/trust must be on or off", pf->pf, vf->id);
 	if (vf->link_state < VS_CFG_LINK_UNSET || vf->link_state > VS_CFG_LINK_DISABLE)
 		return verr(cfg, &vf->pos, msg, size,
 			    "PF %s VF %u: link_state %d; accepted: auto, enable, disable", pf->pf,
@@ -138,8 +137,8 @@ check_vf(const struct vs_config *cfg, uint32_t p, uint32_t v, char *msg, size_t 
 
 		if (mac_zero(x))
 			return verr(cfg, &vf->pos, msg, size,
-				    "PF %s VF %u: extra MAC #%u is all zero", pf->pf,
-				    vf->id, k + 1);
+				    "PF %s VF %u: extra MAC #%u is all zero", pf->pf, vf->id,
+				    k + 1);
 		for (j = 0; j < k; j++)
 			if (memcmp(x, &vf->extra_macs[j], sizeof(*x)) == 0)
 				return verr(cfg, &vf->pos, msg, size,

@@ -42,37 +42,37 @@ struct vs_vf_ctx;
 struct vs_vf_backend;
 
 /* The settings kept per VF: X(enum suffix, name shown to users). */
-#define VS_VF_FIELDS(X) \
-	X(MAC, "mac") \
-	X(VLAN, "vlan") \
-	X(SPOOFCHK, "spoofchk") \
-	X(TRUST, "trust") \
-	X(LINK_STATE, "link_state") \
-	X(RATE, "rate") \
+#define VS_VF_FIELDS(X)                                                                            \
+	X(MAC, "mac")                                                                              \
+	X(VLAN, "vlan")                                                                            \
+	X(SPOOFCHK, "spoofchk")                                                                    \
+	X(TRUST, "trust")                                                                          \
+	X(LINK_STATE, "link_state")                                                                \
+	X(RATE, "rate")                                                                            \
 	X(EXTRA_MACS, "extra_macs")
 
 enum vs_vf_field {
 #define VS_VF_FIELD_ENUM(e, s) VS_VF_F_##e,
 	VS_VF_FIELDS(VS_VF_FIELD_ENUM)
 #undef VS_VF_FIELD_ENUM
-	VS_VF_F_MAX
+	    VS_VF_F_MAX
 };
 
 /* Per-field reconcile state: X(enum suffix, name shown to users). */
-#define VS_VF_STATES(X) \
-	X(UNSET, "unset")       /* not in the config: left as the PF has it */ \
-	X(PENDING, "pending")   /* requested, not tried yet */ \
-	X(APPLIED, "ok")        /* the PF reports the requested value */ \
-	X(RETRY, "retrying")    /* transient error or partial apply; next try scheduled */ \
-	X(FAILED, "failed")     /* refused; not retried until a reload changes it */ \
-	X(WAITING, "waiting")   /* VF does not exist yet / no VF port bound yet */ \
+#define VS_VF_STATES(X)                                                                            \
+	X(UNSET, "unset")	/* not in the config: left as the PF has it */                     \
+	X(PENDING, "pending")	/* requested, not tried yet */                                     \
+	X(APPLIED, "ok")	/* the PF reports the requested value */                           \
+	X(RETRY, "retrying")	/* transient error or partial apply; next try scheduled */         \
+	X(FAILED, "failed")	/* refused; not retried until a reload changes it */               \
+	X(WAITING, "waiting")	/* VF does not exist yet / no VF port bound yet */                 \
 	X(FALLBACK, "fallback") /* extra MACs: filter table full/unsupported, promiscuous */
 
 enum vs_vf_state {
 #define VS_VF_STATE_ENUM(e, s) VS_VF_ST_##e,
 	VS_VF_STATES(VS_VF_STATE_ENUM)
 #undef VS_VF_STATE_ENUM
-	VS_VF_ST_MAX
+	    VS_VF_ST_MAX
 };
 
 const char *vs_vf_field_str(enum vs_vf_field f);
@@ -87,19 +87,19 @@ typedef uint64_t (*vs_vf_now_fn)(void *arg);
  * the port's driver name for DPDK PFs. Returns a backend or NULL + errno.
  */
 typedef struct vs_vf_backend *(*vs_vf_backend_factory_fn)(void *arg, const struct vs_cfg_pf *pf,
-							   const char *sysfs_root);
+							  const char *sysfs_root);
 
 struct vs_vf_params {
-	const char *sysfs_root;   /* "" or NULL: the real "/" (tests: a temp dir) */
-	vs_vf_now_fn now;         /* NULL: CLOCK_MONOTONIC */
+	const char *sysfs_root; /* "" or NULL: the real "/" (tests: a temp dir) */
+	vs_vf_now_fn now;	/* NULL: CLOCK_MONOTONIC */
 	void *now_arg;
 	vs_vf_backend_factory_fn backend_factory; /* NULL: the default one */
 	void *backend_arg;
-	uint32_t retry_base_ms;   /* first back-off, default 100 */
-	uint32_t retry_max_ms;    /* back-off cap, default 30000 */
-	uint32_t max_attempts;    /* partial-apply / transient give-up, default 8 */
-	uint32_t resync_ms;       /* read back converged PFs this often, default 10000 */
-	bool manage_num_vfs;      /* write sriov_numvfs (default true when params is NULL) */
+	uint32_t retry_base_ms; /* first back-off, default 100 */
+	uint32_t retry_max_ms;	/* back-off cap, default 30000 */
+	uint32_t max_attempts;	/* partial-apply / transient give-up, default 8 */
+	uint32_t resync_ms;	/* read back converged PFs this often, default 10000 */
+	bool manage_num_vfs;	/* write sriov_numvfs (default true when params is NULL) */
 };
 
 /*
@@ -189,29 +189,29 @@ struct vs_vf_field_status {
 	enum vs_vf_state state;
 	char requested[VS_VF_VAL_MAX]; /* "" when unset */
 	char applied[VS_VF_VAL_MAX];   /* as read back from the PF; "?" when unknown */
-	int err;                       /* -errno of the last failure, 0 if none */
+	int err;		       /* -errno of the last failure, 0 if none */
 	uint32_t attempts;
-	char msg[VS_VF_MSG_MAX];       /* the error / note, "" when none */
+	char msg[VS_VF_MSG_MAX]; /* the error / note, "" when none */
 };
 
 struct vs_vf_vf_status {
 	uint16_t vf;
-	char pci[16];                  /* VF PCI address from sysfs virtfnN, "" unknown */
-	int port_id;                   /* bound DPDK VF port, -1 none */
+	char pci[16]; /* VF PCI address from sysfs virtfnN, "" unknown */
+	int port_id;  /* bound DPDK VF port, -1 none */
 	struct vs_vf_field_status fields[VS_VF_F_MAX];
 };
 
 struct vs_vf_pf_status {
 	char pf[VS_CFG_NAME_MAX];
-	char driver[32];               /* "ixgbe", "net_i40e", "veth", "?" */
-	char backend[16];              /* "netlink", "dpdk-ixgbe", ... */
+	char driver[32];  /* "ixgbe", "net_i40e", "veth", "?" */
+	char backend[16]; /* "netlink", "dpdk-ixgbe", ... */
 	uint16_t num_vfs_requested;
-	int num_vfs_applied;           /* -1 unknown */
-	int total_vfs;                 /* sriov_totalvfs, -1 unknown */
+	int num_vfs_applied; /* -1 unknown */
+	int total_vfs;	     /* sriov_totalvfs, -1 unknown */
 	enum vs_vf_state num_vfs_state;
 	char num_vfs_msg[VS_VF_MSG_MAX];
-	char read_msg[VS_VF_MSG_MAX];  /* last read-back error, "" */
-	uint32_t n_vfs;                /* configured VFs */
+	char read_msg[VS_VF_MSG_MAX]; /* last read-back error, "" */
+	uint32_t n_vfs;		      /* configured VFs */
 };
 
 uint32_t vs_vf_status_pf_count(const struct vs_vf_ctx *ctx);

@@ -22,15 +22,15 @@ struct nlmsghdr;
 /* One VF's settings as the PF has them (read back) or as we want them. */
 struct vs_vf_hw {
 	uint16_t vf;
-	uint32_t known;          /* VS_VF_BIT(field) for each field filled in */
+	uint32_t known; /* VS_VF_BIT(field) for each field filled in */
 	uint8_t mac[6];
-	uint16_t vlan;           /* 0 = none */
+	uint16_t vlan; /* 0 = none */
 	uint8_t qos;
-	uint16_t vlan_proto;     /* host order: 0x8100 or 0x88a8 */
-	uint8_t spoofchk;        /* 0/1 */
-	uint8_t trust;           /* 0/1 */
-	uint8_t link_state;      /* IFLA_VF_LINK_STATE_*: 0 auto, 1 enable, 2 disable */
-	uint32_t min_tx_rate;    /* Mbit/s */
+	uint16_t vlan_proto;  /* host order: 0x8100 or 0x88a8 */
+	uint8_t spoofchk;     /* 0/1 */
+	uint8_t trust;	      /* 0/1 */
+	uint8_t link_state;   /* IFLA_VF_LINK_STATE_*: 0 auto, 1 enable, 2 disable */
+	uint32_t min_tx_rate; /* Mbit/s */
 	uint32_t max_tx_rate;
 };
 
@@ -62,11 +62,11 @@ struct vs_vf_backend_ops {
 
 struct vs_vf_backend {
 	const struct vs_vf_backend_ops *ops;
-	char name[16];                     /* "netlink", "dpdk-ixgbe", "test" */
+	char name[16]; /* "netlink", "dpdk-ixgbe", "test" */
 	char pf[VS_CFG_NAME_MAX];
-	char driver[32];                   /* for messages: "PF X (driver D) refused ..." */
-	char devdir[256];                  /* sysfs device dir of the PF ("" unknown) */
-	char errmsg[VS_VF_NL_ERRMSG_MAX];  /* extra detail of the last failure */
+	char driver[32];		  /* for messages: "PF X (driver D) refused ..." */
+	char devdir[256];		  /* sysfs device dir of the PF ("" unknown) */
+	char errmsg[VS_VF_NL_ERRMSG_MAX]; /* extra detail of the last failure */
 	void *priv;
 };
 
@@ -87,8 +87,8 @@ int vs_vf_nl_build_getlink(void *buf, size_t size, uint32_t seq, const char *ifn
  * Parse the IFLA_NUM_VF and IFLA_VFINFO_LIST of an RTM_NEWLINK (or of a
  * RTM_SETLINK request). *num_vfs = IFLA_NUM_VF or -1. 0 or -EINVAL/-ENOSPC.
  */
-int vs_vf_nl_parse_link(const struct nlmsghdr *nlh, struct vs_vf_hw *vfs, uint16_t max,
-			uint16_t *n, int *num_vfs);
+int vs_vf_nl_parse_link(const struct nlmsghdr *nlh, struct vs_vf_hw *vfs, uint16_t max, uint16_t *n,
+			int *num_vfs);
 
 /*
  * Netlink backend over fd: a NETLINK_ROUTE socket, or in tests one end of a
@@ -113,10 +113,10 @@ struct vs_vf_backend *vs_vf_dpdk_pf_backend_create(const char *port_name, const 
 /* ---- MAC filters on a DPDK-bound VF port ---- */
 
 struct vs_vf_port_filters {
-	uint32_t n_added;   /* filters now in the port's table */
-	bool promisc;       /* fell back to promiscuous mode */
-	bool promisc_ours;  /* ... and it was this call (or an earlier one) that turned it on */
-	int err;            /* why (-ENOSPC table full, -ENOTSUP no filters), 0 */
+	uint32_t n_added;  /* filters now in the port's table */
+	bool promisc;	   /* fell back to promiscuous mode */
+	bool promisc_ours; /* ... and it was this call (or an earlier one) that turned it on */
+	int err;	   /* why (-ENOSPC table full, -ENOTSUP no filters), 0 */
 	char msg[VS_VF_MSG_MAX];
 };
 
@@ -151,8 +151,8 @@ bool vs_vf_sysfs_vf_in_use(const char *devdir, uint16_t vf, char *drv, size_t si
  * recreates every VF, so then every in-use VF blocks. *changed tells whether
  * the file was written.
  */
-int vs_vf_sysfs_set_numvfs(const char *devdir, uint16_t want, const bool *in_use,
-			   uint16_t n_in_use, bool *changed, char *msg, size_t size);
+int vs_vf_sysfs_set_numvfs(const char *devdir, uint16_t want, const bool *in_use, uint16_t n_in_use,
+			   bool *changed, char *msg, size_t size);
 
 /* Is err worth retrying (EAGAIN, EBUSY, ETIMEDOUT, ENOBUFS, EINTR, ENOMEM)? */
 bool vs_vf_err_transient(int err);

@@ -255,7 +255,8 @@ cb_destroy_device(int vid)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (post(&ev, true) < 0)
 		return; /* no event ring: no switch runs this port */
-	while ((uint32_t)__atomic_load_n(&vp->destroy_ack, __ATOMIC_SEQ_CST) - seq > UINT32_MAX / 2 &&
+	while ((uint32_t)__atomic_load_n(&vp->destroy_ack, __ATOMIC_SEQ_CST) - seq >
+		   UINT32_MAX / 2 &&
 	       !__atomic_load_n(&vp->closing, __ATOMIC_SEQ_CST)) {
 		nap_us(100);
 		if ((us += 100) >= 1000) {
@@ -833,7 +834,8 @@ vs_vhu_all_queues_ready(const struct vs_port *port)
 	if (!vs_port_is_ready(port))
 		return false;
 	for (q = 0; q < vp->n_queues; q++)
-		if (!__atomic_load_n(&vp->q[q].rx_on, __ATOMIC_SEQ_CST) || !__atomic_load_n(&vp->q[q].tx_on, __ATOMIC_SEQ_CST))
+		if (!__atomic_load_n(&vp->q[q].rx_on, __ATOMIC_SEQ_CST) ||
+		    !__atomic_load_n(&vp->q[q].tx_on, __ATOMIC_SEQ_CST))
 			return false;
 	return true;
 }

@@ -24,8 +24,8 @@ extern int vs_vhost_logtype;
 /* One queue pair. Counters are written by the one worker that polls the rx
  * queue / holds the tx queue (under the port's tx lock when shared). */
 struct vs_vhu_queue {
-	bool rx_on;	    /* ctl: rw, dp: ro */
-	bool tx_on;	    /* ctl: rw, dp: ro */
+	bool rx_on;		    /* ctl: rw, dp: ro */
+	bool tx_on;		    /* ctl: rw, dp: ro */
 	uint64_t rx_pkts, rx_bytes; /* dp: rw, ctl: ro */
 	uint64_t tx_pkts, tx_bytes; /* dp: rw, ctl: ro */
 	uint64_t tx_ring_full;	    /* dp: rw, ctl: ro */
@@ -57,7 +57,7 @@ struct vs_vhu_port {
 	/* destroy_device handshake (vhost thread <-> control thread). */
 	uint32_t destroy_req; /* vhost thread: rw */
 	uint32_t destroy_ack; /* ctl: rw */
-	bool closing;		  /* ctl: rw; the port is being destroyed */
+	bool closing;	      /* ctl: rw; the port is being destroyed */
 
 	struct vs_vhu_queue q[]; /* n_queues */
 };

@@ -179,24 +179,51 @@ enum { F_PROTO, F_PORT, F_VLAN, F_ETYPE, F_PAD, F_SRC, F_DST, F_L4SRC, F_L4DST, 
 RTE_ACL_RULE_DEF(bench_acl_rule, F_NUM);
 
 static const struct rte_acl_field_def acl_defs[F_NUM] = {
-	{.type = RTE_ACL_FIELD_TYPE_BITMASK, .size = 1, .field_index = F_PROTO,
-	 .input_index = 0, .offset = offsetof(struct vs_flow_key, ip_proto)},
-	{.type = RTE_ACL_FIELD_TYPE_BITMASK, .size = 2, .field_index = F_PORT,
-	 .input_index = 1, .offset = offsetof(struct vs_flow_key, in_port)},
-	{.type = RTE_ACL_FIELD_TYPE_BITMASK, .size = 2, .field_index = F_VLAN,
-	 .input_index = 1, .offset = offsetof(struct vs_flow_key, vlan_tci)},
-	{.type = RTE_ACL_FIELD_TYPE_BITMASK, .size = 2, .field_index = F_ETYPE,
-	 .input_index = 2, .offset = offsetof(struct vs_flow_key, eth_type)},
-	{.type = RTE_ACL_FIELD_TYPE_BITMASK, .size = 2, .field_index = F_PAD,
-	 .input_index = 2, .offset = offsetof(struct vs_flow_key, ip_proto)},
-	{.type = RTE_ACL_FIELD_TYPE_MASK, .size = 4, .field_index = F_SRC,
-	 .input_index = 3, .offset = offsetof(struct vs_flow_key, ip_src)},
-	{.type = RTE_ACL_FIELD_TYPE_MASK, .size = 4, .field_index = F_DST,
-	 .input_index = 4, .offset = offsetof(struct vs_flow_key, ip_dst)},
-	{.type = RTE_ACL_FIELD_TYPE_BITMASK, .size = 2, .field_index = F_L4SRC,
-	 .input_index = 5, .offset = offsetof(struct vs_flow_key, l4_src)},
-	{.type = RTE_ACL_FIELD_TYPE_BITMASK, .size = 2, .field_index = F_L4DST,
-	 .input_index = 5, .offset = offsetof(struct vs_flow_key, l4_dst)},
+    {.type = RTE_ACL_FIELD_TYPE_BITMASK,
+     .size = 1,
+     .field_index = F_PROTO,
+     .input_index = 0,
+     .offset = offsetof(struct vs_flow_key, ip_proto)},
+    {.type = RTE_ACL_FIELD_TYPE_BITMASK,
+     .size = 2,
+     .field_index = F_PORT,
+     .input_index = 1,
+     .offset = offsetof(struct vs_flow_key, in_port)},
+    {.type = RTE_ACL_FIELD_TYPE_BITMASK,
+     .size = 2,
+     .field_index = F_VLAN,
+     .input_index = 1,
+     .offset = offsetof(struct vs_flow_key, vlan_tci)},
+    {.type = RTE_ACL_FIELD_TYPE_BITMASK,
+     .size = 2,
+     .field_index = F_ETYPE,
+     .input_index = 2,
+     .offset = offsetof(struct vs_flow_key, eth_type)},
+    {.type = RTE_ACL_FIELD_TYPE_BITMASK,
+     .size = 2,
+     .field_index = F_PAD,
+     .input_index = 2,
+     .offset = offsetof(struct vs_flow_key, ip_proto)},
+    {.type = RTE_ACL_FIELD_TYPE_MASK,
+     .size = 4,
+     .field_index = F_SRC,
+     .input_index = 3,
+     .offset = offsetof(struct vs_flow_key, ip_src)},
+    {.type = RTE_ACL_FIELD_TYPE_MASK,
+     .size = 4,
+     .field_index = F_DST,
+     .input_index = 4,
+     .offset = offsetof(struct vs_flow_key, ip_dst)},
+    {.type = RTE_ACL_FIELD_TYPE_BITMASK,
+     .size = 2,
+     .field_index = F_L4SRC,
+     .input_index = 5,
+     .offset = offsetof(struct vs_flow_key, l4_src)},
+    {.type = RTE_ACL_FIELD_TYPE_BITMASK,
+     .size = 2,
+     .field_index = F_L4DST,
+     .input_index = 5,
+     .offset = offsetof(struct vs_flow_key, l4_dst)},
 };
 
 /* ACL reads multi-byte fields most significant byte first (network order);
@@ -236,8 +263,10 @@ acl_build(const struct bench_rule *rules, unsigned n, double *build_ms)
 	static unsigned seq;
 	char name[RTE_ACL_NAMESIZE];
 	struct rte_acl_param ap = {
-		.name = name, .socket_id = SOCKET_ID_ANY,
-		.rule_size = RTE_ACL_RULE_SZ(F_NUM), .max_rule_num = n,
+	    .name = name,
+	    .socket_id = SOCKET_ID_ANY,
+	    .rule_size = RTE_ACL_RULE_SZ(F_NUM),
+	    .max_rule_num = n,
 	};
 	struct rte_acl_config cfg = {.num_categories = 1, .num_fields = F_NUM};
 	struct bench_acl_rule *ar = malloc(sizeof(*ar) * n);
@@ -283,7 +312,10 @@ cls_build(const struct bench_rule *rules, unsigned n, unsigned spare, struct rte
 	static unsigned seq;
 	char name[32];
 	struct vs_cls_params p = {
-		.name = name, .max_rules = n + spare, .socket_id = SOCKET_ID_ANY, .qsbr = q,
+	    .name = name,
+	    .max_rules = n + spare,
+	    .socket_id = SOCKET_ID_ANY,
+	    .qsbr = q,
 	};
 	struct vs_cls *cls;
 	struct vs_cls_txn *t;
@@ -312,7 +344,7 @@ cls_build(const struct bench_rule *rules, unsigned n, unsigned spare, struct rte
 }
 
 #define CHUNK_BURSTS 16u
-#define TIME_REPS 5u /* timed passes over the stream per side and row */
+#define TIME_REPS    5u /* timed passes over the stream per side and row */
 
 static int
 cmp_u64(const void *a, const void *b)
@@ -400,8 +432,7 @@ run_row(const struct row *rw, unsigned stream_len)
 		fprintf(stderr, "out of memory\n");
 		exit(1);
 	}
-	make_rules(0xbe11c4 + rw->rules * 131 + rw->masks, rw->rules, rw->masks, rw->banded,
-		   rules);
+	make_rules(0xbe11c4 + rw->rules * 131 + rw->masks, rw->rules, rw->masks, rw->banded, rules);
 	make_flows(0xf10f + rw->flows, rw->flows, rules, rw->rules, flows);
 	for (unsigned i = 0; i < stream_len; i++) {
 		stream[i] = flows[rw->flows > 1 ? rnd(&rng) % rw->flows : 0];
@@ -469,7 +500,7 @@ run_row(const struct row *rw, unsigned stream_len)
 /* ---- update rate -------------------------------------------------------------- */
 
 #define UPD_MAX_CHUNKS 65536u
-#define UPD_FLOWS 100000u /* the target's active flows */
+#define UPD_FLOWS      100000u /* the target's active flows */
 
 struct upd_reader {
 	struct vs_cls_ctx *ctx;
@@ -477,9 +508,9 @@ struct upd_reader {
 	const struct vs_flow_key *keys;
 	unsigned n_keys;
 	bool stop;
-	unsigned phase;          /* 0: writer idle, 1: updates running, 2: done */
+	unsigned phase; /* 0: writer idle, 1: updates running, 2: done */
 	uint64_t lookups;
-	uint64_t *chunk[2];         /* cycles per chunk of CHUNK_BURSTS bursts, by phase */
+	uint64_t *chunk[2]; /* cycles per chunk of CHUNK_BURSTS bursts, by phase */
 	unsigned n_chunk[2];
 };
 
@@ -632,7 +663,8 @@ run_update(unsigned n_rules, unsigned masks, unsigned n_txn, unsigned per_txn)
 	       n_rules, masks, per_txn, per_txn,
 	       (double)per_txn * (double)rte_get_tsc_hz() / (double)txn_cyc[n_txn / 2],
 	       (double)n_txn * per_txn / secs, n_txn, secs,
-	       (double)__atomic_load_n(&u.n_chunk[1], __ATOMIC_SEQ_CST) * CHUNK_BURSTS * BURST / secs / 1e6);
+	       (double)__atomic_load_n(&u.n_chunk[1], __ATOMIC_SEQ_CST) * CHUNK_BURSTS * BURST /
+		   secs / 1e6);
 	for (unsigned ph = 0; ph < 2; ph++) {
 		unsigned nc = __atomic_load_n(&u.n_chunk[ph], __ATOMIC_SEQ_CST);
 
@@ -650,7 +682,8 @@ run_update(unsigned n_rules, unsigned masks, unsigned n_txn, unsigned per_txn)
 		       UPD_FLOWS);
 	}
 	printf("update     %7u %4u  rte_acl lookup of the same keys: %.1f cycles/pkt "
-	       "(the initial rules)\n", n_rules, masks, acl_pkt);
+	       "(the initial rules)\n",
+	       n_rules, masks, acl_pkt);
 	printf("update     %7u %4u  rte_acl build of the same rules: %.1f ms "
 	       "(at most %.1f rebuilds/s)\n",
 	       n_rules, masks, acl_ms, 1e3 / acl_ms);
@@ -682,39 +715,48 @@ int
 main(int argc, char **argv)
 {
 	static const struct row full[] = {
-		{"emc-hit", 1000, 16, 1000, 8192},
-		{"subtables", 1000, 1, 100000, 0},
-		{"subtables", 1000, 4, 100000, 0},
-		{"subtables", 1000, 16, 100000, 0},
-		{"subtables", 1000, 32, 100000, 0},
-		{"rules", 10, 16, 100000, 0},
-		{"rules", 1000, 16, 100000, 0},
-		{"rules", 100000, 16, 100000, 0},
-		{"flows", 1000, 16, 1, 8192},
-		{"flows", 1000, 16, 1000, 8192},
-		{"flows", 1000, 16, 100000, 8192},
-		{"flows", 1000, 16, 1000000, 8192},
-		{"target", 100000, 16, 100000, 8192},
-		{"banded", 1000, 16, 100000, 0, true},
-		{"banded", 100000, 16, 100000, 8192, true},
+	    {"emc-hit", 1000, 16, 1000, 8192},
+	    {"subtables", 1000, 1, 100000, 0},
+	    {"subtables", 1000, 4, 100000, 0},
+	    {"subtables", 1000, 16, 100000, 0},
+	    {"subtables", 1000, 32, 100000, 0},
+	    {"rules", 10, 16, 100000, 0},
+	    {"rules", 1000, 16, 100000, 0},
+	    {"rules", 100000, 16, 100000, 0},
+	    {"flows", 1000, 16, 1, 8192},
+	    {"flows", 1000, 16, 1000, 8192},
+	    {"flows", 1000, 16, 100000, 8192},
+	    {"flows", 1000, 16, 1000000, 8192},
+	    {"target", 100000, 16, 100000, 8192},
+	    {"banded", 1000, 16, 100000, 0, true},
+	    {"banded", 100000, 16, 100000, 8192, true},
 	};
 	static const struct row small[] = {
-		{"emc-hit", 100, 4, 100, 8192},
-		{"subtables", 100, 4, 1000, 0},
-		{"flows", 100, 4, 10000, 8192},
+	    {"emc-hit", 100, 4, 100, 8192},
+	    {"subtables", 100, 4, 1000, 0},
+	    {"flows", 100, 4, 10000, 8192},
 	};
 	char *eal_argv[] = {
-		argv[0], "--no-huge", "-m", "3072", "--no-shconf", "--no-pci", "--no-telemetry",
-		"--log-level=*:warning", "-l", "0", NULL,
+	    argv[0],
+	    "--no-huge",
+	    "-m",
+	    "3072",
+	    "--no-shconf",
+	    "--no-pci",
+	    "--no-telemetry",
+	    "--log-level=*:warning",
+	    "-l",
+	    "0",
+	    NULL,
 	};
 	int eal_argc = 10, ret, opt;
 	const struct row *rows;
 	unsigned n_rows, stream;
 	static const struct option longopts[] = {
-		{"quick", no_argument, NULL, 'q'},
-		{"only", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"quick", no_argument, NULL, 'q'},
+	    {"only", required_argument, NULL, 'o'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 
 	/* EAL arguments may be given before "--"; defaults otherwise. */
@@ -755,7 +797,8 @@ main(int argc, char **argv)
 	stream = quick ? 65536 : 1u << 20;
 	calibrate_tsc();
 	printf("# nfvswitch classifier micro-benchmark: cycles/packet, bursts of %u, "
-	       "TSC %.2f GHz\n", BURST, (double)rte_get_tsc_hz() / 1e9);
+	       "TSC %.2f GHz\n",
+	       BURST, (double)rte_get_tsc_hz() / 1e9);
 	printf("%-10s %7s %4s %8s %5s %9s %9s %6s %6s %4s %7s\n", "scenario", "rules", "subt",
 	       "flows", "emc", "nfvswitch", "rte_acl", "ratio", "emc%", "shft", "match%");
 	for (unsigned i = 0; i < n_rows; i++)

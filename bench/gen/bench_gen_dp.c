@@ -11,7 +11,7 @@
 
 static const char *const drop_names[] = {
 #define VS_BENCH_DROP_STR_(n, s) s,
-	VS_BENCH_DROPS(VS_BENCH_DROP_STR_)
+    VS_BENCH_DROPS(VS_BENCH_DROP_STR_)
 #undef VS_BENCH_DROP_STR_
 };
 

@@ -17,10 +17,10 @@
 #include <stdint.h>
 
 struct vs_bench_pace {
-	uint64_t start;       /* TSC of slot 0 */
-	uint64_t hz;          /* TSC frequency */
+	uint64_t start;	      /* TSC of slot 0 */
+	uint64_t hz;	      /* TSC frequency */
 	uint64_t rate_mpps;   /* milli-packets per second; 0 = unpaced */
-	uint64_t done;        /* slots consumed (sent or skipped) */
+	uint64_t done;	      /* slots consumed (sent or skipped) */
 	uint64_t skipped;     /* slots given up because the sender was late */
 	uint32_t max_backlog; /* overdue slots sent back to back at most */
 };

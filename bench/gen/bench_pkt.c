@@ -194,10 +194,13 @@ vs_bench_rules_print(FILE *out, const struct vs_bench_flows *f, enum vs_bench_ru
 		vs_bench_mask_prefix(g, &a, &len);
 		if (fmt == VS_BENCH_RULES_YAML) {
 			if (port_only)
-				fprintf(out, "  - {priority: 100, match: {in_port: %s}, "
-					"actions: [{output: %s}]}\n", in_port, out_port);
+				fprintf(out,
+					"  - {priority: 100, match: {in_port: %s}, "
+					"actions: [{output: %s}]}\n",
+					in_port, out_port);
 			else
-				fprintf(out, "  - {priority: %u, match: {in_port: %s, "
+				fprintf(out,
+					"  - {priority: %u, match: {in_port: %s, "
 					"ip_dst: \"%u.%u.%u.%u/%u\"}, actions: [{output: %s}]}\n",
 					100 + g, in_port, a >> 24, (a >> 16) & 0xff,
 					(a >> 8) & 0xff, a & 0xff, len, out_port);
@@ -206,9 +209,11 @@ vs_bench_rules_print(FILE *out, const struct vs_bench_flows *f, enum vs_bench_ru
 				fprintf(out, "priority=100,in_port=%s,actions=output:%s\n", in_port,
 					out_port);
 			else
-				fprintf(out, "priority=%u,ip,in_port=%s,nw_dst=%u.%u.%u.%u/%u,"
-					"actions=output:%s\n", 100 + g, in_port, a >> 24,
-					(a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff, len, out_port);
+				fprintf(out,
+					"priority=%u,ip,in_port=%s,nw_dst=%u.%u.%u.%u/%u,"
+					"actions=output:%s\n",
+					100 + g, in_port, a >> 24, (a >> 16) & 0xff,
+					(a >> 8) & 0xff, a & 0xff, len, out_port);
 		}
 	}
 	return ferror(out) ? -EIO : 0;

@@ -25,35 +25,36 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define VS_BENCH_MAX_MASKS 16
-#define VS_BENCH_MIN_FRAME 64
-#define VS_BENCH_MAX_FRAME 1518
-#define VS_BENCH_FCS 4
-#define VS_BENCH_HDR_SIZE 42	/* Ethernet 14 + IPv4 20 + UDP 8 */
+#define VS_BENCH_MAX_MASKS     16
+#define VS_BENCH_MIN_FRAME     64
+#define VS_BENCH_MAX_FRAME     1518
+#define VS_BENCH_FCS	       4
+#define VS_BENCH_HDR_SIZE      42 /* Ethernet 14 + IPv4 20 + UDP 8 */
 #define VS_BENCH_WIRE_OVERHEAD 20 /* preamble + SFD 8, inter-frame gap 12 */
-#define VS_BENCH_MAX_PATTERN 16
+#define VS_BENCH_MAX_PATTERN   16
 
 #define VS_BENCH_MAGIC 0xb5
 
 /* After the UDP header; host byte order (sender and receiver share the TSC). */
 struct vs_bench_payload {
-	uint8_t magic;   /* VS_BENCH_MAGIC */
-	uint8_t trial;   /* trial number: packets of an earlier trial are "stale" */
+	uint8_t magic; /* VS_BENCH_MAGIC */
+	uint8_t trial; /* trial number: packets of an earlier trial are "stale" */
 	uint32_t flow;
-	uint32_t seq;    /* low 32 bits of the flow's packet number */
-	uint64_t tsc;    /* transmit TSC */
+	uint32_t seq; /* low 32 bits of the flow's packet number */
+	uint64_t tsc; /* transmit TSC */
 } __attribute__((packed));
 
 _Static_assert(sizeof(struct vs_bench_payload) == 18, "payload must fit a 64-byte frame");
 _Static_assert(VS_BENCH_HDR_SIZE + sizeof(struct vs_bench_payload) + VS_BENCH_FCS ==
-	       VS_BENCH_MIN_FRAME, "64-byte frame layout");
+		   VS_BENCH_MIN_FRAME,
+	       "64-byte frame layout");
 
 struct vs_bench_flows {
-	uint32_t n_flows;      /* >= 1 */
-	uint32_t n_masks;      /* 1..16 */
+	uint32_t n_flows; /* >= 1 */
+	uint32_t n_masks; /* 1..16 */
 	uint8_t eth_src[6];
 	uint8_t eth_dst[6];
-	uint32_t ip_src;       /* host order */
+	uint32_t ip_src; /* host order */
 	uint16_t udp_src_base;
 	uint16_t udp_dst;
 };
@@ -62,7 +63,7 @@ struct vs_bench_flows {
 struct vs_bench_sizes {
 	uint16_t size[VS_BENCH_MAX_PATTERN]; /* frame sizes including FCS */
 	uint16_t n;
-	char label[16];                      /* "64", "imix" */
+	char label[16]; /* "64", "imix" */
 };
 
 struct vs_bench_tuple {
@@ -105,7 +106,7 @@ int vs_bench_pcap_write(const char *path, const struct vs_bench_flows *f,
 
 enum vs_bench_rules_fmt {
 	VS_BENCH_RULES_YAML = 0, /* nfvswitch rules: list */
-	VS_BENCH_RULES_OFCTL,    /* ovs-ofctl add-flows lines */
+	VS_BENCH_RULES_OFCTL,	 /* ovs-ofctl add-flows lines */
 };
 
 /*

@@ -46,8 +46,6 @@ vs_bench_payload_offset(const uint8_t *p, uint32_t len)
 	return (int)off;
 }
 
-
-
 static inline void
 vs_bench_wr16be_(uint8_t *p, uint16_t v)
 {

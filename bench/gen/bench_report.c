@@ -17,16 +17,16 @@ vs_bench_report_env(FILE *out, const struct vs_bench_env *env)
 void
 vs_bench_report_result(FILE *out, const struct vs_bench_result *r)
 {
-	fprintf(out, "%-22s %s bytes, %u flows, %u masks, offered %s",
-		"workload", r->size_label, r->flows, r->masks, r->offered_pps > 0 ? "" : "max");
+	fprintf(out, "%-22s %s bytes, %u flows, %u masks, offered %s", "workload", r->size_label,
+		r->flows, r->masks, r->offered_pps > 0 ? "" : "max");
 	if (r->offered_pps > 0)
 		fprintf(out, "%.3f Mpps", r->offered_pps / 1e6);
 	fprintf(out, ", window %.3f s\n", r->window_s);
 	fprintf(out, "%-22s %12s %12s %10s %10s\n", "", "packets", "bytes", "Mpps", "Gbit/s L1");
-	fprintf(out, "%-22s %12" PRIu64 " %12" PRIu64 " %10.3f %10.3f\n", "transmitted",
-		r->tx_pkts, r->tx_bytes, r->tx_pps / 1e6, r->tx_gbps);
-	fprintf(out, "%-22s %12" PRIu64 " %12" PRIu64 " %10.3f %10.3f\n", "received",
-		r->rx_pkts, r->rx_bytes, r->rx_pps / 1e6, r->rx_gbps);
+	fprintf(out, "%-22s %12" PRIu64 " %12" PRIu64 " %10.3f %10.3f\n", "transmitted", r->tx_pkts,
+		r->tx_bytes, r->tx_pps / 1e6, r->tx_gbps);
+	fprintf(out, "%-22s %12" PRIu64 " %12" PRIu64 " %10.3f %10.3f\n", "received", r->rx_pkts,
+		r->rx_bytes, r->rx_pps / 1e6, r->rx_gbps);
 	fprintf(out, "%-22s %12" PRIu64 "   (%.4f %%, %u of %u flows lossy, %u silent)\n", "lost",
 		r->seq.lost, r->loss_ratio * 100, r->seq.flows_lossy, r->flows,
 		r->seq.flows_silent);
@@ -44,8 +44,7 @@ vs_bench_report_result(FILE *out, const struct vs_bench_result *r)
 	if (r->lat_count)
 		fprintf(out, "%-22s %10.3f %10.3f %10.3f %10.3f %10.3f %10.3f\n", "",
 			r->lat_min_ns / 1e3, r->lat_avg_ns / 1e3, r->lat_p50_ns / 1e3,
-			r->lat_p99_ns / 1e3,
-			r->lat_p999_ns / 1e3, r->lat_max_ns / 1e3);
+			r->lat_p99_ns / 1e3, r->lat_p999_ns / 1e3, r->lat_max_ns / 1e3);
 	else
 		fprintf(out, "%-22s (no packets received)\n", "");
 }
@@ -87,7 +86,8 @@ json_result(FILE *out, const struct vs_bench_result *r)
 {
 	fprintf(out, "{\"size\": ");
 	json_str(out, r->size_label);
-	fprintf(out, ", \"flows\": %u, \"masks\": %u, \"offered_pps\": %.1f, \"window_s\": %.6f, "
+	fprintf(out,
+		", \"flows\": %u, \"masks\": %u, \"offered_pps\": %.1f, \"window_s\": %.6f, "
 		"\"tx_pkts\": %" PRIu64 ", \"tx_bytes\": %" PRIu64 ", \"rx_pkts\": %" PRIu64
 		", \"rx_bytes\": %" PRIu64 ", \"tx_pps\": %.1f, \"rx_pps\": %.1f, "
 		"\"tx_gbps\": %.4f, \"rx_gbps\": %.4f, \"lost\": %" PRIu64 ", "
@@ -101,10 +101,12 @@ json_result(FILE *out, const struct vs_bench_result *r)
 	for (int i = 0; i < VS_BENCH_DROP_MAX; i++)
 		fprintf(out, "%s\"%s\": %" PRIu64, i ? ", " : "", vs_bench_drop_str(i),
 			r->drops[i]);
-	fprintf(out, "}, \"latency_ns\": {\"count\": %" PRIu64 ", \"min\": %" PRIu64
+	fprintf(out,
+		"}, \"latency_ns\": {\"count\": %" PRIu64 ", \"min\": %" PRIu64
 		", \"avg\": %.1f, \"p50\": %" PRIu64 ", \"p99\": %" PRIu64 ", \"p99_9\": %" PRIu64
-		", \"max\": %" PRIu64 "}}", r->lat_count, r->lat_min_ns, r->lat_avg_ns,
-		r->lat_p50_ns, r->lat_p99_ns, r->lat_p999_ns, r->lat_max_ns);
+		", \"max\": %" PRIu64 "}}",
+		r->lat_count, r->lat_min_ns, r->lat_avg_ns, r->lat_p50_ns, r->lat_p99_ns,
+		r->lat_p999_ns, r->lat_max_ns);
 }
 
 void
@@ -121,7 +123,8 @@ vs_bench_report_result_json(FILE *out, const struct vs_bench_env *env,
 void
 vs_bench_report_result_csv_header(FILE *out)
 {
-	fprintf(out, "size,flows,masks,offered_pps,window_s,tx_pkts,rx_pkts,tx_mpps,rx_mpps,"
+	fprintf(out,
+		"size,flows,masks,offered_pps,window_s,tx_pkts,rx_pkts,tx_mpps,rx_mpps,"
 		"lost,loss_pct,reordered,duplicates,lat_min_ns,lat_avg_ns,lat_p50_ns,lat_p99_ns,"
 		"lat_p999_ns,lat_max_ns\n");
 }
@@ -129,7 +132,8 @@ vs_bench_report_result_csv_header(FILE *out)
 void
 vs_bench_report_result_csv(FILE *out, const struct vs_bench_result *r)
 {
-	fprintf(out, "%s,%u,%u,%.1f,%.6f,%" PRIu64 ",%" PRIu64 ",%.6f,%.6f,%" PRIu64 ",%.6f,"
+	fprintf(out,
+		"%s,%u,%u,%.1f,%.6f,%" PRIu64 ",%" PRIu64 ",%.6f,%.6f,%" PRIu64 ",%.6f,"
 		"%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.1f,%" PRIu64 ",%" PRIu64 ",%" PRIu64
 		",%" PRIu64 "\n",
 		r->size_label, r->flows, r->masks, r->offered_pps, r->window_s, r->tx_pkts,
@@ -144,18 +148,19 @@ vs_bench_report_flows_csv(FILE *out, const struct vs_bench_flows *f,
 			  double window_s)
 {
 	fprintf(out, "flow,ip_dst,udp_src,udp_dst,tx,rx,rx_pps,lost,reordered,duplicates,"
-		"lat_avg_ns\n");
+		     "lat_avg_ns\n");
 	for (uint32_t i = 0; i < n; i++) {
 		struct vs_bench_tuple t;
 		uint64_t lost = tx[i] > flows[i].rx ? tx[i] - flows[i].rx : 0;
 
 		vs_bench_flow_tuple(f, i, &t);
-		fprintf(out, "%u,%u.%u.%u.%u,%u,%u,%" PRIu64 ",%" PRIu64 ",%.1f,%" PRIu64
-			",%" PRIu64 ",%" PRIu64 ",%.1f\n", i, t.ip_dst >> 24,
-			(t.ip_dst >> 16) & 0xff, (t.ip_dst >> 8) & 0xff, t.ip_dst & 0xff, t.udp_src,
-			t.udp_dst, tx[i],
-			flows[i].rx, window_s > 0 ? (double)flows[i].rx / window_s : 0.0, lost,
-			flows[i].reorder, flows[i].dup,
+		fprintf(out,
+			"%u,%u.%u.%u.%u,%u,%u,%" PRIu64 ",%" PRIu64 ",%.1f,%" PRIu64 ",%" PRIu64
+			",%" PRIu64 ",%.1f\n",
+			i, t.ip_dst >> 24, (t.ip_dst >> 16) & 0xff, (t.ip_dst >> 8) & 0xff,
+			t.ip_dst & 0xff, t.udp_src, t.udp_dst, tx[i], flows[i].rx,
+			window_s > 0 ? (double)flows[i].rx / window_s : 0.0, lost, flows[i].reorder,
+			flows[i].dup,
 			flows[i].rx ? (double)flows[i].lat_sum / (double)flows[i].rx : 0.0);
 	}
 }
@@ -178,8 +183,8 @@ vs_bench_report_rfc_table(FILE *out, const struct vs_bench_rfc_row *rows, uint32
 			const struct vs_bench_result *r = &w->lat[k];
 
 			if (k)
-				fprintf(out, "%-6s %8s %5s %10s %10s %10s %10s %6s |", "", "",
-					"", "", "", "", "", "");
+				fprintf(out, "%-6s %8s %5s %10s %10s %10s %10s %6s |", "", "", "",
+					"", "", "", "", "");
 			fprintf(out, " %4.0f%% %9.3f %9.3f %9.3f %9.3f %9.3f %9.3f\n",
 				w->lat_frac[k] * 100, r->lat_min_ns / 1e3, r->lat_avg_ns / 1e3,
 				r->lat_p50_ns / 1e3, r->lat_p99_ns / 1e3, r->lat_p999_ns / 1e3,
@@ -189,7 +194,7 @@ vs_bench_report_rfc_table(FILE *out, const struct vs_bench_rfc_row *rows, uint32
 	for (uint32_t i = 0; i < n; i++) {
 		if (rows[i].sender_limited) {
 			fprintf(out, "* sender-limited: no loss at the highest rate the generator "
-				"reached; the device under test may go faster\n");
+				     "reached; the device under test may go faster\n");
 			break;
 		}
 	}
@@ -207,7 +212,8 @@ vs_bench_report_rfc_json(FILE *out, const struct vs_bench_env *env,
 
 		fprintf(out, "%s\n  {\"size\": ", i ? "," : "");
 		json_str(out, w->size);
-		fprintf(out, ", \"flows\": %u, \"masks\": %u, \"max_pps\": %.1f, "
+		fprintf(out,
+			", \"flows\": %u, \"masks\": %u, \"max_pps\": %.1f, "
 			"\"ndr_pps\": %.1f, \"ndr_gbps\": %.4f, \"pdr_pps\": %.1f, "
 			"\"pdr_gbps\": %.4f, "
 			"\"pdr_loss_ratio\": %.6f, \"trials\": %u, \"sender_limited\": %s, "
@@ -242,18 +248,19 @@ void
 vs_bench_report_rfc_lat_csv(FILE *out, const struct vs_bench_rfc_row *rows, uint32_t n)
 {
 	fprintf(out, "size,flows,masks,fraction,offered_mpps,rx_mpps,loss_pct,lat_min_ns,"
-		"lat_avg_ns,lat_p50_ns,lat_p99_ns,lat_p999_ns,lat_max_ns\n");
+		     "lat_avg_ns,lat_p50_ns,lat_p99_ns,lat_p999_ns,lat_max_ns\n");
 	for (uint32_t i = 0; i < n; i++) {
 		const struct vs_bench_rfc_row *w = &rows[i];
 
 		for (uint32_t k = 0; k < w->n_lat; k++) {
 			const struct vs_bench_result *r = &w->lat[k];
 
-			fprintf(out, "%s,%u,%u,%.3f,%.6f,%.6f,%.6f,%" PRIu64 ",%.1f,%" PRIu64
-				",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n", w->size, w->flows,
-				w->masks, w->lat_frac[k], r->offered_pps / 1e6, r->rx_pps / 1e6,
-				r->loss_ratio * 100, r->lat_min_ns, r->lat_avg_ns, r->lat_p50_ns,
-				r->lat_p99_ns, r->lat_p999_ns, r->lat_max_ns);
+			fprintf(out,
+				"%s,%u,%u,%.3f,%.6f,%.6f,%.6f,%" PRIu64 ",%.1f,%" PRIu64 ",%" PRIu64
+				",%" PRIu64 ",%" PRIu64 "\n",
+				w->size, w->flows, w->masks, w->lat_frac[k], r->offered_pps / 1e6,
+				r->rx_pps / 1e6, r->loss_ratio * 100, r->lat_min_ns, r->lat_avg_ns,
+				r->lat_p50_ns, r->lat_p99_ns, r->lat_p999_ns, r->lat_max_ns);
 		}
 	}
 }

@@ -15,14 +15,14 @@ struct vs_bench_rfc_row {
 	char size[16];
 	uint32_t flows;
 	uint32_t masks;
-	double max_pps;       /* ceiling of the search (sender limit or line rate) */
-	double ndr_pps;       /* 0 when no rate passed */
+	double max_pps; /* ceiling of the search (sender limit or line rate) */
+	double ndr_pps; /* 0 when no rate passed */
 	double ndr_gbps;
 	double pdr_pps;
 	double pdr_gbps;
-	double pdr_loss;      /* threshold used, fraction */
+	double pdr_loss; /* threshold used, fraction */
 	uint32_t trials;
-	int sender_limited;   /* the ceiling passed: the device was not saturated */
+	int sender_limited; /* the ceiling passed: the device was not saturated */
 	uint32_t n_lat;
 	double lat_frac[VS_BENCH_MAX_FRACTIONS];
 	struct vs_bench_result lat[VS_BENCH_MAX_FRACTIONS]; /* trials at frac * NDR */

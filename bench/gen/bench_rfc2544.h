@@ -20,20 +20,20 @@ typedef void (*vs_bench_search_progress_fn)(void *arg, uint32_t iter, double rat
 					    const struct vs_bench_result *res, int pass);
 
 struct vs_bench_search {
-	double lo_pps;          /* known-good floor (0 if none) */
-	double hi_pps;          /* ceiling: tried first */
-	double loss_threshold;  /* pass when lost/tx <= this (0 = NDR) */
-	double resolution;      /* stop when hi - lo <= resolution * hi_pps (default 0.005) */
-	uint32_t max_iter;      /* trial cap (default 20) */
+	double lo_pps;	       /* known-good floor (0 if none) */
+	double hi_pps;	       /* ceiling: tried first */
+	double loss_threshold; /* pass when lost/tx <= this (0 = NDR) */
+	double resolution;     /* stop when hi - lo <= resolution * hi_pps (default 0.005) */
+	uint32_t max_iter;     /* trial cap (default 20) */
 	vs_bench_search_progress_fn progress;
 	void *progress_arg;
 };
 
 struct vs_bench_search_result {
-	double rate_pps;                /* highest passing offered rate; 0 if none passed */
-	struct vs_bench_result best;    /* that trial */
+	double rate_pps;	     /* highest passing offered rate; 0 if none passed */
+	struct vs_bench_result best; /* that trial */
 	uint32_t n_trials;
-	int found;                      /* a trial passed */
+	int found; /* a trial passed */
 };
 
 /* 1 when res passes at loss threshold thr. A trial that sent nothing fails. */

@@ -27,7 +27,7 @@ RTE_LOG_REGISTER_DEFAULT(vs_bench_logtype, NOTICE);
 enum run_mode {
 	MODE_MAIN_ALT = 0, /* main lcore alternates tx and rx */
 	MODE_WORKER_ALT,   /* one worker alternates tx and rx */
-	MODE_SPLIT,        /* tx worker + rx worker */
+	MODE_SPLIT,	   /* tx worker + rx worker */
 };
 
 struct vs_bench_ctx {
@@ -121,7 +121,7 @@ port_setup(struct vs_bench_ctx *ctx, uint16_t port, uint16_t n_rxq)
 		ret = rte_eth_rx_queue_setup(port, q, rxd, (unsigned int)socket, NULL, ctx->mp);
 		if (ret < 0) {
 			VS_BENCH_LOG(ERR, "port %u: rx queue %u setup failed: %s", port, q,
-			    rte_strerror(-ret));
+				     rte_strerror(-ret));
 			return ret;
 		}
 	}
@@ -162,7 +162,8 @@ wait_link(struct vs_bench_ctx *ctx, uint16_t port, uint32_t secs)
 			return 0;
 		usleep(100 * 1000);
 		if (i % 20 == 0 && !ctx->o.no_port_setup && i < secs * 10) {
-			VS_BENCH_LOG(INFO, "port %u: link still down, restarting it to reconnect", port);
+			VS_BENCH_LOG(INFO, "port %u: link still down, restarting it to reconnect",
+				     port);
 			(void)rte_eth_dev_stop(port);
 			(void)rte_eth_dev_start(port);
 		}
@@ -202,9 +203,10 @@ vs_bench_ctx_create(const struct vs_bench_opts *o)
 		return NULL;
 	}
 	if (!rte_eth_dev_is_valid_port(o->tx_port) || !rte_eth_dev_is_valid_port(o->rx_port)) {
-		VS_BENCH_LOG(ERR, "tx port %u / rx port %u: no such port (%u ports; "
-		    "add --vdev or a PCI device)", o->tx_port, o->rx_port,
-		    rte_eth_dev_count_avail());
+		VS_BENCH_LOG(ERR,
+			     "tx port %u / rx port %u: no such port (%u ports; "
+			     "add --vdev or a PCI device)",
+			     o->tx_port, o->rx_port, rte_eth_dev_count_avail());
 		errno = ENODEV;
 		return NULL;
 	}
@@ -214,7 +216,8 @@ vs_bench_ctx_create(const struct vs_bench_opts *o)
 	ctx->o = *o;
 	if (ctx->o.max_backlog == 0)
 		ctx->o.max_backlog = o->burst;
-	RTE_LCORE_FOREACH_WORKER(lc) {
+	RTE_LCORE_FOREACH_WORKER(lc)
+	{
 		if (nw < 2)
 			w[nw] = lc;
 		nw++;
@@ -242,7 +245,8 @@ vs_bench_ctx_create(const struct vs_bench_opts *o)
 						  RTE_MBUF_DEFAULT_BUF_SIZE,
 						  rte_lcore_to_socket_id(ctx->tx_lcore));
 		if (ctx->mp == NULL) {
-			VS_BENCH_LOG(ERR, "mbuf pool of %u: %s", o->n_mbufs, rte_strerror(rte_errno));
+			VS_BENCH_LOG(ERR, "mbuf pool of %u: %s", o->n_mbufs,
+				     rte_strerror(rte_errno));
 			ret = -ENOMEM;
 			goto fail;
 		}
@@ -267,9 +271,10 @@ vs_bench_ctx_create(const struct vs_bench_opts *o)
 	if (o->link_wait_s) {
 		if (wait_link(ctx, o->tx_port, o->link_wait_s) < 0 ||
 		    wait_link(ctx, o->rx_port, o->link_wait_s) < 0) {
-			VS_BENCH_LOG(ERR, "link of port %u or %u still down after %u s "
-			    "(memif/vhost peer not connected? cable?)",
-			    o->tx_port, o->rx_port, o->link_wait_s);
+			VS_BENCH_LOG(ERR,
+				     "link of port %u or %u still down after %u s "
+				     "(memif/vhost peer not connected? cable?)",
+				     o->tx_port, o->rx_port, o->link_wait_s);
 			ret = -ETIMEDOUT;
 			goto fail;
 		}
@@ -429,14 +434,15 @@ trial_alloc(struct vs_bench_ctx *ctx, uint32_t n_flows)
 	rte_free(ctx->flow_seq);
 	rte_free(ctx->flows);
 	ctx->flows_cap = 0;
-	ctx->flow_seq = rte_zmalloc_socket("vs_bench_txseq", sizeof(*ctx->flow_seq) * n_flows,
-					   RTE_CACHE_LINE_SIZE,
-					   (int)rte_lcore_to_socket_id(ctx->tx_lcore));
+	ctx->flow_seq =
+	    rte_zmalloc_socket("vs_bench_txseq", sizeof(*ctx->flow_seq) * n_flows,
+			       RTE_CACHE_LINE_SIZE, (int)rte_lcore_to_socket_id(ctx->tx_lcore));
 	ctx->flows = rte_zmalloc_socket("vs_bench_flows", sizeof(*ctx->flows) * n_flows,
 					RTE_CACHE_LINE_SIZE, socket);
 	if (ctx->flow_seq == NULL || ctx->flows == NULL) {
-		VS_BENCH_LOG(ERR, "per-flow state for %u flows (%zu MiB): out of DPDK memory (raise -m)",
-		    n_flows, (size_t)n_flows * 72 >> 20);
+		VS_BENCH_LOG(ERR,
+			     "per-flow state for %u flows (%zu MiB): out of DPDK memory (raise -m)",
+			     n_flows, (size_t)n_flows * 72 >> 20);
 		rte_free(ctx->flow_seq);
 		rte_free(ctx->flows);
 		ctx->flow_seq = NULL;
@@ -451,9 +457,11 @@ static void
 progress_line(struct vs_bench_ctx *ctx, const struct vs_bench_trial_cfg *cfg, double t,
 	      uint64_t dtx, uint64_t drx, double dt)
 {
-	fprintf(stderr, "  %s%st=%5.1fs  tx %8.3f Mpps  rx %8.3f Mpps  sent %" PRIu64
-		"  received %" PRIu64 "\n", cfg->label ? cfg->label : "", cfg->label ? "  " : "",
-		t, dtx / dt / 1e6, drx / dt / 1e6, __atomic_load_n(&ctx->tx.pkts, __ATOMIC_RELAXED),
+	fprintf(stderr,
+		"  %s%st=%5.1fs  tx %8.3f Mpps  rx %8.3f Mpps  sent %" PRIu64 "  received %" PRIu64
+		"\n",
+		cfg->label ? cfg->label : "", cfg->label ? "  " : "", t, dtx / dt / 1e6,
+		drx / dt / 1e6, __atomic_load_n(&ctx->tx.pkts, __ATOMIC_RELAXED),
 		__atomic_load_n(&ctx->rx.pkts, __ATOMIC_RELAXED));
 }
 
@@ -560,8 +568,8 @@ vs_bench_trial(struct vs_bench_ctx *ctx, const struct vs_bench_trial_cfg *cfg,
 	/* Start a little ahead so that every lcore is polling at slot 0. */
 	start = rte_rdtsc() + hz / 1000;
 	vs_bench_pace_init(&ctx->tx.pace, hz, cfg->rate_pps, start, ctx->o.max_backlog);
-	ctx->tx_end_tsc = start + (uint64_t)(cfg->duration_s > 0 ? cfg->duration_s * (double)hz :
-								(double)hz * 3600);
+	ctx->tx_end_tsc = start + (uint64_t)(cfg->duration_s > 0 ? cfg->duration_s * (double)hz
+								 : (double)hz * 3600);
 	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
 
 	if (ctx->mode == MODE_SPLIT) {

@@ -18,11 +18,11 @@
  * bucket is never wider than 1/32 (3.1 %) of the values it holds. Covers the
  * whole uint64_t range in 1920 buckets (15 KiB).
  */
-#define VS_BENCH_HIST_SUB_BITS 5
-#define VS_BENCH_HIST_SUB (1u << VS_BENCH_HIST_SUB_BITS)	/* 32 */
-#define VS_BENCH_HIST_LINEAR (2u * VS_BENCH_HIST_SUB)		/* 64 exact values */
-#define VS_BENCH_HIST_LINEAR_BITS (VS_BENCH_HIST_SUB_BITS + 1)	/* log2(64) */
-#define VS_BENCH_HIST_BUCKETS \
+#define VS_BENCH_HIST_SUB_BITS	  5
+#define VS_BENCH_HIST_SUB	  (1u << VS_BENCH_HIST_SUB_BITS) /* 32 */
+#define VS_BENCH_HIST_LINEAR	  (2u * VS_BENCH_HIST_SUB)	 /* 64 exact values */
+#define VS_BENCH_HIST_LINEAR_BITS (VS_BENCH_HIST_SUB_BITS + 1)	 /* log2(64) */
+#define VS_BENCH_HIST_BUCKETS                                                                      \
 	(VS_BENCH_HIST_LINEAR + (64u - VS_BENCH_HIST_LINEAR_BITS) * VS_BENCH_HIST_SUB)
 
 struct vs_bench_hist {
@@ -66,11 +66,11 @@ double vs_bench_hist_mean(const struct vs_bench_hist *h);
 #define VS_BENCH_SEQ_WINDOW 128
 
 struct vs_bench_seq_flow {
-	uint64_t next;    /* highest number seen + 1; 0 when nothing arrived */
-	uint64_t rx;      /* packets counted as received (unique) */
-	uint64_t dup;     /* duplicates (not in rx) */
+	uint64_t next;	  /* highest number seen + 1; 0 when nothing arrived */
+	uint64_t rx;	  /* packets counted as received (unique) */
+	uint64_t dup;	  /* duplicates (not in rx) */
 	uint64_t reorder; /* arrived below the highest number seen (in rx) */
-	uint64_t late;    /* arrived beyond the window (in rx and reorder) */
+	uint64_t late;	  /* arrived beyond the window (in rx and reorder) */
 	uint64_t lat_sum; /* latency sum in ns, for a per-flow mean */
 	uint64_t win[VS_BENCH_SEQ_WINDOW / 64];
 } __attribute__((aligned(64)));
@@ -88,17 +88,17 @@ enum vs_bench_seq_outcome {
 struct vs_bench_seq_sum {
 	uint64_t tx;
 	uint64_t rx;
-	uint64_t lost;    /* sum over flows of max(tx - rx, 0) */
+	uint64_t lost; /* sum over flows of max(tx - rx, 0) */
 	uint64_t dup;
 	uint64_t reorder;
 	uint64_t late;
-	uint64_t excess;  /* sum over flows of max(rx - tx, 0): late duplicates */
-	uint32_t flows_lossy; /* flows with at least one lost packet */
+	uint64_t excess;       /* sum over flows of max(rx - tx, 0): late duplicates */
+	uint32_t flows_lossy;  /* flows with at least one lost packet */
 	uint32_t flows_silent; /* flows that received nothing although sent */
 };
 
 /* Sum n flows; tx[i] is how many packets flow i transmitted. */
-void vs_bench_seq_summarize(const struct vs_bench_seq_flow *flows, const uint64_t *tx,
-			    uint32_t n, struct vs_bench_seq_sum *sum);
+void vs_bench_seq_summarize(const struct vs_bench_seq_flow *flows, const uint64_t *tx, uint32_t n,
+			    struct vs_bench_seq_sum *sum);
 
 #endif /* VS_BENCH_STATS_H */

@@ -35,16 +35,16 @@ struct app {
 	struct vs_bench_opts opts;
 	struct vs_bench_trial_cfg trial;
 	double line_gbps;
-	double rate_pct;        /* --rate N% of line rate */
-	bool duration_set;      /* --duration given (else --count runs to completion) */
+	double rate_pct;   /* --rate N% of line rate */
+	bool duration_set; /* --duration given (else --count runs to completion) */
 	const char *json, *csv, *lat_csv, *per_flow, *pcap_out;
 	/* rfc2544 */
 	struct vs_bench_sizes sizes[MAX_LIST];
 	uint32_t n_sizes;
 	uint32_t flows_list[MAX_LIST];
 	uint32_t n_flows_list;
-	double pdr_loss;        /* fraction */
-	double resolution;      /* fraction */
+	double pdr_loss;   /* fraction */
+	double resolution; /* fraction */
 	uint32_t max_iter;
 	double fractions[VS_BENCH_MAX_FRACTIONS];
 	uint32_t n_fractions;
@@ -60,42 +60,50 @@ struct app {
 static void
 usage(FILE *out)
 {
-	fprintf(out,
-"usage: nfvswitch-bench [EAL args] -- run|rfc2544 [options]\n"
-"       nfvswitch-bench pcap -o FILE [workload options] [--count N]\n"
-"       nfvswitch-bench rules [--format yaml|ofctl] [--port-only] [--in-port P --out-port P]\n"
-"                             [--masks K]\n"
-"ports and lcores:\n"
-"  --tx-port N --rx-port N   DPDK port ids (default 0 and 1; equal = one port both ways)\n"
-"  --burst N                 burst size (32)          --mbufs N   mbuf pool size (16383)\n"
-"  --rx-queues N             rx queues per port, all polled (1); one tx queue. A memif\n"
-"                            client needs one per tx queue of the peer (OVS-DPDK: 2)\n"
-"  --link-wait S             wait for link up (10 s)  --drain-ms N  straggler wait (200)\n"
-"  --quiet                   no progress lines\n"
-"workload:\n"
-"  --size 64..1518|imix      frame size incl. FCS (64)\n"
-"  --flows N --masks K       N flows over K wildcard mask groups (1, 1), see docs/bench.md\n"
-"  --rate R                  pps, 5mpps, 300kpps, 40%% (needs --line-gbps), max (default)\n"
-"  --max-backlog N           overdue packets sent back to back after a stall (burst);\n"
-"                            older ones are skipped and counted (pace_skipped)\n"
-"  --duration S  --count N   transmit time (5 s) / packet count (with --duration, an\n"
-"                            upper bound)\n"
-"  --eth-src MAC --eth-dst MAC --ip-src A.B.C.D --udp-dst N\n"
-"  --line-gbps G             link speed, for %% rates and the RFC 2544 ceiling\n"
-"outputs:\n"
-"  --json FILE --csv FILE    results; run: --per-flow FILE (per-flow CSV)\n"
-"rfc2544:\n"
-"  --sizes 64,128,...,imix   frame sizes (default: --size)\n"
-"  --flows-list 1,1000,...   flow counts (default: --flows)\n"
-"  --pdr-loss PCT            PDR loss threshold in percent (0.5); NDR is 0\n"
-"  --resolution PCT          search stops at this fraction of the ceiling (0.5)\n"
-"  --max-iter N              trials per search (16)\n"
-"  --trial S                 seconds per search trial (2)\n"
-"  --lat-fractions 0.1,0.5,0.9,1  latency trials at these fractions of NDR ('none')\n"
-"  --lat-trial S             seconds per latency trial (= --trial)\n"
-"  --max-rate R              search ceiling (default: line rate, else the rate the\n"
-"                            sender reaches unpaced)\n"
-"  --lat-csv FILE            latency rows as CSV\n");
+	fprintf(
+	    out,
+	    "usage: nfvswitch-bench [EAL args] -- run|rfc2544 [options]\n"
+	    "       nfvswitch-bench pcap -o FILE [workload options] [--count N]\n"
+	    "       nfvswitch-bench rules [--format yaml|ofctl] [--port-only] [--in-port P "
+	    "--out-port P]\n"
+	    "                             [--masks K]\n"
+	    "ports and lcores:\n"
+	    "  --tx-port N --rx-port N   DPDK port ids (default 0 and 1; equal = one port both "
+	    "ways)\n"
+	    "  --burst N                 burst size (32)          --mbufs N   mbuf pool size "
+	    "(16383)\n"
+	    "  --rx-queues N             rx queues per port, all polled (1); one tx queue. A "
+	    "memif\n"
+	    "                            client needs one per tx queue of the peer (OVS-DPDK: 2)\n"
+	    "  --link-wait S             wait for link up (10 s)  --drain-ms N  straggler wait "
+	    "(200)\n"
+	    "  --quiet                   no progress lines\n"
+	    "workload:\n"
+	    "  --size 64..1518|imix      frame size incl. FCS (64)\n"
+	    "  --flows N --masks K       N flows over K wildcard mask groups (1, 1), see "
+	    "docs/bench.md\n"
+	    "  --rate R                  pps, 5mpps, 300kpps, 40%% (needs --line-gbps), max "
+	    "(default)\n"
+	    "  --max-backlog N           overdue packets sent back to back after a stall (burst);\n"
+	    "                            older ones are skipped and counted (pace_skipped)\n"
+	    "  --duration S  --count N   transmit time (5 s) / packet count (with --duration, an\n"
+	    "                            upper bound)\n"
+	    "  --eth-src MAC --eth-dst MAC --ip-src A.B.C.D --udp-dst N\n"
+	    "  --line-gbps G             link speed, for %% rates and the RFC 2544 ceiling\n"
+	    "outputs:\n"
+	    "  --json FILE --csv FILE    results; run: --per-flow FILE (per-flow CSV)\n"
+	    "rfc2544:\n"
+	    "  --sizes 64,128,...,imix   frame sizes (default: --size)\n"
+	    "  --flows-list 1,1000,...   flow counts (default: --flows)\n"
+	    "  --pdr-loss PCT            PDR loss threshold in percent (0.5); NDR is 0\n"
+	    "  --resolution PCT          search stops at this fraction of the ceiling (0.5)\n"
+	    "  --max-iter N              trials per search (16)\n"
+	    "  --trial S                 seconds per search trial (2)\n"
+	    "  --lat-fractions 0.1,0.5,0.9,1  latency trials at these fractions of NDR ('none')\n"
+	    "  --lat-trial S             seconds per latency trial (= --trial)\n"
+	    "  --max-rate R              search ceiling (default: line rate, else the rate the\n"
+	    "                            sender reaches unpaced)\n"
+	    "  --lat-csv FILE            latency rows as CSV\n");
 }
 
 static int
@@ -237,62 +245,94 @@ add_fraction(struct app *a, const char *s)
 
 	if (strcmp(s, "none") == 0)
 		return 0;
-	if (a->n_fractions >= VS_BENCH_MAX_FRACTIONS || parse_double(s, &v) < 0 || v <= 0 ||
-	    v > 1)
+	if (a->n_fractions >= VS_BENCH_MAX_FRACTIONS || parse_double(s, &v) < 0 || v <= 0 || v > 1)
 		return -EINVAL;
 	a->fractions[a->n_fractions++] = v;
 	return 0;
 }
 
 enum {
-	O_TX_PORT = 256, O_RX_PORT, O_BURST, O_MBUFS, O_LINK_WAIT, O_DRAIN, O_QUIET, O_SIZE,
-	O_FLOWS, O_MASKS, O_RATE, O_DURATION, O_COUNT, O_ETH_SRC, O_ETH_DST, O_IP_SRC, O_UDP_DST,
-	O_LINE, O_JSON, O_CSV, O_PER_FLOW, O_SIZES, O_FLOWS_LIST, O_PDR, O_RES, O_MAX_ITER,
-	O_TRIAL, O_LAT_FRAC, O_LAT_TRIAL, O_MAX_RATE, O_LAT_CSV, O_FORMAT, O_PORT_ONLY,
-	O_IN_PORT, O_OUT_PORT, O_QUEUES, O_BACKLOG, O_HELP,
+	O_TX_PORT = 256,
+	O_RX_PORT,
+	O_BURST,
+	O_MBUFS,
+	O_LINK_WAIT,
+	O_DRAIN,
+	O_QUIET,
+	O_SIZE,
+	O_FLOWS,
+	O_MASKS,
+	O_RATE,
+	O_DURATION,
+	O_COUNT,
+	O_ETH_SRC,
+	O_ETH_DST,
+	O_IP_SRC,
+	O_UDP_DST,
+	O_LINE,
+	O_JSON,
+	O_CSV,
+	O_PER_FLOW,
+	O_SIZES,
+	O_FLOWS_LIST,
+	O_PDR,
+	O_RES,
+	O_MAX_ITER,
+	O_TRIAL,
+	O_LAT_FRAC,
+	O_LAT_TRIAL,
+	O_MAX_RATE,
+	O_LAT_CSV,
+	O_FORMAT,
+	O_PORT_ONLY,
+	O_IN_PORT,
+	O_OUT_PORT,
+	O_QUEUES,
+	O_BACKLOG,
+	O_HELP,
 };
 
 static const struct option long_opts[] = {
-	{"tx-port", required_argument, NULL, O_TX_PORT},
-	{"rx-port", required_argument, NULL, O_RX_PORT},
-	{"burst", required_argument, NULL, O_BURST},
-	{"rx-queues", required_argument, NULL, O_QUEUES},
-	{"max-backlog", required_argument, NULL, O_BACKLOG},
-	{"mbufs", required_argument, NULL, O_MBUFS},
-	{"link-wait", required_argument, NULL, O_LINK_WAIT},
-	{"drain-ms", required_argument, NULL, O_DRAIN},
-	{"quiet", no_argument, NULL, O_QUIET},
-	{"size", required_argument, NULL, O_SIZE},
-	{"flows", required_argument, NULL, O_FLOWS},
-	{"masks", required_argument, NULL, O_MASKS},
-	{"rate", required_argument, NULL, O_RATE},
-	{"duration", required_argument, NULL, O_DURATION},
-	{"count", required_argument, NULL, O_COUNT},
-	{"eth-src", required_argument, NULL, O_ETH_SRC},
-	{"eth-dst", required_argument, NULL, O_ETH_DST},
-	{"ip-src", required_argument, NULL, O_IP_SRC},
-	{"udp-dst", required_argument, NULL, O_UDP_DST},
-	{"line-gbps", required_argument, NULL, O_LINE},
-	{"json", required_argument, NULL, O_JSON},
-	{"csv", required_argument, NULL, O_CSV},
-	{"per-flow", required_argument, NULL, O_PER_FLOW},
-	{"sizes", required_argument, NULL, O_SIZES},
-	{"flows-list", required_argument, NULL, O_FLOWS_LIST},
-	{"pdr-loss", required_argument, NULL, O_PDR},
-	{"resolution", required_argument, NULL, O_RES},
-	{"max-iter", required_argument, NULL, O_MAX_ITER},
-	{"trial", required_argument, NULL, O_TRIAL},
-	{"lat-fractions", required_argument, NULL, O_LAT_FRAC},
-	{"lat-trial", required_argument, NULL, O_LAT_TRIAL},
-	{"max-rate", required_argument, NULL, O_MAX_RATE},
-	{"lat-csv", required_argument, NULL, O_LAT_CSV},
-	{"format", required_argument, NULL, O_FORMAT},
-	{"port-only", no_argument, NULL, O_PORT_ONLY},
-	{"in-port", required_argument, NULL, O_IN_PORT},
-	{"out-port", required_argument, NULL, O_OUT_PORT},
-	{"output", required_argument, NULL, 'o'},
-	{"help", no_argument, NULL, O_HELP},
-	{NULL, 0, NULL, 0},
+    {"tx-port", required_argument, NULL, O_TX_PORT},
+    {"rx-port", required_argument, NULL, O_RX_PORT},
+    {"burst", required_argument, NULL, O_BURST},
+    {"rx-queues", required_argument, NULL, O_QUEUES},
+    {"max-backlog", required_argument, NULL, O_BACKLOG},
+    {"mbufs", required_argument, NULL, O_MBUFS},
+    {"link-wait", required_argument, NULL, O_LINK_WAIT},
+    {"drain-ms", required_argument, NULL, O_DRAIN},
+    {"quiet", no_argument, NULL, O_QUIET},
+    {"size", required_argument, NULL, O_SIZE},
+    {"flows", required_argument, NULL, O_FLOWS},
+    {"masks", required_argument, NULL, O_MASKS},
+    {"rate", required_argument, NULL, O_RATE},
+    {"duration", required_argument, NULL, O_DURATION},
+    {"count", required_argument, NULL, O_COUNT},
+    {"eth-src", required_argument, NULL, O_ETH_SRC},
+    {"eth-dst", required_argument, NULL, O_ETH_DST},
+    {"ip-src", required_argument, NULL, O_IP_SRC},
+    {"udp-dst", required_argument, NULL, O_UDP_DST},
+    {"line-gbps", required_argument, NULL, O_LINE},
+    {"json", required_argument, NULL, O_JSON},
+    {"csv", required_argument, NULL, O_CSV},
+    {"per-flow", required_argument, NULL, O_PER_FLOW},
+    {"sizes", required_argument, NULL, O_SIZES},
+    {"flows-list", required_argument, NULL, O_FLOWS_LIST},
+    {"pdr-loss", required_argument, NULL, O_PDR},
+    {"resolution", required_argument, NULL, O_RES},
+    {"max-iter", required_argument, NULL, O_MAX_ITER},
+    {"trial", required_argument, NULL, O_TRIAL},
+    {"lat-fractions", required_argument, NULL, O_LAT_FRAC},
+    {"lat-trial", required_argument, NULL, O_LAT_TRIAL},
+    {"max-rate", required_argument, NULL, O_MAX_RATE},
+    {"lat-csv", required_argument, NULL, O_LAT_CSV},
+    {"format", required_argument, NULL, O_FORMAT},
+    {"port-only", no_argument, NULL, O_PORT_ONLY},
+    {"in-port", required_argument, NULL, O_IN_PORT},
+    {"out-port", required_argument, NULL, O_OUT_PORT},
+    {"output", required_argument, NULL, 'o'},
+    {"help", no_argument, NULL, O_HELP},
+    {NULL, 0, NULL, 0},
 };
 
 static int
@@ -387,8 +427,8 @@ parse_args(struct app *a, int argc, char **argv)
 			break;
 		case O_ETH_SRC:
 		case O_ETH_DST:
-			if (parse_mac(optarg, c == O_ETH_SRC ? a->trial.flows.eth_src :
-							       a->trial.flows.eth_dst) < 0)
+			if (parse_mac(optarg, c == O_ETH_SRC ? a->trial.flows.eth_src
+							     : a->trial.flows.eth_dst) < 0)
 				return bad(name, optarg, "xx:xx:xx:xx:xx:xx");
 			break;
 		case O_IP_SRC:
@@ -628,15 +668,16 @@ search_progress(void *arg, uint32_t iter, double rate, const struct vs_bench_res
 {
 	struct search_arg *s = arg;
 
-	fprintf(stderr, "[%s size %s, %u flows] %s trial %u: offered %.3f Mpps, sent %.3f, "
-		"received %.3f Mpps, loss %.4f %% -> %s\n", s->cfg.label, s->cfg.sizes.label,
-		s->cfg.flows.n_flows, s->what, iter, rate / 1e6, r->tx_pps / 1e6, r->rx_pps / 1e6,
-		r->loss_ratio * 100, pass ? "pass" : "FAIL");
+	fprintf(stderr,
+		"[%s size %s, %u flows] %s trial %u: offered %.3f Mpps, sent %.3f, "
+		"received %.3f Mpps, loss %.4f %% -> %s\n",
+		s->cfg.label, s->cfg.sizes.label, s->cfg.flows.n_flows, s->what, iter, rate / 1e6,
+		r->tx_pps / 1e6, r->rx_pps / 1e6, r->loss_ratio * 100, pass ? "pass" : "FAIL");
 }
 
 static int
-rfc_point(struct app *a, struct vs_bench_ctx *ctx, const struct vs_bench_sizes *sz,
-	  uint32_t flows, struct vs_bench_rfc_row *row)
+rfc_point(struct app *a, struct vs_bench_ctx *ctx, const struct vs_bench_sizes *sz, uint32_t flows,
+	  struct vs_bench_rfc_row *row)
 {
 	struct search_arg sa = {.ctx = ctx, .cfg = a->trial};
 	struct vs_bench_search s = {0};
@@ -666,9 +707,10 @@ rfc_point(struct app *a, struct vs_bench_ctx *ctx, const struct vs_bench_sizes *
 			return ret;
 		row->trials++;
 		ceiling = r.tx_pps;
-		fprintf(stderr, "[rfc2544 size %s, %u flows] ceiling: the sender reaches %.3f Mpps "
-			"unpaced (received %.3f Mpps, loss %.4f %%)\n", sz->label, flows,
-			ceiling / 1e6, r.rx_pps / 1e6, r.loss_ratio * 100);
+		fprintf(stderr,
+			"[rfc2544 size %s, %u flows] ceiling: the sender reaches %.3f Mpps "
+			"unpaced (received %.3f Mpps, loss %.4f %%)\n",
+			sz->label, flows, ceiling / 1e6, r.rx_pps / 1e6, r.loss_ratio * 100);
 		if (ceiling <= 0) {
 			fprintf(stderr, "nfvswitch-bench: the sender sent nothing; link down?\n");
 			return -EIO;
@@ -688,8 +730,9 @@ rfc_point(struct app *a, struct vs_bench_ctx *ctx, const struct vs_bench_sizes *
 		return ret;
 	row->trials += sr.n_trials;
 	/* A pass counts at the rate actually sent, if the sender fell short. */
-	row->ndr_pps = sr.found && sr.best.tx_pps > 0 && sr.best.tx_pps < sr.rate_pps ?
-		       sr.best.tx_pps : sr.rate_pps;
+	row->ndr_pps = sr.found && sr.best.tx_pps > 0 && sr.best.tx_pps < sr.rate_pps
+			   ? sr.best.tx_pps
+			   : sr.rate_pps;
 	row->sender_limited = sr.found && sr.rate_pps >= ceiling;
 	row->ndr_gbps = row->ndr_pps * bits / 1e9;
 
@@ -722,9 +765,10 @@ rfc_point(struct app *a, struct vs_bench_ctx *ctx, const struct vs_bench_sizes *
 			return ret;
 		row->lat_frac[row->n_lat++] = a->fractions[k];
 		row->trials++;
-		fprintf(stderr, "[latency size %s, %u flows] %3.0f%% of NDR (%.3f Mpps): "
-			"p50 %.3f us, p99 %.3f us, max %.3f us, loss %.4f %%\n", sz->label, flows,
-			a->fractions[k] * 100, sa.cfg.rate_pps / 1e6,
+		fprintf(stderr,
+			"[latency size %s, %u flows] %3.0f%% of NDR (%.3f Mpps): "
+			"p50 %.3f us, p99 %.3f us, max %.3f us, loss %.4f %%\n",
+			sz->label, flows, a->fractions[k] * 100, sa.cfg.rate_pps / 1e6,
 			row->lat[k].lat_p50_ns / 1e3, row->lat[k].lat_p99_ns / 1e3,
 			row->lat[k].lat_max_ns / 1e3, row->lat[k].loss_ratio * 100);
 	}
@@ -790,7 +834,9 @@ main(int argc, char **argv)
 		if (strcmp(a.mode, "pcap") == 0)
 			return cmd_pcap(&a) < 0 ? 1 : 0;
 		return vs_bench_rules_print(stdout, &a.trial.flows, a.rules_fmt, a.port_only,
-					    a.in_port, a.out_port) < 0 ? 1 : 0;
+					    a.in_port, a.out_port) < 0
+			   ? 1
+			   : 0;
 	}
 	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
 		usage(stdout);

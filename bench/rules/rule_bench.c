@@ -78,8 +78,8 @@ rx_total(double *t)
 	size_t i;
 
 	*t = now_s();
-	json_array_foreach(res, i, p)
-		n += (uint64_t)json_integer_value(json_object_get(p, "rx_pkts"));
+	json_array_foreach(res, i, p) n +=
+	    (uint64_t)json_integer_value(json_object_get(p, "rx_pkts"));
 	json_decref(res);
 	return n;
 }

@@ -34,9 +34,17 @@ static void
 eal_up(const char *lcore_flag, const char *lcores)
 {
 	char prefix[64];
-	char *argv[] = {"test_bench_loop", "--no-huge", "-m", "256", "--no-shconf", prefix,
-			"--no-pci", "--no-telemetry", "--log-level=*:warning",
-			(char *)lcore_flag, (char *)lcores};
+	char *argv[] = {"test_bench_loop",
+			"--no-huge",
+			"-m",
+			"256",
+			"--no-shconf",
+			prefix,
+			"--no-pci",
+			"--no-telemetry",
+			"--log-level=*:warning",
+			(char *)lcore_flag,
+			(char *)lcores};
 
 	snprintf(prefix, sizeof(prefix), "--file-prefix=vsbench_%d", (int)getpid());
 	cr_assert_geq(rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])), argv), 0,
@@ -242,8 +250,8 @@ Test(loop, foreign_and_stale_frames_are_named, .timeout = 60)
 	struct vs_bench_flows fl;
 
 	loop_up(&l, "-l", "0", 32);
-	mp = rte_pktmbuf_pool_create("vsb_inj", 255, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-				     SOCKET_ID_ANY);
+	mp =
+	    rte_pktmbuf_pool_create("vsb_inj", 255, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	cr_assert_not_null(mp);
 	cr_assert_eq(rte_pktmbuf_alloc_bulk(mp, m, 2), 0);
 	/* A bench frame of another trial (200), and an ARP-typed frame. */
@@ -303,8 +311,9 @@ Test(loop, every_rx_queue_is_polled, .timeout = 60)
 Test(loop, memif_pair_in_one_process, .timeout = 60)
 {
 	char prefix[64], sock[64], dev0[160], dev1[160];
-	char *argv[] = {"test_bench_loop", "--no-huge", "-m", "256", prefix, "--no-pci",
-			"--no-telemetry", "--log-level=*:warning", "-l", "0", dev0, dev1};
+	char *argv[] = {
+	    "test_bench_loop",	     "--no-huge", "-m", "256", prefix, "--no-pci", "--no-telemetry",
+	    "--log-level=*:warning", "-l",	  "0",	dev0,  dev1};
 	struct vs_bench_opts o;
 	struct vs_bench_trial_cfg t;
 	struct vs_bench_result r;
@@ -318,10 +327,14 @@ Test(loop, memif_pair_in_one_process, .timeout = 60)
 	 * disconnect handling, not to this code); it is harmless here. */
 	snprintf(prefix, sizeof(prefix), "--file-prefix=vsbench_m%d", (int)getpid());
 	snprintf(sock, sizeof(sock), "/tmp/vsbench_memif_%d.sock", (int)getpid());
-	snprintf(dev0, sizeof(dev0), "--vdev=net_memif0,role=server,id=0,socket=%s,"
-		 "socket-abstract=no", sock);
-	snprintf(dev1, sizeof(dev1), "--vdev=net_memif1,role=client,id=0,socket=%s,"
-		 "socket-abstract=no", sock);
+	snprintf(dev0, sizeof(dev0),
+		 "--vdev=net_memif0,role=server,id=0,socket=%s,"
+		 "socket-abstract=no",
+		 sock);
+	snprintf(dev1, sizeof(dev1),
+		 "--vdev=net_memif1,role=client,id=0,socket=%s,"
+		 "socket-abstract=no",
+		 sock);
 	cr_assert_geq(rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])), argv), 0);
 	cr_assert_eq(rte_eth_dev_count_avail(), 2, "net_memif PMD not available");
 	vs_bench_opts_default(&o);

@@ -574,7 +574,7 @@ Test(frames, rules_text)
 
 struct model {
 	double capacity_pps; /* loses nothing up to here */
-	double slope;        /* then loses this fraction of the excess */
+	double slope;	     /* then loses this fraction of the excess */
 	uint32_t calls;
 };
 
@@ -599,8 +599,8 @@ model_trial(void *arg, double rate, struct vs_bench_result *r)
 Test(rfc2544, ndr_converges_within_resolution)
 {
 	struct model m = {.capacity_pps = 3.3e6, .slope = 1.0};
-	struct vs_bench_search s = {.hi_pps = 10e6, .loss_threshold = 0, .resolution = 0.001,
-				    .max_iter = 30};
+	struct vs_bench_search s = {
+	    .hi_pps = 10e6, .loss_threshold = 0, .resolution = 0.001, .max_iter = 30};
 	struct vs_bench_search_result out;
 
 	cr_assert_eq(vs_bench_search_run(&s, model_trial, &m, &out), 0);

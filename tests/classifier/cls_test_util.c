@@ -11,8 +11,17 @@ void
 cls_test_eal_init(void)
 {
 	char *argv[] = {
-		"test-classifier", "--no-huge", "-m", "256", "--no-shconf", "--no-pci",
-		"--no-telemetry", "--log-level=*:warning", "-l", "0", NULL,
+	    "test-classifier",
+	    "--no-huge",
+	    "-m",
+	    "256",
+	    "--no-shconf",
+	    "--no-pci",
+	    "--no-telemetry",
+	    "--log-level=*:warning",
+	    "-l",
+	    "0",
+	    NULL,
 	};
 	int argc = (int)(sizeof(argv) / sizeof(argv[0])) - 1;
 

@@ -27,7 +27,7 @@
 TestSuite(cls_conc, .init = cls_test_eal_init, .timeout = 120);
 
 #define N_READERS 2
-#define SET_MAX 32
+#define SET_MAX	  32
 
 struct reader {
 	pthread_t tid;
@@ -183,11 +183,14 @@ Test(cls_conc, writer_vs_readers)
 	size_t sz = rte_rcu_qsbr_get_memsize(N_READERS);
 	struct rte_rcu_qsbr *q = rte_zmalloc(NULL, sz, RTE_CACHE_LINE_SIZE);
 	struct vs_cls_params p = {
-		.name = "conc", .max_rules = 2048, .socket_id = SOCKET_ID_ANY, .qsbr = NULL,
+	    .name = "conc",
+	    .max_rules = 2048,
+	    .socket_id = SOCKET_ID_ANY,
+	    .qsbr = NULL,
 	};
 	struct vs_cls_ctx_params cp[N_READERS] = {
-		{.emc_entries = 1024, .socket_id = SOCKET_ID_ANY},
-		{.emc_entries = 0, .socket_id = SOCKET_ID_ANY},
+	    {.emc_entries = 1024, .socket_id = SOCKET_ID_ANY},
+	    {.emc_entries = 0, .socket_id = SOCKET_ID_ANY},
 	};
 	struct reader rd[N_READERS];
 	bool stop = false;
@@ -223,8 +226,8 @@ Test(cls_conc, writer_vs_readers)
 			for (unsigned i = 0; i < n_live; i++)
 				cr_assert_eq(vs_cls_rule_del(t, live[i]), 0);
 			for (unsigned i = 0; i < n; i++) {
-				int ret = vs_cls_rule_add(t, &m[i], prio[i], i, (void *)gen,
-							  &next[i]);
+				int ret =
+				    vs_cls_rule_add(t, &m[i], prio[i], i, (void *)gen, &next[i]);
 
 				/* Readers lagging a long way behind hold the ids of deleted
 				 * rules: the writer waits for them (outside a transaction). */

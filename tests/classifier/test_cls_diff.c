@@ -26,8 +26,8 @@
 TestSuite(cls_diff, .init = cls_test_eal_init, .timeout = 120);
 
 #define N_TEMPLATES 48
-#define MAX_LIVE 400
-#define POOL_KEYS 2048
+#define MAX_LIVE    400
+#define POOL_KEYS   2048
 
 struct ref_rule {
 	struct vs_cls_match m;
@@ -144,8 +144,10 @@ random_key(struct diff_state *d, struct vs_flow_key *k, bool v6)
 {
 	memset(k, 0, sizeof(*k));
 	k->in_port = (uint16_t)rnd(d, 8);
-	k->vlan_tci = rnd(d, 2) ? 0 : (uint16_t)(VS_VLAN_PRESENT | (rnd(d, 4) + 1) |
-						  (rnd(d, 2) << VS_VLAN_PCP_SHIFT));
+	k->vlan_tci =
+	    rnd(d, 2)
+		? 0
+		: (uint16_t)(VS_VLAN_PRESENT | (rnd(d, 4) + 1) | (rnd(d, 2) << VS_VLAN_PCP_SHIFT));
 	k->eth_type = v6 ? 0x86dd : 0x0800;
 	if (rnd(d, 16) == 0)
 		k->eth_type = 0x0806;
@@ -279,8 +281,8 @@ mutate(struct diff_state *d, struct vs_cls *c, unsigned n_add, unsigned n_del, b
 		if (d->port_heavy && cls_test_match_is_port_only(&x->m) && x->m.key.in_port < 4)
 			x->prio = 20 + (int32_t)rnd(d, 4);
 		/* ... and in_port+VLAN rules of ports 2-5 too (VLAN fast path). */
-		if (d->port_heavy && cls_test_match_is_port_vlan(&x->m) &&
-		    x->m.key.in_port >= 2 && x->m.key.in_port < 6)
+		if (d->port_heavy && cls_test_match_is_port_vlan(&x->m) && x->m.key.in_port >= 2 &&
+		    x->m.key.in_port < 6)
 			x->prio = 18 + (int32_t)rnd(d, 6);
 		x->tb = rnd(d, 48);
 		ret = vs_cls_rule_add(t, &x->m, x->prio, x->tb, NULL, &x->r);
@@ -381,8 +383,8 @@ run_diff(uint64_t seed, bool port_heavy, unsigned rounds, unsigned lookups_per_r
 
 			for (unsigned i = 0; i < n; i++) {
 				/* Skewed: a hot subset gives EMC hits, the rest misses. */
-				pick[i] = rnd(d, 4) ? (unsigned)rnd(d, 128)
-						    : (unsigned)rnd(d, POOL_KEYS);
+				pick[i] =
+				    rnd(d, 4) ? (unsigned)rnd(d, 128) : (unsigned)rnd(d, POOL_KEYS);
 				burst[i] = pool[pick[i]];
 			}
 			for (unsigned x = 0; x < 3; x++) {

@@ -20,12 +20,12 @@ static struct vs_cls *
 mk_cls(uint32_t max_rules, struct rte_rcu_qsbr *q, vs_cls_data_free_fn fr, void *arg)
 {
 	struct vs_cls_params p = {
-		.name = "unit",
-		.max_rules = max_rules,
-		.socket_id = SOCKET_ID_ANY,
-		.qsbr = q,
-		.data_free = fr,
-		.data_free_arg = arg,
+	    .name = "unit",
+	    .max_rules = max_rules,
+	    .socket_id = SOCKET_ID_ANY,
+	    .qsbr = q,
+	    .data_free = fr,
+	    .data_free_arg = arg,
 	};
 	struct vs_cls *c = vs_cls_create(&p);
 
@@ -323,8 +323,10 @@ Test(cls_unit, stats_and_rule_hits)
 	struct vs_cls_ctx *x = mk_ctx(c, 1024);
 	struct vs_cls_match m = m_port_dst(1, htonl(0x0a000000), 8);
 	struct vs_flow_key keys[4] = {
-		key_of(1, htonl(0x0a000001)), key_of(1, htonl(0x0a000002)),
-		key_of(1, htonl(0x0b000001)), key_of(1, htonl(0x0a000001)),
+	    key_of(1, htonl(0x0a000001)),
+	    key_of(1, htonl(0x0a000002)),
+	    key_of(1, htonl(0x0b000001)),
+	    key_of(1, htonl(0x0a000001)),
 	};
 	const struct vs_cls_rule *out[4];
 	struct vs_cls_ctx_stats st;
@@ -580,16 +582,18 @@ Test(cls_unit, shared_masked_key_runs)
 
 	cr_assert_eq(sizeof(pattern) - 1, 32);
 	for (uint32_t i = 0; i < 32; i++) {
-		uint32_t net = pattern[i] == 'a' ? 0x0a000000 : pattern[i] == 'b' ? 0x0a010000
-										   : 0x0b000000;
+		uint32_t net = pattern[i] == 'a'   ? 0x0a000000
+			       : pattern[i] == 'b' ? 0x0a010000
+						   : 0x0b000000;
 
 		keys[i] = key_of(1, htonl(net | (i * 7 + 1)));
 	}
 	for (int round = 0; round < 2; round++) {
 		vs_cls_lookup_burst(x, keys, 32, out);
 		for (uint32_t i = 0; i < 32; i++) {
-			const struct vs_cls_rule *want =
-			    pattern[i] == 'a' ? ra : pattern[i] == 'b' ? rb : NULL;
+			const struct vs_cls_rule *want = pattern[i] == 'a'   ? ra
+							 : pattern[i] == 'b' ? rb
+									     : NULL;
 
 			cr_assert_eq(out[i], want, "key %u ('%c')", i, pattern[i]);
 		}
@@ -633,8 +637,8 @@ Test(cls_unit, range_to_masks)
 		uint16_t lo, hi;
 		unsigned n;
 	} cases[] = {
-		{0, 65535, 1}, {1, 65534, 30}, {80, 80, 1}, {1024, 65535, 6},
-		{0, 1023, 1},  {1000, 2000, 8}, {5, 4, 0},
+	    {0, 65535, 1}, {1, 65534, 30},  {80, 80, 1}, {1024, 65535, 6},
+	    {0, 1023, 1},  {1000, 2000, 8}, {5, 4, 0},
 	};
 
 	for (unsigned c = 0; c < RTE_DIM(cases); c++) {
@@ -829,8 +833,8 @@ Test(cls_unit, port_vlan_fast_path)
 	/* A rule elsewhere above the port rule but below the VLAN 10 rule. */
 	mo = m_port_dst(3, htonl(0x0a000000), 8);
 	ro = add1(c, &mo, 20, 0, NULL);
-	cr_assert_eq(look1(x, &k_v10), rv);  /* still fast */
-	cr_assert_eq(look1(x, &k_v20), ro);  /* no longer fast */
+	cr_assert_eq(look1(x, &k_v10), rv); /* still fast */
+	cr_assert_eq(look1(x, &k_v20), ro); /* no longer fast */
 	cr_assert_eq(look1(x, &k_none), ro);
 	vs_cls_ctx_stats_get(x, &st);
 	cr_assert_eq(st.port_fast_hits, 4);
@@ -858,8 +862,8 @@ Test(cls_unit, destroy_mid_flight)
 	rte_rcu_qsbr_thread_online(q, 0);
 	c = mk_cls(0, q, log_free, &fl);
 	for (uint16_t i = 0; i < 8; i++) {
-		struct vs_cls_match m = i % 2 ? m_port_only(i)
-					       : m_port_dst(i, htonl(0x0a000000), 8);
+		struct vs_cls_match m =
+		    i % 2 ? m_port_only(i) : m_port_dst(i, htonl(0x0a000000), 8);
 
 		r[i] = add1(c, &m, i, 0, (void *)(uintptr_t)(i + 1));
 	}

@@ -41,8 +41,7 @@ expect_err_len(const char *yaml, size_t len, unsigned int line, unsigned int col
 }
 
 static void
-expect_err(const char *yaml, unsigned int line, unsigned int col, const char *key,
-	   const char *what)
+expect_err(const char *yaml, unsigned int line, unsigned int col, const char *key, const char *what)
 {
 	expect_err_len(yaml, strlen(yaml), line, col, key, what);
 }
@@ -71,8 +70,7 @@ Test(config_errors, wrong_node_kind)
 	expect_err("[1, 2]\n", 1, 1, "config", "found a list at the top level");
 	expect_err("dpdk: {no_huge: [true]}\n", 1, 17, "dpdk.no_huge",
 		   "found a list; expected true or false");
-	expect_err("dpdk: {no_huge: maybe}\n", 1, 17, "dpdk.no_huge",
-		   "\"maybe\" is not a boolean");
+	expect_err("dpdk: {no_huge: maybe}\n", 1, 17, "dpdk.no_huge", "\"maybe\" is not a boolean");
 	expect_err("ports:\n  - {name: a, type: ethdev, device: }\n", 2, 37, "ports[0].device",
 		   "found an empty value");
 }
@@ -342,8 +340,8 @@ Test(config_errors, bad_vlan)
 		   "8 is out of range; expected an integer 0..7");
 	expect_err(BASE "rules:\n  - {priority: 1, actions: [{push_vlan: {vid: 5000}}]}\n", 5, 47,
 		   "rules[0].actions[0].push_vlan.vid", "5000 is out of range");
-	expect_err(BASE "rules:\n  - {priority: 1, actions: [{push_vlan: {vid: 5, pcp: 9}}]}\n",
-		   5, 55, "rules[0].actions[0].push_vlan.pcp", "9 is out of range");
+	expect_err(BASE "rules:\n  - {priority: 1, actions: [{push_vlan: {vid: 5, pcp: 9}}]}\n", 5,
+		   55, "rules[0].actions[0].push_vlan.pcp", "9 is out of range");
 }
 
 Test(config_errors, emc_not_power_of_two)
@@ -380,11 +378,11 @@ Test(config_errors, sriov_vf_ids)
 Test(config_errors, sriov_duplicate_macs)
 {
 	expect_err(
-		"sriov:\n"
-		"  - {pf: eth0, num_vfs: 1, vfs: [{id: 0, mac: \"02:00:00:00:00:01\"}]}\n"
-		"  - {pf: eth1, num_vfs: 1, vfs: [{id: 0, extra_macs: [\"02:00:00:00:00:01\"]}]}\n",
-		3, 55, "sriov[1].vfs[0].extra_macs[0]",
-		"02:00:00:00:00:01 is already used at 2:47 (sriov[0].vfs[0])");
+	    "sriov:\n"
+	    "  - {pf: eth0, num_vfs: 1, vfs: [{id: 0, mac: \"02:00:00:00:00:01\"}]}\n"
+	    "  - {pf: eth1, num_vfs: 1, vfs: [{id: 0, extra_macs: [\"02:00:00:00:00:01\"]}]}\n",
+	    3, 55, "sriov[1].vfs[0].extra_macs[0]",
+	    "02:00:00:00:00:01 is already used at 2:47 (sriov[0].vfs[0])");
 	expect_err("sriov:\n"
 		   "  - {pf: eth0, num_vfs: 2, vfs: [{id: 0, mac: \"02:00:00:00:00:01\"},"
 		   " {id: 1, mac: \"02:00:00:00:00:01\"}]}\n",
@@ -414,12 +412,12 @@ Test(config_errors, sriov_vf_settings)
 Test(config_errors, port_vf_reference)
 {
 	expect_err(
-		"ports:\n  - name: a\n    type: ethdev\n    device: x\n    vf: {pf: eth9, id: 0}\n",
-		5, 14, "ports[0].vf.pf", "\"eth9\" is not configured in sriov");
+	    "ports:\n  - name: a\n    type: ethdev\n    device: x\n    vf: {pf: eth9, id: 0}\n", 5,
+	    14, "ports[0].vf.pf", "\"eth9\" is not configured in sriov");
 	expect_err(
-		"ports:\n  - name: a\n    type: ethdev\n    device: x\n    vf: {pf: eth9, id: 2}\n"
-		"sriov: [{pf: eth9, num_vfs: 2}]\n",
-		5, 24, "ports[0].vf.id", "VF 2 is not defined: eth9 has num_vfs 2");
+	    "ports:\n  - name: a\n    type: ethdev\n    device: x\n    vf: {pf: eth9, id: 2}\n"
+	    "sriov: [{pf: eth9, num_vfs: 2}]\n",
+	    5, 24, "ports[0].vf.id", "VF 2 is not defined: eth9 has num_vfs 2");
 	expect_err("ports:\n  - {name: a, type: ethdev, device: x, vf: {pf: eth9, id: 1}}\n"
 		   "  - {name: b, type: ethdev, device: y, vf: {pf: eth9, id: 1}}\n"
 		   "sriov: [{pf: eth9, num_vfs: 2}]\n",
@@ -556,10 +554,10 @@ Test(config_errors, anchors_and_aliases)
 	expect_err("ports: *p\n", 1, 8, "yaml", "alias *p; expected no anchors or aliases");
 	/* billion laughs: refused at the first anchor, before any expansion */
 	expect_err(
-		"a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
-		"b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
-		"c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n",
-		1, 4, "yaml", "anchor &a");
+	    "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
+	    "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+	    "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n",
+	    1, 4, "yaml", "anchor &a");
 }
 
 Test(config_errors, documents_and_tags)
@@ -582,8 +580,7 @@ Test(config_errors, size_depth_and_node_caps)
 
 	cr_assert_not_null(buf);
 	memset(buf, ' ', big);
-	expect_err_len(buf, big, 1, 1, "config",
-		       "16777217 bytes; expected at most 16777216 bytes");
+	expect_err_len(buf, big, 1, 1, "config", "16777217 bytes; expected at most 16777216 bytes");
 	cr_expect_eq(errno, EFBIG);
 
 	/* 4,000,001 nodes: "[0,0,...]" -- the 4,000,000th scalar is one too many */

@@ -86,7 +86,7 @@ Test(config_hostile, corpus_replay)
 
 Test(config_hostile, deep_nesting)
 {
-	static const char opens[] = { '[', '{' };
+	static const char opens[] = {'[', '{'};
 	size_t depth = 100000, i, k;
 	char *buf = malloc(depth * 3 + 16);
 
@@ -194,12 +194,12 @@ Test(config_hostile, binary_junk)
 Test(config_hostile, alias_bombs)
 {
 	static const char *const bombs[] = {
-		("a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
-		 "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"),
-		"ports: [*x]\n",
-		"&a [*a]\n",
-		"rules:\n  - &r {priority: 1, actions: [drop]}\n  - *r\n",
-		"? &k a\n: *k\n",
+	    ("a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+	     "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"),
+	    "ports: [*x]\n",
+	    "&a [*a]\n",
+	    "rules:\n  - &r {priority: 1, actions: [drop]}\n  - *r\n",
+	    "? &k a\n: *k\n",
 	};
 	size_t i;
 

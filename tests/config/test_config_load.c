@@ -198,7 +198,7 @@ Test(config_load, full_example_rules)
 	struct vs_config *cfg = vs_config_load(FULL_YAML, NULL);
 	const struct vs_cfg_rule *r;
 	const struct vs_cfg_match *m;
-	static const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8 };
+	static const uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8};
 
 	cr_assert_not_null(cfg);
 	cr_assert_eq(cfg->n_rules, 4);
@@ -208,9 +208,9 @@ Test(config_load, full_example_rules)
 	cr_expect_str_eq(r->name, "web");
 	cr_expect_eq(r->priority, 100);
 	cr_expect_eq(m->fields, VS_CFG_M_IN_PORT | VS_CFG_M_ETH_SRC | VS_CFG_M_ETH_DST |
-					VS_CFG_M_ETH_TYPE | VS_CFG_M_VLAN_ID | VS_CFG_M_VLAN_PCP |
-					VS_CFG_M_IP_SRC | VS_CFG_M_IP_DST | VS_CFG_M_IP_PROTO |
-					VS_CFG_M_IP_DSCP | VS_CFG_M_L4_SRC | VS_CFG_M_L4_DST);
+				    VS_CFG_M_ETH_TYPE | VS_CFG_M_VLAN_ID | VS_CFG_M_VLAN_PCP |
+				    VS_CFG_M_IP_SRC | VS_CFG_M_IP_DST | VS_CFG_M_IP_PROTO |
+				    VS_CFG_M_IP_DSCP | VS_CFG_M_L4_SRC | VS_CFG_M_L4_DST);
 	cr_expect_str_eq(m->in_port, "uplink0");
 	assert_mac(&m->eth_dst, "52:54:00:00:00:01");
 	assert_mac(&m->eth_dst_mask, "ff:ff:ff:ff:ff:ff");
@@ -318,16 +318,16 @@ Test(config_load, defaults)
 Test(config_load, non_default_values)
 {
 	struct vs_config *cfg = load_ok(
-		"dpdk: {file_prefix: sw-2, log_level: \"nfvswitch.*:debug\"}\n"
-		"control: {socket: /tmp/nfv.sock, stats_interval_ms: 250}\n"
-		"ports:\n"
-		"  - {name: p, type: ethdev, device: net_ring0, rx_desc: 512, tx_desc: 2048,"
-		" promisc: false, mtu: 9000, tx_queues: 4, rx_queues: 1024}\n"
-		"  - {name: s, type: vhost, path: /tmp/s.sock, mode: server, socket_mode: 0o600,"
-		" queues: 128}\n"
-		"rules:\n"
-		"  - {priority: 7, match: {ip_dscp: 63, eth_src: \"02:00:00:00:00:01\"},"
-		" actions: [{push_vlan: {vid: 4095}}]}\n");
+	    "dpdk: {file_prefix: sw-2, log_level: \"nfvswitch.*:debug\"}\n"
+	    "control: {socket: /tmp/nfv.sock, stats_interval_ms: 250}\n"
+	    "ports:\n"
+	    "  - {name: p, type: ethdev, device: net_ring0, rx_desc: 512, tx_desc: 2048,"
+	    " promisc: false, mtu: 9000, tx_queues: 4, rx_queues: 1024}\n"
+	    "  - {name: s, type: vhost, path: /tmp/s.sock, mode: server, socket_mode: 0o600,"
+	    " queues: 128}\n"
+	    "rules:\n"
+	    "  - {priority: 7, match: {ip_dscp: 63, eth_src: \"02:00:00:00:00:01\"},"
+	    " actions: [{push_vlan: {vid: 4095}}]}\n");
 	const struct vs_cfg_port *p = &cfg->ports[0];
 
 	cr_expect_str_eq(cfg->dpdk.file_prefix, "sw-2");
@@ -355,9 +355,9 @@ Test(config_load, non_default_values)
 
 Test(config_load, empty_inputs_are_valid_and_empty)
 {
-	static const char *const inputs[] = { "", "\n", "# just a comment\n", "---\n", "~\n",
-					      "---\n...\n", "ports:\nrules:\n",
-					      "ports: []\nworkers: []\nsriov: []\n" };
+	static const char *const inputs[] = {
+	    "",	   "\n",	 "# just a comment\n", "---\n",
+	    "~\n", "---\n...\n", "ports:\nrules:\n",   "ports: []\nworkers: []\nsriov: []\n"};
 	size_t i;
 
 	for (i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
@@ -408,19 +408,19 @@ Test(config_load, integer_and_boolean_spellings)
 
 Test(config_load, match_variants)
 {
-	struct vs_config *cfg = load_ok(
-		"ports: [{name: a, type: ethdev, device: x}]\n"
-		"rules:\n"
-		"  - {priority: 1, match: {ip_src: 10.1.0.0/255.255.0.0, ip_proto: 17,"
-		" l4_src: 53, l4_dst: 0-1023}, actions: [{output: a}]}\n"
-		"  - {priority: 2, match: {ip_dst: \"2001:db8::1\", ip_proto: sctp,"
-		" l4_dst: 2905}, actions: [drop]}\n"
-		"  - {priority: 3, match: {eth_type: 0x0806, eth_dst: \"01-80-C2-00-00-0E\"},"
-		" actions: [drop]}\n"
-		"  - {priority: 4, match: {ip_proto: icmp, icmp_code: 3}, actions: [drop]}\n"
-		"  - {priority: 65535, match: {vlan: 0, vlan_pcp: 7}, actions: [drop]}\n"
-		"  - {priority: 5, match: {ip_proto: tcp}, actions: [drop]}\n"
-		"  - {priority: 6, match: {ip_src: 0.0.0.0/0}, actions: [drop]}\n");
+	struct vs_config *cfg =
+	    load_ok("ports: [{name: a, type: ethdev, device: x}]\n"
+		    "rules:\n"
+		    "  - {priority: 1, match: {ip_src: 10.1.0.0/255.255.0.0, ip_proto: 17,"
+		    " l4_src: 53, l4_dst: 0-1023}, actions: [{output: a}]}\n"
+		    "  - {priority: 2, match: {ip_dst: \"2001:db8::1\", ip_proto: sctp,"
+		    " l4_dst: 2905}, actions: [drop]}\n"
+		    "  - {priority: 3, match: {eth_type: 0x0806, eth_dst: \"01-80-C2-00-00-0E\"},"
+		    " actions: [drop]}\n"
+		    "  - {priority: 4, match: {ip_proto: icmp, icmp_code: 3}, actions: [drop]}\n"
+		    "  - {priority: 65535, match: {vlan: 0, vlan_pcp: 7}, actions: [drop]}\n"
+		    "  - {priority: 5, match: {ip_proto: tcp}, actions: [drop]}\n"
+		    "  - {priority: 6, match: {ip_src: 0.0.0.0/0}, actions: [drop]}\n");
 	const struct vs_cfg_match *m;
 
 	m = &cfg->rules[0].match;
@@ -455,14 +455,14 @@ Test(config_load, match_variants)
 Test(config_load, sriov_variants)
 {
 	struct vs_config *cfg =
-		load_ok("sriov:\n"
-			"  - pf: enp1s0f1\n"
-			"    num_vfs: 8\n"
-			"    vfs:\n"
-			"      - {id: 7, vlan: 4095, qos: 7, vlan_proto: 802.1ad, max_tx_rate: 10,"
-			" min_tx_rate: 10}\n"
-			"      - {id: 3, min_tx_rate: 500}\n"
-			"  - {pf: enp2s0, num_vfs: 0}\n");
+	    load_ok("sriov:\n"
+		    "  - pf: enp1s0f1\n"
+		    "    num_vfs: 8\n"
+		    "    vfs:\n"
+		    "      - {id: 7, vlan: 4095, qos: 7, vlan_proto: 802.1ad, max_tx_rate: 10,"
+		    " min_tx_rate: 10}\n"
+		    "      - {id: 3, min_tx_rate: 500}\n"
+		    "  - {pf: enp2s0, num_vfs: 0}\n");
 
 	cr_assert_eq(cfg->n_sriov, 2);
 	cr_expect_eq(cfg->sriov[0].vfs[0].vlan, 4095);
@@ -477,7 +477,7 @@ Test(config_load, sriov_variants)
 
 Test(config_load, text_helpers)
 {
-	struct vs_cfg_mac m = { { 0x52, 0x54, 0, 0xab, 0xcd, 0xef } };
+	struct vs_cfg_mac m = {{0x52, 0x54, 0, 0xab, 0xcd, 0xef}};
 	char buf[18], small[6];
 
 	cr_expect_str_eq(vs_cfg_mac_str(&m, buf, sizeof(buf)), "52:54:00:ab:cd:ef");

@@ -22,10 +22,10 @@ load(const char *yaml, const char *name)
 	return cfg;
 }
 
-#define BASE_YAML                                                                   \
-	"dpdk: {memory_mb: 512, extra_args: [--vdev=net_null0]}\n"                   \
-	"workers: [{lcore: 1}, {lcore: 2}]\n"                                       \
-	"ports:\n"                                                                  \
+#define BASE_YAML                                                                                  \
+	"dpdk: {memory_mb: 512, extra_args: [--vdev=net_null0]}\n"                                 \
+	"workers: [{lcore: 1}, {lcore: 2}]\n"                                                      \
+	"ports:\n"                                                                                 \
 	"  - {name: a, type: ethdev, device: net_null0}\n"
 
 static void

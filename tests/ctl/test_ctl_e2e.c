@@ -670,12 +670,13 @@ Test(ctl, clear_errors_without_a_daemon)
 	"control: {stats_interval_ms: 0, socket: %s}\n"                                            \
 	"ports:\n"                                                                                 \
 	"  - {name: a, type: ethdev, device: \"net_null%u,no-rx=1\"}\n"                            \
-	"  - {name: vf0p, type: ethdev, device: \"net_nullvf%u,no-rx=1\", vf: {pf: vsv0, id: 0}}\n" \
+	"  - {name: vf0p, type: ethdev, device: \"net_nullvf%u,no-rx=1\", vf: {pf: vsv0, id: "     \
+	"0}}\n"                                                                                    \
 	"sriov:\n"                                                                                 \
 	"  - pf: vsv0\n"                                                                           \
 	"    num_vfs: 2\n"                                                                         \
 	"    vfs:\n"                                                                               \
-	"      - {id: 0, mac: \"52:54:00:aa:00:00\", vlan: 100, spoofchk: true,\n"                \
+	"      - {id: 0, mac: \"52:54:00:aa:00:00\", vlan: 100, spoofchk: true,\n"                 \
 	"         extra_macs: [\"52:54:00:aa:00:01\"]}\n"                                          \
 	"      - {id: %u, mac: \"%s\"}\n"
 

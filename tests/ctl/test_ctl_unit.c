@@ -642,8 +642,7 @@ round_trip(const struct vs_config *a)
 	cr_assert_eq(a->dpdk.mbufs, b->dpdk.mbufs);
 	cr_assert_eq(a->dpdk.n_extra_args, b->dpdk.n_extra_args);
 	cr_assert_eq(a->control.socket_perm, b->control.socket_perm);
-	for (uint32_t i = 0; i < a->n_ports; i++)
-	{
+	for (uint32_t i = 0; i < a->n_ports; i++) {
 		cr_assert(vs_plan_port_same(&a->ports[i], &b->ports[i]), "port %s",
 			  a->ports[i].name);
 		cr_assert_eq(a->ports[i].n_rxq_pins, b->ports[i].n_rxq_pins);

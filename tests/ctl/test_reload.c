@@ -266,7 +266,9 @@ collector(void *arg)
 static uint64_t
 received(void)
 {
-	return __atomic_load_n(&recv_pkts[1], __ATOMIC_SEQ_CST) + __atomic_load_n(&recv_pkts[2], __ATOMIC_SEQ_CST) + __atomic_load_n(&recv_pkts[3], __ATOMIC_SEQ_CST);
+	return __atomic_load_n(&recv_pkts[1], __ATOMIC_SEQ_CST) +
+	       __atomic_load_n(&recv_pkts[2], __ATOMIC_SEQ_CST) +
+	       __atomic_load_n(&recv_pkts[3], __ATOMIC_SEQ_CST);
 }
 
 /* Wait until every injected packet came out or was counted as dropped. */
@@ -283,8 +285,8 @@ settle(struct vs_switch *sw, struct vs_switch_stats *st)
 		usleep(10000);
 	}
 	cr_assert_fail("not settled: sent %lu, received %lu, drops %lu",
-		       (unsigned long)__atomic_load_n(&sent, __ATOMIC_SEQ_CST), (unsigned long)received(),
-		       (unsigned long)st->total_drops);
+		       (unsigned long)__atomic_load_n(&sent, __ATOMIC_SEQ_CST),
+		       (unsigned long)received(), (unsigned long)st->total_drops);
 }
 
 static double
@@ -371,8 +373,9 @@ Test(reload, ruleset_swaps_under_traffic_lose_and_mix_nothing, .init = setup, .f
 		"in the stream; reload time min %.2f ms, avg %.2f ms, max %.2f ms\n",
 		N_RELOADS, (unsigned long)total, (unsigned long)received(),
 		(unsigned long)__atomic_load_n(&recv_pkts[1], __ATOMIC_SEQ_CST),
-		(unsigned long)__atomic_load_n(&recv_pkts[2], __ATOMIC_SEQ_CST), (unsigned long)st->total_drops,
-		(unsigned long)transitions, tmin, tsum / N_RELOADS, tmax);
+		(unsigned long)__atomic_load_n(&recv_pkts[2], __ATOMIC_SEQ_CST),
+		(unsigned long)st->total_drops, (unsigned long)transitions, tmin, tsum / N_RELOADS,
+		tmax);
 	rig_down(&r);
 	free(st);
 }
@@ -408,8 +411,8 @@ drain(struct vs_switch *sw, struct vs_switch_stats *st)
 		usleep(2000);
 	}
 	cr_assert_fail("packets missing: sent %lu received %lu drops %lu",
-		       (unsigned long)__atomic_load_n(&sent, __ATOMIC_SEQ_CST), (unsigned long)received(),
-		       (unsigned long)st->total_drops);
+		       (unsigned long)__atomic_load_n(&sent, __ATOMIC_SEQ_CST),
+		       (unsigned long)received(), (unsigned long)st->total_drops);
 }
 
 struct refusal {
@@ -581,7 +584,8 @@ Test(reload, runtime_rules_apply_and_the_file_wins_on_reload, .init = setup, .fi
 	cr_assert_eq(vs_daemon_rule_del(&r.d, "nosuch", msg, sizeof(msg)), -ENOENT);
 	send_n(20, 10);
 	drain(r.sw, st);
-	cr_assert_eq(__atomic_load_n(&recv_pkts[2], __ATOMIC_SEQ_CST), 28, "10.0.0.99 is no longer dropped");
+	cr_assert_eq(__atomic_load_n(&recv_pkts[2], __ATOMIC_SEQ_CST), 28,
+		     "10.0.0.99 is no longer dropped");
 	cr_assert_eq(vs_daemon_reload(&r.d, msg, sizeof(msg)), 0, "%s", msg);
 	cr_assert(strstr(msg, "rules: 1 added, 0 removed, 1 kept, 1 runtime rules kept") != NULL,
 		  "%s", msg);
@@ -592,7 +596,8 @@ Test(reload, runtime_rules_apply_and_the_file_wins_on_reload, .init = setup, .fi
 	json_decref(rep);
 	send_n(30, 10);
 	drain(r.sw, st);
-	cr_assert_eq(__atomic_load_n(&recv_pkts[2], __ATOMIC_SEQ_CST), 37, "rt still wins, the drop is back");
+	cr_assert_eq(__atomic_load_n(&recv_pkts[2], __ATOMIC_SEQ_CST), 37,
+		     "rt still wins, the drop is back");
 	/* reload --replace: the file alone. */
 	cr_assert_eq(vs_daemon_reload_flags(&r.d, VS_RELOAD_REPLACE, msg, sizeof(msg)), 0, "%s",
 		     msg);
@@ -630,12 +635,14 @@ wait_outn(struct vs_switch *sw, struct vs_switch_stats *st)
 
 	for (i = 0; i < 500; i++) {
 		vs_switch_stats(sw, st);
-		if (st->port[1].tx_pkts + st->total_drops == __atomic_load_n(&sent, __ATOMIC_SEQ_CST))
+		if (st->port[1].tx_pkts + st->total_drops ==
+		    __atomic_load_n(&sent, __ATOMIC_SEQ_CST))
 			return;
 		usleep(2000);
 	}
 	cr_assert_fail("outn sent %lu, drops %lu, of %lu", (unsigned long)st->port[1].tx_pkts,
-		       (unsigned long)st->total_drops, (unsigned long)__atomic_load_n(&sent, __ATOMIC_SEQ_CST));
+		       (unsigned long)st->total_drops,
+		       (unsigned long)__atomic_load_n(&sent, __ATOMIC_SEQ_CST));
 }
 
 Test(reload, changed_port_is_recreated_and_a_failed_one_restored, .init = setup, .fini = teardown,
@@ -738,7 +745,8 @@ Test(reload, saved_runtime_rules_become_the_file, .init = setup, .fini = teardow
 	cr_assert(strstr(msg, "no change (3 rules kept)") != NULL, "%s", msg);
 	send_n(0, 20);
 	drain(r.sw, st);
-	cr_assert_eq(__atomic_load_n(&recv_pkts[2], __ATOMIC_SEQ_CST), 18, "rt still sends 10.0.0.1 to outb");
+	cr_assert_eq(__atomic_load_n(&recv_pkts[2], __ATOMIC_SEQ_CST), 18,
+		     "rt still sends 10.0.0.1 to outb");
 	rig_down(&r);
 	free(st);
 }
@@ -767,8 +775,8 @@ rule_id_of(struct vs_switch *sw, const char *name)
 	"  - {name: keep1, priority: 20, match: {in_port: in0, ip_dst: 10.0.0.1/32},\n"            \
 	"     actions: [{set_eth_src: \"02:00:00:00:00:0a\"}, {output: outa}]}\n"
 
-Test(reload, unchanged_rules_keep_their_ids_and_counters_and_the_plan_is_what_ran,
-     .init = setup, .fini = teardown, .timeout = 60)
+Test(reload, unchanged_rules_keep_their_ids_and_counters_and_the_plan_is_what_ran, .init = setup,
+     .fini = teardown, .timeout = 60)
 {
 	static const char *v1 = HEAD "rules:\n" DROP_RULE KEEP1
 				     "  - {name: gen-a, priority: 10, match: {in_port: in0},\n"
@@ -781,8 +789,8 @@ Test(reload, unchanged_rules_keep_their_ids_and_counters_and_the_plan_is_what_ra
 		 "  - {name: new1, priority: 30, match: {in_port: in0, ip_dst: 10.0.0.5/32},\n"
 		 "     actions: [{set_eth_src: \"02:00:00:00:00:0b\"}, {output: outb}]}\n" DROP_RULE
 		     KEEP1 "  - {name: gen-a, priority: 10, match: {in_port: in0},\n"
-			   "     actions: [{set_eth_src: \"02:00:00:00:00:0b\"}, {output: outb}]}\n"
-			   "  - {priority: 1, match: {in_port: outa}, actions: [drop]}\n";
+		 "     actions: [{set_eth_src: \"02:00:00:00:00:0b\"}, {output: outb}]}\n"
+		 "  - {priority: 1, match: {in_port: outa}, actions: [drop]}\n";
 	struct vs_switch_stats *st = calloc(1, sizeof(*st));
 	struct rule_id d0, k0, g0, d1, k1, g1;
 	struct rig r;
@@ -840,8 +848,7 @@ Test(reload, unchanged_rules_keep_their_ids_and_counters_and_the_plan_is_what_ra
 					"actions: [{output: nope}]}",
 					msg, sizeof(msg)),
 		     0);
-	cr_assert(strstr(msg, "rule-add:1:") != NULL && strstr(msg, "\"nope\"") != NULL, "%s",
-		  msg);
+	cr_assert(strstr(msg, "rule-add:1:") != NULL && strstr(msg, "\"nope\"") != NULL, "%s", msg);
 	cr_assert_eq(vs_cls_generation(vs_switch_cls(r.sw)), gen0 + 1);
 	rig_down(&r);
 	free(st);
@@ -915,13 +922,13 @@ Test(reload, sixty_thousand_rules_change_one_at_a_time_under_traffic, .init = se
 					"actions: [drop]}",
 					msg, sizeof(msg)),
 		     -ENOSPC, "%s", msg);
-	cr_assert(strstr(msg, "rule rt2") != NULL && strstr(msg, "max_rules 60003") != NULL,
-		  "%s", msg);
+	cr_assert(strstr(msg, "rule rt2") != NULL && strstr(msg, "max_rules 60003") != NULL, "%s",
+		  msg);
 	cr_assert_eq(vs_switch_rule_count(r.sw), 60003);
 	/* Delete by name and by match + priority. */
 	cr_assert_eq(vs_daemon_rule_del(&r.d, "rt1", msg, sizeof(msg)), 0, "%s", msg);
-	cr_assert_eq(vs_daemon_rule_del(&r.d, "{priority: 20, match: {ip_dst: 10.100.0.9/32}}",
-					msg, sizeof(msg)),
+	cr_assert_eq(vs_daemon_rule_del(&r.d, "{priority: 20, match: {ip_dst: 10.100.0.9/32}}", msg,
+					sizeof(msg)),
 		     0, "%s", msg);
 	cr_assert_null(vs_switch_rule_by_name(r.sw, "f9"));
 	cr_assert_eq(vs_switch_rule_count(r.sw), 60001);
@@ -938,8 +945,7 @@ Test(reload, sixty_thousand_rules_change_one_at_a_time_under_traffic, .init = se
 				     "{in_port: outb}, actions: [drop]}]}",
 				     msg, sizeof(msg)),
 		     0, "%s", msg);
-	cr_assert_str_eq(msg,
-			 "rules: 1 added, 2 removed (1 classifier rules added, 2 removed)");
+	cr_assert_str_eq(msg, "rules: 1 added, 2 removed (1 classifier rules added, 2 removed)");
 	/* The other rules were not touched. */
 	cr_assert_eq(rule_id_of(r.sw, "f77").uid, f0.uid);
 	cr_assert_eq(rule_id_of(r.sw, "f77").cls_id, f0.cls_id);

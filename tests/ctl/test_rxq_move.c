@@ -250,16 +250,17 @@ Test(rxq, queues_change_worker_under_traffic_losing_nothing, .init = setup, .tim
  */
 Test(rxq, operator_placement_survives_reloads_and_rule_changes, .init = setup, .timeout = 60)
 {
-	static const char *more = "workers: [{lcore: 1}, {lcore: 2}]\n"
-				  "ports:\n"
-				  "  - {name: qin, type: ethdev, device: net_ring_qin, rx_queues: 2,\n"
-				  "     tx_queues: 1}\n"
-				  "  - {name: qout, type: ethdev, device: net_ring_qout, tx_queues: 1}\n"
-				  "  - {name: qx, type: ethdev, device: net_ring_qx, tx_queues: 1}\n"
-				  "rules:\n"
-				  "  - {priority: 2, match: {in_port: qin, ip_proto: tcp}, actions: "
-				  "[drop]}\n"
-				  "  - {priority: 1, match: {in_port: qin}, actions: [{output: qout}]}\n";
+	static const char *more =
+	    "workers: [{lcore: 1}, {lcore: 2}]\n"
+	    "ports:\n"
+	    "  - {name: qin, type: ethdev, device: net_ring_qin, rx_queues: 2,\n"
+	    "     tx_queues: 1}\n"
+	    "  - {name: qout, type: ethdev, device: net_ring_qout, tx_queues: 1}\n"
+	    "  - {name: qx, type: ethdev, device: net_ring_qx, tx_queues: 1}\n"
+	    "rules:\n"
+	    "  - {priority: 2, match: {in_port: qin, ip_proto: tcp}, actions: "
+	    "[drop]}\n"
+	    "  - {priority: 1, match: {in_port: qin}, actions: [{output: qout}]}\n";
 	struct vs_rxq_map *m = malloc(sizeof(*m));
 	struct rte_ring *x_rx, *x_tx;
 	struct vs_cfg_error err;

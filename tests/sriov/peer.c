@@ -26,8 +26,7 @@ dec_vlan_cb(const struct nlattr *a, void *data)
 	struct dec *d = data;
 	const struct ifla_vf_vlan_info *v;
 
-	if (mnl_attr_get_type(a) != IFLA_VF_VLAN_INFO ||
-	    mnl_attr_get_payload_len(a) < sizeof(*v)) {
+	if (mnl_attr_get_type(a) != IFLA_VF_VLAN_INFO || mnl_attr_get_payload_len(a) < sizeof(*v)) {
 		d->bad++;
 		return MNL_CB_OK;
 	}
@@ -163,12 +162,12 @@ dec_link_cb(const struct nlattr *a, void *data)
 }
 
 int
-peer_decode_setlink(const void *buf, size_t len, char *ifname, size_t ifsize,
-		    struct vs_vf_hw *out, uint32_t *fields, uint32_t *n_infos)
+peer_decode_setlink(const void *buf, size_t len, char *ifname, size_t ifsize, struct vs_vf_hw *out,
+		    uint32_t *fields, uint32_t *n_infos)
 {
 	const struct nlmsghdr *nlh = buf;
-	struct dec d = { .hw = out, .fields = fields };
-	struct dec_link l = { .d = &d, .ifname = ifname, .ifsize = ifsize };
+	struct dec d = {.hw = out, .fields = fields};
+	struct dec_link l = {.d = &d, .ifname = ifname, .ifsize = ifsize};
 
 	memset(out, 0, sizeof(*out));
 	*fields = 0;
@@ -201,19 +200,21 @@ peer_build_newlink(void *buf, size_t size, uint32_t seq, const char *ifname,
 	list = mnl_attr_nest_start(nlh, IFLA_VFINFO_LIST);
 	for (i = 0; i < n; i++) {
 		const struct vs_vf_hw *h = &vfs[i];
-		struct ifla_vf_mac m = { .vf = i };
-		struct ifla_vf_vlan v = { .vf = i, .vlan = h->vlan, .qos = h->qos };
+		struct ifla_vf_mac m = {.vf = i};
+		struct ifla_vf_vlan v = {.vf = i, .vlan = h->vlan, .qos = h->qos};
 		struct ifla_vf_vlan_info vi = {
-			.vf = i, .vlan = h->vlan, .qos = h->qos,
-			.vlan_proto = htons(h->vlan_proto ? h->vlan_proto : 0x8100),
+		    .vf = i,
+		    .vlan = h->vlan,
+		    .qos = h->qos,
+		    .vlan_proto = htons(h->vlan_proto ? h->vlan_proto : 0x8100),
 		};
-		struct ifla_vf_tx_rate tx = { .vf = i, .rate = h->max_tx_rate };
-		struct ifla_vf_rate r = { .vf = i, .min_tx_rate = h->min_tx_rate,
-					  .max_tx_rate = h->max_tx_rate };
-		struct ifla_vf_spoofchk s = { .vf = i, .setting = h->spoofchk };
-		struct ifla_vf_link_state ls = { .vf = i, .link_state = h->link_state };
-		struct ifla_vf_trust t = { .vf = i, .setting = trust ? h->trust : (uint32_t)-1 };
-		struct ifla_vf_rss_query_en q = { .vf = i, .setting = (uint32_t)-1 };
+		struct ifla_vf_tx_rate tx = {.vf = i, .rate = h->max_tx_rate};
+		struct ifla_vf_rate r = {
+		    .vf = i, .min_tx_rate = h->min_tx_rate, .max_tx_rate = h->max_tx_rate};
+		struct ifla_vf_spoofchk s = {.vf = i, .setting = h->spoofchk};
+		struct ifla_vf_link_state ls = {.vf = i, .link_state = h->link_state};
+		struct ifla_vf_trust t = {.vf = i, .setting = trust ? h->trust : (uint32_t)-1};
+		struct ifla_vf_rss_query_en q = {.vf = i, .setting = (uint32_t)-1};
 
 		memcpy(m.mac, h->mac, 6);
 		info = mnl_attr_nest_start(nlh, IFLA_VF_INFO);
@@ -351,7 +352,8 @@ peer_main(void *arg)
 		} else if (nlh->nlmsg_type == RTM_SETLINK) {
 			p->n_setlink++;
 			if (peer_decode_setlink(buf, (size_t)r, ifname, sizeof(ifname), &hw,
-						&fields, &n_infos) < 0 || n_infos != 1) {
+						&fields, &n_infos) < 0 ||
+			    n_infos != 1) {
 				p->n_bad++;
 				send_error(p, nlh, -EINVAL);
 			} else if (strcmp(ifname, p->ifname) != 0) {

@@ -18,31 +18,31 @@
 #define PEER_MAX_VFS 8
 
 enum peer_mode {
-	PEER_OK = 0,     /* apply and ack */
+	PEER_OK = 0,	 /* apply and ack */
 	PEER_EOPNOTSUPP, /* refuse: driver has no such op */
-	PEER_EINVAL,     /* refuse: bad value */
-	PEER_EBUSY,      /* refuse with EBUSY busy_left times, then apply */
-	PEER_IGNORE,     /* ack but do not apply (partial apply) */
+	PEER_EINVAL,	 /* refuse: bad value */
+	PEER_EBUSY,	 /* refuse with EBUSY busy_left times, then apply */
+	PEER_IGNORE,	 /* ack but do not apply (partial apply) */
 };
 
 struct peer {
 	pthread_t thread;
 	pthread_mutex_t lock;
-	int fd;                          /* the peer's end */
-	int client_fd;                   /* the backend's end */
+	int fd;	       /* the peer's end */
+	int client_fd; /* the backend's end */
 	char ifname[16];
 	uint16_t num_vfs;
 	struct vs_vf_hw vf[PEER_MAX_VFS];
 	enum peer_mode mode[VS_VF_F_MAX];
 	uint32_t busy_left[VS_VF_F_MAX];
-	const char *extack;              /* sent with errors when non-NULL */
-	bool report_trust;               /* include IFLA_VF_TRUST in NEWLINK (default on) */
+	const char *extack; /* sent with errors when non-NULL */
+	bool report_trust;  /* include IFLA_VF_TRUST in NEWLINK (default on) */
 	/* counters */
-	uint32_t n_set[VS_VF_F_MAX];     /* SETLINK attributes received, per field */
+	uint32_t n_set[VS_VF_F_MAX]; /* SETLINK attributes received, per field */
 	uint32_t n_setlink;
 	uint32_t n_getlink;
-	uint32_t n_multi;                /* SETLINK carrying more than one field */
-	uint32_t n_bad;                  /* malformed requests */
+	uint32_t n_multi; /* SETLINK carrying more than one field */
+	uint32_t n_bad;	  /* malformed requests */
 };
 
 /* Start the peer thread; p->client_fd is for vs_vf_nl_backend_create(). */

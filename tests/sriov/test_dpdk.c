@@ -62,7 +62,7 @@ port_of(const char *name)
 static void
 default_mac(uint16_t port)
 {
-	struct rte_ether_addr a = { { 0x02, 0, 0, 0, 0, 0x99 } };
+	struct rte_ether_addr a = {{0x02, 0, 0, 0, 0, 0x99}};
 
 	cr_assert_eq(rte_eth_dev_default_mac_addr_set(port, &a), 0);
 }
@@ -131,7 +131,8 @@ Test(sriov_dpdk, filters_fill_the_table_then_promiscuous)
 
 	snprintf(want, sizeof(want),
 		 "MAC filter table of port %u (driver net_bonding, 16 entries) is full after %u "
-		 "of 20 extra MACs; using promiscuous mode", port, res.n_added);
+		 "of 20 extra MACs; using promiscuous mode",
+		 port, res.n_added);
 	cr_assert_str_eq(res.msg, want);
 
 	/* Back to 3 (a reload): the others are removed, promiscuous mode goes off. */
@@ -166,9 +167,11 @@ Test(sriov_dpdk, no_filters_means_promiscuous)
 	cr_assert_eq(res.err, -ENOTSUP);
 	cr_assert_eq(res.n_added, 0u);
 	cr_assert_eq(rte_eth_promiscuous_get(port), 1);
-	snprintf(want, sizeof(want), "port %u (driver net_null) has no MAC filters "
+	snprintf(want, sizeof(want),
+		 "port %u (driver net_null) has no MAC filters "
 		 "(rte_eth_dev_mac_addr_add: Operation not supported); using promiscuous "
-		 "mode", port);
+		 "mode",
+		 port);
 	cr_assert_str_eq(res.msg, want);
 	/* Gone port. */
 	cr_assert_eq(vs_vf_port_set_filters(777, NULL, 0, m, 2, false, &res), -ENODEV);
@@ -191,8 +194,8 @@ Test(sriov_dpdk, promiscuous_mode_we_did_not_set_is_left_alone)
 	cr_assert(res.promisc);
 	cr_assert_not(res.promisc_ours);
 	/* Everything fits again: promiscuous mode is not ours to turn off. */
-	cr_assert_eq(vs_vf_port_set_filters(port, m, res.n_added, m, 2, res.promisc_ours, &res),
-		     0, "%s", res.msg);
+	cr_assert_eq(vs_vf_port_set_filters(port, m, res.n_added, m, 2, res.promisc_ours, &res), 0,
+		     "%s", res.msg);
 	cr_assert_not(res.promisc);
 	cr_assert_eq(rte_eth_promiscuous_get(port), 1);
 	rte_eal_cleanup();
@@ -271,7 +274,9 @@ dbl_destroy(struct vs_vf_backend *be)
 }
 
 static const struct vs_vf_backend_ops dbl_ops = {
-	.read = dbl_read, .set = dbl_set, .destroy = dbl_destroy,
+    .read = dbl_read,
+    .set = dbl_set,
+    .destroy = dbl_destroy,
 };
 
 static struct vs_vf_backend *
@@ -340,8 +345,8 @@ Test(sriov_dpdk, engine_programs_extra_macs_on_the_bound_port)
 	cr_assert_eq(vs_vf_apply_config(ctx, &t2.cfg), 0);
 	cr_assert_eq(vs_vf_reconcile(ctx, now + 10), 0);
 	vs_vf_status_vf(ctx, 0, 0, &vs);
-	cr_assert_eq(vs.fields[VS_VF_F_EXTRA_MACS].state, VS_VF_ST_APPLIED,
-		     "%s", vs.fields[VS_VF_F_EXTRA_MACS].msg);
+	cr_assert_eq(vs.fields[VS_VF_F_EXTRA_MACS].state, VS_VF_ST_APPLIED, "%s",
+		     vs.fields[VS_VF_F_EXTRA_MACS].msg);
 	cr_assert_str_eq(vs.fields[VS_VF_F_EXTRA_MACS].applied, "2 filters");
 	cr_assert_eq(rte_eth_promiscuous_get(port), 0);
 	cr_assert(port_has_mac(port, &t2.extra[0][0][1]));

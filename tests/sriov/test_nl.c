@@ -52,7 +52,8 @@ Test(sriov_nl, each_field_alone_round_trips)
 		cr_assert_eq(nlh->nlmsg_seq, 77u + f);
 		cr_assert_eq(((const struct ifinfomsg *)mnl_nlmsg_get_payload(nlh))->ifi_index, 0);
 		cr_assert_eq(peer_decode_setlink(buf, (size_t)len, ifname, sizeof(ifname), &got,
-						 &fields, &n_infos), 0);
+						 &fields, &n_infos),
+			     0);
 		cr_assert_str_eq(ifname, "ens1f0");
 		cr_assert_eq(n_infos, 1u);
 		cr_assert_eq(fields, VS_VF_BIT(f), "field %s: decoded mask %#x", vs_vf_field_str(f),
@@ -96,8 +97,9 @@ Test(sriov_nl, all_fields_in_one_request)
 		all |= VS_VF_BIT(f);
 	len = vs_vf_nl_build_setlink(buf, sizeof(buf), 1, "p1p1", &w, all);
 	cr_assert_gt(len, 0);
-	cr_assert_eq(peer_decode_setlink(buf, (size_t)len, ifname, sizeof(ifname), &got, &fields,
-					 &n_infos), 0);
+	cr_assert_eq(
+	    peer_decode_setlink(buf, (size_t)len, ifname, sizeof(ifname), &got, &fields, &n_infos),
+	    0);
 	/* EXTRA_MACS is not a netlink field: it is silently not encoded. */
 	cr_assert_eq(fields, all & ~VS_VF_BIT(VS_VF_F_EXTRA_MACS));
 	cr_assert_arr_eq(got.mac, w.mac, 6);
@@ -137,10 +139,12 @@ Test(sriov_nl, build_refuses_bad_input)
 	uint8_t buf[512];
 
 	cr_assert_eq(vs_vf_nl_build_setlink(buf, sizeof(buf), 1, "p1p1", &w, 0), -EINVAL);
-	cr_assert_eq(vs_vf_nl_build_setlink(buf, sizeof(buf), 1, "p1p1", &w,
-					    VS_VF_BIT(VS_VF_F_EXTRA_MACS)), -EINVAL);
+	cr_assert_eq(
+	    vs_vf_nl_build_setlink(buf, sizeof(buf), 1, "p1p1", &w, VS_VF_BIT(VS_VF_F_EXTRA_MACS)),
+	    -EINVAL);
 	cr_assert_eq(vs_vf_nl_build_setlink(buf, sizeof(buf), 1, "a_name_longer_than_15", &w,
-					    VS_VF_BIT(VS_VF_F_MAC)), -EINVAL);
+					    VS_VF_BIT(VS_VF_F_MAC)),
+		     -EINVAL);
 	cr_assert_eq(vs_vf_nl_build_setlink(buf, 40, 1, "p1p1", &w, VS_VF_BIT(VS_VF_F_MAC)),
 		     -ENOSPC);
 	cr_assert_eq(vs_vf_nl_build_setlink(buf, 100, 1, "p1p1", &w, 0x3f), -ENOSPC);
@@ -157,7 +161,8 @@ Test(sriov_nl, getlink_asks_for_vf_info)
 	cr_assert_gt(len, 0);
 	cr_assert_eq(nlh->nlmsg_type, RTM_GETLINK);
 	cr_assert_eq(nlh->nlmsg_flags, NLM_F_REQUEST);
-	mnl_attr_for_each(attr, nlh, sizeof(struct ifinfomsg)) {
+	mnl_attr_for_each(attr, nlh, sizeof(struct ifinfomsg))
+	{
 		if (mnl_attr_get_type(attr) == IFLA_IFNAME) {
 			cr_assert_str_eq(mnl_attr_get_str(attr), "ens1f0");
 			name = true;

@@ -548,8 +548,7 @@ Test(sriov_reconcile, oversized_answer_is_refused_not_truncated)
 	setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 	setsockopt(sv[0], SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	memset(big, 0, sizeof(big));
-	cr_assert_eq(send(sv[1], big, sizeof(big), 0), (ssize_t)sizeof(big), "%s",
-		     strerror(errno));
+	cr_assert_eq(send(sv[1], big, sizeof(big), 0), (ssize_t)sizeof(big), "%s", strerror(errno));
 	be = vs_vf_nl_backend_create(sv[0], true, "ens1f0", "ixgbe", 100);
 	cr_assert_not_null(be);
 	cr_assert_eq(be->ops->read(be, vfs, 2, &n, &num), -EMSGSIZE);
@@ -591,7 +590,9 @@ dbl_destroy(struct vs_vf_backend *be)
 }
 
 static const struct vs_vf_backend_ops dbl_ops = {
-	.read = dbl_read, .set = dbl_set, .destroy = dbl_destroy,
+    .read = dbl_read,
+    .set = dbl_set,
+    .destroy = dbl_destroy,
 };
 
 static int dbl_fail_open;

@@ -95,8 +95,8 @@ fake_make(struct fake *fk, const char *numvfs, uint16_t n_virtfn)
 		snprintf(target, sizeof(target), "../0000:3b:02.%u", i);
 		link_to(target, pcidir, name);
 	}
-	cr_assert_eq(vs_vf_sysfs_netdev_devdir(fk->root, "ens1f0", fk->devdir,
-					       sizeof(fk->devdir)), 0);
+	cr_assert_eq(vs_vf_sysfs_netdev_devdir(fk->root, "ens1f0", fk->devdir, sizeof(fk->devdir)),
+		     0);
 }
 
 static void
@@ -182,7 +182,7 @@ Test(sriov_sysfs, refuses_to_change_under_a_configured_vf_port)
 {
 	struct fake fk;
 	char msg[256];
-	bool changed, in_use[4] = { false, true, false, false };
+	bool changed, in_use[4] = {false, true, false, false};
 
 	fake_make(&fk, "4\n", 4);
 	cr_assert_eq(vs_vf_sysfs_set_numvfs(fk.devdir, 8, in_use, 4, &changed, msg, sizeof(msg)),
@@ -200,8 +200,9 @@ Test(sriov_sysfs, missing_sriov_files_are_explained)
 	char msg[256];
 	bool changed;
 
-	cr_assert_eq(vs_vf_sysfs_set_numvfs("/nonexistent/dev", 2, NULL, 0, &changed, msg,
-					    sizeof(msg)), -ENOENT);
+	cr_assert_eq(
+	    vs_vf_sysfs_set_numvfs("/nonexistent/dev", 2, NULL, 0, &changed, msg, sizeof(msg)),
+	    -ENOENT);
 	cr_assert_str_eq(msg, "cannot read /nonexistent/dev/sriov_numvfs: No such file or "
 			      "directory (is this an SR-IOV PF?)");
 }
@@ -313,7 +314,8 @@ Test(sriov_sysfs, engine_reports_refused_num_vfs_and_retries)
 					 "is in use (bound to vfio-pci)");
 	vs_vf_show(ctx, show, sizeof(show));
 	cr_assert_not_null(strstr(show, "num_vfs requested 2, applied 4 (of 8) retrying: "
-					"PF ens1f0: refusing"), "%s", show);
+					"PF ens1f0: refusing"),
+			   "%s", show);
 	/* The VM lets go of the VF: the next try (after back-off) goes through. */
 	fake_bind(&r.fk, 2, "ixgbevf");
 	r.now = vs_vf_next_due(ctx);

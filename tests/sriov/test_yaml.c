@@ -35,29 +35,29 @@ peer_factory(void *arg, const struct vs_cfg_pf *pf, const char *root)
 }
 
 static const char *const yaml_v1 =
-	"ports:\n"
-	"  - {name: vf1, type: ethdev, device: \"0000:3b:02.1\", vf: {pf: ens2f0, id: 1}}\n"
-	"sriov:\n"
-	"  - pf: ens2f0\n"
-	"    num_vfs: 4\n"
-	"    vfs:\n"
-	"      - {id: 1, mac: \"52:54:00:cc:00:01\", vlan: 300, qos: 2, vlan_proto: 802.1ad,\n"
-	"         spoofchk: false, trust: true, link_state: disable, min_tx_rate: 5,\n"
-	"         max_tx_rate: 500}\n"
-	"      - {id: 2, mac: \"52:54:00:cc:00:02\"}\n";
+    "ports:\n"
+    "  - {name: vf1, type: ethdev, device: \"0000:3b:02.1\", vf: {pf: ens2f0, id: 1}}\n"
+    "sriov:\n"
+    "  - pf: ens2f0\n"
+    "    num_vfs: 4\n"
+    "    vfs:\n"
+    "      - {id: 1, mac: \"52:54:00:cc:00:01\", vlan: 300, qos: 2, vlan_proto: 802.1ad,\n"
+    "         spoofchk: false, trust: true, link_state: disable, min_tx_rate: 5,\n"
+    "         max_tx_rate: 500}\n"
+    "      - {id: 2, mac: \"52:54:00:cc:00:02\"}\n";
 
 /* The same, with a VLAN on VF 2. */
 static const char *const yaml_v2 =
-	"ports:\n"
-	"  - {name: vf1, type: ethdev, device: \"0000:3b:02.1\", vf: {pf: ens2f0, id: 1}}\n"
-	"sriov:\n"
-	"  - pf: ens2f0\n"
-	"    num_vfs: 4\n"
-	"    vfs:\n"
-	"      - {id: 1, mac: \"52:54:00:cc:00:01\", vlan: 300, qos: 2, vlan_proto: 802.1ad,\n"
-	"         spoofchk: false, trust: true, link_state: disable, min_tx_rate: 5,\n"
-	"         max_tx_rate: 500}\n"
-	"      - {id: 2, mac: \"52:54:00:cc:00:02\", vlan: 7}\n";
+    "ports:\n"
+    "  - {name: vf1, type: ethdev, device: \"0000:3b:02.1\", vf: {pf: ens2f0, id: 1}}\n"
+    "sriov:\n"
+    "  - pf: ens2f0\n"
+    "    num_vfs: 4\n"
+    "    vfs:\n"
+    "      - {id: 1, mac: \"52:54:00:cc:00:01\", vlan: 300, qos: 2, vlan_proto: 802.1ad,\n"
+    "         spoofchk: false, trust: true, link_state: disable, min_tx_rate: 5,\n"
+    "         max_tx_rate: 500}\n"
+    "      - {id: 2, mac: \"52:54:00:cc:00:02\", vlan: 7}\n";
 
 Test(sriov_yaml, loaded_config_reaches_the_peer_and_reloads)
 {
@@ -124,7 +124,8 @@ Test(sriov_yaml, example_config_is_accepted)
 	cr_assert_eq(system(cmd), 0);
 	cr_assert_eq(vs_vf_validate(cfg, root, msg, sizeof(msg)), -EINVAL);
 	cr_assert_not_null(strstr(msg, "num_vfs 4 is above what the PF supports "
-				       "(sriov_totalvfs 2)"), "%s", msg);
+				       "(sriov_totalvfs 2)"),
+			   "%s", msg);
 	tmpdir_rm(root);
 
 	/* The engine takes it as is; nothing runs before the first reconcile. */

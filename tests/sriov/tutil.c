@@ -47,7 +47,7 @@ tcfg_init(struct tcfg *t, const char *pf, uint16_t num_vfs, uint32_t n_vfs)
 void
 tcfg_mac(struct vs_cfg_vf *vf, uint8_t last)
 {
-	static const uint8_t base[6] = { 0x52, 0x54, 0x00, 0xaa, 0x00, 0x00 };
+	static const uint8_t base[6] = {0x52, 0x54, 0x00, 0xaa, 0x00, 0x00};
 
 	vf->has_mac = true;
 	memcpy(vf->mac.b, base, 6);
