@@ -35,6 +35,7 @@ pkgs=(
 	libnuma-dev libyaml-dev libmnl-dev libpcap-dev libjansson-dev
 	libcriterion-dev
 	clang libclang-rt-14-dev      # libFuzzer harnesses and the sanitizer runtime
+	clang-format                  # the lint's formatting check (.clang-format)
 	iproute2                      # network namespaces for the SR-IOV kernel round trip
 	openvswitch-common            # ovs-ofctl: the OpenFlow client tests/openflow talks to
 )
