@@ -13,6 +13,7 @@
 
 #include <rte_common.h>
 #include <rte_hash_crc.h>
+#include <rte_rcu_qsbr.h>
 
 #include "pipeline_log.h"
 #include "switch_priv.h"
@@ -775,6 +776,7 @@ vs_rule_txn_commit(struct vs_rule_txn *txn, struct vs_cfg_error *err)
 	static const struct vs_cfg_pos nopos;
 	struct vs_rule_table *rt;
 	struct vs_sw_rule *r, *next;
+	bool carry = false;
 	int rc;
 
 	if (txn == NULL)
@@ -784,11 +786,7 @@ vs_rule_txn_commit(struct vs_rule_txn *txn, struct vs_cfg_error *err)
 		/* From the commit on (and in its failure), the classifier owns
 		 * the action list and frees it with its last rule. */
 		r->acts->staged = 0;
-		/* A replacement counts on from the rule it replaces; what the
-		 * workers count between here and the publish is not carried. */
-		if (r->replaces != NULL && !r->reset_counts)
-			vs_switch_rule_counters(txn->sw, r->replaces, &r->hits_base,
-						&r->bytes_base);
+		carry |= r->replaces != NULL && !r->reset_counts;
 	}
 	rc = vs_cls_txn_commit(txn->cls);
 	txn->cls = NULL;
@@ -798,6 +796,20 @@ vs_rule_txn_commit(struct vs_rule_txn *txn, struct vs_cfg_error *err)
 		return vs_cfg_err(err, rc, nopos, "rules",
 				  "rules: the classifier could not publish the change: %s",
 				  strerror(-rc));
+	}
+	if (carry) {
+		/*
+		 * A replacement counts on from the rule it replaces, exactly: once
+		 * every worker has passed a quiescent state no packet can hit the
+		 * old classifier rules any more, and their ids are not reused
+		 * before a later add, so their counts are final and readable.
+		 */
+		if (txn->sw->qsbr != NULL)
+			rte_rcu_qsbr_synchronize(txn->sw->qsbr, RTE_QSBR_THRID_INVALID);
+		for (r = txn->added; r != NULL; r = r->txn_link)
+			if (r->replaces != NULL && !r->reset_counts)
+				vs_switch_rule_counters(txn->sw, r->replaces, &r->hits_base,
+							&r->bytes_base);
 	}
 	for (r = txn->added; r != NULL; r = next) {
 		next = r->txn_link;
