@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,7 +219,7 @@ vs_daemon_save(struct vs_daemon *d, const char *path, char *msg, size_t size)
 	char tmp_path[PATH_MAX + 8], reload_msg[512];
 	bool is_file;
 	FILE *f;
-	int rc, n, i;
+	int rc, n, i, fd;
 
 	if (path == NULL || path[0] == '\0')
 		path = d->file;
@@ -247,7 +248,15 @@ vs_daemon_save(struct vs_daemon *d, const char *path, char *msg, size_t size)
 	free(live);
 	/* Written next to it and renamed over it: never a half-written file. */
 	snprintf(tmp_path, sizeof(tmp_path), "%s.tmp", path);
-	f = fopen(tmp_path, "w");
+	/* A fresh regular file: whatever sat at that name (a FIFO would block
+	 * the control thread in open) is replaced, never opened. */
+	if (unlink(tmp_path) < 0 && errno != ENOENT)
+		fd = -1;
+	else
+		fd = open(tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (f == NULL && fd >= 0)
+		close(fd);
 	if (f == NULL) {
 		rc = -errno;
 		snprintf(msg, size, "save: cannot write %s: %s", tmp_path, strerror(errno));

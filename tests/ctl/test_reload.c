@@ -696,7 +696,7 @@ Test(reload, changed_port_is_recreated_and_a_failed_one_restored, .init = setup,
 Test(reload, saved_runtime_rules_become_the_file, .init = setup, .fini = teardown, .timeout = 60)
 {
 	struct vs_switch_stats *st = calloc(1, sizeof(*st));
-	char msg[1024], other[160];
+	char msg[1024], other[160], tmp[176];
 	struct vs_cfg_error err;
 	struct vs_config *back;
 	json_t *req, *rep;
@@ -714,6 +714,10 @@ Test(reload, saved_runtime_rules_become_the_file, .init = setup, .fini = teardow
 	    0, "%s", msg);
 	/* Elsewhere: the file is untouched and still differs. */
 	snprintf(other, sizeof(other), "%s/other.yaml", dir);
+	/* A FIFO planted at the temporary name is replaced, not opened (an open
+	 * would block the control thread until someone reads it). */
+	snprintf(tmp, sizeof(tmp), "%s.tmp", other);
+	cr_assert_eq(mkfifo(tmp, 0600), 0);
 	cr_assert_eq(vs_daemon_save(&r.d, other, msg, sizeof(msg)), 0, "%s", msg);
 	memset(&err, 0, sizeof(err));
 	back = vs_config_load(other, &err);
