@@ -5,6 +5,7 @@
  * exists in the process such as one made by rte_eth_from_rings()).
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -41,15 +42,20 @@ vs_port_devname(const char *device, char *name, size_t size)
 	return 0;
 }
 
-/* An error of a port's creation: into p->err for the caller to report, or
- * logged when nobody asked for it. */
-#define PORT_ERR(p, ...)                                                                           \
-	do {                                                                                       \
-		if ((p)->err != NULL)                                                              \
-			snprintf((p)->err->msg, sizeof((p)->err->msg), __VA_ARGS__);               \
-		else                                                                               \
-			VS_PL_LOG(ERR, __VA_ARGS__);                                               \
-	} while (0)
+void
+vs_port_fail(const struct vs_port_params *p, const char *fmt, ...)
+{
+	char msg[sizeof(p->err->msg)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (p != NULL && p->err != NULL)
+		snprintf(p->err->msg, sizeof(p->err->msg), "%s", msg);
+	else
+		VS_PL_LOG(ERR, "%s", msg);
+}
 
 /* ---- ethdev ---------------------------------------------------------------- */
 
@@ -62,7 +68,7 @@ ethdev_find_or_probe(const struct vs_port *port, const char *device, const struc
 
 	*probed = false;
 	if (vs_port_devname(device, name, sizeof(name)) < 0) {
-		PORT_ERR(p, "port %s: device name in '%s' is too long", port->name, device);
+		vs_port_fail(p, "port %s: device name in '%s' is too long", port->name, device);
 		return -ENAMETOOLONG;
 	}
 	/* An ethdev that already exists (made by the application or a test). */
@@ -70,15 +76,16 @@ ethdev_find_or_probe(const struct vs_port *port, const char *device, const struc
 		return 0;
 	rc = rte_dev_probe(device);
 	if (rc < 0 && rc != -EEXIST) {
-		PORT_ERR(p,
-			 "port %s: cannot probe device '%s' (%s); expected a PCI address or vdev "
-			 "devargs DPDK can probe",
-			 port->name, device, rte_strerror(-rc));
+		vs_port_fail(
+		    p,
+		    "port %s: cannot probe device '%s' (%s); expected a PCI address or vdev "
+		    "devargs DPDK can probe",
+		    port->name, device, rte_strerror(-rc));
 		return -ENODEV;
 	}
 	if (rte_eth_dev_get_port_by_name(name, dev_id) != 0) {
-		PORT_ERR(p, "port %s: device '%s' was probed but has no ethdev named '%s'",
-			 port->name, device, name);
+		vs_port_fail(p, "port %s: device '%s' was probed but has no ethdev named '%s'",
+			     port->name, device, name);
 		return -ENODEV;
 	}
 	*probed = rc == 0;
@@ -128,16 +135,16 @@ ethdev_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct 
 	}
 	if (n_rxq > info.max_rx_queues || n_txq > info.max_tx_queues ||
 	    n_rxq > VS_PORT_MAX_QUEUES || n_txq > VS_PORT_MAX_QUEUES) {
-		PORT_ERR(p, "port %s: %u rx / %u tx queues asked; device '%s' has at most %u / %u",
-			 port->name, n_rxq, n_txq, cfg->device, info.max_rx_queues,
-			 info.max_tx_queues);
+		vs_port_fail(
+		    p, "port %s: %u rx / %u tx queues asked; device '%s' has at most %u / %u",
+		    port->name, n_rxq, n_txq, cfg->device, info.max_rx_queues, info.max_tx_queues);
 		rc = -EINVAL;
 		goto fail;
 	}
 	memset(&conf, 0, sizeof(conf));
 	rc = rte_eth_dev_configure(port->dev_id, n_rxq, n_txq, &conf);
 	if (rc < 0) {
-		PORT_ERR(p, "port %s: configure failed: %s", port->name, rte_strerror(-rc));
+		vs_port_fail(p, "port %s: configure failed: %s", port->name, rte_strerror(-rc));
 		goto fail;
 	}
 	nb_rxd = cfg->rx_desc ? cfg->rx_desc : 1024;
@@ -149,24 +156,24 @@ ethdev_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct 
 		rc =
 		    rte_eth_rx_queue_setup(port->dev_id, q, nb_rxd, port->socket_id, NULL, p->pool);
 		if (rc < 0) {
-			PORT_ERR(p, "port %s: rx queue %u setup failed: %s", port->name, q,
-				 rte_strerror(-rc));
+			vs_port_fail(p, "port %s: rx queue %u setup failed: %s", port->name, q,
+				     rte_strerror(-rc));
 			goto fail;
 		}
 	}
 	for (q = 0; q < n_txq; q++) {
 		rc = rte_eth_tx_queue_setup(port->dev_id, q, nb_txd, port->socket_id, NULL);
 		if (rc < 0) {
-			PORT_ERR(p, "port %s: tx queue %u setup failed: %s", port->name, q,
-				 rte_strerror(-rc));
+			vs_port_fail(p, "port %s: tx queue %u setup failed: %s", port->name, q,
+				     rte_strerror(-rc));
 			goto fail;
 		}
 	}
 	if (cfg->mtu) {
 		rc = rte_eth_dev_set_mtu(port->dev_id, cfg->mtu);
 		if (rc < 0) {
-			PORT_ERR(p, "port %s: mtu %u refused: %s", port->name, cfg->mtu,
-				 rte_strerror(-rc));
+			vs_port_fail(p, "port %s: mtu %u refused: %s", port->name, cfg->mtu,
+				     rte_strerror(-rc));
 			goto fail;
 		}
 	}
@@ -176,7 +183,8 @@ ethdev_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct 
 		memcpy(mac.addr_bytes, cfg->mac.b, sizeof(mac.addr_bytes));
 		rc = rte_eth_dev_default_mac_addr_set(port->dev_id, &mac);
 		if (rc < 0) {
-			PORT_ERR(p, "port %s: cannot set MAC: %s", port->name, rte_strerror(-rc));
+			vs_port_fail(p, "port %s: cannot set MAC: %s", port->name,
+				     rte_strerror(-rc));
 			goto fail;
 		}
 	}

@@ -111,6 +111,11 @@ int vs_port_ops_register(enum vs_port_type type, const struct vs_port_ops *ops);
  * (ENOTSUP for a type without registered ops, ENODEV for a device that cannot
  * be found or probed, EINVAL for queue counts the device refuses, ...).
  */
+/* Why a port type's create failed: into p->err for the caller to report
+ * once (with the port's position), or logged when p->err is NULL. */
+void vs_port_fail(const struct vs_port_params *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 struct vs_port *vs_port_create(const struct vs_cfg_port *cfg, uint16_t id,
 			       const struct vs_port_params *p);
 int vs_port_start(struct vs_port *port);

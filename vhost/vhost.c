@@ -445,16 +445,6 @@ vs_vhu_process_events(vs_vhu_event_fn fn, void *arg)
 
 /* ---- port ops ------------------------------------------------------------------------ */
 
-/* Why a port could not be made: into the caller's error (it reports it once,
- * with the port's position in the file), or logged when nobody asked. */
-#define VHU_CREATE_ERR(p, ...)                                                                     \
-	do {                                                                                       \
-		if ((p)->err != NULL)                                                              \
-			snprintf((p)->err->msg, sizeof((p)->err->msg), __VA_ARGS__);               \
-		else                                                                               \
-			VS_VHU_LOG(ERR, __VA_ARGS__);                                              \
-	} while (0)
-
 /*
  * A server-mode port creates its socket: a path that is free is fine, a
  * stale socket (nobody accepts on it: ECONNREFUSED) is replaced, and
@@ -471,8 +461,8 @@ server_socket_prepare(struct vs_vhu_port *vp, const struct vs_port_params *p)
 	if (lstat(vp->path, &st) < 0)
 		return errno == ENOENT ? 0 : -errno;
 	if (!S_ISSOCK(st.st_mode)) {
-		VHU_CREATE_ERR(p, "port %s: %s exists and is not a socket; refusing to replace it",
-			       vp->port->name, vp->path);
+		vs_port_fail(p, "port %s: %s exists and is not a socket; refusing to replace it",
+			     vp->port->name, vp->path);
 		return -EEXIST;
 	}
 	memset(&sa, 0, sizeof(sa));
@@ -488,12 +478,12 @@ server_socket_prepare(struct vs_vhu_port *vp, const struct vs_port_params *p)
 	if (rc != ECONNREFUSED) {
 		/* 0 or EAGAIN (its backlog is full): a live socket; anything
 		 * else (EACCES, ...): we cannot tell, so it is not ours to take. */
-		VHU_CREATE_ERR(p,
-			       "port %s: %s is a socket %s; refusing to replace it (stop that "
-			       "process or choose another path)",
-			       vp->port->name, vp->path,
-			       rc == 0 || rc == EAGAIN ? "another process listens on"
-						       : "that cannot be probed");
+		vs_port_fail(p,
+			     "port %s: %s is a socket %s; refusing to replace it (stop that "
+			     "process or choose another path)",
+			     vp->port->name, vp->path,
+			     rc == 0 || rc == EAGAIN ? "another process listens on"
+						     : "that cannot be probed");
 		return rc == 0 || rc == EAGAIN ? -EADDRINUSE : -rc;
 	}
 	/* Nobody listens: a socket left by an earlier run. */
@@ -566,16 +556,16 @@ vhu_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct vs_
 	int rc;
 
 	if (vhu.ev == NULL) {
-		VHU_CREATE_ERR(p, "port %s: vs_vhu_init() was not called", cfg->name);
+		vs_port_fail(p, "port %s: vs_vhu_init() was not called", cfg->name);
 		return -ENODEV;
 	}
 	if (n_q > VS_PORT_MAX_QUEUES) {
-		VHU_CREATE_ERR(p, "port %s: %u queue pairs asked; at most %u", cfg->name, n_q,
-			       VS_PORT_MAX_QUEUES);
+		vs_port_fail(p, "port %s: %u queue pairs asked; at most %u", cfg->name, n_q,
+			     VS_PORT_MAX_QUEUES);
 		return -EINVAL;
 	}
 	if (cfg->path[0] == '\0') {
-		VHU_CREATE_ERR(p, "port %s: no socket path", cfg->name);
+		vs_port_fail(p, "port %s: no socket path", cfg->name);
 		return -EINVAL;
 	}
 	for (i = 0; i < VS_PORT_MAX; i++) {
@@ -583,8 +573,8 @@ vhu_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct vs_
 			if (slot == VS_PORT_MAX)
 				slot = i;
 		} else if (strcmp(vhu.slot[i]->path, cfg->path) == 0) {
-			VHU_CREATE_ERR(p, "port %s: socket %s is already used by port %s",
-				       cfg->name, cfg->path, vhu.slot[i]->port->name);
+			vs_port_fail(p, "port %s: socket %s is already used by port %s", cfg->name,
+				     cfg->path, vhu.slot[i]->port->name);
 			return -EEXIST;
 		}
 	}
@@ -620,16 +610,15 @@ vhu_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct vs_
 			goto fail;
 	}
 	if (rte_vhost_driver_register(vp->path, flags) != 0) {
-		VHU_CREATE_ERR(p, "port %s: cannot register vhost-user socket %s", cfg->name,
-			       vp->path);
+		vs_port_fail(p, "port %s: cannot register vhost-user socket %s", cfg->name,
+			     vp->path);
 		rc = -EINVAL;
 		goto fail;
 	}
 	vp->registered = true;
 	if (rte_vhost_driver_disable_features(vp->path, VHU_DISABLED_FEATURES) != 0 ||
 	    rte_vhost_driver_callback_register(vp->path, &vhu_dev_ops) != 0) {
-		VHU_CREATE_ERR(p, "port %s: cannot set up vhost-user socket %s", cfg->name,
-			       vp->path);
+		vs_port_fail(p, "port %s: cannot set up vhost-user socket %s", cfg->name, vp->path);
 		rc = -EINVAL;
 		goto fail;
 	}
