@@ -20,6 +20,7 @@
 #include "vs_counters.h"
 #include "vs_ctl.h"
 #include "vs_ctl_cmds.h"
+#include "vs_openflow.h"
 #include "vs_vhost.h"
 
 #ifndef VS_VERSION
@@ -530,6 +531,57 @@ vf_status(const struct vs_vf_ctx *ctx, uint32_t p, const struct vs_vf_pf_status 
 	return vfs;
 }
 
+#define OFP_SHOW_CONNS 64
+
+static json_t *
+show_openflow(struct vs_daemon *d)
+{
+	struct vs_ofp_conn_info *ci;
+	struct vs_ofp_info info;
+	json_t *conns, *res;
+	char dpid[24];
+	uint32_t i, n;
+
+	if (d->ofp == NULL)
+		return json_pack("{s:b}", "enabled", 0);
+	ci = calloc(OFP_SHOW_CONNS, sizeof(*ci));
+	if (ci == NULL)
+		return NULL;
+	n = vs_ofp_info(d->ofp, &info, ci, OFP_SHOW_CONNS);
+	conns = json_array();
+	for (i = 0; conns != NULL && i < n; i++)
+		json_array_append_new(
+		    conns,
+		    json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "peer",
+			      ci[i].peer, "kind", ci[i].active ? "active" : "passive", "up",
+			      (int)ci[i].up, "rx_msgs", (json_int_t)ci[i].rx_msgs, "tx_msgs",
+			      (json_int_t)ci[i].tx_msgs, "flow_mods", (json_int_t)ci[i].flow_mods,
+			      "packet_ins", (json_int_t)ci[i].packet_ins, "packet_outs",
+			      (json_int_t)ci[i].packet_outs, "errors_sent",
+			      (json_int_t)ci[i].errors_sent, "errors_rcvd",
+			      (json_int_t)ci[i].errors_rcvd, "connected_s", ci[i].connected_s));
+	free(ci);
+	snprintf(dpid, sizeof(dpid), "0x%016" PRIx64, info.datapath_id);
+	res = json_pack(
+	    "{s:b, s:s, s:s, s:s, s:I, s:I, s:I, s:i, s:o}", "enabled", 1, "listen", info.listen,
+	    "datapath_id", dpid, "table_miss", info.miss_to_controller ? "controller" : "drop",
+	    "accepted", (json_int_t)info.accepted, "refused_version",
+	    (json_int_t)info.refused_version, "probes_closed", (json_int_t)info.probes_closed,
+	    "connections", (int)info.n_conns, "conns", conns ? conns : json_array());
+	if (res != NULL)
+		json_object_set_new(res, "packet_in",
+				    json_pack("{s:I, s:I, s:I, s:I}", "queued",
+					      (json_int_t)info.pin_queued, "sent",
+					      (json_int_t)info.pin_sent, "rate_limited",
+					      (json_int_t)info.pin_rate_limited, "no_controller",
+					      (json_int_t)info.pin_no_controller));
+	if (res != NULL)
+		json_object_set_new(res, "packet_out",
+				    json_pack("{s:I, s:I}", "sent", (json_int_t)info.pout_sent,
+					      "dropped", (json_int_t)info.pout_dropped));
+	return res;
+}
+
 static json_t *
 show_vf(struct vs_daemon *d)
 {
@@ -919,6 +971,12 @@ CMD(SHOW_VHOST)
 {
 	UNUSED_ARGS;
 	return show_ports(d, VS_CFG_PORT_VHOST);
+}
+
+CMD(SHOW_OPENFLOW)
+{
+	UNUSED_ARGS;
+	return show_openflow(d);
 }
 
 CMD(SHOW_RXQS)

@@ -104,20 +104,28 @@ control_open(struct vs_daemon *d, const struct vs_config *cfg)
 		else
 			printf("metrics: http://%s/metrics\n", cfg->control.metrics_listen);
 	}
-	if (cfg->openflow.listen[0] != '\0') {
+	if (cfg->openflow.listen[0] != '\0' || cfg->openflow.n_controllers > 0) {
 		struct vs_ofp_params op = {
 		    .listen = cfg->openflow.listen,
 		    .datapath_id = cfg->openflow.datapath_id,
+		    .n_controllers = cfg->openflow.n_controllers,
+		    .miss_to_controller = cfg->openflow.table_miss == VS_CFG_MISS_CONTROLLER,
+		    .packet_in_rate = cfg->openflow.packet_in_rate,
 		    .sw = d->sw,
 		    .cfg = (const struct vs_config *const *)&d->cfg,
 		};
 		struct vs_cfg_error err;
+		uint32_t k;
 
+		for (k = 0; k < cfg->openflow.n_controllers; k++)
+			op.controllers[k] = cfg->openflow.controllers[k];
 		d->ofp = vs_ofp_open(&op, &err);
 		if (d->ofp == NULL)
 			fprintf(stderr, "nfvswitch: no OpenFlow: %s\n", err.msg);
-		else
+		else if (cfg->openflow.listen[0] != '\0')
 			printf("openflow: listening on %s\n", cfg->openflow.listen);
+		for (k = 0; d->ofp != NULL && k < cfg->openflow.n_controllers; k++)
+			printf("openflow: controller %s\n", cfg->openflow.controllers[k]);
 	}
 	if (vs_telemetry_register(d) < 0)
 		fprintf(stderr, "nfvswitch: cannot register the telemetry commands\n");
@@ -302,6 +310,15 @@ job_openflow(void *arg, uint64_t now)
 }
 
 static void
+job_packet_in(void *arg, uint64_t now)
+{
+	struct app *a = arg;
+
+	(void)now;
+	vs_ofp_packet_ins(a->d.ofp);
+}
+
+static void
 fd_vhost(void *arg, int fd, short revents)
 {
 	struct app *a = arg;
@@ -461,10 +478,15 @@ loop_setup(struct app *a)
 		/* OpenFlow: its connections, and its echo / inactivity probes. */
 		const struct vs_loop_job probe = {
 		    .name = "openflow", .period_ms = 100, .fn = job_openflow};
+		/* packet-ins: the workers' rings drained every 2 ms */
+		const struct vs_loop_job pin = {
+		    .name = "packet-in", .period_ms = 2, .fn = job_packet_in};
 
 		rc = vs_loop_add_fd(a->loop, "openflow", vs_ofp_fd(a->d.ofp), fd_openflow, a);
 		if (rc == 0)
 			rc = vs_loop_add_job(a->loop, &probe, a);
+		if (rc == 0)
+			rc = vs_loop_add_job(a->loop, &pin, a);
 	}
 	for (i = 0; rc == 0 && i < sizeof(jobs) / sizeof(jobs[0]); i++)
 		rc = vs_loop_add_job(a->loop, &jobs[i], a);

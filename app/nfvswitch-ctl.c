@@ -371,6 +371,39 @@ print_vhost(const json_t *res)
 }
 
 static void
+print_openflow(const json_t *res)
+{
+	const json_t *pin = json_object_get(res, "packet_in");
+	const json_t *pout = json_object_get(res, "packet_out");
+	json_t *c;
+	size_t i;
+
+	if (!json_is_true(json_object_get(res, "enabled"))) {
+		printf("OpenFlow is off (no openflow.listen or openflow.controllers)\n");
+		return;
+	}
+	printf("datapath_id %s, listen %s, table_miss %s\n", str(res, "datapath_id"),
+	       str(res, "listen")[0] ? str(res, "listen") : "-", str(res, "table_miss"));
+	printf("accepted %" PRIu64 ", refused (version) %" PRIu64 ", closed by probe %" PRIu64 "\n",
+	       u64(res, "accepted"), u64(res, "refused_version"), u64(res, "probes_closed"));
+	printf("packet-in: queued %" PRIu64 ", sent %" PRIu64 ", rate-limited %" PRIu64
+	       ", no controller %" PRIu64 "; packet-out: sent %" PRIu64 ", dropped %" PRIu64 "\n",
+	       u64(pin, "queued"), u64(pin, "sent"), u64(pin, "rate_limited"),
+	       u64(pin, "no_controller"), u64(pout, "sent"), u64(pout, "dropped"));
+	json_array_foreach(json_object_get(res, "conns"), i, c)
+	{
+		printf("  %-28s %-7s %-4s %.1fs  in %" PRIu64 " out %" PRIu64 " flow_mods %" PRIu64
+		       " packet_ins %" PRIu64 " packet_outs %" PRIu64 " errors %" PRIu64 "/%" PRIu64
+		       "\n",
+		       str(c, "peer"), str(c, "kind"),
+		       json_is_true(json_object_get(c, "up")) ? "up" : "down",
+		       dbl(c, "connected_s"), u64(c, "rx_msgs"), u64(c, "tx_msgs"),
+		       u64(c, "flow_mods"), u64(c, "packet_ins"), u64(c, "packet_outs"),
+		       u64(c, "errors_sent"), u64(c, "errors_rcvd"));
+	}
+}
+
+static void
 print_rxqs(const json_t *res)
 {
 	size_t i, j;
@@ -738,25 +771,16 @@ print_trace(const json_t *res)
 
 /* How people see each command's result (NULL: the JSON). */
 static void (*const printers[VS_CTL_CMD_MAX])(const json_t *) = {
-    [VS_CTL_CMD_HELP] = print_help,
-    [VS_CTL_CMD_VERSION] = print_version,
-    [VS_CTL_CMD_SHOW_PORTS] = print_ports,
-    [VS_CTL_CMD_SHOW_WORKERS] = print_workers,
-    [VS_CTL_CMD_SHOW_RULES] = print_rules,
-    [VS_CTL_CMD_SHOW_VF] = print_vf,
-    [VS_CTL_CMD_SHOW_VHOST] = print_vhost,
-    [VS_CTL_CMD_SHOW_RXQS] = print_rxqs,
-    [VS_CTL_CMD_STATS] = print_stats,
-    [VS_CTL_CMD_STATS_CLEAR] = print_cleared,
-    [VS_CTL_CMD_RULE_ADD] = print_summary,
-    [VS_CTL_CMD_RULE_DEL] = print_summary,
-    [VS_CTL_CMD_RULE_MOD] = print_summary,
-    [VS_CTL_CMD_RULE_BATCH] = print_summary,
-    [VS_CTL_CMD_RELOAD] = print_summary,
-    [VS_CTL_CMD_SAVE] = print_saved,
-    [VS_CTL_CMD_RXQ_REBALANCE] = print_rebalance,
-    [VS_CTL_CMD_LOG_LEVEL] = print_log,
-    [VS_CTL_CMD_METRICS] = print_metrics,
+    [VS_CTL_CMD_HELP] = print_help,	      [VS_CTL_CMD_VERSION] = print_version,
+    [VS_CTL_CMD_SHOW_PORTS] = print_ports,    [VS_CTL_CMD_SHOW_WORKERS] = print_workers,
+    [VS_CTL_CMD_SHOW_RULES] = print_rules,    [VS_CTL_CMD_SHOW_VF] = print_vf,
+    [VS_CTL_CMD_SHOW_VHOST] = print_vhost,    [VS_CTL_CMD_SHOW_OPENFLOW] = print_openflow,
+    [VS_CTL_CMD_SHOW_RXQS] = print_rxqs,      [VS_CTL_CMD_STATS] = print_stats,
+    [VS_CTL_CMD_STATS_CLEAR] = print_cleared, [VS_CTL_CMD_RULE_ADD] = print_summary,
+    [VS_CTL_CMD_RULE_DEL] = print_summary,    [VS_CTL_CMD_RULE_MOD] = print_summary,
+    [VS_CTL_CMD_RULE_BATCH] = print_summary,  [VS_CTL_CMD_RELOAD] = print_summary,
+    [VS_CTL_CMD_SAVE] = print_saved,	      [VS_CTL_CMD_RXQ_REBALANCE] = print_rebalance,
+    [VS_CTL_CMD_LOG_LEVEL] = print_log,	      [VS_CTL_CMD_METRICS] = print_metrics,
     [VS_CTL_CMD_TRACE] = print_trace,
 };
 

@@ -144,6 +144,9 @@ write_rule(FILE *f, const struct vs_cfg_rule *r)
 		case VS_CFG_ACT_PUSH_VLAN:
 			fprintf(f, "{push_vlan: {vid: %u, pcp: %u}}", a->vlan_id, a->vlan_pcp);
 			break;
+		case VS_CFG_ACT_CONTROLLER:
+			fprintf(f, "{controller: {max_len: %u}}", a->max_len);
+			break;
 		case VS_CFG_ACT_SET_ETH_SRC:
 		case VS_CFG_ACT_SET_ETH_DST:
 			fprintf(f, "{%s: ", vs_cfg_action_type_str(a->type));
@@ -193,7 +196,7 @@ vs_config_write(const struct vs_config *cfg, FILE *f)
 		fputs("control:\n", f);
 		rc = vs_cfg_write_obj(f, VS_CFG_SEC_CONTROL, &cfg->control, "  ", "  ");
 	}
-	if (rc == 0 && cfg->openflow.listen[0] != '\0') {
+	if (rc == 0 && (cfg->openflow.listen[0] != '\0' || cfg->openflow.n_controllers > 0)) {
 		fputs("openflow:\n", f);
 		rc = vs_cfg_write_obj(f, VS_CFG_SEC_OPENFLOW, &cfg->openflow, "  ", "  ");
 	}

@@ -600,7 +600,15 @@ walk_actions(struct vs_switch *sw, const struct vs_actions *acts, uint16_t in_po
 		}
 		if (s != NULL)
 			json_array_append_new(steps, s);
-		if ((x->type == VS_ACTION_OUTPUT || x->type == VS_ACTION_FLOOD) && x->last_tx)
+		if (x->type == VS_ACTION_CONTROLLER) {
+			fprintf(txt, "  %u. controller (max_len %u): packet-in\n", i + 1,
+				x->max_len);
+			json_array_append_new(steps, json_pack("{s:s, s:i}", "action", "controller",
+							       "max_len", (int)x->max_len));
+		}
+		if ((x->type == VS_ACTION_OUTPUT || x->type == VS_ACTION_FLOOD ||
+		     x->type == VS_ACTION_CONTROLLER) &&
+		    x->last_tx)
 			return VS_DROP_NONE;
 	}
 	return VS_DROP_NO_OUTPUT; /* the rule emitted nothing */

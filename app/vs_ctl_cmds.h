@@ -37,6 +37,8 @@
 	  "SR-IOV VFs: requested against applied")                                                 \
 	X(SHOW_VHOST, "show", "vhost", "show vhost", "", 0, 0, VS_CTL_F_RO | VS_CTL_F_STATS,       \
 	  "vhost-user ports: connection, guest device, queues")                                    \
+	X(SHOW_OPENFLOW, "show", "openflow", "show openflow", "", 0, 0, VS_CTL_F_RO,               \
+	  "OpenFlow: listener, controllers, connections, packet-in/out counters")                  \
 	X(SHOW_RXQS, "show", "rxqs", "show rxqs", "[all]", 0, 1, VS_CTL_F_RO | VS_CTL_F_STATS,     \
 	  "rx queues per worker with their usage; all: also never-polled ones")                    \
 	X(STATS, "stats", NULL, "stats", "", 0, 0, VS_CTL_F_RO | VS_CTL_F_STATS,                   \

@@ -1024,6 +1024,36 @@ check_of_listen(struct vs_cfg_ctx *c, const struct key_at *at)
 	return 0;
 }
 
+int
+vs_config_check_of_controller(const char *s)
+{
+	const char *colon;
+	struct in_addr a;
+	char ip[INET_ADDRSTRLEN];
+	uint64_t port;
+	char *end;
+
+	if (strncmp(s, "unix:", 5) == 0)
+		return s[5] == '/' && strlen(s + 5) < 108 /* sun_path */
+			   ? 0
+			   : -EINVAL;
+	if (strncmp(s, "tcp:", 4) != 0)
+		return -EINVAL;
+	s += 4;
+	colon = strrchr(s, ':');
+	if (colon == NULL || (size_t)(colon - s) >= sizeof(ip))
+		return -EINVAL;
+	memcpy(ip, s, (size_t)(colon - s));
+	ip[colon - s] = '\0';
+	if (inet_pton(AF_INET, ip, &a) != 1)
+		return -EINVAL;
+	errno = 0;
+	port = strtoull(colon + 1, &end, 10);
+	if (errno != 0 || end == colon + 1 || *end != '\0' || port == 0 || port > 65535)
+		return -EINVAL;
+	return 0;
+}
+
 static int
 parse_openflow(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, struct vs_cfg_openflow *of)
 {
@@ -2107,6 +2137,68 @@ free_extra_macs(void *obj)
 	free(((struct vs_cfg_vf *)obj)->extra_macs);
 }
 
+/* openflow.controllers: a list of "tcp:IP:PORT" / "unix:PATH" */
+static int
+parse_of_controllers(struct vs_cfg_ctx *c, const struct key_at *at)
+{
+	struct vs_cfg_openflow *of = at->obj;
+	const struct vs_cfg_node *it;
+	char ip[KEYPATH_MAX], shown[80];
+	uint32_t len, j;
+
+	if (at->v == NULL)
+		return 0;
+	if (list_len(c, at->v, at->kp, VS_CFG_MAX_CONTROLLERS, "controllers", &len) < 0)
+		return -EINVAL;
+	for (it = at->v->first, j = 0; j < len; it = it->next, j++) {
+		if (get_str(c, it, idx(ip, at->kp, j), of->controllers[j],
+			    sizeof(of->controllers[j]), CS_WORD, false) < 0)
+			return -EINVAL;
+		if (vs_config_check_of_controller(of->controllers[j]) < 0)
+			return vs_cfg_fail(c, it->pos, ip,
+					   "%s is not a controller; expected \"tcp:IPv4:PORT\" or "
+					   "\"unix:/PATH\"",
+					   vs_cfg_show(it, shown, sizeof(shown)));
+	}
+	of->n_controllers = len;
+	return 0;
+}
+
+static bool
+diff_of_controllers(const struct vs_cfg_key *k, const void *a, const void *b, char *sfx,
+		    size_t sfx_size, char *was, char *now, size_t size)
+{
+	const struct vs_cfg_openflow *x = a, *y = b;
+	uint32_t i;
+
+	(void)k;
+	if (x->n_controllers != y->n_controllers)
+		return count_differs(sfx, sfx_size, was, now, size, x->n_controllers,
+				     y->n_controllers);
+	for (i = 0; i < x->n_controllers; i++)
+		if (strcmp(x->controllers[i], y->controllers[i]) != 0)
+			return differ(sfx, sfx_size, was, now, size, NULL, i, x->controllers[i],
+				      y->controllers[i]);
+	return false;
+}
+
+static int
+write_of_controllers(FILE *f, const struct vs_cfg_key *k, const void *obj, const char *prefix,
+		     const char *indent)
+{
+	const struct vs_cfg_openflow *of = obj;
+	uint32_t i;
+
+	(void)indent;
+	if (of->n_controllers == 0)
+		return 0;
+	fprintf(f, "%s%s: [", prefix, k->name);
+	for (i = 0; i < of->n_controllers; i++)
+		fprintf(f, "%s\"%s\"", i ? ", " : "", of->controllers[i]);
+	fputs("]\n", f);
+	return 1;
+}
+
 static const struct vs_cfg_key_ops extra_args_ops = {.parse = parse_extra_args,
 						     .diff = diff_extra_args,
 						     .write = write_extra_args,
@@ -2115,6 +2207,8 @@ static const struct vs_cfg_key_ops worker_lcore_ops = {.check = check_worker_lco
 static const struct vs_cfg_key_ops emc_entries_ops = {.check = check_emc_entries};
 static const struct vs_cfg_key_ops metrics_listen_ops = {.check = check_metrics_listen};
 static const struct vs_cfg_key_ops of_listen_ops = {.check = check_of_listen};
+static const struct vs_cfg_key_ops of_controllers_ops = {
+    .parse = parse_of_controllers, .diff = diff_of_controllers, .write = write_of_controllers};
 static const struct vs_cfg_key_ops port_name_ops = {.check = check_port_name};
 static const struct vs_cfg_key_ops rxq_pin_ops = {.parse = parse_port_rxq_pins,
 						  .diff = diff_rxq_pins,
@@ -2309,12 +2403,23 @@ static const struct vs_cfg_key vf_keys[] = {
 };
 #undef V
 
+static const struct vs_cfg_enum table_misses[] = {
+    {"drop", VS_CFG_MISS_DROP}, {"controller", VS_CFG_MISS_CONTROLLER}, {NULL, 0}};
+
 #define O struct vs_cfg_openflow
 static const struct vs_cfg_key openflow_keys[] = {
     {"listen", VS_CFG_T_STR, RESTART, VS_CFG_K_EMPTY, AT(O, listen), .charset = CS_WORD,
      .ops = &of_listen_ops, .doc = "passive OpenFlow listener; \"\" = off"},
     {"datapath_id", UINT, RESTART, AT(O, datapath_id), .min = 0, .max = UINT64_MAX, .def = 1,
      .doc = "the datapath_id of FEATURES_REPLY"},
+    {"controllers", VS_CFG_T_CUSTOM, RESTART, SPAN(O, controllers, n_controllers),
+     .ops = &of_controllers_ops,
+     .doc = "controllers to connect to (\"tcp:IP:PORT\", \"unix:PATH\"), reconnecting"},
+    {"table_miss", VS_CFG_T_ENUM, RESTART, AT(O, table_miss), .def = VS_CFG_MISS_DROP,
+     .enums = table_misses, .what = "table-miss behaviour", .expected = "drop or controller",
+     .doc = "what a packet no rule matches gets: drop, or a packet-in to the controllers"},
+    {"packet_in_rate", UINT, RESTART, AT(O, packet_in_rate), .min = 1, .max = 1000000, .def = 1000,
+     .doc = "packet-ins per second to each controller; the rest are counted"},
 };
 #undef O
 
@@ -2879,10 +2984,13 @@ static int
 parse_action(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path,
 	     const struct vs_config *cfg, struct vs_cfg_action *a)
 {
-	static const char *const keys[] = {"output", "push_vlan", "set_eth_src", "set_eth_dst"};
+	static const char *const keys[] = {"output", "push_vlan", "set_eth_src", "set_eth_dst",
+					   "controller"};
 	static const char *const pv_keys[] = {"vid", "pcp"};
-	const char *expected = "drop, flood, pop_vlan, {output: PORT}, {push_vlan: {vid, pcp}}, "
-			       "{set_eth_src: MAC} or {set_eth_dst: MAC}";
+	static const char *const ctl_keys[] = {"max_len"};
+	const char *expected = "drop, flood, pop_vlan, controller, {output: PORT}, "
+			       "{push_vlan: {vid, pcp}}, {set_eth_src: MAC}, {set_eth_dst: MAC} "
+			       "or {controller: {max_len: N}}";
 	const struct vs_cfg_node *v;
 	char kp[KEYPATH_MAX], kp2[KEYPATH_MAX], shown[64];
 
@@ -2894,7 +3002,10 @@ parse_action(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path
 			a->type = VS_CFG_ACT_FLOOD;
 		else if (strcmp(n->str, "pop_vlan") == 0)
 			a->type = VS_CFG_ACT_POP_VLAN;
-		else
+		else if (strcmp(n->str, "controller") == 0) {
+			a->type = VS_CFG_ACT_CONTROLLER;
+			a->max_len = VS_CFG_CTL_MAX_LEN_ALL;
+		} else
 			return vs_cfg_fail(c, n->pos, path, "%s is not an action; expected %s",
 					   vs_cfg_show(n, shown, sizeof(shown)), expected);
 		return 0;
@@ -2928,6 +3039,17 @@ parse_action(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path
 	case 2:
 		a->type = VS_CFG_ACT_SET_ETH_SRC;
 		return get_mac(c, v, kp, true, &a->mac);
+	case 4:
+		a->type = VS_CFG_ACT_CONTROLLER;
+		a->max_len = VS_CFG_CTL_MAX_LEN_ALL;
+		if (vs_cfg_is_null(v))
+			return 0;
+		if (need_map(c, v, kp) < 0 || check_keys(c, v, kp, ctl_keys, 1) < 0)
+			return -EINVAL;
+		if (get(v, "max_len") && get_u16(c, get(v, "max_len"), sub(kp2, kp, "max_len"), 0,
+						 0xffff, &a->max_len) < 0)
+			return -EINVAL;
+		return 0;
 	default:
 		a->type = VS_CFG_ACT_SET_ETH_DST;
 		return get_mac(c, v, kp, false, &a->mac);
@@ -3413,6 +3535,8 @@ vs_cfg_action_type_str(enum vs_cfg_action_type t)
 		return "set_eth_src";
 	case VS_CFG_ACT_SET_ETH_DST:
 		return "set_eth_dst";
+	case VS_CFG_ACT_CONTROLLER:
+		return "controller";
 	}
 	return "unknown";
 }

@@ -160,7 +160,11 @@ enum vs_cfg_action_type {
 	VS_CFG_ACT_POP_VLAN,
 	VS_CFG_ACT_SET_ETH_SRC,
 	VS_CFG_ACT_SET_ETH_DST,
+	VS_CFG_ACT_CONTROLLER, /* controller: {max_len} (OpenFlow packet-in) */
 };
+
+/* controller max_len: the whole frame (OFPCML_NO_BUFFER). */
+#define VS_CFG_CTL_MAX_LEN_ALL 0xffff
 
 struct vs_cfg_action {
 	enum vs_cfg_action_type type;
@@ -168,6 +172,7 @@ struct vs_cfg_action {
 	uint16_t vlan_id;	    /* push_vlan */
 	uint8_t vlan_pcp;
 	struct vs_cfg_mac mac; /* set_eth_* */
+	uint16_t max_len;      /* controller: bytes of the frame sent; 0xffff: all */
 	struct vs_cfg_pos pos;
 };
 
@@ -233,9 +238,21 @@ struct vs_cfg_control {
 };
 
 /* ---- openflow: the OpenFlow 1.3 front end ---- */
+#define VS_CFG_MAX_CONTROLLERS 4
+
+enum vs_cfg_table_miss {
+	VS_CFG_MISS_DROP = 0,	    /* a miss is dropped (counted no_rule) */
+	VS_CFG_MISS_CONTROLLER = 1, /* a miss goes to the controllers (packet-in) */
+};
+
 struct vs_cfg_openflow {
 	char listen[VS_CFG_PATH_MAX + 8]; /* "ptcp:PORT[:IP]" or "punix:PATH"; "" = off */
 	uint64_t datapath_id;		  /* FEATURES_REPLY datapath_id, default 1 */
+	/* active connections: "tcp:IP:PORT" or "unix:PATH" */
+	char controllers[VS_CFG_MAX_CONTROLLERS][VS_CFG_PATH_MAX + 8];
+	uint32_t n_controllers;
+	int table_miss;		 /* enum vs_cfg_table_miss */
+	uint32_t packet_in_rate; /* packet-ins per second per controller, default 1000 */
 };
 
 struct vs_config {
@@ -440,6 +457,9 @@ int vs_cfg_write_obj(FILE *f, enum vs_cfg_section sec, const void *obj, const ch
 		     const char *indent);
 /* A YAML double-quoted scalar. */
 void vs_cfg_write_str(FILE *f, const char *s);
+
+/* 0 when s is "tcp:IPv4:PORT" or "unix:/PATH" (an active controller), else -EINVAL. */
+int vs_config_check_of_controller(const char *s);
 
 /* The OpenFlow port number of cfg->ports[i]: its ofport, or i + 1. */
 uint32_t vs_config_ofport(const struct vs_config *cfg, uint32_t i);

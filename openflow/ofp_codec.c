@@ -548,7 +548,7 @@ vs_ofp_enc_match(struct vs_ofp_buf *b, const struct vs_ofp_match *m)
 }
 
 static void
-put_apply_outputs(struct vs_ofp_buf *b, const uint32_t *outputs, uint32_t n)
+put_apply_outputs(struct vs_ofp_buf *b, const uint32_t *outputs, uint32_t n, uint16_t ctl_max_len)
 {
 	uint32_t i;
 
@@ -561,9 +561,53 @@ put_apply_outputs(struct vs_ofp_buf *b, const uint32_t *outputs, uint32_t n)
 		vs_ofp_put16(b, 0); /* OFPAT_OUTPUT */
 		vs_ofp_put16(b, 16);
 		vs_ofp_put32(b, outputs[i]);
-		vs_ofp_put16(b, 0xffff); /* max_len: OFPCML_NO_BUFFER */
+		/* max_len: of a CONTROLLER output, else OFPCML_NO_BUFFER */
+		vs_ofp_put16(b, outputs[i] == VS_OFPP_CONTROLLER ? ctl_max_len : 0xffff);
 		vs_ofp_put_zeros(b, 6);
 	}
+}
+
+int
+vs_ofp_enc_packet_in(struct vs_ofp_buf *b, uint32_t xid, const struct vs_ofp_packet_in *pi)
+{
+	static struct vs_ofp_match m; /* control thread only */
+	size_t off = vs_ofp_start(b, VS_OFPT_PACKET_IN, xid);
+	uint32_t port = pi->in_port;
+	uint8_t v[4] = {(uint8_t)(port >> 24), (uint8_t)(port >> 16), (uint8_t)(port >> 8),
+			(uint8_t)port};
+
+	memset(&m, 0, sizeof(m));
+	vs_ofp_match_set(&m, VS_OXM_IN_PORT, v, NULL);
+	vs_ofp_put32(b, pi->buffer_id);
+	vs_ofp_put16(b, pi->total_len);
+	vs_ofp_put8(b, pi->reason);
+	vs_ofp_put8(b, pi->table_id);
+	vs_ofp_put64(b, pi->cookie);
+	vs_ofp_enc_match(b, &m);
+	vs_ofp_put_zeros(b, 2);
+	vs_ofp_put(b, pi->data, pi->size);
+	return vs_ofp_end(b, off);
+}
+
+int
+vs_ofp_enc_packet_out(struct vs_ofp_buf *b, uint32_t xid, const struct vs_ofp_packet_out *po)
+{
+	size_t off = vs_ofp_start(b, VS_OFPT_PACKET_OUT, xid);
+	uint32_t i;
+
+	vs_ofp_put32(b, po->buffer_id);
+	vs_ofp_put32(b, po->in_port);
+	vs_ofp_put16(b, (uint16_t)(16 * po->n_outputs));
+	vs_ofp_put_zeros(b, 6);
+	for (i = 0; i < po->n_outputs; i++) {
+		vs_ofp_put16(b, 0); /* OFPAT_OUTPUT */
+		vs_ofp_put16(b, 16);
+		vs_ofp_put32(b, po->outputs[i]);
+		vs_ofp_put16(b, VS_OFPCML_NO_BUFFER);
+		vs_ofp_put_zeros(b, 6);
+	}
+	vs_ofp_put(b, po->data, po->size);
+	return vs_ofp_end(b, off);
 }
 
 int
@@ -591,7 +635,7 @@ vs_ofp_enc_flow_stats_reply(struct vs_ofp_buf *b, uint32_t xid,
 		vs_ofp_put64(b, f->packet_count);
 		vs_ofp_put64(b, f->byte_count);
 		vs_ofp_enc_match(b, f->match);
-		put_apply_outputs(b, f->outputs, f->n_outputs);
+		put_apply_outputs(b, f->outputs, f->n_outputs, f->ctl_max_len);
 		if (b->oom)
 			return -ENOMEM;
 		size = b->len - start;
@@ -633,7 +677,7 @@ vs_ofp_enc_flow_mod(struct vs_ofp_buf *b, uint32_t xid, const struct vs_ofp_flow
 	vs_ofp_put16(b, fm->flags);
 	vs_ofp_put16(b, 0);
 	vs_ofp_enc_match(b, &fm->match);
-	put_apply_outputs(b, fm->outputs, fm->n_outputs);
+	put_apply_outputs(b, fm->outputs, fm->n_outputs, fm->ctl_max_len);
 	return vs_ofp_end(b, off);
 }
 
@@ -872,9 +916,98 @@ dec_actions(const uint8_t *p, size_t size, struct vs_ofp_flow_mod *fm, struct vs
 			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_OUT_PORT);
 		if (fm->n_outputs == VS_OFP_MAX_OUTPUTS)
 			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_TOO_MANY);
+		if (rd32(p + pos + 4) == VS_OFPP_CONTROLLER)
+			fm->ctl_max_len = rd16(p + pos + 8);
 		fm->outputs[fm->n_outputs++] = rd32(p + pos + 4);
 		pos += len;
 	}
+	return 0;
+}
+
+/* OUTPUT actions of a PACKET_OUT (its own out-port rules: IN_PORT, FLOOD, ...). */
+static int
+dec_po_actions(const uint8_t *p, size_t size, struct vs_ofp_packet_out *po, struct vs_ofp_err *e)
+{
+	size_t pos = 0;
+
+	while (pos < size) {
+		uint16_t type, len;
+		uint32_t port;
+
+		if (size - pos < 8)
+			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_LEN);
+		type = rd16(p + pos);
+		len = rd16(p + pos + 2);
+		if (len < 8 || len % 8 != 0 || len > size - pos)
+			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_LEN);
+		if (type != 0) /* only OFPAT_OUTPUT */
+			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_TYPE);
+		if (len != 16)
+			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_LEN);
+		port = rd32(p + pos + 4);
+		if (!out_port_ok(port))
+			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_OUT_PORT);
+		if (po->n_outputs == VS_OFP_MAX_OUTPUTS)
+			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_TOO_MANY);
+		po->outputs[po->n_outputs++] = port;
+		pos += len;
+	}
+	return 0;
+}
+
+int
+vs_ofp_dec_packet_out(const uint8_t *msg, size_t size, struct vs_ofp_packet_out *po,
+		      struct vs_ofp_err *e)
+{
+	uint16_t alen;
+	int rc;
+
+	memset(po, 0, sizeof(*po));
+	if (!whole(msg, size, 24))
+		return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_LEN);
+	po->buffer_id = rd32(msg + 8);
+	po->in_port = rd32(msg + 12);
+	alen = rd16(msg + 16);
+	if (alen > size - 24)
+		return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_LEN);
+	if (po->in_port == 0 || (po->in_port > VS_OFPP_MAX && po->in_port != VS_OFPP_CONTROLLER &&
+				 po->in_port != VS_OFPP_LOCAL))
+		return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_PORT);
+	rc = dec_po_actions(msg + 24, alen, po, e);
+	if (rc < 0)
+		return rc;
+	if (po->buffer_id != VS_OFP_NO_BUFFER)
+		return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BUFFER_UNKNOWN);
+	po->data = msg + 24 + alen;
+	po->size = size - 24 - alen;
+	return 0;
+}
+
+int
+vs_ofp_dec_packet_in(const uint8_t *msg, size_t size, struct vs_ofp_packet_in *pi,
+		     struct vs_ofp_err *e)
+{
+	struct vs_ofp_match m;
+	size_t used;
+	int rc;
+
+	memset(pi, 0, sizeof(*pi));
+	if (!whole(msg, size, 24 + 8 + 2))
+		return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_LEN);
+	pi->buffer_id = rd32(msg + 8);
+	pi->total_len = rd16(msg + 12);
+	pi->reason = msg[14];
+	pi->table_id = msg[15];
+	pi->cookie = rd64(msg + 16);
+	rc = vs_ofp_dec_match(msg + 24, size - 24, &m, &used, e);
+	if (rc < 0)
+		return rc;
+	if (size - 24 < used + 2)
+		return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_LEN);
+	pi->in_port =
+	    vs_ofp_match_has(&m, VS_OXM_IN_PORT) ? vs_ofp_match_u32(&m, VS_OXM_IN_PORT) : 0;
+	pi->data = msg + 24 + used + 2;
+	pi->size = size - 24 - used - 2;
 	return 0;
 }
 

@@ -23,8 +23,10 @@
 #include <unistd.h>
 
 #include <rte_log.h>
+#include <rte_mbuf.h>
 
 #include "vs_openflow.h"
+#include "vs_switch.h"
 
 #include "vs_log.h"
 
@@ -36,6 +38,11 @@ RTE_LOG_REGISTER_DEFAULT(vs_ofp_logtype, NOTICE);
 #define RX_CAP	      (2 * (VS_OFP_MAX_MSG + 1))
 #define TX_MAX	      (16u << 20) /* a peer that reads nothing is dropped past this */
 #define PROBE_DEFAULT 5000
+#define BACKOFF_MIN   1000
+#define BACKOFF_MAX   8000
+#define PIN_BATCH     256
+
+struct ctlr;
 
 struct conn {
 	int fd;
@@ -51,7 +58,21 @@ struct conn {
 	uint64_t last_rx_ms, probe_ms, since_ms;
 	uint16_t miss_send_len;
 	uint64_t rx_msgs, tx_msgs, flow_mods, errors_sent, errors_rcvd;
+	uint64_t packet_ins, packet_outs;
+	struct ctlr *ctlr; /* a configured controller's connection, else NULL */
+	bool connecting;   /* connect() in progress */
+	double tokens;	   /* packet-in token bucket */
+	uint64_t tokens_ms;
 	struct conn *next;
+};
+
+/* A configured controller: its connection, or when to try again. */
+struct ctlr {
+	char target[VS_CFG_PATH_MAX + 8];
+	struct conn *c;
+	uint64_t next_ms;
+	uint32_t backoff_ms;
+	uint64_t attempts;
 };
 
 struct vs_ofp_srv {
@@ -68,6 +89,12 @@ struct vs_ofp_srv {
 	uint32_t next_xid;
 	uint64_t now_ms;
 	uint64_t accepted, refused_version, probes_closed;
+	struct ctlr ctlrs[VS_CFG_MAX_CONTROLLERS];
+	uint32_t n_ctlrs;
+	bool miss_to_ctl;
+	uint32_t pin_rate;
+	uint64_t pin_queued, pin_sent, pin_rate_limited, pin_no_controller;
+	uint64_t pout_sent, pout_dropped;
 };
 
 static uint64_t
@@ -142,8 +169,12 @@ vs_ofp_open(const struct vs_ofp_params *p, struct vs_cfg_error *err)
 	char why[64] = "";
 	int rc;
 
-	if (p == NULL || p->listen == NULL || p->sw == NULL || p->cfg == NULL ||
-	    vs_config_check_of_listen(p->listen) < 0) {
+	bool has_listen = p != NULL && p->listen != NULL && p->listen[0] != '\0';
+	uint32_t k;
+
+	if (p == NULL || p->sw == NULL || p->cfg == NULL ||
+	    p->n_controllers > VS_CFG_MAX_CONTROLLERS || (!has_listen && p->n_controllers == 0) ||
+	    (has_listen && vs_config_check_of_listen(p->listen) < 0)) {
 		vs_cfg_err(err, -EINVAL, nopos, "openflow",
 			   "openflow.listen: %s is not a listener; expected ptcp:PORT[:IP] or "
 			   "punix:/PATH",
@@ -161,14 +192,34 @@ vs_ofp_open(const struct vs_ofp_params *p, struct vs_cfg_error *err)
 	s->sw = p->sw;
 	s->cfg = p->cfg;
 	s->next_xid = 1;
-	if (strncmp(p->listen, "punix:", 6) == 0) {
+	s->epfd = -1;
+	for (k = 0; k < p->n_controllers; k++) {
+		if (p->controllers[k] == NULL ||
+		    vs_config_check_of_controller(p->controllers[k]) < 0) {
+			vs_cfg_err(err, -EINVAL, nopos, "openflow",
+				   "openflow.controllers[%u]: %s is not a controller; expected "
+				   "tcp:IPv4:PORT or unix:/PATH",
+				   k, p->controllers[k] ? p->controllers[k] : "(none)");
+			free(s);
+			errno = EINVAL;
+			return NULL;
+		}
+		snprintf(s->ctlrs[k].target, sizeof(s->ctlrs[k].target), "%s", p->controllers[k]);
+		s->ctlrs[k].backoff_ms = BACKOFF_MIN;
+	}
+	s->n_ctlrs = p->n_controllers;
+	s->miss_to_ctl = p->miss_to_controller;
+	s->pin_rate = p->packet_in_rate ? p->packet_in_rate : 1000;
+	if (!has_listen) {
+		rc = -1; /* no listener: the epoll set holds the controllers only */
+	} else if (strncmp(p->listen, "punix:", 6) == 0) {
 		rc = open_unix(p->listen + 6);
 		if (rc >= 0)
 			snprintf(s->unix_path, sizeof(s->unix_path), "%s", p->listen + 6);
 	} else {
 		rc = open_tcp(p->listen + 5, why, sizeof(why));
 	}
-	if (rc < 0) {
+	if (rc < -1 || (rc == -1 && has_listen)) {
 		vs_cfg_err(err, rc, nopos, "openflow", "openflow.listen: cannot listen on %s: %s",
 			   p->listen, why[0] ? why : strerror(-rc));
 		free(s);
@@ -177,20 +228,26 @@ vs_ofp_open(const struct vs_ofp_params *p, struct vs_cfg_error *err)
 	}
 	s->lfd = rc;
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (s->epfd < 0 || epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->lfd, &ev) < 0) {
+	if (s->epfd < 0 || (s->lfd >= 0 && epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->lfd, &ev) < 0)) {
 		int e = errno;
 
 		vs_cfg_err(err, -e, nopos, "openflow", "openflow: epoll: %s", strerror(e));
 		if (s->epfd >= 0)
 			close(s->epfd);
-		close(s->lfd);
+		if (s->lfd >= 0)
+			close(s->lfd);
 		free(s);
 		errno = e;
 		return NULL;
 	}
 	s->now_ms = mono_ms();
-	VS_OFP_LOG(NOTICE, "listening on %s (datapath_id 0x%016llx)", s->listen,
-		   (unsigned long long)s->datapath_id);
+	if (s->lfd >= 0)
+		VS_OFP_LOG(NOTICE, "listening on %s (datapath_id 0x%016llx)", s->listen,
+			   (unsigned long long)s->datapath_id);
+	for (k = 0; k < s->n_ctlrs; k++)
+		VS_OFP_LOG(NOTICE, "controller %s (datapath_id 0x%016llx)", s->ctlrs[k].target,
+			   (unsigned long long)s->datapath_id);
+	vs_switch_set_table_miss(s->sw, s->miss_to_ctl);
 	return s;
 }
 
@@ -212,6 +269,13 @@ conn_free(struct vs_ofp_srv *s, struct conn *c)
 			*pp = c->next;
 			break;
 		}
+	}
+	if (c->ctlr != NULL) {
+		struct ctlr *k = c->ctlr;
+
+		k->c = NULL;
+		k->next_ms = s->now_ms + k->backoff_ms;
+		k->backoff_ms = k->backoff_ms * 2 > BACKOFF_MAX ? BACKOFF_MAX : k->backoff_ms * 2;
 	}
 	epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
@@ -244,6 +308,8 @@ arm_out(struct vs_ofp_srv *s, struct conn *c, bool on)
 static int
 conn_flush(struct vs_ofp_srv *s, struct conn *c)
 {
+	if (c->connecting)
+		return 0; /* EPOLLOUT is armed: conn_connected, then the flush */
 	while (c->tx_off < c->tx.len) {
 		ssize_t n = send(c->fd, c->tx.data + c->tx_off, c->tx.len - c->tx_off,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -289,13 +355,120 @@ send_error(struct conn *c, uint32_t xid, struct vs_ofp_err e, const uint8_t *msg
 	queued(c, vs_ofp_enc_error(&c->tx, xid, e, msg, size));
 }
 
+/* A connection on fd (connected or connecting); NULL when out of memory (fd closed). */
+static struct conn *
+conn_new(struct vs_ofp_srv *s, int fd, const char *peer, bool connecting)
+{
+	struct epoll_event ev = {.events = EPOLLIN | (connecting ? EPOLLOUT : 0u)};
+	struct conn *c = calloc(1, sizeof(*c));
+
+	if (c != NULL)
+		c->rx = malloc(RX_CAP);
+	if (c == NULL || c->rx == NULL) {
+		free(c);
+		close(fd);
+		return NULL;
+	}
+	c->fd = fd;
+	snprintf(c->peer, sizeof(c->peer), "%s", peer);
+	vs_ofp_buf_init(&c->tx);
+	c->last_rx_ms = c->since_ms = s->now_ms;
+	c->miss_send_len = 128;
+	c->connecting = connecting;
+	c->want_out = connecting;
+	c->tokens = s->pin_rate;
+	c->tokens_ms = s->now_ms;
+	ev.data.ptr = c;
+	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		free(c->rx);
+		free(c);
+		close(fd);
+		return NULL;
+	}
+	c->next = s->conns;
+	s->conns = c;
+	s->n_conns++;
+	queued(c, vs_ofp_enc_hello(&c->tx, s->next_xid++));
+	return c;
+}
+
+/* Start connecting to controller k (non-blocking). */
+static void
+ctlr_connect(struct vs_ofp_srv *s, struct ctlr *k)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	const char *t = k->target;
+	int fd, one = 1;
+
+	memset(&ss, 0, sizeof(ss));
+	k->attempts++;
+	k->next_ms = s->now_ms + k->backoff_ms;
+	if (strncmp(t, "unix:", 5) == 0) {
+		struct sockaddr_un *un = (struct sockaddr_un *)&ss;
+
+		un->sun_family = AF_UNIX;
+		snprintf(un->sun_path, sizeof(un->sun_path), "%s", t + 5);
+		sl = sizeof(*un);
+	} else {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+		const char *colon = strrchr(t + 4, ':');
+		char ip[INET_ADDRSTRLEN] = "";
+
+		if (colon == NULL || (size_t)(colon - (t + 4)) >= sizeof(ip))
+			return;
+		memcpy(ip, t + 4, (size_t)(colon - (t + 4)));
+		in->sin_family = AF_INET;
+		in->sin_port = htons((uint16_t)strtoul(colon + 1, NULL, 10));
+		if (inet_pton(AF_INET, ip, &in->sin_addr) != 1)
+			return;
+		sl = sizeof(*in);
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (ss.ss_family == AF_INET)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, (struct sockaddr *)&ss, sl) < 0 && errno != EINPROGRESS) {
+		VS_OFP_LOG(INFO, "%s: cannot connect: %s; again in %u ms", t, strerror(errno),
+			   k->backoff_ms);
+		close(fd);
+		k->backoff_ms = k->backoff_ms * 2 > BACKOFF_MAX ? BACKOFF_MAX : k->backoff_ms * 2;
+		return;
+	}
+	k->c = conn_new(s, fd, t, true);
+	if (k->c != NULL)
+		k->c->ctlr = k;
+}
+
+/* A connect() finished (EPOLLOUT): 0 connected, -1 gone (freed). */
+static int
+conn_connected(struct vs_ofp_srv *s, struct conn *c)
+{
+	int soerr = 0;
+	socklen_t sl = sizeof(soerr);
+
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
+		soerr = errno;
+	if (soerr != 0) {
+		VS_OFP_LOG(INFO, "%s: cannot connect: %s; again in %u ms", c->peer, strerror(soerr),
+			   c->ctlr ? c->ctlr->backoff_ms : 0);
+		conn_free(s, c);
+		return -1;
+	}
+	c->connecting = false;
+	c->last_rx_ms = c->since_ms = s->now_ms;
+	VS_OFP_LOG(INFO, "%s: connected", c->peer);
+	return 0;
+}
+
 static void
 on_accept(struct vs_ofp_srv *s)
 {
 	for (;;) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
-		struct epoll_event ev = {.events = EPOLLIN};
+		char peer[64];
 		struct conn *c;
 		int fd = accept4(s->lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		int one = 1;
@@ -307,42 +480,21 @@ on_accept(struct vs_ofp_srv *s)
 			close(fd);
 			continue;
 		}
-		c = calloc(1, sizeof(*c));
-		if (c != NULL)
-			c->rx = malloc(RX_CAP);
-		if (c == NULL || c->rx == NULL) {
-			if (c != NULL)
-				free(c);
-			close(fd);
-			continue;
-		}
-		c->fd = fd;
 		if (ss.ss_family == AF_INET) {
 			const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
 			char ip[INET_ADDRSTRLEN];
 
 			inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
-			snprintf(c->peer, sizeof(c->peer), "tcp:%s:%u", ip, ntohs(in->sin_port));
+			snprintf(peer, sizeof(peer), "tcp:%s:%u", ip, ntohs(in->sin_port));
 			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		} else {
-			snprintf(c->peer, sizeof(c->peer), "unix#%d", fd);
+			snprintf(peer, sizeof(peer), "unix#%d", fd);
 		}
-		vs_ofp_buf_init(&c->tx);
-		c->last_rx_ms = c->since_ms = s->now_ms;
-		c->miss_send_len = 128;
-		ev.data.ptr = c;
-		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-			free(c->rx);
-			free(c);
-			close(fd);
+		c = conn_new(s, fd, peer, false);
+		if (c == NULL)
 			continue;
-		}
-		c->next = s->conns;
-		s->conns = c;
-		s->n_conns++;
 		s->accepted++;
 		VS_OFP_LOG(INFO, "%s: connected", c->peer);
-		queued(c, vs_ofp_enc_hello(&c->tx, s->next_xid++));
 		conn_flush(s, c);
 	}
 }
@@ -423,6 +575,110 @@ on_flow_mod(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t siz
 	}
 }
 
+/* The switch port id of OpenFlow port ofport; -1 when none. */
+static int
+port_id_of(struct vs_ofp_srv *s, const struct vs_config *cfg, uint32_t ofport)
+{
+	const struct vs_port *p;
+	uint32_t i;
+
+	for (i = 0; i < cfg->n_ports; i++) {
+		if (vs_config_ofport(cfg, i) != ofport)
+			continue;
+		p = vs_switch_port_by_name(s->sw, cfg->ports[i].name);
+		return p != NULL ? p->id : -1;
+	}
+	return -1;
+}
+
+/* The OpenFlow port number of switch port id; 0 when none. */
+static uint32_t
+ofport_of(struct vs_ofp_srv *s, const struct vs_config *cfg, uint16_t id)
+{
+	const struct vs_port *p = vs_switch_port(s->sw, id);
+	int i;
+
+	if (p == NULL)
+		return 0;
+	i = vs_config_port_index(cfg, p->name);
+	return i < 0 ? 0 : vs_config_ofport(cfg, (uint32_t)i);
+}
+
+static void
+on_packet_out(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t size, uint32_t xid)
+{
+	static struct vs_ofp_packet_out po; /* control thread only */
+	const struct vs_config *cfg = *s->cfg;
+	struct rte_mempool *pool = vs_switch_mempool(s->sw);
+	int off = vs_switch_pktio_off(s->sw);
+	struct vs_ofp_err e = {VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_OUT_PORT};
+	uint16_t in_id = UINT16_MAX, outs[VS_OFP_MAX_OUTPUTS];
+	uint32_t i;
+	int id;
+
+	c->packet_outs++;
+	if (vs_ofp_dec_packet_out(msg, size, &po, &e) < 0) {
+		send_error(c, xid, e, msg, size);
+		return;
+	}
+	if (po.in_port <= VS_OFPP_MAX) {
+		id = port_id_of(s, cfg, po.in_port);
+		if (id < 0) {
+			e.type = VS_OFPET_BAD_REQUEST;
+			e.code = VS_OFPBRC_BAD_PORT;
+			send_error(c, xid, e, msg, size);
+			return;
+		}
+		in_id = (uint16_t)id;
+	}
+	/* Check every action before anything leaves: all or nothing. */
+	for (i = 0; i < po.n_outputs; i++) {
+		uint32_t p = po.outputs[i];
+
+		if (p == VS_OFPP_FLOOD || p == VS_OFPP_ALL)
+			outs[i] = p == VS_OFPP_FLOOD ? VS_PKTIO_TO_FLOOD : VS_PKTIO_TO_ALL;
+		else if (p == VS_OFPP_IN_PORT && in_id != UINT16_MAX)
+			outs[i] = in_id;
+		else if (p <= VS_OFPP_MAX && (id = port_id_of(s, cfg, p)) >= 0)
+			outs[i] = (uint16_t)id;
+		else { /* TABLE, NORMAL, CONTROLLER, LOCAL, unknown ports */
+			e.type = VS_OFPET_BAD_ACTION;
+			e.code = VS_OFPBAC_BAD_OUT_PORT;
+			send_error(c, xid, e, msg, size);
+			return;
+		}
+	}
+	if (po.size == 0 || po.size > VS_MBUF_DATA_ROOM) {
+		e.type = VS_OFPET_BAD_REQUEST;
+		e.code = VS_OFPBRC_BAD_LEN;
+		send_error(c, xid, e, msg, size);
+		return;
+	}
+	for (i = 0; i < po.n_outputs; i++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		struct vs_pktio_meta *meta;
+		char *d;
+
+		if (m == NULL || (d = rte_pktmbuf_append(m, (uint16_t)po.size)) == NULL) {
+			rte_pktmbuf_free(m);
+			s->pout_dropped++;
+			continue;
+		}
+		memcpy(d, po.data, po.size);
+		meta = vs_pktio_meta_of(m, off);
+		memset(meta, 0, sizeof(*meta));
+		/* output:IN_PORT sends back where it came from: no hairpin check */
+		meta->in_port = po.outputs[i] == VS_OFPP_IN_PORT ? UINT16_MAX : in_id;
+		meta->out = outs[i];
+		if (vs_switch_packet_out(s->sw, m) < 0) {
+			rte_pktmbuf_free(m);
+			s->pout_dropped++;
+			continue;
+		}
+		s->pout_sent++;
+	}
+}
+
 /* Handle one whole message. */
 static void
 on_msg(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t size)
@@ -445,6 +701,8 @@ on_msg(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t size)
 			return;
 		}
 		c->hello = true;
+		if (c->ctlr != NULL)
+			c->ctlr->backoff_ms = BACKOFF_MIN;
 		return;
 	}
 	if (h.version != VS_OFP_VERSION) {
@@ -494,6 +752,9 @@ on_msg(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t size)
 		return;
 	case VS_OFPT_FLOW_MOD:
 		on_flow_mod(s, c, msg, size, h.xid);
+		return;
+	case VS_OFPT_PACKET_OUT:
+		on_packet_out(s, c, msg, size, h.xid);
 		return;
 	case VS_OFPT_MULTIPART_REQUEST:
 		on_multipart(s, c, msg, size, h.xid);
@@ -578,6 +839,11 @@ vs_ofp_serve(struct vs_ofp_srv *s)
 			on_accept(s);
 			continue;
 		}
+		if (c->connecting && (evs[i].events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
+			if (conn_connected(s, c) < 0)
+				continue;
+			c->want_out = true; /* armed since the connect: flush disarms it */
+		}
 		if (evs[i].events & EPOLLOUT) {
 			if (conn_flush(s, c) < 0)
 				continue;
@@ -599,6 +865,10 @@ vs_ofp_tick(struct vs_ofp_srv *s, uint64_t now_ms)
 		next = c->next;
 		if (now_ms - c->last_rx_ms < s->probe_ms)
 			continue;
+		if (c->connecting) {
+			conn_close(s, c, "connect timed out");
+			continue;
+		}
 		if (!c->probe_sent) {
 			c->probe_sent = true;
 			c->probe_ms = now_ms;
@@ -610,6 +880,12 @@ vs_ofp_tick(struct vs_ofp_srv *s, uint64_t now_ms)
 			conn_close(s, c, "inactivity probe: no answer to ECHO_REQUEST");
 		}
 	}
+	for (uint32_t k = 0; k < s->n_ctlrs; k++) {
+		struct ctlr *t = &s->ctlrs[k];
+
+		if (t->c == NULL && now_ms >= t->next_ms && s->n_conns < MAX_CONNS)
+			ctlr_connect(s, t);
+	}
 }
 
 void
@@ -620,7 +896,8 @@ vs_ofp_close(struct vs_ofp_srv *s)
 	while (s->conns != NULL)
 		conn_free(s, s->conns);
 	close(s->epfd);
-	close(s->lfd);
+	if (s->lfd >= 0)
+		close(s->lfd);
 	if (s->unix_path[0] != '\0')
 		unlink(s->unix_path);
 	free(s);
@@ -643,6 +920,13 @@ vs_ofp_info(const struct vs_ofp_srv *s, struct vs_ofp_info *info, struct vs_ofp_
 	info->refused_version = s->refused_version;
 	info->probes_closed = s->probes_closed;
 	info->n_conns = s->n_conns;
+	info->miss_to_controller = s->miss_to_ctl;
+	info->pin_queued = s->pin_queued;
+	info->pin_sent = s->pin_sent;
+	info->pin_rate_limited = s->pin_rate_limited;
+	info->pin_no_controller = s->pin_no_controller;
+	info->pout_sent = s->pout_sent;
+	info->pout_dropped = s->pout_dropped;
 	for (c = s->conns; c != NULL && n < max; c = c->next, n++) {
 		struct vs_ofp_conn_info *ci = &conns[n];
 
@@ -652,7 +936,105 @@ vs_ofp_info(const struct vs_ofp_srv *s, struct vs_ofp_info *info, struct vs_ofp_
 		ci->flow_mods = c->flow_mods;
 		ci->errors_sent = c->errors_sent;
 		ci->errors_rcvd = c->errors_rcvd;
+		ci->packet_ins = c->packet_ins;
+		ci->packet_outs = c->packet_outs;
+		ci->active = c->ctlr != NULL;
+		ci->up = !c->connecting && c->hello;
 		ci->connected_s = (double)(now - c->since_ms) / 1000.0;
 	}
 	return n;
+}
+
+/* ---- packet-in ---- */
+
+/* Whether c may send one more packet-in now (token bucket, burst of a
+ * tenth of a second's rate). */
+static bool
+pin_allowed(struct vs_ofp_srv *s, struct conn *c)
+{
+	double burst = s->pin_rate / 10.0 < 1.0 ? 1.0 : s->pin_rate / 10.0;
+
+	if (s->now_ms > c->tokens_ms) {
+		c->tokens += (double)(s->now_ms - c->tokens_ms) * s->pin_rate / 1000.0;
+		if (c->tokens > burst)
+			c->tokens = burst;
+		c->tokens_ms = s->now_ms;
+	}
+	if (c->tokens < 1.0)
+		return false;
+	c->tokens -= 1.0;
+	return true;
+}
+
+void
+vs_ofp_packet_ins(struct vs_ofp_srv *s)
+{
+	static uint8_t frame[VS_OFP_MAX_MSG]; /* control thread only */
+	struct rte_mbuf *pkts[PIN_BATCH];
+	const struct vs_config *cfg;
+	unsigned n, i;
+	int off;
+
+	if (s == NULL)
+		return;
+	n = vs_switch_pktin_take(s->sw, pkts, PIN_BATCH);
+	if (n == 0)
+		return;
+	s->now_ms = mono_ms();
+	cfg = *s->cfg;
+	off = vs_switch_pktio_off(s->sw);
+	s->pin_queued += n;
+	for (i = 0; i < n; i++) {
+		const struct vs_pktio_meta *meta = vs_pktio_meta_of(pkts[i], off);
+		struct vs_ofp_packet_in pi = {
+		    .buffer_id = VS_OFP_NO_BUFFER,
+		    .reason = meta->reason == VS_PKTIO_ACTION ? VS_OFPR_ACTION : VS_OFPR_NO_MATCH,
+		    .table_id = meta->table_id,
+		    .cookie = meta->cookie,
+		    .in_port = ofport_of(s, cfg, meta->in_port),
+		};
+		uint32_t len = rte_pktmbuf_pkt_len(pkts[i]);
+		const void *data;
+		struct conn *c, *next;
+		bool sent = false, up = false;
+
+		if (len > sizeof(frame))
+			len = sizeof(frame);
+		pi.total_len = (uint16_t)(len > 0xffff ? 0xffff : len);
+		data = rte_pktmbuf_read(pkts[i], 0, len, frame);
+		for (c = s->conns; data != NULL && c != NULL; c = next) {
+			uint32_t max =
+			    meta->reason == VS_PKTIO_MISS ? c->miss_send_len : meta->max_len;
+
+			next = c->next;
+			if (c->connecting || !c->hello)
+				continue;
+			up = true;
+			if (!pin_allowed(s, c)) {
+				s->pin_rate_limited++;
+				continue;
+			}
+			pi.data = data;
+			pi.size = max == VS_OFPCML_NO_BUFFER || max > len ? len : max;
+			if (vs_ofp_enc_packet_in(&c->tx, 0, &pi) == 0) {
+				c->tx_msgs++;
+				c->packet_ins++;
+				sent = true;
+			}
+		}
+		if (!up)
+			s->pin_no_controller++;
+		else if (sent)
+			s->pin_sent++;
+	}
+	rte_pktmbuf_free_bulk(pkts, n);
+	{
+		struct conn *c, *next;
+
+		for (c = s->conns; c != NULL; c = next) {
+			next = c->next;
+			if (!c->connecting && c->tx.len > c->tx_off)
+				conn_flush(s, c);
+		}
+	}
 }

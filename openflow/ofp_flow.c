@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "vs_action.h"
 #include "vs_openflow.h"
 #include "vs_rules.h"
 
@@ -367,7 +368,12 @@ actions_to_cfg(const struct vs_config *cfg, const struct vs_ofp_flow_mod *fm, st
 			a->type = VS_CFG_ACT_FLOOD;
 			continue;
 		}
-		/* IN_PORT, TABLE, NORMAL, CONTROLLER, LOCAL: not in this switch */
+		if (p == VS_OFPP_CONTROLLER) {
+			a->type = VS_CFG_ACT_CONTROLLER;
+			a->max_len = fm->ctl_max_len;
+			continue;
+		}
+		/* IN_PORT, TABLE, NORMAL, LOCAL: not in this switch */
 		name = p <= VS_OFPP_MAX ? port_name(cfg, p) : NULL;
 		if (name == NULL)
 			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_OUT_PORT);
@@ -387,6 +393,8 @@ actions_from_cfg(const struct vs_config *cfg, const struct vs_cfg_rule *r, uint3
 	for (i = 0; i < r->n_actions && n < VS_OFP_MAX_OUTPUTS; i++) {
 		if (r->actions[i].type == VS_CFG_ACT_FLOOD)
 			out[n++] = VS_OFPP_FLOOD;
+		else if (r->actions[i].type == VS_CFG_ACT_CONTROLLER)
+			out[n++] = VS_OFPP_CONTROLLER;
 		else if (r->actions[i].type == VS_CFG_ACT_OUTPUT)
 			out[n++] = port_no(cfg, r->actions[i].port);
 	}
@@ -516,12 +524,18 @@ vs_ofp_flow_mod(struct vs_switch *sw, const struct vs_config *cfg, const struct 
 		if (rc == 0) {
 			r->cookie = fm->cookie;
 			r->table_id = 0;
+			/* staged until the commit: no worker sees it yet */
+			r->acts->cookie = fm->cookie;
+			r->acts->table_id = 0;
+			/* the OpenFlow 1.3 table-miss flow: packet-ins say NO_MATCH */
+			r->acts->miss_flow = spec.priority == 0 && spec.match.fields == 0;
 		}
 	} else {
 		n = select_rules(sw, cfg, fm, &spec.match, strict, del, &sel);
 		rc = n < 0 ? n : 0;
 		for (i = 0; rc == 0 && i < n; i++) {
 			struct vs_cfg_rule next;
+			struct vs_sw_rule *nr = NULL;
 
 			if (del) {
 				rc = vs_rule_txn_del(txn, sel[i], &err);
@@ -531,7 +545,12 @@ vs_ofp_flow_mod(struct vs_switch *sw, const struct vs_config *cfg, const struct 
 			memcpy(next.actions, spec.actions, sizeof(next.actions));
 			next.n_actions = spec.n_actions;
 			rc = vs_rule_txn_mod(txn, sel[i], &next, 0,
-					     (fm->flags & VS_OFPFF_RESET_COUNTS) != 0, NULL, &err);
+					     (fm->flags & VS_OFPFF_RESET_COUNTS) != 0, &nr, &err);
+			if (rc == 0 && nr != NULL) {
+				nr->acts->cookie = nr->cookie;
+				nr->acts->table_id = nr->table_id;
+				nr->acts->miss_flow = next.priority == 0 && next.match.fields == 0;
+			}
 		}
 		free(sel);
 	}
@@ -604,6 +623,10 @@ vs_ofp_flow_stats(struct vs_switch *sw, const struct vs_config *cfg,
 		fs[k].match = &matches[k];
 		fs[k].n_outputs = actions_from_cfg(cfg, &r->spec, outs[k]);
 		fs[k].outputs = outs[k];
+		fs[k].ctl_max_len = VS_OFPCML_NO_BUFFER;
+		for (uint32_t j = 0; j < r->spec.n_actions; j++)
+			if (r->spec.actions[j].type == VS_CFG_ACT_CONTROLLER)
+				fs[k].ctl_max_len = r->spec.actions[j].max_len;
 		k++;
 	}
 	rc = vs_ofp_enc_flow_stats_reply(b, xid, fs, (uint32_t)k);

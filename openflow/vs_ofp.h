@@ -39,6 +39,8 @@ enum {
 	VS_OFPT_GET_CONFIG_REQUEST = 7,
 	VS_OFPT_GET_CONFIG_REPLY = 8,
 	VS_OFPT_SET_CONFIG = 9,
+	VS_OFPT_PACKET_IN = 10,
+	VS_OFPT_PACKET_OUT = 13,
 	VS_OFPT_FLOW_MOD = 14,
 	VS_OFPT_MULTIPART_REQUEST = 18,
 	VS_OFPT_MULTIPART_REPLY = 19,
@@ -63,6 +65,7 @@ enum {
 	VS_OFPBRC_BAD_MULTIPART = 2,
 	VS_OFPBRC_BAD_EXPERIMENTER = 3,
 	VS_OFPBRC_BAD_LEN = 6,
+	VS_OFPBRC_BAD_PORT = 11,
 	VS_OFPBRC_BUFFER_UNKNOWN = 8,
 	VS_OFPBRC_BAD_TABLE_ID = 9,
 	VS_OFPBRC_MULTIPART_BUFFER_OVERFLOW = 13,
@@ -215,6 +218,31 @@ struct vs_ofp_flow_mod {
 	/* APPLY_ACTIONS OUTPUT ports, in order; none: drop */
 	uint32_t outputs[VS_OFP_MAX_OUTPUTS];
 	uint32_t n_outputs;
+	uint16_t ctl_max_len; /* max_len of the last OUTPUT:CONTROLLER (0xffff: whole frame) */
+};
+
+/* Packet-in reasons (enum ofp_packet_in_reason). */
+enum { VS_OFPR_NO_MATCH = 0, VS_OFPR_ACTION = 1 };
+#define VS_OFPCML_NO_BUFFER 0xffff
+
+struct vs_ofp_packet_in {
+	uint32_t buffer_id; /* VS_OFP_NO_BUFFER: the data is the frame */
+	uint16_t total_len; /* of the frame (data may be shorter) */
+	uint8_t reason;
+	uint8_t table_id;
+	uint64_t cookie;
+	uint32_t in_port; /* as the match's OXM IN_PORT */
+	const uint8_t *data;
+	size_t size;
+};
+
+struct vs_ofp_packet_out {
+	uint32_t buffer_id;
+	uint32_t in_port;
+	uint32_t outputs[VS_OFP_MAX_OUTPUTS]; /* OUTPUT actions' ports, in order */
+	uint32_t n_outputs;
+	const uint8_t *data; /* points into the message */
+	size_t size;
 };
 
 struct vs_ofp_flow_stats_req {
@@ -239,6 +267,7 @@ struct vs_ofp_flow_stats {
 	const struct vs_ofp_match *match;
 	const uint32_t *outputs;
 	uint32_t n_outputs;
+	uint16_t ctl_max_len; /* of an OUTPUT:CONTROLLER */
 };
 
 /* One port of a PORT_DESC multipart reply. */
@@ -306,6 +335,10 @@ void vs_ofp_enc_match(struct vs_ofp_buf *b, const struct vs_ofp_match *m);
  */
 int vs_ofp_enc_flow_stats_reply(struct vs_ofp_buf *b, uint32_t xid,
 				const struct vs_ofp_flow_stats *flows, uint32_t n);
+/* PACKET_IN with its match (OXM IN_PORT) and data. */
+int vs_ofp_enc_packet_in(struct vs_ofp_buf *b, uint32_t xid, const struct vs_ofp_packet_in *pi);
+/* PACKET_OUT (tests, tools). */
+int vs_ofp_enc_packet_out(struct vs_ofp_buf *b, uint32_t xid, const struct vs_ofp_packet_out *po);
 /* A FLOW_MOD (tests, tools). */
 int vs_ofp_enc_flow_mod(struct vs_ofp_buf *b, uint32_t xid, const struct vs_ofp_flow_mod *fm);
 
@@ -322,6 +355,16 @@ int vs_ofp_dec_flow_mod(const uint8_t *msg, size_t size, struct vs_ofp_flow_mod 
 			struct vs_ofp_err *e);
 int vs_ofp_dec_multipart_req(const uint8_t *msg, size_t size, struct vs_ofp_multipart_req *mp,
 			     struct vs_ofp_err *e);
+/* PACKET_IN (tests, tools); po->data points into msg. */
+int vs_ofp_dec_packet_in(const uint8_t *msg, size_t size, struct vs_ofp_packet_in *pi,
+			 struct vs_ofp_err *e);
+/*
+ * PACKET_OUT: OUTPUT actions only; a buffer_id other than NO_BUFFER is
+ * BAD_REQUEST/BUFFER_UNKNOWN (the switch buffers nothing). po->data points
+ * into msg.
+ */
+int vs_ofp_dec_packet_out(const uint8_t *msg, size_t size, struct vs_ofp_packet_out *po,
+			  struct vs_ofp_err *e);
 /* ERROR from the peer: its type and code. */
 int vs_ofp_dec_error(const uint8_t *msg, size_t size, struct vs_ofp_err *out);
 

@@ -12,6 +12,7 @@
 #ifndef VS_OPENFLOW_H
 #define VS_OPENFLOW_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "vs_config.h"
@@ -21,7 +22,13 @@ struct vs_switch;
 struct vs_ofp_srv;
 
 struct vs_ofp_params {
-	const char *listen; /* "ptcp:PORT[:IP]" or "punix:PATH" */
+	const char *listen; /* "ptcp:PORT[:IP]" or "punix:PATH"; NULL or "": none */
+	/* active connections ("tcp:IP:PORT", "unix:PATH"), reconnecting with
+	 * back-off from 1 s to 8 s */
+	const char *controllers[VS_CFG_MAX_CONTROLLERS];
+	uint32_t n_controllers;
+	bool miss_to_controller; /* table misses become packet-ins */
+	uint32_t packet_in_rate; /* per controller per second; 0 = 1000 */
 	uint64_t datapath_id;
 	uint32_t probe_ms; /* inactivity probe interval; 0 = 5000 */
 	struct vs_switch *sw;
@@ -38,12 +45,18 @@ void vs_ofp_close(struct vs_ofp_srv *s);
 int vs_ofp_fd(const struct vs_ofp_srv *s);
 /* Accept, read, answer and write what is ready; never blocks. */
 void vs_ofp_serve(struct vs_ofp_srv *s);
-/* Periodic work: echo probes and closing silent peers. now_ms: CLOCK_MONOTONIC. */
+/* Periodic work: echo probes and closing silent peers, connecting to the
+ * controllers that are due. now_ms: CLOCK_MONOTONIC. */
 void vs_ofp_tick(struct vs_ofp_srv *s, uint64_t now_ms);
+/* Send the packet-ins the workers queued (every few ms); never blocks. */
+void vs_ofp_packet_ins(struct vs_ofp_srv *s);
 
 struct vs_ofp_conn_info {
 	char peer[64];
+	bool active; /* a configured controller (else accepted by the listener) */
+	bool up;     /* connected and past HELLO */
 	uint64_t rx_msgs, tx_msgs, flow_mods, errors_sent, errors_rcvd;
+	uint64_t packet_ins, packet_outs;
 	double connected_s;
 };
 
@@ -52,6 +65,12 @@ struct vs_ofp_info {
 	uint64_t datapath_id;
 	uint64_t accepted, refused_version, probes_closed;
 	uint32_t n_conns;
+	bool miss_to_controller; /* table_miss: controller */
+	/* packet-in: taken from the workers' rings, sent, refused by the rate
+	 * limit, dropped with no controller up */
+	uint64_t pin_queued, pin_sent, pin_rate_limited, pin_no_controller;
+	/* packet-out: frames handed to the ports, refused */
+	uint64_t pout_sent, pout_dropped;
 };
 
 /* Counters and up to max connections (for show openflow); the number written. */

@@ -134,6 +134,12 @@ compile_actions(const struct vs_cfg_rule *r, vs_port_lookup_fn lookup, void *arg
 		case VS_CFG_ACT_DROP:
 			a->type = VS_ACTION_DROP;
 			break;
+		case VS_CFG_ACT_CONTROLLER:
+			a->type = VS_ACTION_CONTROLLER;
+			a->max_len = ca->max_len;
+			last = (int)i;
+			acts->n_tx++;
+			break;
 		case VS_CFG_ACT_FLOOD:
 			a->type = VS_ACTION_FLOOD;
 			last = (int)i;

@@ -79,7 +79,7 @@ vs_rule_spec_same(const struct vs_cfg_rule *a, const struct vs_cfg_rule *b)
 
 		if (x->type != y->type || strcmp(x->port, y->port) != 0 ||
 		    x->vlan_id != y->vlan_id || x->vlan_pcp != y->vlan_pcp ||
-		    memcmp(&x->mac, &y->mac, sizeof(x->mac)) != 0)
+		    x->max_len != y->max_len || memcmp(&x->mac, &y->mac, sizeof(x->mac)) != 0)
 			return false;
 	}
 	return true;

@@ -15,7 +15,9 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
 
 #include "pipeline_log.h"
 #include "switch_priv.h"
@@ -110,6 +112,29 @@ actions_free(void *data, void *arg)
 
 /* ---- create / destroy ------------------------------------------------------------- */
 
+/* Free a packet-in/out ring with the packets still in it. */
+static void
+ring_free(struct rte_ring *r)
+{
+	void *m;
+
+	if (r == NULL)
+		return;
+	while (rte_ring_dequeue(r, &m) == 0)
+		rte_pktmbuf_free(m);
+	rte_ring_free(r);
+}
+
+static struct rte_ring *
+pktio_ring(const char *what, uint16_t worker, int socket)
+{
+	char name[RTE_RING_NAMESIZE];
+	static unsigned seq; /* ring names are global: switches in one process */
+
+	snprintf(name, sizeof(name), "vs_%s_%u_%u", what, worker, seq++);
+	return rte_ring_create(name, VS_PKTIO_RING, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+}
+
 static void
 free_workers(struct vs_switch *sw)
 {
@@ -119,6 +144,8 @@ free_workers(struct vs_switch *sw)
 		if (sw->workers[i] == NULL)
 			continue;
 		vs_worker_drain(sw->workers[i]);
+		ring_free(sw->workers[i]->pin);
+		ring_free(sw->workers[i]->pout);
 		vs_cls_ctx_destroy(sw->workers[i]->cls_ctx);
 		rte_free(sw->workers[i]->rule_bytes);
 		rte_free(sw->workers[i]);
@@ -191,6 +218,21 @@ vs_switch_create(const struct vs_config *cfg)
 	}
 	sw->sh.qsbr = sw->qsbr;
 	sw->sh.pool = sw->pool;
+	{
+		static const struct rte_mbuf_dynfield pktio_field = {
+		    .name = "nfvswitch_pktio_meta",
+		    .size = sizeof(struct vs_pktio_meta),
+		    .align = __alignof__(struct vs_pktio_meta),
+		};
+
+		sw->sh.pktio_off = rte_mbuf_dynfield_register(&pktio_field);
+		if (sw->sh.pktio_off < 0) {
+			rc = rte_errno ? rte_errno : ENOSPC;
+			VS_PL_LOG(ERR, "cannot register the packet-in mbuf field: %s",
+				  strerror(rc));
+			goto fail;
+		}
+	}
 	__atomic_store_n(&sw->sh.snap, NULL, __ATOMIC_RELAXED);
 	__atomic_store_n(&sw->sh.stop, false, __ATOMIC_RELAXED);
 
@@ -231,6 +273,12 @@ vs_switch_create(const struct vs_config *cfg)
 		w->cls_ctx = vs_cls_ctx_create(sw->cls, &xp);
 		if (w->cls_ctx == NULL) {
 			rc = errno ? errno : ENOMEM;
+			goto fail;
+		}
+		w->pin = pktio_ring("pin", (uint16_t)i, socket);
+		w->pout = pktio_ring("pout", (uint16_t)i, socket);
+		if (w->pin == NULL || w->pout == NULL) {
+			rc = rte_errno ? rte_errno : ENOMEM;
 			goto fail;
 		}
 		w->rule_bytes =
@@ -1637,4 +1685,47 @@ vs_switch_set_rxqs(struct vs_switch *sw, const struct vs_rxq_map *map)
 		return -ENOMEM;
 	snapshot_publish(sw, s);
 	return 0;
+}
+
+/* ---- packet-in / packet-out ------------------------------------------------------- */
+
+void
+vs_switch_set_table_miss(struct vs_switch *sw, bool to_controller)
+{
+	__atomic_store_n(&sw->sh.miss_to_ctl, to_controller, __ATOMIC_RELAXED);
+}
+
+int
+vs_switch_pktio_off(const struct vs_switch *sw)
+{
+	return sw->sh.pktio_off;
+}
+
+unsigned
+vs_switch_pktin_take(struct vs_switch *sw, struct rte_mbuf **pkts, unsigned max)
+{
+	unsigned n = 0;
+	uint16_t i;
+
+	/* Round robin from where the last call stopped: one busy worker
+	 * cannot starve the others. */
+	for (i = 0; i < sw->n_workers && n < max; i++) {
+		uint16_t k = (uint16_t)((sw->pin_next + i) % sw->n_workers);
+
+		n += rte_ring_sc_dequeue_burst(sw->workers[k]->pin, (void **)(pkts + n), max - n,
+					       NULL);
+	}
+	if (sw->n_workers > 0)
+		sw->pin_next = (uint16_t)((sw->pin_next + 1) % sw->n_workers);
+	return n;
+}
+
+int
+vs_switch_packet_out(struct vs_switch *sw, struct rte_mbuf *m)
+{
+	if (sw->n_workers == 0 || !sw->running)
+		return -ENODEV;
+	/* Worker 0 sends it through its own tx queues: no queue is shared
+	 * with the control thread. */
+	return rte_ring_sp_enqueue(sw->workers[0]->pout, m) == 0 ? 0 : -ENOBUFS;
 }

@@ -42,6 +42,7 @@ struct vs_switch {
 	struct vs_rule_table rt;
 	uint64_t generation;
 	bool running;
+	uint16_t pin_next; /* worker whose packet-in ring is drained first */
 	/* Workers' per-id counters when the port at that id was added: a port
 	 * that reuses the id of one removed earlier starts from zero. */
 	struct vs_switch_port_stats port_base[VS_PORT_MAX];

@@ -25,20 +25,25 @@ enum vs_action_type {
 	VS_ACTION_POP_VLAN,
 	VS_ACTION_SET_ETH_SRC,
 	VS_ACTION_SET_ETH_DST,
+	VS_ACTION_CONTROLLER, /* to the control thread (OpenFlow packet-in), max_len bytes */
 };
 
 struct vs_action {
-	uint8_t type;	 /* enum vs_action_type */
-	uint8_t last_tx; /* 1 on the last action that emits (output/flood) */
-	uint16_t port;	 /* output: switch port id */
-	uint16_t tci;	 /* push_vlan: PCP << 13 | VID (DEI 0), host order */
-	uint8_t mac[6];	 /* set_eth_*: */
+	uint8_t type;	  /* enum vs_action_type */
+	uint8_t last_tx;  /* 1 on the last action that emits (output/flood) */
+	uint16_t port;	  /* output: switch port id */
+	uint16_t tci;	  /* push_vlan: PCP << 13 | VID (DEI 0), host order */
+	uint8_t mac[6];	  /* set_eth_*: */
+	uint16_t max_len; /* controller: bytes of the frame for the packet-in */
 };
 
 struct vs_actions {
 	uint32_t refcnt;     /* classifier rules sharing this list (ctl only) */
 	uint32_t staged;     /* 1 until its transaction commits (ctl only) */
 	uint32_t rule_index; /* position of the rule in the config file */
+	uint64_t cookie;     /* OpenFlow cookie, for packet-ins (set while staged) */
+	uint8_t table_id;    /* OpenFlow table, likewise */
+	uint8_t miss_flow;   /* a table-miss flow: its packet-ins say NO_MATCH */
 	uint16_t n;
 	uint16_t n_tx; /* actions that emit packets (output, flood) */
 	struct vs_action a[VS_CFG_MAX_ACTIONS];

@@ -26,7 +26,9 @@
 	X(VLAN_PUSH_FAILED, "vlan_push_failed", "No headroom to push the VLAN tag.")               \
 	X(BAD_PORT, "bad_port", "An action names a port that is gone.")                            \
 	X(VHOST_NOT_READY, "vhost_not_ready", "vhost output with no guest device.")                \
-	X(VHOST_TX_FULL, "vhost_tx_full", "Guest rx ring full or disabled.")
+	X(VHOST_TX_FULL, "vhost_tx_full", "Guest rx ring full or disabled.")                       \
+	X(TO_CONTROLLER_FULL, "to_controller_full",                                                \
+	  "Packet-in ring to the control thread full (OpenFlow controller path).")
 
 enum vs_drop_reason {
 #define VS_DROP_PARSE_ENUM_(name, str, help) VS_DROP_PARSE_##name = VS_PARSE_##name,

@@ -145,4 +145,19 @@ struct vs_switch_stats {
 /* Aggregate every worker's counters (control thread). 0 or -errno. */
 int vs_switch_stats(struct vs_switch *sw, struct vs_switch_stats *out);
 
+/* ---- packet-in / packet-out (control thread) ---- */
+
+/* Table misses: to the workers' packet-in rings (true) or dropped. */
+void vs_switch_set_table_miss(struct vs_switch *sw, bool to_controller);
+/* Offset of struct vs_pktio_meta in an mbuf (vs_pktio_meta_of). */
+int vs_switch_pktio_off(const struct vs_switch *sw);
+/* Take up to max packet-ins from the workers' rings; the caller frees them. */
+unsigned vs_switch_pktin_take(struct vs_switch *sw, struct rte_mbuf **pkts, unsigned max);
+/*
+ * Queue m (its vs_pktio_meta out and in_port set) for transmission by
+ * worker 0 through its own tx path. 0, -ENODEV (no worker running) or
+ * -ENOBUFS (ring full); on error m is still the caller's.
+ */
+int vs_switch_packet_out(struct vs_switch *sw, struct rte_mbuf *m);
+
 #endif /* VS_SWITCH_H */

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include <rte_common.h>
+#include <rte_mbuf_dyn.h>
 
 #include "vs_cls.h"
 #include "vs_config.h"
@@ -29,6 +30,7 @@
 struct rte_mbuf;
 struct rte_mempool;
 struct rte_rcu_qsbr;
+struct rte_ring;
 
 #define VS_BURST	  32  /* rx burst */
 #define VS_TXBUF_SIZE	  64  /* per output port per worker; flushed early when full */
@@ -66,13 +68,40 @@ struct vs_snapshot {
 	struct vs_rxq_map rxqs;
 };
 
+/*
+ * A packet on its way to the control thread (packet-in) or from it
+ * (packet-out): an mbuf dynamic field (vs_pktio_meta_of), written by the
+ * producer before the enqueue and read by the consumer after the dequeue.
+ */
+enum vs_pktio_reason {
+	VS_PKTIO_MISS = 0,	/* packet-in: no rule (table_miss: controller) */
+	VS_PKTIO_MISS_FLOW = 1, /* packet-in: the table-miss flow's controller action */
+	VS_PKTIO_ACTION = 2,	/* packet-in: a controller action (OFPR_ACTION) */
+};
+#define VS_PKTIO_TO_FLOOD 0xffffu /* packet-out: every ready port but in_port */
+#define VS_PKTIO_TO_ALL	  0xfffeu /* packet-out: every ready port but in_port */
+#define VS_PKTIO_RING	  1024	  /* entries of each worker's packet-in/out ring */
+
+struct vs_pktio_meta {
+	uint64_t cookie;  /* packet-in: the rule's OpenFlow cookie (all ones on a miss) */
+	uint16_t in_port; /* switch port id the packet came in on (packet-out: as if) */
+	uint16_t max_len; /* packet-in: bytes for the controller; packet-out: unused */
+	uint16_t out;	  /* packet-out: switch port id, VS_PKTIO_TO_FLOOD or _ALL */
+	uint8_t reason;	  /* packet-in: enum vs_pktio_reason */
+	uint8_t table_id; /* packet-in: the rule's OpenFlow table */
+};
+
 /* What all workers share with the control thread (ctl: rw, dp: ro). */
 struct vs_dp_shared {
 	struct vs_snapshot *snap;
 	bool stop;
 	struct rte_rcu_qsbr *qsbr;
 	struct rte_mempool *pool; /* copies for flood / several outputs */
+	bool miss_to_ctl;	  /* table miss -> packet-in ring instead of no_rule */
+	int pktio_off;		  /* offset of struct vs_pktio_meta in an mbuf */
 };
+
+#define vs_pktio_meta_of(m, off) RTE_MBUF_DYNFIELD((m), (off), struct vs_pktio_meta *)
 
 /* Stages of a burst whose cycles a worker measures (one rte_rdtsc() per stage
  * per burst, never per packet). */
@@ -135,6 +164,12 @@ struct vs_worker {
 	int socket_id;
 	struct vs_dp_shared *sh;
 	struct vs_cls_ctx *cls_ctx;
+	/* Packet-ins: this worker enqueues (single producer), the control
+	 * thread dequeues (single consumer). Never waited on. */
+	struct rte_ring *pin;
+	/* Packet-outs: the control thread enqueues, this worker sends them
+	 * through its own tx queues (single producer, single consumer). */
+	struct rte_ring *pout;
 	/* Bytes of the packets each classifier rule (by id) matched; packets
 	 * are counted by the classifier. ctl: ro, dp: rw. [max_rules] */
 	uint64_t *rule_bytes;

@@ -12,6 +12,7 @@
 #include <rte_pause.h>
 #include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
 
 #include "vs_action.h"
 #include "vs_flow_dp.h"
@@ -182,6 +183,92 @@ flood(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, struct
 	}
 }
 
+/* Hand m (last: the packet itself, else a copy of its first max_len bytes)
+ * to the control thread as a packet-in; a full ring drops it, counted. */
+static void
+to_controller(struct vs_worker *w, uint16_t in_port, struct rte_mbuf *m,
+	      const struct vs_actions *acts, uint16_t max_len, bool last)
+{
+	struct vs_pktio_meta *meta;
+	struct rte_mbuf *c = m;
+
+	if (!last) {
+		c = rte_pktmbuf_copy(m, w->sh->pool, 0,
+				     max_len == 0xffff ? UINT32_MAX : (uint32_t)max_len);
+		if (unlikely(c == NULL)) {
+			w->stats.drops[VS_DROP_NO_MBUF]++;
+			return;
+		}
+	}
+	meta = vs_pktio_meta_of(c, w->sh->pktio_off);
+	meta->cookie = acts->cookie;
+	meta->table_id = acts->table_id;
+	meta->in_port = in_port;
+	meta->max_len = max_len;
+	meta->reason = acts->miss_flow ? VS_PKTIO_MISS_FLOW : VS_PKTIO_ACTION;
+	if (unlikely(rte_ring_sp_enqueue(w->pin, c) != 0))
+		drop_pkt(w, c, VS_DROP_TO_CONTROLLER_FULL);
+}
+
+/* Table misses to the control thread (openflow table_miss: controller). */
+static __rte_noinline void
+miss_to_controller(struct vs_worker *w, uint16_t in_port, struct rte_mbuf **pkts, uint16_t n)
+{
+	unsigned sent;
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		struct vs_pktio_meta *meta = vs_pktio_meta_of(pkts[i], w->sh->pktio_off);
+
+		meta->cookie = UINT64_MAX;
+		meta->table_id = 0;
+		meta->in_port = in_port;
+		meta->max_len = 0xffff; /* the control thread applies miss_send_len */
+		meta->reason = VS_PKTIO_MISS;
+	}
+	sent = rte_ring_sp_enqueue_burst(w->pin, (void *const *)pkts, n, NULL);
+	if (unlikely(sent < n)) {
+		w->stats.drops[VS_DROP_TO_CONTROLLER_FULL] += n - sent;
+		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+	}
+}
+
+/* Packet-outs the control thread queued for this worker: sent through this
+ * worker's own tx buffers and queues. */
+static __rte_noinline void
+packet_outs(struct vs_worker *w, const struct vs_snapshot *s)
+{
+	struct rte_mbuf *pkts[VS_BURST];
+	unsigned n, i;
+
+	n = rte_ring_sc_dequeue_burst(w->pout, (void **)pkts, VS_BURST, NULL);
+	for (i = 0; i < n; i++) {
+		const struct vs_pktio_meta *meta = vs_pktio_meta_of(pkts[i], w->sh->pktio_off);
+
+		uint16_t in = meta->in_port;
+		uint64_t targets;
+
+		if (meta->out != VS_PKTIO_TO_FLOOD && meta->out != VS_PKTIO_TO_ALL) {
+			emit(w, s, meta->out, in, pkts[i], true);
+			continue;
+		}
+		/* in_port may be none (UINT16_MAX): every ready port then */
+		targets = s->ready_mask & ~(in < 64 ? UINT64_C(1) << in : 0);
+		if (targets == 0) {
+			drop_pkt(w, pkts[i], VS_DROP_NO_OUTPUT);
+			continue;
+		}
+		while (targets) {
+			uint16_t id = (uint16_t)(unsigned)__builtin_ctzll(targets);
+
+			targets &= targets - 1;
+			emit(w, s, id, in, pkts[i], targets == 0);
+		}
+	}
+	if (n > 0)
+		flush_all(w, s);
+}
+
 static inline bool
 push_vlan(struct rte_mbuf *m, uint16_t tci)
 {
@@ -236,6 +323,11 @@ execute(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, stru
 			break;
 		case VS_ACTION_FLOOD:
 			flood(w, s, in_port, m, a->last_tx);
+			if (a->last_tx)
+				return;
+			break;
+		case VS_ACTION_CONTROLLER:
+			to_controller(w, in_port, m, acts, a->max_len, a->last_tx);
 			if (a->last_tx)
 				return;
 			break;
@@ -331,8 +423,12 @@ process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port
 		i++;
 	}
 	if (n_nomatch) {
-		w->stats.drops[VS_DROP_NO_RULE] += n_nomatch;
-		rte_pktmbuf_free_bulk(nomatch, n_nomatch);
+		if (__atomic_load_n(&w->sh->miss_to_ctl, __ATOMIC_RELAXED)) {
+			miss_to_controller(w, in_port, nomatch, n_nomatch);
+		} else {
+			w->stats.drops[VS_DROP_NO_RULE] += n_nomatch;
+			rte_pktmbuf_free_bulk(nomatch, n_nomatch);
+		}
 	}
 	t1 = rte_rdtsc();
 	w->stats.stage_cycles[VS_STAGE_ACTIONS] += t1 - t;
@@ -398,6 +494,8 @@ vs_worker_poll(struct vs_worker *w)
 			w->stats.rxq[i].cycles += t2 - t0;
 			w->stats.rxq[i].pkts += n;
 		}
+		if (w->pout != NULL && unlikely(!rte_ring_empty(w->pout)))
+			packet_outs(w, s);
 	}
 	/* Nothing of s (rules returned by the classifier included) is used
 	 * past this point. */

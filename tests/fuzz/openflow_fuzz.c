@@ -76,6 +76,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_err(vs_ofp_dec_hello(msg, size, &e), &e);
 	check_err(vs_ofp_dec_set_config(msg, size, &flags, &msl, &e), &e);
 	check_err(vs_ofp_dec_multipart_req(msg, size, &mp, &e), &e);
+	{
+		struct vs_ofp_packet_out po;
+		struct vs_ofp_packet_in pi;
+
+		if (vs_ofp_dec_packet_out(msg, size, &po, &e) == 0 &&
+		    (po.data < msg || po.data + po.size != msg + size))
+			abort(); /* the frame is the message's tail */
+		if (vs_ofp_dec_packet_in(msg, size, &pi, &e) == 0 &&
+		    (pi.data < msg || pi.data + pi.size != msg + size))
+			abort();
+	}
 	rc = vs_ofp_dec_flow_mod(msg, size, &fm, &e);
 	check_err(rc, &e);
 	if (rc == 0)

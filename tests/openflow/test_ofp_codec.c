@@ -558,3 +558,96 @@ Test(ofp_codec, flow_stats_split_below_64k)
 	cr_expect_gt(msgs, 1);
 	vs_ofp_buf_free(&b);
 }
+
+Test(ofp_codec, packet_in_round_trips)
+{
+	static const uint8_t frame[60] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2,
+					  0,	0,    0,    0,	  1,	8,    6};
+	struct vs_ofp_packet_in pi = {.buffer_id = VS_OFP_NO_BUFFER,
+				      .total_len = 60,
+				      .reason = VS_OFPR_ACTION,
+				      .table_id = 0,
+				      .cookie = 0x1122334455667788ull,
+				      .in_port = 7,
+				      .data = frame,
+				      .size = 32},
+				out;
+	struct vs_ofp_err e;
+	struct vs_ofp_buf b;
+	size_t cut;
+
+	vs_ofp_buf_init(&b);
+	cr_assert_eq(vs_ofp_enc_packet_in(&b, 9, &pi), 0);
+	/* header 8 + 16 fixed + match (4 + 8 IN_PORT, padded to 16) + 2 pad + data */
+	cr_assert_eq(b.len, 8 + 16 + 16 + 2 + 32);
+	cr_assert_eq(b.data[1], VS_OFPT_PACKET_IN);
+	cr_assert_eq(vs_ofp_dec_packet_in(b.data, b.len, &out, &e), 0);
+	cr_expect_eq(out.buffer_id, VS_OFP_NO_BUFFER);
+	cr_expect_eq(out.total_len, 60);
+	cr_expect_eq(out.reason, VS_OFPR_ACTION);
+	cr_expect_eq(out.cookie, pi.cookie);
+	cr_expect_eq(out.in_port, 7);
+	cr_assert_eq(out.size, 32);
+	cr_expect_eq(memcmp(out.data, frame, 32), 0);
+	/* every truncation is refused, never read past */
+	for (cut = 8; cut < b.len; cut++) {
+		uint8_t *t = malloc(cut);
+
+		memcpy(t, b.data, cut);
+		t[2] = (uint8_t)(cut >> 8);
+		t[3] = (uint8_t)cut;
+		if (cut < 8 + 16 + 16 + 2)
+			cr_expect_lt(vs_ofp_dec_packet_in(t, cut, &out, &e), 0, "cut %zu", cut);
+		free(t);
+	}
+	vs_ofp_buf_free(&b);
+}
+
+Test(ofp_codec, packet_out_round_trips_and_refuses)
+{
+	static const uint8_t frame[64] = {0, 1, 2, 3, 4, 5, 6, 7};
+	struct vs_ofp_packet_out po = {.buffer_id = VS_OFP_NO_BUFFER,
+				       .in_port = VS_OFPP_CONTROLLER,
+				       .outputs = {2, VS_OFPP_FLOOD, VS_OFPP_IN_PORT},
+				       .n_outputs = 3,
+				       .data = frame,
+				       .size = sizeof(frame)},
+				 out;
+	struct vs_ofp_err e;
+	struct vs_ofp_buf b;
+
+	vs_ofp_buf_init(&b);
+	cr_assert_eq(vs_ofp_enc_packet_out(&b, 5, &po), 0);
+	cr_assert_eq(b.len, 24 + 3 * 16 + 64);
+	cr_assert_eq(vs_ofp_dec_packet_out(b.data, b.len, &out, &e), 0);
+	cr_expect_eq(out.in_port, VS_OFPP_CONTROLLER);
+	cr_assert_eq(out.n_outputs, 3);
+	cr_expect_eq(out.outputs[0], 2);
+	cr_expect_eq(out.outputs[1], VS_OFPP_FLOOD);
+	cr_expect_eq(out.outputs[2], VS_OFPP_IN_PORT);
+	cr_assert_eq(out.size, 64);
+	cr_expect_eq(memcmp(out.data, frame, 64), 0);
+	vs_ofp_buf_free(&b);
+
+	/* a buffer_id: the switch buffers nothing */
+	po.buffer_id = 3;
+	vs_ofp_buf_init(&b);
+	vs_ofp_enc_packet_out(&b, 5, &po);
+	cr_expect_eq(vs_ofp_dec_packet_out(b.data, b.len, &out, &e), -EBADMSG);
+	cr_expect_eq(e.type, VS_OFPET_BAD_REQUEST);
+	cr_expect_eq(e.code, VS_OFPBRC_BUFFER_UNKNOWN);
+	/* actions_len past the message */
+	b.data[16] = 0xff;
+	cr_expect_eq(vs_ofp_dec_packet_out(b.data, b.len, &out, &e), -EBADMSG);
+	cr_expect_eq(e.code, VS_OFPBRC_BAD_LEN);
+	vs_ofp_buf_free(&b);
+
+	/* in_port 0 is no port */
+	po.buffer_id = VS_OFP_NO_BUFFER;
+	po.in_port = 0;
+	vs_ofp_buf_init(&b);
+	vs_ofp_enc_packet_out(&b, 5, &po);
+	cr_expect_eq(vs_ofp_dec_packet_out(b.data, b.len, &out, &e), -EBADMSG);
+	cr_expect_eq(e.code, VS_OFPBRC_BAD_PORT);
+	vs_ofp_buf_free(&b);
+}
