@@ -172,6 +172,7 @@ Test(l2, unknown_floods_reply_is_unicast_moves_and_ages, .timeout = 30)
 	vs_switch_l2_tick(sw, 1);
 	inject(0, mac_b, mac_a, -1);
 	expect_out(0xe, "unknown b floods, never back to p0");
+	cr_expect_eq(stats()->drops[VS_DROP_HAIRPIN], 0, "the flood set excludes the input port");
 	cr_assert_eq(vs_switch_l2_tick(sw, 1), 1, "one learn event (a on p0)");
 	inject(1, mac_a, mac_b, -1);
 	expect_out(0x1, "reply to the learned a");
