@@ -21,6 +21,7 @@
 #include "vs_ctl.h"
 #include "vs_ctl_cmds.h"
 #include "vs_openflow.h"
+#include "vs_l2.h"
 #include "vs_vhost.h"
 
 #ifndef VS_VERSION
@@ -959,6 +960,51 @@ CMD(SHOW_RULES)
 {
 	UNUSED_ARGS;
 	return show_rules(d);
+}
+
+static int
+fdb_row(const struct vs_l2_entry *e, uint32_t age_s, void *arg)
+{
+	struct vs_daemon *d = ((void **)arg)[0];
+	json_t *arr = ((void **)arg)[1];
+	const struct vs_port *p = vs_switch_port(d->sw, e->port);
+	char mac[RTE_ETHER_ADDR_FMT_SIZE];
+
+	rte_ether_format_addr(mac, sizeof(mac), (const struct rte_ether_addr *)e->key.mac);
+	json_array_append_new(arr, json_pack("{s:s, s:i, s:s, s:i, s:i, s:b}", "mac", mac, "vlan",
+					     (int)e->key.vlan, "port", p ? p->name : "?", "port_id",
+					     (int)e->port, "age_s", (int)age_s, "static",
+					     (int)e->is_static));
+	return 0;
+}
+
+CMD(SHOW_FDB)
+{
+	json_t *arr = json_array();
+	void *wa[2] = {d, arr};
+
+	UNUSED_ARGS;
+	if (arr != NULL)
+		vs_l2_walk(vs_switch_l2(d->sw), fdb_row, wa);
+	return arr;
+}
+
+CMD(FDB_FLUSH)
+{
+	uint16_t port = UINT16_MAX;
+	unsigned flushed;
+
+	if (n > 0) {
+		const struct vs_port *p = vs_switch_port_by_name(d->sw, args[0]);
+
+		if (p == NULL) {
+			snprintf(msg, size, "no port %s", args[0]);
+			return NULL;
+		}
+		port = p->id;
+	}
+	flushed = vs_l2_flush(vs_switch_l2(d->sw), port, false);
+	return json_pack("{s:i}", "flushed", (int)flushed);
 }
 
 CMD(SHOW_VF)

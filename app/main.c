@@ -20,6 +20,7 @@
 #include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -388,6 +389,18 @@ job_reclaim(void *arg, uint64_t now)
 	vs_switch_reclaim(a->sw);
 }
 
+/* The MAC table: learn events, aging (its clock: monotonic seconds). */
+static void
+job_l2(void *arg, uint64_t now)
+{
+	struct app *a = arg;
+	struct timespec ts;
+
+	(void)now;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	vs_switch_l2_tick(a->sw, (uint32_t)ts.tv_sec);
+}
+
 static void
 job_rerank(void *arg, uint64_t now)
 {
@@ -450,6 +463,7 @@ static const struct vs_loop_job jobs[] = {
     {.name = "sriov", .period_ms = 10, .due_fn = sriov_due, .fn = job_sriov},
     {.name = "reclaim", .period_ms = 100, .fn = job_reclaim},
     {.name = "rerank", .period_ms = 1000, .fn = job_rerank},
+    {.name = "l2", .period_ms = 100, .fn = job_l2},
     {.name = "watch-file", .period_ms = 100, .fn = job_watch_file},
     {.name = "stats-print", .period_fn = stats_period, .fn = job_stats_print},
 };

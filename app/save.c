@@ -200,6 +200,10 @@ vs_config_write(const struct vs_config *cfg, FILE *f)
 		fputs("openflow:\n", f);
 		rc = vs_cfg_write_obj(f, VS_CFG_SEC_OPENFLOW, &cfg->openflow, "  ", "  ");
 	}
+	if (rc == 0) {
+		fputs("l2:\n", f);
+		rc = vs_cfg_write_obj(f, VS_CFG_SEC_L2, &cfg->l2, "  ", "  ");
+	}
 	if (rc == 0)
 		rc = write_list(f, VS_CFG_SEC_PORTS, cfg->ports, cfg->n_ports, sizeof(*cfg->ports));
 	if (rc == 0)

@@ -39,6 +39,10 @@
 	  "vhost-user ports: connection, guest device, queues")                                    \
 	X(SHOW_OPENFLOW, "show", "openflow", "show openflow", "", 0, 0, VS_CTL_F_RO,               \
 	  "OpenFlow: listener, controllers, connections, packet-in/out counters")                  \
+	X(SHOW_FDB, "show", "fdb", "show fdb", "", 0, 0, VS_CTL_F_RO,                              \
+	  "the normal action's MAC table: MAC, VLAN, port, age, static")                           \
+	X(FDB_FLUSH, "fdb", "flush", "fdb flush", "[PORT]", 0, 1, 0,                               \
+	  "remove learned MAC table entries (of PORT only when given)")                            \
 	X(SHOW_RXQS, "show", "rxqs", "show rxqs", "[all]", 0, 1, VS_CTL_F_RO | VS_CTL_F_STATS,     \
 	  "rx queues per worker with their usage; all: also never-polled ones")                    \
 	X(STATS, "stats", NULL, "stats", "", 0, 0, VS_CTL_F_RO | VS_CTL_F_STATS,                   \

@@ -1067,6 +1067,18 @@ parse_openflow(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, struct vs_cfg_
 }
 
 static int
+parse_l2(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, struct vs_cfg_l2 *l2)
+{
+	const char *path = "l2";
+
+	if (n == NULL || vs_cfg_is_null(n))
+		return 0;
+	if (need_map(c, n, path) < 0 || check_sec_keys(c, n, path, VS_CFG_SEC_L2) < 0)
+		return -EINVAL;
+	return parse_obj(c, n, path, VS_CFG_SEC_L2, 0, PASS_ALL, l2, NULL);
+}
+
+static int
 check_metrics_listen(struct vs_cfg_ctx *c, const struct key_at *at)
 {
 	const struct vs_cfg_control *ct = at->obj;
@@ -2232,6 +2244,179 @@ static const struct vs_cfg_key_ops extra_macs_ops = {.parse = parse_vf_extra_mac
 						     .write = write_extra_macs,
 						     .free = free_extra_macs};
 
+/* ---- VLAN modes of ports and l2 static entries ---- */
+
+static int
+parse_port_trunks(struct vs_cfg_ctx *c, const struct key_at *at)
+{
+	struct vs_cfg_port *p = at->obj;
+	const struct vs_cfg_node *it;
+	char ip[KEYPATH_MAX];
+	uint32_t len, j;
+	uint64_t v = 0;
+
+	if (list_len(c, at->v, at->kp, VS_CFG_MAX_TRUNKS, "VLANs", &len) < 0)
+		return -EINVAL;
+	p->n_trunks = (uint16_t)len;
+	for (it = len ? at->v->first : NULL, j = 0; it != NULL; it = it->next, j++) {
+		if (get_uint(c, it, idx(ip, at->kp, j), 0, 4095, &v) < 0)
+			return -EINVAL;
+		p->trunks[j] = (uint16_t)v;
+	}
+	return 0;
+}
+
+static bool
+diff_port_trunks(const struct vs_cfg_key *k, const void *a, const void *b, char *sfx,
+		 size_t sfx_size, char *was, char *now, size_t size)
+{
+	const struct vs_cfg_port *x = a, *y = b;
+	char p[8], q[8];
+	uint32_t i;
+
+	if (x->n_trunks != y->n_trunks)
+		return count_differs(sfx, sfx_size, was, now, size, x->n_trunks, y->n_trunks);
+	for (i = 0; i < x->n_trunks; i++)
+		if (x->trunks[i] != y->trunks[i]) {
+			snprintf(p, sizeof(p), "%u", x->trunks[i]);
+			snprintf(q, sizeof(q), "%u", y->trunks[i]);
+			return differ(sfx, sfx_size, was, now, size, NULL, i, p, q);
+		}
+	return false;
+}
+
+static int
+write_port_trunks(FILE *f, const struct vs_cfg_key *k, const void *obj, const char *prefix,
+		  const char *indent)
+{
+	const struct vs_cfg_port *p = obj;
+	uint32_t i;
+
+	if (p->n_trunks == 0)
+		return 0;
+	fprintf(f, "%s%s: [", prefix, k->name);
+	for (i = 0; i < p->n_trunks; i++)
+		fprintf(f, "%s%u", i ? ", " : "", p->trunks[i]);
+	fputs("]\n", f);
+	return 1;
+}
+
+static int
+check_port_tag(struct vs_cfg_ctx *c, const struct key_at *at)
+{
+	const struct vs_cfg_port *p = at->obj;
+
+	if (p->tag != 0 && (p->n_trunks != 0 || p->native_vlan != 0))
+		return vs_cfg_fail(c, at->v->pos, at->kp,
+				   "an access port (tag) takes no trunks or native_vlan; expected "
+				   "either tag (access) or trunks/native_vlan (trunk)");
+	return 0;
+}
+
+static int
+parse_l2_static(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, uint32_t i,
+		void *arg)
+{
+	static const char *const keys[] = {"mac", "vlan", "port"};
+	struct vs_cfg_l2_static *e = &((struct vs_cfg_l2 *)arg)->statics[i];
+	char kp[KEYPATH_MAX];
+	uint64_t v = 0;
+
+	e->pos = n->pos;
+	if (need_map(c, n, path) < 0 || check_keys(c, n, path, keys, ARRAY_LEN(keys)) < 0)
+		return -EINVAL;
+	if (get(n, "mac") == NULL || get(n, "port") == NULL)
+		return vs_cfg_fail(c, n->pos, path,
+				   "a static entry needs mac and port; expected "
+				   "{mac: MAC, vlan: N, port: NAME}");
+	if (get_mac(c, get(n, "mac"), sub(kp, path, "mac"), true, &e->mac) < 0)
+		return -EINVAL;
+	if (get(n, "vlan") != NULL &&
+	    get_uint(c, get(n, "vlan"), sub(kp, path, "vlan"), 0, 4095, &v) < 0)
+		return -EINVAL;
+	e->vlan = (uint16_t)v;
+	return get_str(c, get(n, "port"), sub(kp, path, "port"), e->port, sizeof(e->port), CS_NAME,
+		       false);
+}
+
+static int
+parse_l2_statics(struct vs_cfg_ctx *c, const struct key_at *at)
+{
+	struct vs_cfg_l2 *l2 = at->obj;
+	uint32_t len;
+
+	if (list_len(c, at->v, at->kp, VS_CFG_MAX_L2_STATIC, "static entries", &len) < 0)
+		return -EINVAL;
+	l2->n_statics = len;
+	return for_each(c, at->v, at->kp, parse_l2_static, l2);
+}
+
+static bool
+diff_l2_statics(const struct vs_cfg_key *k, const void *a, const void *b, char *sfx,
+		size_t sfx_size, char *was, char *now, size_t size)
+{
+	const struct vs_cfg_l2 *x = a, *y = b;
+	char p[24], q[24];
+	uint32_t i;
+
+	if (x->n_statics != y->n_statics)
+		return count_differs(sfx, sfx_size, was, now, size, x->n_statics, y->n_statics);
+	for (i = 0; i < x->n_statics; i++) {
+		const struct vs_cfg_l2_static *s = &x->statics[i], *t = &y->statics[i];
+
+		if (memcmp(&s->mac, &t->mac, sizeof(s->mac)) != 0 || s->vlan != t->vlan ||
+		    strcmp(s->port, t->port) != 0)
+			return differ(sfx, sfx_size, was, now, size, NULL, i,
+				      vs_cfg_mac_str(&s->mac, p, sizeof(p)),
+				      vs_cfg_mac_str(&t->mac, q, sizeof(q)));
+	}
+	return false;
+}
+
+static int
+write_l2_statics(FILE *f, const struct vs_cfg_key *k, const void *obj, const char *prefix,
+		 const char *indent)
+{
+	const struct vs_cfg_l2 *l2 = obj;
+	uint32_t i;
+
+	if (l2->n_statics == 0)
+		return 0;
+	fprintf(f, "%s%s:\n", prefix, k->name);
+	for (i = 0; i < l2->n_statics; i++) {
+		fprintf(f, "%s  - {mac: ", indent);
+		write_mac(f, &l2->statics[i].mac);
+		fprintf(f, ", vlan: %u, port: ", l2->statics[i].vlan);
+		vs_cfg_write_str(f, l2->statics[i].port);
+		fputs("}\n", f);
+	}
+	return 1;
+}
+
+/* Static entries name ports of the file. */
+static int
+check_l2_ports(struct vs_cfg_ctx *c, const struct vs_config *cfg)
+{
+	char kp[KEYPATH_MAX];
+	uint32_t i;
+
+	for (i = 0; i < cfg->l2.n_statics; i++) {
+		const struct vs_cfg_l2_static *e = &cfg->l2.statics[i];
+
+		if (vs_config_port(cfg, e->port) == NULL)
+			return vs_cfg_fail(c, e->pos, idx(kp, "l2.static", i),
+					   "port %s is not in ports; expected a port name",
+					   e->port);
+	}
+	return 0;
+}
+
+static const struct vs_cfg_key_ops trunks_ops = {
+    .parse = parse_port_trunks, .diff = diff_port_trunks, .write = write_port_trunks};
+static const struct vs_cfg_key_ops port_tag_ops = {.check = check_port_tag};
+static const struct vs_cfg_key_ops l2_static_ops = {
+    .parse = parse_l2_statics, .diff = diff_l2_statics, .write = write_l2_statics};
+
 /* A field: its offset and size. SPAN: the fields first..last of a custom key. */
 #define AT(st, f) .offset = offsetof(st, f), .size = sizeof(((st *)0)->f)
 #define SPAN(st, first, last)                                                                      \
@@ -2347,6 +2532,13 @@ static const struct vs_cfg_key port_keys[] = {
      .doc = "server mode: socket permissions"},
     {"ofport", UINT, LIVE, AT(P, ofport), .max = 0xffffff00u,
      .doc = "OpenFlow port number; 0 = position in ports + 1"},
+    {"trunks", VS_CFG_T_CUSTOM, RECREATE, SPAN(P, n_trunks, trunks), .ops = &trunks_ops,
+     .doc = "normal action: VLANs a trunk port carries; [] = all"},
+    {"native_vlan", UINT, RECREATE, AT(P, native_vlan), .max = 4095,
+     .doc = "normal action: VLAN of a trunk port's untagged frames"},
+    /* after trunks and native_vlan: its check looks at both */
+    {"tag", UINT, RECREATE, AT(P, tag), .max = 4095, .ops = &port_tag_ops,
+     .doc = "normal action: access port of this VLAN; 0 = trunk"},
 };
 #undef ETH
 #undef VHU
@@ -2423,6 +2615,17 @@ static const struct vs_cfg_key openflow_keys[] = {
 };
 #undef O
 
+#define L struct vs_cfg_l2
+static const struct vs_cfg_key l2_keys[] = {
+    {"aging_s", UINT, RESTART, AT(L, aging_s), .min = 1, .max = 86400 * 365, .def = 300,
+     .doc = "learned entries unseen this long are removed"},
+    {"max_entries", UINT, RESTART, AT(L, max_entries), .min = 1, .max = 1 << 24, .def = 8192,
+     .doc = "MAC table size (learned and static)"},
+    {"static", VS_CFG_T_CUSTOM, RESTART, SPAN(L, statics, n_statics), .ops = &l2_static_ops,
+     .doc = "static entries {mac, vlan, port}"},
+};
+#undef L
+
 /* Listed for the docs and the reload classes: rules have their own parser
  * (parse_rule), comparator (vs_rule_spec_same) and writer (app/save.c). */
 #define R   struct vs_cfg_rule
@@ -2479,6 +2682,8 @@ static const struct section {
     [VS_CFG_SEC_OPENFLOW] = {"openflow", openflow_keys, ARRAY_LEN(openflow_keys), false,
 			     offsetof(struct vs_config, openflow), 0,
 			     sizeof(struct vs_cfg_openflow), NO_POS},
+    [VS_CFG_SEC_L2] = {"l2", l2_keys, ARRAY_LEN(l2_keys), false, offsetof(struct vs_config, l2), 0,
+		       sizeof(struct vs_cfg_l2), NO_POS},
 };
 
 const struct vs_cfg_key *
@@ -2988,7 +3193,7 @@ parse_action(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path
 					   "controller"};
 	static const char *const pv_keys[] = {"vid", "pcp"};
 	static const char *const ctl_keys[] = {"max_len"};
-	const char *expected = "drop, flood, pop_vlan, controller, {output: PORT}, "
+	const char *expected = "drop, flood, normal, pop_vlan, controller, {output: PORT}, "
 			       "{push_vlan: {vid, pcp}}, {set_eth_src: MAC}, {set_eth_dst: MAC} "
 			       "or {controller: {max_len: N}}";
 	const struct vs_cfg_node *v;
@@ -3002,6 +3207,8 @@ parse_action(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path
 			a->type = VS_CFG_ACT_FLOOD;
 		else if (strcmp(n->str, "pop_vlan") == 0)
 			a->type = VS_CFG_ACT_POP_VLAN;
+		else if (strcmp(n->str, "normal") == 0)
+			a->type = VS_CFG_ACT_NORMAL;
 		else if (strcmp(n->str, "controller") == 0) {
 			a->type = VS_CFG_ACT_CONTROLLER;
 			a->max_len = VS_CFG_CTL_MAX_LEN_ALL;
@@ -3149,8 +3356,8 @@ parse_rules(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, struct vs_config 
 
 /* ---- top level ---- */
 
-static const char *const top_keys[] = {"dpdk",	"workers", "classifier", "control",
-				       "ports", "sriov",   "rules",	 "openflow"};
+static const char *const top_keys[] = {"dpdk",	"workers", "classifier", "control", "ports",
+				       "sriov", "rules",   "openflow",	 "l2"};
 
 static int
 load_tree(struct vs_cfg_ctx *c, const struct vs_cfg_node *root, struct vs_config *cfg)
@@ -3161,10 +3368,11 @@ load_tree(struct vs_cfg_ctx *c, const struct vs_cfg_node *root, struct vs_config
 	if (root == NULL || vs_cfg_is_null(root))
 		return 0; /* empty file: defaults, no ports */
 	if (root->kind != VS_CFG_NODE_MAP)
-		return vs_cfg_fail(c, root->pos, "config",
-				   "found %s at the top level; expected a mapping with keys dpdk, "
-				   "workers, classifier, control, ports, sriov, rules, openflow",
-				   kind_name(root));
+		return vs_cfg_fail(
+		    c, root->pos, "config",
+		    "found %s at the top level; expected a mapping with keys dpdk, "
+		    "workers, classifier, control, ports, sriov, rules, openflow, l2",
+		    kind_name(root));
 	if (check_keys(c, root, "", top_keys, ARRAY_LEN(top_keys)) < 0)
 		return -EINVAL;
 	if (parse_dpdk(c, get(root, "dpdk"), &cfg->dpdk) < 0)
@@ -3176,6 +3384,8 @@ load_tree(struct vs_cfg_ctx *c, const struct vs_cfg_node *root, struct vs_config
 		rc = parse_control(c, get(root, "control"), &cfg->control);
 	if (rc == 0)
 		rc = parse_openflow(c, get(root, "openflow"), &cfg->openflow);
+	if (rc == 0)
+		rc = parse_l2(c, get(root, "l2"), &cfg->l2);
 	if (rc < 0)
 		return rc;
 	refs = calloc(1, sizeof(*refs));
@@ -3186,6 +3396,8 @@ load_tree(struct vs_cfg_ctx *c, const struct vs_cfg_node *root, struct vs_config
 		rc = parse_ports(c, get(root, "ports"), cfg);
 	if (rc == 0)
 		rc = check_port_devices(c, cfg);
+	if (rc == 0)
+		rc = check_l2_ports(c, cfg);
 	if (rc == 0)
 		rc = check_sriov_ports(c, cfg, refs);
 	free(refs->macs);
@@ -3537,6 +3749,8 @@ vs_cfg_action_type_str(enum vs_cfg_action_type t)
 		return "set_eth_dst";
 	case VS_CFG_ACT_CONTROLLER:
 		return "controller";
+	case VS_CFG_ACT_NORMAL:
+		return "normal";
 	}
 	return "unknown";
 }

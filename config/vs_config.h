@@ -15,13 +15,15 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define VS_CFG_NAME_MAX	   32  /* port names, including NUL */
-#define VS_CFG_DEVICE_MAX  512 /* PCI address or vdev devargs */
-#define VS_CFG_PATH_MAX	   108 /* sizeof(sun_path) */
-#define VS_CFG_MAX_PORTS   64
-#define VS_CFG_MAX_WORKERS 64
-#define VS_CFG_MAX_ACTIONS 16
-#define VS_CFG_IFNAME_MAX  16 /* IFNAMSIZ */
+#define VS_CFG_NAME_MAX	     32	 /* port names, including NUL */
+#define VS_CFG_DEVICE_MAX    512 /* PCI address or vdev devargs */
+#define VS_CFG_PATH_MAX	     108 /* sizeof(sun_path) */
+#define VS_CFG_MAX_PORTS     64
+#define VS_CFG_MAX_WORKERS   64
+#define VS_CFG_MAX_ACTIONS   16
+#define VS_CFG_MAX_TRUNKS    64	 /* VLANs one trunk port lists */
+#define VS_CFG_MAX_L2_STATIC 256 /* l2.static entries */
+#define VS_CFG_IFNAME_MAX    16	 /* IFNAMSIZ */
 
 struct vs_cfg_pos {
 	uint32_t line;	 /* 1-based; 0 when built in / not from a file */
@@ -106,6 +108,14 @@ struct vs_cfg_port {
 
 	uint32_t ofport; /* OpenFlow port number; 0 = index in ports + 1 */
 
+	/* VLAN mode of the normal action (OVS tag / trunks): tag != 0 makes an
+	 * access port of that VLAN; otherwise a trunk of trunks[] (none: every
+	 * VLAN) whose untagged frames belong to native_vlan (0: VLAN 0). */
+	uint16_t tag;
+	uint16_t native_vlan;
+	uint16_t n_trunks;
+	uint16_t trunks[VS_CFG_MAX_TRUNKS];
+
 	struct vs_cfg_rxq_pin *rxq_pins;
 	uint32_t n_rxq_pins;
 	struct vs_cfg_pos where_pos; /* of device: (ethdev) or path: (vhost) */
@@ -161,6 +171,7 @@ enum vs_cfg_action_type {
 	VS_CFG_ACT_SET_ETH_SRC,
 	VS_CFG_ACT_SET_ETH_DST,
 	VS_CFG_ACT_CONTROLLER, /* controller: {max_len} (OpenFlow packet-in) */
+	VS_CFG_ACT_NORMAL,     /* the MAC learning switch (l2/) */
 };
 
 /* controller max_len: the whole frame (OFPCML_NO_BUFFER). */
@@ -255,6 +266,21 @@ struct vs_cfg_openflow {
 	uint32_t packet_in_rate; /* packet-ins per second per controller, default 1000 */
 };
 
+/* ---- l2: the MAC learning table of the normal action ---- */
+struct vs_cfg_l2_static {
+	struct vs_cfg_mac mac;
+	uint16_t vlan;
+	char port[VS_CFG_NAME_MAX];
+	struct vs_cfg_pos pos;
+};
+
+struct vs_cfg_l2 {
+	uint32_t aging_s;     /* default 300; learned entries unseen this long go */
+	uint32_t max_entries; /* default 8192; learned + static */
+	struct vs_cfg_l2_static statics[VS_CFG_MAX_L2_STATIC];
+	uint32_t n_statics;
+};
+
 struct vs_config {
 	char source[256]; /* file name, or "<built-in>" */
 	struct vs_cfg_dpdk dpdk;
@@ -269,6 +295,7 @@ struct vs_config {
 	uint32_t n_sriov;
 	struct vs_cfg_control control;
 	struct vs_cfg_openflow openflow;
+	struct vs_cfg_l2 l2;
 };
 
 /*
@@ -368,6 +395,7 @@ enum vs_cfg_section {
 	VS_CFG_SEC_VFS,	       /* each sriov[].vfs[] item: struct vs_cfg_vf */
 	VS_CFG_SEC_RULES,      /* each rules[] item: struct vs_cfg_rule (listed only) */
 	VS_CFG_SEC_OPENFLOW,   /* struct vs_cfg_openflow */
+	VS_CFG_SEC_L2,	       /* struct vs_cfg_l2 */
 	VS_CFG_SEC_MAX,
 };
 

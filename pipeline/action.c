@@ -140,6 +140,11 @@ compile_actions(const struct vs_cfg_rule *r, vs_port_lookup_fn lookup, void *arg
 			last = (int)i;
 			acts->n_tx++;
 			break;
+		case VS_CFG_ACT_NORMAL:
+			a->type = VS_ACTION_NORMAL;
+			last = (int)i;
+			acts->n_tx++;
+			break;
 		case VS_CFG_ACT_FLOOD:
 			a->type = VS_ACTION_FLOOD;
 			last = (int)i;

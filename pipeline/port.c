@@ -293,6 +293,10 @@ vs_port_create(const struct vs_cfg_port *cfg, uint16_t id, const struct vs_port_
 	snprintf(port->name, sizeof(port->name), "%s", cfg->name);
 	port->id = id;
 	port->type = (enum vs_port_type)cfg->type;
+	port->l2_tag = cfg->tag;
+	port->l2_native = cfg->native_vlan;
+	port->l2_n_trunks = cfg->n_trunks;
+	memcpy(port->l2_trunks, cfg->trunks, sizeof(port->l2_trunks));
 	port->ops = ops;
 	port->socket_id = SOCKET_ID_ANY;
 	__atomic_store_n(&port->ready, false, __ATOMIC_RELAXED);

@@ -253,6 +253,23 @@ vs_switch_create(const struct vs_config *cfg)
 	rc = -vs_rules_init(sw, cfg->classifier.max_rules);
 	if (rc != 0)
 		goto fail;
+	{
+		struct vs_l2_params lp = {0};
+
+		snprintf(name, sizeof(name), "vs_l2_%u", seq);
+		lp.name = name;
+		lp.max_entries = cfg->l2.max_entries ? cfg->l2.max_entries : 8192;
+		lp.aging_s = cfg->l2.aging_s ? cfg->l2.aging_s : 300;
+		lp.n_workers = sw->n_workers;
+		lp.qsbr = sw->qsbr;
+		lp.socket_id = SOCKET_ID_ANY;
+		sw->l2 = vs_l2_create(&lp);
+		if (sw->l2 == NULL) {
+			rc = errno ? errno : ENOMEM;
+			VS_PL_LOG(ERR, "cannot create the MAC table: %s", strerror(rc));
+			goto fail;
+		}
+	}
 	for (i = 0; i < sw->n_workers; i++) {
 		struct vs_cls_ctx_params xp;
 		struct vs_worker *w;
@@ -300,6 +317,7 @@ fail:
 	free_workers(sw);
 	vs_rules_fini(sw);
 	vs_cls_destroy(sw->cls);
+	vs_l2_destroy(sw->l2);
 	rte_free(sw->qsbr);
 	rte_mempool_free(sw->pool);
 	free(sw);
@@ -308,6 +326,39 @@ fail:
 }
 
 /* ---- snapshot ------------------------------------------------------------------------- */
+
+/* The VLAN segments of the normal action from the ports' VLAN modes. */
+static void
+snapshot_fill_l2(struct vs_switch *sw, struct vs_snapshot *s)
+{
+	uint16_t id, i, v;
+
+	s->l2 = sw->l2 != NULL ? &sw->l2->dp : NULL;
+	for (id = 0; id < VS_PORT_MAX; id++) {
+		const struct vs_port *p = sw->ports[id];
+		uint64_t bit = UINT64_C(1) << id;
+
+		if (p == NULL)
+			continue;
+		s->port_tag[id] = p->l2_tag;
+		s->port_native[id] = p->l2_native;
+		if (p->l2_tag != 0) {
+			s->vlan_ports[p->l2_tag] |= bit;
+			s->vlan_untagged[p->l2_tag] |= bit;
+			continue;
+		}
+		if (p->l2_n_trunks == 0)
+			for (v = 0; v < VS_L2_VLANS; v++)
+				s->vlan_ports[v] |= bit;
+		for (i = 0; i < p->l2_n_trunks; i++)
+			s->vlan_ports[p->l2_trunks[i]] |= bit;
+		/* Untagged frames of a trunk: its native VLAN, or VLAN 0 when
+		 * it lists no native_vlan (then only if VLAN 0 is carried). */
+		if (p->l2_native != 0 || p->l2_n_trunks == 0)
+			s->vlan_ports[p->l2_native] |= bit;
+		s->vlan_untagged[p->l2_native] |= bit;
+	}
+}
 
 /* Fill s from the switch's port table and rxqs, one generation ahead. */
 static void
@@ -326,6 +377,7 @@ snapshot_fill(struct vs_switch *sw, struct vs_snapshot *s, const struct vs_rxq_m
 			s->ready_mask |= UINT64_C(1) << id;
 	}
 	s->rxqs = *rxqs;
+	snapshot_fill_l2(sw, s);
 }
 
 static struct vs_snapshot *
@@ -1227,6 +1279,28 @@ located:
 	return rc;
 }
 
+/* The l2.static entries, once (they are restart-only keys). */
+static void
+l2_statics(struct vs_switch *sw, const struct vs_config *cfg)
+{
+	uint32_t i;
+
+	if (sw->l2_statics_done)
+		return;
+	sw->l2_statics_done = true;
+	for (i = 0; i < cfg->l2.n_statics; i++) {
+		const struct vs_cfg_l2_static *e = &cfg->l2.statics[i];
+		const struct vs_port *p = vs_switch_port_by_name(sw, e->port);
+		char mac[24];
+		int rc = p != NULL ? vs_l2_static_add(sw->l2, e->mac.b, e->vlan, p->id) : -ENODEV;
+
+		if (rc < 0)
+			VS_PL_LOG(WARNING, "l2.static[%u] %s vlan %u port %s: not added: %s", i,
+				  vs_cfg_mac_str(&e->mac, mac, sizeof(mac)), e->vlan, e->port,
+				  strerror(-rc));
+	}
+}
+
 int
 vs_switch_apply_plan(struct vs_switch *sw, struct vs_plan *plan, struct vs_cfg_error *err)
 {
@@ -1346,7 +1420,16 @@ vs_switch_apply_plan(struct vs_switch *sw, struct vs_plan *plan, struct vs_cfg_e
 		if (plan->steps[i].op == VS_PLAN_RXQ_ASSIGN || plan->steps[i].op == VS_PLAN_CONTROL)
 			plan->steps[i].done = true;
 	/* 6. No worker can see the ports that went (grace period passed). */
+	for (i = 0; i < plan->n; i++) {
+		const struct vs_port *p = vs_switch_port_by_name(sw, plan->steps[i].name);
+
+		/* What was learned on a recreated port may not hold any more. */
+		if (plan->steps[i].op == VS_PLAN_PORT_CHANGE && p != NULL)
+			vs_l2_flush(sw->l2, p->id, false);
+	}
+	l2_statics(sw, cfg);
 	for (i = 0; i < n_gone; i++) {
+		vs_l2_flush(sw->l2, gone[i]->id, true);
 		VS_PL_LOG(INFO, "port %s removed", gone[i]->name);
 		vs_port_stop(gone[i]);
 		vs_port_destroy(gone[i]);
@@ -1500,6 +1583,7 @@ vs_switch_destroy(struct vs_switch *sw)
 	free_workers(sw);
 	vs_rules_fini(sw);
 	vs_cls_destroy(sw->cls);
+	vs_l2_destroy(sw->l2);
 	s = __atomic_exchange_n(&sw->sh.snap, NULL, __ATOMIC_SEQ_CST);
 	rte_free(s);
 	for (id = 0; id < VS_PORT_MAX; id++)
@@ -1507,6 +1591,18 @@ vs_switch_destroy(struct vs_switch *sw)
 	rte_free(sw->qsbr);
 	rte_mempool_free(sw->pool);
 	free(sw);
+}
+
+struct vs_l2 *
+vs_switch_l2(struct vs_switch *sw)
+{
+	return sw->l2;
+}
+
+unsigned
+vs_switch_l2_tick(struct vs_switch *sw, uint32_t now_s)
+{
+	return vs_l2_tick(sw->l2, now_s);
 }
 
 void
@@ -1585,6 +1681,13 @@ vs_switch_stats(struct vs_switch *sw, struct vs_switch_stats *out)
 		snprintf(ps->name, sizeof(ps->name), "%s", sw->ports[id]->name);
 		vs_port_stats_get(sw->ports[id], &ps->dev);
 	}
+	if (sw->l2 != NULL) {
+		out->l2_learned = sw->l2->stats.learned;
+		out->l2_moved = sw->l2->stats.moved;
+		out->l2_aged = sw->l2->stats.aged;
+		out->l2_full = sw->l2->stats.full;
+		out->l2_entries = sw->l2->n_entries;
+	}
 	for (i = 0; i < sw->n_workers; i++) {
 		const struct vs_worker_stats *ws = &sw->workers[i]->stats;
 		struct vs_switch_worker_stats *o = &out->worker[i];
@@ -1608,6 +1711,8 @@ vs_switch_stats(struct vs_switch *sw, struct vs_switch_stats *out)
 			o->rx_pkts += ws->rx_pkts[id];
 			o->tx_pkts += ws->tx_pkts[id];
 		}
+		out->l2_flooded += sw->workers[i]->l2ws.flooded;
+		out->l2_lost += sw->workers[i]->l2ws.lost;
 		for (r = VS_DROP_FIRST; r < VS_DROP_MAX; r++) {
 			o->drops[r] = ws->drops[r];
 			out->drops[r] += ws->drops[r];

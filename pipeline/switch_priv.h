@@ -12,6 +12,7 @@
 
 #include "vs_rules.h"
 #include "vs_switch.h"
+#include "vs_l2.h"
 #include "vs_worker.h"
 
 /* The rule table (rules.c). */
@@ -40,6 +41,8 @@ struct vs_switch {
 	struct vs_worker *workers[VS_CFG_MAX_WORKERS];
 	struct vs_port *ports[VS_PORT_MAX]; /* by switch port id */
 	struct vs_rule_table rt;
+	struct vs_l2 *l2;     /* MAC table of the normal action */
+	bool l2_statics_done; /* l2.static entries added (restart-only keys) */
 	uint64_t generation;
 	bool running;
 	uint16_t pin_next; /* worker whose packet-in ring is drained first */

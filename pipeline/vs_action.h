@@ -26,6 +26,7 @@ enum vs_action_type {
 	VS_ACTION_SET_ETH_SRC,
 	VS_ACTION_SET_ETH_DST,
 	VS_ACTION_CONTROLLER, /* to the control thread (OpenFlow packet-in), max_len bytes */
+	VS_ACTION_NORMAL,     /* MAC learning switch: learn, forward or flood (l2/) */
 };
 
 struct vs_action {

@@ -28,7 +28,10 @@
 	X(VHOST_NOT_READY, "vhost_not_ready", "vhost output with no guest device.")                \
 	X(VHOST_TX_FULL, "vhost_tx_full", "Guest rx ring full or disabled.")                       \
 	X(TO_CONTROLLER_FULL, "to_controller_full",                                                \
-	  "Packet-in ring to the control thread full (OpenFlow controller path).")
+	  "Packet-in ring to the control thread full (OpenFlow controller path).")                 \
+	X(L2_VLAN_DISALLOWED, "l2_vlan_disallowed",                                                \
+	  "normal: frame tagged with a VLAN its input port does not carry.")                       \
+	X(L2_SAME_PORT, "l2_same_port", "normal: the destination was learned on the input port.")
 
 enum vs_drop_reason {
 #define VS_DROP_PARSE_ENUM_(name, str, help) VS_DROP_PARSE_##name = VS_PARSE_##name,

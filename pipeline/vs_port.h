@@ -100,6 +100,11 @@ struct vs_port {
 	bool txq_shared[VS_PORT_MAX_QUEUES];
 	rte_spinlock_t tx_lock[VS_PORT_MAX_QUEUES];
 	void *priv; /* type-specific state */
+	/* VLAN mode for the normal action (config tag / trunks / native_vlan). */
+	uint16_t l2_tag;    /* access VLAN; 0 = trunk */
+	uint16_t l2_native; /* trunk: VLAN of untagged frames */
+	uint16_t l2_n_trunks;
+	uint16_t l2_trunks[VS_CFG_MAX_TRUNKS]; /* none: every VLAN */
 };
 
 /* Register the ops of a port type (the vhost module calls this for

@@ -81,6 +81,13 @@ void vs_switch_reclaim(struct vs_switch *sw);
  * last call (vs_cls_rerank); the daemon calls it about once a second. */
 void vs_switch_rerank(struct vs_switch *sw);
 
+struct vs_l2;
+/* The MAC table of the normal action (l2/vs_l2.h: show, flush). */
+struct vs_l2 *vs_switch_l2(struct vs_switch *sw);
+/* Apply learn events and age with the clock at now_s seconds (control
+ * thread; the daemon passes monotonic seconds, tests a fake clock). */
+unsigned vs_switch_l2_tick(struct vs_switch *sw, uint32_t now_s);
+
 struct rte_mempool *vs_switch_mempool(struct vs_switch *sw);
 /* The classifier (statistics, subtable re-ranking by the control thread). */
 struct vs_cls *vs_switch_cls(struct vs_switch *sw);
@@ -140,6 +147,12 @@ struct vs_switch_stats {
 	struct vs_switch_worker_stats worker[VS_CFG_MAX_WORKERS];
 	uint64_t drops[VS_DROP_MAX]; /* all workers */
 	uint64_t total_drops;
+	/* the normal action's MAC table (l2/) */
+	uint64_t l2_learned, l2_moved, l2_aged;
+	uint64_t l2_full;    /* learn refused: table full (the packets still flood) */
+	uint64_t l2_lost;    /* learn events a full worker ring refused */
+	uint64_t l2_flooded; /* packets the normal action flooded */
+	uint64_t l2_entries; /* gauge */
 };
 
 /* Aggregate every worker's counters (control thread). 0 or -errno. */

@@ -26,6 +26,7 @@
 #include "vs_drop.h"
 #include "vs_flow_key.h"
 #include "vs_port.h"
+#include "l2_dp.h"
 
 struct rte_mbuf;
 struct rte_mempool;
@@ -66,6 +67,14 @@ struct vs_snapshot {
 	uint64_t ready_mask;		    /* bit id: port exists and is ready */
 	struct vs_port *ports[VS_PORT_MAX]; /* NULL for a free id */
 	struct vs_rxq_map rxqs;
+	/* The normal action (l2/): the MAC table, each port's ingress VLAN
+	 * mode, and per VLAN the ports that carry it and those of them that
+	 * send it untagged (access ports, a trunk's native VLAN). */
+	struct vs_l2_dp *l2;		     /* NULL: no MAC table */
+	uint16_t port_tag[VS_PORT_MAX];	     /* access VLAN; 0 = trunk */
+	uint16_t port_native[VS_PORT_MAX];   /* trunk: VLAN of untagged frames */
+	uint64_t vlan_ports[VS_L2_VLANS];    /* bit id: the port carries the VLAN */
+	uint64_t vlan_untagged[VS_L2_VLANS]; /* bit id: ... and sends it untagged */
 };
 
 /*
@@ -181,6 +190,7 @@ struct vs_worker {
 	const struct vs_cls_rule *rules[VS_BURST];
 	uint8_t outcome[VS_BURST];
 	struct vs_txbuf txb[VS_PORT_MAX];
+	struct vs_l2_wstate l2ws; /* learn-event dedup; lost/flooded are ctl: ro */
 
 	/* ctl: ro. */
 	struct vs_worker_stats stats __rte_cache_aligned;

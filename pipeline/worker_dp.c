@@ -306,6 +306,113 @@ pop_vlan(struct rte_mbuf *m)
 	rte_pktmbuf_adj(m, sizeof(struct rte_vlan_hdr));
 }
 
+/* Send m to the ports of targets (last: m itself goes to the last one). */
+static inline void
+emit_mask(struct vs_worker *w, const struct vs_snapshot *s, uint64_t targets, uint16_t in_port,
+	  struct rte_mbuf *m, bool last)
+{
+	while (targets) {
+		uint16_t id = (uint16_t)(unsigned)__builtin_ctzll(targets);
+
+		targets &= targets - 1;
+		emit(w, s, id, in_port, m, last && targets == 0);
+	}
+}
+
+/*
+ * The normal action: put m in its VLAN segment (the input port's access
+ * VLAN, its tag on a trunk, or the trunk's native VLAN), learn its source,
+ * and send it to the learned port of its destination or flood it to the
+ * segment's other ports, tagged or untagged as each port carries the VLAN.
+ * Never back out of in_port: the switch runs no STP.
+ */
+static void
+normal(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, struct rte_mbuf *m,
+       bool last)
+{
+	const uint64_t in_bit = UINT64_C(1) << in_port;
+	const struct rte_ether_hdr *eh;
+	const struct vs_l2_entry *e;
+	uint64_t targets, untag;
+	uint16_t vlan, type;
+	bool tagged;
+
+	if (unlikely(rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN || s->l2 == NULL)) {
+		if (last)
+			drop_pkt(w, m, VS_DROP_NO_OUTPUT);
+		return;
+	}
+	eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	type = rte_be_to_cpu_16(eh->ether_type);
+	tagged = type == RTE_ETHER_TYPE_VLAN &&
+		 rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN + sizeof(struct rte_vlan_hdr);
+	if (s->port_tag[in_port] != 0) {
+		vlan = s->port_tag[in_port];
+		if (unlikely(tagged))
+			goto disallowed;
+	} else {
+		vlan = tagged
+			   ? rte_be_to_cpu_16(((const struct rte_vlan_hdr *)(eh + 1))->vlan_tci) &
+				 VS_VLAN_VID_MASK
+			   : s->port_native[in_port];
+		if (unlikely(!(s->vlan_ports[vlan] & in_bit)))
+			goto disallowed;
+	}
+	if (likely(!rte_is_multicast_ether_addr(&eh->src_addr)))
+		vs_l2_learn(s->l2, &w->l2ws, w->index, eh->src_addr.addr_bytes, vlan, in_port);
+	e = rte_is_multicast_ether_addr(&eh->dst_addr)
+		? NULL
+		: vs_l2_lookup(s->l2, eh->dst_addr.addr_bytes, vlan);
+	if (e != NULL) {
+		uint16_t out = __atomic_load_n(&e->port, __ATOMIC_RELAXED);
+
+		if (unlikely(out == in_port)) {
+			if (last)
+				drop_pkt(w, m, VS_DROP_L2_SAME_PORT);
+			return;
+		}
+		targets = (UINT64_C(1) << out) & s->vlan_ports[vlan];
+	} else {
+		targets = s->vlan_ports[vlan] & s->ready_mask & ~in_bit;
+		w->l2ws.flooded++;
+	}
+	if (targets == 0) {
+		if (last)
+			drop_pkt(w, m, VS_DROP_NO_OUTPUT);
+		return;
+	}
+	if (!last) {
+		/* Later actions see m unchanged: tag or untag a private copy. */
+		m = rte_pktmbuf_copy(m, w->sh->pool, 0, UINT32_MAX);
+		if (unlikely(m == NULL)) {
+			w->stats.drops[VS_DROP_NO_MBUF]++;
+			return;
+		}
+	}
+	/* First the ports that take the frame as it is, then the others. */
+	untag = targets & s->vlan_untagged[vlan];
+	if (tagged) {
+		emit_mask(w, s, targets & ~untag, in_port, m, untag == 0);
+		if (untag == 0)
+			return;
+		pop_vlan(m);
+		emit_mask(w, s, untag, in_port, m, true);
+	} else {
+		emit_mask(w, s, untag, in_port, m, untag == targets);
+		if (untag == targets)
+			return;
+		if (unlikely(!push_vlan(m, vlan))) {
+			drop_pkt(w, m, VS_DROP_VLAN_PUSH_FAILED);
+			return;
+		}
+		emit_mask(w, s, targets & ~untag, in_port, m, true);
+	}
+	return;
+disallowed:
+	if (last)
+		drop_pkt(w, m, VS_DROP_L2_VLAN_DISALLOWED);
+}
+
 static void
 execute(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, struct rte_mbuf *m,
 	const struct vs_actions *acts)
@@ -328,6 +435,11 @@ execute(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, stru
 			break;
 		case VS_ACTION_CONTROLLER:
 			to_controller(w, in_port, m, acts, a->max_len, a->last_tx);
+			if (a->last_tx)
+				return;
+			break;
+		case VS_ACTION_NORMAL:
+			normal(w, s, in_port, m, a->last_tx);
 			if (a->last_tx)
 				return;
 			break;

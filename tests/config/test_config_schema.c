@@ -28,6 +28,8 @@ static const char alt_yaml[] =
     "          watch_file: true, metrics_listen: \"[::1]:9100\"}\n"
     "openflow: {listen: \"punix:/tmp/of.sock\", datapath_id: 0x42, controllers: "
     "[\"tcp:127.0.0.1:6633\"], table_miss: controller, packet_in_rate: 50}\n"
+    "l2: {aging_s: 60, max_entries: 100, static: [{mac: \"02:00:00:00:00:01\", vlan: 1, port: "
+    "a0}]}\n"
     "sriov:\n"
     "  - pf: alt0\n"
     "    num_vfs: 2\n"
@@ -37,9 +39,10 @@ static const char alt_yaml[] =
     "         max_tx_rate: 20}\n"
     "ports:\n"
     "  - {name: a0, type: vhost, path: /tmp/a.sock, mode: server, queues: 2, owner: nobody,\n"
-    "     group: nogroup, socket_mode: \"0600\", ofport: 9}\n"
+    "     group: nogroup, socket_mode: \"0600\", ofport: 9, tag: 5}\n"
     "  - {name: e1, type: ethdev, device: net_null0, rx_queues: 1, tx_queues: 1, rx_desc: 512,\n"
-    "     tx_desc: 256, mtu: 9000, promisc: false, mac: \"02:00:00:00:00:99\"}\n"
+    "     tx_desc: 256, mtu: 9000, promisc: false, mac: \"02:00:00:00:00:99\", trunks: [1, 2],\n"
+    "     native_vlan: 3}\n"
     "  - {name: v2, type: ethdev, device: \"0000:5e:02.0\", vf: {pf: alt0, id: 0}}\n";
 
 static char *
@@ -158,6 +161,9 @@ objs(struct vs_config *cfg, enum vs_cfg_section s, uint32_t *n, size_t *size)
 	case VS_CFG_SEC_OPENFLOW:
 		*n = 1, *size = sizeof(cfg->openflow);
 		return (char *)&cfg->openflow;
+	case VS_CFG_SEC_L2:
+		*n = 1, *size = sizeof(cfg->l2);
+		return (char *)&cfg->l2;
 	default:
 		*n = 0, *size = 0;
 		return NULL;
@@ -266,6 +272,7 @@ Test(config_schema, tables_are_well_formed)
 	    [VS_CFG_SEC_VFS] = sizeof(struct vs_cfg_vf),
 	    [VS_CFG_SEC_RULES] = sizeof(struct vs_cfg_rule),
 	    [VS_CFG_SEC_OPENFLOW] = sizeof(struct vs_cfg_openflow),
+	    [VS_CFG_SEC_L2] = sizeof(struct vs_cfg_l2),
 	};
 	unsigned int s;
 

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The MAC learning table as the fast path sees it (normal action).
+ *
+ * One rte_hash per switch keyed by (MAC, VLAN), created with
+ * RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF and attached to the switch's QSBR
+ * variable (rte_hash_rcu_qsbr_add, defer-queue mode): workers look up
+ * without locks while the control thread, the table's only writer, adds,
+ * moves and deletes entries; a deleted entry is freed after a grace period.
+ *
+ * Workers never write the table. A source MAC that is new, or known on
+ * another port, becomes a learn event in the worker's own single-producer
+ * ring, which the control thread drains (vs_l2_tick). The one field a worker
+ * writes is an entry's last-seen second, and only when it differs from the
+ * coarse clock the control thread publishes (once a second per entry at most).
+ */
+#ifndef VS_L2_DP_H
+#define VS_L2_DP_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_hash.h>
+
+#include "vs_config.h"
+
+struct rte_ring;
+
+#define VS_L2_VLANS 4096
+
+/* Hash key: 8 bytes, so one compare. */
+struct vs_l2_key {
+	uint8_t mac[6];
+	uint16_t vlan;
+};
+
+struct vs_l2_entry {
+	struct vs_l2_key key; /* dp: ro, ctl: ro */
+	uint16_t port;	      /* dp: ro, ctl: rw (a move) */
+	uint8_t is_static;    /* dp: ro, ctl: ro */
+	uint32_t seen;	      /* last second the source was seen; dp: rw, ctl: rw */
+};
+
+/* A learn (or move) request from a worker. */
+struct vs_l2_event {
+	struct vs_l2_key key;
+	uint16_t port;
+	uint16_t pad; /* ring elements are multiples of 4 bytes */
+};
+
+struct vs_l2_dp {
+	struct rte_hash *h;			   /* dp: ro (lookups), ctl: rw */
+	struct rte_ring *ring[VS_CFG_MAX_WORKERS]; /* worker i: producer, ctl: consumer */
+	uint32_t now;				   /* coarse clock, seconds; ctl: rw */
+};
+
+/* Per-worker learning state (worker-private). */
+struct vs_l2_wstate {
+	struct vs_l2_key last; /* last key posted, to post a new MAC once per burst run */
+	uint16_t last_port;
+	uint32_t last_now; /* l2->now when it was posted: repost a second later */
+	uint64_t lost;	   /* events the full ring refused (ctl: ro) */
+	uint64_t flooded;  /* packets the normal action flooded (ctl: ro) */
+};
+
+static inline void
+vs_l2_key_make(struct vs_l2_key *k, const uint8_t *mac, uint16_t vlan)
+{
+	memcpy(k->mac, mac, 6);
+	k->vlan = vlan;
+}
+
+/* The entry of (mac, vlan), or NULL. */
+static inline struct vs_l2_entry *
+vs_l2_lookup(const struct vs_l2_dp *l2, const uint8_t *mac, uint16_t vlan)
+{
+	struct vs_l2_key k;
+	void *data;
+
+	vs_l2_key_make(&k, mac, vlan);
+	if (rte_hash_lookup_data(l2->h, &k, &data) < 0)
+		return NULL;
+	return data;
+}
+
+/* Post a learn event (cold: new MAC or a move). */
+void vs_l2_post(struct vs_l2_dp *l2, struct vs_l2_wstate *ws, uint16_t worker, const uint8_t *mac,
+		uint16_t vlan, uint16_t port);
+
+/* Learn that mac lives on port in vlan (worker `worker`). */
+static inline void
+vs_l2_learn(struct vs_l2_dp *l2, struct vs_l2_wstate *ws, uint16_t worker, const uint8_t *mac,
+	    uint16_t vlan, uint16_t port)
+{
+	struct vs_l2_entry *e = vs_l2_lookup(l2, mac, vlan);
+
+	if (likely(e != NULL)) {
+		uint32_t now = __atomic_load_n(&l2->now, __ATOMIC_RELAXED);
+
+		if (likely(__atomic_load_n(&e->port, __ATOMIC_RELAXED) == port)) {
+			if (__atomic_load_n(&e->seen, __ATOMIC_RELAXED) != now)
+				__atomic_store_n(&e->seen, now, __ATOMIC_RELAXED);
+			return;
+		}
+		if (e->is_static)
+			return; /* a static entry never moves */
+	}
+	vs_l2_post(l2, ws, worker, mac, vlan, port);
+}
+
+#endif /* VS_L2_DP_H */
