@@ -494,7 +494,8 @@ check_metrics(const char *text, const char *key)
 	unsigned samples = 0;
 
 	cr_assert_eq(regcomp(&sample,
-			     "^([a-z_]+)(\\{[a-z_]+=\"[^\"]*\"(,[a-z_]+=\"[^\"]*\")*\\})? "
+			     "^([a-z_][a-z0-9_]*)(\\{[a-z_][a-z0-9_]*=\"[^\"]*\"(,[a-z_][a-z0-9_]*="
+			     "\"[^\"]*\")*\\})? "
 			     "[0-9]+(\\.[0-9]+)?$",
 			     REG_EXTENDED),
 		     0);
