@@ -410,6 +410,28 @@ job_rerank(void *arg, uint64_t now)
 	vs_switch_rerank(a->sw);
 }
 
+/* A port's link changed: say so (the first reading of each port too). */
+static void
+on_link(void *arg, const struct vs_link_event *ev)
+{
+	(void)arg;
+	if (ev->up)
+		printf("port %s: link up, %u Mbit/s, %s duplex\n", ev->port->name, ev->speed,
+		       ev->full_duplex ? "full" : "half");
+	else
+		printf("port %s: link down\n", ev->port->name);
+	fflush(stdout);
+}
+
+static void
+job_link(void *arg, uint64_t now)
+{
+	struct app *a = arg;
+
+	(void)now;
+	vs_switch_link_poll(a->sw, on_link, a);
+}
+
 static void
 job_watch_file(void *arg, uint64_t now)
 {
@@ -463,6 +485,8 @@ static const struct vs_loop_job jobs[] = {
     {.name = "sriov", .period_ms = 10, .due_fn = sriov_due, .fn = job_sriov},
     {.name = "reclaim", .period_ms = 100, .fn = job_reclaim},
     {.name = "rerank", .period_ms = 1000, .fn = job_rerank},
+    /* Link state: polled, as not every PMD raises LSC interrupts. */
+    {.name = "link", .period_ms = 1000, .fn = job_link},
     {.name = "l2", .period_ms = 100, .fn = job_l2},
     {.name = "watch-file", .period_ms = 100, .fn = job_watch_file},
     {.name = "stats-print", .period_fn = stats_period, .fn = job_stats_print},

@@ -10,6 +10,7 @@
 
 #include <rte_cycles.h>
 #include <rte_errno.h>
+#include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
@@ -1729,6 +1730,44 @@ vs_switch_stats(struct vs_switch *sw, struct vs_switch_stats *out)
 		out->port[id].tx_drops -= b->tx_drops;
 	}
 	return 0;
+}
+
+/* ---- link state ----------------------------------------------------------------------------- */
+
+unsigned
+vs_switch_link_poll(struct vs_switch *sw, vs_link_event_fn fn, void *arg)
+{
+	unsigned n = 0;
+	uint16_t id;
+
+	for (id = 0; id < VS_PORT_MAX; id++) {
+		struct vs_port *p = sw->ports[id];
+		struct rte_eth_link link;
+		struct vs_link_event ev;
+		uint32_t speed;
+		bool up;
+
+		if (p == NULL || p->type != VS_PORT_ETHDEV)
+			continue;
+		memset(&link, 0, sizeof(link));
+		if (rte_eth_link_get_nowait(p->dev_id, &link) != 0)
+			continue;
+		up = link.link_status == RTE_ETH_LINK_UP;
+		speed = link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : link.link_speed;
+		if (p->link_known && p->link_up == up && p->link_speed == speed)
+			continue;
+		p->link_known = true;
+		p->link_up = up;
+		p->link_speed = speed;
+		ev.port = p;
+		ev.up = up;
+		ev.speed = speed;
+		ev.full_duplex = link.link_duplex == RTE_ETH_LINK_FULL_DUPLEX;
+		if (fn != NULL)
+			fn(arg, &ev);
+		n++;
+	}
+	return n;
 }
 
 /* ---- rx queue placement ------------------------------------------------------ */

@@ -100,6 +100,9 @@ struct vs_port {
 	bool txq_shared[VS_PORT_MAX_QUEUES];
 	rte_spinlock_t tx_lock[VS_PORT_MAX_QUEUES];
 	void *priv; /* type-specific state */
+	/* Link state as last reported (ctl only; vs_switch_link_poll). */
+	bool link_known, link_up;
+	uint32_t link_speed; /* Mbit/s, 0 unknown */
 	/* VLAN mode for the normal action (config tag / trunks / native_vlan). */
 	uint16_t l2_tag;    /* access VLAN; 0 = trunk */
 	uint16_t l2_native; /* trunk: VLAN of untagged frames */

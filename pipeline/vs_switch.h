@@ -100,6 +100,24 @@ uint64_t vs_switch_generation(const struct vs_switch *sw);
  * vhost module calls this when a device appears or goes). 0 or -errno. */
 int vs_switch_refresh_ports(struct vs_switch *sw);
 
+/* A port's link went up or down, or changed speed (events up: the owner
+ * logs, counts and tells its front ends). */
+struct vs_link_event {
+	const struct vs_port *port;
+	bool up;
+	uint32_t speed; /* Mbit/s, 0 unknown */
+	bool full_duplex;
+};
+typedef void (*vs_link_event_fn)(void *arg, const struct vs_link_event *ev);
+
+/*
+ * Read every ethdev port's link (rte_eth_link_get_nowait) and report each
+ * change since the last call to fn (the first reading of a port is a change).
+ * Control thread; the daemon runs it as a periodic job. Returns the number of
+ * events reported.
+ */
+unsigned vs_switch_link_poll(struct vs_switch *sw, vs_link_event_fn fn, void *arg);
+
 /* The rx queue assignment the workers run now. 0 or -ENOENT (none yet). */
 int vs_switch_rxq_map(struct vs_switch *sw, struct vs_rxq_map *out);
 

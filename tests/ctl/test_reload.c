@@ -979,3 +979,40 @@ Test(reload, sixty_thousand_rules_change_one_at_a_time_under_traffic, .init = se
 	rig_down(&r);
 	free(st);
 }
+
+/* ---- link events ----------------------------------------------------------------------------- */
+
+struct link_seen {
+	unsigned n, up;
+	char last[VS_CFG_NAME_MAX];
+};
+
+static void
+link_seen(void *arg, const struct vs_link_event *ev)
+{
+	struct link_seen *s = arg;
+
+	s->n++;
+	s->up += ev->up;
+	snprintf(s->last, sizeof(s->last), "%s", ev->port->name);
+}
+
+Test(reload, link_changes_are_reported_once, .init = setup, .fini = teardown, .timeout = 60)
+{
+	struct link_seen ls = {0};
+	struct rig r;
+
+	rig_up(&r, gen_a);
+	/* The first reading of each of the three ring ports: up. */
+	cr_assert_eq(vs_switch_link_poll(r.sw, link_seen, &ls), 3);
+	cr_assert_eq(ls.up, 3);
+	/* Nothing changed: nothing reported. */
+	cr_assert_eq(vs_switch_link_poll(r.sw, link_seen, &ls), 0);
+	/* outb stops: its link goes down, once. */
+	cr_assert_eq(vs_port_stop(vs_switch_port_by_name(r.sw, "outb")), 0);
+	cr_assert_eq(vs_switch_link_poll(r.sw, link_seen, &ls), 1);
+	cr_assert_str_eq(ls.last, "outb");
+	cr_assert_eq(ls.up, 3);
+	cr_assert_eq(vs_switch_link_poll(r.sw, link_seen, &ls), 0);
+	rig_down(&r);
+}
