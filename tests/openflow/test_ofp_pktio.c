@@ -2,9 +2,9 @@
 /*
  * Packet-in and packet-out end to end, with real peers.
  *
- * osken_learning_switch: os-ken's simple_switch_13 (osken-manager from Debian's
- * python3-os-ken, which leaves out the example apps: the test runs the copy
- * in osken_simple_switch_13.py) is the controller the daemon connects to (controllers:);
+ * osken_learning_switch: osken-manager (Debian's python3-os-ken, which ships no
+ * example apps) running our learning-switch app, osken_learning_switch.py, is
+ * the controller the daemon connects to (controllers:);
  * two network namespaces hang off the switch on veth pairs (net_af_packet
  * iface=) and ping each other. The pings only get through if the table-miss
  * flow sends packet-ins, the controller's packet-outs (FLOOD, then a port)
