@@ -38,6 +38,8 @@ pkgs=(
 	clang-format                  # the lint's formatting check (.clang-format)
 	iproute2                      # network namespaces for the SR-IOV kernel round trip
 	openvswitch-common            # ovs-ofctl: the OpenFlow client tests/openflow talks to
+	python3-os-ken                # osken-manager: the learning-switch controller of tests/openflow
+	iputils-ping                  # ping between namespaces through the switch (tests/openflow)
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,0 +1,682 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Packet-in and packet-out end to end, with real peers.
+ *
+ * osken_learning_switch: osken-manager (Debian's python3-os-ken, which ships no
+ * example apps) running our learning-switch app, osken_learning_switch.py, is
+ * the controller the daemon connects to (controllers:);
+ * two network namespaces hang off the switch on veth pairs (net_af_packet
+ * iface=) and ping each other. The pings only get through if the table-miss
+ * flow sends packet-ins, the controller's packet-outs (FLOOD, then a port)
+ * leave the right ports and its learned flows are installed: the test checks
+ * the replies, the connection and its packet-in counters, and the learned
+ * flows in `show rules` with source openflow. Skipped (cr_skip) only when
+ * osken-manager is not installed.
+ *
+ * packet_out_client: a minimal OpenFlow client (HELLO, PACKET_OUT with
+ * NO_BUFFER, BARRIER) against the passive listener: OUTPUT to a port, FLOOD,
+ * IN_PORT and ALL leave exactly the ports they name (each port's tx pcap
+ * holds the frame or not), and a bad output port or in_port gets its error.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <jansson.h>
+
+#include "vs_ofp.h"
+
+#define OSKEN "/usr/bin/osken-manager"
+#define IP    "/usr/sbin/ip"
+#define PING  "/usr/bin/ping"
+
+static char dir[64], cfg_path[128], sock[128], prefix[64], log_path[160];
+static char ns[2][32], veth[2][16];
+static pid_t daemon_pid, osken_pid;
+
+static const char *
+env(const char *name)
+{
+	const char *v = getenv(name);
+
+	cr_assert_not_null(v, "%s is not set (run the tests through meson test)", name);
+	return v;
+}
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+static char *
+slurp(const char *path)
+{
+	static char buf[1 << 18];
+	FILE *f = fopen(path, "r");
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (f == NULL)
+		return buf;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Run argv, stdout+stderr into *out (malloc'd) unless out is NULL; the exit status. */
+static int
+run(char *const argv[], char **out)
+{
+	char opath[160];
+	int status;
+	pid_t pid;
+
+	snprintf(opath, sizeof(opath), "%s/cmd.out", dir);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int o = open(opath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		dup2(o, 1);
+		dup2(o, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	if (out)
+		*out = strdup(slurp(opath));
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Run a command line through ip(8) (split at spaces); its exit status. */
+static int
+ip(const char *fmt, ...)
+{
+	char line[256], *argv[24], *save = NULL, *t;
+	va_list ap;
+	int n = 0;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	argv[n++] = IP;
+	for (t = strtok_r(line, " ", &save); t != NULL && n < 23; t = strtok_r(NULL, " ", &save))
+		argv[n++] = t;
+	argv[n] = NULL;
+	return run(argv, NULL);
+}
+
+static json_t *
+ctl_json(const char *what)
+{
+	char *argv[] = {
+	    (char *)env("NFVSWITCH_CTL_BIN"), "-s", sock, "--json", "show", (char *)what, NULL};
+	json_error_t jerr;
+	char *out;
+	json_t *j;
+
+	cr_assert_eq(run(argv, &out), 0, "show %s: %s", what, out);
+	j = json_loads(out, 0, &jerr);
+	cr_assert_not_null(j, "not JSON (%s): %s", jerr.text, out);
+	free(out);
+	return j;
+}
+
+/* The live rules of source src (a JSON array the caller frees). */
+static json_t *
+rules_of(const char *src)
+{
+	json_t *j = ctl_json("rules"), *out = json_array(), *r;
+	size_t i;
+
+	json_array_foreach(json_object_get(j, "rules"), i, r)
+	{
+		const char *s = json_string_value(json_object_get(r, "source"));
+
+		if (s != NULL && strcmp(s, src) == 0)
+			json_array_append(out, r);
+	}
+	json_decref(j);
+	return out;
+}
+
+static void
+workdir(const char *name)
+{
+	snprintf(dir, sizeof(dir), "/tmp/vs-%s-XXXXXX", name);
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(cfg_path, sizeof(cfg_path), "%s/switch.yaml", dir);
+	snprintf(sock, sizeof(sock), "%s/ctl.sock", dir);
+	snprintf(prefix, sizeof(prefix), "vs-%s-%d", name, getpid());
+	snprintf(log_path, sizeof(log_path), "%s/daemon.log", dir);
+}
+
+/* Start the daemon on text; wait until its control socket and `ready` show. */
+static void
+daemon_start(const char *text, const char *ready)
+{
+	FILE *f = fopen(cfg_path, "w");
+	int i;
+
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+	daemon_pid = fork();
+	cr_assert_geq(daemon_pid, 0);
+	if (daemon_pid == 0) {
+		int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execl(env("NFVSWITCH_BIN"), "nfvswitch", "-c", cfg_path, NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 200; i++) {
+		if (strstr(slurp(log_path), ready) != NULL && access(sock, F_OK) == 0)
+			break;
+		cr_assert_eq(waitpid(daemon_pid, NULL, WNOHANG), 0, "daemon exited: %s",
+			     slurp(log_path));
+		usleep(50000);
+	}
+	cr_assert_lt(i, 200, "daemon not ready (%s) after 10 s: %s", ready, slurp(log_path));
+}
+
+/* SIGTERM pid (the group -pid when group), SIGKILL after 5 s; reaps it. */
+static void
+stop(pid_t *pid, bool group)
+{
+	int status, i;
+
+	if (*pid <= 0)
+		return;
+	kill(group ? -*pid : *pid, SIGTERM);
+	for (i = 0; i < 100 && waitpid(*pid, &status, WNOHANG) == 0; i++)
+		usleep(50000);
+	if (i == 100) {
+		kill(group ? -*pid : *pid, SIGKILL);
+		waitpid(*pid, &status, 0);
+	} else if (group) {
+		kill(-*pid, SIGKILL); /* anything the leader left behind */
+	}
+	*pid = 0;
+}
+
+static void
+cleanup(void)
+{
+	char path[128];
+	int i;
+
+	stop(&daemon_pid, false);
+	stop(&osken_pid, true);
+	for (i = 0; i < 2; i++) {
+		if (veth[i][0] != '\0')
+			ip("link del %s", veth[i]);
+		if (ns[i][0] != '\0')
+			ip("netns del %s", ns[i]);
+	}
+	if (dir[0] == '\0')
+		return;
+	snprintf(path, sizeof(path), "/var/run/dpdk/%s", prefix);
+	nftw(path, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* ---- os-ken's learning switch ------------------------------------------------- */
+
+/* Whether something listens on TCP port on this host (/proc/net/tcp). */
+static bool
+tcp_listening(unsigned port)
+{
+	char line[256], want[16];
+	FILE *f = fopen("/proc/net/tcp", "r");
+	bool found = false;
+
+	if (f == NULL)
+		return false;
+	snprintf(want, sizeof(want), ":%04X ", port);
+	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		char *local = strchr(line, ':');
+
+		/* "  sl  local_address rem_address st": local is the 2nd field */
+		if (local != NULL && (local = strchr(local + 1, ':')) != NULL &&
+		    strncmp(local, want, strlen(want)) == 0 && strstr(local, " 0A ") != NULL)
+			found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+/* IPv6 off on dev (in namespace netns unless NULL): no neighbour discovery or
+ * MLD chatter beside the pings, so the packet-in counts are the test's own. */
+static void
+no_ipv6(const char *netns, const char *dev)
+{
+	char cmd[160];
+	char *argv[] = {IP, "netns", "exec", (char *)netns, "/bin/sh", "-c", cmd, NULL};
+
+	snprintf(cmd, sizeof(cmd), "echo 1 > /proc/sys/net/ipv6/conf/%s/disable_ipv6", dev);
+	if (netns != NULL) {
+		cr_assert_eq(run(argv, NULL), 0, "%s in %s", cmd, netns);
+		return;
+	}
+	argv[3] = "/bin/sh";
+	argv[4] = "-c";
+	argv[5] = cmd;
+	argv[6] = NULL;
+	cr_assert_eq(run(argv + 3, NULL), 0, "%s", cmd);
+}
+
+/* The first connection of show openflow (a reference into j). */
+static json_t *
+conn0(json_t *j)
+{
+	return json_array_get(json_object_get(j, "conns"), 0);
+}
+
+Test(openflow_pktio, osken_learning_switch, .fini = cleanup, .timeout = 60)
+{
+	unsigned id = (unsigned)getpid() % 100, port = 30000 + (unsigned)getpid() % 20000;
+	char text[2048], olog[160], *out, ports[8], *olog_text = NULL;
+	const char *app;
+	json_t *j, *r, *e;
+	uint64_t t0 = now_ms();
+	json_int_t pins;
+	size_t i, learned = 0;
+	int k;
+
+	if (access(OSKEN, X_OK) != 0)
+		cr_skip_test("osken-manager is not installed (apt-get install python3-os-ken)");
+	app = env("VS_OSKEN_APP");
+	workdir("ofp-osken");
+
+	/* host a (10.99.0.1) and host b (10.99.0.2), each in its namespace behind
+	 * a veth pair whose root end the switch opens with AF_PACKET */
+	for (k = 0; k < 2; k++) {
+		snprintf(ns[k], sizeof(ns[k]), "vs-osken-%c-%d", 'a' + k, getpid());
+		snprintf(veth[k], sizeof(veth[k]), "vsok%c%d", 'a' + k, getpid() % 100000);
+		cr_assert_eq(ip("netns add %s", ns[k]), 0, "ip netns add %s", ns[k]);
+		no_ipv6(ns[k], "default");
+		cr_assert_eq(ip("link add %s type veth peer name eth0 netns %s", veth[k], ns[k]),
+			     0);
+		cr_assert_eq(ip("-n %s addr add 10.99.0.%d/24 dev eth0", ns[k], k + 1), 0);
+		cr_assert_eq(ip("-n %s link set eth0 up", ns[k]), 0);
+		cr_assert_eq(ip("-n %s link set lo up", ns[k]), 0);
+		no_ipv6(NULL, veth[k]);
+		cr_assert_eq(ip("link set %s up", veth[k]), 0);
+	}
+
+	snprintf(olog, sizeof(olog), "%s/osken.log", dir);
+	snprintf(ports, sizeof(ports), "%u", port);
+	osken_pid = fork();
+	cr_assert_geq(osken_pid, 0);
+	if (osken_pid == 0) {
+		int fd = open(olog, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		setpgid(0, 0); /* its own group: killed as one at the end */
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execl(OSKEN, "osken-manager", "--ofp-listen-host", "127.0.0.1",
+		      "--ofp-tcp-listen-port", ports, app, NULL);
+		_exit(127);
+	}
+	setpgid(osken_pid, osken_pid);
+	for (k = 0; k < 200 && !tcp_listening(port); k++) {
+		cr_assert_eq(waitpid(osken_pid, NULL, WNOHANG), 0, "osken-manager exited: %s",
+			     slurp(olog));
+		usleep(50000);
+	}
+	cr_assert_lt(k, 200, "osken-manager not listening after 10 s: %s", slurp(olog));
+
+	snprintf(text, sizeof(text),
+		 "dpdk: {main_lcore: 0, memory_mb: 256, no_huge: true, file_prefix: %s,\n"
+		 "       log_level: \"*:notice\", extra_args: [\"--no-pci\"]}\n"
+		 "workers: [{lcore: 1}]\n"
+		 "control: {stats_interval_ms: 0, socket: %s}\n"
+		 "openflow: {controllers: [\"tcp:127.0.0.1:%u\"], datapath_id: 0x14}\n"
+		 "ports:\n"
+		 "  - {name: a, type: ethdev, device: \"net_af_packet%u,iface=%s\"}\n"
+		 "  - {name: b, type: ethdev, device: \"net_af_packet%u,iface=%s\"}\n",
+		 prefix, sock, port, id, veth[0], id + 100, veth[1]);
+	daemon_start(text, ""); /* no listener: the socket is the sign */
+
+	/* the controller is connected once its table-miss flow is in */
+	for (k = 0; k < 100; k++) {
+		r = rules_of("openflow");
+		learned = json_array_size(r);
+		json_decref(r);
+		if (learned >= 1)
+			break;
+		usleep(100000);
+	}
+	j = ctl_json("openflow");
+	olog_text = strdup(slurp(olog)); /* slurp's buffer is shared */
+	cr_assert_geq(learned, 1, "no table-miss flow from os-ken: %s\n%s\n%s", json_dumps(j, 0),
+		      olog_text, slurp(log_path));
+	free(olog_text);
+	cr_expect_str_eq(json_string_value(json_object_get(conn0(j), "kind")), "active");
+	cr_expect(json_is_true(json_object_get(conn0(j), "up")), "%s", json_dumps(j, 0));
+	json_decref(j);
+
+	/* a pings b through the switch: ARP and the first echo go to os-ken */
+	{
+		char target[] = "10.99.0.2";
+		char *argv[] = {IP,   "netns", "exec", ns[0], PING,   "-c", "3",
+				"-i", "0.2",   "-w",   "10",  target, NULL};
+
+		k = run(argv, &out);
+	}
+	j = ctl_json("openflow");
+	olog_text = strdup(slurp(olog));
+	cr_assert_eq(k, 0, "ping a -> b failed: %s\nopenflow: %s\nos-ken: %s\ndaemon: %s", out,
+		     json_dumps(j, 0), olog_text, slurp(log_path));
+	free(olog_text);
+	cr_expect(strstr(out, "3 received") != NULL, "%s", out);
+	free(out);
+
+	pins = json_integer_value(json_object_get(conn0(j), "packet_ins"));
+	cr_expect_geq(pins, 3, "packet-ins (ARP request, ARP reply, first echo): %s",
+		      json_dumps(j, 0));
+	cr_expect_geq(json_integer_value(json_object_get(json_object_get(j, "packet_in"), "sent")),
+		      3);
+	cr_expect_geq(json_integer_value(json_object_get(conn0(j), "packet_outs")), 3, "%s",
+		      json_dumps(j, 0));
+	cr_expect_geq(json_integer_value(json_object_get(conn0(j), "flow_mods")), 3, "%s",
+		      json_dumps(j, 0));
+	json_decref(j);
+
+	/* the learned flows (in_port + eth_dst -> output) are rules now */
+	r = rules_of("openflow");
+	learned = 0;
+	json_array_foreach(r, i, e)
+	{
+		if (json_integer_value(json_object_get(e, "priority")) == 1)
+			learned++;
+	}
+	cr_expect_geq(learned, 2, "learned flows (a->b, b->a): %s", json_dumps(r, JSON_INDENT(1)));
+	json_decref(r);
+
+	/* from now on the learned flows carry the pings: no new packet-ins */
+	{
+		char target[] = "10.99.0.1";
+		char *argv[] = {IP,   "netns", "exec", ns[1], PING,   "-c", "3",
+				"-i", "0.2",   "-w",   "5",   target, NULL};
+
+		k = run(argv, &out);
+	}
+	cr_expect_eq(k, 0, "ping b -> a failed: %s", out);
+	free(out);
+	j = ctl_json("openflow");
+	/* b's echoes to a follow a flow; b may re-ARP for a (a packet-in or two) */
+	cr_expect_leq(json_integer_value(json_object_get(conn0(j), "packet_ins")), pins + 2,
+		      "the learned flows do not carry the traffic: %s", json_dumps(j, 0));
+	json_decref(j);
+	cr_expect_lt(now_ms() - t0, 30000, "took %llu ms", (unsigned long long)(now_ms() - t0));
+}
+
+/* ---- a minimal client's packet-outs ------------------------------------------- */
+
+static int ofd = -1;
+
+static void
+send_msg(struct vs_ofp_buf *b)
+{
+	size_t off = 0;
+
+	cr_assert(!b->oom);
+	while (off < b->len) {
+		ssize_t n = write(ofd, b->data + off, b->len - off);
+
+		cr_assert_gt(n, 0, "write: %s", strerror(errno));
+		off += (size_t)n;
+	}
+	b->len = 0;
+}
+
+/* The next message (its header in *h, whole in buf) within 5 s; ECHO_REQUESTs
+ * are answered and skipped. */
+static void
+recv_msg(uint8_t *buf, size_t cap, struct vs_ofp_hdr *h)
+{
+	for (;;) {
+		struct pollfd p = {.fd = ofd, .events = POLLIN};
+		size_t got = 0, want = 8;
+
+		while (got < want) {
+			ssize_t n;
+
+			cr_assert_eq(poll(&p, 1, 5000), 1, "no message from the switch in 5 s");
+			n = read(ofd, buf + got, want - got);
+			cr_assert_gt(n, 0, "the switch closed the connection");
+			got += (size_t)n;
+			if (got == 8) {
+				want = (size_t)buf[2] << 8 | buf[3];
+				cr_assert(want >= 8 && want <= cap, "bad length %zu", want);
+			}
+		}
+		vs_ofp_parse_hdr(buf, got, h);
+		if (h->type == VS_OFPT_ECHO_REQUEST) {
+			struct vs_ofp_buf b;
+
+			vs_ofp_buf_init(&b);
+			vs_ofp_enc_echo(&b, VS_OFPT_ECHO_REPLY, h->xid, buf + 8, got - 8);
+			send_msg(&b);
+			vs_ofp_buf_free(&b);
+			continue;
+		}
+		return;
+	}
+}
+
+/* Send PACKET_OUT (xid) then a BARRIER; the error the switch answered the
+ * packet-out with (type 0xffff when none). */
+static struct vs_ofp_err
+packet_out(uint32_t xid, uint32_t in_port, uint32_t out, const uint8_t *frame, size_t size)
+{
+	static uint8_t buf[VS_OFP_MAX_MSG];
+	struct vs_ofp_packet_out po = {.buffer_id = VS_OFP_NO_BUFFER,
+				       .in_port = in_port,
+				       .outputs = {out},
+				       .n_outputs = 1,
+				       .data = frame,
+				       .size = size};
+	struct vs_ofp_err e = {0xffff, 0};
+	struct vs_ofp_buf b;
+	struct vs_ofp_hdr h;
+
+	vs_ofp_buf_init(&b);
+	cr_assert_eq(vs_ofp_enc_packet_out(&b, xid, &po), 0);
+	cr_assert_eq(vs_ofp_enc_empty(&b, VS_OFPT_BARRIER_REQUEST, xid + 1), 0);
+	send_msg(&b);
+	vs_ofp_buf_free(&b);
+	for (;;) {
+		recv_msg(buf, sizeof(buf), &h);
+		if (h.type == VS_OFPT_ERROR && h.xid == xid)
+			cr_assert_eq(vs_ofp_dec_error(buf, h.length, &e), 0);
+		if (h.type == VS_OFPT_BARRIER_REPLY && h.xid == xid + 1)
+			return e;
+	}
+}
+
+/* How many frames of port's tx pcap equal frame. */
+static int
+pcap_count(const char *port, const uint8_t *frame, size_t size)
+{
+	char path[160];
+	uint8_t rec[16], data[4096];
+	FILE *f;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%s/%s.pcap", dir, port);
+	f = fopen(path, "rb");
+	if (f == NULL || fseek(f, 24, SEEK_SET) != 0) {
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	while (fread(rec, 1, sizeof(rec), f) == sizeof(rec)) {
+		uint32_t len;
+
+		memcpy(&len, rec + 8, 4); /* incl_len, host order as written */
+		if (len > sizeof(data) || fread(data, 1, len, f) != len)
+			break;
+		if (len == size && memcmp(data, frame, size) == 0)
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+/* Wait (up to 2 s) until port p's pcap holds want copies of frame; the count. */
+static int
+pcap_wait(const char *p, const uint8_t *frame, size_t size, int want)
+{
+	int i, n = 0;
+
+	for (i = 0; i < 40 && (n = pcap_count(p, frame, size)) < want; i++)
+		usleep(50000);
+	return n;
+}
+
+/* A 64-byte broadcast frame whose payload carries tag. */
+static void
+frame_of(uint8_t f[64], uint8_t tag)
+{
+	static const uint8_t head[14] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02,
+					 0,    0,    0,	   0,	 0x14, 0x88, 0xb5};
+
+	memset(f, 0, 64);
+	memcpy(f, head, sizeof(head));
+	memset(f + 14, tag, 50);
+}
+
+Test(openflow_pktio, packet_out_client, .fini = cleanup, .timeout = 60)
+{
+	unsigned id = (unsigned)getpid() % 100, port = 30000 + (unsigned)getpid() % 20000;
+	static const char *const names[] = {"s0", "s1", "s2"};
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	static uint8_t buf[VS_OFP_MAX_MSG];
+	uint8_t f1[64], f2[64], f3[64], f4[64];
+	char text[2048];
+	struct vs_ofp_buf b;
+	struct vs_ofp_hdr h;
+	struct vs_ofp_err e;
+	json_t *j;
+	int k;
+
+	workdir("ofp-pout");
+	/* ofports: s0 1, s1 2, s2 5; each port writes what it sends to NAME.pcap */
+	snprintf(text, sizeof(text),
+		 "dpdk: {main_lcore: 0, memory_mb: 256, no_huge: true, file_prefix: %s,\n"
+		 "       log_level: \"*:notice\", extra_args: [\"--no-pci\"]}\n"
+		 "workers: [{lcore: 1}]\n"
+		 "control: {stats_interval_ms: 0, socket: %s}\n"
+		 "openflow: {listen: \"ptcp:%u\", datapath_id: 0x15}\n"
+		 "ports:\n"
+		 "  - {name: s0, type: ethdev, device: \"net_pcap%u,tx_pcap=%s/s0.pcap\"}\n"
+		 "  - {name: s1, type: ethdev, device: \"net_pcap%u,tx_pcap=%s/s1.pcap\"}\n"
+		 "  - {name: s2, type: ethdev, device: \"net_pcap%u,tx_pcap=%s/s2.pcap\", "
+		 "ofport: 5}\n",
+		 prefix, sock, port, id, dir, id + 100, dir, id + 200, dir);
+	daemon_start(text, "openflow: listening");
+
+	ofd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(ofd, 0);
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(connect(ofd, (struct sockaddr *)&sa, sizeof(sa)), 0, "connect: %s",
+		     strerror(errno));
+	vs_ofp_buf_init(&b);
+	cr_assert_eq(vs_ofp_enc_hello(&b, 1), 0);
+	send_msg(&b);
+	vs_ofp_buf_free(&b);
+	recv_msg(buf, sizeof(buf), &h);
+	cr_assert_eq(h.type, VS_OFPT_HELLO);
+	cr_assert_eq(h.version, 0x04);
+
+	/* OUTPUT:2 from the controller: s1 only */
+	frame_of(f1, 0x11);
+	e = packet_out(10, VS_OFPP_CONTROLLER, 2, f1, sizeof(f1));
+	cr_assert_eq(e.type, 0xffff, "error %u/%u for output:2", e.type, e.code);
+	cr_expect_eq(pcap_wait("s1", f1, sizeof(f1), 1), 1, "s1 did not send the packet-out");
+	usleep(200000);
+	cr_expect_eq(pcap_count("s0", f1, sizeof(f1)), 0, "output:2 left s0");
+	cr_expect_eq(pcap_count("s2", f1, sizeof(f1)), 0, "output:2 left s2");
+
+	/* FLOOD from s0 (in_port 1): s1 and s2, never s0 */
+	frame_of(f2, 0x22);
+	e = packet_out(20, 1, VS_OFPP_FLOOD, f2, sizeof(f2));
+	cr_assert_eq(e.type, 0xffff, "error %u/%u for FLOOD", e.type, e.code);
+	cr_expect_eq(pcap_wait("s1", f2, sizeof(f2), 1), 1, "FLOOD missed s1");
+	cr_expect_eq(pcap_wait("s2", f2, sizeof(f2), 1), 1, "FLOOD missed s2");
+	usleep(200000);
+	cr_expect_eq(pcap_count("s0", f2, sizeof(f2)), 0, "FLOOD went back out of in_port s0");
+
+	/* IN_PORT with in_port 5: back out of s2 */
+	frame_of(f3, 0x33);
+	e = packet_out(30, 5, VS_OFPP_IN_PORT, f3, sizeof(f3));
+	cr_assert_eq(e.type, 0xffff, "error %u/%u for IN_PORT", e.type, e.code);
+	cr_expect_eq(pcap_wait("s2", f3, sizeof(f3), 1), 1, "IN_PORT did not leave s2");
+	usleep(200000);
+	cr_expect_eq(pcap_count("s0", f3, sizeof(f3)) + pcap_count("s1", f3, sizeof(f3)), 0);
+
+	/* ALL from the controller: every port */
+	frame_of(f4, 0x44);
+	e = packet_out(40, VS_OFPP_CONTROLLER, VS_OFPP_ALL, f4, sizeof(f4));
+	cr_assert_eq(e.type, 0xffff, "error %u/%u for ALL", e.type, e.code);
+	for (k = 0; k < 3; k++)
+		cr_expect_eq(pcap_wait(names[k], f4, sizeof(f4), 1), 1, "ALL missed %s", names[k]);
+
+	/* refused: an unknown output port, an unknown in_port; nothing leaves */
+	frame_of(f1, 0x55);
+	e = packet_out(50, VS_OFPP_CONTROLLER, 9, f1, sizeof(f1));
+	cr_expect_eq(e.type, VS_OFPET_BAD_ACTION, "output:9: error %u/%u", e.type, e.code);
+	cr_expect_eq(e.code, VS_OFPBAC_BAD_OUT_PORT);
+	e = packet_out(60, 9, VS_OFPP_FLOOD, f1, sizeof(f1));
+	cr_expect_eq(e.type, VS_OFPET_BAD_REQUEST, "in_port 9: error %u/%u", e.type, e.code);
+	cr_expect_eq(e.code, VS_OFPBRC_BAD_PORT);
+	usleep(200000);
+	for (k = 0; k < 3; k++)
+		cr_expect_eq(pcap_count(names[k], f1, sizeof(f1)), 0,
+			     "a refused packet-out left %s", names[k]);
+
+	j = ctl_json("openflow");
+	cr_expect_eq(json_integer_value(json_object_get(json_object_get(j, "packet_out"), "sent")),
+		     4, "%s", json_dumps(j, 0));
+	cr_expect_eq(json_integer_value(json_object_get(conn0(j), "packet_outs")), 6, "%s",
+		     json_dumps(j, 0));
+	cr_expect_eq(json_integer_value(json_object_get(conn0(j), "errors_sent")), 2, "%s",
+		     json_dumps(j, 0));
+	json_decref(j);
+	close(ofd);
+	ofd = -1;
+}
