@@ -30,10 +30,11 @@ struct rte_ring;
 #define VS_L2_VLANS 4096
 
 /* Hash key: 8 bytes, so one compare. */
+/* 8 bytes, 8-byte aligned: rte_hash's CRC reads keys 8 bytes at a time. */
 struct vs_l2_key {
 	uint8_t mac[6];
 	uint16_t vlan;
-};
+} __rte_aligned(8);
 
 struct vs_l2_entry {
 	struct vs_l2_key key; /* dp: ro, ctl: ro */
