@@ -213,7 +213,25 @@ vhost_json(const struct vs_daemon *d, uint16_t id)
 	return o;
 }
 
-/* Link state and the driver's extended statistics of an ethdev port. */
+/* RSS of an ethdev port: hash types asked and granted, queues, RETA entries. */
+static json_t *
+rss_json(const struct vs_port *p)
+{
+	json_t *types = json_array();
+	char hf[24];
+
+	if (p->rss_hf & RTE_ETH_RSS_IP)
+		json_array_append_new(types, json_string("ip"));
+	if (p->rss_hf & RTE_ETH_RSS_TCP)
+		json_array_append_new(types, json_string("tcp"));
+	if (p->rss_hf & RTE_ETH_RSS_UDP)
+		json_array_append_new(types, json_string("udp"));
+	snprintf(hf, sizeof(hf), "0x%" PRIx64, p->rss_hf);
+	return json_pack("{s:b, s:o, s:s, s:i, s:i}", "enabled", p->rss_hf != 0, "types", types,
+			 "hf", hf, "queues", p->n_rxq, "reta_size", p->rss_reta_size);
+}
+
+/* MTU, RSS, link state and the driver's extended statistics of an ethdev port. */
 static void
 dev_json(const struct vs_daemon *d, uint16_t id, json_t *o)
 {
@@ -226,6 +244,9 @@ dev_json(const struct vs_daemon *d, uint16_t id, json_t *o)
 
 	if (p == NULL || p->type != VS_PORT_ETHDEV)
 		return;
+	json_object_set_new(o, "mtu", json_integer(p->mtu));
+	json_object_set_new(o, "mtu_asked", json_integer(p->mtu_asked));
+	json_object_set_new(o, "rss", rss_json(p));
 	memset(&link, 0, sizeof(link));
 	if (rte_eth_link_get_nowait(p->dev_id, &link) == 0)
 		json_object_set_new(

@@ -5,6 +5,7 @@
  * exists in the process such as one made by rte_eth_from_rings()).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
+#include <rte_mbuf.h>
 
 #include "pipeline_log.h"
 #include "port_dp.h"
@@ -105,6 +107,124 @@ ethdev_release(struct vs_port *port)
 		rte_dev_remove(dev);
 }
 
+/*
+ * RSS with several rx queues: hash IP/TCP/UDP, reduced to what the device
+ * offers (NOTICE when reduced). A device that offers no RSS at all still gets
+ * its queues (net_ring, some vdevs) without hashing: a WARNING says that the
+ * extra queues may stay idle, rather than refusing a port that forwards.
+ */
+static void
+ethdev_rss_conf(struct vs_port *port, const struct vs_cfg_port *cfg,
+		const struct rte_eth_dev_info *info, uint16_t n_rxq, struct rte_eth_conf *conf)
+{
+	uint64_t hf = VS_PORT_RSS_HF & info->flow_type_rss_offloads;
+
+	port->rss_hf = 0;
+	port->rss_reta_size = 0;
+	if (n_rxq < 2)
+		return;
+	if (hf == 0) {
+		VS_PL_LOG(WARNING,
+			  "port %s: device '%s' offers no RSS; its %u rx queues get no hashing "
+			  "and may stay idle",
+			  port->name, cfg->device, n_rxq);
+		return;
+	}
+	if (hf != VS_PORT_RSS_HF)
+		VS_PL_LOG(NOTICE,
+			  "port %s: RSS hash types reduced to 0x%" PRIx64 " of 0x%" PRIx64
+			  " (what device '%s' offers)",
+			  port->name, hf, (uint64_t)VS_PORT_RSS_HF, cfg->device);
+	conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+	conf->rx_adv_conf.rss_conf.rss_key = NULL; /* the driver's default key */
+	conf->rx_adv_conf.rss_conf.rss_hf = hf;
+	port->rss_hf = hf;
+}
+
+/* After configure: the hash types again (some drivers only take them here)
+ * and a RETA spread evenly over the rx queues. Failures are warnings: the
+ * device keeps its own spread. */
+static void
+ethdev_rss_apply(struct vs_port *port, const struct rte_eth_dev_info *info, uint16_t n_rxq,
+		 struct rte_eth_conf *conf)
+{
+	struct rte_eth_rss_reta_entry64 reta[RTE_ETH_RSS_RETA_SIZE_512 / RTE_ETH_RETA_GROUP_SIZE];
+	uint16_t i;
+	int rc;
+
+	if (port->rss_hf == 0)
+		return;
+	rc = rte_eth_dev_rss_hash_update(port->dev_id, &conf->rx_adv_conf.rss_conf);
+	if (rc < 0 && rc != -ENOTSUP)
+		VS_PL_LOG(WARNING, "port %s: RSS hash update refused: %s", port->name,
+			  rte_strerror(-rc));
+	if (info->reta_size == 0 || info->reta_size > RTE_ETH_RSS_RETA_SIZE_512 ||
+	    info->reta_size % RTE_ETH_RETA_GROUP_SIZE != 0)
+		return;
+	memset(reta, 0, sizeof(reta));
+	for (i = 0; i < info->reta_size; i++) {
+		reta[i / RTE_ETH_RETA_GROUP_SIZE].mask = UINT64_MAX;
+		reta[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE] =
+		    (uint16_t)(i % n_rxq);
+	}
+	rc = rte_eth_dev_rss_reta_update(port->dev_id, reta, info->reta_size);
+	if (rc < 0) {
+		if (rc != -ENOTSUP)
+			VS_PL_LOG(WARNING, "port %s: RSS RETA update refused: %s", port->name,
+				  rte_strerror(-rc));
+		return;
+	}
+	port->rss_reta_size = info->reta_size;
+}
+
+/* Bytes of the largest frame an MTU lets in (Ethernet header, one VLAN tag, CRC). */
+static uint32_t
+mtu_frame_len(uint16_t mtu)
+{
+	return (uint32_t)mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN + RTE_ETHER_CRC_LEN;
+}
+
+/* An MTU whose frames do not fit one mbuf needs scatter rx: without it the
+ * port is refused with what to change. */
+static int
+ethdev_check_mtu(const struct vs_port *port, const struct vs_cfg_port *cfg,
+		 const struct rte_eth_dev_info *info, const struct vs_port_params *p)
+{
+	uint32_t room;
+
+	if (cfg->mtu == 0 || p->pool == NULL)
+		return 0;
+	room = rte_pktmbuf_data_room_size(p->pool) - RTE_PKTMBUF_HEADROOM;
+	if (mtu_frame_len(cfg->mtu) <= room ||
+	    (info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER) != 0)
+		return 0;
+	vs_port_fail(p,
+		     "port %s: mtu %u needs %u-byte frames but an mbuf holds %u bytes and device "
+		     "'%s' cannot scatter rx; set mtu to at most %u",
+		     port->name, cfg->mtu, mtu_frame_len(cfg->mtu), room, cfg->device,
+		     room - (uint32_t)(RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN + RTE_ETHER_CRC_LEN));
+	return -EINVAL;
+}
+
+/* The asked MTU, or a warning and the device's own: never a dead port. */
+static void
+ethdev_set_mtu(struct vs_port *port, const struct vs_cfg_port *cfg)
+{
+	uint16_t mtu = 0;
+	int rc;
+
+	port->mtu_asked = cfg->mtu;
+	if (cfg->mtu) {
+		rc = rte_eth_dev_set_mtu(port->dev_id, cfg->mtu);
+		if (rc < 0)
+			VS_PL_LOG(WARNING,
+				  "port %s: device '%s' refused mtu %u (%s); it keeps its own",
+				  port->name, cfg->device, cfg->mtu, rte_strerror(-rc));
+	}
+	if (rte_eth_dev_get_mtu(port->dev_id, &mtu) == 0)
+		port->mtu = mtu;
+}
+
 static int
 ethdev_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct vs_port_params *p)
 {
@@ -142,11 +262,16 @@ ethdev_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct 
 		goto fail;
 	}
 	memset(&conf, 0, sizeof(conf));
+	rc = ethdev_check_mtu(port, cfg, &info, p);
+	if (rc < 0)
+		goto fail;
+	ethdev_rss_conf(port, cfg, &info, n_rxq, &conf);
 	rc = rte_eth_dev_configure(port->dev_id, n_rxq, n_txq, &conf);
 	if (rc < 0) {
 		vs_port_fail(p, "port %s: configure failed: %s", port->name, rte_strerror(-rc));
 		goto fail;
 	}
+	ethdev_rss_apply(port, &info, n_rxq, &conf);
 	nb_rxd = cfg->rx_desc ? cfg->rx_desc : 1024;
 	nb_txd = cfg->tx_desc ? cfg->tx_desc : 1024;
 	rc = rte_eth_dev_adjust_nb_rx_tx_desc(port->dev_id, &nb_rxd, &nb_txd);
@@ -169,14 +294,7 @@ ethdev_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct 
 			goto fail;
 		}
 	}
-	if (cfg->mtu) {
-		rc = rte_eth_dev_set_mtu(port->dev_id, cfg->mtu);
-		if (rc < 0) {
-			vs_port_fail(p, "port %s: mtu %u refused: %s", port->name, cfg->mtu,
-				     rte_strerror(-rc));
-			goto fail;
-		}
-	}
+	ethdev_set_mtu(port, cfg);
 	if (cfg->has_mac) {
 		struct rte_ether_addr mac;
 

@@ -361,6 +361,22 @@ snapshot_fill_l2(struct vs_switch *sw, struct vs_snapshot *s)
 	}
 }
 
+/* Ready ports whose link the last poll saw down (ethdev only; unknown = up). */
+static uint64_t
+link_down_mask(const struct vs_switch *sw)
+{
+	uint64_t mask = 0;
+	uint16_t id;
+
+	for (id = 0; id < VS_PORT_MAX && id < 64; id++) {
+		const struct vs_port *p = sw->ports[id];
+
+		if (p != NULL && p->type == VS_PORT_ETHDEV && p->link_known && !p->link_up)
+			mask |= UINT64_C(1) << id;
+	}
+	return mask;
+}
+
 /* Fill s from the switch's port table and rxqs, one generation ahead. */
 static void
 snapshot_fill(struct vs_switch *sw, struct vs_snapshot *s, const struct vs_rxq_map *rxqs)
@@ -377,6 +393,7 @@ snapshot_fill(struct vs_switch *sw, struct vs_snapshot *s, const struct vs_rxq_m
 		if (vs_port_is_ready(sw->ports[id]))
 			s->ready_mask |= UINT64_C(1) << id;
 	}
+	s->link_down_mask = link_down_mask(sw) & s->ready_mask;
 	s->rxqs = *rxqs;
 	snapshot_fill_l2(sw, s);
 }
@@ -440,7 +457,8 @@ vs_switch_refresh_ports(struct vs_switch *sw)
 	for (id = 0; id < VS_PORT_MAX; id++)
 		if (sw->ports[id] && vs_port_is_ready(sw->ports[id]))
 			mask |= UINT64_C(1) << id;
-	if (cur != NULL && cur->ready_mask == mask)
+	if (cur != NULL && cur->ready_mask == mask &&
+	    cur->link_down_mask == (link_down_mask(sw) & mask))
 		return 0;
 	return republish(sw);
 }
@@ -1767,6 +1785,9 @@ vs_switch_link_poll(struct vs_switch *sw, vs_link_event_fn fn, void *arg)
 			fn(arg, &ev);
 		n++;
 	}
+	/* Workers drop what goes to a down link as link_down (snapshot mask). */
+	if (n > 0 && vs_switch_refresh_ports(sw) < 0)
+		VS_PL_LOG(WARNING, "link state: cannot publish a new snapshot (no memory)");
 	return n;
 }
 

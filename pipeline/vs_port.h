@@ -14,7 +14,8 @@
  * only call port->rx / port->tx on the queues the published snapshot gives
  * them. A port whose device can come and go (vhost) reports readiness through
  * vs_port_is_ready(); the control thread publishes it in the worker snapshot
- * and workers drop+count `port_down` for an output that is not ready.
+ * and workers drop+count `port_down` for an output that is not ready, and
+ * `link_down` for a ready ethdev port whose link the last poll saw down.
  */
 #ifndef VS_PORT_H
 #define VS_PORT_H
@@ -32,6 +33,9 @@ struct vs_port;
 
 #define VS_PORT_MAX	   VS_CFG_MAX_PORTS
 #define VS_PORT_MAX_QUEUES 128
+/* RSS hash types an ethdev port with several rx queues asks for; reduced to
+ * what the device offers (dev_info.flow_type_rss_offloads). */
+#define VS_PORT_RSS_HF (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP)
 
 enum vs_port_type {
 	VS_PORT_ETHDEV = VS_CFG_PORT_ETHDEV,
@@ -93,7 +97,16 @@ struct vs_port {
 	int socket_id;	 /* NUMA socket of the device, SOCKET_ID_ANY if unknown */
 	uint16_t dev_id; /* ethdev: DPDK port id */
 	bool owns_dev;	 /* ethdev: probed by us, removed on destroy */
-	bool started;	 /* ctl: rw */
+	/* ethdev RSS as configured: hash types (RTE_ETH_RSS_*; 0 = no RSS) and
+	 * the RETA entries spread over the rx queues (0 = not set by us). */
+	uint64_t rss_hf;
+	uint16_t rss_reta_size;
+	/* ethdev MTU: asked by the config (0 = device default) and in force
+	 * after create (0 = unknown). A device that refuses the asked one keeps
+	 * its own; the port still comes up. */
+	uint16_t mtu_asked;
+	uint16_t mtu;
+	bool started; /* ctl: rw */
 	/* Device readiness (ctl: rw; dp reads it through the snapshot only). */
 	bool ready;
 	/* One lock per tx queue; txq_shared[q] says whether workers must take it. */

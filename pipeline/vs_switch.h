@@ -113,7 +113,9 @@ typedef void (*vs_link_event_fn)(void *arg, const struct vs_link_event *ev);
 /*
  * Read every ethdev port's link (rte_eth_link_get_nowait) and report each
  * change since the last call to fn (the first reading of a port is a change).
- * Control thread; the daemon runs it as a periodic job. Returns the number of
+ * Control thread; the daemon runs it as a periodic job. A change is published
+ * to the workers (snapshot link_down_mask): output to a ready port whose link
+ * is down is dropped as `link_down`, and floods skip it. Returns the number of
  * events reported.
  */
 unsigned vs_switch_link_poll(struct vs_switch *sw, vs_link_event_fn fn, void *arg);

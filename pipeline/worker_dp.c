@@ -85,6 +85,8 @@ tx_allowed_n(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, uint
 							: VS_DROP_PORT_DOWN;
 	else if (unlikely(id == in_port))
 		r = VS_DROP_HAIRPIN;
+	else if (unlikely(s->link_down_mask & (UINT64_C(1) << id)))
+		r = VS_DROP_LINK_DOWN;
 	else
 		return true;
 	w->stats.drops[r] += cnt;
@@ -168,7 +170,7 @@ static void
 flood(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, struct rte_mbuf *m,
       bool last)
 {
-	uint64_t targets = s->ready_mask & ~(UINT64_C(1) << in_port);
+	uint64_t targets = s->ready_mask & ~s->link_down_mask & ~(UINT64_C(1) << in_port);
 
 	if (targets == 0) {
 		if (last)
@@ -253,7 +255,7 @@ packet_outs(struct vs_worker *w, const struct vs_snapshot *s)
 			continue;
 		}
 		/* in_port may be none (UINT16_MAX): every ready port then */
-		targets = s->ready_mask & ~(in < 64 ? UINT64_C(1) << in : 0);
+		targets = s->ready_mask & ~s->link_down_mask & ~(in < 64 ? UINT64_C(1) << in : 0);
 		if (targets == 0) {
 			drop_pkt(w, pkts[i], VS_DROP_NO_OUTPUT);
 			continue;
@@ -373,7 +375,7 @@ normal(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, struc
 		}
 		targets = (UINT64_C(1) << out) & s->vlan_ports[vlan];
 	} else {
-		targets = s->vlan_ports[vlan] & s->ready_mask & ~in_bit;
+		targets = s->vlan_ports[vlan] & s->ready_mask & ~s->link_down_mask & ~in_bit;
 		w->l2ws.flooded++;
 	}
 	if (targets == 0) {

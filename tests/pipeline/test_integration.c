@@ -13,6 +13,7 @@
 
 #include <criterion/criterion.h>
 
+#include <rte_dev.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_eth_ring.h>
@@ -20,6 +21,7 @@
 #include <rte_ring.h>
 
 #include "vs_cls.h"
+#include "vs_port.h"
 #include "vs_switch.h"
 
 #define N_PORTS	 4 /* in0, out0, out1, out2 */
@@ -97,6 +99,15 @@ static const char *main_yaml = PORTS_YAML
     "  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.7/32}, actions: [{output: in0}]}\n"
     "  - {priority: 100, match: {in_port: in0, ip_dst: 10.0.0.10/32},\n"
     "     actions: [{push_vlan: {vid: 30, pcp: 0}}, flood]}\n";
+
+static uint16_t
+port_id_of(const char *name)
+{
+	uint16_t id = UINT16_MAX;
+
+	cr_assert_eq(rte_eth_dev_get_port_by_name(name, &id), 0, "no ethdev %s", name);
+	return id;
+}
 
 static struct vs_config *
 load(const char *yaml)
@@ -621,6 +632,172 @@ Test(integration, output_port_not_ready_counts_port_down, .timeout = 30)
 	vs_switch_destroy(sw);
 	vs_config_free(cfg);
 	free(st);
+	rte_eal_cleanup();
+}
+
+/*
+ * A ready port whose link the control thread's poll saw down: what goes to
+ * it is dropped and counted link_down (not port_down), exactly; once the
+ * link is back and polled, it forwards again.
+ */
+Test(integration, output_link_down_counts_link_down, .timeout = 30)
+{
+	struct vs_switch_stats *st = calloc(1, sizeof(*st));
+	struct vs_config *cfg;
+	struct vs_switch *sw;
+	struct vs_port *out0;
+	unsigned count[N_PORTS] = {0, 0, 0, 0};
+
+	eal_up();
+	cfg = load(main_yaml);
+	sw = switch_up(cfg);
+	out0 = vs_switch_port_by_name(sw, "out0");
+	cr_assert_not_null(out0);
+	vs_switch_link_poll(sw, NULL, NULL);
+	cr_assert(out0->link_known && out0->link_up);
+	cr_assert_eq(rte_eth_dev_set_link_down(out0->dev_id), 0);
+	cr_assert_eq(vs_switch_link_poll(sw, NULL, NULL), 1);
+	cr_assert(vs_port_is_ready(out0), "link down is not port down");
+	n_exp = 0;
+	send_ones(1, 4, 1);
+	wait_processed(sw, 4, 0, 4, st);
+	cr_assert_eq(st->drops[VS_DROP_LINK_DOWN], 4);
+	cr_assert_eq(st->drops[VS_DROP_PORT_DOWN], 0);
+	cr_assert_eq(st->port[1].tx_drops, 4);
+	cr_assert_str_eq(vs_drop_reason_str(VS_DROP_LINK_DOWN), "link_down");
+	collect_and_check(count);
+
+	cr_assert_eq(rte_eth_dev_set_link_up(out0->dev_id), 0);
+	cr_assert_eq(vs_switch_link_poll(sw, NULL, NULL), 1);
+	send_ones(10, 3, 1);
+	for (uint16_t i = 10; i < 13; i++)
+		expect(i, OUT0, K_PLAIN);
+	wait_processed(sw, 7, 3, 4, st);
+	count[1] = 3;
+	collect_and_check(count);
+
+	vs_switch_destroy(sw);
+	vs_config_free(cfg);
+	free(st);
+	rte_eal_cleanup();
+}
+
+static void
+eth_cfg(struct vs_cfg_port *c, const char *name, const char *device, uint16_t rx_queues,
+	uint16_t mtu)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	snprintf(c->device, sizeof(c->device), "%s", device);
+	c->type = VS_CFG_PORT_ETHDEV;
+	c->rx_queues = rx_queues;
+	c->tx_queues = 1;
+	c->mtu = mtu;
+}
+
+/*
+ * Several rx queues on a device that honours RSS (net_null keeps what it is
+ * given and reports it back): the hash types are IP/TCP/UDP as far as the
+ * device offers them, and the RETA spreads its entries evenly over the
+ * queues. A device without RSS (net_ring) still gets its queues, unhashed.
+ */
+Test(integration, rss_configured_over_several_rx_queues, .timeout = 30)
+{
+	struct rte_eth_rss_reta_entry64 reta[RTE_ETH_RSS_RETA_SIZE_512 / RTE_ETH_RETA_GROUP_SIZE];
+	struct vs_port_params pp = {.pool = NULL, .n_workers = 1};
+	struct rte_eth_rss_conf rss;
+	struct rte_eth_dev_info info;
+	struct rte_ring *r[2];
+	struct vs_cfg_error err;
+	struct vs_cfg_port c;
+	struct vs_port *port;
+	uint8_t key[64];
+	uint16_t i;
+
+	eal_up();
+	pp.pool = pool;
+	pp.err = &err;
+	memset(&err, 0, sizeof(err));
+	eth_cfg(&c, "rss0", "net_null_rss0", 4, 0);
+	port = vs_port_create(&c, 10, &pp);
+	cr_assert_not_null(port, "create: %s", err.msg);
+	cr_assert_eq(rte_eth_dev_info_get(port->dev_id, &info), 0);
+	cr_assert_neq(info.flow_type_rss_offloads & VS_PORT_RSS_HF, 0);
+	cr_assert_eq(port->rss_hf, VS_PORT_RSS_HF & info.flow_type_rss_offloads);
+	cr_assert_eq(port->n_rxq, 4);
+	memset(&rss, 0, sizeof(rss));
+	rss.rss_key = key;
+	rss.rss_key_len = sizeof(key);
+	cr_assert_eq(rte_eth_dev_rss_hash_conf_get(port->dev_id, &rss), 0);
+	cr_assert_eq(rss.rss_hf, port->rss_hf, "device hashes 0x%" PRIx64 ", asked 0x%" PRIx64,
+		     rss.rss_hf, port->rss_hf);
+	cr_assert_gt(info.reta_size, 0);
+	cr_assert_eq(port->rss_reta_size, info.reta_size);
+	memset(reta, 0, sizeof(reta));
+	for (i = 0; i < info.reta_size; i++)
+		reta[i / RTE_ETH_RETA_GROUP_SIZE].mask = UINT64_MAX;
+	cr_assert_eq(rte_eth_dev_rss_reta_query(port->dev_id, reta, info.reta_size), 0);
+	for (i = 0; i < info.reta_size; i++)
+		cr_assert_eq(reta[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE],
+			     i % 4, "reta[%u]", i);
+	vs_port_destroy(port);
+
+	/* No RSS offered: created, queues as asked, no hashing. */
+	r[0] = rte_ring_create("rss_r0", 256, SOCKET_ID_ANY, 0);
+	r[1] = rte_ring_create("rss_r1", 256, SOCKET_ID_ANY, 0);
+	cr_assert(r[0] && r[1]);
+	cr_assert_geq(rte_eth_from_rings("norss", r, 2, r, 1, 0), 0);
+	eth_cfg(&c, "norss", "net_ring_norss", 2, 0);
+	port = vs_port_create(&c, 11, &pp);
+	cr_assert_not_null(port, "create: %s", err.msg);
+	cr_assert_eq(port->n_rxq, 2);
+	cr_assert_eq(port->rss_hf, 0);
+	cr_assert_eq(port->rss_reta_size, 0);
+	vs_port_destroy(port);
+	rte_eal_cleanup();
+}
+
+/*
+ * mtu on a device that cannot set it (net_ring has no mtu_set): the port
+ * comes up with the device's MTU and says which was asked. An MTU whose
+ * frames exceed the mbuf data room on a device without scatter rx (net_null)
+ * is refused with the numbers and what to set.
+ */
+Test(integration, mtu_refused_by_device_keeps_the_port, .timeout = 30)
+{
+	struct vs_port_params pp = {.pool = NULL, .n_workers = 1};
+	struct rte_eth_dev_info info;
+	struct vs_cfg_error err;
+	struct rte_ring *r;
+	struct vs_cfg_port c;
+	struct vs_port *port;
+
+	eal_up();
+	pp.pool = pool;
+	pp.err = &err;
+	r = rte_ring_create("mtu_r", 256, SOCKET_ID_ANY, 0);
+	cr_assert_not_null(r);
+	cr_assert_geq(rte_eth_from_rings("mtu0", &r, 1, &r, 1, 0), 0);
+	memset(&err, 0, sizeof(err));
+	eth_cfg(&c, "mtu0", "net_ring_mtu0", 1, 1400);
+	port = vs_port_create(&c, 12, &pp);
+	cr_assert_not_null(port, "mtu refused killed the port: %s", err.msg);
+	cr_assert_eq(port->mtu_asked, 1400);
+	cr_assert_eq(port->mtu, RTE_ETHER_MTU, "mtu in force %u", port->mtu);
+	cr_assert_eq(rte_eth_dev_info_get(port->dev_id, &info), 0);
+	vs_port_destroy(port);
+
+	/* net_null offers no scatter rx (net_ring does). */
+	cr_assert_eq(rte_dev_probe("net_null_mtu1"), 0);
+	cr_assert_eq(rte_eth_dev_info_get(port_id_of("net_null_mtu1"), &info), 0);
+	cr_assert_eq(info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER, 0);
+	memset(&err, 0, sizeof(err));
+	eth_cfg(&c, "mtu1", "net_null_mtu1", 1, 9000);
+	port = vs_port_create(&c, 13, &pp);
+	cr_assert_null(port);
+	cr_assert(strstr(err.msg, "mtu 9000") && strstr(err.msg, "2048") &&
+		      strstr(err.msg, "cannot scatter") && strstr(err.msg, "at most 2026"),
+		  "message: %s", err.msg);
 	rte_eal_cleanup();
 }
 
