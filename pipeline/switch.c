@@ -394,6 +394,7 @@ snapshot_fill(struct vs_switch *sw, struct vs_snapshot *s, const struct vs_rxq_m
 			s->ready_mask |= UINT64_C(1) << id;
 	}
 	s->link_down_mask = link_down_mask(sw) & s->ready_mask;
+	s->tx_ok_mask = s->ready_mask & ~s->link_down_mask;
 	s->rxqs = *rxqs;
 	snapshot_fill_l2(sw, s);
 }

@@ -66,6 +66,7 @@ struct vs_snapshot {
 	uint16_t n_ports;		    /* ids in use are < n_ports */
 	uint64_t ready_mask;		    /* bit id: port exists and is ready */
 	uint64_t link_down_mask;	    /* bit id: ready, but the last link poll said down */
+	uint64_t tx_ok_mask;		    /* ready_mask & ~link_down_mask: the fast test */
 	struct vs_port *ports[VS_PORT_MAX]; /* NULL for a free id */
 	struct vs_rxq_map rxqs;
 	/* The normal action (l2/): the MAC table, each port's ingress VLAN

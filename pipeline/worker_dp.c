@@ -78,6 +78,11 @@ tx_allowed_n(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, uint
 {
 	enum vs_drop_reason r;
 
+	/* One test for the common case: the port exists, is ready, its link is
+	 * up (tx_ok_mask has no bit at or beyond n_ports) and it is not the
+	 * input port. */
+	if (likely(id < 64 && ((s->tx_ok_mask >> id) & 1) && id != in_port))
+		return true;
 	if (unlikely(id >= s->n_ports || s->ports[id] == NULL))
 		r = VS_DROP_BAD_PORT;
 	else if (unlikely(!(s->ready_mask & (UINT64_C(1) << id))))
@@ -170,7 +175,7 @@ static void
 flood(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, struct rte_mbuf *m,
       bool last)
 {
-	uint64_t targets = s->ready_mask & ~s->link_down_mask & ~(UINT64_C(1) << in_port);
+	uint64_t targets = s->tx_ok_mask & ~(UINT64_C(1) << in_port);
 
 	if (targets == 0) {
 		if (last)
@@ -255,7 +260,7 @@ packet_outs(struct vs_worker *w, const struct vs_snapshot *s)
 			continue;
 		}
 		/* in_port may be none (UINT16_MAX): every ready port then */
-		targets = s->ready_mask & ~s->link_down_mask & ~(in < 64 ? UINT64_C(1) << in : 0);
+		targets = s->tx_ok_mask & ~(in < 64 ? UINT64_C(1) << in : 0);
 		if (targets == 0) {
 			drop_pkt(w, pkts[i], VS_DROP_NO_OUTPUT);
 			continue;
@@ -375,7 +380,7 @@ normal(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, struc
 		}
 		targets = (UINT64_C(1) << out) & s->vlan_ports[vlan];
 	} else {
-		targets = s->vlan_ports[vlan] & s->ready_mask & ~s->link_down_mask & ~in_bit;
+		targets = s->vlan_ports[vlan] & s->tx_ok_mask & ~in_bit;
 		w->l2ws.flooded++;
 	}
 	if (targets == 0) {
