@@ -532,7 +532,7 @@ both_directions(const char *mode, unsigned queues)
 	cr_assert_not_null(vm);
 	if (!client)
 		guest_start(&g, "g", false, queues, N_GUEST, 2 * N_TEST, 1, false);
-	wait_ready(sw, vm, 15000);
+	wait_ready(sw, vm, 30000);
 	/* The virtio driver enables its rings before it posts rx buffers
 	 * (rte_eth_dev_configure vs rte_eth_dev_start): packets sent in
 	 * between are vhost_tx_full drops. Send once the guest has started. */
@@ -752,7 +752,7 @@ Test(vhost, guest_restart, .timeout = 90)
 	guest_start(&ga, "a", true, 1, 0, 0, 0, true);
 	sw = switch_up(cfg);
 	vm = vs_switch_port_by_name(sw, "vm1");
-	wait_ready(sw, vm, 15000);
+	wait_ready(sw, vm, 30000);
 	wait_log(sw, ga.log, "guest: started", 10000);
 	inject(u.rx[0], 200, 0);
 	got = collect(sw, u.tx, 100, 0, 10000, NULL);
@@ -781,7 +781,7 @@ Test(vhost, guest_restart, .timeout = 90)
 
 	/* Guest B on the same socket: the client-mode switch reconnects. */
 	guest_start(&gb, "b", true, 1, N_GUEST, N_TEST, 1, false);
-	wait_ready(sw, vm, 15000);
+	wait_ready(sw, vm, 30000);
 	wait_log(sw, gb.log, "guest: started", 10000);
 	inject_paced(sw, u.rx[0], NULL, N_TEST);
 	got = collect(sw, u.tx, N_GUEST, 300, 20000, &other);
@@ -817,7 +817,7 @@ session(struct vs_switch **swp, struct vs_config **cfgp, struct uplink *u, unsig
 	*cfgp = load_cfg(u, "client", 2);
 	*swp = sw = switch_up(*cfgp);
 	vm = vs_switch_port_by_name(sw, "vm1");
-	wait_ready(sw, vm, 15000);
+	wait_ready(sw, vm, 30000);
 	wait_log(sw, g->log, "guest: started", 10000);
 	inject_paced(sw, u->rx[0], u->rx[1], N_TEST / 2);
 	got = collect(sw, u->tx, N_GUEST, 300, 20000, &other);
@@ -980,7 +980,7 @@ Test(vhost, guest_churn, .timeout = 90)
 	sw = switch_up(cfg);
 	vm = vs_switch_port_by_name(sw, "vm1");
 	for (cycle = 1; cycle <= 3; cycle++) {
-		wait_ready(sw, vm, 15000);
+		wait_ready(sw, vm, 30000);
 		wait_log(sw, g.log, "guest: started", 10000);
 		/* Traffic both ways, then kill the guest in the middle of it:
 		 * both workers are enqueueing and dequeueing when the device goes. */
@@ -1008,7 +1008,7 @@ Test(vhost, guest_churn, .timeout = 90)
 		snprintf(tag, sizeof(tag), "c%u", cycle);
 		guest_start(&g, tag, true, 2, 0, 0, 0, true);
 	}
-	wait_ready(sw, vm, 15000);
+	wait_ready(sw, vm, 30000);
 	cr_assert_eq(vs_vhu_stats_get(vm, &vst), 0);
 	/* Four guests came and three went: the device counts are exact. A
 	 * reconnect attempt can reach a guest that is still starting and be
@@ -1081,7 +1081,7 @@ testpmd_loop(const char *mode, unsigned queues)
 	vm = vs_switch_port_by_name(sw, "vm1");
 	if (!client)
 		testpmd_start(&g, "g", false, queues);
-	wait_ready(sw, vm, 15000);
+	wait_ready(sw, vm, 30000);
 	/* testpmd prints this once its port has started and forwarding runs. */
 	wait_log(sw, g.log, "io packet forwarding", 10000);
 	nap_ms(200);
@@ -1148,7 +1148,7 @@ Test(vhost, live_add_remove, .timeout = 90)
 	cr_assert_eq(vs_switch_apply(sw, with), 0);
 	vm = vs_switch_port_by_name(sw, "vm1");
 	cr_assert_not_null(vm);
-	wait_ready(sw, vm, 15000);
+	wait_ready(sw, vm, 30000);
 	wait_log(sw, g.log, "io packet forwarding", 10000);
 	nap_ms(200);
 	loop_exact(sw, &u, u.rx[0], NULL, N_TEST, &g, &st);
@@ -1167,7 +1167,7 @@ Test(vhost, live_add_remove, .timeout = 90)
 	cr_assert_eq(vs_switch_apply(sw, with), 0);
 	vm = vs_switch_port_by_name(sw, "vm1");
 	cr_assert_not_null(vm);
-	wait_ready(sw, vm, 15000);
+	wait_ready(sw, vm, 30000);
 	nap_ms(200);
 	loop_exact(sw, &u, u.rx[0], NULL, N_TEST, &g, &st);
 	cr_assert_eq(vs_vhu_stats_get(vm, &vst), 0);
