@@ -271,3 +271,65 @@ Test(l2, vlan_access_and_trunk_ports, .timeout = 30)
 	cr_expect_eq(stats()->drops[VS_DROP_L2_VLAN_DISALLOWED], 3);
 	down();
 }
+
+/* Inject n frames from distinct source MACs (base + i) to the broadcast
+ * address on port in, draining what the worker floods. */
+static void
+inject_sources(unsigned in, unsigned base, unsigned n)
+{
+	unsigned i, k;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		uint8_t *p;
+
+		cr_assert_not_null(m);
+		p = (uint8_t *)rte_pktmbuf_append(m, 64);
+		cr_assert_not_null(p);
+		memset(p, 0, 64);
+		memcpy(p, bcast, 6);
+		p[6] = 0x02, p[9] = (uint8_t)((base + i) >> 16), p[10] = (uint8_t)((base + i) >> 8);
+		p[11] = (uint8_t)(base + i);
+		p[12] = 0x88, p[13] = 0xb5;
+		cr_assert_eq(rte_ring_enqueue(rx_ring[in], m), 0);
+	}
+	/* until the worker took them all and the floods stopped */
+	for (k = 0; k < 200; k++) {
+		usleep(10000);
+		if (rte_ring_count(rx_ring[in]) != 0)
+			continue;
+		for (i = 0; i < N_PORTS; i++)
+			while (got(i, NULL) != 0)
+				;
+		if (k > 5)
+			break;
+	}
+}
+
+/* More new MACs between two control ticks than a worker's learn ring holds:
+ * the excess is lost and counted (l2_lost), the rest is learned, and the
+ * lost MACs are learned the next time they are seen. */
+Test(l2, full_learn_ring_loses_and_counts, .timeout = 60)
+{
+	uint64_t learned, lost;
+	unsigned chunk;
+
+	up(plain_yaml);
+	vs_switch_l2_tick(sw, 1);
+	for (chunk = 0; chunk < 6; chunk++)
+		inject_sources(0, 0x100 + chunk * 200, 200);
+	cr_expect_eq(stats()->l2_learned, 0, "nothing learned before the control thread runs");
+	lost = st.l2_lost;
+	cr_expect_gt(lost, 0, "1200 new MACs overflow a 1024-event ring");
+	vs_switch_l2_tick(sw, 1);
+	learned = stats()->l2_learned;
+	cr_expect_eq(learned + lost, 1200, "every event either learned (%lu) or lost (%lu)",
+		     (unsigned long)learned, (unsigned long)lost);
+	cr_expect_geq(learned, 1023);
+	/* seen again: the lost ones are learned now */
+	inject_sources(0, 0x100 + 1000, 200);
+	vs_switch_l2_tick(sw, 2);
+	cr_expect_eq(stats()->l2_learned, 1200);
+	cr_expect_eq(st.l2_lost, lost, "the ring had room this time");
+	down();
+}
