@@ -213,22 +213,45 @@ vhost_json(const struct vs_daemon *d, uint16_t id)
 	return o;
 }
 
-/* RSS of an ethdev port: hash types asked and granted, queues, RETA entries. */
+/* The names of config RSS types (VS_CFG_RSS_*), as the config writes them. */
+static json_t *
+rss_types_json(uint32_t types)
+{
+	json_t *arr = json_array();
+	uint32_t b;
+
+	for (b = 1; arr != NULL && (b & VS_CFG_RSS_ALL); b <<= 1)
+		if (types & b)
+			json_array_append_new(arr, json_string(vs_cfg_rss_type_str(b)));
+	return arr;
+}
+
+/* The config types of which the device hashes at least one hash type. */
+static uint32_t
+rss_types_active(const struct vs_port *p)
+{
+	uint32_t b, active = 0;
+
+	for (b = 1; b & VS_CFG_RSS_ALL; b <<= 1)
+		if ((p->rss_types_asked & b) && (vs_port_rss_hf(b) & p->rss_hf))
+			active |= b;
+	return active;
+}
+
+/* RSS of an ethdev port: hash types asked and in force, key, queues, RETA entries. */
 static json_t *
 rss_json(const struct vs_port *p)
 {
-	json_t *types = json_array();
-	char hf[24];
+	char hf[24], hf_asked[24];
 
-	if (p->rss_hf & RTE_ETH_RSS_IP)
-		json_array_append_new(types, json_string("ip"));
-	if (p->rss_hf & RTE_ETH_RSS_TCP)
-		json_array_append_new(types, json_string("tcp"));
-	if (p->rss_hf & RTE_ETH_RSS_UDP)
-		json_array_append_new(types, json_string("udp"));
 	snprintf(hf, sizeof(hf), "0x%" PRIx64, p->rss_hf);
-	return json_pack("{s:b, s:o, s:s, s:i, s:i}", "enabled", p->rss_hf != 0, "types", types,
-			 "hf", hf, "queues", p->n_rxq, "reta_size", p->rss_reta_size);
+	snprintf(hf_asked, sizeof(hf_asked), "0x%" PRIx64, p->rss_hf_asked);
+	return json_pack("{s:b, s:o, s:o, s:s, s:s, s:i, s:s, s:i, s:i}", "enabled", p->rss_hf != 0,
+			 "types_asked", rss_types_json(p->rss_types_asked), "types",
+			 rss_types_json(rss_types_active(p)), "hf_asked", hf_asked, "hf", hf,
+			 "key_len", p->rss_hf ? p->rss_key_len : 0, "key",
+			 p->rss_hf == 0 ? "none" : (p->rss_key_cfg ? "config" : "driver"), "queues",
+			 p->n_rxq, "reta_size", p->rss_reta_size);
 }
 
 /* MTU, RSS, link state and the driver's extended statistics of an ethdev port. */

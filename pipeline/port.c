@@ -107,36 +107,102 @@ ethdev_release(struct vs_port *port)
 		rte_dev_remove(dev);
 }
 
+uint64_t
+vs_port_rss_hf(uint32_t cfg_types)
+{
+	uint64_t hf = 0;
+
+	if (cfg_types & VS_CFG_RSS_IPV4)
+		hf |= RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_FRAG_IPV4 | RTE_ETH_RSS_NONFRAG_IPV4_OTHER;
+	if (cfg_types & VS_CFG_RSS_IPV6)
+		hf |= RTE_ETH_RSS_IPV6 | RTE_ETH_RSS_FRAG_IPV6 | RTE_ETH_RSS_NONFRAG_IPV6_OTHER |
+		      RTE_ETH_RSS_IPV6_EX;
+	if (cfg_types & VS_CFG_RSS_TCP)
+		hf |= RTE_ETH_RSS_TCP;
+	if (cfg_types & VS_CFG_RSS_UDP)
+		hf |= RTE_ETH_RSS_UDP;
+	if (cfg_types & VS_CFG_RSS_SCTP)
+		hf |= RTE_ETH_RSS_SCTP;
+	if (cfg_types & VS_CFG_RSS_L2)
+		hf |= RTE_ETH_RSS_L2_PAYLOAD;
+	return hf;
+}
+
+/* The names of the config types none of whose hash types the device takes. */
+static void
+rss_lost_names(uint32_t types, uint64_t offered, char *buf, size_t size)
+{
+	size_t o = 0;
+	uint32_t b;
+
+	buf[0] = '\0';
+	for (b = 1; b & VS_CFG_RSS_ALL; b <<= 1)
+		if ((types & b) && (vs_port_rss_hf(b) & offered) == 0 && o < size)
+			o += (size_t)snprintf(buf + o, size - o, "%s%s", o ? ", " : "",
+					      vs_cfg_rss_type_str(b));
+}
+
 /*
- * RSS with several rx queues: hash IP/TCP/UDP, reduced to what the device
- * offers (NOTICE when reduced). A device that offers no RSS at all still gets
- * its queues (net_ring, some vdevs) without hashing: a WARNING says that the
- * extra queues may stay idle, rather than refusing a port that forwards.
+ * RSS with several rx queues: the config's hash types (default IP/TCP/UDP),
+ * reduced to what the device offers (WARNING naming what was lost), and its
+ * key when the device takes a key of that length (else a WARNING and the
+ * driver's key). A device that offers no RSS at all still gets its queues
+ * (net_ring, some vdevs) without hashing: a WARNING says that the extra
+ * queues may stay idle, rather than refusing a port that forwards.
  */
 static void
 ethdev_rss_conf(struct vs_port *port, const struct vs_cfg_port *cfg,
 		const struct rte_eth_dev_info *info, uint16_t n_rxq, struct rte_eth_conf *conf)
 {
-	uint64_t hf = VS_PORT_RSS_HF & info->flow_type_rss_offloads;
+	uint32_t types = cfg->has_rss ? cfg->rss_types : VS_CFG_RSS_DEFAULT;
+	uint64_t asked = vs_port_rss_hf(types);
+	uint64_t hf = asked & info->flow_type_rss_offloads;
+	char lost[96];
 
+	port->rss_types_asked = types;
+	port->rss_hf_asked = asked;
 	port->rss_hf = 0;
+	port->rss_key_len = 0;
+	port->rss_key_cfg = false;
 	port->rss_reta_size = 0;
-	if (n_rxq < 2)
-		return;
-	if (hf == 0) {
-		VS_PL_LOG(WARNING,
-			  "port %s: device '%s' offers no RSS; its %u rx queues get no hashing "
-			  "and may stay idle",
-			  port->name, cfg->device, n_rxq);
+	if (n_rxq < 2) {
+		if (cfg->has_rss)
+			VS_PL_LOG(NOTICE, "port %s: rss is set but the port has one rx queue",
+				  port->name);
 		return;
 	}
-	if (hf != VS_PORT_RSS_HF)
-		VS_PL_LOG(NOTICE,
+	if (hf == 0) {
+		VS_PL_LOG(
+		    WARNING,
+		    "port %s: device '%s' offers no RSS for the asked types (it offers 0x%" PRIx64
+		    "); its %u rx queues get no hashing and may stay idle",
+		    port->name, cfg->device, info->flow_type_rss_offloads, n_rxq);
+		return;
+	}
+	if (hf != asked) {
+		rss_lost_names(types, info->flow_type_rss_offloads, lost, sizeof(lost));
+		VS_PL_LOG(WARNING,
 			  "port %s: RSS hash types reduced to 0x%" PRIx64 " of 0x%" PRIx64
-			  " (what device '%s' offers)",
-			  port->name, hf, (uint64_t)VS_PORT_RSS_HF, cfg->device);
+			  " (what device '%s' offers)%s%s",
+			  port->name, hf, asked, cfg->device, lost[0] ? "; not hashed: " : "",
+			  lost);
+	}
 	conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 	conf->rx_adv_conf.rss_conf.rss_key = NULL; /* the driver's default key */
+	conf->rx_adv_conf.rss_conf.rss_key_len = 0;
+	port->rss_key_len = info->hash_key_size;
+	if (cfg->rss_key_len != 0) {
+		if (cfg->rss_key_len == info->hash_key_size) {
+			conf->rx_adv_conf.rss_conf.rss_key = (uint8_t *)(uintptr_t)cfg->rss_key;
+			conf->rx_adv_conf.rss_conf.rss_key_len = cfg->rss_key_len;
+			port->rss_key_cfg = true;
+		} else {
+			VS_PL_LOG(WARNING,
+				  "port %s: device '%s' takes a %u-byte RSS key, not %u bytes; it "
+				  "keeps its own key",
+				  port->name, cfg->device, info->hash_key_size, cfg->rss_key_len);
+		}
+	}
 	conf->rx_adv_conf.rss_conf.rss_hf = hf;
 	port->rss_hf = hf;
 }

@@ -33,8 +33,9 @@ struct vs_port;
 
 #define VS_PORT_MAX	   VS_CFG_MAX_PORTS
 #define VS_PORT_MAX_QUEUES 128
-/* RSS hash types an ethdev port with several rx queues asks for; reduced to
- * what the device offers (dev_info.flow_type_rss_offloads). */
+/* RSS hash types an ethdev port with several rx queues asks for when its
+ * config has no rss: key; reduced to what the device offers
+ * (dev_info.flow_type_rss_offloads). */
 #define VS_PORT_RSS_HF (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP)
 
 enum vs_port_type {
@@ -97,9 +98,16 @@ struct vs_port {
 	int socket_id;	 /* NUMA socket of the device, SOCKET_ID_ANY if unknown */
 	uint16_t dev_id; /* ethdev: DPDK port id */
 	bool owns_dev;	 /* ethdev: probed by us, removed on destroy */
-	/* ethdev RSS as configured: hash types (RTE_ETH_RSS_*; 0 = no RSS) and
-	 * the RETA entries spread over the rx queues (0 = not set by us). */
+	/* ethdev RSS as configured: the config's types (VS_CFG_RSS_*) and what
+	 * they ask of the device (RTE_ETH_RSS_*), the hash types in force (0 =
+	 * no RSS), the key in force (rss_key_cfg: the config's, else the
+	 * driver's default of rss_key_len bytes) and the RETA entries spread
+	 * over the rx queues (0 = not set by us). */
+	uint32_t rss_types_asked;
+	uint64_t rss_hf_asked;
 	uint64_t rss_hf;
+	uint8_t rss_key_len;
+	bool rss_key_cfg;
 	uint16_t rss_reta_size;
 	/* ethdev MTU: asked by the config (0 = device default) and in force
 	 * after create (0 = unknown). A device that refuses the asked one keeps
@@ -145,6 +153,9 @@ int vs_port_stop(struct vs_port *port);
 void vs_port_destroy(struct vs_port *port);
 int vs_port_stats_get(struct vs_port *port, struct vs_port_stats *out);
 bool vs_port_is_ready(const struct vs_port *port);
+
+/* The RTE_ETH_RSS_* hash types of config types (VS_CFG_RSS_*). */
+uint64_t vs_port_rss_hf(uint32_t cfg_types);
 
 /* Tx queue worker `worker_index` uses on a port with n_txq tx queues. */
 static inline uint16_t
