@@ -274,14 +274,15 @@ dev_json(const struct vs_daemon *d, uint16_t id, json_t *o)
 	if (rte_eth_link_get_nowait(p->dev_id, &link) == 0)
 		json_object_set_new(
 		    o, "link",
-		    json_pack("{s:b, s:I, s:s, s:b}", "up", link.link_status == RTE_ETH_LINK_UP,
-			      "speed_mbps",
-			      (json_int_t)(link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN
-					       ? 0
-					       : link.link_speed),
-			      "duplex",
-			      link.link_duplex == RTE_ETH_LINK_FULL_DUPLEX ? "full" : "half",
-			      "autoneg", link.link_autoneg == RTE_ETH_LINK_AUTONEG));
+		    json_pack(
+			"{s:b, s:I, s:s, s:b, s:I, s:s}", "up", link.link_status == RTE_ETH_LINK_UP,
+			"speed_mbps",
+			(json_int_t)(link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN
+					 ? 0
+					 : link.link_speed),
+			"duplex", link.link_duplex == RTE_ETH_LINK_FULL_DUPLEX ? "full" : "half",
+			"autoneg", link.link_autoneg == RTE_ETH_LINK_AUTONEG, "changes",
+			(json_int_t)p->link_changes, "detect", p->lsc ? "interrupt" : "poll"));
 	n = rte_eth_xstats_get_names(p->dev_id, NULL, 0);
 	if (n <= 0)
 		return;

@@ -432,6 +432,18 @@ job_link(void *arg, uint64_t now)
 	vs_switch_link_poll(a->sw, on_link, a);
 }
 
+/* A device raised a link state change interrupt: read the links now. */
+static void
+fd_link(void *arg, int fd, short revents)
+{
+	struct app *a = arg;
+
+	(void)fd;
+	(void)revents;
+	vs_port_link_event_clear();
+	vs_switch_link_poll(a->sw, on_link, a);
+}
+
 static void
 job_watch_file(void *arg, uint64_t now)
 {
@@ -485,7 +497,8 @@ static const struct vs_loop_job jobs[] = {
     {.name = "sriov", .period_ms = 10, .due_fn = sriov_due, .fn = job_sriov},
     {.name = "reclaim", .period_ms = 100, .fn = job_reclaim},
     {.name = "rerank", .period_ms = 1000, .fn = job_rerank},
-    /* Link state: polled, as not every PMD raises LSC interrupts. */
+    /* Link state: polled, as not every PMD raises LSC interrupts (those
+     * that do wake the loop through the link-events fd at once). */
     {.name = "link", .period_ms = 1000, .fn = job_link},
     {.name = "l2", .period_ms = 100, .fn = job_l2},
     {.name = "watch-file", .period_ms = 100, .fn = job_watch_file},
@@ -508,6 +521,8 @@ loop_setup(struct app *a)
 	rc = vs_loop_add_fd(a->loop, "signals", sig_fd, fd_signal, a);
 	if (rc == 0)
 		rc = vs_loop_add_fd(a->loop, "vhost-events", vs_vhu_event_fd(), fd_vhost, a);
+	if (rc == 0)
+		rc = vs_loop_add_fd(a->loop, "link-events", vs_port_link_event_fd(), fd_link, a);
 	if (rc == 0 && a->d.ctl != NULL)
 		rc = vs_loop_add_fd(a->loop, "ctl", vs_ctl_fd(a->d.ctl), fd_ctl, a);
 	if (rc == 0 && a->d.metrics != NULL)

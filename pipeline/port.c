@@ -9,6 +9,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <rte_bus.h>
 #include <rte_dev.h>
@@ -94,12 +96,56 @@ ethdev_find_or_probe(const struct vs_port *port, const char *device, const struc
 	return 0;
 }
 
+/* ---- link state change interrupts ------------------------------------------- */
+
+static int link_event_fd = -1; /* ctl: created once; the interrupt thread writes it */
+
+int
+vs_port_link_event_fd(void)
+{
+	if (link_event_fd < 0) {
+		link_event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (link_event_fd < 0)
+			return -errno;
+	}
+	return link_event_fd;
+}
+
+void
+vs_port_link_event_clear(void)
+{
+	uint64_t v;
+
+	if (link_event_fd >= 0 && read(link_event_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		VS_PL_LOG(DEBUG, "link events: read: %s", strerror(errno));
+}
+
+/* DPDK's interrupt thread: only wake the control loop, which reads the link. */
+static int
+ethdev_lsc_cb(uint16_t dev_id, enum rte_eth_event_type type, void *param, void *ret_param)
+{
+	uint64_t one = 1;
+
+	RTE_SET_USED(dev_id);
+	RTE_SET_USED(type);
+	RTE_SET_USED(param);
+	RTE_SET_USED(ret_param);
+	if (link_event_fd >= 0 && write(link_event_fd, &one, sizeof(one)) < 0)
+		return 0; /* the count is full: a wakeup is pending anyway */
+	return 0;
+}
+
 static void
 ethdev_release(struct vs_port *port)
 {
 	struct rte_eth_dev_info info;
 	struct rte_device *dev = NULL;
 
+	if (port->lsc) {
+		rte_eth_dev_callback_unregister(port->dev_id, RTE_ETH_EVENT_INTR_LSC, ethdev_lsc_cb,
+						port);
+		port->lsc = false;
+	}
 	if (rte_eth_dev_info_get(port->dev_id, &info) == 0)
 		dev = info.device;
 	rte_eth_dev_close(port->dev_id);
@@ -332,6 +378,14 @@ ethdev_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct 
 	if (rc < 0)
 		goto fail;
 	ethdev_rss_conf(port, cfg, &info, n_rxq, &conf);
+	/* Link changes by interrupt where the device raises them, else polled. */
+	if (info.dev_flags != NULL && (*info.dev_flags & RTE_ETH_DEV_INTR_LSC) &&
+	    vs_port_link_event_fd() >= 0 &&
+	    rte_eth_dev_callback_register(port->dev_id, RTE_ETH_EVENT_INTR_LSC, ethdev_lsc_cb,
+					  port) == 0) {
+		conf.intr_conf.lsc = 1;
+		port->lsc = true;
+	}
 	rc = rte_eth_dev_configure(port->dev_id, n_rxq, n_txq, &conf);
 	if (rc < 0) {
 		vs_port_fail(p, "port %s: configure failed: %s", port->name, rte_strerror(-rc));

@@ -1698,6 +1698,16 @@ vs_switch_stats(struct vs_switch *sw, struct vs_switch_stats *out)
 		ps->present = true;
 		ps->id = id;
 		ps->ready = vs_port_is_ready(sw->ports[id]);
+		/* ethdev: as the last link poll saw it; others: their readiness */
+		if (sw->ports[id]->type == VS_PORT_ETHDEV) {
+			ps->link_up = sw->ports[id]->link_known && sw->ports[id]->link_up;
+			ps->link_speed = sw->ports[id]->link_speed;
+			ps->link_full_duplex = sw->ports[id]->link_full_duplex;
+			ps->link_autoneg = sw->ports[id]->link_autoneg;
+		} else {
+			ps->link_up = ps->ready;
+		}
+		ps->link_changes = sw->ports[id]->link_changes;
 		snprintf(ps->name, sizeof(ps->name), "%s", sw->ports[id]->name);
 		vs_port_stats_get(sw->ports[id], &ps->dev);
 	}
@@ -1773,11 +1783,17 @@ vs_switch_link_poll(struct vs_switch *sw, vs_link_event_fn fn, void *arg)
 			continue;
 		up = link.link_status == RTE_ETH_LINK_UP;
 		speed = link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : link.link_speed;
-		if (p->link_known && p->link_up == up && p->link_speed == speed)
+		if (p->link_known && p->link_up == up && p->link_speed == speed &&
+		    p->link_full_duplex == (link.link_duplex == RTE_ETH_LINK_FULL_DUPLEX) &&
+		    p->link_autoneg == (link.link_autoneg == RTE_ETH_LINK_AUTONEG))
 			continue;
+		if (p->link_known && p->link_up != up)
+			p->link_changes++;
 		p->link_known = true;
 		p->link_up = up;
 		p->link_speed = speed;
+		p->link_full_duplex = link.link_duplex == RTE_ETH_LINK_FULL_DUPLEX;
+		p->link_autoneg = link.link_autoneg == RTE_ETH_LINK_AUTONEG;
 		ev.port = p;
 		ev.up = up;
 		ev.speed = speed;

@@ -124,6 +124,13 @@ struct vs_port {
 	/* Link state as last reported (ctl only; vs_switch_link_poll). */
 	bool link_known, link_up;
 	uint32_t link_speed; /* Mbit/s, 0 unknown */
+	bool link_full_duplex;
+	bool link_autoneg;
+	uint64_t link_changes; /* up <-> down since the first reading */
+	/* ethdev: the device raises link state change interrupts (the callback
+	 * wakes the control loop through vs_port_link_event_fd()); otherwise
+	 * its link is only polled. */
+	bool lsc;
 	/* VLAN mode for the normal action (config tag / trunks / native_vlan). */
 	uint16_t l2_tag;    /* access VLAN; 0 = trunk */
 	uint16_t l2_native; /* trunk: VLAN of untagged frames */
@@ -156,6 +163,13 @@ bool vs_port_is_ready(const struct vs_port *port);
 
 /* The RTE_ETH_RSS_* hash types of config types (VS_CFG_RSS_*). */
 uint64_t vs_port_rss_hf(uint32_t cfg_types);
+
+/* An eventfd that becomes readable when a device raised a link state change
+ * interrupt (LSC): the control loop then polls the links at once
+ * (vs_switch_link_poll). Created on first use; -errno when it cannot be. */
+int vs_port_link_event_fd(void);
+/* Reset the eventfd's count after a wakeup (control thread). */
+void vs_port_link_event_clear(void);
 
 /* Tx queue worker `worker_index` uses on a port with n_txq tx queues. */
 static inline uint16_t

@@ -23,6 +23,7 @@ command -v ip >/dev/null || skip "no ip (iproute2)"
 sfx=$(printf '%04x' $((RANDOM)))$$
 sfx=${sfx:0:8}
 tap=hst$sfx
+tap1=hsu$sfx
 dir=$(mktemp -d /tmp/hs-tap-XXXXXX)
 sock=$dir/ctl.sock
 pid=
@@ -34,6 +35,7 @@ cleanup() {
 		wait "$pid" 2>/dev/null
 	fi
 	ip link del "$tap" 2>/dev/null
+	ip link del "$tap1" 2>/dev/null
 	rm -rf "$dir" "/var/run/dpdk/hs$sfx"
 }
 trap cleanup EXIT INT TERM
@@ -46,10 +48,13 @@ control: {stats_interval_ms: 0, socket: $sock}
 ports:
   - {name: tap0, type: ethdev, device: "net_tap_hs$sfx,iface=$tap", rx_queues: 4, tx_queues: 4,
      rss: {types: [ip, udp, sctp]}}
+  - {name: tap1, type: ethdev, device: "net_tap_hs${sfx}b,iface=$tap1"}
   - {name: sink, type: ethdev, device: "net_null_hs$sfx,no-rx=1"}
 rules:
   - {name: in, priority: 10, match: {in_port: tap0}, actions: [{output: sink}]}
-  - {name: out, priority: 10, match: {in_port: sink}, actions: [{output: tap0}]}
+  # only the test's frames (the kernel sends its own on a tap that is up)
+  - {name: to-tap0, priority: 10, match: {in_port: tap1, ip_dst: 10.7.0.0/16},
+     actions: [{output: tap0}]}
 YAML
 
 "$bin" -c "$dir/switch.yaml" >"$dir/daemon.log" 2>&1 &
@@ -60,6 +65,9 @@ for _ in $(seq 300); do
 	sleep 0.1
 done
 [ -S "$sock" ] || fail "no control socket after 30 s"
+for t in "$tap" "$tap1"; do
+	sysctl -qw "net.ipv6.conf.$t.disable_ipv6=1" 2>/dev/null
+done
 
 q() { "$ctl" -s "$sock" --json "$@"; }
 # py EXPR: evaluate a Python expression over the JSON reply j of stdin
@@ -109,5 +117,69 @@ done
 echo "tap0 rx queues (queue, pkts): $rxqs"
 [ "$total" -ge 512 ] || fail "only $total of 512 packets arrived: $rxqs"
 [ "$busy" -ge 2 ] || fail "every flow on one rx queue: $rxqs"
+
+# ---- link state: kernel side down and up ----------------------------------------
+# send N frames from the kernel side of tap1 towards 10.7.0.1 (rule: out tap0)
+send1() {
+	python3 - "$tap1" "$1" <<'PY'
+import socket, struct, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((sys.argv[1], 0))
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 46, 0, 0, 64, 17, 0, bytes([10, 9, 0, 1]), bytes([10, 7, 0, 1]))
+udp = struct.pack("!HHHH", 1, 2, 26, 0) + bytes(18)
+for i in range(int(sys.argv[2])):
+    s.send(bytes.fromhex("020000000001020000000002" "0800") + ip + udp)
+PY
+}
+port() { q show ports | py "[p for p in j if p['name']=='$1'][0]$2"; }
+metric() { "$ctl" -s "$sock" metrics | grep "^$1{port=\"tap0\"}" | awk '{print $2}'; }
+tx_at_least() { [ "$(port tap0 "['tx_pkts']")" -ge "$1" ] && echo True; }
+link_down_drops() { q show workers | py 'sum(w["drops"].get("link_down", 0) for w in j)'; }
+tel() {
+	printf '/nfvswitch/ports,tap0\n' |
+		python3 /usr/bin/dpdk-telemetry.py -f "hs$sfx" 2>/dev/null | grep '^{' | tail -n 1 |
+		py "j['/nfvswitch/ports'].get('$1')"
+}
+wait_for() { # wait_for DESC CMD... : until CMD prints "True", 20 s
+	local d=$1; shift
+	for _ in $(seq 100); do [ "$("$@")" = True ] && return 0; sleep 0.2; done
+	fail "$d"
+}
+link_is() { port tap0 "['link']['up']" ; }
+[ "$(port tap0 "['link']['detect']")" = interrupt ] || fail "net_tap raises LSC: $(port tap0 "['link']")"
+wait_for "tap0 link up" link_is
+[ "$(metric nfvswitch_port_link_up)" = 1 ] || fail "metric link_up: $("$ctl" -s "$sock" metrics | grep link_up)"
+changes0=$(port tap0 "['link']['changes']")
+tx0=$(port tap0 "['tx_pkts']")
+send1 100
+wait_for "100 frames out of tap0 while up" tx_at_least $((tx0 + 100))
+
+ip link set "$tap" down
+down() { [ "$(link_is)" = False ] && echo True; }
+wait_for "tap0 link down after ip link set down" down
+echo "tap0 link: $(port tap0 "['link']")"
+[ "$(port tap0 "['link']['changes']")" = $((changes0 + 1)) ] || fail "link changes: $(port tap0 "['link']")"
+[ "$(metric nfvswitch_port_link_up)" = 0 ] || fail "metric link_up while down"
+[ "$(metric nfvswitch_port_link_changes_total)" = $((changes0 + 1)) ] ||
+	fail "metric link_changes: $("$ctl" -s "$sock" metrics | grep link_changes)"
+if [ -r /usr/bin/dpdk-telemetry.py ]; then
+	[ "$(tel link_up)" = 0 ] || fail "telemetry link_up while down: $(tel link_up)"
+	[ "$(tel link_changes)" = $((changes0 + 1)) ] || fail "telemetry link_changes"
+fi
+d0=$(link_down_drops)
+tx1=$(port tap0 "['tx_pkts']")
+send1 50
+got() { [ "$(link_down_drops)" -ge $((d0 + 50)) ] && echo True; }
+wait_for "50 frames to the down tap0 counted link_down" got
+sleep 0.5
+[ "$(link_down_drops)" = $((d0 + 50)) ] ||
+	fail "link_down drops not exactly 50"
+[ "$(port tap0 "['tx_pkts']")" = "$tx1" ] || fail "tap0 sent while down"
+
+ip link set "$tap" up
+wait_for "tap0 link up again" link_is
+[ "$(port tap0 "['link']['changes']")" = $((changes0 + 2)) ] || fail "link changes after up"
+send1 30
+wait_for "30 frames out of tap0 after the link came back" tx_at_least $((tx1 + 30))
 
 echo "PASS"
