@@ -196,19 +196,22 @@ vhost_json(const struct vs_daemon *d, uint16_t id)
 	for (q = 0; qs && q < vs->n_queues && q < VS_PORT_MAX_QUEUES; q++) {
 		const struct vs_vhu_queue_stats *v = &vs->queue[q];
 
-		json_array_append_new(
-		    qs, json_pack("{s:i, s:b, s:b, s:I, s:I, s:I, s:I}", "queue", q, "rx_enabled",
-				  v->rx_enabled, "tx_enabled", v->tx_enabled, "rx_pkts",
-				  (json_int_t)v->rx_pkts, "tx_pkts", (json_int_t)v->tx_pkts,
-				  "tx_ring_full", (json_int_t)v->tx_ring_full, "tx_disabled",
-				  (json_int_t)v->tx_disabled));
+		json_array_append_new(qs,
+				      json_pack("{s:i, s:b, s:b, s:I, s:I, s:I, s:I, s:i}", "queue",
+						q, "rx_enabled", v->rx_enabled, "tx_enabled",
+						v->tx_enabled, "rx_pkts", (json_int_t)v->rx_pkts,
+						"tx_pkts", (json_int_t)v->tx_pkts, "tx_ring_full",
+						(json_int_t)v->tx_ring_full, "tx_disabled",
+						(json_int_t)v->tx_disabled, "tx_pair", v->tx_pair));
 	}
 	snprintf(feat, sizeof(feat), "0x%" PRIx64, vs->features);
-	o = json_pack("{s:s, s:i, s:s, s:I, s:I, s:I, s:I, s:i, s:i, s:o}", "state",
+	o = json_pack("{s:s, s:i, s:s, s:I, s:I, s:I, s:I, s:i, s:i, s:i, s:I, s:o}", "state",
 		      vs_vhu_state_str(vs->state), "vid", vs->vid, "features", feat, "connections",
 		      (json_int_t)vs->connections, "reconnects", (json_int_t)vs->reconnects,
 		      "devices", (json_int_t)vs->devices, "destroys", (json_int_t)vs->destroys,
-		      "queue_pairs", vs->n_queues, "vrings", vs->n_vrings, "queues", qs);
+		      "queue_pairs", vs->n_queues, "vrings", vs->n_vrings, "extra_pairs",
+		      vs->extra_pairs, "vrings_ignored", (json_int_t)vs->vrings_ignored, "queues",
+		      qs);
 	free(vs);
 	return o;
 }
