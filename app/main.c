@@ -573,6 +573,7 @@ run(const struct vs_config *cfg, const char *file, const char *prog, uint32_t st
 	struct app a;
 	struct vs_mbuf_sizing sz;
 	struct vs_eal_args ea;
+	struct vs_config *staged = NULL;
 	struct vs_switch *sw;
 	struct sigaction sa;
 	char line[4096];
@@ -629,7 +630,10 @@ run(const struct vs_config *cfg, const char *file, const char *prog, uint32_t st
 		rc = EXIT_STARTUP;
 		goto out;
 	}
-	rc = vs_switch_apply(sw, cfg);
+	/* SR-IOV: VF ports open once their VFs exist and are configured
+	 * (vs_daemon_sriov_start); the rest starts now. */
+	staged = cfg->n_sriov != 0 ? vs_daemon_without_new_vf_ports(cfg, NULL) : NULL;
+	rc = vs_switch_apply(sw, staged ? staged : cfg);
 	if (rc < 0) {
 		fprintf(stderr, "nfvswitch: cannot apply %s: %s (see the log above)\n", cfg->source,
 			strerror(-rc));
@@ -658,6 +662,8 @@ run(const struct vs_config *cfg, const char *file, const char *prog, uint32_t st
 		rc = EXIT_STARTUP;
 		goto out;
 	}
+	a.d.staged = staged; /* the switch runs it until the VF ports open */
+	staged = NULL;
 	if (vs_daemon_sriov_start(&a.d, NULL) < 0)
 		fprintf(stderr, "nfvswitch: SR-IOV not managed: %s\n", a.d.vf_error);
 	control_open(&a.d, cfg);
@@ -686,6 +692,7 @@ run(const struct vs_config *cfg, const char *file, const char *prog, uint32_t st
 out:
 	loop_teardown(&a);
 	vs_switch_destroy(sw);
+	vs_daemon_staged_free(staged); /* not handed to the daemon */
 	vs_daemon_fini(&a.d);
 	vs_vhu_fini();
 	free(a.cur);
