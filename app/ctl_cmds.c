@@ -15,6 +15,8 @@
 #include <rte_cycles.h>
 
 #include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mempool.h>
 #include <rte_log.h>
 
 #include "vs_counters.h"
@@ -320,6 +322,16 @@ port_json(const struct vs_daemon *d, const struct vs_switch_port_stats *ps)
 	if (o == NULL)
 		return NULL;
 	add_kind(o, VS_CNT_PORT, ps);
+	{
+		/* where it lives: its device's NUMA socket (-1 unknown) and rx pool */
+		const struct vs_port *sp = vs_switch_port(d->sw, ps->id);
+
+		if (sp != NULL) {
+			json_object_set_new(o, "numa_socket", json_integer(sp->socket_id));
+			json_object_set_new(o, "mbuf_pool",
+					    json_string(sp->pool != NULL ? sp->pool->name : ""));
+		}
+	}
 	dev_json(d, ps->id, o);
 	if (o == NULL)
 		return NULL;
@@ -431,6 +443,10 @@ worker_json(const struct vs_daemon *d, uint16_t i)
 	if (o == NULL)
 		return NULL;
 	add_kind(o, VS_CNT_WORKER, w);
+	json_object_set_new(o, "numa_socket",
+			    json_integer(w->lcore < RTE_MAX_LCORE
+					     ? (json_int_t)rte_lcore_to_socket_id(w->lcore)
+					     : -1));
 	json_object_set_new(o, "stage_cycles", cyc);
 	json_object_set_new(o, "cycles_per_pkt", cpp);
 	json_object_set_new(o, "burst_hist", hist);

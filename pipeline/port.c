@@ -355,6 +355,8 @@ ethdev_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct 
 		goto fail;
 	socket = rte_eth_dev_socket_id(port->dev_id);
 	port->socket_id = socket < 0 ? SOCKET_ID_ANY : socket;
+	/* rx mbufs from the device's own NUMA node */
+	port->pool = p->pool_of != NULL ? p->pool_of(p->pool_arg, port->socket_id) : p->pool;
 
 	n_rxq = cfg->rx_queues ? cfg->rx_queues : 1;
 	if (cfg->tx_queues) {
@@ -398,8 +400,8 @@ ethdev_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct 
 	if (rc < 0)
 		goto fail;
 	for (q = 0; q < n_rxq; q++) {
-		rc =
-		    rte_eth_rx_queue_setup(port->dev_id, q, nb_rxd, port->socket_id, NULL, p->pool);
+		rc = rte_eth_rx_queue_setup(port->dev_id, q, nb_rxd, port->socket_id, NULL,
+					    port->pool);
 		if (rc < 0) {
 			vs_port_fail(p, "port %s: rx queue %u setup failed: %s", port->name, q,
 				     rte_strerror(-rc));

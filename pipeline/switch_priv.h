@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vs_numa.h"
 #include "vs_rules.h"
 #include "vs_switch.h"
 #include "vs_l2.h"
@@ -33,7 +34,12 @@ struct vs_rule_table {
 struct vs_switch {
 	const struct vs_config *cfg; /* applied config (caller's), NULL before */
 	struct vs_dp_shared sh;
-	struct rte_mempool *pool;
+	struct rte_mempool *pool; /* the home socket's (pools[home_socket]) */
+	/* One mbuf pool per NUMA socket in use (vs_numa.h), made on first use. */
+	struct rte_mempool *pools[VS_NUMA_MAX_SOCKETS];
+	int home_socket;
+	uint32_t seq;	     /* names this switch's pools and tables */
+	uint32_t pool_mbufs; /* mbufs per pool */
 	struct rte_rcu_qsbr *qsbr;
 	struct vs_cls *cls;
 	uint16_t n_workers;

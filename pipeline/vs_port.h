@@ -52,8 +52,12 @@ typedef uint16_t (*vs_port_tx_fn)(struct vs_port *port, uint16_t queue, struct r
 
 /* What the switch gives a port at creation. */
 struct vs_port_params {
-	struct rte_mempool *pool; /* rx mbufs */
-	uint16_t n_workers;	  /* tx queues default to one per worker */
+	struct rte_mempool *pool; /* rx mbufs, when pool_of is NULL */
+	/* The pool of a NUMA socket (< 0: unknown, the switch's home socket):
+	 * a port takes the one of its device's socket (vs_numa.h). */
+	struct rte_mempool *(*pool_of)(void *arg, int socket);
+	void *pool_arg;
+	uint16_t n_workers; /* tx queues default to one per worker */
 	/* Why a create failed, for the operator (NULL: log it instead). */
 	struct vs_cfg_error *err;
 };
@@ -95,9 +99,10 @@ struct vs_port {
 	vs_port_tx_fn tx_raw; /* the type's own, lock-free tx */
 	uint16_t n_rxq;
 	uint16_t n_txq;
-	int socket_id;	 /* NUMA socket of the device, SOCKET_ID_ANY if unknown */
-	uint16_t dev_id; /* ethdev: DPDK port id */
-	bool owns_dev;	 /* ethdev: probed by us, removed on destroy */
+	int socket_id;		  /* NUMA socket of the device, SOCKET_ID_ANY if unknown */
+	struct rte_mempool *pool; /* its rx mbufs (ctl: rw; vhost: re-homed to the guest's node) */
+	uint16_t dev_id;	  /* ethdev: DPDK port id */
+	bool owns_dev;		  /* ethdev: probed by us, removed on destroy */
 	/* ethdev RSS as configured: the config's types (VS_CFG_RSS_*) and what
 	 * they ask of the device (RTE_ETH_RSS_*), the hash types in force (0 =
 	 * no RSS), the key in force (rss_key_cfg: the config's, else the

@@ -310,6 +310,7 @@ apply_new_device(const struct vs_vhu_sink *sink, struct vs_vhu_port *vp, int vid
 {
 	uint16_t n_vrings = rte_vhost_get_vring_num(vid), i;
 	uint64_t features = 0;
+	int node;
 	int cur = __atomic_load_n(&vp->vid, __ATOMIC_SEQ_CST);
 
 	if (cur >= 0 && cur != vid) {
@@ -323,6 +324,16 @@ apply_new_device(const struct vs_vhu_sink *sink, struct vs_vhu_port *vp, int vid
 		rte_vhost_enable_guest_notification(vid, i, 0);
 	rte_vhost_get_negotiated_features(vid, &features);
 	vp->features = features;
+	/* The guest's memory is on one node: dequeue into mbufs of that node
+	 * (the port is not ready yet: no worker polls it). */
+	node = rte_vhost_get_numa_node(vid);
+	if (node >= 0 && vp->pool_of != NULL && node != vp->port->socket_id) {
+		vp->pool = vp->pool_of(vp->pool_arg, node);
+		vp->port->pool = vp->pool;
+		vp->port->socket_id = node;
+		VS_VHU_LOG(INFO, "port %s: guest memory on NUMA node %d; mbufs from there",
+			   vp->port->name, node);
+	}
 	vp->devices++;
 	vp->state = VS_VHU_RUNNING;
 	__atomic_store_n(&vp->vid, vid, __ATOMIC_RELEASE);
@@ -643,7 +654,9 @@ vhu_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct vs_
 	if (vp == NULL)
 		return -ENOMEM;
 	vp->port = port;
-	vp->pool = p->pool;
+	vp->pool_of = p->pool_of;
+	vp->pool_arg = p->pool_arg;
+	vp->pool = p->pool_of != NULL ? p->pool_of(p->pool_arg, SOCKET_ID_ANY) : p->pool;
 	snprintf(vp->path, sizeof(vp->path), "%s", cfg->path);
 	vp->mode = cfg->mode;
 	vp->n_queues = n_q;
@@ -691,6 +704,7 @@ vhu_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct vs_
 	port->n_rxq = n_q;
 	port->n_txq = n_q;
 	port->socket_id = SOCKET_ID_ANY;
+	port->pool = vp->pool;
 	port->rx = vs_vhu_rx;
 	port->tx_raw = vs_vhu_tx;
 	port->tx = vs_vhu_tx;

@@ -39,7 +39,11 @@ struct vs_vhu_queue {
 struct vs_vhu_port {
 	/* Set at creation (dp: ro, ctl: ro). */
 	struct vs_port *port;
-	struct rte_mempool *pool; /* dequeue mbufs */
+	struct rte_mempool *pool; /* dequeue mbufs (ctl: rw while not ready; dp: ro) */
+	/* The switch's pool of a NUMA socket: the port moves to the guest
+	 * memory's node when librte_vhost reports it (new_device). */
+	struct rte_mempool *(*pool_of)(void *arg, int socket);
+	void *pool_arg;
 	char path[VS_CFG_PATH_MAX];
 	enum vs_cfg_vhost_mode mode;
 	uint16_t n_queues;

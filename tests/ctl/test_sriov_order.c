@@ -294,8 +294,7 @@ Test(sriov_order, vf_ports_open_after_their_vfs, .init = setup, .fini = teardown
 	cr_assert_eq(vs_daemon_init(&d, sw, cfg, file), 0);
 	d.staged = staged;
 	cr_assert_eq(vs_daemon_sriov_start(&d, &params), 0, "%s", d.vf_error);
-	cr_assert_str_eq(order, "numvfs 1;vf0 device;set vf0 trust;", "order: %s",
-			 order);
+	cr_assert_str_eq(order, "numvfs 1;vf0 device;set vf0 trust;", "order: %s", order);
 	vf0 = vs_switch_port_by_name(sw, "vf0");
 	cr_assert_not_null(vf0, "vf0 did not open once its VF existed");
 	cr_assert_null(d.staged);

@@ -85,6 +85,13 @@ echo "$ports" | py '[p for p in j if p["name"]=="tap0"][0]["rss"]["enabled"]' |
 	grep -qx True || fail "rss not enabled: $rss"
 grep -q "port tap0: RSS hash types reduced.*not hashed: sctp" "$dir/daemon.log" ||
 	fail "no warning naming the lost hash type"
+# where each lives: the port's NUMA socket and rx pool, each worker's socket
+where=$(echo "$ports" | py '[(p["name"], p["numa_socket"], p["mbuf_pool"]) for p in j]')
+echo "ports (name, numa_socket, mbuf_pool): $where"
+echo "$ports" | py 'all(p["mbuf_pool"].startswith("vs_mbuf_") for p in j)' | grep -qx True ||
+	fail "a port without its mbuf pool: $where"
+q show workers | py 'all(isinstance(w["numa_socket"], int) for w in j)' | grep -qx True ||
+	fail "show workers has no numa_socket"
 
 # ---- flows from the kernel side land on several rx queues ---------------------
 python3 - "$tap" <<'PY' || fail "sender"
