@@ -182,10 +182,8 @@ vs_daemon_without_new_vf_ports(const struct vs_config *cfg, struct vs_switch *sw
 	for (i = 0; i < cfg->n_rules; i++)
 		if (!rule_names_held(cfg, sw, &cfg->rules[i]))
 			c->rules[c->n_rules++] = cfg->rules[i];
-	c->l2.n_statics = 0;
-	for (i = 0; i < cfg->l2.n_statics; i++)
-		if (!held_back(cfg, sw, cfg->l2.statics[i].port))
-			c->l2.statics[c->l2.n_statics++] = cfg->l2.statics[i];
+	/* l2.static entries stay (a restart-only key: the switch adds each
+	 * once its port exists). */
 	return c;
 }
 
@@ -406,9 +404,14 @@ apply_config(struct vs_daemon *d, struct vs_config *next, uint32_t flags, char *
 			return rc;
 	}
 	/* VF ports a raised num_vfs brings wait for their VFs: the rest first. */
-	staged = next->n_sriov != 0 ? vs_daemon_without_new_vf_ports(next, d->sw) : NULL;
-	if (staged == NULL && errno == ENOMEM)
-		return -ENOMEM;
+	staged = NULL;
+	if (next->n_sriov != 0) {
+		staged = vs_daemon_without_new_vf_ports(next, d->sw);
+		if (staged == NULL && errno == ENOMEM) {
+			snprintf(msg, size, "%s", strerror(ENOMEM));
+			return -ENOMEM;
+		}
+	}
 	rc = vs_switch_plan(d->sw, staged ? staged : next, flags, &plan, &err);
 	if (rc == 0)
 		rc = vs_switch_apply_plan(d->sw, &plan, &err);

@@ -129,9 +129,9 @@ int vs_daemon_sriov_start(struct vs_daemon *d, const struct vs_vf_params *params
 /*
  * SR-IOV start order: VFs are created and configured before their DPDK ports
  * open. The config to apply first: cfg without its VF ports (ports[].vf) that
- * sw does not run yet (sw NULL: none runs) and without the rules and l2
- * static entries that name them; NULL (errno 0) when there is none to hold
- * back, NULL and errno ENOMEM. A shallow copy: free it with
+ * sw does not run yet (sw NULL: none runs) and without the rules that name
+ * them (l2.static entries stay: the switch adds each once its port exists); NULL (errno 0) when
+ * there is none to hold back, NULL and errno ENOMEM. A shallow copy: free it with
  * vs_daemon_staged_free(), not vs_config_free(), and keep cfg alive as long.
  * vs_daemon_sriov_start() and a reload then let the VFs settle and apply the
  * whole config.

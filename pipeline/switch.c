@@ -1355,7 +1355,8 @@ located:
 	return rc;
 }
 
-/* The l2.static entries, once (they are restart-only keys). */
+/* The l2.static entries, each once (they are restart-only keys); one whose
+ * port is not made yet (a VF port waiting for its VF) waits for it. */
 static void
 l2_statics(struct vs_switch *sw, const struct vs_config *cfg)
 {
@@ -1364,12 +1365,20 @@ l2_statics(struct vs_switch *sw, const struct vs_config *cfg)
 	if (sw->l2_statics_done)
 		return;
 	sw->l2_statics_done = true;
-	for (i = 0; i < cfg->l2.n_statics; i++) {
+	for (i = 0; i < cfg->l2.n_statics && i < VS_CFG_MAX_L2_STATIC; i++) {
 		const struct vs_cfg_l2_static *e = &cfg->l2.statics[i];
 		const struct vs_port *p = vs_switch_port_by_name(sw, e->port);
 		char mac[24];
-		int rc = p != NULL ? vs_l2_static_add(sw->l2, e->mac.b, e->vlan, p->id) : -ENODEV;
+		int rc;
 
+		if (sw->l2_static_added[i])
+			continue;
+		if (p == NULL) {
+			sw->l2_statics_done = false;
+			continue;
+		}
+		sw->l2_static_added[i] = true;
+		rc = vs_l2_static_add(sw->l2, e->mac.b, e->vlan, p->id);
 		if (rc < 0)
 			VS_PL_LOG(WARNING, "l2.static[%u] %s vlan %u port %s: not added: %s", i,
 				  vs_cfg_mac_str(&e->mac, mac, sizeof(mac)), e->vlan, e->port,

@@ -49,6 +49,7 @@ struct vs_switch {
 	struct vs_rule_table rt;
 	struct vs_l2 *l2;     /* MAC table of the normal action */
 	bool l2_statics_done; /* l2.static entries added (restart-only keys) */
+	bool l2_static_added[VS_CFG_MAX_L2_STATIC]; /* each, once its port exists */
 	uint64_t generation;
 	bool running;
 	uint16_t pin_next; /* worker whose packet-in ring is drained first */

@@ -25,6 +25,7 @@
 #include <rte_ring.h>
 
 #include "vs_ctl.h"
+#include "vs_l2.h"
 #include "vs_vf.h"
 #include "vs_vf_backend.h"
 
@@ -236,6 +237,7 @@ static const char boot_yaml[] = PORTS VF_PORT(
        "  - pf: ens1f0\n"
        "    num_vfs: 1\n"
        "    vfs: [{id: 0, trust: true, spoofchk: false}]\n"
+       "l2: {static: [{mac: \"02:00:00:00:00:33\", vlan: 0, port: vf0}]}\n"
        "rules:\n"
        "  - {name: to-vf0, priority: 10, match: {in_port: up}, actions: [{output: vf0}]}\n"
        "  - {name: from-vf0, priority: 10, match: {in_port: vf0}, actions: [{output: "
@@ -291,12 +293,14 @@ Test(sriov_order, vf_ports_open_after_their_vfs, .init = setup, .fini = teardown
 	cr_assert_eq(vs_switch_apply(sw, staged), 0);
 	cr_assert_eq(vs_switch_start(sw), 0);
 	cr_assert_null(vs_switch_port_by_name(sw, "vf0"));
+	cr_assert_eq(vs_switch_l2(sw)->n_entries, 0, "the static entry waits for vf0");
 	cr_assert_eq(vs_daemon_init(&d, sw, cfg, file), 0);
 	d.staged = staged;
 	cr_assert_eq(vs_daemon_sriov_start(&d, &params), 0, "%s", d.vf_error);
 	cr_assert_str_eq(order, "numvfs 1;vf0 device;set vf0 trust;", "order: %s", order);
 	vf0 = vs_switch_port_by_name(sw, "vf0");
 	cr_assert_not_null(vf0, "vf0 did not open once its VF existed");
+	cr_assert_eq(vs_switch_l2(sw)->n_entries, 1, "vf0's l2.static entry");
 	cr_assert_null(d.staged);
 	cr_assert_eq(vs_switch_stop(sw), 0);
 	vs_switch_destroy(sw);
