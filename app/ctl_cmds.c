@@ -15,6 +15,8 @@
 #include <rte_cycles.h>
 
 #include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mempool.h>
 #include <rte_log.h>
 
 #include "vs_counters.h"
@@ -196,39 +198,65 @@ vhost_json(const struct vs_daemon *d, uint16_t id)
 	for (q = 0; qs && q < vs->n_queues && q < VS_PORT_MAX_QUEUES; q++) {
 		const struct vs_vhu_queue_stats *v = &vs->queue[q];
 
-		json_array_append_new(
-		    qs, json_pack("{s:i, s:b, s:b, s:I, s:I, s:I, s:I}", "queue", q, "rx_enabled",
-				  v->rx_enabled, "tx_enabled", v->tx_enabled, "rx_pkts",
-				  (json_int_t)v->rx_pkts, "tx_pkts", (json_int_t)v->tx_pkts,
-				  "tx_ring_full", (json_int_t)v->tx_ring_full, "tx_disabled",
-				  (json_int_t)v->tx_disabled));
+		json_array_append_new(qs,
+				      json_pack("{s:i, s:b, s:b, s:I, s:I, s:I, s:I, s:i}", "queue",
+						q, "rx_enabled", v->rx_enabled, "tx_enabled",
+						v->tx_enabled, "rx_pkts", (json_int_t)v->rx_pkts,
+						"tx_pkts", (json_int_t)v->tx_pkts, "tx_ring_full",
+						(json_int_t)v->tx_ring_full, "tx_disabled",
+						(json_int_t)v->tx_disabled, "tx_pair", v->tx_pair));
 	}
 	snprintf(feat, sizeof(feat), "0x%" PRIx64, vs->features);
-	o = json_pack("{s:s, s:i, s:s, s:I, s:I, s:I, s:I, s:i, s:i, s:o}", "state",
+	o = json_pack("{s:s, s:i, s:s, s:I, s:I, s:I, s:I, s:i, s:i, s:i, s:I, s:o}", "state",
 		      vs_vhu_state_str(vs->state), "vid", vs->vid, "features", feat, "connections",
 		      (json_int_t)vs->connections, "reconnects", (json_int_t)vs->reconnects,
 		      "devices", (json_int_t)vs->devices, "destroys", (json_int_t)vs->destroys,
-		      "queue_pairs", vs->n_queues, "vrings", vs->n_vrings, "queues", qs);
+		      "queue_pairs", vs->n_queues, "vrings", vs->n_vrings, "extra_pairs",
+		      vs->extra_pairs, "vrings_ignored", (json_int_t)vs->vrings_ignored, "queues",
+		      qs);
 	free(vs);
 	return o;
 }
 
-/* RSS of an ethdev port: hash types asked and granted, queues, RETA entries. */
+/* The names of config RSS types (VS_CFG_RSS_*), as the config writes them. */
+static json_t *
+rss_types_json(uint32_t types)
+{
+	json_t *arr = json_array();
+	uint32_t b;
+
+	for (b = 1; arr != NULL && (b & VS_CFG_RSS_ALL); b <<= 1)
+		if (types & b)
+			json_array_append_new(arr, json_string(vs_cfg_rss_type_str(b)));
+	return arr;
+}
+
+/* The config types of which the device hashes at least one hash type. */
+static uint32_t
+rss_types_active(const struct vs_port *p)
+{
+	uint32_t b, active = 0;
+
+	for (b = 1; b & VS_CFG_RSS_ALL; b <<= 1)
+		if ((p->rss_types_asked & b) && (vs_port_rss_hf(b) & p->rss_hf))
+			active |= b;
+	return active;
+}
+
+/* RSS of an ethdev port: hash types asked and in force, key, queues, RETA entries. */
 static json_t *
 rss_json(const struct vs_port *p)
 {
-	json_t *types = json_array();
-	char hf[24];
+	char hf[24], hf_asked[24];
 
-	if (p->rss_hf & RTE_ETH_RSS_IP)
-		json_array_append_new(types, json_string("ip"));
-	if (p->rss_hf & RTE_ETH_RSS_TCP)
-		json_array_append_new(types, json_string("tcp"));
-	if (p->rss_hf & RTE_ETH_RSS_UDP)
-		json_array_append_new(types, json_string("udp"));
 	snprintf(hf, sizeof(hf), "0x%" PRIx64, p->rss_hf);
-	return json_pack("{s:b, s:o, s:s, s:i, s:i}", "enabled", p->rss_hf != 0, "types", types,
-			 "hf", hf, "queues", p->n_rxq, "reta_size", p->rss_reta_size);
+	snprintf(hf_asked, sizeof(hf_asked), "0x%" PRIx64, p->rss_hf_asked);
+	return json_pack("{s:b, s:o, s:o, s:s, s:s, s:i, s:s, s:i, s:i}", "enabled", p->rss_hf != 0,
+			 "types_asked", rss_types_json(p->rss_types_asked), "types",
+			 rss_types_json(rss_types_active(p)), "hf_asked", hf_asked, "hf", hf,
+			 "key_len", p->rss_hf ? p->rss_key_len : 0, "key",
+			 p->rss_hf == 0 ? "none" : (p->rss_key_cfg ? "config" : "driver"), "queues",
+			 p->n_rxq, "reta_size", p->rss_reta_size);
 }
 
 /* MTU, RSS, link state and the driver's extended statistics of an ethdev port. */
@@ -251,14 +279,15 @@ dev_json(const struct vs_daemon *d, uint16_t id, json_t *o)
 	if (rte_eth_link_get_nowait(p->dev_id, &link) == 0)
 		json_object_set_new(
 		    o, "link",
-		    json_pack("{s:b, s:I, s:s, s:b}", "up", link.link_status == RTE_ETH_LINK_UP,
-			      "speed_mbps",
-			      (json_int_t)(link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN
-					       ? 0
-					       : link.link_speed),
-			      "duplex",
-			      link.link_duplex == RTE_ETH_LINK_FULL_DUPLEX ? "full" : "half",
-			      "autoneg", link.link_autoneg == RTE_ETH_LINK_AUTONEG));
+		    json_pack(
+			"{s:b, s:I, s:s, s:b, s:I, s:s}", "up", link.link_status == RTE_ETH_LINK_UP,
+			"speed_mbps",
+			(json_int_t)(link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN
+					 ? 0
+					 : link.link_speed),
+			"duplex", link.link_duplex == RTE_ETH_LINK_FULL_DUPLEX ? "full" : "half",
+			"autoneg", link.link_autoneg == RTE_ETH_LINK_AUTONEG, "changes",
+			(json_int_t)p->link_changes, "detect", p->lsc ? "interrupt" : "poll"));
 	n = rte_eth_xstats_get_names(p->dev_id, NULL, 0);
 	if (n <= 0)
 		return;
@@ -293,6 +322,16 @@ port_json(const struct vs_daemon *d, const struct vs_switch_port_stats *ps)
 	if (o == NULL)
 		return NULL;
 	add_kind(o, VS_CNT_PORT, ps);
+	{
+		/* where it lives: its device's NUMA socket (-1 unknown) and rx pool */
+		const struct vs_port *sp = vs_switch_port(d->sw, ps->id);
+
+		if (sp != NULL) {
+			json_object_set_new(o, "numa_socket", json_integer(sp->socket_id));
+			json_object_set_new(o, "mbuf_pool",
+					    json_string(sp->pool != NULL ? sp->pool->name : ""));
+		}
+	}
 	dev_json(d, ps->id, o);
 	if (o == NULL)
 		return NULL;
@@ -404,6 +443,10 @@ worker_json(const struct vs_daemon *d, uint16_t i)
 	if (o == NULL)
 		return NULL;
 	add_kind(o, VS_CNT_WORKER, w);
+	json_object_set_new(o, "numa_socket",
+			    json_integer(w->lcore < RTE_MAX_LCORE
+					     ? (json_int_t)rte_lcore_to_socket_id(w->lcore)
+					     : -1));
 	json_object_set_new(o, "stage_cycles", cyc);
 	json_object_set_new(o, "cycles_per_pkt", cpp);
 	json_object_set_new(o, "burst_hist", hist);

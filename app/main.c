@@ -432,6 +432,18 @@ job_link(void *arg, uint64_t now)
 	vs_switch_link_poll(a->sw, on_link, a);
 }
 
+/* A device raised a link state change interrupt: read the links now. */
+static void
+fd_link(void *arg, int fd, short revents)
+{
+	struct app *a = arg;
+
+	(void)fd;
+	(void)revents;
+	vs_port_link_event_clear();
+	vs_switch_link_poll(a->sw, on_link, a);
+}
+
 static void
 job_watch_file(void *arg, uint64_t now)
 {
@@ -485,7 +497,8 @@ static const struct vs_loop_job jobs[] = {
     {.name = "sriov", .period_ms = 10, .due_fn = sriov_due, .fn = job_sriov},
     {.name = "reclaim", .period_ms = 100, .fn = job_reclaim},
     {.name = "rerank", .period_ms = 1000, .fn = job_rerank},
-    /* Link state: polled, as not every PMD raises LSC interrupts. */
+    /* Link state: polled, as not every PMD raises LSC interrupts (those
+     * that do wake the loop through the link-events fd at once). */
     {.name = "link", .period_ms = 1000, .fn = job_link},
     {.name = "l2", .period_ms = 100, .fn = job_l2},
     {.name = "watch-file", .period_ms = 100, .fn = job_watch_file},
@@ -508,6 +521,8 @@ loop_setup(struct app *a)
 	rc = vs_loop_add_fd(a->loop, "signals", sig_fd, fd_signal, a);
 	if (rc == 0)
 		rc = vs_loop_add_fd(a->loop, "vhost-events", vs_vhu_event_fd(), fd_vhost, a);
+	if (rc == 0)
+		rc = vs_loop_add_fd(a->loop, "link-events", vs_port_link_event_fd(), fd_link, a);
 	if (rc == 0 && a->d.ctl != NULL)
 		rc = vs_loop_add_fd(a->loop, "ctl", vs_ctl_fd(a->d.ctl), fd_ctl, a);
 	if (rc == 0 && a->d.metrics != NULL)
@@ -558,6 +573,7 @@ run(const struct vs_config *cfg, const char *file, const char *prog, uint32_t st
 	struct app a;
 	struct vs_mbuf_sizing sz;
 	struct vs_eal_args ea;
+	struct vs_config *staged = NULL;
 	struct vs_switch *sw;
 	struct sigaction sa;
 	char line[4096];
@@ -614,7 +630,10 @@ run(const struct vs_config *cfg, const char *file, const char *prog, uint32_t st
 		rc = EXIT_STARTUP;
 		goto out;
 	}
-	rc = vs_switch_apply(sw, cfg);
+	/* SR-IOV: VF ports open once their VFs exist and are configured
+	 * (vs_daemon_sriov_start); the rest starts now. */
+	staged = cfg->n_sriov != 0 ? vs_daemon_without_new_vf_ports(cfg, NULL) : NULL;
+	rc = vs_switch_apply(sw, staged ? staged : cfg);
 	if (rc < 0) {
 		fprintf(stderr, "nfvswitch: cannot apply %s: %s (see the log above)\n", cfg->source,
 			strerror(-rc));
@@ -643,6 +662,8 @@ run(const struct vs_config *cfg, const char *file, const char *prog, uint32_t st
 		rc = EXIT_STARTUP;
 		goto out;
 	}
+	a.d.staged = staged; /* the switch runs it until the VF ports open */
+	staged = NULL;
 	if (vs_daemon_sriov_start(&a.d, NULL) < 0)
 		fprintf(stderr, "nfvswitch: SR-IOV not managed: %s\n", a.d.vf_error);
 	control_open(&a.d, cfg);
@@ -671,6 +692,7 @@ run(const struct vs_config *cfg, const char *file, const char *prog, uint32_t st
 out:
 	loop_teardown(&a);
 	vs_switch_destroy(sw);
+	vs_daemon_staged_free(staged); /* not handed to the daemon */
 	vs_daemon_fini(&a.d);
 	vs_vhu_fini();
 	free(a.cur);

@@ -127,6 +127,128 @@ on_vf_event(void *arg, const struct vs_vf_event *ev)
 			   ev->msg[0] ? ": " : "", ev->msg);
 }
 
+/* ---- SR-IOV start order ---------------------------------------------------------- */
+
+static bool
+held_back(const struct vs_config *cfg, struct vs_switch *sw, const char *name)
+{
+	const struct vs_cfg_port *p = vs_config_port(cfg, name);
+
+	return p != NULL && p->is_vf && (sw == NULL || vs_switch_port_by_name(sw, name) == NULL);
+}
+
+static bool
+rule_names_held(const struct vs_config *cfg, struct vs_switch *sw, const struct vs_cfg_rule *r)
+{
+	uint32_t i;
+
+	if ((r->match.fields & VS_CFG_M_IN_PORT) && held_back(cfg, sw, r->match.in_port))
+		return true;
+	for (i = 0; i < r->n_actions; i++)
+		if (r->actions[i].type == VS_CFG_ACT_OUTPUT &&
+		    held_back(cfg, sw, r->actions[i].port))
+			return true;
+	return false;
+}
+
+struct vs_config *
+vs_daemon_without_new_vf_ports(const struct vs_config *cfg, struct vs_switch *sw)
+{
+	struct vs_config *c;
+	uint32_t i, n = 0;
+
+	errno = 0;
+	for (i = 0; i < cfg->n_ports; i++)
+		if (held_back(cfg, sw, cfg->ports[i].name))
+			n++;
+	if (n == 0)
+		return NULL;
+	c = malloc(sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	*c = *cfg;
+	c->ports = calloc(cfg->n_ports, sizeof(*c->ports));
+	c->rules = calloc(cfg->n_rules + 1, sizeof(*c->rules));
+	if (c->ports == NULL || c->rules == NULL) {
+		vs_daemon_staged_free(c);
+		errno = ENOMEM;
+		return NULL;
+	}
+	c->n_ports = 0;
+	for (i = 0; i < cfg->n_ports; i++)
+		if (!held_back(cfg, sw, cfg->ports[i].name))
+			c->ports[c->n_ports++] = cfg->ports[i];
+	c->n_rules = 0;
+	for (i = 0; i < cfg->n_rules; i++)
+		if (!rule_names_held(cfg, sw, &cfg->rules[i]))
+			c->rules[c->n_rules++] = cfg->rules[i];
+	/* l2.static entries stay (a restart-only key: the switch adds each
+	 * once its port exists). */
+	return c;
+}
+
+void
+vs_daemon_staged_free(struct vs_config *staged)
+{
+	if (staged == NULL)
+		return;
+	free(staged->ports);
+	free(staged->rules);
+	free(staged);
+}
+
+static uint64_t
+mono_ms(void)
+{
+	return (uint64_t)(mono_s() * 1e3);
+}
+
+/* Reconcile the VFs until nothing is open (num_vfs written, VF fields
+ * applied, failed or waiting) or the settle time passed. */
+static void
+sriov_settle(struct vs_daemon *d)
+{
+	uint64_t t0 = mono_ms(), now, due;
+	uint32_t max = d->vf_settle_ms ? d->vf_settle_ms : 10000;
+	struct timespec ts;
+
+	for (;;) {
+		now = mono_ms();
+		if (vs_vf_reconcile(d->vf, now + 100) <= 0 || now - t0 >= max)
+			break;
+		due = vs_vf_next_due(d->vf);
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)(due > now && due - now < 50 ? due - now : 50) * 1000000L;
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* The VF ports held back: apply the whole config now that the VFs exist.
+ * 0 or -errno with msg. */
+static int
+open_vf_ports(struct vs_daemon *d, uint32_t flags, char *msg, size_t size)
+{
+	struct vs_cfg_error err;
+	struct vs_plan plan;
+	int rc;
+
+	if (d->staged == NULL)
+		return 0;
+	memset(&err, 0, sizeof(err));
+	rc = vs_switch_plan(d->sw, d->cfg, flags, &plan, &err);
+	if (rc == 0)
+		rc = vs_switch_apply_plan(d->sw, &plan, &err);
+	if (rc < 0) {
+		snprintf(msg, size, "VF ports: %.480s", err.msg[0] ? err.msg : strerror(-rc));
+		vs_plan_free(&plan);
+		return rc;
+	}
+	vs_plan_free(&plan);
+	vs_daemon_staged_free(d->staged);
+	d->staged = NULL;
+	return 0;
+}
+
 int
 vs_daemon_sriov_start(struct vs_daemon *d, const struct vs_vf_params *params)
 {
@@ -137,17 +259,31 @@ vs_daemon_sriov_start(struct vs_daemon *d, const struct vs_vf_params *params)
 	if (d->cfg == NULL || d->cfg->n_sriov == 0)
 		return 0;
 	rc = vs_vf_validate(d->cfg, vf_sysfs_root(d), d->vf_error, sizeof(d->vf_error));
-	if (rc < 0)
-		return rc;
-	d->vf = vs_vf_create(d->cfg, params);
-	if (d->vf == NULL) {
-		rc = -errno;
-		snprintf(d->vf_error, sizeof(d->vf_error), "cannot manage SR-IOV: %s",
-			 strerror(errno));
+	if (rc == 0) {
+		d->vf = vs_vf_create(d->cfg, params);
+		if (d->vf == NULL) {
+			rc = -errno;
+			snprintf(d->vf_error, sizeof(d->vf_error), "cannot manage SR-IOV: %s",
+				 strerror(errno));
+		}
+	}
+	if (rc < 0) {
+		char msg[512];
+
+		/* Unmanaged: the VFs may exist anyway; their ports open now. */
+		if (open_vf_ports(d, 0, msg, sizeof(msg)) < 0)
+			VS_CTL_LOG(ERR, "%s", msg);
 		return rc;
 	}
 	vs_vf_set_event_handler(d->vf, on_vf_event, d);
 	VS_CTL_LOG(INFO, "managing the VFs of %u PF(s)", d->cfg->n_sriov);
+	if (d->staged != NULL) {
+		/* VF ports were held back: the VFs first, then their ports. */
+		sriov_settle(d);
+		rc = open_vf_ports(d, 0, d->vf_error, sizeof(d->vf_error));
+		if (rc < 0)
+			return rc;
+	}
 	sriov_bind_ports(d);
 	return 0;
 }
@@ -155,17 +291,22 @@ vs_daemon_sriov_start(struct vs_daemon *d, const struct vs_vf_params *params)
 /* After an apply: the VFs follow the new config (only what changed is sent).
  * 0, or -errno with msg saying why (the switch's part stays applied). */
 static int
-sriov_follow(struct vs_daemon *d, char *msg, size_t size)
+sriov_follow(struct vs_daemon *d, uint32_t flags, char *msg, size_t size)
 {
 	int rc = 0;
 
 	if (d->vf != NULL) {
 		rc = vs_vf_apply_config(d->vf, d->cfg);
-		if (rc < 0)
+		if (rc < 0) {
 			snprintf(msg, size, "SR-IOV: the new config was not adopted: %s",
 				 strerror(-rc));
-		else
-			sriov_bind_ports(d);
+			return rc;
+		}
+		if (d->staged != NULL) {
+			sriov_settle(d);
+			rc = open_vf_ports(d, flags, msg, size);
+		}
+		sriov_bind_ports(d);
 	} else if (d->cfg->n_sriov != 0) {
 		rc = vs_daemon_sriov_start(d, d->vf_params);
 		if (rc < 0)
@@ -181,6 +322,8 @@ vs_daemon_fini(struct vs_daemon *d)
 		return;
 	vs_vf_destroy(d->vf);
 	d->vf = NULL;
+	vs_daemon_staged_free(d->staged);
+	d->staged = NULL;
 	vs_telemetry_unregister();
 	vs_ctl_close(d->ctl);
 	d->ctl = NULL;
@@ -248,6 +391,7 @@ static int
 apply_config(struct vs_daemon *d, struct vs_config *next, uint32_t flags, char *msg, size_t size)
 {
 	struct vs_cfg_error err;
+	struct vs_config *staged;
 	struct vs_plan plan;
 	char sriov[512];
 	int rc;
@@ -259,18 +403,31 @@ apply_config(struct vs_daemon *d, struct vs_config *next, uint32_t flags, char *
 		if (rc < 0)
 			return rc;
 	}
-	rc = vs_switch_plan(d->sw, next, flags, &plan, &err);
+	/* VF ports a raised num_vfs brings wait for their VFs: the rest first. */
+	staged = NULL;
+	if (next->n_sriov != 0) {
+		staged = vs_daemon_without_new_vf_ports(next, d->sw);
+		if (staged == NULL && errno == ENOMEM) {
+			snprintf(msg, size, "%s", strerror(ENOMEM));
+			return -ENOMEM;
+		}
+	}
+	rc = vs_switch_plan(d->sw, staged ? staged : next, flags, &plan, &err);
 	if (rc == 0)
 		rc = vs_switch_apply_plan(d->sw, &plan, &err);
 	if (rc < 0) {
 		snprintf(msg, size, "%s", err.msg[0] ? err.msg : strerror(-rc));
 		vs_plan_free(&plan);
+		vs_daemon_staged_free(staged);
 		return rc;
 	}
 	vs_plan_summary(&plan, msg, size);
 	vs_plan_free(&plan);
 	set_cfg(d, next);
-	if (sriov_follow(d, sriov, sizeof(sriov)) < 0) {
+	/* The switch points at staged now (or at next): the old one can go. */
+	vs_daemon_staged_free(d->staged);
+	d->staged = staged;
+	if (sriov_follow(d, flags, sriov, sizeof(sriov)) < 0) {
 		size_t len = strlen(msg);
 
 		snprintf(msg + len, size - len, "; %s", sriov);

@@ -98,6 +98,11 @@ struct vs_daemon {
 	struct vs_vf_ctx *vf;
 	const struct vs_vf_params *vf_params; /* NULL: the real PFs and sysfs */
 	char vf_error[512];
+	/* A config without VF ports the switch ran first (the VFs must exist
+	 * before their ports open); the switch may point at it until the next
+	 * apply succeeds. Freed with vs_daemon_free_staged(). */
+	struct vs_config *staged;
+	uint32_t vf_settle_ms; /* how long VFs may take before their ports open; 0: 10 s */
 
 	/* ctl only: trace's classifier context (no EMC), created on the first
 	 * trace; its lookups count in no worker's counters. */
@@ -120,6 +125,19 @@ int vs_daemon_init(struct vs_daemon *d, struct vs_switch *sw, const struct vs_co
  * 0 or -errno, with the reason in d->vf_error (forwarding is unaffected).
  */
 int vs_daemon_sriov_start(struct vs_daemon *d, const struct vs_vf_params *params);
+
+/*
+ * SR-IOV start order: VFs are created and configured before their DPDK ports
+ * open. The config to apply first: cfg without its VF ports (ports[].vf) that
+ * sw does not run yet (sw NULL: none runs) and without the rules that name
+ * them (l2.static entries stay: the switch adds each once its port exists); NULL (errno 0) when
+ * there is none to hold back, NULL and errno ENOMEM. A shallow copy: free it with
+ * vs_daemon_staged_free(), not vs_config_free(), and keep cfg alive as long.
+ * vs_daemon_sriov_start() and a reload then let the VFs settle and apply the
+ * whole config.
+ */
+struct vs_config *vs_daemon_without_new_vf_ports(const struct vs_config *cfg, struct vs_switch *sw);
+void vs_daemon_staged_free(struct vs_config *staged);
 
 /* Close the socket and listeners, free configs d loaded. Accepts a zeroed d. */
 void vs_daemon_fini(struct vs_daemon *d);

@@ -2244,6 +2244,186 @@ static const struct vs_cfg_key_ops extra_macs_ops = {.parse = parse_vf_extra_mac
 						     .write = write_extra_macs,
 						     .free = free_extra_macs};
 
+/* ---- rss: hash types and key of an ethdev port ---- */
+
+static const struct vs_cfg_enum rss_types[] = {
+    {"ip", VS_CFG_RSS_IP},	   {"ipv4", VS_CFG_RSS_IPV4},
+    {"ipv6", VS_CFG_RSS_IPV6},	   {"tcp", VS_CFG_RSS_TCP},
+    {"udp", VS_CFG_RSS_UDP},	   {"sctp", VS_CFG_RSS_SCTP},
+    {"l2_payload", VS_CFG_RSS_L2}, {NULL, 0}};
+#define RSS_TYPES_EXPECTED "ip, ipv4, ipv6, tcp, udp, sctp or l2_payload"
+
+const char *
+vs_cfg_rss_type_str(uint32_t bit)
+{
+	const struct vs_cfg_enum *e;
+
+	for (e = rss_types + 1; e->name != NULL; e++)
+		if ((uint32_t)e->value == bit)
+			return e->name;
+	return NULL;
+}
+
+static int
+parse_rss_types(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path,
+		uint32_t *types)
+{
+	const struct vs_cfg_enum *e;
+	const struct vs_cfg_node *it;
+	char ip[KEYPATH_MAX], shown[64];
+	uint32_t len, j;
+
+	if (list_len(c, n, path, 16, "hash types", &len) < 0)
+		return -EINVAL;
+	if (len == 0)
+		return vs_cfg_fail(c, n->pos, path,
+				   "no hash types; expected a list of " RSS_TYPES_EXPECTED);
+	*types = 0;
+	for (it = n->first, j = 0; it != NULL; it = it->next, j++) {
+		idx(ip, path, j);
+		if (need_scalar(c, it, ip, RSS_TYPES_EXPECTED) < 0)
+			return -EINVAL;
+		for (e = rss_types; e->name != NULL; e++)
+			if (strcmp(it->str, e->name) == 0)
+				break;
+		if (e->name == NULL)
+			return vs_cfg_fail(
+			    c, it->pos, ip, "%s is not an RSS hash type; expected %s",
+			    vs_cfg_show(it, shown, sizeof(shown)), RSS_TYPES_EXPECTED);
+		*types |= (uint32_t)e->value;
+	}
+	return 0;
+}
+
+/* "6d:5a:56:da:..." or "6d5a56da...": 40 or 52 bytes of hex. */
+static int
+parse_rss_key(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, uint8_t *key,
+	      uint8_t *key_len)
+{
+	static const char expected[] = "a 40- or 52-byte key in hex (\"6d:5a:...\" or \"6d5a...\")";
+	const char *s;
+	char shown[64];
+	unsigned int len = 0, hi, lo;
+
+	if (need_scalar(c, n, path, expected) < 0)
+		return -EINVAL;
+	for (s = n->str; *s != '\0';) {
+		if (len > 0 && *s == ':')
+			s++;
+		if (!isxdigit((unsigned char)s[0]) || !isxdigit((unsigned char)s[1]) ||
+		    len == VS_CFG_RSS_KEY_MAX)
+			return vs_cfg_fail(c, n->pos, path, "%s is not a key; expected %s",
+					   vs_cfg_show(n, shown, sizeof(shown)), expected);
+		hi = (unsigned int)(isdigit((unsigned char)s[0])
+					? s[0] - '0'
+					: tolower((unsigned char)s[0]) - 'a' + 10);
+		lo = (unsigned int)(isdigit((unsigned char)s[1])
+					? s[1] - '0'
+					: tolower((unsigned char)s[1]) - 'a' + 10);
+		key[len++] = (uint8_t)(hi << 4 | lo);
+		s += 2;
+	}
+	if (len != 40 && len != 52)
+		return vs_cfg_fail(c, n->pos, path, "a key of %u bytes; expected %s", len,
+				   expected);
+	*key_len = (uint8_t)len;
+	return 0;
+}
+
+/* rss: [TYPES...] or rss: {types: [TYPES...], key: HEX} */
+static int
+parse_port_rss(struct vs_cfg_ctx *c, const struct key_at *at)
+{
+	static const char *const keys[] = {"types", "key"};
+	struct vs_cfg_port *p = at->obj;
+	const struct vs_cfg_node *v;
+	char kp[KEYPATH_MAX];
+
+	if (at->v == NULL)
+		return 0;
+	p->has_rss = true;
+	p->rss_types = VS_CFG_RSS_DEFAULT;
+	if (at->v->kind == VS_CFG_NODE_SEQ)
+		return parse_rss_types(c, at->v, at->kp, &p->rss_types);
+	if (at->v->kind != VS_CFG_NODE_MAP)
+		return vs_cfg_fail(c, at->v->pos, at->kp,
+				   "found %s; expected a list of hash types or {types: [...], "
+				   "key: HEX}",
+				   kind_name(at->v));
+	if (check_keys(c, at->v, at->kp, keys, ARRAY_LEN(keys)) < 0)
+		return -EINVAL;
+	v = get(at->v, "types");
+	if (v != NULL && parse_rss_types(c, v, sub(kp, at->kp, "types"), &p->rss_types) < 0)
+		return -EINVAL;
+	v = get(at->v, "key");
+	if (v != NULL &&
+	    parse_rss_key(c, v, sub(kp, at->kp, "key"), p->rss_key, &p->rss_key_len) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+static void
+rss_text(const struct vs_cfg_port *p, char *buf, size_t size)
+{
+	size_t o = 0;
+	uint32_t b;
+
+	buf[0] = '\0';
+	if (!p->has_rss)
+		return;
+	o += (size_t)snprintf(buf, size, "{types: [");
+	for (b = 1; b & VS_CFG_RSS_ALL && o < size; b <<= 1) {
+		if (!(p->rss_types & b) ||
+		    (b == VS_CFG_RSS_IPV6 && (p->rss_types & VS_CFG_RSS_IPV4)))
+			continue;
+		o += (size_t)snprintf(buf + o, size - o, "%s%s", buf[o - 1] == '[' ? "" : ", ",
+				      b == VS_CFG_RSS_IPV4 && (p->rss_types & VS_CFG_RSS_IPV6)
+					  ? "ip"
+					  : vs_cfg_rss_type_str(b));
+	}
+	if (o < size)
+		o += (size_t)snprintf(buf + o, size - o, "]");
+	for (b = 0; b < p->rss_key_len && o < size; b++)
+		o += (size_t)snprintf(buf + o, size - o, "%s%02x", b ? ":" : ", key: \"",
+				      p->rss_key[b]);
+	if (o < size)
+		snprintf(buf + o, size - o, "%s}", p->rss_key_len ? "\"" : "");
+}
+
+static bool
+diff_port_rss(const struct vs_cfg_key *k, const void *a, const void *b, char *sfx, size_t sfx_size,
+	      char *was, char *now, size_t size)
+{
+	const struct vs_cfg_port *x = a, *y = b;
+	char p[256], q[256];
+
+	if (x->has_rss == y->has_rss &&
+	    (!x->has_rss || (x->rss_types == y->rss_types && x->rss_key_len == y->rss_key_len &&
+			     memcmp(x->rss_key, y->rss_key, x->rss_key_len) == 0)))
+		return false;
+	rss_text(x, p, sizeof(p));
+	rss_text(y, q, sizeof(q));
+	return differ(sfx, sfx_size, was, now, size, "", -1, p[0] ? p : "(default)",
+		      q[0] ? q : "(default)");
+}
+
+static int
+write_port_rss(FILE *f, const struct vs_cfg_key *k, const void *obj, const char *prefix,
+	       const char *indent)
+{
+	char buf[256];
+
+	(void)indent;
+	rss_text(obj, buf, sizeof(buf));
+	if (buf[0] == '\0')
+		return 0;
+	fprintf(f, "%s%s: %s\n", prefix, k->name, buf);
+	return 1;
+}
+
+static const struct vs_cfg_key_ops rss_ops = {
+    .parse = parse_port_rss, .diff = diff_port_rss, .write = write_port_rss};
+
 /* ---- VLAN modes of ports and l2 static entries ---- */
 
 static int
@@ -2513,6 +2693,8 @@ static const struct vs_cfg_key port_keys[] = {
      .doc = "0 = device default"},
     {"promisc", VS_CFG_T_BOOL, RECREATE, ETH, AT(P, promisc), .def = true,
      .doc = "promiscuous mode"},
+    {"rss", VS_CFG_T_CUSTOM, RECREATE, ETH, SPAN(P, has_rss, rss_key), .ops = &rss_ops,
+     .doc = "RSS with rx_queues > 1: hash types [ip, tcp, udp] and an optional key"},
     {"mac", VS_CFG_T_MAC, RECREATE, ETH | VS_CFG_K_HAS, AT(P, mac),
      .has_offset = offsetof(P, has_mac), .ops = &port_mac_ops, .doc = "set the port MAC"},
     {"vf", VS_CFG_T_CUSTOM, RECREATE, ETH, SPAN(P, is_vf, vf_id), .ops = &port_vf_ops,

@@ -71,6 +71,21 @@ enum vs_cfg_vhost_mode {
 	VS_CFG_VHOST_SERVER,	 /* create the socket */
 };
 
+/* RSS hash types of an ethdev port (rss: types); the switch maps them to
+ * RTE_ETH_RSS_* and keeps those the device offers. */
+enum {
+	VS_CFG_RSS_IPV4 = 1u << 0, /* ipv4 (also "ip") */
+	VS_CFG_RSS_IPV6 = 1u << 1, /* ipv6 (also "ip") */
+	VS_CFG_RSS_TCP = 1u << 2,
+	VS_CFG_RSS_UDP = 1u << 3,
+	VS_CFG_RSS_SCTP = 1u << 4,
+	VS_CFG_RSS_L2 = 1u << 5, /* l2_payload */
+	VS_CFG_RSS_ALL = (1u << 6) - 1,
+};
+#define VS_CFG_RSS_IP	   (VS_CFG_RSS_IPV4 | VS_CFG_RSS_IPV6)
+#define VS_CFG_RSS_DEFAULT (VS_CFG_RSS_IP | VS_CFG_RSS_TCP | VS_CFG_RSS_UDP)
+#define VS_CFG_RSS_KEY_MAX 52 /* bytes; a key is 40 or 52 */
+
 struct vs_cfg_rxq_pin {
 	uint16_t queue;
 	uint32_t worker_lcore; /* must be one of workers[].lcore */
@@ -93,6 +108,12 @@ struct vs_cfg_port {
 	bool has_mac;
 	struct vs_cfg_mac mac; /* set the port MAC (VF ports) */
 	bool mac_from_vf;      /* mac was taken from the port's sriov VF entry */
+	/* RSS with rx_queues > 1 (rss:): hash types asked (VS_CFG_RSS_*;
+	 * VS_CFG_RSS_DEFAULT when not given) and a key (0 bytes: the driver's). */
+	bool has_rss;
+	uint32_t rss_types;
+	uint8_t rss_key_len;
+	uint8_t rss_key[VS_CFG_RSS_KEY_MAX];
 	/* VF port tied to an sriov: entry (its MAC then comes from there) */
 	bool is_vf;
 	char vf_pf[VS_CFG_IFNAME_MAX];
@@ -502,5 +523,7 @@ int vs_config_port_index(const struct vs_config *cfg, const char *name);
 const char *vs_cfg_mac_str(const struct vs_cfg_mac *mac, char *buf, size_t size);
 const char *vs_cfg_port_type_str(enum vs_cfg_port_type t);
 const char *vs_cfg_action_type_str(enum vs_cfg_action_type t);
+/* The name of one VS_CFG_RSS_* bit ("ipv4", "tcp", ...); NULL for others. */
+const char *vs_cfg_rss_type_str(uint32_t bit);
 
 #endif /* VS_CONFIG_H */

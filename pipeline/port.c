@@ -9,6 +9,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <rte_bus.h>
 #include <rte_dev.h>
@@ -94,12 +96,56 @@ ethdev_find_or_probe(const struct vs_port *port, const char *device, const struc
 	return 0;
 }
 
+/* ---- link state change interrupts ------------------------------------------- */
+
+static int link_event_fd = -1; /* ctl: created once; the interrupt thread writes it */
+
+int
+vs_port_link_event_fd(void)
+{
+	if (link_event_fd < 0) {
+		link_event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (link_event_fd < 0)
+			return -errno;
+	}
+	return link_event_fd;
+}
+
+void
+vs_port_link_event_clear(void)
+{
+	uint64_t v;
+
+	if (link_event_fd >= 0 && read(link_event_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		VS_PL_LOG(DEBUG, "link events: read: %s", strerror(errno));
+}
+
+/* DPDK's interrupt thread: only wake the control loop, which reads the link. */
+static int
+ethdev_lsc_cb(uint16_t dev_id, enum rte_eth_event_type type, void *param, void *ret_param)
+{
+	uint64_t one = 1;
+
+	RTE_SET_USED(dev_id);
+	RTE_SET_USED(type);
+	RTE_SET_USED(param);
+	RTE_SET_USED(ret_param);
+	if (link_event_fd >= 0 && write(link_event_fd, &one, sizeof(one)) < 0)
+		return 0; /* the count is full: a wakeup is pending anyway */
+	return 0;
+}
+
 static void
 ethdev_release(struct vs_port *port)
 {
 	struct rte_eth_dev_info info;
 	struct rte_device *dev = NULL;
 
+	if (port->lsc) {
+		rte_eth_dev_callback_unregister(port->dev_id, RTE_ETH_EVENT_INTR_LSC, ethdev_lsc_cb,
+						port);
+		port->lsc = false;
+	}
 	if (rte_eth_dev_info_get(port->dev_id, &info) == 0)
 		dev = info.device;
 	rte_eth_dev_close(port->dev_id);
@@ -107,36 +153,102 @@ ethdev_release(struct vs_port *port)
 		rte_dev_remove(dev);
 }
 
+uint64_t
+vs_port_rss_hf(uint32_t cfg_types)
+{
+	uint64_t hf = 0;
+
+	if (cfg_types & VS_CFG_RSS_IPV4)
+		hf |= RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_FRAG_IPV4 | RTE_ETH_RSS_NONFRAG_IPV4_OTHER;
+	if (cfg_types & VS_CFG_RSS_IPV6)
+		hf |= RTE_ETH_RSS_IPV6 | RTE_ETH_RSS_FRAG_IPV6 | RTE_ETH_RSS_NONFRAG_IPV6_OTHER |
+		      RTE_ETH_RSS_IPV6_EX;
+	if (cfg_types & VS_CFG_RSS_TCP)
+		hf |= RTE_ETH_RSS_TCP;
+	if (cfg_types & VS_CFG_RSS_UDP)
+		hf |= RTE_ETH_RSS_UDP;
+	if (cfg_types & VS_CFG_RSS_SCTP)
+		hf |= RTE_ETH_RSS_SCTP;
+	if (cfg_types & VS_CFG_RSS_L2)
+		hf |= RTE_ETH_RSS_L2_PAYLOAD;
+	return hf;
+}
+
+/* The names of the config types none of whose hash types the device takes. */
+static void
+rss_lost_names(uint32_t types, uint64_t offered, char *buf, size_t size)
+{
+	size_t o = 0;
+	uint32_t b;
+
+	buf[0] = '\0';
+	for (b = 1; b & VS_CFG_RSS_ALL; b <<= 1)
+		if ((types & b) && (vs_port_rss_hf(b) & offered) == 0 && o < size)
+			o += (size_t)snprintf(buf + o, size - o, "%s%s", o ? ", " : "",
+					      vs_cfg_rss_type_str(b));
+}
+
 /*
- * RSS with several rx queues: hash IP/TCP/UDP, reduced to what the device
- * offers (NOTICE when reduced). A device that offers no RSS at all still gets
- * its queues (net_ring, some vdevs) without hashing: a WARNING says that the
- * extra queues may stay idle, rather than refusing a port that forwards.
+ * RSS with several rx queues: the config's hash types (default IP/TCP/UDP),
+ * reduced to what the device offers (WARNING naming what was lost), and its
+ * key when the device takes a key of that length (else a WARNING and the
+ * driver's key). A device that offers no RSS at all still gets its queues
+ * (net_ring, some vdevs) without hashing: a WARNING says that the extra
+ * queues may stay idle, rather than refusing a port that forwards.
  */
 static void
 ethdev_rss_conf(struct vs_port *port, const struct vs_cfg_port *cfg,
 		const struct rte_eth_dev_info *info, uint16_t n_rxq, struct rte_eth_conf *conf)
 {
-	uint64_t hf = VS_PORT_RSS_HF & info->flow_type_rss_offloads;
+	uint32_t types = cfg->has_rss ? cfg->rss_types : VS_CFG_RSS_DEFAULT;
+	uint64_t asked = vs_port_rss_hf(types);
+	uint64_t hf = asked & info->flow_type_rss_offloads;
+	char lost[96];
 
+	port->rss_types_asked = types;
+	port->rss_hf_asked = asked;
 	port->rss_hf = 0;
+	port->rss_key_len = 0;
+	port->rss_key_cfg = false;
 	port->rss_reta_size = 0;
-	if (n_rxq < 2)
-		return;
-	if (hf == 0) {
-		VS_PL_LOG(WARNING,
-			  "port %s: device '%s' offers no RSS; its %u rx queues get no hashing "
-			  "and may stay idle",
-			  port->name, cfg->device, n_rxq);
+	if (n_rxq < 2) {
+		if (cfg->has_rss)
+			VS_PL_LOG(NOTICE, "port %s: rss is set but the port has one rx queue",
+				  port->name);
 		return;
 	}
-	if (hf != VS_PORT_RSS_HF)
-		VS_PL_LOG(NOTICE,
+	if (hf == 0) {
+		VS_PL_LOG(
+		    WARNING,
+		    "port %s: device '%s' offers no RSS for the asked types (it offers 0x%" PRIx64
+		    "); its %u rx queues get no hashing and may stay idle",
+		    port->name, cfg->device, info->flow_type_rss_offloads, n_rxq);
+		return;
+	}
+	if (hf != asked) {
+		rss_lost_names(types, info->flow_type_rss_offloads, lost, sizeof(lost));
+		VS_PL_LOG(WARNING,
 			  "port %s: RSS hash types reduced to 0x%" PRIx64 " of 0x%" PRIx64
-			  " (what device '%s' offers)",
-			  port->name, hf, (uint64_t)VS_PORT_RSS_HF, cfg->device);
+			  " (what device '%s' offers)%s%s",
+			  port->name, hf, asked, cfg->device, lost[0] ? "; not hashed: " : "",
+			  lost);
+	}
 	conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 	conf->rx_adv_conf.rss_conf.rss_key = NULL; /* the driver's default key */
+	conf->rx_adv_conf.rss_conf.rss_key_len = 0;
+	port->rss_key_len = info->hash_key_size;
+	if (cfg->rss_key_len != 0) {
+		if (cfg->rss_key_len == info->hash_key_size) {
+			conf->rx_adv_conf.rss_conf.rss_key = (uint8_t *)(uintptr_t)cfg->rss_key;
+			conf->rx_adv_conf.rss_conf.rss_key_len = cfg->rss_key_len;
+			port->rss_key_cfg = true;
+		} else {
+			VS_PL_LOG(WARNING,
+				  "port %s: device '%s' takes a %u-byte RSS key, not %u bytes; it "
+				  "keeps its own key",
+				  port->name, cfg->device, info->hash_key_size, cfg->rss_key_len);
+		}
+	}
 	conf->rx_adv_conf.rss_conf.rss_hf = hf;
 	port->rss_hf = hf;
 }
@@ -243,6 +355,8 @@ ethdev_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct 
 		goto fail;
 	socket = rte_eth_dev_socket_id(port->dev_id);
 	port->socket_id = socket < 0 ? SOCKET_ID_ANY : socket;
+	/* rx mbufs from the device's own NUMA node */
+	port->pool = p->pool_of != NULL ? p->pool_of(p->pool_arg, port->socket_id) : p->pool;
 
 	n_rxq = cfg->rx_queues ? cfg->rx_queues : 1;
 	if (cfg->tx_queues) {
@@ -266,6 +380,14 @@ ethdev_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct 
 	if (rc < 0)
 		goto fail;
 	ethdev_rss_conf(port, cfg, &info, n_rxq, &conf);
+	/* Link changes by interrupt where the device raises them, else polled. */
+	if (info.dev_flags != NULL && (*info.dev_flags & RTE_ETH_DEV_INTR_LSC) &&
+	    vs_port_link_event_fd() >= 0 &&
+	    rte_eth_dev_callback_register(port->dev_id, RTE_ETH_EVENT_INTR_LSC, ethdev_lsc_cb,
+					  port) == 0) {
+		conf.intr_conf.lsc = 1;
+		port->lsc = true;
+	}
 	rc = rte_eth_dev_configure(port->dev_id, n_rxq, n_txq, &conf);
 	if (rc < 0) {
 		vs_port_fail(p, "port %s: configure failed: %s", port->name, rte_strerror(-rc));
@@ -278,8 +400,8 @@ ethdev_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct 
 	if (rc < 0)
 		goto fail;
 	for (q = 0; q < n_rxq; q++) {
-		rc =
-		    rte_eth_rx_queue_setup(port->dev_id, q, nb_rxd, port->socket_id, NULL, p->pool);
+		rc = rte_eth_rx_queue_setup(port->dev_id, q, nb_rxd, port->socket_id, NULL,
+					    port->pool);
 		if (rc < 0) {
 			vs_port_fail(p, "port %s: rx queue %u setup failed: %s", port->name, q,
 				     rte_strerror(-rc));

@@ -154,6 +154,45 @@ free_workers(struct vs_switch *sw)
 	}
 }
 
+/* The mbuf pool of a NUMA socket (unknown: the home socket's), made on
+ * first use; the home pool when that socket's cannot be made (WARNING). */
+static struct rte_mempool *
+switch_pool(void *arg, int socket)
+{
+	struct vs_switch *sw = arg;
+	char name[RTE_MEMPOOL_NAMESIZE];
+	int s = vs_numa_port_socket(socket, sw->home_socket);
+
+	if (s < 0 || s >= VS_NUMA_MAX_SOCKETS)
+		s = sw->home_socket;
+	if (sw->pools[s] != NULL)
+		return sw->pools[s];
+	snprintf(name, sizeof(name), "vs_mbuf_%u_s%d", sw->seq, s);
+	sw->pools[s] = rte_pktmbuf_pool_create(name, sw->pool_mbufs, VS_MBUF_CACHE, 0,
+					       RTE_PKTMBUF_HEADROOM + VS_MBUF_DATA_ROOM, s);
+	if (sw->pools[s] == NULL) {
+		VS_PL_LOG(WARNING,
+			  "cannot create the mempool of NUMA socket %d (%u mbufs): %s; its devices "
+			  "and workers use socket %d's",
+			  s, sw->pool_mbufs, rte_strerror(rte_errno), sw->home_socket);
+		return sw->pool;
+	}
+	VS_PL_LOG(INFO, "mempool %s: %u mbufs on NUMA socket %d", name, sw->pool_mbufs, s);
+	return sw->pools[s];
+}
+
+static void
+free_pools(struct vs_switch *sw)
+{
+	int s;
+
+	for (s = 0; s < VS_NUMA_MAX_SOCKETS; s++) {
+		rte_mempool_free(sw->pools[s]);
+		sw->pools[s] = NULL;
+	}
+	sw->pool = NULL;
+}
+
 struct vs_switch *
 vs_switch_create(const struct vs_config *cfg)
 {
@@ -193,10 +232,24 @@ vs_switch_create(const struct vs_config *cfg)
 	for (i = 0; i < cfg->n_workers; i++)
 		sw->worker_lcores[i] = cfg->workers[i].lcore;
 
-	snprintf(name, sizeof(name), "vs_mbuf_%u", seq);
-	sw->pool =
-	    rte_pktmbuf_pool_create(name, sz.n_mbufs, VS_MBUF_CACHE, 0,
-				    RTE_PKTMBUF_HEADROOM + VS_MBUF_DATA_ROOM, rte_socket_id());
+	/* One pool per NUMA socket in use: the workers' now, the devices' as
+	 * their ports are made (switch_pool). */
+	{
+		int wsock[VS_CFG_MAX_WORKERS], socks[VS_NUMA_MAX_SOCKETS], n;
+
+		for (i = 0; i < sw->n_workers; i++)
+			wsock[i] = (int)rte_lcore_to_socket_id(sw->worker_lcores[i]);
+		sw->seq = seq;
+		sw->pool_mbufs = sz.n_mbufs;
+		sw->home_socket = vs_numa_home(wsock, sw->n_workers, (int)rte_socket_id());
+		if (sw->home_socket < 0 || sw->home_socket >= VS_NUMA_MAX_SOCKETS)
+			sw->home_socket = 0;
+		n = vs_numa_pool_sockets(wsock, sw->n_workers, NULL, 0, (int)rte_socket_id(),
+					 socks);
+		for (i = 0; n > 0 && i < (uint32_t)n; i++)
+			switch_pool(sw, socks[i]);
+		sw->pool = sw->pools[sw->home_socket];
+	}
 	if (sw->pool == NULL) {
 		rc = rte_errno;
 		VS_PL_LOG(ERR,
@@ -285,6 +338,7 @@ vs_switch_create(const struct vs_config *cfg)
 		w->index = (uint16_t)i;
 		w->lcore = sw->worker_lcores[i];
 		w->socket_id = socket;
+		w->pool = switch_pool(sw, socket);
 		w->sh = &sw->sh;
 		xp.emc_entries = cfg->classifier.emc_entries;
 		xp.socket_id = socket;
@@ -320,7 +374,7 @@ fail:
 	vs_cls_destroy(sw->cls);
 	vs_l2_destroy(sw->l2);
 	rte_free(sw->qsbr);
-	rte_mempool_free(sw->pool);
+	free_pools(sw);
 	free(sw);
 	errno = rc ? rc : EINVAL;
 	return NULL;
@@ -1001,6 +1055,8 @@ port_make(struct vs_switch *sw, const struct vs_config *cfg, const struct vs_cfg
 
 	memset(&perr, 0, sizeof(perr));
 	pp.pool = sw->pool;
+	pp.pool_of = switch_pool;
+	pp.pool_arg = sw;
 	pp.n_workers = sw->n_workers;
 	pp.err = &perr;
 	sw->ports[id] = vs_port_create(pc, id, &pp);
@@ -1299,7 +1355,8 @@ located:
 	return rc;
 }
 
-/* The l2.static entries, once (they are restart-only keys). */
+/* The l2.static entries, each once (they are restart-only keys); one whose
+ * port is not made yet (a VF port waiting for its VF) waits for it. */
 static void
 l2_statics(struct vs_switch *sw, const struct vs_config *cfg)
 {
@@ -1308,12 +1365,20 @@ l2_statics(struct vs_switch *sw, const struct vs_config *cfg)
 	if (sw->l2_statics_done)
 		return;
 	sw->l2_statics_done = true;
-	for (i = 0; i < cfg->l2.n_statics; i++) {
+	for (i = 0; i < cfg->l2.n_statics && i < VS_CFG_MAX_L2_STATIC; i++) {
 		const struct vs_cfg_l2_static *e = &cfg->l2.statics[i];
 		const struct vs_port *p = vs_switch_port_by_name(sw, e->port);
 		char mac[24];
-		int rc = p != NULL ? vs_l2_static_add(sw->l2, e->mac.b, e->vlan, p->id) : -ENODEV;
+		int rc;
 
+		if (sw->l2_static_added[i])
+			continue;
+		if (p == NULL) {
+			sw->l2_statics_done = false;
+			continue;
+		}
+		sw->l2_static_added[i] = true;
+		rc = vs_l2_static_add(sw->l2, e->mac.b, e->vlan, p->id);
 		if (rc < 0)
 			VS_PL_LOG(WARNING, "l2.static[%u] %s vlan %u port %s: not added: %s", i,
 				  vs_cfg_mac_str(&e->mac, mac, sizeof(mac)), e->vlan, e->port,
@@ -1609,7 +1674,7 @@ vs_switch_destroy(struct vs_switch *sw)
 	for (id = 0; id < VS_PORT_MAX; id++)
 		vs_port_destroy(sw->ports[id]);
 	rte_free(sw->qsbr);
-	rte_mempool_free(sw->pool);
+	free_pools(sw);
 	free(sw);
 }
 
@@ -1698,6 +1763,16 @@ vs_switch_stats(struct vs_switch *sw, struct vs_switch_stats *out)
 		ps->present = true;
 		ps->id = id;
 		ps->ready = vs_port_is_ready(sw->ports[id]);
+		/* ethdev: as the last link poll saw it; others: their readiness */
+		if (sw->ports[id]->type == VS_PORT_ETHDEV) {
+			ps->link_up = sw->ports[id]->link_known && sw->ports[id]->link_up;
+			ps->link_speed = sw->ports[id]->link_speed;
+			ps->link_full_duplex = sw->ports[id]->link_full_duplex;
+			ps->link_autoneg = sw->ports[id]->link_autoneg;
+		} else {
+			ps->link_up = ps->ready;
+		}
+		ps->link_changes = sw->ports[id]->link_changes;
 		snprintf(ps->name, sizeof(ps->name), "%s", sw->ports[id]->name);
 		vs_port_stats_get(sw->ports[id], &ps->dev);
 	}
@@ -1773,11 +1848,17 @@ vs_switch_link_poll(struct vs_switch *sw, vs_link_event_fn fn, void *arg)
 			continue;
 		up = link.link_status == RTE_ETH_LINK_UP;
 		speed = link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : link.link_speed;
-		if (p->link_known && p->link_up == up && p->link_speed == speed)
+		if (p->link_known && p->link_up == up && p->link_speed == speed &&
+		    p->link_full_duplex == (link.link_duplex == RTE_ETH_LINK_FULL_DUPLEX) &&
+		    p->link_autoneg == (link.link_autoneg == RTE_ETH_LINK_AUTONEG))
 			continue;
+		if (p->link_known && p->link_up != up)
+			p->link_changes++;
 		p->link_known = true;
 		p->link_up = up;
 		p->link_speed = speed;
+		p->link_full_duplex = link.link_duplex == RTE_ETH_LINK_FULL_DUPLEX;
+		p->link_autoneg = link.link_autoneg == RTE_ETH_LINK_AUTONEG;
 		ev.port = p;
 		ev.up = up;
 		ev.speed = speed;

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vs_numa.h"
 #include "vs_rules.h"
 #include "vs_switch.h"
 #include "vs_l2.h"
@@ -33,7 +34,12 @@ struct vs_rule_table {
 struct vs_switch {
 	const struct vs_config *cfg; /* applied config (caller's), NULL before */
 	struct vs_dp_shared sh;
-	struct rte_mempool *pool;
+	struct rte_mempool *pool; /* the home socket's (pools[home_socket]) */
+	/* One mbuf pool per NUMA socket in use (vs_numa.h), made on first use. */
+	struct rte_mempool *pools[VS_NUMA_MAX_SOCKETS];
+	int home_socket;
+	uint32_t seq;	     /* names this switch's pools and tables */
+	uint32_t pool_mbufs; /* mbufs per pool */
 	struct rte_rcu_qsbr *qsbr;
 	struct vs_cls *cls;
 	uint16_t n_workers;
@@ -43,6 +49,7 @@ struct vs_switch {
 	struct vs_rule_table rt;
 	struct vs_l2 *l2;     /* MAC table of the normal action */
 	bool l2_statics_done; /* l2.static entries added (restart-only keys) */
+	bool l2_static_added[VS_CFG_MAX_L2_STATIC]; /* each, once its port exists */
 	uint64_t generation;
 	bool running;
 	uint16_t pin_next; /* worker whose packet-in ring is drained first */

@@ -33,8 +33,9 @@ struct vs_port;
 
 #define VS_PORT_MAX	   VS_CFG_MAX_PORTS
 #define VS_PORT_MAX_QUEUES 128
-/* RSS hash types an ethdev port with several rx queues asks for; reduced to
- * what the device offers (dev_info.flow_type_rss_offloads). */
+/* RSS hash types an ethdev port with several rx queues asks for when its
+ * config has no rss: key; reduced to what the device offers
+ * (dev_info.flow_type_rss_offloads). */
 #define VS_PORT_RSS_HF (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP)
 
 enum vs_port_type {
@@ -51,8 +52,12 @@ typedef uint16_t (*vs_port_tx_fn)(struct vs_port *port, uint16_t queue, struct r
 
 /* What the switch gives a port at creation. */
 struct vs_port_params {
-	struct rte_mempool *pool; /* rx mbufs */
-	uint16_t n_workers;	  /* tx queues default to one per worker */
+	struct rte_mempool *pool; /* rx mbufs, when pool_of is NULL */
+	/* The pool of a NUMA socket (< 0: unknown, the switch's home socket):
+	 * a port takes the one of its device's socket (vs_numa.h). */
+	struct rte_mempool *(*pool_of)(void *arg, int socket);
+	void *pool_arg;
+	uint16_t n_workers; /* tx queues default to one per worker */
 	/* Why a create failed, for the operator (NULL: log it instead). */
 	struct vs_cfg_error *err;
 };
@@ -94,12 +99,20 @@ struct vs_port {
 	vs_port_tx_fn tx_raw; /* the type's own, lock-free tx */
 	uint16_t n_rxq;
 	uint16_t n_txq;
-	int socket_id;	 /* NUMA socket of the device, SOCKET_ID_ANY if unknown */
-	uint16_t dev_id; /* ethdev: DPDK port id */
-	bool owns_dev;	 /* ethdev: probed by us, removed on destroy */
-	/* ethdev RSS as configured: hash types (RTE_ETH_RSS_*; 0 = no RSS) and
-	 * the RETA entries spread over the rx queues (0 = not set by us). */
+	int socket_id;		  /* NUMA socket of the device, SOCKET_ID_ANY if unknown */
+	struct rte_mempool *pool; /* its rx mbufs (ctl: rw; vhost: re-homed to the guest's node) */
+	uint16_t dev_id;	  /* ethdev: DPDK port id */
+	bool owns_dev;		  /* ethdev: probed by us, removed on destroy */
+	/* ethdev RSS as configured: the config's types (VS_CFG_RSS_*) and what
+	 * they ask of the device (RTE_ETH_RSS_*), the hash types in force (0 =
+	 * no RSS), the key in force (rss_key_cfg: the config's, else the
+	 * driver's default of rss_key_len bytes) and the RETA entries spread
+	 * over the rx queues (0 = not set by us). */
+	uint32_t rss_types_asked;
+	uint64_t rss_hf_asked;
 	uint64_t rss_hf;
+	uint8_t rss_key_len;
+	bool rss_key_cfg;
 	uint16_t rss_reta_size;
 	/* ethdev MTU: asked by the config (0 = device default) and in force
 	 * after create (0 = unknown). A device that refuses the asked one keeps
@@ -116,6 +129,13 @@ struct vs_port {
 	/* Link state as last reported (ctl only; vs_switch_link_poll). */
 	bool link_known, link_up;
 	uint32_t link_speed; /* Mbit/s, 0 unknown */
+	bool link_full_duplex;
+	bool link_autoneg;
+	uint64_t link_changes; /* up <-> down since the first reading */
+	/* ethdev: the device raises link state change interrupts (the callback
+	 * wakes the control loop through vs_port_link_event_fd()); otherwise
+	 * its link is only polled. */
+	bool lsc;
 	/* VLAN mode for the normal action (config tag / trunks / native_vlan). */
 	uint16_t l2_tag;    /* access VLAN; 0 = trunk */
 	uint16_t l2_native; /* trunk: VLAN of untagged frames */
@@ -145,6 +165,16 @@ int vs_port_stop(struct vs_port *port);
 void vs_port_destroy(struct vs_port *port);
 int vs_port_stats_get(struct vs_port *port, struct vs_port_stats *out);
 bool vs_port_is_ready(const struct vs_port *port);
+
+/* The RTE_ETH_RSS_* hash types of config types (VS_CFG_RSS_*). */
+uint64_t vs_port_rss_hf(uint32_t cfg_types);
+
+/* An eventfd that becomes readable when a device raised a link state change
+ * interrupt (LSC): the control loop then polls the links at once
+ * (vs_switch_link_poll). Created on first use; -errno when it cannot be. */
+int vs_port_link_event_fd(void);
+/* Reset the eventfd's count after a wakeup (control thread). */
+void vs_port_link_event_clear(void);
 
 /* Tx queue worker `worker_index` uses on a port with n_txq tx queues. */
 static inline uint16_t

@@ -142,7 +142,11 @@ struct vs_switch_port_stats {
 	uint64_t rx_pkts, rx_bytes; /* received by workers */
 	uint64_t tx_pkts, tx_bytes; /* accepted by the port's tx */
 	uint64_t tx_drops;	    /* tx_full + port_down + hairpin towards it */
-	struct vs_port_stats dev;   /* device counters (imissed, rx_nombuf, ...) */
+	/* link as the last poll saw it (vhost: link_up = ready) */
+	bool link_up, link_full_duplex, link_autoneg;
+	uint32_t link_speed;	  /* Mbit/s, 0 unknown */
+	uint64_t link_changes;	  /* up <-> down */
+	struct vs_port_stats dev; /* device counters (imissed, rx_nombuf, ...) */
 };
 
 struct vs_switch_worker_stats {

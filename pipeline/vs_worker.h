@@ -173,6 +173,7 @@ struct vs_worker {
 	uint16_t index; /* position in workers[], QSBR thread id */
 	uint32_t lcore;
 	int socket_id;
+	struct rte_mempool *pool; /* its socket's: copies for flood / several outputs */
 	struct vs_dp_shared *sh;
 	struct vs_cls_ctx *cls_ctx;
 	/* Packet-ins: this worker enqueues (single producer), the control

@@ -163,7 +163,7 @@ emit(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, uint16_t in_
 		return;
 	}
 	/* A deep copy: header rewrites done later on m never reach c. */
-	c = rte_pktmbuf_copy(m, w->sh->pool, 0, UINT32_MAX);
+	c = rte_pktmbuf_copy(m, w->pool, 0, UINT32_MAX);
 	if (unlikely(c == NULL)) {
 		w->stats.drops[VS_DROP_NO_MBUF]++;
 		return;
@@ -200,7 +200,7 @@ to_controller(struct vs_worker *w, uint16_t in_port, struct rte_mbuf *m,
 	struct rte_mbuf *c = m;
 
 	if (!last) {
-		c = rte_pktmbuf_copy(m, w->sh->pool, 0,
+		c = rte_pktmbuf_copy(m, w->pool, 0,
 				     max_len == 0xffff ? UINT32_MAX : (uint32_t)max_len);
 		if (unlikely(c == NULL)) {
 			w->stats.drops[VS_DROP_NO_MBUF]++;
@@ -390,7 +390,7 @@ normal(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, struc
 	}
 	if (!last) {
 		/* Later actions see m unchanged: tag or untag a private copy. */
-		m = rte_pktmbuf_copy(m, w->sh->pool, 0, UINT32_MAX);
+		m = rte_pktmbuf_copy(m, w->pool, 0, UINT32_MAX);
 		if (unlikely(m == NULL)) {
 			w->stats.drops[VS_DROP_NO_MBUF]++;
 			return;

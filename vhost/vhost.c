@@ -310,6 +310,7 @@ apply_new_device(const struct vs_vhu_sink *sink, struct vs_vhu_port *vp, int vid
 {
 	uint16_t n_vrings = rte_vhost_get_vring_num(vid), i;
 	uint64_t features = 0;
+	int node;
 	int cur = __atomic_load_n(&vp->vid, __ATOMIC_SEQ_CST);
 
 	if (cur >= 0 && cur != vid) {
@@ -323,6 +324,16 @@ apply_new_device(const struct vs_vhu_sink *sink, struct vs_vhu_port *vp, int vid
 		rte_vhost_enable_guest_notification(vid, i, 0);
 	rte_vhost_get_negotiated_features(vid, &features);
 	vp->features = features;
+	/* The guest's memory is on one node: dequeue into mbufs of that node
+	 * (the port is not ready yet: no worker polls it). */
+	node = rte_vhost_get_numa_node(vid);
+	if (node >= 0 && vp->pool_of != NULL && node != vp->port->socket_id) {
+		vp->pool = vp->pool_of(vp->pool_arg, node);
+		vp->port->pool = vp->pool;
+		vp->port->socket_id = node;
+		VS_VHU_LOG(INFO, "port %s: guest memory on NUMA node %d; mbufs from there",
+			   vp->port->name, node);
+	}
 	vp->devices++;
 	vp->state = VS_VHU_RUNNING;
 	__atomic_store_n(&vp->vid, vid, __ATOMIC_RELEASE);
@@ -354,6 +365,39 @@ apply_destroy_device(const struct vs_vhu_sink *sink, struct vs_vhu_port *vp, int
 	VS_VHU_LOG(INFO, "port %s: device %d stopped", vp->port->name, vid);
 }
 
+/* Spread the port's tx queues evenly over the pairs whose guest rx ring is
+ * enabled (tx queue q -> the (q mod n)th enabled pair); with none, each queue
+ * keeps its own pair and counts tx_disabled. */
+static void
+tx_remap(struct vs_vhu_port *vp)
+{
+	uint16_t on[VS_PORT_MAX_QUEUES], n = 0, q;
+
+	for (q = 0; q < VS_PORT_MAX_QUEUES; q++)
+		if (__atomic_load_n(&vp->pair_tx_on[q], __ATOMIC_SEQ_CST))
+			on[n++] = q;
+	for (q = 0; q < vp->n_queues; q++)
+		__atomic_store_n(&vp->q[q].tx_pair, n ? on[q % n] : q, __ATOMIC_RELEASE);
+	if (n != vp->n_tx_pairs && n > 0 && n != vp->n_queues)
+		VS_VHU_LOG(
+		    INFO,
+		    "port %s: guest enabled %u queue pairs, the port has %u; tx spread over them",
+		    vp->port->name, n, vp->n_queues);
+	vp->n_tx_pairs = n;
+}
+
+/* The end of the pairs rx queues poll: the highest guest tx ring enabled + 1. */
+static void
+rx_remap(struct vs_vhu_port *vp)
+{
+	uint16_t end = 0, p;
+
+	for (p = 0; p < VS_PORT_MAX_QUEUES; p++)
+		if (__atomic_load_n(&vp->pair_rx_on[p], __ATOMIC_SEQ_CST))
+			end = (uint16_t)(p + 1);
+	__atomic_store_n(&vp->rx_pairs_end, end, __ATOMIC_RELEASE);
+}
+
 static void
 apply_event(const struct vs_vhu_sink *sink, const struct vhu_event *ev)
 {
@@ -379,6 +423,12 @@ apply_event(const struct vs_vhu_sink *sink, const struct vhu_event *ev)
 			__atomic_store_n(&vp->q[pair].rx_on, false, __ATOMIC_SEQ_CST);
 			__atomic_store_n(&vp->q[pair].tx_on, false, __ATOMIC_SEQ_CST);
 		}
+		for (pair = 0; pair < VS_PORT_MAX_QUEUES; pair++) {
+			__atomic_store_n(&vp->pair_rx_on[pair], false, __ATOMIC_SEQ_CST);
+			__atomic_store_n(&vp->pair_tx_on[pair], false, __ATOMIC_SEQ_CST);
+		}
+		tx_remap(vp);
+		rx_remap(vp);
 		VS_VHU_LOG(INFO, "port %s: disconnected from %s%s", vp->port->name, vp->path,
 			   vp->mode == VS_CFG_VHOST_CLIENT ? "; reconnecting" : "");
 		report(sink, vp, VS_VHU_EV_DISCONNECTED, ev->vid, 0, false);
@@ -391,17 +441,37 @@ apply_event(const struct vs_vhu_sink *sink, const struct vhu_event *ev)
 		break;
 	case VHU_EV_VRING:
 		pair = ev->queue / 2;
-		if (pair >= vp->n_queues) {
-			if (ev->enable)
-				VS_VHU_LOG(DEBUG, "port %s: vring %u ignored (%u queue pairs)",
-					   vp->port->name, ev->queue, vp->n_queues);
+		if (pair >= VS_PORT_MAX_QUEUES) {
+			/* Beyond what any port can poll: what the guest sends there is lost. */
+			if (ev->enable) {
+				vp->vrings_ignored++;
+				VS_VHU_LOG(
+				    WARNING,
+				    "port %s: guest enabled vring %u (queue pair %u); at most "
+				    "%u pairs are polled, it is ignored",
+				    vp->port->name, ev->queue, pair, VS_PORT_MAX_QUEUES);
+			}
 			break;
 		}
+		if (pair >= vp->n_queues && ev->enable && (ev->queue & 1))
+			VS_VHU_LOG(NOTICE,
+				   "port %s: guest enabled queue pair %u beyond the port's %u "
+				   "(queues:); rx queue %u polls it",
+				   vp->port->name, pair, vp->n_queues, pair % vp->n_queues);
 		/* Even vrings are the guest's rx (our tx), odd ones its tx (our rx). */
-		if (ev->queue & 1)
-			__atomic_store_n(&vp->q[pair].rx_on, ev->enable != 0, __ATOMIC_SEQ_CST);
-		else
-			__atomic_store_n(&vp->q[pair].tx_on, ev->enable != 0, __ATOMIC_SEQ_CST);
+		if (ev->queue & 1) {
+			__atomic_store_n(&vp->pair_rx_on[pair], ev->enable != 0, __ATOMIC_SEQ_CST);
+			if (pair < vp->n_queues)
+				__atomic_store_n(&vp->q[pair].rx_on, ev->enable != 0,
+						 __ATOMIC_SEQ_CST);
+			rx_remap(vp);
+		} else {
+			__atomic_store_n(&vp->pair_tx_on[pair], ev->enable != 0, __ATOMIC_SEQ_CST);
+			if (pair < vp->n_queues)
+				__atomic_store_n(&vp->q[pair].tx_on, ev->enable != 0,
+						 __ATOMIC_SEQ_CST);
+			tx_remap(vp);
+		}
 		VS_VHU_LOG(DEBUG, "port %s: vring %u %s", vp->port->name, ev->queue,
 			   ev->enable ? "enabled" : "disabled");
 		report(sink, vp, VS_VHU_EV_VRING, ev->vid, ev->queue, ev->enable != 0);
@@ -584,7 +654,9 @@ vhu_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct vs_
 	if (vp == NULL)
 		return -ENOMEM;
 	vp->port = port;
-	vp->pool = p->pool;
+	vp->pool_of = p->pool_of;
+	vp->pool_arg = p->pool_arg;
+	vp->pool = p->pool_of != NULL ? p->pool_of(p->pool_arg, SOCKET_ID_ANY) : p->pool;
 	snprintf(vp->path, sizeof(vp->path), "%s", cfg->path);
 	vp->mode = cfg->mode;
 	vp->n_queues = n_q;
@@ -599,6 +671,7 @@ vhu_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct vs_
 	for (i = 0; i < n_q; i++) {
 		__atomic_store_n(&vp->q[i].rx_on, false, __ATOMIC_RELAXED);
 		__atomic_store_n(&vp->q[i].tx_on, false, __ATOMIC_RELAXED);
+		__atomic_store_n(&vp->q[i].tx_pair, i, __ATOMIC_RELAXED);
 	}
 
 	if (vp->mode == VS_CFG_VHOST_CLIENT) {
@@ -631,6 +704,7 @@ vhu_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct vs_
 	port->n_rxq = n_q;
 	port->n_txq = n_q;
 	port->socket_id = SOCKET_ID_ANY;
+	port->pool = vp->pool;
 	port->rx = vs_vhu_rx;
 	port->tx_raw = vs_vhu_tx;
 	port->tx = vs_vhu_tx;
@@ -791,7 +865,13 @@ vs_vhu_stats_get(const struct vs_port *port, struct vs_vhu_stats *out)
 		o->tx_bytes = vq->tx_bytes;
 		o->tx_ring_full = vq->tx_ring_full;
 		o->tx_disabled = vq->tx_disabled;
+		o->tx_pair = __atomic_load_n(&vq->tx_pair, __ATOMIC_SEQ_CST);
 	}
+	out->vrings_ignored = vp->vrings_ignored;
+	for (q = vp->n_queues; q < VS_PORT_MAX_QUEUES; q++)
+		if (__atomic_load_n(&vp->pair_rx_on[q], __ATOMIC_SEQ_CST) ||
+		    __atomic_load_n(&vp->pair_tx_on[q], __ATOMIC_SEQ_CST))
+			out->extra_pairs++;
 	return 0;
 }
 
@@ -826,16 +906,19 @@ bool
 vs_vhu_all_queues_ready(const struct vs_port *port)
 {
 	const struct vs_vhu_port *vp;
-	uint16_t q;
+	uint16_t q, n;
 
 	if (port == NULL || port->type != VS_PORT_VHOST || port->priv == NULL)
 		return false;
 	vp = port->priv;
 	if (!vs_port_is_ready(port))
 		return false;
-	for (q = 0; q < vp->n_queues; q++)
-		if (!__atomic_load_n(&vp->q[q].rx_on, __ATOMIC_SEQ_CST) ||
-		    !__atomic_load_n(&vp->q[q].tx_on, __ATOMIC_SEQ_CST))
+	n = (uint16_t)(rte_vhost_get_vring_num(__atomic_load_n(&vp->vid, __ATOMIC_SEQ_CST)) / 2);
+	if (n == 0)
+		return false;
+	for (q = 0; q < n && q < VS_PORT_MAX_QUEUES; q++)
+		if (!__atomic_load_n(&vp->pair_rx_on[q], __ATOMIC_SEQ_CST) ||
+		    !__atomic_load_n(&vp->pair_tx_on[q], __ATOMIC_SEQ_CST))
 			return false;
 	return true;
 }

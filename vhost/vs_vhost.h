@@ -99,20 +99,24 @@ struct vs_vhu_queue_stats {
 				* retried and then dropped counts once per attempt) */
 	uint64_t tx_disabled;  /* packets offered while the guest rx ring was disabled,
 				* per attempt */
+	uint16_t tx_pair;      /* the guest rx ring (pair) this tx queue sends on */
 };
 
 struct vs_vhu_stats {
 	char path[VS_CFG_PATH_MAX];
 	enum vs_cfg_vhost_mode mode;
 	enum vs_vhu_state state;
-	int vid;	      /* librte_vhost device id, -1 when not running */
-	uint64_t features;    /* negotiated virtio features (0 when not running) */
-	uint64_t connections; /* socket connections accepted/established */
-	uint64_t reconnects;  /* connections after the first one */
-	uint64_t devices;     /* times the device started running */
-	uint64_t destroys;    /* times it stopped running */
-	uint16_t n_queues;    /* queue pairs configured */
-	uint16_t n_vrings;    /* virtqueues the guest set up (0 when not running) */
+	int vid;		 /* librte_vhost device id, -1 when not running */
+	uint64_t features;	 /* negotiated virtio features (0 when not running) */
+	uint64_t connections;	 /* socket connections accepted/established */
+	uint64_t reconnects;	 /* connections after the first one */
+	uint64_t devices;	 /* times the device started running */
+	uint64_t destroys;	 /* times it stopped running */
+	uint16_t n_queues;	 /* queue pairs configured */
+	uint16_t n_vrings;	 /* virtqueues the guest set up (0 when not running) */
+	uint16_t extra_pairs;	 /* pairs the guest enabled beyond n_queues (polled by
+				  * rx queue pair mod n_queues, sent to by the tx map) */
+	uint64_t vrings_ignored; /* vrings enabled beyond what can be polled (lost) */
 	struct vs_vhu_queue_stats queue[VS_PORT_MAX_QUEUES];
 };
 
@@ -128,8 +132,8 @@ int vs_vhu_stats_get(const struct vs_port *port, struct vs_vhu_stats *out);
  */
 int vs_vhu_stats_format(const struct vs_port *port, char *buf, size_t size);
 
-/* True when the port's device runs and both rings of every configured queue
- * pair are enabled (tests wait for this before sending). */
+/* True when the port's device runs and both rings of every queue pair the
+ * guest set up are enabled (tests wait for this before sending). */
 bool vs_vhu_all_queues_ready(const struct vs_port *port);
 
 #endif /* VS_VHOST_H */

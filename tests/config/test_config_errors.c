@@ -650,3 +650,21 @@ Test(config_errors, deterministic_and_first_error_wins)
 	/* a NULL err is fine too */
 	cr_expect_null(vs_config_load_buf(yaml, strlen(yaml), NULL, NULL));
 }
+
+Test(config_errors, port_rss)
+{
+	expect_err("ports:\n  - {name: a, type: ethdev, device: x, rss: [ip, tcpp]}\n", 2, 50,
+		   "ports[0].rss[1]", "\"tcpp\" is not an RSS hash type");
+	expect_err("ports:\n  - {name: a, type: ethdev, device: x, rss: []}\n", 2, 45,
+		   "ports[0].rss", "no hash types");
+	expect_err("ports:\n  - {name: a, type: ethdev, device: x, rss: ip}\n", 2, 45,
+		   "ports[0].rss", "found a scalar");
+	expect_err("ports:\n  - {name: a, type: ethdev, device: x, rss: {key: \"6d:5a\"}}\n", 2, 51,
+		   "ports[0].rss.key", "a key of 2 bytes");
+	expect_err("ports:\n  - {name: a, type: ethdev, device: x, rss: {key: \"6g\"}}\n", 2, 51,
+		   "ports[0].rss.key", "is not a key");
+	expect_err("ports:\n  - {name: a, type: ethdev, device: x, rss: {typs: [ip]}}\n", 2, 46,
+		   "ports[0].rss.typs", "unknown key");
+	expect_err("ports:\n  - {name: a, type: vhost, path: /x, rss: [ip]}\n", 2, 38,
+		   "ports[0].rss", "applies to ethdev ports only");
+}

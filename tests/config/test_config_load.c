@@ -99,7 +99,7 @@ Test(config_load, full_example_ports)
 	cr_expect_eq(p->rxq_pins[0].worker_lcore, 1);
 	cr_expect_eq(p->rxq_pins[1].queue, 1);
 	cr_expect_eq(p->rxq_pins[1].worker_lcore, 2);
-	cr_expect_eq(p->rxq_pins[1].pos.line, 43);
+	cr_expect_eq(p->rxq_pins[1].pos.line, 44);
 	cr_expect_eq(p->rxq_pins[1].pos.column, 9);
 	cr_expect_eq(p->pos.line, 31);
 	cr_expect_eq(p->pos.column, 5);
@@ -551,4 +551,52 @@ Test(config_load, every_example_loads)
 	}
 	closedir(d);
 	cr_expect_geq(n, 1, "no examples found in %s", dir);
+}
+
+/* rss: the list form, the mapping with a key, the default, and save's text
+ * read back to the same values. */
+Test(config_load, port_rss)
+{
+	static const char yaml[] =
+	    "ports:\n"
+	    "  - {name: a, type: ethdev, device: x, rx_queues: 2, rss: [ipv4, udp]}\n"
+	    "  - {name: b, type: ethdev, device: y, rss: {types: [ip, tcp, sctp], key: "
+	    "\"6d:5a:56:da:25:5b:0e:c2:41:67:25:3d:43:a3:8f:b0:d0:ca:2b:cb:ae:7b:30:b4:77:cb:2d:a3:"
+	    "80:30:f2:0c:6a:42:b7:3b:be:ac:01:fa\"}}\n"
+	    "  - {name: c, type: ethdev, device: z}\n";
+	struct vs_config *cfg = load_ok(yaml), *back;
+	char *text = NULL;
+	size_t size = 0, nk = 0, i;
+	const struct vs_cfg_key *keys = vs_config_keys(VS_CFG_SEC_PORTS, &nk);
+	FILE *f;
+	uint32_t j;
+
+	cr_assert(cfg->ports[0].has_rss);
+	cr_assert_eq(cfg->ports[0].rss_types, VS_CFG_RSS_IPV4 | VS_CFG_RSS_UDP);
+	cr_assert_eq(cfg->ports[0].rss_key_len, 0);
+	cr_assert_eq(cfg->ports[1].rss_types, VS_CFG_RSS_IP | VS_CFG_RSS_TCP | VS_CFG_RSS_SCTP);
+	cr_assert_eq(cfg->ports[1].rss_key_len, 40);
+	cr_assert_eq(cfg->ports[1].rss_key[0], 0x6d);
+	cr_assert_eq(cfg->ports[1].rss_key[39], 0xfa);
+	cr_assert_not(cfg->ports[2].has_rss);
+	cr_assert_str_eq(vs_cfg_rss_type_str(VS_CFG_RSS_L2), "l2_payload");
+	cr_assert_null(vs_cfg_rss_type_str(VS_CFG_RSS_IP));
+
+	f = open_memstream(&text, &size);
+	cr_assert_not_null(f);
+	fputs("ports:\n", f);
+	for (j = 0; j < cfg->n_ports; j++)
+		cr_assert_eq(vs_cfg_write_obj(f, VS_CFG_SEC_PORTS, &cfg->ports[j], "  - ", "    "),
+			     0);
+	fclose(f);
+	cr_assert_not_null(strstr(text, "rss: {types: [ipv4, udp]}"), "%s", text);
+	cr_assert_not_null(strstr(text, "rss: {types: [ip, tcp, sctp], key: \"6d:5a:"), "%s", text);
+	back = load_ok(text);
+	for (j = 0; j < cfg->n_ports; j++)
+		for (i = 0; i < nk; i++)
+			cr_expect(vs_cfg_key_same(&keys[i], &cfg->ports[j], &back->ports[j]),
+				  "ports[%u].%s changed through save", j, keys[i].name);
+	free(text);
+	vs_config_free(back);
+	vs_config_free(cfg);
 }

@@ -42,7 +42,8 @@ static const char alt_yaml[] =
     "     group: nogroup, socket_mode: \"0600\", ofport: 9, tag: 5}\n"
     "  - {name: e1, type: ethdev, device: net_null0, rx_queues: 1, tx_queues: 1, rx_desc: 512,\n"
     "     tx_desc: 256, mtu: 9000, promisc: false, mac: \"02:00:00:00:00:99\", trunks: [1, 2],\n"
-    "     native_vlan: 3}\n"
+    "     native_vlan: 3, rss: {types: [ipv4, udp], key: \"6d5a56da255b0ec24167253d43a38fb0d0ca2b"
+    "cbae7b30b477cb2da38030f20c6a42b73bbeac01fa\"}}\n"
     "  - {name: v2, type: ethdev, device: \"0000:5e:02.0\", vf: {pf: alt0, id: 0}}\n";
 
 static char *

@@ -13,6 +13,7 @@
 #include "vs_action.h"
 #include "vs_app.h"
 #include "vs_drop.h"
+#include "vs_numa.h"
 #include "vs_switch.h"
 #include "vs_worker.h"
 
@@ -559,4 +560,45 @@ Test(port, device_name_from_devargs)
 	cr_assert_str_eq(name, "0000:3b:00.0");
 	cr_assert_eq(vs_port_devname("a_very_long_device_name,x=1", name, sizeof(name)),
 		     -ENAMETOOLONG);
+}
+
+/* NUMA placement over a fake topology: 2 sockets, workers and ports on each,
+ * a vdev whose socket is unknown, and a NIC on a socket no worker is on. */
+Test(numa, pools_per_socket_and_who_uses_which)
+{
+	const int workers[] = {0, 0, 1, 1};
+	const int devs[] = {1, 0, -1, 1, 2};
+	const int workers_b[] = {1, 0};
+	int socks[VS_NUMA_MAX_SOCKETS];
+	int n;
+
+	/* one pool per socket in use: the workers' (in order), then a device's
+	 * own node even with no worker there; unknown devices add none */
+	n = vs_numa_pool_sockets(workers, 4, devs, 5, 0, socks);
+	cr_assert_eq(n, 3);
+	cr_assert_eq(socks[0], 0);
+	cr_assert_eq(socks[1], 1);
+	cr_assert_eq(socks[2], 2);
+	/* home: the first worker's socket; a port takes its device's node */
+	cr_assert_eq(vs_numa_home(workers, 4, 1), 0);
+	cr_assert_eq(vs_numa_home(workers_b, 2, 0), 1);
+	cr_assert_eq(vs_numa_port_socket(1, 0), 1);
+	cr_assert_eq(vs_numa_port_socket(-1, 0), 0, "unknown: home");
+	cr_assert_eq(vs_numa_port_socket(-1, 1), 1);
+	/* no worker: the main lcore's socket is home */
+	n = vs_numa_pool_sockets(NULL, 0, devs + 2, 1, 1, socks);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(socks[0], 1);
+	cr_assert_eq(vs_numa_home(NULL, 0, 1), 1);
+	/* the second worker order makes socket 1 home and first */
+	n = vs_numa_pool_sockets(workers_b, 2, devs, 2, 0, socks);
+	cr_assert_eq(n, 2);
+	cr_assert_eq(socks[0], 1);
+	cr_assert_eq(socks[1], 0);
+	/* a socket beyond the table is refused, not written past it */
+	{
+		const int big[] = {0, VS_NUMA_MAX_SOCKETS};
+
+		cr_assert_eq(vs_numa_pool_sockets(big, 2, NULL, 0, 0, socks), -1);
+	}
 }

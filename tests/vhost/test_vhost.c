@@ -505,8 +505,11 @@ worker_loops(struct vs_switch *sw, unsigned w)
 #define N_GUEST 400 /* guest -> uplink */
 #define N_TEST	300 /* uplink -> guest, per uplink rx ring */
 
+/* A guest of guest_queues pairs on a port of queues pairs: rx queue q polls
+ * the guest's pairs q, q + queues, ..., the switch's tx queues go out on the
+ * pairs the guest enabled, and nothing is lost either way. */
 static void
-both_directions(const char *mode, unsigned queues)
+both_directions_q(const char *mode, unsigned queues, unsigned guest_queues)
 {
 	static struct vs_switch_stats st;
 	struct vs_vhu_stats vst;
@@ -518,6 +521,7 @@ both_directions(const char *mode, unsigned queues)
 	unsigned got, other = 0, q;
 	uint64_t rx_sum = 0, tx_sum = 0;
 	bool client = strcmp(mode, "client") == 0;
+	unsigned used = guest_queues < queues ? guest_queues : queues;
 	char want[128];
 
 	eal_up();
@@ -526,12 +530,12 @@ both_directions(const char *mode, unsigned queues)
 	/* A client-mode switch connects to the guest's socket: start the
 	 * guest first in that case (the switch would retry anyway). */
 	if (client)
-		guest_start(&g, "g", true, queues, N_GUEST, 2 * N_TEST, 1, false);
+		guest_start(&g, "g", true, guest_queues, N_GUEST, 2 * N_TEST, 1, false);
 	sw = switch_up(cfg);
 	vm = vs_switch_port_by_name(sw, "vm1");
 	cr_assert_not_null(vm);
 	if (!client)
-		guest_start(&g, "g", false, queues, N_GUEST, 2 * N_TEST, 1, false);
+		guest_start(&g, "g", false, guest_queues, N_GUEST, 2 * N_TEST, 1, false);
 	wait_ready(sw, vm, 30000);
 	/* The virtio driver enables its rings before it posts rx buffers
 	 * (rte_eth_dev_configure vs rte_eth_dev_start): packets sent in
@@ -555,10 +559,15 @@ both_directions(const char *mode, unsigned queues)
 		cr_assert_eq(vs_vhu_stats_get(vm, &vst), 0);
 		cr_assert_eq(vst.state, VS_VHU_RUNNING);
 		cr_assert_geq(vst.vid, 0);
-		cr_assert_eq(vst.n_vrings, 2 * queues);
+		cr_assert_eq(vst.n_vrings, 2 * guest_queues);
+		cr_assert_eq(vst.extra_pairs, guest_queues > queues ? guest_queues - queues : 0);
 		cr_assert(vst.features & (1ULL << VIRTIO_NET_F_MRG_RXBUF), "features 0x%" PRIx64,
 			  vst.features);
 		cr_assert_not(vst.features & (1ULL << VIRTIO_NET_F_HOST_TSO4));
+		/* tx queue q goes out on the (q mod n)th of the n pairs the guest enabled */
+		for (q = 0; q < queues; q++)
+			cr_assert_eq(vst.queue[q].tx_pair, q % guest_queues,
+				     "tx queue %u on pair %u", q, vst.queue[q].tx_pair);
 	}
 
 	/* Both uplink rx rings: worker 0 polls ring 0, worker 1 ring 1, so both
@@ -592,11 +601,18 @@ both_directions(const char *mode, unsigned queues)
 		tx_sum += vst.queue[q].tx_pkts;
 		cr_assert_eq(vst.queue[q].rx_bytes, vst.queue[q].rx_pkts * VHU_PKT_LEN);
 		cr_assert_eq(vst.queue[q].tx_bytes, vst.queue[q].tx_pkts * VHU_PKT_LEN);
-		/* The guest spreads its packets over all queues; with 2 queues
-		 * each worker sends on its own queue. */
-		cr_assert_gt(vst.queue[q].rx_pkts, 0, "rx queue %u unused", q);
+		/* The guest spreads its packets over the queues it uses; with 2
+		 * tx queues each worker sends on its own one. */
+		if (q < used)
+			cr_assert_gt(vst.queue[q].rx_pkts, 0, "rx queue %u unused", q);
+		else
+			cr_assert_eq(vst.queue[q].rx_pkts, 0, "rx queue %u of no guest ring", q);
 		cr_assert_gt(vst.queue[q].tx_pkts, 0, "tx queue %u unused", q);
+		cr_assert_eq(vst.queue[q].tx_disabled, 0);
+		cr_assert_eq(vst.queue[q].tx_ring_full, 0);
 	}
+	cr_assert_eq(vst.vrings_ignored, 0);
+
 	cr_assert_eq(rx_sum, N_GUEST);
 	cr_assert_eq(tx_sum, 2 * N_TEST);
 	if (queues == 1)
@@ -676,6 +692,12 @@ both_directions(const char *mode, unsigned queues)
 	dir_remove();
 }
 
+static void
+both_directions(const char *mode, unsigned queues)
+{
+	both_directions_q(mode, queues, queues);
+}
+
 Test(vhost, client_1q, .timeout = 60)
 {
 	both_directions("client", 1);
@@ -694,6 +716,20 @@ Test(vhost, server_1q, .timeout = 60)
 Test(vhost, server_2q, .timeout = 60)
 {
 	both_directions("server", 2);
+}
+
+/* A guest of 2 queue pairs on a 1-pair port: rx queue 0 polls both of its
+ * tx rings; nothing is lost. */
+Test(vhost, guest_2q_on_port_1q, .timeout = 60)
+{
+	both_directions_q("server", 1, 2);
+}
+
+/* A 1-pair guest on a 2-pair port with 2 workers: both workers' tx queues go
+ * out on the one pair the guest enabled; nothing is lost. */
+Test(vhost, guest_1q_on_port_2q, .timeout = 60)
+{
+	both_directions_q("server", 2, 1);
 }
 
 /* ---- guest restart -------------------------------------------------------------------------- */
