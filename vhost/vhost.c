@@ -406,10 +406,20 @@ apply_event(const struct vs_vhu_sink *sink, const struct vhu_event *ev)
 			   ev->enable ? "enabled" : "disabled");
 		report(sink, vp, VS_VHU_EV_VRING, ev->vid, ev->queue, ev->enable != 0);
 		break;
-	case VHU_EV_FEATURES:
-		if (__atomic_load_n(&vp->vid, __ATOMIC_SEQ_CST) == ev->vid)
-			rte_vhost_get_negotiated_features(ev->vid, &vp->features);
+	case VHU_EV_FEATURES: {
+		uint64_t was = vp->features;
+
+		if (__atomic_load_n(&vp->vid, __ATOMIC_SEQ_CST) != ev->vid)
+			break;
+		rte_vhost_get_negotiated_features(ev->vid, &vp->features);
+		/* QEMU turns dirty-page logging on for the RAM copy of a live
+		 * migration and off when it ends or is cancelled. */
+		if ((was ^ vp->features) & (1ULL << VHOST_F_LOG_ALL))
+			VS_VHU_LOG(INFO, "port %s: dirty-page logging %s (live migration)",
+				   vp->port->name,
+				   (vp->features & (1ULL << VHOST_F_LOG_ALL)) ? "on" : "off");
 		break;
+	}
 	}
 }
 
