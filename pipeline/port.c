@@ -177,6 +177,35 @@ ethdev_rss_apply(struct vs_port *port, const struct rte_eth_dev_info *info, uint
 	port->rss_reta_size = info->reta_size;
 }
 
+/*
+ * Tx offloads: multi-segment frames (segments of a guest's TSO super-frame
+ * are chains) and the checksum / TSO requests a guest's packets carry, each
+ * where the device offers it. What is enabled becomes port->tx_ol_ok; the
+ * worker completes the rest in software before tx.
+ */
+static void
+ethdev_tx_offloads(struct vs_port *port, const struct rte_eth_dev_info *info,
+		   struct rte_eth_conf *conf)
+{
+	const uint64_t l4 = RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+	uint64_t capa = info->tx_offload_capa;
+
+	port->tx_ol_ok = 0;
+	conf->txmode.offloads = capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	if (capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) {
+		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+		port->tx_ol_ok |= RTE_MBUF_F_TX_IP_CKSUM;
+	}
+	if ((capa & l4) == l4) {
+		conf->txmode.offloads |= l4;
+		port->tx_ol_ok |= RTE_MBUF_F_TX_L4_MASK;
+		if (capa & RTE_ETH_TX_OFFLOAD_TCP_TSO) {
+			conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
+			port->tx_ol_ok |= RTE_MBUF_F_TX_TCP_SEG;
+		}
+	}
+}
+
 /* Bytes of the largest frame an MTU lets in (Ethernet header, one VLAN tag, CRC). */
 static uint32_t
 mtu_frame_len(uint16_t mtu)
@@ -266,6 +295,7 @@ ethdev_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct 
 	if (rc < 0)
 		goto fail;
 	ethdev_rss_conf(port, cfg, &info, n_rxq, &conf);
+	ethdev_tx_offloads(port, &info, &conf);
 	rc = rte_eth_dev_configure(port->dev_id, n_rxq, n_txq, &conf);
 	if (rc < 0) {
 		vs_port_fail(p, "port %s: configure failed: %s", port->name, rte_strerror(-rc));
