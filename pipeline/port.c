@@ -235,6 +235,23 @@ ethdev_check_mtu(const struct vs_port *port, const struct vs_cfg_port *cfg,
 	return -EINVAL;
 }
 
+/* Jumbo frames: scatter rx when a frame of the asked MTU does not fit one
+ * mbuf (ethdev_check_mtu refused the port if the device cannot). The MTU
+ * itself is set after queue setup (ethdev_set_mtu): a device that refuses it
+ * keeps its own, with a warning. */
+static void
+ethdev_mtu_conf(const struct vs_cfg_port *cfg, const struct rte_eth_dev_info *info,
+		const struct vs_port_params *p, struct rte_eth_conf *conf)
+{
+	if (cfg->mtu == 0)
+		return;
+	if (p->pool != NULL &&
+	    mtu_frame_len(cfg->mtu) >
+		rte_pktmbuf_data_room_size(p->pool) - (uint32_t)RTE_PKTMBUF_HEADROOM &&
+	    (info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER))
+		conf->rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+}
+
 /* The asked MTU, or a warning and the device's own: never a dead port. */
 static void
 ethdev_set_mtu(struct vs_port *port, const struct vs_cfg_port *cfg)
@@ -296,6 +313,7 @@ ethdev_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct 
 		goto fail;
 	ethdev_rss_conf(port, cfg, &info, n_rxq, &conf);
 	ethdev_tx_offloads(port, &info, &conf);
+	ethdev_mtu_conf(cfg, &info, p, &conf);
 	rc = rte_eth_dev_configure(port->dev_id, n_rxq, n_txq, &conf);
 	if (rc < 0) {
 		vs_port_fail(p, "port %s: configure failed: %s", port->name, rte_strerror(-rc));

@@ -33,6 +33,9 @@
 	  "normal: frame tagged with a VLAN its input port does not carry.")                       \
 	X(L2_SAME_PORT, "l2_same_port", "normal: the destination was learned on the input port.")  \
 	X(LINK_DOWN, "link_down", "Output port ready but its link is down (last link poll).")      \
+	X(HDR_SPLIT, "hdr_split",                                                                  \
+	  "Multi-segment frame whose Ethernet/VLAN header straddles segments and does not fit "    \
+	  "the first one's room.")                                                                 \
 	X(OFFLOAD_FAILED, "offload_failed",                                                        \
 	  "Software TSO / checksum of a guest's packet failed (no segment mbufs, headers past "    \
 	  "the first segment, or the device refused the request).")

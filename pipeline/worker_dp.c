@@ -758,6 +758,47 @@ execute(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, stru
 	drop_pkt(w, m, VS_DROP_NO_OUTPUT);
 }
 
+/* Bytes the actions read and write in place: Ethernet header and one VLAN tag. */
+#define VS_L2_PULL (RTE_ETHER_HDR_LEN + (uint32_t)sizeof(struct rte_vlan_hdr))
+
+/*
+ * A multi-segment frame (jumbo frames over scatter rx, a guest's chained
+ * buffers) whose first segment is shorter than VS_L2_PULL: move the bytes
+ * from the next segments into its tailroom, so that the actions find the
+ * Ethernet header and VLAN tag in one place (the flow key extraction reads
+ * across segments by itself). Segments emptied are freed. False when the
+ * first segment has no room: the caller drops the frame as hdr_split.
+ */
+static __rte_noinline bool
+l2_pullup(struct rte_mbuf *m)
+{
+	uint32_t want = RTE_MIN(VS_L2_PULL, rte_pktmbuf_pkt_len(m));
+
+	if (rte_pktmbuf_data_len(m) >= want)
+		return true;
+	if (rte_pktmbuf_tailroom(m) < want - rte_pktmbuf_data_len(m))
+		return false;
+	while (rte_pktmbuf_data_len(m) < want && m->next != NULL) {
+		struct rte_mbuf *s = m->next;
+		uint16_t k = (uint16_t)RTE_MIN(want - rte_pktmbuf_data_len(m),
+					       (uint32_t)rte_pktmbuf_data_len(s));
+
+		memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, rte_pktmbuf_data_len(m)),
+		       rte_pktmbuf_mtod(s, uint8_t *), k);
+		m->data_len = (uint16_t)(m->data_len + k);
+		s->data_off = (uint16_t)(s->data_off + k);
+		s->data_len = (uint16_t)(s->data_len - k);
+		if (s->data_len == 0) {
+			m->next = s->next;
+			m->nb_segs--;
+			s->next = NULL;
+			s->nb_segs = 1;
+			rte_pktmbuf_free_seg(s);
+		}
+	}
+	return rte_pktmbuf_data_len(m) >= want;
+}
+
 /* Returns the TSC when done; t is the TSC when the burst arrived. */
 static uint64_t
 process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, uint16_t n,
@@ -768,6 +809,13 @@ process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port
 	uint64_t bad, t1;
 
 	bad = vs_flow_extract_burst(w->pkts, n, in_port, w->keys, w->outcome);
+	for (i = 0; i < n; i++)
+		if (unlikely(rte_pktmbuf_data_len(w->pkts[i]) < VS_L2_PULL &&
+			     w->pkts[i]->nb_segs > 1) &&
+		    !(bad & (UINT64_C(1) << i)) && !l2_pullup(w->pkts[i])) {
+			bad |= UINT64_C(1) << i;
+			w->outcome[i] = (uint8_t)VS_DROP_HDR_SPLIT;
+		}
 	t1 = rte_rdtsc();
 	w->stats.stage_cycles[VS_STAGE_PARSE] += t1 - t;
 	t = t1;
