@@ -91,6 +91,19 @@ vs_switch_mbuf_sizing(const struct vs_config *cfg, struct vs_mbuf_sizing *out)
 	cls_bytes =
 	    (uint64_t)(cfg->classifier.max_rules ? cfg->classifier.max_rules : 65536) * 512 +
 	    (uint64_t)cfg->n_workers * cfg->classifier.emc_entries * 256;
+	/* Ethdev ports with jumbo frames may need an rx pool of their own
+	 * (device without scatter rx: ethdev_rx_pool), counted as if so. */
+	for (i = 0; i < cfg->n_ports; i++) {
+		const struct vs_cfg_port *p = &cfg->ports[i];
+		uint64_t frame =
+		    (uint64_t)p->mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN + RTE_ETHER_CRC_LEN;
+		uint64_t nd =
+		    (uint64_t)(p->rx_queues ? p->rx_queues : 1) * (p->rx_desc ? p->rx_desc : 1024);
+
+		if (p->type == VS_CFG_PORT_ETHDEV && frame > VS_MBUF_DATA_ROOM)
+			cls_bytes += (nd + VS_PORT_JUMBO_INFLIGHT) *
+				     (RTE_ALIGN_CEIL(frame, 1024) + RTE_PKTMBUF_HEADROOM + 256);
+	}
 	/* Per worker, the segment pools of software TSO (worker_gso_init). */
 	cls_bytes += (uint64_t)cfg->n_workers * (4u << 20);
 	out->memory_mb =
