@@ -61,6 +61,8 @@ struct vhu_event {
 	uint16_t queue; /* VRING: virtqueue index */
 	int32_t vid;
 	uint32_t seq; /* DESTROY_DEVICE: handshake sequence */
+	/* FEATURES: the new set (librte_vhost calls before it stores it) */
+	uint64_t features;
 };
 
 /* Module state. The port table is written by the control thread under
@@ -246,8 +248,15 @@ cb_vring_state_changed(int vid, uint16_t queue_id, int enable)
 static int
 cb_features_changed(int vid, uint64_t features)
 {
-	RTE_SET_USED(features);
-	post_simple(vid, VHU_EV_FEATURES, 0, 0);
+	struct vhu_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	if (port_of_vid(vid, &ev.slot, &ev.slot_gen) == NULL)
+		return 0;
+	ev.type = VHU_EV_FEATURES;
+	ev.vid = vid;
+	ev.features = features;
+	post(&ev, false);
 	return 0;
 }
 
@@ -435,7 +444,7 @@ apply_event(const struct vs_vhu_sink *sink, const struct vhu_event *ev)
 
 		if (__atomic_load_n(&vp->vid, __ATOMIC_SEQ_CST) != ev->vid)
 			break;
-		rte_vhost_get_negotiated_features(ev->vid, &vp->features);
+		vp->features = ev->features;
 		__atomic_store_n(&vp->port->tx_ol_ok, vhu_tx_ol_ok(vp->features), __ATOMIC_RELAXED);
 		/* QEMU turns dirty-page logging on for the RAM copy of a live
 		 * migration and off when it ends or is cancelled. */
