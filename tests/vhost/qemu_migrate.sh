@@ -180,7 +180,7 @@ while ! grep -q GUEST-UP "$R/console-src.log" 2>/dev/null; do
 	sleep 0.1
 done
 echo "guest booted on the source QEMU (pid $QSRC)"
-ip netns exec "$NS" ping -c 30 -i 0.2 -W 1 -w 60 -q 10.0.0.2 > "$R/ping0.log" 2>&1 &
+ip netns exec "$NS" ping -c 5 -i 0.2 -W 1 -w 60 -q 10.0.0.2 > "$R/ping0.log" 2>&1 &
 wait $! || fail "no ping before migration: $(cat "$R/ping0.log")"
 [ "$(fdb_port $GUEST_MAC)" = src ] ||
 	fail "guest MAC not learned on src: $(ctl show fdb)"
@@ -195,7 +195,8 @@ until [ -S "$R/mig.sock" ] && grep -q "port dst: connected" "$R/sw.log"; do
 done
 
 # ---- migrate under a 20 pkt/s ping ----
-ip netns exec "$NS" ping -i 0.05 -W 1 -w 25 -q 10.0.0.2 > "$R/ping.log" 2>&1 &
+# Until stopped (SIGINT: ping prints its statistics), 120 s at most.
+ip netns exec "$NS" ping -i 0.05 -W 1 -w 120 -q 10.0.0.2 > "$R/ping.log" 2>&1 &
 PPID_PING=$!
 sleep 3
 hmp src "migrate -d unix:$R/mig.sock" > "$R/migrate.log"
@@ -223,6 +224,8 @@ until [ "$(fdb_port $GUEST_MAC)" = dst ]; do
 	sleep 0.1
 done
 echo "guest MAC moved to dst in the MAC table"
+sleep 2 # pings after the move: they must be answered
+kill -INT "$PPID_PING"
 wait "$PPID_PING"
 PPID_PING=""
 stats=$(grep "packets transmitted" "$R/ping.log")
