@@ -2712,6 +2712,8 @@ static const struct vs_cfg_key port_keys[] = {
      .doc = "server mode: socket group"},
     {"socket_mode", VS_CFG_T_MODE, RECREATE, VHU | VS_CFG_K_SERVER, AT(P, socket_perm), .def = 0660,
      .doc = "server mode: socket permissions"},
+    {"offloads", VS_CFG_T_BOOL, RECREATE, VHU, AT(P, offloads), .def = true,
+     .doc = "negotiate checksum and TSO offloads with the guest"},
     {"ofport", UINT, LIVE, AT(P, ofport), .max = 0xffffff00u,
      .doc = "OpenFlow port number; 0 = position in ports + 1"},
     {"trunks", VS_CFG_T_CUSTOM, RECREATE, SPAN(P, n_trunks, trunks), .ops = &trunks_ops,

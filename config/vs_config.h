@@ -126,6 +126,7 @@ struct vs_cfg_port {
 	char owner[32];	 /* server mode socket owner ("" = unchanged) */
 	char group[32];
 	uint32_t socket_perm; /* server mode, default 0660 */
+	bool offloads;	      /* checksum / TSO offloads with the guest, default true */
 
 	uint32_t ofport; /* OpenFlow port number; 0 = index in ports + 1 */
 

@@ -151,6 +151,18 @@ ethdev_release(struct vs_port *port)
 	rte_eth_dev_close(port->dev_id);
 	if (port->owns_dev && dev != NULL)
 		rte_dev_remove(dev);
+	/* Its mbufs may still wait in other ports' tx rings: freed only when
+	 * all are back, else left (a few MiB) rather than freed under them. */
+	if (port->rx_pool != NULL) {
+		if (rte_mempool_full(port->rx_pool))
+			rte_mempool_free(port->rx_pool);
+		else
+			VS_PL_LOG(WARNING,
+				  "port %s: %u mbufs of its jumbo rx pool are still out; the pool "
+				  "is left allocated",
+				  port->name, rte_mempool_in_use_count(port->rx_pool));
+		port->rx_pool = NULL;
+	}
 }
 
 uint64_t
@@ -289,6 +301,35 @@ ethdev_rss_apply(struct vs_port *port, const struct rte_eth_dev_info *info, uint
 	port->rss_reta_size = info->reta_size;
 }
 
+/*
+ * Tx offloads: multi-segment frames (segments of a guest's TSO super-frame
+ * are chains) and the checksum / TSO requests a guest's packets carry, each
+ * where the device offers it. What is enabled becomes port->tx_ol_ok; the
+ * worker completes the rest in software before tx.
+ */
+static void
+ethdev_tx_offloads(struct vs_port *port, const struct rte_eth_dev_info *info,
+		   struct rte_eth_conf *conf)
+{
+	const uint64_t l4 = RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+	uint64_t capa = info->tx_offload_capa;
+
+	port->tx_ol_ok = 0;
+	conf->txmode.offloads = capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	if (capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) {
+		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+		port->tx_ol_ok |= RTE_MBUF_F_TX_IP_CKSUM;
+	}
+	if ((capa & l4) == l4) {
+		conf->txmode.offloads |= l4;
+		port->tx_ol_ok |= RTE_MBUF_F_TX_L4_MASK;
+		if (capa & RTE_ETH_TX_OFFLOAD_TCP_TSO) {
+			conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
+			port->tx_ol_ok |= RTE_MBUF_F_TX_TCP_SEG;
+		}
+	}
+}
+
 /* Bytes of the largest frame an MTU lets in (Ethernet header, one VLAN tag, CRC). */
 static uint32_t
 mtu_frame_len(uint16_t mtu)
@@ -296,26 +337,72 @@ mtu_frame_len(uint16_t mtu)
 	return (uint32_t)mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN + RTE_ETHER_CRC_LEN;
 }
 
-/* An MTU whose frames do not fit one mbuf needs scatter rx: without it the
- * port is refused with what to change. */
-static int
-ethdev_check_mtu(const struct vs_port *port, const struct vs_cfg_port *cfg,
-		 const struct rte_eth_dev_info *info, const struct vs_port_params *p)
+/* Whether frames of mtu fit one mbuf of pool. */
+static bool
+mtu_fits(uint16_t mtu, const struct rte_mempool *pool)
 {
-	uint32_t room;
+	return mtu_frame_len(mtu) <=
+	       rte_pktmbuf_data_room_size((struct rte_mempool *)(uintptr_t)pool) -
+		   (uint32_t)RTE_PKTMBUF_HEADROOM;
+}
 
-	if (cfg->mtu == 0 || p->pool == NULL)
-		return 0;
-	room = rte_pktmbuf_data_room_size(p->pool) - RTE_PKTMBUF_HEADROOM;
-	if (mtu_frame_len(cfg->mtu) <= room ||
-	    (info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER) != 0)
-		return 0;
-	vs_port_fail(p,
-		     "port %s: mtu %u needs %u-byte frames but an mbuf holds %u bytes and device "
-		     "'%s' cannot scatter rx; set mtu to at most %u",
-		     port->name, cfg->mtu, mtu_frame_len(cfg->mtu), room, cfg->device,
-		     room - (uint32_t)(RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN + RTE_ETHER_CRC_LEN));
-	return -EINVAL;
+/*
+ * The rx pool of a port: the switch's, or, when the asked MTU makes frames
+ * larger than its mbufs and the device cannot scatter rx, a pool of the
+ * port's own whose mbufs hold a whole frame (rx descriptors plus what can
+ * be in flight towards other ports). Made even when the device refused to
+ * set that MTU: its kernel interface may have it already (net_af_packet
+ * over a veth whose MTU the operator set). NULL and a message when that
+ * pool cannot be made.
+ */
+static struct rte_mempool *
+ethdev_rx_pool(struct vs_port *port, const struct vs_cfg_port *cfg,
+	       const struct rte_eth_dev_info *info, const struct vs_port_params *p, uint32_t n_desc)
+{
+	static unsigned seq;
+	char name[RTE_MEMPOOL_NAMESIZE];
+	uint32_t room, n = 1;
+
+	if (port->pool == NULL || cfg->mtu == 0 || mtu_fits(cfg->mtu, port->pool) ||
+	    (info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER))
+		return port->pool;
+	while (n - 1 < n_desc + VS_PORT_JUMBO_INFLIGHT)
+		n <<= 1;
+	room = RTE_ALIGN_CEIL(mtu_frame_len(cfg->mtu), 1024);
+	snprintf(name, sizeof(name), "vs_rxj_%u_%u", port->dev_id, seq++);
+	port->rx_pool = rte_pktmbuf_pool_create(
+	    name, n - 1, 256, 0, (uint16_t)(RTE_PKTMBUF_HEADROOM + room), port->socket_id);
+	if (port->rx_pool == NULL) {
+		vs_port_fail(p,
+			     "port %s: mtu %u: device '%s' cannot scatter rx and no pool of %u "
+			     "mbufs x %u bytes could be made (%s); set mtu to at most %u or give "
+			     "more memory",
+			     port->name, cfg->mtu, cfg->device, n - 1, room,
+			     rte_strerror(rte_errno),
+			     rte_pktmbuf_data_room_size(port->pool) - RTE_PKTMBUF_HEADROOM -
+				 (uint32_t)(RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN + RTE_ETHER_CRC_LEN));
+		return NULL;
+	}
+	VS_PL_LOG(NOTICE,
+		  "port %s: mtu %u and device '%s' cannot scatter rx: its own rx pool of %u "
+		  "mbufs x %u bytes",
+		  port->name, cfg->mtu, cfg->device, n - 1, room);
+	return port->rx_pool;
+}
+
+/* Jumbo frames: scatter rx when a frame of the asked MTU does not fit one
+ * mbuf and the device can (else ethdev_rx_pool gives the port bigger mbufs).
+ * The MTU itself is set after configure (ethdev_set_mtu): a device that
+ * refuses it keeps its own, with a warning. */
+static void
+ethdev_mtu_conf(const struct vs_port *port, const struct vs_cfg_port *cfg,
+		const struct rte_eth_dev_info *info, struct rte_eth_conf *conf)
+{
+	if (cfg->mtu == 0)
+		return;
+	if (port->pool != NULL && !mtu_fits(cfg->mtu, port->pool) &&
+	    (info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER))
+		conf->rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
 }
 
 /* The asked MTU, or a warning and the device's own: never a dead port. */
@@ -342,6 +429,7 @@ ethdev_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct 
 {
 	struct rte_eth_conf conf;
 	struct rte_eth_dev_info info;
+	struct rte_mempool *rx_pool;
 	uint16_t n_rxq, n_txq, nb_rxd, nb_txd, q;
 	bool probed;
 	int rc, socket;
@@ -376,9 +464,6 @@ ethdev_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct 
 		goto fail;
 	}
 	memset(&conf, 0, sizeof(conf));
-	rc = ethdev_check_mtu(port, cfg, &info, p);
-	if (rc < 0)
-		goto fail;
 	ethdev_rss_conf(port, cfg, &info, n_rxq, &conf);
 	/* Link changes by interrupt where the device raises them, else polled. */
 	if (info.dev_flags != NULL && (*info.dev_flags & RTE_ETH_DEV_INTR_LSC) &&
@@ -388,6 +473,8 @@ ethdev_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct 
 		conf.intr_conf.lsc = 1;
 		port->lsc = true;
 	}
+	ethdev_tx_offloads(port, &info, &conf);
+	ethdev_mtu_conf(port, cfg, &info, &conf);
 	rc = rte_eth_dev_configure(port->dev_id, n_rxq, n_txq, &conf);
 	if (rc < 0) {
 		vs_port_fail(p, "port %s: configure failed: %s", port->name, rte_strerror(-rc));
@@ -399,9 +486,15 @@ ethdev_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct 
 	rc = rte_eth_dev_adjust_nb_rx_tx_desc(port->dev_id, &nb_rxd, &nb_txd);
 	if (rc < 0)
 		goto fail;
+	ethdev_set_mtu(port, cfg);
+	rx_pool = ethdev_rx_pool(port, cfg, &info, p, (uint32_t)n_rxq * nb_rxd);
+	if (rx_pool == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
 	for (q = 0; q < n_rxq; q++) {
-		rc = rte_eth_rx_queue_setup(port->dev_id, q, nb_rxd, port->socket_id, NULL,
-					    port->pool);
+		rc =
+		    rte_eth_rx_queue_setup(port->dev_id, q, nb_rxd, port->socket_id, NULL, rx_pool);
 		if (rc < 0) {
 			vs_port_fail(p, "port %s: rx queue %u setup failed: %s", port->name, q,
 				     rte_strerror(-rc));
@@ -416,7 +509,6 @@ ethdev_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct 
 			goto fail;
 		}
 	}
-	ethdev_set_mtu(port, cfg);
 	if (cfg->has_mac) {
 		struct rte_ether_addr mac;
 

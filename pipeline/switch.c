@@ -91,6 +91,21 @@ vs_switch_mbuf_sizing(const struct vs_config *cfg, struct vs_mbuf_sizing *out)
 	cls_bytes =
 	    (uint64_t)(cfg->classifier.max_rules ? cfg->classifier.max_rules : 65536) * 512 +
 	    (uint64_t)cfg->n_workers * cfg->classifier.emc_entries * 256;
+	/* Ethdev ports with jumbo frames may need an rx pool of their own
+	 * (device without scatter rx: ethdev_rx_pool), counted as if so. */
+	for (i = 0; i < cfg->n_ports; i++) {
+		const struct vs_cfg_port *p = &cfg->ports[i];
+		uint64_t frame =
+		    (uint64_t)p->mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN + RTE_ETHER_CRC_LEN;
+		uint64_t nd =
+		    (uint64_t)(p->rx_queues ? p->rx_queues : 1) * (p->rx_desc ? p->rx_desc : 1024);
+
+		if (p->type == VS_CFG_PORT_ETHDEV && frame > VS_MBUF_DATA_ROOM)
+			cls_bytes += (nd + VS_PORT_JUMBO_INFLIGHT) *
+				     (RTE_ALIGN_CEIL(frame, 1024) + RTE_PKTMBUF_HEADROOM + 256);
+	}
+	/* Per worker, the segment pools of software TSO (worker_gso_init). */
+	cls_bytes += (uint64_t)cfg->n_workers * (4u << 20);
 	out->memory_mb =
 	    (uint32_t)((out->pool_bytes + cls_bytes + (1u << 20) - 1) >> 20) + VS_MEM_BASE_MB;
 	return 0;
@@ -136,6 +151,35 @@ pktio_ring(const char *what, uint16_t worker, int socket)
 	return rte_ring_create(name, VS_PKTIO_RING, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 }
 
+/* A worker's software TSO (rte_gso): pools for the segments' headers
+ * (direct) and for references to the payload (indirect), on its socket.
+ * Segmentation is TCP/IPv4; gso_size is set per packet from its MSS. */
+#define VS_GSO_DIRECT	4095
+#define VS_GSO_INDIRECT 8191
+#define VS_GSO_HDR_ROOM 256 /* Ethernet + 2 VLAN tags + IPv4 with options + TCP with options */
+
+static int
+worker_gso_init(struct vs_worker *w, uint32_t seq)
+{
+	char name[RTE_MEMPOOL_NAMESIZE];
+
+	snprintf(name, sizeof(name), "vs_gsod_%u_%u", seq, w->index);
+	w->gso.direct_pool = rte_pktmbuf_pool_create(
+	    name, VS_GSO_DIRECT, 64, 0, RTE_PKTMBUF_HEADROOM + VS_GSO_HDR_ROOM, w->socket_id);
+	snprintf(name, sizeof(name), "vs_gsoi_%u_%u", seq, w->index);
+	w->gso.indirect_pool =
+	    rte_pktmbuf_pool_create(name, VS_GSO_INDIRECT, 64, 0, 0, w->socket_id);
+	if (w->gso.direct_pool == NULL || w->gso.indirect_pool == NULL) {
+		VS_PL_LOG(ERR, "worker %u: cannot create its TSO segment pools: %s", w->index,
+			  rte_strerror(rte_errno));
+		return rte_errno ? rte_errno : ENOMEM;
+	}
+	w->gso.gso_types = RTE_ETH_TX_OFFLOAD_TCP_TSO;
+	w->gso.gso_size = RTE_ETHER_MAX_LEN - RTE_ETHER_CRC_LEN;
+	w->gso.flag = 0;
+	return 0;
+}
+
 static void
 free_workers(struct vs_switch *sw)
 {
@@ -149,6 +193,8 @@ free_workers(struct vs_switch *sw)
 		ring_free(sw->workers[i]->pout);
 		vs_cls_ctx_destroy(sw->workers[i]->cls_ctx);
 		rte_free(sw->workers[i]->rule_bytes);
+		rte_mempool_free(sw->workers[i]->gso.direct_pool);
+		rte_mempool_free(sw->workers[i]->gso.indirect_pool);
 		rte_free(sw->workers[i]);
 		sw->workers[i] = NULL;
 	}
@@ -360,6 +406,9 @@ vs_switch_create(const struct vs_config *cfg)
 			rc = ENOMEM;
 			goto fail;
 		}
+		rc = worker_gso_init(w, seq);
+		if (rc != 0)
+			goto fail;
 		rc = rte_rcu_qsbr_thread_register(sw->qsbr, i);
 		if (rc < 0) {
 			rc = rte_errno;

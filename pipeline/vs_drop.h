@@ -32,7 +32,13 @@
 	X(L2_VLAN_DISALLOWED, "l2_vlan_disallowed",                                                \
 	  "normal: frame tagged with a VLAN its input port does not carry.")                       \
 	X(L2_SAME_PORT, "l2_same_port", "normal: the destination was learned on the input port.")  \
-	X(LINK_DOWN, "link_down", "Output port ready but its link is down (last link poll).")
+	X(LINK_DOWN, "link_down", "Output port ready but its link is down (last link poll).")      \
+	X(HDR_SPLIT, "hdr_split",                                                                  \
+	  "Multi-segment frame whose Ethernet/VLAN header straddles segments and does not fit "    \
+	  "the first one's room.")                                                                 \
+	X(OFFLOAD_FAILED, "offload_failed",                                                        \
+	  "Software TSO / checksum of a guest's packet failed (no segment mbufs, headers past "    \
+	  "the first segment, or the device refused the request).")
 
 enum vs_drop_reason {
 #define VS_DROP_PARSE_ENUM_(name, str, help) VS_DROP_PARSE_##name = VS_PARSE_##name,

@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_mbuf_core.h>
 #include <rte_spinlock.h>
 
 #include "vs_config.h"
@@ -88,6 +89,14 @@ struct vs_port_ops {
 	vs_port_stats_fn stats;
 };
 
+/* The tx offload requests a packet can carry (from a guest's TSO / partial
+ * checksum): segmentation, L4 checksum (TCP or UDP), IPv4 header checksum. */
+#define VS_TX_OL_MASK (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_IP_CKSUM)
+
+/* Mbufs of a jumbo rx pool beyond its rx descriptors: what can be in
+ * flight towards other ports (their tx rings, the workers' buffers). */
+#define VS_PORT_JUMBO_INFLIGHT 2048
+
 struct vs_port {
 	/* Set at creation, read-only afterwards (dp: ro, ctl: ro). */
 	char name[VS_CFG_NAME_MAX];
@@ -119,6 +128,14 @@ struct vs_port {
 	 * its own; the port still comes up. */
 	uint16_t mtu_asked;
 	uint16_t mtu;
+	/* The mbuf tx offload requests (VS_TX_OL_* of RTE_MBUF_F_TX_*) the
+	 * port's tx completes itself; the worker finishes the others in
+	 * software. Ethdev: set at create; vhost: from the guest's features,
+	 * per device (dp: ro, relaxed; ctl: rw). */
+	uint64_t tx_ol_ok;
+	/* ethdev: the port's own rx pool, for an MTU whose frames do not fit
+	 * the switch's mbufs on a device that cannot scatter rx; NULL: none. */
+	struct rte_mempool *rx_pool;
 	bool started; /* ctl: rw */
 	/* Device readiness (ctl: rw; dp reads it through the snapshot only). */
 	bool ready;

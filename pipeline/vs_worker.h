@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include <rte_common.h>
+#include <rte_gso.h>
 #include <rte_mbuf_dyn.h>
 
 #include "vs_cls.h"
@@ -194,6 +195,9 @@ struct vs_worker {
 	uint8_t outcome[VS_BURST];
 	struct vs_txbuf txb[VS_PORT_MAX];
 	struct vs_l2_wstate l2ws; /* learn-event dedup; lost/flooded are ctl: ro */
+	/* Software TSO for outputs without it: this worker's segment pools
+	 * (headers: direct, payload: indirect), made at switch creation. */
+	struct rte_gso_ctx gso;
 
 	/* ctl: ro. */
 	struct vs_worker_stats stats __rte_cache_aligned;

@@ -7,7 +7,12 @@
  */
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
+#include <rte_ethdev.h>
 #include <rte_ether.h>
+#include <rte_gso.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
 #include <rte_mbuf.h>
 #include <rte_pause.h>
 #include <rte_prefetch.h>
@@ -28,32 +33,303 @@ drop_pkt(struct vs_worker *w, struct rte_mbuf *m, enum vs_drop_reason r)
 	rte_pktmbuf_free(m);
 }
 
+/* Send n packets (bytes in all) to port id with bounded retries; what the
+ * port does not take is freed and counted. */
 static void
-flush_port(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id)
+tx_counted(struct vs_worker *w, struct vs_port *port, uint16_t id, struct rte_mbuf **pkts,
+	   uint16_t n, uint64_t bytes)
 {
-	struct vs_txbuf *b = &w->txb[id];
-	struct vs_port *port = s->ports[id];
-	uint64_t bytes = 0, lost_bytes = 0;
-	uint16_t n = b->n, sent = 0, q, i;
+	uint64_t lost_bytes = 0;
+	uint16_t sent = 0, q, i;
 	unsigned tries;
 
-	for (i = 0; i < n; i++)
-		bytes += rte_pktmbuf_pkt_len(b->pkts[i]);
 	q = vs_port_txq_of(port->n_txq, w->index);
 	for (tries = 0; sent < n && tries < VS_TX_RETRIES; tries++)
-		sent += port->tx(port, q, b->pkts + sent, (uint16_t)(n - sent));
+		sent += port->tx(port, q, pkts + sent, (uint16_t)(n - sent));
 	if (unlikely(sent < n)) {
 		enum vs_drop_reason r =
 		    port->type == VS_PORT_VHOST ? VS_DROP_VHOST_TX_FULL : VS_DROP_TX_FULL;
 
 		for (i = sent; i < n; i++)
-			lost_bytes += rte_pktmbuf_pkt_len(b->pkts[i]);
-		rte_pktmbuf_free_bulk(b->pkts + sent, (unsigned)(n - sent));
+			lost_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+		rte_pktmbuf_free_bulk(pkts + sent, (unsigned)(n - sent));
 		w->stats.drops[r] += (uint64_t)(n - sent);
 		w->stats.tx_drops[id] += (uint64_t)(n - sent);
 	}
 	w->stats.tx_pkts[id] += sent;
 	w->stats.tx_bytes[id] += bytes - lost_bytes;
+}
+
+/* Complete checksums in software: the IPv4 header's (ip) and the L4 one of
+ * kind l4req (RTE_MBUF_F_TX_TCP_CKSUM / _UDP_CKSUM; 0: none), for a guest's
+ * partial checksum or a segment rte_gso made (it never checksums). The
+ * headers must be in the first segment. Returns false for a packet it cannot. */
+static bool
+sw_cksum(struct rte_mbuf *m, bool ipv4_hdr, uint64_t l4req)
+{
+	uint32_t l3 = m->l2_len, l4 = l3 + m->l3_len;
+	uint32_t field;
+	uint16_t v;
+	void *ip;
+
+	if (unlikely(m->l3_len == 0 || l4 > rte_pktmbuf_data_len(m)))
+		return false;
+	ip = rte_pktmbuf_mtod_offset(m, void *, l3);
+	if (ipv4_hdr && (m->ol_flags & RTE_MBUF_F_TX_IPV4)) {
+		struct rte_ipv4_hdr *h = ip;
+
+		h->hdr_checksum = 0;
+		h->hdr_checksum = rte_ipv4_cksum(h);
+	}
+	if (l4req == 0)
+		return true;
+	if (l4req == RTE_MBUF_F_TX_TCP_CKSUM)
+		field = l4 + offsetof(struct rte_tcp_hdr, cksum);
+	else if (l4req == RTE_MBUF_F_TX_UDP_CKSUM)
+		field = l4 + offsetof(struct rte_udp_hdr, dgram_cksum);
+	else
+		return false; /* SCTP: never offered */
+	if (unlikely(field + sizeof(v) > rte_pktmbuf_data_len(m)))
+		return false;
+	v = 0;
+	memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, field), &v, sizeof(v));
+	if (m->ol_flags & RTE_MBUF_F_TX_IPV4)
+		v = rte_ipv4_udptcp_cksum_mbuf(m, ip, l4);
+	else if (m->ol_flags & RTE_MBUF_F_TX_IPV6)
+		v = rte_ipv6_udptcp_cksum_mbuf(m, ip, l4);
+	else
+		return false;
+	memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, field), &v, sizeof(v));
+	return true;
+}
+
+#define VS_GSO_OUT 256 /* segments of one flush step: a 64 KiB frame at MSS 256 */
+
+/* Bytes [off, off + len) of m into dst. */
+static inline void
+copy_out(const struct rte_mbuf *m, uint32_t off, uint32_t len, uint8_t *dst)
+{
+	const void *src = rte_pktmbuf_read(m, off, len, dst);
+
+	if (src != dst)
+		memcpy(dst, src, len);
+}
+
+/*
+ * TCP/IPv6 segmentation, which librte_gso of DPDK 22.11 lacks: each segment
+ * is a copy (headers, then its part of the payload) in mbufs of pool, its
+ * IPv6 payload length, TCP sequence number and flags set as a segmenting
+ * NIC would. Checksums are left to the caller. Returns the segments put in
+ * out (at most max), or -ENOMEM / -EINVAL (nothing put).
+ */
+static int
+tcp6_segment(struct rte_mbuf *m, struct rte_mempool *pool, struct rte_mbuf **out, uint16_t max)
+{
+	const uint32_t hdr = (uint32_t)m->l2_len + m->l3_len + m->l4_len;
+	const uint32_t mss = m->tso_segsz;
+	uint32_t total, off, n, i;
+
+	if (m->l4_len < sizeof(struct rte_tcp_hdr) || m->l3_len < sizeof(struct rte_ipv6_hdr) ||
+	    rte_pktmbuf_pkt_len(m) <= hdr || hdr > rte_pktmbuf_data_len(m))
+		return -EINVAL;
+	total = rte_pktmbuf_pkt_len(m) - hdr;
+	n = (total + mss - 1) / mss;
+	if (n > max)
+		return -EINVAL;
+	for (i = 0, off = 0; i < n; i++, off += mss) {
+		const uint32_t len = RTE_MIN(mss, total - off), need = hdr + len;
+		struct rte_mbuf *head = NULL, *tail = NULL;
+		struct rte_ipv6_hdr *ip;
+		struct rte_tcp_hdr *tcp;
+		uint32_t done = 0;
+
+		while (done < need) {
+			struct rte_mbuf *c = rte_pktmbuf_alloc(pool);
+			uint32_t k;
+			uint8_t *dst;
+
+			if (c == NULL || (head == NULL && rte_pktmbuf_tailroom(c) < hdr)) {
+				rte_pktmbuf_free(c);
+				rte_pktmbuf_free(head);
+				rte_pktmbuf_free_bulk(out, i);
+				return -ENOMEM;
+			}
+			k = RTE_MIN((uint32_t)rte_pktmbuf_tailroom(c), need - done);
+			dst = (uint8_t *)rte_pktmbuf_append(c, (uint16_t)k);
+			if (done < hdr) { /* the first mbuf: the headers, then payload */
+				copy_out(m, 0, hdr, dst);
+				copy_out(m, hdr + off, k - hdr, dst + hdr);
+			} else {
+				copy_out(m, hdr + off + (done - hdr), k, dst);
+			}
+			done += k;
+			if (head == NULL) {
+				head = c;
+			} else {
+				tail->next = c;
+				head->nb_segs++;
+				head->pkt_len += k;
+			}
+			tail = c;
+		}
+		head->ol_flags = m->ol_flags & ~RTE_MBUF_F_TX_TCP_SEG;
+		head->tx_offload = m->tx_offload;
+		ip = rte_pktmbuf_mtod_offset(head, struct rte_ipv6_hdr *, m->l2_len);
+		ip->payload_len = rte_cpu_to_be_16(
+		    (uint16_t)(m->l3_len - sizeof(struct rte_ipv6_hdr) + m->l4_len + len));
+		tcp = rte_pktmbuf_mtod_offset(head, struct rte_tcp_hdr *, m->l2_len + m->l3_len);
+		tcp->sent_seq = rte_cpu_to_be_32(rte_be_to_cpu_32(tcp->sent_seq) + off);
+		if (i + 1 < n)
+			tcp->tcp_flags &= (uint8_t) ~(RTE_TCP_FIN_FLAG | RTE_TCP_PSH_FLAG);
+		if (i > 0)
+			tcp->tcp_flags &= (uint8_t)~RTE_TCP_CWR_FLAG;
+		out[i] = head;
+	}
+	return (int)n;
+}
+
+/*
+ * flush_port for a buffer that holds packets with tx offload requests (a
+ * guest's TSO super-frames or partial checksums): each request the port
+ * does not complete itself (port->tx_ol_ok) is done here, in order, by
+ * rte_gso and software checksums; a port that takes them gets the packets
+ * as they are (an ethdev after rte_eth_tx_prepare).
+ */
+static __rte_noinline void
+flush_port_ol(struct vs_worker *w, struct vs_port *port, uint16_t id)
+{
+	struct vs_txbuf *b = &w->txb[id];
+	uint64_t ok = __atomic_load_n(&port->tx_ol_ok, __ATOMIC_RELAXED);
+	struct rte_mbuf *out[VS_GSO_OUT];
+	uint64_t bytes = 0;
+	uint16_t n_out = 0, i, k, end;
+	int r;
+
+	for (i = 0; i < b->n; i++) {
+		struct rte_mbuf *m = b->pkts[i];
+		uint64_t todo = m->ol_flags & VS_TX_OL_MASK & ~ok;
+
+		if (n_out + (todo & RTE_MBUF_F_TX_TCP_SEG ? VS_GSO_OUT / 2 : 1) > VS_GSO_OUT) {
+			tx_counted(w, port, id, out, n_out, bytes);
+			n_out = 0;
+			bytes = 0;
+		}
+		if (todo & RTE_MBUF_F_TX_TCP_SEG) {
+			uint32_t hdr = (uint32_t)m->l2_len + m->l3_len + m->l4_len;
+
+			/* The guest's MSS, headers included. */
+			w->gso.gso_size =
+			    (uint16_t)RTE_MIN(hdr + m->tso_segsz, (uint32_t)UINT16_MAX);
+			if (m->tso_segsz == 0)
+				r = -EINVAL;
+			else if (m->ol_flags & RTE_MBUF_F_TX_IPV4)
+				r = rte_gso_segment(m, &w->gso, out + n_out,
+						    (uint16_t)(VS_GSO_OUT - n_out));
+			else if (m->ol_flags & RTE_MBUF_F_TX_IPV6)
+				r = rte_pktmbuf_pkt_len(m) - m->l2_len - m->l3_len - m->l4_len <=
+					    m->tso_segsz
+					? 0
+					: tcp6_segment(m, w->sh->pool, out + n_out,
+						       (uint16_t)(VS_GSO_OUT - n_out));
+			else
+				r = -EINVAL;
+			if (r > 0) {
+				/* rte_gso's segments hold references to m's data,
+				 * tcp6_segment's are copies. */
+				rte_pktmbuf_free(m);
+				/* Each segment: a new IPv4 length and id, so a new
+				 * header checksum, and its TCP checksum, here. */
+				for (k = n_out; k < n_out + r; k++) {
+					struct rte_mbuf *seg = out[k];
+
+					seg->ol_flags &=
+					    ~(RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_IP_CKSUM);
+					if (!sw_cksum(seg, true, RTE_MBUF_F_TX_TCP_CKSUM)) {
+						w->stats.drops[VS_DROP_OFFLOAD_FAILED]++;
+						w->stats.tx_drops[id]++;
+						rte_pktmbuf_free(seg);
+						out[k] = NULL;
+						continue;
+					}
+					seg->ol_flags &= ~RTE_MBUF_F_TX_L4_MASK;
+				}
+				/* Close the gaps of dropped segments. */
+				end = (uint16_t)(n_out + r);
+				for (k = n_out; k < end; k++)
+					if (out[k] != NULL) {
+						bytes += rte_pktmbuf_pkt_len(out[k]);
+						out[n_out++] = out[k];
+					}
+				continue;
+			}
+			if (r < 0) {
+				w->stats.drops[VS_DROP_OFFLOAD_FAILED]++;
+				w->stats.tx_drops[id]++;
+				rte_pktmbuf_free(m);
+				continue;
+			}
+			/* Within one MSS already: only its checksums are left
+			 * (TSO implies the TCP one). */
+			m->ol_flags &= ~RTE_MBUF_F_TX_TCP_SEG;
+			if ((m->ol_flags & RTE_MBUF_F_TX_L4_MASK) == 0)
+				m->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM;
+			todo = m->ol_flags & VS_TX_OL_MASK & ~ok;
+		}
+		if (todo & (RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_IP_CKSUM)) {
+			if (!sw_cksum(m, (todo & RTE_MBUF_F_TX_IP_CKSUM) != 0,
+				      m->ol_flags & todo & RTE_MBUF_F_TX_L4_MASK)) {
+				w->stats.drops[VS_DROP_OFFLOAD_FAILED]++;
+				w->stats.tx_drops[id]++;
+				rte_pktmbuf_free(m);
+				continue;
+			}
+			m->ol_flags &= ~todo;
+		}
+		bytes += rte_pktmbuf_pkt_len(m);
+		out[n_out++] = m;
+	}
+	if (port->type == VS_PORT_ETHDEV && n_out > 0) {
+		/* What the device completes itself: its driver's preparation
+		 * (pseudo-header checksums...); a refused packet is dropped. */
+		uint16_t q = vs_port_txq_of(port->n_txq, w->index);
+		uint16_t done = 0;
+
+		while (done < n_out) {
+			uint16_t p = rte_eth_tx_prepare(port->dev_id, q, out + done,
+							(uint16_t)(n_out - done));
+
+			done = (uint16_t)(done + p);
+			if (done == n_out)
+				break;
+			bytes -= rte_pktmbuf_pkt_len(out[done]);
+			rte_pktmbuf_free(out[done]);
+			w->stats.drops[VS_DROP_OFFLOAD_FAILED]++;
+			w->stats.tx_drops[id]++;
+			memmove(out + done, out + done + 1,
+				sizeof(out[0]) * (size_t)(n_out - done - 1));
+			n_out--;
+		}
+	}
+	if (n_out > 0)
+		tx_counted(w, port, id, out, n_out, bytes);
+}
+
+static void
+flush_port(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id)
+{
+	struct vs_txbuf *b = &w->txb[id];
+	struct vs_port *port = s->ports[id];
+	uint64_t bytes = 0, ol = 0;
+	uint16_t n = b->n, i;
+
+	for (i = 0; i < n; i++) {
+		bytes += rte_pktmbuf_pkt_len(b->pkts[i]);
+		ol |= b->pkts[i]->ol_flags;
+	}
+	if (unlikely(ol & VS_TX_OL_MASK))
+		flush_port_ol(w, port, id);
+	else
+		tx_counted(w, port, id, b->pkts, n, bytes);
 	b->n = 0;
 	w->pending_tx &= ~(UINT64_C(1) << id);
 }
@@ -294,6 +570,8 @@ push_vlan(struct rte_mbuf *m, uint16_t tci)
 	nh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN);
 	vh = (struct rte_vlan_hdr *)(nh + 1);
 	vh->vlan_tci = rte_cpu_to_be_16(tci);
+	if (m->ol_flags & VS_TX_OL_MASK)
+		m->l2_len += sizeof(struct rte_vlan_hdr); /* the offloads' header offsets */
 	return true;
 }
 
@@ -311,6 +589,9 @@ pop_vlan(struct rte_mbuf *m)
 		return; /* untagged: nothing to pop */
 	memmove((uint8_t *)eh + sizeof(struct rte_vlan_hdr), eh, 2 * RTE_ETHER_ADDR_LEN);
 	rte_pktmbuf_adj(m, sizeof(struct rte_vlan_hdr));
+	if ((m->ol_flags & VS_TX_OL_MASK) &&
+	    m->l2_len >= RTE_ETHER_HDR_LEN + sizeof(struct rte_vlan_hdr))
+		m->l2_len -= sizeof(struct rte_vlan_hdr);
 }
 
 /* Send m to the ports of targets (last: m itself goes to the last one). */
@@ -477,6 +758,47 @@ execute(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, stru
 	drop_pkt(w, m, VS_DROP_NO_OUTPUT);
 }
 
+/* Bytes the actions read and write in place: Ethernet header and one VLAN tag. */
+#define VS_L2_PULL (RTE_ETHER_HDR_LEN + (uint32_t)sizeof(struct rte_vlan_hdr))
+
+/*
+ * A multi-segment frame (jumbo frames over scatter rx, a guest's chained
+ * buffers) whose first segment is shorter than VS_L2_PULL: move the bytes
+ * from the next segments into its tailroom, so that the actions find the
+ * Ethernet header and VLAN tag in one place (the flow key extraction reads
+ * across segments by itself). Segments emptied are freed. False when the
+ * first segment has no room: the caller drops the frame as hdr_split.
+ */
+static __rte_noinline bool
+l2_pullup(struct rte_mbuf *m)
+{
+	uint32_t want = RTE_MIN(VS_L2_PULL, rte_pktmbuf_pkt_len(m));
+
+	if (rte_pktmbuf_data_len(m) >= want)
+		return true;
+	if (rte_pktmbuf_tailroom(m) < want - rte_pktmbuf_data_len(m))
+		return false;
+	while (rte_pktmbuf_data_len(m) < want && m->next != NULL) {
+		struct rte_mbuf *s = m->next;
+		uint16_t k = (uint16_t)RTE_MIN(want - rte_pktmbuf_data_len(m),
+					       (uint32_t)rte_pktmbuf_data_len(s));
+
+		memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, rte_pktmbuf_data_len(m)),
+		       rte_pktmbuf_mtod(s, uint8_t *), k);
+		m->data_len = (uint16_t)(m->data_len + k);
+		s->data_off = (uint16_t)(s->data_off + k);
+		s->data_len = (uint16_t)(s->data_len - k);
+		if (s->data_len == 0) {
+			m->next = s->next;
+			m->nb_segs--;
+			s->next = NULL;
+			s->nb_segs = 1;
+			rte_pktmbuf_free_seg(s);
+		}
+	}
+	return rte_pktmbuf_data_len(m) >= want;
+}
+
 /* Returns the TSC when done; t is the TSC when the burst arrived. */
 static uint64_t
 process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, uint16_t n,
@@ -487,6 +809,13 @@ process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port
 	uint64_t bad, t1;
 
 	bad = vs_flow_extract_burst(w->pkts, n, in_port, w->keys, w->outcome);
+	for (i = 0; i < n; i++)
+		if (unlikely(rte_pktmbuf_data_len(w->pkts[i]) < VS_L2_PULL &&
+			     w->pkts[i]->nb_segs > 1) &&
+		    !(bad & (UINT64_C(1) << i)) && !l2_pullup(w->pkts[i])) {
+			bad |= UINT64_C(1) << i;
+			w->outcome[i] = (uint8_t)VS_DROP_HDR_SPLIT;
+		}
 	t1 = rte_rdtsc();
 	w->stats.stage_cycles[VS_STAGE_PARSE] += t1 - t;
 	t = t1;

@@ -40,6 +40,7 @@ pkgs=(
 	openvswitch-common            # ovs-ofctl: the OpenFlow client tests/openflow talks to
 	python3-os-ken                # osken-manager: the learning-switch controller of tests/openflow
 	iputils-ping                  # ping between namespaces through the switch (tests/openflow)
+	qemu-system-x86               # a real vhost-user guest (TCG) for tests/vhost: vhost-qemu, migration
 )
 missing=()
 for p in "${pkgs[@]}"; do

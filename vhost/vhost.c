@@ -61,6 +61,8 @@ struct vhu_event {
 	uint16_t queue; /* VRING: virtqueue index */
 	int32_t vid;
 	uint32_t seq; /* DESTROY_DEVICE: handshake sequence */
+	/* FEATURES: the new set (librte_vhost calls before it stores it) */
+	uint64_t features;
 };
 
 /* Module state. The port table is written by the control thread under
@@ -73,15 +75,37 @@ static struct {
 	int efd; /* eventfd: readable when events wait in ev */
 } vhu = {.lock = PTHREAD_MUTEX_INITIALIZER, .efd = -1};
 
-/* Host-side offloads the pipeline cannot finish (segmentation, partial
- * checksums on packets forwarded to a NIC that was not asked to complete
- * them): not offered, so guests send complete frames. Mergeable rx buffers,
- * indirect descriptors, multiqueue, event idx and dirty-page logging for
- * live migration (VHOST_F_LOG_ALL) stay as librte_vhost offers them. */
+/* Offloads the pipeline cannot finish, never offered: UDP fragmentation
+ * offload and ECN with TSO. Mergeable rx buffers, indirect descriptors,
+ * multiqueue, event idx and dirty-page logging for live migration
+ * (VHOST_F_LOG_ALL) stay as librte_vhost offers them. */
 #define VHU_DISABLED_FEATURES                                                                      \
-	((1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO6) |                     \
-	 (1ULL << VIRTIO_NET_F_HOST_ECN) | (1ULL << VIRTIO_NET_F_HOST_UFO) |                       \
-	 (1ULL << VIRTIO_NET_F_CSUM))
+	((1ULL << VIRTIO_NET_F_HOST_ECN) | (1ULL << VIRTIO_NET_F_HOST_UFO) |                       \
+	 (1ULL << VIRTIO_NET_F_GUEST_ECN) | (1ULL << VIRTIO_NET_F_GUEST_UFO))
+/* Checksum and TSO both ways; with offloads: false none at all, and guests
+ * send and receive complete frames. */
+#define VHU_OFFLOAD_FEATURES                                                                       \
+	((1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_HOST_TSO4) |                          \
+	 (1ULL << VIRTIO_NET_F_HOST_TSO6) | (1ULL << VIRTIO_NET_F_GUEST_CSUM) |                    \
+	 (1ULL << VIRTIO_NET_F_GUEST_TSO4) | (1ULL << VIRTIO_NET_F_GUEST_TSO6))
+
+/* What a guest with these features takes as it is (VS_TX_OL_*): librte_vhost
+ * writes the request into the virtio-net header for it. The IPv4 header
+ * checksum librte_vhost always computes itself. */
+static uint64_t
+vhu_tx_ol_ok(uint64_t features)
+{
+	uint64_t ok = RTE_MBUF_F_TX_IP_CKSUM;
+
+	if (features & (1ULL << VIRTIO_NET_F_GUEST_CSUM)) {
+		ok |= RTE_MBUF_F_TX_L4_MASK;
+		/* One flag for TCP over IPv4 and IPv6: both, or none. */
+		if ((features & (1ULL << VIRTIO_NET_F_GUEST_TSO4)) &&
+		    (features & (1ULL << VIRTIO_NET_F_GUEST_TSO6)))
+			ok |= RTE_MBUF_F_TX_TCP_SEG;
+	}
+	return ok;
+}
 
 const char *
 vs_vhu_state_str(enum vs_vhu_state s)
@@ -224,8 +248,15 @@ cb_vring_state_changed(int vid, uint16_t queue_id, int enable)
 static int
 cb_features_changed(int vid, uint64_t features)
 {
-	RTE_SET_USED(features);
-	post_simple(vid, VHU_EV_FEATURES, 0, 0);
+	struct vhu_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	if (port_of_vid(vid, &ev.slot, &ev.slot_gen) == NULL)
+		return 0;
+	ev.type = VHU_EV_FEATURES;
+	ev.vid = vid;
+	ev.features = features;
+	post(&ev, false);
 	return 0;
 }
 
@@ -334,6 +365,7 @@ apply_new_device(const struct vs_vhu_sink *sink, struct vs_vhu_port *vp, int vid
 		VS_VHU_LOG(INFO, "port %s: guest memory on NUMA node %d; mbufs from there",
 			   vp->port->name, node);
 	}
+	__atomic_store_n(&vp->port->tx_ol_ok, vhu_tx_ol_ok(features), __ATOMIC_RELAXED);
 	vp->devices++;
 	vp->state = VS_VHU_RUNNING;
 	__atomic_store_n(&vp->vid, vid, __ATOMIC_RELEASE);
@@ -359,6 +391,7 @@ apply_destroy_device(const struct vs_vhu_sink *sink, struct vs_vhu_port *vp, int
 	__atomic_store_n(&vp->vid, -1, __ATOMIC_RELEASE);
 	vp->destroys++;
 	vp->features = 0;
+	__atomic_store_n(&vp->port->tx_ol_ok, vhu_tx_ol_ok(0), __ATOMIC_RELAXED);
 	if (vp->state == VS_VHU_RUNNING)
 		vp->state = VS_VHU_CONNECTED;
 	__atomic_store_n(&vp->destroy_ack, seq, __ATOMIC_SEQ_CST);
@@ -476,10 +509,21 @@ apply_event(const struct vs_vhu_sink *sink, const struct vhu_event *ev)
 			   ev->enable ? "enabled" : "disabled");
 		report(sink, vp, VS_VHU_EV_VRING, ev->vid, ev->queue, ev->enable != 0);
 		break;
-	case VHU_EV_FEATURES:
-		if (__atomic_load_n(&vp->vid, __ATOMIC_SEQ_CST) == ev->vid)
-			rte_vhost_get_negotiated_features(ev->vid, &vp->features);
+	case VHU_EV_FEATURES: {
+		uint64_t was = vp->features;
+
+		if (__atomic_load_n(&vp->vid, __ATOMIC_SEQ_CST) != ev->vid)
+			break;
+		vp->features = ev->features;
+		__atomic_store_n(&vp->port->tx_ol_ok, vhu_tx_ol_ok(vp->features), __ATOMIC_RELAXED);
+		/* QEMU turns dirty-page logging on for the RAM copy of a live
+		 * migration and off when it ends or is cancelled. */
+		if ((was ^ vp->features) & (1ULL << VHOST_F_LOG_ALL))
+			VS_VHU_LOG(INFO, "port %s: dirty-page logging %s (live migration)",
+				   vp->port->name,
+				   (vp->features & (1ULL << VHOST_F_LOG_ALL)) ? "on" : "off");
 		break;
+	}
 	}
 }
 
@@ -657,6 +701,7 @@ vhu_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct vs_
 	vp->pool_of = p->pool_of;
 	vp->pool_arg = p->pool_arg;
 	vp->pool = p->pool_of != NULL ? p->pool_of(p->pool_arg, SOCKET_ID_ANY) : p->pool;
+	port->tx_ol_ok = vhu_tx_ol_ok(0);
 	snprintf(vp->path, sizeof(vp->path), "%s", cfg->path);
 	vp->mode = cfg->mode;
 	vp->n_queues = n_q;
@@ -689,7 +734,9 @@ vhu_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct vs_
 		goto fail;
 	}
 	vp->registered = true;
-	if (rte_vhost_driver_disable_features(vp->path, VHU_DISABLED_FEATURES) != 0 ||
+	if (rte_vhost_driver_disable_features(
+		vp->path, VHU_DISABLED_FEATURES | (cfg->offloads ? 0 : VHU_OFFLOAD_FEATURES)) !=
+		0 ||
 	    rte_vhost_driver_callback_register(vp->path, &vhu_dev_ops) != 0) {
 		vs_port_fail(p, "port %s: cannot set up vhost-user socket %s", cfg->name, vp->path);
 		rc = -EINVAL;

@@ -39,7 +39,7 @@ static const char alt_yaml[] =
     "         max_tx_rate: 20}\n"
     "ports:\n"
     "  - {name: a0, type: vhost, path: /tmp/a.sock, mode: server, queues: 2, owner: nobody,\n"
-    "     group: nogroup, socket_mode: \"0600\", ofport: 9, tag: 5}\n"
+    "     group: nogroup, socket_mode: \"0600\", ofport: 9, tag: 5, offloads: false}\n"
     "  - {name: e1, type: ethdev, device: net_null0, rx_queues: 1, tx_queues: 1, rx_desc: 512,\n"
     "     tx_desc: 256, mtu: 9000, promisc: false, mac: \"02:00:00:00:00:99\", trunks: [1, 2],\n"
     "     native_vlan: 3, rss: {types: [ipv4, udp], key: \"6d5a56da255b0ec24167253d43a38fb0d0ca2b"

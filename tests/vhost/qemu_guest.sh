@@ -46,67 +46,23 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-QEMU=$(command -v qemu-system-x86_64) ||
-	skip "qemu-system-x86_64 is not installed (Debian: apt-get install qemu-system-x86);" \
-	     "the real-QEMU vhost-user test did not run"
+. "$(dirname "$0")/qemu_lib.sh"
+qemu_find
 [ -x "$NFVSWITCH_BIN" ] || fail "no nfvswitch binary at $NFVSWITCH_BIN"
 command -v python3 >/dev/null || skip "python3 is needed to write the test capture"
-mkdir -p "$W" || skip "cannot create $W"
-
-# ---- guest kernel and busybox (cached .debs, unpacked, never installed) ----
-fetch() { # fetch PATTERN PACKAGE
-	f=$(ls "$W"/$1 2>/dev/null | head -n 1)
-	if [ -z "$f" ] && [ -n "$2" ]; then
-		(cd "$W" && apt-get download "$2" >/dev/null 2>&1)
-		f=$(ls "$W"/$1 2>/dev/null | head -n 1)
-	fi
-	echo "$f"
-}
-kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-/{print $2; exit}')
-kdeb=$(fetch 'linux-image-*-amd64_*.deb' "$kpkg")
-[ -n "$kdeb" ] || skip "no guest kernel: put a linux-image-*-amd64 .deb in $W"
-bdeb=$(fetch 'busybox-static_*.deb' busybox-static)
-[ -n "$bdeb" ] || skip "no busybox: put a busybox-static .deb in $W"
-if [ ! -d "$W/k/boot" ]; then
-	mkdir -p "$W/k" && dpkg-deb -x "$kdeb" "$W/k" || skip "cannot unpack $kdeb"
-fi
-if [ ! -x "$W/bb/bin/busybox" ]; then
-	mkdir -p "$W/bb" && dpkg-deb -x "$bdeb" "$W/bb" || skip "cannot unpack $bdeb"
-fi
-VMLINUZ=$(ls "$W"/k/boot/vmlinuz-* | head -n 1)
-MODDIR=$(ls -d "$W"/k/lib/modules/* | head -n 1)
+qemu_guest_kernel
 
 R=$(mktemp -d /tmp/vs_qemu_XXXXXX)
 SOCK=$R/vm1.sock
 
 # ---- initramfs: busybox, the virtio-net modules, an init that pings ----
-mkdir -p "$R/initrd/bin" "$R/initrd/lib/modules" "$R/initrd/proc" "$R/initrd/sys" \
-	"$R/initrd/dev"
-cp "$W/bb/bin/busybox" "$R/initrd/bin/busybox"
-MODS="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci failover net_failover virtio_net"
-for m in $MODS; do
-	f=$(find "$MODDIR/kernel" -name "$m.ko" | head -n 1)
-	[ -n "$f" ] || skip "module $m.ko not in $MODDIR"
-	cp "$f" "$R/initrd/lib/modules/"
-done
-cat > "$R/initrd/init" <<EOF
-#!/bin/busybox sh
-/bin/busybox --install -s /bin
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev 2>/dev/null
-for m in $MODS; do insmod /lib/modules/\$m.ko || echo "insmod \$m failed"; done
-ip link set eth0 up
+qemu_initrd "$R/initrd.gz" "ip link set eth0 up
 ip addr add 10.0.0.2/24 dev eth0
 arp -s 10.0.0.1 $PEER_MAC
 echo GUEST-UP
 while true; do ping -c 1 -W 1 10.0.0.1 >/dev/null 2>&1; sleep 0.2; done &
 sleep 600
-poweroff -f
-EOF
-chmod +x "$R/initrd/init"
-(cd "$R/initrd" && find . | "$W/bb/bin/busybox" cpio -o -H newc 2>/dev/null | gzip -1) \
-	> "$R/initrd.gz" || fail "cannot build the initramfs"
+poweroff -f"
 
 # ---- the uplink's capture: ICMP echo requests 10.0.0.1 -> 10.0.0.2 ----
 python3 - "$R/in.pcap" "$GUEST_MAC" "$PEER_MAC" <<'EOF'

@@ -36,12 +36,16 @@
 
 #include <rte_eal.h>
 #include <rte_eth_ring.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 #include <rte_vhost.h>
 
 #include "vhu_pkt.h"
+#include "vhu_tso.h"
 #include "vs_switch.h"
 #include "vs_vhost.h"
 
@@ -543,9 +547,10 @@ both_directions_q(const char *mode, unsigned queues, unsigned guest_queues)
 	wait_log(sw, g.log, "guest: started", 10000);
 
 	/* What the port offers: live migration (dirty-page logging),
-	 * mergeable buffers, indirect descriptors, multiqueue; not the host
-	 * offloads the pipeline cannot complete. The guest negotiated
-	 * mergeable buffers and got no host TSO. */
+	 * mergeable buffers, indirect descriptors, multiqueue, the guest
+	 * offloads (offloads: true by default) but not those the pipeline
+	 * cannot complete (UFO, ECN). The guest negotiated mergeable buffers
+	 * and, asking for no tx offload, no host TSO. */
 	{
 		uint64_t offered = 0;
 
@@ -554,8 +559,11 @@ both_directions_q(const char *mode, unsigned queues, unsigned guest_queues)
 		cr_assert(offered & (1ULL << VIRTIO_NET_F_MRG_RXBUF));
 		cr_assert(offered & (1ULL << VIRTIO_RING_F_INDIRECT_DESC));
 		cr_assert(offered & (1ULL << VIRTIO_NET_F_MQ));
-		cr_assert_not(offered & (1ULL << VIRTIO_NET_F_HOST_TSO4));
-		cr_assert_not(offered & (1ULL << VIRTIO_NET_F_CSUM));
+		cr_assert(offered & (1ULL << VIRTIO_NET_F_HOST_TSO4));
+		cr_assert(offered & (1ULL << VIRTIO_NET_F_CSUM));
+		cr_assert(offered & (1ULL << VIRTIO_NET_F_HOST_TSO6));
+		cr_assert_not(offered & (1ULL << VIRTIO_NET_F_HOST_UFO));
+		cr_assert_not(offered & (1ULL << VIRTIO_NET_F_HOST_ECN));
 		cr_assert_eq(vs_vhu_stats_get(vm, &vst), 0);
 		cr_assert_eq(vst.state, VS_VHU_RUNNING);
 		cr_assert_geq(vst.vid, 0);
@@ -1216,5 +1224,261 @@ Test(vhost, live_add_remove, .timeout = 90)
 	vs_switch_destroy(sw);
 	vs_config_free(with);
 	vs_config_free(without);
+	dir_remove();
+}
+
+/* ---- guest offloads: TSO super-frames and partial checksums --------------------------------- */
+
+#define TSO_FRAMES  4
+#define TSO_PAYLOAD 7000 /* not a multiple of the MSS: a short last segment */
+#define TSO_MSS	    800
+
+static void
+tso_guest_start(struct guest *g, const char *tag)
+{
+	const char *bin = getenv("VHU_TSO_GUEST_BIN");
+	char prefix[64], n[16], l[16], m[16];
+
+	cr_assert_not_null(bin, "VHU_TSO_GUEST_BIN is not set");
+	snprintf(g->log, sizeof(g->log), "%s/tso-guest-%s.log", dir, tag);
+	snprintf(prefix, sizeof(prefix), "vs_vhu_tso_%d_%s", getpid(), tag);
+	snprintf(n, sizeof(n), "%u", TSO_FRAMES);
+	snprintf(l, sizeof(l), "%u", TSO_PAYLOAD);
+	snprintf(m, sizeof(m), "%u", TSO_MSS);
+	g->pid = fork();
+	cr_assert_geq(g->pid, 0);
+	if (g->pid == 0) {
+		char *argv[] = {(char *)bin, "--path", sock,	"--frames", n,
+				"--payload", l,	       "--mss", m,	    "--prefix",
+				prefix,	     "--cpu",  "0",	NULL};
+		int fd;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		fd = open(g->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execv(bin, argv);
+		_exit(127);
+	}
+}
+
+static struct vs_config *
+tso_cfg(const struct uplink *u, const char *offloads)
+{
+	char yaml[1024];
+
+	snprintf(yaml, sizeof(yaml),
+		 "workers: [{lcore: 1}]\n"
+		 "ports:\n"
+		 "  - {name: up, type: ethdev, device: net_ring_%s, rx_queues: 2}\n"
+		 "  - {name: vm1, type: vhost, path: \"%s\", mode: server%s}\n"
+		 "rules:\n"
+		 "  - {priority: 10, match: {in_port: vm1}, actions: [{output: up}]}\n",
+		 u->up_name, sock, offloads);
+	return cfg_of("vhost-tso.yaml", yaml);
+}
+
+/* Check one frame the switch sent: checksums, and its payload against the
+ * pattern; TCP frames of the super-frames mark their bytes in seen[]. */
+/* A TCP/IPv6 segment of the guest's IPv6 super-frame: checksum, MSS, its
+ * bytes of the pattern marked in seen6[]. */
+static void
+tso_check6(struct rte_mbuf *m, uint8_t *seen6, unsigned *n_seg6)
+{
+	const uint32_t l4_off = RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv6_hdr);
+	const uint32_t hlen = l4_off + sizeof(struct rte_tcp_hdr);
+	const struct rte_ipv6_hdr *ip6;
+	const struct rte_tcp_hdr *t;
+	uint32_t off, plen, i;
+
+	cr_assert_geq(rte_pktmbuf_data_len(m), hlen, "headers past the first segment");
+	ip6 = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, RTE_ETHER_HDR_LEN);
+	t = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, l4_off);
+	cr_assert_eq(ip6->proto, IPPROTO_TCP);
+	cr_assert_eq(rte_be_to_cpu_16(t->dst_port), 5681);
+	cr_assert_eq(rte_pktmbuf_pkt_len(m), l4_off + rte_be_to_cpu_16(ip6->payload_len));
+	cr_assert_eq(rte_ipv6_udptcp_cksum_mbuf_verify(m, ip6, l4_off), 0, "bad TCP/IPv6 checksum");
+	plen = rte_pktmbuf_pkt_len(m) - hlen;
+	cr_assert_leq(plen, TSO_MSS, "IPv6 segment over the MSS");
+	off = rte_be_to_cpu_32(t->sent_seq) - VHU_TSO_SEQ0;
+	cr_assert_leq(off + plen, VHU_TSO_V6);
+	for (i = 0; i < plen; i++) {
+		uint8_t b, *pb = (uint8_t *)rte_pktmbuf_read(m, hlen + i, 1, &b);
+
+		cr_assert_eq(*pb, vhu_tso_byte(off + i), "IPv6 payload byte %u differs", off + i);
+		cr_assert_eq(seen6[off + i], 0, "IPv6 stream byte %u twice", off + i);
+		seen6[off + i] = 1;
+	}
+	(*n_seg6)++;
+}
+
+static void
+tso_check(struct rte_mbuf *m, uint8_t *seen, unsigned *n_seg, unsigned *n_tcp_small,
+	  unsigned *n_udp)
+{
+	uint8_t hdrs[RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_tcp_hdr)];
+	const uint32_t l4_off = RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr);
+	struct rte_ipv4_hdr *ip;
+	uint32_t plen, hlen, off, i;
+	uint16_t dport, want_ip;
+
+	cr_assert_eq(m->ol_flags & VS_TX_OL_MASK, 0, "offload requests left on a frame: 0x%" PRIx64,
+		     m->ol_flags);
+	cr_assert_geq(rte_pktmbuf_data_len(m), l4_off + sizeof(struct rte_udp_hdr),
+		      "headers past the first segment");
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+	cr_assert_eq(rte_pktmbuf_pkt_len(m),
+		     RTE_ETHER_HDR_LEN + rte_be_to_cpu_16(ip->total_length));
+	want_ip = ip->hdr_checksum;
+	ip->hdr_checksum = 0;
+	cr_assert_eq(rte_ipv4_cksum(ip), want_ip, "bad IPv4 header checksum");
+	ip->hdr_checksum = want_ip;
+	cr_assert_eq(rte_ipv4_udptcp_cksum_mbuf_verify(m, ip, l4_off), 0,
+		     "bad L4 checksum (proto %u)", ip->next_proto_id);
+	if (ip->next_proto_id == IPPROTO_UDP) {
+		const struct rte_udp_hdr *u =
+		    rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *, l4_off);
+
+		cr_assert_eq(rte_be_to_cpu_16(u->dst_port), 5680);
+		hlen = l4_off + sizeof(*u);
+		cr_assert_eq(rte_pktmbuf_pkt_len(m), hlen + VHU_TSO_SMALL);
+		off = 0;
+		(*n_udp)++;
+	} else {
+		const struct rte_tcp_hdr *t;
+
+		cr_assert_eq(ip->next_proto_id, IPPROTO_TCP);
+		t = rte_pktmbuf_read(m, 0, sizeof(hdrs), hdrs);
+		t = (const struct rte_tcp_hdr *)((const uint8_t *)t + l4_off);
+		hlen = l4_off + sizeof(*t);
+		dport = rte_be_to_cpu_16(t->dst_port);
+		off = rte_be_to_cpu_32(t->sent_seq) - VHU_TSO_SEQ0;
+		if (dport == 5679) {
+			cr_assert_eq(rte_pktmbuf_pkt_len(m), hlen + VHU_TSO_SMALL);
+			(*n_tcp_small)++;
+		} else {
+			cr_assert_eq(dport, 5678);
+			cr_assert_leq(rte_pktmbuf_pkt_len(m) - hlen, TSO_MSS,
+				      "segment over the MSS");
+			(*n_seg)++;
+		}
+	}
+	plen = rte_pktmbuf_pkt_len(m) - hlen;
+	for (i = 0; i < plen; i++) {
+		uint8_t b, *pb = (uint8_t *)rte_pktmbuf_read(m, hlen + i, 1, &b);
+
+		cr_assert_eq(*pb, vhu_tso_byte(off + i), "payload byte %u (offset %u) differs", i,
+			     off + i);
+	}
+	if (ip->next_proto_id == IPPROTO_TCP && plen > 0 &&
+	    rte_be_to_cpu_16(((const struct rte_tcp_hdr *)(ip + 1))->dst_port) == 5678) {
+		cr_assert_leq(off + plen, TSO_FRAMES * TSO_PAYLOAD);
+		for (i = 0; i < plen; i++) {
+			cr_assert_eq(seen[off + i], 0, "stream byte %u twice", off + i);
+			seen[off + i] = 1;
+		}
+	}
+}
+
+/*
+ * A guest sends TCP super-frames (TSO, MSS 800) and frames with partial TCP
+ * and UDP checksums; the output (net_ring) has no offloads. What comes out
+ * are complete frames: segments within the MSS, valid IPv4 and L4
+ * checksums, the byte stream intact and complete.
+ */
+Test(vhost, guest_tso_segmented_for_plain_port, .timeout = 90)
+{
+	static struct vs_switch_stats st;
+	static uint8_t seen[TSO_FRAMES * TSO_PAYLOAD], seen6[VHU_TSO_V6];
+	const unsigned want_seg = TSO_FRAMES * ((TSO_PAYLOAD + TSO_MSS - 1) / TSO_MSS);
+	const unsigned want_seg6 = (VHU_TSO_V6 + TSO_MSS - 1) / TSO_MSS;
+	unsigned n_seg = 0, n_small = 0, n_udp = 0, n_seg6 = 0, got = 0, i;
+	uint64_t tso_features = 0;
+	struct vs_vhu_stats vst;
+	struct vs_config *cfg;
+	struct vs_switch *sw;
+	struct vs_port *vm;
+	struct uplink u;
+	struct guest g;
+	double t0;
+
+	eal_up();
+	uplink_make(&u);
+	cfg = tso_cfg(&u, "");
+	sw = switch_up(cfg);
+	vm = vs_switch_port_by_name(sw, "vm1");
+	cr_assert_not_null(vm);
+	tso_guest_start(&g, "on");
+	wait_ready(sw, vm, 30000);
+	t0 = now_ms();
+	while (got < want_seg + 2 + want_seg6 && now_ms() - t0 < 20000) {
+		struct rte_mbuf *m;
+
+		process_events(sw);
+		/* The guest's configure renegotiates: TSO and checksum now. */
+		if (got == 0 && vs_vhu_stats_get(vm, &vst) == 0 && vst.state == VS_VHU_RUNNING)
+			tso_features = vst.features;
+		while (rte_ring_dequeue(u.tx, (void **)&m) == 0) {
+			cr_assert_eq(m->ol_flags & VS_TX_OL_MASK, 0,
+				     "offload requests left on a frame: 0x%" PRIx64, m->ol_flags);
+			if (rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type ==
+			    rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6))
+				tso_check6(m, seen6, &n_seg6);
+			else
+				tso_check(m, seen, &n_seg, &n_small, &n_udp);
+			rte_pktmbuf_free(m);
+			got++;
+		}
+		nap_ms(2);
+	}
+	cr_assert(guest_wait(sw, &g, 20000), "guest did not finish:\n%s", slurp(g.log));
+	cr_assert(WIFEXITED(g.status) && WEXITSTATUS(g.status) == 0, "guest failed:\n%s",
+		  slurp(g.log));
+	cr_assert(tso_features & (1ULL << VIRTIO_NET_F_HOST_TSO4), "features 0x%" PRIx64,
+		  tso_features);
+	cr_assert(tso_features & (1ULL << VIRTIO_NET_F_CSUM));
+	cr_assert_eq(n_seg, want_seg, "segments: %u, want %u", n_seg, want_seg);
+	cr_assert_eq(n_small, 1);
+	cr_assert_eq(n_udp, 1);
+	for (i = 0; i < TSO_FRAMES * TSO_PAYLOAD; i++)
+		cr_assert_eq(seen[i], 1, "stream byte %u missing", i);
+	cr_assert_eq(n_seg6, want_seg6, "IPv6 segments: %u, want %u", n_seg6, want_seg6);
+	for (i = 0; i < VHU_TSO_V6; i++)
+		cr_assert_eq(seen6[i], 1, "IPv6 stream byte %u missing", i);
+	cr_assert_eq(vs_switch_stats(sw, &st), 0);
+	cr_assert_eq(st.drops[VS_DROP_OFFLOAD_FAILED], 0);
+	vs_switch_destroy(sw);
+	vs_config_free(cfg);
+	dir_remove();
+}
+
+/* offloads: false offers none: a guest that needs TSO cannot configure it. */
+Test(vhost, guest_offloads_off_not_offered, .timeout = 60)
+{
+	struct vs_config *cfg;
+	struct vs_switch *sw;
+	struct uplink u;
+	struct guest g;
+	uint64_t offered = 0;
+
+	eal_up();
+	uplink_make(&u);
+	cfg = tso_cfg(&u, ", offloads: false");
+	sw = switch_up(cfg);
+	cr_assert_eq(rte_vhost_driver_get_features(sock, &offered), 0);
+	cr_assert_not(offered & (1ULL << VIRTIO_NET_F_HOST_TSO4));
+	cr_assert_not(offered & (1ULL << VIRTIO_NET_F_CSUM));
+	cr_assert_not(offered & (1ULL << VIRTIO_NET_F_GUEST_TSO4));
+	cr_assert_not(offered & (1ULL << VIRTIO_NET_F_GUEST_CSUM));
+	cr_assert(offered & (1ULL << VHOST_F_LOG_ALL));
+	tso_guest_start(&g, "off");
+	cr_assert(guest_wait(sw, &g, 30000), "guest did not finish:\n%s", slurp(g.log));
+	cr_assert(WIFEXITED(g.status) && WEXITSTATUS(g.status) == 1, "guest exit %d:\n%s", g.status,
+		  slurp(g.log));
+	cr_assert_not_null(strstr(slurp(g.log), "refused TSO"), "%s", slurp(g.log));
+	vs_switch_destroy(sw);
+	vs_config_free(cfg);
 	dir_remove();
 }
