@@ -20,6 +20,7 @@
 #include "pipeline_log.h"
 #include "port_dp.h"
 #include "vs_port.h"
+#include "vs_tunnel.h"
 
 static const struct vs_port_ops *port_ops[VS_PORT_TYPE_MAX];
 
@@ -396,6 +397,8 @@ vs_port_create(const struct vs_cfg_port *cfg, uint16_t id, const struct vs_port_
 	}
 	if (port_ops[VS_PORT_ETHDEV] == NULL)
 		port_ops[VS_PORT_ETHDEV] = &ethdev_ops;
+	if (port_ops[VS_PORT_VXLAN] == NULL)
+		port_ops[VS_PORT_VXLAN] = vs_tun_port_ops();
 	ops = port_ops[cfg->type];
 	if (ops == NULL) {
 		VS_PL_LOG(ERR, "port %s: type %s is not available in this build", cfg->name,

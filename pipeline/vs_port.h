@@ -40,6 +40,7 @@ struct vs_port;
 enum vs_port_type {
 	VS_PORT_ETHDEV = VS_CFG_PORT_ETHDEV,
 	VS_PORT_VHOST = VS_CFG_PORT_VHOST,
+	VS_PORT_VXLAN = VS_CFG_PORT_VXLAN, /* tunnel/: no queues of its own */
 	VS_PORT_TYPE_MAX,
 };
 

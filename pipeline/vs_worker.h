@@ -32,6 +32,7 @@ struct rte_mbuf;
 struct rte_mempool;
 struct rte_rcu_qsbr;
 struct rte_ring;
+struct vs_tun_dp;
 
 #define VS_BURST	  32  /* rx burst */
 #define VS_TXBUF_SIZE	  64  /* per output port per worker; flushed early when full */
@@ -110,6 +111,9 @@ struct vs_dp_shared {
 	struct rte_mempool *pool; /* copies for flood / several outputs */
 	bool miss_to_ctl;	  /* table miss -> packet-in ring instead of no_rule */
 	int pktio_off;		  /* offset of struct vs_pktio_meta in an mbuf */
+	/* VXLAN tunnels (tunnel/tunnel_dp.h); NULL: none. Published by the
+	 * tunnel module, freed after a grace period. */
+	struct vs_tun_dp *tun;
 };
 
 #define vs_pktio_meta_of(m, off) RTE_MBUF_DYNFIELD((m), (off), struct vs_pktio_meta *)
@@ -181,6 +185,9 @@ struct vs_worker {
 	/* Packet-outs: the control thread enqueues, this worker sends them
 	 * through its own tx queues (single producer, single consumer). */
 	struct rte_ring *pout;
+	/* ARP / ND for a tunnel's local address, received on an underlay:
+	 * this worker enqueues, the control thread dequeues. */
+	struct rte_ring *tctl;
 	/* Bytes of the packets each classifier rule (by id) matched; packets
 	 * are counted by the classifier. ctl: ro, dp: rw. [max_rules] */
 	uint64_t *rule_bytes;

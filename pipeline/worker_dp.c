@@ -14,6 +14,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
+#include "tunnel_dp.h"
 #include "vs_action.h"
 #include "vs_flow_dp.h"
 #include "vs_worker.h"
@@ -28,6 +29,8 @@ drop_pkt(struct vs_worker *w, struct rte_mbuf *m, enum vs_drop_reason r)
 	rte_pktmbuf_free(m);
 }
 
+static void flush_tunnel(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id);
+
 static void
 flush_port(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id)
 {
@@ -36,6 +39,11 @@ flush_port(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id)
 	uint64_t bytes = 0, lost_bytes = 0;
 	uint16_t n = b->n, sent = 0, q, i;
 	unsigned tries;
+
+	if (unlikely(port->type == VS_PORT_VXLAN)) {
+		flush_tunnel(w, s, id);
+		return;
+	}
 
 	for (i = 0; i < n; i++)
 		bytes += rte_pktmbuf_pkt_len(b->pkts[i]);
@@ -132,6 +140,70 @@ static inline void
 enqueue(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, struct rte_mbuf *m)
 {
 	enqueue_n(w, s, id, &m, 1);
+}
+
+/*
+ * A vxlan port's buffer: encapsulate each frame towards each remote VTEP
+ * (copies for all but the last: head-end replication), into the underlay's
+ * buffer, and flush that. tx_pkts of the tunnel port count the frames
+ * encapsulated (once per remote).
+ */
+static __rte_noinline void
+flush_tunnel(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id)
+{
+	const struct vs_tun_dp *dp = __atomic_load_n(&w->sh->tun, __ATOMIC_ACQUIRE);
+	struct vs_txbuf *b = &w->txb[id];
+	const struct vs_tun_port_dp *t;
+	uint16_t n = b->n, i, u;
+	uint64_t bytes = 0, sent = 0;
+
+	b->n = 0;
+	w->pending_tx &= ~(UINT64_C(1) << id);
+	if (unlikely(dp == NULL || dp->by_port[id] == 0)) {
+		rte_pktmbuf_free_bulk(b->pkts, n);
+		w->stats.drops[VS_DROP_BAD_PORT] += n;
+		w->stats.tx_drops[id] += n;
+		return;
+	}
+	t = &dp->t[dp->by_port[id] - 1];
+	u = t->underlay;
+	if (!tx_allowed_n(w, s, u, UINT16_MAX, n)) {
+		rte_pktmbuf_free_bulk(b->pkts, n);
+		w->stats.tx_drops[id] += n;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = b->pkts[i];
+		uint8_t r;
+
+		for (r = 0; r < t->n_remotes; r++) {
+			bool last = r + 1 == t->n_remotes;
+			struct rte_mbuf *c = m;
+			enum vs_drop_reason why;
+
+			if (!last) {
+				c = rte_pktmbuf_copy(m, w->sh->pool, 0, UINT32_MAX);
+				if (unlikely(c == NULL)) {
+					w->stats.drops[VS_DROP_NO_MBUF]++;
+					w->stats.tx_drops[id]++;
+					continue;
+				}
+			}
+			why = vs_tun_encap(t, r, c);
+			if (unlikely(why != VS_DROP_NONE)) {
+				drop_pkt(w, c, why);
+				w->stats.tx_drops[id]++;
+				continue;
+			}
+			bytes += rte_pktmbuf_pkt_len(c);
+			sent++;
+			enqueue(w, s, u, c);
+		}
+	}
+	w->stats.tx_pkts[id] += sent;
+	w->stats.tx_bytes[id] += bytes;
+	if (w->txb[u].n)
+		flush_port(w, s, u);
 }
 
 /* Send a run of packets that all go to port id (one plain output action). */
@@ -554,6 +626,70 @@ process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port
 	return t1;
 }
 
+/*
+ * A burst from a tunnel's underlay: frames that are not VXLAN for us go to
+ * the pipeline as received on the underlay, ARP / ND for the local VTEP to
+ * the control thread, decapsulated frames to the pipeline as received on
+ * their tunnel port (one run per port); the rest are named drops.
+ */
+static __rte_noinline uint64_t
+underlay_burst(struct vs_worker *w, const struct vs_snapshot *s, const struct vs_tun_dp *dp,
+	       uint16_t in_port, uint16_t n, uint64_t t)
+{
+	struct vs_tun_rx_meta meta[VS_BURST];
+	struct rte_mbuf *rx[VS_BURST];
+	uint16_t i, k = 0, n_dec = 0;
+
+	memcpy(rx, w->pkts, n * sizeof(rx[0]));
+	vs_tun_rx_classify(dp, in_port, rx, n, meta);
+	for (i = 0; i < n; i++) {
+		switch (meta[i].cls) {
+		case VS_TUN_RX_PLAIN:
+			w->pkts[k++] = rx[i];
+			break;
+		case VS_TUN_RX_DECAP:
+			rx[n_dec] = rx[i];
+			meta[n_dec++] = meta[i];
+			break;
+		case VS_TUN_RX_CTL:
+			vs_pktio_meta_of(rx[i], w->sh->pktio_off)->in_port = in_port;
+			if (unlikely(w->tctl == NULL || rte_ring_sp_enqueue(w->tctl, rx[i]) != 0))
+				drop_pkt(w, rx[i], VS_DROP_TUN_CTL_FULL);
+			break;
+		default:
+			drop_pkt(w, rx[i], (enum vs_drop_reason)meta[i].reason);
+			break;
+		}
+	}
+	if (k > 0)
+		t = process_burst(w, s, in_port, k, t);
+	while (n_dec > 0) {
+		uint8_t tun = meta[0].tun;
+		uint16_t port = dp->t[tun].port, rest = 0;
+		uint64_t bytes = 0;
+
+		for (i = 0, k = 0; i < n_dec; i++) {
+			if (meta[i].tun == tun) {
+				w->pkts[k++] = rx[i];
+				bytes += rte_pktmbuf_pkt_len(rx[i]);
+			} else {
+				rx[rest] = rx[i];
+				meta[rest++] = meta[i];
+			}
+		}
+		n_dec = rest;
+		if (unlikely(port >= s->n_ports || s->ports[port] == NULL)) {
+			w->stats.drops[VS_DROP_BAD_PORT] += k;
+			rte_pktmbuf_free_bulk(w->pkts, k);
+			continue;
+		}
+		w->stats.rx_pkts[port] += k;
+		w->stats.rx_bytes[port] += bytes;
+		t = process_burst(w, s, port, k, t);
+	}
+	return t;
+}
+
 /* Keep the rx queue load entries in step with the snapshot's list. */
 static void
 rxq_load_sync(struct vs_worker *w, const struct vs_rxq_ref *rxq, uint16_t nq)
@@ -577,6 +713,7 @@ vs_worker_poll(struct vs_worker *w)
 {
 	const struct vs_snapshot *s;
 	const struct vs_rxq_ref *rxq;
+	const struct vs_tun_dp *tun;
 	unsigned total = 0;
 	uint16_t i, nq, n, j;
 
@@ -584,6 +721,7 @@ vs_worker_poll(struct vs_worker *w)
 	if (likely(s != NULL)) {
 		nq = s->rxqs.n[w->index];
 		rxq = s->rxqs.q[w->index];
+		tun = __atomic_load_n(&w->sh->tun, __ATOMIC_ACQUIRE);
 		if (unlikely(w->stats.generation != s->generation)) {
 			w->stats.generation = s->generation;
 			rxq_load_sync(w, rxq, nq);
@@ -606,7 +744,10 @@ vs_worker_poll(struct vs_worker *w)
 			w->stats.rx_pkts[port->id] += n;
 			w->stats.rx_bytes[port->id] += bytes;
 			total += n;
-			t1 = process_burst(w, s, port->id, n, t1);
+			if (unlikely(tun != NULL && ((tun->underlay_mask >> port->id) & 1)))
+				t1 = underlay_burst(w, s, tun, port->id, n, t1);
+			else
+				t1 = process_burst(w, s, port->id, n, t1);
 			flush_all(w, s);
 			t2 = rte_rdtsc();
 			w->stats.stage_cycles[VS_STAGE_TX] += t2 - t1;
