@@ -987,6 +987,23 @@ CMD(SHOW_RULES)
 	return show_rules(d);
 }
 
+static const char *
+addr_str(uint8_t family, const uint8_t *a, char *buf, size_t size)
+{
+	struct vs_cfg_ip ip = {.family = family};
+
+	memcpy(ip.addr, a, sizeof(ip.addr));
+	return vs_cfg_ip_str(&ip, buf, size);
+}
+
+static const char *
+port_name_of(struct vs_daemon *d, uint16_t id)
+{
+	const struct vs_port *p = vs_switch_port(d->sw, id);
+
+	return p != NULL ? p->name : "?";
+}
+
 static int
 fdb_row(const struct vs_l2_entry *e, uint32_t age_s, void *arg)
 {
@@ -995,11 +1012,24 @@ fdb_row(const struct vs_l2_entry *e, uint32_t age_s, void *arg)
 	const struct vs_port *p = vs_switch_port(d->sw, e->port);
 	char mac[RTE_ETHER_ADDR_FMT_SIZE];
 
+	const struct vs_tun_dp *dp = vs_tun_dp_get(vs_switch_tun(d->sw));
+	json_t *o;
+
 	rte_ether_format_addr(mac, sizeof(mac), (const struct rte_ether_addr *)e->key.mac);
-	json_array_append_new(arr, json_pack("{s:s, s:i, s:s, s:i, s:i, s:b}", "mac", mac, "vlan",
-					     (int)e->key.vlan, "port", p ? p->name : "?", "port_id",
-					     (int)e->port, "age_s", (int)age_s, "static",
-					     (int)e->is_static));
+	o = json_pack("{s:s, s:i, s:s, s:i, s:i, s:b}", "mac", mac, "vlan", (int)e->key.vlan,
+		      "port", p ? p->name : "?", "port_id", (int)e->port, "age_s", (int)age_s,
+		      "static", (int)e->is_static);
+	/* Behind a vxlan port: the remote VTEP it was learned behind. */
+	if (o != NULL && e->remote != VS_L2_REMOTE_NONE && dp != NULL && e->port < VS_PORT_MAX &&
+	    dp->by_port[e->port] != 0 && e->remote < dp->t[dp->by_port[e->port] - 1].n_remotes) {
+		const struct vs_tun_port_dp *t = &dp->t[dp->by_port[e->port] - 1];
+		char a[48];
+
+		json_object_set_new(
+		    o, "remote_vtep",
+		    json_string(addr_str(t->family, t->remotes[e->remote].ip, a, sizeof(a))));
+	}
+	json_array_append_new(arr, o);
 	return 0;
 }
 
@@ -1048,23 +1078,6 @@ CMD(SHOW_OPENFLOW)
 {
 	UNUSED_ARGS;
 	return show_openflow(d);
-}
-
-static const char *
-addr_str(uint8_t family, const uint8_t *a, char *buf, size_t size)
-{
-	struct vs_cfg_ip ip = {.family = family};
-
-	memcpy(ip.addr, a, sizeof(ip.addr));
-	return vs_cfg_ip_str(&ip, buf, size);
-}
-
-static const char *
-port_name_of(struct vs_daemon *d, uint16_t id)
-{
-	const struct vs_port *p = vs_switch_port(d->sw, id);
-
-	return p != NULL ? p->name : "?";
 }
 
 CMD(SHOW_TUNNELS)

@@ -242,11 +242,17 @@ vs_switch_create(const struct vs_config *cfg)
 		    .align = __alignof__(struct vs_pktio_meta),
 		};
 
+		static const struct rte_mbuf_dynfield tun_field = {
+		    .name = "nfvswitch_tun_remote",
+		    .size = sizeof(uint8_t),
+		    .align = __alignof__(uint8_t),
+		};
+
 		sw->sh.pktio_off = rte_mbuf_dynfield_register(&pktio_field);
-		if (sw->sh.pktio_off < 0) {
+		sw->sh.tun_off = rte_mbuf_dynfield_register(&tun_field);
+		if (sw->sh.pktio_off < 0 || sw->sh.tun_off < 0) {
 			rc = rte_errno ? rte_errno : ENOSPC;
-			VS_PL_LOG(ERR, "cannot register the packet-in mbuf field: %s",
-				  strerror(rc));
+			VS_PL_LOG(ERR, "cannot register the mbuf fields: %s", strerror(rc));
 			goto fail;
 		}
 	}
@@ -302,6 +308,7 @@ vs_switch_create(const struct vs_config *cfg)
 		w->lcore = sw->worker_lcores[i];
 		w->socket_id = socket;
 		w->sh = &sw->sh;
+		w->tun_remote = VS_L2_REMOTE_NONE;
 		xp.emc_entries = cfg->classifier.emc_entries;
 		xp.socket_id = socket;
 		w->cls_ctx = vs_cls_ctx_create(sw->cls, &xp);
@@ -419,6 +426,8 @@ snapshot_fill(struct vs_switch *sw, struct vs_snapshot *s, const struct vs_rxq_m
 		s->n_ports = (uint16_t)(id + 1);
 		if (vs_port_is_ready(sw->ports[id]))
 			s->ready_mask |= UINT64_C(1) << id;
+		if (sw->ports[id]->type == VS_PORT_VXLAN)
+			s->tun_mask |= UINT64_C(1) << id;
 	}
 	s->link_down_mask = link_down_mask(sw) & s->ready_mask;
 	s->tx_ok_mask = s->ready_mask & ~s->link_down_mask;

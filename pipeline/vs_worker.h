@@ -68,6 +68,7 @@ struct vs_snapshot {
 	uint64_t ready_mask;		    /* bit id: port exists and is ready */
 	uint64_t link_down_mask;	    /* bit id: ready, but the last link poll said down */
 	uint64_t tx_ok_mask;		    /* ready_mask & ~link_down_mask: the fast test */
+	uint64_t tun_mask;		    /* bit id: a vxlan port */
 	struct vs_port *ports[VS_PORT_MAX]; /* NULL for a free id */
 	struct vs_rxq_map rxqs;
 	/* The normal action (l2/): the MAC table, each port's ingress VLAN
@@ -114,7 +115,12 @@ struct vs_dp_shared {
 	/* VXLAN tunnels (tunnel/tunnel_dp.h); NULL: none. Published by the
 	 * tunnel module, freed after a grace period. */
 	struct vs_tun_dp *tun;
+	/* Offset of a uint8_t mbuf field: on a frame decapsulated from a vxlan
+	 * port, the index of the remote VTEP it came from (vs_tun_remote_of). */
+	int tun_off;
 };
+
+#define vs_tun_remote_of(m, off) RTE_MBUF_DYNFIELD((m), (off), uint8_t *)
 
 #define vs_pktio_meta_of(m, off) RTE_MBUF_DYNFIELD((m), (off), struct vs_pktio_meta *)
 
@@ -200,6 +206,10 @@ struct vs_worker {
 	uint8_t outcome[VS_BURST];
 	struct vs_txbuf txb[VS_PORT_MAX];
 	struct vs_l2_wstate l2ws; /* learn-event dedup; lost/flooded are ctl: ro */
+	/* The remote VTEP the normal action sends its current frame to when
+	 * it goes to a vxlan port (a learned MAC); VS_L2_REMOTE_NONE: every
+	 * remote of the port. */
+	uint8_t tun_remote;
 
 	/* ctl: ro. */
 	struct vs_worker_stats stats __rte_cache_aligned;

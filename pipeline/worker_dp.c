@@ -218,6 +218,44 @@ emit_run(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, uint16_t
 	enqueue_n(w, s, id, pkts, cnt);
 }
 
+/*
+ * m to the one remote VTEP of vxlan port id that the normal action learned
+ * its destination behind (w->tun_remote): encapsulated now, into the
+ * underlay's buffer, rather than replicated to every remote at flush.
+ */
+static __rte_noinline void
+tun_unicast(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, struct rte_mbuf *m)
+{
+	const struct vs_tun_dp *dp = __atomic_load_n(&w->sh->tun, __ATOMIC_ACQUIRE);
+	const struct vs_tun_port_dp *t;
+	enum vs_drop_reason why;
+
+	if (unlikely(dp == NULL || dp->by_port[id] == 0)) {
+		drop_pkt(w, m, VS_DROP_BAD_PORT);
+		w->stats.tx_drops[id]++;
+		return;
+	}
+	t = &dp->t[dp->by_port[id] - 1];
+	if (unlikely(w->tun_remote >= t->n_remotes)) {
+		enqueue(w, s, id, m); /* the remotes changed: every one */
+		return;
+	}
+	if (!tx_allowed(w, s, t->underlay, UINT16_MAX)) {
+		rte_pktmbuf_free(m);
+		w->stats.tx_drops[id]++;
+		return;
+	}
+	why = vs_tun_encap(t, w->tun_remote, m);
+	if (unlikely(why != VS_DROP_NONE)) {
+		drop_pkt(w, m, why);
+		w->stats.tx_drops[id]++;
+		return;
+	}
+	w->stats.tx_pkts[id]++;
+	w->stats.tx_bytes[id] += rte_pktmbuf_pkt_len(m);
+	enqueue(w, s, t->underlay, m);
+}
+
 /* Send m (last == true: the packet itself, else a private copy) to port id. */
 static inline void
 emit(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, uint16_t in_port,
@@ -231,13 +269,17 @@ emit(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, uint16_t in_
 		return;
 	}
 	if (last) {
-		enqueue(w, s, id, m);
-		return;
+		c = m;
+	} else {
+		/* A deep copy: header rewrites done later on m never reach c. */
+		c = rte_pktmbuf_copy(m, w->sh->pool, 0, UINT32_MAX);
+		if (unlikely(c == NULL)) {
+			w->stats.drops[VS_DROP_NO_MBUF]++;
+			return;
+		}
 	}
-	/* A deep copy: header rewrites done later on m never reach c. */
-	c = rte_pktmbuf_copy(m, w->sh->pool, 0, UINT32_MAX);
-	if (unlikely(c == NULL)) {
-		w->stats.drops[VS_DROP_NO_MBUF]++;
+	if (unlikely(w->tun_remote != VS_L2_REMOTE_NONE && ((s->tun_mask >> id) & 1))) {
+		tun_unicast(w, s, id, c);
 		return;
 	}
 	enqueue(w, s, id, c);
@@ -406,8 +448,8 @@ emit_mask(struct vs_worker *w, const struct vs_snapshot *s, uint64_t targets, ui
  * Never back out of in_port: the switch runs no STP.
  */
 static void
-normal(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, struct rte_mbuf *m,
-       bool last)
+normal_(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, struct rte_mbuf *m,
+	bool last)
 {
 	const uint64_t in_bit = UINT64_C(1) << in_port;
 	const struct rte_ether_hdr *eh;
@@ -438,12 +480,14 @@ normal(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, struc
 			goto disallowed;
 	}
 	if (likely(!rte_is_multicast_ether_addr(&eh->src_addr)))
-		vs_l2_learn(s->l2, &w->l2ws, w->index, eh->src_addr.addr_bytes, vlan, in_port);
+		vs_l2_learn(s->l2, &w->l2ws, w->index, eh->src_addr.addr_bytes, vlan, in_port,
+			    unlikely(s->tun_mask & in_bit) ? *vs_tun_remote_of(m, w->sh->tun_off)
+							   : VS_L2_REMOTE_NONE);
 	e = rte_is_multicast_ether_addr(&eh->dst_addr)
 		? NULL
 		: vs_l2_lookup(s->l2, eh->dst_addr.addr_bytes, vlan);
 	if (e != NULL) {
-		uint16_t out = __atomic_load_n(&e->port, __ATOMIC_RELAXED);
+		uint16_t out = __atomic_load_n(&e->port, __ATOMIC_ACQUIRE);
 
 		if (unlikely(out == in_port)) {
 			if (last)
@@ -451,6 +495,9 @@ normal(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, struc
 			return;
 		}
 		targets = (UINT64_C(1) << out) & s->vlan_ports[vlan];
+		/* Behind a vxlan port: only to the VTEP it was learned behind. */
+		if (unlikely(s->tun_mask & targets))
+			w->tun_remote = __atomic_load_n(&e->remote, __ATOMIC_RELAXED);
 	} else {
 		targets = s->vlan_ports[vlan] & s->tx_ok_mask & ~in_bit;
 		w->l2ws.flooded++;
@@ -490,6 +537,14 @@ normal(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, struc
 disallowed:
 	if (last)
 		drop_pkt(w, m, VS_DROP_L2_VLAN_DISALLOWED);
+}
+
+static inline void
+normal(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, struct rte_mbuf *m,
+       bool last)
+{
+	normal_(w, s, in_port, m, last);
+	w->tun_remote = VS_L2_REMOTE_NONE;
 }
 
 static void
@@ -648,6 +703,7 @@ underlay_burst(struct vs_worker *w, const struct vs_snapshot *s, const struct vs
 			w->pkts[k++] = rx[i];
 			break;
 		case VS_TUN_RX_DECAP:
+			*vs_tun_remote_of(rx[i], w->sh->tun_off) = meta[i].remote;
 			rx[n_dec] = rx[i];
 			meta[n_dec++] = meta[i];
 			break;

@@ -40,6 +40,7 @@ pkgs=(
 	openvswitch-common            # ovs-ofctl: the OpenFlow client tests/openflow talks to
 	python3-os-ken                # osken-manager: the learning-switch controller of tests/openflow
 	iputils-ping                  # ping between namespaces through the switch (tests/openflow)
+	tcpdump                       # the underlay capture of the VXLAN interop test (tests/tunnel)
 )
 missing=()
 for p in "${pkgs[@]}"; do
