@@ -136,6 +136,11 @@ vs_ctl_match_str(const struct vs_cfg_match *m, char *buf, size_t size)
 		APPEND("icmp_type=%u,", m->icmp_type);
 	if (m->fields & VS_CFG_M_ICMP_CODE)
 		APPEND("icmp_code=%u,", m->icmp_code);
+	if (m->fields & VS_CFG_M_TUN_ID)
+		APPEND("tun_id=%u,", m->tun_id);
+	if (m->fields & VS_CFG_M_TUN_SRC)
+		APPEND("tun_src=%u.%u.%u.%u,", m->tun_src[0], m->tun_src[1], m->tun_src[2],
+		       m->tun_src[3]);
 	if (off == 0)
 		APPEND("any");
 	else if (off < size)

@@ -3155,8 +3155,8 @@ check_port_devices(struct vs_cfg_ctx *c, const struct vs_config *cfg)
 /* ---- rules ---- */
 
 static const char *const match_keys[] = {
-    "in_port", "eth_src",  "eth_dst", "eth_type", "vlan",   "vlan_pcp",	 "ip_src",
-    "ip_dst",  "ip_proto", "ip_dscp", "l4_src",	  "l4_dst", "icmp_type", "icmp_code",
+    "in_port",	"eth_src", "eth_dst", "eth_type", "vlan",      "vlan_pcp",  "ip_src", "ip_dst",
+    "ip_proto", "ip_dscp", "l4_src",  "l4_dst",	  "icmp_type", "icmp_code", "tun_id", "tun_src",
 };
 
 static int
@@ -3427,6 +3427,21 @@ parse_match(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path,
 			return vs_cfg_fail(c, v->pos, kp,
 					   "an L4 port without a port-carrying protocol; expected "
 					   "ip_proto tcp, udp or sctp in the same match");
+	}
+	if ((v = vn[14]) != NULL && get_u32(c, v, sub(kp, path, "tun_id"), 0, 0xffffff, &m->tun_id))
+		return -EINVAL;
+	if ((v = vn[15]) != NULL) {
+		struct vs_cfg_ip ip;
+
+		sub(kp, path, "tun_src");
+		if (get_ip(c, v, kp, &ip) < 0)
+			return -EINVAL;
+		if (ip.family != 4)
+			return vs_cfg_fail(c, v->pos, kp,
+					   "%s is IPv6, which rules cannot match; expected an IPv4 "
+					   "remote VTEP (match IPv6 ones by in_port)",
+					   vs_cfg_show(v, shown, sizeof(shown)));
+		memcpy(m->tun_src, ip.addr, 4);
 	}
 	for (i = 12; i <= 13; i++) {
 		if ((v = vn[i]) == NULL)

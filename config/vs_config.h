@@ -161,6 +161,8 @@ enum {
 	VS_CFG_M_L4_DST = 1u << 11,
 	VS_CFG_M_ICMP_TYPE = 1u << 12,
 	VS_CFG_M_ICMP_CODE = 1u << 13,
+	VS_CFG_M_TUN_ID = 1u << 14,  /* received on a vxlan port with this VNI */
+	VS_CFG_M_TUN_SRC = 1u << 15, /* ... from this (IPv4) remote VTEP */
 };
 
 struct vs_cfg_prefix {
@@ -184,6 +186,8 @@ struct vs_cfg_match {
 	uint16_t l4_src_lo, l4_src_hi;
 	uint16_t l4_dst_lo, l4_dst_hi;
 	uint8_t icmp_type, icmp_code;
+	uint32_t tun_id;    /* 0..16777215 */
+	uint8_t tun_src[4]; /* IPv4, network order */
 };
 
 enum vs_cfg_action_type {

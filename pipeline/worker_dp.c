@@ -604,10 +604,29 @@ execute(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, stru
 	drop_pkt(w, m, VS_DROP_NO_OUTPUT);
 }
 
-/* Returns the TSC when done; t is the TSC when the burst arrived. */
+/* Frames decapsulated from vxlan port tp: tun_id and tun_src of their keys. */
+static __rte_noinline void
+tun_keys(struct vs_worker *w, const struct vs_tun_port_dp *tp, uint16_t n)
+{
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		struct vs_flow_key *k = &w->keys[i];
+		uint8_t r = *vs_tun_remote_of(w->pkts[i], w->sh->tun_off);
+
+		k->tun_id[0] = (uint8_t)(tp->vni >> 16);
+		k->tun_id[1] = (uint8_t)(tp->vni >> 8);
+		k->tun_id[2] = (uint8_t)tp->vni;
+		if (tp->family == 4 && r < tp->n_remotes)
+			memcpy(k->tun_src, tp->remotes[r].ip, sizeof(k->tun_src));
+	}
+}
+
+/* Returns the TSC when done; t is the TSC when the burst arrived. tp: the
+ * vxlan port the frames were decapsulated from, NULL for others. */
 static uint64_t
 process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, uint16_t n,
-	      uint64_t t)
+	      uint64_t t, const struct vs_tun_port_dp *tp)
 {
 	struct rte_mbuf *nomatch[VS_BURST];
 	uint16_t i, n_nomatch = 0;
@@ -636,6 +655,8 @@ process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port
 		if (n == 0)
 			return t;
 	}
+	if (unlikely(tp != NULL))
+		tun_keys(w, tp, n);
 	vs_cls_lookup_burst(w->cls_ctx, w->keys, n, w->rules);
 	t1 = rte_rdtsc();
 	w->stats.stage_cycles[VS_STAGE_CLASSIFY] += t1 - t;
@@ -718,7 +739,7 @@ underlay_burst(struct vs_worker *w, const struct vs_snapshot *s, const struct vs
 		}
 	}
 	if (k > 0)
-		t = process_burst(w, s, in_port, k, t);
+		t = process_burst(w, s, in_port, k, t, NULL);
 	while (n_dec > 0) {
 		uint8_t tun = meta[0].tun;
 		uint16_t port = dp->t[tun].port, rest = 0;
@@ -741,7 +762,7 @@ underlay_burst(struct vs_worker *w, const struct vs_snapshot *s, const struct vs
 		}
 		w->stats.rx_pkts[port] += k;
 		w->stats.rx_bytes[port] += bytes;
-		t = process_burst(w, s, port, k, t);
+		t = process_burst(w, s, port, k, t, &dp->t[tun]);
 	}
 	return t;
 }
@@ -803,7 +824,7 @@ vs_worker_poll(struct vs_worker *w)
 			if (unlikely(tun != NULL && ((tun->underlay_mask >> port->id) & 1)))
 				t1 = underlay_burst(w, s, tun, port->id, n, t1);
 			else
-				t1 = process_burst(w, s, port->id, n, t1);
+				t1 = process_burst(w, s, port->id, n, t1, NULL);
 			flush_all(w, s);
 			t2 = rte_rdtsc();
 			w->stats.stage_cycles[VS_STAGE_TX] += t2 - t1;

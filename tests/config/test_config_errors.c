@@ -143,6 +143,12 @@ Test(config_errors, vxlan_ports)
 		       "  - {name: w, type: vxlan, underlay: u, local_ip: 10.0.0.9,\n"
 		       "     remote_ip: 10.0.0.3, vni: 2}\n",
 		   5, 5, "ports[2].local_ip", "expected one local_ip and dst_port per underlay");
+	expect_err(MATCH("      tun_id: 16777216\n"), 7, 15, "rules[0].match.tun_id",
+		   "out of range");
+	expect_err(MATCH("      tun_src: \"fd00::1\"\n"), 7, 16, "rules[0].match.tun_src",
+		   "IPv6, which rules cannot match");
+	expect_err(MATCH("      tun_src: 10.0.0.0/8\n"), 7, 16, "rules[0].match.tun_src",
+		   "is not an address");
 	expect_err(VXU "  - {name: v, type: vxlan, underlay: v, local_ip: 10.0.0.1,\n"
 		       "     remote_ip: 10.0.0.2, vni: 1}\n",
 		   3, 38, "ports[1].underlay", "not an ethdev port");

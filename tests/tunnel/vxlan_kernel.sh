@@ -58,10 +58,16 @@ cleanup() {
 trap cleanup EXIT
 
 for ns in $NS_S $NS_K $NS_P; do ip netns add "$ns" || fail "ip netns add $ns"; done
+# Rules on the tunnel metadata: echo requests from the kernel's VTEP match
+# from-vtep; other-vtep (replies of another VNI, or from another VTEP) never
+# matches.
 if [ "$FAM" = 6 ]; then
 	LOCAL=fd77::1 REMOTE=fd77::2 PLEN=64
+	TUNMATCH="tun_id: 100,"
+	OTHER="in_port: tap,"
 else
 	LOCAL=192.168.77.1 REMOTE=192.168.77.2 PLEN=24
+	TUNMATCH="tun_id: 100, tun_src: $REMOTE," OTHER="tun_src: 192.168.77.9,"
 fi
 ip -n "$NS_K" link add vxprobe type vxlan id 1 dstport 4789 2>/dev/null ||
 	skip "the kernel has no vxlan support"
@@ -103,6 +109,10 @@ ports:
 rules:
   - {priority: 10, match: {in_port: tap}, actions: [normal]}
   - {priority: 10, match: {in_port: vx}, actions: [normal]}
+  - {name: from-vtep, priority: 20, match: {$TUNMATCH ip_proto: icmp, icmp_type: 8},
+     actions: [normal]}
+  - {name: other-vtep, priority: 20, match: {tun_id: 100, $OTHER ip_proto: icmp, icmp_type: 0},
+     actions: [drop]}
 EOF
 ip netns exec "$NS_S" "$BIN" -c "$TMP/nfvswitch.yaml" >"$TMP/log" 2>&1 &
 PID=$!
@@ -188,5 +198,10 @@ echo "$ST" | grep -Eq '"tun_bad_vni": [1-9]' || fail "no tun_bad_vni drop counte
 TJ=$(ctl --json show tunnels)
 echo "$TJ" | grep -Eq '"encapsulated": [1-9]' || fail "encapsulated not counted: $TJ"
 echo "$TJ" | grep -Eq '"decapsulated": [1-9]' || fail "decapsulated not counted: $TJ"
+RJ=$(ctl --json show rules | tr -d ' \n')
+echo "$RJ" | grep -Eq '"name":"from-vtep"[^}]*"packets":[1-9]' ||
+	fail "no echo request from the VTEP matched tun_id/tun_src: $RJ"
+echo "$RJ" | grep -Eq '"name":"other-vtep"[^}]*"packets":0[,}]' ||
+	fail "a rule of another VTEP matched: $RJ"
 echo "PASS: IPv$FAM underlay, kernel VXLAN interop both ways"
 exit 0
