@@ -1119,6 +1119,7 @@ CMD(SHOW_TUNNELS)
 		json_object_set_new(o, "encapsulated", json_integer((json_int_t)ps->tx_pkts));
 		json_object_set_new(o, "decapsulated", json_integer((json_int_t)ps->rx_pkts));
 		json_object_set_new(o, "tx_drops", json_integer((json_int_t)ps->tx_drops));
+		json_object_set_new(o, "outer_cksum_offload", json_boolean(t->hw_ipv4_cksum));
 		json_array_append_new(arr, o);
 	}
 	return arr;

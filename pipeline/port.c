@@ -267,6 +267,11 @@ ethdev_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct 
 	if (rc < 0)
 		goto fail;
 	ethdev_rss_conf(port, cfg, &info, n_rxq, &conf);
+	/* A tunnel's underlay: the outer IPv4 header checksum by the device
+	 * when it can (the workers compute it otherwise). */
+	if (p->underlay)
+		conf.txmode.offloads |= info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+	port->tx_offloads = conf.txmode.offloads;
 	rc = rte_eth_dev_configure(port->dev_id, n_rxq, n_txq, &conf);
 	if (rc < 0) {
 		vs_port_fail(p, "port %s: configure failed: %s", port->name, rte_strerror(-rc));

@@ -1039,6 +1039,11 @@ port_make(struct vs_switch *sw, const struct vs_config *cfg, const struct vs_cfg
 	pp.pool = sw->pool;
 	pp.n_workers = sw->n_workers;
 	pp.err = &perr;
+	pp.underlay = false;
+	for (uint32_t i = 0; i < cfg->n_ports; i++)
+		if (cfg->ports[i].type == VS_CFG_PORT_VXLAN &&
+		    strcmp(cfg->ports[i].underlay, pc->name) == 0)
+			pp.underlay = true;
 	sw->ports[id] = vs_port_create(pc, id, &pp);
 	if (sw->ports[id] == NULL) {
 		int rc = errno ? -errno : -ENODEV;
@@ -1180,6 +1185,7 @@ tun_update(struct vs_switch *sw, const struct vs_config *cfg)
 		specs[n].cfg = pc;
 		specs[n].port = p->id;
 		specs[n].underlay = u->id;
+		specs[n].hw_ipv4_cksum = (u->tx_offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) != 0;
 		memcpy(specs[n].underlay_mac, mac.addr_bytes, 6);
 		n++;
 	}

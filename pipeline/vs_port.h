@@ -54,6 +54,7 @@ typedef uint16_t (*vs_port_tx_fn)(struct vs_port *port, uint16_t queue, struct r
 struct vs_port_params {
 	struct rte_mempool *pool; /* rx mbufs */
 	uint16_t n_workers;	  /* tx queues default to one per worker */
+	bool underlay;		  /* a vxlan port's underlay: outer checksum offload wanted */
 	/* Why a create failed, for the operator (NULL: log it instead). */
 	struct vs_cfg_error *err;
 };
@@ -107,6 +108,9 @@ struct vs_port {
 	 * its own; the port still comes up. */
 	uint16_t mtu_asked;
 	uint16_t mtu;
+	/* ethdev tx offloads enabled at configure (RTE_ETH_TX_OFFLOAD_*): an
+	 * underlay gets IPV4_CKSUM when the device has it. */
+	uint64_t tx_offloads;
 	bool started; /* ctl: rw */
 	/* Device readiness (ctl: rw; dp reads it through the snapshot only). */
 	bool ready;

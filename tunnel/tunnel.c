@@ -243,6 +243,7 @@ vs_tun_set(struct vs_tun *t, const struct vs_tun_spec *specs, unsigned n)
 		p->ttl = c->ttl;
 		p->df = c->df;
 		p->n_remotes = (uint8_t)c->n_remotes;
+		p->hw_ipv4_cksum = specs[i].hw_ipv4_cksum;
 		memcpy(p->src_mac, specs[i].underlay_mac, 6);
 		memcpy(p->local_ip, c->local_ip.addr, 16);
 		for (r = 0; r < c->n_remotes; r++)

@@ -289,8 +289,14 @@ vs_tun_encap(const struct vs_tun_port_dp *t, uint8_t r, struct rte_mbuf *m)
 		ip->hdr_checksum = 0;
 		memcpy(&ip->src_addr, t->local_ip, 4);
 		memcpy(&ip->dst_addr, rm->ip, 4);
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
 		udp = (struct rte_udp_hdr *)(ip + 1);
+		if (t->hw_ipv4_cksum) {
+			m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+			m->l3_len = sizeof(*ip);
+		} else {
+			ip->hdr_checksum = rte_ipv4_cksum(ip);
+			m->ol_flags = 0;
+		}
 	} else {
 		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eh + 1);
 
@@ -303,6 +309,7 @@ vs_tun_encap(const struct vs_tun_port_dp *t, uint8_t r, struct rte_mbuf *m)
 		memcpy(ip->src_addr, t->local_ip, 16);
 		memcpy(ip->dst_addr, rm->ip, 16);
 		udp = (struct rte_udp_hdr *)(ip + 1);
+		m->ol_flags = 0;
 	}
 	udp->src_port = rte_cpu_to_be_16(sport);
 	udp->dst_port = rte_cpu_to_be_16(t->dst_port);
@@ -317,7 +324,6 @@ vs_tun_encap(const struct vs_tun_port_dp *t, uint8_t r, struct rte_mbuf *m)
 		udp->dgram_cksum = rte_ipv6_udptcp_cksum_mbuf(
 		    m, (const struct rte_ipv6_hdr *)(eh + 1), RTE_ETHER_HDR_LEN + 40);
 	}
-	m->ol_flags = 0;
 	m->l2_len = RTE_ETHER_HDR_LEN;
 	return VS_DROP_NONE;
 }

@@ -54,7 +54,8 @@ struct vs_tun_port_dp {
 	uint8_t ttl;
 	uint8_t df;
 	uint8_t n_remotes;
-	uint8_t src_mac[6]; /* the underlay's MAC */
+	uint8_t hw_ipv4_cksum; /* the underlay's device computes the outer IPv4 checksum */
+	uint8_t src_mac[6];    /* the underlay's MAC */
 	uint8_t local_ip[16];
 	struct vs_tun_remote_dp remotes[VS_CFG_MAX_REMOTES];
 };

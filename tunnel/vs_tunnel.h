@@ -43,6 +43,7 @@ struct vs_tun_spec {
 	uint16_t port;	   /* switch port id of the tunnel */
 	uint16_t underlay; /* switch port id of the underlay */
 	uint8_t underlay_mac[6];
+	bool hw_ipv4_cksum; /* the underlay's device computes outer IPv4 checksums */
 };
 
 /* The vxlan port type's operations (no queues: its packets leave and come

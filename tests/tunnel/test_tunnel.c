@@ -195,7 +195,7 @@ Test(tunnel, ipv6_encap_has_a_valid_udp_checksum)
 	rte_pktmbuf_free(m);
 }
 
-Test(tunnel, encap_refuses_an_unresolved_remote_and_no_headroom)
+Test(tunnel, encap_offloads_the_checksum_or_refuses_no_neighbour_and_no_headroom)
 {
 	struct vs_tun_dp dp;
 	struct rte_mbuf *m;
@@ -206,6 +206,14 @@ Test(tunnel, encap_refuses_an_unresolved_remote_and_no_headroom)
 	dp.t[0].remotes[0].resolved = 0;
 	cr_expect_eq(vs_tun_encap(&dp.t[0], 0, m), VS_DROP_TUN_NO_NEIGHBOUR);
 	dp.t[0].remotes[0].resolved = 1;
+	/* a device that computes the outer IPv4 checksum is asked to */
+	dp.t[0].hw_ipv4_cksum = 1;
+	cr_assert_eq(vs_tun_encap(&dp.t[0], 0, m), VS_DROP_NONE);
+	cr_expect_eq(m->ol_flags, RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM);
+	cr_expect_eq(m->l2_len, 14);
+	cr_expect_eq(m->l3_len, 20);
+	cr_expect_eq(be16_at(m, 24), 0, "checksum written though the device computes it");
+	rte_pktmbuf_adj(m, VS_TUN_HDR_V4);
 	rte_pktmbuf_prepend(m, (uint16_t)(rte_pktmbuf_headroom(m) - 10));
 	cr_expect_eq(vs_tun_encap(&dp.t[0], 0, m), VS_DROP_TUN_NO_HEADROOM);
 	rte_pktmbuf_free(m);

@@ -14,12 +14,16 @@
 # kernel's ARP (IPv4) or neighbour solicitation (IPv6) for its local_ip and
 # resolves the kernel's address itself: no static MAC anywhere.
 #
-# usage: vxlan_kernel.sh NFVSWITCH NFVSWITCH_CTL [4|6]
+# usage: vxlan_kernel.sh NFVSWITCH NFVSWITCH_CTL [4|6] [afpacket|tap]
+# The underlay is net_af_packet on the veth (default), or a net_tap bridged
+# to the veth in ns S: a device with outer IPv4 checksum offload, which
+# nfvswitch must then use (show tunnels: outer_cksum_offload).
 # Exit 77 (skip) without root, tcpdump, ping or the kernel's vxlan.
 set -u
 BIN=$1
 CTL=$2
 FAM=${3:-4}
+UNDER=${4:-afpacket}
 
 skip() {
 	echo "SKIP: $*"
@@ -41,6 +45,7 @@ U=vx${SFX}u  # underlay veth, nfvswitch's end (ns S)
 E=vx${SFX}e  # underlay veth, the kernel's end (ns K)
 T=vx${SFX}t  # nfvswitch's tap: the host behind nfvswitch (ns S's stack)
 KH=vx${SFX}q # veth ns K (bridge) <-> ns P
+W=vx${SFX}w  # tap underlay (UNDER=tap), bridged to U in ns S
 TMP=$(mktemp -d /tmp/vx${SFX}.XXXX)
 PID= DUMP=
 
@@ -97,13 +102,18 @@ ip netns exec "$NS_K" tcpdump -i "$E" -U -w "$TMP/underlay.pcap" udp port 4789 \
 	>"$TMP/tcpdump.log" 2>&1 &
 DUMP=$!
 
+if [ "$UNDER" = tap ]; then
+	UNDEV="net_tap1,iface=$W"
+else
+	UNDEV="net_af_packet0,iface=$U"
+fi
 cat >"$TMP/nfvswitch.yaml" <<EOF
 dpdk: {main_lcore: 0, memory_mb: 256, no_huge: true, in_memory: true, file_prefix: vx$SFX,
        log_level: "*:notice", extra_args: ["--no-pci"]}
 workers: [{lcore: 1}]
 control: {stats_interval_ms: 0, socket: $TMP/ctl.sock}
 ports:
-  - {name: und, type: ethdev, device: "net_af_packet0,iface=$U"}
+  - {name: und, type: ethdev, device: "$UNDEV"}
   - {name: tap, type: ethdev, device: "net_tap0,iface=$T"}
   - {name: vx, type: vxlan, underlay: und, local_ip: "$LOCAL", remote_ip: "$REMOTE", vni: 100}
 rules:
@@ -124,6 +134,17 @@ for _ in $(seq 150); do
 done
 ctl version >/dev/null 2>&1 || fail "no control socket after 30 s"
 
+if [ "$UNDER" = tap ]; then
+	ip -n "$NS_S" link add vxbr type bridge
+	# The kernel end of the tap starts with the port's MAC; a bridge that
+	# took it would keep the frames to nfvswitch's VTEP for itself.
+	ip -n "$NS_S" link set "$W" address 02:00:00:00:77:77
+	ip -n "$NS_S" link set "$W" mtu 1600
+	ip -n "$NS_S" link set "$W" master vxbr
+	ip -n "$NS_S" link set "$U" master vxbr
+	ip -n "$NS_S" link set "$W" up
+	ip -n "$NS_S" link set vxbr up
+fi
 # The host behind nfvswitch: the tap's kernel end in ns S. (A tap moved to
 # another namespace keeps working, but the PMD then sees its link down.)
 ip -n "$NS_S" link set "$T" up
@@ -198,6 +219,10 @@ echo "$ST" | grep -Eq '"tun_bad_vni": [1-9]' || fail "no tun_bad_vni drop counte
 TJ=$(ctl --json show tunnels)
 echo "$TJ" | grep -Eq '"encapsulated": [1-9]' || fail "encapsulated not counted: $TJ"
 echo "$TJ" | grep -Eq '"decapsulated": [1-9]' || fail "decapsulated not counted: $TJ"
+if [ "$UNDER" = tap ]; then
+	echo "$TJ" | grep -q '"outer_cksum_offload": true' ||
+		fail "the tap underlay offers IPv4 checksum offload; not used: $TJ"
+fi
 RJ=$(ctl --json show rules | tr -d ' \n')
 echo "$RJ" | grep -Eq '"name":"from-vtep"[^}]*"packets":[1-9]' ||
 	fail "no echo request from the VTEP matched tun_id/tun_src: $RJ"
