@@ -170,6 +170,12 @@ ip netns exec "$NS_S" ping -c 3 -i 0.3 -W 2 10.77.0.2 >"$TMP/ping1" 2>&1 ||
 	fail "H -> P: $(cat "$TMP/ping1")"
 ip netns exec "$NS_P" ping -c 3 -i 0.3 -W 2 10.77.0.1 >"$TMP/ping2" 2>&1 ||
 	fail "P -> H: $(cat "$TMP/ping2")"
+# A live reload that changes the vxlan port (ttl: recreate) keeps the
+# overlay up, with the new setting on the wire.
+sed -i 's/vni: 100}$/vni: 100, ttl: 33}/' "$TMP/nfvswitch.yaml"
+ctl reload >"$TMP/reload" 2>&1 || fail "reload: $(cat "$TMP/reload")"
+ctl --json show tunnels | grep -q '"ttl": 33' || fail "ttl not 33 after reload: $(ctl --json show tunnels)"
+ping_ok "$NS_S" 10.77.0.2 || fail "H -> P after the reload: $(ctl stats)"
 # The kernel forgets nfvswitch's MAC: it must ask (ARP / neighbour
 # solicitation for local_ip) and nfvswitch must answer.
 ip -n "$NS_K" neigh flush dev "$E"
@@ -210,6 +216,11 @@ tcpdump -nn -v -r "$TMP/underlay.pcap" src host "$LOCAL" >"$TMP/ours.txt" 2>/dev
 grep -q VXLAN "$TMP/ours.txt" || fail "no frame from $LOCAL in the capture"
 if grep -Eqi "bad (cksum|udp cksum)" "$TMP/ours.txt"; then
 	fail "bad checksum in nfvswitch's frames: $(grep -Ei 'bad' "$TMP/ours.txt" | head)"
+fi
+if [ "$FAM" = 4 ]; then
+	grep -Eq "ttl 33, .*proto UDP" "$TMP/ours.txt" || fail "no frame with the reloaded ttl 33"
+else
+	grep -Eq "hlim 33, .*next-header UDP" "$TMP/ours.txt" || fail "no frame with the reloaded hop limit 33"
 fi
 head -8 "$TMP/dump.txt"
 
