@@ -15,12 +15,17 @@
 # B's MAC behind vx *and* behind B's VTEP (show fdb: remote_vtep), and A's
 # unicast to guest B then goes to B's VTEP only (C decapsulates nothing more).
 #
-# usage: vxlan_hosts.sh NFVSWITCH NFVSWITCH_CTL [HOSTS (2 or 3, default 3)]
-# Exit 77 (skip) without root or ping.
+# With a 4th argument `virtio`, host 1 also has a vhost-user port whose guest
+# is dpdk-testpmd on net_virtio_user in icmpecho mode (it answers ARP and
+# ping for any address): guest 2 must reach it at 10.88.0.101 over VXLAN.
+#
+# usage: vxlan_hosts.sh NFVSWITCH NFVSWITCH_CTL [HOSTS (2 or 3, default 3)] [virtio]
+# Exit 77 (skip) without root or ping (or dpdk-testpmd for virtio).
 set -u
 BIN=$1
 CTL=$2
 N=${3:-3}
+VIRTIO=${4:-}
 
 skip() {
 	echo "SKIP: $*"
@@ -38,17 +43,22 @@ fail() {
 [ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces)"
 command -v ping >/dev/null || skip "needs ping (iputils-ping)"
 [ "$N" = 2 ] || [ "$N" = 3 ] || fail "HOSTS must be 2 or 3"
+if [ -n "$VIRTIO" ]; then
+	TESTPMD=$(command -v dpdk-testpmd) || skip "needs dpdk-testpmd for the virtio guest"
+fi
 
 SFX=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
 NS_U=vx${SFX}U
 TMP=$(mktemp -d /tmp/vx${SFX}.XXXX)
 PIDS=()
+GUEST=
 
 ns() { echo "vx${SFX}$1"; }
 ctl() { ip netns exec "$(ns "$1")" "$CTL" -s "$TMP/ctl$1.sock" "${@:2}"; }
 
 cleanup() {
 	local p h
+	[ -n "$GUEST" ] && kill "$GUEST" 2>/dev/null && wait "$GUEST" 2>/dev/null
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do
 		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
@@ -93,6 +103,10 @@ rules:
   - {priority: 10, match: {in_port: tap}, actions: [normal]}
   - {priority: 10, match: {in_port: vx}, actions: [normal]}
 EOF
+	if [ -n "$VIRTIO" ] && [ "$h" = 1 ]; then
+		sed -i "s|^rules:|  - {name: vm, type: vhost, path: $TMP/vm1.sock, mode: server}\nrules:\n  - {priority: 10, match: {in_port: vm}, actions: [normal]}|" \
+			"$TMP/host$h.yaml"
+	fi
 	ip netns exec "$(ns "$h")" "$BIN" -c "$TMP/host$h.yaml" >"$TMP/log$h" 2>&1 &
 	PIDS+=($!)
 done
@@ -114,6 +128,22 @@ for h in $(seq "$N"); do
 	[ "$(ctl "$h" --json show tunnels | grep -c '"resolved": true')" = $((N - 1)) ] ||
 		fail "host $h: remotes not resolved: $(ctl "$h" show neighbours)"
 done
+
+if [ -n "$VIRTIO" ]; then
+	# The guest's memory is shared with nfvswitch (no hugepages: memfd).
+	"$TESTPMD" --lcores 0@0,1@0 --no-huge -m 256 --no-pci --no-shconf --no-telemetry \
+		--single-file-segments --file-prefix "vx${SFX}g" --log-level "*:warning" \
+		--vdev "net_virtio_user0,path=$TMP/vm1.sock,queue_size=256" -- \
+		--total-num-mbufs=4096 --forward-mode=icmpecho --auto-start --stats-period 1 \
+		>"$TMP/testpmd.log" 2>&1 </dev/null &
+	GUEST=$!
+	for _ in $(seq 150); do
+		ctl 1 --json show vhost | grep -q '"state": "running"' && break
+		sleep 0.2
+	done
+	ctl 1 --json show vhost | grep -q '"state": "running"' ||
+		fail "the virtio guest never came up: $(tail -5 "$TMP/testpmd.log")"
+fi
 
 ping_ok() { # FROM TO
 	local i
@@ -154,7 +184,14 @@ if [ "$N" = 3 ]; then
 	[ $((after2 - after)) -ge 3 ] ||
 		fail "host 3 got $((after2 - after)) of 3 broadcasts from host 1"
 fi
+if [ -n "$VIRTIO" ]; then
+	for _ in $(seq 5); do
+		ip netns exec "$(ns 2)" ping -c 3 -i 0.5 -W 3 10.88.0.101 >"$TMP/ping-vm" 2>&1 && break
+	done
+	grep -q " 0% packet loss\| [12] received" "$TMP/ping-vm" ||
+		fail "guest 2 -> the virtio guest behind host 1: $(cat "$TMP/ping-vm"); $(ctl 1 stats); $(ctl 1 show vhost); testpmd: $(tail -20 "$TMP/testpmd.log")"
+fi
 ctl 1 show tunnels
 ctl 1 show neighbours
-echo "PASS: $N hosts over VXLAN with normal forwarding"
+echo "PASS: $N hosts over VXLAN with normal forwarding${VIRTIO:+, and a virtio guest}"
 exit 0
