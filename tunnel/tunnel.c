@@ -437,19 +437,36 @@ request(struct vs_tun *t, struct tun_neigh *nb)
 void
 vs_tun_tick(struct vs_tun *t, uint64_t now_ms)
 {
+	bool changed = false;
 	unsigned k;
 
 	t->now_ms = now_ms;
 	for (k = 0; k < VS_TUN_MAX_NEIGH; k++) {
 		struct tun_neigh *nb = &t->neigh[k];
-		uint64_t wait;
 
 		if (!nb->used || nb->state == VS_TUN_NEIGH_STATIC)
 			continue;
-		wait = nb->state == VS_TUN_NEIGH_REACHABLE ? VS_TUN_REFRESH_MS : VS_TUN_RETRY_MS;
-		if (!nb->req_sent || now_ms - nb->req_ms >= wait)
+		if (nb->state == VS_TUN_NEIGH_REACHABLE) {
+			uint64_t age = now_ms - nb->updated_ms;
+
+			if (age < VS_TUN_REFRESH_MS)
+				continue;
+			if (age < VS_TUN_REFRESH_MS + VS_TUN_PROBES * VS_TUN_RETRY_MS) {
+				/* Unheard of for a while: ask again, keep its MAC. */
+				if (now_ms - nb->req_ms >= VS_TUN_RETRY_MS)
+					request(t, nb);
+				continue;
+			}
+			/* No answer to the probes: gone (its frames are dropped as
+			 * tun_no_neighbour until it answers again). */
+			nb->state = VS_TUN_NEIGH_INCOMPLETE;
+			changed = true;
+		}
+		if (!nb->req_sent || now_ms - nb->req_ms >= VS_TUN_RETRY_MS)
 			request(t, nb);
 	}
+	if (changed && publish(t) < 0)
+		VS_TUN_LOG(ERR, "out of memory: neighbour changes not published");
 }
 
 /* ---- frames we receive ---- */

@@ -7,8 +7,9 @@
  * The switch hands the tunnels over after every apply (vs_tun_set), passes
  * the ARP / ND frames its workers set aside (vs_tun_input) and calls
  * vs_tun_tick periodically. The module resolves every remote VTEP's MAC
- * itself: a request every second while unresolved, a refresh every
- * VS_TUN_REFRESH_MS once resolved; it answers ARP requests and neighbour
+ * itself: a request every second while unresolved; once resolved, one
+ * unheard of for VS_TUN_REFRESH_MS is probed VS_TUN_PROBES times a second
+ * apart, then forgotten (unresolved again). It answers ARP requests and neighbour
  * solicitations for each underlay's local address. Frames it makes leave
  * through the send callback (the switch's packet-out path: a worker's own tx
  * queue, never one of the control thread's).
@@ -30,7 +31,8 @@ struct vs_port_ops;
 struct vs_tun;
 
 #define VS_TUN_RETRY_MS	  1000	/* request again while unresolved */
-#define VS_TUN_REFRESH_MS 60000 /* re-request a resolved neighbour */
+#define VS_TUN_REFRESH_MS 60000 /* re-request a resolved neighbour unheard of this long */
+#define VS_TUN_PROBES	  3	/* ... that many times, a second apart, then forget its MAC */
 #define VS_TUN_MAX_NEIGH  1024	/* neighbour table entries */
 
 /* Send frame m out of switch port `port` (0 or -errno; on error m is still

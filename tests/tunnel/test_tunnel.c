@@ -304,15 +304,15 @@ Test(tunnel, decap_names_each_drop_and_leaves_the_rest_to_the_underlay)
 
 /* ---- the control side ---- */
 
-static struct rte_mbuf *sent[8];
-static uint16_t sent_port[8];
+static struct rte_mbuf *sent[16];
+static uint16_t sent_port[16];
 static unsigned n_sent;
 
 static int
 capture(void *arg, uint16_t port, struct rte_mbuf *m)
 {
 	(void)arg;
-	cr_assert_lt(n_sent, 8);
+	cr_assert_lt(n_sent, 16);
 	sent_port[n_sent] = port;
 	sent[n_sent++] = m;
 	return 0;
@@ -353,6 +353,7 @@ Test(tunnel, arp_resolves_the_remote_and_answers_for_local_ip)
 	struct vs_tun_neigh_info ni;
 	struct rte_mbuf *m;
 	uint8_t ip[16];
+	unsigned n;
 
 	eal_up();
 	qsbr = rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(1), RTE_CACHE_LINE_SIZE);
@@ -416,6 +417,18 @@ Test(tunnel, arp_resolves_the_remote_and_answers_for_local_ip)
 	cr_expect_eq(n_sent, 3);
 	ip_of(4, "192.0.2.2", ip);
 	cr_expect_arr_eq(slot->t[0].remotes[0].ip, ip, 4);
+
+	/* unheard of for a while: probed (MAC kept), then forgotten */
+	n = n_sent;
+	vs_tun_tick(t, VS_TUN_RETRY_MS + 1 + VS_TUN_REFRESH_MS / 2);
+	cr_expect_eq(n_sent, n, "a fresh neighbour was asked again");
+	vs_tun_tick(t, VS_TUN_RETRY_MS + 2 + VS_TUN_REFRESH_MS);
+	cr_expect_eq(n_sent, n + 1, "no probe of a stale neighbour");
+	cr_expect_eq(slot->t[0].remotes[0].resolved, 1);
+	vs_tun_tick(t, VS_TUN_RETRY_MS + 2 + VS_TUN_REFRESH_MS + VS_TUN_PROBES * VS_TUN_RETRY_MS);
+	cr_expect_eq(slot->t[0].remotes[0].resolved, 0, "a silent neighbour kept its MAC");
+	cr_assert_eq(vs_tun_neigh_get(t, 0, 0, &ni), 0);
+	cr_expect_eq(ni.state, VS_TUN_NEIGH_INCOMPLETE);
 	for (unsigned i = 0; i < n_sent; i++)
 		rte_pktmbuf_free(sent[i]);
 	vs_tun_destroy(t);
