@@ -24,6 +24,7 @@
 #include "vs_ctl_cmds.h"
 #include "vs_openflow.h"
 #include "vs_l2.h"
+#include "vs_tunnel.h"
 #include "vs_vhost.h"
 
 #ifndef VS_VERSION
@@ -137,6 +138,11 @@ vs_ctl_match_str(const struct vs_cfg_match *m, char *buf, size_t size)
 		APPEND("icmp_type=%u,", m->icmp_type);
 	if (m->fields & VS_CFG_M_ICMP_CODE)
 		APPEND("icmp_code=%u,", m->icmp_code);
+	if (m->fields & VS_CFG_M_TUN_ID)
+		APPEND("tun_id=%u,", m->tun_id);
+	if (m->fields & VS_CFG_M_TUN_SRC)
+		APPEND("tun_src=%u.%u.%u.%u,", m->tun_src[0], m->tun_src[1], m->tun_src[2],
+		       m->tun_src[3]);
 	if (off == 0)
 		APPEND("any");
 	else if (off < size)
@@ -343,6 +349,9 @@ port_json(const struct vs_daemon *d, const struct vs_switch_port_stats *ps)
 			    o, "mode",
 			    json_string(pc->mode == VS_CFG_VHOST_SERVER ? "server" : "client"));
 			json_object_set_new(o, "queues", json_integer(pc->queues ? pc->queues : 1));
+		} else if (pc->type == VS_CFG_PORT_VXLAN) {
+			json_object_set_new(o, "underlay", json_string(pc->underlay));
+			json_object_set_new(o, "vni", json_integer(pc->vni));
 		} else {
 			json_object_set_new(o, "device", json_string(pc->device));
 			json_object_set_new(o, "rx_queues",
@@ -1026,6 +1035,23 @@ CMD(SHOW_RULES)
 	return show_rules(d);
 }
 
+static const char *
+addr_str(uint8_t family, const uint8_t *a, char *buf, size_t size)
+{
+	struct vs_cfg_ip ip = {.family = family};
+
+	memcpy(ip.addr, a, sizeof(ip.addr));
+	return vs_cfg_ip_str(&ip, buf, size);
+}
+
+static const char *
+port_name_of(struct vs_daemon *d, uint16_t id)
+{
+	const struct vs_port *p = vs_switch_port(d->sw, id);
+
+	return p != NULL ? p->name : "?";
+}
+
 static int
 fdb_row(const struct vs_l2_entry *e, uint32_t age_s, void *arg)
 {
@@ -1034,11 +1060,24 @@ fdb_row(const struct vs_l2_entry *e, uint32_t age_s, void *arg)
 	const struct vs_port *p = vs_switch_port(d->sw, e->port);
 	char mac[RTE_ETHER_ADDR_FMT_SIZE];
 
+	const struct vs_tun_dp *dp = vs_tun_dp_get(vs_switch_tun(d->sw));
+	json_t *o;
+
 	rte_ether_format_addr(mac, sizeof(mac), (const struct rte_ether_addr *)e->key.mac);
-	json_array_append_new(arr, json_pack("{s:s, s:i, s:s, s:i, s:i, s:b}", "mac", mac, "vlan",
-					     (int)e->key.vlan, "port", p ? p->name : "?", "port_id",
-					     (int)e->port, "age_s", (int)age_s, "static",
-					     (int)e->is_static));
+	o = json_pack("{s:s, s:i, s:s, s:i, s:i, s:b}", "mac", mac, "vlan", (int)e->key.vlan,
+		      "port", p ? p->name : "?", "port_id", (int)e->port, "age_s", (int)age_s,
+		      "static", (int)e->is_static);
+	/* Behind a vxlan port: the remote VTEP it was learned behind. */
+	if (o != NULL && e->remote != VS_L2_REMOTE_NONE && dp != NULL && e->port < VS_PORT_MAX &&
+	    dp->by_port[e->port] != 0 && e->remote < dp->t[dp->by_port[e->port] - 1].n_remotes) {
+		const struct vs_tun_port_dp *t = &dp->t[dp->by_port[e->port] - 1];
+		char a[48];
+
+		json_object_set_new(
+		    o, "remote_vtep",
+		    json_string(addr_str(t->family, t->remotes[e->remote].ip, a, sizeof(a))));
+	}
+	json_array_append_new(arr, o);
 	return 0;
 }
 
@@ -1087,6 +1126,81 @@ CMD(SHOW_OPENFLOW)
 {
 	UNUSED_ARGS;
 	return show_openflow(d);
+}
+
+CMD(SHOW_TUNNELS)
+{
+	const struct vs_tun_dp *dp = vs_tun_dp_get(vs_switch_tun(d->sw));
+	const struct vs_switch_stats *st = d->view;
+	json_t *arr = json_array();
+	char a[48], mac[RTE_ETHER_ADDR_FMT_SIZE];
+	uint16_t i, r;
+
+	UNUSED_ARGS;
+	for (i = 0; arr != NULL && dp != NULL && i < dp->n; i++) {
+		const struct vs_tun_port_dp *t = &dp->t[i];
+		const struct vs_switch_port_stats *ps = &st->port[t->port];
+		json_t *rem = json_array(), *o;
+
+		for (r = 0; r < t->n_remotes; r++) {
+			rte_ether_format_addr(mac, sizeof(mac),
+					      (const struct rte_ether_addr *)t->remotes[r].mac);
+			json_array_append_new(
+			    rem, json_pack("{s:s, s:s, s:b}", "ip",
+					   addr_str(t->family, t->remotes[r].ip, a, sizeof(a)),
+					   "next_hop_mac", t->remotes[r].resolved ? mac : "",
+					   "resolved", (int)t->remotes[r].resolved));
+		}
+		o = json_pack("{s:s, s:i, s:s, s:i, s:s, s:i, s:i, s:b, s:o}", "name",
+			      port_name_of(d, t->port), "id", (int)t->port, "underlay",
+			      port_name_of(d, t->underlay), "vni", (int)t->vni, "local_ip",
+			      addr_str(t->family, t->local_ip, a, sizeof(a)), "dst_port",
+			      (int)t->dst_port, "ttl", (int)t->ttl, "df", (int)t->df, "remotes",
+			      rem);
+		if (o == NULL)
+			continue;
+		json_object_set_new(o, "encapsulated", json_integer((json_int_t)ps->tx_pkts));
+		json_object_set_new(o, "decapsulated", json_integer((json_int_t)ps->rx_pkts));
+		json_object_set_new(o, "tx_drops", json_integer((json_int_t)ps->tx_drops));
+		json_object_set_new(o, "outer_cksum_offload", json_boolean(t->hw_ipv4_cksum));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+CMD(SHOW_NEIGHBOURS)
+{
+	struct vs_tun *tun = vs_switch_tun(d->sw);
+	struct vs_tun_neigh_info ni;
+	struct vs_tun_stats ts;
+	struct timespec now;
+	json_t *arr = json_array();
+	char a[48], mac[RTE_ETHER_ADDR_FMT_SIZE];
+	uint64_t now_ms;
+	unsigned i;
+
+	UNUSED_ARGS;
+	if (arr == NULL)
+		return NULL;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	now_ms = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+	for (i = 0; vs_tun_neigh_get(tun, i, now_ms, &ni) == 0; i++) {
+		rte_ether_format_addr(mac, sizeof(mac), (const struct rte_ether_addr *)ni.mac);
+		json_array_append_new(
+		    arr, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I}", "ip",
+				   vs_cfg_ip_str(&ni.ip, a, sizeof(a)), "underlay",
+				   port_name_of(d, ni.underlay), "mac",
+				   ni.state == VS_TUN_NEIGH_INCOMPLETE ? "" : mac, "state",
+				   vs_tun_neigh_state_str(ni.state), "age_ms",
+				   (json_int_t)ni.age_ms, "requests", (json_int_t)ni.requests,
+				   "replies", (json_int_t)ni.replies));
+	}
+	vs_tun_stats_get(tun, &ts);
+	return json_pack("{s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I}}", "neighbours", arr, "stats",
+			 "arp_in", (json_int_t)ts.arp_in, "arp_replied", (json_int_t)ts.arp_replied,
+			 "nd_in", (json_int_t)ts.nd_in, "nd_replied", (json_int_t)ts.nd_replied,
+			 "requests_sent", (json_int_t)ts.requests_sent, "send_failed",
+			 (json_int_t)ts.send_failed);
 }
 
 CMD(SHOW_RXQS)

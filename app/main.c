@@ -401,6 +401,18 @@ job_l2(void *arg, uint64_t now)
 	vs_switch_l2_tick(a->sw, (uint32_t)ts.tv_sec);
 }
 
+/* Tunnels: ARP / ND the workers set aside, neighbour requests that are due. */
+static void
+job_tunnel(void *arg, uint64_t now)
+{
+	struct app *a = arg;
+	struct timespec ts;
+
+	(void)now;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	vs_switch_tun_tick(a->sw, (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
 static void
 job_rerank(void *arg, uint64_t now)
 {
@@ -501,6 +513,7 @@ static const struct vs_loop_job jobs[] = {
      * that do wake the loop through the link-events fd at once). */
     {.name = "link", .period_ms = 1000, .fn = job_link},
     {.name = "l2", .period_ms = 100, .fn = job_l2},
+    {.name = "tunnel", .period_ms = 20, .fn = job_tunnel},
     {.name = "watch-file", .period_ms = 100, .fn = job_watch_file},
     {.name = "stats-print", .period_fn = stats_period, .fn = job_stats_print},
 };

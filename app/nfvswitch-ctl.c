@@ -404,6 +404,48 @@ print_openflow(const json_t *res)
 }
 
 static void
+print_tunnels(const json_t *res)
+{
+	json_t *t, *r;
+	size_t i, j;
+
+	if (json_array_size(res) == 0)
+		printf("no vxlan ports\n");
+	json_array_foreach(res, i, t)
+	{
+		printf("%s: vni %" PRIu64 " over %s, local %s udp/%" PRIu64
+		       ", encapsulated %" PRIu64 ", decapsulated %" PRIu64 ", tx drops %" PRIu64
+		       "\n",
+		       str(t, "name"), u64(t, "vni"), str(t, "underlay"), str(t, "local_ip"),
+		       u64(t, "dst_port"), u64(t, "encapsulated"), u64(t, "decapsulated"),
+		       u64(t, "tx_drops"));
+		json_array_foreach(json_object_get(t, "remotes"), j, r)
+		    printf("  remote %-39s %s\n", str(r, "ip"),
+			   json_is_true(json_object_get(r, "resolved")) ? str(r, "next_hop_mac")
+									: "(unresolved)");
+	}
+}
+
+static void
+print_neighbours(const json_t *res)
+{
+	const json_t *st = json_object_get(res, "stats");
+	json_t *n;
+	size_t i;
+
+	printf("%-39s %-10s %-17s %-10s %10s %8s %8s\n", "address", "underlay", "mac", "state",
+	       "age_ms", "requests", "replies");
+	json_array_foreach(json_object_get(res, "neighbours"), i, n)
+	    printf("%-39s %-10s %-17s %-10s %10" PRIu64 " %8" PRIu64 " %8" PRIu64 "\n",
+		   str(n, "ip"), str(n, "underlay"), str(n, "mac")[0] ? str(n, "mac") : "-",
+		   str(n, "state"), u64(n, "age_ms"), u64(n, "requests"), u64(n, "replies"));
+	printf("ARP in %" PRIu64 " (answered %" PRIu64 "), ND in %" PRIu64 " (answered %" PRIu64
+	       "), requests sent %" PRIu64 ", send failures %" PRIu64 "\n",
+	       u64(st, "arp_in"), u64(st, "arp_replied"), u64(st, "nd_in"), u64(st, "nd_replied"),
+	       u64(st, "requests_sent"), u64(st, "send_failed"));
+}
+
+static void
 print_rxqs(const json_t *res)
 {
 	size_t i, j;
@@ -771,17 +813,29 @@ print_trace(const json_t *res)
 
 /* How people see each command's result (NULL: the JSON). */
 static void (*const printers[VS_CTL_CMD_MAX])(const json_t *) = {
-    [VS_CTL_CMD_HELP] = print_help,	      [VS_CTL_CMD_VERSION] = print_version,
-    [VS_CTL_CMD_SHOW_PORTS] = print_ports,    [VS_CTL_CMD_SHOW_WORKERS] = print_workers,
-    [VS_CTL_CMD_SHOW_RULES] = print_rules,    [VS_CTL_CMD_SHOW_VF] = print_vf,
-    [VS_CTL_CMD_SHOW_VHOST] = print_vhost,    [VS_CTL_CMD_SHOW_OPENFLOW] = print_openflow,
-    [VS_CTL_CMD_SHOW_RXQS] = print_rxqs,      [VS_CTL_CMD_STATS] = print_stats,
-    [VS_CTL_CMD_STATS_CLEAR] = print_cleared, [VS_CTL_CMD_RULE_ADD] = print_summary,
-    [VS_CTL_CMD_RULE_DEL] = print_summary,    [VS_CTL_CMD_RULE_MOD] = print_summary,
-    [VS_CTL_CMD_RULE_BATCH] = print_summary,  [VS_CTL_CMD_RELOAD] = print_summary,
-    [VS_CTL_CMD_SAVE] = print_saved,	      [VS_CTL_CMD_RXQ_REBALANCE] = print_rebalance,
-    [VS_CTL_CMD_LOG_LEVEL] = print_log,	      [VS_CTL_CMD_METRICS] = print_metrics,
+    [VS_CTL_CMD_HELP] = print_help,
+    [VS_CTL_CMD_VERSION] = print_version,
+    [VS_CTL_CMD_SHOW_PORTS] = print_ports,
+    [VS_CTL_CMD_SHOW_WORKERS] = print_workers,
+    [VS_CTL_CMD_SHOW_RULES] = print_rules,
+    [VS_CTL_CMD_SHOW_VF] = print_vf,
+    [VS_CTL_CMD_SHOW_VHOST] = print_vhost,
+    [VS_CTL_CMD_SHOW_OPENFLOW] = print_openflow,
+    [VS_CTL_CMD_SHOW_RXQS] = print_rxqs,
+    [VS_CTL_CMD_STATS] = print_stats,
+    [VS_CTL_CMD_STATS_CLEAR] = print_cleared,
+    [VS_CTL_CMD_RULE_ADD] = print_summary,
+    [VS_CTL_CMD_RULE_DEL] = print_summary,
+    [VS_CTL_CMD_RULE_MOD] = print_summary,
+    [VS_CTL_CMD_RULE_BATCH] = print_summary,
+    [VS_CTL_CMD_RELOAD] = print_summary,
+    [VS_CTL_CMD_SAVE] = print_saved,
+    [VS_CTL_CMD_RXQ_REBALANCE] = print_rebalance,
+    [VS_CTL_CMD_LOG_LEVEL] = print_log,
+    [VS_CTL_CMD_METRICS] = print_metrics,
     [VS_CTL_CMD_TRACE] = print_trace,
+    [VS_CTL_CMD_SHOW_TUNNELS] = print_tunnels,
+    [VS_CTL_CMD_SHOW_NEIGHBOURS] = print_neighbours,
 };
 
 /* The command whose words start argv (the longest such), or -1; *nwords

@@ -113,6 +113,11 @@ write_match(FILE *f, const struct vs_cfg_match *m)
 		KEY("icmp_type"), fprintf(f, "%u", m->icmp_type);
 	if (m->fields & VS_CFG_M_ICMP_CODE)
 		KEY("icmp_code"), fprintf(f, "%u", m->icmp_code);
+	if (m->fields & VS_CFG_M_TUN_ID)
+		KEY("tun_id"), fprintf(f, "%u", m->tun_id);
+	if (m->fields & VS_CFG_M_TUN_SRC)
+		KEY("tun_src"), fprintf(f, "\"%u.%u.%u.%u\"", m->tun_src[0], m->tun_src[1],
+					m->tun_src[2], m->tun_src[3]);
 #undef KEY
 	fputs("}", f);
 }

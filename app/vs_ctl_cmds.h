@@ -43,6 +43,10 @@
 	  "the normal action's MAC table: MAC, VLAN, port, age, static")                           \
 	X(FDB_FLUSH, "fdb", "flush", "fdb flush", "[PORT]", 0, 1, 0,                               \
 	  "remove learned MAC table entries (of PORT only when given)")                            \
+	X(SHOW_TUNNELS, "show", "tunnels", "show tunnels", "", 0, 0, VS_CTL_F_RO | VS_CTL_F_STATS, \
+	  "vxlan ports: underlay, VNI, addresses, remotes resolved, encap/decap counters")        \
+	X(SHOW_NEIGHBOURS, "show", "neighbours", "show neighbours", "", 0, 0, VS_CTL_F_RO,         \
+	  "the tunnels' underlay neighbour table (ARP / ND): address, MAC, state, age")           \
 	X(SHOW_RXQS, "show", "rxqs", "show rxqs", "[all]", 0, 1, VS_CTL_F_RO | VS_CTL_F_STATS,     \
 	  "rx queues per worker with their usage; all: also never-polled ones")                    \
 	X(STATS, "stats", NULL, "stats", "", 0, 0, VS_CTL_F_RO | VS_CTL_F_STATS,                   \

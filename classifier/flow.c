@@ -83,5 +83,10 @@ vs_flow_key_format(const struct vs_flow_key *k, char *buf, size_t size)
 		if (k->l4_src != 0 || k->l4_dst != 0)
 			kb_add(&b, " l4_src=%u l4_dst=%u", k->l4_src, k->l4_dst);
 	}
+	if (k->tun_id[0] | k->tun_id[1] | k->tun_id[2] | k->tun_src[0] | k->tun_src[1] |
+	    k->tun_src[2] | k->tun_src[3])
+		kb_add(&b, " tun_id=%u tun_src=%u.%u.%u.%u",
+		       (unsigned)k->tun_id[0] << 16 | (unsigned)k->tun_id[1] << 8 | k->tun_id[2],
+		       k->tun_src[0], k->tun_src[1], k->tun_src[2], k->tun_src[3]);
 	return b.truncated ? -ENOSPC : 0;
 }

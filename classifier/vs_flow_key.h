@@ -46,8 +46,9 @@ struct vs_flow_key {
 	uint8_t ip_src[16];
 	uint8_t ip_dst[16];
 	/* word 7 */
-	uint8_t ip_frag; /* VS_FRAG_* */
-	uint8_t pad[7];	 /* always zero */
+	uint8_t ip_frag;    /* VS_FRAG_* */
+	uint8_t tun_id[3];  /* received on a vxlan port: its VNI (network order); else 0 */
+	uint8_t tun_src[4]; /* ... and the sending VTEP, when IPv4 (network order); else 0 */
 } __attribute__((aligned(64)));
 
 _Static_assert(sizeof(struct vs_flow_key) == 64, "flow key must be one cache line");

@@ -668,7 +668,7 @@ static int
 check_sec_keys(struct vs_cfg_ctx *c, const struct vs_cfg_node *map, const char *path,
 	       enum vs_cfg_section sec)
 {
-	const char *names[32];
+	const char *names[48];
 	size_t n = 0, i;
 	const struct vs_cfg_key *keys = vs_config_keys(sec, &n);
 
@@ -755,7 +755,20 @@ key_of_type(const struct vs_cfg_key *k, const void *obj)
 		return false;
 	if ((k->flags & VS_CFG_K_VHOST) && p->type != VS_CFG_PORT_VHOST)
 		return false;
+	if ((k->flags & VS_CFG_K_VXLAN) && p->type != VS_CFG_PORT_VXLAN)
+		return false;
 	return true;
+}
+
+/* The port type a type-specific key belongs to. */
+static const char *
+key_type_name(const struct vs_cfg_key *k)
+{
+	if (k->flags & VS_CFG_K_ETHDEV)
+		return "ethdev";
+	if (k->flags & VS_CFG_K_VHOST)
+		return "vhost";
+	return "vxlan";
 }
 
 /* Whether a key applies to this object: of its port type, and of its mode. */
@@ -1401,7 +1414,9 @@ parse_rxq_pin(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *pat
 	struct vs_cfg_port *p = ((void **)arg)[0];
 	const struct vs_config *cfg = ((void **)arg)[1];
 	struct vs_cfg_rxq_pin *pin = &p->rxq_pins[i];
-	uint16_t nq = p->type == VS_CFG_PORT_ETHDEV ? p->rx_queues : p->queues;
+	uint16_t nq = p->type == VS_CFG_PORT_ETHDEV  ? p->rx_queues
+		      : p->type == VS_CFG_PORT_VHOST ? p->queues
+						     : 0;
 	const struct vs_cfg_node *v;
 	char kp[KEYPATH_MAX];
 	uint32_t j;
@@ -1409,6 +1424,10 @@ parse_rxq_pin(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *pat
 	pin->pos = n->pos;
 	if (need_map(c, n, path) < 0 || check_keys(c, n, path, keys, ARRAY_LEN(keys)) < 0)
 		return -EINVAL;
+	if (nq == 0)
+		return vs_cfg_fail(c, n->pos, path,
+				   "a vxlan port has no rx queues (its packets come in on its "
+				   "underlay); expected no rxq_pin");
 	v = get(n, "queue");
 	if (v == NULL)
 		return missing(c, n, path, "queue", "an rx queue index");
@@ -1588,8 +1607,7 @@ parse_port(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, 
 			key_text(k, kt, sizeof(kt));
 			return vs_cfg_fail(c, k->pos, sub(kp, path, kt),
 					   "applies to %s ports only; expected a key of %s ports",
-					   p->type == VS_CFG_PORT_ETHDEV ? "vhost" : "ethdev",
-					   p->type == VS_CFG_PORT_ETHDEV ? "ethdev" : "vhost");
+					   key_type_name(kk), vs_cfg_port_type_str(p->type));
 		}
 	}
 	rc = parse_obj(c, n, path, VS_CFG_SEC_PORTS, PORT_FIRST_KEYS, PASS_EARLY, p, cfg);
@@ -1828,7 +1846,7 @@ vs_cfg_key_write(FILE *f, const struct vs_cfg_key *k, const void *obj, const cha
 
 	if (k->flags & VS_CFG_K_EXTERN)
 		return 0;
-	if ((k->flags & (VS_CFG_K_ETHDEV | VS_CFG_K_VHOST | VS_CFG_K_SERVER)) &&
+	if ((k->flags & (VS_CFG_K_ETHDEV | VS_CFG_K_VHOST | VS_CFG_K_VXLAN | VS_CFG_K_SERVER)) &&
 	    !key_applies(k, obj))
 		return 0;
 	if (k->ops != NULL && k->ops->write != NULL)
@@ -2597,6 +2615,225 @@ static const struct vs_cfg_key_ops port_tag_ops = {.check = check_port_tag};
 static const struct vs_cfg_key_ops l2_static_ops = {
     .parse = parse_l2_statics, .diff = diff_l2_statics, .write = write_l2_statics};
 
+/* ---- vxlan ports ---- */
+
+/* One address (no prefix length) into *out. */
+static int
+get_ip(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, struct vs_cfg_ip *out)
+{
+	static const char expected[] = "an IPv4 or IPv6 address such as \"192.0.2.1\" or "
+				       "\"2001:db8::1\"";
+	struct vs_cfg_prefix pfx;
+	char shown[80];
+
+	if (need_scalar(c, n, path, expected) < 0)
+		return -EINVAL;
+	if (strchr(n->str, '/') != NULL || vs_cfg_parse_prefix(n->str, &pfx) < 0)
+		return vs_cfg_fail(c, n->pos, path, "%s is not an address; expected %s",
+				   vs_cfg_show(n, shown, sizeof(shown)), expected);
+	out->family = pfx.family;
+	memcpy(out->addr, pfx.addr, sizeof(out->addr));
+	if ((pfx.family == 4 && (out->addr[0] == 0 || out->addr[0] >= 224)) ||
+	    (pfx.family == 6 &&
+	     (out->addr[0] == 0xff || memcmp(out->addr, (uint8_t[16]){0}, 16) == 0)))
+		return vs_cfg_fail(c, n->pos, path, "%s is not a unicast address; expected %s",
+				   vs_cfg_show(n, shown, sizeof(shown)), expected);
+	return 0;
+}
+
+static int
+parse_local_ip(struct vs_cfg_ctx *c, const struct key_at *at)
+{
+	struct vs_cfg_port *p = at->obj;
+
+	if (at->v == NULL)
+		return missing(c, at->map, at->path, "local_ip",
+			       "this end's IPv4 or IPv6 address on the underlay");
+	return get_ip(c, at->v, at->kp, &p->local_ip);
+}
+
+/* A remote of local_ip's family (local_ip is read first), not local_ip. */
+static int
+check_remote(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path,
+	     const struct vs_cfg_port *p, const struct vs_cfg_ip *r)
+{
+	char a[48];
+
+	if (r->family != p->local_ip.family)
+		return vs_cfg_fail(c, n->pos, path,
+				   "%s is IPv%u but local_ip is IPv%u; expected remotes of "
+				   "local_ip's family",
+				   vs_cfg_ip_str(r, a, sizeof(a)), r->family, p->local_ip.family);
+	if (memcmp(r, &p->local_ip, sizeof(*r)) == 0)
+		return vs_cfg_fail(c, n->pos, path,
+				   "%s is local_ip; expected a remote VTEP's address",
+				   vs_cfg_ip_str(r, a, sizeof(a)));
+	return 0;
+}
+
+static int
+parse_remote_ips(struct vs_cfg_ctx *c, const struct key_at *at)
+{
+	struct vs_cfg_port *p = at->obj;
+	const struct vs_cfg_node *it;
+	char ip[KEYPATH_MAX];
+	uint32_t len, j, k;
+
+	if (at->v == NULL)
+		return missing(c, at->map, at->path, "remote_ip",
+			       "the remote VTEP's address, or a list of them");
+	if (at->v->kind == VS_CFG_NODE_SCALAR) {
+		p->n_remotes = 1;
+		if (get_ip(c, at->v, at->kp, &p->remote_ips[0]) < 0)
+			return -EINVAL;
+		return check_remote(c, at->v, at->kp, p, &p->remote_ips[0]);
+	}
+	if (list_len(c, at->v, at->kp, VS_CFG_MAX_REMOTES, "remotes", &len) < 0)
+		return -EINVAL;
+	if (len == 0)
+		return vs_cfg_fail(c, at->v->pos, at->kp,
+				   "an empty list; expected one or more remote VTEP addresses");
+	p->n_remotes = (uint16_t)len;
+	for (it = at->v->first, j = 0; it != NULL; it = it->next, j++) {
+		if (get_ip(c, it, idx(ip, at->kp, j), &p->remote_ips[j]) < 0 ||
+		    check_remote(c, it, ip, p, &p->remote_ips[j]) < 0)
+			return -EINVAL;
+		for (k = 0; k < j; k++)
+			if (memcmp(&p->remote_ips[k], &p->remote_ips[j],
+				   sizeof(p->remote_ips[j])) == 0)
+				return vs_cfg_fail(
+				    c, it->pos, ip,
+				    "already remote_ip[%u]; expected each remote once", k);
+	}
+	return 0;
+}
+
+static bool
+diff_local_ip(const struct vs_cfg_key *k, const void *a, const void *b, char *sfx, size_t sfx_size,
+	      char *was, char *now, size_t size)
+{
+	const struct vs_cfg_port *x = a, *y = b;
+	char p[48], q[48];
+
+	if (memcmp(&x->local_ip, &y->local_ip, sizeof(x->local_ip)) == 0)
+		return false;
+	return differ(sfx, sfx_size, was, now, size, "", -1,
+		      vs_cfg_ip_str(&x->local_ip, p, sizeof(p)),
+		      vs_cfg_ip_str(&y->local_ip, q, sizeof(q)));
+}
+
+static bool
+diff_remote_ips(const struct vs_cfg_key *k, const void *a, const void *b, char *sfx,
+		size_t sfx_size, char *was, char *now, size_t size)
+{
+	const struct vs_cfg_port *x = a, *y = b;
+	char p[48], q[48];
+	uint32_t i;
+
+	if (x->n_remotes != y->n_remotes)
+		return count_differs(sfx, sfx_size, was, now, size, x->n_remotes, y->n_remotes);
+	for (i = 0; i < x->n_remotes; i++)
+		if (memcmp(&x->remote_ips[i], &y->remote_ips[i], sizeof(x->remote_ips[i])) != 0)
+			return differ(sfx, sfx_size, was, now, size, NULL, i,
+				      vs_cfg_ip_str(&x->remote_ips[i], p, sizeof(p)),
+				      vs_cfg_ip_str(&y->remote_ips[i], q, sizeof(q)));
+	return false;
+}
+
+static int
+write_local_ip(FILE *f, const struct vs_cfg_key *k, const void *obj, const char *prefix,
+	       const char *indent)
+{
+	const struct vs_cfg_port *p = obj;
+	char b[48];
+
+	(void)indent;
+	if (p->local_ip.family == 0)
+		return 0;
+	fprintf(f, "%s%s: ", prefix, k->name);
+	vs_cfg_write_str(f, vs_cfg_ip_str(&p->local_ip, b, sizeof(b)));
+	fputc('\n', f);
+	return 1;
+}
+
+static int
+write_remote_ips(FILE *f, const struct vs_cfg_key *k, const void *obj, const char *prefix,
+		 const char *indent)
+{
+	const struct vs_cfg_port *p = obj;
+	char b[48];
+	uint32_t i;
+
+	(void)indent;
+	if (p->n_remotes == 0)
+		return 0;
+	fprintf(f, "%s%s: [", prefix, k->name);
+	for (i = 0; i < p->n_remotes; i++) {
+		fputs(i ? ", " : "", f);
+		vs_cfg_write_str(f, vs_cfg_ip_str(&p->remote_ips[i], b, sizeof(b)));
+	}
+	fputs("]\n", f);
+	return 1;
+}
+
+/*
+ * vxlan ports: the underlay is an ethdev port of the file, the remotes are of
+ * local_ip's family and not local_ip, and the tunnels of one underlay share
+ * local_ip and dst_port (one address per underlay) with a VNI each.
+ */
+static int
+check_vxlan_ports(struct vs_cfg_ctx *c, const struct vs_config *cfg)
+{
+	char kp[KEYPATH_MAX], a[48];
+	uint32_t i, j;
+
+	for (i = 0; i < cfg->n_ports; i++) {
+		const struct vs_cfg_port *p = &cfg->ports[i];
+		const struct vs_cfg_port *u;
+
+		if (p->type != VS_CFG_PORT_VXLAN)
+			continue;
+		u = vs_config_port(cfg, p->underlay);
+		snprintf(kp, sizeof(kp), "ports[%u].underlay", i);
+		if (u == NULL || u->type != VS_CFG_PORT_ETHDEV)
+			return vs_cfg_fail(c, p->where_pos, kp,
+					   "\"%s\" is %s; expected the name of an ethdev port in "
+					   "ports",
+					   p->underlay,
+					   u == NULL ? "not a port" : "not an ethdev port");
+		for (j = 0; j < i; j++) {
+			const struct vs_cfg_port *q = &cfg->ports[j];
+
+			if (q->type != VS_CFG_PORT_VXLAN || strcmp(q->underlay, p->underlay) != 0)
+				continue;
+			if (memcmp(&q->local_ip, &p->local_ip, sizeof(p->local_ip)) != 0 ||
+			    q->dst_port != p->dst_port) {
+				snprintf(kp, sizeof(kp), "ports[%u].local_ip", i);
+				return vs_cfg_fail(
+				    c, p->pos, kp,
+				    "differs from ports[%u] \"%s\" on underlay %s "
+				    "(local_ip %s, dst_port %u); expected one local_ip "
+				    "and dst_port per underlay",
+				    j, q->name, p->underlay,
+				    vs_cfg_ip_str(&q->local_ip, a, sizeof(a)), q->dst_port);
+			}
+			if (q->vni == p->vni) {
+				snprintf(kp, sizeof(kp), "ports[%u].vni", i);
+				return vs_cfg_fail(c, p->pos, kp,
+						   "%u is already ports[%u] \"%s\" on underlay %s; "
+						   "expected one port per VNI and underlay",
+						   p->vni, j, q->name, p->underlay);
+			}
+		}
+	}
+	return 0;
+}
+
+static const struct vs_cfg_key_ops local_ip_ops = {
+    .parse = parse_local_ip, .diff = diff_local_ip, .write = write_local_ip};
+static const struct vs_cfg_key_ops remote_ip_ops = {
+    .parse = parse_remote_ips, .diff = diff_remote_ips, .write = write_remote_ips};
+
 /* A field: its offset and size. SPAN: the fields first..last of a custom key. */
 #define AT(st, f) .offset = offsetof(st, f), .size = sizeof(((st *)0)->f)
 #define SPAN(st, first, last)                                                                      \
@@ -2657,8 +2894,10 @@ static const struct vs_cfg_key control_keys[] = {
 };
 #undef C
 
-static const struct vs_cfg_enum port_types[] = {
-    {"ethdev", VS_CFG_PORT_ETHDEV}, {"vhost", VS_CFG_PORT_VHOST}, {NULL, 0}};
+static const struct vs_cfg_enum port_types[] = {{"ethdev", VS_CFG_PORT_ETHDEV},
+						{"vhost", VS_CFG_PORT_VHOST},
+						{"vxlan", VS_CFG_PORT_VXLAN},
+						{NULL, 0}};
 static const struct vs_cfg_enum vhost_modes[] = {
     {"client", VS_CFG_VHOST_CLIENT}, {"server", VS_CFG_VHOST_SERVER}, {NULL, 0}};
 
@@ -2668,13 +2907,14 @@ static const struct vs_cfg_enum vhost_modes[] = {
 #define P   struct vs_cfg_port
 #define ETH VS_CFG_K_ETHDEV
 #define VHU VS_CFG_K_VHOST
+#define VXL VS_CFG_K_VXLAN
 static const struct vs_cfg_key port_keys[] = {
     {"name", VS_CFG_T_STR, RECREATE, VS_CFG_K_REQUIRED | VS_CFG_K_ID, AT(P, name),
      .charset = CS_NAME, .missing = "a port name", .ops = &port_name_ops,
      .doc = "used by rules, rxq_pin, sriov.dpdk_port"},
     {"type", VS_CFG_T_ENUM, RECREATE, VS_CFG_K_REQUIRED, AT(P, type), .enums = port_types,
-     .what = "port type", .expected = "ethdev or vhost", .missing = "ethdev or vhost",
-     .doc = "ethdev or vhost"},
+     .what = "port type", .expected = "ethdev, vhost or vxlan", .missing = "ethdev, vhost or vxlan",
+     .doc = "ethdev, vhost or vxlan"},
     {"rxq_pin", VS_CFG_T_CUSTOM, LIVE, VS_CFG_K_LATE, SPAN(P, rxq_pins, n_rxq_pins),
      .ops = &rxq_pin_ops, .doc = "pin rx queues to workers"},
     {"device", VS_CFG_T_STR, RECREATE, ETH | VS_CFG_K_REQUIRED | VS_CFG_K_POS, AT(P, device),
@@ -2714,6 +2954,25 @@ static const struct vs_cfg_key port_keys[] = {
      .doc = "server mode: socket permissions"},
     {"offloads", VS_CFG_T_BOOL, RECREATE, VHU, AT(P, offloads), .def = true,
      .doc = "negotiate checksum and TSO offloads with the guest"},
+    {"underlay", VS_CFG_T_STR, RECREATE, VXL | VS_CFG_K_REQUIRED | VS_CFG_K_POS, AT(P, underlay),
+     .pos_offset = offsetof(P, where_pos), .charset = CS_NAME,
+     .missing = "the name of the ethdev port the tunnel runs over",
+     .doc = "vxlan: the ethdev port the tunnel runs over"},
+    {"local_ip", VS_CFG_T_CUSTOM, RECREATE, VXL, AT(P, local_ip), .ops = &local_ip_ops,
+     .doc = "vxlan: this end's IPv4 or IPv6 address on the underlay"},
+    {"remote_ip", VS_CFG_T_CUSTOM, RECREATE, VXL, SPAN(P, remote_ips, n_remotes),
+     .ops = &remote_ip_ops, .doc = "vxlan: the remote VTEP, or a list of them (floods go to each)"},
+    {"vni", UINT, RECREATE, VXL | VS_CFG_K_REQUIRED, AT(P, vni), .max = 0xffffff,
+     .missing = "the VXLAN network identifier 0..16777215", .doc = "vxlan: the VNI"},
+    {"dst_port", UINT, RECREATE, VXL, AT(P, dst_port), .min = 1, .max = 65535, .def = 4789,
+     .doc = "vxlan: UDP destination port"},
+    {"ttl", UINT, RECREATE, VXL, AT(P, ttl), .min = 1, .max = 255, .def = 64,
+     .doc = "vxlan: outer TTL / hop limit"},
+    {"df", VS_CFG_T_BOOL, RECREATE, VXL, AT(P, df),
+     .doc = "vxlan: set DF in the outer IPv4 header"},
+    {"remote_mac", VS_CFG_T_MAC, RECREATE, VXL | VS_CFG_K_HAS, AT(P, remote_mac),
+     .has_offset = offsetof(P, has_remote_mac),
+     .doc = "vxlan: static next-hop MAC (no ARP / ND for the remotes)"},
     {"ofport", UINT, LIVE, AT(P, ofport), .max = 0xffffff00u,
      .doc = "OpenFlow port number; 0 = position in ports + 1"},
     {"trunks", VS_CFG_T_CUSTOM, RECREATE, SPAN(P, n_trunks, trunks), .ops = &trunks_ops,
@@ -2726,6 +2985,7 @@ static const struct vs_cfg_key port_keys[] = {
 };
 #undef ETH
 #undef VHU
+#undef VXL
 #undef P
 
 /* A PF is found by its name; a new num_vfs re-creates its VFs. */
@@ -3036,6 +3296,8 @@ check_port_devices(struct vs_cfg_ctx *c, const struct vs_config *cfg)
 		const struct vs_cfg_port *p = &cfg->ports[i];
 		bool eth = p->type == VS_CFG_PORT_ETHDEV;
 
+		if (p->type == VS_CFG_PORT_VXLAN)
+			continue;
 		snprintf(kp, sizeof(kp), "ports[%u].%s", i, eth ? "device" : "path");
 		if (eth)
 			device_key(p->device, ka, sizeof(ka));
@@ -3077,8 +3339,8 @@ check_port_devices(struct vs_cfg_ctx *c, const struct vs_config *cfg)
 /* ---- rules ---- */
 
 static const char *const match_keys[] = {
-    "in_port", "eth_src",  "eth_dst", "eth_type", "vlan",   "vlan_pcp",	 "ip_src",
-    "ip_dst",  "ip_proto", "ip_dscp", "l4_src",	  "l4_dst", "icmp_type", "icmp_code",
+    "in_port",	"eth_src", "eth_dst", "eth_type", "vlan",      "vlan_pcp",  "ip_src", "ip_dst",
+    "ip_proto", "ip_dscp", "l4_src",  "l4_dst",	  "icmp_type", "icmp_code", "tun_id", "tun_src",
 };
 
 static int
@@ -3350,6 +3612,21 @@ parse_match(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path,
 					   "an L4 port without a port-carrying protocol; expected "
 					   "ip_proto tcp, udp or sctp in the same match");
 	}
+	if ((v = vn[14]) != NULL && get_u32(c, v, sub(kp, path, "tun_id"), 0, 0xffffff, &m->tun_id))
+		return -EINVAL;
+	if ((v = vn[15]) != NULL) {
+		struct vs_cfg_ip ip;
+
+		sub(kp, path, "tun_src");
+		if (get_ip(c, v, kp, &ip) < 0)
+			return -EINVAL;
+		if (ip.family != 4)
+			return vs_cfg_fail(c, v->pos, kp,
+					   "%s is IPv6, which rules cannot match; expected an IPv4 "
+					   "remote VTEP (match IPv6 ones by in_port)",
+					   vs_cfg_show(v, shown, sizeof(shown)));
+		memcpy(m->tun_src, ip.addr, 4);
+	}
 	for (i = 12; i <= 13; i++) {
 		if ((v = vn[i]) == NULL)
 			continue;
@@ -3580,6 +3857,8 @@ load_tree(struct vs_cfg_ctx *c, const struct vs_cfg_node *root, struct vs_config
 		rc = parse_ports(c, get(root, "ports"), cfg);
 	if (rc == 0)
 		rc = check_port_devices(c, cfg);
+	if (rc == 0)
+		rc = check_vxlan_ports(c, cfg);
 	if (rc == 0)
 		rc = check_l2_ports(c, cfg);
 	if (rc == 0)
@@ -3909,8 +4188,19 @@ vs_cfg_port_type_str(enum vs_cfg_port_type t)
 		return "ethdev";
 	case VS_CFG_PORT_VHOST:
 		return "vhost";
+	case VS_CFG_PORT_VXLAN:
+		return "vxlan";
 	}
 	return "unknown";
+}
+
+const char *
+vs_cfg_ip_str(const struct vs_cfg_ip *ip, char *buf, size_t size)
+{
+	if (ip->family == 0 ||
+	    inet_ntop(ip->family == 4 ? AF_INET : AF_INET6, ip->addr, buf, (socklen_t)size) == NULL)
+		snprintf(buf, size, "-");
+	return buf;
 }
 
 const char *

@@ -64,6 +64,15 @@ struct vs_cfg_classifier {
 enum vs_cfg_port_type {
 	VS_CFG_PORT_ETHDEV = 0, /* PCI device or vdev devargs */
 	VS_CFG_PORT_VHOST,	/* vhost-user socket */
+	VS_CFG_PORT_VXLAN,	/* VXLAN tunnel endpoint (RFC 7348) over an ethdev underlay */
+};
+
+#define VS_CFG_MAX_REMOTES 16 /* remote VTEPs of one vxlan port */
+
+/* One IPv4 or IPv6 address (network order; IPv4 in the first 4 bytes). */
+struct vs_cfg_ip {
+	uint8_t family; /* 4 or 6; 0 unset */
+	uint8_t addr[16];
 };
 
 enum vs_cfg_vhost_mode {
@@ -128,6 +137,21 @@ struct vs_cfg_port {
 	uint32_t socket_perm; /* server mode, default 0660 */
 	bool offloads;	      /* checksum / TSO offloads with the guest, default true */
 
+	/* vxlan: the ethdev port the tunnel's packets go out of and come in
+	 * by, this end's address there, the remote VTEPs (floods go to each:
+	 * head-end replication), the VNI, the UDP destination port, the outer
+	 * TTL and DF bit, and a static next-hop MAC (else ARP / ND resolves it). */
+	char underlay[VS_CFG_NAME_MAX];
+	struct vs_cfg_ip local_ip;
+	struct vs_cfg_ip remote_ips[VS_CFG_MAX_REMOTES];
+	uint16_t n_remotes;
+	uint32_t vni;
+	uint16_t dst_port; /* default 4789 */
+	uint8_t ttl;	   /* default 64 */
+	bool df;	   /* IPv4 outer DF bit, default false */
+	bool has_remote_mac;
+	struct vs_cfg_mac remote_mac;
+
 	uint32_t ofport; /* OpenFlow port number; 0 = index in ports + 1 */
 
 	/* VLAN mode of the normal action (OVS tag / trunks): tag != 0 makes an
@@ -159,6 +183,8 @@ enum {
 	VS_CFG_M_L4_DST = 1u << 11,
 	VS_CFG_M_ICMP_TYPE = 1u << 12,
 	VS_CFG_M_ICMP_CODE = 1u << 13,
+	VS_CFG_M_TUN_ID = 1u << 14,  /* received on a vxlan port with this VNI */
+	VS_CFG_M_TUN_SRC = 1u << 15, /* ... from this (IPv4) remote VTEP */
 };
 
 struct vs_cfg_prefix {
@@ -182,6 +208,8 @@ struct vs_cfg_match {
 	uint16_t l4_src_lo, l4_src_hi;
 	uint16_t l4_dst_lo, l4_dst_hi;
 	uint8_t icmp_type, icmp_code;
+	uint32_t tun_id;    /* 0..16777215 */
+	uint8_t tun_src[4]; /* IPv4, network order */
 };
 
 enum vs_cfg_action_type {
@@ -450,6 +478,7 @@ enum vs_cfg_reload {
 #define VS_CFG_K_EMPTY	  (1u << 8)  /* a string that may be "" */
 #define VS_CFG_K_POS	  (1u << 9)  /* the value's position goes to pos_offset */
 #define VS_CFG_K_EXTERN	  (1u << 10) /* listed only: parsed and compared by dedicated code */
+#define VS_CFG_K_VXLAN	  (1u << 11) /* ports: a key of vxlan ports only */
 
 struct vs_cfg_enum {
 	const char *name;
@@ -520,7 +549,9 @@ int vs_config_check_of_listen(const char *s);
 const struct vs_cfg_port *vs_config_port(const struct vs_config *cfg, const char *name);
 int vs_config_port_index(const struct vs_config *cfg, const char *name);
 
-/* Text forms, for logs and `show` commands. buf must hold 18 bytes for a MAC. */
+/* Text forms, for logs and `show` commands. buf must hold 18 bytes for a MAC,
+ * 46 for an address. */
+const char *vs_cfg_ip_str(const struct vs_cfg_ip *ip, char *buf, size_t size);
 const char *vs_cfg_mac_str(const struct vs_cfg_mac *mac, char *buf, size_t size);
 const char *vs_cfg_port_type_str(enum vs_cfg_port_type t);
 const char *vs_cfg_action_type_str(enum vs_cfg_action_type t);

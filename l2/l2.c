@@ -116,7 +116,8 @@ vs_l2_destroy(struct vs_l2 *l2)
 }
 
 static int
-entry_add(struct vs_l2 *l2, const struct vs_l2_key *k, uint16_t port, bool is_static)
+entry_add(struct vs_l2 *l2, const struct vs_l2_key *k, uint16_t port, uint8_t remote,
+	  bool is_static)
 {
 	struct vs_l2_entry *e;
 	int rc;
@@ -130,6 +131,7 @@ entry_add(struct vs_l2 *l2, const struct vs_l2_key *k, uint16_t port, bool is_st
 		return -ENOMEM;
 	e->key = *k;
 	e->port = port;
+	e->remote = remote;
 	e->is_static = is_static;
 	e->seen = l2->dp.now;
 	rc = rte_hash_add_key_data(l2->dp.h, k, e);
@@ -151,12 +153,13 @@ vs_l2_static_add(struct vs_l2 *l2, const uint8_t *mac, uint16_t vlan, uint16_t p
 
 	if (e != NULL) {
 		/* replaces a learned entry: make it static in place */
-		__atomic_store_n(&e->port, port, __ATOMIC_RELAXED);
+		__atomic_store_n(&e->remote, VS_L2_REMOTE_NONE, __ATOMIC_RELAXED);
+		__atomic_store_n(&e->port, port, __ATOMIC_RELEASE);
 		e->is_static = 1;
 		return 0;
 	}
 	vs_l2_key_make(&k, mac, vlan);
-	return entry_add(l2, &k, port, true);
+	return entry_add(l2, &k, port, VS_L2_REMOTE_NONE, true);
 }
 
 static void
@@ -165,15 +168,17 @@ apply(struct vs_l2 *l2, const struct vs_l2_event *ev)
 	struct vs_l2_entry *e = vs_l2_lookup(&l2->dp, ev->key.mac, ev->key.vlan);
 
 	if (e == NULL) {
-		if (entry_add(l2, &ev->key, ev->port, false) == 0)
+		if (entry_add(l2, &ev->key, ev->port, ev->remote, false) == 0)
 			l2->stats.learned++;
 		return;
 	}
 	if (e->is_static)
 		return;
 	__atomic_store_n(&e->seen, l2->dp.now, __ATOMIC_RELAXED);
-	if (e->port != ev->port) {
-		__atomic_store_n(&e->port, ev->port, __ATOMIC_RELAXED);
+	if (e->port != ev->port || e->remote != ev->remote) {
+		/* remote first: a reader that sees the new port sees its remote */
+		__atomic_store_n(&e->remote, ev->remote, __ATOMIC_RELAXED);
+		__atomic_store_n(&e->port, ev->port, __ATOMIC_RELEASE);
 		l2->stats.moved++;
 	}
 }

@@ -8,7 +8,7 @@
 
 void
 vs_l2_post(struct vs_l2_dp *l2, struct vs_l2_wstate *ws, uint16_t worker, const uint8_t *mac,
-	   uint16_t vlan, uint16_t port)
+	   uint16_t vlan, uint16_t port, uint8_t remote)
 {
 	uint32_t now = __atomic_load_n(&l2->now, __ATOMIC_RELAXED);
 	struct vs_l2_event ev;
@@ -16,9 +16,10 @@ vs_l2_post(struct vs_l2_dp *l2, struct vs_l2_wstate *ws, uint16_t worker, const 
 	vs_l2_key_make(&ev.key, mac, vlan);
 	/* The same request again before the control thread applied it. */
 	if (memcmp(&ws->last, &ev.key, sizeof(ev.key)) == 0 && ws->last_port == port &&
-	    ws->last_now == now)
+	    ws->last_remote == remote && ws->last_now == now)
 		return;
 	ev.port = port;
+	ev.remote = remote;
 	ev.pad = 0;
 	if (rte_ring_sp_enqueue_elem(l2->ring[worker], &ev, sizeof(ev)) != 0) {
 		ws->lost++;
@@ -26,5 +27,6 @@ vs_l2_post(struct vs_l2_dp *l2, struct vs_l2_wstate *ws, uint16_t worker, const 
 	}
 	ws->last = ev.key;
 	ws->last_port = port;
+	ws->last_remote = remote;
 	ws->last_now = now;
 }

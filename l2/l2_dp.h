@@ -36,18 +36,26 @@ struct vs_l2_key {
 	uint16_t vlan;
 } __rte_aligned(8);
 
+/* remote of an entry behind no tunnel (a port that is not a vxlan port). */
+#define VS_L2_REMOTE_NONE 0xff
+
 struct vs_l2_entry {
 	struct vs_l2_key key; /* dp: ro, ctl: ro */
 	uint16_t port;	      /* dp: ro, ctl: rw (a move) */
 	uint8_t is_static;    /* dp: ro, ctl: ro */
-	uint32_t seen;	      /* last second the source was seen; dp: rw, ctl: rw */
+	/* Behind a vxlan port: the index of the remote VTEP the MAC was seen
+	 * behind (its remote_ip list); written before port on a move, so a
+	 * reader that sees the new port sees its remote. dp: ro, ctl: rw. */
+	uint8_t remote;
+	uint32_t seen; /* last second the source was seen; dp: rw, ctl: rw */
 };
 
 /* A learn (or move) request from a worker. */
 struct vs_l2_event {
 	struct vs_l2_key key;
 	uint16_t port;
-	uint16_t pad; /* ring elements are multiples of 4 bytes */
+	uint8_t remote; /* VS_L2_REMOTE_NONE unless port is a vxlan port */
+	uint8_t pad;	/* ring elements are multiples of 4 bytes */
 };
 
 struct vs_l2_dp {
@@ -60,6 +68,7 @@ struct vs_l2_dp {
 struct vs_l2_wstate {
 	struct vs_l2_key last; /* last key posted, to post a new MAC once per burst run */
 	uint16_t last_port;
+	uint8_t last_remote;
 	uint32_t last_now; /* l2->now when it was posted: repost a second later */
 	uint64_t lost;	   /* events the full ring refused (ctl: ro) */
 	uint64_t flooded;  /* packets the normal action flooded (ctl: ro) */
@@ -87,19 +96,21 @@ vs_l2_lookup(const struct vs_l2_dp *l2, const uint8_t *mac, uint16_t vlan)
 
 /* Post a learn event (cold: new MAC or a move). */
 void vs_l2_post(struct vs_l2_dp *l2, struct vs_l2_wstate *ws, uint16_t worker, const uint8_t *mac,
-		uint16_t vlan, uint16_t port);
+		uint16_t vlan, uint16_t port, uint8_t remote);
 
-/* Learn that mac lives on port in vlan (worker `worker`). */
+/* Learn that mac lives on port in vlan (worker `worker`), behind remote
+ * VTEP `remote` of a vxlan port (VS_L2_REMOTE_NONE for other ports). */
 static inline void
 vs_l2_learn(struct vs_l2_dp *l2, struct vs_l2_wstate *ws, uint16_t worker, const uint8_t *mac,
-	    uint16_t vlan, uint16_t port)
+	    uint16_t vlan, uint16_t port, uint8_t remote)
 {
 	struct vs_l2_entry *e = vs_l2_lookup(l2, mac, vlan);
 
 	if (likely(e != NULL)) {
 		uint32_t now = __atomic_load_n(&l2->now, __ATOMIC_RELAXED);
 
-		if (likely(__atomic_load_n(&e->port, __ATOMIC_RELAXED) == port)) {
+		if (likely(__atomic_load_n(&e->port, __ATOMIC_RELAXED) == port &&
+			   __atomic_load_n(&e->remote, __ATOMIC_RELAXED) == remote)) {
 			if (__atomic_load_n(&e->seen, __ATOMIC_RELAXED) != now)
 				__atomic_store_n(&e->seen, now, __ATOMIC_RELAXED);
 			return;
@@ -107,7 +118,7 @@ vs_l2_learn(struct vs_l2_dp *l2, struct vs_l2_wstate *ws, uint16_t worker, const
 		if (e->is_static)
 			return; /* a static entry never moves */
 	}
-	vs_l2_post(l2, ws, worker, mac, vlan, port);
+	vs_l2_post(l2, ws, worker, mac, vlan, port, remote);
 }
 
 #endif /* VS_L2_DP_H */

@@ -103,6 +103,16 @@ compile_base(const struct vs_cfg_match *m, vs_port_lookup_fn lookup, void *arg,
 		k->l4_dst = m->icmp_code;
 		mk->l4_dst = 0xffff;
 	}
+	if (m->fields & VS_CFG_M_TUN_ID) {
+		k->tun_id[0] = (uint8_t)(m->tun_id >> 16);
+		k->tun_id[1] = (uint8_t)(m->tun_id >> 8);
+		k->tun_id[2] = (uint8_t)m->tun_id;
+		memset(mk->tun_id, 0xff, sizeof(mk->tun_id));
+	}
+	if (m->fields & VS_CFG_M_TUN_SRC) {
+		memcpy(k->tun_src, m->tun_src, sizeof(k->tun_src));
+		memset(mk->tun_src, 0xff, sizeof(mk->tun_src));
+	}
 	return 0;
 }
 

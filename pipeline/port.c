@@ -22,6 +22,7 @@
 #include "pipeline_log.h"
 #include "port_dp.h"
 #include "vs_port.h"
+#include "vs_tunnel.h"
 
 static const struct vs_port_ops *port_ops[VS_PORT_TYPE_MAX];
 
@@ -475,6 +476,11 @@ ethdev_create(struct vs_port *port, const struct vs_cfg_port *cfg, const struct 
 	}
 	ethdev_tx_offloads(port, &info, &conf);
 	ethdev_mtu_conf(port, cfg, &info, &conf);
+	/* A tunnel's underlay: the outer IPv4 header checksum by the device
+	 * when it can (the workers compute it otherwise). */
+	if (p->underlay)
+		conf.txmode.offloads |= info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+	port->tx_offloads = conf.txmode.offloads;
 	rc = rte_eth_dev_configure(port->dev_id, n_rxq, n_txq, &conf);
 	if (rc < 0) {
 		vs_port_fail(p, "port %s: configure failed: %s", port->name, rte_strerror(-rc));
@@ -610,6 +616,8 @@ vs_port_create(const struct vs_cfg_port *cfg, uint16_t id, const struct vs_port_
 	}
 	if (port_ops[VS_PORT_ETHDEV] == NULL)
 		port_ops[VS_PORT_ETHDEV] = &ethdev_ops;
+	if (port_ops[VS_PORT_VXLAN] == NULL)
+		port_ops[VS_PORT_VXLAN] = vs_tun_port_ops();
 	ops = port_ops[cfg->type];
 	if (ops == NULL) {
 		VS_PL_LOG(ERR, "port %s: type %s is not available in this build", cfg->name,

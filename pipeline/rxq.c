@@ -51,6 +51,9 @@ vs_rxq_assign(const struct vs_config *cfg, const uint16_t *port_ids, struct vs_r
 		/* vhost ports have `queues` queue pairs. */
 		if (p->type == VS_CFG_PORT_VHOST)
 			n_rxq = p->queues ? p->queues : 1;
+		/* vxlan ports: their frames come in on the underlay. */
+		if (p->type == VS_CFG_PORT_VXLAN)
+			n_rxq = 0;
 		if (n_rxq > VS_PORT_MAX_QUEUES)
 			return -EINVAL;
 		for (j = 0; j < p->n_rxq_pins; j++) {

@@ -57,6 +57,8 @@ vs_switch_mbuf_sizing(const struct vs_config *cfg, struct vs_mbuf_sizing *out)
 	for (i = 0; i < cfg->n_ports; i++) {
 		const struct vs_cfg_port *p = &cfg->ports[i];
 
+		if (p->type == VS_CFG_PORT_VXLAN)
+			continue; /* no rings: frames go through the underlay's */
 		if (p->type == VS_CFG_PORT_VHOST) {
 			/* Guest rings hold guest memory, not our mbufs; a dequeue
 			 * burst per queue is in flight. */
@@ -191,6 +193,7 @@ free_workers(struct vs_switch *sw)
 		vs_worker_drain(sw->workers[i]);
 		ring_free(sw->workers[i]->pin);
 		ring_free(sw->workers[i]->pout);
+		ring_free(sw->workers[i]->tctl);
 		vs_cls_ctx_destroy(sw->workers[i]->cls_ctx);
 		rte_free(sw->workers[i]->rule_bytes);
 		rte_mempool_free(sw->workers[i]->gso.direct_pool);
@@ -237,6 +240,19 @@ free_pools(struct vs_switch *sw)
 		sw->pools[s] = NULL;
 	}
 	sw->pool = NULL;
+}
+
+/* The tunnel module's frames (ARP, ND) leave as packet-outs: through worker
+ * 0's own tx path, never a tx queue of the control thread. */
+static int
+tun_send(void *arg, uint16_t port, struct rte_mbuf *m)
+{
+	struct vs_switch *sw = arg;
+	struct vs_pktio_meta *meta = vs_pktio_meta_of(m, sw->sh.pktio_off);
+
+	meta->out = port;
+	meta->in_port = UINT16_MAX;
+	return vs_switch_packet_out(sw, m);
 }
 
 struct vs_switch *
@@ -325,11 +341,17 @@ vs_switch_create(const struct vs_config *cfg)
 		    .align = __alignof__(struct vs_pktio_meta),
 		};
 
+		static const struct rte_mbuf_dynfield tun_field = {
+		    .name = "nfvswitch_tun_remote",
+		    .size = sizeof(uint8_t),
+		    .align = __alignof__(uint8_t),
+		};
+
 		sw->sh.pktio_off = rte_mbuf_dynfield_register(&pktio_field);
-		if (sw->sh.pktio_off < 0) {
+		sw->sh.tun_off = rte_mbuf_dynfield_register(&tun_field);
+		if (sw->sh.pktio_off < 0 || sw->sh.tun_off < 0) {
 			rc = rte_errno ? rte_errno : ENOSPC;
-			VS_PL_LOG(ERR, "cannot register the packet-in mbuf field: %s",
-				  strerror(rc));
+			VS_PL_LOG(ERR, "cannot register the mbuf fields: %s", strerror(rc));
 			goto fail;
 		}
 	}
@@ -386,6 +408,7 @@ vs_switch_create(const struct vs_config *cfg)
 		w->socket_id = socket;
 		w->pool = switch_pool(sw, socket);
 		w->sh = &sw->sh;
+		w->tun_remote = VS_L2_REMOTE_NONE;
 		xp.emc_entries = cfg->classifier.emc_entries;
 		xp.socket_id = socket;
 		w->cls_ctx = vs_cls_ctx_create(sw->cls, &xp);
@@ -395,7 +418,8 @@ vs_switch_create(const struct vs_config *cfg)
 		}
 		w->pin = pktio_ring("pin", (uint16_t)i, socket);
 		w->pout = pktio_ring("pout", (uint16_t)i, socket);
-		if (w->pin == NULL || w->pout == NULL) {
+		w->tctl = pktio_ring("tctl", (uint16_t)i, socket);
+		if (w->pin == NULL || w->pout == NULL || w->tctl == NULL) {
 			rc = rte_errno ? rte_errno : ENOMEM;
 			goto fail;
 		}
@@ -415,6 +439,11 @@ vs_switch_create(const struct vs_config *cfg)
 			goto fail;
 		}
 	}
+	sw->tun = vs_tun_create(sw->qsbr, &sw->sh.tun, sw->pool, tun_send, sw);
+	if (sw->tun == NULL) {
+		rc = errno ? errno : ENOMEM;
+		goto fail;
+	}
 	VS_PL_LOG(INFO, "switch created: %u workers, mempool %u mbufs", sw->n_workers, sz.n_mbufs);
 	return sw;
 fail:
@@ -431,10 +460,15 @@ fail:
 
 /* ---- snapshot ------------------------------------------------------------------------- */
 
-/* The VLAN segments of the normal action from the ports' VLAN modes. */
+/* The VLAN segments of the normal action from the ports' VLAN modes. A
+ * tunnel's underlay is in none: it carries the overlay, it is not a port of
+ * the bridge (frames it receives that are not VXLAN for us still reach the
+ * rules, but normal neither learns them nor floods to it). */
 static void
 snapshot_fill_l2(struct vs_switch *sw, struct vs_snapshot *s)
 {
+	const struct vs_tun_dp *tun = __atomic_load_n(&sw->sh.tun, __ATOMIC_ACQUIRE);
+	uint64_t underlays = tun != NULL ? tun->underlay_mask : 0;
 	uint16_t id, i, v;
 
 	s->l2 = sw->l2 != NULL ? &sw->l2->dp : NULL;
@@ -442,7 +476,7 @@ snapshot_fill_l2(struct vs_switch *sw, struct vs_snapshot *s)
 		const struct vs_port *p = sw->ports[id];
 		uint64_t bit = UINT64_C(1) << id;
 
-		if (p == NULL)
+		if (p == NULL || (underlays & bit))
 			continue;
 		s->port_tag[id] = p->l2_tag;
 		s->port_native[id] = p->l2_native;
@@ -495,6 +529,8 @@ snapshot_fill(struct vs_switch *sw, struct vs_snapshot *s, const struct vs_rxq_m
 		s->n_ports = (uint16_t)(id + 1);
 		if (vs_port_is_ready(sw->ports[id]))
 			s->ready_mask |= UINT64_C(1) << id;
+		if (sw->ports[id]->type == VS_PORT_VXLAN)
+			s->tun_mask |= UINT64_C(1) << id;
 	}
 	s->link_down_mask = link_down_mask(sw) & s->ready_mask;
 	s->tx_ok_mask = s->ready_mask & ~s->link_down_mask;
@@ -1108,6 +1144,11 @@ port_make(struct vs_switch *sw, const struct vs_config *cfg, const struct vs_cfg
 	pp.pool_arg = sw;
 	pp.n_workers = sw->n_workers;
 	pp.err = &perr;
+	pp.underlay = false;
+	for (uint32_t i = 0; i < cfg->n_ports; i++)
+		if (cfg->ports[i].type == VS_CFG_PORT_VXLAN &&
+		    strcmp(cfg->ports[i].underlay, pc->name) == 0)
+			pp.underlay = true;
 	sw->ports[id] = vs_port_create(pc, id, &pp);
 	if (sw->ports[id] == NULL) {
 		int rc = errno ? -errno : -ENODEV;
@@ -1216,6 +1257,46 @@ recreate_changed(struct vs_switch *sw, struct vs_plan *plan, struct vs_cfg_error
 	}
 	free(sid);
 	return 0;
+}
+
+/* Hand the vxlan ports of cfg to the tunnel module (before the snapshot that
+ * shows them is published). Out of memory leaves the tunnels as they were,
+ * with an error in the log. */
+static void
+tun_update(struct vs_switch *sw, const struct vs_config *cfg)
+{
+	struct vs_tun_spec specs[VS_PORT_MAX];
+	unsigned n = 0;
+	uint32_t i;
+	int rc;
+
+	for (i = 0; i < cfg->n_ports; i++) {
+		const struct vs_cfg_port *pc = &cfg->ports[i];
+		const struct vs_port *p, *u;
+		struct rte_ether_addr mac;
+
+		if (pc->type != VS_CFG_PORT_VXLAN)
+			continue;
+		p = vs_switch_port_by_name(sw, pc->name);
+		u = vs_switch_port_by_name(sw, pc->underlay);
+		if (p == NULL || u == NULL || u->type != VS_PORT_ETHDEV ||
+		    rte_eth_macaddr_get(u->dev_id, &mac) != 0) {
+			VS_PL_LOG(ERR,
+				  "port %s: underlay %s is not a running ethdev port; the "
+				  "tunnel sends nothing",
+				  pc->name, pc->underlay);
+			continue;
+		}
+		specs[n].cfg = pc;
+		specs[n].port = p->id;
+		specs[n].underlay = u->id;
+		specs[n].hw_ipv4_cksum = (u->tx_offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) != 0;
+		memcpy(specs[n].underlay_mac, mac.addr_bytes, 6);
+		n++;
+	}
+	rc = vs_tun_set(sw->tun, specs, n);
+	if (rc < 0)
+		VS_PL_LOG(ERR, "tunnels not updated: %s", strerror(-rc));
 }
 
 /* A worker polling a device on another NUMA socket pays for it on every
@@ -1538,6 +1619,7 @@ vs_switch_apply_plan(struct vs_switch *sw, struct vs_plan *plan, struct vs_cfg_e
 		plan->steps[i].done = true;
 	}
 	sw->cfg = cfg;
+	tun_update(sw, cfg);
 	warn_cross_numa(sw, rxqs);
 	/* 5. Publish; queues that change worker go through a handover first. */
 	if (cur != NULL)
@@ -1714,6 +1796,7 @@ vs_switch_destroy(struct vs_switch *sw)
 	if (sw == NULL)
 		return;
 	vs_switch_stop(sw);
+	vs_tun_destroy(sw->tun);
 	free_workers(sw);
 	vs_rules_fini(sw);
 	vs_cls_destroy(sw->cls);
@@ -1737,6 +1820,33 @@ unsigned
 vs_switch_l2_tick(struct vs_switch *sw, uint32_t now_s)
 {
 	return vs_l2_tick(sw->l2, now_s);
+}
+
+struct vs_tun *
+vs_switch_tun(struct vs_switch *sw)
+{
+	return sw->tun;
+}
+
+unsigned
+vs_switch_tun_tick(struct vs_switch *sw, uint64_t now_ms)
+{
+	struct rte_mbuf *pkts[VS_BURST];
+	unsigned n, total = 0, j;
+	uint16_t i;
+
+	for (i = 0; i < sw->n_workers; i++) {
+		do {
+			n = rte_ring_sc_dequeue_burst(sw->workers[i]->tctl, (void **)pkts, VS_BURST,
+						      NULL);
+			for (j = 0; j < n; j++)
+				vs_tun_input(sw->tun, pkts[j],
+					     vs_pktio_meta_of(pkts[j], sw->sh.pktio_off)->in_port);
+			total += n;
+		} while (n == VS_BURST);
+	}
+	vs_tun_tick(sw->tun, now_ms);
+	return total;
 }
 
 void
@@ -1852,6 +1962,9 @@ vs_switch_stats(struct vs_switch *sw, struct vs_switch_stats *out)
 			out->port[id].tx_pkts += ws->tx_pkts[id];
 			out->port[id].tx_bytes += ws->tx_bytes[id];
 			out->port[id].tx_drops += ws->tx_drops[id];
+			/* A tunnel's frames are counted on its underlay too. */
+			if (sw->ports[id] != NULL && sw->ports[id]->type == VS_PORT_VXLAN)
+				continue;
 			o->rx_pkts += ws->rx_pkts[id];
 			o->tx_pkts += ws->tx_pkts[id];
 		}
@@ -1871,6 +1984,17 @@ vs_switch_stats(struct vs_switch *sw, struct vs_switch_stats *out)
 		out->port[id].tx_pkts -= b->tx_pkts;
 		out->port[id].tx_bytes -= b->tx_bytes;
 		out->port[id].tx_drops -= b->tx_drops;
+		if (sw->ports[id] != NULL && sw->ports[id]->type == VS_PORT_VXLAN) {
+			out->tun_encap += out->port[id].tx_pkts;
+			out->tun_decap += out->port[id].rx_pkts;
+		}
+	}
+	if (sw->tun != NULL) {
+		struct vs_tun_stats ts;
+
+		vs_tun_stats_get(sw->tun, &ts);
+		out->tun_neigh_requests = ts.requests_sent;
+		out->tun_neigh_answered = ts.arp_replied + ts.nd_replied;
 	}
 	return 0;
 }

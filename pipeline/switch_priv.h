@@ -14,6 +14,7 @@
 #include "vs_rules.h"
 #include "vs_switch.h"
 #include "vs_l2.h"
+#include "vs_tunnel.h"
 #include "vs_worker.h"
 
 /* The rule table (rules.c). */
@@ -48,6 +49,7 @@ struct vs_switch {
 	struct vs_port *ports[VS_PORT_MAX]; /* by switch port id */
 	struct vs_rule_table rt;
 	struct vs_l2 *l2;     /* MAC table of the normal action */
+	struct vs_tun *tun;   /* VXLAN tunnels and their neighbour table */
 	bool l2_statics_done; /* l2.static entries added (restart-only keys) */
 	bool l2_static_added[VS_CFG_MAX_L2_STATIC]; /* each, once its port exists */
 	uint64_t generation;

@@ -38,7 +38,20 @@
 	  "the first one's room.")                                                                 \
 	X(OFFLOAD_FAILED, "offload_failed",                                                        \
 	  "Software TSO / checksum of a guest's packet failed (no segment mbufs, headers past "    \
-	  "the first segment, or the device refused the request).")
+	  "the first segment, or the device refused the request).")                                \
+	X(TUN_NO_NEIGHBOUR, "tun_no_neighbour",                                                    \
+	  "vxlan encap: the remote VTEP's next-hop MAC is not resolved yet (ARP / ND sent).")      \
+	X(TUN_NO_HEADROOM, "tun_no_headroom",                                                      \
+	  "vxlan encap: no headroom for the outer headers, or a shared mbuf.")                     \
+	X(TUN_SHORT, "tun_short", "vxlan decap: frame to the local VTEP cut short.")               \
+	X(TUN_BAD_HEADER, "tun_bad_header",                                                        \
+	  "vxlan decap: bad outer IPv4 header or checksum, a fragment, or the VXLAN I flag "       \
+	  "unset.")                                                                                \
+	X(TUN_BAD_VNI, "tun_bad_vni", "vxlan decap: no vxlan port of that VNI on the underlay.")   \
+	X(TUN_UNKNOWN_REMOTE, "tun_unknown_remote",                                                \
+	  "vxlan decap: the sender is not a remote_ip of the VNI's port.")                         \
+	X(TUN_CTL_FULL, "tun_ctl_full",                                                            \
+	  "ARP / ND for the local VTEP: ring to the control thread full.")
 
 enum vs_drop_reason {
 #define VS_DROP_PARSE_ENUM_(name, str, help) VS_DROP_PARSE_##name = VS_PARSE_##name,

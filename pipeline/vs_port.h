@@ -42,6 +42,7 @@ struct vs_port;
 enum vs_port_type {
 	VS_PORT_ETHDEV = VS_CFG_PORT_ETHDEV,
 	VS_PORT_VHOST = VS_CFG_PORT_VHOST,
+	VS_PORT_VXLAN = VS_CFG_PORT_VXLAN, /* tunnel/: no queues of its own */
 	VS_PORT_TYPE_MAX,
 };
 
@@ -59,6 +60,7 @@ struct vs_port_params {
 	struct rte_mempool *(*pool_of)(void *arg, int socket);
 	void *pool_arg;
 	uint16_t n_workers; /* tx queues default to one per worker */
+	bool underlay;	    /* a vxlan port's underlay: outer checksum offload wanted */
 	/* Why a create failed, for the operator (NULL: log it instead). */
 	struct vs_cfg_error *err;
 };
@@ -136,6 +138,9 @@ struct vs_port {
 	/* ethdev: the port's own rx pool, for an MTU whose frames do not fit
 	 * the switch's mbufs on a device that cannot scatter rx; NULL: none. */
 	struct rte_mempool *rx_pool;
+	/* ethdev tx offloads enabled at configure (RTE_ETH_TX_OFFLOAD_*): an
+	 * underlay gets IPV4_CKSUM when the device has it. */
+	uint64_t tx_offloads;
 	bool started; /* ctl: rw */
 	/* Device readiness (ctl: rw; dp reads it through the snapshot only). */
 	bool ready;

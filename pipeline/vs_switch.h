@@ -88,6 +88,15 @@ struct vs_l2 *vs_switch_l2(struct vs_switch *sw);
  * thread; the daemon passes monotonic seconds, tests a fake clock). */
 unsigned vs_switch_l2_tick(struct vs_switch *sw, uint32_t now_s);
 
+struct vs_tun;
+/* The VXLAN tunnels and their neighbour table (tunnel/vs_tunnel.h: show). */
+struct vs_tun *vs_switch_tun(struct vs_switch *sw);
+/* Take the ARP / ND frames the workers set aside for the tunnels' local
+ * addresses, answer them, and send the neighbour requests that are due at
+ * monotonic now_ms (control thread; the daemon runs it every 100 ms).
+ * Returns the frames taken. */
+unsigned vs_switch_tun_tick(struct vs_switch *sw, uint64_t now_ms);
+
 struct rte_mempool *vs_switch_mempool(struct vs_switch *sw);
 /* The classifier (statistics, subtable re-ranking by the control thread). */
 struct vs_cls *vs_switch_cls(struct vs_switch *sw);
@@ -177,6 +186,11 @@ struct vs_switch_stats {
 	uint64_t l2_lost;    /* learn events a full worker ring refused */
 	uint64_t l2_flooded; /* packets the normal action flooded */
 	uint64_t l2_entries; /* gauge */
+	/* VXLAN tunnels (tunnel/) */
+	uint64_t tun_encap;	     /* frames encapsulated (once per remote) */
+	uint64_t tun_decap;	     /* frames decapsulated */
+	uint64_t tun_neigh_requests; /* ARP requests / neighbour solicitations sent */
+	uint64_t tun_neigh_answered; /* ARP requests / solicitations for a local_ip answered */
 };
 
 /* Aggregate every worker's counters (control thread). 0 or -errno. */

@@ -33,6 +33,7 @@ struct rte_mbuf;
 struct rte_mempool;
 struct rte_rcu_qsbr;
 struct rte_ring;
+struct vs_tun_dp;
 
 #define VS_BURST	  32  /* rx burst */
 #define VS_TXBUF_SIZE	  64  /* per output port per worker; flushed early when full */
@@ -68,6 +69,7 @@ struct vs_snapshot {
 	uint64_t ready_mask;		    /* bit id: port exists and is ready */
 	uint64_t link_down_mask;	    /* bit id: ready, but the last link poll said down */
 	uint64_t tx_ok_mask;		    /* ready_mask & ~link_down_mask: the fast test */
+	uint64_t tun_mask;		    /* bit id: a vxlan port */
 	struct vs_port *ports[VS_PORT_MAX]; /* NULL for a free id */
 	struct vs_rxq_map rxqs;
 	/* The normal action (l2/): the MAC table, each port's ingress VLAN
@@ -111,7 +113,15 @@ struct vs_dp_shared {
 	struct rte_mempool *pool; /* copies for flood / several outputs */
 	bool miss_to_ctl;	  /* table miss -> packet-in ring instead of no_rule */
 	int pktio_off;		  /* offset of struct vs_pktio_meta in an mbuf */
+	/* VXLAN tunnels (tunnel/tunnel_dp.h); NULL: none. Published by the
+	 * tunnel module, freed after a grace period. */
+	struct vs_tun_dp *tun;
+	/* Offset of a uint8_t mbuf field: on a frame decapsulated from a vxlan
+	 * port, the index of the remote VTEP it came from (vs_tun_remote_of). */
+	int tun_off;
 };
+
+#define vs_tun_remote_of(m, off) RTE_MBUF_DYNFIELD((m), (off), uint8_t *)
 
 #define vs_pktio_meta_of(m, off) RTE_MBUF_DYNFIELD((m), (off), struct vs_pktio_meta *)
 
@@ -183,6 +193,9 @@ struct vs_worker {
 	/* Packet-outs: the control thread enqueues, this worker sends them
 	 * through its own tx queues (single producer, single consumer). */
 	struct rte_ring *pout;
+	/* ARP / ND for a tunnel's local address, received on an underlay:
+	 * this worker enqueues, the control thread dequeues. */
+	struct rte_ring *tctl;
 	/* Bytes of the packets each classifier rule (by id) matched; packets
 	 * are counted by the classifier. ctl: ro, dp: rw. [max_rules] */
 	uint64_t *rule_bytes;
@@ -198,6 +211,10 @@ struct vs_worker {
 	/* Software TSO for outputs without it: this worker's segment pools
 	 * (headers: direct, payload: indirect), made at switch creation. */
 	struct rte_gso_ctx gso;
+	/* The remote VTEP the normal action sends its current frame to when
+	 * it goes to a vxlan port (a learned MAC); VS_L2_REMOTE_NONE: every
+	 * remote of the port. */
+	uint8_t tun_remote;
 
 	/* ctl: ro. */
 	struct vs_worker_stats stats __rte_cache_aligned;

@@ -19,6 +19,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
+#include "tunnel_dp.h"
 #include "vs_action.h"
 #include "vs_flow_dp.h"
 #include "vs_worker.h"
@@ -32,6 +33,9 @@ drop_pkt(struct vs_worker *w, struct rte_mbuf *m, enum vs_drop_reason r)
 	w->stats.drops[r]++;
 	rte_pktmbuf_free(m);
 }
+
+static void tun_send_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id,
+			   struct rte_mbuf **pkts, uint16_t n);
 
 /* Send n packets (bytes in all) to port id with bounded retries; what the
  * port does not take is freed and counted. */
@@ -188,6 +192,19 @@ tcp6_segment(struct rte_mbuf *m, struct rte_mempool *pool, struct rte_mbuf **out
 	return (int)n;
 }
 
+/* Finished frames of flush_port_ol to port id: a vxlan port encapsulates
+ * them (the inner frame must be complete: the underlay offloads only the
+ * outer header), any other sends them. */
+static inline void
+ol_out(struct vs_worker *w, const struct vs_snapshot *s, struct vs_port *port, uint16_t id,
+       struct rte_mbuf **pkts, uint16_t n, uint64_t bytes)
+{
+	if (unlikely(port->type == VS_PORT_VXLAN))
+		tun_send_burst(w, s, id, pkts, n);
+	else
+		tx_counted(w, port, id, pkts, n, bytes);
+}
+
 /*
  * flush_port for a buffer that holds packets with tx offload requests (a
  * guest's TSO super-frames or partial checksums): each request the port
@@ -196,7 +213,7 @@ tcp6_segment(struct rte_mbuf *m, struct rte_mempool *pool, struct rte_mbuf **out
  * as they are (an ethdev after rte_eth_tx_prepare).
  */
 static __rte_noinline void
-flush_port_ol(struct vs_worker *w, struct vs_port *port, uint16_t id)
+flush_port_ol(struct vs_worker *w, const struct vs_snapshot *s, struct vs_port *port, uint16_t id)
 {
 	struct vs_txbuf *b = &w->txb[id];
 	uint64_t ok = __atomic_load_n(&port->tx_ol_ok, __ATOMIC_RELAXED);
@@ -210,7 +227,7 @@ flush_port_ol(struct vs_worker *w, struct vs_port *port, uint16_t id)
 		uint64_t todo = m->ol_flags & VS_TX_OL_MASK & ~ok;
 
 		if (n_out + (todo & RTE_MBUF_F_TX_TCP_SEG ? VS_GSO_OUT / 2 : 1) > VS_GSO_OUT) {
-			tx_counted(w, port, id, out, n_out, bytes);
+			ol_out(w, s, port, id, out, n_out, bytes);
 			n_out = 0;
 			bytes = 0;
 		}
@@ -229,7 +246,7 @@ flush_port_ol(struct vs_worker *w, struct vs_port *port, uint16_t id)
 				r = rte_pktmbuf_pkt_len(m) - m->l2_len - m->l3_len - m->l4_len <=
 					    m->tso_segsz
 					? 0
-					: tcp6_segment(m, w->sh->pool, out + n_out,
+					: tcp6_segment(m, w->pool, out + n_out,
 						       (uint16_t)(VS_GSO_OUT - n_out));
 			else
 				r = -EINVAL;
@@ -311,7 +328,7 @@ flush_port_ol(struct vs_worker *w, struct vs_port *port, uint16_t id)
 		}
 	}
 	if (n_out > 0)
-		tx_counted(w, port, id, out, n_out, bytes);
+		ol_out(w, s, port, id, out, n_out, bytes);
 }
 
 static void
@@ -327,7 +344,9 @@ flush_port(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id)
 		ol |= b->pkts[i]->ol_flags;
 	}
 	if (unlikely(ol & VS_TX_OL_MASK))
-		flush_port_ol(w, port, id);
+		flush_port_ol(w, s, port, id);
+	else if (unlikely(port->type == VS_PORT_VXLAN))
+		tun_send_burst(w, s, id, b->pkts, n);
 	else
 		tx_counted(w, port, id, b->pkts, n, bytes);
 	b->n = 0;
@@ -410,6 +429,68 @@ enqueue(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, struct rt
 	enqueue_n(w, s, id, &m, 1);
 }
 
+/*
+ * A vxlan port's buffer: encapsulate each frame towards each remote VTEP
+ * (copies for all but the last: head-end replication), into the underlay's
+ * buffer, and flush that. tx_pkts of the tunnel port count the frames
+ * encapsulated (once per remote).
+ */
+static __rte_noinline void
+tun_send_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id,
+	       struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct vs_tun_dp *dp = __atomic_load_n(&w->sh->tun, __ATOMIC_ACQUIRE);
+	const struct vs_tun_port_dp *t;
+	uint16_t i, u;
+	uint64_t bytes = 0, sent = 0;
+
+	if (unlikely(dp == NULL || dp->by_port[id] == 0)) {
+		rte_pktmbuf_free_bulk(pkts, n);
+		w->stats.drops[VS_DROP_BAD_PORT] += n;
+		w->stats.tx_drops[id] += n;
+		return;
+	}
+	t = &dp->t[dp->by_port[id] - 1];
+	u = t->underlay;
+	if (!tx_allowed_n(w, s, u, UINT16_MAX, n)) {
+		rte_pktmbuf_free_bulk(pkts, n);
+		w->stats.tx_drops[id] += n;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint8_t r;
+
+		for (r = 0; r < t->n_remotes; r++) {
+			bool last = r + 1 == t->n_remotes;
+			struct rte_mbuf *c = m;
+			enum vs_drop_reason why;
+
+			if (!last) {
+				c = rte_pktmbuf_copy(m, w->pool, 0, UINT32_MAX);
+				if (unlikely(c == NULL)) {
+					w->stats.drops[VS_DROP_NO_MBUF]++;
+					w->stats.tx_drops[id]++;
+					continue;
+				}
+			}
+			why = vs_tun_encap(t, r, c);
+			if (unlikely(why != VS_DROP_NONE)) {
+				drop_pkt(w, c, why);
+				w->stats.tx_drops[id]++;
+				continue;
+			}
+			bytes += rte_pktmbuf_pkt_len(c);
+			sent++;
+			enqueue(w, s, u, c);
+		}
+	}
+	w->stats.tx_pkts[id] += sent;
+	w->stats.tx_bytes[id] += bytes;
+	if (w->txb[u].n)
+		flush_port(w, s, u);
+}
+
 /* Send a run of packets that all go to port id (one plain output action). */
 static inline void
 emit_run(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, uint16_t in_port,
@@ -420,6 +501,44 @@ emit_run(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, uint16_t
 		return;
 	}
 	enqueue_n(w, s, id, pkts, cnt);
+}
+
+/*
+ * m to the one remote VTEP of vxlan port id that the normal action learned
+ * its destination behind (w->tun_remote): encapsulated now, into the
+ * underlay's buffer, rather than replicated to every remote at flush.
+ */
+static __rte_noinline void
+tun_unicast(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, struct rte_mbuf *m)
+{
+	const struct vs_tun_dp *dp = __atomic_load_n(&w->sh->tun, __ATOMIC_ACQUIRE);
+	const struct vs_tun_port_dp *t;
+	enum vs_drop_reason why;
+
+	if (unlikely(dp == NULL || dp->by_port[id] == 0)) {
+		drop_pkt(w, m, VS_DROP_BAD_PORT);
+		w->stats.tx_drops[id]++;
+		return;
+	}
+	t = &dp->t[dp->by_port[id] - 1];
+	if (unlikely(w->tun_remote >= t->n_remotes)) {
+		enqueue(w, s, id, m); /* the remotes changed: every one */
+		return;
+	}
+	if (!tx_allowed(w, s, t->underlay, UINT16_MAX)) {
+		rte_pktmbuf_free(m);
+		w->stats.tx_drops[id]++;
+		return;
+	}
+	why = vs_tun_encap(t, w->tun_remote, m);
+	if (unlikely(why != VS_DROP_NONE)) {
+		drop_pkt(w, m, why);
+		w->stats.tx_drops[id]++;
+		return;
+	}
+	w->stats.tx_pkts[id]++;
+	w->stats.tx_bytes[id] += rte_pktmbuf_pkt_len(m);
+	enqueue(w, s, t->underlay, m);
 }
 
 /* Send m (last == true: the packet itself, else a private copy) to port id. */
@@ -435,13 +554,20 @@ emit(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, uint16_t in_
 		return;
 	}
 	if (last) {
-		enqueue(w, s, id, m);
-		return;
+		c = m;
+	} else {
+		/* A deep copy: header rewrites done later on m never reach c. */
+		c = rte_pktmbuf_copy(m, w->pool, 0, UINT32_MAX);
+		if (unlikely(c == NULL)) {
+			w->stats.drops[VS_DROP_NO_MBUF]++;
+			return;
+		}
 	}
-	/* A deep copy: header rewrites done later on m never reach c. */
-	c = rte_pktmbuf_copy(m, w->pool, 0, UINT32_MAX);
-	if (unlikely(c == NULL)) {
-		w->stats.drops[VS_DROP_NO_MBUF]++;
+	/* A frame with offload requests (a guest's TSO super-frame) is finished
+	 * at flush, before encapsulation, and then goes to every remote. */
+	if (unlikely(w->tun_remote != VS_L2_REMOTE_NONE && ((s->tun_mask >> id) & 1) &&
+		     !(c->ol_flags & VS_TX_OL_MASK))) {
+		tun_unicast(w, s, id, c);
 		return;
 	}
 	enqueue(w, s, id, c);
@@ -615,8 +741,8 @@ emit_mask(struct vs_worker *w, const struct vs_snapshot *s, uint64_t targets, ui
  * Never back out of in_port: the switch runs no STP.
  */
 static void
-normal(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, struct rte_mbuf *m,
-       bool last)
+normal_(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, struct rte_mbuf *m,
+	bool last)
 {
 	const uint64_t in_bit = UINT64_C(1) << in_port;
 	const struct rte_ether_hdr *eh;
@@ -647,12 +773,14 @@ normal(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, struc
 			goto disallowed;
 	}
 	if (likely(!rte_is_multicast_ether_addr(&eh->src_addr)))
-		vs_l2_learn(s->l2, &w->l2ws, w->index, eh->src_addr.addr_bytes, vlan, in_port);
+		vs_l2_learn(s->l2, &w->l2ws, w->index, eh->src_addr.addr_bytes, vlan, in_port,
+			    unlikely(s->tun_mask & in_bit) ? *vs_tun_remote_of(m, w->sh->tun_off)
+							   : VS_L2_REMOTE_NONE);
 	e = rte_is_multicast_ether_addr(&eh->dst_addr)
 		? NULL
 		: vs_l2_lookup(s->l2, eh->dst_addr.addr_bytes, vlan);
 	if (e != NULL) {
-		uint16_t out = __atomic_load_n(&e->port, __ATOMIC_RELAXED);
+		uint16_t out = __atomic_load_n(&e->port, __ATOMIC_ACQUIRE);
 
 		if (unlikely(out == in_port)) {
 			if (last)
@@ -660,6 +788,9 @@ normal(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, struc
 			return;
 		}
 		targets = (UINT64_C(1) << out) & s->vlan_ports[vlan];
+		/* Behind a vxlan port: only to the VTEP it was learned behind. */
+		if (unlikely(s->tun_mask & targets))
+			w->tun_remote = __atomic_load_n(&e->remote, __ATOMIC_RELAXED);
 	} else {
 		targets = s->vlan_ports[vlan] & s->tx_ok_mask & ~in_bit;
 		w->l2ws.flooded++;
@@ -699,6 +830,14 @@ normal(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, struc
 disallowed:
 	if (last)
 		drop_pkt(w, m, VS_DROP_L2_VLAN_DISALLOWED);
+}
+
+static inline void
+normal(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, struct rte_mbuf *m,
+       bool last)
+{
+	normal_(w, s, in_port, m, last);
+	w->tun_remote = VS_L2_REMOTE_NONE;
 }
 
 static void
@@ -799,10 +938,29 @@ l2_pullup(struct rte_mbuf *m)
 	return rte_pktmbuf_data_len(m) >= want;
 }
 
-/* Returns the TSC when done; t is the TSC when the burst arrived. */
+/* Frames decapsulated from vxlan port tp: tun_id and tun_src of their keys. */
+static __rte_noinline void
+tun_keys(struct vs_worker *w, const struct vs_tun_port_dp *tp, uint16_t n)
+{
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		struct vs_flow_key *k = &w->keys[i];
+		uint8_t r = *vs_tun_remote_of(w->pkts[i], w->sh->tun_off);
+
+		k->tun_id[0] = (uint8_t)(tp->vni >> 16);
+		k->tun_id[1] = (uint8_t)(tp->vni >> 8);
+		k->tun_id[2] = (uint8_t)tp->vni;
+		if (tp->family == 4 && r < tp->n_remotes)
+			memcpy(k->tun_src, tp->remotes[r].ip, sizeof(k->tun_src));
+	}
+}
+
+/* Returns the TSC when done; t is the TSC when the burst arrived. tp: the
+ * vxlan port the frames were decapsulated from, NULL for others. */
 static uint64_t
 process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, uint16_t n,
-	      uint64_t t)
+	      uint64_t t, const struct vs_tun_port_dp *tp)
 {
 	struct rte_mbuf *nomatch[VS_BURST];
 	uint16_t i, n_nomatch = 0;
@@ -838,6 +996,8 @@ process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port
 		if (n == 0)
 			return t;
 	}
+	if (unlikely(tp != NULL))
+		tun_keys(w, tp, n);
 	vs_cls_lookup_burst(w->cls_ctx, w->keys, n, w->rules);
 	t1 = rte_rdtsc();
 	w->stats.stage_cycles[VS_STAGE_CLASSIFY] += t1 - t;
@@ -883,6 +1043,71 @@ process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port
 	return t1;
 }
 
+/*
+ * A burst from a tunnel's underlay: frames that are not VXLAN for us go to
+ * the pipeline as received on the underlay, ARP / ND for the local VTEP to
+ * the control thread, decapsulated frames to the pipeline as received on
+ * their tunnel port (one run per port); the rest are named drops.
+ */
+static __rte_noinline uint64_t
+underlay_burst(struct vs_worker *w, const struct vs_snapshot *s, const struct vs_tun_dp *dp,
+	       uint16_t in_port, uint16_t n, uint64_t t)
+{
+	struct vs_tun_rx_meta meta[VS_BURST];
+	struct rte_mbuf *rx[VS_BURST];
+	uint16_t i, k = 0, n_dec = 0;
+
+	memcpy(rx, w->pkts, n * sizeof(rx[0]));
+	vs_tun_rx_classify(dp, in_port, rx, n, meta);
+	for (i = 0; i < n; i++) {
+		switch (meta[i].cls) {
+		case VS_TUN_RX_PLAIN:
+			w->pkts[k++] = rx[i];
+			break;
+		case VS_TUN_RX_DECAP:
+			*vs_tun_remote_of(rx[i], w->sh->tun_off) = meta[i].remote;
+			rx[n_dec] = rx[i];
+			meta[n_dec++] = meta[i];
+			break;
+		case VS_TUN_RX_CTL:
+			vs_pktio_meta_of(rx[i], w->sh->pktio_off)->in_port = in_port;
+			if (unlikely(w->tctl == NULL || rte_ring_sp_enqueue(w->tctl, rx[i]) != 0))
+				drop_pkt(w, rx[i], VS_DROP_TUN_CTL_FULL);
+			break;
+		default:
+			drop_pkt(w, rx[i], (enum vs_drop_reason)meta[i].reason);
+			break;
+		}
+	}
+	if (k > 0)
+		t = process_burst(w, s, in_port, k, t, NULL);
+	while (n_dec > 0) {
+		uint8_t tun = meta[0].tun;
+		uint16_t port = dp->t[tun].port, rest = 0;
+		uint64_t bytes = 0;
+
+		for (i = 0, k = 0; i < n_dec; i++) {
+			if (meta[i].tun == tun) {
+				w->pkts[k++] = rx[i];
+				bytes += rte_pktmbuf_pkt_len(rx[i]);
+			} else {
+				rx[rest] = rx[i];
+				meta[rest++] = meta[i];
+			}
+		}
+		n_dec = rest;
+		if (unlikely(port >= s->n_ports || s->ports[port] == NULL)) {
+			w->stats.drops[VS_DROP_BAD_PORT] += k;
+			rte_pktmbuf_free_bulk(w->pkts, k);
+			continue;
+		}
+		w->stats.rx_pkts[port] += k;
+		w->stats.rx_bytes[port] += bytes;
+		t = process_burst(w, s, port, k, t, &dp->t[tun]);
+	}
+	return t;
+}
+
 /* Keep the rx queue load entries in step with the snapshot's list. */
 static void
 rxq_load_sync(struct vs_worker *w, const struct vs_rxq_ref *rxq, uint16_t nq)
@@ -906,6 +1131,7 @@ vs_worker_poll(struct vs_worker *w)
 {
 	const struct vs_snapshot *s;
 	const struct vs_rxq_ref *rxq;
+	const struct vs_tun_dp *tun;
 	unsigned total = 0;
 	uint16_t i, nq, n, j;
 
@@ -913,6 +1139,7 @@ vs_worker_poll(struct vs_worker *w)
 	if (likely(s != NULL)) {
 		nq = s->rxqs.n[w->index];
 		rxq = s->rxqs.q[w->index];
+		tun = __atomic_load_n(&w->sh->tun, __ATOMIC_ACQUIRE);
 		if (unlikely(w->stats.generation != s->generation)) {
 			w->stats.generation = s->generation;
 			rxq_load_sync(w, rxq, nq);
@@ -935,7 +1162,10 @@ vs_worker_poll(struct vs_worker *w)
 			w->stats.rx_pkts[port->id] += n;
 			w->stats.rx_bytes[port->id] += bytes;
 			total += n;
-			t1 = process_burst(w, s, port->id, n, t1);
+			if (unlikely(tun != NULL && ((tun->underlay_mask >> port->id) & 1)))
+				t1 = underlay_burst(w, s, tun, port->id, n, t1);
+			else
+				t1 = process_burst(w, s, port->id, n, t1, NULL);
 			flush_all(w, s);
 			t2 = rte_rdtsc();
 			w->stats.stage_cycles[VS_STAGE_TX] += t2 - t1;

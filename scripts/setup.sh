@@ -41,6 +41,7 @@ pkgs=(
 	python3-os-ken                # osken-manager: the learning-switch controller of tests/openflow
 	iputils-ping                  # ping between namespaces through the switch (tests/openflow)
 	qemu-system-x86               # a real vhost-user guest (TCG) for tests/vhost: vhost-qemu, migration
+	tcpdump                       # the underlay capture of the VXLAN interop test (tests/tunnel)
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -93,11 +93,72 @@ Test(config_errors, unknown_key)
 		   "ports[0].rx_queues", "applies to ethdev ports only");
 }
 
+/* vxlan ports: each refusal points at the value and says what is accepted. */
+#define VXU "ports:\n  - {name: u, type: ethdev, device: x}\n"
+Test(config_errors, vxlan_ports)
+{
+	expect_err(VXU "  - {name: v, type: vxlan, local_ip: 10.0.0.1, remote_ip: 10.0.0.2}\n", 3,
+		   5, "ports[1].underlay", "missing; expected the name of the ethdev port");
+	expect_err(VXU "  - {name: v, type: vxlan, underlay: u, remote_ip: 10.0.0.2, vni: 1}\n", 3,
+		   5, "ports[1].local_ip", "missing");
+	expect_err(VXU "  - {name: v, type: vxlan, underlay: u, local_ip: 10.0.0.1, vni: 1}\n", 3,
+		   5, "ports[1].remote_ip", "missing");
+	expect_err(VXU "  - {name: v, type: vxlan, underlay: w, local_ip: 10.0.0.1,\n"
+		       "     remote_ip: 10.0.0.2, vni: 1}\n",
+		   3, 38, "ports[1].underlay", "\"w\" is not a port");
+	expect_err(VXU "  - {name: v, type: vxlan, underlay: u, local_ip: 10.0.0/8,\n"
+		       "     remote_ip: 10.0.0.2, vni: 1}\n",
+		   3, 51, "ports[1].local_ip", "is not an address");
+	expect_err(VXU "  - {name: v, type: vxlan, underlay: u, local_ip: 10.0.0.1,\n"
+		       "     remote_ip: [10.0.0.2, \"fd00::2\"], vni: 1}\n",
+		   4, 28, "ports[1].remote_ip[1]", "is IPv6 but local_ip is IPv4");
+	expect_err(VXU "  - {name: v, type: vxlan, underlay: u, local_ip: 10.0.0.1,\n"
+		       "     remote_ip: [10.0.0.2, 10.0.0.2], vni: 1}\n",
+		   4, 28, "ports[1].remote_ip[1]", "already remote_ip[0]");
+	expect_err(VXU "  - {name: v, type: vxlan, underlay: u, local_ip: 10.0.0.1,\n"
+		       "     remote_ip: 10.0.0.1, vni: 1}\n",
+		   4, 17, "ports[1].remote_ip", "is local_ip");
+	expect_err(VXU "  - {name: v, type: vxlan, underlay: u, local_ip: 10.0.0.1,\n"
+		       "     remote_ip: 224.0.0.1, vni: 1}\n",
+		   4, 17, "ports[1].remote_ip", "not a unicast address");
+	expect_err(VXU "  - {name: v, type: vxlan, underlay: u, local_ip: 10.0.0.1,\n"
+		       "     remote_ip: 10.0.0.2, vni: 16777216}\n",
+		   4, 32, "ports[1].vni", "out of range");
+	expect_err(VXU "  - {name: v, type: vxlan, underlay: u, local_ip: 10.0.0.1,\n"
+		       "     remote_ip: 10.0.0.2, vni: 1, device: y}\n",
+		   4, 35, "ports[1].device",
+		   "applies to ethdev ports only; expected a key of vxlan");
+	expect_err(VXU "  - {name: w, type: ethdev, device: y, vni: 3}\n", 3, 40, "ports[1].vni",
+		   "applies to vxlan ports only; expected a key of ethdev ports");
+	expect_err(VXU "  - {name: v, type: vxlan, underlay: u, local_ip: 10.0.0.1,\n"
+		       "     remote_ip: 10.0.0.2, vni: 1, rxq_pin: [{queue: 0, worker: 1}]}\n",
+		   4, 45, "ports[1].rxq_pin[0]", "a vxlan port has no rx queues");
+	expect_err(VXU "  - {name: v, type: vxlan, underlay: u, local_ip: 10.0.0.1,\n"
+		       "     remote_ip: 10.0.0.2, vni: 1}\n"
+		       "  - {name: w, type: vxlan, underlay: u, local_ip: 10.0.0.1,\n"
+		       "     remote_ip: 10.0.0.3, vni: 1}\n",
+		   5, 5, "ports[2].vni", "1 is already ports[1] \"v\" on underlay u");
+	expect_err(VXU "  - {name: v, type: vxlan, underlay: u, local_ip: 10.0.0.1,\n"
+		       "     remote_ip: 10.0.0.2, vni: 1}\n"
+		       "  - {name: w, type: vxlan, underlay: u, local_ip: 10.0.0.9,\n"
+		       "     remote_ip: 10.0.0.3, vni: 2}\n",
+		   5, 5, "ports[2].local_ip", "expected one local_ip and dst_port per underlay");
+	expect_err(MATCH("      tun_id: 16777216\n"), 7, 15, "rules[0].match.tun_id",
+		   "out of range");
+	expect_err(MATCH("      tun_src: \"fd00::1\"\n"), 7, 16, "rules[0].match.tun_src",
+		   "IPv6, which rules cannot match");
+	expect_err(MATCH("      tun_src: 10.0.0.0/8\n"), 7, 16, "rules[0].match.tun_src",
+		   "is not an address");
+	expect_err(VXU "  - {name: v, type: vxlan, underlay: v, local_ip: 10.0.0.1,\n"
+		       "     remote_ip: 10.0.0.2, vni: 1}\n",
+		   3, 38, "ports[1].underlay", "not an ethdev port");
+}
+
 Test(config_errors, missing_required_keys)
 {
 	expect_err("ports:\n  - {type: ethdev, device: x}\n", 2, 5, "ports[0].name", "missing");
 	expect_err("ports:\n  - {name: a, device: x}\n", 2, 5, "ports[0].type",
-		   "missing; expected ethdev or vhost");
+		   "missing; expected ethdev, vhost or vxlan");
 	expect_err("ports:\n  - {name: a, type: ethdev}\n", 2, 5, "ports[0].device",
 		   "missing; expected a PCI address or vdev devargs");
 	expect_err("ports:\n  - name: v\n    type: vhost\n", 2, 5, "ports[0].path",

@@ -76,10 +76,10 @@ Test(config_load, full_example_ports)
 {
 	struct vs_config *cfg = vs_config_load(FULL_YAML, NULL);
 	const struct vs_cfg_port *p;
-	char mac[18];
+	char mac[18], ip[48];
 
 	cr_assert_not_null(cfg);
-	cr_assert_eq(cfg->n_ports, 5);
+	cr_assert_eq(cfg->n_ports, 6);
 
 	p = vs_config_port(cfg, "uplink0");
 	cr_assert_not_null(p);
@@ -139,6 +139,21 @@ Test(config_load, full_example_ports)
 	cr_assert_eq(p->n_rxq_pins, 1);
 	cr_expect_eq(p->rxq_pins[0].queue, 1);
 	cr_expect_eq(p->rxq_pins[0].worker_lcore, 2);
+
+	p = vs_config_port(cfg, "vx100");
+	cr_assert_not_null(p);
+	cr_expect_eq(p->type, VS_CFG_PORT_VXLAN);
+	cr_expect_str_eq(p->underlay, "uplink0");
+	cr_expect_str_eq(vs_cfg_ip_str(&p->local_ip, ip, sizeof(ip)), "192.0.2.1");
+	cr_assert_eq(p->n_remotes, 2);
+	cr_expect_str_eq(vs_cfg_ip_str(&p->remote_ips[0], ip, sizeof(ip)), "192.0.2.2");
+	cr_expect_str_eq(vs_cfg_ip_str(&p->remote_ips[1], ip, sizeof(ip)), "192.0.2.3");
+	cr_expect_eq(p->vni, 100);
+	cr_expect_eq(p->dst_port, 4789);
+	cr_expect_eq(p->ttl, 64);
+	cr_expect_not(p->df);
+	cr_expect(p->has_remote_mac);
+	assert_mac(&p->remote_mac, "02:00:00:00:00:fe");
 
 	cr_expect_eq(vs_config_port_index(cfg, "vm2"), 4);
 	cr_expect_eq(vs_config_port_index(cfg, "nope"), -1);

@@ -44,7 +44,9 @@ static const char alt_yaml[] =
     "     tx_desc: 256, mtu: 9000, promisc: false, mac: \"02:00:00:00:00:99\", trunks: [1, 2],\n"
     "     native_vlan: 3, rss: {types: [ipv4, udp], key: \"6d5a56da255b0ec24167253d43a38fb0d0ca2b"
     "cbae7b30b477cb2da38030f20c6a42b73bbeac01fa\"}}\n"
-    "  - {name: v2, type: ethdev, device: \"0000:5e:02.0\", vf: {pf: alt0, id: 0}}\n";
+    "  - {name: v2, type: ethdev, device: \"0000:5e:02.0\", vf: {pf: alt0, id: 0}}\n"
+    "  - {name: x3, type: vxlan, underlay: e1, local_ip: \"fd00::1\", remote_ip: [\"fd00::2\"],\n"
+    "     vni: 7, dst_port: 8472, ttl: 9, df: true, remote_mac: \"02:00:00:00:00:77\"}\n";
 
 static char *
 read_file(const char *path)

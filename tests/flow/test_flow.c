@@ -30,10 +30,11 @@ key_str(const struct vs_flow_key *k, char *buf, size_t size)
 
 	cr_assert(r == 0, "vs_flow_key_format: %d", r);
 	len = strlen(buf);
-	snprintf(buf + len, size - len, " pad=");
-	for (i = 0; i < sizeof(k->pad); i++) {
+	snprintf(buf + len, size - len, " tun=");
+	for (i = 0; i < sizeof(k->tun_id) + sizeof(k->tun_src); i++) {
 		len = strlen(buf);
-		snprintf(buf + len, size - len, "%02x", k->pad[i]);
+		snprintf(buf + len, size - len, "%02x",
+			 i < sizeof(k->tun_id) ? k->tun_id[i] : k->tun_src[i - sizeof(k->tun_id)]);
 	}
 }
 

@@ -77,7 +77,9 @@ check_key(const uint8_t *f, uint32_t len, const struct vs_flow_key *k, uint8_t o
 
 	FZ_CHECK(o < VS_PARSE_MAX);
 	FZ_CHECK(k->in_port == FZ_IN_PORT);
-	FZ_CHECK(all_zero(k->pad, sizeof(k->pad)));
+	/* the parser never sets the tunnel fields (the decap path does) */
+	FZ_CHECK(all_zero(k->tun_id, sizeof(k->tun_id)) &&
+		 all_zero(k->tun_src, sizeof(k->tun_src)));
 	FZ_CHECK((o == VS_PARSE_RUNT) == (len < 14));
 	if (o == VS_PARSE_RUNT) {
 		struct vs_flow_key z;
