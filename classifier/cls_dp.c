@@ -427,13 +427,18 @@ cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_
 
 /* Add one timed burst to the window: n_emc keys looked up (and their misses
  * inserted) in emc_cyc, n_tss keys searched in tss_cyc. A burst slower than
- * VS_EMC_SAMPLE_MAX cycles per key was interrupted: it is not counted. */
+ * VS_EMC_SAMPLE_MAX cycles per key, or than 4x the average so far (16ths:
+ * /16 x 4) + 64, was interrupted or slowed by a neighbour: not counted. */
 static inline void
 cls_emc_sample(struct vs_cls_ctx *ctx, uint32_t n_emc, uint32_t n_tss, uint64_t emc_cyc,
 	       uint64_t tss_cyc)
 {
-	if (emc_cyc > (uint64_t)(n_emc + 1) * VS_EMC_SAMPLE_MAX ||
-	    tss_cyc > (uint64_t)(n_tss + 1) * VS_EMC_SAMPLE_MAX)
+	const struct vs_emc_policy *p = &ctx->emc_policy;
+	uint64_t emc_max = p->emc_cyc16 != 0 ? p->emc_cyc16 / 4 + 64 : VS_EMC_SAMPLE_MAX;
+	uint64_t tss_max = p->tss_cyc16 != 0 ? p->tss_cyc16 / 4 + 64 : VS_EMC_SAMPLE_MAX;
+
+	if (emc_cyc > (uint64_t)(n_emc + 1) * RTE_MIN(emc_max, (uint64_t)VS_EMC_SAMPLE_MAX) ||
+	    tss_cyc > (uint64_t)(n_tss + 1) * RTE_MIN(tss_max, (uint64_t)VS_EMC_SAMPLE_MAX))
 		return;
 	ctx->emc_win.s_emc_keys += n_emc;
 	ctx->emc_win.s_emc_cyc += emc_cyc;

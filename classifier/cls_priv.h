@@ -49,12 +49,14 @@
  * up) is weighed against what its hits save (a tuple-space search each:
  * cycles per key searched). Cycles are read with rte_rdtsc() around the
  * stages of one burst in VS_EMC_SAMPLE_EVERY; a sample longer than
- * VS_EMC_SAMPLE_MAX cycles per key (a preemption, an interrupt) is dropped,
- * and the others are averaged over windows (emc_policy.c).
+ * VS_EMC_SAMPLE_MAX cycles per key, or than 4x the average so far + 64 (a
+ * preemption, an interrupt, a neighbour's burst), is dropped, and the others
+ * are averaged over windows (emc_policy.c).
  * Without samples, the constants below stand in (bench/cls, 2.3 GHz: an EMC
  * lookup about 19 cycles, a TSS search about 35 + 7 per subtable scanned).
  * Hysteresis: the EMC is bypassed when it costs more than VS_EMC_HYST_DEN +
- * VS_EMC_HYST_NUM over VS_EMC_HYST_DEN of what it saves, and taken back when
+ * VS_EMC_HYST_NUM over VS_EMC_HYST_DEN of what it saves for VS_EMC_CONFIRM
+ * windows in a row, and taken back when
  * it saves that much more than it costs. While bypassed, one trial of two
  * windows (the first warms the cache, the second is judged) every
  * VS_EMC_TRIAL_EVERY windows: at most 2/34 of the keys pay for a losing
@@ -69,6 +71,7 @@
 #define VS_EMC_HYST_NUM	     1u
 #define VS_EMC_HYST_DEN	     8u
 #define VS_EMC_TRIAL_EVERY   32u /* windows bypassed between two trials */
+#define VS_EMC_CONFIRM	     2u	 /* losing windows in a row before a bypass */
 
 /* What a worker did over one window (the policy's only input). */
 struct vs_emc_win {
@@ -97,6 +100,7 @@ struct vs_emc_policy {
 	uint8_t shift;	     /* insertion probability 1/2^shift */
 	uint8_t saved_shift; /* shift before a trial (which warms at 1/1) */
 	uint32_t idle;	     /* windows bypassed since the last trial */
+	uint32_t strikes;    /* losing windows in a row while on */
 	uint32_t emc_cyc16;  /* cycles per EMC lookup, in 16ths, averaged (0: not yet) */
 	uint32_t tss_cyc16;  /* cycles per TSS key, in 16ths, averaged (0: not yet) */
 	uint32_t trials;     /* trials started (for tests and ctl) */

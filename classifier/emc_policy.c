@@ -73,8 +73,15 @@ vs_emc_policy_step(struct vs_emc_policy *p, const struct vs_emc_win *w)
 		 * judge once it has settled. */
 		if (!backing_off && !p->pinned &&
 		    cost * VS_EMC_HYST_DEN > saved * (VS_EMC_HYST_DEN + VS_EMC_HYST_NUM)) {
-			p->mode = VS_EMC_BYPASS;
-			p->idle = 0;
+			/* Losing windows in a row, so that one slowed by a
+			 * neighbour does not switch alone. */
+			if (++p->strikes >= VS_EMC_CONFIRM) {
+				p->mode = VS_EMC_BYPASS;
+				p->idle = 0;
+				p->strikes = 0;
+			}
+		} else {
+			p->strikes = 0;
 		}
 		break;
 	case VS_EMC_BYPASS:

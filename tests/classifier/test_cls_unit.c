@@ -1026,9 +1026,20 @@ Test(cls_unit, emc_policy_hysteresis)
 	w = win_emc(4096, 2048, 22, 40);
 	settle(&p, &w, 50);
 	cr_assert_eq(p.mode, VS_EMC_ON);
-	/* ... 15 % is. */
+	/* ... 15 % is, for two windows in a row (the averages have
+	 * settled on 23: set directly, as the samples would after a while). */
 	w = win_emc(4096, 2048, 23, 40);
-	settle(&p, &w, 50);
+	p.emc_cyc16 = 23 * 16;
+	vs_emc_policy_step(&p, &w);
+	cr_assert_eq(p.mode, VS_EMC_ON);
+	{
+		struct vs_emc_win good = win_emc(4096, 4096, 23, 40);
+
+		vs_emc_policy_step(&p, &good); /* a winning window in between */
+	}
+	vs_emc_policy_step(&p, &w);
+	cr_assert_eq(p.mode, VS_EMC_ON, "the losing windows were not in a row");
+	vs_emc_policy_step(&p, &w);
 	cr_assert_eq(p.mode, VS_EMC_BYPASS);
 	/* A trial that saves 10 % more than it costs does not come back... */
 	w = win_emc(4096, 2048, 18, 40);
@@ -1061,6 +1072,8 @@ Test(cls_unit, emc_policy_backoff_before_bypass)
 		cr_assert_eq(p.shift, i + 1);
 	}
 	vs_emc_policy_step(&p, &w);
+	cr_assert_eq(p.mode, VS_EMC_ON, "one losing window is not enough");
+	vs_emc_policy_step(&p, &w);
 	cr_assert_eq(p.mode, VS_EMC_BYPASS);
 	/* A trial warms at 1/1; still thrashing, it gets its 1/256 back. */
 	until_trial(&p, 40);
@@ -1088,12 +1101,14 @@ Test(cls_unit, emc_policy_constants_without_samples)
 	/* No timed burst: 19 cycles per lookup, 35 + 7 x 4 per search;
 	 * 25 % x 63 = 15.75 < 19: bypass. */
 	vs_emc_policy_step(&p, &w);
+	vs_emc_policy_step(&p, &w);
 	cr_assert_eq(p.emc_cyc16, 0);
 	cr_assert_eq(p.tss_cyc16, 0);
 	cr_assert_eq(p.mode, VS_EMC_BYPASS);
 	/* With 8 subtables per key (35 + 56 = 91; 22.75 > 19 x 9/8): kept. */
 	vs_emc_policy_init(&p);
 	w.tss_probes = 3072 * 8;
+	vs_emc_policy_step(&p, &w);
 	vs_emc_policy_step(&p, &w);
 	cr_assert_eq(p.mode, VS_EMC_ON);
 }
