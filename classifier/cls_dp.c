@@ -478,7 +478,8 @@ vs_cls_lookup_burst(struct vs_cls_ctx *ctx, const struct vs_flow_key *keys, uint
 	const struct vs_cls *cls = ctx->cls;
 	const struct cls_snap *s;
 	uint8_t pend[VS_CLS_BURST_MAX], miss[VS_CLS_BURST_MAX];
-	uint32_t n_pend = 0, n_miss = 0, n_port = 0, n_tss_hit;
+	uint32_t n_pend = 0, n_miss = 0, n_port = 0, n_tss_hit, run = 0;
+	const struct vs_cls_rule *run_r = NULL;
 	uint64_t t0 = 0, t1 = 0, t2;
 	bool use_emc, sample;
 
@@ -497,12 +498,21 @@ vs_cls_lookup_burst(struct vs_cls_ctx *ctx, const struct vs_flow_key *keys, uint
 
 		if (p < s->n_port && (r = cls_port_fast(s, p, keys[i].vlan_tci)) != NULL) {
 			out[i] = r;
-			VS_CLS_CNT_ADD(&ctx->rule_hits[r->id], 1);
+			/* Hits of one rule in a row are counted once. */
+			if (r != run_r) {
+				if (run_r != NULL)
+					VS_CLS_CNT_ADD(&ctx->rule_hits[run_r->id], run);
+				run_r = r;
+				run = 0;
+			}
+			run++;
 			n_port++;
 		} else {
 			pend[n_pend++] = (uint8_t)i;
 		}
 	}
+	if (run_r != NULL)
+		VS_CLS_CNT_ADD(&ctx->rule_hits[run_r->id], run);
 	VS_CLS_CNT_ADD(&ctx->cnt.lookups, n);
 	if (n_port != 0)
 		VS_CLS_CNT_ADD(&ctx->cnt.port_fast_hits, n_port);

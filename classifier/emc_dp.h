@@ -128,7 +128,8 @@ vs_emc_lookup_burst(struct vs_cls_ctx *ctx, uint64_t gen, const struct vs_flow_k
 {
 	const uint32_t set_mask = ctx->emc_set_mask;
 	uint32_t ways[VS_CLS_BURST_MAX];
-	uint32_t n_miss = 0, n_hit = 0;
+	uint32_t n_miss = 0, n_hit = 0, run = 0;
+	const struct vs_cls_rule *run_r = NULL;
 
 	for (uint32_t j = 0; j < n; j++) {
 		uint8_t i = idx[j];
@@ -161,9 +162,16 @@ vs_emc_lookup_burst(struct vs_cls_ctx *ctx, uint64_t gen, const struct vs_flow_k
 				const struct vs_cls_rule *r = vs_emc_rule(e);
 
 				out[i] = r;
-				if (r != NULL)
-					VS_CLS_CNT_ADD(&ctx->rule_hits[cls_rule_id_of(ctx->cls, r)],
-						       1);
+				/* Hits of one rule in a row are counted once. */
+				if (r != run_r) {
+					if (run_r != NULL)
+						VS_CLS_CNT_ADD(&ctx->rule_hits[cls_rule_id_of(
+								   ctx->cls, run_r)],
+							       run);
+					run_r = r;
+					run = 0;
+				}
+				run++;
 				hit = true;
 				break;
 			}
@@ -173,6 +181,8 @@ vs_emc_lookup_burst(struct vs_cls_ctx *ctx, uint64_t gen, const struct vs_flow_k
 		else
 			miss[n_miss++] = i;
 	}
+	if (run_r != NULL)
+		VS_CLS_CNT_ADD(&ctx->rule_hits[cls_rule_id_of(ctx->cls, run_r)], run);
 	VS_CLS_CNT_ADD(&ctx->cnt.emc_hits, n_hit);
 	VS_CLS_CNT_ADD(&ctx->cnt.emc_misses, n_miss);
 	ctx->emc_win.lookups += n;

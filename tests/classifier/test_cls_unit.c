@@ -1112,3 +1112,47 @@ Test(cls_unit, emc_policy_constants_without_samples)
 	vs_emc_policy_step(&p, &w);
 	cr_assert_eq(p.mode, VS_EMC_ON);
 }
+
+/*
+ * Rule hit counts are added once per run of hits of one rule in a burst:
+ * runs broken by another rule and by cached misses must each be counted,
+ * on the port fast path and from the EMC.
+ */
+Test(cls_unit, rule_hits_in_runs)
+{
+	struct vs_cls *c = mk_cls(0, NULL, NULL, NULL);
+	struct vs_cls_ctx *x = mk_ctx(c, 1024);
+	struct vs_cls_match pa = m_port_only(7), pb = m_port_only(8);
+	struct vs_cls_match ea = m_port_dst(1, htonl(0x0a000000), 16);
+	struct vs_cls_match eb = m_port_dst(1, htonl(0x0b000000), 16);
+	struct vs_cls_rule *rpa = add1(c, &pa, 1, 0, NULL), *rpb = add1(c, &pb, 1, 0, NULL);
+	struct vs_cls_rule *rea = add1(c, &ea, 1, 0, NULL), *reb = add1(c, &eb, 1, 0, NULL);
+	/* a: rule a, b: rule b, x: no rule (a cached miss) */
+	static const char pattern[] = "aaabbaxxaabxba";
+	struct vs_flow_key kp[sizeof(pattern) - 1], ke[sizeof(pattern) - 1];
+	const struct vs_cls_rule *out[sizeof(pattern) - 1];
+	uint64_t na = 0, nb = 0;
+
+	for (unsigned i = 0; i < sizeof(pattern) - 1; i++) {
+		char p = pattern[i];
+
+		kp[i] = key_of(p == 'a' ? 7 : p == 'b' ? 8 : 9, htonl(0x0c000001));
+		ke[i] = key_of(1, htonl((p == 'a'   ? 0x0a000000u
+					 : p == 'b' ? 0x0b000000u
+						    : 0x0c000000u) |
+					i));
+		na += p == 'a';
+		nb += p == 'b';
+	}
+	/* Three times: the first fills the EMC, the others hit it. */
+	for (int round = 0; round < 3; round++) {
+		vs_cls_lookup_burst(x, kp, sizeof(pattern) - 1, out);
+		vs_cls_lookup_burst(x, ke, sizeof(pattern) - 1, out);
+	}
+	cr_assert_eq(vs_cls_ctx_rule_hits(x, rpa->id), 3 * na);
+	cr_assert_eq(vs_cls_ctx_rule_hits(x, rpb->id), 3 * nb);
+	cr_assert_eq(vs_cls_ctx_rule_hits(x, rea->id), 3 * na);
+	cr_assert_eq(vs_cls_ctx_rule_hits(x, reb->id), 3 * nb);
+	vs_cls_ctx_destroy(x);
+	vs_cls_destroy(c);
+}
