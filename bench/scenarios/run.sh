@@ -20,7 +20,8 @@
 #
 # Options:
 #   --quick            fewer points and shorter windows (a couple of minutes)
-#   --flows LIST       flow counts (switch-only; default 1,1k,10k,100k,1M)
+#   --flows LIST       flow counts (switch-only, pvvp, latency; default
+#                      1,1k,4k,10k,50k,100k,1M in switch-only)
 #   --systems LIST     any of nfvswitch,nfv-emc0,ovs,testpmd (default all;
 #                      nfv-emc0: nfvswitch with classifier.emc_entries: 0)
 #   --rounds N         interleaved rounds per point (default 3; switch-only,
