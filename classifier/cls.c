@@ -1492,6 +1492,7 @@ vs_cls_ctx_create(struct vs_cls *cls, const struct vs_cls_ctx_params *p)
 						  RTE_CACHE_LINE_SIZE, socket);
 		ctx->emc_set_mask = n_sets - 1;
 	}
+	vs_emc_policy_init(&ctx->emc_policy);
 	ctx->rule_hits = rte_zmalloc_socket("vs_cls_rh", sizeof(uint64_t) * cls->max_rules,
 					    RTE_CACHE_LINE_SIZE, socket);
 	ctx->rule_base = rte_zmalloc_socket("vs_cls_rb", sizeof(uint64_t) * cls->max_rules,

@@ -9,6 +9,7 @@
 
 #include <rte_branch_prediction.h>
 #include <rte_common.h>
+#include <rte_cycles.h>
 #include <rte_prefetch.h>
 #if defined(RTE_ARCH_X86)
 #include <immintrin.h>
@@ -413,8 +414,8 @@ cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_
 			cls_tss_resolve(ctx, s, g0, tbl, idx, n_c, out);
 	}
 	VS_CLS_CNT_ADD(&ctx->cnt.subtable_probes, probes);
-	ctx->emc_win_tss += n;
-	ctx->emc_win_scans += probes;
+	ctx->emc_win.tss_keys += n;
+	ctx->emc_win.tss_probes += probes;
 	for (uint32_t l = 0; l < n; l++) {
 		if (out[idx[l]] != NULL) {
 			VS_CLS_CNT_ADD(&ctx->rule_hits[ctx->best_id[l]], 1);
@@ -422,6 +423,27 @@ cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_
 		}
 	}
 	return n_hit;
+}
+
+/* Add one timed burst to the window: n_emc keys looked up (and their misses
+ * inserted) in emc_cyc, n_tss keys searched in tss_cyc. A burst slower than
+ * VS_EMC_SAMPLE_MAX cycles per key, or than 4x the average so far (16ths:
+ * /16 x 4) + 64, was interrupted or slowed by a neighbour: not counted. */
+static inline void
+cls_emc_sample(struct vs_cls_ctx *ctx, uint32_t n_emc, uint32_t n_tss, uint64_t emc_cyc,
+	       uint64_t tss_cyc)
+{
+	const struct vs_emc_policy *p = &ctx->emc_policy;
+	uint64_t emc_max = p->emc_cyc16 != 0 ? p->emc_cyc16 / 4 + 64 : VS_EMC_SAMPLE_MAX;
+	uint64_t tss_max = p->tss_cyc16 != 0 ? p->tss_cyc16 / 4 + 64 : VS_EMC_SAMPLE_MAX;
+
+	if (emc_cyc > (uint64_t)(n_emc + 1) * RTE_MIN(emc_max, (uint64_t)VS_EMC_SAMPLE_MAX) ||
+	    tss_cyc > (uint64_t)(n_tss + 1) * RTE_MIN(tss_max, (uint64_t)VS_EMC_SAMPLE_MAX))
+		return;
+	ctx->emc_win.s_emc_keys += n_emc;
+	ctx->emc_win.s_emc_cyc += emc_cyc;
+	ctx->emc_win.s_tss_keys += n_tss;
+	ctx->emc_win.s_tss_cyc += tss_cyc;
 }
 
 /* Port (+VLAN) fast-path verdict, or NULL when the key needs the EMC/TSS. */
@@ -456,8 +478,10 @@ vs_cls_lookup_burst(struct vs_cls_ctx *ctx, const struct vs_flow_key *keys, uint
 	const struct vs_cls *cls = ctx->cls;
 	const struct cls_snap *s;
 	uint8_t pend[VS_CLS_BURST_MAX], miss[VS_CLS_BURST_MAX];
-	uint32_t n_pend = 0, n_miss = 0, n_port = 0, n_tss_hit;
-	bool use_emc = false;
+	uint32_t n_pend = 0, n_miss = 0, n_port = 0, n_tss_hit, run = 0;
+	const struct vs_cls_rule *run_r = NULL;
+	uint64_t t0 = 0, t1 = 0, t2;
+	bool use_emc, sample;
 
 	if (unlikely(n > VS_CLS_BURST_MAX)) {
 		/* Outside the contract (n <= 64); stay safe, one generation per part. */
@@ -474,22 +498,39 @@ vs_cls_lookup_burst(struct vs_cls_ctx *ctx, const struct vs_flow_key *keys, uint
 
 		if (p < s->n_port && (r = cls_port_fast(s, p, keys[i].vlan_tci)) != NULL) {
 			out[i] = r;
-			VS_CLS_CNT_ADD(&ctx->rule_hits[r->id], 1);
+			/* Hits of one rule in a row are counted once. */
+			if (r != run_r) {
+				if (run_r != NULL)
+					VS_CLS_CNT_ADD(&ctx->rule_hits[run_r->id], run);
+				run_r = r;
+				run = 0;
+			}
+			run++;
 			n_port++;
 		} else {
 			pend[n_pend++] = (uint8_t)i;
 		}
 	}
+	if (run_r != NULL)
+		VS_CLS_CNT_ADD(&ctx->rule_hits[run_r->id], run);
 	VS_CLS_CNT_ADD(&ctx->cnt.lookups, n);
 	if (n_port != 0)
 		VS_CLS_CNT_ADD(&ctx->cnt.port_fast_hits, n_port);
 	if (n_pend == 0)
 		return;
 
-	if (ctx->emc_sig != NULL) {
-		vs_emc_check_epoch(ctx, s->gen);
-		use_emc = vs_emc_should_lookup(ctx);
+	if (ctx->emc_sig == NULL) {
+		n_tss_hit = cls_tss_burst(ctx, s, keys, pend, n_pend, out);
+		VS_CLS_CNT_ADD(&ctx->cnt.tss_hits, n_tss_hit);
+		VS_CLS_CNT_ADD(&ctx->cnt.tss_misses, n_pend - n_tss_hit);
+		return;
 	}
+	vs_emc_check_epoch(ctx, s->gen);
+	use_emc = vs_emc_should_lookup(ctx);
+	/* One burst in VS_EMC_SAMPLE_EVERY is timed for the EMC policy. */
+	sample = ((++ctx->emc_burst_ctr) & (VS_EMC_SAMPLE_EVERY - 1)) == 0;
+	if (sample)
+		t0 = rte_rdtsc();
 	if (use_emc) {
 		n_miss = vs_emc_lookup_burst(ctx, s->gen, keys, pend, n_pend, out, miss);
 	} else {
@@ -497,13 +538,21 @@ vs_cls_lookup_burst(struct vs_cls_ctx *ctx, const struct vs_flow_key *keys, uint
 			miss[j] = pend[j];
 		n_miss = n_pend;
 	}
-	if (n_miss == 0)
-		return;
-
-	n_tss_hit = cls_tss_burst(ctx, s, keys, miss, n_miss, out);
-	VS_CLS_CNT_ADD(&ctx->cnt.tss_hits, n_tss_hit);
-	VS_CLS_CNT_ADD(&ctx->cnt.tss_misses, n_miss - n_tss_hit);
-
-	if (ctx->emc_sig != NULL)
+	if (sample)
+		t1 = rte_rdtsc();
+	t2 = t1;
+	if (n_miss != 0) {
+		n_tss_hit = cls_tss_burst(ctx, s, keys, miss, n_miss, out);
+		VS_CLS_CNT_ADD(&ctx->cnt.tss_hits, n_tss_hit);
+		VS_CLS_CNT_ADD(&ctx->cnt.tss_misses, n_miss - n_tss_hit);
+		if (sample)
+			t2 = rte_rdtsc();
 		vs_emc_insert_burst(ctx, s->gen, keys, miss, n_miss, out, use_emc);
+	}
+	if (sample)
+		cls_emc_sample(ctx, use_emc ? n_pend : 0, n_miss, t1 - t0 + (rte_rdtsc() - t2),
+			       t2 - t1);
+	ctx->emc_win.keys += n_pend;
+	if (ctx->emc_win.keys >= VS_EMC_WINDOW)
+		vs_emc_close_window(ctx);
 }

@@ -38,21 +38,79 @@
 
 /* EMC geometry and adaptive insertion policy. */
 #define VS_EMC_WAYS	  8u
-#define VS_EMC_WINDOW	  4096u /* EMC lookups per measurement window */
+#define VS_EMC_WINDOW	  4096u /* keys per measurement window */
 #define VS_EMC_SHIFT_MAX  8u	/* lowest insertion probability 1/256 */
 #define VS_EMC_RATIO_LOW  64u	/* hits/256 below which insertion backs off */
 #define VS_EMC_RATIO_HIGH 128u	/* hits/256 above which insertion recovers */
+
 /*
- * At SHIFT_MAX, lookups are bypassed when the hits no longer pay for them:
- * hits/lookup x TSS cost < EMC lookup cost. Costs are in units of one
- * subtable scanned (about 7 cycles with bench/cls): a TSS lookup costs about
- * VS_EMC_TSS_BASE + s units (s: subtables scanned per key, measured over the
- * window) and an EMC lookup about 2.7, so bypass when
- * ratio/256 x (BASE + s) < 2.7, i.e. ratio x (BASE + s) < VS_EMC_LOOKUP_COST.
+ * EMC on or bypassed: by cost (emc_policy.c). Per window, what the EMC costs
+ * (hashing, signature and key compares, insertions: cycles per key looked
+ * up) is weighed against what its hits save (a tuple-space search each:
+ * cycles per key searched). Cycles are read with rte_rdtsc() around the
+ * stages of one burst in VS_EMC_SAMPLE_EVERY; a sample longer than
+ * VS_EMC_SAMPLE_MAX cycles per key, or than 4x the average so far + 64 (a
+ * preemption, an interrupt, a neighbour's burst), is dropped, and the others
+ * are averaged over windows (emc_policy.c).
+ * Without samples, the constants below stand in (bench/cls, 2.3 GHz: an EMC
+ * lookup about 19 cycles, a TSS search about 35 + 7 per subtable scanned).
+ * Hysteresis: the EMC is bypassed when it costs more than VS_EMC_HYST_DEN +
+ * VS_EMC_HYST_NUM over VS_EMC_HYST_DEN of what it saves for VS_EMC_CONFIRM
+ * windows in a row, and taken back when
+ * it saves that much more than it costs. While bypassed, one trial of two
+ * windows (the first warms the cache, the second is judged) every
+ * VS_EMC_TRIAL_EVERY windows: at most 2/34 of the keys pay for a losing
+ * EMC, a few percent of its loss.
  */
-#define VS_EMC_TSS_BASE	   5u
-#define VS_EMC_LOOKUP_COST 692u
-#define VS_EMC_PROBE_EVERY 8u /* while bypassed, one burst in 8 probes the EMC */
+#define VS_EMC_SAMPLE_EVERY  16u   /* bursts; power of two */
+#define VS_EMC_SAMPLE_MAX    2000u /* cycles per key beyond which a sample is dropped */
+#define VS_EMC_MIN_SAMPLES   64u   /* keys sampled before measured cycles count */
+#define VS_EMC_LOOKUP_CYC    19u
+#define VS_EMC_TSS_BASE_CYC  35u
+#define VS_EMC_TSS_PROBE_CYC 7u
+#define VS_EMC_HYST_NUM	     1u
+#define VS_EMC_HYST_DEN	     8u
+#define VS_EMC_TRIAL_EVERY   32u /* windows bypassed between two trials */
+#define VS_EMC_CONFIRM	     2u	 /* losing windows in a row before a bypass */
+
+/* What a worker did over one window (the policy's only input). */
+struct vs_emc_win {
+	uint32_t keys;	     /* keys that needed the EMC or the TSS */
+	uint32_t lookups;    /* of those, looked up in the EMC */
+	uint32_t hits;	     /* EMC hits */
+	uint32_t tss_keys;   /* keys searched in the TSS */
+	uint64_t tss_probes; /* subtables scanned for them */
+	/* Sampled bursts: their keys and TSC cycles, per stage. */
+	uint32_t s_emc_keys; /* keys looked up (and then inserted) */
+	uint32_t s_tss_keys;
+	uint64_t s_emc_cyc; /* lookup + insertion */
+	uint64_t s_tss_cyc;
+};
+
+enum vs_emc_mode {
+	VS_EMC_ON = 0,
+	VS_EMC_BYPASS,
+	VS_EMC_TRIAL_WARM, /* trial, first window: warm the cache */
+	VS_EMC_TRIAL,	   /* trial, second window: judged */
+};
+
+/* The policy's state, per worker. */
+struct vs_emc_policy {
+	uint8_t mode;	     /* enum vs_emc_mode */
+	uint8_t shift;	     /* insertion probability 1/2^shift */
+	uint8_t saved_shift; /* shift before a trial (which warms at 1/1) */
+	uint32_t idle;	     /* windows bypassed since the last trial */
+	uint32_t strikes;    /* losing windows in a row while on */
+	uint32_t emc_cyc16;  /* cycles per EMC lookup, in 16ths, averaged (0: not yet) */
+	uint32_t tss_cyc16;  /* cycles per TSS key, in 16ths, averaged (0: not yet) */
+	uint32_t trials;     /* trials started (for tests and ctl) */
+	bool pinned;	     /* tests: never bypass (insertion still adapts) */
+};
+
+/* Initial state: EMC on, insertion 1/1, costs from the constants. */
+void vs_emc_policy_init(struct vs_emc_policy *p);
+/* Close window w: a pure function of (p, w); updates p. */
+void vs_emc_policy_step(struct vs_emc_policy *p, const struct vs_emc_win *w);
 
 enum cls_rule_state {
 	CLS_RULE_FREE = 0,
@@ -227,19 +285,16 @@ struct vs_cls_ctx {
 	struct cls_emc_sig *emc_sig;   /* n_sets */
 	struct cls_emc_entry *emc_ent; /* n_sets * VS_EMC_WAYS */
 	uint32_t emc_set_mask;	       /* n_sets - 1; emc_sig NULL: disabled */
-	uint32_t emc_win_lookups;
-	uint32_t emc_win_hits;
-	uint32_t emc_win_tss;	/* keys searched in the TSS this window */
-	uint64_t emc_win_scans; /* subtables scanned for them, summed */
 	uint32_t emc_insert_ctr;
 	uint32_t emc_victim;
 	uint32_t emc_epoch; /* generation >> 32 of the cached entries */
 	uint32_t emc_burst_ctr;
-	bool emc_bypass;
-	struct vs_cls_ctx_stats cnt; /* written by the worker only */
-	uint64_t *rule_hits;	     /* [max_rules], worker */
-	uint64_t *st_lookups;	     /* [VS_CLS_MAX_SUBTABLES], worker */
-	uint64_t *st_hits;	     /* [VS_CLS_MAX_SUBTABLES], worker */
+	struct vs_emc_win emc_win;	 /* the window being measured */
+	struct vs_emc_policy emc_policy; /* on / bypassed, insertion shift */
+	struct vs_cls_ctx_stats cnt;	 /* written by the worker only */
+	uint64_t *rule_hits;		 /* [max_rules], worker */
+	uint64_t *st_lookups;		 /* [VS_CLS_MAX_SUBTABLES], worker */
+	uint64_t *st_hits;		 /* [VS_CLS_MAX_SUBTABLES], worker */
 	/* Control-owned baselines: counts of a recycled id/slot start from here. */
 	uint64_t *rule_base;
 	uint64_t *st_lookups_base;

@@ -10,13 +10,11 @@
  * about 28.5 cycles/packet when they moved out (with a 5-CRC hash, below).
  *
  * Adaptive insertion. Hits are measured over windows of VS_EMC_WINDOW
- * lookups. When the hit ratio collapses (more flows than the cache holds),
+ * keys. When the hit ratio collapses (more flows than the cache holds),
  * insertion backs off one step per window down to 1/2^VS_EMC_SHIFT_MAX, and
- * when even that does not make the hits pay for the lookups (weighed against
- * the tuple-space search's measured depth, see VS_EMC_LOOKUP_COST) the
- * lookups themselves are skipped except for one burst in VS_EMC_PROBE_EVERY. When hits recover
- * (which low-probability insertion lets a small working set do on its own), insertion steps back to
- * always. Counts only, no clocks, so the policy is deterministic.
+ * steps back to always when hits recover. Whether the EMC is consulted at
+ * all is decided by cost, not by hit ratio (emc_policy.c): the cycles of the
+ * lookups and insertions against the tuple-space searches their hits save.
  */
 #ifndef VS_EMC_DP_H
 #define VS_EMC_DP_H
@@ -103,36 +101,20 @@ vs_emc_sig_match(const struct cls_emc_sig *sg, uint32_t sig)
 #endif
 }
 
-/* Whether this burst consults the EMC (false while bypassed, except probes). */
+/* Whether this burst consults the EMC (false while bypassed). */
 static inline bool
-vs_emc_should_lookup(struct vs_cls_ctx *ctx)
+vs_emc_should_lookup(const struct vs_cls_ctx *ctx)
 {
-	if (likely(!ctx->emc_bypass))
-		return true;
-	return (++ctx->emc_burst_ctr % VS_EMC_PROBE_EVERY) == 0;
+	return ctx->emc_policy.mode != VS_EMC_BYPASS;
 }
 
-/* Close a measurement window: adjust insertion probability and bypass. */
+/* Close a measurement window: the policy decides, the window starts over. */
 static inline void
-vs_emc_adapt(struct vs_cls_ctx *ctx)
+vs_emc_close_window(struct vs_cls_ctx *ctx)
 {
-	uint32_t ratio = (uint32_t)(((uint64_t)ctx->emc_win_hits * 256) / ctx->emc_win_lookups);
-	uint32_t shift = ctx->cnt.emc_insert_shift;
-
-	if (ratio < VS_EMC_RATIO_LOW && shift < VS_EMC_SHIFT_MAX)
-		shift++;
-	else if (ratio >= VS_EMC_RATIO_HIGH && shift > 0)
-		shift--;
-	/* Subtables scanned per TSS key, in 16ths (none searched: assume 1). */
-	uint64_t s16 = ctx->emc_win_tss != 0 ? ctx->emc_win_scans * 16 / ctx->emc_win_tss : 16;
-
-	ctx->emc_bypass = shift == VS_EMC_SHIFT_MAX &&
-			  (uint64_t)ratio * (VS_EMC_TSS_BASE * 16 + s16) < VS_EMC_LOOKUP_COST * 16;
-	__atomic_store_n(&ctx->cnt.emc_insert_shift, shift, __ATOMIC_RELAXED);
-	ctx->emc_win_lookups = 0;
-	ctx->emc_win_hits = 0;
-	ctx->emc_win_tss = 0;
-	ctx->emc_win_scans = 0;
+	vs_emc_policy_step(&ctx->emc_policy, &ctx->emc_win);
+	__atomic_store_n(&ctx->cnt.emc_insert_shift, ctx->emc_policy.shift, __ATOMIC_RELAXED);
+	memset(&ctx->emc_win, 0, sizeof(ctx->emc_win));
 }
 
 /*
@@ -146,7 +128,8 @@ vs_emc_lookup_burst(struct vs_cls_ctx *ctx, uint64_t gen, const struct vs_flow_k
 {
 	const uint32_t set_mask = ctx->emc_set_mask;
 	uint32_t ways[VS_CLS_BURST_MAX];
-	uint32_t n_miss = 0, n_hit = 0;
+	uint32_t n_miss = 0, n_hit = 0, run = 0;
+	const struct vs_cls_rule *run_r = NULL;
 
 	for (uint32_t j = 0; j < n; j++) {
 		uint8_t i = idx[j];
@@ -179,9 +162,16 @@ vs_emc_lookup_burst(struct vs_cls_ctx *ctx, uint64_t gen, const struct vs_flow_k
 				const struct vs_cls_rule *r = vs_emc_rule(e);
 
 				out[i] = r;
-				if (r != NULL)
-					VS_CLS_CNT_ADD(&ctx->rule_hits[cls_rule_id_of(ctx->cls, r)],
-						       1);
+				/* Hits of one rule in a row are counted once. */
+				if (r != run_r) {
+					if (run_r != NULL)
+						VS_CLS_CNT_ADD(&ctx->rule_hits[cls_rule_id_of(
+								   ctx->cls, run_r)],
+							       run);
+					run_r = r;
+					run = 0;
+				}
+				run++;
 				hit = true;
 				break;
 			}
@@ -191,12 +181,12 @@ vs_emc_lookup_burst(struct vs_cls_ctx *ctx, uint64_t gen, const struct vs_flow_k
 		else
 			miss[n_miss++] = i;
 	}
+	if (run_r != NULL)
+		VS_CLS_CNT_ADD(&ctx->rule_hits[cls_rule_id_of(ctx->cls, run_r)], run);
 	VS_CLS_CNT_ADD(&ctx->cnt.emc_hits, n_hit);
 	VS_CLS_CNT_ADD(&ctx->cnt.emc_misses, n_miss);
-	ctx->emc_win_lookups += n;
-	ctx->emc_win_hits += n_hit;
-	if (ctx->emc_win_lookups >= VS_EMC_WINDOW)
-		vs_emc_adapt(ctx);
+	ctx->emc_win.lookups += n;
+	ctx->emc_win.hits += n_hit;
 	return n_miss;
 }
 
@@ -207,7 +197,7 @@ vs_emc_insert_burst(struct vs_cls_ctx *ctx, uint64_t gen, const struct vs_flow_k
 		    const uint8_t *idx, uint32_t n, const struct vs_cls_rule *const *out,
 		    bool looked_up)
 {
-	const uint32_t shift = ctx->cnt.emc_insert_shift;
+	const uint32_t shift = ctx->emc_policy.shift;
 	const uint32_t every = (1u << shift) - 1;
 	uint32_t n_ins = 0, n_skip = 0;
 

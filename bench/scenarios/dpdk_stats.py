@@ -5,6 +5,13 @@
   dpdk_stats.py PREFIX PORT [FIELD]           print one counter (default opackets)
   dpdk_stats.py --rate PREFIX PORT FIELD SECS  sample twice SECS apart; print pps
   dpdk_stats.py --list PREFIX                  print the port ids and names
+  dpdk_stats.py --heap PREFIX                  print the bytes allocated from the
+                                               DPDK heaps (all sockets) and their size
+  dpdk_stats.py --share PREFIX IN OUT SECS     sample twice SECS apart; print the
+                                               pps leaving OUT (opackets, summed
+                                               over the comma-separated ports) and
+                                               the share of what IN received
+                                               (ipackets, likewise) that it is
 
 PREFIX is the process's --file-prefix; the socket is
 /var/run/dpdk/PREFIX/dpdk_telemetry.v2 (or $XDG_RUNTIME_DIR/dpdk/... for
@@ -65,6 +72,26 @@ def main(argv):
         time.sleep(secs)
         b, tb = counter(t, port, field), time.monotonic()
         print(f"{(b - a) / (tb - ta):.0f}")
+    elif len(argv) >= 2 and argv[1] == "--share":
+        prefix, ins, outs, secs = argv[2], argv[3].split(","), argv[4].split(","), float(argv[5])
+        t = Telemetry(prefix, wait=10)
+
+        def both():
+            return (sum(counter(t, p, "ipackets") for p in ins),
+                    sum(counter(t, p, "opackets") for p in outs))
+        (ia, oa), ta = both(), time.monotonic()
+        time.sleep(secs)
+        (ib, ob), tb = both(), time.monotonic()
+        share = (ob - oa) / (ib - ia) if ib > ia else 0.0
+        print(f"{(ob - oa) / (tb - ta):.0f} {share:.4f}")
+    elif len(argv) >= 2 and argv[1] == "--heap":
+        t = Telemetry(argv[2], wait=10)
+        alloc = size = 0
+        for h in t.cmd("/eal/heap_list").get("/eal/heap_list", []):
+            info = t.cmd(f"/eal/heap_info,{h}").get("/eal/heap_info", {})
+            alloc += int(info.get("Alloc_size", 0))
+            size += int(info.get("Heap_size", 0))
+        print(alloc, size)
     elif len(argv) >= 2 and argv[1] == "--list":
         t = Telemetry(argv[2], wait=10)
         for p in t.cmd("/ethdev/list").get("/ethdev/list", []):

@@ -20,8 +20,13 @@ RESULTS_DIR=${RESULTS_DIR:-/tmp/nfvswitch-bench-results}
 BURST=32            # testpmd --burst; OVS-DPDK (NETDEV_MAX_BURST) and nfvswitch use 32 too
 MEM_MB=${MEM_MB:-1024}
 # HUGE=1 (run.sh --huge): every DPDK process of a run (the systems under test,
-# the guest, the generator) on hugepages instead of --no-huge.
-HUGE=${HUGE:-0}
+# the guest, the generator) on hugepages instead of --no-huge. HUGE=auto (the
+# default): hugepages when enough are free (huge_auto), else --no-huge.
+HUGE=${HUGE:-auto}
+# Interleaved rounds per point (run.sh --rounds) and worker cores per system
+# (run.sh --workers: nfvswitch workers, OVS PMDs, testpmd forwarding cores).
+ROUNDS=${ROUNDS:-3}
+WORKERS=${WORKERS:-1}
 KEEP=${KEEP:-0}
 
 PIDS=()
@@ -96,6 +101,23 @@ ovs_mem_args() {
 	fi
 }
 
+# HUGE=auto -> 1 when free 2 MiB/1 GiB pages hold MEM_MB x 3 (the system
+# under test, a helper and the generator), else 0; says which.
+huge_auto() {
+	[ "$HUGE" = auto ] || return 0
+	local free size
+	free=$(awk '/^HugePages_Free:/ {print $2}' /proc/meminfo)
+	size=$(awk '/^Hugepagesize:/ {print $2}' /proc/meminfo)
+	if [ -n "$free" ] && [ $((free * size / 1024)) -ge $((MEM_MB * 3)) ] &&
+	   grep -qs hugetlbfs /proc/mounts; then
+		HUGE=1
+		note "hugepages: $free free pages of $size kB, used by every DPDK process"
+	else
+		HUGE=0
+		note "hugepages: not enough free (${free:-0} x ${size:-?} kB; need $((MEM_MB * 3)) MiB): --no-huge"
+	fi
+}
+
 env_describe() {
 	NCPU=$(nproc)
 	CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
@@ -128,8 +150,31 @@ env_describe() {
 		GEN_CORES="$CTRL_CORE"       # generator alternates tx+rx on its main lcore, core 0
 		GEN_NOTE="generator tx+rx alternating on core 0, shared with control threads"
 	fi
-	CORE_PLAN="forwarding core $FWD_CORE (nfvswitch worker, OVS PMD, testpmd fwd); control/main lcores, ovsdb-server and scripts on core $CTRL_CORE"
+	fwd_plan
 }
+
+# FWD_CORES/FWD_LIST/FWD_MASK for WORKERS forwarding cores: FWD_CORE and
+# the ones after it, wrapping onto the control core when the machine has too
+# few (then only OVS, whose PMDs may share the main thread's core, can run:
+# nfvswitch and testpmd need a core of their own per worker; fwd_fits says).
+fwd_plan() {
+	FWD_CORES=()
+	local w
+	for ((w = 0; w < WORKERS; w++)); do
+		FWD_CORES+=($(((FWD_CORE + w) % NCPU)))
+	done
+	FWD_LIST=$(IFS=,; echo "${FWD_CORES[*]}")
+	FWD_MASK=0
+	for w in "${FWD_CORES[@]}"; do FWD_MASK=$((FWD_MASK | (1 << w))); done
+	FWD_MASK=$(printf '0x%x' "$FWD_MASK")
+	if [ "$WORKERS" -ge "$NCPU" ]; then
+		note "$WORKERS workers on $NCPU CPUs: nfvswitch and testpmd need $((WORKERS + 1)) CPUs and are skipped; OVS's PMDs share the control core (a functional run, not a measurement)"
+	fi
+	CORE_PLAN="forwarding core(s) $FWD_LIST (nfvswitch workers, OVS PMDs, testpmd fwd); control/main lcores, ovsdb-server and scripts on core $CTRL_CORE"
+}
+
+# Whether WORKERS workers fit beside the control core (nfvswitch, testpmd).
+fwd_fits() { [ "$WORKERS" -lt "$NCPU" ]; }
 
 env_print() {
 	echo "# DPDK $DPDK_VER | OVS $OVS_VER (DPDK $OVS_DPDK_VER) | CPU $CPU_MODEL | $NCPU CPUs | burst $BURST"
@@ -194,9 +239,11 @@ testpmd_start() {
 	sleep infinity > /dev/null &
 	local holder=$!
 	PIDS+=("$holder")
-	taskset -c "$CTRL_CORE,$FWD_CORE" stdbuf -oL "$TESTPMD" -l "$CTRL_CORE,$FWD_CORE" --main-lcore "$CTRL_CORE" \
+	local lc
+	lc=$(tp_lcores)
+	taskset -c "$lc" stdbuf -oL "$TESTPMD" -l "$lc" --main-lcore "$CTRL_CORE" \
 		$(eal_mem_args) -m "$MEM_MB" --file-prefix "$TP_PREFIX" --no-pci \
-		--log-level='*:warning' "${vdevs[@]}" -- --forward-mode=io --nb-cores=1 \
+		--log-level='*:warning' "${vdevs[@]}" -- --forward-mode=io --nb-cores="$WORKERS" \
 		--burst="$BURST" --total-num-mbufs="${TP_MBUFS:-65536}" "${TP_EXTRA[@]}" --auto-start \
 		< <(tail -f /dev/null) > "$RUNDIR/testpmd.log" 2>&1 &
 	TP_PID=$!
@@ -217,6 +264,19 @@ testpmd_start() {
 
 testpmd_stop() { stop_pid "$TP_PID"; }
 
+# testpmd's -l: the control core and the forwarding cores, distinct lcores
+# (with more workers than CPUs, the extra ones are numbered past the CPUs and
+# mapped back by --lcores).
+tp_lcores() {
+	local c seen=",$CTRL_CORE," out="$CTRL_CORE"
+	for c in "${FWD_CORES[@]}"; do
+		[[ $seen == *",$c,"* ]] && continue
+		seen+="$c,"
+		out+=",$c"
+	done
+	echo "$out"
+}
+
 # ---- OVS-DPDK 3.x in a private run directory ----
 
 OVS_RUN=""
@@ -235,15 +295,17 @@ ovs_start() {
 	ovs_vsctl --no-wait init
 	ovs_vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true \
 		other_config:dpdk-lcore-mask="$(printf '0x%x' $((1 << CTRL_CORE)))" \
-		other_config:pmd-cpu-mask="$(printf '0x%x' $((1 << FWD_CORE)))" \
+		other_config:pmd-cpu-mask="$FWD_MASK" \
 		other_config:dpdk-extra="$(ovs_mem_args) -m $MEM_MB --file-prefix $OVS_PREFIX --no-pci --log-level=*:warning"
-	taskset -c "$CTRL_CORE,$FWD_CORE" "$OVS_VSWITCHD" "unix:$OVS_RUN/db.sock" \
+	taskset -c "$CTRL_CORE,$FWD_LIST" "$OVS_VSWITCHD" "unix:$OVS_RUN/db.sock" \
 		--pidfile="$OVS_RUN/ovs-vswitchd.pid" --unixctl="$OVS_RUN/ovs-vswitchd.ctl" \
 		--log-file="$OVS_RUN/ovs-vswitchd.log" -vconsole:off --detach 2>/dev/null || {
 		note "ovs-vswitchd did not start: $(tail -3 "$OVS_RUN/ovs-vswitchd.log" | tr '\n' ' ')"
 		return 1
 	}
-	ovs_vsctl add-br br0 -- set bridge br0 datapath_type=netdev || return 1
+	# fail-mode secure: no NORMAL flow of its own before ours, as OVS's
+	# documentation sets a benchmark bridge up.
+	ovs_vsctl add-br br0 -- set bridge br0 datapath_type=netdev fail_mode=secure || return 1
 }
 
 # ovs_add_port NAME OFPORT DEVARGS
@@ -258,9 +320,49 @@ ovs_add_port() {
 	fi
 }
 
-ovs_flows() { # ovs_flows FILE
+# ovs_flows FILE: replace the bridge's OpenFlow rules with FILE's and flush
+# the datapath's megaflows, so that none cached from earlier rules (a NORMAL
+# one costs OVS ~1.8x) keeps it off the path the new rules allow.
+ovs_flows() {
 	ovs-ofctl del-flows "unix:$OVS_RUN/br0.mgmt" &&
-		ovs-ofctl add-flows "unix:$OVS_RUN/br0.mgmt" "$1"
+		ovs-ofctl add-flows "unix:$OVS_RUN/br0.mgmt" "$1" &&
+		ovs_dp_flush
+}
+
+ovs_dp_flush() { ovs-appctl -t "$OVS_RUN/ovs-vswitchd.ctl" dpctl/del-flows >/dev/null; }
+
+# ovs_cache_mode emc|noemc|smc: OVS's cache settings (other_config), then a
+# datapath flush so that the next measurement starts from them.
+ovs_cache_mode() {
+	case $1 in
+	emc) ovs_vsctl set Open_vSwitch . other_config:emc-insert-inv-prob=100 other_config:smc-enable=false ;;
+	noemc) ovs_vsctl set Open_vSwitch . other_config:emc-insert-inv-prob=0 other_config:smc-enable=false ;;
+	smc) ovs_vsctl set Open_vSwitch . other_config:emc-insert-inv-prob=0 other_config:smc-enable=true ;;
+	*) return 1 ;;
+	esac && ovs_dp_flush
+}
+
+# Which OVS cache settings a point tries (run.sh --ovs-cache; best taken).
+OVS_CACHE_MODES=${OVS_CACHE_MODES:-emc,noemc,smc}
+
+# measure_share PREFIX INPORTS OUTPORTS -> "pps share" after $WARMUP s, over
+# $WINDOW s: the rate leaving OUTPORTS and the share of INPORTS' input it is.
+measure_share() {
+	sleep "$WARMUP"
+	"${STATS[@]}" --share "$1" "$2" "$3" "$WINDOW" || echo "n/a n/a"
+}
+
+# port ids of the named ports, comma-separated (empty when one is missing)
+ports_by_name() { # ports_by_name PREFIX NAME...
+	local prefix=$1 n id out="" list
+	shift
+	list=$("${STATS[@]}" --list "$prefix" 2>/dev/null) || return 1
+	for n in "$@"; do
+		id=$(awk -v n="$n" '$2 == n {print $1; exit}' <<< "$list")
+		[ -n "$id" ] || return 1
+		out+="${out:+,}$id"
+	done
+	echo "$out"
 }
 
 # tx packets of an OpenFlow port, read live from the netdev (not the 5 s database copy)
@@ -314,13 +416,20 @@ nfv_config() {
 	  log_level: "*:warning"
 	  extra_args: ["--no-pci"]
 	workers:
-	  - lcore: $FWD_CORE
+	$(for c in "${FWD_CORES[@]}"; do echo "  - lcore: $c"; done)
+	$(nfv_classifier_yaml)
 	control:
 	  stats_interval_ms: 1000
 	ports:
 	$2
 	$3
 	YAML
+}
+
+# NFV_EMC_ENTRIES set: a classifier section with emc_entries (0: EMC off)
+nfv_classifier_yaml() {
+	[ -n "${NFV_EMC_ENTRIES:-}" ] || return 0
+	printf 'classifier:\n  emc_entries: %s' "$NFV_EMC_ENTRIES"
 }
 
 # nfv_start CONFIG: start the daemon; fails with its own message when it refuses the config
@@ -337,7 +446,7 @@ nfv_start() {
 		fi
 		return 1
 	fi
-	taskset -c "$CTRL_CORE,$FWD_CORE" "$NFVSWITCH" -c "$1" > "$RUNDIR/nfvswitch.log" 2>&1 &
+	taskset -c "$CTRL_CORE,$FWD_LIST" "$NFVSWITCH" -c "$1" > "$RUNDIR/nfvswitch.log" 2>&1 &
 	NFV_PID=$!
 	PIDS+=("$NFV_PID")
 	# Ready when it says it runs (ports created and started), not at EAL init.

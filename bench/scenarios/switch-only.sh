@@ -4,116 +4,150 @@
 # switch's own core reads the capture (infinite_rx) and the sink swallows
 # what it forwards, so this measures the forwarding core alone.
 #
-# Points: flow counts (1, 1k, 10k, 100k, 1M) with one ip_dst prefix rule
-# (1 wildcard mask); 8 prefix rules of 8 different lengths (8 masks); and
+# Points: flow counts (1, 1k, 4k, 10k, 50k, 100k, 1M) with one ip_dst prefix
+# rule (1 wildcard mask) and with 8 prefix rules of 8 lengths (8 masks), and
 # port-only rules (in_port -> output). The capture holds max(flows, 1024)
 # frames of 64 bytes, every flow a distinct 5-tuple (nfvswitch-bench pcap).
+#
+# Systems, measured in interleaved rounds (rounds.sh): nfvswitch with its
+# defaults, nfvswitch with classifier.emc_entries: 0 ("nfv-emc0": the EMC
+# policy's reference, the default should be within 5 % of the better of the
+# two), OVS-DPDK at its best cache setting of the point (EMC on, EMC off,
+# SMC: OVS_CACHE_MODES, each measured on the same running OVS after a
+# datapath flush), and dpdk-testpmd io (the I/O limit).
+#
+# OVS is set up as its documentation says for benchmarking: fail-mode secure,
+# PMD and DPDK lcore masks, the sink ports and the rules before the source
+# ports (whose capture starts replaying as soon as they start), and the
+# datapath's flows flushed after the rules (dpctl/del-flows).
+#
+# With WORKERS=N (run.sh --workers N), every system gets N forwarding cores
+# and N source/sink port pairs (source i -> sink i), one per core.
 #
 # Sourced by run.sh (scenario_main).
 
 . "$SC_DIR/table.sh"
+. "$SC_DIR/rounds.sh"
 
-# Packets/s OVS forwards to the sink (port 2), after the warm-up.
-so_ovs_measure() {
-	local p
-	if [ -S "$(telemetry_sock "$OVS_PREFIX")" ] &&
-	   p=$(port_by_name "$OVS_PREFIX" net_null0) && [ -n "$p" ]; then
-		measure_pps "$OVS_PREFIX" "$p" opackets || echo n/a
-	else
-		ovs_measure_tx 2
-	fi
+so_srcs() { local i out=(); for ((i = 0; i < WORKERS; i++)); do out+=("net_pcap$i,rx_pcap=$SO_PCAP,infinite_rx=1"); done; echo "${out[@]}"; }
+so_sinks() { local i out=(); for ((i = 0; i < WORKERS; i++)); do out+=("net_null$i,no-rx=1"); done; echo "${out[@]}"; }
+so_names() { local i out=(); for ((i = 0; i < WORKERS; i++)); do out+=("$1$i"); done; echo "${out[@]}"; }
+
+# so_share PREFIX: "pps share" of the process's sources and sinks
+so_share() {
+	local in out
+	in=$(ports_by_name "$1" $(so_names net_pcap)) && out=$(ports_by_name "$1" $(so_names net_null)) ||
+		{ echo "n/a n/a"; return; }
+	measure_share "$1" "$in" "$out"
 }
 
-# The larger of two rates (n/a loses).
-best_of() {
-	if [ "$1" = n/a ]; then echo "$2"; elif [ "$2" = n/a ]; then echo "$1"
-	elif [ "$1" -ge "$2" ]; then echo "$1"; else echo "$2"; fi
+so_measure() { # so_measure SYSTEM (sets RES)
+	local sys=$1 i srcs sinks ports="" rules="" best=n/a bests=n/a bestm="" m pps share
+	if [ "$sys" != ovs ] && ! fwd_fits; then
+		RES="n/a n/a needs-$((WORKERS + 1))-cpus"
+		return 0
+	fi
+	read -r -a srcs <<< "$(so_srcs)"
+	read -r -a sinks <<< "$(so_sinks)"
+	case $sys in
+	testpmd)
+		local devs=()
+		for ((i = 0; i < WORKERS; i++)); do devs+=("${srcs[$i]}" "${sinks[$i]}"); done
+		testpmd_start "${devs[@]}" && RES=$(so_share "$TP_PREFIX")
+		testpmd_stop ;;
+	ovs)
+		: > "$RUNDIR/flows.of"
+		for ((i = 0; i < WORKERS; i++)); do
+			"$BENCH" rules --format ofctl --in-port $((2 * i + 1)) --out-port $((2 * i + 2)) \
+				--masks "$SO_MASKS" "${SO_PORT_ONLY[@]}" >> "$RUNDIR/flows.of"
+		done
+		local ok=1
+		ovs_start || ok=0
+		for ((i = 0; i < WORKERS && ok; i++)); do
+			ovs_add_port s$i $((2 * i + 2)) "${sinks[$i]}" || ok=0
+		done
+		[ $ok = 1 ] && ovs_flows "$RUNDIR/flows.of" || ok=0
+		for ((i = 0; i < WORKERS && ok; i++)); do
+			ovs_add_port p$i $((2 * i + 1)) "${srcs[$i]}" || ok=0
+		done
+		if [ $ok = 1 ]; then
+			for m in ${OVS_CACHE_MODES//,/ }; do
+				ovs_cache_mode "$m" || continue
+				read -r pps share <<< "$(so_share "$OVS_PREFIX")"
+				log "    OVS $m: $(mpps "$pps") Mpps"
+				if [ "$(best_of "$best" "$pps")" != "$best" ]; then
+					best=$pps bests=$share bestm=$m
+				fi
+			done
+			RES="$best $bests ${bestm:-none}"
+		else
+			note "OVS-DPDK failed at $SO_POINT (log kept in run dir with --keep)"
+		fi
+		ovs_stop ;;
+	nfvswitch|nfv-emc0)
+		for ((i = 0; i < WORKERS; i++)); do
+			ports+="  - {name: uplink$i, type: ethdev, device: \"${srcs[$i]}\"}"$'\n'
+			ports+="  - {name: sink$i, type: ethdev, device: \"${sinks[$i]}\"}"$'\n'
+			rules+="$("$BENCH" rules --format yaml --in-port uplink$i --out-port sink$i \
+				--masks "$SO_MASKS" "${SO_PORT_ONLY[@]}" | { [ "$i" = 0 ] && cat || grep -v '^rules:'; })"$'\n'
+		done
+		local emc=""
+		[ "$sys" = nfv-emc0 ] && emc=0
+		NFV_EMC_ENTRIES=$emc nfv_config "$RUNDIR/nfvswitch.yaml" "${ports%$'\n'}" "${rules%$'\n'}"
+		if nfv_start "$RUNDIR/nfvswitch.yaml" && [ "${NFV_TELEMETRY:-0}" = 1 ]; then
+			RES=$(so_share "$NFV_PREFIX")
+		fi
+		nfv_stop ;;
+	esac
 }
 
 # so_point FLOWS MASKS RULES(prefix|port)
 so_point() {
-	local flows=$1 masks=$2 rules=$3 count pcap mem nfv=n/a ovs=n/a tp=n/a
-	local port_only=() p
-	[ "$rules" = port ] && port_only=(--port-only)
+	local flows=$1 count mem systems=() s
+	SO_MASKS=$2
+	SO_PORT_ONLY=()
+	[ "$3" = port ] && SO_PORT_ONLY=(--port-only)
+	SO_POINT="$flows flows/$2 masks/$3"
 	count=$(( flows > 1024 ? flows : 1024 ))
-	pcap="$RUNDIR/flows-$flows-$masks.pcap"
-	[ -f "$pcap" ] || "$BENCH" pcap -o "$pcap" --flows "$flows" --masks "$masks" --size 64 \
-		--count "$count" > /dev/null || die "cannot write $pcap"
-	# net_pcap infinite_rx keeps the whole capture in mbufs: size memory for it
-	# (5 KiB a frame: a 1M-frame pool fails at 4 GiB under --no-huge).
-	mem=$(( 1024 + count * 5 / 1024 ))
+	SO_PCAP="$RUNDIR/flows-$flows-$2.pcap"
+	[ -f "$SO_PCAP" ] || "$BENCH" pcap -o "$SO_PCAP" --flows "$flows" --masks "$2" --size 64 \
+		--count "$count" > /dev/null || die "cannot write $SO_PCAP"
+	# net_pcap infinite_rx keeps the whole capture in mbufs, per source port:
+	# size memory for it (5 KiB a frame: a 1M-frame pool fails at 4 GiB under --no-huge).
+	mem=$(( 1024 + WORKERS * count * 5 / 1024 ))
 	local save_mem=$MEM_MB
 	MEM_MB=$mem
-	TP_MBUFS=$(( count + 32768 ))
+	TP_MBUFS=$(( WORKERS * count + 32768 ))
 	NFV_MBUFS=$TP_MBUFS
-	local src="net_pcap0,rx_pcap=$pcap,infinite_rx=1" sink="net_null0,no-rx=1"
-	log "point: $flows flows, $masks mask(s), $rules rules (memory $mem MiB)"
-
-	if want testpmd; then
-		if testpmd_start "$src" "$sink"; then
-			p=$(port_by_name "$TP_PREFIX" net_null0)
-			tp=$(measure_pps "$TP_PREFIX" "${p:-1}" opackets || echo n/a)
-			log "  testpmd:   $(mpps "$tp") Mpps"
-		fi
-		testpmd_stop
-	fi
-
-	if want ovs; then
-		"$BENCH" rules --format ofctl --in-port 1 --out-port 2 --masks "$masks" \
-			"${port_only[@]}" > "$RUNDIR/flows.of"
-		if ovs_start && ovs_add_port p0 1 "$src" && ovs_add_port p1 2 "$sink" &&
-		   ovs_flows "$RUNDIR/flows.of"; then
-			ovs=$(so_ovs_measure)
-			log "  OVS-DPDK:  $(mpps "$ovs") Mpps (EMC on, the default)"
-			# The target is OVS's best setting: past its 8192 EMC entries,
-			# EMC off (emc-insert-inv-prob=0) is often faster.
-			if [ "$flows" -ge 10000 ] &&
-			   ovs_vsctl set Open_vSwitch . other_config:emc-insert-inv-prob=0; then
-				local off
-				off=$(so_ovs_measure)
-				log "  OVS-DPDK:  $(mpps "$off") Mpps (EMC off)"
-				ovs=$(best_of "$ovs" "$off")
-			fi
-		else
-			note "OVS-DPDK failed at $flows flows/$masks masks/$rules (log kept in run dir with --keep)"
-		fi
-		ovs_stop
-	fi
-
-	if want nfvswitch; then
-		nfv_config "$RUNDIR/nfvswitch.yaml" \
-"  - {name: uplink0, type: ethdev, device: \"$src\"}
-  - {name: sink0, type: ethdev, device: \"$sink\"}" \
-			"$("$BENCH" rules --format yaml --in-port uplink0 --out-port sink0 \
-				--masks "$masks" "${port_only[@]}")"
-		if nfv_start "$RUNDIR/nfvswitch.yaml"; then
-			nfv=$(nfv_measure_tx sink0 net_null0 || echo n/a)
-			log "  nfvswitch: $(mpps "$nfv") Mpps"
-		fi
-		nfv_stop
-	fi
+	log "point: $SO_POINT, $WORKERS worker(s) (memory $mem MiB)"
+	for s in nfvswitch nfv-emc0 ovs testpmd; do
+		want "$s" && systems+=("$s")
+	done
+	rounds_point "${SO_LABEL:-switch-only}" "$flows" "$2" "$3" so_measure "${systems[@]}"
 	MEM_MB=$save_mem
-	table_row "switch-only" "$flows" "$masks" "$rules" "$nfv" "$ovs" "$tp"
 }
 
 scenario_main() {
 	local f flows_list
+	[ -n "${SYSTEMS_SET:-}" ] || SYSTEMS="nfvswitch,nfv-emc0,ovs,testpmd"
 	if [ -n "$FLOWS_LIST" ]; then
 		flows_list=${FLOWS_LIST//,/ }
 	elif [ "$QUICK" = 1 ]; then
 		flows_list="1 10k"
 	else
-		flows_list="1 1k 10k 100k 1M"
+		flows_list="1 1k 4k 10k 50k 100k 1M"
 	fi
 	log "switch-only: $CORE_PLAN"
-	want ovs && note "OVS-DPDK: the best of EMC on (default) and EMC off (emc-insert-inv-prob=0) at 10k flows and more"
+	want ovs && note "OVS-DPDK: the best per point of its cache settings $OVS_CACHE_MODES (emc: EMC on, emc-insert-inv-prob=100; noemc: =0; smc: EMC off, smc-enable=true)"
 	for f in $flows_list; do
 		so_point "$(expand_count "$f")" 1 prefix
 	done
-	# 8 masks: 10k flows, and 100k (the issue's target point) in full runs.
-	so_point 10000 8 prefix
-	[ "$QUICK" = 1 ] || so_point 100000 8 prefix
+	if [ -z "${MASKS_ONLY_1:-}" ]; then
+		for f in $flows_list; do
+			so_point "$(expand_count "$f")" 8 prefix
+		done
+	fi
 	so_point 10000 1 port
 	[ "$QUICK" = 1 ] || so_point 1 1 port
-	table_print "switch-only: net_pcap -> switch -> net_null, 64-byte frames"
+	rounds_print "switch-only: net_pcap -> switch -> net_null, 64-byte frames, $WORKERS worker(s)"
 }

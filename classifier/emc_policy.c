@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The EMC's policy: insert or bypass by what a packet costs either way (see
+ * cls_priv.h, VS_EMC_SAMPLE_EVERY). Called by the worker once per window of
+ * VS_EMC_WINDOW keys; a pure function of the window's counts and the
+ * policy's state, so that a test can drive it with synthetic counts.
+ */
+#include <string.h>
+
+#include "cls_priv.h"
+
+void
+vs_emc_policy_init(struct vs_emc_policy *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->mode = VS_EMC_ON;
+}
+
+/* Cycles per key in 16ths, as a moving average over windows (weight 1/4), so
+ * that one window slowed by a neighbour does not flip the decision alone. */
+static void
+per_key16(uint32_t *avg, uint64_t cyc, uint32_t keys)
+{
+	uint64_t v = cyc * 16 / keys;
+
+	if (*avg != 0)
+		v = ((uint64_t)*avg * 3 + v) / 4;
+	*avg = v > UINT32_MAX ? UINT32_MAX : (v == 0 ? 1 : (uint32_t)v);
+}
+
+/* The window's cost estimates, per key in 16ths of a cycle: measured, or
+ * until measured the constant model (the TSS's from this window's
+ * subtables scanned per key; none searched: assume 1). */
+static void
+emc_costs(struct vs_emc_policy *p, const struct vs_emc_win *w, uint64_t *emc16, uint64_t *tss16)
+{
+	if (w->s_emc_keys >= VS_EMC_MIN_SAMPLES)
+		per_key16(&p->emc_cyc16, w->s_emc_cyc, w->s_emc_keys);
+	if (w->s_tss_keys >= VS_EMC_MIN_SAMPLES)
+		per_key16(&p->tss_cyc16, w->s_tss_cyc, w->s_tss_keys);
+	*emc16 = p->emc_cyc16 != 0 ? p->emc_cyc16 : VS_EMC_LOOKUP_CYC * 16;
+	if (p->tss_cyc16 != 0) {
+		*tss16 = p->tss_cyc16;
+	} else {
+		uint64_t probes16 =
+		    w->tss_keys != 0 ? w->tss_probes * 16 / w->tss_keys : (uint64_t)16;
+
+		*tss16 = VS_EMC_TSS_BASE_CYC * 16 + VS_EMC_TSS_PROBE_CYC * probes16;
+	}
+}
+
+void
+vs_emc_policy_step(struct vs_emc_policy *p, const struct vs_emc_win *w)
+{
+	uint32_t ratio = w->lookups != 0 ? (uint32_t)(((uint64_t)w->hits * 256) / w->lookups) : 0;
+	uint64_t cost, saved, emc16, tss16;
+	bool backing_off;
+
+	emc_costs(p, w, &emc16, &tss16);
+	/* Cycles the EMC spent over the window, and the TSS cycles its hits saved. */
+	cost = emc16 * w->lookups;
+	saved = tss16 * w->hits;
+	switch (p->mode) {
+	case VS_EMC_ON:
+		if (w->lookups == 0)
+			break;
+		backing_off = ratio < VS_EMC_RATIO_LOW && p->shift < VS_EMC_SHIFT_MAX;
+		if (backing_off)
+			p->shift++;
+		else if (ratio >= VS_EMC_RATIO_HIGH && p->shift > 0)
+			p->shift--;
+		/* While insertion still backs off, the hit ratio may yet rise:
+		 * judge once it has settled. */
+		if (!backing_off && !p->pinned &&
+		    cost * VS_EMC_HYST_DEN > saved * (VS_EMC_HYST_DEN + VS_EMC_HYST_NUM)) {
+			/* Losing windows in a row, so that one slowed by a
+			 * neighbour does not switch alone. */
+			if (++p->strikes >= VS_EMC_CONFIRM) {
+				p->mode = VS_EMC_BYPASS;
+				p->idle = 0;
+				p->strikes = 0;
+			}
+		} else {
+			p->strikes = 0;
+		}
+		break;
+	case VS_EMC_BYPASS:
+		if (++p->idle >= VS_EMC_TRIAL_EVERY) {
+			/* Warm at 1/1: a working set that fits fills the cache within a
+			 * window; one that thrashes gets its backed-off shift back. */
+			p->mode = VS_EMC_TRIAL_WARM;
+			p->saved_shift = p->shift;
+			p->shift = 0;
+			p->trials++;
+		}
+		break;
+	case VS_EMC_TRIAL_WARM:
+		if (w->lookups != 0 && ratio < VS_EMC_RATIO_LOW)
+			p->shift = p->saved_shift;
+		p->mode = VS_EMC_TRIAL;
+		break;
+	case VS_EMC_TRIAL:
+	default:
+		if (w->lookups != 0 &&
+		    saved * VS_EMC_HYST_DEN > cost * (VS_EMC_HYST_DEN + VS_EMC_HYST_NUM)) {
+			p->mode = VS_EMC_ON;
+		} else {
+			p->mode = VS_EMC_BYPASS;
+			p->idle = 0;
+		}
+		break;
+	}
+}
