@@ -94,13 +94,14 @@ enum vs_pktio_reason {
 };
 #define VS_PKTIO_TO_FLOOD 0xffffu /* packet-out: every ready port but in_port */
 #define VS_PKTIO_TO_ALL	  0xfffeu /* packet-out: every ready port but in_port */
+#define VS_PKTIO_TO_TABLE 0xfffdu /* packet-out: through the rules, as received on in_port */
 #define VS_PKTIO_RING	  1024	  /* entries of each worker's packet-in/out ring */
 
 struct vs_pktio_meta {
 	uint64_t cookie;  /* packet-in: the rule's OpenFlow cookie (all ones on a miss) */
 	uint16_t in_port; /* switch port id the packet came in on (packet-out: as if) */
 	uint16_t max_len; /* packet-in: bytes for the controller; packet-out: unused */
-	uint16_t out;	  /* packet-out: switch port id, VS_PKTIO_TO_FLOOD or _ALL */
+	uint16_t out;	  /* packet-out: switch port id, VS_PKTIO_TO_FLOOD, _ALL or _TABLE */
 	uint8_t reason;	  /* packet-in: enum vs_pktio_reason */
 	uint8_t table_id; /* packet-in: the rule's OpenFlow table */
 };

@@ -642,13 +642,18 @@ miss_to_controller(struct vs_worker *w, uint16_t in_port, struct rte_mbuf **pkts
 	}
 }
 
+static uint64_t process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port,
+			      uint16_t n, uint64_t t, const struct vs_tun_port_dp *tp);
+
 /* Packet-outs the control thread queued for this worker: sent through this
- * worker's own tx buffers and queues. */
+ * worker's own tx buffers and queues; OUTPUT:TABLE ones go through the
+ * rules as if received on their in_port (a real port: the control thread
+ * checks), in runs of one in_port. */
 static __rte_noinline void
 packet_outs(struct vs_worker *w, const struct vs_snapshot *s)
 {
-	struct rte_mbuf *pkts[VS_BURST];
-	unsigned n, i;
+	struct rte_mbuf *pkts[VS_BURST], *table[VS_BURST];
+	unsigned n, i, n_table = 0;
 
 	n = rte_ring_sc_dequeue_burst(w->pout, (void **)pkts, VS_BURST, NULL);
 	for (i = 0; i < n; i++) {
@@ -657,6 +662,13 @@ packet_outs(struct vs_worker *w, const struct vs_snapshot *s)
 		uint16_t in = meta->in_port;
 		uint64_t targets;
 
+		if (meta->out == VS_PKTIO_TO_TABLE) {
+			if (unlikely(in >= s->n_ports || s->ports[in] == NULL))
+				drop_pkt(w, pkts[i], VS_DROP_BAD_PORT);
+			else
+				table[n_table++] = pkts[i];
+			continue;
+		}
 		if (meta->out != VS_PKTIO_TO_FLOOD && meta->out != VS_PKTIO_TO_ALL) {
 			emit(w, s, meta->out, in, pkts[i], true);
 			continue;
@@ -673,6 +685,13 @@ packet_outs(struct vs_worker *w, const struct vs_snapshot *s)
 			targets &= targets - 1;
 			emit(w, s, id, in, pkts[i], targets == 0);
 		}
+	}
+	for (i = 0; i < n_table;) {
+		uint16_t in = vs_pktio_meta_of(table[i], w->sh->pktio_off)->in_port, k = 0;
+
+		while (i < n_table && vs_pktio_meta_of(table[i], w->sh->pktio_off)->in_port == in)
+			w->pkts[k++] = table[i++];
+		process_burst(w, s, in, k, rte_rdtsc(), NULL);
 	}
 	if (n > 0)
 		flush_all(w, s);
