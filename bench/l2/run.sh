@@ -25,6 +25,8 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../scenarios/lib.sh
 . "$here/../scenarios/lib.sh"
+# shellcheck source=../scenarios/rounds.sh
+. "$here/../scenarios/rounds.sh"
 
 MACS_LIST="1000 100000"
 ROUNDS=3
@@ -92,7 +94,6 @@ ovs_point() { # ovs_point MACS EMC(on|off) -> pps
 }
 
 declare -A R
-median() { sort -g | awk '{v[NR] = $1} END { if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 for n in $MACS_LIST; do
 	python3 "$here/macgen.py" -o "$RUNDIR/a-$n.pcap" --macs "$n" --side a
@@ -126,8 +127,8 @@ printf '%-10s %12s %12s %8s   %s\n' "MACs/side" "nfvswitch" "OVS-DPDK" "nfv/OVS"
 for n in $MACS_LIST; do
 	vals() { local i; for ((i = 1; i <= ROUNDS; i++)); do echo "${R[$n,$1,$i]}"; done | grep -v n/a || true; }
 	rats() { local i; for ((i = 1; i <= ROUNDS; i++)); do ratio "${R[$n,nfv,$i]}" "${R[$n,ovs,$i]}"; done | grep -v n/a || true; }
-	printf '%-10s %12s %12s %8s   %s\n' "$n" "$(mpps "$(vals nfv | median)")" "$(mpps "$(vals ovs | median)")" \
-		"$(rats | median)" "$(rats | tr '\n' ' ')"
+	printf '%-10s %12s %12s %8s   %s\n' "$n" "$(mpps "$(median "$(vals nfv)")")" "$(mpps "$(median "$(vals ovs)")")" \
+		"$(median "$(rats)")" "$(rats | tr '\n' ' ')"
 done
 echo "# Mpps, medians; OVS: the better of EMC on / off per round; 2 x MACs table entries"
 for m in "${NOTES[@]}"; do echo "# note: $m"; done

@@ -33,6 +33,8 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../scenarios/lib.sh
 . "$here/../scenarios/lib.sh"
+# shellcheck source=../scenarios/rounds.sh
+. "$here/../scenarios/rounds.sh"
 
 FLOWS=100000
 ROUNDS=3
@@ -169,7 +171,6 @@ FWD_CASES="port l3-1k l3-10k-8m"
 
 declare -A R # R[part,case,system,round] = value
 
-median() { sort -g | awk '{v[NR] = $1} END { if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 for ((round = 1; round <= ROUNDS; round++)); do
 	log "round $round of $ROUNDS"
@@ -234,24 +235,24 @@ echo "# client: $(ovs-ofctl --version | head -1); both switches listen on $TARGE
 if part install; then
 	printf '%-28s %14s %14s %8s   %s\n' "install ($FLOWS flows)" "nfvswitch/s" "OVS/s" "ratio" "per-round ratios"
 	printf '%-28s %14s %14s %8s   %s\n' "add-flows until barrier" \
-		"$(values install,nfv | median)" "$(values install,ovs | median)" \
-		"$(ratios install,nfv install,ovs | median)" "$(ratios install,nfv install,ovs | tr '\n' ' ')"
+		"$(median "$(values install,nfv)")" "$(median "$(values install,ovs)")" \
+		"$(median "$(ratios install,nfv install,ovs)")" "$(ratios install,nfv install,ovs | tr '\n' ' ')"
 fi
 if part pktin; then
 	printf '%-28s %14s %14s %8s   %s\n' "packet-in (64 B, miss)" "nfvswitch/s" "OVS/s" "ratio" "per-round ratios"
 	printf '%-28s %14s %14s %8s   %s\n' "to a dropping controller" \
-		"$(values pktin,nfv | median)" "$(values pktin,ovs | median)" \
-		"$(ratios pktin,nfv pktin,ovs | median)" "$(ratios pktin,nfv pktin,ovs | tr '\n' ' ')"
+		"$(median "$(values pktin,nfv)")" "$(median "$(values pktin,ovs)")" \
+		"$(median "$(ratios pktin,nfv pktin,ovs)")" "$(ratios pktin,nfv pktin,ovs | tr '\n' ' ')"
 fi
 if part fwd; then
 	printf '%-12s %10s %10s %10s %9s %9s   %s\n' "forwarding" "nfv-OF" "nfv-YAML" "OVS-OF" "OF/OVS" "YAML/OVS" "per-round OF/OVS"
 	for c in $FWD_CASES; do
 		printf '%-12s %10s %10s %10s %9s %9s   %s\n' "$c" \
-			"$(mpps "$(values "fwd,$c,nfv-of" | median)")" \
-			"$(mpps "$(values "fwd,$c,nfv-yaml" | median)")" \
-			"$(mpps "$(values "fwd,$c,ovs" | median)")" \
-			"$(ratios "fwd,$c,nfv-of" "fwd,$c,ovs" | median)" \
-			"$(ratios "fwd,$c,nfv-yaml" "fwd,$c,ovs" | median)" \
+			"$(mpps "$(median "$(values "fwd,$c,nfv-of")")")" \
+			"$(mpps "$(median "$(values "fwd,$c,nfv-yaml")")")" \
+			"$(mpps "$(median "$(values "fwd,$c,ovs")")")" \
+			"$(median "$(ratios "fwd,$c,nfv-of" "fwd,$c,ovs")")" \
+			"$(median "$(ratios "fwd,$c,nfv-yaml" "fwd,$c,ovs")")" \
 			"$(ratios "fwd,$c,nfv-of" "fwd,$c,ovs" | tr '\n' ' ')"
 	done
 	echo "# Mpps; cases: port = in_port rule, 1k flows; l3-1k = one ip_dst prefix rule, 1k flows;"
