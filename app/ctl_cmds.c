@@ -601,6 +601,14 @@ show_openflow(struct vs_daemon *d)
 		json_object_set_new(res, "packet_out",
 				    json_pack("{s:I, s:I}", "sent", (json_int_t)info.pout_sent,
 					      "dropped", (json_int_t)info.pout_dropped));
+	/* the OpenFlow tables and the classifier rules they were flattened into */
+	if (res != NULL)
+		json_object_set_new(res, "flows",
+				    json_pack("{s:i, s:i, s:i, s:I, s:I}", "tables",
+					      (int)info.n_tables, "flows", (int)info.n_flows,
+					      "classifier_rules", (int)info.n_derived, "expired",
+					      (json_int_t)info.expired, "flow_removed_sent",
+					      (json_int_t)info.flow_removed_sent));
 	return res;
 }
 

@@ -375,6 +375,7 @@ print_openflow(const json_t *res)
 {
 	const json_t *pin = json_object_get(res, "packet_in");
 	const json_t *pout = json_object_get(res, "packet_out");
+	const json_t *fl = json_object_get(res, "flows");
 	json_t *c;
 	size_t i;
 
@@ -390,6 +391,10 @@ print_openflow(const json_t *res)
 	       ", no controller %" PRIu64 "; packet-out: sent %" PRIu64 ", dropped %" PRIu64 "\n",
 	       u64(pin, "queued"), u64(pin, "sent"), u64(pin, "rate_limited"),
 	       u64(pin, "no_controller"), u64(pout, "sent"), u64(pout, "dropped"));
+	printf("flows: %" PRIu64 " in %" PRIu64 " tables as %" PRIu64
+	       " classifier rules; expired %" PRIu64 ", flow_removed sent %" PRIu64 "\n",
+	       u64(fl, "flows"), u64(fl, "tables"), u64(fl, "classifier_rules"), u64(fl, "expired"),
+	       u64(fl, "flow_removed_sent"));
 	json_array_foreach(json_object_get(res, "conns"), i, c)
 	{
 		printf("  %-28s %-7s %-4s %.1fs  in %" PRIu64 " out %" PRIu64 " flow_mods %" PRIu64

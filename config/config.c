@@ -2612,6 +2612,8 @@ static const struct vs_cfg_key openflow_keys[] = {
      .doc = "what a packet no rule matches gets: drop, or a packet-in to the controllers"},
     {"packet_in_rate", UINT, RESTART, AT(O, packet_in_rate), .min = 1, .max = 1000000, .def = 1000,
      .doc = "packet-ins per second to each controller; the rest are counted"},
+    {"tables", UINT, RESTART, AT(O, tables), .min = 1, .max = 254, .def = 8,
+     .doc = "OpenFlow tables (goto_table goes from a table to a later one)"},
 };
 #undef O
 

@@ -264,6 +264,7 @@ struct vs_cfg_openflow {
 	uint32_t n_controllers;
 	int table_miss;		 /* enum vs_cfg_table_miss */
 	uint32_t packet_in_rate; /* packet-ins per second per controller, default 1000 */
+	uint32_t tables;	 /* OpenFlow tables, default 8 (1..254) */
 };
 
 /* ---- l2: the MAC learning table of the normal action ---- */

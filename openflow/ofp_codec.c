@@ -5,6 +5,7 @@
  * before comparing it with what is really there.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -404,12 +405,12 @@ put_prop(struct vs_ofp_buf *b, uint16_t type, const uint32_t *items, unsigned in
 }
 
 int
-vs_ofp_enc_table_features_reply(struct vs_ofp_buf *b, uint32_t xid, const char *name,
+vs_ofp_enc_table_features_reply(struct vs_ofp_buf *b, uint32_t xid, uint8_t n_tables,
 				uint32_t max_entries)
 {
 	size_t off = mp_start(b, xid, VS_OFPMP_TABLE_FEATURES, 0), start;
-	uint32_t oxm[VS_OXM_MAX], wild[VS_OXM_MAX], apply_inst = 4, output = 0;
-	unsigned int f, n = 0;
+	uint32_t oxm[VS_OXM_MAX], wild[VS_OXM_MAX], inst[2] = {4, 1}, output = 0;
+	unsigned int f, n = 0, t, k;
 
 	/* MATCH: hasmask says the field may be masked; WILDCARDS: no mask bit */
 	for (f = 0; f < VS_OXM_MAX; f++) {
@@ -419,31 +420,98 @@ vs_ofp_enc_table_features_reply(struct vs_ofp_buf *b, uint32_t xid, const char *
 		oxm[n++] = (uint32_t)VS_OXM_CLASS_BASIC << 16 | f << 9 |
 			   (fields[f].maskable ? 1u << 8 | 2u * fields[f].size : fields[f].size);
 	}
-	start = b->len;
-	vs_ofp_put16(b, 0); /* length, below */
-	vs_ofp_put8(b, 0);  /* table_id */
-	vs_ofp_put_zeros(b, 5);
-	put_str(b, name, 32);
-	vs_ofp_put64(b, 0); /* metadata_match */
-	vs_ofp_put64(b, 0); /* metadata_write */
-	vs_ofp_put32(b, 0); /* config */
-	vs_ofp_put32(b, max_entries);
-	/* what is really supported: APPLY_ACTIONS with OUTPUT, the OXM fields
-	 * above, no other table, no WRITE_ACTIONS, no SET_FIELD */
-	put_prop(b, 0, &apply_inst, 1, false); /* INSTRUCTIONS */
-	put_prop(b, 2, NULL, 0, false);	       /* NEXT_TABLES */
-	put_prop(b, 4, NULL, 0, false);	       /* WRITE_ACTIONS */
-	put_prop(b, 6, &output, 1, false);     /* APPLY_ACTIONS */
-	put_prop(b, 8, oxm, n, true);	       /* MATCH */
-	put_prop(b, 10, wild, n, true);	       /* WILDCARDS */
-	put_prop(b, 12, NULL, 0, true);	       /* WRITE_SETFIELD */
-	put_prop(b, 14, NULL, 0, true);	       /* APPLY_SETFIELD */
-	if (!b->oom) {
-		size_t len = b->len - start;
+	for (t = 0; t < n_tables; t++) {
+		char name[32];
+		size_t len;
 
+		if (b->len - off + 1024 > VS_OFP_MAX_MSG) {
+			b->data[off + 11] = VS_OFPMPF_MORE;
+			if (vs_ofp_end(b, off) < 0)
+				return -ENOMEM;
+			off = mp_start(b, xid, VS_OFPMP_TABLE_FEATURES, 0);
+		}
+		snprintf(name, sizeof(name), "table %u", t);
+		start = b->len;
+		vs_ofp_put16(b, 0); /* length, below */
+		vs_ofp_put8(b, (uint8_t)t);
+		vs_ofp_put_zeros(b, 5);
+		put_str(b, name, 32);
+		vs_ofp_put64(b, 0); /* metadata_match */
+		vs_ofp_put64(b, 0); /* metadata_write */
+		vs_ofp_put32(b, 0); /* config */
+		/* every table shares the one classifier */
+		vs_ofp_put32(b, max_entries);
+		/* what is really supported: APPLY_ACTIONS with OUTPUT, GOTO_TABLE to
+		 * every later table (not from the last), the OXM fields above */
+		put_prop(b, 0, inst, t + 1u < n_tables ? 2 : 1, false); /* INSTRUCTIONS */
+		/* NEXT_TABLES: one byte per table id */
+		len = 4 + (size_t)(n_tables - t - 1);
+		vs_ofp_put16(b, 2);
+		vs_ofp_put16(b, (uint16_t)len);
+		for (k = t + 1; k < n_tables; k++)
+			vs_ofp_put8(b, (uint8_t)k);
+		vs_ofp_put_zeros(b, ALIGN8(len) - len);
+		put_prop(b, 4, NULL, 0, false);	   /* WRITE_ACTIONS */
+		put_prop(b, 6, &output, 1, false); /* APPLY_ACTIONS */
+		put_prop(b, 8, oxm, n, true);	   /* MATCH */
+		put_prop(b, 10, wild, n, true);	   /* WILDCARDS */
+		put_prop(b, 12, NULL, 0, true);	   /* WRITE_SETFIELD */
+		put_prop(b, 14, NULL, 0, true);	   /* APPLY_SETFIELD */
+		if (b->oom)
+			return -ENOMEM;
+		len = b->len - start;
 		b->data[start] = (uint8_t)(len >> 8);
 		b->data[start + 1] = (uint8_t)len;
 	}
+	return vs_ofp_end(b, off);
+}
+
+int
+vs_ofp_enc_aggregate_reply(struct vs_ofp_buf *b, uint32_t xid, uint64_t packets, uint64_t bytes,
+			   uint32_t flows)
+{
+	size_t off = mp_start(b, xid, VS_OFPMP_AGGREGATE, 0);
+
+	vs_ofp_put64(b, packets);
+	vs_ofp_put64(b, bytes);
+	vs_ofp_put32(b, flows);
+	vs_ofp_put_zeros(b, 4);
+	return vs_ofp_end(b, off);
+}
+
+int
+vs_ofp_enc_table_stats_reply(struct vs_ofp_buf *b, uint32_t xid, const struct vs_ofp_table_stats *t,
+			     uint32_t n)
+{
+	size_t off = mp_start(b, xid, VS_OFPMP_TABLE, 0);
+	uint32_t i;
+
+	for (i = 0; i < n; i++) { /* 254 tables of 24 bytes fit one message */
+		vs_ofp_put8(b, t[i].table_id);
+		vs_ofp_put_zeros(b, 3);
+		vs_ofp_put32(b, t[i].active_count);
+		vs_ofp_put64(b, t[i].lookup_count);
+		vs_ofp_put64(b, t[i].matched_count);
+	}
+	return vs_ofp_end(b, off);
+}
+
+int
+vs_ofp_enc_flow_removed(struct vs_ofp_buf *b, uint32_t xid, const struct vs_ofp_flow_removed *fr)
+{
+	size_t off = vs_ofp_start(b, VS_OFPT_FLOW_REMOVED, xid);
+
+	vs_ofp_put64(b, fr->cookie);
+	vs_ofp_put16(b, fr->priority);
+	vs_ofp_put8(b, fr->reason);
+	vs_ofp_put8(b, fr->table_id);
+	vs_ofp_put32(b, fr->duration_sec);
+	vs_ofp_put32(b, fr->duration_nsec);
+	vs_ofp_put16(b, fr->idle_timeout);
+	vs_ofp_put16(b, fr->hard_timeout);
+	vs_ofp_put64(b, fr->packet_count);
+	vs_ofp_put64(b, fr->byte_count);
+	vs_ofp_enc_match(b, fr->match);
 	return vs_ofp_end(b, off);
 }
 
@@ -547,6 +615,18 @@ vs_ofp_enc_match(struct vs_ofp_buf *b, const struct vs_ofp_match *m)
 	vs_ofp_put_zeros(b, ALIGN8(n) - n);
 }
 
+/* GOTO_TABLE; 0 and VS_OFP_NO_GOTO are none (no goto can lead to table 0). */
+static void
+put_goto(struct vs_ofp_buf *b, uint8_t table)
+{
+	if (table == 0 || table == VS_OFP_NO_GOTO)
+		return;
+	vs_ofp_put16(b, 1); /* OFPIT_GOTO_TABLE */
+	vs_ofp_put16(b, 8);
+	vs_ofp_put8(b, table);
+	vs_ofp_put_zeros(b, 3);
+}
+
 static void
 put_apply_outputs(struct vs_ofp_buf *b, const uint32_t *outputs, uint32_t n, uint16_t ctl_max_len)
 {
@@ -636,6 +716,7 @@ vs_ofp_enc_flow_stats_reply(struct vs_ofp_buf *b, uint32_t xid,
 		vs_ofp_put64(b, f->byte_count);
 		vs_ofp_enc_match(b, f->match);
 		put_apply_outputs(b, f->outputs, f->n_outputs, f->ctl_max_len);
+		put_goto(b, f->goto_table);
 		if (b->oom)
 			return -ENOMEM;
 		size = b->len - start;
@@ -678,6 +759,7 @@ vs_ofp_enc_flow_mod(struct vs_ofp_buf *b, uint32_t xid, const struct vs_ofp_flow
 	vs_ofp_put16(b, 0);
 	vs_ofp_enc_match(b, &fm->match);
 	put_apply_outputs(b, fm->outputs, fm->n_outputs, fm->ctl_max_len);
+	put_goto(b, fm->goto_table);
 	return vs_ofp_end(b, off);
 }
 
@@ -1015,7 +1097,7 @@ static int
 dec_instructions(const uint8_t *p, size_t size, struct vs_ofp_flow_mod *fm, struct vs_ofp_err *e)
 {
 	size_t pos = 0;
-	bool apply = false;
+	bool apply = false, go = false;
 	int rc;
 
 	while (pos < size) {
@@ -1036,7 +1118,15 @@ dec_instructions(const uint8_t *p, size_t size, struct vs_ofp_flow_mod *fm, stru
 			if (rc < 0)
 				return rc;
 			break;
-		case 1:	     /* GOTO_TABLE */
+		case 1: /* GOTO_TABLE: table_id, pad[3] */
+			if (go || len != 8)
+				return fail(e, VS_OFPET_BAD_INSTRUCTION,
+					    go ? VS_OFPBIC_UNSUP_INST : VS_OFPBIC_BAD_LEN);
+			go = true;
+			fm->goto_table = p[pos + 4];
+			if (fm->goto_table == VS_OFP_NO_GOTO) /* 0xff names no table */
+				return fail(e, VS_OFPET_BAD_INSTRUCTION, VS_OFPBIC_BAD_TABLE_ID);
+			break;
 		case 2:	     /* WRITE_METADATA */
 		case 3:	     /* WRITE_ACTIONS */
 		case 5:	     /* CLEAR_ACTIONS */
@@ -1059,6 +1149,7 @@ vs_ofp_dec_flow_mod(const uint8_t *msg, size_t size, struct vs_ofp_flow_mod *fm,
 	int rc;
 
 	memset(fm, 0, sizeof(*fm));
+	fm->goto_table = VS_OFP_NO_GOTO;
 	if (!whole(msg, size, 48 + 8)) /* fixed part and the smallest match */
 		return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_LEN);
 	fm->cookie = rd64(msg + 8);
@@ -1093,12 +1184,14 @@ vs_ofp_dec_multipart_req(const uint8_t *msg, size_t size, struct vs_ofp_multipar
 	mp->flags = rd16(msg + 10);
 	switch (mp->type) {
 	case VS_OFPMP_DESC:
+	case VS_OFPMP_TABLE:
 	case VS_OFPMP_PORT_DESC:
 	case VS_OFPMP_TABLE_FEATURES: /* a body would set features: not supported */
 		if (size != 16)
 			return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_LEN);
 		return 0;
 	case VS_OFPMP_FLOW:
+	case VS_OFPMP_AGGREGATE: /* the same request body */
 		if (size < 16 + 32 + 8)
 			return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_LEN);
 		mp->flow.table_id = msg[16];
@@ -1115,4 +1208,33 @@ vs_ofp_dec_multipart_req(const uint8_t *msg, size_t size, struct vs_ofp_multipar
 	default:
 		return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_MULTIPART);
 	}
+}
+
+int
+vs_ofp_dec_flow_removed(const uint8_t *msg, size_t size, struct vs_ofp_flow_removed *fr,
+			struct vs_ofp_match *m, struct vs_ofp_err *e)
+{
+	size_t used;
+	int rc;
+
+	memset(fr, 0, sizeof(*fr));
+	if (!whole(msg, size, 48 + 8))
+		return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_LEN);
+	fr->cookie = rd64(msg + 8);
+	fr->priority = rd16(msg + 16);
+	fr->reason = msg[18];
+	fr->table_id = msg[19];
+	fr->duration_sec = rd32(msg + 20);
+	fr->duration_nsec = rd32(msg + 24);
+	fr->idle_timeout = rd16(msg + 28);
+	fr->hard_timeout = rd16(msg + 30);
+	fr->packet_count = rd64(msg + 32);
+	fr->byte_count = rd64(msg + 40);
+	rc = vs_ofp_dec_match(msg + 48, size - 48, m, &used, e);
+	if (rc < 0)
+		return rc;
+	if (48 + used != size)
+		return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_LEN);
+	fr->match = m;
+	return 0;
 }

@@ -95,6 +95,8 @@ struct vs_ofp_srv {
 	uint32_t pin_rate;
 	uint64_t pin_queued, pin_sent, pin_rate_limited, pin_no_controller;
 	uint64_t pout_sent, pout_dropped;
+	struct vs_ofp_tables *tables; /* the flows */
+	uint64_t flow_removed_sent, expired;
 };
 
 static uint64_t
@@ -159,6 +161,8 @@ open_unix(const char *path)
 	}
 	return fd;
 }
+
+static void on_flow_removed(void *arg, const struct vs_ofp_flow_removed *fr);
 
 struct vs_ofp_srv *
 vs_ofp_open(const struct vs_ofp_params *p, struct vs_cfg_error *err)
@@ -247,6 +251,18 @@ vs_ofp_open(const struct vs_ofp_params *p, struct vs_cfg_error *err)
 	for (k = 0; k < s->n_ctlrs; k++)
 		VS_OFP_LOG(NOTICE, "controller %s (datapath_id 0x%016llx)", s->ctlrs[k].target,
 			   (unsigned long long)s->datapath_id);
+	s->tables = vs_ofp_tables_create(s->sw, p->n_tables ? p->n_tables : 8, on_flow_removed, s);
+	if (s->tables == NULL) {
+		int e = errno;
+
+		vs_cfg_err(err, -e, nopos, "openflow", "openflow: tables: %s", strerror(e));
+		close(s->epfd);
+		if (s->lfd >= 0)
+			close(s->lfd);
+		free(s);
+		errno = e;
+		return NULL;
+	}
 	vs_switch_set_table_miss(s->sw, s->miss_to_ctl);
 	return s;
 }
@@ -499,6 +515,68 @@ on_accept(struct vs_ofp_srv *s)
 	}
 }
 
+static uint32_t
+n_tables(const struct vs_ofp_srv *s)
+{
+	uint32_t nt, nf, nd;
+
+	vs_ofp_tables_info(s->tables, &nt, &nf, &nd);
+	return nt;
+}
+
+/*
+ * A flow went: FLOW_REMOVED to every controller that is up. With no roles
+ * every connection is EQUAL, and OpenFlow 1.3's default asynchronous
+ * configuration sends FLOW_REMOVED to master and equal controllers, the
+ * connection that installed the flow among them.
+ */
+static void
+on_flow_removed(void *arg, const struct vs_ofp_flow_removed *fr)
+{
+	struct vs_ofp_srv *s = arg;
+	struct conn *c;
+
+	for (c = s->conns; c != NULL; c = c->next) {
+		if (!c->hello || c->closing || c->connecting)
+			continue;
+		if (vs_ofp_enc_flow_removed(&c->tx, 0, fr) == 0) {
+			c->tx_msgs++;
+			s->flow_removed_sent++;
+		}
+	}
+}
+
+/* Write what the other connections have queued (FLOW_REMOVED); except. */
+static void
+flush_others(struct vs_ofp_srv *s, const struct conn *except)
+{
+	struct conn *c, *next;
+
+	for (c = s->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c != except && c->tx.len > c->tx_off)
+			conn_flush(s, c);
+	}
+}
+
+void
+vs_ofp_timeouts(struct vs_ofp_srv *s)
+{
+	int n;
+
+	if (s == NULL)
+		return;
+	n = vs_ofp_expire(s->tables, *s->cfg);
+	if (n < 0) {
+		VS_OFP_LOG(WARNING, "flow expiry: %s; tried again next time", strerror(-n));
+		return;
+	}
+	if (n == 0)
+		return;
+	s->expired += (uint64_t)n;
+	flush_others(s, NULL);
+}
+
 static void
 on_multipart(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t size, uint32_t xid)
 {
@@ -520,7 +598,17 @@ on_multipart(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t si
 					   "nfvswitch " VS_VERSION, "none", dp);
 		break;
 	case VS_OFPMP_TABLE_FEATURES:
-		rc = vs_ofp_enc_table_features_reply(&c->tx, xid, "classifier", 65536);
+		rc = vs_ofp_enc_table_features_reply(&c->tx, xid, (uint8_t)n_tables(s), 65536);
+		break;
+	case VS_OFPMP_TABLE:
+		rc = vs_ofp_table_stats(s->tables, xid, &c->tx);
+		break;
+	case VS_OFPMP_AGGREGATE:
+		rc = vs_ofp_aggregate_stats(s->tables, cfg, &mp.flow, xid, &c->tx, &e);
+		if (rc == -EBADMSG) {
+			send_error(c, xid, e, msg, size);
+			return;
+		}
 		break;
 	case VS_OFPMP_PORT_DESC: {
 		struct vs_ofp_port_desc *pd = calloc(cfg->n_ports + 1, sizeof(*pd));
@@ -540,7 +628,7 @@ on_multipart(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t si
 		break;
 	}
 	default: /* VS_OFPMP_FLOW */
-		rc = vs_ofp_flow_stats(s->sw, cfg, &mp.flow, xid, &c->tx, &e);
+		rc = vs_ofp_flow_stats(s->tables, cfg, &mp.flow, xid, &c->tx, &e);
 		if (rc == -EBADMSG) {
 			send_error(c, xid, e, msg, size);
 			return;
@@ -568,11 +656,13 @@ on_flow_mod(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t siz
 		send_error(c, xid, e, msg, size);
 		return;
 	}
-	if (vs_ofp_flow_mod(s->sw, *s->cfg, &fm, &e, why, sizeof(why)) < 0) {
+	if (vs_ofp_flow_mod(s->tables, *s->cfg, &fm, &e, why, sizeof(why)) < 0) {
 		if (why[0] != '\0')
 			VS_OFP_LOG(INFO, "%s: flow_mod refused: %s", c->peer, why);
 		send_error(c, xid, e, msg, size);
+		return;
 	}
+	flush_others(s, c); /* FLOW_REMOVED of a delete */
 }
 
 /* The switch port id of OpenFlow port ofport; -1 when none. */
@@ -730,7 +820,8 @@ on_msg(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t size)
 	case VS_OFPT_FEATURES_REQUEST:
 		if (size != VS_OFP_HDR_SIZE)
 			break;
-		queued(c, vs_ofp_enc_features_reply(&c->tx, h.xid, s->datapath_id, 1));
+		queued(c, vs_ofp_enc_features_reply(&c->tx, h.xid, s->datapath_id,
+						    (uint8_t)n_tables(s)));
 		return;
 	case VS_OFPT_GET_CONFIG_REQUEST:
 		if (size != VS_OFP_HDR_SIZE)
@@ -895,6 +986,7 @@ vs_ofp_close(struct vs_ofp_srv *s)
 		return;
 	while (s->conns != NULL)
 		conn_free(s, s->conns);
+	vs_ofp_tables_destroy(s->tables);
 	close(s->epfd);
 	if (s->lfd >= 0)
 		close(s->lfd);
@@ -927,6 +1019,9 @@ vs_ofp_info(const struct vs_ofp_srv *s, struct vs_ofp_info *info, struct vs_ofp_
 	info->pin_no_controller = s->pin_no_controller;
 	info->pout_sent = s->pout_sent;
 	info->pout_dropped = s->pout_dropped;
+	vs_ofp_tables_info(s->tables, &info->n_tables, &info->n_flows, &info->n_derived);
+	info->flow_removed_sent = s->flow_removed_sent;
+	info->expired = s->expired;
 	for (c = s->conns; c != NULL && n < max; c = c->next, n++) {
 		struct vs_ofp_conn_info *ci = &conns[n];
 

@@ -40,6 +40,7 @@ enum {
 	VS_OFPT_GET_CONFIG_REPLY = 8,
 	VS_OFPT_SET_CONFIG = 9,
 	VS_OFPT_PACKET_IN = 10,
+	VS_OFPT_FLOW_REMOVED = 11,
 	VS_OFPT_PACKET_OUT = 13,
 	VS_OFPT_FLOW_MOD = 14,
 	VS_OFPT_MULTIPART_REQUEST = 18,
@@ -79,6 +80,7 @@ enum {
 enum {
 	VS_OFPBIC_UNKNOWN_INST = 0,
 	VS_OFPBIC_UNSUP_INST = 1,
+	VS_OFPBIC_BAD_TABLE_ID = 2,
 	VS_OFPBIC_BAD_LEN = 7,
 };
 enum {
@@ -97,6 +99,7 @@ enum {
 	VS_OFPFMFC_UNKNOWN = 0,
 	VS_OFPFMFC_TABLE_FULL = 1,
 	VS_OFPFMFC_BAD_TABLE_ID = 2,
+	VS_OFPFMFC_OVERLAP = 3,
 	VS_OFPFMFC_EPERM = 4,
 	VS_OFPFMFC_BAD_TIMEOUT = 5,
 	VS_OFPFMFC_BAD_COMMAND = 6,
@@ -136,6 +139,8 @@ enum {
 enum {
 	VS_OFPMP_DESC = 0,
 	VS_OFPMP_FLOW = 1,
+	VS_OFPMP_AGGREGATE = 2,
+	VS_OFPMP_TABLE = 3,
 	VS_OFPMP_TABLE_FEATURES = 12,
 	VS_OFPMP_PORT_DESC = 13,
 };
@@ -219,7 +224,10 @@ struct vs_ofp_flow_mod {
 	uint32_t outputs[VS_OFP_MAX_OUTPUTS];
 	uint32_t n_outputs;
 	uint16_t ctl_max_len; /* max_len of the last OUTPUT:CONTROLLER (0xffff: whole frame) */
+	uint8_t goto_table;   /* GOTO_TABLE; VS_OFP_NO_GOTO when absent */
 };
+
+#define VS_OFP_NO_GOTO 0xff
 
 /* Packet-in reasons (enum ofp_packet_in_reason). */
 enum { VS_OFPR_NO_MATCH = 0, VS_OFPR_ACTION = 1 };
@@ -255,7 +263,7 @@ struct vs_ofp_flow_stats_req {
 struct vs_ofp_multipart_req {
 	uint16_t type;
 	uint16_t flags;
-	struct vs_ofp_flow_stats_req flow; /* type VS_OFPMP_FLOW */
+	struct vs_ofp_flow_stats_req flow; /* type VS_OFPMP_FLOW and VS_OFPMP_AGGREGATE */
 };
 
 /* One flow of a FLOW multipart reply. */
@@ -268,6 +276,26 @@ struct vs_ofp_flow_stats {
 	const uint32_t *outputs;
 	uint32_t n_outputs;
 	uint16_t ctl_max_len; /* of an OUTPUT:CONTROLLER */
+	uint8_t goto_table;   /* VS_OFP_NO_GOTO: none */
+};
+
+/* A FLOW_REMOVED. */
+struct vs_ofp_flow_removed {
+	uint64_t cookie;
+	uint16_t priority;
+	uint8_t reason; /* 0 idle timeout, 1 hard timeout, 2 delete */
+	uint8_t table_id;
+	uint32_t duration_sec, duration_nsec;
+	uint16_t idle_timeout, hard_timeout;
+	uint64_t packet_count, byte_count;
+	const struct vs_ofp_match *match;
+};
+
+/* One table of a TABLE multipart reply. */
+struct vs_ofp_table_stats {
+	uint8_t table_id;
+	uint32_t active_count;
+	uint64_t lookup_count, matched_count;
 };
 
 /* One port of a PORT_DESC multipart reply. */
@@ -322,9 +350,22 @@ int vs_ofp_enc_get_config_reply(struct vs_ofp_buf *b, uint32_t xid, uint16_t fla
 int vs_ofp_enc_empty(struct vs_ofp_buf *b, uint8_t type, uint32_t xid);
 int vs_ofp_enc_desc_reply(struct vs_ofp_buf *b, uint32_t xid, const char *mfr, const char *hw,
 			  const char *sw, const char *serial, const char *dp);
-/* TABLE_FEATURES (the request without a body, "what are your tables"): table 0. */
-int vs_ofp_enc_table_features_reply(struct vs_ofp_buf *b, uint32_t xid, const char *name,
+/* TABLE_FEATURES (the request without a body, "what are your tables"):
+ * tables 0..n_tables-1, each able to go to every later one. */
+int vs_ofp_enc_table_features_reply(struct vs_ofp_buf *b, uint32_t xid, uint8_t n_tables,
 				    uint32_t max_entries);
+/* AGGREGATE multipart reply. */
+int vs_ofp_enc_aggregate_reply(struct vs_ofp_buf *b, uint32_t xid, uint64_t packets, uint64_t bytes,
+			       uint32_t flows);
+/* TABLE multipart reply: n tables. */
+int vs_ofp_enc_table_stats_reply(struct vs_ofp_buf *b, uint32_t xid,
+				 const struct vs_ofp_table_stats *t, uint32_t n);
+/* FLOW_REMOVED. */
+int vs_ofp_enc_flow_removed(struct vs_ofp_buf *b, uint32_t xid,
+			    const struct vs_ofp_flow_removed *fr);
+/* FLOW_REMOVED (tests, tools); fr->match points at m. */
+int vs_ofp_dec_flow_removed(const uint8_t *msg, size_t size, struct vs_ofp_flow_removed *fr,
+			    struct vs_ofp_match *m, struct vs_ofp_err *e);
 int vs_ofp_enc_port_desc_reply(struct vs_ofp_buf *b, uint32_t xid,
 			       const struct vs_ofp_port_desc *ports, uint32_t n);
 /* A match (ofp_match with OXM TLVs, padded to 8). */

@@ -31,6 +31,7 @@ struct vs_ofp_params {
 	uint32_t packet_in_rate; /* per controller per second; 0 = 1000 */
 	uint64_t datapath_id;
 	uint32_t probe_ms; /* inactivity probe interval; 0 = 5000 */
+	uint32_t n_tables; /* OpenFlow tables; 0 = 8 */
 	struct vs_switch *sw;
 	/* the running config (port names and ofport numbers), read anew for
 	 * every message: a reload may replace it */
@@ -48,6 +49,9 @@ void vs_ofp_serve(struct vs_ofp_srv *s);
 /* Periodic work: echo probes and closing silent peers, connecting to the
  * controllers that are due. now_ms: CLOCK_MONOTONIC. */
 void vs_ofp_tick(struct vs_ofp_srv *s, uint64_t now_ms);
+/* Remove the flows whose idle or hard timeout passed and send their
+ * FLOW_REMOVED (a periodic job of the control loop). */
+void vs_ofp_timeouts(struct vs_ofp_srv *s);
 /* Send the packet-ins the workers queued (every few ms); never blocks. */
 void vs_ofp_packet_ins(struct vs_ofp_srv *s);
 
@@ -71,25 +75,53 @@ struct vs_ofp_info {
 	uint64_t pin_queued, pin_sent, pin_rate_limited, pin_no_controller;
 	/* packet-out: frames handed to the ports, refused */
 	uint64_t pout_sent, pout_dropped;
+	/* tables, the flows in them and the classifier rules they became */
+	uint32_t n_tables, n_flows, n_derived;
+	uint64_t expired, flow_removed_sent; /* flows timed out; FLOW_REMOVED messages */
 };
 
 /* Counters and up to max connections (for show openflow); the number written. */
 uint32_t vs_ofp_info(const struct vs_ofp_srv *s, struct vs_ofp_info *info,
 		     struct vs_ofp_conn_info *conns, uint32_t max);
 
-/* ---- flow_mod and flow stats over the rule table (ofp_flow.c) ---- */
+/* ---- the OpenFlow tables over the rule table (ofp_flow.c) ---- */
+
+struct vs_ofp_tables;
+
+/* A flow went (timeout, or a delete of a flow with OFPFF_SEND_FLOW_REM). */
+typedef void (*vs_ofp_flow_removed_fn)(void *arg, const struct vs_ofp_flow_removed *fr);
+
+/* n_tables tables (1..254) over sw's rules. NULL and errno. */
+struct vs_ofp_tables *vs_ofp_tables_create(struct vs_switch *sw, uint32_t n_tables,
+					   vs_ofp_flow_removed_fn removed, void *arg);
+/* Accepts NULL. The derived rules stay in the switch. */
+void vs_ofp_tables_destroy(struct vs_ofp_tables *t);
+/* Replace the clock (CLOCK_MONOTONIC ns) that ages flows: tests. */
+void vs_ofp_tables_set_clock(struct vs_ofp_tables *t, uint64_t (*now_ns)(void *arg), void *arg);
+/* Tables, flows in all of them, and the classifier rules they became. */
+void vs_ofp_tables_info(const struct vs_ofp_tables *t, uint32_t *n_tables, uint32_t *n_flows,
+			uint32_t *n_derived);
 
 /*
  * Apply one FLOW_MOD as one rule transaction. 0, or -errno with e set to the
  * OpenFlow error to send and msg (may be NULL) saying why.
  */
-int vs_ofp_flow_mod(struct vs_switch *sw, const struct vs_config *cfg,
+int vs_ofp_flow_mod(struct vs_ofp_tables *t, const struct vs_config *cfg,
 		    const struct vs_ofp_flow_mod *fm, struct vs_ofp_err *e, char *msg, size_t size);
+/* Remove the flows whose idle or hard timeout passed (one transaction);
+ * how many, or -errno. */
+int vs_ofp_expire(struct vs_ofp_tables *t, const struct vs_config *cfg);
 
 /* Append the FLOW multipart reply(ies) for req to b. 0 or -errno (e set). */
-int vs_ofp_flow_stats(struct vs_switch *sw, const struct vs_config *cfg,
+int vs_ofp_flow_stats(struct vs_ofp_tables *t, const struct vs_config *cfg,
 		      const struct vs_ofp_flow_stats_req *req, uint32_t xid, struct vs_ofp_buf *b,
 		      struct vs_ofp_err *e);
+/* The AGGREGATE reply for req (the same selection as FLOW). */
+int vs_ofp_aggregate_stats(struct vs_ofp_tables *t, const struct vs_config *cfg,
+			   const struct vs_ofp_flow_stats_req *req, uint32_t xid,
+			   struct vs_ofp_buf *b, struct vs_ofp_err *e);
+/* The TABLE reply: every table. */
+int vs_ofp_table_stats(struct vs_ofp_tables *t, uint32_t xid, struct vs_ofp_buf *b);
 
 /* OXM match <-> rule match (ports by ofport number). 0 or -EBADMSG with e set. */
 int vs_ofp_match_to_cfg(const struct vs_config *cfg, const struct vs_ofp_match *m,

@@ -27,7 +27,7 @@ static const char alt_yaml[] =
     "control: {socket: /tmp/alt.sock, socket_mode: \"0640\", stats_interval_ms: 0,\n"
     "          watch_file: true, metrics_listen: \"[::1]:9100\"}\n"
     "openflow: {listen: \"punix:/tmp/of.sock\", datapath_id: 0x42, controllers: "
-    "[\"tcp:127.0.0.1:6633\"], table_miss: controller, packet_in_rate: 50}\n"
+    "[\"tcp:127.0.0.1:6633\"], table_miss: controller, packet_in_rate: 50, tables: 4}\n"
     "l2: {aging_s: 60, max_entries: 100, static: [{mac: \"02:00:00:00:00:01\", vlan: 1, port: "
     "a0}]}\n"
     "sriov:\n"
