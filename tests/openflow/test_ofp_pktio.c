@@ -303,22 +303,23 @@ conn0(json_t *j)
 	return json_array_get(json_object_get(j, "conns"), 0);
 }
 
-Test(openflow_pktio, osken_learning_switch, .fini = cleanup, .timeout = 60)
+/*
+ * Namespaces a (10.99.0.1) and b (10.99.0.2) on veth pairs, osken-manager
+ * running app, the daemon connected to it with tables: 4; returns once the
+ * controller's first flows are in. *olog_out: os-ken's log path.
+ */
+static void
+osken_setup(const char *app, const char *name, char *olog, size_t olog_size)
 {
 	unsigned id = (unsigned)getpid() % 100, port = 30000 + (unsigned)getpid() % 20000;
-	char text[2048], olog[160], *out, ports[8], *olog_text = NULL;
-	const char *app;
-	json_t *j, *r, *e;
-	uint64_t t0 = now_ms();
-	json_int_t pins;
-	size_t i, learned = 0;
+	char text[2048], ports[8], *olog_text = NULL;
+	json_t *j, *r;
+	size_t learned = 0;
 	int k;
 
 	if (access(OSKEN, X_OK) != 0)
 		cr_skip_test("osken-manager is not installed (apt-get install python3-os-ken)");
-	app = env("VS_OSKEN_APP");
-	workdir("ofp-osken");
-
+	workdir(name);
 	/* host a (10.99.0.1) and host b (10.99.0.2), each in its namespace behind
 	 * a veth pair whose root end the switch opens with AF_PACKET */
 	for (k = 0; k < 2; k++) {
@@ -335,7 +336,7 @@ Test(openflow_pktio, osken_learning_switch, .fini = cleanup, .timeout = 60)
 		cr_assert_eq(ip("link set %s up", veth[k]), 0);
 	}
 
-	snprintf(olog, sizeof(olog), "%s/osken.log", dir);
+	snprintf(olog, olog_size, "%s/osken.log", dir);
 	snprintf(ports, sizeof(ports), "%u", port);
 	osken_pid = fork();
 	cr_assert_geq(osken_pid, 0);
@@ -362,7 +363,7 @@ Test(openflow_pktio, osken_learning_switch, .fini = cleanup, .timeout = 60)
 		 "       log_level: \"*:notice\", extra_args: [\"--no-pci\"]}\n"
 		 "workers: [{lcore: 1}]\n"
 		 "control: {stats_interval_ms: 0, socket: %s}\n"
-		 "openflow: {controllers: [\"tcp:127.0.0.1:%u\"], datapath_id: 0x14}\n"
+		 "openflow: {controllers: [\"tcp:127.0.0.1:%u\"], datapath_id: 0x14, tables: 4}\n"
 		 "ports:\n"
 		 "  - {name: a, type: ethdev, device: \"net_af_packet%u,iface=%s\"}\n"
 		 "  - {name: b, type: ethdev, device: \"net_af_packet%u,iface=%s\"}\n",
@@ -386,7 +387,18 @@ Test(openflow_pktio, osken_learning_switch, .fini = cleanup, .timeout = 60)
 	cr_expect_str_eq(json_string_value(json_object_get(conn0(j), "kind")), "active");
 	cr_expect(json_is_true(json_object_get(conn0(j), "up")), "%s", json_dumps(j, 0));
 	json_decref(j);
+}
 
+Test(openflow_pktio, osken_learning_switch, .fini = cleanup, .timeout = 60)
+{
+	char olog[160], *out, *olog_text = NULL;
+	json_t *j, *r, *e;
+	uint64_t t0 = now_ms();
+	json_int_t pins;
+	size_t i, learned = 0;
+	int k;
+
+	osken_setup(env("VS_OSKEN_APP"), "ofp-osken", olog, sizeof(olog));
 	/* a pings b through the switch: ARP and the first echo go to os-ken */
 	{
 		char target[] = "10.99.0.2";
@@ -441,6 +453,70 @@ Test(openflow_pktio, osken_learning_switch, .fini = cleanup, .timeout = 60)
 		      "the learned flows do not carry the traffic: %s", json_dumps(j, 0));
 	json_decref(j);
 	cr_expect_lt(now_ms() - t0, 30000, "took %llu ms", (unsigned long long)(now_ms() - t0));
+}
+
+/* os-ken's two-table app: table 0 classifies and goes to table 1, which
+ * learns; pings get through only if goto_table, the table-1 miss flow's
+ * packet-ins (which must say table 1) and the learned table-1 flows work. */
+Test(openflow_pktio, osken_two_tables, .fini = cleanup, .timeout = 60)
+{
+	char olog[160], *out, *olog_text;
+	json_t *j, *fl;
+	json_int_t pins;
+	int k;
+
+	osken_setup(env("VS_OSKEN_TABLES_APP"), "ofp-osken2", olog, sizeof(olog));
+	for (k = 0; k < 100; k++) {
+		j = ctl_json("openflow");
+		fl = json_object_get(j, "flows");
+		if (json_integer_value(json_object_get(fl, "flows")) >= 4)
+			break;
+		json_decref(j);
+		j = NULL;
+		usleep(100000);
+	}
+	cr_assert_lt(k, 100, "os-ken's four flows never came: %s", slurp(olog));
+	cr_expect_eq(json_integer_value(json_object_get(fl, "tables")), 4);
+	json_decref(j);
+	{
+		char target[] = "10.99.0.2";
+		char *argv[] = {IP,   "netns", "exec", ns[0], PING,   "-c", "3",
+				"-i", "0.2",   "-w",   "10",  target, NULL};
+
+		k = run(argv, &out);
+	}
+	j = ctl_json("openflow");
+	olog_text = strdup(slurp(olog));
+	cr_assert_eq(k, 0, "ping a -> b failed: %s\nopenflow: %s\nos-ken: %s\ndaemon: %s", out,
+		     json_dumps(j, 0), olog_text, slurp(log_path));
+	free(out);
+	cr_expect(strstr(olog_text, "packet-in table=1 reason=") != NULL, "%s", olog_text);
+	cr_expect_null(strstr(olog_text, "packet-in table=0"), "a packet-in from table 0: %s",
+		       olog_text);
+	free(olog_text);
+	/* 3 table-0 flows, table 1's miss flow and the two learned flows; the
+	 * two goto flows of table 0 each combine with table 1's three flows,
+	 * and the drop flow is one rule of its own */
+	fl = json_object_get(j, "flows");
+	cr_expect_eq(json_integer_value(json_object_get(fl, "flows")), 6, "%s", json_dumps(j, 0));
+	cr_expect_eq(json_integer_value(json_object_get(fl, "classifier_rules")), 7, "%s",
+		     json_dumps(j, 0));
+	pins = json_integer_value(json_object_get(conn0(j), "packet_ins"));
+	json_decref(j);
+	/* from now on the learned table-1 flows carry the pings */
+	{
+		char target[] = "10.99.0.1";
+		char *argv[] = {IP,   "netns", "exec", ns[1], PING,   "-c", "3",
+				"-i", "0.2",   "-w",   "5",   target, NULL};
+
+		k = run(argv, &out);
+	}
+	cr_expect_eq(k, 0, "ping b -> a failed: %s", out);
+	free(out);
+	j = ctl_json("openflow");
+	cr_expect_leq(json_integer_value(json_object_get(conn0(j), "packet_ins")), pins + 2,
+		      "the learned table-1 flows do not carry the traffic: %s", json_dumps(j, 0));
+	json_decref(j);
 }
 
 /* ---- a minimal client's packet-outs ------------------------------------------- */
