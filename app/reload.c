@@ -428,6 +428,15 @@ vs_daemon_rules(struct vs_daemon *d, int kind, const char *text, char *msg, size
 				 text + 1);
 			return -ENOENT;
 		}
+		if (r->src == VS_RULE_SRC_OPENFLOW) {
+			/* the controller's tables own it (one of the rules a
+			 * flow was flattened into): only a flow_mod changes it */
+			snprintf(msg, size,
+				 "%s: rule #%s belongs to an OpenFlow controller; expected a "
+				 "flow_mod (ovs-ofctl del-flows)",
+				 what, text + 1);
+			return -EPERM;
+		}
 		vs_plan_init(&plan);
 		rc = vs_plan_rule_del(&plan, r);
 		goto apply;

@@ -446,4 +446,25 @@ Test(of_tables, errors)
 	cr_expect(strstr(out, "OFPFMFC_OVERLAP") != NULL, "%s", out);
 	free(out);
 	cr_expect_eq(openflow_count("flows"), 1, "a refused flow was installed");
+
+	/* the classifier rules of the controller's flows are not ctl's to delete */
+	add_flow("table=0,priority=5,ip,actions=goto_table:1");
+	{
+		json_t *r = rules_of("openflow");
+		char id[32];
+		char *argv[] = {
+		    (char *)env("NFVSWITCH_CTL_BIN"), "-s", sock, "rule", "del", id, NULL};
+
+		cr_assert_eq(json_array_size(r), 1);
+		snprintf(
+		    id, sizeof(id), "#%lld",
+		    (long long)json_integer_value(json_object_get(json_array_get(r, 0), "id")));
+		json_decref(r);
+		cr_expect_neq(run(argv, &out), 0);
+		cr_expect(strstr(out, "belongs to an OpenFlow controller") != NULL, "%s", out);
+		free(out);
+		r = rules_of("openflow");
+		cr_expect_eq(json_array_size(r), 1);
+		json_decref(r);
+	}
 }
