@@ -658,9 +658,7 @@ vs_ofp_flow_mod(struct vs_ofp_tables *t, const struct vs_config *cfg,
 		return fail(e, VS_OFPET_FLOW_MOD_FAILED, VS_OFPFMFC_BAD_COMMAND);
 	if (!del && fm->buffer_id != VS_OFP_NO_BUFFER)
 		return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BUFFER_UNKNOWN);
-	/* counters are always kept */
-	if (!del && (fm->flags & (VS_OFPFF_NO_PKT_COUNTS | VS_OFPFF_NO_BYT_COUNTS)))
-		return fail(e, VS_OFPET_FLOW_MOD_FAILED, VS_OFPFMFC_BAD_FLAGS);
+	/* NO_PKT_COUNTS / NO_BYT_COUNTS: counted all the same (the spec allows it) */
 	memset(&m, 0, sizeof(m));
 	m.command = fm->command;
 	m.table_id = fm->table_id;

@@ -1019,6 +1019,13 @@ vs_ofp_pipe_expire(struct vs_ofp_pipe *p, vs_ofp_pipe_removed_fn removed, void *
 	uint32_t t, n = 0;
 	int rc;
 
+	/* the counters are read only when some flow has a timeout */
+	for (t = 0; t < p->n_tables && n == 0; t++)
+		for (f = p->tables[t]; f != NULL && n == 0; f = f->next)
+			n = f->idle_timeout != 0 || f->hard_timeout != 0;
+	if (n == 0)
+		return 0;
+	n = 0;
 	vs_ofp_pipe_count(p);
 	for (t = 0; t < p->n_tables; t++) {
 		for (f = p->tables[t]; f != NULL; f = f->next) {

@@ -176,6 +176,7 @@ round_trip(const struct vs_ofp_flow_mod *fm)
 	cr_expect_eq(back.priority, fm->priority);
 	cr_expect_eq(back.command, fm->command);
 	cr_expect_eq(back.n_outputs, fm->n_outputs);
+	cr_expect_eq(back.goto_table, fm->goto_table ? fm->goto_table : VS_OFP_NO_GOTO);
 	cr_expect_arr_eq(back.outputs, fm->outputs, fm->n_outputs * sizeof(fm->outputs[0]));
 	cr_expect_eq(back.match.present, fm->match.present);
 	cr_expect_eq(back.match.masked, fm->match.masked);
@@ -250,6 +251,77 @@ Test(ofp_codec, flow_mod_round_trips_every_field)
 	memset(&fm.match, 0, sizeof(fm.match));
 	set16(&fm.match, VS_OXM_VLAN_VID, VS_OFPVID_NONE);
 	round_trip(&fm);
+
+	/* GOTO_TABLE, alone and after APPLY_ACTIONS */
+	fm.command = VS_OFPFC_ADD;
+	fm.goto_table = 3;
+	round_trip(&fm);
+	fm.n_outputs = 1;
+	round_trip(&fm);
+	fm.goto_table = VS_OFP_NO_GOTO;
+	round_trip(&fm);
+}
+
+Test(ofp_codec, flow_removed_aggregate_and_table_stats)
+{
+	static struct vs_ofp_match m, back_m;
+	struct vs_ofp_flow_removed fr = {.cookie = 0x55,
+					 .priority = 7,
+					 .reason = 1,
+					 .table_id = 2,
+					 .duration_sec = 3,
+					 .duration_nsec = 4,
+					 .idle_timeout = 5,
+					 .hard_timeout = 6,
+					 .packet_count = 8,
+					 .byte_count = 9,
+					 .match = &m},
+				   back;
+	struct vs_ofp_table_stats ts[2] = {{0, 1, 100, 90}, {1, 2, 90, 60}};
+	struct vs_ofp_err e;
+	struct vs_ofp_buf b;
+
+	set16(&m, VS_OXM_ETH_TYPE, 0x0800);
+	vs_ofp_buf_init(&b);
+	cr_assert_eq(vs_ofp_enc_flow_removed(&b, 0, &fr), 0);
+	cr_expect_eq(b.data[1], VS_OFPT_FLOW_REMOVED);
+	cr_expect_eq(b.len, 48 + 16, "fixed part and a match with eth_type");
+	cr_assert_eq(vs_ofp_dec_flow_removed(b.data, b.len, &back, &back_m, &e), 0);
+	cr_expect(back.cookie == 0x55 && back.priority == 7 && back.reason == 1 &&
+		  back.table_id == 2 && back.duration_sec == 3 && back.duration_nsec == 4 &&
+		  back.idle_timeout == 5 && back.hard_timeout == 6 && back.packet_count == 8 &&
+		  back.byte_count == 9);
+	cr_expect_arr_eq(&back_m, &m, sizeof(m));
+	cr_expect_eq(vs_ofp_dec_flow_removed(b.data, b.len - 8, &back, &back_m, &e), -EBADMSG);
+	b.len = 0;
+	cr_assert_eq(vs_ofp_enc_aggregate_reply(&b, 1, 10, 640, 3), 0);
+	cr_expect_eq(b.len, 16 + 24);
+	cr_expect_eq(rd16(b.data + 8), VS_OFPMP_AGGREGATE);
+	cr_expect_eq(b.data[16 + 7], 10);
+	cr_expect_eq(b.data[16 + 19], 3);
+	b.len = 0;
+	cr_assert_eq(vs_ofp_enc_table_stats_reply(&b, 1, ts, 2), 0);
+	cr_expect_eq(b.len, 16 + 2 * 24);
+	cr_expect_eq(rd16(b.data + 8), VS_OFPMP_TABLE);
+	cr_expect_eq(b.data[16 + 24], 1, "the second table's id");
+	cr_expect_eq(b.data[16 + 24 + 7], 2, "its active count");
+	cr_expect_eq(b.data[16 + 24 + 23], 60, "its matched count");
+	b.len = 0;
+	/* every table's features, each with its NEXT_TABLES */
+	cr_assert_eq(vs_ofp_enc_table_features_reply(&b, 1, 8, 65536), 0);
+	cr_expect_eq(b.data[16 + 2], 0, "table 0 first");
+	cr_expect_eq(rd16(b.data + 2), b.len, "one message");
+	{
+		size_t off = 16, n = 0;
+
+		while (off < b.len) {
+			cr_expect_eq(b.data[off + 2], n, "table %zu in order", n);
+			off += rd16(b.data + off);
+			n++;
+		}
+		cr_expect_eq(n, 8);
+	}
+	vs_ofp_buf_free(&b);
 }
 
 struct bad_case {
@@ -528,6 +600,13 @@ Test(ofp_codec, multipart_requests)
 	cr_expect_eq(mp.flow.table_id, VS_OFPTT_ALL);
 	cr_expect_eq(mp.flow.out_port, VS_OFPP_ANY);
 	cr_expect_eq(mp.flow.match.present, 0);
+	flow[9] = VS_OFPMP_AGGREGATE; /* the same body */
+	cr_expect_eq(vs_ofp_dec_multipart_req(flow, 56, &mp, &e), 0, "%u/%u", e.type, e.code);
+	cr_expect_eq(mp.type, VS_OFPMP_AGGREGATE);
+	cr_expect_eq(mp.flow.table_id, VS_OFPTT_ALL);
+	desc[9] = VS_OFPMP_TABLE;
+	cr_expect_eq(vs_ofp_dec_multipart_req(desc, 16, &mp, &e), 0);
+	cr_expect_eq(mp.type, VS_OFPMP_TABLE);
 	flow[3] = 52;
 	cr_expect_eq(vs_ofp_dec_multipart_req(flow, 52, &mp, &e), -EBADMSG);
 }
