@@ -11,8 +11,9 @@
  *
  * Supported subset: HELLO (version bitmap), ERROR, ECHO, FEATURES,
  * GET/SET_CONFIG, BARRIER, FLOW_MOD (OXM match on the fields below,
- * APPLY_ACTIONS with OUTPUT), MULTIPART DESC, FLOW and PORT_DESC. Anything
- * else is refused with its exact error code (see docs/openflow.md).
+ * APPLY_ACTIONS with OUTPUT, GOTO_TABLE), FLOW_REMOVED, MULTIPART DESC,
+ * FLOW, AGGREGATE, TABLE, TABLE_FEATURES and PORT_DESC. Anything else is
+ * refused with its exact error code (see docs/openflow.md).
  *
  * No DPDK here: control thread, testable and fuzzable alone.
  */
