@@ -582,8 +582,9 @@ walk_root(struct walk *w, struct vs_ofp_pflow *root)
 	struct path pa;
 
 	memset(&pa, 0, sizeof(pa));
+	/* only gotos mark tables: no other root's path visits table 0, so a
+	 * change there recomputes the roots that changed and no others */
 	memset(w->visits, 0, sizeof(w->visits));
-	w->visits[0] = 1;
 	w->root = root;
 	w->out = NULL;
 	return walk_flow(w, &root->match, &pa, root);
@@ -693,6 +694,20 @@ tables_undo(struct vs_ofp_pipe *p)
 	}
 }
 
+/* Whether a flow going now will be reported (FLOW_REMOVED). */
+static bool
+reporting(const struct vs_ofp_pipe *p)
+{
+	const struct vs_ofp_pflow *f;
+	uint32_t t;
+
+	for (t = 0; t < p->n_tables; t++)
+		for (f = p->tables[t]; f != NULL; f = f->next)
+			if (f->state == ST_GONE && f->report && (f->flags & VS_OFPFF_SEND_FLOW_REM))
+				return true;
+	return false;
+}
+
 /*
  * Recompute the roots affected by changes in tables (bitmap), stage the
  * differences with the backend and commit. On error everything is undone.
@@ -766,8 +781,8 @@ recompute(struct vs_ofp_pipe *p, const uint8_t *tables, vs_ofp_pipe_removed_fn r
 		}
 	}
 	/* 3. counts of what goes, before it goes */
-	if (removed != NULL)
-		vs_ofp_pipe_count(p); /* the final counts of the flows that go */
+	if (removed != NULL && reporting(p))
+		vs_ofp_pipe_count(p); /* the final counts of the flows reported */
 	for (r = p->tables[0]; r != NULL; r = r->next) {
 		if (!root_affected(r, tables))
 			continue;
@@ -973,8 +988,8 @@ vs_ofp_pipe_flow_mod(struct vs_ofp_pipe *p, const struct vs_ofp_pipe_mod *m,
 		set_bit(tables, m->table_id);
 		return recompute(p, tables, removed, arg, err);
 	}
-	if (!del)
-		vs_ofp_pipe_count(p); /* RESET_COUNTS: the counts now */
+	if (!del && (m->flags & VS_OFPFF_RESET_COUNTS))
+		vs_ofp_pipe_count(p); /* the counts now, to start from zero */
 	for (t = 0; t < p->n_tables; t++) {
 		if (t != m->table_id && m->table_id != VS_OFPTT_ALL)
 			continue;
