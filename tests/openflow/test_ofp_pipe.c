@@ -37,6 +37,7 @@ struct fake_rule {
 
 static struct fake_rule *rules[MAX_RULES];
 static uint32_t n_rules;
+static uint32_t n_adds, n_dels; /* backend operations staged */
 static bool in_txn, fail_commit;
 static uint64_t clock_ns;
 
@@ -72,6 +73,7 @@ fb_add(void *arg, struct vs_ofp_drv *d, uint64_t tiebreak, char *msg, size_t siz
 	r->tiebreak = tiebreak;
 	r->state = 1;
 	rules[n_rules++] = r;
+	n_adds++;
 	d->handle = r;
 	return 0;
 }
@@ -85,6 +87,7 @@ fb_del(void *arg, struct vs_ofp_drv *d)
 	cr_assert(in_txn);
 	cr_assert_eq(r->state, 0, "deleting a rule that is not live");
 	r->state = 2;
+	n_dels++;
 	return 0;
 }
 
@@ -925,6 +928,56 @@ Test(ofp_pipe, check_overlap)
 	m.flags = VS_OFPFF_CHECK_OVERLAP;
 	cr_expect_eq(mod(pp, &m, &err), 0, "%s", err.msg);
 	cr_expect_eq(vs_ofp_pipe_n_flows(pp, 0), 3);
+	vs_ofp_pipe_destroy(pp);
+	fb_reset();
+}
+
+Test(ofp_pipe, a_change_touches_only_what_it_changes)
+{
+	struct vs_ofp_pipe *pp = pipe_new(2);
+	struct vs_ofp_pipe_err err;
+	struct vs_ofp_pipe_mod m;
+	uint32_t i;
+
+	/* a learning switch's flows in table 0: one classifier operation each */
+	for (i = 0; i < 2000; i++) {
+		mod_init(&m, VS_OFPFC_ADD, 0, 1);
+		m.match.fields = VS_CFG_M_IP_DST;
+		m.match.ip_dst = (struct vs_cfg_prefix){
+		    .family = 4, .len = 32, .addr = {10, (uint8_t)(i >> 8), (uint8_t)i, 1}};
+		out(&m.apply[0], "o1");
+		m.n_apply = 1;
+		n_adds = n_dels = 0;
+		cr_assert_eq(mod(pp, &m, &err), 0, "%s", err.msg);
+		cr_assert(n_adds == 1 && n_dels == 0, "flow %u: %u adds, %u deletes", i, n_adds,
+			  n_dels);
+	}
+	/* a table-1 flow no path reaches: nothing to do */
+	n_adds = n_dels = 0;
+	mod_init(&m, VS_OFPFC_ADD, 1, 5);
+	out(&m.apply[0], "o2");
+	m.n_apply = 1;
+	cr_assert_eq(mod(pp, &m, &err), 0, "%s", err.msg);
+	cr_expect(n_adds == 0 && n_dels == 0);
+	/* a table-0 flow that goes to table 1: one path (table 1's flow takes all) */
+	mod_init(&m, VS_OFPFC_ADD, 0, 9);
+	m.match.fields = VS_CFG_M_IN_PORT;
+	snprintf(m.match.in_port, sizeof(m.match.in_port), "p1");
+	m.goto_table = 1;
+	cr_assert_eq(mod(pp, &m, &err), 0, "%s", err.msg);
+	cr_expect(n_adds == 1 && n_dels == 0, "%u adds, %u deletes", n_adds, n_dels);
+	/* the table-1 flow's actions change: that path only is replaced */
+	n_adds = n_dels = 0;
+	mod_init(&m, VS_OFPFC_MODIFY_STRICT, 1, 5);
+	out(&m.apply[0], "o3");
+	m.n_apply = 1;
+	cr_assert_eq(mod(pp, &m, &err), 0, "%s", err.msg);
+	cr_expect(n_adds == 1 && n_dels == 1, "%u adds, %u deletes", n_adds, n_dels);
+	/* a modify that changes nothing stages nothing */
+	n_adds = n_dels = 0;
+	cr_assert_eq(mod(pp, &m, &err), 0, "%s", err.msg);
+	cr_expect(n_adds == 0 && n_dels == 0, "%u adds, %u deletes", n_adds, n_dels);
+	cr_expect_eq(n_rules, 2001);
 	vs_ofp_pipe_destroy(pp);
 	fb_reset();
 }
