@@ -416,8 +416,6 @@ struct vs_ofp_tables {
 	const struct vs_config *cfg; /* of the call in progress */
 	vs_ofp_flow_removed_fn removed;
 	void *removed_arg;
-	uint64_t (*clock)(void *arg);
-	void *clock_arg;
 };
 
 static uint64_t
@@ -508,9 +506,8 @@ be_counters(void *arg, const struct vs_ofp_drv *d, uint64_t *pkts, uint64_t *byt
 static uint64_t
 be_now(void *arg)
 {
-	struct vs_ofp_tables *t = arg;
-
-	return t->clock != NULL ? t->clock(t->clock_arg) : now_ns();
+	(void)arg;
+	return now_ns();
 }
 
 static const struct vs_ofp_pipe_ops be_ops = {
@@ -552,13 +549,6 @@ vs_ofp_tables_destroy(struct vs_ofp_tables *t)
 		return;
 	vs_ofp_pipe_destroy(t->pipe);
 	free(t);
-}
-
-void
-vs_ofp_tables_set_clock(struct vs_ofp_tables *t, uint64_t (*now)(void *arg), void *arg)
-{
-	t->clock = now;
-	t->clock_arg = arg;
 }
 
 void

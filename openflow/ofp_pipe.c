@@ -980,7 +980,13 @@ vs_ofp_pipe_flow_mod(struct vs_ofp_pipe *p, const struct vs_ofp_pipe_mod *m,
 		f->created_ns = f->used_ns = p->ops->now_ns(p->arg);
 		f->state = ST_NEW;
 		if (old != NULL) {
-			/* replaced: no FLOW_REMOVED, the new one starts anew */
+			/* replaced: no FLOW_REMOVED; its duration starts anew and
+			 * its counters go on unless RESET_COUNTS (OpenFlow 1.3.5 6.4) */
+			if (!(m->flags & VS_OFPFF_RESET_COUNTS)) {
+				vs_ofp_pipe_count(p);
+				f->pkts_base = f->seen_pkts = old->pkts;
+				f->bytes_base = old->bytes;
+			}
 			old->state = ST_GONE;
 			old->report = false;
 		}

@@ -96,8 +96,6 @@ struct vs_ofp_tables *vs_ofp_tables_create(struct vs_switch *sw, uint32_t n_tabl
 					   vs_ofp_flow_removed_fn removed, void *arg);
 /* Accepts NULL. The derived rules stay in the switch. */
 void vs_ofp_tables_destroy(struct vs_ofp_tables *t);
-/* Replace the clock (CLOCK_MONOTONIC ns) that ages flows: tests. */
-void vs_ofp_tables_set_clock(struct vs_ofp_tables *t, uint64_t (*now_ns)(void *arg), void *arg);
 /* Tables, flows in all of them, and the classifier rules they became. */
 void vs_ofp_tables_info(const struct vs_ofp_tables *t, uint32_t *n_tables, uint32_t *n_flows,
 			uint32_t *n_derived);

@@ -746,6 +746,28 @@ Test(ofp_pipe, two_tables_one_rule_per_path)
 	cr_expect_eq(f->bytes, 700);
 	f = vs_ofp_pipe_first(pp, 0);
 	cr_expect_eq(f->pkts + f->next->pkts, 7);
+	/* an ADD of the same match and priority replaces the flow: counters go
+	 * on (RESET_COUNTS: from zero), duration anew */
+	clock_ns += 5000;
+	mod_init(&m, VS_OFPFC_ADD, 0, 10);
+	m.match.fields = VS_CFG_M_IN_PORT;
+	snprintf(m.match.in_port, sizeof(m.match.in_port), "p1");
+	m.goto_table = 1;
+	cr_assert_eq(mod(pp, &m, &err), 0, "%s", err.msg);
+	cr_expect_eq(vs_ofp_pipe_n_flows(pp, 0), 2);
+	vs_ofp_pipe_count(pp);
+	for (f = vs_ofp_pipe_first(pp, 0); f != NULL; f = f->next)
+		if (strcmp(f->match.in_port, "p1") == 0) {
+			cr_expect_eq(f->pkts, 3, "the replaced flow's counts");
+			cr_expect_eq(f->created_ns, clock_ns);
+		}
+	cr_expect_eq(vs_ofp_pipe_first(pp, 1)->pkts, 7, "table 1 lost counts");
+	m.flags = VS_OFPFF_RESET_COUNTS;
+	cr_assert_eq(mod(pp, &m, &err), 0, "%s", err.msg);
+	vs_ofp_pipe_count(pp);
+	for (f = vs_ofp_pipe_first(pp, 0); f != NULL; f = f->next)
+		if (strcmp(f->match.in_port, "p1") == 0)
+			cr_expect_eq(f->pkts, 0, "RESET_COUNTS on a replacing ADD");
 	/* adding a higher table-1 flow keeps the counts of the flows it does not change */
 	mod_init(&m, VS_OFPFC_ADD, 1, 9);
 	m.match.fields = VS_CFG_M_IP_PROTO;
