@@ -97,6 +97,7 @@ struct vs_ofp_srv {
 	uint64_t pout_sent, pout_dropped;
 	struct vs_ofp_tables *tables; /* the flows */
 	uint64_t flow_removed_sent, expired;
+	bool expire_failing; /* the last expiry round failed (logged once) */
 };
 
 static uint64_t
@@ -568,9 +569,14 @@ vs_ofp_timeouts(struct vs_ofp_srv *s)
 		return;
 	n = vs_ofp_expire(s->tables, *s->cfg);
 	if (n < 0) {
-		VS_OFP_LOG(WARNING, "flow expiry: %s; tried again next time", strerror(-n));
+		/* once per streak: it is tried again every round */
+		if (!s->expire_failing)
+			VS_OFP_LOG(WARNING, "flow expiry: %s; tried again every round",
+				   strerror(-n));
+		s->expire_failing = true;
 		return;
 	}
+	s->expire_failing = false;
 	if (n == 0)
 		return;
 	s->expired += (uint64_t)n;

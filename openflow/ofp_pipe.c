@@ -289,6 +289,8 @@ struct walk {
 	struct vs_ofp_pipe *p;
 	struct vs_ofp_pflow *root;
 	struct vs_ofp_drv *out; /* derived rules, in the order made */
+	struct vs_ofp_drv **tail;
+	uint32_t dry; /* > 0: a shadowed part, checked but not emitted */
 	struct vs_ofp_pipe_err *err;
 	uint8_t visits[32];
 };
@@ -433,10 +435,18 @@ struct path {
 static int
 emit(struct walk *w, const struct vs_cfg_match *m, const struct path *pa, bool miss)
 {
-	struct vs_ofp_drv *d = calloc(1, sizeof(*d));
+	struct vs_ofp_drv *d;
 	uint32_t i, n = pa->n_acts;
 	int s;
 
+	if (!miss && pa->n_acts + (uint32_t)pa->set.has[0] + pa->set.has[1] + pa->set.has[2] +
+			     pa->set.has[3] + pa->set.has[4] >
+			 VS_CFG_MAX_ACTIONS)
+		return werr(w, VS_OFPET_BAD_ACTION, VS_OFPBAC_TOO_MANY,
+			    "more actions on one path than a rule holds");
+	if (w->dry > 0)
+		return 0;
+	d = calloc(1, sizeof(*d));
 	if (d == NULL)
 		return werr(w, VS_OFPET_FLOW_MOD_FAILED, VS_OFPFMFC_UNKNOWN, "out of memory");
 	memcpy(d->path, pa->flows, sizeof(d->path));
@@ -448,16 +458,9 @@ emit(struct walk *w, const struct vs_cfg_match *m, const struct path *pa, bool m
 	d->spec.match = *m;
 	memcpy(d->spec.actions, pa->acts, sizeof(pa->acts[0]) * n);
 	if (!miss) {
-		for (s = 0; s < N_SLOTS; s++) {
-			if (!pa->set.has[s])
-				continue;
-			if (n == VS_CFG_MAX_ACTIONS) {
-				free(d);
-				return werr(w, VS_OFPET_BAD_ACTION, VS_OFPBAC_TOO_MANY,
-					    "more actions on one path than a rule holds");
-			}
-			d->spec.actions[n++] = pa->set.a[s];
-		}
+		for (s = 0; s < N_SLOTS; s++)
+			if (pa->set.has[s])
+				d->spec.actions[n++] = pa->set.a[s];
 	}
 	/* a drop in the middle of a list means nothing; alone it is the verdict */
 	{
@@ -492,13 +495,8 @@ emit(struct walk *w, const struct vs_cfg_match *m, const struct path *pa, bool m
 		}
 	}
 	/* appended: the walk makes them in priority order */
-	{
-		struct vs_ofp_drv **pp = &w->out;
-
-		while (*pp != NULL)
-			pp = &(*pp)->next;
-		*pp = d;
-	}
+	*w->tail = d;
+	w->tail = &d->next;
 	return 0;
 }
 
@@ -514,6 +512,7 @@ walk_flow(struct walk *w, const struct vs_cfg_match *m, struct path *pa, struct 
 {
 	struct path next = *pa;
 	struct vs_ofp_pflow *h;
+	bool covered = false;
 	uint32_t i;
 	int rc;
 
@@ -558,21 +557,23 @@ walk_flow(struct walk *w, const struct vs_cfg_match *m, struct path *pa, struct 
 			return rc;
 		if (none || !vs_ofp_pipe_intersect(m, &hm, &x))
 			continue;
+		/* below a flow that takes every packet left, the paths are only
+		 * checked: a flow is accepted or refused whatever shadows it, so
+		 * removing the shadow later never meets a path it cannot make */
+		w->dry += covered;
 		rc = walk_flow(w, &x, &next, h);
+		w->dry -= covered;
 		if (rc < 0)
 			return rc;
-		if (vs_ofp_pipe_match_same(&x, m))
-			return 0; /* h takes every packet left: the rest are shadowed */
+		if (!covered && vs_ofp_pipe_match_same(&x, m))
+			covered = true;
 	}
+	if (covered)
+		return 0;
 	/* no flow of the table matched: dropped there (the apply actions ran) */
 	next.flows[next.depth] = NULL;
 	next.levels[next.depth] = LEVEL_MISS;
-	{
-		struct path miss = next;
-
-		miss.levels[next.depth] = LEVEL_MISS;
-		return emit(w, m, &miss, true);
-	}
+	return emit(w, m, &next, true);
 }
 
 /* The derived rules of table-0 flow root, in w->out. */
@@ -587,6 +588,8 @@ walk_root(struct walk *w, struct vs_ofp_pflow *root)
 	memset(w->visits, 0, sizeof(w->visits));
 	w->root = root;
 	w->out = NULL;
+	w->tail = &w->out;
+	w->dry = 0;
 	return walk_flow(w, &root->match, &pa, root);
 }
 

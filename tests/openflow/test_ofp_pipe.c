@@ -847,6 +847,27 @@ Test(ofp_pipe, set_field_before_goto_decides_the_later_match)
 	cr_expect(err.type == VS_OFPET_BAD_MATCH && err.code == VS_OFPBMC_BAD_PREREQ, "%u/%u %s",
 		  err.type, err.code, err.msg);
 	cr_expect_eq(vs_ofp_pipe_n_flows(pp, 0), 1, "the refused flow stayed");
+
+	/* a shadowed flow is checked all the same: with pop_vlan before table 2,
+	 * a VLAN match in table 2 below a flow that takes everything is refused
+	 * (else expiring the shadow would meet a path it cannot make) */
+	mod_init(&m, VS_OFPFC_ADD, 1, 50);
+	m.match.fields = VS_CFG_M_IN_PORT;
+	snprintf(m.match.in_port, sizeof(m.match.in_port), "p3");
+	m.apply[0].type = VS_CFG_ACT_POP_VLAN;
+	m.n_apply = 1;
+	m.goto_table = 2;
+	cr_assert_eq(mod(pp, &m, &err), 0, "%s", err.msg);
+	mod_init(&m, VS_OFPFC_ADD, 2, 10);
+	out(&m.apply[0], "o3");
+	m.n_apply = 1;
+	cr_assert_eq(mod(pp, &m, &err), 0, "%s", err.msg);
+	mod_init(&m, VS_OFPFC_ADD, 2, 5);
+	m.match.fields = VS_CFG_M_VLAN_ID;
+	m.match.vlan_id = 10;
+	cr_expect_eq(mod(pp, &m, &err), -EINVAL);
+	cr_expect(err.type == VS_OFPET_BAD_MATCH && err.code == VS_OFPBMC_BAD_PREREQ, "%u/%u %s",
+		  err.type, err.code, err.msg);
 	vs_ofp_pipe_destroy(pp);
 	fb_reset();
 }
