@@ -604,7 +604,9 @@ on_multipart(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t si
 					   "nfvswitch " VS_VERSION, "none", dp);
 		break;
 	case VS_OFPMP_TABLE_FEATURES:
-		rc = vs_ofp_enc_table_features_reply(&c->tx, xid, (uint8_t)n_tables(s), 65536);
+		/* max_entries: the classifier all tables share */
+		rc = vs_ofp_enc_table_features_reply(&c->tx, xid, (uint8_t)n_tables(s),
+						     cfg->classifier.max_rules);
 		break;
 	case VS_OFPMP_TABLE:
 		rc = vs_ofp_table_stats(s->tables, xid, &c->tx);
