@@ -354,23 +354,29 @@ actions_to_cfg(const struct vs_config *cfg, const struct vs_ofp_flow_mod *fm, st
 {
 	uint32_t i;
 
-	if (fm->n_outputs == 0) {
+	if (fm->goto_table != VS_OFP_NO_GOTO) /* one table: no table after it */
+		return fail(e, VS_OFPET_BAD_INSTRUCTION, VS_OFPBIC_BAD_TABLE_ID);
+	if (fm->n_write > 0 || fm->clear_actions)
+		return fail(e, VS_OFPET_BAD_INSTRUCTION, VS_OFPBIC_UNSUP_INST);
+	if (fm->n_apply == 0) {
 		r->actions[0].type = VS_CFG_ACT_DROP;
 		r->n_actions = 1;
 		return 0;
 	}
-	for (i = 0; i < fm->n_outputs; i++) {
+	for (i = 0; i < fm->n_apply; i++) {
 		struct vs_cfg_action *a = &r->actions[i];
-		uint32_t p = fm->outputs[i];
+		uint32_t p = fm->apply[i].port;
 		const char *name;
 
+		if (fm->apply[i].type != VS_OFPACT_OUTPUT)
+			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_TYPE);
 		if (p == VS_OFPP_FLOOD || p == VS_OFPP_ALL) {
 			a->type = VS_CFG_ACT_FLOOD;
 			continue;
 		}
 		if (p == VS_OFPP_CONTROLLER) {
 			a->type = VS_CFG_ACT_CONTROLLER;
-			a->max_len = fm->ctl_max_len;
+			a->max_len = fm->apply[i].max_len;
 			continue;
 		}
 		/* IN_PORT, TABLE, NORMAL, LOCAL: not in this switch */
@@ -380,23 +386,34 @@ actions_to_cfg(const struct vs_config *cfg, const struct vs_ofp_flow_mod *fm, st
 		a->type = VS_CFG_ACT_OUTPUT;
 		snprintf(a->port, sizeof(a->port), "%s", name);
 	}
-	r->n_actions = fm->n_outputs;
+	r->n_actions = fm->n_apply;
 	return 0;
 }
 
-/* The OFPP number of each output of r (FLOOD for flood); drop: none. */
+/* The OpenFlow actions of r; drop: none. */
 static uint32_t
-actions_from_cfg(const struct vs_config *cfg, const struct vs_cfg_rule *r, uint32_t *out)
+actions_from_cfg(const struct vs_config *cfg, const struct vs_cfg_rule *r,
+		 struct vs_ofp_action *out)
 {
 	uint32_t i, n = 0;
 
-	for (i = 0; i < r->n_actions && n < VS_OFP_MAX_OUTPUTS; i++) {
-		if (r->actions[i].type == VS_CFG_ACT_FLOOD)
-			out[n++] = VS_OFPP_FLOOD;
-		else if (r->actions[i].type == VS_CFG_ACT_CONTROLLER)
-			out[n++] = VS_OFPP_CONTROLLER;
-		else if (r->actions[i].type == VS_CFG_ACT_OUTPUT)
-			out[n++] = port_no(cfg, r->actions[i].port);
+	for (i = 0; i < r->n_actions && n < VS_OFP_MAX_ACTIONS; i++) {
+		struct vs_ofp_action *a = &out[n];
+
+		memset(a, 0, sizeof(*a));
+		a->type = VS_OFPACT_OUTPUT;
+		a->max_len = VS_OFPCML_NO_BUFFER;
+		if (r->actions[i].type == VS_CFG_ACT_FLOOD) {
+			a->port = VS_OFPP_FLOOD;
+		} else if (r->actions[i].type == VS_CFG_ACT_CONTROLLER) {
+			a->port = VS_OFPP_CONTROLLER;
+			a->max_len = r->actions[i].max_len;
+		} else if (r->actions[i].type == VS_CFG_ACT_OUTPUT) {
+			a->port = port_no(cfg, r->actions[i].port);
+		} else {
+			continue;
+		}
+		n++;
 	}
 	return n;
 }
@@ -404,13 +421,14 @@ actions_from_cfg(const struct vs_config *cfg, const struct vs_cfg_rule *r, uint3
 static bool
 outputs_to(const struct vs_config *cfg, const struct vs_sw_rule *r, uint32_t port)
 {
-	uint32_t outs[VS_OFP_MAX_OUTPUTS], n, i;
+	struct vs_ofp_action acts[VS_OFP_MAX_ACTIONS];
+	uint32_t n, i;
 
 	if (port == VS_OFPP_ANY)
 		return true;
-	n = actions_from_cfg(cfg, &r->spec, outs);
+	n = actions_from_cfg(cfg, &r->spec, acts);
 	for (i = 0; i < n; i++)
-		if (outs[i] == port)
+		if (acts[i].type == VS_OFPACT_OUTPUT && acts[i].port == port)
 			return true;
 	return false;
 }
@@ -579,7 +597,7 @@ vs_ofp_flow_stats(struct vs_switch *sw, const struct vs_config *cfg,
 	struct vs_ofp_flow_mod sel_fm;
 	struct vs_ofp_flow_stats *fs = NULL;
 	struct vs_ofp_match *matches = NULL;
-	uint32_t(*outs)[VS_OFP_MAX_OUTPUTS] = NULL;
+	struct vs_ofp_action(*outs)[VS_OFP_MAX_ACTIONS] = NULL;
 	struct vs_sw_rule **sel = NULL;
 	struct vs_cfg_match m;
 	uint64_t now = now_ns();
@@ -621,12 +639,9 @@ vs_ofp_flow_stats(struct vs_switch *sw, const struct vs_config *cfg,
 		fs[k].cookie = r->cookie;
 		vs_switch_rule_counters(sw, r, &fs[k].packet_count, &fs[k].byte_count);
 		fs[k].match = &matches[k];
-		fs[k].n_outputs = actions_from_cfg(cfg, &r->spec, outs[k]);
-		fs[k].outputs = outs[k];
-		fs[k].ctl_max_len = VS_OFPCML_NO_BUFFER;
-		for (uint32_t j = 0; j < r->spec.n_actions; j++)
-			if (r->spec.actions[j].type == VS_CFG_ACT_CONTROLLER)
-				fs[k].ctl_max_len = r->spec.actions[j].max_len;
+		fs[k].n_apply = actions_from_cfg(cfg, &r->spec, outs[k]);
+		fs[k].apply = outs[k];
+		fs[k].goto_table = VS_OFP_NO_GOTO;
 		k++;
 	}
 	rc = vs_ofp_enc_flow_stats_reply(b, xid, fs, (uint32_t)k);

@@ -39,8 +39,11 @@ round_trip(const struct vs_ofp_flow_mod *fm)
 		if (vs_ofp_dec_flow_mod(b.data, b.len, &back, &e) != 0)
 			__builtin_trap();
 		if (back.cookie != fm->cookie || back.priority != fm->priority ||
-		    back.command != fm->command || back.n_outputs != fm->n_outputs ||
-		    memcmp(back.outputs, fm->outputs, sizeof(fm->outputs)) != 0 ||
+		    back.command != fm->command || back.n_apply != fm->n_apply ||
+		    memcmp(back.apply, fm->apply, sizeof(fm->apply)) != 0 ||
+		    back.n_write != fm->n_write ||
+		    memcmp(back.write, fm->write, sizeof(fm->write)) != 0 ||
+		    back.clear_actions != fm->clear_actions || back.goto_table != fm->goto_table ||
 		    memcmp(&back.match, &fm->match, sizeof(fm->match)) != 0)
 			__builtin_trap();
 	}

@@ -285,7 +285,7 @@ Test(openflow, ovs_ofctl_add_dump_delete_and_traffic)
 
 	/* refused with the exact error, nothing installed */
 	cr_expect_neq(ofctl(&out, "add-flow", "priority=5,actions=goto_table:1"), 0);
-	cr_expect(strstr(out, "OFPBIC_UNSUP_INST") != NULL, "%s", out);
+	cr_expect(strstr(out, "OFPBIC_BAD_TABLE_ID") != NULL, "%s", out);
 	free(out);
 	cr_expect_neq(ofctl(&out, "add-flow", "priority=5,in_port=9,actions=drop"), 0);
 	cr_expect(strstr(out, "OFPBMC_BAD_VALUE") != NULL, "%s", out);
