@@ -152,14 +152,23 @@ vs_ctl_actions_str(const struct vs_cfg_rule *r, char *buf, size_t size)
 	buf[0] = '\0';
 	for (i = 0; i < r->n_actions && i < VS_CFG_MAX_ACTIONS; i++) {
 		const struct vs_cfg_action *a = &r->actions[i];
-		const char *sep = i ? "," : "";
+		const char *sep = i ? (a->in_set ? ",set:" : ",") : a->in_set ? "set:" : "";
 
 		switch (a->type) {
 		case VS_CFG_ACT_OUTPUT:
 			APPEND("%soutput:%s", sep, a->port);
 			break;
 		case VS_CFG_ACT_PUSH_VLAN:
-			APPEND("%spush_vlan:%u/%u", sep, a->vlan_id, a->vlan_pcp);
+			if (a->vlan_tpid == 0x88a8)
+				APPEND("%spush_vlan:%u/%u/0x88a8", sep, a->vlan_id, a->vlan_pcp);
+			else
+				APPEND("%spush_vlan:%u/%u", sep, a->vlan_id, a->vlan_pcp);
+			break;
+		case VS_CFG_ACT_SET_VLAN_VID:
+			APPEND("%sset_vlan_vid:%u", sep, a->vlan_id);
+			break;
+		case VS_CFG_ACT_SET_VLAN_PCP:
+			APPEND("%sset_vlan_pcp:%u", sep, a->vlan_pcp);
 			break;
 		case VS_CFG_ACT_SET_ETH_SRC:
 		case VS_CFG_ACT_SET_ETH_DST:

@@ -142,7 +142,14 @@ write_rule(FILE *f, const struct vs_cfg_rule *r)
 			fputs("}", f);
 			break;
 		case VS_CFG_ACT_PUSH_VLAN:
-			fprintf(f, "{push_vlan: {vid: %u, pcp: %u}}", a->vlan_id, a->vlan_pcp);
+			fprintf(f, "{push_vlan: {vid: %u, pcp: %u, tpid: 0x%04x}}", a->vlan_id,
+				a->vlan_pcp, a->vlan_tpid ? a->vlan_tpid : 0x8100);
+			break;
+		case VS_CFG_ACT_SET_VLAN_VID:
+			fprintf(f, "{set_vlan_vid: %u}", a->vlan_id);
+			break;
+		case VS_CFG_ACT_SET_VLAN_PCP:
+			fprintf(f, "{set_vlan_pcp: %u}", a->vlan_pcp);
 			break;
 		case VS_CFG_ACT_CONTROLLER:
 			fprintf(f, "{controller: {max_len: %u}}", a->max_len);

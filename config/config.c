@@ -3189,13 +3189,15 @@ static int
 parse_action(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path,
 	     const struct vs_config *cfg, struct vs_cfg_action *a)
 {
-	static const char *const keys[] = {"output", "push_vlan", "set_eth_src", "set_eth_dst",
-					   "controller"};
-	static const char *const pv_keys[] = {"vid", "pcp"};
+	static const char *const keys[] = {"output",	  "push_vlan",	"set_eth_src",
+					   "set_eth_dst", "controller", "set_vlan_vid",
+					   "set_vlan_pcp"};
+	static const char *const pv_keys[] = {"vid", "pcp", "tpid"};
 	static const char *const ctl_keys[] = {"max_len"};
-	const char *expected = "drop, flood, normal, pop_vlan, controller, {output: PORT}, "
-			       "{push_vlan: {vid, pcp}}, {set_eth_src: MAC}, {set_eth_dst: MAC} "
-			       "or {controller: {max_len: N}}";
+	const char *expected = "drop, flood, all, normal, in_port, pop_vlan, controller, "
+			       "{output: PORT}, {push_vlan: {vid, pcp, tpid}}, {set_eth_src: MAC}, "
+			       "{set_eth_dst: MAC}, {set_vlan_vid: N}, {set_vlan_pcp: N} or "
+			       "{controller: {max_len: N}}";
 	const struct vs_cfg_node *v;
 	char kp[KEYPATH_MAX], kp2[KEYPATH_MAX], shown[64];
 
@@ -3209,6 +3211,10 @@ parse_action(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path
 			a->type = VS_CFG_ACT_POP_VLAN;
 		else if (strcmp(n->str, "normal") == 0)
 			a->type = VS_CFG_ACT_NORMAL;
+		else if (strcmp(n->str, "in_port") == 0)
+			a->type = VS_CFG_ACT_IN_PORT;
+		else if (strcmp(n->str, "all") == 0)
+			a->type = VS_CFG_ACT_ALL;
 		else if (strcmp(n->str, "controller") == 0) {
 			a->type = VS_CFG_ACT_CONTROLLER;
 			a->max_len = VS_CFG_CTL_MAX_LEN_ALL;
@@ -3233,7 +3239,8 @@ parse_action(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path
 		return get_port_ref(c, v, kp, cfg, a->port);
 	case 1:
 		a->type = VS_CFG_ACT_PUSH_VLAN;
-		if (need_map(c, v, kp) < 0 || check_keys(c, v, kp, pv_keys, 2) < 0)
+		a->vlan_tpid = 0x8100;
+		if (need_map(c, v, kp) < 0 || check_keys(c, v, kp, pv_keys, 3) < 0)
 			return -EINVAL;
 		if (get(v, "vid") == NULL)
 			return missing(c, v, kp, "vid", "a VLAN id 0..4095");
@@ -3242,6 +3249,17 @@ parse_action(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path
 		if (get(v, "pcp") &&
 		    get_u8(c, get(v, "pcp"), sub(kp2, kp, "pcp"), 0, 7, &a->vlan_pcp) < 0)
 			return -EINVAL;
+		if (get(v, "tpid") != NULL) {
+			if (get_u16(c, get(v, "tpid"), sub(kp2, kp, "tpid"), 0, 0xffff,
+				    &a->vlan_tpid) < 0)
+				return -EINVAL;
+			if (a->vlan_tpid != 0x8100 && a->vlan_tpid != 0x88a8)
+				return vs_cfg_fail(
+				    c, get(v, "tpid")->pos, kp2,
+				    "%s is not a VLAN TPID; expected 0x8100 or "
+				    "0x88a8",
+				    vs_cfg_show(get(v, "tpid"), shown, sizeof(shown)));
+		}
 		return 0;
 	case 2:
 		a->type = VS_CFG_ACT_SET_ETH_SRC;
@@ -3257,6 +3275,12 @@ parse_action(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path
 						 0xffff, &a->max_len) < 0)
 			return -EINVAL;
 		return 0;
+	case 5:
+		a->type = VS_CFG_ACT_SET_VLAN_VID;
+		return get_u16(c, v, kp, 0, 4095, &a->vlan_id);
+	case 6:
+		a->type = VS_CFG_ACT_SET_VLAN_PCP;
+		return get_u8(c, v, kp, 0, 7, &a->vlan_pcp);
 	default:
 		a->type = VS_CFG_ACT_SET_ETH_DST;
 		return get_mac(c, v, kp, false, &a->mac);
@@ -3751,6 +3775,14 @@ vs_cfg_action_type_str(enum vs_cfg_action_type t)
 		return "controller";
 	case VS_CFG_ACT_NORMAL:
 		return "normal";
+	case VS_CFG_ACT_IN_PORT:
+		return "in_port";
+	case VS_CFG_ACT_ALL:
+		return "all";
+	case VS_CFG_ACT_SET_VLAN_VID:
+		return "set_vlan_vid";
+	case VS_CFG_ACT_SET_VLAN_PCP:
+		return "set_vlan_pcp";
 	}
 	return "unknown";
 }

@@ -170,8 +170,12 @@ enum vs_cfg_action_type {
 	VS_CFG_ACT_POP_VLAN,
 	VS_CFG_ACT_SET_ETH_SRC,
 	VS_CFG_ACT_SET_ETH_DST,
-	VS_CFG_ACT_CONTROLLER, /* controller: {max_len} (OpenFlow packet-in) */
-	VS_CFG_ACT_NORMAL,     /* the MAC learning switch (l2/) */
+	VS_CFG_ACT_CONTROLLER,	 /* controller: {max_len} (OpenFlow packet-in) */
+	VS_CFG_ACT_NORMAL,	 /* the MAC learning switch (l2/) */
+	VS_CFG_ACT_IN_PORT,	 /* back out of the input port (OpenFlow OFPP_IN_PORT) */
+	VS_CFG_ACT_ALL,		 /* as flood (OpenFlow OFPP_ALL: no port is kept out of floods) */
+	VS_CFG_ACT_SET_VLAN_VID, /* set_vlan_vid: N, the outer tag's VID */
+	VS_CFG_ACT_SET_VLAN_PCP, /* set_vlan_pcp: N, the outer tag's PCP */
 };
 
 /* controller max_len: the whole frame (OFPCML_NO_BUFFER). */
@@ -180,8 +184,12 @@ enum vs_cfg_action_type {
 struct vs_cfg_action {
 	enum vs_cfg_action_type type;
 	char port[VS_CFG_NAME_MAX]; /* output */
-	uint16_t vlan_id;	    /* push_vlan */
-	uint8_t vlan_pcp;
+	uint16_t vlan_id;	    /* push_vlan, set_vlan_vid */
+	uint8_t vlan_pcp;	    /* push_vlan, set_vlan_pcp */
+	/* OpenFlow WRITE_ACTIONS: a member of the action set, run after the
+	 * list in the spec's order (pop, push, set fields, output) */
+	bool in_set;
+	uint16_t vlan_tpid;    /* push_vlan: 0x8100 (also when 0) or 0x88a8 */
 	struct vs_cfg_mac mac; /* set_eth_* */
 	uint16_t max_len;      /* controller: bytes of the frame sent; 0xffff: all */
 	struct vs_cfg_pos pos;
@@ -193,6 +201,7 @@ struct vs_cfg_rule {
 	struct vs_cfg_match match;
 	struct vs_cfg_action actions[VS_CFG_MAX_ACTIONS];
 	uint32_t n_actions; /* >= 1; a lone drop is allowed */
+	bool clear_actions; /* OpenFlow CLEAR_ACTIONS (one table: shown, nothing to clear) */
 	struct vs_cfg_pos pos;
 };
 

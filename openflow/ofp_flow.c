@@ -348,87 +348,240 @@ vs_ofp_match_covers(const struct vs_cfg_match *req, const struct vs_cfg_match *m
 
 /* ---- actions ---- */
 
+/* Does a packet of this match carry a VLAN tag? (OFPVID_PRESENT matched) */
+static bool
+match_tagged(const struct vs_cfg_match *m)
+{
+	return ((m->fields & VS_CFG_M_VLAN_ID) && !m->vlan_none) || (m->fields & VS_CFG_M_VLAN_PCP);
+}
+
+/* One OpenFlow action as a rule action; *tagged: whether the packet has a
+ * tag at this point (set_field on the tag needs one, pop_vlan too). */
+static int
+action_to_cfg(const struct vs_config *cfg, const struct vs_ofp_action *oa, bool in_set,
+	      bool *tagged, struct vs_cfg_action *a, struct vs_ofp_err *e)
+{
+	const char *name;
+
+	memset(a, 0, sizeof(*a));
+	a->in_set = in_set;
+	switch (oa->type) {
+	case VS_OFPACT_OUTPUT:
+		switch (oa->port) {
+		case VS_OFPP_IN_PORT:
+			a->type = VS_CFG_ACT_IN_PORT;
+			return 0;
+		case VS_OFPP_FLOOD:
+			a->type = VS_CFG_ACT_FLOOD;
+			return 0;
+		case VS_OFPP_ALL:
+			a->type = VS_CFG_ACT_ALL;
+			return 0;
+		case VS_OFPP_CONTROLLER:
+			a->type = VS_CFG_ACT_CONTROLLER;
+			a->max_len = oa->max_len;
+			return 0;
+		case VS_OFPP_NORMAL:
+			a->type = VS_CFG_ACT_NORMAL;
+			return 0;
+		default: /* TABLE (packet-out only), LOCAL (none here), unknown ports */
+			name = oa->port <= VS_OFPP_MAX ? port_name(cfg, oa->port) : NULL;
+			if (name == NULL)
+				return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_OUT_PORT);
+			a->type = VS_CFG_ACT_OUTPUT;
+			snprintf(a->port, sizeof(a->port), "%s", name);
+			return 0;
+		}
+	case VS_OFPACT_PUSH_VLAN:
+		/* VID 0, PCP 0 until a set_field says otherwise, as OVS does */
+		a->type = VS_CFG_ACT_PUSH_VLAN;
+		a->vlan_tpid = oa->ethertype;
+		*tagged = true;
+		return 0;
+	case VS_OFPACT_POP_VLAN:
+		if (!*tagged)
+			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_MATCH_INCONSISTENT);
+		a->type = VS_CFG_ACT_POP_VLAN;
+		*tagged = false; /* an inner tag is not known to be there */
+		return 0;
+	default: /* VS_OFPACT_SET_FIELD */
+		switch (oa->field) {
+		case VS_OXM_ETH_SRC:
+		case VS_OXM_ETH_DST:
+			a->type = oa->field == VS_OXM_ETH_SRC ? VS_CFG_ACT_SET_ETH_SRC
+							      : VS_CFG_ACT_SET_ETH_DST;
+			memcpy(a->mac.b, oa->value, 6);
+			return 0;
+		case VS_OXM_VLAN_VID:
+		case VS_OXM_VLAN_PCP:
+			if (!*tagged) /* the OXM prerequisite: a tag to set */
+				return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_MATCH_INCONSISTENT);
+			if (oa->field == VS_OXM_VLAN_VID) {
+				a->type = VS_CFG_ACT_SET_VLAN_VID;
+				a->vlan_id =
+				    (uint16_t)((oa->value[0] << 8 | oa->value[1]) & 0x0fff);
+			} else {
+				a->type = VS_CFG_ACT_SET_VLAN_PCP;
+				a->vlan_pcp = oa->value[0];
+			}
+			return 0;
+		default: /* L3/L4 rewrites: not in this switch */
+			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_SET_TYPE);
+		}
+	}
+}
+
+/*
+ * The instructions of fm as r's actions: APPLY_ACTIONS in order, then
+ * WRITE_ACTIONS marked in_set (the pipeline runs them in the action set's
+ * order); no instruction: drop. Nothing is installed unless all of them map.
+ */
 static int
 actions_to_cfg(const struct vs_config *cfg, const struct vs_ofp_flow_mod *fm, struct vs_cfg_rule *r,
 	       struct vs_ofp_err *e)
 {
-	uint32_t i;
+	bool tagged = match_tagged(&r->match), set_tagged;
+	bool set_push = false, set_pop = false;
+	uint32_t i, n = 0;
+	int rc;
 
 	if (fm->goto_table != VS_OFP_NO_GOTO) /* one table: no table after it */
 		return fail(e, VS_OFPET_BAD_INSTRUCTION, VS_OFPBIC_BAD_TABLE_ID);
-	if (fm->n_write > 0 || fm->clear_actions)
-		return fail(e, VS_OFPET_BAD_INSTRUCTION, VS_OFPBIC_UNSUP_INST);
-	if (fm->n_apply == 0) {
+	if (fm->n_apply + fm->n_write > VS_CFG_MAX_ACTIONS)
+		return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_TOO_MANY);
+	r->clear_actions = fm->clear_actions;
+	if (fm->n_apply == 0 && fm->n_write == 0) {
 		r->actions[0].type = VS_CFG_ACT_DROP;
 		r->n_actions = 1;
 		return 0;
 	}
 	for (i = 0; i < fm->n_apply; i++) {
-		struct vs_cfg_action *a = &r->actions[i];
-		uint32_t p = fm->apply[i].port;
-		const char *name;
-
-		if (fm->apply[i].type != VS_OFPACT_OUTPUT)
-			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_TYPE);
-		if (p == VS_OFPP_FLOOD || p == VS_OFPP_ALL) {
-			a->type = VS_CFG_ACT_FLOOD;
-			continue;
-		}
-		if (p == VS_OFPP_CONTROLLER) {
-			a->type = VS_CFG_ACT_CONTROLLER;
-			a->max_len = fm->apply[i].max_len;
-			continue;
-		}
-		/* IN_PORT, TABLE, NORMAL, LOCAL: not in this switch */
-		name = p <= VS_OFPP_MAX ? port_name(cfg, p) : NULL;
-		if (name == NULL)
-			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_OUT_PORT);
-		a->type = VS_CFG_ACT_OUTPUT;
-		snprintf(a->port, sizeof(a->port), "%s", name);
+		rc = action_to_cfg(cfg, &fm->apply[i], false, &tagged, &r->actions[n++], e);
+		if (rc < 0)
+			return rc;
 	}
-	r->n_actions = fm->n_apply;
+	/* the set runs pop, push, then the set fields: check it in that order */
+	for (i = 0; i < fm->n_write; i++) {
+		set_pop |= fm->write[i].type == VS_OFPACT_POP_VLAN;
+		set_push |= fm->write[i].type == VS_OFPACT_PUSH_VLAN;
+	}
+	set_tagged = set_push || (tagged && !set_pop);
+	for (i = 0; i < fm->n_write; i++) {
+		bool t = fm->write[i].type == VS_OFPACT_POP_VLAN ? tagged : set_tagged;
+
+		rc = action_to_cfg(cfg, &fm->write[i], true, &t, &r->actions[n++], e);
+		if (rc < 0)
+			return rc;
+	}
+	r->n_actions = n;
 	return 0;
 }
 
-/* The OpenFlow actions of r; drop: none. */
-static uint32_t
-actions_from_cfg(const struct vs_config *cfg, const struct vs_cfg_rule *r,
-		 struct vs_ofp_action *out)
+static void
+set_act(struct vs_ofp_action *a, unsigned int field, uint16_t v)
 {
-	uint32_t i, n = 0;
+	memset(a, 0, sizeof(*a));
+	a->type = VS_OFPACT_SET_FIELD;
+	a->field = (uint8_t)field;
+	if (field == VS_OXM_VLAN_PCP) {
+		a->value[0] = (uint8_t)v;
+	} else {
+		a->value[0] = (uint8_t)(v >> 8);
+		a->value[1] = (uint8_t)v;
+	}
+}
 
-	for (i = 0; i < r->n_actions && n < VS_OFP_MAX_ACTIONS; i++) {
-		struct vs_ofp_action *a = &out[n];
+/* Room for the actions of a rule (a file's push_vlan may become three). */
+#define MAX_OF_ACTS (3 * VS_CFG_MAX_ACTIONS)
+
+/* r's actions as OpenFlow lists: apply (the list) and write (the set). */
+static void
+actions_from_cfg(const struct vs_config *cfg, const struct vs_cfg_rule *r,
+		 struct vs_ofp_action *apply, uint32_t *n_apply, struct vs_ofp_action *write,
+		 uint32_t *n_write)
+{
+	uint32_t i;
+
+	*n_apply = *n_write = 0;
+	for (i = 0; i < r->n_actions && i < VS_CFG_MAX_ACTIONS; i++) {
+		const struct vs_cfg_action *ca = &r->actions[i];
+		struct vs_ofp_action *list = ca->in_set ? write : apply;
+		uint32_t *n = ca->in_set ? n_write : n_apply;
+		struct vs_ofp_action *a = &list[*n];
 
 		memset(a, 0, sizeof(*a));
 		a->type = VS_OFPACT_OUTPUT;
 		a->max_len = VS_OFPCML_NO_BUFFER;
-		if (r->actions[i].type == VS_CFG_ACT_FLOOD) {
+		switch (ca->type) {
+		case VS_CFG_ACT_OUTPUT:
+			a->port = port_no(cfg, ca->port);
+			break;
+		case VS_CFG_ACT_IN_PORT:
+			a->port = VS_OFPP_IN_PORT;
+			break;
+		case VS_CFG_ACT_FLOOD:
 			a->port = VS_OFPP_FLOOD;
-		} else if (r->actions[i].type == VS_CFG_ACT_CONTROLLER) {
+			break;
+		case VS_CFG_ACT_ALL:
+			a->port = VS_OFPP_ALL;
+			break;
+		case VS_CFG_ACT_NORMAL:
+			a->port = VS_OFPP_NORMAL;
+			break;
+		case VS_CFG_ACT_CONTROLLER:
 			a->port = VS_OFPP_CONTROLLER;
-			a->max_len = r->actions[i].max_len;
-		} else if (r->actions[i].type == VS_CFG_ACT_OUTPUT) {
-			a->port = port_no(cfg, r->actions[i].port);
-		} else {
+			a->max_len = ca->max_len;
+			break;
+		case VS_CFG_ACT_PUSH_VLAN:
+			memset(a, 0, sizeof(*a));
+			a->type = VS_OFPACT_PUSH_VLAN;
+			a->ethertype = ca->vlan_tpid ? ca->vlan_tpid : 0x8100;
+			/* a file's push_vlan carries its tag: as set_fields */
+			if (ca->vlan_id != 0)
+				set_act(&list[++*n], VS_OXM_VLAN_VID,
+					(uint16_t)(VS_OFPVID_PRESENT | ca->vlan_id));
+			if (ca->vlan_pcp != 0)
+				set_act(&list[++*n], VS_OXM_VLAN_PCP, ca->vlan_pcp);
+			break;
+		case VS_CFG_ACT_POP_VLAN:
+			a->type = VS_OFPACT_POP_VLAN;
+			a->max_len = 0;
+			break;
+		case VS_CFG_ACT_SET_ETH_SRC:
+		case VS_CFG_ACT_SET_ETH_DST:
+			memset(a, 0, sizeof(*a));
+			a->type = VS_OFPACT_SET_FIELD;
+			a->field =
+			    ca->type == VS_CFG_ACT_SET_ETH_SRC ? VS_OXM_ETH_SRC : VS_OXM_ETH_DST;
+			memcpy(a->value, ca->mac.b, 6);
+			break;
+		case VS_CFG_ACT_SET_VLAN_VID:
+			set_act(a, VS_OXM_VLAN_VID, (uint16_t)(VS_OFPVID_PRESENT | ca->vlan_id));
+			break;
+		case VS_CFG_ACT_SET_VLAN_PCP:
+			set_act(a, VS_OXM_VLAN_PCP, ca->vlan_pcp);
+			break;
+		default: /* drop */
 			continue;
 		}
-		n++;
+		++*n;
 	}
-	return n;
 }
 
 static bool
 outputs_to(const struct vs_config *cfg, const struct vs_sw_rule *r, uint32_t port)
 {
-	struct vs_ofp_action acts[VS_OFP_MAX_ACTIONS];
-	uint32_t n, i;
+	struct vs_ofp_action apply[MAX_OF_ACTS], write[MAX_OF_ACTS];
+	uint32_t na, nw, i;
 
 	if (port == VS_OFPP_ANY)
 		return true;
-	n = actions_from_cfg(cfg, &r->spec, acts);
-	for (i = 0; i < n; i++)
-		if (acts[i].type == VS_OFPACT_OUTPUT && acts[i].port == port)
+	actions_from_cfg(cfg, &r->spec, apply, &na, write, &nw);
+	for (i = 0; i < na; i++)
+		if (apply[i].type == VS_OFPACT_OUTPUT && apply[i].port == port)
+			return true;
+	for (i = 0; i < nw; i++)
+		if (write[i].type == VS_OFPACT_OUTPUT && write[i].port == port)
 			return true;
 	return false;
 }
@@ -562,6 +715,7 @@ vs_ofp_flow_mod(struct vs_switch *sw, const struct vs_config *cfg, const struct 
 			next = sel[i]->spec;
 			memcpy(next.actions, spec.actions, sizeof(next.actions));
 			next.n_actions = spec.n_actions;
+			next.clear_actions = spec.clear_actions;
 			rc = vs_rule_txn_mod(txn, sel[i], &next, 0,
 					     (fm->flags & VS_OFPFF_RESET_COUNTS) != 0, &nr, &err);
 			if (rc == 0 && nr != NULL) {
@@ -597,7 +751,7 @@ vs_ofp_flow_stats(struct vs_switch *sw, const struct vs_config *cfg,
 	struct vs_ofp_flow_mod sel_fm;
 	struct vs_ofp_flow_stats *fs = NULL;
 	struct vs_ofp_match *matches = NULL;
-	struct vs_ofp_action(*outs)[VS_OFP_MAX_ACTIONS] = NULL;
+	struct vs_ofp_action(*outs)[2][MAX_OF_ACTS] = NULL;
 	struct vs_sw_rule **sel = NULL;
 	struct vs_cfg_match m;
 	uint64_t now = now_ns();
@@ -639,8 +793,11 @@ vs_ofp_flow_stats(struct vs_switch *sw, const struct vs_config *cfg,
 		fs[k].cookie = r->cookie;
 		vs_switch_rule_counters(sw, r, &fs[k].packet_count, &fs[k].byte_count);
 		fs[k].match = &matches[k];
-		fs[k].n_apply = actions_from_cfg(cfg, &r->spec, outs[k]);
-		fs[k].apply = outs[k];
+		actions_from_cfg(cfg, &r->spec, outs[k][0], &fs[k].n_apply, outs[k][1],
+				 &fs[k].n_write);
+		fs[k].apply = outs[k][0];
+		fs[k].write = outs[k][1];
+		fs[k].clear_actions = r->spec.clear_actions;
 		fs[k].goto_table = VS_OFP_NO_GOTO;
 		k++;
 	}

@@ -326,6 +326,13 @@ Test(config_errors, conflicting_actions)
 			"flood, flood, flood, flood, flood, flood, flood, flood, flood, flood, "
 			"flood, flood]}\n",
 		   5, 141, "rules[0].actions[16]", "more than 16 actions");
+	expect_err(BASE "rules:\n  - {priority: 1, actions: [{set_vlan_vid: 4096}]}\n", 5, 44,
+		   "rules[0].actions[0].set_vlan_vid", "out of range");
+	expect_err(BASE "rules:\n  - {priority: 1, actions: [{set_vlan_pcp: 8}]}\n", 5, 44,
+		   "rules[0].actions[0].set_vlan_pcp", "out of range");
+	expect_err(BASE
+		   "rules:\n  - {priority: 1, actions: [{push_vlan: {vid: 1, tpid: 0x0800}}]}\n",
+		   5, 56, "rules[0].actions[0].push_vlan.tpid", "\"0x0800\" is not a VLAN TPID");
 }
 
 Test(config_errors, bad_vlan)

@@ -452,6 +452,29 @@ Test(config_load, match_variants)
 	vs_config_free(cfg);
 }
 
+Test(config_load, action_variants)
+{
+	struct vs_config *cfg = load_ok(
+	    "ports: [{name: a, type: ethdev, device: x}]\n"
+	    "rules:\n"
+	    "  - {priority: 1, actions: [in_port, all, {set_vlan_vid: 4095},"
+	    " {set_vlan_pcp: 7}, {push_vlan: {vid: 5, tpid: 0x88a8}}, {push_vlan: {vid: 6}}]}\n");
+	const struct vs_cfg_rule *r = &cfg->rules[0];
+
+	cr_assert_eq(r->n_actions, 6);
+	cr_expect_eq(r->actions[0].type, VS_CFG_ACT_IN_PORT);
+	cr_expect_eq(r->actions[1].type, VS_CFG_ACT_ALL);
+	cr_expect_eq(r->actions[2].type, VS_CFG_ACT_SET_VLAN_VID);
+	cr_expect_eq(r->actions[2].vlan_id, 4095);
+	cr_expect_eq(r->actions[3].type, VS_CFG_ACT_SET_VLAN_PCP);
+	cr_expect_eq(r->actions[3].vlan_pcp, 7);
+	cr_expect_eq(r->actions[4].vlan_tpid, 0x88a8);
+	cr_expect_eq(r->actions[5].vlan_tpid, 0x8100, "the default TPID");
+	cr_expect_str_eq(vs_cfg_action_type_str(VS_CFG_ACT_IN_PORT), "in_port");
+	cr_expect_str_eq(vs_cfg_action_type_str(VS_CFG_ACT_SET_VLAN_PCP), "set_vlan_pcp");
+	vs_config_free(cfg);
+}
+
 Test(config_load, sriov_variants)
 {
 	struct vs_config *cfg =
