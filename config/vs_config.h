@@ -141,8 +141,12 @@ enum {
 
 struct vs_cfg_prefix {
 	uint8_t family;	  /* 4 or 6 */
-	uint8_t len;	  /* prefix length */
+	uint8_t len;	  /* prefix length (0 when masked) */
 	uint8_t addr[16]; /* network order; IPv4 in the first 4 bytes; host bits zero */
+	/* a non-contiguous mask ("10.0.0.0/255.0.255.0"): addr has no bit
+	 * outside it; all zero when not masked (the prefix is len) */
+	bool masked;
+	uint8_t mask[16];
 };
 
 struct vs_cfg_match {
@@ -153,12 +157,20 @@ struct vs_cfg_match {
 	uint16_t eth_type; /* implied 0x0800/0x86dd by ip_* fields when absent */
 	bool vlan_none;	   /* match untagged frames only */
 	uint16_t vlan_id;
+	/* vlan: VID/MASK ("0x060/0xff0"): tagged frames whose VID under
+	 * vlan_mask is vlan_id (mask 0: any tagged frame); vlan_id has no bit
+	 * outside the mask */
+	bool vlan_masked;
+	uint16_t vlan_mask;
 	uint8_t vlan_pcp;
 	struct vs_cfg_prefix ip_src, ip_dst;
 	uint8_t ip_proto;
 	uint8_t ip_dscp;
 	uint16_t l4_src_lo, l4_src_hi;
 	uint16_t l4_dst_lo, l4_dst_hi;
+	/* non-zero: l4_*_lo under this bitmask ("0x0050/0xfff0"), hi = lo;
+	 * zero: the range lo..hi (never 0xffff: that is the range lo..lo) */
+	uint16_t l4_src_mask, l4_dst_mask;
 	uint8_t icmp_type, icmp_code;
 };
 

@@ -76,11 +76,15 @@ to_prefix(const struct vs_ofp_match *m, unsigned int f, uint8_t family, struct v
 	unsigned int size = family == 4 ? 4 : 16, i;
 	int len = prefix_len(m->mask[f], size);
 
-	if (len < 0)
-		return fail(e, VS_OFPET_BAD_MATCH, VS_OFPBMC_BAD_NW_ADDR_MASK);
+	(void)e;
 	memset(p, 0, sizeof(*p));
 	p->family = family;
-	p->len = (uint8_t)len;
+	if (len < 0) { /* any other mask: kept as it is */
+		p->masked = true;
+		memcpy(p->mask, m->mask[f], size);
+	} else {
+		p->len = (uint8_t)len;
+	}
 	for (i = 0; i < size; i++)
 		p->addr[i] = m->val[f][i] & m->mask[f][i];
 	return 0;
@@ -125,14 +129,19 @@ vs_ofp_match_to_cfg(const struct vs_config *cfg, const struct vs_ofp_match *m,
 		uint16_t mk =
 		    (uint16_t)(m->mask[VS_OXM_VLAN_VID][0] << 8 | m->mask[VS_OXM_VLAN_VID][1]);
 
-		/* exact ids and "untagged" only; "any tagged" (0x1000/0x1000) and
-		 * partial id masks have no rule form */
-		if (mk != 0x1fff && mk != 0xffff)
+		/* the mask must say whether there is a tag: untagged
+		 * (OFPVID_NONE), an exact id, or ids under a mask (0x1000/0x1000:
+		 * any tagged frame) */
+		if (!(mk & VS_OFPVID_PRESENT))
 			return fail(e, VS_OFPET_BAD_MATCH, VS_OFPBMC_BAD_MASK);
 		if (v == VS_OFPVID_NONE) {
 			out->vlan_none = true;
 		} else if (v & VS_OFPVID_PRESENT) {
 			out->vlan_id = v & 0x0fff;
+			if ((mk & 0x0fff) != 0x0fff) {
+				out->vlan_masked = true;
+				out->vlan_mask = mk & 0x0fff;
+			}
 		} else {
 			return fail(e, VS_OFPET_BAD_MATCH, VS_OFPBMC_BAD_VALUE);
 		}
@@ -170,12 +179,22 @@ vs_ofp_match_to_cfg(const struct vs_config *cfg, const struct vs_ofp_match *m,
 	}
 	for (i = 0; i < 3; i++) {
 		if (vs_ofp_match_has(m, l4_src[i])) {
-			out->l4_src_lo = out->l4_src_hi = vs_ofp_match_u16(m, l4_src[i]);
-			out->fields |= VS_CFG_M_L4_SRC;
+			uint16_t mk =
+			    (uint16_t)(m->mask[l4_src[i]][0] << 8 | m->mask[l4_src[i]][1]);
+
+			out->l4_src_lo = out->l4_src_hi = vs_ofp_match_u16(m, l4_src[i]) & mk;
+			out->l4_src_mask = mk == 0xffff ? 0 : mk;
+			if (mk != 0)
+				out->fields |= VS_CFG_M_L4_SRC;
 		}
 		if (vs_ofp_match_has(m, l4_dst[i])) {
-			out->l4_dst_lo = out->l4_dst_hi = vs_ofp_match_u16(m, l4_dst[i]);
-			out->fields |= VS_CFG_M_L4_DST;
+			uint16_t mk =
+			    (uint16_t)(m->mask[l4_dst[i]][0] << 8 | m->mask[l4_dst[i]][1]);
+
+			out->l4_dst_lo = out->l4_dst_hi = vs_ofp_match_u16(m, l4_dst[i]) & mk;
+			out->l4_dst_mask = mk == 0xffff ? 0 : mk;
+			if (mk != 0)
+				out->fields |= VS_CFG_M_L4_DST;
 		}
 	}
 	if (vs_ofp_match_has(m, VS_OXM_ICMPV4_TYPE) || vs_ofp_match_has(m, VS_OXM_ICMPV6_TYPE)) {
@@ -200,6 +219,10 @@ set_prefix(struct vs_ofp_match *out, unsigned int f4, unsigned int f6,
 	uint8_t mask[16] = {0};
 	unsigned int size = p->family == 4 ? 4 : 16, i;
 
+	if (p->masked) {
+		vs_ofp_match_set(out, p->family == 4 ? f4 : f6, p->addr, p->mask);
+		return;
+	}
 	for (i = 0; i < p->len && i < size * 8; i++)
 		mask[i / 8] |= (uint8_t)(0x80 >> (i % 8));
 	vs_ofp_match_set(out, p->family == 4 ? f4 : f6, p->addr, p->len == size * 8 ? NULL : mask);
@@ -211,6 +234,15 @@ set16(struct vs_ofp_match *m, unsigned int f, uint16_t v)
 	uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v};
 
 	vs_ofp_match_set(m, f, b, NULL);
+}
+
+/* v under mask mk; an all-ones or zero mask (not masked): exact. */
+static void
+set16_masked(struct vs_ofp_match *m, unsigned int f, uint16_t v, uint16_t mk)
+{
+	uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v}, bm[2] = {(uint8_t)(mk >> 8), (uint8_t)mk};
+
+	vs_ofp_match_set(m, f, b, mk != 0 && mk != 0xffff ? bm : NULL);
 }
 
 int
@@ -239,7 +271,10 @@ vs_ofp_match_from_cfg(const struct vs_config *cfg, const struct vs_cfg_match *m,
 				 memcmp(m->eth_src_mask.b, ones, 6) ? m->eth_src_mask.b : NULL);
 	if (m->fields & VS_CFG_M_ETH_TYPE)
 		set16(out, VS_OXM_ETH_TYPE, m->eth_type);
-	if (m->fields & VS_CFG_M_VLAN_ID)
+	if ((m->fields & VS_CFG_M_VLAN_ID) && m->vlan_masked)
+		set16_masked(out, VS_OXM_VLAN_VID, (uint16_t)(VS_OFPVID_PRESENT | m->vlan_id),
+			     (uint16_t)(VS_OFPVID_PRESENT | m->vlan_mask));
+	else if (m->fields & VS_CFG_M_VLAN_ID)
 		set16(out, VS_OXM_VLAN_VID,
 		      m->vlan_none ? VS_OFPVID_NONE : (uint16_t)(VS_OFPVID_PRESENT | m->vlan_id));
 	if (m->fields & VS_CFG_M_VLAN_PCP)
@@ -259,12 +294,12 @@ vs_ofp_match_from_cfg(const struct vs_config *cfg, const struct vs_cfg_match *m,
 	if (m->fields & VS_CFG_M_L4_SRC) {
 		if (m->l4_src_lo != m->l4_src_hi)
 			return -ENOENT;
-		set16(out, lsrc, m->l4_src_lo);
+		set16_masked(out, lsrc, m->l4_src_lo, m->l4_src_mask);
 	}
 	if (m->fields & VS_CFG_M_L4_DST) {
 		if (m->l4_dst_lo != m->l4_dst_hi)
 			return -ENOENT;
-		set16(out, ldst, m->l4_dst_lo);
+		set16_masked(out, ldst, m->l4_dst_lo, m->l4_dst_mask);
 	}
 	if (m->fields & VS_CFG_M_ICMP_TYPE)
 		vs_ofp_match_set(out, v6 ? VS_OXM_ICMPV6_TYPE : VS_OXM_ICMPV4_TYPE, &m->icmp_type,
@@ -287,19 +322,67 @@ mac_covers(const struct vs_cfg_mac *rv, const struct vs_cfg_mac *rm, const struc
 	return true;
 }
 
-static bool
-prefix_covers(const struct vs_cfg_prefix *r, const struct vs_cfg_prefix *p)
+/* A prefix or masked address as a 16-byte mask. */
+static void
+prefix_mask(const struct vs_cfg_prefix *p, uint8_t *mask)
 {
 	unsigned int i;
 
-	if (r->family != p->family || p->len < r->len)
-		return false;
-	for (i = 0; i < r->len; i++) {
-		uint8_t bit = (uint8_t)(0x80 >> (i % 8));
-
-		if ((r->addr[i / 8] & bit) != (p->addr[i / 8] & bit))
-			return false;
+	memset(mask, 0, 16);
+	if (p->masked) {
+		memcpy(mask, p->mask, 16);
+		return;
 	}
+	for (i = 0; i < p->len && i < 128; i++)
+		mask[i / 8] |= (uint8_t)(0x80 >> (i % 8));
+}
+
+/* Every address p matches, r matches too. */
+static bool
+prefix_covers(const struct vs_cfg_prefix *r, const struct vs_cfg_prefix *p)
+{
+	uint8_t rm[16], pm[16];
+	unsigned int i;
+
+	if (r->family != p->family)
+		return false;
+	prefix_mask(r, rm);
+	prefix_mask(p, pm);
+	for (i = 0; i < 16; i++)
+		if ((rm[i] & ~pm[i]) != 0 || (p->addr[i] & rm[i]) != (r->addr[i] & rm[i]))
+			return false;
+	return true;
+}
+
+/* A VLAN match as value/mask over PRESENT | VID (untagged: 0 under all). */
+static void
+vlan_vm(const struct vs_cfg_match *m, uint16_t *v, uint16_t *mk)
+{
+	if (m->vlan_none) {
+		*v = 0;
+		*mk = 0x1fff;
+	} else {
+		*mk = (uint16_t)(VS_OFPVID_PRESENT | (m->vlan_masked ? m->vlan_mask : 0x0fff));
+		*v = (uint16_t)(VS_OFPVID_PRESENT | m->vlan_id);
+	}
+}
+
+/* Every port of m's (lo, hi, mask) is in r's. */
+static bool
+l4_covers(uint16_t rlo, uint16_t rhi, uint16_t rmask, uint16_t lo, uint16_t hi, uint16_t mask)
+{
+	uint32_t x;
+
+	if (mask != 0) { /* the ports lo | any bits outside mask */
+		if (rmask != 0)
+			return (rmask & ~mask) == 0 && (lo & rmask) == rlo;
+		return lo >= rlo && (uint16_t)(lo | ~mask) <= rhi;
+	}
+	if (rmask == 0)
+		return lo >= rlo && hi <= rhi;
+	for (x = lo; x <= hi; x++)
+		if ((x & rmask) != rlo)
+			return false;
 	return true;
 }
 
@@ -320,9 +403,14 @@ vs_ofp_match_covers(const struct vs_cfg_match *req, const struct vs_cfg_match *m
 		return false;
 	if ((f & VS_CFG_M_ETH_TYPE) && req->eth_type != m->eth_type)
 		return false;
-	if ((f & VS_CFG_M_VLAN_ID) &&
-	    (req->vlan_none != m->vlan_none || (!req->vlan_none && req->vlan_id != m->vlan_id)))
-		return false;
+	if (f & VS_CFG_M_VLAN_ID) {
+		uint16_t rv, rm, v, mk;
+
+		vlan_vm(req, &rv, &rm);
+		vlan_vm(m, &v, &mk);
+		if ((rm & ~mk) != 0 || (v & rm) != rv)
+			return false;
+	}
 	if ((f & VS_CFG_M_VLAN_PCP) && req->vlan_pcp != m->vlan_pcp)
 		return false;
 	if ((f & VS_CFG_M_IP_SRC) && !prefix_covers(&req->ip_src, &m->ip_src))
@@ -333,11 +421,11 @@ vs_ofp_match_covers(const struct vs_cfg_match *req, const struct vs_cfg_match *m
 		return false;
 	if ((f & VS_CFG_M_IP_DSCP) && req->ip_dscp != m->ip_dscp)
 		return false;
-	if ((f & VS_CFG_M_L4_SRC) &&
-	    (m->l4_src_lo < req->l4_src_lo || m->l4_src_hi > req->l4_src_hi))
+	if ((f & VS_CFG_M_L4_SRC) && !l4_covers(req->l4_src_lo, req->l4_src_hi, req->l4_src_mask,
+						m->l4_src_lo, m->l4_src_hi, m->l4_src_mask))
 		return false;
-	if ((f & VS_CFG_M_L4_DST) &&
-	    (m->l4_dst_lo < req->l4_dst_lo || m->l4_dst_hi > req->l4_dst_hi))
+	if ((f & VS_CFG_M_L4_DST) && !l4_covers(req->l4_dst_lo, req->l4_dst_hi, req->l4_dst_mask,
+						m->l4_dst_lo, m->l4_dst_hi, m->l4_dst_mask))
 		return false;
 	if ((f & VS_CFG_M_ICMP_TYPE) && req->icmp_type != m->icmp_type)
 		return false;

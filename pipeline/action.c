@@ -14,7 +14,9 @@ prefix_to_key(const struct vs_cfg_prefix *p, uint8_t *key, uint8_t *mask)
 	for (i = 0; i < size; i++) {
 		uint8_t m;
 
-		if (bits >= 8)
+		if (p->masked)
+			m = p->mask[i];
+		else if (bits >= 8)
 			m = 0xff;
 		else
 			m = (uint8_t)(0xff << (8 - bits));
@@ -71,10 +73,12 @@ compile_base(const struct vs_cfg_match *m, vs_port_lookup_fn lookup, void *arg,
 			k->vlan_tci = 0;
 			mk->vlan_tci = 0xffff;
 		} else {
-			if (m->vlan_id > VS_VLAN_VID_MASK)
+			uint16_t vm = m->vlan_masked ? m->vlan_mask : VS_VLAN_VID_MASK;
+
+			if (m->vlan_id > VS_VLAN_VID_MASK || vm > VS_VLAN_VID_MASK)
 				return -EINVAL;
-			k->vlan_tci = VS_VLAN_PRESENT | m->vlan_id;
-			mk->vlan_tci = VS_VLAN_PRESENT | VS_VLAN_VID_MASK;
+			k->vlan_tci = (uint16_t)(VS_VLAN_PRESENT | (m->vlan_id & vm));
+			mk->vlan_tci = (uint16_t)(VS_VLAN_PRESENT | vm);
 		}
 	}
 	if (m->fields & VS_CFG_M_VLAN_PCP) {
@@ -261,12 +265,19 @@ vs_rule_compile(const struct vs_cfg_rule *r, uint32_t rule_index, vs_port_lookup
 	if (rc < 0)
 		return rc;
 
-	if (r->match.fields & VS_CFG_M_L4_SRC) {
+	/* a bitmask is one value/mask pair; a range expands into several */
+	if ((r->match.fields & VS_CFG_M_L4_SRC) && r->match.l4_src_mask) {
+		sval[0] = r->match.l4_src_lo;
+		smask[0] = r->match.l4_src_mask;
+	} else if (r->match.fields & VS_CFG_M_L4_SRC) {
 		if (r->match.l4_src_lo > r->match.l4_src_hi)
 			return -EINVAL;
 		ns = vs_cls_range_to_masks(r->match.l4_src_lo, r->match.l4_src_hi, sval, smask);
 	}
-	if (r->match.fields & VS_CFG_M_L4_DST) {
+	if ((r->match.fields & VS_CFG_M_L4_DST) && r->match.l4_dst_mask) {
+		dval[0] = r->match.l4_dst_lo;
+		dmask[0] = r->match.l4_dst_mask;
+	} else if (r->match.fields & VS_CFG_M_L4_DST) {
 		if (r->match.l4_dst_lo > r->match.l4_dst_hi)
 			return -EINVAL;
 		nd = vs_cls_range_to_masks(r->match.l4_dst_lo, r->match.l4_dst_hi, dval, dmask);

@@ -242,6 +242,42 @@ Test(action, every_action_type_compiles)
 	vs_config_free(cfg);
 }
 
+Test(action, masks_compile_to_one_value_mask_pair)
+{
+	struct vs_config *cfg = load(rules_yaml);
+	struct vs_cfg_rule r = cfg->rules[4];
+	struct vs_actions acts;
+	static const uint8_t m4[4] = {255, 0, 255, 0}, k4[4] = {10, 0, 3, 0};
+
+	memset(&r.match, 0, sizeof(r.match));
+	r.match.fields = VS_CFG_M_IP_SRC | VS_CFG_M_IP_PROTO | VS_CFG_M_L4_DST | VS_CFG_M_VLAN_ID;
+	r.match.ip_src.family = 4;
+	r.match.ip_src.masked = true;
+	memcpy(r.match.ip_src.mask, m4, 4);
+	memcpy(r.match.ip_src.addr, k4, 4);
+	r.match.ip_proto = 6;
+	r.match.l4_dst_lo = r.match.l4_dst_hi = 0x50;
+	r.match.l4_dst_mask = 0xfff0;
+	r.match.vlan_masked = true;
+	r.match.vlan_id = 0x60;
+	r.match.vlan_mask = 0xff0;
+	cr_assert_eq(vs_rule_compile(&r, 4, lookup_index, cfg, &acts, matches, 4), 1);
+	cr_expect_arr_eq(matches[0].mask.ip_src, m4, 4);
+	cr_expect_arr_eq(matches[0].key.ip_src, k4, 4);
+	cr_expect_eq(matches[0].key.eth_type, 0x0800);
+	cr_expect_eq(matches[0].key.l4_dst, 0x50);
+	cr_expect_eq(matches[0].mask.l4_dst, 0xfff0);
+	cr_expect_eq(matches[0].key.vlan_tci, VS_VLAN_PRESENT | 0x60);
+	cr_expect_eq(matches[0].mask.vlan_tci, VS_VLAN_PRESENT | 0xff0);
+	/* any tagged frame */
+	r.match.vlan_id = 0;
+	r.match.vlan_mask = 0;
+	cr_assert_eq(vs_rule_compile(&r, 4, lookup_index, cfg, &acts, matches, 4), 1);
+	cr_expect_eq(matches[0].key.vlan_tci, VS_VLAN_PRESENT);
+	cr_expect_eq(matches[0].mask.vlan_tci, VS_VLAN_PRESENT);
+	vs_config_free(cfg);
+}
+
 /* OpenFlow's action set: after the list, pop, push, set fields, output. */
 Test(action, action_set_runs_after_the_list_in_spec_order)
 {
