@@ -10,7 +10,9 @@
  * set_field, MAC rewrites, IN_PORT, the action set and ALL, frames from a
  * net_pcap port added by a reload (so no frame arrives before the flows),
  * exact counts per port and the exact bytes of every frame in the tx pcaps.
- * Skipped (cr_skip) only when ovs-ofctl is not installed.
+ * And FLOW_MODs ovs-ofctl would refuse itself, sent raw, answered with their
+ * exact errors and installing nothing. Skipped (cr_skip) only when ovs-ofctl
+ * is not installed.
  */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
@@ -21,12 +23,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
 #include <jansson.h>
+
+#include "vs_ofp.h"
 
 #define OFCTL	"/usr/bin/ovs-ofctl"
 #define N_FLOWS 1000
@@ -735,4 +743,231 @@ Test(of_flows, traffic_follows_the_new_actions)
 	check_port("o2", 2, want_o2);
 	check_port("o3", 3, want_o3);
 	check_port("in_tx", 4, want_in);
+}
+
+/* ---- refusals: raw FLOW_MODs ------------------------------------------------------- */
+
+static int ofd = -1;
+
+static void
+send_buf(struct vs_ofp_buf *b)
+{
+	size_t off = 0;
+
+	cr_assert(!b->oom);
+	while (off < b->len) {
+		ssize_t n = write(ofd, b->data + off, b->len - off);
+
+		cr_assert_gt(n, 0, "write: %s", strerror(errno));
+		off += (size_t)n;
+	}
+	b->len = 0;
+}
+
+/* The next message other than an ECHO_REQUEST (answered), within 5 s. */
+static void
+recv_msg(uint8_t *buf, size_t cap, struct vs_ofp_hdr *h)
+{
+	for (;;) {
+		struct pollfd p = {.fd = ofd, .events = POLLIN};
+		size_t got = 0, want = 8;
+
+		while (got < want) {
+			ssize_t n;
+
+			cr_assert_eq(poll(&p, 1, 5000), 1, "no message from the switch in 5 s");
+			n = read(ofd, buf + got, want - got);
+			cr_assert_gt(n, 0, "the switch closed the connection");
+			got += (size_t)n;
+			if (got == 8) {
+				want = (size_t)buf[2] << 8 | buf[3];
+				cr_assert(want >= 8 && want <= cap, "bad length %zu", want);
+			}
+		}
+		vs_ofp_parse_hdr(buf, got, h);
+		if (h->type == VS_OFPT_ECHO_REQUEST) {
+			struct vs_ofp_buf b;
+
+			vs_ofp_buf_init(&b);
+			vs_ofp_enc_echo(&b, VS_OFPT_ECHO_REPLY, h->xid, buf + 8, got - 8);
+			send_buf(&b);
+			vs_ofp_buf_free(&b);
+			continue;
+		}
+		return;
+	}
+}
+
+/* Send fm (xid) and a BARRIER; the error it got (type 0xffff: none). */
+static struct vs_ofp_err
+flow_mod(uint32_t xid, const struct vs_ofp_flow_mod *fm)
+{
+	static uint8_t buf[VS_OFP_MAX_MSG];
+	struct vs_ofp_err e = {0xffff, 0};
+	struct vs_ofp_buf b;
+	struct vs_ofp_hdr h;
+
+	vs_ofp_buf_init(&b);
+	cr_assert_eq(vs_ofp_enc_flow_mod(&b, xid, fm), 0);
+	cr_assert_eq(vs_ofp_enc_empty(&b, VS_OFPT_BARRIER_REQUEST, xid + 1), 0);
+	send_buf(&b);
+	vs_ofp_buf_free(&b);
+	for (;;) {
+		recv_msg(buf, sizeof(buf), &h);
+		if (h.type == VS_OFPT_ERROR && h.xid == xid)
+			cr_assert_eq(vs_ofp_dec_error(buf, h.length, &e), 0);
+		if (h.type == VS_OFPT_BARRIER_REPLY && h.xid == xid + 1)
+			return e;
+	}
+}
+
+static void
+act_out(struct vs_ofp_action *a, uint32_t port)
+{
+	memset(a, 0, sizeof(*a));
+	a->type = VS_OFPACT_OUTPUT;
+	a->port = port;
+	a->max_len = VS_OFPCML_NO_BUFFER;
+}
+
+static void
+act_set16(struct vs_ofp_action *a, unsigned int field, uint16_t v)
+{
+	memset(a, 0, sizeof(*a));
+	a->type = VS_OFPACT_SET_FIELD;
+	a->field = (uint8_t)field;
+	a->value[0] = (uint8_t)(v >> 8);
+	a->value[1] = (uint8_t)v;
+}
+
+static void
+match16(struct vs_ofp_match *m, unsigned int f, uint16_t v)
+{
+	uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v};
+
+	vs_ofp_match_set(m, f, b, NULL);
+}
+
+Test(of_flows, refused_flow_mods_name_their_error_and_install_nothing)
+{
+	static struct vs_ofp_flow_mod fm;
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	static uint8_t buf[VS_OFP_MAX_MSG];
+	uint8_t v4[4] = {10, 0, 0, 1};
+	struct vs_ofp_buf b;
+	struct vs_ofp_hdr h;
+	struct vs_ofp_err e;
+	char *out;
+	unsigned i;
+
+	ofd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(ofd, 0);
+	sa.sin_port = htons((uint16_t)port_id);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(connect(ofd, (struct sockaddr *)&sa, sizeof(sa)), 0, "connect: %s",
+		     strerror(errno));
+	vs_ofp_buf_init(&b);
+	cr_assert_eq(vs_ofp_enc_hello(&b, 1), 0);
+	send_buf(&b);
+	vs_ofp_buf_free(&b);
+	recv_msg(buf, sizeof(buf), &h);
+	cr_assert_eq(h.type, VS_OFPT_HELLO);
+
+	memset(&fm, 0, sizeof(fm));
+	fm.priority = 5;
+	fm.buffer_id = VS_OFP_NO_BUFFER;
+	fm.out_port = VS_OFPP_ANY;
+	fm.out_group = VS_OFPG_ANY;
+	fm.goto_table = VS_OFP_NO_GOTO;
+
+	/* pop_vlan where the match says nothing of a tag */
+	fm.apply[0].type = VS_OFPACT_POP_VLAN;
+	act_out(&fm.apply[1], 1);
+	fm.n_apply = 2;
+	e = flow_mod(10, &fm);
+	cr_expect(e.type == VS_OFPET_BAD_ACTION && e.code == VS_OFPBAC_MATCH_INCONSISTENT,
+		  "pop_vlan: %u/%u", e.type, e.code);
+	/* set_field vlan_vid on untagged frames; after a pop; in a set without a push */
+	match16(&fm.match, VS_OXM_VLAN_VID, VS_OFPVID_NONE);
+	act_set16(&fm.apply[0], VS_OXM_VLAN_VID, 0x1005);
+	e = flow_mod(20, &fm);
+	cr_expect(e.type == VS_OFPET_BAD_ACTION && e.code == VS_OFPBAC_MATCH_INCONSISTENT,
+		  "set vlan_vid untagged: %u/%u", e.type, e.code);
+	match16(&fm.match, VS_OXM_VLAN_VID, 0x1005);
+	fm.apply[0].type = VS_OFPACT_POP_VLAN;
+	act_set16(&fm.apply[1], VS_OXM_VLAN_PCP, 0x0300);
+	act_out(&fm.apply[2], 1);
+	fm.n_apply = 3;
+	e = flow_mod(30, &fm);
+	cr_expect(e.type == VS_OFPET_BAD_ACTION && e.code == VS_OFPBAC_MATCH_INCONSISTENT,
+		  "set vlan_pcp after pop: %u/%u", e.type, e.code);
+	fm.n_apply = 0;
+	fm.write[0].type = VS_OFPACT_POP_VLAN;
+	act_set16(&fm.write[1], VS_OXM_VLAN_VID, 0x1007);
+	act_out(&fm.write[2], 1);
+	fm.n_write = 3;
+	e = flow_mod(40, &fm);
+	cr_expect(e.type == VS_OFPET_BAD_ACTION && e.code == VS_OFPBAC_MATCH_INCONSISTENT,
+		  "set vlan_vid in a set that pops: %u/%u", e.type, e.code);
+	/* ... and with a push in the set it is fine: the set pushes first */
+	memset(&fm.write[0], 0, sizeof(fm.write[0]));
+	fm.write[0].type = VS_OFPACT_PUSH_VLAN;
+	fm.write[0].ethertype = 0x8100;
+	e = flow_mod(50, &fm);
+	cr_expect_eq(e.type, 0xffff, "push in the set: %u/%u", e.type, e.code);
+	fm.command = VS_OFPFC_DELETE_STRICT;
+	e = flow_mod(60, &fm);
+	cr_expect_eq(e.type, 0xffff, "delete: %u/%u", e.type, e.code);
+	fm.command = VS_OFPFC_ADD;
+	fm.n_write = 0;
+
+	/* set_field of a field this switch cannot rewrite */
+	memset(&fm.match, 0, sizeof(fm.match));
+	match16(&fm.match, VS_OXM_ETH_TYPE, 0x0800);
+	memset(&fm.apply[0], 0, sizeof(fm.apply[0]));
+	fm.apply[0].type = VS_OFPACT_SET_FIELD;
+	fm.apply[0].field = VS_OXM_IPV4_SRC;
+	memcpy(fm.apply[0].value, v4, 4);
+	act_out(&fm.apply[1], 1);
+	fm.n_apply = 2;
+	e = flow_mod(70, &fm);
+	cr_expect(e.type == VS_OFPET_BAD_ACTION && e.code == VS_OFPBAC_BAD_SET_TYPE,
+		  "set ipv4_src: %u/%u", e.type, e.code);
+	/* outputs with no meaning here, and a port that does not exist */
+	act_out(&fm.apply[0], VS_OFPP_LOCAL);
+	fm.n_apply = 1;
+	e = flow_mod(80, &fm);
+	cr_expect(e.type == VS_OFPET_BAD_ACTION && e.code == VS_OFPBAC_BAD_OUT_PORT,
+		  "output:LOCAL: %u/%u", e.type, e.code);
+	act_out(&fm.apply[0], VS_OFPP_TABLE);
+	e = flow_mod(90, &fm);
+	cr_expect(e.type == VS_OFPET_BAD_ACTION && e.code == VS_OFPBAC_BAD_OUT_PORT,
+		  "output:TABLE: %u/%u", e.type, e.code);
+	act_out(&fm.apply[0], 9);
+	e = flow_mod(100, &fm);
+	cr_expect(e.type == VS_OFPET_BAD_ACTION && e.code == VS_OFPBAC_BAD_OUT_PORT,
+		  "output:9: %u/%u", e.type, e.code);
+	/* 17 actions over APPLY and WRITE, each list within its 16 */
+	for (i = 0; i < 9; i++)
+		act_out(&fm.apply[i], 1 + i % 3);
+	for (i = 0; i < 8; i++)
+		act_out(&fm.write[i], 1 + i % 3);
+	fm.n_apply = 9;
+	fm.n_write = 8;
+	e = flow_mod(110, &fm);
+	cr_expect(e.type == VS_OFPET_BAD_ACTION && e.code == VS_OFPBAC_TOO_MANY,
+		  "17 actions: %u/%u", e.type, e.code);
+	/* goto_table: one table */
+	fm.n_write = 0;
+	fm.goto_table = 1;
+	e = flow_mod(120, &fm);
+	cr_expect(e.type == VS_OFPET_BAD_INSTRUCTION && e.code == VS_OFPBIC_BAD_TABLE_ID,
+		  "goto_table:1: %u/%u", e.type, e.code);
+
+	/* nothing of it was installed */
+	cr_assert_eq(ofctl(&out, "--no-stats", "dump-flows", NULL), 0);
+	cr_expect_eq(count_lines(out, "priority="), 0, "installed: %s", out);
+	free(out);
+	close(ofd);
+	ofd = -1;
 }
