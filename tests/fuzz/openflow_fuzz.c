@@ -83,9 +83,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct vs_ofp_packet_out po;
 		struct vs_ofp_packet_in pi;
 
-		if (vs_ofp_dec_packet_out(msg, size, &po, &e) == 0 &&
-		    (po.data < msg || po.data + po.size != msg + size))
-			abort(); /* the frame is the message's tail */
+		if (vs_ofp_dec_packet_out(msg, size, &po, &e) == 0) {
+			static struct vs_ofp_packet_out back;
+			struct vs_ofp_buf b;
+
+			if (po.data < msg || po.data + po.size != msg + size)
+				abort(); /* the frame is the message's tail */
+			/* its action list encodes back into the same list */
+			vs_ofp_buf_init(&b);
+			if (vs_ofp_enc_packet_out(&b, 9, &po) == 0 &&
+			    (vs_ofp_dec_packet_out(b.data, b.len, &back, &e) != 0 ||
+			     back.n_actions != po.n_actions ||
+			     memcmp(back.actions, po.actions, sizeof(po.actions)) != 0 ||
+			     back.size != po.size))
+				__builtin_trap();
+			vs_ofp_buf_free(&b);
+		}
 		if (vs_ofp_dec_packet_in(msg, size, &pi, &e) == 0 &&
 		    (pi.data < msg || pi.data + pi.size != msg + size))
 			abort();
