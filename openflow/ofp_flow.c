@@ -579,24 +579,24 @@ set_act(struct vs_ofp_action *a, unsigned int field, uint16_t v)
 	}
 }
 
-/* Room for the actions of a rule (a file's push_vlan may become three). */
-#define MAX_OF_ACTS (3 * VS_CFG_MAX_ACTIONS)
-
-/* r's actions as OpenFlow lists: apply (the list) and write (the set). */
-static void
-actions_from_cfg(const struct vs_config *cfg, const struct vs_cfg_rule *r,
-		 struct vs_ofp_action *apply, uint32_t *n_apply, struct vs_ofp_action *write,
-		 uint32_t *n_write)
+/*
+ * The actions of r's list (set false) or of its action set (set true) as
+ * OpenFlow actions into out (at most max); their number. An OpenFlow rule's
+ * actions map one to one (at most VS_CFG_MAX_ACTIONS in all); a file's
+ * push_vlan with a tag becomes push_vlan and set_fields, cut at max.
+ */
+static uint32_t
+actions_from_cfg(const struct vs_config *cfg, const struct vs_cfg_rule *r, bool set,
+		 struct vs_ofp_action *out, uint32_t max)
 {
-	uint32_t i;
+	uint32_t i, n = 0;
 
-	*n_apply = *n_write = 0;
-	for (i = 0; i < r->n_actions && i < VS_CFG_MAX_ACTIONS; i++) {
+	for (i = 0; i < r->n_actions && i < VS_CFG_MAX_ACTIONS && n < max; i++) {
 		const struct vs_cfg_action *ca = &r->actions[i];
-		struct vs_ofp_action *list = ca->in_set ? write : apply;
-		uint32_t *n = ca->in_set ? n_write : n_apply;
-		struct vs_ofp_action *a = &list[*n];
+		struct vs_ofp_action *a = &out[n];
 
+		if (ca->in_set != set)
+			continue;
 		memset(a, 0, sizeof(*a));
 		a->type = VS_OFPACT_OUTPUT;
 		a->max_len = VS_OFPCML_NO_BUFFER;
@@ -625,11 +625,11 @@ actions_from_cfg(const struct vs_config *cfg, const struct vs_cfg_rule *r,
 			a->type = VS_OFPACT_PUSH_VLAN;
 			a->ethertype = ca->vlan_tpid ? ca->vlan_tpid : 0x8100;
 			/* a file's push_vlan carries its tag: as set_fields */
-			if (ca->vlan_id != 0)
-				set_act(&list[++*n], VS_OXM_VLAN_VID,
+			if (ca->vlan_id != 0 && n + 1 < max)
+				set_act(&out[++n], VS_OXM_VLAN_VID,
 					(uint16_t)(VS_OFPVID_PRESENT | ca->vlan_id));
-			if (ca->vlan_pcp != 0)
-				set_act(&list[++*n], VS_OXM_VLAN_PCP, ca->vlan_pcp);
+			if (ca->vlan_pcp != 0 && n + 1 < max)
+				set_act(&out[++n], VS_OXM_VLAN_PCP, ca->vlan_pcp);
 			break;
 		case VS_CFG_ACT_POP_VLAN:
 			a->type = VS_OFPACT_POP_VLAN;
@@ -652,25 +652,26 @@ actions_from_cfg(const struct vs_config *cfg, const struct vs_cfg_rule *r,
 		default: /* drop */
 			continue;
 		}
-		++*n;
+		n++;
 	}
+	return n;
 }
 
 static bool
 outputs_to(const struct vs_config *cfg, const struct vs_sw_rule *r, uint32_t port)
 {
-	struct vs_ofp_action apply[MAX_OF_ACTS], write[MAX_OF_ACTS];
-	uint32_t na, nw, i;
+	struct vs_ofp_action acts[VS_CFG_MAX_ACTIONS];
+	uint32_t n, i;
+	int set;
 
 	if (port == VS_OFPP_ANY)
 		return true;
-	actions_from_cfg(cfg, &r->spec, apply, &na, write, &nw);
-	for (i = 0; i < na; i++)
-		if (apply[i].type == VS_OFPACT_OUTPUT && apply[i].port == port)
-			return true;
-	for (i = 0; i < nw; i++)
-		if (write[i].type == VS_OFPACT_OUTPUT && write[i].port == port)
-			return true;
+	for (set = 0; set < 2; set++) {
+		n = actions_from_cfg(cfg, &r->spec, set, acts, VS_CFG_MAX_ACTIONS);
+		for (i = 0; i < n; i++)
+			if (acts[i].type == VS_OFPACT_OUTPUT && acts[i].port == port)
+				return true;
+	}
 	return false;
 }
 
@@ -839,7 +840,7 @@ vs_ofp_flow_stats(struct vs_switch *sw, const struct vs_config *cfg,
 	struct vs_ofp_flow_mod sel_fm;
 	struct vs_ofp_flow_stats *fs = NULL;
 	struct vs_ofp_match *matches = NULL;
-	struct vs_ofp_action(*outs)[2][MAX_OF_ACTS] = NULL;
+	struct vs_ofp_action(*outs)[VS_CFG_MAX_ACTIONS] = NULL;
 	struct vs_sw_rule **sel = NULL;
 	struct vs_cfg_match m;
 	uint64_t now = now_ns();
@@ -881,10 +882,12 @@ vs_ofp_flow_stats(struct vs_switch *sw, const struct vs_config *cfg,
 		fs[k].cookie = r->cookie;
 		vs_switch_rule_counters(sw, r, &fs[k].packet_count, &fs[k].byte_count);
 		fs[k].match = &matches[k];
-		actions_from_cfg(cfg, &r->spec, outs[k][0], &fs[k].n_apply, outs[k][1],
-				 &fs[k].n_write);
-		fs[k].apply = outs[k][0];
-		fs[k].write = outs[k][1];
+		/* the list, then the set, in one array of the rule's size */
+		fs[k].n_apply = actions_from_cfg(cfg, &r->spec, false, outs[k], VS_CFG_MAX_ACTIONS);
+		fs[k].n_write = actions_from_cfg(cfg, &r->spec, true, outs[k] + fs[k].n_apply,
+						 VS_CFG_MAX_ACTIONS - fs[k].n_apply);
+		fs[k].apply = outs[k];
+		fs[k].write = outs[k] + fs[k].n_apply;
 		fs[k].clear_actions = r->spec.clear_actions;
 		fs[k].goto_table = VS_OFP_NO_GOTO;
 		k++;
