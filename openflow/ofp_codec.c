@@ -28,12 +28,12 @@ static const struct {
     [VS_OXM_IP_PROTO] = {"ip_proto", 1, false},
     [VS_OXM_IPV4_SRC] = {"ipv4_src", 4, true},
     [VS_OXM_IPV4_DST] = {"ipv4_dst", 4, true},
-    [VS_OXM_TCP_SRC] = {"tcp_src", 2, false},
-    [VS_OXM_TCP_DST] = {"tcp_dst", 2, false},
-    [VS_OXM_UDP_SRC] = {"udp_src", 2, false},
-    [VS_OXM_UDP_DST] = {"udp_dst", 2, false},
-    [VS_OXM_SCTP_SRC] = {"sctp_src", 2, false},
-    [VS_OXM_SCTP_DST] = {"sctp_dst", 2, false},
+    [VS_OXM_TCP_SRC] = {"tcp_src", 2, true},
+    [VS_OXM_TCP_DST] = {"tcp_dst", 2, true},
+    [VS_OXM_UDP_SRC] = {"udp_src", 2, true},
+    [VS_OXM_UDP_DST] = {"udp_dst", 2, true},
+    [VS_OXM_SCTP_SRC] = {"sctp_src", 2, true},
+    [VS_OXM_SCTP_DST] = {"sctp_dst", 2, true},
     [VS_OXM_ICMPV4_TYPE] = {"icmpv4_type", 1, false},
     [VS_OXM_ICMPV4_CODE] = {"icmpv4_code", 1, false},
     [VS_OXM_IPV6_SRC] = {"ipv6_src", 16, true},
@@ -409,7 +409,14 @@ vs_ofp_enc_table_features_reply(struct vs_ofp_buf *b, uint32_t xid, uint8_t n_ta
 				uint32_t max_entries)
 {
 	size_t off = mp_start(b, xid, VS_OFPMP_TABLE_FEATURES, 0), start;
-	uint32_t oxm[VS_OXM_MAX], wild[VS_OXM_MAX], inst[2] = {4, 1}, output = 0;
+	/* GOTO_TABLE last: left out of the last table's list */
+	static const uint32_t insts[] = {VS_OFPIT_WRITE_ACTIONS, VS_OFPIT_APPLY_ACTIONS,
+					 VS_OFPIT_CLEAR_ACTIONS, VS_OFPIT_GOTO_TABLE};
+	static const uint32_t acts[] = {VS_OFPAT_OUTPUT, VS_OFPAT_PUSH_VLAN, VS_OFPAT_POP_VLAN,
+					VS_OFPAT_SET_FIELD};
+	static const unsigned int settable[] = {VS_OXM_ETH_DST, VS_OXM_ETH_SRC, VS_OXM_VLAN_VID,
+						VS_OXM_VLAN_PCP};
+	uint32_t oxm[VS_OXM_MAX], wild[VS_OXM_MAX], set[4];
 	unsigned int f, n = 0, t, k;
 
 	/* MATCH: hasmask says the field may be masked; WILDCARDS: no mask bit */
@@ -420,6 +427,9 @@ vs_ofp_enc_table_features_reply(struct vs_ofp_buf *b, uint32_t xid, uint8_t n_ta
 		oxm[n++] = (uint32_t)VS_OXM_CLASS_BASIC << 16 | f << 9 |
 			   (fields[f].maskable ? 1u << 8 | 2u * fields[f].size : fields[f].size);
 	}
+	for (f = 0; f < 4; f++)
+		set[f] = (uint32_t)VS_OXM_CLASS_BASIC << 16 | settable[f] << 9 |
+			 fields[settable[f]].size;
 	for (t = 0; t < n_tables; t++) {
 		char name[32];
 		size_t len;
@@ -441,9 +451,10 @@ vs_ofp_enc_table_features_reply(struct vs_ofp_buf *b, uint32_t xid, uint8_t n_ta
 		vs_ofp_put32(b, 0); /* config */
 		/* every table shares the one classifier */
 		vs_ofp_put32(b, max_entries);
-		/* what is really supported: APPLY_ACTIONS with OUTPUT, GOTO_TABLE to
-		 * every later table (not from the last), the OXM fields above */
-		put_prop(b, 0, inst, t + 1u < n_tables ? 2 : 1, false); /* INSTRUCTIONS */
+		/* what is really supported (docs/openflow.md): the instructions and
+		 * actions above, GOTO_TABLE to every later table (not from the
+		 * last), the OXM fields above */
+		put_prop(b, 0, insts, t + 1u < n_tables ? 4 : 3, false); /* INSTRUCTIONS */
 		/* NEXT_TABLES: one byte per table id */
 		len = 4 + (size_t)(n_tables - t - 1);
 		vs_ofp_put16(b, 2);
@@ -451,12 +462,12 @@ vs_ofp_enc_table_features_reply(struct vs_ofp_buf *b, uint32_t xid, uint8_t n_ta
 		for (k = t + 1; k < n_tables; k++)
 			vs_ofp_put8(b, (uint8_t)k);
 		vs_ofp_put_zeros(b, ALIGN8(len) - len);
-		put_prop(b, 4, NULL, 0, false);	   /* WRITE_ACTIONS */
-		put_prop(b, 6, &output, 1, false); /* APPLY_ACTIONS */
-		put_prop(b, 8, oxm, n, true);	   /* MATCH */
-		put_prop(b, 10, wild, n, true);	   /* WILDCARDS */
-		put_prop(b, 12, NULL, 0, true);	   /* WRITE_SETFIELD */
-		put_prop(b, 14, NULL, 0, true);	   /* APPLY_SETFIELD */
+		put_prop(b, 4, acts, 4, false); /* WRITE_ACTIONS */
+		put_prop(b, 6, acts, 4, false); /* APPLY_ACTIONS */
+		put_prop(b, 8, oxm, n, true);	/* MATCH */
+		put_prop(b, 10, wild, n, true); /* WILDCARDS */
+		put_prop(b, 12, set, 4, true);	/* WRITE_SETFIELD */
+		put_prop(b, 14, set, 4, true);	/* APPLY_SETFIELD */
 		if (b->oom)
 			return -ENOMEM;
 		len = b->len - start;
@@ -615,35 +626,94 @@ vs_ofp_enc_match(struct vs_ofp_buf *b, const struct vs_ofp_match *m)
 	vs_ofp_put_zeros(b, ALIGN8(n) - n);
 }
 
-/* GOTO_TABLE; 0 and VS_OFP_NO_GOTO are none (no goto can lead to table 0). */
+/* One action (struct ofp_action_*), padded to 8. */
 static void
-put_goto(struct vs_ofp_buf *b, uint8_t table)
+put_action(struct vs_ofp_buf *b, const struct vs_ofp_action *a)
 {
-	if (table == 0 || table == VS_OFP_NO_GOTO)
-		return;
-	vs_ofp_put16(b, 1); /* OFPIT_GOTO_TABLE */
-	vs_ofp_put16(b, 8);
-	vs_ofp_put8(b, table);
-	vs_ofp_put_zeros(b, 3);
+	unsigned int size, len;
+
+	switch (a->type) {
+	case VS_OFPACT_OUTPUT:
+		vs_ofp_put16(b, VS_OFPAT_OUTPUT);
+		vs_ofp_put16(b, 16);
+		vs_ofp_put32(b, a->port);
+		vs_ofp_put16(b, a->max_len);
+		vs_ofp_put_zeros(b, 6);
+		break;
+	case VS_OFPACT_PUSH_VLAN:
+		vs_ofp_put16(b, VS_OFPAT_PUSH_VLAN);
+		vs_ofp_put16(b, 8);
+		vs_ofp_put16(b, a->ethertype);
+		vs_ofp_put16(b, 0);
+		break;
+	case VS_OFPACT_POP_VLAN:
+		vs_ofp_put16(b, VS_OFPAT_POP_VLAN);
+		vs_ofp_put16(b, 8);
+		vs_ofp_put32(b, 0);
+		break;
+	case VS_OFPACT_SET_FIELD:
+		size = vs_ofp_field_size(a->field);
+		len = (unsigned int)ALIGN8(8 + size);
+		vs_ofp_put16(b, VS_OFPAT_SET_FIELD);
+		vs_ofp_put16(b, (uint16_t)len);
+		vs_ofp_put16(b, VS_OXM_CLASS_BASIC);
+		vs_ofp_put8(b, (uint8_t)(a->field << 1));
+		vs_ofp_put8(b, (uint8_t)size);
+		vs_ofp_put(b, a->value, size);
+		vs_ofp_put_zeros(b, len - 8 - size);
+		break;
+	default:
+		break;
+	}
 }
 
+static size_t
+actions_size(const struct vs_ofp_action *a, uint32_t n)
+{
+	size_t size = 0;
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		size += a[i].type == VS_OFPACT_OUTPUT ? 16
+			: a[i].type == VS_OFPACT_SET_FIELD
+			    ? ALIGN8(8 + vs_ofp_field_size(a[i].field))
+			    : 8;
+	return size;
+}
+
+/* An APPLY_ACTIONS or WRITE_ACTIONS instruction (none when n is 0). */
 static void
-put_apply_outputs(struct vs_ofp_buf *b, const uint32_t *outputs, uint32_t n, uint16_t ctl_max_len)
+put_actions_inst(struct vs_ofp_buf *b, uint16_t type, const struct vs_ofp_action *a, uint32_t n)
 {
 	uint32_t i;
 
 	if (n == 0)
-		return;	    /* no instruction: drop */
-	vs_ofp_put16(b, 4); /* OFPIT_APPLY_ACTIONS */
-	vs_ofp_put16(b, (uint16_t)(8 + 16 * n));
+		return;
+	vs_ofp_put16(b, type);
+	vs_ofp_put16(b, (uint16_t)(8 + actions_size(a, n)));
 	vs_ofp_put32(b, 0);
-	for (i = 0; i < n; i++) {
-		vs_ofp_put16(b, 0); /* OFPAT_OUTPUT */
-		vs_ofp_put16(b, 16);
-		vs_ofp_put32(b, outputs[i]);
-		/* max_len: of a CONTROLLER output, else OFPCML_NO_BUFFER */
-		vs_ofp_put16(b, outputs[i] == VS_OFPP_CONTROLLER ? ctl_max_len : 0xffff);
-		vs_ofp_put_zeros(b, 6);
+	for (i = 0; i < n; i++)
+		put_action(b, &a[i]);
+}
+
+/* The instructions, in the order of execution; none: drop. */
+static void
+put_instructions(struct vs_ofp_buf *b, const struct vs_ofp_action *apply, uint32_t n_apply,
+		 bool clear, const struct vs_ofp_action *write, uint32_t n_write,
+		 uint8_t goto_table)
+{
+	put_actions_inst(b, VS_OFPIT_APPLY_ACTIONS, apply, n_apply);
+	if (clear) {
+		vs_ofp_put16(b, VS_OFPIT_CLEAR_ACTIONS);
+		vs_ofp_put16(b, 8);
+		vs_ofp_put32(b, 0);
+	}
+	put_actions_inst(b, VS_OFPIT_WRITE_ACTIONS, write, n_write);
+	if (goto_table != VS_OFP_NO_GOTO && goto_table != 0) { /* no goto leads to table 0 */
+		vs_ofp_put16(b, VS_OFPIT_GOTO_TABLE);
+		vs_ofp_put16(b, 8);
+		vs_ofp_put8(b, goto_table);
+		vs_ofp_put_zeros(b, 3);
 	}
 }
 
@@ -677,15 +747,10 @@ vs_ofp_enc_packet_out(struct vs_ofp_buf *b, uint32_t xid, const struct vs_ofp_pa
 
 	vs_ofp_put32(b, po->buffer_id);
 	vs_ofp_put32(b, po->in_port);
-	vs_ofp_put16(b, (uint16_t)(16 * po->n_outputs));
+	vs_ofp_put16(b, (uint16_t)actions_size(po->actions, po->n_actions));
 	vs_ofp_put_zeros(b, 6);
-	for (i = 0; i < po->n_outputs; i++) {
-		vs_ofp_put16(b, 0); /* OFPAT_OUTPUT */
-		vs_ofp_put16(b, 16);
-		vs_ofp_put32(b, po->outputs[i]);
-		vs_ofp_put16(b, VS_OFPCML_NO_BUFFER);
-		vs_ofp_put_zeros(b, 6);
-	}
+	for (i = 0; i < po->n_actions; i++)
+		put_action(b, &po->actions[i]);
 	vs_ofp_put(b, po->data, po->size);
 	return vs_ofp_end(b, off);
 }
@@ -715,8 +780,8 @@ vs_ofp_enc_flow_stats_reply(struct vs_ofp_buf *b, uint32_t xid,
 		vs_ofp_put64(b, f->packet_count);
 		vs_ofp_put64(b, f->byte_count);
 		vs_ofp_enc_match(b, f->match);
-		put_apply_outputs(b, f->outputs, f->n_outputs, f->ctl_max_len);
-		put_goto(b, f->goto_table);
+		put_instructions(b, f->apply, f->n_apply, f->clear_actions, f->write, f->n_write,
+				 f->goto_table);
 		if (b->oom)
 			return -ENOMEM;
 		size = b->len - start;
@@ -758,8 +823,8 @@ vs_ofp_enc_flow_mod(struct vs_ofp_buf *b, uint32_t xid, const struct vs_ofp_flow
 	vs_ofp_put16(b, fm->flags);
 	vs_ofp_put16(b, 0);
 	vs_ofp_enc_match(b, &fm->match);
-	put_apply_outputs(b, fm->outputs, fm->n_outputs, fm->ctl_max_len);
-	put_goto(b, fm->goto_table);
+	put_instructions(b, fm->apply, fm->n_apply, fm->clear_actions, fm->write, fm->n_write,
+			 fm->goto_table);
 	return vs_ofp_end(b, off);
 }
 
@@ -976,45 +1041,46 @@ out_port_ok(uint32_t port)
 	return port != 0 && port != VS_OFPP_ANY && (port <= VS_OFPP_MAX || port >= VS_OFPP_IN_PORT);
 }
 
+/* A SET_FIELD action's OXM TLV (p: the action, len bytes, len >= 8). */
 static int
-dec_actions(const uint8_t *p, size_t size, struct vs_ofp_flow_mod *fm, struct vs_ofp_err *e)
+dec_set_field(const uint8_t *p, uint16_t len, struct vs_ofp_action *a, struct vs_ofp_err *e)
 {
-	size_t pos = 0;
+	unsigned int f = p[6] >> 1, olen = p[7], size;
 
-	while (pos < size) {
-		uint16_t type, len;
-
-		if (size - pos < 8)
-			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_LEN);
-		type = rd16(p + pos);
-		len = rd16(p + pos + 2);
-		if (len < 8 || len % 8 != 0 || len > size - pos)
-			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_LEN);
-		if (type != 0) /* only OFPAT_OUTPUT */
-			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_TYPE);
-		if (len != 16)
-			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_LEN);
-		if (!out_port_ok(rd32(p + pos + 4)))
-			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_OUT_PORT);
-		if (fm->n_outputs == VS_OFP_MAX_OUTPUTS)
-			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_TOO_MANY);
-		if (rd32(p + pos + 4) == VS_OFPP_CONTROLLER)
-			fm->ctl_max_len = rd16(p + pos + 8);
-		fm->outputs[fm->n_outputs++] = rd32(p + pos + 4);
-		pos += len;
-	}
+	if (rd16(p + 4) != VS_OXM_CLASS_BASIC)
+		return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_SET_TYPE);
+	size = vs_ofp_field_size(f);
+	if (size == 0)
+		return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_SET_TYPE);
+	if (p[6] & 1) /* a set_field has no mask in OpenFlow 1.3 */
+		return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_SET_ARGUMENT);
+	if (olen != size || ALIGN8(8 + olen) != len)
+		return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_SET_LEN);
+	/* VLAN_VID is set with OFPVID_PRESENT, as the match says a tag */
+	if (!field_ok(NULL, f, p + 8) ||
+	    (f == VS_OXM_VLAN_VID && !(rd16(p + 8) & VS_OFPVID_PRESENT)))
+		return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_SET_ARGUMENT);
+	a->type = VS_OFPACT_SET_FIELD;
+	a->field = (uint8_t)f;
+	memcpy(a->value, p + 8, size);
 	return 0;
 }
 
-/* OUTPUT actions of a PACKET_OUT (its own out-port rules: IN_PORT, FLOOD, ...). */
+/*
+ * An action list (APPLY_ACTIONS, WRITE_ACTIONS, PACKET_OUT): every action's
+ * length and arguments checked; the first bad one names the error.
+ */
 static int
-dec_po_actions(const uint8_t *p, size_t size, struct vs_ofp_packet_out *po, struct vs_ofp_err *e)
+dec_actions(const uint8_t *p, size_t size, struct vs_ofp_action *out, uint32_t *n,
+	    struct vs_ofp_err *e)
 {
 	size_t pos = 0;
+	int rc;
 
+	*n = 0;
 	while (pos < size) {
+		struct vs_ofp_action *a;
 		uint16_t type, len;
-		uint32_t port;
 
 		if (size - pos < 8)
 			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_LEN);
@@ -1022,16 +1088,51 @@ dec_po_actions(const uint8_t *p, size_t size, struct vs_ofp_packet_out *po, stru
 		len = rd16(p + pos + 2);
 		if (len < 8 || len % 8 != 0 || len > size - pos)
 			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_LEN);
-		if (type != 0) /* only OFPAT_OUTPUT */
+		switch (type) {
+		case VS_OFPAT_OUTPUT:
+		case VS_OFPAT_PUSH_VLAN:
+		case VS_OFPAT_POP_VLAN:
+		case VS_OFPAT_SET_FIELD:
+			break;
+		case VS_OFPAT_EXPERIMENTER: /* we know no experimenter */
+			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_EXPERIMENTER);
+		default: /* copy/set/dec TTL, MPLS, PBB, set_queue, group, unknown */
 			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_TYPE);
-		if (len != 16)
-			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_LEN);
-		port = rd32(p + pos + 4);
-		if (!out_port_ok(port))
-			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_OUT_PORT);
-		if (po->n_outputs == VS_OFP_MAX_OUTPUTS)
+		}
+		if (*n == VS_OFP_MAX_ACTIONS)
 			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_TOO_MANY);
-		po->outputs[po->n_outputs++] = port;
+		a = &out[*n];
+		memset(a, 0, sizeof(*a));
+		switch (type) {
+		case VS_OFPAT_OUTPUT:
+			if (len != 16)
+				return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_LEN);
+			if (!out_port_ok(rd32(p + pos + 4)))
+				return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_OUT_PORT);
+			a->type = VS_OFPACT_OUTPUT;
+			a->port = rd32(p + pos + 4);
+			a->max_len = rd16(p + pos + 8);
+			break;
+		case VS_OFPAT_PUSH_VLAN:
+			if (len != 8)
+				return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_LEN);
+			a->type = VS_OFPACT_PUSH_VLAN;
+			a->ethertype = rd16(p + pos + 4);
+			if (a->ethertype != 0x8100 && a->ethertype != 0x88a8)
+				return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_ARGUMENT);
+			break;
+		case VS_OFPAT_POP_VLAN:
+			if (len != 8)
+				return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_LEN);
+			a->type = VS_OFPACT_POP_VLAN;
+			break;
+		default: /* VS_OFPAT_SET_FIELD */
+			rc = dec_set_field(p + pos, len, a, e);
+			if (rc < 0)
+				return rc;
+			break;
+		}
+		(*n)++;
 		pos += len;
 	}
 	return 0;
@@ -1055,7 +1156,7 @@ vs_ofp_dec_packet_out(const uint8_t *msg, size_t size, struct vs_ofp_packet_out 
 	if (po->in_port == 0 || (po->in_port > VS_OFPP_MAX && po->in_port != VS_OFPP_CONTROLLER &&
 				 po->in_port != VS_OFPP_LOCAL))
 		return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_PORT);
-	rc = dec_po_actions(msg + 24, alen, po, e);
+	rc = dec_actions(msg + 24, alen, po->actions, &po->n_actions, e);
 	if (rc < 0)
 		return rc;
 	if (po->buffer_id != VS_OFP_NO_BUFFER)
@@ -1096,10 +1197,11 @@ vs_ofp_dec_packet_in(const uint8_t *msg, size_t size, struct vs_ofp_packet_in *p
 static int
 dec_instructions(const uint8_t *p, size_t size, struct vs_ofp_flow_mod *fm, struct vs_ofp_err *e)
 {
+	uint32_t seen = 0; /* instruction types met, 1 << type */
 	size_t pos = 0;
-	bool apply = false, go = false;
 	int rc;
 
+	fm->goto_table = VS_OFP_NO_GOTO;
 	while (pos < size) {
 		uint16_t type, len;
 
@@ -1109,29 +1211,39 @@ dec_instructions(const uint8_t *p, size_t size, struct vs_ofp_flow_mod *fm, stru
 		len = rd16(p + pos + 2);
 		if (len < 8 || len % 8 != 0 || len > size - pos)
 			return fail(e, VS_OFPET_BAD_INSTRUCTION, VS_OFPBIC_BAD_LEN);
+		if (type >= VS_OFPIT_GOTO_TABLE && type <= VS_OFPIT_METER) {
+			if (seen & (1u << type)) /* at most one of each type */
+				return fail(e, VS_OFPET_BAD_INSTRUCTION, VS_OFPBIC_DUP_INST);
+			seen |= 1u << type;
+		}
 		switch (type) {
-		case 4:		   /* OFPIT_APPLY_ACTIONS */
-			if (apply) /* twice in one flow_mod */
-				return fail(e, VS_OFPET_BAD_INSTRUCTION, VS_OFPBIC_UNSUP_INST);
-			apply = true;
-			rc = dec_actions(p + pos + 8, len - 8u, fm, e);
+		case VS_OFPIT_APPLY_ACTIONS:
+			rc = dec_actions(p + pos + 8, len - 8u, fm->apply, &fm->n_apply, e);
 			if (rc < 0)
 				return rc;
 			break;
-		case 1: /* GOTO_TABLE: table_id, pad[3] */
-			if (go || len != 8)
-				return fail(e, VS_OFPET_BAD_INSTRUCTION,
-					    go ? VS_OFPBIC_UNSUP_INST : VS_OFPBIC_BAD_LEN);
-			go = true;
-			fm->goto_table = p[pos + 4];
-			if (fm->goto_table == VS_OFP_NO_GOTO) /* 0xff names no table */
-				return fail(e, VS_OFPET_BAD_INSTRUCTION, VS_OFPBIC_BAD_TABLE_ID);
+		case VS_OFPIT_WRITE_ACTIONS:
+			rc = dec_actions(p + pos + 8, len - 8u, fm->write, &fm->n_write, e);
+			if (rc < 0)
+				return rc;
 			break;
-		case 2:	     /* WRITE_METADATA */
-		case 3:	     /* WRITE_ACTIONS */
-		case 5:	     /* CLEAR_ACTIONS */
-		case 6:	     /* METER */
-		case 0xffff: /* EXPERIMENTER */
+		case VS_OFPIT_CLEAR_ACTIONS:
+			if (len != 8)
+				return fail(e, VS_OFPET_BAD_INSTRUCTION, VS_OFPBIC_BAD_LEN);
+			fm->clear_actions = true;
+			break;
+		case VS_OFPIT_GOTO_TABLE:
+			if (len != 8)
+				return fail(e, VS_OFPET_BAD_INSTRUCTION, VS_OFPBIC_BAD_LEN);
+			/* only forward, and never to "all tables" */
+			if (p[pos + 4] == VS_OFP_NO_GOTO ||
+			    (fm->table_id != VS_OFPTT_ALL && p[pos + 4] <= fm->table_id))
+				return fail(e, VS_OFPET_BAD_INSTRUCTION, VS_OFPBIC_BAD_TABLE_ID);
+			fm->goto_table = p[pos + 4];
+			break;
+		case VS_OFPIT_WRITE_METADATA:
+		case VS_OFPIT_METER:
+		case VS_OFPIT_EXPERIMENTER:
 			return fail(e, VS_OFPET_BAD_INSTRUCTION, VS_OFPBIC_UNSUP_INST);
 		default:
 			return fail(e, VS_OFPET_BAD_INSTRUCTION, VS_OFPBIC_UNKNOWN_INST);

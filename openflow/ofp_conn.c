@@ -710,7 +710,7 @@ on_packet_out(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t s
 	struct rte_mempool *pool = vs_switch_mempool(s->sw);
 	int off = vs_switch_pktio_off(s->sw);
 	struct vs_ofp_err e = {VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_OUT_PORT};
-	uint16_t in_id = UINT16_MAX, outs[VS_OFP_MAX_OUTPUTS];
+	uint16_t in_id = UINT16_MAX, outs[VS_OFP_MAX_ACTIONS];
 	uint32_t i;
 	int id;
 
@@ -730,9 +730,16 @@ on_packet_out(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t s
 		in_id = (uint16_t)id;
 	}
 	/* Check every action before anything leaves: all or nothing. */
-	for (i = 0; i < po.n_outputs; i++) {
-		uint32_t p = po.outputs[i];
+	for (i = 0; i < po.n_actions; i++) {
+		uint32_t p = po.actions[i].port;
 
+		if (po.actions[i].type != VS_OFPACT_OUTPUT) {
+			/* a packet-out is sent as given: OUTPUT actions only */
+			e.type = VS_OFPET_BAD_ACTION;
+			e.code = VS_OFPBAC_BAD_TYPE;
+			send_error(c, xid, e, msg, size);
+			return;
+		}
 		if (p == VS_OFPP_FLOOD || p == VS_OFPP_ALL)
 			outs[i] = p == VS_OFPP_FLOOD ? VS_PKTIO_TO_FLOOD : VS_PKTIO_TO_ALL;
 		else if (p == VS_OFPP_IN_PORT && in_id != UINT16_MAX)
@@ -752,7 +759,7 @@ on_packet_out(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t s
 		send_error(c, xid, e, msg, size);
 		return;
 	}
-	for (i = 0; i < po.n_outputs; i++) {
+	for (i = 0; i < po.n_actions; i++) {
 		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
 		struct vs_pktio_meta *meta;
 		char *d;
@@ -766,7 +773,7 @@ on_packet_out(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t s
 		meta = vs_pktio_meta_of(m, off);
 		memset(meta, 0, sizeof(*meta));
 		/* output:IN_PORT sends back where it came from: no hairpin check */
-		meta->in_port = po.outputs[i] == VS_OFPP_IN_PORT ? UINT16_MAX : in_id;
+		meta->in_port = po.actions[i].port == VS_OFPP_IN_PORT ? UINT16_MAX : in_id;
 		meta->out = outs[i];
 		if (vs_switch_packet_out(s->sw, m) < 0) {
 			rte_pktmbuf_free(m);

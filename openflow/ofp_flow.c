@@ -78,11 +78,15 @@ to_prefix(const struct vs_ofp_match *m, unsigned int f, uint8_t family, struct v
 	unsigned int size = family == 4 ? 4 : 16, i;
 	int len = prefix_len(m->mask[f], size);
 
-	if (len < 0)
-		return fail(e, VS_OFPET_BAD_MATCH, VS_OFPBMC_BAD_NW_ADDR_MASK);
+	(void)e;
 	memset(p, 0, sizeof(*p));
 	p->family = family;
-	p->len = (uint8_t)len;
+	if (len < 0) { /* any other mask: kept as it is */
+		p->masked = true;
+		memcpy(p->mask, m->mask[f], size);
+	} else {
+		p->len = (uint8_t)len;
+	}
 	for (i = 0; i < size; i++)
 		p->addr[i] = m->val[f][i] & m->mask[f][i];
 	return 0;
@@ -127,14 +131,19 @@ vs_ofp_match_to_cfg(const struct vs_config *cfg, const struct vs_ofp_match *m,
 		uint16_t mk =
 		    (uint16_t)(m->mask[VS_OXM_VLAN_VID][0] << 8 | m->mask[VS_OXM_VLAN_VID][1]);
 
-		/* exact ids and "untagged" only; "any tagged" (0x1000/0x1000) and
-		 * partial id masks have no rule form */
-		if (mk != 0x1fff && mk != 0xffff)
+		/* the mask must say whether there is a tag: untagged
+		 * (OFPVID_NONE), an exact id, or ids under a mask (0x1000/0x1000:
+		 * any tagged frame) */
+		if (!(mk & VS_OFPVID_PRESENT))
 			return fail(e, VS_OFPET_BAD_MATCH, VS_OFPBMC_BAD_MASK);
 		if (v == VS_OFPVID_NONE) {
 			out->vlan_none = true;
 		} else if (v & VS_OFPVID_PRESENT) {
 			out->vlan_id = v & 0x0fff;
+			if ((mk & 0x0fff) != 0x0fff) {
+				out->vlan_masked = true;
+				out->vlan_mask = mk & 0x0fff;
+			}
 		} else {
 			return fail(e, VS_OFPET_BAD_MATCH, VS_OFPBMC_BAD_VALUE);
 		}
@@ -172,12 +181,22 @@ vs_ofp_match_to_cfg(const struct vs_config *cfg, const struct vs_ofp_match *m,
 	}
 	for (i = 0; i < 3; i++) {
 		if (vs_ofp_match_has(m, l4_src[i])) {
-			out->l4_src_lo = out->l4_src_hi = vs_ofp_match_u16(m, l4_src[i]);
-			out->fields |= VS_CFG_M_L4_SRC;
+			uint16_t mk =
+			    (uint16_t)(m->mask[l4_src[i]][0] << 8 | m->mask[l4_src[i]][1]);
+
+			out->l4_src_lo = out->l4_src_hi = vs_ofp_match_u16(m, l4_src[i]) & mk;
+			out->l4_src_mask = mk == 0xffff ? 0 : mk;
+			if (mk != 0)
+				out->fields |= VS_CFG_M_L4_SRC;
 		}
 		if (vs_ofp_match_has(m, l4_dst[i])) {
-			out->l4_dst_lo = out->l4_dst_hi = vs_ofp_match_u16(m, l4_dst[i]);
-			out->fields |= VS_CFG_M_L4_DST;
+			uint16_t mk =
+			    (uint16_t)(m->mask[l4_dst[i]][0] << 8 | m->mask[l4_dst[i]][1]);
+
+			out->l4_dst_lo = out->l4_dst_hi = vs_ofp_match_u16(m, l4_dst[i]) & mk;
+			out->l4_dst_mask = mk == 0xffff ? 0 : mk;
+			if (mk != 0)
+				out->fields |= VS_CFG_M_L4_DST;
 		}
 	}
 	if (vs_ofp_match_has(m, VS_OXM_ICMPV4_TYPE) || vs_ofp_match_has(m, VS_OXM_ICMPV6_TYPE)) {
@@ -202,6 +221,10 @@ set_prefix(struct vs_ofp_match *out, unsigned int f4, unsigned int f6,
 	uint8_t mask[16] = {0};
 	unsigned int size = p->family == 4 ? 4 : 16, i;
 
+	if (p->masked) {
+		vs_ofp_match_set(out, p->family == 4 ? f4 : f6, p->addr, p->mask);
+		return;
+	}
 	for (i = 0; i < p->len && i < size * 8; i++)
 		mask[i / 8] |= (uint8_t)(0x80 >> (i % 8));
 	vs_ofp_match_set(out, p->family == 4 ? f4 : f6, p->addr, p->len == size * 8 ? NULL : mask);
@@ -213,6 +236,15 @@ set16(struct vs_ofp_match *m, unsigned int f, uint16_t v)
 	uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v};
 
 	vs_ofp_match_set(m, f, b, NULL);
+}
+
+/* v under mask mk; an all-ones or zero mask (not masked): exact. */
+static void
+set16_masked(struct vs_ofp_match *m, unsigned int f, uint16_t v, uint16_t mk)
+{
+	uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v}, bm[2] = {(uint8_t)(mk >> 8), (uint8_t)mk};
+
+	vs_ofp_match_set(m, f, b, mk != 0 && mk != 0xffff ? bm : NULL);
 }
 
 int
@@ -241,7 +273,10 @@ vs_ofp_match_from_cfg(const struct vs_config *cfg, const struct vs_cfg_match *m,
 				 memcmp(m->eth_src_mask.b, ones, 6) ? m->eth_src_mask.b : NULL);
 	if (m->fields & VS_CFG_M_ETH_TYPE)
 		set16(out, VS_OXM_ETH_TYPE, m->eth_type);
-	if (m->fields & VS_CFG_M_VLAN_ID)
+	if ((m->fields & VS_CFG_M_VLAN_ID) && m->vlan_masked)
+		set16_masked(out, VS_OXM_VLAN_VID, (uint16_t)(VS_OFPVID_PRESENT | m->vlan_id),
+			     (uint16_t)(VS_OFPVID_PRESENT | m->vlan_mask));
+	else if (m->fields & VS_CFG_M_VLAN_ID)
 		set16(out, VS_OXM_VLAN_VID,
 		      m->vlan_none ? VS_OFPVID_NONE : (uint16_t)(VS_OFPVID_PRESENT | m->vlan_id));
 	if (m->fields & VS_CFG_M_VLAN_PCP)
@@ -261,12 +296,12 @@ vs_ofp_match_from_cfg(const struct vs_config *cfg, const struct vs_cfg_match *m,
 	if (m->fields & VS_CFG_M_L4_SRC) {
 		if (m->l4_src_lo != m->l4_src_hi)
 			return -ENOENT;
-		set16(out, lsrc, m->l4_src_lo);
+		set16_masked(out, lsrc, m->l4_src_lo, m->l4_src_mask);
 	}
 	if (m->fields & VS_CFG_M_L4_DST) {
 		if (m->l4_dst_lo != m->l4_dst_hi)
 			return -ENOENT;
-		set16(out, ldst, m->l4_dst_lo);
+		set16_masked(out, ldst, m->l4_dst_lo, m->l4_dst_mask);
 	}
 	if (m->fields & VS_CFG_M_ICMP_TYPE)
 		vs_ofp_match_set(out, v6 ? VS_OXM_ICMPV6_TYPE : VS_OXM_ICMPV4_TYPE, &m->icmp_type,
@@ -277,132 +312,222 @@ vs_ofp_match_from_cfg(const struct vs_config *cfg, const struct vs_cfg_match *m,
 	return 0;
 }
 
-static bool
-mac_covers(const struct vs_cfg_mac *rv, const struct vs_cfg_mac *rm, const struct vs_cfg_mac *v,
-	   const struct vs_cfg_mac *mk)
-{
-	unsigned int i;
-
-	for (i = 0; i < 6; i++)
-		if ((rm->b[i] & ~mk->b[i]) != 0 || (v->b[i] & rm->b[i]) != rv->b[i])
-			return false;
-	return true;
-}
-
-static bool
-prefix_covers(const struct vs_cfg_prefix *r, const struct vs_cfg_prefix *p)
-{
-	unsigned int i;
-
-	if (r->family != p->family || p->len < r->len)
-		return false;
-	for (i = 0; i < r->len; i++) {
-		uint8_t bit = (uint8_t)(0x80 >> (i % 8));
-
-		if ((r->addr[i / 8] & bit) != (p->addr[i / 8] & bit))
-			return false;
-	}
-	return true;
-}
-
-bool
-vs_ofp_match_covers(const struct vs_cfg_match *req, const struct vs_cfg_match *m)
-{
-	uint32_t f = req->fields;
-
-	if ((m->fields & f) != f)
-		return false;
-	if ((f & VS_CFG_M_IN_PORT) && strcmp(req->in_port, m->in_port) != 0)
-		return false;
-	if ((f & VS_CFG_M_ETH_SRC) &&
-	    !mac_covers(&req->eth_src, &req->eth_src_mask, &m->eth_src, &m->eth_src_mask))
-		return false;
-	if ((f & VS_CFG_M_ETH_DST) &&
-	    !mac_covers(&req->eth_dst, &req->eth_dst_mask, &m->eth_dst, &m->eth_dst_mask))
-		return false;
-	if ((f & VS_CFG_M_ETH_TYPE) && req->eth_type != m->eth_type)
-		return false;
-	if ((f & VS_CFG_M_VLAN_ID) &&
-	    (req->vlan_none != m->vlan_none || (!req->vlan_none && req->vlan_id != m->vlan_id)))
-		return false;
-	if ((f & VS_CFG_M_VLAN_PCP) && req->vlan_pcp != m->vlan_pcp)
-		return false;
-	if ((f & VS_CFG_M_IP_SRC) && !prefix_covers(&req->ip_src, &m->ip_src))
-		return false;
-	if ((f & VS_CFG_M_IP_DST) && !prefix_covers(&req->ip_dst, &m->ip_dst))
-		return false;
-	if ((f & VS_CFG_M_IP_PROTO) && req->ip_proto != m->ip_proto)
-		return false;
-	if ((f & VS_CFG_M_IP_DSCP) && req->ip_dscp != m->ip_dscp)
-		return false;
-	if ((f & VS_CFG_M_L4_SRC) &&
-	    (m->l4_src_lo < req->l4_src_lo || m->l4_src_hi > req->l4_src_hi))
-		return false;
-	if ((f & VS_CFG_M_L4_DST) &&
-	    (m->l4_dst_lo < req->l4_dst_lo || m->l4_dst_hi > req->l4_dst_hi))
-		return false;
-	if ((f & VS_CFG_M_ICMP_TYPE) && req->icmp_type != m->icmp_type)
-		return false;
-	if ((f & VS_CFG_M_ICMP_CODE) && req->icmp_code != m->icmp_code)
-		return false;
-	return true;
-}
-
 /* ---- actions ---- */
 
+/* Does a packet of this match carry a VLAN tag? (OFPVID_PRESENT matched) */
+static bool
+match_tagged(const struct vs_cfg_match *m)
+{
+	return ((m->fields & VS_CFG_M_VLAN_ID) && !m->vlan_none) || (m->fields & VS_CFG_M_VLAN_PCP);
+}
+
+/* One OpenFlow action as a rule action; *tagged: whether the packet has a
+ * tag at this point (set_field on the tag needs one, pop_vlan too). */
+static int
+action_to_cfg(const struct vs_config *cfg, const struct vs_ofp_action *oa, bool in_set,
+	      bool *tagged, struct vs_cfg_action *a, struct vs_ofp_err *e)
+{
+	const char *name;
+
+	memset(a, 0, sizeof(*a));
+	a->in_set = in_set;
+	switch (oa->type) {
+	case VS_OFPACT_OUTPUT:
+		switch (oa->port) {
+		case VS_OFPP_IN_PORT:
+			a->type = VS_CFG_ACT_IN_PORT;
+			return 0;
+		case VS_OFPP_FLOOD:
+			a->type = VS_CFG_ACT_FLOOD;
+			return 0;
+		case VS_OFPP_ALL:
+			a->type = VS_CFG_ACT_ALL;
+			return 0;
+		case VS_OFPP_CONTROLLER:
+			a->type = VS_CFG_ACT_CONTROLLER;
+			a->max_len = oa->max_len;
+			return 0;
+		case VS_OFPP_NORMAL:
+			a->type = VS_CFG_ACT_NORMAL;
+			return 0;
+		default: /* TABLE (packet-out only), LOCAL (none here), unknown ports */
+			name = oa->port <= VS_OFPP_MAX ? port_name(cfg, oa->port) : NULL;
+			if (name == NULL)
+				return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_OUT_PORT);
+			a->type = VS_CFG_ACT_OUTPUT;
+			snprintf(a->port, sizeof(a->port), "%s", name);
+			return 0;
+		}
+	case VS_OFPACT_PUSH_VLAN:
+		/* VID 0, PCP 0 until a set_field says otherwise, as OVS does */
+		a->type = VS_CFG_ACT_PUSH_VLAN;
+		a->vlan_tpid = oa->ethertype;
+		*tagged = true;
+		return 0;
+	case VS_OFPACT_POP_VLAN:
+		if (!*tagged)
+			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_MATCH_INCONSISTENT);
+		a->type = VS_CFG_ACT_POP_VLAN;
+		*tagged = false; /* an inner tag is not known to be there */
+		return 0;
+	default: /* VS_OFPACT_SET_FIELD */
+		switch (oa->field) {
+		case VS_OXM_ETH_SRC:
+		case VS_OXM_ETH_DST:
+			a->type = oa->field == VS_OXM_ETH_SRC ? VS_CFG_ACT_SET_ETH_SRC
+							      : VS_CFG_ACT_SET_ETH_DST;
+			memcpy(a->mac.b, oa->value, 6);
+			return 0;
+		case VS_OXM_VLAN_VID:
+		case VS_OXM_VLAN_PCP:
+			if (!*tagged) /* the OXM prerequisite: a tag to set */
+				return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_MATCH_INCONSISTENT);
+			if (oa->field == VS_OXM_VLAN_VID) {
+				a->type = VS_CFG_ACT_SET_VLAN_VID;
+				a->vlan_id =
+				    (uint16_t)((oa->value[0] << 8 | oa->value[1]) & 0x0fff);
+			} else {
+				a->type = VS_CFG_ACT_SET_VLAN_PCP;
+				a->vlan_pcp = oa->value[0];
+			}
+			return 0;
+		default: /* L3/L4 rewrites: not in this switch */
+			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_SET_TYPE);
+		}
+	}
+}
+
 /*
- * The switch actions of a flow_mod's APPLY_ACTIONS, in order (none: an
- * empty list). The one place a flow_mod's actions become switch actions.
+ * The switch actions of a flow_mod's instructions: APPLY_ACTIONS in order
+ * into apply[], WRITE_ACTIONS (marked in_set: the pipeline runs them in the
+ * action set's order) into write[] (none: empty lists; the pipe composes
+ * them with the other tables' and drops what has no output). The one place
+ * a flow_mod's actions become switch actions. m: the flow's match (a
+ * set_field on the tag, or pop_vlan, needs a tag there). Nothing is
+ * installed unless all of them map.
  */
 static int
 actions_to_cfg(const struct vs_config *cfg, const struct vs_ofp_flow_mod *fm,
-	       struct vs_cfg_action *out, uint32_t *n_out, struct vs_ofp_err *e)
+	       const struct vs_cfg_match *m, struct vs_cfg_action *apply, uint32_t *n_apply,
+	       struct vs_cfg_action *write, uint32_t *n_write, struct vs_ofp_err *e)
 {
+	bool tagged = match_tagged(m), set_tagged;
+	bool set_push = false, set_pop = false;
 	uint32_t i;
+	int rc;
 
-	memset(out, 0, sizeof(*out) * VS_CFG_MAX_ACTIONS);
-	for (i = 0; i < fm->n_outputs && i < VS_CFG_MAX_ACTIONS; i++) {
-		struct vs_cfg_action *a = &out[i];
-		uint32_t p = fm->outputs[i];
-		const char *name;
-
-		if (p == VS_OFPP_FLOOD || p == VS_OFPP_ALL) {
-			a->type = VS_CFG_ACT_FLOOD;
-			continue;
-		}
-		if (p == VS_OFPP_CONTROLLER) {
-			a->type = VS_CFG_ACT_CONTROLLER;
-			a->max_len = fm->ctl_max_len;
-			continue;
-		}
-		/* IN_PORT, TABLE, NORMAL, LOCAL: not in this switch */
-		name = p <= VS_OFPP_MAX ? port_name(cfg, p) : NULL;
-		if (name == NULL)
-			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_OUT_PORT);
-		a->type = VS_CFG_ACT_OUTPUT;
-		snprintf(a->port, sizeof(a->port), "%s", name);
+	if (fm->n_apply + fm->n_write > VS_CFG_MAX_ACTIONS)
+		return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_TOO_MANY);
+	memset(apply, 0, sizeof(*apply) * VS_CFG_MAX_ACTIONS);
+	memset(write, 0, sizeof(*write) * VS_CFG_MAX_ACTIONS);
+	for (i = 0; i < fm->n_apply; i++) {
+		rc = action_to_cfg(cfg, &fm->apply[i], false, &tagged, &apply[i], e);
+		if (rc < 0)
+			return rc;
 	}
-	*n_out = i;
+	/* the set runs pop, push, then the set fields: check it in that order */
+	for (i = 0; i < fm->n_write; i++) {
+		set_pop |= fm->write[i].type == VS_OFPACT_POP_VLAN;
+		set_push |= fm->write[i].type == VS_OFPACT_PUSH_VLAN;
+	}
+	set_tagged = set_push || (tagged && !set_pop);
+	for (i = 0; i < fm->n_write; i++) {
+		bool tg = fm->write[i].type == VS_OFPACT_POP_VLAN ? tagged : set_tagged;
+
+		rc = action_to_cfg(cfg, &fm->write[i], true, &tg, &write[i], e);
+		if (rc < 0)
+			return rc;
+	}
+	*n_apply = fm->n_apply;
+	*n_write = fm->n_write;
 	return 0;
 }
 
-/* The OFPP number of each output of a[0..n) (FLOOD for flood). */
+static void
+set_act(struct vs_ofp_action *a, unsigned int field, uint16_t v)
+{
+	memset(a, 0, sizeof(*a));
+	a->type = VS_OFPACT_SET_FIELD;
+	a->field = (uint8_t)field;
+	if (field == VS_OXM_VLAN_PCP) {
+		a->value[0] = (uint8_t)v;
+	} else {
+		a->value[0] = (uint8_t)(v >> 8);
+		a->value[1] = (uint8_t)v;
+	}
+}
+
+/*
+ * The switch actions ca[0..n_ca) as OpenFlow actions into out (at most
+ * max); their number. A flow's actions map one to one (at most
+ * VS_CFG_MAX_ACTIONS in all); a push_vlan with a tag becomes push_vlan and
+ * set_fields, cut at max; a drop is no action.
+ */
 static uint32_t
-actions_from_cfg(const struct vs_config *cfg, const struct vs_cfg_action *a, uint32_t n_a,
-		 uint32_t *out, uint16_t *ctl_max_len)
+actions_from_cfg(const struct vs_config *cfg, const struct vs_cfg_action *ca, uint32_t n_ca,
+		 struct vs_ofp_action *out, uint32_t max)
 {
 	uint32_t i, n = 0;
 
-	*ctl_max_len = VS_OFPCML_NO_BUFFER;
-	for (i = 0; i < n_a && n < VS_OFP_MAX_OUTPUTS; i++) {
-		if (a[i].type == VS_CFG_ACT_FLOOD) {
-			out[n++] = VS_OFPP_FLOOD;
-		} else if (a[i].type == VS_CFG_ACT_CONTROLLER) {
-			out[n++] = VS_OFPP_CONTROLLER;
-			*ctl_max_len = a[i].max_len;
-		} else if (a[i].type == VS_CFG_ACT_OUTPUT) {
-			out[n++] = port_no(cfg, a[i].port);
+	for (i = 0; i < n_ca && i < VS_CFG_MAX_ACTIONS && n < max; i++) {
+		struct vs_ofp_action *a = &out[n];
+
+		memset(a, 0, sizeof(*a));
+		a->type = VS_OFPACT_OUTPUT;
+		a->max_len = VS_OFPCML_NO_BUFFER;
+		switch (ca[i].type) {
+		case VS_CFG_ACT_OUTPUT:
+			a->port = port_no(cfg, ca[i].port);
+			break;
+		case VS_CFG_ACT_IN_PORT:
+			a->port = VS_OFPP_IN_PORT;
+			break;
+		case VS_CFG_ACT_FLOOD:
+			a->port = VS_OFPP_FLOOD;
+			break;
+		case VS_CFG_ACT_ALL:
+			a->port = VS_OFPP_ALL;
+			break;
+		case VS_CFG_ACT_NORMAL:
+			a->port = VS_OFPP_NORMAL;
+			break;
+		case VS_CFG_ACT_CONTROLLER:
+			a->port = VS_OFPP_CONTROLLER;
+			a->max_len = ca[i].max_len;
+			break;
+		case VS_CFG_ACT_PUSH_VLAN:
+			memset(a, 0, sizeof(*a));
+			a->type = VS_OFPACT_PUSH_VLAN;
+			a->ethertype = ca[i].vlan_tpid ? ca[i].vlan_tpid : 0x8100;
+			/* a push_vlan that carries its tag: as set_fields */
+			if (ca[i].vlan_id != 0 && n + 1 < max)
+				set_act(&out[++n], VS_OXM_VLAN_VID,
+					(uint16_t)(VS_OFPVID_PRESENT | ca[i].vlan_id));
+			if (ca[i].vlan_pcp != 0 && n + 1 < max)
+				set_act(&out[++n], VS_OXM_VLAN_PCP, ca[i].vlan_pcp);
+			break;
+		case VS_CFG_ACT_POP_VLAN:
+			a->type = VS_OFPACT_POP_VLAN;
+			a->max_len = 0;
+			break;
+		case VS_CFG_ACT_SET_ETH_SRC:
+		case VS_CFG_ACT_SET_ETH_DST:
+			memset(a, 0, sizeof(*a));
+			a->type = VS_OFPACT_SET_FIELD;
+			a->field =
+			    ca[i].type == VS_CFG_ACT_SET_ETH_SRC ? VS_OXM_ETH_SRC : VS_OXM_ETH_DST;
+			memcpy(a->value, ca[i].mac.b, 6);
+			break;
+		case VS_CFG_ACT_SET_VLAN_VID:
+			set_act(a, VS_OXM_VLAN_VID, (uint16_t)(VS_OFPVID_PRESENT | ca[i].vlan_id));
+			break;
+		case VS_CFG_ACT_SET_VLAN_PCP:
+			set_act(a, VS_OXM_VLAN_PCP, ca[i].vlan_pcp);
+			break;
+		default: /* drop */
+			continue;
 		}
+		n++;
 	}
 	return n;
 }
@@ -595,19 +720,19 @@ on_removed(void *arg, const struct vs_ofp_pflow *f, uint8_t reason, uint64_t age
 static bool
 outputs_to(const struct vs_config *cfg, const struct vs_ofp_pflow *f, uint32_t port)
 {
-	uint32_t outs[VS_OFP_MAX_OUTPUTS], n, i;
-	uint16_t ml;
+	struct vs_ofp_action acts[VS_CFG_MAX_ACTIONS];
+	uint32_t n, i;
+	int set;
 
 	if (port == VS_OFPP_ANY)
 		return true;
-	n = actions_from_cfg(cfg, f->apply, f->n_apply, outs, &ml);
-	for (i = 0; i < n; i++)
-		if (outs[i] == port)
-			return true;
-	n = actions_from_cfg(cfg, f->write, f->n_write, outs, &ml);
-	for (i = 0; i < n; i++)
-		if (outs[i] == port)
-			return true;
+	for (set = 0; set < 2; set++) {
+		n = actions_from_cfg(cfg, set ? f->write : f->apply, set ? f->n_write : f->n_apply,
+				     acts, VS_CFG_MAX_ACTIONS);
+		for (i = 0; i < n; i++)
+			if (acts[i].type == VS_OFPACT_OUTPUT && acts[i].port == port)
+				return true;
+	}
 	return false;
 }
 
@@ -663,9 +788,10 @@ vs_ofp_flow_mod(struct vs_ofp_tables *t, const struct vs_config *cfg,
 	if (rc < 0)
 		return rc;
 	if (!del) {
-		rc = actions_to_cfg(cfg, fm, m.apply, &m.n_apply, e);
+		rc = actions_to_cfg(cfg, fm, &m.match, m.apply, &m.n_apply, m.write, &m.n_write, e);
 		if (rc < 0)
 			return rc;
+		m.clear = fm->clear_actions;
 	}
 	if (del && fm->out_port != VS_OFPP_ANY) {
 		m.filter = filter_out_port;
@@ -740,7 +866,7 @@ vs_ofp_flow_stats(struct vs_ofp_tables *t, const struct vs_config *cfg,
 {
 	struct vs_ofp_flow_stats *fs = NULL;
 	struct vs_ofp_match *matches = NULL;
-	uint32_t(*outs)[VS_OFP_MAX_OUTPUTS] = NULL;
+	struct vs_ofp_action(*outs)[VS_CFG_MAX_ACTIONS] = NULL;
 	struct vs_ofp_pflow **sel = NULL;
 	uint64_t now = be_now(t);
 	int n, i, k = 0, rc;
@@ -774,9 +900,14 @@ vs_ofp_flow_stats(struct vs_ofp_tables *t, const struct vs_config *cfg,
 		fs[k].packet_count = f->pkts;
 		fs[k].byte_count = f->bytes;
 		fs[k].match = &matches[k];
-		fs[k].n_outputs =
-		    actions_from_cfg(cfg, f->apply, f->n_apply, outs[k], &fs[k].ctl_max_len);
-		fs[k].outputs = outs[k];
+		/* the list, then the set, in one array of the flow's size */
+		fs[k].n_apply =
+		    actions_from_cfg(cfg, f->apply, f->n_apply, outs[k], VS_CFG_MAX_ACTIONS);
+		fs[k].n_write = actions_from_cfg(cfg, f->write, f->n_write, outs[k] + fs[k].n_apply,
+						 VS_CFG_MAX_ACTIONS - fs[k].n_apply);
+		fs[k].apply = outs[k];
+		fs[k].write = outs[k] + fs[k].n_apply;
+		fs[k].clear_actions = f->clear;
 		fs[k].goto_table = f->goto_table;
 		k++;
 	}

@@ -117,20 +117,135 @@ vs_ofp_pipe_n_derived(const struct vs_ofp_pipe *p)
 
 /* ---- matches ---- */
 
-static bool
-prefix_in(const struct vs_cfg_prefix *outer, const struct vs_cfg_prefix *inner)
+/* A prefix or masked address as a 16-byte mask. */
+static void
+prefix_mask(const struct vs_cfg_prefix *p, uint8_t *mask)
 {
 	unsigned int i;
 
-	if (outer->family != inner->family || inner->len < outer->len)
-		return false;
-	for (i = 0; i < outer->len; i++) {
-		uint8_t bit = (uint8_t)(0x80 >> (i % 8));
+	memset(mask, 0, 16);
+	if (p->masked) {
+		memcpy(mask, p->mask, 16);
+		return;
+	}
+	for (i = 0; i < p->len && i < 128; i++)
+		mask[i / 8] |= (uint8_t)(0x80 >> (i % 8));
+}
 
-		if ((outer->addr[i / 8] & bit) != (inner->addr[i / 8] & bit))
+/*
+ * The addresses both a and b take (same family), as a prefix when the mask
+ * is contiguous and as a masked address otherwise (the form the codec and
+ * the config give, so equal sets compare equal); false when none.
+ */
+static bool
+prefix_and(const struct vs_cfg_prefix *a, const struct vs_cfg_prefix *b, struct vs_cfg_prefix *o)
+{
+	uint8_t am[16], bm[16], om[16];
+	unsigned int i, len = 0;
+	bool contiguous = true;
+
+	if (a->family != b->family)
+		return false;
+	prefix_mask(a, am);
+	prefix_mask(b, bm);
+	memset(o, 0, sizeof(*o));
+	o->family = a->family;
+	for (i = 0; i < 16; i++) {
+		if ((a->addr[i] ^ b->addr[i]) & am[i] & bm[i])
 			return false;
+		om[i] = am[i] | bm[i];
+		o->addr[i] = (uint8_t)((a->addr[i] & am[i]) | (b->addr[i] & bm[i]));
+	}
+	for (i = 0; i < 128; i++) {
+		bool bit = (om[i / 8] & (0x80 >> (i % 8))) != 0;
+
+		if (bit && len != i)
+			contiguous = false;
+		if (bit && len == i)
+			len++;
+	}
+	if (contiguous) {
+		o->len = (uint8_t)len;
+	} else {
+		o->masked = true;
+		memcpy(o->mask, om, 16);
 	}
 	return true;
+}
+
+/* A VLAN match as value/mask over PRESENT | VID (untagged: 0 under all). */
+static void
+vlan_vm(const struct vs_cfg_match *m, uint16_t *v, uint16_t *mk)
+{
+	if (m->vlan_none) {
+		*v = 0;
+		*mk = 0x1fff;
+	} else {
+		*mk = (uint16_t)(VS_OFPVID_PRESENT | (m->vlan_masked ? m->vlan_mask : 0x0fff));
+		*v = (uint16_t)(VS_OFPVID_PRESENT | (m->vlan_id & *mk));
+	}
+}
+
+/* Whether VID vid (of a tagged frame) is one m's VLAN match takes. */
+static bool
+vlan_takes(const struct vs_cfg_match *m, uint16_t vid)
+{
+	uint16_t v, mk;
+
+	vlan_vm(m, &v, &mk);
+	return ((VS_OFPVID_PRESENT | vid) & mk) == v;
+}
+
+/* An L4 match as a range lo..hi when it is one (a mask of high bits). */
+static bool
+l4_as_range(uint16_t lo, uint16_t mask, uint16_t *rlo, uint16_t *rhi)
+{
+	uint16_t low = (uint16_t)~mask;
+
+	if ((low & (uint16_t)(low + 1)) != 0) /* not 0..01..1 */
+		return false;
+	*rlo = lo & mask;
+	*rhi = (uint16_t)(*rlo | low);
+	return true;
+}
+
+/*
+ * The ports both L4 matches take (lo..hi, or lo under a non-zero mask);
+ * false when none, or when the intersection of a range and a bitmask that
+ * is not one has no form (never from OpenFlow, which has no ranges).
+ */
+static bool
+l4_and(uint16_t alo, uint16_t ahi, uint16_t am, uint16_t blo, uint16_t bhi, uint16_t bm,
+       uint16_t *olo, uint16_t *ohi, uint16_t *om)
+{
+	*om = 0;
+	if (am != 0 && bm != 0) {
+		if ((alo ^ blo) & am & bm)
+			return false;
+		*om = am | bm;
+		*olo = *ohi = (uint16_t)((alo & am) | (blo & bm));
+		if (*om == 0xffff)
+			*om = 0;
+		return true;
+	}
+	if (am != 0 || bm != 0) { /* one range, one bitmask */
+		uint16_t lo = am ? blo : alo, hi = am ? bhi : ahi, v = am ? alo : blo,
+			 mk = am ? am : bm, rlo, rhi;
+
+		if (lo == hi) { /* one port */
+			*olo = *ohi = lo;
+			return (lo & mk) == v;
+		}
+		if (!l4_as_range(v, mk, &rlo, &rhi))
+			return false;
+		alo = lo;
+		ahi = hi;
+		blo = rlo;
+		bhi = rhi;
+	}
+	*olo = alo > blo ? alo : blo;
+	*ohi = ahi < bhi ? ahi : bhi;
+	return *olo <= *ohi;
 }
 
 /* ternary MAC: bits both masks have must agree */
@@ -204,22 +319,43 @@ vs_ofp_pipe_intersect(const struct vs_cfg_match *a, const struct vs_cfg_match *b
 			o->field = (a->fields & (flag)) ? a->field : b->field;                     \
 	} while (0)
 	EXACT(VS_CFG_M_ETH_TYPE, eth_type);
-	EXACT(VS_CFG_M_VLAN_ID, vlan_none);
-	EXACT(VS_CFG_M_VLAN_ID, vlan_id);
 	EXACT(VS_CFG_M_VLAN_PCP, vlan_pcp);
 	EXACT(VS_CFG_M_IP_PROTO, ip_proto);
 	EXACT(VS_CFG_M_IP_DSCP, ip_dscp);
 	EXACT(VS_CFG_M_ICMP_TYPE, icmp_type);
 	EXACT(VS_CFG_M_ICMP_CODE, icmp_code);
 #undef EXACT
+	/* VLAN: value/mask over PRESENT | VID, back in the match's form */
+	if (both & VS_CFG_M_VLAN_ID) {
+		uint16_t av, amk, bv, bmk, v, mk;
+
+		vlan_vm(a, &av, &amk);
+		vlan_vm(b, &bv, &bmk);
+		if ((av ^ bv) & amk & bmk)
+			return false;
+		v = (uint16_t)((av & amk) | (bv & bmk));
+		mk = amk | bmk;
+		if (!(v & VS_OFPVID_PRESENT)) {
+			o->vlan_none = true;
+		} else {
+			o->vlan_id = v & 0x0fff;
+			if ((mk & 0x0fff) != 0x0fff) {
+				o->vlan_masked = true;
+				o->vlan_mask = mk & 0x0fff;
+			}
+		}
+	} else if (o->fields & VS_CFG_M_VLAN_ID) {
+		const struct vs_cfg_match *x = (a->fields & VS_CFG_M_VLAN_ID) ? a : b;
+
+		o->vlan_none = x->vlan_none;
+		o->vlan_id = x->vlan_id;
+		o->vlan_masked = x->vlan_masked;
+		o->vlan_mask = x->vlan_mask;
+	}
 #define PREFIX(flag, field)                                                                        \
 	do {                                                                                       \
 		if (both & (flag)) {                                                               \
-			if (prefix_in(&a->field, &b->field))                                       \
-				o->field = b->field;                                               \
-			else if (prefix_in(&b->field, &a->field))                                  \
-				o->field = a->field;                                               \
-			else                                                                       \
+			if (!prefix_and(&a->field, &b->field, &o->field))                          \
 				return false;                                                      \
 		} else if (o->fields & (flag)) {                                                   \
 			o->field = (a->fields & (flag)) ? a->field : b->field;                     \
@@ -228,21 +364,21 @@ vs_ofp_pipe_intersect(const struct vs_cfg_match *a, const struct vs_cfg_match *b
 	PREFIX(VS_CFG_M_IP_SRC, ip_src);
 	PREFIX(VS_CFG_M_IP_DST, ip_dst);
 #undef PREFIX
-#define RANGE(flag, lo, hi)                                                                        \
+#define L4(flag, lo, hi, mask)                                                                     \
 	do {                                                                                       \
 		if (both & (flag)) {                                                               \
-			o->lo = a->lo > b->lo ? a->lo : b->lo;                                     \
-			o->hi = a->hi < b->hi ? a->hi : b->hi;                                     \
-			if (o->lo > o->hi)                                                         \
+			if (!l4_and(a->lo, a->hi, a->mask, b->lo, b->hi, b->mask, &o->lo, &o->hi,  \
+				    &o->mask))                                                     \
 				return false;                                                      \
 		} else if (o->fields & (flag)) {                                                   \
 			o->lo = (a->fields & (flag)) ? a->lo : b->lo;                              \
 			o->hi = (a->fields & (flag)) ? a->hi : b->hi;                              \
+			o->mask = (a->fields & (flag)) ? a->mask : b->mask;                        \
 		}                                                                                  \
 	} while (0)
-	RANGE(VS_CFG_M_L4_SRC, l4_src_lo, l4_src_hi);
-	RANGE(VS_CFG_M_L4_DST, l4_dst_lo, l4_dst_hi);
-#undef RANGE
+	L4(VS_CFG_M_L4_SRC, l4_src_lo, l4_src_hi, l4_src_mask);
+	L4(VS_CFG_M_L4_DST, l4_dst_lo, l4_dst_hi, l4_dst_mask);
+#undef L4
 	/* prerequisites: one IP family, and the ethertype that goes with it */
 	if ((o->fields & VS_CFG_M_IP_SRC) && (o->fields & VS_CFG_M_IP_DST) &&
 	    o->ip_src.family != o->ip_dst.family)
@@ -280,7 +416,11 @@ vs_ofp_pipe_covers(const struct vs_cfg_match *req, const struct vs_cfg_match *m)
 struct known {
 	bool eth_src, eth_dst;
 	struct vs_cfg_mac src, dst;
-	int vlan; /* 0: as received, 1: pushed (vid, pcp), 2: popped (unknown) */
+	/* 0: the outer tag as received; 1: a tag is there (pushed, or the
+	 * received one set), the fields below known where vid_known/pcp_known;
+	 * 2: popped (whether a tag is left, and its fields, unknown) */
+	int vlan;
+	bool vid_known, pcp_known;
 	uint16_t vid;
 	uint8_t pcp;
 };
@@ -317,6 +457,8 @@ track(struct walk *w, struct known *k, const struct vs_cfg_action *a, uint32_t n
 		case VS_CFG_ACT_OUTPUT:
 		case VS_CFG_ACT_DROP:
 		case VS_CFG_ACT_FLOOD:
+		case VS_CFG_ACT_ALL:
+		case VS_CFG_ACT_IN_PORT:
 		case VS_CFG_ACT_CONTROLLER:
 		case VS_CFG_ACT_NORMAL:
 			break;
@@ -330,11 +472,31 @@ track(struct walk *w, struct known *k, const struct vs_cfg_action *a, uint32_t n
 			break;
 		case VS_CFG_ACT_PUSH_VLAN:
 			k->vlan = 1;
+			k->vid_known = k->pcp_known = true;
 			k->vid = a[i].vlan_id;
 			k->pcp = a[i].vlan_pcp;
 			break;
 		case VS_CFG_ACT_POP_VLAN:
 			k->vlan = 2;
+			k->vid_known = k->pcp_known = false;
+			break;
+		case VS_CFG_ACT_SET_VLAN_VID:
+		case VS_CFG_ACT_SET_VLAN_PCP:
+			/* on the tag the flow's own match (or a push) says is
+			 * there (OFPBAC_MATCH_INCONSISTENT otherwise); after a pop
+			 * whether one is left is not known: not modelled */
+			if (k->vlan == 2)
+				return werr(w, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_TYPE,
+					    "a set_field on the VLAN tag after pop_vlan in an "
+					    "earlier table is not modelled");
+			k->vlan = 1;
+			if (a[i].type == VS_CFG_ACT_SET_VLAN_VID) {
+				k->vid_known = true;
+				k->vid = a[i].vlan_id;
+			} else {
+				k->pcp_known = true;
+				k->pcp = a[i].vlan_pcp;
+			}
 			break;
 		default:
 			return werr(w, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_TYPE,
@@ -385,14 +547,25 @@ rewrite(struct walk *w, const struct known *k, const struct vs_cfg_match *m,
 		return werr(w, VS_OFPET_BAD_MATCH, VS_OFPBMC_BAD_PREREQ,
 			    "a VLAN match after pop_vlan in an earlier table");
 	if (k->vlan == 1) {
-		if ((m->fields & VS_CFG_M_VLAN_ID) && (m->vlan_none || m->vlan_id != k->vid))
+		/* a tag is there: "untagged" takes nothing; a known field
+		 * decides its match, an unknown one is the received tag's */
+		if ((m->fields & VS_CFG_M_VLAN_ID) && m->vlan_none)
 			*none = true;
-		if ((m->fields & VS_CFG_M_VLAN_PCP) && m->vlan_pcp != k->pcp)
-			*none = true;
-		out->fields &= ~(uint32_t)(VS_CFG_M_VLAN_ID | VS_CFG_M_VLAN_PCP);
-		out->vlan_none = false;
-		out->vlan_id = 0;
-		out->vlan_pcp = 0;
+		if ((m->fields & VS_CFG_M_VLAN_ID) && k->vid_known) {
+			if (!m->vlan_none && !vlan_takes(m, k->vid))
+				*none = true;
+			out->fields &= ~(uint32_t)VS_CFG_M_VLAN_ID;
+			out->vlan_none = false;
+			out->vlan_id = 0;
+			out->vlan_masked = false;
+			out->vlan_mask = 0;
+		}
+		if ((m->fields & VS_CFG_M_VLAN_PCP) && k->pcp_known) {
+			if (m->vlan_pcp != k->pcp)
+				*none = true;
+			out->fields &= ~(uint32_t)VS_CFG_M_VLAN_PCP;
+			out->vlan_pcp = 0;
+		}
 	}
 	return 0;
 }
@@ -410,12 +583,16 @@ set_slot(enum vs_cfg_action_type t)
 		return 2;
 	case VS_CFG_ACT_SET_ETH_DST:
 		return 3;
-	default: /* output, flood, controller, normal, drop: the one output */
+	case VS_CFG_ACT_SET_VLAN_VID:
 		return 4;
+	case VS_CFG_ACT_SET_VLAN_PCP:
+		return 5;
+	default: /* output, in_port, flood, all, controller, normal, drop: the one output */
+		return 6;
 	}
 }
 
-#define N_SLOTS 5
+#define N_SLOTS 7
 
 struct aset {
 	bool has[N_SLOTS];
@@ -436,12 +613,12 @@ static int
 emit(struct walk *w, const struct vs_cfg_match *m, const struct path *pa, bool miss)
 {
 	struct vs_ofp_drv *d;
-	uint32_t i, n = pa->n_acts;
+	uint32_t i, n = pa->n_acts, n_set = 0;
 	int s;
 
-	if (!miss && pa->n_acts + (uint32_t)pa->set.has[0] + pa->set.has[1] + pa->set.has[2] +
-			     pa->set.has[3] + pa->set.has[4] >
-			 VS_CFG_MAX_ACTIONS)
+	for (s = 0; s < N_SLOTS; s++)
+		n_set += pa->set.has[s];
+	if (!miss && pa->n_acts + n_set > VS_CFG_MAX_ACTIONS)
 		return werr(w, VS_OFPET_BAD_ACTION, VS_OFPBAC_TOO_MANY,
 			    "more actions on one path than a rule holds");
 	if (w->dry > 0)
@@ -457,10 +634,17 @@ emit(struct walk *w, const struct vs_cfg_match *m, const struct path *pa, bool m
 	d->spec.priority = pa->flows[0]->priority;
 	d->spec.match = *m;
 	memcpy(d->spec.actions, pa->acts, sizeof(pa->acts[0]) * n);
-	if (!miss) {
-		for (s = 0; s < N_SLOTS; s++)
-			if (pa->set.has[s])
-				d->spec.actions[n++] = pa->set.a[s];
+	for (i = 0; i < n; i++)
+		d->spec.actions[i].in_set = false;
+	/* the action set, in its order, marked as such for the pipeline; one
+	 * without an output does nothing (OpenFlow 1.3 5.10) */
+	if (!miss && pa->set.has[N_SLOTS - 1]) {
+		for (s = 0; s < N_SLOTS; s++) {
+			if (pa->set.has[s]) {
+				d->spec.actions[n] = pa->set.a[s];
+				d->spec.actions[n++].in_set = true;
+			}
+		}
 	}
 	/* a drop in the middle of a list means nothing; alone it is the verdict */
 	{

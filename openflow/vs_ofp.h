@@ -10,10 +10,11 @@
  * length when the message is complete.
  *
  * Supported subset: HELLO (version bitmap), ERROR, ECHO, FEATURES,
- * GET/SET_CONFIG, BARRIER, FLOW_MOD (OXM match on the fields below,
- * APPLY_ACTIONS with OUTPUT, GOTO_TABLE), FLOW_REMOVED, MULTIPART DESC,
- * FLOW, AGGREGATE, TABLE, TABLE_FEATURES and PORT_DESC. Anything else is
- * refused with its exact error code (see docs/openflow.md).
+ * GET/SET_CONFIG, BARRIER, FLOW_MOD (OXM match on the fields below;
+ * APPLY_ACTIONS, WRITE_ACTIONS, CLEAR_ACTIONS and GOTO_TABLE with OUTPUT,
+ * PUSH_VLAN, POP_VLAN and SET_FIELD actions), FLOW_REMOVED, PACKET_OUT,
+ * MULTIPART DESC, FLOW, AGGREGATE, TABLE, TABLE_FEATURES and PORT_DESC.
+ * Anything else is refused with its exact error code (see docs/openflow.md).
  *
  * No DPDK here: control thread, testable and fuzzable alone.
  */
@@ -75,14 +76,41 @@ enum {
 enum {
 	VS_OFPBAC_BAD_TYPE = 0,
 	VS_OFPBAC_BAD_LEN = 1,
+	VS_OFPBAC_BAD_EXPERIMENTER = 2,
 	VS_OFPBAC_BAD_OUT_PORT = 4,
+	VS_OFPBAC_BAD_ARGUMENT = 5,
 	VS_OFPBAC_TOO_MANY = 7,
+	VS_OFPBAC_MATCH_INCONSISTENT = 10,
+	VS_OFPBAC_BAD_SET_TYPE = 13,
+	VS_OFPBAC_BAD_SET_LEN = 14,
+	VS_OFPBAC_BAD_SET_ARGUMENT = 15,
 };
 enum {
 	VS_OFPBIC_UNKNOWN_INST = 0,
 	VS_OFPBIC_UNSUP_INST = 1,
 	VS_OFPBIC_BAD_TABLE_ID = 2,
 	VS_OFPBIC_BAD_LEN = 7,
+	VS_OFPBIC_DUP_INST = 9, /* numbered as OpenFlow 1.4 does (1.3 has no code for it) */
+};
+
+/* Instruction types (enum ofp_instruction_type). */
+enum {
+	VS_OFPIT_GOTO_TABLE = 1,
+	VS_OFPIT_WRITE_METADATA = 2,
+	VS_OFPIT_WRITE_ACTIONS = 3,
+	VS_OFPIT_APPLY_ACTIONS = 4,
+	VS_OFPIT_CLEAR_ACTIONS = 5,
+	VS_OFPIT_METER = 6,
+	VS_OFPIT_EXPERIMENTER = 0xffff,
+};
+
+/* Action types (enum ofp_action_type) we decode. */
+enum {
+	VS_OFPAT_OUTPUT = 0,
+	VS_OFPAT_PUSH_VLAN = 17,
+	VS_OFPAT_POP_VLAN = 18,
+	VS_OFPAT_SET_FIELD = 25,
+	VS_OFPAT_EXPERIMENTER = 0xffff,
 };
 enum {
 	VS_OFPBMC_BAD_TYPE = 0,
@@ -209,7 +237,30 @@ struct vs_ofp_match {
 	uint8_t mask[VS_OXM_MAX][16];
 };
 
-#define VS_OFP_MAX_OUTPUTS 16
+/*
+ * One action of an action list or set. output: port (and max_len for
+ * CONTROLLER); push_vlan: ethertype (0x8100 or 0x88a8); set_field: the OXM
+ * field index (VS_OXM_*) and its value in network order, left aligned.
+ * Decoded actions are zeroed first, so two equal actions compare equal.
+ */
+enum vs_ofp_act_type {
+	VS_OFPACT_OUTPUT,
+	VS_OFPACT_PUSH_VLAN,
+	VS_OFPACT_POP_VLAN,
+	VS_OFPACT_SET_FIELD
+};
+
+struct vs_ofp_action {
+	uint8_t type;	    /* enum vs_ofp_act_type */
+	uint8_t field;	    /* set_field: OXM field index as in vs_ofp_match */
+	uint16_t ethertype; /* push_vlan */
+	uint16_t max_len;   /* output:CONTROLLER */
+	uint32_t port;	    /* output */
+	uint8_t value[16];  /* set_field, wire order */
+};
+
+#define VS_OFP_MAX_ACTIONS 16
+#define VS_OFP_NO_GOTO	   0xff
 
 struct vs_ofp_flow_mod {
 	uint64_t cookie, cookie_mask;
@@ -221,14 +272,14 @@ struct vs_ofp_flow_mod {
 	uint32_t out_port, out_group;
 	uint16_t flags;
 	struct vs_ofp_match match;
-	/* APPLY_ACTIONS OUTPUT ports, in order; none: drop */
-	uint32_t outputs[VS_OFP_MAX_OUTPUTS];
-	uint32_t n_outputs;
-	uint16_t ctl_max_len; /* max_len of the last OUTPUT:CONTROLLER (0xffff: whole frame) */
-	uint8_t goto_table;   /* GOTO_TABLE; VS_OFP_NO_GOTO when absent */
+	/* no instruction at all: drop */
+	struct vs_ofp_action apply[VS_OFP_MAX_ACTIONS]; /* APPLY_ACTIONS, in order */
+	uint32_t n_apply;
+	struct vs_ofp_action write[VS_OFP_MAX_ACTIONS]; /* WRITE_ACTIONS (the action set) */
+	uint32_t n_write;
+	bool clear_actions; /* CLEAR_ACTIONS present */
+	uint8_t goto_table; /* GOTO_TABLE target, VS_OFP_NO_GOTO when absent */
 };
-
-#define VS_OFP_NO_GOTO 0xff
 
 /* Packet-in reasons (enum ofp_packet_in_reason). */
 enum { VS_OFPR_NO_MATCH = 0, VS_OFPR_ACTION = 1 };
@@ -248,8 +299,8 @@ struct vs_ofp_packet_in {
 struct vs_ofp_packet_out {
 	uint32_t buffer_id;
 	uint32_t in_port;
-	uint32_t outputs[VS_OFP_MAX_OUTPUTS]; /* OUTPUT actions' ports, in order */
-	uint32_t n_outputs;
+	struct vs_ofp_action actions[VS_OFP_MAX_ACTIONS]; /* in order */
+	uint32_t n_actions;
 	const uint8_t *data; /* points into the message */
 	size_t size;
 };
@@ -274,10 +325,12 @@ struct vs_ofp_flow_stats {
 	uint16_t priority, idle_timeout, hard_timeout, flags;
 	uint64_t cookie, packet_count, byte_count;
 	const struct vs_ofp_match *match;
-	const uint32_t *outputs;
-	uint32_t n_outputs;
-	uint16_t ctl_max_len; /* of an OUTPUT:CONTROLLER */
-	uint8_t goto_table;   /* VS_OFP_NO_GOTO: none */
+	const struct vs_ofp_action *apply; /* APPLY_ACTIONS (none when n_apply is 0) */
+	uint32_t n_apply;
+	const struct vs_ofp_action *write; /* WRITE_ACTIONS (none when n_write is 0) */
+	uint32_t n_write;
+	bool clear_actions;
+	uint8_t goto_table; /* VS_OFP_NO_GOTO: none */
 };
 
 /* A FLOW_REMOVED. */
@@ -401,7 +454,7 @@ int vs_ofp_dec_multipart_req(const uint8_t *msg, size_t size, struct vs_ofp_mult
 int vs_ofp_dec_packet_in(const uint8_t *msg, size_t size, struct vs_ofp_packet_in *pi,
 			 struct vs_ofp_err *e);
 /*
- * PACKET_OUT: OUTPUT actions only; a buffer_id other than NO_BUFFER is
+ * PACKET_OUT: its action list (as a FLOW_MOD's); a buffer_id other than NO_BUFFER is
  * BAD_REQUEST/BUFFER_UNKNOWN (the switch buffers nothing). po->data points
  * into msg.
  */

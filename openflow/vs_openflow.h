@@ -127,7 +127,5 @@ int vs_ofp_match_to_cfg(const struct vs_config *cfg, const struct vs_ofp_match *
 /* -ENOENT when the rule match cannot be written as OXM (an L4 range, an unknown port). */
 int vs_ofp_match_from_cfg(const struct vs_config *cfg, const struct vs_cfg_match *m,
 			  struct vs_ofp_match *out);
-/* Whether rule match m is inside req (every field req has, m has as tight or tighter). */
-bool vs_ofp_match_covers(const struct vs_cfg_match *req, const struct vs_cfg_match *m);
 
 #endif /* VS_OPENFLOW_H */

@@ -162,6 +162,24 @@ set8(struct vs_ofp_match *m, unsigned int f, uint8_t v)
 }
 
 static void
+out_act(struct vs_ofp_action *a, uint32_t port, uint16_t max_len)
+{
+	memset(a, 0, sizeof(*a));
+	a->type = VS_OFPACT_OUTPUT;
+	a->port = port;
+	a->max_len = max_len;
+}
+
+static void
+set_act(struct vs_ofp_action *a, unsigned int field, const void *v)
+{
+	memset(a, 0, sizeof(*a));
+	a->type = VS_OFPACT_SET_FIELD;
+	a->field = (uint8_t)field;
+	memcpy(a->value, v, vs_ofp_field_size(field));
+}
+
+static void
 round_trip(const struct vs_ofp_flow_mod *fm)
 {
 	static struct vs_ofp_flow_mod back;
@@ -175,9 +193,12 @@ round_trip(const struct vs_ofp_flow_mod *fm)
 	cr_expect_eq(back.cookie, fm->cookie);
 	cr_expect_eq(back.priority, fm->priority);
 	cr_expect_eq(back.command, fm->command);
-	cr_expect_eq(back.n_outputs, fm->n_outputs);
+	cr_expect_eq(back.n_apply, fm->n_apply);
+	cr_expect_arr_eq(back.apply, fm->apply, fm->n_apply * sizeof(fm->apply[0]));
+	cr_expect_eq(back.n_write, fm->n_write);
+	cr_expect_arr_eq(back.write, fm->write, fm->n_write * sizeof(fm->write[0]));
+	cr_expect_eq(back.clear_actions, fm->clear_actions);
 	cr_expect_eq(back.goto_table, fm->goto_table ? fm->goto_table : VS_OFP_NO_GOTO);
-	cr_expect_arr_eq(back.outputs, fm->outputs, fm->n_outputs * sizeof(fm->outputs[0]));
 	cr_expect_eq(back.match.present, fm->match.present);
 	cr_expect_eq(back.match.masked, fm->match.masked);
 	cr_expect_arr_eq(&back.match, &fm->match, sizeof(fm->match));
@@ -199,9 +220,10 @@ Test(ofp_codec, flow_mod_round_trips_every_field)
 	fm.buffer_id = VS_OFP_NO_BUFFER;
 	fm.out_port = VS_OFPP_ANY;
 	fm.out_group = VS_OFPG_ANY;
-	fm.outputs[0] = 2;
-	fm.outputs[1] = VS_OFPP_FLOOD;
-	fm.n_outputs = 2;
+	fm.goto_table = VS_OFP_NO_GOTO;
+	out_act(&fm.apply[0], 2, 0xffff);
+	out_act(&fm.apply[1], VS_OFPP_FLOOD, 0xffff);
+	fm.n_apply = 2;
 	vs_ofp_match_set(&fm.match, VS_OXM_IN_PORT, port, NULL);
 	vs_ofp_match_set(&fm.match, VS_OXM_ETH_DST, mac, macm);
 	vs_ofp_match_set(&fm.match, VS_OXM_ETH_SRC, mac2, NULL);
@@ -244,7 +266,7 @@ Test(ofp_codec, flow_mod_round_trips_every_field)
 	set8(&fm.match, VS_OXM_IP_PROTO, 132);
 	set16(&fm.match, VS_OXM_SCTP_SRC, 1);
 	set16(&fm.match, VS_OXM_SCTP_DST, 2);
-	fm.n_outputs = 0; /* drop: no instruction */
+	fm.n_apply = 0; /* drop: no instruction */
 	fm.command = VS_OFPFC_DELETE_STRICT;
 	round_trip(&fm);
 
@@ -256,7 +278,8 @@ Test(ofp_codec, flow_mod_round_trips_every_field)
 	fm.command = VS_OFPFC_ADD;
 	fm.goto_table = 3;
 	round_trip(&fm);
-	fm.n_outputs = 1;
+	out_act(&fm.apply[0], 2, 0xffff);
+	fm.n_apply = 1;
 	round_trip(&fm);
 	fm.goto_table = VS_OFP_NO_GOTO;
 	round_trip(&fm);
@@ -324,11 +347,44 @@ Test(ofp_codec, flow_removed_aggregate_and_table_stats)
 	vs_ofp_buf_free(&b);
 }
 
+Test(ofp_codec, flow_mod_round_trips_every_action_and_instruction)
+{
+	static struct vs_ofp_flow_mod fm;
+	uint8_t mac[6] = {2, 0, 0, 0, 0, 9}, vid[2] = {0x10, 0x64}, pcp = 5;
+
+	memset(&fm, 0, sizeof(fm));
+	fm.priority = 7;
+	fm.buffer_id = VS_OFP_NO_BUFFER;
+	fm.out_port = VS_OFPP_ANY;
+	fm.out_group = VS_OFPG_ANY;
+	memset(&fm.apply[0], 0, sizeof(fm.apply[0]));
+	fm.apply[0].type = VS_OFPACT_PUSH_VLAN;
+	fm.apply[0].ethertype = 0x88a8;
+	set_act(&fm.apply[1], VS_OXM_VLAN_VID, vid);
+	set_act(&fm.apply[2], VS_OXM_VLAN_PCP, &pcp);
+	set_act(&fm.apply[3], VS_OXM_ETH_SRC, mac);
+	out_act(&fm.apply[4], VS_OFPP_CONTROLLER, 128);
+	out_act(&fm.apply[5], VS_OFPP_IN_PORT, 0);
+	fm.n_apply = 6;
+	memset(&fm.write[0], 0, sizeof(fm.write[0]));
+	fm.write[0].type = VS_OFPACT_POP_VLAN;
+	set_act(&fm.write[1], VS_OXM_ETH_DST, mac);
+	out_act(&fm.write[2], VS_OFPP_NORMAL, 0xffff);
+	fm.n_write = 3;
+	fm.clear_actions = true;
+	fm.goto_table = 3;
+	round_trip(&fm);
+	fm.goto_table = VS_OFP_NO_GOTO;
+	fm.clear_actions = false;
+	fm.n_apply = 0;
+	round_trip(&fm);
+}
+
 struct bad_case {
 	const char *what;
 	uint8_t oxm[40];
 	size_t n_oxm;
-	uint8_t ins[48];
+	uint8_t ins[160];
 	size_t n_ins;
 	uint8_t command;
 	uint16_t type, code;
@@ -440,7 +496,7 @@ static const struct bad_case bad[] = {
      16,
      0,
      VS_OFPET_BAD_INSTRUCTION,
-     VS_OFPBIC_UNSUP_INST},
+     VS_OFPBIC_DUP_INST},
     {"goto_table length 16",
      {0},
      0,
@@ -449,14 +505,191 @@ static const struct bad_case bad[] = {
      0,
      VS_OFPET_BAD_INSTRUCTION,
      VS_OFPBIC_BAD_LEN},
-    {"write_actions",
+    {"goto_table back to its own table",
      {0},
      0,
-     {0, 3, 0, 8, 0, 0, 0, 0},
+     {0, 1, 0, 8, 0, 0, 0, 0},
+     8,
+     0,
+     VS_OFPET_BAD_INSTRUCTION,
+     VS_OFPBIC_BAD_TABLE_ID},
+    {"goto_table of 16 bytes",
+     {0},
+     0,
+     {0, 1, 0, 16, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+     16,
+     0,
+     VS_OFPET_BAD_INSTRUCTION,
+     VS_OFPBIC_BAD_LEN},
+    {"clear_actions of 16 bytes",
+     {0},
+     0,
+     {0, 5, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+     16,
+     0,
+     VS_OFPET_BAD_INSTRUCTION,
+     VS_OFPBIC_BAD_LEN},
+    {"write_metadata",
+     {0},
+     0,
+     {0, 2, 0, 24, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1},
+     24,
+     0,
+     VS_OFPET_BAD_INSTRUCTION,
+     VS_OFPBIC_UNSUP_INST},
+    {"meter",
+     {0},
+     0,
+     {0, 6, 0, 8, 0, 0, 0, 1},
      8,
      0,
      VS_OFPET_BAD_INSTRUCTION,
      VS_OFPBIC_UNSUP_INST},
+    {"apply_actions twice",
+     {0},
+     0,
+     {0, 4, 0, 8, 0, 0, 0, 0, 0, 4, 0, 8, 0, 0, 0, 0},
+     16,
+     0,
+     VS_OFPET_BAD_INSTRUCTION,
+     VS_OFPBIC_DUP_INST},
+    {"clear_actions twice",
+     {0},
+     0,
+     {0, 5, 0, 8, 0, 0, 0, 0, 0, 3, 0, 8, 0, 0, 0, 0, 0, 5, 0, 8, 0, 0, 0, 0},
+     24,
+     0,
+     VS_OFPET_BAD_INSTRUCTION,
+     VS_OFPBIC_DUP_INST},
+    {"push_vlan 0x0800",
+     {0},
+     0,
+     {0, 4, 0, 16, 0, 0, 0, 0, 0, 17, 0, 8, 0x08, 0x00, 0, 0},
+     16,
+     0,
+     VS_OFPET_BAD_ACTION,
+     VS_OFPBAC_BAD_ARGUMENT},
+    {"push_vlan of 16 bytes",
+     {0},
+     0,
+     {0, 4, 0, 24, 0, 0, 0, 0, 0, 17, 0, 16, 0x81, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+     24,
+     0,
+     VS_OFPET_BAD_ACTION,
+     VS_OFPBAC_BAD_LEN},
+    {"pop_vlan of 16 bytes in write_actions",
+     {0},
+     0,
+     {0, 3, 0, 24, 0, 0, 0, 0, 0, 18, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+     24,
+     0,
+     VS_OFPET_BAD_ACTION,
+     VS_OFPBAC_BAD_LEN},
+    {"set_queue",
+     {0},
+     0,
+     {0, 3, 0, 16, 0, 0, 0, 0, 0, 21, 0, 8, 0, 0, 0, 1},
+     16,
+     0,
+     VS_OFPET_BAD_ACTION,
+     VS_OFPBAC_BAD_TYPE},
+    {"group",
+     {0},
+     0,
+     {0, 4, 0, 16, 0, 0, 0, 0, 0, 22, 0, 8, 0, 0, 0, 1},
+     16,
+     0,
+     VS_OFPET_BAD_ACTION,
+     VS_OFPBAC_BAD_TYPE},
+    {"dec_nw_ttl",
+     {0},
+     0,
+     {0, 4, 0, 16, 0, 0, 0, 0, 0, 24, 0, 8, 0, 0, 0, 0},
+     16,
+     0,
+     VS_OFPET_BAD_ACTION,
+     VS_OFPBAC_BAD_TYPE},
+    {"push_mpls",
+     {0},
+     0,
+     {0, 4, 0, 16, 0, 0, 0, 0, 0, 19, 0, 8, 0x88, 0x47, 0, 0},
+     16,
+     0,
+     VS_OFPET_BAD_ACTION,
+     VS_OFPBAC_BAD_TYPE},
+    {"experimenter action",
+     {0},
+     0,
+     {0, 4, 0, 24, 0, 0, 0, 0, 0xff, 0xff, 0, 16, 0, 0, 0x23, 0x20, 0, 0, 0, 0, 0, 0, 0, 0},
+     24,
+     0,
+     VS_OFPET_BAD_ACTION,
+     VS_OFPBAC_BAD_EXPERIMENTER},
+    {"set_field of an experimenter class",
+     {0},
+     0,
+     {0, 4, 0, 24, 0, 0, 0, 0, 0, 25, 0, 16, 0xff, 0xff, 0x08, 6, 0, 0, 0, 0, 0, 1, 0, 0},
+     24,
+     0,
+     VS_OFPET_BAD_ACTION,
+     VS_OFPBAC_BAD_SET_TYPE},
+    {"set_field of an unknown field (metadata)",
+     {0},
+     0,
+     {0, 4, 0, 24, 0, 0, 0, 0, 0, 25, 0, 16, 0x80, 0, 0x04, 8, 0, 0, 0, 0, 0, 0, 0, 1},
+     24,
+     0,
+     VS_OFPET_BAD_ACTION,
+     VS_OFPBAC_BAD_SET_TYPE},
+    {"set_field eth_src of 4 bytes",
+     {0},
+     0,
+     {0, 4, 0, 24, 0, 0, 0, 0, 0, 25, 0, 16, 0x80, 0, 0x08, 4, 0, 0, 0, 1, 0, 0, 0, 0},
+     24,
+     0,
+     VS_OFPET_BAD_ACTION,
+     VS_OFPBAC_BAD_SET_LEN},
+    {"set_field eth_src padded to 24",
+     {0},
+     0,
+     {0, 4, 0, 32, 0, 0, 0, 0, 0, 25, 0, 24, 0x80, 0, 0x08, 6,
+      0, 0, 0, 0,  0, 1, 0, 0, 0, 0,  0, 0,  0,	   0, 0,    0},
+     32,
+     0,
+     VS_OFPET_BAD_ACTION,
+     VS_OFPBAC_BAD_SET_LEN},
+    {"set_field with a mask",
+     {0},
+     0,
+     {0, 4, 0, 24, 0, 0, 0, 0, 0, 25, 0, 16, 0x80, 0, 0x0d, 4, 0, 1, 0xff, 0xff, 0, 0, 0, 0},
+     24,
+     0,
+     VS_OFPET_BAD_ACTION,
+     VS_OFPBAC_BAD_SET_ARGUMENT},
+    {"set_field of 8 bytes (no room for its value)",
+     {0},
+     0,
+     {0, 4, 0, 16, 0, 0, 0, 0, 0, 25, 0, 8, 0x80, 0, 0x0c, 2},
+     16,
+     0,
+     VS_OFPET_BAD_ACTION,
+     VS_OFPBAC_BAD_SET_LEN},
+    {"set_field vlan_vid 0x0064 (no OFPVID_PRESENT)",
+     {0},
+     0,
+     {0, 4, 0, 24, 0, 0, 0, 0, 0, 25, 0, 16, 0x80, 0, 0x0c, 2, 0, 100, 0, 0, 0, 0, 0, 0},
+     24,
+     0,
+     VS_OFPET_BAD_ACTION,
+     VS_OFPBAC_BAD_SET_ARGUMENT},
+    {"set_field vlan_pcp 8",
+     {0},
+     0,
+     {0, 4, 0, 24, 0, 0, 0, 0, 0, 25, 0, 16, 0x80, 0, 0x0e, 1, 8, 0, 0, 0, 0, 0, 0, 0},
+     24,
+     0,
+     VS_OFPET_BAD_ACTION,
+     VS_OFPBAC_BAD_SET_ARGUMENT},
     {"instruction type 99",
      {0},
      0,
@@ -481,14 +714,14 @@ static const struct bad_case bad[] = {
      0,
      VS_OFPET_BAD_INSTRUCTION,
      VS_OFPBIC_BAD_LEN},
-    {"set_field action",
+    {"set_field action after a bad one",
      {0},
      0,
      {0, 4, 0, 24, 0, 0, 0, 0, 0, 25, 0, 16, 0x80, 0, 0x08, 6, 0, 0, 0, 0, 0, 1, 0, 0},
-     24,
+     16,
      0,
-     VS_OFPET_BAD_ACTION,
-     VS_OFPBAC_BAD_TYPE},
+     VS_OFPET_BAD_INSTRUCTION,
+     VS_OFPBIC_BAD_LEN},
     {"output of 8 bytes",
      {0},
      0,
@@ -524,8 +757,10 @@ Test(ofp_codec, every_error_class_has_its_code)
 
 	n = raw_flow_mod(msg, 0, NULL, 0, output2, sizeof(output2));
 	cr_assert_eq(vs_ofp_dec_flow_mod(msg, n, &fm, NULL), 0, "the base message is fine");
-	cr_expect_eq(fm.n_outputs, 1);
-	cr_expect_eq(fm.outputs[0], 2);
+	cr_expect_eq(fm.n_apply, 1);
+	cr_expect_eq(fm.apply[0].type, VS_OFPACT_OUTPUT);
+	cr_expect_eq(fm.apply[0].port, 2);
+	cr_expect_eq(fm.goto_table, VS_OFP_NO_GOTO);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		const struct bad_case *c = &bad[i];
 		struct vs_ofp_err e = {0xffff, 0xffff};
@@ -616,7 +851,8 @@ Test(ofp_codec, flow_stats_split_below_64k)
 	enum { N = 3000 };
 	static struct vs_ofp_flow_stats fs[N];
 	static struct vs_ofp_match m;
-	uint32_t out = 2, seen = 0;
+	struct vs_ofp_action out = {.type = VS_OFPACT_OUTPUT, .port = 2, .max_len = 0xffff};
+	uint32_t seen = 0;
 	struct vs_ofp_buf b;
 	size_t pos = 0;
 	int msgs = 0, i;
@@ -625,8 +861,9 @@ Test(ofp_codec, flow_stats_split_below_64k)
 	for (i = 0; i < N; i++) {
 		fs[i].priority = (uint16_t)i;
 		fs[i].match = &m;
-		fs[i].outputs = &out;
-		fs[i].n_outputs = 1;
+		fs[i].apply = &out;
+		fs[i].n_apply = 1;
+		fs[i].goto_table = VS_OFP_NO_GOTO;
 		fs[i].packet_count = (uint64_t)i * 10;
 	}
 	vs_ofp_buf_init(&b);
@@ -703,8 +940,12 @@ Test(ofp_codec, packet_out_round_trips_and_refuses)
 	static const uint8_t frame[64] = {0, 1, 2, 3, 4, 5, 6, 7};
 	struct vs_ofp_packet_out po = {.buffer_id = VS_OFP_NO_BUFFER,
 				       .in_port = VS_OFPP_CONTROLLER,
-				       .outputs = {2, VS_OFPP_FLOOD, VS_OFPP_IN_PORT},
-				       .n_outputs = 3,
+				       .actions = {{.type = VS_OFPACT_OUTPUT, .port = 2},
+						   {.type = VS_OFPACT_OUTPUT,
+						    .port = VS_OFPP_FLOOD},
+						   {.type = VS_OFPACT_OUTPUT,
+						    .port = VS_OFPP_IN_PORT}},
+				       .n_actions = 3,
 				       .data = frame,
 				       .size = sizeof(frame)},
 				 out;
@@ -716,10 +957,10 @@ Test(ofp_codec, packet_out_round_trips_and_refuses)
 	cr_assert_eq(b.len, 24 + 3 * 16 + 64);
 	cr_assert_eq(vs_ofp_dec_packet_out(b.data, b.len, &out, &e), 0);
 	cr_expect_eq(out.in_port, VS_OFPP_CONTROLLER);
-	cr_assert_eq(out.n_outputs, 3);
-	cr_expect_eq(out.outputs[0], 2);
-	cr_expect_eq(out.outputs[1], VS_OFPP_FLOOD);
-	cr_expect_eq(out.outputs[2], VS_OFPP_IN_PORT);
+	cr_assert_eq(out.n_actions, 3);
+	cr_expect_eq(out.actions[0].port, 2);
+	cr_expect_eq(out.actions[1].port, VS_OFPP_FLOOD);
+	cr_expect_eq(out.actions[2].port, VS_OFPP_IN_PORT);
 	cr_assert_eq(out.size, 64);
 	cr_expect_eq(memcmp(out.data, frame, 64), 0);
 	vs_ofp_buf_free(&b);

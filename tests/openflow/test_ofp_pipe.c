@@ -4,7 +4,9 @@
  * over a backend double that keeps the derived rules as a priority-ordered
  * list:
  *  - differential: random multi-table pipelines (ternary MAC matches, IP
- *    prefixes, VLANs, set_field and push_vlan before a goto, clear and
+ *    prefixes and arbitrary IP masks, VLANs exact and under a mask, PCPs,
+ *    L4 ports exact and under a mask; set_field eth_dst/vlan_vid/vlan_pcp,
+ *    push_vlan and pop_vlan before a goto, output to in_port/all, clear and
  *    write actions, misses in later tables) changed by random adds,
  *    modifies and deletes; after every change, random packets looked up in
  *    the derived rules (highest priority, lowest tiebreak) must get exactly
@@ -172,7 +174,9 @@ fb_reset(void)
 struct pkt {
 	int in_port; /* 1..3 */
 	struct vs_cfg_mac dst;
-	int vlan; /* -1: untagged */
+	int n_tags; /* tag[0] is the outer one */
+	uint16_t vid[4];
+	uint8_t pcp[4];
 	uint8_t proto;
 	uint8_t ip[4];
 	uint16_t l4;
@@ -198,23 +202,33 @@ match_pkt(const struct vs_cfg_match *m, const struct pkt *p)
 	if ((m->fields & VS_CFG_M_ETH_TYPE) && m->eth_type != 0x0800)
 		return false;
 	if (m->fields & VS_CFG_M_VLAN_ID) {
-		if (m->vlan_none ? p->vlan != -1 : p->vlan != m->vlan_id)
+		uint16_t mk = m->vlan_masked ? m->vlan_mask : 0x0fff;
+
+		if (m->vlan_none ? p->n_tags != 0
+				 : p->n_tags == 0 || (p->vid[0] & mk) != (m->vlan_id & mk))
 			return false;
 	}
+	if ((m->fields & VS_CFG_M_VLAN_PCP) && (p->n_tags == 0 || p->pcp[0] != m->vlan_pcp))
+		return false;
 	if ((m->fields & VS_CFG_M_IP_PROTO) && m->ip_proto != p->proto)
 		return false;
 	if (m->fields & VS_CFG_M_IP_DST) {
 		if (m->ip_dst.family != 4)
 			return false;
-		for (i = 0; i < m->ip_dst.len; i++) {
+		for (i = 0; i < 32; i++) {
 			uint8_t bit = (uint8_t)(0x80 >> (i % 8));
 
+			if (m->ip_dst.masked ? !(m->ip_dst.mask[i / 8] & bit) : i >= m->ip_dst.len)
+				continue;
 			if ((p->ip[i / 8] & bit) != (m->ip_dst.addr[i / 8] & bit))
 				return false;
 		}
 	}
-	if ((m->fields & VS_CFG_M_L4_DST) && (p->l4 < m->l4_dst_lo || p->l4 > m->l4_dst_hi))
-		return false;
+	if (m->fields & VS_CFG_M_L4_DST) {
+		if (m->l4_dst_mask != 0 ? (p->l4 & m->l4_dst_mask) != m->l4_dst_lo
+					: p->l4 < m->l4_dst_lo || p->l4 > m->l4_dst_hi)
+			return false;
+	}
 	return true;
 }
 
@@ -251,12 +265,23 @@ rand_match(struct vs_cfg_match *m)
 			m->eth_dst.b[i] &= m->eth_dst_mask.b[i];
 		m->fields |= VS_CFG_M_ETH_DST;
 	}
-	if (rnd(4) == 0) {
-		if (rnd(3) == 0)
+	if (rnd(3) == 0) {
+		uint32_t r = rnd(6);
+
+		if (r == 0) {
 			m->vlan_none = true;
-		else
+		} else if (r < 4) {
 			m->vlan_id = (uint16_t)(10 + rnd(2));
+		} else { /* 10/0xffe: 10 and 11; any tagged frame */
+			m->vlan_masked = true;
+			m->vlan_mask = r == 4 ? 0x0ffe : 0;
+			m->vlan_id = r == 4 ? 10 : 0;
+		}
 		m->fields |= VS_CFG_M_VLAN_ID;
+	}
+	if (rnd(6) == 0 && !m->vlan_none) {
+		m->vlan_pcp = (uint8_t)rnd(2);
+		m->fields |= VS_CFG_M_VLAN_PCP;
 	}
 	if (rnd(3) == 0) {
 		m->ip_proto = rnd(2) ? 6 : 17;
@@ -264,15 +289,29 @@ rand_match(struct vs_cfg_match *m)
 	}
 	if (rnd(3) == 0) {
 		m->ip_dst.family = 4;
-		m->ip_dst.len = (uint8_t)(rnd(2) ? 24 : 32);
 		m->ip_dst.addr[0] = 10;
 		m->ip_dst.addr[1] = 0;
 		m->ip_dst.addr[2] = (uint8_t)rnd(2);
-		m->ip_dst.addr[3] = m->ip_dst.len == 32 ? (uint8_t)(1 + rnd(2)) : 0;
+		if (rnd(3) == 0) { /* 10.0.x.1/255.255.0.1: odd last bytes */
+			m->ip_dst.masked = true;
+			m->ip_dst.mask[0] = m->ip_dst.mask[1] = 0xff;
+			m->ip_dst.mask[2] = rnd(2) ? 0xff : 0;
+			m->ip_dst.mask[3] = 1;
+			m->ip_dst.addr[2] &= m->ip_dst.mask[2];
+			m->ip_dst.addr[3] = 1;
+		} else {
+			m->ip_dst.len = (uint8_t)(rnd(2) ? 24 : 32);
+			m->ip_dst.addr[3] = m->ip_dst.len == 32 ? (uint8_t)(1 + rnd(2)) : 0;
+		}
 		m->fields |= VS_CFG_M_IP_DST;
 	}
 	if (rnd(4) == 0) {
-		m->l4_dst_lo = m->l4_dst_hi = (uint16_t)(80 + rnd(2));
+		if (rnd(2)) { /* 80/0xfffe: 80 and 81; 81/0x0001: the odd ports */
+			m->l4_dst_mask = rnd(2) ? 0xfffe : 0x0001;
+			m->l4_dst_lo = m->l4_dst_hi = m->l4_dst_mask == 1 ? 1 : 80;
+		} else {
+			m->l4_dst_lo = m->l4_dst_hi = (uint16_t)(80 + rnd(2));
+		}
 		m->fields |= VS_CFG_M_L4_DST;
 	}
 }
@@ -281,7 +320,8 @@ static void
 rand_action(struct vs_cfg_action *a, bool for_set)
 {
 	memset(a, 0, sizeof(*a));
-	switch (rnd(for_set ? 4 : 6)) {
+	a->in_set = for_set;
+	switch (rnd(for_set ? 7 : 11)) {
 	case 0:
 	case 1:
 		a->type = VS_CFG_ACT_OUTPUT;
@@ -291,17 +331,81 @@ rand_action(struct vs_cfg_action *a, bool for_set)
 		a->type = VS_CFG_ACT_SET_ETH_DST;
 		a->mac = macs[rnd(3)];
 		break;
-	case 3:
+	case 3: /* OpenFlow's push: VID and PCP 0 until a set_field; a file's: its tag */
 		a->type = VS_CFG_ACT_PUSH_VLAN;
-		a->vlan_id = (uint16_t)(10 + rnd(2));
+		a->vlan_id = (uint16_t)(rnd(3) == 0 ? 0 : 10 + rnd(2));
+		a->vlan_pcp = (uint8_t)rnd(2);
+		a->vlan_tpid = rnd(2) ? 0x8100 : 0x88a8;
 		break;
 	case 4:
+		a->type = VS_CFG_ACT_POP_VLAN;
+		break;
+	case 5:
+		a->type = VS_CFG_ACT_SET_VLAN_VID;
+		a->vlan_id = (uint16_t)(10 + rnd(2));
+		break;
+	case 6:
+		a->type = VS_CFG_ACT_SET_VLAN_PCP;
+		a->vlan_pcp = (uint8_t)rnd(2);
+		break;
+	case 7:
 		a->type = VS_CFG_ACT_FLOOD;
+		break;
+	case 8:
+		a->type = VS_CFG_ACT_IN_PORT;
+		break;
+	case 9:
+		a->type = VS_CFG_ACT_ALL;
 		break;
 	default:
 		a->type = VS_CFG_ACT_CONTROLLER;
 		a->max_len = 128;
 		break;
+	}
+}
+
+/*
+ * What ofp_flow.c refuses with OFPBAC_MATCH_INCONSISTENT before the tables
+ * see it (a set_field on the tag or a pop_vlan where the flow's match does
+ * not say there is a tag and no push came before): made an output here, so
+ * the tables get only what a FLOW_MOD can give them.
+ */
+static void
+tag_prereqs(struct vs_ofp_pipe_mod *m)
+{
+	bool tagged = ((m->match.fields & VS_CFG_M_VLAN_ID) && !m->match.vlan_none) ||
+		      (m->match.fields & VS_CFG_M_VLAN_PCP);
+	bool set_push = false, set_pop = false, set_tagged;
+	uint32_t i;
+
+	for (i = 0; i < m->n_apply; i++) {
+		enum vs_cfg_action_type t = m->apply[i].type;
+
+		if (!tagged && (t == VS_CFG_ACT_POP_VLAN || t == VS_CFG_ACT_SET_VLAN_VID ||
+				t == VS_CFG_ACT_SET_VLAN_PCP)) {
+			m->apply[i].type = VS_CFG_ACT_OUTPUT;
+			snprintf(m->apply[i].port, sizeof(m->apply[i].port), "o1");
+			continue;
+		}
+		if (t == VS_CFG_ACT_PUSH_VLAN)
+			tagged = true;
+		if (t == VS_CFG_ACT_POP_VLAN)
+			tagged = false;
+	}
+	for (i = 0; i < m->n_write; i++) {
+		set_push |= m->write[i].type == VS_CFG_ACT_PUSH_VLAN;
+		set_pop |= m->write[i].type == VS_CFG_ACT_POP_VLAN;
+	}
+	set_tagged = set_push || (tagged && !set_pop);
+	for (i = 0; i < m->n_write; i++) {
+		enum vs_cfg_action_type t = m->write[i].type;
+
+		if ((t == VS_CFG_ACT_POP_VLAN && !tagged) ||
+		    ((t == VS_CFG_ACT_SET_VLAN_VID || t == VS_CFG_ACT_SET_VLAN_PCP) &&
+		     !set_tagged)) {
+			m->write[i].type = VS_CFG_ACT_OUTPUT;
+			snprintf(m->write[i].port, sizeof(m->write[i].port), "o2");
+		}
 	}
 }
 
@@ -319,12 +423,13 @@ rand_mod(struct vs_ofp_pipe_mod *m, uint32_t n_tables, uint8_t cmd)
 		memset(&m->match, 0, sizeof(m->match)); /* a table-miss flow */
 	m->cookie = rnd(4);
 	m->cookie_mask = rnd(2) ? UINT64_MAX : 0;
-	m->n_apply = rnd(3);
+	m->n_apply = rnd(4);
 	for (i = 0; i < m->n_apply; i++)
 		rand_action(&m->apply[i], false);
-	m->n_write = rnd(2);
+	m->n_write = rnd(3);
 	for (i = 0; i < m->n_write; i++)
 		rand_action(&m->write[i], true);
+	tag_prereqs(m);
 	m->clear = rnd(4) == 0;
 	m->goto_table = VS_OFP_PIPE_NO_GOTO;
 	if (m->table_id + 1u < n_tables && rnd(2))
@@ -341,16 +446,51 @@ struct verdict {
 	struct vs_cfg_action a[MAX_OUT];
 };
 
+/* What an action does to the packet (an emission changes nothing). */
 static void
 ref_apply(struct pkt *p, const struct vs_cfg_action *a)
 {
-	if (a->type == VS_CFG_ACT_SET_ETH_DST)
+	int i;
+
+	switch (a->type) {
+	case VS_CFG_ACT_SET_ETH_DST:
 		p->dst = a->mac;
-	else if (a->type == VS_CFG_ACT_PUSH_VLAN)
-		p->vlan = a->vlan_id;
-	else if (a->type == VS_CFG_ACT_POP_VLAN)
-		p->vlan = -1;
+		break;
+	case VS_CFG_ACT_PUSH_VLAN:
+		if (p->n_tags == 4)
+			break;
+		for (i = p->n_tags; i > 0; i--) {
+			p->vid[i] = p->vid[i - 1];
+			p->pcp[i] = p->pcp[i - 1];
+		}
+		p->vid[0] = a->vlan_id;
+		p->pcp[0] = a->vlan_pcp;
+		p->n_tags++;
+		break;
+	case VS_CFG_ACT_POP_VLAN:
+		if (p->n_tags == 0)
+			break;
+		for (i = 0; i + 1 < p->n_tags; i++) {
+			p->vid[i] = p->vid[i + 1];
+			p->pcp[i] = p->pcp[i + 1];
+		}
+		p->n_tags--;
+		break;
+	case VS_CFG_ACT_SET_VLAN_VID:
+		if (p->n_tags > 0)
+			p->vid[0] = a->vlan_id;
+		break;
+	case VS_CFG_ACT_SET_VLAN_PCP:
+		if (p->n_tags > 0)
+			p->pcp[0] = a->vlan_pcp;
+		break;
+	default:
+		break;
+	}
 }
+
+/* The action set's slots in OpenFlow 1.3's order (5.10); the last is the output. */
+#define REF_SLOTS 7
 
 static int
 set_order(enum vs_cfg_action_type t)
@@ -364,16 +504,20 @@ set_order(enum vs_cfg_action_type t)
 		return 2;
 	case VS_CFG_ACT_SET_ETH_DST:
 		return 3;
-	default:
+	case VS_CFG_ACT_SET_VLAN_VID:
 		return 4;
+	case VS_CFG_ACT_SET_VLAN_PCP:
+		return 5;
+	default:
+		return REF_SLOTS - 1;
 	}
 }
 
 static void
 reference(struct vs_ofp_pipe *pp, uint32_t n_tables, const struct pkt *in, struct verdict *v)
 {
-	struct vs_cfg_action set[5];
-	bool has[5] = {false};
+	struct vs_cfg_action set[REF_SLOTS];
+	bool has[REF_SLOTS] = {false};
 	struct pkt p = *in;
 	uint32_t t = 0, i;
 	int s;
@@ -406,7 +550,10 @@ reference(struct vs_ofp_pipe *pp, uint32_t n_tables, const struct pkt *in, struc
 		t = best->goto_table;
 		cr_assert_lt(t, n_tables);
 	}
-	for (s = 0; s < 5; s++)
+	/* a set without an output does nothing */
+	if (!has[REF_SLOTS - 1])
+		return;
+	for (s = 0; s < REF_SLOTS; s++)
 		if (has[s])
 			v->a[v->n++] = set[s];
 }
@@ -460,7 +607,26 @@ verdict_str(const struct verdict *v, char *buf, size_t size)
 					      a->mac.b[5]);
 			break;
 		case VS_CFG_ACT_PUSH_VLAN:
-			o += (size_t)snprintf(buf + o, size - o, "push:%u ", a->vlan_id);
+			o += (size_t)snprintf(buf + o, size - o, "%spush:%x/%u/%u ",
+					      a->in_set ? "set:" : "", a->vlan_tpid, a->vlan_id,
+					      a->vlan_pcp);
+			break;
+		case VS_CFG_ACT_POP_VLAN:
+			o += (size_t)snprintf(buf + o, size - o, "%spop ", a->in_set ? "set:" : "");
+			break;
+		case VS_CFG_ACT_SET_VLAN_VID:
+			o += (size_t)snprintf(buf + o, size - o, "%svid:%u ",
+					      a->in_set ? "set:" : "", a->vlan_id);
+			break;
+		case VS_CFG_ACT_SET_VLAN_PCP:
+			o += (size_t)snprintf(buf + o, size - o, "%spcp:%u ",
+					      a->in_set ? "set:" : "", a->vlan_pcp);
+			break;
+		case VS_CFG_ACT_IN_PORT:
+			o += (size_t)snprintf(buf + o, size - o, "in_port ");
+			break;
+		case VS_CFG_ACT_ALL:
+			o += (size_t)snprintf(buf + o, size - o, "all ");
 			break;
 		case VS_CFG_ACT_FLOOD:
 			o += (size_t)snprintf(buf + o, size - o, "flood ");
@@ -485,7 +651,10 @@ rand_pkt(struct pkt *p)
 	p->dst = macs[rnd(3)];
 	if (rnd(4) == 0)
 		p->dst.b[5] = 9; /* matches only the multicast-bit masks */
-	p->vlan = rnd(3) == 0 ? -1 : 10 + (int)rnd(2);
+	p->n_tags = rnd(3) == 0 ? 0 : 1 + (int)(rnd(4) == 0);
+	p->vid[0] = (uint16_t)(10 + rnd(2));
+	p->pcp[0] = (uint8_t)rnd(2);
+	p->vid[1] = (uint16_t)(10 + rnd(3));
 	p->proto = rnd(2) ? 6 : 17;
 	p->ip[0] = 10;
 	p->ip[2] = (uint8_t)rnd(2);
@@ -507,11 +676,12 @@ check_packets(struct vs_ofp_pipe *pp, uint32_t n_tables, uint32_t n, const char 
 		derived(&p, &b);
 		verdict_str(&a, want, sizeof(want));
 		verdict_str(&b, got, sizeof(got));
-		cr_assert_str_eq(got, want,
-				 "%s: packet in_port p%d dst ..%02x vlan %d proto %u ip 10.0.%u.%u "
-				 "l4 %u: derived [%s], tables [%s]",
-				 when, p.in_port, p.dst.b[5], p.vlan, p.proto, p.ip[2], p.ip[3],
-				 p.l4, got, want);
+		cr_assert_str_eq(
+		    got, want,
+		    "%s: packet in_port p%d dst ..%02x tags %d vlan %d pcp %d proto %u "
+		    "ip 10.0.%u.%u l4 %u: derived [%s], tables [%s]",
+		    when, p.in_port, p.dst.b[5], p.n_tags, p.n_tags ? p.vid[0] : -1,
+		    p.n_tags ? p.pcp[0] : -1, p.proto, p.ip[2], p.ip[3], p.l4, got, want);
 	}
 }
 
@@ -634,6 +804,60 @@ Test(ofp_pipe, intersections)
 	cr_expect(x.l4_dst_lo == 15 && x.l4_dst_hi == 20);
 	b.l4_dst_lo = 21;
 	cr_expect(!vs_ofp_pipe_intersect(&a, &b, &x));
+	/* L4 bitmasks: 80/0xfffe and the odd ports give 81; with a range */
+	a.l4_dst_lo = a.l4_dst_hi = 80;
+	a.l4_dst_mask = 0xfffe;
+	b.l4_dst_lo = b.l4_dst_hi = 1;
+	b.l4_dst_mask = 0x0001;
+	cr_assert(vs_ofp_pipe_intersect(&a, &b, &x));
+	cr_expect(x.l4_dst_lo == 81 && x.l4_dst_mask == 0, "exact 81, not %u/%x", x.l4_dst_lo,
+		  x.l4_dst_mask);
+	b.l4_dst_lo = b.l4_dst_hi = 0x50;
+	b.l4_dst_mask = 0xfff0;
+	cr_assert(vs_ofp_pipe_intersect(&a, &b, &x));
+	cr_expect(x.l4_dst_lo == 80 && x.l4_dst_mask == 0xfffe);
+	b.l4_dst_mask = 0;
+	b.l4_dst_lo = 81, b.l4_dst_hi = 90;
+	cr_expect(vs_ofp_pipe_intersect(&a, &b, &x) && x.l4_dst_lo == 81 && x.l4_dst_hi == 81);
+	b.l4_dst_lo = 82;
+	cr_expect(!vs_ofp_pipe_intersect(&a, &b, &x));
+	/* an arbitrary IP mask and a prefix; contiguous results are prefixes */
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	a.fields = b.fields = VS_CFG_M_IP_DST;
+	a.ip_dst = (struct vs_cfg_prefix){
+	    .family = 4, .masked = true, .addr = {10, 0, 0, 1}, .mask = {255, 0, 0, 1}};
+	b.ip_dst = (struct vs_cfg_prefix){.family = 4, .len = 24, .addr = {10, 1, 2}};
+	cr_assert(vs_ofp_pipe_intersect(&a, &b, &x));
+	cr_expect(x.ip_dst.masked && x.ip_dst.mask[3] == 1 && x.ip_dst.addr[3] == 1 &&
+		  x.ip_dst.addr[1] == 1);
+	b.ip_dst = (struct vs_cfg_prefix){.family = 4, .len = 32, .addr = {10, 1, 2, 4}};
+	cr_expect(!vs_ofp_pipe_intersect(&a, &b, &x), "10.1.2.4 is even");
+	b.ip_dst = (struct vs_cfg_prefix){
+	    .family = 4, .masked = true, .addr = {0, 255, 255, 0}, .mask = {0, 255, 255, 254}};
+	cr_assert(vs_ofp_pipe_intersect(&a, &b, &x));
+	cr_expect(!x.ip_dst.masked && x.ip_dst.len == 32, "255.255.255.255 is /32");
+	/* VLANs: 10/0xffe with 11; any tagged frame with untagged */
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	a.fields = b.fields = VS_CFG_M_VLAN_ID;
+	a.vlan_masked = true;
+	a.vlan_mask = 0x0ffe;
+	a.vlan_id = 10;
+	b.vlan_id = 11;
+	cr_assert(vs_ofp_pipe_intersect(&a, &b, &x));
+	cr_expect(!x.vlan_masked && x.vlan_id == 11 && !x.vlan_none);
+	b.vlan_id = 12;
+	cr_expect(!vs_ofp_pipe_intersect(&a, &b, &x));
+	a.vlan_mask = 0;
+	a.vlan_id = 0;
+	cr_expect(vs_ofp_pipe_intersect(&a, &b, &x) && x.vlan_id == 12 && !x.vlan_masked);
+	b.vlan_id = 0;
+	b.vlan_none = true;
+	cr_expect(!vs_ofp_pipe_intersect(&a, &b, &x));
+	memset(&a, 0, sizeof(a));
+	a.fields = VS_CFG_M_L4_DST;
+	a.l4_dst_lo = 10, a.l4_dst_hi = 20;
 	/* disjoint fields combine */
 	memset(&b, 0, sizeof(b));
 	b.fields = VS_CFG_M_IN_PORT;

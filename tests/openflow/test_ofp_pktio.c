@@ -579,12 +579,13 @@ static struct vs_ofp_err
 packet_out(uint32_t xid, uint32_t in_port, uint32_t out, const uint8_t *frame, size_t size)
 {
 	static uint8_t buf[VS_OFP_MAX_MSG];
-	struct vs_ofp_packet_out po = {.buffer_id = VS_OFP_NO_BUFFER,
-				       .in_port = in_port,
-				       .outputs = {out},
-				       .n_outputs = 1,
-				       .data = frame,
-				       .size = size};
+	struct vs_ofp_packet_out po = {
+	    .buffer_id = VS_OFP_NO_BUFFER,
+	    .in_port = in_port,
+	    .actions = {{.type = VS_OFPACT_OUTPUT, .port = out, .max_len = VS_OFPCML_NO_BUFFER}},
+	    .n_actions = 1,
+	    .data = frame,
+	    .size = size};
 	struct vs_ofp_err e = {0xffff, 0};
 	struct vs_ofp_buf b;
 	struct vs_ofp_hdr h;
