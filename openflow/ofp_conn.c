@@ -59,9 +59,12 @@ struct conn {
 	uint16_t miss_send_len;
 	uint64_t rx_msgs, tx_msgs, flow_mods, errors_sent, errors_rcvd;
 	uint64_t packet_ins, packet_outs;
-	struct ctlr *ctlr; /* a configured controller's connection, else NULL */
-	bool connecting;   /* connect() in progress */
-	double tokens;	   /* packet-in token bucket */
+	uint32_t role;		   /* VS_OFPCR_ROLE_EQUAL, _MASTER or _SLAVE */
+	struct vs_ofp_async async; /* what it wants asynchronously (SET_ASYNC) */
+	uint64_t role_changes;	   /* its role changed (its request or another's) */
+	struct ctlr *ctlr;	   /* a configured controller's connection, else NULL */
+	bool connecting;	   /* connect() in progress */
+	double tokens;		   /* packet-in token bucket */
 	uint64_t tokens_ms;
 	struct conn *next;
 };
@@ -95,6 +98,11 @@ struct vs_ofp_srv {
 	uint32_t pin_rate;
 	uint64_t pin_queued, pin_sent, pin_rate_limited, pin_no_controller;
 	uint64_t pout_sent, pout_dropped;
+	uint64_t pin_unwanted; /* no connection wanted it (slaves, SET_ASYNC) */
+	/* roles: the largest generation_id seen in a MASTER/SLAVE request */
+	uint64_t generation_id;
+	bool generation_known;
+	uint64_t stale_refused;
 };
 
 static uint64_t
@@ -355,6 +363,31 @@ send_error(struct conn *c, uint32_t xid, struct vs_ofp_err e, const uint8_t *msg
 	queued(c, vs_ofp_enc_error(&c->tx, xid, e, msg, size));
 }
 
+/*
+ * Whether c wants an asynchronous message of type (PACKET_IN, PORT_STATUS,
+ * FLOW_REMOVED) with this reason: it is up (past HELLO) and its role and
+ * SET_ASYNC masks ask for it (slaves get port-status only by default). Every
+ * sender of an asynchronous message asks this first.
+ */
+static bool
+vs_ofp_conn_wants_async(const struct conn *c, uint8_t type, uint8_t reason)
+{
+	return !c->connecting && c->hello && vs_ofp_async_wants(&c->async, c->role, type, reason);
+}
+
+static const char *
+role_str(uint32_t role)
+{
+	switch (role) {
+	case VS_OFPCR_ROLE_MASTER:
+		return "master";
+	case VS_OFPCR_ROLE_SLAVE:
+		return "slave";
+	default:
+		return "equal";
+	}
+}
+
 /* A connection on fd (connected or connecting); NULL when out of memory (fd closed). */
 static struct conn *
 conn_new(struct vs_ofp_srv *s, int fd, const char *peer, bool connecting)
@@ -378,6 +411,8 @@ conn_new(struct vs_ofp_srv *s, int fd, const char *peer, bool connecting)
 	c->want_out = connecting;
 	c->tokens = s->pin_rate;
 	c->tokens_ms = s->now_ms;
+	c->role = VS_OFPCR_ROLE_EQUAL;
+	vs_ofp_async_default(&c->async);
 	ev.data.ptr = c;
 	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		free(c->rx);
@@ -679,6 +714,75 @@ on_packet_out(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t s
 	}
 }
 
+/*
+ * ROLE_REQUEST (OpenFlow 1.3 §6.3.5): MASTER and SLAVE requests carry a
+ * generation_id, refused as stale when it is older than the largest seen
+ * (compared as a signed distance, so it may wrap); a new master makes every
+ * other master a slave. NOCHANGE only asks for the current role.
+ */
+static void
+on_role_request(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t size, uint32_t xid)
+{
+	struct vs_ofp_err e;
+	uint64_t gen;
+	uint32_t role;
+	struct conn *o;
+
+	if (vs_ofp_dec_role(msg, size, &role, &gen, &e) < 0) {
+		send_error(c, xid, e, msg, size);
+		return;
+	}
+	if (role == VS_OFPCR_ROLE_MASTER || role == VS_OFPCR_ROLE_SLAVE) {
+		if (s->generation_known && (int64_t)(gen - s->generation_id) < 0) {
+			e.type = VS_OFPET_ROLE_REQUEST_FAILED;
+			e.code = VS_OFPRRFC_STALE;
+			s->stale_refused++;
+			VS_OFP_LOG(INFO, "%s: role %s with stale generation_id %llu (now %llu)",
+				   c->peer, role_str(role), (unsigned long long)gen,
+				   (unsigned long long)s->generation_id);
+			send_error(c, xid, e, msg, size);
+			return;
+		}
+		s->generation_id = gen;
+		s->generation_known = true;
+	}
+	if (role == VS_OFPCR_ROLE_MASTER) {
+		for (o = s->conns; o != NULL; o = o->next) {
+			if (o == c || o->role != VS_OFPCR_ROLE_MASTER)
+				continue;
+			o->role = VS_OFPCR_ROLE_SLAVE;
+			o->role_changes++;
+			VS_OFP_LOG(NOTICE, "%s: slave now (%s is master)", o->peer, c->peer);
+		}
+	}
+	if (role != VS_OFPCR_ROLE_NOCHANGE && role != c->role) {
+		VS_OFP_LOG(NOTICE, "%s: role %s (generation_id %llu)", c->peer, role_str(role),
+			   (unsigned long long)s->generation_id);
+		c->role = role;
+		c->role_changes++;
+	}
+	queued(c, vs_ofp_enc_role(&c->tx, VS_OFPT_ROLE_REPLY, xid, c->role,
+				  s->generation_known ? s->generation_id : 0));
+}
+
+/* Messages that change the switch: a slave's are refused (IS_SLAVE). */
+static bool
+changes_state(uint8_t type)
+{
+	switch (type) {
+	case VS_OFPT_SET_CONFIG:
+	case VS_OFPT_PACKET_OUT:
+	case VS_OFPT_FLOW_MOD:
+	case 15: /* GROUP_MOD */
+	case 16: /* PORT_MOD */
+	case 17: /* TABLE_MOD */
+	case 29: /* METER_MOD */
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Handle one whole message. */
 static void
 on_msg(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t size)
@@ -711,9 +815,33 @@ on_msg(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t size)
 		send_error(c, h.xid, e, msg, size);
 		return;
 	}
+	if (c->role == VS_OFPCR_ROLE_SLAVE && changes_state(h.type)) {
+		e.type = VS_OFPET_BAD_REQUEST;
+		e.code = VS_OFPBRC_IS_SLAVE;
+		send_error(c, h.xid, e, msg, size);
+		return;
+	}
 	switch (h.type) {
 	case VS_OFPT_HELLO:
 		return;
+	case VS_OFPT_ROLE_REQUEST:
+		on_role_request(s, c, msg, size, h.xid);
+		return;
+	case VS_OFPT_GET_ASYNC_REQUEST:
+		if (size != VS_OFP_HDR_SIZE)
+			break;
+		queued(c, vs_ofp_enc_async(&c->tx, VS_OFPT_GET_ASYNC_REPLY, h.xid, &c->async));
+		return;
+	case VS_OFPT_SET_ASYNC: {
+		struct vs_ofp_async a;
+
+		if (vs_ofp_dec_async(msg, size, &a, &e) < 0) {
+			send_error(c, h.xid, e, msg, size);
+			return;
+		}
+		c->async = a;
+		return;
+	}
 	case VS_OFPT_ERROR:
 		c->errors_rcvd++;
 		if (vs_ofp_dec_error(msg, size, &e) == 0)
@@ -927,6 +1055,10 @@ vs_ofp_info(const struct vs_ofp_srv *s, struct vs_ofp_info *info, struct vs_ofp_
 	info->pin_no_controller = s->pin_no_controller;
 	info->pout_sent = s->pout_sent;
 	info->pout_dropped = s->pout_dropped;
+	info->pin_unwanted = s->pin_unwanted;
+	info->generation_id = s->generation_id;
+	info->generation_known = s->generation_known;
+	info->stale_refused = s->stale_refused;
 	for (c = s->conns; c != NULL && n < max; c = c->next, n++) {
 		struct vs_ofp_conn_info *ci = &conns[n];
 
@@ -940,6 +1072,8 @@ vs_ofp_info(const struct vs_ofp_srv *s, struct vs_ofp_info *info, struct vs_ofp_
 		ci->packet_outs = c->packet_outs;
 		ci->active = c->ctlr != NULL;
 		ci->up = !c->connecting && c->hello;
+		snprintf(ci->role, sizeof(ci->role), "%s", role_str(c->role));
+		ci->role_changes = c->role_changes;
 		ci->connected_s = (double)(now - c->since_ms) / 1000.0;
 	}
 	return n;
@@ -996,7 +1130,7 @@ vs_ofp_packet_ins(struct vs_ofp_srv *s)
 		uint32_t len = rte_pktmbuf_pkt_len(pkts[i]);
 		const void *data;
 		struct conn *c, *next;
-		bool sent = false, up = false;
+		bool sent = false, up = false, wanted = false;
 
 		if (len > sizeof(frame))
 			len = sizeof(frame);
@@ -1010,6 +1144,9 @@ vs_ofp_packet_ins(struct vs_ofp_srv *s)
 			if (c->connecting || !c->hello)
 				continue;
 			up = true;
+			if (!vs_ofp_conn_wants_async(c, VS_OFPT_PACKET_IN, pi.reason))
+				continue;
+			wanted = true;
 			if (!pin_allowed(s, c)) {
 				s->pin_rate_limited++;
 				continue;
@@ -1024,6 +1161,8 @@ vs_ofp_packet_ins(struct vs_ofp_srv *s)
 		}
 		if (!up)
 			s->pin_no_controller++;
+		else if (!wanted)
+			s->pin_unwanted++;
 		else if (sent)
 			s->pin_sent++;
 	}

@@ -53,8 +53,10 @@ void vs_ofp_packet_ins(struct vs_ofp_srv *s);
 
 struct vs_ofp_conn_info {
 	char peer[64];
-	bool active; /* a configured controller (else accepted by the listener) */
-	bool up;     /* connected and past HELLO */
+	bool active;  /* a configured controller (else accepted by the listener) */
+	bool up;      /* connected and past HELLO */
+	char role[8]; /* "equal", "master", "slave" */
+	uint64_t role_changes;
 	uint64_t rx_msgs, tx_msgs, flow_mods, errors_sent, errors_rcvd;
 	uint64_t packet_ins, packet_outs;
 	double connected_s;
@@ -69,6 +71,11 @@ struct vs_ofp_info {
 	/* packet-in: taken from the workers' rings, sent, refused by the rate
 	 * limit, dropped with no controller up */
 	uint64_t pin_queued, pin_sent, pin_rate_limited, pin_no_controller;
+	uint64_t pin_unwanted; /* controllers up, none wanted it (slaves, SET_ASYNC) */
+	/* roles: the generation_id of the last MASTER/SLAVE request, stale ones refused */
+	uint64_t generation_id;
+	bool generation_known;
+	uint64_t stale_refused;
 	/* packet-out: frames handed to the ports, refused */
 	uint64_t pout_sent, pout_dropped;
 };

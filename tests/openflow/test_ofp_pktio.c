@@ -41,9 +41,10 @@
 
 #include "vs_ofp.h"
 
-#define OSKEN "/usr/bin/osken-manager"
-#define IP    "/usr/sbin/ip"
-#define PING  "/usr/bin/ping"
+#define OSKEN  "/usr/bin/osken-manager"
+#define PYTHON "/usr/bin/python3"
+#define IP     "/usr/sbin/ip"
+#define PING   "/usr/bin/ping"
 
 static char dir[64], cfg_path[128], sock[128], prefix[64], log_path[160];
 static char ns[2][32], veth[2][16];
@@ -679,4 +680,81 @@ Test(openflow_pktio, packet_out_client, .fini = cleanup, .timeout = 60)
 	json_decref(j);
 	close(ofd);
 	ofd = -1;
+}
+
+/* ---- roles: two controllers ---------------------------------------------------- */
+
+/* A pcap of one 64-byte non-IP broadcast frame at path. */
+static void
+write_pcap(const char *path)
+{
+	static const uint32_t ghdr[6] = {0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1};
+	uint32_t rec[4] = {0, 0, 64, 64};
+	uint8_t f[64];
+	FILE *fp = fopen(path, "wb");
+
+	cr_assert_not_null(fp);
+	frame_of(f, 0x77);
+	fwrite(ghdr, sizeof(ghdr), 1, fp);
+	fwrite(rec, sizeof(rec), 1, fp);
+	fwrite(f, sizeof(f), 1, fp);
+	fclose(fp);
+}
+
+/*
+ * Two controllers on the passive listener, driven by ofp_roles.py (os-ken's
+ * message classes over sockets): master/slave/equal, IS_SLAVE refusals,
+ * STALE generation_ids, takeover, packet-ins only to those that want them.
+ * Then show openflow: the roles of both connections, one stale refusal.
+ */
+Test(openflow_pktio, roles_two_controllers, .fini = cleanup, .timeout = 60)
+{
+	unsigned id = (unsigned)getpid() % 100, port = 30000 + (unsigned)getpid() % 20000;
+	char text[2048], in[160], ports[8], *out;
+	char *probe[] = {PYTHON, "-c", "import os_ken.ofproto.ofproto_v1_3_parser", NULL};
+	char *argv[] = {PYTHON, (char *)env("VS_OFP_ROLES"), ports, NULL};
+	json_t *j, *c;
+	size_t i;
+	int k, masters = 0, equals = 0;
+
+	if (access(PYTHON, X_OK) != 0 || run(probe, NULL) != 0)
+		cr_skip_test("python3-os-ken is not installed");
+	workdir("ofp-roles");
+	snprintf(in, sizeof(in), "%s/in.pcap", dir);
+	write_pcap(in);
+	snprintf(ports, sizeof(ports), "%u", port);
+	snprintf(text, sizeof(text),
+		 "dpdk: {main_lcore: 0, memory_mb: 256, no_huge: true, file_prefix: %s,\n"
+		 "       log_level: \"*:notice\", extra_args: [\"--no-pci\"]}\n"
+		 "workers: [{lcore: 1}]\n"
+		 "control: {stats_interval_ms: 0, socket: %s}\n"
+		 "openflow: {listen: \"ptcp:%u\", table_miss: controller, packet_in_rate: 50}\n"
+		 "ports:\n"
+		 "  - {name: in, type: ethdev, device: \"net_pcap%u,rx_pcap=%s,infinite_rx=1\"}\n"
+		 "  - {name: s1, type: ethdev, device: \"net_null%u,no-rx=1\"}\n",
+		 prefix, sock, port, id, in, id + 100);
+	daemon_start(text, "openflow: listening");
+
+	k = run(argv, &out);
+	cr_assert_eq(k, 0, "ofp_roles.py: %s\ndaemon: %s", out, slurp(log_path));
+	free(out);
+
+	j = ctl_json("openflow");
+	json_array_foreach(json_object_get(j, "conns"), i, c)
+	{
+		const char *r = json_string_value(json_object_get(c, "role"));
+
+		masters += r != NULL && strcmp(r, "master") == 0;
+		equals += r != NULL && strcmp(r, "equal") == 0;
+	}
+	/* the script has closed its sockets: the daemon may not have seen it yet */
+	cr_expect(json_array_size(json_object_get(j, "conns")) == 0 ||
+		      (masters == 1 && equals == 1),
+		  "%s", json_dumps(j, 0));
+	c = json_object_get(j, "roles");
+	cr_expect_eq(json_integer_value(json_object_get(c, "generation_id")), 11, "%s",
+		     json_dumps(j, 0));
+	cr_expect_eq(json_integer_value(json_object_get(c, "stale_refused")), 1, "%s",
+		     json_dumps(j, 0));
+	json_decref(j);
 }
