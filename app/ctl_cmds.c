@@ -605,6 +605,15 @@ show_openflow(struct vs_daemon *d)
 					      (json_int_t)info.pin_no_controller, "unwanted",
 					      (json_int_t)info.pin_unwanted));
 	if (res != NULL)
+		json_object_set_new(
+		    res, "fail",
+		    json_pack("{s:s, s:b, s:f, s:I, s:b, s:I}", "mode",
+			      info.standalone ? "standalone" : "secure", "controller_connected",
+			      (int)info.controller_connected, "no_controller_s",
+			      (double)info.no_controller_ms / 1000.0, "transitions",
+			      (json_int_t)info.fail_transitions, "fallback", (int)info.fallback,
+			      "fallback_errors", (json_int_t)info.fallback_errors));
+	if (res != NULL)
 		json_object_set_new(res, "roles",
 				    json_pack("{s:o, s:I}", "generation_id",
 					      info.generation_known

@@ -112,6 +112,7 @@ control_open(struct vs_daemon *d, const struct vs_config *cfg)
 		    .n_controllers = cfg->openflow.n_controllers,
 		    .miss_to_controller = cfg->openflow.table_miss == VS_CFG_MISS_CONTROLLER,
 		    .packet_in_rate = cfg->openflow.packet_in_rate,
+		    .standalone = cfg->openflow.fail_mode == VS_CFG_FAIL_STANDALONE,
 		    .sw = d->sw,
 		    .cfg = (const struct vs_config *const *)&d->cfg,
 		};

@@ -103,6 +103,16 @@ struct vs_ofp_srv {
 	uint64_t generation_id;
 	bool generation_known;
 	uint64_t stale_refused;
+	/* fail mode: "no controller" is no connection past HELLO for longer
+	 * than probe_ms, or none since the start */
+	bool standalone;
+	bool ever_up;	   /* a connection got past HELLO since the start */
+	uint64_t up_ms;	   /* the last time one was (now while one is) */
+	uint64_t start_ms; /* vs_ofp_open */
+	bool no_ctl;	   /* the state last acted on */
+	uint64_t fail_transitions;
+	bool fallback_on; /* standalone: the fallback rule is live */
+	uint64_t fallback_errors;
 };
 
 static uint64_t
@@ -216,6 +226,7 @@ vs_ofp_open(const struct vs_ofp_params *p, struct vs_cfg_error *err)
 		s->ctlrs[k].backoff_ms = BACKOFF_MIN;
 	}
 	s->n_ctlrs = p->n_controllers;
+	s->standalone = p->standalone;
 	s->miss_to_ctl = p->miss_to_controller;
 	s->pin_rate = p->packet_in_rate ? p->packet_in_rate : 1000;
 	if (!has_listen) {
@@ -249,6 +260,7 @@ vs_ofp_open(const struct vs_ofp_params *p, struct vs_cfg_error *err)
 		return NULL;
 	}
 	s->now_ms = mono_ms();
+	s->start_ms = s->now_ms;
 	if (s->lfd >= 0)
 		VS_OFP_LOG(NOTICE, "listening on %s (datapath_id 0x%016llx)", s->listen,
 			   (unsigned long long)s->datapath_id);
@@ -765,6 +777,65 @@ on_role_request(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t
 				  s->generation_known ? s->generation_id : 0));
 }
 
+static bool
+any_up(const struct vs_ofp_srv *s)
+{
+	const struct conn *c;
+
+	for (c = s->conns; c != NULL; c = c->next)
+		if (!c->connecting && c->hello)
+			return true;
+	return false;
+}
+
+/*
+ * The fail mode: notice when the switch has no controller (no connection
+ * past HELLO for longer than the probe interval, or none since the start)
+ * and when it has one again; log each transition. Standalone: the fallback
+ * rule is live exactly while there is none (a failed change is retried at
+ * the next call).
+ */
+static void
+fail_update(struct vs_ofp_srv *s)
+{
+	struct vs_cfg_error err;
+	bool up = any_up(s), none;
+	int rc;
+
+	if (up) {
+		s->ever_up = true;
+		s->up_ms = s->now_ms;
+	}
+	none = !up && (!s->ever_up || s->now_ms - s->up_ms > s->probe_ms);
+	if (none != s->no_ctl) {
+		s->no_ctl = none;
+		s->fail_transitions++;
+		if (none)
+			VS_OFP_LOG(WARNING, "no controller %s: fail_mode %s: %s",
+				   s->ever_up ? "connected any more" : "since the start",
+				   s->standalone ? "standalone" : "secure",
+				   s->standalone ? "misses go to MAC learning (normal)"
+						 : "the flows stay, misses follow table_miss");
+		else
+			VS_OFP_LOG(NOTICE, "a controller is connected: fail_mode %s ends",
+				   s->standalone ? "standalone" : "secure");
+	}
+	if (!s->standalone || s->fallback_on == s->no_ctl)
+		return;
+	memset(&err, 0, sizeof(err));
+	rc = vs_ofp_fallback_set(s->sw, s->no_ctl, &err);
+	if (rc < 0) {
+		if (s->fallback_errors++ == 0)
+			VS_OFP_LOG(ERR, "cannot %s the fallback rule: %s (retrying)",
+				   s->no_ctl ? "add" : "remove",
+				   err.msg[0] ? err.msg : strerror(-rc));
+		return;
+	}
+	s->fallback_on = s->no_ctl;
+	VS_OFP_LOG(NOTICE, "standalone: MAC-learning fallback rule %s",
+		   s->fallback_on ? "added" : "removed (the controller's flows take over)");
+}
+
 /* Messages that change the switch: a slave's are refused (IS_SLAVE). */
 static bool
 changes_state(uint8_t type)
@@ -807,6 +878,7 @@ on_msg(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t size)
 		c->hello = true;
 		if (c->ctlr != NULL)
 			c->ctlr->backoff_ms = BACKOFF_MIN;
+		fail_update(s); /* a controller: the fallback goes before its flow_mods */
 		return;
 	}
 	if (h.version != VS_OFP_VERSION) {
@@ -1014,6 +1086,7 @@ vs_ofp_tick(struct vs_ofp_srv *s, uint64_t now_ms)
 		if (t->c == NULL && now_ms >= t->next_ms && s->n_conns < MAX_CONNS)
 			ctlr_connect(s, t);
 	}
+	fail_update(s);
 }
 
 void
@@ -1059,6 +1132,13 @@ vs_ofp_info(const struct vs_ofp_srv *s, struct vs_ofp_info *info, struct vs_ofp_
 	info->generation_id = s->generation_id;
 	info->generation_known = s->generation_known;
 	info->stale_refused = s->stale_refused;
+	info->standalone = s->standalone;
+	info->controller_connected = any_up(s);
+	if (!info->controller_connected)
+		info->no_controller_ms = now - (s->ever_up ? s->up_ms : s->start_ms);
+	info->fail_transitions = s->fail_transitions;
+	info->fallback = s->fallback_on;
+	info->fallback_errors = s->fallback_errors;
 	for (c = s->conns; c != NULL && n < max; c = c->next, n++) {
 		struct vs_ofp_conn_info *ci = &conns[n];
 

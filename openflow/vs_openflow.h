@@ -31,6 +31,10 @@ struct vs_ofp_params {
 	uint32_t packet_in_rate; /* per controller per second; 0 = 1000 */
 	uint64_t datapath_id;
 	uint32_t probe_ms; /* inactivity probe interval; 0 = 5000 */
+	/* fail_mode standalone: while no controller is connected (none past
+	 * HELLO for longer than probe_ms, or none since the start), a
+	 * MAC-learning fallback rule (vs_ofp_fallback_set) takes the misses */
+	bool standalone;
 	struct vs_switch *sw;
 	/* the running config (port names and ofport numbers), read anew for
 	 * every message: a reload may replace it */
@@ -78,11 +82,33 @@ struct vs_ofp_info {
 	uint64_t stale_refused;
 	/* packet-out: frames handed to the ports, refused */
 	uint64_t pout_sent, pout_dropped;
+	/* fail mode: whether a controller is connected now, for how long none
+	 * has been (ms; 0 when one is), transitions between the two, and the
+	 * standalone fallback rule */
+	bool standalone;
+	bool controller_connected;
+	uint64_t no_controller_ms;
+	uint64_t fail_transitions;
+	bool fallback;
+	uint64_t fallback_errors;
 };
 
 /* Counters and up to max connections (for show openflow); the number written. */
 uint32_t vs_ofp_info(const struct vs_ofp_srv *s, struct vs_ofp_info *info,
 		     struct vs_ofp_conn_info *conns, uint32_t max);
+
+/* ---- fail_mode standalone: the fallback rule (ofp_fail.c) ---- */
+
+/*
+ * Add (on) or remove the fallback rule: source VS_RULE_SRC_FALLBACK,
+ * priority 0, match all, action normal, before every runtime rule of
+ * priority 0 (it stands in for a controller's table-miss flow) and after
+ * the file's. One rule transaction; nothing when it already is as asked.
+ * 0 or -errno with err filled.
+ */
+int vs_ofp_fallback_set(struct vs_switch *sw, bool on, struct vs_cfg_error *err);
+/* Whether the fallback rule is live. */
+bool vs_ofp_fallback_present(struct vs_switch *sw);
 
 /* ---- flow_mod and flow stats over the rule table (ofp_flow.c) ---- */
 
