@@ -17,6 +17,15 @@
  * NO_BUFFER, BARRIER) against the passive listener: OUTPUT to a port, FLOOD,
  * IN_PORT and ALL leave exactly the ports they name (each port's tx pcap
  * holds the frame or not), and a bad output port or in_port gets its error.
+ *
+ * roles_two_controllers: ofp_roles.py plays two controllers (master, slave,
+ * takeover, stale generation_id, SET_ASYNC) with os-ken's message classes.
+ *
+ * controller_loss_secure / _standalone: the learning switch's flows are in,
+ * osken-manager is killed; the flows carry exact counts of pings while it is
+ * gone, frames to an unknown MAC are packet-ins nobody gets (secure) or go
+ * through the fallback rule (standalone); it is started again: the fallback
+ * goes and the learned flows are the same rules.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -757,4 +766,288 @@ Test(openflow_pktio, roles_two_controllers, .fini = cleanup, .timeout = 60)
 	cr_expect_eq(json_integer_value(json_object_get(c, "stale_refused")), 1, "%s",
 		     json_dumps(j, 0));
 	json_decref(j);
+}
+
+/* ---- controller loss and return --------------------------------------------------- */
+
+/*
+ * Hosts a (10.99.0.1, 02:99:00:00:00:01) and b (10.99.0.2, :02) in their
+ * namespaces behind veth pairs, IPv6 off, with permanent neighbour entries
+ * for each other and for 10.99.0.77 at 02:99:00:00:00:77, which no host has:
+ * no ARP at all, so every frame on the wire is one the test sent.
+ */
+static void
+hosts_up(const char *tag)
+{
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		snprintf(ns[k], sizeof(ns[k]), "vs-%s-%c-%d", tag, 'a' + k, getpid());
+		snprintf(veth[k], sizeof(veth[k]), "vs%.2s%c%d", tag, 'a' + k, getpid() % 100000);
+		cr_assert_eq(ip("netns add %s", ns[k]), 0, "ip netns add %s", ns[k]);
+		no_ipv6(ns[k], "default");
+		cr_assert_eq(ip("link add %s type veth peer name eth0 netns %s", veth[k], ns[k]),
+			     0);
+		cr_assert_eq(ip("-n %s link set eth0 address 02:99:00:00:00:0%d", ns[k], k + 1), 0);
+		cr_assert_eq(ip("-n %s addr add 10.99.0.%d/24 dev eth0", ns[k], k + 1), 0);
+		cr_assert_eq(ip("-n %s link set eth0 up", ns[k]), 0);
+		cr_assert_eq(ip("-n %s link set lo up", ns[k]), 0);
+		cr_assert_eq(ip("-n %s neigh replace 10.99.0.%d lladdr 02:99:00:00:00:0%d dev eth0 "
+				"nud permanent",
+				ns[k], 2 - k, 2 - k),
+			     0);
+		no_ipv6(NULL, veth[k]);
+		cr_assert_eq(ip("link set %s up", veth[k]), 0);
+	}
+	cr_assert_eq(ip("-n %s neigh replace 10.99.0.77 lladdr 02:99:00:00:00:77 dev eth0 nud "
+			"permanent",
+			ns[0]),
+		     0);
+}
+
+static char osken_log[160];
+
+/* osken-manager with our learning switch on 127.0.0.1:port; waits until it listens. */
+static void
+osken_start(unsigned port)
+{
+	char ports[8];
+	int k;
+
+	snprintf(osken_log, sizeof(osken_log), "%s/osken.log", dir);
+	snprintf(ports, sizeof(ports), "%u", port);
+	osken_pid = fork();
+	cr_assert_geq(osken_pid, 0);
+	if (osken_pid == 0) {
+		int fd = open(osken_log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+		setpgid(0, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execl(OSKEN, "osken-manager", "--ofp-listen-host", "127.0.0.1",
+		      "--ofp-tcp-listen-port", ports, env("VS_OSKEN_APP"), NULL);
+		_exit(127);
+	}
+	setpgid(osken_pid, osken_pid);
+	for (k = 0; k < 300 && !tcp_listening(port); k++) {
+		cr_assert_eq(waitpid(osken_pid, NULL, WNOHANG), 0, "osken-manager exited: %s",
+			     slurp(osken_log));
+		usleep(50000);
+	}
+	cr_assert_lt(k, 300, "osken-manager not listening after 15 s: %s", slurp(osken_log));
+}
+
+/* ping from host k to ip: count echoes 0.2 s apart; with w > 0, until count
+ * replies or w seconds, else exactly count echoes. The exit status. */
+static int
+ping_from(int k, const char *ip_addr, int count, int w, char **out)
+{
+	char c[8], ws[8];
+	char *argv[] = {IP,  "netns", "exec", ns[k],	       PING, "-c", c, "-i", "0.2", "-W",
+			"1", "-w",    ws,     (char *)ip_addr, NULL};
+
+	snprintf(c, sizeof(c), "%d", count);
+	snprintf(ws, sizeof(ws), "%d", w);
+	if (w <= 0) { /* no deadline: -c counts the echoes sent */
+		argv[11] = (char *)ip_addr;
+		argv[12] = NULL;
+	}
+	return run(argv, out);
+}
+
+/* The fail state of show openflow, polled until connected == want and, for a
+ * loss, until the switch has had no controller for longer than the probe
+ * interval (5 s); up to 30 s. */
+static void
+wait_fail_state(bool connected)
+{
+	json_t *j = NULL, *f;
+	int k;
+
+	for (k = 0; k < 300; k++) {
+		j = ctl_json("openflow");
+		f = json_object_get(j, "fail");
+		if (json_is_true(json_object_get(f, "controller_connected")) == connected &&
+		    (connected || json_real_value(json_object_get(f, "no_controller_s")) > 5.2))
+			break;
+		json_decref(j);
+		j = NULL;
+		usleep(100000);
+	}
+	cr_assert_not_null(j, "controller_connected never became %d", connected);
+	json_decref(j);
+}
+
+/* The rule whose match contains `match` among the rules of source src (a
+ * new reference), or NULL. */
+static json_t *
+rule_with(const char *src, const char *match)
+{
+	json_t *r = rules_of(src), *e, *found = NULL;
+	size_t i;
+
+	json_array_foreach(r, i, e)
+	{
+		const char *m = json_string_value(json_object_get(e, "match"));
+
+		if (found == NULL && m != NULL && strstr(m, match) != NULL)
+			found = json_incref(e);
+	}
+	json_decref(r);
+	return found;
+}
+
+static json_int_t
+packets_of(json_t *rule)
+{
+	return json_integer_value(json_object_get(rule, "packets"));
+}
+
+static json_int_t
+pin_no_controller(void)
+{
+	json_t *j = ctl_json("openflow");
+	json_int_t n =
+	    json_integer_value(json_object_get(json_object_get(j, "packet_in"), "no_controller"));
+
+	json_decref(j);
+	return n;
+}
+
+/*
+ * The learning switch learns a <-> b, then osken-manager is killed and later
+ * started again. While it is gone: the learned flows carry exactly the pings
+ * a sends; frames to an unknown MAC are either packet-ins nobody gets
+ * (secure) or switched by the fallback rule (standalone). After it returns:
+ * the learned flows are the same rules (ids) and the fallback is gone.
+ */
+static void
+controller_loss(bool standalone)
+{
+	unsigned id = (unsigned)getpid() % 100, port = 30000 + (unsigned)getpid() % 20000;
+	char text[2048], *out;
+	json_t *ab, *ba, *r, *ab2, *ba2, *fb;
+	json_int_t ab0, ba0, nc0;
+	int k;
+
+	if (access(OSKEN, X_OK) != 0)
+		cr_skip_test("osken-manager is not installed (apt-get install python3-os-ken)");
+	workdir(standalone ? "ofp-loss-sa" : "ofp-loss-se");
+	hosts_up(standalone ? "sa" : "se");
+	osken_start(port);
+	snprintf(text, sizeof(text),
+		 "dpdk: {main_lcore: 0, memory_mb: 256, no_huge: true, file_prefix: %s,\n"
+		 "       log_level: \"*:notice\", extra_args: [\"--no-pci\"]}\n"
+		 "workers: [{lcore: 1}]\n"
+		 "control: {stats_interval_ms: 0, socket: %s}\n"
+		 "openflow: {controllers: [\"tcp:127.0.0.1:%u\"], fail_mode: %s}\n"
+		 "ports:\n"
+		 "  - {name: a, type: ethdev, device: \"net_af_packet%u,iface=%s\"}\n"
+		 "  - {name: b, type: ethdev, device: \"net_af_packet%u,iface=%s\"}\n",
+		 prefix, sock, port, standalone ? "standalone" : "secure", id, veth[0], id + 100,
+		 veth[1]);
+	daemon_start(text, "");
+	wait_fail_state(true);
+
+	/* learn: a -> b and b -> a become flows (in_port, eth_dst) -> output */
+	k = ping_from(0, "10.99.0.2", 3, 10, &out);
+	cr_assert_eq(k, 0, "ping a -> b with the controller: %s\n%s", out, slurp(log_path));
+	free(out);
+	for (k = 0; k < 50; k++) {
+		ab = rule_with("openflow", "in_port=a,eth_dst=02:99:00:00:00:02");
+		ba = rule_with("openflow", "in_port=b,eth_dst=02:99:00:00:00:01");
+		if (ab != NULL && ba != NULL)
+			break;
+		json_decref(ab);
+		json_decref(ba);
+		usleep(100000);
+	}
+	cr_assert(k < 50, "no learned flows: %s", json_dumps(rules_of("openflow"), 0));
+	r = rules_of("fallback");
+	cr_expect_eq(json_array_size(r), 0, "a fallback rule with the controller connected");
+	json_decref(r);
+
+	/* the controller goes */
+	stop(&osken_pid, true);
+	wait_fail_state(false);
+	r = rules_of("fallback");
+	cr_assert_eq(json_array_size(r), standalone ? 1 : 0, "fallback rules: %s",
+		     json_dumps(r, 0));
+	json_decref(r);
+
+	/* the learned flows carry exactly the 5 echoes and their 5 replies */
+	ab0 = packets_of(ab);
+	ba0 = packets_of(ba);
+	k = ping_from(0, "10.99.0.2", 5, 10, &out);
+	cr_expect_eq(k, 0, "ping a -> b without the controller: %s", out);
+	cr_expect(strstr(out, "5 received") != NULL, "%s", out);
+	free(out);
+	ab2 = rule_with("openflow", "in_port=a,eth_dst=02:99:00:00:00:02");
+	ba2 = rule_with("openflow", "in_port=b,eth_dst=02:99:00:00:00:01");
+	cr_assert(ab2 != NULL && ba2 != NULL);
+	cr_expect_eq(packets_of(ab2) - ab0, 5, "a -> b flow: %lld then %lld", (long long)ab0,
+		     (long long)packets_of(ab2));
+	cr_expect_eq(packets_of(ba2) - ba0, 5, "b -> a flow: %lld then %lld", (long long)ba0,
+		     (long long)packets_of(ba2));
+	json_decref(ab2);
+	json_decref(ba2);
+
+	/* 4 echoes to a MAC no flow knows: the controller's table-miss flow
+	 * (secure: packet-ins nobody gets) or the fallback (standalone) */
+	nc0 = pin_no_controller();
+	fb = rule_with("fallback", "");
+	ping_from(0, "10.99.0.77", 4, 0, &out);
+	free(out);
+	if (standalone) {
+		json_t *fb2 = rule_with("fallback", "");
+
+		cr_assert_not_null(fb2);
+		cr_expect_eq(packets_of(fb2) - packets_of(fb), 4, "fallback: %s",
+			     json_dumps(fb2, 0));
+		cr_expect_eq(pin_no_controller(), nc0, "packet-ins with the fallback in place");
+		json_decref(fb2);
+	} else {
+		for (k = 0; k < 20 && pin_no_controller() < nc0 + 4; k++)
+			usleep(100000);
+		cr_expect_eq(pin_no_controller(), nc0 + 4, "packet-ins counted no_controller");
+	}
+	json_decref(fb);
+
+	/* the controller returns: the fallback goes, the learned flows are the
+	 * same rules, and they still carry the traffic */
+	osken_start(port);
+	wait_fail_state(true);
+	r = rules_of("fallback");
+	cr_expect_eq(json_array_size(r), 0, "the fallback stayed: %s", json_dumps(r, 0));
+	json_decref(r);
+	ab2 = rule_with("openflow", "in_port=a,eth_dst=02:99:00:00:00:02");
+	ba2 = rule_with("openflow", "in_port=b,eth_dst=02:99:00:00:00:01");
+	cr_assert(ab2 != NULL && ba2 != NULL, "learned flows gone after the reconnect");
+	cr_expect_eq(json_integer_value(json_object_get(ab2, "id")),
+		     json_integer_value(json_object_get(ab, "id")));
+	cr_expect_eq(json_integer_value(json_object_get(ba2, "id")),
+		     json_integer_value(json_object_get(ba, "id")));
+	ab0 = packets_of(ab2);
+	json_decref(ab2);
+	json_decref(ba2);
+	k = ping_from(0, "10.99.0.2", 3, 10, &out);
+	cr_expect_eq(k, 0, "ping a -> b after the reconnect: %s", out);
+	free(out);
+	ab2 = rule_with("openflow", "in_port=a,eth_dst=02:99:00:00:00:02");
+	cr_expect_eq(packets_of(ab2) - ab0, 3);
+	json_decref(ab2);
+	json_decref(ab);
+	json_decref(ba);
+	cr_expect(strstr(slurp(log_path), "no controller connected any more") != NULL,
+		  "the loss was not logged: %s", slurp(log_path));
+}
+
+Test(openflow_pktio, controller_loss_secure, .fini = cleanup, .timeout = 120)
+{
+	controller_loss(false);
+}
+
+Test(openflow_pktio, controller_loss_standalone, .fini = cleanup, .timeout = 120)
+{
+	controller_loss(true);
 }
