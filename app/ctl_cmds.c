@@ -614,6 +614,9 @@ show_openflow(struct vs_daemon *d)
 			      (json_int_t)info.fail_transitions, "fallback", (int)info.fallback,
 			      "fallback_errors", (json_int_t)info.fallback_errors));
 	if (res != NULL)
+		json_object_set_new(res, "port_status_sent",
+				    json_integer((json_int_t)info.port_status_sent));
+	if (res != NULL)
 		json_object_set_new(res, "roles",
 				    json_pack("{s:o, s:I}", "generation_id",
 					      info.generation_known

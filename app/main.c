@@ -271,6 +271,7 @@ on_vhu_event(void *arg, const struct vs_vhu_event *ev)
 	if (rc < 0)
 		fprintf(stderr, "nfvswitch: port %s: cannot republish the worker snapshot: %s\n",
 			ev->port->name, strerror(-rc));
+	vs_ofp_ports_changed(a->d.ofp); /* PORT_STATUS: the guest is the port's link */
 }
 
 static void
@@ -411,11 +412,14 @@ job_rerank(void *arg, uint64_t now)
 	vs_switch_rerank(a->sw);
 }
 
-/* A port's link changed: say so (the first reading of each port too). */
+/* A port's link changed: say so (the first reading of each port too), and
+ * tell the controllers. */
 static void
 on_link(void *arg, const struct vs_link_event *ev)
 {
-	(void)arg;
+	struct app *a = arg;
+
+	vs_ofp_ports_changed(a->d.ofp);
 	if (ev->up)
 		printf("port %s: link up, %u Mbit/s, %s duplex\n", ev->port->name, ev->speed,
 		       ev->full_duplex ? "full" : "half");

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <rte_ethdev.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
 
@@ -43,6 +44,13 @@ RTE_LOG_REGISTER_DEFAULT(vs_ofp_logtype, NOTICE);
 #define PIN_BATCH     256
 
 struct ctlr;
+
+/* A port as the controllers were last told (PORT_DESC / PORT_STATUS). */
+struct ofport {
+	struct vs_ofp_port_desc desc;
+	char name[VS_CFG_NAME_MAX];
+	uint64_t since_ns; /* first seen (PORT_STATS duration) */
+};
 
 struct conn {
 	int fd;
@@ -113,7 +121,13 @@ struct vs_ofp_srv {
 	uint64_t fail_transitions;
 	bool fallback_on; /* standalone: the fallback rule is live */
 	uint64_t fallback_errors;
+	/* the ports as last told, and PORT_STATUS messages sent */
+	struct ofport *ports;
+	uint32_t n_ports;
+	uint64_t port_status_sent;
 };
+
+static void ports_sync(struct vs_ofp_srv *s);
 
 static uint64_t
 mono_ms(void)
@@ -261,6 +275,7 @@ vs_ofp_open(const struct vs_ofp_params *p, struct vs_cfg_error *err)
 	}
 	s->now_ms = mono_ms();
 	s->start_ms = s->now_ms;
+	ports_sync(s); /* no connection yet: nobody is told */
 	if (s->lfd >= 0)
 		VS_OFP_LOG(NOTICE, "listening on %s (datapath_id 0x%016llx)", s->listen,
 			   (unsigned long long)s->datapath_id);
@@ -546,6 +561,192 @@ on_accept(struct vs_ofp_srv *s)
 	}
 }
 
+/* ---- ports: descriptions, PORT_STATUS ---- */
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * The OpenFlow view of cfg->ports[i]: its number and name; config
+ * PORT_DOWN when the switch could not make it; state LINK_DOWN when it is
+ * not ready (a vhost port without its guest) or its link is down; an
+ * ethdev's MAC address and speed.
+ */
+static void
+port_desc_of(struct vs_ofp_srv *s, const struct vs_config *cfg, uint32_t i,
+	     struct vs_ofp_port_desc *d)
+{
+	const struct vs_port *p = vs_switch_port_by_name(s->sw, cfg->ports[i].name);
+
+	memset(d, 0, sizeof(*d));
+	d->port_no = vs_config_ofport(cfg, i);
+	/* OpenFlow port names are 15 bytes at most */
+	memcpy(d->name, cfg->ports[i].name, sizeof(d->name) - 1);
+	if (p == NULL) {
+		d->port_down = d->link_down = true;
+		return;
+	}
+	d->link_down = !p->ready || (p->link_known && !p->link_up);
+	d->curr_speed = p->link_known && p->link_up ? p->link_speed * 1000u : 0;
+	if (p->type == VS_PORT_ETHDEV) {
+		struct rte_ether_addr mac;
+
+		if (rte_eth_macaddr_get(p->dev_id, &mac) == 0)
+			memcpy(d->hw_addr, mac.addr_bytes, sizeof(d->hw_addr));
+	}
+}
+
+static bool
+desc_same(const struct vs_ofp_port_desc *a, const struct vs_ofp_port_desc *b)
+{
+	return a->port_no == b->port_no && strcmp(a->name, b->name) == 0 &&
+	       memcmp(a->hw_addr, b->hw_addr, sizeof(a->hw_addr)) == 0 &&
+	       a->link_down == b->link_down && a->port_down == b->port_down &&
+	       a->curr_speed == b->curr_speed;
+}
+
+/* PORT_STATUS to every connection that wants it. */
+static void
+port_status(struct vs_ofp_srv *s, uint8_t reason, const struct vs_ofp_port_desc *d)
+{
+	struct conn *c;
+
+	VS_OFP_LOG(INFO, "port %u (%s): %s%s", d->port_no, d->name,
+		   reason == VS_OFPPR_ADD      ? "added"
+		   : reason == VS_OFPPR_DELETE ? "deleted"
+					       : "changed",
+		   reason == VS_OFPPR_DELETE ? ""
+		   : d->link_down	     ? ", link down"
+					     : ", link up");
+	for (c = s->conns; c != NULL; c = c->next) {
+		if (!vs_ofp_conn_wants_async(c, VS_OFPT_PORT_STATUS, reason))
+			continue;
+		if (vs_ofp_enc_port_status(&c->tx, 0, reason, d) == 0) {
+			c->tx_msgs++;
+			s->port_status_sent++;
+		}
+	}
+}
+
+/*
+ * Compare the running ports with what the controllers were last told and
+ * send what changed: ADD for a new port (or a new number), DELETE for one
+ * that went, MODIFY when its state, config, address or speed changed.
+ */
+static void
+ports_sync(struct vs_ofp_srv *s)
+{
+	const struct vs_config *cfg = *s->cfg;
+	struct ofport *next = calloc(cfg->n_ports + 1, sizeof(*next));
+	uint64_t now = mono_ns();
+	uint32_t i, j;
+
+	if (next == NULL)
+		return; /* told at the next change */
+	for (i = 0; i < cfg->n_ports; i++) {
+		struct ofport *n = &next[i];
+		const struct ofport *o = NULL;
+
+		snprintf(n->name, sizeof(n->name), "%s", cfg->ports[i].name);
+		port_desc_of(s, cfg, i, &n->desc);
+		for (j = 0; j < s->n_ports && o == NULL; j++)
+			if (strcmp(s->ports[j].name, n->name) == 0)
+				o = &s->ports[j];
+		if (o != NULL && o->desc.port_no == n->desc.port_no) {
+			n->since_ns = o->since_ns;
+			if (!desc_same(&o->desc, &n->desc))
+				port_status(s, VS_OFPPR_MODIFY, &n->desc);
+			continue;
+		}
+		n->since_ns = now;
+		if (o != NULL) /* renumbered: the old number goes */
+			port_status(s, VS_OFPPR_DELETE, &o->desc);
+		port_status(s, VS_OFPPR_ADD, &n->desc);
+	}
+	for (j = 0; j < s->n_ports; j++) {
+		for (i = 0; i < cfg->n_ports; i++)
+			if (strcmp(s->ports[j].name, next[i].name) == 0)
+				break;
+		if (i == cfg->n_ports)
+			port_status(s, VS_OFPPR_DELETE, &s->ports[j].desc);
+	}
+	free(s->ports);
+	s->ports = next;
+	s->n_ports = cfg->n_ports;
+	for (struct conn *c = s->conns; c != NULL; c = c->next)
+		if (!c->connecting && c->tx.len > c->tx_off)
+			conn_flush(s, c);
+}
+
+void
+vs_ofp_ports_changed(struct vs_ofp_srv *s)
+{
+	if (s == NULL)
+		return;
+	s->now_ms = mono_ms();
+	ports_sync(s);
+}
+
+/*
+ * PORT_STATS for port_no (OFPP_ANY: every port) from the switch's counters:
+ * packets and bytes the workers received and the port's tx accepted; drops
+ * on rx by the device (ring full, no mbuf) and on tx (ring full, port down);
+ * device errors; the time since the port was first seen. -ENOENT for an
+ * unknown port.
+ */
+static int
+port_stats(struct vs_ofp_srv *s, const struct vs_config *cfg, uint32_t port_no, uint32_t xid,
+	   struct vs_ofp_buf *b)
+{
+	struct vs_switch_stats *st = malloc(sizeof(*st));
+	struct vs_ofp_port_stats *ps = calloc(cfg->n_ports + 1, sizeof(*ps));
+	uint64_t now = mono_ns();
+	uint32_t i, j, n = 0;
+	int rc = -ENOMEM;
+
+	if (st == NULL || ps == NULL || vs_switch_stats(s->sw, st) < 0)
+		goto out;
+	for (i = 0; i < cfg->n_ports; i++) {
+		const struct vs_port *p = vs_switch_port_by_name(s->sw, cfg->ports[i].name);
+		struct vs_ofp_port_stats *o = &ps[n];
+		const struct vs_switch_port_stats *sp;
+		uint64_t age = 0;
+
+		if (port_no != VS_OFPP_ANY && vs_config_ofport(cfg, i) != port_no)
+			continue;
+		o->port_no = vs_config_ofport(cfg, i);
+		n++;
+		if (p == NULL || p->id >= st->n_ports)
+			continue; /* not made: all zero */
+		sp = &st->port[p->id];
+		o->rx_packets = sp->rx_pkts;
+		o->rx_bytes = sp->rx_bytes;
+		o->tx_packets = sp->tx_pkts;
+		o->tx_bytes = sp->tx_bytes;
+		o->rx_dropped = sp->dev.imissed + sp->dev.rx_nombuf;
+		o->tx_dropped = sp->tx_drops;
+		o->rx_errors = sp->dev.ierrors;
+		o->tx_errors = sp->dev.oerrors;
+		for (j = 0; j < s->n_ports; j++)
+			if (strcmp(s->ports[j].name, cfg->ports[i].name) == 0)
+				age = now - s->ports[j].since_ns;
+		o->duration_sec = (uint32_t)(age / 1000000000u);
+		o->duration_nsec = (uint32_t)(age % 1000000000u);
+	}
+	rc =
+	    port_no != VS_OFPP_ANY && n == 0 ? -ENOENT : vs_ofp_enc_port_stats_reply(b, xid, ps, n);
+out:
+	free(st);
+	free(ps);
+	return rc;
+}
+
 static void
 on_multipart(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t size, uint32_t xid)
 {
@@ -577,15 +778,21 @@ on_multipart(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t si
 			rc = -ENOMEM;
 			break;
 		}
-		for (i = 0; i < cfg->n_ports; i++) {
-			pd[i].port_no = vs_config_ofport(cfg, i);
-			/* OpenFlow port names are 15 bytes at most */
-			memcpy(pd[i].name, cfg->ports[i].name, sizeof(pd[i].name) - 1);
-		}
+		for (i = 0; i < cfg->n_ports; i++)
+			port_desc_of(s, cfg, i, &pd[i]);
 		rc = vs_ofp_enc_port_desc_reply(&c->tx, xid, pd, cfg->n_ports);
 		free(pd);
 		break;
 	}
+	case VS_OFPMP_PORT_STATS:
+		rc = port_stats(s, cfg, mp.port_no, xid, &c->tx);
+		if (rc == -ENOENT) {
+			e.type = VS_OFPET_BAD_REQUEST;
+			e.code = VS_OFPBRC_BAD_PORT;
+			send_error(c, xid, e, msg, size);
+			return;
+		}
+		break;
 	default: /* VS_OFPMP_FLOW */
 		rc = vs_ofp_flow_stats(s->sw, cfg, &mp.flow, xid, &c->tx, &e);
 		if (rc == -EBADMSG) {
@@ -1101,6 +1308,7 @@ vs_ofp_close(struct vs_ofp_srv *s)
 		close(s->lfd);
 	if (s->unix_path[0] != '\0')
 		unlink(s->unix_path);
+	free(s->ports);
 	free(s);
 }
 
@@ -1139,6 +1347,7 @@ vs_ofp_info(const struct vs_ofp_srv *s, struct vs_ofp_info *info, struct vs_ofp_
 	info->fail_transitions = s->fail_transitions;
 	info->fallback = s->fallback_on;
 	info->fallback_errors = s->fallback_errors;
+	info->port_status_sent = s->port_status_sent;
 	for (c = s->conns; c != NULL && n < max; c = c->next, n++) {
 		struct vs_ofp_conn_info *ci = &conns[n];
 

@@ -52,6 +52,13 @@ void vs_ofp_serve(struct vs_ofp_srv *s);
 /* Periodic work: echo probes and closing silent peers, connecting to the
  * controllers that are due. now_ms: CLOCK_MONOTONIC. */
 void vs_ofp_tick(struct vs_ofp_srv *s, uint64_t now_ms);
+/*
+ * The ports may have changed (a reload added, removed or renumbered one; a
+ * link went up or down; a vhost guest came or went): tell the controllers
+ * what did (PORT_STATUS ADD, DELETE, MODIFY), compared with what they were
+ * last told. Accepts NULL.
+ */
+void vs_ofp_ports_changed(struct vs_ofp_srv *s);
 /* Send the packet-ins the workers queued (every few ms); never blocks. */
 void vs_ofp_packet_ins(struct vs_ofp_srv *s);
 
@@ -91,6 +98,7 @@ struct vs_ofp_info {
 	uint64_t fail_transitions;
 	bool fallback;
 	uint64_t fallback_errors;
+	uint64_t port_status_sent; /* PORT_STATUS messages queued */
 };
 
 /* Counters and up to max connections (for show openflow); the number written. */
