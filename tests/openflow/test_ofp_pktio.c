@@ -25,7 +25,9 @@
  * osken-manager is killed; the flows carry exact counts of pings while it is
  * gone, frames to an unknown MAC are packet-ins nobody gets (secure) or go
  * through the fallback rule (standalone); it is started again: the fallback
- * goes and the learned flows are the same rules.
+ * goes and the learned flows are the same rules. *
+ * port_status_on_link_change: a net_tap port's interface set down and up:
+ * PORT_STATUS MODIFY with LINK_DOWN, then LIVE, to a connected client.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -1050,4 +1052,86 @@ Test(openflow_pktio, controller_loss_secure, .fini = cleanup, .timeout = 120)
 Test(openflow_pktio, controller_loss_standalone, .fini = cleanup, .timeout = 120)
 {
 	controller_loss(true);
+}
+
+/* ---- PORT_STATUS on link changes ------------------------------------------------- */
+
+/* The next PORT_STATUS within about 5 s (other messages skipped). */
+static void
+next_port_status(uint8_t *reason, struct vs_ofp_port_desc *p)
+{
+	static uint8_t buf[VS_OFP_MAX_MSG];
+	struct vs_ofp_hdr h;
+	struct vs_ofp_err e;
+
+	for (;;) {
+		recv_msg(buf, sizeof(buf), &h);
+		if (h.type != VS_OFPT_PORT_STATUS)
+			continue;
+		cr_assert_eq(vs_ofp_dec_port_status(buf, h.length, reason, p, &e), 0);
+		return;
+	}
+}
+
+/*
+ * A net_tap port's interface set down and up again (ip link): the link job
+ * reads the change and a connected client gets PORT_STATUS MODIFY with
+ * LINK_DOWN, then without it.
+ */
+Test(openflow_pktio, port_status_on_link_change, .fini = cleanup, .timeout = 60)
+{
+	unsigned id = (unsigned)getpid() % 100, port = 30000 + (unsigned)getpid() % 20000;
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	static uint8_t buf[VS_OFP_MAX_MSG];
+	struct vs_ofp_port_desc p;
+	char text[2048], tap[16];
+	struct vs_ofp_buf b;
+	struct vs_ofp_hdr h;
+	uint8_t reason;
+
+	if (access("/dev/net/tun", R_OK | W_OK) != 0)
+		cr_skip_test("net_tap needs root and /dev/net/tun");
+	workdir("ofp-link");
+	snprintf(tap, sizeof(tap), "vsofl%d", getpid() % 100000);
+	snprintf(text, sizeof(text),
+		 "dpdk: {main_lcore: 0, memory_mb: 256, no_huge: true, file_prefix: %s,\n"
+		 "       log_level: \"*:notice\", extra_args: [\"--no-pci\"]}\n"
+		 "workers: [{lcore: 1}]\n"
+		 "control: {stats_interval_ms: 0, socket: %s}\n"
+		 "openflow: {listen: \"ptcp:%u\"}\n"
+		 "ports:\n"
+		 "  - {name: n0, type: ethdev, device: \"net_null%u,no-rx=1\"}\n"
+		 "  - {name: t0, type: ethdev, device: \"net_tap%u,iface=%s\", ofport: 6}\n",
+		 prefix, sock, port, id, id, tap);
+	daemon_start(text, "openflow: listening");
+	/* the first link readings (every second) are in before the client connects */
+	usleep(1500000);
+
+	ofd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(ofd, 0);
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(connect(ofd, (struct sockaddr *)&sa, sizeof(sa)), 0, "connect: %s",
+		     strerror(errno));
+	vs_ofp_buf_init(&b);
+	cr_assert_eq(vs_ofp_enc_hello(&b, 1), 0);
+	send_msg(&b);
+	vs_ofp_buf_free(&b);
+	recv_msg(buf, sizeof(buf), &h);
+	cr_assert_eq(h.type, VS_OFPT_HELLO);
+
+	cr_assert_eq(ip("link set %s down", tap), 0);
+	next_port_status(&reason, &p);
+	cr_expect_eq(reason, VS_OFPPR_MODIFY);
+	cr_expect_eq(p.port_no, 6);
+	cr_expect_str_eq(p.name, "t0");
+	cr_expect(p.link_down, "t0 is down, PORT_STATUS says LIVE: %s", slurp(log_path));
+
+	cr_assert_eq(ip("link set %s up", tap), 0);
+	next_port_status(&reason, &p);
+	cr_expect_eq(reason, VS_OFPPR_MODIFY);
+	cr_expect_eq(p.port_no, 6);
+	cr_expect(!p.link_down, "t0 is up, PORT_STATUS says LINK_DOWN");
+	close(ofd);
+	ofd = -1;
 }
