@@ -607,9 +607,10 @@ show_openflow(struct vs_daemon *d)
 	if (res != NULL)
 		json_object_set_new(
 		    res, "fail",
-		    json_pack("{s:s, s:b, s:f, s:I, s:b, s:I}", "mode",
+		    json_pack("{s:s, s:b, s:b, s:f, s:I, s:b, s:I}", "mode",
 			      info.standalone ? "standalone" : "secure", "controller_connected",
-			      (int)info.controller_connected, "no_controller_s",
+			      (int)info.controller_connected, "no_controller",
+			      (int)info.no_controller, "no_controller_s",
 			      (double)info.no_controller_ms / 1000.0, "transitions",
 			      (json_int_t)info.fail_transitions, "fallback", (int)info.fallback,
 			      "fallback_errors", (json_int_t)info.fallback_errors));

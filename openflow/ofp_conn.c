@@ -1342,6 +1342,7 @@ vs_ofp_info(const struct vs_ofp_srv *s, struct vs_ofp_info *info, struct vs_ofp_
 	info->stale_refused = s->stale_refused;
 	info->standalone = s->standalone;
 	info->controller_connected = any_up(s);
+	info->no_controller = s->no_ctl;
 	if (!info->controller_connected)
 		info->no_controller_ms = now - (s->ever_up ? s->up_ms : s->start_ms);
 	info->fail_transitions = s->fail_transitions;

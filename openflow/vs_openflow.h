@@ -94,6 +94,7 @@ struct vs_ofp_info {
 	 * standalone fallback rule */
 	bool standalone;
 	bool controller_connected;
+	bool no_controller; /* the fail mode is in force (none past the grace) */
 	uint64_t no_controller_ms;
 	uint64_t fail_transitions;
 	bool fallback;
