@@ -387,14 +387,16 @@ Test(openflow, ovs_ofctl_dump_ports)
 
 static pid_t monitor_pid;
 
+/* A test's .fini replaces the suite's: the monitor, then the daemon. */
 static void
 monitor_stop(void)
 {
 	if (monitor_pid > 0) {
-		kill(monitor_pid, SIGTERM);
+		kill(monitor_pid, SIGKILL);
 		waitpid(monitor_pid, NULL, 0);
 		monitor_pid = 0;
 	}
+	daemon_down();
 }
 
 /* Write the daemon's config anew with extra appended to its ports, reload. */
