@@ -28,6 +28,9 @@
  * goes and the learned flows are the same rules. *
  * port_status_on_link_change: a net_tap port's interface set down and up:
  * PORT_STATUS MODIFY with LINK_DOWN, then LIVE, to a connected client.
+ *
+ * port_status_on_vhost_guest: dpdk-testpmd (net_virtio_user) comes to a
+ * vhost server port and is killed: PORT_STATUS MODIFY LIVE, then LINK_DOWN.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -41,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -59,7 +63,7 @@
 
 static char dir[64], cfg_path[128], sock[128], prefix[64], log_path[160];
 static char ns[2][32], veth[2][16];
-static pid_t daemon_pid, osken_pid;
+static pid_t daemon_pid, osken_pid, guest_pid;
 
 static const char *
 env(const char *name)
@@ -248,6 +252,7 @@ cleanup(void)
 	char path[128];
 	int i;
 
+	stop(&guest_pid, false);
 	stop(&daemon_pid, false);
 	stop(&osken_pid, true);
 	for (i = 0; i < 2; i++) {
@@ -1136,6 +1141,134 @@ Test(openflow_pktio, port_status_on_link_change, .fini = cleanup, .timeout = 60)
 	cr_expect_eq(reason, VS_OFPPR_MODIFY);
 	cr_expect_eq(p.port_no, 6);
 	cr_expect(!p.link_down, "t0 is up, PORT_STATUS says LINK_DOWN");
+	close(ofd);
+	ofd = -1;
+}
+
+/* Connect a minimal client to the listener on port and exchange HELLOs. */
+static void
+client_hello(unsigned port)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	static uint8_t buf[VS_OFP_MAX_MSG];
+	struct vs_ofp_buf b;
+	struct vs_ofp_hdr h;
+
+	ofd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(ofd, 0);
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(connect(ofd, (struct sockaddr *)&sa, sizeof(sa)), 0, "connect: %s",
+		     strerror(errno));
+	vs_ofp_buf_init(&b);
+	cr_assert_eq(vs_ofp_enc_hello(&b, 1), 0);
+	send_msg(&b);
+	vs_ofp_buf_free(&b);
+	recv_msg(buf, sizeof(buf), &h);
+	cr_assert_eq(h.type, VS_OFPT_HELLO);
+}
+
+/* The next PORT_STATUS for port_no within ms (echo requests answered, the
+ * rest skipped); false when none came. */
+static bool
+port_status_within(uint32_t port_no, int ms, uint8_t *reason, struct vs_ofp_port_desc *p)
+{
+	static uint8_t buf[VS_OFP_MAX_MSG];
+	uint64_t end = now_ms() + (uint64_t)ms;
+	struct vs_ofp_hdr h;
+	struct vs_ofp_err e;
+
+	while (now_ms() < end) {
+		struct pollfd pf = {.fd = ofd, .events = POLLIN};
+
+		if (poll(&pf, 1, 100) != 1)
+			continue;
+		recv_msg(buf, sizeof(buf), &h);
+		if (h.type != VS_OFPT_PORT_STATUS)
+			continue;
+		cr_assert_eq(vs_ofp_dec_port_status(buf, h.length, reason, p, &e), 0);
+		if (p->port_no == port_no)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A vhost-user server port's guest (dpdk-testpmd with net_virtio_user, the
+ * real virtio driver) comes and goes: the vhost events reach the channel and
+ * a connected client gets PORT_STATUS MODIFY, LIVE then LINK_DOWN.
+ */
+Test(openflow_pktio, port_status_on_vhost_guest, .fini = cleanup, .timeout = 90)
+{
+	unsigned port = 30000 + (unsigned)getpid() % 20000;
+	char text[2048], vsock[160], vdev[256], gprefix[64], glog[160];
+	struct vs_ofp_port_desc p;
+	uint8_t reason;
+
+	if (system("command -v dpdk-testpmd > /dev/null") != 0)
+		cr_skip_test("dpdk-testpmd is not installed");
+	workdir("ofp-vhu");
+	snprintf(vsock, sizeof(vsock), "%s/vm.sock", dir);
+	snprintf(text, sizeof(text),
+		 "dpdk: {main_lcore: 0, memory_mb: 256, no_huge: true, in_memory: true,\n"
+		 "       file_prefix: %s, log_level: \"*:notice\",\n"
+		 "       extra_args: [\"--no-pci\", \"--no-telemetry\"]}\n"
+		 "workers: [{lcore: 1}]\n"
+		 "control: {stats_interval_ms: 0, socket: %s}\n"
+		 "openflow: {listen: \"ptcp:%u\"}\n"
+		 "ports:\n"
+		 "  - {name: vm, type: vhost, path: \"%s\", mode: server, ofport: 3}\n",
+		 prefix, sock, port, vsock);
+	daemon_start(text, "openflow: listening");
+	client_hello(port);
+
+	snprintf(vdev, sizeof(vdev), "net_virtio_user0,path=%s,queues=1,queue_size=256", vsock);
+	snprintf(gprefix, sizeof(gprefix), "vs-ofp-tp-%d", getpid());
+	snprintf(glog, sizeof(glog), "%s/testpmd.log", dir);
+	guest_pid = fork();
+	cr_assert_geq(guest_pid, 0);
+	if (guest_pid == 0) {
+		char *argv[] = {"dpdk-testpmd",
+				"--lcores",
+				"0@0,1@0",
+				"--no-huge",
+				"-m",
+				"256",
+				"--no-pci",
+				"--no-shconf",
+				"--no-telemetry",
+				"--single-file-segments",
+				"--file-prefix",
+				gprefix,
+				"--log-level",
+				"*:warning",
+				"--vdev",
+				vdev,
+				"--",
+				"--total-num-mbufs=4096",
+				"--forward-mode=io",
+				"--auto-start",
+				NULL};
+		int fd = open(glog, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the test */
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	cr_assert(port_status_within(3, 30000, &reason, &p),
+		  "no PORT_STATUS when the guest came: %s", slurp(glog));
+	cr_expect_eq(reason, VS_OFPPR_MODIFY);
+	cr_expect_str_eq(p.name, "vm");
+	cr_expect(!p.link_down, "the guest is up, PORT_STATUS says LINK_DOWN: %s", slurp(log_path));
+
+	kill(guest_pid, SIGKILL);
+	waitpid(guest_pid, NULL, 0);
+	guest_pid = 0;
+	cr_assert(port_status_within(3, 15000, &reason, &p), "no PORT_STATUS when the guest went");
+	cr_expect_eq(reason, VS_OFPPR_MODIFY);
+	cr_expect(p.link_down, "the guest is gone, PORT_STATUS says LIVE");
 	close(ofd);
 	ofd = -1;
 }
