@@ -679,9 +679,11 @@ ports_sync(struct vs_ofp_srv *s)
 	free(s->ports);
 	s->ports = next;
 	s->n_ports = cfg->n_ports;
-	for (struct conn *c = s->conns; c != NULL; c = c->next)
+	for (struct conn *c = s->conns, *nc; c != NULL; c = nc) {
+		nc = c->next; /* a failed flush frees c */
 		if (!c->connecting && c->tx.len > c->tx_off)
 			conn_flush(s, c);
+	}
 }
 
 void
