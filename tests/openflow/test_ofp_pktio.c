@@ -928,8 +928,10 @@ pin_no_controller(void)
 /*
  * The learning switch learns a <-> b, then osken-manager is killed and later
  * started again. While it is gone: the learned flows carry exactly the pings
- * a sends; frames to an unknown MAC are either packet-ins nobody gets
- * (secure) or switched by the fallback rule (standalone). After it returns:
+ * a sends; frames to an unknown MAC, and an ARP request, are either
+ * packet-ins nobody gets (secure: the ARP never gets an answer) or switched
+ * by the fallback rule (standalone: the ping that needs ARP goes through).
+ * After it returns:
  * the learned flows are the same rules (ids) and the fallback is gone.
  */
 static void
@@ -1023,6 +1025,21 @@ controller_loss(bool standalone)
 		cr_expect_eq(pin_no_controller(), nc0 + 4, "packet-ins counted no_controller");
 	}
 	json_decref(fb);
+
+	/* a forgets b's address: its ARP request (broadcast) matches no learned
+	 * flow. standalone: the fallback floods it, b's reply follows the
+	 * learned flow, the ping goes through; secure: a packet-in nobody gets */
+	cr_assert_eq(ip("-n %s neigh del 10.99.0.2 dev eth0", ns[0]), 0);
+	k = ping_from(0, "10.99.0.2", 2, 4, &out);
+	if (standalone)
+		cr_expect_eq(k, 0, "ping a -> b needing ARP through the fallback: %s", out);
+	else
+		cr_expect_neq(k, 0, "ARP went through with no controller in secure mode: %s", out);
+	free(out);
+	cr_assert_eq(ip("-n %s neigh replace 10.99.0.2 lladdr 02:99:00:00:00:02 dev eth0 nud "
+			"permanent",
+			ns[0]),
+		     0);
 
 	/* the controller returns: the fallback goes, the learned flows are the
 	 * same rules, and they still carry the traffic */
