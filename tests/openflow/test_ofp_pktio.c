@@ -64,6 +64,7 @@
 static char dir[64], cfg_path[128], sock[128], prefix[64], log_path[160];
 static char ns[2][32], veth[2][16];
 static pid_t daemon_pid, osken_pid, guest_pid;
+static char gprefix[64]; /* the testpmd guest's --file-prefix */
 
 static const char *
 env(const char *name)
@@ -265,6 +266,10 @@ cleanup(void)
 		return;
 	snprintf(path, sizeof(path), "/var/run/dpdk/%s", prefix);
 	nftw(path, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	if (gprefix[0] != '\0') {
+		snprintf(path, sizeof(path), "/var/run/dpdk/%s", gprefix);
+		nftw(path, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	}
 	nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 
@@ -1218,7 +1223,7 @@ port_status_within(uint32_t port_no, int ms, uint8_t *reason, struct vs_ofp_port
 Test(openflow_pktio, port_status_on_vhost_guest, .fini = cleanup, .timeout = 90)
 {
 	unsigned port = 30000 + (unsigned)getpid() % 20000;
-	char text[2048], vsock[160], vdev[256], gprefix[64], glog[160];
+	char text[2048], vsock[160], vdev[256], glog[160];
 	struct vs_ofp_port_desc p;
 	uint8_t reason;
 
