@@ -596,17 +596,23 @@ show_openflow(struct vs_daemon *d)
 		return NULL;
 	n = vs_ofp_info(d->ofp, &info, ci, OFP_SHOW_CONNS);
 	conns = json_array();
-	for (i = 0; conns != NULL && i < n; i++)
-		json_array_append_new(
-		    conns,
-		    json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "peer",
-			      ci[i].peer, "kind", ci[i].active ? "active" : "passive", "up",
-			      (int)ci[i].up, "rx_msgs", (json_int_t)ci[i].rx_msgs, "tx_msgs",
-			      (json_int_t)ci[i].tx_msgs, "flow_mods", (json_int_t)ci[i].flow_mods,
-			      "packet_ins", (json_int_t)ci[i].packet_ins, "packet_outs",
-			      (json_int_t)ci[i].packet_outs, "errors_sent",
-			      (json_int_t)ci[i].errors_sent, "errors_rcvd",
-			      (json_int_t)ci[i].errors_rcvd, "connected_s", ci[i].connected_s));
+	for (i = 0; conns != NULL && i < n; i++) {
+		json_t *o = json_pack(
+		    "{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "peer", ci[i].peer,
+		    "kind", ci[i].active ? "active" : "passive", "up", (int)ci[i].up, "rx_msgs",
+		    (json_int_t)ci[i].rx_msgs, "tx_msgs", (json_int_t)ci[i].tx_msgs, "flow_mods",
+		    (json_int_t)ci[i].flow_mods, "packet_ins", (json_int_t)ci[i].packet_ins,
+		    "packet_outs", (json_int_t)ci[i].packet_outs, "errors_sent",
+		    (json_int_t)ci[i].errors_sent, "errors_rcvd", (json_int_t)ci[i].errors_rcvd,
+		    "connected_s", ci[i].connected_s);
+
+		if (o != NULL) {
+			json_object_set_new(o, "role", json_string(ci[i].role));
+			json_object_set_new(o, "role_changes",
+					    json_integer((json_int_t)ci[i].role_changes));
+		}
+		json_array_append_new(conns, o);
+	}
 	free(ci);
 	snprintf(dpid, sizeof(dpid), "0x%016" PRIx64, info.datapath_id);
 	res = json_pack(
@@ -617,11 +623,32 @@ show_openflow(struct vs_daemon *d)
 	    "connections", (int)info.n_conns, "conns", conns ? conns : json_array());
 	if (res != NULL)
 		json_object_set_new(res, "packet_in",
-				    json_pack("{s:I, s:I, s:I, s:I}", "queued",
+				    json_pack("{s:I, s:I, s:I, s:I, s:I}", "queued",
 					      (json_int_t)info.pin_queued, "sent",
 					      (json_int_t)info.pin_sent, "rate_limited",
 					      (json_int_t)info.pin_rate_limited, "no_controller",
-					      (json_int_t)info.pin_no_controller));
+					      (json_int_t)info.pin_no_controller, "unwanted",
+					      (json_int_t)info.pin_unwanted));
+	if (res != NULL)
+		json_object_set_new(
+		    res, "fail",
+		    json_pack("{s:s, s:b, s:b, s:f, s:I, s:b, s:I}", "mode",
+			      info.standalone ? "standalone" : "secure", "controller_connected",
+			      (int)info.controller_connected, "no_controller",
+			      (int)info.no_controller, "no_controller_s",
+			      (double)info.no_controller_ms / 1000.0, "transitions",
+			      (json_int_t)info.fail_transitions, "fallback", (int)info.fallback,
+			      "fallback_errors", (json_int_t)info.fallback_errors));
+	if (res != NULL)
+		json_object_set_new(res, "port_status_sent",
+				    json_integer((json_int_t)info.port_status_sent));
+	if (res != NULL)
+		json_object_set_new(res, "roles",
+				    json_pack("{s:o, s:I}", "generation_id",
+					      info.generation_known
+						  ? json_integer((json_int_t)info.generation_id)
+						  : json_null(),
+					      "stale_refused", (json_int_t)info.stale_refused));
 	if (res != NULL)
 		json_object_set_new(res, "packet_out",
 				    json_pack("{s:I, s:I}", "sent", (json_int_t)info.pout_sent,

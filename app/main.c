@@ -113,6 +113,7 @@ control_open(struct vs_daemon *d, const struct vs_config *cfg)
 		    .miss_to_controller = cfg->openflow.table_miss == VS_CFG_MISS_CONTROLLER,
 		    .packet_in_rate = cfg->openflow.packet_in_rate,
 		    .n_tables = cfg->openflow.tables,
+		    .standalone = cfg->openflow.fail_mode == VS_CFG_FAIL_STANDALONE,
 		    .sw = d->sw,
 		    .cfg = (const struct vs_config *const *)&d->cfg,
 		};
@@ -271,6 +272,7 @@ on_vhu_event(void *arg, const struct vs_vhu_event *ev)
 	if (rc < 0)
 		fprintf(stderr, "nfvswitch: port %s: cannot republish the worker snapshot: %s\n",
 			ev->port->name, strerror(-rc));
+	vs_ofp_ports_changed(a->d.ofp); /* PORT_STATUS: the guest is the port's link */
 }
 
 static void
@@ -420,11 +422,14 @@ job_rerank(void *arg, uint64_t now)
 	vs_switch_rerank(a->sw);
 }
 
-/* A port's link changed: say so (the first reading of each port too). */
+/* A port's link changed: say so (the first reading of each port too), and
+ * tell the controllers. */
 static void
 on_link(void *arg, const struct vs_link_event *ev)
 {
-	(void)arg;
+	struct app *a = arg;
+
+	vs_ofp_ports_changed(a->d.ofp);
 	if (ev->up)
 		printf("port %s: link up, %u Mbit/s, %s duplex\n", ev->port->name, ev->speed,
 		       ev->full_duplex ? "full" : "half");

@@ -16,6 +16,7 @@
 
 #include "vs_app.h"
 #include "vs_ctl.h"
+#include "vs_openflow.h"
 
 /* ---- state ---------------------------------------------------------------------- */
 
@@ -270,6 +271,7 @@ apply_config(struct vs_daemon *d, struct vs_config *next, uint32_t flags, char *
 	vs_plan_summary(&plan, msg, size);
 	vs_plan_free(&plan);
 	set_cfg(d, next);
+	vs_ofp_ports_changed(d->ofp); /* PORT_STATUS for ports added, removed, renumbered */
 	if (sriov_follow(d, sriov, sizeof(sriov)) < 0) {
 		size_t len = strlen(msg);
 

@@ -2598,6 +2598,9 @@ static const struct vs_cfg_key vf_keys[] = {
 static const struct vs_cfg_enum table_misses[] = {
     {"drop", VS_CFG_MISS_DROP}, {"controller", VS_CFG_MISS_CONTROLLER}, {NULL, 0}};
 
+static const struct vs_cfg_enum fail_modes[] = {
+    {"secure", VS_CFG_FAIL_SECURE}, {"standalone", VS_CFG_FAIL_STANDALONE}, {NULL, 0}};
+
 #define O struct vs_cfg_openflow
 static const struct vs_cfg_key openflow_keys[] = {
     {"listen", VS_CFG_T_STR, RESTART, VS_CFG_K_EMPTY, AT(O, listen), .charset = CS_WORD,
@@ -2614,6 +2617,9 @@ static const struct vs_cfg_key openflow_keys[] = {
      .doc = "packet-ins per second to each controller; the rest are counted"},
     {"tables", UINT, RESTART, AT(O, tables), .min = 1, .max = 254, .def = 8,
      .doc = "OpenFlow tables (goto_table goes from a table to a later one)"},
+    {"fail_mode", VS_CFG_T_ENUM, RESTART, AT(O, fail_mode), .def = VS_CFG_FAIL_SECURE,
+     .enums = fail_modes, .what = "fail mode", .expected = "secure or standalone",
+     .doc = "with no controller: secure keeps to the flows, standalone adds MAC learning"},
 };
 #undef O
 

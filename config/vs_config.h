@@ -277,6 +277,11 @@ enum vs_cfg_table_miss {
 	VS_CFG_MISS_CONTROLLER = 1, /* a miss goes to the controllers (packet-in) */
 };
 
+enum vs_cfg_fail_mode {
+	VS_CFG_FAIL_SECURE = 0,	    /* no controller: the flows stay, misses follow table_miss */
+	VS_CFG_FAIL_STANDALONE = 1, /* no controller: misses go to MAC learning (normal) */
+};
+
 struct vs_cfg_openflow {
 	char listen[VS_CFG_PATH_MAX + 8]; /* "ptcp:PORT[:IP]" or "punix:PATH"; "" = off */
 	uint64_t datapath_id;		  /* FEATURES_REPLY datapath_id, default 1 */
@@ -286,6 +291,7 @@ struct vs_cfg_openflow {
 	int table_miss;		 /* enum vs_cfg_table_miss */
 	uint32_t packet_in_rate; /* packet-ins per second per controller, default 1000 */
 	uint32_t tables;	 /* OpenFlow tables, default 8 (1..254) */
+	int fail_mode;		 /* enum vs_cfg_fail_mode */
 };
 
 /* ---- l2: the MAC learning table of the normal action ---- */

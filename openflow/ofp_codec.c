@@ -477,6 +477,25 @@ vs_ofp_enc_table_features_reply(struct vs_ofp_buf *b, uint32_t xid, uint8_t n_ta
 	return vs_ofp_end(b, off);
 }
 
+/* An ofp_port (64 bytes). */
+static void
+put_port(struct vs_ofp_buf *b, const struct vs_ofp_port_desc *p)
+{
+	vs_ofp_put32(b, p->port_no);
+	vs_ofp_put32(b, 0);
+	vs_ofp_put(b, p->hw_addr, 6);
+	vs_ofp_put16(b, 0);
+	put_str(b, p->name, 16);
+	vs_ofp_put32(b, p->port_down ? VS_OFPPC_PORT_DOWN : 0); /* config */
+	vs_ofp_put32(b, p->link_down ? VS_OFPPS_LINK_DOWN : VS_OFPPS_LIVE);
+	vs_ofp_put32(b, 0);		/* curr */
+	vs_ofp_put32(b, 0);		/* advertised */
+	vs_ofp_put32(b, 0);		/* supported */
+	vs_ofp_put32(b, 0);		/* peer */
+	vs_ofp_put32(b, p->curr_speed); /* curr_speed */
+	vs_ofp_put32(b, 0);		/* max_speed */
+}
+
 int
 vs_ofp_enc_aggregate_reply(struct vs_ofp_buf *b, uint32_t xid, uint64_t packets, uint64_t bytes,
 			   uint32_t flows)
@@ -544,21 +563,115 @@ vs_ofp_enc_port_desc_reply(struct vs_ofp_buf *b, uint32_t xid, const struct vs_o
 				return -ENOMEM;
 			off = mp_start(b, xid, VS_OFPMP_PORT_DESC, 0);
 		}
-		vs_ofp_put32(b, p->port_no);
-		vs_ofp_put32(b, 0);
-		vs_ofp_put(b, p->hw_addr, 6);
-		vs_ofp_put16(b, 0);
-		put_str(b, p->name, 16);
-		vs_ofp_put32(b, 0);			 /* config */
-		vs_ofp_put32(b, p->link_down ? 1u : 4u); /* state: LINK_DOWN or LIVE */
-		vs_ofp_put32(b, 0);			 /* curr */
-		vs_ofp_put32(b, 0);			 /* advertised */
-		vs_ofp_put32(b, 0);			 /* supported */
-		vs_ofp_put32(b, 0);			 /* peer */
-		vs_ofp_put32(b, 0);			 /* curr_speed */
-		vs_ofp_put32(b, 0);			 /* max_speed */
+		put_port(b, p);
 	}
 	return vs_ofp_end(b, off);
+}
+
+int
+vs_ofp_enc_port_stats_reply(struct vs_ofp_buf *b, uint32_t xid,
+			    const struct vs_ofp_port_stats *ports, uint32_t n)
+{
+	size_t off = mp_start(b, xid, VS_OFPMP_PORT_STATS, 0);
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct vs_ofp_port_stats *p = &ports[i];
+
+		if (b->len - off + 112 > VS_OFP_MAX_MSG) {
+			b->data[off + 10] = 0;
+			b->data[off + 11] = VS_OFPMPF_MORE;
+			if (vs_ofp_end(b, off) < 0)
+				return -ENOMEM;
+			off = mp_start(b, xid, VS_OFPMP_PORT_STATS, 0);
+		}
+		vs_ofp_put32(b, p->port_no);
+		vs_ofp_put32(b, 0);
+		vs_ofp_put64(b, p->rx_packets);
+		vs_ofp_put64(b, p->tx_packets);
+		vs_ofp_put64(b, p->rx_bytes);
+		vs_ofp_put64(b, p->tx_bytes);
+		vs_ofp_put64(b, p->rx_dropped);
+		vs_ofp_put64(b, p->tx_dropped);
+		vs_ofp_put64(b, p->rx_errors);
+		vs_ofp_put64(b, p->tx_errors);
+		vs_ofp_put64(b, 0); /* rx_frame_err: not counted apart */
+		vs_ofp_put64(b, 0); /* rx_over_err */
+		vs_ofp_put64(b, 0); /* rx_crc_err */
+		vs_ofp_put64(b, 0); /* collisions */
+		vs_ofp_put32(b, p->duration_sec);
+		vs_ofp_put32(b, p->duration_nsec);
+	}
+	return vs_ofp_end(b, off);
+}
+
+int
+vs_ofp_enc_port_status(struct vs_ofp_buf *b, uint32_t xid, uint8_t reason,
+		       const struct vs_ofp_port_desc *p)
+{
+	size_t off = vs_ofp_start(b, VS_OFPT_PORT_STATUS, xid);
+
+	vs_ofp_put8(b, reason);
+	vs_ofp_put_zeros(b, 7);
+	put_port(b, p);
+	return vs_ofp_end(b, off);
+}
+
+int
+vs_ofp_enc_role(struct vs_ofp_buf *b, uint8_t type, uint32_t xid, uint32_t role,
+		uint64_t generation_id)
+{
+	size_t off = vs_ofp_start(b, type, xid);
+
+	vs_ofp_put32(b, role);
+	vs_ofp_put32(b, 0);
+	vs_ofp_put64(b, generation_id);
+	return vs_ofp_end(b, off);
+}
+
+int
+vs_ofp_enc_async(struct vs_ofp_buf *b, uint8_t type, uint32_t xid, const struct vs_ofp_async *a)
+{
+	size_t off = vs_ofp_start(b, type, xid);
+	unsigned int i;
+
+	for (i = 0; i < 2; i++)
+		vs_ofp_put32(b, a->packet_in[i]);
+	for (i = 0; i < 2; i++)
+		vs_ofp_put32(b, a->port_status[i]);
+	for (i = 0; i < 2; i++)
+		vs_ofp_put32(b, a->flow_removed[i]);
+	return vs_ofp_end(b, off);
+}
+
+void
+vs_ofp_async_default(struct vs_ofp_async *a)
+{
+	/* packet-in: NO_MATCH, ACTION, INVALID_TTL; port-status: ADD, DELETE,
+	 * MODIFY; flow-removed: IDLE, HARD, DELETE, GROUP_DELETE */
+	a->packet_in[0] = 0x7;
+	a->packet_in[1] = 0;
+	a->port_status[0] = a->port_status[1] = 0x7;
+	a->flow_removed[0] = 0xf;
+	a->flow_removed[1] = 0;
+}
+
+bool
+vs_ofp_async_wants(const struct vs_ofp_async *a, uint32_t role, uint8_t type, uint8_t reason)
+{
+	unsigned int i = role == VS_OFPCR_ROLE_SLAVE ? 1 : 0;
+	uint32_t bit = reason < 32 ? 1u << reason : 0;
+
+	switch (type) {
+	case VS_OFPT_PACKET_IN:
+		return (a->packet_in[i] & bit) != 0;
+	case VS_OFPT_PORT_STATUS:
+		return (a->port_status[i] & bit) != 0;
+	case VS_OFPT_FLOW_REMOVED:
+		return (a->flow_removed[i] & bit) != 0;
+	default:
+		return true;
+	}
 }
 
 void
@@ -863,6 +976,53 @@ vs_ofp_dec_hello(const uint8_t *msg, size_t size, struct vs_ofp_err *e)
 		fail(e, VS_OFPET_HELLO_FAILED, VS_OFPHFC_INCOMPATIBLE);
 		return -EPROTO;
 	}
+	return 0;
+}
+
+int
+vs_ofp_dec_role(const uint8_t *msg, size_t size, uint32_t *role, uint64_t *generation_id,
+		struct vs_ofp_err *e)
+{
+	if (!whole(msg, size, VS_OFP_HDR_SIZE + 16) || size != VS_OFP_HDR_SIZE + 16)
+		return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_LEN);
+	*role = rd32(msg + 8);
+	*generation_id = rd64(msg + 16);
+	if (*role > VS_OFPCR_ROLE_SLAVE)
+		return fail(e, VS_OFPET_ROLE_REQUEST_FAILED, VS_OFPRRFC_BAD_ROLE);
+	return 0;
+}
+
+int
+vs_ofp_dec_async(const uint8_t *msg, size_t size, struct vs_ofp_async *a, struct vs_ofp_err *e)
+{
+	unsigned int i;
+
+	if (!whole(msg, size, VS_OFP_HDR_SIZE + 24) || size != VS_OFP_HDR_SIZE + 24)
+		return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_LEN);
+	for (i = 0; i < 2; i++) {
+		a->packet_in[i] = rd32(msg + 8 + 4 * i);
+		a->port_status[i] = rd32(msg + 16 + 4 * i);
+		a->flow_removed[i] = rd32(msg + 24 + 4 * i);
+	}
+	return 0;
+}
+
+int
+vs_ofp_dec_port_status(const uint8_t *msg, size_t size, uint8_t *reason, struct vs_ofp_port_desc *p,
+		       struct vs_ofp_err *e)
+{
+	const uint8_t *q = msg + 16;
+
+	if (!whole(msg, size, 80) || size != 80)
+		return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_LEN);
+	*reason = msg[8];
+	memset(p, 0, sizeof(*p));
+	p->port_no = rd32(q);
+	memcpy(p->hw_addr, q + 8, 6);
+	memcpy(p->name, q + 16, sizeof(p->name) - 1);
+	p->port_down = (rd32(q + 32) & VS_OFPPC_PORT_DOWN) != 0;
+	p->link_down = (rd32(q + 36) & VS_OFPPS_LINK_DOWN) != 0;
+	p->curr_speed = rd32(q + 56);
 	return 0;
 }
 
@@ -1301,6 +1461,11 @@ vs_ofp_dec_multipart_req(const uint8_t *msg, size_t size, struct vs_ofp_multipar
 	case VS_OFPMP_TABLE_FEATURES: /* a body would set features: not supported */
 		if (size != 16)
 			return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_LEN);
+		return 0;
+	case VS_OFPMP_PORT_STATS:
+		if (size != 16 + 8)
+			return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_LEN);
+		mp->port_no = rd32(msg + 16);
 		return 0;
 	case VS_OFPMP_FLOW:
 	case VS_OFPMP_AGGREGATE: /* the same request body */

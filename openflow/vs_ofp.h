@@ -13,8 +13,9 @@
  * GET/SET_CONFIG, BARRIER, FLOW_MOD (OXM match on the fields below;
  * APPLY_ACTIONS, WRITE_ACTIONS, CLEAR_ACTIONS and GOTO_TABLE with OUTPUT,
  * PUSH_VLAN, POP_VLAN and SET_FIELD actions), FLOW_REMOVED, PACKET_OUT,
- * MULTIPART DESC, FLOW, AGGREGATE, TABLE, TABLE_FEATURES and PORT_DESC.
- * Anything else is refused with its exact error code (see docs/openflow.md).
+ * MULTIPART DESC, FLOW, AGGREGATE, TABLE, TABLE_FEATURES, PORT_STATS and
+ * PORT_DESC, ROLE_REQUEST/REPLY, GET/SET_ASYNC and PORT_STATUS. Anything
+ * else is refused with its exact error code (see docs/openflow.md).
  *
  * No DPDK here: control thread, testable and fuzzable alone.
  */
@@ -43,12 +44,18 @@ enum {
 	VS_OFPT_SET_CONFIG = 9,
 	VS_OFPT_PACKET_IN = 10,
 	VS_OFPT_FLOW_REMOVED = 11,
+	VS_OFPT_PORT_STATUS = 12,
 	VS_OFPT_PACKET_OUT = 13,
 	VS_OFPT_FLOW_MOD = 14,
 	VS_OFPT_MULTIPART_REQUEST = 18,
 	VS_OFPT_MULTIPART_REPLY = 19,
 	VS_OFPT_BARRIER_REQUEST = 20,
 	VS_OFPT_BARRIER_REPLY = 21,
+	VS_OFPT_ROLE_REQUEST = 24,
+	VS_OFPT_ROLE_REPLY = 25,
+	VS_OFPT_GET_ASYNC_REQUEST = 26,
+	VS_OFPT_GET_ASYNC_REPLY = 27,
+	VS_OFPT_SET_ASYNC = 28,
 };
 
 /* Error types and the codes we send (enum ofp_error_type, ofp_*_code). */
@@ -60,6 +67,7 @@ enum {
 	VS_OFPET_BAD_MATCH = 4,
 	VS_OFPET_FLOW_MOD_FAILED = 5,
 	VS_OFPET_SWITCH_CONFIG_FAILED = 10,
+	VS_OFPET_ROLE_REQUEST_FAILED = 11,
 };
 enum { VS_OFPHFC_INCOMPATIBLE = 0 };
 enum {
@@ -68,6 +76,7 @@ enum {
 	VS_OFPBRC_BAD_MULTIPART = 2,
 	VS_OFPBRC_BAD_EXPERIMENTER = 3,
 	VS_OFPBRC_BAD_LEN = 6,
+	VS_OFPBRC_IS_SLAVE = 10,
 	VS_OFPBRC_BAD_PORT = 11,
 	VS_OFPBRC_BUFFER_UNKNOWN = 8,
 	VS_OFPBRC_BAD_TABLE_ID = 9,
@@ -135,6 +144,22 @@ enum {
 	VS_OFPFMFC_BAD_FLAGS = 7,
 };
 enum { VS_OFPSCFC_BAD_FLAGS = 0, VS_OFPSCFC_BAD_LEN = 1 };
+enum { VS_OFPRRFC_STALE = 0, VS_OFPRRFC_UNSUP = 1, VS_OFPRRFC_BAD_ROLE = 2 };
+
+/* Controller roles (enum ofp_controller_role). */
+enum {
+	VS_OFPCR_ROLE_NOCHANGE = 0,
+	VS_OFPCR_ROLE_EQUAL = 1,
+	VS_OFPCR_ROLE_MASTER = 2,
+	VS_OFPCR_ROLE_SLAVE = 3,
+};
+
+/* PORT_STATUS reasons (enum ofp_port_reason). */
+enum { VS_OFPPR_ADD = 0, VS_OFPPR_DELETE = 1, VS_OFPPR_MODIFY = 2 };
+/* Port config and state bits. */
+#define VS_OFPPC_PORT_DOWN 0x1u
+#define VS_OFPPS_LINK_DOWN 0x1u
+#define VS_OFPPS_LIVE	   0x4u
 
 /* FLOW_MOD commands and flags. */
 enum {
@@ -170,6 +195,7 @@ enum {
 	VS_OFPMP_FLOW = 1,
 	VS_OFPMP_AGGREGATE = 2,
 	VS_OFPMP_TABLE = 3,
+	VS_OFPMP_PORT_STATS = 4,
 	VS_OFPMP_TABLE_FEATURES = 12,
 	VS_OFPMP_PORT_DESC = 13,
 };
@@ -316,6 +342,7 @@ struct vs_ofp_multipart_req {
 	uint16_t type;
 	uint16_t flags;
 	struct vs_ofp_flow_stats_req flow; /* type VS_OFPMP_FLOW and VS_OFPMP_AGGREGATE */
+	uint32_t port_no;		   /* type VS_OFPMP_PORT_STATS: a port or OFPP_ANY */
 };
 
 /* One flow of a FLOW multipart reply. */
@@ -352,13 +379,44 @@ struct vs_ofp_table_stats {
 	uint64_t lookup_count, matched_count;
 };
 
-/* One port of a PORT_DESC multipart reply. */
+/* One port of a PORT_DESC multipart reply or a PORT_STATUS. */
 struct vs_ofp_port_desc {
 	uint32_t port_no;
 	uint8_t hw_addr[6];
 	char name[16];
-	bool link_down;
+	bool link_down;	     /* state OFPPS_LINK_DOWN, else OFPPS_LIVE */
+	bool port_down;	     /* config OFPPC_PORT_DOWN */
+	uint32_t curr_speed; /* kbit/s, 0 unknown */
 };
+
+/* One port of a PORT_STATS multipart reply (ofp_port_stats). */
+struct vs_ofp_port_stats {
+	uint32_t port_no;
+	uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes;
+	uint64_t rx_dropped, tx_dropped, rx_errors, tx_errors;
+	uint32_t duration_sec, duration_nsec;
+};
+
+/*
+ * What asynchronous messages a connection wants (ofp_async_config): bit
+ * 1 << reason of each message type, [0] in role MASTER or EQUAL, [1] in role
+ * SLAVE.
+ */
+struct vs_ofp_async {
+	uint32_t packet_in[2];
+	uint32_t port_status[2];
+	uint32_t flow_removed[2];
+};
+
+/* The OpenFlow 1.3 defaults (§6.1.1 / A.3.10): masters and equals get every
+ * packet-in, port-status and flow-removed; slaves get port-status only. */
+void vs_ofp_async_default(struct vs_ofp_async *a);
+/*
+ * Whether a connection in role (VS_OFPCR_ROLE_*) with async config a wants
+ * an asynchronous message of type (PACKET_IN, PORT_STATUS, FLOW_REMOVED)
+ * with this reason. Other types: true.
+ */
+bool vs_ofp_async_wants(const struct vs_ofp_async *a, uint32_t role, uint8_t type, uint8_t reason);
 
 /* Byte size of a field's value (0: not a field we know). */
 unsigned int vs_ofp_field_size(unsigned int field);
@@ -430,6 +488,18 @@ void vs_ofp_enc_match(struct vs_ofp_buf *b, const struct vs_ofp_match *m);
  */
 int vs_ofp_enc_flow_stats_reply(struct vs_ofp_buf *b, uint32_t xid,
 				const struct vs_ofp_flow_stats *flows, uint32_t n);
+/* PORT_STATS multipart reply (as many messages as the ports need). */
+int vs_ofp_enc_port_stats_reply(struct vs_ofp_buf *b, uint32_t xid,
+				const struct vs_ofp_port_stats *ports, uint32_t n);
+/* PORT_STATUS: reason VS_OFPPR_* and the port. */
+int vs_ofp_enc_port_status(struct vs_ofp_buf *b, uint32_t xid, uint8_t reason,
+			   const struct vs_ofp_port_desc *p);
+/* ROLE_REQUEST (tests, tools) and ROLE_REPLY: role and generation_id. */
+int vs_ofp_enc_role(struct vs_ofp_buf *b, uint8_t type, uint32_t xid, uint32_t role,
+		    uint64_t generation_id);
+/* GET_ASYNC_REPLY, or SET_ASYNC (tests, tools): type says which. */
+int vs_ofp_enc_async(struct vs_ofp_buf *b, uint8_t type, uint32_t xid,
+		     const struct vs_ofp_async *a);
 /* PACKET_IN with its match (OXM IN_PORT) and data. */
 int vs_ofp_enc_packet_in(struct vs_ofp_buf *b, uint32_t xid, const struct vs_ofp_packet_in *pi);
 /* PACKET_OUT (tests, tools). */
@@ -460,6 +530,15 @@ int vs_ofp_dec_packet_in(const uint8_t *msg, size_t size, struct vs_ofp_packet_i
  */
 int vs_ofp_dec_packet_out(const uint8_t *msg, size_t size, struct vs_ofp_packet_out *po,
 			  struct vs_ofp_err *e);
+/* ROLE_REQUEST or ROLE_REPLY: a role above SLAVE is
+ * ROLE_REQUEST_FAILED/BAD_ROLE. */
+int vs_ofp_dec_role(const uint8_t *msg, size_t size, uint32_t *role, uint64_t *generation_id,
+		    struct vs_ofp_err *e);
+/* SET_ASYNC or GET_ASYNC_REPLY. */
+int vs_ofp_dec_async(const uint8_t *msg, size_t size, struct vs_ofp_async *a, struct vs_ofp_err *e);
+/* PORT_STATUS (tests, tools): reason and the port. */
+int vs_ofp_dec_port_status(const uint8_t *msg, size_t size, uint8_t *reason,
+			   struct vs_ofp_port_desc *p, struct vs_ofp_err *e);
 /* ERROR from the peer: its type and code. */
 int vs_ofp_dec_error(const uint8_t *msg, size_t size, struct vs_ofp_err *out);
 

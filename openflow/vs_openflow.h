@@ -32,6 +32,10 @@ struct vs_ofp_params {
 	uint64_t datapath_id;
 	uint32_t probe_ms; /* inactivity probe interval; 0 = 5000 */
 	uint32_t n_tables; /* OpenFlow tables; 0 = 8 */
+	/* fail_mode standalone: while no controller is connected (none past
+	 * HELLO for longer than probe_ms, or none since the start), a
+	 * MAC-learning fallback rule (vs_ofp_fallback_set) takes the misses */
+	bool standalone;
 	struct vs_switch *sw;
 	/* the running config (port names and ofport numbers), read anew for
 	 * every message: a reload may replace it */
@@ -52,13 +56,22 @@ void vs_ofp_tick(struct vs_ofp_srv *s, uint64_t now_ms);
 /* Remove the flows whose idle or hard timeout passed and send their
  * FLOW_REMOVED (a periodic job of the control loop). */
 void vs_ofp_timeouts(struct vs_ofp_srv *s);
+/*
+ * The ports may have changed (a reload added, removed or renumbered one; a
+ * link went up or down; a vhost guest came or went): tell the controllers
+ * what did (PORT_STATUS ADD, DELETE, MODIFY), compared with what they were
+ * last told. Accepts NULL.
+ */
+void vs_ofp_ports_changed(struct vs_ofp_srv *s);
 /* Send the packet-ins the workers queued (every few ms); never blocks. */
 void vs_ofp_packet_ins(struct vs_ofp_srv *s);
 
 struct vs_ofp_conn_info {
 	char peer[64];
-	bool active; /* a configured controller (else accepted by the listener) */
-	bool up;     /* connected and past HELLO */
+	bool active;  /* a configured controller (else accepted by the listener) */
+	bool up;      /* connected and past HELLO */
+	char role[8]; /* "equal", "master", "slave" */
+	uint64_t role_changes;
 	uint64_t rx_msgs, tx_msgs, flow_mods, errors_sent, errors_rcvd;
 	uint64_t packet_ins, packet_outs;
 	double connected_s;
@@ -73,16 +86,45 @@ struct vs_ofp_info {
 	/* packet-in: taken from the workers' rings, sent, refused by the rate
 	 * limit, dropped with no controller up */
 	uint64_t pin_queued, pin_sent, pin_rate_limited, pin_no_controller;
+	uint64_t pin_unwanted; /* controllers up, none wanted it (slaves, SET_ASYNC) */
+	/* roles: the generation_id of the last MASTER/SLAVE request, stale ones refused */
+	uint64_t generation_id;
+	bool generation_known;
+	uint64_t stale_refused;
 	/* packet-out: frames handed to the ports, refused */
 	uint64_t pout_sent, pout_dropped;
 	/* tables, the flows in them and the classifier rules they became */
 	uint32_t n_tables, n_flows, n_derived;
 	uint64_t expired, flow_removed_sent; /* flows timed out; FLOW_REMOVED messages */
+	/* fail mode: whether a controller is connected now, for how long none
+	 * has been (ms; 0 when one is), transitions between the two, and the
+	 * standalone fallback rule */
+	bool standalone;
+	bool controller_connected;
+	bool no_controller; /* the fail mode is in force (none past the grace) */
+	uint64_t no_controller_ms;
+	uint64_t fail_transitions;
+	bool fallback;
+	uint64_t fallback_errors;
+	uint64_t port_status_sent; /* PORT_STATUS messages queued */
 };
 
 /* Counters and up to max connections (for show openflow); the number written. */
 uint32_t vs_ofp_info(const struct vs_ofp_srv *s, struct vs_ofp_info *info,
 		     struct vs_ofp_conn_info *conns, uint32_t max);
+
+/* ---- fail_mode standalone: the fallback rule (ofp_fail.c) ---- */
+
+/*
+ * Add (on) or remove the fallback rule: source VS_RULE_SRC_FALLBACK,
+ * priority 0, match all, action normal, before every runtime rule of
+ * priority 0 (it stands in for a controller's table-miss flow) and after
+ * the file's. One rule transaction; nothing when it already is as asked.
+ * 0 or -errno with err filled.
+ */
+int vs_ofp_fallback_set(struct vs_switch *sw, bool on, struct vs_cfg_error *err);
+/* Whether the fallback rule is live. */
+bool vs_ofp_fallback_present(struct vs_switch *sw);
 
 /* ---- the OpenFlow tables over the rule table (ofp_flow.c) ---- */
 

@@ -39,6 +39,7 @@ static const char *const src_names[VS_RULE_SRC_MAX] = {
     [VS_RULE_SRC_FILE] = "file",
     [VS_RULE_SRC_CTL] = "ctl",
     [VS_RULE_SRC_OPENFLOW] = "openflow",
+    [VS_RULE_SRC_FALLBACK] = "fallback",
 };
 
 const char *

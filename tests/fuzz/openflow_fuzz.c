@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void
 check_err(int rc, const struct vs_ofp_err *e)
 {
-	if (rc < 0 && e->type > VS_OFPET_SWITCH_CONFIG_FAILED)
+	if (rc < 0 && e->type > VS_OFPET_ROLE_REQUEST_FAILED)
 		__builtin_trap();
 }
 
@@ -79,6 +79,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_err(vs_ofp_dec_hello(msg, size, &e), &e);
 	check_err(vs_ofp_dec_set_config(msg, size, &flags, &msl, &e), &e);
 	check_err(vs_ofp_dec_multipart_req(msg, size, &mp, &e), &e);
+	{
+		struct vs_ofp_async as;
+		struct vs_ofp_port_desc pd;
+		uint64_t gen;
+		uint32_t role;
+		uint8_t reason;
+
+		check_err(vs_ofp_dec_role(msg, size, &role, &gen, &e), &e);
+		check_err(vs_ofp_dec_async(msg, size, &as, &e), &e);
+		check_err(vs_ofp_dec_port_status(msg, size, &reason, &pd, &e), &e);
+	}
 	{
 		struct vs_ofp_packet_out po;
 		struct vs_ofp_packet_in pi;

@@ -817,7 +817,9 @@ Test(ofp_codec, multipart_requests)
 {
 	uint8_t desc[16] = {4, 18, 0, 16, 0, 0, 0, 1, 0, VS_OFPMP_DESC};
 	uint8_t pdesc[20] = {4, 18, 0, 20, 0, 0, 0, 1, 0, VS_OFPMP_PORT_DESC};
-	uint8_t pstats[24] = {4, 18, 0, 24, 0, 0, 0, 1, 0, 4};
+	uint8_t pstats[24] = {4, 18, 0, 24, 0, 0, 0, 1, 0, VS_OFPMP_PORT_STATS,
+			      0, 0,  0, 0,  0, 0, 0, 0, 0, 7};
+	uint8_t queue[24] = {4, 18, 0, 24, 0, 0, 0, 1, 0, 5 /* OFPMP_QUEUE */};
 	uint8_t flow[56] = {4,	  18,	0,    56,   0,	  0,	0,    1,   0, VS_OFPMP_FLOW,
 			    0,	  0,	0,    0,    0,	  0,	0xff, 0,   0, 0,
 			    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
@@ -829,7 +831,13 @@ Test(ofp_codec, multipart_requests)
 	cr_expect_eq(mp.type, VS_OFPMP_DESC);
 	cr_expect_eq(vs_ofp_dec_multipart_req(pdesc, 20, &mp, &e), -EBADMSG);
 	cr_expect(e.type == VS_OFPET_BAD_REQUEST && e.code == VS_OFPBRC_BAD_LEN);
-	cr_expect_eq(vs_ofp_dec_multipart_req(pstats, 24, &mp, &e), -EBADMSG);
+	cr_expect_eq(vs_ofp_dec_multipart_req(pstats, 24, &mp, &e), 0);
+	cr_expect_eq(mp.type, VS_OFPMP_PORT_STATS);
+	cr_expect_eq(mp.port_no, 7);
+	pstats[3] = 16;
+	cr_expect_eq(vs_ofp_dec_multipart_req(pstats, 16, &mp, &e), -EBADMSG);
+	cr_expect(e.type == VS_OFPET_BAD_REQUEST && e.code == VS_OFPBRC_BAD_LEN);
+	cr_expect_eq(vs_ofp_dec_multipart_req(queue, 24, &mp, &e), -EBADMSG);
 	cr_expect(e.type == VS_OFPET_BAD_REQUEST && e.code == VS_OFPBRC_BAD_MULTIPART);
 	cr_expect_eq(vs_ofp_dec_multipart_req(flow, 56, &mp, &e), 0, "%u/%u", e.type, e.code);
 	cr_expect_eq(mp.flow.table_id, VS_OFPTT_ALL);
@@ -985,5 +993,120 @@ Test(ofp_codec, packet_out_round_trips_and_refuses)
 	vs_ofp_enc_packet_out(&b, 5, &po);
 	cr_expect_eq(vs_ofp_dec_packet_out(b.data, b.len, &out, &e), -EBADMSG);
 	cr_expect_eq(e.code, VS_OFPBRC_BAD_PORT);
+	vs_ofp_buf_free(&b);
+}
+
+Test(ofp_codec, role_round_trips_and_refuses)
+{
+	struct vs_ofp_buf b;
+	struct vs_ofp_err e;
+	uint64_t gen;
+	uint32_t role;
+
+	vs_ofp_buf_init(&b);
+	cr_assert_eq(vs_ofp_enc_role(&b, VS_OFPT_ROLE_REQUEST, 7, VS_OFPCR_ROLE_MASTER,
+				     UINT64_C(0xfedcba9876543210)),
+		     0);
+	cr_assert_eq(b.len, 24);
+	cr_expect_eq(b.data[1], VS_OFPT_ROLE_REQUEST);
+	cr_assert_eq(vs_ofp_dec_role(b.data, b.len, &role, &gen, &e), 0);
+	cr_expect_eq(role, VS_OFPCR_ROLE_MASTER);
+	cr_expect_eq(gen, UINT64_C(0xfedcba9876543210));
+	b.data[11] = 4; /* role 4: no such role */
+	cr_expect_eq(vs_ofp_dec_role(b.data, b.len, &role, &gen, &e), -EBADMSG);
+	cr_expect(e.type == VS_OFPET_ROLE_REQUEST_FAILED && e.code == VS_OFPRRFC_BAD_ROLE);
+	b.data[3] = 16; /* a short body */
+	cr_expect_eq(vs_ofp_dec_role(b.data, 16, &role, &gen, &e), -EBADMSG);
+	cr_expect(e.type == VS_OFPET_BAD_REQUEST && e.code == VS_OFPBRC_BAD_LEN);
+	vs_ofp_buf_free(&b);
+}
+
+Test(ofp_codec, async_defaults_keep_slaves_quiet)
+{
+	struct vs_ofp_async a, back;
+	struct vs_ofp_buf b;
+	struct vs_ofp_err e;
+
+	vs_ofp_async_default(&a);
+	cr_expect(vs_ofp_async_wants(&a, VS_OFPCR_ROLE_EQUAL, VS_OFPT_PACKET_IN, VS_OFPR_NO_MATCH));
+	cr_expect(vs_ofp_async_wants(&a, VS_OFPCR_ROLE_MASTER, VS_OFPT_PACKET_IN, VS_OFPR_ACTION));
+	cr_expect(!vs_ofp_async_wants(&a, VS_OFPCR_ROLE_SLAVE, VS_OFPT_PACKET_IN, VS_OFPR_ACTION));
+	cr_expect(!vs_ofp_async_wants(&a, VS_OFPCR_ROLE_SLAVE, VS_OFPT_FLOW_REMOVED, 0));
+	cr_expect(vs_ofp_async_wants(&a, VS_OFPCR_ROLE_MASTER, VS_OFPT_FLOW_REMOVED, 2));
+	cr_expect(vs_ofp_async_wants(&a, VS_OFPCR_ROLE_SLAVE, VS_OFPT_PORT_STATUS, VS_OFPPR_ADD));
+	cr_expect(
+	    vs_ofp_async_wants(&a, VS_OFPCR_ROLE_SLAVE, VS_OFPT_PORT_STATUS, VS_OFPPR_MODIFY));
+	cr_expect(!vs_ofp_async_wants(&a, VS_OFPCR_ROLE_MASTER, VS_OFPT_PORT_STATUS, 3));
+
+	a.packet_in[1] = 1u << VS_OFPR_ACTION; /* a slave that asks for action packet-ins */
+	a.port_status[0] = 0;
+	vs_ofp_buf_init(&b);
+	cr_assert_eq(vs_ofp_enc_async(&b, VS_OFPT_SET_ASYNC, 3, &a), 0);
+	cr_assert_eq(b.len, 32);
+	cr_assert_eq(vs_ofp_dec_async(b.data, b.len, &back, &e), 0);
+	cr_expect_eq(memcmp(&a, &back, sizeof(a)), 0);
+	cr_expect(
+	    vs_ofp_async_wants(&back, VS_OFPCR_ROLE_SLAVE, VS_OFPT_PACKET_IN, VS_OFPR_ACTION));
+	cr_expect(
+	    !vs_ofp_async_wants(&back, VS_OFPCR_ROLE_SLAVE, VS_OFPT_PACKET_IN, VS_OFPR_NO_MATCH));
+	cr_expect(!vs_ofp_async_wants(&back, VS_OFPCR_ROLE_EQUAL, VS_OFPT_PORT_STATUS, 0));
+	b.data[3] = 28;
+	cr_expect_eq(vs_ofp_dec_async(b.data, 28, &back, &e), -EBADMSG);
+	vs_ofp_buf_free(&b);
+}
+
+Test(ofp_codec, port_status_and_port_stats)
+{
+	struct vs_ofp_port_desc p = {.port_no = 9,
+				     .hw_addr = {2, 0, 0, 0, 0, 9},
+				     .name = "vm9",
+				     .link_down = true,
+				     .curr_speed = 10000000};
+	struct vs_ofp_port_stats st[1200];
+	struct vs_ofp_port_desc back;
+	struct vs_ofp_buf b;
+	struct vs_ofp_err e;
+	uint8_t reason;
+	size_t off;
+	uint32_t i, n, msgs;
+
+	vs_ofp_buf_init(&b);
+	cr_assert_eq(vs_ofp_enc_port_status(&b, 0, VS_OFPPR_DELETE, &p), 0);
+	cr_assert_eq(b.len, 80);
+	cr_assert_eq(vs_ofp_dec_port_status(b.data, b.len, &reason, &back, &e), 0);
+	cr_expect_eq(reason, VS_OFPPR_DELETE);
+	cr_expect_eq(back.port_no, 9);
+	cr_expect_str_eq(back.name, "vm9");
+	cr_expect(back.link_down && !back.port_down);
+	cr_expect_eq(back.curr_speed, 10000000);
+	cr_expect_eq(memcmp(back.hw_addr, p.hw_addr, 6), 0);
+	b.len = 0;
+
+	/* 112 bytes a port: 584 in a message, the rest in the next ones */
+	memset(st, 0, sizeof(st));
+	for (i = 0; i < 1200; i++) {
+		st[i].port_no = i + 1;
+		st[i].rx_packets = i;
+		st[i].tx_dropped = 2 * i;
+	}
+	cr_assert_eq(vs_ofp_enc_port_stats_reply(&b, 5, st, 1200), 0);
+	for (off = 0, n = 0, msgs = 0; off < b.len; msgs++) {
+		size_t len = (size_t)b.data[off + 2] << 8 | b.data[off + 3];
+		bool more = (b.data[off + 11] & VS_OFPMPF_MORE) != 0;
+
+		cr_assert_eq(b.data[off + 1], VS_OFPT_MULTIPART_REPLY);
+		cr_assert_eq(b.data[off + 9], VS_OFPMP_PORT_STATS);
+		cr_assert_eq((len - 16) % 112, 0);
+		n += (uint32_t)((len - 16) / 112);
+		cr_expect_eq(more, off + len < b.len);
+		if (off == 0) { /* the second port: rx_packets 1, tx_dropped 2 */
+			cr_expect_eq(b.data[16 + 112 + 3], 2);
+			cr_expect_eq(b.data[16 + 112 + 8 + 7], 1);
+			cr_expect_eq(b.data[16 + 112 + 48 + 7], 2);
+		}
+		off += len;
+	}
+	cr_expect_eq(n, 1200);
+	cr_expect_eq(msgs, 3);
 	vs_ofp_buf_free(&b);
 }
