@@ -588,10 +588,9 @@ n_tables(const struct vs_ofp_srv *s)
 }
 
 /*
- * A flow went: FLOW_REMOVED to every controller that is up. With no roles
- * every connection is EQUAL, and OpenFlow 1.3's default asynchronous
- * configuration sends FLOW_REMOVED to master and equal controllers, the
- * connection that installed the flow among them.
+ * A flow went: FLOW_REMOVED to every connection that wants it with this
+ * reason (its role and SET_ASYNC masks: by OpenFlow 1.3's defaults masters
+ * and equals get every reason, slaves none).
  */
 static void
 on_flow_removed(void *arg, const struct vs_ofp_flow_removed *fr)
@@ -600,7 +599,7 @@ on_flow_removed(void *arg, const struct vs_ofp_flow_removed *fr)
 	struct conn *c;
 
 	for (c = s->conns; c != NULL; c = c->next) {
-		if (!c->hello || c->closing || c->connecting)
+		if (c->closing || !vs_ofp_conn_wants_async(c, VS_OFPT_FLOW_REMOVED, fr->reason))
 			continue;
 		if (vs_ofp_enc_flow_removed(&c->tx, 0, fr) == 0) {
 			c->tx_msgs++;

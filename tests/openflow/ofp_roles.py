@@ -14,6 +14,8 @@ Checks, in order (OpenFlow 1.3 section 6.3.5):
     A is a slave from then on (NOCHANGE reports it, its FLOW_MOD is refused);
   - GET_ASYNC reports the OpenFlow 1.3 defaults; SET_ASYNC on the slave
     asking for NO_MATCH packet-ins makes it get them;
+  - FLOW_REMOVED (a flow with send_flow_rem deleted) goes to the master,
+    not to the slave, until the slave asks for it with SET_ASYNC;
   - A asking for EQUAL may change the switch again.
 
 Run: python3 ofp_roles.py PORT; exit 0 when every check holds, else 1 with
@@ -41,6 +43,7 @@ class Datapath:
         self.buf = b""
         self.xid = 100
         self.packet_ins = 0
+        self.flow_removed = []  # reasons, in order
         self.send(parser.OFPHello(self))
         hello = self.recv()
         check(hello.msg_type == ofp.OFPT_HELLO, f"{name}: no HELLO: {hello}")
@@ -53,7 +56,8 @@ class Datapath:
         return self.xid
 
     def recv(self, timeout=5.0):
-        """The next message other than ECHO_REQUEST and PACKET_IN (counted)."""
+        """The next message other than ECHO_REQUEST, PACKET_IN (counted) and
+        FLOW_REMOVED (its reason kept)."""
         end = time.monotonic() + timeout
         while True:
             while len(self.buf) < 8 or len(self.buf) < struct.unpack_from("!H", self.buf, 2)[0]:
@@ -75,6 +79,9 @@ class Datapath:
                 continue
             if mtype == ofp.OFPT_PACKET_IN:
                 self.packet_ins += 1
+                continue
+            if mtype == ofp.OFPT_FLOW_REMOVED:
+                self.flow_removed.append(msg.reason)
                 continue
             return msg
 
@@ -123,13 +130,29 @@ def expect_error(dp, got, etype, code, what):
           f"{dp.name}: {what}: expected error {etype}/{code}, got {got}")
 
 
-def flow_mod(dp, priority, command=ofp.OFPFC_ADD):
+def flow_mod(dp, priority, command=ofp.OFPFC_ADD, flags=0):
     out = [parser.OFPActionOutput(2)]
     inst = [parser.OFPInstructionActions(ofp.OFPIT_APPLY_ACTIONS, out)]
     match = parser.OFPMatch(eth_type=0x0800, ipv4_dst="10.9.9.%d" % (priority % 250))
     return parser.OFPFlowMod(dp, priority=priority, match=match, instructions=inst,
                              command=command, out_port=ofp.OFPP_ANY,
-                             out_group=ofp.OFPG_ANY)
+                             out_group=ofp.OFPG_ANY, flags=flags)
+
+
+def removed_seen(master, slave, prio, want_master, want_slave, what):
+    """master adds flow prio with send_flow_rem and deletes it: who hears it."""
+    master.flow_removed = []
+    slave.flow_removed = []
+    check(master.call(flow_mod(master, prio, flags=ofp.OFPFF_SEND_FLOW_REM)) == [],
+          f"{what}: the add refused")
+    check(master.call(flow_mod(master, prio, command=ofp.OFPFC_DELETE_STRICT)) == [],
+          f"{what}: the delete refused")
+    master.drain(0.3)
+    slave.drain(0.3)
+    check(master.flow_removed == want_master,
+          f"{what}: {master.name} got FLOW_REMOVED {master.flow_removed}, expected {want_master}")
+    check(slave.flow_removed == want_slave,
+          f"{what}: {slave.name} got FLOW_REMOVED {slave.flow_removed}, expected {want_slave}")
 
 
 def flows(dp):
@@ -171,6 +194,9 @@ def main():
     check(b.call(flow_mod(b, 9)) == [], "the new master's FLOW_MOD refused")
     check(flows(a) == [7, 9], f"flows after the takeover: {flows(a)}")
 
+    # FLOW_REMOVED: the master hears of the delete, the slave does not
+    removed_seen(b, a, 20, [ofp.OFPRR_DELETE], [], "FLOW_REMOVED, defaults")
+
     # the async defaults, and a slave that asks for NO_MATCH packet-ins
     got = a.call(parser.OFPGetAsyncRequest(a))
     check(len(got) == 1 and got[0].msg_type == ofp.OFPT_GET_ASYNC_REPLY, f"GET_ASYNC: {got}")
@@ -182,6 +208,12 @@ def main():
           "SET_ASYNC refused")
     a.drain(1.0)
     check(a.packet_ins > 0, "a slave that asked for NO_MATCH packet-ins got none")
+    # ... and one that asks for FLOW_REMOVED on delete gets it
+    check(a.call(parser.OFPSetAsync(a, [7, 1 << ofp.OFPR_NO_MATCH], [7, 7],
+                                    [15, 1 << ofp.OFPRR_DELETE])) == [],
+          "SET_ASYNC (flow_removed) refused")
+    removed_seen(b, a, 21, [ofp.OFPRR_DELETE], [ofp.OFPRR_DELETE],
+                 "FLOW_REMOVED, a slave that asked for it")
 
     # equal: changes again, the master stays master
     expect_role(a, ofp.OFPCR_ROLE_EQUAL, 0, ofp.OFPCR_ROLE_EQUAL, 11)

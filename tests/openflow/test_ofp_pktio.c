@@ -802,7 +802,8 @@ write_pcap(const char *path)
 /*
  * Two controllers on the passive listener, driven by ofp_roles.py (os-ken's
  * message classes over sockets): master/slave/equal, IS_SLAVE refusals,
- * STALE generation_ids, takeover, packet-ins only to those that want them.
+ * STALE generation_ids, takeover, packet-ins and FLOW_REMOVED only to those
+ * that want them.
  * Then show openflow: the roles of both connections, one stale refusal.
  */
 Test(openflow_pktio, roles_two_controllers, .fini = cleanup, .timeout = 60)
