@@ -468,3 +468,66 @@ Test(of_tables, errors)
 		json_decref(r);
 	}
 }
+
+/* The rules flattened from the controller's flows, as one JSON text. */
+static char *
+openflow_rules_text(void)
+{
+	json_t *r = rules_of("openflow");
+	char *s = json_dumps(r, JSON_COMPACT);
+
+	json_decref(r);
+	cr_assert_not_null(s);
+	return s;
+}
+
+/*
+ * The actions of-flows decodes, through the tables: a set_field on the VID
+ * before a goto decides the later table's VLAN match, WRITE_ACTIONS carry an
+ * output to the end of the pipeline and a later CLEAR_ACTIONS drops it,
+ * dump-flows gives the instructions back, and a VLAN match after a pop in
+ * an earlier table is refused.
+ */
+Test(of_tables, decoded_actions_through_tables)
+{
+	char *out, *rules;
+	json_t *r;
+
+	/* table 0: VLAN 10 becomes 11 and goes to table 1, where 11 goes to s0
+	 * (ofport 2) and 10 to s1: only the first can be taken, and no miss */
+	add_flow("table=0,priority=10,dl_vlan=10,actions=mod_vlan_vid:11,goto_table:1");
+	add_flow("table=1,priority=20,dl_vlan=11,actions=output:2");
+	add_flow("table=1,priority=10,dl_vlan=10,actions=output:7");
+	r = rules_of("openflow");
+	cr_expect_eq(json_array_size(r), 1, "one path: VID 11 in table 1");
+	json_decref(r);
+	rules = openflow_rules_text();
+	cr_expect(strstr(rules, "set_vlan_vid:11,output:s0") != NULL, "%s", rules);
+	cr_expect_null(strstr(rules, "s1"), "VID 10 in table 1 after the set: %s", rules);
+	free(rules);
+
+	/* table 0: UDP writes output:7 to the set and goes to table 2; there
+	 * port 9 clears the set, the rest outputs to s0 (apply) */
+	add_flow("table=0,priority=8,udp,actions=write_actions(output:7),goto_table:2");
+	add_flow("table=2,priority=20,udp,tp_dst=9,actions=clear_actions");
+	add_flow("table=2,priority=10,udp,actions=output:2");
+	rules = openflow_rules_text();
+	cr_expect(strstr(rules, "output:s0,set:output:s1") != NULL, "the set at the end: %s",
+		  rules);
+	free(rules);
+	cr_assert_eq(ofctl(&out, "dump-flows", NULL), 0);
+	cr_expect(strstr(out, "write_actions(output:7)") != NULL, "%s", out);
+	cr_expect(strstr(out, "clear_actions") != NULL, "%s", out);
+	cr_expect(strstr(out, "vlan_vid") != NULL, "the set_field: %s", out);
+	free(out);
+
+	/* a VLAN match in a table a pop_vlan leads to (a pop or set on a tag the
+	 * flow's own match does not promise ovs-ofctl refuses itself; ofp-flows
+	 * sends it raw) */
+	add_flow("table=3,priority=5,dl_vlan=11,actions=output:2");
+	cr_expect_neq(
+	    ofctl(&out, "add-flow", "table=0,priority=30,dl_vlan=12,actions=pop_vlan,goto_table:3"),
+	    0);
+	cr_expect(strstr(out, "OFPBMC_BAD_PREREQ") != NULL, "%s", out);
+	free(out);
+}
