@@ -72,19 +72,29 @@ ratio(uint64_t a, uint64_t b)
 static void
 prefix_str(const struct vs_cfg_prefix *p, char *buf, size_t size)
 {
-	char a[48];
+	const uint8_t *b = p->addr;
+	char a[112];
+	unsigned i, off = 0, part;
 
-	if (p->family == 6) {
-		unsigned i, off = 0;
-
-		for (i = 0; i < 16; i += 2)
-			off += (unsigned)snprintf(a + off, sizeof(a) - off, "%s%x", i ? ":" : "",
-						  (unsigned)(p->addr[i] << 8 | p->addr[i + 1]));
-	} else {
-		snprintf(a, sizeof(a), "%u.%u.%u.%u", p->addr[0], p->addr[1], p->addr[2],
-			 p->addr[3]);
+	/* the address, then "/LEN" or "/MASK" in the same notation */
+	for (part = 0; part < 2; part++, b = p->mask) {
+		if (part == 1)
+			off += (unsigned)snprintf(a + off, sizeof(a) - off, "/");
+		if (p->family == 6) {
+			for (i = 0; i < 16; i += 2)
+				off += (unsigned)snprintf(a + off, sizeof(a) - off, "%s%x",
+							  i ? ":" : "",
+							  (unsigned)(b[i] << 8 | b[i + 1]));
+		} else {
+			off += (unsigned)snprintf(a + off, sizeof(a) - off, "%u.%u.%u.%u", b[0],
+						  b[1], b[2], b[3]);
+		}
+		if (!p->masked)
+			break;
 	}
-	snprintf(buf, size, "%s/%u", a, p->len);
+	if (!p->masked)
+		snprintf(a + off, sizeof(a) - off, "/%u", p->len);
+	snprintf(buf, size, "%s", a);
 }
 
 #define APPEND(...)                                                                                \
@@ -96,7 +106,7 @@ prefix_str(const struct vs_cfg_prefix *p, char *buf, size_t size)
 const char *
 vs_ctl_match_str(const struct vs_cfg_match *m, char *buf, size_t size)
 {
-	char a[64], b[24];
+	char a[112], b[24];
 	size_t off = 0;
 
 	buf[0] = '\0';
@@ -111,6 +121,8 @@ vs_ctl_match_str(const struct vs_cfg_match *m, char *buf, size_t size)
 	if (m->fields & VS_CFG_M_VLAN_ID) {
 		if (m->vlan_none)
 			APPEND("vlan=none,");
+		else if (m->vlan_masked)
+			APPEND("vlan=0x%03x/0x%03x,", m->vlan_id, m->vlan_mask);
 		else
 			APPEND("vlan=%u,", m->vlan_id);
 	}
@@ -128,10 +140,14 @@ vs_ctl_match_str(const struct vs_cfg_match *m, char *buf, size_t size)
 		APPEND("ip_proto=%u,", m->ip_proto);
 	if (m->fields & VS_CFG_M_IP_DSCP)
 		APPEND("ip_dscp=%u,", m->ip_dscp);
-	if (m->fields & VS_CFG_M_L4_SRC)
+	if ((m->fields & VS_CFG_M_L4_SRC) && m->l4_src_mask)
+		APPEND("l4_src=0x%04x/0x%04x,", m->l4_src_lo, m->l4_src_mask);
+	else if (m->fields & VS_CFG_M_L4_SRC)
 		APPEND(m->l4_src_lo == m->l4_src_hi ? "l4_src=%u," : "l4_src=%u-%u,", m->l4_src_lo,
 		       m->l4_src_hi);
-	if (m->fields & VS_CFG_M_L4_DST)
+	if ((m->fields & VS_CFG_M_L4_DST) && m->l4_dst_mask)
+		APPEND("l4_dst=0x%04x/0x%04x,", m->l4_dst_lo, m->l4_dst_mask);
+	else if (m->fields & VS_CFG_M_L4_DST)
 		APPEND(m->l4_dst_lo == m->l4_dst_hi ? "l4_dst=%u," : "l4_dst=%u-%u,", m->l4_dst_lo,
 		       m->l4_dst_hi);
 	if (m->fields & VS_CFG_M_ICMP_TYPE)
@@ -160,14 +176,23 @@ vs_ctl_actions_str(const struct vs_cfg_rule *r, char *buf, size_t size)
 	buf[0] = '\0';
 	for (i = 0; i < r->n_actions && i < VS_CFG_MAX_ACTIONS; i++) {
 		const struct vs_cfg_action *a = &r->actions[i];
-		const char *sep = i ? "," : "";
+		const char *sep = i ? (a->in_set ? ",set:" : ",") : a->in_set ? "set:" : "";
 
 		switch (a->type) {
 		case VS_CFG_ACT_OUTPUT:
 			APPEND("%soutput:%s", sep, a->port);
 			break;
 		case VS_CFG_ACT_PUSH_VLAN:
-			APPEND("%spush_vlan:%u/%u", sep, a->vlan_id, a->vlan_pcp);
+			if (a->vlan_tpid == 0x88a8)
+				APPEND("%spush_vlan:%u/%u/0x88a8", sep, a->vlan_id, a->vlan_pcp);
+			else
+				APPEND("%spush_vlan:%u/%u", sep, a->vlan_id, a->vlan_pcp);
+			break;
+		case VS_CFG_ACT_SET_VLAN_VID:
+			APPEND("%sset_vlan_vid:%u", sep, a->vlan_id);
+			break;
+		case VS_CFG_ACT_SET_VLAN_PCP:
+			APPEND("%sset_vlan_pcp:%u", sep, a->vlan_pcp);
 			break;
 		case VS_CFG_ACT_SET_ETH_SRC:
 		case VS_CFG_ACT_SET_ETH_DST:
@@ -623,17 +648,23 @@ show_openflow(struct vs_daemon *d)
 		return NULL;
 	n = vs_ofp_info(d->ofp, &info, ci, OFP_SHOW_CONNS);
 	conns = json_array();
-	for (i = 0; conns != NULL && i < n; i++)
-		json_array_append_new(
-		    conns,
-		    json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "peer",
-			      ci[i].peer, "kind", ci[i].active ? "active" : "passive", "up",
-			      (int)ci[i].up, "rx_msgs", (json_int_t)ci[i].rx_msgs, "tx_msgs",
-			      (json_int_t)ci[i].tx_msgs, "flow_mods", (json_int_t)ci[i].flow_mods,
-			      "packet_ins", (json_int_t)ci[i].packet_ins, "packet_outs",
-			      (json_int_t)ci[i].packet_outs, "errors_sent",
-			      (json_int_t)ci[i].errors_sent, "errors_rcvd",
-			      (json_int_t)ci[i].errors_rcvd, "connected_s", ci[i].connected_s));
+	for (i = 0; conns != NULL && i < n; i++) {
+		json_t *o = json_pack(
+		    "{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "peer", ci[i].peer,
+		    "kind", ci[i].active ? "active" : "passive", "up", (int)ci[i].up, "rx_msgs",
+		    (json_int_t)ci[i].rx_msgs, "tx_msgs", (json_int_t)ci[i].tx_msgs, "flow_mods",
+		    (json_int_t)ci[i].flow_mods, "packet_ins", (json_int_t)ci[i].packet_ins,
+		    "packet_outs", (json_int_t)ci[i].packet_outs, "errors_sent",
+		    (json_int_t)ci[i].errors_sent, "errors_rcvd", (json_int_t)ci[i].errors_rcvd,
+		    "connected_s", ci[i].connected_s);
+
+		if (o != NULL) {
+			json_object_set_new(o, "role", json_string(ci[i].role));
+			json_object_set_new(o, "role_changes",
+					    json_integer((json_int_t)ci[i].role_changes));
+		}
+		json_array_append_new(conns, o);
+	}
 	free(ci);
 	snprintf(dpid, sizeof(dpid), "0x%016" PRIx64, info.datapath_id);
 	res = json_pack(
@@ -644,15 +675,44 @@ show_openflow(struct vs_daemon *d)
 	    "connections", (int)info.n_conns, "conns", conns ? conns : json_array());
 	if (res != NULL)
 		json_object_set_new(res, "packet_in",
-				    json_pack("{s:I, s:I, s:I, s:I}", "queued",
+				    json_pack("{s:I, s:I, s:I, s:I, s:I}", "queued",
 					      (json_int_t)info.pin_queued, "sent",
 					      (json_int_t)info.pin_sent, "rate_limited",
 					      (json_int_t)info.pin_rate_limited, "no_controller",
-					      (json_int_t)info.pin_no_controller));
+					      (json_int_t)info.pin_no_controller, "unwanted",
+					      (json_int_t)info.pin_unwanted));
+	if (res != NULL)
+		json_object_set_new(
+		    res, "fail",
+		    json_pack("{s:s, s:b, s:b, s:f, s:I, s:b, s:I}", "mode",
+			      info.standalone ? "standalone" : "secure", "controller_connected",
+			      (int)info.controller_connected, "no_controller",
+			      (int)info.no_controller, "no_controller_s",
+			      (double)info.no_controller_ms / 1000.0, "transitions",
+			      (json_int_t)info.fail_transitions, "fallback", (int)info.fallback,
+			      "fallback_errors", (json_int_t)info.fallback_errors));
+	if (res != NULL)
+		json_object_set_new(res, "port_status_sent",
+				    json_integer((json_int_t)info.port_status_sent));
+	if (res != NULL)
+		json_object_set_new(res, "roles",
+				    json_pack("{s:o, s:I}", "generation_id",
+					      info.generation_known
+						  ? json_integer((json_int_t)info.generation_id)
+						  : json_null(),
+					      "stale_refused", (json_int_t)info.stale_refused));
 	if (res != NULL)
 		json_object_set_new(res, "packet_out",
 				    json_pack("{s:I, s:I}", "sent", (json_int_t)info.pout_sent,
 					      "dropped", (json_int_t)info.pout_dropped));
+	/* the OpenFlow tables and the classifier rules they were flattened into */
+	if (res != NULL)
+		json_object_set_new(res, "flows",
+				    json_pack("{s:i, s:i, s:i, s:I, s:I}", "tables",
+					      (int)info.n_tables, "flows", (int)info.n_flows,
+					      "classifier_rules", (int)info.n_derived, "expired",
+					      (json_int_t)info.expired, "flow_removed_sent",
+					      (json_int_t)info.flow_removed_sent));
 	return res;
 }
 

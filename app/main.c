@@ -112,6 +112,8 @@ control_open(struct vs_daemon *d, const struct vs_config *cfg)
 		    .n_controllers = cfg->openflow.n_controllers,
 		    .miss_to_controller = cfg->openflow.table_miss == VS_CFG_MISS_CONTROLLER,
 		    .packet_in_rate = cfg->openflow.packet_in_rate,
+		    .n_tables = cfg->openflow.tables,
+		    .standalone = cfg->openflow.fail_mode == VS_CFG_FAIL_STANDALONE,
 		    .sw = d->sw,
 		    .cfg = (const struct vs_config *const *)&d->cfg,
 		};
@@ -270,6 +272,7 @@ on_vhu_event(void *arg, const struct vs_vhu_event *ev)
 	if (rc < 0)
 		fprintf(stderr, "nfvswitch: port %s: cannot republish the worker snapshot: %s\n",
 			ev->port->name, strerror(-rc));
+	vs_ofp_ports_changed(a->d.ofp); /* PORT_STATUS: the guest is the port's link */
 }
 
 static void
@@ -308,6 +311,15 @@ job_openflow(void *arg, uint64_t now)
 	struct app *a = arg;
 
 	vs_ofp_tick(a->d.ofp, now);
+}
+
+static void
+job_flow_expiry(void *arg, uint64_t now)
+{
+	struct app *a = arg;
+
+	(void)now;
+	vs_ofp_timeouts(a->d.ofp);
 }
 
 static void
@@ -422,11 +434,14 @@ job_rerank(void *arg, uint64_t now)
 	vs_switch_rerank(a->sw);
 }
 
-/* A port's link changed: say so (the first reading of each port too). */
+/* A port's link changed: say so (the first reading of each port too), and
+ * tell the controllers. */
 static void
 on_link(void *arg, const struct vs_link_event *ev)
 {
-	(void)arg;
+	struct app *a = arg;
+
+	vs_ofp_ports_changed(a->d.ofp);
 	if (ev->up)
 		printf("port %s: link up, %u Mbit/s, %s duplex\n", ev->port->name, ev->speed,
 		       ev->full_duplex ? "full" : "half");
@@ -547,12 +562,17 @@ loop_setup(struct app *a)
 		/* packet-ins: the workers' rings drained every 2 ms */
 		const struct vs_loop_job pin = {
 		    .name = "packet-in", .period_ms = 2, .fn = job_packet_in};
+		/* idle and hard timeouts (whole seconds): checked 4 times a second */
+		const struct vs_loop_job expiry = {
+		    .name = "flow-expiry", .period_ms = 250, .fn = job_flow_expiry};
 
 		rc = vs_loop_add_fd(a->loop, "openflow", vs_ofp_fd(a->d.ofp), fd_openflow, a);
 		if (rc == 0)
 			rc = vs_loop_add_job(a->loop, &probe, a);
 		if (rc == 0)
 			rc = vs_loop_add_job(a->loop, &pin, a);
+		if (rc == 0)
+			rc = vs_loop_add_job(a->loop, &expiry, a);
 	}
 	for (i = 0; rc == 0 && i < sizeof(jobs) / sizeof(jobs[0]); i++)
 		rc = vs_loop_add_job(a->loop, &jobs[i], a);

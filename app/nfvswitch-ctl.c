@@ -375,6 +375,9 @@ print_openflow(const json_t *res)
 {
 	const json_t *pin = json_object_get(res, "packet_in");
 	const json_t *pout = json_object_get(res, "packet_out");
+	const json_t *fl = json_object_get(res, "flows");
+	const json_t *fail = json_object_get(res, "fail");
+	const json_t *roles = json_object_get(res, "roles");
 	json_t *c;
 	size_t i;
 
@@ -387,16 +390,38 @@ print_openflow(const json_t *res)
 	printf("accepted %" PRIu64 ", refused (version) %" PRIu64 ", closed by probe %" PRIu64 "\n",
 	       u64(res, "accepted"), u64(res, "refused_version"), u64(res, "probes_closed"));
 	printf("packet-in: queued %" PRIu64 ", sent %" PRIu64 ", rate-limited %" PRIu64
-	       ", no controller %" PRIu64 "; packet-out: sent %" PRIu64 ", dropped %" PRIu64 "\n",
+	       ", no controller %" PRIu64 ", unwanted %" PRIu64 "; packet-out: sent %" PRIu64
+	       ", dropped %" PRIu64 "\n",
 	       u64(pin, "queued"), u64(pin, "sent"), u64(pin, "rate_limited"),
-	       u64(pin, "no_controller"), u64(pout, "sent"), u64(pout, "dropped"));
+	       u64(pin, "no_controller"), u64(pin, "unwanted"), u64(pout, "sent"),
+	       u64(pout, "dropped"));
+	printf("flows: %" PRIu64 " in %" PRIu64 " tables as %" PRIu64
+	       " classifier rules; expired %" PRIu64 ", flow_removed sent %" PRIu64 "\n",
+	       u64(fl, "flows"), u64(fl, "tables"), u64(fl, "classifier_rules"), u64(fl, "expired"),
+	       u64(fl, "flow_removed_sent"));
+	if (json_is_true(json_object_get(fail, "controller_connected")))
+		printf("fail_mode %s: a controller is connected", str(fail, "mode"));
+	else if (!json_is_true(json_object_get(fail, "no_controller")))
+		printf("fail_mode %s: no connection for %.1fs (within the probe interval)",
+		       str(fail, "mode"), dbl(fail, "no_controller_s"));
+	else
+		printf("fail_mode %s: NO CONTROLLER for %.1fs%s", str(fail, "mode"),
+		       dbl(fail, "no_controller_s"),
+		       json_is_true(json_object_get(fail, "fallback"))
+			   ? ", MAC-learning fallback rule in place"
+			   : "");
+	printf(" (%" PRIu64 " transitions); port-status sent %" PRIu64 "\n",
+	       u64(fail, "transitions"), u64(res, "port_status_sent"));
+	if (json_is_integer(json_object_get(roles, "generation_id")))
+		printf("roles: generation_id %" PRIu64 ", stale requests refused %" PRIu64 "\n",
+		       u64(roles, "generation_id"), u64(roles, "stale_refused"));
 	json_array_foreach(json_object_get(res, "conns"), i, c)
 	{
-		printf("  %-28s %-7s %-4s %.1fs  in %" PRIu64 " out %" PRIu64 " flow_mods %" PRIu64
-		       " packet_ins %" PRIu64 " packet_outs %" PRIu64 " errors %" PRIu64 "/%" PRIu64
-		       "\n",
+		printf("  %-28s %-7s %-4s %-6s %.1fs  in %" PRIu64 " out %" PRIu64
+		       " flow_mods %" PRIu64 " packet_ins %" PRIu64 " packet_outs %" PRIu64
+		       " errors %" PRIu64 "/%" PRIu64 "\n",
 		       str(c, "peer"), str(c, "kind"),
-		       json_is_true(json_object_get(c, "up")) ? "up" : "down",
+		       json_is_true(json_object_get(c, "up")) ? "up" : "down", str(c, "role"),
 		       dbl(c, "connected_s"), u64(c, "rx_msgs"), u64(c, "tx_msgs"),
 		       u64(c, "flow_mods"), u64(c, "packet_ins"), u64(c, "packet_outs"),
 		       u64(c, "errors_sent"), u64(c, "errors_rcvd"));

@@ -16,6 +16,7 @@
 
 #include "vs_app.h"
 #include "vs_ctl.h"
+#include "vs_openflow.h"
 
 /* ---- state ---------------------------------------------------------------------- */
 
@@ -432,6 +433,8 @@ apply_config(struct vs_daemon *d, struct vs_config *next, uint32_t flags, char *
 
 		snprintf(msg + len, size - len, "; %s", sriov);
 	}
+	/* PORT_STATUS for ports added, removed, renumbered (VF ports included) */
+	vs_ofp_ports_changed(d->ofp);
 	return 0;
 }
 
@@ -584,6 +587,15 @@ vs_daemon_rules(struct vs_daemon *d, int kind, const char *text, char *msg, size
 			snprintf(msg, size, "%s: no rule #%s; expected #UID of show rules", what,
 				 text + 1);
 			return -ENOENT;
+		}
+		if (r->src == VS_RULE_SRC_OPENFLOW) {
+			/* the controller's tables own it (one of the rules a
+			 * flow was flattened into): only a flow_mod changes it */
+			snprintf(msg, size,
+				 "%s: rule #%s belongs to an OpenFlow controller; expected a "
+				 "flow_mod (ovs-ofctl del-flows)",
+				 what, text + 1);
+			return -EPERM;
 		}
 		vs_plan_init(&plan);
 		rc = vs_plan_rule_del(&plan, r);

@@ -59,15 +59,25 @@ prefix(FILE *f, const struct vs_cfg_prefix *p)
 {
 	char a[INET6_ADDRSTRLEN], both[INET6_ADDRSTRLEN + 8];
 
+	char mk[INET6_ADDRSTRLEN], all[2 * INET6_ADDRSTRLEN + 2];
+
 	inet_ntop(p->family == 6 ? AF_INET6 : AF_INET, p->addr, a, sizeof(a));
+	if (p->masked) {
+		inet_ntop(p->family == 6 ? AF_INET6 : AF_INET, p->mask, mk, sizeof(mk));
+		snprintf(all, sizeof(all), "%s/%s", a, mk);
+		q(f, all);
+		return;
+	}
 	snprintf(both, sizeof(both), "%s/%u", a, p->len);
 	q(f, both);
 }
 
 static void
-range(FILE *f, uint16_t lo, uint16_t hi)
+range(FILE *f, uint16_t lo, uint16_t hi, uint16_t mask)
 {
-	if (lo == hi)
+	if (mask != 0)
+		fprintf(f, "\"0x%04x/0x%04x\"", lo, mask);
+	else if (lo == hi)
 		fprintf(f, "%u", lo);
 	else
 		fprintf(f, "\"%u-%u\"", lo, hi);
@@ -92,6 +102,8 @@ write_match(FILE *f, const struct vs_cfg_match *m)
 		KEY("vlan");
 		if (m->vlan_none)
 			fputs("none", f);
+		else if (m->vlan_masked)
+			fprintf(f, "\"0x%03x/0x%03x\"", m->vlan_id, m->vlan_mask);
 		else
 			fprintf(f, "%u", m->vlan_id);
 	}
@@ -106,9 +118,9 @@ write_match(FILE *f, const struct vs_cfg_match *m)
 	if (m->fields & VS_CFG_M_IP_DSCP)
 		KEY("ip_dscp"), fprintf(f, "%u", m->ip_dscp);
 	if (m->fields & VS_CFG_M_L4_SRC)
-		KEY("l4_src"), range(f, m->l4_src_lo, m->l4_src_hi);
+		KEY("l4_src"), range(f, m->l4_src_lo, m->l4_src_hi, m->l4_src_mask);
 	if (m->fields & VS_CFG_M_L4_DST)
-		KEY("l4_dst"), range(f, m->l4_dst_lo, m->l4_dst_hi);
+		KEY("l4_dst"), range(f, m->l4_dst_lo, m->l4_dst_hi, m->l4_dst_mask);
 	if (m->fields & VS_CFG_M_ICMP_TYPE)
 		KEY("icmp_type"), fprintf(f, "%u", m->icmp_type);
 	if (m->fields & VS_CFG_M_ICMP_CODE)
@@ -147,7 +159,14 @@ write_rule(FILE *f, const struct vs_cfg_rule *r)
 			fputs("}", f);
 			break;
 		case VS_CFG_ACT_PUSH_VLAN:
-			fprintf(f, "{push_vlan: {vid: %u, pcp: %u}}", a->vlan_id, a->vlan_pcp);
+			fprintf(f, "{push_vlan: {vid: %u, pcp: %u, tpid: 0x%04x}}", a->vlan_id,
+				a->vlan_pcp, a->vlan_tpid ? a->vlan_tpid : 0x8100);
+			break;
+		case VS_CFG_ACT_SET_VLAN_VID:
+			fprintf(f, "{set_vlan_vid: %u}", a->vlan_id);
+			break;
+		case VS_CFG_ACT_SET_VLAN_PCP:
+			fprintf(f, "{set_vlan_pcp: %u}", a->vlan_pcp);
 			break;
 		case VS_CFG_ACT_CONTROLLER:
 			fprintf(f, "{controller: {max_len: %u}}", a->max_len);

@@ -557,9 +557,35 @@ walk_actions(struct vs_switch *sw, const struct vs_actions *acts, uint16_t in_po
 			fprintf(txt, "  %u. drop\n", i + 1);
 			json_array_append_new(steps, json_pack("{s:s}", "action", "drop"));
 			return VS_DROP_RULE_DROP;
+		case VS_ACTION_IN_PORT:
+			fprintf(txt, "  %u. in_port\n", i + 1);
+			s = json_pack("{s:s, s:s, s:i}", "action", "in_port", "port",
+				      port_name_of(sw, in_port), "port_id", in_port);
+			/* back where it came from: no hairpin check */
+			json_array_append_new(outs, emit_json(sw, in_port, UINT16_MAX, h, txt));
+			break;
+		case VS_ACTION_SET_VLAN_VID:
+		case VS_ACTION_SET_VLAN_PCP: {
+			bool vid = x->type == VS_ACTION_SET_VLAN_VID;
+
+			if (tagged(h)) {
+				unsigned tci = get16(h->b + 14);
+
+				tci = vid ? (tci & ~VS_VLAN_VID_MASK) | x->tci
+					  : (tci & ~(7u << VS_VLAN_PCP_SHIFT)) |
+						(unsigned)x->tci << VS_VLAN_PCP_SHIFT;
+				put16(h->b + 14, (uint16_t)tci);
+			}
+			fprintf(txt, "  %u. %s -> %u%s\n", i + 1,
+				vid ? "set_vlan_vid" : "set_vlan_pcp", x->tci,
+				tagged(h) ? "" : " (untagged: nothing to set)");
+			s = json_pack("{s:s, s:i}", "action", vid ? "set_vlan_vid" : "set_vlan_pcp",
+				      vid ? "vlan" : "vlan_pcp", (int)x->tci);
+			break;
+		}
 		case VS_ACTION_PUSH_VLAN:
 			memmove(h->b + 16, h->b + 12, h->len - 12);
-			put16(h->b + 12, RTE_ETHER_TYPE_VLAN);
+			put16(h->b + 12, x->tpid);
 			put16(h->b + 14, x->tci);
 			h->len += 4;
 			fprintf(txt, "  %u. push_vlan -> vlan=%u,pcp=%u (tci 0x%04x)\n", i + 1,
@@ -607,7 +633,7 @@ walk_actions(struct vs_switch *sw, const struct vs_actions *acts, uint16_t in_po
 							       "max_len", (int)x->max_len));
 		}
 		if ((x->type == VS_ACTION_OUTPUT || x->type == VS_ACTION_FLOOD ||
-		     x->type == VS_ACTION_CONTROLLER) &&
+		     x->type == VS_ACTION_CONTROLLER || x->type == VS_ACTION_IN_PORT) &&
 		    x->last_tx)
 			return VS_DROP_NONE;
 	}

@@ -186,15 +186,22 @@ vs_cfg_parse_prefix(const char *s, struct vs_cfg_prefix *out)
 	max = bytes * 8;
 	if (slash == NULL) {
 		len = max;
-	} else if (out->family == 4 && strchr(slash + 1, '.') != NULL) {
-		uint8_t m[4];
+	} else if (strchr(slash + 1, out->family == 4 ? '.' : ':') != NULL) {
+		/* ADDR/MASK: a contiguous mask is a length, any other is kept */
+		uint8_t m[16];
 		int l;
 
-		if (inet_pton(AF_INET, slash + 1, m) != 1)
+		if (inet_pton(out->family == 4 ? AF_INET : AF_INET6, slash + 1, m) != 1)
 			return -EINVAL;
-		l = contiguous_len(m, 4);
-		if (l < 0)
-			return -EDOM;
+		l = contiguous_len(m, bytes);
+		if (l < 0) {
+			out->masked = true;
+			memcpy(out->mask, m, bytes);
+			for (i = 0; i < bytes; i++)
+				if (out->addr[i] & ~m[i])
+					return -ENOTUNIQ;
+			return 0;
+		}
 		len = (uint64_t)l;
 	} else {
 		const char *p = slash + 1;

@@ -3042,6 +3042,9 @@ static const struct vs_cfg_key vf_keys[] = {
 static const struct vs_cfg_enum table_misses[] = {
     {"drop", VS_CFG_MISS_DROP}, {"controller", VS_CFG_MISS_CONTROLLER}, {NULL, 0}};
 
+static const struct vs_cfg_enum fail_modes[] = {
+    {"secure", VS_CFG_FAIL_SECURE}, {"standalone", VS_CFG_FAIL_STANDALONE}, {NULL, 0}};
+
 #define O struct vs_cfg_openflow
 static const struct vs_cfg_key openflow_keys[] = {
     {"listen", VS_CFG_T_STR, RESTART, VS_CFG_K_EMPTY, AT(O, listen), .charset = CS_WORD,
@@ -3056,6 +3059,11 @@ static const struct vs_cfg_key openflow_keys[] = {
      .doc = "what a packet no rule matches gets: drop, or a packet-in to the controllers"},
     {"packet_in_rate", UINT, RESTART, AT(O, packet_in_rate), .min = 1, .max = 1000000, .def = 1000,
      .doc = "packet-ins per second to each controller; the rest are counted"},
+    {"tables", UINT, RESTART, AT(O, tables), .min = 1, .max = 254, .def = 8,
+     .doc = "OpenFlow tables (goto_table goes from a table to a later one)"},
+    {"fail_mode", VS_CFG_T_ENUM, RESTART, AT(O, fail_mode), .def = VS_CFG_FAIL_SECURE,
+     .enums = fail_modes, .what = "fail mode", .expected = "secure or standalone",
+     .doc = "with no controller: secure keeps to the flows, standalone adds MAC learning"},
 };
 #undef O
 
@@ -3407,8 +3415,8 @@ static int
 get_prefix(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path,
 	   struct vs_cfg_prefix *out)
 {
-	const char *expected = "an IPv4 or IPv6 address with an optional /LEN, such as "
-			       "\"10.0.0.0/8\" or \"2001:db8::/32\"";
+	const char *expected = "an IPv4 or IPv6 address with an optional /LEN or /MASK, such as "
+			       "\"10.0.0.0/8\", \"10.0.0.0/255.0.255.0\" or \"2001:db8::/32\"";
 	char shown[80];
 
 	if (need_scalar(c, n, path, expected) < 0)
@@ -3426,6 +3434,11 @@ get_prefix(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path,
 				   "a contiguous mask",
 				   vs_cfg_show(n, shown, sizeof(shown)));
 	case -ENOTUNIQ:
+		if (out->masked)
+			return vs_cfg_fail(c, n->pos, path,
+					   "%s has bits set outside the mask; expected the "
+					   "address ANDed with its mask",
+					   vs_cfg_show(n, shown, sizeof(shown)));
 		return vs_cfg_fail(c, n->pos, path,
 				   "%s has host bits set beyond /%u; expected the network address",
 				   vs_cfg_show(n, shown, sizeof(shown)), out->len);
@@ -3436,18 +3449,64 @@ get_prefix(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path,
 	}
 }
 
-/* "80" or "1000-2000". */
+/* "V/M": two integers 0..max, V without bits outside M (a VLAN or L4 mask). */
+static int
+get_value_mask(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, uint64_t max,
+	       const char *expected, uint16_t *val, uint16_t *mask)
+{
+	const char *slash = strchr(n->str, '/');
+	char shown[80], a[24];
+	uint64_t x, y;
+
+	if ((size_t)(slash - n->str) >= sizeof(a))
+		return vs_cfg_fail(c, n->pos, path, "%s is not a VALUE/MASK; expected %s",
+				   vs_cfg_show(n, shown, sizeof(shown)), expected);
+	memcpy(a, n->str, (size_t)(slash - n->str));
+	a[slash - n->str] = '\0';
+	if (vs_cfg_parse_uint(a, &x) != VS_CFG_INT_OK ||
+	    vs_cfg_parse_uint(slash + 1, &y) != VS_CFG_INT_OK)
+		return vs_cfg_fail(c, n->pos, path, "%s is not a VALUE/MASK; expected %s",
+				   vs_cfg_show(n, shown, sizeof(shown)), expected);
+	if (x > max || y > max)
+		return vs_cfg_fail(c, n->pos, path, "%s is out of range; expected %s",
+				   vs_cfg_show(n, shown, sizeof(shown)), expected);
+	if (x & ~y)
+		return vs_cfg_fail(c, n->pos, path,
+				   "%s has bits set outside the mask; expected the value ANDed "
+				   "with its mask",
+				   vs_cfg_show(n, shown, sizeof(shown)));
+	*val = (uint16_t)x;
+	*mask = (uint16_t)y;
+	return 0;
+}
+
+/* "80", "1000-2000" or "0x0050/0xfff0" (*mask 0: not masked). */
 static int
 get_l4_range(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path, uint16_t *lo,
-	     uint16_t *hi)
+	     uint16_t *hi, uint16_t *mask)
 {
-	const char *expected = "a port 0..65535 or a range LO-HI such as \"1000-2000\"";
+	const char *expected = "a port 0..65535, a range LO-HI such as \"1000-2000\" or "
+			       "PORT/MASK such as \"0x0050/0xfff0\"";
 	char shown[80], a[24];
 	const char *dash;
 	uint64_t x, y;
 
 	if (need_scalar(c, n, path, expected) < 0)
 		return -EINVAL;
+	*mask = 0;
+	if (strchr(n->str, '/') != NULL) {
+		if (get_value_mask(c, n, path, 0xffff, expected, lo, mask) < 0)
+			return -EINVAL;
+		if (*mask == 0)
+			return vs_cfg_fail(c, n->pos, path,
+					   "%s has an all-zero mask; expected a non-zero mask (or "
+					   "no port match at all)",
+					   vs_cfg_show(n, shown, sizeof(shown)));
+		*hi = *lo;
+		if (*mask == 0xffff)
+			*mask = 0; /* exact: the range lo..lo */
+		return 0;
+	}
 	dash = strchr(n->str, '-');
 	if (dash == NULL || dash == n->str)
 		return get_u16(c, n, path, 0, 65535, lo) < 0 ? -EINVAL : (*hi = *lo, 0);
@@ -3535,16 +3594,26 @@ parse_match(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path,
 	}
 	if ((v = vn[4]) != NULL) {
 		sub(kp, path, "vlan");
-		if (v->kind == VS_CFG_NODE_SCALAR && strcmp(v->str, "none") == 0)
+		if (v->kind == VS_CFG_NODE_SCALAR && strcmp(v->str, "none") == 0) {
 			m->vlan_none = true;
-		else if (v->kind == VS_CFG_NODE_SCALAR && v->len > 0 &&
-			 !(v->str[0] >= '0' && v->str[0] <= '9') && v->str[0] != '-' &&
-			 v->str[0] != '+')
+		} else if (v->kind == VS_CFG_NODE_SCALAR && strchr(v->str, '/') != NULL) {
+			if (get_value_mask(c, v, kp, 0xfff,
+					   "VID/MASK of 0..0xfff each, such as \"0x060/0xff0\"",
+					   &m->vlan_id, &m->vlan_mask) < 0)
+				return -EINVAL;
+			m->vlan_masked = m->vlan_mask != 0xfff; /* a full mask: exact */
+			if (!m->vlan_masked)
+				m->vlan_mask = 0;
+		} else if (v->kind == VS_CFG_NODE_SCALAR && v->len > 0 &&
+			   !(v->str[0] >= '0' && v->str[0] <= '9') && v->str[0] != '-' &&
+			   v->str[0] != '+') {
 			return vs_cfg_fail(c, v->pos, kp,
-					   "%s is not a VLAN; expected a VLAN id 0..4095 or none",
+					   "%s is not a VLAN; expected a VLAN id 0..4095, VID/MASK "
+					   "or none",
 					   vs_cfg_show(v, shown, sizeof(shown)));
-		else if (get_u16(c, v, kp, 0, 4095, &m->vlan_id) < 0)
+		} else if (get_u16(c, v, kp, 0, 4095, &m->vlan_id) < 0) {
 			return -EINVAL;
+		}
 	}
 	if ((v = vn[5]) != NULL) {
 		sub(kp, path, "vlan_pcp");
@@ -3605,7 +3674,8 @@ parse_match(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path,
 			continue;
 		sub(kp, path, match_keys[i]);
 		if (get_l4_range(c, v, kp, i == 10 ? &m->l4_src_lo : &m->l4_dst_lo,
-				 i == 10 ? &m->l4_src_hi : &m->l4_dst_hi) < 0)
+				 i == 10 ? &m->l4_src_hi : &m->l4_dst_hi,
+				 i == 10 ? &m->l4_src_mask : &m->l4_dst_mask) < 0)
 			return -EINVAL;
 		if (!vn[8] || (m->ip_proto != 6 && m->ip_proto != 17 && m->ip_proto != 132))
 			return vs_cfg_fail(c, v->pos, kp,
@@ -3650,13 +3720,15 @@ static int
 parse_action(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path,
 	     const struct vs_config *cfg, struct vs_cfg_action *a)
 {
-	static const char *const keys[] = {"output", "push_vlan", "set_eth_src", "set_eth_dst",
-					   "controller"};
-	static const char *const pv_keys[] = {"vid", "pcp"};
+	static const char *const keys[] = {"output",	  "push_vlan",	"set_eth_src",
+					   "set_eth_dst", "controller", "set_vlan_vid",
+					   "set_vlan_pcp"};
+	static const char *const pv_keys[] = {"vid", "pcp", "tpid"};
 	static const char *const ctl_keys[] = {"max_len"};
-	const char *expected = "drop, flood, normal, pop_vlan, controller, {output: PORT}, "
-			       "{push_vlan: {vid, pcp}}, {set_eth_src: MAC}, {set_eth_dst: MAC} "
-			       "or {controller: {max_len: N}}";
+	const char *expected = "drop, flood, all, normal, in_port, pop_vlan, controller, "
+			       "{output: PORT}, {push_vlan: {vid, pcp, tpid}}, {set_eth_src: MAC}, "
+			       "{set_eth_dst: MAC}, {set_vlan_vid: N}, {set_vlan_pcp: N} or "
+			       "{controller: {max_len: N}}";
 	const struct vs_cfg_node *v;
 	char kp[KEYPATH_MAX], kp2[KEYPATH_MAX], shown[64];
 
@@ -3670,6 +3742,10 @@ parse_action(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path
 			a->type = VS_CFG_ACT_POP_VLAN;
 		else if (strcmp(n->str, "normal") == 0)
 			a->type = VS_CFG_ACT_NORMAL;
+		else if (strcmp(n->str, "in_port") == 0)
+			a->type = VS_CFG_ACT_IN_PORT;
+		else if (strcmp(n->str, "all") == 0)
+			a->type = VS_CFG_ACT_ALL;
 		else if (strcmp(n->str, "controller") == 0) {
 			a->type = VS_CFG_ACT_CONTROLLER;
 			a->max_len = VS_CFG_CTL_MAX_LEN_ALL;
@@ -3694,7 +3770,8 @@ parse_action(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path
 		return get_port_ref(c, v, kp, cfg, a->port);
 	case 1:
 		a->type = VS_CFG_ACT_PUSH_VLAN;
-		if (need_map(c, v, kp) < 0 || check_keys(c, v, kp, pv_keys, 2) < 0)
+		a->vlan_tpid = 0x8100;
+		if (need_map(c, v, kp) < 0 || check_keys(c, v, kp, pv_keys, 3) < 0)
 			return -EINVAL;
 		if (get(v, "vid") == NULL)
 			return missing(c, v, kp, "vid", "a VLAN id 0..4095");
@@ -3703,6 +3780,17 @@ parse_action(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path
 		if (get(v, "pcp") &&
 		    get_u8(c, get(v, "pcp"), sub(kp2, kp, "pcp"), 0, 7, &a->vlan_pcp) < 0)
 			return -EINVAL;
+		if (get(v, "tpid") != NULL) {
+			if (get_u16(c, get(v, "tpid"), sub(kp2, kp, "tpid"), 0, 0xffff,
+				    &a->vlan_tpid) < 0)
+				return -EINVAL;
+			if (a->vlan_tpid != 0x8100 && a->vlan_tpid != 0x88a8)
+				return vs_cfg_fail(
+				    c, get(v, "tpid")->pos, kp2,
+				    "%s is not a VLAN TPID; expected 0x8100 or "
+				    "0x88a8",
+				    vs_cfg_show(get(v, "tpid"), shown, sizeof(shown)));
+		}
 		return 0;
 	case 2:
 		a->type = VS_CFG_ACT_SET_ETH_SRC;
@@ -3718,6 +3806,12 @@ parse_action(struct vs_cfg_ctx *c, const struct vs_cfg_node *n, const char *path
 						 0xffff, &a->max_len) < 0)
 			return -EINVAL;
 		return 0;
+	case 5:
+		a->type = VS_CFG_ACT_SET_VLAN_VID;
+		return get_u16(c, v, kp, 0, 4095, &a->vlan_id);
+	case 6:
+		a->type = VS_CFG_ACT_SET_VLAN_PCP;
+		return get_u8(c, v, kp, 0, 7, &a->vlan_pcp);
 	default:
 		a->type = VS_CFG_ACT_SET_ETH_DST;
 		return get_mac(c, v, kp, false, &a->mac);
@@ -4225,6 +4319,14 @@ vs_cfg_action_type_str(enum vs_cfg_action_type t)
 		return "controller";
 	case VS_CFG_ACT_NORMAL:
 		return "normal";
+	case VS_CFG_ACT_IN_PORT:
+		return "in_port";
+	case VS_CFG_ACT_ALL:
+		return "all";
+	case VS_CFG_ACT_SET_VLAN_VID:
+		return "set_vlan_vid";
+	case VS_CFG_ACT_SET_VLAN_PCP:
+		return "set_vlan_pcp";
 	}
 	return "unknown";
 }

@@ -189,8 +189,12 @@ enum {
 
 struct vs_cfg_prefix {
 	uint8_t family;	  /* 4 or 6 */
-	uint8_t len;	  /* prefix length */
+	uint8_t len;	  /* prefix length (0 when masked) */
 	uint8_t addr[16]; /* network order; IPv4 in the first 4 bytes; host bits zero */
+	/* a non-contiguous mask ("10.0.0.0/255.0.255.0"): addr has no bit
+	 * outside it; all zero when not masked (the prefix is len) */
+	bool masked;
+	uint8_t mask[16];
 };
 
 struct vs_cfg_match {
@@ -201,12 +205,20 @@ struct vs_cfg_match {
 	uint16_t eth_type; /* implied 0x0800/0x86dd by ip_* fields when absent */
 	bool vlan_none;	   /* match untagged frames only */
 	uint16_t vlan_id;
+	/* vlan: VID/MASK ("0x060/0xff0"): tagged frames whose VID under
+	 * vlan_mask is vlan_id (mask 0: any tagged frame); vlan_id has no bit
+	 * outside the mask */
+	bool vlan_masked;
+	uint16_t vlan_mask;
 	uint8_t vlan_pcp;
 	struct vs_cfg_prefix ip_src, ip_dst;
 	uint8_t ip_proto;
 	uint8_t ip_dscp;
 	uint16_t l4_src_lo, l4_src_hi;
 	uint16_t l4_dst_lo, l4_dst_hi;
+	/* non-zero: l4_*_lo under this bitmask ("0x0050/0xfff0"), hi = lo;
+	 * zero: the range lo..hi (never 0xffff: that is the range lo..lo) */
+	uint16_t l4_src_mask, l4_dst_mask;
 	uint8_t icmp_type, icmp_code;
 	uint32_t tun_id;    /* 0..16777215 */
 	uint8_t tun_src[4]; /* IPv4, network order */
@@ -220,8 +232,12 @@ enum vs_cfg_action_type {
 	VS_CFG_ACT_POP_VLAN,
 	VS_CFG_ACT_SET_ETH_SRC,
 	VS_CFG_ACT_SET_ETH_DST,
-	VS_CFG_ACT_CONTROLLER, /* controller: {max_len} (OpenFlow packet-in) */
-	VS_CFG_ACT_NORMAL,     /* the MAC learning switch (l2/) */
+	VS_CFG_ACT_CONTROLLER,	 /* controller: {max_len} (OpenFlow packet-in) */
+	VS_CFG_ACT_NORMAL,	 /* the MAC learning switch (l2/) */
+	VS_CFG_ACT_IN_PORT,	 /* back out of the input port (OpenFlow OFPP_IN_PORT) */
+	VS_CFG_ACT_ALL,		 /* as flood (OpenFlow OFPP_ALL: no port is kept out of floods) */
+	VS_CFG_ACT_SET_VLAN_VID, /* set_vlan_vid: N, the outer tag's VID */
+	VS_CFG_ACT_SET_VLAN_PCP, /* set_vlan_pcp: N, the outer tag's PCP */
 };
 
 /* controller max_len: the whole frame (OFPCML_NO_BUFFER). */
@@ -230,8 +246,12 @@ enum vs_cfg_action_type {
 struct vs_cfg_action {
 	enum vs_cfg_action_type type;
 	char port[VS_CFG_NAME_MAX]; /* output */
-	uint16_t vlan_id;	    /* push_vlan */
-	uint8_t vlan_pcp;
+	uint16_t vlan_id;	    /* push_vlan, set_vlan_vid */
+	uint8_t vlan_pcp;	    /* push_vlan, set_vlan_pcp */
+	/* OpenFlow WRITE_ACTIONS: a member of the action set, run after the
+	 * list in the spec's order (pop, push, set fields, output) */
+	bool in_set;
+	uint16_t vlan_tpid;    /* push_vlan: 0x8100 (also when 0) or 0x88a8 */
 	struct vs_cfg_mac mac; /* set_eth_* */
 	uint16_t max_len;      /* controller: bytes of the frame sent; 0xffff: all */
 	struct vs_cfg_pos pos;
@@ -243,6 +263,7 @@ struct vs_cfg_rule {
 	struct vs_cfg_match match;
 	struct vs_cfg_action actions[VS_CFG_MAX_ACTIONS];
 	uint32_t n_actions; /* >= 1; a lone drop is allowed */
+	bool clear_actions; /* OpenFlow CLEAR_ACTIONS (shown; the tables compose the set) */
 	struct vs_cfg_pos pos;
 };
 
@@ -306,6 +327,11 @@ enum vs_cfg_table_miss {
 	VS_CFG_MISS_CONTROLLER = 1, /* a miss goes to the controllers (packet-in) */
 };
 
+enum vs_cfg_fail_mode {
+	VS_CFG_FAIL_SECURE = 0,	    /* no controller: the flows stay, misses follow table_miss */
+	VS_CFG_FAIL_STANDALONE = 1, /* no controller: misses go to MAC learning (normal) */
+};
+
 struct vs_cfg_openflow {
 	char listen[VS_CFG_PATH_MAX + 8]; /* "ptcp:PORT[:IP]" or "punix:PATH"; "" = off */
 	uint64_t datapath_id;		  /* FEATURES_REPLY datapath_id, default 1 */
@@ -314,6 +340,8 @@ struct vs_cfg_openflow {
 	uint32_t n_controllers;
 	int table_miss;		 /* enum vs_cfg_table_miss */
 	uint32_t packet_in_rate; /* packet-ins per second per controller, default 1000 */
+	uint32_t tables;	 /* OpenFlow tables, default 8 (1..254) */
+	int fail_mode;		 /* enum vs_cfg_fail_mode */
 };
 
 /* ---- l2: the MAC learning table of the normal action ---- */

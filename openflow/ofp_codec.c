@@ -5,6 +5,7 @@
  * before comparing it with what is really there.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,12 +28,12 @@ static const struct {
     [VS_OXM_IP_PROTO] = {"ip_proto", 1, false},
     [VS_OXM_IPV4_SRC] = {"ipv4_src", 4, true},
     [VS_OXM_IPV4_DST] = {"ipv4_dst", 4, true},
-    [VS_OXM_TCP_SRC] = {"tcp_src", 2, false},
-    [VS_OXM_TCP_DST] = {"tcp_dst", 2, false},
-    [VS_OXM_UDP_SRC] = {"udp_src", 2, false},
-    [VS_OXM_UDP_DST] = {"udp_dst", 2, false},
-    [VS_OXM_SCTP_SRC] = {"sctp_src", 2, false},
-    [VS_OXM_SCTP_DST] = {"sctp_dst", 2, false},
+    [VS_OXM_TCP_SRC] = {"tcp_src", 2, true},
+    [VS_OXM_TCP_DST] = {"tcp_dst", 2, true},
+    [VS_OXM_UDP_SRC] = {"udp_src", 2, true},
+    [VS_OXM_UDP_DST] = {"udp_dst", 2, true},
+    [VS_OXM_SCTP_SRC] = {"sctp_src", 2, true},
+    [VS_OXM_SCTP_DST] = {"sctp_dst", 2, true},
     [VS_OXM_ICMPV4_TYPE] = {"icmpv4_type", 1, false},
     [VS_OXM_ICMPV4_CODE] = {"icmpv4_code", 1, false},
     [VS_OXM_IPV6_SRC] = {"ipv6_src", 16, true},
@@ -404,12 +405,19 @@ put_prop(struct vs_ofp_buf *b, uint16_t type, const uint32_t *items, unsigned in
 }
 
 int
-vs_ofp_enc_table_features_reply(struct vs_ofp_buf *b, uint32_t xid, const char *name,
+vs_ofp_enc_table_features_reply(struct vs_ofp_buf *b, uint32_t xid, uint8_t n_tables,
 				uint32_t max_entries)
 {
 	size_t off = mp_start(b, xid, VS_OFPMP_TABLE_FEATURES, 0), start;
-	uint32_t oxm[VS_OXM_MAX], wild[VS_OXM_MAX], apply_inst = 4, output = 0;
-	unsigned int f, n = 0;
+	/* GOTO_TABLE last: left out of the last table's list */
+	static const uint32_t insts[] = {VS_OFPIT_WRITE_ACTIONS, VS_OFPIT_APPLY_ACTIONS,
+					 VS_OFPIT_CLEAR_ACTIONS, VS_OFPIT_GOTO_TABLE};
+	static const uint32_t acts[] = {VS_OFPAT_OUTPUT, VS_OFPAT_PUSH_VLAN, VS_OFPAT_POP_VLAN,
+					VS_OFPAT_SET_FIELD};
+	static const unsigned int settable[] = {VS_OXM_ETH_DST, VS_OXM_ETH_SRC, VS_OXM_VLAN_VID,
+						VS_OXM_VLAN_PCP};
+	uint32_t oxm[VS_OXM_MAX], wild[VS_OXM_MAX], set[4];
+	unsigned int f, n = 0, t, k;
 
 	/* MATCH: hasmask says the field may be masked; WILDCARDS: no mask bit */
 	for (f = 0; f < VS_OXM_MAX; f++) {
@@ -419,31 +427,121 @@ vs_ofp_enc_table_features_reply(struct vs_ofp_buf *b, uint32_t xid, const char *
 		oxm[n++] = (uint32_t)VS_OXM_CLASS_BASIC << 16 | f << 9 |
 			   (fields[f].maskable ? 1u << 8 | 2u * fields[f].size : fields[f].size);
 	}
-	start = b->len;
-	vs_ofp_put16(b, 0); /* length, below */
-	vs_ofp_put8(b, 0);  /* table_id */
-	vs_ofp_put_zeros(b, 5);
-	put_str(b, name, 32);
-	vs_ofp_put64(b, 0); /* metadata_match */
-	vs_ofp_put64(b, 0); /* metadata_write */
-	vs_ofp_put32(b, 0); /* config */
-	vs_ofp_put32(b, max_entries);
-	/* what is really supported: APPLY_ACTIONS with OUTPUT, the OXM fields
-	 * above, no other table, no WRITE_ACTIONS, no SET_FIELD */
-	put_prop(b, 0, &apply_inst, 1, false); /* INSTRUCTIONS */
-	put_prop(b, 2, NULL, 0, false);	       /* NEXT_TABLES */
-	put_prop(b, 4, NULL, 0, false);	       /* WRITE_ACTIONS */
-	put_prop(b, 6, &output, 1, false);     /* APPLY_ACTIONS */
-	put_prop(b, 8, oxm, n, true);	       /* MATCH */
-	put_prop(b, 10, wild, n, true);	       /* WILDCARDS */
-	put_prop(b, 12, NULL, 0, true);	       /* WRITE_SETFIELD */
-	put_prop(b, 14, NULL, 0, true);	       /* APPLY_SETFIELD */
-	if (!b->oom) {
-		size_t len = b->len - start;
+	for (f = 0; f < 4; f++)
+		set[f] = (uint32_t)VS_OXM_CLASS_BASIC << 16 | settable[f] << 9 |
+			 fields[settable[f]].size;
+	for (t = 0; t < n_tables; t++) {
+		char name[32];
+		size_t len;
 
+		if (b->len - off + 1024 > VS_OFP_MAX_MSG) {
+			b->data[off + 11] = VS_OFPMPF_MORE;
+			if (vs_ofp_end(b, off) < 0)
+				return -ENOMEM;
+			off = mp_start(b, xid, VS_OFPMP_TABLE_FEATURES, 0);
+		}
+		snprintf(name, sizeof(name), "table %u", t);
+		start = b->len;
+		vs_ofp_put16(b, 0); /* length, below */
+		vs_ofp_put8(b, (uint8_t)t);
+		vs_ofp_put_zeros(b, 5);
+		put_str(b, name, 32);
+		vs_ofp_put64(b, 0); /* metadata_match */
+		vs_ofp_put64(b, 0); /* metadata_write */
+		vs_ofp_put32(b, 0); /* config */
+		/* every table shares the one classifier */
+		vs_ofp_put32(b, max_entries);
+		/* what is really supported (docs/openflow.md): the instructions and
+		 * actions above, GOTO_TABLE to every later table (not from the
+		 * last), the OXM fields above */
+		put_prop(b, 0, insts, t + 1u < n_tables ? 4 : 3, false); /* INSTRUCTIONS */
+		/* NEXT_TABLES: one byte per table id */
+		len = 4 + (size_t)(n_tables - t - 1);
+		vs_ofp_put16(b, 2);
+		vs_ofp_put16(b, (uint16_t)len);
+		for (k = t + 1; k < n_tables; k++)
+			vs_ofp_put8(b, (uint8_t)k);
+		vs_ofp_put_zeros(b, ALIGN8(len) - len);
+		put_prop(b, 4, acts, 4, false); /* WRITE_ACTIONS */
+		put_prop(b, 6, acts, 4, false); /* APPLY_ACTIONS */
+		put_prop(b, 8, oxm, n, true);	/* MATCH */
+		put_prop(b, 10, wild, n, true); /* WILDCARDS */
+		put_prop(b, 12, set, 4, true);	/* WRITE_SETFIELD */
+		put_prop(b, 14, set, 4, true);	/* APPLY_SETFIELD */
+		if (b->oom)
+			return -ENOMEM;
+		len = b->len - start;
 		b->data[start] = (uint8_t)(len >> 8);
 		b->data[start + 1] = (uint8_t)len;
 	}
+	return vs_ofp_end(b, off);
+}
+
+/* An ofp_port (64 bytes). */
+static void
+put_port(struct vs_ofp_buf *b, const struct vs_ofp_port_desc *p)
+{
+	vs_ofp_put32(b, p->port_no);
+	vs_ofp_put32(b, 0);
+	vs_ofp_put(b, p->hw_addr, 6);
+	vs_ofp_put16(b, 0);
+	put_str(b, p->name, 16);
+	vs_ofp_put32(b, p->port_down ? VS_OFPPC_PORT_DOWN : 0); /* config */
+	vs_ofp_put32(b, p->link_down ? VS_OFPPS_LINK_DOWN : VS_OFPPS_LIVE);
+	vs_ofp_put32(b, 0);		/* curr */
+	vs_ofp_put32(b, 0);		/* advertised */
+	vs_ofp_put32(b, 0);		/* supported */
+	vs_ofp_put32(b, 0);		/* peer */
+	vs_ofp_put32(b, p->curr_speed); /* curr_speed */
+	vs_ofp_put32(b, 0);		/* max_speed */
+}
+
+int
+vs_ofp_enc_aggregate_reply(struct vs_ofp_buf *b, uint32_t xid, uint64_t packets, uint64_t bytes,
+			   uint32_t flows)
+{
+	size_t off = mp_start(b, xid, VS_OFPMP_AGGREGATE, 0);
+
+	vs_ofp_put64(b, packets);
+	vs_ofp_put64(b, bytes);
+	vs_ofp_put32(b, flows);
+	vs_ofp_put_zeros(b, 4);
+	return vs_ofp_end(b, off);
+}
+
+int
+vs_ofp_enc_table_stats_reply(struct vs_ofp_buf *b, uint32_t xid, const struct vs_ofp_table_stats *t,
+			     uint32_t n)
+{
+	size_t off = mp_start(b, xid, VS_OFPMP_TABLE, 0);
+	uint32_t i;
+
+	for (i = 0; i < n; i++) { /* 254 tables of 24 bytes fit one message */
+		vs_ofp_put8(b, t[i].table_id);
+		vs_ofp_put_zeros(b, 3);
+		vs_ofp_put32(b, t[i].active_count);
+		vs_ofp_put64(b, t[i].lookup_count);
+		vs_ofp_put64(b, t[i].matched_count);
+	}
+	return vs_ofp_end(b, off);
+}
+
+int
+vs_ofp_enc_flow_removed(struct vs_ofp_buf *b, uint32_t xid, const struct vs_ofp_flow_removed *fr)
+{
+	size_t off = vs_ofp_start(b, VS_OFPT_FLOW_REMOVED, xid);
+
+	vs_ofp_put64(b, fr->cookie);
+	vs_ofp_put16(b, fr->priority);
+	vs_ofp_put8(b, fr->reason);
+	vs_ofp_put8(b, fr->table_id);
+	vs_ofp_put32(b, fr->duration_sec);
+	vs_ofp_put32(b, fr->duration_nsec);
+	vs_ofp_put16(b, fr->idle_timeout);
+	vs_ofp_put16(b, fr->hard_timeout);
+	vs_ofp_put64(b, fr->packet_count);
+	vs_ofp_put64(b, fr->byte_count);
+	vs_ofp_enc_match(b, fr->match);
 	return vs_ofp_end(b, off);
 }
 
@@ -465,21 +563,115 @@ vs_ofp_enc_port_desc_reply(struct vs_ofp_buf *b, uint32_t xid, const struct vs_o
 				return -ENOMEM;
 			off = mp_start(b, xid, VS_OFPMP_PORT_DESC, 0);
 		}
-		vs_ofp_put32(b, p->port_no);
-		vs_ofp_put32(b, 0);
-		vs_ofp_put(b, p->hw_addr, 6);
-		vs_ofp_put16(b, 0);
-		put_str(b, p->name, 16);
-		vs_ofp_put32(b, 0);			 /* config */
-		vs_ofp_put32(b, p->link_down ? 1u : 4u); /* state: LINK_DOWN or LIVE */
-		vs_ofp_put32(b, 0);			 /* curr */
-		vs_ofp_put32(b, 0);			 /* advertised */
-		vs_ofp_put32(b, 0);			 /* supported */
-		vs_ofp_put32(b, 0);			 /* peer */
-		vs_ofp_put32(b, 0);			 /* curr_speed */
-		vs_ofp_put32(b, 0);			 /* max_speed */
+		put_port(b, p);
 	}
 	return vs_ofp_end(b, off);
+}
+
+int
+vs_ofp_enc_port_stats_reply(struct vs_ofp_buf *b, uint32_t xid,
+			    const struct vs_ofp_port_stats *ports, uint32_t n)
+{
+	size_t off = mp_start(b, xid, VS_OFPMP_PORT_STATS, 0);
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct vs_ofp_port_stats *p = &ports[i];
+
+		if (b->len - off + 112 > VS_OFP_MAX_MSG) {
+			b->data[off + 10] = 0;
+			b->data[off + 11] = VS_OFPMPF_MORE;
+			if (vs_ofp_end(b, off) < 0)
+				return -ENOMEM;
+			off = mp_start(b, xid, VS_OFPMP_PORT_STATS, 0);
+		}
+		vs_ofp_put32(b, p->port_no);
+		vs_ofp_put32(b, 0);
+		vs_ofp_put64(b, p->rx_packets);
+		vs_ofp_put64(b, p->tx_packets);
+		vs_ofp_put64(b, p->rx_bytes);
+		vs_ofp_put64(b, p->tx_bytes);
+		vs_ofp_put64(b, p->rx_dropped);
+		vs_ofp_put64(b, p->tx_dropped);
+		vs_ofp_put64(b, p->rx_errors);
+		vs_ofp_put64(b, p->tx_errors);
+		vs_ofp_put64(b, 0); /* rx_frame_err: not counted apart */
+		vs_ofp_put64(b, 0); /* rx_over_err */
+		vs_ofp_put64(b, 0); /* rx_crc_err */
+		vs_ofp_put64(b, 0); /* collisions */
+		vs_ofp_put32(b, p->duration_sec);
+		vs_ofp_put32(b, p->duration_nsec);
+	}
+	return vs_ofp_end(b, off);
+}
+
+int
+vs_ofp_enc_port_status(struct vs_ofp_buf *b, uint32_t xid, uint8_t reason,
+		       const struct vs_ofp_port_desc *p)
+{
+	size_t off = vs_ofp_start(b, VS_OFPT_PORT_STATUS, xid);
+
+	vs_ofp_put8(b, reason);
+	vs_ofp_put_zeros(b, 7);
+	put_port(b, p);
+	return vs_ofp_end(b, off);
+}
+
+int
+vs_ofp_enc_role(struct vs_ofp_buf *b, uint8_t type, uint32_t xid, uint32_t role,
+		uint64_t generation_id)
+{
+	size_t off = vs_ofp_start(b, type, xid);
+
+	vs_ofp_put32(b, role);
+	vs_ofp_put32(b, 0);
+	vs_ofp_put64(b, generation_id);
+	return vs_ofp_end(b, off);
+}
+
+int
+vs_ofp_enc_async(struct vs_ofp_buf *b, uint8_t type, uint32_t xid, const struct vs_ofp_async *a)
+{
+	size_t off = vs_ofp_start(b, type, xid);
+	unsigned int i;
+
+	for (i = 0; i < 2; i++)
+		vs_ofp_put32(b, a->packet_in[i]);
+	for (i = 0; i < 2; i++)
+		vs_ofp_put32(b, a->port_status[i]);
+	for (i = 0; i < 2; i++)
+		vs_ofp_put32(b, a->flow_removed[i]);
+	return vs_ofp_end(b, off);
+}
+
+void
+vs_ofp_async_default(struct vs_ofp_async *a)
+{
+	/* packet-in: NO_MATCH, ACTION, INVALID_TTL; port-status: ADD, DELETE,
+	 * MODIFY; flow-removed: IDLE, HARD, DELETE, GROUP_DELETE */
+	a->packet_in[0] = 0x7;
+	a->packet_in[1] = 0;
+	a->port_status[0] = a->port_status[1] = 0x7;
+	a->flow_removed[0] = 0xf;
+	a->flow_removed[1] = 0;
+}
+
+bool
+vs_ofp_async_wants(const struct vs_ofp_async *a, uint32_t role, uint8_t type, uint8_t reason)
+{
+	unsigned int i = role == VS_OFPCR_ROLE_SLAVE ? 1 : 0;
+	uint32_t bit = reason < 32 ? 1u << reason : 0;
+
+	switch (type) {
+	case VS_OFPT_PACKET_IN:
+		return (a->packet_in[i] & bit) != 0;
+	case VS_OFPT_PORT_STATUS:
+		return (a->port_status[i] & bit) != 0;
+	case VS_OFPT_FLOW_REMOVED:
+		return (a->flow_removed[i] & bit) != 0;
+	default:
+		return true;
+	}
 }
 
 void
@@ -547,23 +739,94 @@ vs_ofp_enc_match(struct vs_ofp_buf *b, const struct vs_ofp_match *m)
 	vs_ofp_put_zeros(b, ALIGN8(n) - n);
 }
 
+/* One action (struct ofp_action_*), padded to 8. */
 static void
-put_apply_outputs(struct vs_ofp_buf *b, const uint32_t *outputs, uint32_t n, uint16_t ctl_max_len)
+put_action(struct vs_ofp_buf *b, const struct vs_ofp_action *a)
+{
+	unsigned int size, len;
+
+	switch (a->type) {
+	case VS_OFPACT_OUTPUT:
+		vs_ofp_put16(b, VS_OFPAT_OUTPUT);
+		vs_ofp_put16(b, 16);
+		vs_ofp_put32(b, a->port);
+		vs_ofp_put16(b, a->max_len);
+		vs_ofp_put_zeros(b, 6);
+		break;
+	case VS_OFPACT_PUSH_VLAN:
+		vs_ofp_put16(b, VS_OFPAT_PUSH_VLAN);
+		vs_ofp_put16(b, 8);
+		vs_ofp_put16(b, a->ethertype);
+		vs_ofp_put16(b, 0);
+		break;
+	case VS_OFPACT_POP_VLAN:
+		vs_ofp_put16(b, VS_OFPAT_POP_VLAN);
+		vs_ofp_put16(b, 8);
+		vs_ofp_put32(b, 0);
+		break;
+	case VS_OFPACT_SET_FIELD:
+		size = vs_ofp_field_size(a->field);
+		len = (unsigned int)ALIGN8(8 + size);
+		vs_ofp_put16(b, VS_OFPAT_SET_FIELD);
+		vs_ofp_put16(b, (uint16_t)len);
+		vs_ofp_put16(b, VS_OXM_CLASS_BASIC);
+		vs_ofp_put8(b, (uint8_t)(a->field << 1));
+		vs_ofp_put8(b, (uint8_t)size);
+		vs_ofp_put(b, a->value, size);
+		vs_ofp_put_zeros(b, len - 8 - size);
+		break;
+	default:
+		break;
+	}
+}
+
+static size_t
+actions_size(const struct vs_ofp_action *a, uint32_t n)
+{
+	size_t size = 0;
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		size += a[i].type == VS_OFPACT_OUTPUT ? 16
+			: a[i].type == VS_OFPACT_SET_FIELD
+			    ? ALIGN8(8 + vs_ofp_field_size(a[i].field))
+			    : 8;
+	return size;
+}
+
+/* An APPLY_ACTIONS or WRITE_ACTIONS instruction (none when n is 0). */
+static void
+put_actions_inst(struct vs_ofp_buf *b, uint16_t type, const struct vs_ofp_action *a, uint32_t n)
 {
 	uint32_t i;
 
 	if (n == 0)
-		return;	    /* no instruction: drop */
-	vs_ofp_put16(b, 4); /* OFPIT_APPLY_ACTIONS */
-	vs_ofp_put16(b, (uint16_t)(8 + 16 * n));
+		return;
+	vs_ofp_put16(b, type);
+	vs_ofp_put16(b, (uint16_t)(8 + actions_size(a, n)));
 	vs_ofp_put32(b, 0);
-	for (i = 0; i < n; i++) {
-		vs_ofp_put16(b, 0); /* OFPAT_OUTPUT */
-		vs_ofp_put16(b, 16);
-		vs_ofp_put32(b, outputs[i]);
-		/* max_len: of a CONTROLLER output, else OFPCML_NO_BUFFER */
-		vs_ofp_put16(b, outputs[i] == VS_OFPP_CONTROLLER ? ctl_max_len : 0xffff);
-		vs_ofp_put_zeros(b, 6);
+	for (i = 0; i < n; i++)
+		put_action(b, &a[i]);
+}
+
+/* The instructions, in the order of execution; none: drop. */
+static void
+put_instructions(struct vs_ofp_buf *b, const struct vs_ofp_action *apply, uint32_t n_apply,
+		 bool clear, const struct vs_ofp_action *write, uint32_t n_write,
+		 uint8_t goto_table)
+{
+	put_actions_inst(b, VS_OFPIT_APPLY_ACTIONS, apply, n_apply);
+	if (clear) {
+		vs_ofp_put16(b, VS_OFPIT_CLEAR_ACTIONS);
+		vs_ofp_put16(b, 8);
+		vs_ofp_put32(b, 0);
+	}
+	put_actions_inst(b, VS_OFPIT_WRITE_ACTIONS, write, n_write);
+	if (goto_table != VS_OFP_NO_GOTO && goto_table != 0) { /* no goto leads to table 0 */
+		vs_ofp_put16(b, VS_OFPIT_GOTO_TABLE);
+		vs_ofp_put16(b, 8);
+		vs_ofp_put8(b, goto_table);
+		vs_ofp_put_zeros(b, 3);
 	}
 }
 
@@ -597,15 +860,10 @@ vs_ofp_enc_packet_out(struct vs_ofp_buf *b, uint32_t xid, const struct vs_ofp_pa
 
 	vs_ofp_put32(b, po->buffer_id);
 	vs_ofp_put32(b, po->in_port);
-	vs_ofp_put16(b, (uint16_t)(16 * po->n_outputs));
+	vs_ofp_put16(b, (uint16_t)actions_size(po->actions, po->n_actions));
 	vs_ofp_put_zeros(b, 6);
-	for (i = 0; i < po->n_outputs; i++) {
-		vs_ofp_put16(b, 0); /* OFPAT_OUTPUT */
-		vs_ofp_put16(b, 16);
-		vs_ofp_put32(b, po->outputs[i]);
-		vs_ofp_put16(b, VS_OFPCML_NO_BUFFER);
-		vs_ofp_put_zeros(b, 6);
-	}
+	for (i = 0; i < po->n_actions; i++)
+		put_action(b, &po->actions[i]);
 	vs_ofp_put(b, po->data, po->size);
 	return vs_ofp_end(b, off);
 }
@@ -635,7 +893,8 @@ vs_ofp_enc_flow_stats_reply(struct vs_ofp_buf *b, uint32_t xid,
 		vs_ofp_put64(b, f->packet_count);
 		vs_ofp_put64(b, f->byte_count);
 		vs_ofp_enc_match(b, f->match);
-		put_apply_outputs(b, f->outputs, f->n_outputs, f->ctl_max_len);
+		put_instructions(b, f->apply, f->n_apply, f->clear_actions, f->write, f->n_write,
+				 f->goto_table);
 		if (b->oom)
 			return -ENOMEM;
 		size = b->len - start;
@@ -677,7 +936,8 @@ vs_ofp_enc_flow_mod(struct vs_ofp_buf *b, uint32_t xid, const struct vs_ofp_flow
 	vs_ofp_put16(b, fm->flags);
 	vs_ofp_put16(b, 0);
 	vs_ofp_enc_match(b, &fm->match);
-	put_apply_outputs(b, fm->outputs, fm->n_outputs, fm->ctl_max_len);
+	put_instructions(b, fm->apply, fm->n_apply, fm->clear_actions, fm->write, fm->n_write,
+			 fm->goto_table);
 	return vs_ofp_end(b, off);
 }
 
@@ -716,6 +976,53 @@ vs_ofp_dec_hello(const uint8_t *msg, size_t size, struct vs_ofp_err *e)
 		fail(e, VS_OFPET_HELLO_FAILED, VS_OFPHFC_INCOMPATIBLE);
 		return -EPROTO;
 	}
+	return 0;
+}
+
+int
+vs_ofp_dec_role(const uint8_t *msg, size_t size, uint32_t *role, uint64_t *generation_id,
+		struct vs_ofp_err *e)
+{
+	if (!whole(msg, size, VS_OFP_HDR_SIZE + 16) || size != VS_OFP_HDR_SIZE + 16)
+		return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_LEN);
+	*role = rd32(msg + 8);
+	*generation_id = rd64(msg + 16);
+	if (*role > VS_OFPCR_ROLE_SLAVE)
+		return fail(e, VS_OFPET_ROLE_REQUEST_FAILED, VS_OFPRRFC_BAD_ROLE);
+	return 0;
+}
+
+int
+vs_ofp_dec_async(const uint8_t *msg, size_t size, struct vs_ofp_async *a, struct vs_ofp_err *e)
+{
+	unsigned int i;
+
+	if (!whole(msg, size, VS_OFP_HDR_SIZE + 24) || size != VS_OFP_HDR_SIZE + 24)
+		return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_LEN);
+	for (i = 0; i < 2; i++) {
+		a->packet_in[i] = rd32(msg + 8 + 4 * i);
+		a->port_status[i] = rd32(msg + 16 + 4 * i);
+		a->flow_removed[i] = rd32(msg + 24 + 4 * i);
+	}
+	return 0;
+}
+
+int
+vs_ofp_dec_port_status(const uint8_t *msg, size_t size, uint8_t *reason, struct vs_ofp_port_desc *p,
+		       struct vs_ofp_err *e)
+{
+	const uint8_t *q = msg + 16;
+
+	if (!whole(msg, size, 80) || size != 80)
+		return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_LEN);
+	*reason = msg[8];
+	memset(p, 0, sizeof(*p));
+	p->port_no = rd32(q);
+	memcpy(p->hw_addr, q + 8, 6);
+	memcpy(p->name, q + 16, sizeof(p->name) - 1);
+	p->port_down = (rd32(q + 32) & VS_OFPPC_PORT_DOWN) != 0;
+	p->link_down = (rd32(q + 36) & VS_OFPPS_LINK_DOWN) != 0;
+	p->curr_speed = rd32(q + 56);
 	return 0;
 }
 
@@ -894,45 +1201,46 @@ out_port_ok(uint32_t port)
 	return port != 0 && port != VS_OFPP_ANY && (port <= VS_OFPP_MAX || port >= VS_OFPP_IN_PORT);
 }
 
+/* A SET_FIELD action's OXM TLV (p: the action, len bytes, len >= 8). */
 static int
-dec_actions(const uint8_t *p, size_t size, struct vs_ofp_flow_mod *fm, struct vs_ofp_err *e)
+dec_set_field(const uint8_t *p, uint16_t len, struct vs_ofp_action *a, struct vs_ofp_err *e)
 {
-	size_t pos = 0;
+	unsigned int f = p[6] >> 1, olen = p[7], size;
 
-	while (pos < size) {
-		uint16_t type, len;
-
-		if (size - pos < 8)
-			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_LEN);
-		type = rd16(p + pos);
-		len = rd16(p + pos + 2);
-		if (len < 8 || len % 8 != 0 || len > size - pos)
-			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_LEN);
-		if (type != 0) /* only OFPAT_OUTPUT */
-			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_TYPE);
-		if (len != 16)
-			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_LEN);
-		if (!out_port_ok(rd32(p + pos + 4)))
-			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_OUT_PORT);
-		if (fm->n_outputs == VS_OFP_MAX_OUTPUTS)
-			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_TOO_MANY);
-		if (rd32(p + pos + 4) == VS_OFPP_CONTROLLER)
-			fm->ctl_max_len = rd16(p + pos + 8);
-		fm->outputs[fm->n_outputs++] = rd32(p + pos + 4);
-		pos += len;
-	}
+	if (rd16(p + 4) != VS_OXM_CLASS_BASIC)
+		return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_SET_TYPE);
+	size = vs_ofp_field_size(f);
+	if (size == 0)
+		return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_SET_TYPE);
+	if (p[6] & 1) /* a set_field has no mask in OpenFlow 1.3 */
+		return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_SET_ARGUMENT);
+	if (olen != size || ALIGN8(8 + olen) != len)
+		return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_SET_LEN);
+	/* VLAN_VID is set with OFPVID_PRESENT, as the match says a tag */
+	if (!field_ok(NULL, f, p + 8) ||
+	    (f == VS_OXM_VLAN_VID && !(rd16(p + 8) & VS_OFPVID_PRESENT)))
+		return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_SET_ARGUMENT);
+	a->type = VS_OFPACT_SET_FIELD;
+	a->field = (uint8_t)f;
+	memcpy(a->value, p + 8, size);
 	return 0;
 }
 
-/* OUTPUT actions of a PACKET_OUT (its own out-port rules: IN_PORT, FLOOD, ...). */
+/*
+ * An action list (APPLY_ACTIONS, WRITE_ACTIONS, PACKET_OUT): every action's
+ * length and arguments checked; the first bad one names the error.
+ */
 static int
-dec_po_actions(const uint8_t *p, size_t size, struct vs_ofp_packet_out *po, struct vs_ofp_err *e)
+dec_actions(const uint8_t *p, size_t size, struct vs_ofp_action *out, uint32_t *n,
+	    struct vs_ofp_err *e)
 {
 	size_t pos = 0;
+	int rc;
 
+	*n = 0;
 	while (pos < size) {
+		struct vs_ofp_action *a;
 		uint16_t type, len;
-		uint32_t port;
 
 		if (size - pos < 8)
 			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_LEN);
@@ -940,16 +1248,51 @@ dec_po_actions(const uint8_t *p, size_t size, struct vs_ofp_packet_out *po, stru
 		len = rd16(p + pos + 2);
 		if (len < 8 || len % 8 != 0 || len > size - pos)
 			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_LEN);
-		if (type != 0) /* only OFPAT_OUTPUT */
+		switch (type) {
+		case VS_OFPAT_OUTPUT:
+		case VS_OFPAT_PUSH_VLAN:
+		case VS_OFPAT_POP_VLAN:
+		case VS_OFPAT_SET_FIELD:
+			break;
+		case VS_OFPAT_EXPERIMENTER: /* we know no experimenter */
+			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_EXPERIMENTER);
+		default: /* copy/set/dec TTL, MPLS, PBB, set_queue, group, unknown */
 			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_TYPE);
-		if (len != 16)
-			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_LEN);
-		port = rd32(p + pos + 4);
-		if (!out_port_ok(port))
-			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_OUT_PORT);
-		if (po->n_outputs == VS_OFP_MAX_OUTPUTS)
+		}
+		if (*n == VS_OFP_MAX_ACTIONS)
 			return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_TOO_MANY);
-		po->outputs[po->n_outputs++] = port;
+		a = &out[*n];
+		memset(a, 0, sizeof(*a));
+		switch (type) {
+		case VS_OFPAT_OUTPUT:
+			if (len != 16)
+				return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_LEN);
+			if (!out_port_ok(rd32(p + pos + 4)))
+				return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_OUT_PORT);
+			a->type = VS_OFPACT_OUTPUT;
+			a->port = rd32(p + pos + 4);
+			a->max_len = rd16(p + pos + 8);
+			break;
+		case VS_OFPAT_PUSH_VLAN:
+			if (len != 8)
+				return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_LEN);
+			a->type = VS_OFPACT_PUSH_VLAN;
+			a->ethertype = rd16(p + pos + 4);
+			if (a->ethertype != 0x8100 && a->ethertype != 0x88a8)
+				return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_ARGUMENT);
+			break;
+		case VS_OFPAT_POP_VLAN:
+			if (len != 8)
+				return fail(e, VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_LEN);
+			a->type = VS_OFPACT_POP_VLAN;
+			break;
+		default: /* VS_OFPAT_SET_FIELD */
+			rc = dec_set_field(p + pos, len, a, e);
+			if (rc < 0)
+				return rc;
+			break;
+		}
+		(*n)++;
 		pos += len;
 	}
 	return 0;
@@ -973,7 +1316,7 @@ vs_ofp_dec_packet_out(const uint8_t *msg, size_t size, struct vs_ofp_packet_out 
 	if (po->in_port == 0 || (po->in_port > VS_OFPP_MAX && po->in_port != VS_OFPP_CONTROLLER &&
 				 po->in_port != VS_OFPP_LOCAL))
 		return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_PORT);
-	rc = dec_po_actions(msg + 24, alen, po, e);
+	rc = dec_actions(msg + 24, alen, po->actions, &po->n_actions, e);
 	if (rc < 0)
 		return rc;
 	if (po->buffer_id != VS_OFP_NO_BUFFER)
@@ -1014,10 +1357,11 @@ vs_ofp_dec_packet_in(const uint8_t *msg, size_t size, struct vs_ofp_packet_in *p
 static int
 dec_instructions(const uint8_t *p, size_t size, struct vs_ofp_flow_mod *fm, struct vs_ofp_err *e)
 {
+	uint32_t seen = 0; /* instruction types met, 1 << type */
 	size_t pos = 0;
-	bool apply = false;
 	int rc;
 
+	fm->goto_table = VS_OFP_NO_GOTO;
 	while (pos < size) {
 		uint16_t type, len;
 
@@ -1027,21 +1371,39 @@ dec_instructions(const uint8_t *p, size_t size, struct vs_ofp_flow_mod *fm, stru
 		len = rd16(p + pos + 2);
 		if (len < 8 || len % 8 != 0 || len > size - pos)
 			return fail(e, VS_OFPET_BAD_INSTRUCTION, VS_OFPBIC_BAD_LEN);
+		if (type >= VS_OFPIT_GOTO_TABLE && type <= VS_OFPIT_METER) {
+			if (seen & (1u << type)) /* at most one of each type */
+				return fail(e, VS_OFPET_BAD_INSTRUCTION, VS_OFPBIC_DUP_INST);
+			seen |= 1u << type;
+		}
 		switch (type) {
-		case 4:		   /* OFPIT_APPLY_ACTIONS */
-			if (apply) /* twice in one flow_mod */
-				return fail(e, VS_OFPET_BAD_INSTRUCTION, VS_OFPBIC_UNSUP_INST);
-			apply = true;
-			rc = dec_actions(p + pos + 8, len - 8u, fm, e);
+		case VS_OFPIT_APPLY_ACTIONS:
+			rc = dec_actions(p + pos + 8, len - 8u, fm->apply, &fm->n_apply, e);
 			if (rc < 0)
 				return rc;
 			break;
-		case 1:	     /* GOTO_TABLE */
-		case 2:	     /* WRITE_METADATA */
-		case 3:	     /* WRITE_ACTIONS */
-		case 5:	     /* CLEAR_ACTIONS */
-		case 6:	     /* METER */
-		case 0xffff: /* EXPERIMENTER */
+		case VS_OFPIT_WRITE_ACTIONS:
+			rc = dec_actions(p + pos + 8, len - 8u, fm->write, &fm->n_write, e);
+			if (rc < 0)
+				return rc;
+			break;
+		case VS_OFPIT_CLEAR_ACTIONS:
+			if (len != 8)
+				return fail(e, VS_OFPET_BAD_INSTRUCTION, VS_OFPBIC_BAD_LEN);
+			fm->clear_actions = true;
+			break;
+		case VS_OFPIT_GOTO_TABLE:
+			if (len != 8)
+				return fail(e, VS_OFPET_BAD_INSTRUCTION, VS_OFPBIC_BAD_LEN);
+			/* only forward, and never to "all tables" */
+			if (p[pos + 4] == VS_OFP_NO_GOTO ||
+			    (fm->table_id != VS_OFPTT_ALL && p[pos + 4] <= fm->table_id))
+				return fail(e, VS_OFPET_BAD_INSTRUCTION, VS_OFPBIC_BAD_TABLE_ID);
+			fm->goto_table = p[pos + 4];
+			break;
+		case VS_OFPIT_WRITE_METADATA:
+		case VS_OFPIT_METER:
+		case VS_OFPIT_EXPERIMENTER:
 			return fail(e, VS_OFPET_BAD_INSTRUCTION, VS_OFPBIC_UNSUP_INST);
 		default:
 			return fail(e, VS_OFPET_BAD_INSTRUCTION, VS_OFPBIC_UNKNOWN_INST);
@@ -1059,6 +1421,7 @@ vs_ofp_dec_flow_mod(const uint8_t *msg, size_t size, struct vs_ofp_flow_mod *fm,
 	int rc;
 
 	memset(fm, 0, sizeof(*fm));
+	fm->goto_table = VS_OFP_NO_GOTO;
 	if (!whole(msg, size, 48 + 8)) /* fixed part and the smallest match */
 		return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_LEN);
 	fm->cookie = rd64(msg + 8);
@@ -1093,12 +1456,19 @@ vs_ofp_dec_multipart_req(const uint8_t *msg, size_t size, struct vs_ofp_multipar
 	mp->flags = rd16(msg + 10);
 	switch (mp->type) {
 	case VS_OFPMP_DESC:
+	case VS_OFPMP_TABLE:
 	case VS_OFPMP_PORT_DESC:
 	case VS_OFPMP_TABLE_FEATURES: /* a body would set features: not supported */
 		if (size != 16)
 			return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_LEN);
 		return 0;
+	case VS_OFPMP_PORT_STATS:
+		if (size != 16 + 8)
+			return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_LEN);
+		mp->port_no = rd32(msg + 16);
+		return 0;
 	case VS_OFPMP_FLOW:
+	case VS_OFPMP_AGGREGATE: /* the same request body */
 		if (size < 16 + 32 + 8)
 			return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_LEN);
 		mp->flow.table_id = msg[16];
@@ -1115,4 +1485,33 @@ vs_ofp_dec_multipart_req(const uint8_t *msg, size_t size, struct vs_ofp_multipar
 	default:
 		return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_MULTIPART);
 	}
+}
+
+int
+vs_ofp_dec_flow_removed(const uint8_t *msg, size_t size, struct vs_ofp_flow_removed *fr,
+			struct vs_ofp_match *m, struct vs_ofp_err *e)
+{
+	size_t used;
+	int rc;
+
+	memset(fr, 0, sizeof(*fr));
+	if (!whole(msg, size, 48 + 8))
+		return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_LEN);
+	fr->cookie = rd64(msg + 8);
+	fr->priority = rd16(msg + 16);
+	fr->reason = msg[18];
+	fr->table_id = msg[19];
+	fr->duration_sec = rd32(msg + 20);
+	fr->duration_nsec = rd32(msg + 24);
+	fr->idle_timeout = rd16(msg + 28);
+	fr->hard_timeout = rd16(msg + 30);
+	fr->packet_count = rd64(msg + 32);
+	fr->byte_count = rd64(msg + 40);
+	rc = vs_ofp_dec_match(msg + 48, size - 48, m, &used, e);
+	if (rc < 0)
+		return rc;
+	if (48 + used != size)
+		return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_LEN);
+	fr->match = m;
+	return 0;
 }

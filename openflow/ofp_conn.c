@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <rte_ethdev.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
 
@@ -44,6 +45,13 @@ RTE_LOG_REGISTER_DEFAULT(vs_ofp_logtype, NOTICE);
 
 struct ctlr;
 
+/* A port as the controllers were last told (PORT_DESC / PORT_STATUS). */
+struct ofport {
+	struct vs_ofp_port_desc desc;
+	char name[VS_CFG_NAME_MAX];
+	uint64_t since_ns; /* first seen (PORT_STATS duration) */
+};
+
 struct conn {
 	int fd;
 	char peer[64];
@@ -59,9 +67,12 @@ struct conn {
 	uint16_t miss_send_len;
 	uint64_t rx_msgs, tx_msgs, flow_mods, errors_sent, errors_rcvd;
 	uint64_t packet_ins, packet_outs;
-	struct ctlr *ctlr; /* a configured controller's connection, else NULL */
-	bool connecting;   /* connect() in progress */
-	double tokens;	   /* packet-in token bucket */
+	uint32_t role;		   /* VS_OFPCR_ROLE_EQUAL, _MASTER or _SLAVE */
+	struct vs_ofp_async async; /* what it wants asynchronously (SET_ASYNC) */
+	uint64_t role_changes;	   /* its role changed (its request or another's) */
+	struct ctlr *ctlr;	   /* a configured controller's connection, else NULL */
+	bool connecting;	   /* connect() in progress */
+	double tokens;		   /* packet-in token bucket */
 	uint64_t tokens_ms;
 	struct conn *next;
 };
@@ -95,7 +106,31 @@ struct vs_ofp_srv {
 	uint32_t pin_rate;
 	uint64_t pin_queued, pin_sent, pin_rate_limited, pin_no_controller;
 	uint64_t pout_sent, pout_dropped;
+	struct vs_ofp_tables *tables; /* the flows */
+	uint64_t flow_removed_sent, expired;
+	bool expire_failing;   /* the last expiry round failed (logged once) */
+	uint64_t pin_unwanted; /* no connection wanted it (slaves, SET_ASYNC) */
+	/* roles: the largest generation_id seen in a MASTER/SLAVE request */
+	uint64_t generation_id;
+	bool generation_known;
+	uint64_t stale_refused;
+	/* fail mode: "no controller" is no connection past HELLO for longer
+	 * than probe_ms, or none since the start */
+	bool standalone;
+	bool ever_up;	   /* a connection got past HELLO since the start */
+	uint64_t up_ms;	   /* the last time one was (now while one is) */
+	uint64_t start_ms; /* vs_ofp_open */
+	bool no_ctl;	   /* the state last acted on */
+	uint64_t fail_transitions;
+	bool fallback_on; /* standalone: the fallback rule is live */
+	uint64_t fallback_errors;
+	/* the ports as last told, and PORT_STATUS messages sent */
+	struct ofport *ports;
+	uint32_t n_ports;
+	uint64_t port_status_sent;
 };
+
+static void ports_sync(struct vs_ofp_srv *s);
 
 static uint64_t
 mono_ms(void)
@@ -160,6 +195,8 @@ open_unix(const char *path)
 	return fd;
 }
 
+static void on_flow_removed(void *arg, const struct vs_ofp_flow_removed *fr);
+
 struct vs_ofp_srv *
 vs_ofp_open(const struct vs_ofp_params *p, struct vs_cfg_error *err)
 {
@@ -208,6 +245,7 @@ vs_ofp_open(const struct vs_ofp_params *p, struct vs_cfg_error *err)
 		s->ctlrs[k].backoff_ms = BACKOFF_MIN;
 	}
 	s->n_ctlrs = p->n_controllers;
+	s->standalone = p->standalone;
 	s->miss_to_ctl = p->miss_to_controller;
 	s->pin_rate = p->packet_in_rate ? p->packet_in_rate : 1000;
 	if (!has_listen) {
@@ -241,12 +279,26 @@ vs_ofp_open(const struct vs_ofp_params *p, struct vs_cfg_error *err)
 		return NULL;
 	}
 	s->now_ms = mono_ms();
+	s->start_ms = s->now_ms;
+	ports_sync(s); /* no connection yet: nobody is told */
 	if (s->lfd >= 0)
 		VS_OFP_LOG(NOTICE, "listening on %s (datapath_id 0x%016llx)", s->listen,
 			   (unsigned long long)s->datapath_id);
 	for (k = 0; k < s->n_ctlrs; k++)
 		VS_OFP_LOG(NOTICE, "controller %s (datapath_id 0x%016llx)", s->ctlrs[k].target,
 			   (unsigned long long)s->datapath_id);
+	s->tables = vs_ofp_tables_create(s->sw, p->n_tables ? p->n_tables : 8, on_flow_removed, s);
+	if (s->tables == NULL) {
+		int e = errno;
+
+		vs_cfg_err(err, -e, nopos, "openflow", "openflow: tables: %s", strerror(e));
+		close(s->epfd);
+		if (s->lfd >= 0)
+			close(s->lfd);
+		free(s);
+		errno = e;
+		return NULL;
+	}
 	vs_switch_set_table_miss(s->sw, s->miss_to_ctl);
 	return s;
 }
@@ -355,6 +407,31 @@ send_error(struct conn *c, uint32_t xid, struct vs_ofp_err e, const uint8_t *msg
 	queued(c, vs_ofp_enc_error(&c->tx, xid, e, msg, size));
 }
 
+/*
+ * Whether c wants an asynchronous message of type (PACKET_IN, PORT_STATUS,
+ * FLOW_REMOVED) with this reason: it is up (past HELLO) and its role and
+ * SET_ASYNC masks ask for it (slaves get port-status only by default). Every
+ * sender of an asynchronous message asks this first.
+ */
+static bool
+vs_ofp_conn_wants_async(const struct conn *c, uint8_t type, uint8_t reason)
+{
+	return !c->connecting && c->hello && vs_ofp_async_wants(&c->async, c->role, type, reason);
+}
+
+static const char *
+role_str(uint32_t role)
+{
+	switch (role) {
+	case VS_OFPCR_ROLE_MASTER:
+		return "master";
+	case VS_OFPCR_ROLE_SLAVE:
+		return "slave";
+	default:
+		return "equal";
+	}
+}
+
 /* A connection on fd (connected or connecting); NULL when out of memory (fd closed). */
 static struct conn *
 conn_new(struct vs_ofp_srv *s, int fd, const char *peer, bool connecting)
@@ -378,6 +455,8 @@ conn_new(struct vs_ofp_srv *s, int fd, const char *peer, bool connecting)
 	c->want_out = connecting;
 	c->tokens = s->pin_rate;
 	c->tokens_ms = s->now_ms;
+	c->role = VS_OFPCR_ROLE_EQUAL;
+	vs_ofp_async_default(&c->async);
 	ev.data.ptr = c;
 	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		free(c->rx);
@@ -499,6 +578,260 @@ on_accept(struct vs_ofp_srv *s)
 	}
 }
 
+static uint32_t
+n_tables(const struct vs_ofp_srv *s)
+{
+	uint32_t nt, nf, nd;
+
+	vs_ofp_tables_info(s->tables, &nt, &nf, &nd);
+	return nt;
+}
+
+/*
+ * A flow went: FLOW_REMOVED to every connection that wants it with this
+ * reason (its role and SET_ASYNC masks: by OpenFlow 1.3's defaults masters
+ * and equals get every reason, slaves none).
+ */
+static void
+on_flow_removed(void *arg, const struct vs_ofp_flow_removed *fr)
+{
+	struct vs_ofp_srv *s = arg;
+	struct conn *c;
+
+	for (c = s->conns; c != NULL; c = c->next) {
+		if (c->closing || !vs_ofp_conn_wants_async(c, VS_OFPT_FLOW_REMOVED, fr->reason))
+			continue;
+		if (vs_ofp_enc_flow_removed(&c->tx, 0, fr) == 0) {
+			c->tx_msgs++;
+			s->flow_removed_sent++;
+		}
+	}
+}
+
+/* ---- ports: descriptions, PORT_STATUS ---- */
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * The OpenFlow view of cfg->ports[i]: its number and name; config
+ * PORT_DOWN when the switch could not make it; state LINK_DOWN when it is
+ * not ready (a vhost port without its guest) or its link is down; an
+ * ethdev's MAC address and speed.
+ */
+static void
+port_desc_of(struct vs_ofp_srv *s, const struct vs_config *cfg, uint32_t i,
+	     struct vs_ofp_port_desc *d)
+{
+	const struct vs_port *p = vs_switch_port_by_name(s->sw, cfg->ports[i].name);
+
+	memset(d, 0, sizeof(*d));
+	d->port_no = vs_config_ofport(cfg, i);
+	/* OpenFlow port names are 15 bytes at most */
+	memcpy(d->name, cfg->ports[i].name, sizeof(d->name) - 1);
+	if (p == NULL) {
+		d->port_down = d->link_down = true;
+		return;
+	}
+	d->link_down = !p->ready || (p->link_known && !p->link_up);
+	d->curr_speed = p->link_known && p->link_up ? p->link_speed * 1000u : 0;
+	if (p->type == VS_PORT_ETHDEV) {
+		struct rte_ether_addr mac;
+
+		if (rte_eth_macaddr_get(p->dev_id, &mac) == 0)
+			memcpy(d->hw_addr, mac.addr_bytes, sizeof(d->hw_addr));
+	}
+}
+
+static bool
+desc_same(const struct vs_ofp_port_desc *a, const struct vs_ofp_port_desc *b)
+{
+	return a->port_no == b->port_no && strcmp(a->name, b->name) == 0 &&
+	       memcmp(a->hw_addr, b->hw_addr, sizeof(a->hw_addr)) == 0 &&
+	       a->link_down == b->link_down && a->port_down == b->port_down &&
+	       a->curr_speed == b->curr_speed;
+}
+
+/* PORT_STATUS to every connection that wants it. */
+static void
+port_status(struct vs_ofp_srv *s, uint8_t reason, const struct vs_ofp_port_desc *d)
+{
+	struct conn *c;
+
+	VS_OFP_LOG(INFO, "port %u (%s): %s%s", d->port_no, d->name,
+		   reason == VS_OFPPR_ADD      ? "added"
+		   : reason == VS_OFPPR_DELETE ? "deleted"
+					       : "changed",
+		   reason == VS_OFPPR_DELETE ? ""
+		   : d->link_down	     ? ", link down"
+					     : ", link up");
+	for (c = s->conns; c != NULL; c = c->next) {
+		if (!vs_ofp_conn_wants_async(c, VS_OFPT_PORT_STATUS, reason))
+			continue;
+		if (vs_ofp_enc_port_status(&c->tx, 0, reason, d) == 0) {
+			c->tx_msgs++;
+			s->port_status_sent++;
+		}
+	}
+}
+
+/* Write what the other connections have queued (FLOW_REMOVED); except. */
+static void
+flush_others(struct vs_ofp_srv *s, const struct conn *except)
+{
+	struct conn *c, *next;
+
+	for (c = s->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c != except && c->tx.len > c->tx_off)
+			conn_flush(s, c);
+	}
+}
+
+/*
+ * Compare the running ports with what the controllers were last told and
+ * send what changed: ADD for a new port (or a new number), DELETE for one
+ * that went, MODIFY when its state, config, address or speed changed.
+ */
+static void
+ports_sync(struct vs_ofp_srv *s)
+{
+	const struct vs_config *cfg = *s->cfg;
+	struct ofport *next = calloc(cfg->n_ports + 1, sizeof(*next));
+	uint64_t now = mono_ns();
+	uint32_t i, j;
+
+	if (next == NULL)
+		return; /* told at the next change */
+	for (i = 0; i < cfg->n_ports; i++) {
+		struct ofport *n = &next[i];
+		const struct ofport *o = NULL;
+
+		snprintf(n->name, sizeof(n->name), "%s", cfg->ports[i].name);
+		port_desc_of(s, cfg, i, &n->desc);
+		for (j = 0; j < s->n_ports && o == NULL; j++)
+			if (strcmp(s->ports[j].name, n->name) == 0)
+				o = &s->ports[j];
+		if (o != NULL && o->desc.port_no == n->desc.port_no) {
+			n->since_ns = o->since_ns;
+			if (!desc_same(&o->desc, &n->desc))
+				port_status(s, VS_OFPPR_MODIFY, &n->desc);
+			continue;
+		}
+		n->since_ns = now;
+		if (o != NULL) /* renumbered: the old number goes */
+			port_status(s, VS_OFPPR_DELETE, &o->desc);
+		port_status(s, VS_OFPPR_ADD, &n->desc);
+	}
+	for (j = 0; j < s->n_ports; j++) {
+		for (i = 0; i < cfg->n_ports; i++)
+			if (strcmp(s->ports[j].name, next[i].name) == 0)
+				break;
+		if (i == cfg->n_ports)
+			port_status(s, VS_OFPPR_DELETE, &s->ports[j].desc);
+	}
+	free(s->ports);
+	s->ports = next;
+	s->n_ports = cfg->n_ports;
+	for (struct conn *c = s->conns, *nc; c != NULL; c = nc) {
+		nc = c->next; /* a failed flush frees c */
+		if (!c->connecting && c->tx.len > c->tx_off)
+			conn_flush(s, c);
+	}
+}
+
+void
+vs_ofp_timeouts(struct vs_ofp_srv *s)
+{
+	int n;
+
+	if (s == NULL)
+		return;
+	n = vs_ofp_expire(s->tables, *s->cfg);
+	if (n < 0) {
+		/* once per streak: it is tried again every round */
+		if (!s->expire_failing)
+			VS_OFP_LOG(WARNING, "flow expiry: %s; tried again every round",
+				   strerror(-n));
+		s->expire_failing = true;
+		return;
+	}
+	s->expire_failing = false;
+	if (n == 0)
+		return;
+	s->expired += (uint64_t)n;
+	flush_others(s, NULL);
+}
+
+void
+vs_ofp_ports_changed(struct vs_ofp_srv *s)
+{
+	if (s == NULL)
+		return;
+	s->now_ms = mono_ms();
+	ports_sync(s);
+}
+
+/*
+ * PORT_STATS for port_no (OFPP_ANY: every port) from the switch's counters:
+ * packets and bytes the workers received and the port's tx accepted; drops
+ * on rx by the device (ring full, no mbuf) and on tx (ring full, port down);
+ * device errors; the time since the port was first seen. -ENOENT for an
+ * unknown port.
+ */
+static int
+port_stats(struct vs_ofp_srv *s, const struct vs_config *cfg, uint32_t port_no, uint32_t xid,
+	   struct vs_ofp_buf *b)
+{
+	struct vs_switch_stats *st = malloc(sizeof(*st));
+	struct vs_ofp_port_stats *ps = calloc(cfg->n_ports + 1, sizeof(*ps));
+	uint64_t now = mono_ns();
+	uint32_t i, j, n = 0;
+	int rc = -ENOMEM;
+
+	if (st == NULL || ps == NULL || vs_switch_stats(s->sw, st) < 0)
+		goto out;
+	for (i = 0; i < cfg->n_ports; i++) {
+		const struct vs_port *p = vs_switch_port_by_name(s->sw, cfg->ports[i].name);
+		struct vs_ofp_port_stats *o = &ps[n];
+		const struct vs_switch_port_stats *sp;
+		uint64_t age = 0;
+
+		if (port_no != VS_OFPP_ANY && vs_config_ofport(cfg, i) != port_no)
+			continue;
+		o->port_no = vs_config_ofport(cfg, i);
+		n++;
+		if (p == NULL || p->id >= st->n_ports)
+			continue; /* not made: all zero */
+		sp = &st->port[p->id];
+		o->rx_packets = sp->rx_pkts;
+		o->rx_bytes = sp->rx_bytes;
+		o->tx_packets = sp->tx_pkts;
+		o->tx_bytes = sp->tx_bytes;
+		o->rx_dropped = sp->dev.imissed + sp->dev.rx_nombuf;
+		o->tx_dropped = sp->tx_drops;
+		o->rx_errors = sp->dev.ierrors;
+		o->tx_errors = sp->dev.oerrors;
+		for (j = 0; j < s->n_ports; j++)
+			if (strcmp(s->ports[j].name, cfg->ports[i].name) == 0)
+				age = now - s->ports[j].since_ns;
+		o->duration_sec = (uint32_t)(age / 1000000000u);
+		o->duration_nsec = (uint32_t)(age % 1000000000u);
+	}
+	rc =
+	    port_no != VS_OFPP_ANY && n == 0 ? -ENOENT : vs_ofp_enc_port_stats_reply(b, xid, ps, n);
+out:
+	free(st);
+	free(ps);
+	return rc;
+}
+
 static void
 on_multipart(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t size, uint32_t xid)
 {
@@ -520,7 +853,19 @@ on_multipart(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t si
 					   "nfvswitch " VS_VERSION, "none", dp);
 		break;
 	case VS_OFPMP_TABLE_FEATURES:
-		rc = vs_ofp_enc_table_features_reply(&c->tx, xid, "classifier", 65536);
+		/* max_entries: the classifier all tables share */
+		rc = vs_ofp_enc_table_features_reply(&c->tx, xid, (uint8_t)n_tables(s),
+						     cfg->classifier.max_rules);
+		break;
+	case VS_OFPMP_TABLE:
+		rc = vs_ofp_table_stats(s->tables, xid, &c->tx);
+		break;
+	case VS_OFPMP_AGGREGATE:
+		rc = vs_ofp_aggregate_stats(s->tables, cfg, &mp.flow, xid, &c->tx, &e);
+		if (rc == -EBADMSG) {
+			send_error(c, xid, e, msg, size);
+			return;
+		}
 		break;
 	case VS_OFPMP_PORT_DESC: {
 		struct vs_ofp_port_desc *pd = calloc(cfg->n_ports + 1, sizeof(*pd));
@@ -530,17 +875,23 @@ on_multipart(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t si
 			rc = -ENOMEM;
 			break;
 		}
-		for (i = 0; i < cfg->n_ports; i++) {
-			pd[i].port_no = vs_config_ofport(cfg, i);
-			/* OpenFlow port names are 15 bytes at most */
-			memcpy(pd[i].name, cfg->ports[i].name, sizeof(pd[i].name) - 1);
-		}
+		for (i = 0; i < cfg->n_ports; i++)
+			port_desc_of(s, cfg, i, &pd[i]);
 		rc = vs_ofp_enc_port_desc_reply(&c->tx, xid, pd, cfg->n_ports);
 		free(pd);
 		break;
 	}
+	case VS_OFPMP_PORT_STATS:
+		rc = port_stats(s, cfg, mp.port_no, xid, &c->tx);
+		if (rc == -ENOENT) {
+			e.type = VS_OFPET_BAD_REQUEST;
+			e.code = VS_OFPBRC_BAD_PORT;
+			send_error(c, xid, e, msg, size);
+			return;
+		}
+		break;
 	default: /* VS_OFPMP_FLOW */
-		rc = vs_ofp_flow_stats(s->sw, cfg, &mp.flow, xid, &c->tx, &e);
+		rc = vs_ofp_flow_stats(s->tables, cfg, &mp.flow, xid, &c->tx, &e);
 		if (rc == -EBADMSG) {
 			send_error(c, xid, e, msg, size);
 			return;
@@ -568,11 +919,13 @@ on_flow_mod(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t siz
 		send_error(c, xid, e, msg, size);
 		return;
 	}
-	if (vs_ofp_flow_mod(s->sw, *s->cfg, &fm, &e, why, sizeof(why)) < 0) {
+	if (vs_ofp_flow_mod(s->tables, *s->cfg, &fm, &e, why, sizeof(why)) < 0) {
 		if (why[0] != '\0')
 			VS_OFP_LOG(INFO, "%s: flow_mod refused: %s", c->peer, why);
 		send_error(c, xid, e, msg, size);
+		return;
 	}
+	flush_others(s, c); /* FLOW_REMOVED of a delete */
 }
 
 /* The switch port id of OpenFlow port ofport; -1 when none. */
@@ -612,7 +965,7 @@ on_packet_out(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t s
 	struct rte_mempool *pool = vs_switch_mempool(s->sw);
 	int off = vs_switch_pktio_off(s->sw);
 	struct vs_ofp_err e = {VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_OUT_PORT};
-	uint16_t in_id = UINT16_MAX, outs[VS_OFP_MAX_OUTPUTS];
+	uint16_t in_id = UINT16_MAX, outs[VS_OFP_MAX_ACTIONS];
 	uint32_t i;
 	int id;
 
@@ -632,9 +985,16 @@ on_packet_out(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t s
 		in_id = (uint16_t)id;
 	}
 	/* Check every action before anything leaves: all or nothing. */
-	for (i = 0; i < po.n_outputs; i++) {
-		uint32_t p = po.outputs[i];
+	for (i = 0; i < po.n_actions; i++) {
+		uint32_t p = po.actions[i].port;
 
+		if (po.actions[i].type != VS_OFPACT_OUTPUT) {
+			/* a packet-out is sent as given: OUTPUT actions only */
+			e.type = VS_OFPET_BAD_ACTION;
+			e.code = VS_OFPBAC_BAD_TYPE;
+			send_error(c, xid, e, msg, size);
+			return;
+		}
 		if (p == VS_OFPP_FLOOD || p == VS_OFPP_ALL)
 			outs[i] = p == VS_OFPP_FLOOD ? VS_PKTIO_TO_FLOOD : VS_PKTIO_TO_ALL;
 		else if (p == VS_OFPP_IN_PORT && in_id != UINT16_MAX)
@@ -654,7 +1014,7 @@ on_packet_out(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t s
 		send_error(c, xid, e, msg, size);
 		return;
 	}
-	for (i = 0; i < po.n_outputs; i++) {
+	for (i = 0; i < po.n_actions; i++) {
 		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
 		struct vs_pktio_meta *meta;
 		char *d;
@@ -668,7 +1028,7 @@ on_packet_out(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t s
 		meta = vs_pktio_meta_of(m, off);
 		memset(meta, 0, sizeof(*meta));
 		/* output:IN_PORT sends back where it came from: no hairpin check */
-		meta->in_port = po.outputs[i] == VS_OFPP_IN_PORT ? UINT16_MAX : in_id;
+		meta->in_port = po.actions[i].port == VS_OFPP_IN_PORT ? UINT16_MAX : in_id;
 		meta->out = outs[i];
 		if (vs_switch_packet_out(s->sw, m) < 0) {
 			rte_pktmbuf_free(m);
@@ -676,6 +1036,134 @@ on_packet_out(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t s
 			continue;
 		}
 		s->pout_sent++;
+	}
+}
+
+/*
+ * ROLE_REQUEST (OpenFlow 1.3 §6.3.5): MASTER and SLAVE requests carry a
+ * generation_id, refused as stale when it is older than the largest seen
+ * (compared as a signed distance, so it may wrap); a new master makes every
+ * other master a slave. NOCHANGE only asks for the current role.
+ */
+static void
+on_role_request(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t size, uint32_t xid)
+{
+	struct vs_ofp_err e;
+	uint64_t gen;
+	uint32_t role;
+	struct conn *o;
+
+	if (vs_ofp_dec_role(msg, size, &role, &gen, &e) < 0) {
+		send_error(c, xid, e, msg, size);
+		return;
+	}
+	if (role == VS_OFPCR_ROLE_MASTER || role == VS_OFPCR_ROLE_SLAVE) {
+		if (s->generation_known && (int64_t)(gen - s->generation_id) < 0) {
+			e.type = VS_OFPET_ROLE_REQUEST_FAILED;
+			e.code = VS_OFPRRFC_STALE;
+			s->stale_refused++;
+			VS_OFP_LOG(INFO, "%s: role %s with stale generation_id %llu (now %llu)",
+				   c->peer, role_str(role), (unsigned long long)gen,
+				   (unsigned long long)s->generation_id);
+			send_error(c, xid, e, msg, size);
+			return;
+		}
+		s->generation_id = gen;
+		s->generation_known = true;
+	}
+	if (role == VS_OFPCR_ROLE_MASTER) {
+		for (o = s->conns; o != NULL; o = o->next) {
+			if (o == c || o->role != VS_OFPCR_ROLE_MASTER)
+				continue;
+			o->role = VS_OFPCR_ROLE_SLAVE;
+			o->role_changes++;
+			VS_OFP_LOG(NOTICE, "%s: slave now (%s is master)", o->peer, c->peer);
+		}
+	}
+	if (role != VS_OFPCR_ROLE_NOCHANGE && role != c->role) {
+		VS_OFP_LOG(NOTICE, "%s: role %s (generation_id %llu)", c->peer, role_str(role),
+			   (unsigned long long)s->generation_id);
+		c->role = role;
+		c->role_changes++;
+	}
+	queued(c, vs_ofp_enc_role(&c->tx, VS_OFPT_ROLE_REPLY, xid, c->role,
+				  s->generation_known ? s->generation_id : 0));
+}
+
+static bool
+any_up(const struct vs_ofp_srv *s)
+{
+	const struct conn *c;
+
+	for (c = s->conns; c != NULL; c = c->next)
+		if (!c->connecting && c->hello)
+			return true;
+	return false;
+}
+
+/*
+ * The fail mode: notice when the switch has no controller (no connection
+ * past HELLO for longer than the probe interval, or none since the start)
+ * and when it has one again; log each transition. Standalone: the fallback
+ * rule is live exactly while there is none (a failed change is retried at
+ * the next call).
+ */
+static void
+fail_update(struct vs_ofp_srv *s)
+{
+	struct vs_cfg_error err;
+	bool up = any_up(s), none;
+	int rc;
+
+	if (up) {
+		s->ever_up = true;
+		s->up_ms = s->now_ms;
+	}
+	none = !up && (!s->ever_up || s->now_ms - s->up_ms > s->probe_ms);
+	if (none != s->no_ctl) {
+		s->no_ctl = none;
+		s->fail_transitions++;
+		if (none)
+			VS_OFP_LOG(WARNING, "no controller %s: fail_mode %s: %s",
+				   s->ever_up ? "connected any more" : "since the start",
+				   s->standalone ? "standalone" : "secure",
+				   s->standalone ? "misses go to MAC learning (normal)"
+						 : "the flows stay, misses follow table_miss");
+		else
+			VS_OFP_LOG(NOTICE, "a controller is connected: fail_mode %s ends",
+				   s->standalone ? "standalone" : "secure");
+	}
+	if (!s->standalone || s->fallback_on == s->no_ctl)
+		return;
+	memset(&err, 0, sizeof(err));
+	rc = vs_ofp_fallback_set(s->sw, s->no_ctl, &err);
+	if (rc < 0) {
+		if (s->fallback_errors++ == 0)
+			VS_OFP_LOG(ERR, "cannot %s the fallback rule: %s (retrying)",
+				   s->no_ctl ? "add" : "remove",
+				   err.msg[0] ? err.msg : strerror(-rc));
+		return;
+	}
+	s->fallback_on = s->no_ctl;
+	VS_OFP_LOG(NOTICE, "standalone: MAC-learning fallback rule %s",
+		   s->fallback_on ? "added" : "removed (the controller's flows take over)");
+}
+
+/* Messages that change the switch: a slave's are refused (IS_SLAVE). */
+static bool
+changes_state(uint8_t type)
+{
+	switch (type) {
+	case VS_OFPT_SET_CONFIG:
+	case VS_OFPT_PACKET_OUT:
+	case VS_OFPT_FLOW_MOD:
+	case 15: /* GROUP_MOD */
+	case 16: /* PORT_MOD */
+	case 17: /* TABLE_MOD */
+	case 29: /* METER_MOD */
+		return true;
+	default:
+		return false;
 	}
 }
 
@@ -703,6 +1191,7 @@ on_msg(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t size)
 		c->hello = true;
 		if (c->ctlr != NULL)
 			c->ctlr->backoff_ms = BACKOFF_MIN;
+		fail_update(s); /* a controller: the fallback goes before its flow_mods */
 		return;
 	}
 	if (h.version != VS_OFP_VERSION) {
@@ -711,9 +1200,33 @@ on_msg(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t size)
 		send_error(c, h.xid, e, msg, size);
 		return;
 	}
+	if (c->role == VS_OFPCR_ROLE_SLAVE && changes_state(h.type)) {
+		e.type = VS_OFPET_BAD_REQUEST;
+		e.code = VS_OFPBRC_IS_SLAVE;
+		send_error(c, h.xid, e, msg, size);
+		return;
+	}
 	switch (h.type) {
 	case VS_OFPT_HELLO:
 		return;
+	case VS_OFPT_ROLE_REQUEST:
+		on_role_request(s, c, msg, size, h.xid);
+		return;
+	case VS_OFPT_GET_ASYNC_REQUEST:
+		if (size != VS_OFP_HDR_SIZE)
+			break;
+		queued(c, vs_ofp_enc_async(&c->tx, VS_OFPT_GET_ASYNC_REPLY, h.xid, &c->async));
+		return;
+	case VS_OFPT_SET_ASYNC: {
+		struct vs_ofp_async a;
+
+		if (vs_ofp_dec_async(msg, size, &a, &e) < 0) {
+			send_error(c, h.xid, e, msg, size);
+			return;
+		}
+		c->async = a;
+		return;
+	}
 	case VS_OFPT_ERROR:
 		c->errors_rcvd++;
 		if (vs_ofp_dec_error(msg, size, &e) == 0)
@@ -730,7 +1243,8 @@ on_msg(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t size)
 	case VS_OFPT_FEATURES_REQUEST:
 		if (size != VS_OFP_HDR_SIZE)
 			break;
-		queued(c, vs_ofp_enc_features_reply(&c->tx, h.xid, s->datapath_id, 1));
+		queued(c, vs_ofp_enc_features_reply(&c->tx, h.xid, s->datapath_id,
+						    (uint8_t)n_tables(s)));
 		return;
 	case VS_OFPT_GET_CONFIG_REQUEST:
 		if (size != VS_OFP_HDR_SIZE)
@@ -886,6 +1400,7 @@ vs_ofp_tick(struct vs_ofp_srv *s, uint64_t now_ms)
 		if (t->c == NULL && now_ms >= t->next_ms && s->n_conns < MAX_CONNS)
 			ctlr_connect(s, t);
 	}
+	fail_update(s);
 }
 
 void
@@ -895,11 +1410,13 @@ vs_ofp_close(struct vs_ofp_srv *s)
 		return;
 	while (s->conns != NULL)
 		conn_free(s, s->conns);
+	vs_ofp_tables_destroy(s->tables);
 	close(s->epfd);
 	if (s->lfd >= 0)
 		close(s->lfd);
 	if (s->unix_path[0] != '\0')
 		unlink(s->unix_path);
+	free(s->ports);
 	free(s);
 }
 
@@ -927,6 +1444,22 @@ vs_ofp_info(const struct vs_ofp_srv *s, struct vs_ofp_info *info, struct vs_ofp_
 	info->pin_no_controller = s->pin_no_controller;
 	info->pout_sent = s->pout_sent;
 	info->pout_dropped = s->pout_dropped;
+	vs_ofp_tables_info(s->tables, &info->n_tables, &info->n_flows, &info->n_derived);
+	info->flow_removed_sent = s->flow_removed_sent;
+	info->expired = s->expired;
+	info->pin_unwanted = s->pin_unwanted;
+	info->generation_id = s->generation_id;
+	info->generation_known = s->generation_known;
+	info->stale_refused = s->stale_refused;
+	info->standalone = s->standalone;
+	info->controller_connected = any_up(s);
+	info->no_controller = s->no_ctl;
+	if (!info->controller_connected)
+		info->no_controller_ms = now - (s->ever_up ? s->up_ms : s->start_ms);
+	info->fail_transitions = s->fail_transitions;
+	info->fallback = s->fallback_on;
+	info->fallback_errors = s->fallback_errors;
+	info->port_status_sent = s->port_status_sent;
 	for (c = s->conns; c != NULL && n < max; c = c->next, n++) {
 		struct vs_ofp_conn_info *ci = &conns[n];
 
@@ -940,6 +1473,8 @@ vs_ofp_info(const struct vs_ofp_srv *s, struct vs_ofp_info *info, struct vs_ofp_
 		ci->packet_outs = c->packet_outs;
 		ci->active = c->ctlr != NULL;
 		ci->up = !c->connecting && c->hello;
+		snprintf(ci->role, sizeof(ci->role), "%s", role_str(c->role));
+		ci->role_changes = c->role_changes;
 		ci->connected_s = (double)(now - c->since_ms) / 1000.0;
 	}
 	return n;
@@ -996,7 +1531,7 @@ vs_ofp_packet_ins(struct vs_ofp_srv *s)
 		uint32_t len = rte_pktmbuf_pkt_len(pkts[i]);
 		const void *data;
 		struct conn *c, *next;
-		bool sent = false, up = false;
+		bool sent = false, up = false, wanted = false;
 
 		if (len > sizeof(frame))
 			len = sizeof(frame);
@@ -1010,6 +1545,9 @@ vs_ofp_packet_ins(struct vs_ofp_srv *s)
 			if (c->connecting || !c->hello)
 				continue;
 			up = true;
+			if (!vs_ofp_conn_wants_async(c, VS_OFPT_PACKET_IN, pi.reason))
+				continue;
+			wanted = true;
 			if (!pin_allowed(s, c)) {
 				s->pin_rate_limited++;
 				continue;
@@ -1024,6 +1562,8 @@ vs_ofp_packet_ins(struct vs_ofp_srv *s)
 		}
 		if (!up)
 			s->pin_no_controller++;
+		else if (!wanted)
+			s->pin_unwanted++;
 		else if (sent)
 			s->pin_sent++;
 	}

@@ -10,8 +10,11 @@
  * length when the message is complete.
  *
  * Supported subset: HELLO (version bitmap), ERROR, ECHO, FEATURES,
- * GET/SET_CONFIG, BARRIER, FLOW_MOD (OXM match on the fields below,
- * APPLY_ACTIONS with OUTPUT), MULTIPART DESC, FLOW and PORT_DESC. Anything
+ * GET/SET_CONFIG, BARRIER, FLOW_MOD (OXM match on the fields below;
+ * APPLY_ACTIONS, WRITE_ACTIONS, CLEAR_ACTIONS and GOTO_TABLE with OUTPUT,
+ * PUSH_VLAN, POP_VLAN and SET_FIELD actions), FLOW_REMOVED, PACKET_OUT,
+ * MULTIPART DESC, FLOW, AGGREGATE, TABLE, TABLE_FEATURES, PORT_STATS and
+ * PORT_DESC, ROLE_REQUEST/REPLY, GET/SET_ASYNC and PORT_STATUS. Anything
  * else is refused with its exact error code (see docs/openflow.md).
  *
  * No DPDK here: control thread, testable and fuzzable alone.
@@ -40,12 +43,19 @@ enum {
 	VS_OFPT_GET_CONFIG_REPLY = 8,
 	VS_OFPT_SET_CONFIG = 9,
 	VS_OFPT_PACKET_IN = 10,
+	VS_OFPT_FLOW_REMOVED = 11,
+	VS_OFPT_PORT_STATUS = 12,
 	VS_OFPT_PACKET_OUT = 13,
 	VS_OFPT_FLOW_MOD = 14,
 	VS_OFPT_MULTIPART_REQUEST = 18,
 	VS_OFPT_MULTIPART_REPLY = 19,
 	VS_OFPT_BARRIER_REQUEST = 20,
 	VS_OFPT_BARRIER_REPLY = 21,
+	VS_OFPT_ROLE_REQUEST = 24,
+	VS_OFPT_ROLE_REPLY = 25,
+	VS_OFPT_GET_ASYNC_REQUEST = 26,
+	VS_OFPT_GET_ASYNC_REPLY = 27,
+	VS_OFPT_SET_ASYNC = 28,
 };
 
 /* Error types and the codes we send (enum ofp_error_type, ofp_*_code). */
@@ -57,6 +67,7 @@ enum {
 	VS_OFPET_BAD_MATCH = 4,
 	VS_OFPET_FLOW_MOD_FAILED = 5,
 	VS_OFPET_SWITCH_CONFIG_FAILED = 10,
+	VS_OFPET_ROLE_REQUEST_FAILED = 11,
 };
 enum { VS_OFPHFC_INCOMPATIBLE = 0 };
 enum {
@@ -65,6 +76,7 @@ enum {
 	VS_OFPBRC_BAD_MULTIPART = 2,
 	VS_OFPBRC_BAD_EXPERIMENTER = 3,
 	VS_OFPBRC_BAD_LEN = 6,
+	VS_OFPBRC_IS_SLAVE = 10,
 	VS_OFPBRC_BAD_PORT = 11,
 	VS_OFPBRC_BUFFER_UNKNOWN = 8,
 	VS_OFPBRC_BAD_TABLE_ID = 9,
@@ -73,13 +85,41 @@ enum {
 enum {
 	VS_OFPBAC_BAD_TYPE = 0,
 	VS_OFPBAC_BAD_LEN = 1,
+	VS_OFPBAC_BAD_EXPERIMENTER = 2,
 	VS_OFPBAC_BAD_OUT_PORT = 4,
+	VS_OFPBAC_BAD_ARGUMENT = 5,
 	VS_OFPBAC_TOO_MANY = 7,
+	VS_OFPBAC_MATCH_INCONSISTENT = 10,
+	VS_OFPBAC_BAD_SET_TYPE = 13,
+	VS_OFPBAC_BAD_SET_LEN = 14,
+	VS_OFPBAC_BAD_SET_ARGUMENT = 15,
 };
 enum {
 	VS_OFPBIC_UNKNOWN_INST = 0,
 	VS_OFPBIC_UNSUP_INST = 1,
+	VS_OFPBIC_BAD_TABLE_ID = 2,
 	VS_OFPBIC_BAD_LEN = 7,
+	VS_OFPBIC_DUP_INST = 9, /* numbered as OpenFlow 1.4 does (1.3 has no code for it) */
+};
+
+/* Instruction types (enum ofp_instruction_type). */
+enum {
+	VS_OFPIT_GOTO_TABLE = 1,
+	VS_OFPIT_WRITE_METADATA = 2,
+	VS_OFPIT_WRITE_ACTIONS = 3,
+	VS_OFPIT_APPLY_ACTIONS = 4,
+	VS_OFPIT_CLEAR_ACTIONS = 5,
+	VS_OFPIT_METER = 6,
+	VS_OFPIT_EXPERIMENTER = 0xffff,
+};
+
+/* Action types (enum ofp_action_type) we decode. */
+enum {
+	VS_OFPAT_OUTPUT = 0,
+	VS_OFPAT_PUSH_VLAN = 17,
+	VS_OFPAT_POP_VLAN = 18,
+	VS_OFPAT_SET_FIELD = 25,
+	VS_OFPAT_EXPERIMENTER = 0xffff,
 };
 enum {
 	VS_OFPBMC_BAD_TYPE = 0,
@@ -97,12 +137,29 @@ enum {
 	VS_OFPFMFC_UNKNOWN = 0,
 	VS_OFPFMFC_TABLE_FULL = 1,
 	VS_OFPFMFC_BAD_TABLE_ID = 2,
+	VS_OFPFMFC_OVERLAP = 3,
 	VS_OFPFMFC_EPERM = 4,
 	VS_OFPFMFC_BAD_TIMEOUT = 5,
 	VS_OFPFMFC_BAD_COMMAND = 6,
 	VS_OFPFMFC_BAD_FLAGS = 7,
 };
 enum { VS_OFPSCFC_BAD_FLAGS = 0, VS_OFPSCFC_BAD_LEN = 1 };
+enum { VS_OFPRRFC_STALE = 0, VS_OFPRRFC_UNSUP = 1, VS_OFPRRFC_BAD_ROLE = 2 };
+
+/* Controller roles (enum ofp_controller_role). */
+enum {
+	VS_OFPCR_ROLE_NOCHANGE = 0,
+	VS_OFPCR_ROLE_EQUAL = 1,
+	VS_OFPCR_ROLE_MASTER = 2,
+	VS_OFPCR_ROLE_SLAVE = 3,
+};
+
+/* PORT_STATUS reasons (enum ofp_port_reason). */
+enum { VS_OFPPR_ADD = 0, VS_OFPPR_DELETE = 1, VS_OFPPR_MODIFY = 2 };
+/* Port config and state bits. */
+#define VS_OFPPC_PORT_DOWN 0x1u
+#define VS_OFPPS_LINK_DOWN 0x1u
+#define VS_OFPPS_LIVE	   0x4u
 
 /* FLOW_MOD commands and flags. */
 enum {
@@ -136,6 +193,9 @@ enum {
 enum {
 	VS_OFPMP_DESC = 0,
 	VS_OFPMP_FLOW = 1,
+	VS_OFPMP_AGGREGATE = 2,
+	VS_OFPMP_TABLE = 3,
+	VS_OFPMP_PORT_STATS = 4,
 	VS_OFPMP_TABLE_FEATURES = 12,
 	VS_OFPMP_PORT_DESC = 13,
 };
@@ -203,7 +263,30 @@ struct vs_ofp_match {
 	uint8_t mask[VS_OXM_MAX][16];
 };
 
-#define VS_OFP_MAX_OUTPUTS 16
+/*
+ * One action of an action list or set. output: port (and max_len for
+ * CONTROLLER); push_vlan: ethertype (0x8100 or 0x88a8); set_field: the OXM
+ * field index (VS_OXM_*) and its value in network order, left aligned.
+ * Decoded actions are zeroed first, so two equal actions compare equal.
+ */
+enum vs_ofp_act_type {
+	VS_OFPACT_OUTPUT,
+	VS_OFPACT_PUSH_VLAN,
+	VS_OFPACT_POP_VLAN,
+	VS_OFPACT_SET_FIELD
+};
+
+struct vs_ofp_action {
+	uint8_t type;	    /* enum vs_ofp_act_type */
+	uint8_t field;	    /* set_field: OXM field index as in vs_ofp_match */
+	uint16_t ethertype; /* push_vlan */
+	uint16_t max_len;   /* output:CONTROLLER */
+	uint32_t port;	    /* output */
+	uint8_t value[16];  /* set_field, wire order */
+};
+
+#define VS_OFP_MAX_ACTIONS 16
+#define VS_OFP_NO_GOTO	   0xff
 
 struct vs_ofp_flow_mod {
 	uint64_t cookie, cookie_mask;
@@ -215,10 +298,13 @@ struct vs_ofp_flow_mod {
 	uint32_t out_port, out_group;
 	uint16_t flags;
 	struct vs_ofp_match match;
-	/* APPLY_ACTIONS OUTPUT ports, in order; none: drop */
-	uint32_t outputs[VS_OFP_MAX_OUTPUTS];
-	uint32_t n_outputs;
-	uint16_t ctl_max_len; /* max_len of the last OUTPUT:CONTROLLER (0xffff: whole frame) */
+	/* no instruction at all: drop */
+	struct vs_ofp_action apply[VS_OFP_MAX_ACTIONS]; /* APPLY_ACTIONS, in order */
+	uint32_t n_apply;
+	struct vs_ofp_action write[VS_OFP_MAX_ACTIONS]; /* WRITE_ACTIONS (the action set) */
+	uint32_t n_write;
+	bool clear_actions; /* CLEAR_ACTIONS present */
+	uint8_t goto_table; /* GOTO_TABLE target, VS_OFP_NO_GOTO when absent */
 };
 
 /* Packet-in reasons (enum ofp_packet_in_reason). */
@@ -239,8 +325,8 @@ struct vs_ofp_packet_in {
 struct vs_ofp_packet_out {
 	uint32_t buffer_id;
 	uint32_t in_port;
-	uint32_t outputs[VS_OFP_MAX_OUTPUTS]; /* OUTPUT actions' ports, in order */
-	uint32_t n_outputs;
+	struct vs_ofp_action actions[VS_OFP_MAX_ACTIONS]; /* in order */
+	uint32_t n_actions;
 	const uint8_t *data; /* points into the message */
 	size_t size;
 };
@@ -255,7 +341,8 @@ struct vs_ofp_flow_stats_req {
 struct vs_ofp_multipart_req {
 	uint16_t type;
 	uint16_t flags;
-	struct vs_ofp_flow_stats_req flow; /* type VS_OFPMP_FLOW */
+	struct vs_ofp_flow_stats_req flow; /* type VS_OFPMP_FLOW and VS_OFPMP_AGGREGATE */
+	uint32_t port_no;		   /* type VS_OFPMP_PORT_STATS: a port or OFPP_ANY */
 };
 
 /* One flow of a FLOW multipart reply. */
@@ -265,18 +352,71 @@ struct vs_ofp_flow_stats {
 	uint16_t priority, idle_timeout, hard_timeout, flags;
 	uint64_t cookie, packet_count, byte_count;
 	const struct vs_ofp_match *match;
-	const uint32_t *outputs;
-	uint32_t n_outputs;
-	uint16_t ctl_max_len; /* of an OUTPUT:CONTROLLER */
+	const struct vs_ofp_action *apply; /* APPLY_ACTIONS (none when n_apply is 0) */
+	uint32_t n_apply;
+	const struct vs_ofp_action *write; /* WRITE_ACTIONS (none when n_write is 0) */
+	uint32_t n_write;
+	bool clear_actions;
+	uint8_t goto_table; /* VS_OFP_NO_GOTO: none */
 };
 
-/* One port of a PORT_DESC multipart reply. */
+/* A FLOW_REMOVED. */
+struct vs_ofp_flow_removed {
+	uint64_t cookie;
+	uint16_t priority;
+	uint8_t reason; /* 0 idle timeout, 1 hard timeout, 2 delete */
+	uint8_t table_id;
+	uint32_t duration_sec, duration_nsec;
+	uint16_t idle_timeout, hard_timeout;
+	uint64_t packet_count, byte_count;
+	const struct vs_ofp_match *match;
+};
+
+/* One table of a TABLE multipart reply. */
+struct vs_ofp_table_stats {
+	uint8_t table_id;
+	uint32_t active_count;
+	uint64_t lookup_count, matched_count;
+};
+
+/* One port of a PORT_DESC multipart reply or a PORT_STATUS. */
 struct vs_ofp_port_desc {
 	uint32_t port_no;
 	uint8_t hw_addr[6];
 	char name[16];
-	bool link_down;
+	bool link_down;	     /* state OFPPS_LINK_DOWN, else OFPPS_LIVE */
+	bool port_down;	     /* config OFPPC_PORT_DOWN */
+	uint32_t curr_speed; /* kbit/s, 0 unknown */
 };
+
+/* One port of a PORT_STATS multipart reply (ofp_port_stats). */
+struct vs_ofp_port_stats {
+	uint32_t port_no;
+	uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes;
+	uint64_t rx_dropped, tx_dropped, rx_errors, tx_errors;
+	uint32_t duration_sec, duration_nsec;
+};
+
+/*
+ * What asynchronous messages a connection wants (ofp_async_config): bit
+ * 1 << reason of each message type, [0] in role MASTER or EQUAL, [1] in role
+ * SLAVE.
+ */
+struct vs_ofp_async {
+	uint32_t packet_in[2];
+	uint32_t port_status[2];
+	uint32_t flow_removed[2];
+};
+
+/* The OpenFlow 1.3 defaults (§6.1.1 / A.3.10): masters and equals get every
+ * packet-in, port-status and flow-removed; slaves get port-status only. */
+void vs_ofp_async_default(struct vs_ofp_async *a);
+/*
+ * Whether a connection in role (VS_OFPCR_ROLE_*) with async config a wants
+ * an asynchronous message of type (PACKET_IN, PORT_STATUS, FLOW_REMOVED)
+ * with this reason. Other types: true.
+ */
+bool vs_ofp_async_wants(const struct vs_ofp_async *a, uint32_t role, uint8_t type, uint8_t reason);
 
 /* Byte size of a field's value (0: not a field we know). */
 unsigned int vs_ofp_field_size(unsigned int field);
@@ -322,9 +462,22 @@ int vs_ofp_enc_get_config_reply(struct vs_ofp_buf *b, uint32_t xid, uint16_t fla
 int vs_ofp_enc_empty(struct vs_ofp_buf *b, uint8_t type, uint32_t xid);
 int vs_ofp_enc_desc_reply(struct vs_ofp_buf *b, uint32_t xid, const char *mfr, const char *hw,
 			  const char *sw, const char *serial, const char *dp);
-/* TABLE_FEATURES (the request without a body, "what are your tables"): table 0. */
-int vs_ofp_enc_table_features_reply(struct vs_ofp_buf *b, uint32_t xid, const char *name,
+/* TABLE_FEATURES (the request without a body, "what are your tables"):
+ * tables 0..n_tables-1, each able to go to every later one. */
+int vs_ofp_enc_table_features_reply(struct vs_ofp_buf *b, uint32_t xid, uint8_t n_tables,
 				    uint32_t max_entries);
+/* AGGREGATE multipart reply. */
+int vs_ofp_enc_aggregate_reply(struct vs_ofp_buf *b, uint32_t xid, uint64_t packets, uint64_t bytes,
+			       uint32_t flows);
+/* TABLE multipart reply: n tables. */
+int vs_ofp_enc_table_stats_reply(struct vs_ofp_buf *b, uint32_t xid,
+				 const struct vs_ofp_table_stats *t, uint32_t n);
+/* FLOW_REMOVED. */
+int vs_ofp_enc_flow_removed(struct vs_ofp_buf *b, uint32_t xid,
+			    const struct vs_ofp_flow_removed *fr);
+/* FLOW_REMOVED (tests, tools); fr->match points at m. */
+int vs_ofp_dec_flow_removed(const uint8_t *msg, size_t size, struct vs_ofp_flow_removed *fr,
+			    struct vs_ofp_match *m, struct vs_ofp_err *e);
 int vs_ofp_enc_port_desc_reply(struct vs_ofp_buf *b, uint32_t xid,
 			       const struct vs_ofp_port_desc *ports, uint32_t n);
 /* A match (ofp_match with OXM TLVs, padded to 8). */
@@ -335,6 +488,18 @@ void vs_ofp_enc_match(struct vs_ofp_buf *b, const struct vs_ofp_match *m);
  */
 int vs_ofp_enc_flow_stats_reply(struct vs_ofp_buf *b, uint32_t xid,
 				const struct vs_ofp_flow_stats *flows, uint32_t n);
+/* PORT_STATS multipart reply (as many messages as the ports need). */
+int vs_ofp_enc_port_stats_reply(struct vs_ofp_buf *b, uint32_t xid,
+				const struct vs_ofp_port_stats *ports, uint32_t n);
+/* PORT_STATUS: reason VS_OFPPR_* and the port. */
+int vs_ofp_enc_port_status(struct vs_ofp_buf *b, uint32_t xid, uint8_t reason,
+			   const struct vs_ofp_port_desc *p);
+/* ROLE_REQUEST (tests, tools) and ROLE_REPLY: role and generation_id. */
+int vs_ofp_enc_role(struct vs_ofp_buf *b, uint8_t type, uint32_t xid, uint32_t role,
+		    uint64_t generation_id);
+/* GET_ASYNC_REPLY, or SET_ASYNC (tests, tools): type says which. */
+int vs_ofp_enc_async(struct vs_ofp_buf *b, uint8_t type, uint32_t xid,
+		     const struct vs_ofp_async *a);
 /* PACKET_IN with its match (OXM IN_PORT) and data. */
 int vs_ofp_enc_packet_in(struct vs_ofp_buf *b, uint32_t xid, const struct vs_ofp_packet_in *pi);
 /* PACKET_OUT (tests, tools). */
@@ -359,12 +524,21 @@ int vs_ofp_dec_multipart_req(const uint8_t *msg, size_t size, struct vs_ofp_mult
 int vs_ofp_dec_packet_in(const uint8_t *msg, size_t size, struct vs_ofp_packet_in *pi,
 			 struct vs_ofp_err *e);
 /*
- * PACKET_OUT: OUTPUT actions only; a buffer_id other than NO_BUFFER is
+ * PACKET_OUT: its action list (as a FLOW_MOD's); a buffer_id other than NO_BUFFER is
  * BAD_REQUEST/BUFFER_UNKNOWN (the switch buffers nothing). po->data points
  * into msg.
  */
 int vs_ofp_dec_packet_out(const uint8_t *msg, size_t size, struct vs_ofp_packet_out *po,
 			  struct vs_ofp_err *e);
+/* ROLE_REQUEST or ROLE_REPLY: a role above SLAVE is
+ * ROLE_REQUEST_FAILED/BAD_ROLE. */
+int vs_ofp_dec_role(const uint8_t *msg, size_t size, uint32_t *role, uint64_t *generation_id,
+		    struct vs_ofp_err *e);
+/* SET_ASYNC or GET_ASYNC_REPLY. */
+int vs_ofp_dec_async(const uint8_t *msg, size_t size, struct vs_ofp_async *a, struct vs_ofp_err *e);
+/* PORT_STATUS (tests, tools): reason and the port. */
+int vs_ofp_dec_port_status(const uint8_t *msg, size_t size, uint8_t *reason,
+			   struct vs_ofp_port_desc *p, struct vs_ofp_err *e);
 /* ERROR from the peer: its type and code. */
 int vs_ofp_dec_error(const uint8_t *msg, size_t size, struct vs_ofp_err *out);
 

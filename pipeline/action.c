@@ -14,7 +14,9 @@ prefix_to_key(const struct vs_cfg_prefix *p, uint8_t *key, uint8_t *mask)
 	for (i = 0; i < size; i++) {
 		uint8_t m;
 
-		if (bits >= 8)
+		if (p->masked)
+			m = p->mask[i];
+		else if (bits >= 8)
 			m = 0xff;
 		else
 			m = (uint8_t)(0xff << (8 - bits));
@@ -71,10 +73,12 @@ compile_base(const struct vs_cfg_match *m, vs_port_lookup_fn lookup, void *arg,
 			k->vlan_tci = 0;
 			mk->vlan_tci = 0xffff;
 		} else {
-			if (m->vlan_id > VS_VLAN_VID_MASK)
+			uint16_t vm = m->vlan_masked ? m->vlan_mask : VS_VLAN_VID_MASK;
+
+			if (m->vlan_id > VS_VLAN_VID_MASK || vm > VS_VLAN_VID_MASK)
 				return -EINVAL;
-			k->vlan_tci = VS_VLAN_PRESENT | m->vlan_id;
-			mk->vlan_tci = VS_VLAN_PRESENT | VS_VLAN_VID_MASK;
+			k->vlan_tci = (uint16_t)(VS_VLAN_PRESENT | (m->vlan_id & vm));
+			mk->vlan_tci = (uint16_t)(VS_VLAN_PRESENT | vm);
 		}
 	}
 	if (m->fields & VS_CFG_M_VLAN_PCP) {
@@ -116,21 +120,72 @@ compile_base(const struct vs_cfg_match *m, vs_port_lookup_fn lookup, void *arg,
 	return 0;
 }
 
+static bool
+emits(enum vs_cfg_action_type t)
+{
+	return t == VS_CFG_ACT_OUTPUT || t == VS_CFG_ACT_IN_PORT || t == VS_CFG_ACT_FLOOD ||
+	       t == VS_CFG_ACT_ALL || t == VS_CFG_ACT_CONTROLLER || t == VS_CFG_ACT_NORMAL;
+}
+
+static bool
+sets_field(enum vs_cfg_action_type t)
+{
+	return t == VS_CFG_ACT_SET_ETH_SRC || t == VS_CFG_ACT_SET_ETH_DST ||
+	       t == VS_CFG_ACT_SET_VLAN_VID || t == VS_CFG_ACT_SET_VLAN_PCP;
+}
+
+/* The cfg actions in execution order: the list, then the action set. */
+static uint32_t
+exec_order(const struct vs_cfg_rule *r, uint32_t *order)
+{
+	int pop = -1, push = -1, out = -1;
+	uint32_t i, n = 0;
+
+	for (i = 0; i < r->n_actions; i++) {
+		const struct vs_cfg_action *ca = &r->actions[i];
+
+		if (!ca->in_set)
+			order[n++] = i;
+		else if (ca->type == VS_CFG_ACT_POP_VLAN)
+			pop = (int)i;
+		else if (ca->type == VS_CFG_ACT_PUSH_VLAN)
+			push = (int)i;
+		else if (emits(ca->type))
+			out = (int)i;
+	}
+	if (out < 0) /* no output in the set: the set does nothing */
+		return n;
+	if (pop >= 0)
+		order[n++] = (uint32_t)pop;
+	if (push >= 0)
+		order[n++] = (uint32_t)push;
+	for (i = 0; i < r->n_actions; i++)
+		if (r->actions[i].in_set && sets_field(r->actions[i].type))
+			order[n++] = i;
+	order[n++] = (uint32_t)out;
+	return n;
+}
+
 static int
 compile_actions(const struct vs_cfg_rule *r, vs_port_lookup_fn lookup, void *arg,
 		struct vs_actions *acts)
 {
+	uint32_t order[VS_CFG_MAX_ACTIONS], n, i;
 	int last = -1;
-	uint32_t i;
 
 	if (r->n_actions == 0 || r->n_actions > VS_CFG_MAX_ACTIONS)
 		return -EINVAL;
-	for (i = 0; i < r->n_actions; i++) {
-		const struct vs_cfg_action *ca = &r->actions[i];
+	n = exec_order(r, order);
+	for (i = 0; i < n; i++) {
+		const struct vs_cfg_action *ca = &r->actions[order[i]];
 		struct vs_action *a = &acts->a[i];
 		int id;
 
 		memset(a, 0, sizeof(*a));
+		if (emits(ca->type)) {
+			last = (int)i;
+			acts->n_tx++;
+		}
 		switch (ca->type) {
 		case VS_CFG_ACT_OUTPUT:
 			id = lookup(ca->port, arg);
@@ -138,8 +193,9 @@ compile_actions(const struct vs_cfg_rule *r, vs_port_lookup_fn lookup, void *arg
 				return -EINVAL;
 			a->type = VS_ACTION_OUTPUT;
 			a->port = (uint16_t)id;
-			last = (int)i;
-			acts->n_tx++;
+			break;
+		case VS_CFG_ACT_IN_PORT:
+			a->type = VS_ACTION_IN_PORT;
 			break;
 		case VS_CFG_ACT_DROP:
 			a->type = VS_ACTION_DROP;
@@ -147,24 +203,22 @@ compile_actions(const struct vs_cfg_rule *r, vs_port_lookup_fn lookup, void *arg
 		case VS_CFG_ACT_CONTROLLER:
 			a->type = VS_ACTION_CONTROLLER;
 			a->max_len = ca->max_len;
-			last = (int)i;
-			acts->n_tx++;
 			break;
 		case VS_CFG_ACT_NORMAL:
 			a->type = VS_ACTION_NORMAL;
-			last = (int)i;
-			acts->n_tx++;
 			break;
 		case VS_CFG_ACT_FLOOD:
+		case VS_CFG_ACT_ALL: /* no port is kept out of floods: the same */
 			a->type = VS_ACTION_FLOOD;
-			last = (int)i;
-			acts->n_tx++;
 			break;
 		case VS_CFG_ACT_PUSH_VLAN:
-			if (ca->vlan_id > VS_VLAN_VID_MASK || ca->vlan_pcp > 7)
+			if (ca->vlan_id > VS_VLAN_VID_MASK || ca->vlan_pcp > 7 ||
+			    (ca->vlan_tpid != 0 && ca->vlan_tpid != 0x8100 &&
+			     ca->vlan_tpid != 0x88a8))
 				return -EINVAL;
 			a->type = VS_ACTION_PUSH_VLAN;
 			a->tci = (uint16_t)(ca->vlan_pcp << VS_VLAN_PCP_SHIFT | ca->vlan_id);
+			a->tpid = ca->vlan_tpid ? ca->vlan_tpid : 0x8100;
 			break;
 		case VS_CFG_ACT_POP_VLAN:
 			a->type = VS_ACTION_POP_VLAN;
@@ -177,11 +231,23 @@ compile_actions(const struct vs_cfg_rule *r, vs_port_lookup_fn lookup, void *arg
 			a->type = VS_ACTION_SET_ETH_DST;
 			memcpy(a->mac, ca->mac.b, 6);
 			break;
+		case VS_CFG_ACT_SET_VLAN_VID:
+			if (ca->vlan_id > VS_VLAN_VID_MASK)
+				return -EINVAL;
+			a->type = VS_ACTION_SET_VLAN_VID;
+			a->tci = ca->vlan_id;
+			break;
+		case VS_CFG_ACT_SET_VLAN_PCP:
+			if (ca->vlan_pcp > 7)
+				return -EINVAL;
+			a->type = VS_ACTION_SET_VLAN_PCP;
+			a->tci = ca->vlan_pcp;
+			break;
 		default:
 			return -EINVAL;
 		}
 	}
-	acts->n = (uint16_t)r->n_actions;
+	acts->n = (uint16_t)n;
 	if (last >= 0)
 		acts->a[last].last_tx = 1;
 	/* Nothing after the last emission can be observed: trim it. */
@@ -209,12 +275,19 @@ vs_rule_compile(const struct vs_cfg_rule *r, uint32_t rule_index, vs_port_lookup
 	if (rc < 0)
 		return rc;
 
-	if (r->match.fields & VS_CFG_M_L4_SRC) {
+	/* a bitmask is one value/mask pair; a range expands into several */
+	if ((r->match.fields & VS_CFG_M_L4_SRC) && r->match.l4_src_mask) {
+		sval[0] = r->match.l4_src_lo;
+		smask[0] = r->match.l4_src_mask;
+	} else if (r->match.fields & VS_CFG_M_L4_SRC) {
 		if (r->match.l4_src_lo > r->match.l4_src_hi)
 			return -EINVAL;
 		ns = vs_cls_range_to_masks(r->match.l4_src_lo, r->match.l4_src_hi, sval, smask);
 	}
-	if (r->match.fields & VS_CFG_M_L4_DST) {
+	if ((r->match.fields & VS_CFG_M_L4_DST) && r->match.l4_dst_mask) {
+		dval[0] = r->match.l4_dst_lo;
+		dmask[0] = r->match.l4_dst_mask;
+	} else if (r->match.fields & VS_CFG_M_L4_DST) {
 		if (r->match.l4_dst_lo > r->match.l4_dst_hi)
 			return -EINVAL;
 		nd = vs_cls_range_to_masks(r->match.l4_dst_lo, r->match.l4_dst_hi, dval, dmask);

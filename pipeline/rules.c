@@ -39,6 +39,7 @@ static const char *const src_names[VS_RULE_SRC_MAX] = {
     [VS_RULE_SRC_FILE] = "file",
     [VS_RULE_SRC_CTL] = "ctl",
     [VS_RULE_SRC_OPENFLOW] = "openflow",
+    [VS_RULE_SRC_FALLBACK] = "fallback",
 };
 
 const char *
@@ -72,14 +73,16 @@ vs_rule_spec_same(const struct vs_cfg_rule *a, const struct vs_cfg_rule *b)
 
 	/* Field by field: positions must not count. */
 	if (strcmp(a->name, b->name) != 0 || a->priority != b->priority ||
-	    a->n_actions != b->n_actions || !vs_rule_match_same(&a->match, &b->match))
+	    a->n_actions != b->n_actions || a->clear_actions != b->clear_actions ||
+	    !vs_rule_match_same(&a->match, &b->match))
 		return false;
 	for (i = 0; i < a->n_actions && i < VS_CFG_MAX_ACTIONS; i++) {
 		const struct vs_cfg_action *x = &a->actions[i], *y = &b->actions[i];
 
 		if (x->type != y->type || strcmp(x->port, y->port) != 0 ||
 		    x->vlan_id != y->vlan_id || x->vlan_pcp != y->vlan_pcp ||
-		    x->max_len != y->max_len || memcmp(&x->mac, &y->mac, sizeof(x->mac)) != 0)
+		    x->max_len != y->max_len || x->in_set != y->in_set ||
+		    x->vlan_tpid != y->vlan_tpid || memcmp(&x->mac, &y->mac, sizeof(x->mac)) != 0)
 			return false;
 	}
 	return true;

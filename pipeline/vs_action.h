@@ -25,17 +25,21 @@ enum vs_action_type {
 	VS_ACTION_POP_VLAN,
 	VS_ACTION_SET_ETH_SRC,
 	VS_ACTION_SET_ETH_DST,
-	VS_ACTION_CONTROLLER, /* to the control thread (OpenFlow packet-in), max_len bytes */
-	VS_ACTION_NORMAL,     /* MAC learning switch: learn, forward or flood (l2/) */
+	VS_ACTION_CONTROLLER,	/* to the control thread (OpenFlow packet-in), max_len bytes */
+	VS_ACTION_NORMAL,	/* MAC learning switch: learn, forward or flood (l2/) */
+	VS_ACTION_IN_PORT,	/* back out of the input port (no hairpin check) */
+	VS_ACTION_SET_VLAN_VID, /* the outer tag's VID (untagged: nothing) */
+	VS_ACTION_SET_VLAN_PCP, /* the outer tag's PCP (untagged: nothing) */
 };
 
 struct vs_action {
-	uint8_t type;	  /* enum vs_action_type */
-	uint8_t last_tx;  /* 1 on the last action that emits (output/flood) */
-	uint16_t port;	  /* output: switch port id */
-	uint16_t tci;	  /* push_vlan: PCP << 13 | VID (DEI 0), host order */
-	uint8_t mac[6];	  /* set_eth_*: */
+	uint8_t type;	 /* enum vs_action_type */
+	uint8_t last_tx; /* 1 on the last action that emits (output/flood) */
+	uint16_t port;	 /* output: switch port id */
+	uint16_t tci;	 /* push_vlan: PCP << 13 | VID (DEI 0); set_vlan_*: VID / PCP; host order */
+	uint8_t mac[6];	 /* set_eth_*: */
 	uint16_t max_len; /* controller: bytes of the frame for the packet-in */
+	uint16_t tpid;	  /* push_vlan: 0x8100 or 0x88a8, host order */
 };
 
 struct vs_actions {
@@ -64,6 +68,12 @@ typedef int (*vs_port_lookup_fn)(const char *name, void *arg);
  * to max matches (max >= VS_RULE_MAX_EXPANSION is always enough). Returns the
  * number of matches, or -EINVAL (a port that does not resolve, a field that
  * cannot be expressed) or -ENOSPC (max too small).
+ *
+ * The list runs in order, then the action set (actions with in_set: OpenFlow
+ * WRITE_ACTIONS) in the order OpenFlow 1.3 section 5.10 gives: the last
+ * pop_vlan, the last push_vlan, every set field, the last output-like action
+ * (output, in_port, flood, all, controller, normal); a set without an
+ * output-like action does nothing.
  *
  * Implied fields: ip_* match fields imply eth_type 0x0800 / 0x86dd by their
  * family; `vlan: N` matches vlan_tci VS_VLAN_PRESENT | N under mask

@@ -37,10 +37,12 @@ enum vs_rule_source {
 	VS_RULE_SRC_FILE = 0, /* the config file's rules: section */
 	VS_RULE_SRC_CTL,      /* nfvswitch-ctl rule add / batch */
 	VS_RULE_SRC_OPENFLOW, /* a controller's flow_mod */
+	VS_RULE_SRC_FALLBACK, /* openflow fail_mode standalone: the switch's own while
+			       * no controller is connected */
 	VS_RULE_SRC_MAX
 };
 
-/* "file", "ctl", "openflow". */
+/* "file", "ctl", "openflow", "fallback". */
 const char *vs_rule_source_str(enum vs_rule_source s);
 
 /* Tiebreak ranges: file rules first, then runtime rules, by source. */
@@ -48,6 +50,9 @@ const char *vs_rule_source_str(enum vs_rule_source s);
 #define VS_TB_FILE_STEP	   (UINT64_C(1) << 20) /* gap between consecutive file rules */
 #define VS_TB_RUNTIME_BASE (UINT64_C(1) << 62)
 #define VS_TB_RUNTIME_STEP (UINT64_C(1) << 20)
+/* The fallback rule: after every file rule, before every runtime rule of its
+ * priority (it stands in for a controller's table-miss flow). */
+#define VS_TB_FALLBACK (VS_TB_RUNTIME_BASE - VS_TB_RUNTIME_STEP)
 
 struct vs_sw_rule {
 	uint64_t uid;		  /* stable id, never reused in a process */

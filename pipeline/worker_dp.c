@@ -698,7 +698,7 @@ packet_outs(struct vs_worker *w, const struct vs_snapshot *s)
 }
 
 static inline bool
-push_vlan(struct rte_mbuf *m, uint16_t tci)
+push_vlan(struct rte_mbuf *m, uint16_t tpid, uint16_t tci)
 {
 	struct rte_ether_hdr *oh, *nh;
 	struct rte_vlan_hdr *vh;
@@ -712,7 +712,7 @@ push_vlan(struct rte_mbuf *m, uint16_t tci)
 	/* Move the MACs 4 bytes down; the old EtherType stays where it was and
 	 * becomes the tag's inner type. */
 	memmove(nh, oh, 2 * RTE_ETHER_ADDR_LEN);
-	nh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN);
+	nh->ether_type = rte_cpu_to_be_16(tpid);
 	vh = (struct rte_vlan_hdr *)(nh + 1);
 	vh->vlan_tci = rte_cpu_to_be_16(tci);
 	if (m->ol_flags & VS_TX_OL_MASK)
@@ -737,6 +737,24 @@ pop_vlan(struct rte_mbuf *m)
 	if ((m->ol_flags & VS_TX_OL_MASK) &&
 	    m->l2_len >= RTE_ETHER_HDR_LEN + sizeof(struct rte_vlan_hdr))
 		m->l2_len -= sizeof(struct rte_vlan_hdr);
+}
+
+/* Replace the bits of keep's complement in the outer tag's TCI (untagged: nothing). */
+static inline void
+set_tci(struct rte_mbuf *m, uint16_t keep, uint16_t bits)
+{
+	struct rte_ether_hdr *eh;
+	struct rte_vlan_hdr *vh;
+	uint16_t type;
+
+	if (unlikely(rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + sizeof(struct rte_vlan_hdr)))
+		return;
+	eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	type = rte_be_to_cpu_16(eh->ether_type);
+	if (type != RTE_ETHER_TYPE_VLAN && type != RTE_ETHER_TYPE_QINQ)
+		return;
+	vh = (struct rte_vlan_hdr *)(eh + 1);
+	vh->vlan_tci = rte_cpu_to_be_16((uint16_t)((rte_be_to_cpu_16(vh->vlan_tci) & keep) | bits));
 }
 
 /* Send m to the ports of targets (last: m itself goes to the last one). */
@@ -839,7 +857,7 @@ normal_(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, stru
 		emit_mask(w, s, untag, in_port, m, untag == targets);
 		if (untag == targets)
 			return;
-		if (unlikely(!push_vlan(m, vlan))) {
+		if (unlikely(!push_vlan(m, RTE_ETHER_TYPE_VLAN, vlan))) {
 			drop_pkt(w, m, VS_DROP_VLAN_PUSH_FAILED);
 			return;
 		}
@@ -889,11 +907,17 @@ execute(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, stru
 			if (a->last_tx)
 				return;
 			break;
+		case VS_ACTION_IN_PORT:
+			/* back where it came from: no input port to keep out */
+			emit(w, s, in_port, UINT16_MAX, m, a->last_tx);
+			if (a->last_tx)
+				return;
+			break;
 		case VS_ACTION_DROP:
 			drop_pkt(w, m, VS_DROP_RULE_DROP);
 			return;
 		case VS_ACTION_PUSH_VLAN:
-			if (unlikely(!push_vlan(m, a->tci))) {
+			if (unlikely(!push_vlan(m, a->tpid, a->tci))) {
 				drop_pkt(w, m, VS_DROP_VLAN_PUSH_FAILED);
 				return;
 			}
@@ -909,6 +933,13 @@ execute(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, stru
 		case VS_ACTION_SET_ETH_DST:
 			if (likely(rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN))
 				memcpy(rte_pktmbuf_mtod(m, uint8_t *), a->mac, RTE_ETHER_ADDR_LEN);
+			break;
+		case VS_ACTION_SET_VLAN_VID:
+			set_tci(m, (uint16_t)~VS_VLAN_VID_MASK, a->tci);
+			break;
+		case VS_ACTION_SET_VLAN_PCP:
+			set_tci(m, (uint16_t) ~(7u << VS_VLAN_PCP_SHIFT),
+				(uint16_t)(a->tci << VS_VLAN_PCP_SHIFT));
 			break;
 		}
 	}

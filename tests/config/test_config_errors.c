@@ -308,8 +308,22 @@ Test(config_errors, bad_ip_and_prefix)
 		   "has a prefix length out of range; expected /0../32");
 	expect_err(IPSRC("\"2001:db8::/129\""), 7, 15, "rules[0].match.ip_src",
 		   "expected /0../128");
-	expect_err(IPSRC("10.0.0.0/255.0.255.0"), 7, 15, "rules[0].match.ip_src",
-		   "has a non-contiguous netmask");
+	expect_err(IPSRC("10.0.0.1/255.0.255.0"), 7, 15, "rules[0].match.ip_src",
+		   "\"10.0.0.1/255.0.255.0\" has bits set outside the mask");
+	expect_err(IPSRC("10.0.0.0/255.0.255"), 7, 15, "rules[0].match.ip_src",
+		   "is not an IP address or prefix");
+	expect_err(MATCH("      ip_proto: udp\n      l4_dst: 0x51/0xfff0\n"), 8, 15,
+		   "rules[0].match.l4_dst", "has bits set outside the mask");
+	expect_err(MATCH("      ip_proto: udp\n      l4_dst: 0/0\n"), 8, 15,
+		   "rules[0].match.l4_dst", "has an all-zero mask");
+	expect_err(MATCH("      ip_proto: udp\n      l4_dst: 0x50/0x10000\n"), 8, 15,
+		   "rules[0].match.l4_dst", "is out of range");
+	expect_err(MATCH("      ip_proto: udp\n      l4_dst: 0x50/x\n"), 8, 15,
+		   "rules[0].match.l4_dst", "is not a VALUE/MASK");
+	expect_err(MATCH("      vlan: 0x061/0xff0\n"), 7, 13, "rules[0].match.vlan",
+		   "has bits set outside the mask");
+	expect_err(MATCH("      vlan: 0x060/0x1ff0\n"), 7, 13, "rules[0].match.vlan",
+		   "is out of range");
 	expect_err(IPSRC("10.0.0.1/8"), 7, 15, "rules[0].match.ip_src",
 		   "\"10.0.0.1/8\" has host bits set beyond /8");
 	expect_err(IPSRC("\"2001:db8::1/32\""), 7, 15, "rules[0].match.ip_src",
@@ -387,6 +401,13 @@ Test(config_errors, conflicting_actions)
 			"flood, flood, flood, flood, flood, flood, flood, flood, flood, flood, "
 			"flood, flood]}\n",
 		   5, 141, "rules[0].actions[16]", "more than 16 actions");
+	expect_err(BASE "rules:\n  - {priority: 1, actions: [{set_vlan_vid: 4096}]}\n", 5, 44,
+		   "rules[0].actions[0].set_vlan_vid", "out of range");
+	expect_err(BASE "rules:\n  - {priority: 1, actions: [{set_vlan_pcp: 8}]}\n", 5, 44,
+		   "rules[0].actions[0].set_vlan_pcp", "out of range");
+	expect_err(BASE
+		   "rules:\n  - {priority: 1, actions: [{push_vlan: {vid: 1, tpid: 0x0800}}]}\n",
+		   5, 56, "rules[0].actions[0].push_vlan.tpid", "\"0x0800\" is not a VLAN TPID");
 }
 
 Test(config_errors, bad_vlan)
@@ -394,7 +415,7 @@ Test(config_errors, bad_vlan)
 	expect_err(MATCH("      vlan: 4096\n"), 7, 13, "rules[0].match.vlan",
 		   "4096 is out of range; expected an integer 0..4095");
 	expect_err(MATCH("      vlan: any\n"), 7, 13, "rules[0].match.vlan",
-		   "\"any\" is not a VLAN; expected a VLAN id 0..4095 or none");
+		   "\"any\" is not a VLAN; expected a VLAN id 0..4095, VID/MASK or none");
 	expect_err(MATCH("      vlan: none\n      vlan_pcp: 1\n"), 8, 17, "rules[0].match.vlan_pcp",
 		   "a PCP with vlan: none");
 	expect_err(MATCH("      vlan_pcp: 8\n"), 7, 17, "rules[0].match.vlan_pcp",

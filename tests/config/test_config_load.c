@@ -467,6 +467,69 @@ Test(config_load, match_variants)
 	vs_config_free(cfg);
 }
 
+Test(config_load, masked_matches)
+{
+	struct vs_config *cfg = load_ok(
+	    "ports: [{name: a, type: ethdev, device: x}]\n"
+	    "rules:\n"
+	    "  - {priority: 1, match: {ip_src: 10.0.0.0/255.0.255.0, ip_proto: tcp,"
+	    " l4_dst: 0x0050/0xfff0, l4_src: 7/0xffff, vlan: 0x060/0xff0}, actions: [drop]}\n"
+	    "  - {priority: 2, match: {ip_dst: \"2001:0:1::/ffff:0:ffff::\", vlan: 0/0},"
+	    " actions: [drop]}\n"
+	    "  - {priority: 3, match: {vlan: 0x064/0xfff, ip_src: 10.0.0.0/255.255.0.0},"
+	    " actions: [drop]}\n");
+	const struct vs_cfg_match *m = &cfg->rules[0].match;
+	static const uint8_t mask4[16] = {255, 0, 255, 0},
+			     mask6[16] = {0xff, 0xff, 0, 0, 0xff, 0xff};
+
+	cr_expect(m->ip_src.masked);
+	cr_expect_arr_eq(m->ip_src.mask, mask4, 16);
+	cr_expect_eq(m->ip_src.addr[0], 10);
+	cr_expect_eq(m->l4_dst_lo, 0x50);
+	cr_expect_eq(m->l4_dst_mask, 0xfff0);
+	cr_expect_eq(m->l4_src_lo, 7);
+	cr_expect_eq(m->l4_src_hi, 7);
+	cr_expect_eq(m->l4_src_mask, 0, "an all-ones mask is the exact port");
+	cr_expect(m->vlan_masked);
+	cr_expect_eq(m->vlan_id, 0x60);
+	cr_expect_eq(m->vlan_mask, 0xff0);
+	m = &cfg->rules[1].match;
+	cr_expect(m->ip_dst.masked);
+	cr_expect_arr_eq(m->ip_dst.mask, mask6, 16);
+	cr_expect_eq(m->ip_dst.addr[5], 1);
+	cr_expect(m->vlan_masked, "0/0: any tagged frame");
+	cr_expect_eq(m->vlan_mask, 0);
+	m = &cfg->rules[2].match;
+	cr_expect_not(m->ip_src.masked, "a contiguous mask is a length");
+	cr_expect_eq(m->ip_src.len, 16);
+	cr_expect_not(m->vlan_masked, "a full VID mask is the exact id");
+	cr_expect_eq(m->vlan_id, 100);
+	vs_config_free(cfg);
+}
+
+Test(config_load, action_variants)
+{
+	struct vs_config *cfg = load_ok(
+	    "ports: [{name: a, type: ethdev, device: x}]\n"
+	    "rules:\n"
+	    "  - {priority: 1, actions: [in_port, all, {set_vlan_vid: 4095},"
+	    " {set_vlan_pcp: 7}, {push_vlan: {vid: 5, tpid: 0x88a8}}, {push_vlan: {vid: 6}}]}\n");
+	const struct vs_cfg_rule *r = &cfg->rules[0];
+
+	cr_assert_eq(r->n_actions, 6);
+	cr_expect_eq(r->actions[0].type, VS_CFG_ACT_IN_PORT);
+	cr_expect_eq(r->actions[1].type, VS_CFG_ACT_ALL);
+	cr_expect_eq(r->actions[2].type, VS_CFG_ACT_SET_VLAN_VID);
+	cr_expect_eq(r->actions[2].vlan_id, 4095);
+	cr_expect_eq(r->actions[3].type, VS_CFG_ACT_SET_VLAN_PCP);
+	cr_expect_eq(r->actions[3].vlan_pcp, 7);
+	cr_expect_eq(r->actions[4].vlan_tpid, 0x88a8);
+	cr_expect_eq(r->actions[5].vlan_tpid, 0x8100, "the default TPID");
+	cr_expect_str_eq(vs_cfg_action_type_str(VS_CFG_ACT_IN_PORT), "in_port");
+	cr_expect_str_eq(vs_cfg_action_type_str(VS_CFG_ACT_SET_VLAN_PCP), "set_vlan_pcp");
+	vs_config_free(cfg);
+}
+
 Test(config_load, sriov_variants)
 {
 	struct vs_config *cfg =

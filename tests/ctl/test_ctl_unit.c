@@ -678,6 +678,12 @@ Test(config_write, examples_and_tricky_values_read_back_the_same)
 	    "     icmp_code: 0, ip_dscp: 46, vlan: 5, vlan_pcp: 3},\n"
 	    "     actions: [{push_vlan: {vid: 7, pcp: 2}}, {set_eth_src: \"02:00:00:00:00:01\"},\n"
 	    "               {set_eth_dst: \"ff:ff:ff:ff:ff:ff\"}, {output: a}]}\n"
+	    "  - {priority: 10, match: {ip_src: 10.0.0.0/255.0.255.0, ip_proto: udp,\n"
+	    "     l4_dst: 0x0050/0xfff0, l4_src: 0x1000/0xf000, vlan: 0x060/0xff0},\n"
+	    "     actions: [{push_vlan: {vid: 1, tpid: 0x88a8}}, {set_vlan_vid: 9},\n"
+	    "               {set_vlan_pcp: 4}, in_port, all, normal]}\n"
+	    "  - {priority: 11, match: {ip_dst: \"2001:0:1::/ffff:0:ffff::\", vlan: 0/0},\n"
+	    "     actions: [{controller: {max_len: 128}}]}\n"
 	    "  - {priority: 0, actions: [drop]}\n";
 	const char *names[] = {"full.yaml", "demo.yaml"};
 	struct vs_cfg_error err;

@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void
 check_err(int rc, const struct vs_ofp_err *e)
 {
-	if (rc < 0 && e->type > VS_OFPET_SWITCH_CONFIG_FAILED)
+	if (rc < 0 && e->type > VS_OFPET_ROLE_REQUEST_FAILED)
 		__builtin_trap();
 }
 
@@ -39,8 +39,11 @@ round_trip(const struct vs_ofp_flow_mod *fm)
 		if (vs_ofp_dec_flow_mod(b.data, b.len, &back, &e) != 0)
 			__builtin_trap();
 		if (back.cookie != fm->cookie || back.priority != fm->priority ||
-		    back.command != fm->command || back.n_outputs != fm->n_outputs ||
-		    memcmp(back.outputs, fm->outputs, sizeof(fm->outputs)) != 0 ||
+		    back.command != fm->command || back.n_apply != fm->n_apply ||
+		    memcmp(back.apply, fm->apply, sizeof(fm->apply)) != 0 ||
+		    back.n_write != fm->n_write ||
+		    memcmp(back.write, fm->write, sizeof(fm->write)) != 0 ||
+		    back.clear_actions != fm->clear_actions || back.goto_table != fm->goto_table ||
 		    memcmp(&back.match, &fm->match, sizeof(fm->match)) != 0)
 			__builtin_trap();
 	}
@@ -77,12 +80,36 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_err(vs_ofp_dec_set_config(msg, size, &flags, &msl, &e), &e);
 	check_err(vs_ofp_dec_multipart_req(msg, size, &mp, &e), &e);
 	{
+		struct vs_ofp_async as;
+		struct vs_ofp_port_desc pd;
+		uint64_t gen;
+		uint32_t role;
+		uint8_t reason;
+
+		check_err(vs_ofp_dec_role(msg, size, &role, &gen, &e), &e);
+		check_err(vs_ofp_dec_async(msg, size, &as, &e), &e);
+		check_err(vs_ofp_dec_port_status(msg, size, &reason, &pd, &e), &e);
+	}
+	{
 		struct vs_ofp_packet_out po;
 		struct vs_ofp_packet_in pi;
 
-		if (vs_ofp_dec_packet_out(msg, size, &po, &e) == 0 &&
-		    (po.data < msg || po.data + po.size != msg + size))
-			abort(); /* the frame is the message's tail */
+		if (vs_ofp_dec_packet_out(msg, size, &po, &e) == 0) {
+			static struct vs_ofp_packet_out back;
+			struct vs_ofp_buf b;
+
+			if (po.data < msg || po.data + po.size != msg + size)
+				abort(); /* the frame is the message's tail */
+			/* its action list encodes back into the same list */
+			vs_ofp_buf_init(&b);
+			if (vs_ofp_enc_packet_out(&b, 9, &po) == 0 &&
+			    (vs_ofp_dec_packet_out(b.data, b.len, &back, &e) != 0 ||
+			     back.n_actions != po.n_actions ||
+			     memcmp(back.actions, po.actions, sizeof(po.actions)) != 0 ||
+			     back.size != po.size))
+				__builtin_trap();
+			vs_ofp_buf_free(&b);
+		}
 		if (vs_ofp_dec_packet_in(msg, size, &pi, &e) == 0 &&
 		    (pi.data < msg || pi.data + pi.size != msg + size))
 			abort();

@@ -162,6 +162,24 @@ set8(struct vs_ofp_match *m, unsigned int f, uint8_t v)
 }
 
 static void
+out_act(struct vs_ofp_action *a, uint32_t port, uint16_t max_len)
+{
+	memset(a, 0, sizeof(*a));
+	a->type = VS_OFPACT_OUTPUT;
+	a->port = port;
+	a->max_len = max_len;
+}
+
+static void
+set_act(struct vs_ofp_action *a, unsigned int field, const void *v)
+{
+	memset(a, 0, sizeof(*a));
+	a->type = VS_OFPACT_SET_FIELD;
+	a->field = (uint8_t)field;
+	memcpy(a->value, v, vs_ofp_field_size(field));
+}
+
+static void
 round_trip(const struct vs_ofp_flow_mod *fm)
 {
 	static struct vs_ofp_flow_mod back;
@@ -175,8 +193,12 @@ round_trip(const struct vs_ofp_flow_mod *fm)
 	cr_expect_eq(back.cookie, fm->cookie);
 	cr_expect_eq(back.priority, fm->priority);
 	cr_expect_eq(back.command, fm->command);
-	cr_expect_eq(back.n_outputs, fm->n_outputs);
-	cr_expect_arr_eq(back.outputs, fm->outputs, fm->n_outputs * sizeof(fm->outputs[0]));
+	cr_expect_eq(back.n_apply, fm->n_apply);
+	cr_expect_arr_eq(back.apply, fm->apply, fm->n_apply * sizeof(fm->apply[0]));
+	cr_expect_eq(back.n_write, fm->n_write);
+	cr_expect_arr_eq(back.write, fm->write, fm->n_write * sizeof(fm->write[0]));
+	cr_expect_eq(back.clear_actions, fm->clear_actions);
+	cr_expect_eq(back.goto_table, fm->goto_table ? fm->goto_table : VS_OFP_NO_GOTO);
 	cr_expect_eq(back.match.present, fm->match.present);
 	cr_expect_eq(back.match.masked, fm->match.masked);
 	cr_expect_arr_eq(&back.match, &fm->match, sizeof(fm->match));
@@ -198,9 +220,10 @@ Test(ofp_codec, flow_mod_round_trips_every_field)
 	fm.buffer_id = VS_OFP_NO_BUFFER;
 	fm.out_port = VS_OFPP_ANY;
 	fm.out_group = VS_OFPG_ANY;
-	fm.outputs[0] = 2;
-	fm.outputs[1] = VS_OFPP_FLOOD;
-	fm.n_outputs = 2;
+	fm.goto_table = VS_OFP_NO_GOTO;
+	out_act(&fm.apply[0], 2, 0xffff);
+	out_act(&fm.apply[1], VS_OFPP_FLOOD, 0xffff);
+	fm.n_apply = 2;
 	vs_ofp_match_set(&fm.match, VS_OXM_IN_PORT, port, NULL);
 	vs_ofp_match_set(&fm.match, VS_OXM_ETH_DST, mac, macm);
 	vs_ofp_match_set(&fm.match, VS_OXM_ETH_SRC, mac2, NULL);
@@ -243,12 +266,117 @@ Test(ofp_codec, flow_mod_round_trips_every_field)
 	set8(&fm.match, VS_OXM_IP_PROTO, 132);
 	set16(&fm.match, VS_OXM_SCTP_SRC, 1);
 	set16(&fm.match, VS_OXM_SCTP_DST, 2);
-	fm.n_outputs = 0; /* drop: no instruction */
+	fm.n_apply = 0; /* drop: no instruction */
 	fm.command = VS_OFPFC_DELETE_STRICT;
 	round_trip(&fm);
 
 	memset(&fm.match, 0, sizeof(fm.match));
 	set16(&fm.match, VS_OXM_VLAN_VID, VS_OFPVID_NONE);
+	round_trip(&fm);
+
+	/* GOTO_TABLE, alone and after APPLY_ACTIONS */
+	fm.command = VS_OFPFC_ADD;
+	fm.goto_table = 3;
+	round_trip(&fm);
+	out_act(&fm.apply[0], 2, 0xffff);
+	fm.n_apply = 1;
+	round_trip(&fm);
+	fm.goto_table = VS_OFP_NO_GOTO;
+	round_trip(&fm);
+}
+
+Test(ofp_codec, flow_removed_aggregate_and_table_stats)
+{
+	static struct vs_ofp_match m, back_m;
+	struct vs_ofp_flow_removed fr = {.cookie = 0x55,
+					 .priority = 7,
+					 .reason = 1,
+					 .table_id = 2,
+					 .duration_sec = 3,
+					 .duration_nsec = 4,
+					 .idle_timeout = 5,
+					 .hard_timeout = 6,
+					 .packet_count = 8,
+					 .byte_count = 9,
+					 .match = &m},
+				   back;
+	struct vs_ofp_table_stats ts[2] = {{0, 1, 100, 90}, {1, 2, 90, 60}};
+	struct vs_ofp_err e;
+	struct vs_ofp_buf b;
+
+	set16(&m, VS_OXM_ETH_TYPE, 0x0800);
+	vs_ofp_buf_init(&b);
+	cr_assert_eq(vs_ofp_enc_flow_removed(&b, 0, &fr), 0);
+	cr_expect_eq(b.data[1], VS_OFPT_FLOW_REMOVED);
+	cr_expect_eq(b.len, 48 + 16, "fixed part and a match with eth_type");
+	cr_assert_eq(vs_ofp_dec_flow_removed(b.data, b.len, &back, &back_m, &e), 0);
+	cr_expect(back.cookie == 0x55 && back.priority == 7 && back.reason == 1 &&
+		  back.table_id == 2 && back.duration_sec == 3 && back.duration_nsec == 4 &&
+		  back.idle_timeout == 5 && back.hard_timeout == 6 && back.packet_count == 8 &&
+		  back.byte_count == 9);
+	cr_expect_arr_eq(&back_m, &m, sizeof(m));
+	cr_expect_eq(vs_ofp_dec_flow_removed(b.data, b.len - 8, &back, &back_m, &e), -EBADMSG);
+	b.len = 0;
+	cr_assert_eq(vs_ofp_enc_aggregate_reply(&b, 1, 10, 640, 3), 0);
+	cr_expect_eq(b.len, 16 + 24);
+	cr_expect_eq(rd16(b.data + 8), VS_OFPMP_AGGREGATE);
+	cr_expect_eq(b.data[16 + 7], 10);
+	cr_expect_eq(b.data[16 + 19], 3);
+	b.len = 0;
+	cr_assert_eq(vs_ofp_enc_table_stats_reply(&b, 1, ts, 2), 0);
+	cr_expect_eq(b.len, 16 + 2 * 24);
+	cr_expect_eq(rd16(b.data + 8), VS_OFPMP_TABLE);
+	cr_expect_eq(b.data[16 + 24], 1, "the second table's id");
+	cr_expect_eq(b.data[16 + 24 + 7], 2, "its active count");
+	cr_expect_eq(b.data[16 + 24 + 23], 60, "its matched count");
+	b.len = 0;
+	/* every table's features, each with its NEXT_TABLES */
+	cr_assert_eq(vs_ofp_enc_table_features_reply(&b, 1, 8, 65536), 0);
+	cr_expect_eq(b.data[16 + 2], 0, "table 0 first");
+	cr_expect_eq(rd16(b.data + 2), b.len, "one message");
+	{
+		size_t off = 16, n = 0;
+
+		while (off < b.len) {
+			cr_expect_eq(b.data[off + 2], n, "table %zu in order", n);
+			off += rd16(b.data + off);
+			n++;
+		}
+		cr_expect_eq(n, 8);
+	}
+	vs_ofp_buf_free(&b);
+}
+
+Test(ofp_codec, flow_mod_round_trips_every_action_and_instruction)
+{
+	static struct vs_ofp_flow_mod fm;
+	uint8_t mac[6] = {2, 0, 0, 0, 0, 9}, vid[2] = {0x10, 0x64}, pcp = 5;
+
+	memset(&fm, 0, sizeof(fm));
+	fm.priority = 7;
+	fm.buffer_id = VS_OFP_NO_BUFFER;
+	fm.out_port = VS_OFPP_ANY;
+	fm.out_group = VS_OFPG_ANY;
+	memset(&fm.apply[0], 0, sizeof(fm.apply[0]));
+	fm.apply[0].type = VS_OFPACT_PUSH_VLAN;
+	fm.apply[0].ethertype = 0x88a8;
+	set_act(&fm.apply[1], VS_OXM_VLAN_VID, vid);
+	set_act(&fm.apply[2], VS_OXM_VLAN_PCP, &pcp);
+	set_act(&fm.apply[3], VS_OXM_ETH_SRC, mac);
+	out_act(&fm.apply[4], VS_OFPP_CONTROLLER, 128);
+	out_act(&fm.apply[5], VS_OFPP_IN_PORT, 0);
+	fm.n_apply = 6;
+	memset(&fm.write[0], 0, sizeof(fm.write[0]));
+	fm.write[0].type = VS_OFPACT_POP_VLAN;
+	set_act(&fm.write[1], VS_OXM_ETH_DST, mac);
+	out_act(&fm.write[2], VS_OFPP_NORMAL, 0xffff);
+	fm.n_write = 3;
+	fm.clear_actions = true;
+	fm.goto_table = 3;
+	round_trip(&fm);
+	fm.goto_table = VS_OFP_NO_GOTO;
+	fm.clear_actions = false;
+	fm.n_apply = 0;
 	round_trip(&fm);
 }
 
@@ -256,7 +384,7 @@ struct bad_case {
 	const char *what;
 	uint8_t oxm[40];
 	size_t n_oxm;
-	uint8_t ins[48];
+	uint8_t ins[160];
 	size_t n_ins;
 	uint8_t command;
 	uint16_t type, code;
@@ -353,22 +481,215 @@ static const struct bad_case bad[] = {
      0,
      VS_OFPET_BAD_MATCH,
      VS_OFPBMC_BAD_WILDCARDS},
-    {"goto_table",
+    {"goto_table 0xff",
      {0},
      0,
-     {0, 1, 0, 8, 1, 0, 0, 0},
+     {0, 1, 0, 8, 0xff, 0, 0, 0},
+     8,
+     0,
+     VS_OFPET_BAD_INSTRUCTION,
+     VS_OFPBIC_BAD_TABLE_ID},
+    {"goto_table twice",
+     {0},
+     0,
+     {0, 1, 0, 8, 1, 0, 0, 0, 0, 1, 0, 8, 2, 0, 0, 0},
+     16,
+     0,
+     VS_OFPET_BAD_INSTRUCTION,
+     VS_OFPBIC_DUP_INST},
+    {"goto_table length 16",
+     {0},
+     0,
+     {0, 1, 0, 16, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+     16,
+     0,
+     VS_OFPET_BAD_INSTRUCTION,
+     VS_OFPBIC_BAD_LEN},
+    {"goto_table back to its own table",
+     {0},
+     0,
+     {0, 1, 0, 8, 0, 0, 0, 0},
+     8,
+     0,
+     VS_OFPET_BAD_INSTRUCTION,
+     VS_OFPBIC_BAD_TABLE_ID},
+    {"goto_table of 16 bytes",
+     {0},
+     0,
+     {0, 1, 0, 16, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+     16,
+     0,
+     VS_OFPET_BAD_INSTRUCTION,
+     VS_OFPBIC_BAD_LEN},
+    {"clear_actions of 16 bytes",
+     {0},
+     0,
+     {0, 5, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+     16,
+     0,
+     VS_OFPET_BAD_INSTRUCTION,
+     VS_OFPBIC_BAD_LEN},
+    {"write_metadata",
+     {0},
+     0,
+     {0, 2, 0, 24, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1},
+     24,
+     0,
+     VS_OFPET_BAD_INSTRUCTION,
+     VS_OFPBIC_UNSUP_INST},
+    {"meter",
+     {0},
+     0,
+     {0, 6, 0, 8, 0, 0, 0, 1},
      8,
      0,
      VS_OFPET_BAD_INSTRUCTION,
      VS_OFPBIC_UNSUP_INST},
-    {"write_actions",
+    {"apply_actions twice",
      {0},
      0,
-     {0, 3, 0, 8, 0, 0, 0, 0},
-     8,
+     {0, 4, 0, 8, 0, 0, 0, 0, 0, 4, 0, 8, 0, 0, 0, 0},
+     16,
      0,
      VS_OFPET_BAD_INSTRUCTION,
-     VS_OFPBIC_UNSUP_INST},
+     VS_OFPBIC_DUP_INST},
+    {"clear_actions twice",
+     {0},
+     0,
+     {0, 5, 0, 8, 0, 0, 0, 0, 0, 3, 0, 8, 0, 0, 0, 0, 0, 5, 0, 8, 0, 0, 0, 0},
+     24,
+     0,
+     VS_OFPET_BAD_INSTRUCTION,
+     VS_OFPBIC_DUP_INST},
+    {"push_vlan 0x0800",
+     {0},
+     0,
+     {0, 4, 0, 16, 0, 0, 0, 0, 0, 17, 0, 8, 0x08, 0x00, 0, 0},
+     16,
+     0,
+     VS_OFPET_BAD_ACTION,
+     VS_OFPBAC_BAD_ARGUMENT},
+    {"push_vlan of 16 bytes",
+     {0},
+     0,
+     {0, 4, 0, 24, 0, 0, 0, 0, 0, 17, 0, 16, 0x81, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+     24,
+     0,
+     VS_OFPET_BAD_ACTION,
+     VS_OFPBAC_BAD_LEN},
+    {"pop_vlan of 16 bytes in write_actions",
+     {0},
+     0,
+     {0, 3, 0, 24, 0, 0, 0, 0, 0, 18, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+     24,
+     0,
+     VS_OFPET_BAD_ACTION,
+     VS_OFPBAC_BAD_LEN},
+    {"set_queue",
+     {0},
+     0,
+     {0, 3, 0, 16, 0, 0, 0, 0, 0, 21, 0, 8, 0, 0, 0, 1},
+     16,
+     0,
+     VS_OFPET_BAD_ACTION,
+     VS_OFPBAC_BAD_TYPE},
+    {"group",
+     {0},
+     0,
+     {0, 4, 0, 16, 0, 0, 0, 0, 0, 22, 0, 8, 0, 0, 0, 1},
+     16,
+     0,
+     VS_OFPET_BAD_ACTION,
+     VS_OFPBAC_BAD_TYPE},
+    {"dec_nw_ttl",
+     {0},
+     0,
+     {0, 4, 0, 16, 0, 0, 0, 0, 0, 24, 0, 8, 0, 0, 0, 0},
+     16,
+     0,
+     VS_OFPET_BAD_ACTION,
+     VS_OFPBAC_BAD_TYPE},
+    {"push_mpls",
+     {0},
+     0,
+     {0, 4, 0, 16, 0, 0, 0, 0, 0, 19, 0, 8, 0x88, 0x47, 0, 0},
+     16,
+     0,
+     VS_OFPET_BAD_ACTION,
+     VS_OFPBAC_BAD_TYPE},
+    {"experimenter action",
+     {0},
+     0,
+     {0, 4, 0, 24, 0, 0, 0, 0, 0xff, 0xff, 0, 16, 0, 0, 0x23, 0x20, 0, 0, 0, 0, 0, 0, 0, 0},
+     24,
+     0,
+     VS_OFPET_BAD_ACTION,
+     VS_OFPBAC_BAD_EXPERIMENTER},
+    {"set_field of an experimenter class",
+     {0},
+     0,
+     {0, 4, 0, 24, 0, 0, 0, 0, 0, 25, 0, 16, 0xff, 0xff, 0x08, 6, 0, 0, 0, 0, 0, 1, 0, 0},
+     24,
+     0,
+     VS_OFPET_BAD_ACTION,
+     VS_OFPBAC_BAD_SET_TYPE},
+    {"set_field of an unknown field (metadata)",
+     {0},
+     0,
+     {0, 4, 0, 24, 0, 0, 0, 0, 0, 25, 0, 16, 0x80, 0, 0x04, 8, 0, 0, 0, 0, 0, 0, 0, 1},
+     24,
+     0,
+     VS_OFPET_BAD_ACTION,
+     VS_OFPBAC_BAD_SET_TYPE},
+    {"set_field eth_src of 4 bytes",
+     {0},
+     0,
+     {0, 4, 0, 24, 0, 0, 0, 0, 0, 25, 0, 16, 0x80, 0, 0x08, 4, 0, 0, 0, 1, 0, 0, 0, 0},
+     24,
+     0,
+     VS_OFPET_BAD_ACTION,
+     VS_OFPBAC_BAD_SET_LEN},
+    {"set_field eth_src padded to 24",
+     {0},
+     0,
+     {0, 4, 0, 32, 0, 0, 0, 0, 0, 25, 0, 24, 0x80, 0, 0x08, 6,
+      0, 0, 0, 0,  0, 1, 0, 0, 0, 0,  0, 0,  0,	   0, 0,    0},
+     32,
+     0,
+     VS_OFPET_BAD_ACTION,
+     VS_OFPBAC_BAD_SET_LEN},
+    {"set_field with a mask",
+     {0},
+     0,
+     {0, 4, 0, 24, 0, 0, 0, 0, 0, 25, 0, 16, 0x80, 0, 0x0d, 4, 0, 1, 0xff, 0xff, 0, 0, 0, 0},
+     24,
+     0,
+     VS_OFPET_BAD_ACTION,
+     VS_OFPBAC_BAD_SET_ARGUMENT},
+    {"set_field of 8 bytes (no room for its value)",
+     {0},
+     0,
+     {0, 4, 0, 16, 0, 0, 0, 0, 0, 25, 0, 8, 0x80, 0, 0x0c, 2},
+     16,
+     0,
+     VS_OFPET_BAD_ACTION,
+     VS_OFPBAC_BAD_SET_LEN},
+    {"set_field vlan_vid 0x0064 (no OFPVID_PRESENT)",
+     {0},
+     0,
+     {0, 4, 0, 24, 0, 0, 0, 0, 0, 25, 0, 16, 0x80, 0, 0x0c, 2, 0, 100, 0, 0, 0, 0, 0, 0},
+     24,
+     0,
+     VS_OFPET_BAD_ACTION,
+     VS_OFPBAC_BAD_SET_ARGUMENT},
+    {"set_field vlan_pcp 8",
+     {0},
+     0,
+     {0, 4, 0, 24, 0, 0, 0, 0, 0, 25, 0, 16, 0x80, 0, 0x0e, 1, 8, 0, 0, 0, 0, 0, 0, 0},
+     24,
+     0,
+     VS_OFPET_BAD_ACTION,
+     VS_OFPBAC_BAD_SET_ARGUMENT},
     {"instruction type 99",
      {0},
      0,
@@ -393,14 +714,14 @@ static const struct bad_case bad[] = {
      0,
      VS_OFPET_BAD_INSTRUCTION,
      VS_OFPBIC_BAD_LEN},
-    {"set_field action",
+    {"set_field action after a bad one",
      {0},
      0,
      {0, 4, 0, 24, 0, 0, 0, 0, 0, 25, 0, 16, 0x80, 0, 0x08, 6, 0, 0, 0, 0, 0, 1, 0, 0},
-     24,
+     16,
      0,
-     VS_OFPET_BAD_ACTION,
-     VS_OFPBAC_BAD_TYPE},
+     VS_OFPET_BAD_INSTRUCTION,
+     VS_OFPBIC_BAD_LEN},
     {"output of 8 bytes",
      {0},
      0,
@@ -436,8 +757,10 @@ Test(ofp_codec, every_error_class_has_its_code)
 
 	n = raw_flow_mod(msg, 0, NULL, 0, output2, sizeof(output2));
 	cr_assert_eq(vs_ofp_dec_flow_mod(msg, n, &fm, NULL), 0, "the base message is fine");
-	cr_expect_eq(fm.n_outputs, 1);
-	cr_expect_eq(fm.outputs[0], 2);
+	cr_expect_eq(fm.n_apply, 1);
+	cr_expect_eq(fm.apply[0].type, VS_OFPACT_OUTPUT);
+	cr_expect_eq(fm.apply[0].port, 2);
+	cr_expect_eq(fm.goto_table, VS_OFP_NO_GOTO);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		const struct bad_case *c = &bad[i];
 		struct vs_ofp_err e = {0xffff, 0xffff};
@@ -494,7 +817,9 @@ Test(ofp_codec, multipart_requests)
 {
 	uint8_t desc[16] = {4, 18, 0, 16, 0, 0, 0, 1, 0, VS_OFPMP_DESC};
 	uint8_t pdesc[20] = {4, 18, 0, 20, 0, 0, 0, 1, 0, VS_OFPMP_PORT_DESC};
-	uint8_t pstats[24] = {4, 18, 0, 24, 0, 0, 0, 1, 0, 4};
+	uint8_t pstats[24] = {4, 18, 0, 24, 0, 0, 0, 1, 0, VS_OFPMP_PORT_STATS,
+			      0, 0,  0, 0,  0, 0, 0, 0, 0, 7};
+	uint8_t queue[24] = {4, 18, 0, 24, 0, 0, 0, 1, 0, 5 /* OFPMP_QUEUE */};
 	uint8_t flow[56] = {4,	  18,	0,    56,   0,	  0,	0,    1,   0, VS_OFPMP_FLOW,
 			    0,	  0,	0,    0,    0,	  0,	0xff, 0,   0, 0,
 			    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
@@ -506,12 +831,25 @@ Test(ofp_codec, multipart_requests)
 	cr_expect_eq(mp.type, VS_OFPMP_DESC);
 	cr_expect_eq(vs_ofp_dec_multipart_req(pdesc, 20, &mp, &e), -EBADMSG);
 	cr_expect(e.type == VS_OFPET_BAD_REQUEST && e.code == VS_OFPBRC_BAD_LEN);
-	cr_expect_eq(vs_ofp_dec_multipart_req(pstats, 24, &mp, &e), -EBADMSG);
+	cr_expect_eq(vs_ofp_dec_multipart_req(pstats, 24, &mp, &e), 0);
+	cr_expect_eq(mp.type, VS_OFPMP_PORT_STATS);
+	cr_expect_eq(mp.port_no, 7);
+	pstats[3] = 16;
+	cr_expect_eq(vs_ofp_dec_multipart_req(pstats, 16, &mp, &e), -EBADMSG);
+	cr_expect(e.type == VS_OFPET_BAD_REQUEST && e.code == VS_OFPBRC_BAD_LEN);
+	cr_expect_eq(vs_ofp_dec_multipart_req(queue, 24, &mp, &e), -EBADMSG);
 	cr_expect(e.type == VS_OFPET_BAD_REQUEST && e.code == VS_OFPBRC_BAD_MULTIPART);
 	cr_expect_eq(vs_ofp_dec_multipart_req(flow, 56, &mp, &e), 0, "%u/%u", e.type, e.code);
 	cr_expect_eq(mp.flow.table_id, VS_OFPTT_ALL);
 	cr_expect_eq(mp.flow.out_port, VS_OFPP_ANY);
 	cr_expect_eq(mp.flow.match.present, 0);
+	flow[9] = VS_OFPMP_AGGREGATE; /* the same body */
+	cr_expect_eq(vs_ofp_dec_multipart_req(flow, 56, &mp, &e), 0, "%u/%u", e.type, e.code);
+	cr_expect_eq(mp.type, VS_OFPMP_AGGREGATE);
+	cr_expect_eq(mp.flow.table_id, VS_OFPTT_ALL);
+	desc[9] = VS_OFPMP_TABLE;
+	cr_expect_eq(vs_ofp_dec_multipart_req(desc, 16, &mp, &e), 0);
+	cr_expect_eq(mp.type, VS_OFPMP_TABLE);
 	flow[3] = 52;
 	cr_expect_eq(vs_ofp_dec_multipart_req(flow, 52, &mp, &e), -EBADMSG);
 }
@@ -521,7 +859,8 @@ Test(ofp_codec, flow_stats_split_below_64k)
 	enum { N = 3000 };
 	static struct vs_ofp_flow_stats fs[N];
 	static struct vs_ofp_match m;
-	uint32_t out = 2, seen = 0;
+	struct vs_ofp_action out = {.type = VS_OFPACT_OUTPUT, .port = 2, .max_len = 0xffff};
+	uint32_t seen = 0;
 	struct vs_ofp_buf b;
 	size_t pos = 0;
 	int msgs = 0, i;
@@ -530,8 +869,9 @@ Test(ofp_codec, flow_stats_split_below_64k)
 	for (i = 0; i < N; i++) {
 		fs[i].priority = (uint16_t)i;
 		fs[i].match = &m;
-		fs[i].outputs = &out;
-		fs[i].n_outputs = 1;
+		fs[i].apply = &out;
+		fs[i].n_apply = 1;
+		fs[i].goto_table = VS_OFP_NO_GOTO;
 		fs[i].packet_count = (uint64_t)i * 10;
 	}
 	vs_ofp_buf_init(&b);
@@ -608,8 +948,12 @@ Test(ofp_codec, packet_out_round_trips_and_refuses)
 	static const uint8_t frame[64] = {0, 1, 2, 3, 4, 5, 6, 7};
 	struct vs_ofp_packet_out po = {.buffer_id = VS_OFP_NO_BUFFER,
 				       .in_port = VS_OFPP_CONTROLLER,
-				       .outputs = {2, VS_OFPP_FLOOD, VS_OFPP_IN_PORT},
-				       .n_outputs = 3,
+				       .actions = {{.type = VS_OFPACT_OUTPUT, .port = 2},
+						   {.type = VS_OFPACT_OUTPUT,
+						    .port = VS_OFPP_FLOOD},
+						   {.type = VS_OFPACT_OUTPUT,
+						    .port = VS_OFPP_IN_PORT}},
+				       .n_actions = 3,
 				       .data = frame,
 				       .size = sizeof(frame)},
 				 out;
@@ -621,10 +965,10 @@ Test(ofp_codec, packet_out_round_trips_and_refuses)
 	cr_assert_eq(b.len, 24 + 3 * 16 + 64);
 	cr_assert_eq(vs_ofp_dec_packet_out(b.data, b.len, &out, &e), 0);
 	cr_expect_eq(out.in_port, VS_OFPP_CONTROLLER);
-	cr_assert_eq(out.n_outputs, 3);
-	cr_expect_eq(out.outputs[0], 2);
-	cr_expect_eq(out.outputs[1], VS_OFPP_FLOOD);
-	cr_expect_eq(out.outputs[2], VS_OFPP_IN_PORT);
+	cr_assert_eq(out.n_actions, 3);
+	cr_expect_eq(out.actions[0].port, 2);
+	cr_expect_eq(out.actions[1].port, VS_OFPP_FLOOD);
+	cr_expect_eq(out.actions[2].port, VS_OFPP_IN_PORT);
 	cr_assert_eq(out.size, 64);
 	cr_expect_eq(memcmp(out.data, frame, 64), 0);
 	vs_ofp_buf_free(&b);
@@ -649,5 +993,120 @@ Test(ofp_codec, packet_out_round_trips_and_refuses)
 	vs_ofp_enc_packet_out(&b, 5, &po);
 	cr_expect_eq(vs_ofp_dec_packet_out(b.data, b.len, &out, &e), -EBADMSG);
 	cr_expect_eq(e.code, VS_OFPBRC_BAD_PORT);
+	vs_ofp_buf_free(&b);
+}
+
+Test(ofp_codec, role_round_trips_and_refuses)
+{
+	struct vs_ofp_buf b;
+	struct vs_ofp_err e;
+	uint64_t gen;
+	uint32_t role;
+
+	vs_ofp_buf_init(&b);
+	cr_assert_eq(vs_ofp_enc_role(&b, VS_OFPT_ROLE_REQUEST, 7, VS_OFPCR_ROLE_MASTER,
+				     UINT64_C(0xfedcba9876543210)),
+		     0);
+	cr_assert_eq(b.len, 24);
+	cr_expect_eq(b.data[1], VS_OFPT_ROLE_REQUEST);
+	cr_assert_eq(vs_ofp_dec_role(b.data, b.len, &role, &gen, &e), 0);
+	cr_expect_eq(role, VS_OFPCR_ROLE_MASTER);
+	cr_expect_eq(gen, UINT64_C(0xfedcba9876543210));
+	b.data[11] = 4; /* role 4: no such role */
+	cr_expect_eq(vs_ofp_dec_role(b.data, b.len, &role, &gen, &e), -EBADMSG);
+	cr_expect(e.type == VS_OFPET_ROLE_REQUEST_FAILED && e.code == VS_OFPRRFC_BAD_ROLE);
+	b.data[3] = 16; /* a short body */
+	cr_expect_eq(vs_ofp_dec_role(b.data, 16, &role, &gen, &e), -EBADMSG);
+	cr_expect(e.type == VS_OFPET_BAD_REQUEST && e.code == VS_OFPBRC_BAD_LEN);
+	vs_ofp_buf_free(&b);
+}
+
+Test(ofp_codec, async_defaults_keep_slaves_quiet)
+{
+	struct vs_ofp_async a, back;
+	struct vs_ofp_buf b;
+	struct vs_ofp_err e;
+
+	vs_ofp_async_default(&a);
+	cr_expect(vs_ofp_async_wants(&a, VS_OFPCR_ROLE_EQUAL, VS_OFPT_PACKET_IN, VS_OFPR_NO_MATCH));
+	cr_expect(vs_ofp_async_wants(&a, VS_OFPCR_ROLE_MASTER, VS_OFPT_PACKET_IN, VS_OFPR_ACTION));
+	cr_expect(!vs_ofp_async_wants(&a, VS_OFPCR_ROLE_SLAVE, VS_OFPT_PACKET_IN, VS_OFPR_ACTION));
+	cr_expect(!vs_ofp_async_wants(&a, VS_OFPCR_ROLE_SLAVE, VS_OFPT_FLOW_REMOVED, 0));
+	cr_expect(vs_ofp_async_wants(&a, VS_OFPCR_ROLE_MASTER, VS_OFPT_FLOW_REMOVED, 2));
+	cr_expect(vs_ofp_async_wants(&a, VS_OFPCR_ROLE_SLAVE, VS_OFPT_PORT_STATUS, VS_OFPPR_ADD));
+	cr_expect(
+	    vs_ofp_async_wants(&a, VS_OFPCR_ROLE_SLAVE, VS_OFPT_PORT_STATUS, VS_OFPPR_MODIFY));
+	cr_expect(!vs_ofp_async_wants(&a, VS_OFPCR_ROLE_MASTER, VS_OFPT_PORT_STATUS, 3));
+
+	a.packet_in[1] = 1u << VS_OFPR_ACTION; /* a slave that asks for action packet-ins */
+	a.port_status[0] = 0;
+	vs_ofp_buf_init(&b);
+	cr_assert_eq(vs_ofp_enc_async(&b, VS_OFPT_SET_ASYNC, 3, &a), 0);
+	cr_assert_eq(b.len, 32);
+	cr_assert_eq(vs_ofp_dec_async(b.data, b.len, &back, &e), 0);
+	cr_expect_eq(memcmp(&a, &back, sizeof(a)), 0);
+	cr_expect(
+	    vs_ofp_async_wants(&back, VS_OFPCR_ROLE_SLAVE, VS_OFPT_PACKET_IN, VS_OFPR_ACTION));
+	cr_expect(
+	    !vs_ofp_async_wants(&back, VS_OFPCR_ROLE_SLAVE, VS_OFPT_PACKET_IN, VS_OFPR_NO_MATCH));
+	cr_expect(!vs_ofp_async_wants(&back, VS_OFPCR_ROLE_EQUAL, VS_OFPT_PORT_STATUS, 0));
+	b.data[3] = 28;
+	cr_expect_eq(vs_ofp_dec_async(b.data, 28, &back, &e), -EBADMSG);
+	vs_ofp_buf_free(&b);
+}
+
+Test(ofp_codec, port_status_and_port_stats)
+{
+	struct vs_ofp_port_desc p = {.port_no = 9,
+				     .hw_addr = {2, 0, 0, 0, 0, 9},
+				     .name = "vm9",
+				     .link_down = true,
+				     .curr_speed = 10000000};
+	struct vs_ofp_port_stats st[1200];
+	struct vs_ofp_port_desc back;
+	struct vs_ofp_buf b;
+	struct vs_ofp_err e;
+	uint8_t reason;
+	size_t off;
+	uint32_t i, n, msgs;
+
+	vs_ofp_buf_init(&b);
+	cr_assert_eq(vs_ofp_enc_port_status(&b, 0, VS_OFPPR_DELETE, &p), 0);
+	cr_assert_eq(b.len, 80);
+	cr_assert_eq(vs_ofp_dec_port_status(b.data, b.len, &reason, &back, &e), 0);
+	cr_expect_eq(reason, VS_OFPPR_DELETE);
+	cr_expect_eq(back.port_no, 9);
+	cr_expect_str_eq(back.name, "vm9");
+	cr_expect(back.link_down && !back.port_down);
+	cr_expect_eq(back.curr_speed, 10000000);
+	cr_expect_eq(memcmp(back.hw_addr, p.hw_addr, 6), 0);
+	b.len = 0;
+
+	/* 112 bytes a port: 584 in a message, the rest in the next ones */
+	memset(st, 0, sizeof(st));
+	for (i = 0; i < 1200; i++) {
+		st[i].port_no = i + 1;
+		st[i].rx_packets = i;
+		st[i].tx_dropped = 2 * i;
+	}
+	cr_assert_eq(vs_ofp_enc_port_stats_reply(&b, 5, st, 1200), 0);
+	for (off = 0, n = 0, msgs = 0; off < b.len; msgs++) {
+		size_t len = (size_t)b.data[off + 2] << 8 | b.data[off + 3];
+		bool more = (b.data[off + 11] & VS_OFPMPF_MORE) != 0;
+
+		cr_assert_eq(b.data[off + 1], VS_OFPT_MULTIPART_REPLY);
+		cr_assert_eq(b.data[off + 9], VS_OFPMP_PORT_STATS);
+		cr_assert_eq((len - 16) % 112, 0);
+		n += (uint32_t)((len - 16) / 112);
+		cr_expect_eq(more, off + len < b.len);
+		if (off == 0) { /* the second port: rx_packets 1, tx_dropped 2 */
+			cr_expect_eq(b.data[16 + 112 + 3], 2);
+			cr_expect_eq(b.data[16 + 112 + 8 + 7], 1);
+			cr_expect_eq(b.data[16 + 112 + 48 + 7], 2);
+		}
+		off += len;
+	}
+	cr_expect_eq(n, 1200);
+	cr_expect_eq(msgs, 3);
 	vs_ofp_buf_free(&b);
 }

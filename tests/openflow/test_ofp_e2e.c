@@ -5,8 +5,10 @@
  * dumps it with its packet counter, sees malformed or unsupported flows
  * refused with their error codes, and deletes everything; nfvswitch-ctl
  * shows the rule with source openflow, the file's rule untouched, and the
- * port counters show traffic following the flow. Skipped (cr_skip) only
- * when ovs-ofctl is not installed.
+ * port counters show traffic following the flow. dump-ports reads the
+ * switch's port counters (PORT_STATS) and dump-ports-desc their state;
+ * ovs-ofctl monitor sees PORT_STATUS when a reload adds and removes ports.
+ * Skipped (cr_skip) only when ovs-ofctl is not installed.
  */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
@@ -25,7 +27,7 @@
 
 #define OFCTL "/usr/bin/ovs-ofctl"
 
-static char dir[64], cfg_path[128], sock[128], prefix[64], target[64];
+static char dir[64], cfg_path[128], sock[128], prefix[64], target[64], cfg_text[2048];
 static pid_t daemon_pid;
 
 static const char *
@@ -193,6 +195,7 @@ daemon_up(void)
 	cr_assert_not_null(f);
 	fputs(text, f);
 	fclose(f);
+	snprintf(cfg_text, sizeof(cfg_text), "%s", text);
 	daemon_pid = fork();
 	cr_assert_geq(daemon_pid, 0);
 	if (daemon_pid == 0) {
@@ -284,15 +287,15 @@ Test(openflow, ovs_ofctl_add_dump_delete_and_traffic)
 	cr_expect_gt(s0_after, s0_before, "s0 got nothing");
 
 	/* refused with the exact error, nothing installed */
-	cr_expect_neq(ofctl(&out, "add-flow", "priority=5,actions=goto_table:1"), 0);
-	cr_expect(strstr(out, "OFPBIC_UNSUP_INST") != NULL, "%s", out);
+	cr_expect_neq(ofctl(&out, "add-flow", "table=1,priority=5,actions=goto_table:1"), 0);
+	cr_expect(strstr(out, "OFPBIC_BAD_TABLE_ID") != NULL, "%s", out);
 	free(out);
 	cr_expect_neq(ofctl(&out, "add-flow", "priority=5,in_port=9,actions=drop"), 0);
 	cr_expect(strstr(out, "OFPBMC_BAD_VALUE") != NULL, "%s", out);
 	free(out);
-	cr_expect_neq(
-	    ofctl(&out, "add-flow", "priority=5,ip,nw_src=10.0.0.0/255.0.255.0,actions=drop"), 0);
-	cr_expect(strstr(out, "OFPBMC_BAD_NW_ADDR_MASK") != NULL, "%s", out);
+	/* a VID mask must say whether there is a tag (OFPVID_PRESENT) */
+	cr_expect_neq(ofctl(&out, "add-flow", "priority=5,vlan_vid=0x0064/0x0fff,actions=drop"), 0);
+	cr_expect(strstr(out, "OFPBMC_BAD_MASK") != NULL, "%s", out);
 	free(out);
 	r = rules_of("openflow");
 	cr_expect_eq(json_array_size(r), 1);
@@ -319,4 +322,178 @@ Test(openflow, ovs_ofctl_add_dump_delete_and_traffic)
 	cr_expect_gt(s1_b, s1_a, "the file rule stopped forwarding");
 	usleep(300000);
 	cr_expect_eq(port_tx("s0"), s0_before, "s0 still gets traffic after del-flows");
+}
+
+/* The value after `key` (e.g. "tx pkts=") in text from `from` on; -1 when none. */
+static long long
+field(const char *text, const char *from, const char *key)
+{
+	const char *p = strstr(text, from);
+
+	p = p ? strstr(p, key) : NULL;
+	return p ? atoll(p + strlen(key)) : -1;
+}
+
+/*
+ * dump-ports: PORT_STATS for every port and for one, the counters between
+ * two readings of nfvswitch-ctl's; an unknown port is BAD_PORT.
+ * dump-ports-desc: every port LIVE, with its number and name.
+ */
+Test(openflow, ovs_ofctl_dump_ports)
+{
+	json_int_t s1_a, s1_b;
+	long long tx;
+	char *out;
+
+	cr_assert_eq(ofctl(&out, "dump-ports", NULL), 0, "dump-ports: %s", out);
+	cr_expect(strstr(out, "OFPST_PORT reply") != NULL && strstr(out, ": 3 ports") != NULL, "%s",
+		  out);
+	cr_expect(strstr(out, "duration=") != NULL, "%s", out);
+	free(out);
+
+	/* s0 (ofport 2): nothing goes there without a flow */
+	cr_assert_eq(ofctl(&out, "dump-ports", "2"), 0, "dump-ports 2: %s", out);
+	cr_expect(strstr(out, ": 1 ports") != NULL, "%s", out);
+	cr_expect_eq(field(out, "port", "tx pkts="), 0, "%s", out);
+	cr_expect_eq(field(out, "port", "rx pkts="), 0, "%s", out);
+	free(out);
+
+	/* s1 (ofport 7) gets the file rule's traffic: the OpenFlow counter is
+	 * the switch's, read between two of nfvswitch-ctl's readings */
+	s1_a = port_tx("s1");
+	cr_assert_eq(ofctl(&out, "dump-ports", "7"), 0, "dump-ports 7: %s", out);
+	s1_b = port_tx("s1");
+	tx = field(out, "port", "tx pkts=");
+	cr_expect(tx >= s1_a && tx <= s1_b, "s1 tx %lld outside [%lld, %lld]: %s", tx,
+		  (long long)s1_a, (long long)s1_b, out);
+	cr_expect_gt(tx, 0, "%s", out);
+	free(out);
+
+	/* the input port: received, nothing dropped */
+	cr_assert_eq(ofctl(&out, "dump-ports", "1"), 0, "dump-ports 1: %s", out);
+	cr_expect_gt(field(out, "port", "rx pkts="), 0, "%s", out);
+	free(out);
+
+	ofctl(&out, "dump-ports", "9"); /* ovs-ofctl prints the error, exits 0 */
+	cr_expect(strstr(out, "OFPBRC_BAD_PORT") != NULL, "%s", out);
+	free(out);
+
+	cr_assert_eq(ofctl(&out, "dump-ports-desc", NULL), 0, "dump-ports-desc: %s", out);
+	cr_expect(strstr(out, " 7(s1)") != NULL && strstr(out, " 1(up)") != NULL, "%s", out);
+	cr_expect(strstr(out, "LIVE") != NULL, "%s", out);
+	cr_expect_null(strstr(out, "LINK_DOWN"), "%s", out);
+	free(out);
+}
+
+static pid_t monitor_pid;
+
+/* A test's .fini replaces the suite's: the monitor, then the daemon. */
+static void
+monitor_stop(void)
+{
+	if (monitor_pid > 0) {
+		kill(monitor_pid, SIGKILL);
+		waitpid(monitor_pid, NULL, 0);
+		monitor_pid = 0;
+	}
+	daemon_down();
+}
+
+/* Write the daemon's config anew with extra appended to its ports, reload. */
+static void
+reload_with(const char *extra)
+{
+	char *argv[] = {(char *)env("NFVSWITCH_CTL_BIN"), "-s", sock, "reload", NULL};
+	char text[4096], *out;
+	FILE *f;
+	const char *rules = strstr(cfg_text, "rules:");
+
+	cr_assert_not_null(rules);
+	snprintf(text, sizeof(text), "%.*s%s%s", (int)(rules - cfg_text), cfg_text, extra, rules);
+	f = fopen(cfg_path, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+	cr_assert_eq(run(argv, &out), 0, "reload: %s", out);
+	free(out);
+}
+
+/* Wait (up to 10 s) until the monitor's output holds what; whether it did. */
+static bool
+monitor_wait(const char *path, const char *what)
+{
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		if (strstr(slurp(path), what) != NULL)
+			return true;
+		usleep(50000);
+	}
+	return false;
+}
+
+/*
+ * PORT_STATUS: ovs-ofctl monitor (a real controller's view) sees a reload
+ * add a net_null port (ADD, with its number and name), a vhost server port
+ * without its guest (ADD, LINK_DOWN), and a reload remove both (DELETE,
+ * which ovs-ofctl prints DEL).
+ */
+Test(openflow, ovs_ofctl_monitor_port_status, .fini = monitor_stop)
+{
+	char mon[160], extra[512], unixctl[200], *out;
+	unsigned id = (unsigned)getpid() % 100;
+	json_t *j;
+
+	snprintf(mon, sizeof(mon), "%s/monitor.out", dir);
+	snprintf(unixctl, sizeof(unixctl), "--unixctl=%s/ofctl.ctl", dir);
+	monitor_pid = fork();
+	cr_assert_geq(monitor_pid, 0);
+	if (monitor_pid == 0) {
+		int o = open(mon, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		dup2(o, 1);
+		dup2(o, 2);
+		execl(OFCTL, OFCTL, "-O", "OpenFlow13", unixctl, "monitor", target, NULL);
+		_exit(127);
+	}
+	/* the monitor is connected once the switch shows a connection up */
+	for (int i = 0; i < 200; i++) {
+		json_t *c;
+		bool up;
+
+		j = ctl_json("openflow");
+		c = json_array_get(json_object_get(j, "conns"), 0);
+		up = json_is_true(json_object_get(c, "up"));
+		json_decref(j);
+		if (up)
+			break;
+		cr_assert_eq(waitpid(monitor_pid, NULL, WNOHANG), 0, "monitor exited: %s",
+			     slurp(mon));
+		usleep(50000);
+	}
+
+	snprintf(extra, sizeof(extra),
+		 "  - {name: s2, type: ethdev, device: \"net_null%u,no-rx=1\"}\n"
+		 "  - {name: v0, type: vhost, path: %s/v0.sock, mode: server}\n",
+		 id + 50, dir);
+	reload_with(extra);
+	cr_expect(monitor_wait(mon, "ADD: 4(s2)"), "no PORT_STATUS ADD for s2: %s", slurp(mon));
+	cr_expect(monitor_wait(mon, "ADD: 5(v0)"), "no PORT_STATUS ADD for v0: %s", slurp(mon));
+	{
+		const char *v0 = strstr(slurp(mon), "ADD: 5(v0)");
+
+		cr_expect(v0 != NULL && strstr(v0, "LINK_DOWN") != NULL,
+			  "v0 has no guest: its link is down: %s", slurp(mon));
+	}
+	cr_assert_eq(ofctl(&out, "dump-ports-desc", NULL), 0);
+	cr_expect(strstr(out, " 4(s2)") != NULL && strstr(out, " 5(v0)") != NULL, "%s", out);
+	free(out);
+
+	reload_with("");
+	cr_expect(monitor_wait(mon, "DEL: 4(s2)"), "no PORT_STATUS DELETE for s2: %s", slurp(mon));
+	cr_expect(monitor_wait(mon, "DEL: 5(v0)"), "no PORT_STATUS DELETE for v0: %s", slurp(mon));
+	j = ctl_json("openflow");
+	cr_expect_geq(json_integer_value(json_object_get(j, "port_status_sent")), 4, "%s",
+		      json_dumps(j, 0));
+	json_decref(j);
 }

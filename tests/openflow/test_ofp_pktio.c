@@ -17,6 +17,20 @@
  * NO_BUFFER, BARRIER) against the passive listener: OUTPUT to a port, FLOOD,
  * IN_PORT and ALL leave exactly the ports they name (each port's tx pcap
  * holds the frame or not), and a bad output port or in_port gets its error.
+ *
+ * roles_two_controllers: ofp_roles.py plays two controllers (master, slave,
+ * takeover, stale generation_id, SET_ASYNC) with os-ken's message classes.
+ *
+ * controller_loss_secure / _standalone: the learning switch's flows are in,
+ * osken-manager is killed; the flows carry exact counts of pings while it is
+ * gone, frames to an unknown MAC are packet-ins nobody gets (secure) or go
+ * through the fallback rule (standalone); it is started again: the fallback
+ * goes and the learned flows are the same rules. *
+ * port_status_on_link_change: a net_tap port's interface set down and up:
+ * PORT_STATUS MODIFY with LINK_DOWN, then LIVE, to a connected client.
+ *
+ * port_status_on_vhost_guest: dpdk-testpmd (net_virtio_user) comes to a
+ * vhost server port and is killed: PORT_STATUS MODIFY LIVE, then LINK_DOWN.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -30,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -41,13 +56,15 @@
 
 #include "vs_ofp.h"
 
-#define OSKEN "/usr/bin/osken-manager"
-#define IP    "/usr/sbin/ip"
-#define PING  "/usr/bin/ping"
+#define OSKEN  "/usr/bin/osken-manager"
+#define PYTHON "/usr/bin/python3"
+#define IP     "/usr/sbin/ip"
+#define PING   "/usr/bin/ping"
 
 static char dir[64], cfg_path[128], sock[128], prefix[64], log_path[160];
 static char ns[2][32], veth[2][16];
-static pid_t daemon_pid, osken_pid;
+static pid_t daemon_pid, osken_pid, guest_pid;
+static char gprefix[64]; /* the testpmd guest's --file-prefix */
 
 static const char *
 env(const char *name)
@@ -236,6 +253,7 @@ cleanup(void)
 	char path[128];
 	int i;
 
+	stop(&guest_pid, false);
 	stop(&daemon_pid, false);
 	stop(&osken_pid, true);
 	for (i = 0; i < 2; i++) {
@@ -248,6 +266,10 @@ cleanup(void)
 		return;
 	snprintf(path, sizeof(path), "/var/run/dpdk/%s", prefix);
 	nftw(path, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	if (gprefix[0] != '\0') {
+		snprintf(path, sizeof(path), "/var/run/dpdk/%s", gprefix);
+		nftw(path, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	}
 	nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 
@@ -303,22 +325,23 @@ conn0(json_t *j)
 	return json_array_get(json_object_get(j, "conns"), 0);
 }
 
-Test(openflow_pktio, osken_learning_switch, .fini = cleanup, .timeout = 60)
+/*
+ * Namespaces a (10.99.0.1) and b (10.99.0.2) on veth pairs, osken-manager
+ * running app, the daemon connected to it with tables: 4; returns once the
+ * controller's first flows are in. *olog_out: os-ken's log path.
+ */
+static void
+osken_setup(const char *app, const char *name, char *olog, size_t olog_size)
 {
 	unsigned id = (unsigned)getpid() % 100, port = 30000 + (unsigned)getpid() % 20000;
-	char text[2048], olog[160], *out, ports[8], *olog_text = NULL;
-	const char *app;
-	json_t *j, *r, *e;
-	uint64_t t0 = now_ms();
-	json_int_t pins;
-	size_t i, learned = 0;
+	char text[2048], ports[8], *olog_text = NULL;
+	json_t *j, *r;
+	size_t learned = 0;
 	int k;
 
 	if (access(OSKEN, X_OK) != 0)
 		cr_skip_test("osken-manager is not installed (apt-get install python3-os-ken)");
-	app = env("VS_OSKEN_APP");
-	workdir("ofp-osken");
-
+	workdir(name);
 	/* host a (10.99.0.1) and host b (10.99.0.2), each in its namespace behind
 	 * a veth pair whose root end the switch opens with AF_PACKET */
 	for (k = 0; k < 2; k++) {
@@ -335,7 +358,7 @@ Test(openflow_pktio, osken_learning_switch, .fini = cleanup, .timeout = 60)
 		cr_assert_eq(ip("link set %s up", veth[k]), 0);
 	}
 
-	snprintf(olog, sizeof(olog), "%s/osken.log", dir);
+	snprintf(olog, olog_size, "%s/osken.log", dir);
 	snprintf(ports, sizeof(ports), "%u", port);
 	osken_pid = fork();
 	cr_assert_geq(osken_pid, 0);
@@ -362,7 +385,7 @@ Test(openflow_pktio, osken_learning_switch, .fini = cleanup, .timeout = 60)
 		 "       log_level: \"*:notice\", extra_args: [\"--no-pci\"]}\n"
 		 "workers: [{lcore: 1}]\n"
 		 "control: {stats_interval_ms: 0, socket: %s}\n"
-		 "openflow: {controllers: [\"tcp:127.0.0.1:%u\"], datapath_id: 0x14}\n"
+		 "openflow: {controllers: [\"tcp:127.0.0.1:%u\"], datapath_id: 0x14, tables: 4}\n"
 		 "ports:\n"
 		 "  - {name: a, type: ethdev, device: \"net_af_packet%u,iface=%s\"}\n"
 		 "  - {name: b, type: ethdev, device: \"net_af_packet%u,iface=%s\"}\n",
@@ -386,7 +409,18 @@ Test(openflow_pktio, osken_learning_switch, .fini = cleanup, .timeout = 60)
 	cr_expect_str_eq(json_string_value(json_object_get(conn0(j), "kind")), "active");
 	cr_expect(json_is_true(json_object_get(conn0(j), "up")), "%s", json_dumps(j, 0));
 	json_decref(j);
+}
 
+Test(openflow_pktio, osken_learning_switch, .fini = cleanup, .timeout = 60)
+{
+	char olog[160], *out, *olog_text = NULL;
+	json_t *j, *r, *e;
+	uint64_t t0 = now_ms();
+	json_int_t pins;
+	size_t i, learned = 0;
+	int k;
+
+	osken_setup(env("VS_OSKEN_APP"), "ofp-osken", olog, sizeof(olog));
 	/* a pings b through the switch: ARP and the first echo go to os-ken */
 	{
 		char target[] = "10.99.0.2";
@@ -441,6 +475,70 @@ Test(openflow_pktio, osken_learning_switch, .fini = cleanup, .timeout = 60)
 		      "the learned flows do not carry the traffic: %s", json_dumps(j, 0));
 	json_decref(j);
 	cr_expect_lt(now_ms() - t0, 30000, "took %llu ms", (unsigned long long)(now_ms() - t0));
+}
+
+/* os-ken's two-table app: table 0 classifies and goes to table 1, which
+ * learns; pings get through only if goto_table, the table-1 miss flow's
+ * packet-ins (which must say table 1) and the learned table-1 flows work. */
+Test(openflow_pktio, osken_two_tables, .fini = cleanup, .timeout = 60)
+{
+	char olog[160], *out, *olog_text;
+	json_t *j, *fl;
+	json_int_t pins;
+	int k;
+
+	osken_setup(env("VS_OSKEN_TABLES_APP"), "ofp-osken2", olog, sizeof(olog));
+	for (k = 0; k < 100; k++) {
+		j = ctl_json("openflow");
+		fl = json_object_get(j, "flows");
+		if (json_integer_value(json_object_get(fl, "flows")) >= 4)
+			break;
+		json_decref(j);
+		j = NULL;
+		usleep(100000);
+	}
+	cr_assert_lt(k, 100, "os-ken's four flows never came: %s", slurp(olog));
+	cr_expect_eq(json_integer_value(json_object_get(fl, "tables")), 4);
+	json_decref(j);
+	{
+		char target[] = "10.99.0.2";
+		char *argv[] = {IP,   "netns", "exec", ns[0], PING,   "-c", "3",
+				"-i", "0.2",   "-w",   "10",  target, NULL};
+
+		k = run(argv, &out);
+	}
+	j = ctl_json("openflow");
+	olog_text = strdup(slurp(olog));
+	cr_assert_eq(k, 0, "ping a -> b failed: %s\nopenflow: %s\nos-ken: %s\ndaemon: %s", out,
+		     json_dumps(j, 0), olog_text, slurp(log_path));
+	free(out);
+	cr_expect(strstr(olog_text, "packet-in table=1 reason=") != NULL, "%s", olog_text);
+	cr_expect_null(strstr(olog_text, "packet-in table=0"), "a packet-in from table 0: %s",
+		       olog_text);
+	free(olog_text);
+	/* 3 table-0 flows, table 1's miss flow and the two learned flows; the
+	 * two goto flows of table 0 each combine with table 1's three flows,
+	 * and the drop flow is one rule of its own */
+	fl = json_object_get(j, "flows");
+	cr_expect_eq(json_integer_value(json_object_get(fl, "flows")), 6, "%s", json_dumps(j, 0));
+	cr_expect_eq(json_integer_value(json_object_get(fl, "classifier_rules")), 7, "%s",
+		     json_dumps(j, 0));
+	pins = json_integer_value(json_object_get(conn0(j), "packet_ins"));
+	json_decref(j);
+	/* from now on the learned table-1 flows carry the pings */
+	{
+		char target[] = "10.99.0.1";
+		char *argv[] = {IP,   "netns", "exec", ns[1], PING,   "-c", "3",
+				"-i", "0.2",   "-w",   "5",   target, NULL};
+
+		k = run(argv, &out);
+	}
+	cr_expect_eq(k, 0, "ping b -> a failed: %s", out);
+	free(out);
+	j = ctl_json("openflow");
+	cr_expect_leq(json_integer_value(json_object_get(conn0(j), "packet_ins")), pins + 2,
+		      "the learned table-1 flows do not carry the traffic: %s", json_dumps(j, 0));
+	json_decref(j);
 }
 
 /* ---- a minimal client's packet-outs ------------------------------------------- */
@@ -503,12 +601,13 @@ static struct vs_ofp_err
 packet_out(uint32_t xid, uint32_t in_port, uint32_t out, const uint8_t *frame, size_t size)
 {
 	static uint8_t buf[VS_OFP_MAX_MSG];
-	struct vs_ofp_packet_out po = {.buffer_id = VS_OFP_NO_BUFFER,
-				       .in_port = in_port,
-				       .outputs = {out},
-				       .n_outputs = 1,
-				       .data = frame,
-				       .size = size};
+	struct vs_ofp_packet_out po = {
+	    .buffer_id = VS_OFP_NO_BUFFER,
+	    .in_port = in_port,
+	    .actions = {{.type = VS_OFPACT_OUTPUT, .port = out, .max_len = VS_OFPCML_NO_BUFFER}},
+	    .n_actions = 1,
+	    .data = frame,
+	    .size = size};
 	struct vs_ofp_err e = {0xffff, 0};
 	struct vs_ofp_buf b;
 	struct vs_ofp_hdr h;
@@ -677,6 +776,599 @@ Test(openflow_pktio, packet_out_client, .fini = cleanup, .timeout = 60)
 	cr_expect_eq(json_integer_value(json_object_get(conn0(j), "errors_sent")), 2, "%s",
 		     json_dumps(j, 0));
 	json_decref(j);
+	close(ofd);
+	ofd = -1;
+}
+
+/* ---- roles: two controllers ---------------------------------------------------- */
+
+/* A pcap of one 64-byte non-IP broadcast frame at path. */
+static void
+write_pcap(const char *path)
+{
+	static const uint32_t ghdr[6] = {0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1};
+	uint32_t rec[4] = {0, 0, 64, 64};
+	uint8_t f[64];
+	FILE *fp = fopen(path, "wb");
+
+	cr_assert_not_null(fp);
+	frame_of(f, 0x77);
+	fwrite(ghdr, sizeof(ghdr), 1, fp);
+	fwrite(rec, sizeof(rec), 1, fp);
+	fwrite(f, sizeof(f), 1, fp);
+	fclose(fp);
+}
+
+/*
+ * Two controllers on the passive listener, driven by ofp_roles.py (os-ken's
+ * message classes over sockets): master/slave/equal, IS_SLAVE refusals,
+ * STALE generation_ids, takeover, packet-ins and FLOW_REMOVED only to those
+ * that want them.
+ * Then show openflow: the roles of both connections, one stale refusal.
+ */
+Test(openflow_pktio, roles_two_controllers, .fini = cleanup, .timeout = 60)
+{
+	unsigned id = (unsigned)getpid() % 100, port = 30000 + (unsigned)getpid() % 20000;
+	char text[2048], in[160], ports[8], *out;
+	char *probe[] = {PYTHON, "-c", "import os_ken.ofproto.ofproto_v1_3_parser", NULL};
+	char *argv[] = {PYTHON, (char *)env("VS_OFP_ROLES"), ports, NULL};
+	json_t *j, *c;
+	size_t i;
+	int k, masters = 0, equals = 0;
+
+	if (access(PYTHON, X_OK) != 0 || run(probe, NULL) != 0)
+		cr_skip_test("python3-os-ken is not installed");
+	workdir("ofp-roles");
+	snprintf(in, sizeof(in), "%s/in.pcap", dir);
+	write_pcap(in);
+	snprintf(ports, sizeof(ports), "%u", port);
+	snprintf(text, sizeof(text),
+		 "dpdk: {main_lcore: 0, memory_mb: 256, no_huge: true, file_prefix: %s,\n"
+		 "       log_level: \"*:notice\", extra_args: [\"--no-pci\"]}\n"
+		 "workers: [{lcore: 1}]\n"
+		 "control: {stats_interval_ms: 0, socket: %s}\n"
+		 "openflow: {listen: \"ptcp:%u\", table_miss: controller, packet_in_rate: 50}\n"
+		 "ports:\n"
+		 "  - {name: in, type: ethdev, device: \"net_pcap%u,rx_pcap=%s,infinite_rx=1\"}\n"
+		 "  - {name: s1, type: ethdev, device: \"net_null%u,no-rx=1\"}\n",
+		 prefix, sock, port, id, in, id + 100);
+	daemon_start(text, "openflow: listening");
+
+	k = run(argv, &out);
+	cr_assert_eq(k, 0, "ofp_roles.py: %s\ndaemon: %s", out, slurp(log_path));
+	free(out);
+
+	j = ctl_json("openflow");
+	json_array_foreach(json_object_get(j, "conns"), i, c)
+	{
+		const char *r = json_string_value(json_object_get(c, "role"));
+
+		masters += r != NULL && strcmp(r, "master") == 0;
+		equals += r != NULL && strcmp(r, "equal") == 0;
+	}
+	/* the script has closed its sockets: the daemon may not have seen it yet */
+	cr_expect(json_array_size(json_object_get(j, "conns")) == 0 ||
+		      (masters == 1 && equals == 1),
+		  "%s", json_dumps(j, 0));
+	c = json_object_get(j, "roles");
+	cr_expect_eq(json_integer_value(json_object_get(c, "generation_id")), 11, "%s",
+		     json_dumps(j, 0));
+	cr_expect_eq(json_integer_value(json_object_get(c, "stale_refused")), 1, "%s",
+		     json_dumps(j, 0));
+	json_decref(j);
+}
+
+/* ---- controller loss and return --------------------------------------------------- */
+
+/*
+ * Hosts a (10.99.0.1, 02:99:00:00:00:01) and b (10.99.0.2, :02) in their
+ * namespaces behind veth pairs, IPv6 off, with permanent neighbour entries
+ * for each other and for 10.99.0.77 at 02:99:00:00:00:77, which no host has:
+ * no ARP at all, so every frame on the wire is one the test sent.
+ */
+static void
+hosts_up(const char *tag)
+{
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		snprintf(ns[k], sizeof(ns[k]), "vs-%s-%c-%d", tag, 'a' + k, getpid());
+		snprintf(veth[k], sizeof(veth[k]), "vs%.2s%c%d", tag, 'a' + k, getpid() % 100000);
+		cr_assert_eq(ip("netns add %s", ns[k]), 0, "ip netns add %s", ns[k]);
+		no_ipv6(ns[k], "default");
+		cr_assert_eq(ip("link add %s type veth peer name eth0 netns %s", veth[k], ns[k]),
+			     0);
+		cr_assert_eq(ip("-n %s link set eth0 address 02:99:00:00:00:0%d", ns[k], k + 1), 0);
+		cr_assert_eq(ip("-n %s addr add 10.99.0.%d/24 dev eth0", ns[k], k + 1), 0);
+		cr_assert_eq(ip("-n %s link set eth0 up", ns[k]), 0);
+		cr_assert_eq(ip("-n %s link set lo up", ns[k]), 0);
+		cr_assert_eq(ip("-n %s neigh replace 10.99.0.%d lladdr 02:99:00:00:00:0%d dev eth0 "
+				"nud permanent",
+				ns[k], 2 - k, 2 - k),
+			     0);
+		no_ipv6(NULL, veth[k]);
+		cr_assert_eq(ip("link set %s up", veth[k]), 0);
+	}
+	cr_assert_eq(ip("-n %s neigh replace 10.99.0.77 lladdr 02:99:00:00:00:77 dev eth0 nud "
+			"permanent",
+			ns[0]),
+		     0);
+}
+
+static char osken_log[160];
+
+/* osken-manager with our learning switch on 127.0.0.1:port; waits until it listens. */
+static void
+osken_start(unsigned port)
+{
+	char ports[8];
+	int k;
+
+	snprintf(osken_log, sizeof(osken_log), "%s/osken.log", dir);
+	snprintf(ports, sizeof(ports), "%u", port);
+	osken_pid = fork();
+	cr_assert_geq(osken_pid, 0);
+	if (osken_pid == 0) {
+		int fd = open(osken_log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+		setpgid(0, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execl(OSKEN, "osken-manager", "--ofp-listen-host", "127.0.0.1",
+		      "--ofp-tcp-listen-port", ports, env("VS_OSKEN_APP"), NULL);
+		_exit(127);
+	}
+	setpgid(osken_pid, osken_pid);
+	for (k = 0; k < 300 && !tcp_listening(port); k++) {
+		cr_assert_eq(waitpid(osken_pid, NULL, WNOHANG), 0, "osken-manager exited: %s",
+			     slurp(osken_log));
+		usleep(50000);
+	}
+	cr_assert_lt(k, 300, "osken-manager not listening after 15 s: %s", slurp(osken_log));
+}
+
+/* ping from host k to ip: count echoes 0.2 s apart; with w > 0, until count
+ * replies or w seconds, else exactly count echoes. The exit status. */
+static int
+ping_from(int k, const char *ip_addr, int count, int w, char **out)
+{
+	char c[8], ws[8];
+	char *argv[] = {IP,  "netns", "exec", ns[k],	       PING, "-c", c, "-i", "0.2", "-W",
+			"1", "-w",    ws,     (char *)ip_addr, NULL};
+
+	snprintf(c, sizeof(c), "%d", count);
+	snprintf(ws, sizeof(ws), "%d", w);
+	if (w <= 0) { /* no deadline: -c counts the echoes sent */
+		argv[11] = (char *)ip_addr;
+		argv[12] = NULL;
+	}
+	return run(argv, out);
+}
+
+/* The fail state of show openflow, polled until connected == want and, for a
+ * loss, until the switch has had no controller for longer than the probe
+ * interval (5 s); up to 30 s. */
+static void
+wait_fail_state(bool connected)
+{
+	json_t *j = NULL, *f;
+	int k;
+
+	for (k = 0; k < 300; k++) {
+		j = ctl_json("openflow");
+		f = json_object_get(j, "fail");
+		if (json_is_true(json_object_get(f, "controller_connected")) == connected &&
+		    json_is_true(json_object_get(f, "no_controller")) == !connected)
+			break;
+		json_decref(j);
+		j = NULL;
+		usleep(100000);
+	}
+	cr_assert_not_null(j, "controller_connected never became %d", connected);
+	/* the fail mode starts only once the probe interval (5 s) has passed */
+	if (!connected)
+		cr_expect_geq(json_real_value(json_object_get(f, "no_controller_s")), 5.0, "%s",
+			      json_dumps(j, 0));
+	json_decref(j);
+}
+
+/* The rule whose match contains `match` among the rules of source src (a
+ * new reference), or NULL. */
+static json_t *
+rule_with(const char *src, const char *match)
+{
+	json_t *r = rules_of(src), *e, *found = NULL;
+	size_t i;
+
+	json_array_foreach(r, i, e)
+	{
+		const char *m = json_string_value(json_object_get(e, "match"));
+
+		if (found == NULL && m != NULL && strstr(m, match) != NULL)
+			found = json_incref(e);
+	}
+	json_decref(r);
+	return found;
+}
+
+static json_int_t
+packets_of(json_t *rule)
+{
+	return json_integer_value(json_object_get(rule, "packets"));
+}
+
+static json_int_t
+pin_no_controller(void)
+{
+	json_t *j = ctl_json("openflow");
+	json_int_t n =
+	    json_integer_value(json_object_get(json_object_get(j, "packet_in"), "no_controller"));
+
+	json_decref(j);
+	return n;
+}
+
+/*
+ * The learning switch learns a <-> b, then osken-manager is killed and later
+ * started again. While it is gone: the learned flows carry exactly the pings
+ * a sends; frames to an unknown MAC, and an ARP request, are either
+ * packet-ins nobody gets (secure: the ARP never gets an answer) or switched
+ * by the fallback rule (standalone: the ping that needs ARP goes through).
+ * After it returns:
+ * the learned flows are the same rules (ids) and the fallback is gone.
+ */
+static void
+controller_loss(bool standalone)
+{
+	unsigned id = (unsigned)getpid() % 100, port = 30000 + (unsigned)getpid() % 20000;
+	char text[2048], *out;
+	json_t *ab, *ba, *r, *ab2, *ba2, *fb;
+	json_int_t ab0, ba0, nc0;
+	int k;
+
+	if (access(OSKEN, X_OK) != 0)
+		cr_skip_test("osken-manager is not installed (apt-get install python3-os-ken)");
+	workdir(standalone ? "ofp-loss-sa" : "ofp-loss-se");
+	hosts_up(standalone ? "sa" : "se");
+	osken_start(port);
+	snprintf(text, sizeof(text),
+		 "dpdk: {main_lcore: 0, memory_mb: 256, no_huge: true, file_prefix: %s,\n"
+		 "       log_level: \"*:notice\", extra_args: [\"--no-pci\"]}\n"
+		 "workers: [{lcore: 1}]\n"
+		 "control: {stats_interval_ms: 0, socket: %s}\n"
+		 "openflow: {controllers: [\"tcp:127.0.0.1:%u\"], fail_mode: %s}\n"
+		 "ports:\n"
+		 "  - {name: a, type: ethdev, device: \"net_af_packet%u,iface=%s\"}\n"
+		 "  - {name: b, type: ethdev, device: \"net_af_packet%u,iface=%s\"}\n",
+		 prefix, sock, port, standalone ? "standalone" : "secure", id, veth[0], id + 100,
+		 veth[1]);
+	daemon_start(text, "");
+	wait_fail_state(true);
+
+	/* learn: a -> b and b -> a become flows (in_port, eth_dst) -> output */
+	k = ping_from(0, "10.99.0.2", 3, 10, &out);
+	cr_assert_eq(k, 0, "ping a -> b with the controller: %s\n%s", out, slurp(log_path));
+	free(out);
+	for (k = 0; k < 50; k++) {
+		ab = rule_with("openflow", "in_port=a,eth_dst=02:99:00:00:00:02");
+		ba = rule_with("openflow", "in_port=b,eth_dst=02:99:00:00:00:01");
+		if (ab != NULL && ba != NULL)
+			break;
+		json_decref(ab);
+		json_decref(ba);
+		usleep(100000);
+	}
+	cr_assert(k < 50, "no learned flows: %s", json_dumps(rules_of("openflow"), 0));
+	r = rules_of("fallback");
+	cr_expect_eq(json_array_size(r), 0, "a fallback rule with the controller connected");
+	json_decref(r);
+
+	/* the controller goes */
+	stop(&osken_pid, true);
+	wait_fail_state(false);
+	r = rules_of("fallback");
+	cr_assert_eq(json_array_size(r), standalone ? 1 : 0, "fallback rules: %s",
+		     json_dumps(r, 0));
+	json_decref(r);
+
+	/* the learned flows carry exactly the 5 echoes and their 5 replies */
+	ab0 = packets_of(ab);
+	ba0 = packets_of(ba);
+	k = ping_from(0, "10.99.0.2", 5, 10, &out);
+	cr_expect_eq(k, 0, "ping a -> b without the controller: %s", out);
+	cr_expect(strstr(out, "5 received") != NULL, "%s", out);
+	free(out);
+	ab2 = rule_with("openflow", "in_port=a,eth_dst=02:99:00:00:00:02");
+	ba2 = rule_with("openflow", "in_port=b,eth_dst=02:99:00:00:00:01");
+	cr_assert(ab2 != NULL && ba2 != NULL);
+	cr_expect_eq(packets_of(ab2) - ab0, 5, "a -> b flow: %lld then %lld", (long long)ab0,
+		     (long long)packets_of(ab2));
+	cr_expect_eq(packets_of(ba2) - ba0, 5, "b -> a flow: %lld then %lld", (long long)ba0,
+		     (long long)packets_of(ba2));
+	json_decref(ab2);
+	json_decref(ba2);
+
+	/* 4 echoes to a MAC no flow knows: the controller's table-miss flow
+	 * (secure: packet-ins nobody gets) or the fallback (standalone) */
+	nc0 = pin_no_controller();
+	fb = rule_with("fallback", "");
+	ping_from(0, "10.99.0.77", 4, 0, &out);
+	free(out);
+	if (standalone) {
+		json_t *fb2 = rule_with("fallback", "");
+
+		cr_assert_not_null(fb2);
+		cr_expect_eq(packets_of(fb2) - packets_of(fb), 4, "fallback: %s",
+			     json_dumps(fb2, 0));
+		cr_expect_eq(pin_no_controller(), nc0, "packet-ins with the fallback in place");
+		json_decref(fb2);
+	} else {
+		for (k = 0; k < 20 && pin_no_controller() < nc0 + 4; k++)
+			usleep(100000);
+		cr_expect_eq(pin_no_controller(), nc0 + 4, "packet-ins counted no_controller");
+	}
+	json_decref(fb);
+
+	/* a forgets b's address: its ARP request (broadcast) matches no learned
+	 * flow. standalone: the fallback floods it, b's reply follows the
+	 * learned flow, the ping goes through; secure: a packet-in nobody gets */
+	cr_assert_eq(ip("-n %s neigh del 10.99.0.2 dev eth0", ns[0]), 0);
+	k = ping_from(0, "10.99.0.2", 2, 4, &out);
+	if (standalone)
+		cr_expect_eq(k, 0, "ping a -> b needing ARP through the fallback: %s", out);
+	else
+		cr_expect_neq(k, 0, "ARP went through with no controller in secure mode: %s", out);
+	free(out);
+	cr_assert_eq(ip("-n %s neigh replace 10.99.0.2 lladdr 02:99:00:00:00:02 dev eth0 nud "
+			"permanent",
+			ns[0]),
+		     0);
+
+	/* the controller returns: the fallback goes, the learned flows are the
+	 * same rules, and they still carry the traffic */
+	osken_start(port);
+	wait_fail_state(true);
+	r = rules_of("fallback");
+	cr_expect_eq(json_array_size(r), 0, "the fallback stayed: %s", json_dumps(r, 0));
+	json_decref(r);
+	ab2 = rule_with("openflow", "in_port=a,eth_dst=02:99:00:00:00:02");
+	ba2 = rule_with("openflow", "in_port=b,eth_dst=02:99:00:00:00:01");
+	cr_assert(ab2 != NULL && ba2 != NULL, "learned flows gone after the reconnect");
+	cr_expect_eq(json_integer_value(json_object_get(ab2, "id")),
+		     json_integer_value(json_object_get(ab, "id")));
+	cr_expect_eq(json_integer_value(json_object_get(ba2, "id")),
+		     json_integer_value(json_object_get(ba, "id")));
+	ab0 = packets_of(ab2);
+	json_decref(ab2);
+	json_decref(ba2);
+	k = ping_from(0, "10.99.0.2", 3, 10, &out);
+	cr_expect_eq(k, 0, "ping a -> b after the reconnect: %s", out);
+	free(out);
+	ab2 = rule_with("openflow", "in_port=a,eth_dst=02:99:00:00:00:02");
+	cr_expect_eq(packets_of(ab2) - ab0, 3);
+	json_decref(ab2);
+	json_decref(ab);
+	json_decref(ba);
+	cr_expect(strstr(slurp(log_path), "no controller connected any more") != NULL,
+		  "the loss was not logged: %s", slurp(log_path));
+}
+
+Test(openflow_pktio, controller_loss_secure, .fini = cleanup, .timeout = 120)
+{
+	controller_loss(false);
+}
+
+Test(openflow_pktio, controller_loss_standalone, .fini = cleanup, .timeout = 120)
+{
+	controller_loss(true);
+}
+
+/* ---- PORT_STATUS on link changes ------------------------------------------------- */
+
+/* The next PORT_STATUS within about 5 s (other messages skipped). */
+static void
+next_port_status(uint8_t *reason, struct vs_ofp_port_desc *p)
+{
+	static uint8_t buf[VS_OFP_MAX_MSG];
+	struct vs_ofp_hdr h;
+	struct vs_ofp_err e;
+
+	for (;;) {
+		recv_msg(buf, sizeof(buf), &h);
+		if (h.type != VS_OFPT_PORT_STATUS)
+			continue;
+		cr_assert_eq(vs_ofp_dec_port_status(buf, h.length, reason, p, &e), 0);
+		return;
+	}
+}
+
+/*
+ * A net_tap port's interface set down and up again (ip link): the link job
+ * reads the change and a connected client gets PORT_STATUS MODIFY with
+ * LINK_DOWN, then without it.
+ */
+Test(openflow_pktio, port_status_on_link_change, .fini = cleanup, .timeout = 60)
+{
+	unsigned id = (unsigned)getpid() % 100, port = 30000 + (unsigned)getpid() % 20000;
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	static uint8_t buf[VS_OFP_MAX_MSG];
+	struct vs_ofp_port_desc p;
+	char text[2048], tap[16];
+	struct vs_ofp_buf b;
+	struct vs_ofp_hdr h;
+	uint8_t reason;
+
+	if (access("/dev/net/tun", R_OK | W_OK) != 0)
+		cr_skip_test("net_tap needs root and /dev/net/tun");
+	workdir("ofp-link");
+	snprintf(tap, sizeof(tap), "vsofl%d", getpid() % 100000);
+	snprintf(text, sizeof(text),
+		 "dpdk: {main_lcore: 0, memory_mb: 256, no_huge: true, file_prefix: %s,\n"
+		 "       log_level: \"*:notice\", extra_args: [\"--no-pci\"]}\n"
+		 "workers: [{lcore: 1}]\n"
+		 "control: {stats_interval_ms: 0, socket: %s}\n"
+		 "openflow: {listen: \"ptcp:%u\"}\n"
+		 "ports:\n"
+		 "  - {name: n0, type: ethdev, device: \"net_null%u,no-rx=1\"}\n"
+		 "  - {name: t0, type: ethdev, device: \"net_tap%u,iface=%s\", ofport: 6}\n",
+		 prefix, sock, port, id, id, tap);
+	daemon_start(text, "openflow: listening");
+	/* the first link readings (every second) are in before the client connects */
+	usleep(1500000);
+
+	ofd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(ofd, 0);
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(connect(ofd, (struct sockaddr *)&sa, sizeof(sa)), 0, "connect: %s",
+		     strerror(errno));
+	vs_ofp_buf_init(&b);
+	cr_assert_eq(vs_ofp_enc_hello(&b, 1), 0);
+	send_msg(&b);
+	vs_ofp_buf_free(&b);
+	recv_msg(buf, sizeof(buf), &h);
+	cr_assert_eq(h.type, VS_OFPT_HELLO);
+
+	cr_assert_eq(ip("link set %s down", tap), 0);
+	next_port_status(&reason, &p);
+	cr_expect_eq(reason, VS_OFPPR_MODIFY);
+	cr_expect_eq(p.port_no, 6);
+	cr_expect_str_eq(p.name, "t0");
+	cr_expect(p.link_down, "t0 is down, PORT_STATUS says LIVE: %s", slurp(log_path));
+
+	cr_assert_eq(ip("link set %s up", tap), 0);
+	next_port_status(&reason, &p);
+	cr_expect_eq(reason, VS_OFPPR_MODIFY);
+	cr_expect_eq(p.port_no, 6);
+	cr_expect(!p.link_down, "t0 is up, PORT_STATUS says LINK_DOWN");
+	close(ofd);
+	ofd = -1;
+}
+
+/* Connect a minimal client to the listener on port and exchange HELLOs. */
+static void
+client_hello(unsigned port)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	static uint8_t buf[VS_OFP_MAX_MSG];
+	struct vs_ofp_buf b;
+	struct vs_ofp_hdr h;
+
+	ofd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(ofd, 0);
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(connect(ofd, (struct sockaddr *)&sa, sizeof(sa)), 0, "connect: %s",
+		     strerror(errno));
+	vs_ofp_buf_init(&b);
+	cr_assert_eq(vs_ofp_enc_hello(&b, 1), 0);
+	send_msg(&b);
+	vs_ofp_buf_free(&b);
+	recv_msg(buf, sizeof(buf), &h);
+	cr_assert_eq(h.type, VS_OFPT_HELLO);
+}
+
+/* The next PORT_STATUS for port_no within ms (echo requests answered, the
+ * rest skipped); false when none came. */
+static bool
+port_status_within(uint32_t port_no, int ms, uint8_t *reason, struct vs_ofp_port_desc *p)
+{
+	static uint8_t buf[VS_OFP_MAX_MSG];
+	uint64_t end = now_ms() + (uint64_t)ms;
+	struct vs_ofp_hdr h;
+	struct vs_ofp_err e;
+
+	while (now_ms() < end) {
+		struct pollfd pf = {.fd = ofd, .events = POLLIN};
+
+		if (poll(&pf, 1, 100) != 1)
+			continue;
+		recv_msg(buf, sizeof(buf), &h);
+		if (h.type != VS_OFPT_PORT_STATUS)
+			continue;
+		cr_assert_eq(vs_ofp_dec_port_status(buf, h.length, reason, p, &e), 0);
+		if (p->port_no == port_no)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A vhost-user server port's guest (dpdk-testpmd with net_virtio_user, the
+ * real virtio driver) comes and goes: the vhost events reach the channel and
+ * a connected client gets PORT_STATUS MODIFY, LIVE then LINK_DOWN.
+ */
+Test(openflow_pktio, port_status_on_vhost_guest, .fini = cleanup, .timeout = 90)
+{
+	unsigned port = 30000 + (unsigned)getpid() % 20000;
+	char text[2048], vsock[160], vdev[256], glog[160];
+	struct vs_ofp_port_desc p;
+	uint8_t reason;
+
+	if (system("command -v dpdk-testpmd > /dev/null") != 0)
+		cr_skip_test("dpdk-testpmd is not installed");
+	workdir("ofp-vhu");
+	snprintf(vsock, sizeof(vsock), "%s/vm.sock", dir);
+	snprintf(text, sizeof(text),
+		 "dpdk: {main_lcore: 0, memory_mb: 256, no_huge: true, in_memory: true,\n"
+		 "       file_prefix: %s, log_level: \"*:notice\",\n"
+		 "       extra_args: [\"--no-pci\", \"--no-telemetry\"]}\n"
+		 "workers: [{lcore: 1}]\n"
+		 "control: {stats_interval_ms: 0, socket: %s}\n"
+		 "openflow: {listen: \"ptcp:%u\"}\n"
+		 "ports:\n"
+		 "  - {name: vm, type: vhost, path: \"%s\", mode: server, ofport: 3}\n",
+		 prefix, sock, port, vsock);
+	daemon_start(text, "openflow: listening");
+	client_hello(port);
+
+	snprintf(vdev, sizeof(vdev), "net_virtio_user0,path=%s,queues=1,queue_size=256", vsock);
+	snprintf(gprefix, sizeof(gprefix), "vs-ofp-tp-%d", getpid());
+	snprintf(glog, sizeof(glog), "%s/testpmd.log", dir);
+	guest_pid = fork();
+	cr_assert_geq(guest_pid, 0);
+	if (guest_pid == 0) {
+		char *argv[] = {"dpdk-testpmd",
+				"--lcores",
+				"0@0,1@0",
+				"--no-huge",
+				"-m",
+				"256",
+				"--no-pci",
+				"--no-shconf",
+				"--no-telemetry",
+				"--single-file-segments",
+				"--file-prefix",
+				gprefix,
+				"--log-level",
+				"*:warning",
+				"--vdev",
+				vdev,
+				"--",
+				"--total-num-mbufs=4096",
+				"--forward-mode=io",
+				"--auto-start",
+				NULL};
+		int fd = open(glog, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the test */
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	cr_assert(port_status_within(3, 30000, &reason, &p),
+		  "no PORT_STATUS when the guest came: %s", slurp(glog));
+	cr_expect_eq(reason, VS_OFPPR_MODIFY);
+	cr_expect_str_eq(p.name, "vm");
+	cr_expect(!p.link_down, "the guest is up, PORT_STATUS says LINK_DOWN: %s", slurp(log_path));
+
+	kill(guest_pid, SIGKILL);
+	waitpid(guest_pid, NULL, 0);
+	guest_pid = 0;
+	cr_assert(port_status_within(3, 15000, &reason, &p), "no PORT_STATUS when the guest went");
+	cr_expect_eq(reason, VS_OFPPR_MODIFY);
+	cr_expect(p.link_down, "the guest is gone, PORT_STATUS says LIVE");
 	close(ofd);
 	ofd = -1;
 }

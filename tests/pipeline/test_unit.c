@@ -243,6 +243,91 @@ Test(action, every_action_type_compiles)
 	vs_config_free(cfg);
 }
 
+Test(action, masks_compile_to_one_value_mask_pair)
+{
+	struct vs_config *cfg = load(rules_yaml);
+	struct vs_cfg_rule r = cfg->rules[4];
+	struct vs_actions acts;
+	static const uint8_t m4[4] = {255, 0, 255, 0}, k4[4] = {10, 0, 3, 0};
+
+	memset(&r.match, 0, sizeof(r.match));
+	r.match.fields = VS_CFG_M_IP_SRC | VS_CFG_M_IP_PROTO | VS_CFG_M_L4_DST | VS_CFG_M_VLAN_ID;
+	r.match.ip_src.family = 4;
+	r.match.ip_src.masked = true;
+	memcpy(r.match.ip_src.mask, m4, 4);
+	memcpy(r.match.ip_src.addr, k4, 4);
+	r.match.ip_proto = 6;
+	r.match.l4_dst_lo = r.match.l4_dst_hi = 0x50;
+	r.match.l4_dst_mask = 0xfff0;
+	r.match.vlan_masked = true;
+	r.match.vlan_id = 0x60;
+	r.match.vlan_mask = 0xff0;
+	cr_assert_eq(vs_rule_compile(&r, 4, lookup_index, cfg, &acts, matches, 4), 1);
+	cr_expect_arr_eq(matches[0].mask.ip_src, m4, 4);
+	cr_expect_arr_eq(matches[0].key.ip_src, k4, 4);
+	cr_expect_eq(matches[0].key.eth_type, 0x0800);
+	cr_expect_eq(matches[0].key.l4_dst, 0x50);
+	cr_expect_eq(matches[0].mask.l4_dst, 0xfff0);
+	cr_expect_eq(matches[0].key.vlan_tci, VS_VLAN_PRESENT | 0x60);
+	cr_expect_eq(matches[0].mask.vlan_tci, VS_VLAN_PRESENT | 0xff0);
+	/* any tagged frame */
+	r.match.vlan_id = 0;
+	r.match.vlan_mask = 0;
+	cr_assert_eq(vs_rule_compile(&r, 4, lookup_index, cfg, &acts, matches, 4), 1);
+	cr_expect_eq(matches[0].key.vlan_tci, VS_VLAN_PRESENT);
+	cr_expect_eq(matches[0].mask.vlan_tci, VS_VLAN_PRESENT);
+	vs_config_free(cfg);
+}
+
+/* OpenFlow's action set: after the list, pop, push, set fields, output. */
+Test(action, action_set_runs_after_the_list_in_spec_order)
+{
+	struct vs_config *cfg = load(rules_yaml);
+	struct vs_cfg_rule r = cfg->rules[4]; /* one match */
+	struct vs_actions acts;
+	struct vs_cfg_action *a = r.actions;
+
+	memset(r.actions, 0, sizeof(r.actions));
+	/* set: output p1, set_vlan_vid 7, push 0x88a8, pop; list: in_port, set_vlan_pcp 3 */
+	a[0] = (struct vs_cfg_action){.type = VS_CFG_ACT_OUTPUT, .port = "p1", .in_set = true};
+	a[1] =
+	    (struct vs_cfg_action){.type = VS_CFG_ACT_SET_VLAN_VID, .vlan_id = 7, .in_set = true};
+	a[2] = (struct vs_cfg_action){
+	    .type = VS_CFG_ACT_PUSH_VLAN, .vlan_tpid = 0x88a8, .in_set = true};
+	a[3] = (struct vs_cfg_action){.type = VS_CFG_ACT_POP_VLAN, .in_set = true};
+	a[4] = (struct vs_cfg_action){.type = VS_CFG_ACT_IN_PORT};
+	a[5] = (struct vs_cfg_action){.type = VS_CFG_ACT_SET_VLAN_PCP, .vlan_pcp = 3};
+	r.n_actions = 6;
+	cr_assert_eq(vs_rule_compile(&r, 0, lookup_index, cfg, &acts, matches, 4), 1);
+	cr_assert_eq(acts.n, 6);
+	cr_expect_eq(acts.n_tx, 2);
+	cr_expect_eq(acts.a[0].type, VS_ACTION_IN_PORT);
+	cr_expect_eq(acts.a[0].last_tx, 0);
+	cr_expect_eq(acts.a[1].type, VS_ACTION_SET_VLAN_PCP);
+	cr_expect_eq(acts.a[1].tci, 3);
+	cr_expect_eq(acts.a[2].type, VS_ACTION_POP_VLAN);
+	cr_expect_eq(acts.a[3].type, VS_ACTION_PUSH_VLAN);
+	cr_expect_eq(acts.a[3].tpid, 0x88a8);
+	cr_expect_eq(acts.a[4].type, VS_ACTION_SET_VLAN_VID);
+	cr_expect_eq(acts.a[4].tci, 7);
+	cr_expect_eq(acts.a[5].type, VS_ACTION_OUTPUT);
+	cr_expect_eq(acts.a[5].port, 1);
+	cr_expect_eq(acts.a[5].last_tx, 1);
+
+	/* the last output of the set wins; a set without one does nothing */
+	a[3] = (struct vs_cfg_action){.type = VS_CFG_ACT_ALL, .in_set = true};
+	cr_assert_eq(vs_rule_compile(&r, 0, lookup_index, cfg, &acts, matches, 4), 1);
+	cr_expect_eq(acts.a[acts.n - 1].type, VS_ACTION_FLOOD);
+	cr_expect_eq(acts.n_tx, 2);
+	a[3] = (struct vs_cfg_action){.type = VS_CFG_ACT_POP_VLAN, .in_set = true};
+	a[0] = (struct vs_cfg_action){.type = VS_CFG_ACT_SET_ETH_SRC, .in_set = true};
+	cr_assert_eq(vs_rule_compile(&r, 0, lookup_index, cfg, &acts, matches, 4), 1);
+	cr_expect_eq(acts.n, 1, "only the list's in_port");
+	cr_expect_eq(acts.a[0].type, VS_ACTION_IN_PORT);
+	cr_expect_eq(acts.a[0].last_tx, 1);
+	vs_config_free(cfg);
+}
+
 static int
 lookup_none(const char *name, void *arg)
 {

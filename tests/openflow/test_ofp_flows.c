@@ -1,0 +1,973 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * 1,000 OpenFlow 1.3 flows through the real client: a generated file of
+ * flows using every supported match field (masks included) and every
+ * supported action and instruction goes in with `ovs-ofctl -O OpenFlow13
+ * add-flows`, comes back equal from the switch (`ovs-ofctl diff-flows`
+ * normalises both sides: order, counters, durations, spelling), and
+ * `del-flows` with --strict, with a cookie mask and with a masked match
+ * removes exactly the flows it should. Then traffic: flows with push_vlan +
+ * set_field, MAC rewrites, IN_PORT, the action set and ALL, frames from a
+ * net_pcap port added by a reload (so no frame arrives before the flows),
+ * exact counts per port and the exact bytes of every frame in the tx pcaps.
+ * And FLOW_MODs ovs-ofctl would refuse itself, sent raw, answered with their
+ * exact errors and installing nothing. Skipped (cr_skip) only when ovs-ofctl
+ * is not installed.
+ */
+#define _XOPEN_SOURCE 700
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <jansson.h>
+
+#include "vs_ofp.h"
+
+#define OFCTL	"/usr/bin/ovs-ofctl"
+#define N_FLOWS 1000
+
+static char dir[64], cfg_path[128], sock[128], prefix[64], target[64], log_path[160];
+static unsigned port_id, dev_id;
+static pid_t daemon_pid;
+
+static const char *
+env(const char *name)
+{
+	const char *v = getenv(name);
+
+	cr_assert_not_null(v, "%s is not set (run the tests through meson test)", name);
+	return v;
+}
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+static char *
+slurp(const char *path)
+{
+	static char buf[1 << 20];
+	FILE *f = fopen(path, "r");
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (f == NULL)
+		return buf;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* Run argv, stdout+stderr into *out (malloc'd); the exit status. */
+static int
+run(char *const argv[], char **out)
+{
+	char opath[160];
+	int status;
+	pid_t pid;
+
+	snprintf(opath, sizeof(opath), "%s/cmd.out", dir);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		int o = open(opath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		dup2(o, 1);
+		dup2(o, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	if (out)
+		*out = strdup(slurp(opath));
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* ovs-ofctl -O OpenFlow13 [opt] CMD TARGET [ARG]. */
+static int
+ofctl(char **out, const char *opt, const char *cmd, const char *arg)
+{
+	char *argv[8];
+	int n = 0;
+
+	argv[n++] = OFCTL;
+	argv[n++] = "-O";
+	argv[n++] = "OpenFlow13";
+	if (opt != NULL)
+		argv[n++] = (char *)opt;
+	argv[n++] = (char *)cmd;
+	argv[n++] = target;
+	if (arg != NULL)
+		argv[n++] = (char *)arg;
+	argv[n] = NULL;
+	return run(argv, out);
+}
+
+static json_t *
+ctl_json(const char *what)
+{
+	char *argv[] = {
+	    (char *)env("NFVSWITCH_CTL_BIN"), "-s", sock, "--json", "show", (char *)what, NULL};
+	json_error_t jerr;
+	char *out;
+	json_t *j;
+
+	cr_assert_eq(run(argv, &out), 0, "show %s: %s", what, out);
+	j = json_loads(out, 0, &jerr);
+	cr_assert_not_null(j, "not JSON (%s): %s", jerr.text, out);
+	free(out);
+	return j;
+}
+
+/* A port's counter ("rx_pkts", "tx_pkts"); -1 when there is no such port. */
+static json_int_t
+port_count(const char *name, const char *key)
+{
+	json_t *j = ctl_json("ports"), *o;
+	json_int_t v = -1;
+	size_t i;
+
+	json_array_foreach(j, i, o)
+	{
+		if (strcmp(json_string_value(json_object_get(o, "name")), name) == 0)
+			v = json_integer_value(json_object_get(o, key));
+	}
+	json_decref(j);
+	return v;
+}
+
+/* The config: three pcap outputs, and the traffic source `in` when with_in. */
+static void
+write_config(bool with_in)
+{
+	char text[4096];
+	FILE *f;
+	int n;
+
+	n = snprintf(text, sizeof(text),
+		     "dpdk: {main_lcore: 0, memory_mb: 256, no_huge: true, file_prefix: %s,\n"
+		     "       log_level: \"*:notice\", extra_args: [\"--no-pci\"]}\n"
+		     "workers: [{lcore: 1}]\n"
+		     "control: {stats_interval_ms: 0, socket: %s}\n"
+		     "openflow: {listen: \"ptcp:%u\"}\n"
+		     "ports:\n"
+		     "  - {name: o1, type: ethdev, device: \"net_pcap%u,tx_pcap=%s/o1.pcap\"}\n"
+		     "  - {name: o2, type: ethdev, device: \"net_pcap%u,tx_pcap=%s/o2.pcap\"}\n"
+		     "  - {name: o3, type: ethdev, device: \"net_pcap%u,tx_pcap=%s/o3.pcap\"}\n",
+		     prefix, sock, port_id, dev_id, dir, dev_id + 1, dir, dev_id + 2, dir);
+	if (with_in)
+		snprintf(text + n, sizeof(text) - (size_t)n,
+			 "  - {name: in, type: ethdev, device: "
+			 "\"net_pcap%u,rx_pcap=%s/in.pcap,tx_pcap=%s/in_tx.pcap\"}\n",
+			 dev_id + 3, dir, dir);
+	f = fopen(cfg_path, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void
+daemon_up(void)
+{
+	int i;
+
+	if (access(OFCTL, X_OK) != 0)
+		cr_skip_test("ovs-ofctl is not installed (apt-get install openvswitch-common)");
+	snprintf(dir, sizeof(dir), "/tmp/of-flows-1k-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(cfg_path, sizeof(cfg_path), "%s/switch.yaml", dir);
+	snprintf(sock, sizeof(sock), "%s/ctl.sock", dir);
+	snprintf(prefix, sizeof(prefix), "of-flows-1k-%d", getpid());
+	snprintf(log_path, sizeof(log_path), "%s/daemon.log", dir);
+	port_id = 30000 + (unsigned)getpid() % 20000;
+	dev_id = 10 + (unsigned)getpid() % 80;
+	snprintf(target, sizeof(target), "tcp:127.0.0.1:%u", port_id);
+	write_config(false);
+	daemon_pid = fork();
+	cr_assert_geq(daemon_pid, 0);
+	if (daemon_pid == 0) {
+		int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execl(env("NFVSWITCH_BIN"), "nfvswitch", "-c", cfg_path, NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 400; i++) {
+		if (strstr(slurp(log_path), "openflow: listening") != NULL &&
+		    access(sock, F_OK) == 0)
+			break;
+		cr_assert_eq(waitpid(daemon_pid, NULL, WNOHANG), 0, "daemon exited: %s",
+			     slurp(log_path));
+		usleep(50000);
+	}
+	cr_assert_lt(i, 400, "no OpenFlow listener after 20 s: %s", slurp(log_path));
+}
+
+static void
+daemon_stop(void)
+{
+	int status, i;
+
+	if (daemon_pid <= 0)
+		return;
+	kill(daemon_pid, SIGTERM);
+	for (i = 0; i < 400 && waitpid(daemon_pid, &status, WNOHANG) == 0; i++)
+		usleep(50000);
+	if (i == 400) {
+		kill(daemon_pid, SIGKILL);
+		waitpid(daemon_pid, &status, 0);
+	}
+	daemon_pid = 0;
+}
+
+static void
+daemon_down(void)
+{
+	char path[128];
+
+	daemon_stop();
+	if (dir[0] == '\0')
+		return;
+	snprintf(path, sizeof(path), "/var/run/dpdk/%s", prefix);
+	nftw(path, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+TestSuite(of_flows, .init = daemon_up, .fini = daemon_down, .timeout = 240);
+
+/* ---- the 1,000 flows ---------------------------------------------------------------- */
+
+struct gen_flow {
+	char text[480];
+	uint64_t cookie;
+	unsigned kind; /* match kind, 0..11 */
+	bool alive;
+};
+
+static struct gen_flow flows[N_FLOWS];
+
+/* Match i: every supported field over the 12 kinds; kinds 10 and 11 are tagged. */
+static void
+gen_match(unsigned i, char *m, size_t size)
+{
+	unsigned a = i / 12 % 250 + 1, b = i % 200;
+
+	switch (i % 12) {
+	case 0:
+		snprintf(m, size,
+			 "in_port=%u,dl_src=02:00:00:00:%02x:%02x,"
+			 "dl_dst=02:00:00:00:00:00/ff:ff:ff:00:00:00",
+			 i % 3 + 1, a, b);
+		break;
+	case 1:
+		snprintf(m, size,
+			 "arp,in_port=%u,dl_dst=ff:ff:ff:ff:ff:ff,dl_src=02:00:00:01:%02x:%02x",
+			 i % 3 + 1, a, b);
+		break;
+	case 2:
+		snprintf(m, size, "ip,nw_src=10.%u.%u.0/24,nw_dst=10.0.%u.0/255.0.255.0,ip_dscp=%u",
+			 a, b, a, i % 64);
+		break;
+	case 3:
+		snprintf(m, size, "tcp,nw_dst=192.168.%u.%u,tp_src=%u,tp_dst=0x50/0xfff0", a, b,
+			 1024 + i);
+		break;
+	case 4:
+		snprintf(m, size, "udp,nw_src=172.16.%u.%u,udp_src=%u,udp_dst=0x1000/0xf000", a, b,
+			 2000 + i);
+		break;
+	case 5:
+		snprintf(m, size, "sctp,sctp_src=%u,sctp_dst=%u", 3000 + i, 4000 + i);
+		break;
+	case 6:
+		snprintf(m, size, "icmp,nw_dst=10.200.%u.%u,icmp_type=%u,icmp_code=%u", a, b,
+			 i % 20, i % 4);
+		break;
+	case 7:
+		snprintf(m, size, "ipv6,ipv6_src=2001:db8::%x,ipv6_dst=2001:db8:%x::/48", i, a);
+		break;
+	case 8:
+		snprintf(m, size,
+			 "tcp6,ipv6_dst=2001:0:%x::/ffff:0:ffff::,tcp_dst=%u,tcp_src=0x0400/0xff00",
+			 a, 5000 + i);
+		break;
+	case 9:
+		snprintf(m, size, "icmp6,ipv6_src=fe80::%x,icmpv6_type=%u,icmpv6_code=0", i,
+			 128 + i % 8);
+		break;
+	case 10:
+		snprintf(
+		    m, size,
+		    "in_port=%u,vlan_vid=0x%04x/0x1ff0,vlan_pcp=%u,dl_dst=02:00:00:02:%02x:%02x",
+		    i % 3 + 1, 0x1000 | (a % 250) << 4, i % 8, a, b);
+		break;
+	default:
+		snprintf(m, size, "in_port=%u,dl_vlan=%u,dl_src=02:00:00:03:%02x:%02x", i % 3 + 1,
+			 i % 4000 + 1, a, b);
+		break;
+	}
+}
+
+/* Actions of flow i; tagged matches also get the tag's actions. */
+static void
+gen_actions(unsigned i, bool tagged, char *s, size_t size)
+{
+	unsigned v = i % 4000 + 1, k = (i / 12) % (tagged ? 14 : 11);
+
+	switch (k) {
+	case 0:
+		snprintf(s, size, "output:%u", i % 3 + 1);
+		break;
+	case 1:
+		snprintf(s, size,
+			 "push_vlan:0x8100,set_field:%u->vlan_vid,set_field:%u->vlan_pcp,"
+			 "output:2",
+			 0x1000 | v, i % 8);
+		break;
+	case 2:
+		snprintf(s, size,
+			 "set_field:02:00:00:00:%02x:01->eth_src,"
+			 "set_field:02:00:00:00:%02x:02->eth_dst,IN_PORT",
+			 i % 256, i % 256);
+		break;
+	case 3:
+		snprintf(s, size, "FLOOD");
+		break;
+	case 4:
+		snprintf(s, size, "ALL");
+		break;
+	case 5:
+		snprintf(s, size, "NORMAL");
+		break;
+	case 6:
+		snprintf(s, size, "CONTROLLER:%u", 64 + i % 512);
+		break;
+	case 7:
+		snprintf(s, size,
+			 "output:1,write_actions(set_field:02:00:00:00:00:%02x->eth_dst,"
+			 "output:3)",
+			 i % 256);
+		break;
+	case 8:
+		snprintf(s, size,
+			 "clear_actions,write_actions(push_vlan:0x88a8,"
+			 "set_field:%u->vlan_vid,output:2)",
+			 0x1000 | v);
+		break;
+	case 9:
+		snprintf(s, size, "drop");
+		break;
+	case 10:
+		snprintf(s, size, "push_vlan:0x88a8,output:1,pop_vlan,output:2,output:3");
+		break;
+	case 11: /* tagged only from here */
+		snprintf(s, size, "pop_vlan,output:%u", i % 3 + 1);
+		break;
+	case 12:
+		snprintf(s, size, "set_field:%u->vlan_vid,set_field:%u->vlan_pcp,output:1",
+			 0x1000 | v, 7 - i % 8);
+		break;
+	default:
+		snprintf(s, size, "set_field:%u->vlan_vid,write_actions(pop_vlan,output:2)",
+			 0x1000 | v);
+		break;
+	}
+}
+
+static void
+gen_flows(void)
+{
+	unsigned i;
+
+	for (i = 0; i < N_FLOWS; i++) {
+		char m[200], a[200];
+		unsigned kind = i % 12;
+
+		gen_match(i, m, sizeof(m));
+		gen_actions(i, kind >= 10, a, sizeof(a));
+		/* cookies 0x1000 + i % 8, with bits 8..11 that a cookie mask skips */
+		flows[i].cookie = 0x1000 + (i % 8) + ((uint64_t)(i % 3) << 8);
+		flows[i].kind = kind;
+		flows[i].alive = true;
+		snprintf(flows[i].text, sizeof(flows[i].text),
+			 "cookie=0x%llx,priority=%u,%s,actions=%s",
+			 (unsigned long long)flows[i].cookie, 100 + i, m, a);
+	}
+}
+
+/* The live flows into path (a flow file for add-flows / diff-flows). */
+static unsigned
+write_flows(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	unsigned i, n = 0;
+
+	cr_assert_not_null(f);
+	for (i = 0; i < N_FLOWS; i++) {
+		if (flows[i].alive) {
+			fprintf(f, "%s\n", flows[i].text);
+			n++;
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+static unsigned
+count_lines(const char *s, const char *what)
+{
+	unsigned n = 0;
+
+	for (s = strstr(s, what); s != NULL; s = strstr(s + 1, what))
+		n++;
+	return n;
+}
+
+/* The switch's flows equal the live ones (diff-flows prints nothing). */
+static void
+expect_same(const char *when)
+{
+	char path[128], *out;
+	unsigned n;
+
+	snprintf(path, sizeof(path), "%s/expect.flows", dir);
+	n = write_flows(path);
+	cr_assert_eq(ofctl(&out, NULL, "diff-flows", path), 0, "%s: diff-flows failed: %s", when,
+		     out);
+	cr_expect_eq(strlen(out), 0,
+		     "%s: the switch's flows differ from the expected ones:\n%.4000s", when, out);
+	free(out);
+	cr_assert_eq(ofctl(&out, "--no-stats", "dump-flows", NULL), 0);
+	cr_expect_eq(count_lines(out, "priority="), n, "%s: %u flows expected", when, n);
+	free(out);
+}
+
+Test(of_flows, thousand_flows_round_trip_and_delete_exactly)
+{
+	char path[128], sel[256], *out;
+	unsigned i, gone;
+
+	gen_flows();
+	snprintf(path, sizeof(path), "%s/all.flows", dir);
+	cr_assert_eq(write_flows(path), N_FLOWS);
+	cr_assert_eq(ofctl(&out, NULL, "add-flows", path), 0, "add-flows: %s", out);
+	free(out);
+	expect_same("after add-flows");
+
+	/* --strict: priority and match exactly, one flow of each of three kinds */
+	for (i = 0; i < 3; i++) {
+		unsigned k = 37 + 100 * i; /* kinds 1, 5, 9 */
+		char m[200];
+
+		gen_match(k, m, sizeof(m));
+		snprintf(sel, sizeof(sel), "priority=%u,%s", 100 + k, m);
+		cr_assert_eq(ofctl(&out, "--strict", "del-flows", sel), 0, "%s: %s", sel, out);
+		free(out);
+		flows[k].alive = false;
+	}
+	/* --strict with another priority removes nothing */
+	gen_match(40, sel, sizeof(sel));
+	{
+		char s2[300];
+
+		snprintf(s2, sizeof(s2), "priority=7,%s", sel);
+		cr_assert_eq(ofctl(&out, "--strict", "del-flows", s2), 0, "%s", out);
+		free(out);
+	}
+	expect_same("after del-flows --strict");
+
+	/* a cookie mask: i % 8 == 3 whatever bits 8..11 say */
+	cr_assert_eq(ofctl(&out, NULL, "del-flows", "cookie=0x1003/0xf0ff"), 0, "%s", out);
+	free(out);
+	for (i = 0, gone = 0; i < N_FLOWS; i++) {
+		if (flows[i].alive && (flows[i].cookie & 0xf0ff) == 0x1003) {
+			flows[i].alive = false;
+			gone++;
+		}
+	}
+	cr_expect_geq(gone, 100);
+	expect_same("after del-flows with a cookie mask");
+
+	/* a masked match: covers exactly the kind 3 flows (tcp, tp_dst under 0xfff0) */
+	cr_assert_eq(ofctl(&out, NULL, "del-flows", "tcp,tp_dst=0x50/0xfff0"), 0, "%s", out);
+	free(out);
+	for (i = 0; i < N_FLOWS; i++)
+		if (flows[i].kind == 3)
+			flows[i].alive = false;
+	expect_same("after del-flows tcp,tp_dst=0x50/0xfff0");
+
+	/* a VID mask covers the flows of narrower masks and exact ids under it */
+	cr_assert_eq(ofctl(&out, NULL, "del-flows", "vlan_vid=0x1000/0x1000"), 0, "%s", out);
+	free(out);
+	for (i = 0; i < N_FLOWS; i++)
+		if (flows[i].kind >= 10)
+			flows[i].alive = false;
+	expect_same("after del-flows vlan_vid=0x1000/0x1000");
+
+	cr_assert_eq(ofctl(&out, NULL, "del-flows", NULL), 0, "%s", out);
+	free(out);
+	for (i = 0; i < N_FLOWS; i++)
+		flows[i].alive = false;
+	expect_same("after del-flows");
+}
+
+/* ---- traffic ------------------------------------------------------------------------ */
+
+#define FRAME_LEN 60
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* A UDP frame to 10.9.0.dst (tag vid when vid >= 0), FRAME_LEN bytes untagged. */
+static size_t
+mk_frame(uint8_t *f, uint8_t dst, int vid, uint8_t seq)
+{
+	static const uint8_t dmac[6] = {2, 0, 0, 0, 0, 0x11}, smac[6] = {2, 0, 0, 0, 0, 0x22};
+	size_t o = 12;
+
+	memset(f, 0, 128);
+	memcpy(f, dmac, 6);
+	memcpy(f + 6, smac, 6);
+	if (vid >= 0) {
+		put16(f + 12, 0x8100);
+		put16(f + 14, (uint16_t)vid);
+		o = 16;
+	}
+	put16(f + o, 0x0800);
+	o += 2;
+	f[o] = 0x45;
+	put16(f + o + 2, 20 + 8 + 18);
+	f[o + 8] = 64;
+	f[o + 9] = 17;
+	f[o + 12] = 10;
+	f[o + 13] = 8;
+	f[o + 15] = 1;
+	f[o + 16] = 10;
+	f[o + 17] = 9;
+	f[o + 19] = dst;
+	put16(f + o + 20, 1000 + seq);
+	put16(f + o + 22, 2000);
+	put16(f + o + 24, 8 + 18);
+	f[o + 28] = seq;
+	return o + 46;
+}
+
+static void
+pcap_write(const char *path, uint8_t frames[][128], const size_t *lens, unsigned n)
+{
+	uint32_t gh[6] = {0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1};
+	FILE *f = fopen(path, "wb");
+	unsigned i;
+
+	cr_assert_not_null(f);
+	fwrite(gh, 4, 6, f);
+	for (i = 0; i < n; i++) {
+		uint32_t ph[4] = {1, i, (uint32_t)lens[i], (uint32_t)lens[i]};
+
+		fwrite(ph, 4, 4, f);
+		fwrite(frames[i], 1, lens[i], f);
+	}
+	fclose(f);
+}
+
+/* The frames of a pcap file (little-endian, as net_pcap and we write them). */
+static unsigned
+pcap_read(const char *path, uint8_t frames[][128], size_t *lens, unsigned max)
+{
+	FILE *f = fopen(path, "rb");
+	uint32_t gh[6], ph[4];
+	unsigned n = 0;
+
+	cr_assert_not_null(f, "no %s", path);
+	cr_assert_eq(fread(gh, 4, 6, f), 6);
+	while (fread(ph, 4, 4, f) == 4) {
+		cr_assert_lt(n, max, "%s: more than %u frames", path, max);
+		cr_assert_leq(ph[2], 128, "%s: a frame of %u bytes", path, ph[2]);
+		cr_assert_eq(fread(frames[n], 1, ph[2], f), ph[2]);
+		lens[n++] = ph[2];
+	}
+	fclose(f);
+	return n;
+}
+
+enum { F_PUSH = 1, F_MACS, F_IN_PORT, F_SET, F_VID, F_ALL };
+static const unsigned n_of[] = {0, 3, 4, 5, 6, 2, 1}; /* frames per flow (its 10.9.0.x) */
+
+static const char *const traffic_flows[] = {
+    "priority=100,udp,nw_dst=10.9.0.1,actions=push_vlan:0x8100,set_field:4196->vlan_vid,"
+    "set_field:5->vlan_pcp,output:1",
+    "priority=100,udp,nw_dst=10.9.0.2,actions=set_field:02:00:00:00:00:aa->eth_src,"
+    "set_field:02:00:00:00:00:bb->eth_dst,output:2",
+    "priority=100,udp,nw_dst=10.9.0.3,actions=IN_PORT",
+    /* the list's output first (untagged), then the set: push 0x88a8 VID 1 to o3 */
+    "priority=100,udp,nw_dst=10.9.0.4,actions=output:2,write_actions(push_vlan:0x88a8,"
+    "set_field:4097->vlan_vid,output:3)",
+    "priority=100,vlan_vid=0x1060/0x1ff0,actions=set_field:4200->vlan_vid,set_field:2->vlan_pcp,"
+    "output:2",
+    "priority=100,udp,nw_dst=10.9.0.6,actions=ALL",
+};
+
+/* The frame flow k's seq-th input leaves as on port (o1..o3 = 1..3, in = 4). */
+static size_t
+expected(unsigned k, uint8_t seq, unsigned port, uint8_t *w)
+{
+	static const uint8_t aa[6] = {2, 0, 0, 0, 0, 0xaa}, bb[6] = {2, 0, 0, 0, 0, 0xbb};
+	uint8_t o[128];
+	size_t n = mk_frame(o, (uint8_t)k, k == F_VID ? 0x065 : -1, seq);
+
+	memcpy(w, o, n);
+	switch (k) {
+	case F_PUSH:
+	case F_SET:
+		if (k == F_SET && port == 2)
+			return n; /* the list's copy, before the set */
+		memcpy(w + 16, o + 12, n - 12);
+		put16(w + 12, k == F_PUSH ? 0x8100 : 0x88a8);
+		put16(w + 14, k == F_PUSH ? (5 << 13 | 100) : 1);
+		return n + 4;
+	case F_MACS:
+		memcpy(w, bb, 6);
+		memcpy(w + 6, aa, 6);
+		return n;
+	case F_VID:
+		put16(w + 14, 2 << 13 | 104);
+		return n;
+	default:
+		return n;
+	}
+}
+
+static void
+check_port(const char *name, unsigned port, const unsigned *want)
+{
+	static uint8_t frames[64][128];
+	size_t lens[64], wl;
+	uint8_t w[128];
+	unsigned n, i, k, seen[8] = {0}, total = 0;
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s.pcap", dir, name);
+	n = pcap_read(path, frames, lens, 64);
+	for (k = 1; k <= F_ALL; k++)
+		total += want[k];
+	cr_expect_eq(n, total, "%s: %u frames, expected %u", name, n, total);
+	for (i = 0; i < n; i++) {
+		const uint8_t *ip = frames[i] + lens[i] - 46; /* IPv4 + UDP + payload */
+
+		k = ip[19];
+		cr_assert(k >= 1 && k <= F_ALL, "%s frame %u: not ours", name, i);
+		wl = expected(k, ip[28], port, w);
+		cr_expect_eq(lens[i], wl, "%s frame %u (flow %u): %zu bytes, expected %zu", name, i,
+			     k, lens[i], wl);
+		cr_expect_arr_eq(frames[i], w, wl, "%s frame %u (flow %u): bytes differ", name, i,
+				 k);
+		seen[k]++;
+	}
+	for (k = 1; k <= F_ALL; k++)
+		cr_expect_eq(seen[k], want[k], "%s: %u frames of flow %u, expected %u", name,
+			     seen[k], k, want[k]);
+}
+
+Test(of_flows, traffic_follows_the_new_actions)
+{
+	static uint8_t frames[64][128];
+	size_t lens[64];
+	/* per port: frames of each flow */
+	static const unsigned want_o1[] = {0, 3, 0, 0, 0, 0, 1};
+	static const unsigned want_o2[] = {0, 0, 4, 0, 6, 2, 1};
+	static const unsigned want_o3[] = {0, 0, 0, 0, 6, 0, 1};
+	static const unsigned want_in[] = {0, 0, 0, 5, 0, 0, 0};
+	char path[128], *out;
+	unsigned n = 0, k, i, total = 0;
+	json_int_t rx = 0;
+	char *reload[] = {(char *)env("NFVSWITCH_CTL_BIN"), "-s", sock, "reload", NULL};
+
+	for (k = 0; k < sizeof(traffic_flows) / sizeof(traffic_flows[0]); k++) {
+		cr_assert_eq(ofctl(&out, NULL, "add-flow", traffic_flows[k]), 0, "%s: %s",
+			     traffic_flows[k], out);
+		free(out);
+	}
+	for (k = 1; k <= F_ALL; k++)
+		for (i = 0; i < n_of[k]; i++, n++)
+			lens[n] =
+			    mk_frame(frames[n], (uint8_t)k, k == F_VID ? 0x065 : -1, (uint8_t)i);
+	snprintf(path, sizeof(path), "%s/in.pcap", dir);
+	pcap_write(path, frames, lens, n);
+	/* the source port comes with a reload: every frame meets the flows */
+	write_config(true);
+	cr_assert_eq(run(reload, &out), 0, "reload: %s", out);
+	free(out);
+	for (i = 0; i < 400 && (rx = port_count("in", "rx_pkts")) < (json_int_t)n; i++)
+		usleep(50000);
+	cr_assert_eq(rx, n, "in received %lld of %u frames", (long long)rx, n);
+	for (k = 1; k <= F_ALL; k++)
+		total += want_o1[k] + want_o2[k] + want_o3[k] + want_in[k];
+	for (i = 0; i < 200; i++) {
+		json_int_t tx = port_count("o1", "tx_pkts") + port_count("o2", "tx_pkts") +
+				port_count("o3", "tx_pkts") + port_count("in", "tx_pkts");
+
+		if (tx >= (json_int_t)total)
+			break;
+		usleep(50000);
+	}
+	cr_expect_eq(port_count("o1", "tx_pkts"), 4);
+	cr_expect_eq(port_count("o2", "tx_pkts"), 13);
+	cr_expect_eq(port_count("o3", "tx_pkts"), 7);
+	cr_expect_eq(port_count("in", "tx_pkts"), 5, "IN_PORT sends back out of in");
+	cr_assert_eq(ofctl(&out, "--no-stats", "dump-flows", NULL), 0);
+	free(out);
+	daemon_stop(); /* the tx pcaps are complete */
+	check_port("o1", 1, want_o1);
+	check_port("o2", 2, want_o2);
+	check_port("o3", 3, want_o3);
+	check_port("in_tx", 4, want_in);
+}
+
+/* ---- refusals: raw FLOW_MODs ------------------------------------------------------- */
+
+static int ofd = -1;
+
+static void
+send_buf(struct vs_ofp_buf *b)
+{
+	size_t off = 0;
+
+	cr_assert(!b->oom);
+	while (off < b->len) {
+		ssize_t n = write(ofd, b->data + off, b->len - off);
+
+		cr_assert_gt(n, 0, "write: %s", strerror(errno));
+		off += (size_t)n;
+	}
+	b->len = 0;
+}
+
+/* The next message other than an ECHO_REQUEST (answered), within 5 s. */
+static void
+recv_msg(uint8_t *buf, size_t cap, struct vs_ofp_hdr *h)
+{
+	for (;;) {
+		struct pollfd p = {.fd = ofd, .events = POLLIN};
+		size_t got = 0, want = 8;
+
+		while (got < want) {
+			ssize_t n;
+
+			cr_assert_eq(poll(&p, 1, 5000), 1, "no message from the switch in 5 s");
+			n = read(ofd, buf + got, want - got);
+			cr_assert_gt(n, 0, "the switch closed the connection");
+			got += (size_t)n;
+			if (got == 8) {
+				want = (size_t)buf[2] << 8 | buf[3];
+				cr_assert(want >= 8 && want <= cap, "bad length %zu", want);
+			}
+		}
+		vs_ofp_parse_hdr(buf, got, h);
+		if (h->type == VS_OFPT_ECHO_REQUEST) {
+			struct vs_ofp_buf b;
+
+			vs_ofp_buf_init(&b);
+			vs_ofp_enc_echo(&b, VS_OFPT_ECHO_REPLY, h->xid, buf + 8, got - 8);
+			send_buf(&b);
+			vs_ofp_buf_free(&b);
+			continue;
+		}
+		return;
+	}
+}
+
+/* Send fm (xid) and a BARRIER; the error it got (type 0xffff: none). */
+static struct vs_ofp_err
+flow_mod(uint32_t xid, const struct vs_ofp_flow_mod *fm)
+{
+	static uint8_t buf[VS_OFP_MAX_MSG];
+	struct vs_ofp_err e = {0xffff, 0};
+	struct vs_ofp_buf b;
+	struct vs_ofp_hdr h;
+
+	vs_ofp_buf_init(&b);
+	cr_assert_eq(vs_ofp_enc_flow_mod(&b, xid, fm), 0);
+	cr_assert_eq(vs_ofp_enc_empty(&b, VS_OFPT_BARRIER_REQUEST, xid + 1), 0);
+	send_buf(&b);
+	vs_ofp_buf_free(&b);
+	for (;;) {
+		recv_msg(buf, sizeof(buf), &h);
+		if (h.type == VS_OFPT_ERROR && h.xid == xid)
+			cr_assert_eq(vs_ofp_dec_error(buf, h.length, &e), 0);
+		if (h.type == VS_OFPT_BARRIER_REPLY && h.xid == xid + 1)
+			return e;
+	}
+}
+
+static void
+act_out(struct vs_ofp_action *a, uint32_t port)
+{
+	memset(a, 0, sizeof(*a));
+	a->type = VS_OFPACT_OUTPUT;
+	a->port = port;
+	a->max_len = VS_OFPCML_NO_BUFFER;
+}
+
+static void
+act_set16(struct vs_ofp_action *a, unsigned int field, uint16_t v)
+{
+	memset(a, 0, sizeof(*a));
+	a->type = VS_OFPACT_SET_FIELD;
+	a->field = (uint8_t)field;
+	a->value[0] = (uint8_t)(v >> 8);
+	a->value[1] = (uint8_t)v;
+}
+
+static void
+match16(struct vs_ofp_match *m, unsigned int f, uint16_t v)
+{
+	uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v};
+
+	vs_ofp_match_set(m, f, b, NULL);
+}
+
+Test(of_flows, refused_flow_mods_name_their_error_and_install_nothing)
+{
+	static struct vs_ofp_flow_mod fm;
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	static uint8_t buf[VS_OFP_MAX_MSG];
+	uint8_t v4[4] = {10, 0, 0, 1};
+	struct vs_ofp_buf b;
+	struct vs_ofp_hdr h;
+	struct vs_ofp_err e;
+	char *out;
+	unsigned i;
+
+	ofd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(ofd, 0);
+	sa.sin_port = htons((uint16_t)port_id);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(connect(ofd, (struct sockaddr *)&sa, sizeof(sa)), 0, "connect: %s",
+		     strerror(errno));
+	vs_ofp_buf_init(&b);
+	cr_assert_eq(vs_ofp_enc_hello(&b, 1), 0);
+	send_buf(&b);
+	vs_ofp_buf_free(&b);
+	recv_msg(buf, sizeof(buf), &h);
+	cr_assert_eq(h.type, VS_OFPT_HELLO);
+
+	memset(&fm, 0, sizeof(fm));
+	fm.priority = 5;
+	fm.buffer_id = VS_OFP_NO_BUFFER;
+	fm.out_port = VS_OFPP_ANY;
+	fm.out_group = VS_OFPG_ANY;
+	fm.goto_table = VS_OFP_NO_GOTO;
+
+	/* pop_vlan where the match says nothing of a tag */
+	fm.apply[0].type = VS_OFPACT_POP_VLAN;
+	act_out(&fm.apply[1], 1);
+	fm.n_apply = 2;
+	e = flow_mod(10, &fm);
+	cr_expect(e.type == VS_OFPET_BAD_ACTION && e.code == VS_OFPBAC_MATCH_INCONSISTENT,
+		  "pop_vlan: %u/%u", e.type, e.code);
+	/* set_field vlan_vid on untagged frames; after a pop; in a set without a push */
+	match16(&fm.match, VS_OXM_VLAN_VID, VS_OFPVID_NONE);
+	act_set16(&fm.apply[0], VS_OXM_VLAN_VID, 0x1005);
+	e = flow_mod(20, &fm);
+	cr_expect(e.type == VS_OFPET_BAD_ACTION && e.code == VS_OFPBAC_MATCH_INCONSISTENT,
+		  "set vlan_vid untagged: %u/%u", e.type, e.code);
+	match16(&fm.match, VS_OXM_VLAN_VID, 0x1005);
+	fm.apply[0].type = VS_OFPACT_POP_VLAN;
+	act_set16(&fm.apply[1], VS_OXM_VLAN_PCP, 0x0300);
+	act_out(&fm.apply[2], 1);
+	fm.n_apply = 3;
+	e = flow_mod(30, &fm);
+	cr_expect(e.type == VS_OFPET_BAD_ACTION && e.code == VS_OFPBAC_MATCH_INCONSISTENT,
+		  "set vlan_pcp after pop: %u/%u", e.type, e.code);
+	fm.n_apply = 0;
+	fm.write[0].type = VS_OFPACT_POP_VLAN;
+	act_set16(&fm.write[1], VS_OXM_VLAN_VID, 0x1007);
+	act_out(&fm.write[2], 1);
+	fm.n_write = 3;
+	e = flow_mod(40, &fm);
+	cr_expect(e.type == VS_OFPET_BAD_ACTION && e.code == VS_OFPBAC_MATCH_INCONSISTENT,
+		  "set vlan_vid in a set that pops: %u/%u", e.type, e.code);
+	/* ... and with a push in the set it is fine: the set pushes first */
+	memset(&fm.write[0], 0, sizeof(fm.write[0]));
+	fm.write[0].type = VS_OFPACT_PUSH_VLAN;
+	fm.write[0].ethertype = 0x8100;
+	e = flow_mod(50, &fm);
+	cr_expect_eq(e.type, 0xffff, "push in the set: %u/%u", e.type, e.code);
+	fm.command = VS_OFPFC_DELETE_STRICT;
+	e = flow_mod(60, &fm);
+	cr_expect_eq(e.type, 0xffff, "delete: %u/%u", e.type, e.code);
+	fm.command = VS_OFPFC_ADD;
+	fm.n_write = 0;
+
+	/* set_field of a field this switch cannot rewrite */
+	memset(&fm.match, 0, sizeof(fm.match));
+	match16(&fm.match, VS_OXM_ETH_TYPE, 0x0800);
+	memset(&fm.apply[0], 0, sizeof(fm.apply[0]));
+	fm.apply[0].type = VS_OFPACT_SET_FIELD;
+	fm.apply[0].field = VS_OXM_IPV4_SRC;
+	memcpy(fm.apply[0].value, v4, 4);
+	act_out(&fm.apply[1], 1);
+	fm.n_apply = 2;
+	e = flow_mod(70, &fm);
+	cr_expect(e.type == VS_OFPET_BAD_ACTION && e.code == VS_OFPBAC_BAD_SET_TYPE,
+		  "set ipv4_src: %u/%u", e.type, e.code);
+	/* outputs with no meaning here, and a port that does not exist */
+	act_out(&fm.apply[0], VS_OFPP_LOCAL);
+	fm.n_apply = 1;
+	e = flow_mod(80, &fm);
+	cr_expect(e.type == VS_OFPET_BAD_ACTION && e.code == VS_OFPBAC_BAD_OUT_PORT,
+		  "output:LOCAL: %u/%u", e.type, e.code);
+	act_out(&fm.apply[0], VS_OFPP_TABLE);
+	e = flow_mod(90, &fm);
+	cr_expect(e.type == VS_OFPET_BAD_ACTION && e.code == VS_OFPBAC_BAD_OUT_PORT,
+		  "output:TABLE: %u/%u", e.type, e.code);
+	act_out(&fm.apply[0], 9);
+	e = flow_mod(100, &fm);
+	cr_expect(e.type == VS_OFPET_BAD_ACTION && e.code == VS_OFPBAC_BAD_OUT_PORT,
+		  "output:9: %u/%u", e.type, e.code);
+	/* 17 actions over APPLY and WRITE, each list within its 16 */
+	for (i = 0; i < 9; i++)
+		act_out(&fm.apply[i], 1 + i % 3);
+	for (i = 0; i < 8; i++)
+		act_out(&fm.write[i], 1 + i % 3);
+	fm.n_apply = 9;
+	fm.n_write = 8;
+	e = flow_mod(110, &fm);
+	cr_expect(e.type == VS_OFPET_BAD_ACTION && e.code == VS_OFPBAC_TOO_MANY,
+		  "17 actions: %u/%u", e.type, e.code);
+	/* goto_table past openflow.tables (8 by default) */
+	fm.n_write = 0;
+	fm.goto_table = 200;
+	e = flow_mod(120, &fm);
+	cr_expect(e.type == VS_OFPET_BAD_INSTRUCTION && e.code == VS_OFPBIC_BAD_TABLE_ID,
+		  "goto_table:200: %u/%u", e.type, e.code);
+
+	/* nothing of it was installed */
+	cr_assert_eq(ofctl(&out, "--no-stats", "dump-flows", NULL), 0);
+	cr_expect_eq(count_lines(out, "priority="), 0, "installed: %s", out);
+	free(out);
+	close(ofd);
+	ofd = -1;
+}
