@@ -999,9 +999,11 @@ on_packet_out(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t s
 			outs[i] = p == VS_OFPP_FLOOD ? VS_PKTIO_TO_FLOOD : VS_PKTIO_TO_ALL;
 		else if (p == VS_OFPP_IN_PORT && in_id != UINT16_MAX)
 			outs[i] = in_id;
+		else if (p == VS_OFPP_TABLE && in_id != UINT16_MAX)
+			outs[i] = VS_PKTIO_TO_TABLE; /* the rules, as received on in_port */
 		else if (p <= VS_OFPP_MAX && (id = port_id_of(s, cfg, p)) >= 0)
 			outs[i] = (uint16_t)id;
-		else { /* TABLE, NORMAL, CONTROLLER, LOCAL, unknown ports */
+		else { /* TABLE without a port as in_port, NORMAL, CONTROLLER, LOCAL, unknown */
 			e.type = VS_OFPET_BAD_ACTION;
 			e.code = VS_OFPBAC_BAD_OUT_PORT;
 			send_error(c, xid, e, msg, size);

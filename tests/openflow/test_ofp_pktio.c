@@ -755,6 +755,38 @@ Test(openflow_pktio, packet_out_client, .fini = cleanup, .timeout = 60)
 	for (k = 0; k < 3; k++)
 		cr_expect_eq(pcap_wait(names[k], f4, sizeof(f4), 1), 1, "ALL missed %s", names[k]);
 
+	/* TABLE from s0 (in_port 1): through the flows, here in_port=1 -> output:5 (s2) */
+	{
+		struct vs_ofp_flow_mod fm = {.command = VS_OFPFC_ADD,
+					     .buffer_id = VS_OFP_NO_BUFFER,
+					     .out_port = VS_OFPP_ANY,
+					     .out_group = VS_OFPG_ANY,
+					     .priority = 10,
+					     .apply = {{.type = VS_OFPACT_OUTPUT, .port = 5}},
+					     .n_apply = 1,
+					     .goto_table = VS_OFP_NO_GOTO};
+		const uint8_t one[4] = {0, 0, 0, 1};
+
+		fm.match.present = UINT64_C(1) << VS_OXM_IN_PORT;
+		memcpy(fm.match.val[VS_OXM_IN_PORT], one, sizeof(one));
+		vs_ofp_buf_init(&b);
+		cr_assert_eq(vs_ofp_enc_flow_mod(&b, 70, &fm), 0);
+		send_msg(&b);
+		vs_ofp_buf_free(&b);
+	}
+	frame_of(f2, 0x66);
+	e = packet_out(80, 1, VS_OFPP_TABLE, f2, sizeof(f2));
+	cr_assert_eq(e.type, 0xffff, "error %u/%u for TABLE", e.type, e.code);
+	cr_expect_eq(pcap_wait("s2", f2, sizeof(f2), 1), 1, "TABLE: the flow's output:5 missed s2");
+	usleep(200000);
+	cr_expect_eq(pcap_count("s0", f2, sizeof(f2)) + pcap_count("s1", f2, sizeof(f2)), 0,
+		     "TABLE: only the flow's port");
+	/* TABLE needs a port as in_port: the tables match on it */
+	e = packet_out(90, VS_OFPP_CONTROLLER, VS_OFPP_TABLE, f2, sizeof(f2));
+	cr_expect_eq(e.type, VS_OFPET_BAD_ACTION, "TABLE from CONTROLLER: error %u/%u", e.type,
+		     e.code);
+	cr_expect_eq(e.code, VS_OFPBAC_BAD_OUT_PORT);
+
 	/* refused: an unknown output port, an unknown in_port; nothing leaves */
 	frame_of(f1, 0x55);
 	e = packet_out(50, VS_OFPP_CONTROLLER, 9, f1, sizeof(f1));
@@ -770,10 +802,10 @@ Test(openflow_pktio, packet_out_client, .fini = cleanup, .timeout = 60)
 
 	j = ctl_json("openflow");
 	cr_expect_eq(json_integer_value(json_object_get(json_object_get(j, "packet_out"), "sent")),
-		     4, "%s", json_dumps(j, 0));
-	cr_expect_eq(json_integer_value(json_object_get(conn0(j), "packet_outs")), 6, "%s",
+		     5, "%s", json_dumps(j, 0));
+	cr_expect_eq(json_integer_value(json_object_get(conn0(j), "packet_outs")), 8, "%s",
 		     json_dumps(j, 0));
-	cr_expect_eq(json_integer_value(json_object_get(conn0(j), "errors_sent")), 2, "%s",
+	cr_expect_eq(json_integer_value(json_object_get(conn0(j), "errors_sent")), 3, "%s",
 		     json_dumps(j, 0));
 	json_decref(j);
 	close(ofd);
