@@ -25,11 +25,143 @@ enum { ST_LIVE = 0, ST_NEW, ST_GONE, ST_MOD };
 struct vs_ofp_pipe {
 	uint32_t n_tables;
 	struct vs_ofp_pflow **tables; /* per table, priority descending */
+	struct vs_ofp_pflow **tail;   /* per table, its last flow (NULL: not known) */
 	uint32_t *n_flows;
 	uint32_t n_derived;
+	/* every flow by (table, priority, match): an ADD finds the flow it
+	 * replaces without a walk of its table */
+	struct vs_ofp_pflow **buckets;
+	uint32_t n_buckets, n_indexed;
+	bool index_broken; /* a flow could not be indexed (no memory): walk */
+	/* the flows a change marked (new, modified, going), so that a change of
+	 * table 0 alone touches those and no other; overflow: walk the tables */
+	struct vs_ofp_pflow **chg;
+	uint32_t n_chg, cap_chg;
+	bool chg_overflow;
 	const struct vs_ofp_pipe_ops *ops;
 	void *arg;
 };
+
+/* ---- the flow index and the change list ---- */
+
+static uint64_t
+flow_key(const struct vs_ofp_pflow *f)
+{
+	static const struct vs_cfg_match any;
+	struct vs_cfg_match x;
+	const uint8_t *b = (const uint8_t *)&x;
+	uint64_t h = 0xcbf29ce484222325u ^ ((uint64_t)f->table_id << 16 | f->priority);
+	size_t i;
+
+	/* the canonical form vs_ofp_pipe_match_same compares */
+	if (!vs_ofp_pipe_intersect(&f->match, &any, &x))
+		memcpy(&x, &f->match, sizeof(x));
+	for (i = 0; i < sizeof(x); i++)
+		h = (h ^ b[i]) * 0x100000001b3u;
+	return h;
+}
+
+static void
+index_add(struct vs_ofp_pipe *p, struct vs_ofp_pflow *f)
+{
+	uint32_t i;
+
+	if (p->n_indexed >= p->n_buckets) {
+		uint32_t n = p->n_buckets ? p->n_buckets * 2 : 1024;
+		struct vs_ofp_pflow **nb = calloc(n, sizeof(*nb));
+
+		if (nb != NULL) {
+			for (i = 0; i < p->n_buckets; i++) {
+				struct vs_ofp_pflow *g = p->buckets[i], *nx;
+
+				for (; g != NULL; g = nx) {
+					nx = g->hnext;
+					g->hnext = nb[g->hkey & (n - 1)];
+					nb[g->hkey & (n - 1)] = g;
+				}
+			}
+			free(p->buckets);
+			p->buckets = nb;
+			p->n_buckets = n;
+		}
+	}
+	f->hkey = flow_key(f);
+	if (p->n_buckets == 0) { /* no memory for any bucket: found by the walk */
+		f->hnext = NULL;
+		p->index_broken = true;
+		return;
+	}
+	i = (uint32_t)(f->hkey & (p->n_buckets - 1));
+	f->hnext = p->buckets[i];
+	p->buckets[i] = f;
+	p->n_indexed++;
+}
+
+static void
+index_del(struct vs_ofp_pipe *p, struct vs_ofp_pflow *f)
+{
+	struct vs_ofp_pflow **pp;
+
+	if (p->n_buckets == 0)
+		return;
+	for (pp = &p->buckets[f->hkey & (p->n_buckets - 1)]; *pp != NULL; pp = &(*pp)->hnext)
+		if (*pp == f) {
+			*pp = f->hnext;
+			p->n_indexed--;
+			return;
+		}
+}
+
+/* The flow of table t with priority pr and match m, or NULL. */
+static struct vs_ofp_pflow *
+index_find(struct vs_ofp_pipe *p, uint8_t t, uint16_t pr, const struct vs_cfg_match *m)
+{
+	struct vs_ofp_pflow key = {.table_id = t, .priority = pr}, *f;
+	uint64_t h;
+
+	key.match = *m;
+	h = flow_key(&key);
+	if (p->index_broken) {
+		/* not every flow indexed (no memory once): walk the table */
+		for (f = p->tables[t]; f != NULL; f = f->next)
+			if (f->priority == pr && vs_ofp_pipe_match_same(&f->match, m))
+				return f;
+		return NULL;
+	}
+	if (p->n_buckets == 0)
+		return NULL; /* nothing indexed yet: no flow at all */
+	for (f = p->buckets[h & (p->n_buckets - 1)]; f != NULL; f = f->hnext)
+		if (f->hkey == h && f->table_id == t && f->priority == pr &&
+		    vs_ofp_pipe_match_same(&f->match, m))
+			return f;
+	return NULL;
+}
+
+/* f takes state st within a change, and is remembered as changed. */
+static void
+mark(struct vs_ofp_pipe *p, struct vs_ofp_pflow *f, uint32_t st)
+{
+	f->state = st;
+	if (p->n_chg == p->cap_chg) {
+		uint32_t n = p->cap_chg ? p->cap_chg * 2 : 64;
+		struct vs_ofp_pflow **c = realloc(p->chg, n * sizeof(*c));
+
+		if (c == NULL) {
+			p->chg_overflow = true;
+			return;
+		}
+		p->chg = c;
+		p->cap_chg = n;
+	}
+	p->chg[p->n_chg++] = f;
+}
+
+static void
+chg_reset(struct vs_ofp_pipe *p)
+{
+	p->n_chg = 0;
+	p->chg_overflow = false;
+}
 
 struct vs_ofp_pipe *
 vs_ofp_pipe_create(uint32_t n_tables, const struct vs_ofp_pipe_ops *ops, void *arg)
@@ -45,9 +177,11 @@ vs_ofp_pipe_create(uint32_t n_tables, const struct vs_ofp_pipe_ops *ops, void *a
 		return NULL;
 	p->tables = calloc(n_tables, sizeof(*p->tables));
 	p->n_flows = calloc(n_tables, sizeof(*p->n_flows));
-	if (p->tables == NULL || p->n_flows == NULL) {
+	p->tail = calloc(n_tables, sizeof(*p->tail));
+	if (p->tables == NULL || p->n_flows == NULL || p->tail == NULL) {
 		free(p->tables);
 		free(p->n_flows);
+		free(p->tail);
 		free(p);
 		errno = ENOMEM;
 		return NULL;
@@ -88,6 +222,9 @@ vs_ofp_pipe_destroy(struct vs_ofp_pipe *p)
 	}
 	free(p->tables);
 	free(p->n_flows);
+	free(p->tail);
+	free(p->buckets);
+	free(p->chg);
 	free(p);
 }
 
@@ -845,16 +982,17 @@ tables_undo(struct vs_ofp_pipe *p)
 {
 	uint32_t t;
 
+	chg_reset(p);
 	for (t = 0; t < p->n_tables; t++) {
-		struct vs_ofp_pflow **pp = &p->tables[t], *f;
+		struct vs_ofp_pflow **pp = &p->tables[t], *f, *last = NULL;
 
 		while ((f = *pp) != NULL) {
 			struct vs_ofp_drv *d, *n;
 
+			/* the new paths are copies, kept ones too: all go */
 			for (d = f->drv_new; d != NULL; d = n) {
 				n = d->next;
-				if (!d->keep)
-					free(d);
+				free(d);
 			}
 			f->drv_new = NULL;
 			for (d = f->drv; d != NULL; d = d->next)
@@ -862,6 +1000,7 @@ tables_undo(struct vs_ofp_pipe *p)
 			if (f->state == ST_NEW) {
 				*pp = f->next;
 				p->n_flows[t]--;
+				index_del(p, f);
 				free(f);
 				continue;
 			}
@@ -876,8 +1015,10 @@ tables_undo(struct vs_ofp_pipe *p)
 				free(s);
 			}
 			f->state = ST_LIVE;
+			last = f;
 			pp = &f->next;
 		}
+		p->tail[t] = last;
 	}
 }
 
@@ -888,6 +1029,14 @@ reporting(const struct vs_ofp_pipe *p)
 	const struct vs_ofp_pflow *f;
 	uint32_t t;
 
+	if (!p->chg_overflow) {
+		for (t = 0; t < p->n_chg; t++) {
+			f = p->chg[t];
+			if (f->state == ST_GONE && f->report && (f->flags & VS_OFPFF_SEND_FLOW_REM))
+				return true;
+		}
+		return false;
+	}
 	for (t = 0; t < p->n_tables; t++)
 		for (f = p->tables[t]; f != NULL; f = f->next)
 			if (f->state == ST_GONE && f->report && (f->flags & VS_OFPFF_SEND_FLOW_REM))
@@ -899,29 +1048,71 @@ reporting(const struct vs_ofp_pipe *p)
  * Recompute the roots affected by changes in tables (bitmap), stage the
  * differences with the backend and commit. On error everything is undone.
  */
+/*
+ * The table-0 flows a change in tables (bitmap) affects, in table order for
+ * a walk: those whose paths visit a changed table or which changed
+ * themselves. A change of table 0 alone affects only its changed flows
+ * (no path visits table 0 but its own root's): taken from the change list.
+ * NULL when out of memory.
+ */
+static struct vs_ofp_pflow **
+affected_roots(struct vs_ofp_pipe *p, const uint8_t *tables, uint32_t *n)
+{
+	struct vs_ofp_pflow **out, *r;
+	bool only0 = !p->chg_overflow && tables[0] == 1;
+	uint32_t i, cap;
+
+	for (i = 1; i < 32 && only0; i++)
+		only0 = tables[i] == 0;
+	cap = only0 ? p->n_chg : p->n_flows[0];
+	out = malloc((cap ? cap : 1) * sizeof(*out));
+	if (out == NULL)
+		return NULL;
+	*n = 0;
+	if (only0) {
+		for (i = 0; i < p->n_chg; i++)
+			if (p->chg[i]->table_id == 0)
+				out[(*n)++] = p->chg[i];
+		return out;
+	}
+	for (r = p->tables[0]; r != NULL && *n < cap; r = r->next)
+		if (root_affected(r, tables))
+			out[(*n)++] = r;
+	return out;
+}
+
 static int
 recompute(struct vs_ofp_pipe *p, const uint8_t *tables, vs_ofp_pipe_removed_fn removed, void *arg,
 	  struct vs_ofp_pipe_err *err)
 {
 	struct walk w = {.p = p, .err = err};
-	struct vs_ofp_pflow *r, *f;
+	struct vs_ofp_pflow *r, *f, **roots;
 	struct vs_ofp_drv *d, *o;
+	uint32_t t, i, n_roots = 0;
 	char msg[256] = "";
-	uint32_t t;
+	bool has_gone;
 	int rc;
 
+	roots = affected_roots(p, tables, &n_roots);
+	if (roots == NULL) {
+		tables_undo(p);
+		err->type = VS_OFPET_FLOW_MOD_FAILED;
+		err->code = VS_OFPFMFC_UNKNOWN;
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+		return -ENOMEM;
+	}
 	rc = p->ops->begin(p->arg);
 	if (rc < 0) {
 		tables_undo(p);
 		err->type = VS_OFPET_FLOW_MOD_FAILED;
 		err->code = VS_OFPFMFC_UNKNOWN;
 		snprintf(err->msg, sizeof(err->msg), "cannot begin a rule transaction");
+		free(roots);
 		return rc;
 	}
 	/* 1. the new paths of every affected root; unchanged ones are kept */
-	for (r = p->tables[0]; r != NULL; r = r->next) {
-		if (!root_affected(r, tables))
-			continue;
+	for (i = 0; i < n_roots; i++) {
+		r = roots[i];
 		if (r->state == ST_GONE) {
 			r->drv_new = NULL;
 			continue;
@@ -942,9 +1133,8 @@ recompute(struct vs_ofp_pipe *p, const uint8_t *tables, vs_ofp_pipe_removed_fn r
 		memcpy(r->visits_new, w.visits, sizeof(w.visits));
 	}
 	/* 2. stage: deletions, then additions (lower tiebreak sequence first) */
-	for (r = p->tables[0]; r != NULL; r = r->next) {
-		if (!root_affected(r, tables))
-			continue;
+	for (i = 0; i < n_roots; i++) {
+		r = roots[i];
 		for (o = r->drv; o != NULL; o = o->next) {
 			if (o->keep)
 				continue;
@@ -970,9 +1160,8 @@ recompute(struct vs_ofp_pipe *p, const uint8_t *tables, vs_ofp_pipe_removed_fn r
 	/* 3. counts of what goes, before it goes */
 	if (removed != NULL && reporting(p))
 		vs_ofp_pipe_count(p); /* the final counts of the flows reported */
-	for (r = p->tables[0]; r != NULL; r = r->next) {
-		if (!root_affected(r, tables))
-			continue;
+	for (i = 0; i < n_roots; i++) {
+		r = roots[i];
 		for (o = r->drv; o != NULL; o = o->next)
 			if (!o->keep)
 				add_counts(p, o, true);
@@ -980,36 +1169,34 @@ recompute(struct vs_ofp_pipe *p, const uint8_t *tables, vs_ofp_pipe_removed_fn r
 	rc = p->ops->commit(p->arg, msg, sizeof(msg));
 	if (rc < 0) {
 		/* the backend aborted: take the counts back */
-		for (r = p->tables[0]; r != NULL; r = r->next) {
-			if (!root_affected(r, tables))
-				continue;
+		for (i = 0; i < n_roots; i++) {
+			r = roots[i];
 			for (o = r->drv; o != NULL; o = o->next) {
 				uint64_t pk = 0, by = 0;
-				uint8_t i;
+				uint8_t k;
 
 				if (o->keep)
 					continue;
 				p->ops->counters(p->arg, o, &pk, &by);
-				for (i = 0; i < o->depth; i++) {
-					o->path[i]->pkts_base -= pk;
-					o->path[i]->bytes_base -= by;
+				for (k = 0; k < o->depth; k++) {
+					o->path[k]->pkts_base -= pk;
+					o->path[k]->bytes_base -= by;
 				}
 			}
 		}
 		goto fail_committed;
 	}
 	/* 4. committed: swap the lists, report and free what went */
-	for (r = p->tables[0]; r != NULL; r = r->next) {
+	for (i = 0; i < n_roots; i++) {
 		struct vs_ofp_drv *n;
 
-		if (!root_affected(r, tables))
-			continue;
+		r = roots[i];
 		for (o = r->drv; o != NULL; o = n) {
 			n = o->next;
 			if (!o->keep) {
 				p->n_derived--;
-				for (uint8_t i = 0; i < o->depth; i++)
-					o->path[i]->n_drv--;
+				for (uint8_t k = 0; k < o->depth; k++)
+					o->path[k]->n_drv--;
 			}
 			free(o);
 		}
@@ -1019,25 +1206,43 @@ recompute(struct vs_ofp_pipe *p, const uint8_t *tables, vs_ofp_pipe_removed_fn r
 		for (d = r->drv; d != NULL; d = d->next) {
 			if (!d->keep) {
 				p->n_derived++;
-				for (uint8_t i = 0; i < d->depth; i++)
-					d->path[i]->n_drv++;
+				for (uint8_t k = 0; k < d->depth; k++)
+					d->path[k]->n_drv++;
 			}
 			d->keep = false;
 		}
 	}
+	free(roots);
+	has_gone = p->chg_overflow;
+	for (i = 0; i < p->n_chg && !has_gone; i++)
+		has_gone = p->chg[i]->state == ST_GONE;
+	if (!has_gone) {
+		/* nothing leaves the tables: the changed flows are all there is */
+		for (i = 0; i < p->n_chg; i++) {
+			f = p->chg[i];
+			f->state = ST_LIVE;
+			free(f->saved);
+			f->saved = NULL;
+		}
+		chg_reset(p);
+		return 0;
+	}
+	chg_reset(p);
 	for (t = 0; t < p->n_tables; t++) {
-		struct vs_ofp_pflow **pp = &p->tables[t];
+		struct vs_ofp_pflow **pp = &p->tables[t], *last = NULL;
 
 		while ((f = *pp) != NULL) {
 			if (f->state != ST_GONE) {
 				f->state = ST_LIVE;
 				free(f->saved);
 				f->saved = NULL;
+				last = f;
 				pp = &f->next;
 				continue;
 			}
 			*pp = f->next;
 			p->n_flows[t]--;
+			index_del(p, f);
 			if (removed != NULL && f->report && (f->flags & VS_OFPFF_SEND_FLOW_REM)) {
 				uint64_t now = p->ops->now_ns(p->arg);
 
@@ -1048,18 +1253,21 @@ recompute(struct vs_ofp_pipe *p, const uint8_t *tables, vs_ofp_pipe_removed_fn r
 			free(f->saved);
 			free(f);
 		}
+		p->tail[t] = last;
 	}
 	return 0;
 
 fail_backend:
 	p->ops->abort(p->arg);
 fail_committed:
+	free(roots);
 	err->type = VS_OFPET_FLOW_MOD_FAILED;
 	err->code = rc == -ENOSPC ? VS_OFPFMFC_TABLE_FULL : VS_OFPFMFC_UNKNOWN;
 	snprintf(err->msg, sizeof(err->msg), "%s", msg[0] ? msg : strerror(-rc));
 	tables_undo(p);
 	return rc;
 fail:
+	free(roots);
 	p->ops->abort(p->arg);
 	tables_undo(p);
 	return rc;
@@ -1084,13 +1292,20 @@ set_bit(uint8_t *tables, uint32_t t)
 static void
 insert(struct vs_ofp_pipe *p, struct vs_ofp_pflow *f)
 {
-	struct vs_ofp_pflow **pp = &p->tables[f->table_id];
+	struct vs_ofp_pflow **pp = &p->tables[f->table_id], *tl = p->tail[f->table_id];
 
-	while (*pp != NULL && (*pp)->priority >= f->priority)
-		pp = &(*pp)->next;
+	if (tl != NULL && tl->priority >= f->priority) {
+		pp = &tl->next; /* the common case: after the last flow */
+	} else {
+		while (*pp != NULL && (*pp)->priority >= f->priority)
+			pp = &(*pp)->next;
+	}
 	f->next = *pp;
 	*pp = f;
+	if (f->next == NULL)
+		p->tail[f->table_id] = f;
 	p->n_flows[f->table_id]++;
+	index_add(p, f);
 }
 
 static bool
@@ -1137,15 +1352,13 @@ vs_ofp_pipe_flow_mod(struct vs_ofp_pipe *p, const struct vs_ofp_pipe_mod *m,
 		return perr(err, VS_OFPET_BAD_INSTRUCTION, VS_OFPBIC_BAD_TABLE_ID,
 			    "goto_table must name a later table the switch has");
 	if (m->command == VS_OFPFC_ADD) {
-		for (f = p->tables[m->table_id]; f != NULL; f = f->next) {
+		old = index_find(p, m->table_id, m->priority, &m->match);
+		for (f = p->tables[m->table_id]; f != NULL && (m->flags & VS_OFPFF_CHECK_OVERLAP);
+		     f = f->next) {
 			struct vs_cfg_match x;
 
-			if (f->priority != m->priority)
-				continue;
-			if (vs_ofp_pipe_match_same(&f->match, &m->match))
-				old = f;
-			else if ((m->flags & VS_OFPFF_CHECK_OVERLAP) &&
-				 vs_ofp_pipe_intersect(&f->match, &m->match, &x))
+			if (f->priority == m->priority && f != old &&
+			    vs_ofp_pipe_intersect(&f->match, &m->match, &x))
 				return perr(err, VS_OFPET_FLOW_MOD_FAILED, VS_OFPFMFC_OVERLAP,
 					    "an overlapping flow of the same priority");
 		}
@@ -1165,7 +1378,6 @@ vs_ofp_pipe_flow_mod(struct vs_ofp_pipe *p, const struct vs_ofp_pipe_mod *m,
 		f->hard_timeout = m->hard_timeout;
 		set_instructions(f, m);
 		f->created_ns = f->used_ns = p->ops->now_ns(p->arg);
-		f->state = ST_NEW;
 		if (old != NULL) {
 			/* replaced: no FLOW_REMOVED; its duration starts anew and
 			 * its counters go on unless RESET_COUNTS (OpenFlow 1.3.5 6.4) */
@@ -1174,10 +1386,11 @@ vs_ofp_pipe_flow_mod(struct vs_ofp_pipe *p, const struct vs_ofp_pipe_mod *m,
 				f->pkts_base = f->seen_pkts = old->pkts;
 				f->bytes_base = old->bytes;
 			}
-			old->state = ST_GONE;
+			mark(p, old, ST_GONE);
 			old->report = false;
 		}
 		insert(p, f);
+		mark(p, f, ST_NEW);
 		set_bit(tables, m->table_id);
 		return recompute(p, tables, removed, arg, err);
 	}
@@ -1192,7 +1405,7 @@ vs_ofp_pipe_flow_mod(struct vs_ofp_pipe *p, const struct vs_ofp_pipe_mod *m,
 			n++;
 			set_bit(tables, t);
 			if (del) {
-				f->state = ST_GONE;
+				mark(p, f, ST_GONE);
 				f->report = true;
 				f->reason = VS_OFP_RR_DELETE;
 				continue;
@@ -1204,7 +1417,7 @@ vs_ofp_pipe_flow_mod(struct vs_ofp_pipe *p, const struct vs_ofp_pipe_mod *m,
 					    "out of memory");
 			}
 			*f->saved = *f;
-			f->state = ST_MOD;
+			mark(p, f, ST_MOD);
 			set_instructions(f, m);
 			if (m->flags & VS_OFPFF_RESET_COUNTS) {
 				f->pkts_base -= f->pkts;
@@ -1251,7 +1464,7 @@ vs_ofp_pipe_expire(struct vs_ofp_pipe *p, vs_ofp_pipe_removed_fn removed, void *
 				f->reason = VS_OFP_RR_IDLE_TIMEOUT;
 			else
 				continue;
-			f->state = ST_GONE;
+			mark(p, f, ST_GONE);
 			f->report = true;
 			set_bit(tables, t);
 			n++;

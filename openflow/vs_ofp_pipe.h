@@ -86,6 +86,8 @@ struct vs_ofp_pflow {
 	uint8_t reason;
 	struct vs_ofp_pflow *saved; /* modify: the instructions before */
 	struct vs_ofp_pflow *next;  /* its table's flows, priority descending */
+	struct vs_ofp_pflow *hnext; /* its bucket of the (table, priority, match) index */
+	uint64_t hkey;		    /* its hash there */
 };
 
 /* How the derived rules reach the switch, and the clock. */
