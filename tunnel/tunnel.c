@@ -383,12 +383,20 @@ nd_send(struct vs_tun *t, const struct vs_tun_port_dp *u, uint8_t type, const ui
 	memcpy(ip->dst_addr, dst_ip, 16);
 	nd = (uint8_t *)(ip + 1);
 	nd[0] = type;
-	*(unaligned_uint32_t *)(nd + 4) = rte_cpu_to_be_32(flags);
+	{
+		uint32_t fl = rte_cpu_to_be_32(flags);
+
+		memcpy(nd + 4, &fl, sizeof(fl));
+	}
 	memcpy(nd + 8, target, 16);
 	nd[ND_HDR_LEN] = type == ICMP6_NS ? ND_OPT_SRC_LL : ND_OPT_TGT_LL;
 	nd[ND_HDR_LEN + 1] = 1; /* 8 bytes */
 	memcpy(nd + ND_HDR_LEN + 2, u->src_mac, 6);
-	*(unaligned_uint16_t *)(nd + 2) = rte_ipv6_udptcp_cksum(ip, nd);
+	{
+		uint16_t ck = rte_ipv6_udptcp_cksum(ip, nd);
+
+		memcpy(nd + 2, &ck, sizeof(ck));
+	}
 	frame_send(t, u->underlay, m);
 }
 

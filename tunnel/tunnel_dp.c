@@ -223,14 +223,16 @@ static inline uint32_t
 inner_hash(const struct rte_mbuf *m)
 {
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-	uint32_t len = rte_pktmbuf_data_len(m), h, off = RTE_ETHER_HDR_LEN;
+	uint32_t len = rte_pktmbuf_data_len(m), h, off = RTE_ETHER_HDR_LEN, w;
+	uint64_t a[4]; /* rte_hash_crc reads 8 bytes at a time: aligned copies */
 	uint16_t type;
 
 	if (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH)
 		return m->hash.rss;
 	if (len < RTE_ETHER_HDR_LEN)
 		return 0;
-	h = rte_hash_crc(p, 12, 0);
+	memcpy(a, p, 12);
+	h = rte_hash_crc(a, 12, 0);
 	type = (uint16_t)(p[12] << 8 | p[13]);
 	if (type == RTE_ETHER_TYPE_VLAN && len >= off + 4) {
 		type = (uint16_t)(p[16] << 8 | p[17]);
@@ -240,18 +242,20 @@ inner_hash(const struct rte_mbuf *m)
 		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(p + off);
 		uint32_t ihl = rte_ipv4_hdr_len(ip);
 
-		h = rte_hash_crc(&ip->src_addr, 8, h);
+		memcpy(a, &ip->src_addr, 8);
+		h = rte_hash_crc(a, 8, h);
 		h = rte_hash_crc_1byte(ip->next_proto_id, h);
 		if ((ip->next_proto_id == 6 || ip->next_proto_id == 17) && len >= off + ihl + 4 &&
 		    !(rte_be_to_cpu_16(ip->fragment_offset) & RTE_IPV4_HDR_OFFSET_MASK))
-			h = rte_hash_crc_4byte(*(const unaligned_uint32_t *)(p + off + ihl), h);
+			memcpy(&w, p + off + ihl, 4), h = rte_hash_crc_4byte(w, h);
 	} else if (type == RTE_ETHER_TYPE_IPV6 && len >= off + 40) {
 		const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)(p + off);
 
-		h = rte_hash_crc(ip->src_addr, 32, h);
+		memcpy(a, ip->src_addr, 32);
+		h = rte_hash_crc(a, 32, h);
 		h = rte_hash_crc_1byte(ip->proto, h);
 		if ((ip->proto == 6 || ip->proto == 17) && len >= off + 44)
-			h = rte_hash_crc_4byte(*(const unaligned_uint32_t *)(p + off + 40), h);
+			memcpy(&w, p + off + 40, 4), h = rte_hash_crc_4byte(w, h);
 	}
 	return h;
 }

@@ -370,6 +370,7 @@ Test(tunnel, arp_resolves_the_remote_and_answers_for_local_ip)
 	cfg.vni = 100;
 	cfg.dst_port = 4789;
 	cfg.ttl = 64;
+	memset(&spec, 0, sizeof(spec));
 	spec.cfg = &cfg;
 	spec.port = 3;
 	spec.underlay = 1;

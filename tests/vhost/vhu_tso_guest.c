@@ -234,6 +234,9 @@ main(int argc, char **argv)
 			"vhu_tso_guest: the device refused TSO/checksum offloads "
 			"(capa 0x%" PRIx64 ")\n",
 			info.tx_offload_capa);
+		/* close the device and the EAL: exit 1 says refused, not a leak report */
+		rte_eth_dev_close(port);
+		rte_eal_cleanup();
 		return 1;
 	}
 	t0 = now_ms();
