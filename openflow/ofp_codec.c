@@ -1395,8 +1395,9 @@ dec_instructions(const uint8_t *p, size_t size, struct vs_ofp_flow_mod *fm, stru
 		case VS_OFPIT_GOTO_TABLE:
 			if (len != 8)
 				return fail(e, VS_OFPET_BAD_INSTRUCTION, VS_OFPBIC_BAD_LEN);
-			/* only forward, and never to "all tables" */
-			if (p[pos + 4] == VS_OFP_NO_GOTO ||
+			/* only forward (so never to table 0, whatever the flow's
+			 * table_id says, ALL included), and never to "all tables" */
+			if (p[pos + 4] == VS_OFP_NO_GOTO || p[pos + 4] == 0 ||
 			    (fm->table_id != VS_OFPTT_ALL && p[pos + 4] <= fm->table_id))
 				return fail(e, VS_OFPET_BAD_INSTRUCTION, VS_OFPBIC_BAD_TABLE_ID);
 			fm->goto_table = p[pos + 4];
