@@ -126,7 +126,7 @@ env_print
 printf '%-10s %12s %12s %8s   %s\n' "MACs/side" "nfvswitch" "OVS-DPDK" "nfv/OVS" "per-round ratios"
 for n in $MACS_LIST; do
 	vals() { local i; for ((i = 1; i <= ROUNDS; i++)); do echo "${R[$n,$1,$i]}"; done | grep -v n/a || true; }
-	rats() { local i; for ((i = 1; i <= ROUNDS; i++)); do ratio "${R[$n,nfv,$i]}" "${R[$n,ovs,$i]}"; done | grep -v n/a || true; }
+	rats() { local i; for ((i = 1; i <= ROUNDS; i++)); do ratio "${R[$n,nfv,$i]}" "${R[$n,ovs,$i]}"; echo; done | grep -v n/a || true; }
 	printf '%-10s %12s %12s %8s   %s\n' "$n" "$(mpps "$(median "$(vals nfv)")")" "$(mpps "$(median "$(vals ovs)")")" \
 		"$(median "$(rats)")" "$(rats | tr '\n' ' ')"
 done

@@ -223,7 +223,7 @@ done
 ratios() { # ratios PREFIX_A PREFIX_B
 	local r
 	for ((r = 1; r <= ROUNDS; r++)); do
-		ratio "${R[$1,$r]:-n/a}" "${R[$2,$r]:-n/a}"
+		ratio "${R[$1,$r]:-n/a}" "${R[$2,$r]:-n/a}"; echo
 	done | grep -v n/a || true
 }
 values() { local r; for ((r = 1; r <= ROUNDS; r++)); do echo "${R[$1,$r]:-n/a}"; done | grep -v n/a || true; }
