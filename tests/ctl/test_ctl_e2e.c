@@ -28,6 +28,8 @@
 #include <criterion/criterion.h>
 #include <jansson.h>
 
+#include "../vs_test_net.h"
+
 static char dir[64], cfg_path[128], sock[128], prefix[64];
 static unsigned metrics_port;
 static pid_t daemon_pid;
@@ -201,7 +203,7 @@ daemon_up(void)
 	snprintf(sock, sizeof(sock), "%s/run/ctl.sock", dir);
 	snprintf(prefix, sizeof(prefix), "vs-ctl-e2e-%d", getpid());
 	snprintf(log, sizeof(log), "%s/daemon.log", dir);
-	metrics_port = 20000 + (unsigned)getpid() % 20000;
+	metrics_port = vs_test_free_tcp_port();
 	cr_assert_eq(run_as(gen, NULL, NULL, NULL, -1), 0);
 	write_cfg("");
 	daemon_pid = fork();

@@ -25,6 +25,8 @@
 #include <criterion/criterion.h>
 #include <jansson.h>
 
+#include "../vs_test_net.h"
+
 #define OFCTL "/usr/bin/ovs-ofctl"
 
 static char dir[64], cfg_path[128], sock[128], prefix[64], target[64], cfg_text[2048];
@@ -160,7 +162,7 @@ daemon_up(void)
 		       "--dst-ips",
 		       "4",
 		       NULL};
-	unsigned id = (unsigned)getpid() % 100, port = 30000 + (unsigned)getpid() % 20000;
+	unsigned id = (unsigned)getpid() % 100, port = vs_test_free_tcp_port();
 	FILE *f;
 	int i;
 

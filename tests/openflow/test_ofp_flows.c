@@ -34,6 +34,8 @@
 #include <criterion/criterion.h>
 #include <jansson.h>
 
+#include "../vs_test_net.h"
+
 #include "vs_ofp.h"
 
 #define OFCTL	"/usr/bin/ovs-ofctl"
@@ -196,7 +198,7 @@ daemon_up(void)
 	snprintf(sock, sizeof(sock), "%s/ctl.sock", dir);
 	snprintf(prefix, sizeof(prefix), "of-flows-1k-%d", getpid());
 	snprintf(log_path, sizeof(log_path), "%s/daemon.log", dir);
-	port_id = 30000 + (unsigned)getpid() % 20000;
+	port_id = vs_test_free_tcp_port();
 	dev_id = 10 + (unsigned)getpid() % 80;
 	snprintf(target, sizeof(target), "tcp:127.0.0.1:%u", port_id);
 	write_config(false);

@@ -54,6 +54,8 @@
 #include <criterion/criterion.h>
 #include <jansson.h>
 
+#include "../vs_test_net.h"
+
 #include "vs_ofp.h"
 
 #define OSKEN  "/usr/bin/osken-manager"
@@ -333,7 +335,7 @@ conn0(json_t *j)
 static void
 osken_setup(const char *app, const char *name, char *olog, size_t olog_size)
 {
-	unsigned id = (unsigned)getpid() % 100, port = 30000 + (unsigned)getpid() % 20000;
+	unsigned id = (unsigned)getpid() % 100, port = vs_test_free_tcp_port();
 	char text[2048], ports[8], *olog_text = NULL;
 	json_t *j, *r;
 	size_t learned = 0;
@@ -680,7 +682,7 @@ frame_of(uint8_t f[64], uint8_t tag)
 
 Test(openflow_pktio, packet_out_client, .fini = cleanup, .timeout = 60)
 {
-	unsigned id = (unsigned)getpid() % 100, port = 30000 + (unsigned)getpid() % 20000;
+	unsigned id = (unsigned)getpid() % 100, port = vs_test_free_tcp_port();
 	static const char *const names[] = {"s0", "s1", "s2"};
 	struct sockaddr_in sa = {.sin_family = AF_INET};
 	static uint8_t buf[VS_OFP_MAX_MSG];
@@ -840,7 +842,7 @@ write_pcap(const char *path)
  */
 Test(openflow_pktio, roles_two_controllers, .fini = cleanup, .timeout = 60)
 {
-	unsigned id = (unsigned)getpid() % 100, port = 30000 + (unsigned)getpid() % 20000;
+	unsigned id = (unsigned)getpid() % 100, port = vs_test_free_tcp_port();
 	char text[2048], in[160], ports[8], *out;
 	char *probe[] = {PYTHON, "-c", "import os_ken.ofproto.ofproto_v1_3_parser", NULL};
 	char *argv[] = {PYTHON, (char *)env("VS_OFP_ROLES"), ports, NULL};
@@ -1052,7 +1054,7 @@ pin_no_controller(void)
 static void
 controller_loss(bool standalone)
 {
-	unsigned id = (unsigned)getpid() % 100, port = 30000 + (unsigned)getpid() % 20000;
+	unsigned id = (unsigned)getpid() % 100, port = vs_test_free_tcp_port();
 	char text[2048], *out;
 	json_t *ab, *ba, *r, *ab2, *ba2, *fb;
 	json_int_t ab0, ba0, nc0;
@@ -1221,7 +1223,7 @@ next_port_status(uint8_t *reason, struct vs_ofp_port_desc *p)
  */
 Test(openflow_pktio, port_status_on_link_change, .fini = cleanup, .timeout = 60)
 {
-	unsigned id = (unsigned)getpid() % 100, port = 30000 + (unsigned)getpid() % 20000;
+	unsigned id = (unsigned)getpid() % 100, port = vs_test_free_tcp_port();
 	struct sockaddr_in sa = {.sin_family = AF_INET};
 	static uint8_t buf[VS_OFP_MAX_MSG];
 	struct vs_ofp_port_desc p;
@@ -1332,7 +1334,7 @@ port_status_within(uint32_t port_no, int ms, uint8_t *reason, struct vs_ofp_port
  */
 Test(openflow_pktio, port_status_on_vhost_guest, .fini = cleanup, .timeout = 90)
 {
-	unsigned port = 30000 + (unsigned)getpid() % 20000;
+	unsigned port = vs_test_free_tcp_port();
 	char text[2048], vsock[160], vdev[256], glog[160];
 	struct vs_ofp_port_desc p;
 	uint8_t reason;

@@ -29,6 +29,8 @@
 #include <criterion/criterion.h>
 #include <jansson.h>
 
+#include "../vs_test_net.h"
+
 #define OFCTL "/usr/bin/ovs-ofctl"
 
 static char dir[64], cfg_path[128], sock[128], prefix[64], target[64], in_pcap[128];
@@ -182,7 +184,7 @@ daemon_up(void)
 		       "--dports",
 		       "3",
 		       NULL};
-	unsigned id = (unsigned)getpid() % 100, port = 30000 + (unsigned)getpid() % 20000 + 7;
+	unsigned id = (unsigned)getpid() % 100, port = vs_test_free_tcp_port();
 	int i;
 
 	if (access(OFCTL, X_OK) != 0)
