@@ -662,6 +662,12 @@ show_openflow(struct vs_daemon *d)
 			json_object_set_new(o, "role", json_string(ci[i].role));
 			json_object_set_new(o, "role_changes",
 					    json_integer((json_int_t)ci[i].role_changes));
+			json_object_set_new(o, "bundles_open",
+					    json_integer((json_int_t)ci[i].bundles_open));
+			json_object_set_new(o, "bundles_committed",
+					    json_integer((json_int_t)ci[i].bundles_committed));
+			json_object_set_new(o, "bundles_failed",
+					    json_integer((json_int_t)ci[i].bundles_failed));
 		}
 		json_array_append_new(conns, o);
 	}

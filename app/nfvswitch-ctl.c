@@ -419,12 +419,14 @@ print_openflow(const json_t *res)
 	{
 		printf("  %-28s %-7s %-4s %-6s %.1fs  in %" PRIu64 " out %" PRIu64
 		       " flow_mods %" PRIu64 " packet_ins %" PRIu64 " packet_outs %" PRIu64
-		       " errors %" PRIu64 "/%" PRIu64 "\n",
+		       " errors %" PRIu64 "/%" PRIu64 " bundles %" PRIu64 " open %" PRIu64
+		       " committed %" PRIu64 " failed\n",
 		       str(c, "peer"), str(c, "kind"),
 		       json_is_true(json_object_get(c, "up")) ? "up" : "down", str(c, "role"),
 		       dbl(c, "connected_s"), u64(c, "rx_msgs"), u64(c, "tx_msgs"),
 		       u64(c, "flow_mods"), u64(c, "packet_ins"), u64(c, "packet_outs"),
-		       u64(c, "errors_sent"), u64(c, "errors_rcvd"));
+		       u64(c, "errors_sent"), u64(c, "errors_rcvd"), u64(c, "bundles_open"),
+		       u64(c, "bundles_committed"), u64(c, "bundles_failed"));
 	}
 }
 

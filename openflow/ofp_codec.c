@@ -74,6 +74,8 @@ vs_ofp_err_type_str(uint16_t type)
 	    "OFPET_TABLE_FEATURES_FAILED",
 	};
 
+	if (type == VS_OFPET_EXPERIMENTER)
+		return "OFPET_EXPERIMENTER";
 	return type < sizeof(names) / sizeof(names[0]) ? names[type] : "OFPET_?";
 }
 
@@ -300,6 +302,8 @@ vs_ofp_enc_error(struct vs_ofp_buf *b, uint32_t xid, struct vs_ofp_err e, const 
 
 	vs_ofp_put16(b, e.type);
 	vs_ofp_put16(b, e.code);
+	if (e.type == VS_OFPET_EXPERIMENTER) /* ofp_error_experimenter_msg */
+		vs_ofp_put32(b, VS_OFP_ONF_EXPERIMENTER_ID);
 	if (data != NULL)
 		vs_ofp_put(b, data, size > 64 ? 64 : size);
 	return vs_ofp_end(b, off);
@@ -1034,6 +1038,96 @@ vs_ofp_dec_error(const uint8_t *msg, size_t size, struct vs_ofp_err *out)
 	out->type = rd16(msg + 8);
 	out->code = rd16(msg + 10);
 	return 0;
+}
+
+/* ---- bundles (ONF EXT-230 over OpenFlow 1.3) ---- */
+
+#define EXP_HDR_SIZE (VS_OFP_HDR_SIZE + 8) /* experimenter id, exp_type */
+
+int
+vs_ofp_dec_experimenter(const uint8_t *msg, size_t size, uint32_t *experimenter, uint32_t *exp_type,
+			struct vs_ofp_err *e)
+{
+	if (!whole(msg, size, EXP_HDR_SIZE))
+		return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_LEN);
+	*experimenter = rd32(msg + 8);
+	*exp_type = rd32(msg + 12);
+	return 0;
+}
+
+int
+vs_ofp_dec_bundle_ctrl(const uint8_t *msg, size_t size, struct vs_ofp_bundle_ctrl *bc,
+		       struct vs_ofp_err *e)
+{
+	if (!whole(msg, size, EXP_HDR_SIZE + 8))
+		return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_LEN);
+	bc->bundle_id = rd32(msg + EXP_HDR_SIZE);
+	bc->type = rd16(msg + EXP_HDR_SIZE + 4);
+	bc->flags = rd16(msg + EXP_HDR_SIZE + 6);
+	if (bc->type > VS_OFPBCT_DISCARD_REPLY)
+		return fail(e, VS_OFPET_EXPERIMENTER, VS_OFPBFC_BAD_TYPE);
+	if (bc->flags & ~(VS_OFPBF_ATOMIC | VS_OFPBF_ORDERED))
+		return fail(e, VS_OFPET_EXPERIMENTER, VS_OFPBFC_BAD_FLAGS);
+	return 0;
+}
+
+int
+vs_ofp_dec_bundle_add(const uint8_t *msg, size_t size, uint32_t *bundle_id, uint16_t *flags,
+		      const uint8_t **inner, size_t *inner_size, struct vs_ofp_err *e)
+{
+	size_t pos = EXP_HDR_SIZE + 8, len;
+
+	if (!whole(msg, size, pos + VS_OFP_HDR_SIZE))
+		return fail(e, VS_OFPET_EXPERIMENTER, VS_OFPBFC_MSG_BAD_LEN);
+	*bundle_id = rd32(msg + EXP_HDR_SIZE);
+	*flags = rd16(msg + EXP_HDR_SIZE + 6);
+	if (*flags & ~(VS_OFPBF_ATOMIC | VS_OFPBF_ORDERED))
+		return fail(e, VS_OFPET_EXPERIMENTER, VS_OFPBFC_BAD_FLAGS);
+	len = rd16(msg + pos + 2);
+	/* the message, then properties padded to 8 bytes */
+	if (len < VS_OFP_HDR_SIZE || len > size - pos)
+		return fail(e, VS_OFPET_EXPERIMENTER, VS_OFPBFC_MSG_BAD_LEN);
+	if (msg[pos] != VS_OFP_VERSION)
+		return fail(e, VS_OFPET_BAD_REQUEST, VS_OFPBRC_BAD_VERSION);
+	if (rd32(msg + pos + 4) != rd32(msg + 4))
+		return fail(e, VS_OFPET_EXPERIMENTER, VS_OFPBFC_MSG_BAD_XID);
+	*inner = msg + pos;
+	*inner_size = len;
+	return 0;
+}
+
+static size_t
+exp_start(struct vs_ofp_buf *b, uint32_t xid, uint32_t exp_type)
+{
+	size_t off = vs_ofp_start(b, VS_OFPT_EXPERIMENTER, xid);
+
+	vs_ofp_put32(b, VS_OFP_ONF_EXPERIMENTER_ID);
+	vs_ofp_put32(b, exp_type);
+	return off;
+}
+
+int
+vs_ofp_enc_bundle_ctrl(struct vs_ofp_buf *b, uint32_t xid, const struct vs_ofp_bundle_ctrl *bc)
+{
+	size_t off = exp_start(b, xid, VS_ONFT_BUNDLE_CONTROL);
+
+	vs_ofp_put32(b, bc->bundle_id);
+	vs_ofp_put16(b, bc->type);
+	vs_ofp_put16(b, bc->flags);
+	return vs_ofp_end(b, off);
+}
+
+int
+vs_ofp_enc_bundle_add(struct vs_ofp_buf *b, uint32_t xid, uint32_t bundle_id, uint16_t flags,
+		      const uint8_t *inner, size_t inner_size)
+{
+	size_t off = exp_start(b, xid, VS_ONFT_BUNDLE_ADD_MESSAGE);
+
+	vs_ofp_put32(b, bundle_id);
+	vs_ofp_put16(b, 0);
+	vs_ofp_put16(b, flags);
+	vs_ofp_put(b, inner, inner_size);
+	return vs_ofp_end(b, off);
 }
 
 int

@@ -42,8 +42,20 @@ RTE_LOG_REGISTER_DEFAULT(vs_ofp_logtype, NOTICE);
 #define BACKOFF_MIN   1000
 #define BACKOFF_MAX   8000
 #define PIN_BATCH     256
+#define BUNDLES_MAX   16	   /* open bundles per connection (OUT_OF_BUNDLES) */
+#define BUNDLE_BYTES  (256u << 20) /* messages held by a connection's bundles (MSG_TOO_MANY) */
 
 struct ctlr;
+
+/* A bundle being filled: its messages (FLOW_MODs) back to back. */
+struct bundle {
+	uint32_t id;
+	uint16_t flags;
+	bool closed;
+	struct vs_ofp_buf msgs;
+	uint32_t n_msgs;
+	struct bundle *next;
+};
 
 /* A port as the controllers were last told (PORT_DESC / PORT_STATUS). */
 struct ofport {
@@ -74,6 +86,10 @@ struct conn {
 	bool connecting;	   /* connect() in progress */
 	double tokens;		   /* packet-in token bucket */
 	uint64_t tokens_ms;
+	struct bundle *bundles; /* open (or closed, not committed) bundles */
+	uint32_t n_bundles;
+	size_t bundle_bytes;
+	uint64_t bundles_committed, bundles_failed;
 	struct conn *next;
 };
 
@@ -333,6 +349,13 @@ conn_free(struct vs_ofp_srv *s, struct conn *c)
 	close(c->fd);
 	free(c->rx);
 	vs_ofp_buf_free(&c->tx);
+	while (c->bundles != NULL) { /* never committed: discarded */
+		struct bundle *b = c->bundles;
+
+		c->bundles = b->next;
+		vs_ofp_buf_free(&b->msgs);
+		free(b);
+	}
 	free(c);
 	s->n_conns--;
 }
@@ -928,6 +951,260 @@ on_flow_mod(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t siz
 	flush_others(s, c); /* FLOW_REMOVED of a delete */
 }
 
+/* ---- bundles ---- */
+
+static struct bundle *
+bundle_find(struct conn *c, uint32_t id)
+{
+	struct bundle *b;
+
+	for (b = c->bundles; b != NULL; b = b->next)
+		if (b->id == id)
+			return b;
+	return NULL;
+}
+
+static struct bundle *
+bundle_open(struct conn *c, uint32_t id, uint16_t flags)
+{
+	struct bundle *b;
+
+	if (c->n_bundles >= BUNDLES_MAX)
+		return NULL;
+	b = calloc(1, sizeof(*b));
+	if (b == NULL)
+		return NULL;
+	b->id = id;
+	b->flags = flags;
+	vs_ofp_buf_init(&b->msgs);
+	b->next = c->bundles;
+	c->bundles = b;
+	c->n_bundles++;
+	return b;
+}
+
+static void
+bundle_drop(struct conn *c, struct bundle *b)
+{
+	struct bundle **pp;
+
+	for (pp = &c->bundles; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == b) {
+			*pp = b->next;
+			break;
+		}
+	c->n_bundles--;
+	c->bundle_bytes -= b->msgs.len;
+	vs_ofp_buf_free(&b->msgs);
+	free(b);
+}
+
+static void
+bundle_error(struct conn *c, uint32_t xid, uint16_t code, const uint8_t *msg, size_t size)
+{
+	struct vs_ofp_err e = {VS_OFPET_EXPERIMENTER, code};
+
+	send_error(c, xid, e, msg, size);
+}
+
+/*
+ * Apply bundle b as one change: its FLOW_MODs in order against the tables,
+ * one rule transaction at the end. A refused FLOW_MOD gets its own error
+ * (its xid, its bytes), then the commit gets MSG_FAILED; nothing of the
+ * bundle stays.
+ */
+static void
+bundle_commit(struct vs_ofp_srv *s, struct conn *c, struct bundle *b, uint32_t xid,
+	      const uint8_t *ctrl, size_t ctrl_size)
+{
+	static struct vs_ofp_flow_mod fm; /* control thread only */
+	struct vs_ofp_bundle_ctrl reply = {b->id, VS_OFPBCT_COMMIT_REPLY, b->flags};
+	size_t pos = 0;
+	struct vs_ofp_err e;
+	char why[512];
+	uint32_t k = 0;
+
+	vs_ofp_bundle_begin(s->tables);
+	while (pos < b->msgs.len) {
+		const uint8_t *m = b->msgs.data + pos;
+		struct vs_ofp_hdr h;
+
+		vs_ofp_parse_hdr(m, b->msgs.len - pos, &h);
+		c->flow_mods++;
+		if (vs_ofp_dec_flow_mod(m, h.length, &fm, &e) < 0 ||
+		    vs_ofp_flow_mod(s->tables, *s->cfg, &fm, &e, why, sizeof(why)) < 0) {
+			vs_ofp_bundle_abort(s->tables);
+			VS_OFP_LOG(
+			    INFO, "%s: bundle 0x%x refused at message %u of %u (xid 0x%x)%s%s",
+			    c->peer, b->id, k + 1, b->n_msgs, h.xid, why[0] ? ": " : "", why);
+			send_error(c, h.xid, e, m, h.length);
+			bundle_error(c, xid, VS_OFPBFC_MSG_FAILED, ctrl, ctrl_size);
+			c->bundles_failed++;
+			bundle_drop(c, b);
+			return;
+		}
+		why[0] = '\0';
+		pos += h.length;
+		k++;
+	}
+	if (vs_ofp_bundle_commit(s->tables, *s->cfg, &e, why, sizeof(why)) < 0) {
+		vs_ofp_bundle_abort(s->tables);
+		VS_OFP_LOG(INFO, "%s: bundle 0x%x (%u messages) refused: %s", c->peer, b->id,
+			   b->n_msgs, why);
+		send_error(c, xid, e, ctrl, ctrl_size);
+		bundle_error(c, xid, VS_OFPBFC_MSG_FAILED, ctrl, ctrl_size);
+		c->bundles_failed++;
+		bundle_drop(c, b);
+		return;
+	}
+	c->bundles_committed++;
+	bundle_drop(c, b);
+	queued(c, vs_ofp_enc_bundle_ctrl(&c->tx, xid, &reply));
+	flush_others(s, c); /* FLOW_REMOVED of its deletes */
+}
+
+static void
+on_bundle_ctrl(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t size, uint32_t xid)
+{
+	struct vs_ofp_bundle_ctrl bc;
+	struct vs_ofp_err e;
+	struct bundle *b;
+
+	if (vs_ofp_dec_bundle_ctrl(msg, size, &bc, &e) < 0) {
+		send_error(c, xid, e, msg, size);
+		return;
+	}
+	b = bundle_find(c, bc.bundle_id);
+	switch (bc.type) {
+	case VS_OFPBCT_OPEN_REQUEST:
+		if (b != NULL) {
+			bundle_error(c, xid, VS_OFPBFC_BUNDLE_EXIST, msg, size);
+			return;
+		}
+		if (bundle_open(c, bc.bundle_id, bc.flags) == NULL) {
+			bundle_error(c, xid, VS_OFPBFC_OUT_OF_BUNDLES, msg, size);
+			return;
+		}
+		break;
+	case VS_OFPBCT_CLOSE_REQUEST:
+	case VS_OFPBCT_COMMIT_REQUEST:
+	case VS_OFPBCT_DISCARD_REQUEST:
+		if (b == NULL) {
+			bundle_error(c, xid, VS_OFPBFC_BAD_ID, msg, size);
+			return;
+		}
+		if (bc.type == VS_OFPBCT_DISCARD_REQUEST) {
+			bundle_drop(c, b);
+			break;
+		}
+		if (bc.flags != b->flags) {
+			/* a commit with other flags fails, and the bundle with it */
+			if (bc.type == VS_OFPBCT_COMMIT_REQUEST)
+				bundle_drop(c, b);
+			bundle_error(c, xid, VS_OFPBFC_BAD_FLAGS, msg, size);
+			return;
+		}
+		if (bc.type == VS_OFPBCT_COMMIT_REQUEST) {
+			bundle_commit(s, c, b, xid, msg, size);
+			return;
+		}
+		if (b->closed) {
+			bundle_error(c, xid, VS_OFPBFC_BUNDLE_CLOSED, msg, size);
+			return;
+		}
+		b->closed = true;
+		break;
+	default: /* a reply is not a request */
+		bundle_error(c, xid, VS_OFPBFC_BAD_TYPE, msg, size);
+		return;
+	}
+	bc.type++; /* the request's reply */
+	queued(c, vs_ofp_enc_bundle_ctrl(&c->tx, xid, &bc));
+}
+
+static void
+on_bundle_add(struct conn *c, const uint8_t *msg, size_t size, uint32_t xid)
+{
+	static struct vs_ofp_flow_mod fm; /* control thread only */
+	const uint8_t *inner;
+	size_t inner_size;
+	struct vs_ofp_err e;
+	struct bundle *b;
+	uint32_t id;
+	uint16_t flags;
+
+	if (vs_ofp_dec_bundle_add(msg, size, &id, &flags, &inner, &inner_size, &e) < 0) {
+		send_error(c, xid, e, msg, size);
+		return;
+	}
+	b = bundle_find(c, id);
+	if (b != NULL && b->closed) {
+		bundle_error(c, xid, VS_OFPBFC_BUNDLE_CLOSED, msg, size);
+		return;
+	}
+	if (b != NULL && b->flags != flags) {
+		bundle_error(c, xid, VS_OFPBFC_BAD_FLAGS, msg, size);
+		return;
+	}
+	/* FLOW_MODs only: the one change a bundle of ours applies atomically */
+	if (inner[1] != VS_OFPT_FLOW_MOD) {
+		bundle_error(c, xid, VS_OFPBFC_MSG_UNSUP, msg, size);
+		return;
+	}
+	/* refused now if malformed: its own error, the bundle goes on */
+	if (vs_ofp_dec_flow_mod(inner, inner_size, &fm, &e) < 0) {
+		send_error(c, xid, e, inner, inner_size);
+		return;
+	}
+	if (c->bundle_bytes + inner_size > BUNDLE_BYTES) {
+		bundle_error(c, xid, VS_OFPBFC_MSG_TOO_MANY, msg, size);
+		return;
+	}
+	/* a message for a bundle not opened opens it (OpenFlow 1.4 7.3.9.6) */
+	if (b == NULL && (b = bundle_open(c, id, flags)) == NULL) {
+		bundle_error(c, xid, VS_OFPBFC_OUT_OF_BUNDLES, msg, size);
+		return;
+	}
+	vs_ofp_put(&b->msgs, inner, inner_size);
+	if (b->msgs.oom) { /* no memory for it: the bundle as it was goes on */
+		b->msgs.oom = false;
+		bundle_error(c, xid, VS_OFPBFC_MSG_TOO_MANY, msg, size);
+		return;
+	}
+	c->bundle_bytes += inner_size;
+	b->n_msgs++;
+}
+
+static void
+on_experimenter(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t size, uint32_t xid)
+{
+	uint32_t exp, exp_type;
+	struct vs_ofp_err e;
+
+	if (vs_ofp_dec_experimenter(msg, size, &exp, &exp_type, &e) < 0) {
+		send_error(c, xid, e, msg, size);
+		return;
+	}
+	if (exp != VS_OFP_ONF_EXPERIMENTER_ID ||
+	    (exp_type != VS_ONFT_BUNDLE_CONTROL && exp_type != VS_ONFT_BUNDLE_ADD_MESSAGE)) {
+		e.type = VS_OFPET_BAD_REQUEST;
+		e.code = exp != VS_OFP_ONF_EXPERIMENTER_ID ? VS_OFPBRC_BAD_EXPERIMENTER
+							   : VS_OFPBRC_BAD_EXP_TYPE;
+		send_error(c, xid, e, msg, size);
+		return;
+	}
+	if (c->role == VS_OFPCR_ROLE_SLAVE) { /* a bundle changes flows */
+		e.type = VS_OFPET_BAD_REQUEST;
+		e.code = VS_OFPBRC_IS_SLAVE;
+		send_error(c, xid, e, msg, size);
+		return;
+	}
+	if (exp_type == VS_ONFT_BUNDLE_CONTROL)
+		on_bundle_ctrl(s, c, msg, size, xid);
+	else
+		on_bundle_add(c, msg, size, xid);
+}
+
 /* The switch port id of OpenFlow port ofport; -1 when none. */
 static int
 port_id_of(struct vs_ofp_srv *s, const struct vs_config *cfg, uint32_t ofport)
@@ -1276,9 +1553,7 @@ on_msg(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t size)
 		on_multipart(s, c, msg, size, h.xid);
 		return;
 	case VS_OFPT_EXPERIMENTER:
-		e.type = VS_OFPET_BAD_REQUEST;
-		e.code = VS_OFPBRC_BAD_EXPERIMENTER;
-		send_error(c, h.xid, e, msg, size);
+		on_experimenter(s, c, msg, size, h.xid);
 		return;
 	default:
 		e.type = VS_OFPET_BAD_REQUEST;
@@ -1469,6 +1744,9 @@ vs_ofp_info(const struct vs_ofp_srv *s, struct vs_ofp_info *info, struct vs_ofp_
 		ci->rx_msgs = c->rx_msgs;
 		ci->tx_msgs = c->tx_msgs;
 		ci->flow_mods = c->flow_mods;
+		ci->bundles_open = c->n_bundles;
+		ci->bundles_committed = c->bundles_committed;
+		ci->bundles_failed = c->bundles_failed;
 		ci->errors_sent = c->errors_sent;
 		ci->errors_rcvd = c->errors_rcvd;
 		ci->packet_ins = c->packet_ins;

@@ -570,7 +570,7 @@ be_add(void *arg, struct vs_ofp_drv *d, uint64_t tiebreak, char *msg, size_t siz
 	int rc;
 
 	memset(&err, 0, sizeof(err));
-	rc = vs_rule_txn_add(t->txn, &d->spec, VS_RULE_SRC_OPENFLOW, tiebreak, &r, &err);
+	rc = vs_rule_txn_add(t->txn, d->spec, VS_RULE_SRC_OPENFLOW, tiebreak, &r, &err);
 	if (rc < 0) {
 		snprintf(msg, size, "%s", err.msg);
 		return rc;
@@ -635,6 +635,16 @@ be_now(void *arg)
 	return now_ns();
 }
 
+/* the rule layer keeps the spec verbatim: the pipe need not */
+static const struct vs_cfg_rule *
+be_spec(void *arg, const struct vs_ofp_drv *d)
+{
+	const struct vs_sw_rule *r = d->handle;
+
+	(void)arg;
+	return &r->spec;
+}
+
 static const struct vs_ofp_pipe_ops be_ops = {
     .begin = be_begin,
     .add = be_add,
@@ -643,6 +653,7 @@ static const struct vs_ofp_pipe_ops be_ops = {
     .abort = be_abort,
     .counters = be_counters,
     .now_ns = be_now,
+    .spec = be_spec,
 };
 
 struct vs_ofp_tables *
@@ -802,6 +813,32 @@ vs_ofp_flow_mod(struct vs_ofp_tables *t, const struct vs_config *cfg,
 	if (rc < 0)
 		return pipe_fail(&pe, e, msg, size);
 	return 0;
+}
+
+void
+vs_ofp_bundle_begin(struct vs_ofp_tables *t)
+{
+	vs_ofp_pipe_batch_begin(t->pipe);
+}
+
+int
+vs_ofp_bundle_commit(struct vs_ofp_tables *t, const struct vs_config *cfg, struct vs_ofp_err *e,
+		     char *msg, size_t size)
+{
+	struct vs_ofp_pipe_err pe;
+
+	if (msg != NULL && size > 0)
+		msg[0] = '\0';
+	t->cfg = cfg;
+	if (vs_ofp_pipe_batch_commit(t->pipe, on_removed, t, &pe) < 0)
+		return pipe_fail(&pe, e, msg, size);
+	return 0;
+}
+
+void
+vs_ofp_bundle_abort(struct vs_ofp_tables *t)
+{
+	vs_ofp_pipe_batch_abort(t->pipe);
 }
 
 int

@@ -21,6 +21,7 @@ enum { ST_LIVE = 0, ST_NEW, ST_GONE, ST_MOD };
 #define LEVEL_BITS 17 /* 65535 - priority, or 65536 for "no flow matched" */
 #define SEQ_BITS   11
 #define LEVEL_MISS 65536u
+#define SPEC_CACHE 64
 
 struct vs_ofp_pipe {
 	uint32_t n_tables;
@@ -38,6 +39,13 @@ struct vs_ofp_pipe {
 	struct vs_ofp_pflow **chg;
 	uint32_t n_chg, cap_chg;
 	bool chg_overflow;
+	/* specs of derived rules being made, reused: a change frees each one
+	 * as soon as its rule is staged (malloc churn of 1 KiB chunks is slow) */
+	struct vs_cfg_rule *spec_cache[SPEC_CACHE];
+	uint32_t n_spec_cache;
+	/* a batch (an OpenFlow bundle): flow_mods mark, one recompute at the end */
+	bool batch, batch_counted;
+	uint8_t batch_tables[32];
 	const struct vs_ofp_pipe_ops *ops;
 	void *arg;
 };
@@ -124,14 +132,15 @@ index_find(struct vs_ofp_pipe *p, uint8_t t, uint16_t pr, const struct vs_cfg_ma
 	if (p->index_broken) {
 		/* not every flow indexed (no memory once): walk the table */
 		for (f = p->tables[t]; f != NULL; f = f->next)
-			if (f->priority == pr && vs_ofp_pipe_match_same(&f->match, m))
+			if (f->state != ST_GONE && f->priority == pr &&
+			    vs_ofp_pipe_match_same(&f->match, m))
 				return f;
 		return NULL;
 	}
 	if (p->n_buckets == 0)
 		return NULL; /* nothing indexed yet: no flow at all */
 	for (f = p->buckets[h & (p->n_buckets - 1)]; f != NULL; f = f->hnext)
-		if (f->hkey == h && f->table_id == t && f->priority == pr &&
+		if (f->hkey == h && f->state != ST_GONE && f->table_id == t && f->priority == pr &&
 		    vs_ofp_pipe_match_same(&f->match, m))
 			return f;
 	return NULL;
@@ -142,6 +151,8 @@ static void
 mark(struct vs_ofp_pipe *p, struct vs_ofp_pflow *f, uint32_t st)
 {
 	f->state = st;
+	if (f->in_chg)
+		return; /* marked before in this change (a batch): listed once */
 	if (p->n_chg == p->cap_chg) {
 		uint32_t n = p->cap_chg ? p->cap_chg * 2 : 64;
 		struct vs_ofp_pflow **c = realloc(p->chg, n * sizeof(*c));
@@ -154,13 +165,41 @@ mark(struct vs_ofp_pipe *p, struct vs_ofp_pflow *f, uint32_t st)
 		p->cap_chg = n;
 	}
 	p->chg[p->n_chg++] = f;
+	f->in_chg = true;
 }
 
 static void
 chg_reset(struct vs_ofp_pipe *p)
 {
+	uint32_t i;
+
+	for (i = 0; i < p->n_chg; i++)
+		p->chg[i]->in_chg = false;
 	p->n_chg = 0;
 	p->chg_overflow = false;
+}
+
+/* A flow's memory: its action block, its saved copy (with its own block). */
+static void
+flow_free(struct vs_ofp_pflow *f)
+{
+	if (f->saved != NULL) {
+		free(f->saved->apply);
+		free(f->saved);
+	}
+	free(f->apply);
+	free(f);
+}
+
+/* The saved copy of a modified flow, no longer needed. */
+static void
+saved_free(struct vs_ofp_pflow *f)
+{
+	if (f->saved != NULL) {
+		free(f->saved->apply);
+		free(f->saved);
+		f->saved = NULL;
+	}
 }
 
 struct vs_ofp_pipe *
@@ -192,12 +231,34 @@ vs_ofp_pipe_create(uint32_t n_tables, const struct vs_ofp_pipe_ops *ops, void *a
 	return p;
 }
 
+static struct vs_cfg_rule *
+spec_get(struct vs_ofp_pipe *p)
+{
+	struct vs_cfg_rule *sp;
+
+	if (p->n_spec_cache == 0)
+		return calloc(1, sizeof(*sp));
+	sp = p->spec_cache[--p->n_spec_cache];
+	memset(sp, 0, sizeof(*sp));
+	return sp;
+}
+
 static void
-drv_free_list(struct vs_ofp_drv *d)
+spec_put(struct vs_ofp_pipe *p, struct vs_cfg_rule *sp)
+{
+	if (sp != NULL && p->n_spec_cache < SPEC_CACHE)
+		p->spec_cache[p->n_spec_cache++] = sp;
+	else
+		free(sp);
+}
+
+static void
+drv_free_list(struct vs_ofp_pipe *p, struct vs_ofp_drv *d)
 {
 	while (d != NULL) {
 		struct vs_ofp_drv *n = d->next;
 
+		spec_put(p, d->spec);
 		free(d);
 		d = n;
 	}
@@ -215,11 +276,12 @@ vs_ofp_pipe_destroy(struct vs_ofp_pipe *p)
 
 		for (; f != NULL; f = n) {
 			n = f->next;
-			drv_free_list(f->drv);
-			free(f->saved);
-			free(f);
+			drv_free_list(p, f->drv);
+			flow_free(f);
 		}
 	}
+	while (p->n_spec_cache > 0)
+		free(p->spec_cache[--p->n_spec_cache]);
 	free(p->tables);
 	free(p->n_flows);
 	free(p->tail);
@@ -761,6 +823,10 @@ emit(struct walk *w, const struct vs_cfg_match *m, const struct path *pa, bool m
 	if (w->dry > 0)
 		return 0;
 	d = calloc(1, sizeof(*d));
+	if (d != NULL && (d->spec = spec_get(w->p)) == NULL) {
+		free(d);
+		d = NULL;
+	}
 	if (d == NULL)
 		return werr(w, VS_OFPET_FLOW_MOD_FAILED, VS_OFPFMFC_UNKNOWN, "out of memory");
 	memcpy(d->path, pa->flows, sizeof(d->path));
@@ -768,18 +834,18 @@ emit(struct walk *w, const struct vs_cfg_match *m, const struct path *pa, bool m
 	d->miss = miss;
 	for (i = 1; i < VS_OFP_PIPE_MAX_DEPTH; i++)
 		d->levels = d->levels << LEVEL_BITS | pa->levels[i];
-	d->spec.priority = pa->flows[0]->priority;
-	d->spec.match = *m;
-	memcpy(d->spec.actions, pa->acts, sizeof(pa->acts[0]) * n);
+	d->spec->priority = pa->flows[0]->priority;
+	d->spec->match = *m;
+	memcpy(d->spec->actions, pa->acts, sizeof(pa->acts[0]) * n);
 	for (i = 0; i < n; i++)
-		d->spec.actions[i].in_set = false;
+		d->spec->actions[i].in_set = false;
 	/* the action set, in its order, marked as such for the pipeline; one
 	 * without an output does nothing (OpenFlow 1.3 5.10) */
 	if (!miss && pa->set.has[N_SLOTS - 1]) {
 		for (s = 0; s < N_SLOTS; s++) {
 			if (pa->set.has[s]) {
-				d->spec.actions[n] = pa->set.a[s];
-				d->spec.actions[n++].in_set = true;
+				d->spec->actions[n] = pa->set.a[s];
+				d->spec->actions[n++].in_set = true;
 			}
 		}
 	}
@@ -788,15 +854,15 @@ emit(struct walk *w, const struct vs_cfg_match *m, const struct path *pa, bool m
 		uint32_t j = 0;
 
 		for (i = 0; i < n; i++)
-			if (d->spec.actions[i].type != VS_CFG_ACT_DROP)
-				d->spec.actions[j++] = d->spec.actions[i];
+			if (d->spec->actions[i].type != VS_CFG_ACT_DROP)
+				d->spec->actions[j++] = d->spec->actions[i];
 		n = j;
 	}
 	if (n == 0) {
-		d->spec.actions[0].type = VS_CFG_ACT_DROP;
+		d->spec->actions[0].type = VS_CFG_ACT_DROP;
 		n = 1;
 	}
-	d->spec.n_actions = n;
+	d->spec->n_actions = n;
 	/* packet-ins: the flow whose action sends to the controller */
 	d->cookie = pa->flows[0]->cookie;
 	d->table_id = pa->flows[0]->table_id;
@@ -916,13 +982,19 @@ walk_root(struct walk *w, struct vs_ofp_pflow *root)
 
 /* ---- changes ---- */
 
+static const struct vs_cfg_rule *
+drv_spec(const struct vs_ofp_pipe *p, const struct vs_ofp_drv *d)
+{
+	return d->spec != NULL ? d->spec : p->ops->spec(p->arg, d);
+}
+
 static bool
-drv_same(const struct vs_ofp_drv *a, const struct vs_ofp_drv *b)
+drv_same(const struct vs_ofp_pipe *p, const struct vs_ofp_drv *a, const struct vs_ofp_drv *b)
 {
 	return a->depth == b->depth && a->miss == b->miss && a->levels == b->levels &&
 	       memcmp(a->path, b->path, sizeof(a->path)) == 0 &&
-	       memcmp(&a->spec, &b->spec, sizeof(a->spec)) == 0 && a->cookie == b->cookie &&
-	       a->table_id == b->table_id && a->miss_flow == b->miss_flow;
+	       memcmp(drv_spec(p, a), drv_spec(p, b), sizeof(struct vs_cfg_rule)) == 0 &&
+	       a->cookie == b->cookie && a->table_id == b->table_id && a->miss_flow == b->miss_flow;
 }
 
 static void
@@ -992,24 +1064,30 @@ tables_undo(struct vs_ofp_pipe *p)
 			/* the new paths are copies, kept ones too: all go */
 			for (d = f->drv_new; d != NULL; d = n) {
 				n = d->next;
+				spec_put(p, d->spec);
 				free(d);
 			}
 			f->drv_new = NULL;
 			for (d = f->drv; d != NULL; d = d->next)
 				d->keep = false;
-			if (f->state == ST_NEW) {
+			if (f->born) { /* added in this change, modified or gone since */
 				*pp = f->next;
 				p->n_flows[t]--;
 				index_del(p, f);
-				free(f);
+				flow_free(f);
 				continue;
 			}
-			if (f->state == ST_MOD && f->saved != NULL) {
-				struct vs_ofp_pflow *s = f->saved, *keep_next = f->next;
+			if (f->saved != NULL) { /* modified (and maybe deleted since) */
+				struct vs_ofp_pflow *s = f->saved, *keep_next = f->next,
+						    *keep_hnext = f->hnext;
 				struct vs_ofp_drv *keep_drv = f->drv;
 
+				/* the links are today's: the index may have grown since;
+				 * the instructions are the saved ones, their block too */
+				free(f->apply);
 				*f = *s;
 				f->next = keep_next;
+				f->hnext = keep_hnext;
 				f->drv = keep_drv;
 				f->saved = NULL;
 				free(s);
@@ -1110,31 +1188,33 @@ recompute(struct vs_ofp_pipe *p, const uint8_t *tables, vs_ofp_pipe_removed_fn r
 		free(roots);
 		return rc;
 	}
-	/* 1. the new paths of every affected root; unchanged ones are kept */
+	/*
+	 * 1. root by root: its new paths (unchanged ones are kept), staged with
+	 * the backend: deletions, then additions (lower tiebreak sequence
+	 * first). A staged rule's spec is the backend's to keep: the pipe's
+	 * copy goes at once, so a change of 100,000 roots does not hold 100,000
+	 * of them at its peak.
+	 */
 	for (i = 0; i < n_roots; i++) {
 		r = roots[i];
 		if (r->state == ST_GONE) {
 			r->drv_new = NULL;
-			continue;
+		} else {
+			rc = walk_root(&w, r);
+			if (rc < 0) {
+				drv_free_list(p, w.out);
+				goto fail;
+			}
+			r->drv_new = w.out;
+			for (d = r->drv_new; d != NULL; d = d->next)
+				for (o = r->drv; o != NULL; o = o->next)
+					if (!o->keep && drv_same(p, o, d)) {
+						o->keep = d->keep = true;
+						d->handle = o->handle;
+						break;
+					}
+			memcpy(r->visits_new, w.visits, sizeof(w.visits));
 		}
-		rc = walk_root(&w, r);
-		if (rc < 0) {
-			drv_free_list(w.out);
-			goto fail;
-		}
-		r->drv_new = w.out;
-		for (d = r->drv_new; d != NULL; d = d->next)
-			for (o = r->drv; o != NULL; o = o->next)
-				if (!o->keep && drv_same(o, d)) {
-					o->keep = d->keep = true;
-					d->handle = o->handle;
-					break;
-				}
-		memcpy(r->visits_new, w.visits, sizeof(w.visits));
-	}
-	/* 2. stage: deletions, then additions (lower tiebreak sequence first) */
-	for (i = 0; i < n_roots; i++) {
-		r = roots[i];
 		for (o = r->drv; o != NULL; o = o->next) {
 			if (o->keep)
 				continue;
@@ -1147,17 +1227,22 @@ recompute(struct vs_ofp_pipe *p, const uint8_t *tables, vs_ofp_pipe_removed_fn r
 		for (d = r->drv_new; d != NULL; d = d->next) {
 			uint64_t seq;
 
-			if (d->keep)
-				continue;
-			rc = -EEXIST;
-			for (seq = 0; rc == -EEXIST && seq < (1u << SEQ_BITS); seq++)
-				rc = p->ops->add(p->arg, d, TB_BASE | d->levels << SEQ_BITS | seq,
-						 msg, sizeof(msg));
-			if (rc < 0)
-				goto fail_backend;
+			if (!d->keep) {
+				rc = -EEXIST;
+				for (seq = 0; rc == -EEXIST && seq < (1u << SEQ_BITS); seq++)
+					rc = p->ops->add(p->arg, d,
+							 TB_BASE | d->levels << SEQ_BITS | seq, msg,
+							 sizeof(msg));
+				if (rc < 0)
+					goto fail_backend;
+			}
+			if (p->ops->spec != NULL) {
+				spec_put(p, d->spec);
+				d->spec = NULL;
+			}
 		}
 	}
-	/* 3. counts of what goes, before it goes */
+	/* 2. counts of what goes, before it goes */
 	if (removed != NULL && reporting(p))
 		vs_ofp_pipe_count(p); /* the final counts of the flows reported */
 	for (i = 0; i < n_roots; i++) {
@@ -1186,7 +1271,7 @@ recompute(struct vs_ofp_pipe *p, const uint8_t *tables, vs_ofp_pipe_removed_fn r
 		}
 		goto fail_committed;
 	}
-	/* 4. committed: swap the lists, report and free what went */
+	/* 3. committed: swap the lists, report and free what went */
 	for (i = 0; i < n_roots; i++) {
 		struct vs_ofp_drv *n;
 
@@ -1198,6 +1283,7 @@ recompute(struct vs_ofp_pipe *p, const uint8_t *tables, vs_ofp_pipe_removed_fn r
 				for (uint8_t k = 0; k < o->depth; k++)
 					o->path[k]->n_drv--;
 			}
+			spec_put(p, o->spec);
 			free(o);
 		}
 		r->drv = r->drv_new;
@@ -1221,8 +1307,8 @@ recompute(struct vs_ofp_pipe *p, const uint8_t *tables, vs_ofp_pipe_removed_fn r
 		for (i = 0; i < p->n_chg; i++) {
 			f = p->chg[i];
 			f->state = ST_LIVE;
-			free(f->saved);
-			f->saved = NULL;
+			f->born = false;
+			saved_free(f);
 		}
 		chg_reset(p);
 		return 0;
@@ -1234,8 +1320,8 @@ recompute(struct vs_ofp_pipe *p, const uint8_t *tables, vs_ofp_pipe_removed_fn r
 		while ((f = *pp) != NULL) {
 			if (f->state != ST_GONE) {
 				f->state = ST_LIVE;
-				free(f->saved);
-				f->saved = NULL;
+				f->born = false;
+				saved_free(f);
 				last = f;
 				pp = &f->next;
 				continue;
@@ -1250,8 +1336,7 @@ recompute(struct vs_ofp_pipe *p, const uint8_t *tables, vs_ofp_pipe_removed_fn r
 					now > f->created_ns ? now - f->created_ns : 0, f->pkts,
 					f->bytes);
 			}
-			free(f->saved);
-			free(f);
+			flow_free(f);
 		}
 		p->tail[t] = last;
 	}
@@ -1311,7 +1396,8 @@ insert(struct vs_ofp_pipe *p, struct vs_ofp_pflow *f)
 static bool
 selected(const struct vs_ofp_pipe_mod *m, const struct vs_ofp_pflow *f, bool strict)
 {
-	if (f->state != ST_LIVE || (f->cookie & m->cookie_mask) != (m->cookie & m->cookie_mask))
+	/* in a batch, what earlier flow_mods of it added or changed counts too */
+	if (f->state == ST_GONE || (f->cookie & m->cookie_mask) != (m->cookie & m->cookie_mask))
 		return false;
 	if (strict ? f->priority != m->priority || !vs_ofp_pipe_match_same(&f->match, &m->match)
 		   : !vs_ofp_pipe_covers(&m->match, &f->match))
@@ -1319,15 +1405,54 @@ selected(const struct vs_ofp_pipe_mod *m, const struct vs_ofp_pflow *f, bool str
 	return m->filter == NULL || m->filter(m->filter_arg, f);
 }
 
-static void
-set_instructions(struct vs_ofp_pflow *f, const struct vs_ofp_pipe_mod *m)
+/*
+ * f takes m's instructions, its actions in a block of their size (a flow
+ * holds 1 or 2 actions most of the time, not the 32 a mod can carry). The
+ * block it had is freed unless keep (a saved copy holds it). -ENOMEM.
+ */
+static int
+set_instructions(struct vs_ofp_pflow *f, const struct vs_ofp_pipe_mod *m, bool keep)
 {
-	memcpy(f->apply, m->apply, sizeof(f->apply));
+	uint32_t n = m->n_apply + m->n_write;
+	struct vs_cfg_action *a = malloc((n ? n : 1) * sizeof(*a));
+
+	if (a == NULL)
+		return -ENOMEM;
+	memcpy(a, m->apply, m->n_apply * sizeof(*a));
+	memcpy(a + m->n_apply, m->write, m->n_write * sizeof(*a));
+	if (!keep)
+		free(f->apply);
+	f->apply = a;
 	f->n_apply = m->n_apply;
-	memcpy(f->write, m->write, sizeof(f->write));
+	f->write = a + m->n_apply;
 	f->n_write = m->n_write;
 	f->clear = m->clear;
 	f->goto_table = m->goto_table;
+	return 0;
+}
+
+/* The counts of every flow, once per change: a batch reads them once. */
+static void
+count_once(struct vs_ofp_pipe *p)
+{
+	if (p->batch && p->batch_counted)
+		return;
+	vs_ofp_pipe_count(p);
+	p->batch_counted = p->batch;
+}
+
+/* A change marked in tables: recomputed now, or at the end of the batch. */
+static int
+changed(struct vs_ofp_pipe *p, const uint8_t *tables, vs_ofp_pipe_removed_fn removed, void *arg,
+	struct vs_ofp_pipe_err *err)
+{
+	unsigned int i;
+
+	if (!p->batch)
+		return recompute(p, tables, removed, arg, err);
+	for (i = 0; i < 32; i++)
+		p->batch_tables[i] |= tables[i];
+	return 0;
 }
 
 int
@@ -1357,7 +1482,7 @@ vs_ofp_pipe_flow_mod(struct vs_ofp_pipe *p, const struct vs_ofp_pipe_mod *m,
 		     f = f->next) {
 			struct vs_cfg_match x;
 
-			if (f->priority == m->priority && f != old &&
+			if (f->priority == m->priority && f != old && f->state != ST_GONE &&
 			    vs_ofp_pipe_intersect(&f->match, &m->match, &x))
 				return perr(err, VS_OFPET_FLOW_MOD_FAILED, VS_OFPFMFC_OVERLAP,
 					    "an overlapping flow of the same priority");
@@ -1376,26 +1501,33 @@ vs_ofp_pipe_flow_mod(struct vs_ofp_pipe *p, const struct vs_ofp_pipe_mod *m,
 		f->flags = m->flags;
 		f->idle_timeout = m->idle_timeout;
 		f->hard_timeout = m->hard_timeout;
-		set_instructions(f, m);
+		if (set_instructions(f, m, false) < 0) {
+			free(f);
+			return perr(err, VS_OFPET_FLOW_MOD_FAILED, VS_OFPFMFC_UNKNOWN,
+				    "out of memory");
+		}
 		f->created_ns = f->used_ns = p->ops->now_ns(p->arg);
 		if (old != NULL) {
 			/* replaced: no FLOW_REMOVED; its duration starts anew and
 			 * its counters go on unless RESET_COUNTS (OpenFlow 1.3.5 6.4) */
 			if (!(m->flags & VS_OFPFF_RESET_COUNTS)) {
-				vs_ofp_pipe_count(p);
-				f->pkts_base = f->seen_pkts = old->pkts;
-				f->bytes_base = old->bytes;
+				count_once(p);
+				/* one added earlier in the batch has no rules: its base */
+				f->pkts_base = f->seen_pkts =
+				    old->born ? old->pkts_base : old->pkts;
+				f->bytes_base = old->born ? old->bytes_base : old->bytes;
 			}
 			mark(p, old, ST_GONE);
 			old->report = false;
 		}
 		insert(p, f);
+		f->born = true;
 		mark(p, f, ST_NEW);
 		set_bit(tables, m->table_id);
-		return recompute(p, tables, removed, arg, err);
+		return changed(p, tables, removed, arg, err);
 	}
 	if (!del && (m->flags & VS_OFPFF_RESET_COUNTS))
-		vs_ofp_pipe_count(p); /* the counts now, to start from zero */
+		count_once(p); /* the counts now, to start from zero */
 	for (t = 0; t < p->n_tables; t++) {
 		if (t != m->table_id && m->table_id != VS_OFPTT_ALL)
 			continue;
@@ -1406,20 +1538,35 @@ vs_ofp_pipe_flow_mod(struct vs_ofp_pipe *p, const struct vs_ofp_pipe_mod *m,
 			set_bit(tables, t);
 			if (del) {
 				mark(p, f, ST_GONE);
-				f->report = true;
+				/* one added earlier in the batch never existed outside it */
+				f->report = !f->born;
 				f->reason = VS_OFP_RR_DELETE;
 				continue;
 			}
-			f->saved = malloc(sizeof(*f));
-			if (f->saved == NULL) {
+			if (f->state == ST_LIVE) {
+				/* the first change of it: what undo restores */
+				f->saved = malloc(sizeof(*f));
+				if (f->saved == NULL) {
+					tables_undo(p);
+					return perr(err, VS_OFPET_FLOW_MOD_FAILED,
+						    VS_OFPFMFC_UNKNOWN, "out of memory");
+				}
+				*f->saved = *f; /* it keeps the block of actions */
+				mark(p, f, ST_MOD);
+				if (set_instructions(f, m, true) < 0) {
+					f->apply = NULL; /* the saved copy's */
+					tables_undo(p);
+					return perr(err, VS_OFPET_FLOW_MOD_FAILED,
+						    VS_OFPFMFC_UNKNOWN, "out of memory");
+				}
+			} else if (set_instructions(f, m, false) < 0) {
 				tables_undo(p);
 				return perr(err, VS_OFPET_FLOW_MOD_FAILED, VS_OFPFMFC_UNKNOWN,
 					    "out of memory");
 			}
-			*f->saved = *f;
-			mark(p, f, ST_MOD);
-			set_instructions(f, m);
-			if (m->flags & VS_OFPFF_RESET_COUNTS) {
+			if ((m->flags & VS_OFPFF_RESET_COUNTS) && f->born) {
+				f->pkts_base = f->bytes_base = 0;
+			} else if (m->flags & VS_OFPFF_RESET_COUNTS) {
 				f->pkts_base -= f->pkts;
 				f->bytes_base -= f->bytes;
 			}
@@ -1427,7 +1574,35 @@ vs_ofp_pipe_flow_mod(struct vs_ofp_pipe *p, const struct vs_ofp_pipe_mod *m,
 	}
 	if (n == 0)
 		return 0; /* nothing selected: no error, no change */
-	return recompute(p, tables, removed, arg, err);
+	return changed(p, tables, removed, arg, err);
+}
+
+void
+vs_ofp_pipe_batch_begin(struct vs_ofp_pipe *p)
+{
+	p->batch = true;
+	p->batch_counted = false;
+	memset(p->batch_tables, 0, sizeof(p->batch_tables));
+}
+
+int
+vs_ofp_pipe_batch_commit(struct vs_ofp_pipe *p, vs_ofp_pipe_removed_fn removed, void *arg,
+			 struct vs_ofp_pipe_err *err)
+{
+	static const uint8_t none[32];
+
+	err->msg[0] = '\0';
+	p->batch = false;
+	if (memcmp(p->batch_tables, none, sizeof(none)) == 0)
+		return 0; /* nothing selected by any of its flow_mods */
+	return recompute(p, p->batch_tables, removed, arg, err);
+}
+
+void
+vs_ofp_pipe_batch_abort(struct vs_ofp_pipe *p)
+{
+	p->batch = false;
+	tables_undo(p);
 }
 
 int

@@ -46,10 +46,13 @@ struct vs_ofp_pflow;
 struct vs_ofp_drv {
 	struct vs_ofp_pflow *path[VS_OFP_PIPE_MAX_DEPTH]; /* the flows it passes */
 	uint8_t depth;					  /* flows in path */
-	bool miss;		 /* ends in a table without a matching flow: dropped there */
-	uint64_t levels;	 /* later tables' priorities (ordering within table 0's) */
-	struct vs_cfg_rule spec; /* match (on the packet as received), priority, actions */
-	uint64_t cookie;	 /* packet-in: the flow that sends to the controller */
+	bool miss;	 /* ends in a table without a matching flow: dropped there */
+	uint64_t levels; /* later tables' priorities (ordering within table 0's) */
+	/* match (on the packet as received), priority, actions: made by a
+	 * change, freed once committed when the backend gives its copy back
+	 * (ops->spec), so a derived rule is not held twice */
+	struct vs_cfg_rule *spec;
+	uint64_t cookie; /* packet-in: the flow that sends to the controller */
 	uint8_t table_id;
 	bool miss_flow;
 	void *handle; /* the backend's rule */
@@ -64,9 +67,11 @@ struct vs_ofp_pflow {
 	struct vs_cfg_match match;
 	uint64_t cookie;
 	uint16_t flags, idle_timeout, hard_timeout;
-	struct vs_cfg_action apply[VS_CFG_MAX_ACTIONS]; /* in order */
+	/* apply (in order) then write (the action set it writes): one block of
+	 * n_apply + n_write actions the flow owns, never NULL */
+	struct vs_cfg_action *apply;
 	uint32_t n_apply;
-	struct vs_cfg_action write[VS_CFG_MAX_ACTIONS]; /* the action set it writes */
+	struct vs_cfg_action *write;
 	uint32_t n_write;
 	bool clear;	    /* CLEAR_ACTIONS */
 	uint8_t goto_table; /* VS_OFP_PIPE_NO_GOTO: none */
@@ -82,6 +87,8 @@ struct vs_ofp_pflow {
 	uint8_t visits[32];	    /* table 0: tables its paths visit (bitmap) */
 	uint8_t visits_new[32];	    /* during a change */
 	uint32_t state;		    /* during a change */
+	bool born;		    /* during a change: added by it */
+	bool in_chg;		    /* during a change: on its change list */
 	bool report;		    /* going: FLOW_REMOVED (if flagged) with reason */
 	uint8_t reason;
 	struct vs_ofp_pflow *saved; /* modify: the instructions before */
@@ -102,6 +109,8 @@ struct vs_ofp_pipe_ops {
 	/* packets and bytes that hit d so far */
 	void (*counters)(void *arg, const struct vs_ofp_drv *d, uint64_t *pkts, uint64_t *bytes);
 	uint64_t (*now_ns)(void *arg); /* CLOCK_MONOTONIC */
+	/* the spec the backend keeps for committed d; NULL: the pipe keeps its own */
+	const struct vs_cfg_rule *(*spec)(void *arg, const struct vs_ofp_drv *d);
 };
 
 /* FLOW_REMOVED reasons (enum ofp_flow_removed_reason). */
@@ -158,6 +167,19 @@ int vs_ofp_pipe_flow_mod(struct vs_ofp_pipe *p, const struct vs_ofp_pipe_mod *m,
  * Remove the flows whose idle or hard timeout passed (one transaction),
  * reporting every one to removed. The number removed, or -errno.
  */
+/*
+ * A batch (an OpenFlow bundle): the flow_mods between begin and commit
+ * change the tables in order, each seeing what the ones before it did, and
+ * the derived rules are recomputed and committed once, in one rule
+ * transaction, at the commit. A failed flow_mod leaves the batch open: the
+ * caller aborts it, which puts the tables back as they were at the begin.
+ * A failed commit has undone everything too. No expiry runs in between.
+ */
+void vs_ofp_pipe_batch_begin(struct vs_ofp_pipe *p);
+int vs_ofp_pipe_batch_commit(struct vs_ofp_pipe *p, vs_ofp_pipe_removed_fn removed, void *arg,
+			     struct vs_ofp_pipe_err *err);
+void vs_ofp_pipe_batch_abort(struct vs_ofp_pipe *p);
+
 int vs_ofp_pipe_expire(struct vs_ofp_pipe *p, vs_ofp_pipe_removed_fn removed, void *arg);
 
 /* Fill every flow's pkts/bytes (its derived rules' counts and the base). */

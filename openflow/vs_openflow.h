@@ -74,6 +74,8 @@ struct vs_ofp_conn_info {
 	uint64_t role_changes;
 	uint64_t rx_msgs, tx_msgs, flow_mods, errors_sent, errors_rcvd;
 	uint64_t packet_ins, packet_outs;
+	uint32_t bundles_open;
+	uint64_t bundles_committed, bundles_failed;
 	double connected_s;
 };
 
@@ -148,6 +150,17 @@ void vs_ofp_tables_info(const struct vs_ofp_tables *t, uint32_t *n_tables, uint3
  */
 int vs_ofp_flow_mod(struct vs_ofp_tables *t, const struct vs_config *cfg,
 		    const struct vs_ofp_flow_mod *fm, struct vs_ofp_err *e, char *msg, size_t size);
+/*
+ * A bundle: the FLOW_MODs between begin and commit (through vs_ofp_flow_mod)
+ * change the tables in order and reach the switch as one rule transaction
+ * at the commit; a refused FLOW_MOD or commit is followed by abort (after a
+ * failed commit it has nothing left to undo), which leaves every table as it
+ * was at the begin.
+ */
+void vs_ofp_bundle_begin(struct vs_ofp_tables *t);
+int vs_ofp_bundle_commit(struct vs_ofp_tables *t, const struct vs_config *cfg, struct vs_ofp_err *e,
+			 char *msg, size_t size);
+void vs_ofp_bundle_abort(struct vs_ofp_tables *t);
 /* Remove the flows whose idle or hard timeout passed (one transaction);
  * how many, or -errno. */
 int vs_ofp_expire(struct vs_ofp_tables *t, const struct vs_config *cfg);

@@ -10,7 +10,9 @@
 #             output:2), timed from start until ovs-ofctl exits, which is
 #             after the switch's BARRIER reply (ovs-ofctl ends every batch
 #             with a barrier); flows/s. Both switches forward a replayed
-#             capture meanwhile (table miss: drop).
+#             capture meanwhile (table miss: drop). Then the same file with
+#             `ovs-ofctl --bundle add-flows`: one ONF bundle (OpenFlow 1.3
+#             extension, atomic and ordered) timed until the commit reply.
 #   pktin     packet-in rate: a table-miss flow CONTROLLER:65535 and a
 #             replayed 64-byte capture; a controller that counts and drops
 #             them (bench/openflow/ofp_sink.py) over an active TCP connection.
@@ -128,10 +130,12 @@ ovs_tx_pps() {
 }
 
 # install_time: seconds for ovs-ofctl add-flows of FLOWFILE into TARGET
+# (install_rate --bundle: all of them in one ONF bundle, timed until the
+# commit reply)
 install_rate() {
 	local t0 t1
 	t0=$(date +%s%N)
-	"${OFCTL[@]}" add-flows "$TARGET" "$FLOWFILE"
+	"${OFCTL[@]}" "$@" add-flows "$TARGET" "$FLOWFILE"
 	t1=$(date +%s%N)
 	awk -v n="$FLOWS" -v d=$((t1 - t0)) 'BEGIN { printf "%.0f", n / (d / 1e9) }'
 }
@@ -184,6 +188,15 @@ for ((round = 1; round <= ROUNDS; round++)); do
 		[ "$round" = 1 ] && log "  OVS holds $(flow_count) flows"
 		ovs_stop
 		log "  install: nfvswitch ${R[install,nfv,$round]} flows/s, OVS ${R[install,ovs,$round]} flows/s"
+		nfv_of_up "$PCAP1K"
+		R[binstall,nfv,$round]=$(install_rate --bundle)
+		[ "$round" = 1 ] && log "  nfvswitch holds $(flow_count) flows (bundle)"
+		nfv_stop
+		ovs_of_up "$PCAP1K"
+		R[binstall,ovs,$round]=$(install_rate --bundle)
+		[ "$round" = 1 ] && log "  OVS holds $(flow_count) flows (bundle)"
+		ovs_stop
+		log "  install --bundle: nfvswitch ${R[binstall,nfv,$round]} flows/s, OVS ${R[binstall,ovs,$round]} flows/s"
 	fi
 	if part pktin; then
 		sink_start
@@ -237,6 +250,11 @@ if part install; then
 	printf '%-28s %14s %14s %8s   %s\n' "add-flows until barrier" \
 		"$(median "$(values install,nfv)")" "$(median "$(values install,ovs)")" \
 		"$(median "$(ratios install,nfv install,ovs)")" "$(ratios install,nfv install,ovs | tr '\n' ' ')"
+	printf '%-28s %14s %14s %8s   %s\n' "add-flows --bundle, commit" \
+		"$(median "$(values binstall,nfv)")" "$(median "$(values binstall,ovs)")" \
+		"$(median "$(ratios binstall,nfv binstall,ovs)")" "$(ratios binstall,nfv binstall,ovs | tr '\n' ' ')"
+	echo "# add-flows: ovs-ofctl sends each flow_mod with a barrier and waits for its reply (a round"
+	echo "# trip per flow); --bundle: one ONF bundle (atomic, ordered) of all of them, one commit"
 fi
 if part pktin; then
 	printf '%-28s %14s %14s %8s   %s\n' "packet-in (64 B, miss)" "nfvswitch/s" "OVS/s" "ratio" "per-round ratios"

@@ -20,7 +20,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void
 check_err(int rc, const struct vs_ofp_err *e)
 {
-	if (rc < 0 && e->type > VS_OFPET_ROLE_REQUEST_FAILED)
+	if (rc < 0 && e->type > VS_OFPET_ROLE_REQUEST_FAILED &&
+	    !(e->type == VS_OFPET_EXPERIMENTER && e->code >= VS_OFPBFC_UNKNOWN &&
+	      e->code <= VS_OFPBFC_BUNDLE_IN_PROGRESS))
 		__builtin_trap();
 }
 
@@ -113,6 +115,37 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (vs_ofp_dec_packet_in(msg, size, &pi, &e) == 0 &&
 		    (pi.data < msg || pi.data + pi.size != msg + size))
 			abort();
+	}
+	{
+		struct vs_ofp_bundle_ctrl bc, back;
+		const uint8_t *inner;
+		size_t inner_size;
+		uint32_t exp, et, id;
+		struct vs_ofp_buf b;
+
+		check_err(vs_ofp_dec_experimenter(msg, size, &exp, &et, &e), &e);
+		if (vs_ofp_dec_bundle_ctrl(msg, size, &bc, &e) == 0) {
+			/* encodes back into the same control */
+			vs_ofp_buf_init(&b);
+			if (vs_ofp_enc_bundle_ctrl(&b, 3, &bc) == 0 &&
+			    (vs_ofp_dec_bundle_ctrl(b.data, b.len, &back, &e) != 0 ||
+			     memcmp(&back, &bc, sizeof(bc)) != 0))
+				__builtin_trap();
+			vs_ofp_buf_free(&b);
+		} else {
+			check_err(-1, &e);
+		}
+		rc = vs_ofp_dec_bundle_add(msg, size, &id, &flags, &inner, &inner_size, &e);
+		check_err(rc, &e);
+		if (rc == 0) {
+			/* the message inside lies within, whole, with the xid */
+			if (inner < msg || inner_size < VS_OFP_HDR_SIZE ||
+			    inner + inner_size > msg + size ||
+			    (size_t)(inner[2] << 8 | inner[3]) != inner_size ||
+			    memcmp(inner + 4, msg + 4, 4) != 0)
+				abort();
+			check_err(vs_ofp_dec_flow_mod(inner, inner_size, &fm, &e), &e);
+		}
 	}
 	rc = vs_ofp_dec_flow_mod(msg, size, &fm, &e);
 	check_err(rc, &e);

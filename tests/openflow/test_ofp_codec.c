@@ -1110,3 +1110,65 @@ Test(ofp_codec, port_status_and_port_stats)
 	cr_expect_eq(msgs, 3);
 	vs_ofp_buf_free(&b);
 }
+
+/* The ONF bundle extension as ovs-ofctl -O OpenFlow13 --bundle sends it (the
+ * bytes below are what `ovs-ofctl ofp-print` decodes as ONFT_BUNDLE_*). */
+Test(ofp_codec, bundle_messages)
+{
+	static const uint8_t commit[] = {4, 4, 0,    24,   0, 0, 0, 5, 0x4f, 0x4e, 0x46, 0,
+					 0, 0, 0x08, 0xfc, 0, 0, 0, 7, 0,    4,	   0,	 3};
+	struct vs_ofp_bundle_ctrl bc = {0}, back;
+	struct vs_ofp_err e = {0, 0};
+	const uint8_t *inner;
+	size_t inner_size;
+	struct vs_ofp_buf b, in;
+	uint32_t exp, et, id;
+	uint16_t flags;
+
+	cr_assert_eq(vs_ofp_dec_experimenter(commit, sizeof(commit), &exp, &et, &e), 0);
+	cr_expect(exp == VS_OFP_ONF_EXPERIMENTER_ID && et == VS_ONFT_BUNDLE_CONTROL);
+	cr_assert_eq(vs_ofp_dec_bundle_ctrl(commit, sizeof(commit), &bc, &e), 0);
+	cr_expect(bc.bundle_id == 7 && bc.type == VS_OFPBCT_COMMIT_REQUEST &&
+		  bc.flags == (VS_OFPBF_ATOMIC | VS_OFPBF_ORDERED));
+	vs_ofp_buf_init(&b);
+	cr_assert_eq(vs_ofp_enc_bundle_ctrl(&b, 5, &bc), 0);
+	cr_expect_eq(b.len, sizeof(commit));
+	cr_expect_arr_eq(b.data, commit, sizeof(commit));
+	/* unknown control type, unknown flags, short */
+	b.data[21] = 8;
+	cr_expect_lt(vs_ofp_dec_bundle_ctrl(b.data, b.len, &back, &e), 0);
+	cr_expect(e.type == VS_OFPET_EXPERIMENTER && e.code == VS_OFPBFC_BAD_TYPE);
+	b.data[21] = 4;
+	b.data[23] = 4;
+	cr_expect_lt(vs_ofp_dec_bundle_ctrl(b.data, b.len, &back, &e), 0);
+	cr_expect(e.type == VS_OFPET_EXPERIMENTER && e.code == VS_OFPBFC_BAD_FLAGS);
+	cr_expect_lt(vs_ofp_dec_bundle_ctrl(b.data, 20, &back, &e), 0);
+	vs_ofp_buf_free(&b);
+
+	/* an add message carries a whole message of its own xid */
+	vs_ofp_buf_init(&in);
+	vs_ofp_buf_init(&b);
+	cr_assert_eq(vs_ofp_enc_empty(&in, VS_OFPT_BARRIER_REQUEST, 9), 0);
+	cr_assert_eq(vs_ofp_enc_bundle_add(&b, 9, 7, VS_OFPBF_ATOMIC, in.data, in.len), 0);
+	cr_assert_eq(vs_ofp_dec_bundle_add(b.data, b.len, &id, &flags, &inner, &inner_size, &e), 0);
+	cr_expect(id == 7 && flags == VS_OFPBF_ATOMIC && inner == b.data + 24 && inner_size == 8);
+	b.data[4 + 3] = 10; /* the outer xid differs */
+	cr_expect_lt(vs_ofp_dec_bundle_add(b.data, b.len, &id, &flags, &inner, &inner_size, &e), 0);
+	cr_expect(e.type == VS_OFPET_EXPERIMENTER && e.code == VS_OFPBFC_MSG_BAD_XID);
+	b.data[4 + 3] = 9;
+	b.data[24 + 3] = 40; /* the inner length runs past the message */
+	cr_expect_lt(vs_ofp_dec_bundle_add(b.data, b.len, &id, &flags, &inner, &inner_size, &e), 0);
+	cr_expect(e.type == VS_OFPET_EXPERIMENTER && e.code == VS_OFPBFC_MSG_BAD_LEN);
+	vs_ofp_buf_free(&b);
+	vs_ofp_buf_free(&in);
+
+	/* bundle errors are ONF experimenter errors: type 0xffff, code, ONF id */
+	vs_ofp_buf_init(&b);
+	e.type = VS_OFPET_EXPERIMENTER;
+	e.code = VS_OFPBFC_BAD_ID;
+	cr_assert_eq(vs_ofp_enc_error(&b, 5, e, commit, sizeof(commit)), 0);
+	cr_expect_eq(b.len, 16u + sizeof(commit));
+	cr_expect(b.data[8] == 0xff && b.data[9] == 0xff && b.data[10] == 0x08 &&
+		  b.data[11] == 0xfe && b.data[12] == 0x4f && b.data[15] == 0);
+	vs_ofp_buf_free(&b);
+}

@@ -973,3 +973,281 @@ Test(of_flows, refused_flow_mods_name_their_error_and_install_nothing)
 	close(ofd);
 	ofd = -1;
 }
+
+/* ---- bundles: raw ONF bundle messages, each answer checked ---------------------- */
+
+static void
+raw_connect(void)
+{
+	static uint8_t buf[VS_OFP_MAX_MSG];
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	struct vs_ofp_buf b;
+	struct vs_ofp_hdr h;
+
+	ofd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(ofd, 0);
+	sa.sin_port = htons((uint16_t)port_id);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(connect(ofd, (struct sockaddr *)&sa, sizeof(sa)), 0, "connect: %s",
+		     strerror(errno));
+	vs_ofp_buf_init(&b);
+	cr_assert_eq(vs_ofp_enc_hello(&b, 1), 0);
+	send_buf(&b);
+	vs_ofp_buf_free(&b);
+	recv_msg(buf, sizeof(buf), &h);
+	cr_assert_eq(h.type, VS_OFPT_HELLO);
+}
+
+/* What a request got before the BARRIER after it: a bundle reply, errors. */
+struct answer {
+	int reply;		  /* the bundle reply's type, -1: none */
+	uint32_t reply_id;	  /* its bundle */
+	struct vs_ofp_err err[2]; /* the errors, in order */
+	uint32_t err_xid[2];
+	unsigned n_err;
+};
+
+/* Send what b holds and a BARRIER (xid 0xb0000000 + n); collect the answers. */
+static struct answer
+exchange(struct vs_ofp_buf *b)
+{
+	static uint8_t buf[VS_OFP_MAX_MSG];
+	static uint32_t n;
+	struct answer a = {.reply = -1};
+	uint32_t bx = 0xb0000000u + n++;
+	struct vs_ofp_hdr h;
+
+	cr_assert_eq(vs_ofp_enc_empty(b, VS_OFPT_BARRIER_REQUEST, bx), 0);
+	send_buf(b);
+	for (;;) {
+		recv_msg(buf, sizeof(buf), &h);
+		if (h.type == VS_OFPT_BARRIER_REPLY && h.xid == bx)
+			return a;
+		if (h.type == VS_OFPT_ERROR) {
+			cr_assert_lt(a.n_err, 2, "more than two errors");
+			cr_assert_eq(vs_ofp_dec_error(buf, h.length, &a.err[a.n_err]), 0);
+			a.err_xid[a.n_err++] = h.xid;
+			continue;
+		}
+		if (h.type == VS_OFPT_EXPERIMENTER) {
+			struct vs_ofp_bundle_ctrl bc;
+			uint32_t exp, et;
+
+			cr_assert_eq(vs_ofp_dec_experimenter(buf, h.length, &exp, &et, NULL), 0);
+			cr_assert_eq(exp, VS_OFP_ONF_EXPERIMENTER_ID);
+			cr_assert_eq(et, VS_ONFT_BUNDLE_CONTROL);
+			cr_assert_eq(vs_ofp_dec_bundle_ctrl(buf, h.length, &bc, NULL), 0);
+			a.reply = bc.type;
+			a.reply_id = bc.bundle_id;
+		}
+	}
+}
+
+static struct answer
+bctrl(uint32_t xid, uint32_t id, uint16_t type, uint16_t flags)
+{
+	struct vs_ofp_bundle_ctrl bc = {id, type, flags};
+	struct answer a;
+	struct vs_ofp_buf b;
+
+	vs_ofp_buf_init(&b);
+	cr_assert_eq(vs_ofp_enc_bundle_ctrl(&b, xid, &bc), 0);
+	a = exchange(&b);
+	vs_ofp_buf_free(&b);
+	return a;
+}
+
+/* fm (with inner_xid) into bundle id, the add message itself with xid */
+static struct answer
+badd(uint32_t xid, uint32_t inner_xid, uint32_t id, uint16_t flags,
+     const struct vs_ofp_flow_mod *fm)
+{
+	struct vs_ofp_buf in, b;
+	struct answer a;
+
+	vs_ofp_buf_init(&in);
+	vs_ofp_buf_init(&b);
+	if (fm != NULL)
+		cr_assert_eq(vs_ofp_enc_flow_mod(&in, inner_xid, fm), 0);
+	else /* a message a bundle does not take */
+		cr_assert_eq(vs_ofp_enc_empty(&in, VS_OFPT_BARRIER_REQUEST, inner_xid), 0);
+	cr_assert_eq(vs_ofp_enc_bundle_add(&b, xid, id, flags, in.data, in.len), 0);
+	a = exchange(&b);
+	vs_ofp_buf_free(&in);
+	vs_ofp_buf_free(&b);
+	return a;
+}
+
+static bool
+bundle_err(const struct answer *a, unsigned i, uint16_t code)
+{
+	return a->n_err > i && a->err[i].type == VS_OFPET_EXPERIMENTER && a->err[i].code == code;
+}
+
+static void
+fm_to(struct vs_ofp_flow_mod *fm, uint8_t cmd, uint8_t last, uint32_t port)
+{
+	uint8_t v4[4] = {10, 77, 0, last};
+	uint8_t et[2] = {0x08, 0x00};
+
+	memset(fm, 0, sizeof(*fm));
+	fm->command = cmd;
+	fm->priority = 7;
+	fm->buffer_id = VS_OFP_NO_BUFFER;
+	fm->out_port = VS_OFPP_ANY;
+	fm->out_group = VS_OFPG_ANY;
+	fm->goto_table = VS_OFP_NO_GOTO;
+	vs_ofp_match_set(&fm->match, VS_OXM_ETH_TYPE, et, NULL);
+	vs_ofp_match_set(&fm->match, VS_OXM_IPV4_DST, v4, NULL);
+	act_out(&fm->apply[0], port);
+	fm->n_apply = 1;
+}
+
+static unsigned
+flows_with(const char *what)
+{
+	char *out;
+	unsigned n;
+
+	cr_assert_eq(ofctl(&out, "--no-stats", "dump-flows", NULL), 0, "%s", out);
+	n = count_lines(out, what);
+	free(out);
+	return n;
+}
+
+Test(of_flows, bundles_apply_whole_or_not_at_all)
+{
+	const uint16_t AO = VS_OFPBF_ATOMIC | VS_OFPBF_ORDERED;
+	static struct vs_ofp_flow_mod fm;
+	struct answer a;
+	uint32_t id;
+
+	raw_connect();
+	/* open, and open again */
+	a = bctrl(1, 1, VS_OFPBCT_OPEN_REQUEST, AO);
+	cr_expect(a.reply == VS_OFPBCT_OPEN_REPLY && a.reply_id == 1 && a.n_err == 0);
+	a = bctrl(2, 1, VS_OFPBCT_OPEN_REQUEST, AO);
+	cr_expect(bundle_err(&a, 0, VS_OFPBFC_BUNDLE_EXIST), "open twice: %u", a.err[0].code);
+	/* two flows in, and what a bundle refuses to take */
+	fm_to(&fm, VS_OFPFC_ADD, 1, 1);
+	a = badd(3, 3, 1, AO, &fm);
+	cr_expect(a.n_err == 0 && a.reply == -1, "add: %u errors", a.n_err);
+	fm_to(&fm, VS_OFPFC_ADD, 2, 2);
+	a = badd(4, 4, 1, AO, &fm);
+	cr_expect_eq(a.n_err, 0);
+	a = badd(5, 6, 1, AO, &fm);
+	cr_expect(bundle_err(&a, 0, VS_OFPBFC_MSG_BAD_XID), "inner xid: %u", a.err[0].code);
+	a = badd(7, 7, 1, VS_OFPBF_ATOMIC, &fm);
+	cr_expect(bundle_err(&a, 0, VS_OFPBFC_BAD_FLAGS), "flags: %u", a.err[0].code);
+	a = badd(8, 8, 1, AO, NULL);
+	cr_expect(bundle_err(&a, 0, VS_OFPBFC_MSG_UNSUP), "a barrier: %u", a.err[0].code);
+	cr_expect_eq(flows_with("nw_dst=10.77.0."), 0, "a bundle's flow before the commit");
+	/* closed: no more messages */
+	a = bctrl(9, 1, VS_OFPBCT_CLOSE_REQUEST, AO);
+	cr_expect_eq(a.reply, VS_OFPBCT_CLOSE_REPLY);
+	fm_to(&fm, VS_OFPFC_ADD, 3, 3);
+	a = badd(10, 10, 1, AO, &fm);
+	cr_expect(bundle_err(&a, 0, VS_OFPBFC_BUNDLE_CLOSED), "add when closed: %u", a.err[0].code);
+	a = bctrl(11, 1, VS_OFPBCT_CLOSE_REQUEST, AO);
+	cr_expect(bundle_err(&a, 0, VS_OFPBFC_BUNDLE_CLOSED), "close twice: %u", a.err[0].code);
+	/* the commit: both flows, the bundle gone */
+	a = bctrl(12, 1, VS_OFPBCT_COMMIT_REQUEST, AO);
+	cr_expect(a.reply == VS_OFPBCT_COMMIT_REPLY && a.n_err == 0, "commit: %d, %u errors",
+		  a.reply, a.n_err);
+	cr_expect_eq(flows_with("nw_dst=10.77.0."), 2);
+	a = bctrl(13, 1, VS_OFPBCT_COMMIT_REQUEST, AO);
+	cr_expect(bundle_err(&a, 0, VS_OFPBFC_BAD_ID), "commit twice: %u", a.err[0].code);
+
+	/* bundle 2, opened by its first message: a delete and a flow to a port that
+	 * does not exist. The commit fails at the second: its own error with its
+	 * xid, then MSG_FAILED; the delete did not happen */
+	fm_to(&fm, VS_OFPFC_DELETE, 0, 1);
+	memset(&fm.match, 0, sizeof(fm.match));
+	fm.n_apply = 0;
+	cr_expect_eq(badd(20, 20, 2, AO, &fm).n_err, 0);
+	fm_to(&fm, VS_OFPFC_ADD, 4, 99);
+	cr_expect_eq(badd(21, 21, 2, AO, &fm).n_err, 0);
+	a = bctrl(22, 2, VS_OFPBCT_COMMIT_REQUEST, AO);
+	cr_expect_eq(a.reply, -1);
+	cr_expect_eq(a.n_err, 2);
+	cr_expect(a.err[0].type == VS_OFPET_BAD_ACTION && a.err[0].code == VS_OFPBAC_BAD_OUT_PORT &&
+		      a.err_xid[0] == 21,
+		  "the failing message: %u/%u xid %u", a.err[0].type, a.err[0].code, a.err_xid[0]);
+	cr_expect(bundle_err(&a, 1, VS_OFPBFC_MSG_FAILED) && a.err_xid[1] == 22,
+		  "the commit: %u/%u", a.err[1].type, a.err[1].code);
+	cr_expect_eq(flows_with("nw_dst=10.77.0."), 2, "a failed bundle changed the flows");
+
+	/* discarded: nothing of it; unknown bundles */
+	fm_to(&fm, VS_OFPFC_ADD, 5, 1);
+	cr_expect_eq(badd(30, 30, 3, AO, &fm).n_err, 0);
+	a = bctrl(31, 3, VS_OFPBCT_DISCARD_REQUEST, AO);
+	cr_expect_eq(a.reply, VS_OFPBCT_DISCARD_REPLY);
+	a = bctrl(32, 3, VS_OFPBCT_COMMIT_REQUEST, AO);
+	cr_expect(bundle_err(&a, 0, VS_OFPBFC_BAD_ID));
+	a = bctrl(33, 9, VS_OFPBCT_DISCARD_REQUEST, AO);
+	cr_expect(bundle_err(&a, 0, VS_OFPBFC_BAD_ID));
+	a = bctrl(34, 9, VS_OFPBCT_OPEN_REPLY, AO);
+	cr_expect(bundle_err(&a, 0, VS_OFPBFC_BAD_TYPE), "a reply as request: %u", a.err[0].code);
+	cr_expect_eq(flows_with("nw_dst=10.77.0."), 2);
+
+	/* 16 open bundles per connection; the ones left go with the connection */
+	for (id = 100; id < 116; id++)
+		cr_expect_eq(bctrl(40 + id, id, VS_OFPBCT_OPEN_REQUEST, AO).reply,
+			     VS_OFPBCT_OPEN_REPLY);
+	a = bctrl(200, 116, VS_OFPBCT_OPEN_REQUEST, AO);
+	cr_expect(bundle_err(&a, 0, VS_OFPBFC_OUT_OF_BUNDLES), "17th: %u", a.err[0].code);
+	{ /* show openflow counts them for this connection */
+		json_t *j = ctl_json("openflow"), *c;
+		bool seen = false;
+		size_t k;
+
+		json_array_foreach(json_object_get(j, "conns"), k, c)
+		{
+			if (json_integer_value(json_object_get(c, "bundles_open")) != 16)
+				continue;
+			seen = true;
+			cr_expect_eq(json_integer_value(json_object_get(c, "bundles_committed")),
+				     1);
+			cr_expect_eq(json_integer_value(json_object_get(c, "bundles_failed")), 1);
+		}
+		cr_expect(seen, "no connection with 16 open bundles: %s", json_dumps(j, 0));
+		json_decref(j);
+	}
+	close(ofd);
+	ofd = -1;
+
+	/* ovs-ofctl's own bundles: 2000 flows in one; then the same with a bad
+	 * flow last (nothing of it), then a delete of everything in one */
+	{
+		char path[160], *out;
+		FILE *f;
+		unsigned i;
+
+		snprintf(path, sizeof(path), "%s/bundle.flows", dir);
+		f = fopen(path, "w");
+		cr_assert_not_null(f);
+		for (i = 0; i < 2000; i++)
+			fprintf(f, "priority=9,ip,nw_dst=10.78.%u.%u,actions=output:%u\n", i / 256,
+				i % 256, 1 + i % 3);
+		fclose(f);
+		cr_assert_eq(ofctl(&out, "--bundle", "add-flows", path), 0, "%s", out);
+		free(out);
+		cr_expect_eq(flows_with("nw_dst=10.78."), 2000);
+		f = fopen(path, "w");
+		cr_assert_not_null(f);
+		for (i = 0; i < 1999; i++)
+			fprintf(f, "priority=8,ip,nw_dst=10.79.%u.%u,actions=output:1\n", i / 256,
+				i % 256);
+		fprintf(f, "priority=8,ip,nw_dst=10.79.99.99,actions=output:99\n");
+		fclose(f);
+		cr_expect_neq(ofctl(&out, "--bundle", "add-flows", path), 0);
+		cr_expect(strstr(out, "OFPBAC_BAD_OUT_PORT") != NULL &&
+			      strstr(out, "OFPBFC_MSG_FAILED") != NULL,
+			  "%s", out);
+		free(out);
+		cr_expect_eq(flows_with("nw_dst=10.79."), 0, "a failed bundle left flows");
+		cr_expect_eq(flows_with("nw_dst=10.78."), 2000);
+	}
+	cr_assert_eq(ofctl(NULL, "--bundle", "del-flows", NULL), 0);
+	cr_expect_eq(flows_with("priority="), 0);
+}
