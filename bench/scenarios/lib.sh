@@ -31,6 +31,7 @@ KEEP=${KEEP:-0}
 
 PIDS=()
 TP_EXTRA=()
+OVS_OTHER_CONFIG=() # more other_config:KEY=VALUE for ovs_start (read at vswitchd start)
 RUNDIR=""
 NOTES=()
 
@@ -296,7 +297,8 @@ ovs_start() {
 	ovs_vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true \
 		other_config:dpdk-lcore-mask="$(printf '0x%x' $((1 << CTRL_CORE)))" \
 		other_config:pmd-cpu-mask="$FWD_MASK" \
-		other_config:dpdk-extra="$(ovs_mem_args) -m $MEM_MB --file-prefix $OVS_PREFIX --no-pci --log-level=*:warning"
+		other_config:dpdk-extra="$(ovs_mem_args) -m $MEM_MB --file-prefix $OVS_PREFIX --no-pci --log-level=*:warning" \
+		"${OVS_OTHER_CONFIG[@]}"
 	taskset -c "$CTRL_CORE,$FWD_LIST" "$OVS_VSWITCHD" "unix:$OVS_RUN/db.sock" \
 		--pidfile="$OVS_RUN/ovs-vswitchd.pid" --unixctl="$OVS_RUN/ovs-vswitchd.ctl" \
 		--log-file="$OVS_RUN/ovs-vswitchd.log" -vconsole:off --detach 2>/dev/null || {
