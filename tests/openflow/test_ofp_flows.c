@@ -800,6 +800,29 @@ recv_msg(uint8_t *buf, size_t cap, struct vs_ofp_hdr *h)
 	}
 }
 
+/* A raw OpenFlow connection to the switch (ofd), past HELLO. */
+static void
+raw_connect(void)
+{
+	static uint8_t buf[VS_OFP_MAX_MSG];
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	struct vs_ofp_buf b;
+	struct vs_ofp_hdr h;
+
+	ofd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(ofd, 0);
+	sa.sin_port = htons((uint16_t)port_id);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(connect(ofd, (struct sockaddr *)&sa, sizeof(sa)), 0, "connect: %s",
+		     strerror(errno));
+	vs_ofp_buf_init(&b);
+	cr_assert_eq(vs_ofp_enc_hello(&b, 1), 0);
+	send_buf(&b);
+	vs_ofp_buf_free(&b);
+	recv_msg(buf, sizeof(buf), &h);
+	cr_assert_eq(h.type, VS_OFPT_HELLO);
+}
+
 /* Send fm (xid) and a BARRIER; the error it got (type 0xffff: none). */
 static struct vs_ofp_err
 flow_mod(uint32_t xid, const struct vs_ofp_flow_mod *fm)
@@ -853,27 +876,12 @@ match16(struct vs_ofp_match *m, unsigned int f, uint16_t v)
 Test(of_flows, refused_flow_mods_name_their_error_and_install_nothing)
 {
 	static struct vs_ofp_flow_mod fm;
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	static uint8_t buf[VS_OFP_MAX_MSG];
 	uint8_t v4[4] = {10, 0, 0, 1};
-	struct vs_ofp_buf b;
-	struct vs_ofp_hdr h;
 	struct vs_ofp_err e;
 	char *out;
 	unsigned i;
 
-	ofd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	cr_assert_geq(ofd, 0);
-	sa.sin_port = htons((uint16_t)port_id);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_eq(connect(ofd, (struct sockaddr *)&sa, sizeof(sa)), 0, "connect: %s",
-		     strerror(errno));
-	vs_ofp_buf_init(&b);
-	cr_assert_eq(vs_ofp_enc_hello(&b, 1), 0);
-	send_buf(&b);
-	vs_ofp_buf_free(&b);
-	recv_msg(buf, sizeof(buf), &h);
-	cr_assert_eq(h.type, VS_OFPT_HELLO);
+	raw_connect();
 
 	memset(&fm, 0, sizeof(fm));
 	fm.priority = 5;
@@ -975,28 +983,6 @@ Test(of_flows, refused_flow_mods_name_their_error_and_install_nothing)
 }
 
 /* ---- bundles: raw ONF bundle messages, each answer checked ---------------------- */
-
-static void
-raw_connect(void)
-{
-	static uint8_t buf[VS_OFP_MAX_MSG];
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	struct vs_ofp_buf b;
-	struct vs_ofp_hdr h;
-
-	ofd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	cr_assert_geq(ofd, 0);
-	sa.sin_port = htons((uint16_t)port_id);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_eq(connect(ofd, (struct sockaddr *)&sa, sizeof(sa)), 0, "connect: %s",
-		     strerror(errno));
-	vs_ofp_buf_init(&b);
-	cr_assert_eq(vs_ofp_enc_hello(&b, 1), 0);
-	send_buf(&b);
-	vs_ofp_buf_free(&b);
-	recv_msg(buf, sizeof(buf), &h);
-	cr_assert_eq(h.type, VS_OFPT_HELLO);
-}
 
 /* What a request got before the BARRIER after it: a bundle reply, errors. */
 struct answer {
