@@ -206,11 +206,94 @@ ol_out(struct vs_worker *w, const struct vs_snapshot *s, struct vs_port *port, u
 }
 
 /*
+ * Finish m's tx offload requests that ok (the output's tx_ol_ok) does not
+ * cover: a TSO super-frame into segments (rte_gso; TCP/IPv6 by hand), each
+ * checksummed in software, or the checksums of a single frame. What is left
+ * goes to out (room for at least VS_GSO_OUT / 2 of them), its bytes added to
+ * *bytes; what cannot be finished is dropped as offload_failed on port id.
+ * Returns how many went to out.
+ */
+static uint16_t
+ol_finish(struct vs_worker *w, uint64_t ok, uint16_t id, struct rte_mbuf *m, struct rte_mbuf **out,
+	  uint16_t room, uint64_t *bytes)
+{
+	uint64_t todo = m->ol_flags & VS_TX_OL_MASK & ~ok;
+	uint16_t n_out = 0, k;
+	int r;
+
+	if (todo & RTE_MBUF_F_TX_TCP_SEG) {
+		uint32_t hdr = (uint32_t)m->l2_len + m->l3_len + m->l4_len;
+
+		/* The guest's MSS, headers included. */
+		w->gso.gso_size = (uint16_t)RTE_MIN(hdr + m->tso_segsz, (uint32_t)UINT16_MAX);
+		if (m->tso_segsz == 0)
+			r = -EINVAL;
+		else if (m->ol_flags & RTE_MBUF_F_TX_IPV4)
+			r = rte_gso_segment(m, &w->gso, out, room);
+		else if (m->ol_flags & RTE_MBUF_F_TX_IPV6)
+			r = rte_pktmbuf_pkt_len(m) - m->l2_len - m->l3_len - m->l4_len <=
+				    m->tso_segsz
+				? 0
+				: tcp6_segment(m, w->pool, out, room);
+		else
+			r = -EINVAL;
+		if (r > 0) {
+			/* rte_gso's segments hold references to m's data,
+			 * tcp6_segment's are copies. */
+			rte_pktmbuf_free(m);
+			/* Each segment: a new IPv4 length and id, so a new
+			 * header checksum, and its TCP checksum, here. */
+			for (k = 0; k < r; k++) {
+				struct rte_mbuf *seg = out[k];
+
+				seg->ol_flags &= ~(RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_IP_CKSUM);
+				if (!sw_cksum(seg, true, RTE_MBUF_F_TX_TCP_CKSUM)) {
+					w->stats.drops[VS_DROP_OFFLOAD_FAILED]++;
+					w->stats.tx_drops[id]++;
+					rte_pktmbuf_free(seg);
+					continue;
+				}
+				seg->ol_flags &= ~RTE_MBUF_F_TX_L4_MASK;
+				/* closing the gaps of dropped segments */
+				*bytes += rte_pktmbuf_pkt_len(seg);
+				out[n_out++] = seg;
+			}
+			return n_out;
+		}
+		if (r < 0) {
+			w->stats.drops[VS_DROP_OFFLOAD_FAILED]++;
+			w->stats.tx_drops[id]++;
+			rte_pktmbuf_free(m);
+			return 0;
+		}
+		/* Within one MSS already: only its checksums are left
+		 * (TSO implies the TCP one). */
+		m->ol_flags &= ~RTE_MBUF_F_TX_TCP_SEG;
+		if ((m->ol_flags & RTE_MBUF_F_TX_L4_MASK) == 0)
+			m->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM;
+		todo = m->ol_flags & VS_TX_OL_MASK & ~ok;
+	}
+	if (todo & (RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_IP_CKSUM)) {
+		if (!sw_cksum(m, (todo & RTE_MBUF_F_TX_IP_CKSUM) != 0,
+			      m->ol_flags & todo & RTE_MBUF_F_TX_L4_MASK)) {
+			w->stats.drops[VS_DROP_OFFLOAD_FAILED]++;
+			w->stats.tx_drops[id]++;
+			rte_pktmbuf_free(m);
+			return 0;
+		}
+		m->ol_flags &= ~todo;
+	}
+	*bytes += rte_pktmbuf_pkt_len(m);
+	out[0] = m;
+	return 1;
+}
+
+/*
  * flush_port for a buffer that holds packets with tx offload requests (a
  * guest's TSO super-frames or partial checksums): each request the port
  * does not complete itself (port->tx_ol_ok) is done here, in order, by
- * rte_gso and software checksums; a port that takes them gets the packets
- * as they are (an ethdev after rte_eth_tx_prepare).
+ * ol_finish; a port that takes them gets the packets as they are (an ethdev
+ * after rte_eth_tx_prepare).
  */
 static __rte_noinline void
 flush_port_ol(struct vs_worker *w, const struct vs_snapshot *s, struct vs_port *port, uint16_t id)
@@ -219,8 +302,7 @@ flush_port_ol(struct vs_worker *w, const struct vs_snapshot *s, struct vs_port *
 	uint64_t ok = __atomic_load_n(&port->tx_ol_ok, __ATOMIC_RELAXED);
 	struct rte_mbuf *out[VS_GSO_OUT];
 	uint64_t bytes = 0;
-	uint16_t n_out = 0, i, k, end;
-	int r;
+	uint16_t n_out = 0, i;
 
 	for (i = 0; i < b->n; i++) {
 		struct rte_mbuf *m = b->pkts[i];
@@ -231,79 +313,8 @@ flush_port_ol(struct vs_worker *w, const struct vs_snapshot *s, struct vs_port *
 			n_out = 0;
 			bytes = 0;
 		}
-		if (todo & RTE_MBUF_F_TX_TCP_SEG) {
-			uint32_t hdr = (uint32_t)m->l2_len + m->l3_len + m->l4_len;
-
-			/* The guest's MSS, headers included. */
-			w->gso.gso_size =
-			    (uint16_t)RTE_MIN(hdr + m->tso_segsz, (uint32_t)UINT16_MAX);
-			if (m->tso_segsz == 0)
-				r = -EINVAL;
-			else if (m->ol_flags & RTE_MBUF_F_TX_IPV4)
-				r = rte_gso_segment(m, &w->gso, out + n_out,
-						    (uint16_t)(VS_GSO_OUT - n_out));
-			else if (m->ol_flags & RTE_MBUF_F_TX_IPV6)
-				r = rte_pktmbuf_pkt_len(m) - m->l2_len - m->l3_len - m->l4_len <=
-					    m->tso_segsz
-					? 0
-					: tcp6_segment(m, w->pool, out + n_out,
-						       (uint16_t)(VS_GSO_OUT - n_out));
-			else
-				r = -EINVAL;
-			if (r > 0) {
-				/* rte_gso's segments hold references to m's data,
-				 * tcp6_segment's are copies. */
-				rte_pktmbuf_free(m);
-				/* Each segment: a new IPv4 length and id, so a new
-				 * header checksum, and its TCP checksum, here. */
-				for (k = n_out; k < n_out + r; k++) {
-					struct rte_mbuf *seg = out[k];
-
-					seg->ol_flags &=
-					    ~(RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_IP_CKSUM);
-					if (!sw_cksum(seg, true, RTE_MBUF_F_TX_TCP_CKSUM)) {
-						w->stats.drops[VS_DROP_OFFLOAD_FAILED]++;
-						w->stats.tx_drops[id]++;
-						rte_pktmbuf_free(seg);
-						out[k] = NULL;
-						continue;
-					}
-					seg->ol_flags &= ~RTE_MBUF_F_TX_L4_MASK;
-				}
-				/* Close the gaps of dropped segments. */
-				end = (uint16_t)(n_out + r);
-				for (k = n_out; k < end; k++)
-					if (out[k] != NULL) {
-						bytes += rte_pktmbuf_pkt_len(out[k]);
-						out[n_out++] = out[k];
-					}
-				continue;
-			}
-			if (r < 0) {
-				w->stats.drops[VS_DROP_OFFLOAD_FAILED]++;
-				w->stats.tx_drops[id]++;
-				rte_pktmbuf_free(m);
-				continue;
-			}
-			/* Within one MSS already: only its checksums are left
-			 * (TSO implies the TCP one). */
-			m->ol_flags &= ~RTE_MBUF_F_TX_TCP_SEG;
-			if ((m->ol_flags & RTE_MBUF_F_TX_L4_MASK) == 0)
-				m->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM;
-			todo = m->ol_flags & VS_TX_OL_MASK & ~ok;
-		}
-		if (todo & (RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_IP_CKSUM)) {
-			if (!sw_cksum(m, (todo & RTE_MBUF_F_TX_IP_CKSUM) != 0,
-				      m->ol_flags & todo & RTE_MBUF_F_TX_L4_MASK)) {
-				w->stats.drops[VS_DROP_OFFLOAD_FAILED]++;
-				w->stats.tx_drops[id]++;
-				rte_pktmbuf_free(m);
-				continue;
-			}
-			m->ol_flags &= ~todo;
-		}
-		bytes += rte_pktmbuf_pkt_len(m);
-		out[n_out++] = m;
+		n_out = (uint16_t)(n_out + ol_finish(w, ok, id, m, out + n_out,
+						     (uint16_t)(VS_GSO_OUT - n_out), &bytes));
 	}
 	if (port->type == VS_PORT_ETHDEV && n_out > 0) {
 		/* What the device completes itself: its driver's preparation
@@ -541,6 +552,24 @@ tun_unicast(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, struc
 	enqueue(w, s, t->underlay, m);
 }
 
+/*
+ * A frame with offload requests (a guest's TSO super-frame, a partial
+ * checksum) to the one remote VTEP its destination was learned behind: its
+ * offloads finished here (the encapsulation is software: a tunnel takes
+ * none), then each segment encapsulated to that remote alone.
+ */
+static __rte_noinline void
+tun_unicast_ol(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, struct rte_mbuf *m)
+{
+	struct rte_mbuf *out[VS_GSO_OUT / 2];
+	uint64_t bytes = 0;
+	uint16_t n, k;
+
+	n = ol_finish(w, 0, id, m, out, VS_GSO_OUT / 2, &bytes);
+	for (k = 0; k < n; k++)
+		tun_unicast(w, s, id, out[k]);
+}
+
 /* Send m (last == true: the packet itself, else a private copy) to port id. */
 static inline void
 emit(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, uint16_t in_port,
@@ -563,11 +592,11 @@ emit(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, uint16_t in_
 			return;
 		}
 	}
-	/* A frame with offload requests (a guest's TSO super-frame) is finished
-	 * at flush, before encapsulation, and then goes to every remote. */
-	if (unlikely(w->tun_remote != VS_L2_REMOTE_NONE && ((s->tun_mask >> id) & 1) &&
-		     !(c->ol_flags & VS_TX_OL_MASK))) {
-		tun_unicast(w, s, id, c);
+	if (unlikely(w->tun_remote != VS_L2_REMOTE_NONE && ((s->tun_mask >> id) & 1))) {
+		if (c->ol_flags & VS_TX_OL_MASK)
+			tun_unicast_ol(w, s, id, c);
+		else
+			tun_unicast(w, s, id, c);
 		return;
 	}
 	enqueue(w, s, id, c);

@@ -46,6 +46,7 @@
 
 #include "vhu_pkt.h"
 #include "vhu_tso.h"
+#include "vs_l2.h"
 #include "vs_switch.h"
 #include "vs_vhost.h"
 
@@ -1449,6 +1450,162 @@ Test(vhost, guest_tso_segmented_for_plain_port, .timeout = 90)
 		cr_assert_eq(seen6[i], 1, "IPv6 stream byte %u missing", i);
 	cr_assert_eq(vs_switch_stats(sw, &st), 0);
 	cr_assert_eq(st.drops[VS_DROP_OFFLOAD_FAILED], 0);
+	vs_switch_destroy(sw);
+	vs_config_free(cfg);
+	dir_remove();
+}
+
+/* Whether the MAC table holds mac behind port `port` and remote VTEP `remote`. */
+struct fdb_want {
+	uint8_t mac[6];
+	uint16_t port;
+	uint8_t remote;
+	bool found;
+};
+
+static int
+fdb_find(const struct vs_l2_entry *e, uint32_t age_s, void *arg)
+{
+	struct fdb_want *f = arg;
+
+	(void)age_s;
+	if (memcmp(e->key.mac, f->mac, 6) == 0 && e->port == f->port && e->remote == f->remote)
+		f->found = true;
+	return 0;
+}
+
+/*
+ * A guest's TSO super-frames to a MAC learned behind one remote VTEP of a
+ * vxlan port go to that remote alone, segmented within the MSS: the switch
+ * finishes the offloads before it encapsulates, as it does for a flood
+ * (head-end replication to every remote), and does not flood them.
+ */
+Test(vhost, guest_tso_to_a_learned_vtep_goes_to_it_alone, .timeout = 90)
+{
+	static struct vs_switch_stats st;
+	static uint8_t seen[TSO_FRAMES * TSO_PAYLOAD], seen6[VHU_TSO_V6];
+	const unsigned want_seg = TSO_FRAMES * ((TSO_PAYLOAD + TSO_MSS - 1) / TSO_MSS);
+	const unsigned want_seg6 = (VHU_TSO_V6 + TSO_MSS - 1) / TSO_MSS;
+	const unsigned want = want_seg + 2 + want_seg6;
+	unsigned n_seg = 0, n_small = 0, n_udp = 0, n_seg6 = 0, to_a = 0, to_b = 0, other = 0;
+	struct fdb_want fw = {.mac = {2, 0, 0, 0, 0, 2}, .remote = 0};
+	struct rte_ether_addr up_mac;
+	struct rte_ether_hdr *eh;
+	struct rte_ipv4_hdr *ip;
+	struct rte_udp_hdr *udp;
+	struct vs_config *cfg;
+	struct vs_switch *sw;
+	struct rte_mbuf *m;
+	struct uplink u;
+	struct guest g;
+	uint16_t up_id;
+	uint8_t *p;
+	char yaml[1024];
+	double t0;
+
+	eal_up();
+	uplink_make(&u);
+	snprintf(
+	    yaml, sizeof(yaml),
+	    "workers: [{lcore: 1}]\n"
+	    "ports:\n"
+	    "  - {name: up, type: ethdev, device: net_ring_%s, rx_queues: 2}\n"
+	    "  - {name: vx, type: vxlan, underlay: up, local_ip: 192.0.2.1,\n"
+	    "     remote_ip: [192.0.2.2, 192.0.2.3], vni: 100, remote_mac: \"02:00:00:00:00:fe\"}\n"
+	    "  - {name: vm1, type: vhost, path: \"%s\", mode: server}\n"
+	    "rules:\n"
+	    "  - {priority: 10, match: {}, actions: [normal]}\n",
+	    u.up_name, sock);
+	cfg = cfg_of("vhost-tso-vxlan.yaml", yaml);
+	sw = switch_up(cfg);
+	fw.port = vs_switch_port_by_name(sw, "vx")->id;
+	snprintf(yaml, sizeof(yaml), "net_ring_%s", u.up_name);
+	cr_assert_eq(rte_eth_dev_get_port_by_name(yaml, &up_id), 0, "no ethdev %s", yaml);
+	cr_assert_eq(rte_eth_macaddr_get(up_id, &up_mac), 0);
+
+	/* 192.0.2.2 (remote 0) sends a broadcast from 02:00:00:00:00:02, the
+	 * MAC the guest sends to: learned behind vx and that remote */
+	m = rte_pktmbuf_alloc(pool);
+	cr_assert_not_null(m);
+	p = (uint8_t *)rte_pktmbuf_append(m, 50 + 60);
+	cr_assert_not_null(p);
+	memset(p, 0, 110);
+	eh = (struct rte_ether_hdr *)p;
+	eh->dst_addr = up_mac;
+	memcpy(eh->src_addr.addr_bytes, "\x02\0\0\0\0\xfe", 6);
+	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	ip = (struct rte_ipv4_hdr *)(p + 14);
+	ip->version_ihl = 0x45;
+	ip->total_length = rte_cpu_to_be_16(110 - 14);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = rte_cpu_to_be_32(RTE_IPV4(192, 0, 2, 2));
+	ip->dst_addr = rte_cpu_to_be_32(RTE_IPV4(192, 0, 2, 1));
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp = (struct rte_udp_hdr *)(p + 34);
+	udp->src_port = rte_cpu_to_be_16(49152);
+	udp->dst_port = rte_cpu_to_be_16(4789);
+	udp->dgram_len = rte_cpu_to_be_16(110 - 34);
+	p[42] = 0x08;		    /* VXLAN: the VNI is valid */
+	p[42 + 6] = 100;	    /* VNI 100 (bytes 4..6, low byte last) */
+	memset(p + 50, 0xff, 6);    /* inner: broadcast */
+	memcpy(p + 56, fw.mac, 6);  /* from the guest's destination */
+	p[62] = 0x88, p[63] = 0xb5; /* a local experimental ethertype */
+	cr_assert_eq(rte_ring_enqueue(u.rx[0], m), 0);
+	t0 = now_ms();
+	while (!fw.found && now_ms() - t0 < 5000) {
+		vs_switch_l2_tick(sw, (uint32_t)time(NULL));
+		vs_l2_walk(vs_switch_l2(sw), fdb_find, &fw);
+		nap_ms(5);
+	}
+	cr_assert(fw.found, "02:00:00:00:00:02 not learned behind vx, remote 192.0.2.2");
+
+	tso_guest_start(&g, "vxlan");
+	wait_ready(sw, vs_switch_port_by_name(sw, "vm1"), 30000);
+	t0 = now_ms();
+	while (to_a + to_b < want && now_ms() - t0 < 20000) {
+		process_events(sw);
+		vs_switch_l2_tick(sw, (uint32_t)time(NULL));
+		while (rte_ring_dequeue(u.tx, (void **)&m) == 0) {
+			uint32_t dst;
+
+			ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14);
+			if (rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type !=
+				rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
+			    ip->next_proto_id != IPPROTO_UDP) {
+				other++; /* not VXLAN */
+				rte_pktmbuf_free(m);
+				continue;
+			}
+			dst = rte_be_to_cpu_32(ip->dst_addr);
+			to_a += dst == RTE_IPV4(192, 0, 2, 2);
+			to_b += dst == RTE_IPV4(192, 0, 2, 3);
+			if (dst == RTE_IPV4(192, 0, 2, 2)) {
+				/* the inner frame: segments within the MSS, checksums */
+				cr_assert_not_null(rte_pktmbuf_adj(m, 50));
+				if (rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type ==
+				    rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6))
+					tso_check6(m, seen6, &n_seg6);
+				else
+					tso_check(m, seen, &n_seg, &n_small, &n_udp);
+			}
+			rte_pktmbuf_free(m);
+		}
+		nap_ms(2);
+	}
+	cr_assert(guest_wait(sw, &g, 20000), "guest did not finish:\n%s", slurp(g.log));
+	nap_ms(200);
+	while (rte_ring_dequeue(u.tx, (void **)&m) == 0) {
+		to_b += 1; /* anything late is too much */
+		rte_pktmbuf_free(m);
+	}
+	cr_expect_eq(to_b, 0, "%u frames went to 192.0.2.3, where the MAC is not", to_b);
+	cr_expect_eq(to_a, want, "to 192.0.2.2: %u frames, want %u", to_a, want);
+	cr_expect_eq(n_seg, want_seg, "segments: %u, want %u", n_seg, want_seg);
+	cr_expect_eq(n_seg6, want_seg6, "IPv6 segments: %u, want %u", n_seg6, want_seg6);
+	cr_expect_eq(other, 0);
+	cr_assert_eq(vs_switch_stats(sw, &st), 0);
+	cr_expect_eq(st.drops[VS_DROP_OFFLOAD_FAILED], 0);
 	vs_switch_destroy(sw);
 	vs_config_free(cfg);
 	dir_remove();
