@@ -1455,6 +1455,9 @@ Test(vhost, guest_tso_segmented_for_plain_port, .timeout = 90)
 	dir_remove();
 }
 
+/* 192.0.2.n in host order (RTE_IPV4 shifts an int: UB past 127) */
+#define TEST_NET1(n) ((uint32_t)192 << 24 | (uint32_t)2 << 8 | (uint32_t)(n))
+
 /* Whether the MAC table holds mac behind port `port` and remote VTEP `remote`. */
 struct fdb_want {
 	uint8_t mac[6];
@@ -1539,8 +1542,8 @@ Test(vhost, guest_tso_to_a_learned_vtep_goes_to_it_alone, .timeout = 90)
 	ip->total_length = rte_cpu_to_be_16(110 - 14);
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_UDP;
-	ip->src_addr = rte_cpu_to_be_32(RTE_IPV4(192, 0, 2, 2));
-	ip->dst_addr = rte_cpu_to_be_32(RTE_IPV4(192, 0, 2, 1));
+	ip->src_addr = rte_cpu_to_be_32(TEST_NET1(2));
+	ip->dst_addr = rte_cpu_to_be_32(TEST_NET1(1));
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	udp = (struct rte_udp_hdr *)(p + 34);
 	udp->src_port = rte_cpu_to_be_16(49152);
@@ -1578,9 +1581,9 @@ Test(vhost, guest_tso_to_a_learned_vtep_goes_to_it_alone, .timeout = 90)
 				continue;
 			}
 			dst = rte_be_to_cpu_32(ip->dst_addr);
-			to_a += dst == RTE_IPV4(192, 0, 2, 2);
-			to_b += dst == RTE_IPV4(192, 0, 2, 3);
-			if (dst == RTE_IPV4(192, 0, 2, 2)) {
+			to_a += dst == TEST_NET1(2);
+			to_b += dst == TEST_NET1(3);
+			if (dst == TEST_NET1(2)) {
 				/* the inner frame: segments within the MSS, checksums */
 				cr_assert_not_null(rte_pktmbuf_adj(m, 50));
 				if (rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type ==
