@@ -232,6 +232,19 @@ vs_oft_daemon_start(const char *ready, unsigned wait_s)
 }
 
 void
+vs_oft_daemon_up(unsigned wait_s, unsigned stop_s)
+{
+	if (!vs_oft_daemon_start("openflow: listening", wait_s)) {
+		const char *text =
+		    vs_oft_slurp(vs_oft.log_path); /* its buffer outlives the files */
+
+		vs_oft_stop(&vs_oft.daemon_pid, false, stop_s);
+		vs_oft_rm_files();
+		cr_assert_fail("no OpenFlow listener after %u s: %s", wait_s, text);
+	}
+}
+
+void
 vs_oft_stop(pid_t *pid, bool group, unsigned wait_s)
 {
 	unsigned i;

@@ -84,6 +84,12 @@ void vs_oft_write_cfg(const char *text);
  * socket is there. Asserts it has not exited meanwhile; whether it got ready. */
 bool vs_oft_daemon_start(const char *ready, unsigned wait_s);
 
+/* The daemon for a suite's .init, which gets no .fini when it fails:
+ * vs_oft_daemon_start waiting wait_s seconds for "openflow: listening"; when
+ * it does not come, the daemon is stopped (vs_oft_stop, stop_s) and the files
+ * removed before the test fails, so nothing is left behind. */
+void vs_oft_daemon_up(unsigned wait_s, unsigned stop_s);
+
 /* SIGTERM *pid (the group -*pid when group), SIGKILL after wait_s seconds;
  * reaps it and zeroes *pid (nothing when it is 0). */
 void vs_oft_stop(pid_t *pid, bool group, unsigned wait_s);

@@ -67,8 +67,7 @@ daemon_up(void)
 		 vs_oft.prefix, vs_oft.sock, port, id, in, id + 100, id + 200);
 	vs_oft_write_cfg(text);
 	snprintf(cfg_text, sizeof(cfg_text), "%s", text);
-	cr_assert(vs_oft_daemon_start("openflow: listening", 10),
-		  "no OpenFlow listener after 10 s: %s", vs_oft_slurp(vs_oft.log_path));
+	vs_oft_daemon_up(10, 10);
 }
 
 static void

@@ -69,8 +69,7 @@ daemon_up(void)
 	dev_id = 10 + (unsigned)getpid() % 80;
 	snprintf(vs_oft.target, sizeof(vs_oft.target), "tcp:127.0.0.1:%u", port_id);
 	write_config(false);
-	cr_assert(vs_oft_daemon_start("openflow: listening", 20),
-		  "no OpenFlow listener after 20 s: %s", vs_oft_slurp(vs_oft.log_path));
+	vs_oft_daemon_up(20, 20);
 }
 
 static void

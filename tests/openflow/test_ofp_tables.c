@@ -45,8 +45,6 @@ write_cfg(bool with_in)
 	fclose(f);
 }
 
-static void daemon_down(void);
-
 static void
 daemon_up(void)
 {
@@ -84,14 +82,7 @@ daemon_up(void)
 		 vs_oft.prefix, vs_oft.sock, port, id + 100, id + 200);
 	write_cfg(false);
 	/* 60 s: DPDK's start takes long on a loaded machine */
-	if (!vs_oft_daemon_start("openflow: listening", 60)) {
-		/* a failed .init gets no .fini: leave no daemon or files behind */
-		const char *text =
-		    vs_oft_slurp(vs_oft.log_path); /* its buffer outlives the files */
-
-		daemon_down();
-		cr_assert_fail("no OpenFlow listener after 60 s: %s", text);
-	}
+	vs_oft_daemon_up(60, 10);
 }
 
 static void
