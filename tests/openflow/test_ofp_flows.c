@@ -15,20 +15,10 @@
  * is not installed.
  */
 #define _XOPEN_SOURCE 700
-#include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -36,131 +26,18 @@
 
 #include "../vs_test_net.h"
 
+#include "ofp_test_util.h"
 #include "vs_ofp.h"
 
-#define OFCTL	"/usr/bin/ovs-ofctl"
 #define N_FLOWS 1000
 
-static char dir[64], cfg_path[128], sock[128], prefix[64], target[64], log_path[160];
 static unsigned port_id, dev_id;
-static pid_t daemon_pid;
-
-static const char *
-env(const char *name)
-{
-	const char *v = getenv(name);
-
-	cr_assert_not_null(v, "%s is not set (run the tests through meson test)", name);
-	return v;
-}
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
-
-static char *
-slurp(const char *path)
-{
-	static char buf[1 << 20];
-	FILE *f = fopen(path, "r");
-	size_t n = 0;
-
-	buf[0] = '\0';
-	if (f == NULL)
-		return buf;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
-/* Run argv, stdout+stderr into *out (malloc'd); the exit status. */
-static int
-run(char *const argv[], char **out)
-{
-	char opath[160];
-	int status;
-	pid_t pid;
-
-	snprintf(opath, sizeof(opath), "%s/cmd.out", dir);
-	pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		int o = open(opath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		dup2(o, 1);
-		dup2(o, 2);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	if (out)
-		*out = strdup(slurp(opath));
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-/* ovs-ofctl -O OpenFlow13 [opt] CMD TARGET [ARG]. */
-static int
-ofctl(char **out, const char *opt, const char *cmd, const char *arg)
-{
-	char *argv[8];
-	int n = 0;
-
-	argv[n++] = OFCTL;
-	argv[n++] = "-O";
-	argv[n++] = "OpenFlow13";
-	if (opt != NULL)
-		argv[n++] = (char *)opt;
-	argv[n++] = (char *)cmd;
-	argv[n++] = target;
-	if (arg != NULL)
-		argv[n++] = (char *)arg;
-	argv[n] = NULL;
-	return run(argv, out);
-}
-
-static json_t *
-ctl_json(const char *what)
-{
-	char *argv[] = {
-	    (char *)env("NFVSWITCH_CTL_BIN"), "-s", sock, "--json", "show", (char *)what, NULL};
-	json_error_t jerr;
-	char *out;
-	json_t *j;
-
-	cr_assert_eq(run(argv, &out), 0, "show %s: %s", what, out);
-	j = json_loads(out, 0, &jerr);
-	cr_assert_not_null(j, "not JSON (%s): %s", jerr.text, out);
-	free(out);
-	return j;
-}
-
-/* A port's counter ("rx_pkts", "tx_pkts"); -1 when there is no such port. */
-static json_int_t
-port_count(const char *name, const char *key)
-{
-	json_t *j = ctl_json("ports"), *o;
-	json_int_t v = -1;
-	size_t i;
-
-	json_array_foreach(j, i, o)
-	{
-		if (strcmp(json_string_value(json_object_get(o, "name")), name) == 0)
-			v = json_integer_value(json_object_get(o, key));
-	}
-	json_decref(j);
-	return v;
-}
 
 /* The config: three pcap outputs, and the traffic source `in` when with_in. */
 static void
 write_config(bool with_in)
 {
 	char text[4096];
-	FILE *f;
 	int n;
 
 	n = snprintf(text, sizeof(text),
@@ -173,84 +50,39 @@ write_config(bool with_in)
 		     "  - {name: o1, type: ethdev, device: \"net_pcap%u,tx_pcap=%s/o1.pcap\"}\n"
 		     "  - {name: o2, type: ethdev, device: \"net_pcap%u,tx_pcap=%s/o2.pcap\"}\n"
 		     "  - {name: o3, type: ethdev, device: \"net_pcap%u,tx_pcap=%s/o3.pcap\"}\n",
-		     prefix, sock, port_id, dev_id, dir, dev_id + 1, dir, dev_id + 2, dir);
+		     vs_oft.prefix, vs_oft.sock, port_id, dev_id, vs_oft.dir, dev_id + 1,
+		     vs_oft.dir, dev_id + 2, vs_oft.dir);
 	if (with_in)
 		snprintf(text + n, sizeof(text) - (size_t)n,
 			 "  - {name: in, type: ethdev, device: "
 			 "\"net_pcap%u,rx_pcap=%s/in.pcap,tx_pcap=%s/in_tx.pcap\"}\n",
-			 dev_id + 3, dir, dir);
-	f = fopen(cfg_path, "w");
-	cr_assert_not_null(f);
-	fputs(text, f);
-	fclose(f);
+			 dev_id + 3, vs_oft.dir, vs_oft.dir);
+	vs_oft_write_cfg(text);
 }
 
 static void
 daemon_up(void)
 {
-	int i;
-
-	if (access(OFCTL, X_OK) != 0)
-		cr_skip_test("ovs-ofctl is not installed (apt-get install openvswitch-common)");
-	snprintf(dir, sizeof(dir), "/tmp/of-flows-1k-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(cfg_path, sizeof(cfg_path), "%s/switch.yaml", dir);
-	snprintf(sock, sizeof(sock), "%s/ctl.sock", dir);
-	snprintf(prefix, sizeof(prefix), "of-flows-1k-%d", getpid());
-	snprintf(log_path, sizeof(log_path), "%s/daemon.log", dir);
+	vs_oft_need_ofctl();
+	vs_oft_workdir("of-flows-1k");
 	port_id = vs_test_free_tcp_port();
 	dev_id = 10 + (unsigned)getpid() % 80;
-	snprintf(target, sizeof(target), "tcp:127.0.0.1:%u", port_id);
+	snprintf(vs_oft.target, sizeof(vs_oft.target), "tcp:127.0.0.1:%u", port_id);
 	write_config(false);
-	daemon_pid = fork();
-	cr_assert_geq(daemon_pid, 0);
-	if (daemon_pid == 0) {
-		int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execl(env("NFVSWITCH_BIN"), "nfvswitch", "-c", cfg_path, NULL);
-		_exit(127);
-	}
-	for (i = 0; i < 400; i++) {
-		if (strstr(slurp(log_path), "openflow: listening") != NULL &&
-		    access(sock, F_OK) == 0)
-			break;
-		cr_assert_eq(waitpid(daemon_pid, NULL, WNOHANG), 0, "daemon exited: %s",
-			     slurp(log_path));
-		usleep(50000);
-	}
-	cr_assert_lt(i, 400, "no OpenFlow listener after 20 s: %s", slurp(log_path));
+	vs_oft_daemon_up(20, 20);
 }
 
 static void
 daemon_stop(void)
 {
-	int status, i;
-
-	if (daemon_pid <= 0)
-		return;
-	kill(daemon_pid, SIGTERM);
-	for (i = 0; i < 400 && waitpid(daemon_pid, &status, WNOHANG) == 0; i++)
-		usleep(50000);
-	if (i == 400) {
-		kill(daemon_pid, SIGKILL);
-		waitpid(daemon_pid, &status, 0);
-	}
-	daemon_pid = 0;
+	vs_oft_stop(&vs_oft.daemon_pid, false, 20);
 }
 
 static void
 daemon_down(void)
 {
-	char path[128];
-
 	daemon_stop();
-	if (dir[0] == '\0')
-		return;
-	snprintf(path, sizeof(path), "/var/run/dpdk/%s", prefix);
-	nftw(path, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-	nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	vs_oft_rm_files();
 }
 
 TestSuite(of_flows, .init = daemon_up, .fini = daemon_down, .timeout = 240);
@@ -450,14 +282,14 @@ expect_same(const char *when)
 	char path[128], *out;
 	unsigned n;
 
-	snprintf(path, sizeof(path), "%s/expect.flows", dir);
+	snprintf(path, sizeof(path), "%s/expect.flows", vs_oft.dir);
 	n = write_flows(path);
-	cr_assert_eq(ofctl(&out, NULL, "diff-flows", path), 0, "%s: diff-flows failed: %s", when,
-		     out);
+	cr_assert_eq(vs_oft_ofctl(&out, NULL, "diff-flows", path), 0, "%s: diff-flows failed: %s",
+		     when, out);
 	cr_expect_eq(strlen(out), 0,
 		     "%s: the switch's flows differ from the expected ones:\n%.4000s", when, out);
 	free(out);
-	cr_assert_eq(ofctl(&out, "--no-stats", "dump-flows", NULL), 0);
+	cr_assert_eq(vs_oft_ofctl(&out, "--no-stats", "dump-flows", NULL), 0);
 	cr_expect_eq(count_lines(out, "priority="), n, "%s: %u flows expected", when, n);
 	free(out);
 }
@@ -468,9 +300,9 @@ Test(of_flows, thousand_flows_round_trip_and_delete_exactly)
 	unsigned i, gone;
 
 	gen_flows();
-	snprintf(path, sizeof(path), "%s/all.flows", dir);
+	snprintf(path, sizeof(path), "%s/all.flows", vs_oft.dir);
 	cr_assert_eq(write_flows(path), N_FLOWS);
-	cr_assert_eq(ofctl(&out, NULL, "add-flows", path), 0, "add-flows: %s", out);
+	cr_assert_eq(vs_oft_ofctl(&out, NULL, "add-flows", path), 0, "add-flows: %s", out);
 	free(out);
 	expect_same("after add-flows");
 
@@ -481,7 +313,8 @@ Test(of_flows, thousand_flows_round_trip_and_delete_exactly)
 
 		gen_match(k, m, sizeof(m));
 		snprintf(sel, sizeof(sel), "priority=%u,%s", 100 + k, m);
-		cr_assert_eq(ofctl(&out, "--strict", "del-flows", sel), 0, "%s: %s", sel, out);
+		cr_assert_eq(vs_oft_ofctl(&out, "--strict", "del-flows", sel), 0, "%s: %s", sel,
+			     out);
 		free(out);
 		flows[k].alive = false;
 	}
@@ -491,13 +324,13 @@ Test(of_flows, thousand_flows_round_trip_and_delete_exactly)
 		char s2[300];
 
 		snprintf(s2, sizeof(s2), "priority=7,%s", sel);
-		cr_assert_eq(ofctl(&out, "--strict", "del-flows", s2), 0, "%s", out);
+		cr_assert_eq(vs_oft_ofctl(&out, "--strict", "del-flows", s2), 0, "%s", out);
 		free(out);
 	}
 	expect_same("after del-flows --strict");
 
 	/* a cookie mask: i % 8 == 3 whatever bits 8..11 say */
-	cr_assert_eq(ofctl(&out, NULL, "del-flows", "cookie=0x1003/0xf0ff"), 0, "%s", out);
+	cr_assert_eq(vs_oft_ofctl(&out, NULL, "del-flows", "cookie=0x1003/0xf0ff"), 0, "%s", out);
 	free(out);
 	for (i = 0, gone = 0; i < N_FLOWS; i++) {
 		if (flows[i].alive && (flows[i].cookie & 0xf0ff) == 0x1003) {
@@ -509,7 +342,7 @@ Test(of_flows, thousand_flows_round_trip_and_delete_exactly)
 	expect_same("after del-flows with a cookie mask");
 
 	/* a masked match: covers exactly the kind 3 flows (tcp, tp_dst under 0xfff0) */
-	cr_assert_eq(ofctl(&out, NULL, "del-flows", "tcp,tp_dst=0x50/0xfff0"), 0, "%s", out);
+	cr_assert_eq(vs_oft_ofctl(&out, NULL, "del-flows", "tcp,tp_dst=0x50/0xfff0"), 0, "%s", out);
 	free(out);
 	for (i = 0; i < N_FLOWS; i++)
 		if (flows[i].kind == 3)
@@ -517,14 +350,14 @@ Test(of_flows, thousand_flows_round_trip_and_delete_exactly)
 	expect_same("after del-flows tcp,tp_dst=0x50/0xfff0");
 
 	/* a VID mask covers the flows of narrower masks and exact ids under it */
-	cr_assert_eq(ofctl(&out, NULL, "del-flows", "vlan_vid=0x1000/0x1000"), 0, "%s", out);
+	cr_assert_eq(vs_oft_ofctl(&out, NULL, "del-flows", "vlan_vid=0x1000/0x1000"), 0, "%s", out);
 	free(out);
 	for (i = 0; i < N_FLOWS; i++)
 		if (flows[i].kind >= 10)
 			flows[i].alive = false;
 	expect_same("after del-flows vlan_vid=0x1000/0x1000");
 
-	cr_assert_eq(ofctl(&out, NULL, "del-flows", NULL), 0, "%s", out);
+	cr_assert_eq(vs_oft_ofctl(&out, NULL, "del-flows", NULL), 0, "%s", out);
 	free(out);
 	for (i = 0; i < N_FLOWS; i++)
 		flows[i].alive = false;
@@ -670,7 +503,7 @@ check_port(const char *name, unsigned port, const unsigned *want)
 	unsigned n, i, k, seen[8] = {0}, total = 0;
 	char path[128];
 
-	snprintf(path, sizeof(path), "%s/%s.pcap", dir, name);
+	snprintf(path, sizeof(path), "%s/%s.pcap", vs_oft.dir, name);
 	n = pcap_read(path, frames, lens, 64);
 	for (k = 1; k <= F_ALL; k++)
 		total += want[k];
@@ -704,10 +537,11 @@ Test(of_flows, traffic_follows_the_new_actions)
 	char path[128], *out;
 	unsigned n = 0, k, i, total = 0;
 	json_int_t rx = 0;
-	char *reload[] = {(char *)env("NFVSWITCH_CTL_BIN"), "-s", sock, "reload", NULL};
+	char *reload[] = {(char *)vs_oft_env("NFVSWITCH_CTL_BIN"), "-s", vs_oft.sock, "reload",
+			  NULL};
 
 	for (k = 0; k < sizeof(traffic_flows) / sizeof(traffic_flows[0]); k++) {
-		cr_assert_eq(ofctl(&out, NULL, "add-flow", traffic_flows[k]), 0, "%s: %s",
+		cr_assert_eq(vs_oft_ofctl(&out, NULL, "add-flow", traffic_flows[k]), 0, "%s: %s",
 			     traffic_flows[k], out);
 		free(out);
 	}
@@ -715,30 +549,31 @@ Test(of_flows, traffic_follows_the_new_actions)
 		for (i = 0; i < n_of[k]; i++, n++)
 			lens[n] =
 			    mk_frame(frames[n], (uint8_t)k, k == F_VID ? 0x065 : -1, (uint8_t)i);
-	snprintf(path, sizeof(path), "%s/in.pcap", dir);
+	snprintf(path, sizeof(path), "%s/in.pcap", vs_oft.dir);
 	pcap_write(path, frames, lens, n);
 	/* the source port comes with a reload: every frame meets the flows */
 	write_config(true);
-	cr_assert_eq(run(reload, &out), 0, "reload: %s", out);
+	cr_assert_eq(vs_oft_run(reload, &out), 0, "reload: %s", out);
 	free(out);
-	for (i = 0; i < 400 && (rx = port_count("in", "rx_pkts")) < (json_int_t)n; i++)
+	for (i = 0; i < 400 && (rx = vs_oft_port_count("in", "rx_pkts")) < (json_int_t)n; i++)
 		usleep(50000);
 	cr_assert_eq(rx, n, "in received %lld of %u frames", (long long)rx, n);
 	for (k = 1; k <= F_ALL; k++)
 		total += want_o1[k] + want_o2[k] + want_o3[k] + want_in[k];
 	for (i = 0; i < 200; i++) {
-		json_int_t tx = port_count("o1", "tx_pkts") + port_count("o2", "tx_pkts") +
-				port_count("o3", "tx_pkts") + port_count("in", "tx_pkts");
+		json_int_t tx =
+		    vs_oft_port_count("o1", "tx_pkts") + vs_oft_port_count("o2", "tx_pkts") +
+		    vs_oft_port_count("o3", "tx_pkts") + vs_oft_port_count("in", "tx_pkts");
 
 		if (tx >= (json_int_t)total)
 			break;
 		usleep(50000);
 	}
-	cr_expect_eq(port_count("o1", "tx_pkts"), 4);
-	cr_expect_eq(port_count("o2", "tx_pkts"), 13);
-	cr_expect_eq(port_count("o3", "tx_pkts"), 7);
-	cr_expect_eq(port_count("in", "tx_pkts"), 5, "IN_PORT sends back out of in");
-	cr_assert_eq(ofctl(&out, "--no-stats", "dump-flows", NULL), 0);
+	cr_expect_eq(vs_oft_port_count("o1", "tx_pkts"), 4);
+	cr_expect_eq(vs_oft_port_count("o2", "tx_pkts"), 13);
+	cr_expect_eq(vs_oft_port_count("o3", "tx_pkts"), 7);
+	cr_expect_eq(vs_oft_port_count("in", "tx_pkts"), 5, "IN_PORT sends back out of in");
+	cr_assert_eq(vs_oft_ofctl(&out, "--no-stats", "dump-flows", NULL), 0);
 	free(out);
 	daemon_stop(); /* the tx pcaps are complete */
 	check_port("o1", 1, want_o1);
@@ -751,76 +586,13 @@ Test(of_flows, traffic_follows_the_new_actions)
 
 static int ofd = -1;
 
-static void
-send_buf(struct vs_ofp_buf *b)
-{
-	size_t off = 0;
-
-	cr_assert(!b->oom);
-	while (off < b->len) {
-		ssize_t n = write(ofd, b->data + off, b->len - off);
-
-		cr_assert_gt(n, 0, "write: %s", strerror(errno));
-		off += (size_t)n;
-	}
-	b->len = 0;
-}
-
-/* The next message other than an ECHO_REQUEST (answered), within 5 s. */
-static void
-recv_msg(uint8_t *buf, size_t cap, struct vs_ofp_hdr *h)
-{
-	for (;;) {
-		struct pollfd p = {.fd = ofd, .events = POLLIN};
-		size_t got = 0, want = 8;
-
-		while (got < want) {
-			ssize_t n;
-
-			cr_assert_eq(poll(&p, 1, 5000), 1, "no message from the switch in 5 s");
-			n = read(ofd, buf + got, want - got);
-			cr_assert_gt(n, 0, "the switch closed the connection");
-			got += (size_t)n;
-			if (got == 8) {
-				want = (size_t)buf[2] << 8 | buf[3];
-				cr_assert(want >= 8 && want <= cap, "bad length %zu", want);
-			}
-		}
-		vs_ofp_parse_hdr(buf, got, h);
-		if (h->type == VS_OFPT_ECHO_REQUEST) {
-			struct vs_ofp_buf b;
-
-			vs_ofp_buf_init(&b);
-			vs_ofp_enc_echo(&b, VS_OFPT_ECHO_REPLY, h->xid, buf + 8, got - 8);
-			send_buf(&b);
-			vs_ofp_buf_free(&b);
-			continue;
-		}
-		return;
-	}
-}
-
 /* A raw OpenFlow connection to the switch (ofd), past HELLO. */
 static void
 raw_connect(void)
 {
-	static uint8_t buf[VS_OFP_MAX_MSG];
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	struct vs_ofp_buf b;
 	struct vs_ofp_hdr h;
 
-	ofd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	cr_assert_geq(ofd, 0);
-	sa.sin_port = htons((uint16_t)port_id);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_eq(connect(ofd, (struct sockaddr *)&sa, sizeof(sa)), 0, "connect: %s",
-		     strerror(errno));
-	vs_ofp_buf_init(&b);
-	cr_assert_eq(vs_ofp_enc_hello(&b, 1), 0);
-	send_buf(&b);
-	vs_ofp_buf_free(&b);
-	recv_msg(buf, sizeof(buf), &h);
-	cr_assert_eq(h.type, VS_OFPT_HELLO);
+	ofd = vs_oft_raw_connect(port_id, &h);
 }
 
 /* Send fm (xid) and a BARRIER; the error it got (type 0xffff: none). */
@@ -835,10 +607,10 @@ flow_mod(uint32_t xid, const struct vs_ofp_flow_mod *fm)
 	vs_ofp_buf_init(&b);
 	cr_assert_eq(vs_ofp_enc_flow_mod(&b, xid, fm), 0);
 	cr_assert_eq(vs_ofp_enc_empty(&b, VS_OFPT_BARRIER_REQUEST, xid + 1), 0);
-	send_buf(&b);
+	vs_oft_send(ofd, &b);
 	vs_ofp_buf_free(&b);
 	for (;;) {
-		recv_msg(buf, sizeof(buf), &h);
+		vs_oft_recv(ofd, buf, sizeof(buf), &h);
 		if (h.type == VS_OFPT_ERROR && h.xid == xid)
 			cr_assert_eq(vs_ofp_dec_error(buf, h.length, &e), 0);
 		if (h.type == VS_OFPT_BARRIER_REPLY && h.xid == xid + 1)
@@ -975,7 +747,7 @@ Test(of_flows, refused_flow_mods_name_their_error_and_install_nothing)
 		  "goto_table:200: %u/%u", e.type, e.code);
 
 	/* nothing of it was installed */
-	cr_assert_eq(ofctl(&out, "--no-stats", "dump-flows", NULL), 0);
+	cr_assert_eq(vs_oft_ofctl(&out, "--no-stats", "dump-flows", NULL), 0);
 	cr_expect_eq(count_lines(out, "priority="), 0, "installed: %s", out);
 	free(out);
 	close(ofd);
@@ -1004,9 +776,9 @@ exchange(struct vs_ofp_buf *b)
 	struct vs_ofp_hdr h;
 
 	cr_assert_eq(vs_ofp_enc_empty(b, VS_OFPT_BARRIER_REQUEST, bx), 0);
-	send_buf(b);
+	vs_oft_send(ofd, b);
 	for (;;) {
-		recv_msg(buf, sizeof(buf), &h);
+		vs_oft_recv(ofd, buf, sizeof(buf), &h);
 		if (h.type == VS_OFPT_BARRIER_REPLY && h.xid == bx)
 			return a;
 		if (h.type == VS_OFPT_ERROR) {
@@ -1095,7 +867,7 @@ flows_with(const char *what)
 	char *out;
 	unsigned n;
 
-	cr_assert_eq(ofctl(&out, "--no-stats", "dump-flows", NULL), 0, "%s", out);
+	cr_assert_eq(vs_oft_ofctl(&out, "--no-stats", "dump-flows", NULL), 0, "%s", out);
 	n = count_lines(out, what);
 	free(out);
 	return n;
@@ -1183,7 +955,7 @@ Test(of_flows, bundles_apply_whole_or_not_at_all)
 	a = bctrl(200, 116, VS_OFPBCT_OPEN_REQUEST, AO);
 	cr_expect(bundle_err(&a, 0, VS_OFPBFC_OUT_OF_BUNDLES), "17th: %u", a.err[0].code);
 	{ /* show openflow counts them for this connection */
-		json_t *j = ctl_json("openflow"), *c;
+		json_t *j = vs_oft_ctl_json("openflow"), *c;
 		bool seen = false;
 		size_t k;
 
@@ -1209,14 +981,14 @@ Test(of_flows, bundles_apply_whole_or_not_at_all)
 		FILE *f;
 		unsigned i;
 
-		snprintf(path, sizeof(path), "%s/bundle.flows", dir);
+		snprintf(path, sizeof(path), "%s/bundle.flows", vs_oft.dir);
 		f = fopen(path, "w");
 		cr_assert_not_null(f);
 		for (i = 0; i < 2000; i++)
 			fprintf(f, "priority=9,ip,nw_dst=10.78.%u.%u,actions=output:%u\n", i / 256,
 				i % 256, 1 + i % 3);
 		fclose(f);
-		cr_assert_eq(ofctl(&out, "--bundle", "add-flows", path), 0, "%s", out);
+		cr_assert_eq(vs_oft_ofctl(&out, "--bundle", "add-flows", path), 0, "%s", out);
 		free(out);
 		cr_expect_eq(flows_with("nw_dst=10.78."), 2000);
 		f = fopen(path, "w");
@@ -1226,7 +998,7 @@ Test(of_flows, bundles_apply_whole_or_not_at_all)
 				i % 256);
 		fprintf(f, "priority=8,ip,nw_dst=10.79.99.99,actions=output:99\n");
 		fclose(f);
-		cr_expect_neq(ofctl(&out, "--bundle", "add-flows", path), 0);
+		cr_expect_neq(vs_oft_ofctl(&out, "--bundle", "add-flows", path), 0);
 		cr_expect(strstr(out, "OFPBAC_BAD_OUT_PORT") != NULL &&
 			      strstr(out, "OFPBFC_MSG_FAILED") != NULL,
 			  "%s", out);
@@ -1234,6 +1006,6 @@ Test(of_flows, bundles_apply_whole_or_not_at_all)
 		cr_expect_eq(flows_with("nw_dst=10.79."), 0, "a failed bundle left flows");
 		cr_expect_eq(flows_with("nw_dst=10.78."), 2000);
 	}
-	cr_assert_eq(ofctl(NULL, "--bundle", "del-flows", NULL), 0);
+	cr_assert_eq(vs_oft_ofctl(NULL, "--bundle", "del-flows", NULL), 0);
 	cr_expect_eq(flows_with("priority="), 0);
 }

@@ -33,9 +33,7 @@
  * vhost server port and is killed: PORT_STATUS MODIFY LIVE, then LINK_DOWN.
  */
 #include <arpa/inet.h>
-#include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -46,7 +44,6 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -56,6 +53,7 @@
 
 #include "../vs_test_net.h"
 
+#include "ofp_test_util.h"
 #include "vs_ofp.h"
 
 #define OSKEN  "/usr/bin/osken-manager"
@@ -63,42 +61,9 @@
 #define IP     "/usr/sbin/ip"
 #define PING   "/usr/bin/ping"
 
-static char dir[64], cfg_path[128], sock[128], prefix[64], log_path[160];
 static char ns[2][32], veth[2][16];
-static pid_t daemon_pid, osken_pid, guest_pid;
+static pid_t osken_pid, guest_pid;
 static char gprefix[64]; /* the testpmd guest's --file-prefix */
-
-static const char *
-env(const char *name)
-{
-	const char *v = getenv(name);
-
-	cr_assert_not_null(v, "%s is not set (run the tests through meson test)", name);
-	return v;
-}
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
-
-static char *
-slurp(const char *path)
-{
-	static char buf[1 << 18];
-	FILE *f = fopen(path, "r");
-	size_t n = 0;
-
-	buf[0] = '\0';
-	if (f == NULL)
-		return buf;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
 
 static uint64_t
 now_ms(void)
@@ -107,33 +72,6 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Run argv, stdout+stderr into *out (malloc'd) unless out is NULL; the exit status. */
-static int
-run(char *const argv[], char **out)
-{
-	char opath[160];
-	int status;
-	pid_t pid;
-
-	snprintf(opath, sizeof(opath), "%s/cmd.out", dir);
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		int o = open(opath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		dup2(o, 1);
-		dup2(o, 2);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	if (out)
-		*out = strdup(slurp(opath));
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 /* Run a command line through ip(8) (split at spaces); its exit status. */
@@ -151,102 +89,16 @@ ip(const char *fmt, ...)
 	for (t = strtok_r(line, " ", &save); t != NULL && n < 23; t = strtok_r(NULL, " ", &save))
 		argv[n++] = t;
 	argv[n] = NULL;
-	return run(argv, NULL);
-}
-
-static json_t *
-ctl_json(const char *what)
-{
-	char *argv[] = {
-	    (char *)env("NFVSWITCH_CTL_BIN"), "-s", sock, "--json", "show", (char *)what, NULL};
-	json_error_t jerr;
-	char *out;
-	json_t *j;
-
-	cr_assert_eq(run(argv, &out), 0, "show %s: %s", what, out);
-	j = json_loads(out, 0, &jerr);
-	cr_assert_not_null(j, "not JSON (%s): %s", jerr.text, out);
-	free(out);
-	return j;
-}
-
-/* The live rules of source src (a JSON array the caller frees). */
-static json_t *
-rules_of(const char *src)
-{
-	json_t *j = ctl_json("rules"), *out = json_array(), *r;
-	size_t i;
-
-	json_array_foreach(json_object_get(j, "rules"), i, r)
-	{
-		const char *s = json_string_value(json_object_get(r, "source"));
-
-		if (s != NULL && strcmp(s, src) == 0)
-			json_array_append(out, r);
-	}
-	json_decref(j);
-	return out;
-}
-
-static void
-workdir(const char *name)
-{
-	snprintf(dir, sizeof(dir), "/tmp/vs-%s-XXXXXX", name);
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(cfg_path, sizeof(cfg_path), "%s/switch.yaml", dir);
-	snprintf(sock, sizeof(sock), "%s/ctl.sock", dir);
-	snprintf(prefix, sizeof(prefix), "vs-%s-%d", name, getpid());
-	snprintf(log_path, sizeof(log_path), "%s/daemon.log", dir);
+	return vs_oft_try_run(argv, NULL);
 }
 
 /* Start the daemon on text; wait until its control socket and `ready` show. */
 static void
 daemon_start(const char *text, const char *ready)
 {
-	FILE *f = fopen(cfg_path, "w");
-	int i;
-
-	cr_assert_not_null(f);
-	fputs(text, f);
-	fclose(f);
-	daemon_pid = fork();
-	cr_assert_geq(daemon_pid, 0);
-	if (daemon_pid == 0) {
-		int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execl(env("NFVSWITCH_BIN"), "nfvswitch", "-c", cfg_path, NULL);
-		_exit(127);
-	}
-	for (i = 0; i < 200; i++) {
-		if (strstr(slurp(log_path), ready) != NULL && access(sock, F_OK) == 0)
-			break;
-		cr_assert_eq(waitpid(daemon_pid, NULL, WNOHANG), 0, "daemon exited: %s",
-			     slurp(log_path));
-		usleep(50000);
-	}
-	cr_assert_lt(i, 200, "daemon not ready (%s) after 10 s: %s", ready, slurp(log_path));
-}
-
-/* SIGTERM pid (the group -pid when group), SIGKILL after 5 s; reaps it. */
-static void
-stop(pid_t *pid, bool group)
-{
-	int status, i;
-
-	if (*pid <= 0)
-		return;
-	kill(group ? -*pid : *pid, SIGTERM);
-	for (i = 0; i < 100 && waitpid(*pid, &status, WNOHANG) == 0; i++)
-		usleep(50000);
-	if (i == 100) {
-		kill(group ? -*pid : *pid, SIGKILL);
-		waitpid(*pid, &status, 0);
-	} else if (group) {
-		kill(-*pid, SIGKILL); /* anything the leader left behind */
-	}
-	*pid = 0;
+	vs_oft_write_cfg(text);
+	cr_assert(vs_oft_daemon_start(ready, 10), "daemon not ready (%s) after 10 s: %s", ready,
+		  vs_oft_slurp(vs_oft.log_path));
 }
 
 static void
@@ -255,24 +107,20 @@ cleanup(void)
 	char path[128];
 	int i;
 
-	stop(&guest_pid, false);
-	stop(&daemon_pid, false);
-	stop(&osken_pid, true);
+	vs_oft_stop(&guest_pid, false, 5);
+	vs_oft_stop(&vs_oft.daemon_pid, false, 5);
+	vs_oft_stop(&osken_pid, true, 5);
 	for (i = 0; i < 2; i++) {
 		if (veth[i][0] != '\0')
 			ip("link del %s", veth[i]);
 		if (ns[i][0] != '\0')
 			ip("netns del %s", ns[i]);
 	}
-	if (dir[0] == '\0')
-		return;
-	snprintf(path, sizeof(path), "/var/run/dpdk/%s", prefix);
-	nftw(path, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-	if (gprefix[0] != '\0') {
+	if (vs_oft.dir[0] != '\0' && gprefix[0] != '\0') {
 		snprintf(path, sizeof(path), "/var/run/dpdk/%s", gprefix);
-		nftw(path, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+		vs_oft_rm_tree(path);
 	}
-	nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	vs_oft_rm_files();
 }
 
 /* ---- os-ken's learning switch ------------------------------------------------- */
@@ -310,14 +158,14 @@ no_ipv6(const char *netns, const char *dev)
 
 	snprintf(cmd, sizeof(cmd), "echo 1 > /proc/sys/net/ipv6/conf/%s/disable_ipv6", dev);
 	if (netns != NULL) {
-		cr_assert_eq(run(argv, NULL), 0, "%s in %s", cmd, netns);
+		cr_assert_eq(vs_oft_try_run(argv, NULL), 0, "%s in %s", cmd, netns);
 		return;
 	}
 	argv[3] = "/bin/sh";
 	argv[4] = "-c";
 	argv[5] = cmd;
 	argv[6] = NULL;
-	cr_assert_eq(run(argv + 3, NULL), 0, "%s", cmd);
+	cr_assert_eq(vs_oft_try_run(argv + 3, NULL), 0, "%s", cmd);
 }
 
 /* The first connection of show openflow (a reference into j). */
@@ -343,7 +191,7 @@ osken_setup(const char *app, const char *name, char *olog, size_t olog_size)
 
 	if (access(OSKEN, X_OK) != 0)
 		cr_skip_test("osken-manager is not installed (apt-get install python3-os-ken)");
-	workdir(name);
+	vs_oft_workdir(name);
 	/* host a (10.99.0.1) and host b (10.99.0.2), each in its namespace behind
 	 * a veth pair whose root end the switch opens with AF_PACKET */
 	for (k = 0; k < 2; k++) {
@@ -360,7 +208,7 @@ osken_setup(const char *app, const char *name, char *olog, size_t olog_size)
 		cr_assert_eq(ip("link set %s up", veth[k]), 0);
 	}
 
-	snprintf(olog, olog_size, "%s/osken.log", dir);
+	snprintf(olog, olog_size, "%s/osken.log", vs_oft.dir);
 	snprintf(ports, sizeof(ports), "%u", port);
 	osken_pid = fork();
 	cr_assert_geq(osken_pid, 0);
@@ -377,10 +225,10 @@ osken_setup(const char *app, const char *name, char *olog, size_t olog_size)
 	setpgid(osken_pid, osken_pid);
 	for (k = 0; k < 200 && !tcp_listening(port); k++) {
 		cr_assert_eq(waitpid(osken_pid, NULL, WNOHANG), 0, "osken-manager exited: %s",
-			     slurp(olog));
+			     vs_oft_slurp(olog));
 		usleep(50000);
 	}
-	cr_assert_lt(k, 200, "osken-manager not listening after 10 s: %s", slurp(olog));
+	cr_assert_lt(k, 200, "osken-manager not listening after 10 s: %s", vs_oft_slurp(olog));
 
 	snprintf(text, sizeof(text),
 		 "dpdk: {main_lcore: 0, memory_mb: 256, no_huge: true, file_prefix: %s,\n"
@@ -391,22 +239,22 @@ osken_setup(const char *app, const char *name, char *olog, size_t olog_size)
 		 "ports:\n"
 		 "  - {name: a, type: ethdev, device: \"net_af_packet%u,iface=%s\"}\n"
 		 "  - {name: b, type: ethdev, device: \"net_af_packet%u,iface=%s\"}\n",
-		 prefix, sock, port, id, veth[0], id + 100, veth[1]);
+		 vs_oft.prefix, vs_oft.sock, port, id, veth[0], id + 100, veth[1]);
 	daemon_start(text, ""); /* no listener: the socket is the sign */
 
 	/* the controller is connected once its table-miss flow is in */
 	for (k = 0; k < 100; k++) {
-		r = rules_of("openflow");
+		r = vs_oft_rules_of("openflow");
 		learned = json_array_size(r);
 		json_decref(r);
 		if (learned >= 1)
 			break;
 		usleep(100000);
 	}
-	j = ctl_json("openflow");
-	olog_text = strdup(slurp(olog)); /* slurp's buffer is shared */
+	j = vs_oft_ctl_json("openflow");
+	olog_text = strdup(vs_oft_slurp(olog)); /* slurp's buffer is shared */
 	cr_assert_geq(learned, 1, "no table-miss flow from os-ken: %s\n%s\n%s", json_dumps(j, 0),
-		      olog_text, slurp(log_path));
+		      olog_text, vs_oft_slurp(vs_oft.log_path));
 	free(olog_text);
 	cr_expect_str_eq(json_string_value(json_object_get(conn0(j), "kind")), "active");
 	cr_expect(json_is_true(json_object_get(conn0(j), "up")), "%s", json_dumps(j, 0));
@@ -422,19 +270,19 @@ Test(openflow_pktio, osken_learning_switch, .fini = cleanup, .timeout = 60)
 	size_t i, learned = 0;
 	int k;
 
-	osken_setup(env("VS_OSKEN_APP"), "ofp-osken", olog, sizeof(olog));
+	osken_setup(vs_oft_env("VS_OSKEN_APP"), "vs-ofp-osken", olog, sizeof(olog));
 	/* a pings b through the switch: ARP and the first echo go to os-ken */
 	{
 		char target[] = "10.99.0.2";
 		char *argv[] = {IP,   "netns", "exec", ns[0], PING,   "-c", "3",
 				"-i", "0.2",   "-w",   "10",  target, NULL};
 
-		k = run(argv, &out);
+		k = vs_oft_try_run(argv, &out);
 	}
-	j = ctl_json("openflow");
-	olog_text = strdup(slurp(olog));
+	j = vs_oft_ctl_json("openflow");
+	olog_text = strdup(vs_oft_slurp(olog));
 	cr_assert_eq(k, 0, "ping a -> b failed: %s\nopenflow: %s\nos-ken: %s\ndaemon: %s", out,
-		     json_dumps(j, 0), olog_text, slurp(log_path));
+		     json_dumps(j, 0), olog_text, vs_oft_slurp(vs_oft.log_path));
 	free(olog_text);
 	cr_expect(strstr(out, "3 received") != NULL, "%s", out);
 	free(out);
@@ -451,7 +299,7 @@ Test(openflow_pktio, osken_learning_switch, .fini = cleanup, .timeout = 60)
 	json_decref(j);
 
 	/* the learned flows (in_port + eth_dst -> output) are rules now */
-	r = rules_of("openflow");
+	r = vs_oft_rules_of("openflow");
 	learned = 0;
 	json_array_foreach(r, i, e)
 	{
@@ -467,11 +315,11 @@ Test(openflow_pktio, osken_learning_switch, .fini = cleanup, .timeout = 60)
 		char *argv[] = {IP,   "netns", "exec", ns[1], PING,   "-c", "3",
 				"-i", "0.2",   "-w",   "5",   target, NULL};
 
-		k = run(argv, &out);
+		k = vs_oft_try_run(argv, &out);
 	}
 	cr_expect_eq(k, 0, "ping b -> a failed: %s", out);
 	free(out);
-	j = ctl_json("openflow");
+	j = vs_oft_ctl_json("openflow");
 	/* b's echoes to a follow a flow; b may re-ARP for a (a packet-in or two) */
 	cr_expect_leq(json_integer_value(json_object_get(conn0(j), "packet_ins")), pins + 2,
 		      "the learned flows do not carry the traffic: %s", json_dumps(j, 0));
@@ -489,9 +337,9 @@ Test(openflow_pktio, osken_two_tables, .fini = cleanup, .timeout = 60)
 	json_int_t pins;
 	int k;
 
-	osken_setup(env("VS_OSKEN_TABLES_APP"), "ofp-osken2", olog, sizeof(olog));
+	osken_setup(vs_oft_env("VS_OSKEN_TABLES_APP"), "vs-ofp-osken2", olog, sizeof(olog));
 	for (k = 0; k < 100; k++) {
-		j = ctl_json("openflow");
+		j = vs_oft_ctl_json("openflow");
 		fl = json_object_get(j, "flows");
 		if (json_integer_value(json_object_get(fl, "flows")) >= 4)
 			break;
@@ -499,7 +347,7 @@ Test(openflow_pktio, osken_two_tables, .fini = cleanup, .timeout = 60)
 		j = NULL;
 		usleep(100000);
 	}
-	cr_assert_lt(k, 100, "os-ken's four flows never came: %s", slurp(olog));
+	cr_assert_lt(k, 100, "os-ken's four flows never came: %s", vs_oft_slurp(olog));
 	cr_expect_eq(json_integer_value(json_object_get(fl, "tables")), 4);
 	json_decref(j);
 	{
@@ -507,12 +355,12 @@ Test(openflow_pktio, osken_two_tables, .fini = cleanup, .timeout = 60)
 		char *argv[] = {IP,   "netns", "exec", ns[0], PING,   "-c", "3",
 				"-i", "0.2",   "-w",   "10",  target, NULL};
 
-		k = run(argv, &out);
+		k = vs_oft_try_run(argv, &out);
 	}
-	j = ctl_json("openflow");
-	olog_text = strdup(slurp(olog));
+	j = vs_oft_ctl_json("openflow");
+	olog_text = strdup(vs_oft_slurp(olog));
 	cr_assert_eq(k, 0, "ping a -> b failed: %s\nopenflow: %s\nos-ken: %s\ndaemon: %s", out,
-		     json_dumps(j, 0), olog_text, slurp(log_path));
+		     json_dumps(j, 0), olog_text, vs_oft_slurp(vs_oft.log_path));
 	free(out);
 	cr_expect(strstr(olog_text, "packet-in table=1 reason=") != NULL, "%s", olog_text);
 	cr_expect_null(strstr(olog_text, "packet-in table=0"), "a packet-in from table 0: %s",
@@ -533,11 +381,11 @@ Test(openflow_pktio, osken_two_tables, .fini = cleanup, .timeout = 60)
 		char *argv[] = {IP,   "netns", "exec", ns[1], PING,   "-c", "3",
 				"-i", "0.2",   "-w",   "5",   target, NULL};
 
-		k = run(argv, &out);
+		k = vs_oft_try_run(argv, &out);
 	}
 	cr_expect_eq(k, 0, "ping b -> a failed: %s", out);
 	free(out);
-	j = ctl_json("openflow");
+	j = vs_oft_ctl_json("openflow");
 	cr_expect_leq(json_integer_value(json_object_get(conn0(j), "packet_ins")), pins + 2,
 		      "the learned table-1 flows do not carry the traffic: %s", json_dumps(j, 0));
 	json_decref(j);
@@ -546,56 +394,6 @@ Test(openflow_pktio, osken_two_tables, .fini = cleanup, .timeout = 60)
 /* ---- a minimal client's packet-outs ------------------------------------------- */
 
 static int ofd = -1;
-
-static void
-send_msg(struct vs_ofp_buf *b)
-{
-	size_t off = 0;
-
-	cr_assert(!b->oom);
-	while (off < b->len) {
-		ssize_t n = write(ofd, b->data + off, b->len - off);
-
-		cr_assert_gt(n, 0, "write: %s", strerror(errno));
-		off += (size_t)n;
-	}
-	b->len = 0;
-}
-
-/* The next message (its header in *h, whole in buf) within 5 s; ECHO_REQUESTs
- * are answered and skipped. */
-static void
-recv_msg(uint8_t *buf, size_t cap, struct vs_ofp_hdr *h)
-{
-	for (;;) {
-		struct pollfd p = {.fd = ofd, .events = POLLIN};
-		size_t got = 0, want = 8;
-
-		while (got < want) {
-			ssize_t n;
-
-			cr_assert_eq(poll(&p, 1, 5000), 1, "no message from the switch in 5 s");
-			n = read(ofd, buf + got, want - got);
-			cr_assert_gt(n, 0, "the switch closed the connection");
-			got += (size_t)n;
-			if (got == 8) {
-				want = (size_t)buf[2] << 8 | buf[3];
-				cr_assert(want >= 8 && want <= cap, "bad length %zu", want);
-			}
-		}
-		vs_ofp_parse_hdr(buf, got, h);
-		if (h->type == VS_OFPT_ECHO_REQUEST) {
-			struct vs_ofp_buf b;
-
-			vs_ofp_buf_init(&b);
-			vs_ofp_enc_echo(&b, VS_OFPT_ECHO_REPLY, h->xid, buf + 8, got - 8);
-			send_msg(&b);
-			vs_ofp_buf_free(&b);
-			continue;
-		}
-		return;
-	}
-}
 
 /* Send PACKET_OUT (xid) then a BARRIER; the error the switch answered the
  * packet-out with (type 0xffff when none). */
@@ -617,10 +415,10 @@ packet_out(uint32_t xid, uint32_t in_port, uint32_t out, const uint8_t *frame, s
 	vs_ofp_buf_init(&b);
 	cr_assert_eq(vs_ofp_enc_packet_out(&b, xid, &po), 0);
 	cr_assert_eq(vs_ofp_enc_empty(&b, VS_OFPT_BARRIER_REQUEST, xid + 1), 0);
-	send_msg(&b);
+	vs_oft_send(ofd, &b);
 	vs_ofp_buf_free(&b);
 	for (;;) {
-		recv_msg(buf, sizeof(buf), &h);
+		vs_oft_recv(ofd, buf, sizeof(buf), &h);
 		if (h.type == VS_OFPT_ERROR && h.xid == xid)
 			cr_assert_eq(vs_ofp_dec_error(buf, h.length, &e), 0);
 		if (h.type == VS_OFPT_BARRIER_REPLY && h.xid == xid + 1)
@@ -637,7 +435,7 @@ pcap_count(const char *port, const uint8_t *frame, size_t size)
 	FILE *f;
 	int n = 0;
 
-	snprintf(path, sizeof(path), "%s/%s.pcap", dir, port);
+	snprintf(path, sizeof(path), "%s/%s.pcap", vs_oft.dir, port);
 	f = fopen(path, "rb");
 	if (f == NULL || fseek(f, 24, SEEK_SET) != 0) {
 		if (f)
@@ -684,8 +482,6 @@ Test(openflow_pktio, packet_out_client, .fini = cleanup, .timeout = 60)
 {
 	unsigned id = (unsigned)getpid() % 100, port = vs_test_free_tcp_port();
 	static const char *const names[] = {"s0", "s1", "s2"};
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	static uint8_t buf[VS_OFP_MAX_MSG];
 	uint8_t f1[64], f2[64], f3[64], f4[64];
 	char text[2048];
 	struct vs_ofp_buf b;
@@ -694,7 +490,7 @@ Test(openflow_pktio, packet_out_client, .fini = cleanup, .timeout = 60)
 	json_t *j;
 	int k;
 
-	workdir("ofp-pout");
+	vs_oft_workdir("vs-ofp-pout");
 	/* ofports: s0 1, s1 2, s2 5; each port writes what it sends to NAME.pcap */
 	snprintf(text, sizeof(text),
 		 "dpdk: {main_lcore: 0, memory_mb: 256, no_huge: true, file_prefix: %s,\n"
@@ -707,21 +503,11 @@ Test(openflow_pktio, packet_out_client, .fini = cleanup, .timeout = 60)
 		 "  - {name: s1, type: ethdev, device: \"net_pcap%u,tx_pcap=%s/s1.pcap\"}\n"
 		 "  - {name: s2, type: ethdev, device: \"net_pcap%u,tx_pcap=%s/s2.pcap\", "
 		 "ofport: 5}\n",
-		 prefix, sock, port, id, dir, id + 100, dir, id + 200, dir);
+		 vs_oft.prefix, vs_oft.sock, port, id, vs_oft.dir, id + 100, vs_oft.dir, id + 200,
+		 vs_oft.dir);
 	daemon_start(text, "openflow: listening");
 
-	ofd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	cr_assert_geq(ofd, 0);
-	sa.sin_port = htons((uint16_t)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_eq(connect(ofd, (struct sockaddr *)&sa, sizeof(sa)), 0, "connect: %s",
-		     strerror(errno));
-	vs_ofp_buf_init(&b);
-	cr_assert_eq(vs_ofp_enc_hello(&b, 1), 0);
-	send_msg(&b);
-	vs_ofp_buf_free(&b);
-	recv_msg(buf, sizeof(buf), &h);
-	cr_assert_eq(h.type, VS_OFPT_HELLO);
+	ofd = vs_oft_raw_connect(port, &h);
 	cr_assert_eq(h.version, 0x04);
 
 	/* OUTPUT:2 from the controller: s1 only */
@@ -773,7 +559,7 @@ Test(openflow_pktio, packet_out_client, .fini = cleanup, .timeout = 60)
 		memcpy(fm.match.val[VS_OXM_IN_PORT], one, sizeof(one));
 		vs_ofp_buf_init(&b);
 		cr_assert_eq(vs_ofp_enc_flow_mod(&b, 70, &fm), 0);
-		send_msg(&b);
+		vs_oft_send(ofd, &b);
 		vs_ofp_buf_free(&b);
 	}
 	frame_of(f2, 0x66);
@@ -802,7 +588,7 @@ Test(openflow_pktio, packet_out_client, .fini = cleanup, .timeout = 60)
 		cr_expect_eq(pcap_count(names[k], f1, sizeof(f1)), 0,
 			     "a refused packet-out left %s", names[k]);
 
-	j = ctl_json("openflow");
+	j = vs_oft_ctl_json("openflow");
 	cr_expect_eq(json_integer_value(json_object_get(json_object_get(j, "packet_out"), "sent")),
 		     5, "%s", json_dumps(j, 0));
 	cr_expect_eq(json_integer_value(json_object_get(conn0(j), "packet_outs")), 8, "%s",
@@ -845,15 +631,15 @@ Test(openflow_pktio, roles_two_controllers, .fini = cleanup, .timeout = 60)
 	unsigned id = (unsigned)getpid() % 100, port = vs_test_free_tcp_port();
 	char text[2048], in[160], ports[8], *out;
 	char *probe[] = {PYTHON, "-c", "import os_ken.ofproto.ofproto_v1_3_parser", NULL};
-	char *argv[] = {PYTHON, (char *)env("VS_OFP_ROLES"), ports, NULL};
+	char *argv[] = {PYTHON, (char *)vs_oft_env("VS_OFP_ROLES"), ports, NULL};
 	json_t *j, *c;
 	size_t i;
 	int k, masters = 0, equals = 0;
 
-	if (access(PYTHON, X_OK) != 0 || run(probe, NULL) != 0)
+	if (access(PYTHON, X_OK) != 0 || vs_oft_try_run(probe, NULL) != 0)
 		cr_skip_test("python3-os-ken is not installed");
-	workdir("ofp-roles");
-	snprintf(in, sizeof(in), "%s/in.pcap", dir);
+	vs_oft_workdir("vs-ofp-roles");
+	snprintf(in, sizeof(in), "%s/in.pcap", vs_oft.dir);
 	write_pcap(in);
 	snprintf(ports, sizeof(ports), "%u", port);
 	snprintf(text, sizeof(text),
@@ -865,14 +651,14 @@ Test(openflow_pktio, roles_two_controllers, .fini = cleanup, .timeout = 60)
 		 "ports:\n"
 		 "  - {name: in, type: ethdev, device: \"net_pcap%u,rx_pcap=%s,infinite_rx=1\"}\n"
 		 "  - {name: s1, type: ethdev, device: \"net_null%u,no-rx=1\"}\n",
-		 prefix, sock, port, id, in, id + 100);
+		 vs_oft.prefix, vs_oft.sock, port, id, in, id + 100);
 	daemon_start(text, "openflow: listening");
 
-	k = run(argv, &out);
-	cr_assert_eq(k, 0, "ofp_roles.py: %s\ndaemon: %s", out, slurp(log_path));
+	k = vs_oft_try_run(argv, &out);
+	cr_assert_eq(k, 0, "ofp_roles.py: %s\ndaemon: %s", out, vs_oft_slurp(vs_oft.log_path));
 	free(out);
 
-	j = ctl_json("openflow");
+	j = vs_oft_ctl_json("openflow");
 	json_array_foreach(json_object_get(j, "conns"), i, c)
 	{
 		const char *r = json_string_value(json_object_get(c, "role"));
@@ -938,7 +724,7 @@ osken_start(unsigned port)
 	char ports[8];
 	int k;
 
-	snprintf(osken_log, sizeof(osken_log), "%s/osken.log", dir);
+	snprintf(osken_log, sizeof(osken_log), "%s/osken.log", vs_oft.dir);
 	snprintf(ports, sizeof(ports), "%u", port);
 	osken_pid = fork();
 	cr_assert_geq(osken_pid, 0);
@@ -949,16 +735,16 @@ osken_start(unsigned port)
 		dup2(fd, 1);
 		dup2(fd, 2);
 		execl(OSKEN, "osken-manager", "--ofp-listen-host", "127.0.0.1",
-		      "--ofp-tcp-listen-port", ports, env("VS_OSKEN_APP"), NULL);
+		      "--ofp-tcp-listen-port", ports, vs_oft_env("VS_OSKEN_APP"), NULL);
 		_exit(127);
 	}
 	setpgid(osken_pid, osken_pid);
 	for (k = 0; k < 300 && !tcp_listening(port); k++) {
 		cr_assert_eq(waitpid(osken_pid, NULL, WNOHANG), 0, "osken-manager exited: %s",
-			     slurp(osken_log));
+			     vs_oft_slurp(osken_log));
 		usleep(50000);
 	}
-	cr_assert_lt(k, 300, "osken-manager not listening after 15 s: %s", slurp(osken_log));
+	cr_assert_lt(k, 300, "osken-manager not listening after 15 s: %s", vs_oft_slurp(osken_log));
 }
 
 /* ping from host k to ip: count echoes 0.2 s apart; with w > 0, until count
@@ -976,7 +762,7 @@ ping_from(int k, const char *ip_addr, int count, int w, char **out)
 		argv[11] = (char *)ip_addr;
 		argv[12] = NULL;
 	}
-	return run(argv, out);
+	return vs_oft_try_run(argv, out);
 }
 
 /* The fail state of show openflow, polled until connected == want and, for a
@@ -989,7 +775,7 @@ wait_fail_state(bool connected)
 	int k;
 
 	for (k = 0; k < 300; k++) {
-		j = ctl_json("openflow");
+		j = vs_oft_ctl_json("openflow");
 		f = json_object_get(j, "fail");
 		if (json_is_true(json_object_get(f, "controller_connected")) == connected &&
 		    json_is_true(json_object_get(f, "no_controller")) == !connected)
@@ -1011,7 +797,7 @@ wait_fail_state(bool connected)
 static json_t *
 rule_with(const char *src, const char *match)
 {
-	json_t *r = rules_of(src), *e, *found = NULL;
+	json_t *r = vs_oft_rules_of(src), *e, *found = NULL;
 	size_t i;
 
 	json_array_foreach(r, i, e)
@@ -1034,7 +820,7 @@ packets_of(json_t *rule)
 static json_int_t
 pin_no_controller(void)
 {
-	json_t *j = ctl_json("openflow");
+	json_t *j = vs_oft_ctl_json("openflow");
 	json_int_t n =
 	    json_integer_value(json_object_get(json_object_get(j, "packet_in"), "no_controller"));
 
@@ -1062,7 +848,7 @@ controller_loss(bool standalone)
 
 	if (access(OSKEN, X_OK) != 0)
 		cr_skip_test("osken-manager is not installed (apt-get install python3-os-ken)");
-	workdir(standalone ? "ofp-loss-sa" : "ofp-loss-se");
+	vs_oft_workdir(standalone ? "vs-ofp-loss-sa" : "vs-ofp-loss-se");
 	hosts_up(standalone ? "sa" : "se");
 	osken_start(port);
 	snprintf(text, sizeof(text),
@@ -1074,14 +860,15 @@ controller_loss(bool standalone)
 		 "ports:\n"
 		 "  - {name: a, type: ethdev, device: \"net_af_packet%u,iface=%s\"}\n"
 		 "  - {name: b, type: ethdev, device: \"net_af_packet%u,iface=%s\"}\n",
-		 prefix, sock, port, standalone ? "standalone" : "secure", id, veth[0], id + 100,
-		 veth[1]);
+		 vs_oft.prefix, vs_oft.sock, port, standalone ? "standalone" : "secure", id,
+		 veth[0], id + 100, veth[1]);
 	daemon_start(text, "");
 	wait_fail_state(true);
 
 	/* learn: a -> b and b -> a become flows (in_port, eth_dst) -> output */
 	k = ping_from(0, "10.99.0.2", 3, 10, &out);
-	cr_assert_eq(k, 0, "ping a -> b with the controller: %s\n%s", out, slurp(log_path));
+	cr_assert_eq(k, 0, "ping a -> b with the controller: %s\n%s", out,
+		     vs_oft_slurp(vs_oft.log_path));
 	free(out);
 	for (k = 0; k < 50; k++) {
 		ab = rule_with("openflow", "in_port=a,eth_dst=02:99:00:00:00:02");
@@ -1092,15 +879,15 @@ controller_loss(bool standalone)
 		json_decref(ba);
 		usleep(100000);
 	}
-	cr_assert(k < 50, "no learned flows: %s", json_dumps(rules_of("openflow"), 0));
-	r = rules_of("fallback");
+	cr_assert(k < 50, "no learned flows: %s", json_dumps(vs_oft_rules_of("openflow"), 0));
+	r = vs_oft_rules_of("fallback");
 	cr_expect_eq(json_array_size(r), 0, "a fallback rule with the controller connected");
 	json_decref(r);
 
 	/* the controller goes */
-	stop(&osken_pid, true);
+	vs_oft_stop(&osken_pid, true, 5);
 	wait_fail_state(false);
-	r = rules_of("fallback");
+	r = vs_oft_rules_of("fallback");
 	cr_assert_eq(json_array_size(r), standalone ? 1 : 0, "fallback rules: %s",
 		     json_dumps(r, 0));
 	json_decref(r);
@@ -1162,7 +949,7 @@ controller_loss(bool standalone)
 	 * same rules, and they still carry the traffic */
 	osken_start(port);
 	wait_fail_state(true);
-	r = rules_of("fallback");
+	r = vs_oft_rules_of("fallback");
 	cr_expect_eq(json_array_size(r), 0, "the fallback stayed: %s", json_dumps(r, 0));
 	json_decref(r);
 	ab2 = rule_with("openflow", "in_port=a,eth_dst=02:99:00:00:00:02");
@@ -1183,8 +970,8 @@ controller_loss(bool standalone)
 	json_decref(ab2);
 	json_decref(ab);
 	json_decref(ba);
-	cr_expect(strstr(slurp(log_path), "no controller connected any more") != NULL,
-		  "the loss was not logged: %s", slurp(log_path));
+	cr_expect(strstr(vs_oft_slurp(vs_oft.log_path), "no controller connected any more") != NULL,
+		  "the loss was not logged: %s", vs_oft_slurp(vs_oft.log_path));
 }
 
 Test(openflow_pktio, controller_loss_secure, .fini = cleanup, .timeout = 120)
@@ -1208,7 +995,7 @@ next_port_status(uint8_t *reason, struct vs_ofp_port_desc *p)
 	struct vs_ofp_err e;
 
 	for (;;) {
-		recv_msg(buf, sizeof(buf), &h);
+		vs_oft_recv(ofd, buf, sizeof(buf), &h);
 		if (h.type != VS_OFPT_PORT_STATUS)
 			continue;
 		cr_assert_eq(vs_ofp_dec_port_status(buf, h.length, reason, p, &e), 0);
@@ -1224,17 +1011,14 @@ next_port_status(uint8_t *reason, struct vs_ofp_port_desc *p)
 Test(openflow_pktio, port_status_on_link_change, .fini = cleanup, .timeout = 60)
 {
 	unsigned id = (unsigned)getpid() % 100, port = vs_test_free_tcp_port();
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	static uint8_t buf[VS_OFP_MAX_MSG];
 	struct vs_ofp_port_desc p;
 	char text[2048], tap[16];
-	struct vs_ofp_buf b;
 	struct vs_ofp_hdr h;
 	uint8_t reason;
 
 	if (access("/dev/net/tun", R_OK | W_OK) != 0)
 		cr_skip_test("net_tap needs root and /dev/net/tun");
-	workdir("ofp-link");
+	vs_oft_workdir("vs-ofp-link");
 	snprintf(tap, sizeof(tap), "vsofl%d", getpid() % 100000);
 	snprintf(text, sizeof(text),
 		 "dpdk: {main_lcore: 0, memory_mb: 256, no_huge: true, file_prefix: %s,\n"
@@ -1245,30 +1029,20 @@ Test(openflow_pktio, port_status_on_link_change, .fini = cleanup, .timeout = 60)
 		 "ports:\n"
 		 "  - {name: n0, type: ethdev, device: \"net_null%u,no-rx=1\"}\n"
 		 "  - {name: t0, type: ethdev, device: \"net_tap%u,iface=%s\", ofport: 6}\n",
-		 prefix, sock, port, id, id, tap);
+		 vs_oft.prefix, vs_oft.sock, port, id, id, tap);
 	daemon_start(text, "openflow: listening");
 	/* the first link readings (every second) are in before the client connects */
 	usleep(1500000);
 
-	ofd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	cr_assert_geq(ofd, 0);
-	sa.sin_port = htons((uint16_t)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_eq(connect(ofd, (struct sockaddr *)&sa, sizeof(sa)), 0, "connect: %s",
-		     strerror(errno));
-	vs_ofp_buf_init(&b);
-	cr_assert_eq(vs_ofp_enc_hello(&b, 1), 0);
-	send_msg(&b);
-	vs_ofp_buf_free(&b);
-	recv_msg(buf, sizeof(buf), &h);
-	cr_assert_eq(h.type, VS_OFPT_HELLO);
+	ofd = vs_oft_raw_connect(port, &h);
 
 	cr_assert_eq(ip("link set %s down", tap), 0);
 	next_port_status(&reason, &p);
 	cr_expect_eq(reason, VS_OFPPR_MODIFY);
 	cr_expect_eq(p.port_no, 6);
 	cr_expect_str_eq(p.name, "t0");
-	cr_expect(p.link_down, "t0 is down, PORT_STATUS says LIVE: %s", slurp(log_path));
+	cr_expect(p.link_down, "t0 is down, PORT_STATUS says LIVE: %s",
+		  vs_oft_slurp(vs_oft.log_path));
 
 	cr_assert_eq(ip("link set %s up", tap), 0);
 	next_port_status(&reason, &p);
@@ -1283,23 +1057,9 @@ Test(openflow_pktio, port_status_on_link_change, .fini = cleanup, .timeout = 60)
 static void
 client_hello(unsigned port)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	static uint8_t buf[VS_OFP_MAX_MSG];
-	struct vs_ofp_buf b;
 	struct vs_ofp_hdr h;
 
-	ofd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	cr_assert_geq(ofd, 0);
-	sa.sin_port = htons((uint16_t)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_eq(connect(ofd, (struct sockaddr *)&sa, sizeof(sa)), 0, "connect: %s",
-		     strerror(errno));
-	vs_ofp_buf_init(&b);
-	cr_assert_eq(vs_ofp_enc_hello(&b, 1), 0);
-	send_msg(&b);
-	vs_ofp_buf_free(&b);
-	recv_msg(buf, sizeof(buf), &h);
-	cr_assert_eq(h.type, VS_OFPT_HELLO);
+	ofd = vs_oft_raw_connect(port, &h);
 }
 
 /* The next PORT_STATUS for port_no within ms (echo requests answered, the
@@ -1317,7 +1077,7 @@ port_status_within(uint32_t port_no, int ms, uint8_t *reason, struct vs_ofp_port
 
 		if (poll(&pf, 1, 100) != 1)
 			continue;
-		recv_msg(buf, sizeof(buf), &h);
+		vs_oft_recv(ofd, buf, sizeof(buf), &h);
 		if (h.type != VS_OFPT_PORT_STATUS)
 			continue;
 		cr_assert_eq(vs_ofp_dec_port_status(buf, h.length, reason, p, &e), 0);
@@ -1341,8 +1101,8 @@ Test(openflow_pktio, port_status_on_vhost_guest, .fini = cleanup, .timeout = 90)
 
 	if (system("command -v dpdk-testpmd > /dev/null") != 0)
 		cr_skip_test("dpdk-testpmd is not installed");
-	workdir("ofp-vhu");
-	snprintf(vsock, sizeof(vsock), "%s/vm.sock", dir);
+	vs_oft_workdir("vs-ofp-vhu");
+	snprintf(vsock, sizeof(vsock), "%s/vm.sock", vs_oft.dir);
 	snprintf(text, sizeof(text),
 		 "dpdk: {main_lcore: 0, memory_mb: 256, no_huge: true, in_memory: true,\n"
 		 "       file_prefix: %s, log_level: \"*:notice\",\n"
@@ -1352,13 +1112,13 @@ Test(openflow_pktio, port_status_on_vhost_guest, .fini = cleanup, .timeout = 90)
 		 "openflow: {listen: \"ptcp:%u\"}\n"
 		 "ports:\n"
 		 "  - {name: vm, type: vhost, path: \"%s\", mode: server, ofport: 3}\n",
-		 prefix, sock, port, vsock);
+		 vs_oft.prefix, vs_oft.sock, port, vsock);
 	daemon_start(text, "openflow: listening");
 	client_hello(port);
 
 	snprintf(vdev, sizeof(vdev), "net_virtio_user0,path=%s,queues=1,queue_size=256", vsock);
 	snprintf(gprefix, sizeof(gprefix), "vs-ofp-tp-%d", getpid());
-	snprintf(glog, sizeof(glog), "%s/testpmd.log", dir);
+	snprintf(glog, sizeof(glog), "%s/testpmd.log", vs_oft.dir);
 	guest_pid = fork();
 	cr_assert_geq(guest_pid, 0);
 	if (guest_pid == 0) {
@@ -1392,10 +1152,11 @@ Test(openflow_pktio, port_status_on_vhost_guest, .fini = cleanup, .timeout = 90)
 		_exit(127);
 	}
 	cr_assert(port_status_within(3, 30000, &reason, &p),
-		  "no PORT_STATUS when the guest came: %s", slurp(glog));
+		  "no PORT_STATUS when the guest came: %s", vs_oft_slurp(glog));
 	cr_expect_eq(reason, VS_OFPPR_MODIFY);
 	cr_expect_str_eq(p.name, "vm");
-	cr_expect(!p.link_down, "the guest is up, PORT_STATUS says LINK_DOWN: %s", slurp(log_path));
+	cr_expect(!p.link_down, "the guest is up, PORT_STATUS says LINK_DOWN: %s",
+		  vs_oft_slurp(vs_oft.log_path));
 
 	kill(guest_pid, SIGKILL);
 	waitpid(guest_pid, NULL, 0);

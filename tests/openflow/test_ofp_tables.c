@@ -15,14 +15,11 @@
  *    overlap with check_overlap.
  */
 #define _XOPEN_SOURCE 700
-#include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,132 +28,14 @@
 
 #include "../vs_test_net.h"
 
-#define OFCTL "/usr/bin/ovs-ofctl"
+#include "ofp_test_util.h"
 
-static char dir[64], cfg_path[128], sock[128], prefix[64], target[64], in_pcap[128];
-static char cfg_text[4096];
-static pid_t daemon_pid;
-
-static const char *
-env(const char *name)
-{
-	const char *v = getenv(name);
-
-	cr_assert_not_null(v, "%s is not set (run the tests through meson test)", name);
-	return v;
-}
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
-
-static char *
-slurp(const char *path)
-{
-	static char buf[1 << 18];
-	FILE *f = fopen(path, "r");
-	size_t n = 0;
-
-	buf[0] = '\0';
-	if (f == NULL)
-		return buf;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
-/* Run argv, stdout+stderr into *out (malloc'd); the exit status. */
-static int
-run(char *const argv[], char **out)
-{
-	char opath[160];
-	int status;
-	pid_t pid;
-
-	snprintf(opath, sizeof(opath), "%s/cmd.out", dir);
-	pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		int o = open(opath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		dup2(o, 1);
-		dup2(o, 2);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	if (out)
-		*out = strdup(slurp(opath));
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-static int
-ofctl(char **out, const char *cmd, const char *arg)
-{
-	char *argv[] = {OFCTL, "-O", "OpenFlow13", (char *)cmd, target, (char *)arg, NULL};
-
-	return run(argv, out);
-}
-
-static json_t *
-ctl_json(const char *what)
-{
-	char *argv[] = {
-	    (char *)env("NFVSWITCH_CTL_BIN"), "-s", sock, "--json", "show", (char *)what, NULL};
-	json_error_t jerr;
-	char *out;
-	json_t *j;
-
-	cr_assert_eq(run(argv, &out), 0, "show %s: %s", what, out);
-	j = json_loads(out, 0, &jerr);
-	cr_assert_not_null(j, "not JSON (%s): %s", jerr.text, out);
-	free(out);
-	return j;
-}
-
-static json_int_t
-port_tx(const char *name)
-{
-	json_t *j = ctl_json("ports"), *o;
-	json_int_t tx = -1;
-	size_t i;
-
-	json_array_foreach(j, i, o)
-	{
-		if (strcmp(json_string_value(json_object_get(o, "name")), name) == 0)
-			tx = json_integer_value(json_object_get(o, "tx_pkts"));
-	}
-	json_decref(j);
-	cr_assert_geq(tx, 0, "no port %s", name);
-	return tx;
-}
-
-/* The live rules of source src (a JSON array the caller frees). */
-static json_t *
-rules_of(const char *src)
-{
-	json_t *j = ctl_json("rules"), *out = json_array(), *r;
-	size_t i;
-
-	json_array_foreach(json_object_get(j, "rules"), i, r)
-	{
-		const char *s = json_string_value(json_object_get(r, "source"));
-
-		if (s != NULL && strcmp(s, src) == 0)
-			json_array_append(out, r);
-	}
-	json_decref(j);
-	return out;
-}
+static char in_pcap[128], cfg_text[4096];
 
 static void
 write_cfg(bool with_in)
 {
-	FILE *f = fopen(cfg_path, "w");
+	FILE *f = fopen(vs_oft.cfg_path, "w");
 
 	cr_assert_not_null(f);
 	fputs(cfg_text, f);
@@ -166,13 +45,10 @@ write_cfg(bool with_in)
 	fclose(f);
 }
 
-static void daemon_down(void);
-
 static void
 daemon_up(void)
 {
-	char log[160];
-	char *gen[] = {(char *)env("NFVSWITCH_PCAPGEN_BIN"),
+	char *gen[] = {(char *)vs_oft_env("NFVSWITCH_PCAPGEN_BIN"),
 		       "-o",
 		       in_pcap,
 		       "--flows",
@@ -185,22 +61,15 @@ daemon_up(void)
 		       "3",
 		       NULL};
 	unsigned id = (unsigned)getpid() % 100, port = vs_test_free_tcp_port();
-	int i;
 
-	if (access(OFCTL, X_OK) != 0)
-		cr_skip_test("ovs-ofctl is not installed (apt-get install openvswitch-common)");
-	snprintf(dir, sizeof(dir), "/tmp/vs-of-tables-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(in_pcap, sizeof(in_pcap), "%s/in.pcap", dir);
-	snprintf(cfg_path, sizeof(cfg_path), "%s/switch.yaml", dir);
-	snprintf(sock, sizeof(sock), "%s/ctl.sock", dir);
-	snprintf(prefix, sizeof(prefix), "vs-of-tables-%d", getpid());
-	snprintf(log, sizeof(log), "%s/daemon.log", dir);
-	snprintf(target, sizeof(target), "tcp:127.0.0.1:%u", port);
+	vs_oft_need_ofctl();
+	vs_oft_workdir("vs-of-tables");
+	snprintf(in_pcap, sizeof(in_pcap), "%s/in.pcap", vs_oft.dir);
+	snprintf(vs_oft.target, sizeof(vs_oft.target), "tcp:127.0.0.1:%u", port);
 	/* ovs-ofctl monitor makes its control socket there */
-	setenv("OVS_RUNDIR", dir, 1);
+	setenv("OVS_RUNDIR", vs_oft.dir, 1);
 	/* 90 UDP packets, 30 of each: 10.1.0.0:5000, 10.1.0.1:5001, 10.1.0.0:5002 */
-	cr_assert_eq(run(gen, NULL), 0);
+	cr_assert_eq(vs_oft_run(gen, NULL), 0);
 	snprintf(cfg_text, sizeof(cfg_text),
 		 "dpdk: {main_lcore: 0, memory_mb: 256, no_huge: true, file_prefix: %s,\n"
 		 "       log_level: \"*:notice\", extra_args: [\"--no-pci\"]}\n"
@@ -210,56 +79,17 @@ daemon_up(void)
 		 "ports:\n"
 		 "  - {name: s0, type: ethdev, device: \"net_null%u,no-rx=1\", ofport: 2}\n"
 		 "  - {name: s1, type: ethdev, device: \"net_null%u,no-rx=1\", ofport: 7}\n",
-		 prefix, sock, port, id + 100, id + 200);
+		 vs_oft.prefix, vs_oft.sock, port, id + 100, id + 200);
 	write_cfg(false);
-	daemon_pid = fork();
-	cr_assert_geq(daemon_pid, 0);
-	if (daemon_pid == 0) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execl(env("NFVSWITCH_BIN"), "nfvswitch", "-c", cfg_path, NULL);
-		_exit(127);
-	}
 	/* 60 s: DPDK's start takes long on a loaded machine */
-	for (i = 0; i < 1200; i++) {
-		if (strstr(slurp(log), "openflow: listening") != NULL && access(sock, F_OK) == 0)
-			break;
-		cr_assert_eq(waitpid(daemon_pid, NULL, WNOHANG), 0, "daemon exited: %s",
-			     slurp(log));
-		usleep(50000);
-	}
-	if (i == 1200) {
-		/* a failed .init gets no .fini: leave no daemon or files behind */
-		const char *text = slurp(log); /* its buffer outlives the files */
-
-		daemon_down();
-		cr_assert_fail("no OpenFlow listener after 60 s: %s", text);
-	}
+	vs_oft_daemon_up(60, 10);
 }
 
 static void
 daemon_down(void)
 {
-	char path[128];
-	int status, i;
-
-	if (daemon_pid > 0) {
-		kill(daemon_pid, SIGTERM);
-		for (i = 0; i < 200 && waitpid(daemon_pid, &status, WNOHANG) == 0; i++)
-			usleep(50000);
-		if (i == 200) {
-			kill(daemon_pid, SIGKILL);
-			waitpid(daemon_pid, &status, 0);
-		}
-		daemon_pid = 0;
-	}
-	if (dir[0] == '\0')
-		return;
-	snprintf(path, sizeof(path), "/var/run/dpdk/%s", prefix);
-	nftw(path, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-	nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	vs_oft_stop(&vs_oft.daemon_pid, false, 10);
+	vs_oft_rm_files();
 }
 
 TestSuite(of_tables, .init = daemon_up, .fini = daemon_down, .timeout = 110);
@@ -269,7 +99,7 @@ add_flow(const char *flow)
 {
 	char *out;
 
-	cr_assert_eq(ofctl(&out, "add-flow", flow), 0, "add-flow %s: %s", flow, out);
+	cr_assert_eq(vs_oft_ofctl(&out, NULL, "add-flow", flow), 0, "add-flow %s: %s", flow, out);
 	free(out);
 }
 
@@ -290,7 +120,7 @@ packets_of(const char *dump, const char *what)
 static json_int_t
 openflow_count(const char *key)
 {
-	json_t *j = ctl_json("openflow");
+	json_t *j = vs_oft_ctl_json("openflow");
 	json_int_t v = json_integer_value(json_object_get(json_object_get(j, "flows"), key));
 
 	json_decref(j);
@@ -299,7 +129,7 @@ openflow_count(const char *key)
 
 Test(of_tables, three_tables_carry_a_capture_with_exact_counts)
 {
-	char *argv[] = {(char *)env("NFVSWITCH_CTL_BIN"), "-s", sock, "reload", NULL};
+	char *argv[] = {(char *)vs_oft_env("NFVSWITCH_CTL_BIN"), "-s", vs_oft.sock, "reload", NULL};
 	char *out;
 	long long pk;
 	int i;
@@ -317,7 +147,7 @@ Test(of_tables, three_tables_carry_a_capture_with_exact_counts)
 	cr_expect_eq(openflow_count("flows"), 5);
 	cr_expect_eq(openflow_count("tables"), 4);
 	{
-		json_t *r = rules_of("openflow");
+		json_t *r = vs_oft_rules_of("openflow");
 
 		cr_expect_eq(json_array_size(r), 6, "show rules: %s", json_dumps(r, 0));
 		json_decref(r);
@@ -325,15 +155,15 @@ Test(of_tables, three_tables_carry_a_capture_with_exact_counts)
 
 	/* the capture's port comes with a reload: the flows stay */
 	write_cfg(true);
-	cr_assert_eq(run(argv, &out), 0, "reload: %s", out);
+	cr_assert_eq(vs_oft_run(argv, &out), 0, "reload: %s", out);
 	free(out);
-	for (i = 0; i < 400 && port_tx("s0") + port_tx("s1") < 90; i++)
+	for (i = 0; i < 400 && vs_oft_port_tx("s0") + vs_oft_port_tx("s1") < 90; i++)
 		usleep(50000);
 	usleep(300000);
-	cr_expect_eq(port_tx("s0"), 60, "s0: 10.1.0.0 (ports 5000 and 5002)");
-	cr_expect_eq(port_tx("s1"), 30, "s1: port 5001");
+	cr_expect_eq(vs_oft_port_tx("s0"), 60, "s0: 10.1.0.0 (ports 5000 and 5002)");
+	cr_expect_eq(vs_oft_port_tx("s1"), 30, "s1: port 5001");
 
-	cr_assert_eq(ofctl(&out, "dump-flows", NULL), 0, "dump-flows: %s", out);
+	cr_assert_eq(vs_oft_ofctl(&out, NULL, "dump-flows", NULL), 0, "dump-flows: %s", out);
 	cr_expect_eq(packets_of(out, "priority=10,ip actions=goto_table:1"), 90, "%s", out);
 	cr_expect_eq(packets_of(out, "nw_dst=10.1.0.0 actions=output:2,goto_table:2"), 60, "%s",
 		     out);
@@ -342,28 +172,28 @@ Test(of_tables, three_tables_carry_a_capture_with_exact_counts)
 	cr_expect_eq(packets_of(out, "tp_dst=5000 actions=drop"), 30, "%s", out);
 	free(out);
 
-	cr_assert_eq(ofctl(&out, "dump-aggregate", "table=1"), 0, "%s", out);
+	cr_assert_eq(vs_oft_ofctl(&out, NULL, "dump-aggregate", "table=1"), 0, "%s", out);
 	cr_expect(strstr(out, "packet_count=90 byte_count=5760 flow_count=2") != NULL, "%s", out);
 	free(out);
-	cr_assert_eq(ofctl(&out, "dump-aggregate", "table=2"), 0, "%s", out);
+	cr_assert_eq(vs_oft_ofctl(&out, NULL, "dump-aggregate", "table=2"), 0, "%s", out);
 	cr_expect(strstr(out, "packet_count=60 byte_count=3840 flow_count=2") != NULL, "%s", out);
 	free(out);
-	cr_assert_eq(ofctl(&out, "dump-aggregate", "udp,tp_dst=5001"), 0, "%s", out);
+	cr_assert_eq(vs_oft_ofctl(&out, NULL, "dump-aggregate", "udp,tp_dst=5001"), 0, "%s", out);
 	cr_expect(strstr(out, "packet_count=30 byte_count=1920 flow_count=1") != NULL, "%s", out);
 	free(out);
 
 	/* tables 0 and 1 see all 90, table 2 matches 60 of the 90 it looks up */
-	cr_assert_eq(ofctl(&out, "dump-tables", NULL), 0, "%s", out);
+	cr_assert_eq(vs_oft_ofctl(&out, NULL, "dump-tables", NULL), 0, "%s", out);
 	cr_expect(strstr(out, "active=1, lookup=90, matched=90") != NULL, "%s", out);
 	cr_expect(strstr(out, "active=2, lookup=90, matched=90") != NULL, "%s", out);
 	cr_expect(strstr(out, "active=2, lookup=90, matched=60") != NULL, "%s", out);
 	free(out);
 
 	/* deleting table 2's flows leaves only the misses of table 2: s0's copy stays */
-	cr_assert_eq(ofctl(&out, "del-flows", "table=2"), 0, "%s", out);
+	cr_assert_eq(vs_oft_ofctl(&out, NULL, "del-flows", "table=2"), 0, "%s", out);
 	free(out);
 	cr_expect_eq(openflow_count("classifier_rules"), 2);
-	cr_assert_eq(ofctl(&out, "dump-flows", NULL), 0, "dump-flows: %s", out);
+	cr_assert_eq(vs_oft_ofctl(&out, NULL, "dump-flows", NULL), 0, "dump-flows: %s", out);
 	pk = packets_of(out, "priority=5,ip actions=goto_table:2");
 	cr_expect_eq(pk, 30, "a table-1 flow lost its count when table 2 changed: %s", out);
 	free(out);
@@ -371,12 +201,13 @@ Test(of_tables, three_tables_carry_a_capture_with_exact_counts)
 
 Test(of_tables, timeouts_and_flow_removed)
 {
-	char *mon[] = {OFCTL, "-O", "OpenFlow13", "--timeout=12", "monitor", target, NULL};
+	char *mon[] = {VS_OFT_OFCTL, "-O",	    "OpenFlow13", "--timeout=12",
+		       "monitor",    vs_oft.target, NULL};
 	char mpath[160], *out;
 	pid_t mpid;
 	int i, status;
 
-	snprintf(mpath, sizeof(mpath), "%s/monitor.out", dir);
+	snprintf(mpath, sizeof(mpath), "%s/monitor.out", vs_oft.dir);
 	mpid = fork();
 	cr_assert_geq(mpid, 0);
 	if (mpid == 0) {
@@ -389,7 +220,7 @@ Test(of_tables, timeouts_and_flow_removed)
 	}
 	/* the monitor is connected when the switch has a connection */
 	for (i = 0; i < 200; i++) {
-		json_t *j = ctl_json("openflow");
+		json_t *j = vs_oft_ctl_json("openflow");
 		json_int_t n = json_integer_value(json_object_get(j, "connections"));
 
 		json_decref(j);
@@ -403,11 +234,12 @@ Test(of_tables, timeouts_and_flow_removed)
 		 "actions=output:7");
 	add_flow("table=0,priority=40,ip,nw_dst=10.9.9.7,hard_timeout=1,actions=output:7");
 	add_flow("table=2,priority=70,cookie=0x5,udp,tp_dst=5009,send_flow_rem,actions=output:7");
-	cr_assert_eq(ofctl(&out, "del-flows", "table=2,udp,tp_dst=5009"), 0, "%s", out);
+	cr_assert_eq(vs_oft_ofctl(&out, NULL, "del-flows", "table=2,udp,tp_dst=5009"), 0, "%s",
+		     out);
 	free(out);
 	/* all gone within a few seconds */
 	for (i = 0; i < 200; i++) {
-		cr_assert_eq(ofctl(&out, "dump-flows", NULL), 0, "%s", out);
+		cr_assert_eq(vs_oft_ofctl(&out, NULL, "dump-flows", NULL), 0, "%s", out);
 		if (strstr(out, "10.9.9.") == NULL)
 			break;
 		free(out);
@@ -419,7 +251,7 @@ Test(of_tables, timeouts_and_flow_removed)
 	cr_expect_geq(openflow_count("expired"), 3);
 	/* and the monitor saw their FLOW_REMOVED (not the one without send_flow_rem) */
 	for (i = 0; i < 100; i++) {
-		const char *m = slurp(mpath);
+		const char *m = vs_oft_slurp(mpath);
 
 		if (strstr(m, "reason=idle") && strstr(m, "reason=hard") &&
 		    strstr(m, "reason=delete"))
@@ -428,7 +260,7 @@ Test(of_tables, timeouts_and_flow_removed)
 	}
 	kill(mpid, SIGTERM);
 	waitpid(mpid, &status, 0);
-	out = slurp(mpath);
+	out = vs_oft_slurp(mpath);
 	cr_expect(strstr(out, "priority=50,ip,nw_dst=10.9.9.9 reason=idle table_id=0") != NULL,
 		  "%s", out);
 	cr_expect(strstr(out, "priority=50,ip,nw_dst=10.9.9.8 reason=hard table_id=1") != NULL,
@@ -442,17 +274,20 @@ Test(of_tables, errors)
 {
 	char *out;
 
-	cr_expect_neq(ofctl(&out, "add-flow", "table=2,priority=5,actions=goto_table:1"), 0);
+	cr_expect_neq(
+	    vs_oft_ofctl(&out, NULL, "add-flow", "table=2,priority=5,actions=goto_table:1"), 0);
 	cr_expect(strstr(out, "OFPBIC_BAD_TABLE_ID") != NULL, "%s", out);
 	free(out);
-	cr_expect_neq(ofctl(&out, "add-flow", "table=3,priority=5,actions=goto_table:4"), 0);
+	cr_expect_neq(
+	    vs_oft_ofctl(&out, NULL, "add-flow", "table=3,priority=5,actions=goto_table:4"), 0);
 	cr_expect(strstr(out, "OFPBIC_BAD_TABLE_ID") != NULL, "%s", out);
 	free(out);
-	cr_expect_neq(ofctl(&out, "add-flow", "table=4,priority=5,actions=drop"), 0);
+	cr_expect_neq(vs_oft_ofctl(&out, NULL, "add-flow", "table=4,priority=5,actions=drop"), 0);
 	cr_expect(strstr(out, "OFPFMFC_BAD_TABLE_ID") != NULL, "%s", out);
 	free(out);
 	add_flow("table=1,priority=5,ip,actions=drop");
-	cr_expect_neq(ofctl(&out, "add-flow", "table=1,priority=5,udp,check_overlap,actions=drop"),
+	cr_expect_neq(vs_oft_ofctl(&out, NULL, "add-flow",
+				   "table=1,priority=5,udp,check_overlap,actions=drop"),
 		      0);
 	cr_expect(strstr(out, "OFPFMFC_OVERLAP") != NULL, "%s", out);
 	free(out);
@@ -461,20 +296,25 @@ Test(of_tables, errors)
 	/* the classifier rules of the controller's flows are not ctl's to delete */
 	add_flow("table=0,priority=5,ip,actions=goto_table:1");
 	{
-		json_t *r = rules_of("openflow");
+		json_t *r = vs_oft_rules_of("openflow");
 		char id[32];
-		char *argv[] = {
-		    (char *)env("NFVSWITCH_CTL_BIN"), "-s", sock, "rule", "del", id, NULL};
+		char *argv[] = {(char *)vs_oft_env("NFVSWITCH_CTL_BIN"),
+				"-s",
+				vs_oft.sock,
+				"rule",
+				"del",
+				id,
+				NULL};
 
 		cr_assert_eq(json_array_size(r), 1);
 		snprintf(
 		    id, sizeof(id), "#%lld",
 		    (long long)json_integer_value(json_object_get(json_array_get(r, 0), "id")));
 		json_decref(r);
-		cr_expect_neq(run(argv, &out), 0);
+		cr_expect_neq(vs_oft_run(argv, &out), 0);
 		cr_expect(strstr(out, "belongs to an OpenFlow controller") != NULL, "%s", out);
 		free(out);
-		r = rules_of("openflow");
+		r = vs_oft_rules_of("openflow");
 		cr_expect_eq(json_array_size(r), 1);
 		json_decref(r);
 	}
@@ -484,7 +324,7 @@ Test(of_tables, errors)
 static char *
 openflow_rules_text(void)
 {
-	json_t *r = rules_of("openflow");
+	json_t *r = vs_oft_rules_of("openflow");
 	char *s = json_dumps(r, JSON_COMPACT);
 
 	json_decref(r);
@@ -509,7 +349,7 @@ Test(of_tables, decoded_actions_through_tables)
 	add_flow("table=0,priority=10,dl_vlan=10,actions=mod_vlan_vid:11,goto_table:1");
 	add_flow("table=1,priority=20,dl_vlan=11,actions=output:2");
 	add_flow("table=1,priority=10,dl_vlan=10,actions=output:7");
-	r = rules_of("openflow");
+	r = vs_oft_rules_of("openflow");
 	cr_expect_eq(json_array_size(r), 1, "one path: VID 11 in table 1");
 	json_decref(r);
 	rules = openflow_rules_text();
@@ -526,7 +366,7 @@ Test(of_tables, decoded_actions_through_tables)
 	cr_expect(strstr(rules, "output:s0,set:output:s1") != NULL, "the set at the end: %s",
 		  rules);
 	free(rules);
-	cr_assert_eq(ofctl(&out, "dump-flows", NULL), 0);
+	cr_assert_eq(vs_oft_ofctl(&out, NULL, "dump-flows", NULL), 0);
 	cr_expect(strstr(out, "write_actions(output:7)") != NULL, "%s", out);
 	cr_expect(strstr(out, "clear_actions") != NULL, "%s", out);
 	cr_expect(strstr(out, "vlan_vid") != NULL, "the set_field: %s", out);
@@ -536,9 +376,9 @@ Test(of_tables, decoded_actions_through_tables)
 	 * flow's own match does not promise ovs-ofctl refuses itself; ofp-flows
 	 * sends it raw) */
 	add_flow("table=3,priority=5,dl_vlan=11,actions=output:2");
-	cr_expect_neq(
-	    ofctl(&out, "add-flow", "table=0,priority=30,dl_vlan=12,actions=pop_vlan,goto_table:3"),
-	    0);
+	cr_expect_neq(vs_oft_ofctl(&out, NULL, "add-flow",
+				   "table=0,priority=30,dl_vlan=12,actions=pop_vlan,goto_table:3"),
+		      0);
 	cr_expect(strstr(out, "OFPBMC_BAD_PREREQ") != NULL, "%s", out);
 	free(out);
 }

@@ -35,6 +35,7 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
+#include "vhu_eal.h"
 #include "vhu_pkt.h"
 
 #define MAX_Q 8
@@ -119,7 +120,7 @@ main(int argc, char **argv)
 	unsigned queues = 1, send = 0, expect = 0, phases = 1, settle = 300, timeout = 20000;
 	unsigned cpu = 0, done_phases = 0, bad_phases = 0;
 	bool server = false, stream = false, up = false;
-	char vdev[512], lcores[32], fp[64];
+	char vdev[512];
 	struct rte_eth_conf conf;
 	struct rte_mempool *pool;
 	struct phase ph;
@@ -181,32 +182,8 @@ main(int argc, char **argv)
 		unlink(path);
 	snprintf(vdev, sizeof(vdev), "net_virtio_user0,path=%s,queues=%u,queue_size=1024%s", path,
 		 queues, server ? ",server=1" : "");
-	snprintf(lcores, sizeof(lcores), "0@%u", cpu);
-	snprintf(fp, sizeof(fp), "%s", prefix);
-	{
-		char *eal[] = {"vhu_guest",
-			       "--no-huge",
-			       "-m",
-			       "128",
-			       "--no-pci",
-			       "--no-shconf",
-			       "--no-telemetry",
-			       "--single-file-segments",
-			       "--lcores",
-			       lcores,
-			       "--file-prefix",
-			       fp,
-			       "--log-level",
-			       "*:warning",
-			       "--vdev",
-			       vdev,
-			       NULL};
-
-		if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])) - 1, eal) < 0) {
-			fprintf(stderr, "vhu_guest: EAL init failed\n");
-			return 1;
-		}
-	}
+	if (vhu_eal_init("vhu_guest", 128, cpu, prefix, vdev) < 0)
+		return 1;
 	signal(SIGTERM, on_term);
 	signal(SIGINT, on_term);
 	pool = rte_pktmbuf_pool_create("guest_pool", 4095, 128, 0, RTE_MBUF_DEFAULT_BUF_SIZE,

@@ -38,6 +38,7 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
+#include "vhu_eal.h"
 #include "vhu_tso.h"
 
 static double
@@ -144,7 +145,7 @@ main(int argc, char **argv)
 	};
 	const char *path = NULL, *prefix = "vhu_tso_guest";
 	unsigned frames = 4, payload = 7000, mss = 800, linger = 2000, cpu = 0;
-	char vdev[320], lcores[32], fp[64];
+	char vdev[320];
 	struct rte_eth_conf conf;
 	struct rte_eth_dev_info info;
 	struct rte_mempool *pool;
@@ -189,32 +190,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	snprintf(vdev, sizeof(vdev), "net_virtio_user0,path=%s,queues=1,queue_size=1024", path);
-	snprintf(lcores, sizeof(lcores), "0@%u", cpu);
-	snprintf(fp, sizeof(fp), "%s", prefix);
-	{
-		char *eal[] = {"vhu_tso_guest",
-			       "--no-huge",
-			       "-m",
-			       "256",
-			       "--no-pci",
-			       "--no-shconf",
-			       "--no-telemetry",
-			       "--single-file-segments",
-			       "--lcores",
-			       lcores,
-			       "--file-prefix",
-			       fp,
-			       "--log-level",
-			       "*:warning",
-			       "--vdev",
-			       vdev,
-			       NULL};
-
-		if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])) - 1, eal) < 0) {
-			fprintf(stderr, "vhu_tso_guest: EAL init failed\n");
-			return 1;
-		}
-	}
+	if (vhu_eal_init("vhu_tso_guest", 256, cpu, prefix, vdev) < 0)
+		return 1;
 	/* One mbuf holds a whole super-frame. */
 	pool = rte_pktmbuf_pool_create(
 	    "tso_pool", 255, 0, 0, RTE_PKTMBUF_HEADROOM + VHU_TSO_MAX_PAYLOAD + 128, SOCKET_ID_ANY);
