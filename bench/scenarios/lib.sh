@@ -31,6 +31,9 @@ KEEP=${KEEP:-0}
 
 PIDS=()
 TP_EXTRA=()
+# A command ovs-vswitchd runs under (e.g. ip netns exec NS: its bridges'
+# internal ports, addresses and routes in a namespace of the scenario's own).
+OVS_WRAP=()
 RUNDIR=""
 NOTES=()
 
@@ -297,7 +300,7 @@ ovs_start() {
 		other_config:dpdk-lcore-mask="$(printf '0x%x' $((1 << CTRL_CORE)))" \
 		other_config:pmd-cpu-mask="$FWD_MASK" \
 		other_config:dpdk-extra="$(ovs_mem_args) -m $MEM_MB --file-prefix $OVS_PREFIX --no-pci --log-level=*:warning"
-	taskset -c "$CTRL_CORE,$FWD_LIST" "$OVS_VSWITCHD" "unix:$OVS_RUN/db.sock" \
+	taskset -c "$CTRL_CORE,$FWD_LIST" ${OVS_WRAP[@]+"${OVS_WRAP[@]}"} "$OVS_VSWITCHD" "unix:$OVS_RUN/db.sock" \
 		--pidfile="$OVS_RUN/ovs-vswitchd.pid" --unixctl="$OVS_RUN/ovs-vswitchd.ctl" \
 		--log-file="$OVS_RUN/ovs-vswitchd.log" -vconsole:off --detach 2>/dev/null || {
 		note "ovs-vswitchd did not start: $(tail -3 "$OVS_RUN/ovs-vswitchd.log" | tr '\n' ' ')"
