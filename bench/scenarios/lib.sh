@@ -71,6 +71,7 @@ stop_all() {
 cleanup() {
 	local rc=$?
 	stop_all
+	if [ -n "$OVS_NS" ]; then ip netns del "$OVS_NS" 2>/dev/null || true; fi
 	# DPDK runtime directories of the processes we started (unique prefixes).
 	[ -n "${TAG:-}" ] && rm -rf /var/run/dpdk/vsb-*-"$TAG"
 	if [ -n "$RUNDIR" ] && [ "$KEEP" != 1 ]; then
@@ -281,6 +282,18 @@ tp_lcores() {
 }
 
 # ---- OVS-DPDK 3.x in a private run directory ----
+
+# ovs_netns: ovs-vswitchd of this run in a network namespace of its own
+# (root only), so that its bridges' internal ports (kernel taps named after
+# the bridges: br0) cannot collide with another OVS on the host, and the
+# addresses and routes given to them stay there. Removed on exit.
+OVS_NS=""
+ovs_netns() {
+	OVS_NS="vsb-ovs-$TAG"
+	ip netns add "$OVS_NS" 2>/dev/null || { OVS_NS=""; return 1; }
+	ip -n "$OVS_NS" link set lo up
+	OVS_WRAP=(ip netns exec "$OVS_NS")
+}
 
 OVS_RUN=""
 ovs_vsctl() { ovs-vsctl --db="unix:$OVS_RUN/db.sock" --timeout=60 "$@"; }

@@ -70,21 +70,16 @@ done
 need_bench
 [ -x "$NFVSWITCH" ] || die "build first: meson setup build && ninja -C build"
 rundir_init
-NS=""
-# Stop everything (lib.sh's cleanup), but the namespace goes after OVS.
-trap 'rc=$?; stop_all; [ -n "$NS" ] && ip netns del "$NS" 2>/dev/null; (exit $rc); cleanup' EXIT
 env_describe
-ensure_pkg "$OVS_VSWITCHD" openvswitch-switch-dpdk ||
-	die "OVS-DPDK is needed for the comparison: $OVS_VSWITCHD is missing (apt-get install openvswitch-switch-dpdk)"
+{ ensure_pkg "$OVS_VSWITCHD" openvswitch-switch-dpdk && [ -x "$OVS_VSWITCHD" ]; } ||
+	die "OVS-DPDK is needed for the comparison: $OVS_VSWITCHD is missing (apt-get install openvswitch-switch-dpdk, or OVS_VSWITCHD=path)"
 command -v ovs-vsctl >/dev/null && command -v ovs-appctl >/dev/null && command -v ovs-ofctl >/dev/null ||
 	die "ovs-vsctl, ovs-appctl and ovs-ofctl (openvswitch-common) are needed"
 
-NS="vsb-tun-$TAG"
-ip netns add "$NS" || die "cannot create network namespace $NS"
-ip -n "$NS" link set lo up
+ovs_netns || die "cannot create a network namespace for OVS"
+NS=$OVS_NS
 # no IPv6 autoconfiguration traffic from br-phy's internal port on the underlay
 ip netns exec "$NS" sysctl -q -w net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.all.disable_ipv6=1 || true
-OVS_WRAP=(ip netns exec "$NS")
 
 VNI=100
 LOCAL_IP=172.31.255.1
