@@ -17,6 +17,7 @@
 #ifndef VS_L2_DP_H
 #define VS_L2_DP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -94,18 +95,49 @@ vs_l2_lookup(const struct vs_l2_dp *l2, const uint8_t *mac, uint16_t vlan)
 	return data;
 }
 
+/*
+ * The entries of n keys, misses NULL, in calls of rte_hash_lookup_bulk_data
+ * (up to RTE_HASH_LOOKUP_BULK_MAX keys each): the hash computes every key's buckets and
+ * prefetches them before it compares any, where one lookup per key waits
+ * for each bucket in turn. keys[] must stay put until the call returns.
+ */
+static inline void
+vs_l2_lookup_burst(const struct vs_l2_dp *l2, const struct vs_l2_key *keys, unsigned n,
+		   struct vs_l2_entry **ent)
+{
+	const void *kp[RTE_HASH_LOOKUP_BULK_MAX];
+	unsigned i, j, k;
+
+	for (i = 0; i < n; i += k) {
+		uint64_t hits = 0;
+
+		k = RTE_MIN(n - i, (unsigned)RTE_HASH_LOOKUP_BULK_MAX);
+		for (j = 0; j < k; j++)
+			kp[j] = &keys[i + j];
+		if (rte_hash_lookup_bulk_data(l2->h, kp, k, &hits, (void **)&ent[i]) < 0)
+			hits = 0;
+		for (j = 0; j < k; j++)
+			if (!((hits >> j) & 1))
+				ent[i + j] = NULL;
+	}
+}
+
 /* Post a learn event (cold: new MAC or a move). */
 void vs_l2_post(struct vs_l2_dp *l2, struct vs_l2_wstate *ws, uint16_t worker, const uint8_t *mac,
 		uint16_t vlan, uint16_t port, uint8_t remote);
 
-/* Learn that mac lives on port in vlan (worker `worker`), behind remote
- * VTEP `remote` of a vxlan port (VS_L2_REMOTE_NONE for other ports). */
-static inline void
-vs_l2_learn(struct vs_l2_dp *l2, struct vs_l2_wstate *ws, uint16_t worker, const uint8_t *mac,
-	    uint16_t vlan, uint16_t port, uint8_t remote)
+/*
+ * Learn that mac lives on port in vlan (worker `worker`), behind remote
+ * VTEP `remote` of a vxlan port (VS_L2_REMOTE_NONE for other ports), given
+ * e, the table's entry of (mac, vlan) or NULL, looked up by the caller.
+ * True when the table does not say so yet and a learn (or move) was asked
+ * of the control thread; false when it does (its last-seen second
+ * refreshed) or the entry is static elsewhere (a static entry never moves).
+ */
+static inline bool
+vs_l2_learn_at(struct vs_l2_dp *l2, struct vs_l2_wstate *ws, uint16_t worker, struct vs_l2_entry *e,
+	       const uint8_t *mac, uint16_t vlan, uint16_t port, uint8_t remote)
 {
-	struct vs_l2_entry *e = vs_l2_lookup(l2, mac, vlan);
-
 	if (likely(e != NULL)) {
 		uint32_t now = __atomic_load_n(&l2->now, __ATOMIC_RELAXED);
 
@@ -113,12 +145,21 @@ vs_l2_learn(struct vs_l2_dp *l2, struct vs_l2_wstate *ws, uint16_t worker, const
 			   __atomic_load_n(&e->remote, __ATOMIC_RELAXED) == remote)) {
 			if (__atomic_load_n(&e->seen, __ATOMIC_RELAXED) != now)
 				__atomic_store_n(&e->seen, now, __ATOMIC_RELAXED);
-			return;
+			return false;
 		}
 		if (e->is_static)
-			return; /* a static entry never moves */
+			return false;
 	}
 	vs_l2_post(l2, ws, worker, mac, vlan, port, remote);
+	return true;
+}
+
+/* vs_l2_learn_at with a lookup of its own (one packet). */
+static inline bool
+vs_l2_learn(struct vs_l2_dp *l2, struct vs_l2_wstate *ws, uint16_t worker, const uint8_t *mac,
+	    uint16_t vlan, uint16_t port, uint8_t remote)
+{
+	return vs_l2_learn_at(l2, ws, worker, vs_l2_lookup(l2, mac, vlan), mac, vlan, port, remote);
 }
 
 #endif /* VS_L2_DP_H */

@@ -182,6 +182,25 @@ struct vs_txbuf {
 	struct rte_mbuf *pkts[VS_TXBUF_SIZE];
 };
 
+/* How the normal action takes packet i of a burst, worked out for the whole
+ * burst before the actions run (process_burst). */
+enum vs_l2_pre_state {
+	VS_L2_PRE_NONE,	      /* not worked out: the action looks up by itself */
+	VS_L2_PRE_OK,	      /* in VLAN vlan; keys at src / dst */
+	VS_L2_PRE_NO_OUTPUT,  /* shorter than an Ethernet header */
+	VS_L2_PRE_DISALLOWED, /* its VLAN is not the input port's */
+};
+
+#define VS_L2_PRE_NOKEY 0xff /* a multicast address: no lookup */
+
+struct vs_l2_pre {
+	uint16_t vlan;
+	uint8_t state;	/* enum vs_l2_pre_state */
+	uint8_t tagged; /* it carries an 802.1Q tag */
+	uint8_t src;	/* index in l2_keys / l2_ent, or VS_L2_PRE_NOKEY */
+	uint8_t dst;
+};
+
 struct vs_worker {
 	/* Set by the control thread before launch. */
 	uint16_t index; /* position in workers[], QSBR thread id */
@@ -212,6 +231,20 @@ struct vs_worker {
 	uint8_t outcome[VS_BURST];
 	struct vs_txbuf txb[VS_PORT_MAX];
 	struct vs_l2_wstate l2ws; /* learn-event dedup; lost/flooded are ctl: ro */
+	/* The normal action's MAC lookups of the current burst, made for the
+	 * whole burst before its actions run (one rte_hash bulk lookup for the
+	 * source and destination keys of every packet whose rule starts with
+	 * normal): l2_pre[i] is packet i's, its keys and entries are in
+	 * l2_keys / l2_ent. */
+	struct vs_l2_pre l2_pre[VS_BURST];
+	struct vs_l2_key l2_keys[2 * VS_BURST];
+	struct vs_l2_entry *l2_ent[2 * VS_BURST];
+	/* Source keys the current burst asked the control thread to learn (or
+	 * move) on its input port: later packets of the burst to one of them
+	 * see it there (dropped, never back out of the input port), as the
+	 * table will say once the control thread applied the events. */
+	struct vs_l2_key l2_new[VS_BURST];
+	uint16_t l2_n_new;
 	/* Software TSO for outputs without it: this worker's segment pools
 	 * (headers: direct, payload: indirect), made at switch creation. */
 	struct rte_gso_ctx gso;

@@ -799,52 +799,162 @@ emit_mask(struct vs_worker *w, const struct vs_snapshot *s, uint64_t targets, ui
 	}
 }
 
+/* The VLAN segment of m, received on in_port, for the normal action: the
+ * input port's access VLAN, its tag on a trunk, or the trunk's native VLAN
+ * (VS_L2_PRE_OK), or why m has none. */
+static inline enum vs_l2_pre_state
+normal_segment(const struct vs_snapshot *s, uint16_t in_port, const struct rte_mbuf *m,
+	       uint16_t *vlan, bool *tagged)
+{
+	const struct rte_ether_hdr *eh;
+	uint16_t type;
+
+	if (unlikely(rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN || s->l2 == NULL))
+		return VS_L2_PRE_NO_OUTPUT;
+	eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	type = rte_be_to_cpu_16(eh->ether_type);
+	*tagged = type == RTE_ETHER_TYPE_VLAN &&
+		  rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN + sizeof(struct rte_vlan_hdr);
+	if (s->port_tag[in_port] != 0) {
+		*vlan = s->port_tag[in_port];
+		if (unlikely(*tagged))
+			return VS_L2_PRE_DISALLOWED;
+	} else {
+		*vlan = *tagged
+			    ? rte_be_to_cpu_16(((const struct rte_vlan_hdr *)(eh + 1))->vlan_tci) &
+				  VS_VLAN_VID_MASK
+			    : s->port_native[in_port];
+		if (unlikely(!(s->vlan_ports[*vlan] & (UINT64_C(1) << in_port))))
+			return VS_L2_PRE_DISALLOWED;
+	}
+	return VS_L2_PRE_OK;
+}
+
+/*
+ * The MAC lookups of the normal action for a whole burst, before its
+ * actions run: for each packet whose rule starts with normal (so that the
+ * action sees the frame as it is now), its segment, and its source and
+ * destination keys, all looked up in one bulk lookup. The learning itself
+ * (a refresh, or an event to the control thread) stays with the action, in
+ * packet order. Others: VS_L2_PRE_NONE, the action looks up by itself.
+ */
+static void
+normal_prepare(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, uint16_t n)
+{
+	unsigned i, nk = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct vs_cls_rule *r = w->rules[i];
+		struct vs_l2_pre *p = &w->l2_pre[i];
+		const struct rte_ether_hdr *eh;
+		bool tagged = false;
+
+		p->state = VS_L2_PRE_NONE;
+		if (r == NULL || ((const struct vs_actions *)r->data)->n == 0 ||
+		    ((const struct vs_actions *)r->data)->a[0].type != VS_ACTION_NORMAL)
+			continue;
+		p->state = (uint8_t)normal_segment(s, in_port, w->pkts[i], &p->vlan, &tagged);
+		p->tagged = tagged;
+		if (p->state != VS_L2_PRE_OK)
+			continue;
+		eh = rte_pktmbuf_mtod(w->pkts[i], const struct rte_ether_hdr *);
+		p->src = p->dst = VS_L2_PRE_NOKEY;
+		if (likely(!rte_is_multicast_ether_addr(&eh->src_addr))) {
+			vs_l2_key_make(&w->l2_keys[nk], eh->src_addr.addr_bytes, p->vlan);
+			p->src = (uint8_t)nk++;
+		}
+		if (!rte_is_multicast_ether_addr(&eh->dst_addr)) {
+			vs_l2_key_make(&w->l2_keys[nk], eh->dst_addr.addr_bytes, p->vlan);
+			p->dst = (uint8_t)nk++;
+		}
+	}
+	if (nk == 0)
+		return;
+	vs_l2_lookup_burst(s->l2, w->l2_keys, nk, w->l2_ent);
+	for (i = 0; i < nk; i++)
+		if (w->l2_ent[i] != NULL)
+			rte_prefetch0(w->l2_ent[i]);
+}
+
+/* Whether this burst asked to learn (mac, vlan) on its input port. */
+static __rte_noinline bool
+learned_in_burst(const struct vs_worker *w, const uint8_t *mac, uint16_t vlan)
+{
+	struct vs_l2_key k;
+	uint16_t i;
+
+	vs_l2_key_make(&k, mac, vlan);
+	for (i = 0; i < w->l2_n_new; i++)
+		if (memcmp(&w->l2_new[i], &k, sizeof(k)) == 0)
+			return true;
+	return false;
+}
+
 /*
  * The normal action: put m in its VLAN segment (the input port's access
  * VLAN, its tag on a trunk, or the trunk's native VLAN), learn its source,
  * and send it to the learned port of its destination or flood it to the
  * segment's other ports, tagged or untagged as each port carries the VLAN.
  * Never back out of in_port: the switch runs no STP.
+ *
+ * pre: what normal_prepare worked out for m (NULL or VS_L2_PRE_NONE: look
+ * up here). A destination an earlier packet of the burst just asked to
+ * learn on in_port is on in_port, as OVS's NORMAL has it (it learns a
+ * source before it looks up the destination of the next packet): dropped,
+ * not flooded nor sent where the table still has it.
  */
 static void
 normal_(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, struct rte_mbuf *m,
-	bool last)
+	bool last, const struct vs_l2_pre *pre)
 {
 	const uint64_t in_bit = UINT64_C(1) << in_port;
 	const struct rte_ether_hdr *eh;
-	const struct vs_l2_entry *e;
+	struct vs_l2_entry *e;
+	enum vs_l2_pre_state state;
 	uint64_t targets, untag;
-	uint16_t vlan, type;
-	bool tagged;
+	uint16_t vlan = 0;
+	bool tagged = false;
 
-	if (unlikely(rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN || s->l2 == NULL)) {
+	if (pre != NULL && pre->state != VS_L2_PRE_NONE) {
+		state = (enum vs_l2_pre_state)pre->state;
+		vlan = pre->vlan;
+		tagged = pre->tagged;
+	} else {
+		state = normal_segment(s, in_port, m, &vlan, &tagged);
+		pre = NULL;
+	}
+	if (unlikely(state == VS_L2_PRE_NO_OUTPUT)) {
 		if (last)
 			drop_pkt(w, m, VS_DROP_NO_OUTPUT);
 		return;
 	}
+	if (unlikely(state == VS_L2_PRE_DISALLOWED))
+		goto disallowed;
 	eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	type = rte_be_to_cpu_16(eh->ether_type);
-	tagged = type == RTE_ETHER_TYPE_VLAN &&
-		 rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN + sizeof(struct rte_vlan_hdr);
-	if (s->port_tag[in_port] != 0) {
-		vlan = s->port_tag[in_port];
-		if (unlikely(tagged))
-			goto disallowed;
-	} else {
-		vlan = tagged
-			   ? rte_be_to_cpu_16(((const struct rte_vlan_hdr *)(eh + 1))->vlan_tci) &
-				 VS_VLAN_VID_MASK
-			   : s->port_native[in_port];
-		if (unlikely(!(s->vlan_ports[vlan] & in_bit)))
-			goto disallowed;
+	if (likely(!rte_is_multicast_ether_addr(&eh->src_addr))) {
+		uint8_t remote = unlikely(s->tun_mask & in_bit)
+				     ? *vs_tun_remote_of(m, w->sh->tun_off)
+				     : VS_L2_REMOTE_NONE;
+
+		e = pre != NULL ? w->l2_ent[pre->src]
+				: vs_l2_lookup(s->l2, eh->src_addr.addr_bytes, vlan);
+		if (unlikely(vs_l2_learn_at(s->l2, &w->l2ws, w->index, e, eh->src_addr.addr_bytes,
+					    vlan, in_port, remote)) &&
+		    w->l2_n_new < VS_BURST)
+			vs_l2_key_make(&w->l2_new[w->l2_n_new++], eh->src_addr.addr_bytes, vlan);
 	}
-	if (likely(!rte_is_multicast_ether_addr(&eh->src_addr)))
-		vs_l2_learn(s->l2, &w->l2ws, w->index, eh->src_addr.addr_bytes, vlan, in_port,
-			    unlikely(s->tun_mask & in_bit) ? *vs_tun_remote_of(m, w->sh->tun_off)
-							   : VS_L2_REMOTE_NONE);
-	e = rte_is_multicast_ether_addr(&eh->dst_addr)
-		? NULL
-		: vs_l2_lookup(s->l2, eh->dst_addr.addr_bytes, vlan);
+	if (rte_is_multicast_ether_addr(&eh->dst_addr)) {
+		e = NULL;
+	} else {
+		e = pre != NULL ? w->l2_ent[pre->dst]
+				: vs_l2_lookup(s->l2, eh->dst_addr.addr_bytes, vlan);
+		if (unlikely(w->l2_n_new != 0) &&
+		    learned_in_burst(w, eh->dst_addr.addr_bytes, vlan)) {
+			if (last)
+				drop_pkt(w, m, VS_DROP_L2_SAME_PORT);
+			return;
+		}
+	}
 	if (e != NULL) {
 		uint16_t out = __atomic_load_n(&e->port, __ATOMIC_ACQUIRE);
 
@@ -900,15 +1010,17 @@ disallowed:
 
 static inline void
 normal(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, struct rte_mbuf *m,
-       bool last)
+       bool last, const struct vs_l2_pre *pre)
 {
-	normal_(w, s, in_port, m, last);
+	normal_(w, s, in_port, m, last, pre);
 	w->tun_remote = VS_L2_REMOTE_NONE;
 }
 
+/* Run acts on m; pre: what normal_prepare worked out for a normal action
+ * first in acts (NULL: nothing). */
 static void
 execute(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, struct rte_mbuf *m,
-	const struct vs_actions *acts)
+	const struct vs_actions *acts, const struct vs_l2_pre *pre)
 {
 	uint16_t i;
 
@@ -932,7 +1044,7 @@ execute(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, stru
 				return;
 			break;
 		case VS_ACTION_NORMAL:
-			normal(w, s, in_port, m, a->last_tx);
+			normal(w, s, in_port, m, a->last_tx, i == 0 ? pre : NULL);
 			if (a->last_tx)
 				return;
 			break;
@@ -1086,6 +1198,9 @@ process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port
 		w->stats.stage_cycles[VS_STAGE_CLASSIFY] += (t1 - t) * VS_STAGE_SAMPLE;
 		t = t1;
 	}
+	if (likely(s->l2 != NULL))
+		normal_prepare(w, s, in_port, n);
+	w->l2_n_new = 0;
 	for (i = 0; i < n;) {
 		const struct vs_cls_rule *r = w->rules[i];
 		const struct vs_actions *acts;
@@ -1111,7 +1226,7 @@ process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(w->pkts[i + 1], void *));
 		w->rule_bytes[r->id] += rte_pktmbuf_pkt_len(w->pkts[i]);
-		execute(w, s, in_port, w->pkts[i], acts);
+		execute(w, s, in_port, w->pkts[i], acts, s->l2 != NULL ? &w->l2_pre[i] : NULL);
 		i++;
 	}
 	if (n_nomatch) {

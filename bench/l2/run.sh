@@ -49,6 +49,11 @@ done
 rundir_init
 env_describe
 ensure_pkg "$OVS_VSWITCHD" openvswitch-switch-dpdk || note "OVS-DPDK not installed: nfvswitch only"
+# OVS's br0 is a kernel tap: in a namespace of this run it cannot collide
+# with another OVS on the host
+if [ "$(id -u)" = 0 ]; then
+	ovs_netns || note "no network namespace for OVS: its br0 tap is the host's"
+fi
 
 # pps summed over the tx of two ports of PREFIX over WINDOW after WARMUP
 tx2_pps() { # tx2_pps PREFIX NAME_A NAME_B

@@ -32,6 +32,9 @@ KEEP=${KEEP:-0}
 PIDS=()
 TP_EXTRA=()
 OVS_OTHER_CONFIG=() # more other_config:KEY=VALUE for ovs_start (read at vswitchd start)
+# A command ovs-vswitchd runs under (e.g. ip netns exec NS: its bridges'
+# internal ports, addresses and routes in a namespace of the scenario's own).
+OVS_WRAP=()
 RUNDIR=""
 NOTES=()
 
@@ -69,6 +72,7 @@ stop_all() {
 cleanup() {
 	local rc=$?
 	stop_all
+	if [ -n "$OVS_NS" ]; then ip netns del "$OVS_NS" 2>/dev/null || true; fi
 	# DPDK runtime directories of the processes we started (unique prefixes).
 	[ -n "${TAG:-}" ] && rm -rf /var/run/dpdk/vsb-*-"$TAG"
 	if [ -n "$RUNDIR" ] && [ "$KEEP" != 1 ]; then
@@ -280,6 +284,18 @@ tp_lcores() {
 
 # ---- OVS-DPDK 3.x in a private run directory ----
 
+# ovs_netns: ovs-vswitchd of this run in a network namespace of its own
+# (root only), so that its bridges' internal ports (kernel taps named after
+# the bridges: br0) cannot collide with another OVS on the host, and the
+# addresses and routes given to them stay there. Removed on exit.
+OVS_NS=""
+ovs_netns() {
+	OVS_NS="vsb-ovs-$TAG"
+	ip netns add "$OVS_NS" 2>/dev/null || { OVS_NS=""; return 1; }
+	ip -n "$OVS_NS" link set lo up
+	OVS_WRAP=(ip netns exec "$OVS_NS")
+}
+
 OVS_RUN=""
 ovs_vsctl() { ovs-vsctl --db="unix:$OVS_RUN/db.sock" --timeout=60 "$@"; }
 
@@ -298,8 +314,8 @@ ovs_start() {
 		other_config:dpdk-lcore-mask="$(printf '0x%x' $((1 << CTRL_CORE)))" \
 		other_config:pmd-cpu-mask="$FWD_MASK" \
 		other_config:dpdk-extra="$(ovs_mem_args) -m $MEM_MB --file-prefix $OVS_PREFIX --no-pci --log-level=*:warning" \
-		"${OVS_OTHER_CONFIG[@]}"
-	taskset -c "$CTRL_CORE,$FWD_LIST" "$OVS_VSWITCHD" "unix:$OVS_RUN/db.sock" \
+		${OVS_OTHER_CONFIG[@]+"${OVS_OTHER_CONFIG[@]}"}
+	taskset -c "$CTRL_CORE,$FWD_LIST" ${OVS_WRAP[@]+"${OVS_WRAP[@]}"} "$OVS_VSWITCHD" "unix:$OVS_RUN/db.sock" \
 		--pidfile="$OVS_RUN/ovs-vswitchd.pid" --unixctl="$OVS_RUN/ovs-vswitchd.ctl" \
 		--log-file="$OVS_RUN/ovs-vswitchd.log" -vconsole:off --detach 2>/dev/null || {
 		note "ovs-vswitchd did not start: $(tail -3 "$OVS_RUN/ovs-vswitchd.log" | tr '\n' ' ')"

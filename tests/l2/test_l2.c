@@ -272,6 +272,75 @@ Test(l2, vlan_access_and_trunk_ports, .timeout = 30)
 	down();
 }
 
+/* A frame dst <- src, untagged. */
+static struct rte_mbuf *
+frame(const uint8_t *dst, const uint8_t *src)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	uint8_t *p;
+
+	cr_assert_not_null(m);
+	p = (uint8_t *)rte_pktmbuf_append(m, 64);
+	cr_assert_not_null(p);
+	memset(p, 0, 64);
+	memcpy(p, dst, 6);
+	memcpy(p + 6, src, 6);
+	p[12] = 0x88, p[13] = 0xb5;
+	return m;
+}
+
+/* Frames macs[2i + 1] <- macs[2i], i < n, in one rx burst of port in: the
+ * ring takes them at once, so the worker's next rx burst holds them all. */
+static void
+inject_burst(unsigned in, const uint8_t *const *macs, unsigned n)
+{
+	struct rte_mbuf *m[8];
+	unsigned i;
+
+	cr_assert_leq(n, 8);
+	for (i = 0; i < n; i++)
+		m[i] = frame(macs[2 * i + 1], macs[2 * i]);
+	cr_assert_eq(rte_ring_enqueue_bulk(rx_ring[in], (void **)m, n, NULL), n);
+	usleep(50000);
+}
+
+/*
+ * The normal action looks up a whole burst's MACs at once; learning still
+ * takes effect in packet order within it, as in OVS's NORMAL (it learns a
+ * packet's source before it looks up the next one's destination): a source
+ * the burst learns is where a later packet of the burst goes. All of one
+ * burst came in on one port, so that packet is dropped (never back out of
+ * the input port), neither flooded nor sent where the table had the MAC.
+ */
+Test(l2, burst_learns_in_packet_order, .timeout = 30)
+{
+	const uint8_t *const new_src[] = {mac_a, mac_b, mac_c, mac_a};
+	const uint8_t *const moved_src[] = {mac_a, bcast, mac_b, mac_a, mac_b, mac_c};
+
+	up(plain_yaml);
+	vs_switch_l2_tick(sw, 1);
+	/* a -> b floods; c -> a: a was just learned on p0 */
+	inject_burst(0, new_src, 2);
+	expect_out(0xe, "the first floods, the second goes nowhere");
+	cr_expect_eq(stats()->drops[VS_DROP_L2_SAME_PORT], 1, "a is on the input port");
+	cr_expect_eq(st.l2_flooded, 1);
+	cr_assert_eq(vs_switch_l2_tick(sw, 2), 2, "a and c learned on p0");
+	/* a moves to p2 (a broadcast from it); then b -> a from p2: a is on p2
+	 * now, not on p0 where the table still has it; b -> c goes to p0 */
+	inject_burst(2, moved_src, 3);
+	cr_expect_eq(got(0, NULL), 2, "the broadcast and b -> c");
+	cr_expect_eq(got(1, NULL), 1, "the broadcast");
+	cr_expect_eq(got(2, NULL), 0);
+	cr_expect_eq(got(3, NULL), 1, "the broadcast");
+	cr_expect_eq(stats()->drops[VS_DROP_L2_SAME_PORT], 2, "b -> a: a moved to the input port");
+	vs_switch_l2_tick(sw, 3);
+	cr_expect_eq(stats()->l2_moved, 1);
+	/* and between bursts the table says the same */
+	inject(1, mac_a, mac_b, -1);
+	expect_out(0x4, "a on p2");
+	down();
+}
+
 /* Inject n frames from distinct source MACs (base + i) to the broadcast
  * address on port in, draining what the worker floods. */
 static void
