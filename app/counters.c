@@ -107,8 +107,7 @@ static const struct vs_counter table[] = {
 	   "Snapshot generation each worker last saw.", "", true, generation),
 #define STAGE_(id, str)                                                                            \
 	WORKER("cycles_" str, "nfvswitch_worker_stage_cycles", "stage=\"" str "\"",                \
-	       "TSC cycles of the " str " stage (one burst in 16 timed, counted 16 times).",       \
-	       "cycles", false, stage_cycles[VS_STAGE_##id]),
+	       "TSC cycles of the " str " stage.", "cycles", false, stage_cycles[VS_STAGE_##id]),
     VS_STAGES(STAGE_)
 #undef STAGE_
 	WORKER("bursts_1", "nfvswitch_worker_rx_bursts", "size=\"1\"", "Rx bursts of 1 packet.",

@@ -126,10 +126,8 @@ struct vs_dp_shared {
 
 #define vs_pktio_meta_of(m, off) RTE_MBUF_DYNFIELD((m), (off), struct vs_pktio_meta *)
 
-/* Stages of a burst whose cycles a worker measures: one burst in
- * VS_STAGE_SAMPLE (the first of each run of them) takes one rte_rdtsc() per
- * stage, and its cycles count VS_STAGE_SAMPLE times; never per packet. */
-#define VS_STAGE_SAMPLE 16 /* a power of 2 */
+/* Stages of a burst whose cycles a worker measures (one rte_rdtsc() per stage
+ * per burst, never per packet). */
 #define VS_STAGES(X)                                                                               \
 	X(RX, "rx")		/* rx burst of a queue that returned packets */                    \
 	X(PARSE, "parse")	/* flow key extraction */                                          \
@@ -223,8 +221,7 @@ struct vs_worker {
 	uint64_t *rule_bytes;
 
 	/* Worker-private. */
-	uint64_t pending_tx;  /* bit id: txb[id] holds packets */
-	uint32_t stage_burst; /* bursts seen: which one times its stages */
+	uint64_t pending_tx; /* bit id: txb[id] holds packets */
 	struct vs_flow_key keys[VS_BURST];
 	struct rte_mbuf *pkts[VS_BURST];
 	const struct vs_cls_rule *rules[VS_BURST];

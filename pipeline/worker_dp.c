@@ -720,7 +720,7 @@ packet_outs(struct vs_worker *w, const struct vs_snapshot *s)
 
 		while (i < n_table && vs_pktio_meta_of(table[i], w->sh->pktio_off)->in_port == in)
 			w->pkts[k++] = table[i++];
-		process_burst(w, s, in, k, 0, NULL);
+		process_burst(w, s, in, k, rte_rdtsc(), NULL);
 	}
 	if (n > 0)
 		flush_all(w, s);
@@ -1147,9 +1147,8 @@ tun_keys(struct vs_worker *w, const struct vs_tun_port_dp *tp, uint16_t n)
 	}
 }
 
-/* Returns the TSC when done; t is the TSC when the burst arrived, 0 when
- * the burst's stages are not timed (then it returns 0). tp: the vxlan port
- * the frames were decapsulated from, NULL for others. */
+/* Returns the TSC when done; t is the TSC when the burst arrived. tp: the
+ * vxlan port the frames were decapsulated from, NULL for others. */
 static uint64_t
 process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, uint16_t n,
 	      uint64_t t, const struct vs_tun_port_dp *tp)
@@ -1166,11 +1165,9 @@ process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port
 			bad |= UINT64_C(1) << i;
 			w->outcome[i] = (uint8_t)VS_DROP_HDR_SPLIT;
 		}
-	if (t != 0) {
-		t1 = rte_rdtsc();
-		w->stats.stage_cycles[VS_STAGE_PARSE] += (t1 - t) * VS_STAGE_SAMPLE;
-		t = t1;
-	}
+	t1 = rte_rdtsc();
+	w->stats.stage_cycles[VS_STAGE_PARSE] += t1 - t;
+	t = t1;
 	if (unlikely(bad != 0)) {
 		/* Drop malformed packets by reason and close the gaps. */
 		uint16_t k = 0;
@@ -1193,11 +1190,9 @@ process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port
 	if (unlikely(tp != NULL))
 		tun_keys(w, tp, n);
 	vs_cls_lookup_burst(w->cls_ctx, w->keys, n, w->rules);
-	if (t != 0) {
-		t1 = rte_rdtsc();
-		w->stats.stage_cycles[VS_STAGE_CLASSIFY] += (t1 - t) * VS_STAGE_SAMPLE;
-		t = t1;
-	}
+	t1 = rte_rdtsc();
+	w->stats.stage_cycles[VS_STAGE_CLASSIFY] += t1 - t;
+	t = t1;
 	if (likely(s->l2 != NULL))
 		normal_prepare(w, s, in_port, n);
 	w->l2_n_new = 0;
@@ -1237,10 +1232,8 @@ process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port
 			rte_pktmbuf_free_bulk(nomatch, n_nomatch);
 		}
 	}
-	if (t == 0)
-		return 0;
 	t1 = rte_rdtsc();
-	w->stats.stage_cycles[VS_STAGE_ACTIONS] += (t1 - t) * VS_STAGE_SAMPLE;
+	w->stats.stage_cycles[VS_STAGE_ACTIONS] += t1 - t;
 	return t1;
 }
 
@@ -1347,8 +1340,7 @@ vs_worker_poll(struct vs_worker *w)
 		}
 		for (i = 0; i < nq; i++) {
 			struct vs_port *port = s->ports[rxq[i].port];
-			uint64_t bytes = 0, t0, t1 = 0, t2;
-			bool timed;
+			uint64_t bytes = 0, t0, t1, t2;
 
 			if (!(s->ready_mask & (UINT64_C(1) << rxq[i].port)))
 				continue;
@@ -1356,14 +1348,8 @@ vs_worker_poll(struct vs_worker *w)
 			n = port->rx(port, rxq[i].queue, w->pkts, VS_BURST);
 			if (n == 0)
 				continue;
-			/* one burst in VS_STAGE_SAMPLE times its stages: an rdtsc
-			 * costs ~30 cycles, 4 of them a burst were ~4 cycles a
-			 * packet on the EMC-hit path */
-			timed = (w->stage_burst++ & (VS_STAGE_SAMPLE - 1)) == 0;
-			if (timed) {
-				t1 = rte_rdtsc();
-				w->stats.stage_cycles[VS_STAGE_RX] += (t1 - t0) * VS_STAGE_SAMPLE;
-			}
+			t1 = rte_rdtsc();
+			w->stats.stage_cycles[VS_STAGE_RX] += t1 - t0;
 			w->stats.bursts[31 - __builtin_clz(n)]++;
 			for (j = 0; j < n; j++)
 				bytes += rte_pktmbuf_pkt_len(w->pkts[j]);
@@ -1376,8 +1362,7 @@ vs_worker_poll(struct vs_worker *w)
 				t1 = process_burst(w, s, port->id, n, t1, NULL);
 			flush_all(w, s);
 			t2 = rte_rdtsc();
-			if (timed)
-				w->stats.stage_cycles[VS_STAGE_TX] += (t2 - t1) * VS_STAGE_SAMPLE;
+			w->stats.stage_cycles[VS_STAGE_TX] += t2 - t1;
 			w->stats.rxq[i].cycles += t2 - t0;
 			w->stats.rxq[i].pkts += n;
 		}
