@@ -151,6 +151,7 @@ publish(struct vs_tun *t)
 				rm->resolved = 1;
 			}
 		}
+		vs_tun_port_prepare(p);
 	}
 	old = __atomic_exchange_n(t->slot, dp, __ATOMIC_ACQ_REL);
 	if (old != NULL) {

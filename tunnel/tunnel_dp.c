@@ -260,73 +260,105 @@ inner_hash(const struct rte_mbuf *m)
 	return h;
 }
 
+void
+vs_tun_port_prepare(struct vs_tun_port_dp *t)
+{
+	uint8_t r;
+
+	for (r = 0; r < t->n_remotes; r++) {
+		struct vs_tun_remote_dp *rm = &t->remotes[r];
+		struct rte_ether_hdr *eh = (struct rte_ether_hdr *)(void *)rm->hdr;
+		struct rte_udp_hdr *udp;
+		struct rte_vxlan_hdr *vx;
+
+		memset(rm->hdr, 0, sizeof(rm->hdr));
+		memcpy(eh->dst_addr.addr_bytes, rm->mac, RTE_ETHER_ADDR_LEN);
+		memcpy(eh->src_addr.addr_bytes, t->src_mac, RTE_ETHER_ADDR_LEN);
+		rm->ip_sum = 0;
+		if (t->family == 4) {
+			struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
+
+			eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+			ip->version_ihl = RTE_IPV4_VHL_DEF;
+			ip->fragment_offset = t->df ? rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG) : 0;
+			ip->time_to_live = t->ttl;
+			ip->next_proto_id = IPPROTO_UDP_;
+			memcpy(&ip->src_addr, t->local_ip, 4);
+			memcpy(&ip->dst_addr, rm->ip, 4);
+			/* total_length and hdr_checksum are zero: encap adds the
+			 * length to this sum and folds it */
+			rm->ip_sum = __rte_raw_cksum(ip, sizeof(*ip), 0);
+			udp = (struct rte_udp_hdr *)(ip + 1);
+		} else {
+			struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eh + 1);
+
+			eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+			ip->proto = IPPROTO_UDP_;
+			ip->hop_limits = t->ttl;
+			memcpy(ip->src_addr, t->local_ip, 16);
+			memcpy(ip->dst_addr, rm->ip, 16);
+			udp = (struct rte_udp_hdr *)(ip + 1);
+		}
+		udp->dst_port = rte_cpu_to_be_16(t->dst_port);
+		vx = (struct rte_vxlan_hdr *)(udp + 1);
+		vx->vx_flags = rte_cpu_to_be_32(VXLAN_FLAG_I);
+		vx->vx_vni = rte_cpu_to_be_32(t->vni << 8);
+	}
+}
+
 enum vs_drop_reason
 vs_tun_encap(const struct vs_tun_port_dp *t, uint8_t r, struct rte_mbuf *m)
 {
 	const struct vs_tun_remote_dp *rm = &t->remotes[r];
 	uint32_t inner = rte_pktmbuf_pkt_len(m);
-	uint16_t hlen = t->family == 4 ? VS_TUN_HDR_V4 : VS_TUN_HDR_V6;
 	uint16_t sport = (uint16_t)(SPORT_MIN + (inner_hash(m) & 0x3fffu));
 	struct rte_ether_hdr *eh;
 	struct rte_udp_hdr *udp;
-	struct rte_vxlan_hdr *vx;
 
 	if (unlikely(!rm->resolved))
 		return VS_DROP_TUN_NO_NEIGHBOUR;
-	if (unlikely(rte_pktmbuf_headroom(m) < hlen || RTE_MBUF_DIRECT(m) == 0 ||
-		     rte_mbuf_refcnt_read(m) != 1))
-		return VS_DROP_TUN_NO_HEADROOM;
-	eh = (struct rte_ether_hdr *)(void *)rte_pktmbuf_prepend(m, hlen);
-	memcpy(eh->dst_addr.addr_bytes, rm->mac, RTE_ETHER_ADDR_LEN);
-	memcpy(eh->src_addr.addr_bytes, t->src_mac, RTE_ETHER_ADDR_LEN);
 	if (t->family == 4) {
-		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
+		struct rte_ipv4_hdr *ip;
 
-		eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-		ip->version_ihl = RTE_IPV4_VHL_DEF;
-		ip->type_of_service = 0;
-		ip->total_length = rte_cpu_to_be_16((uint16_t)(hlen - RTE_ETHER_HDR_LEN + inner));
-		ip->packet_id = 0;
-		ip->fragment_offset = t->df ? rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG) : 0;
-		ip->time_to_live = t->ttl;
-		ip->next_proto_id = IPPROTO_UDP_;
-		ip->hdr_checksum = 0;
-		memcpy(&ip->src_addr, t->local_ip, 4);
-		memcpy(&ip->dst_addr, rm->ip, 4);
-		udp = (struct rte_udp_hdr *)(ip + 1);
+		if (unlikely(rte_pktmbuf_headroom(m) < VS_TUN_HDR_V4 || RTE_MBUF_DIRECT(m) == 0 ||
+			     rte_mbuf_refcnt_read(m) != 1))
+			return VS_DROP_TUN_NO_HEADROOM;
+		/* the template, then what differs per packet */
+		eh = (struct rte_ether_hdr *)(void *)rte_pktmbuf_prepend(m, VS_TUN_HDR_V4);
+		memcpy(eh, rm->hdr, VS_TUN_HDR_V4);
+		ip = (struct rte_ipv4_hdr *)(eh + 1);
+		ip->total_length =
+		    rte_cpu_to_be_16((uint16_t)(VS_TUN_HDR_V4 - RTE_ETHER_HDR_LEN + inner));
 		if (t->hw_ipv4_cksum) {
 			m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
 			m->l3_len = sizeof(*ip);
 		} else {
-			ip->hdr_checksum = rte_ipv4_cksum(ip);
+			ip->hdr_checksum =
+			    (uint16_t)~__rte_raw_cksum_reduce(rm->ip_sum + ip->total_length);
 			m->ol_flags = 0;
 		}
+		udp = (struct rte_udp_hdr *)(ip + 1);
+		udp->src_port = rte_cpu_to_be_16(sport);
+		udp->dgram_len = rte_cpu_to_be_16((uint16_t)(8 + 8 + inner));
 	} else {
-		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eh + 1);
+		struct rte_ipv6_hdr *ip;
 
-		eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+		if (unlikely(rte_pktmbuf_headroom(m) < VS_TUN_HDR_V6 || RTE_MBUF_DIRECT(m) == 0 ||
+			     rte_mbuf_refcnt_read(m) != 1))
+			return VS_DROP_TUN_NO_HEADROOM;
+		eh = (struct rte_ether_hdr *)(void *)rte_pktmbuf_prepend(m, VS_TUN_HDR_V6);
+		memcpy(eh, rm->hdr, VS_TUN_HDR_V6);
+		ip = (struct rte_ipv6_hdr *)(eh + 1);
 		/* Flow label from the same hash (RFC 6438). */
 		ip->vtc_flow = rte_cpu_to_be_32(6u << 28 | (sport & 0xfffffu));
 		ip->payload_len = rte_cpu_to_be_16((uint16_t)(8 + 8 + inner));
-		ip->proto = IPPROTO_UDP_;
-		ip->hop_limits = t->ttl;
-		memcpy(ip->src_addr, t->local_ip, 16);
-		memcpy(ip->dst_addr, rm->ip, 16);
 		udp = (struct rte_udp_hdr *)(ip + 1);
-		m->ol_flags = 0;
-	}
-	udp->src_port = rte_cpu_to_be_16(sport);
-	udp->dst_port = rte_cpu_to_be_16(t->dst_port);
-	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(8 + 8 + inner));
-	udp->dgram_cksum = 0;
-	vx = (struct rte_vxlan_hdr *)(udp + 1);
-	vx->vx_flags = rte_cpu_to_be_32(VXLAN_FLAG_I);
-	vx->vx_vni = rte_cpu_to_be_32(t->vni << 8);
-	if (t->family == 6) {
+		udp->src_port = rte_cpu_to_be_16(sport);
+		udp->dgram_len = rte_cpu_to_be_16((uint16_t)(8 + 8 + inner));
 		/* IPv6 forbids a zero UDP checksum unless the receiver opts in
 		 * (Linux: udp6zerocsumrx), so compute it. */
-		udp->dgram_cksum = rte_ipv6_udptcp_cksum_mbuf(
-		    m, (const struct rte_ipv6_hdr *)(eh + 1), RTE_ETHER_HDR_LEN + 40);
+		udp->dgram_cksum = rte_ipv6_udptcp_cksum_mbuf(m, ip, RTE_ETHER_HDR_LEN + 40);
+		m->ol_flags = 0;
 	}
 	m->l2_len = RTE_ETHER_HDR_LEN;
 	return VS_DROP_NONE;

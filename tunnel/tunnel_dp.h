@@ -42,6 +42,11 @@ struct vs_tun_remote_dp {
 	uint8_t ip[16];	  /* network order; IPv4 in the first 4 bytes */
 	uint8_t mac[6];	  /* next hop on the underlay */
 	uint8_t resolved; /* mac is valid (static, or ARP / ND answered) */
+	/* The outer headers to this remote with the per-packet fields zero
+	 * (lengths, UDP source port, IPv6 flow label, checksums), and the raw
+	 * sum of its IPv4 header: made by vs_tun_port_prepare, copied by encap. */
+	uint32_t ip_sum;
+	uint8_t hdr[VS_TUN_HDR_V6];
 };
 
 /* One vxlan port. */
@@ -88,8 +93,12 @@ struct vs_tun_rx_meta {
 void vs_tun_rx_classify(const struct vs_tun_dp *dp, uint16_t underlay, struct rte_mbuf **pkts,
 			uint16_t n, struct vs_tun_rx_meta *meta);
 
+/* Make t's header templates (after its addresses, MACs, ttl, df, VNI or
+ * destination port change; publishing does). */
+void vs_tun_port_prepare(struct vs_tun_port_dp *t);
+
 /*
- * Encapsulate m towards remote r of tunnel t. Returns VS_DROP_NONE, or the
+ * Encapsulate m towards remote r of tunnel t (prepared). Returns VS_DROP_NONE, or the
  * reason m cannot go (its next hop is not resolved, no headroom); m is not
  * freed either way.
  */

@@ -77,6 +77,7 @@ tun_make(struct vs_tun_dp *dp, uint8_t family)
 	ip_of(family, family == 4 ? "192.0.2.2" : "2001:db8::2", t->remotes[0].ip);
 	memcpy(t->remotes[0].mac, rmac, 6);
 	t->remotes[0].resolved = 1;
+	vs_tun_port_prepare(t);
 }
 
 /* An inner IPv4/UDP frame of len bytes with the given source port. */
