@@ -12,7 +12,8 @@
 #   sum of both ports' tx packets/s after a warm-up that learns the table.
 #
 #   nfvswitch: one rule `actions: [normal]`, l2.max_entries sized for the
-#   table. OVS: the default NORMAL flow of a netdev bridge (fail-mode
+#   table. Both are measured once their MAC table holds every address
+#   (up to LEARN_MAX s, 120). OVS: the default NORMAL flow of a netdev bridge (fail-mode
 #   standalone, as an L2 switch runs) with mac-table-size sized likewise,
 #   EMC on (its default) and off; the better one counts.
 #
@@ -70,6 +71,36 @@ tx2_pps() { # tx2_pps PREFIX NAME_A NAME_B
 	awk -v d=$((a1 - a0 + b1 - b0)) -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.0f", d / (t1 - t0) }'
 }
 
+# Before the warm-up, each switch's MAC table must hold every address
+# (2 x MACS entries), or up to LEARN_MAX s: a switch still learning (OVS
+# learns each new MAC through its slow path) would be measured on its
+# flooding path, not the learned one. How long it took is logged.
+LEARN_MAX=${LEARN_MAX:-120}
+nfv_entries() { # l2_entries of /nfvswitch/info over the telemetry socket
+	python3 - "$(telemetry_sock "$NFV_PREFIX")" 2>/dev/null <<'PY' || echo 0
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+s.recv(16384)
+s.send(b"/nfvswitch/info")
+print(json.loads(s.recv(1 << 16))["/nfvswitch/info"]["l2_entries"])
+PY
+}
+ovs_entries() {
+	ovs-appctl -t "$OVS_RUN/ovs-vswitchd.ctl" fdb/stats-show br0 2>/dev/null |
+		awk -F': *' '/Current\/maximum/ { split($2, a, "/"); print a[1] + 0 }'
+}
+wait_learned() { # wait_learned NAME ENTRIES_FN WANT
+	local i c=0 t0=$SECONDS
+	for ((i = 0; i < LEARN_MAX * 5; i++)); do
+		c=$($2)
+		[ "${c:-0}" -ge "$3" ] && break
+		sleep 0.2
+	done
+	log "  $1: ${c:-0} of $3 MAC entries after $((SECONDS - t0)) s"
+	[ "${c:-0}" -ge "$3" ] || note "$1 learned ${c:-0} of $3 MACs in ${LEARN_MAX} s: measured while still learning"
+}
+
 nfv_point() { # nfv_point MACS -> pps
 	local n=$1 cfg="$RUNDIR/nfv-$1.yaml"
 	nfv_config "$cfg" \
@@ -79,6 +110,7 @@ nfv_point() { # nfv_point MACS -> pps
 rules:
   - {name: l2, priority: 1, match: {}, actions: [normal]}"
 	nfv_start "$cfg" || { echo n/a; return; }
+	wait_learned nfvswitch nfv_entries $((n * 2)) >&2
 	tx2_pps "$NFV_PREFIX" net_pcap0 net_pcap1
 	nfv_stop
 }
@@ -91,6 +123,7 @@ ovs_point() { # ovs_point MACS EMC(on|off) -> pps
 	[ "$2" = off ] && ovs_vsctl set Open_vSwitch . other_config:emc-insert-inv-prob=0
 	if ovs_add_port pa 1 "net_pcap0,rx_pcap=$RUNDIR/a-$n.pcap,infinite_rx=1" &&
 	   ovs_add_port pb 2 "net_pcap1,rx_pcap=$RUNDIR/b-$n.pcap,infinite_rx=1"; then
+		wait_learned "OVS (EMC $2)" ovs_entries $((n * 2)) >&2
 		tx2_pps "$OVS_PREFIX" net_pcap0 net_pcap1
 	else
 		echo n/a
