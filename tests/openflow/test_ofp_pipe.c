@@ -711,6 +711,19 @@ snapshot(void)
 	return s;
 }
 
+/* A flow_mod command: 60 % ADD, 10 % each of the others. */
+static uint8_t
+rand_cmd(void)
+{
+	uint32_t r = rnd(10);
+
+	return r < 6   ? VS_OFPFC_ADD
+	       : r < 7 ? VS_OFPFC_MODIFY
+	       : r < 8 ? VS_OFPFC_MODIFY_STRICT
+	       : r < 9 ? VS_OFPFC_DELETE
+		       : VS_OFPFC_DELETE_STRICT;
+}
+
 static void
 differential(uint64_t seed, uint32_t n_tables, uint32_t steps)
 {
@@ -724,12 +737,7 @@ differential(uint64_t seed, uint32_t n_tables, uint32_t steps)
 	pp = vs_ofp_pipe_create(n_tables, &fb_ops, NULL);
 	cr_assert_not_null(pp);
 	for (step = 0; step < steps; step++) {
-		uint32_t r = rnd(10);
-		uint8_t cmd = r < 6   ? VS_OFPFC_ADD
-			      : r < 7 ? VS_OFPFC_MODIFY
-			      : r < 8 ? VS_OFPFC_MODIFY_STRICT
-			      : r < 9 ? VS_OFPFC_DELETE
-				      : VS_OFPFC_DELETE_STRICT;
+		uint8_t cmd = rand_cmd();
 		char *before = snapshot(), *after;
 		char when[64];
 		int rc;
@@ -880,12 +888,7 @@ batches(uint64_t seed, uint32_t n_tables, uint32_t n_batches)
 
 		vs_ofp_pipe_batch_begin(pp);
 		for (i = 0; i < n && rc == 0; i++) {
-			uint32_t r = rnd(10);
-			uint8_t cmd = r < 6   ? VS_OFPFC_ADD
-				      : r < 7 ? VS_OFPFC_MODIFY
-				      : r < 8 ? VS_OFPFC_MODIFY_STRICT
-				      : r < 9 ? VS_OFPFC_DELETE
-					      : VS_OFPFC_DELETE_STRICT;
+			uint8_t cmd = rand_cmd();
 
 			rand_mod(&mods[i], n_tables, cmd);
 			/* equal priorities that overlap are undefined: refused */

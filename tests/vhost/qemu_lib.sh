@@ -1,10 +1,29 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# Shared by the real-QEMU tests (qemu_guest.sh, qemu_migrate.sh), sourced:
-# finds QEMU, unpacks Debian's kernel and busybox-static .debs (cached in
-# $W, never installed) and builds a busybox initramfs around an init body.
+# Shared by the real-QEMU tests (qemu_guest.sh, qemu_migrate.sh, qemu_tcp.sh)
+# and bench/vhost/tcp.sh, sourced: finds QEMU, unpacks Debian's kernel and
+# busybox-static .debs (cached in $W, never installed), builds a busybox
+# initramfs around an init body, stops processes and shows the run's logs.
 # The caller defines skip() and fail() and sets W (the .deb cache) and R
 # (its own run directory).
+
+# stop PID: SIGTERM, up to 10 s, then SIGKILL; reaped (the tests' cleanups).
+stop() {
+	[ -n "$1" ] || return 0
+	kill "$1" 2>/dev/null
+	i=0
+	while kill -0 "$1" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	kill -9 "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
+# qemu_logs FILE...: the last lines of each of the run's non-empty FILEs in $R
+qemu_logs() {
+	[ -n "$R" ] || return 0
+	for f in "$@"; do
+		[ -s "$R/$f" ] && { echo "--- $f (last lines)"; tail -n 15 "$R/$f"; }
+	done
+}
 
 # The virtio-net modules of Debian's kernel, in load order.
 QEMU_GUEST_MODS="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci failover net_failover virtio_net"

@@ -51,21 +51,9 @@ PPID_PING=""
 skip() { echo "SKIP: $*"; exit 77; }
 fail() {
 	echo "FAIL: $*"
-	if [ -n "$R" ]; then
-		for f in console-src.log console-dst.log qemu-src.log qemu-dst.log sw.log; do
-			[ -s "$R/$f" ] && { echo "--- $f (last lines)"; tail -n 15 "$R/$f"; }
-		done
-	fi
+	qemu_logs console-src.log console-dst.log qemu-src.log qemu-dst.log sw.log
 	cleanup
 	exit 1
-}
-stop() { # stop PID
-	[ -n "$1" ] || return 0
-	kill "$1" 2>/dev/null
-	i=0
-	while kill -0 "$1" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	kill -9 "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
 }
 cleanup() {
 	stop "$PPID_PING"; PPID_PING=""

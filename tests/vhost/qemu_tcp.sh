@@ -41,21 +41,9 @@ QB=""
 skip() { echo "SKIP: $*"; exit 77; }
 fail() {
 	echo "FAIL: $*"
-	if [ -n "$R" ]; then
-		for f in console-a.log console-b.log qemu-a.log qemu-b.log sw.log; do
-			[ -s "$R/$f" ] && { echo "--- $f (last lines)"; tail -n 15 "$R/$f"; }
-		done
-	fi
+	qemu_logs console-a.log console-b.log qemu-a.log qemu-b.log sw.log
 	cleanup
 	exit 1
-}
-stop() { # stop PID
-	[ -n "$1" ] || return 0
-	kill "$1" 2>/dev/null
-	i=0
-	while kill -0 "$1" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	kill -9 "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
 }
 stop_all() {
 	stop "$QA"; QA=""
