@@ -930,10 +930,13 @@ on_multipart(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t si
 	c->tx_msgs++;
 }
 
+/* A decoded FLOW_MOD (large): one scratch for the control thread's
+ * FLOW_MOD paths (a message, a bundle's message as it is added or applied). */
+static struct vs_ofp_flow_mod fm;
+
 static void
 on_flow_mod(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t size, uint32_t xid)
 {
-	static struct vs_ofp_flow_mod fm; /* control thread only */
 	struct vs_ofp_err e;
 	char why[512];
 
@@ -1017,7 +1020,6 @@ static void
 bundle_commit(struct vs_ofp_srv *s, struct conn *c, struct bundle *b, uint32_t xid,
 	      const uint8_t *ctrl, size_t ctrl_size)
 {
-	static struct vs_ofp_flow_mod fm; /* control thread only */
 	struct vs_ofp_bundle_ctrl reply = {b->id, VS_OFPBCT_COMMIT_REPLY, b->flags};
 	size_t pos = 0;
 	struct vs_ofp_err e;
@@ -1125,7 +1127,6 @@ on_bundle_ctrl(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t 
 static void
 on_bundle_add(struct conn *c, const uint8_t *msg, size_t size, uint32_t xid)
 {
-	static struct vs_ofp_flow_mod fm; /* control thread only */
 	const uint8_t *inner;
 	size_t inner_size;
 	struct vs_ofp_err e;
