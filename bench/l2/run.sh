@@ -76,15 +76,10 @@ tx2_pps() { # tx2_pps PREFIX NAME_A NAME_B
 # learns each new MAC through its slow path) would be measured on its
 # flooding path, not the learned one. How long it took is logged.
 LEARN_MAX=${LEARN_MAX:-120}
-nfv_entries() { # l2_entries of /nfvswitch/info over the telemetry socket
-	python3 - "$(telemetry_sock "$NFV_PREFIX")" 2>/dev/null <<'PY' || echo 0
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-s.connect(sys.argv[1])
-s.recv(16384)
-s.send(b"/nfvswitch/info")
-print(json.loads(s.recv(1 << 16))["/nfvswitch/info"]["l2_entries"])
-PY
+nfv_entries() { # l2_entries of /nfvswitch/info (dpdk_stats.py's telemetry client)
+	PYTHONPATH="$SC_DIR" python3 -c 'import sys, dpdk_stats as d
+print(d.Telemetry(sys.argv[1]).cmd("/nfvswitch/info")["/nfvswitch/info"]["l2_entries"])' \
+		"$NFV_PREFIX" 2>/dev/null || echo 0
 }
 ovs_entries() {
 	ovs-appctl -t "$OVS_RUN/ovs-vswitchd.ctl" fdb/stats-show br0 2>/dev/null |
