@@ -19,7 +19,7 @@
 # OVS is set up as its documentation says for benchmarking: fail-mode secure,
 # PMD and DPDK lcore masks, the sink ports and the rules before the source
 # ports (whose capture starts replaying as soon as they start), and the
-# datapath's flows flushed after the rules (dpctl/del-flows).
+# datapath's flows and their ukeys purged after the rules (revalidator/purge).
 #
 # With WORKERS=N (run.sh --workers N), every system gets N forwarding cores
 # and N source/sink port pairs (source i -> sink i), one per core.
