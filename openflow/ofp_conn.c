@@ -1235,16 +1235,151 @@ ofport_of(struct vs_ofp_srv *s, const struct vs_config *cfg, uint16_t id)
 	return i < 0 ? 0 : vs_config_ofport(cfg, (uint32_t)i);
 }
 
+/* Whether frame f (len bytes) carries a VLAN tag (802.1Q or 802.1ad). */
+static bool
+po_tagged(const uint8_t *f, size_t len)
+{
+	uint16_t tpid;
+
+	if (len < 18)
+		return false;
+	tpid = (uint16_t)(f[12] << 8 | f[13]);
+	return tpid == 0x8100 || tpid == 0x88a8;
+}
+
+/* One packet-out copy of frame f (len bytes) to out (a switch port or a
+ * VS_PKTIO_TO_*), handed to a worker's packet-out ring; counted. */
+static void
+po_send(struct vs_ofp_srv *s, const uint8_t *f, size_t len, uint16_t in_id, uint16_t out)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(vs_switch_mempool(s->sw));
+	struct vs_pktio_meta *meta;
+	char *d;
+
+	if (m == NULL || (d = rte_pktmbuf_append(m, (uint16_t)len)) == NULL) {
+		rte_pktmbuf_free(m);
+		s->pout_dropped++;
+		return;
+	}
+	memcpy(d, f, len);
+	meta = vs_pktio_meta_of(m, vs_switch_pktio_off(s->sw));
+	memset(meta, 0, sizeof(*meta));
+	meta->in_port = in_id;
+	meta->out = out;
+	if (vs_switch_packet_out(s->sw, m) < 0) {
+		rte_pktmbuf_free(m);
+		s->pout_dropped++;
+		return;
+	}
+	s->pout_sent++;
+}
+
+/*
+ * A PACKET_OUT's actions in order over its frame (OpenFlow 1.3 §5.12: an
+ * action list): push_vlan / pop_vlan / set_field change the frame that the
+ * outputs after them send. With send false nothing leaves: the whole list is
+ * checked first, so a refused packet-out sends nothing. in_id: the switch
+ * port of in_port (UINT16_MAX when none). 0 or -1 with *e.
+ */
+static int
+po_run(struct vs_ofp_srv *s, const struct vs_config *cfg, const struct vs_ofp_packet_out *po,
+       uint16_t in_id, bool send, struct vs_ofp_err *e)
+{
+	static uint8_t f[VS_MBUF_DATA_ROOM]; /* control thread only */
+	size_t len = po->size;
+	uint32_t i;
+	int id;
+
+	memcpy(f, po->data, len);
+	for (i = 0; i < po->n_actions; i++) {
+		const struct vs_ofp_action *a = &po->actions[i];
+		uint32_t p = a->port;
+		uint16_t out, tci;
+
+		e->type = VS_OFPET_BAD_ACTION;
+		if (a->type != VS_OFPACT_OUTPUT && len < 14) {
+			/* no Ethernet header to change */
+			e->code = VS_OFPBAC_MATCH_INCONSISTENT;
+			return -1;
+		}
+		switch (a->type) {
+		case VS_OFPACT_OUTPUT:
+			if (p == VS_OFPP_FLOOD || p == VS_OFPP_ALL)
+				out = p == VS_OFPP_FLOOD ? VS_PKTIO_TO_FLOOD : VS_PKTIO_TO_ALL;
+			else if (p == VS_OFPP_IN_PORT && in_id != UINT16_MAX)
+				out = in_id;
+			else if (p == VS_OFPP_TABLE && in_id != UINT16_MAX)
+				out = VS_PKTIO_TO_TABLE; /* the rules, as received on in_port */
+			else if (p <= VS_OFPP_MAX && (id = port_id_of(s, cfg, p)) >= 0)
+				out = (uint16_t)id;
+			else { /* TABLE without a port as in_port, NORMAL, CONTROLLER,
+				* LOCAL, unknown */
+				e->code = VS_OFPBAC_BAD_OUT_PORT;
+				return -1;
+			}
+			/* output:IN_PORT sends back where it came from: no hairpin check */
+			if (send)
+				po_send(s, f, len, p == VS_OFPP_IN_PORT ? UINT16_MAX : in_id, out);
+			break;
+		case VS_OFPACT_PUSH_VLAN: /* VID 0, PCP 0, as a flow's push_vlan */
+			if (len + 4 > sizeof(f)) {
+				e->type = VS_OFPET_BAD_REQUEST;
+				e->code = VS_OFPBRC_BAD_LEN;
+				return -1;
+			}
+			memmove(f + 16, f + 12, len - 12);
+			f[12] = (uint8_t)(a->ethertype >> 8);
+			f[13] = (uint8_t)a->ethertype;
+			f[14] = f[15] = 0;
+			len += 4;
+			break;
+		case VS_OFPACT_POP_VLAN:
+			if (!po_tagged(f, len)) {
+				e->code = VS_OFPBAC_MATCH_INCONSISTENT;
+				return -1;
+			}
+			memmove(f + 12, f + 16, len - 16);
+			len -= 4;
+			break;
+		default: /* VS_OFPACT_SET_FIELD */
+			switch (a->field) {
+			case VS_OXM_ETH_DST:
+			case VS_OXM_ETH_SRC:
+				memcpy(f + (a->field == VS_OXM_ETH_DST ? 0 : 6), a->value, 6);
+				break;
+			case VS_OXM_VLAN_VID:
+			case VS_OXM_VLAN_PCP:
+				if (!po_tagged(f, len)) { /* the OXM prerequisite: a tag */
+					e->code = VS_OFPBAC_MATCH_INCONSISTENT;
+					return -1;
+				}
+				tci = (uint16_t)(f[14] << 8 | f[15]);
+				if (a->field == VS_OXM_VLAN_VID)
+					tci =
+					    (uint16_t)((tci & 0xf000) |
+						       ((a->value[0] << 8 | a->value[1]) & 0x0fff));
+				else
+					tci = (uint16_t)((tci & 0x1fff) | (a->value[0] & 7) << 13);
+				f[14] = (uint8_t)(tci >> 8);
+				f[15] = (uint8_t)tci;
+				break;
+			default: /* L3/L4 rewrites: not in this switch, as for flows */
+				e->code = VS_OFPBAC_BAD_SET_TYPE;
+				return -1;
+			}
+			break;
+		}
+	}
+	return 0;
+}
+
 static void
 on_packet_out(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t size, uint32_t xid)
 {
 	static struct vs_ofp_packet_out po; /* control thread only */
 	const struct vs_config *cfg = *s->cfg;
-	struct rte_mempool *pool = vs_switch_mempool(s->sw);
-	int off = vs_switch_pktio_off(s->sw);
 	struct vs_ofp_err e = {VS_OFPET_BAD_ACTION, VS_OFPBAC_BAD_OUT_PORT};
-	uint16_t in_id = UINT16_MAX, outs[VS_OFP_MAX_ACTIONS];
-	uint32_t i;
+	uint16_t in_id = UINT16_MAX;
 	int id;
 
 	c->packet_outs++;
@@ -1262,61 +1397,18 @@ on_packet_out(struct vs_ofp_srv *s, struct conn *c, const uint8_t *msg, size_t s
 		}
 		in_id = (uint16_t)id;
 	}
-	/* Check every action before anything leaves: all or nothing. */
-	for (i = 0; i < po.n_actions; i++) {
-		uint32_t p = po.actions[i].port;
-
-		if (po.actions[i].type != VS_OFPACT_OUTPUT) {
-			/* a packet-out is sent as given: OUTPUT actions only */
-			e.type = VS_OFPET_BAD_ACTION;
-			e.code = VS_OFPBAC_BAD_TYPE;
-			send_error(c, xid, e, msg, size);
-			return;
-		}
-		if (p == VS_OFPP_FLOOD || p == VS_OFPP_ALL)
-			outs[i] = p == VS_OFPP_FLOOD ? VS_PKTIO_TO_FLOOD : VS_PKTIO_TO_ALL;
-		else if (p == VS_OFPP_IN_PORT && in_id != UINT16_MAX)
-			outs[i] = in_id;
-		else if (p == VS_OFPP_TABLE && in_id != UINT16_MAX)
-			outs[i] = VS_PKTIO_TO_TABLE; /* the rules, as received on in_port */
-		else if (p <= VS_OFPP_MAX && (id = port_id_of(s, cfg, p)) >= 0)
-			outs[i] = (uint16_t)id;
-		else { /* TABLE without a port as in_port, NORMAL, CONTROLLER, LOCAL, unknown */
-			e.type = VS_OFPET_BAD_ACTION;
-			e.code = VS_OFPBAC_BAD_OUT_PORT;
-			send_error(c, xid, e, msg, size);
-			return;
-		}
-	}
 	if (po.size == 0 || po.size > VS_MBUF_DATA_ROOM) {
 		e.type = VS_OFPET_BAD_REQUEST;
 		e.code = VS_OFPBRC_BAD_LEN;
 		send_error(c, xid, e, msg, size);
 		return;
 	}
-	for (i = 0; i < po.n_actions; i++) {
-		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
-		struct vs_pktio_meta *meta;
-		char *d;
-
-		if (m == NULL || (d = rte_pktmbuf_append(m, (uint16_t)po.size)) == NULL) {
-			rte_pktmbuf_free(m);
-			s->pout_dropped++;
-			continue;
-		}
-		memcpy(d, po.data, po.size);
-		meta = vs_pktio_meta_of(m, off);
-		memset(meta, 0, sizeof(*meta));
-		/* output:IN_PORT sends back where it came from: no hairpin check */
-		meta->in_port = po.actions[i].port == VS_OFPP_IN_PORT ? UINT16_MAX : in_id;
-		meta->out = outs[i];
-		if (vs_switch_packet_out(s->sw, m) < 0) {
-			rte_pktmbuf_free(m);
-			s->pout_dropped++;
-			continue;
-		}
-		s->pout_sent++;
+	/* Check every action before anything leaves: all or nothing. */
+	if (po_run(s, cfg, &po, in_id, false, &e) < 0) {
+		send_error(c, xid, e, msg, size);
+		return;
 	}
+	(void)po_run(s, cfg, &po, in_id, true, &e);
 }
 
 /*

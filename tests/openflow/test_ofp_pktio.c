@@ -18,6 +18,10 @@
  * IN_PORT and ALL leave exactly the ports they name (each port's tx pcap
  * holds the frame or not), and a bad output port or in_port gets its error.
  *
+ * packet_out_actions_rewrite_the_frame: push_vlan, set_field and pop_vlan in
+ * a packet-out change what its later outputs send; a list that cannot apply
+ * to the frame is refused whole; the same through ovs-ofctl packet-out.
+ *
  * roles_two_controllers: ofp_roles.py plays two controllers (master, slave,
  * takeover, stale generation_id, SET_ASYNC) with os-ken's message classes.
  *
@@ -395,23 +399,25 @@ Test(openflow_pktio, osken_two_tables, .fini = cleanup, .timeout = 60)
 
 static int ofd = -1;
 
-/* Send PACKET_OUT (xid) then a BARRIER; the error the switch answered the
- * packet-out with (type 0xffff when none). */
+/* Send PACKET_OUT (xid) with n actions, then a BARRIER; the error the switch
+ * answered the packet-out with (type 0xffff when none). */
 static struct vs_ofp_err
-packet_out(uint32_t xid, uint32_t in_port, uint32_t out, const uint8_t *frame, size_t size)
+packet_out_acts(uint32_t xid, uint32_t in_port, const struct vs_ofp_action *acts, uint32_t n,
+		const uint8_t *frame, size_t size)
 {
 	static uint8_t buf[VS_OFP_MAX_MSG];
-	struct vs_ofp_packet_out po = {
-	    .buffer_id = VS_OFP_NO_BUFFER,
-	    .in_port = in_port,
-	    .actions = {{.type = VS_OFPACT_OUTPUT, .port = out, .max_len = VS_OFPCML_NO_BUFFER}},
-	    .n_actions = 1,
-	    .data = frame,
-	    .size = size};
+	static struct vs_ofp_packet_out po;
 	struct vs_ofp_err e = {0xffff, 0};
 	struct vs_ofp_buf b;
 	struct vs_ofp_hdr h;
 
+	memset(&po, 0, sizeof(po));
+	po.buffer_id = VS_OFP_NO_BUFFER;
+	po.in_port = in_port;
+	memcpy(po.actions, acts, n * sizeof(*acts));
+	po.n_actions = n;
+	po.data = frame;
+	po.size = size;
 	vs_ofp_buf_init(&b);
 	cr_assert_eq(vs_ofp_enc_packet_out(&b, xid, &po), 0);
 	cr_assert_eq(vs_ofp_enc_empty(&b, VS_OFPT_BARRIER_REQUEST, xid + 1), 0);
@@ -424,6 +430,16 @@ packet_out(uint32_t xid, uint32_t in_port, uint32_t out, const uint8_t *frame, s
 		if (h.type == VS_OFPT_BARRIER_REPLY && h.xid == xid + 1)
 			return e;
 	}
+}
+
+/* A packet-out of one OUTPUT action to out. */
+static struct vs_ofp_err
+packet_out(uint32_t xid, uint32_t in_port, uint32_t out, const uint8_t *frame, size_t size)
+{
+	const struct vs_ofp_action a = {
+	    .type = VS_OFPACT_OUTPUT, .port = out, .max_len = VS_OFPCML_NO_BUFFER};
+
+	return packet_out_acts(xid, in_port, &a, 1, frame, size);
 }
 
 /* How many frames of port's tx pcap equal frame. */
@@ -478,19 +494,15 @@ frame_of(uint8_t f[64], uint8_t tag)
 	memset(f + 14, tag, 50);
 }
 
-Test(openflow_pktio, packet_out_client, .fini = cleanup, .timeout = 60)
+/* A daemon with three ports that write what they send to NAME.pcap (s0, s1
+ * ofports 1 and 2, s2 ofport 5), listening on ptcp:port. */
+static void
+pout_daemon(const char *dir, unsigned port)
 {
-	unsigned id = (unsigned)getpid() % 100, port = vs_test_free_tcp_port();
-	static const char *const names[] = {"s0", "s1", "s2"};
-	uint8_t f1[64], f2[64], f3[64], f4[64];
+	unsigned id = (unsigned)getpid() % 100;
 	char text[2048];
-	struct vs_ofp_buf b;
-	struct vs_ofp_hdr h;
-	struct vs_ofp_err e;
-	json_t *j;
-	int k;
 
-	vs_oft_workdir("vs-ofp-pout");
+	vs_oft_workdir(dir);
 	/* ofports: s0 1, s1 2, s2 5; each port writes what it sends to NAME.pcap */
 	snprintf(text, sizeof(text),
 		 "dpdk: {main_lcore: 0, memory_mb: 256, no_huge: true, file_prefix: %s,\n"
@@ -506,6 +518,20 @@ Test(openflow_pktio, packet_out_client, .fini = cleanup, .timeout = 60)
 		 vs_oft.prefix, vs_oft.sock, port, id, vs_oft.dir, id + 100, vs_oft.dir, id + 200,
 		 vs_oft.dir);
 	daemon_start(text, "openflow: listening");
+}
+
+Test(openflow_pktio, packet_out_client, .fini = cleanup, .timeout = 60)
+{
+	unsigned port = vs_test_free_tcp_port();
+	static const char *const names[] = {"s0", "s1", "s2"};
+	uint8_t f1[64], f2[64], f3[64], f4[64];
+	struct vs_ofp_buf b;
+	struct vs_ofp_hdr h;
+	struct vs_ofp_err e;
+	json_t *j;
+	int k;
+
+	pout_daemon("vs-ofp-pout", port);
 
 	ofd = vs_oft_raw_connect(port, &h);
 	cr_assert_eq(h.version, 0x04);
@@ -595,6 +621,118 @@ Test(openflow_pktio, packet_out_client, .fini = cleanup, .timeout = 60)
 		     json_dumps(j, 0));
 	cr_expect_eq(json_integer_value(json_object_get(conn0(j), "errors_sent")), 3, "%s",
 		     json_dumps(j, 0));
+	json_decref(j);
+	close(ofd);
+	ofd = -1;
+}
+
+/* A set_field action of OXM field f with the first n bytes of v. */
+static struct vs_ofp_action
+set_field(unsigned f, const uint8_t *v, size_t n)
+{
+	struct vs_ofp_action a = {.type = VS_OFPACT_SET_FIELD, .field = (uint8_t)f};
+
+	memcpy(a.value, v, n);
+	return a;
+}
+
+/*
+ * A packet-out's actions run in order over its frame: push_vlan, set_field
+ * (VLAN VID and PCP, Ethernet addresses) and pop_vlan change what the outputs
+ * after them send. A list that cannot apply to the frame (pop_vlan or a VLAN
+ * set_field on an untagged frame, an L3 set_field) is refused whole: not even
+ * the outputs before the bad action send. Then the same through ovs-ofctl's
+ * packet-out (the real client).
+ */
+Test(openflow_pktio, packet_out_actions_rewrite_the_frame, .fini = cleanup, .timeout = 60)
+{
+	static const uint8_t vid[2] = {0x10, 0x0a}, pcp[1] = {5},
+			     src[6] = {0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee}, ip[4] = {192, 0, 2, 1};
+	static const char *const names[] = {"s0", "s1", "s2"};
+	const struct vs_ofp_action out2 = {.type = VS_OFPACT_OUTPUT, .port = 2},
+				   out5 = {.type = VS_OFPACT_OUTPUT, .port = 5},
+				   push = {.type = VS_OFPACT_PUSH_VLAN, .ethertype = 0x8100},
+				   pop = {.type = VS_OFPACT_POP_VLAN};
+	unsigned port = vs_test_free_tcp_port();
+	uint8_t f[64], tagged[68], plain[64];
+	struct vs_ofp_action acts[8];
+	struct vs_ofp_hdr h;
+	struct vs_ofp_err e;
+	char arg[512];
+	json_t *j;
+	int k, n;
+
+	pout_daemon("vs-ofp-pout-acts", port);
+	snprintf(vs_oft.target, sizeof(vs_oft.target), "tcp:127.0.0.1:%u", port);
+	ofd = vs_oft_raw_connect(port, &h);
+	cr_assert_eq(h.version, 0x04);
+
+	/* push, VID 10, PCP 5, out s1; pop, new source MAC, out s2 */
+	frame_of(f, 0x81);
+	memcpy(tagged, f, 12);
+	memcpy(tagged + 12, (const uint8_t[]){0x81, 0x00, 0xa0, 0x0a}, 4);
+	memcpy(tagged + 16, f + 12, 52);
+	memcpy(plain, f, 64);
+	memcpy(plain + 6, src, 6);
+	n = 0;
+	acts[n++] = push;
+	acts[n++] = set_field(VS_OXM_VLAN_VID, vid, 2);
+	acts[n++] = set_field(VS_OXM_VLAN_PCP, pcp, 1);
+	acts[n++] = out2;
+	acts[n++] = pop;
+	acts[n++] = set_field(VS_OXM_ETH_SRC, src, 6);
+	acts[n++] = out5;
+	e = packet_out_acts(10, VS_OFPP_CONTROLLER, acts, (uint32_t)n, f, sizeof(f));
+	cr_assert_eq(e.type, 0xffff, "error %u/%u", e.type, e.code);
+	cr_expect_eq(pcap_wait("s1", tagged, sizeof(tagged), 1), 1,
+		     "s1 did not send the tagged frame (VID 10, PCP 5)");
+	cr_expect_eq(pcap_wait("s2", plain, sizeof(plain), 1), 1,
+		     "s2 did not send the untagged frame with the new source MAC");
+	usleep(200000);
+	cr_expect_eq(pcap_count("s1", f, sizeof(f)) + pcap_count("s2", f, sizeof(f)) +
+			 pcap_count("s0", tagged, sizeof(tagged)),
+		     0, "a frame left as it was, or where it was not sent");
+
+	/* refused whole: output then a VLAN set_field on an untagged frame,
+	 * pop_vlan on an untagged frame, an IPv4 set_field */
+	frame_of(f, 0x82);
+	acts[0] = out2;
+	acts[1] = set_field(VS_OXM_VLAN_VID, vid, 2);
+	e = packet_out_acts(20, VS_OFPP_CONTROLLER, acts, 2, f, sizeof(f));
+	cr_expect_eq(e.type, VS_OFPET_BAD_ACTION, "VID on untagged: error %u/%u", e.type, e.code);
+	cr_expect_eq(e.code, VS_OFPBAC_MATCH_INCONSISTENT);
+	acts[1] = pop;
+	e = packet_out_acts(30, VS_OFPP_CONTROLLER, acts, 2, f, sizeof(f));
+	cr_expect_eq(e.type, VS_OFPET_BAD_ACTION, "pop untagged: error %u/%u", e.type, e.code);
+	cr_expect_eq(e.code, VS_OFPBAC_MATCH_INCONSISTENT);
+	acts[1] = set_field(VS_OXM_IPV4_SRC, ip, 4);
+	e = packet_out_acts(40, VS_OFPP_CONTROLLER, acts, 2, f, sizeof(f));
+	cr_expect_eq(e.type, VS_OFPET_BAD_ACTION, "ipv4_src: error %u/%u", e.type, e.code);
+	cr_expect_eq(e.code, VS_OFPBAC_BAD_SET_TYPE);
+	usleep(200000);
+	for (k = 0; k < 3; k++)
+		cr_expect_eq(pcap_count(names[k], f, sizeof(f)), 0,
+			     "a refused packet-out's first output left %s", names[k]);
+
+	/* ovs-ofctl: push a tag with VID 10 and send it out of s2 */
+	vs_oft_need_ofctl();
+	frame_of(f, 0x83);
+	memcpy(tagged, f, 12);
+	memcpy(tagged + 12, (const uint8_t[]){0x81, 0x00, 0x00, 0x0a}, 4);
+	memcpy(tagged + 16, f + 12, 52);
+	/* actions= takes the rest of the argument: packet= goes first */
+	k = snprintf(arg, sizeof(arg), "in_port=controller,packet=");
+	for (n = 0; n < 64; n++)
+		k += snprintf(arg + k, sizeof(arg) - (size_t)k, "%02x", f[n]);
+	snprintf(arg + k, sizeof(arg) - (size_t)k,
+		 ",actions=push_vlan:0x8100,set_field:4106->vlan_vid,output:5");
+	cr_assert_eq(vs_oft_ofctl(NULL, NULL, "packet-out", arg), 0);
+	cr_expect_eq(pcap_wait("s2", tagged, sizeof(tagged), 1), 1,
+		     "ovs-ofctl packet-out: s2 did not send the tagged frame");
+
+	j = vs_oft_ctl_json("openflow");
+	cr_expect_eq(json_integer_value(json_object_get(json_object_get(j, "packet_out"), "sent")),
+		     3, "%s", json_dumps(j, 0));
 	json_decref(j);
 	close(ofd);
 	ofd = -1;
