@@ -146,6 +146,7 @@ install_rate() {
 	t0=$(date +%s%N)
 	{ time "${OFCTL[@]}" "$@" add-flows "$TARGET" "$FLOWFILE" 2> "$RUNDIR/ofctl.err"; } 2> "$RUNDIR/ofctl.time"
 	t1=$(date +%s%N)
+	cat "$RUNDIR/ofctl.err" >&2
 	awk '{ printf "%.3f", $1 + $2 }' "$RUNDIR/ofctl.time" > "$RUNDIR/ofctl.cpu"
 	awk -v n="$FLOWS" -v d=$((t1 - t0)) 'BEGIN { printf "%.0f", n / (d / 1e9) }'
 }
