@@ -122,12 +122,8 @@ ovs_of_up() {
 	ovs_vsctl set-controller br0 "ptcp:$OFP_PORT:127.0.0.1" ${2:-}
 	wait_ofp "$TARGET" 30 || die "OVS's OpenFlow listener does not answer"
 	"${OFCTL[@]}" del-flows "$TARGET"
-	ovs_purge
+	ovs_dp_flush
 }
-
-# ovs_purge: drop OVS's datapath flows and its ukeys together (see
-# ovs_dp_flush in bench/scenarios/lib.sh for why not dpctl/del-flows)
-ovs_purge() { ovs-appctl -t "$OVS_RUN/ovs-vswitchd.ctl" revalidator/purge >/dev/null 2>&1 || true; }
 
 ovs_tx_pps() {
 	local p
@@ -241,7 +237,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
 			nfv_stop
 			ovs_of_up "$(fwd_pcap "$c")"
 			"${OFCTL[@]}" add-flows "$TARGET" "$RUNDIR/$c.of"
-			ovs_purge
+			ovs_dp_flush
 			R[fwd,$c,ovs,$round]=$(ovs_tx_pps)
 			ovs_stop
 			log "  $c: nfvswitch/OpenFlow $(mpps "${R[fwd,$c,nfv-of,$round]}"), nfvswitch/YAML $(mpps "${R[fwd,$c,nfv-yaml,$round]}"), OVS $(mpps "${R[fwd,$c,ovs,$round]}") Mpps"
