@@ -76,6 +76,11 @@ ip -n "$NS_U" link add br0 type bridge
 ip -n "$NS_U" link set br0 up
 for h in $(seq "$N"); do
 	ip netns add "$(ns "$h")" || fail "ip netns add $(ns "$h")"
+	# No IPv6 on the guests' taps: their autoconfiguration multicast (DAD,
+	# router solicitations, MLD reports) floods to every VTEP and would be
+	# counted by the unicast check below.
+	ip netns exec "$(ns "$h")" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 \
+		net.ipv6.conf.all.disable_ipv6=1 || fail "disable IPv6 in host $h"
 	ip link add "vx${SFX}u$h" netns "$(ns "$h")" mtu 1600 type veth \
 		peer name "vx${SFX}b$h" netns "$NS_U" mtu 1600 || fail "veth of host $h"
 	ip -n "$NS_U" link set "vx${SFX}b$h" master br0
@@ -176,7 +181,7 @@ if [ "$N" = 3 ]; then
 	ip netns exec "$(ns 1)" ping -c 20 -i 0.05 -W 2 10.88.0.2 >/dev/null 2>&1 ||
 		fail "guest 1 -> guest 2 (20 pings)"
 	after=$(dec3)
-	[ $((after - before)) -lt 5 ] ||
+	[ $((after - before)) -lt 3 ] ||
 		fail "host 3 decapsulated $((after - before)) frames of a unicast flow 1 -> 2"
 	# A broadcast from guest 1 reaches both others (head-end replication).
 	ip netns exec "$(ns 1)" ping -b -c 3 -i 0.3 -W 1 10.88.0.255 >/dev/null 2>&1
