@@ -283,6 +283,25 @@ vs_stats_sub(struct vs_switch_stats *cur, const struct vs_switch_stats *base)
 			break;
 		}
 	}
+	/* Rx queue loads (not in the table: one entry per position in the
+	 * worker's queue list), where the position holds the same queue. */
+	for (w = 0; w < cur->n_workers && w < base->n_workers; w++) {
+		struct vs_switch_worker_stats *cw = &cur->worker[w];
+		const struct vs_switch_worker_stats *bw = &base->worker[w];
+
+		if (cw->lcore != bw->lcore)
+			continue;
+		for (i = 0; i < cw->n_rxq && i < bw->n_rxq && i < VS_WORKER_MAX_RXQ; i++) {
+			struct vs_rxq_load *l = &cw->rxq[i];
+			const struct vs_rxq_load *b = &bw->rxq[i];
+
+			if (l->q.port == b->q.port && l->q.queue == b->q.queue &&
+			    l->cycles >= b->cycles && l->pkts >= b->pkts) {
+				l->cycles -= b->cycles;
+				l->pkts -= b->pkts;
+			}
+		}
+	}
 }
 
 /* ---- stdout --------------------------------------------------------------------------- */

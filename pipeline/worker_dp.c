@@ -720,7 +720,7 @@ packet_outs(struct vs_worker *w, const struct vs_snapshot *s)
 
 		while (i < n_table && vs_pktio_meta_of(table[i], w->sh->pktio_off)->in_port == in)
 			w->pkts[k++] = table[i++];
-		process_burst(w, s, in, k, rte_rdtsc(), NULL);
+		process_burst(w, s, in, k, 0, NULL);
 	}
 	if (n > 0)
 		flush_all(w, s);
@@ -1147,15 +1147,30 @@ tun_keys(struct vs_worker *w, const struct vs_tun_port_dp *tp, uint16_t n)
 	}
 }
 
-/* Returns the TSC when done; t is the TSC when the burst arrived. tp: the
- * vxlan port the frames were decapsulated from, NULL for others. */
+/* In a timed burst (t != 0), add the cycles from t to now to stage st,
+ * VS_STAGE_SAMPLE times, and return now; in the others, 0. */
+static inline uint64_t
+stage_mark(struct vs_worker *w, enum vs_stage st, uint64_t t)
+{
+	uint64_t t1;
+
+	if (likely(t == 0))
+		return 0;
+	t1 = rte_rdtsc();
+	w->stats.stage_cycles[st] += (t1 - t) * VS_STAGE_SAMPLE;
+	return t1;
+}
+
+/* t: in a timed burst (VS_STAGE_SAMPLE), the TSC when the burst arrived, and
+ * the TSC when done is returned; 0 in the others. tp: the vxlan port the
+ * frames were decapsulated from, NULL for others. */
 static uint64_t
 process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, uint16_t n,
 	      uint64_t t, const struct vs_tun_port_dp *tp)
 {
 	struct rte_mbuf *nomatch[VS_BURST];
 	uint16_t i, n_nomatch = 0;
-	uint64_t bad, t1;
+	uint64_t bad;
 
 	bad = vs_flow_extract_burst(w->pkts, n, in_port, w->keys, w->outcome);
 	for (i = 0; i < n; i++)
@@ -1165,9 +1180,7 @@ process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port
 			bad |= UINT64_C(1) << i;
 			w->outcome[i] = (uint8_t)VS_DROP_HDR_SPLIT;
 		}
-	t1 = rte_rdtsc();
-	w->stats.stage_cycles[VS_STAGE_PARSE] += t1 - t;
-	t = t1;
+	t = stage_mark(w, VS_STAGE_PARSE, t);
 	if (unlikely(bad != 0)) {
 		/* Drop malformed packets by reason and close the gaps. */
 		uint16_t k = 0;
@@ -1190,9 +1203,7 @@ process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port
 	if (unlikely(tp != NULL))
 		tun_keys(w, tp, n);
 	vs_cls_lookup_burst(w->cls_ctx, w->keys, n, w->rules);
-	t1 = rte_rdtsc();
-	w->stats.stage_cycles[VS_STAGE_CLASSIFY] += t1 - t;
-	t = t1;
+	t = stage_mark(w, VS_STAGE_CLASSIFY, t);
 	if (likely(s->l2 != NULL))
 		normal_prepare(w, s, in_port, n);
 	w->l2_n_new = 0;
@@ -1232,9 +1243,7 @@ process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port
 			rte_pktmbuf_free_bulk(nomatch, n_nomatch);
 		}
 	}
-	t1 = rte_rdtsc();
-	w->stats.stage_cycles[VS_STAGE_ACTIONS] += t1 - t;
-	return t1;
+	return stage_mark(w, VS_STAGE_ACTIONS, t);
 }
 
 /*
@@ -1328,7 +1337,11 @@ vs_worker_poll(struct vs_worker *w)
 	const struct vs_tun_dp *tun;
 	unsigned total = 0;
 	uint16_t i, nq, n, j;
+	/* Stages are timed in one busy loop of VS_STAGE_SAMPLE. */
+	const bool timed = (w->stage_ctr & (VS_STAGE_SAMPLE - 1)) == 0;
 
+	if (unlikely(w->tsc == 0))
+		w->tsc = rte_rdtsc();
 	s = __atomic_load_n(&w->sh->snap, __ATOMIC_ACQUIRE);
 	if (likely(s != NULL)) {
 		nq = s->rxqs.n[w->index];
@@ -1340,16 +1353,16 @@ vs_worker_poll(struct vs_worker *w)
 		}
 		for (i = 0; i < nq; i++) {
 			struct vs_port *port = s->ports[rxq[i].port];
-			uint64_t bytes = 0, t0, t1, t2;
+			uint64_t bytes = 0, t0 = w->tsc, t1 = 0, t2;
 
 			if (!(s->ready_mask & (UINT64_C(1) << rxq[i].port)))
 				continue;
-			t0 = rte_rdtsc();
+			if (unlikely(timed))
+				t1 = rte_rdtsc();
 			n = port->rx(port, rxq[i].queue, w->pkts, VS_BURST);
 			if (n == 0)
 				continue;
-			t1 = rte_rdtsc();
-			w->stats.stage_cycles[VS_STAGE_RX] += t1 - t0;
+			t1 = stage_mark(w, VS_STAGE_RX, t1);
 			w->stats.bursts[31 - __builtin_clz(n)]++;
 			for (j = 0; j < n; j++)
 				bytes += rte_pktmbuf_pkt_len(w->pkts[j]);
@@ -1362,8 +1375,10 @@ vs_worker_poll(struct vs_worker *w)
 				t1 = process_burst(w, s, port->id, n, t1, NULL);
 			flush_all(w, s);
 			t2 = rte_rdtsc();
-			w->stats.stage_cycles[VS_STAGE_TX] += t2 - t1;
+			if (unlikely(t1 != 0))
+				w->stats.stage_cycles[VS_STAGE_TX] += (t2 - t1) * VS_STAGE_SAMPLE;
 			w->stats.rxq[i].cycles += t2 - t0;
+			w->tsc = t2;
 			w->stats.rxq[i].pkts += n;
 		}
 		if (w->pout != NULL && unlikely(!rte_ring_empty(w->pout)))
@@ -1373,6 +1388,7 @@ vs_worker_poll(struct vs_worker *w)
 	 * past this point. */
 	rte_rcu_qsbr_quiescent(w->sh->qsbr, w->index);
 	w->stats.loops++;
+	w->stage_ctr += total != 0;
 	return total;
 }
 
@@ -1383,18 +1399,20 @@ vs_worker_main(void *arg)
 	uint64_t t0, t1;
 
 	rte_rcu_qsbr_thread_online(w->sh->qsbr, w->index);
-	t0 = rte_rdtsc();
+	t0 = w->tsc = rte_rdtsc();
 	while (!__atomic_load_n(&w->sh->stop, __ATOMIC_RELAXED)) {
 		unsigned n = vs_worker_poll(w);
 
-		t1 = rte_rdtsc();
 		if (n) {
-			w->stats.busy_cycles += t1 - t0;
+			/* The poll read the TSC when its last busy queue was done. */
+			w->stats.busy_cycles += w->tsc - t0;
 		} else {
+			t1 = rte_rdtsc();
 			w->stats.idle_cycles += t1 - t0;
+			w->tsc = t1;
 			rte_pause();
 		}
-		t0 = t1;
+		t0 = w->tsc;
 	}
 	rte_rcu_qsbr_thread_offline(w->sh->qsbr, w->index);
 	return 0;

@@ -411,6 +411,20 @@ Test(ops, stats_sub_matches_ports_by_name)
 	snprintf(b->port[0].name, sizeof(b->port[0].name), "other");
 	vs_stats_sub(a, b);
 	cr_assert_eq(a->port[0].rx_pkts, 100, "another port's base is not subtracted");
+	/* Rx queue loads count from the base where the position holds the
+	 * same queue (stats clear: a load above 100 % of busy otherwise). */
+	fill_stats(a);
+	fill_stats(b);
+	a->worker[0].n_rxq = b->worker[0].n_rxq = 2;
+	a->worker[0].rxq[0] = (struct vs_rxq_load){.q = {.port = 0}, .cycles = 900, .pkts = 30};
+	b->worker[0].rxq[0] = (struct vs_rxq_load){.q = {.port = 0}, .cycles = 400, .pkts = 10};
+	a->worker[0].rxq[1] = (struct vs_rxq_load){.q = {.port = 1}, .cycles = 50, .pkts = 5};
+	b->worker[0].rxq[1] = (struct vs_rxq_load){.q = {.port = 2}, .cycles = 40, .pkts = 4};
+	vs_stats_sub(a, b);
+	cr_assert_eq(a->worker[0].rxq[0].cycles, 500);
+	cr_assert_eq(a->worker[0].rxq[0].pkts, 20);
+	cr_assert_eq(a->worker[0].rxq[1].cycles, 50, "another queue's base is not subtracted");
+	cr_assert_eq(a->worker[0].rxq[1].pkts, 5);
 	free(a);
 	free(b);
 }
