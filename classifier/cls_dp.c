@@ -425,13 +425,16 @@ cls_tss_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_
 	return n_hit;
 }
 
-/* Add one timed burst to the window: n_emc keys looked up (and their misses
- * inserted) in emc_cyc, n_tss keys searched in tss_cyc. A burst slower than
+/* Add one timed burst of n_keys to the window: n_emc keys looked up (and
+ * their misses inserted) in emc_cyc, n_tss keys searched in tss_cyc; the
+ * model's inputs only from its 1-in-VS_EMC_SAMPLE_EVERY samples (model),
+ * so that the windows a probe or trial times whole do not weigh more in
+ * its averages. A burst slower than
  * VS_EMC_SAMPLE_MAX cycles per key, or than 4x the average so far (16ths:
  * /16 x 4) + 64, was interrupted or slowed by a neighbour: not counted. */
 static inline void
-cls_emc_sample(struct vs_cls_ctx *ctx, uint32_t n_emc, uint32_t n_tss, uint64_t emc_cyc,
-	       uint64_t tss_cyc)
+cls_emc_sample(struct vs_cls_ctx *ctx, bool model, uint32_t n_keys, uint32_t n_emc, uint32_t n_tss,
+	       uint64_t emc_cyc, uint64_t tss_cyc)
 {
 	const struct vs_emc_policy *p = &ctx->emc_policy;
 	uint64_t emc_max = p->emc_cyc16 != 0 ? p->emc_cyc16 / 4 + 64 : VS_EMC_SAMPLE_MAX;
@@ -440,10 +443,14 @@ cls_emc_sample(struct vs_cls_ctx *ctx, uint32_t n_emc, uint32_t n_tss, uint64_t 
 	if (emc_cyc > (uint64_t)(n_emc + 1) * RTE_MIN(emc_max, (uint64_t)VS_EMC_SAMPLE_MAX) ||
 	    tss_cyc > (uint64_t)(n_tss + 1) * RTE_MIN(tss_max, (uint64_t)VS_EMC_SAMPLE_MAX))
 		return;
-	ctx->emc_win.s_emc_keys += n_emc;
-	ctx->emc_win.s_emc_cyc += emc_cyc;
-	ctx->emc_win.s_tss_keys += n_tss;
-	ctx->emc_win.s_tss_cyc += tss_cyc;
+	if (model) {
+		ctx->emc_win.s_emc_keys += n_emc;
+		ctx->emc_win.s_emc_cyc += emc_cyc;
+		ctx->emc_win.s_tss_keys += n_tss;
+		ctx->emc_win.s_tss_cyc += tss_cyc;
+	}
+	ctx->emc_win.s_keys += n_keys;
+	ctx->emc_win.s_cyc += emc_cyc + tss_cyc;
 }
 
 /* Port (+VLAN) fast-path verdict, or NULL when the key needs the EMC/TSS. */
@@ -481,7 +488,7 @@ vs_cls_lookup_burst(struct vs_cls_ctx *ctx, const struct vs_flow_key *keys, uint
 	uint32_t n_pend = 0, n_miss = 0, n_port = 0, n_tss_hit, run = 0;
 	const struct vs_cls_rule *run_r = NULL;
 	uint64_t t0 = 0, t1 = 0, t2;
-	bool use_emc, sample;
+	bool use_emc, sample, model;
 
 	if (unlikely(n > VS_CLS_BURST_MAX)) {
 		/* Outside the contract (n <= 64); stay safe, one generation per part. */
@@ -527,8 +534,11 @@ vs_cls_lookup_burst(struct vs_cls_ctx *ctx, const struct vs_flow_key *keys, uint
 	}
 	vs_emc_check_epoch(ctx, s->gen);
 	use_emc = vs_emc_should_lookup(ctx);
-	/* One burst in VS_EMC_SAMPLE_EVERY is timed for the EMC policy. */
-	sample = ((++ctx->emc_burst_ctr) & (VS_EMC_SAMPLE_EVERY - 1)) == 0;
+	/* One burst in VS_EMC_SAMPLE_EVERY is timed for the EMC policy (its
+	 * model and its measures both ways), and every burst of a window it
+	 * judges by (those, for the measures only). */
+	model = ((++ctx->emc_burst_ctr) & (VS_EMC_SAMPLE_EVERY - 1)) == 0;
+	sample = model || vs_emc_judging(ctx);
 	if (sample)
 		t0 = rte_rdtsc();
 	if (use_emc) {
@@ -550,8 +560,8 @@ vs_cls_lookup_burst(struct vs_cls_ctx *ctx, const struct vs_flow_key *keys, uint
 		vs_emc_insert_burst(ctx, s->gen, keys, miss, n_miss, out, use_emc);
 	}
 	if (sample)
-		cls_emc_sample(ctx, use_emc ? n_pend : 0, n_miss, t1 - t0 + (rte_rdtsc() - t2),
-			       t2 - t1);
+		cls_emc_sample(ctx, model, n_pend, use_emc ? n_pend : 0, n_miss,
+			       t1 - t0 + (rte_rdtsc() - t2), t2 - t1);
 	ctx->emc_win.keys += n_pend;
 	if (ctx->emc_win.keys >= VS_EMC_WINDOW)
 		vs_emc_close_window(ctx);

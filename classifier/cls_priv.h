@@ -44,7 +44,21 @@
 #define VS_EMC_RATIO_HIGH 128u	/* hits/256 above which insertion recovers */
 
 /*
- * EMC on or bypassed: by cost (emc_policy.c). Per window, what the EMC costs
+ * EMC on or bypassed: by cost (emc_policy.c), measured both ways. Sampled
+ * bursts give the classification cycles per key (EMC lookup, search of the
+ * misses, insertion) with the EMC on, and per key (search of them all) with
+ * it bypassed; every VS_EMC_TRIAL_EVERY windows the policy runs one window
+ * the other way (a probe: bypassed while on; a trial: warm, then judged,
+ * while bypassed), timing every burst of it, and keeps the cheaper way when
+ * it wins by more than VS_EMC_AB_NUM / VS_EMC_AB_DEN. This is what decides
+ * once both ways have been measured: at 10k flows and 8 masks the model
+ * below kept the EMC (its 65 % hits each seemed to save a 110-cycle search:
+ * the misses' searches, a few keys per burst) while bypassing it cut
+ * classification from 83 to 47 cycles per key (a search of 32 keys at once
+ * is cheaper per key, and the cache's 512 KiB no longer evict the
+ * subtables).
+ *
+ * Until both are measured, or without timed bursts, a model: per window, what the EMC costs
  * (hashing, signature and key compares, insertions: cycles per key looked
  * up) is weighed against what its hits save (a tuple-space search each:
  * cycles per key searched). Cycles are read with rte_rdtsc() around the
@@ -72,6 +86,8 @@
 #define VS_EMC_HYST_DEN	     8u
 #define VS_EMC_TRIAL_EVERY   32u /* windows bypassed between two trials */
 #define VS_EMC_CONFIRM	     2u	 /* losing windows in a row before a bypass */
+#define VS_EMC_AB_NUM	     1u	 /* measured both ways: the cheaper way by 1/16 wins */
+#define VS_EMC_AB_DEN	     16u
 
 /* What a worker did over one window (the policy's only input). */
 struct vs_emc_win {
@@ -85,6 +101,8 @@ struct vs_emc_win {
 	uint32_t s_tss_keys;
 	uint64_t s_emc_cyc; /* lookup + insertion */
 	uint64_t s_tss_cyc;
+	uint32_t s_keys; /* keys classified by the EMC or the TSS in sampled bursts */
+	uint64_t s_cyc;	 /* their cycles: lookup, search, insertion */
 };
 
 enum vs_emc_mode {
@@ -92,6 +110,7 @@ enum vs_emc_mode {
 	VS_EMC_BYPASS,
 	VS_EMC_TRIAL_WARM, /* trial, first window: warm the cache */
 	VS_EMC_TRIAL,	   /* trial, second window: judged */
+	VS_EMC_PROBE,	   /* on, one window bypassed to measure that way */
 };
 
 /* The policy's state, per worker. */
@@ -103,6 +122,9 @@ struct vs_emc_policy {
 	uint32_t strikes;    /* losing windows in a row while on */
 	uint32_t emc_cyc16;  /* cycles per EMC lookup, in 16ths, averaged (0: not yet) */
 	uint32_t tss_cyc16;  /* cycles per TSS key, in 16ths, averaged (0: not yet) */
+	uint32_t on_cyc16;   /* classification cycles per key with the EMC on, 16ths */
+	uint32_t off_cyc16;  /* the same, bypassed (0: not measured yet) */
+	uint32_t probes;     /* probes started (for tests) */
 	uint32_t trials;     /* trials started (for tests and ctl) */
 	bool pinned;	     /* tests: never bypass (insertion still adapts) */
 };

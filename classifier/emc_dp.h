@@ -105,7 +105,14 @@ vs_emc_sig_match(const struct cls_emc_sig *sg, uint32_t sig)
 static inline bool
 vs_emc_should_lookup(const struct vs_cls_ctx *ctx)
 {
-	return ctx->emc_policy.mode != VS_EMC_BYPASS;
+	return ctx->emc_policy.mode != VS_EMC_BYPASS && ctx->emc_policy.mode != VS_EMC_PROBE;
+}
+
+/* Whether the policy judges by this window: every burst of it is timed. */
+static inline bool
+vs_emc_judging(const struct vs_cls_ctx *ctx)
+{
+	return ctx->emc_policy.mode == VS_EMC_PROBE || ctx->emc_policy.mode == VS_EMC_TRIAL;
 }
 
 /* Close a measurement window: the policy decides, the window starts over. */

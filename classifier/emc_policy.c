@@ -28,6 +28,33 @@ per_key16(uint32_t *avg, uint64_t cyc, uint32_t keys)
 	*avg = v > UINT32_MAX ? UINT32_MAX : (v == 0 ? 1 : (uint32_t)v);
 }
 
+/* Classification cycles per key of the window's sampled bursts, in 16ths;
+ * 0 with too few samples. */
+static uint32_t
+win_cyc16(const struct vs_emc_win *w)
+{
+	uint64_t v;
+
+	if (w->s_keys < VS_EMC_MIN_SAMPLES)
+		return 0;
+	v = w->s_cyc * 16 / w->s_keys;
+	return v > UINT32_MAX ? UINT32_MAX : (v == 0 ? 1 : (uint32_t)v);
+}
+
+/* Averaged over windows like per_key16, from a value already per key. */
+static void
+avg16(uint32_t *avg, uint32_t v)
+{
+	*avg = *avg != 0 ? (uint32_t)(((uint64_t)*avg * 3 + v) / 4) : v;
+}
+
+/* Whether measured cost a beats b by the margin (VS_EMC_AB_NUM / _DEN). */
+static bool
+ab_wins(uint64_t a, uint64_t b)
+{
+	return a * (VS_EMC_AB_DEN + VS_EMC_AB_NUM) < b * VS_EMC_AB_DEN;
+}
+
 /* The window's cost estimates, per key in 16ths of a cycle: measured, or
  * until measured the constant model (the TSS's from this window's
  * subtables scanned per key; none searched: assume 1). */
@@ -54,6 +81,7 @@ vs_emc_policy_step(struct vs_emc_policy *p, const struct vs_emc_win *w)
 {
 	uint32_t ratio = w->lookups != 0 ? (uint32_t)(((uint64_t)w->hits * 256) / w->lookups) : 0;
 	uint64_t cost, saved, emc16, tss16;
+	uint32_t c16 = win_cyc16(w);
 	bool backing_off;
 
 	emc_costs(p, w, &emc16, &tss16);
@@ -62,6 +90,8 @@ vs_emc_policy_step(struct vs_emc_policy *p, const struct vs_emc_win *w)
 	saved = tss16 * w->hits;
 	switch (p->mode) {
 	case VS_EMC_ON:
+		if (c16 != 0)
+			avg16(&p->on_cyc16, c16);
 		if (w->lookups == 0)
 			break;
 		backing_off = ratio < VS_EMC_RATIO_LOW && p->shift < VS_EMC_SHIFT_MAX;
@@ -69,6 +99,19 @@ vs_emc_policy_step(struct vs_emc_policy *p, const struct vs_emc_win *w)
 			p->shift++;
 		else if (ratio >= VS_EMC_RATIO_HIGH && p->shift > 0)
 			p->shift--;
+		/* Once settled and measured on: a probe every
+		 * VS_EMC_TRIAL_EVERY windows measures the other way. */
+		if (!backing_off && !p->pinned && p->on_cyc16 != 0 &&
+		    ++p->idle >= VS_EMC_TRIAL_EVERY) {
+			p->mode = VS_EMC_PROBE;
+			p->idle = 0;
+			p->strikes = 0;
+			p->probes++;
+			break;
+		}
+		/* Measured both ways: the probes decide, not the model. */
+		if (p->on_cyc16 != 0 && p->off_cyc16 != 0)
+			break;
 		/* While insertion still backs off, the hit ratio may yet rise:
 		 * judge once it has settled. */
 		if (!backing_off && !p->pinned &&
@@ -84,7 +127,20 @@ vs_emc_policy_step(struct vs_emc_policy *p, const struct vs_emc_win *w)
 			p->strikes = 0;
 		}
 		break;
+	case VS_EMC_PROBE:
+		/* The probe's window was bypassed: bypass if that was cheaper. */
+		p->mode = VS_EMC_ON;
+		if (c16 == 0)
+			break;
+		p->off_cyc16 = c16;
+		if (ab_wins(p->off_cyc16, p->on_cyc16)) {
+			p->mode = VS_EMC_BYPASS;
+			p->idle = 0;
+		}
+		break;
 	case VS_EMC_BYPASS:
+		if (c16 != 0)
+			avg16(&p->off_cyc16, c16);
 		if (++p->idle >= VS_EMC_TRIAL_EVERY) {
 			/* Warm at 1/1: a working set that fits fills the cache within a
 			 * window; one that thrashes gets its backed-off shift back. */
@@ -101,12 +157,17 @@ vs_emc_policy_step(struct vs_emc_policy *p, const struct vs_emc_win *w)
 		break;
 	case VS_EMC_TRIAL:
 	default:
-		if (w->lookups != 0 &&
-		    saved * VS_EMC_HYST_DEN > cost * (VS_EMC_HYST_DEN + VS_EMC_HYST_NUM)) {
+		p->idle = 0;
+		if (c16 != 0 && p->off_cyc16 != 0) {
+			/* Measured both ways: this window's cost with the EMC
+			 * (warm) against the bypassed windows'. */
+			p->on_cyc16 = c16;
+			p->mode = ab_wins(c16, p->off_cyc16) ? VS_EMC_ON : VS_EMC_BYPASS;
+		} else if (w->lookups != 0 &&
+			   saved * VS_EMC_HYST_DEN > cost * (VS_EMC_HYST_DEN + VS_EMC_HYST_NUM)) {
 			p->mode = VS_EMC_ON;
 		} else {
 			p->mode = VS_EMC_BYPASS;
-			p->idle = 0;
 		}
 		break;
 	}

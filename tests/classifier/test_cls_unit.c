@@ -1099,6 +1099,95 @@ Test(cls_unit, emc_policy_backoff_before_bypass)
 	cr_assert_eq(p.shift, VS_EMC_SHIFT_MAX);
 }
 
+/* Windows with the classification cycles per key measured (s_keys, s_cyc):
+ * with the EMC on, hits of 4096 keys, the model's inputs (emc_cyc per
+ * lookup, tss_cyc per key searched) and on_cyc per key in all; bypassed,
+ * off_cyc per key. A probe or trial window times every burst. */
+static struct vs_emc_win
+win_on(uint32_t hits, uint32_t emc_cyc, uint32_t tss_cyc, uint32_t on_cyc)
+{
+	struct vs_emc_win w = win_emc(4096, hits, emc_cyc, tss_cyc);
+
+	w.s_keys = 256;
+	w.s_cyc = (uint64_t)256 * on_cyc;
+	return w;
+}
+
+static struct vs_emc_win
+win_off(uint32_t off_cyc)
+{
+	struct vs_emc_win w = win_bypassed(4096, off_cyc);
+
+	w.s_keys = 4096;
+	w.s_cyc = (uint64_t)4096 * off_cyc;
+	return w;
+}
+
+/* n windows, each the one the policy's mode makes: bypassed while
+ * bypassed or probing, on otherwise. */
+static void
+run_ab(struct vs_emc_policy *p, const struct vs_emc_win *on, const struct vs_emc_win *off, int n)
+{
+	for (int i = 0; i < n; i++)
+		vs_emc_policy_step(p,
+				   p->mode == VS_EMC_BYPASS || p->mode == VS_EMC_PROBE ? off : on);
+}
+
+Test(cls_unit, emc_policy_measured_both_ways)
+{
+	struct vs_emc_policy p;
+	struct vs_emc_win on, off = win_off(47);
+
+	vs_emc_policy_init(&p);
+	/* 10k flows, 8 masks, as measured (bench/scenarios): 65 % hits, and
+	 * the model says keep the EMC (a lookup 60, a miss's search 110:
+	 * 60 < 0.65 x 110), but classification costs 83 a key with it and 47
+	 * without (32 keys searched at once, the cache's lines out of the
+	 * way). The first probe, after VS_EMC_TRIAL_EVERY windows, bypasses. */
+	on = win_on(2662, 60, 110, 83);
+	run_ab(&p, &on, &off, VS_EMC_TRIAL_EVERY - 1);
+	cr_assert_eq(p.mode, VS_EMC_ON, "the model alone keeps it");
+	cr_assert_eq(p.on_cyc16, 83 * 16);
+	run_ab(&p, &on, &off, 1);
+	cr_assert_eq(p.mode, VS_EMC_PROBE);
+	cr_assert_eq(p.probes, 1);
+	run_ab(&p, &on, &off, 1);
+	cr_assert_eq(p.mode, VS_EMC_BYPASS);
+	cr_assert_eq(p.off_cyc16, 47 * 16);
+	/* Trials find the same and stay bypassed. */
+	run_ab(&p, &on, &off, 3 * (VS_EMC_TRIAL_EVERY + 2));
+	cr_assert_eq(p.mode, VS_EMC_BYPASS);
+	cr_assert_eq(p.trials, 3);
+	cr_assert_eq(p.on_cyc16, 83 * 16, "the judged trial window measured it");
+	/* 1k flows: 22 a key with the EMC; the next trial takes it back, and
+	 * its probes find the bypass dearer. */
+	on = win_on(4090, 20, 110, 22);
+	run_ab(&p, &on, &off, VS_EMC_TRIAL_EVERY + 2);
+	cr_assert_eq(p.mode, VS_EMC_ON);
+	cr_assert_eq(p.trials, 4);
+	run_ab(&p, &on, &off, 3 * (VS_EMC_TRIAL_EVERY + 1));
+	cr_assert_eq(p.mode, VS_EMC_ON);
+	cr_assert_eq(p.probes, 4);
+	/* Within the margin (1/16) the EMC stays: 48 with it, 47 without... */
+	on = win_on(4090, 20, 110, 48);
+	run_ab(&p, &on, &off, 20);
+	p.on_cyc16 = 48 * 16; /* (as the average settles) */
+	run_ab(&p, &on, &off, 2 * (VS_EMC_TRIAL_EVERY + 1));
+	cr_assert_eq(p.mode, VS_EMC_ON);
+	/* ... 52 (11 % more) leaves at the next probe. */
+	on = win_on(4090, 20, 110, 52);
+	p.on_cyc16 = 52 * 16;
+	run_ab(&p, &on, &off, VS_EMC_TRIAL_EVERY + 1);
+	cr_assert_eq(p.mode, VS_EMC_BYPASS);
+	/* Pinned (tests): never probed, never bypassed. */
+	vs_emc_policy_init(&p);
+	p.pinned = true;
+	on = win_on(2662, 60, 110, 83);
+	run_ab(&p, &on, &off, 4 * VS_EMC_TRIAL_EVERY);
+	cr_assert_eq(p.mode, VS_EMC_ON);
+	cr_assert_eq(p.probes, 0);
+}
+
 Test(cls_unit, emc_policy_constants_without_samples)
 {
 	struct vs_emc_policy p;
