@@ -129,6 +129,15 @@ static const struct vs_counter table[] = {
 	WORKER("emc_insert_shift", "nfvswitch_classifier_emc_insert_shift", NULL,
 	       "EMC insertion probability is 1/2^shift (adaptive).", "", true,
 	       cls.emc_insert_shift),
+    WORKER("emc_bypassed", "nfvswitch_classifier_emc_bypassed", NULL,
+	   "1 while the EMC's cost policy bypasses it (trials included).", "", true,
+	   cls.emc_bypassed),
+    WORKER("emc_cycles_on", "nfvswitch_classifier_emc_cycles", "way=\"on\"",
+	   "Classification cycles per key measured with the EMC on (0: not yet).", "cycles", true,
+	   cls.emc_cycles_on),
+    WORKER("emc_cycles_off", "nfvswitch_classifier_emc_cycles", "way=\"bypassed\"",
+	   "Classification cycles per key measured with the EMC bypassed (0: not yet).", "cycles",
+	   true, cls.emc_cycles_off),
 };
 
 /* Index = enum vs_drop_reason; [VS_DROP_NONE] is not a drop and not exported. */

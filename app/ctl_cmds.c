@@ -488,13 +488,15 @@ worker_json(const struct vs_daemon *d, uint16_t i)
 			    json_pack("[s,s,s,s,s,s]", "1", "2-3", "4-7", "8-15", "16-31", "32"));
 	json_object_set_new(
 	    o, "classifier",
-	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:i}", "lookups",
+	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:i, s:b, s:i, s:i}", "lookups",
 		      (json_int_t)w->cls.lookups, "port_fast_hits",
 		      (json_int_t)w->cls.port_fast_hits, "emc_hits", (json_int_t)w->cls.emc_hits,
 		      "tss_hits", (json_int_t)w->cls.tss_hits, "misses",
 		      (json_int_t)w->cls.tss_misses, "emc_inserts", (json_int_t)w->cls.emc_inserts,
 		      "emc_hit_pct", 100.0 * ratio(w->cls.emc_hits, w->cls.lookups),
-		      "emc_insert_shift", w->cls.emc_insert_shift));
+		      "emc_insert_shift", w->cls.emc_insert_shift, "emc_bypassed",
+		      w->cls.emc_bypassed != 0, "emc_cycles_on", w->cls.emc_cycles_on,
+		      "emc_cycles_off", w->cls.emc_cycles_off));
 	json_object_set_new(o, "hit_pct", json_real(100.0 * ratio(hits, w->cls.lookups)));
 	json_object_set_new(o, "drops", drops);
 	json_object_set_new(o, "rxqs", rxqs);

@@ -251,6 +251,11 @@ print_workers(const json_t *workers)
 		       " (%.1f%%)  tss %" PRIu64 "  miss %" PRIu64 "\n",
 		       u64(cls, "lookups"), u64(cls, "port_fast_hits"), u64(cls, "emc_hits"),
 		       dbl(cls, "emc_hit_pct"), u64(cls, "tss_hits"), u64(cls, "misses"));
+		printf("  emc: %s, insert 1/%u; classify cycles/key with it %" PRIu64
+		       ", bypassed %" PRIu64 " (0: not measured yet)\n",
+		       json_is_true(json_object_get(cls, "emc_bypassed")) ? "bypassed" : "on",
+		       1u << (unsigned)u64(cls, "emc_insert_shift"), u64(cls, "emc_cycles_on"),
+		       u64(cls, "emc_cycles_off"));
 		printf("  bursts: 1:%" PRIu64 " 2-3:%" PRIu64 " 4-7:%" PRIu64 " 8-15:%" PRIu64
 		       " 16-31:%" PRIu64 " 32:%" PRIu64 "\n",
 		       (uint64_t)json_integer_value(json_array_get(hist, 0)),

@@ -1541,6 +1541,9 @@ vs_cls_ctx_stats_get(const struct vs_cls_ctx *ctx, struct vs_cls_ctx_stats *out)
 	VS_CLS_CTX_COUNTERS(VS_CLS_CTX_GET_)
 #undef VS_CLS_CTX_GET_
 	out->emc_insert_shift = VS_CLS_CNT_GET(&c->emc_insert_shift);
+	out->emc_bypassed = VS_CLS_CNT_GET(&c->emc_bypassed);
+	out->emc_cycles_on = VS_CLS_CNT_GET(&c->emc_cycles_on);
+	out->emc_cycles_off = VS_CLS_CNT_GET(&c->emc_cycles_off);
 }
 
 uint64_t

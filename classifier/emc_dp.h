@@ -120,7 +120,14 @@ static inline void
 vs_emc_close_window(struct vs_cls_ctx *ctx)
 {
 	vs_emc_policy_step(&ctx->emc_policy, &ctx->emc_win);
-	__atomic_store_n(&ctx->cnt.emc_insert_shift, ctx->emc_policy.shift, __ATOMIC_RELAXED);
+	const struct vs_emc_policy *p = &ctx->emc_policy;
+
+	__atomic_store_n(&ctx->cnt.emc_insert_shift, p->shift, __ATOMIC_RELAXED);
+	__atomic_store_n(&ctx->cnt.emc_bypassed,
+			 (uint32_t)(p->mode != VS_EMC_ON && p->mode != VS_EMC_PROBE),
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&ctx->cnt.emc_cycles_on, (p->on_cyc16 + 8) / 16, __ATOMIC_RELAXED);
+	__atomic_store_n(&ctx->cnt.emc_cycles_off, (p->off_cyc16 + 8) / 16, __ATOMIC_RELAXED);
 	memset(&ctx->emc_win, 0, sizeof(ctx->emc_win));
 }
 

@@ -144,6 +144,12 @@ struct vs_cls_ctx_stats {
 	VS_CLS_CTX_COUNTERS(VS_CLS_CTX_FIELD_)
 #undef VS_CLS_CTX_FIELD_
 	uint32_t emc_insert_shift; /* gauge: current insertion probability is 1/2^shift */
+	/* Gauges of the EMC's cost policy, as of the last window: bypassed
+	 * (trials included) or on (probes included), and the classification
+	 * cycles per key it measured each way (0: not measured yet). */
+	uint32_t emc_bypassed;
+	uint32_t emc_cycles_on;
+	uint32_t emc_cycles_off;
 };
 
 void vs_cls_ctx_stats_get(const struct vs_cls_ctx *ctx, struct vs_cls_ctx_stats *out);

@@ -507,6 +507,8 @@ Test(cls_unit, emc_adaptive_insertion)
 	/* Bypassed: most lookups no longer probe the cache. */
 	cr_assert_lt(st.emc_hits + st.emc_misses, st.lookups / 2);
 	cr_assert_eq(x->emc_policy.mode, VS_EMC_BYPASS);
+	cr_assert_eq(st.emc_bypassed, 1, "the gauge shows the bypass");
+	cr_assert_eq(st.emc_cycles_on, 0, "nothing was timed");
 	/* 16 flows: the cache can help again; a trial (one every
 	 * VS_EMC_TRIAL_EVERY windows) finds so, and insertion recovers. */
 	for (int b = 0; b < 300000 / 32; b++) {
@@ -517,6 +519,7 @@ Test(cls_unit, emc_adaptive_insertion)
 	}
 	vs_cls_ctx_stats_get(x, &st2);
 	cr_assert_eq(st2.emc_insert_shift, 0);
+	cr_assert_eq(st2.emc_bypassed, 0);
 	cr_assert_eq(x->emc_policy.mode, VS_EMC_ON);
 	cr_assert_geq(x->emc_policy.trials, 1);
 	/* Once back on, nearly every lookup hits. */
