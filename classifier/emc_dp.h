@@ -119,9 +119,9 @@ vs_emc_judging(const struct vs_cls_ctx *ctx)
 static inline void
 vs_emc_close_window(struct vs_cls_ctx *ctx)
 {
-	vs_emc_policy_step(&ctx->emc_policy, &ctx->emc_win);
 	const struct vs_emc_policy *p = &ctx->emc_policy;
 
+	vs_emc_policy_step(&ctx->emc_policy, &ctx->emc_win);
 	__atomic_store_n(&ctx->cnt.emc_insert_shift, p->shift, __ATOMIC_RELAXED);
 	__atomic_store_n(&ctx->cnt.emc_bypassed,
 			 (uint32_t)(p->mode != VS_EMC_ON && p->mode != VS_EMC_PROBE),
