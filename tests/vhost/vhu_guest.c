@@ -303,6 +303,11 @@ main(int argc, char **argv)
 				}
 				usleep(1000);
 			}
+			if (!link_up(port)) {
+				/* The switch went away; a new one may connect. */
+				printf("guest: link down after phase %u\n", ph.id);
+				fflush(stdout);
+			}
 			up = false;
 		}
 	}
