@@ -275,7 +275,7 @@ vs_daemon_save(struct vs_daemon *d, const char *path, char *msg, size_t size)
 		return -ENOMEM;
 	}
 	for (i = 0; i < n; i++)
-		tmp.rules[i] = live[i]->spec;
+		vs_cfg_rule_copy(&tmp.rules[i], &live[i]->spec);
 	free(live);
 	/* Written next to it and renamed over it: never a half-written file. */
 	snprintf(tmp_path, sizeof(tmp_path), "%s.tmp", path);

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #define VS_CFG_NAME_MAX	     32	 /* port names, including NUL */
 #define VS_CFG_DEVICE_MAX    512 /* PCI address or vdev devargs */
@@ -257,15 +258,46 @@ struct vs_cfg_action {
 	struct vs_cfg_pos pos;
 };
 
+/*
+ * A rule. actions is the last member: a copy kept for long (the rule layer's
+ * copy of every live rule) is allocated with room for its n_actions only
+ * (vs_cfg_rule_size), so such a copy is read up to actions[n_actions - 1]
+ * and copied or compared with vs_cfg_rule_copy / vs_cfg_rule_same, never as
+ * a whole struct.
+ */
 struct vs_cfg_rule {
-	char name[64];	  /* optional, "" when not given */
-	int32_t priority; /* 0..65535 */
-	struct vs_cfg_match match;
-	struct vs_cfg_action actions[VS_CFG_MAX_ACTIONS];
+	char name[64];	    /* optional, "" when not given */
+	int32_t priority;   /* 0..65535 */
 	uint32_t n_actions; /* >= 1; a lone drop is allowed */
 	bool clear_actions; /* OpenFlow CLEAR_ACTIONS (shown; the tables compose the set) */
 	struct vs_cfg_pos pos;
+	struct vs_cfg_match match;
+	struct vs_cfg_action actions[VS_CFG_MAX_ACTIONS];
 };
+
+/* Bytes of a rule with n actions: its members up to actions[n - 1]. */
+static inline size_t
+vs_cfg_rule_size(uint32_t n_actions)
+{
+	if (n_actions > VS_CFG_MAX_ACTIONS)
+		n_actions = VS_CFG_MAX_ACTIONS;
+	return offsetof(struct vs_cfg_rule, actions) + n_actions * sizeof(struct vs_cfg_action);
+}
+
+/* Copy rule src (its vs_cfg_rule_size bytes) to dst, which has room for them. */
+static inline void
+vs_cfg_rule_copy(struct vs_cfg_rule *dst, const struct vs_cfg_rule *src)
+{
+	memcpy(dst, src, vs_cfg_rule_size(src->n_actions));
+}
+
+/* Whether a and b hold the same bytes, actions beyond n_actions not counted
+ * (rules are built from zeroed memory, so equal rules have equal padding). */
+static inline bool
+vs_cfg_rule_same(const struct vs_cfg_rule *a, const struct vs_cfg_rule *b)
+{
+	return a->n_actions == b->n_actions && memcmp(a, b, vs_cfg_rule_size(a->n_actions)) == 0;
+}
 
 /* ---- sriov ---- */
 enum vs_cfg_tristate { VS_CFG_UNSET = -1, VS_CFG_OFF = 0, VS_CFG_ON = 1 };

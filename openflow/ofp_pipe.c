@@ -993,8 +993,8 @@ drv_same(const struct vs_ofp_pipe *p, const struct vs_ofp_drv *a, const struct v
 {
 	return a->depth == b->depth && a->miss == b->miss && a->levels == b->levels &&
 	       memcmp(a->path, b->path, sizeof(a->path)) == 0 &&
-	       memcmp(drv_spec(p, a), drv_spec(p, b), sizeof(struct vs_cfg_rule)) == 0 &&
-	       a->cookie == b->cookie && a->table_id == b->table_id && a->miss_flow == b->miss_flow;
+	       vs_cfg_rule_same(drv_spec(p, a), drv_spec(p, b)) && a->cookie == b->cookie &&
+	       a->table_id == b->table_id && a->miss_flow == b->miss_flow;
 }
 
 static void

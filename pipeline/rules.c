@@ -33,6 +33,7 @@ struct vs_rule_txn {
 	struct vs_sw_rule *deleted; /* live rules staged for deletion */
 	struct vs_rule_txn_counts counts;
 	struct vs_cls_match *matches; /* scratch: one rule's expansion */
+	struct vs_actions acts;	      /* scratch: one rule's actions, compiled */
 };
 
 static const char *const src_names[VS_RULE_SRC_MAX] = {
@@ -521,10 +522,11 @@ vs_rule_txn_add(struct vs_rule_txn *txn, const struct vs_cfg_rule *spec, enum vs
 	rc = table_grow(rt, rt->n + txn->counts.added + 1);
 	if (rc < 0)
 		return vs_cfg_err(err, rc, spec->pos, label, "%s: out of memory", label);
-	r = calloc(1, sizeof(*r));
+	/* Room for its own actions only (a rule of 16 slots was 1.2 KiB). */
+	r = calloc(1, offsetof(struct vs_sw_rule, spec) + vs_cfg_rule_size(spec->n_actions));
 	if (r == NULL)
 		return vs_cfg_err(err, -ENOMEM, spec->pos, label, "%s: out of memory", label);
-	r->spec = *spec;
+	vs_cfg_rule_copy(&r->spec, spec);
 	r->src = src;
 	if (tiebreak == 0) {
 		tiebreak = rt->next_tb[src];
@@ -533,18 +535,21 @@ vs_rule_txn_add(struct vs_rule_txn *txn, const struct vs_cfg_rule *spec, enum vs
 		rt->next_tb[src] = tiebreak + VS_TB_FILE_STEP;
 	}
 	r->tiebreak = tiebreak;
-	/* libc memory (cache aligned): sanitizers see its lifetime. */
-	if (posix_memalign((void **)&r->acts, RTE_CACHE_LINE_SIZE, sizeof(*r->acts)) != 0) {
-		free(r);
-		return vs_cfg_err(err, -ENOMEM, spec->pos, label, "%s: out of memory", label);
-	}
-	n = vs_rule_compile(spec, 0, port_id_of, sw, r->acts, txn->matches, VS_RULE_MAX_EXPANSION);
+	n = vs_rule_compile(spec, 0, port_id_of, sw, &txn->acts, txn->matches,
+			    VS_RULE_MAX_EXPANSION);
 	if (n < 0) {
-		free(r->acts);
 		free(r);
 		return vs_cfg_err(err, n, spec->pos, label, "%s: does not compile: %s", label,
 				  strerror(-n));
 	}
+	/* libc memory (cache aligned): sanitizers see its lifetime. Room for
+	 * its own actions only. */
+	if (posix_memalign((void **)&r->acts, RTE_CACHE_LINE_SIZE, vs_actions_size(txn->acts.n)) !=
+	    0) {
+		free(r);
+		return vs_cfg_err(err, -ENOMEM, spec->pos, label, "%s: out of memory", label);
+	}
+	memcpy(r->acts, &txn->acts, vs_actions_size(txn->acts.n));
 	r->acts->staged = 1;
 	r->cls = calloc((size_t)n, sizeof(*r->cls));
 	if (r->cls == NULL) {

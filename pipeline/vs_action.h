@@ -12,6 +12,7 @@
 #ifndef VS_ACTION_H
 #define VS_ACTION_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "vs_cls.h"
@@ -51,8 +52,20 @@ struct vs_actions {
 	uint8_t miss_flow;   /* a table-miss flow: its packet-ins say NO_MATCH */
 	uint16_t n;
 	uint16_t n_tx; /* actions that emit packets (output, flood) */
+	/* Last: a list kept by a rule is allocated with its n actions only
+	 * (vs_actions_size); compilation fills a whole struct. */
 	struct vs_action a[VS_CFG_MAX_ACTIONS];
 };
+
+/* Bytes of an action list of n actions (at least one slot: the fast path
+ * may test a[0] before n). */
+static inline size_t
+vs_actions_size(uint16_t n)
+{
+	if (n > VS_CFG_MAX_ACTIONS)
+		n = VS_CFG_MAX_ACTIONS;
+	return offsetof(struct vs_actions, a) + (n != 0 ? n : 1u) * sizeof(struct vs_action);
+}
 
 /* Maximum classifier rules one config rule expands into (30 x 30 ranges). */
 #define VS_RULE_MAX_EXPANSION 900

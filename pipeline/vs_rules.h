@@ -60,7 +60,6 @@ struct vs_sw_rule {
 	uint64_t cookie;	  /* the owner's tag (OpenFlow cookie); 0 for file/ctl */
 	uint8_t table_id;	  /* OpenFlow table (0 for file/ctl) */
 	uint64_t tiebreak;	  /* classifier tiebreak (order among equal priorities) */
-	struct vs_cfg_rule spec;  /* what it is (name, priority, match, actions, pos) */
 	struct vs_actions *acts;  /* compiled; shared by its classifier rules */
 	struct vs_cls_rule **cls; /* its classifier rules (n_cls of them) */
 	uint32_t n_cls;
@@ -75,6 +74,9 @@ struct vs_sw_rule {
 	struct vs_sw_rule *txn_link;
 	struct vs_sw_rule *replaces; /* mod: the rule this one replaces */
 	bool reset_counts;	     /* mod: start from zero */
+	/* What it is (name, priority, match, actions, pos). Last: allocated
+	 * with room for its own actions only (vs_cfg_rule_size). */
+	struct vs_cfg_rule spec;
 };
 
 struct vs_rule_txn;

@@ -724,6 +724,13 @@ Test(reload, saved_runtime_rules_become_the_file, .init = setup, .fini = teardow
 	cr_assert_not_null(back, "%s", err.msg);
 	cr_assert_eq(back->n_rules, 3);
 	cr_assert_str_eq(back->rules[2].name, "rt");
+	/* The rule layer keeps a rule with room for its own actions only:
+	 * both came through to the file. */
+	cr_assert_eq(back->rules[2].n_actions, 2);
+	cr_assert_eq(back->rules[2].actions[0].type, VS_CFG_ACT_SET_ETH_SRC);
+	cr_assert_eq(back->rules[2].actions[0].mac.b[5], 0x0b);
+	cr_assert_eq(back->rules[2].actions[1].type, VS_CFG_ACT_OUTPUT);
+	cr_assert_str_eq(back->rules[2].actions[1].port, "outb");
 	vs_config_free(back);
 	unlink(other);
 	req = json_pack("{s:s, s:[s]}", "cmd", "show", "args", "rules");
