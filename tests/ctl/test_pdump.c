@@ -20,10 +20,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <linux/if_packet.h>
 
 #include <criterion/criterion.h>
 
@@ -105,62 +109,37 @@ stop(pid_t pid)
 	return status;
 }
 
-/* Wait up to timeout_s for pid; its exit code, or -1 after killing it. */
-static int
-wait_for(pid_t pid, int timeout_s)
-{
-	int status, i;
-
-	for (i = 0; i < timeout_s * 20; i++) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-		usleep(50000);
-	}
-	stop(pid);
-	return -1;
-}
-
 #define CFG_FMT                                                                                    \
 	"dpdk: {main_lcore: 0, memory_mb: %u, no_huge: false, in_memory: false,\n"                 \
 	"       file_prefix: %s, log_level: \"*:notice\", extra_args: [\"--no-pci\"]}\n"           \
 	"workers: [{lcore: 1}]\n"                                                                  \
 	"control: {stats_interval_ms: 0, socket: %s}\n"                                            \
 	"ports:\n"                                                                                 \
-	"  - {name: uplink0, type: ethdev,\n"                                                      \
-	"     device: \"net_pcap%u,rx_pcap=%s/in.pcap,infinite_rx=1\"}\n"                          \
+	"  - {name: uplink0, type: ethdev, device: \"net_tap%u,iface=%s\"}\n"                      \
 	"  - {name: sink0, type: ethdev, device: \"net_null%u,no-rx=1\"}\n"                        \
 	"rules:\n"                                                                                 \
 	"  - {name: all, priority: 10, match: {in_port: uplink0}, actions: [{output: sink0}]}\n"
 
 static unsigned dev_id;
+static char tap[16]; /* the uplink: a tap the test writes frames into */
 
 static void
 daemon_up(void)
 {
-	char in[128], gen_log[160], text[2048];
-	char *gen[] = {(char *)env("NFVSWITCH_PCAPGEN_BIN"),
-		       "-o",
-		       in,
-		       "--flows",
-		       "16",
-		       "--count",
-		       "256",
-		       NULL};
+	char text[2048];
 	char *argv[] = {(char *)env("NFVSWITCH_BIN"), "-c", cfg_path, NULL};
 	FILE *f;
 	int i;
 
 	dev_id = 500 + (unsigned)getpid() % 100;
+	snprintf(tap, sizeof(tap), "vspd%u", dev_id);
 	snprintf(dir, sizeof(dir), "/tmp/vs-pdump-XXXXXX");
 	cr_assert_not_null(mkdtemp(dir));
-	snprintf(in, sizeof(in), "%s/in.pcap", dir);
-	snprintf(gen_log, sizeof(gen_log), "%s/gen.log", dir);
 	snprintf(cfg_path, sizeof(cfg_path), "%s/switch.yaml", dir);
 	snprintf(sock, sizeof(sock), "%s/ctl.sock", dir);
 	snprintf(prefix, sizeof(prefix), "vs-pdump-%d", getpid());
 	snprintf(log_path, sizeof(log_path), "%s/daemon.log", dir);
-	cr_assert_eq(wait_for(spawn(gen, gen_log), 30), 0, "pcapgen: %s", slurp(gen_log));
-	snprintf(text, sizeof(text), CFG_FMT, MEMORY_MB, prefix, sock, dev_id, dir, dev_id);
+	snprintf(text, sizeof(text), CFG_FMT, MEMORY_MB, prefix, sock, dev_id, tap, dev_id);
 	f = fopen(cfg_path, "w");
 	cr_assert_not_null(f);
 	fputs(text, f);
@@ -177,6 +156,13 @@ daemon_up(void)
 		usleep(50000);
 	}
 	cr_assert_lt(i, 400, "no control socket after 20 s: %s", slurp(log_path));
+	/* Only the test's frames on the tap: no IPv6 autoconfiguration. */
+	snprintf(text, sizeof(text), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", tap);
+	f = fopen(text, "w");
+	if (f != NULL) {
+		fputs("1\n", f);
+		fclose(f);
+	}
 }
 
 static void
@@ -271,6 +257,46 @@ pcapng_packets(const char *path, uint32_t frame_len, const char *dev, char *ifac
 	return n;
 }
 
+/*
+ * Write 64-byte frames into the tap, one every 2 ms, until dumpcap has
+ * taken CAPTURE_MIN of them and exits. Paced, and stopped when it is done:
+ * DPDK 22.11's pdump lets the capturing process free its mempool while a
+ * worker may still be in the capture callback of the port's last burst
+ * (a disable removes the callback without waiting for the data path), so
+ * a dumpcap that leaves a port under full load can crash its primary
+ * (seen here once in six runs with a net_pcap source replaying at full
+ * rate: a worker segfaulted in rte_pktmbuf_copy). docs/operations.md says
+ * so; this test checks that capture works and the daemon lives on.
+ */
+static int
+feed_until_exit(pid_t cap, int timeout_s)
+{
+	static const uint8_t frame[64] = {0x02, 0,    0,    0,	  0, 0x02, 0x02, 0, 0,	0,  0,
+					  0x01, 0x08, 0x00, /* Ethernet */
+					  0x45, 0,    0,    50,	  0, 0,	   0,	 0, 64, 17, 0,
+					  0,	10,   0,    0,	  1, 10,   0,	 0, 2, /* IPv4 */
+					  0x10, 0x00, 0x20, 0x00, 0, 30,   0,	 0};   /* UDP */
+	struct sockaddr_ll to = {.sll_family = AF_PACKET, .sll_halen = 6};
+	int fd = socket(AF_PACKET, SOCK_RAW, 0), status, i;
+
+	cr_assert_geq(fd, 0, "AF_PACKET socket: %s", strerror(errno));
+	to.sll_ifindex = (int)if_nametoindex(tap);
+	cr_assert_gt(to.sll_ifindex, 0, "no interface %s", tap);
+	memcpy(to.sll_addr, frame, 6);
+	for (i = 0; i < timeout_s * 500; i++) {
+		if (waitpid(cap, &status, WNOHANG) == cap) {
+			close(fd);
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		}
+		/* ENETDOWN until the daemon has the tap up: keep trying. */
+		(void)sendto(fd, frame, sizeof(frame), 0, (const struct sockaddr *)&to, sizeof(to));
+		usleep(2000);
+	}
+	close(fd);
+	stop(cap);
+	return -1;
+}
+
 Test(pdump, dumpcap_captures_the_uplink_of_a_running_daemon)
 {
 	char out[160], cap_log[160], iface[32], names[256], count[16];
@@ -282,9 +308,9 @@ Test(pdump, dumpcap_captures_the_uplink_of_a_running_daemon)
 	cr_assert(find_dumpcap(), "no dpdk-dumpcap in PATH");
 	snprintf(out, sizeof(out), "%s/up.pcapng", dir);
 	snprintf(cap_log, sizeof(cap_log), "%s/dumpcap.log", dir);
-	snprintf(iface, sizeof(iface), "net_pcap%u", dev_id);
+	snprintf(iface, sizeof(iface), "net_tap%u", dev_id);
 	snprintf(count, sizeof(count), "%u", CAPTURE_MIN);
-	rc = wait_for(spawn(argv, cap_log), 60);
+	rc = feed_until_exit(spawn(argv, cap_log), 60);
 	cr_assert_eq(rc, 0, "dpdk-dumpcap exited %d: %s\ndaemon: %s", rc, slurp(cap_log),
 		     slurp(log_path));
 	n = pcapng_packets(out, 64, iface, names, sizeof(names));
