@@ -111,6 +111,20 @@ l4_min_size(uint8_t proto, int ipv6)
 	}
 }
 
+/* Ports (or ICMP type/code) from L4 header h of a protocol l4_min_size
+ * gives a size for. */
+static inline void
+l4_fields(const uint8_t *h, struct vs_flow_key *k)
+{
+	if (k->ip_proto == PROTO_ICMP || k->ip_proto == PROTO_ICMPV6) {
+		k->l4_src = h[0];
+		k->l4_dst = h[1];
+	} else {
+		k->l4_src = rd16(h);
+		k->l4_dst = rd16(h + 2);
+	}
+}
+
 /* Ports (or ICMP type/code) of the L4 header at off. */
 static inline enum vs_parse_outcome
 parse_l4(const struct flow_pkt *p, uint32_t off, int ipv6, struct vs_flow_key *k)
@@ -124,13 +138,7 @@ parse_l4(const struct flow_pkt *p, uint32_t off, int ipv6, struct vs_flow_key *k
 	h = flow_hdr(p, off, size, buf);
 	if (unlikely(h == NULL))
 		return VS_PARSE_L4_TRUNC;
-	if (k->ip_proto == PROTO_ICMP || k->ip_proto == PROTO_ICMPV6) {
-		k->l4_src = h[0];
-		k->l4_dst = h[1];
-	} else {
-		k->l4_src = rd16(h);
-		k->l4_dst = rd16(h + 2);
-	}
+	l4_fields(h, k);
 	return VS_PARSE_OK;
 }
 
@@ -315,13 +323,8 @@ parse_ipv4_fast(const struct rte_mbuf *m, struct vs_flow_key *k)
 	k->ip_proto = proto;
 	memcpy(k->ip_src, ip + 12, 4);
 	memcpy(k->ip_dst, ip + 16, 4);
-	if (proto == PROTO_TCP || proto == PROTO_UDP || proto == PROTO_SCTP) {
-		k->l4_src = rd16(l4);
-		k->l4_dst = rd16(l4 + 2);
-	} else if (proto == PROTO_ICMP) {
-		k->l4_src = l4[0];
-		k->l4_dst = l4[1];
-	}
+	if (need != IPV4_MIN_HDR_SIZE)
+		l4_fields(l4, k);
 	return true;
 }
 
