@@ -131,32 +131,47 @@ vs_emc_close_window(struct vs_cls_ctx *ctx)
 	memset(&ctx->emc_win, 0, sizeof(ctx->emc_win));
 }
 
-/*
- * Look up the n keys listed in idx[]. Hits fill out[]; the misses' indexes go
- * to miss[] (returned count). Hashes are kept in ctx->emc_hash[] by key index
- * for the insertion that follows.
- */
-static inline uint32_t
-vs_emc_lookup_burst(struct vs_cls_ctx *ctx, uint64_t gen, const struct vs_flow_key *keys,
-		    const uint8_t *idx, uint32_t n, const struct vs_cls_rule **out, uint8_t *miss)
+/* Whether keys a and b are the same, every word. */
+static inline bool
+vs_emc_keys_same(const struct vs_flow_key *a, const struct vs_flow_key *b)
+{
+	const vs_flow_word_t *x = vs_flow_key_words(a), *y = vs_flow_key_words(b);
+	uint64_t d = 0;
+
+	for (unsigned i = 0; i < VS_FLOW_KEY_WORDS; i++)
+		d |= x[i] ^ y[i];
+	return d == 0;
+}
+
+/* ways[] mark of a key whose hash is the previous key's (a bit no set has). */
+#define VS_EMC_AS_PREV (1u << 31)
+
+/* The probe and compare passes of vs_emc_lookup_burst; with trains (some key
+ * hashes as the one before it), such a key is first compared with that key
+ * and takes its answer when they are the same. Instantiated both ways so
+ * that a burst of distinct flows pays nothing for it. */
+static __rte_always_inline uint32_t
+vs_emc_probe(struct vs_cls_ctx *ctx, uint64_t gen, const struct vs_flow_key *keys,
+	     const uint8_t *idx, uint32_t n, const struct vs_cls_rule **out, uint8_t *miss,
+	     const bool trains)
 {
 	const uint32_t set_mask = ctx->emc_set_mask;
 	uint32_t ways[VS_CLS_BURST_MAX];
-	uint32_t n_miss = 0, n_hit = 0, run = 0;
+	uint32_t n_miss = 0, n_hit = 0, run = 0, prev_h = 0;
 	const struct vs_cls_rule *run_r = NULL;
+	bool prev_hit = false;
 
-	for (uint32_t j = 0; j < n; j++) {
-		uint8_t i = idx[j];
-		uint32_t h = vs_emc_hash(&keys[i]);
-
-		ctx->emc_hash[i] = h;
-		rte_prefetch0(&ctx->emc_sig[h & set_mask]);
-	}
 	for (uint32_t j = 0; j < n; j++) {
 		uint32_t h = ctx->emc_hash[idx[j]];
 		uint32_t set = h & set_mask;
-		uint32_t m = vs_emc_sig_match(&ctx->emc_sig[set], h | 1);
+		uint32_t m;
 
+		if (trains && j > 0 && h == prev_h) {
+			ways[j] = VS_EMC_AS_PREV;
+			continue;
+		}
+		prev_h = h;
+		m = vs_emc_sig_match(&ctx->emc_sig[set], h | 1);
 		ways[j] = m;
 		if (m != 0) {
 			rte_prefetch0(&ctx->emc_ent[set * VS_EMC_WAYS + __builtin_ctz(m)]);
@@ -166,9 +181,25 @@ vs_emc_lookup_burst(struct vs_cls_ctx *ctx, uint64_t gen, const struct vs_flow_k
 		uint8_t i = idx[j];
 		uint32_t set = ctx->emc_hash[i] & set_mask;
 		const struct cls_emc_sig *sg = &ctx->emc_sig[set];
+		uint32_t m = ways[j];
 		bool hit = false;
 
-		for (uint32_t m = ways[j]; m != 0; m &= m - 1) {
+		if (trains && m == VS_EMC_AS_PREV) {
+			if (likely(vs_emc_keys_same(&keys[i], &keys[idx[j - 1]]))) {
+				/* A miss stays a miss: the tuple search finds the
+				 * rule once for both (its equal-key check). */
+				if (prev_hit) {
+					out[i] = out[idx[j - 1]];
+					run++;
+					n_hit++;
+				} else {
+					miss[n_miss++] = i;
+				}
+				continue;
+			}
+			m = vs_emc_sig_match(sg, ctx->emc_hash[i] | 1);
+		}
+		for (; m != 0; m &= m - 1) {
 			uint32_t w = (uint32_t)__builtin_ctz(m);
 			const struct cls_emc_entry *e = &ctx->emc_ent[set * VS_EMC_WAYS + w];
 
@@ -190,6 +221,8 @@ vs_emc_lookup_burst(struct vs_cls_ctx *ctx, uint64_t gen, const struct vs_flow_k
 				break;
 			}
 		}
+		if (trains)
+			prev_hit = hit;
 		if (hit)
 			n_hit++;
 		else
@@ -199,9 +232,38 @@ vs_emc_lookup_burst(struct vs_cls_ctx *ctx, uint64_t gen, const struct vs_flow_k
 		VS_CLS_CNT_ADD(&ctx->rule_hits[cls_rule_id_of(ctx->cls, run_r)], run);
 	VS_CLS_CNT_ADD(&ctx->cnt.emc_hits, n_hit);
 	VS_CLS_CNT_ADD(&ctx->cnt.emc_misses, n_miss);
-	ctx->emc_win.lookups += n;
 	ctx->emc_win.hits += n_hit;
 	return n_miss;
+}
+
+/*
+ * Look up the n keys listed in idx[]. Hits fill out[]; the misses' indexes go
+ * to miss[] (returned count). Hashes are kept in ctx->emc_hash[] by key index
+ * for the insertion that follows.
+ */
+static inline uint32_t
+vs_emc_lookup_burst(struct vs_cls_ctx *ctx, uint64_t gen, const struct vs_flow_key *keys,
+		    const uint8_t *idx, uint32_t n, const struct vs_cls_rule **out, uint8_t *miss)
+{
+	const uint32_t set_mask = ctx->emc_set_mask;
+	uint32_t prev_h = 0, trains = 0;
+
+	for (uint32_t j = 0; j < n; j++) {
+		uint8_t i = idx[j];
+		uint32_t h = vs_emc_hash(&keys[i]);
+
+		ctx->emc_hash[i] = h;
+		if (j != 0 && h == prev_h) {
+			trains = 1;
+			continue;
+		}
+		prev_h = h;
+		rte_prefetch0(&ctx->emc_sig[h & set_mask]);
+	}
+	ctx->emc_win.lookups += n;
+	if (trains)
+		return vs_emc_probe(ctx, gen, keys, idx, n, out, miss, true);
+	return vs_emc_probe(ctx, gen, keys, idx, n, out, miss, false);
 }
 
 /* Insert the verdicts of the n missed keys, subject to the insertion policy.

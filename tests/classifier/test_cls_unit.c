@@ -11,6 +11,7 @@
 
 #include "cls_priv.h"
 #include "cls_tbl_dp.h"
+#include "emc_dp.h"
 #include "cls_test_util.h"
 #include "vs_cls.h"
 
@@ -1253,6 +1254,155 @@ Test(cls_unit, rule_hits_in_runs)
 	cr_assert_eq(vs_cls_ctx_rule_hits(x, rpb->id), 3 * nb);
 	cr_assert_eq(vs_cls_ctx_rule_hits(x, rea->id), 3 * na);
 	cr_assert_eq(vs_cls_ctx_rule_hits(x, reb->id), 3 * nb);
+	vs_cls_ctx_destroy(x);
+	vs_cls_destroy(c);
+}
+
+/*
+ * Trains: a key equal to the one before it in the burst takes that key's
+ * answer from the EMC probe (emc_dp.h). A train after a miss must miss too
+ * and get its rule from the tuple search, a train after a hit the same rule,
+ * and a train of another key right after one must not take its answer; the
+ * counters count every packet.
+ */
+Test(cls_unit, emc_trains)
+{
+	struct vs_cls *c = mk_cls(0, NULL, NULL, NULL);
+	struct vs_cls_ctx *x = mk_ctx(c, 1024);
+	struct vs_cls_match ma = m_port_dst(1, htonl(0x0a000000), 16);
+	struct vs_cls_match mb = m_port_dst(1, htonl(0x0b000000), 24);
+	struct vs_cls_rule *ra = add1(c, &ma, 1, 0, NULL), *rb = add1(c, &mb, 2, 0, NULL);
+	/* a, b: one flow of rule a / b; c: another flow of rule a; x: no rule */
+	static const char *const bursts[] = {"aaaabbbxxxaa", "aaaacccbbxxa", "cbcbccaaaaaa"};
+	struct vs_cls_ctx_stats st;
+	uint64_t n = 0, na = 0, nb = 0, hits = 0, misses = 0;
+
+	for (unsigned b = 0; b < RTE_DIM(bursts); b++) {
+		const char *p = bursts[b];
+		size_t len = strlen(p);
+		struct vs_flow_key k[16];
+		const struct vs_cls_rule *out[16];
+
+		for (size_t i = 0; i < len; i++) {
+			k[i] = key_of(1, htonl(p[i] == 'a'   ? 0x0a000001u
+					       : p[i] == 'b' ? 0x0b000001u
+					       : p[i] == 'c' ? 0x0a000002u
+							     : 0x0c000001u));
+			out[i] = (const void *)1;
+		}
+		vs_cls_lookup_burst(x, k, (uint16_t)len, out);
+		for (size_t i = 0; i < len; i++) {
+			const struct vs_cls_rule *want = p[i] == 'b' ? rb : p[i] == 'x' ? NULL : ra;
+
+			cr_assert_eq(out[i], want, "burst %u (%s) packet %zu: wrong rule", b, p, i);
+			na += want == ra;
+			nb += want == rb;
+		}
+		n += len;
+		/* Each distinct key misses the first time it is seen. */
+		if (b == 0)
+			misses += len;
+		else if (b == 1)
+			misses += 3, hits += len - 3;
+		else
+			hits += len;
+	}
+	vs_cls_ctx_stats_get(x, &st);
+	cr_assert_eq(st.lookups, n);
+	cr_assert_eq(st.emc_hits, hits);
+	cr_assert_eq(st.emc_misses, misses);
+	cr_assert_eq(vs_cls_ctx_rule_hits(x, ra->id), na);
+	cr_assert_eq(vs_cls_ctx_rule_hits(x, rb->id), nb);
+	vs_cls_ctx_destroy(x);
+	vs_cls_destroy(c);
+}
+
+/* Bit b of key k flipped (b counts from byte 0's least significant bit). */
+static struct vs_flow_key
+key_flip(struct vs_flow_key k, unsigned b)
+{
+	((uint8_t *)&k)[b / 8] ^= (uint8_t)(1u << (b % 8));
+	return k;
+}
+
+/*
+ * Two different keys with the same EMC hash, side by side in a burst: the
+ * second is compared with the first, not taken for it. vs_emc_hash is a
+ * chain of CRCs, linear over GF(2): H(k1) == H(k2) exactly when the hash
+ * difference of k1 ^ k2 is 0. The pair is solved for: k1 in 10.0.0.0/8
+ * (the rule), k2 with the destination's first byte 11 (no rule) and some of
+ * the source address and MAC bits flipped to cancel that difference.
+ */
+Test(cls_unit, emc_trains_hash_collision)
+{
+	struct vs_cls *c = mk_cls(0, NULL, NULL, NULL);
+	struct vs_cls_ctx *x = mk_ctx(c, 1024);
+	struct vs_cls_match ma = m_port_dst(1, htonl(0x0a000000), 8);
+	struct vs_cls_rule *ra = add1(c, &ma, 1, 0, NULL);
+	const unsigned top = offsetof(struct vs_flow_key, ip_dst) * 8; /* 10 -> 11 */
+	struct vs_flow_key k[4];
+	const struct vs_cls_rule *out[4];
+	/* Free bits: the source address and both MACs; rows of an elimination
+	 * carry the set of free bits they combine. */
+	unsigned free_bits[128], n_free = 0;
+	uint32_t row[128], pivot_row[32];
+	__uint128_t set[128], pivot_set[32];
+	bool have[32] = {false};
+	uint32_t h0, want;
+	__uint128_t sol = 0;
+
+	k[0] = key_of(1, htonl(0x0a000001));
+	h0 = vs_emc_hash(&k[0]);
+	for (unsigned b = 0; b < 32; b++)
+		free_bits[n_free++] = offsetof(struct vs_flow_key, ip_src) * 8 + b;
+	for (unsigned b = 0; b < 96; b++)
+		free_bits[n_free++] = offsetof(struct vs_flow_key, eth_dst) * 8 + b;
+	for (unsigned i = 0; i < n_free; i++) {
+		struct vs_flow_key t = key_flip(k[0], free_bits[i]);
+
+		row[i] = vs_emc_hash(&t) ^ h0;
+		set[i] = (__uint128_t)1 << i;
+		for (unsigned p = 0; p < 32 && row[i] != 0; p++) {
+			if (!(row[i] >> p & 1))
+				continue;
+			if (!have[p]) {
+				have[p] = true;
+				pivot_row[p] = row[i];
+				pivot_set[p] = set[i];
+				break;
+			}
+			row[i] ^= pivot_row[p];
+			set[i] ^= pivot_set[p];
+		}
+	}
+	/* Express the top bit's difference in the pivots. */
+	{
+		struct vs_flow_key t = key_flip(k[0], top);
+
+		want = vs_emc_hash(&t) ^ h0;
+	}
+	for (unsigned p = 0; p < 32 && want != 0; p++) {
+		if (!(want >> p & 1))
+			continue;
+		cr_assert(have[p], "the free bits do not span hash bit %u", p);
+		want ^= pivot_row[p];
+		sol ^= pivot_set[p];
+	}
+	k[1] = key_flip(k[0], top);
+	for (unsigned i = 0; i < n_free; i++)
+		if ((sol >> i) & 1)
+			k[1] = key_flip(k[1], free_bits[i]);
+	cr_assert_eq(k[1].ip_dst[0], 11);
+	cr_assert_eq(vs_emc_hash(&k[0]), vs_emc_hash(&k[1]), "the solved keys do not collide");
+	k[2] = k[0];
+	k[3] = k[1];
+	/* First with an empty cache, then with both keys cached. */
+	for (int round = 0; round < 2; round++) {
+		vs_cls_lookup_burst(x, k, 4, out);
+		for (int i = 0; i < 4; i++)
+			cr_assert_eq(out[i], i % 2 ? NULL : ra, "round %d packet %d: wrong rule",
+				     round, i);
+	}
 	vs_cls_ctx_destroy(x);
 	vs_cls_destroy(c);
 }
