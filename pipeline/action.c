@@ -253,6 +253,8 @@ compile_actions(const struct vs_cfg_rule *r, vs_port_lookup_fn lookup, void *arg
 	/* Nothing after the last emission can be observed: trim it. */
 	if (last >= 0)
 		acts->n = (uint16_t)(last + 1);
+	if (acts->n == 1 && acts->a[0].type == VS_ACTION_OUTPUT)
+		acts->out_only = (uint16_t)(acts->a[0].port + 1);
 	return 0;
 }
 

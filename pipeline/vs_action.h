@@ -52,6 +52,9 @@ struct vs_actions {
 	uint8_t miss_flow;   /* a table-miss flow: its packet-ins say NO_MATCH */
 	uint16_t n;
 	uint16_t n_tx; /* actions that emit packets (output, flood) */
+	/* The list is one plain output: its port id + 1 (the fast path sends
+	 * the packets of such rules to one port as one run); 0 otherwise. */
+	uint16_t out_only;
 	/* Last: a list kept by a rule is allocated with its n actions only
 	 * (vs_actions_size); compilation fills a whole struct. */
 	struct vs_action a[VS_CFG_MAX_ACTIONS];

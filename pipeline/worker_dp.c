@@ -1216,16 +1216,27 @@ process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port
 			continue;
 		}
 		acts = r->data;
-		if (acts->n == 1 && acts->a[0].type == VS_ACTION_OUTPUT && acts->a[0].last_tx) {
-			/* One plain output: the packets after it with the same
-			 * rule go out together (port-only rules, one flow). */
+		if (acts->out_only != 0) {
+			/* One plain output: the packets after it whose rules
+			 * are plain outputs to the same port go out together
+			 * (a port-only rule, one flow, or prefixes of one
+			 * next hop); bytes are counted per rule. */
 			uint32_t bytes = rte_pktmbuf_pkt_len(w->pkts[i]);
 			uint16_t j = (uint16_t)(i + 1);
 
-			while (j < n && w->rules[j] == r)
-				bytes += rte_pktmbuf_pkt_len(w->pkts[j++]);
-			w->rule_bytes[r->id] += bytes;
-			emit_run(w, s, acts->a[0].port, in_port, &w->pkts[i], (uint16_t)(j - i));
+			for (;;) {
+				while (j < n && w->rules[j] == r)
+					bytes += rte_pktmbuf_pkt_len(w->pkts[j++]);
+				w->rule_bytes[r->id] += bytes;
+				if (j == n || w->rules[j] == NULL ||
+				    ((const struct vs_actions *)w->rules[j]->data)->out_only !=
+					acts->out_only)
+					break;
+				r = w->rules[j];
+				bytes = rte_pktmbuf_pkt_len(w->pkts[j++]);
+			}
+			emit_run(w, s, (uint16_t)(acts->out_only - 1), in_port, &w->pkts[i],
+				 (uint16_t)(j - i));
 			i = j;
 			continue;
 		}
