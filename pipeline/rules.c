@@ -551,6 +551,8 @@ vs_rule_txn_add(struct vs_rule_txn *txn, const struct vs_cfg_rule *spec, enum vs
 	}
 	memcpy(r->acts, &txn->acts, vs_actions_size(txn->acts.n));
 	r->acts->staged = 1;
+	/* What normal_prepare looks for (the first action). */
+	r->normal = r->acts->n != 0 && r->acts->a[0].type == VS_ACTION_NORMAL;
 	r->cls = calloc((size_t)n, sizeof(*r->cls));
 	if (r->cls == NULL) {
 		free(r->acts);
@@ -760,6 +762,7 @@ list_append(struct vs_rule_table *rt, struct vs_sw_rule *r)
 	rt->tail = r;
 	rt->n++;
 	rt->n_src[r->src]++;
+	rt->n_normal += r->normal;
 }
 
 static void
@@ -776,6 +779,7 @@ list_remove(struct vs_rule_table *rt, struct vs_sw_rule *r)
 	r->prev = r->next = NULL;
 	rt->n--;
 	rt->n_src[r->src]--;
+	rt->n_normal -= r->normal;
 }
 
 int
@@ -784,21 +788,30 @@ vs_rule_txn_commit(struct vs_rule_txn *txn, struct vs_cfg_error *err)
 	static const struct vs_cfg_pos nopos;
 	struct vs_rule_table *rt;
 	struct vs_sw_rule *r, *next;
+	struct vs_switch *sw;
+	uint32_t n_normal;
 	bool carry = false;
 	int rc;
 
 	if (txn == NULL)
 		return vs_cfg_err(err, -EINVAL, nopos, "", "rules: no transaction");
-	rt = &txn->sw->rt;
+	sw = txn->sw;
+	rt = &sw->rt;
+	n_normal = rt->n_normal;
 	for (r = txn->added; r != NULL; r = r->txn_link) {
 		/* From the commit on (and in its failure), the classifier owns
 		 * the action list and frees it with its last rule. */
 		r->acts->staged = 0;
 		carry |= r->replaces != NULL && !r->reset_counts;
+		n_normal += r->normal;
 	}
+	/* Workers prepare normal actions from the first packet of an added
+	 * normal rule on: the count covers it before the rule is published. */
+	__atomic_store_n(&sw->sh.normal_rules, n_normal, __ATOMIC_RELEASE);
 	rc = vs_cls_txn_commit(txn->cls);
 	txn->cls = NULL;
 	if (rc < 0) {
+		__atomic_store_n(&sw->sh.normal_rules, rt->n_normal, __ATOMIC_RELEASE);
 		txn_unwind(txn);
 		txn_free(txn);
 		return vs_cfg_err(err, rc, nopos, "rules",
@@ -832,6 +845,7 @@ vs_rule_txn_commit(struct vs_rule_txn *txn, struct vs_cfg_error *err)
 		list_remove(rt, r);
 		rule_free(r);
 	}
+	__atomic_store_n(&sw->sh.normal_rules, rt->n_normal, __ATOMIC_RELEASE);
 	txn_free(txn);
 	return 0;
 }

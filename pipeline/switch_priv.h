@@ -22,6 +22,7 @@ struct vs_rule_table {
 	struct vs_sw_rule *head, *tail; /* live rules, in the order they became live */
 	uint32_t n;			/* live rules */
 	uint32_t n_src[VS_RULE_SRC_MAX];
+	uint32_t n_normal;	     /* live rules whose first action is normal */
 	struct vs_sw_rule **by_name; /* chains through name_next (named rules only) */
 	struct vs_sw_rule **by_key;  /* chains through key_next: src + priority + match */
 	uint32_t mask;		     /* buckets - 1 (both tables) */

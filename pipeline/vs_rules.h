@@ -74,6 +74,9 @@ struct vs_sw_rule {
 	struct vs_sw_rule *txn_link;
 	struct vs_sw_rule *replaces; /* mod: the rule this one replaces */
 	bool reset_counts;	     /* mod: start from zero */
+	/* Its first action is normal. Kept here: the rule table counts such
+	 * rules when one leaves, and by then its action list may be freed. */
+	bool normal;
 	/* What it is (name, priority, match, actions, pos). Last: allocated
 	 * with room for its own actions only (vs_cfg_rule_size). */
 	struct vs_cfg_rule spec;

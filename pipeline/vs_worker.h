@@ -113,7 +113,11 @@ struct vs_dp_shared {
 	struct rte_rcu_qsbr *qsbr;
 	struct rte_mempool *pool; /* copies for flood / several outputs */
 	bool miss_to_ctl;	  /* table miss -> packet-in ring instead of no_rule */
-	int pktio_off;		  /* offset of struct vs_pktio_meta in an mbuf */
+	/* Rules whose first action is normal, live or being added: while 0,
+	 * workers skip normal_prepare (a normal action that finds nothing
+	 * prepared looks its MACs up itself, so a stale count costs time only). */
+	uint32_t normal_rules;
+	int pktio_off; /* offset of struct vs_pktio_meta in an mbuf */
 	/* VXLAN tunnels (tunnel/tunnel_dp.h); NULL: none. Published by the
 	 * tunnel module, freed after a grace period. */
 	struct vs_tun_dp *tun;

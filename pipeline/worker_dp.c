@@ -1169,6 +1169,7 @@ process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port
 	      uint64_t t, const struct vs_tun_port_dp *tp)
 {
 	struct rte_mbuf *nomatch[VS_BURST];
+	const struct vs_l2_pre *pre = NULL;
 	uint16_t i, n_nomatch = 0;
 	uint64_t bad;
 
@@ -1204,8 +1205,12 @@ process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port
 		tun_keys(w, tp, n);
 	vs_cls_lookup_burst(w->cls_ctx, w->keys, n, w->rules);
 	t = stage_mark(w, VS_STAGE_CLASSIFY, t);
-	if (likely(s->l2 != NULL))
+	/* pre: what normal_prepare worked out, when it ran (rules with a
+	 * normal action exist); a normal action looks up by itself otherwise. */
+	if (s->l2 != NULL && __atomic_load_n(&w->sh->normal_rules, __ATOMIC_RELAXED) != 0) {
 		normal_prepare(w, s, in_port, n);
+		pre = w->l2_pre;
+	}
 	w->l2_n_new = 0;
 	for (i = 0; i < n;) {
 		const struct vs_cls_rule *r = w->rules[i];
@@ -1243,7 +1248,7 @@ process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(w->pkts[i + 1], void *));
 		w->rule_bytes[r->id] += rte_pktmbuf_pkt_len(w->pkts[i]);
-		execute(w, s, in_port, w->pkts[i], acts, s->l2 != NULL ? &w->l2_pre[i] : NULL);
+		execute(w, s, in_port, w->pkts[i], acts, pre != NULL ? &pre[i] : NULL);
 		i++;
 	}
 	if (n_nomatch) {

@@ -18,6 +18,7 @@
 #include <rte_ring.h>
 
 #include "vs_l2.h"
+#include "switch_priv.h"
 #include "vs_switch.h"
 
 #define N_PORTS 4
@@ -200,6 +201,51 @@ Test(l2, unknown_floods_reply_is_unicast_moves_and_ages, .timeout = 30)
 	inject(1, mac_a, mac_b, -1);
 	expect_out(0xd, "a aged: flood again");
 	down();
+}
+
+/*
+ * Workers prepare normal actions (one bulk MAC lookup a burst) only while
+ * the switch has rules whose first action is normal: the count follows
+ * rule changes, and a normal action that finds nothing prepared (a stale
+ * count) still learns and forwards by itself.
+ */
+Test(l2, normal_prepared_only_with_normal_rules, .timeout = 30)
+{
+	static const char *other_yaml =
+	    YAML_HEAD "  - {name: p0, type: ethdev, device: net_ring_p0}\n"
+		      "  - {name: p1, type: ethdev, device: net_ring_p1}\n"
+		      "  - {name: p2, type: ethdev, device: net_ring_p2}\n"
+		      "  - {name: p3, type: ethdev, device: net_ring_p3}\n"
+		      "rules:\n"
+		      "  - {priority: 10, match: {in_port: p0}, actions: [{output: p1}]}\n"
+		      "  - {priority: 20, match: {in_port: p1}, actions: [normal]}\n";
+	struct vs_cfg_error err;
+	struct vs_config *other;
+
+	up(plain_yaml);
+	cr_assert_eq(__atomic_load_n(&sw->sh.normal_rules, __ATOMIC_RELAXED), 4);
+	/* Stale (as between a commit and its count): forwarding is the same. */
+	__atomic_store_n(&sw->sh.normal_rules, 0, __ATOMIC_RELAXED);
+	vs_switch_l2_tick(sw, 1);
+	inject(0, mac_b, mac_a, -1);
+	expect_out(0xe, "unknown b floods, unprepared");
+	cr_assert_eq(vs_switch_l2_tick(sw, 1), 1, "one learn event (a on p0)");
+	inject(1, mac_a, mac_b, -1);
+	expect_out(0x1, "reply to the learned a, unprepared");
+	other = vs_config_load_buf(other_yaml, strlen(other_yaml), "l2b.yaml", &err);
+	cr_assert_not_null(other, "%s", err.msg);
+	cr_assert_eq(vs_switch_apply(sw, other), 0);
+	cr_assert_eq(__atomic_load_n(&sw->sh.normal_rules, __ATOMIC_RELAXED), 1,
+		     "one rule starts with normal after the change (count %u)",
+		     __atomic_load_n(&sw->sh.normal_rules, __ATOMIC_RELAXED));
+	inject(1, mac_a, mac_b, -1);
+	expect_out(0x1, "p1's rule is still normal");
+	inject(0, mac_b, mac_a, -1);
+	expect_out(0x2, "p0's rule is a plain output now");
+	cr_assert_eq(vs_switch_apply(sw, cfg), 0);
+	cr_assert_eq(__atomic_load_n(&sw->sh.normal_rules, __ATOMIC_RELAXED), 4);
+	down();
+	vs_config_free(other);
 }
 
 Test(l2, full_table_floods_and_counts, .timeout = 30)
