@@ -40,7 +40,13 @@ NOTES=()
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
-note() { NOTES+=("$*"); log "note: $*"; }
+# A note is listed once, however many rounds or points give it.
+note() {
+	local n
+	for n in "${NOTES[@]}"; do [ "$n" = "$*" ] && return 0; done
+	NOTES+=("$*")
+	log "note: $*"
+}
 
 rundir_init() {
 	RUNDIR=$(mktemp -d /tmp/nfvswitch-bench.XXXXXX)
