@@ -48,6 +48,28 @@ avg16(uint32_t *avg, uint32_t v)
 	*avg = *avg != 0 ? (uint32_t)(((uint64_t)*avg * 3 + v) / 4) : v;
 }
 
+/* Windows until the next probe or trial. */
+static uint32_t
+every(const struct vs_emc_policy *p)
+{
+	return p->every != 0 ? p->every : VS_EMC_TRIAL_EVERY;
+}
+
+/* A probe or trial kept the mode: wait twice as long for the next one. A
+ * change of mode starts over from VS_EMC_TRIAL_EVERY. */
+static void
+kept(struct vs_emc_policy *p)
+{
+	p->every = every(p) * 2 > VS_EMC_TRIAL_EVERY_MAX ? VS_EMC_TRIAL_EVERY_MAX : every(p) * 2;
+}
+
+static void
+switch_to(struct vs_emc_policy *p, enum vs_emc_mode mode)
+{
+	p->mode = (uint8_t)mode;
+	p->every = VS_EMC_TRIAL_EVERY;
+}
+
 /* Whether measured cost a beats b by the margin (VS_EMC_AB_NUM / _DEN). */
 static bool
 ab_wins(uint64_t a, uint64_t b)
@@ -101,8 +123,7 @@ vs_emc_policy_step(struct vs_emc_policy *p, const struct vs_emc_win *w)
 			p->shift--;
 		/* Once settled and measured on: a probe every
 		 * VS_EMC_TRIAL_EVERY windows measures the other way. */
-		if (!backing_off && !p->pinned && p->on_cyc16 != 0 &&
-		    ++p->idle >= VS_EMC_TRIAL_EVERY) {
+		if (!backing_off && !p->pinned && p->on_cyc16 != 0 && ++p->idle >= every(p)) {
 			p->mode = VS_EMC_PROBE;
 			p->idle = 0;
 			p->strikes = 0;
@@ -119,7 +140,7 @@ vs_emc_policy_step(struct vs_emc_policy *p, const struct vs_emc_win *w)
 			/* Losing windows in a row, so that one slowed by a
 			 * neighbour does not switch alone. */
 			if (++p->strikes >= VS_EMC_CONFIRM) {
-				p->mode = VS_EMC_BYPASS;
+				switch_to(p, VS_EMC_BYPASS);
 				p->idle = 0;
 				p->strikes = 0;
 			}
@@ -134,14 +155,16 @@ vs_emc_policy_step(struct vs_emc_policy *p, const struct vs_emc_win *w)
 			break;
 		p->off_cyc16 = c16;
 		if (ab_wins(p->off_cyc16, p->on_cyc16)) {
-			p->mode = VS_EMC_BYPASS;
+			switch_to(p, VS_EMC_BYPASS);
 			p->idle = 0;
+		} else {
+			kept(p);
 		}
 		break;
 	case VS_EMC_BYPASS:
 		if (c16 != 0)
 			avg16(&p->off_cyc16, c16);
-		if (++p->idle >= VS_EMC_TRIAL_EVERY) {
+		if (++p->idle >= every(p)) {
 			/* Warm at 1/1: a working set that fits fills the cache within a
 			 * window; one that thrashes gets its backed-off shift back. */
 			p->mode = VS_EMC_TRIAL_WARM;
@@ -162,12 +185,18 @@ vs_emc_policy_step(struct vs_emc_policy *p, const struct vs_emc_win *w)
 			/* Measured both ways: this window's cost with the EMC
 			 * (warm) against the bypassed windows'. */
 			p->on_cyc16 = c16;
-			p->mode = ab_wins(c16, p->off_cyc16) ? VS_EMC_ON : VS_EMC_BYPASS;
+			if (ab_wins(c16, p->off_cyc16)) {
+				switch_to(p, VS_EMC_ON);
+			} else {
+				p->mode = VS_EMC_BYPASS;
+				kept(p);
+			}
 		} else if (w->lookups != 0 &&
 			   saved * VS_EMC_HYST_DEN > cost * (VS_EMC_HYST_DEN + VS_EMC_HYST_NUM)) {
-			p->mode = VS_EMC_ON;
+			switch_to(p, VS_EMC_ON);
 		} else {
 			p->mode = VS_EMC_BYPASS;
+			kept(p);
 		}
 		break;
 	}

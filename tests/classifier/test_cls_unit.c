@@ -1017,8 +1017,9 @@ Test(cls_unit, emc_policy_by_cost)
 	cr_assert_eq(p.shift, 0);
 	vs_emc_policy_step(&p, &w);
 	cr_assert_eq(p.mode, VS_EMC_BYPASS);
-	/* The traffic becomes 16 flows: the next trial switches back. */
-	cr_assert_eq(until_trial(&p, 40), VS_EMC_TRIAL_EVERY);
+	/* The traffic becomes 16 flows: the next trial (twice as far: the
+	 * last one kept the bypass) switches back. */
+	cr_assert_eq(until_trial(&p, 40), 2 * VS_EMC_TRIAL_EVERY);
 	w = win_emc(4096, 4080, 20, 40);
 	vs_emc_policy_step(&p, &w);
 	w = win_emc(4096, 4096, 18, 40);
@@ -1137,10 +1138,29 @@ run_ab(struct vs_emc_policy *p, const struct vs_emc_win *on, const struct vs_emc
 				   p->mode == VS_EMC_BYPASS || p->mode == VS_EMC_PROBE ? off : on);
 }
 
+/* Windows run (as run_ab) until *ctr (probes or trials) moves on; the probe
+ * or trial is then run to its end. */
+static int
+until_next(struct vs_emc_policy *p, const struct vs_emc_win *on, const struct vs_emc_win *off,
+	   const uint32_t *ctr)
+{
+	uint32_t was = *ctr;
+	int n = 0;
+
+	while (*ctr == was && n < 100000) {
+		run_ab(p, on, off, 1);
+		n++;
+	}
+	while (p->mode != VS_EMC_ON && p->mode != VS_EMC_BYPASS)
+		run_ab(p, on, off, 1);
+	return n;
+}
+
 Test(cls_unit, emc_policy_measured_both_ways)
 {
 	struct vs_emc_policy p;
 	struct vs_emc_win on, off = win_off(47);
+	uint32_t e = VS_EMC_TRIAL_EVERY;
 
 	vs_emc_policy_init(&p);
 	/* 10k flows, 8 masks, as measured (bench/scenarios): 65 % hits, and
@@ -1158,31 +1178,41 @@ Test(cls_unit, emc_policy_measured_both_ways)
 	run_ab(&p, &on, &off, 1);
 	cr_assert_eq(p.mode, VS_EMC_BYPASS);
 	cr_assert_eq(p.off_cyc16, 47 * 16);
-	/* Trials find the same and stay bypassed. */
-	run_ab(&p, &on, &off, 3 * (VS_EMC_TRIAL_EVERY + 2));
-	cr_assert_eq(p.mode, VS_EMC_BYPASS);
-	cr_assert_eq(p.trials, 3);
+	/* Trials find the same and stay bypassed, each after twice the
+	 * windows of the one before. */
+	for (int t = 1; t <= 3; t++, e *= 2) {
+		cr_assert_eq(until_next(&p, &on, &off, &p.trials), (int)e, "trial %d", t);
+		cr_assert_eq(p.mode, VS_EMC_BYPASS);
+	}
 	cr_assert_eq(p.on_cyc16, 83 * 16, "the judged trial window measured it");
 	/* 1k flows: 22 a key with the EMC; the next trial takes it back, and
-	 * its probes find the bypass dearer. */
+	 * its probes, from VS_EMC_TRIAL_EVERY on again, find the bypass
+	 * dearer. */
 	on = win_on(4090, 20, 110, 22);
-	run_ab(&p, &on, &off, VS_EMC_TRIAL_EVERY + 2);
+	cr_assert_eq(until_next(&p, &on, &off, &p.trials), (int)e);
 	cr_assert_eq(p.mode, VS_EMC_ON);
 	cr_assert_eq(p.trials, 4);
-	run_ab(&p, &on, &off, 3 * (VS_EMC_TRIAL_EVERY + 1));
-	cr_assert_eq(p.mode, VS_EMC_ON);
-	cr_assert_eq(p.probes, 4);
+	e = VS_EMC_TRIAL_EVERY;
+	for (int t = 0; t < 2; t++, e *= 2) {
+		cr_assert_eq(until_next(&p, &on, &off, &p.probes), (int)e, "probe %d", t);
+		cr_assert_eq(p.mode, VS_EMC_ON);
+	}
 	/* Within the margin (1/16) the EMC stays: 48 with it, 47 without... */
 	on = win_on(4090, 20, 110, 48);
-	run_ab(&p, &on, &off, 20);
 	p.on_cyc16 = 48 * 16; /* (as the average settles) */
-	run_ab(&p, &on, &off, 2 * (VS_EMC_TRIAL_EVERY + 1));
+	cr_assert_eq(until_next(&p, &on, &off, &p.probes), (int)e);
 	cr_assert_eq(p.mode, VS_EMC_ON);
+	e *= 2;
 	/* ... 52 (11 % more) leaves at the next probe. */
 	on = win_on(4090, 20, 110, 52);
 	p.on_cyc16 = 52 * 16;
-	run_ab(&p, &on, &off, VS_EMC_TRIAL_EVERY + 1);
+	cr_assert_eq(until_next(&p, &on, &off, &p.probes), (int)e);
 	cr_assert_eq(p.mode, VS_EMC_BYPASS);
+	/* The interval stops growing at VS_EMC_TRIAL_EVERY_MAX. */
+	for (int t = 0; t < 8; t++)
+		until_next(&p, &on, &off, &p.trials);
+	cr_assert_eq(p.mode, VS_EMC_BYPASS);
+	cr_assert_eq(until_next(&p, &on, &off, &p.trials), (int)VS_EMC_TRIAL_EVERY_MAX);
 	/* Pinned (tests): never probed, never bypassed. */
 	vs_emc_policy_init(&p);
 	p.pinned = true;
