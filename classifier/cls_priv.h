@@ -124,7 +124,7 @@ struct vs_emc_policy {
 	uint8_t shift;	     /* insertion probability 1/2^shift */
 	uint8_t saved_shift; /* shift before a trial (which warms at 1/1) */
 	uint32_t idle;	     /* windows since the last probe or trial */
-	uint32_t every;	     /* windows between probes or trials (0: VS_EMC_TRIAL_EVERY) */
+	uint32_t every;	     /* windows between probes or trials */
 	uint32_t strikes;    /* losing windows in a row while on */
 	uint32_t emc_cyc16;  /* cycles per EMC lookup, in 16ths, averaged (0: not yet) */
 	uint32_t tss_cyc16;  /* cycles per TSS key, in 16ths, averaged (0: not yet) */

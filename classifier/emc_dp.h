@@ -143,21 +143,19 @@ vs_emc_keys_same(const struct vs_flow_key *a, const struct vs_flow_key *b)
 	return d == 0;
 }
 
-/* ways[] mark of a key whose hash is the previous key's (a bit no set has). */
-#define VS_EMC_AS_PREV (1u << 31)
-
-/* The probe and compare passes of vs_emc_lookup_burst; with trains (some key
- * hashes as the one before it), such a key is first compared with that key
- * and takes its answer when they are the same. Instantiated both ways so
- * that a burst of distinct flows pays nothing for it. */
+/* The probe and compare passes of vs_emc_lookup_burst. same: a bit per
+ * listed key whose hash is the previous key's (a train of one flow); such a
+ * key is first compared with that key and takes its answer when they are the
+ * same. Instantiated with and without trains, so that a burst of distinct
+ * flows runs no train code. */
 static __rte_always_inline uint32_t
 vs_emc_probe(struct vs_cls_ctx *ctx, uint64_t gen, const struct vs_flow_key *keys,
 	     const uint8_t *idx, uint32_t n, const struct vs_cls_rule **out, uint8_t *miss,
-	     const bool trains)
+	     const bool trains, uint64_t same)
 {
 	const uint32_t set_mask = ctx->emc_set_mask;
 	uint32_t ways[VS_CLS_BURST_MAX];
-	uint32_t n_miss = 0, n_hit = 0, run = 0, prev_h = 0;
+	uint32_t n_miss = 0, n_hit = 0, run = 0;
 	const struct vs_cls_rule *run_r = NULL;
 	bool prev_hit = false;
 
@@ -166,11 +164,8 @@ vs_emc_probe(struct vs_cls_ctx *ctx, uint64_t gen, const struct vs_flow_key *key
 		uint32_t set = h & set_mask;
 		uint32_t m;
 
-		if (trains && j > 0 && h == prev_h) {
-			ways[j] = VS_EMC_AS_PREV;
+		if (trains && ((same >> j) & 1))
 			continue;
-		}
-		prev_h = h;
 		m = vs_emc_sig_match(&ctx->emc_sig[set], h | 1);
 		ways[j] = m;
 		if (m != 0) {
@@ -181,10 +176,12 @@ vs_emc_probe(struct vs_cls_ctx *ctx, uint64_t gen, const struct vs_flow_key *key
 		uint8_t i = idx[j];
 		uint32_t set = ctx->emc_hash[i] & set_mask;
 		const struct cls_emc_sig *sg = &ctx->emc_sig[set];
-		uint32_t m = ways[j];
+		uint32_t m;
 		bool hit = false;
 
-		if (trains && m == VS_EMC_AS_PREV) {
+		if (!trains || !((same >> j) & 1)) {
+			m = ways[j];
+		} else {
 			if (likely(vs_emc_keys_same(&keys[i], &keys[idx[j - 1]]))) {
 				/* A miss stays a miss: the tuple search finds the
 				 * rule once for both (its equal-key check). */
@@ -246,7 +243,8 @@ vs_emc_lookup_burst(struct vs_cls_ctx *ctx, uint64_t gen, const struct vs_flow_k
 		    const uint8_t *idx, uint32_t n, const struct vs_cls_rule **out, uint8_t *miss)
 {
 	const uint32_t set_mask = ctx->emc_set_mask;
-	uint32_t prev_h = 0, trains = 0;
+	uint32_t prev_h = 0;
+	uint64_t same = 0;
 
 	for (uint32_t j = 0; j < n; j++) {
 		uint8_t i = idx[j];
@@ -254,16 +252,16 @@ vs_emc_lookup_burst(struct vs_cls_ctx *ctx, uint64_t gen, const struct vs_flow_k
 
 		ctx->emc_hash[i] = h;
 		if (j != 0 && h == prev_h) {
-			trains = 1;
+			same |= UINT64_C(1) << j;
 			continue;
 		}
 		prev_h = h;
 		rte_prefetch0(&ctx->emc_sig[h & set_mask]);
 	}
 	ctx->emc_win.lookups += n;
-	if (trains)
-		return vs_emc_probe(ctx, gen, keys, idx, n, out, miss, true);
-	return vs_emc_probe(ctx, gen, keys, idx, n, out, miss, false);
+	if (same != 0)
+		return vs_emc_probe(ctx, gen, keys, idx, n, out, miss, true, same);
+	return vs_emc_probe(ctx, gen, keys, idx, n, out, miss, false, 0);
 }
 
 /* Insert the verdicts of the n missed keys, subject to the insertion policy.

@@ -14,6 +14,7 @@ vs_emc_policy_init(struct vs_emc_policy *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->mode = VS_EMC_ON;
+	p->every = VS_EMC_TRIAL_EVERY;
 }
 
 /* Cycles per key in 16ths, as a moving average over windows (weight 1/4), so
@@ -48,19 +49,12 @@ avg16(uint32_t *avg, uint32_t v)
 	*avg = *avg != 0 ? (uint32_t)(((uint64_t)*avg * 3 + v) / 4) : v;
 }
 
-/* Windows until the next probe or trial. */
-static uint32_t
-every(const struct vs_emc_policy *p)
-{
-	return p->every != 0 ? p->every : VS_EMC_TRIAL_EVERY;
-}
-
 /* A probe or trial kept the mode: wait twice as long for the next one. A
  * change of mode starts over from VS_EMC_TRIAL_EVERY. */
 static void
 kept(struct vs_emc_policy *p)
 {
-	p->every = every(p) * 2 > VS_EMC_TRIAL_EVERY_MAX ? VS_EMC_TRIAL_EVERY_MAX : every(p) * 2;
+	p->every = RTE_MIN(p->every * 2, VS_EMC_TRIAL_EVERY_MAX);
 }
 
 static void
@@ -123,7 +117,7 @@ vs_emc_policy_step(struct vs_emc_policy *p, const struct vs_emc_win *w)
 			p->shift--;
 		/* Once settled and measured on: a probe every
 		 * VS_EMC_TRIAL_EVERY windows measures the other way. */
-		if (!backing_off && !p->pinned && p->on_cyc16 != 0 && ++p->idle >= every(p)) {
+		if (!backing_off && !p->pinned && p->on_cyc16 != 0 && ++p->idle >= p->every) {
 			p->mode = VS_EMC_PROBE;
 			p->idle = 0;
 			p->strikes = 0;
@@ -164,7 +158,7 @@ vs_emc_policy_step(struct vs_emc_policy *p, const struct vs_emc_win *w)
 	case VS_EMC_BYPASS:
 		if (c16 != 0)
 			avg16(&p->off_cyc16, c16);
-		if (++p->idle >= every(p)) {
+		if (++p->idle >= p->every) {
 			/* Warm at 1/1: a working set that fits fills the cache within a
 			 * window; one that thrashes gets its backed-off shift back. */
 			p->mode = VS_EMC_TRIAL_WARM;
