@@ -33,6 +33,11 @@
 #                      (default emc,noemc,smc)
 #   --warmup S         seconds before measuring (default 3, quick 1)
 #   --window S         measurement window in seconds (default 5, quick 2)
+#   --no-slice         switch-only, scaling: start and stop each system for
+#                      each measurement instead of starting every system of
+#                      a point once and measuring them in turn while the
+#                      others are stopped (SIGSTOP; the default when memory
+#                      for all of them is free)
 #   --keep             keep the run directory (configs, logs)
 #   --huge             hugepages for every DPDK process (needs about 3 GiB
 #                      free in 2 MiB pages); --no-huge: never. Default: when
@@ -70,6 +75,7 @@ while [ $# -gt 0 ]; do
 	--warmup) WARMUP=$2; shift ;;
 	--window) WINDOW=$2; shift ;;
 	--keep) KEEP=1 ;;
+	--no-slice) SLICE=0 ;;
 	--huge) HUGE=1 ;;
 	-h|--help) usage; exit 0 ;;
 	*) die "unknown option $1 (see --help)" ;;
