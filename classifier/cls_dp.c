@@ -478,6 +478,30 @@ cls_port_fast(const struct cls_snap *s, uint16_t p, uint16_t tci)
 	return pf->rule;
 }
 
+/* A burst whose keys all come from one port that has one rule for every
+ * VLAN (the worker classifies one rx burst at a time; port-only rules):
+ * that rule for each key, its hits counted once. False when the burst is
+ * not one (what was written to out is then overwritten). */
+static inline bool
+cls_port_fast_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s,
+		    const struct vs_flow_key *keys, uint16_t n, const struct vs_cls_rule **out)
+{
+	const uint16_t p = keys[0].in_port;
+	const struct vs_cls_rule *r;
+	uint16_t i;
+
+	if (p >= s->n_port || s->port_fast[p].n_vlan != 0 || (r = s->port_fast[p].rule) == NULL)
+		return false;
+	for (i = 0; i < n && keys[i].in_port == p; i++)
+		out[i] = r;
+	if (i != n)
+		return false;
+	VS_CLS_CNT_ADD(&ctx->rule_hits[r->id], n);
+	VS_CLS_CNT_ADD(&ctx->cnt.lookups, n);
+	VS_CLS_CNT_ADD(&ctx->cnt.port_fast_hits, n);
+	return true;
+}
+
 void
 vs_cls_lookup_burst(struct vs_cls_ctx *ctx, const struct vs_flow_key *keys, uint16_t n,
 		    const struct vs_cls_rule **out)
@@ -498,6 +522,8 @@ vs_cls_lookup_burst(struct vs_cls_ctx *ctx, const struct vs_flow_key *keys, uint
 		return;
 	}
 	s = __atomic_load_n(&cls->snap, __ATOMIC_ACQUIRE);
+	if (n != 0 && cls_port_fast_burst(ctx, s, keys, n, out))
+		return;
 
 	for (uint32_t i = 0; i < n; i++) {
 		uint16_t p = keys[i].in_port;

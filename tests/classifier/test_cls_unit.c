@@ -439,6 +439,67 @@ Test(cls_unit, port_fast_path)
 	vs_cls_destroy(c);
 }
 
+/* A burst from one port whose port rule holds for every VLAN is answered in
+ * one go; a burst that mixes ports, or a port with VLAN rules, key by key:
+ * the same answers and counters either way. */
+Test(cls_unit, port_fast_whole_burst)
+{
+	struct vs_cls *c = mk_cls(0, NULL, NULL, NULL);
+	struct vs_cls_ctx *x = mk_ctx(c, 1024);
+	struct vs_cls_match mp = m_port_only(3), mo = m_port_dst(4, htonl(0x0a000000), 8),
+			    mv = m_port_only(5);
+	struct vs_flow_key keys[32];
+	const struct vs_cls_rule *out[32];
+	struct vs_cls_ctx_stats st;
+	struct vs_cls_rule *rp, *ro, *rv, *r5;
+
+	rp = add1(c, &mp, 10, 0, NULL);
+	ro = add1(c, &mo, 10, 0, NULL);
+	mv.key.vlan_tci = VS_VLAN_PRESENT | 10;
+	mv.mask.vlan_tci = VS_VLAN_PRESENT | VS_VLAN_VID_MASK;
+	rv = add1(c, &mv, 30, 0, NULL);
+	mv = m_port_only(5);
+	r5 = add1(c, &mv, 10, 0, NULL);
+	for (int i = 0; i < 32; i++)
+		keys[i] = key_of(3, htonl(0x0a000001 + (uint32_t)i));
+	vs_cls_lookup_burst(x, keys, 32, out);
+	for (int i = 0; i < 32; i++)
+		cr_assert_eq(out[i], rp, "key %d", i);
+	vs_cls_ctx_stats_get(x, &st);
+	cr_assert_eq(st.port_fast_hits, 32);
+	cr_assert_eq(st.lookups, 32);
+	cr_assert_eq(vs_cls_ctx_rule_hits(x, rp->id), 32);
+	/* The last key from port 4: not its rule, but the TSS's answer. */
+	keys[31] = key_of(4, htonl(0x0a000001));
+	vs_cls_lookup_burst(x, keys, 32, out);
+	for (int i = 0; i < 31; i++)
+		cr_assert_eq(out[i], rp, "key %d", i);
+	cr_assert_eq(out[31], ro);
+	/* The first key from port 4, the others from 3. */
+	keys[31] = keys[0];
+	keys[0] = key_of(4, htonl(0x0a000001));
+	vs_cls_lookup_burst(x, keys, 32, out);
+	cr_assert_eq(out[0], ro);
+	for (int i = 1; i < 32; i++)
+		cr_assert_eq(out[i], rp, "key %d", i);
+	vs_cls_ctx_stats_get(x, &st);
+	cr_assert_eq(st.port_fast_hits, 32 + 31 + 31);
+	cr_assert_eq(st.lookups, 96);
+	cr_assert_eq(vs_cls_ctx_rule_hits(x, rp->id), 32 + 31 + 31);
+	cr_assert_eq(vs_cls_ctx_rule_hits(x, ro->id), 2);
+	/* Port 5 has a VLAN rule: each key by its VLAN. */
+	for (int i = 0; i < 4; i++)
+		keys[i] = key_of(5, htonl(0x0a000001));
+	keys[2].vlan_tci = VS_VLAN_PRESENT | 10;
+	vs_cls_lookup_burst(x, keys, 4, out);
+	cr_assert_eq(out[0], r5);
+	cr_assert_eq(out[1], r5);
+	cr_assert_eq(out[2], rv);
+	cr_assert_eq(out[3], r5);
+	vs_cls_ctx_destroy(x);
+	vs_cls_destroy(c);
+}
+
 Test(cls_unit, emc_generation_invalidation)
 {
 	struct vs_cls *c = mk_cls(0, NULL, NULL, NULL);
