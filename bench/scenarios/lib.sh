@@ -377,6 +377,21 @@ ovs_cache_mode() {
 # Which OVS cache settings a point tries (run.sh --ovs-cache; best taken).
 OVS_CACHE_MODES=${OVS_CACHE_MODES:-emc,noemc,smc}
 
+# ovs_best_cache FN: the running OVS measured at each of OVS_CACHE_MODES
+# (FN PREFIX prints "pps share"), the best kept: RES="PPS SHARE MODE".
+ovs_best_cache() {
+	local fn=$1 m pps share best=n/a bests=n/a bestm=none
+	for m in ${OVS_CACHE_MODES//,/ }; do
+		ovs_cache_mode "$m" || continue
+		read -r pps share <<< "$("$fn" "$OVS_PREFIX")"
+		log "    OVS $m: $(mpps "$pps") Mpps"
+		if [ "$(best_of "$best" "$pps")" != "$best" ]; then
+			best=$pps bests=$share bestm=$m
+		fi
+	done
+	RES="$best $bests $bestm"
+}
+
 # measure_share PREFIX INPORTS OUTPORTS -> "pps share" after $WARMUP s, over
 # $WINDOW s: the rate leaving OUTPORTS and the share of INPORTS' input it is.
 measure_share() {

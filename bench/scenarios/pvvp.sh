@@ -107,16 +107,7 @@ pvvp_measure() { # pvvp_measure SYSTEM (sets RES)
 		done
 		[ $ok = 1 ] && ovs_flows "$RUNDIR/flows.of" && pvvp_wait_b && ovs_add_port p0 1 "$src" || ok=0
 		if [ $ok = 1 ]; then
-			local m pps share best=n/a bests=n/a bestm=none
-			for m in ${OVS_CACHE_MODES//,/ }; do
-				ovs_cache_mode "$m" || continue
-				read -r pps share <<< "$(pvvp_share "$OVS_PREFIX")"
-				log "    OVS $m: $(mpps "$pps") Mpps"
-				if [ "$(best_of "$best" "$pps")" != "$best" ]; then
-					best=$pps bests=$share bestm=$m
-				fi
-			done
-			RES="$best $bests $bestm"
+			ovs_best_cache pvvp_share
 		else
 			note "OVS-DPDK pvvp setup failed"
 		fi

@@ -106,20 +106,11 @@ so_up() {
 # so_sample SYSTEM (sets RES): measure a running system; OVS at each of its
 # cache settings, the best kept.
 so_sample() {
-	local sys=$1 best=n/a bests=n/a bestm="" m pps share
-	if [ "$sys" != ovs ]; then
-		RES=$(so_share "${SO_PFX[$sys]}")
-		return 0
+	if [ "$1" = ovs ]; then
+		ovs_best_cache so_share
+	else
+		RES=$(so_share "${SO_PFX[$1]}")
 	fi
-	for m in ${OVS_CACHE_MODES//,/ }; do
-		ovs_cache_mode "$m" || continue
-		read -r pps share <<< "$(so_share "$OVS_PREFIX")"
-		log "    OVS $m: $(mpps "$pps") Mpps"
-		if [ "$(best_of "$best" "$pps")" != "$best" ]; then
-			best=$pps bests=$share bestm=$m
-		fi
-	done
-	RES="$best $bests ${bestm:-none}"
 }
 
 so_down() { # so_down SYSTEM
