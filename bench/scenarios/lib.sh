@@ -485,30 +485,32 @@ nfv_classifier_yaml() {
 
 # nfv_start CONFIG: start the daemon; fails with its own message when it refuses the config
 nfv_start() {
+	local log="$RUNDIR/nfvswitch${NFV_INST:-}.log" check="$RUNDIR/nfvswitch${NFV_INST:-}-check.log"
+	NFV_PID=""
 	if [ ! -x "$NFVSWITCH" ]; then
 		note "nfvswitch not built ($NFVSWITCH): build the pipe branch (app/) first"
 		return 1
 	fi
-	if ! "$NFVSWITCH" -c "$1" --check > "$RUNDIR/nfvswitch${NFV_INST:-}-check.log" 2>&1; then
-		if grep -qi vhost "$RUNDIR/nfvswitch${NFV_INST:-}-check.log"; then
-			note "nfvswitch refuses vhost ports in this build: $(head -3 "$RUNDIR/nfvswitch${NFV_INST:-}-check.log" | tr '\n' ' ')"
+	if ! "$NFVSWITCH" -c "$1" --check > "$check" 2>&1; then
+		if grep -qi vhost "$check"; then
+			note "nfvswitch refuses vhost ports in this build: $(head -3 "$check" | tr '\n' ' ')"
 		else
-			note "nfvswitch refused the config: $(head -3 "$RUNDIR/nfvswitch${NFV_INST:-}-check.log" | tr '\n' ' ')"
+			note "nfvswitch refused the config: $(head -3 "$check" | tr '\n' ' ')"
 		fi
 		return 1
 	fi
-	taskset -c "$CTRL_CORE,$FWD_LIST" "$NFVSWITCH" -c "$1" > "$RUNDIR/nfvswitch${NFV_INST:-}.log" 2>&1 &
+	taskset -c "$CTRL_CORE,$FWD_LIST" "$NFVSWITCH" -c "$1" > "$log" 2>&1 &
 	NFV_PID=$!
 	PIDS+=("$NFV_PID")
 	# Ready when it says it runs (ports created and started), not at EAL init.
 	local i
 	for i in $(seq 1 300); do
-		grep -q "nfvswitch running" "$RUNDIR/nfvswitch${NFV_INST:-}.log" 2>/dev/null && break
+		grep -q "nfvswitch running" "$log" 2>/dev/null && break
 		if ! kill -0 "$NFV_PID" 2>/dev/null; then
-			if grep -qi vhost "$RUNDIR/nfvswitch${NFV_INST:-}.log"; then
-				note "nfvswitch refused vhost ports: $(grep -i vhost "$RUNDIR/nfvswitch${NFV_INST:-}.log" | head -2 | tr '\n' ' ')"
+			if grep -qi vhost "$log"; then
+				note "nfvswitch refused vhost ports: $(grep -i vhost "$log" | head -2 | tr '\n' ' ')"
 			else
-				note "nfvswitch exited: $(tail -3 "$RUNDIR/nfvswitch${NFV_INST:-}.log" | tr '\n' ' ')"
+				note "nfvswitch exited: $(tail -3 "$log" | tr '\n' ' ')"
 			fi
 			return 1
 		fi
@@ -523,11 +525,11 @@ nfv_start() {
 
 # tx Mpps of port NAME from nfvswitch's own periodic stats lines, averaged over the window
 nfv_measure_from_log() { # nfv_measure_from_log NAME -> pps
-	local from
+	local from log="$RUNDIR/nfvswitch${NFV_INST:-}.log"
 	sleep "$WARMUP"
-	from=$(wc -l < "$RUNDIR/nfvswitch${NFV_INST:-}.log")
+	from=$(wc -l < "$log")
 	sleep "$WINDOW"
-	tail -n +"$((from + 1))" "$RUNDIR/nfvswitch${NFV_INST:-}.log" |
+	tail -n +"$((from + 1))" "$log" |
 		awk -v n="$1" '$1 == "port" && $2 == n { for (i = 3; i < NF; i++) if ($i == "tx") { s += $(i + 1); c++ } }
 			END { if (c) printf "%.0f", s / c * 1e6; else print "n/a" }'
 }

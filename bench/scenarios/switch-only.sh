@@ -59,8 +59,9 @@ so_up() {
 	testpmd)
 		local devs=()
 		for ((i = 0; i < WORKERS; i++)); do devs+=("${srcs[$i]}" "${sinks[$i]}"); done
-		SO_PID[$sys]=""
-		testpmd_start "${devs[@]}" || return 1
+		# a testpmd that started but never got ready is stopped too
+		TP_PID=""
+		testpmd_start "${devs[@]}" || { SO_PID[$sys]=$TP_PID; return 1; }
 		SO_PID[$sys]=$TP_PID
 		SO_PFX[$sys]=$TP_PREFIX ;;
 	ovs)
@@ -94,9 +95,8 @@ so_up() {
 		# the two nfvswitch systems may run side by side (time-sliced)
 		local emc="" inst=""
 		[ "$sys" = nfv-emc0 ] && emc=0 inst=-emc0
-		SO_PID[$sys]=""
 		NFV_INST=$inst NFV_EMC_ENTRIES=$emc nfv_config "$RUNDIR/nfvswitch$inst.yaml" "${ports%$'\n'}" "${rules%$'\n'}"
-		NFV_INST=$inst nfv_start "$RUNDIR/nfvswitch$inst.yaml" || { SO_PID[$sys]=${NFV_PID:-}; return 1; }
+		NFV_INST=$inst nfv_start "$RUNDIR/nfvswitch$inst.yaml" || { SO_PID[$sys]=$NFV_PID; return 1; }
 		SO_PID[$sys]=$NFV_PID
 		SO_PFX[$sys]=$NFV_PREFIX
 		[ "${NFV_TELEMETRY:-0}" = 1 ] || { note "nfvswitch has no telemetry socket: not measured"; return 1; } ;;

@@ -21,6 +21,7 @@ signal.signal(signal.SIGINT, lambda *a: sys.exit(0))
 open(sys.argv[1], "w").write("ready")
 time.sleep(300)' "$ready" &
 pid=$!
+pid2=""
 for _ in $(seq 1 100); do [ -s "$ready" ] && break; sleep 0.1; done
 rm -f "$ready"
 trap 'kill -KILL $pid 2>/dev/null || true' EXIT
@@ -60,9 +61,20 @@ MEM_MB=1 SLICE=0
 
 # Two nfvswitch instances side by side.
 TAG=t1 RUNDIR=$(mktemp -d) CTRL_CORE=0 FWD_CORES=(1)
-trap 'kill -KILL $pid 2>/dev/null || true; rm -rf "$RUNDIR"' EXIT
+trap 'kill -KILL $pid $pid2 2>/dev/null || true; rm -rf "$RUNDIR"' EXIT
 nfv_config "$RUNDIR/a.yaml" "" ""
 NFV_INST=-emc0 nfv_config "$RUNDIR/b.yaml" "" ""
 grep -q "file_prefix: vsb-nfv-t1$" "$RUNDIR/a.yaml" || fail "first instance's prefix"
 grep -q "file_prefix: vsb-nfv-emc0-t1$" "$RUNDIR/b.yaml" || fail "second instance's prefix"
+
+# The second instance refused its config: stopping it leaves the first (a
+# stand-in for it, its pid in NFV_PID) running.
+sleep 300 &
+pid2=$!
+SO_PID[nfvswitch]=$pid2 NFV_PID=$pid2
+WORKERS=1 NCPU=2 BENCH=true NFVSWITCH=/bin/false SO_MASKS=1 SO_PORT_ONLY=() SO_PCAP=/dev/null
+! so_up nfv-emc0 || fail "so_up of a refused config"
+so_down nfv-emc0
+kill -0 "$pid2" 2>/dev/null || fail "stopping the refused second instance stopped the first"
+[ -f "$RUNDIR/nfvswitch-emc0-check.log" ] || fail "the second instance's check log"
 echo ok
