@@ -478,6 +478,26 @@ cls_port_fast(const struct cls_snap *s, uint16_t p, uint16_t tci)
 	return pf->rule;
 }
 
+static inline const struct vs_cls_rule *
+cls_port_rule(const struct cls_snap *s, uint16_t p)
+{
+	return p < s->n_port && s->port_fast[p].n_vlan == 0 ? s->port_fast[p].rule : NULL;
+}
+
+const struct vs_cls_rule *
+vs_cls_port_rule(const struct vs_cls_ctx *ctx, uint16_t in_port)
+{
+	return cls_port_rule(__atomic_load_n(&ctx->cls->snap, __ATOMIC_ACQUIRE), in_port);
+}
+
+void
+vs_cls_port_hits(struct vs_cls_ctx *ctx, const struct vs_cls_rule *r, uint16_t n)
+{
+	VS_CLS_CNT_ADD(&ctx->rule_hits[r->id], n);
+	VS_CLS_CNT_ADD(&ctx->cnt.lookups, n);
+	VS_CLS_CNT_ADD(&ctx->cnt.port_fast_hits, n);
+}
+
 /* A burst whose keys all come from one port that has one rule for every
  * VLAN (the worker classifies one rx burst at a time; port-only rules):
  * that rule for each key, its hits counted once. False when the burst is
@@ -487,18 +507,16 @@ cls_port_fast_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s,
 		    const struct vs_flow_key *keys, uint16_t n, const struct vs_cls_rule **out)
 {
 	const uint16_t p = keys[0].in_port;
-	const struct vs_cls_rule *r;
+	const struct vs_cls_rule *r = cls_port_rule(s, p);
 	uint16_t i;
 
-	if (p >= s->n_port || s->port_fast[p].n_vlan != 0 || (r = s->port_fast[p].rule) == NULL)
+	if (r == NULL)
 		return false;
 	for (i = 0; i < n && keys[i].in_port == p; i++)
 		out[i] = r;
 	if (i != n)
 		return false;
-	VS_CLS_CNT_ADD(&ctx->rule_hits[r->id], n);
-	VS_CLS_CNT_ADD(&ctx->cnt.lookups, n);
-	VS_CLS_CNT_ADD(&ctx->cnt.port_fast_hits, n);
+	vs_cls_port_hits(ctx, r, n);
 	return true;
 }
 
@@ -551,7 +569,6 @@ vs_cls_lookup_burst(struct vs_cls_ctx *ctx, const struct vs_flow_key *keys, uint
 		VS_CLS_CNT_ADD(&ctx->cnt.port_fast_hits, n_port);
 	if (n_pend == 0)
 		return;
-
 	if (ctx->emc_sig == NULL) {
 		n_tss_hit = cls_tss_burst(ctx, s, keys, pend, n_pend, out);
 		VS_CLS_CNT_ADD(&ctx->cnt.tss_hits, n_tss_hit);

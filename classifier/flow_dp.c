@@ -292,39 +292,29 @@ parse_pkt(const struct rte_mbuf *m, struct vs_flow_key *k)
 }
 
 /*
- * The common frame in one step: untagged IPv4 with a 20-byte header, not a
- * fragment, its L4 header inside the datagram and the first segment. Every
- * check comes before the first write, so a frame that fails one is parsed
- * by parse_pkt from a clean key, which then names the problem; a frame
- * taken here gets the key parse_pkt would give it.
+ * The common frame: untagged IPv4 with a 20-byte header, not a fragment,
+ * its L4 header inside the datagram and the first segment. True when m is
+ * one (its IPv4 header at *ip, the L4 header's minimum size in *need); a
+ * frame that is not is left to parse_pkt, which names any problem.
  */
 static inline bool
-parse_ipv4_fast(const struct rte_mbuf *m, struct vs_flow_key *k)
+ipv4_fast_ok(const struct rte_mbuf *m, const uint8_t **ip, uint32_t *need)
 {
 	const uint8_t *h = rte_pktmbuf_mtod(m, const uint8_t *);
-	const uint8_t *ip = h + ETH_HDR_SIZE, *l4 = ip + IPV4_MIN_HDR_SIZE;
+	const uint8_t *i4 = h + ETH_HDR_SIZE;
 	uint32_t seg = RTE_MIN((uint32_t)rte_pktmbuf_data_len(m), rte_pktmbuf_pkt_len(m));
-	uint32_t tot, need;
-	uint8_t proto;
+	uint32_t tot, nd;
 
 	if (unlikely(seg < ETH_HDR_SIZE + IPV4_MIN_HDR_SIZE) || rd16(h + 12) != ETYPE_IPV4 ||
-	    ip[0] != 0x45 || (rd16(ip + 6) & (IPV4_MF | IPV4_OFF_MASK)) != 0)
+	    i4[0] != 0x45 || (rd16(i4 + 6) & (IPV4_MF | IPV4_OFF_MASK)) != 0)
 		return false;
-	tot = rd16(ip + 2);
-	proto = ip[9];
-	need = IPV4_MIN_HDR_SIZE + l4_min_size(proto, 0);
-	if (unlikely(tot < need || ETH_HDR_SIZE + tot > rte_pktmbuf_pkt_len(m) ||
-		     ETH_HDR_SIZE + need > seg))
+	tot = rd16(i4 + 2);
+	nd = IPV4_MIN_HDR_SIZE + l4_min_size(i4[9], 0);
+	if (unlikely(tot < nd || ETH_HDR_SIZE + tot > rte_pktmbuf_pkt_len(m) ||
+		     ETH_HDR_SIZE + nd > seg))
 		return false;
-	memcpy(k->eth_dst, h, 6);
-	memcpy(k->eth_src, h + 6, 6);
-	k->eth_type = ETYPE_IPV4;
-	k->ip_dscp = ip[1] >> 2;
-	k->ip_proto = proto;
-	memcpy(k->ip_src, ip + 12, 4);
-	memcpy(k->ip_dst, ip + 16, 4);
-	if (need != IPV4_MIN_HDR_SIZE)
-		l4_fields(l4, k);
+	*ip = i4;
+	*need = nd;
 	return true;
 }
 
@@ -337,6 +327,34 @@ key_reset(struct vs_flow_key *k, uint16_t in_port)
 	for (i = 0; i < VS_FLOW_KEY_WORDS; i++)
 		w[i] = 0;
 	k->in_port = in_port;
+}
+
+/*
+ * The common frame (ipv4_fast_ok) in one step, its key written whole. Every
+ * check comes before the first write, so a frame that fails one is parsed by
+ * parse_pkt from a clean key; a frame taken here gets the key parse_pkt
+ * would give it.
+ */
+static inline bool
+parse_ipv4_fast(const struct rte_mbuf *m, struct vs_flow_key *k, uint16_t in_port)
+{
+	const uint8_t *h = rte_pktmbuf_mtod(m, const uint8_t *);
+	const uint8_t *ip;
+	uint32_t need;
+
+	if (!ipv4_fast_ok(m, &ip, &need))
+		return false;
+	key_reset(k, in_port);
+	memcpy(k->eth_dst, h, 6);
+	memcpy(k->eth_src, h + 6, 6);
+	k->eth_type = ETYPE_IPV4;
+	k->ip_dscp = ip[1] >> 2;
+	k->ip_proto = ip[9];
+	memcpy(k->ip_src, ip + 12, 4);
+	memcpy(k->ip_dst, ip + 16, 4);
+	if (need != IPV4_MIN_HDR_SIZE)
+		l4_fields(ip + IPV4_MIN_HDR_SIZE, k);
+	return true;
 }
 
 static inline void
@@ -359,9 +377,39 @@ vs_flow_extract_burst(struct rte_mbuf *const *pkts, uint16_t n, uint16_t in_port
 
 		if (i + PREFETCH_AHEAD < n)
 			prefetch_pkt(pkts[i + PREFETCH_AHEAD]);
-		key_reset(&keys[i], in_port);
-		o = likely(parse_ipv4_fast(pkts[i], &keys[i])) ? VS_PARSE_OK
-							       : parse_pkt(pkts[i], &keys[i]);
+		if (likely(parse_ipv4_fast(pkts[i], &keys[i], in_port))) {
+			o = VS_PARSE_OK;
+		} else {
+			key_reset(&keys[i], in_port);
+			o = parse_pkt(pkts[i], &keys[i]);
+		}
+		outcome[i] = (uint8_t)o;
+		bad |= (uint64_t)(o != VS_PARSE_OK) << (i & 63);
+	}
+	return bad;
+}
+
+uint64_t
+vs_flow_check_burst(struct rte_mbuf *const *pkts, uint16_t n, uint8_t *outcome)
+{
+	uint64_t bad = 0;
+	uint16_t i;
+
+	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
+		prefetch_pkt(pkts[i]);
+	for (i = 0; i < n; i++) {
+		enum vs_parse_outcome o = VS_PARSE_OK;
+		const uint8_t *ip;
+		uint32_t need;
+
+		if (i + PREFETCH_AHEAD < n)
+			prefetch_pkt(pkts[i + PREFETCH_AHEAD]);
+		if (unlikely(!ipv4_fast_ok(pkts[i], &ip, &need))) {
+			struct vs_flow_key k;
+
+			key_reset(&k, 0);
+			o = parse_pkt(pkts[i], &k);
+		}
 		outcome[i] = (uint8_t)o;
 		bad |= (uint64_t)(o != VS_PARSE_OK) << (i & 63);
 	}

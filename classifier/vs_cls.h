@@ -121,6 +121,17 @@ void vs_cls_ctx_destroy(struct vs_cls_ctx *ctx);
 void vs_cls_lookup_burst(struct vs_cls_ctx *ctx, const struct vs_flow_key *keys, uint16_t n,
 			 const struct vs_cls_rule **out);
 
+/*
+ * The rule that vs_cls_lookup_burst gives every key of in_port, whatever its
+ * other fields (a port-only rule, and no rule of that port for a VLAN), or
+ * NULL when the answer depends on more than in_port. A caller that takes it
+ * for n packets instead of looking their keys up counts them with
+ * vs_cls_port_hits (lookups, port-fast hits, the rule's hits). Valid for as
+ * long as the rules vs_cls_lookup_burst returns.
+ */
+const struct vs_cls_rule *vs_cls_port_rule(const struct vs_cls_ctx *ctx, uint16_t in_port);
+void vs_cls_port_hits(struct vs_cls_ctx *ctx, const struct vs_cls_rule *r, uint16_t n);
+
 /* ---- statistics (read by the control thread, written only by the owner) --- */
 
 /*

@@ -23,4 +23,12 @@
 uint64_t vs_flow_extract_burst(struct rte_mbuf *const *pkts, uint16_t n, uint16_t in_port,
 			       struct vs_flow_key *keys, uint8_t *outcome);
 
+/*
+ * The checks of vs_flow_extract_burst without the keys, for packets whose
+ * verdict does not depend on their headers (a port whose one rule holds
+ * for every packet): the same outcomes and the same returned mask, at the
+ * cost of reading the headers only.
+ */
+uint64_t vs_flow_check_burst(struct rte_mbuf *const *pkts, uint16_t n, uint8_t *outcome);
+
 #endif /* VS_FLOW_DP_H */

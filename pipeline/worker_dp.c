@@ -1161,6 +1161,76 @@ stage_mark(struct vs_worker *w, enum vs_stage st, uint64_t t)
 	return t1;
 }
 
+/* Frames of the burst whose first segment holds less than VS_L2_PULL bytes
+ * (and more follow) get them pulled up; one that cannot is marked bad (bit
+ * in the returned mask) as hdr_split. */
+static inline uint64_t
+pullup_burst(struct vs_worker *w, uint16_t n, uint64_t bad)
+{
+	for (uint16_t i = 0; i < n; i++)
+		if (unlikely(rte_pktmbuf_data_len(w->pkts[i]) < VS_L2_PULL &&
+			     w->pkts[i]->nb_segs > 1) &&
+		    !(bad & (UINT64_C(1) << i)) && !l2_pullup(w->pkts[i])) {
+			bad |= UINT64_C(1) << i;
+			w->outcome[i] = (uint8_t)VS_DROP_HDR_SPLIT;
+		}
+	return bad;
+}
+
+/* Drop the packets of the burst marked bad, each by its reason in
+ * w->outcome, and close the gaps (in the keys too when keys): returns how
+ * many are left. */
+static __rte_noinline uint16_t
+drop_bad(struct vs_worker *w, uint16_t n, uint64_t bad, bool keys)
+{
+	uint16_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (bad & (UINT64_C(1) << i)) {
+			drop_pkt(w, w->pkts[i], (enum vs_drop_reason)w->outcome[i]);
+			continue;
+		}
+		if (k != i) {
+			w->pkts[k] = w->pkts[i];
+			if (keys)
+				w->keys[k] = w->keys[i];
+		}
+		k++;
+	}
+	return k;
+}
+
+/*
+ * A burst from a port whose one rule takes every packet, whatever its
+ * headers, out of one port (a port-only rule with a single output; as OVS's
+ * simple match for in_port flows): the packets are checked as the parser
+ * would (malformed ones are still dropped by reason) but no key is built
+ * and none is looked up. Returns as process_burst.
+ */
+static uint64_t
+port_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, uint16_t n,
+	   uint64_t t, const struct vs_cls_rule *r)
+{
+	uint64_t bad = vs_flow_check_burst(w->pkts, n, w->outcome);
+	uint32_t bytes = 0;
+
+	bad = pullup_burst(w, n, bad);
+	t = stage_mark(w, VS_STAGE_PARSE, t);
+	if (unlikely(bad != 0)) {
+		n = drop_bad(w, n, bad, false);
+		if (n == 0)
+			return t;
+	}
+	vs_cls_port_hits(w->cls_ctx, r, n);
+	t = stage_mark(w, VS_STAGE_CLASSIFY, t);
+	for (uint16_t i = 0; i < n; i++)
+		bytes += rte_pktmbuf_pkt_len(w->pkts[i]);
+	w->rule_bytes[r->id] += bytes;
+	emit_run(w, s, (uint16_t)(((const struct vs_actions *)r->data)->out_only - 1), in_port,
+		 w->pkts, n);
+	return stage_mark(w, VS_STAGE_ACTIONS, t);
+}
+
 /* t: in a timed burst (VS_STAGE_SAMPLE), the TSC when the burst arrived, and
  * the TSC when done is returned; 0 in the others. tp: the vxlan port the
  * frames were decapsulated from, NULL for others. */
@@ -1173,31 +1243,17 @@ process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port
 	uint16_t i, n_nomatch = 0;
 	uint64_t bad;
 
+	if (likely(tp == NULL)) {
+		const struct vs_cls_rule *r = vs_cls_port_rule(w->cls_ctx, in_port);
+
+		if (r != NULL && ((const struct vs_actions *)r->data)->out_only != 0)
+			return port_burst(w, s, in_port, n, t, r);
+	}
 	bad = vs_flow_extract_burst(w->pkts, n, in_port, w->keys, w->outcome);
-	for (i = 0; i < n; i++)
-		if (unlikely(rte_pktmbuf_data_len(w->pkts[i]) < VS_L2_PULL &&
-			     w->pkts[i]->nb_segs > 1) &&
-		    !(bad & (UINT64_C(1) << i)) && !l2_pullup(w->pkts[i])) {
-			bad |= UINT64_C(1) << i;
-			w->outcome[i] = (uint8_t)VS_DROP_HDR_SPLIT;
-		}
+	bad = pullup_burst(w, n, bad);
 	t = stage_mark(w, VS_STAGE_PARSE, t);
 	if (unlikely(bad != 0)) {
-		/* Drop malformed packets by reason and close the gaps. */
-		uint16_t k = 0;
-
-		for (i = 0; i < n; i++) {
-			if (bad & (UINT64_C(1) << i)) {
-				drop_pkt(w, w->pkts[i], (enum vs_drop_reason)w->outcome[i]);
-				continue;
-			}
-			if (k != i) {
-				w->pkts[k] = w->pkts[i];
-				w->keys[k] = w->keys[i];
-			}
-			k++;
-		}
-		n = k;
+		n = drop_bad(w, n, bad, true);
 		if (n == 0)
 			return t;
 	}

@@ -54,7 +54,7 @@ assert_key_eq(const struct vs_flow_key *got, const struct vs_flow_key *want, con
 static uint8_t
 extract_mbuf(struct rte_mbuf *m, struct vs_flow_key *k)
 {
-	uint8_t o = 0xff;
+	uint8_t o = 0xff, o2;
 	uint64_t mask;
 
 	memset(k, 0xa5, sizeof(*k)); /* the key must be fully rewritten */
@@ -62,6 +62,12 @@ extract_mbuf(struct rte_mbuf *m, struct vs_flow_key *k)
 	cr_assert_lt(o, VS_PARSE_MAX);
 	cr_assert_eq(mask, (uint64_t)(o != VS_PARSE_OK), "mask %#lx for outcome %s",
 		     (unsigned long)mask, vs_parse_outcome_str(o));
+	/* Checking without a key finds what parsing finds (port_burst). */
+	o2 = 0xff;
+	mask = vs_flow_check_burst(&m, 1, &o2);
+	cr_assert_eq(o2, o, "check-only outcome %s, parse %s", vs_parse_outcome_str(o2),
+		     vs_parse_outcome_str(o));
+	cr_assert_eq(mask, (uint64_t)(o != VS_PARSE_OK));
 	rte_pktmbuf_free(m);
 	return o;
 }

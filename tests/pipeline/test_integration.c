@@ -1308,3 +1308,103 @@ Test(integration, jumbo_multi_segment_frames, .timeout = 30)
 	free(st);
 	rte_eal_cleanup();
 }
+
+static const char *wire_yaml =
+    PORTS_YAML "rules:\n"
+	       "  - {name: wire, priority: 5, match: {in_port: in0}, actions: [{output: out1}]}\n";
+static const char *wire_plus_yaml =
+    PORTS_YAML "rules:\n"
+	       "  - {name: wire, priority: 5, match: {in_port: in0}, actions: [{output: out1}]}\n"
+	       "  - {priority: 9, match: {in_port: in0, ip_dst: 10.0.0.1/32}, actions: [drop]}\n";
+
+/*
+ * A port whose one rule sends every packet out of one port (a port-only
+ * rule): the worker checks the frames without building keys (port_burst).
+ * Malformed frames are still dropped by reason, a chain's Ethernet header is
+ * still pulled up (or hdr_split), the rule and the classifier count what went
+ * through, frames leave unchanged; a rule added beside it while running is
+ * obeyed from then on.
+ */
+Test(integration, port_only_rule_checks_frames_without_keys, .timeout = 30)
+{
+	struct vs_switch_stats *st = calloc(1, sizeof(*st));
+	struct rte_mbuf *pkts[MAX_PKTS];
+	struct vs_config *cfg, *plus;
+	struct vs_sw_rule *wire;
+	struct vs_switch *sw;
+	uint64_t rpkts, rbytes, want_bytes = 0;
+	unsigned count[N_PORTS], n = 0, i;
+	uint16_t id = 1;
+
+	eal_up();
+	cfg = load(wire_yaml);
+	plus = load(wire_plus_yaml);
+	sw = switch_up(cfg);
+	n_exp = 0;
+	for (i = 0; i < 10; i++, id++) { /* UDP to several destinations */
+		pkts[n++] = mk_udp(id, (uint8_t)(1 + i % 3), 1000, -1);
+		expect(id, OUT1, K_PLAIN);
+		want_bytes += 64;
+	}
+	for (i = 0; i < 2; i++, id++) { /* not IPv4: the full parser checks them */
+		pkts[n++] = mk_arp(id);
+		expect(id, OUT1, K_ARP);
+		want_bytes += 60;
+	}
+	pkts[n++] = mk_udp(id, 1, 1000, 7); /* tagged */
+	expect(id++, OUT1, K_PLAIN);
+	want_bytes += 68;
+	pkts[n++] = mk_runt();
+	pkts[n++] = mk_bad_ihl(id++);
+	pkts[n++] = mk_udp(id++, 2, 1000, -1);
+	/* UDP header cut after 4 bytes */
+	pkts[n - 1]->pkt_len = pkts[n - 1]->data_len = 14 + 20 + 4;
+	rte_pktmbuf_mtod(pkts[n - 1], uint8_t *)[14 + 3] = 20 + 4;
+	pkts[n++] = mk_runt();
+	inject(pkts, n);
+	wait_processed(sw, n, 13, 4, st);
+	cr_assert_eq(st->drops[VS_DROP_PARSE_RUNT], 2);
+	cr_assert_eq(st->drops[VS_DROP_PARSE_IPV4_IHL], 1);
+	cr_assert_eq(st->drops[VS_DROP_PARSE_L4_TRUNC], 1);
+	memcpy(count, (unsigned[N_PORTS]){0, 0, 13, 0}, sizeof(count));
+	collect_and_check(count);
+
+	/* Chains: the header split after 6 bytes is pulled up and sent; with no
+	 * room to pull it up, hdr_split. */
+	jumbo_bytes(jumbo_in, JUMBO, 2, 5);
+	pkts[0] = jumbo_chain(jumbo_in, JUMBO, 6, false);
+	pkts[1] = jumbo_chain(jumbo_in, JUMBO, 6, true);
+	inject(pkts, 2);
+	wait_processed(sw, n + 2, 14, 5, st);
+	cr_assert_eq(st->drops[VS_DROP_HDR_SPLIT], 1);
+	cr_assert_eq(jumbo_take(2), JUMBO);
+	cr_assert_eq(memcmp(jumbo_out, jumbo_in, JUMBO), 0, "output bytes differ");
+	want_bytes += JUMBO;
+
+	wire = vs_switch_rule_by_name(sw, "wire");
+	cr_assert_not_null(wire);
+	vs_switch_rule_counters(sw, wire, &rpkts, &rbytes);
+	cr_assert_eq(rpkts, 14);
+	cr_assert_eq(rbytes, want_bytes);
+	cr_assert_eq(st->worker[0].cls.lookups, 14);
+	cr_assert_eq(st->worker[0].cls.port_fast_hits, 14);
+	cr_assert_eq(st->worker[0].cls.emc_hits + st->worker[0].cls.tss_hits, 0);
+
+	/* A rule for 10.0.0.1 above it, while running: those are dropped now. */
+	cr_assert_eq(vs_switch_apply(sw, plus), 0);
+	n_exp = 0;
+	send_ones(500, 3, 1);
+	send_ones(600, 2, 2);
+	for (uint16_t k = 600; k < 602; k++)
+		expect(k, OUT1, K_PLAIN);
+	wait_processed(sw, n + 2 + 5, 16, 5 + 3, st);
+	cr_assert_eq(st->drops[VS_DROP_RULE_DROP], 3);
+	memcpy(count, (unsigned[N_PORTS]){0, 0, 2, 0}, sizeof(count));
+	collect_and_check(count);
+
+	vs_switch_destroy(sw);
+	vs_config_free(cfg);
+	vs_config_free(plus);
+	free(st);
+	rte_eal_cleanup();
+}
