@@ -260,10 +260,12 @@ struct cls_snap {
 };
 
 /*
- * An EMC entry is one cache line: flow-key words 0-6, then word 7's only
- * non-zero byte (ip_frag, bits 0-7) with the verdict's address above it
+ * An EMC entry is one cache line: flow-key words 0-6, then word 7's
+ * fragment byte (ip_frag, bits 0-7) with the verdict's address above it
  * (bits 8-63; 0 caches "no rule matched"). Its generation is in the set's
- * signature line.
+ * signature line. Word 7's other bytes, the tunnel fields of a decapsulated
+ * frame, have no room: such keys are never cached (and never hit: their
+ * word 7 differs from every entry's).
  */
 struct cls_emc_entry {
 	uint64_t key[VS_FLOW_KEY_WORDS - 1];

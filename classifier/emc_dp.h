@@ -38,8 +38,8 @@ vs_emc_hash(const struct vs_flow_key *k)
 	const vs_flow_word_t *w = vs_flow_key_words(k);
 	uint32_t a = 0x9e3779b9, b = 0x85ebca6b;
 
-	/* Words 4, 6 and 7 (the high halves of the IPv6 addresses, the
-	 * fragment byte) are folded into 3, 5 and 2, rotated so that equal
+	/* Words 4, 6 and 7 (the high halves of the IPv6 addresses; the
+	 * fragment byte and the tunnel fields) are folded into 3, 5 and 2, rotated so that equal
 	 * halves do not cancel: five CRCs per key instead of eight, in two
 	 * independent chains. A cache index needs no more; the key compare
 	 * decides. */
@@ -286,7 +286,11 @@ vs_emc_insert_burst(struct vs_cls_ctx *ctx, uint64_t gen, const struct vs_flow_k
 		struct cls_emc_entry *base = &ctx->emc_ent[(h & ctx->emc_set_mask) * VS_EMC_WAYS];
 		uint32_t sig = h | 1, way, m;
 
-		if ((ctx->emc_insert_ctr++ & every) != 0) {
+		/* Keys from a tunnel (tun_id / tun_src in word 7) are not cached:
+		 * an entry holds only word 7's fragment byte. */
+		if ((ctx->emc_insert_ctr++ & every) != 0 ||
+		    unlikely((vs_flow_key_words(&keys[i])[VS_FLOW_KEY_WORDS - 1] &
+			      ~CLS_EMC_FRAG_MASK) != 0)) {
 			n_skip++;
 			continue;
 		}

@@ -122,6 +122,11 @@ make_templates(struct diff_state *d)
 			if (rnd(d, 8) == 0)
 				m->ip_frag = 0xff;
 		}
+		if (rnd(d, 6) == 0) { /* rules of a vxlan port: its VNI, a remote */
+			memset(m->tun_id, 0xff, sizeof(m->tun_id));
+			if (rnd(d, 2))
+				memset(m->tun_src, 0xff, sizeof(m->tun_src));
+		}
 		switch (rnd(d, 6)) {
 		case 0:
 			memset(m->eth_dst, 0xff, 6);
@@ -180,6 +185,12 @@ random_key(struct diff_state *d, struct vs_flow_key *k, bool v6)
 		k->ip_dst[3] = (uint8_t)rnd(d, 4);
 	}
 	k->ip_frag = rnd(d, 8) == 0 ? VS_FRAG_FIRST : VS_FRAG_NONE;
+	if (rnd(d, 4) == 0) { /* decapsulated: VNI and remote VTEP, small domains */
+		static const uint8_t remotes[3][4] = {{0, 0, 1, 2}, {0, 0, 1, 3}, {10, 0, 0, 1}};
+
+		k->tun_id[2] = (uint8_t)rnd(d, 3);
+		memcpy(k->tun_src, remotes[rnd(d, 3)], sizeof(k->tun_src));
+	}
 }
 
 static void
@@ -246,9 +257,12 @@ adversarial_key(struct diff_state *d, const struct ref_rule *x, struct vs_flow_k
 	random_key(d, k, rnd(d, 2));
 	for (unsigned i = 0; i < VS_FLOW_KEY_WORDS; i++)
 		kw[i] = (kw[i] & ~mw[i]) | vw[i];
-	/* as the parser leaves them (the decap path alone sets them) */
-	memset(k->tun_id, 0, sizeof(k->tun_id));
-	memset(k->tun_src, 0, sizeof(k->tun_src));
+	/* the tunnel fields the rule does not match: as the parser leaves them
+	 * (the decap path alone sets them) */
+	for (unsigned i = 0; i < sizeof(k->tun_id); i++)
+		k->tun_id[i] &= x->m.mask.tun_id[i];
+	for (unsigned i = 0; i < sizeof(k->tun_src); i++)
+		k->tun_src[i] &= x->m.mask.tun_src[i];
 }
 
 static void
@@ -379,6 +393,16 @@ run_diff(uint64_t seed, bool port_heavy, unsigned rounds, unsigned lookups_per_r
 				adversarial_key(d, &d->live[rnd(d, d->n_live)], &pool[i]);
 			else
 				random_key(d, &pool[i], rnd(d, 2));
+			if (i > 0 && rnd(d, 8) == 0) {
+				/* The previous key from another remote, or not
+				 * from a tunnel: the same inner headers. */
+				static const uint8_t other[2][4] = {{0, 0, 1, 2}, {0, 0, 0, 0}};
+
+				pool[i] = pool[i - 1];
+				memcpy(pool[i].tun_src, other[rnd(d, 2)], sizeof(pool[i].tun_src));
+				if (rnd(d, 2))
+					memset(pool[i].tun_id, 0, sizeof(pool[i].tun_id));
+			}
 			const struct ref_rule *x = ref_lookup(d, &pool[i]);
 
 			expect[i] = x != NULL ? x->r : NULL;
