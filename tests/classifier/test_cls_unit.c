@@ -1532,3 +1532,33 @@ Test(cls_unit, emc_never_caches_tunnel_keys)
 	vs_cls_ctx_destroy(x);
 	vs_cls_destroy(c);
 }
+
+/* The EMC's key compares see every bit: an entry made from a key equals it,
+ * whatever verdict it holds, and no key one bit away from it (word 7's bits
+ * past the fragment byte included: the entry holds none of them); two keys
+ * are the same only when every bit is. */
+Test(cls_unit, emc_compare_every_bit)
+{
+	struct cls_emc_entry e __rte_cache_aligned, f __rte_cache_aligned;
+	struct vs_flow_key k = key_of(3, htonl(0x0a000001)), t;
+
+	memset(k.eth_dst, 0x5a, 6);
+	k.l4_dst = 80;
+	k.ip_frag = VS_FRAG_FIRST;
+	memcpy(e.key, &k, sizeof(e.key));
+	e.last = k.ip_frag | (UINT64_C(0x1234560) << CLS_EMC_RULE_SHIFT);
+	cr_assert(vs_emc_key_eq(&e, &k));
+	cr_assert(vs_emc_keys_same(&k, &k));
+	for (unsigned b = 0; b < sizeof(k) * 8; b++) {
+		t = key_flip(k, b);
+		cr_assert_not(vs_emc_keys_same(&k, &t), "bit %u", b);
+		cr_assert_not(vs_emc_keys_same(&t, &k), "bit %u", b);
+		cr_assert_not(vs_emc_key_eq(&e, &t), "key bit %u", b);
+		f = e;
+		((uint8_t *)&f)[b / 8] ^= (uint8_t)(1u << (b % 8));
+		if (b < (VS_FLOW_KEY_WORDS - 1) * 64 + 8)
+			cr_assert_not(vs_emc_key_eq(&f, &k), "entry bit %u", b);
+		else
+			cr_assert(vs_emc_key_eq(&f, &k), "entry bit %u (the verdict)", b);
+	}
+}
