@@ -132,10 +132,9 @@ huge_auto() {
 	fi
 }
 
-env_describe() {
-	NCPU=$(nproc)
-	CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
-	DPDK_VER=$(pkg-config --modversion libdpdk 2>/dev/null || echo "?")
+# OVS_VER, OVS_DPDK_VER: of the installed ovs-vswitchd (again once ovs_start
+# has installed it, so that the table's header names what ran)
+ovs_describe() {
 	if [ -x "$OVS_VSWITCHD" ]; then
 		OVS_VER=$("$OVS_VSWITCHD" --version 2>/dev/null | head -1 | awk '{print $NF}')
 		OVS_DPDK_VER=$("$OVS_VSWITCHD" --version 2>/dev/null | sed -n 's/^DPDK //p' | head -1)
@@ -143,6 +142,13 @@ env_describe() {
 		OVS_VER="not installed"
 		OVS_DPDK_VER="-"
 	fi
+}
+
+env_describe() {
+	NCPU=$(nproc)
+	CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+	DPDK_VER=$(pkg-config --modversion libdpdk 2>/dev/null || echo "?")
+	ovs_describe
 	# (OVS adds --in-memory, which DPDK refuses with --no-huge, unless --legacy-mem
 	# is given explicitly: see ovs_start.)
 	# Core plan: the forwarding core of every system under test is the same
@@ -310,6 +316,7 @@ ovs_vsctl() { ovs-vsctl --db="unix:$OVS_RUN/db.sock" --timeout=60 "$@"; }
 
 ovs_start() {
 	ensure_pkg "$OVS_VSWITCHD" openvswitch-switch-dpdk || { note "OVS-DPDK not installed"; return 1; }
+	[ "${OVS_VER:-not installed}" != "not installed" ] || ovs_describe
 	OVS_RUN="$RUNDIR/ovs"
 	mkdir -p "$OVS_RUN"
 	export OVS_RUNDIR="$OVS_RUN" OVS_LOGDIR="$OVS_RUN" OVS_DBDIR="$OVS_RUN" OVS_SYSCONFDIR="$OVS_RUN"
