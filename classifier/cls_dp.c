@@ -46,7 +46,7 @@ cls_tss_stage1(const struct cls_tbl *tbl, const struct cls_subtable *st,
 			uint64_t v = w[wi[x]] & msk[x];
 
 			ck[j * nw + x] = v;
-			h = rte_hash_crc_8byte(v, h);
+			h = cls_crc64(v, h);
 		}
 		hv[j] = h;
 		/* Flows behind one prefix share a masked key: look it up once. */

@@ -22,8 +22,28 @@
 #include <sys/queue.h>
 
 #include <rte_common.h>
+#include <rte_hash_crc.h>
+#if defined(RTE_ARCH_X86) && defined(__SSE4_2__)
+#include <nmmintrin.h>
+#endif
 
 #include "vs_cls.h"
+
+/*
+ * CRC32-C of the 8 bytes v, from h: rte_hash_crc_8byte's value. Built for
+ * SSE4.2 (the project's x86 baseline), the instruction itself; DPDK's
+ * function checks at every call which implementation its constructor chose
+ * (a load and a branch per word, five per EMC hash).
+ */
+static inline uint32_t
+cls_crc64(uint64_t v, uint32_t h)
+{
+#if defined(RTE_ARCH_X86) && defined(__SSE4_2__)
+	return (uint32_t)_mm_crc32_u64(h, v);
+#else
+	return rte_hash_crc_8byte(v, h);
+#endif
+}
 
 #define VS_CLS_GEN_INF		 UINT64_MAX
 #define VS_CLS_MAX_SUBTABLES	 1024u /* distinct masks */

@@ -41,6 +41,8 @@
 #include <emmintrin.h>
 #endif
 
+#include "cls_priv.h" /* cls_crc64 */
+
 #define CLS_TBL_WAYS	  8u
 #define CLS_TBL_SEED	  0x9747b28cu
 #define CLS_TBL_OVF	  UINT64_C(1) /* in way 0: the bucket overflowed */
@@ -94,7 +96,7 @@ cls_tbl_hash(const uint64_t *k, uint32_t n)
 	uint32_t h = CLS_TBL_SEED;
 
 	for (uint32_t i = 0; i < n; i++)
-		h = rte_hash_crc_8byte(k[i], h);
+		h = cls_crc64(k[i], h);
 	return h;
 }
 

@@ -44,11 +44,11 @@ vs_emc_hash(const struct vs_flow_key *k)
 	 * rotated so that equal halves do not cancel: five CRCs per key
 	 * instead of eight, in two independent chains. A cache index needs no more; the key compare
 	 * decides. */
-	a = rte_hash_crc_8byte(w[0], a);
-	b = rte_hash_crc_8byte(w[1], b);
-	a = rte_hash_crc_8byte(w[2] ^ (w[7] << 17), a);
-	b = rte_hash_crc_8byte(w[3] ^ ((w[4] << 29) | (w[4] >> 35)), b);
-	a = rte_hash_crc_8byte(w[5] ^ ((w[6] << 29) | (w[6] >> 35)), a);
+	a = cls_crc64(w[0], a);
+	b = cls_crc64(w[1], b);
+	a = cls_crc64(w[2] ^ (w[7] << 17), a);
+	b = cls_crc64(w[3] ^ ((w[4] << 29) | (w[4] >> 35)), b);
+	a = cls_crc64(w[5] ^ ((w[6] << 29) | (w[6] >> 35)), a);
 	return a ^ ((b << 15) | (b >> 17));
 }
 
