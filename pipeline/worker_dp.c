@@ -1200,6 +1200,19 @@ drop_bad(struct vs_worker *w, uint16_t n, uint64_t bad, bool keys)
 	return k;
 }
 
+/* The parser's verdicts on the burst in (bad, w->outcome): chains pulled up,
+ * the parse stage timed, the bad frames dropped (keys: the burst has keys
+ * to keep in step). Returns how many frames are left. */
+static inline uint16_t
+parsed(struct vs_worker *w, uint16_t n, uint64_t bad, bool keys, uint64_t *t)
+{
+	bad = pullup_burst(w, n, bad);
+	*t = stage_mark(w, VS_STAGE_PARSE, *t);
+	if (unlikely(bad != 0))
+		n = drop_bad(w, n, bad, keys);
+	return n;
+}
+
 /*
  * A burst from a port whose one rule takes every packet, whatever its
  * headers, out of one port (a port-only rule with a single output; as OVS's
@@ -1211,16 +1224,11 @@ static uint64_t
 port_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, uint16_t n,
 	   uint64_t t, const struct vs_cls_rule *r)
 {
-	uint64_t bad = vs_flow_check_burst(w->pkts, n, w->outcome);
 	uint32_t bytes = 0;
 
-	bad = pullup_burst(w, n, bad);
-	t = stage_mark(w, VS_STAGE_PARSE, t);
-	if (unlikely(bad != 0)) {
-		n = drop_bad(w, n, bad, false);
-		if (n == 0)
-			return t;
-	}
+	n = parsed(w, n, vs_flow_check_burst(w->pkts, n, w->outcome), false, &t);
+	if (n == 0)
+		return t;
 	vs_cls_port_hits(w->cls_ctx, r, n);
 	t = stage_mark(w, VS_STAGE_CLASSIFY, t);
 	for (uint16_t i = 0; i < n; i++)
@@ -1241,7 +1249,6 @@ process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port
 	struct rte_mbuf *nomatch[VS_BURST];
 	const struct vs_l2_pre *pre = NULL;
 	uint16_t i, n_nomatch = 0;
-	uint64_t bad;
 
 	if (likely(tp == NULL)) {
 		const struct vs_cls_rule *r = vs_cls_port_rule(w->cls_ctx, in_port);
@@ -1249,14 +1256,9 @@ process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port
 		if (r != NULL && ((const struct vs_actions *)r->data)->out_only != 0)
 			return port_burst(w, s, in_port, n, t, r);
 	}
-	bad = vs_flow_extract_burst(w->pkts, n, in_port, w->keys, w->outcome);
-	bad = pullup_burst(w, n, bad);
-	t = stage_mark(w, VS_STAGE_PARSE, t);
-	if (unlikely(bad != 0)) {
-		n = drop_bad(w, n, bad, true);
-		if (n == 0)
-			return t;
-	}
+	n = parsed(w, n, vs_flow_extract_burst(w->pkts, n, in_port, w->keys, w->outcome), true, &t);
+	if (n == 0)
+		return t;
 	if (unlikely(tp != NULL))
 		tun_keys(w, tp, n);
 	vs_cls_lookup_burst(w->cls_ctx, w->keys, n, w->rules);
