@@ -144,6 +144,13 @@ ovs_describe() {
 	fi
 }
 
+# ovs_ensure: OVS-DPDK installed (from the archive when it is not), its
+# version known
+ovs_ensure() {
+	ensure_pkg "$OVS_VSWITCHD" openvswitch-switch-dpdk || return 1
+	[ "${OVS_VER:-not installed}" != "not installed" ] || ovs_describe
+}
+
 env_describe() {
 	NCPU=$(nproc)
 	CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
@@ -315,8 +322,7 @@ OVS_RUN=""
 ovs_vsctl() { ovs-vsctl --db="unix:$OVS_RUN/db.sock" --timeout=60 "$@"; }
 
 ovs_start() {
-	ensure_pkg "$OVS_VSWITCHD" openvswitch-switch-dpdk || { note "OVS-DPDK not installed"; return 1; }
-	[ "${OVS_VER:-not installed}" != "not installed" ] || ovs_describe
+	ovs_ensure || { note "OVS-DPDK not installed"; return 1; }
 	OVS_RUN="$RUNDIR/ovs"
 	mkdir -p "$OVS_RUN"
 	export OVS_RUNDIR="$OVS_RUN" OVS_LOGDIR="$OVS_RUN" OVS_DBDIR="$OVS_RUN" OVS_SYSCONFDIR="$OVS_RUN"
