@@ -490,12 +490,19 @@ vs_cls_port_rule(const struct vs_cls_ctx *ctx, uint16_t in_port)
 	return cls_port_rule(__atomic_load_n(&ctx->cls->snap, __ATOMIC_ACQUIRE), in_port);
 }
 
-void
-vs_cls_port_hits(struct vs_cls_ctx *ctx, const struct vs_cls_rule *r, uint16_t n)
+static inline void
+cls_port_hits(struct vs_cls_ctx *ctx, const struct vs_cls_rule *r, uint16_t n)
 {
 	VS_CLS_CNT_ADD(&ctx->rule_hits[r->id], n);
 	VS_CLS_CNT_ADD(&ctx->cnt.lookups, n);
 	VS_CLS_CNT_ADD(&ctx->cnt.port_fast_hits, n);
+}
+
+void
+vs_cls_port_hits(struct vs_cls_ctx *ctx, const struct vs_cls_rule *r, uint16_t n)
+{
+	cls_port_hits(ctx, r, n);
+	VS_CLS_CNT_ADD(&ctx->cnt.port_fast_keyless, n);
 }
 
 /* A burst whose keys all come from one port that has one rule for every
@@ -516,7 +523,7 @@ cls_port_fast_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s,
 		out[i] = r;
 	if (i != n)
 		return false;
-	vs_cls_port_hits(ctx, r, n);
+	cls_port_hits(ctx, r, n);
 	return true;
 }
 

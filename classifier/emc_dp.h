@@ -315,11 +315,12 @@ vs_emc_insert_burst(struct vs_cls_ctx *ctx, uint64_t gen, const struct vs_flow_k
 		struct cls_emc_entry *base = &ctx->emc_ent[(h & ctx->emc_set_mask) * VS_EMC_WAYS];
 		uint32_t sig = h | 1, way, m;
 
-		/* Keys from a tunnel (tun_id / tun_src in word 7) are not cached:
-		 * an entry holds only word 7's fragment byte. */
-		if ((ctx->emc_insert_ctr++ & every) != 0 ||
-		    unlikely((vs_flow_key_words(&keys[i])[VS_FLOW_KEY_WORDS - 1] &
-			      ~CLS_EMC_FRAG_MASK) != 0)) {
+		/* Keys from a tunnel (tun_id / tun_src in word 7) are not cached
+		 * (an entry holds only word 7's fragment byte), nor do they take
+		 * a turn of the insertion policy's 1 in 2^shift. */
+		if (unlikely((vs_flow_key_words(&keys[i])[VS_FLOW_KEY_WORDS - 1] &
+			      ~CLS_EMC_FRAG_MASK) != 0) ||
+		    (ctx->emc_insert_ctr++ & every) != 0) {
 			n_skip++;
 			continue;
 		}

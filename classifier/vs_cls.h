@@ -127,7 +127,8 @@ void vs_cls_lookup_burst(struct vs_cls_ctx *ctx, const struct vs_flow_key *keys,
  * NULL when the answer depends on more than in_port. A caller that takes it
  * for n packets instead of looking their keys up counts them with
  * vs_cls_port_hits (lookups, port-fast hits, the rule's hits). Valid for as
- * long as the rules vs_cls_lookup_burst returns.
+ * long as the rules vs_cls_lookup_burst returns. Those packets also count
+ * as port_fast_keyless.
  */
 const struct vs_cls_rule *vs_cls_port_rule(const struct vs_cls_ctx *ctx, uint16_t in_port);
 void vs_cls_port_hits(struct vs_cls_ctx *ctx, const struct vs_cls_rule *r, uint16_t n);
@@ -142,10 +143,11 @@ void vs_cls_port_hits(struct vs_cls_ctx *ctx, const struct vs_cls_rule *r, uint1
 #define VS_CLS_CTX_COUNTERS(X)                                                                     \
 	X(lookups, "Keys looked up by the classifier.")                                            \
 	X(port_fast_hits, "Lookups answered by the in_port(+VLAN)-only fast path.")                \
+	X(port_fast_keyless, "Port fast-path hits of whole bursts taken without flow keys.")       \
 	X(emc_hits, "Lookups answered by the exact-match cache.")                                  \
 	X(emc_misses, "Exact-match cache lookups that missed.")                                    \
 	X(emc_inserts, "Flows inserted into the exact-match cache.")                               \
-	X(emc_insert_skips, "EMC insertions skipped by the adaptive insertion policy.")            \
+	X(emc_insert_skips, "EMC insertions skipped: by the insertion policy, or tunnel keys.")    \
 	X(tss_hits, "EMC misses resolved by the tuple-space subtables.")                           \
 	X(tss_misses, "Lookups no rule matched.")                                                  \
 	X(subtable_probes, "Subtable lookups done (one per key and subtable searched).")

@@ -1388,6 +1388,7 @@ Test(integration, port_only_rule_checks_frames_without_keys, .timeout = 30)
 	cr_assert_eq(rbytes, want_bytes);
 	cr_assert_eq(st->worker[0].cls.lookups, 14);
 	cr_assert_eq(st->worker[0].cls.port_fast_hits, 14);
+	cr_assert_eq(st->worker[0].cls.port_fast_keyless, 14, "the bursts were not taken keyless");
 	cr_assert_eq(st->worker[0].cls.emc_hits + st->worker[0].cls.tss_hits, 0);
 
 	/* A rule for 10.0.0.1 above it, while running: those are dropped now. */
@@ -1399,6 +1400,7 @@ Test(integration, port_only_rule_checks_frames_without_keys, .timeout = 30)
 		expect(k, OUT1, K_PLAIN);
 	wait_processed(sw, n + 2 + 5, 16, 5 + 3, st);
 	cr_assert_eq(st->drops[VS_DROP_RULE_DROP], 3);
+	cr_assert_eq(st->worker[0].cls.port_fast_keyless, 14, "keyless with a rule above it");
 	memcpy(count, (unsigned[N_PORTS]){0, 0, 2, 0}, sizeof(count));
 	collect_and_check(count);
 
