@@ -18,6 +18,7 @@
  * IPv4 one is.
  */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -25,6 +26,9 @@
 #include <rte_common.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
+#if defined(RTE_ARCH_X86)
+#include <tmmintrin.h>
+#endif
 
 #include "vs_flow_dp.h"
 
@@ -329,6 +333,50 @@ key_reset(struct vs_flow_key *k, uint16_t in_port)
 	k->in_port = in_port;
 }
 
+#if defined(RTE_ARCH_X86) && defined(__SSSE3__)
+/*
+ * The key of a frame ipv4_fast_ok took whose protocol has ports (TCP, UDP,
+ * SCTP), written whole from two 16-byte loads of its headers: Ethernet
+ * addresses from bytes 0-15, addresses and ports from bytes 22-37 (the IPv4
+ * header's TTL on), each shuffled into place with the ports turned to host
+ * order; five stores instead of zeroing the line and writing ten fields.
+ */
+static inline void
+flow_key_ipv4_ports(struct vs_flow_key *k, const uint8_t *h, const uint8_t *ip, uint16_t in_port)
+{
+	const __m128i l2 = _mm_loadu_si128((const __m128i *)(const void *)h);
+	const __m128i l3 = _mm_loadu_si128((const __m128i *)(const void *)(ip + 8));
+	/* Key bytes 8-23: eth_dst, eth_src (l2 0-11), l4_src, l4_dst (l3 12-15, swapped). */
+	const __m128i eth = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, -1, -1, -1, -1);
+	const __m128i ports =
+	    _mm_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 13, 12, 15, 14);
+	/* Key bytes 24-39 and 40-55: the first 4 bytes of ip_src, ip_dst. */
+	const __m128i src =
+	    _mm_setr_epi8(4, 5, 6, 7, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+	const __m128i dst =
+	    _mm_setr_epi8(8, 9, 10, 11, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+	vs_flow_word_t *w = vs_flow_key_words_rw(k);
+	uint8_t *b = (uint8_t *)k;
+
+	_Static_assert(offsetof(struct vs_flow_key, eth_type) == 4 &&
+			   offsetof(struct vs_flow_key, ip_proto) == 6 &&
+			   offsetof(struct vs_flow_key, ip_dscp) == 7 &&
+			   offsetof(struct vs_flow_key, eth_dst) == 8 &&
+			   offsetof(struct vs_flow_key, l4_src) == 20 &&
+			   offsetof(struct vs_flow_key, ip_src) == 24 &&
+			   offsetof(struct vs_flow_key, ip_dst) == 40,
+		       "the layout flow_key_ipv4_ports writes");
+
+	w[0] = (uint64_t)in_port | ((uint64_t)ETYPE_IPV4 << 32) | ((uint64_t)ip[9] << 48) |
+	       ((uint64_t)(ip[1] >> 2) << 56);
+	_mm_storeu_si128((__m128i *)(void *)(b + 8),
+			 _mm_or_si128(_mm_shuffle_epi8(l2, eth), _mm_shuffle_epi8(l3, ports)));
+	_mm_storeu_si128((__m128i *)(void *)(b + 24), _mm_shuffle_epi8(l3, src));
+	_mm_storeu_si128((__m128i *)(void *)(b + 40), _mm_shuffle_epi8(l3, dst));
+	w[7] = 0;
+}
+#endif
+
 /*
  * The common frame (ipv4_fast_ok) in one step, its key written whole. Every
  * check comes before the first write, so a frame that fails one is parsed by
@@ -344,6 +392,12 @@ parse_ipv4_fast(const struct rte_mbuf *m, struct vs_flow_key *k, uint16_t in_por
 
 	if (!ipv4_fast_ok(m, &ip, &need))
 		return false;
+#if defined(RTE_ARCH_X86) && defined(__SSSE3__)
+	if (likely(ip[9] == PROTO_UDP || ip[9] == PROTO_TCP || ip[9] == PROTO_SCTP)) {
+		flow_key_ipv4_ports(k, h, ip, in_port);
+		return true;
+	}
+#endif
 	key_reset(k, in_port);
 	memcpy(k->eth_dst, h, 6);
 	memcpy(k->eth_src, h + 6, 6);
