@@ -237,6 +237,7 @@ struct vs_worker {
 	uint64_t tsc;	     /* when the last busy queue's work ended (or the loop began) */
 	uint64_t stage_ctr;  /* busy poll loops (VS_STAGE_SAMPLE) */
 	uint64_t pending_tx; /* bit id: txb[id] holds packets */
+	bool chained;	     /* the burst in hand may hold chained mbufs */
 	struct vs_flow_key keys[VS_BURST];
 	struct rte_mbuf *pkts[VS_BURST];
 	const struct vs_cls_rule *rules[VS_BURST];

@@ -720,6 +720,7 @@ packet_outs(struct vs_worker *w, const struct vs_snapshot *s)
 
 		while (i < n_table && vs_pktio_meta_of(table[i], w->sh->pktio_off)->in_port == in)
 			w->pkts[k++] = table[i++];
+		w->chained = true;
 		process_burst(w, s, in, k, 0, NULL);
 	}
 	if (n > 0)
@@ -1163,10 +1164,13 @@ stage_mark(struct vs_worker *w, enum vs_stage st, uint64_t t)
 
 /* Frames of the burst whose first segment holds less than VS_L2_PULL bytes
  * (and more follow) get them pulled up; one that cannot is marked bad (bit
- * in the returned mask) as hdr_split. */
+ * in the returned mask) as hdr_split. Nothing to do for a burst the rx loop
+ * saw no chain in (w->chained). */
 static inline uint64_t
 pullup_burst(struct vs_worker *w, uint16_t n, uint64_t bad)
 {
+	if (likely(!w->chained))
+		return bad;
 	for (uint16_t i = 0; i < n; i++)
 		if (unlikely(rte_pktmbuf_data_len(w->pkts[i]) < VS_L2_PULL &&
 			     w->pkts[i]->nb_segs > 1) &&
@@ -1428,6 +1432,7 @@ vs_worker_poll(struct vs_worker *w)
 		for (i = 0; i < nq; i++) {
 			struct vs_port *port = s->ports[rxq[i].port];
 			uint64_t bytes = 0, t0 = w->tsc, t1 = 0, t2;
+			uint16_t segs = 0;
 
 			if (!(s->ready_mask & (UINT64_C(1) << rxq[i].port)))
 				continue;
@@ -1438,8 +1443,11 @@ vs_worker_poll(struct vs_worker *w)
 				continue;
 			t1 = stage_mark(w, VS_STAGE_RX, t1);
 			w->stats.bursts[31 - __builtin_clz(n)]++;
-			for (j = 0; j < n; j++)
+			for (j = 0; j < n; j++) {
 				bytes += rte_pktmbuf_pkt_len(w->pkts[j]);
+				segs |= w->pkts[j]->nb_segs;
+			}
+			w->chained = segs > 1;
 			w->stats.rx_pkts[port->id] += n;
 			w->stats.rx_bytes[port->id] += bytes;
 			total += n;
