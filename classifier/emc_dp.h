@@ -172,35 +172,22 @@ vs_emc_keys_same(const struct vs_flow_key *a, const struct vs_flow_key *b)
 #endif
 }
 
-/* The probe and compare passes of vs_emc_lookup_burst. same: a bit per
- * listed key whose hash is the previous key's (a train of one flow); such a
- * key is first compared with that key and takes its answer when they are the
- * same. Instantiated with and without trains, so that a burst of distinct
- * flows runs no train code. */
+/* The compare pass of vs_emc_lookup_burst: ways[j], the ways of listed key
+ * j's set whose signature is its own. same: a bit per listed key whose hash
+ * is the previous key's (a train of one flow); such a key is first compared
+ * with that key and takes its answer when they are the same. Instantiated
+ * with and without trains, so that a burst of distinct flows runs no train
+ * code. */
 static __rte_always_inline uint32_t
-vs_emc_probe(struct vs_cls_ctx *ctx, uint64_t gen, const struct vs_flow_key *keys,
-	     const uint8_t *idx, uint32_t n, const struct vs_cls_rule **out, uint8_t *miss,
-	     const bool trains, uint64_t same)
+vs_emc_compare(struct vs_cls_ctx *ctx, uint64_t gen, const struct vs_flow_key *keys,
+	       const uint8_t *idx, uint32_t n, const uint32_t *ways, const struct vs_cls_rule **out,
+	       uint8_t *miss, const bool trains, uint64_t same)
 {
 	const uint32_t set_mask = ctx->emc_set_mask;
-	uint32_t ways[VS_CLS_BURST_MAX];
 	uint32_t n_miss = 0, n_hit = 0, run = 0;
 	const struct vs_cls_rule *run_r = NULL;
 	bool prev_hit = false;
 
-	for (uint32_t j = 0; j < n; j++) {
-		uint32_t h = ctx->emc_hash[idx[j]];
-		uint32_t set = h & set_mask;
-		uint32_t m;
-
-		if (trains && ((same >> j) & 1))
-			continue;
-		m = vs_emc_sig_match(&ctx->emc_sig[set], h | 1);
-		ways[j] = m;
-		if (m != 0) {
-			rte_prefetch0(&ctx->emc_ent[set * VS_EMC_WAYS + __builtin_ctz(m)]);
-		}
-	}
 	for (uint32_t j = 0; j < n; j++) {
 		uint8_t i = idx[j];
 		uint32_t set = ctx->emc_hash[i] & set_mask;
@@ -265,19 +252,23 @@ vs_emc_probe(struct vs_cls_ctx *ctx, uint64_t gen, const struct vs_flow_key *key
 /*
  * Look up the n keys listed in idx[]. Hits fill out[]; the misses' indexes go
  * to miss[] (returned count). Hashes are kept in ctx->emc_hash[] by key index
- * for the insertion that follows.
+ * for the insertion that follows. The first pass hashes each key, matches
+ * its set's signatures and prefetches the first entry that matches; the
+ * second compares keys.
  */
 static inline uint32_t
 vs_emc_lookup_burst(struct vs_cls_ctx *ctx, uint64_t gen, const struct vs_flow_key *keys,
 		    const uint8_t *idx, uint32_t n, const struct vs_cls_rule **out, uint8_t *miss)
 {
 	const uint32_t set_mask = ctx->emc_set_mask;
+	uint32_t ways[VS_CLS_BURST_MAX];
 	uint32_t prev_h = 0;
 	uint64_t same = 0;
 
 	for (uint32_t j = 0; j < n; j++) {
 		uint8_t i = idx[j];
 		uint32_t h = vs_emc_hash(&keys[i]);
+		uint32_t set = h & set_mask, m;
 
 		ctx->emc_hash[i] = h;
 		if (j != 0 && h == prev_h) {
@@ -285,12 +276,15 @@ vs_emc_lookup_burst(struct vs_cls_ctx *ctx, uint64_t gen, const struct vs_flow_k
 			continue;
 		}
 		prev_h = h;
-		rte_prefetch0(&ctx->emc_sig[h & set_mask]);
+		m = vs_emc_sig_match(&ctx->emc_sig[set], h | 1);
+		ways[j] = m;
+		if (m != 0)
+			rte_prefetch0(&ctx->emc_ent[set * VS_EMC_WAYS + __builtin_ctz(m)]);
 	}
 	ctx->emc_win.lookups += n;
 	if (same != 0)
-		return vs_emc_probe(ctx, gen, keys, idx, n, out, miss, true, same);
-	return vs_emc_probe(ctx, gen, keys, idx, n, out, miss, false, 0);
+		return vs_emc_compare(ctx, gen, keys, idx, n, ways, out, miss, true, same);
+	return vs_emc_compare(ctx, gen, keys, idx, n, ways, out, miss, false, 0);
 }
 
 /* Insert the verdicts of the n missed keys, subject to the insertion policy.
