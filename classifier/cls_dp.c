@@ -527,28 +527,21 @@ cls_port_fast_burst(struct vs_cls_ctx *ctx, const struct cls_snap *s,
 	return true;
 }
 
-void
-vs_cls_lookup_burst(struct vs_cls_ctx *ctx, const struct vs_flow_key *keys, uint16_t n,
-		    const struct vs_cls_rule **out)
-{
-	const struct vs_cls *cls = ctx->cls;
-	const struct cls_snap *s;
-	uint8_t pend[VS_CLS_BURST_MAX], miss[VS_CLS_BURST_MAX];
-	uint32_t n_pend = 0, n_miss = 0, n_port = 0, n_tss_hit, run = 0;
-	const struct vs_cls_rule *run_r = NULL;
-	uint64_t t0 = 0, t1 = 0, t2;
-	bool use_emc, sample, model;
+/* Identity list: every key of a burst, in order. */
+static const uint8_t cls_all[VS_CLS_BURST_MAX] = {
+    0,	1,  2,	3,  4,	5,  6,	7,  8,	9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
+    22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43,
+    44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63};
+_Static_assert(VS_CLS_BURST_MAX == 64, "cls_all lists every key of a burst");
 
-	if (unlikely(n > VS_CLS_BURST_MAX)) {
-		/* Outside the contract (n <= 64); stay safe, one generation per part. */
-		for (uint16_t o = 0; o < n; o += VS_CLS_BURST_MAX)
-			vs_cls_lookup_burst(ctx, keys + o, RTE_MIN(n - o, (int)VS_CLS_BURST_MAX),
-					    out + o);
-		return;
-	}
-	s = __atomic_load_n(&cls->snap, __ATOMIC_ACQUIRE);
-	if (n != 0 && cls_port_fast_burst(ctx, s, keys, n, out))
-		return;
+/* The port fast path for keys of any port, key by key: verdicts to out[],
+ * the keys that need the EMC / TSS listed in pend[] (returned count). */
+static inline uint32_t
+cls_port_fast_keys(struct vs_cls_ctx *ctx, const struct cls_snap *s, const struct vs_flow_key *keys,
+		   uint32_t n, const struct vs_cls_rule **out, uint8_t *pend)
+{
+	uint32_t n_pend = 0, n_port = 0, run = 0;
+	const struct vs_cls_rule *run_r = NULL;
 
 	for (uint32_t i = 0; i < n; i++) {
 		uint16_t p = keys[i].in_port;
@@ -571,9 +564,56 @@ vs_cls_lookup_burst(struct vs_cls_ctx *ctx, const struct vs_flow_key *keys, uint
 	}
 	if (run_r != NULL)
 		VS_CLS_CNT_ADD(&ctx->rule_hits[run_r->id], run);
-	VS_CLS_CNT_ADD(&ctx->cnt.lookups, n);
 	if (n_port != 0)
 		VS_CLS_CNT_ADD(&ctx->cnt.port_fast_hits, n_port);
+	return n_pend;
+}
+
+/*
+ * vs_cls_lookup_burst and vs_cls_lookup_port_burst. one_port: every key has
+ * keys[0]'s in_port, so its port fast-path entry is read once: a rule for
+ * every VLAN answers the whole burst, no rule for any sends it whole to the
+ * EMC / TSS, and only a port with VLAN rules goes key by key.
+ */
+static __rte_always_inline void
+cls_lookup(struct vs_cls_ctx *ctx, const struct vs_flow_key *keys, uint16_t n,
+	   const struct vs_cls_rule **out, const bool one_port)
+{
+	const struct vs_cls *cls = ctx->cls;
+	const struct cls_snap *s;
+	uint8_t pend_buf[VS_CLS_BURST_MAX], miss[VS_CLS_BURST_MAX];
+	const uint8_t *pend = pend_buf;
+	uint32_t n_pend, n_miss = 0, n_tss_hit;
+	uint64_t t0 = 0, t1 = 0, t2;
+	bool use_emc, sample, model;
+
+	if (n == 0)
+		return;
+	s = __atomic_load_n(&cls->snap, __ATOMIC_ACQUIRE);
+	if (one_port) {
+		const uint16_t p = keys[0].in_port;
+
+		if (p < s->n_port && s->port_fast[p].n_vlan == 0) {
+			if (s->port_fast[p].rule != NULL) {
+				for (uint16_t i = 0; i < n; i++)
+					out[i] = s->port_fast[p].rule;
+				cls_port_hits(ctx, s->port_fast[p].rule, n);
+				return;
+			}
+			pend = cls_all;
+			n_pend = n;
+		} else if (p >= s->n_port) {
+			pend = cls_all;
+			n_pend = n;
+		} else {
+			n_pend = cls_port_fast_keys(ctx, s, keys, n, out, pend_buf);
+		}
+	} else {
+		if (cls_port_fast_burst(ctx, s, keys, n, out))
+			return;
+		n_pend = cls_port_fast_keys(ctx, s, keys, n, out, pend_buf);
+	}
+	VS_CLS_CNT_ADD(&ctx->cnt.lookups, n);
 	if (n_pend == 0)
 		return;
 	if (ctx->emc_sig == NULL) {
@@ -615,4 +655,27 @@ vs_cls_lookup_burst(struct vs_cls_ctx *ctx, const struct vs_flow_key *keys, uint
 	ctx->emc_win.keys += n_pend;
 	if (ctx->emc_win.keys >= VS_EMC_WINDOW)
 		vs_emc_close_window(ctx);
+}
+
+void
+vs_cls_lookup_burst(struct vs_cls_ctx *ctx, const struct vs_flow_key *keys, uint16_t n,
+		    const struct vs_cls_rule **out)
+{
+	uint16_t o = 0;
+
+	/* Beyond the contract (n <= 64): stay safe, one generation a part. */
+	for (; unlikely((uint32_t)(n - o) > VS_CLS_BURST_MAX); o += VS_CLS_BURST_MAX)
+		cls_lookup(ctx, keys + o, VS_CLS_BURST_MAX, out + o, false);
+	cls_lookup(ctx, keys + o, (uint16_t)(n - o), out + o, false);
+}
+
+void
+vs_cls_lookup_port_burst(struct vs_cls_ctx *ctx, const struct vs_flow_key *keys, uint16_t n,
+			 const struct vs_cls_rule **out)
+{
+	uint16_t o = 0;
+
+	for (; unlikely((uint32_t)(n - o) > VS_CLS_BURST_MAX); o += VS_CLS_BURST_MAX)
+		cls_lookup(ctx, keys + o, VS_CLS_BURST_MAX, out + o, true);
+	cls_lookup(ctx, keys + o, (uint16_t)(n - o), out + o, true);
 }

@@ -122,6 +122,14 @@ void vs_cls_lookup_burst(struct vs_cls_ctx *ctx, const struct vs_flow_key *keys,
 			 const struct vs_cls_rule **out);
 
 /*
+ * The same for n keys that all have one in_port (as an rx burst does): that
+ * port's fast-path entry is read once for the burst rather than once a key.
+ * A key of another port may get a wrong answer.
+ */
+void vs_cls_lookup_port_burst(struct vs_cls_ctx *ctx, const struct vs_flow_key *keys, uint16_t n,
+			      const struct vs_cls_rule **out);
+
+/*
  * The rule that vs_cls_lookup_burst gives every key of in_port, whatever its
  * other fields (a port-only rule, and no rule of that port for a VLAN), or
  * NULL when the answer depends on more than in_port. A caller that takes it

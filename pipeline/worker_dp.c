@@ -1265,7 +1265,7 @@ process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port
 		return t;
 	if (unlikely(tp != NULL))
 		tun_keys(w, tp, n);
-	vs_cls_lookup_burst(w->cls_ctx, w->keys, n, w->rules);
+	vs_cls_lookup_port_burst(w->cls_ctx, w->keys, n, w->rules);
 	t = stage_mark(w, VS_STAGE_CLASSIFY, t);
 	/* pre: what normal_prepare worked out, when it ran (rules with a
 	 * normal action exist); a normal action looks up by itself otherwise. */

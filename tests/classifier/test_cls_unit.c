@@ -500,6 +500,61 @@ Test(cls_unit, port_fast_whole_burst)
 	vs_cls_destroy(c);
 }
 
+/* Bursts of one port through vs_cls_lookup_port_burst (the port's entry read
+ * once) and vs_cls_lookup_burst (key by key), each on its own context: the
+ * same answers and every counter the same, for a port with a rule for every
+ * VLAN, one with VLAN rules, one with no port rule and one beyond them all. */
+Test(cls_unit, port_burst_same_as_keyed)
+{
+	struct vs_cls *c = mk_cls(0, NULL, NULL, NULL);
+	struct vs_cls_ctx *x[2] = {mk_ctx(c, 1024), mk_ctx(c, 1024)};
+	struct vs_cls_match mp = m_port_only(3), md = m_port_dst(4, htonl(0x0a000000), 8),
+			    mv = m_port_only(5), mw = m_port_only(5);
+	static const uint16_t ports[] = {3, 4, 5, 6, 4000};
+	struct vs_flow_key keys[40];
+	const struct vs_cls_rule *out[2][40];
+	struct vs_cls_ctx_stats st[2];
+	struct vs_cls_rule *r[4];
+
+	r[0] = add1(c, &mp, 10, 0, NULL);
+	r[1] = add1(c, &md, 10, 0, NULL);
+	mv.key.vlan_tci = VS_VLAN_PRESENT | 10;
+	mv.mask.vlan_tci = VS_VLAN_PRESENT | VS_VLAN_VID_MASK;
+	r[2] = add1(c, &mv, 30, 0, NULL);
+	r[3] = add1(c, &mw, 10, 0, NULL);
+	for (unsigned round = 0; round < 3; round++) {
+		for (unsigned p = 0; p < sizeof(ports) / sizeof(ports[0]); p++) {
+			uint16_t n = (uint16_t)(p == 0 ? 40 : 7 + 5 * p);
+
+			for (uint16_t i = 0; i < n; i++) {
+				keys[i] = key_of(ports[p], htonl(0x0a000001 + i % 9 + (i & round)));
+				if (i % 3 == 1)
+					keys[i].vlan_tci = VS_VLAN_PRESENT | 10;
+			}
+			vs_cls_lookup_burst(x[0], keys, n, out[0]);
+			vs_cls_lookup_port_burst(x[1], keys, n, out[1]);
+			for (uint16_t i = 0; i < n; i++)
+				cr_assert_eq(out[1][i], out[0][i], "port %u key %u", ports[p], i);
+			if (ports[p] == 5)
+				cr_assert_eq(out[1][1], r[2]);
+		}
+	}
+	vs_cls_ctx_stats_get(x[0], &st[0]);
+	vs_cls_ctx_stats_get(x[1], &st[1]);
+#define SAME_(field, help) cr_assert_eq(st[1].field, st[0].field, "%s", #field);
+	VS_CLS_CTX_COUNTERS(SAME_)
+#undef SAME_
+	cr_assert_gt(st[1].port_fast_hits, 0);
+	cr_assert_gt(st[1].emc_hits, 0);
+	cr_assert_gt(st[1].tss_misses, 0);
+	for (unsigned i = 0; i < 4; i++)
+		cr_assert_eq(vs_cls_ctx_rule_hits(x[1], r[i]->id),
+			     vs_cls_ctx_rule_hits(x[0], r[i]->id), "rule %u", i);
+	vs_cls_ctx_destroy(x[0]);
+	vs_cls_ctx_destroy(x[1]);
+	vs_cls_destroy(c);
+}
+
 Test(cls_unit, emc_generation_invalidation)
 {
 	struct vs_cls *c = mk_cls(0, NULL, NULL, NULL);
