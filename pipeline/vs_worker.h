@@ -190,6 +190,8 @@ struct vs_worker_stats {
 
 struct vs_txbuf {
 	uint16_t n;
+	uint64_t bytes; /* of the n packets, as enqueued */
+	uint64_t ol;	/* their ol_flags ORed */
 	struct rte_mbuf *pkts[VS_TXBUF_SIZE];
 };
 

@@ -347,20 +347,17 @@ flush_port(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id)
 {
 	struct vs_txbuf *b = &w->txb[id];
 	struct vs_port *port = s->ports[id];
-	uint64_t bytes = 0, ol = 0;
-	uint16_t n = b->n, i;
+	uint16_t n = b->n;
 
-	for (i = 0; i < n; i++) {
-		bytes += rte_pktmbuf_pkt_len(b->pkts[i]);
-		ol |= b->pkts[i]->ol_flags;
-	}
-	if (unlikely(ol & VS_TX_OL_MASK))
+	if (unlikely(b->ol & VS_TX_OL_MASK))
 		flush_port_ol(w, s, port, id);
 	else if (unlikely(port->type == VS_PORT_VXLAN))
 		tun_send_burst(w, s, id, b->pkts, n);
 	else
-		tx_counted(w, port, id, b->pkts, n, bytes);
+		tx_counted(w, port, id, b->pkts, n, b->bytes);
 	b->n = 0;
+	b->bytes = 0;
+	b->ol = 0;
 	w->pending_tx &= ~(UINT64_C(1) << id);
 }
 
@@ -412,32 +409,51 @@ tx_allowed(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, uint16
 	return tx_allowed_n(w, s, id, in_port, 1);
 }
 
-/* Put cnt packets into port id's tx buffer, flushing it whenever it fills. */
-static inline void
-enqueue_n(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, struct rte_mbuf **pkts,
-	  uint16_t cnt)
+/* A run that does not fit what is left of the buffer: packet by packet,
+ * flushing whenever it fills. */
+static __rte_noinline void
+enqueue_split(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, struct rte_mbuf **pkts,
+	      uint16_t cnt)
 {
 	struct vs_txbuf *b = &w->txb[id];
 
-	while (cnt > 0) {
-		uint16_t k;
-
-		if (unlikely(b->n == VS_TXBUF_SIZE))
+	for (uint16_t x = 0; x < cnt; x++) {
+		if (b->n == VS_TXBUF_SIZE)
 			flush_port(w, s, id);
-		k = RTE_MIN(cnt, (uint16_t)(VS_TXBUF_SIZE - b->n));
-		for (uint16_t x = 0; x < k; x++)
-			b->pkts[b->n + x] = pkts[x];
-		b->n = (uint16_t)(b->n + k);
-		pkts += k;
-		cnt = (uint16_t)(cnt - k);
+		b->pkts[b->n++] = pkts[x];
+		b->bytes += rte_pktmbuf_pkt_len(pkts[x]);
+		b->ol |= pkts[x]->ol_flags;
 	}
+}
+
+/* Put cnt packets of `bytes` bytes in all into port id's tx buffer, which
+ * keeps their bytes and offload flags for the flush (the packets are not
+ * changed once enqueued). */
+static inline void
+enqueue_n(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, struct rte_mbuf **pkts,
+	  uint16_t cnt, uint64_t bytes)
+{
+	struct vs_txbuf *b = &w->txb[id];
+	uint64_t ol = 0;
+
 	w->pending_tx |= UINT64_C(1) << id;
+	if (unlikely(b->n + cnt > VS_TXBUF_SIZE)) {
+		enqueue_split(w, s, id, pkts, cnt);
+		return;
+	}
+	for (uint16_t x = 0; x < cnt; x++) {
+		b->pkts[b->n + x] = pkts[x];
+		ol |= pkts[x]->ol_flags;
+	}
+	b->n = (uint16_t)(b->n + cnt);
+	b->bytes += bytes;
+	b->ol |= ol;
 }
 
 static inline void
 enqueue(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, struct rte_mbuf *m)
 {
-	enqueue_n(w, s, id, &m, 1);
+	enqueue_n(w, s, id, &m, 1, rte_pktmbuf_pkt_len(m));
 }
 
 /*
@@ -502,16 +518,17 @@ tun_send_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id,
 		flush_port(w, s, u);
 }
 
-/* Send a run of packets that all go to port id (one plain output action). */
+/* Send a run of packets (`bytes` bytes in all) that all go to port id (one
+ * plain output action). */
 static inline void
 emit_run(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, uint16_t in_port,
-	 struct rte_mbuf **pkts, uint16_t cnt)
+	 struct rte_mbuf **pkts, uint16_t cnt, uint64_t bytes)
 {
 	if (!tx_allowed_n(w, s, id, in_port, cnt)) {
 		rte_pktmbuf_free_bulk(pkts, cnt);
 		return;
 	}
-	enqueue_n(w, s, id, pkts, cnt);
+	enqueue_n(w, s, id, pkts, cnt, bytes);
 }
 
 /*
@@ -1239,7 +1256,7 @@ port_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port, u
 		bytes += rte_pktmbuf_pkt_len(w->pkts[i]);
 	w->rule_bytes[r->id] += bytes;
 	emit_run(w, s, (uint16_t)(((const struct vs_actions *)r->data)->out_only - 1), in_port,
-		 w->pkts, n);
+		 w->pkts, n, bytes);
 	return stage_mark(w, VS_STAGE_ACTIONS, t);
 }
 
@@ -1289,12 +1306,14 @@ process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port
 			 * (a port-only rule, one flow, or prefixes of one
 			 * next hop); bytes are counted per rule. */
 			uint32_t bytes = rte_pktmbuf_pkt_len(w->pkts[i]);
+			uint64_t all = 0;
 			uint16_t j = (uint16_t)(i + 1);
 
 			for (;;) {
 				while (j < n && w->rules[j] == r)
 					bytes += rte_pktmbuf_pkt_len(w->pkts[j++]);
 				w->rule_bytes[r->id] += bytes;
+				all += bytes;
 				if (j == n || w->rules[j] == NULL ||
 				    ((const struct vs_actions *)w->rules[j]->data)->out_only !=
 					acts->out_only)
@@ -1303,7 +1322,7 @@ process_burst(struct vs_worker *w, const struct vs_snapshot *s, uint16_t in_port
 				bytes = rte_pktmbuf_pkt_len(w->pkts[j++]);
 			}
 			emit_run(w, s, (uint16_t)(acts->out_only - 1), in_port, &w->pkts[i],
-				 (uint16_t)(j - i));
+				 (uint16_t)(j - i), all);
 			i = j;
 			continue;
 		}
@@ -1509,6 +1528,8 @@ vs_worker_drain(struct vs_worker *w)
 		if (w->txb[id].n) {
 			rte_pktmbuf_free_bulk(w->txb[id].pkts, w->txb[id].n);
 			w->txb[id].n = 0;
+			w->txb[id].bytes = 0;
+			w->txb[id].ol = 0;
 		}
 	}
 	w->pending_tx = 0;

@@ -645,6 +645,8 @@ Test(integration, plain_outputs_of_several_rules_keep_order_and_counts, .timeout
 		unsigned got = drain(port, out, MAX_PKTS);
 
 		cr_assert_eq(got, (unsigned)n_order[port], "%s: %u frames", port_names[port], got);
+		cr_assert_eq(st->port[port].tx_bytes, (uint64_t)n_order[port] * 64, "%s: %lu bytes",
+			     port_names[port], (unsigned long)st->port[port].tx_bytes);
 		for (unsigned i = 0; i < got; i++) {
 			int id = frame_id(rte_pktmbuf_mtod(out[i], const uint8_t *),
 					  rte_pktmbuf_pkt_len(out[i]));
