@@ -592,21 +592,19 @@ cls_lookup(struct vs_cls_ctx *ctx, const struct vs_flow_key *keys, uint16_t n,
 	s = __atomic_load_n(&cls->snap, __ATOMIC_ACQUIRE);
 	if (one_port) {
 		const uint16_t p = keys[0].in_port;
+		const struct vs_cls_rule *r = cls_port_rule(s, p);
 
-		if (p < s->n_port && s->port_fast[p].n_vlan == 0) {
-			if (s->port_fast[p].rule != NULL) {
-				for (uint16_t i = 0; i < n; i++)
-					out[i] = s->port_fast[p].rule;
-				cls_port_hits(ctx, s->port_fast[p].rule, n);
-				return;
-			}
-			pend = cls_all;
-			n_pend = n;
-		} else if (p >= s->n_port) {
-			pend = cls_all;
-			n_pend = n;
-		} else {
+		if (r != NULL) {
+			for (uint16_t i = 0; i < n; i++)
+				out[i] = r;
+			cls_port_hits(ctx, r, n);
+			return;
+		}
+		if (p < s->n_port && s->port_fast[p].n_vlan != 0) {
 			n_pend = cls_port_fast_keys(ctx, s, keys, n, out, pend_buf);
+		} else {
+			pend = cls_all;
+			n_pend = n;
 		}
 	} else {
 		if (cls_port_fast_burst(ctx, s, keys, n, out))
@@ -657,25 +655,32 @@ cls_lookup(struct vs_cls_ctx *ctx, const struct vs_flow_key *keys, uint16_t n,
 		vs_emc_close_window(ctx);
 }
 
+/* cls_lookup in parts of at most VS_CLS_BURST_MAX keys (beyond the
+ * contract, n <= 64: stay safe, one generation a part). */
+static __rte_always_inline void
+cls_lookup_parts(struct vs_cls_ctx *ctx, const struct vs_flow_key *keys, uint16_t n,
+		 const struct vs_cls_rule **out, const bool one_port)
+{
+	uint16_t o = 0;
+
+	do {
+		uint16_t k = (uint16_t)RTE_MIN((uint32_t)(n - o), VS_CLS_BURST_MAX);
+
+		cls_lookup(ctx, keys + o, k, out + o, one_port);
+		o = (uint16_t)(o + k);
+	} while (unlikely(o < n));
+}
+
 void
 vs_cls_lookup_burst(struct vs_cls_ctx *ctx, const struct vs_flow_key *keys, uint16_t n,
 		    const struct vs_cls_rule **out)
 {
-	uint16_t o = 0;
-
-	/* Beyond the contract (n <= 64): stay safe, one generation a part. */
-	for (; unlikely((uint32_t)(n - o) > VS_CLS_BURST_MAX); o += VS_CLS_BURST_MAX)
-		cls_lookup(ctx, keys + o, VS_CLS_BURST_MAX, out + o, false);
-	cls_lookup(ctx, keys + o, (uint16_t)(n - o), out + o, false);
+	cls_lookup_parts(ctx, keys, n, out, false);
 }
 
 void
 vs_cls_lookup_port_burst(struct vs_cls_ctx *ctx, const struct vs_flow_key *keys, uint16_t n,
 			 const struct vs_cls_rule **out)
 {
-	uint16_t o = 0;
-
-	for (; unlikely((uint32_t)(n - o) > VS_CLS_BURST_MAX); o += VS_CLS_BURST_MAX)
-		cls_lookup(ctx, keys + o, VS_CLS_BURST_MAX, out + o, true);
-	cls_lookup(ctx, keys + o, (uint16_t)(n - o), out + o, true);
+	cls_lookup_parts(ctx, keys, n, out, true);
 }
