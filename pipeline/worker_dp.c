@@ -436,18 +436,20 @@ enqueue_n(struct vs_worker *w, const struct vs_snapshot *s, uint16_t id, struct 
 	struct vs_txbuf *b = &w->txb[id];
 	uint64_t ol = 0;
 
-	w->pending_tx |= UINT64_C(1) << id;
 	if (unlikely(b->n + cnt > VS_TXBUF_SIZE)) {
 		enqueue_split(w, s, id, pkts, cnt);
-		return;
+	} else {
+		for (uint16_t x = 0; x < cnt; x++) {
+			b->pkts[b->n + x] = pkts[x];
+			ol |= pkts[x]->ol_flags;
+		}
+		b->n = (uint16_t)(b->n + cnt);
+		b->bytes += bytes;
+		b->ol |= ol;
 	}
-	for (uint16_t x = 0; x < cnt; x++) {
-		b->pkts[b->n + x] = pkts[x];
-		ol |= pkts[x]->ol_flags;
-	}
-	b->n = (uint16_t)(b->n + cnt);
-	b->bytes += bytes;
-	b->ol |= ol;
+	/* After the split's flushes, which clear the bit: what they left
+	 * in the buffer must be flushed too. */
+	w->pending_tx |= UINT64_C(1) << id;
 }
 
 static inline void

@@ -675,6 +675,45 @@ Test(integration, plain_outputs_of_several_rules_keep_order_and_counts, .timeout
 	rte_eal_cleanup();
 }
 
+static const char *five_outputs_yaml = PORTS_YAML
+    "rules:\n"
+    "  - {priority: 10, match: {in_port: in0}, actions: [{output: out1}, {output: out1}, "
+    "{output: out1}, {output: out1}, {output: out1}]}\n";
+
+/*
+ * One burst that puts more packets on a port than its tx buffer holds (13
+ * frames, five copies each to out1: 65 for a buffer of 64): the buffer is
+ * flushed when full and what is left after that must still go out, with no
+ * later traffic to push it.
+ */
+Test(integration, tx_buffer_overflow_in_one_burst_flushes_the_rest, .timeout = 30)
+{
+	struct vs_switch_stats *st = calloc(1, sizeof(*st));
+	struct rte_mbuf *out[MAX_PKTS];
+	struct vs_config *cfg;
+	struct vs_switch *sw;
+	unsigned got = 0;
+
+	cr_assert_gt(13 * 5, VS_TXBUF_SIZE);
+	eal_up();
+	cfg = load(five_outputs_yaml);
+	sw = switch_up(cfg);
+	send_ones(700, 13, 1);
+	wait_processed(sw, 13, 13 * 5, 0, st);
+	cr_assert_eq(st->port[2].tx_pkts, 13 * 5);
+	cr_assert_eq(st->port[2].tx_bytes, 13 * 5 * 64);
+	for (unsigned k; (k = drain(2, out + got, MAX_PKTS - got)) != 0;)
+		got += k;
+	cr_assert_eq(got, 13 * 5);
+	for (unsigned i = 0; i < got; i++)
+		rte_pktmbuf_free(out[i]);
+	cr_assert_eq(vs_switch_stop(sw), 0);
+	vs_switch_destroy(sw);
+	vs_config_free(cfg);
+	free(st);
+	rte_eal_cleanup();
+}
+
 Test(integration, output_port_not_ready_counts_port_down, .timeout = 30)
 {
 	struct vs_switch_stats *st = calloc(1, sizeof(*st));
