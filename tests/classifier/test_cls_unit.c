@@ -1486,8 +1486,8 @@ Test(cls_unit, emc_trains_hash_collision)
 	struct vs_cls_match ma = m_port_dst(1, htonl(0x0a000000), 8);
 	struct vs_cls_rule *ra = add1(c, &ma, 1, 0, NULL);
 	const unsigned top = offsetof(struct vs_flow_key, ip_dst) * 8; /* 10 -> 11 */
-	struct vs_flow_key k[4];
-	const struct vs_cls_rule *out[4];
+	struct vs_flow_key k[4], tr[7];
+	const struct vs_cls_rule *out[7];
 	/* Free bits: the source address and both MACs; rows of an elimination
 	 * carry the set of free bits they combine. */
 	unsigned free_bits[128], n_free = 0;
@@ -1548,6 +1548,20 @@ Test(cls_unit, emc_trains_hash_collision)
 		for (int i = 0; i < 4; i++)
 			cr_assert_eq(out[i], i % 2 ? NULL : ra, "round %d packet %d: wrong rule",
 				     round, i);
+	}
+	/* Trains of each: the key after a train is compared with the train's
+	 * key before it is hashed, and then again by hash (they collide). */
+	{
+		static const char pat[] = "0011101";
+
+		for (int i = 0; i < 7; i++)
+			tr[i] = k[pat[i] - '0'];
+		for (int round = 0; round < 2; round++) {
+			vs_cls_lookup_burst(x, tr, 7, out);
+			for (int i = 0; i < 7; i++)
+				cr_assert_eq(out[i], pat[i] == '1' ? NULL : ra,
+					     "trains, round %d packet %d: wrong rule", round, i);
+		}
 	}
 	vs_cls_ctx_destroy(x);
 	vs_cls_destroy(c);
