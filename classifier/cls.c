@@ -1455,7 +1455,7 @@ vs_cls_ctx_create(struct vs_cls *cls, const struct vs_cls_ctx_params *p)
 {
 	const char *scan;
 	struct vs_cls_ctx *ctx;
-	uint32_t entries, n_sets = 0;
+	uint32_t entries;
 	int socket;
 
 	if (cls == NULL || p == NULL) {
@@ -1463,7 +1463,7 @@ vs_cls_ctx_create(struct vs_cls *cls, const struct vs_cls_ctx_params *p)
 		return NULL;
 	}
 	entries = p->emc_entries;
-	if (entries != 0 && (!rte_is_power_of_2(entries) || entries < VS_EMC_WAYS)) {
+	if (entries != 0 && !rte_is_power_of_2(entries)) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -1477,20 +1477,16 @@ vs_cls_ctx_create(struct vs_cls *cls, const struct vs_cls_ctx_params *p)
 	ctx->flt_scan = cls_flt_scan_select(&scan);
 	/* Once per worker context, at startup: which SIMD path the workers run. */
 	VS_CLS_LOG(INFO, "%s: worker context, subtable filter scan %s", cls->name, scan);
-	/* EMC entries keep verdict addresses in 56 bits (struct cls_emc_entry). */
-	if (entries != 0 &&
-	    ((uintptr_t)(cls->pool + cls->max_rules) >> (64 - CLS_EMC_RULE_SHIFT)) != 0) {
+	/* EMC entries keep verdicts as rule id + 1 in 24 bits (struct cls_emc_entry). */
+	if (entries != 0 && cls->max_rules >= CLS_EMC_ID_MAX) {
 		rte_free(ctx);
 		errno = EINVAL;
 		return NULL;
 	}
 	if (entries != 0) {
-		n_sets = entries / VS_EMC_WAYS;
-		ctx->emc_sig = rte_zmalloc_socket("vs_emc_sig", sizeof(*ctx->emc_sig) * n_sets,
-						  RTE_CACHE_LINE_SIZE, socket);
 		ctx->emc_ent = rte_zmalloc_socket("vs_emc_ent", sizeof(*ctx->emc_ent) * entries,
 						  RTE_CACHE_LINE_SIZE, socket);
-		ctx->emc_set_mask = n_sets - 1;
+		ctx->emc_mask = entries - 1;
 	}
 	vs_emc_policy_init(&ctx->emc_policy);
 	ctx->rule_hits = rte_zmalloc_socket("vs_cls_rh", sizeof(uint64_t) * cls->max_rules,
@@ -1500,8 +1496,8 @@ vs_cls_ctx_create(struct vs_cls *cls, const struct vs_cls_ctx_params *p)
 	/* Four arrays in one: lookups, hits and their two baselines. */
 	ctx->st_lookups = rte_zmalloc_socket(
 	    "vs_cls_sl", sizeof(uint64_t) * VS_CLS_MAX_SUBTABLES * 4, RTE_CACHE_LINE_SIZE, socket);
-	if ((entries != 0 && (ctx->emc_sig == NULL || ctx->emc_ent == NULL)) ||
-	    ctx->rule_hits == NULL || ctx->rule_base == NULL || ctx->st_lookups == NULL) {
+	if ((entries != 0 && ctx->emc_ent == NULL) || ctx->rule_hits == NULL ||
+	    ctx->rule_base == NULL || ctx->st_lookups == NULL) {
 		vs_cls_ctx_destroy(ctx);
 		errno = ENOMEM;
 		return NULL;
@@ -1521,7 +1517,6 @@ vs_cls_ctx_destroy(struct vs_cls_ctx *ctx)
 		return;
 	if (ctx->cls != NULL)
 		TAILQ_REMOVE(&ctx->cls->ctxs, ctx, link);
-	rte_free(ctx->emc_sig);
 	rte_free(ctx->emc_ent);
 	rte_free(ctx->rule_hits);
 	rte_free(ctx->rule_base);

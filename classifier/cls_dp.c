@@ -614,7 +614,7 @@ cls_lookup(struct vs_cls_ctx *ctx, const struct vs_flow_key *keys, uint16_t n,
 	VS_CLS_CNT_ADD(&ctx->cnt.lookups, n);
 	if (n_pend == 0)
 		return;
-	if (ctx->emc_sig == NULL) {
+	if (ctx->emc_ent == NULL) {
 		n_tss_hit = cls_tss_burst(ctx, s, keys, pend, n_pend, out);
 		VS_CLS_CNT_ADD(&ctx->cnt.tss_hits, n_tss_hit);
 		VS_CLS_CNT_ADD(&ctx->cnt.tss_misses, n_pend - n_tss_hit);

@@ -57,7 +57,6 @@ cls_crc64(uint64_t v, uint32_t h)
 #define VS_CLS_DEFAULT_MAX_RULES 65536u
 
 /* EMC geometry and adaptive insertion policy. */
-#define VS_EMC_WAYS	  8u
 #define VS_EMC_WINDOW	  4096u /* keys per measurement window */
 #define VS_EMC_SHIFT_MAX  8u	/* lowest insertion probability 1/256 */
 #define VS_EMC_RATIO_LOW  64u	/* hits/256 below which insertion backs off */
@@ -280,29 +279,32 @@ struct cls_snap {
 };
 
 /*
- * An EMC entry is one cache line: flow-key words 0-6, then word 7's
- * fragment byte (ip_frag, bits 0-7) with the verdict's address above it
- * (bits 8-63; 0 caches "no rule matched"). Its generation is in the set's
- * signature line. Word 7's other bytes, the tunnel fields of a decapsulated
- * frame, have no room: such keys are never cached (and never hit: their
- * word 7 differs from every entry's).
+ * An EMC entry is one cache line: flow-key words 0-6, then a word of
+ *   bits 0-6   word 7's fragment byte (ip_frag, VS_FRAG_*: 0..2);
+ *   bit 7      valid (a zeroed entry is empty);
+ *   bits 8-31  the verdict: its rule's id + 1, 0 for "no rule matched";
+ *   bits 32-63 the low half of the generation it was computed in (a worker
+ *              that sees the high half change clears every entry,
+ *              ctx->emc_epoch).
+ * Word 7's other bytes, the tunnel fields of a decapsulated frame, have no
+ * room: such keys are never cached and never hit.
  */
 struct cls_emc_entry {
 	uint64_t key[VS_FLOW_KEY_WORDS - 1];
 	uint64_t last;
 } __rte_cache_aligned;
 
-#define CLS_EMC_FRAG_MASK  UINT64_C(0xff)
-#define CLS_EMC_RULE_SHIFT 8
-
-/* One line per set: the ways' signatures and the low 32 bits of the
- * generations their entries were computed in. A worker that sees the high
- * 32 bits of the generation change clears every signature (ctx->emc_epoch),
- * so an entry can never match a generation 2^32 commits after its own. */
-struct cls_emc_sig {
-	uint32_t sig[VS_EMC_WAYS]; /* 0: empty way */
-	uint32_t gen[VS_EMC_WAYS];
-} __rte_cache_aligned;
+#define CLS_EMC_FRAG_MASK UINT64_C(0x7f)
+#define CLS_EMC_VALID	  UINT64_C(0x80)
+#define CLS_EMC_ID_SHIFT  8
+#define CLS_EMC_ID_MAX	  UINT32_C(0xffffff) /* rule ids below it */
+#define CLS_EMC_GEN_SHIFT 32
+/* The last word's bits a hit compares: key, valid, generation. */
+#define CLS_EMC_HIT_MASK UINT64_C(0xffffffff000000ff)
+/* ... the key's and valid (the same key in any generation). */
+#define CLS_EMC_KEY_MASK UINT64_C(0xff)
+/* ... valid and generation (an entry live in a generation). */
+#define CLS_EMC_LIVE_MASK UINT64_C(0xffffffff00000080)
 
 /*
  * Filter scan of one subtable over the burst's lanes 0..n-1: lanes whose best
@@ -332,9 +334,8 @@ uint64_t cls_flt_scan_avx512(const struct cls_subtable *st, const struct cls_tbl
 struct vs_cls_ctx {
 	/* Worker-owned hot state. */
 	struct vs_cls *cls;
-	struct cls_emc_sig *emc_sig;   /* n_sets */
-	struct cls_emc_entry *emc_ent; /* n_sets * VS_EMC_WAYS */
-	uint32_t emc_set_mask;	       /* n_sets - 1; emc_sig NULL: disabled */
+	struct cls_emc_entry *emc_ent; /* emc_mask + 1; NULL: disabled */
+	uint32_t emc_mask;
 	uint32_t emc_insert_ctr;
 	uint32_t emc_victim;
 	uint32_t emc_epoch; /* generation >> 32 of the cached entries */

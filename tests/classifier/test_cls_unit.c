@@ -1602,32 +1602,111 @@ Test(cls_unit, emc_never_caches_tunnel_keys)
 	vs_cls_destroy(c);
 }
 
-/* The EMC's key compares see every bit: an entry made from a key equals it,
- * whatever verdict it holds, and no key one bit away from it (word 7's bits
- * past the fragment byte included: the entry holds none of them); two keys
- * are the same only when every bit is. */
+/*
+ * Caches of 1, 2 and 4 entries, where keys share places and evict one
+ * another at every insertion (a key's second place is its first's
+ * neighbour when the hash's halves meet): every answer is the tuple
+ * search's, over bursts of three interleaved flows (two of one rule, one
+ * of none), and two flows alternating in a cache of 2 both end up cached
+ * (each at one of its places) and hit.
+ */
+Test(cls_unit, emc_tiny_caches)
+{
+	struct vs_cls *c = mk_cls(0, NULL, NULL, NULL);
+	struct vs_cls_match ma = m_port_dst(1, htonl(0x0a000000), 8);
+	struct vs_cls_rule *ra = add1(c, &ma, 1, 0, NULL);
+
+	for (uint32_t sz = 1; sz <= 4; sz *= 2) {
+		struct vs_cls_ctx *x = mk_ctx(c, sz);
+		struct vs_cls_ctx_stats st;
+		struct vs_flow_key k[32];
+		const struct vs_cls_rule *out[32];
+
+		for (int round = 0; round < 4; round++) {
+			for (unsigned i = 0; i < 32; i++)
+				k[i] = key_of(
+				    1, htonl(i % 3 == 2 ? 0x0b000001u : 0x0a000001u + i % 2));
+			vs_cls_lookup_burst(x, k, 32, out);
+			for (unsigned i = 0; i < 32; i++)
+				cr_assert_eq(out[i], i % 3 == 2 ? NULL : ra,
+					     "%u entries, round %d, key %u: wrong rule", sz, round,
+					     i);
+		}
+		vs_cls_ctx_stats_get(x, &st);
+		cr_assert_eq(st.emc_hits + st.emc_misses, 4 * 32, "%u entries", sz);
+		cr_assert_gt(st.emc_inserts, 0, "%u entries", sz);
+		vs_cls_ctx_destroy(x);
+	}
+	{
+		struct vs_cls_ctx *x = mk_ctx(c, 2);
+		struct vs_flow_key a = key_of(1, htonl(0x0a000001)),
+				   b = key_of(1, htonl(0x0a000002));
+		struct vs_cls_ctx_stats st;
+		uint32_t ha = vs_emc_hash(&a), hb = vs_emc_hash(&b);
+
+		/* Two keys whose first places differ fill both; keys sharing
+		 * their first place fill it and then the other. */
+		for (int i = 0; i < 8; i++) {
+			cr_assert_eq(look1(x, &a), ra);
+			cr_assert_eq(look1(x, &b), ra);
+		}
+		vs_cls_ctx_stats_get(x, &st);
+		cr_assert_eq(st.emc_misses, 2, "first places %u and %u: each key misses once",
+			     ha & 1, hb & 1);
+		cr_assert_eq(st.emc_hits, 14);
+		vs_cls_ctx_destroy(x);
+	}
+	vs_cls_destroy(c);
+}
+
+/* The EMC's key compares see every bit: an entry made from a key equals it
+ * in its generation (a hit) and in any (an insertion's same key), whatever
+ * verdict it holds, and in no other generation for a hit; no key one bit
+ * away from it equals it (word 7's bits past the fragment byte included:
+ * the entry holds none of them), nor an entry one bit away in the key, the
+ * valid bit or, for a hit, the generation; two keys are the same only when
+ * every bit is. */
 Test(cls_unit, emc_compare_every_bit)
 {
 	struct cls_emc_entry e __rte_cache_aligned, f __rte_cache_aligned;
 	struct vs_flow_key k = key_of(3, htonl(0x0a000001)), t;
+	const uint64_t gen = UINT64_C(0x9abcdef012345678), tag = vs_emc_tag(gen);
+	const unsigned last = (VS_FLOW_KEY_WORDS - 1) * 64;
 
 	memset(k.eth_dst, 0x5a, 6);
 	k.l4_dst = 80;
 	k.ip_frag = VS_FRAG_FIRST;
 	memcpy(e.key, &k, sizeof(e.key));
-	e.last = k.ip_frag | (UINT64_C(0x1234560) << CLS_EMC_RULE_SHIFT);
+	e.last = k.ip_frag | tag | (UINT64_C(0x123456) << CLS_EMC_ID_SHIFT);
+	cr_assert_eq(vs_emc_id1(e.last), 0x123456);
 	cr_assert(vs_emc_key_eq(&e, &k));
+	cr_assert(vs_emc_entry_eq(&e, &k, CLS_EMC_HIT_MASK, tag));
+	cr_assert_not(vs_emc_entry_eq(&e, &k, CLS_EMC_HIT_MASK, vs_emc_tag(gen + 1)));
+	cr_assert(vs_emc_entry_eq(&e, &k, CLS_EMC_HIT_MASK, vs_emc_tag(gen + (UINT64_C(1) << 32))),
+		  "only the low half is kept (the high half clears the cache)");
 	cr_assert(vs_emc_keys_same(&k, &k));
+	memset(&f, 0, sizeof(f));
+	cr_assert_not(vs_emc_key_eq(&f, &(struct vs_flow_key){0}), "an empty entry holds no key");
 	for (unsigned b = 0; b < sizeof(k) * 8; b++) {
 		t = key_flip(k, b);
 		cr_assert_not(vs_emc_keys_same(&k, &t), "bit %u", b);
 		cr_assert_not(vs_emc_keys_same(&t, &k), "bit %u", b);
 		cr_assert_not(vs_emc_key_eq(&e, &t), "key bit %u", b);
+		cr_assert_not(vs_emc_entry_eq(&e, &t, CLS_EMC_HIT_MASK, tag), "key bit %u", b);
 		f = e;
 		((uint8_t *)&f)[b / 8] ^= (uint8_t)(1u << (b % 8));
-		if (b < (VS_FLOW_KEY_WORDS - 1) * 64 + 8)
+		if (b < last + CLS_EMC_ID_SHIFT) {
 			cr_assert_not(vs_emc_key_eq(&f, &k), "entry bit %u", b);
-		else
+			cr_assert_not(vs_emc_entry_eq(&f, &k, CLS_EMC_HIT_MASK, tag),
+				      "entry bit %u", b);
+		} else if (b < last + CLS_EMC_GEN_SHIFT) {
 			cr_assert(vs_emc_key_eq(&f, &k), "entry bit %u (the verdict)", b);
+			cr_assert(vs_emc_entry_eq(&f, &k, CLS_EMC_HIT_MASK, tag),
+				  "entry bit %u (the verdict)", b);
+		} else {
+			cr_assert(vs_emc_key_eq(&f, &k), "entry bit %u (the generation)", b);
+			cr_assert_not(vs_emc_entry_eq(&f, &k, CLS_EMC_HIT_MASK, tag),
+				      "entry bit %u (the generation)", b);
+		}
 	}
 }
