@@ -294,6 +294,11 @@ struct cls_emc_entry {
 	uint64_t last;
 } __rte_cache_aligned;
 
+_Static_assert(offsetof(struct cls_emc_entry, last) == 8 * (VS_FLOW_KEY_WORDS - 1),
+	       "an EMC entry is key words 0-6 and one word");
+_Static_assert(offsetof(struct vs_flow_key, ip_frag) == 8 * (VS_FLOW_KEY_WORDS - 1),
+	       "ip_frag is word 7's first byte (its low bits on a little-endian host)");
+
 #define CLS_EMC_FRAG_MASK UINT64_C(0x7f)
 #define CLS_EMC_VALID	  UINT64_C(0x80)
 #define CLS_EMC_ID_SHIFT  8

@@ -46,8 +46,10 @@ struct vs_cls_rule {
 typedef void (*vs_cls_data_free_fn)(void *data, void *arg);
 
 struct vs_cls_params {
-	const char *name;	       /* unique among classifiers of the process */
-	uint32_t max_rules;	       /* capacity; 0 means 65536 */
+	const char *name; /* unique among classifiers of the process */
+	/* capacity; 0 means 65536; below 2^24 - 1 for a context with an EMC
+	 * (its entries keep rule id + 1 in 24 bits) */
+	uint32_t max_rules;
 	int socket_id;		       /* NUMA socket for tables; SOCKET_ID_ANY is fine */
 	struct rte_rcu_qsbr *qsbr;     /* readers' QSBR; NULL: no concurrent readers */
 	vs_cls_data_free_fn data_free; /* may be NULL */

@@ -29,7 +29,7 @@
 #define MAX_EXTRA_ARGS 256
 #define MAX_RXQ_PINS   1024
 #define MAX_LCORE      1023
-#define MAX_RULES_CAP  (1u << 20)
+#define MAX_RULES_CAP  (1u << 20) /* the classifier's EMC needs < 2^24 - 1 */
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
