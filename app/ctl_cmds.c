@@ -792,11 +792,13 @@ rxq_map_json(const struct vs_daemon *d, const struct vs_rxq_map *m, const uint64
 		uint64_t win = 0, busy_win = 0, total = ws->busy_cycles + ws->idle_cycles;
 		unsigned hidden = 0;
 		json_t *qs = json_array();
+		double busy_share;
 
 		if (d->rate_dt > 0 && wb->lcore == ws->lcore && wa->lcore == ws->lcore) {
 			win = wb->busy_cycles + wb->idle_cycles - wa->busy_cycles - wa->idle_cycles;
 			busy_win = wb->busy_cycles - wa->busy_cycles;
 		}
+		busy_share = 100.0 * (win ? ratio(busy_win, win) : ratio(ws->busy_cycles, total));
 		for (i = 0; qs && i < m->n[w]; i++) {
 			const struct vs_rxq_load *l = rxq_load(ws, m->q[w][i]);
 			const struct vs_rxq_load *la = rxq_load(wa, m->q[w][i]);
@@ -818,18 +820,24 @@ rxq_map_json(const struct vs_daemon *d, const struct vs_rxq_map *m, const uint64
 							win);
 			else
 				usage = 100.0 * ratio(cyc, total);
+			/* A queue's cycles are a part of its worker's busy
+			 * cycles, but the stats snapshot reads the worker's busy
+			 * cycles before its queues': a burst that ends between
+			 * the two reads (the control thread preempted there, on
+			 * a worker busy ~100 %) is in the queue and not yet in
+			 * busy. Not more than the busy share, then. */
+			if (usage > busy_share)
+				usage = busy_share;
 			json_array_append_new(
 			    qs, json_pack("{s:s, s:i, s:I, s:I, s:f, s:f}", "port",
 					  port_name(st, m->q[w][i].port), "queue", m->q[w][i].queue,
 					  "pkts", (json_int_t)pkts, "cycles", (json_int_t)cyc,
 					  "cycles_per_pkt", ratio(cyc, pkts), "usage_pct", usage));
 		}
-		json_array_append_new(
-		    arr,
-		    json_pack("{s:i, s:i, s:I, s:f, s:i, s:o}", "worker", w, "lcore", ws->lcore,
-			      "cycles", (json_int_t)(load ? load[w] : 0), "busy_pct",
-			      100.0 * (win ? ratio(busy_win, win) : ratio(ws->busy_cycles, total)),
-			      "hidden", hidden, "rxqs", qs));
+		json_array_append_new(arr, json_pack("{s:i, s:i, s:I, s:f, s:i, s:o}", "worker", w,
+						     "lcore", ws->lcore, "cycles",
+						     (json_int_t)(load ? load[w] : 0), "busy_pct",
+						     busy_share, "hidden", hidden, "rxqs", qs));
 	}
 	return arr;
 }
