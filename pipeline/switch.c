@@ -1948,14 +1948,17 @@ vs_switch_stats(struct vs_switch *sw, struct vs_switch_stats *out)
 
 		o->lcore = sw->workers[i]->lcore;
 		vs_cls_ctx_stats_get(sw->workers[i]->cls_ctx, &o->cls);
+		/* The queues before busy: the worker adds a burst to busy
+		 * before its queue, so busy covers the queues' sum here. */
+		o->n_rxq = ws->n_rxq;
+		memcpy(o->rxq, ws->rxq, sizeof(o->rxq[0]) * o->n_rxq);
+		rte_smp_rmb();
 		o->busy_cycles = ws->busy_cycles;
 		o->idle_cycles = ws->idle_cycles;
 		o->loops = ws->loops;
 		o->generation = ws->generation;
 		memcpy(o->stage_cycles, ws->stage_cycles, sizeof(o->stage_cycles));
 		memcpy(o->bursts, ws->bursts, sizeof(o->bursts));
-		o->n_rxq = ws->n_rxq;
-		memcpy(o->rxq, ws->rxq, sizeof(o->rxq[0]) * o->n_rxq);
 		for (id = 0; id < VS_PORT_MAX; id++) {
 			out->port[id].rx_pkts += ws->rx_pkts[id];
 			out->port[id].rx_bytes += ws->rx_bytes[id];

@@ -1480,6 +1480,10 @@ vs_worker_poll(struct vs_worker *w)
 			t2 = rte_rdtsc();
 			if (unlikely(t1 != 0))
 				w->stats.stage_cycles[VS_STAGE_TX] += (t2 - t1) * VS_STAGE_SAMPLE;
+			/* Busy first: a stats snapshot reads the queues before
+			 * busy, so busy covers their sum at every read. */
+			w->stats.busy_cycles += t2 - t0;
+			rte_smp_wmb();
 			w->stats.rxq[i].cycles += t2 - t0;
 			w->tsc = t2;
 			w->stats.rxq[i].pkts += n;
@@ -1499,23 +1503,19 @@ int
 vs_worker_main(void *arg)
 {
 	struct vs_worker *w = arg;
-	uint64_t t0, t1;
+	uint64_t t1;
 
 	rte_rcu_qsbr_thread_online(w->sh->qsbr, w->index);
-	t0 = w->tsc = rte_rdtsc();
+	w->tsc = rte_rdtsc();
 	while (!__atomic_load_n(&w->sh->stop, __ATOMIC_RELAXED)) {
-		unsigned n = vs_worker_poll(w);
-
-		if (n) {
-			/* The poll read the TSC when its last busy queue was done. */
-			w->stats.busy_cycles += w->tsc - t0;
-		} else {
+		/* The poll adds each burst's cycles, from the TSC it last read
+		 * (w->tsc), to busy; a loop that moved nothing is idle. */
+		if (vs_worker_poll(w) == 0) {
 			t1 = rte_rdtsc();
-			w->stats.idle_cycles += t1 - t0;
+			w->stats.idle_cycles += t1 - w->tsc;
 			w->tsc = t1;
 			rte_pause();
 		}
-		t0 = w->tsc;
 	}
 	rte_rcu_qsbr_thread_offline(w->sh->qsbr, w->index);
 	return 0;

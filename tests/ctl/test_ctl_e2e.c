@@ -326,6 +326,21 @@ Test(ctl, show_commands_answer_json)
 			 "up");
 	cr_assert(json_is_number(json_object_get(json_object_get(w, "classifier"), "emc_hit_pct")));
 	json_decref(j);
+	/* A queue's cycles are part of its worker's busy cycles at every read,
+	 * however a read falls against the worker's bursts. */
+	for (int k = 0; k < 100; k++) {
+		json_int_t sum = 0;
+		size_t q;
+
+		j = ctl_json("show", "workers", NULL);
+		w = json_array_get(j, 0);
+		for (q = 0; q < json_array_size(json_object_get(w, "rxqs")); q++)
+			sum += ival(json_array_get(json_object_get(w, "rxqs"), q), "cycles");
+		cr_assert_gt(sum, 0);
+		cr_assert_leq(sum, ival(w, "busy_cycles"), "read %d: queues %lld > busy %lld", k,
+			      (long long)sum, (long long)ival(w, "busy_cycles"));
+		json_decref(j);
+	}
 
 	j = ctl_json("show", "rules", NULL);
 	cr_assert(json_is_false(json_object_get(j, "differs_from_file")));
