@@ -54,7 +54,14 @@ vs_emc_hash(const struct vs_flow_key *k)
 	return a ^ ((b << 15) | (b >> 17));
 }
 
-#if defined(RTE_ARCH_X86) && defined(__SSE4_1__)
+/* The entry compares in SSE where the CPU has it. VS_EMC_SCALAR (the build
+ * of test-classifier-scalar) takes the portable loops instead, so that x86
+ * runs the tests over them too. */
+#if defined(RTE_ARCH_X86) && defined(__SSE4_1__) && !defined(VS_EMC_SCALAR)
+#define VS_EMC_SSE 1
+#endif
+
+#ifdef VS_EMC_SSE
 /* Whether the 64-byte aligned lines a and b are the same: four 16-byte
  * compares, about half the instructions of a loop of eight words. */
 static inline bool
@@ -89,7 +96,7 @@ static inline bool
 vs_emc_entry_eq(const struct cls_emc_entry *e, const struct vs_flow_key *k, uint64_t mask7,
 		uint64_t tag7)
 {
-#if defined(RTE_ARCH_X86) && defined(__SSE4_1__)
+#ifdef VS_EMC_SSE
 	const __m128i *x = (const __m128i *)(const void *)e;
 	const __m128i *y = (const __m128i *)(const void *)k;
 	const __m128i m = _mm_set_epi64x((long long)mask7, -1);
@@ -185,7 +192,7 @@ vs_emc_close_window(struct vs_cls_ctx *ctx)
 static inline bool
 vs_emc_keys_same(const struct vs_flow_key *a, const struct vs_flow_key *b)
 {
-#if defined(RTE_ARCH_X86) && defined(__SSE4_1__)
+#ifdef VS_EMC_SSE
 	return vs_emc_line_eq(a, b);
 #else
 	const vs_flow_word_t *x = vs_flow_key_words(a), *y = vs_flow_key_words(b);
