@@ -459,6 +459,8 @@ worker_json(const struct vs_daemon *d, uint16_t i)
 			json_object_set_new(drops, vs_drop_reason_str(r),
 					    json_integer((json_int_t)w->drops[r]));
 	rxqs = json_array();
+	/* load_pct: within 100 in one snapshot; after a stats clear the view is
+	 * the difference of two (see rxq_map_json), which a burst can tip. */
 	for (q = 0; q < w->n_rxq && q < VS_WORKER_MAX_RXQ; q++) {
 		const struct vs_rxq_load *l = &w->rxq[q];
 
@@ -467,7 +469,7 @@ worker_json(const struct vs_daemon *d, uint16_t i)
 				    port_name(d->view, l->q.port), "queue", l->q.queue, "pkts",
 				    (json_int_t)l->pkts, "cycles", (json_int_t)l->cycles,
 				    "cycles_per_pkt", ratio(l->cycles, l->pkts), "load_pct",
-				    100.0 * ratio(l->cycles, w->busy_cycles)));
+				    RTE_MIN(100.0, 100.0 * ratio(l->cycles, w->busy_cycles))));
 	}
 	hits = w->cls.port_fast_hits + w->cls.emc_hits + w->cls.tss_hits;
 	o = json_pack("{s:i, s:i, s:f, s:f, s:f}", "index", i, "lcore", w->lcore, "busy_pct",
@@ -821,11 +823,12 @@ rxq_map_json(const struct vs_daemon *d, const struct vs_rxq_map *m, const uint64
 			else
 				usage = 100.0 * ratio(cyc, total);
 			/* A queue's cycles are a part of its worker's busy
-			 * cycles, but the stats snapshot reads the worker's busy
-			 * cycles before its queues': a burst that ends between
-			 * the two reads (the control thread preempted there, on
-			 * a worker busy ~100 %) is in the queue and not yet in
-			 * busy. Not more than the busy share, then. */
+			 * cycles, and one snapshot reads them so (the queues
+			 * first, busy after). A window is two snapshots: a burst
+			 * that ends between the earlier one's two reads (the
+			 * control thread preempted there) is in the window's
+			 * queue cycles and not in its busy cycles. Not more than
+			 * the busy share, then. */
 			if (usage > busy_share)
 				usage = busy_share;
 			json_array_append_new(

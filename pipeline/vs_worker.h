@@ -176,7 +176,7 @@ struct vs_worker_stats {
 	uint64_t tx_bytes[VS_PORT_MAX];
 	uint64_t tx_drops[VS_PORT_MAX]; /* tx_full + port_down + hairpin towards the port */
 	uint64_t drops[VS_DROP_MAX];
-	uint64_t busy_cycles; /* TSC cycles up to each burst's end since the last read */
+	uint64_t busy_cycles; /* from the worker's previous TSC read to each burst's end */
 	uint64_t idle_cycles;
 	uint64_t loops;
 	uint64_t generation; /* last snapshot generation seen */
