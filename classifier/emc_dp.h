@@ -61,22 +61,6 @@ vs_emc_hash(const struct vs_flow_key *k)
 #define VS_EMC_SSE 1
 #endif
 
-#ifdef VS_EMC_SSE
-/* Whether the 64-byte aligned lines a and b are the same: four 16-byte
- * compares, about half the instructions of a loop of eight words. */
-static inline bool
-vs_emc_line_eq(const void *a, const void *b)
-{
-	const __m128i *x = (const __m128i *)a, *y = (const __m128i *)b;
-	__m128i d = _mm_xor_si128(_mm_load_si128(&x[0]), _mm_load_si128(&y[0]));
-
-	d = _mm_or_si128(d, _mm_xor_si128(_mm_load_si128(&x[1]), _mm_load_si128(&y[1])));
-	d = _mm_or_si128(d, _mm_xor_si128(_mm_load_si128(&x[2]), _mm_load_si128(&y[2])));
-	d = _mm_or_si128(d, _mm_xor_si128(_mm_load_si128(&x[3]), _mm_load_si128(&y[3])));
-	return _mm_testz_si128(d, d) != 0;
-}
-#endif
-
 /* What an entry's last word must hold, under CLS_EMC_HIT_MASK, for key word
  * 7 k7 in generation gen, beside k7 itself: valid, and that generation. */
 static inline uint64_t
@@ -193,7 +177,15 @@ static inline bool
 vs_emc_keys_same(const struct vs_flow_key *a, const struct vs_flow_key *b)
 {
 #ifdef VS_EMC_SSE
-	return vs_emc_line_eq(a, b);
+	/* Four 16-byte compares, about half the instructions of a loop of
+	 * eight words. */
+	const __m128i *x = (const __m128i *)(const void *)a, *y = (const __m128i *)(const void *)b;
+	__m128i d = _mm_xor_si128(_mm_load_si128(&x[0]), _mm_load_si128(&y[0]));
+
+	d = _mm_or_si128(d, _mm_xor_si128(_mm_load_si128(&x[1]), _mm_load_si128(&y[1])));
+	d = _mm_or_si128(d, _mm_xor_si128(_mm_load_si128(&x[2]), _mm_load_si128(&y[2])));
+	d = _mm_or_si128(d, _mm_xor_si128(_mm_load_si128(&x[3]), _mm_load_si128(&y[3])));
+	return _mm_testz_si128(d, d) != 0;
 #else
 	const vs_flow_word_t *x = vs_flow_key_words(a), *y = vs_flow_key_words(b);
 	uint64_t d = 0;
@@ -336,11 +328,9 @@ vs_emc_insert_burst(struct vs_cls_ctx *ctx, uint64_t gen, const struct vs_flow_k
 	}
 	for (uint32_t j = 0; j < n; j++) {
 		uint8_t i = idx[j];
-		uint32_t h = ctx->emc_hash[i];
 		uint64_t k7 = vs_flow_key_words(&keys[i])[VS_FLOW_KEY_WORDS - 1];
-		struct cls_emc_entry *e1 = &ctx->emc_ent[h & ctx->emc_mask];
-		struct cls_emc_entry *e2 = &ctx->emc_ent[vs_emc_pos2(h, ctx->emc_mask)];
-		struct cls_emc_entry *e;
+		struct cls_emc_entry *e1, *e2, *e;
+		uint32_t h;
 
 		/* Keys from a tunnel (tun_id / tun_src in word 7) are not cached
 		 * (an entry holds only word 7's fragment byte), nor do they take
@@ -350,6 +340,9 @@ vs_emc_insert_burst(struct vs_cls_ctx *ctx, uint64_t gen, const struct vs_flow_k
 			n_skip++;
 			continue;
 		}
+		h = ctx->emc_hash[i];
+		e1 = &ctx->emc_ent[h & ctx->emc_mask];
+		e2 = &ctx->emc_ent[vs_emc_pos2(h, ctx->emc_mask)];
 		/* The same key cached before (an older generation, or earlier in
 		 * this burst): its entry; else a place not valid in this
 		 * generation; else the two places take turns. */
